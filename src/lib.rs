@@ -1,0 +1,15 @@
+//! calltop: a terminal live call monitor for RingCentral telephony.
+//!
+//! One pure core ([`core`]: store, timers, metrics — no I/O, time passed in) serves
+//! every mode; the wire formats live in [`wire`]; I/O sits at the edges
+//! ([`source`], [`platform`], [`record`], [`tui`], [`sim`]).
+
+pub mod core;
+pub mod logging;
+pub mod platform;
+pub mod record;
+pub mod report;
+pub mod sim;
+pub mod source;
+pub mod tui;
+pub mod wire;

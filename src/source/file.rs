@@ -1,0 +1,1 @@
+//! Recorded files: format detection and reading.

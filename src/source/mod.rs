@@ -1,0 +1,4 @@
+//! Where events come from: recorded files and the live WebSocket subscription.
+
+pub mod file;
+pub mod live;

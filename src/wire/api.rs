@@ -1,0 +1,181 @@
+//! REST payloads: OAuth and wstoken responses, API error bodies, call sessions and
+//! subscriptions.
+
+use super::notification::{Origin, Party};
+use super::time::Ts;
+use serde::{Deserialize, Serialize};
+
+/// `POST /restapi/oauth/token` response.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: String,
+    pub expires_in: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_in: Option<u64>,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_idle_timeout: Option<u64>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field("scope", &self.scope)
+            .field("owner_id", &self.owner_id)
+            .finish()
+    }
+}
+
+/// `POST /restapi/oauth/wstoken` response.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct WsTokenResponse {
+    pub uri: String,
+    pub ws_access_token: String,
+    pub expires_in: u64,
+}
+
+impl std::fmt::Debug for WsTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsTokenResponse")
+            .field("uri", &self.uri)
+            .field("ws_access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// One entry of an API error body's `errors`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_value: Option<serde_json::Value>,
+}
+
+/// The platform's error body: `{errorCode?, message?, errors?[]}`, plus the OAuth
+/// (RFC 6749) `error` / `error_description`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ApiErrorItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+impl ApiError {
+    /// An error body with one code and message, in the platform's shape.
+    pub fn new(code: &str, message: &str) -> ApiError {
+        ApiError {
+            error_code: Some(code.to_string()),
+            message: Some(message.to_string()),
+            errors: vec![ApiErrorItem {
+                error_code: Some(code.to_string()),
+                message: Some(message.to_string()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// One human line: `errorCode: message`.
+    pub fn summary(&self) -> String {
+        let first = self.errors.first();
+        let code = self
+            .error_code
+            .as_deref()
+            .or(first.and_then(|e| e.error_code.as_deref()))
+            .or(self.error.as_deref());
+        let msg = self
+            .message
+            .as_deref()
+            .or(first.and_then(|e| e.message.as_deref()))
+            .or(self.error_description.as_deref());
+        match (code, msg) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.to_string(),
+            (None, None) => "unknown error".to_string(),
+        }
+    }
+}
+
+/// `GET …/telephony/sessions/{id}` response.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSession {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice_call_token: Option<String>,
+    #[serde(default)]
+    pub parties: Vec<Party>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<Ts>,
+}
+
+/// `deliveryMode` of a subscription.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryMode {
+    pub transport_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<bool>,
+}
+
+/// `POST /restapi/v1.0/subscription` request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionRequest {
+    pub event_filters: Vec<String>,
+    pub delivery_mode: DeliveryMode,
+}
+
+/// A subscription as the platform returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionInfo {
+    pub id: String,
+    #[serde(default)]
+    pub uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<Ts>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub event_filters: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_time: Option<Ts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    pub delivery_mode: DeliveryMode,
+}

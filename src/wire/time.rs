@@ -1,0 +1,168 @@
+//! Timestamps as the platform writes them, parsed leniently (`Z`, `+0000`, `+00:00`,
+//! with or without fractional seconds) into milliseconds since the Unix epoch.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time, in milliseconds since the Unix epoch (UTC).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Ts(pub i64);
+
+impl Ts {
+    /// Parses any timestamp spelling the platform is known to use.
+    pub fn parse(s: &str) -> Option<Ts> {
+        parse_fast(s.as_bytes()).or_else(|| {
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|d| Ts(d.timestamp_millis()))
+        })
+    }
+
+    /// The current wall-clock time.
+    pub fn now() -> Ts {
+        Ts(Utc::now().timestamp_millis())
+    }
+
+    /// As a chrono UTC datetime.
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(self.0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// RFC 3339 with milliseconds and `Z`, e.g. `2020-06-23T01:05:44.013Z`.
+    pub fn to_rfc3339(self) -> String {
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// Milliseconds from `self` to `later` (never negative).
+    pub fn millis_until(self, later: Ts) -> i64 {
+        (later.0 - self.0).max(0)
+    }
+
+    /// This time shifted by `ms` milliseconds.
+    pub fn plus_millis(self, ms: i64) -> Ts {
+        Ts(self.0.saturating_add(ms))
+    }
+}
+
+impl std::fmt::Display for Ts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + (c - b'0') as u32;
+    }
+    Some(n)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff…][Z|±HH[:]MM]` without allocating.
+fn parse_fast(b: &[u8]) -> Option<Ts> {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
+    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0u32;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + (b[i] - b'0') as u32;
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..3 {
+            millis *= 10;
+        }
+    }
+    let offset_secs: i64 = match &b[i..] {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (oh, om) = match rest {
+                [a, b2, b':', c, d] => (digits(&[*a, *b2])?, digits(&[*c, *d])?),
+                [a, b2, c, d] => (digits(&[*a, *b2])?, digits(&[*c, *d])?),
+                [a, b2] => (digits(&[*a, *b2])?, 0),
+                _ => return None,
+            };
+            let secs = (oh * 3600 + om * 60) as i64;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days();
+    let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset_secs;
+    Some(Ts(secs * 1000 + millis as i64))
+}
+
+impl Serialize for Ts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Ts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Ts;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an ISO 8601 timestamp")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Ts, E> {
+                Ts::parse(v).ok_or_else(|| E::custom(format!("bad timestamp {v:?}")))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling() {
+        let z = Ts::parse("2020-09-07T21:50:02.737Z").unwrap();
+        assert_eq!(Ts::parse("2020-09-07T21:50:02.737+0000"), Some(z));
+        assert_eq!(Ts::parse("2020-09-07T21:50:02.737+00:00"), Some(z));
+        assert_eq!(Ts::parse("2020-09-07T23:50:02.737+02:00"), Some(z));
+        assert_eq!(Ts::parse("2020-09-07T21:50:02Z").unwrap().0, z.0 - 737);
+        assert_eq!(Ts::parse("2020-09-07T21:50:02.7Z").unwrap().0, z.0 - 37);
+        assert_eq!(Ts::parse("2020-09-07T21:50:02.737123Z"), Some(z));
+        assert_eq!(z.to_rfc3339(), "2020-09-07T21:50:02.737Z");
+        assert_eq!(
+            z.0,
+            chrono::DateTime::parse_from_rfc3339("2020-09-07T21:50:02.737Z")
+                .unwrap()
+                .timestamp_millis()
+        );
+        for bad in ["", "2020", "2020-13-01T00:00:00Z", "2020-09-07T21:50:02.Z", "x020-09-07T21:50:02Z", "2020-09-07T21:50:02+1"] {
+            assert_eq!(Ts::parse(bad), None, "{bad}");
+        }
+    }
+}
