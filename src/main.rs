@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "calltop", version, about = "A terminal live call monitor for RingCentral telephony")]
+#[command(
+    name = "calltop",
+    version,
+    about = "A terminal live call monitor for RingCentral telephony"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,7 +41,9 @@ fn main() -> std::process::ExitCode {
                 rt.block_on(async move {
                     match other {
                         Command::Demo(a) => calltop::tui::run_demo(a).await,
-                        Command::Live(a) if a.headless => calltop::source::live::run_headless(a).await,
+                        Command::Live(a) if a.headless => {
+                            calltop::source::live::run_headless(a).await
+                        }
                         Command::Live(a) => calltop::tui::run_live(a).await,
                         Command::Replay(a) => calltop::tui::run_replay(a).await,
                         Command::Record(a) => calltop::record::run(a).await,

@@ -1,13 +1,321 @@
-//! `calltop report`: headless per-session, per-party figures and a summary.
+//! `calltop report`: reads a recorded stream and prints per-session, per-party figures
+//! and the summary, as JSON, CSV or a table.
+
+use crate::core::{secs, Figures, PartyState, Session, SessionStore, StoreConfig, Summary};
+use crate::source::file::{self, Item};
+use crate::wire::Ts;
+use serde::Serialize;
+use std::io::Write;
+
+/// Output formats of `calltop report`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Table,
+}
 
 /// Flags of `calltop report`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
-    /// A recorded stream or capture.
+    /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop recording).
     pub file: std::path::PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 }
 
-/// Runs the report.
-pub fn run(_args: ReportArgs) -> anyhow::Result<()> {
-    anyhow::bail!("report is not built yet")
+/// One party's line of the report.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyReport {
+    pub id: String,
+    pub direction: Option<String>,
+    pub from: Option<String>,
+    pub from_name: Option<String>,
+    pub to: Option<String>,
+    pub to_name: Option<String>,
+    pub extension_id: Option<String>,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub ring_seconds: f64,
+    pub talk_seconds: f64,
+    pub hold_seconds: f64,
+}
+
+/// One session of the report.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionReport {
+    pub telephony_session_id: String,
+    pub session_id: Option<String>,
+    pub start_time: Option<Ts>,
+    pub end_time: Option<Ts>,
+    pub disposition: &'static str,
+    pub duration_seconds: f64,
+    pub parties: Vec<PartyReport>,
+}
+
+/// The summary block of the report.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryReport {
+    pub sessions: u64,
+    pub active: u64,
+    pub answered: u64,
+    pub missed: u64,
+    pub voicemail: u64,
+    pub transferred: u64,
+    pub parked: u64,
+    pub abandoned: u64,
+    pub events: u64,
+    pub applied: u64,
+    pub stale: u64,
+    pub duplicate: u64,
+    pub malformed: u64,
+    pub late: u64,
+    pub presence: u64,
+    pub other: u64,
+    pub avg_ring_seconds: f64,
+    pub max_ring_seconds: f64,
+    pub avg_talk_seconds: f64,
+    pub max_talk_seconds: f64,
+    pub avg_hold_seconds: f64,
+    pub max_hold_seconds: f64,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub sessions: Vec<SessionReport>,
+    pub summary: SummaryReport,
+}
+
+fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
+    e.phone_number.get().or(e.extension_id.get()).cloned()
+}
+
+fn party_report(p: &PartyState, now: Ts) -> PartyReport {
+    let f = Figures::of(&p.history, Some(now));
+    PartyReport {
+        id: p.id.clone(),
+        direction: p.direction.get().map(|d| d.to_string()),
+        from: endpoint_number(&p.from),
+        from_name: p.from.name.get().cloned(),
+        to: endpoint_number(&p.to),
+        to_name: p.to.name.get().cloned(),
+        extension_id: p.extension_id.get().cloned(),
+        status: p.code().map(|c| c.to_string()),
+        reason: p.reason().map(|r| r.to_string()),
+        ring_seconds: secs(f.ring_ms),
+        talk_seconds: secs(f.talk_ms),
+        hold_seconds: secs(f.hold_ms),
+    }
+}
+
+fn session_report(s: &Session, now: Ts) -> SessionReport {
+    SessionReport {
+        telephony_session_id: s.id.clone(),
+        session_id: s.session_id.clone(),
+        start_time: s.start,
+        end_time: s.end(),
+        disposition: s.disposition().as_str(),
+        duration_seconds: secs(s.duration_ms(now)),
+        parties: s.parties.iter().map(|p| party_report(p, now)).collect(),
+    }
+}
+
+fn summary_report(sum: &Summary) -> SummaryReport {
+    let t = &sum.totals;
+    let c = &sum.counters;
+    SummaryReport {
+        sessions: t.sessions,
+        active: sum.active,
+        answered: t.answered,
+        missed: t.missed,
+        voicemail: t.voicemail,
+        transferred: t.transferred,
+        parked: t.parked,
+        abandoned: t.abandoned,
+        events: c.events,
+        applied: c.applied,
+        stale: c.stale,
+        duplicate: c.duplicate,
+        malformed: c.malformed,
+        late: c.late,
+        presence: c.presence,
+        other: c.other,
+        avg_ring_seconds: secs(t.ring.avg_ms()),
+        max_ring_seconds: secs(t.ring.max_ms),
+        avg_talk_seconds: secs(t.talk.avg_ms()),
+        max_talk_seconds: secs(t.talk.max_ms),
+        avg_hold_seconds: secs(t.hold.avg_ms()),
+        max_hold_seconds: secs(t.hold.max_ms),
+    }
+}
+
+/// A store that keeps every session (for reports over a whole file).
+pub fn unbounded_store() -> SessionStore {
+    SessionStore::new(StoreConfig {
+        max_ended: usize::MAX,
+        max_ended_age_ms: i64::MAX,
+        tombstones: 0,
+    })
+}
+
+/// Applies a file's items to a store in file order; returns the bad ones
+/// (line number and error).
+pub fn ingest_items(store: &mut SessionStore, items: Vec<Item>) -> Vec<(usize, String)> {
+    let mut bad = Vec::new();
+    let mut clock = Ts(0);
+    for item in items {
+        match item.parsed {
+            Ok(p) => {
+                clock = p.stream_time().unwrap_or(clock).max(clock);
+                store.ingest(p, clock);
+            }
+            Err(e) => {
+                store.note_malformed(clock);
+                bad.push((item.line, e.to_string()));
+            }
+        }
+    }
+    bad
+}
+
+/// Builds the report of a store at `now` (sessions by start time).
+pub fn build(store: &SessionStore, now: Ts) -> Report {
+    let mut sessions: Vec<&Session> = store.sessions().collect();
+    sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+    Report {
+        sessions: sessions
+            .into_iter()
+            .map(|s| session_report(s, now))
+            .collect(),
+        summary: summary_report(&store.summary(now)),
+    }
+}
+
+/// How many bad lines are listed one by one before only a count is given.
+const SHOW_BAD: usize = 5;
+
+/// Runs `calltop report`.
+pub fn run(args: ReportArgs) -> anyhow::Result<()> {
+    let (_, items) = file::read_path(&args.file)?;
+    let mut store = unbounded_store();
+    let bad = ingest_items(&mut store, items);
+    for (line, err) in bad.iter().take(SHOW_BAD) {
+        eprintln!("{}:{line}: skipped: {err}", args.file.display());
+    }
+    if bad.len() > SHOW_BAD {
+        eprintln!(
+            "{}: … and {} more malformed values skipped",
+            args.file.display(),
+            bad.len() - SHOW_BAD
+        );
+    }
+    let now = store.clock().unwrap_or(Ts(0));
+    let report = build(&store, now);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Csv => write_csv(&mut out, &report)?,
+        Format::Table => write_table(&mut out, &report)?,
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV: one row per party.
+pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+    writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds")?;
+    let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
+    let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    for s in &r.sessions {
+        for p in &s.parties {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3}",
+                csv_field(&s.telephony_session_id),
+                ts(&s.start_time),
+                ts(&s.end_time),
+                s.disposition,
+                csv_field(&p.id),
+                opt(&p.direction),
+                opt(&p.from),
+                opt(&p.from_name),
+                opt(&p.to),
+                opt(&p.to_name),
+                opt(&p.status),
+                opt(&p.reason),
+                p.ring_seconds,
+                p.talk_seconds,
+                p.hold_seconds
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A plain-text table for people.
+pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
+    for s in &r.sessions {
+        let start = s
+            .start_time
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| "?".into());
+        writeln!(
+            out,
+            "{}  {}  {}  {:.3}s",
+            s.telephony_session_id, start, s.disposition, s.duration_seconds
+        )?;
+        for p in &s.parties {
+            let name = |n: &Option<String>, num: &Option<String>| match (n, num) {
+                (Some(n), Some(num)) => format!("{n} {num}"),
+                (Some(x), None) | (None, Some(x)) => x.clone(),
+                _ => "-".into(),
+            };
+            writeln!(
+                out,
+                "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8.3}  talk {:>8.3}  hold {:>8.3}",
+                p.id,
+                p.direction.as_deref().unwrap_or("-"),
+                name(&p.from_name, &p.from),
+                name(&p.to_name, &p.to),
+                p.status.as_deref().unwrap_or("-"),
+                p.reason.as_deref().unwrap_or(""),
+                p.ring_seconds,
+                p.talk_seconds,
+                p.hold_seconds
+            )?;
+        }
+    }
+    let m = &r.summary;
+    writeln!(
+        out,
+        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}",
+        m.sessions, m.active, m.answered, m.missed, m.voicemail, m.transferred, m.parked, m.abandoned
+    )?;
+    writeln!(
+        out,
+        "ring avg {:.3}s max {:.3}s  talk avg {:.3}s max {:.3}s  hold avg {:.3}s max {:.3}s",
+        m.avg_ring_seconds,
+        m.max_ring_seconds,
+        m.avg_talk_seconds,
+        m.max_talk_seconds,
+        m.avg_hold_seconds,
+        m.max_hold_seconds
+    )?;
+    writeln!(
+        out,
+        "events {}  applied {}  stale {}  duplicate {}  malformed {}  late {}  presence {}  other {}",
+        m.events, m.applied, m.stale, m.duplicate, m.malformed, m.late, m.presence, m.other
+    )
 }

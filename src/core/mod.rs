@@ -1,1 +1,13 @@
-//! The pure core: session store, timers, metrics. No I/O, no clock reads.
+//! The pure core: session store, timers, metrics. No I/O, no clock reads, no async.
+
+pub mod metrics;
+pub mod party;
+pub mod session;
+pub mod store;
+pub mod timers;
+
+pub use metrics::{Counters, Disposition, Stat, Summary, Totals};
+pub use party::{Changes, Delivery, Mark, PartyState};
+pub use session::{EntryKind, Session, TimelineEntry};
+pub use store::{Applied, SessionStore, StoreConfig};
+pub use timers::{clock, secs, Figures};

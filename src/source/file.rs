@@ -1,1 +1,214 @@
-//! Recorded files: format detection and reading.
+//! Recorded files: format detection and reading. JSON Lines, concatenated or
+//! pretty-printed JSON values, a JSON array, or calltop's own recording lines — detected,
+//! not flagged. A bad line or value is reported with its line number and skipped.
+
+use crate::wire::{self, ParseError, Parsed};
+use serde_json::value::RawValue;
+use std::path::Path;
+
+/// How a file's values are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One value per line.
+    Lines,
+    /// Values one after another, possibly pretty-printed over many lines.
+    Stream,
+    /// One JSON array whose elements are the values.
+    Array,
+}
+
+/// One value of a file: where it started and what it parsed to.
+#[derive(Debug)]
+pub struct Item {
+    /// 1-based line number where the value starts.
+    pub line: usize,
+    pub parsed: Result<Parsed, ParseError>,
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}: the file is empty")]
+    Empty(String),
+}
+
+/// Reads a whole file and splits it into items.
+pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
+    let bytes = std::fs::read(path).map_err(|source| FileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim().is_empty() {
+        return Err(FileError::Empty(path.display().to_string()));
+    }
+    Ok(read_str(&text))
+}
+
+/// Splits text into items, detecting the layout.
+pub fn read_str(text: &str) -> (Layout, Vec<Item>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let layout = detect(text);
+    let items = match layout {
+        Layout::Lines => lines(text),
+        Layout::Array => array(text).unwrap_or_else(|| stream(text)),
+        Layout::Stream => stream(text),
+    };
+    (layout, items)
+}
+
+/// Guesses the layout from the first value.
+pub fn detect(text: &str) -> Layout {
+    let t = text.trim_start();
+    if t.starts_with('[')
+        && array_elements(t).is_some_and(|els| !els.first().is_some_and(|e| is_frame_meta(e.get())))
+    {
+        return Layout::Array;
+    }
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    if serde_json::from_str::<&RawValue>(first.trim()).is_ok() {
+        Layout::Lines
+    } else {
+        Layout::Stream
+    }
+}
+
+fn array_elements(t: &str) -> Option<Vec<&RawValue>> {
+    serde_json::from_str::<Vec<&RawValue>>(t).ok()
+}
+
+/// True for a gateway frame's meta object (`{"type": "ServerNotification", …}`), which
+/// makes a top-level array one frame rather than a list of values.
+fn is_frame_meta(raw: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        #[serde(rename = "type")]
+        kind: Option<serde::de::IgnoredAny>,
+        uuid: Option<serde::de::IgnoredAny>,
+        body: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Probe>(raw)
+        .is_ok_and(|p| p.kind.is_some() && p.uuid.is_none() && p.body.is_none())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn lines(text: &str) -> Vec<Item> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Item {
+            line: i + 1,
+            parsed: wire::parse(l),
+        })
+        .collect()
+}
+
+fn array(text: &str) -> Option<Vec<Item>> {
+    let els = array_elements(text.trim_start())?;
+    let base = text.as_ptr() as usize;
+    Some(
+        els.into_iter()
+            .map(|raw| Item {
+                line: line_of(text, raw.get().as_ptr() as usize - base),
+                parsed: wire::parse(raw.get()),
+            })
+            .collect(),
+    )
+}
+
+fn stream(text: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut offset = 0;
+    while offset < text.len() {
+        let rest = &text[offset..];
+        let mut it = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+        loop {
+            let start = offset + it.byte_offset();
+            match it.next() {
+                None => return items,
+                Some(Ok(raw)) => {
+                    let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+                    items.push(Item {
+                        line: line_of(text, at),
+                        parsed: wire::parse(raw.get()),
+                    });
+                }
+                Some(Err(e)) => {
+                    let skip_from = start + rest[start - offset..].len()
+                        - rest[start - offset..].trim_start().len();
+                    items.push(Item {
+                        line: line_of(text, skip_from),
+                        parsed: Err(ParseError::Json(e)),
+                    });
+                    // Resynchronise at the next line that opens a value.
+                    offset = match next_value_start(text, skip_from) {
+                        Some(o) => o,
+                        None => return items,
+                    };
+                    break;
+                }
+            }
+        }
+    }
+    items
+}
+
+fn next_value_start(text: &str, from: usize) -> Option<usize> {
+    let after = text[from..].find('\n')? + from + 1;
+    let mut pos = after;
+    for line in text[after..].split_inclusive('\n') {
+        if line.starts_with('{') || line.starts_with('[') {
+            return Some(pos);
+        }
+        pos += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = r#"{"body":{"telephonySessionId":"s-1","sequence":2,"parties":[]}}"#;
+
+    #[test]
+    fn layouts() {
+        assert_eq!(detect(&format!("{A}\n{A}\n")), Layout::Lines);
+        assert_eq!(detect(&format!("[{A},{A}]")), Layout::Array);
+        assert_eq!(
+            detect("[{\"type\":\"Heartbeat\",\"messageId\":\"x\"}]"),
+            Layout::Lines
+        );
+        assert_eq!(
+            detect("{\n  \"body\": {\"telephonySessionId\":\"s\"}\n}\n"),
+            Layout::Stream
+        );
+    }
+
+    #[test]
+    fn bad_values_are_reported_with_lines_and_skipped() {
+        let text = format!("{A}\n{{\"body\": tru\n{A}\n\n{A}\n");
+        let (layout, items) = read_str(&text);
+        assert_eq!(layout, Layout::Lines);
+        let lines: Vec<(usize, bool)> = items.iter().map(|i| (i.line, i.parsed.is_ok())).collect();
+        assert_eq!(lines, vec![(1, true), (2, false), (3, true), (5, true)]);
+
+        let pretty = "{\n \"body\": {\"telephonySessionId\":\"s\"}\n}\n{\n \"body\": [oops\n}\n{\n \"body\": {\"telephonySessionId\":\"t\"}\n}\n";
+        let (layout, items) = read_str(pretty);
+        assert_eq!(layout, Layout::Stream);
+        let lines: Vec<(usize, bool)> = items.iter().map(|i| (i.line, i.parsed.is_ok())).collect();
+        assert_eq!(lines, vec![(1, true), (4, false), (7, true)]);
+    }
+}

@@ -5,7 +5,9 @@
 use super::enums::{MessageType, TelephonyStatus};
 use super::frame::{ConnectionDetails, WsError, WsMeta};
 use super::lenient;
-use super::notification::{ActiveCall, Envelope, Notification, Origin, Party, PresenceEvent, SessionEvent};
+use super::notification::{
+    ActiveCall, Envelope, Notification, Origin, Party, PresenceEvent, SessionEvent,
+};
 use super::time::Ts;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -16,7 +18,10 @@ pub enum Incoming {
     /// A telephony/sessions notification.
     Session(Notification),
     /// A presence notification (detailedTelephonyState).
-    Presence { envelope: Envelope, body: PresenceEvent },
+    Presence {
+        envelope: Envelope,
+        body: PresenceEvent,
+    },
     /// Some other notification (message-store, …): recognised and counted.
     OtherNotification { envelope: Envelope },
     /// The gateway's first frame after connecting.
@@ -36,6 +41,20 @@ pub struct Parsed {
     pub received_at: Option<Ts>,
     pub meta: Option<WsMeta>,
     pub item: Incoming,
+}
+
+impl Parsed {
+    /// The best time for this item on the stream clock: when calltop received it,
+    /// else the envelope's send time, else the event time.
+    pub fn stream_time(&self) -> Option<Ts> {
+        self.received_at.or(match &self.item {
+            Incoming::Session(n) => n.envelope.timestamp.or(n.body.event_time),
+            Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
+                envelope.timestamp
+            }
+            _ => None,
+        })
+    }
 }
 
 /// Why a piece of input could not be used.
@@ -108,7 +127,7 @@ enum FrameBody {
 
 enum AnyValue {
     Object(Box<RawObject>),
-    Frame(WsMeta, Option<FrameBody>),
+    Frame(Box<WsMeta>, Option<FrameBody>),
     /// A recorded frame that was not valid JSON, kept as text.
     Text(String),
 }
@@ -130,13 +149,15 @@ impl<'de> Deserialize<'de> for AnyValue {
                     .next_element()?
                     .ok_or_else(|| de::Error::custom("empty gateway frame"))?;
                 let body = match meta.kind {
-                    MessageType::ServerNotification => seq.next_element::<RawObject>()?.map(|o| FrameBody::Object(Box::new(o))),
+                    MessageType::ServerNotification => seq
+                        .next_element::<RawObject>()?
+                        .map(|o| FrameBody::Object(Box::new(o))),
                     MessageType::ConnectionDetails => seq.next_element()?.map(FrameBody::Details),
                     MessageType::Error => seq.next_element()?.map(FrameBody::Error),
                     _ => seq.next_element()?.map(FrameBody::Value),
                 };
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(AnyValue::Frame(meta, body))
+                Ok(AnyValue::Frame(Box::new(meta), body))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<AnyValue, E> {
                 Ok(AnyValue::Text(v.to_string()))
@@ -157,17 +178,33 @@ fn classify(any: AnyValue, received_at: Option<Ts>) -> Result<Parsed, ParseError
         }
         AnyValue::Frame(meta, body) => {
             let item = match (&meta.kind, body) {
-                (MessageType::ServerNotification, Some(FrameBody::Object(o))) => classify_object(*o, received_at)?.item,
-                (MessageType::ServerNotification, _) => return Err(ParseError::Unrecognised("ServerNotification without a body")),
-                (MessageType::ConnectionDetails, Some(FrameBody::Details(d))) => Incoming::ConnectionDetails { details: d },
-                (MessageType::ConnectionDetails, _) => Incoming::ConnectionDetails { details: ConnectionDetails::default() },
+                (MessageType::ServerNotification, Some(FrameBody::Object(o))) => {
+                    classify_object(*o, received_at)?.item
+                }
+                (MessageType::ServerNotification, _) => {
+                    return Err(ParseError::Unrecognised(
+                        "ServerNotification without a body",
+                    ))
+                }
+                (MessageType::ConnectionDetails, Some(FrameBody::Details(d))) => {
+                    Incoming::ConnectionDetails { details: d }
+                }
+                (MessageType::ConnectionDetails, _) => Incoming::ConnectionDetails {
+                    details: ConnectionDetails::default(),
+                },
                 (MessageType::Heartbeat, _) => Incoming::Heartbeat,
-                (MessageType::Error, Some(FrameBody::Error(e))) => Incoming::Error { body: Some(e) },
+                (MessageType::Error, Some(FrameBody::Error(e))) => {
+                    Incoming::Error { body: Some(e) }
+                }
                 (MessageType::Error, _) => Incoming::Error { body: None },
                 (_, Some(FrameBody::Value(v))) => Incoming::Response { body: Some(v) },
                 (_, _) => Incoming::Response { body: None },
             };
-            Ok(Parsed { received_at, meta: Some(meta), item })
+            Ok(Parsed {
+                received_at,
+                meta: Some(*meta),
+                item,
+            })
         }
         AnyValue::Object(o) => classify_object(*o, received_at),
     }
@@ -194,7 +231,11 @@ fn classify_object(mut o: RawObject, received_at: Option<Ts>) -> Result<Parsed, 
         None => o,
     };
     let item = classify_body(body, envelope)?;
-    Ok(Parsed { received_at, meta: None, item })
+    Ok(Parsed {
+        received_at,
+        meta: None,
+        item,
+    })
 }
 
 fn inherit_envelope(inner: &mut RawObject, outer: &RawObject) {
@@ -210,7 +251,8 @@ fn inherit_envelope(inner: &mut RawObject, outer: &RawObject) {
 }
 
 fn classify_body(b: RawObject, envelope: Envelope) -> Result<Incoming, ParseError> {
-    if let Some(telephony_session_id) = b.telephony_session_id.filter(|_| b.active_calls.is_none()) {
+    if let Some(telephony_session_id) = b.telephony_session_id.filter(|_| b.active_calls.is_none())
+    {
         return Ok(Incoming::Session(Notification {
             envelope,
             body: SessionEvent {
@@ -242,7 +284,9 @@ fn classify_body(b: RawObject, envelope: Envelope) -> Result<Incoming, ParseErro
     if envelope.event.is_some() {
         return Ok(Incoming::OtherNotification { envelope });
     }
-    Err(ParseError::Unrecognised("no telephonySessionId, activeCalls or event"))
+    Err(ParseError::Unrecognised(
+        "no telephonySessionId, activeCalls or event",
+    ))
 }
 
 #[cfg(test)]
@@ -263,13 +307,21 @@ mod tests {
     fn envelope_bare_frame_and_recording_agree() {
         let direct = session(parse(EVENT).unwrap());
         assert_eq!(direct.body.sequence, Some(2));
-        assert_eq!(direct.body.parties[0].status.as_ref().unwrap().code, StatusCode::Setup);
+        assert_eq!(
+            direct.body.parties[0].status.as_ref().unwrap().code,
+            StatusCode::Setup
+        );
         assert_eq!(direct.envelope.uuid.as_deref(), Some("1"));
 
-        let body = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(EVENT).unwrap()["body"]).unwrap();
+        let body = serde_json::to_string(
+            &serde_json::from_str::<serde_json::Value>(EVENT).unwrap()["body"],
+        )
+        .unwrap();
         assert_eq!(session(parse(&body).unwrap()).body, direct.body);
 
-        let frame = format!(r#"[{{"type":"ServerNotification","messageId":"1","status":200,"wsc":{{"token":"t","sequence":7}}}},{EVENT}]"#);
+        let frame = format!(
+            r#"[{{"type":"ServerNotification","messageId":"1","status":200,"wsc":{{"token":"t","sequence":7}}}},{EVENT}]"#
+        );
         let p = parse(&frame).unwrap();
         assert_eq!(p.meta.as_ref().unwrap().wsc.as_ref().unwrap().sequence, 7);
         assert_eq!(session(p), direct);
@@ -279,7 +331,10 @@ mod tests {
         assert_eq!(p.received_at, Ts::parse("2020-06-23T01:05:44.100Z"));
         assert_eq!(session(p), direct);
 
-        let apns = format!(r#"{{"uuid":"1","pn_apns":{{"aps":{{}},{}}}}}"#, &EVENT[1..EVENT.len() - 1]);
+        let apns = format!(
+            r#"{{"uuid":"1","pn_apns":{{"aps":{{}},{}}}}}"#,
+            &EVENT[1..EVENT.len() - 1]
+        );
         assert_eq!(session(parse(&apns).unwrap()), direct);
     }
 
@@ -289,7 +344,17 @@ mod tests {
         assert_eq!(parse(line).unwrap().item, Incoming::Heartbeat);
         let bad = r#"{"receivedAt":"2020-06-23T01:05:44.100Z","frame":"not json"}"#;
         assert!(matches!(parse(bad), Err(ParseError::Json(_))));
-        for junk in ["", "{", "[]", "[1]", "null", "42", "{\"a\":1}", "{\"body\":{\"sequence\":\"x\"}}", "\u{0}\u{1}"] {
+        for junk in [
+            "",
+            "{",
+            "[]",
+            "[1]",
+            "null",
+            "42",
+            "{\"a\":1}",
+            "{\"body\":{\"sequence\":\"x\"}}",
+            "\u{0}\u{1}",
+        ] {
             assert!(parse(junk).is_err(), "{junk:?} should not parse");
         }
         assert!(parse_bytes(&[0xff, 0xfe, b'{']).is_err());

@@ -10,12 +10,18 @@ mod lenient;
 pub mod notification;
 pub mod time;
 
-pub use api::{ApiError, ApiErrorItem, CallSession, DeliveryMode, SubscriptionInfo, SubscriptionRequest, TokenResponse, WsTokenResponse};
-pub use enums::{ConferenceRole, Direction, MessageType, OriginType, Reason, RecoveryState, StatusCode, TelephonyStatus};
+pub use api::{
+    ApiError, ApiErrorItem, CallSession, DeliveryMode, SubscriptionInfo, SubscriptionRequest,
+    TokenResponse, WsTokenResponse,
+};
+pub use enums::{
+    ConferenceRole, Direction, MessageType, OriginType, Reason, RecoveryState, StatusCode,
+    TelephonyStatus,
+};
 pub use frame::{encode_frame, ConnectionDetails, WsError, WsMeta, Wsc};
 pub use incoming::{parse, parse_bytes, Incoming, ParseError, Parsed};
 pub use notification::{
-    ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId, PresenceEvent, Recording, SessionEvent, SipData,
-    Status, UiCallInfo, UiInfoItem,
+    ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId,
+    PresenceEvent, Recording, SessionEvent, SipData, Status, UiCallInfo, UiInfoItem,
 };
 pub use time::Ts;

@@ -14,9 +14,17 @@ pub struct Endpoint {
     pub phone_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extension_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub device_id: Option<String>,
 }
 
@@ -36,7 +44,11 @@ impl Endpoint {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PeerId {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony_session_id: Option<String>,
@@ -52,11 +64,25 @@ pub struct MobilePickupData {
     pub cc_mailboxes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sid: Option<String>,
-    #[serde(default, alias = "srvlvl", deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "srvlvl",
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub srv_lvl: Option<String>,
-    #[serde(default, alias = "srvlvlExt", deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "srvlvlExt",
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub srv_lvl_ext: Option<String>,
 }
 
@@ -105,7 +131,11 @@ impl Status {
 /// `park` of a party: the park orbit / location id while parked.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Park {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<String>,
 }
 
@@ -159,9 +189,17 @@ pub struct UiCallInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Owner {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extension_id: Option<String>,
 }
 
@@ -172,9 +210,17 @@ pub struct Owner {
 pub struct Party {
     #[serde(deserialize_with = "lenient::id")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extension_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
@@ -219,7 +265,11 @@ pub struct Origin {
 pub struct SessionEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<String>,
     pub telephony_session_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,9 +280,17 @@ pub struct SessionEvent {
     pub origin: Option<Origin>,
     #[serde(default)]
     pub parties: Vec<Party>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extension_id: Option<String>,
 }
 
@@ -240,7 +298,11 @@ pub struct SessionEvent {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uuid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
@@ -248,7 +310,11 @@ pub struct Envelope {
     pub timestamp: Option<Ts>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner_id: Option<String>,
 }
 
@@ -264,21 +330,37 @@ pub struct Notification {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActiveCall {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony_status: Option<TelephonyStatus>,
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Ts>,
@@ -294,13 +376,21 @@ pub struct ActiveCall {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PresenceEvent {
-    #[serde(default, deserialize_with = "lenient::opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extension_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub telephony_status: Option<TelephonyStatus>,
     #[serde(default)]
     pub active_calls: Vec<ActiveCall>,
-    #[serde(default, deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sequence: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_status: Option<String>,

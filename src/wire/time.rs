@@ -72,8 +72,16 @@ fn parse_fast(b: &[u8]) -> Option<Ts> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
-    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )?;
+    let (h, mi, s) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -114,7 +122,9 @@ fn parse_fast(b: &[u8]) -> Option<Ts> {
         }
         _ => return None,
     };
-    let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days();
+    let days = date
+        .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?)
+        .num_days();
     let secs = days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset_secs;
     Some(Ts(secs * 1000 + millis as i64))
 }
@@ -161,7 +171,14 @@ mod tests {
                 .unwrap()
                 .timestamp_millis()
         );
-        for bad in ["", "2020", "2020-13-01T00:00:00Z", "2020-09-07T21:50:02.Z", "x020-09-07T21:50:02Z", "2020-09-07T21:50:02+1"] {
+        for bad in [
+            "",
+            "2020",
+            "2020-13-01T00:00:00Z",
+            "2020-09-07T21:50:02.Z",
+            "x020-09-07T21:50:02Z",
+            "2020-09-07T21:50:02+1",
+        ] {
             assert_eq!(Ts::parse(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,207 @@
+//! Dispositions and summary figures.
+
+use super::session::Session;
+use super::timers::Figures;
+use crate::wire::{Direction, Reason, StatusCode, Ts};
+use serde::Serialize;
+
+/// How a call went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Disposition {
+    /// Still going.
+    Active,
+    /// A callee answered.
+    Answered,
+    /// Rang out unanswered (timeout, rejected, missed).
+    Missed,
+    /// Went to voicemail.
+    Voicemail,
+    /// Moved on to another party by a transfer.
+    Transferred,
+    /// Ended while (or after being) parked.
+    Parked,
+    /// The caller hung up before anyone answered.
+    Abandoned,
+}
+
+impl Disposition {
+    /// The display name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Active => "Active",
+            Disposition::Answered => "Answered",
+            Disposition::Missed => "Missed",
+            Disposition::Voicemail => "Voicemail",
+            Disposition::Transferred => "Transferred",
+            Disposition::Parked => "Parked",
+            Disposition::Abandoned => "Abandoned",
+        }
+    }
+
+    /// Classifies a session (a pure function of its parties' histories).
+    pub fn of(s: &Session) -> Disposition {
+        if !s.ended {
+            return Disposition::Active;
+        }
+        let marks = || s.parties.iter().flat_map(|p| p.history.iter());
+        let voicemail = marks().any(|m| {
+            matches!(
+                m.code,
+                Some(StatusCode::Voicemail | StatusCode::VoicemailScreening)
+            ) || m.reason == Some(Reason::Voicemail)
+        });
+        if voicemail {
+            return Disposition::Voicemail;
+        }
+        if marks().any(|m| m.reason.as_ref().is_some_and(Reason::is_transfer)) {
+            return Disposition::Transferred;
+        }
+        if marks().any(|m| m.code == Some(StatusCode::Parked)) {
+            return Disposition::Parked;
+        }
+        let inbound =
+            |p: &&super::party::PartyState| p.direction.get() != Some(&Direction::Outbound);
+        if s.parties
+            .iter()
+            .filter(inbound)
+            .any(|p| p.ever(&StatusCode::Answered))
+        {
+            return Disposition::Answered;
+        }
+        if s.parties.iter().any(|p| p.missed_call.get() == Some(&true)) {
+            return Disposition::Missed;
+        }
+        // Who left first: the caller (abandoned) or the callee (missed)?
+        let first_gone = s
+            .parties
+            .iter()
+            .filter_map(|p| {
+                p.history
+                    .iter()
+                    .find(|m| m.code.as_ref().is_some_and(StatusCode::is_terminal))
+                    .map(|m| (m.seq, p))
+            })
+            .min_by_key(|(seq, _)| *seq);
+        match first_gone {
+            Some((_, p)) if p.direction.get() == Some(&Direction::Outbound) => {
+                Disposition::Abandoned
+            }
+            _ => Disposition::Missed,
+        }
+    }
+}
+
+/// Count, sum and maximum of one figure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Stat {
+    pub count: u64,
+    pub total_ms: i64,
+    pub max_ms: i64,
+}
+
+impl Stat {
+    /// Adds one non-zero observation.
+    pub fn add(&mut self, ms: i64) {
+        if ms > 0 {
+            self.count += 1;
+            self.total_ms += ms;
+            self.max_ms = self.max_ms.max(ms);
+        }
+    }
+
+    /// Merges another stat into this one.
+    pub fn merge(&mut self, o: &Stat) {
+        self.count += o.count;
+        self.total_ms += o.total_ms;
+        self.max_ms = self.max_ms.max(o.max_ms);
+    }
+
+    /// Mean in ms (0 when empty).
+    pub fn avg_ms(&self) -> i64 {
+        if self.count == 0 {
+            0
+        } else {
+            self.total_ms / self.count as i64
+        }
+    }
+}
+
+/// Figures over finished sessions, kept when sessions are evicted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub sessions: u64,
+    pub answered: u64,
+    pub missed: u64,
+    pub voicemail: u64,
+    pub transferred: u64,
+    pub parked: u64,
+    pub abandoned: u64,
+    pub ring: Stat,
+    pub talk: Stat,
+    pub hold: Stat,
+}
+
+impl Totals {
+    /// Adds one session's disposition and party figures.
+    pub fn add_session(&mut self, s: &Session, now: Ts) {
+        self.sessions += 1;
+        match s.disposition() {
+            Disposition::Answered => self.answered += 1,
+            Disposition::Missed => self.missed += 1,
+            Disposition::Voicemail => self.voicemail += 1,
+            Disposition::Transferred => self.transferred += 1,
+            Disposition::Parked => self.parked += 1,
+            Disposition::Abandoned => self.abandoned += 1,
+            Disposition::Active => {}
+        }
+        for p in &s.parties {
+            let f = Figures::of(&p.history, Some(now));
+            self.ring.add(f.ring_ms);
+            self.talk.add(f.talk_ms);
+            self.hold.add(f.hold_ms);
+        }
+    }
+
+    /// Merges other totals into these.
+    pub fn merge(&mut self, o: &Totals) {
+        self.sessions += o.sessions;
+        self.answered += o.answered;
+        self.missed += o.missed;
+        self.voicemail += o.voicemail;
+        self.transferred += o.transferred;
+        self.parked += o.parked;
+        self.abandoned += o.abandoned;
+        self.ring.merge(&o.ring);
+        self.talk.merge(&o.talk);
+        self.hold.merge(&o.hold);
+    }
+}
+
+/// Event counters of the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Telephony session events seen.
+    pub events: u64,
+    pub applied: u64,
+    pub stale: u64,
+    pub duplicate: u64,
+    /// Frames or lines that could not be parsed.
+    pub malformed: u64,
+    /// Events for sessions already evicted (ignored, never resurrected).
+    pub late: u64,
+    pub presence: u64,
+    /// Other notifications and gateway frames.
+    pub other: u64,
+}
+
+/// The board's header figures at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Active and finished sessions (evicted ones included).
+    pub totals: Totals,
+    pub active: u64,
+    pub ringing: u64,
+    pub on_hold: u64,
+    pub parked_now: u64,
+    pub counters: Counters,
+}

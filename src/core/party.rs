@@ -1,0 +1,320 @@
+//! One party's merged state: every field keeps the value of the newest event that
+//! carried it, so any delivery order of the same events gives the same result.
+
+use crate::wire::{
+    ConferenceRole, Direction, Endpoint, Park, Party, Reason, Recording, SipData, Status,
+    StatusCode, Ts, UiCallInfo,
+};
+
+/// A field and the sequence number of the event that set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field<T> {
+    value: Option<T>,
+    seq: i64,
+}
+
+impl<T> Default for Field<T> {
+    fn default() -> Self {
+        Field {
+            value: None,
+            seq: i64::MIN,
+        }
+    }
+}
+
+impl<T: PartialEq> Field<T> {
+    /// The current value.
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref()
+    }
+
+    /// Takes `v` if it comes from an event at least as new as the current value's;
+    /// returns true when the value changed.
+    fn merge(&mut self, v: Option<T>, seq: i64) -> bool {
+        match v {
+            Some(v) if seq >= self.seq => {
+                self.seq = seq;
+                let changed = self.value.as_ref() != Some(&v);
+                self.value = Some(v);
+                changed
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One status change of a party, ordered by sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub seq: i64,
+    pub at: Option<Ts>,
+    pub code: Option<StatusCode>,
+    pub reason: Option<Reason>,
+    /// From a REST snapshot or presence, not from a notification.
+    pub synthetic: bool,
+}
+
+/// What became of one event for one party.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Newest so far: applied.
+    Applied,
+    /// Older than the party's newest: kept for the timers and the timeline, state untouched.
+    Stale,
+    /// The same sequence again: counted and dropped.
+    Duplicate,
+}
+
+/// Which of a party's fields an event changed (a small bit set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Changes(pub u16);
+
+impl Changes {
+    pub const STATUS: u16 = 1;
+    pub const MUTED: u16 = 2;
+    pub const RECORDING: u16 = 4;
+    pub const PARK: u16 = 8;
+    pub const PARTIES: u16 = 16;
+    pub const QUEUE: u16 = 32;
+    pub const OTHER: u16 = 64;
+    pub const NEW_PARTY: u16 = 128;
+
+    fn set(&mut self, bit: u16, yes: bool) {
+        if yes {
+            self.0 |= bit;
+        }
+    }
+
+    /// True if `bit` is set.
+    pub fn has(self, bit: u16) -> bool {
+        self.0 & bit != 0
+    }
+
+    /// Short words for what changed, e.g. `status muted`.
+    pub fn describe(self) -> String {
+        let names = [
+            (Self::NEW_PARTY, "new-party"),
+            (Self::STATUS, "status"),
+            (Self::MUTED, "muted"),
+            (Self::RECORDING, "recording"),
+            (Self::PARK, "park"),
+            (Self::PARTIES, "from/to"),
+            (Self::QUEUE, "queue"),
+            (Self::OTHER, "details"),
+        ];
+        let words: Vec<&str> = names
+            .iter()
+            .filter(|(b, _)| self.has(*b))
+            .map(|(_, n)| *n)
+            .collect();
+        if words.is_empty() {
+            "no change".to_string()
+        } else {
+            words.join(" ")
+        }
+    }
+}
+
+/// Merged endpoint: each sub-field merges on its own (a name may arrive later).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointState {
+    pub phone_number: Field<String>,
+    pub name: Field<String>,
+    pub extension_id: Field<String>,
+    pub device_id: Field<String>,
+}
+
+impl EndpointState {
+    fn merge(&mut self, e: Option<Endpoint>, seq: i64) -> bool {
+        let Some(e) = e else { return false };
+        let a = self.phone_number.merge(e.phone_number, seq);
+        let b = self.name.merge(e.name, seq);
+        let c = self.extension_id.merge(e.extension_id, seq);
+        let d = self.device_id.merge(e.device_id, seq);
+        a | b | c | d
+    }
+
+    /// As a plain wire endpoint.
+    pub fn to_endpoint(&self) -> Endpoint {
+        Endpoint {
+            phone_number: self.phone_number.get().cloned(),
+            name: self.name.get().cloned(),
+            extension_id: self.extension_id.get().cloned(),
+            device_id: self.device_id.get().cloned(),
+        }
+    }
+
+    /// Name and number for display.
+    pub fn label(&self) -> String {
+        self.to_endpoint().label()
+    }
+}
+
+/// A party as the store knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartyState {
+    pub id: String,
+    pub account_id: Field<String>,
+    pub extension_id: Field<String>,
+    pub direction: Field<Direction>,
+    pub from: EndpointState,
+    pub to: EndpointState,
+    pub status: Field<Status>,
+    pub park: Field<Park>,
+    pub recordings: Field<Vec<Recording>>,
+    pub queue_call: Field<bool>,
+    pub missed_call: Field<bool>,
+    pub stand_alone: Field<bool>,
+    pub muted: Field<bool>,
+    pub conference_role: Field<ConferenceRole>,
+    pub sip_data: Field<SipData>,
+    pub ui_call_info: Field<UiCallInfo>,
+    /// Status changes by sequence (the input of the timers).
+    pub history: Vec<Mark>,
+    /// The newest sequence seen for this party.
+    pub max_seq: i64,
+}
+
+impl PartyState {
+    /// A party with nothing known but its id.
+    pub fn new(id: String) -> PartyState {
+        PartyState {
+            id,
+            account_id: Field::default(),
+            extension_id: Field::default(),
+            direction: Field::default(),
+            from: EndpointState::default(),
+            to: EndpointState::default(),
+            status: Field::default(),
+            park: Field::default(),
+            recordings: Field::default(),
+            queue_call: Field::default(),
+            missed_call: Field::default(),
+            stand_alone: Field::default(),
+            muted: Field::default(),
+            conference_role: Field::default(),
+            sip_data: Field::default(),
+            ui_call_info: Field::default(),
+            history: Vec::new(),
+            max_seq: i64::MIN,
+        }
+    }
+
+    /// Merges one event's view of this party. `synthetic` marks REST/presence snapshots,
+    /// which never count as duplicates and sort after the real event of the same sequence.
+    pub fn merge(
+        &mut self,
+        p: Party,
+        seq: i64,
+        at: Option<Ts>,
+        synthetic: bool,
+    ) -> (Delivery, Changes) {
+        let key = (seq, synthetic);
+        let pos = match self
+            .history
+            .binary_search_by(|m| (m.seq, m.synthetic).cmp(&key))
+        {
+            Ok(_) if !synthetic => return (Delivery::Duplicate, Changes::default()),
+            Ok(i) => i + 1,
+            Err(i) => i,
+        };
+        let delivery = if seq < self.max_seq {
+            Delivery::Stale
+        } else {
+            Delivery::Applied
+        };
+        let (code, reason) = match &p.status {
+            Some(s) => (Some(s.code.clone()), s.reason.clone()),
+            None => (None, None),
+        };
+        let mut ch = Changes::default();
+        ch.set(
+            Changes::NEW_PARTY,
+            self.history.is_empty() && self.max_seq == i64::MIN,
+        );
+        self.history.insert(
+            pos,
+            Mark {
+                seq,
+                at,
+                code,
+                reason,
+                synthetic,
+            },
+        );
+        self.max_seq = self.max_seq.max(seq);
+
+        ch.set(Changes::STATUS, self.status.merge(p.status, seq));
+        ch.set(Changes::MUTED, self.muted.merge(p.muted, seq));
+        ch.set(Changes::RECORDING, self.recordings.merge(p.recordings, seq));
+        ch.set(
+            Changes::PARK,
+            self.park.merge(p.park.filter(|k| k.id.is_some()), seq),
+        );
+        let from = self.from.merge(p.from, seq);
+        let to = self.to.merge(p.to, seq);
+        ch.set(Changes::PARTIES, from | to);
+        ch.set(
+            Changes::QUEUE,
+            self.queue_call.merge(p.queue_call, seq) | self.ui_call_info.merge(p.ui_call_info, seq),
+        );
+        let owner = p.owner.unwrap_or_default();
+        let other = [
+            self.account_id
+                .merge(p.account_id.or(owner.account_id), seq),
+            self.extension_id
+                .merge(p.extension_id.or(owner.extension_id), seq),
+            self.direction.merge(p.direction, seq),
+            self.missed_call.merge(p.missed_call, seq),
+            self.stand_alone.merge(p.stand_alone, seq),
+            self.conference_role.merge(p.conference_role, seq),
+            self.sip_data.merge(p.sip_data, seq),
+        ];
+        ch.set(Changes::OTHER, other.iter().any(|c| *c));
+        (delivery, ch)
+    }
+
+    /// The current status code, if any event carried one.
+    pub fn code(&self) -> Option<&StatusCode> {
+        self.status.get().map(|s| &s.code)
+    }
+
+    /// True once the party has left the call (Disconnected / Gone).
+    pub fn is_terminal(&self) -> bool {
+        self.code().is_some_and(StatusCode::is_terminal)
+    }
+
+    /// The current reason, if any.
+    pub fn reason(&self) -> Option<&Reason> {
+        self.status.get().and_then(|s| s.reason.as_ref())
+    }
+
+    /// Whether any recording of this party is running.
+    pub fn recording_active(&self) -> bool {
+        self.recordings
+            .get()
+            .is_some_and(|r| r.iter().any(|r| r.active))
+    }
+
+    /// Ids of the party's recordings, newest last.
+    pub fn recording_ids(&self) -> Vec<&str> {
+        self.recordings
+            .get()
+            .map(|r| r.iter().map(|r| r.id.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// True if the party ever reached `code`.
+    pub fn ever(&self, code: &StatusCode) -> bool {
+        self.history.iter().any(|m| m.code.as_ref() == Some(code))
+    }
+
+    /// Time of the newest status change (by sequence).
+    pub fn since(&self) -> Option<Ts> {
+        self.history
+            .iter()
+            .rev()
+            .find(|m| m.code.is_some())
+            .and_then(|m| m.at)
+    }
+}

@@ -1,0 +1,182 @@
+//! A call session: its parties, its timeline, and whether it has ended.
+
+use super::metrics::Disposition;
+use super::party::{Changes, Delivery, PartyState};
+use super::timers::Figures;
+use crate::wire::{Direction, OriginType, Reason, StatusCode, Ts};
+
+/// The most timeline entries one session keeps (older ones are dropped and counted).
+pub const TIMELINE_CAP: usize = 200;
+
+/// What a timeline entry records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A notification for one party.
+    Event {
+        party: u16,
+        code: Option<StatusCode>,
+        reason: Option<Reason>,
+        changes: Changes,
+        delivery: Delivery,
+    },
+    /// A snapshot from REST or presence (seeding / reconciling).
+    Snapshot {
+        party: u16,
+        code: Option<StatusCode>,
+    },
+    /// A control action or its result (the audit trail).
+    Audit(String),
+}
+
+/// One line of a session's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// When calltop received it (stream clock in replay).
+    pub received: Ts,
+    pub seq: Option<i64>,
+    /// The event's `eventTime`.
+    pub at: Option<Ts>,
+    pub kind: EntryKind,
+}
+
+/// A telephony session as the store knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    /// Legacy numeric session id.
+    pub session_id: Option<String>,
+    pub server_id: Option<String>,
+    pub origin: Option<OriginType>,
+    /// Parties in order of first appearance.
+    pub parties: Vec<PartyState>,
+    pub timeline: Vec<TimelineEntry>,
+    /// Timeline entries dropped past [`TIMELINE_CAP`].
+    pub timeline_dropped: u32,
+    /// Newest sequence seen in the session.
+    pub max_seq: i64,
+    /// Earliest `eventTime` seen.
+    pub start: Option<Ts>,
+    /// When calltop first heard of the session.
+    pub first_seen: Ts,
+    /// When calltop last heard of it.
+    pub last_seen: Ts,
+    /// All parties have left (Disconnected / Gone).
+    pub ended: bool,
+    /// When the session was seen to end (for retention).
+    pub ended_seen: Option<Ts>,
+}
+
+impl Session {
+    /// An empty session first heard of at `now`.
+    pub fn new(id: String, now: Ts) -> Session {
+        Session {
+            id,
+            session_id: None,
+            server_id: None,
+            origin: None,
+            parties: Vec::new(),
+            timeline: Vec::new(),
+            timeline_dropped: 0,
+            max_seq: i64::MIN,
+            start: None,
+            first_seen: now,
+            last_seen: now,
+            ended: false,
+            ended_seen: None,
+        }
+    }
+
+    /// Index of a party, adding it if new.
+    pub(crate) fn party_index(&mut self, id: &str) -> usize {
+        match self.parties.iter().position(|p| p.id == id) {
+            Some(i) => i,
+            None => {
+                self.parties.push(PartyState::new(id.to_string()));
+                self.parties.len() - 1
+            }
+        }
+    }
+
+    /// Finds a party by id.
+    pub fn party(&self, id: &str) -> Option<&PartyState> {
+        self.parties.iter().find(|p| p.id == id)
+    }
+
+    pub(crate) fn push_timeline(&mut self, e: TimelineEntry) {
+        if self.timeline.len() >= TIMELINE_CAP {
+            self.timeline.remove(0);
+            self.timeline_dropped += 1;
+        }
+        self.timeline.push(e);
+    }
+
+    /// True when every known party has left the call.
+    pub(crate) fn all_parties_gone(&self) -> bool {
+        !self.parties.is_empty() && self.parties.iter().all(PartyState::is_terminal)
+    }
+
+    /// When the call ended: the latest final status change among its parties.
+    pub fn end(&self) -> Option<Ts> {
+        if !self.ended {
+            return None;
+        }
+        self.parties.iter().filter_map(PartyState::since).max()
+    }
+
+    /// Call length: start to end, or to `now` while active.
+    pub fn duration_ms(&self, now: Ts) -> i64 {
+        match self.start {
+            Some(s) => s.millis_until(self.end().unwrap_or(now)),
+            None => 0,
+        }
+    }
+
+    /// The party that started the call: the first Outbound party, else the first.
+    pub fn caller(&self) -> Option<&PartyState> {
+        self.parties
+            .iter()
+            .find(|p| p.direction.get() == Some(&Direction::Outbound))
+            .or(self.parties.first())
+    }
+
+    /// Figures of every party at `now`.
+    pub fn figures(&self, now: Ts) -> Vec<Figures> {
+        self.parties
+            .iter()
+            .map(|p| Figures::of(&p.history, Some(now)))
+            .collect()
+    }
+
+    /// How the call went (see [`Disposition`]).
+    pub fn disposition(&self) -> Disposition {
+        Disposition::of(self)
+    }
+
+    /// Queue name, from `uiCallInfo` or a queue party's `to.name`.
+    pub fn queue(&self) -> Option<&str> {
+        self.parties.iter().find_map(|p| {
+            let info = p.ui_call_info.get().and_then(|u| u.primary.as_ref());
+            match info {
+                Some(i) if i.kind.as_deref() == Some("QueueName") => i.value.as_deref(),
+                _ if p.queue_call.get() == Some(&true) => p.to.name.get().map(String::as_str),
+                _ => None,
+            }
+        })
+    }
+
+    /// Rough heap size of the session in bytes (for retention accounting).
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Session>()
+            + self.id.capacity()
+            + self.parties.capacity() * std::mem::size_of::<PartyState>()
+            + self
+                .parties
+                .iter()
+                .map(|p| {
+                    p.id.capacity()
+                        + p.history.capacity() * std::mem::size_of::<super::party::Mark>()
+                })
+                .sum::<usize>()
+            + self.timeline.capacity() * std::mem::size_of::<TimelineEntry>()
+    }
+}

@@ -1,0 +1,476 @@
+//! The session store: a pure reducer over notifications. The same events in any order
+//! and with any number of repeats give the same final state; time is an argument.
+
+use super::metrics::{Counters, Summary, Totals};
+use super::party::Delivery;
+use super::session::{EntryKind, Session, TimelineEntry};
+use crate::wire::{
+    CallSession, Direction, Endpoint, Incoming, Parsed, Party, PresenceEvent, SessionEvent, Status,
+    StatusCode, TelephonyStatus, Ts,
+};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How long ended sessions are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// At most this many ended sessions are retained.
+    pub max_ended: usize,
+    /// Ended sessions older than this (ms since they ended) are evicted.
+    pub max_ended_age_ms: i64,
+    /// Ids of evicted sessions remembered so late events cannot resurrect them.
+    pub tombstones: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            max_ended: 5_000,
+            max_ended_age_ms: 3_600_000,
+            tombstones: 50_000,
+        }
+    }
+}
+
+/// What the store did with one input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// A session event, with the delivery of its (first) party.
+    Event {
+        delivery: Delivery,
+        new_session: bool,
+        ended: bool,
+    },
+    /// An event for a session already evicted: ignored.
+    Late,
+    /// A presence notification; `seeded` sessions were created from it.
+    Presence { seeded: usize },
+    /// Anything else (other notifications, gateway frames): counted only.
+    Other,
+}
+
+/// All sessions calltop knows about.
+#[derive(Clone, Debug)]
+pub struct SessionStore {
+    config: StoreConfig,
+    sessions: HashMap<String, Session>,
+    ended: VecDeque<(Ts, String)>,
+    ended_count: usize,
+    tombstones: HashSet<String>,
+    tombstone_order: VecDeque<String>,
+    evicted: Totals,
+    counters: Counters,
+    generation: u64,
+    clock: Ts,
+}
+
+impl Default for SessionStore {
+    fn default() -> Self {
+        SessionStore::new(StoreConfig::default())
+    }
+}
+
+impl SessionStore {
+    /// An empty store.
+    pub fn new(config: StoreConfig) -> SessionStore {
+        SessionStore {
+            config,
+            sessions: HashMap::new(),
+            ended: VecDeque::new(),
+            ended_count: 0,
+            tombstones: HashSet::new(),
+            tombstone_order: VecDeque::new(),
+            evicted: Totals::default(),
+            counters: Counters::default(),
+            generation: 0,
+            clock: Ts(i64::MIN),
+        }
+    }
+
+    /// Applies whatever a source parsed. `now` is when it was received (stream clock
+    /// in replay); a recording's own `receivedAt` wins when present.
+    pub fn ingest(&mut self, parsed: Parsed, now: Ts) -> Applied {
+        let now = parsed.received_at.unwrap_or(now);
+        match parsed.item {
+            Incoming::Session(n) => self.apply_event(n.body, now),
+            Incoming::Presence { body, .. } => self.apply_presence(&body, now),
+            _ => {
+                self.counters.other += 1;
+                Applied::Other
+            }
+        }
+    }
+
+    /// Counts a frame or line that could not be parsed.
+    pub fn note_malformed(&mut self, now: Ts) {
+        self.counters.malformed += 1;
+        self.touch(now);
+    }
+
+    fn touch(&mut self, now: Ts) {
+        self.generation += 1;
+        self.clock = self.clock.max(now);
+    }
+
+    /// Applies one telephony session event received at `now`.
+    pub fn apply_event(&mut self, ev: SessionEvent, now: Ts) -> Applied {
+        self.counters.events += 1;
+        self.touch(now);
+        if self.tombstones.contains(&ev.telephony_session_id) {
+            self.counters.late += 1;
+            return Applied::Late;
+        }
+        let new_session = !self.sessions.contains_key(&ev.telephony_session_id);
+        let s = self
+            .sessions
+            .entry(ev.telephony_session_id)
+            .or_insert_with_key(|id| Session::new(id.clone(), now));
+        s.last_seen = now;
+        if s.session_id.is_none() {
+            s.session_id = ev.session_id;
+        }
+        if s.server_id.is_none() {
+            s.server_id = ev.server_id;
+        }
+        if let Some(o) = ev.origin {
+            s.origin.get_or_insert(o.kind);
+        }
+        if let Some(t) = ev.event_time {
+            s.start = Some(s.start.map_or(t, |st| st.min(t)));
+        }
+        let seq = ev
+            .sequence
+            .unwrap_or_else(|| s.max_seq.saturating_add(1).max(0));
+        let late_for_session = seq < s.max_seq;
+        s.max_seq = s.max_seq.max(seq);
+        let mut first = None;
+        for p in ev.parties {
+            let idx = s.party_index(&p.id);
+            let (delivery, changes) = s.parties[idx].merge(p, seq, ev.event_time, false);
+            first.get_or_insert(delivery);
+            match delivery {
+                Delivery::Applied => self.counters.applied += 1,
+                Delivery::Stale => self.counters.stale += 1,
+                Delivery::Duplicate => self.counters.duplicate += 1,
+            }
+            let party = &s.parties[idx];
+            let kind = EntryKind::Event {
+                party: idx as u16,
+                code: if delivery == Delivery::Duplicate {
+                    None
+                } else {
+                    party
+                        .history
+                        .iter()
+                        .find(|m| m.seq == seq && !m.synthetic)
+                        .and_then(|m| m.code.clone())
+                },
+                reason: party
+                    .history
+                    .iter()
+                    .find(|m| m.seq == seq && !m.synthetic)
+                    .and_then(|m| m.reason.clone()),
+                changes,
+                delivery,
+            };
+            s.push_timeline(TimelineEntry {
+                received: now,
+                seq: Some(seq),
+                at: ev.event_time,
+                kind,
+            });
+        }
+        let id = s.id.clone();
+        let ended = self.update_ended(&id, late_for_session, now);
+        self.evict(now);
+        Applied::Event {
+            delivery: first.unwrap_or(Delivery::Duplicate),
+            new_session,
+            ended,
+        }
+    }
+
+    /// Recomputes whether a session has ended. Once ended, only an event newer than
+    /// everything seen can reopen it: a late event never resurrects a call.
+    fn update_ended(&mut self, id: &str, late: bool, now: Ts) -> bool {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return false;
+        };
+        let was = s.ended;
+        if !(was && late) {
+            s.ended = s.all_parties_gone();
+        }
+        if s.ended && !was {
+            s.ended_seen = Some(now);
+            self.ended.push_back((now, s.id.clone()));
+            self.ended_count += 1;
+        } else if !s.ended && was {
+            s.ended_seen = None;
+            self.ended_count -= 1;
+        }
+        s.ended
+    }
+
+    /// Evicts ended sessions past the retention count or age, as of `now`.
+    pub fn evict(&mut self, now: Ts) {
+        while let Some((at, id)) = self.ended.front() {
+            let too_many = self.ended_count > self.config.max_ended;
+            let too_old = at.millis_until(now) > self.config.max_ended_age_ms;
+            if !too_many && !too_old {
+                break;
+            }
+            let (at, id) = (*at, id.clone());
+            self.ended.pop_front();
+            // Skip queue entries for sessions that reopened (or re-ended later).
+            let current = self
+                .sessions
+                .get(&id)
+                .is_some_and(|s| s.ended && s.ended_seen == Some(at));
+            if !current {
+                continue;
+            }
+            if let Some(s) = self.sessions.remove(&id) {
+                self.ended_count -= 1;
+                self.evicted.add_session(&s, now);
+                self.remember_gone(s.id);
+            }
+        }
+    }
+
+    fn remember_gone(&mut self, id: String) {
+        if self.config.tombstones == 0 {
+            return;
+        }
+        if self.tombstone_order.len() >= self.config.tombstones {
+            if let Some(old) = self.tombstone_order.pop_front() {
+                self.tombstones.remove(&old);
+            }
+        }
+        self.tombstones.insert(id.clone());
+        self.tombstone_order.push_back(id);
+    }
+
+    /// Seeds sessions a stream joined mid-call from presence `activeCalls`.
+    pub fn apply_presence(&mut self, p: &PresenceEvent, now: Ts) -> Applied {
+        self.counters.presence += 1;
+        self.touch(now);
+        let mut seeded = 0;
+        for c in &p.active_calls {
+            let (Some(tsid), Some(pid)) = (&c.telephony_session_id, &c.party_id) else {
+                continue;
+            };
+            let code = match &c.telephony_status {
+                Some(TelephonyStatus::Ringing) => StatusCode::Proceeding,
+                Some(TelephonyStatus::CallConnected) => StatusCode::Answered,
+                Some(TelephonyStatus::OnHold) => StatusCode::Hold,
+                Some(TelephonyStatus::ParkedCall) => StatusCode::Parked,
+                _ => continue,
+            };
+            if self.sessions.contains_key(tsid) || self.tombstones.contains(tsid) {
+                continue;
+            }
+            let endpoint = |num: &Option<String>, name: &Option<String>| {
+                Some(Endpoint {
+                    phone_number: num.clone(),
+                    name: name.clone(),
+                    ..Default::default()
+                })
+            };
+            let party = Party {
+                id: pid.clone(),
+                direction: c.direction.clone(),
+                from: endpoint(&c.from, &c.from_name),
+                to: endpoint(&c.to, &c.to_name),
+                status: Some(Status::code(code)),
+                ..Default::default()
+            };
+            let mut s = Session::new(tsid.clone(), now);
+            s.session_id = c.session_id.clone();
+            s.start = c.start_time;
+            self.snapshot_party(&mut s, party, c.start_time.or(Some(now)), now);
+            self.sessions.insert(tsid.clone(), s);
+            seeded += 1;
+        }
+        Applied::Presence { seeded }
+    }
+
+    fn snapshot_party(&mut self, s: &mut Session, party: Party, at: Option<Ts>, now: Ts) {
+        let idx = s.party_index(&party.id);
+        let p = &mut s.parties[idx];
+        let seq = p.max_seq.max(0);
+        let before = p.code().cloned();
+        let changed = before.as_ref() != party.status.as_ref().map(|st| &st.code);
+        let at = if p.history.is_empty() { at } else { Some(now) };
+        if changed || p.history.is_empty() {
+            p.merge(party, seq, at, true);
+        } else {
+            // Same state: refresh fields without adding a status change.
+            let mut q = party;
+            q.status = None;
+            p.merge(q, seq, None, true);
+            p.history.retain(|m| !(m.synthetic && m.code.is_none()));
+        }
+        let code = s.parties[idx].code().cloned();
+        s.push_timeline(TimelineEntry {
+            received: now,
+            seq: None,
+            at,
+            kind: EntryKind::Snapshot {
+                party: idx as u16,
+                code,
+            },
+        });
+    }
+
+    /// Seeds or reconciles a session from `GET …/telephony/sessions/{id}`.
+    pub fn apply_rest_session(&mut self, cs: &CallSession, now: Ts) {
+        self.touch(now);
+        if self.tombstones.contains(&cs.id) {
+            return;
+        }
+        let mut s = self
+            .sessions
+            .remove(&cs.id)
+            .unwrap_or_else(|| Session::new(cs.id.clone(), now));
+        if let Some(o) = &cs.origin {
+            s.origin.get_or_insert(o.kind.clone());
+        }
+        if s.start.is_none() {
+            s.start = cs.creation_time;
+        }
+        for party in &cs.parties {
+            self.snapshot_party(&mut s, party.clone(), cs.creation_time, now);
+        }
+        self.sessions.insert(cs.id.clone(), s);
+        self.update_ended(&cs.id, false, now);
+    }
+
+    /// Reconciliation found the session gone (404): every party still in the call is
+    /// marked Disconnected at `now` and the session ends.
+    pub fn mark_gone(&mut self, id: &str, now: Ts) {
+        self.touch(now);
+        let Some(mut s) = self.sessions.remove(id) else {
+            return;
+        };
+        let live: Vec<String> = s
+            .parties
+            .iter()
+            .filter(|p| !p.is_terminal())
+            .map(|p| p.id.clone())
+            .collect();
+        for pid in live {
+            let party = Party {
+                id: pid,
+                status: Some(Status::code(StatusCode::Disconnected)),
+                ..Default::default()
+            };
+            self.snapshot_party(&mut s, party, Some(now), now);
+        }
+        self.sessions.insert(id.to_string(), s);
+        self.update_ended(id, false, now);
+    }
+
+    /// Adds an audit line (a control action or its result) to a session's timeline.
+    pub fn audit(&mut self, id: &str, at: Ts, text: String) {
+        if let Some(s) = self.sessions.get_mut(id) {
+            s.push_timeline(TimelineEntry {
+                received: at,
+                seq: None,
+                at: Some(at),
+                kind: EntryKind::Audit(text),
+            });
+            self.generation += 1;
+        }
+    }
+
+    /// Ids of sessions still in progress.
+    pub fn active_ids(&self) -> Vec<String> {
+        self.sessions
+            .values()
+            .filter(|s| !s.ended)
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    /// A session by telephonySessionId.
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    /// Every retained session (active and ended), in no particular order.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values()
+    }
+
+    /// Number of retained sessions.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// True when no session is retained.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// Event counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Bumped on every change; a UI redraws when it moves.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The newest receive time seen (the stream clock).
+    pub fn clock(&self) -> Option<Ts> {
+        (self.clock.0 != i64::MIN).then_some(self.clock)
+    }
+
+    /// Header figures at `now`: finished and evicted sessions plus running ones.
+    pub fn summary(&self, now: Ts) -> Summary {
+        let mut sum = Summary {
+            totals: self.evicted.clone(),
+            counters: self.counters,
+            ..Default::default()
+        };
+        for s in self.sessions.values() {
+            sum.totals.add_session(s, now);
+            if s.ended {
+                continue;
+            }
+            sum.active += 1;
+            let live = || s.parties.iter().filter(|p| !p.is_terminal());
+            if live().any(|p| p.code().is_some_and(StatusCode::is_ringing)) {
+                sum.ringing += 1;
+            }
+            if live().any(|p| p.code() == Some(&StatusCode::Hold)) {
+                sum.on_hold += 1;
+            }
+            if live().any(|p| p.code() == Some(&StatusCode::Parked)) {
+                sum.parked_now += 1;
+            }
+        }
+        sum
+    }
+
+    /// The party a supervisor most likely means in a session: the first party still in
+    /// the call that belongs to the account (has an extension), else any party still in
+    /// the call, else the last one.
+    pub fn default_party(s: &Session) -> Option<usize> {
+        let live = |p: &&super::party::PartyState| !p.is_terminal();
+        s.parties
+            .iter()
+            .position(|p| {
+                live(&p)
+                    && p.extension_id.get().is_some()
+                    && p.direction.get() == Some(&Direction::Inbound)
+            })
+            .or_else(|| {
+                s.parties
+                    .iter()
+                    .position(|p| live(&p) && p.extension_id.get().is_some())
+            })
+            .or_else(|| s.parties.iter().position(|p| live(&p)))
+            .or(s.parties.len().checked_sub(1))
+    }
+}
