@@ -141,7 +141,7 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
     cfg.record = Some(args.out.clone());
     cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
     cfg.seed = false;
-    crate::source::live::run_until_signal(cfg, None, crate::platform::Format::Text, true).await
+    crate::source::live::run_until_signal(cfg, crate::platform::Format::Text, false).await
 }
 
 #[cfg(test)]
