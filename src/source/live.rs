@@ -3,10 +3,12 @@
 
 mod backoff;
 mod events;
+mod pipeline;
 mod task;
 
 pub use backoff::Backoff;
 pub use events::{ConnState, EventLine, LiveEvent};
+pub use pipeline::{FramePipeline, FrameSignal};
 
 use crate::platform::{Auth, ConnectArgs, ControlClient, Credentials, Format, Http, LiveArgs};
 use crate::record::Recorder;
@@ -147,15 +149,15 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
             .map(|r| r.with_rotation(cfg.rotate_bytes))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
+    let gen_tx = Arc::new(gen_tx);
     let task = task::Task {
-        store,
+        store: store.clone(),
         auth,
         control: control.clone(),
         conn_tx,
-        gen_tx: Arc::new(gen_tx),
+        gen_tx: gen_tx.clone(),
         events: events_tx.clone(),
-        recorder: None,
-        wsc: None,
+        pipeline: FramePipeline::new(store.clone(), None, gen_tx, events_tx.clone()),
         recovery_timeout: Duration::from_secs(180),
         dropped_at: None,
         subscribed_once: false,
@@ -171,7 +173,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
                 task.conn_tx.send_replace(ConnState::Failed(m));
                 return;
             }
-            Some(Ok(r)) => task.recorder = Some(r),
+            Some(Ok(r)) => task.pipeline.set_recorder(r),
             None => {}
         }
         task.run(shutdown_rx).await

@@ -2,14 +2,14 @@
 //! frames into the store; on any drop reconnect with backoff and `wsc` recovery, and
 //! on failed recovery subscribe again and reconcile.
 
-use super::events::{ConnState, EventLine, LiveEvent};
+use super::events::{ConnState, LiveEvent};
+use super::pipeline::{FramePipeline, FrameSignal};
 use super::LiveConfig;
 use crate::platform::{Auth, ControlClient, HttpError};
-use crate::record::Recorder;
 use crate::source::SharedStore;
 use crate::wire::{
-    self, encode_frame, ConnectionDetails, DeliveryMode, Incoming, MessageType, RecoveryState, SubscriptionInfo, SubscriptionRequest, Ts,
-    WsMeta, Wsc,
+    self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState, SubscriptionInfo, SubscriptionRequest, Ts,
+    WsMeta,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
@@ -30,13 +30,6 @@ enum Ended {
     Fatal(String),
 }
 
-/// What a frame meant for the connection logic.
-enum Signal {
-    None,
-    Details(ConnectionDetails),
-    Response { message_id: Option<String>, status: u16, body: Option<serde_json::Value> },
-    Error { message_id: Option<String>, message: String },
-}
 
 pub(super) struct Task {
     pub cfg: LiveConfig,
@@ -46,8 +39,7 @@ pub(super) struct Task {
     pub conn_tx: watch::Sender<ConnState>,
     pub gen_tx: Arc<watch::Sender<u64>>,
     pub events: broadcast::Sender<LiveEvent>,
-    pub recorder: Option<Recorder>,
-    pub wsc: Option<Wsc>,
+    pub pipeline: FramePipeline,
     pub recovery_timeout: Duration,
     pub dropped_at: Option<Instant>,
     pub subscribed_once: bool,
@@ -64,11 +56,6 @@ impl Task {
     fn warn(&self, message: String) {
         tracing::warn!(%message);
         let _ = self.events.send(LiveEvent::Warning { at: Ts::now(), message });
-    }
-
-    fn bump(&self) {
-        let g = self.store.read().map(|s| s.generation()).unwrap_or_default();
-        self.gen_tx.send_replace(g);
     }
 
     fn message_id(&mut self) -> String {
@@ -120,7 +107,7 @@ impl Task {
 
     /// True when the next socket should try `wsc` recovery.
     fn can_recover(&self) -> bool {
-        self.subscribed_once && self.wsc.is_some() && self.dropped_at.is_none_or(|d| d.elapsed() < self.recovery_timeout)
+        self.subscribed_once && self.pipeline.wsc().is_some() && self.dropped_at.is_none_or(|d| d.elapsed() < self.recovery_timeout)
     }
 
     async fn connection(&mut self, shutdown: &mut watch::Receiver<bool>) -> Ended {
@@ -146,7 +133,7 @@ impl Task {
         };
         url.query_pairs_mut().append_pair("access_token", &ws_token.ws_access_token);
         if recovering {
-            if let Some(w) = &self.wsc {
+            if let Some(w) = self.pipeline.wsc() {
                 url.query_pairs_mut().append_pair("wsc", &w.token);
             }
         }
@@ -198,8 +185,8 @@ impl Task {
                 _ = &mut deadline => return Err(dropped("no ConnectionDetails from the gateway".into(), false, None)),
                 _ = shutdown.changed() => return Err(Ended::Shutdown),
                 msg = ws.next() => match self.on_message(msg, ws).await {
-                    Ok(Signal::Details(d)) => return Ok(d),
-                    Ok(Signal::Error { message, .. }) => return Err(dropped(format!("gateway error before ConnectionDetails: {message}"), false, None)),
+                    Ok(FrameSignal::Details(d)) => return Ok(d),
+                    Ok(FrameSignal::Error { message, .. }) => return Err(dropped(format!("gateway error before ConnectionDetails: {message}"), false, None)),
                     Ok(_) => {}
                     Err(reason) => return Err(dropped(reason, false, None)),
                 },
@@ -227,7 +214,7 @@ impl Task {
                 _ = &mut deadline => return Err(dropped("subscription request timed out".into(), false, None)),
                 _ = shutdown.changed() => return Err(Ended::Shutdown),
                 msg = ws.next() => match self.on_message(msg, ws).await {
-                    Ok(Signal::Response { message_id, status, body }) if message_id.as_deref() == Some(id.as_str()) => {
+                    Ok(FrameSignal::Response { message_id, status, body }) if message_id.as_deref() == Some(id.as_str()) => {
                         if (200..300).contains(&status) {
                             let info = body.and_then(|b| serde_json::from_value::<SubscriptionInfo>(b).ok());
                             return info.ok_or_else(|| dropped("subscription response without a subscription".into(), false, None));
@@ -239,7 +226,7 @@ impl Task {
                         let text = format!("subscription refused: {msg}");
                         return Err(if status == 403 { Ended::Fatal(text) } else { dropped(text, false, None) });
                     }
-                    Ok(Signal::Error { message_id, message }) if message_id.as_deref() == Some(id.as_str()) => {
+                    Ok(FrameSignal::Error { message_id, message }) if message_id.as_deref() == Some(id.as_str()) => {
                         return Err(dropped(format!("subscription refused: {message}"), false, None));
                     }
                     Ok(_) => {}
@@ -277,13 +264,13 @@ impl Task {
                     last_rx = Instant::now();
                     heartbeat_sent = None;
                     match self.on_message(msg, ws).await {
-                        Ok(Signal::Error { message, .. }) => {
+                        Ok(FrameSignal::Error { message, .. }) => {
                             // WSG-902/903 and friends: the gateway closes next; reconnect.
                             if message.contains("WSG-90") {
                                 return dropped(message, true, None);
                             }
                         }
-                        Ok(Signal::Details(d)) => {
+                        Ok(FrameSignal::Details(d)) => {
                             tracing::info!(?d, "unexpected ConnectionDetails mid-stream");
                         }
                         Ok(_) => {}
@@ -296,7 +283,7 @@ impl Task {
 
     /// Handles one WebSocket message: records it, parses it, routes it.
     /// `Err` means the socket is gone.
-    async fn on_message(&mut self, msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>, ws: &mut Ws) -> Result<Signal, String> {
+    async fn on_message(&mut self, msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>, ws: &mut Ws) -> Result<FrameSignal, String> {
         let text = match msg {
             None => return Err("socket closed".into()),
             Some(Err(e)) => return Err(format!("socket error: {e}")),
@@ -309,78 +296,9 @@ impl Task {
                     None => "closed by the gateway".into(),
                 });
             }
-            Some(Ok(_)) => return Ok(Signal::None), // ping/pong: answered by tungstenite
+            Some(Ok(_)) => return Ok(FrameSignal::None), // ping/pong: answered by tungstenite
         };
-        Ok(self.on_text(&text))
-    }
-
-    /// The frame pipeline: record first (raw), parse, then route.
-    fn on_text(&mut self, text: &str) -> Signal {
-        let now = Ts::now();
-        if let Some(r) = self.recorder.as_mut() {
-            if let Err(e) = r.write_frame(now, text) {
-                tracing::error!(error = %e, "recording write failed");
-            }
-        }
-        let parsed = match wire::parse(text) {
-            Ok(p) => p,
-            Err(e) => {
-                if let Ok(mut s) = self.store.write() {
-                    s.note_malformed(now);
-                }
-                self.bump();
-                tracing::warn!(error = %e, len = text.len(), "malformed frame (kept in the recording)");
-                let _ = self.events.send(LiveEvent::Malformed { at: now, error: e.to_string() });
-                return Signal::None;
-            }
-        };
-        let meta = parsed.meta.clone();
-        if let Some(m) = &meta {
-            self.track_wsc(m, matches!(parsed.item, Incoming::ConnectionDetails { .. }));
-        }
-        let message_id = meta.as_ref().and_then(|m| m.message_id.clone());
-        match parsed.item {
-            Incoming::ConnectionDetails { details } => Signal::Details(details),
-            Incoming::Heartbeat => Signal::None,
-            Incoming::Response { body } => Signal::Response {
-                message_id,
-                status: meta.as_ref().and_then(|m| m.status).unwrap_or(200),
-                body,
-            },
-            Incoming::Error { body } => {
-                let message = body
-                    .map(|b| match (b.error_code, b.message) {
-                        (Some(c), Some(m)) => format!("{c}: {m}"),
-                        (c, m) => c.or(m).unwrap_or_else(|| "unknown gateway error".into()),
-                    })
-                    .unwrap_or_else(|| "gateway error without a body".into());
-                self.warn(format!("gateway error: {message}"));
-                Signal::Error { message_id, message }
-            }
-            Incoming::Session(_) | Incoming::Presence { .. } | Incoming::OtherNotification { .. } => {
-                let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
-                let applied = match self.store.write() {
-                    Ok(mut s) => s.ingest(parsed, now),
-                    Err(_) => return Signal::None,
-                };
-                self.bump();
-                if let Some(l) = line {
-                    let _ = self.events.send(LiveEvent::Notification(l.with(applied)));
-                }
-                Signal::None
-            }
-        }
-    }
-
-    /// Keeps the newest session-context token: any higher sequence, and always the
-    /// one a ConnectionDetails brings (a new or recovered session).
-    fn track_wsc(&mut self, meta: &WsMeta, details: bool) {
-        if let Some(w) = &meta.wsc {
-            let newer = self.wsc.as_ref().is_none_or(|cur| cur.sequence < w.sequence);
-            if details || newer {
-                self.wsc = Some(w.clone());
-            }
-        }
+        Ok(self.pipeline.handle(&text, Ts::now()))
     }
 
     /// Seeds (first connect) or reconciles (after a failed recovery) in the background:
