@@ -355,9 +355,16 @@ fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {
 async fn refresh_loop(auth: Arc<Auth>) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if let Err(e) = auth.refresh_if_due().await {
-            tracing::warn!(error = %e, "token refresh failed; will retry");
-            tokio::time::sleep(Duration::from_secs(2)).await;
+        match auth.refresh_if_due().await {
+            Ok(_) => {}
+            Err(HttpError::RateLimited { retry_after }) => {
+                tracing::warn!(wait_s = retry_after.as_secs(), "token refresh rate limited");
+                tokio::time::sleep(retry_after).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "token refresh failed; will retry");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
         }
     }
 }
