@@ -99,7 +99,8 @@ pub enum ControlAction {
     HangUp,
     /// Remove one party (`DELETE` party; supervised or parked parties only).
     DropParty,
-    /// Listen to the agent of this session from the supervisor's device.
+    /// Listen in from the supervisor's device: on the selected party when no agent is
+    /// named, else on the session's agent extension.
     Supervise {
         agent_extension_id: Option<String>,
         agent_extension_number: Option<String>,
@@ -309,9 +310,13 @@ impl ControlClient {
                 agent_extension_id,
                 agent_extension_number,
             } => {
-                let mut body = json!({ "mode": "Listen", "autoAnswer": true });
-                if let Some(d) = &self.device_id {
-                    body["supervisorDeviceId"] = json!(d);
+                let Some(d) = &self.device_id else {
+                    return Err("supervise needs your device id (--device-id)".into());
+                };
+                let mut body = json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
+                if agent_extension_id.is_none() && agent_extension_number.is_none() {
+                    // the selected party is the agent
+                    return Ok((Method::POST, p("/supervise"), Some(body)));
                 }
                 if let Some(id) = agent_extension_id {
                     body["agentExtensionId"] = json!(id);
@@ -380,13 +385,13 @@ impl ControlClient {
     pub async fn drop_party(&self, s: &str, p: &str) -> ControlOutcome {
         self.execute(s, p, ControlAction::DropParty).await
     }
-    /// Listen in on the session's agent.
-    pub async fn supervise(&self, s: &str, agent_extension_id: Option<String>, agent_extension_number: Option<String>) -> ControlOutcome {
+    /// Listen in on a party (the agent) from the configured device.
+    pub async fn supervise(&self, s: &str, p: &str) -> ControlOutcome {
         let a = ControlAction::Supervise {
-            agent_extension_id,
-            agent_extension_number,
+            agent_extension_id: None,
+            agent_extension_number: None,
         };
-        self.execute(s, "", a).await
+        self.execute(s, p, a).await
     }
 }
 
