@@ -7,7 +7,7 @@ use calltop::core::PartyState;
 use calltop::platform::{ControlAction, ControlOutcome, Target};
 use calltop::source::SharedStore;
 use calltop::source::live::LiveHandle;
-use calltop::wire::StatusCode;
+use calltop::wire::{Reason, StatusCode};
 use live_support::*;
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,10 @@ async fn act(
             let out = h.control.execute(&sid, &pid, action(&p)).await;
             match &out {
                 ControlOutcome::Ok { .. } => {
+                    if std::env::var("LIVE_DEBUG").is_ok() {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        eprintln!("DEBUG {what} {sid} {pid} {out:?}\nstore: {:?}\nsim: {:?}", store.read().unwrap().get(&sid).map(|s| s.parties.iter().map(|p| (p.id.clone(), p.code().cloned())).collect::<Vec<_>>()), "");
+                    }
                     wait_until(10, &format!("the notification after {what}"), || effect(store, &sid, &pid)).await;
                     return (sid, pid, out);
                 }
@@ -146,20 +150,14 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     act(&h, &store, "transfer", &answered, &|_| ControlAction::Transfer(Target::parse("+16505550123").unwrap()), &terminal).await;
 
     // supervise: a supervisor party joins the session
-    let grew = |n: usize| move |st: &SharedStore, s: &str, _: &str| st.read().unwrap().get(s).is_some_and(|x| x.parties.len() > n);
-    let sizes = |st: &SharedStore| st.read().unwrap().sessions().map(|s| (s.id.clone(), s.parties.len())).collect::<std::collections::HashMap<_, _>>();
-    let before = sizes(&store);
-    act(&h, &store, "supervise", &answered, &|_| ControlAction::Supervise { agent_extension_id: None, agent_extension_number: None }, &|st, s, p| {
-        grew(*before.get(s).unwrap_or(&usize::MAX))(st, s, p)
-    })
-    .await;
+    let supervising = |st: &SharedStore, s: &str, _: &str| {
+        st.read().unwrap().get(s).is_some_and(|x| x.parties.iter().any(|p| p.reason() == Some(&Reason::Supervising)))
+    };
+    act(&h, &store, "supervise", &answered, &|_| ControlAction::Supervise { agent_extension_id: None, agent_extension_number: None }, &supervising).await;
 
-    // flip: the call moves on (a new party or this one leaves)
-    let before = sizes(&store);
-    act(&h, &store, "flip", &answered, &|_| ControlAction::Flip("*2".into()), &|st, s, p| {
-        terminal(st, s, p) || grew(*before.get(s).unwrap_or(&usize::MAX))(st, s, p)
-    })
-    .await;
+    // flip: the party leaves with reason CallFlip (a new leg takes over)
+    let flipped = |st: &SharedStore, s: &str, p: &str| party(st, s, p).is_some_and(|p| p.is_terminal() && p.reason() == Some(&Reason::CallFlip));
+    act(&h, &store, "flip", &answered, &|_| ControlAction::Flip("*2".into()), &flipped).await;
 
     // ringing parties: answer, forward, reject
     act(&h, &store, "answer", &ringing, &|_| ControlAction::Answer, &has_code(ANSWERED)).await;

@@ -67,7 +67,7 @@ async fn faults_lose_nothing_and_final_state_matches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_recovery_resubscribes_and_reconciles() {
     let mut cfg = sim_config(12);
-    cfg.calls_per_minute = 180.0;
+    cfg.calls_per_minute = 240.0;
     cfg.time_scale = 0.03;
     cfg.faults = Faults {
         drop_every: Some(Duration::from_millis(1500)),
@@ -78,22 +78,23 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     let store = new_store();
     let mut lc = live_config(&sim, None);
     // a slower reconnect widens the gap, so calls end while we are away
-    lc.backoff.initial = Duration::from_millis(400);
-    lc.backoff.max = Duration::from_millis(800);
+    lc.backoff.initial = Duration::from_millis(2000);
+    lc.backoff.max = Duration::from_millis(2000);
     let h = spawn(lc, &store);
     let mut events = h.subscribe_events();
     wait_live(&h).await;
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    drain(&sim, &store, 60).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
+    tokio::time::sleep(Duration::from_secs(8)).await;
     let mut states = Vec::new();
     drain_states(&mut events, &mut states);
+    drain(&sim, &store, 60).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(states.iter().filter(|s| **s == ConnState::Resubscribed).count() >= 2, "{states:?}");
     assert!(!states.contains(&ConnState::Recovered), "{states:?}");
 
     let want = sim_state(&sim);
     let got = store_state(&store);
+    let gone = store.read().unwrap().sessions().filter(|s| s.timeline.iter().any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404")))).count();
+    assert!(gone >= 1, "calls that ended while disconnected were reconciled with a 404");
     assert!(!got.is_empty());
     let diff: Vec<_> = got.iter().filter(|(k, v)| want.get(*k) != Some(*v)).take(10).collect();
     assert!(diff.is_empty(), "store differs from the sim (first 10, store side): {diff:?}");

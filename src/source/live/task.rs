@@ -66,7 +66,6 @@ impl Task {
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let refresher = tokio::spawn(refresh_loop(self.auth.clone()));
         let mut attempt: u32 = 0;
-        self.set_state(ConnState::Connecting);
         loop {
             if *shutdown.borrow() {
                 break;
