@@ -165,7 +165,11 @@ mod tests {
         assert_eq!(v["frame"], "not json \"at all\"\n");
         assert!(parse(junk.trim_end()).is_err());
 
-        let tok = record_line(at, r#"{"uri":"wss://x","ws_access_token":"SECRET","expires_in":60}"#, None);
+        let tok = record_line(
+            at,
+            r#"{"uri":"wss://x","ws_access_token":"SECRET","expires_in":60}"#,
+            None,
+        );
         assert!(!tok.contains("SECRET"));
     }
 
@@ -178,8 +182,13 @@ mod tests {
         let mut r = Recorder::create(&path, false).unwrap();
         r.write_frame(Ts(0), "[{\"type\":\"Heartbeat\"}]").unwrap();
         drop(r);
-        let mut r = Recorder::create(&path, false).unwrap().with_rotation(Some(100));
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let mut r = Recorder::create(&path, false)
+            .unwrap()
+            .with_rotation(Some(100));
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         r.write_frame(Ts(1), "[{\"type\":\"Heartbeat\"}]").unwrap();
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(files.len(), 2, "rotated once past 100 bytes");

@@ -36,25 +36,53 @@ async fn faults_lose_nothing_and_final_state_matches() {
 
     let mut states = Vec::new();
     drain_states(&mut events, &mut states);
-    let recovered = states.iter().filter(|s| **s == ConnState::Recovered).count();
-    assert!(recovered >= 2, "socket dropped and recovered several times: {states:?}");
-    assert!(!states.contains(&ConnState::Resubscribed), "recovery never failed here: {states:?}");
+    let recovered = states
+        .iter()
+        .filter(|s| **s == ConnState::Recovered)
+        .count();
+    assert!(
+        recovered >= 2,
+        "socket dropped and recovered several times: {states:?}"
+    );
+    assert!(
+        !states.contains(&ConnState::Resubscribed),
+        "recovery never failed here: {states:?}"
+    );
 
     let emitted = sim.emitted_uuids();
-    assert!(emitted.len() > 50, "a busy stream: {} notifications", emitted.len());
+    assert!(
+        emitted.len() > 50,
+        "a busy stream: {} notifications",
+        emitted.len()
+    );
     let (recorded, lines) = recorded_uuids(&rec);
     let missing: Vec<_> = emitted.iter().filter(|u| !recorded.contains(*u)).collect();
-    assert!(missing.is_empty(), "{} of {} emitted notifications missing from the recording", missing.len(), emitted.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} emitted notifications missing from the recording",
+        missing.len(),
+        emitted.len()
+    );
 
     let c = *store.read().unwrap().counters();
-    assert!(c.duplicate > 0, "duplicates reached the store and were recognised: {c:?}");
+    assert!(
+        c.duplicate > 0,
+        "duplicates reached the store and were recognised: {c:?}"
+    );
     assert!(lines as u64 >= c.events, "every event is a recorded line");
 
     let want = sim_state(&sim);
     let got = store_state(&store);
     assert!(!got.is_empty());
-    let diff: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(*v)).take(10).collect();
-    assert!(diff.is_empty(), "store differs from the sim (first 10, sim side): {diff:?}");
+    let diff: Vec<_> = want
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(*v))
+        .take(10)
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "store differs from the sim (first 10, sim side): {diff:?}"
+    );
     assert_eq!(got.len(), want.len(), "same parties on both sides");
 
     h.shutdown().await;
@@ -88,16 +116,42 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     drain_states(&mut events, &mut states);
     drain(&sim, &store, 60).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(states.iter().filter(|s| **s == ConnState::Resubscribed).count() >= 2, "{states:?}");
+    assert!(
+        states
+            .iter()
+            .filter(|s| **s == ConnState::Resubscribed)
+            .count()
+            >= 2,
+        "{states:?}"
+    );
     assert!(!states.contains(&ConnState::Recovered), "{states:?}");
 
     let want = sim_state(&sim);
     let got = store_state(&store);
-    let gone = store.read().unwrap().sessions().filter(|s| s.timeline.iter().any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404")))).count();
-    assert!(gone >= 1, "calls that ended while disconnected were reconciled with a 404");
+    let gone = store
+        .read()
+        .unwrap()
+        .sessions()
+        .filter(|s| {
+            s.timeline
+                .iter()
+                .any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404")))
+        })
+        .count();
+    assert!(
+        gone >= 1,
+        "calls that ended while disconnected were reconciled with a 404"
+    );
     assert!(!got.is_empty());
-    let diff: Vec<_> = got.iter().filter(|(k, v)| want.get(*k) != Some(*v)).take(10).collect();
-    assert!(diff.is_empty(), "store differs from the sim (first 10, store side): {diff:?}");
+    let diff: Vec<_> = got
+        .iter()
+        .filter(|(k, v)| want.get(*k) != Some(*v))
+        .take(10)
+        .collect();
+    assert!(
+        diff.is_empty(),
+        "store differs from the sim (first 10, store side): {diff:?}"
+    );
     h.shutdown().await;
     sim.shutdown().await;
 }
@@ -127,10 +181,17 @@ async fn token_refresh_keeps_one_oauth_session() {
     assert!(stats.refreshes >= 3, "{stats:?}");
     let mut states = Vec::new();
     drain_states(&mut events, &mut states);
-    assert!(states.contains(&ConnState::Recovered), "recovery works with refreshed tokens: {states:?}");
+    assert!(
+        states.contains(&ConnState::Recovered),
+        "recovery works with refreshed tokens: {states:?}"
+    );
     assert!(!states.contains(&ConnState::Resubscribed), "{states:?}");
     // a REST call with the current token
-    let ids = h.control.active_session_ids(false).await.expect("presence with a refreshed token");
+    let ids = h
+        .control
+        .active_session_ids(false)
+        .await
+        .expect("presence with a refreshed token");
     let _ = ids;
     h.shutdown().await;
     sim.shutdown().await;

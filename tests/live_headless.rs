@@ -27,7 +27,10 @@ fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child 
 
 fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
     // SIGTERM: the clean path (close socket, revoke token)
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -55,7 +58,10 @@ async fn headless_json_lines_against_the_sim() {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
             out.push(line);
-            let events = out.iter().filter(|l| l.contains("\"kind\":\"event\"")).count();
+            let events = out
+                .iter()
+                .filter(|l| l.contains("\"kind\":\"event\""))
+                .count();
             if events >= 20 || Instant::now() > deadline {
                 break;
             }
@@ -66,15 +72,34 @@ async fn headless_json_lines_against_the_sim() {
     .unwrap();
     let status = stop(&mut child);
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
-    let values: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
-    let conn: Vec<_> = values.iter().filter(|v| v["kind"] == "connection").map(|v| v["state"].as_str().unwrap_or("").to_string()).collect();
-    assert_eq!(conn.first().map(String::as_str), Some("Connecting"), "{conn:?}");
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let conn: Vec<_> = values
+        .iter()
+        .filter(|v| v["kind"] == "connection")
+        .map(|v| v["state"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        conn.first().map(String::as_str),
+        Some("Connecting"),
+        "{conn:?}"
+    );
     assert!(conn.contains(&"Live".to_string()), "{conn:?}");
     let events: Vec<_> = values.iter().filter(|v| v["kind"] == "event").collect();
     assert!(events.len() >= 20, "{} event lines", events.len());
     for e in &events {
-        assert!(e["delivery"] == "applied" || e["delivery"] == "presence", "only applied events are printed: {e}");
-        assert!(e["telephonySessionId"].as_str().is_some_and(|s| !s.is_empty()), "{e}");
+        assert!(
+            e["delivery"] == "applied" || e["delivery"] == "presence",
+            "only applied events are printed: {e}"
+        );
+        assert!(
+            e["telephonySessionId"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{e}"
+        );
     }
     sim.shutdown().await;
 }
@@ -87,9 +112,14 @@ async fn record_command_writes_a_private_redacted_file() {
     let sim = start_sim(cfg).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cap.jsonl");
-    let mut child = calltop(&sim, &["record", "--out", out.to_str().unwrap(), "--redact"]);
+    let mut child = calltop(
+        &sim,
+        &["record", "--out", out.to_str().unwrap(), "--redact"],
+    );
     wait_until(20, "a few recorded lines", || {
-        std::fs::read_to_string(&out).map(|t| t.lines().count() >= 20).unwrap_or(false)
+        std::fs::read_to_string(&out)
+            .map(|t| t.lines().count() >= 20)
+            .unwrap_or(false)
     })
     .await;
     let status = stop(&mut child);
@@ -97,7 +127,10 @@ async fn record_command_writes_a_private_redacted_file() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let text = std::fs::read_to_string(&out).unwrap();
     let mut sessions = 0;
@@ -109,7 +142,10 @@ async fn record_command_writes_a_private_redacted_file() {
             for party in &n.body.parties {
                 for ep in [&party.from, &party.to].into_iter().flatten() {
                     if let Some(num) = &ep.phone_number {
-                        assert!(num.starts_with("+999") || num.len() <= 5, "unmasked number {num}");
+                        assert!(
+                            num.starts_with("+999") || num.len() <= 5,
+                            "unmasked number {num}"
+                        );
                     }
                     if let Some(name) = &ep.name {
                         assert!(name.starts_with("Name-"), "unmasked name {name}");

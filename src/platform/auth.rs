@@ -34,7 +34,9 @@ impl TokenState {
             issued: now,
             ttl: Duration::from_secs(t.expires_in.max(1)),
             refresh: t.refresh_token,
-            refresh_expires: t.refresh_token_expires_in.map(|s| now + Duration::from_secs(s)),
+            refresh_expires: t
+                .refresh_token_expires_in
+                .map(|s| now + Duration::from_secs(s)),
         }
     }
 
@@ -61,7 +63,10 @@ pub struct Auth {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth").field("creds", &self.creds).field("stats", &self.stats()).finish()
+        f.debug_struct("Auth")
+            .field("creds", &self.creds)
+            .field("stats", &self.stats())
+            .finish()
     }
 }
 
@@ -110,7 +115,10 @@ impl Auth {
             .client()
             .post(self.url("/restapi/oauth/token"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body);
         self.http.send_json(req).await
@@ -143,7 +151,11 @@ impl Auth {
     }
 
     async fn refresh_locked(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
-        let Some(rt) = state.as_ref().and_then(|s| s.refresh_valid()).map(str::to_string) else {
+        let Some(rt) = state
+            .as_ref()
+            .and_then(|s| s.refresh_valid())
+            .map(str::to_string)
+        else {
             return self.jwt_login(state).await;
         };
         match self
@@ -156,7 +168,10 @@ impl Auth {
                 *state = Some(TokenState::from_response(t));
                 Ok(())
             }
-            Err(HttpError::Status { status: 400 | 401, message }) => {
+            Err(HttpError::Status {
+                status: 400 | 401,
+                message,
+            }) => {
                 tracing::warn!(%message, "refresh token rejected; logging in again with the JWT");
                 self.jwt_login(state).await
             }
@@ -192,7 +207,11 @@ impl Auth {
     }
 
     /// A bearer request to `path` on the platform.
-    pub async fn bearer(&self, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, HttpError> {
+    pub async fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, HttpError> {
         let token = self.access_token().await?;
         Ok(self
             .http
@@ -227,7 +246,10 @@ impl Auth {
             .client()
             .post(self.url("/restapi/oauth/revoke"))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
-            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
             .body(body);
         self.http.send(req).await.map(|_| ())
     }

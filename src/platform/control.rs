@@ -40,12 +40,21 @@ impl Target {
             Some("park" | "orbit") => Target::ParkOrbit(rest.into()),
             Some("ext" | "x") => Target::ExtensionNumber(rest.into()),
             Some("tel" | "phone") => Target::PhoneNumber(rest.into()),
-            Some(p) => return Err(format!("unknown target kind {p:?} (use vm:, park:, ext: or a number)")),
+            Some(p) => {
+                return Err(format!(
+                    "unknown target kind {p:?} (use vm:, park:, ext: or a number)"
+                ))
+            }
             None => {
                 let digits = rest.trim_start_matches('+');
-                let ok = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#');
+                let ok = !digits.is_empty()
+                    && digits
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
                 if !ok {
-                    return Err(format!("{rest:?} is not a number, ext:N, vm:ID or park:ORBIT"));
+                    return Err(format!(
+                        "{rest:?} is not a number, ext:N, vm:ID or park:ORBIT"
+                    ));
                 }
                 if rest.starts_with('+') || digits.len() > 5 {
                     Target::PhoneNumber(rest.into())
@@ -133,9 +142,13 @@ impl ControlAction {
 
 /// What came of an action.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one value per key press
 pub enum ControlOutcome {
     /// Done; `party` is the updated party when the platform returned one.
-    Ok { party: Option<Party>, message: String },
+    Ok {
+        party: Option<Party>,
+        message: String,
+    },
     /// Refused or failed: `errorCode: message`.
     Failed { message: String },
     /// 429: nothing is sent until `retry_after` has passed.
@@ -146,8 +159,12 @@ impl ControlOutcome {
     /// One line for the status bar.
     pub fn message(&self) -> String {
         match self {
-            ControlOutcome::Ok { message, .. } | ControlOutcome::Failed { message } => message.clone(),
-            ControlOutcome::RateLimited { retry_after } => format!("rate limited: wait {}s", retry_after.as_secs().max(1)),
+            ControlOutcome::Ok { message, .. } | ControlOutcome::Failed { message } => {
+                message.clone()
+            }
+            ControlOutcome::RateLimited { retry_after } => {
+                format!("rate limited: wait {}s", retry_after.as_secs().max(1))
+            }
         }
     }
 }
@@ -183,7 +200,12 @@ impl ControlClient {
     }
 
     fn party_path(&self, session: &str, party: &str, tail: &str) -> String {
-        format!("{}/parties/{}{}", self.session_path(session), enc(party), tail)
+        format!(
+            "{}/parties/{}{}",
+            self.session_path(session),
+            enc(party),
+            tail
+        )
     }
 
     fn penalty_left(&self) -> Option<Duration> {
@@ -206,7 +228,12 @@ impl ControlClient {
     }
 
     /// One request; body text of a 2xx answer.
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<String, HttpError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<String, HttpError> {
         if let Some(left) = self.penalty_left() {
             return Err(HttpError::RateLimited { retry_after: left });
         }
@@ -223,7 +250,10 @@ impl ControlClient {
 
     /// `GET …/telephony/sessions/{id}`; `Ok(None)` on 404 (the call is over).
     pub async fn get_session(&self, session: &str) -> Result<Option<CallSession>, HttpError> {
-        match self.call(Method::GET, &self.session_path(session), None).await {
+        match self
+            .call(Method::GET, &self.session_path(session), None)
+            .await
+        {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
                 .map_err(|e| HttpError::Transport(format!("unexpected session body: {e}"))),
@@ -234,14 +264,21 @@ impl ControlClient {
 
     /// Telephony session ids of calls in progress, from presence with
     /// `detailedTelephonyState` (account level, or the current extension).
-    pub async fn active_session_ids(&self, extension_level: bool) -> Result<Vec<String>, HttpError> {
+    pub async fn active_session_ids(
+        &self,
+        extension_level: bool,
+    ) -> Result<Vec<String>, HttpError> {
         let path = if extension_level {
-            format!("{}/extension/~/presence?detailedTelephonyState=true", self.account_path)
+            format!(
+                "{}/extension/~/presence?detailedTelephonyState=true",
+                self.account_path
+            )
         } else {
             format!("{}/presence?detailedTelephonyState=true", self.account_path)
         };
         let text = self.call(Method::GET, &path, None).await?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| HttpError::Transport(format!("unexpected presence body: {e}")))?;
+        let v: Value = serde_json::from_str(&text)
+            .map_err(|e| HttpError::Transport(format!("unexpected presence body: {e}")))?;
         let mut ids = Vec::new();
         let records = match v.get("records").and_then(Value::as_array) {
             Some(r) => r.clone(),
@@ -262,7 +299,12 @@ impl ControlClient {
     }
 
     /// Runs one action on `party` of `session`.
-    pub async fn execute(&self, session: &str, party: &str, action: ControlAction) -> ControlOutcome {
+    pub async fn execute(
+        &self,
+        session: &str,
+        party: &str,
+        action: ControlAction,
+    ) -> ControlOutcome {
         let verb = action.verb();
         let (method, path, body) = match self.request_for(session, party, &action) {
             Ok(r) => r,
@@ -287,23 +329,45 @@ impl ControlClient {
     }
 
     /// The method, path and body an action sends.
-    pub fn request_for(&self, session: &str, party: &str, action: &ControlAction) -> Result<(Method, String, Option<Value>), String> {
+    pub fn request_for(
+        &self,
+        session: &str,
+        party: &str,
+        action: &ControlAction,
+    ) -> Result<(Method, String, Option<Value>), String> {
         let p = |tail: &str| self.party_path(session, party, tail);
-        let device = || self.device_id.clone().map(|d| json!({ "deviceId": d })).unwrap_or_else(|| json!({}));
+        let device = || {
+            self.device_id
+                .clone()
+                .map(|d| json!({ "deviceId": d }))
+                .unwrap_or_else(|| json!({}))
+        };
         Ok(match action {
             ControlAction::Hold => (Method::POST, p("/hold"), Some(json!({}))),
             ControlAction::Unhold => (Method::POST, p("/unhold"), None),
             ControlAction::Transfer(t) => (Method::POST, p("/transfer"), Some(t.body())),
-            ControlAction::Forward(Target::ParkOrbit(_)) => return Err("forward cannot target a park orbit (use transfer)".into()),
+            ControlAction::Forward(Target::ParkOrbit(_)) => {
+                return Err("forward cannot target a park orbit (use transfer)".into())
+            }
             ControlAction::Forward(t) => (Method::POST, p("/forward"), Some(t.body())),
             ControlAction::Park => (Method::POST, p("/park"), None),
             ControlAction::Reject => (Method::POST, p("/reject"), None),
             ControlAction::Answer => (Method::POST, p("/answer"), Some(device())),
-            ControlAction::Flip(id) => (Method::POST, p("/flip"), Some(json!({ "callFlipId": id }))),
+            ControlAction::Flip(id) => {
+                (Method::POST, p("/flip"), Some(json!({ "callFlipId": id })))
+            }
             ControlAction::Mute(m) => (Method::PATCH, p(""), Some(json!({ "muted": m }))),
             ControlAction::StartRecording => (Method::POST, p("/recordings"), None),
-            ControlAction::PauseRecording(id) => (Method::PATCH, p(&format!("/recordings/{}", enc(id))), Some(json!({ "active": false }))),
-            ControlAction::ResumeRecording(id) => (Method::PATCH, p(&format!("/recordings/{}", enc(id))), Some(json!({ "active": true }))),
+            ControlAction::PauseRecording(id) => (
+                Method::PATCH,
+                p(&format!("/recordings/{}", enc(id))),
+                Some(json!({ "active": false })),
+            ),
+            ControlAction::ResumeRecording(id) => (
+                Method::PATCH,
+                p(&format!("/recordings/{}", enc(id))),
+                Some(json!({ "active": true })),
+            ),
             ControlAction::HangUp => (Method::DELETE, self.session_path(session), None),
             ControlAction::DropParty => (Method::DELETE, p(""), None),
             ControlAction::Supervise {
@@ -313,7 +377,8 @@ impl ControlClient {
                 let Some(d) = &self.device_id else {
                     return Err("supervise needs your device id (--device-id)".into());
                 };
-                let mut body = json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
+                let mut body =
+                    json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
                 if agent_extension_id.is_none() && agent_extension_number.is_none() {
                     // the selected party is the agent
                     return Ok((Method::POST, p("/supervise"), Some(body)));
@@ -324,7 +389,11 @@ impl ControlClient {
                 if let Some(n) = agent_extension_number {
                     body["agentExtensionNumber"] = json!(n);
                 }
-                (Method::POST, format!("{}/supervise", self.session_path(session)), Some(body))
+                (
+                    Method::POST,
+                    format!("{}/supervise", self.session_path(session)),
+                    Some(body),
+                )
             }
         })
     }
@@ -359,7 +428,8 @@ impl ControlClient {
     }
     /// Flip the call to a call-flip id.
     pub async fn flip(&self, s: &str, p: &str, call_flip_id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Flip(call_flip_id.into())).await
+        self.execute(s, p, ControlAction::Flip(call_flip_id.into()))
+            .await
     }
     /// Mute or unmute the party.
     pub async fn mute(&self, s: &str, p: &str, muted: bool) -> ControlOutcome {
@@ -371,11 +441,13 @@ impl ControlClient {
     }
     /// Pause a recording.
     pub async fn pause_recording(&self, s: &str, p: &str, id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::PauseRecording(id.into())).await
+        self.execute(s, p, ControlAction::PauseRecording(id.into()))
+            .await
     }
     /// Resume a recording.
     pub async fn resume_recording(&self, s: &str, p: &str, id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::ResumeRecording(id.into())).await
+        self.execute(s, p, ControlAction::ResumeRecording(id.into()))
+            .await
     }
     /// Drop the whole call.
     pub async fn hang_up(&self, s: &str) -> ControlOutcome {
@@ -399,7 +471,9 @@ fn ok_outcome(verb: &str, text: &str) -> ControlOutcome {
     let v: Option<Value> = serde_json::from_str(text).ok();
     let party = v
         .as_ref()
-        .filter(|v| v.get("id").is_some() && (v.get("status").is_some() || v.get("direction").is_some()))
+        .filter(|v| {
+            v.get("id").is_some() && (v.get("status").is_some() || v.get("direction").is_some())
+        })
         .and_then(|v| serde_json::from_value::<Party>(v.clone()).ok());
     let message = match (&party, &v) {
         (Some(p), _) => match &p.status {
@@ -407,9 +481,15 @@ fn ok_outcome(verb: &str, text: &str) -> ControlOutcome {
             None => format!("{verb}: done"),
         },
         (None, Some(v)) if v.get("active").is_some() => {
-            let id = v.get("id").map(|i| i.to_string().trim_matches('"').to_string()).unwrap_or_default();
+            let id = v
+                .get("id")
+                .map(|i| i.to_string().trim_matches('"').to_string())
+                .unwrap_or_default();
             let active = v.get("active").and_then(Value::as_bool).unwrap_or(false);
-            format!("{verb}: recording {id} {}", if active { "active" } else { "paused" })
+            format!(
+                "{verb}: recording {id} {}",
+                if active { "active" } else { "paused" }
+            )
         }
         _ => format!("{verb}: done"),
     };
@@ -426,17 +506,38 @@ mod tests {
 
     #[test]
     fn targets_parse() {
-        assert_eq!(Target::parse("+15551234567").unwrap(), Target::PhoneNumber("+15551234567".into()));
-        assert_eq!(Target::parse(" 101 ").unwrap(), Target::ExtensionNumber("101".into()));
-        assert_eq!(Target::parse("6505551234").unwrap(), Target::PhoneNumber("6505551234".into()));
-        assert_eq!(Target::parse("vm:62242421016").unwrap(), Target::Voicemail("62242421016".into()));
-        assert_eq!(Target::parse("park:*813").unwrap(), Target::ParkOrbit("*813".into()));
-        assert_eq!(Target::parse("ext:1234567").unwrap(), Target::ExtensionNumber("1234567".into()));
+        assert_eq!(
+            Target::parse("+15551234567").unwrap(),
+            Target::PhoneNumber("+15551234567".into())
+        );
+        assert_eq!(
+            Target::parse(" 101 ").unwrap(),
+            Target::ExtensionNumber("101".into())
+        );
+        assert_eq!(
+            Target::parse("6505551234").unwrap(),
+            Target::PhoneNumber("6505551234".into())
+        );
+        assert_eq!(
+            Target::parse("vm:62242421016").unwrap(),
+            Target::Voicemail("62242421016".into())
+        );
+        assert_eq!(
+            Target::parse("park:*813").unwrap(),
+            Target::ParkOrbit("*813".into())
+        );
+        assert_eq!(
+            Target::parse("ext:1234567").unwrap(),
+            Target::ExtensionNumber("1234567".into())
+        );
         assert!(Target::parse("").is_err());
         assert!(Target::parse("vm:").is_err());
         assert!(Target::parse("bob").is_err());
         assert!(Target::parse("foo:1").is_err());
-        assert_eq!(Target::parse("park:*813").unwrap().body(), json!({"parkOrbit": "*813"}));
+        assert_eq!(
+            Target::parse("park:*813").unwrap().body(),
+            json!({"parkOrbit": "*813"})
+        );
     }
 
     #[test]
@@ -452,26 +553,43 @@ mod tests {
         ));
         let c = ControlClient::new(auth, Some("dev1".into()));
         let base = "/restapi/v1.0/account/~/telephony/sessions/s-1";
-        let (m, path, body) = c.request_for("s-1", "p-1-2", &ControlAction::Mute(true)).unwrap();
-        assert_eq!((m, path.as_str()), (Method::PATCH, format!("{base}/parties/p-1-2").as_str()));
+        let (m, path, body) = c
+            .request_for("s-1", "p-1-2", &ControlAction::Mute(true))
+            .unwrap();
+        assert_eq!(
+            (m, path.as_str()),
+            (Method::PATCH, format!("{base}/parties/p-1-2").as_str())
+        );
         assert_eq!(body, Some(json!({"muted": true})));
         let (m, path, _) = c.request_for("s-1", "p", &ControlAction::HangUp).unwrap();
         assert_eq!((m, path), (Method::DELETE, base.to_string()));
         let (_, _, body) = c.request_for("s-1", "p", &ControlAction::Answer).unwrap();
         assert_eq!(body, Some(json!({"deviceId": "dev1"})));
-        let (_, path, body) = c.request_for("s-1", "p", &ControlAction::PauseRecording("r9".into())).unwrap();
+        let (_, path, body) = c
+            .request_for("s-1", "p", &ControlAction::PauseRecording("r9".into()))
+            .unwrap();
         assert!(path.ends_with("/parties/p/recordings/r9"));
         assert_eq!(body, Some(json!({"active": false})));
         assert!(c
-            .request_for("s-1", "p", &ControlAction::Forward(Target::ParkOrbit("*8".into())))
+            .request_for(
+                "s-1",
+                "p",
+                &ControlAction::Forward(Target::ParkOrbit("*8".into()))
+            )
             .is_err());
     }
 
     #[test]
     fn outcomes_from_bodies() {
-        let o = ok_outcome("hold", r#"{"id":"p-1","direction":"Inbound","status":{"code":"Hold"}}"#);
+        let o = ok_outcome(
+            "hold",
+            r#"{"id":"p-1","direction":"Inbound","status":{"code":"Hold"}}"#,
+        );
         match o {
-            ControlOutcome::Ok { party: Some(p), message } => {
+            ControlOutcome::Ok {
+                party: Some(p),
+                message,
+            } => {
                 assert_eq!(p.id, "p-1");
                 assert_eq!(message, "hold: Hold");
             }

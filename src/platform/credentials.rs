@@ -26,7 +26,12 @@ impl std::fmt::Debug for Credentials {
 }
 
 /// The environment variable names, in `Credentials` field order.
-pub const ENV_VARS: [&str; 4] = ["RINGCENTRAL_SERVER_URL", "RINGCENTRAL_CLIENT_ID", "RINGCENTRAL_CLIENT_SECRET", "RINGCENTRAL_JWT"];
+pub const ENV_VARS: [&str; 4] = [
+    "RINGCENTRAL_SERVER_URL",
+    "RINGCENTRAL_CLIENT_ID",
+    "RINGCENTRAL_CLIENT_SECRET",
+    "RINGCENTRAL_JWT",
+];
 
 /// The production platform, used when no server URL is given.
 pub const DEFAULT_SERVER: &str = "https://platform.ringcentral.com";
@@ -39,7 +44,8 @@ impl Credentials {
             (None, Ok(_)) => Credentials::from_lookup(|k| std::env::var(k).ok())?,
             (Some(path), _) => Credentials::from_file(path)?,
             (None, Err(_)) => {
-                let path = default_config_path().context("no RINGCENTRAL_* environment variables and no config directory")?;
+                let path = default_config_path()
+                    .context("no RINGCENTRAL_* environment variables and no config directory")?;
                 if !path.exists() {
                     bail!(
                         "no credentials: set {} or write them to {} (mode 0600)",
@@ -79,10 +85,16 @@ impl Credentials {
     /// other users could read.
     pub fn from_file(path: &Path) -> anyhow::Result<Credentials> {
         check_private(path)?;
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let pairs = parse_env_file(&text);
-        Credentials::from_lookup(|k| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
-            .with_context(|| format!("in {}", path.display()))
+        Credentials::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        })
+        .with_context(|| format!("in {}", path.display()))
     }
 }
 
@@ -161,14 +173,25 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let c = Credentials::from_file(&path).unwrap();
         assert_eq!(c.server_url, "http://127.0.0.1:9");
-        assert_eq!((c.client_id.as_str(), c.client_secret.as_str(), c.jwt.as_str()), ("cid", "sec", "j.w.t"));
+        assert_eq!(
+            (
+                c.client_id.as_str(),
+                c.client_secret.as_str(),
+                c.jwt.as_str()
+            ),
+            ("cid", "sec", "j.w.t")
+        );
     }
 
     #[test]
     fn missing_values_are_named() {
-        let err = Credentials::from_lookup(|k| (k == "RINGCENTRAL_CLIENT_ID").then(|| "x".to_string())).unwrap_err();
+        let err =
+            Credentials::from_lookup(|k| (k == "RINGCENTRAL_CLIENT_ID").then(|| "x".to_string()))
+                .unwrap_err();
         assert!(err.to_string().contains("RINGCENTRAL_CLIENT_SECRET"));
-        let c = Credentials::from_lookup(|k| (k != "RINGCENTRAL_SERVER_URL").then(|| "v".to_string())).unwrap();
+        let c =
+            Credentials::from_lookup(|k| (k != "RINGCENTRAL_SERVER_URL").then(|| "v".to_string()))
+                .unwrap();
         assert_eq!(c.server_url, DEFAULT_SERVER);
     }
 }

@@ -65,7 +65,10 @@ impl Http {
 
     /// Sends, and returns the body text of a 2xx answer (may be empty).
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<String, HttpError> {
-        let resp = req.send().await.map_err(|e| HttpError::Transport(transport_message(&e)))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| HttpError::Transport(transport_message(&e)))?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
         let text = resp
@@ -87,9 +90,13 @@ impl Http {
     }
 
     /// Sends and decodes a 2xx JSON body.
-    pub async fn send_json<T: serde::de::DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, HttpError> {
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, HttpError> {
         let text = self.send(req).await?;
-        serde_json::from_str(&text).map_err(|e| HttpError::Transport(format!("unexpected response body: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| HttpError::Transport(format!("unexpected response body: {e}")))
     }
 }
 
@@ -124,7 +131,10 @@ fn transport_message(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "request timed out".to_string()
     } else if e.is_connect() {
-        format!("cannot connect: {}", e.url().map(|u| u.as_str()).unwrap_or("?"))
+        format!(
+            "cannot connect: {}",
+            e.url().map(|u| u.as_str()).unwrap_or("?")
+        )
     } else {
         let mut msg = e.to_string();
         let mut src = std::error::Error::source(e);

@@ -8,7 +8,14 @@ use std::hash::{Hash, Hasher};
 /// Keys whose string values are phone numbers.
 const PHONE_KEYS: [&str; 3] = ["phoneNumber", "from", "to"];
 /// Keys whose string values are names or addresses.
-const NAME_KEYS: [&str; 6] = ["name", "fromName", "toName", "remoteUri", "localUri", "callerIdName"];
+const NAME_KEYS: [&str; 6] = [
+    "name",
+    "fromName",
+    "toName",
+    "remoteUri",
+    "localUri",
+    "callerIdName",
+];
 /// Keys whose values are secrets.
 const SECRET_KEYS: [&str; 4] = ["access_token", "refresh_token", "ws_access_token", "token"];
 
@@ -24,13 +31,17 @@ impl Redactor {
     pub fn new() -> Redactor {
         match std::env::var("CALLTOP_REDACT_KEY") {
             Ok(k) if !k.is_empty() => Redactor::with_key(&k),
-            _ => Redactor { key: rand::random() },
+            _ => Redactor {
+                key: rand::random(),
+            },
         }
     }
 
     /// A masker with a fixed key.
     pub fn with_key(key: &str) -> Redactor {
-        Redactor { key: hash64(0x5eed, key) }
+        Redactor {
+            key: hash64(0x5eed, key),
+        }
     }
 
     fn digest(&self, v: &str) -> u64 {
@@ -68,11 +79,17 @@ impl Redactor {
                             *s = "<redacted>".into();
                         } else if PHONE_KEYS.contains(&k.as_str()) {
                             *s = self.phone(s);
-                        } else if NAME_KEYS.contains(&k.as_str()) || (k == "value" && parent == Some("uiCallInfo")) {
+                        } else if NAME_KEYS.contains(&k.as_str())
+                            || (k == "value" && parent == Some("uiCallInfo"))
+                        {
                             *s = self.name(s);
                         }
                     } else {
-                        let under = if parent == Some("uiCallInfo") { Some("uiCallInfo") } else { Some(k.as_str()) };
+                        let under = if parent == Some("uiCallInfo") {
+                            Some("uiCallInfo")
+                        } else {
+                            Some(k.as_str())
+                        };
                         self.walk(child, under);
                     }
                 }
@@ -132,7 +149,8 @@ pub fn scrub_secrets(v: &mut Value) {
 
 fn hash64(key: u64, v: &str) -> u64 {
     #[allow(deprecated)]
-    let mut h = std::hash::SipHasher::new_with_keys(key, key.rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15);
+    let mut h =
+        std::hash::SipHasher::new_with_keys(key, key.rotate_left(32) ^ 0x9e37_79b9_7f4a_7c15);
     v.hash(&mut h);
     h.finish()
 }
@@ -155,12 +173,26 @@ mod tests {
             "activeCalls": [{"from": "+14083388064", "fromName": "Bob"}]}, "wsc": {"token": "abc", "sequence": 3}});
         r.value(&mut v);
         let s = v.to_string();
-        for secret in ["4083388064", "Babji", "8003151571", "Sales", "Bob", "1052016", "abc"] {
+        for secret in [
+            "4083388064",
+            "Babji",
+            "8003151571",
+            "Sales",
+            "Bob",
+            "1052016",
+            "abc",
+        ] {
             assert!(!s.contains(secret), "{secret} leaked: {s}");
         }
         assert!(s.contains("p-1") && s.contains("Setup") && s.contains("QueueName"));
-        assert_eq!(v["body"]["parties"][0]["from"]["phoneNumber"], v["body"]["activeCalls"][0]["from"]);
-        assert_eq!(r.text("call +14083388064 now"), format!("call +{} now", &r.phone("14083388064")[1..]));
+        assert_eq!(
+            v["body"]["parties"][0]["from"]["phoneNumber"],
+            v["body"]["activeCalls"][0]["from"]
+        );
+        assert_eq!(
+            r.text("call +14083388064 now"),
+            format!("call +{} now", &r.phone("14083388064")[1..])
+        );
     }
 
     #[test]

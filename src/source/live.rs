@@ -127,7 +127,10 @@ impl LiveHandle {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let mut join = self.join;
-        if tokio::time::timeout(Duration::from_secs(10), &mut join).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), &mut join)
+            .await
+            .is_err()
+        {
             join.abort();
         }
     }
@@ -169,7 +172,10 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         match recorder {
             Some(Err(m)) => {
                 tracing::error!(%m);
-                let _ = task.events.send(LiveEvent::Conn { at: Ts::now(), state: ConnState::Failed(m.clone()) });
+                let _ = task.events.send(LiveEvent::Conn {
+                    at: Ts::now(),
+                    state: ConnState::Failed(m.clone()),
+                });
                 task.conn_tx.send_replace(ConnState::Failed(m));
                 return;
             }
@@ -198,7 +204,11 @@ pub async fn run_headless(args: LiveArgs) -> anyhow::Result<()> {
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
 /// `print_events`) applied events to stdout. `Failed` ends it with an error.
-pub async fn run_until_signal(cfg: LiveConfig, format: Format, print_events: bool) -> anyhow::Result<()> {
+pub async fn run_until_signal(
+    cfg: LiveConfig,
+    format: Format,
+    print_events: bool,
+) -> anyhow::Result<()> {
     use std::io::Write;
     let store = crate::source::shared(crate::core::SessionStore::default());
     let mut handle = spawn(cfg, store);

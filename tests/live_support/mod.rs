@@ -24,7 +24,9 @@ pub fn sim_config(seed: u64) -> SimConfig {
 }
 
 pub async fn start_sim(cfg: SimConfig) -> SimHandle {
-    calltop::sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.expect("sim starts")
+    calltop::sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sim starts")
 }
 
 pub fn credentials(sim: &SimHandle) -> Credentials {
@@ -86,7 +88,10 @@ pub async fn wait_live(h: &LiveHandle) {
 }
 
 /// Every connection state seen so far on an event receiver.
-pub fn drain_states(rx: &mut tokio::sync::broadcast::Receiver<LiveEvent>, into: &mut Vec<ConnState>) {
+pub fn drain_states(
+    rx: &mut tokio::sync::broadcast::Receiver<LiveEvent>,
+    into: &mut Vec<ConnState>,
+) {
     while let Ok(e) = rx.try_recv() {
         if let LiveEvent::Conn { state, .. } = e {
             into.push(state);
@@ -98,7 +103,11 @@ pub fn drain_states(rx: &mut tokio::sync::broadcast::Receiver<LiveEvent>, into: 
 pub fn store_state(store: &SharedStore) -> BTreeMap<(String, String), Option<StatusCode>> {
     let s = store.read().unwrap();
     s.sessions()
-        .flat_map(|sess| sess.parties.iter().map(move |p| ((sess.id.clone(), p.id.clone()), p.code().cloned())))
+        .flat_map(|sess| {
+            sess.parties
+                .iter()
+                .map(move |p| ((sess.id.clone(), p.id.clone()), p.code().cloned()))
+        })
         .collect()
 }
 
@@ -125,7 +134,9 @@ pub fn recorded_uuids(path: &Path) -> (HashSet<String>, usize) {
         if let Ok(p) = calltop::wire::parse(line) {
             let env = match p.item {
                 Incoming::Session(n) => Some(n.envelope),
-                Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => Some(envelope),
+                Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
+                    Some(envelope)
+                }
                 _ => None,
             };
             if let Some(u) = env.and_then(|e| e.uuid) {
@@ -142,5 +153,8 @@ pub async fn drain(sim: &SimHandle, store: &SharedStore, secs: u64) {
     sim.stop_new_calls();
     sim.set_faults(Default::default());
     wait_until(secs, "the sim to drain", || sim.active_calls() == 0).await;
-    wait_until(secs, "the store to see every call end", || store.read().unwrap().active_ids().is_empty()).await;
+    wait_until(secs, "the store to see every call end", || {
+        store.read().unwrap().active_ids().is_empty()
+    })
+    .await;
 }

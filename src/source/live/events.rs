@@ -21,7 +21,11 @@ pub enum ConnState {
     /// Recovery failed (or came too late): subscribed again and reconciled.
     Resubscribed,
     /// Disconnected; the next attempt is at `retry_at`.
-    Offline { retry_at: Ts, attempt: u32, reason: String },
+    Offline {
+        retry_at: Ts,
+        attempt: u32,
+        reason: String,
+    },
     /// Gave up (bad credentials, permission missing): the platform's message.
     Failed(String),
 }
@@ -29,7 +33,10 @@ pub enum ConnState {
 impl ConnState {
     /// True while notifications are flowing.
     pub fn is_live(&self) -> bool {
-        matches!(self, ConnState::Live | ConnState::Recovered | ConnState::Resubscribed)
+        matches!(
+            self,
+            ConnState::Live | ConnState::Recovered | ConnState::Resubscribed
+        )
     }
 
     /// One short human line, e.g. `offline (retry in 3s, attempt 2): socket closed`.
@@ -40,7 +47,11 @@ impl ConnState {
             ConnState::Recovering => "recovering".into(),
             ConnState::Recovered => "recovered".into(),
             ConnState::Resubscribed => "resubscribed".into(),
-            ConnState::Offline { retry_at, attempt, reason } => {
+            ConnState::Offline {
+                retry_at,
+                attempt,
+                reason,
+            } => {
                 let s = (now.millis_until(*retry_at) + 999) / 1000;
                 format!("offline (retry in {s}s, attempt {attempt}): {reason}")
             }
@@ -102,14 +113,21 @@ impl EventLine {
                 if let Some(party) = n.body.parties.first() {
                     e.party_id = Some(party.id.clone());
                     e.status = party.status.as_ref().map(|s| s.code.to_string());
-                    e.reason = party.status.as_ref().and_then(|s| s.reason.as_ref()).map(|r| r.to_string());
+                    e.reason = party
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.reason.as_ref())
+                        .map(|r| r.to_string());
                     e.direction = party.direction.as_ref().map(|d| d.to_string());
                     e.from = party.from.as_ref().map(|f| f.label());
                     e.to = party.to.as_ref().map(|t| t.label());
                 }
             }
             Incoming::Presence { body, .. } => {
-                e.telephony_session_id = body.active_calls.first().and_then(|c| c.telephony_session_id.clone());
+                e.telephony_session_id = body
+                    .active_calls
+                    .first()
+                    .and_then(|c| c.telephony_session_id.clone());
                 e.status = body.telephony_status.as_ref().map(|s| s.to_string());
                 e.sequence = body.sequence;
             }
@@ -121,7 +139,11 @@ impl EventLine {
     /// Records what the store did with it.
     pub fn with(mut self, applied: Applied) -> EventLine {
         self.delivery = match applied {
-            Applied::Event { delivery, new_session, ended } => {
+            Applied::Event {
+                delivery,
+                new_session,
+                ended,
+            } => {
                 self.new_session = Some(new_session);
                 self.ended = Some(ended);
                 match delivery {
@@ -169,8 +191,11 @@ impl LiveEvent {
         use serde_json::json;
         match self {
             LiveEvent::Conn { at, state } => {
-                let mut v = json!({"kind": "connection", "at": at, "describe": state.describe(*at)});
-                if let (Some(obj), Ok(serde_json::Value::Object(s))) = (v.as_object_mut(), serde_json::to_value(state)) {
+                let mut v =
+                    json!({"kind": "connection", "at": at, "describe": state.describe(*at)});
+                if let (Some(obj), Ok(serde_json::Value::Object(s))) =
+                    (v.as_object_mut(), serde_json::to_value(state))
+                {
                     obj.extend(s);
                 } else if let ConnState::Failed(m) = state {
                     v["state"] = json!("Failed");
@@ -183,14 +208,20 @@ impl LiveEvent {
                 v["kind"] = json!("event");
                 v
             }
-            LiveEvent::Malformed { at, error } => json!({"kind": "malformed", "at": at, "error": error}),
-            LiveEvent::Warning { at, message } => json!({"kind": "warning", "at": at, "message": message}),
+            LiveEvent::Malformed { at, error } => {
+                json!({"kind": "malformed", "at": at, "error": error})
+            }
+            LiveEvent::Warning { at, message } => {
+                json!({"kind": "warning", "at": at, "message": message})
+            }
         }
     }
 
     fn text(&self) -> String {
         match self {
-            LiveEvent::Conn { at, state } => format!("{} connection {}", at.to_rfc3339(), state.describe(*at)),
+            LiveEvent::Conn { at, state } => {
+                format!("{} connection {}", at.to_rfc3339(), state.describe(*at))
+            }
             LiveEvent::Notification(e) => {
                 let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
                 let mut s = format!(
@@ -198,7 +229,9 @@ impl LiveEvent {
                     e.received_at.to_rfc3339(),
                     e.delivery,
                     opt(&e.telephony_session_id),
-                    e.sequence.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+                    e.sequence
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     opt(&e.party_id),
                     opt(&e.status),
                 );
@@ -213,7 +246,9 @@ impl LiveEvent {
                 }
                 s
             }
-            LiveEvent::Malformed { at, error } => format!("{} malformed frame: {error}", at.to_rfc3339()),
+            LiveEvent::Malformed { at, error } => {
+                format!("{} malformed frame: {error}", at.to_rfc3339())
+            }
             LiveEvent::Warning { at, message } => format!("{} warning: {message}", at.to_rfc3339()),
         }
     }

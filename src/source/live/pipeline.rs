@@ -22,7 +22,10 @@ pub enum FrameSignal {
         body: Option<serde_json::Value>,
     },
     /// A gateway Error frame, as `errorCode: message`.
-    Error { message_id: Option<String>, message: String },
+    Error {
+        message_id: Option<String>,
+        message: String,
+    },
 }
 
 /// Turns received frames into store updates.
@@ -36,7 +39,12 @@ pub struct FramePipeline {
 
 impl FramePipeline {
     /// A pipeline into `store`, recording with `recorder`.
-    pub fn new(store: SharedStore, recorder: Option<Recorder>, gen_tx: Arc<watch::Sender<u64>>, events: broadcast::Sender<LiveEvent>) -> FramePipeline {
+    pub fn new(
+        store: SharedStore,
+        recorder: Option<Recorder>,
+        gen_tx: Arc<watch::Sender<u64>>,
+        events: broadcast::Sender<LiveEvent>,
+    ) -> FramePipeline {
         FramePipeline {
             store,
             recorder,
@@ -58,7 +66,11 @@ impl FramePipeline {
 
     /// The store's generation moved: tell the watchers.
     pub fn bump(&self) {
-        let g = self.store.read().map(|s| s.generation()).unwrap_or_default();
+        let g = self
+            .store
+            .read()
+            .map(|s| s.generation())
+            .unwrap_or_default();
         self.gen_tx.send_replace(g);
     }
 
@@ -77,7 +89,10 @@ impl FramePipeline {
                 }
                 self.bump();
                 tracing::warn!(error = %e, len = text.len(), "malformed frame (kept in the recording)");
-                let _ = self.events.send(LiveEvent::Malformed { at: now, error: e.to_string() });
+                let _ = self.events.send(LiveEvent::Malformed {
+                    at: now,
+                    error: e.to_string(),
+                });
                 return FrameSignal::None;
             }
         };
@@ -106,9 +121,14 @@ impl FramePipeline {
                     at: now,
                     message: format!("gateway error: {message}"),
                 });
-                FrameSignal::Error { message_id, message }
+                FrameSignal::Error {
+                    message_id,
+                    message,
+                }
             }
-            Incoming::Session(_) | Incoming::Presence { .. } | Incoming::OtherNotification { .. } => {
+            Incoming::Session(_)
+            | Incoming::Presence { .. }
+            | Incoming::OtherNotification { .. } => {
                 let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
                 let applied = match self.store.write() {
                     Ok(mut s) => s.ingest(parsed, now),
@@ -127,7 +147,10 @@ impl FramePipeline {
     /// one a ConnectionDetails brings (a new or recovered session).
     fn track_wsc(&mut self, meta: &WsMeta, details: bool) {
         if let Some(w) = &meta.wsc {
-            let newer = self.wsc.as_ref().is_none_or(|cur| cur.sequence < w.sequence);
+            let newer = self
+                .wsc
+                .as_ref()
+                .is_none_or(|cur| cur.sequence < w.sequence);
             if details || newer {
                 self.wsc = Some(w.clone());
             }
@@ -142,11 +165,17 @@ mod tests {
 
     const FRAMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/streams/ws-frames");
 
-    fn pipeline(rec: Option<Recorder>) -> (FramePipeline, SharedStore, broadcast::Receiver<LiveEvent>) {
+    fn pipeline(
+        rec: Option<Recorder>,
+    ) -> (FramePipeline, SharedStore, broadcast::Receiver<LiveEvent>) {
         let store = crate::source::shared(SessionStore::default());
         let (gen_tx, _) = watch::channel(0);
         let (tx, rx) = broadcast::channel(64);
-        (FramePipeline::new(store.clone(), rec, Arc::new(gen_tx), tx), store, rx)
+        (
+            FramePipeline::new(store.clone(), rec, Arc::new(gen_tx), tx),
+            store,
+            rx,
+        )
     }
 
     /// Every real gateway frame is recorded, and either understood or counted as
@@ -156,7 +185,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rec_path = dir.path().join("rec.jsonl");
         let (mut p, store, mut rx) = pipeline(Some(Recorder::create(&rec_path, false).unwrap()));
-        let mut files: Vec<_> = std::fs::read_dir(FRAMES).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(FRAMES)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         assert_eq!(files.len(), 12, "{files:?}");
         let mut malformed = 0;
@@ -165,17 +197,37 @@ mod tests {
             let name = f.file_name().unwrap().to_string_lossy().to_string();
             let sig = p.handle(&text, Ts(1_700_000_000_000));
             match name.as_str() {
-                "connection-details.json" | "captured-connectionDetails.json" => assert!(matches!(sig, FrameSignal::Details(_)), "{name}: {sig:?}"),
+                "connection-details.json" | "captured-connectionDetails.json" => {
+                    assert!(matches!(sig, FrameSignal::Details(_)), "{name}: {sig:?}")
+                }
                 "captured-subscriptionResponse.json" => match &sig {
-                    FrameSignal::Response { status: 200, body: Some(b), .. } => {
-                        let info: wire::SubscriptionInfo = serde_json::from_value(b.clone()).unwrap();
+                    FrameSignal::Response {
+                        status: 200,
+                        body: Some(b),
+                        ..
+                    } => {
+                        let info: wire::SubscriptionInfo =
+                            serde_json::from_value(b.clone()).unwrap();
                         assert_eq!(info.id, "9c5bf39a-2c66-43e4-a927-737de24097b1");
                     }
                     other => panic!("{name}: {other:?}"),
                 },
                 // our own request shape, echoed: a response without status
-                "subscription-request.json" => assert!(matches!(sig, FrameSignal::Response { .. }), "{name}: {sig:?}"),
-                "captured-clientRequest_204.json" => assert!(matches!(sig, FrameSignal::Response { status: 204, body: None, .. }), "{name}: {sig:?}"),
+                "subscription-request.json" => assert!(
+                    matches!(sig, FrameSignal::Response { .. }),
+                    "{name}: {sig:?}"
+                ),
+                "captured-clientRequest_204.json" => assert!(
+                    matches!(
+                        sig,
+                        FrameSignal::Response {
+                            status: 204,
+                            body: None,
+                            ..
+                        }
+                    ),
+                    "{name}: {sig:?}"
+                ),
                 "session-recovery.json" | "captured-wstoken.json" => {
                     // the guide's example has a literal `...`; the wstoken body is REST, not a frame
                     assert_eq!(sig, FrameSignal::None, "{name}");
@@ -186,10 +238,22 @@ mod tests {
         }
         let s = store.read().unwrap();
         assert_eq!(s.counters().malformed, malformed);
-        assert_eq!(s.counters().presence + s.counters().other, 2, "{:?}", s.counters());
+        assert_eq!(
+            s.counters().presence + s.counters().other,
+            2,
+            "{:?}",
+            s.counters()
+        );
         let lines = std::fs::read_to_string(&rec_path).unwrap();
-        assert_eq!(lines.lines().count(), files.len(), "every frame recorded, parsable or not");
-        assert!(!lines.contains("c2pjMDFwMDFwYXN8"), "the wstoken never reaches the recording");
+        assert_eq!(
+            lines.lines().count(),
+            files.len(),
+            "every frame recorded, parsable or not"
+        );
+        assert!(
+            !lines.contains("c2pjMDFwMDFwYXN8"),
+            "the wstoken never reaches the recording"
+        );
         // a ConnectionDetails' wsc wins; the newest sequence is kept
         assert!(p.wsc().is_some());
         let mut kinds = Vec::new();
@@ -202,14 +266,26 @@ mod tests {
     #[test]
     fn wsc_tracking_keeps_the_newest() {
         let (mut p, _, _) = pipeline(None);
-        let cd = |tok: &str, seq: i64| format!(r#"[{{"type":"ConnectionDetails","messageId":"m","status":200,"wsc":{{"token":"{tok}","sequence":{seq}}}}},{{"recoveryTimeout":180}}]"#);
-        let hb = |tok: &str, seq: i64| format!(r#"[{{"type":"Heartbeat","messageId":"h","wsc":{{"token":"{tok}","sequence":{seq}}}}}]"#);
+        let cd = |tok: &str, seq: i64| {
+            format!(
+                r#"[{{"type":"ConnectionDetails","messageId":"m","status":200,"wsc":{{"token":"{tok}","sequence":{seq}}}}},{{"recoveryTimeout":180}}]"#
+            )
+        };
+        let hb = |tok: &str, seq: i64| {
+            format!(
+                r#"[{{"type":"Heartbeat","messageId":"h","wsc":{{"token":"{tok}","sequence":{seq}}}}}]"#
+            )
+        };
         p.handle(&cd("a", 1), Ts(0));
         p.handle(&hb("b", 5), Ts(0));
         assert_eq!(p.wsc().unwrap().token, "b");
         p.handle(&hb("c", 3), Ts(0));
         assert_eq!(p.wsc().unwrap().token, "b", "an older sequence is ignored");
         p.handle(&cd("d", 1), Ts(0));
-        assert_eq!(p.wsc().unwrap().token, "d", "a new ConnectionDetails always wins");
+        assert_eq!(
+            p.wsc().unwrap().token,
+            "d",
+            "a new ConnectionDetails always wins"
+        );
     }
 }

@@ -8,8 +8,8 @@ use super::LiveConfig;
 use crate::platform::{Auth, ControlClient, HttpError};
 use crate::source::SharedStore;
 use crate::wire::{
-    self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState, SubscriptionInfo, SubscriptionRequest, Ts,
-    WsMeta,
+    self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState,
+    SubscriptionInfo, SubscriptionRequest, Ts, WsMeta,
 };
 use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
@@ -25,11 +25,14 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 enum Ended {
     Shutdown,
     /// Dropped; `was_up` when it had been subscribed; `wait` overrides the backoff.
-    Dropped { reason: String, was_up: bool, wait: Option<Duration> },
+    Dropped {
+        reason: String,
+        was_up: bool,
+        wait: Option<Duration>,
+    },
     /// Do not retry (bad credentials).
     Fatal(String),
 }
-
 
 pub(super) struct Task {
     pub cfg: LiveConfig,
@@ -49,13 +52,19 @@ pub(super) struct Task {
 impl Task {
     fn set_state(&self, state: ConnState) {
         tracing::info!(state = %state.describe(Ts::now()), "connection");
-        let _ = self.events.send(LiveEvent::Conn { at: Ts::now(), state: state.clone() });
+        let _ = self.events.send(LiveEvent::Conn {
+            at: Ts::now(),
+            state: state.clone(),
+        });
         self.conn_tx.send_replace(state);
     }
 
     fn warn(&self, message: String) {
         tracing::warn!(%message);
-        let _ = self.events.send(LiveEvent::Warning { at: Ts::now(), message });
+        let _ = self.events.send(LiveEvent::Warning {
+            at: Ts::now(),
+            message,
+        });
     }
 
     fn message_id(&mut self) -> String {
@@ -78,7 +87,11 @@ impl Task {
                     refresher.abort();
                     return;
                 }
-                Ended::Dropped { reason, was_up, wait } => {
+                Ended::Dropped {
+                    reason,
+                    was_up,
+                    wait,
+                } => {
                     if was_up {
                         attempt = 0;
                         self.dropped_at = Some(Instant::now());
@@ -87,7 +100,11 @@ impl Task {
                 }
             };
             attempt += 1;
-            let delay = self.cfg.backoff.delay(attempt).max(wait.unwrap_or_default());
+            let delay = self
+                .cfg
+                .backoff
+                .delay(attempt)
+                .max(wait.unwrap_or_default());
             self.set_state(ConnState::Offline {
                 retry_at: Ts::now().plus_millis(delay.as_millis() as i64),
                 attempt,
@@ -106,37 +123,66 @@ impl Task {
 
     /// True when the next socket should try `wsc` recovery.
     fn can_recover(&self) -> bool {
-        self.subscribed_once && self.pipeline.wsc().is_some() && self.dropped_at.is_none_or(|d| d.elapsed() < self.recovery_timeout)
+        self.subscribed_once
+            && self.pipeline.wsc().is_some()
+            && self
+                .dropped_at
+                .is_none_or(|d| d.elapsed() < self.recovery_timeout)
     }
 
     async fn connection(&mut self, shutdown: &mut watch::Receiver<bool>) -> Ended {
         // Bad credentials end the task with the platform's message.
         if let Err(e) = self.auth.login().await {
             return match e {
-                HttpError::Status { status: 400 | 401 | 403, message } => Ended::Fatal(format!("login refused: {message}")),
-                HttpError::RateLimited { retry_after } => dropped(format!("login: {e}"), false, Some(retry_after)),
+                HttpError::Status {
+                    status: 400 | 401 | 403,
+                    message,
+                } => Ended::Fatal(format!("login refused: {message}")),
+                HttpError::RateLimited { retry_after } => {
+                    dropped(format!("login: {e}"), false, Some(retry_after))
+                }
                 other => dropped(format!("login: {other}"), false, None),
             };
         }
         let recovering = self.can_recover();
-        self.set_state(if recovering { ConnState::Recovering } else { ConnState::Connecting });
+        self.set_state(if recovering {
+            ConnState::Recovering
+        } else {
+            ConnState::Connecting
+        });
         let ws_token = match self.auth.wstoken().await {
             Ok(t) => t,
-            Err(HttpError::RateLimited { retry_after }) => return dropped("wstoken rate limited".into(), false, Some(retry_after)),
-            Err(e @ HttpError::Status { status: 403, .. }) => return Ended::Fatal(format!("wstoken refused (WebSocketsSubscription permission?): {e}")),
+            Err(HttpError::RateLimited { retry_after }) => {
+                return dropped("wstoken rate limited".into(), false, Some(retry_after))
+            }
+            Err(e @ HttpError::Status { status: 403, .. }) => {
+                return Ended::Fatal(format!(
+                    "wstoken refused (WebSocketsSubscription permission?): {e}"
+                ))
+            }
             Err(e) => return dropped(format!("wstoken: {e}"), false, None),
         };
         let mut url = match url::Url::parse(&ws_token.uri) {
             Ok(u) => u,
-            Err(e) => return dropped(format!("bad WebSocket uri {:?}: {e}", ws_token.uri), false, None),
+            Err(e) => {
+                return dropped(
+                    format!("bad WebSocket uri {:?}: {e}", ws_token.uri),
+                    false,
+                    None,
+                )
+            }
         };
-        url.query_pairs_mut().append_pair("access_token", &ws_token.ws_access_token);
+        url.query_pairs_mut()
+            .append_pair("access_token", &ws_token.ws_access_token);
         if recovering {
             if let Some(w) = self.pipeline.wsc() {
                 url.query_pairs_mut().append_pair("wsc", &w.token);
             }
         }
-        let connect = tokio::time::timeout(self.cfg.request_timeout, tokio_tungstenite::connect_async(url.as_str()));
+        let connect = tokio::time::timeout(
+            self.cfg.request_timeout,
+            tokio_tungstenite::connect_async(url.as_str()),
+        );
         let mut ws = match connect.await {
             Ok(Ok((ws, _))) => ws,
             Ok(Err(e)) => return dropped(format!("connect: {e}"), false, None),
@@ -153,8 +199,13 @@ impl Task {
         }
         let recovered = recovering && details.recovery_state == Some(RecoveryState::Successful);
         if recovering && !recovered {
-            let code = details.recovery_error_code.clone().unwrap_or_else(|| "no recoveryState".into());
-            self.warn(format!("session recovery failed ({code}): subscribing again"));
+            let code = details
+                .recovery_error_code
+                .clone()
+                .unwrap_or_else(|| "no recoveryState".into());
+            self.warn(format!(
+                "session recovery failed ({code}): subscribing again"
+            ));
         }
         if recovered {
             self.set_state(ConnState::Recovered);
@@ -167,8 +218,12 @@ impl Task {
             }
             let first = !self.subscribed_once;
             self.subscribed_once = true;
-            self.set_state(if first { ConnState::Live } else { ConnState::Resubscribed });
-            if first && self.cfg.seed || !first {
+            self.set_state(if first {
+                ConnState::Live
+            } else {
+                ConnState::Resubscribed
+            });
+            if !first || self.cfg.seed {
                 self.spawn_reconcile(!first);
             }
         }
@@ -176,7 +231,11 @@ impl Task {
         self.pump(&mut ws, shutdown).await
     }
 
-    async fn await_details(&mut self, ws: &mut Ws, shutdown: &mut watch::Receiver<bool>) -> Result<ConnectionDetails, Ended> {
+    async fn await_details(
+        &mut self,
+        ws: &mut Ws,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<ConnectionDetails, Ended> {
         let deadline = tokio::time::sleep(self.cfg.request_timeout.max(Duration::from_secs(5)));
         tokio::pin!(deadline);
         loop {
@@ -193,7 +252,11 @@ impl Task {
         }
     }
 
-    async fn subscribe(&mut self, ws: &mut Ws, shutdown: &mut watch::Receiver<bool>) -> Result<SubscriptionInfo, Ended> {
+    async fn subscribe(
+        &mut self,
+        ws: &mut Ws,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<SubscriptionInfo, Ended> {
         let id = self.message_id();
         let req = SubscriptionRequest {
             event_filters: vec![self.cfg.event_filter()],
@@ -202,7 +265,10 @@ impl Task {
                 encryption: None,
             },
         };
-        let frame = encode_frame(&WsMeta::request(id.clone(), "POST", "/restapi/v1.0/subscription"), Some(&req));
+        let frame = encode_frame(
+            &WsMeta::request(id.clone(), "POST", "/restapi/v1.0/subscription"),
+            Some(&req),
+        );
         if let Err(e) = ws.send(Message::text(frame)).await {
             return Err(dropped(format!("send subscription: {e}"), false, None));
         }
@@ -282,7 +348,11 @@ impl Task {
 
     /// Handles one WebSocket message: records it, parses it, routes it.
     /// `Err` means the socket is gone.
-    async fn on_message(&mut self, msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>, ws: &mut Ws) -> Result<FrameSignal, String> {
+    async fn on_message(
+        &mut self,
+        msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+        ws: &mut Ws,
+    ) -> Result<FrameSignal, String> {
         let text = match msg {
             None => return Err("socket closed".into()),
             Some(Err(e)) => return Err(format!("socket error: {e}")),
@@ -291,7 +361,9 @@ impl Task {
             Some(Ok(Message::Close(c))) => {
                 let _ = ws.close(None).await;
                 return Err(match c {
-                    Some(f) => format!("closed by the gateway ({} {})", u16::from(f.code), f.reason),
+                    Some(f) => {
+                        format!("closed by the gateway ({} {})", u16::from(f.code), f.reason)
+                    }
                     None => "closed by the gateway".into(),
                 });
             }
@@ -312,7 +384,11 @@ impl Task {
         tokio::spawn(async move {
             let mut ids = store.read().map(|s| s.active_ids()).unwrap_or_default();
             match control.active_session_ids(extension_level).await {
-                Ok(more) => ids.extend(more.into_iter().filter(|i| !ids.contains(i)).collect::<Vec<_>>()),
+                Ok(more) => ids.extend(
+                    more.into_iter()
+                        .filter(|i| !ids.contains(i))
+                        .collect::<Vec<_>>(),
+                ),
                 Err(e) => tracing::info!(error = %e, "presence not available for seeding"),
             }
             let what = if reconcile { "reconcile" } else { "seed" };
@@ -330,7 +406,11 @@ impl Task {
                     Ok(None) => {
                         if let Ok(mut st) = store.write() {
                             st.mark_gone(&id, now);
-                            st.audit(&id, now, format!("{what}: session gone (404), marked ended"));
+                            st.audit(
+                                &id,
+                                now,
+                                format!("{what}: session gone (404), marked ended"),
+                            );
                         }
                         None
                     }
@@ -347,7 +427,11 @@ impl Task {
 }
 
 fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {
-    Ended::Dropped { reason, was_up, wait }
+    Ended::Dropped {
+        reason,
+        was_up,
+        wait,
+    }
 }
 
 /// Refreshes the access token before it expires, whatever the socket is doing.
