@@ -61,18 +61,6 @@ async fn act(
             let out = h.control.execute(&sid, &pid, action(&p)).await;
             match &out {
                 ControlOutcome::Ok { .. } => {
-                    if std::env::var("LIVE_DEBUG").is_ok() {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        eprintln!(
-                            "DEBUG {what} {sid} {pid} {out:?}\nstore: {:?}\nsim: {:?}",
-                            store.read().unwrap().get(&sid).map(|s| s
-                                .parties
-                                .iter()
-                                .map(|p| (p.id.clone(), p.code().cloned()))
-                                .collect::<Vec<_>>()),
-                            ""
-                        );
-                    }
                     wait_until(10, &format!("the notification after {what}"), || {
                         effect(store, &sid, &pid)
                     })
