@@ -62,18 +62,19 @@ async fn seeds_calls_in_progress_with_their_start_time() {
         must.iter().all(|c| seeded(&s, &c.id))
     })
     .await;
-    let s = store.read().unwrap();
-    for c in &before {
-        if seeded(&s, &c.id) {
-            assert_eq!(
-                s.get(&c.id).unwrap().start,
-                c.creation_time,
-                "start time of {}",
-                c.id
-            );
+    {
+        let s = store.read().unwrap();
+        for c in &before {
+            if seeded(&s, &c.id) {
+                assert_eq!(
+                    s.get(&c.id).unwrap().start,
+                    c.creation_time,
+                    "start time of {}",
+                    c.id
+                );
+            }
         }
     }
-    drop(s);
     h.shutdown().await;
     sim.shutdown().await;
 }
