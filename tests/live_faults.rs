@@ -105,13 +105,47 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     let sim = start_sim(cfg).await;
     let store = new_store();
     let mut lc = live_config(&sim, None);
-    // a slower reconnect widens the gap, so calls end while we are away
-    lc.backoff.initial = Duration::from_millis(2000);
-    lc.backoff.max = Duration::from_millis(2000);
+    // a slower reconnect leaves a gap to act in
+    lc.backoff.initial = Duration::from_millis(1600);
+    lc.backoff.max = Duration::from_millis(1600);
     let h = spawn(lc, &store);
     let mut events = h.subscribe_events();
     wait_live(&h).await;
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    wait_until(10, "an active call in the store", || {
+        !store.read().unwrap().active_ids().is_empty()
+    })
+    .await;
+
+    // While the socket is down, hang up a call the store holds as active: its
+    // notifications are lost with the refused recovery, only reconciliation can end it.
+    let mut rx = h.conn.clone();
+    wait_until(10, "the socket to drop", || {
+        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
+    })
+    .await;
+    // (a call may end on its own meanwhile: try the next one)
+    let mut victim = None;
+    let active = store.read().unwrap().active_ids();
+    for id in active {
+        if let calltop::platform::ControlOutcome::Ok { .. } = h.control.hang_up(&id).await {
+            victim = Some(id);
+            break;
+        }
+    }
+    let victim = victim.expect("hung up an active call");
+    wait_until(10, "the hung-up call to be reconciled", || {
+        store.read().unwrap().get(&victim).is_some_and(|s| s.ended)
+    })
+    .await;
+    let audit = store.read().unwrap().get(&victim).unwrap().timeline.clone();
+    assert!(
+        audit
+            .iter()
+            .any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404"))),
+        "ended by the 404 of the reconciling GET: {audit:?}"
+    );
+
+    tokio::time::sleep(Duration::from_secs(4)).await;
     let mut states = Vec::new();
     drain_states(&mut events, &mut states);
     drain(&sim, &store, 60).await;
@@ -128,20 +162,6 @@ async fn failed_recovery_resubscribes_and_reconciles() {
 
     let want = sim_state(&sim);
     let got = store_state(&store);
-    let gone = store
-        .read()
-        .unwrap()
-        .sessions()
-        .filter(|s| {
-            s.timeline
-                .iter()
-                .any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404")))
-        })
-        .count();
-    assert!(
-        gone >= 1,
-        "calls that ended while disconnected were reconciled with a 404"
-    );
     assert!(!got.is_empty());
     let diff: Vec<_> = got
         .iter()
