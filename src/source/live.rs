@@ -260,3 +260,29 @@ async fn shutdown_signal() {
     }
     let _ = tokio::signal::ctrl_c().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_filter_levels_and_query() {
+        let creds = Credentials {
+            server_url: "http://x".into(),
+            client_id: "a".into(),
+            client_secret: "b".into(),
+            jwt: "c".into(),
+        };
+        let mut c = LiveConfig::new(creds);
+        assert_eq!(
+            c.event_filter(),
+            "/restapi/v1.0/account/~/telephony/sessions"
+        );
+        c.extension_level = true;
+        c.filters = vec!["direction=Inbound".into(), "missedCall=true".into()];
+        assert_eq!(
+            c.event_filter(),
+            "/restapi/v1.0/account/~/extension/~/telephony/sessions?direction=Inbound&missedCall=true"
+        );
+    }
+}

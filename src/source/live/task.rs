@@ -79,13 +79,17 @@ impl Task {
             if *shutdown.borrow() {
                 break;
             }
-            let ended = self.connection(&mut shutdown).await;
+            // HTTP steps (login, wstoken) are cut short by a shutdown too.
+            let mut stop = shutdown.clone();
+            let ended = tokio::select! {
+                e = self.connection(&mut shutdown) => e,
+                _ = stop.wait_for(|s| *s) => Ended::Shutdown,
+            };
             let (reason, wait) = match ended {
                 Ended::Shutdown => break,
                 Ended::Fatal(m) => {
                     self.set_state(ConnState::Failed(m));
-                    refresher.abort();
-                    return;
+                    break;
                 }
                 Ended::Dropped {
                     reason,
