@@ -29,6 +29,8 @@ pub struct World {
     pub timing: Timing,
     presence: HashMap<String, (i64, String)>,
     recording_ids: u64,
+    arrivals: StdRng,
+    calls_made: u64,
 }
 
 impl World {
@@ -59,6 +61,8 @@ impl World {
             timing,
             presence: HashMap::new(),
             recording_ids: 40_003_430_000 + cfg.seed % 1000 * 1000,
+            arrivals: StdRng::seed_from_u64(cfg.seed ^ 0xA11_1CA1),
+            calls_made: 0,
             cfg,
         }
     }
@@ -77,7 +81,7 @@ impl World {
                 let kind = self.random_kind();
                 self.start_call(kind);
                 let mean = 60.0 / self.cfg.calls_per_minute;
-                let u: f64 = self.rng.random_range(0.0001..1.0);
+                let u: f64 = self.arrivals.random_range(0.0001..1.0);
                 self.next_arrival = Some(now + Duration::from_secs_f64((-u.ln() * mean).min(mean * 6.0)));
             }
         } else {
@@ -115,7 +119,7 @@ impl World {
     }
 
     fn random_kind(&mut self) -> CallKind {
-        match self.rng.random_range(0..100) {
+        match self.arrivals.random_range(0..100) {
             0..35 => CallKind::InboundIvr,
             35..55 => CallKind::Queue,
             55..72 => CallKind::Internal,
@@ -124,7 +128,7 @@ impl World {
     }
 
     /// Users not on any live call, owner last (so supervisors see others' calls).
-    fn pick_users(&mut self, n: usize) -> Vec<usize> {
+    fn pick_users(&self, rng: &mut StdRng, n: usize) -> Vec<usize> {
         let busy: HashSet<String> = self
             .active
             .iter()
@@ -141,7 +145,7 @@ impl World {
         let mut out = Vec::new();
         while out.len() < n {
             let pool_len = if free.is_empty() { total } else { free.len() };
-            let k = self.rng.random_range(0..pool_len);
+            let k = rng.random_range(0..pool_len);
             let i = if free.is_empty() { k } else { free.remove(k) };
             if !out.contains(&i) || total <= out.len() {
                 out.push(i);
@@ -152,9 +156,13 @@ impl World {
 
     /// Starts a call of `kind` now; returns its telephonySessionId.
     pub fn start_call(&mut self, kind: CallKind) -> String {
-        let users = self.pick_users(3.min(self.dir.users.len()));
-        let call = SimCall::new(&mut self.rng, OriginType::Call);
-        let steps = calls::build(kind, &call, &self.dir, &users, &mut self.rng, &self.timing);
+        // Each call has its own random stream, so call N looks the same in every run
+        // with the same seed whatever the timing.
+        self.calls_made += 1;
+        let mut rng = StdRng::seed_from_u64(self.cfg.seed.wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
+        let call = SimCall::new(&mut rng, OriginType::Call);
+        let steps = calls::build(kind, &call, &self.dir, &users, &mut rng, &self.timing);
         let id = call.id.clone();
         let ci = self.calls.len();
         self.calls.push(call);
