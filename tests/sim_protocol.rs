@@ -15,7 +15,10 @@ async fn token_wstoken_socket_subscribe_notifications() {
     let c = login(&h).await;
     let (mut ws, cd) = c.connect(None).await;
     assert!(cd[0]["wsc"]["token"].is_string());
-    assert!(cd[1].get("recoveryState").is_none(), "no recoveryState on a fresh connect");
+    assert!(
+        cd[1].get("recoveryState").is_none(),
+        "no recoveryState on a fresh connect"
+    );
     assert_eq!(cd[1]["recoveryBufferSize"], 100);
     assert!(cd[1]["creationTime"].as_str().unwrap().ends_with("+0000"));
 
@@ -40,7 +43,11 @@ async fn token_wstoken_socket_subscribe_notifications() {
                 assert_eq!(e.body.parties.len(), 1, "one party per event");
                 let p = &e.body.parties[0];
                 let path = e.envelope.event.unwrap();
-                assert_eq!(path.contains("/extension/"), p.extension_id.is_some(), "{path}");
+                assert_eq!(
+                    path.contains("/extension/"),
+                    p.extension_id.is_some(),
+                    "{path}"
+                );
                 let seq = e.body.sequence.unwrap();
                 match last.get(&e.body.telephony_session_id) {
                     None => assert_eq!(seq, 2, "sequence starts at 2"),
@@ -60,7 +67,14 @@ async fn token_wstoken_socket_subscribe_notifications() {
 #[tokio::test]
 async fn oauth_errors_refresh_revoke_and_single_use_wstoken() {
     let h = start(fast()).await;
-    let r = token_raw(&h, &[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", "nope")]).await;
+    let r = token_raw(
+        &h,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", "nope"),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"], "invalid_grant");
@@ -68,7 +82,11 @@ async fn oauth_errors_refresh_revoke_and_single_use_wstoken() {
 
     let c = login(&h).await;
     // Bearer checks with the platform's 401 bodies.
-    let r = reqwest::Client::new().get(c.url("/restapi/v1.0/account/~/extension/~")).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(c.url("/restapi/v1.0/account/~/extension/~"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.json::<Value>().await.unwrap()["errorCode"], "AGW-401");
     let r = reqwest::Client::new()
@@ -79,15 +97,37 @@ async fn oauth_errors_refresh_revoke_and_single_use_wstoken() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.json::<Value>().await.unwrap()["errorCode"], "OAU-129");
-    let me: Value = c.get("/restapi/v1.0/account/~/extension/~").await.json().await.unwrap();
+    let me: Value = c
+        .get("/restapi/v1.0/account/~/extension/~")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["extensionNumber"], "101");
 
     // Refresh invalidates the previous access token.
-    let r = token_raw(&h, &[("grant_type", "refresh_token"), ("refresh_token", &c.refresh)]).await;
+    let r = token_raw(
+        &h,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &c.refresh),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let t: calltop::wire::TokenResponse = r.json().await.unwrap();
-    assert_eq!(c.get("/restapi/v1.0/account/~/extension/~").await.status(), 401);
-    let r = token_raw(&h, &[("grant_type", "refresh_token"), ("refresh_token", &c.refresh)]).await;
+    assert_eq!(
+        c.get("/restapi/v1.0/account/~/extension/~").await.status(),
+        401
+    );
+    let r = token_raw(
+        &h,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &c.refresh),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 400, "refresh tokens are single use");
 
     // wstoken is single use.
@@ -98,7 +138,10 @@ async fn oauth_errors_refresh_revoke_and_single_use_wstoken() {
     let wt = c2.wstoken().await;
     let url = format!("{}?access_token={}", wt.uri, wt.ws_access_token);
     let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    assert_eq!(next_json(&mut ws).await.unwrap()[0]["type"], "ConnectionDetails");
+    assert_eq!(
+        next_json(&mut ws).await.unwrap()[0]["type"],
+        "ConnectionDetails"
+    );
     let (mut ws2, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     assert_eq!(next_json(&mut ws2).await.unwrap()[0]["type"], "Error");
 
@@ -112,17 +155,28 @@ async fn oauth_errors_refresh_revoke_and_single_use_wstoken() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(c2.get("/restapi/v1.0/account/~/extension/~").await.status(), 401);
+    assert_eq!(
+        c2.get("/restapi/v1.0/account/~/extension/~").await.status(),
+        401
+    );
     h.shutdown().await;
 }
 
 #[tokio::test]
 async fn bad_frames_get_error_frames_and_the_socket_keeps_serving() {
-    let h = start(SimConfig { calls_per_minute: 0.0, ..fast() }).await;
+    let h = start(SimConfig {
+        calls_per_minute: 0.0,
+        ..fast()
+    })
+    .await;
     let c = login(&h).await;
     let (mut ws, _) = c.connect(None).await;
     use futures_util::SinkExt;
-    ws.send(tokio_tungstenite::tungstenite::Message::Text("not json".into())).await.unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        "not json".into(),
+    ))
+    .await
+    .unwrap();
     let f = next_json(&mut ws).await.unwrap();
     assert_eq!(f[0]["type"], "Error");
     assert_eq!(f[1]["errorCode"], "WSG-400");
@@ -135,7 +189,10 @@ async fn bad_frames_get_error_frames_and_the_socket_keeps_serving() {
     )
     .await;
     let f = next_json(&mut ws).await.unwrap();
-    assert_eq!((f[0]["type"].as_str(), f[0]["status"].as_u64()), (Some("ClientRequest"), Some(400)));
+    assert_eq!(
+        (f[0]["type"].as_str(), f[0]["status"].as_u64()),
+        (Some("ClientRequest"), Some(400))
+    );
     // REST over the socket works too.
     send(
         &mut ws,
@@ -147,9 +204,12 @@ async fn bad_frames_get_error_frames_and_the_socket_keeps_serving() {
     assert_eq!(f[1]["extensionNumber"], "101");
     // Malformed wsc: Error frame, then the socket closes.
     let t = c.wstoken().await;
-    let (mut bad, _) = tokio_tungstenite::connect_async(format!("{}?access_token={}&wsc=%%%", t.uri, t.ws_access_token))
-        .await
-        .unwrap();
+    let (mut bad, _) = tokio_tungstenite::connect_async(format!(
+        "{}?access_token={}&wsc=%%%",
+        t.uri, t.ws_access_token
+    ))
+    .await
+    .unwrap();
     let f = next_json(&mut bad).await.unwrap();
     assert_eq!(f[1]["errorCode"], "WSG-400");
     h.shutdown().await;
@@ -187,7 +247,10 @@ async fn recovery_replays_missed_notifications() {
     let before_gap = h.emitted_uuids().len();
     h.set_faults(Faults::default());
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(h.emitted_uuids().len() > before_gap, "calls went on while disconnected");
+    assert!(
+        h.emitted_uuids().len() > before_gap,
+        "calls went on while disconnected"
+    );
     let (mut ws, cd) = c.connect(Some(&wsc)).await;
     assert_eq!(cd[1]["recoveryState"], "Successful", "{cd}");
     h.stop_new_calls();
@@ -200,12 +263,21 @@ async fn recovery_replays_missed_notifications() {
     assert_eq!(h.active_calls(), 0);
     let emitted: Vec<String> = h.emitted_uuids()[start..].to_vec();
     while let Some(f) = wait_for(&mut ws, 1, |_| true).await {
-        assert_eq!(f["subscriptionId"], sub.as_str(), "the subscription survived recovery");
+        assert_eq!(
+            f["subscriptionId"],
+            sub.as_str(),
+            "the subscription survived recovery"
+        );
         got.insert(uuid_of(&f));
     }
     let missing: Vec<&String> = emitted.iter().filter(|u| !got.contains(*u)).collect();
     assert!(emitted.len() > 5, "traffic flowed during the gap");
-    assert!(missing.is_empty(), "{} of {} missing after recovery", missing.len(), emitted.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} missing after recovery",
+        missing.len(),
+        emitted.len()
+    );
     h.shutdown().await;
 }
 
@@ -229,7 +301,11 @@ async fn recovery_fails_when_refused_or_too_late() {
     let (mut ws, cd) = c.connect(Some(&wsc)).await;
     assert_eq!(cd[1]["recoveryState"], "Failed");
     assert_eq!(cd[1]["recoveryErrorCode"], "WSG-1005");
-    assert_ne!(cd[0]["wsc"]["token"].as_str().unwrap(), wsc, "a new session context");
+    assert_ne!(
+        cd[0]["wsc"]["token"].as_str().unwrap(),
+        wsc,
+        "a new session context"
+    );
     // Re-subscribing on the same socket works.
     h.set_faults(Faults::default());
     subscribe(&mut ws, &["/restapi/v1.0/account/~/telephony/sessions"]).await;
@@ -245,7 +321,11 @@ async fn recovery_fails_when_refused_or_too_late() {
 
 #[tokio::test]
 async fn extension_and_presence_filters() {
-    let h = start(SimConfig { extensions: 3, ..fast() }).await;
+    let h = start(SimConfig {
+        extensions: 3,
+        ..fast()
+    })
+    .await;
     let c = login(&h).await;
     let owner = h.call_states(); // touch the API
     drop(owner);
@@ -262,17 +342,23 @@ async fn extension_and_presence_filters() {
     let mut presence = false;
     let mut sessions = 0;
     for _ in 0..400 {
-        let Some(f) = wait_for(&mut ws, 10, |_| true).await else { break };
+        let Some(f) = wait_for(&mut ws, 10, |_| true).await else {
+            break;
+        };
         let event = f["event"].as_str().unwrap();
         if event.contains("/presence") {
-            assert!(event.ends_with(&format!("/extension/{me}/presence?detailedTelephonyState=true")));
+            assert!(event.ends_with(&format!(
+                "/extension/{me}/presence?detailedTelephonyState=true"
+            )));
             assert_eq!(f["body"]["extensionId"], 62242400016u64);
             presence = true;
         } else {
             let sid = f["body"]["telephonySessionId"].as_str().unwrap();
             let call = h.call_states().into_iter().find(|s| s.id == sid).unwrap();
             assert!(
-                call.parties.iter().any(|p| p.extension_id.as_deref() == Some(me)),
+                call.parties
+                    .iter()
+                    .any(|p| p.extension_id.as_deref() == Some(me)),
                 "extension filter delivers only calls of that extension"
             );
             sessions += 1;
@@ -281,8 +367,16 @@ async fn extension_and_presence_filters() {
             break;
         }
     }
-    assert!(presence && sessions > 3, "presence {presence}, session events {sessions}");
-    let p: Value = c.get("/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true").await.json().await.unwrap();
+    assert!(
+        presence && sessions > 3,
+        "presence {presence}, session events {sessions}"
+    );
+    let p: Value = c
+        .get("/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(p["activeCalls"].is_array());
     h.shutdown().await;
 }

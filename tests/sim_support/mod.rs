@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Fast test settings: many calls, short durations, generous limits.
 pub fn fast() -> SimConfig {
@@ -24,7 +25,9 @@ pub fn fast() -> SimConfig {
 }
 
 pub async fn start(cfg: SimConfig) -> SimHandle {
-    calltop::sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.expect("sim starts")
+    calltop::sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sim starts")
 }
 
 pub struct Client {
@@ -47,7 +50,14 @@ pub async fn token_raw(h: &SimHandle, form: &[(&str, &str)]) -> reqwest::Respons
 
 pub async fn login(h: &SimHandle) -> Client {
     let jwt = h.credentials().jwt;
-    let r = token_raw(h, &[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", &jwt)]).await;
+    let r = token_raw(
+        h,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", &jwt),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let t: calltop::wire::TokenResponse = r.json().await.unwrap();
     assert_eq!(t.token_type, "bearer");
@@ -65,7 +75,12 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(&self.token).send().await.unwrap()
+        self.http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn post(&self, path: &str, body: Option<Value>) -> reqwest::Response {
@@ -77,11 +92,22 @@ impl Client {
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
-        self.http.patch(self.url(path)).bearer_auth(&self.token).json(&body).send().await.unwrap()
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.http.delete(self.url(path)).bearer_auth(&self.token).send().await.unwrap()
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn wstoken(&self) -> calltop::wire::WsTokenResponse {
@@ -97,9 +123,14 @@ impl Client {
         if let Some(w) = wsc {
             url.push_str(&format!("&wsc={w}"));
         }
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws connects");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connects");
         let first = next_json(&mut ws).await.expect("a first frame");
-        assert_eq!(first[0]["type"], "ConnectionDetails", "first frame: {first}");
+        assert_eq!(
+            first[0]["type"], "ConnectionDetails",
+            "first frame: {first}"
+        );
         (ws, first)
     }
 }
@@ -143,12 +174,18 @@ pub async fn subscribe(ws: &mut Ws, filters: &[&str]) -> String {
 }
 
 /// Waits for a ServerNotification matching `pred` (up to `secs`).
-pub async fn wait_for(ws: &mut Ws, secs: u64, mut pred: impl FnMut(&Value) -> bool) -> Option<Value> {
+pub async fn wait_for(
+    ws: &mut Ws,
+    secs: u64,
+    mut pred: impl FnMut(&Value) -> bool,
+) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     while tokio::time::Instant::now() < deadline {
         let left = deadline - tokio::time::Instant::now();
         match tokio::time::timeout(left, next_json(ws)).await {
-            Ok(Some(f)) if f[0]["type"] == "ServerNotification" && pred(&f[1]) => return Some(f[1].clone()),
+            Ok(Some(f)) if f[0]["type"] == "ServerNotification" && pred(&f[1]) => {
+                return Some(f[1].clone())
+            }
             Ok(Some(_)) => continue,
             _ => return None,
         }
@@ -157,7 +194,11 @@ pub async fn wait_for(ws: &mut Ws, secs: u64, mut pred: impl FnMut(&Value) -> bo
 }
 
 /// Polls the sim's own view until `pred` holds for some party of `sid`.
-pub async fn until_party(h: &SimHandle, sid: &str, mut pred: impl FnMut(&calltop::wire::Party) -> bool) -> calltop::wire::Party {
+pub async fn until_party(
+    h: &SimHandle,
+    sid: &str,
+    mut pred: impl FnMut(&calltop::wire::Party) -> bool,
+) -> calltop::wire::Party {
     for _ in 0..400 {
         if let Some(s) = h.call_states().into_iter().find(|s| s.id == sid) {
             if let Some(p) = s.parties.iter().find(|p| pred(p)) {
@@ -166,5 +207,8 @@ pub async fn until_party(h: &SimHandle, sid: &str, mut pred: impl FnMut(&calltop
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    panic!("no such party in {sid}: {:?}", h.call_states().into_iter().find(|s| s.id == sid));
+    panic!(
+        "no such party in {sid}: {:?}",
+        h.call_states().into_iter().find(|s| s.id == sid)
+    );
 }
