@@ -38,7 +38,7 @@ pub struct World {
 impl World {
     /// A world with no calls yet.
     pub fn new(cfg: SimConfig) -> World {
-        let dir = Directory::new(cfg.extensions);
+        let dir = Directory::new(cfg.extensions.max(2));
         let timing = Timing {
             scale: cfg.time_scale,
             talk: (cfg.talk_secs.0, cfg.talk_secs.1),
