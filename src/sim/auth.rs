@@ -1,6 +1,9 @@
 //! OAuth: the JWT bearer grant, refresh, revoke, the single-use wstoken, and the
 //! Bearer check every API call goes through.
 
+// Helpers return ready HTTP error responses (the axum idiom), so Err is large.
+#![allow(clippy::result_large_err)]
+
 use super::directory;
 use super::errors::{api_error, oauth_error};
 use super::state::Shared;
@@ -98,7 +101,12 @@ impl AuthStore {
             refresh_token_expires_in: Some(rttl),
             scope: SCOPE.into(),
             owner_id: Some(owner.to_string()),
-            endpoint_id: Some(directory::token(&mut self.rng, "").chars().take(22).collect()),
+            endpoint_id: Some(
+                directory::token(&mut self.rng, "")
+                    .chars()
+                    .take(22)
+                    .collect(),
+            ),
             session_id: Some(session.to_string()),
             session_expires_in: None,
             session_idle_timeout: None,
@@ -121,12 +129,31 @@ impl AuthStore {
 impl FromRequestParts<Arc<Shared>> for Authed {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, sim: &Arc<Shared>) -> Result<Self, Self::Rejection> {
-        let Some(h) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-            return Err(api_error(StatusCode::UNAUTHORIZED, "AGW-401", "Authorization header is not specified"));
+    async fn from_request_parts(
+        parts: &mut Parts,
+        sim: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(h) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Err(api_error(
+                StatusCode::UNAUTHORIZED,
+                "AGW-401",
+                "Authorization header is not specified",
+            ));
         };
-        let Some(token) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")).map(str::trim) else {
-            return Err(api_error(StatusCode::UNAUTHORIZED, "OAU-149", "Unparsable access token"));
+        let Some(token) = h
+            .strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))
+            .map(str::trim)
+        else {
+            return Err(api_error(
+                StatusCode::UNAUTHORIZED,
+                "OAU-149",
+                "Unparsable access token",
+            ));
         };
         sim.auth()
             .check(token)
@@ -138,8 +165,12 @@ impl FromRequestParts<Arc<Shared>> for Authed {
 pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     use base64::Engine;
     let h = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let b = h.strip_prefix("Basic ").or_else(|| h.strip_prefix("basic "))?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b.trim()).ok()?;
+    let b = h
+        .strip_prefix("Basic ")
+        .or_else(|| h.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b.trim())
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (id, secret) = s.split_once(':')?;
     Some((id.to_string(), secret.to_string()))
@@ -149,7 +180,11 @@ fn form(body: &Bytes) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn client_ok(sim: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<(), Response> {
+fn client_ok(
+    sim: &Shared,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(), Response> {
     let ok = match basic(headers) {
         Some((id, secret)) => id == sim.creds.client_id && secret == sim.creds.client_secret,
         None => false,
@@ -157,9 +192,17 @@ fn client_ok(sim: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) 
     if ok {
         return Ok(());
     }
-    let id = basic(headers).map(|b| b.0).or_else(|| form.get("client_id").cloned()).unwrap_or_default();
+    let id = basic(headers)
+        .map(|b| b.0)
+        .or_else(|| form.get("client_id").cloned())
+        .unwrap_or_default();
     tracing::info!("oauth: invalid client credentials");
-    Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "OAU-153", &format!("Invalid client: {id}")))
+    Err(oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        "OAU-153",
+        &format!("Invalid client: {id}"),
+    ))
 }
 
 /// `POST /restapi/oauth/token`: JWT bearer and refresh_token grants.
@@ -176,13 +219,22 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             .unwrap_or(default)
     };
     let at_ttl = ttl("access_token_ttl", sim.cfg.access_token_ttl_secs, 86_400);
-    let rt_ttl = ttl("refresh_token_ttl", sim.cfg.refresh_token_ttl_secs, 2_592_000);
+    let rt_ttl = ttl(
+        "refresh_token_ttl",
+        sim.cfg.refresh_token_ttl_secs,
+        2_592_000,
+    );
     let mut auth = sim.auth();
     match f.get("grant_type").map(String::as_str) {
         Some(JWT_GRANT) => {
             if f.get("assertion") != Some(&sim.creds.jwt) {
                 tracing::info!("oauth: invalid JWT assertion");
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "OAU-140", "Invalid resource owner credentials");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "OAU-140",
+                    "Invalid resource owner credentials",
+                );
             }
             let owner = sim.world().dir.owner().id.clone();
             let session = directory::digits(&mut auth.rng, 19);
@@ -191,10 +243,20 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         Some("refresh_token") => {
             let rt = f.get("refresh_token").cloned().unwrap_or_default();
             let Some(i) = auth.refresh.remove(&rt) else {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "OAU-211", "Token is revoked");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "OAU-211",
+                    "Token is revoked",
+                );
             };
             if i.expires <= Instant::now() {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "OAU-212", "Token is expired");
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "OAU-212",
+                    "Token is expired",
+                );
             }
             // The previous access tokens of this session are invalidated at once.
             auth.access.retain(|_, a| a.session != i.session);
@@ -206,7 +268,12 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             "OAU-250",
             &format!("Unsupported grant type: {other}"),
         ),
-        None => oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "OAU-101", "Parameter [grant_type] is invalid"),
+        None => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "OAU-101",
+            "Parameter [grant_type] is invalid",
+        ),
     }
 }
 
@@ -217,10 +284,19 @@ pub async fn revoke(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: By
         return r;
     }
     let Some(tok) = f.get("token") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "OAU-101", "Parameter [token] is invalid");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "OAU-101",
+            "Parameter [token] is invalid",
+        );
     };
     let mut auth = sim.auth();
-    let session = auth.access.get(tok).or_else(|| auth.refresh.get(tok)).map(|i| i.session.clone());
+    let session = auth
+        .access
+        .get(tok)
+        .or_else(|| auth.refresh.get(tok))
+        .map(|i| i.session.clone());
     if let Some(s) = session {
         auth.revoke_session(&s);
     }
@@ -239,7 +315,8 @@ pub async fn wstoken(State(sim): State<Arc<Shared>>, a: Authed) -> Response {
     };
     let now = Instant::now();
     auth.ws.retain(|_, (_, exp)| *exp > now);
-    auth.ws.insert(tok.clone(), (grant, now + Duration::from_secs(ttl)));
+    auth.ws
+        .insert(tok.clone(), (grant, now + Duration::from_secs(ttl)));
     Json(WsTokenResponse {
         uri: format!("ws://{}/ws", sim.addr),
         ws_access_token: tok,

@@ -2,7 +2,10 @@
 //! script of steps the generator plays on it. Also the call flows the generator starts.
 
 use super::directory::{Directory, Ext, Outside, MAIN_NUMBER};
-use crate::wire::{CallSession, Direction, Endpoint, Origin, OriginType, Party, Reason, StatusCode, Ts, UiCallInfo, UiInfoItem};
+use crate::wire::{
+    CallSession, Direction, Endpoint, Origin, OriginType, Party, Reason, StatusCode, Ts,
+    UiCallInfo, UiInfoItem,
+};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::VecDeque;
@@ -108,7 +111,10 @@ impl SimCall {
 
     /// A party's current status code.
     pub fn code(&self, pi: usize) -> Option<&StatusCode> {
-        self.parties.get(pi).and_then(|p| p.status.as_ref()).map(|s| &s.code)
+        self.parties
+            .get(pi)
+            .and_then(|p| p.status.as_ref())
+            .map(|s| &s.code)
     }
 
     /// Index of a party by id.
@@ -118,7 +124,11 @@ impl SimCall {
 
     /// Every extension that has a party in this call.
     pub fn extensions(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.parties.iter().filter_map(|p| p.extension_id.clone()).collect();
+        let mut v: Vec<String> = self
+            .parties
+            .iter()
+            .filter_map(|p| p.extension_id.clone())
+            .collect();
         v.dedup();
         v
     }
@@ -134,7 +144,9 @@ impl SimCall {
     pub fn to_session(&self) -> CallSession {
         CallSession {
             id: self.id.clone(),
-            origin: Some(Origin { kind: self.origin.clone() }),
+            origin: Some(Origin {
+                kind: self.origin.clone(),
+            }),
             voice_call_token: None,
             parties: self.parties.clone(),
             creation_time: Some(Ts(self.created.0 - self.created.0 % 1000)),
@@ -149,7 +161,14 @@ impl SimCall {
 }
 
 /// A party with the fields every real event carries.
-pub fn party(id: String, direction: Direction, from: Endpoint, to: Endpoint, ext: Option<&Ext>, code: StatusCode) -> Party {
+pub fn party(
+    id: String,
+    direction: Direction,
+    from: Endpoint,
+    to: Endpoint,
+    ext: Option<&Ext>,
+    code: StatusCode,
+) -> Party {
     Party {
         id,
         account_id: Some(super::directory::ACCOUNT_ID.to_string()),
@@ -175,7 +194,9 @@ pub fn user_endpoint(e: &Ext, phone: &str, with_device: bool) -> Endpoint {
         phone_number: Some(phone.to_string()),
         name: Some(e.name.clone()),
         extension_id: Some(e.id.clone()),
-        device_id: with_device.then(|| e.device_id.clone()).filter(|d| !d.is_empty()),
+        device_id: with_device
+            .then(|| e.device_id.clone())
+            .filter(|d| !d.is_empty()),
     }
 }
 
@@ -198,13 +219,19 @@ pub struct Timing {
 impl Timing {
     /// A random duration between `lo` and `hi` seconds, scaled.
     pub fn secs(&self, rng: &mut StdRng, lo: f64, hi: f64) -> Duration {
-        let s = if hi > lo { rng.random_range(lo..hi) } else { lo };
+        let s = if hi > lo {
+            rng.random_range(lo..hi)
+        } else {
+            lo
+        };
         Duration::from_secs_f64((s * self.scale).max(0.0005))
     }
 
     /// The short gap between two events of one transition (tens of ms in captures).
     pub fn gap(&self, rng: &mut StdRng) -> Duration {
-        Duration::from_millis(rng.random_range(15..120)).mul_f64(self.scale.min(1.0)).max(Duration::from_micros(500))
+        Duration::from_millis(rng.random_range(15..120))
+            .mul_f64(self.scale.min(1.0))
+            .max(Duration::from_micros(500))
     }
 }
 
@@ -228,7 +255,10 @@ impl<'a> Script<'a> {
 
     /// Adds a step after `d`.
     pub fn after(&mut self, d: Duration, step: Step) {
-        if matches!(step, Step::Add(_) | Step::TransferToUser(..) | Step::Pickup(..)) {
+        if matches!(
+            step,
+            Step::Add(_) | Step::TransferToUser(..) | Step::Pickup(..)
+        ) {
             self.next_party += 1;
         }
         self.steps.push_back((d, step));
@@ -339,13 +369,27 @@ pub fn build(
                 phone_number: Some(callee.number.clone()),
                 ..Default::default()
             };
-            s.add(party(pid(0), Direction::Outbound, from.clone(), to, Some(u), StatusCode::Setup));
+            s.add(party(
+                pid(0),
+                Direction::Outbound,
+                from.clone(),
+                to,
+                Some(u),
+                StatusCode::Setup,
+            ));
             let from_in = Endpoint {
                 phone_number: Some(u.number.clone()),
                 ..from.clone()
             };
             let to_in = user_endpoint(callee, &callee.number, false);
-            s.add(party(pid(1), Direction::Inbound, from_in, to_in.clone(), Some(callee), StatusCode::Setup));
+            s.add(party(
+                pid(1),
+                Direction::Inbound,
+                from_in,
+                to_in.clone(),
+                Some(callee),
+                StatusCode::Setup,
+            ));
             s.then(Step::SetTo(0, to_in));
             s.then(Step::Answer(0));
             s.then(Step::Ring(1));
@@ -366,9 +410,23 @@ pub fn build(
                 ..Default::default()
             };
             let to = pstn(&callee.phone, None);
-            s.add(party(pid(0), Direction::Outbound, from, to.clone(), Some(u), StatusCode::Setup));
+            s.add(party(
+                pid(0),
+                Direction::Outbound,
+                from,
+                to.clone(),
+                Some(u),
+                StatusCode::Setup,
+            ));
             let from_p = user_endpoint(u, &u.phone, false);
-            let mut p1 = party(pid(1), Direction::Inbound, from_p, to, None, StatusCode::Proceeding);
+            let mut p1 = party(
+                pid(1),
+                Direction::Inbound,
+                from_p,
+                to,
+                None,
+                StatusCode::Proceeding,
+            );
             p1.extension_id = None;
             s.add(p1);
             s.wait(1.0, 4.0, Step::Ring(0));
@@ -389,11 +447,32 @@ fn rng_of<'a>(s: &'a mut Script<'_>) -> &'a mut StdRng {
     s.rng
 }
 
-fn inbound_ivr(s: &mut Script<'_>, dir: &Directory, u: &Ext, caller: &Outside, others: &[usize], pid: impl Fn(usize) -> String) {
+fn inbound_ivr(
+    s: &mut Script<'_>,
+    dir: &Directory,
+    u: &Ext,
+    caller: &Outside,
+    others: &[usize],
+    pid: impl Fn(usize) -> String,
+) {
     let ivr = &dir.ivr;
-    s.add(party(pid(0), Direction::Outbound, pstn(&caller.phone, None), pstn(MAIN_NUMBER, None), None, StatusCode::Setup));
+    s.add(party(
+        pid(0),
+        Direction::Outbound,
+        pstn(&caller.phone, None),
+        pstn(MAIN_NUMBER, None),
+        None,
+        StatusCode::Setup,
+    ));
     let ivr_to = user_endpoint(ivr, MAIN_NUMBER, false);
-    s.add(party(pid(1), Direction::Inbound, pstn(&caller.phone, None), ivr_to.clone(), Some(ivr), StatusCode::Setup));
+    s.add(party(
+        pid(1),
+        Direction::Inbound,
+        pstn(&caller.phone, None),
+        ivr_to.clone(),
+        Some(ivr),
+        StatusCode::Setup,
+    ));
     s.then(Step::SetTo(0, ivr_to));
     s.then(Step::Answer(0));
     s.wait(4.0, 10.0, Step::Disconnect(1, None));
@@ -424,23 +503,42 @@ fn inbound_ivr(s: &mut Script<'_>, dir: &Directory, u: &Ext, caller: &Outside, o
             Some(u),
             StatusCode::Voicemail,
         );
-        vm.status.as_mut().map(|st| st.reason = Some(Reason::Voicemail));
+        if let Some(st) = vm.status.as_mut() {
+            st.reason = Some(Reason::Voicemail);
+        }
         let v = s.add(vm);
         s.wait(10.0, 40.0, Step::Disconnect(v, None));
         s.then(Step::End);
     }
 }
 
-fn queue(s: &mut Script<'_>, dir: &Directory, users: &[usize], caller: &Outside, others: &[usize], pid: impl Fn(usize) -> String) {
+fn queue(
+    s: &mut Script<'_>,
+    dir: &Directory,
+    users: &[usize],
+    caller: &Outside,
+    others: &[usize],
+    pid: impl Fn(usize) -> String,
+) {
     let q = &dir.queues[users[0] % dir.queues.len()];
-    s.add(party(pid(0), Direction::Outbound, pstn(&caller.phone, None), pstn(&q.phone, None), None, StatusCode::Setup));
+    s.add(party(
+        pid(0),
+        Direction::Outbound,
+        pstn(&caller.phone, None),
+        pstn(&q.phone, None),
+        None,
+        StatusCode::Setup,
+    ));
     s.then(Step::SetTo(0, user_endpoint(q, &q.phone, false)));
     s.then(Step::Answer(0));
     let agent_party = |i: usize, agent: &Ext| {
         let mut p = party(
             pid(i),
             Direction::Inbound,
-            pstn(&caller.phone, Some(&format!("{} - {}", q.name, caller.cnam))),
+            pstn(
+                &caller.phone,
+                Some(&format!("{} - {}", q.name, caller.cnam)),
+            ),
             user_endpoint(q, &q.phone, false),
             Some(agent),
             StatusCode::Setup,

@@ -147,7 +147,10 @@ impl From<&SimArgs> for SimConfig {
                 reorder: a.reorder.clamp(0.0, 1.0),
                 duplicate: a.duplicate.clamp(0.0, 1.0),
                 malformed: a.malformed.clamp(0.0, 1.0),
-                drop_every: a.drop_every.filter(|s| *s > 0.0).map(Duration::from_secs_f64),
+                drop_every: a
+                    .drop_every
+                    .filter(|s| *s > 0.0)
+                    .map(Duration::from_secs_f64),
                 refuse_recovery: a.refuse_recovery,
                 force_429_every: a.force_429_every.filter(|n| *n > 0),
                 slow: a.slow_ms.map(Duration::from_millis),
@@ -157,7 +160,11 @@ impl From<&SimArgs> for SimConfig {
             medium_limit_per_min: a.medium_limit,
             auth_limit_per_min: a.auth_limit,
             recovery_timeout_secs: a.recovery_timeout,
-            time_scale: if a.time_scale > 0.0 { a.time_scale } else { 1.0 },
+            time_scale: if a.time_scale > 0.0 {
+                a.time_scale
+            } else {
+                1.0
+            },
             ..SimConfig::default()
         }
     }

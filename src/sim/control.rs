@@ -5,7 +5,10 @@
 use super::calls::{party, pstn, user_endpoint, Script, Step, Target};
 use super::directory::{Ext, ExtKind};
 use super::world::World;
-use crate::wire::{Direction, Endpoint, MobilePickupData, Park, Party, PeerId, Reason, Recording, Status, StatusCode};
+use crate::wire::{
+    Direction, Endpoint, MobilePickupData, Park, Party, PeerId, Reason, Recording, Status,
+    StatusCode,
+};
 use rand::Rng;
 use std::collections::VecDeque;
 
@@ -86,7 +89,10 @@ impl World {
         if !code.is_ringing() {
             return Err(conflict(&code, "Answer"));
         }
-        let mpd = self.calls[ci].parties[pi].status.as_ref().and_then(|s| s.mobile_pickup_data.clone());
+        let mpd = self.calls[ci].parties[pi]
+            .status
+            .as_ref()
+            .and_then(|s| s.mobile_pickup_data.clone());
         self.set_status(
             ci,
             pi,
@@ -119,7 +125,13 @@ impl World {
     }
 
     /// `PATCH …/parties/{id}`: muted / standAlone.
-    pub fn update_party(&mut self, ci: usize, pi: usize, muted: Option<bool>, stand_alone: Option<bool>) -> R<Party> {
+    pub fn update_party(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        muted: Option<bool>,
+        stand_alone: Option<bool>,
+    ) -> R<Party> {
         let code = self.live(ci, pi)?;
         if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
             return Err(conflict(&code, "Party update"));
@@ -146,7 +158,12 @@ impl World {
         if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
             return Err(conflict(&code, "Recording"));
         }
-        if self.calls[ci].parties[pi].recordings.iter().flatten().any(|r| r.active) {
+        if self.calls[ci].parties[pi]
+            .recordings
+            .iter()
+            .flatten()
+            .any(|r| r.active)
+        {
             return Err(Ctl::Conflict("Recording is already in progress".into()));
         }
         let rec = Recording {
@@ -154,13 +171,22 @@ impl World {
             active: true,
             mode: None,
         };
-        self.calls[ci].parties[pi].recordings.get_or_insert_with(Vec::new).push(rec.clone());
+        self.calls[ci].parties[pi]
+            .recordings
+            .get_or_insert_with(Vec::new)
+            .push(rec.clone());
         self.emit(ci, pi);
         Ok(rec)
     }
 
     /// Pauses or resumes a recording.
-    pub fn update_recording(&mut self, ci: usize, pi: usize, id: &str, active: bool) -> R<Recording> {
+    pub fn update_recording(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        id: &str,
+        active: bool,
+    ) -> R<Recording> {
         let code = self.live(ci, pi)?;
         let p = &mut self.calls[ci].parties[pi];
         let Some(rec) = p.recordings.iter_mut().flatten().find(|r| r.id == id) else {
@@ -179,7 +205,13 @@ impl World {
     }
 
     /// The party leaves the call.
-    pub fn disconnect(&mut self, ci: usize, pi: usize, reason: Option<Reason>, missed: bool) -> R<()> {
+    pub fn disconnect(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        reason: Option<Reason>,
+        missed: bool,
+    ) -> R<()> {
         let code = self.live(ci, pi)?;
         if code.is_terminal() {
             return Err(conflict(&code, "Disconnect"));
@@ -204,8 +236,9 @@ impl World {
         let order: Vec<usize> = {
             let c = &self.calls[ci];
             let live = |p: &Party| p.status.as_ref().is_some_and(|s| !s.code.is_terminal());
-            let (ext, other): (Vec<usize>, Vec<usize>) =
-                (0..c.parties.len()).filter(|&i| live(&c.parties[i])).partition(|&i| c.parties[i].extension_id.is_some());
+            let (ext, other): (Vec<usize>, Vec<usize>) = (0..c.parties.len())
+                .filter(|&i| live(&c.parties[i]))
+                .partition(|&i| c.parties[i].extension_id.is_some());
             ext.into_iter().chain(other).collect()
         };
         for pi in order {
@@ -226,10 +259,15 @@ impl World {
     /// Parks the party on a free orbit `*801…*899`.
     pub fn park(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !matches!(code, StatusCode::Answered | StatusCode::Hold) || self.calls[ci].parties[pi].extension_id.is_none() {
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold)
+            || self.calls[ci].parties[pi].extension_id.is_none()
+        {
             return Err(conflict(&code, "Park"));
         }
-        let Some(orbit) = (801..900).map(|n| format!("*{n}")).find(|o| !self.parked.contains(o)) else {
+        let Some(orbit) = (801..900)
+            .map(|n| format!("*{n}"))
+            .find(|o| !self.parked.contains(o))
+        else {
             return Err(Ctl::Conflict("No free park location".into()));
         };
         self.parked.insert(orbit.clone());
@@ -251,7 +289,14 @@ impl World {
         }
         self.calls[ci].parties[pi].park = Some(Park::default());
         self.disconnect(ci, pi, Some(Reason::Pickup), false)?;
-        let mut p = party(String::new(), Direction::Inbound, from, user_endpoint(by, &by.phone, false), Some(by), StatusCode::Answered);
+        let mut p = party(
+            String::new(),
+            Direction::Inbound,
+            from,
+            user_endpoint(by, &by.phone, false),
+            Some(by),
+            StatusCode::Answered,
+        );
         p.status = Some(Status::with_reason(StatusCode::Answered, Reason::Pickup));
         let np = self.add_party(ci, p);
         Ok(self.calls[ci].parties[np].clone())
@@ -282,11 +327,35 @@ impl World {
         let from = self.counterpart(ci, pi);
         let transferrer = self.calls[ci].parties[pi].extension_id.clone();
         Ok(match target {
-            Target::Extension(e) => party(String::new(), Direction::Inbound, from, user_endpoint(e, &e.phone, false), Some(e), StatusCode::Setup),
-            Target::Phone(n) => party(String::new(), Direction::Inbound, from, pstn(n, None), None, StatusCode::Proceeding),
+            Target::Extension(e) => party(
+                String::new(),
+                Direction::Inbound,
+                from,
+                user_endpoint(e, &e.phone, false),
+                Some(e),
+                StatusCode::Setup,
+            ),
+            Target::Phone(n) => party(
+                String::new(),
+                Direction::Inbound,
+                from,
+                pstn(n, None),
+                None,
+                StatusCode::Proceeding,
+            ),
             Target::Voicemail(e) => {
-                let mut p = party(String::new(), Direction::Inbound, from, user_endpoint(e, &e.phone, false), Some(e), StatusCode::Voicemail);
-                p.status = Some(Status::with_reason(StatusCode::Voicemail, Reason::Voicemail));
+                let mut p = party(
+                    String::new(),
+                    Direction::Inbound,
+                    from,
+                    user_endpoint(e, &e.phone, false),
+                    Some(e),
+                    StatusCode::Voicemail,
+                );
+                p.status = Some(Status::with_reason(
+                    StatusCode::Voicemail,
+                    Reason::Voicemail,
+                ));
                 p
             }
             Target::ParkOrbit(o) => {
@@ -294,8 +363,17 @@ impl World {
                     return Err(Ctl::Conflict(format!("Park location [{o}] is busy")));
                 }
                 let ext = transferrer.as_deref().and_then(|e| self.user(e));
-                let mut p = party(String::new(), Direction::Inbound, from, pstn(o, None), ext.as_ref(), StatusCode::Parked);
-                p.park = Some(Park { id: Some(o.clone()) });
+                let mut p = party(
+                    String::new(),
+                    Direction::Inbound,
+                    from,
+                    pstn(o, None),
+                    ext.as_ref(),
+                    StatusCode::Parked,
+                );
+                p.park = Some(Park {
+                    id: Some(o.clone()),
+                });
                 p
             }
         })
@@ -365,7 +443,13 @@ impl World {
         let mut next = self.calls[ci].parties[pi].clone();
         self.disconnect(ci, pi, None, false)?;
         let me = next.extension_id.clone().unwrap_or_default();
-        let candidates: Vec<Ext> = self.dir.users.iter().filter(|u| u.id != me).cloned().collect();
+        let candidates: Vec<Ext> = self
+            .dir
+            .users
+            .iter()
+            .filter(|u| u.id != me)
+            .cloned()
+            .collect();
         if candidates.is_empty() {
             self.end_later(ci);
             return Ok(());
@@ -395,7 +479,9 @@ impl World {
     /// Call flip: the call moves to another device of the same user.
     pub fn flip(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !matches!(code, StatusCode::Answered | StatusCode::Hold) || self.calls[ci].parties[pi].extension_id.is_none() {
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold)
+            || self.calls[ci].parties[pi].extension_id.is_none()
+        {
             return Err(conflict(&code, "Flip"));
         }
         let mut next = self.calls[ci].parties[pi].clone();
@@ -411,7 +497,10 @@ impl World {
     /// user on two calls) both go Gone with reason AttendedTransfer and each other's id.
     pub fn bridge(&mut self, ci: usize, pi: usize, oi: usize, opi: usize) -> R<Party> {
         if ci == oi {
-            return Err(Ctl::Bad("telephonySessionId".into(), "Cannot bridge a session with itself".into()));
+            return Err(Ctl::Bad(
+                "telephonySessionId".into(),
+                "Cannot bridge a session with itself".into(),
+            ));
         }
         let a = self.live(ci, pi)?;
         let b = self.live(oi, opi)?;
@@ -453,17 +542,28 @@ impl World {
     /// A supervisor joins the call of an agent (Listen / Barge / Whisper / TakeOver).
     pub fn supervise(&mut self, ci: usize, supervisor: &Ext, agent_ext: &str) -> R<Party> {
         let c = &self.calls[ci];
-        let Some(api) = c
-            .parties
-            .iter()
-            .position(|p| p.extension_id.as_deref() == Some(agent_ext) && p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
-        else {
-            return Err(Ctl::NotFound(format!("Agent [{agent_ext}] has no active party in this session")));
+        let Some(api) = c.parties.iter().position(|p| {
+            p.extension_id.as_deref() == Some(agent_ext)
+                && p.status.as_ref().is_some_and(|s| !s.code.is_terminal())
+        }) else {
+            return Err(Ctl::NotFound(format!(
+                "Agent [{agent_ext}] has no active party in this session"
+            )));
         };
         let agent_to = user_endpoint(supervisor, &supervisor.phone, true);
         let agent = c.parties[api].to.clone().unwrap_or_default();
-        let mut p = party(String::new(), Direction::Outbound, agent_to, agent, Some(supervisor), StatusCode::Answered);
-        p.status = Some(Status::with_reason(StatusCode::Answered, Reason::Supervising));
+        let mut p = party(
+            String::new(),
+            Direction::Outbound,
+            agent_to,
+            agent,
+            Some(supervisor),
+            StatusCode::Answered,
+        );
+        p.status = Some(Status::with_reason(
+            StatusCode::Answered,
+            Reason::Supervising,
+        ));
         let np = self.add_party(ci, p);
         Ok(self.calls[ci].parties[np].clone())
     }
@@ -491,7 +591,14 @@ impl World {
         newp.status = Some(Status::code(StatusCode::Answered));
         newp.conference_role = Some(crate::wire::ConferenceRole::Participant);
         let np = self.add_party(ci, newp);
-        if !self.calls[oi].has_live_party() || self.calls[oi].parties.iter().filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal())).count() < 2 {
+        if !self.calls[oi].has_live_party()
+            || self.calls[oi]
+                .parties
+                .iter()
+                .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+                .count()
+                < 2
+        {
             self.end_call(oi);
         }
         Ok(self.calls[ci].parties[np].clone())
@@ -500,7 +607,11 @@ impl World {
     /// `DELETE …/parties/{id}`: only parked or supervising parties.
     pub fn delete_party(&mut self, ci: usize, pi: usize) -> R<()> {
         let code = self.live(ci, pi)?;
-        let supervising = self.calls[ci].parties[pi].status.as_ref().and_then(|s| s.reason.clone()) == Some(Reason::Supervising);
+        let supervising = self.calls[ci].parties[pi]
+            .status
+            .as_ref()
+            .and_then(|s| s.reason.clone())
+            == Some(Reason::Supervising);
         match code {
             StatusCode::Parked => {
                 self.end_call(ci);
@@ -547,8 +658,19 @@ impl World {
     }
 
     /// A transfer / forward target from the request fields.
-    pub fn target(&self, phone: Option<&str>, ext_number: Option<&str>, voicemail: Option<&str>, park: Option<&str>, ext_id: Option<&str>, allow_park: bool) -> R<Target> {
-        let given = [phone, ext_number, voicemail, park, ext_id].iter().filter(|v| v.is_some()).count();
+    pub fn target(
+        &self,
+        phone: Option<&str>,
+        ext_number: Option<&str>,
+        voicemail: Option<&str>,
+        park: Option<&str>,
+        ext_id: Option<&str>,
+        allow_park: bool,
+    ) -> R<Target> {
+        let given = [phone, ext_number, voicemail, park, ext_id]
+            .iter()
+            .filter(|v| v.is_some())
+            .count();
         if given != 1 {
             return Err(Ctl::Bad(
                 "phoneNumber".into(),
@@ -557,9 +679,14 @@ impl World {
         }
         let is_user = |e: &&Ext| e.kind == ExtKind::User || e.kind == ExtKind::Department;
         if let Some(p) = phone {
-            let ok = p.starts_with('+') && p.len() > 4 && p[1..].chars().all(|c| c.is_ascii_digit() || c == '*');
+            let ok = p.starts_with('+')
+                && p.len() > 4
+                && p[1..].chars().all(|c| c.is_ascii_digit() || c == '*');
             if !ok {
-                return Err(Ctl::Bad("phoneNumber".into(), format!("Parameter [phoneNumber] value [{p}] is invalid")));
+                return Err(Ctl::Bad(
+                    "phoneNumber".into(),
+                    format!("Parameter [phoneNumber] value [{p}] is invalid"),
+                ));
             }
             if let Some((_, ext)) = p.split_once('*') {
                 if let Some(e) = self.dir.by_number(ext).filter(is_user) {
@@ -594,11 +721,16 @@ impl World {
                 .ok_or_else(|| Ctl::NotFound(format!("Voicemail box [{v}] not found")));
         }
         let o = park.unwrap_or_default();
-        let valid = o.strip_prefix('*').and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (801..=899).contains(&n));
+        let valid = o
+            .strip_prefix('*')
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| (801..=899).contains(&n));
         if !allow_park || !valid {
-            return Err(Ctl::Bad("parkOrbit".into(), format!("Parameter [parkOrbit] value [{o}] is invalid")));
+            return Err(Ctl::Bad(
+                "parkOrbit".into(),
+                format!("Parameter [parkOrbit] value [{o}] is invalid"),
+            ));
         }
         Ok(Target::ParkOrbit(o.to_string()))
     }
 }
-

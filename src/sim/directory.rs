@@ -12,20 +12,42 @@ pub const MAIN_NUMBER: &str = "+18885550100";
 pub const SERVER_ID: &str = "10.13.22.27.TAM";
 
 const USER_NAMES: &[&str] = &[
-    "Alice Chen", "Bob Martinez", "Carol Nguyen", "David Kim", "Emma Johnson", "Frank Okafor", "Grace Liu", "Henry Patel",
-    "Isabel Rossi", "Jamal Washington", "Kira Novak", "Liam O'Brien", "Maya Singh", "Noah Fischer", "Olivia Brown",
-    "Pedro Alvarez", "Quinn Taylor", "Rosa Delgado", "Sam Rivera", "Tara Murphy", "Umar Haddad", "Vera Ivanova",
-    "Will Becker", "Yuki Tanaka",
+    "Alice Chen",
+    "Bob Martinez",
+    "Carol Nguyen",
+    "David Kim",
+    "Emma Johnson",
+    "Frank Okafor",
+    "Grace Liu",
+    "Henry Patel",
+    "Isabel Rossi",
+    "Jamal Washington",
+    "Kira Novak",
+    "Liam O'Brien",
+    "Maya Singh",
+    "Noah Fischer",
+    "Olivia Brown",
+    "Pedro Alvarez",
+    "Quinn Taylor",
+    "Rosa Delgado",
+    "Sam Rivera",
+    "Tara Murphy",
+    "Umar Haddad",
+    "Vera Ivanova",
+    "Will Becker",
+    "Yuki Tanaka",
 ];
 const FIRST: &[&str] = &[
-    "JORDAN", "MORGAN", "TAYLOR", "CASEY", "RILEY", "AVERY", "JAMIE", "DREW", "KAI", "LOGAN", "PARKER", "REESE", "SKYLER",
-    "DANA", "ROBIN", "SASHA",
+    "JORDAN", "MORGAN", "TAYLOR", "CASEY", "RILEY", "AVERY", "JAMIE", "DREW", "KAI", "LOGAN",
+    "PARKER", "REESE", "SKYLER", "DANA", "ROBIN", "SASHA",
 ];
 const LAST: &[&str] = &[
-    "LEE", "GARCIA", "SMITH", "WONG", "MILLER", "DAVIS", "LOPEZ", "WILSON", "ANDERSON", "THOMAS", "MOORE", "JACKSON",
-    "WHITE", "HARRIS", "CLARK", "LEWIS",
+    "LEE", "GARCIA", "SMITH", "WONG", "MILLER", "DAVIS", "LOPEZ", "WILSON", "ANDERSON", "THOMAS",
+    "MOORE", "JACKSON", "WHITE", "HARRIS", "CLARK", "LEWIS",
 ];
-const AREA: &[&str] = &["408", "415", "650", "212", "312", "617", "206", "512", "303", "404"];
+const AREA: &[&str] = &[
+    "408", "415", "650", "212", "312", "617", "206", "512", "303", "404",
+];
 
 /// What kind of extension it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,10 +110,28 @@ impl Directory {
         };
         Directory {
             users,
-            ivr: dept("62299001016", "1001", "IVR Menu 1001", MAIN_NUMBER, ExtKind::IvrMenu),
+            ivr: dept(
+                "62299001016",
+                "1001",
+                "IVR Menu 1001",
+                MAIN_NUMBER,
+                ExtKind::IvrMenu,
+            ),
             queues: vec![
-                dept("62299101016", "2001", "Sales Queue", "+18885550101", ExtKind::Department),
-                dept("62299102016", "2002", "Support Queue", "+18885550102", ExtKind::Department),
+                dept(
+                    "62299101016",
+                    "2001",
+                    "Sales Queue",
+                    "+18885550101",
+                    ExtKind::Department,
+                ),
+                dept(
+                    "62299102016",
+                    "2002",
+                    "Support Queue",
+                    "+18885550102",
+                    ExtKind::Department,
+                ),
             ],
         }
     }
@@ -114,7 +154,10 @@ impl Directory {
 
     /// Every extension: users, IVR, queues.
     pub fn all(&self) -> impl Iterator<Item = &Ext> {
-        self.users.iter().chain(std::iter::once(&self.ivr)).chain(self.queues.iter())
+        self.users
+            .iter()
+            .chain(std::iter::once(&self.ivr))
+            .chain(self.queues.iter())
     }
 
     /// A random outside number with a caller-id name.
@@ -122,30 +165,48 @@ impl Directory {
         let area = AREA[rng.random_range(0..AREA.len())];
         Outside {
             phone: format!("+1{area}555{:04}", rng.random_range(0..10_000)),
-            cnam: format!("{} {}", FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())]),
+            cnam: format!(
+                "{} {}",
+                FIRST[rng.random_range(0..FIRST.len())],
+                LAST[rng.random_range(0..LAST.len())]
+            ),
         }
     }
 }
 
 /// `n` random bytes as lower-case hex.
 pub fn hex(rng: &mut StdRng, bytes: usize) -> String {
-    (0..bytes).map(|_| format!("{:02x}", rng.random::<u8>())).collect()
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
 }
 
 /// A random version-4 UUID string.
 pub fn uuid(rng: &mut StdRng) -> String {
     let h = hex(rng, 16);
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 /// An opaque URL-safe token with a recognisable prefix (`SIM0xPxx|…` base64).
 pub fn token(rng: &mut StdRng, prefix: &str) -> String {
     use base64::Engine;
     let raw: Vec<u8> = (0..30).map(|_| rng.random::<u8>()).collect();
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    )
 }
 
 /// A random decimal string of `n` digits, as numeric platform ids are.
 pub fn digits(rng: &mut StdRng, n: usize) -> String {
-    (0..n).map(|i| char::from(b'0' + rng.random_range(if i == 0 { 1 } else { 0 }..10u8))).collect()
+    (0..n)
+        .map(|i| char::from(b'0' + rng.random_range(if i == 0 { 1 } else { 0 }..10u8)))
+        .collect()
 }

@@ -66,11 +66,17 @@ mod tests {
             ..Faults::default()
         };
         assert!(s.apply(&f, "a".into()).is_empty());
-        assert_eq!(s.apply(&f, "b".into()), vec!["b".to_string(), "a".to_string()]);
+        assert_eq!(
+            s.apply(&f, "b".into()),
+            vec!["b".to_string(), "a".to_string()]
+        );
         assert!(s.apply(&f, "c".into()).is_empty());
         assert_eq!(s.held.as_deref(), Some("c"));
         let none = Faults::default();
-        assert_eq!(s.apply(&none, "d".into()), vec!["d".to_string(), "c".to_string()]);
+        assert_eq!(
+            s.apply(&none, "d".into()),
+            vec!["d".to_string(), "c".to_string()]
+        );
     }
 
     #[test]

@@ -8,7 +8,10 @@ use super::faults::FaultState;
 use super::hub::{parse_filter, Out, Subscription, WsSession};
 use super::ratelimit::Group;
 use super::state::Shared;
-use crate::wire::{encode_frame, ConnectionDetails, MessageType, RecoveryState, SubscriptionInfo, Ts, WsError, WsMeta, Wsc};
+use crate::wire::{
+    encode_frame, ConnectionDetails, MessageType, RecoveryState, SubscriptionInfo, Ts, WsError,
+    WsMeta, Wsc,
+};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -24,16 +27,25 @@ use tokio::time::Instant;
 const WSC_PREFIX: &str = "V1NDMDF8";
 
 /// `GET /ws`: upgrades and runs one connection.
-pub async fn ws(State(sim): State<Arc<Shared>>, RawQuery(q): RawQuery, up: WebSocketUpgrade) -> Response {
+pub async fn ws(
+    State(sim): State<Arc<Shared>>,
+    RawQuery(q): RawQuery,
+    up: WebSocketUpgrade,
+) -> Response {
     up.on_upgrade(move |socket| connection(sim, q.unwrap_or_default(), socket))
 }
 
 fn gateway_time() -> String {
-    Ts::now().to_datetime().format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+    Ts::now()
+        .to_datetime()
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
 }
 
 fn http_date() -> String {
-    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 fn error_frame(message_id: Option<&str>, status: u16, code: &str, message: &str) -> String {
@@ -62,28 +74,49 @@ async fn close(mut socket: WebSocket, frame: Option<String>, code: u16, reason: 
 }
 
 fn well_formed_wsc(t: &str) -> bool {
-    t.strip_prefix(WSC_PREFIX)
-        .is_some_and(|r| r.len() >= 16 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    t.strip_prefix(WSC_PREFIX).is_some_and(|r| {
+        r.len() >= 16
+            && r.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
 }
 
 /// One gateway connection, from handshake to close.
 async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
-    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     let Some(tok) = params.get("access_token") else {
         tracing::info!("ws: connection without access_token");
         return close(socket, None, 4400, "Authorization is required").await;
     };
     let Some(grant) = sim.auth().take_ws(tok) else {
         tracing::info!("ws: unknown, used or expired wstoken");
-        let f = error_frame(None, 401, "WSG-401", "Invalid or expired WebSocket access token");
+        let f = error_frame(
+            None,
+            401,
+            "WSG-401",
+            "Invalid or expired WebSocket access token",
+        );
         return close(socket, Some(f), 4401, "Unauthorized").await;
     };
     let wsc = params.get("wsc").cloned();
     if let Some(w) = &wsc {
         if !well_formed_wsc(w) {
             tracing::info!("ws: malformed wsc");
-            let f = error_frame(None, 400, "WSG-400", "Malformed WebSocket session context token");
-            return close(socket, Some(f), 4400, "Malformed WebSocket session context token").await;
+            let f = error_frame(
+                None,
+                400,
+                "WSG-400",
+                "Malformed WebSocket session context token",
+            );
+            return close(
+                socket,
+                Some(f),
+                4400,
+                "Malformed WebSocket session context token",
+            )
+            .await;
         }
     }
     let conn = sim.next_conn_id();
@@ -92,7 +125,9 @@ async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
     tracing::info!(conn, "ws: connected");
 
     let (mut sink, mut stream) = socket.split();
-    let mut faults = FaultState::new(rand::rngs::StdRng::seed_from_u64(sim.cfg.seed ^ conn.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    let mut faults = FaultState::new(rand::rngs::StdRng::seed_from_u64(
+        sim.cfg.seed ^ conn.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    ));
     let mut drop_at = sim.faults().drop_every.map(|d| Instant::now() + d);
     let mut shutdown = sim.shutdown.subscribe();
     let mut abrupt = false;
@@ -194,7 +229,13 @@ async fn sleep_opt(at: Option<Instant>) {
 
 /// Creates or recovers the WebSocket session; queues ConnectionDetails (and the
 /// replayed notifications) before any live notification. Returns the wsc token.
-fn register(sim: &Shared, grant: &WsGrant, wsc: Option<&str>, conn: u64, tx: &mpsc::UnboundedSender<Out>) -> String {
+fn register(
+    sim: &Shared,
+    grant: &WsGrant,
+    wsc: Option<&str>,
+    conn: u64,
+    tx: &mpsc::UnboundedSender<Out>,
+) -> String {
     let refuse = sim.faults().refuse_recovery;
     let mut w = sim.world();
     let now = Instant::now();
@@ -247,7 +288,9 @@ fn register(sim: &Shared, grant: &WsGrant, wsc: Option<&str>, conn: u64, tx: &mp
     let rcreq = directory::uuid(&mut w.rng);
     let recovery_timeout = sim.cfg.recovery_timeout_secs;
     let buffer_size = w.hub.buffer_size as u32;
-    let Some(s) = w.hub.sessions.get_mut(&token) else { return token };
+    let Some(s) = w.hub.sessions.get_mut(&token) else {
+        return token;
+    };
     if let Some(old) = s.tx.take() {
         let _ = old.send(Out::Close);
     }
@@ -280,7 +323,10 @@ fn register(sim: &Shared, grant: &WsGrant, wsc: Option<&str>, conn: u64, tx: &mp
     let _ = tx.send(Out::Frame(encode_frame(&meta, Some(&body))));
     let replay: Vec<String> = s.buffer.drain(..).collect();
     if !replay.is_empty() {
-        tracing::info!(n = replay.len(), "ws: recovery replays missed notifications");
+        tracing::info!(
+            n = replay.len(),
+            "ws: recovery replays missed notifications"
+        );
     }
     for f in replay {
         let _ = tx.send(Out::Frame(f));
@@ -305,7 +351,12 @@ pub fn subscription_info(s: &Subscription) -> SubscriptionInfo {
     }
 }
 
-fn reply(message_id: &str, status: u16, headers: BTreeMap<String, String>, body: Option<&Value>) -> String {
+fn reply(
+    message_id: &str,
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: Option<&Value>,
+) -> String {
     let mut meta = WsMeta::new(MessageType::ClientRequest, message_id);
     meta.status = Some(status);
     meta.headers = headers;
@@ -326,19 +377,41 @@ fn error_body(code: &str, message: &str) -> Value {
 }
 
 /// Handles one client frame; returns the reply frame, if any.
-async fn handle_frame(sim: &Arc<Shared>, grant: &WsGrant, token: &str, text: &str) -> Option<String> {
+async fn handle_frame(
+    sim: &Arc<Shared>,
+    grant: &WsGrant,
+    token: &str,
+    text: &str,
+) -> Option<String> {
     let v: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             tracing::info!("ws: malformed frame: {e}");
-            return Some(error_frame(None, 400, "WSG-400", "Malformed message: invalid JSON"));
+            return Some(error_frame(
+                None,
+                400,
+                "WSG-400",
+                "Malformed message: invalid JSON",
+            ));
         }
     };
-    let Some(meta) = v.as_array().and_then(|a| a.first()).and_then(Value::as_object) else {
+    let Some(meta) = v
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(Value::as_object)
+    else {
         tracing::info!("ws: frame is not [meta, body]");
-        return Some(error_frame(None, 400, "WSG-400", "Malformed message: expected [meta, body]"));
+        return Some(error_frame(
+            None,
+            400,
+            "WSG-400",
+            "Malformed message: expected [meta, body]",
+        ));
     };
-    let id = meta.get("messageId").and_then(Value::as_str).map(str::to_string);
+    let id = meta
+        .get("messageId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let kind = meta.get("type").and_then(Value::as_str).unwrap_or_default();
     match kind {
         "Heartbeat" => {
@@ -347,18 +420,49 @@ async fn handle_frame(sim: &Arc<Shared>, grant: &WsGrant, token: &str, text: &st
         }
         "ClientRequest" => {
             let Some(id) = id else {
-                return Some(error_frame(None, 400, "WSG-400", "Malformed message: messageId is required"));
+                return Some(error_frame(
+                    None,
+                    400,
+                    "WSG-400",
+                    "Malformed message: messageId is required",
+                ));
             };
-            let method = meta.get("method").and_then(Value::as_str).unwrap_or_default().to_uppercase();
+            let method = meta
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_uppercase();
             let Some(path) = meta.get("path").and_then(Value::as_str).map(str::to_string) else {
-                return Some(error_frame(Some(&id), 400, "WSG-400", "Malformed message: path is required"));
+                return Some(error_frame(
+                    Some(&id),
+                    400,
+                    "WSG-400",
+                    "Malformed message: path is required",
+                ));
             };
             let body = v.as_array().and_then(|a| a.get(1)).cloned();
-            Some(client_request(sim, grant, token, &id, &method, &path, meta.get("query"), body).await)
+            Some(
+                client_request(
+                    sim,
+                    grant,
+                    token,
+                    &id,
+                    &method,
+                    &path,
+                    meta.get("query"),
+                    body,
+                )
+                .await,
+            )
         }
         other => {
             tracing::info!("ws: unexpected frame type {other:?}");
-            Some(error_frame(id.as_deref(), 400, "WSG-400", &format!("Unsupported message type [{other}]")))
+            Some(error_frame(
+                id.as_deref(),
+                400,
+                "WSG-400",
+                &format!("Unsupported message type [{other}]"),
+            ))
         }
     }
 }
@@ -374,24 +478,52 @@ async fn client_request(
     query: Option<&Value>,
     body: Option<Value>,
 ) -> String {
-    let clean = path.split('?').next().unwrap_or_default().trim_end_matches('/');
+    let clean = path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/');
     let mut rcreq = format!("{}-0", directory::uuid(&mut sim.world().rng));
     if let Some(rest) = clean.strip_prefix("/restapi/v1.0/subscription") {
         let sub_id = rest.trim_start_matches('/');
-        let group = if method == "GET" { Group::Light } else { Group::Medium };
-        let limit = if group == Group::Light { sim.cfg.light_limit_per_min } else { sim.cfg.medium_limit_per_min };
-        let v = sim
-            .limits()
-            .check(&grant.owner, group, limit, Duration::from_secs(sim.cfg.penalty_secs));
+        let group = if method == "GET" {
+            Group::Light
+        } else {
+            Group::Medium
+        };
+        let limit = if group == Group::Light {
+            sim.cfg.light_limit_per_min
+        } else {
+            sim.cfg.medium_limit_per_min
+        };
+        let v = sim.limits().check(
+            &grant.owner,
+            group,
+            limit,
+            Duration::from_secs(sim.cfg.penalty_secs),
+        );
         let mut h = base_headers(std::mem::take(&mut rcreq));
-        h.insert("X-Rate-Limit-Group".into(), if group == Group::Light { "light" } else { "medium" }.into());
+        h.insert(
+            "X-Rate-Limit-Group".into(),
+            if group == Group::Light {
+                "light"
+            } else {
+                "medium"
+            }
+            .into(),
+        );
         h.insert("X-Rate-Limit-Limit".into(), v.limit.to_string());
         h.insert("X-Rate-Limit-Remaining".into(), v.remaining.to_string());
         h.insert("X-Rate-Limit-Window".into(), "60".into());
         h.insert("Content-Type".into(), "application/json".into());
         if !v.allowed {
             h.insert("Retry-After".into(), v.retry_after.to_string());
-            return reply(id, 429, h, Some(&error_body("CMN-301", "Request rate exceeded")));
+            return reply(
+                id,
+                429,
+                h,
+                Some(&error_body("CMN-301", "Request rate exceeded")),
+            );
         }
         return subscription_request(sim, grant, token, id, method, sub_id, body, h);
     }
@@ -413,22 +545,42 @@ fn subscription_request(
     let now = Ts::now();
     let sub_uuid = directory::uuid(&mut w.rng);
     let Some(s) = w.hub.sessions.get_mut(token) else {
-        return reply(id, 404, h, Some(&error_body("CMN-102", "WebSocket session not found")));
+        return reply(
+            id,
+            404,
+            h,
+            Some(&error_body("CMN-102", "WebSocket session not found")),
+        );
     };
     let current = s.subscription.as_ref().map(|x| x.id.clone());
     let parse = |body: Option<Value>| -> Result<Vec<(super::hub::Filter, String)>, Value> {
         let req: crate::wire::SubscriptionRequest = body
             .and_then(|b| serde_json::from_value(b).ok())
-            .ok_or_else(|| error_body("CMN-101", "Parameter [eventFilters] or [deliveryMode] is invalid"))?;
+            .ok_or_else(|| {
+                error_body(
+                    "CMN-101",
+                    "Parameter [eventFilters] or [deliveryMode] is invalid",
+                )
+            })?;
         if req.delivery_mode.transport_type != "WebSocket" {
-            return Err(error_body("SUB-521", "Only WebSocket delivery is supported on this connection"));
+            return Err(error_body(
+                "SUB-521",
+                "Only WebSocket delivery is supported on this connection",
+            ));
         }
         if req.event_filters.is_empty() {
-            return Err(error_body("CMN-101", "Parameter [eventFilters] is required"));
+            return Err(error_body(
+                "CMN-101",
+                "Parameter [eventFilters] is required",
+            ));
         }
         req.event_filters
             .iter()
-            .map(|f| parse_filter(f, &grant.owner).ok_or_else(|| error_body("SUB-522", &format!("Event filter [{f}] is not valid"))))
+            .map(|f| {
+                parse_filter(f, &grant.owner).ok_or_else(|| {
+                    error_body("SUB-522", &format!("Event filter [{f}] is not valid"))
+                })
+            })
             .collect()
     };
     match (method, sub_id) {
@@ -466,20 +618,49 @@ fn subscription_request(
             h.remove("Content-Type");
             reply(id, 204, h, None)
         }
-        ("POST", _) | ("PUT", _) | ("GET", _) | ("DELETE", _) => {
-            reply(id, 404, h, Some(&error_body("CMN-102", &format!("Subscription [{sub_id}] not found"))))
-        }
-        _ => reply(id, 405, h, Some(&error_body("CMN-405", &format!("Method [{method}] is not allowed")))),
+        ("POST", _) | ("PUT", _) | ("GET", _) | ("DELETE", _) => reply(
+            id,
+            404,
+            h,
+            Some(&error_body(
+                "CMN-102",
+                &format!("Subscription [{sub_id}] not found"),
+            )),
+        ),
+        _ => reply(
+            id,
+            405,
+            h,
+            Some(&error_body(
+                "CMN-405",
+                &format!("Method [{method}] is not allowed"),
+            )),
+        ),
     }
 }
 
 /// Any other ClientRequest is served by the REST routes as the socket's user.
-async fn rest_over_ws(sim: &Arc<Shared>, grant: &WsGrant, id: &str, method: &str, path: &str, query: Option<&Value>, body: Option<Value>) -> String {
+async fn rest_over_ws(
+    sim: &Arc<Shared>,
+    grant: &WsGrant,
+    id: &str,
+    method: &str,
+    path: &str,
+    query: Option<&Value>,
+    body: Option<Value>,
+) -> String {
     use tower::ServiceExt;
     let mut uri = path.to_string();
     if let Some(Value::Object(q)) = query {
         let qs: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(q.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))))
+            .extend_pairs(q.iter().map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            }))
             .finish();
         if !qs.is_empty() {
             uri.push(if uri.contains('?') { '&' } else { '?' });
@@ -487,40 +668,59 @@ async fn rest_over_ws(sim: &Arc<Shared>, grant: &WsGrant, id: &str, method: &str
         }
     }
     let Some(router) = sim.router.get().cloned() else {
-        return reply(id, 503, BTreeMap::new(), Some(&error_body("CMN-211", "Service unavailable")));
+        return reply(
+            id,
+            503,
+            BTreeMap::new(),
+            Some(&error_body("CMN-211", "Service unavailable")),
+        );
     };
     let req = axum::http::Request::builder()
         .method(method)
         .uri(&uri)
         .header("authorization", format!("Bearer {}", grant.access_token))
         .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.map(|b| b.to_string()).unwrap_or_default()));
+        .body(axum::body::Body::from(
+            body.map(|b| b.to_string()).unwrap_or_default(),
+        ));
     let Ok(req) = req else {
-        return reply(id, 400, BTreeMap::new(), Some(&error_body("CMN-101", "Malformed request")));
+        return reply(
+            id,
+            400,
+            BTreeMap::new(),
+            Some(&error_body("CMN-101", "Malformed request")),
+        );
     };
     let Ok(resp) = router.oneshot(req).await;
     let status = resp.status().as_u16();
     let mut h = base_headers(format!("{}-0", directory::uuid(&mut sim.world().rng)));
     for (k, v) in resp.headers() {
         let name = k.as_str();
-        let keep = name.starts_with("x-rate-limit") || name == "content-type" || name == "retry-after";
+        let keep =
+            name.starts_with("x-rate-limit") || name == "content-type" || name == "retry-after";
         if let (true, Ok(v)) = (keep, v.to_str()) {
             let canon = name
                 .split('-')
                 .map(|p| {
                     let mut c = p.chars();
-                    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                    c.next()
+                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default()
                 })
                 .collect::<Vec<_>>()
                 .join("-");
             h.insert(canon, v.to_string());
         }
     }
-    let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20)
+        .await
+        .unwrap_or_default();
     let body: Option<Value> = if bytes.is_empty() {
         None
     } else {
-        serde_json::from_slice(&bytes).ok().or_else(|| Some(json!(String::from_utf8_lossy(&bytes))))
+        serde_json::from_slice(&bytes)
+            .ok()
+            .or_else(|| Some(json!(String::from_utf8_lossy(&bytes))))
     };
     reply(id, status, h, body.as_ref())
 }

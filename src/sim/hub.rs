@@ -2,7 +2,9 @@
 //! recovery buffer that keeps what a dropped socket missed.
 
 use super::directory::ACCOUNT_ID;
-use crate::wire::{encode_frame, Envelope, MessageType, Notification, SessionEvent, Ts, WsMeta, Wsc};
+use crate::wire::{
+    encode_frame, Envelope, MessageType, Notification, SessionEvent, Ts, WsMeta, Wsc,
+};
 use std::collections::{HashMap, VecDeque};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
@@ -43,10 +45,18 @@ pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
     let rest = path.strip_prefix("/restapi/v1.0/")?;
     let segs: Vec<&str> = rest.split('/').collect();
     let acc_ok = |a: &str| a == "~" || a == ACCOUNT_ID;
-    let ext = |e: &str| if e == "~" { owner.to_string() } else { e.to_string() };
+    let ext = |e: &str| {
+        if e == "~" {
+            owner.to_string()
+        } else {
+            e.to_string()
+        }
+    };
     let filter = match segs.as_slice() {
         ["account", a, "telephony", "sessions"] if acc_ok(a) => Filter::AccountSessions,
-        ["account", a, "extension", e, "telephony", "sessions"] if acc_ok(a) => Filter::ExtensionSessions(ext(e)),
+        ["account", a, "extension", e, "telephony", "sessions"] if acc_ok(a) => {
+            Filter::ExtensionSessions(ext(e))
+        }
         ["account", a, "extension", e, "presence"] if acc_ok(a) => Filter::Presence(ext(e)),
         ["account", a, "presence"] if acc_ok(a) => Filter::AccountPresence,
         ["account", a, ..] if acc_ok(a) => Filter::Other,
@@ -111,8 +121,10 @@ impl Hub {
     /// Forgets sessions that stayed disconnected past the recovery window.
     pub fn expire(&mut self, now: Instant) {
         let window = self.recovery_timeout;
-        self.sessions
-            .retain(|_, s| s.disconnected_at.is_none_or(|t| now.duration_since(t) <= window));
+        self.sessions.retain(|_, s| {
+            s.disconnected_at
+                .is_none_or(|t| now.duration_since(t) <= window)
+        });
     }
 
     /// The subscription with this id, if any socket holds it.
@@ -124,10 +136,20 @@ impl Hub {
     }
 
     /// Delivers one telephony event to every matching subscription.
-    pub fn deliver_session(&mut self, uuid: &str, event: &SessionEvent, scope: &SessionScope<'_>, rcreq: &str) {
-        let Some(party) = event.parties.first() else { return };
+    pub fn deliver_session(
+        &mut self,
+        uuid: &str,
+        event: &SessionEvent,
+        scope: &SessionScope<'_>,
+        rcreq: &str,
+    ) {
+        let Some(party) = event.parties.first() else {
+            return;
+        };
         let path = match &party.extension_id {
-            Some(e) => format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{e}/telephony/sessions"),
+            Some(e) => {
+                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{e}/telephony/sessions")
+            }
             None => format!("/restapi/v1.0/account/{ACCOUNT_ID}/telephony/sessions"),
         };
         let now = Instant::now();
@@ -145,7 +167,9 @@ impl Hub {
                 envelope: Envelope {
                     uuid: Some(uuid.to_string()),
                     event: Some(path.clone()),
-                    timestamp: event.event_time.map(|t| t.plus_millis(14 + (uuid.len() as i64 * 3) % 90)),
+                    timestamp: event
+                        .event_time
+                        .map(|t| t.plus_millis(14 + (uuid.len() as i64 * 3) % 90)),
                     subscription_id: Some(sub.id.clone()),
                     owner_id: Some(s.owner.clone()),
                 },
@@ -157,7 +181,13 @@ impl Hub {
     }
 
     /// Delivers one presence body of extension `ext` to every matching subscription.
-    pub fn deliver_presence(&mut self, uuid: &str, ext: &str, body: &serde_json::Value, rcreq: &str) {
+    pub fn deliver_presence(
+        &mut self,
+        uuid: &str,
+        ext: &str,
+        body: &serde_json::Value,
+        rcreq: &str,
+    ) {
         let now = Instant::now();
         for s in self.sessions.values_mut() {
             let Some(sub) = &s.subscription else { continue };
@@ -165,7 +195,9 @@ impl Hub {
                 Filter::Presence(e) if e == ext => Some(raw.clone()),
                 Filter::AccountPresence => Some(format!(
                     "/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{}",
-                    raw.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default()
+                    raw.split_once('?')
+                        .map(|(_, q)| format!("?{q}"))
+                        .unwrap_or_default()
                 )),
                 _ => None,
             });
@@ -184,7 +216,12 @@ impl Hub {
     }
 }
 
-fn notification_frame<B: serde::Serialize>(s: &mut WsSession, uuid: &str, rcreq: &str, body: &B) -> String {
+fn notification_frame<B: serde::Serialize>(
+    s: &mut WsSession,
+    uuid: &str,
+    rcreq: &str,
+    body: &B,
+) -> String {
     s.wsc_sequence += 1;
     let mut meta = WsMeta::new(MessageType::ServerNotification, uuid);
     meta.status = Some(200);
@@ -227,13 +264,29 @@ mod tests {
 
     #[test]
     fn filters_expand_and_classify() {
-        let (f, raw) = parse_filter("/restapi/v1.0/account/~/extension/~/telephony/sessions", "77").unwrap();
+        let (f, raw) = parse_filter(
+            "/restapi/v1.0/account/~/extension/~/telephony/sessions",
+            "77",
+        )
+        .unwrap();
         assert_eq!(f, Filter::ExtensionSessions("77".into()));
-        assert_eq!(raw, format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/77/telephony/sessions"));
-        let (f, raw) = parse_filter("/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true", "77").unwrap();
+        assert_eq!(
+            raw,
+            format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/77/telephony/sessions")
+        );
+        let (f, raw) = parse_filter(
+            "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true",
+            "77",
+        )
+        .unwrap();
         assert_eq!(f, Filter::Presence("77".into()));
         assert!(raw.ends_with("/extension/77/presence?detailedTelephonyState=true"));
-        assert_eq!(parse_filter("/restapi/v1.0/account/~/telephony/sessions", "1").unwrap().0, Filter::AccountSessions);
+        assert_eq!(
+            parse_filter("/restapi/v1.0/account/~/telephony/sessions", "1")
+                .unwrap()
+                .0,
+            Filter::AccountSessions
+        );
         assert!(parse_filter("/restapi/v1.0/account/999/telephony/sessions", "1").is_none());
         assert!(parse_filter("nonsense", "1").is_none());
     }

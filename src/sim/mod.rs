@@ -48,25 +48,52 @@ fn router(sim: Arc<Shared>) -> Router {
         .route("/restapi/oauth/revoke", post(auth::revoke))
         .route("/restapi/oauth/wstoken", post(auth::wstoken))
         .route("/ws", get(gateway::ws))
-        .route("/restapi/v1.0/account/{acc}/extension/{ext}", get(rest::extension))
-        .route("/restapi/v1.0/account/{acc}/extension/{ext}/presence", get(rest::presence))
-        .route("/restapi/v1.0/account/{acc}/presence", get(rest::account_presence))
+        .route(
+            "/restapi/v1.0/account/{acc}/extension/{ext}",
+            get(rest::extension),
+        )
+        .route(
+            "/restapi/v1.0/account/{acc}/extension/{ext}/presence",
+            get(rest::presence),
+        )
+        .route(
+            "/restapi/v1.0/account/{acc}/presence",
+            get(rest::account_presence),
+        )
         .route("/restapi/v1.0/subscription", post(rest::subscription_http))
-        .route("/restapi/v1.0/subscription/{id}", get(rest::subscription_get))
+        .route(
+            "/restapi/v1.0/subscription/{id}",
+            get(rest::subscription_get),
+        )
         .route(t, get(rest::session_get).delete(rest::session_delete))
         .route(&format!("{t}/supervise"), post(rest::session_supervise))
         .route(&format!("{t}/parties/bring-in"), post(rest::bring_in))
         .route(
             &format!("{t}/parties/{{pid}}"),
-            get(rest::party_get).patch(rest::party_patch).delete(rest::party_delete),
+            get(rest::party_get)
+                .patch(rest::party_patch)
+                .delete(rest::party_delete),
         )
-        .route(&format!("{t}/parties/{{pid}}/{{action}}"), post(rest::party_action))
-        .route(&format!("{t}/parties/{{pid}}/recordings/{{rid}}"), patch(rest::recording_patch))
+        .route(
+            &format!("{t}/parties/{{pid}}/{{action}}"),
+            post(rest::party_action),
+        )
+        .route(
+            &format!("{t}/parties/{{pid}}/recordings/{{rid}}"),
+            patch(rest::recording_patch),
+        )
         .fallback(rest::fallback)
         .method_not_allowed_fallback(|| async {
-            errors::api_error(axum::http::StatusCode::METHOD_NOT_ALLOWED, "CMN-405", "HTTP method is not allowed for this resource")
+            errors::api_error(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "CMN-405",
+                "HTTP method is not allowed for this resource",
+            )
         })
-        .layer(axum::middleware::from_fn_with_state(sim.clone(), ratelimit::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            ratelimit::middleware,
+        ))
         .with_state(sim)
 }
 
@@ -89,7 +116,9 @@ async fn engine(sim: Arc<Shared>) {
 /// Starts the simulator on `addr` (port 0 picks a free port).
 pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle> {
     use rand::SeedableRng;
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
     let world = world::World::new(cfg.clone());
     let creds = Credentials::demo(&world.dir.owner().id);
@@ -97,7 +126,9 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
         wake: Notify::new(),
-        auth: Mutex::new(auth::AuthStore::new(rand::rngs::StdRng::seed_from_u64(cfg.seed.rotate_left(17) ^ 0x5EED))),
+        auth: Mutex::new(auth::AuthStore::new(rand::rngs::StdRng::seed_from_u64(
+            cfg.seed.rotate_left(17) ^ 0x5EED,
+        ))),
         limits: Mutex::new(ratelimit::Limiter::default()),
         faults: RwLock::new(cfg.faults.clone()),
         creds,
@@ -114,13 +145,20 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         let stop = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!("sim server error: {e}");
         }
     });
     let engine = tokio::spawn(engine(shared.clone()));
     tracing::info!(%addr, seed = shared.cfg.seed, "simulator started");
-    Ok(SimHandle { shared, server, engine })
+    Ok(SimHandle {
+        shared,
+        server,
+        engine,
+    })
 }
 
 impl SimHandle {
@@ -146,7 +184,12 @@ impl SimHandle {
 
     /// The simulator's own view of every call it made (ended ones too).
     pub fn call_states(&self) -> Vec<crate::wire::CallSession> {
-        self.shared.world().calls.iter().map(|c| c.to_session()).collect()
+        self.shared
+            .world()
+            .calls
+            .iter()
+            .map(|c| c.to_session())
+            .collect()
     }
 
     /// The generator stops starting calls; running calls play to their end.

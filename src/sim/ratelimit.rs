@@ -72,7 +72,11 @@ impl Limiter {
     pub fn check(&mut self, key: &str, group: Group, limit: u32, penalty: Duration) -> Verdict {
         let now = Instant::now();
         let w = self.windows.entry((key.to_string(), group)).or_default();
-        while w.hits.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60)) {
+        while w
+            .hits
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
             w.hits.pop_front();
         }
         let deny = |w: &mut Window| {
@@ -108,7 +112,11 @@ fn set(resp: &mut Response, name: &'static str, value: String) {
 }
 
 fn too_many(group: Group, v: &Verdict) -> Response {
-    let mut r = api_error(StatusCode::TOO_MANY_REQUESTS, "CMN-301", "Request rate exceeded");
+    let mut r = api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "CMN-301",
+        "Request rate exceeded",
+    );
     set(&mut r, "retry-after", v.retry_after.to_string());
     headers(&mut r, group, v);
     r
@@ -136,7 +144,10 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
         Group::Medium => sim.cfg.medium_limit_per_min,
         Group::Auth => sim.cfg.auth_limit_per_min,
     };
-    if faults.force_429_every.is_some_and(|k| k > 0 && n % k as u64 == 0) {
+    if faults
+        .force_429_every
+        .is_some_and(|k| k > 0 && n % k as u64 == 0)
+    {
         tracing::info!(path = req.uri().path(), "forced 429");
         let v = Verdict {
             allowed: false,
@@ -146,7 +157,9 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
         };
         return too_many(group, &v);
     }
-    let key = if req.uri().path() == "/restapi/oauth/token" || req.uri().path() == "/restapi/oauth/revoke" {
+    let key = if req.uri().path() == "/restapi/oauth/token"
+        || req.uri().path() == "/restapi/oauth/revoke"
+    {
         basic(req.headers()).map(|b| format!("client:{}", b.0))
     } else {
         req.headers()
@@ -155,7 +168,10 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
             .and_then(|h| h.strip_prefix("Bearer "))
             .and_then(|t| sim.auth().owner_of(t.trim()))
     };
-    let verdict = key.map(|k| sim.limits().check(&k, group, limit, Duration::from_secs(sim.cfg.penalty_secs)));
+    let verdict = key.map(|k| {
+        sim.limits()
+            .check(&k, group, limit, Duration::from_secs(sim.cfg.penalty_secs))
+    });
     if let Some(v) = &verdict {
         if !v.allowed {
             tracing::info!(path = req.uri().path(), "rate limited");
@@ -185,7 +201,13 @@ mod tests {
         let v = l.check("u", Group::Light, 3, p);
         assert!(!v.allowed);
         assert_eq!(v.retry_after, 60);
-        assert!(l.check("u", Group::Auth, 3, p).allowed, "groups are separate");
-        assert!(l.check("other", Group::Light, 3, p).allowed, "users are separate");
+        assert!(
+            l.check("u", Group::Auth, 3, p).allowed,
+            "groups are separate"
+        );
+        assert!(
+            l.check("other", Group::Light, 3, p).allowed,
+            "users are separate"
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! REST routes: extension info, presence, subscriptions over HTTP, and every Call
 //! Control endpoint under `/restapi/v1.0/account/{accountId}/telephony/sessions`.
 
+// Helpers return ready HTTP error responses (the axum idiom), so Err is large.
+#![allow(clippy::result_large_err)]
+
 use super::auth::Authed;
 use super::calls::Target;
 use super::control::Ctl;
@@ -92,7 +95,11 @@ fn ext_json(sim: &Shared, e: &Ext) -> Value {
 }
 
 /// `GET /restapi/v1.0/account/{a}/extension/{e}`.
-pub async fn extension(State(sim): S, a: Authed, Path((acc, ext)): Path<(String, String)>) -> Response {
+pub async fn extension(
+    State(sim): S,
+    a: Authed,
+    Path((acc, ext)): Path<(String, String)>,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -105,7 +112,10 @@ pub async fn extension(State(sim): S, a: Authed, Path((acc, ext)): Path<(String,
 
 fn detailed(q: &Option<String>) -> bool {
     q.as_deref()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "detailedTelephonyState" && v == "true"))
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .any(|(k, v)| k == "detailedTelephonyState" && v == "true")
+        })
         .unwrap_or(false)
 }
 
@@ -114,7 +124,11 @@ fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value 
     if let Some(o) = v.as_object_mut() {
         o.insert(
             "uri".into(),
-            format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence", sim.base_url()).into(),
+            format!(
+                "{}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence",
+                sim.base_url()
+            )
+            .into(),
         );
         if !detailed {
             o.remove("activeCalls");
@@ -124,7 +138,12 @@ fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value 
 }
 
 /// `GET /restapi/v1.0/account/{a}/extension/{e}/presence`.
-pub async fn presence(State(sim): S, a: Authed, Path((acc, ext)): Path<(String, String)>, RawQuery(q): RawQuery) -> Response {
+pub async fn presence(
+    State(sim): S,
+    a: Authed,
+    Path((acc, ext)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -136,12 +155,22 @@ pub async fn presence(State(sim): S, a: Authed, Path((acc, ext)): Path<(String, 
 }
 
 /// `GET /restapi/v1.0/account/{a}/presence`: every user.
-pub async fn account_presence(State(sim): S, _a: Authed, Path(acc): Path<String>, RawQuery(q): RawQuery) -> Response {
+pub async fn account_presence(
+    State(sim): S,
+    _a: Authed,
+    Path(acc): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
     let w = sim.world();
-    let records: Vec<Value> = w.dir.users.iter().map(|u| presence_record(&sim, &w, &u.id, detailed(&q))).collect();
+    let records: Vec<Value> = w
+        .dir
+        .users
+        .iter()
+        .map(|u| presence_record(&sim, &w, &u.id, detailed(&q)))
+        .collect();
     let n = records.len();
     Json(json!({
         "uri": format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/presence", sim.base_url()),
@@ -170,7 +199,10 @@ pub async fn subscription_http(State(_sim): S, _a: Authed, body: Bytes) -> Respo
             "deliveryMode.transportType",
             "WebSocket subscriptions are created with a ClientRequest on the WebSocket connection",
         ),
-        "" => bad_param("deliveryMode.transportType", "Parameter [deliveryMode.transportType] is required"),
+        "" => bad_param(
+            "deliveryMode.transportType",
+            "Parameter [deliveryMode.transportType] is required",
+        ),
         t => bad_param(
             "deliveryMode.transportType",
             &format!("Transport type [{t}] is not supported by this simulator; use WebSocket"),
@@ -203,7 +235,11 @@ fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Respo
 }
 
 /// `GET …/telephony/sessions/{id}`.
-pub async fn session_get(State(sim): S, _a: Authed, Path((acc, sid)): Path<(String, String)>) -> Response {
+pub async fn session_get(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid)): Path<(String, String)>,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -219,7 +255,11 @@ pub async fn session_get(State(sim): S, _a: Authed, Path((acc, sid)): Path<(Stri
 }
 
 /// `DELETE …/telephony/sessions/{id}`: hang up the whole call.
-pub async fn session_delete(State(sim): S, _a: Authed, Path((acc, sid)): Path<(String, String)>) -> Response {
+pub async fn session_delete(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid)): Path<(String, String)>,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -234,7 +274,12 @@ pub async fn session_delete(State(sim): S, _a: Authed, Path((acc, sid)): Path<(S
 }
 
 /// `POST …/telephony/sessions/{id}/supervise`.
-pub async fn session_supervise(State(sim): S, a: Authed, Path((acc, sid)): Path<(String, String)>, body: Bytes) -> Response {
+pub async fn session_supervise(
+    State(sim): S,
+    a: Authed,
+    Path((acc, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -246,13 +291,24 @@ pub async fn session_supervise(State(sim): S, a: Authed, Path((acc, sid)): Path<
         return bad_param("mode", "Parameter [mode] is required");
     }
     let Some(dev) = field(&m, "supervisorDeviceId") else {
-        return bad_param("supervisorDeviceId", "Parameter [supervisorDeviceId] is required");
+        return bad_param(
+            "supervisorDeviceId",
+            "Parameter [supervisorDeviceId] is required",
+        );
     };
     let mut w = sim.world();
-    let agent = match (field(&m, "agentExtensionId"), field(&m, "agentExtensionNumber")) {
+    let agent = match (
+        field(&m, "agentExtensionId"),
+        field(&m, "agentExtensionNumber"),
+    ) {
         (Some(id), _) => Some(id),
         (None, Some(n)) => w.dir.by_number(&n).map(|e| e.id.clone()),
-        _ => return bad_param("agentExtensionId", "Parameter [agentExtensionId] or [agentExtensionNumber] is required"),
+        _ => {
+            return bad_param(
+                "agentExtensionId",
+                "Parameter [agentExtensionId] or [agentExtensionNumber] is required",
+            )
+        }
     };
     let Some(agent) = agent else {
         return not_found("Agent extension not found");
@@ -279,7 +335,12 @@ fn supervisor(w: &World, device: &str, owner: &str) -> Ext {
 }
 
 /// `POST …/parties/bring-in`.
-pub async fn bring_in(State(sim): S, _a: Authed, Path((acc, sid)): Path<(String, String)>, body: Bytes) -> Response {
+pub async fn bring_in(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -288,7 +349,10 @@ pub async fn bring_in(State(sim): S, _a: Authed, Path((acc, sid)): Path<(String,
         Err(r) => return r,
     };
     let (Some(osid), Some(opid)) = (field(&m, "telephonySessionId"), field(&m, "partyId")) else {
-        return bad_param("telephonySessionId", "Parameters [telephonySessionId] and [partyId] are required");
+        return bad_param(
+            "telephonySessionId",
+            "Parameters [telephonySessionId] and [partyId] are required",
+        );
     };
     let mut w = sim.world();
     let ci = match locate(&w, &sid) {
@@ -306,7 +370,11 @@ pub async fn bring_in(State(sim): S, _a: Authed, Path((acc, sid)): Path<(String,
 }
 
 /// `GET …/parties/{partyId}`.
-pub async fn party_get(State(sim): S, _a: Authed, Path((acc, sid, pid)): Path<(String, String, String)>) -> Response {
+pub async fn party_get(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid, pid)): Path<(String, String, String)>,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -319,7 +387,12 @@ pub async fn party_get(State(sim): S, _a: Authed, Path((acc, sid, pid)): Path<(S
 
 /// `PATCH …/parties/{partyId}`: `{"muted": bool, "standAlone": bool}` (flat, as the
 /// SDK sends it; the spec's `{"party": {…}}` wrapper is accepted too).
-pub async fn party_patch(State(sim): S, _a: Authed, Path((acc, sid, pid)): Path<(String, String, String)>, body: Bytes) -> Response {
+pub async fn party_patch(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid, pid)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -358,7 +431,11 @@ pub async fn party_patch(State(sim): S, _a: Authed, Path((acc, sid, pid)): Path<
 }
 
 /// `DELETE …/parties/{partyId}`: only parked or supervising parties.
-pub async fn party_delete(State(sim): S, _a: Authed, Path((acc, sid, pid)): Path<(String, String, String)>) -> Response {
+pub async fn party_delete(
+    State(sim): S,
+    _a: Authed,
+    Path((acc, sid, pid)): Path<(String, String, String)>,
+) -> Response {
     if let Err(r) = account_ok(&acc) {
         return r;
     }
@@ -387,8 +464,15 @@ pub async fn recording_patch(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let Some(active) = m.as_ref().and_then(|m| m.get("active")).and_then(Value::as_bool) else {
-        return bad_param("active", "Parameter [active] is required and must be a boolean");
+    let Some(active) = m
+        .as_ref()
+        .and_then(|m| m.get("active"))
+        .and_then(Value::as_bool)
+    else {
+        return bad_param(
+            "active",
+            "Parameter [active] is required and must be a boolean",
+        );
     };
     let mut w = sim.world();
     let (ci, pi) = match locate_party(&w, &sid, &pid) {
@@ -405,7 +489,13 @@ fn recording_json(r: &Recording) -> Value {
     json!({ "id": r.id, "active": r.active })
 }
 
-const PROTOS: &[&str] = &["Auto", "RC", "BroadWorks", "DisconnectHolder", "BroadWorksOrDisconnectHolder"];
+const PROTOS: &[&str] = &[
+    "Auto",
+    "RC",
+    "BroadWorks",
+    "DisconnectHolder",
+    "BroadWorksOrDisconnectHolder",
+];
 const PATTERNS: &[&str] = &[
     "WillCallYouBack",
     "CallMeBack",
@@ -432,8 +522,20 @@ pub async fn party_action(
         Err(r) => return r,
     };
     const ACTIONS: &[&str] = &[
-        "hold", "unhold", "transfer", "forward", "reject", "ignore", "answer", "pickup", "park", "flip", "bridge", "reply",
-        "recordings", "supervise",
+        "hold",
+        "unhold",
+        "transfer",
+        "forward",
+        "reject",
+        "ignore",
+        "answer",
+        "pickup",
+        "park",
+        "flip",
+        "bridge",
+        "reply",
+        "recordings",
+        "supervise",
     ];
     if !ACTIONS.contains(&action.as_str()) {
         return not_found(&format!("Resource [{action}] not found"));
@@ -443,13 +545,21 @@ pub async fn party_action(
         "hold" => {
             if let Some(p) = field(&m, "proto") {
                 if !PROTOS.contains(&p.as_str()) {
-                    return bad_param("proto", &format!("Parameter [proto] value [{p}] is invalid"));
+                    return bad_param(
+                        "proto",
+                        &format!("Parameter [proto] value [{p}] is invalid"),
+                    );
                 }
             }
         }
-        "flip" if field(&m, "callFlipId").is_none() => return bad_param("callFlipId", "Parameter [callFlipId] is required"),
+        "flip" if field(&m, "callFlipId").is_none() => {
+            return bad_param("callFlipId", "Parameter [callFlipId] is required")
+        }
         "bridge" if field(&m, "telephonySessionId").is_none() || field(&m, "partyId").is_none() => {
-            return bad_param("telephonySessionId", "Parameters [telephonySessionId] and [partyId] are required")
+            return bad_param(
+                "telephonySessionId",
+                "Parameters [telephonySessionId] and [partyId] are required",
+            )
         }
         "reply" => {
             let text = field(&m, "replyWithText");
@@ -462,12 +572,25 @@ pub async fn party_action(
             match (text, pattern) {
                 (Some(_), _) => {}
                 (None, Some(p)) if PATTERNS.contains(&p.as_str()) => {}
-                (None, Some(p)) => return bad_param("replyWithPattern.pattern", &format!("Parameter [pattern] value [{p}] is invalid")),
-                (None, None) => return bad_param("replyWithText", "Parameter [replyWithText] or [replyWithPattern] is required"),
+                (None, Some(p)) => {
+                    return bad_param(
+                        "replyWithPattern.pattern",
+                        &format!("Parameter [pattern] value [{p}] is invalid"),
+                    )
+                }
+                (None, None) => {
+                    return bad_param(
+                        "replyWithText",
+                        "Parameter [replyWithText] or [replyWithPattern] is required",
+                    )
+                }
             }
         }
         "supervise" if field(&m, "mode").is_none() || field(&m, "supervisorDeviceId").is_none() => {
-            return bad_param("supervisorDeviceId", "Parameters [mode] and [supervisorDeviceId] are required")
+            return bad_param(
+                "supervisorDeviceId",
+                "Parameters [mode] and [supervisorDeviceId] are required",
+            )
         }
         _ => {}
     }
@@ -527,7 +650,10 @@ pub async fn party_action(
             party_ok(r, StatusCode::OK)
         }
         "bridge" => {
-            let (osid, opid) = (field(&m, "telephonySessionId").unwrap_or_default(), field(&m, "partyId").unwrap_or_default());
+            let (osid, opid) = (
+                field(&m, "telephonySessionId").unwrap_or_default(),
+                field(&m, "partyId").unwrap_or_default(),
+            );
             match locate_party(&w, &osid, &opid) {
                 Ok((oi, opi)) => party_ok(w.bridge(ci, pi, oi, opi), StatusCode::OK),
                 Err(r) => r,
@@ -539,10 +665,16 @@ pub async fn party_action(
             Err(e) => ctl(e),
         },
         "supervise" => {
-            let sup = supervisor(&w, &field(&m, "supervisorDeviceId").unwrap_or_default(), &a.owner);
+            let sup = supervisor(
+                &w,
+                &field(&m, "supervisorDeviceId").unwrap_or_default(),
+                &a.owner,
+            );
             match w.calls[ci].parties[pi].extension_id.clone() {
                 Some(agent) => party_ok(w.supervise(ci, &sup, &agent), StatusCode::CREATED),
-                None => ctl(Ctl::Conflict("Only parties of an extension can be supervised".into())),
+                None => ctl(Ctl::Conflict(
+                    "Only parties of an extension can be supervised".into(),
+                )),
             }
         }
         _ => not_found("Resource not found"),

@@ -46,7 +46,10 @@ impl Shared {
 
     /// The current faults.
     pub fn faults(&self) -> Faults {
-        self.faults.read().map(|f| f.clone()).unwrap_or_else(|e| e.into_inner().clone())
+        self.faults
+            .read()
+            .map(|f| f.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// A new connection id.

@@ -6,7 +6,9 @@ use super::calls::{self, CallKind, SimCall, Step, Timing};
 use super::config::SimConfig;
 use super::directory::{self, Directory, ExtKind};
 use super::hub::{Hub, SessionScope};
-use crate::wire::{ActiveCall, Direction, OriginType, PresenceEvent, StatusCode, TelephonyStatus, Ts};
+use crate::wire::{
+    ActiveCall, Direction, OriginType, PresenceEvent, StatusCode, TelephonyStatus, Ts,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -29,12 +31,14 @@ pub struct World {
     pub timing: Timing,
     presence: HashMap<String, (i64, String)>,
     recording_ids: u64,
+    arrivals: StdRng,
+    calls_made: u64,
 }
 
 impl World {
     /// A world with no calls yet.
     pub fn new(cfg: SimConfig) -> World {
-        let dir = Directory::new(cfg.extensions);
+        let dir = Directory::new(cfg.extensions.max(2));
         let timing = Timing {
             scale: cfg.time_scale,
             talk: (cfg.talk_secs.0, cfg.talk_secs.1),
@@ -59,6 +63,8 @@ impl World {
             timing,
             presence: HashMap::new(),
             recording_ids: 40_003_430_000 + cfg.seed % 1000 * 1000,
+            arrivals: StdRng::seed_from_u64(cfg.seed ^ 0xA11_1CA1),
+            calls_made: 0,
             cfg,
         }
     }
@@ -72,13 +78,16 @@ impl World {
     /// Plays every due step, starts due calls; returns when to wake up next.
     pub fn tick(&mut self, now: Instant) -> Option<Instant> {
         if !self.stop_new && self.cfg.calls_per_minute > 0.0 {
-            let next = *self.next_arrival.get_or_insert_with(|| now + Duration::from_millis(50));
+            let next = *self
+                .next_arrival
+                .get_or_insert_with(|| now + Duration::from_millis(50));
             if now >= next {
                 let kind = self.random_kind();
                 self.start_call(kind);
                 let mean = 60.0 / self.cfg.calls_per_minute;
-                let u: f64 = self.rng.random_range(0.0001..1.0);
-                self.next_arrival = Some(now + Duration::from_secs_f64((-u.ln() * mean).min(mean * 6.0)));
+                let u: f64 = self.arrivals.random_range(0.0001..1.0);
+                self.next_arrival =
+                    Some(now + Duration::from_secs_f64((-u.ln() * mean).min(mean * 6.0)));
             }
         } else {
             self.next_arrival = None;
@@ -102,7 +111,10 @@ impl World {
                 };
                 self.run_step(ci, step);
                 let c = &mut self.calls[ci];
-                c.next_at = c.script.front().map(|(d, _)| t.max(now - Duration::from_millis(5)) + *d);
+                c.next_at = c
+                    .script
+                    .front()
+                    .map(|(d, _)| t.max(now - Duration::from_millis(5)) + *d);
             }
         }
         self.active.retain(|&ci| !self.calls[ci].ended);
@@ -115,7 +127,7 @@ impl World {
     }
 
     fn random_kind(&mut self) -> CallKind {
-        match self.rng.random_range(0..100) {
+        match self.arrivals.random_range(0..100) {
             0..35 => CallKind::InboundIvr,
             35..55 => CallKind::Queue,
             55..72 => CallKind::Internal,
@@ -124,7 +136,7 @@ impl World {
     }
 
     /// Users not on any live call, owner last (so supervisors see others' calls).
-    fn pick_users(&mut self, n: usize) -> Vec<usize> {
+    fn pick_users(&self, rng: &mut StdRng, n: usize) -> Vec<usize> {
         let busy: HashSet<String> = self
             .active
             .iter()
@@ -137,11 +149,13 @@ impl World {
             })
             .collect();
         let total = self.dir.users.len();
-        let mut free: Vec<usize> = (0..total).filter(|&i| !busy.contains(&self.dir.users[i].id)).collect();
+        let mut free: Vec<usize> = (0..total)
+            .filter(|&i| !busy.contains(&self.dir.users[i].id))
+            .collect();
         let mut out = Vec::new();
         while out.len() < n {
             let pool_len = if free.is_empty() { total } else { free.len() };
-            let k = self.rng.random_range(0..pool_len);
+            let k = rng.random_range(0..pool_len);
             let i = if free.is_empty() { k } else { free.remove(k) };
             if !out.contains(&i) || total <= out.len() {
                 out.push(i);
@@ -152,9 +166,17 @@ impl World {
 
     /// Starts a call of `kind` now; returns its telephonySessionId.
     pub fn start_call(&mut self, kind: CallKind) -> String {
-        let users = self.pick_users(3.min(self.dir.users.len()));
-        let call = SimCall::new(&mut self.rng, OriginType::Call);
-        let steps = calls::build(kind, &call, &self.dir, &users, &mut self.rng, &self.timing);
+        // Each call has its own random stream, so call N looks the same in every run
+        // with the same seed whatever the timing.
+        self.calls_made += 1;
+        let mut rng = StdRng::seed_from_u64(
+            self.cfg
+                .seed
+                .wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        );
+        let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
+        let call = SimCall::new(&mut rng, OriginType::Call);
+        let steps = calls::build(kind, &call, &self.dir, &users, &mut rng, &self.timing);
         let id = call.id.clone();
         let ci = self.calls.len();
         self.calls.push(call);
@@ -191,7 +213,9 @@ impl World {
         let uuid = directory::digits(&mut self.rng, 19);
         let rcreq = format!("{}-{}", directory::uuid(&mut self.rng), 0);
         let call = &mut self.calls[ci];
-        let Some(party) = call.parties.get(pi).cloned() else { return };
+        let Some(party) = call.parties.get(pi).cloned() else {
+            return;
+        };
         let now = Ts::now().max(call.last_event.plus_millis(1));
         call.last_event = now;
         let seq = call.seq;
@@ -202,14 +226,17 @@ impl World {
             telephony_session_id: call.id.clone(),
             server_id: Some(directory::SERVER_ID.to_string()),
             event_time: Some(now),
-            origin: Some(crate::wire::Origin { kind: call.origin.clone() }),
+            origin: Some(crate::wire::Origin {
+                kind: call.origin.clone(),
+            }),
             parties: vec![party.clone()],
             account_id: None,
             extension_id: None,
         };
         let exts = call.extensions();
         self.emitted.push(uuid.clone());
-        self.hub.deliver_session(&uuid, &event, &SessionScope { extensions: &exts }, &rcreq);
+        self.hub
+            .deliver_session(&uuid, &event, &SessionScope { extensions: &exts }, &rcreq);
         if let Some(ext) = party.extension_id {
             if self.dir.users.iter().any(|u| u.id == ext) {
                 self.presence_changed(&ext);
@@ -312,7 +339,10 @@ impl World {
     fn presence_changed(&mut self, ext: &str) {
         let body = self.presence_of(ext, 0);
         let sig = format!("{:?}{:?}", body.telephony_status, body.active_calls);
-        let entry = self.presence.entry(ext.to_string()).or_insert((1, String::new()));
+        let entry = self
+            .presence
+            .entry(ext.to_string())
+            .or_insert((1, String::new()));
         if entry.1 == sig {
             return;
         }
@@ -358,7 +388,11 @@ impl World {
                 Ok(())
             }
             Step::SetFromName(pi, name) => {
-                if let Some(f) = self.calls[ci].parties.get_mut(pi).and_then(|p| p.from.as_mut()) {
+                if let Some(f) = self.calls[ci]
+                    .parties
+                    .get_mut(pi)
+                    .and_then(|p| p.from.as_mut())
+                {
                     f.name = Some(name);
                 }
                 Ok(())
@@ -370,7 +404,8 @@ impl World {
             }
             Step::TransferToUser(pi, u) => {
                 let ext = self.dir.users[u % self.dir.users.len()].clone();
-                self.transfer(ci, pi, calls::Target::Extension(ext), false).map(drop)
+                self.transfer(ci, pi, calls::Target::Extension(ext), false)
+                    .map(drop)
             }
             Step::Consult(pi, u) => self.consult(ci, pi, u),
             Step::Bridge(pi) => match self.calls[ci].linked {
@@ -389,10 +424,16 @@ impl World {
 
     /// Starts the consultation call of an attended transfer from party `pi`'s user.
     fn consult(&mut self, ci: usize, pi: usize, u: usize) -> Result<(), super::control::Ctl> {
-        let Some(a_ext) = self.calls[ci].parties.get(pi).and_then(|p| p.extension_id.clone()) else {
+        let Some(a_ext) = self.calls[ci]
+            .parties
+            .get(pi)
+            .and_then(|p| p.extension_id.clone())
+        else {
             return Ok(());
         };
-        let Some(a) = self.dir.users.iter().find(|e| e.id == a_ext).cloned() else { return Ok(()) };
+        let Some(a) = self.dir.users.iter().find(|e| e.id == a_ext).cloned() else {
+            return Ok(());
+        };
         let b = self.dir.users[u % self.dir.users.len()].clone();
         if a.kind != ExtKind::User || a.id == b.id {
             return Ok(());
@@ -403,8 +444,22 @@ impl World {
         let to_b = calls::user_endpoint(&b, &b.number, false);
         let from_a = calls::user_endpoint(&a, &a.phone, true);
         let mut s = calls::Script::new(&mut self.rng, &self.timing, 0);
-        s.add(calls::party(format!("p-{hex}-1"), Direction::Outbound, from_a.clone(), to_b.clone(), Some(&a), StatusCode::Setup));
-        s.add(calls::party(format!("p-{hex}-2"), Direction::Inbound, from_a, to_b, Some(&b), StatusCode::Setup));
+        s.add(calls::party(
+            format!("p-{hex}-1"),
+            Direction::Outbound,
+            from_a.clone(),
+            to_b.clone(),
+            Some(&a),
+            StatusCode::Setup,
+        ));
+        s.add(calls::party(
+            format!("p-{hex}-2"),
+            Direction::Inbound,
+            from_a,
+            to_b,
+            Some(&b),
+            StatusCode::Setup,
+        ));
         s.then(Step::Answer(0));
         s.then(Step::Ring(1));
         s.wait(2.0, 6.0, Step::Answer(1));
