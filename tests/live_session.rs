@@ -18,21 +18,6 @@ async fn seeds_calls_in_progress_with_their_start_time() {
     cfg.calls_per_minute = 300.0;
     cfg.time_scale = 1.0;
     let sim = start_sim(cfg).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    sim.stop_new_calls();
-    let before: Vec<_> = sim
-        .call_states()
-        .into_iter()
-        .filter(|c| {
-            c.parties
-                .iter()
-                .any(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
-        })
-        .collect();
-    assert!(before.len() >= 3, "calls in progress: {}", before.len());
-    let store = new_store();
-    let h = spawn(live_config(&sim, None), &store);
-    wait_live(&h).await;
     // Presence lists the calls of users: those with a user talking must be seeded.
     let talking_user = |c: &calltop::wire::CallSession| {
         c.parties.iter().any(|p| {
@@ -47,6 +32,24 @@ async fn seeds_calls_in_progress_with_their_start_time() {
                 })
         })
     };
+    wait_until(20, "users talking in the sim", || {
+        sim.call_states().iter().filter(|c| talking_user(c)).count() >= 2
+    })
+    .await;
+    sim.stop_new_calls();
+    let before: Vec<_> = sim
+        .call_states()
+        .into_iter()
+        .filter(|c| {
+            c.parties
+                .iter()
+                .any(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+        })
+        .collect();
+    assert!(before.len() >= 2, "calls in progress: {}", before.len());
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    wait_live(&h).await;
     let must: Vec<_> = before.iter().filter(|c| talking_user(c)).collect();
     assert!(!must.is_empty(), "some users are talking");
     let seeded = |s: &calltop::core::SessionStore, id: &str| {
