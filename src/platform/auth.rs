@@ -106,21 +106,25 @@ impl Auth {
         format!("{}{}", self.creds.server_url, path)
     }
 
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, HttpError> {
+    /// A form POST to an OAuth endpoint with the app's Basic credentials.
+    fn oauth_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        let req = self
-            .http
+        self.http
             .client()
-            .post(self.url("/restapi/oauth/token"))
+            .post(self.url(path))
             .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
             .header(reqwest::header::ACCEPT, "application/json")
-            .body(body);
+            .body(body)
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, HttpError> {
+        let req = self.oauth_form("/restapi/oauth/token", form);
         self.http.send_json(req).await
     }
 
@@ -238,19 +242,7 @@ impl Auth {
         let mut state = self.state.lock().await;
         let Some(s) = state.take() else { return Ok(()) };
         let token = s.refresh.unwrap_or(s.access);
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", &token)
-            .finish();
-        let req = self
-            .http
-            .client()
-            .post(self.url("/restapi/oauth/revoke"))
-            .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body);
+        let req = self.oauth_form("/restapi/oauth/revoke", &[("token", &token)]);
         self.http.send(req).await.map(|_| ())
     }
 }
