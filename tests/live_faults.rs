@@ -240,3 +240,72 @@ async fn bad_credentials_fail_cleanly() {
     h.shutdown().await;
     sim.shutdown().await;
 }
+
+/// Reconnect storms hit the Auth rate-limit group: a 429 on wstoken is waited out
+/// (Retry-After), shown as offline with the wait, and no attempt comes before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wstoken_429_is_waited_out() {
+    let mut cfg = sim_config(15);
+    cfg.calls_per_minute = 60.0;
+    cfg.auth_limit_per_min = 3;
+    cfg.penalty_secs = 1;
+    cfg.faults = Faults {
+        drop_every: Some(Duration::from_millis(400)),
+        ..Faults::default()
+    };
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    let mut events = h.subscribe_events();
+    wait_live(&h).await;
+    // (at, state) until two rate-limited waits have been seen
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while std::time::Instant::now() < deadline {
+        if let calltop::source::live::LiveEvent::Conn { at, state } = events.recv().await.unwrap() {
+            seen.push((at, state));
+            let limited = seen
+                .iter()
+                .filter(|(_, s)| matches!(s, ConnState::Offline { reason, .. } if reason.contains("rate limited")))
+                .count();
+            if limited >= 2
+                && matches!(
+                    seen.last(),
+                    Some((_, ConnState::Recovering | ConnState::Connecting))
+                )
+            {
+                break;
+            }
+        }
+    }
+    let waits: Vec<_> = seen
+        .windows(2)
+        .filter_map(|w| match (&w[0], &w[1]) {
+            (
+                (
+                    at,
+                    ConnState::Offline {
+                        retry_at, reason, ..
+                    },
+                ),
+                (next, _),
+            ) if reason.contains("rate limited") => {
+                Some((at.millis_until(*retry_at), next.0 - retry_at.0))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(waits.len() >= 2, "wstoken 429s: {seen:?}");
+    for (wait, early) in waits {
+        assert!(
+            wait >= 900,
+            "waits Retry-After (1 s), not the 50 ms backoff: {wait} ms"
+        );
+        assert!(
+            early >= -5,
+            "no attempt before the wait is over ({early} ms)"
+        );
+    }
+    h.shutdown().await;
+    sim.shutdown().await;
+}
