@@ -145,16 +145,32 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(h
-        .control
-        .unhold(&s, &p)
-        .await
-        .message()
-        .contains("Answered"));
+    // through the handle: the action and its outcome land in the audit trail
+    let out = h.act(&s, &p, ControlAction::Unhold).await;
+    assert_eq!(out.message(), "unhold: Answered");
     wait_until(10, "unhold notification", || {
         has_code(ANSWERED)(&store, &s, &p)
     })
     .await;
+    let audit: Vec<String> = store
+        .read()
+        .unwrap()
+        .get(&s)
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            calltop::core::EntryKind::Audit(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        audit,
+        vec![
+            format!("unhold on {p}: sent"),
+            format!("unhold on {p}: unhold: Answered")
+        ]
+    );
 
     // mute / unmute
     let muted = |v: bool| {

@@ -10,7 +10,10 @@ pub use backoff::Backoff;
 pub use events::{ConnState, EventLine, LiveEvent};
 pub use pipeline::{FramePipeline, FrameSignal};
 
-use crate::platform::{Auth, ConnectArgs, ControlClient, Credentials, Format, Http, LiveArgs};
+use crate::platform::{
+    Auth, ConnectArgs, ControlAction, ControlClient, ControlOutcome, Credentials, Format, Http,
+    LiveArgs,
+};
 use crate::record::Recorder;
 use crate::source::SharedStore;
 use crate::wire::Ts;
@@ -108,6 +111,8 @@ pub struct LiveHandle {
     /// Every connection change and notification summary, in order (may lag).
     pub events: broadcast::Receiver<LiveEvent>,
     events_tx: broadcast::Sender<LiveEvent>,
+    store: SharedStore,
+    gen_tx: Arc<watch::Sender<u64>>,
     shutdown: watch::Sender<bool>,
     join: tokio::task::JoinHandle<()>,
 }
@@ -116,6 +121,26 @@ impl LiveHandle {
     /// Another receiver of the event stream (from now on).
     pub fn subscribe_events(&self) -> broadcast::Receiver<LiveEvent> {
         self.events_tx.subscribe()
+    }
+
+    /// Runs a Call Control action and writes it and its outcome into the session's
+    /// audit trail (timeline), then bumps the generation.
+    pub async fn act(&self, session: &str, party: &str, action: ControlAction) -> ControlOutcome {
+        let verb = action.verb();
+        self.audit(session, format!("{verb} on {party}: sent"));
+        let out = self.control.execute(session, party, action).await;
+        self.audit(session, format!("{verb} on {party}: {}", out.message()));
+        out
+    }
+
+    fn audit(&self, session: &str, text: String) {
+        let generation = self.store.write().map(|mut s| {
+            s.audit(session, Ts::now(), text);
+            s.generation()
+        });
+        if let Ok(g) = generation {
+            self.gen_tx.send_replace(g);
+        }
     }
 
     /// The OAuth session (stats, tokens).
@@ -153,6 +178,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
     let gen_tx = Arc::new(gen_tx);
+    let store_for_handle = store.clone();
+    let gen_for_handle = gen_tx.clone();
     let task = task::Task {
         store: store.clone(),
         auth,
@@ -190,6 +217,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         control,
         events,
         events_tx,
+        store: store_for_handle,
+        gen_tx: gen_for_handle,
         shutdown,
         join,
     }
