@@ -185,3 +185,32 @@ async fn shutdown_revokes_the_token() {
     assert_eq!(get().await.unwrap().status(), 401);
     sim.shutdown().await;
 }
+
+/// A token invalidated behind calltop's back (the OAuth session revoked elsewhere):
+/// the next REST call gets a 401, calltop refreshes — here that fails too, so it logs
+/// in again — and retries once; the caller never sees the 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_session_is_replaced_transparently() {
+    let sim = start_sim(sim_config(45)).await;
+    let h = spawn(live_config(&sim, None), &new_store());
+    wait_live(&h).await;
+    let token = h.auth().access_token().await.unwrap();
+    let c = credentials(&sim);
+    let revoked = reqwest::Client::new()
+        .post(format!("{}/restapi/oauth/revoke", sim.base_url()))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    assert_eq!(h.auth().stats().logins, 1);
+    h.control
+        .active_session_ids(false)
+        .await
+        .expect("retried with a fresh session");
+    assert_eq!(h.auth().stats().logins, 2, "{:?}", h.auth().stats());
+    h.shutdown().await;
+    sim.shutdown().await;
+}

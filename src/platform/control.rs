@@ -237,15 +237,30 @@ impl ControlClient {
         if let Some(left) = self.penalty_left() {
             return Err(HttpError::RateLimited { retry_after: left });
         }
-        let mut req = self.auth.bearer(method, path).await?;
-        if let Some(b) = body {
-            req = req.json(&b);
+        let mut r = self.send_once(method.clone(), path, body.as_ref()).await;
+        if let Err(HttpError::Status { status: 401, .. }) = &r {
+            // token invalidated behind our back: refresh once and retry
+            if self.auth.refresh().await.is_ok() {
+                r = self.send_once(method, path, body.as_ref()).await;
+            }
         }
-        let r = self.auth.http().send(req).await;
         if let Err(e) = &r {
             self.note(e);
         }
         r
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<String, HttpError> {
+        let mut req = self.auth.bearer(method, path).await?;
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        self.auth.http().send(req).await
     }
 
     /// `GET …/telephony/sessions/{id}`; `Ok(None)` on 404 (the call is over).

@@ -164,6 +164,13 @@ impl Task {
                     "wstoken refused (WebSocketsSubscription permission?): {e}"
                 ))
             }
+            Err(e @ HttpError::Status { status: 401, .. }) => {
+                // the access token was invalidated: refresh (or log in again) first
+                if let Err(r) = self.auth.refresh().await {
+                    tracing::warn!(error = %r, "refresh after 401 failed");
+                }
+                return dropped(format!("wstoken: {e}"), false, None);
+            }
             Err(e) => return dropped(format!("wstoken: {e}"), false, None),
         };
         let mut url = match url::Url::parse(&ws_token.uri) {
