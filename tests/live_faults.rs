@@ -85,6 +85,32 @@ async fn faults_lose_nothing_and_final_state_matches() {
     );
     assert_eq!(got.len(), want.len(), "same parties on both sides");
 
+    // The recording replays through the file reader into the same final state (the
+    // live store also holds REST snapshots from seeding, the recording only frames).
+    let (_, items) = calltop::source::file::read_path(&rec).unwrap();
+    let replay = new_store();
+    for item in items {
+        if let Ok(parsed) = item.parsed {
+            let at = parsed
+                .received_at
+                .expect("recording lines carry receivedAt");
+            replay.write().unwrap().ingest(parsed, at);
+        }
+    }
+    let replayed = store_state(&replay);
+    assert!(
+        replayed.len() * 10 >= got.len() * 9,
+        "{} of {}",
+        replayed.len(),
+        got.len()
+    );
+    let diff: Vec<_> = replayed
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(*v))
+        .take(10)
+        .collect();
+    assert!(diff.is_empty(), "replay differs from live: {diff:?}");
+
     h.shutdown().await;
     sim.shutdown().await;
 }
