@@ -100,7 +100,8 @@ impl LiveConfig {
     }
 }
 
-/// The running live source.
+/// The running live source. Dropping it stops the task too (without waiting);
+/// [`LiveHandle::shutdown`] also waits for the token to be revoked.
 pub struct LiveHandle {
     /// The connection state (for the status line).
     pub conn: watch::Receiver<ConnState>,
