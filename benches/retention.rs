@@ -39,6 +39,7 @@ fn retention() {
         max_ended: SESSIONS,
         max_ended_age_ms: i64::MAX,
         tombstones: 0,
+        detail_window: 1_000,
     });
     let events = synth::notifications(SESSIONS * 9, 200, 11);
     let mut ended = 0;

@@ -164,6 +164,7 @@ pub fn unbounded_store() -> SessionStore {
         max_ended: usize::MAX,
         max_ended_age_ms: i64::MAX,
         tombstones: 0,
+        detail_window: usize::MAX,
     })
 }
 

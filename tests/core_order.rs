@@ -229,6 +229,7 @@ fn retention_evicts_and_remembers() {
         max_ended: 10,
         max_ended_age_ms: 60_000,
         tombstones: 100,
+        detail_window: 5,
     });
     for i in 0..50 {
         let mut a = ev(2, "p-1", StatusCode::Answered, i * 1000);
@@ -270,4 +271,35 @@ fn partial_updates_keep_earlier_fields() {
     assert_eq!(p.from.name.get().map(String::as_str), Some("Alice"));
     assert_eq!(p.muted.get(), Some(&true));
     assert_eq!(p.code(), Some(&StatusCode::Answered));
+}
+
+#[test]
+fn ended_sessions_outside_the_detail_window_are_compacted() {
+    let mut store = SessionStore::new(StoreConfig {
+        max_ended: 100,
+        max_ended_age_ms: i64::MAX,
+        tombstones: 0,
+        detail_window: 3,
+    });
+    for i in 0..6 {
+        for (seq, code) in [
+            (2, StatusCode::Proceeding),
+            (3, StatusCode::Answered),
+            (4, StatusCode::Disconnected),
+        ] {
+            let mut e = ev(seq, "p-1", code, i * 10_000 + seq * 1_000);
+            e.telephony_session_id = format!("s-{i}");
+            store.apply_event(e, Ts(i * 10_000 + seq));
+        }
+    }
+    for i in 0..6 {
+        let s = store.get(&format!("s-{i}")).unwrap();
+        let compacted = i < 3;
+        assert_eq!(s.timeline.is_empty(), compacted, "s-{i}");
+        assert_eq!(s.timeline_dropped, if compacted { 3 } else { 0 }, "s-{i}");
+        // Figures and disposition survive compaction.
+        let f = calltop::core::Figures::of(&s.parties[0].history, None);
+        assert_eq!((f.ring_ms, f.talk_ms), (1_000, 1_000), "s-{i}");
+        assert_eq!(s.disposition(), calltop::core::Disposition::Answered);
+    }
 }

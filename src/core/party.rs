@@ -167,8 +167,10 @@ pub struct PartyState {
     pub stand_alone: Field<bool>,
     pub muted: Field<bool>,
     pub conference_role: Field<ConferenceRole>,
-    pub sip_data: Field<SipData>,
-    pub ui_call_info: Field<UiCallInfo>,
+    /// Rare and large: boxed so parties without it stay small.
+    pub sip_data: Field<Box<SipData>>,
+    /// Queue calls only: boxed so other parties stay small.
+    pub ui_call_info: Field<Box<UiCallInfo>>,
     /// Status changes by sequence (the input of the timers).
     pub history: Vec<Mark>,
     /// The newest sequence seen for this party.
@@ -256,7 +258,8 @@ impl PartyState {
         ch.set(Changes::PARTIES, from | to);
         ch.set(
             Changes::QUEUE,
-            self.queue_call.merge(p.queue_call, seq) | self.ui_call_info.merge(p.ui_call_info, seq),
+            self.queue_call.merge(p.queue_call, seq)
+                | self.ui_call_info.merge(p.ui_call_info.map(Box::new), seq),
         );
         let owner = p.owner.unwrap_or_default();
         let other = [
@@ -268,7 +271,7 @@ impl PartyState {
             self.missed_call.merge(p.missed_call, seq),
             self.stand_alone.merge(p.stand_alone, seq),
             self.conference_role.merge(p.conference_role, seq),
-            self.sip_data.merge(p.sip_data, seq),
+            self.sip_data.merge(p.sip_data.map(Box::new), seq),
         ];
         ch.set(Changes::OTHER, other.iter().any(|c| *c));
         (delivery, ch)
@@ -307,6 +310,16 @@ impl PartyState {
     /// True if the party ever reached `code`.
     pub fn ever(&self, code: &StatusCode) -> bool {
         self.history.iter().any(|m| m.code.as_ref() == Some(code))
+    }
+
+    /// Drops what only a live call needs (pickup data, SIP data) and spare capacity.
+    pub(crate) fn compact(&mut self) {
+        if let Some(st) = self.status.value.as_mut() {
+            st.mobile_pickup_data = None;
+            st.description = None;
+        }
+        self.sip_data = Field::default();
+        self.history.shrink_to_fit();
     }
 
     /// Time of the newest status change (by sequence).

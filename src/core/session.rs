@@ -172,6 +172,17 @@ impl Session {
         })
     }
 
+    /// Keeps only what the history view and the figures need: the timeline is dropped
+    /// (counted in `timeline_dropped`) and spare capacity released.
+    pub(crate) fn compact(&mut self) {
+        self.timeline_dropped += self.timeline.len() as u32;
+        self.timeline = Vec::new();
+        for p in &mut self.parties {
+            p.compact();
+        }
+        self.parties.shrink_to_fit();
+    }
+
     /// Rough heap size of the session in bytes (for retention accounting).
     pub fn approx_bytes(&self) -> usize {
         std::mem::size_of::<Session>()

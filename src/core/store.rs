@@ -19,6 +19,9 @@ pub struct StoreConfig {
     pub max_ended_age_ms: i64,
     /// Ids of evicted sessions remembered so late events cannot resurrect them.
     pub tombstones: usize,
+    /// The newest this-many ended sessions keep their full timeline; older ones are
+    /// compacted to what the history view and the figures need.
+    pub detail_window: usize,
 }
 
 impl Default for StoreConfig {
@@ -27,6 +30,7 @@ impl Default for StoreConfig {
             max_ended: 5_000,
             max_ended_age_ms: 3_600_000,
             tombstones: 50_000,
+            detail_window: 200,
         }
     }
 }
@@ -229,6 +233,7 @@ impl SessionStore {
             (EndChange::Ended(at), Some(id)) => {
                 self.ended.push_back((at, id));
                 self.ended_count += 1;
+                self.compact_outside_window();
             }
             (EndChange::Reopened, _) => self.ended_count -= 1,
             _ => {}
@@ -243,6 +248,23 @@ impl SessionStore {
         let id = s_id_if(change, s);
         self.note_end_change(change, id);
         ended
+    }
+
+    /// Compacts the ended session that just left the detail window.
+    fn compact_outside_window(&mut self) {
+        let Some(i) = self
+            .ended
+            .len()
+            .checked_sub(self.config.detail_window.saturating_add(1))
+        else {
+            return;
+        };
+        let (at, id) = &self.ended[i];
+        if let Some(s) = self.sessions.get_mut(id) {
+            if s.ended && s.ended_seen == Some(*at) {
+                s.compact();
+            }
+        }
     }
 
     /// Evicts ended sessions past the retention count or age, as of `now`.

@@ -70,13 +70,13 @@ impl World {
         if p.direction == Some(Direction::Inbound) {
             if let Some(ext) = p.extension_id.clone().filter(|e| self.user(e).is_some()) {
                 let n = self.rng.random_range(1_000_000u64..9_999_999);
-                st.mobile_pickup_data = Some(MobilePickupData {
+                st.mobile_pickup_data = Some(Box::new(MobilePickupData {
                     cc_mailboxes: Some(vec![ext]),
                     to: Some(format!("#{}@sip.ringcentral.com:5060", n % 10_000_000)),
                     sid: Some(super::directory::digits(&mut self.rng, 14)),
                     srv_lvl: Some(format!("-{}", super::directory::digits(&mut self.rng, 9))),
                     srv_lvl_ext: Some(self.rng.random_range(100..999).to_string()),
-                });
+                }));
             }
         }
         self.set_status(ci, pi, st);
@@ -519,7 +519,7 @@ impl World {
             ci,
             pi,
             Status {
-                peer_id: Some(to_b),
+                peer_id: Some(Box::new(to_b)),
                 ..Status::with_reason(StatusCode::Gone, Reason::AttendedTransfer)
             },
         );
@@ -527,7 +527,7 @@ impl World {
             oi,
             opi,
             Status {
-                peer_id: Some(to_a),
+                peer_id: Some(Box::new(to_a)),
                 ..Status::with_reason(StatusCode::Gone, Reason::AttendedTransfer)
             },
         );
@@ -584,7 +584,7 @@ impl World {
             oi,
             opi,
             Status {
-                peer_id: Some(peer),
+                peer_id: Some(Box::new(peer)),
                 ..Status::with_reason(StatusCode::Gone, Reason::Conference)
             },
         );

@@ -98,9 +98,9 @@ pub struct Status {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub park_data: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer_id: Option<PeerId>,
+    pub peer_id: Option<Box<PeerId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mobile_pickup_data: Option<MobilePickupData>,
+    pub mobile_pickup_data: Option<Box<MobilePickupData>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcc: Option<bool>,
 }
