@@ -51,7 +51,6 @@ fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
 
 fn bench(c: &mut Criterion) {
     let lines = synth::stream(EVENTS, CONCURRENT, 7);
-    let bytes: usize = lines.iter().map(String::len).sum();
     let mut g = c.benchmark_group("ingest");
     g.throughput(Throughput::Elements(EVENTS as u64));
     g.sample_size(10);
