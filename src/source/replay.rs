@@ -323,7 +323,8 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
             let playing = !paused && !replay.done();
             let wake = match (playing, speed.factor(), replay.next_due()) {
                 (true, Some(k), Some(due)) => {
-                    let ms = anchor.1.millis_until(due) / k;
+                    // Round up so the clock has reached `due` when we wake.
+                    let ms = (anchor.1.millis_until(due) + k - 1) / k;
                     Some(anchor.0 + Duration::from_millis(ms as u64))
                 }
                 (true, None, _) => Some(Instant::now()),

@@ -73,8 +73,8 @@ struct Spec {
 }
 
 const SPECS: &[Spec] = &[
-    spec(Command::Up, "up", Group::Navigate, "up", "previous row", &["up", "k"]),
-    spec(Command::Down, "down", Group::Navigate, "down", "next row", &["down", "j"]),
+    spec(Command::Up, "up", Group::Navigate, "move", "previous row", &["up", "k"]),
+    spec(Command::Down, "down", Group::Navigate, "move", "next row", &["down", "j"]),
     spec(Command::PageUp, "page-up", Group::Navigate, "page", "one page up", &["pgup"]),
     spec(Command::PageDown, "page-down", Group::Navigate, "page", "one page down", &["pgdn"]),
     spec(Command::Top, "top", Group::Navigate, "top", "first row", &["g", "home"]),
@@ -101,8 +101,8 @@ const SPECS: &[Spec] = &[
     spec(Command::Faster, "faster", Group::Replay, "speed", "faster (1, 2, 5, 10, max)", &["+", "="]),
     spec(Command::Slower, "slower", Group::Replay, "speed", "slower", &["-"]),
     spec(Command::Step, "step", Group::Replay, "step", "step one event", &["."]),
-    spec(Command::SeekBack, "seek-back", Group::Replay, "-10s", "seek back 10 s", &["left"]),
-    spec(Command::SeekForward, "seek-forward", Group::Replay, "+10s", "seek forward 10 s", &["right"]),
+    spec(Command::SeekBack, "seek-back", Group::Replay, "seek", "seek back 10 s", &["left"]),
+    spec(Command::SeekForward, "seek-forward", Group::Replay, "seek", "seek forward 10 s", &["right"]),
     spec(Command::SeekBackLong, "seek-back-long", Group::Replay, "-1m", "seek back 1 min", &["["]),
     spec(Command::SeekForwardLong, "seek-forward-long", Group::Replay, "+1m", "seek forward 1 min", &["]"]),
 ];

@@ -31,8 +31,9 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 _ => Level::Normal,
             };
             let caller = s.caller();
+            let sel = if start + i == ui.cursor { "▶" } else { " " };
             let row = Row::new(vec![
-                s.end().map(hms).unwrap_or_default(),
+                format!("{sel}{}", s.end().map(hms).unwrap_or_default()),
                 fit(&caller.map(|p| p.from.label()).unwrap_or_default(), name_w),
                 fit(&caller.map(|p| p.to.label()).unwrap_or_default(), name_w),
                 d.as_str().to_string(),
@@ -58,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         Span::styled("ended calls, newest first ", t.dim()),
     ]);
     let widths = [
-        Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Fill(1),
         Constraint::Fill(1),
         Constraint::Length(11),

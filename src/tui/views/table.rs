@@ -13,7 +13,7 @@ use ratatui::Frame;
 /// Column widths of the board.
 pub fn widths() -> [Constraint; 8] {
     [
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Length(4),
         Constraint::Fill(3),
         Constraint::Fill(3),
@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let start = ui.offset.min(rows.len());
     let end = (start + h).min(rows.len());
     let cols = area.width as usize;
-    let name_w = (cols.saturating_sub(21) * 3 / 10).max(8);
+    let name_w = (cols.saturating_sub(22) * 3 / 10).max(8);
     let built: Vec<Row> = rows[start..end]
         .iter()
         .enumerate()
@@ -96,15 +96,17 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
 fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize) -> Row<'static> {
     let t = &ui.theme;
     let (level, marker, timer) = row_cells(s, ui, now);
+    let marker = format!("{}{marker}", if selected { "▶" } else { " " });
     let caller = s.caller();
-    let dir = match caller.and_then(|p| p.direction.get()) {
+    let target = ui.target_index(s);
+    let own = SessionStore::default_party(s).map(|i| &s.parties[i]);
+    let dir = match own.and_then(|p| p.direction.get()) {
         Some(Direction::Outbound) => "Out",
         Some(Direction::Inbound) => "In",
         _ => "?",
     };
     let from = caller.map(|p| p.from.label()).unwrap_or_default();
     let to = caller.map(|p| p.to.label()).unwrap_or_default();
-    let target = ui.target_index(s);
     let mut parties: Vec<Span> = Vec::new();
     let live: Vec<(usize, &crate::core::PartyState)> = s
         .parties
