@@ -11,5 +11,6 @@ pub mod record;
 pub mod report;
 pub mod sim;
 pub mod source;
+pub mod synth;
 pub mod tui;
 pub mod wire;

@@ -1,14 +1,198 @@
-//! The raw-frame recorder: one JSON line per received frame, appended, 0600.
+//! The raw-frame recorder: one JSON line per received frame,
+//! `{"receivedAt": RFC 3339 ms, "frame": <raw frame, or the text as a JSON string>}`,
+//! appended, flushed per line, file created 0600, written before the frame is parsed.
+//! Also `calltop record`: headless unattended capture with size rotation.
+
+pub mod redact;
+
+pub use redact::Redactor;
+
+use crate::platform::ConnectArgs;
+use crate::wire::Ts;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// Command-line flags of `calltop record`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RecordArgs {
     /// File to append to.
     #[arg(long)]
-    pub out: std::path::PathBuf,
+    pub out: PathBuf,
+    /// Start a new file once this one exceeds this many megabytes (old file gets a
+    /// timestamp suffix).
+    #[arg(long)]
+    pub rotate_mb: Option<u64>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
-/// `calltop record`: headless capture.
-pub async fn run(_args: RecordArgs) -> anyhow::Result<()> {
-    anyhow::bail!("record is not built yet")
+/// Appends received frames to a recording file.
+#[derive(Debug)]
+pub struct Recorder {
+    path: PathBuf,
+    file: File,
+    written: u64,
+    redactor: Option<Redactor>,
+    rotate_bytes: Option<u64>,
+    lines: u64,
+}
+
+impl Recorder {
+    /// Opens `path` for appending (created 0600). With `redact`, phone numbers and
+    /// names are masked.
+    pub fn create(path: &Path, redact: bool) -> io::Result<Recorder> {
+        let file = open_private(path)?;
+        let written = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(Recorder {
+            path: path.to_path_buf(),
+            file,
+            written,
+            redactor: redact.then(Redactor::new),
+            rotate_bytes: None,
+            lines: 0,
+        })
+    }
+
+    /// Uses this masker (e.g. with a fixed key) and turns redaction on.
+    pub fn with_redactor(mut self, r: Redactor) -> Recorder {
+        self.redactor = Some(r);
+        self
+    }
+
+    /// Rotates once the file exceeds `bytes`.
+    pub fn with_rotation(mut self, bytes: Option<u64>) -> Recorder {
+        self.rotate_bytes = bytes.filter(|b| *b > 0);
+        self
+    }
+
+    /// The current file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Lines written by this recorder.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Writes one received frame and flushes.
+    pub fn write_frame(&mut self, received_at: Ts, raw: &str) -> io::Result<()> {
+        let line = record_line(received_at, raw, self.redactor.as_ref());
+        self.file.write_all(line.as_bytes())?;
+        self.file.flush()?;
+        self.written += line.len() as u64;
+        self.lines += 1;
+        if self.rotate_bytes.is_some_and(|max| self.written >= max) {
+            self.rotate()?;
+        }
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        let stamp = Ts::now().to_datetime().format("%Y%m%dT%H%M%S%.3f");
+        let mut old = self.path.clone().into_os_string();
+        old.push(format!(".{stamp}"));
+        std::fs::rename(&self.path, &old)?;
+        self.file = open_private(&self.path)?;
+        self.written = 0;
+        tracing::info!(rotated_to = %PathBuf::from(old).display(), "recording rotated");
+        Ok(())
+    }
+}
+
+/// One recording line (with the trailing newline).
+pub fn record_line(received_at: Ts, raw: &str, redactor: Option<&Redactor>) -> String {
+    let at = received_at.to_rfc3339();
+    let trimmed = raw.trim();
+    let parsed = serde_json::from_str::<serde_json::Value>(trimmed).ok();
+    let frame = match (parsed, redactor) {
+        (Some(mut v), Some(r)) => {
+            r.value(&mut v);
+            v.to_string()
+        }
+        (Some(mut v), None) if trimmed.contains("access_token") => {
+            redact::scrub_secrets(&mut v);
+            v.to_string()
+        }
+        // Valid JSON: newlines can only be whitespace between tokens.
+        (Some(_), None) => trimmed.replace(['\n', '\r'], " "),
+        (None, Some(r)) => serde_json::Value::String(r.text(raw)).to_string(),
+        (None, None) => serde_json::Value::String(raw.to_string()).to_string(),
+    };
+    format!("{{\"receivedAt\":\"{at}\",\"frame\":{frame}}}\n")
+}
+
+fn open_private(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
+/// `calltop record`: headless capture until Ctrl-C.
+pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
+    let _log = crate::logging::init("record");
+    let mut cfg = crate::source::live::LiveConfig::from_connect(&args.connect)?;
+    cfg.record = Some(args.out.clone());
+    cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
+    cfg.seed = false;
+    crate::source::live::run_until_signal(cfg, crate::platform::Format::Text, false).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{parse, Incoming};
+
+    #[test]
+    fn lines_round_trip_through_the_parser() {
+        let at = Ts::parse("2024-01-02T03:04:05.678Z").unwrap();
+        let raw = "[{\"type\":\"Heartbeat\",\n \"messageId\":\"a\"}]";
+        let line = record_line(at, raw, None);
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.starts_with("{\"receivedAt\":\"2024-01-02T03:04:05.678Z\",\"frame\":[{"));
+        let p = parse(line.trim_end()).unwrap();
+        assert_eq!(p.item, Incoming::Heartbeat);
+        assert_eq!(p.received_at, Some(at));
+
+        let junk = record_line(at, "not json \"at all\"\n", None);
+        let v: serde_json::Value = serde_json::from_str(&junk).unwrap();
+        assert_eq!(v["frame"], "not json \"at all\"\n");
+        assert!(parse(junk.trim_end()).is_err());
+
+        let tok = record_line(
+            at,
+            r#"{"uri":"wss://x","ws_access_token":"SECRET","expires_in":60}"#,
+            None,
+        );
+        assert!(!tok.contains("SECRET"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_is_private_appended_and_rotated() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let mut r = Recorder::create(&path, false).unwrap();
+        r.write_frame(Ts(0), "[{\"type\":\"Heartbeat\"}]").unwrap();
+        drop(r);
+        let mut r = Recorder::create(&path, false)
+            .unwrap()
+            .with_rotation(Some(100));
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        r.write_frame(Ts(1), "[{\"type\":\"Heartbeat\"}]").unwrap();
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 2, "rotated once past 100 bytes");
+        r.write_frame(Ts(2), "x").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+    }
 }

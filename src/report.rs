@@ -121,7 +121,11 @@ fn session_report(s: &Session, now: Ts) -> SessionReport {
         end_time: s.end(),
         disposition: s.disposition().as_str(),
         duration_seconds: secs(s.duration_ms(now)),
-        parties: s.parties.iter().map(|p| party_report(p, now)).collect(),
+        parties: s
+            .parties_ordered()
+            .into_iter()
+            .map(|p| party_report(p, now))
+            .collect(),
     }
 }
 

@@ -97,6 +97,14 @@ impl Session {
         }
     }
 
+    /// Parties in call order (by their first sequence, then id): the same whatever
+    /// order the events arrived in.
+    pub fn parties_ordered(&self) -> Vec<&PartyState> {
+        let mut v: Vec<&PartyState> = self.parties.iter().collect();
+        v.sort_by_key(|p| (p.history.first().map_or(i64::MAX, |m| m.seq), p.id.as_str()));
+        v
+    }
+
     /// Finds a party by id.
     pub fn party(&self, id: &str) -> Option<&PartyState> {
         self.parties.iter().find(|p| p.id == id)

@@ -48,6 +48,19 @@ pub enum Applied {
     Other,
 }
 
+/// How one event changed a session's ended state.
+#[derive(Clone, Copy)]
+enum EndChange {
+    None,
+    Ended(Ts),
+    Reopened,
+}
+
+/// The session id, cloned only when the ended queue needs it.
+fn s_id_if(change: EndChange, s: &Session) -> Option<String> {
+    matches!(change, EndChange::Ended(_)).then(|| s.id.clone())
+}
+
 /// All sessions calltop knows about.
 #[derive(Clone, Debug)]
 pub struct SessionStore {
@@ -115,11 +128,11 @@ impl SessionStore {
     pub fn apply_event(&mut self, ev: SessionEvent, now: Ts) -> Applied {
         self.counters.events += 1;
         self.touch(now);
-        if self.tombstones.contains(&ev.telephony_session_id) {
+        let new_session = !self.sessions.contains_key(&ev.telephony_session_id);
+        if new_session && self.tombstones.contains(&ev.telephony_session_id) {
             self.counters.late += 1;
             return Applied::Late;
         }
-        let new_session = !self.sessions.contains_key(&ev.telephony_session_id);
         let s = self
             .sessions
             .entry(ev.telephony_session_id)
@@ -179,8 +192,9 @@ impl SessionStore {
                 kind,
             });
         }
-        let id = s.id.clone();
-        let ended = self.update_ended(&id, late_for_session, now);
+        let (ended, change) = Self::recompute_ended(s, late_for_session, now);
+        let id = s_id_if(change, s);
+        self.note_end_change(change, id);
         self.evict(now);
         Applied::Event {
             delivery: first.unwrap_or(Delivery::Duplicate),
@@ -191,23 +205,44 @@ impl SessionStore {
 
     /// Recomputes whether a session has ended. Once ended, only an event newer than
     /// everything seen can reopen it: a late event never resurrects a call.
-    fn update_ended(&mut self, id: &str, late: bool, now: Ts) -> bool {
-        let Some(s) = self.sessions.get_mut(id) else {
-            return false;
-        };
+    fn recompute_ended(s: &mut Session, late: bool, now: Ts) -> (bool, EndChange) {
         let was = s.ended;
         if !(was && late) {
             s.ended = s.all_parties_gone();
         }
-        if s.ended && !was {
-            s.ended_seen = Some(now);
-            self.ended.push_back((now, s.id.clone()));
-            self.ended_count += 1;
-        } else if !s.ended && was {
-            s.ended_seen = None;
-            self.ended_count -= 1;
+        let change = match (was, s.ended) {
+            (false, true) => {
+                s.ended_seen = Some(now);
+                EndChange::Ended(now)
+            }
+            (true, false) => {
+                s.ended_seen = None;
+                EndChange::Reopened
+            }
+            _ => EndChange::None,
+        };
+        (s.ended, change)
+    }
+
+    fn note_end_change(&mut self, change: EndChange, id: Option<String>) {
+        match (change, id) {
+            (EndChange::Ended(at), Some(id)) => {
+                self.ended.push_back((at, id));
+                self.ended_count += 1;
+            }
+            (EndChange::Reopened, _) => self.ended_count -= 1,
+            _ => {}
         }
-        s.ended
+    }
+
+    fn update_ended(&mut self, id: &str, late: bool, now: Ts) -> bool {
+        let Some(s) = self.sessions.get_mut(id) else {
+            return false;
+        };
+        let (ended, change) = Self::recompute_ended(s, late, now);
+        let id = s_id_if(change, s);
+        self.note_end_change(change, id);
+        ended
     }
 
     /// Evicts ended sessions past the retention count or age, as of `now`.

@@ -1,15 +1,277 @@
-//! `calltop sim`: a loopback RingCentral platform (OAuth, wstoken, WebSocket gateway,
-//! Call Control REST) with its own call generator.
+//! `calltop sim`: a loopback RingCentral platform — OAuth (JWT grant, refresh, revoke),
+//! the single-use wstoken, the WebSocket gateway (ConnectionDetails, subscriptions,
+//! heartbeats, recovery), REST (extension, presence, Call Control) with rate limits —
+//! and its own call generator with a per-call state machine. It shares the wire
+//! types with the client but never the store.
 
-/// Command-line flags of `calltop sim`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct SimArgs {
-    /// Address to listen on (port 0 picks a free one).
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub addr: std::net::SocketAddr,
+mod auth;
+mod calls;
+mod config;
+mod control;
+mod directory;
+mod errors;
+mod faults;
+mod gateway;
+mod hub;
+mod ratelimit;
+mod rest;
+mod state;
+mod world;
+
+pub use calls::CallKind;
+pub use config::{Credentials, Faults, SimArgs, SimConfig};
+pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
+
+use anyhow::Context;
+use axum::routing::{get, patch, post};
+use axum::Router;
+use state::Shared;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// A running simulator.
+pub struct SimHandle {
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+    engine: JoinHandle<()>,
+}
+
+fn router(sim: Arc<Shared>) -> Router {
+    let t = "/restapi/v1.0/account/{acc}/telephony/sessions/{sid}";
+    Router::new()
+        .route("/restapi/oauth/token", post(auth::token))
+        .route("/restapi/oauth/revoke", post(auth::revoke))
+        .route("/restapi/oauth/wstoken", post(auth::wstoken))
+        .route("/ws", get(gateway::ws))
+        .route(
+            "/restapi/v1.0/account/{acc}/extension/{ext}",
+            get(rest::extension),
+        )
+        .route(
+            "/restapi/v1.0/account/{acc}/extension/{ext}/presence",
+            get(rest::presence),
+        )
+        .route(
+            "/restapi/v1.0/account/{acc}/presence",
+            get(rest::account_presence),
+        )
+        .route("/restapi/v1.0/subscription", post(rest::subscription_http))
+        .route(
+            "/restapi/v1.0/subscription/{id}",
+            get(rest::subscription_get),
+        )
+        .route(t, get(rest::session_get).delete(rest::session_delete))
+        .route(&format!("{t}/supervise"), post(rest::session_supervise))
+        .route(&format!("{t}/parties/bring-in"), post(rest::bring_in))
+        .route(
+            &format!("{t}/parties/{{pid}}"),
+            get(rest::party_get)
+                .patch(rest::party_patch)
+                .delete(rest::party_delete),
+        )
+        .route(
+            &format!("{t}/parties/{{pid}}/{{action}}"),
+            post(rest::party_action),
+        )
+        .route(
+            &format!("{t}/parties/{{pid}}/recordings/{{rid}}"),
+            patch(rest::recording_patch),
+        )
+        .fallback(rest::fallback)
+        .method_not_allowed_fallback(|| async {
+            errors::api_error(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "CMN-405",
+                "HTTP method is not allowed for this resource",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            sim.clone(),
+            ratelimit::middleware,
+        ))
+        .with_state(sim)
+}
+
+/// Plays call scripts and starts new calls until shutdown.
+async fn engine(sim: Arc<Shared>) {
+    let mut stop = sim.shutdown.subscribe();
+    loop {
+        let now = Instant::now();
+        let next = sim.world().tick(now);
+        let cap = now + Duration::from_millis(500);
+        let at = next.map_or(cap, |n| n.min(cap));
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => {}
+            _ = sim.wake.notified() => {}
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// Starts the simulator on `addr` (port 0 picks a free port).
+pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle> {
+    use rand::SeedableRng;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let addr = listener.local_addr()?;
+    let world = world::World::new(cfg.clone());
+    let creds = Credentials::demo(&world.dir.owner().id);
+    let (shutdown, mut stopped) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        world: Mutex::new(world),
+        wake: Notify::new(),
+        auth: Mutex::new(auth::AuthStore::new(rand::rngs::StdRng::seed_from_u64(
+            cfg.seed.rotate_left(17) ^ 0x5EED,
+        ))),
+        limits: Mutex::new(ratelimit::Limiter::default()),
+        faults: RwLock::new(cfg.faults.clone()),
+        creds,
+        addr,
+        shutdown,
+        requests: AtomicU64::new(0),
+        conn_ids: AtomicU64::new(0),
+        router: OnceLock::new(),
+        cfg,
+    });
+    let app = router(shared.clone());
+    let _ = shared.router.set(app.clone());
+    let server = tokio::spawn(async move {
+        let stop = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            tracing::error!("sim server error: {e}");
+        }
+    });
+    let engine = tokio::spawn(engine(shared.clone()));
+    tracing::info!(%addr, seed = shared.cfg.seed, "simulator started");
+    Ok(SimHandle {
+        shared,
+        server,
+        engine,
+    })
+}
+
+impl SimHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url()
+    }
+
+    /// The credentials the simulator accepts.
+    pub fn credentials(&self) -> Credentials {
+        self.shared.creds.clone()
+    }
+
+    /// The uuid of every telephony notification emitted (before fault injection), in order.
+    pub fn emitted_uuids(&self) -> Vec<String> {
+        self.shared.world().emitted.clone()
+    }
+
+    /// The simulator's own view of every call it made (ended ones too).
+    pub fn call_states(&self) -> Vec<crate::wire::CallSession> {
+        self.shared
+            .world()
+            .calls
+            .iter()
+            .map(|c| c.to_session())
+            .collect()
+    }
+
+    /// The generator stops starting calls; running calls play to their end.
+    pub fn stop_new_calls(&self) {
+        self.shared.world().stop_new = true;
+    }
+
+    /// Lets the generator start calls again (after `stop_new_calls`).
+    pub fn resume_new_calls(&self) {
+        self.shared.world().stop_new = false;
+        self.shared.wake.notify_one();
+    }
+
+    /// Calls not yet over.
+    pub fn active_calls(&self) -> usize {
+        let w = self.shared.world();
+        w.active.iter().filter(|&&ci| !w.calls[ci].ended).count()
+    }
+
+    /// Starts one call of `kind` now; returns its telephonySessionId.
+    pub fn start_call(&self, kind: CallKind) -> String {
+        let id = self.shared.world().start_call(kind);
+        self.shared.wake.notify_one();
+        id
+    }
+
+    /// Replaces the fault settings at run time.
+    pub fn set_faults(&self, f: Faults) {
+        match self.shared.faults.write() {
+            Ok(mut g) => *g = f,
+            Err(e) => *e.into_inner() = f,
+        }
+    }
+
+    /// Stops the server, the gateway connections and the engine.
+    pub async fn shutdown(self) {
+        let _ = self.shared.shutdown.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.engine).await;
+    }
 }
 
 /// Runs the simulator until Ctrl-C / SIGTERM.
-pub async fn run(_args: SimArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the simulator is not built yet")
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let _log = crate::logging::init("sim");
+    let cfg = SimConfig::from(&args);
+    let seed = cfg.seed;
+    let h = start(cfg, args.addr).await?;
+    let c = h.credentials();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", h.base_url())?;
+    writeln!(out, "server url:    {}", h.base_url())?;
+    writeln!(out, "client id:     {}", c.client_id)?;
+    writeln!(out, "client secret: {}", c.client_secret)?;
+    writeln!(out, "jwt:           {}", c.jwt)?;
+    writeln!(out, "seed:          {seed}")?;
+    out.flush()?;
+    drop(out);
+    wait_for_signal().await;
+    h.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

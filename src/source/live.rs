@@ -1,8 +1,318 @@
-//! The live source: RingCentral WebSocket subscription with recovery.
+//! The live source: the RingCentral WebSocket subscription with recovery, feeding the
+//! shared store from a background task, and the headless mode.
 
-use crate::platform::LiveArgs;
+mod backoff;
+mod events;
+mod pipeline;
+mod task;
 
-/// `calltop live --headless`: one line per applied event.
-pub async fn run_headless(_args: LiveArgs) -> anyhow::Result<()> {
-    anyhow::bail!("live mode is not built yet")
+pub use backoff::Backoff;
+pub use events::{ConnState, EventLine, LiveEvent};
+pub use pipeline::{FramePipeline, FrameSignal};
+
+use crate::platform::{
+    Auth, ConnectArgs, ControlAction, ControlClient, ControlOutcome, Credentials, Format, Http,
+    LiveArgs,
+};
+use crate::record::Recorder;
+use crate::source::SharedStore;
+use crate::wire::Ts;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// Everything the live source needs.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    pub credentials: Credentials,
+    /// Subscribe to `…/extension/~/telephony/sessions` instead of the account.
+    pub extension_level: bool,
+    /// Event-filter query parameters (`direction=Inbound`, `statusCode=Answered`, …).
+    pub filters: Vec<String>,
+    /// Append every raw frame here.
+    pub record: Option<PathBuf>,
+    /// Mask phone numbers and names in the recording.
+    pub redact: bool,
+    /// Rotate the recording past this size.
+    pub rotate_bytes: Option<u64>,
+    /// The supervisor's device (answer, supervise).
+    pub device_id: Option<String>,
+    /// Load calls already in progress at start (presence + session GETs).
+    pub seed: bool,
+    pub backoff: Backoff,
+    /// Send a Heartbeat after this long without any frame.
+    pub heartbeat_idle: Duration,
+    /// Reconnect when a Heartbeat is not answered within this.
+    pub heartbeat_timeout: Duration,
+    /// Timeout of every HTTP request, the WebSocket connect and the subscription.
+    pub request_timeout: Duration,
+}
+
+impl LiveConfig {
+    /// Defaults for a real account.
+    pub fn new(credentials: Credentials) -> LiveConfig {
+        LiveConfig {
+            credentials,
+            extension_level: false,
+            filters: Vec::new(),
+            record: None,
+            redact: false,
+            rotate_bytes: None,
+            device_id: None,
+            seed: true,
+            backoff: Backoff::default(),
+            heartbeat_idle: Duration::from_secs(30),
+            heartbeat_timeout: Duration::from_secs(15),
+            request_timeout: crate::platform::http::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// From the shared command-line flags (loads the credentials).
+    pub fn from_connect(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
+        let mut c = LiveConfig::new(a.credentials()?);
+        c.extension_level = a.extension;
+        c.filters = a.filters.clone();
+        c.redact = a.redact;
+        c.device_id = a.device_id.clone();
+        Ok(c)
+    }
+
+    /// From `calltop live` flags.
+    pub fn from_args(a: &LiveArgs) -> anyhow::Result<LiveConfig> {
+        let mut c = LiveConfig::from_connect(&a.connect)?;
+        c.record = a.record.clone();
+        Ok(c)
+    }
+
+    /// The one event filter of the subscription.
+    pub fn event_filter(&self) -> String {
+        let base = if self.extension_level {
+            "/restapi/v1.0/account/~/extension/~/telephony/sessions"
+        } else {
+            "/restapi/v1.0/account/~/telephony/sessions"
+        };
+        if self.filters.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", self.filters.join("&"))
+        }
+    }
+}
+
+/// The running live source. Dropping it stops the task too (without waiting);
+/// [`LiveHandle::shutdown`] also waits for the token to be revoked.
+pub struct LiveHandle {
+    /// The connection state (for the status line).
+    pub conn: watch::Receiver<ConnState>,
+    /// The store's generation after each change (redraw when it moves).
+    pub generation: watch::Receiver<u64>,
+    /// Call Control on the same OAuth session.
+    pub control: ControlClient,
+    /// Every connection change and notification summary, in order (may lag).
+    pub events: broadcast::Receiver<LiveEvent>,
+    events_tx: broadcast::Sender<LiveEvent>,
+    store: SharedStore,
+    gen_tx: Arc<watch::Sender<u64>>,
+    shutdown: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl LiveHandle {
+    /// Another receiver of the event stream (from now on).
+    pub fn subscribe_events(&self) -> broadcast::Receiver<LiveEvent> {
+        self.events_tx.subscribe()
+    }
+
+    /// Runs a Call Control action and writes it and its outcome into the session's
+    /// audit trail (timeline), then bumps the generation.
+    pub async fn act(&self, session: &str, party: &str, action: ControlAction) -> ControlOutcome {
+        let verb = action.verb();
+        self.audit(session, format!("{verb} on {party}: sent"));
+        let out = self.control.execute(session, party, action).await;
+        self.audit(session, format!("{verb} on {party}: {}", out.message()));
+        out
+    }
+
+    fn audit(&self, session: &str, text: String) {
+        let generation = self.store.write().map(|mut s| {
+            s.audit(session, Ts::now(), text);
+            s.generation()
+        });
+        if let Ok(g) = generation {
+            self.gen_tx.send_replace(g);
+        }
+    }
+
+    /// The OAuth session (stats, tokens).
+    pub fn auth(&self) -> &Arc<Auth> {
+        self.control.auth()
+    }
+
+    /// Closes the socket, revokes the token and waits for the task (at most 10 s).
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let mut join = self.join;
+        if tokio::time::timeout(Duration::from_secs(10), &mut join)
+            .await
+            .is_err()
+        {
+            join.abort();
+        }
+    }
+}
+
+/// Starts the live source on the current tokio runtime. A recording file that cannot
+/// be opened is reported as `Failed`.
+pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
+    let http = Http::new(cfg.request_timeout);
+    let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
+    let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
+    let (conn_tx, conn) = watch::channel(ConnState::Connecting);
+    let initial_gen = store.read().map(|s| s.generation()).unwrap_or_default();
+    let (gen_tx, generation) = watch::channel(initial_gen);
+    let (events_tx, events) = broadcast::channel(8192);
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let recorder = cfg.record.as_ref().map(|p| {
+        Recorder::create(p, cfg.redact)
+            .map(|r| r.with_rotation(cfg.rotate_bytes))
+            .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
+    });
+    let gen_tx = Arc::new(gen_tx);
+    let store_for_handle = store.clone();
+    let gen_for_handle = gen_tx.clone();
+    let task = task::Task {
+        store: store.clone(),
+        auth,
+        control: control.clone(),
+        conn_tx,
+        gen_tx: gen_tx.clone(),
+        events: events_tx.clone(),
+        pipeline: FramePipeline::new(store.clone(), None, gen_tx, events_tx.clone()),
+        recovery_timeout: Duration::from_secs(180),
+        dropped_at: None,
+        subscribed_once: false,
+        next_id: 0,
+        cfg,
+    };
+    let join = tokio::spawn(async move {
+        let mut task = task;
+        match recorder {
+            Some(Err(m)) => {
+                tracing::error!(%m);
+                let _ = task.events.send(LiveEvent::Conn {
+                    at: Ts::now(),
+                    state: ConnState::Failed(m.clone()),
+                });
+                task.conn_tx.send_replace(ConnState::Failed(m));
+                return;
+            }
+            Some(Ok(r)) => task.pipeline.set_recorder(r),
+            None => {}
+        }
+        task.run(shutdown_rx).await
+    });
+    LiveHandle {
+        conn,
+        generation,
+        control,
+        events,
+        events_tx,
+        store: store_for_handle,
+        gen_tx: gen_for_handle,
+        shutdown,
+        join,
+    }
+}
+
+/// `calltop live --headless`: one line per applied event (and connection change).
+pub async fn run_headless(args: LiveArgs) -> anyhow::Result<()> {
+    let _log = crate::logging::init("live");
+    let cfg = LiveConfig::from_args(&args)?;
+    run_until_signal(cfg, args.format, true).await
+}
+
+/// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
+/// `print_events`) applied events to stdout. `Failed` ends it with an error.
+pub async fn run_until_signal(
+    cfg: LiveConfig,
+    format: Format,
+    print_events: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = crate::source::shared(crate::core::SessionStore::default());
+    let mut handle = spawn(cfg, store);
+    let mut events = handle.subscribe_events();
+    // The handle's own receiver already holds everything since the start.
+    std::mem::swap(&mut events, &mut handle.events);
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut out = std::io::stdout();
+    let result = loop {
+        tokio::select! {
+            _ = &mut stop => break Ok(()),
+            ev = events.recv() => match ev {
+                Ok(e) => {
+                    let show = match &e {
+                        LiveEvent::Notification(l) => print_events && l.is_applied(),
+                        _ => true,
+                    };
+                    if show {
+                        let _ = writeln!(out, "{}", e.line(format));
+                        let _ = out.flush();
+                    }
+                    if let LiveEvent::Conn { state: ConnState::Failed(m), .. } = e {
+                        break Err(anyhow::anyhow!(m));
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    let _ = writeln!(out, "{} warning: output fell behind, {n} events not printed", Ts::now().to_rfc3339());
+                }
+                Err(broadcast::error::RecvError::Closed) => break Ok(()),
+            },
+        }
+    };
+    handle.shutdown().await;
+    result
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_filter_levels_and_query() {
+        let creds = Credentials {
+            server_url: "http://x".into(),
+            client_id: "a".into(),
+            client_secret: "b".into(),
+            jwt: "c".into(),
+        };
+        let mut c = LiveConfig::new(creds);
+        assert_eq!(
+            c.event_filter(),
+            "/restapi/v1.0/account/~/telephony/sessions"
+        );
+        c.extension_level = true;
+        c.filters = vec!["direction=Inbound".into(), "missedCall=true".into()];
+        assert_eq!(
+            c.event_filter(),
+            "/restapi/v1.0/account/~/extension/~/telephony/sessions?direction=Inbound&missedCall=true"
+        );
+    }
 }

@@ -90,7 +90,12 @@ pub struct ApiError {
     pub errors: Vec<ApiErrorItem>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "error_description",
+        alias = "errorDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_description: Option<String>,
 }
 

@@ -1,0 +1,248 @@
+//! OAuth for a JWT-grant app: one JWT login, then refresh-token refreshes before the
+//! access token expires (a fresh JWT login would start a new OAuth session and break
+//! WebSocket recovery), the single-use WebSocket token, and revoke on exit.
+
+use super::credentials::Credentials;
+use super::http::{Http, HttpError};
+use crate::wire::{TokenResponse, WsTokenResponse};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const JWT_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// How many logins/refreshes/wstokens this process made (for tests and the status line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuthStats {
+    pub logins: u32,
+    pub refreshes: u32,
+    pub wstokens: u32,
+}
+
+struct TokenState {
+    access: String,
+    issued: Instant,
+    ttl: Duration,
+    refresh: Option<String>,
+    refresh_expires: Option<Instant>,
+}
+
+impl TokenState {
+    fn from_response(t: TokenResponse) -> TokenState {
+        let now = Instant::now();
+        TokenState {
+            access: t.access_token,
+            issued: now,
+            ttl: Duration::from_secs(t.expires_in.max(1)),
+            refresh: t.refresh_token,
+            refresh_expires: t
+                .refresh_token_expires_in
+                .map(|s| now + Duration::from_secs(s)),
+        }
+    }
+
+    /// Refresh once three quarters of the access token's life are gone.
+    fn due(&self) -> bool {
+        self.issued.elapsed() >= self.ttl.mul_f64(0.75)
+    }
+
+    fn refresh_valid(&self) -> Option<&str> {
+        let fresh = self.refresh_expires.is_none_or(|e| Instant::now() < e);
+        self.refresh.as_deref().filter(|_| fresh)
+    }
+}
+
+/// The app's OAuth session.
+pub struct Auth {
+    creds: Credentials,
+    http: Http,
+    state: tokio::sync::Mutex<Option<TokenState>>,
+    logins: AtomicU32,
+    refreshes: AtomicU32,
+    wstokens: AtomicU32,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("creds", &self.creds)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Auth {
+    /// An OAuth session that has not logged in yet.
+    pub fn new(creds: Credentials, http: Http) -> Auth {
+        Auth {
+            creds,
+            http,
+            state: tokio::sync::Mutex::new(None),
+            logins: AtomicU32::new(0),
+            refreshes: AtomicU32::new(0),
+            wstokens: AtomicU32::new(0),
+        }
+    }
+
+    /// The server base URL (`https://platform.ringcentral.com`).
+    pub fn server_url(&self) -> &str {
+        &self.creds.server_url
+    }
+
+    /// The shared HTTP client.
+    pub fn http(&self) -> &Http {
+        &self.http
+    }
+
+    /// Counters of token requests made so far.
+    pub fn stats(&self) -> AuthStats {
+        AuthStats {
+            logins: self.logins.load(Ordering::Relaxed),
+            refreshes: self.refreshes.load(Ordering::Relaxed),
+            wstokens: self.wstokens.load(Ordering::Relaxed),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.creds.server_url, path)
+    }
+
+    /// A form POST to an OAuth endpoint with the app's Basic credentials.
+    fn oauth_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.http
+            .client()
+            .post(self.url(path))
+            .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body)
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, HttpError> {
+        let req = self.oauth_form("/restapi/oauth/token", form);
+        self.http.send_json(req).await
+    }
+
+    async fn jwt_login(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
+        let t = self
+            .token_request(&[("grant_type", JWT_GRANT), ("assertion", &self.creds.jwt)])
+            .await?;
+        self.logins.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(expires_in = t.expires_in, "logged in with the JWT grant");
+        *state = Some(TokenState::from_response(t));
+        Ok(())
+    }
+
+    /// Logs in (JWT grant) unless a session already exists.
+    pub async fn login(&self) -> Result<(), HttpError> {
+        let mut state = self.state.lock().await;
+        if state.is_none() {
+            self.jwt_login(&mut state).await?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes now with the refresh token. Falls back to a JWT login only when
+    /// there is no usable refresh token or the platform rejects it.
+    pub async fn refresh(&self) -> Result<(), HttpError> {
+        let mut state = self.state.lock().await;
+        self.refresh_locked(&mut state).await
+    }
+
+    async fn refresh_locked(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
+        let Some(rt) = state
+            .as_ref()
+            .and_then(|s| s.refresh_valid())
+            .map(str::to_string)
+        else {
+            return self.jwt_login(state).await;
+        };
+        match self
+            .token_request(&[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+            .await
+        {
+            Ok(t) => {
+                self.refreshes.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(expires_in = t.expires_in, "access token refreshed");
+                *state = Some(TokenState::from_response(t));
+                Ok(())
+            }
+            Err(HttpError::Status {
+                status: 400 | 401,
+                message,
+            }) => {
+                tracing::warn!(%message, "refresh token rejected; logging in again with the JWT");
+                self.jwt_login(state).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Refreshes if the access token is past three quarters of its life.
+    /// Returns whether a refresh happened.
+    pub async fn refresh_if_due(&self) -> Result<bool, HttpError> {
+        let mut state = self.state.lock().await;
+        match state.as_ref() {
+            None => {
+                self.jwt_login(&mut state).await?;
+                Ok(true)
+            }
+            Some(s) if s.due() => {
+                self.refresh_locked(&mut state).await?;
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+        }
+    }
+
+    /// A valid access token (logging in or refreshing as needed).
+    pub async fn access_token(&self) -> Result<String, HttpError> {
+        self.refresh_if_due().await?;
+        let state = self.state.lock().await;
+        state
+            .as_ref()
+            .map(|s| s.access.clone())
+            .ok_or_else(|| HttpError::Transport("not logged in".into()))
+    }
+
+    /// A bearer request to `path` on the platform.
+    pub async fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder, HttpError> {
+        let token = self.access_token().await?;
+        Ok(self
+            .http
+            .client()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::ACCEPT, "application/json"))
+    }
+
+    /// `POST /restapi/oauth/wstoken`: a single-use token and the gateway URI.
+    pub async fn wstoken(&self) -> Result<WsTokenResponse, HttpError> {
+        let req = self
+            .bearer(reqwest::Method::POST, "/restapi/oauth/wstoken")
+            .await?
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body("{}");
+        let t = self.http.send_json(req).await?;
+        self.wstokens.fetch_add(1, Ordering::Relaxed);
+        Ok(t)
+    }
+
+    /// Revokes the OAuth session (best effort) and forgets the tokens.
+    pub async fn revoke(&self) -> Result<(), HttpError> {
+        let mut state = self.state.lock().await;
+        let Some(s) = state.take() else { return Ok(()) };
+        let token = s.refresh.unwrap_or(s.access);
+        let req = self.oauth_form("/restapi/oauth/revoke", &[("token", &token)]);
+        self.http.send(req).await.map(|_| ())
+    }
+}

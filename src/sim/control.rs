@@ -1,0 +1,736 @@
+//! Call Control operations on the simulated calls: each checks the party's state the
+//! way the platform does (409 otherwise), changes it and emits the notifications.
+//! Scripted steps of the generator use the same operations.
+
+use super::calls::{party, pstn, user_endpoint, Script, Step, Target};
+use super::directory::{Ext, ExtKind};
+use super::world::World;
+use crate::wire::{
+    Direction, Endpoint, MobilePickupData, Park, Party, PeerId, Reason, Recording, Status,
+    StatusCode,
+};
+use rand::Rng;
+use std::collections::VecDeque;
+
+/// Why a control request cannot be done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ctl {
+    /// 404: unknown session, party, recording…
+    NotFound(String),
+    /// 409: the party is not in a state that allows it.
+    Conflict(String),
+    /// 400: a missing or invalid parameter (name, message).
+    Bad(String, String),
+}
+
+impl std::fmt::Display for Ctl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ctl::NotFound(m) | Ctl::Conflict(m) => f.write_str(m),
+            Ctl::Bad(p, m) => write!(f, "{p}: {m}"),
+        }
+    }
+}
+
+type R<T> = Result<T, Ctl>;
+
+fn conflict(code: &StatusCode, what: &str) -> Ctl {
+    Ctl::Conflict(format!("{what} is not allowed in party status [{code}]"))
+}
+
+impl World {
+    fn live(&self, ci: usize, pi: usize) -> R<StatusCode> {
+        let code = self.calls[ci]
+            .code(pi)
+            .cloned()
+            .ok_or_else(|| Ctl::NotFound("Party not found".into()))?;
+        Ok(code)
+    }
+
+    fn set_status(&mut self, ci: usize, pi: usize, status: Status) {
+        self.calls[ci].parties[pi].status = Some(Status {
+            rcc: Some(false),
+            ..status
+        });
+        self.emit(ci, pi);
+    }
+
+    fn user(&self, ext_id: &str) -> Option<Ext> {
+        self.dir.users.iter().find(|u| u.id == ext_id).cloned()
+    }
+
+    /// Setup → Proceeding (the phone rings).
+    pub fn ring(&mut self, ci: usize, pi: usize) -> R<()> {
+        let code = self.live(ci, pi)?;
+        if code != StatusCode::Setup {
+            return Err(conflict(&code, "Ring"));
+        }
+        let p = &self.calls[ci].parties[pi];
+        let mut st = Status::code(StatusCode::Proceeding);
+        if p.direction == Some(Direction::Inbound) {
+            if let Some(ext) = p.extension_id.clone().filter(|e| self.user(e).is_some()) {
+                let n = self.rng.random_range(1_000_000u64..9_999_999);
+                st.mobile_pickup_data = Some(MobilePickupData {
+                    cc_mailboxes: Some(vec![ext]),
+                    to: Some(format!("#{}@sip.ringcentral.com:5060", n % 10_000_000)),
+                    sid: Some(super::directory::digits(&mut self.rng, 14)),
+                    srv_lvl: Some(format!("-{}", super::directory::digits(&mut self.rng, 9))),
+                    srv_lvl_ext: Some(self.rng.random_range(100..999).to_string()),
+                });
+            }
+        }
+        self.set_status(ci, pi, st);
+        Ok(())
+    }
+
+    /// Answers a ringing party.
+    pub fn answer(&mut self, ci: usize, pi: usize) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !code.is_ringing() {
+            return Err(conflict(&code, "Answer"));
+        }
+        let mpd = self.calls[ci].parties[pi]
+            .status
+            .as_ref()
+            .and_then(|s| s.mobile_pickup_data.clone());
+        self.set_status(
+            ci,
+            pi,
+            Status {
+                mobile_pickup_data: mpd,
+                ..Status::code(StatusCode::Answered)
+            },
+        );
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// Answered → Hold (Hold stays Hold).
+    pub fn hold(&mut self, ci: usize, pi: usize) -> R<Party> {
+        match self.live(ci, pi)? {
+            StatusCode::Answered => self.set_status(ci, pi, Status::code(StatusCode::Hold)),
+            StatusCode::Hold => {}
+            c => return Err(conflict(&c, "Hold")),
+        }
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// Hold → Answered (Answered stays Answered).
+    pub fn unhold(&mut self, ci: usize, pi: usize) -> R<Party> {
+        match self.live(ci, pi)? {
+            StatusCode::Hold => self.set_status(ci, pi, Status::code(StatusCode::Answered)),
+            StatusCode::Answered => {}
+            c => return Err(conflict(&c, "Unhold")),
+        }
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// `PATCH …/parties/{id}`: muted / standAlone.
+    pub fn update_party(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        muted: Option<bool>,
+        stand_alone: Option<bool>,
+    ) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
+            return Err(conflict(&code, "Party update"));
+        }
+        let p = &mut self.calls[ci].parties[pi];
+        let mut changed = false;
+        if let Some(m) = muted {
+            changed |= p.muted != Some(m);
+            p.muted = Some(m);
+        }
+        if let Some(s) = stand_alone {
+            changed |= p.stand_alone != Some(s);
+            p.stand_alone = Some(s);
+        }
+        if changed {
+            self.emit(ci, pi);
+        }
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// Starts a recording of the party's call.
+    pub fn start_recording(&mut self, ci: usize, pi: usize) -> R<Recording> {
+        let code = self.live(ci, pi)?;
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
+            return Err(conflict(&code, "Recording"));
+        }
+        if self.calls[ci].parties[pi]
+            .recordings
+            .iter()
+            .flatten()
+            .any(|r| r.active)
+        {
+            return Err(Ctl::Conflict("Recording is already in progress".into()));
+        }
+        let rec = Recording {
+            id: self.recording_id(),
+            active: true,
+            mode: None,
+        };
+        self.calls[ci].parties[pi]
+            .recordings
+            .get_or_insert_with(Vec::new)
+            .push(rec.clone());
+        self.emit(ci, pi);
+        Ok(rec)
+    }
+
+    /// Pauses or resumes a recording.
+    pub fn update_recording(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        id: &str,
+        active: bool,
+    ) -> R<Recording> {
+        let code = self.live(ci, pi)?;
+        let p = &mut self.calls[ci].parties[pi];
+        let Some(rec) = p.recordings.iter_mut().flatten().find(|r| r.id == id) else {
+            return Err(Ctl::NotFound(format!("Recording [{id}] not found")));
+        };
+        if code.is_terminal() {
+            return Err(conflict(&code, "Recording update"));
+        }
+        let changed = rec.active != active;
+        rec.active = active;
+        let out = rec.clone();
+        if changed {
+            self.emit(ci, pi);
+        }
+        Ok(out)
+    }
+
+    /// The party leaves the call.
+    pub fn disconnect(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        reason: Option<Reason>,
+        missed: bool,
+    ) -> R<()> {
+        let code = self.live(ci, pi)?;
+        if code.is_terminal() {
+            return Err(conflict(&code, "Disconnect"));
+        }
+        if missed {
+            self.calls[ci].parties[pi].missed_call = Some(true);
+        }
+        self.set_status(
+            ci,
+            pi,
+            Status {
+                reason,
+                ..Status::code(StatusCode::Disconnected)
+            },
+        );
+        Ok(())
+    }
+
+    /// Every live party hangs up (users first, then outside parties); a linked
+    /// attended-transfer call ends with it.
+    pub fn end_call(&mut self, ci: usize) {
+        let order: Vec<usize> = {
+            let c = &self.calls[ci];
+            let live = |p: &Party| p.status.as_ref().is_some_and(|s| !s.code.is_terminal());
+            let (ext, other): (Vec<usize>, Vec<usize>) = (0..c.parties.len())
+                .filter(|&i| live(&c.parties[i]))
+                .partition(|&i| c.parties[i].extension_id.is_some());
+            ext.into_iter().chain(other).collect()
+        };
+        for pi in order {
+            let _ = self.disconnect(ci, pi, None, false);
+        }
+        let c = &mut self.calls[ci];
+        c.ended = true;
+        c.script.clear();
+        c.next_at = None;
+        if let Some(o) = c.linked.take() {
+            if !self.calls[o].ended {
+                self.calls[o].linked = None;
+                self.end_call(o);
+            }
+        }
+    }
+
+    /// Parks the party on a free orbit `*801…*899`.
+    pub fn park(&mut self, ci: usize, pi: usize) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold)
+            || self.calls[ci].parties[pi].extension_id.is_none()
+        {
+            return Err(conflict(&code, "Park"));
+        }
+        let Some(orbit) = (801..900)
+            .map(|n| format!("*{n}"))
+            .find(|o| !self.parked.contains(o))
+        else {
+            return Err(Ctl::Conflict("No free park location".into()));
+        };
+        self.parked.insert(orbit.clone());
+        self.calls[ci].parties[pi].park = Some(Park { id: Some(orbit) });
+        self.set_status(ci, pi, Status::code(StatusCode::Parked));
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// A user picks up a parked party: it leaves with reason Pickup, the user's new
+    /// party is Answered with reason Pickup.
+    pub fn pickup(&mut self, ci: usize, pi: usize, by: &Ext) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if code != StatusCode::Parked {
+            return Err(conflict(&code, "Pickup"));
+        }
+        let from = self.counterpart(ci, pi);
+        if let Some(id) = self.calls[ci].parties[pi].park.take().and_then(|p| p.id) {
+            self.parked.remove(&id);
+        }
+        self.calls[ci].parties[pi].park = Some(Park::default());
+        self.disconnect(ci, pi, Some(Reason::Pickup), false)?;
+        let mut p = party(
+            String::new(),
+            Direction::Inbound,
+            from,
+            user_endpoint(by, &by.phone, false),
+            Some(by),
+            StatusCode::Answered,
+        );
+        p.status = Some(Status::with_reason(StatusCode::Answered, Reason::Pickup));
+        let np = self.add_party(ci, p);
+        Ok(self.calls[ci].parties[np].clone())
+    }
+
+    /// How the rest of the call looks to a party joining it (the caller's endpoint).
+    fn counterpart(&self, ci: usize, pi: usize) -> Endpoint {
+        let c = &self.calls[ci];
+        c.parties
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i != pi && p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+            .map(|(_, p)| {
+                if p.direction == Some(Direction::Outbound) {
+                    p.from.clone()
+                } else {
+                    p.to.clone()
+                }
+            })
+            .next()
+            .flatten()
+            .or_else(|| c.parties.get(pi).and_then(|p| p.from.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The party that a transfer / forward hands the call to.
+    fn handed_party(&self, ci: usize, pi: usize, target: &Target) -> R<Party> {
+        let from = self.counterpart(ci, pi);
+        let transferrer = self.calls[ci].parties[pi].extension_id.clone();
+        Ok(match target {
+            Target::Extension(e) => party(
+                String::new(),
+                Direction::Inbound,
+                from,
+                user_endpoint(e, &e.phone, false),
+                Some(e),
+                StatusCode::Setup,
+            ),
+            Target::Phone(n) => party(
+                String::new(),
+                Direction::Inbound,
+                from,
+                pstn(n, None),
+                None,
+                StatusCode::Proceeding,
+            ),
+            Target::Voicemail(e) => {
+                let mut p = party(
+                    String::new(),
+                    Direction::Inbound,
+                    from,
+                    user_endpoint(e, &e.phone, false),
+                    Some(e),
+                    StatusCode::Voicemail,
+                );
+                p.status = Some(Status::with_reason(
+                    StatusCode::Voicemail,
+                    Reason::Voicemail,
+                ));
+                p
+            }
+            Target::ParkOrbit(o) => {
+                if self.parked.contains(o) {
+                    return Err(Ctl::Conflict(format!("Park location [{o}] is busy")));
+                }
+                let ext = transferrer.as_deref().and_then(|e| self.user(e));
+                let mut p = party(
+                    String::new(),
+                    Direction::Inbound,
+                    from,
+                    pstn(o, None),
+                    ext.as_ref(),
+                    StatusCode::Parked,
+                );
+                p.park = Some(Park {
+                    id: Some(o.clone()),
+                });
+                p
+            }
+        })
+    }
+
+    /// Blind transfer of an answered/held party.
+    pub fn transfer(&mut self, ci: usize, pi: usize, target: Target, rescript: bool) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
+            return Err(conflict(&code, "Transfer"));
+        }
+        self.hand_over(ci, pi, target, rescript)
+    }
+
+    /// Forward of a ringing party.
+    pub fn forward(&mut self, ci: usize, pi: usize, target: Target) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !code.is_ringing() || matches!(target, Target::ParkOrbit(_)) {
+            return Err(conflict(&code, "Forward"));
+        }
+        self.hand_over(ci, pi, target, true)
+    }
+
+    fn hand_over(&mut self, ci: usize, pi: usize, target: Target, rescript: bool) -> R<Party> {
+        let newp = self.handed_party(ci, pi, &target)?;
+        if let Target::ParkOrbit(o) = &target {
+            self.parked.insert(o.clone());
+        }
+        self.disconnect(ci, pi, Some(Reason::BlindTransfer), false)?;
+        let out = self.calls[ci].parties[pi].clone();
+        let np = self.add_party(ci, newp);
+        if rescript {
+            self.follow_up(ci, np);
+        }
+        Ok(out)
+    }
+
+    /// Reject (send to voicemail) a ringing inbound party.
+    pub fn reject(&mut self, ci: usize, pi: usize) -> R<()> {
+        let code = self.live(ci, pi)?;
+        let p = &self.calls[ci].parties[pi];
+        if !code.is_ringing() || p.direction != Some(Direction::Inbound) {
+            return Err(conflict(&code, "Reject"));
+        }
+        let user = p.extension_id.as_deref().and_then(|e| self.user(e));
+        self.disconnect(ci, pi, None, true)?;
+        match user {
+            Some(u) => {
+                let vm = self.handed_party(ci, pi, &Target::Voicemail(u))?;
+                let np = self.add_party(ci, vm);
+                self.follow_up(ci, np);
+            }
+            None => self.end_later(ci),
+        }
+        Ok(())
+    }
+
+    /// Ignore a ringing call-queue call (it goes to the next agent).
+    pub fn ignore(&mut self, ci: usize, pi: usize) -> R<()> {
+        let code = self.live(ci, pi)?;
+        if !code.is_ringing() {
+            return Err(conflict(&code, "Ignore"));
+        }
+        if self.calls[ci].parties[pi].queue_call != Some(true) {
+            return self.reject(ci, pi);
+        }
+        let mut next = self.calls[ci].parties[pi].clone();
+        self.disconnect(ci, pi, None, false)?;
+        let me = next.extension_id.clone().unwrap_or_default();
+        let candidates: Vec<Ext> = self
+            .dir
+            .users
+            .iter()
+            .filter(|u| u.id != me)
+            .cloned()
+            .collect();
+        if candidates.is_empty() {
+            self.end_later(ci);
+            return Ok(());
+        }
+        let agent = candidates[self.rng.random_range(0..candidates.len())].clone();
+        next.extension_id = Some(agent.id.clone());
+        next.status = Some(Status {
+            rcc: Some(false),
+            ..Status::code(StatusCode::Setup)
+        });
+        let np = self.add_party(ci, next);
+        self.follow_up(ci, np);
+        Ok(())
+    }
+
+    /// Reply to a ringing call with a text message; the call then ends.
+    pub fn reply(&mut self, ci: usize, pi: usize) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !code.is_ringing() || self.calls[ci].parties[pi].direction != Some(Direction::Inbound) {
+            return Err(conflict(&code, "Reply"));
+        }
+        self.disconnect(ci, pi, Some(Reason::CallReplied), false)?;
+        self.end_later(ci);
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// Call flip: the call moves to another device of the same user.
+    pub fn flip(&mut self, ci: usize, pi: usize) -> R<Party> {
+        let code = self.live(ci, pi)?;
+        if !matches!(code, StatusCode::Answered | StatusCode::Hold)
+            || self.calls[ci].parties[pi].extension_id.is_none()
+        {
+            return Err(conflict(&code, "Flip"));
+        }
+        let mut next = self.calls[ci].parties[pi].clone();
+        self.disconnect(ci, pi, Some(Reason::CallFlip), false)?;
+        let out = self.calls[ci].parties[pi].clone();
+        next.status = Some(Status::code(StatusCode::Answered));
+        next.recordings = None;
+        self.add_party(ci, next);
+        Ok(out)
+    }
+
+    /// Attended transfer: party `pi` of call `ci` and party `opi` of call `oi` (the same
+    /// user on two calls) both go Gone with reason AttendedTransfer and each other's id.
+    pub fn bridge(&mut self, ci: usize, pi: usize, oi: usize, opi: usize) -> R<Party> {
+        if ci == oi {
+            return Err(Ctl::Bad(
+                "telephonySessionId".into(),
+                "Cannot bridge a session with itself".into(),
+            ));
+        }
+        let a = self.live(ci, pi)?;
+        let b = self.live(oi, opi)?;
+        for c in [&a, &b] {
+            if !matches!(c, StatusCode::Answered | StatusCode::Hold) {
+                return Err(conflict(c, "Bridge"));
+            }
+        }
+        let peer = |w: &World, c: usize, p: usize| PeerId {
+            session_id: Some(w.calls[c].session_id.clone()),
+            telephony_session_id: Some(w.calls[c].id.clone()),
+            party_id: Some(w.calls[c].parties[p].id.clone()),
+        };
+        let (to_b, to_a) = (peer(self, oi, opi), peer(self, ci, pi));
+        self.set_status(
+            ci,
+            pi,
+            Status {
+                peer_id: Some(to_b),
+                ..Status::with_reason(StatusCode::Gone, Reason::AttendedTransfer)
+            },
+        );
+        self.set_status(
+            oi,
+            opi,
+            Status {
+                peer_id: Some(to_a),
+                ..Status::with_reason(StatusCode::Gone, Reason::AttendedTransfer)
+            },
+        );
+        self.calls[ci].linked = Some(oi);
+        self.calls[oi].linked = Some(ci);
+        if self.calls[ci].script.is_empty() && self.calls[oi].script.is_empty() {
+            self.end_later(ci);
+        }
+        Ok(self.calls[ci].parties[pi].clone())
+    }
+
+    /// A supervisor joins the call of an agent (Listen / Barge / Whisper / TakeOver).
+    pub fn supervise(&mut self, ci: usize, supervisor: &Ext, agent_ext: &str) -> R<Party> {
+        let c = &self.calls[ci];
+        let Some(api) = c.parties.iter().position(|p| {
+            p.extension_id.as_deref() == Some(agent_ext)
+                && p.status.as_ref().is_some_and(|s| !s.code.is_terminal())
+        }) else {
+            return Err(Ctl::NotFound(format!(
+                "Agent [{agent_ext}] has no active party in this session"
+            )));
+        };
+        let agent_to = user_endpoint(supervisor, &supervisor.phone, true);
+        let agent = c.parties[api].to.clone().unwrap_or_default();
+        let mut p = party(
+            String::new(),
+            Direction::Outbound,
+            agent_to,
+            agent,
+            Some(supervisor),
+            StatusCode::Answered,
+        );
+        p.status = Some(Status::with_reason(
+            StatusCode::Answered,
+            Reason::Supervising,
+        ));
+        let np = self.add_party(ci, p);
+        Ok(self.calls[ci].parties[np].clone())
+    }
+
+    /// Brings a party of another call into this one (conference).
+    pub fn bring_in(&mut self, ci: usize, oi: usize, opi: usize) -> R<Party> {
+        let code = self.live(oi, opi)?;
+        if code.is_terminal() || ci == oi {
+            return Err(conflict(&code, "Bring-in"));
+        }
+        let mut newp = self.calls[oi].parties[opi].clone();
+        let peer = PeerId {
+            session_id: Some(self.calls[ci].session_id.clone()),
+            telephony_session_id: Some(self.calls[ci].id.clone()),
+            party_id: Some(self.calls[ci].next_party_id()),
+        };
+        self.set_status(
+            oi,
+            opi,
+            Status {
+                peer_id: Some(peer),
+                ..Status::with_reason(StatusCode::Gone, Reason::Conference)
+            },
+        );
+        newp.status = Some(Status::code(StatusCode::Answered));
+        newp.conference_role = Some(crate::wire::ConferenceRole::Participant);
+        let np = self.add_party(ci, newp);
+        if !self.calls[oi].has_live_party()
+            || self.calls[oi]
+                .parties
+                .iter()
+                .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+                .count()
+                < 2
+        {
+            self.end_call(oi);
+        }
+        Ok(self.calls[ci].parties[np].clone())
+    }
+
+    /// `DELETE …/parties/{id}`: only parked or supervising parties.
+    pub fn delete_party(&mut self, ci: usize, pi: usize) -> R<()> {
+        let code = self.live(ci, pi)?;
+        let supervising = self.calls[ci].parties[pi]
+            .status
+            .as_ref()
+            .and_then(|s| s.reason.clone())
+            == Some(Reason::Supervising);
+        match code {
+            StatusCode::Parked => {
+                self.end_call(ci);
+                Ok(())
+            }
+            c if supervising && !c.is_terminal() => self.disconnect(ci, pi, None, false),
+            c => Err(conflict(&c, "Party deletion")),
+        }
+    }
+
+    /// The usual continuation for a party that just joined through a control request.
+    pub fn follow_up(&mut self, ci: usize, np: usize) {
+        let code = self.calls[ci].code(np).cloned();
+        let next = self.calls[ci].parties.len();
+        let users = self.dir.users.len();
+        let timing = &self.timing;
+        let mut s = Script::new(&mut self.rng, timing, next);
+        match code {
+            Some(StatusCode::Setup) => {
+                s.then(Step::Ring(np));
+                s.wait(3.0, 10.0, Step::Answer(np));
+                s.talk(np, &[], false);
+            }
+            Some(StatusCode::Proceeding) => {
+                s.wait(3.0, 10.0, Step::Answer(np));
+                s.talk(np, &[], false);
+            }
+            Some(StatusCode::Answered) => s.talk(np, &[], false),
+            Some(StatusCode::Parked) => {
+                let by = s.rng.random_range(0..users);
+                s.wait(10.0, 40.0, Step::Pickup(np, by));
+                s.talk(np, &[], false);
+            }
+            _ => s.wait(10.0, 40.0, Step::End),
+        }
+        let steps: VecDeque<_> = s.steps;
+        self.calls[ci].set_script(steps);
+    }
+
+    /// The call ends a few (scaled) seconds from now.
+    fn end_later(&mut self, ci: usize) {
+        let d = self.timing.secs(&mut self.rng, 3.0, 8.0);
+        self.calls[ci].set_script(VecDeque::from([(d, Step::End)]));
+    }
+
+    /// A transfer / forward target from the request fields.
+    pub fn target(
+        &self,
+        phone: Option<&str>,
+        ext_number: Option<&str>,
+        voicemail: Option<&str>,
+        park: Option<&str>,
+        ext_id: Option<&str>,
+        allow_park: bool,
+    ) -> R<Target> {
+        let given = [phone, ext_number, voicemail, park, ext_id]
+            .iter()
+            .filter(|v| v.is_some())
+            .count();
+        if given != 1 {
+            return Err(Ctl::Bad(
+                "phoneNumber".into(),
+                "Exactly one of phoneNumber, extensionNumber, voicemail, parkOrbit, extensionId is required".into(),
+            ));
+        }
+        let is_user = |e: &&Ext| e.kind == ExtKind::User || e.kind == ExtKind::Department;
+        if let Some(p) = phone {
+            let ok = p.starts_with('+')
+                && p.len() > 4
+                && p[1..].chars().all(|c| c.is_ascii_digit() || c == '*');
+            if !ok {
+                return Err(Ctl::Bad(
+                    "phoneNumber".into(),
+                    format!("Parameter [phoneNumber] value [{p}] is invalid"),
+                ));
+            }
+            if let Some((_, ext)) = p.split_once('*') {
+                if let Some(e) = self.dir.by_number(ext).filter(is_user) {
+                    return Ok(Target::Extension(e.clone()));
+                }
+            }
+            return Ok(Target::Phone(p.to_string()));
+        }
+        if let Some(n) = ext_number {
+            return self
+                .dir
+                .by_number(n)
+                .filter(is_user)
+                .map(|e| Target::Extension(e.clone()))
+                .ok_or_else(|| Ctl::NotFound(format!("Extension number [{n}] not found")));
+        }
+        if let Some(id) = ext_id {
+            return self
+                .dir
+                .all()
+                .find(|e| e.id == id)
+                .map(|e| Target::Extension(e.clone()))
+                .ok_or_else(|| Ctl::NotFound(format!("Extension [{id}] not found")));
+        }
+        if let Some(v) = voicemail {
+            return self
+                .dir
+                .users
+                .iter()
+                .find(|e| e.id == v || e.number == v)
+                .map(|e| Target::Voicemail(e.clone()))
+                .ok_or_else(|| Ctl::NotFound(format!("Voicemail box [{v}] not found")));
+        }
+        let o = park.unwrap_or_default();
+        let valid = o
+            .strip_prefix('*')
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| (801..=899).contains(&n));
+        if !allow_park || !valid {
+            return Err(Ctl::Bad(
+                "parkOrbit".into(),
+                format!("Parameter [parkOrbit] value [{o}] is invalid"),
+            ));
+        }
+        Ok(Target::ParkOrbit(o.to_string()))
+    }
+}

@@ -1,0 +1,212 @@
+//! The simulated account: users, the IVR, call queues, phone numbers, and the PSTN
+//! callers the generator invents. Also the id and token formats the platform uses.
+
+use rand::rngs::StdRng;
+use rand::Rng;
+
+/// The simulated account id.
+pub const ACCOUNT_ID: &str = "480201016";
+/// The company's main number (reaches the IVR).
+pub const MAIN_NUMBER: &str = "+18885550100";
+/// The media server id notifications carry.
+pub const SERVER_ID: &str = "10.13.22.27.TAM";
+
+const USER_NAMES: &[&str] = &[
+    "Alice Chen",
+    "Bob Martinez",
+    "Carol Nguyen",
+    "David Kim",
+    "Emma Johnson",
+    "Frank Okafor",
+    "Grace Liu",
+    "Henry Patel",
+    "Isabel Rossi",
+    "Jamal Washington",
+    "Kira Novak",
+    "Liam O'Brien",
+    "Maya Singh",
+    "Noah Fischer",
+    "Olivia Brown",
+    "Pedro Alvarez",
+    "Quinn Taylor",
+    "Rosa Delgado",
+    "Sam Rivera",
+    "Tara Murphy",
+    "Umar Haddad",
+    "Vera Ivanova",
+    "Will Becker",
+    "Yuki Tanaka",
+];
+const FIRST: &[&str] = &[
+    "JORDAN", "MORGAN", "TAYLOR", "CASEY", "RILEY", "AVERY", "JAMIE", "DREW", "KAI", "LOGAN",
+    "PARKER", "REESE", "SKYLER", "DANA", "ROBIN", "SASHA",
+];
+const LAST: &[&str] = &[
+    "LEE", "GARCIA", "SMITH", "WONG", "MILLER", "DAVIS", "LOPEZ", "WILSON", "ANDERSON", "THOMAS",
+    "MOORE", "JACKSON", "WHITE", "HARRIS", "CLARK", "LEWIS",
+];
+const AREA: &[&str] = &[
+    "408", "415", "650", "212", "312", "617", "206", "512", "303", "404",
+];
+
+/// What kind of extension it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtKind {
+    User,
+    IvrMenu,
+    Department,
+}
+
+/// One extension of the account.
+#[derive(Clone, Debug)]
+pub struct Ext {
+    pub id: String,
+    pub number: String,
+    pub name: String,
+    pub phone: String,
+    pub device_id: String,
+    pub kind: ExtKind,
+}
+
+/// A PSTN party (caller or callee outside the account).
+#[derive(Clone, Debug)]
+pub struct Outside {
+    pub phone: String,
+    /// The caller-id name (CNAM), upper case like carriers send it.
+    pub cnam: String,
+}
+
+/// All extensions of the simulated account.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    pub users: Vec<Ext>,
+    pub ivr: Ext,
+    pub queues: Vec<Ext>,
+}
+
+impl Directory {
+    /// Builds an account with `users` user extensions (101, 102, …).
+    pub fn new(users: u32) -> Directory {
+        let users = (0..users as u64)
+            .map(|i| Ext {
+                id: (62_242_400_016u64 + i * 1000).to_string(),
+                number: (101 + i).to_string(),
+                name: USER_NAMES
+                    .get(i as usize)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| format!("User {}", 101 + i)),
+                phone: format!("+1650555{:04}", 1000 + i),
+                device_id: (210_074_565_016u64 + i * 1000).to_string(),
+                kind: ExtKind::User,
+            })
+            .collect();
+        let dept = |id: &str, number: &str, name: &str, phone: &str, kind| Ext {
+            id: id.to_string(),
+            number: number.to_string(),
+            name: name.to_string(),
+            phone: phone.to_string(),
+            device_id: String::new(),
+            kind,
+        };
+        Directory {
+            users,
+            ivr: dept(
+                "62299001016",
+                "1001",
+                "IVR Menu 1001",
+                MAIN_NUMBER,
+                ExtKind::IvrMenu,
+            ),
+            queues: vec![
+                dept(
+                    "62299101016",
+                    "2001",
+                    "Sales Queue",
+                    "+18885550101",
+                    ExtKind::Department,
+                ),
+                dept(
+                    "62299102016",
+                    "2002",
+                    "Support Queue",
+                    "+18885550102",
+                    ExtKind::Department,
+                ),
+            ],
+        }
+    }
+
+    /// The extension the demo JWT logs in as (the supervisor).
+    pub fn owner(&self) -> &Ext {
+        &self.users[0]
+    }
+
+    /// Any extension by id or `~` (the owner).
+    pub fn by_id(&self, id: &str, owner: &str) -> Option<&Ext> {
+        let id = if id == "~" { owner } else { id };
+        self.all().find(|e| e.id == id)
+    }
+
+    /// Any extension by its short number.
+    pub fn by_number(&self, number: &str) -> Option<&Ext> {
+        self.all().find(|e| e.number == number)
+    }
+
+    /// Every extension: users, IVR, queues.
+    pub fn all(&self) -> impl Iterator<Item = &Ext> {
+        self.users
+            .iter()
+            .chain(std::iter::once(&self.ivr))
+            .chain(self.queues.iter())
+    }
+
+    /// A random outside number with a caller-id name.
+    pub fn outside(rng: &mut StdRng) -> Outside {
+        let area = AREA[rng.random_range(0..AREA.len())];
+        Outside {
+            phone: format!("+1{area}555{:04}", rng.random_range(0..10_000)),
+            cnam: format!(
+                "{} {}",
+                FIRST[rng.random_range(0..FIRST.len())],
+                LAST[rng.random_range(0..LAST.len())]
+            ),
+        }
+    }
+}
+
+/// `n` random bytes as lower-case hex.
+pub fn hex(rng: &mut StdRng, bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
+}
+
+/// A random version-4 UUID string.
+pub fn uuid(rng: &mut StdRng) -> String {
+    let h = hex(rng, 16);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// An opaque URL-safe token with a recognisable prefix (`SIM0xPxx|…` base64).
+pub fn token(rng: &mut StdRng, prefix: &str) -> String {
+    use base64::Engine;
+    let raw: Vec<u8> = (0..30).map(|_| rng.random::<u8>()).collect();
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    )
+}
+
+/// A random decimal string of `n` digits, as numeric platform ids are.
+pub fn digits(rng: &mut StdRng, n: usize) -> String {
+    (0..n)
+        .map(|i| char::from(b'0' + rng.random_range(if i == 0 { 1 } else { 0 }..10u8)))
+        .collect()
+}

@@ -1,0 +1,293 @@
+//! WebSocket sessions and their subscriptions: which notifications go where, and the
+//! recovery buffer that keeps what a dropped socket missed.
+
+use super::directory::ACCOUNT_ID;
+use crate::wire::{
+    encode_frame, Envelope, MessageType, Notification, SessionEvent, Ts, WsMeta, Wsc,
+};
+use std::collections::{HashMap, VecDeque};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::Instant;
+
+/// What the gateway writer task sends on a socket.
+#[derive(Debug)]
+pub enum Out {
+    /// A notification frame (subject to fault injection).
+    Notification(String),
+    /// Any other frame (replies, heartbeats, errors).
+    Frame(String),
+    /// Close the socket (another connection took the session over).
+    Close,
+}
+
+/// One parsed event filter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filter {
+    /// `/restapi/v1.0/account/{a}/telephony/sessions`: every call of the account.
+    AccountSessions,
+    /// `/restapi/v1.0/account/{a}/extension/{e}/telephony/sessions`: calls with a party of `e`.
+    ExtensionSessions(String),
+    /// `/restapi/v1.0/account/{a}/extension/{e}/presence…`: presence of `e`.
+    Presence(String),
+    /// `/restapi/v1.0/account/{a}/presence…`: presence of every user.
+    AccountPresence,
+    /// Anything else the platform knows (message-store, …): accepted, never fires.
+    Other,
+}
+
+/// Parses one event filter, expanding `~`; returns the echoed (expanded) filter.
+pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
+    let (path, query) = match raw.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw, None),
+    };
+    let path = path.trim_end_matches('/');
+    let rest = path.strip_prefix("/restapi/v1.0/")?;
+    let segs: Vec<&str> = rest.split('/').collect();
+    let acc_ok = |a: &str| a == "~" || a == ACCOUNT_ID;
+    let ext = |e: &str| {
+        if e == "~" {
+            owner.to_string()
+        } else {
+            e.to_string()
+        }
+    };
+    let filter = match segs.as_slice() {
+        ["account", a, "telephony", "sessions"] if acc_ok(a) => Filter::AccountSessions,
+        ["account", a, "extension", e, "telephony", "sessions"] if acc_ok(a) => {
+            Filter::ExtensionSessions(ext(e))
+        }
+        ["account", a, "extension", e, "presence"] if acc_ok(a) => Filter::Presence(ext(e)),
+        ["account", a, "presence"] if acc_ok(a) => Filter::AccountPresence,
+        ["account", a, ..] if acc_ok(a) => Filter::Other,
+        ["subscription", ..] | ["glip", ..] | ["team-messaging", ..] => Filter::Other,
+        _ => return None,
+    };
+    let mut expanded = String::from("/restapi/v1.0/");
+    let parts: Vec<String> = segs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match (i, *s) {
+            (1, "~") if segs[0] == "account" => ACCOUNT_ID.to_string(),
+            (3, "~") if segs.get(2) == Some(&"extension") => owner.to_string(),
+            (_, s) => s.to_string(),
+        })
+        .collect();
+    expanded.push_str(&parts.join("/"));
+    if let Some(q) = query {
+        expanded.push('?');
+        expanded.push_str(q);
+    }
+    Some((filter, expanded))
+}
+
+/// A subscription bound to a WebSocket session.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    pub id: String,
+    pub filters: Vec<(Filter, String)>,
+    pub created: Ts,
+}
+
+/// One WebSocket session (what a `wsc` token names).
+#[derive(Debug)]
+pub struct WsSession {
+    pub wsc_token: String,
+    pub wsc_sequence: i64,
+    pub oauth_session: String,
+    pub owner: String,
+    pub subscription: Option<Subscription>,
+    pub conn_id: u64,
+    pub tx: Option<UnboundedSender<Out>>,
+    pub disconnected_at: Option<Instant>,
+    pub buffer: VecDeque<String>,
+}
+
+/// What a telephony event is about, for filter matching.
+pub struct SessionScope<'a> {
+    /// Every extension that has (or had) a party in the session.
+    pub extensions: &'a [String],
+}
+
+/// All WebSocket sessions of the platform.
+#[derive(Debug, Default)]
+pub struct Hub {
+    pub sessions: HashMap<String, WsSession>,
+    pub buffer_size: usize,
+    pub recovery_timeout: std::time::Duration,
+}
+
+impl Hub {
+    /// Forgets sessions that stayed disconnected past the recovery window.
+    pub fn expire(&mut self, now: Instant) {
+        let window = self.recovery_timeout;
+        self.sessions.retain(|_, s| {
+            s.disconnected_at
+                .is_none_or(|t| now.duration_since(t) <= window)
+        });
+    }
+
+    /// The subscription with this id, if any socket holds it.
+    pub fn subscription(&self, id: &str) -> Option<&Subscription> {
+        self.sessions
+            .values()
+            .filter_map(|s| s.subscription.as_ref())
+            .find(|s| s.id == id)
+    }
+
+    /// Delivers one telephony event to every matching subscription.
+    pub fn deliver_session(
+        &mut self,
+        uuid: &str,
+        event: &SessionEvent,
+        scope: &SessionScope<'_>,
+        rcreq: &str,
+    ) {
+        let Some(party) = event.parties.first() else {
+            return;
+        };
+        let path = match &party.extension_id {
+            Some(e) => {
+                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{e}/telephony/sessions")
+            }
+            None => format!("/restapi/v1.0/account/{ACCOUNT_ID}/telephony/sessions"),
+        };
+        let now = Instant::now();
+        for s in self.sessions.values_mut() {
+            let Some(sub) = &s.subscription else { continue };
+            let hit = sub.filters.iter().any(|(f, _)| match f {
+                Filter::AccountSessions => true,
+                Filter::ExtensionSessions(e) => scope.extensions.iter().any(|x| x == e),
+                _ => false,
+            });
+            if !hit {
+                continue;
+            }
+            let n = Notification {
+                envelope: Envelope {
+                    uuid: Some(uuid.to_string()),
+                    event: Some(path.clone()),
+                    timestamp: event
+                        .event_time
+                        .map(|t| t.plus_millis(14 + (uuid.len() as i64 * 3) % 90)),
+                    subscription_id: Some(sub.id.clone()),
+                    owner_id: Some(s.owner.clone()),
+                },
+                body: event.clone(),
+            };
+            let frame = notification_frame(s, uuid, rcreq, &n);
+            push(s, frame, self.buffer_size, now);
+        }
+    }
+
+    /// Delivers one presence body of extension `ext` to every matching subscription.
+    pub fn deliver_presence(
+        &mut self,
+        uuid: &str,
+        ext: &str,
+        body: &serde_json::Value,
+        rcreq: &str,
+    ) {
+        let now = Instant::now();
+        for s in self.sessions.values_mut() {
+            let Some(sub) = &s.subscription else { continue };
+            let event = sub.filters.iter().find_map(|(f, raw)| match f {
+                Filter::Presence(e) if e == ext => Some(raw.clone()),
+                Filter::AccountPresence => Some(format!(
+                    "/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{}",
+                    raw.split_once('?')
+                        .map(|(_, q)| format!("?{q}"))
+                        .unwrap_or_default()
+                )),
+                _ => None,
+            });
+            let Some(event) = event else { continue };
+            let n = serde_json::json!({
+                "uuid": uuid,
+                "event": event,
+                "timestamp": Ts::now(),
+                "subscriptionId": sub.id,
+                "ownerId": s.owner,
+                "body": body,
+            });
+            let frame = notification_frame(s, uuid, rcreq, &n);
+            push(s, frame, self.buffer_size, now);
+        }
+    }
+}
+
+fn notification_frame<B: serde::Serialize>(
+    s: &mut WsSession,
+    uuid: &str,
+    rcreq: &str,
+    body: &B,
+) -> String {
+    s.wsc_sequence += 1;
+    let mut meta = WsMeta::new(MessageType::ServerNotification, uuid);
+    meta.status = Some(200);
+    meta.headers.insert("RCRequestId".into(), rcreq.to_string());
+    meta.wsc = Some(Wsc {
+        token: s.wsc_token.clone(),
+        sequence: s.wsc_sequence,
+    });
+    encode_frame(&meta, Some(body))
+}
+
+/// Sends on the live socket, or keeps the frame for recovery (latest `cap` only).
+fn push(s: &mut WsSession, frame: String, cap: usize, now: Instant) {
+    if let Some(tx) = &s.tx {
+        match tx.send(Out::Notification(frame)) {
+            Ok(()) => return,
+            Err(e) => {
+                s.tx = None;
+                s.disconnected_at.get_or_insert(now);
+                if let Out::Notification(f) = e.0 {
+                    buffer(s, f, cap);
+                }
+                return;
+            }
+        }
+    }
+    buffer(s, frame, cap);
+}
+
+fn buffer(s: &mut WsSession, frame: String, cap: usize) {
+    s.buffer.push_back(frame);
+    while s.buffer.len() > cap {
+        s.buffer.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_expand_and_classify() {
+        let (f, raw) = parse_filter(
+            "/restapi/v1.0/account/~/extension/~/telephony/sessions",
+            "77",
+        )
+        .unwrap();
+        assert_eq!(f, Filter::ExtensionSessions("77".into()));
+        assert_eq!(
+            raw,
+            format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/77/telephony/sessions")
+        );
+        let (f, raw) = parse_filter(
+            "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true",
+            "77",
+        )
+        .unwrap();
+        assert_eq!(f, Filter::Presence("77".into()));
+        assert!(raw.ends_with("/extension/77/presence?detailedTelephonyState=true"));
+        assert_eq!(
+            parse_filter("/restapi/v1.0/account/~/telephony/sessions", "1")
+                .unwrap()
+                .0,
+            Filter::AccountSessions
+        );
+        assert!(parse_filter("/restapi/v1.0/account/999/telephony/sessions", "1").is_none());
+        assert!(parse_filter("nonsense", "1").is_none());
+    }
+}

@@ -1,0 +1,213 @@
+//! Rate limiting by group (Light / Medium / Heavy / Auth) per user, with the
+//! platform's 429 body, `Retry-After` and `X-Rate-Limit-*` headers, plus the
+//! slow-response and forced-429 faults. Applied as a middleware to every route.
+
+use super::auth::basic;
+use super::errors::api_error;
+use super::state::Shared;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A rate-limit group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Group {
+    Light,
+    Medium,
+    Auth,
+}
+
+impl Group {
+    fn name(self) -> &'static str {
+        match self {
+            Group::Light => "light",
+            Group::Medium => "medium",
+            Group::Auth => "auth",
+        }
+    }
+
+    /// The group of a request.
+    pub fn of(method: &Method, path: &str) -> Option<Group> {
+        if path == "/ws" {
+            return None;
+        }
+        if path.starts_with("/restapi/oauth/") {
+            return Some(Group::Auth);
+        }
+        if path.starts_with("/restapi/v1.0/subscription") && method != Method::GET {
+            return Some(Group::Medium);
+        }
+        Some(Group::Light)
+    }
+}
+
+#[derive(Default)]
+struct Window {
+    hits: VecDeque<Instant>,
+    penalty_until: Option<Instant>,
+}
+
+/// The verdict on one request.
+pub struct Verdict {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    pub retry_after: u64,
+}
+
+/// Sliding one-minute windows per (user, group).
+#[derive(Default)]
+pub struct Limiter {
+    windows: HashMap<(String, Group), Window>,
+}
+
+impl Limiter {
+    /// Counts a request; during a penalty every request resets the penalty.
+    pub fn check(&mut self, key: &str, group: Group, limit: u32, penalty: Duration) -> Verdict {
+        let now = Instant::now();
+        let w = self.windows.entry((key.to_string(), group)).or_default();
+        while w
+            .hits
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            w.hits.pop_front();
+        }
+        let deny = |w: &mut Window| {
+            w.penalty_until = Some(now + penalty);
+            Verdict {
+                allowed: false,
+                limit,
+                remaining: 0,
+                retry_after: penalty.as_secs().max(1),
+            }
+        };
+        if w.penalty_until.is_some_and(|t| t > now) {
+            return deny(w);
+        }
+        w.penalty_until = None;
+        if w.hits.len() as u32 >= limit {
+            return deny(w);
+        }
+        w.hits.push_back(now);
+        Verdict {
+            allowed: true,
+            limit,
+            remaining: limit.saturating_sub(w.hits.len() as u32),
+            retry_after: 0,
+        }
+    }
+}
+
+fn set(resp: &mut Response, name: &'static str, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(HeaderName::from_static(name), v);
+    }
+}
+
+fn too_many(group: Group, v: &Verdict) -> Response {
+    let mut r = api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "CMN-301",
+        "Request rate exceeded",
+    );
+    set(&mut r, "retry-after", v.retry_after.to_string());
+    headers(&mut r, group, v);
+    r
+}
+
+fn headers(r: &mut Response, group: Group, v: &Verdict) {
+    set(r, "x-rate-limit-group", group.name().to_string());
+    set(r, "x-rate-limit-limit", v.limit.to_string());
+    set(r, "x-rate-limit-remaining", v.remaining.to_string());
+    set(r, "x-rate-limit-window", "60".to_string());
+}
+
+/// The middleware: slow fault, forced 429 fault, per-user group limits, headers.
+pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let Some(group) = Group::of(req.method(), req.uri().path()) else {
+        return next.run(req).await;
+    };
+    let faults = sim.faults();
+    if let Some(d) = faults.slow {
+        tokio::time::sleep(d).await;
+    }
+    let n = sim.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let limit = match group {
+        Group::Light => sim.cfg.light_limit_per_min,
+        Group::Medium => sim.cfg.medium_limit_per_min,
+        Group::Auth => sim.cfg.auth_limit_per_min,
+    };
+    if faults
+        .force_429_every
+        .is_some_and(|k| k > 0 && n % k as u64 == 0)
+    {
+        tracing::info!(path = req.uri().path(), "forced 429");
+        let v = Verdict {
+            allowed: false,
+            limit,
+            remaining: 0,
+            retry_after: 1,
+        };
+        return too_many(group, &v);
+    }
+    let key = if req.uri().path() == "/restapi/oauth/token"
+        || req.uri().path() == "/restapi/oauth/revoke"
+    {
+        basic(req.headers()).map(|b| format!("client:{}", b.0))
+    } else {
+        req.headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(|t| sim.auth().owner_of(t.trim()))
+    };
+    let verdict = key.map(|k| {
+        sim.limits()
+            .check(&k, group, limit, Duration::from_secs(sim.cfg.penalty_secs))
+    });
+    if let Some(v) = &verdict {
+        if !v.allowed {
+            tracing::info!(path = req.uri().path(), "rate limited");
+            return too_many(group, v);
+        }
+    }
+    let mut resp = next.run(req).await;
+    if let Some(v) = &verdict {
+        headers(&mut resp, group, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn window_then_penalty() {
+        let mut l = Limiter::default();
+        let p = Duration::from_secs(60);
+        for i in 0..3 {
+            let v = l.check("u", Group::Light, 3, p);
+            assert!(v.allowed);
+            assert_eq!(v.remaining, 2 - i);
+        }
+        let v = l.check("u", Group::Light, 3, p);
+        assert!(!v.allowed);
+        assert_eq!(v.retry_after, 60);
+        assert!(
+            l.check("u", Group::Auth, 3, p).allowed,
+            "groups are separate"
+        );
+        assert!(
+            l.check("other", Group::Light, 3, p).allowed,
+            "users are separate"
+        );
+    }
+}

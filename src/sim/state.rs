@@ -1,0 +1,64 @@
+//! The state every handler shares: the world (calls + WebSocket hub), the token
+//! store, the rate limiter, faults and the shutdown signal.
+
+use super::auth::AuthStore;
+use super::config::{Credentials, Faults, SimConfig};
+use super::ratelimit::Limiter;
+use super::world::World;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
+use tokio::sync::{watch, Notify};
+
+/// Shared simulator state (behind an `Arc`).
+pub struct Shared {
+    pub cfg: SimConfig,
+    pub world: Mutex<World>,
+    /// Wakes the engine when a control request or `start_call` changed the schedule.
+    pub wake: Notify,
+    pub auth: Mutex<AuthStore>,
+    pub limits: Mutex<Limiter>,
+    pub faults: RwLock<Faults>,
+    pub creds: Credentials,
+    pub addr: SocketAddr,
+    pub shutdown: watch::Sender<bool>,
+    pub requests: AtomicU64,
+    pub conn_ids: AtomicU64,
+    /// The HTTP router, for REST-over-WebSocket requests.
+    pub router: OnceLock<axum::Router>,
+}
+
+impl Shared {
+    /// Locks the world; a poisoned lock is recovered (a panic elsewhere must not stop serving).
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the token store.
+    pub fn auth(&self) -> MutexGuard<'_, AuthStore> {
+        self.auth.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the rate limiter.
+    pub fn limits(&self) -> MutexGuard<'_, Limiter> {
+        self.limits.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current faults.
+    pub fn faults(&self) -> Faults {
+        self.faults
+            .read()
+            .map(|f| f.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// A new connection id.
+    pub fn next_conn_id(&self) -> u64 {
+        self.conn_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The HTTP base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}

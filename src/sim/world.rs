@@ -1,0 +1,473 @@
+//! The simulated platform's call state: every call, the generator that starts them,
+//! the engine that plays their scripts, and the emission of notifications (telephony
+//! sessions and presence) to the WebSocket hub.
+
+use super::calls::{self, CallKind, SimCall, Step, Timing};
+use super::config::SimConfig;
+use super::directory::{self, Directory, ExtKind};
+use super::hub::{Hub, SessionScope};
+use crate::wire::{
+    ActiveCall, Direction, OriginType, PresenceEvent, StatusCode, TelephonyStatus, Ts,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Everything the calls engine owns (behind one mutex, never held across an await).
+pub struct World {
+    pub cfg: SimConfig,
+    pub dir: Directory,
+    pub rng: StdRng,
+    pub calls: Vec<SimCall>,
+    pub index: HashMap<String, usize>,
+    pub active: Vec<usize>,
+    pub emitted: Vec<String>,
+    pub hub: Hub,
+    pub stop_new: bool,
+    pub next_arrival: Option<Instant>,
+    pub parked: HashSet<String>,
+    pub timing: Timing,
+    presence: HashMap<String, (i64, String)>,
+    recording_ids: u64,
+    arrivals: StdRng,
+    calls_made: u64,
+}
+
+impl World {
+    /// A world with no calls yet.
+    pub fn new(cfg: SimConfig) -> World {
+        let dir = Directory::new(cfg.extensions.max(2));
+        let timing = Timing {
+            scale: cfg.time_scale,
+            talk: (cfg.talk_secs.0, cfg.talk_secs.1),
+            extras: cfg.extras,
+        };
+        let hub = Hub {
+            buffer_size: cfg.recovery_buffer_size,
+            recovery_timeout: Duration::from_secs(cfg.recovery_timeout_secs),
+            ..Default::default()
+        };
+        World {
+            rng: StdRng::seed_from_u64(cfg.seed),
+            dir,
+            calls: Vec::new(),
+            index: HashMap::new(),
+            active: Vec::new(),
+            emitted: Vec::new(),
+            hub,
+            stop_new: !cfg.generate_calls,
+            next_arrival: None,
+            parked: HashSet::new(),
+            timing,
+            presence: HashMap::new(),
+            recording_ids: 40_003_430_000 + cfg.seed % 1000 * 1000,
+            arrivals: StdRng::seed_from_u64(cfg.seed ^ 0xA11_1CA1),
+            calls_made: 0,
+            cfg,
+        }
+    }
+
+    /// A fresh recording id.
+    pub fn recording_id(&mut self) -> String {
+        self.recording_ids += 1;
+        self.recording_ids.to_string()
+    }
+
+    /// Plays every due step, starts due calls; returns when to wake up next.
+    pub fn tick(&mut self, now: Instant) -> Option<Instant> {
+        if !self.stop_new && self.cfg.calls_per_minute > 0.0 {
+            let next = *self
+                .next_arrival
+                .get_or_insert_with(|| now + Duration::from_millis(50));
+            if now >= next {
+                let kind = self.random_kind();
+                self.start_call(kind);
+                let mean = 60.0 / self.cfg.calls_per_minute;
+                let u: f64 = self.arrivals.random_range(0.0001..1.0);
+                self.next_arrival =
+                    Some(now + Duration::from_secs_f64((-u.ln() * mean).min(mean * 6.0)));
+            }
+        } else {
+            self.next_arrival = None;
+        }
+        let due: Vec<usize> = self
+            .active
+            .iter()
+            .copied()
+            .filter(|&ci| self.calls[ci].next_at.is_some_and(|t| t <= now))
+            .collect();
+        for ci in due {
+            let mut budget = 64;
+            while let Some(t) = self.calls[ci].next_at {
+                if t > now || budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                let Some((_, step)) = self.calls[ci].script.pop_front() else {
+                    self.calls[ci].next_at = None;
+                    break;
+                };
+                self.run_step(ci, step);
+                let c = &mut self.calls[ci];
+                c.next_at = c
+                    .script
+                    .front()
+                    .map(|(d, _)| t.max(now - Duration::from_millis(5)) + *d);
+            }
+        }
+        self.active.retain(|&ci| !self.calls[ci].ended);
+        self.hub.expire(now);
+        self.active
+            .iter()
+            .filter_map(|&ci| self.calls[ci].next_at)
+            .chain(self.next_arrival)
+            .min()
+    }
+
+    fn random_kind(&mut self) -> CallKind {
+        match self.arrivals.random_range(0..100) {
+            0..35 => CallKind::InboundIvr,
+            35..55 => CallKind::Queue,
+            55..72 => CallKind::Internal,
+            _ => CallKind::OutboundPstn,
+        }
+    }
+
+    /// Users not on any live call, owner last (so supervisors see others' calls).
+    fn pick_users(&self, rng: &mut StdRng, n: usize) -> Vec<usize> {
+        let busy: HashSet<String> = self
+            .active
+            .iter()
+            .flat_map(|&ci| {
+                self.calls[ci]
+                    .parties
+                    .iter()
+                    .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+                    .filter_map(|p| p.extension_id.clone())
+            })
+            .collect();
+        let total = self.dir.users.len();
+        let mut free: Vec<usize> = (0..total)
+            .filter(|&i| !busy.contains(&self.dir.users[i].id))
+            .collect();
+        let mut out = Vec::new();
+        while out.len() < n {
+            let pool_len = if free.is_empty() { total } else { free.len() };
+            let k = rng.random_range(0..pool_len);
+            let i = if free.is_empty() { k } else { free.remove(k) };
+            if !out.contains(&i) || total <= out.len() {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// Starts a call of `kind` now; returns its telephonySessionId.
+    pub fn start_call(&mut self, kind: CallKind) -> String {
+        // Each call has its own random stream, so call N looks the same in every run
+        // with the same seed whatever the timing.
+        self.calls_made += 1;
+        let mut rng = StdRng::seed_from_u64(
+            self.cfg
+                .seed
+                .wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        );
+        let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
+        let call = SimCall::new(&mut rng, OriginType::Call);
+        let steps = calls::build(kind, &call, &self.dir, &users, &mut rng, &self.timing);
+        let id = call.id.clone();
+        let ci = self.calls.len();
+        self.calls.push(call);
+        self.index.insert(id.clone(), ci);
+        self.active.push(ci);
+        self.calls[ci].set_script(steps.into_iter().collect());
+        // The first steps (parties appear) happen at once.
+        self.calls[ci].next_at = Some(Instant::now());
+        tracing::debug!(call = %id, ?kind, "call started");
+        id
+    }
+
+    /// Registers a call built elsewhere (consultation calls).
+    pub fn add_call(&mut self, call: SimCall) -> usize {
+        let ci = self.calls.len();
+        self.index.insert(call.id.clone(), ci);
+        self.calls.push(call);
+        self.active.push(ci);
+        ci
+    }
+
+    /// Appends a party to a call and emits it.
+    pub fn add_party(&mut self, ci: usize, mut p: crate::wire::Party) -> usize {
+        let call = &mut self.calls[ci];
+        p.id = call.next_party_id();
+        call.parties.push(p);
+        let pi = call.parties.len() - 1;
+        self.emit(ci, pi);
+        pi
+    }
+
+    /// Emits the current state of one party as a telephony notification.
+    pub fn emit(&mut self, ci: usize, pi: usize) {
+        let uuid = directory::digits(&mut self.rng, 19);
+        let rcreq = format!("{}-{}", directory::uuid(&mut self.rng), 0);
+        let call = &mut self.calls[ci];
+        let Some(party) = call.parties.get(pi).cloned() else {
+            return;
+        };
+        let now = Ts::now().max(call.last_event.plus_millis(1));
+        call.last_event = now;
+        let seq = call.seq;
+        call.seq += 1;
+        let event = crate::wire::SessionEvent {
+            sequence: Some(seq),
+            session_id: Some(call.session_id.clone()),
+            telephony_session_id: call.id.clone(),
+            server_id: Some(directory::SERVER_ID.to_string()),
+            event_time: Some(now),
+            origin: Some(crate::wire::Origin {
+                kind: call.origin.clone(),
+            }),
+            parties: vec![party.clone()],
+            account_id: None,
+            extension_id: None,
+        };
+        let exts = call.extensions();
+        self.emitted.push(uuid.clone());
+        self.hub
+            .deliver_session(&uuid, &event, &SessionScope { extensions: &exts }, &rcreq);
+        if let Some(ext) = party.extension_id {
+            if self.dir.users.iter().any(|u| u.id == ext) {
+                self.presence_changed(&ext);
+            }
+        }
+        if !self.calls[ci].has_live_party() {
+            self.finish(ci);
+        }
+    }
+
+    /// Marks a call over (all parties gone) and frees its park orbit.
+    fn finish(&mut self, ci: usize) {
+        let call = &mut self.calls[ci];
+        call.ended = true;
+        call.script.clear();
+        call.next_at = None;
+        for p in &call.parties {
+            if let Some(id) = p.park.as_ref().and_then(|k| k.id.clone()) {
+                self.parked.remove(&id);
+            }
+        }
+    }
+
+    /// The presence of user `ext` with `detailedTelephonyState`.
+    pub fn presence_of(&self, ext: &str, sequence: i64) -> PresenceEvent {
+        let mut calls = Vec::new();
+        let mut status = TelephonyStatus::NoCall;
+        let rank = |s: &TelephonyStatus| match s {
+            TelephonyStatus::Ringing => 4,
+            TelephonyStatus::CallConnected => 3,
+            TelephonyStatus::OnHold => 2,
+            TelephonyStatus::ParkedCall => 1,
+            _ => 0,
+        };
+        for &ci in &self.active {
+            let c = &self.calls[ci];
+            for p in &c.parties {
+                if p.extension_id.as_deref() != Some(ext) {
+                    continue;
+                }
+                let Some(st) = &p.status else { continue };
+                let ts = match st.code {
+                    StatusCode::Setup | StatusCode::Proceeding => TelephonyStatus::Ringing,
+                    StatusCode::Answered => TelephonyStatus::CallConnected,
+                    StatusCode::Hold => TelephonyStatus::OnHold,
+                    StatusCode::Parked => TelephonyStatus::ParkedCall,
+                    _ => continue,
+                };
+                if rank(&ts) > rank(&status) {
+                    status = ts.clone();
+                }
+                calls.push(ActiveCall {
+                    id: Some(format!("{}{}", &c.hex[..12], &p.id[p.id.len() - 1..])),
+                    direction: p.direction.clone(),
+                    from: p.from.as_ref().and_then(|e| e.phone_number.clone()),
+                    from_name: p.from.as_ref().and_then(|e| e.name.clone()),
+                    to: p.to.as_ref().and_then(|e| e.phone_number.clone()),
+                    to_name: p.to.as_ref().and_then(|e| e.name.clone()),
+                    telephony_status: Some(ts),
+                    session_id: Some(c.session_id.clone()),
+                    start_time: Some(c.created),
+                    party_id: Some(p.id.clone()),
+                    telephony_session_id: Some(c.id.clone()),
+                    termination_type: None,
+                });
+            }
+        }
+        PresenceEvent {
+            extension_id: Some(ext.to_string()),
+            telephony_status: Some(status),
+            total_active_calls: Some(calls.len() as u32),
+            active_calls: calls,
+            sequence: Some(sequence),
+            presence_status: Some("Available".into()),
+        }
+    }
+
+    /// The presence body as JSON, with the fields the real platform adds.
+    pub fn presence_json(&self, ext: &str, sequence: i64) -> serde_json::Value {
+        let mut v = serde_json::to_value(self.presence_of(ext, sequence)).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            if let Ok(n) = ext.parse::<u64>() {
+                o.insert("extensionId".into(), n.into());
+            }
+            o.insert("userStatus".into(), "Available".into());
+            o.insert("dndStatus".into(), "TakeAllCalls".into());
+            o.insert("meetingStatus".into(), "Disconnected".into());
+            o.insert("allowSeeMyPresence".into(), true.into());
+            o.insert("ringOnMonitoredCall".into(), false.into());
+            o.insert("pickUpCallsOnHold".into(), false.into());
+        }
+        v
+    }
+
+    /// The presence sequence of `ext` (for REST reads).
+    pub fn presence_sequence(&self, ext: &str) -> i64 {
+        self.presence.get(ext).map(|p| p.0).unwrap_or(1)
+    }
+
+    fn presence_changed(&mut self, ext: &str) {
+        let body = self.presence_of(ext, 0);
+        let sig = format!("{:?}{:?}", body.telephony_status, body.active_calls);
+        let entry = self
+            .presence
+            .entry(ext.to_string())
+            .or_insert((1, String::new()));
+        if entry.1 == sig {
+            return;
+        }
+        entry.0 += 1;
+        entry.1 = sig;
+        let seq = entry.0;
+        let json = self.presence_json(ext, seq);
+        let uuid = directory::digits(&mut self.rng, 19);
+        let rcreq = directory::uuid(&mut self.rng);
+        self.hub.deliver_presence(&uuid, ext, &json, &rcreq);
+    }
+
+    /// Plays one scripted step; steps that no longer fit are skipped.
+    fn run_step(&mut self, ci: usize, step: Step) {
+        let r = match step {
+            Step::Add(p) => {
+                self.add_party(ci, *p);
+                Ok(())
+            }
+            Step::Ring(pi) => self.ring(ci, pi),
+            Step::Answer(pi) => self.answer(ci, pi).map(drop),
+            Step::Hold(pi) => self.hold(ci, pi).map(drop),
+            Step::Unhold(pi) => self.unhold(ci, pi).map(drop),
+            Step::Mute(pi, m) => self.update_party(ci, pi, Some(m), None).map(drop),
+            Step::Record(pi) => self.start_recording(ci, pi).map(drop),
+            Step::PauseRecord(pi) => {
+                let id = self.calls[ci].parties[pi]
+                    .recordings
+                    .as_ref()
+                    .and_then(|r| r.first())
+                    .map(|r| r.id.clone());
+                match id {
+                    Some(id) => self.update_recording(ci, pi, &id, false).map(drop),
+                    None => Ok(()),
+                }
+            }
+            Step::Disconnect(pi, reason) => self.disconnect(ci, pi, reason, false),
+            Step::Missed(pi) => self.disconnect(ci, pi, None, true),
+            Step::SetTo(pi, to) => {
+                if let Some(p) = self.calls[ci].parties.get_mut(pi) {
+                    p.to = Some(to);
+                }
+                Ok(())
+            }
+            Step::SetFromName(pi, name) => {
+                if let Some(f) = self.calls[ci]
+                    .parties
+                    .get_mut(pi)
+                    .and_then(|p| p.from.as_mut())
+                {
+                    f.name = Some(name);
+                }
+                Ok(())
+            }
+            Step::Park(pi) => self.park(ci, pi).map(drop),
+            Step::Pickup(pi, u) => {
+                let ext = self.dir.users[u % self.dir.users.len()].clone();
+                self.pickup(ci, pi, &ext).map(drop)
+            }
+            Step::TransferToUser(pi, u) => {
+                let ext = self.dir.users[u % self.dir.users.len()].clone();
+                self.transfer(ci, pi, calls::Target::Extension(ext), false)
+                    .map(drop)
+            }
+            Step::Consult(pi, u) => self.consult(ci, pi, u),
+            Step::Bridge(pi) => match self.calls[ci].linked {
+                Some(other) if !self.calls[other].ended => self.bridge(ci, pi, other, 0).map(drop),
+                _ => Ok(()),
+            },
+            Step::End => {
+                self.end_call(ci);
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            tracing::debug!(call = %self.calls[ci].id, "scripted step skipped: {e}");
+        }
+    }
+
+    /// Starts the consultation call of an attended transfer from party `pi`'s user.
+    fn consult(&mut self, ci: usize, pi: usize, u: usize) -> Result<(), super::control::Ctl> {
+        let Some(a_ext) = self.calls[ci]
+            .parties
+            .get(pi)
+            .and_then(|p| p.extension_id.clone())
+        else {
+            return Ok(());
+        };
+        let Some(a) = self.dir.users.iter().find(|e| e.id == a_ext).cloned() else {
+            return Ok(());
+        };
+        let b = self.dir.users[u % self.dir.users.len()].clone();
+        if a.kind != ExtKind::User || a.id == b.id {
+            return Ok(());
+        }
+        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let hex = call.hex.clone();
+        let oi = self.add_call(call);
+        let to_b = calls::user_endpoint(&b, &b.number, false);
+        let from_a = calls::user_endpoint(&a, &a.phone, true);
+        let mut s = calls::Script::new(&mut self.rng, &self.timing, 0);
+        s.add(calls::party(
+            format!("p-{hex}-1"),
+            Direction::Outbound,
+            from_a.clone(),
+            to_b.clone(),
+            Some(&a),
+            StatusCode::Setup,
+        ));
+        s.add(calls::party(
+            format!("p-{hex}-2"),
+            Direction::Inbound,
+            from_a,
+            to_b,
+            Some(&b),
+            StatusCode::Setup,
+        ));
+        s.then(Step::Answer(0));
+        s.then(Step::Ring(1));
+        s.wait(2.0, 6.0, Step::Answer(1));
+        let steps = s.steps;
+        self.calls[oi].set_script(steps);
+        self.calls[oi].next_at = Some(Instant::now());
+        self.calls[oi].linked = Some(ci);
+        self.calls[ci].linked = Some(oi);
+        Ok(())
+    }
+}

@@ -1,0 +1,255 @@
+//! What the live source reports besides the store: connection changes and one
+//! summary per notification, for the headless printer and the status line.
+
+use crate::core::{Applied, Delivery};
+use crate::platform::Format;
+use crate::wire::{Incoming, Parsed, Ts};
+use serde::Serialize;
+
+/// The connection as the UI shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state")]
+pub enum ConnState {
+    /// Logging in / opening the first socket.
+    Connecting,
+    /// Subscribed and receiving.
+    Live,
+    /// Reconnecting with the session-context token.
+    Recovering,
+    /// Recovery succeeded: the subscription survived and missed events were replayed.
+    Recovered,
+    /// Recovery failed (or came too late): subscribed again and reconciled.
+    Resubscribed,
+    /// Disconnected; the next attempt is at `retry_at`.
+    Offline {
+        retry_at: Ts,
+        attempt: u32,
+        reason: String,
+    },
+    /// Gave up (bad credentials, permission missing): the platform's message.
+    Failed(String),
+}
+
+impl ConnState {
+    /// True while notifications are flowing.
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self,
+            ConnState::Live | ConnState::Recovered | ConnState::Resubscribed
+        )
+    }
+
+    /// One short human line, e.g. `offline (retry in 3s, attempt 2): socket closed`.
+    pub fn describe(&self, now: Ts) -> String {
+        match self {
+            ConnState::Connecting => "connecting".into(),
+            ConnState::Live => "live".into(),
+            ConnState::Recovering => "recovering".into(),
+            ConnState::Recovered => "recovered".into(),
+            ConnState::Resubscribed => "resubscribed".into(),
+            ConnState::Offline {
+                retry_at,
+                attempt,
+                reason,
+            } => {
+                let s = (now.millis_until(*retry_at) + 999) / 1000;
+                format!("offline (retry in {s}s, attempt {attempt}): {reason}")
+            }
+            ConnState::Failed(m) => format!("failed: {m}"),
+        }
+    }
+}
+
+/// One received notification, summarised.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventLine {
+    pub received_at: Ts,
+    /// `applied`, `stale`, `duplicate`, `late`, `presence`, `other`.
+    pub delivery: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub telephony_session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_session: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<bool>,
+}
+
+impl EventLine {
+    /// Summarises a parsed item before it goes to the store.
+    pub fn of(p: &Parsed, received_at: Ts) -> EventLine {
+        let mut e = EventLine {
+            received_at,
+            delivery: "other",
+            telephony_session_id: None,
+            sequence: None,
+            party_id: None,
+            status: None,
+            reason: None,
+            direction: None,
+            from: None,
+            to: None,
+            new_session: None,
+            ended: None,
+        };
+        match &p.item {
+            Incoming::Session(n) => {
+                e.telephony_session_id = Some(n.body.telephony_session_id.clone());
+                e.sequence = n.body.sequence;
+                if let Some(party) = n.body.parties.first() {
+                    e.party_id = Some(party.id.clone());
+                    e.status = party.status.as_ref().map(|s| s.code.to_string());
+                    e.reason = party
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.reason.as_ref())
+                        .map(|r| r.to_string());
+                    e.direction = party.direction.as_ref().map(|d| d.to_string());
+                    e.from = party.from.as_ref().map(|f| f.label());
+                    e.to = party.to.as_ref().map(|t| t.label());
+                }
+            }
+            Incoming::Presence { body, .. } => {
+                e.telephony_session_id = body
+                    .active_calls
+                    .first()
+                    .and_then(|c| c.telephony_session_id.clone());
+                e.status = body.telephony_status.as_ref().map(|s| s.to_string());
+                e.sequence = body.sequence;
+            }
+            _ => {}
+        }
+        e
+    }
+
+    /// Records what the store did with it.
+    pub fn with(mut self, applied: Applied) -> EventLine {
+        self.delivery = match applied {
+            Applied::Event {
+                delivery,
+                new_session,
+                ended,
+            } => {
+                self.new_session = Some(new_session);
+                self.ended = Some(ended);
+                match delivery {
+                    Delivery::Applied => "applied",
+                    Delivery::Stale => "stale",
+                    Delivery::Duplicate => "duplicate",
+                }
+            }
+            Applied::Late => "late",
+            Applied::Presence { .. } => "presence",
+            Applied::Other => "other",
+        };
+        self
+    }
+
+    /// True for what the headless mode prints: applied session events and presence.
+    pub fn is_applied(&self) -> bool {
+        matches!(self.delivery, "applied" | "presence")
+    }
+}
+
+/// Everything the live source reports, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// The connection changed.
+    Conn { at: Ts, state: ConnState },
+    /// A notification reached the store.
+    Notification(EventLine),
+    /// A frame that could not be parsed (it is in the recording).
+    Malformed { at: Ts, error: String },
+    /// A gateway Error frame or a failed request: one human line.
+    Warning { at: Ts, message: String },
+}
+
+impl LiveEvent {
+    /// One output line in the given format.
+    pub fn line(&self, format: Format) -> String {
+        match format {
+            Format::Json => self.json().to_string(),
+            Format::Text => self.text(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            LiveEvent::Conn { at, state } => {
+                let mut v =
+                    json!({"kind": "connection", "at": at, "describe": state.describe(*at)});
+                if let (Some(obj), Ok(serde_json::Value::Object(s))) =
+                    (v.as_object_mut(), serde_json::to_value(state))
+                {
+                    obj.extend(s);
+                } else if let ConnState::Failed(m) = state {
+                    v["state"] = json!("Failed");
+                    v["message"] = json!(m);
+                }
+                v
+            }
+            LiveEvent::Notification(e) => {
+                let mut v = serde_json::to_value(e).unwrap_or_default();
+                v["kind"] = json!("event");
+                v
+            }
+            LiveEvent::Malformed { at, error } => {
+                json!({"kind": "malformed", "at": at, "error": error})
+            }
+            LiveEvent::Warning { at, message } => {
+                json!({"kind": "warning", "at": at, "message": message})
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            LiveEvent::Conn { at, state } => {
+                format!("{} connection {}", at.to_rfc3339(), state.describe(*at))
+            }
+            LiveEvent::Notification(e) => {
+                let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+                let mut s = format!(
+                    "{} {} {} seq={} {} {}",
+                    e.received_at.to_rfc3339(),
+                    e.delivery,
+                    opt(&e.telephony_session_id),
+                    e.sequence
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    opt(&e.party_id),
+                    opt(&e.status),
+                );
+                if let Some(r) = &e.reason {
+                    s.push_str(&format!(" ({r})"));
+                }
+                if let Some(d) = &e.direction {
+                    s.push_str(&format!(" {d} {} -> {}", opt(&e.from), opt(&e.to)));
+                }
+                if e.ended == Some(true) {
+                    s.push_str(" [call ended]");
+                }
+                s
+            }
+            LiveEvent::Malformed { at, error } => {
+                format!("{} malformed frame: {error}", at.to_rfc3339())
+            }
+            LiveEvent::Warning { at, message } => format!("{} warning: {message}", at.to_rfc3339()),
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The background task: login, wstoken, connect, ConnectionDetails, subscribe, pump
+//! frames into the store; on any drop reconnect with backoff and `wsc` recovery, and
+//! on failed recovery subscribe again and reconcile.
+
+use super::events::{ConnState, LiveEvent};
+use super::pipeline::{FramePipeline, FrameSignal};
+use super::LiveConfig;
+use crate::platform::{Auth, ControlClient, HttpError};
+use crate::source::SharedStore;
+use crate::wire::{
+    self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState,
+    SubscriptionInfo, SubscriptionRequest, Ts, WsMeta,
+};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How one socket ended.
+enum Ended {
+    Shutdown,
+    /// Dropped; `was_up` when it had been subscribed; `wait` overrides the backoff.
+    Dropped {
+        reason: String,
+        was_up: bool,
+        wait: Option<Duration>,
+    },
+    /// Do not retry (bad credentials).
+    Fatal(String),
+}
+
+pub(super) struct Task {
+    pub cfg: LiveConfig,
+    pub store: SharedStore,
+    pub auth: Arc<Auth>,
+    pub control: ControlClient,
+    pub conn_tx: watch::Sender<ConnState>,
+    pub gen_tx: Arc<watch::Sender<u64>>,
+    pub events: broadcast::Sender<LiveEvent>,
+    pub pipeline: FramePipeline,
+    pub recovery_timeout: Duration,
+    pub dropped_at: Option<Instant>,
+    pub subscribed_once: bool,
+    pub next_id: u64,
+}
+
+impl Task {
+    fn set_state(&self, state: ConnState) {
+        tracing::info!(state = %state.describe(Ts::now()), "connection");
+        let _ = self.events.send(LiveEvent::Conn {
+            at: Ts::now(),
+            state: state.clone(),
+        });
+        self.conn_tx.send_replace(state);
+    }
+
+    fn warn(&self, message: String) {
+        tracing::warn!(%message);
+        let _ = self.events.send(LiveEvent::Warning {
+            at: Ts::now(),
+            message,
+        });
+    }
+
+    fn message_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("calltop-{:08x}-{}", rand::random::<u32>(), self.next_id)
+    }
+
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let refresher = tokio::spawn(refresh_loop(self.auth.clone()));
+        let mut attempt: u32 = 0;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            // HTTP steps (login, wstoken) are cut short by a shutdown too.
+            let mut stop = shutdown.clone();
+            let ended = tokio::select! {
+                e = self.connection(&mut shutdown) => e,
+                _ = stop.wait_for(|s| *s) => Ended::Shutdown,
+            };
+            let (reason, wait) = match ended {
+                Ended::Shutdown => break,
+                Ended::Fatal(m) => {
+                    self.set_state(ConnState::Failed(m));
+                    break;
+                }
+                Ended::Dropped {
+                    reason,
+                    was_up,
+                    wait,
+                } => {
+                    if was_up {
+                        attempt = 0;
+                        self.dropped_at = Some(Instant::now());
+                    }
+                    (reason, wait)
+                }
+            };
+            attempt += 1;
+            let delay = self
+                .cfg
+                .backoff
+                .delay(attempt)
+                .max(wait.unwrap_or_default());
+            self.set_state(ConnState::Offline {
+                retry_at: Ts::now().plus_millis(delay.as_millis() as i64),
+                attempt,
+                reason,
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+        refresher.abort();
+        if let Err(e) = self.auth.revoke().await {
+            tracing::warn!(error = %e, "revoke failed");
+        }
+    }
+
+    /// True when the next socket should try `wsc` recovery.
+    fn can_recover(&self) -> bool {
+        self.subscribed_once
+            && self.pipeline.wsc().is_some()
+            && self
+                .dropped_at
+                .is_none_or(|d| d.elapsed() < self.recovery_timeout)
+    }
+
+    async fn connection(&mut self, shutdown: &mut watch::Receiver<bool>) -> Ended {
+        // Bad credentials end the task with the platform's message.
+        if let Err(e) = self.auth.login().await {
+            return match e {
+                HttpError::Status {
+                    status: 400 | 401 | 403,
+                    message,
+                } => Ended::Fatal(format!("login refused: {message}")),
+                HttpError::RateLimited { retry_after } => {
+                    dropped(format!("login: {e}"), false, Some(retry_after))
+                }
+                other => dropped(format!("login: {other}"), false, None),
+            };
+        }
+        let recovering = self.can_recover();
+        self.set_state(if recovering {
+            ConnState::Recovering
+        } else {
+            ConnState::Connecting
+        });
+        let ws_token = match self.auth.wstoken().await {
+            Ok(t) => t,
+            Err(HttpError::RateLimited { retry_after }) => {
+                return dropped("wstoken rate limited".into(), false, Some(retry_after))
+            }
+            Err(e @ HttpError::Status { status: 403, .. }) => {
+                return Ended::Fatal(format!(
+                    "wstoken refused (WebSocketsSubscription permission?): {e}"
+                ))
+            }
+            Err(e @ HttpError::Status { status: 401, .. }) => {
+                // the access token was invalidated: refresh (or log in again) first
+                if let Err(r) = self.auth.refresh().await {
+                    tracing::warn!(error = %r, "refresh after 401 failed");
+                }
+                return dropped(format!("wstoken: {e}"), false, None);
+            }
+            Err(e) => return dropped(format!("wstoken: {e}"), false, None),
+        };
+        let mut url = match url::Url::parse(&ws_token.uri) {
+            Ok(u) => u,
+            Err(e) => {
+                return dropped(
+                    format!("bad WebSocket uri {:?}: {e}", ws_token.uri),
+                    false,
+                    None,
+                )
+            }
+        };
+        url.query_pairs_mut()
+            .append_pair("access_token", &ws_token.ws_access_token);
+        if recovering {
+            if let Some(w) = self.pipeline.wsc() {
+                url.query_pairs_mut().append_pair("wsc", &w.token);
+            }
+        }
+        let connect = tokio::time::timeout(
+            self.cfg.request_timeout,
+            tokio_tungstenite::connect_async(url.as_str()),
+        );
+        let mut ws = match connect.await {
+            Ok(Ok((ws, _))) => ws,
+            Ok(Err(e)) => return dropped(format!("connect: {e}"), false, None),
+            Err(_) => return dropped("connect timed out".into(), false, None),
+        };
+
+        // Nothing may be sent before ConnectionDetails.
+        let details = match self.await_details(&mut ws, shutdown).await {
+            Ok(d) => d,
+            Err(ended) => return ended,
+        };
+        if let Some(t) = details.recovery_timeout {
+            self.recovery_timeout = Duration::from_secs(t.max(1));
+        }
+        let recovered = recovering && details.recovery_state == Some(RecoveryState::Successful);
+        if recovering && !recovered {
+            let code = details
+                .recovery_error_code
+                .clone()
+                .unwrap_or_else(|| "no recoveryState".into());
+            self.warn(format!(
+                "session recovery failed ({code}): subscribing again"
+            ));
+        }
+        if recovered {
+            self.set_state(ConnState::Recovered);
+        } else {
+            match self.subscribe(&mut ws, shutdown).await {
+                Ok(info) => {
+                    tracing::info!(subscription = %info.id, filters = ?info.event_filters, "subscribed");
+                }
+                Err(ended) => return ended,
+            }
+            let first = !self.subscribed_once;
+            self.subscribed_once = true;
+            self.set_state(if first {
+                ConnState::Live
+            } else {
+                ConnState::Resubscribed
+            });
+            if !first || self.cfg.seed {
+                self.spawn_reconcile(!first);
+            }
+        }
+        self.dropped_at = None;
+        self.pump(&mut ws, shutdown).await
+    }
+
+    async fn await_details(
+        &mut self,
+        ws: &mut Ws,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<ConnectionDetails, Ended> {
+        let deadline = tokio::time::sleep(self.cfg.request_timeout.max(Duration::from_secs(5)));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return Err(dropped("no ConnectionDetails from the gateway".into(), false, None)),
+                _ = shutdown.changed() => return Err(Ended::Shutdown),
+                msg = ws.next() => match self.on_message(msg, ws).await {
+                    Ok(FrameSignal::Details(d)) => return Ok(d),
+                    Ok(FrameSignal::Error { message, .. }) => return Err(dropped(format!("gateway error before ConnectionDetails: {message}"), false, None)),
+                    Ok(_) => {}
+                    Err(reason) => return Err(dropped(reason, false, None)),
+                },
+            }
+        }
+    }
+
+    async fn subscribe(
+        &mut self,
+        ws: &mut Ws,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<SubscriptionInfo, Ended> {
+        let id = self.message_id();
+        let req = SubscriptionRequest {
+            event_filters: vec![self.cfg.event_filter()],
+            delivery_mode: DeliveryMode {
+                transport_type: "WebSocket".into(),
+                encryption: None,
+            },
+        };
+        let frame = encode_frame(
+            &WsMeta::request(id.clone(), "POST", "/restapi/v1.0/subscription"),
+            Some(&req),
+        );
+        if let Err(e) = ws.send(Message::text(frame)).await {
+            return Err(dropped(format!("send subscription: {e}"), false, None));
+        }
+        let deadline = tokio::time::sleep(self.cfg.request_timeout);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => return Err(dropped("subscription request timed out".into(), false, None)),
+                _ = shutdown.changed() => return Err(Ended::Shutdown),
+                msg = ws.next() => match self.on_message(msg, ws).await {
+                    Ok(FrameSignal::Response { message_id, status, body }) if message_id.as_deref() == Some(id.as_str()) => {
+                        if (200..300).contains(&status) {
+                            let info = body.and_then(|b| serde_json::from_value::<SubscriptionInfo>(b).ok());
+                            return info.ok_or_else(|| dropped("subscription response without a subscription".into(), false, None));
+                        }
+                        let msg = body
+                            .and_then(|b| serde_json::from_value::<wire::ApiError>(b).ok())
+                            .map(|e| e.summary())
+                            .unwrap_or_else(|| format!("status {status}"));
+                        let text = format!("subscription refused: {msg}");
+                        return Err(if status == 403 { Ended::Fatal(text) } else { dropped(text, false, None) });
+                    }
+                    Ok(FrameSignal::Error { message_id, message }) if message_id.as_deref() == Some(id.as_str()) => {
+                        return Err(dropped(format!("subscription refused: {message}"), false, None));
+                    }
+                    Ok(_) => {}
+                    Err(reason) => return Err(dropped(reason, false, None)),
+                },
+            }
+        }
+    }
+
+    async fn pump(&mut self, ws: &mut Ws, shutdown: &mut watch::Receiver<bool>) -> Ended {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut last_rx = Instant::now();
+        let mut heartbeat_sent: Option<Instant> = None;
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => {
+                    let _ = ws.close(None).await;
+                    return Ended::Shutdown;
+                }
+                _ = tick.tick() => {
+                    if let Some(sent) = heartbeat_sent {
+                        if sent.elapsed() > self.cfg.heartbeat_timeout {
+                            return dropped("no answer to heartbeat".into(), true, None);
+                        }
+                    } else if last_rx.elapsed() >= self.cfg.heartbeat_idle {
+                        let id = self.message_id();
+                        let frame = encode_frame::<()>(&WsMeta::new(MessageType::Heartbeat, id), None);
+                        if let Err(e) = ws.send(Message::text(frame)).await {
+                            return dropped(format!("heartbeat send: {e}"), true, None);
+                        }
+                        heartbeat_sent = Some(Instant::now());
+                    }
+                }
+                msg = ws.next() => {
+                    last_rx = Instant::now();
+                    heartbeat_sent = None;
+                    match self.on_message(msg, ws).await {
+                        Ok(FrameSignal::Error { message, .. }) => {
+                            // WSG-902/903 and friends: the gateway closes next; reconnect.
+                            if message.contains("WSG-90") {
+                                return dropped(message, true, None);
+                            }
+                        }
+                        Ok(FrameSignal::Details(d)) => {
+                            tracing::info!(?d, "unexpected ConnectionDetails mid-stream");
+                        }
+                        Ok(_) => {}
+                        Err(reason) => return dropped(reason, true, None),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one WebSocket message: records it, parses it, routes it.
+    /// `Err` means the socket is gone.
+    async fn on_message(
+        &mut self,
+        msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+        ws: &mut Ws,
+    ) -> Result<FrameSignal, String> {
+        let text = match msg {
+            None => return Err("socket closed".into()),
+            Some(Err(e)) => return Err(format!("socket error: {e}")),
+            Some(Ok(Message::Text(t))) => t.to_string(),
+            Some(Ok(Message::Binary(b))) => String::from_utf8_lossy(&b).into_owned(),
+            Some(Ok(Message::Close(c))) => {
+                let _ = ws.close(None).await;
+                return Err(match c {
+                    Some(f) => {
+                        format!("closed by the gateway ({} {})", u16::from(f.code), f.reason)
+                    }
+                    None => "closed by the gateway".into(),
+                });
+            }
+            Some(Ok(_)) => return Ok(FrameSignal::None), // ping/pong: answered by tungstenite
+        };
+        Ok(self.pipeline.handle(&text, Ts::now()))
+    }
+
+    /// Seeds (first connect) or reconciles (after a failed recovery) in the background:
+    /// every session the store holds as active plus those presence lists, fetched with
+    /// `GET …/telephony/sessions/{id}`; a 404 ends it.
+    fn spawn_reconcile(&self, reconcile: bool) {
+        let store = self.store.clone();
+        let control = self.control.clone();
+        let gen_tx = self.gen_tx.clone();
+        let events = self.events.clone();
+        let extension_level = self.cfg.extension_level;
+        tokio::spawn(async move {
+            let mut ids = store.read().map(|s| s.active_ids()).unwrap_or_default();
+            match control.active_session_ids(extension_level).await {
+                Ok(more) => ids.extend(
+                    more.into_iter()
+                        .filter(|i| !ids.contains(i))
+                        .collect::<Vec<_>>(),
+                ),
+                Err(e) => tracing::info!(error = %e, "presence not available for seeding"),
+            }
+            let what = if reconcile { "reconcile" } else { "seed" };
+            tracing::info!(sessions = ids.len(), "{what}");
+            for id in ids {
+                let result = control.get_session(&id).await;
+                let now = Ts::now();
+                let note = match result {
+                    Ok(Some(s)) => {
+                        if let Ok(mut st) = store.write() {
+                            st.apply_rest_session(&s, now);
+                        }
+                        None
+                    }
+                    Ok(None) => {
+                        if let Ok(mut st) = store.write() {
+                            st.mark_gone(&id, now);
+                            st.audit(
+                                &id,
+                                now,
+                                format!("{what}: session gone (404), marked ended"),
+                            );
+                        }
+                        None
+                    }
+                    Err(e) => Some(format!("{what} {id}: {e}")),
+                };
+                if let Some(message) = note {
+                    tracing::warn!(%message);
+                    let _ = events.send(LiveEvent::Warning { at: now, message });
+                }
+                gen_tx.send_replace(store.read().map(|s| s.generation()).unwrap_or_default());
+            }
+        });
+    }
+}
+
+fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {
+    Ended::Dropped {
+        reason,
+        was_up,
+        wait,
+    }
+}
+
+/// Refreshes the access token before it expires, whatever the socket is doing.
+async fn refresh_loop(auth: Arc<Auth>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        match auth.refresh_if_due().await {
+            Ok(_) => {}
+            Err(HttpError::RateLimited { retry_after }) => {
+                tracing::warn!(wait_s = retry_after.as_secs(), "token refresh rate limited");
+                tokio::time::sleep(retry_after).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "token refresh failed; will retry");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        }
+    }
+}

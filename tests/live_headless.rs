@@ -1,0 +1,161 @@
+//! `calltop live --headless` and `calltop record` as processes, against the simulator
+//! with the RINGCENTRAL_* variables pointing at it.
+
+mod live_support;
+
+use live_support::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child {
+    let c = credentials(sim);
+    let logs = tempfile::tempdir().unwrap().keep();
+    Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(args)
+        .env_remove("RINGCENTRAL_SERVER_URL")
+        .env("RINGCENTRAL_SERVER_URL", &c.server_url)
+        .env("RINGCENTRAL_CLIENT_ID", &c.client_id)
+        .env("RINGCENTRAL_CLIENT_SECRET", &c.client_secret)
+        .env("RINGCENTRAL_JWT", &c.jwt)
+        .env("CALLTOP_LOG_DIR", logs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("calltop runs")
+}
+
+fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SIGTERM: the clean path (close socket, revoke token)
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("calltop did not exit on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_json_lines_against_the_sim() {
+    let mut cfg = sim_config(21);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.05;
+    let sim = start_sim(cfg).await;
+    let mut child = calltop(&sim, &["live", "--headless", "--format", "json"]);
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            out.push(line);
+            let events = out
+                .iter()
+                .filter(|l| l.contains("\"kind\":\"event\""))
+                .count();
+            if events >= 20 || Instant::now() > deadline {
+                break;
+            }
+        }
+        out
+    })
+    .await
+    .unwrap();
+    let status = stop(&mut child);
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let conn: Vec<_> = values
+        .iter()
+        .filter(|v| v["kind"] == "connection")
+        .map(|v| v["state"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        conn.first().map(String::as_str),
+        Some("Connecting"),
+        "{conn:?}"
+    );
+    assert!(conn.contains(&"Live".to_string()), "{conn:?}");
+    let events: Vec<_> = values.iter().filter(|v| v["kind"] == "event").collect();
+    assert!(events.len() >= 20, "{} event lines", events.len());
+    for e in &events {
+        assert!(
+            e["delivery"] == "applied" || e["delivery"] == "presence",
+            "only applied events are printed: {e}"
+        );
+        assert!(
+            e["telephonySessionId"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{e}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_command_writes_a_private_redacted_file() {
+    let mut cfg = sim_config(22);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.05;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cap.jsonl");
+    let mut child = calltop(
+        &sim,
+        &["record", "--out", out.to_str().unwrap(), "--redact"],
+    );
+    wait_until(20, "a few recorded lines", || {
+        std::fs::read_to_string(&out)
+            .map(|t| t.lines().count() >= 20)
+            .unwrap_or(false)
+    })
+    .await;
+    let status = stop(&mut child);
+    assert!(status.success(), "{status:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut sessions = 0;
+    for line in text.lines() {
+        let p = calltop::wire::parse(line).expect("the recording replays");
+        assert!(p.received_at.is_some());
+        if let calltop::wire::Incoming::Session(n) = p.item {
+            sessions += 1;
+            for party in &n.body.parties {
+                for ep in [&party.from, &party.to].into_iter().flatten() {
+                    if let Some(num) = &ep.phone_number {
+                        assert!(
+                            num.starts_with("+999") || num.len() <= 5,
+                            "unmasked number {num}"
+                        );
+                    }
+                    if let Some(name) = &ep.name {
+                        assert!(name.starts_with("Name-"), "unmasked name {name}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(sessions > 0);
+    let c = credentials(&sim);
+    assert!(!text.contains(&c.jwt) && !text.contains(&c.client_secret));
+    sim.shutdown().await;
+}

@@ -1,0 +1,216 @@
+//! Session life of the live source against the simulator: seeding calls already in
+//! progress, heartbeats on a quiet socket, malformed frames, revoke on shutdown.
+
+mod live_support;
+
+use calltop::core::EntryKind;
+use calltop::sim::Faults;
+use calltop::source::live::{ConnState, LiveEvent};
+use calltop::wire::StatusCode;
+use live_support::*;
+use std::time::Duration;
+
+/// Calls in progress before calltop starts are loaded (presence + session GETs) with
+/// their real start time, so their timers are right from the first frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_calls_in_progress_with_their_start_time() {
+    let mut cfg = sim_config(41);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 1.0;
+    let sim = start_sim(cfg).await;
+    // Presence lists the calls of users: those with a user talking must be seeded.
+    let talking_user = |c: &calltop::wire::CallSession| {
+        c.parties.iter().any(|p| {
+            p.extension_id.is_some()
+                && p.status
+                    .as_ref()
+                    .is_some_and(|s| s.code == StatusCode::Answered)
+                && ![&p.to, &p.from].iter().any(|e| {
+                    e.as_ref()
+                        .and_then(|e| e.name.as_deref())
+                        .is_some_and(|n| n.contains("IVR"))
+                })
+        })
+    };
+    wait_until(20, "users talking in the sim", || {
+        sim.call_states().iter().filter(|c| talking_user(c)).count() >= 2
+    })
+    .await;
+    sim.stop_new_calls();
+    let before: Vec<_> = sim
+        .call_states()
+        .into_iter()
+        .filter(|c| {
+            c.parties
+                .iter()
+                .any(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+        })
+        .collect();
+    assert!(before.len() >= 2, "calls in progress: {}", before.len());
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    wait_live(&h).await;
+    let must: Vec<_> = before.iter().filter(|c| talking_user(c)).collect();
+    assert!(!must.is_empty(), "some users are talking");
+    let seeded = |s: &calltop::core::SessionStore, id: &str| {
+        s.get(id).is_some_and(|x| {
+            matches!(
+                x.timeline.first().map(|e| &e.kind),
+                Some(EntryKind::Snapshot { .. })
+            )
+        })
+    };
+    wait_until(10, "every call with a user talking seeded", || {
+        let s = store.read().unwrap();
+        must.iter().all(|c| seeded(&s, &c.id))
+    })
+    .await;
+    {
+        let s = store.read().unwrap();
+        for c in &before {
+            if seeded(&s, &c.id) {
+                assert_eq!(
+                    s.get(&c.id).unwrap().start,
+                    c.creation_time,
+                    "start time of {}",
+                    c.id
+                );
+            }
+        }
+    }
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// A quiet socket gets Heartbeats after the idle time; the gateway answers and the
+/// connection stays up (no reconnect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_keep_a_quiet_socket_up() {
+    let mut cfg = sim_config(42);
+    cfg.calls_per_minute = 0.0;
+    cfg.generate_calls = false;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let store = new_store();
+    let mut lc = live_config(&sim, Some(&rec));
+    lc.heartbeat_idle = Duration::from_millis(300);
+    lc.heartbeat_timeout = Duration::from_secs(2);
+    let h = spawn(lc, &store);
+    let mut events = h.subscribe_events();
+    wait_live(&h).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut states = Vec::new();
+    drain_states(&mut events, &mut states);
+    assert!(
+        !states
+            .iter()
+            .any(|s| matches!(s, ConnState::Offline { .. } | ConnState::Recovering)),
+        "never dropped: {states:?}"
+    );
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let echoes = text
+        .lines()
+        .filter(|l| {
+            matches!(
+                calltop::wire::parse(l).map(|p| p.item),
+                Ok(calltop::wire::Incoming::Heartbeat)
+            )
+        })
+        .count();
+    assert!(echoes >= 4, "heartbeat answers recorded: {echoes}");
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// Malformed frames are recorded, counted and reported; the stream goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_frames_are_kept_counted_and_skipped() {
+    let mut cfg = sim_config(43);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.05;
+    cfg.faults = Faults {
+        malformed: 0.2,
+        ..Faults::default()
+    };
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let store = new_store();
+    let h = spawn(live_config(&sim, Some(&rec)), &store);
+    let mut events = h.subscribe_events();
+    wait_live(&h).await;
+    wait_until(20, "malformed frames and events after them", || {
+        let c = *store.read().unwrap().counters();
+        c.malformed >= 3 && c.applied >= 30
+    })
+    .await;
+    let mut reported = 0;
+    while let Ok(e) = events.try_recv() {
+        if let LiveEvent::Malformed { error, .. } = e {
+            assert!(!error.is_empty());
+            reported += 1;
+        }
+    }
+    assert!(reported >= 3);
+    assert_eq!(*h.conn.borrow(), ConnState::Live, "the stream went on");
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let unparsable = text
+        .lines()
+        .filter(|l| calltop::wire::parse(l).is_err())
+        .count();
+    assert!(
+        unparsable >= 3,
+        "malformed frames are in the recording: {unparsable}"
+    );
+    for l in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("every recording line is JSON");
+        assert!(v["receivedAt"].is_string() && !v["frame"].is_null());
+    }
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// Shutdown revokes the OAuth session: its access token stops working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_revokes_the_token() {
+    let sim = start_sim(sim_config(44)).await;
+    let h = spawn(live_config(&sim, None), &new_store());
+    wait_live(&h).await;
+    let token = h.auth().access_token().await.unwrap();
+    let url = format!("{}/restapi/v1.0/account/~/extension/~", sim.base_url());
+    let get = || reqwest::Client::new().get(&url).bearer_auth(&token).send();
+    assert_eq!(get().await.unwrap().status(), 200);
+    h.shutdown().await;
+    assert_eq!(get().await.unwrap().status(), 401);
+    sim.shutdown().await;
+}
+
+/// A token invalidated behind calltop's back (the OAuth session revoked elsewhere):
+/// the next REST call gets a 401, calltop refreshes — here that fails too, so it logs
+/// in again — and retries once; the caller never sees the 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_session_is_replaced_transparently() {
+    let sim = start_sim(sim_config(45)).await;
+    let h = spawn(live_config(&sim, None), &new_store());
+    wait_live(&h).await;
+    let token = h.auth().access_token().await.unwrap();
+    let c = credentials(&sim);
+    let revoked = reqwest::Client::new()
+        .post(format!("{}/restapi/oauth/revoke", sim.base_url()))
+        .basic_auth(&c.client_id, Some(&c.client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    assert_eq!(h.auth().stats().logins, 1);
+    h.control
+        .active_session_ids(false)
+        .await
+        .expect("retried with a fresh session");
+    assert_eq!(h.auth().stats().logins, 2, "{:?}", h.auth().stats());
+    h.shutdown().await;
+    sim.shutdown().await;
+}

@@ -1,0 +1,160 @@
+//! Shared helpers of the live tests: a simulator on 127.0.0.1, a live source against
+//! it, and waiting on the store.
+#![allow(dead_code)]
+
+use calltop::core::SessionStore;
+use calltop::platform::Credentials;
+use calltop::sim::{SimConfig, SimHandle};
+use calltop::source::live::{self, Backoff, ConnState, LiveConfig, LiveEvent, LiveHandle};
+use calltop::source::SharedStore;
+use calltop::wire::{Incoming, StatusCode};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A sim config for tests: generous rate limits (reconnect storms are the point).
+pub fn sim_config(seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        light_limit_per_min: 100_000,
+        medium_limit_per_min: 100_000,
+        auth_limit_per_min: 100_000,
+        ..SimConfig::default()
+    }
+}
+
+pub async fn start_sim(cfg: SimConfig) -> SimHandle {
+    calltop::sim::start(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sim starts")
+}
+
+pub fn credentials(sim: &SimHandle) -> Credentials {
+    let c = sim.credentials();
+    Credentials {
+        server_url: sim.base_url(),
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.clone(),
+        jwt: c.jwt.clone(),
+    }
+}
+
+/// A live config against the sim with fast reconnects.
+pub fn live_config(sim: &SimHandle, record: Option<&Path>) -> LiveConfig {
+    let mut cfg = LiveConfig::new(credentials(sim));
+    cfg.record = record.map(Path::to_path_buf);
+    cfg.backoff = Backoff {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(400),
+    };
+    cfg.request_timeout = Duration::from_secs(5);
+    cfg
+}
+
+pub fn new_store() -> SharedStore {
+    calltop::source::shared(SessionStore::default())
+}
+
+pub fn spawn(cfg: LiveConfig, store: &SharedStore) -> LiveHandle {
+    live::spawn(cfg, store.clone())
+}
+
+/// Waits (polling) until `f` holds, or panics with `what` after `secs`.
+pub async fn wait_until(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the connection is live (any of the live states).
+pub async fn wait_live(h: &LiveHandle) {
+    let mut rx = h.conn.clone();
+    let deadline = tokio::time::sleep(Duration::from_secs(15));
+    tokio::pin!(deadline);
+    loop {
+        if rx.borrow().is_live() {
+            return;
+        }
+        if let ConnState::Failed(m) = &*rx.borrow() {
+            panic!("live source failed: {m}");
+        }
+        tokio::select! {
+            _ = &mut deadline => panic!("not live after 15 s: {:?}", *rx.borrow()),
+            r = rx.changed() => r.expect("live task alive"),
+        }
+    }
+}
+
+/// Every connection state seen so far on an event receiver.
+pub fn drain_states(
+    rx: &mut tokio::sync::broadcast::Receiver<LiveEvent>,
+    into: &mut Vec<ConnState>,
+) {
+    while let Ok(e) = rx.try_recv() {
+        if let LiveEvent::Conn { state, .. } = e {
+            into.push(state);
+        }
+    }
+}
+
+/// Final status code per (session, party) in the store.
+pub fn store_state(store: &SharedStore) -> BTreeMap<(String, String), Option<StatusCode>> {
+    let s = store.read().unwrap();
+    s.sessions()
+        .flat_map(|sess| {
+            sess.parties
+                .iter()
+                .map(move |p| ((sess.id.clone(), p.id.clone()), p.code().cloned()))
+        })
+        .collect()
+}
+
+/// Final status code per (session, party) in the sim.
+pub fn sim_state(sim: &SimHandle) -> BTreeMap<(String, String), Option<StatusCode>> {
+    sim.call_states()
+        .into_iter()
+        .flat_map(|cs| {
+            let id = cs.id.clone();
+            cs.parties
+                .into_iter()
+                .map(move |p| ((id.clone(), p.id.clone()), p.status.map(|s| s.code)))
+        })
+        .collect()
+}
+
+/// Notification uuids found in a recording, and the number of lines.
+pub fn recorded_uuids(path: &Path) -> (HashSet<String>, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut uuids = HashSet::new();
+    let mut lines = 0;
+    for line in text.lines() {
+        lines += 1;
+        if let Ok(p) = calltop::wire::parse(line) {
+            let env = match p.item {
+                Incoming::Session(n) => Some(n.envelope),
+                Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
+                    Some(envelope)
+                }
+                _ => None,
+            };
+            if let Some(u) = env.and_then(|e| e.uuid) {
+                uuids.insert(u);
+            }
+        }
+    }
+    (uuids, lines)
+}
+
+/// Stops new calls, turns faults off and waits until every call is over both in the
+/// sim and in the store.
+pub async fn drain(sim: &SimHandle, store: &SharedStore, secs: u64) {
+    sim.stop_new_calls();
+    sim.set_faults(Default::default());
+    wait_until(secs, "the sim to drain", || sim.active_calls() == 0).await;
+    wait_until(secs, "the store to see every call end", || {
+        store.read().unwrap().active_ids().is_empty()
+    })
+    .await;
+}

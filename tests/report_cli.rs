@@ -1,0 +1,158 @@
+//! `calltop report` as a person runs it: the real binary, real files.
+
+mod common;
+
+use std::process::Command;
+
+fn report(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .arg("report")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn capture(name: &str) -> String {
+    common::shared(&format!("captures/{name}"))
+        .display()
+        .to_string()
+}
+
+#[test]
+fn json_has_the_documented_keys_and_figures() {
+    let (code, out, err) = report(&[
+        &capture("PSTN-RingCentral-DataStreams.jsonl"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let s = &v["sessions"][0];
+    assert_eq!(
+        s["telephonySessionId"],
+        "s-718107795d564867a6f635fd81e89940"
+    );
+    assert_eq!(s["disposition"], "Answered");
+    assert_eq!(s["startTime"], "2020-06-23T01:05:43.940Z");
+    assert_eq!(s["endTime"], "2020-06-23T01:06:14.812Z");
+    let p = &s["parties"][2];
+    assert_eq!(p["id"], "p-718107795d564867a6f635fd81e89940-3");
+    assert_eq!(
+        (p["direction"].as_str(), p["status"].as_str()),
+        (Some("Inbound"), Some("Disconnected"))
+    );
+    assert_eq!(
+        (
+            p["ringSeconds"].as_f64(),
+            p["talkSeconds"].as_f64(),
+            p["holdSeconds"].as_f64()
+        ),
+        (Some(7.345), Some(12.414), Some(2.393))
+    );
+    assert_eq!(p["from"], "+14083388064");
+    let m = &v["summary"];
+    for (k, want) in [
+        ("sessions", 1),
+        ("answered", 1),
+        ("missed", 0),
+        ("voicemail", 0),
+        ("events", 11),
+        ("stale", 0),
+        ("duplicate", 0),
+        ("malformed", 0),
+    ] {
+        assert_eq!(m[k].as_u64(), Some(want), "summary.{k}");
+    }
+}
+
+#[test]
+fn csv_is_one_row_per_party() {
+    let (code, out, _) = report(&[&capture("RingCentral-PSTN.jsonl"), "--format", "csv"]);
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 3, "header + 2 parties");
+    assert!(rows[0].starts_with("telephonySessionId,startTime,endTime,disposition,partyId"));
+    assert!(rows[1].ends_with(",3.734,12.843,3.275"), "{}", rows[1]);
+    assert!(rows[2].ends_with(",7.209,16.160,0.000"), "{}", rows[2]);
+}
+
+#[test]
+fn concatenated_pretty_json_and_arrays_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(capture("RingCentral-RingCentral.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let pretty: String = lines
+        .iter()
+        .map(|v| serde_json::to_string_pretty(v).unwrap() + "\n")
+        .collect();
+    let array = serde_json::to_string_pretty(&lines).unwrap();
+    let recorded: String = lines.iter().map(|v| format!("{{\"receivedAt\":\"2020-06-23T01:20:00.000Z\",\"frame\":[{{\"type\":\"ServerNotification\",\"messageId\":\"x\"}},{v}]}}\n")).collect();
+    for (name, text) in [
+        ("pretty.json", pretty),
+        ("array.json", array),
+        ("rec.jsonl", recorded),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (code, out, err) = report(&[path.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["summary"]["events"], 9, "{name}");
+        assert_eq!(
+            v["sessions"][0]["parties"][1]["ringSeconds"], 6.674,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn bad_lines_are_listed_then_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.jsonl");
+    let good = std::fs::read_to_string(capture("RingCentral-PSTN.jsonl")).unwrap();
+    let mut text = String::from(&good);
+    for i in 0..8 {
+        text.push_str(&format!("{{\"broken\": {i}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) = report(&[path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("mixed.jsonl:10: skipped: invalid JSON"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.contains("skipped")).count(),
+        6,
+        "five listed, then a count: {err}"
+    );
+    assert!(err.contains("3 more malformed"), "{err}");
+    assert!(out.contains("malformed 8"), "{out}");
+    assert!(out.contains("answered 1"), "{out}");
+}
+
+#[test]
+fn missing_or_empty_files_fail_with_one_line() {
+    let (code, out, err) = report(&["/nonexistent/file.jsonl"]);
+    assert_ne!(code, 0);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/file.jsonl"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "\n  \n").unwrap();
+    let (code, _, err) = report(&[empty.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("empty"), "{err}");
+    let (code, _, err) = report(&[dir.path().to_str().unwrap()]);
+    assert_ne!(code, 0, "a directory is unreadable as a stream: {err}");
+}
