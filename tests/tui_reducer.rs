@@ -16,7 +16,10 @@ fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec
 }
 
 fn status(ui: &UiState) -> String {
-    ui.status.as_ref().map(|s| s.text.clone()).unwrap_or_default()
+    ui.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
 }
 
 fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
@@ -55,14 +58,28 @@ fn navigation_clamps_and_follows_the_selected_session() {
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(ui.selected.as_deref(), Some("s-park"));
-    let p = P { id: "p-new", dir: "Inbound", from: CAROL, to: SALES, code: "Proceeding", ext: Some("101") };
+    let p = P {
+        id: "p-new",
+        dir: "Inbound",
+        from: CAROL,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
     event(&mut store, "s-new", 2, 10, &[p], json!({}));
     update(&mut ui, Action::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-park"), 3));
 
     // When the selected call ends it leaves the board; the row at its place is selected.
-    let pk = P { id: "p-park-2", dir: "Inbound", from: CAROL, to: ERIN, code: "Disconnected", ext: Some("105") };
+    let pk = P {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code: "Disconnected",
+        ext: Some("105"),
+    };
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
     assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-ring"), 3));
@@ -73,7 +90,11 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
     let fx = cmd(&mut ui, &store, Command::Hold);
-    let req = ControlRequest { session: "s-talk".into(), party: "p-talk-1".into(), op: CallOp::Hold };
+    let req = ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        op: CallOp::Hold,
+    };
     assert_eq!(controls(&fx), vec![req.clone()]);
     assert!(fx.iter().any(|e| matches!(e, Effect::Audit { session, text } if session == "s-talk" && text.contains("hold"))));
     assert!(ui.pending.contains_key("s-talk"));
@@ -82,7 +103,15 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     assert!(controls(&fx).is_empty());
     assert!(status(&ui).contains("still running"), "{}", status(&ui));
     // The result clears the pending marker and is audited.
-    let fx = update(&mut ui, Action::ControlDone { request: req, outcome: Outcome::Ok(String::new()) }, &store, now());
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Ok(String::new()),
+        },
+        &store,
+        now(),
+    );
     assert!(ui.pending.is_empty());
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
     assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains("hold: done")));
@@ -101,7 +130,13 @@ fn hold_toggles_to_unhold_on_a_held_party() {
 fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
-    for c in [Command::Hold, Command::Transfer, Command::Park, Command::Mute, Command::Record] {
+    for c in [
+        Command::Hold,
+        Command::Transfer,
+        Command::Park,
+        Command::Mute,
+        Command::Record,
+    ] {
         let fx = cmd(&mut ui, &store, c);
         assert!(controls(&fx).is_empty(), "{c:?}");
         assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
@@ -125,7 +160,9 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     assert!(cmd(&mut ui, &store, Command::HangUp).is_empty());
-    let Overlay::Confirm(c) = &ui.overlay else { panic!("no dialog") };
+    let Overlay::Confirm(c) = &ui.overlay else {
+        panic!("no dialog")
+    };
     assert!(!c.ok_focused);
     assert!(c.question.contains("Bob Agent"));
     // Enter on the default focus cancels.
@@ -156,7 +193,9 @@ fn transfer_prompts_for_a_target_then_confirms() {
     update(&mut ui, Action::Backspace, &store, now());
     update(&mut ui, Action::Input('6'), &store, now());
     assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.overlay else { panic!("no dialog") };
+    let Overlay::Confirm(c) = &ui.overlay else {
+        panic!("no dialog")
+    };
     assert!(c.question.contains("vm:106"), "{}", c.question);
     update(&mut ui, Action::ToggleFocus, &store, now());
     let fx = update(&mut ui, Action::Submit, &store, now());
@@ -187,15 +226,34 @@ fn tab_cycles_the_target_party() {
     cmd(&mut ui, &store, Command::NextParty);
     assert_eq!(ui.target_party, Some(("s-hold".into(), "p-hold-1".into())));
     let fx = cmd(&mut ui, &store, Command::Hold);
-    assert_eq!(controls(&fx)[0], ControlRequest { session: "s-hold".into(), party: "p-hold-1".into(), op: CallOp::Hold });
+    assert_eq!(
+        controls(&fx)[0],
+        ControlRequest {
+            session: "s-hold".into(),
+            party: "p-hold-1".into(),
+            op: CallOp::Hold
+        }
+    );
 }
 
 #[test]
 fn replay_and_read_only_refuse_every_control_key() {
-    for (mode, ro, msg) in [(Mode::Replay, true, "replay is read-only"), (Mode::Live, true, "read-only")] {
+    for (mode, ro, msg) in [
+        (Mode::Replay, true, "replay is read-only"),
+        (Mode::Live, true, "read-only"),
+    ] {
         let (store, mut ui) = ready(mode);
         ui.read_only = ro;
-        for c in [Command::Hold, Command::HangUp, Command::Transfer, Command::Record, Command::Mute, Command::Park, Command::Forward, Command::Reject] {
+        for c in [
+            Command::Hold,
+            Command::HangUp,
+            Command::Transfer,
+            Command::Record,
+            Command::Mute,
+            Command::Park,
+            Command::Forward,
+            Command::Reject,
+        ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
             assert_eq!(ui.overlay, Overlay::None);
@@ -211,7 +269,15 @@ fn rate_limit_blocks_until_it_expires() {
     let fx = cmd(&mut ui, &store, Command::Mute);
     let req = controls(&fx)[0].clone();
     assert_eq!(req.op, CallOp::Mute(true));
-    update(&mut ui, Action::ControlDone { request: req, outcome: Outcome::RateLimited(30) }, &store, now());
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::RateLimited(30),
+        },
+        &store,
+        now(),
+    );
     assert!(status(&ui).contains("retry in 30s"));
     assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
     assert!(status(&ui).contains("wait 30s"), "{}", status(&ui));
@@ -228,7 +294,15 @@ fn failures_show_the_platform_message() {
     cmd(&mut ui, &store, Command::Down);
     let req = controls(&cmd(&mut ui, &store, Command::Park))[0].clone();
     let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
-    let fx = update(&mut ui, Action::ControlDone { request: req, outcome: Outcome::Failed(msg.into()) }, &store, now());
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Failed(msg.into()),
+        },
+        &store,
+        now(),
+    );
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
     assert!(status(&ui).contains(msg));
     assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains(msg)));
@@ -241,7 +315,12 @@ fn filter_sort_state_filter_and_history() {
     for c in "alice".chars() {
         update(&mut ui, Action::Input(c), &store, now());
     }
-    let ids = |ui: &UiState| ui.rows(&store, now()).iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+    let ids = |ui: &UiState| {
+        ui.rows(&store, now())
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids(&ui), vec!["s-ring"]);
     update(&mut ui, Action::Submit, &store, now());
     assert_eq!(ui.filter, "alice");
@@ -289,7 +368,10 @@ fn replay_keys_become_replay_effects() {
 fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);
     ui.bell = true;
-    assert_eq!(update(&mut ui, Action::Tick, &store, now()), vec![Effect::Bell]);
+    assert_eq!(
+        update(&mut ui, Action::Tick, &store, now()),
+        vec![Effect::Bell]
+    );
     assert!(update(&mut ui, Action::Tick, &store, now()).is_empty());
 }
 
@@ -297,17 +379,37 @@ fn bell_rings_once_when_a_call_turns_red() {
 fn keymap_overrides_duplicates_and_generated_help() {
     let km = Keymap::from_config("# mine\nhold = ctrl-h\nhang-up = X\n").expect("valid");
     let hints = km.hints(&[Command::Hold, Command::HangUp]);
-    assert_eq!(hints, vec![("Ctrl-h".to_string(), "hold"), ("X".to_string(), "hang up")]);
+    assert_eq!(
+        hints,
+        vec![("Ctrl-h".to_string(), "hold"), ("X".to_string(), "hang up")]
+    );
     assert!(km.markdown().contains("`Ctrl-h`"));
-    let help: Vec<String> = km.help().into_iter().flat_map(|(_, r)| r.into_iter().map(|(k, _)| k)).collect();
+    let help: Vec<String> = km
+        .help()
+        .into_iter()
+        .flat_map(|(_, r)| r.into_iter().map(|(k, _)| k))
+        .collect();
     assert!(help.contains(&"X".to_string()) && !help.contains(&"x".to_string()));
     assert_eq!(
         Keymap::from_config("hold = x").unwrap_err(),
-        KeymapError::Duplicate { key: "x".into(), a: "hold", b: "hang-up" }
+        KeymapError::Duplicate {
+            key: "x".into(),
+            a: "hold",
+            b: "hang-up"
+        }
     );
-    assert!(matches!(Keymap::from_config("explode = z"), Err(KeymapError::UnknownAction { line: 1, .. })));
-    assert!(matches!(Keymap::from_config("\nhold"), Err(KeymapError::Syntax { line: 2 })));
-    assert!(matches!(Keymap::from_config("hold = ctrl-"), Err(KeymapError::BadKey { .. })));
+    assert!(matches!(
+        Keymap::from_config("explode = z"),
+        Err(KeymapError::UnknownAction { line: 1, .. })
+    ));
+    assert!(matches!(
+        Keymap::from_config("\nhold"),
+        Err(KeymapError::Syntax { line: 2 })
+    ));
+    assert!(matches!(
+        Keymap::from_config("hold = ctrl-"),
+        Err(KeymapError::BadKey { .. })
+    ));
 }
 
 #[test]

@@ -9,8 +9,13 @@ use calltop::wire::Ts;
 use std::time::Duration;
 
 fn capture(name: &str) -> Vec<file::Item> {
-    let path = format!("{}/../shared/streams/captures/{name}", env!("CARGO_MANIFEST_DIR"));
-    file::read_path(std::path::Path::new(&path)).expect("capture").1
+    let path = format!(
+        "{}/../shared/streams/captures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    file::read_path(std::path::Path::new(&path))
+        .expect("capture")
+        .1
 }
 
 const PSTN: &str = "PSTN-RingCentral-DataStreams.jsonl";
@@ -26,9 +31,21 @@ fn fingerprint(s: &SessionStore, now: Ts) -> String {
             let parties: Vec<String> = x
                 .parties
                 .iter()
-                .map(|p| format!("{}:{:?}:{:?}", p.id, p.code(), calltop::core::Figures::of(&p.history, Some(now))))
+                .map(|p| {
+                    format!(
+                        "{}:{:?}:{:?}",
+                        p.id,
+                        p.code(),
+                        calltop::core::Figures::of(&p.history, Some(now))
+                    )
+                })
                 .collect();
-            format!("{id} ended={} tl={} {}", x.ended, x.timeline.len(), parties.join(","))
+            format!(
+                "{id} ended={} tl={} {}",
+                x.ended,
+                x.timeline.len(),
+                parties.join(",")
+            )
         })
         .collect();
     format!("{:?} {}", s.counters(), per.join(" | "))
@@ -43,7 +60,10 @@ fn playing_to_the_end_equals_ingesting_the_file() {
     assert!(rp.done());
     let mut direct = SessionStore::default();
     ingest_items(&mut direct, capture(PSTN));
-    assert_eq!(fingerprint(&store, rp.end()), fingerprint(&direct, rp.end()));
+    assert_eq!(
+        fingerprint(&store, rp.end()),
+        fingerprint(&direct, rp.end())
+    );
 }
 
 #[test]
@@ -74,7 +94,10 @@ fn seeking_back_rebuilds_the_same_store_as_playing_forward() {
 
 #[test]
 fn step_applies_exactly_one_value_and_moves_the_clock_to_it() {
-    let mut rp = Replay::from_items(capture("RingCentral-RingCentral.jsonl"), StoreConfig::default());
+    let mut rp = Replay::from_items(
+        capture("RingCentral-RingCentral.jsonl"),
+        StoreConfig::default(),
+    );
     let mut store = rp.new_store();
     rp.advance_to(rp.start(), &mut store);
     let before = rp.applied();
@@ -140,7 +163,10 @@ async fn the_task_paces_on_the_stream_clock_and_obeys_commands() {
     let gap = status.borrow().pos.millis_until(times[0]);
     assert!(gap > 0);
     // Just before the next event is due nothing more is applied.
-    tokio::time::sleep(Duration::from_millis((gap / 10) as u64).saturating_sub(Duration::from_millis(5))).await;
+    tokio::time::sleep(
+        Duration::from_millis((gap / 10) as u64).saturating_sub(Duration::from_millis(5)),
+    )
+    .await;
     assert_eq!(status.borrow_and_update().applied, first);
     tokio::time::sleep(Duration::from_millis(10)).await;
     status.changed().await.unwrap();

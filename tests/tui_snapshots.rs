@@ -106,15 +106,18 @@ fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
     let hold = row_of("Dave Customer");
     let ring = row_of("Alice Caller");
     // Red with the critical glyph for 200 s on hold; amber with the warn glyph for 30 s ringing.
-    assert_eq!(buf[(0, hold)].symbol(), "‼");
-    assert_eq!(buf[(0, hold)].fg, Color::LightRed);
-    assert_eq!(buf[(0, ring)].symbol(), "▲");
-    assert_eq!(buf[(0, ring)].fg, Color::Yellow);
+    assert_eq!(buf[(1, hold)].symbol(), "‼");
+    assert_eq!(buf[(1, hold)].fg, Color::LightRed);
+    assert_eq!(buf[(1, ring)].symbol(), "▲");
+    assert_eq!(buf[(1, ring)].fg, Color::Yellow);
 
     ui.theme = Theme::named(ThemeName::Mono);
     let term = render(&store, &mut ui, now());
     let buf = term.backend().buffer();
-    assert!(buf.content().iter().all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
+    assert!(buf
+        .content()
+        .iter()
+        .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
     // The state still reads without colour.
     let text: String = buf.content().iter().map(|c| c.symbol()).collect();
     assert!(text.contains("‖ Hold") && text.contains("☏ Ring") && text.contains("P Park"));

@@ -3,8 +3,8 @@
 
 use super::keymap::Command;
 use super::state::{
-    CallOp, Confirm, ConnView, ControlRequest, Mode, Outcome, Overlay, Pending, Prompt,
-    PromptKind, Screen, UiState,
+    CallOp, Confirm, ConnView, ControlRequest, Mode, Outcome, Overlay, Pending, Prompt, PromptKind,
+    Screen, UiState,
 };
 use super::theme::Level;
 use crate::core::{PartyState, Session, SessionStore};
@@ -69,7 +69,8 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => {
             let ctrl_c = k.code == KeyCode::Char('c')
-                && k.modifiers.contains(crossterm::event::KeyModifiers::CONTROL);
+                && k.modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL);
             if ctrl_c {
                 return Some(Action::Cmd(Command::Quit));
             }
@@ -278,7 +279,10 @@ fn party_label(p: &PartyState) -> String {
         Some(crate::wire::Direction::Outbound) => p.from.label(),
         _ => p.to.label(),
     };
-    format!("{dir} {who} ({})", p.code().map(|c| c.as_str()).unwrap_or("-"))
+    format!(
+        "{dir} {who} ({})",
+        p.code().map(|c| c.as_str()).unwrap_or("-")
+    )
 }
 
 /// Checks a control key against the mode and the target party's state; on success
@@ -317,7 +321,9 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
     if let Some(p) = ui.pending.get(&s.id) {
         return Err(format!("wait: {} is still running for this call", p.verb));
     }
-    let idx = ui.target_index(s).ok_or("the call has no party to act on")?;
+    let idx = ui
+        .target_index(s)
+        .ok_or("the call has no party to act on")?;
     let p = &s.parties[idx];
     let code = p.code();
     let state = code.map(|c| c.as_str()).unwrap_or("unknown");
@@ -337,9 +343,7 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             Some(StatusCode::Hold) => Plan::Send(req(CallOp::Unhold)),
             _ => return refuse("hold", "only a connected party can be held"),
         },
-        Command::Mute if connected => {
-            Plan::Send(req(CallOp::Mute(p.muted.get() != Some(&true))))
-        }
+        Command::Mute if connected => Plan::Send(req(CallOp::Mute(p.muted.get() != Some(&true)))),
         Command::Mute => return refuse("mute", "only a connected party can be muted"),
         Command::Park if connected => Plan::Send(req(CallOp::Park)),
         Command::Park => return refuse("park", "only a connected party can be parked"),
@@ -368,7 +372,10 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             input: String::new(),
         }),
         Command::Transfer => {
-            return refuse("transfer", "only a connected or held party can be transferred")
+            return refuse(
+                "transfer",
+                "only a connected or held party can be transferred",
+            )
         }
         Command::HangUp => Plan::Confirm(Confirm {
             question: format!("Hang up the call {}?", describe(s)),
@@ -415,6 +422,11 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
                 ui.say(Level::Warn, "no target given: nothing sent", now);
                 return;
             }
+            if let Err(e) = crate::platform::Target::parse(&target) {
+                ui.say(Level::Warn, format!("{e}: fix it or Esc"), now);
+                ui.overlay = Overlay::Prompt(p);
+                return;
+            }
             let make = |op| ControlRequest {
                 session: p.session.clone(),
                 party: p.party.clone(),
@@ -436,9 +448,11 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             }
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
-        Overlay::Confirm(c) => {
-            ui.say(Level::Normal, format!("{}: cancelled", c.request.op.verb()), now)
-        }
+        Overlay::Confirm(c) => ui.say(
+            Level::Normal,
+            format!("{}: cancelled", c.request.op.verb()),
+            now,
+        ),
         other => ui.overlay = other,
     }
 }
@@ -449,9 +463,11 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
             ui.filter.clear();
             ui.sync(store, now);
         }
-        Overlay::Confirm(c) => {
-            ui.say(Level::Normal, format!("{}: cancelled", c.request.op.verb()), now)
-        }
+        Overlay::Confirm(c) => ui.say(
+            Level::Normal,
+            format!("{}: cancelled", c.request.op.verb()),
+            now,
+        ),
         Overlay::Prompt(_) => ui.say(Level::Normal, "cancelled", now),
         Overlay::Help => {}
         Overlay::None => {
@@ -470,6 +486,7 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts, fx: &m
     let verb = req.op.verb();
     let (level, text) = match &outcome {
         Outcome::Ok(m) if m.is_empty() => (Level::Ok, format!("{verb}: done")),
+        Outcome::Ok(m) if m.starts_with(&verb) => (Level::Ok, m.clone()),
         Outcome::Ok(m) => (Level::Ok, format!("{verb}: done ({m})")),
         Outcome::Failed(m) => (Level::Crit, format!("{verb} failed: {m}")),
         Outcome::RateLimited(secs) => {
@@ -501,12 +518,12 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
     }
     let mut ring = false;
     for s in store.sessions().filter(|s| !s.ended) {
-        if ui.thresholds.session_level(s, now) == Level::Crit && ui.belled.insert(s.id.clone())
-        {
+        if ui.thresholds.session_level(s, now) == Level::Crit && ui.belled.insert(s.id.clone()) {
             ring = true;
         }
     }
-    ui.belled.retain(|id| store.get(id).is_some_and(|s| !s.ended));
+    ui.belled
+        .retain(|id| store.get(id).is_some_and(|s| !s.ended));
     if ring {
         fx.push(Effect::Bell);
     }

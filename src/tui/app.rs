@@ -27,7 +27,10 @@ pub struct Wiring {
     pub store: SharedStore,
     /// Bumped by the source whenever the store changed.
     pub generation: watch::Receiver<u64>,
-    pub replay: Option<(mpsc::UnboundedSender<ReplayCmd>, watch::Receiver<ReplayStatus>)>,
+    pub replay: Option<(
+        mpsc::UnboundedSender<ReplayCmd>,
+        watch::Receiver<ReplayStatus>,
+    )>,
     pub conn: Option<watch::Receiver<ConnView>>,
     /// `None`: control requests fail with a message (no client in this mode).
     pub control: Option<ControlFn>,

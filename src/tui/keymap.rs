@@ -73,38 +73,255 @@ struct Spec {
 }
 
 const SPECS: &[Spec] = &[
-    spec(Command::Up, "up", Group::Navigate, "move", "previous row", &["up", "k"]),
-    spec(Command::Down, "down", Group::Navigate, "move", "next row", &["down", "j"]),
-    spec(Command::PageUp, "page-up", Group::Navigate, "page", "one page up", &["pgup"]),
-    spec(Command::PageDown, "page-down", Group::Navigate, "page", "one page down", &["pgdn"]),
-    spec(Command::Top, "top", Group::Navigate, "top", "first row", &["g", "home"]),
-    spec(Command::Bottom, "bottom", Group::Navigate, "bottom", "last row", &["G", "end"]),
-    spec(Command::Open, "open", Group::Navigate, "detail", "open the session detail (parties + timeline)", &["enter"]),
-    spec(Command::Back, "back", Group::Navigate, "back", "close the detail / dialog / filter", &["esc"]),
-    spec(Command::NextParty, "next-party", Group::Navigate, "party", "cycle the target party", &["tab"]),
-    spec(Command::Hold, "hold", Group::Calls, "hold", "hold / unhold", &["h"]),
-    spec(Command::Transfer, "transfer", Group::Calls, "transfer", "transfer (number, ext, vm:ID, park:ORBIT), confirmed", &["t"]),
-    spec(Command::Record, "record", Group::Calls, "record", "start / pause / resume recording", &["r"]),
-    spec(Command::HangUp, "hang-up", Group::Calls, "hang up", "hang up the call, confirmed", &["x"]),
-    spec(Command::Mute, "mute", Group::Calls, "mute", "mute / unmute", &["m"]),
+    spec(
+        Command::Up,
+        "up",
+        Group::Navigate,
+        "move",
+        "previous row",
+        &["up", "k"],
+    ),
+    spec(
+        Command::Down,
+        "down",
+        Group::Navigate,
+        "move",
+        "next row",
+        &["down", "j"],
+    ),
+    spec(
+        Command::PageUp,
+        "page-up",
+        Group::Navigate,
+        "page",
+        "one page up",
+        &["pgup"],
+    ),
+    spec(
+        Command::PageDown,
+        "page-down",
+        Group::Navigate,
+        "page",
+        "one page down",
+        &["pgdn"],
+    ),
+    spec(
+        Command::Top,
+        "top",
+        Group::Navigate,
+        "top",
+        "first row",
+        &["g", "home"],
+    ),
+    spec(
+        Command::Bottom,
+        "bottom",
+        Group::Navigate,
+        "bottom",
+        "last row",
+        &["G", "end"],
+    ),
+    spec(
+        Command::Open,
+        "open",
+        Group::Navigate,
+        "detail",
+        "open the session detail (parties + timeline)",
+        &["enter"],
+    ),
+    spec(
+        Command::Back,
+        "back",
+        Group::Navigate,
+        "back",
+        "close the detail / dialog / filter",
+        &["esc"],
+    ),
+    spec(
+        Command::NextParty,
+        "next-party",
+        Group::Navigate,
+        "party",
+        "cycle the target party",
+        &["tab"],
+    ),
+    spec(
+        Command::Hold,
+        "hold",
+        Group::Calls,
+        "hold",
+        "hold / unhold",
+        &["h"],
+    ),
+    spec(
+        Command::Transfer,
+        "transfer",
+        Group::Calls,
+        "transfer",
+        "transfer (number, ext, vm:ID, park:ORBIT), confirmed",
+        &["t"],
+    ),
+    spec(
+        Command::Record,
+        "record",
+        Group::Calls,
+        "record",
+        "start / pause / resume recording",
+        &["r"],
+    ),
+    spec(
+        Command::HangUp,
+        "hang-up",
+        Group::Calls,
+        "hang up",
+        "hang up the call, confirmed",
+        &["x"],
+    ),
+    spec(
+        Command::Mute,
+        "mute",
+        Group::Calls,
+        "mute",
+        "mute / unmute",
+        &["m"],
+    ),
     spec(Command::Park, "park", Group::Calls, "park", "park", &["p"]),
-    spec(Command::Forward, "forward", Group::Calls, "forward", "forward a ringing party", &["f"]),
-    spec(Command::Reject, "reject", Group::Calls, "reject", "reject a ringing party", &["d"]),
-    spec(Command::Filter, "filter", Group::View, "filter", "filter by number, name or id", &["/"]),
-    spec(Command::StateFilter, "state-filter", Group::View, "state", "cycle the state filter", &["F"]),
-    spec(Command::Sort, "sort", Group::View, "sort", "cycle the sort column", &["s"]),
-    spec(Command::SortReverse, "sort-reverse", Group::View, "reverse", "reverse the sort", &["S"]),
-    spec(Command::History, "history", Group::View, "history", "ended calls (history) / board", &["H"]),
-    spec(Command::Help, "help", Group::View, "help", "this help", &["?"]),
-    spec(Command::Quit, "quit", Group::View, "quit", "quit", &["q", "ctrl-c"]),
-    spec(Command::Pause, "pause", Group::Replay, "pause", "pause / resume", &["space"]),
-    spec(Command::Faster, "faster", Group::Replay, "speed", "faster (1, 2, 5, 10, max)", &["+", "="]),
-    spec(Command::Slower, "slower", Group::Replay, "speed", "slower", &["-"]),
-    spec(Command::Step, "step", Group::Replay, "step", "step one event", &["."]),
-    spec(Command::SeekBack, "seek-back", Group::Replay, "seek", "seek back 10 s", &["left"]),
-    spec(Command::SeekForward, "seek-forward", Group::Replay, "seek", "seek forward 10 s", &["right"]),
-    spec(Command::SeekBackLong, "seek-back-long", Group::Replay, "-1m", "seek back 1 min", &["["]),
-    spec(Command::SeekForwardLong, "seek-forward-long", Group::Replay, "+1m", "seek forward 1 min", &["]"]),
+    spec(
+        Command::Forward,
+        "forward",
+        Group::Calls,
+        "forward",
+        "forward a ringing party",
+        &["f"],
+    ),
+    spec(
+        Command::Reject,
+        "reject",
+        Group::Calls,
+        "reject",
+        "reject a ringing party",
+        &["d"],
+    ),
+    spec(
+        Command::Filter,
+        "filter",
+        Group::View,
+        "filter",
+        "filter by number, name or id",
+        &["/"],
+    ),
+    spec(
+        Command::StateFilter,
+        "state-filter",
+        Group::View,
+        "state",
+        "cycle the state filter",
+        &["F"],
+    ),
+    spec(
+        Command::Sort,
+        "sort",
+        Group::View,
+        "sort",
+        "cycle the sort column",
+        &["s"],
+    ),
+    spec(
+        Command::SortReverse,
+        "sort-reverse",
+        Group::View,
+        "reverse",
+        "reverse the sort",
+        &["S"],
+    ),
+    spec(
+        Command::History,
+        "history",
+        Group::View,
+        "history",
+        "ended calls (history) / board",
+        &["H"],
+    ),
+    spec(
+        Command::Help,
+        "help",
+        Group::View,
+        "help",
+        "this help",
+        &["?"],
+    ),
+    spec(
+        Command::Quit,
+        "quit",
+        Group::View,
+        "quit",
+        "quit",
+        &["q", "ctrl-c"],
+    ),
+    spec(
+        Command::Pause,
+        "pause",
+        Group::Replay,
+        "pause",
+        "pause / resume",
+        &["space"],
+    ),
+    spec(
+        Command::Faster,
+        "faster",
+        Group::Replay,
+        "speed",
+        "faster (1, 2, 5, 10, max)",
+        &["+", "="],
+    ),
+    spec(
+        Command::Slower,
+        "slower",
+        Group::Replay,
+        "speed",
+        "slower",
+        &["-"],
+    ),
+    spec(
+        Command::Step,
+        "step",
+        Group::Replay,
+        "step",
+        "step one event",
+        &["."],
+    ),
+    spec(
+        Command::SeekBack,
+        "seek-back",
+        Group::Replay,
+        "seek",
+        "seek back 10 s",
+        &["left"],
+    ),
+    spec(
+        Command::SeekForward,
+        "seek-forward",
+        Group::Replay,
+        "seek",
+        "seek forward 10 s",
+        &["right"],
+    ),
+    spec(
+        Command::SeekBackLong,
+        "seek-back-long",
+        Group::Replay,
+        "-1m",
+        "seek back 1 min",
+        &["["],
+    ),
+    spec(
+        Command::SeekForwardLong,
+        "seek-forward-long",
+        Group::Replay,
+        "+1m",
+        "seek forward 1 min",
+        &["]"],
+    ),
 ];
 
 const fn spec(
@@ -296,7 +513,10 @@ impl Keymap {
         let mut keys: Vec<(Command, Vec<Key>)> = SPECS
             .iter()
             .map(|s| {
-                let ks = s.keys.iter().map(|k| Key::parse(k).expect("default key parses"));
+                let ks = s
+                    .keys
+                    .iter()
+                    .map(|k| Key::parse(k).expect("default key parses"));
                 (s.cmd, ks.collect())
             })
             .collect();
@@ -308,13 +528,12 @@ impl Keymap {
             }
             let (name, rhs) = l.split_once('=').ok_or(KeymapError::Syntax { line })?;
             let name = name.trim();
-            let spec = SPECS
-                .iter()
-                .find(|s| s.name == name)
-                .ok_or_else(|| KeymapError::UnknownAction {
+            let spec = SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
+                KeymapError::UnknownAction {
                     line,
                     name: name.into(),
-                })?;
+                }
+            })?;
             let rhs = rhs.trim().trim_matches('"');
             let parsed: Result<Vec<Key>, String> = rhs
                 .split(',')
@@ -347,8 +566,9 @@ impl Keymap {
     /// Loads overrides from a file, if it exists.
     pub fn load(path: &std::path::Path) -> anyhow::Result<Keymap> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Keymap::from_config(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Ok(text) => {
+                Keymap::from_config(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
             Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
         }
@@ -435,7 +655,12 @@ impl Keymap {
                     .iter()
                     .map(|k| format!("`{}`", k.to_string().replace('|', "\\|")))
                     .collect();
-                out.push_str(&format!("| {} | {} | `{}` |\n", ks.join(" "), s.help, s.name));
+                out.push_str(&format!(
+                    "| {} | {} | `{}` |\n",
+                    ks.join(" "),
+                    s.help,
+                    s.name
+                ));
             }
         }
         out

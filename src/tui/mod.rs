@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod app;
+pub mod connect;
 pub mod keymap;
 pub mod state;
 pub mod terminal;
@@ -16,7 +17,7 @@ use state::{Mode, UiState};
 use theme::{Theme, ThemeName};
 
 /// Board options shared by every mode.
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct BoardArgs {
     /// Colour theme (NO_COLOR forces mono).
     #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
@@ -39,6 +40,21 @@ pub struct BoardArgs {
     /// Print the key table (Markdown) and exit.
     #[arg(long)]
     pub print_keys: bool,
+}
+
+impl Default for BoardArgs {
+    fn default() -> Self {
+        let t = state::Thresholds::default();
+        BoardArgs {
+            theme: ThemeName::Dark,
+            keys: None,
+            bell: false,
+            ring_alert: t.ring,
+            hold_alert: t.hold,
+            park_alert: t.park,
+            print_keys: false,
+        }
+    }
 }
 
 fn parse_pair(s: &str) -> Result<(i64, i64), String> {
@@ -90,6 +106,12 @@ pub struct DemoArgs {
     /// Disable every control key.
     #[arg(long)]
     pub read_only: bool,
+    /// New calls per minute in the simulator.
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Simulator seed (same seed, same calls).
+    #[arg(long)]
+    pub seed: Option<u64>,
     #[command(flatten)]
     pub board: BoardArgs,
 }
@@ -114,12 +136,44 @@ pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     if args.board.print_keys()? {
         return Ok(());
     }
-    anyhow::bail!("demo needs the simulator and the live client (not merged yet)")
+    let _log = crate::logging::init("tui");
+    let mut cfg = crate::sim::SimConfig {
+        calls_per_minute: args.calls_per_minute,
+        ..Default::default()
+    };
+    if let Some(seed) = args.seed {
+        cfg.seed = seed;
+    }
+    let sim = crate::sim::start(cfg, "127.0.0.1:0".parse()?).await?;
+    let c = sim.credentials();
+    let creds = crate::platform::Credentials {
+        server_url: sim.base_url(),
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        jwt: c.jwt,
+    };
+    tracing::info!(url = %sim.base_url(), "demo simulator started");
+    let mut ui = args.board.ui(Mode::Demo)?;
+    ui.read_only = args.read_only;
+    ui.account = format!("simulator {}", sim.base_url());
+    let r = connect::run_board(ui, crate::source::live::LiveConfig::new(creds)).await;
+    sim.shutdown().await;
+    r
 }
 
 /// `calltop live` (board).
-pub async fn run_live(_args: LiveArgs) -> anyhow::Result<()> {
-    anyhow::bail!("live needs the live client (not merged yet)")
+pub async fn run_live(args: LiveArgs) -> anyhow::Result<()> {
+    let _log = crate::logging::init("tui");
+    let cfg = crate::source::live::LiveConfig::from_args(&args)?;
+    let mut ui = BoardArgs::default().ui(Mode::Live)?;
+    ui.read_only = args.read_only;
+    let level = if cfg.extension_level {
+        "extension"
+    } else {
+        "account"
+    };
+    ui.account = format!("{level} @ {}", cfg.credentials.server_url);
+    connect::run_board(ui, cfg).await
 }
 
 /// `calltop replay`.

@@ -462,9 +462,7 @@ fn matches_text(s: &Session, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    let hit = |v: Option<&String>| {
-        v.is_some_and(|v| v.to_lowercase().contains(needle))
-    };
+    let hit = |v: Option<&String>| v.is_some_and(|v| v.to_lowercase().contains(needle));
     s.id.to_lowercase().contains(needle)
         || s.session_id.as_ref().is_some_and(|v| v.contains(needle))
         || s.queue().is_some_and(|q| q.to_lowercase().contains(needle))
@@ -506,9 +504,9 @@ fn sort_val(s: &Session, key: SortKey, now: Ts) -> SortVal {
                 .map(|c| c.as_str().to_string())
                 .unwrap_or_default(),
         ),
-        SortKey::Timer => SortVal::Num(
-            -party.map_or(0, |p| Figures::of(&p.history, Some(now)).in_state_ms),
-        ),
+        SortKey::Timer => {
+            SortVal::Num(-party.map_or(0, |p| Figures::of(&p.history, Some(now)).in_state_ms))
+        }
     }
 }
 
@@ -544,8 +542,6 @@ pub fn history_rows<'a>(store: &'a SessionStore, ui: &UiState) -> Vec<&'a Sessio
         .sessions()
         .filter(|s| s.ended && matches_text(s, &needle))
         .collect();
-    rows.sort_by(|a, b| {
-        (b.end().or(b.ended_seen), &b.id).cmp(&(a.end().or(a.ended_seen), &a.id))
-    });
+    rows.sort_by(|a, b| (b.end().or(b.ended_seen), &b.id).cmp(&(a.end().or(a.ended_seen), &a.id)));
     rows
 }

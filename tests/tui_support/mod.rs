@@ -41,7 +41,14 @@ fn endpoint(e: (&str, &str)) -> serde_json::Value {
 }
 
 /// Feeds one telephony/sessions notification at second `secs` after T0.
-pub fn event(store: &mut SessionStore, tsid: &str, seq: i64, secs: i64, parties: &[P], extra: serde_json::Value) {
+pub fn event(
+    store: &mut SessionStore,
+    tsid: &str,
+    seq: i64,
+    secs: i64,
+    parties: &[P],
+    extra: serde_json::Value,
+) {
     let t = at(secs);
     let ps: Vec<serde_json::Value> = parties
         .iter()
@@ -100,33 +107,110 @@ pub const ERIN: (&str, &str) = ("Erin Ops", "+18005550105");
 /// 200 s (red) with a stale and a duplicate event, a parked call, and an ended call.
 pub fn board_store() -> SessionStore {
     let mut s = SessionStore::default();
-    let inb = |id, code| P { id, dir: "Inbound", from: ALICE, to: SALES, code, ext: Some("101") };
+    let inb = |id, code| P {
+        id,
+        dir: "Inbound",
+        from: ALICE,
+        to: SALES,
+        code,
+        ext: Some("101"),
+    };
     // Ringing since 570 s → 30 s at now (amber).
-    event(&mut s, "s-ring", 2, 565, &[inb("p-ring-2", "Setup")], json!({}));
-    event(&mut s, "s-ring", 3, 570, &[inb("p-ring-2", "Proceeding")], json!({"queueCall": true}));
+    event(
+        &mut s,
+        "s-ring",
+        2,
+        565,
+        &[inb("p-ring-2", "Setup")],
+        json!({}),
+    );
+    event(
+        &mut s,
+        "s-ring",
+        3,
+        570,
+        &[inb("p-ring-2", "Proceeding")],
+        json!({"queueCall": true}),
+    );
     // Outbound call answered 185 s ago.
-    let out = |code| P { id: "p-talk-1", dir: "Outbound", from: BOB, to: CAROL, code, ext: Some("102") };
+    let out = |code| P {
+        id: "p-talk-1",
+        dir: "Outbound",
+        from: BOB,
+        to: CAROL,
+        code,
+        ext: Some("102"),
+    };
     event(&mut s, "s-talk", 2, 400, &[out("Setup")], json!({}));
     event(&mut s, "s-talk", 3, 405, &[out("Proceeding")], json!({}));
-    event(&mut s, "s-talk", 4, 415, &[out("Answered")], json!({"recordings": [{"id": "rec-1", "active": true}]}));
+    event(
+        &mut s,
+        "s-talk",
+        4,
+        415,
+        &[out("Answered")],
+        json!({"recordings": [{"id": "rec-1", "active": true}]}),
+    );
     // Inbound call: caller party + agent party; agent answered then on hold 200 s.
-    let caller = |code| P { id: "p-hold-1", dir: "Outbound", from: DAVE, to: SALES, code, ext: None };
-    let agent = |code| P { id: "p-hold-2", dir: "Inbound", from: DAVE, to: ERIN, code, ext: Some("105") };
+    let caller = |code| P {
+        id: "p-hold-1",
+        dir: "Outbound",
+        from: DAVE,
+        to: SALES,
+        code,
+        ext: None,
+    };
+    let agent = |code| P {
+        id: "p-hold-2",
+        dir: "Inbound",
+        from: DAVE,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
     event(&mut s, "s-hold", 2, 300, &[caller("Setup")], json!({}));
     event(&mut s, "s-hold", 4, 310, &[agent("Answered")], json!({}));
     event(&mut s, "s-hold", 5, 310, &[caller("Answered")], json!({}));
     event(&mut s, "s-hold", 6, 400, &[agent("Hold")], json!({}));
     event(&mut s, "s-hold", 6, 400, &[agent("Hold")], json!({})); // duplicate
     event(&mut s, "s-hold", 3, 305, &[agent("Proceeding")], json!({})); // stale
-    // Parked 10 s.
-    let pk = |code| P { id: "p-park-2", dir: "Inbound", from: CAROL, to: ERIN, code, ext: Some("105") };
+                                                                        // Parked 10 s.
+    let pk = |code| P {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
     event(&mut s, "s-park", 2, 500, &[pk("Answered")], json!({}));
-    event(&mut s, "s-park", 3, 590, &[pk("Parked")], json!({"park": {"id": "801"}}));
+    event(
+        &mut s,
+        "s-park",
+        3,
+        590,
+        &[pk("Parked")],
+        json!({"park": {"id": "801"}}),
+    );
     // Ended: answered, then disconnected.
-    let done = |code| P { id: "p-done-2", dir: "Inbound", from: ALICE, to: ERIN, code, ext: Some("105") };
+    let done = |code| P {
+        id: "p-done-2",
+        dir: "Inbound",
+        from: ALICE,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
     event(&mut s, "s-done", 2, 100, &[done("Proceeding")], json!({}));
     event(&mut s, "s-done", 3, 108, &[done("Answered")], json!({}));
-    event(&mut s, "s-done", 4, 200, &[done("Disconnected")], json!({"reason": "CallFinished"}));
+    event(
+        &mut s,
+        "s-done",
+        4,
+        200,
+        &[done("Disconnected")],
+        json!({"reason": "CallFinished"}),
+    );
     s
 }
 

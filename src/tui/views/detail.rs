@@ -49,13 +49,22 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
                 .and_then(|pi| pi.party_id.clone().or(pi.telephony_session_id.clone()))
                 .unwrap_or_default();
             let row = Row::new(vec![
-                if Some(i) == target { "▸".into() } else { String::new() },
+                if Some(i) == target {
+                    "▸".into()
+                } else {
+                    String::new()
+                },
                 fit(&p.id, 14),
-                p.direction.get().map(|d| d.as_str().to_string()).unwrap_or_default(),
+                p.direction
+                    .get()
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
                 fit(&p.from.label(), 22),
                 fit(&p.to.label(), 22),
                 format!("{g} {w}"),
-                p.reason().map(|r| r.as_str().to_string()).unwrap_or_default(),
+                p.reason()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
                 yes(p.muted.get() == Some(&true), "muted"),
                 rec.to_string(),
                 p.park.get().and_then(|k| k.id.clone()).unwrap_or_default(),
@@ -96,7 +105,12 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
-        .block(Block::new().borders(Borders::TOP).title(title).border_style(t.border()));
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(title)
+                .border_style(t.border()),
+        );
     frame.render_widget(table, top);
     timeline(frame, bottom, s, ui);
 }
@@ -110,11 +124,13 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
     let lines: Vec<Line> = s.timeline[skip..]
         .iter()
         .map(|e| {
-            let seq = e.seq.map(|q| format!("#{q:<4}")).unwrap_or_else(|| "     ".into());
-            let at = e
-                .at
-                .map(|a| format!("{}.{:03}", hms(a), a.0.rem_euclid(1000)))
-                .unwrap_or_else(|| "            ".into());
+            let seq = e
+                .seq
+                .map(|q| format!("#{q:<4}"))
+                .unwrap_or_else(|| "     ".into());
+            let at =
+                e.at.map(|a| format!("{}.{:03}", hms(a), a.0.rem_euclid(1000)))
+                    .unwrap_or_else(|| "            ".into());
             let mut spans = vec![
                 Span::styled(format!("{seq} "), t.dim()),
                 Span::raw(format!("{at} ")),

@@ -32,7 +32,14 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
         } else {
             format!("[  {label}  ]")
         };
-        Span::styled(text, if focused { t.button_focused() } else { t.text() })
+        Span::styled(
+            text,
+            if focused {
+                t.button_focused()
+            } else {
+                t.text()
+            },
+        )
     };
     let lines = vec![
         Line::from(""),
@@ -44,7 +51,10 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
             button(ok_label, c.ok_focused),
         ]),
         Line::from(""),
-        Line::from(Span::styled("←/→ choose · Enter confirm choice · Esc cancel", t.dim())),
+        Line::from(Span::styled(
+            "←/→ choose · Enter confirm choice · Esc cancel",
+            t.dim(),
+        )),
     ];
     let r = centered(area, 64, 9);
     frame.render_widget(Clear, r);

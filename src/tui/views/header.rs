@@ -36,7 +36,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         l1.push(sep());
         let mut text = c.label.clone();
         if let Some(at) = c.retry_at.filter(|a| *a > now) {
-            text.push_str(&format!(" (retry in {}s)", (now.millis_until(at) + 999) / 1000));
+            text.push_str(&format!(
+                " (retry in {}s)",
+                (now.millis_until(at) + 999) / 1000
+            ));
         }
         l1.push(Span::styled(text, t.level(c.level)));
     }

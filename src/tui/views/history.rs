@@ -71,6 +71,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let table = Table::new(built, widths)
         .header(header)
         .column_spacing(1)
-        .block(Block::new().borders(Borders::TOP).title(title).border_style(t.dim()));
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(title)
+                .border_style(t.dim()),
+        );
     frame.render_widget(table, area);
 }

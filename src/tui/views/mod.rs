@@ -37,8 +37,7 @@ pub fn areas(area: Rect, ui: &UiState) -> [Rect; 4] {
     .areas(area);
     let (table, detail) = if ui.detail {
         let t = (body.height * 2 / 5).max(5).min(body.height);
-        let [a, b] =
-            Layout::vertical([Constraint::Length(t), Constraint::Min(0)]).areas(body);
+        let [a, b] = Layout::vertical([Constraint::Length(t), Constraint::Min(0)]).areas(body);
         (a, b)
     } else {
         (body, Rect::new(body.x, body.y + body.height, body.width, 0))
@@ -113,7 +112,10 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
                 super::state::PromptKind::Forward => "forward to",
             };
             Line::from(vec![
-                Span::styled(format!("{what} (number, ext, vm:ID, park:ORBIT): "), t.key()),
+                Span::styled(
+                    format!("{what} (number, ext, vm:ID, park:ORBIT): "),
+                    t.key(),
+                ),
                 Span::raw(p.input.clone()),
                 Span::styled("▏", t.key()),
                 Span::styled("  (Enter send, Esc cancel)", t.dim()),
@@ -134,7 +136,10 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
     frame.render_widget(Paragraph::new(line), status);
     let mut spans = Vec::new();
     if ui.read_only && ui.mode != Mode::Replay {
-        spans.push(Span::styled("READ-ONLY: control keys disabled  ", t.level(super::theme::Level::Warn)));
+        spans.push(Span::styled(
+            "READ-ONLY: control keys disabled  ",
+            t.level(super::theme::Level::Warn),
+        ));
     }
     for (i, (k, label)) in ui.keymap.hints(&hint_commands(ui)).into_iter().enumerate() {
         if i > 0 {

@@ -39,12 +39,19 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .enumerate()
         .map(|(i, s)| session_row(s, ui, now, start + i == ui.cursor, name_w))
         .collect();
-    let header = Row::new(["", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total"])
-        .style(t.column_header());
+    let header = Row::new([
+        "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
+    ])
+    .style(t.column_header());
     let table = Table::new(built, widths())
         .header(header)
         .column_spacing(1)
-        .block(Block::new().borders(Borders::TOP).title(title).border_style(t.dim()));
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(title)
+                .border_style(t.dim()),
+        );
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if ui.filter.is_empty() {
@@ -67,9 +74,15 @@ fn title_line(ui: &UiState, shown: usize, store: &SessionStore) -> Line<'static>
     let active = store.sessions().filter(|s| !s.ended).count();
     let mut spans = vec![Span::styled(format!(" Calls {shown}/{active} "), t.title())];
     let arrow = if ui.sort_reverse { "↓" } else { "↑" };
-    spans.push(Span::styled(format!("sort {} {arrow} ", ui.sort.label()), t.dim()));
+    spans.push(Span::styled(
+        format!("sort {} {arrow} ", ui.sort.label()),
+        t.dim(),
+    ));
     if ui.state_filter != crate::tui::state::StateFilter::All {
-        spans.push(Span::styled(format!("state {} ", ui.state_filter.label()), t.key()));
+        spans.push(Span::styled(
+            format!("state {} ", ui.state_filter.label()),
+            t.key(),
+        ));
     }
     if !ui.filter.is_empty() {
         spans.push(Span::styled(format!("filter \"{}\" ", ui.filter), t.key()));
@@ -99,10 +112,16 @@ fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize
     let marker = format!("{}{marker}", if selected { "▶" } else { " " });
     let caller = s.caller();
     let target = ui.target_index(s);
-    let own = SessionStore::default_party(s).map(|i| &s.parties[i]);
-    let dir = match own.and_then(|p| p.direction.get()) {
-        Some(Direction::Outbound) => "Out",
-        Some(Direction::Inbound) => "In",
+    // An outside caller (no extension) calling in, or one of ours calling out.
+    let dir = match caller {
+        Some(p) if p.direction.get() == Some(&Direction::Outbound) => {
+            if p.extension_id.get().is_some() || p.from.extension_id.get().is_some() {
+                "Out"
+            } else {
+                "In"
+            }
+        }
+        Some(p) if p.direction.get() == Some(&Direction::Inbound) => "In",
         _ => "?",
     };
     let from = caller.map(|p| p.from.label()).unwrap_or_default();
@@ -116,7 +135,11 @@ fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize
         .collect();
     for (i, p) in &live {
         let (g, w) = state_glyph(p.code());
-        let mark = if Some(*i) == target && s.parties.len() > 1 { "▸" } else { "" };
+        let mark = if Some(*i) == target && s.parties.len() > 1 {
+            "▸"
+        } else {
+            ""
+        };
         parties.push(Span::styled(format!("{mark}{g} {w} "), t.state(p.code())));
     }
     let gone = s.parties.len() - live.len();
