@@ -35,7 +35,11 @@ const SESSIONS: usize = 100_000;
 
 fn retention() {
     // ~8 events per call; generate in chunks so the input itself is not counted.
-    let mut store = SessionStore::new(StoreConfig { max_ended: SESSIONS, max_ended_age_ms: i64::MAX, tombstones: 0 });
+    let mut store = SessionStore::new(StoreConfig {
+        max_ended: SESSIONS,
+        max_ended_age_ms: i64::MAX,
+        tombstones: 0,
+    });
     let events = synth::notifications(SESSIONS * 9, 200, 11);
     let mut ended = 0;
     for n in events {

@@ -61,7 +61,10 @@ impl Speed {
 
     /// Parses `1`, `2`, `5`, `10`, `max` (also with a leading or trailing `x`).
     pub fn parse(s: &str) -> Result<Speed, String> {
-        let t = s.trim().trim_start_matches(['x', '×']).trim_end_matches(['x', '×']);
+        let t = s
+            .trim()
+            .trim_start_matches(['x', '×'])
+            .trim_end_matches(['x', '×']);
         Speed::ALL
             .into_iter()
             .find(|sp| sp.label().eq_ignore_ascii_case(t))

@@ -85,7 +85,7 @@ async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
 pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
     let Wiring {
         store,
-        mut generation,
+        generation,
         replay,
         conn,
         control,
@@ -95,6 +95,7 @@ pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
         None => (None, None),
     };
     let mut replay_rx = replay_rx;
+    let mut generation = Some(generation);
     let mut conn = conn;
     if let Some(r) = &replay_rx {
         ui.replay = Some(*r.borrow());
@@ -135,11 +136,11 @@ pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
                 }
                 None => Some(Action::Quit),
             },
-            r = generation.changed() => match r {
-                Ok(()) => Some(Action::StoreChanged),
-                Err(_) => {
+            r = changed(&mut generation) => match r {
+                Some(_) => Some(Action::StoreChanged),
+                None => {
                     // The source stopped: keep showing what we have.
-                    generation = watch::channel(0).1;
+                    generation = None;
                     None
                 }
             },
