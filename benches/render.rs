@@ -47,6 +47,9 @@ fn bench(c: &mut Criterion) {
                     .expect("draw");
             })
         });
+        g.bench_function(format!("summary_only_{n}_sessions"), |b| {
+            b.iter(|| black_box(store.summary(now).active))
+        });
         g.bench_function(format!("rows_only_{n}_sessions"), |b| {
             b.iter(|| black_box(board_rows(&store, &ui, now).len()))
         });
