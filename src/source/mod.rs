@@ -2,6 +2,7 @@
 
 pub mod file;
 pub mod live;
+pub mod replay;
 
 use crate::core::SessionStore;
 use std::sync::{Arc, RwLock};

@@ -1,0 +1,668 @@
+//! The one key table: defaults, user overrides from a config file (duplicates rejected),
+//! and the footer hints, the `?` help and the README key table generated from it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Something the user can ask for with a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    NextParty,
+    Hold,
+    Transfer,
+    Record,
+    HangUp,
+    Mute,
+    Park,
+    Forward,
+    Reject,
+    Filter,
+    StateFilter,
+    Sort,
+    SortReverse,
+    History,
+    Help,
+    Quit,
+    Pause,
+    Faster,
+    Slower,
+    Step,
+    SeekBack,
+    SeekForward,
+    SeekBackLong,
+    SeekForwardLong,
+}
+
+/// Help sections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Navigate,
+    Calls,
+    View,
+    Replay,
+}
+
+impl Group {
+    /// Section title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Navigate => "Navigate",
+            Group::Calls => "Call control (selected party)",
+            Group::View => "View",
+            Group::Replay => "Replay",
+        }
+    }
+}
+
+struct Spec {
+    cmd: Command,
+    name: &'static str,
+    group: Group,
+    hint: &'static str,
+    help: &'static str,
+    keys: &'static [&'static str],
+}
+
+const SPECS: &[Spec] = &[
+    spec(
+        Command::Up,
+        "up",
+        Group::Navigate,
+        "move",
+        "previous row",
+        &["up", "k"],
+    ),
+    spec(
+        Command::Down,
+        "down",
+        Group::Navigate,
+        "move",
+        "next row",
+        &["down", "j"],
+    ),
+    spec(
+        Command::PageUp,
+        "page-up",
+        Group::Navigate,
+        "page",
+        "one page up",
+        &["pgup"],
+    ),
+    spec(
+        Command::PageDown,
+        "page-down",
+        Group::Navigate,
+        "page",
+        "one page down",
+        &["pgdn"],
+    ),
+    spec(
+        Command::Top,
+        "top",
+        Group::Navigate,
+        "top",
+        "first row",
+        &["g", "home"],
+    ),
+    spec(
+        Command::Bottom,
+        "bottom",
+        Group::Navigate,
+        "bottom",
+        "last row",
+        &["G", "end"],
+    ),
+    spec(
+        Command::Open,
+        "open",
+        Group::Navigate,
+        "detail",
+        "open the session detail (parties + timeline)",
+        &["enter"],
+    ),
+    spec(
+        Command::Back,
+        "back",
+        Group::Navigate,
+        "back",
+        "close the detail / dialog / filter",
+        &["esc"],
+    ),
+    spec(
+        Command::NextParty,
+        "next-party",
+        Group::Navigate,
+        "party",
+        "cycle the target party",
+        &["tab"],
+    ),
+    spec(
+        Command::Hold,
+        "hold",
+        Group::Calls,
+        "hold",
+        "hold / unhold",
+        &["h"],
+    ),
+    spec(
+        Command::Transfer,
+        "transfer",
+        Group::Calls,
+        "transfer",
+        "transfer (number, ext, vm:ID, park:ORBIT), confirmed",
+        &["t"],
+    ),
+    spec(
+        Command::Record,
+        "record",
+        Group::Calls,
+        "record",
+        "start / pause / resume recording",
+        &["r"],
+    ),
+    spec(
+        Command::HangUp,
+        "hang-up",
+        Group::Calls,
+        "hang up",
+        "hang up the call, confirmed",
+        &["x"],
+    ),
+    spec(
+        Command::Mute,
+        "mute",
+        Group::Calls,
+        "mute",
+        "mute / unmute",
+        &["m"],
+    ),
+    spec(Command::Park, "park", Group::Calls, "park", "park", &["p"]),
+    spec(
+        Command::Forward,
+        "forward",
+        Group::Calls,
+        "forward",
+        "forward a ringing party",
+        &["f"],
+    ),
+    spec(
+        Command::Reject,
+        "reject",
+        Group::Calls,
+        "reject",
+        "reject a ringing party",
+        &["d"],
+    ),
+    spec(
+        Command::Filter,
+        "filter",
+        Group::View,
+        "filter",
+        "filter by number, name or id",
+        &["/"],
+    ),
+    spec(
+        Command::StateFilter,
+        "state-filter",
+        Group::View,
+        "state",
+        "cycle the state filter",
+        &["F"],
+    ),
+    spec(
+        Command::Sort,
+        "sort",
+        Group::View,
+        "sort",
+        "cycle the sort column",
+        &["s"],
+    ),
+    spec(
+        Command::SortReverse,
+        "sort-reverse",
+        Group::View,
+        "reverse",
+        "reverse the sort",
+        &["S"],
+    ),
+    spec(
+        Command::History,
+        "history",
+        Group::View,
+        "history",
+        "ended calls (history) / board",
+        &["H"],
+    ),
+    spec(
+        Command::Help,
+        "help",
+        Group::View,
+        "help",
+        "this help",
+        &["?"],
+    ),
+    spec(
+        Command::Quit,
+        "quit",
+        Group::View,
+        "quit",
+        "quit",
+        &["q", "ctrl-c"],
+    ),
+    spec(
+        Command::Pause,
+        "pause",
+        Group::Replay,
+        "pause",
+        "pause / resume",
+        &["space"],
+    ),
+    spec(
+        Command::Faster,
+        "faster",
+        Group::Replay,
+        "speed",
+        "faster (1, 2, 5, 10, max)",
+        &["+", "="],
+    ),
+    spec(
+        Command::Slower,
+        "slower",
+        Group::Replay,
+        "speed",
+        "slower",
+        &["-"],
+    ),
+    spec(
+        Command::Step,
+        "step",
+        Group::Replay,
+        "step",
+        "step one event",
+        &["."],
+    ),
+    spec(
+        Command::SeekBack,
+        "seek-back",
+        Group::Replay,
+        "seek",
+        "seek back 10 s",
+        &["left"],
+    ),
+    spec(
+        Command::SeekForward,
+        "seek-forward",
+        Group::Replay,
+        "seek",
+        "seek forward 10 s",
+        &["right"],
+    ),
+    spec(
+        Command::SeekBackLong,
+        "seek-back-long",
+        Group::Replay,
+        "-1m",
+        "seek back 1 min",
+        &["["],
+    ),
+    spec(
+        Command::SeekForwardLong,
+        "seek-forward-long",
+        Group::Replay,
+        "+1m",
+        "seek forward 1 min",
+        &["]"],
+    ),
+];
+
+const fn spec(
+    cmd: Command,
+    name: &'static str,
+    group: Group,
+    hint: &'static str,
+    help: &'static str,
+    keys: &'static [&'static str],
+) -> Spec {
+    Spec {
+        cmd,
+        name,
+        group,
+        hint,
+        help,
+        keys,
+    }
+}
+
+fn spec_of(cmd: Command) -> &'static Spec {
+    SPECS
+        .iter()
+        .find(|s| s.cmd == cmd)
+        .expect("every command has a spec")
+}
+
+impl Command {
+    /// The name used in the config file.
+    pub fn name(self) -> &'static str {
+        spec_of(self).name
+    }
+
+    /// The short footer label.
+    pub fn hint(self) -> &'static str {
+        spec_of(self).hint
+    }
+
+    /// True for the keys that act on calls.
+    pub fn is_control(self) -> bool {
+        spec_of(self).group == Group::Calls
+    }
+}
+
+/// One key chord.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event (shift is part of the character).
+    pub fn from_event(e: &KeyEvent) -> Key {
+        let mut mods = e.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if !matches!(e.code, KeyCode::Char(_)) {
+            mods |= e.modifiers & KeyModifiers::SHIFT;
+        }
+        let code = match e.code {
+            KeyCode::BackTab => KeyCode::Tab,
+            c => c,
+        };
+        if e.code == KeyCode::BackTab {
+            mods |= KeyModifiers::SHIFT;
+        }
+        Key { code, mods }
+    }
+
+    /// Parses a key spelling: `x`, `G`, `ctrl-c`, `alt-x`, `enter`, `esc`, `tab`,
+    /// `space`, `up`, `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`, `f1`…
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" | "pageup" => KeyCode::PageUp,
+            "pgdn" | "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        if mods.contains(KeyModifiers::CONTROL) {
+                            KeyCode::Char(c.to_ascii_lowercase())
+                        } else {
+                            KeyCode::Char(c)
+                        }
+                    }
+                    _ => return Err(format!("unknown key {s:?}")),
+                }
+            }
+        };
+        Ok(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Why a key config was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeymapError {
+    #[error("line {line}: expected `action = key, key`")]
+    Syntax { line: usize },
+    #[error("line {line}: unknown action {name:?}")]
+    UnknownAction { line: usize, name: String },
+    #[error("line {line}: {msg}")]
+    BadKey { line: usize, msg: String },
+    #[error("key {key} is bound to both {a} and {b}")]
+    Duplicate {
+        key: String,
+        a: &'static str,
+        b: &'static str,
+    },
+}
+
+/// The key table in force.
+#[derive(Clone, Debug)]
+pub struct Keymap {
+    keys: Vec<(Command, Vec<Key>)>,
+    lookup: HashMap<Key, Command>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap::from_config("").expect("the default keymap has no duplicates")
+    }
+}
+
+impl Keymap {
+    /// The defaults with overrides from a config text: one `action = key, key` per line
+    /// (`#` starts a comment; an empty right side unbinds the action).
+    pub fn from_config(text: &str) -> Result<Keymap, KeymapError> {
+        let mut keys: Vec<(Command, Vec<Key>)> = SPECS
+            .iter()
+            .map(|s| {
+                let ks = s
+                    .keys
+                    .iter()
+                    .map(|k| Key::parse(k).expect("default key parses"));
+                (s.cmd, ks.collect())
+            })
+            .collect();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let l = raw.split('#').next().unwrap_or("").trim();
+            if l.is_empty() {
+                continue;
+            }
+            let (name, rhs) = l.split_once('=').ok_or(KeymapError::Syntax { line })?;
+            let name = name.trim();
+            let spec = SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
+                KeymapError::UnknownAction {
+                    line,
+                    name: name.into(),
+                }
+            })?;
+            let rhs = rhs.trim().trim_matches('"');
+            let parsed: Result<Vec<Key>, String> = rhs
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(Key::parse)
+                .collect();
+            let parsed = parsed.map_err(|msg| KeymapError::BadKey { line, msg })?;
+            if let Some(slot) = keys.iter_mut().find(|(c, _)| *c == spec.cmd) {
+                slot.1 = parsed;
+            }
+        }
+        let mut lookup = HashMap::new();
+        for (cmd, ks) in &keys {
+            for k in ks {
+                if let Some(prev) = lookup.insert(*k, *cmd) {
+                    if prev != *cmd {
+                        return Err(KeymapError::Duplicate {
+                            key: k.to_string(),
+                            a: prev.name(),
+                            b: cmd.name(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(Keymap { keys, lookup })
+    }
+
+    /// Loads overrides from a file, if it exists.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Keymap> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                Keymap::from_config(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        }
+    }
+
+    /// The default config file: `$XDG_CONFIG_HOME/calltop/keys.conf`.
+    pub fn default_path() -> Option<std::path::PathBuf> {
+        dirs::config_dir().map(|d| d.join("calltop").join("keys.conf"))
+    }
+
+    /// The command bound to a key event.
+    pub fn command(&self, e: &KeyEvent) -> Option<Command> {
+        self.lookup.get(&Key::from_event(e)).copied()
+    }
+
+    /// The keys of a command.
+    pub fn keys(&self, cmd: Command) -> &[Key] {
+        self.keys
+            .iter()
+            .find(|(c, _)| *c == cmd)
+            .map(|(_, k)| k.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The first key of a command, as shown in hints (`-` when unbound).
+    pub fn first_key(&self, cmd: Command) -> String {
+        self.keys(cmd)
+            .first()
+            .map(Key::to_string)
+            .unwrap_or_else(|| "-".into())
+    }
+
+    /// `(keys, label)` pairs for the footer. Consecutive commands sharing a label
+    /// are merged (`↑/↓ up`, `PgUp/PgDn page`).
+    pub fn hints(&self, cmds: &[Command]) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        for &c in cmds {
+            let Some(k) = self.keys(c).first() else {
+                continue;
+            };
+            match out.last_mut() {
+                Some((keys, label)) if *label == c.hint() => {
+                    keys.push('/');
+                    keys.push_str(&k.to_string());
+                }
+                _ => out.push((k.to_string(), c.hint())),
+            }
+        }
+        out
+    }
+
+    /// Help sections: title and `(keys, description)` rows.
+    pub fn help(&self) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+        let groups = [Group::Navigate, Group::Calls, Group::View, Group::Replay];
+        groups
+            .iter()
+            .map(|g| {
+                let rows = SPECS
+                    .iter()
+                    .filter(|s| s.group == *g)
+                    .map(|s| {
+                        let ks: Vec<String> = self.keys(s.cmd).iter().map(Key::to_string).collect();
+                        let ks = if ks.is_empty() {
+                            "(unbound)".to_string()
+                        } else {
+                            ks.join(" ")
+                        };
+                        (ks, s.help)
+                    })
+                    .collect();
+                (g.title(), rows)
+            })
+            .collect()
+    }
+
+    /// The key table as Markdown (README), with config names.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| keys | action | config name |\n|---|---|---|\n");
+        for (title, _) in self.help() {
+            out.push_str(&format!("| **{title}** | | |\n"));
+            for s in SPECS.iter().filter(|s| s.group.title() == title) {
+                let ks: Vec<String> = self
+                    .keys(s.cmd)
+                    .iter()
+                    .map(|k| format!("`{}`", k.to_string().replace('|', "\\|")))
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | {} | `{}` |\n",
+                    ks.join(" "),
+                    s.help,
+                    s.name
+                ));
+            }
+        }
+        out
+    }
+}

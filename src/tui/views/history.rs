@@ -1,0 +1,81 @@
+//! The history: ended sessions with disposition and figures, newest first.
+
+use super::{fit, hms};
+use crate::core::{clock, Disposition, Figures, SessionStore};
+use crate::tui::state::{history_rows, UiState};
+use crate::tui::theme::Level;
+use crate::wire::Ts;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Row, Table};
+use ratatui::Frame;
+
+/// Draws the history table.
+pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
+    let t = &ui.theme;
+    let rows = history_rows(store, ui);
+    let h = area.height.saturating_sub(2) as usize;
+    let start = ui.offset.min(rows.len());
+    let end = (start + h).min(rows.len());
+    let name_w = (area.width as usize).saturating_sub(60) / 2;
+    let built: Vec<Row> = rows[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let figs: Vec<Figures> = s.figures(now);
+            let sum = |f: fn(&Figures) -> i64| figs.iter().map(f).sum::<i64>();
+            let d = s.disposition();
+            let level = match d {
+                Disposition::Answered => Level::Ok,
+                Disposition::Missed | Disposition::Abandoned => Level::Crit,
+                _ => Level::Normal,
+            };
+            let caller = s.caller();
+            let sel = if start + i == ui.cursor { "▶" } else { " " };
+            let row = Row::new(vec![
+                format!("{sel}{}", s.end().map(hms).unwrap_or_default()),
+                fit(&caller.map(|p| p.from.label()).unwrap_or_default(), name_w),
+                fit(&caller.map(|p| p.to.label()).unwrap_or_default(), name_w),
+                d.as_str().to_string(),
+                clock(s.duration_ms(now)),
+                clock(sum(|f| f.ring_ms)),
+                clock(sum(|f| f.talk_ms)),
+                clock(sum(|f| f.hold_ms)),
+            ])
+            .style(t.level(level));
+            if start + i == ui.cursor {
+                row.style(t.selected().patch(t.level(level)))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new([
+        "Ended", "From", "To", "Outcome", "Total", "Ring", "Talk", "Hold",
+    ])
+    .style(t.column_header());
+    let title = Line::from(vec![
+        Span::styled(format!(" History {} ", rows.len()), t.title()),
+        Span::styled("ended calls, newest first ", t.dim()),
+    ]);
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Length(11),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(7),
+    ];
+    let table = Table::new(built, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(title)
+                .border_style(t.dim()),
+        );
+    frame.render_widget(table, area);
+}

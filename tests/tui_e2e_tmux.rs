@@ -1,0 +1,185 @@
+//! End to end: the real `calltop demo` binary (embedded simulator, real live client)
+//! in a tmux pane, driven with send-keys and read with capture-pane. Polls with
+//! deadlines, never fixed sleeps. Skips (with a message) only when tmux is absent.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str) -> Tmux {
+        let name = format!("calltop-e2e-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-x",
+                "160",
+                "-y",
+                "45",
+                "-s",
+                &name,
+                cmd,
+            ])
+            .status()
+            .expect("tmux runs")
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Tmux { name }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.name];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux")
+            .args(&args)
+            .status()
+            .expect("tmux")
+            .success());
+    }
+
+    fn literal(&self, text: &str) {
+        let ok = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .expect("tmux")
+            .success();
+        assert!(ok);
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the last screen at the deadline.
+    fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+/// The selected row of the board (marked ▶).
+fn selected_row(screen: &str) -> Option<&str> {
+    screen.lines().find(|l| l.starts_with('▶'))
+}
+
+#[test]
+fn demo_board_hold_hang_up_and_quit_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_calltop");
+    let logs = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "stty sane; CALLTOP_LOG_DIR={} {bin} demo --calls-per-minute 40 --seed 7; echo \"EXITED rc=$?\"; echo \"TTY $(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon')\"; sleep 60",
+        logs.path().display()
+    );
+    let t = Tmux::start(&cmd);
+
+    // Calls appear, and at least one is talking.
+    t.wait("the live board with a talking call", 60, |s| {
+        s.contains("DEMO") && s.contains("● live") && s.contains("● Talk")
+    });
+    // Show talking calls only, open the first one's detail to learn its id.
+    t.keys(&["F", "F"]);
+    t.wait("the talking filter", 10, |s| s.contains("state talking"));
+    t.keys(&["g", "Enter"]);
+    let s = t.wait("the detail pane", 10, |s| s.contains(" Timeline "));
+    let id = s
+        .lines()
+        .find_map(|l| {
+            let l = l.trim_start();
+            l.starts_with("s-")
+                .then(|| l.split_whitespace().next().unwrap_or("").to_string())
+        })
+        .expect("session id in the detail title");
+    // Narrow the board to that call, back to all states.
+    t.keys(&["Escape"]);
+    t.keys(&["/"]);
+    t.literal(&id);
+    t.keys(&["Enter", "F", "F", "F"]);
+    t.wait("the board filtered to one call", 10, |s| {
+        s.contains(&format!("filter \"{id}\""))
+            && s.contains("Calls 1/")
+            && s.contains("state filter: all")
+    });
+
+    // h: the target party goes on hold. The default target may still be ringing
+    // (refused before any request); Tab moves to the next party.
+    let mut held = false;
+    for _ in 0..4 {
+        t.keys(&["h"]);
+        let s = t.wait("hold sent or refused", 20, |s| {
+            s.contains("can't hold") || selected_row(s).is_some_and(|r| r.contains("‖ Hold"))
+        });
+        if selected_row(&s).is_some_and(|r| r.contains("‖ Hold")) {
+            held = true;
+            break;
+        }
+        assert!(s.contains("only a connected party can be held"), "{s}");
+        t.keys(&["Tab"]);
+        t.wait("the next target party", 10, |s| s.contains("target party"));
+    }
+    assert!(held, "no party of the call could be held");
+
+    // x then Cancel (focused by default): nothing happens.
+    t.keys(&["x"]);
+    t.wait("the confirm dialog", 10, |s| {
+        s.contains("[> Cancel <]") && s.contains("Hang up the call")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait("cancel", 10, |s| {
+        s.contains("hang up: cancelled") && !s.contains("[> Cancel <]")
+    });
+    assert!(s.contains("Calls 1/"), "the call must still be there:\n{s}");
+
+    // x then confirm: the call ends and leaves the board.
+    t.keys(&["x"]);
+    t.wait("the confirm dialog again", 10, |s| {
+        s.contains("[> Cancel <]")
+    });
+    t.keys(&["Right"]);
+    t.wait("focus on Hang up", 10, |s| s.contains("[> Hang up <]"));
+    t.keys(&["Enter"]);
+    t.wait("the call gone from the board", 20, |s| {
+        s.contains("no calls match the filter") && s.contains("Calls 0/")
+    });
+    // It is in the history with its outcome.
+    t.keys(&["H"]);
+    t.wait("the call in the history", 10, |s| s.contains("History 1"));
+
+    // q exits and restores the terminal (cooked mode, primary screen).
+    t.keys(&["q"]);
+    let s = t.wait("exit", 20, |s| s.contains("TTY "));
+    assert!(s.contains("EXITED rc=0"), "{s}");
+    assert!(
+        s.lines().any(|l| l.trim() == "TTY icanon"),
+        "terminal left in raw mode:\n{s}"
+    );
+    assert!(!s.contains("Calls "), "alternate screen not left:\n{s}");
+}

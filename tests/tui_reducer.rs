@@ -1,0 +1,422 @@
+//! The reducer: `Action` → UI state and effects, against a real store.
+
+#[path = "tui_support/mod.rs"]
+mod support;
+
+use calltop::source::replay::ReplayCmd;
+use calltop::tui::action::{update, Action, Effect};
+use calltop::tui::keymap::{Command, Keymap, KeymapError};
+use calltop::tui::state::{CallOp, ControlRequest, Mode, Outcome, Overlay, UiState};
+use calltop::tui::theme::Level;
+use serde_json::json;
+use support::*;
+
+fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
+    update(ui, Action::Cmd(c), store, now())
+}
+
+fn status(ui: &UiState) -> String {
+    ui.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Control(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
+    let store = board_store();
+    let mut ui = ui(mode);
+    ui.sync(&store, now());
+    (store, ui)
+}
+
+#[test]
+fn navigation_clamps_and_follows_the_selected_session() {
+    let (mut store, mut ui) = ready(Mode::Demo);
+    // Rows by start: s-hold, s-talk, s-park, s-ring.
+    assert_eq!(ui.selected.as_deref(), Some("s-hold"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.selected.as_deref(), Some("s-talk"));
+    cmd(&mut ui, &store, Command::Bottom);
+    assert_eq!(ui.selected.as_deref(), Some("s-ring"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!((ui.cursor, ui.selected.as_deref()), (3, Some("s-ring")));
+    cmd(&mut ui, &store, Command::Top);
+    assert_eq!(ui.selected.as_deref(), Some("s-hold"));
+    cmd(&mut ui, &store, Command::Up);
+    assert_eq!(ui.cursor, 0);
+
+    // Select s-park, then an older call appears above it: the selection follows s-park.
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.selected.as_deref(), Some("s-park"));
+    let p = P {
+        id: "p-new",
+        dir: "Inbound",
+        from: CAROL,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-new", 2, 10, &[p], json!({}));
+    update(&mut ui, Action::StoreChanged, &store, now());
+    ui.sync(&store, now());
+    assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-park"), 3));
+
+    // When the selected call ends it leaves the board; the row at its place is selected.
+    let pk = P {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code: "Disconnected",
+        ext: Some("105"),
+    };
+    event(&mut store, "s-park", 9, 595, &[pk], json!({}));
+    ui.sync(&store, now());
+    assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-ring"), 3));
+}
+
+#[test]
+fn hold_on_an_answered_party_sends_once_and_marks_pending() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk, answered
+    let fx = cmd(&mut ui, &store, Command::Hold);
+    let req = ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        op: CallOp::Hold,
+    };
+    assert_eq!(controls(&fx), vec![req.clone()]);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Audit { session, text } if session == "s-talk" && text.contains("hold"))));
+    assert!(ui.pending.contains_key("s-talk"));
+    // A second key while it runs is refused before any request.
+    let fx = cmd(&mut ui, &store, Command::Hold);
+    assert!(controls(&fx).is_empty());
+    assert!(status(&ui).contains("still running"), "{}", status(&ui));
+    // The result clears the pending marker and is audited.
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Ok(String::new()),
+        },
+        &store,
+        now(),
+    );
+    assert!(ui.pending.is_empty());
+    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+    assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains("hold: done")));
+}
+
+#[test]
+fn hold_toggles_to_unhold_on_a_held_party() {
+    let (store, mut ui) = ready(Mode::Demo);
+    // s-hold's default party is the agent (extension, inbound), on hold.
+    let fx = cmd(&mut ui, &store, Command::Hold);
+    assert_eq!(controls(&fx)[0].op, CallOp::Unhold);
+    assert_eq!(controls(&fx)[0].party, "p-hold-2");
+}
+
+#[test]
+fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+    for c in [
+        Command::Hold,
+        Command::Transfer,
+        Command::Park,
+        Command::Mute,
+        Command::Record,
+    ] {
+        let fx = cmd(&mut ui, &store, c);
+        assert!(controls(&fx).is_empty(), "{c:?}");
+        assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
+        assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
+        assert_eq!(ui.overlay, Overlay::None);
+    }
+    // Ringing-only actions work here …
+    let fx = cmd(&mut ui, &store, Command::Reject);
+    assert_eq!(controls(&fx)[0].op, CallOp::Reject);
+    // … and are refused on an answered call.
+    cmd(&mut ui, &store, Command::Top);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    for c in [Command::Forward, Command::Reject] {
+        assert!(controls(&cmd(&mut ui, &store, c)).is_empty());
+        assert!(status(&ui).contains("ringing"), "{}", status(&ui));
+    }
+}
+
+#[test]
+fn hang_up_needs_confirmation_with_cancel_focused() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    assert!(cmd(&mut ui, &store, Command::HangUp).is_empty());
+    let Overlay::Confirm(c) = &ui.overlay else {
+        panic!("no dialog")
+    };
+    assert!(!c.ok_focused);
+    assert!(c.question.contains("Bob Agent"));
+    // Enter on the default focus cancels.
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert!(fx.is_empty());
+    assert_eq!(ui.overlay, Overlay::None);
+    assert!(status(&ui).contains("cancelled"));
+    // Esc cancels too.
+    cmd(&mut ui, &store, Command::HangUp);
+    assert!(update(&mut ui, Action::Cancel, &store, now()).is_empty());
+    // Moving the focus to the action and confirming sends it.
+    cmd(&mut ui, &store, Command::HangUp);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(controls(&fx)[0].op, CallOp::HangUp);
+    assert_eq!(controls(&fx)[0].session, "s-talk");
+}
+
+#[test]
+fn transfer_prompts_for_a_target_then_confirms() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    cmd(&mut ui, &store, Command::Transfer);
+    assert!(matches!(ui.overlay, Overlay::Prompt(_)));
+    for c in "vm:105".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Backspace, &store, now());
+    update(&mut ui, Action::Input('6'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.overlay else {
+        panic!("no dialog")
+    };
+    assert!(c.question.contains("vm:106"), "{}", c.question);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(controls(&fx)[0].op, CallOp::Transfer("vm:106".into()));
+    // An empty target sends nothing.
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Transfer);
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert_eq!(ui.overlay, Overlay::None);
+}
+
+#[test]
+fn record_starts_pauses_and_resumes_by_state() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk: recording rec-1 active
+    let fx = cmd(&mut ui, &store, Command::Record);
+    assert_eq!(controls(&fx)[0].op, CallOp::PauseRecording("rec-1".into()));
+    cmd(&mut ui, &store, Command::Top); // s-hold: no recording
+    let fx = cmd(&mut ui, &store, Command::Record);
+    assert_eq!(controls(&fx)[0].op, CallOp::StartRecording);
+}
+
+#[test]
+fn tab_cycles_the_target_party() {
+    let (store, mut ui) = ready(Mode::Demo);
+    // s-hold: default target is the agent p-hold-2; Tab moves to p-hold-1 (caller, talking).
+    cmd(&mut ui, &store, Command::NextParty);
+    assert_eq!(ui.target_party, Some(("s-hold".into(), "p-hold-1".into())));
+    let fx = cmd(&mut ui, &store, Command::Hold);
+    assert_eq!(
+        controls(&fx)[0],
+        ControlRequest {
+            session: "s-hold".into(),
+            party: "p-hold-1".into(),
+            op: CallOp::Hold
+        }
+    );
+}
+
+#[test]
+fn replay_and_read_only_refuse_every_control_key() {
+    for (mode, ro, msg) in [
+        (Mode::Replay, true, "replay is read-only"),
+        (Mode::Live, true, "read-only"),
+    ] {
+        let (store, mut ui) = ready(mode);
+        ui.read_only = ro;
+        for c in [
+            Command::Hold,
+            Command::HangUp,
+            Command::Transfer,
+            Command::Record,
+            Command::Mute,
+            Command::Park,
+            Command::Forward,
+            Command::Reject,
+        ] {
+            let fx = cmd(&mut ui, &store, c);
+            assert!(fx.is_empty(), "{mode:?} {c:?}");
+            assert_eq!(ui.overlay, Overlay::None);
+            assert!(status(&ui).contains(msg), "{}", status(&ui));
+        }
+    }
+}
+
+#[test]
+fn rate_limit_blocks_until_it_expires() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    let fx = cmd(&mut ui, &store, Command::Mute);
+    let req = controls(&fx)[0].clone();
+    assert_eq!(req.op, CallOp::Mute(true));
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::RateLimited(30),
+        },
+        &store,
+        now(),
+    );
+    assert!(status(&ui).contains("retry in 30s"));
+    assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
+    assert!(status(&ui).contains("wait 30s"), "{}", status(&ui));
+    let later = now().plus_millis(31_000);
+    update(&mut ui, Action::Tick, &store, later);
+    assert_eq!(ui.rate_limited_until, None);
+    let fx = update(&mut ui, Action::Cmd(Command::Mute), &store, later);
+    assert_eq!(controls(&fx).len(), 1);
+}
+
+#[test]
+fn failures_show_the_platform_message() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    let req = controls(&cmd(&mut ui, &store, Command::Park))[0].clone();
+    let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Failed(msg.into()),
+        },
+        &store,
+        now(),
+    );
+    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
+    assert!(status(&ui).contains(msg));
+    assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains(msg)));
+}
+
+#[test]
+fn filter_sort_state_filter_and_history() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Filter);
+    for c in "alice".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    let ids = |ui: &UiState| {
+        ui.rows(&store, now())
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&ui), vec!["s-ring"]);
+    update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(ui.filter, "alice");
+    cmd(&mut ui, &store, Command::Back); // Esc clears the filter
+    assert_eq!(ids(&ui).len(), 4);
+    cmd(&mut ui, &store, Command::StateFilter); // ringing
+    assert_eq!(ids(&ui), vec!["s-ring"]);
+    for _ in 0..4 {
+        cmd(&mut ui, &store, Command::StateFilter);
+    }
+    // Sort by timer (longest in state first), then reversed.
+    while ui.sort != calltop::tui::state::SortKey::Timer {
+        cmd(&mut ui, &store, Command::Sort);
+    }
+    assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
+    cmd(&mut ui, &store, Command::SortReverse);
+    assert_eq!(ids(&ui)[0], "s-park");
+    cmd(&mut ui, &store, Command::History);
+    assert_eq!(ids(&ui), vec!["s-done"]);
+    assert_eq!(ui.selected.as_deref(), Some("s-done"));
+}
+
+#[test]
+fn replay_keys_become_replay_effects() {
+    let (store, mut ui) = ready(Mode::Replay);
+    let pairs = [
+        (Command::Pause, ReplayCmd::TogglePause),
+        (Command::Faster, ReplayCmd::Faster),
+        (Command::Slower, ReplayCmd::Slower),
+        (Command::Step, ReplayCmd::Step),
+        (Command::SeekBack, ReplayCmd::Seek(-10_000)),
+        (Command::SeekForward, ReplayCmd::Seek(10_000)),
+        (Command::SeekBackLong, ReplayCmd::Seek(-60_000)),
+        (Command::SeekForwardLong, ReplayCmd::Seek(60_000)),
+    ];
+    for (c, r) in pairs {
+        assert_eq!(cmd(&mut ui, &store, c), vec![Effect::Replay(r)]);
+    }
+    let (store, mut ui) = ready(Mode::Live);
+    assert!(cmd(&mut ui, &store, Command::Pause).is_empty());
+    assert_eq!(cmd(&mut ui, &store, Command::Quit), vec![Effect::Quit]);
+}
+
+#[test]
+fn bell_rings_once_when_a_call_turns_red() {
+    let (store, mut ui) = ready(Mode::Demo);
+    ui.bell = true;
+    assert_eq!(
+        update(&mut ui, Action::Tick, &store, now()),
+        vec![Effect::Bell]
+    );
+    assert!(update(&mut ui, Action::Tick, &store, now()).is_empty());
+}
+
+#[test]
+fn keymap_overrides_duplicates_and_generated_help() {
+    let km = Keymap::from_config("# mine\nhold = ctrl-h\nhang-up = X\n").expect("valid");
+    let hints = km.hints(&[Command::Hold, Command::HangUp]);
+    assert_eq!(
+        hints,
+        vec![("Ctrl-h".to_string(), "hold"), ("X".to_string(), "hang up")]
+    );
+    assert!(km.markdown().contains("`Ctrl-h`"));
+    let help: Vec<String> = km
+        .help()
+        .into_iter()
+        .flat_map(|(_, r)| r.into_iter().map(|(k, _)| k))
+        .collect();
+    assert!(help.contains(&"X".to_string()) && !help.contains(&"x".to_string()));
+    assert_eq!(
+        Keymap::from_config("hold = x").unwrap_err(),
+        KeymapError::Duplicate {
+            key: "x".into(),
+            a: "hold",
+            b: "hang-up"
+        }
+    );
+    assert!(matches!(
+        Keymap::from_config("explode = z"),
+        Err(KeymapError::UnknownAction { line: 1, .. })
+    ));
+    assert!(matches!(
+        Keymap::from_config("\nhold"),
+        Err(KeymapError::Syntax { line: 2 })
+    ));
+    assert!(matches!(
+        Keymap::from_config("hold = ctrl-"),
+        Err(KeymapError::BadKey { .. })
+    ));
+}
+
+#[test]
+fn readme_key_table_is_the_generated_one() {
+    let readme = include_str!("../src/tui/README-section.md");
+    assert!(
+        readme.contains(&Keymap::default().markdown()),
+        "src/tui/README-section.md is out of date: paste `calltop demo --print-keys`"
+    );
+}

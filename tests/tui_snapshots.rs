@@ -1,0 +1,124 @@
+//! Snapshots of the main screens (TestBackend, fixed size, fixed clock) and checks
+//! of the styles that carry meaning (alert colours, monochrome).
+
+#[path = "tui_support/mod.rs"]
+mod support;
+
+use calltop::core::StoreConfig;
+use calltop::source::file;
+use calltop::source::replay::{Replay, Speed};
+use calltop::tui::action::{update, Action};
+use calltop::tui::keymap::Command;
+use calltop::tui::state::{Mode, Screen};
+use calltop::tui::theme::{Theme, ThemeName};
+use ratatui::style::Color;
+use support::*;
+
+fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
+    ui.selected = Some(id.to_string());
+}
+
+#[test]
+fn board() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn detail_with_timeline() {
+    let mut store = board_store();
+    store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
+    store.audit("s-hold", at(591), "← hold: done".into());
+    let mut ui = ui(Mode::Demo);
+    select(&mut ui, "s-hold");
+    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    assert!(ui.detail);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn confirm_dialog() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    select(&mut ui, "s-talk");
+    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn help() {
+    let store = board_store();
+    let mut ui = ui(Mode::Live);
+    update(&mut ui, Action::Cmd(Command::Help), &store, now());
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn history() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    assert_eq!(ui.screen, Screen::History);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn replay_header() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/streams/captures/PSTN-RingCentral-DataStreams.jsonl"
+    );
+    let (_, items) = file::read_path(std::path::Path::new(path)).expect("capture");
+    let mut rp = Replay::from_items(items, StoreConfig::default());
+    let mut store = rp.new_store();
+    // Mid-call: 20 s after the first event.
+    rp.seek(rp.start().plus_millis(20_000), &mut store);
+    let mut ui = ui(Mode::Replay);
+    ui.account = "file PSTN-RingCentral-DataStreams.jsonl".into();
+    let st = rp.status(Speed::X5, true);
+    ui.replay = Some(st);
+    let now = st.clock_at(st.since);
+    assert_eq!(now, rp.pos());
+    let term = render(&store, &mut ui, now);
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    let buf = term.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..H)
+            .find(|y| {
+                let line: String = (0..W).map(|x| buf[(x, *y)].symbol().to_string()).collect();
+                line.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("no row with {needle}"))
+    };
+    let hold = row_of("Dave Customer");
+    let ring = row_of("Alice Caller");
+    // Red with the critical glyph for 200 s on hold; amber with the warn glyph for 30 s ringing.
+    assert_eq!(buf[(1, hold)].symbol(), "‼");
+    assert_eq!(buf[(1, hold)].fg, Color::LightRed);
+    assert_eq!(buf[(1, ring)].symbol(), "▲");
+    assert_eq!(buf[(1, ring)].fg, Color::Yellow);
+
+    ui.theme = Theme::named(ThemeName::Mono);
+    let term = render(&store, &mut ui, now());
+    let buf = term.backend().buffer();
+    assert!(buf
+        .content()
+        .iter()
+        .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
+    // The state still reads without colour.
+    let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("‖ Hold") && text.contains("☏ Ring") && text.contains("P Park"));
+}

@@ -1,0 +1,237 @@
+//! Shared fixtures of the TUI tests: a store with calls in every state, built from
+//! real wire JSON through the real parser and store, at a fixed clock.
+#![allow(dead_code)]
+
+use calltop::core::SessionStore;
+use calltop::tui::state::{Mode, UiState};
+use calltop::tui::theme::{Theme, ThemeName};
+use calltop::wire::{self, Ts};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use serde_json::json;
+
+/// 2024-05-01T12:00:00Z.
+pub const T0: i64 = 1_714_564_800_000;
+
+/// The fixed "now" of the snapshots: T0 + 10 minutes.
+pub fn now() -> Ts {
+    Ts(T0 + 600_000)
+}
+
+pub fn at(secs: i64) -> Ts {
+    Ts(T0 + secs * 1000)
+}
+
+/// One party of an event.
+pub struct P<'a> {
+    pub id: &'a str,
+    pub dir: &'a str,
+    pub from: (&'a str, &'a str),
+    pub to: (&'a str, &'a str),
+    pub code: &'a str,
+    pub ext: Option<&'a str>,
+}
+
+fn endpoint(e: (&str, &str)) -> serde_json::Value {
+    let mut v = json!({ "phoneNumber": e.1 });
+    if !e.0.is_empty() {
+        v["name"] = json!(e.0);
+    }
+    v
+}
+
+/// Feeds one telephony/sessions notification at second `secs` after T0.
+pub fn event(
+    store: &mut SessionStore,
+    tsid: &str,
+    seq: i64,
+    secs: i64,
+    parties: &[P],
+    extra: serde_json::Value,
+) {
+    let t = at(secs);
+    let ps: Vec<serde_json::Value> = parties
+        .iter()
+        .map(|p| {
+            let mut v = json!({
+                "id": p.id,
+                "direction": p.dir,
+                "from": endpoint(p.from),
+                "to": endpoint(p.to),
+                "status": { "code": p.code },
+                "accountId": "400123",
+                "muted": false,
+                "standAlone": false,
+            });
+            if let Some(x) = p.ext {
+                v["extensionId"] = json!(x);
+            }
+            if let serde_json::Value::Object(m) = &extra {
+                for (k, val) in m {
+                    if k == "reason" {
+                        v["status"]["reason"] = val.clone();
+                    } else {
+                        v[k] = val.clone();
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    let text = json!({
+        "uuid": format!("u-{tsid}-{seq}"),
+        "event": "/restapi/v1.0/account/400123/telephony/sessions",
+        "timestamp": t.to_rfc3339(),
+        "body": {
+            "sequence": seq,
+            "telephonySessionId": tsid,
+            "sessionId": format!("9{seq}{}", tsid.len()),
+            "eventTime": t.to_rfc3339(),
+            "parties": ps,
+            "origin": { "type": "Call" },
+        }
+    })
+    .to_string();
+    let parsed = wire::parse(&text).expect("fixture parses");
+    store.ingest(parsed, t.plus_millis(80));
+}
+
+pub const ALICE: (&str, &str) = ("Alice Caller", "+14155550101");
+pub const SALES: (&str, &str) = ("Sales Queue", "+18005550100");
+pub const BOB: (&str, &str) = ("Bob Agent", "+18005550102");
+pub const CAROL: (&str, &str) = ("", "+442071234567");
+pub const DAVE: (&str, &str) = ("Dave Customer", "+14155550144");
+pub const ERIN: (&str, &str) = ("Erin Ops", "+18005550105");
+
+/// A store with: a ringing call (amber), a talking outbound call, a call on hold for
+/// 200 s (red) with a stale and a duplicate event, a parked call, and an ended call.
+pub fn board_store() -> SessionStore {
+    let mut s = SessionStore::default();
+    let inb = |id, code| P {
+        id,
+        dir: "Inbound",
+        from: ALICE,
+        to: SALES,
+        code,
+        ext: Some("101"),
+    };
+    // Ringing since 570 s → 30 s at now (amber).
+    event(
+        &mut s,
+        "s-ring",
+        2,
+        565,
+        &[inb("p-ring-2", "Setup")],
+        json!({}),
+    );
+    event(
+        &mut s,
+        "s-ring",
+        3,
+        570,
+        &[inb("p-ring-2", "Proceeding")],
+        json!({"queueCall": true}),
+    );
+    // Outbound call answered 185 s ago.
+    let out = |code| P {
+        id: "p-talk-1",
+        dir: "Outbound",
+        from: BOB,
+        to: CAROL,
+        code,
+        ext: Some("102"),
+    };
+    event(&mut s, "s-talk", 2, 400, &[out("Setup")], json!({}));
+    event(&mut s, "s-talk", 3, 405, &[out("Proceeding")], json!({}));
+    event(
+        &mut s,
+        "s-talk",
+        4,
+        415,
+        &[out("Answered")],
+        json!({"recordings": [{"id": "rec-1", "active": true}]}),
+    );
+    // Inbound call: caller party + agent party; agent answered then on hold 200 s.
+    let caller = |code| P {
+        id: "p-hold-1",
+        dir: "Outbound",
+        from: DAVE,
+        to: SALES,
+        code,
+        ext: None,
+    };
+    let agent = |code| P {
+        id: "p-hold-2",
+        dir: "Inbound",
+        from: DAVE,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
+    event(&mut s, "s-hold", 2, 300, &[caller("Setup")], json!({}));
+    event(&mut s, "s-hold", 4, 310, &[agent("Answered")], json!({}));
+    event(&mut s, "s-hold", 5, 310, &[caller("Answered")], json!({}));
+    event(&mut s, "s-hold", 6, 400, &[agent("Hold")], json!({}));
+    event(&mut s, "s-hold", 6, 400, &[agent("Hold")], json!({})); // duplicate
+    event(&mut s, "s-hold", 3, 305, &[agent("Proceeding")], json!({})); // stale
+                                                                        // Parked 10 s.
+    let pk = |code| P {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
+    event(&mut s, "s-park", 2, 500, &[pk("Answered")], json!({}));
+    event(
+        &mut s,
+        "s-park",
+        3,
+        590,
+        &[pk("Parked")],
+        json!({"park": {"id": "801"}}),
+    );
+    // Ended: answered, then disconnected.
+    let done = |code| P {
+        id: "p-done-2",
+        dir: "Inbound",
+        from: ALICE,
+        to: ERIN,
+        code,
+        ext: Some("105"),
+    };
+    event(&mut s, "s-done", 2, 100, &[done("Proceeding")], json!({}));
+    event(&mut s, "s-done", 3, 108, &[done("Answered")], json!({}));
+    event(
+        &mut s,
+        "s-done",
+        4,
+        200,
+        &[done("Disconnected")],
+        json!({"reason": "CallFinished"}),
+    );
+    s
+}
+
+/// A UI state at a fixed size for the snapshots.
+pub fn ui(mode: Mode) -> UiState {
+    let mut ui = UiState::new(mode);
+    ui.theme = Theme::named(ThemeName::Dark);
+    ui.account = "account 400123".into();
+    ui.viewport = 20;
+    ui
+}
+
+pub const W: u16 = 140;
+pub const H: u16 = 36;
+
+/// Draws one frame into a TestBackend.
+pub fn render(store: &SessionStore, ui: &mut UiState, now: Ts) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
+    ui.viewport = calltop::tui::views::table_capacity(W, H, ui);
+    ui.sync(store, now);
+    term.draw(|f| calltop::tui::views::draw(f, store, ui, now))
+        .expect("draw");
+    term
+}
