@@ -29,10 +29,10 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let lines = calltop::synth::stream(args.events, args.concurrent, args.seed);
     let sink: Box<dyn Write> = match &args.out {
-        Some(p) if p.as_os_str() != "-" => Box::new(
-            std::fs::File::create(p)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-        ),
+        Some(p) if p.as_os_str() != "-" => {
+            let file = std::fs::File::create(p);
+            Box::new(file.map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+        }
         _ => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
