@@ -200,10 +200,13 @@ function streamFacts(file) {
     const b = m && m.body;
     if (!b || !b.telephonySessionId || !Array.isArray(b.parties)) return;
     for (const p of b.parties) {
-      const f = party.get(p.id) || { accountId: undefined, extensionId: undefined, maxSeq: -Infinity, tsid: b.telephonySessionId };
+      const f = party.get(p.id) || { accountId: undefined, extensionId: undefined, maxSeq: -Infinity, atMax: 0, tsid: b.telephonySessionId };
       if (p.accountId !== undefined) f.accountId = String(p.accountId);
       if (p.extensionId !== undefined) f.extensionId = String(p.extensionId);
-      if (typeof b.sequence === 'number') f.maxSeq = Math.max(f.maxSeq, b.sequence);
+      if (typeof b.sequence === 'number') {
+        if (b.sequence > f.maxSeq) [f.maxSeq, f.atMax] = [b.sequence, 1];
+        else if (b.sequence === f.maxSeq) f.atMax++;
+      }
       party.set(p.id, f);
       if (!p.status || p.status.code !== 'Disconnected') live.add(b.telephonySessionId);
     }
@@ -217,6 +220,7 @@ const RULES = {
   R1: 'the SDK deletes a session when "my party" becomes Disconnected (reason not Pickup/CallSwitch) — index.ts onSessionStatusUpdated',
   R2: '"my party" (accountLevel) = parties whose accountId is ours; formatParty drops accountId from a party without extensionId, so a PSTN/outbound party is never mine — Session.ts get party, formatParty.ts',
   R3: 'the SDK ignores an event for an unknown session whose parties are all Disconnected (and never creates the session if no other event comes) — index.ts onNotificationEvent',
+  R5: 'an event whose sequence equals the party\'s stored one is applied again ("equal passes"); calltop drops it as a duplicate — index.ts checkSequence',
   R4: 'sequence entries are kept per party id and purged 60 s (wall clock) after their session is gone — index.ts checkSequence/cleanExpiredSequenceData',
 };
 
@@ -242,6 +246,7 @@ function compare(cc, report, facts, owner, sdkSecs) {
     removedEnded: [], // R1 (+R2): SDK removed it; calltop: every party has left too
     removedActive: [], // R1 (+R2): SDK removed it; calltop: another party is still in the call
     ignored: [], // R3
+    equalSeq: [], // R5
     unexplained: [],
   };
   const why = (s, text) => kinds.unexplained.push(`${s}: ${text}`);
@@ -261,6 +266,7 @@ function compare(cc, report, facts, owner, sdkSecs) {
     }
     const theirs = new Map(held.parties.map((p) => [p.id, p]));
     const diffs = [];
+    let r5 = 0;
     for (const p of parties) {
       const q = theirs.get(p.id);
       if (!q) {
@@ -270,6 +276,11 @@ function compare(cc, report, facts, owner, sdkSecs) {
       const code = q.status && q.status.code;
       const reason = (q.status && q.status.reason) || null;
       if (code !== p.status || reason !== (p.reason || null)) {
+        const f = facts.party.get(p.id);
+        if (f && f.atMax > 1) {
+          r5++;
+          continue;
+        }
         diffs.push(`${p.id}: SDK ${code}/${reason}, calltop ${p.status}/${p.reason}`);
       }
     }
@@ -279,6 +290,7 @@ function compare(cc, report, facts, owner, sdkSecs) {
       diffs.push(`the SDK still holds it although my party ${mine.id} is Disconnected (R1 says it removes it)`);
     }
     if (diffs.length) why(id, diffs.join('; '));
+    else if (r5) kinds.equalSeq.push(id);
     else kinds.same.push(id);
   }
   for (const id of sdk.keys()) {
@@ -357,6 +369,7 @@ function main() {
     console.log(`  R1 ended        ${k.removedEnded.length}  removed by the SDK when my party disconnected; calltop keeps them as ended calls (for the report)`);
     console.log(`  R1 active       ${k.removedActive.length}  removed by the SDK when my party disconnected while the other (outbound/PSTN, never "mine": R2) party was still up; calltop keeps them active`);
     console.log(`  R3 ignored      ${k.ignored.length}  never created by the SDK: every event had only Disconnected parties`);
+    console.log(`  R5 equal seq    ${k.equalSeq.length}  held by both; a party differs only after a repeated sequence (the SDK re-applies it, calltop drops it)`);
     console.log(`  sequences       ${cmp.seqChecked} parties: the SDK's per-party sequence equals the stream's newest${cmp.seqPurged ? `; ${cmp.seqPurged} purged (R4)` : ''}`);
     console.log(`  unexplained     ${k.unexplained.length}`);
     for (const u of k.unexplained.slice(0, SHOW)) console.log(`    ${u}`);
