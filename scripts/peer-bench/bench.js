@@ -349,7 +349,7 @@ function main() {
   console.log(`SDK  parse+handle wall ${best.secs.toFixed(3)} s = ${sdkRate} events/s; ${cpuNote(best.cpu)}  (JSON.parse + onNotificationEvent, file read included)`);
   console.log(`calltop report    wall ${ct.secs.toFixed(3)} s = ${ctRate} events/s; ${cpuNote(ct.cpu)}  (end to end: process start-up, read, parse, apply, JSON report written)`);
   console.log(`ratio             calltop/SDK events/s: wall ${ratio.toFixed(2)}x${cpuRatio === null ? '' : `, CPU ${cpuRatio.toFixed(2)}x`} (goal >= 20x)${a.repeat > 1 ? `, best of ${a.repeat} each` : ''}`);
-  console.log(`RESULT ${JSON.stringify({ mode: a.sdk, events, sdkWall: +best.secs.toFixed(3), sdkCpu: +best.cpu.toFixed(3), calltopWall: +ct.secs.toFixed(3), calltopCpu: ct.cpu, ratioWall: +ratio.toFixed(2), ratioCpu: cpuRatio && +cpuRatio.toFixed(2) })}`);
+  console.log(`RESULT ${JSON.stringify({ mode: a.sdk, events, sdkWall: +best.secs.toFixed(3), sdkCpu: +best.cpu.toFixed(3), calltopWall: +ct.secs.toFixed(3), calltopCpu: ct.cpu && +ct.cpu.toFixed(3), ratioWall: +ratio.toFixed(2), ratioCpu: cpuRatio && +cpuRatio.toFixed(2) })}`);
   if (ct.stderr.trim()) console.log(`calltop stderr    ${ct.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
 
   const problems = [];
