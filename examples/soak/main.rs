@@ -175,6 +175,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
 
     // Load phase: progress every 10 s, RSS at warm-up and at the end.
     let mut rss_warm = None;
+    let mut sessions_warm = 0;
     let mut rss_max = 0u64;
     let mut early_exit = Vec::new();
     let mut next_report = Duration::from_secs(10);
@@ -186,6 +187,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
         rss_max = rss_max.max(rss);
         if rss_warm.is_none() && el >= warmup {
             rss_warm = live.rss_kib();
+            sessions_warm = sim.call_states().len();
             println!(
                 "warm-up RSS of live --headless at {:.0} s: {:.1} MiB",
                 el.as_secs_f64(),
@@ -219,6 +221,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     let load_secs = t0.elapsed().as_secs_f64();
     std::fs::write(args.out.join("rss.csv"), &series)?;
     let rss_end = live.rss_kib();
+    let sessions_end = sim.call_states().len();
     let emitted_in_load = sim.emitted_uuids().len();
 
     // Drain: no new calls, no faults, every call to its end, then a little more.
@@ -332,6 +335,12 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     match (rss_warm, rss_end) {
         (Some(w), Some(e)) => {
             let growth = (e as f64 - w as f64) / w as f64 * 100.0;
+            let added = sessions_end.saturating_sub(sessions_warm);
+            println!(
+                "RSS context: {sessions_warm} sessions at warm-up, {sessions_end} at the end; {:.2} KiB of RSS per session added (the default store retains up to {} ended sessions)",
+                (e as f64 - w as f64) / added.max(1) as f64,
+                calltop::core::StoreConfig::default().max_ended
+            );
             ok &= verdict(
                 "(c) RSS of live --headless at the end within 10 % of warm-up",
                 growth.abs() <= 10.0,
