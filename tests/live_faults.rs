@@ -134,6 +134,7 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     // a slower reconnect leaves a gap to act in
     lc.backoff.initial = Duration::from_millis(1600);
     lc.backoff.max = Duration::from_millis(1600);
+    lc.backoff.immediate_first = false;
     let h = spawn(lc, &store);
     let mut events = h.subscribe_events();
     wait_live(&h).await;

@@ -191,6 +191,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         pipeline: FramePipeline::new(store.clone(), None, gen_tx, events_tx.clone()),
         recovery_timeout: Duration::from_secs(180),
         dropped_at: None,
+        pump_start: None,
+        rate_at_drop: 0.0,
         subscribed_once: false,
         next_id: 0,
         cfg,

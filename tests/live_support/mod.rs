@@ -46,6 +46,7 @@ pub fn live_config(sim: &SimHandle, record: Option<&Path>) -> LiveConfig {
     cfg.backoff = Backoff {
         initial: Duration::from_millis(50),
         max: Duration::from_millis(400),
+        immediate_first: true,
     };
     cfg.request_timeout = Duration::from_secs(5);
     cfg

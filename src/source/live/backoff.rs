@@ -8,6 +8,9 @@ use std::time::Duration;
 pub struct Backoff {
     pub initial: Duration,
     pub max: Duration,
+    /// Retry at once after a connection that was up (then back off): the platform keeps
+    /// only `recoveryBufferSize` notifications for recovery.
+    pub immediate_first: bool,
 }
 
 impl Default for Backoff {
@@ -15,6 +18,7 @@ impl Default for Backoff {
         Backoff {
             initial: Duration::from_secs(1),
             max: Duration::from_secs(60),
+            immediate_first: true,
         }
     }
 }
@@ -42,6 +46,7 @@ mod tests {
         let b = Backoff {
             initial: Duration::from_millis(100),
             max: Duration::from_secs(2),
+            immediate_first: true,
         };
         assert_eq!(b.delay_with(1, 0.999_999).as_millis(), 99);
         assert_eq!(b.delay_with(1, 0.0).as_millis(), 50);

@@ -45,6 +45,10 @@ pub(super) struct Task {
     pub pipeline: FramePipeline,
     pub recovery_timeout: Duration,
     pub dropped_at: Option<Instant>,
+    /// When the current socket started pumping, and the store's event count then.
+    pub pump_start: Option<(Instant, u64)>,
+    /// Notifications per second on the socket that dropped last.
+    pub rate_at_drop: f64,
     pub subscribed_once: bool,
     pub next_id: u64,
 }
@@ -99,16 +103,28 @@ impl Task {
                     if was_up {
                         attempt = 0;
                         self.dropped_at = Some(Instant::now());
+                        self.rate_at_drop = self.pump_rate();
                     }
                     (reason, wait)
                 }
             };
             attempt += 1;
-            let delay = self
-                .cfg
-                .backoff
-                .delay(attempt)
-                .max(wait.unwrap_or_default());
+            // The first retry after a connection that was up goes at once: the
+            // platform buffers only `recoveryBufferSize` notifications for recovery,
+            // which a busy account fills in well under a second.
+            let delay = if self.cfg.backoff.immediate_first
+                && attempt == 1
+                && self
+                    .dropped_at
+                    .is_some_and(|d| d.elapsed() < Duration::from_secs(1))
+            {
+                wait.unwrap_or_default()
+            } else {
+                self.cfg
+                    .backoff
+                    .delay(attempt)
+                    .max(wait.unwrap_or_default())
+            };
             self.set_state(ConnState::Offline {
                 retry_at: Ts::now().plus_millis(delay.as_millis() as i64),
                 attempt,
@@ -220,6 +236,17 @@ impl Task {
         }
         if recovered {
             self.set_state(ConnState::Recovered);
+            let outage = self.dropped_at.map_or(0.0, |d| d.elapsed().as_secs_f64());
+            let buffer = details.recovery_buffer_size.unwrap_or(100) as f64;
+            if self.rate_at_drop * outage >= buffer / 2.0 {
+                // The platform replays only the newest `buffer` notifications: at this
+                // rate the gap may have overflowed it, so check every call we hold.
+                self.warn(format!(
+                    "recovered after {outage:.1} s at {:.0} notifications/s: the recovery buffer ({buffer}) may have overflowed; reconciling",
+                    self.rate_at_drop
+                ));
+                self.spawn_reconcile(true);
+            }
         } else {
             match self.subscribe(&mut ws, shutdown).await {
                 Ok(info) => {
@@ -312,7 +339,26 @@ impl Task {
         }
     }
 
+    fn events_applied(&self) -> u64 {
+        self.store
+            .read()
+            .map(|s| s.counters().events)
+            .unwrap_or_default()
+    }
+
+    /// Notifications per second since the current socket started pumping.
+    fn pump_rate(&self) -> f64 {
+        match self.pump_start {
+            Some((at, n)) => {
+                let secs = at.elapsed().as_secs_f64().max(1.0);
+                self.events_applied().saturating_sub(n) as f64 / secs
+            }
+            None => 0.0,
+        }
+    }
+
     async fn pump(&mut self, ws: &mut Ws, shutdown: &mut watch::Receiver<bool>) -> Ended {
+        self.pump_start = Some((Instant::now(), self.events_applied()));
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         let mut last_rx = Instant::now();
         let mut heartbeat_sent: Option<Instant> = None;
