@@ -51,7 +51,11 @@ struct Args {
     duplicate: f64,
     #[arg(long, default_value_t = 0.01)]
     malformed: f64,
-    /// Seconds before the warm-up RSS sample (default: 20 % of the run, at least 20 s).
+    /// Ended calls each client keeps (`--keep-ended`): RSS is steady once this fills.
+    #[arg(long, default_value_t = 500)]
+    keep_ended: usize,
+    /// Seconds before the warm-up RSS sample (default: 20 % of the run, at least 40 s,
+    /// by when the clients' retention of ended calls has filled).
     #[arg(long)]
     warmup_secs: Option<f64>,
     /// Longest wait for the simulator's calls to end after the load phase.
@@ -102,7 +106,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     let load = Duration::from_secs_f64(args.minutes * 60.0);
     let warmup = Duration::from_secs_f64(
         args.warmup_secs
-            .unwrap_or((load.as_secs_f64() * 0.2).max(20.0))
+            .unwrap_or((load.as_secs_f64() * 0.2).max(40.0))
             .min(load.as_secs_f64()),
     );
 
@@ -145,10 +149,11 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
 
     let rec1_s = rec1.display().to_string();
     let rec2_s = rec2.display().to_string();
+    let keep = args.keep_ended.to_string();
     let mut record = children::spawn(
         &bin,
         "record",
-        &["record", "--out", &rec1_s],
+        &["record", "--out", &rec1_s, "--keep-ended", &keep],
         &sim,
         &args.out,
     )?;
@@ -162,6 +167,8 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
             "json",
             "--record",
             &rec2_s,
+            "--keep-ended",
+            &keep,
         ],
         &sim,
         &args.out,

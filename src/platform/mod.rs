@@ -44,9 +44,24 @@ pub struct ConnectArgs {
     /// Extra event-filter query, e.g. `direction=Inbound` or `statusCode=Answered`.
     #[arg(long = "filter")]
     pub filters: Vec<String>,
+    /// Ended calls kept for the history view and the totals (older ones are evicted).
+    #[arg(long, default_value_t = crate::core::StoreConfig::default().max_ended)]
+    pub keep_ended: usize,
+    /// Minutes an ended call is kept at most.
+    #[arg(long, default_value_t = crate::core::StoreConfig::default().max_ended_age_ms / 60_000)]
+    pub keep_ended_minutes: i64,
 }
 
 impl ConnectArgs {
+    /// The store's retention from `--keep-ended` / `--keep-ended-minutes`.
+    pub fn store_config(&self) -> crate::core::StoreConfig {
+        crate::core::StoreConfig {
+            max_ended: self.keep_ended,
+            max_ended_age_ms: self.keep_ended_minutes.saturating_mul(60_000),
+            ..crate::core::StoreConfig::default()
+        }
+    }
+
     /// Loads the credentials these flags point at.
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
         Credentials::load(self.config.as_deref(), self.server.as_deref())

@@ -47,6 +47,8 @@ pub struct LiveConfig {
     pub heartbeat_timeout: Duration,
     /// Timeout of every HTTP request, the WebSocket connect and the subscription.
     pub request_timeout: Duration,
+    /// Retention of ended sessions in the store the source feeds.
+    pub store: crate::core::StoreConfig,
 }
 
 impl LiveConfig {
@@ -65,6 +67,7 @@ impl LiveConfig {
             heartbeat_idle: Duration::from_secs(30),
             heartbeat_timeout: Duration::from_secs(15),
             request_timeout: crate::platform::http::REQUEST_TIMEOUT,
+            store: crate::core::StoreConfig::default(),
         }
     }
 
@@ -75,6 +78,7 @@ impl LiveConfig {
         c.filters = a.filters.clone();
         c.redact = a.redact;
         c.device_id = a.device_id.clone();
+        c.store = a.store_config();
         Ok(c)
     }
 
@@ -242,7 +246,7 @@ pub async fn run_until_signal(
     print_events: bool,
 ) -> anyhow::Result<()> {
     use std::io::Write;
-    let store = crate::source::shared(crate::core::SessionStore::default());
+    let store = crate::source::shared(crate::core::SessionStore::new(cfg.store));
     let mut handle = spawn(cfg, store);
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.

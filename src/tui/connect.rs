@@ -79,7 +79,7 @@ pub fn control_fn(client: crate::platform::ControlClient) -> ControlFn {
 
 /// Runs the board on the live source until the user quits; then shuts the source down.
 pub async fn run_board(ui: UiState, cfg: LiveConfig) -> anyhow::Result<()> {
-    let store = crate::source::shared(SessionStore::default());
+    let store = crate::source::shared(SessionStore::new(cfg.store));
     let h = live::spawn(cfg, store.clone());
     // Map connection states to header views as they change.
     let mut conn_rx = h.conn.clone();
