@@ -414,9 +414,9 @@ fn keymap_overrides_duplicates_and_generated_help() {
 
 #[test]
 fn readme_key_table_is_the_generated_one() {
-    let readme = include_str!("../src/tui/README-section.md");
+    let readme = include_str!("../README.md");
     assert!(
         readme.contains(&Keymap::default().markdown()),
-        "src/tui/README-section.md is out of date: paste `calltop demo --print-keys`"
+        "README.md key table is out of date: paste `calltop demo --print-keys`"
     );
 }
