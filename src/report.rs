@@ -171,21 +171,35 @@ pub fn unbounded_store() -> SessionStore {
 /// Applies a file's items to a store in file order; returns the bad ones
 /// (line number and error).
 pub fn ingest_items(store: &mut SessionStore, items: Vec<Item>) -> Vec<(usize, String)> {
-    let mut bad = Vec::new();
-    let mut clock = Ts(0);
+    let mut feed = Feed::default();
     for item in items {
+        feed.ingest(store, item);
+    }
+    feed.bad
+}
+
+/// Applies items one at a time on the stream clock, remembering the bad ones.
+#[derive(Default)]
+pub struct Feed {
+    clock: Ts,
+    /// Line number and error of each value that could not be used.
+    pub bad: Vec<(usize, String)>,
+}
+
+impl Feed {
+    /// Applies one item (a bad one is counted in the store and remembered).
+    pub fn ingest(&mut self, store: &mut SessionStore, item: Item) {
         match item.parsed {
             Ok(p) => {
-                clock = p.stream_time().unwrap_or(clock).max(clock);
-                store.ingest(p, clock);
+                self.clock = p.stream_time().unwrap_or(self.clock).max(self.clock);
+                store.ingest(p, self.clock);
             }
             Err(e) => {
-                store.note_malformed(clock);
-                bad.push((item.line, e.to_string()));
+                store.note_malformed(self.clock);
+                self.bad.push((item.line, e.to_string()));
             }
         }
     }
-    bad
 }
 
 /// Builds the report of a store at `now` (sessions by start time).
@@ -206,9 +220,10 @@ const SHOW_BAD: usize = 5;
 
 /// Runs `calltop report`.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let (_, items) = file::read_path(&args.file)?;
     let mut store = unbounded_store();
-    let bad = ingest_items(&mut store, items);
+    let mut feed = Feed::default();
+    file::visit_path(&args.file, |item| feed.ingest(&mut store, item))?;
+    let bad = feed.bad;
     for (line, err) in bad.iter().take(SHOW_BAD) {
         eprintln!("{}:{line}: skipped: {err}", args.file.display());
     }

@@ -39,6 +39,13 @@ pub enum FileError {
 
 /// Reads a whole file and splits it into items.
 pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
+    let mut items = Vec::new();
+    let layout = visit_path(path, |i| items.push(i))?;
+    Ok((layout, items))
+}
+
+/// Reads a file and hands each item to `f` as soon as it is parsed (nothing is kept).
+pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError> {
     let bytes = std::fs::read(path).map_err(|source| FileError::Io {
         path: path.display().to_string(),
         source,
@@ -47,19 +54,30 @@ pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
     if text.trim().is_empty() {
         return Err(FileError::Empty(path.display().to_string()));
     }
-    Ok(read_str(&text))
+    Ok(visit_str(&text, f))
 }
 
 /// Splits text into items, detecting the layout.
 pub fn read_str(text: &str) -> (Layout, Vec<Item>) {
+    let mut items = Vec::new();
+    let layout = visit_str(text, |i| items.push(i));
+    (layout, items)
+}
+
+/// Hands each item of `text` to `f` in order, detecting the layout.
+pub fn visit_str(text: &str, mut f: impl FnMut(Item)) -> Layout {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let layout = detect(text);
-    let items = match layout {
-        Layout::Lines => lines(text),
-        Layout::Array => array(text).unwrap_or_else(|| stream(text)),
-        Layout::Stream => stream(text),
-    };
-    (layout, items)
+    match layout {
+        Layout::Lines => lines(text, &mut f),
+        Layout::Array => {
+            if !array(text, &mut f) {
+                stream(text, &mut f)
+            }
+        }
+        Layout::Stream => stream(text, &mut f),
+    }
+    layout
 }
 
 /// Guesses the layout from the first value.
@@ -104,32 +122,35 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn lines(text: &str) -> Vec<Item> {
-    text.lines()
+fn lines(text: &str, f: &mut dyn FnMut(Item)) {
+    for (i, l) in text
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| Item {
+    {
+        f(Item {
             line: i + 1,
             parsed: wire::parse(l),
-        })
-        .collect()
+        });
+    }
 }
 
-fn array(text: &str) -> Option<Vec<Item>> {
-    let els = array_elements(text.trim_start())?;
+/// False when the text is not one JSON array after all.
+fn array(text: &str, f: &mut dyn FnMut(Item)) -> bool {
+    let Some(els) = array_elements(text.trim_start()) else {
+        return false;
+    };
     let base = text.as_ptr() as usize;
-    Some(
-        els.into_iter()
-            .map(|raw| Item {
-                line: line_of(text, raw.get().as_ptr() as usize - base),
-                parsed: wire::parse(raw.get()),
-            })
-            .collect(),
-    )
+    for raw in els {
+        f(Item {
+            line: line_of(text, raw.get().as_ptr() as usize - base),
+            parsed: wire::parse(raw.get()),
+        });
+    }
+    true
 }
 
-fn stream(text: &str) -> Vec<Item> {
-    let mut items = Vec::new();
+fn stream(text: &str, f: &mut dyn FnMut(Item)) {
     let mut offset = 0;
     while offset < text.len() {
         let rest = &text[offset..];
@@ -137,10 +158,10 @@ fn stream(text: &str) -> Vec<Item> {
         loop {
             let start = offset + it.byte_offset();
             match it.next() {
-                None => return items,
+                None => return,
                 Some(Ok(raw)) => {
                     let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    items.push(Item {
+                    f(Item {
                         line: line_of(text, at),
                         parsed: wire::parse(raw.get()),
                     });
@@ -148,21 +169,20 @@ fn stream(text: &str) -> Vec<Item> {
                 Some(Err(e)) => {
                     let skip_from = start + rest[start - offset..].len()
                         - rest[start - offset..].trim_start().len();
-                    items.push(Item {
+                    f(Item {
                         line: line_of(text, skip_from),
                         parsed: Err(ParseError::Json(e)),
                     });
                     // Resynchronise at the next line that opens a value.
                     offset = match next_value_start(text, skip_from) {
                         Some(o) => o,
-                        None => return items,
+                        None => return,
                     };
                     break;
                 }
             }
         }
     }
-    items
 }
 
 fn next_value_start(text: &str, from: usize) -> Option<usize> {
