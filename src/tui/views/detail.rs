@@ -7,7 +7,7 @@ use crate::tui::theme::{state_glyph, Level};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph, Row};
 use ratatui::Frame;
 
 /// Draws the detail of one session.
@@ -102,15 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
         "Ring", "Talk", "Hold",
     ])
     .style(t.column_header());
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(1)
-        .block(
-            Block::new()
-                .borders(Borders::TOP)
-                .title(title)
-                .border_style(t.border()),
-        );
+    let table = super::titled_table(rows, widths, header, title, t.border());
     frame.render_widget(table, top);
     timeline(frame, bottom, s, ui);
 }

@@ -7,7 +7,7 @@ use crate::tui::theme::Level;
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Row, Table};
+use ratatui::widgets::Row;
 use ratatui::Frame;
 
 /// Draws the history table.
@@ -68,14 +68,6 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         Constraint::Length(7),
         Constraint::Length(7),
     ];
-    let table = Table::new(built, widths)
-        .header(header)
-        .column_spacing(1)
-        .block(
-            Block::new()
-                .borders(Borders::TOP)
-                .title(title)
-                .border_style(t.dim()),
-        );
+    let table = super::titled_table(built, widths, header, title, t.dim());
     frame.render_widget(table, area);
 }

@@ -168,3 +168,23 @@ pub fn fit(s: &str, w: usize) -> String {
         out
     }
 }
+
+/// A table under a top rule with a title: the board, history and detail all use it.
+pub(crate) fn titled_table<'a>(
+    rows: Vec<ratatui::widgets::Row<'a>>,
+    widths: impl IntoIterator<Item = Constraint>,
+    header: ratatui::widgets::Row<'a>,
+    title: ratatui::text::Line<'a>,
+    border: ratatui::style::Style,
+) -> ratatui::widgets::Table<'a> {
+    use ratatui::widgets::{Block, Borders, Table};
+    Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(title)
+                .border_style(border),
+        )
+}

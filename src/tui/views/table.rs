@@ -7,7 +7,7 @@ use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
 /// Column widths of the board.
@@ -43,15 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
     ])
     .style(t.column_header());
-    let table = Table::new(built, widths())
-        .header(header)
-        .column_spacing(1)
-        .block(
-            Block::new()
-                .borders(Borders::TOP)
-                .title(title)
-                .border_style(t.dim()),
-        );
+    let table = super::titled_table(built, widths(), header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if ui.filter.is_empty() {
