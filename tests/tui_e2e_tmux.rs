@@ -11,7 +11,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str) -> Tmux {
-        let name = format!("calltop-e2e-{}", std::process::id());
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("calltop-e2e-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",
@@ -182,4 +184,103 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
         "terminal left in raw mode:\n{s}"
     );
     assert!(!s.contains("Calls "), "alternate screen not left:\n{s}");
+}
+
+/// The real `calltop sim` in the background; killed on drop.
+struct SimProcess {
+    child: std::process::Child,
+    url: String,
+    id: String,
+    secret: String,
+    jwt: String,
+}
+
+impl SimProcess {
+    fn start() -> SimProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_calltop"))
+            .args([
+                "sim",
+                "--seed",
+                "11",
+                "--calls-per-minute",
+                "60",
+                "--time-scale",
+                "3",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("calltop sim starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut next = || lines.next().expect("banner line").expect("utf-8");
+        let url = next()
+            .strip_prefix("listening on ")
+            .expect("first line")
+            .to_string();
+        let (mut id, mut secret, mut jwt) = (String::new(), String::new(), String::new());
+        while jwt.is_empty() {
+            let l = next();
+            let (k, v) = l.split_once(':').unwrap_or(("", ""));
+            match k.trim() {
+                "client id" => id = v.trim().into(),
+                "client secret" => secret = v.trim().into(),
+                "jwt" => jwt = v.trim().into(),
+                _ => {}
+            }
+        }
+        SimProcess {
+            child,
+            url,
+            id,
+            secret,
+            jwt,
+        }
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn live_board_read_only_refuses_control_keys_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let sim = SimProcess::start();
+    let bin = env!("CARGO_BIN_EXE_calltop");
+    let logs = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "CALLTOP_LOG_DIR={} RINGCENTRAL_SERVER_URL={} RINGCENTRAL_CLIENT_ID={} RINGCENTRAL_CLIENT_SECRET={} RINGCENTRAL_JWT={} {bin} live --read-only --theme light --ring-alert 5,10; echo \"EXITED rc=$?\"; sleep 60",
+        logs.path().display(),
+        sim.url,
+        sim.id,
+        sim.secret,
+        sim.jwt
+    );
+    let t = Tmux::start(&cmd);
+    let s = t.wait("the live board with calls", 60, |s| {
+        s.contains("LIVE") && s.contains("● live") && selected_row(s).is_some()
+    });
+    assert!(
+        s.contains("READ-ONLY: control keys disabled"),
+        "footer says so:\n{s}"
+    );
+    t.keys(&["h"]);
+    t.wait("the refusal", 10, |s| {
+        s.contains("read-only mode: control keys are disabled")
+    });
+    t.keys(&["x"]);
+    let s = t.screen();
+    assert!(
+        !s.contains("Cancel"),
+        "no confirmation dialog in read-only:\n{s}"
+    );
+    t.keys(&["q"]);
+    t.wait("a clean exit", 15, |s| s.contains("EXITED rc=0"));
 }

@@ -85,4 +85,7 @@ pub struct LiveArgs {
     pub format: Format,
     #[command(flatten)]
     pub connect: ConnectArgs,
+    /// Board options (theme, keys, alerts), as for `demo` and `replay`.
+    #[command(flatten)]
+    pub board: crate::tui::BoardArgs,
 }

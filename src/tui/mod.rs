@@ -163,9 +163,12 @@ pub async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
 
 /// `calltop live` (board).
 pub async fn run_live(args: LiveArgs) -> anyhow::Result<()> {
+    if args.board.print_keys()? {
+        return Ok(());
+    }
     let _log = crate::logging::init("tui");
     let cfg = crate::source::live::LiveConfig::from_args(&args)?;
-    let mut ui = BoardArgs::default().ui(Mode::Live)?;
+    let mut ui = args.board.ui(Mode::Live)?;
     ui.read_only = args.read_only;
     let level = if cfg.extension_level {
         "extension"
