@@ -2,7 +2,7 @@
 //! recording against the simulator's own, and what the headless output reports.
 
 use calltop::sim::SimHandle;
-use calltop::wire::{Incoming, StatusCode};
+use calltop::wire::StatusCode;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -31,14 +31,7 @@ pub fn read_recording(path: &Path) -> anyhow::Result<Recording> {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         lines += 1;
         if let Ok(p) = calltop::wire::parse(line) {
-            let env = match p.item {
-                Incoming::Session(n) => Some(n.envelope),
-                Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
-                    Some(envelope)
-                }
-                _ => None,
-            };
-            if let Some(u) = env.and_then(|e| e.uuid) {
+            if let Some(u) = p.item.envelope().and_then(|e| e.uuid.clone()) {
                 uuids.insert(u);
             }
         }

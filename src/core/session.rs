@@ -182,20 +182,4 @@ impl Session {
         }
         self.parties.shrink_to_fit();
     }
-
-    /// Rough heap size of the session in bytes (for retention accounting).
-    pub fn approx_bytes(&self) -> usize {
-        std::mem::size_of::<Session>()
-            + self.id.capacity()
-            + self.parties.capacity() * std::mem::size_of::<PartyState>()
-            + self
-                .parties
-                .iter()
-                .map(|p| {
-                    p.id.capacity()
-                        + p.history.capacity() * std::mem::size_of::<super::party::Mark>()
-                })
-                .sum::<usize>()
-            + self.timeline.capacity() * std::mem::size_of::<TimelineEntry>()
-    }
 }

@@ -169,23 +169,18 @@ impl SessionStore {
                 Delivery::Stale => self.counters.stale += 1,
                 Delivery::Duplicate => self.counters.duplicate += 1,
             }
-            let party = &s.parties[idx];
-            let kind = EntryKind::Event {
-                party: idx as u16,
-                code: if delivery == Delivery::Duplicate {
-                    None
-                } else {
-                    party
+            let mark = (delivery != Delivery::Duplicate)
+                .then(|| {
+                    s.parties[idx]
                         .history
                         .iter()
                         .find(|m| m.seq == seq && !m.synthetic)
-                        .and_then(|m| m.code.clone())
-                },
-                reason: party
-                    .history
-                    .iter()
-                    .find(|m| m.seq == seq && !m.synthetic)
-                    .and_then(|m| m.reason.clone()),
+                })
+                .flatten();
+            let kind = EntryKind::Event {
+                party: idx as u16,
+                code: mark.and_then(|m| m.code.clone()),
+                reason: mark.and_then(|m| m.reason.clone()),
                 changes,
                 delivery,
             };

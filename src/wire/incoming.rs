@@ -47,13 +47,26 @@ impl Parsed {
     /// The best time for this item on the stream clock: when calltop received it,
     /// else the envelope's send time, else the event time.
     pub fn stream_time(&self) -> Option<Ts> {
-        self.received_at.or(match &self.item {
-            Incoming::Session(n) => n.envelope.timestamp.or(n.body.event_time),
+        let event_time = match &self.item {
+            Incoming::Session(n) => n.body.event_time,
+            _ => None,
+        };
+        self.received_at
+            .or(self.item.envelope().and_then(|e| e.timestamp))
+            .or(event_time)
+    }
+}
+
+impl Incoming {
+    /// The delivery envelope, for notifications (not for gateway frames).
+    pub fn envelope(&self) -> Option<&Envelope> {
+        match self {
+            Incoming::Session(n) => Some(&n.envelope),
             Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
-                envelope.timestamp
+                Some(envelope)
             }
             _ => None,
-        })
+        }
     }
 }
 

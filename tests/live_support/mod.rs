@@ -7,7 +7,7 @@ use calltop::platform::Credentials;
 use calltop::sim::{SimConfig, SimHandle};
 use calltop::source::live::{self, Backoff, ConnState, LiveConfig, LiveEvent, LiveHandle};
 use calltop::source::SharedStore;
-use calltop::wire::{Incoming, StatusCode};
+use calltop::wire::StatusCode;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -133,14 +133,7 @@ pub fn recorded_uuids(path: &Path) -> (HashSet<String>, usize) {
     for line in text.lines() {
         lines += 1;
         if let Ok(p) = calltop::wire::parse(line) {
-            let env = match p.item {
-                Incoming::Session(n) => Some(n.envelope),
-                Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
-                    Some(envelope)
-                }
-                _ => None,
-            };
-            if let Some(u) = env.and_then(|e| e.uuid) {
+            if let Some(u) = p.item.envelope().and_then(|e| e.uuid.clone()) {
                 uuids.insert(u);
             }
         }
