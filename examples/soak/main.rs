@@ -344,9 +344,9 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
             let growth = (e as f64 - w as f64) / w as f64 * 100.0;
             let added = sessions_end.saturating_sub(sessions_warm);
             println!(
-                "RSS context: {sessions_warm} sessions at warm-up, {sessions_end} at the end; {:.2} KiB of RSS per session added (the default store retains up to {} ended sessions)",
+                "RSS context: the sim had {sessions_warm} sessions at warm-up, {sessions_end} at the end; {:.2} KiB of RSS per session added (each client keeps {} ended sessions: --keep-ended)",
                 (e as f64 - w as f64) / added.max(1) as f64,
-                calltop::core::StoreConfig::default().max_ended
+                args.keep_ended
             );
             ok &= verdict(
                 "(c) RSS of live --headless at the end within 10 % of warm-up",

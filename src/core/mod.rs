@@ -5,6 +5,7 @@ pub mod party;
 pub mod session;
 pub mod store;
 pub mod timers;
+pub mod tombstones;
 
 pub use metrics::{Counters, Disposition, Stat, Summary, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};

@@ -4,11 +4,12 @@
 use super::metrics::{Counters, Summary, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
+use super::tombstones::Tombstones;
 use crate::wire::{
     CallSession, Direction, Endpoint, Incoming, Parsed, Party, PresenceEvent, SessionEvent, Status,
     StatusCode, TelephonyStatus, Ts,
 };
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 /// How long ended sessions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,8 +73,7 @@ pub struct SessionStore {
     sessions: HashMap<String, Session>,
     ended: VecDeque<(Ts, String)>,
     ended_count: usize,
-    tombstones: HashSet<String>,
-    tombstone_order: VecDeque<String>,
+    tombstones: Tombstones,
     evicted: Totals,
     counters: Counters,
     generation: u64,
@@ -94,8 +94,7 @@ impl SessionStore {
             sessions: HashMap::new(),
             ended: VecDeque::new(),
             ended_count: 0,
-            tombstones: HashSet::new(),
-            tombstone_order: VecDeque::new(),
+            tombstones: Tombstones::new(config.tombstones),
             evicted: Totals::default(),
             counters: Counters::default(),
             generation: 0,
@@ -283,22 +282,9 @@ impl SessionStore {
             if let Some(s) = self.sessions.remove(&id) {
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
-                self.remember_gone(s.id);
+                self.tombstones.insert(&s.id);
             }
         }
-    }
-
-    fn remember_gone(&mut self, id: String) {
-        if self.config.tombstones == 0 {
-            return;
-        }
-        if self.tombstone_order.len() >= self.config.tombstones {
-            if let Some(old) = self.tombstone_order.pop_front() {
-                self.tombstones.remove(&old);
-            }
-        }
-        self.tombstones.insert(id.clone());
-        self.tombstone_order.push_back(id);
     }
 
     /// Seeds sessions a stream joined mid-call from presence `activeCalls`.

@@ -1,0 +1,86 @@
+//! Ids of evicted sessions, so a late event cannot bring a finished call back. Kept as
+//! 64-bit fingerprints in insertion order: 16 bytes each instead of two copies of the id,
+//! which over a shift of evictions is the difference between kilobytes and megabytes.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+
+/// A bounded set of forgotten session ids (oldest forgotten first).
+#[derive(Clone, Debug, Default)]
+pub struct Tombstones {
+    cap: usize,
+    set: HashSet<u64>,
+    order: VecDeque<u64>,
+}
+
+/// A fixed-key hash of the id: the same on every run, so a collision is reproducible.
+/// With at most tens of thousands of ids the chance of any collision is ~1e-10.
+fn fingerprint(id: &str) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+}
+
+impl Tombstones {
+    /// Remembers at most `cap` ids (0: none).
+    pub fn new(cap: usize) -> Tombstones {
+        Tombstones {
+            cap,
+            ..Default::default()
+        }
+    }
+
+    /// Was `id` evicted (and still remembered)?
+    pub fn contains(&self, id: &str) -> bool {
+        !self.set.is_empty() && self.set.contains(&fingerprint(id))
+    }
+
+    /// Remembers `id`, forgetting the oldest when full.
+    pub fn insert(&mut self, id: &str) {
+        if self.cap == 0 {
+            return;
+        }
+        let f = fingerprint(id);
+        if !self.set.insert(f) {
+            return;
+        }
+        self.order.push_back(f);
+        while self.order.len() > self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    /// How many ids are remembered.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembers_up_to_cap_oldest_forgotten_first() {
+        let mut t = Tombstones::new(2);
+        t.insert("a");
+        t.insert("b");
+        t.insert("a");
+        assert!(t.contains("a") && t.contains("b") && !t.contains("c"));
+        t.insert("c");
+        assert_eq!(t.len(), 2);
+        assert!(!t.contains("a") && t.contains("b") && t.contains("c"));
+    }
+
+    #[test]
+    fn zero_cap_remembers_nothing() {
+        let mut t = Tombstones::new(0);
+        t.insert("a");
+        assert!(!t.contains("a") && t.is_empty());
+    }
+}
