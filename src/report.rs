@@ -204,13 +204,10 @@ impl Feed {
 
 /// Builds the report of a store at `now` (sessions by start time).
 pub fn build(store: &SessionStore, now: Ts) -> Report {
-    let mut sessions: Vec<&Session> = store.sessions().collect();
+    let mut sessions: Vec<_> = store.all_sessions().collect();
     sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
     Report {
-        sessions: sessions
-            .into_iter()
-            .map(|s| session_report(s, now))
-            .collect(),
+        sessions: sessions.iter().map(|s| session_report(s, now)).collect(),
         summary: summary_report(&store.summary(now)),
     }
 }

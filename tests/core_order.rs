@@ -274,7 +274,7 @@ fn partial_updates_keep_earlier_fields() {
 }
 
 #[test]
-fn ended_sessions_outside_the_detail_window_are_compacted() {
+fn ended_sessions_outside_the_detail_window_are_archived() {
     let mut store = SessionStore::new(StoreConfig {
         max_ended: 100,
         max_ended_age_ms: i64::MAX,
@@ -292,9 +292,15 @@ fn ended_sessions_outside_the_detail_window_are_compacted() {
             store.apply_event(e, Ts(i * 10_000 + seq));
         }
     }
+    assert_eq!(store.len(), 6);
+    assert_eq!(store.archived().count(), 3);
+    assert_eq!(store.summary(Ts(100_000)).totals.answered, 6);
     for i in 0..6 {
-        let s = store.get(&format!("s-{i}")).unwrap();
+        let id = format!("s-{i}");
         let compacted = i < 3;
+        // Archived sessions are not held in full, but unpack with all but the timeline.
+        assert_eq!(store.get(&id).is_none(), compacted, "{id}");
+        let s = store.find(&id).unwrap();
         assert_eq!(s.timeline.is_empty(), compacted, "s-{i}");
         assert_eq!(s.timeline_dropped, if compacted { 3 } else { 0 }, "s-{i}");
         // Figures and disposition survive compaction.
@@ -302,4 +308,11 @@ fn ended_sessions_outside_the_detail_window_are_compacted() {
         assert_eq!((f.ring_ms, f.talk_ms), (1_000, 1_000), "s-{i}");
         assert_eq!(s.disposition(), calltop::core::Disposition::Answered);
     }
+    // An archived session is frozen: a late event is counted as late, changes nothing.
+    let before = store.find("s-0").unwrap().into_owned();
+    let mut late = ev(5, "p-1", StatusCode::Hold, 99_000);
+    late.telephony_session_id = "s-0".into();
+    assert_eq!(store.apply_event(late, Ts(99_000)), Applied::Late);
+    assert_eq!(store.find("s-0").unwrap().into_owned(), before);
+    assert_eq!(store.summary(Ts(100_000)).totals.sessions, 6);
 }

@@ -1,5 +1,6 @@
 //! The pure core: session store, timers, metrics. No I/O, no clock reads, no async.
 
+pub mod archive;
 pub mod metrics;
 pub mod party;
 pub mod session;

@@ -22,6 +22,18 @@ impl<T> Default for Field<T> {
     }
 }
 
+impl<T> Field<T> {
+    /// The value and the sequence that set it (for the archive).
+    pub(crate) fn parts(&self) -> (Option<&T>, i64) {
+        (self.value.as_ref(), self.seq)
+    }
+
+    /// A field from its parts (for the archive).
+    pub(crate) fn from_parts(value: Option<T>, seq: i64) -> Field<T> {
+        Field { value, seq }
+    }
+}
+
 impl<T: PartialEq> Field<T> {
     /// The current value.
     pub fn get(&self) -> Option<&T> {

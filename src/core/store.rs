@@ -1,14 +1,16 @@
 //! The session store: a pure reducer over notifications. The same events in any order
 //! and with any number of repeats give the same final state; time is an argument.
 
+use super::archive::Archived;
 use super::metrics::{Counters, Summary, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
-use super::tombstones::Tombstones;
+use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::{
     CallSession, Direction, Endpoint, Incoming, Parsed, Party, PresenceEvent, SessionEvent, Status,
     StatusCode, TelephonyStatus, Ts,
 };
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 /// How long ended sessions are kept.
@@ -21,7 +23,8 @@ pub struct StoreConfig {
     /// Ids of evicted sessions remembered so late events cannot resurrect them.
     pub tombstones: usize,
     /// The newest this-many ended sessions keep their full timeline; older ones are
-    /// compacted to what the history view and the figures need.
+    /// archived: packed without their timeline (see [`Archived`]) and frozen, so that a
+    /// shift of history fits in memory. Events for an archived session count as late.
     pub detail_window: usize,
 }
 
@@ -71,6 +74,8 @@ fn s_id_if(change: EndChange, s: &Session) -> Option<String> {
 pub struct SessionStore {
     config: StoreConfig,
     sessions: HashMap<String, Session>,
+    /// Ended sessions past the detail window, by id fingerprint.
+    archive: HashMap<u64, Archived>,
     ended: VecDeque<(Ts, String)>,
     ended_count: usize,
     tombstones: Tombstones,
@@ -92,6 +97,7 @@ impl SessionStore {
         SessionStore {
             config,
             sessions: HashMap::new(),
+            archive: HashMap::new(),
             ended: VecDeque::new(),
             ended_count: 0,
             tombstones: Tombstones::new(config.tombstones),
@@ -132,7 +138,7 @@ impl SessionStore {
         self.counters.events += 1;
         self.touch(now);
         let new_session = !self.sessions.contains_key(&ev.telephony_session_id);
-        if new_session && self.tombstones.contains(&ev.telephony_session_id) {
+        if new_session && self.is_gone(&ev.telephony_session_id) {
             self.counters.late += 1;
             return Applied::Late;
         }
@@ -244,7 +250,8 @@ impl SessionStore {
         ended
     }
 
-    /// Compacts the ended session that just left the detail window.
+    /// Archives the ended session that just left the detail window; its figures move
+    /// to the totals kept for sessions no longer held in full.
     fn compact_outside_window(&mut self) {
         let Some(i) = self
             .ended
@@ -254,11 +261,24 @@ impl SessionStore {
             return;
         };
         let (at, id) = &self.ended[i];
-        if let Some(s) = self.sessions.get_mut(id) {
-            if s.ended && s.ended_seen == Some(*at) {
-                s.compact();
-            }
+        let current = self
+            .sessions
+            .get(id)
+            .is_some_and(|s| s.ended && s.ended_seen == Some(*at));
+        if !current {
+            return;
         }
+        if let Some(mut s) = self.sessions.remove(id) {
+            s.compact();
+            self.evicted.add_session(&s, *at);
+            self.archive.insert(fingerprint(&s.id), Archived::pack(&s));
+        }
+    }
+
+    /// Evicted (tombstoned) or archived: later events for it are late.
+    fn is_gone(&self, id: &str) -> bool {
+        self.tombstones.contains(id)
+            || (!self.archive.is_empty() && self.archive.contains_key(&fingerprint(id)))
     }
 
     /// Evicts ended sessions past the retention count or age, as of `now`.
@@ -272,6 +292,18 @@ impl SessionStore {
             let (at, id) = (*at, id.clone());
             self.ended.pop_front();
             // Skip queue entries for sessions that reopened (or re-ended later).
+            let fp = fingerprint(&id);
+            if self
+                .archive
+                .get(&fp)
+                .is_some_and(|a| a.ended_seen == Some(at))
+            {
+                // Its figures are already in the totals.
+                self.archive.remove(&fp);
+                self.ended_count -= 1;
+                self.tombstones.insert(&id);
+                continue;
+            }
             let current = self
                 .sessions
                 .get(&id)
@@ -303,7 +335,7 @@ impl SessionStore {
                 Some(TelephonyStatus::ParkedCall) => StatusCode::Parked,
                 _ => continue,
             };
-            if self.sessions.contains_key(tsid) || self.tombstones.contains(tsid) {
+            if self.sessions.contains_key(tsid) || self.is_gone(tsid) {
                 continue;
             }
             let endpoint = |num: &Option<String>, name: &Option<String>| {
@@ -362,7 +394,7 @@ impl SessionStore {
     /// Seeds or reconciles a session from `GET …/telephony/sessions/{id}`.
     pub fn apply_rest_session(&mut self, cs: &CallSession, now: Ts) {
         self.touch(now);
-        if self.tombstones.contains(&cs.id) {
+        if self.is_gone(&cs.id) {
             return;
         }
         let mut s = self
@@ -429,24 +461,48 @@ impl SessionStore {
             .collect()
     }
 
-    /// A session by telephonySessionId.
+    /// A session held in full (active, or ended within the detail window).
     pub fn get(&self, id: &str) -> Option<&Session> {
         self.sessions.get(id)
     }
 
-    /// Every retained session (active and ended), in no particular order.
+    /// A session held in full or archived (unpacked).
+    pub fn find(&self, id: &str) -> Option<Cow<'_, Session>> {
+        if let Some(s) = self.sessions.get(id) {
+            return Some(Cow::Borrowed(s));
+        }
+        let s = self.archive.get(&fingerprint(id))?.unpack()?;
+        (s.id == id).then_some(Cow::Owned(s))
+    }
+
+    /// Sessions held in full (active, and ended within the detail window), in no
+    /// particular order. Older ended sessions are in [`SessionStore::archived`].
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values()
     }
 
-    /// Number of retained sessions.
+    /// Archived ended sessions, in no particular order.
+    pub fn archived(&self) -> impl Iterator<Item = &Archived> {
+        self.archive.values()
+    }
+
+    /// Every retained session, archived ones unpacked, in no particular order.
+    pub fn all_sessions(&self) -> impl Iterator<Item = Cow<'_, Session>> {
+        self.sessions.values().map(Cow::Borrowed).chain(
+            self.archive
+                .values()
+                .filter_map(|a| a.unpack().map(Cow::Owned)),
+        )
+    }
+
+    /// Number of retained sessions (archived included).
     pub fn len(&self) -> usize {
-        self.sessions.len()
+        self.sessions.len() + self.archive.len()
     }
 
     /// True when no session is retained.
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
+        self.len() == 0
     }
 
     /// Event counters.
@@ -464,7 +520,7 @@ impl SessionStore {
         (self.clock.0 != i64::MIN).then_some(self.clock)
     }
 
-    /// Header figures at `now`: finished and evicted sessions plus running ones.
+    /// Header figures at `now`: finished, archived and evicted sessions plus running ones.
     pub fn summary(&self, now: Ts) -> Summary {
         let mut sum = Summary {
             totals: self.evicted.clone(),

@@ -15,7 +15,7 @@ pub struct Tombstones {
 
 /// A fixed-key hash of the id: the same on every run, so a collision is reproducible.
 /// With at most tens of thousands of ids the chance of any collision is ~1e-10.
-fn fingerprint(id: &str) -> u64 {
+pub(crate) fn fingerprint(id: &str) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 

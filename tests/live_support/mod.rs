@@ -103,11 +103,12 @@ pub fn drain_states(
 /// Final status code per (session, party) in the store.
 pub fn store_state(store: &SharedStore) -> BTreeMap<(String, String), Option<StatusCode>> {
     let s = store.read().unwrap();
-    s.sessions()
+    s.all_sessions()
         .flat_map(|sess| {
             sess.parties
                 .iter()
-                .map(move |p| ((sess.id.clone(), p.id.clone()), p.code().cloned()))
+                .map(|p| ((sess.id.clone(), p.id.clone()), p.code().cloned()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }

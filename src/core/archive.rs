@@ -1,0 +1,553 @@
+//! The archive form of an ended session: the compacted [`Session`] packed into a few
+//! hundred bytes (varints, timestamps relative to when the call was first seen) so that
+//! a shift's worth of history fits in memory. Packing is lossless for a compacted
+//! session: `unpack(pack(s)) == s`.
+
+use super::party::{EndpointState, Field, Mark, PartyState};
+use super::session::Session;
+use crate::wire::{
+    ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
+    SipData, Status, StatusCode, Ts, UiCallInfo, UiInfoItem,
+};
+
+/// An archived session: what the history needs without unpacking, and the packed rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archived {
+    /// When the call ended (see [`Session::end`]).
+    pub end: Option<Ts>,
+    /// When the store saw it end.
+    pub ended_seen: Option<Ts>,
+    bytes: Box<[u8]>,
+}
+
+impl Archived {
+    /// Packs a session (its timeline must already be dropped: see `Session::compact`).
+    pub fn pack(s: &Session) -> Archived {
+        let mut w = Writer {
+            buf: Vec::with_capacity(256),
+            base: s.first_seen.0,
+            strings: Vec::new(),
+            session_core: String::new(),
+        };
+        s.put(&mut w);
+        Archived {
+            end: s.end(),
+            ended_seen: s.ended_seen,
+            bytes: w.buf.into_boxed_slice(),
+        }
+    }
+
+    /// The session back. `None` only if the bytes were corrupted, which packing never does.
+    pub fn unpack(&self) -> Option<Session> {
+        let mut r = Reader {
+            buf: &self.bytes,
+            pos: 0,
+            base: 0,
+            strings: Vec::new(),
+            session_core: String::new(),
+        };
+        Session::get(&mut r)
+    }
+
+    /// Packed size in bytes.
+    pub fn packed_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+struct Writer {
+    buf: Vec<u8>,
+    /// Timestamps are written relative to this.
+    base: i64,
+    /// Where each distinct string was written: a repeat is written as its index.
+    strings: Vec<(usize, usize)>,
+    /// The session id's hex, which party ids repeat (`s-X` → `p-X-1`).
+    session_core: String,
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    base: i64,
+    strings: Vec<(usize, usize)>,
+    session_core: String,
+}
+
+impl Writer {
+    fn uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    fn int(&mut self, v: i64) {
+        self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    /// A string: `len << 1` and its bytes the first time, `index << 1 | 1` after.
+    fn str(&mut self, s: &str) {
+        let found = self
+            .strings
+            .iter()
+            .position(|&(at, n)| &self.buf[at..at + n] == s.as_bytes());
+        match found {
+            Some(i) => self.uint((i as u64) << 1 | 1),
+            None => {
+                self.uint((s.len() as u64) << 1);
+                self.strings.push((self.buf.len(), s.len()));
+                self.buf.extend_from_slice(s.as_bytes());
+            }
+        }
+    }
+
+    fn ts(&mut self, t: Ts) {
+        self.int(t.0.wrapping_sub(self.base));
+    }
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.buf.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn int(&mut self) -> Option<i64> {
+        let u = self.uint()?;
+        Some((u >> 1) as i64 ^ -((u & 1) as i64))
+    }
+
+    fn str(&mut self) -> Option<String> {
+        let tag = self.uint()?;
+        let (at, n) = if tag & 1 == 1 {
+            *self.strings.get(usize::try_from(tag >> 1).ok()?)?
+        } else {
+            let n = usize::try_from(tag >> 1).ok()?;
+            if n > self.buf.len() - self.pos {
+                return None;
+            }
+            self.strings.push((self.pos, n));
+            self.pos += n;
+            (self.pos - n, n)
+        };
+        String::from_utf8(self.buf[at..at + n].to_vec()).ok()
+    }
+
+    fn ts(&mut self) -> Option<Ts> {
+        Some(Ts(self.int()?.wrapping_add(self.base)))
+    }
+
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+}
+
+/// A value that packs into the archive.
+trait Pack: Sized {
+    fn put(&self, w: &mut Writer);
+    fn get(r: &mut Reader) -> Option<Self>;
+}
+
+impl Pack for String {
+    fn put(&self, w: &mut Writer) {
+        w.str(self)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        r.str()
+    }
+}
+
+impl Pack for bool {
+    fn put(&self, w: &mut Writer) {
+        w.buf.push(u8::from(*self))
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(r.byte()? != 0)
+    }
+}
+
+impl Pack for i64 {
+    fn put(&self, w: &mut Writer) {
+        w.int(*self)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        r.int()
+    }
+}
+
+impl Pack for u32 {
+    fn put(&self, w: &mut Writer) {
+        w.uint(u64::from(*self))
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        u32::try_from(r.uint()?).ok()
+    }
+}
+
+impl Pack for Ts {
+    fn put(&self, w: &mut Writer) {
+        w.ts(*self)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        r.ts()
+    }
+}
+
+impl<T: Pack> Pack for Option<T> {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            None => w.buf.push(0),
+            Some(v) => {
+                w.buf.push(1);
+                v.put(w);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match r.byte()? {
+            0 => Some(None),
+            1 => Some(Some(T::get(r)?)),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Pack> Pack for Box<T> {
+    fn put(&self, w: &mut Writer) {
+        (**self).put(w)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        T::get(r).map(Box::new)
+    }
+}
+
+impl<T: Pack> Pack for Vec<T> {
+    fn put(&self, w: &mut Writer) {
+        w.uint(self.len() as u64);
+        for v in self {
+            v.put(w);
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        let n = usize::try_from(r.uint()?).ok()?;
+        // Each element takes at least one byte: a corrupt length cannot over-allocate.
+        let mut v = Vec::with_capacity(n.min(r.remaining()));
+        for _ in 0..n {
+            v.push(T::get(r)?);
+        }
+        Some(v)
+    }
+}
+
+/// Wire enums pack as their spelling (unknown values kept verbatim).
+macro_rules! pack_enum {
+    ($($t:ty),+) => {$(
+        impl Pack for $t {
+            fn put(&self, w: &mut Writer) {
+                w.str(self.as_str())
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                Some(<$t>::parse(&r.str()?))
+            }
+        }
+    )+};
+}
+pack_enum!(Direction, StatusCode, Reason, ConferenceRole, OriginType);
+
+/// Rare, larger wire structs pack as their JSON.
+macro_rules! pack_json {
+    ($($t:ty),+) => {$(
+        impl Pack for $t {
+            fn put(&self, w: &mut Writer) {
+                w.str(&serde_json::to_string(self).unwrap_or_default())
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                serde_json::from_str(&r.str()?).ok()
+            }
+        }
+    )+};
+}
+pack_json!(PeerId, MobilePickupData, SipData);
+
+/// Structs pack field by field, in declaration order.
+macro_rules! pack_struct {
+    ($t:ident { $($f:ident),+ $(,)? }) => {
+        impl Pack for $t {
+            fn put(&self, w: &mut Writer) {
+                $(self.$f.put(w);)+
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                Some($t { $($f: Pack::get(r)?,)+ })
+            }
+        }
+    };
+}
+pack_struct!(Park { id });
+pack_struct!(Recording { id, active, mode });
+pack_struct!(UiInfoItem { kind, value });
+pack_struct!(UiCallInfo {
+    primary,
+    additional
+});
+pack_struct!(Status {
+    code,
+    reason,
+    description,
+    park_data,
+    peer_id,
+    mobile_pickup_data,
+    rcc
+});
+pack_struct!(EndpointState {
+    phone_number,
+    name,
+    extension_id,
+    device_id
+});
+pack_struct!(Mark {
+    seq,
+    at,
+    code,
+    reason,
+    synthetic
+});
+/// A party id `p-X-N` of session `s-X` packs as `-N` (flag 1); any other id verbatim.
+struct PartyId(String);
+
+impl Pack for PartyId {
+    fn put(&self, w: &mut Writer) {
+        let rest = self
+            .0
+            .strip_prefix("p-")
+            .and_then(|r| r.strip_prefix(w.session_core.as_str()))
+            .filter(|_| !w.session_core.is_empty());
+        match rest {
+            Some(rest) => {
+                w.buf.push(1);
+                w.str(rest);
+            }
+            None => {
+                w.buf.push(0);
+                w.str(&self.0);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match r.byte()? {
+            0 => r.str().map(PartyId),
+            1 => {
+                let rest = r.str()?;
+                Some(PartyId(format!("p-{}{rest}", r.session_core)))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Pack for PartyState {
+    fn put(&self, w: &mut Writer) {
+        PartyId(self.id.clone()).put(w);
+        PartyFields::put_of(self, w);
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        let id = PartyId::get(r)?.0;
+        PartyFields::get_into(PartyState::new(id), r)
+    }
+}
+
+/// Every field of a party but its id.
+struct PartyFields;
+
+macro_rules! pack_party_fields {
+    ($($f:ident),+ $(,)?) => {
+        impl PartyFields {
+            fn put_of(p: &PartyState, w: &mut Writer) {
+                $(p.$f.put(w);)+
+            }
+            fn get_into(mut p: PartyState, r: &mut Reader) -> Option<PartyState> {
+                $(p.$f = Pack::get(r)?;)+
+                Some(p)
+            }
+        }
+    };
+}
+pack_party_fields!(
+    account_id,
+    extension_id,
+    direction,
+    from,
+    to,
+    status,
+    park,
+    recordings,
+    queue_call,
+    missed_call,
+    stand_alone,
+    muted,
+    conference_role,
+    sip_data,
+    ui_call_info,
+    history,
+    max_seq,
+);
+
+impl<T: Pack> Pack for Field<T> {
+    // 0: never set (one byte); 1: a value and its sequence; 2: no value, a sequence.
+    fn put(&self, w: &mut Writer) {
+        match self.parts() {
+            (None, i64::MIN) => w.buf.push(0),
+            (Some(v), seq) => {
+                w.buf.push(1);
+                v.put(w);
+                w.int(seq);
+            }
+            (None, seq) => {
+                w.buf.push(2);
+                w.int(seq);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match r.byte()? {
+            0 => Some(Field::default()),
+            1 => {
+                let v = T::get(r)?;
+                Some(Field::from_parts(Some(v), r.int()?))
+            }
+            2 => Some(Field::from_parts(None, r.int()?)),
+            _ => None,
+        }
+    }
+}
+
+impl Pack for Session {
+    fn put(&self, w: &mut Writer) {
+        // first_seen is the base of every other timestamp, so it goes first, absolute.
+        w.int(self.first_seen.0);
+        self.id.put(w);
+        w.session_core = self.id.strip_prefix("s-").unwrap_or_default().to_string();
+        self.session_id.put(w);
+        self.server_id.put(w);
+        self.origin.put(w);
+        self.parties.put(w);
+        debug_assert!(self.timeline.is_empty(), "archive a compacted session");
+        (self.timeline_dropped + self.timeline.len() as u32).put(w);
+        self.max_seq.put(w);
+        self.start.put(w);
+        self.last_seen.put(w);
+        self.ended.put(w);
+        self.ended_seen.put(w);
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        let first_seen = Ts(r.int()?);
+        r.base = first_seen.0;
+        let id: String = Pack::get(r)?;
+        r.session_core = id.strip_prefix("s-").unwrap_or_default().to_string();
+        let s = Session {
+            id,
+            session_id: Pack::get(r)?,
+            server_id: Pack::get(r)?,
+            origin: Pack::get(r)?,
+            parties: Pack::get(r)?,
+            timeline: Vec::new(),
+            timeline_dropped: Pack::get(r)?,
+            max_seq: Pack::get(r)?,
+            start: Pack::get(r)?,
+            first_seen,
+            last_seen: Pack::get(r)?,
+            ended: Pack::get(r)?,
+            ended_seen: Pack::get(r)?,
+        };
+        (r.remaining() == 0).then_some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{SessionStore, StoreConfig};
+
+    fn sessions() -> Vec<Session> {
+        let mut store = SessionStore::new(StoreConfig {
+            max_ended: usize::MAX,
+            max_ended_age_ms: i64::MAX,
+            tombstones: 0,
+            detail_window: usize::MAX,
+        });
+        for n in crate::synth::notifications(20_000, 50, 5) {
+            let t = n.body.event_time.unwrap_or(Ts(0));
+            store.apply_event(n.body, t);
+        }
+        store.sessions().cloned().collect()
+    }
+
+    #[test]
+    fn unpack_gives_back_the_compacted_session() {
+        let all = sessions();
+        assert!(all.len() > 1_000 && all.iter().any(|s| s.ended) && all.iter().any(|s| !s.ended));
+        let (mut bytes, mut n) = (0, 0);
+        for mut s in all {
+            s.compact();
+            let a = Archived::pack(&s);
+            assert_eq!(a.end, s.end());
+            assert_eq!(a.unpack().as_ref(), Some(&s), "session {}", s.id);
+            bytes += a.packed_len();
+            n += 1;
+        }
+        // Packing is what makes archiving worth it: far below the in-memory form.
+        assert!(bytes / n < 450, "{} bytes per session", bytes / n);
+    }
+
+    #[test]
+    fn unknown_values_and_rare_fields_survive() {
+        let mut s = sessions().into_iter().find(|s| s.ended).unwrap();
+        s.compact();
+        s.origin = Some(OriginType::Unknown("Teleport".into()));
+        let p = PartyState {
+            status: Field::from_parts(
+                Some(Status {
+                    peer_id: Some(Box::new(PeerId {
+                        session_id: Some("1".into()),
+                        telephony_session_id: Some("s-2".into()),
+                        party_id: Some("p-3".into()),
+                    })),
+                    ..Status::code(StatusCode::Unknown("Levitating".into()))
+                }),
+                i64::MAX,
+            ),
+            sip_data: Field::from_parts(Some(Box::default()), -4),
+            ..PartyState::new("p-ü".into())
+        };
+        s.parties.push(p);
+        assert_eq!(Archived::pack(&s).unpack(), Some(s));
+    }
+
+    #[test]
+    fn corrupt_bytes_give_none_not_a_panic() {
+        let mut s = sessions().into_iter().find(|s| s.ended).unwrap();
+        s.compact();
+        let a = Archived::pack(&s);
+        for cut in 0..a.bytes.len() {
+            let mut b = a.clone();
+            b.bytes = a.bytes[..cut].into();
+            assert_eq!(b.unpack(), None, "cut at {cut}");
+            let mut c = a.clone();
+            c.bytes[cut] ^= 0xff;
+            let _ = c.unpack();
+        }
+    }
+}
