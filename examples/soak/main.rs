@@ -66,6 +66,20 @@ struct Args {
     settle_secs: u64,
 }
 
+/// The RSS windows are this long.
+const WINDOW: Duration = Duration::from_secs(10);
+
+/// Median of the RSS samples taken in `[from, to)`.
+fn median_in(samples: &[(Duration, u64)], from: Duration, to: Duration) -> Option<u64> {
+    let mut v: Vec<u64> = samples
+        .iter()
+        .filter(|(t, r)| *t >= from && *t < to && *r > 0)
+        .map(|(_, r)| *r)
+        .collect();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
 /// One PASS/FAIL line; returns whether it passed.
 fn verdict(name: &str, ok: bool, detail: &str) -> bool {
     println!("{} {name}: {detail}", if ok { "PASS" } else { "FAIL" });
@@ -180,10 +194,13 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     let t0 = Instant::now();
     println!("both clients live; load started");
 
-    // Load phase: progress every 10 s, RSS at warm-up and at the end.
+    // Load phase: progress every 10 s; RSS sampled every 0.5 s. The warm-up and end
+    // figures are medians over 10 s windows (after warm-up, and the last 10 s), so one
+    // sample taken mid-burst does not decide the check.
     let mut rss_warm = None;
     let mut sessions_warm = 0;
     let mut rss_max = 0u64;
+    let mut samples: Vec<(Duration, u64)> = Vec::new();
     let mut early_exit = Vec::new();
     let mut next_report = Duration::from_secs(10);
     let mut series = String::from("seconds,emitted,live_rss_kib,record_rss_kib\n");
@@ -192,12 +209,14 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
         let el = t0.elapsed();
         let rss = live.rss_kib().unwrap_or(0);
         rss_max = rss_max.max(rss);
-        if rss_warm.is_none() && el >= warmup {
-            rss_warm = live.rss_kib();
+        samples.push((el, rss));
+        if rss_warm.is_none() && el >= warmup + WINDOW {
+            rss_warm = median_in(&samples, warmup, warmup + WINDOW);
             sessions_warm = sim.call_states().len();
             println!(
-                "warm-up RSS of live --headless at {:.0} s: {:.1} MiB",
-                el.as_secs_f64(),
+                "warm-up RSS of live --headless ({:.0}–{:.0} s, median): {:.1} MiB",
+                warmup.as_secs_f64(),
+                (warmup + WINDOW).as_secs_f64(),
                 mib(rss_warm.unwrap_or(0))
             );
         }
@@ -227,7 +246,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     }
     let load_secs = t0.elapsed().as_secs_f64();
     std::fs::write(args.out.join("rss.csv"), &series)?;
-    let rss_end = live.rss_kib();
+    let rss_end = median_in(&samples, load.saturating_sub(WINDOW), load + WINDOW);
     let sessions_end = sim.call_states().len();
     let emitted_in_load = sim.emitted_uuids().len();
 
