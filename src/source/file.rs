@@ -50,7 +50,12 @@ pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError>
         path: path.display().to_string(),
         source,
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    // Valid UTF-8 (the usual case) is checked by the fast validator; only a file with
+    // bad bytes pays for the lossy conversion.
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&bytes),
+    };
     if text.trim().is_empty() {
         return Err(FileError::Empty(path.display().to_string()));
     }
