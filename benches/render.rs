@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(store.summary(now).active))
         });
         g.bench_function(format!("rows_only_{n}_sessions"), |b| {
-            b.iter(|| black_box(board_rows(&store, &ui, now).len()))
+            b.iter(|| black_box(board_rows(&store, &ui, now).0.len()))
         });
     }
     g.finish();
