@@ -4,7 +4,9 @@
 //! clock moves one second per frame) and the store changed by one event since the
 //! last frame, so the derived views are rebuilt (a state change; or a call that ends
 //! or comes back, so a row also leaves or joins). `summary_only` and `rows_only` are
-//! that rebuild's two walks of the sessions, uncached.
+//! that rebuild's two walks of the sessions; `frame_memo_cold` rebuilds both every
+//! frame (what every frame cost before the memo). The walks run first, on the store
+//! as built; the event cases add events to it.
 
 use calltop::core::SessionStore;
 use calltop::tui::state::{board_rows, Mode, UiState};
@@ -100,6 +102,19 @@ fn bench(c: &mut Criterion) {
         let mut ui = UiState::new(Mode::Live);
         let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
         ui.viewport = views::table_capacity(160, 45, &ui);
+        g.bench_function(format!("summary_only_{n}_sessions"), |b| {
+            b.iter(|| black_box(store.summary(now).active))
+        });
+        g.bench_function(format!("rows_only_{n}_sessions"), |b| {
+            b.iter(|| black_box(board_rows(&store, &ui, now).0.len()))
+        });
+        g.bench_function(format!("frame_memo_cold_{n}_sessions"), |b| {
+            b.iter(|| {
+                let mut cold = UiState::new(Mode::Live);
+                cold.viewport = ui.viewport;
+                frame(&mut term, &store, &mut cold, now);
+            })
+        });
         g.bench_function(format!("frame_store_unchanged_{n}_sessions"), |b| {
             b.iter(|| {
                 now = now.plus_millis(1_000);
@@ -129,12 +144,6 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
-        g.bench_function(format!("summary_only_{n}_sessions"), |b| {
-            b.iter(|| black_box(store.summary(now).active))
-        });
-        g.bench_function(format!("rows_only_{n}_sessions"), |b| {
-            b.iter(|| black_box(board_rows(&store, &ui, now).0.len()))
-        });
     }
     g.finish();
 }
