@@ -1,7 +1,7 @@
 //! Dispositions and summary figures.
 
 use super::session::Session;
-use super::timers::Figures;
+use super::timers::{Bucket, Figures, Running, Steady};
 use crate::wire::{Direction, Reason, StatusCode, Ts};
 use serde::Serialize;
 
@@ -144,6 +144,14 @@ pub struct Totals {
 impl Totals {
     /// Adds one session's disposition and party figures.
     pub fn add_session(&mut self, s: &Session, now: Ts) {
+        self.count(s);
+        for p in &s.parties {
+            self.add_figures(&Figures::of(&p.history, Some(now)));
+        }
+    }
+
+    /// Counts one session and its disposition.
+    fn count(&mut self, s: &Session) {
         self.sessions += 1;
         match s.disposition() {
             Disposition::Answered => self.answered += 1,
@@ -154,12 +162,13 @@ impl Totals {
             Disposition::Abandoned => self.abandoned += 1,
             Disposition::Active => {}
         }
-        for p in &s.parties {
-            let f = Figures::of(&p.history, Some(now));
-            self.ring.add(f.ring_ms);
-            self.talk.add(f.talk_ms);
-            self.hold.add(f.hold_ms);
-        }
+    }
+
+    /// Adds one party's figures.
+    fn add_figures(&mut self, f: &Figures) {
+        self.ring.add(f.ring_ms);
+        self.talk.add(f.talk_ms);
+        self.hold.add(f.hold_ms);
     }
 
     /// Merges other totals into these.
@@ -204,4 +213,113 @@ pub struct Summary {
     pub on_hold: u64,
     pub parked_now: u64,
     pub counters: Counters,
+}
+
+/// Times `base + now` of the intervals running at one clock: how many, and the sum
+/// and maximum of their bases.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Growing {
+    count: u64,
+    base_sum: i64,
+    base_max: i64,
+}
+
+impl Default for Growing {
+    fn default() -> Self {
+        Growing {
+            count: 0,
+            base_sum: 0,
+            base_max: i64::MIN,
+        }
+    }
+}
+
+/// The header figures as a function of the clock: built at one `now` by
+/// [`SessionStore::summary_basis`](super::SessionStore::summary_basis) in one walk of
+/// the sessions, then [`SummaryBasis::at`] gives the summary at any clock it
+/// [covers](SummaryBasis::covers) in constant time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryBasis {
+    /// Everything but the ring, talk and hold intervals counting at build time.
+    fixed: Summary,
+    /// Those intervals, by bucket (ring, talk, hold).
+    growing: [(Bucket, Growing); 3],
+    now: Ts,
+    steady: Steady,
+}
+
+impl SummaryBasis {
+    /// Starts from the figures kept outside the sessions, at `now`.
+    pub(crate) fn new(totals: Totals, counters: Counters, now: Ts) -> SummaryBasis {
+        SummaryBasis {
+            fixed: Summary {
+                totals,
+                counters,
+                ..Default::default()
+            },
+            growing: [Bucket::Ring, Bucket::Talk, Bucket::Hold].map(|b| (b, Growing::default())),
+            now,
+            steady: Steady::ALWAYS,
+        }
+    }
+
+    /// Adds one retained session.
+    pub(crate) fn add_session(&mut self, s: &Session) {
+        let sum = &mut self.fixed;
+        sum.totals.count(s);
+        for p in &s.parties {
+            let (mut f, running) = Figures::split(&p.history);
+            if let Some(Running { bucket, since }) = running {
+                let g = self.growing.iter_mut().find(|(b, _)| *b == bucket);
+                if let (Some(closed), Some((_, g))) = (f.bucket_mut(bucket), g) {
+                    if self.steady.note(since, self.now) {
+                        // Counted as growing: closed + (now − since) = base + now.
+                        let base = std::mem::take(closed) - since.0;
+                        g.count += 1;
+                        g.base_sum += base;
+                        g.base_max = g.base_max.max(base);
+                    }
+                }
+            }
+            sum.totals.add_figures(&f);
+        }
+        if s.ended {
+            return;
+        }
+        sum.active += 1;
+        let live = || s.parties.iter().filter(|p| !p.is_terminal());
+        if live().any(|p| p.code().is_some_and(StatusCode::is_ringing)) {
+            sum.ringing += 1;
+        }
+        if live().any(|p| p.code() == Some(&StatusCode::Hold)) {
+            sum.on_hold += 1;
+        }
+        if live().any(|p| p.code() == Some(&StatusCode::Parked)) {
+            sum.parked_now += 1;
+        }
+    }
+
+    /// True when [`SummaryBasis::at`] is exact at `now`.
+    pub fn covers(&self, now: Ts) -> bool {
+        self.steady.covers(now)
+    }
+
+    /// The summary at `now` (exact when the basis [covers](SummaryBasis::covers) it).
+    pub fn at(&self, now: Ts) -> Summary {
+        let mut sum = self.fixed.clone();
+        let t = &mut sum.totals;
+        for (stat, g) in [&mut t.ring, &mut t.talk, &mut t.hold]
+            .into_iter()
+            .zip(self.growing.iter().map(|(_, g)| g))
+        {
+            if g.count > 0 {
+                stat.merge(&Stat {
+                    count: g.count,
+                    total_ms: g.base_sum + g.count as i64 * now.0,
+                    max_ms: g.base_max + now.0,
+                });
+            }
+        }
+        sum
+    }
 }

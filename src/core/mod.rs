@@ -8,8 +8,8 @@ pub mod store;
 pub mod timers;
 pub mod tombstones;
 
-pub use metrics::{Counters, Disposition, Stat, Summary, Totals};
+pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};
 pub use session::{EntryKind, Session, TimelineEntry};
-pub use store::{Applied, SessionStore, StoreConfig};
-pub use timers::{clock, secs, Figures};
+pub use store::{Applied, SessionStore, StoreConfig, Version};
+pub use timers::{clock, secs, Bucket, Figures, Running, Steady};

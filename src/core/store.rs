@@ -2,7 +2,7 @@
 //! and with any number of repeats give the same final state; time is an argument.
 
 use super::archive::Archived;
-use super::metrics::{Counters, Summary, Totals};
+use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::tombstones::{fingerprint, Tombstones};
@@ -12,6 +12,7 @@ use crate::wire::{
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How long ended sessions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +70,36 @@ fn s_id_if(change: EndChange, s: &Session) -> Option<String> {
     matches!(change, EndChange::Ended(_)).then(|| s.id.clone())
 }
 
+/// One state of one store: a new or cloned store is a new instance and the generation
+/// moves on every change, so one version never names two different sets of sessions
+/// (a replay seek replaces the store, restarting its generation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Version {
+    instance: u64,
+    generation: u64,
+}
+
+/// Which store value this is: a clone is another one.
+#[derive(Debug)]
+struct Instance(u64);
+
+impl Instance {
+    fn fresh() -> Instance {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Instance(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Clone for Instance {
+    fn clone(&self) -> Instance {
+        Instance::fresh()
+    }
+}
+
 /// All sessions calltop knows about.
 #[derive(Clone, Debug)]
 pub struct SessionStore {
+    instance: Instance,
     config: StoreConfig,
     sessions: HashMap<String, Session>,
     /// Ended sessions past the detail window, by id fingerprint.
@@ -95,6 +123,7 @@ impl SessionStore {
     /// An empty store.
     pub fn new(config: StoreConfig) -> SessionStore {
         SessionStore {
+            instance: Instance::fresh(),
             config,
             sessions: HashMap::new(),
             archive: HashMap::new(),
@@ -515,6 +544,14 @@ impl SessionStore {
         self.generation
     }
 
+    /// This store's instance and generation (what a UI keys derived views on).
+    pub fn version(&self) -> Version {
+        Version {
+            instance: self.instance.0,
+            generation: self.generation,
+        }
+    }
+
     /// The newest receive time seen (the stream clock).
     pub fn clock(&self) -> Option<Ts> {
         (self.clock.0 != i64::MIN).then_some(self.clock)
@@ -522,29 +559,18 @@ impl SessionStore {
 
     /// Header figures at `now`: finished, archived and evicted sessions plus running ones.
     pub fn summary(&self, now: Ts) -> Summary {
-        let mut sum = Summary {
-            totals: self.evicted.clone(),
-            counters: self.counters,
-            ..Default::default()
-        };
+        self.summary_basis(now).at(now)
+    }
+
+    /// The header figures as a function of the clock, built at `now`: a UI keeps it
+    /// while the store's [`version`](SessionStore::version) holds and re-evaluates it
+    /// each frame instead of walking every session.
+    pub fn summary_basis(&self, now: Ts) -> SummaryBasis {
+        let mut basis = SummaryBasis::new(self.evicted.clone(), self.counters, now);
         for s in self.sessions.values() {
-            sum.totals.add_session(s, now);
-            if s.ended {
-                continue;
-            }
-            sum.active += 1;
-            let live = || s.parties.iter().filter(|p| !p.is_terminal());
-            if live().any(|p| p.code().is_some_and(StatusCode::is_ringing)) {
-                sum.ringing += 1;
-            }
-            if live().any(|p| p.code() == Some(&StatusCode::Hold)) {
-                sum.on_hold += 1;
-            }
-            if live().any(|p| p.code() == Some(&StatusCode::Parked)) {
-                sum.parked_now += 1;
-            }
+            basis.add_session(s);
         }
-        sum
+        basis
     }
 
     /// The party a supervisor most likely means in a session: the first party still in

@@ -17,11 +17,55 @@ pub struct Figures {
     pub in_state_ms: i64,
 }
 
-enum Bucket {
+/// Which figure time in a state counts towards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
     Ring,
     Talk,
     Hold,
     None,
+}
+
+/// The state a party is still in (not terminal): the figure its time counts towards
+/// and since when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Running {
+    pub bucket: Bucket,
+    pub since: Ts,
+}
+
+/// A clock range `(after, until]` in which no running state starts counting: time
+/// in each state is `max(0, now − since)`, so over this range every running state
+/// either grows 1 ms per ms (since ≤ after) or stays at zero (since ≥ until).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Steady {
+    after: i64,
+    until: i64,
+}
+
+impl Steady {
+    /// Every clock.
+    pub const ALWAYS: Steady = Steady {
+        after: i64::MIN,
+        until: i64::MAX,
+    };
+
+    /// Narrows the range, built at `now`, by a state running since `since`; true when
+    /// that state is counting at `now`.
+    pub fn note(&mut self, since: Ts, now: Ts) -> bool {
+        if since < now {
+            self.after = self.after.max(since.0);
+            true
+        } else {
+            self.until = self.until.min(since.0);
+            false
+        }
+    }
+
+    /// True when `now` is in the range.
+    pub fn covers(&self, now: Ts) -> bool {
+        self.after < now.0 && now.0 <= self.until
+    }
 }
 
 fn bucket(code: &StatusCode, answered_before: bool) -> Bucket {
@@ -34,18 +78,25 @@ fn bucket(code: &StatusCode, answered_before: bool) -> Bucket {
 }
 
 impl Figures {
-    fn add(&mut self, b: Bucket, ms: i64) {
+    /// The time counted towards a bucket (none for [`Bucket::None`]).
+    pub fn bucket_mut(&mut self, b: Bucket) -> Option<&mut i64> {
         match b {
-            Bucket::Ring => self.ring_ms += ms,
-            Bucket::Talk => self.talk_ms += ms,
-            Bucket::Hold => self.hold_ms += ms,
-            Bucket::None => {}
+            Bucket::Ring => Some(&mut self.ring_ms),
+            Bucket::Talk => Some(&mut self.talk_ms),
+            Bucket::Hold => Some(&mut self.hold_ms),
+            Bucket::None => None,
         }
     }
 
-    /// Computes the figures of a party's status history (sorted by sequence).
-    /// `now` extends the current state's interval; `None` stops at the last event.
-    pub fn of(history: &[Mark], now: Option<Ts>) -> Figures {
+    fn add(&mut self, b: Bucket, ms: i64) {
+        if let Some(v) = self.bucket_mut(b) {
+            *v += ms;
+        }
+    }
+
+    /// The figures of a party's finished intervals, and the state it is still in.
+    /// [`Figures::of`] at `now` is these plus `since → now` in the running bucket.
+    pub fn split(history: &[Mark]) -> (Figures, Option<Running>) {
         let mut f = Figures::default();
         let mut cur: Option<(&StatusCode, Ts)> = None;
         let mut answered = false;
@@ -59,12 +110,23 @@ impl Figures {
             answered |= *code == StatusCode::Answered;
             cur = Some((code, at));
         }
-        if let (Some((c, since)), Some(now)) = (cur, now) {
-            if !c.is_terminal() {
-                let ms = since.millis_until(now);
-                f.add(bucket(c, answered), ms);
-                f.in_state_ms = ms;
-            }
+        let running = cur
+            .filter(|(c, _)| !c.is_terminal())
+            .map(|(c, since)| Running {
+                bucket: bucket(c, answered),
+                since,
+            });
+        (f, running)
+    }
+
+    /// Computes the figures of a party's status history (sorted by sequence).
+    /// `now` extends the current state's interval; `None` stops at the last event.
+    pub fn of(history: &[Mark], now: Option<Ts>) -> Figures {
+        let (mut f, running) = Figures::split(history);
+        if let (Some(r), Some(now)) = (running, now) {
+            let ms = r.since.millis_until(now);
+            f.add(r.bucket, ms);
+            f.in_state_ms = ms;
         }
         f
     }

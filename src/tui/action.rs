@@ -176,7 +176,7 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     }
     let last = rows.len() as i64 - 1;
     ui.cursor = (ui.cursor as i64 + delta).clamp(0, last) as usize;
-    ui.selected = Some(rows[ui.cursor].id.clone());
+    ui.selected = rows.get(ui.cursor).map(|s| s.id.clone());
     ui.scroll_into_view(rows.len());
 }
 

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod app;
 pub mod connect;
+pub mod derived;
 pub mod keymap;
 pub mod state;
 pub mod terminal;

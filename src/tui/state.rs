@@ -1,9 +1,11 @@
 //! The UI state (`UiState`): what is selected, open, sorted, filtered and pending.
-//! It holds no sessions: views read those from the store at draw time.
+//! It holds no sessions: views read those from the store at draw time, through memos
+//! of the derived views (row order, header figures) keyed on what they depend on.
 
+use super::derived::{Rows, RowsEntry, RowsKey, SummaryEntry, Views};
 use super::keymap::Keymap;
 use super::theme::{Level, Theme, ThemeName};
-use crate::core::{Figures, Session, SessionStore};
+use crate::core::{Figures, Session, SessionStore, Steady, Summary};
 use crate::source::replay::ReplayStatus;
 use crate::wire::{StatusCode, Ts};
 use std::collections::HashMap;
@@ -353,6 +355,8 @@ pub struct UiState {
     pub keymap: Keymap,
     pub theme: Theme,
     pub quit: bool,
+    /// Derived views kept between frames.
+    views: Views,
 }
 
 impl UiState {
@@ -387,6 +391,7 @@ impl UiState {
             keymap: Keymap::default(),
             theme: Theme::named(ThemeName::Dark),
             quit: false,
+            views: Views::default(),
         }
     }
 
@@ -399,11 +404,47 @@ impl UiState {
         });
     }
 
-    /// The rows of the current screen in display order.
-    pub fn rows<'a>(&self, store: &'a SessionStore, now: Ts) -> Vec<&'a Session> {
-        match self.screen {
-            Screen::Board => board_rows(store, self, now),
-            Screen::History => history_rows(store, self),
+    /// The rows of the current screen in display order (ordered again only when the
+    /// store, the screen, a filter, the sort or — for the timer sort — the clock moved).
+    pub fn rows<'a>(&self, store: &'a SessionStore, now: Ts) -> Rows<'a> {
+        let key = RowsKey {
+            version: store.version(),
+            screen: self.screen,
+            filter: self.filter.clone(),
+            state_filter: self.state_filter,
+            sort: self.sort,
+            reverse: self.sort_reverse,
+        };
+        let entry = self.views.rows.get(
+            |e| e.key == key && e.steady.covers(now),
+            |old| {
+                let (rows, steady) = match self.screen {
+                    Screen::Board => board_rows(store, self, now),
+                    Screen::History => (history_rows(store, self), Steady::ALWAYS),
+                };
+                RowsEntry {
+                    ids: RowsEntry::ids_of(&rows, old),
+                    key: key.clone(),
+                    steady,
+                }
+            },
+        );
+        Rows::new(store, entry)
+    }
+
+    /// The header figures at `now` (the store is walked again only when it changed).
+    pub fn summary(&self, store: &SessionStore, now: Ts) -> Summary {
+        let version = store.version();
+        let entry = self.views.summary.get(
+            |e| e.version == version && e.basis.covers(now),
+            |_| SummaryEntry {
+                version,
+                basis: store.summary_basis(now),
+            },
+        );
+        Summary {
+            counters: *store.counters(),
+            ..entry.basis.at(now)
         }
     }
 
@@ -412,23 +453,15 @@ impl UiState {
     /// at the same position is selected) and scrolls it into view.
     pub fn sync(&mut self, store: &SessionStore, now: Ts) {
         let rows = self.rows(store, now);
-        self.sync_with(&rows);
-    }
-
-    /// [`UiState::sync`] with rows already built.
-    pub fn sync_with(&mut self, rows: &[&Session]) {
         if rows.is_empty() {
             self.cursor = 0;
             self.offset = 0;
             self.selected = None;
             return;
         }
-        let found = self
-            .selected
-            .as_deref()
-            .and_then(|id| rows.iter().position(|s| s.id == id));
+        let found = self.selected.as_deref().and_then(|id| rows.position(id));
         self.cursor = found.unwrap_or(self.cursor.min(rows.len() - 1));
-        self.selected = Some(rows[self.cursor].id.clone());
+        self.selected = rows.get(self.cursor).map(|s| s.id.clone());
         self.scroll_into_view(rows.len());
     }
 
@@ -476,14 +509,15 @@ fn matches_text(s: &Session, needle: &str) -> bool {
         })
 }
 
-/// Ordering key of a row (computed once per row per frame).
+/// Ordering key of a row (computed once per row per ordering).
 #[derive(PartialEq, PartialOrd)]
 enum SortVal {
     Num(i64),
     Text(String),
 }
 
-fn sort_val(s: &Session, key: SortKey, now: Ts) -> SortVal {
+/// The key of a row at `now`; a timer key narrows `steady` to where its order holds.
+fn sort_val(s: &Session, key: SortKey, now: Ts, steady: &mut Steady) -> SortVal {
     let party = SessionStore::default_party(s).map(|i| &s.parties[i]);
     match key {
         SortKey::Start => SortVal::Num(s.start.unwrap_or(s.first_seen).0),
@@ -505,15 +539,24 @@ fn sort_val(s: &Session, key: SortKey, now: Ts) -> SortVal {
                 .unwrap_or_default(),
         ),
         SortKey::Timer => {
-            SortVal::Num(-party.map_or(0, |p| Figures::of(&p.history, Some(now)).in_state_ms))
+            // Time in the current state (as in `Figures::of`): zero until it counts.
+            let running = party.and_then(|p| Figures::split(&p.history).1);
+            SortVal::Num(-running.map_or(0, |r| {
+                steady.note(r.since, now);
+                r.since.millis_until(now)
+            }))
         }
     }
 }
 
-fn sort_rows<'a>(rows: &mut Vec<&'a Session>, key: SortKey, reverse: bool, now: Ts) {
-    let mut keyed: Vec<(SortVal, &'a Session)> =
-        rows.drain(..).map(|s| (sort_val(s, key, now), s)).collect();
-    keyed.sort_by(|a, b| {
+fn sort_rows<'a>(rows: &mut Vec<&'a Session>, key: SortKey, reverse: bool, now: Ts) -> Steady {
+    let mut steady = Steady::ALWAYS;
+    let mut keyed: Vec<(SortVal, &'a Session)> = rows
+        .drain(..)
+        .map(|s| (sort_val(s, key, now, &mut steady), s))
+        .collect();
+    // Ids are unique, so the order is total and an unstable sort gives the same rows.
+    keyed.sort_unstable_by(|a, b| {
         a.0.partial_cmp(&b.0)
             .unwrap_or(std::cmp::Ordering::Equal)
             .then_with(|| a.1.id.cmp(&b.1.id))
@@ -522,17 +565,23 @@ fn sort_rows<'a>(rows: &mut Vec<&'a Session>, key: SortKey, reverse: bool, now: 
         keyed.reverse();
     }
     rows.extend(keyed.into_iter().map(|(_, s)| s));
+    steady
 }
 
-/// Active sessions after the text and state filters, sorted.
-pub fn board_rows<'a>(store: &'a SessionStore, ui: &UiState, now: Ts) -> Vec<&'a Session> {
+/// Active sessions after the text and state filters, sorted; and the clock range
+/// this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
+pub fn board_rows<'a>(
+    store: &'a SessionStore,
+    ui: &UiState,
+    now: Ts,
+) -> (Vec<&'a Session>, Steady) {
     let needle = ui.filter.to_lowercase();
     let mut rows: Vec<&Session> = store
         .sessions()
         .filter(|s| !s.ended && ui.state_filter.admits(s) && matches_text(s, &needle))
         .collect();
-    sort_rows(&mut rows, ui.sort, ui.sort_reverse, now);
-    rows
+    let steady = sort_rows(&mut rows, ui.sort, ui.sort_reverse, now);
+    (rows, steady)
 }
 
 /// Ended sessions after the text filter, newest end first.

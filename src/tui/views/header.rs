@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     l1.push(sep());
     l1.push(Span::styled(format!("{} UTC", hms(now)), t.dim()));
 
-    let sum = store.summary(now);
+    let sum = ui.summary(store, now);
     let tot = &sum.totals;
     let n = |label: &str, v: u64, level: Level| {
         vec![

@@ -2,7 +2,7 @@
 
 use super::{fit, hms};
 use crate::core::{clock, Disposition, Figures, SessionStore};
-use crate::tui::state::{history_rows, UiState};
+use crate::tui::state::UiState;
 use crate::tui::theme::Level;
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Rect};
@@ -13,13 +13,12 @@ use ratatui::Frame;
 /// Draws the history table.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = &ui.theme;
-    let rows = history_rows(store, ui);
+    let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.offset.min(rows.len());
-    let end = (start + h).min(rows.len());
     let name_w = (area.width as usize).saturating_sub(60) / 2;
-    let built: Vec<Row> = rows[start..end]
-        .iter()
+    let built: Vec<Row> = rows
+        .window(start, start + h)
         .enumerate()
         .map(|(i, s)| {
             let figs: Vec<Figures> = s.figures(now);

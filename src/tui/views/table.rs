@@ -2,7 +2,7 @@
 
 use super::fit;
 use crate::core::{clock, Figures, Session, SessionStore};
-use crate::tui::state::{board_rows, UiState};
+use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
 use ratatui::layout::{Constraint, Rect};
@@ -27,15 +27,14 @@ pub fn widths() -> [Constraint; 8] {
 /// Draws the board.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = &ui.theme;
-    let rows = board_rows(store, ui, now);
-    let title = title_line(ui, rows.len(), store);
+    let rows = ui.rows(store, now);
+    let title = title_line(ui, rows.len(), ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.offset.min(rows.len());
-    let end = (start + h).min(rows.len());
     let cols = area.width as usize;
     let name_w = (cols.saturating_sub(22) * 3 / 10).max(8);
-    let built: Vec<Row> = rows[start..end]
-        .iter()
+    let built: Vec<Row> = rows
+        .window(start, start + h)
         .enumerate()
         .map(|(i, s)| session_row(s, ui, now, start + i == ui.cursor, name_w))
         .collect();
@@ -61,9 +60,8 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
 }
 
-fn title_line(ui: &UiState, shown: usize, store: &SessionStore) -> Line<'static> {
+fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
     let t = &ui.theme;
-    let active = store.sessions().filter(|s| !s.ended).count();
     let mut spans = vec![Span::styled(format!(" Calls {shown}/{active} "), t.title())];
     let arrow = if ui.sort_reverse { "↓" } else { "↑" };
     spans.push(Span::styled(

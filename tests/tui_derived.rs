@@ -1,0 +1,250 @@
+//! The memoised derived views (row order, header figures): a warm memo shows every
+//! store change and every view input change at once, and equals a fresh walk of the
+//! store at every clock — also when the clock crosses a running state's start, and
+//! when a replay seek replaces the store.
+
+#[path = "tui_support/mod.rs"]
+mod support;
+
+use calltop::core::{SessionStore, StoreConfig, Totals};
+use calltop::source::file;
+use calltop::source::replay::Replay;
+use calltop::tui::action::{update, Action};
+use calltop::tui::keymap::Command;
+use calltop::tui::state::{board_rows, history_rows, Mode, Screen, SortKey, UiState};
+use calltop::wire::Ts;
+use serde_json::json;
+use support::*;
+
+fn screen(store: &SessionStore, ui: &mut UiState, now: Ts) -> String {
+    render(store, ui, now).backend().to_string()
+}
+
+fn cmd(ui: &mut UiState, store: &SessionStore, c: Command) {
+    update(ui, Action::Cmd(c), store, now());
+}
+
+/// Row ids from the (possibly warm) memo.
+fn memo_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
+    ui.rows(store, now).iter().map(|s| s.id.clone()).collect()
+}
+
+/// Row ids computed afresh.
+fn fresh_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
+    let rows = match ui.screen {
+        Screen::Board => board_rows(store, ui, now).0,
+        Screen::History => history_rows(store, ui),
+    };
+    rows.iter().map(|s| s.id.clone()).collect()
+}
+
+/// The ring/talk/hold totals by the formula itself (no evictions in these stores).
+fn formula_totals(store: &SessionStore, now: Ts) -> Totals {
+    let mut t = Totals::default();
+    for s in store.sessions() {
+        t.add_session(s, now);
+    }
+    t
+}
+
+/// The memo agrees with a fresh walk at `now`, for the header and the rows.
+fn check(ui: &UiState, store: &SessionStore, now: Ts, what: &str) {
+    let sum = ui.summary(store, now);
+    assert_eq!(sum, store.summary(now), "{what}: header figures at {now:?}");
+    assert_eq!(
+        sum.totals,
+        formula_totals(store, now),
+        "{what}: totals at {now:?}"
+    );
+    assert_eq!(
+        memo_ids(ui, store, now),
+        fresh_ids(ui, store, now),
+        "{what}: rows (sort {:?}, reverse {}) at {now:?}",
+        ui.sort,
+        ui.sort_reverse
+    );
+}
+
+fn ringing(tsid: &str, party: &str, secs: i64, store: &mut SessionStore) {
+    let p = P {
+        id: party,
+        dir: "Inbound",
+        from: DAVE,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
+    event(store, tsid, 2, secs, &[p], json!({}));
+}
+
+#[test]
+fn a_warm_board_shows_each_store_change_on_the_next_frame() {
+    let mut store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let first = screen(&store, &mut ui, now());
+    assert!(first.contains("Calls 4/4"), "{first}");
+    assert!(first.contains("ringing 1"), "{first}");
+
+    // A new ringing call: the title, the header counts and the rows move.
+    ringing("s-late", "p-late-2", 595, &mut store);
+    let second = screen(&store, &mut ui, now());
+    assert!(second.contains("Calls 5/5"), "{second}");
+    assert!(second.contains("ringing 2"), "{second}");
+    assert!(second.contains("Dave Customer"), "{second}");
+    assert_ne!(first, second);
+
+    // The same call answered, then ended: counts and rows follow.
+    let p = |code| P {
+        id: "p-late-2",
+        dir: "Inbound",
+        from: DAVE,
+        to: SALES,
+        code,
+        ext: Some("101"),
+    };
+    event(&mut store, "s-late", 3, 596, &[p("Answered")], json!({}));
+    let third = screen(&store, &mut ui, now());
+    assert!(third.contains("ringing 1"), "{third}");
+    event(
+        &mut store,
+        "s-late",
+        4,
+        598,
+        &[p("Disconnected")],
+        json!({}),
+    );
+    let fourth = screen(&store, &mut ui, now());
+    assert!(fourth.contains("Calls 4/4"), "{fourth}");
+    assert!(fourth.contains("answered 2"), "{fourth}");
+
+    // An audit line is a store change too (it bumps the generation).
+    store.audit("s-hold", at(599), "→ hold".into());
+    check(&ui, &store, now(), "after an audit line");
+}
+
+#[test]
+fn each_view_input_change_applies_on_the_next_frame() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    screen(&store, &mut ui, now());
+    check(&ui, &store, now(), "start");
+
+    cmd(&mut ui, &store, Command::Filter);
+    for c in "dave".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+        check(&ui, &store, now(), "typing the filter");
+    }
+    let filtered = screen(&store, &mut ui, now());
+    assert!(filtered.contains("Calls 1/4"), "{filtered}");
+    update(&mut ui, Action::Backspace, &store, now());
+    check(&ui, &store, now(), "backspace");
+    update(&mut ui, Action::Cancel, &store, now());
+    assert_eq!(memo_ids(&ui, &store, now()).len(), 4);
+
+    for _ in 0..5 {
+        cmd(&mut ui, &store, Command::StateFilter);
+        check(&ui, &store, now(), "state filter");
+    }
+    let mut orders = std::collections::HashSet::new();
+    for _ in 0..6 {
+        cmd(&mut ui, &store, Command::Sort);
+        check(&ui, &store, now(), "sort");
+        orders.insert(memo_ids(&ui, &store, now()));
+        cmd(&mut ui, &store, Command::SortReverse);
+        check(&ui, &store, now(), "reverse");
+        orders.insert(memo_ids(&ui, &store, now()));
+        cmd(&mut ui, &store, Command::SortReverse);
+    }
+    assert!(orders.len() > 2, "the sorts give different orders");
+
+    cmd(&mut ui, &store, Command::History);
+    check(&ui, &store, now(), "history");
+    let history = screen(&store, &mut ui, now());
+    assert!(history.contains("History 1"), "{history}");
+    cmd(&mut ui, &store, Command::History);
+    check(&ui, &store, now(), "back to the board");
+}
+
+#[test]
+fn the_timer_sort_and_the_header_follow_the_clock_across_state_starts() {
+    // Sessions start between 300 s and 595 s: sweeping the clock from 250 s to 700 s
+    // crosses every running state's start (time in state goes from 0 to counting).
+    let mut store = board_store();
+    ringing("s-late", "p-late-2", 595, &mut store);
+    let mut ui = ui(Mode::Demo);
+    while ui.sort != SortKey::Timer {
+        cmd(&mut ui, &store, Command::Sort);
+    }
+    let mut orders = std::collections::HashSet::new();
+    for reverse in [false, true] {
+        ui.sort_reverse = reverse;
+        for ms in (250_000..700_000).step_by(2_500) {
+            let t = Ts(T0 + ms);
+            check(&ui, &store, t, "clock forward");
+            orders.insert(memo_ids(&ui, &store, t));
+        }
+        for ms in (250_000..700_000i32).step_by(7_000).rev().map(i64::from) {
+            check(&ui, &store, Ts(T0 + ms), "clock backward");
+        }
+    }
+    assert!(orders.len() > 4, "the timer order changes with the clock");
+}
+
+#[test]
+fn a_replaced_store_at_the_same_generation_is_not_taken_for_the_old_one() {
+    // As after a replay seek: another store whose generation equals the old one's.
+    let mut a = board_store();
+    let mut b = board_store();
+    ringing("s-only-a", "p-a", 595, &mut a);
+    ringing("s-only-b", "p-b", 596, &mut b);
+    assert_eq!(a.generation(), b.generation());
+    assert_ne!(a.version(), b.version());
+    assert_ne!(a.clone().version(), a.version(), "a clone is another store");
+
+    let mut ui = ui(Mode::Demo);
+    assert!(memo_ids(&ui, &a, now()).contains(&"s-only-a".to_string()));
+    let ids = memo_ids(&ui, &b, now());
+    assert!(ids.contains(&"s-only-b".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"s-only-a".to_string()), "{ids:?}");
+    check(&ui, &b, now(), "replaced store");
+    let frame = screen(&b, &mut ui, now());
+    assert!(frame.contains("Dave Customer"), "{frame}");
+}
+
+#[test]
+fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
+    for name in [
+        "PSTN-RingCentral-DataStreams.jsonl",
+        "RingCentral-PSTN.jsonl",
+        "RingCentral-RingCentral.jsonl",
+    ] {
+        let path = format!(
+            "{}/../shared/streams/captures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let items = file::read_path(std::path::Path::new(&path))
+            .expect("capture")
+            .1;
+        let mut rp = Replay::from_items(items, StoreConfig::default());
+        let mut store = rp.new_store();
+        let mut ui = ui(Mode::Replay);
+        let (start, end) = (rp.start().0 - 5_000, rp.end().0 + 30_000);
+        let sweep = |ui: &mut UiState, store: &SessionStore| {
+            for sort in [SortKey::Start, SortKey::Timer, SortKey::State] {
+                ui.sort = sort;
+                for ms in (start..end).step_by(1_500) {
+                    check(ui, store, Ts(ms), name);
+                }
+            }
+        };
+        while rp.step(&mut store) {
+            sweep(&mut ui, &store);
+        }
+        // Seek back to the middle: the store is rebuilt (a new instance).
+        let mid = Ts((rp.start().0 + rp.end().0) / 2);
+        rp.seek(mid, &mut store);
+        sweep(&mut ui, &store);
+        ui.screen = Screen::History;
+        sweep(&mut ui, &store);
+    }
+}
