@@ -31,18 +31,25 @@ fn memo_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
 
 /// Row ids computed afresh.
 fn fresh_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
-    let rows = match ui.screen {
-        Screen::Board => board_rows(store, ui, now).0,
-        Screen::History => history_rows(store, ui),
-    };
-    rows.iter().map(|s| s.id.clone()).collect()
+    match ui.screen {
+        Screen::Board => board_rows(store, ui, now)
+            .0
+            .iter()
+            .map(|s| s.id.clone())
+            .collect(),
+        Screen::History => history_rows(store, ui)
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    }
 }
 
-/// The ring/talk/hold totals by the formula itself (no evictions in these stores).
+/// The ring/talk/hold totals by the formula itself, over every retained session,
+/// archived ones unpacked (no evictions in these stores).
 fn formula_totals(store: &SessionStore, now: Ts) -> Totals {
     let mut t = Totals::default();
-    for s in store.sessions() {
-        t.add_session(s, now);
+    for s in store.all_sessions() {
+        t.add_session(&s, now);
     }
     t
 }
@@ -247,4 +254,53 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         ui.screen = Screen::History;
         sweep(&mut ui, &store);
     }
+}
+
+#[test]
+fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
+    let mut store = SessionStore::new(StoreConfig {
+        detail_window: 2,
+        ..StoreConfig::default()
+    });
+    let names: Vec<String> = (0..6).map(|i| format!("Caller {i}")).collect();
+    let nums: Vec<String> = (0..6).map(|i| format!("+1415555020{i}")).collect();
+    for i in 0..6 {
+        let p = |code| P {
+            id: "p-1",
+            dir: "Inbound",
+            from: (&names[i], &nums[i]),
+            to: SALES,
+            code,
+            ext: Some("101"),
+        };
+        let (tsid, t) = (format!("s-{i}"), 10 * i as i64);
+        event(&mut store, &tsid, 2, t, &[p("Proceeding")], json!({}));
+        event(&mut store, &tsid, 3, t + 2, &[p("Answered")], json!({}));
+        event(&mut store, &tsid, 4, t + 5, &[p("Disconnected")], json!({}));
+    }
+    assert_eq!(store.archived().count(), 4, "all but the detail window");
+    let mut ui = ui(Mode::Demo);
+    screen(&store, &mut ui, now());
+    cmd(&mut ui, &store, Command::History);
+    let text = screen(&store, &mut ui, now());
+    let ids: Vec<String> = (0..6).rev().map(|i| format!("s-{i}")).collect();
+    assert_eq!(memo_ids(&ui, &store, now()), ids, "newest end first");
+    check(&ui, &store, now(), "history with archived calls");
+    for n in &names {
+        assert!(text.contains(n.as_str()), "{n} missing:\n{text}");
+    }
+    // A filter matches inside archived calls too.
+    ui.filter = nums[1].clone();
+    let text = screen(&store, &mut ui, now());
+    assert_eq!(memo_ids(&ui, &store, now()), ["s-1"]);
+    assert!(
+        text.contains("Caller 1") && !text.contains("Caller 2"),
+        "{text}"
+    );
+    // And an archived call opens in the detail pane.
+    cmd(&mut ui, &store, Command::Open);
+    assert!(ui.detail);
+    let text = screen(&store, &mut ui, now());
+    assert!(text.contains(" s-1 Answered"), "{text}");
+    assert!(text.contains("3 older entries dropped"), "{text}");
 }

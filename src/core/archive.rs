@@ -13,6 +13,8 @@ use crate::wire::{
 /// An archived session: what the history needs without unpacking, and the packed rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Archived {
+    /// The telephonySessionId (also packed; kept out here for lists and lookups).
+    pub id: Box<str>,
     /// When the call ended (see [`Session::end`]).
     pub end: Option<Ts>,
     /// When the store saw it end.
@@ -31,6 +33,7 @@ impl Archived {
         };
         s.put(&mut w);
         Archived {
+            id: s.id.as_str().into(),
             end: s.end(),
             ended_seen: s.ended_seen,
             bytes: w.buf.into_boxed_slice(),

@@ -500,8 +500,11 @@ impl SessionStore {
         if let Some(s) = self.sessions.get(id) {
             return Some(Cow::Borrowed(s));
         }
-        let s = self.archive.get(&fingerprint(id))?.unpack()?;
-        (s.id == id).then_some(Cow::Owned(s))
+        let a = self
+            .archive
+            .get(&fingerprint(id))
+            .filter(|a| &*a.id == id)?;
+        a.unpack().map(Cow::Owned)
     }
 
     /// Sessions held in full (active, and ended within the detail window), in no

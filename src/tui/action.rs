@@ -198,7 +198,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         Command::NextParty => {
             if let Some(s) = ui.selected_session(store) {
                 if !s.parties.is_empty() {
-                    let i = ui.target_index(s).map_or(0, |i| (i + 1) % s.parties.len());
+                    let i = ui.target_index(&s).map_or(0, |i| (i + 1) % s.parties.len());
                     let p = &s.parties[i];
                     ui.target_party = Some((s.id.clone(), p.id.clone()));
                     let text = format!("target party {}: {}", i + 1, party_label(p));
@@ -314,7 +314,8 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             (now.millis_until(until) + 999) / 1000
         ));
     }
-    let s = ui.selected_session(store).ok_or("no call selected")?;
+    let selected = ui.selected_session(store).ok_or("no call selected")?;
+    let s = &*selected;
     if s.ended {
         return Err("the call has ended".into());
     }

@@ -5,6 +5,7 @@
 
 use super::state::{Screen, SortKey, StateFilter};
 use crate::core::{Session, SessionStore, Steady, SummaryBasis, Version};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -75,14 +76,12 @@ pub(crate) struct RowsEntry {
 impl RowsEntry {
     /// The ids of `rows`: the old entry's when they are the same (an event that moved
     /// no row), else copies.
-    pub(crate) fn ids_of(rows: &[&Session], old: Option<&RowsEntry>) -> Arc<Vec<String>> {
+    pub(crate) fn ids_of(rows: &[&str], old: Option<&RowsEntry>) -> Arc<Vec<String>> {
         match old {
-            Some(o)
-                if o.ids.len() == rows.len() && o.ids.iter().zip(rows).all(|(a, s)| *a == s.id) =>
-            {
+            Some(o) if o.ids.len() == rows.len() && o.ids.iter().zip(rows).all(|(a, b)| a == b) => {
                 o.ids.clone()
             }
-            _ => Arc::new(rows.iter().map(|s| s.id.clone()).collect()),
+            _ => Arc::new(rows.iter().map(|s| s.to_string()).collect()),
         }
     }
 }
@@ -123,9 +122,9 @@ impl<'a> Rows<'a> {
         self.entry.ids.is_empty()
     }
 
-    /// The session of row `i`.
-    pub fn get(&self, i: usize) -> Option<&'a Session> {
-        self.entry.ids.get(i).and_then(|id| self.store.get(id))
+    /// The session of row `i` (unpacked if archived).
+    pub fn get(&self, i: usize) -> Option<Cow<'a, Session>> {
+        self.entry.ids.get(i).and_then(|id| self.store.find(id))
     }
 
     /// The row of a session.
@@ -133,16 +132,16 @@ impl<'a> Rows<'a> {
         self.entry.ids.iter().position(|r| r == id)
     }
 
-    /// The sessions of rows `start..end` (clamped).
-    pub fn window(&self, start: usize, end: usize) -> impl Iterator<Item = &'a Session> + '_ {
+    /// The sessions of rows `start..end` (clamped; archived ones unpacked).
+    pub fn window(&self, start: usize, end: usize) -> impl Iterator<Item = Cow<'a, Session>> + '_ {
         let end = end.min(self.len());
         self.entry.ids[start.min(end)..end]
             .iter()
-            .filter_map(|id| self.store.get(id))
+            .filter_map(|id| self.store.find(id))
     }
 
     /// Every row's session.
-    pub fn iter(&self) -> impl Iterator<Item = &'a Session> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'a, Session>> + '_ {
         self.window(0, self.len())
     }
 }

@@ -8,6 +8,7 @@ use super::theme::{Level, Theme, ThemeName};
 use crate::core::{Figures, Session, SessionStore, Steady, Summary};
 use crate::source::replay::ReplayStatus;
 use crate::wire::{StatusCode, Ts};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Where events come from.
@@ -419,7 +420,10 @@ impl UiState {
             |e| e.key == key && e.steady.covers(now),
             |old| {
                 let (rows, steady) = match self.screen {
-                    Screen::Board => board_rows(store, self, now),
+                    Screen::Board => {
+                        let (rows, steady) = board_rows(store, self, now);
+                        (rows.iter().map(|s| s.id.as_str()).collect(), steady)
+                    }
                     Screen::History => (history_rows(store, self), Steady::ALWAYS),
                 };
                 RowsEntry {
@@ -476,9 +480,9 @@ impl UiState {
         self.offset = self.offset.min(len.saturating_sub(h));
     }
 
-    /// The selected session, if it is still in the store.
-    pub fn selected_session<'a>(&self, store: &'a SessionStore) -> Option<&'a Session> {
-        self.selected.as_deref().and_then(|id| store.get(id))
+    /// The selected session, if it is still in the store (unpacked if archived).
+    pub fn selected_session<'a>(&self, store: &'a SessionStore) -> Option<Cow<'a, Session>> {
+        self.selected.as_deref().and_then(|id| store.find(id))
     }
 
     /// The index of the party keys act on in a session.
@@ -584,13 +588,19 @@ pub fn board_rows<'a>(
     (rows, steady)
 }
 
-/// Ended sessions after the text filter, newest end first.
-pub fn history_rows<'a>(store: &'a SessionStore, ui: &UiState) -> Vec<&'a Session> {
+/// Ended sessions (archived ones included) after the text filter, newest end first,
+/// as ids. Archived sessions are unpacked only to match a filter.
+pub fn history_rows<'a>(store: &'a SessionStore, ui: &UiState) -> Vec<&'a str> {
     let needle = ui.filter.to_lowercase();
-    let mut rows: Vec<&Session> = store
+    let held = store
         .sessions()
         .filter(|s| s.ended && matches_text(s, &needle))
-        .collect();
-    rows.sort_by(|a, b| (b.end().or(b.ended_seen), &b.id).cmp(&(a.end().or(a.ended_seen), &a.id)));
-    rows
+        .map(|s| (s.end().or(s.ended_seen), s.id.as_str()));
+    let archived = store
+        .archived()
+        .filter(|a| needle.is_empty() || a.unpack().is_some_and(|s| matches_text(&s, &needle)))
+        .map(|a| (a.end.or(a.ended_seen), &*a.id));
+    let mut rows: Vec<_> = held.chain(archived).collect();
+    rows.sort_unstable_by(|a, b| b.cmp(a));
+    rows.into_iter().map(|(_, id)| id).collect()
 }

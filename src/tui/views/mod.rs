@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     }
     if ui.detail && detail.height > 0 {
         if let Some(s) = ui.selected_session(store) {
-            detail::render(frame, detail, s, ui, now);
+            detail::render(frame, detail, &s, ui, now);
         }
     }
     footer(frame, foot, ui, now);

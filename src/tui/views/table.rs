@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let built: Vec<Row> = rows
         .window(start, start + h)
         .enumerate()
-        .map(|(i, s)| session_row(s, ui, now, start + i == ui.cursor, name_w))
+        .map(|(i, s)| session_row(&s, ui, now, start + i == ui.cursor, name_w))
         .collect();
     let header = Row::new([
         "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
