@@ -62,16 +62,19 @@ fn parse_pair(s: &str) -> Result<(i64, i64), String> {
     let (a, b) = s
         .split_once(',')
         .ok_or_else(|| format!("expected amber,red seconds, not {s:?}"))?;
-    let n = |x: &str| {
-        x.trim()
+    let ms = |x: &str| {
+        let secs = x
+            .trim()
             .parse::<i64>()
-            .map_err(|_| format!("{x:?} is not a number of seconds"))
+            .map_err(|_| format!("{x:?} is not a number of seconds"))?;
+        secs.checked_mul(1000)
+            .ok_or_else(|| format!("{x:?} seconds is out of range"))
     };
-    let (a, b) = (n(a)?, n(b)?);
+    let (a, b) = (ms(a)?, ms(b)?);
     if a > b {
         return Err("the amber threshold must not exceed the red one".into());
     }
-    Ok((a * 1000, b * 1000))
+    Ok((a, b))
 }
 
 impl BoardArgs {
