@@ -229,6 +229,8 @@ impl SimProcess {
                 _ => {}
             }
         }
+        // Keep reading what the sim prints: a closed pipe would kill it at its next line.
+        std::thread::spawn(move || lines.for_each(drop));
         SimProcess {
             child,
             url,
