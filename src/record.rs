@@ -8,7 +8,7 @@ pub mod redact;
 pub use redact::Redactor;
 
 use crate::platform::ConnectArgs;
-use crate::wire::Ts;
+use crate::wire::{CallSession, Ts};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -79,6 +79,27 @@ impl Recorder {
     /// Writes one received frame and flushes.
     pub fn write_frame(&mut self, received_at: Ts, raw: &str) -> io::Result<()> {
         let line = record_line(received_at, raw, self.redactor.as_ref());
+        self.write_line(&line)
+    }
+
+    /// Writes what reconciling learned by REST, so that a replay ends where the live store
+    /// did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
+    /// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
+    pub fn write_reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) -> io::Result<()> {
+        let mut v = match found {
+            Ok(cs) => serde_json::json!({ "restSession": cs }),
+            Err(id) => serde_json::json!({ "sessionGone": id }),
+        };
+        if let Some(r) = &self.redactor {
+            r.value(&mut v);
+        }
+        if let Some(o) = v.as_object_mut() {
+            o.insert("receivedAt".into(), at.to_rfc3339().into());
+        }
+        self.write_line(&format!("{v}\n"))
+    }
+
+    fn write_line(&mut self, line: &str) -> io::Result<()> {
         self.file.write_all(line.as_bytes())?;
         self.file.flush()?;
         self.written += line.len() as u64;
@@ -171,6 +192,42 @@ mod tests {
             None,
         );
         assert!(!tok.contains("SECRET"));
+    }
+
+    #[test]
+    fn reconcile_lines_parse_back_and_redact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let mut r = Recorder::create(&path, true).unwrap();
+        let at = Ts::parse("2024-01-02T03:04:05.678Z").unwrap();
+        let cs: CallSession = serde_json::from_value(serde_json::json!({
+            "id": "s-1",
+            "parties": [{"id": "p-1", "status": {"code": "Answered"},
+                         "from": {"phoneNumber": "+14155550101", "name": "Alice"}}]
+        }))
+        .unwrap();
+        r.write_reconcile(at, Ok(&cs)).unwrap();
+        r.write_reconcile(at, Err("s-2")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("+14155550101") && !text.contains("Alice"),
+            "{text}"
+        );
+        let items: Vec<_> = text.lines().map(|l| parse(l).unwrap()).collect();
+        match &items[0].item {
+            Incoming::Snapshot(got) => {
+                assert_eq!(got.id, "s-1");
+                assert_eq!(got.parties[0].id, "p-1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            items[1].item,
+            Incoming::Gone {
+                telephony_session_id: "s-2".into()
+            }
+        );
+        assert!(items.iter().all(|p| p.received_at == Some(at)));
     }
 
     #[cfg(unix)]

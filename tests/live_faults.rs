@@ -74,11 +74,7 @@ async fn faults_lose_nothing_and_final_state_matches() {
     let want = sim_state(&sim);
     let got = store_state(&store);
     assert!(!got.is_empty());
-    let diff: Vec<_> = want
-        .iter()
-        .filter(|(k, v)| got.get(*k) != Some(*v))
-        .take(10)
-        .collect();
+    let diff = differing(&want, &got);
     assert!(
         diff.is_empty(),
         "store differs from the sim (first 10, sim side): {diff:?}"
@@ -104,11 +100,7 @@ async fn faults_lose_nothing_and_final_state_matches() {
         replayed.len(),
         got.len()
     );
-    let diff: Vec<_> = replayed
-        .iter()
-        .filter(|(k, v)| got.get(*k) != Some(*v))
-        .take(10)
-        .collect();
+    let diff = differing(&replayed, &got);
     assert!(diff.is_empty(), "replay differs from live: {diff:?}");
 
     h.shutdown().await;
@@ -130,7 +122,9 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     };
     let sim = start_sim(cfg).await;
     let store = new_store();
-    let mut lc = live_config(&sim, None);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let mut lc = live_config(&sim, Some(&rec));
     // a slower reconnect leaves a gap to act in
     lc.backoff.initial = Duration::from_millis(1600);
     lc.backoff.max = Duration::from_millis(1600);
@@ -190,17 +184,39 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     let want = sim_state(&sim);
     let got = store_state(&store);
     assert!(!got.is_empty());
-    let diff: Vec<_> = got
-        .iter()
-        .filter(|(k, v)| want.get(*k) != Some(*v))
-        .take(10)
-        .collect();
+    let diff = differing(&got, &want);
     assert!(
         diff.is_empty(),
         "store differs from the sim (first 10, store side): {diff:?}"
     );
     h.shutdown().await;
     sim.shutdown().await;
+
+    // The recording holds what reconciling learned (the victim's 404 among it), so a
+    // replay of it ends where the live store did, although the frames that would have
+    // ended the victim were never delivered.
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"sessionGone\"") && l.contains(victim.as_str())),
+        "no sessionGone line for {victim}"
+    );
+    assert!(text.contains("\"restSession\""), "no restSession line");
+    let (_, items) = calltop::source::file::read_str(&text);
+    let replayed = new_store();
+    let bad = calltop::report::ingest_items(&mut replayed.write().unwrap(), items);
+    assert!(bad.is_empty(), "{bad:?}");
+    assert!(replayed
+        .read()
+        .unwrap()
+        .find(&victim)
+        .is_some_and(|s| s.ended));
+    let replayed_state = store_state(&replayed);
+    let diff = differing(&got, &replayed_state);
+    assert!(
+        diff.is_empty(),
+        "replay differs from the live store: {diff:?}"
+    );
 }
 
 /// A 2-second access token: the client refreshes with the refresh token (never a

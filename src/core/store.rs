@@ -144,6 +144,16 @@ impl SessionStore {
         match parsed.item {
             Incoming::Session(n) => self.apply_event(n.body, now),
             Incoming::Presence { body, .. } => self.apply_presence(&body, now),
+            Incoming::Snapshot(cs) => {
+                self.apply_rest_session(&cs, now);
+                Applied::Other
+            }
+            Incoming::Gone {
+                telephony_session_id,
+            } => {
+                self.mark_gone(&telephony_session_id, now);
+                Applied::Other
+            }
             _ => {
                 self.counters.other += 1;
                 Applied::Other

@@ -2,6 +2,7 @@
 //! envelope, the same wrapped in `pn_apns`, a bare body, or one of calltop's own
 //! recording lines — in a single pass over the text.
 
+use super::api::CallSession;
 use super::enums::{MessageType, TelephonyStatus};
 use super::frame::{ConnectionDetails, WsError, WsMeta};
 use super::lenient;
@@ -32,6 +33,10 @@ pub enum Incoming {
     Response { body: Option<serde_json::Value> },
     /// A gateway `Error` frame.
     Error { body: Option<WsError> },
+    /// A recording line: a session as calltop fetched it by REST while reconciling.
+    Snapshot(Box<CallSession>),
+    /// A recording line: reconciling found the session gone (404).
+    Gone { telephony_session_id: String },
 }
 
 /// A parsed item with the gateway meta (when it came as a frame) and the time calltop
@@ -109,6 +114,8 @@ struct RawObject {
     // calltop recording line
     received_at: Option<Ts>,
     frame: Option<Box<AnyValue>>,
+    rest_session: Option<Box<CallSession>>,
+    session_gone: Option<String>,
     // telephony session body
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     sequence: Option<i64>,
@@ -228,6 +235,20 @@ fn classify_object(mut o: RawObject, received_at: Option<Ts>) -> Result<Parsed, 
         return classify(*frame, o.received_at.or(received_at));
     }
     let received_at = o.received_at.or(received_at);
+    let snapshot = match (o.rest_session.take(), o.session_gone.take()) {
+        (Some(cs), _) => Some(Incoming::Snapshot(cs)),
+        (None, Some(id)) => Some(Incoming::Gone {
+            telephony_session_id: id,
+        }),
+        (None, None) => None,
+    };
+    if let Some(item) = snapshot {
+        return Ok(Parsed {
+            received_at,
+            meta: None,
+            item,
+        });
+    }
     if let Some(mut inner) = o.pn_apns.take() {
         inherit_envelope(&mut inner, &o);
         return classify_object(*inner, received_at);

@@ -101,7 +101,7 @@ pub fn drain_states(
 }
 
 /// Final status code per (session, party) in the store.
-pub fn store_state(store: &SharedStore) -> BTreeMap<(String, String), Option<StatusCode>> {
+pub fn store_state(store: &SharedStore) -> States {
     let s = store.read().unwrap();
     s.all_sessions()
         .flat_map(|sess| {
@@ -113,8 +113,22 @@ pub fn store_state(store: &SharedStore) -> BTreeMap<(String, String), Option<Sta
         .collect()
 }
 
+/// Final status code per (session, party).
+pub type States = BTreeMap<(String, String), Option<StatusCode>>;
+
+/// The first ten entries of `a` that `b` does not hold the same.
+pub fn differing<'a>(
+    a: &'a States,
+    b: &States,
+) -> Vec<(&'a (String, String), &'a Option<StatusCode>)> {
+    a.iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .take(10)
+        .collect()
+}
+
 /// Final status code per (session, party) in the sim.
-pub fn sim_state(sim: &SimHandle) -> BTreeMap<(String, String), Option<StatusCode>> {
+pub fn sim_state(sim: &SimHandle) -> States {
     sim.call_states()
         .into_iter()
         .flat_map(|cs| {

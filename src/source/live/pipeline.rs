@@ -5,7 +5,7 @@ use super::events::{EventLine, LiveEvent};
 use crate::record::Recorder;
 use crate::source::SharedStore;
 use crate::wire::{self, ConnectionDetails, Incoming, Ts, WsMeta, Wsc};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
 /// What a frame means for the connection logic.
@@ -31,7 +31,8 @@ pub enum FrameSignal {
 /// Turns received frames into store updates.
 pub struct FramePipeline {
     store: SharedStore,
-    recorder: Option<Recorder>,
+    /// Shared with the reconcile task, which records what it fetched.
+    recorder: Option<Arc<Mutex<Recorder>>>,
     gen_tx: Arc<watch::Sender<u64>>,
     events: broadcast::Sender<LiveEvent>,
     wsc: Option<Wsc>,
@@ -47,7 +48,7 @@ impl FramePipeline {
     ) -> FramePipeline {
         FramePipeline {
             store,
-            recorder,
+            recorder: recorder.map(|r| Arc::new(Mutex::new(r))),
             gen_tx,
             events,
             wsc: None,
@@ -56,7 +57,12 @@ impl FramePipeline {
 
     /// Starts recording every frame from now on.
     pub fn set_recorder(&mut self, r: Recorder) {
-        self.recorder = Some(r);
+        self.recorder = Some(Arc::new(Mutex::new(r)));
+    }
+
+    /// The recorder, for the reconcile task.
+    pub fn recorder(&self) -> Option<Arc<Mutex<Recorder>>> {
+        self.recorder.clone()
     }
 
     /// The newest session-context token seen.
@@ -76,7 +82,7 @@ impl FramePipeline {
 
     /// One received frame, at `now`.
     pub fn handle(&mut self, text: &str, now: Ts) -> FrameSignal {
-        if let Some(r) = self.recorder.as_mut() {
+        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
             if let Err(e) = r.write_frame(now, text) {
                 tracing::error!(error = %e, "recording write failed");
             }
@@ -128,7 +134,9 @@ impl FramePipeline {
             }
             Incoming::Session(_)
             | Incoming::Presence { .. }
-            | Incoming::OtherNotification { .. } => {
+            | Incoming::OtherNotification { .. }
+            | Incoming::Snapshot(_)
+            | Incoming::Gone { .. } => {
                 let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
                 let applied = match self.store.write() {
                     Ok(mut s) => s.ingest(parsed, now),

@@ -438,6 +438,7 @@ impl Task {
         let gen_tx = self.gen_tx.clone();
         let events = self.events.clone();
         let extension_level = self.cfg.extension_level;
+        let recorder = self.pipeline.recorder();
         tokio::spawn(async move {
             let mut ids = store.read().map(|s| s.active_ids()).unwrap_or_default();
             match control.active_session_ids(extension_level).await {
@@ -453,6 +454,18 @@ impl Task {
             for id in ids {
                 let result = control.get_session(&id).await;
                 let now = Ts::now();
+                let found = match &result {
+                    Ok(Some(s)) => Some(Ok(s)),
+                    Ok(None) => Some(Err(id.as_str())),
+                    Err(_) => None,
+                };
+                if let (Some(found), Some(mut r)) =
+                    (found, recorder.as_ref().and_then(|r| r.lock().ok()))
+                {
+                    if let Err(e) = r.write_reconcile(now, found) {
+                        tracing::error!(error = %e, "recording write failed");
+                    }
+                }
                 let note = match result {
                     Ok(Some(s)) => {
                         if let Ok(mut st) = store.write() {
