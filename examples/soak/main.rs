@@ -202,6 +202,8 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     let mut sessions_warm = 0;
     let mut rss_max = 0u64;
     let mut samples: Vec<(Duration, u64)> = Vec::new();
+    // Short runs (after warm-up less than two windows) use half of what is left.
+    let window = WINDOW.min(load.saturating_sub(warmup) / 2);
     let mut early_exit = Vec::new();
     let mut next_report = Duration::from_secs(10);
     let mut series = String::from("seconds,emitted,live_rss_kib,record_rss_kib\n");
@@ -211,13 +213,13 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
         let rss = live.rss_kib().unwrap_or(0);
         rss_max = rss_max.max(rss);
         samples.push((el, rss));
-        if rss_warm.is_none() && el >= warmup + WINDOW {
-            rss_warm = median_in(&samples, warmup, warmup + WINDOW);
+        if rss_warm.is_none() && el >= warmup + window {
+            rss_warm = median_in(&samples, warmup, warmup + window);
             sessions_warm = sim.call_states().len();
             println!(
                 "warm-up RSS of live --headless ({:.0}–{:.0} s, median): {:.1} MiB",
                 warmup.as_secs_f64(),
-                (warmup + WINDOW).as_secs_f64(),
+                (warmup + window).as_secs_f64(),
                 mib(rss_warm.unwrap_or(0))
             );
         }
@@ -247,7 +249,7 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     }
     let load_secs = t0.elapsed().as_secs_f64();
     std::fs::write(args.out.join("rss.csv"), &series)?;
-    let rss_end = median_in(&samples, load.saturating_sub(WINDOW), load + WINDOW);
+    let rss_end = median_in(&samples, load.saturating_sub(window), load + window);
     let sessions_end = sim.call_states().len();
     let emitted_in_load = sim.emitted_uuids().len();
 

@@ -19,6 +19,9 @@ use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+/// How many times reconciling one session waits out a 429 before reporting it.
+const RECONCILE_RETRIES: usize = 5;
+
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How one socket ended.
@@ -452,7 +455,15 @@ impl Task {
             let what = if reconcile { "reconcile" } else { "seed" };
             tracing::info!(sessions = ids.len(), "{what}");
             for id in ids {
-                let result = control.get_session(&id).await;
+                // A background task may wait out a 429 (the board never does).
+                let mut result = control.get_session(&id).await;
+                for _ in 0..RECONCILE_RETRIES {
+                    let Err(HttpError::RateLimited { retry_after }) = &result else {
+                        break;
+                    };
+                    tokio::time::sleep((*retry_after).max(Duration::from_millis(200))).await;
+                    result = control.get_session(&id).await;
+                }
                 let now = Ts::now();
                 let found = match &result {
                     Ok(Some(s)) => Some(Ok(s)),
