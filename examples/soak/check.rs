@@ -1,13 +1,12 @@
 //! What the soak checks: the uuids in a recording, the final state rebuilt from a
 //! recording against the simulator's own, and what the headless output reports.
 
-use calltop::sim::SimHandle;
 use calltop::wire::StatusCode;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Final status code per (telephonySessionId, partyId).
-pub type State = BTreeMap<(String, String), Option<StatusCode>>;
+pub type State = calltop::core::PartyCodes;
 
 /// One recording, read back.
 pub struct Recording {
@@ -39,14 +38,7 @@ pub fn read_recording(path: &Path) -> anyhow::Result<Recording> {
     let (_, items) = calltop::source::file::read_str(&text);
     let mut store = calltop::report::unbounded_store();
     let bad = calltop::report::ingest_items(&mut store, items);
-    let state = store
-        .sessions()
-        .flat_map(|s| {
-            s.parties
-                .iter()
-                .map(move |p| ((s.id.clone(), p.id.clone()), p.code().cloned()))
-        })
-        .collect();
+    let state = store.party_codes();
     let c = *store.counters();
     Ok(Recording {
         lines,
@@ -56,19 +48,6 @@ pub fn read_recording(path: &Path) -> anyhow::Result<Recording> {
         duplicate: c.duplicate,
         stale: c.stale,
     })
-}
-
-/// The simulator's own final state of every call it made.
-pub fn sim_state(sim: &SimHandle) -> State {
-    sim.call_states()
-        .into_iter()
-        .flat_map(|cs| {
-            let id = cs.id.clone();
-            cs.parties
-                .into_iter()
-                .map(move |p| ((id.clone(), p.id.clone()), p.status.map(|s| s.code)))
-        })
-        .collect()
 }
 
 /// Every (session, party) whose final status differs, one line each.

@@ -11,5 +11,5 @@ pub mod tombstones;
 pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};
 pub use session::{EntryKind, Session, TimelineEntry};
-pub use store::{Applied, SessionStore, StoreConfig, Version};
+pub use store::{Applied, PartyCodes, SessionStore, StoreConfig, Version};
 pub use timers::{clock, secs, Bucket, Figures, Running, Steady};

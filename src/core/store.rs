@@ -14,6 +14,9 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Status code per (telephonySessionId, party id).
+pub type PartyCodes = std::collections::BTreeMap<(String, String), Option<StatusCode>>;
+
 /// How long ended sessions are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreConfig {
@@ -526,6 +529,19 @@ impl SessionStore {
     /// Archived ended sessions, in no particular order.
     pub fn archived(&self) -> impl Iterator<Item = &Archived> {
         self.archive.values()
+    }
+
+    /// The current status code of every party of every retained session, by
+    /// (telephonySessionId, party id): what checks compare with another source.
+    pub fn party_codes(&self) -> PartyCodes {
+        self.all_sessions()
+            .flat_map(|s| {
+                s.parties
+                    .iter()
+                    .map(|p| ((s.id.clone(), p.id.clone()), p.code().cloned()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// Every retained session, archived ones unpacked, in no particular order.

@@ -1,6 +1,6 @@
 //! Ids of evicted sessions, so a late event cannot bring a finished call back. Kept as
-//! 64-bit fingerprints in insertion order: 16 bytes each instead of two copies of the id,
-//! which over a shift of evictions is the difference between kilobytes and megabytes.
+//! 64-bit fingerprints in insertion order (one 8-byte value in the set, one in the queue)
+//! instead of two copies of the id: over a shift of evictions, kilobytes not megabytes.
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};

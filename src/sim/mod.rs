@@ -192,6 +192,20 @@ impl SimHandle {
             .collect()
     }
 
+    /// The final status code of every party of every call made, by
+    /// (telephonySessionId, party id).
+    pub fn party_codes(&self) -> crate::core::PartyCodes {
+        self.call_states()
+            .into_iter()
+            .flat_map(|cs| {
+                let id = cs.id;
+                cs.parties
+                    .into_iter()
+                    .map(move |p| ((id.clone(), p.id), p.status.map(|s| s.code)))
+            })
+            .collect()
+    }
+
     /// The generator stops starting calls; running calls play to their end.
     pub fn stop_new_calls(&self) {
         self.shared.world().stop_new = true;

@@ -8,7 +8,7 @@ use calltop::sim::{SimConfig, SimHandle};
 use calltop::source::live::{self, Backoff, ConnState, LiveConfig, LiveEvent, LiveHandle};
 use calltop::source::SharedStore;
 use calltop::wire::StatusCode;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -100,21 +100,8 @@ pub fn drain_states(
     }
 }
 
-/// Final status code per (session, party) in the store.
-pub fn store_state(store: &SharedStore) -> States {
-    let s = store.read().unwrap();
-    s.all_sessions()
-        .flat_map(|sess| {
-            sess.parties
-                .iter()
-                .map(|p| ((sess.id.clone(), p.id.clone()), p.code().cloned()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
 /// Final status code per (session, party).
-pub type States = BTreeMap<(String, String), Option<StatusCode>>;
+pub type States = calltop::core::PartyCodes;
 
 /// The first ten entries of `a` that `b` does not hold the same.
 pub fn differing<'a>(
@@ -127,17 +114,14 @@ pub fn differing<'a>(
         .collect()
 }
 
+/// Final status code per (session, party) in the store.
+pub fn store_state(store: &SharedStore) -> States {
+    store.read().unwrap().party_codes()
+}
+
 /// Final status code per (session, party) in the sim.
 pub fn sim_state(sim: &SimHandle) -> States {
-    sim.call_states()
-        .into_iter()
-        .flat_map(|cs| {
-            let id = cs.id.clone();
-            cs.parties
-                .into_iter()
-                .map(move |p| ((id.clone(), p.id.clone()), p.status.map(|s| s.code)))
-        })
-        .collect()
+    sim.party_codes()
 }
 
 /// Notification uuids found in a recording, and the number of lines.
