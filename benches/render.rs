@@ -9,7 +9,8 @@
 //! as built; the event cases add events to it.
 
 use calltop::core::SessionStore;
-use calltop::tui::state::{board_rows, Mode, UiState};
+use calltop::tui::rows::board_rows;
+use calltop::tui::state::{BoardConfig, Mode, UiState};
 use calltop::tui::views;
 use calltop::wire::{self, Parsed, Ts};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -99,19 +100,19 @@ fn bench(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {
         let mut store = live_store(n);
         let mut now = Ts(T0 + n as i64 * 50 + 60_000);
-        let mut ui = UiState::new(Mode::Live);
+        let mut ui = UiState::new(BoardConfig::new(Mode::Live));
         let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-        ui.viewport = views::table_capacity(160, 45, &ui);
+        ui.view.viewport = views::table_capacity(160, 45, &ui);
         g.bench_function(format!("summary_only_{n}_sessions"), |b| {
             b.iter(|| black_box(store.summary(now).active))
         });
         g.bench_function(format!("rows_only_{n}_sessions"), |b| {
-            b.iter(|| black_box(board_rows(&store, &ui, now).0.len()))
+            b.iter(|| black_box(board_rows(&store, &ui.view, now).0.len()))
         });
         g.bench_function(format!("frame_memo_cold_{n}_sessions"), |b| {
             b.iter(|| {
-                let mut cold = UiState::new(Mode::Live);
-                cold.viewport = ui.viewport;
+                let mut cold = UiState::new(BoardConfig::new(Mode::Live));
+                cold.view.viewport = ui.view.viewport;
                 frame(&mut term, &store, &mut cold, now);
             })
         });

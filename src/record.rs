@@ -1,31 +1,16 @@
 //! The raw-frame recorder: one JSON line per received frame,
 //! `{"receivedAt": RFC 3339 ms, "frame": <raw frame, or the text as a JSON string>}`,
 //! appended, flushed per line, file created 0600, written before the frame is parsed.
-//! Also `calltop record`: headless unattended capture with size rotation.
+//! Files rotate past a size when asked.
 
 pub mod redact;
 
 pub use redact::Redactor;
 
-use crate::platform::ConnectArgs;
 use crate::wire::{CallSession, Ts};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-/// Command-line flags of `calltop record`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct RecordArgs {
-    /// File to append to.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Start a new file once this one exceeds this many megabytes (old file gets a
-    /// timestamp suffix).
-    #[arg(long)]
-    pub rotate_mb: Option<u64>,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-}
 
 /// Appends received frames to a recording file.
 #[derive(Debug)]
@@ -153,16 +138,6 @@ fn open_private(path: &Path) -> io::Result<File> {
         o.mode(0o600);
     }
     o.open(path)
-}
-
-/// `calltop record`: headless capture until Ctrl-C.
-pub async fn run(args: RecordArgs) -> anyhow::Result<()> {
-    let _log = crate::logging::init("record");
-    let mut cfg = crate::source::live::LiveConfig::from_connect(&args.connect)?;
-    cfg.record = Some(args.out.clone());
-    cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
-    cfg.seed = false;
-    crate::source::live::run_until_signal(cfg, crate::platform::Format::Text, false).await
 }
 
 #[cfg(test)]

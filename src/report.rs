@@ -8,21 +8,12 @@ use serde::Serialize;
 use std::io::Write;
 
 /// Output formats of `calltop report`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
     Json,
     Csv,
+    #[default]
     Table,
-}
-
-/// Flags of `calltop report`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ReportArgs {
-    /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop recording).
-    pub file: std::path::PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
 }
 
 /// One party's line of the report.
@@ -215,26 +206,26 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
 /// How many bad lines are listed one by one before only a count is given.
 const SHOW_BAD: usize = 5;
 
-/// Runs `calltop report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<()> {
+/// Runs `calltop report` on `path`.
+pub fn run(path: &std::path::Path, format: Format) -> anyhow::Result<()> {
     let mut store = unbounded_store();
     let mut feed = Feed::default();
-    file::visit_path(&args.file, |item| feed.ingest(&mut store, item))?;
+    file::visit_path(path, |item| feed.ingest(&mut store, item))?;
     let bad = feed.bad;
     for (line, err) in bad.iter().take(SHOW_BAD) {
-        eprintln!("{}:{line}: skipped: {err}", args.file.display());
+        eprintln!("{}:{line}: skipped: {err}", path.display());
     }
     if bad.len() > SHOW_BAD {
         eprintln!(
             "{}: … and {} more malformed values skipped",
-            args.file.display(),
+            path.display(),
             bad.len() - SHOW_BAD
         );
     }
     let now = store.clock().unwrap_or(Ts(0));
     let report = build(&store, now);
     let mut out = std::io::stdout().lock();
-    match args.format {
+    match format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         Format::Csv => write_csv(&mut out, &report)?,
         Format::Table => write_table(&mut out, &report)?,

@@ -1,7 +1,7 @@
 //! Inputs the fuzz targets (fuzz/) found crashing, fed through the public API: each must
 //! now be a clear error, never a panic.
 
-use calltop::tui::BoardArgs;
+use calltop::cli::BoardArgs;
 use clap::{Args, FromArgMatches};
 
 /// Parses board flags the way `calltop demo/replay/live` does.

@@ -3,10 +3,11 @@
 
 mod live_support;
 
+use calltop::core::control::{Control, ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use calltop::core::PartyState;
-use calltop::platform::{ControlAction, ControlOutcome, Target};
+use calltop::core::SharedStore;
+use calltop::modes::Audited;
 use calltop::source::live::LiveHandle;
-use calltop::source::SharedStore;
 use calltop::wire::{Reason, StatusCode};
 use live_support::*;
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ fn code_is(p: &PartyState, codes: &[StatusCode]) -> bool {
 
 /// Parties of active sessions that satisfy `pick`, newest sessions first.
 fn candidates(store: &SharedStore, pick: &dyn Fn(&PartyState) -> bool) -> Vec<(String, String)> {
-    let s = store.read().unwrap();
+    let s = store.read();
     let mut v: Vec<_> = s
         .sessions()
         .filter(|sess| !sess.ended)
@@ -34,11 +35,7 @@ fn candidates(store: &SharedStore, pick: &dyn Fn(&PartyState) -> bool) -> Vec<(S
 }
 
 fn party(store: &SharedStore, sid: &str, pid: &str) -> Option<PartyState> {
-    store
-        .read()
-        .unwrap()
-        .get(sid)
-        .and_then(|s| s.party(pid).cloned())
+    store.read().get(sid).and_then(|s| s.party(pid).cloned())
 }
 
 /// Runs `action` on a party satisfying `pick` (retrying other parties when the call
@@ -50,7 +47,7 @@ async fn act(
     pick: &dyn Fn(&PartyState) -> bool,
     action: &dyn Fn(&PartyState) -> ControlAction,
     effect: &dyn Fn(&SharedStore, &str, &str) -> bool,
-) -> (String, String, ControlOutcome) {
+) -> (String, String, Outcome) {
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut last = None;
     while Instant::now() < deadline {
@@ -58,20 +55,23 @@ async fn act(
             let Some(p) = party(store, &sid, &pid) else {
                 continue;
             };
-            let out = h.control.execute(&sid, &pid, action(&p)).await;
+            let out = live_support::act(h, &sid, &pid, action(&p)).await;
             match &out {
-                ControlOutcome::Ok { .. } => {
+                Outcome::Done { .. } => {
                     wait_until(10, &format!("the notification after {what}"), || {
                         effect(store, &sid, &pid)
                     })
                     .await;
                     return (sid, pid, out);
                 }
-                ControlOutcome::Failed { message } => {
-                    assert!(message.contains(':'), "one human line: {message}");
+                Outcome::Failed { message } => {
+                    assert!(
+                        !message.is_empty() && !message.contains('\n'),
+                        "one human line: {message}"
+                    );
                     last = Some(message.clone());
                 }
-                ControlOutcome::RateLimited { .. } => panic!("unexpected 429 in {what}"),
+                Outcome::RateLimited { .. } => panic!("unexpected 429 in {what}"),
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -98,14 +98,12 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     wait_until(20, "a device id in the stream", || {
         store
             .read()
-            .unwrap()
             .sessions()
             .any(|s| s.parties.iter().any(|p| p.from.device_id.get().is_some()))
     })
     .await;
     let device = store
         .read()
-        .unwrap()
         .sessions()
         .flat_map(|s| {
             s.parties
@@ -135,26 +133,23 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &has_code(&[StatusCode::Hold]),
     )
     .await;
-    match out {
-        ControlOutcome::Ok {
-            party: Some(rp),
-            message,
-        } => {
-            assert_eq!(rp.id, p, "the response is the party we asked about");
-            assert_eq!(message, "hold: Hold");
-        }
-        other => panic!("{other:?}"),
-    }
-    // through the handle: the action and its outcome land in the audit trail
-    let out = h.act(&s, &p, ControlAction::Unhold).await;
-    assert_eq!(out.message(), "unhold: Answered");
+    assert_eq!(out.describe("hold"), "on hold");
+    // through the audited control the board is handed: the action and its outcome
+    // land in the call's audit trail
+    let audited = Audited::new(h.control.clone(), store.clone());
+    let request = ControlRequest {
+        session: s.clone(),
+        party: p.clone(),
+        action: ControlAction::Unhold,
+    };
+    let out = audited.execute(request).await;
+    assert_eq!(out.describe("unhold"), "taken off hold");
     wait_until(10, "unhold notification", || {
         has_code(ANSWERED)(&store, &s, &p)
     })
     .await;
     let audit: Vec<String> = store
         .read()
-        .unwrap()
         .get(&s)
         .unwrap()
         .timeline
@@ -167,8 +162,8 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     assert_eq!(
         audit,
         vec![
-            format!("unhold on {p}: sent"),
-            format!("unhold on {p}: unhold: Answered")
+            format!("→ unhold (party {p})"),
+            "← taken off hold".to_string()
         ]
     );
 
@@ -183,13 +178,14 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "mute",
         &answered,
-        &|_| ControlAction::Mute(true),
+        &|_| ControlAction::Mute { muted: true },
         &muted(true),
     )
     .await;
+    let unmute = ControlAction::Mute { muted: false };
     assert!(matches!(
-        h.control.mute(&s, &p, false).await,
-        ControlOutcome::Ok { .. }
+        live_support::act(&h, &s, &p, unmute).await,
+        Outcome::Done { .. }
     ));
     wait_until(10, "unmute notification", || muted(false)(&store, &s, &p)).await;
 
@@ -212,25 +208,29 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &rec_active(true),
     )
     .await;
-    assert!(out.message().contains("active"), "{}", out.message());
     let rid = party(&store, &s, &p).unwrap().recording_ids()[0].to_string();
-    assert!(
-        out.message().contains(&rid),
+    assert_eq!(
+        out.describe("start recording"),
+        format!("recording {rid} started"),
         "the response names the recording"
     );
+    let pause = ControlAction::PauseRecording {
+        recording: rid.clone(),
+    };
     assert!(matches!(
-        h.control.pause_recording(&s, &p, &rid).await,
-        ControlOutcome::Ok { .. }
+        live_support::act(&h, &s, &p, pause).await,
+        Outcome::Done { .. }
     ));
     wait_until(10, "recording paused", || rec_active(false)(&store, &s, &p)).await;
+    let resume = ControlAction::ResumeRecording { recording: rid };
     assert!(matches!(
-        h.control.resume_recording(&s, &p, &rid).await,
-        ControlOutcome::Ok { .. }
+        live_support::act(&h, &s, &p, resume).await,
+        Outcome::Done { .. }
     ));
     wait_until(10, "recording resumed", || rec_active(true)(&store, &s, &p)).await;
 
     // park, then drop the parked party
-    let (s, p, _) = act(
+    let (s, p, out) = act(
         &h,
         &store,
         "park",
@@ -239,9 +239,13 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &has_code(&[StatusCode::Parked]),
     )
     .await;
+    let orbit = party(&store, &s, &p)
+        .and_then(|p| p.park.get().and_then(|k| k.id.clone()))
+        .expect("a park orbit");
+    assert_eq!(out.describe("park"), format!("parked at {orbit}"));
     assert!(matches!(
-        h.control.drop_party(&s, &p).await,
-        ControlOutcome::Ok { .. }
+        live_support::act(&h, &s, &p, ControlAction::DropParty).await,
+        Outcome::Done { .. }
     ));
     wait_until(10, "parked party dropped", || {
         party(&store, &s, &p).is_some_and(|p| p.is_terminal())
@@ -256,14 +260,16 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "transfer",
         &answered,
-        &|_| ControlAction::Transfer(Target::parse("+16505550123").unwrap()),
+        &|_| ControlAction::Transfer {
+            to: Target::parse("+16505550123").unwrap(),
+        },
         &terminal,
     )
     .await;
 
     // supervise: a supervisor party joins the session
     let supervising = |st: &SharedStore, s: &str, _: &str| {
-        st.read().unwrap().get(s).is_some_and(|x| {
+        st.read().get(s).is_some_and(|x| {
             x.parties
                 .iter()
                 .any(|p| p.reason() == Some(&Reason::Supervising))
@@ -274,10 +280,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "supervise",
         &answered,
-        &|_| ControlAction::Supervise {
-            agent_extension_id: None,
-            agent_extension_number: None,
-        },
+        &|_| ControlAction::Supervise,
         &supervising,
     )
     .await;
@@ -291,7 +294,9 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "flip",
         &answered,
-        &|_| ControlAction::Flip("*2".into()),
+        &|_| ControlAction::Flip {
+            to: FlipNumber::parse("2").unwrap(),
+        },
         &flipped,
     )
     .await;
@@ -313,7 +318,9 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "forward",
         &ringing,
-        &|_| ControlAction::Forward(Target::parse("+16505550124").unwrap()),
+        &|_| ControlAction::Forward {
+            to: Target::parse("+16505550124").unwrap(),
+        },
         &moved_on,
     )
     .await;
@@ -328,8 +335,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     .await;
 
     // hang up the whole call
-    let ended =
-        |st: &SharedStore, s: &str, _: &str| st.read().unwrap().get(s).is_some_and(|x| x.ended);
+    let ended = |st: &SharedStore, s: &str, _: &str| st.read().get(s).is_some_and(|x| x.ended);
     act(
         &h,
         &store,
@@ -341,14 +347,16 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     .await;
 
     // refusals are values with one human line
-    let out = h.control.hold("s-does-not-exist", "p-1").await;
-    match out {
-        ControlOutcome::Failed { message } => assert!(
-            message.starts_with("hold failed: ") && message.len() > 14,
-            "{message}"
-        ),
+    let out = live_support::act(&h, "s-does-not-exist", "p-1", ControlAction::Hold).await;
+    match &out {
+        Outcome::Failed { message } => assert!(!message.is_empty(), "{message}"),
         other => panic!("{other:?}"),
     }
+    let said = out.describe("hold");
+    assert!(
+        said.starts_with("hold failed: ") && said.matches("hold").count() == 1,
+        "{said}"
+    );
     h.shutdown().await;
     sim.shutdown().await;
 }
@@ -366,17 +374,17 @@ async fn rate_limit_is_reported_with_the_wait() {
     wait_live(&h).await;
     let mut outcomes = Vec::new();
     for _ in 0..5 {
-        outcomes.push(h.control.hold("s-none", "p-none").await);
+        outcomes.push(live_support::act(&h, "s-none", "p-none", ControlAction::Hold).await);
     }
     let first_429 = outcomes
         .iter()
-        .position(|o| matches!(o, ControlOutcome::RateLimited { .. }))
+        .position(|o| matches!(o, Outcome::RateLimited { .. }))
         .expect("a 429 within 5 requests");
     assert!(first_429 >= 1, "{outcomes:?}");
     let waits: Vec<_> = outcomes[first_429..]
         .iter()
         .map(|o| match o {
-            ControlOutcome::RateLimited { retry_after } => *retry_after,
+            Outcome::RateLimited { retry_after } => *retry_after,
             other => panic!("after a 429 every action waits: {other:?}"),
         })
         .collect();
@@ -389,8 +397,8 @@ async fn rate_limit_is_reported_with_the_wait() {
         "the penalty is counted down locally, not reset: {waits:?}"
     );
     assert!(outcomes[first_429]
-        .message()
-        .starts_with("rate limited: wait"));
+        .describe("hold")
+        .starts_with("hold: rate limited by the platform, retry in"));
     h.shutdown().await;
     sim.shutdown().await;
 }

@@ -64,7 +64,7 @@ async fn faults_lose_nothing_and_final_state_matches() {
         emitted.len()
     );
 
-    let c = *store.read().unwrap().counters();
+    let c = *store.read().counters();
     assert!(
         c.duplicate > 0,
         "duplicates reached the store and were recognised: {c:?}"
@@ -90,7 +90,7 @@ async fn faults_lose_nothing_and_final_state_matches() {
             let at = parsed
                 .received_at
                 .expect("recording lines carry receivedAt");
-            replay.write().unwrap().ingest(parsed, at);
+            replay.write(|s| s.ingest(parsed, at));
         }
     }
     let replayed = store_state(&replay);
@@ -133,7 +133,7 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     let mut events = h.subscribe_events();
     wait_live(&h).await;
     wait_until(10, "an active call in the store", || {
-        !store.read().unwrap().active_ids().is_empty()
+        !store.read().active_ids().is_empty()
     })
     .await;
 
@@ -146,19 +146,21 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     .await;
     // (a call may end on its own meanwhile: try the next one)
     let mut victim = None;
-    let active = store.read().unwrap().active_ids();
+    let active = store.read().active_ids();
     for id in active {
-        if let calltop::platform::ControlOutcome::Ok { .. } = h.control.hang_up(&id).await {
+        if let calltop::core::control::Outcome::Done { .. } =
+            act(&h, &id, "", calltop::core::control::ControlAction::HangUp).await
+        {
             victim = Some(id);
             break;
         }
     }
     let victim = victim.expect("hung up an active call");
     wait_until(10, "the hung-up call to be reconciled", || {
-        store.read().unwrap().get(&victim).is_some_and(|s| s.ended)
+        store.read().get(&victim).is_some_and(|s| s.ended)
     })
     .await;
-    let audit = store.read().unwrap().get(&victim).unwrap().timeline.clone();
+    let audit = store.read().get(&victim).unwrap().timeline.clone();
     assert!(
         audit
             .iter()
@@ -204,13 +206,9 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     assert!(text.contains("\"restSession\""), "no restSession line");
     let (_, items) = calltop::source::file::read_str(&text);
     let replayed = new_store();
-    let bad = calltop::report::ingest_items(&mut replayed.write().unwrap(), items);
+    let bad = replayed.write(|s| calltop::report::ingest_items(s, items));
     assert!(bad.is_empty(), "{bad:?}");
-    assert!(replayed
-        .read()
-        .unwrap()
-        .find(&victim)
-        .is_some_and(|s| s.ended));
+    assert!(replayed.read().find(&victim).is_some_and(|s| s.ended));
     let replayed_state = store_state(&replayed);
     let diff = differing(&got, &replayed_state);
     assert!(

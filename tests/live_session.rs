@@ -61,12 +61,12 @@ async fn seeds_calls_in_progress_with_their_start_time() {
         })
     };
     wait_until(10, "every call with a user talking seeded", || {
-        let s = store.read().unwrap();
+        let s = store.read();
         must.iter().all(|c| seeded(&s, &c.id))
     })
     .await;
     {
-        let s = store.read().unwrap();
+        let s = store.read();
         for c in &before {
             if seeded(&s, &c.id) {
                 assert_eq!(
@@ -141,7 +141,7 @@ async fn malformed_frames_are_kept_counted_and_skipped() {
     let mut events = h.subscribe_events();
     wait_live(&h).await;
     wait_until(20, "malformed frames and events after them", || {
-        let c = *store.read().unwrap().counters();
+        let c = *store.read().counters();
         c.malformed >= 3 && c.applied >= 30
     })
     .await;

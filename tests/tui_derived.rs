@@ -11,7 +11,8 @@ use calltop::source::file;
 use calltop::source::replay::Replay;
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
-use calltop::tui::state::{board_rows, history_rows, Mode, Screen, SortKey, UiState};
+use calltop::tui::rows::{board_rows, history_rows, SortKey};
+use calltop::tui::state::{Mode, Screen, UiState};
 use calltop::wire::Ts;
 use serde_json::json;
 use support::*;
@@ -31,13 +32,13 @@ fn memo_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
 
 /// Row ids computed afresh.
 fn fresh_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
-    match ui.screen {
-        Screen::Board => board_rows(store, ui, now)
+    match ui.view.screen {
+        Screen::Board => board_rows(store, &ui.view, now)
             .0
             .iter()
             .map(|s| s.id.clone())
             .collect(),
-        Screen::History => history_rows(store, ui)
+        Screen::History => history_rows(store, &ui.view)
             .into_iter()
             .map(String::from)
             .collect(),
@@ -67,13 +68,13 @@ fn check(ui: &UiState, store: &SessionStore, now: Ts, what: &str) {
         memo_ids(ui, store, now),
         fresh_ids(ui, store, now),
         "{what}: rows (sort {:?}, reverse {}) at {now:?}",
-        ui.sort,
-        ui.sort_reverse
+        ui.view.sort,
+        ui.view.sort_reverse
     );
 }
 
 fn ringing(tsid: &str, party: &str, secs: i64, store: &mut SessionStore) {
-    let p = P {
+    let p = PartySpec {
         id: party,
         dir: "Inbound",
         from: DAVE,
@@ -101,7 +102,7 @@ fn a_warm_board_shows_each_store_change_on_the_next_frame() {
     assert_ne!(first, second);
 
     // The same call answered, then ended: counts and rows follow.
-    let p = |code| P {
+    let p = |code| PartySpec {
         id: "p-late-2",
         dir: "Inbound",
         from: DAVE,
@@ -179,12 +180,12 @@ fn the_timer_sort_and_the_header_follow_the_clock_across_state_starts() {
     let mut store = board_store();
     ringing("s-late", "p-late-2", 595, &mut store);
     let mut ui = ui(Mode::Demo);
-    while ui.sort != SortKey::Timer {
+    while ui.view.sort != SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     let mut orders = std::collections::HashSet::new();
     for reverse in [false, true] {
-        ui.sort_reverse = reverse;
+        ui.view.sort_reverse = reverse;
         for ms in (250_000..700_000).step_by(2_500) {
             let t = Ts(T0 + ms);
             check(&ui, &store, t, "clock forward");
@@ -238,7 +239,7 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         let (start, end) = (rp.start().0 - 5_000, rp.end().0 + 30_000);
         let sweep = |ui: &mut UiState, store: &SessionStore| {
             for sort in [SortKey::Start, SortKey::Timer, SortKey::State] {
-                ui.sort = sort;
+                ui.view.sort = sort;
                 for ms in (start..end).step_by(1_500) {
                     check(ui, store, Ts(ms), name);
                 }
@@ -251,7 +252,7 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         let mid = Ts((rp.start().0 + rp.end().0) / 2);
         rp.seek(mid, &mut store);
         sweep(&mut ui, &store);
-        ui.screen = Screen::History;
+        ui.view.screen = Screen::History;
         sweep(&mut ui, &store);
     }
 }
@@ -265,7 +266,7 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
     let names: Vec<String> = (0..6).map(|i| format!("Caller {i}")).collect();
     let nums: Vec<String> = (0..6).map(|i| format!("+1415555020{i}")).collect();
     for i in 0..6 {
-        let p = |code| P {
+        let p = |code| PartySpec {
             id: "p-1",
             dir: "Inbound",
             from: (&names[i], &nums[i]),
@@ -290,7 +291,7 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
         assert!(text.contains(n.as_str()), "{n} missing:\n{text}");
     }
     // A filter matches inside archived calls too.
-    ui.filter = nums[1].clone();
+    ui.view.filter = nums[1].clone();
     let text = screen(&store, &mut ui, now());
     assert_eq!(memo_ids(&ui, &store, now()), ["s-1"]);
     assert!(
@@ -299,7 +300,7 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
     );
     // And an archived call opens in the detail pane.
     cmd(&mut ui, &store, Command::Open);
-    assert!(ui.detail);
+    assert!(ui.view.detail);
     let text = screen(&store, &mut ui, now());
     assert!(text.contains(" s-1 Answered"), "{text}");
     assert!(text.contains("3 older entries dropped"), "{text}");

@@ -108,7 +108,7 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
         s.contains("DEMO") && s.contains("● live") && s.contains("● Talk")
     });
     // Show talking calls only, open the first one's detail to learn its id.
-    t.keys(&["F", "F"]);
+    t.keys(&["c", "c"]);
     t.wait("the talking filter", 10, |s| s.contains("state talking"));
     t.keys(&["g", "Enter"]);
     let s = t.wait("the detail pane", 10, |s| s.contains(" Timeline "));
@@ -122,9 +122,12 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
         .expect("session id in the detail title");
     // Narrow the board to that call, back to all states.
     t.keys(&["Escape"]);
+    // (wait: an Esc followed at once by `/` reads as Alt-/)
+    t.wait("the detail closed", 10, |s| !s.contains(" Timeline "));
     t.keys(&["/"]);
+    t.wait("the filter prompt", 10, |s| s.contains("filter: "));
     t.literal(&id);
-    t.keys(&["Enter", "F", "F", "F"]);
+    t.keys(&["Enter", "c", "c", "c"]);
     t.wait("the board filtered to one call", 10, |s| {
         s.contains(&format!("filter \"{id}\""))
             && s.contains("Calls 1/")
@@ -143,7 +146,7 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
             held = true;
             break;
         }
-        assert!(s.contains("only a connected party can be held"), "{s}");
+        assert!(s.contains("only an answered party can be held"), "{s}");
         t.keys(&["Tab"]);
         t.wait("the next target party", 10, |s| s.contains("target party"));
     }

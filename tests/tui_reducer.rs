@@ -3,12 +3,14 @@
 #[path = "tui_support/mod.rs"]
 mod support;
 
+use calltop::core::control::{ControlAction, ControlRequest, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
 use calltop::tui::action::{update, Action, Effect};
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
-use calltop::tui::state::{CallOp, ControlRequest, Mode, Outcome, Overlay, UiState};
+use calltop::tui::state::{Mode, Overlay, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
+use std::time::Duration;
 use support::*;
 
 fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
@@ -42,23 +44,26 @@ fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
 fn navigation_clamps_and_follows_the_selected_session() {
     let (mut store, mut ui) = ready(Mode::Demo);
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!((ui.cursor, ui.selected.as_deref()), (3, Some("s-ring")));
+    assert_eq!(
+        (ui.view.cursor, ui.view.selected.as_deref()),
+        (3, Some("s-ring"))
+    );
     cmd(&mut ui, &store, Command::Top);
-    assert_eq!(ui.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Up);
-    assert_eq!(ui.cursor, 0);
+    assert_eq!(ui.view.cursor, 0);
 
     // Select s-park, then an older call appears above it: the selection follows s-park.
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.selected.as_deref(), Some("s-park"));
-    let p = P {
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    let p = PartySpec {
         id: "p-new",
         dir: "Inbound",
         from: CAROL,
@@ -69,10 +74,13 @@ fn navigation_clamps_and_follows_the_selected_session() {
     event(&mut store, "s-new", 2, 10, &[p], json!({}));
     update(&mut ui, Action::StoreChanged, &store, now());
     ui.sync(&store, now());
-    assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-park"), 3));
+    assert_eq!(
+        (ui.view.selected.as_deref(), ui.view.cursor),
+        (Some("s-park"), 3)
+    );
 
     // When the selected call ends it leaves the board; the row at its place is selected.
-    let pk = P {
+    let pk = PartySpec {
         id: "p-park-2",
         dir: "Inbound",
         from: CAROL,
@@ -82,7 +90,10 @@ fn navigation_clamps_and_follows_the_selected_session() {
     };
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
-    assert_eq!((ui.selected.as_deref(), ui.cursor), (Some("s-ring"), 3));
+    assert_eq!(
+        (ui.view.selected.as_deref(), ui.view.cursor),
+        (Some("s-ring"), 3)
+    );
 }
 
 #[test]
@@ -93,11 +104,14 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     let req = ControlRequest {
         session: "s-talk".into(),
         party: "p-talk-1".into(),
-        op: CallOp::Hold,
+        action: ControlAction::Hold,
     };
-    assert_eq!(controls(&fx), vec![req.clone()]);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Audit { session, text } if session == "s-talk" && text.contains("hold"))));
-    assert!(ui.pending.contains_key("s-talk"));
+    assert_eq!(
+        fx,
+        vec![Effect::Control(req.clone())],
+        "one request, nothing else"
+    );
+    assert!(ui.control.pending.contains_key("s-talk"));
     // A second key while it runs is refused before any request.
     let fx = cmd(&mut ui, &store, Command::Hold);
     assert!(controls(&fx).is_empty());
@@ -107,14 +121,20 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
         &mut ui,
         Action::ControlDone {
             request: req,
-            outcome: Outcome::Ok(String::new()),
+            outcome: Outcome::Done {
+                message: "on hold".into(),
+            },
         },
         &store,
         now(),
     );
-    assert!(ui.pending.is_empty());
+    assert!(
+        fx.is_empty(),
+        "the board writes no audit: the control side does"
+    );
+    assert!(ui.control.pending.is_empty());
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
-    assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains("hold: done")));
+    assert_eq!(status(&ui), "on hold");
 }
 
 #[test]
@@ -122,7 +142,7 @@ fn hold_toggles_to_unhold_on_a_held_party() {
     let (store, mut ui) = ready(Mode::Demo);
     // s-hold's default party is the agent (extension, inbound), on hold.
     let fx = cmd(&mut ui, &store, Command::Hold);
-    assert_eq!(controls(&fx)[0].op, CallOp::Unhold);
+    assert_eq!(controls(&fx)[0].action, ControlAction::Unhold);
     assert_eq!(controls(&fx)[0].party, "p-hold-2");
 }
 
@@ -141,11 +161,11 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert!(controls(&fx).is_empty(), "{c:?}");
         assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
         assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
-        assert_eq!(ui.overlay, Overlay::None);
+        assert_eq!(ui.view.overlay, Overlay::None);
     }
     // Ringing-only actions work here …
     let fx = cmd(&mut ui, &store, Command::Reject);
-    assert_eq!(controls(&fx)[0].op, CallOp::Reject);
+    assert_eq!(controls(&fx)[0].action, ControlAction::Reject);
     // … and are refused on an answered call.
     cmd(&mut ui, &store, Command::Top);
     cmd(&mut ui, &store, Command::Down); // s-talk
@@ -160,7 +180,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     assert!(cmd(&mut ui, &store, Command::HangUp).is_empty());
-    let Overlay::Confirm(c) = &ui.overlay else {
+    let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
     assert!(!c.ok_focused);
@@ -168,7 +188,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     // Enter on the default focus cancels.
     let fx = update(&mut ui, Action::Submit, &store, now());
     assert!(fx.is_empty());
-    assert_eq!(ui.overlay, Overlay::None);
+    assert_eq!(ui.view.overlay, Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
     cmd(&mut ui, &store, Command::HangUp);
@@ -177,7 +197,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     cmd(&mut ui, &store, Command::HangUp);
     update(&mut ui, Action::ToggleFocus, &store, now());
     let fx = update(&mut ui, Action::Submit, &store, now());
-    assert_eq!(controls(&fx)[0].op, CallOp::HangUp);
+    assert_eq!(controls(&fx)[0].action, ControlAction::HangUp);
     assert_eq!(controls(&fx)[0].session, "s-talk");
 }
 
@@ -186,26 +206,31 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     cmd(&mut ui, &store, Command::Transfer);
-    assert!(matches!(ui.overlay, Overlay::Prompt(_)));
+    assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
     for c in "vm:105".chars() {
         update(&mut ui, Action::Input(c), &store, now());
     }
     update(&mut ui, Action::Backspace, &store, now());
     update(&mut ui, Action::Input('6'), &store, now());
     assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.overlay else {
+    let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
-    assert!(c.question.contains("vm:106"), "{}", c.question);
+    assert!(c.question.contains("voicemail 106"), "{}", c.question);
     update(&mut ui, Action::ToggleFocus, &store, now());
     let fx = update(&mut ui, Action::Submit, &store, now());
-    assert_eq!(controls(&fx)[0].op, CallOp::Transfer("vm:106".into()));
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::Transfer {
+            to: Target::Voicemail("106".into())
+        }
+    );
     // An empty target sends nothing.
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Transfer);
     assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    assert_eq!(ui.overlay, Overlay::None);
+    assert_eq!(ui.view.overlay, Overlay::None);
 }
 
 #[test]
@@ -213,10 +238,15 @@ fn record_starts_pauses_and_resumes_by_state() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk: recording rec-1 active
     let fx = cmd(&mut ui, &store, Command::Record);
-    assert_eq!(controls(&fx)[0].op, CallOp::PauseRecording("rec-1".into()));
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::PauseRecording {
+            recording: "rec-1".into()
+        }
+    );
     cmd(&mut ui, &store, Command::Top); // s-hold: no recording
     let fx = cmd(&mut ui, &store, Command::Record);
-    assert_eq!(controls(&fx)[0].op, CallOp::StartRecording);
+    assert_eq!(controls(&fx)[0].action, ControlAction::StartRecording);
 }
 
 #[test]
@@ -224,14 +254,17 @@ fn tab_cycles_the_target_party() {
     let (store, mut ui) = ready(Mode::Demo);
     // s-hold: default target is the agent p-hold-2; Tab moves to p-hold-1 (caller, talking).
     cmd(&mut ui, &store, Command::NextParty);
-    assert_eq!(ui.target_party, Some(("s-hold".into(), "p-hold-1".into())));
+    assert_eq!(
+        ui.view.target_party,
+        Some(("s-hold".into(), "p-hold-1".into()))
+    );
     let fx = cmd(&mut ui, &store, Command::Hold);
     assert_eq!(
         controls(&fx)[0],
         ControlRequest {
             session: "s-hold".into(),
             party: "p-hold-1".into(),
-            op: CallOp::Hold
+            action: ControlAction::Hold
         }
     );
 }
@@ -243,7 +276,7 @@ fn replay_and_read_only_refuse_every_control_key() {
         (Mode::Live, true, "read-only"),
     ] {
         let (store, mut ui) = ready(mode);
-        ui.read_only = ro;
+        ui.config.read_only = ro;
         for c in [
             Command::Hold,
             Command::HangUp,
@@ -256,7 +289,7 @@ fn replay_and_read_only_refuse_every_control_key() {
         ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
-            assert_eq!(ui.overlay, Overlay::None);
+            assert_eq!(ui.view.overlay, Overlay::None);
             assert!(status(&ui).contains(msg), "{}", status(&ui));
         }
     }
@@ -268,12 +301,14 @@ fn rate_limit_blocks_until_it_expires() {
     cmd(&mut ui, &store, Command::Down);
     let fx = cmd(&mut ui, &store, Command::Mute);
     let req = controls(&fx)[0].clone();
-    assert_eq!(req.op, CallOp::Mute(true));
+    assert_eq!(req.action, ControlAction::Mute { muted: true });
     update(
         &mut ui,
         Action::ControlDone {
             request: req,
-            outcome: Outcome::RateLimited(30),
+            outcome: Outcome::RateLimited {
+                retry_after: Duration::from_secs(30),
+            },
         },
         &store,
         now(),
@@ -283,7 +318,7 @@ fn rate_limit_blocks_until_it_expires() {
     assert!(status(&ui).contains("wait 30s"), "{}", status(&ui));
     let later = now().plus_millis(31_000);
     update(&mut ui, Action::Tick, &store, later);
-    assert_eq!(ui.rate_limited_until, None);
+    assert_eq!(ui.control.rate_limited_until, None);
     let fx = update(&mut ui, Action::Cmd(Command::Mute), &store, later);
     assert_eq!(controls(&fx).len(), 1);
 }
@@ -298,14 +333,16 @@ fn failures_show_the_platform_message() {
         &mut ui,
         Action::ControlDone {
             request: req,
-            outcome: Outcome::Failed(msg.into()),
+            outcome: Outcome::Failed {
+                message: msg.into(),
+            },
         },
         &store,
         now(),
     );
+    assert!(fx.is_empty());
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
-    assert!(status(&ui).contains(msg));
-    assert!(matches!(&fx[..], [Effect::Audit { text, .. }] if text.contains(msg)));
+    assert_eq!(status(&ui), format!("park failed: {msg}"));
 }
 
 #[test]
@@ -323,7 +360,7 @@ fn filter_sort_state_filter_and_history() {
     };
     assert_eq!(ids(&ui), vec!["s-ring"]);
     update(&mut ui, Action::Submit, &store, now());
-    assert_eq!(ui.filter, "alice");
+    assert_eq!(ui.view.filter, "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
     cmd(&mut ui, &store, Command::StateFilter); // ringing
@@ -332,7 +369,7 @@ fn filter_sort_state_filter_and_history() {
         cmd(&mut ui, &store, Command::StateFilter);
     }
     // Sort by timer (longest in state first), then reversed.
-    while ui.sort != calltop::tui::state::SortKey::Timer {
+    while ui.view.sort != calltop::tui::rows::SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
@@ -340,7 +377,7 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ids(&ui)[0], "s-park");
     cmd(&mut ui, &store, Command::History);
     assert_eq!(ids(&ui), vec!["s-done"]);
-    assert_eq!(ui.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
 }
 
 #[test]
@@ -367,7 +404,7 @@ fn replay_keys_become_replay_effects() {
 #[test]
 fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);
-    ui.bell = true;
+    ui.config.bell = true;
     assert_eq!(
         update(&mut ui, Action::Tick, &store, now()),
         vec![Effect::Bell]

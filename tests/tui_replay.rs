@@ -155,7 +155,7 @@ async fn the_task_paces_on_the_stream_clock_and_obeys_commands() {
         }
         v
     };
-    let store = calltop::source::shared(SessionStore::default());
+    let store = calltop::core::SharedStore::new(SessionStore::default());
     let h = replay::spawn(rp, store.clone(), Speed::X10, false);
     let mut status = h.status.clone();
     tokio::task::yield_now().await;
@@ -186,7 +186,7 @@ async fn the_task_paces_on_the_stream_clock_and_obeys_commands() {
     status.changed().await.unwrap();
     let st = *status.borrow();
     assert_eq!(st.pos, st.start);
-    assert_eq!(store.read().unwrap().counters().events as usize, st.applied);
+    assert_eq!(store.read().counters().events as usize, st.applied);
     // Max speed runs to the end.
     for _ in 0..4 {
         h.cmds.send(ReplayCmd::Faster).unwrap();
@@ -196,6 +196,6 @@ async fn the_task_paces_on_the_stream_clock_and_obeys_commands() {
         status.changed().await.unwrap();
     }
     assert_eq!(status.borrow().speed, Speed::Max);
-    assert_eq!(store.read().unwrap().counters().events, 11);
+    assert_eq!(store.read().counters().events, 11);
     h.task.abort();
 }

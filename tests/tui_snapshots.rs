@@ -15,7 +15,7 @@ use ratatui::style::Color;
 use support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
-    ui.selected = Some(id.to_string());
+    ui.view.selected = Some(id.to_string());
 }
 
 #[test]
@@ -34,7 +34,7 @@ fn detail_with_timeline() {
     let mut ui = ui(Mode::Demo);
     select(&mut ui, "s-hold");
     update(&mut ui, Action::Cmd(Command::Open), &store, now());
-    assert!(ui.detail);
+    assert!(ui.view.detail);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -63,7 +63,7 @@ fn history() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     update(&mut ui, Action::Cmd(Command::History), &store, now());
-    assert_eq!(ui.screen, Screen::History);
+    assert_eq!(ui.view.screen, Screen::History);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -80,9 +80,9 @@ fn replay_header() {
     // Mid-call: 20 s after the first event.
     rp.seek(rp.start().plus_millis(20_000), &mut store);
     let mut ui = ui(Mode::Replay);
-    ui.account = "file PSTN-RingCentral-DataStreams.jsonl".into();
+    ui.config.account = "file PSTN-RingCentral-DataStreams.jsonl".into();
     let st = rp.status(Speed::X5, true);
-    ui.replay = Some(st);
+    ui.feed.replay = Some(st);
     let now = st.clock_at(st.since);
     assert_eq!(now, rp.pos());
     let term = render(&store, &mut ui, now);
@@ -111,7 +111,7 @@ fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
     assert_eq!(buf[(1, ring)].symbol(), "▲");
     assert_eq!(buf[(1, ring)].fg, Color::Yellow);
 
-    ui.theme = Theme::named(ThemeName::Mono);
+    ui.config.theme = Theme::named(ThemeName::Mono);
     let term = render(&store, &mut ui, now());
     let buf = term.backend().buffer();
     assert!(buf

@@ -3,7 +3,7 @@
 //! never a panic.
 #![no_main]
 use calltop::tui::keymap::{Key, Keymap};
-use calltop::tui::BoardArgs;
+use calltop::cli::BoardArgs;
 use clap::{Args, FromArgMatches};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;

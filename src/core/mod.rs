@@ -1,9 +1,11 @@
 //! The pure core: session store, timers, metrics. No I/O, no clock reads, no async.
 
 pub mod archive;
+pub mod control;
 pub mod metrics;
 pub mod party;
 pub mod session;
+pub mod shared;
 pub mod store;
 pub mod timers;
 pub mod tombstones;
@@ -11,5 +13,6 @@ pub mod tombstones;
 pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};
 pub use session::{EntryKind, Session, TimelineEntry};
+pub use shared::SharedStore;
 pub use store::{Applied, PartyCodes, SessionStore, StoreConfig, Version};
 pub use timers::{clock, secs, Bucket, Figures, Running, Steady};

@@ -1,171 +1,24 @@
-//! The Call Control client: one async function per action on a party or session.
-//! Results are values (never panics); every request has a timeout; a 429 blocks the
-//! client until `Retry-After` (each request during the penalty would reset it).
+//! The Call Control REST client: one request per [`ControlAction`], with a timeout;
+//! results are [`Outcome`]s (never panics); a 429 blocks the client until
+//! `Retry-After` (each request during the penalty would reset it).
 
 use super::auth::Auth;
 use super::http::HttpError;
+use crate::core::control::{Control, ControlAction, ControlRequest, Outcome, Target};
 use crate::wire::{CallSession, Party};
+use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Where a transfer or forward goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// E.164 number (`+1555…`), or `main*ext`.
-    PhoneNumber(String),
-    /// A short extension number (`101`).
-    ExtensionNumber(String),
-    /// The voicemail of an extension id (`vm:ID`).
-    Voicemail(String),
-    /// A park location id (`park:ORBIT`; transfer only).
-    ParkOrbit(String),
-}
-
-impl Target {
-    /// Parses what the user typed: `+1555…` / long digits → phone number, short
-    /// digits → extension number, `vm:ID`, `park:ORBIT`, `ext:N`, `tel:N`.
-    pub fn parse(input: &str) -> Result<Target, String> {
-        let s = input.trim();
-        let (prefix, rest) = match s.split_once(':') {
-            Some((p, r)) => (Some(p.trim().to_ascii_lowercase()), r.trim()),
-            None => (None, s),
-        };
-        if rest.is_empty() {
-            return Err("empty target".into());
-        }
-        let t = match prefix.as_deref() {
-            Some("vm" | "voicemail") => Target::Voicemail(rest.into()),
-            Some("park" | "orbit") => Target::ParkOrbit(rest.into()),
-            Some("ext" | "x") => Target::ExtensionNumber(rest.into()),
-            Some("tel" | "phone") => Target::PhoneNumber(rest.into()),
-            Some(p) => {
-                return Err(format!(
-                    "unknown target kind {p:?} (use vm:, park:, ext: or a number)"
-                ))
-            }
-            None => {
-                let digits = rest.trim_start_matches('+');
-                let ok = !digits.is_empty()
-                    && digits
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
-                if !ok {
-                    return Err(format!(
-                        "{rest:?} is not a number, ext:N, vm:ID or park:ORBIT"
-                    ));
-                }
-                if rest.starts_with('+') || digits.len() > 5 {
-                    Target::PhoneNumber(rest.into())
-                } else {
-                    Target::ExtensionNumber(rest.into())
-                }
-            }
-        };
-        Ok(t)
-    }
-
-    /// The request body field for this target.
-    pub fn body(&self) -> Value {
-        match self {
-            Target::PhoneNumber(v) => json!({ "phoneNumber": v }),
-            Target::ExtensionNumber(v) => json!({ "extensionNumber": v }),
-            Target::Voicemail(v) => json!({ "voicemail": v }),
-            Target::ParkOrbit(v) => json!({ "parkOrbit": v }),
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Target::PhoneNumber(v) => write!(f, "{v}"),
-            Target::ExtensionNumber(v) => write!(f, "ext {v}"),
-            Target::Voicemail(v) => write!(f, "voicemail {v}"),
-            Target::ParkOrbit(v) => write!(f, "park {v}"),
-        }
-    }
-}
-
-/// One Call Control action, as the board asks for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ControlAction {
-    Hold,
-    Unhold,
-    Transfer(Target),
-    Park,
-    Forward(Target),
-    Reject,
-    Answer,
-    /// Flip to a call-flip id (`*2`).
-    Flip(String),
-    Mute(bool),
-    StartRecording,
-    PauseRecording(String),
-    ResumeRecording(String),
-    /// Drop the whole call (`DELETE` session).
-    HangUp,
-    /// Remove one party (`DELETE` party; supervised or parked parties only).
-    DropParty,
-    /// Listen in from the supervisor's device: on the selected party when no agent is
-    /// named, else on the session's agent extension.
-    Supervise {
-        agent_extension_id: Option<String>,
-        agent_extension_number: Option<String>,
-    },
-}
-
-impl ControlAction {
-    /// A short verb for messages and logs.
-    pub fn verb(&self) -> String {
-        match self {
-            ControlAction::Hold => "hold".into(),
-            ControlAction::Unhold => "unhold".into(),
-            ControlAction::Transfer(t) => format!("transfer to {t}"),
-            ControlAction::Park => "park".into(),
-            ControlAction::Forward(t) => format!("forward to {t}"),
-            ControlAction::Reject => "reject".into(),
-            ControlAction::Answer => "answer".into(),
-            ControlAction::Flip(id) => format!("flip to {id}"),
-            ControlAction::Mute(true) => "mute".into(),
-            ControlAction::Mute(false) => "unmute".into(),
-            ControlAction::StartRecording => "start recording".into(),
-            ControlAction::PauseRecording(_) => "pause recording".into(),
-            ControlAction::ResumeRecording(_) => "resume recording".into(),
-            ControlAction::HangUp => "hang up".into(),
-            ControlAction::DropParty => "drop party".into(),
-            ControlAction::Supervise { .. } => "supervise".into(),
-        }
-    }
-}
-
-/// What came of an action.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[allow(clippy::large_enum_variant)] // one value per key press
-pub enum ControlOutcome {
-    /// Done; `party` is the updated party when the platform returned one.
-    Ok {
-        party: Option<Party>,
-        message: String,
-    },
-    /// Refused or failed: `errorCode: message`.
-    Failed { message: String },
-    /// 429: nothing is sent until `retry_after` has passed.
-    RateLimited { retry_after: Duration },
-}
-
-impl ControlOutcome {
-    /// One line for the status bar.
-    pub fn message(&self) -> String {
-        match self {
-            ControlOutcome::Ok { message, .. } | ControlOutcome::Failed { message } => {
-                message.clone()
-            }
-            ControlOutcome::RateLimited { retry_after } => {
-                format!("rate limited: wait {}s", retry_after.as_secs().max(1))
-            }
-        }
+/// The request body field of a transfer or forward target.
+fn target_body(t: &Target) -> Value {
+    match t {
+        Target::PhoneNumber(v) => json!({ "phoneNumber": v }),
+        Target::ExtensionNumber(v) => json!({ "extensionNumber": v }),
+        Target::Voicemail(v) => json!({ "voicemail": v }),
+        Target::ParkOrbit(v) => json!({ "parkOrbit": v }),
     }
 }
 
@@ -313,32 +166,34 @@ impl ControlClient {
         Ok(ids)
     }
 
-    /// Runs one action on `party` of `session`.
-    pub async fn execute(
-        &self,
-        session: &str,
-        party: &str,
-        action: ControlAction,
-    ) -> ControlOutcome {
+    /// Runs one request.
+    pub async fn execute(&self, request: &ControlRequest) -> Outcome {
+        let ControlRequest {
+            session,
+            party,
+            action,
+        } = request;
         let verb = action.verb();
-        let (method, path, body) = match self.request_for(session, party, &action) {
+        let (method, path, body) = match self.request_for(session, party, action) {
             Ok(r) => r,
-            Err(message) => return ControlOutcome::Failed { message },
+            Err(message) => return Outcome::Failed { message },
         };
         tracing::info!(%session, %party, action = %verb, %method, %path, "call control");
         match self.call(method, &path, body).await {
-            Ok(text) => ok_outcome(&verb, &text),
+            Ok(text) => Outcome::Done {
+                message: done_message(action, &text),
+            },
             Err(HttpError::RateLimited { retry_after }) => {
                 tracing::warn!(action = %verb, wait_s = retry_after.as_secs(), "call control rate limited");
-                ControlOutcome::RateLimited { retry_after }
+                Outcome::RateLimited { retry_after }
             }
             Err(e) => {
-                let message = match &e {
-                    HttpError::Status { message, .. } => format!("{verb} failed: {message}"),
-                    other => format!("{verb} failed: {other}"),
+                let message = match e {
+                    HttpError::Status { message, .. } => message,
+                    other => other.to_string(),
                 };
-                tracing::warn!(%message, "call control");
-                ControlOutcome::Failed { message }
+                tracing::warn!(action = %verb, %message, "call control failed");
+                Outcome::Failed { message }
             }
         }
     }
@@ -360,155 +215,87 @@ impl ControlClient {
         Ok(match action {
             ControlAction::Hold => (Method::POST, p("/hold"), Some(json!({}))),
             ControlAction::Unhold => (Method::POST, p("/unhold"), None),
-            ControlAction::Transfer(t) => (Method::POST, p("/transfer"), Some(t.body())),
-            ControlAction::Forward(Target::ParkOrbit(_)) => {
-                return Err("forward cannot target a park orbit (use transfer)".into())
-            }
-            ControlAction::Forward(t) => (Method::POST, p("/forward"), Some(t.body())),
+            ControlAction::Transfer { to } => (Method::POST, p("/transfer"), Some(target_body(to))),
+            ControlAction::Forward {
+                to: Target::ParkOrbit(_),
+            } => return Err("forward cannot target a park orbit (use transfer)".into()),
+            ControlAction::Forward { to } => (Method::POST, p("/forward"), Some(target_body(to))),
             ControlAction::Park => (Method::POST, p("/park"), None),
             ControlAction::Reject => (Method::POST, p("/reject"), None),
             ControlAction::Answer => (Method::POST, p("/answer"), Some(device())),
-            ControlAction::Flip(id) => {
-                (Method::POST, p("/flip"), Some(json!({ "callFlipId": id })))
+            ControlAction::Flip { to } => (
+                Method::POST,
+                p("/flip"),
+                Some(json!({ "callFlipId": to.get().to_string() })),
+            ),
+            ControlAction::Mute { muted } => {
+                (Method::PATCH, p(""), Some(json!({ "muted": muted })))
             }
-            ControlAction::Mute(m) => (Method::PATCH, p(""), Some(json!({ "muted": m }))),
             ControlAction::StartRecording => (Method::POST, p("/recordings"), None),
-            ControlAction::PauseRecording(id) => (
+            ControlAction::PauseRecording { recording } => (
                 Method::PATCH,
-                p(&format!("/recordings/{}", enc(id))),
+                p(&format!("/recordings/{}", enc(recording))),
                 Some(json!({ "active": false })),
             ),
-            ControlAction::ResumeRecording(id) => (
+            ControlAction::ResumeRecording { recording } => (
                 Method::PATCH,
-                p(&format!("/recordings/{}", enc(id))),
+                p(&format!("/recordings/{}", enc(recording))),
                 Some(json!({ "active": true })),
             ),
             ControlAction::HangUp => (Method::DELETE, self.session_path(session), None),
             ControlAction::DropParty => (Method::DELETE, p(""), None),
-            ControlAction::Supervise {
-                agent_extension_id,
-                agent_extension_number,
-            } => {
+            ControlAction::Supervise => {
                 let Some(d) = &self.device_id else {
-                    return Err("supervise needs your device id (--device-id)".into());
+                    return Err("listening in needs your device id (--device-id)".into());
                 };
-                let mut body =
-                    json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
-                if agent_extension_id.is_none() && agent_extension_number.is_none() {
-                    // the selected party is the agent
-                    return Ok((Method::POST, p("/supervise"), Some(body)));
-                }
-                if let Some(id) = agent_extension_id {
-                    body["agentExtensionId"] = json!(id);
-                }
-                if let Some(n) = agent_extension_number {
-                    body["agentExtensionNumber"] = json!(n);
-                }
-                (
-                    Method::POST,
-                    format!("{}/supervise", self.session_path(session)),
-                    Some(body),
-                )
+                let body = json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
+                (Method::POST, p("/supervise"), Some(body))
             }
         })
     }
+}
 
-    /// Hold the party.
-    pub async fn hold(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Hold).await
-    }
-    /// Take the party off hold.
-    pub async fn unhold(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Unhold).await
-    }
-    /// Blind-transfer an answered or held party.
-    pub async fn transfer(&self, s: &str, p: &str, to: Target) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Transfer(to)).await
-    }
-    /// Park the party (own incoming calls).
-    pub async fn park(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Park).await
-    }
-    /// Forward a ringing party.
-    pub async fn forward(&self, s: &str, p: &str, to: Target) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Forward(to)).await
-    }
-    /// Reject a ringing party.
-    pub async fn reject(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Reject).await
-    }
-    /// Answer a ringing party on the configured device.
-    pub async fn answer(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Answer).await
-    }
-    /// Flip the call to a call-flip id.
-    pub async fn flip(&self, s: &str, p: &str, call_flip_id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Flip(call_flip_id.into()))
-            .await
-    }
-    /// Mute or unmute the party.
-    pub async fn mute(&self, s: &str, p: &str, muted: bool) -> ControlOutcome {
-        self.execute(s, p, ControlAction::Mute(muted)).await
-    }
-    /// Start recording the call.
-    pub async fn start_recording(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::StartRecording).await
-    }
-    /// Pause a recording.
-    pub async fn pause_recording(&self, s: &str, p: &str, id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::PauseRecording(id.into()))
-            .await
-    }
-    /// Resume a recording.
-    pub async fn resume_recording(&self, s: &str, p: &str, id: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::ResumeRecording(id.into()))
-            .await
-    }
-    /// Drop the whole call.
-    pub async fn hang_up(&self, s: &str) -> ControlOutcome {
-        self.execute(s, "", ControlAction::HangUp).await
-    }
-    /// Remove one party.
-    pub async fn drop_party(&self, s: &str, p: &str) -> ControlOutcome {
-        self.execute(s, p, ControlAction::DropParty).await
-    }
-    /// Listen in on a party (the agent) from the configured device.
-    pub async fn supervise(&self, s: &str, p: &str) -> ControlOutcome {
-        let a = ControlAction::Supervise {
-            agent_extension_id: None,
-            agent_extension_number: None,
-        };
-        self.execute(s, p, a).await
+impl Control for ControlClient {
+    fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
+        let client = self.clone();
+        Box::pin(async move { ControlClient::execute(&client, &request).await })
     }
 }
 
-fn ok_outcome(verb: &str, text: &str) -> ControlOutcome {
+/// What a done action did, in words, from the platform's answer (`parked at *801`).
+fn done_message(action: &ControlAction, text: &str) -> String {
     let v: Option<Value> = serde_json::from_str(text).ok();
     let party = v
         .as_ref()
-        .filter(|v| {
-            v.get("id").is_some() && (v.get("status").is_some() || v.get("direction").is_some())
-        })
+        .filter(|v| v.get("id").is_some() && v.get("status").is_some())
         .and_then(|v| serde_json::from_value::<Party>(v.clone()).ok());
-    let message = match (&party, &v) {
-        (Some(p), _) => match &p.status {
-            Some(s) => format!("{verb}: {}", s.code),
-            None => format!("{verb}: done"),
-        },
-        (None, Some(v)) if v.get("active").is_some() => {
-            let id = v
-                .get("id")
-                .map(|i| i.to_string().trim_matches('"').to_string())
-                .unwrap_or_default();
-            let active = v.get("active").and_then(Value::as_bool).unwrap_or(false);
-            format!(
-                "{verb}: recording {id} {}",
-                if active { "active" } else { "paused" }
-            )
-        }
-        _ => format!("{verb}: done"),
+    let recording = || {
+        v.as_ref()
+            .and_then(|v| v.get("id"))
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .unwrap_or_default()
     };
-    ControlOutcome::Ok { party, message }
+    match action {
+        ControlAction::Hold => "on hold".into(),
+        ControlAction::Unhold => "taken off hold".into(),
+        ControlAction::Transfer { to } => format!("transferred to {to}"),
+        ControlAction::Park => match party.and_then(|p| p.park).and_then(|k| k.id) {
+            Some(orbit) => format!("parked at {orbit}"),
+            None => "parked".into(),
+        },
+        ControlAction::Forward { to } => format!("forwarded to {to}"),
+        ControlAction::Reject => "rejected".into(),
+        ControlAction::Answer => "answered on your device".into(),
+        ControlAction::Flip { to } => format!("flipped to {}", to.get()),
+        ControlAction::Mute { muted: true } => "muted".into(),
+        ControlAction::Mute { muted: false } => "unmuted".into(),
+        ControlAction::StartRecording => format!("recording {} started", recording()),
+        ControlAction::PauseRecording { recording } => format!("recording {recording} paused"),
+        ControlAction::ResumeRecording { recording } => format!("recording {recording} resumed"),
+        ControlAction::HangUp => "hung up".into(),
+        ControlAction::DropParty => "party dropped".into(),
+        ControlAction::Supervise => "listening in on your device".into(),
+    }
 }
 
 fn enc(s: &str) -> String {
@@ -518,42 +305,6 @@ fn enc(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_parse() {
-        assert_eq!(
-            Target::parse("+15551234567").unwrap(),
-            Target::PhoneNumber("+15551234567".into())
-        );
-        assert_eq!(
-            Target::parse(" 101 ").unwrap(),
-            Target::ExtensionNumber("101".into())
-        );
-        assert_eq!(
-            Target::parse("6505551234").unwrap(),
-            Target::PhoneNumber("6505551234".into())
-        );
-        assert_eq!(
-            Target::parse("vm:62242421016").unwrap(),
-            Target::Voicemail("62242421016".into())
-        );
-        assert_eq!(
-            Target::parse("park:*813").unwrap(),
-            Target::ParkOrbit("*813".into())
-        );
-        assert_eq!(
-            Target::parse("ext:1234567").unwrap(),
-            Target::ExtensionNumber("1234567".into())
-        );
-        assert!(Target::parse("").is_err());
-        assert!(Target::parse("vm:").is_err());
-        assert!(Target::parse("bob").is_err());
-        assert!(Target::parse("foo:1").is_err());
-        assert_eq!(
-            Target::parse("park:*813").unwrap().body(),
-            json!({"parkOrbit": "*813"})
-        );
-    }
 
     #[test]
     fn requests_match_the_api() {
@@ -569,7 +320,7 @@ mod tests {
         let c = ControlClient::new(auth, Some("dev1".into()));
         let base = "/restapi/v1.0/account/~/telephony/sessions/s-1";
         let (m, path, body) = c
-            .request_for("s-1", "p-1-2", &ControlAction::Mute(true))
+            .request_for("s-1", "p-1-2", &ControlAction::Mute { muted: true })
             .unwrap();
         assert_eq!(
             (m, path.as_str()),
@@ -580,38 +331,45 @@ mod tests {
         assert_eq!((m, path), (Method::DELETE, base.to_string()));
         let (_, _, body) = c.request_for("s-1", "p", &ControlAction::Answer).unwrap();
         assert_eq!(body, Some(json!({"deviceId": "dev1"})));
-        let (_, path, body) = c
-            .request_for("s-1", "p", &ControlAction::PauseRecording("r9".into()))
-            .unwrap();
+        let pause = ControlAction::PauseRecording {
+            recording: "r9".into(),
+        };
+        let (_, path, body) = c.request_for("s-1", "p", &pause).unwrap();
         assert!(path.ends_with("/parties/p/recordings/r9"));
         assert_eq!(body, Some(json!({"active": false})));
-        assert!(c
-            .request_for(
-                "s-1",
-                "p",
-                &ControlAction::Forward(Target::ParkOrbit("*8".into()))
-            )
-            .is_err());
+        let flip = ControlAction::Flip {
+            to: crate::core::control::FlipNumber::parse("3").unwrap(),
+        };
+        let (m, path, body) = c.request_for("s-1", "p", &flip).unwrap();
+        assert_eq!((m, path.ends_with("/parties/p/flip")), (Method::POST, true));
+        assert_eq!(body, Some(json!({"callFlipId": "3"})));
+        let park_orbit = ControlAction::Forward {
+            to: Target::ParkOrbit("*8".into()),
+        };
+        assert!(c.request_for("s-1", "p", &park_orbit).is_err());
+        let to = Target::parse("park:*813").unwrap();
+        assert_eq!(target_body(&to), json!({"parkOrbit": "*813"}));
     }
 
     #[test]
-    fn outcomes_from_bodies() {
-        let o = ok_outcome(
-            "hold",
-            r#"{"id":"p-1","direction":"Inbound","status":{"code":"Hold"}}"#,
+    fn done_messages_say_what_happened_once() {
+        let park = done_message(
+            &ControlAction::Park,
+            r#"{"id":"p-1","status":{"code":"Parked"},"park":{"id":"*801"}}"#,
         );
-        match o {
-            ControlOutcome::Ok {
-                party: Some(p),
-                message,
-            } => {
-                assert_eq!(p.id, "p-1");
-                assert_eq!(message, "hold: Hold");
-            }
-            other => panic!("{other:?}"),
-        }
-        let o = ok_outcome("start recording", r#"{"id":"40003430000","active":true}"#);
-        assert_eq!(o.message(), "start recording: recording 40003430000 active");
-        assert_eq!(ok_outcome("hang up", "").message(), "hang up: done");
+        assert_eq!(park, "parked at *801");
+        let rec = done_message(
+            &ControlAction::StartRecording,
+            r#"{"id":"40003430000","active":true}"#,
+        );
+        assert_eq!(rec, "recording 40003430000 started");
+        assert_eq!(done_message(&ControlAction::HangUp, ""), "hung up");
+        assert_eq!(
+            done_message(
+                &ControlAction::Mute { muted: true },
+                r#"{"id":"p","status":{"code":"Answered"}}"#
+            ),
+            "muted"
+        );
     }
 }

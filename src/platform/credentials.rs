@@ -4,98 +4,69 @@
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 
-/// The four values a JWT-grant app needs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// e.g. `https://platform.ringcentral.com` (no trailing slash).
-    pub server_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub jwt: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("server_url", &self.server_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .field("jwt", &"<redacted>")
-            .finish()
-    }
-}
-
-/// The environment variable names, in `Credentials` field order.
-pub const ENV_VARS: [&str; 4] = [
-    "RINGCENTRAL_SERVER_URL",
-    "RINGCENTRAL_CLIENT_ID",
-    "RINGCENTRAL_CLIENT_SECRET",
-    "RINGCENTRAL_JWT",
-];
+pub use crate::wire::api::{Credentials, ENV_VARS};
 
 /// The production platform, used when no server URL is given.
 pub const DEFAULT_SERVER: &str = "https://platform.ringcentral.com";
 
-impl Credentials {
-    /// Loads from the environment when `RINGCENTRAL_CLIENT_ID` is set, else from
-    /// `config` (or the default config file). `server` overrides the server URL.
-    pub fn load(config: Option<&Path>, server: Option<&str>) -> anyhow::Result<Credentials> {
-        let mut creds = match (config, std::env::var("RINGCENTRAL_CLIENT_ID")) {
-            (None, Ok(_)) => Credentials::from_lookup(|k| std::env::var(k).ok())?,
-            (Some(path), _) => Credentials::from_file(path)?,
-            (None, Err(_)) => {
-                let path = default_config_path()
-                    .context("no RINGCENTRAL_* environment variables and no config directory")?;
-                if !path.exists() {
-                    bail!(
-                        "no credentials: set {} or write them to {} (mode 0600)",
-                        ENV_VARS.join(", "),
-                        path.display()
-                    );
-                }
-                Credentials::from_file(&path)?
+/// Loads from the environment when `RINGCENTRAL_CLIENT_ID` is set, else from
+/// `config` (or the default config file). `server` overrides the server URL.
+pub fn load(config: Option<&Path>, server: Option<&str>) -> anyhow::Result<Credentials> {
+    let mut creds = match (config, std::env::var("RINGCENTRAL_CLIENT_ID")) {
+        (None, Ok(_)) => from_lookup(|k| std::env::var(k).ok())?,
+        (Some(path), _) => from_file(path)?,
+        (None, Err(_)) => {
+            let path = default_config_path()
+                .context("no RINGCENTRAL_* environment variables and no config directory")?;
+            if !path.exists() {
+                bail!(
+                    "no credentials: set {} or write them to {} (mode 0600)",
+                    ENV_VARS.join(", "),
+                    path.display()
+                );
             }
-        };
-        if let Some(s) = server {
-            creds.server_url = s.trim_end_matches('/').to_string();
+            from_file(&path)?
         }
-        Ok(creds)
+    };
+    if let Some(s) = server {
+        creds.server_url = s.trim_end_matches('/').to_string();
     }
+    Ok(creds)
+}
 
-    /// Builds from a key lookup (environment or file).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Credentials> {
-        let need = |k: &str| -> anyhow::Result<String> {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .with_context(|| format!("{k} is not set"))
-        };
-        Ok(Credentials {
-            server_url: get(ENV_VARS[0])
-                .map(|v| v.trim().trim_end_matches('/').to_string())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| DEFAULT_SERVER.to_string()),
-            client_id: need(ENV_VARS[1])?,
-            client_secret: need(ENV_VARS[2])?,
-            jwt: need(ENV_VARS[3])?,
-        })
-    }
+/// Builds from a key lookup (environment or file).
+pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Credentials> {
+    let need = |k: &str| -> anyhow::Result<String> {
+        get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .with_context(|| format!("{k} is not set"))
+    };
+    Ok(Credentials {
+        server_url: get(ENV_VARS[0])
+            .map(|v| v.trim().trim_end_matches('/').to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_SERVER.to_string()),
+        client_id: need(ENV_VARS[1])?,
+        client_secret: need(ENV_VARS[2])?,
+        jwt: need(ENV_VARS[3])?,
+    })
+}
 
-    /// Reads a `KEY=value` file (the env var names; `#` comments), refusing one that
-    /// other users could read.
-    pub fn from_file(path: &Path) -> anyhow::Result<Credentials> {
-        check_private(path)?;
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let pairs = parse_env_file(&text);
-        Credentials::from_lookup(|k| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        })
-        .with_context(|| format!("in {}", path.display()))
-    }
+/// Reads a `KEY=value` file (the env var names; `#` comments), refusing one that
+/// other users could read.
+pub fn from_file(path: &Path) -> anyhow::Result<Credentials> {
+    check_private(path)?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let pairs = parse_env_file(&text);
+    from_lookup(|k| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    })
+    .with_context(|| format!("in {}", path.display()))
 }
 
 /// `$XDG_CONFIG_HOME/calltop/credentials`.
@@ -168,10 +139,10 @@ mod tests {
         let mut f = std::fs::File::create(&path).unwrap();
         writeln!(f, "# calltop\nRINGCENTRAL_SERVER_URL=http://127.0.0.1:9/\nexport RINGCENTRAL_CLIENT_ID=\"cid\"\nRINGCENTRAL_CLIENT_SECRET='sec'\nRINGCENTRAL_JWT=j.w.t").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = Credentials::from_file(&path).unwrap_err().to_string();
+        let err = from_file(&path).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let c = Credentials::from_file(&path).unwrap();
+        let c = from_file(&path).unwrap();
         assert_eq!(c.server_url, "http://127.0.0.1:9");
         assert_eq!(
             (
@@ -186,12 +157,9 @@ mod tests {
     #[test]
     fn missing_values_are_named() {
         let err =
-            Credentials::from_lookup(|k| (k == "RINGCENTRAL_CLIENT_ID").then(|| "x".to_string()))
-                .unwrap_err();
+            from_lookup(|k| (k == "RINGCENTRAL_CLIENT_ID").then(|| "x".to_string())).unwrap_err();
         assert!(err.to_string().contains("RINGCENTRAL_CLIENT_SECRET"));
-        let c =
-            Credentials::from_lookup(|k| (k != "RINGCENTRAL_SERVER_URL").then(|| "v".to_string()))
-                .unwrap();
+        let c = from_lookup(|k| (k != "RINGCENTRAL_SERVER_URL").then(|| "v".to_string())).unwrap();
         assert_eq!(c.server_url, DEFAULT_SERVER);
     }
 }

@@ -19,7 +19,7 @@ mod state;
 mod world;
 
 pub use calls::CallKind;
-pub use config::{Credentials, Faults, SimArgs, SimConfig};
+pub use config::{Faults, SimConfig};
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
 
 use anyhow::Context;
@@ -121,7 +121,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
     let world = world::World::new(cfg.clone());
-    let creds = Credentials::demo(&world.dir.owner().id);
+    let creds = config::demo_credentials(&world.dir.owner().id, format!("http://{addr}"));
     let (shutdown, mut stopped) = watch::channel(false);
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
@@ -172,8 +172,8 @@ impl SimHandle {
         self.shared.base_url()
     }
 
-    /// The credentials the simulator accepts.
-    pub fn credentials(&self) -> Credentials {
+    /// The credentials the simulator accepts (with its URL as the server).
+    pub fn credentials(&self) -> crate::wire::Credentials {
         self.shared.creds.clone()
     }
 
@@ -243,49 +243,5 @@ impl SimHandle {
         let _ = self.shared.shutdown.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.server).await;
         let _ = tokio::time::timeout(Duration::from_secs(1), self.engine).await;
-    }
-}
-
-/// Runs the simulator until Ctrl-C / SIGTERM.
-pub async fn run(args: SimArgs) -> anyhow::Result<()> {
-    use std::io::Write;
-    let _log = crate::logging::init("sim");
-    let cfg = SimConfig::from(&args);
-    let seed = cfg.seed;
-    let h = start(cfg, args.addr).await?;
-    let c = h.credentials();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on {}", h.base_url())?;
-    writeln!(out, "server url:    {}", h.base_url())?;
-    writeln!(out, "client id:     {}", c.client_id)?;
-    writeln!(out, "client secret: {}", c.client_secret)?;
-    writeln!(out, "jwt:           {}", c.jwt)?;
-    writeln!(out, "seed:          {seed}")?;
-    out.flush()?;
-    drop(out);
-    wait_for_signal().await;
-    h.shutdown().await;
-    Ok(())
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

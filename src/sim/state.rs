@@ -2,9 +2,10 @@
 //! store, the rate limiter, faults and the shutdown signal.
 
 use super::auth::AuthStore;
-use super::config::{Credentials, Faults, SimConfig};
+use super::config::{Faults, SimConfig};
 use super::ratelimit::Limiter;
 use super::world::World;
+use crate::wire::Credentials;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};

@@ -7,15 +7,12 @@ mod pipeline;
 mod task;
 
 pub use backoff::Backoff;
-pub use events::{ConnState, EventLine, LiveEvent};
+pub use events::{ConnState, EventLine, LineFormat, LiveEvent};
 pub use pipeline::{FramePipeline, FrameSignal};
 
-use crate::platform::{
-    Auth, ConnectArgs, ControlAction, ControlClient, ControlOutcome, Credentials, Format, Http,
-    LiveArgs,
-};
+use crate::core::SharedStore;
+use crate::platform::{Auth, ControlClient, Credentials, Http};
 use crate::record::Recorder;
-use crate::source::SharedStore;
 use crate::wire::Ts;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -71,24 +68,6 @@ impl LiveConfig {
         }
     }
 
-    /// From the shared command-line flags (loads the credentials).
-    pub fn from_connect(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
-        let mut c = LiveConfig::new(a.credentials()?);
-        c.extension_level = a.extension;
-        c.filters = a.filters.clone();
-        c.redact = a.redact;
-        c.device_id = a.device_id.clone();
-        c.store = a.store_config();
-        Ok(c)
-    }
-
-    /// From `calltop live` flags.
-    pub fn from_args(a: &LiveArgs) -> anyhow::Result<LiveConfig> {
-        let mut c = LiveConfig::from_connect(&a.connect)?;
-        c.record = a.record.clone();
-        Ok(c)
-    }
-
     /// The one event filter of the subscription.
     pub fn event_filter(&self) -> String {
         let base = if self.extension_level {
@@ -109,15 +88,11 @@ impl LiveConfig {
 pub struct LiveHandle {
     /// The connection state (for the status line).
     pub conn: watch::Receiver<ConnState>,
-    /// The store's generation after each change (redraw when it moves).
-    pub generation: watch::Receiver<u64>,
     /// Call Control on the same OAuth session.
     pub control: ControlClient,
     /// Every connection change and notification summary, in order (may lag).
     pub events: broadcast::Receiver<LiveEvent>,
     events_tx: broadcast::Sender<LiveEvent>,
-    store: SharedStore,
-    gen_tx: Arc<watch::Sender<u64>>,
     shutdown: watch::Sender<bool>,
     join: tokio::task::JoinHandle<()>,
 }
@@ -126,26 +101,6 @@ impl LiveHandle {
     /// Another receiver of the event stream (from now on).
     pub fn subscribe_events(&self) -> broadcast::Receiver<LiveEvent> {
         self.events_tx.subscribe()
-    }
-
-    /// Runs a Call Control action and writes it and its outcome into the session's
-    /// audit trail (timeline), then bumps the generation.
-    pub async fn act(&self, session: &str, party: &str, action: ControlAction) -> ControlOutcome {
-        let verb = action.verb();
-        self.audit(session, format!("{verb} on {party}: sent"));
-        let out = self.control.execute(session, party, action).await;
-        self.audit(session, format!("{verb} on {party}: {}", out.message()));
-        out
-    }
-
-    fn audit(&self, session: &str, text: String) {
-        let generation = self.store.write().map(|mut s| {
-            s.audit(session, Ts::now(), text);
-            s.generation()
-        });
-        if let Ok(g) = generation {
-            self.gen_tx.send_replace(g);
-        }
     }
 
     /// The OAuth session (stats, tokens).
@@ -173,8 +128,6 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
     let (conn_tx, conn) = watch::channel(ConnState::Connecting);
-    let initial_gen = store.read().map(|s| s.generation()).unwrap_or_default();
-    let (gen_tx, generation) = watch::channel(initial_gen);
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let recorder = cfg.record.as_ref().map(|p| {
@@ -182,17 +135,13 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
             .map(|r| r.with_rotation(cfg.rotate_bytes))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
-    let gen_tx = Arc::new(gen_tx);
-    let store_for_handle = store.clone();
-    let gen_for_handle = gen_tx.clone();
     let task = task::Task {
         store: store.clone(),
         auth,
         control: control.clone(),
         conn_tx,
-        gen_tx: gen_tx.clone(),
         events: events_tx.clone(),
-        pipeline: FramePipeline::new(store.clone(), None, gen_tx, events_tx.clone()),
+        pipeline: FramePipeline::new(store, None, events_tx.clone()),
         recovery_timeout: Duration::from_secs(180),
         dropped_at: None,
         pump_start: None,
@@ -220,81 +169,12 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     });
     LiveHandle {
         conn,
-        generation,
         control,
         events,
         events_tx,
-        store: store_for_handle,
-        gen_tx: gen_for_handle,
         shutdown,
         join,
     }
-}
-
-/// `calltop live --headless`: one line per applied event (and connection change).
-pub async fn run_headless(args: LiveArgs) -> anyhow::Result<()> {
-    let _log = crate::logging::init("live");
-    let cfg = LiveConfig::from_args(&args)?;
-    run_until_signal(cfg, args.format, true).await
-}
-
-/// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
-/// `print_events`) applied events to stdout. `Failed` ends it with an error.
-pub async fn run_until_signal(
-    cfg: LiveConfig,
-    format: Format,
-    print_events: bool,
-) -> anyhow::Result<()> {
-    use std::io::Write;
-    let store = crate::source::shared(crate::core::SessionStore::new(cfg.store));
-    let mut handle = spawn(cfg, store);
-    let mut events = handle.subscribe_events();
-    // The handle's own receiver already holds everything since the start.
-    std::mem::swap(&mut events, &mut handle.events);
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
-    let mut out = std::io::stdout();
-    let result = loop {
-        tokio::select! {
-            _ = &mut stop => break Ok(()),
-            ev = events.recv() => match ev {
-                Ok(e) => {
-                    let show = match &e {
-                        LiveEvent::Notification(l) => print_events && l.is_applied(),
-                        _ => true,
-                    };
-                    if show {
-                        let _ = writeln!(out, "{}", e.line(format));
-                        let _ = out.flush();
-                    }
-                    if let LiveEvent::Conn { state: ConnState::Failed(m), .. } = e {
-                        break Err(anyhow::anyhow!(m));
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    let _ = writeln!(out, "{} warning: output fell behind, {n} events not printed", Ts::now().to_rfc3339());
-                }
-                Err(broadcast::error::RecvError::Closed) => break Ok(()),
-            },
-        }
-    };
-    handle.shutdown().await;
-    result
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 #[cfg(test)]

@@ -3,8 +3,7 @@
 //! [`Replay`] is the pure pacing state; [`spawn`] runs it as a task.
 
 use super::file::{self, Item};
-use super::SharedStore;
-use crate::core::{SessionStore, StoreConfig};
+use crate::core::{SessionStore, SharedStore, StoreConfig};
 use crate::wire::{Parsed, Ts};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -295,7 +294,6 @@ pub enum ReplayCmd {
 pub struct ReplayHandle {
     pub cmds: mpsc::UnboundedSender<ReplayCmd>,
     pub status: watch::Receiver<ReplayStatus>,
-    pub generation: watch::Receiver<u64>,
     pub task: tokio::task::JoinHandle<()>,
 }
 
@@ -304,24 +302,20 @@ const MAX_BATCH: usize = 2_000;
 
 /// Runs a replay into `store` (which it resets first).
 pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool) -> ReplayHandle {
-    if let Ok(mut s) = store.write() {
-        *s = replay.new_store();
-        replay.advance_to(replay.start(), &mut s);
-    }
+    let mut fresh = replay.new_store();
+    replay.advance_to(replay.start(), &mut fresh);
+    store.replace(fresh);
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let (status_tx, status_rx) = watch::channel(replay.status(speed, paused));
-    let (gen_tx, gen_rx) = watch::channel(0u64);
     let task = tokio::spawn(async move {
         let mut speed = speed;
         let mut paused = paused;
         // Wall instant at which the stream clock stood at `anchor_pos`.
         let mut anchor = (Instant::now(), replay.pos());
-        let publish = |replay: &Replay, speed, paused, store: &SharedStore| {
-            let g = store.read().map(|s| s.generation()).unwrap_or(0);
-            gen_tx.send_replace(g);
+        let publish = |replay: &Replay, speed, paused| {
             status_tx.send_replace(replay.status(speed, paused));
         };
-        publish(&replay, speed, paused, &store);
+        publish(&replay, speed, paused);
         loop {
             let playing = !paused && !replay.done();
             let wake = match (playing, speed.factor(), replay.next_due()) {
@@ -346,9 +340,7 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                     if playing {
                         if let Some(k) = speed.factor() {
                             let ms = anchor.0.elapsed().as_millis() as i64 * k;
-                            if let Ok(mut s) = store.write() {
-                                replay.advance_to(anchor.1.plus_millis(ms), &mut s);
-                            }
+                            store.write(|s| replay.advance_to(anchor.1.plus_millis(ms), s));
                         }
                     }
                     match cmd {
@@ -357,15 +349,11 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                         ReplayCmd::Slower => speed = speed.slower(),
                         ReplayCmd::Step => {
                             paused = true;
-                            if let Ok(mut s) = store.write() {
-                                replay.step(&mut s);
-                            }
+                            store.write(|s| replay.step(s));
                         }
                         ReplayCmd::Seek(ms) => {
                             let t = replay.pos().plus_millis(ms);
-                            if let Ok(mut s) = store.write() {
-                                replay.seek(t, &mut s);
-                            }
+                            store.write(|s| replay.seek(t, s));
                         }
                     }
                     anchor = (Instant::now(), replay.pos());
@@ -374,27 +362,22 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                     match speed.factor() {
                         Some(k) => {
                             let ms = anchor.0.elapsed().as_millis() as i64 * k;
-                            if let Ok(mut s) = store.write() {
-                                replay.advance_to(anchor.1.plus_millis(ms), &mut s);
-                            }
+                            store.write(|s| replay.advance_to(anchor.1.plus_millis(ms), s));
                         }
                         None => {
-                            if let Ok(mut s) = store.write() {
-                                replay.advance_n(MAX_BATCH, &mut s);
-                            }
+                            store.write(|s| replay.advance_n(MAX_BATCH, s));
                             anchor = (Instant::now(), replay.pos());
                             tokio::task::yield_now().await;
                         }
                     }
                 }
             }
-            publish(&replay, speed, paused, &store);
+            publish(&replay, speed, paused);
         }
     });
     ReplayHandle {
         cmds: cmd_tx,
         status: status_rx,
-        generation: gen_rx,
         task,
     }
 }

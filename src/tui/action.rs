@@ -2,12 +2,11 @@
 //! mapping of terminal events to actions, and the reducer `update`.
 
 use super::keymap::Command;
-use super::state::{
-    CallOp, Confirm, ConnView, ControlRequest, Mode, Outcome, Overlay, Pending, Prompt, PromptKind,
-    Screen, UiState,
-};
+use super::state::{Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, UiState};
 use super::theme::Level;
+use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use crate::core::{PartyState, Session, SessionStore};
+use crate::source::live::ConnState;
 use crate::source::replay::{ReplayCmd, ReplayStatus};
 use crate::wire::{StatusCode, Ts};
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
@@ -44,7 +43,7 @@ pub enum Action {
     /// The replay moved.
     Replay(ReplayStatus),
     /// The connection state changed.
-    Conn(ConnView),
+    Conn(ConnState),
     /// Quit (signal).
     Quit,
 }
@@ -52,10 +51,9 @@ pub enum Action {
 /// What the loop must do after an update.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Send a control request (spawned, never awaited in the loop).
+    /// Send a control request (spawned, never awaited in the loop; the control side
+    /// writes the audit trail).
     Control(ControlRequest),
-    /// Add a line to a session's audit trail (timeline and log file).
-    Audit { session: String, text: String },
     /// Ask the replay task for something.
     Replay(ReplayCmd),
     /// Ring the terminal bell.
@@ -74,7 +72,7 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
             if ctrl_c {
                 return Some(Action::Cmd(Command::Quit));
             }
-            match &ui.overlay {
+            match &ui.view.overlay {
                 Overlay::Filter | Overlay::Prompt(_) => match k.code {
                     KeyCode::Enter => Some(Action::Submit),
                     KeyCode::Esc => Some(Action::Cancel),
@@ -93,7 +91,7 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                     _ => None,
                 },
                 Overlay::Help => Some(Action::Cancel),
-                Overlay::None => ui.keymap.command(k).map(Action::Cmd),
+                Overlay::None => ui.config.keymap.command(k).map(Action::Cmd),
             }
         }
         Event::Mouse(m) => match m.kind {
@@ -115,17 +113,17 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
     let mut fx = Vec::new();
     match action {
         Action::Cmd(c) => command(ui, c, store, now, &mut fx),
-        Action::Input(c) => match &mut ui.overlay {
+        Action::Input(c) => match &mut ui.view.overlay {
             Overlay::Filter => {
-                ui.filter.push(c);
+                ui.view.filter.push(c);
                 ui.sync(store, now);
             }
             Overlay::Prompt(p) => p.input.push(c),
             _ => {}
         },
-        Action::Backspace => match &mut ui.overlay {
+        Action::Backspace => match &mut ui.view.overlay {
             Overlay::Filter => {
-                ui.filter.pop();
+                ui.view.filter.pop();
                 ui.sync(store, now);
             }
             Overlay::Prompt(p) => {
@@ -136,31 +134,32 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
         Action::Submit => submit(ui, store, now, &mut fx),
         Action::Cancel => cancel(ui, store, now),
         Action::ToggleFocus => {
-            if let Overlay::Confirm(c) = &mut ui.overlay {
+            if let Overlay::Confirm(c) = &mut ui.view.overlay {
                 c.ok_focused = !c.ok_focused;
             }
         }
         Action::Click(row) => {
             let rows = ui.rows(store, now);
-            let i = ui.offset + row;
+            let i = ui.view.offset + row;
             if let Some(s) = rows.get(i) {
-                ui.cursor = i;
-                ui.selected = Some(s.id.clone());
+                let id = s.id.clone();
+                ui.view.cursor = i;
+                ui.view.selected = Some(id);
             }
         }
         Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
         Action::Viewport(h) => {
-            ui.viewport = h.max(1);
+            ui.view.viewport = h.max(1);
             ui.sync(store, now);
         }
         Action::StoreChanged | Action::Tick => {
-            ui.rate.observe(now, store.counters().events);
+            ui.feed.rate.observe(now, store.counters().events);
             expire(ui, now);
             bells(ui, store, now, &mut fx);
         }
-        Action::ControlDone { request, outcome } => done(ui, request, outcome, now, &mut fx),
-        Action::Replay(st) => ui.replay = Some(st),
-        Action::Conn(c) => ui.conn = Some(c),
+        Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
+        Action::Replay(st) => ui.feed.replay = Some(st),
+        Action::Conn(c) => ui.feed.conn = Some(c),
         Action::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -175,13 +174,16 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
         return;
     }
     let last = rows.len() as i64 - 1;
-    ui.cursor = (ui.cursor as i64 + delta).clamp(0, last) as usize;
-    ui.selected = rows.get(ui.cursor).map(|s| s.id.clone());
-    ui.scroll_into_view(rows.len());
+    let len = rows.len();
+    let cursor = (ui.view.cursor as i64 + delta).clamp(0, last) as usize;
+    let selected = rows.get(cursor).map(|s| s.id.clone());
+    ui.view.cursor = cursor;
+    ui.view.selected = selected;
+    ui.scroll_into_view(len);
 }
 
 fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    let page = ui.viewport.max(1) as i64;
+    let page = ui.view.viewport.max(1) as i64;
     match c {
         Command::Up => move_cursor(ui, store, now, -1),
         Command::Down => move_cursor(ui, store, now, 1),
@@ -191,7 +193,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         Command::Bottom => move_cursor(ui, store, now, i64::MAX / 2),
         Command::Open => {
             if ui.selected_session(store).is_some() {
-                ui.detail = true;
+                ui.view.detail = true;
             }
         }
         Command::Back => cancel(ui, store, now),
@@ -200,40 +202,42 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 if !s.parties.is_empty() {
                     let i = ui.target_index(&s).map_or(0, |i| (i + 1) % s.parties.len());
                     let p = &s.parties[i];
-                    ui.target_party = Some((s.id.clone(), p.id.clone()));
                     let text = format!("target party {}: {}", i + 1, party_label(p));
+                    ui.view.target_party = Some((s.id.clone(), p.id.clone()));
                     ui.say(Level::Normal, text, now);
                 }
             }
         }
-        Command::Filter => ui.overlay = Overlay::Filter,
+        Command::Filter => ui.view.overlay = Overlay::Filter,
         Command::StateFilter => {
-            ui.state_filter = ui.state_filter.next();
-            let text = format!("state filter: {}", ui.state_filter.label());
+            ui.view.state_filter = ui.view.state_filter.next();
+            let text = format!("state filter: {}", ui.view.state_filter.label());
             ui.say(Level::Normal, text, now);
             ui.sync(store, now);
         }
         Command::Sort => {
-            ui.sort = ui.sort.next();
-            ui.say(Level::Normal, format!("sort by {}", ui.sort.label()), now);
+            ui.view.sort = ui.view.sort.next();
+            let text = format!("sort by {}", ui.view.sort.label());
+            ui.say(Level::Normal, text, now);
             ui.sync(store, now);
         }
         Command::SortReverse => {
-            ui.sort_reverse = !ui.sort_reverse;
+            ui.view.sort_reverse = !ui.view.sort_reverse;
             ui.sync(store, now);
         }
         Command::History => {
-            ui.screen = match ui.screen {
+            let v = &mut ui.view;
+            v.screen = match v.screen {
                 Screen::Board => Screen::History,
                 Screen::History => Screen::Board,
             };
-            ui.cursor = 0;
-            ui.offset = 0;
-            ui.selected = None;
-            ui.detail = false;
+            v.cursor = 0;
+            v.offset = 0;
+            v.selected = None;
+            v.detail = false;
             ui.sync(store, now);
         }
-        Command::Help => ui.overlay = Overlay::Help,
+        Command::Help => ui.view.overlay = Overlay::Help,
         Command::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -246,7 +250,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::SeekForward
         | Command::SeekBackLong
         | Command::SeekForwardLong => {
-            if ui.mode != Mode::Replay {
+            if ui.config.mode != Mode::Replay {
                 ui.say(Level::Normal, "replay keys work in replay mode", now);
                 return;
             }
@@ -269,7 +273,8 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Mute
         | Command::Park
         | Command::Forward
-        | Command::Reject => control(ui, c, store, now, fx),
+        | Command::Reject
+        | Command::Flip => control(ui, c, store, now, fx),
     }
 }
 
@@ -286,13 +291,13 @@ fn party_label(p: &PartyState) -> String {
 }
 
 /// Checks a control key against the mode and the target party's state; on success
-/// returns the request (or opens a prompt / dialog).
+/// sends the request or opens its prompt / dialog.
 fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match plan(ui, c, store, now) {
         Err(msg) => ui.say(Level::Warn, msg, now),
         Ok(Plan::Send(req)) => dispatch(ui, req, now, fx),
-        Ok(Plan::Prompt(p)) => ui.overlay = Overlay::Prompt(p),
-        Ok(Plan::Confirm(c)) => ui.overlay = Overlay::Confirm(c),
+        Ok(Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
+        Ok(Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
     }
 }
 
@@ -303,12 +308,12 @@ enum Plan {
 }
 
 fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan, String> {
-    match ui.mode {
+    match ui.config.mode {
         Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.read_only => return Err("read-only mode: control keys are disabled".into()),
+        _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
         _ => {}
     }
-    if let Some(until) = ui.rate_limited_until.filter(|u| *u > now) {
+    if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
         return Err(format!(
             "rate limited by the platform: wait {}s",
             (now.millis_until(until) + 999) / 1000
@@ -319,7 +324,7 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
     if s.ended {
         return Err("the call has ended".into());
     }
-    if let Some(p) = ui.pending.get(&s.id) {
+    if let Some(p) = ui.control.pending.get(&s.id) {
         return Err(format!("wait: {} is still running for this call", p.verb));
     }
     let idx = ui
@@ -327,60 +332,58 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
         .ok_or("the call has no party to act on")?;
     let p = &s.parties[idx];
     let code = p.code();
-    let state = code.map(|c| c.as_str()).unwrap_or("unknown");
-    let connected = matches!(code, Some(StatusCode::Answered | StatusCode::Hold));
-    let ringing = code.is_some_and(StatusCode::is_ringing);
-    let req = |op: CallOp| ControlRequest {
-        session: s.id.clone(),
-        party: p.id.clone(),
-        op,
+    let req = |action: ControlAction| -> Result<ControlRequest, String> {
+        action.check(code)?;
+        Ok(ControlRequest {
+            session: s.id.clone(),
+            party: p.id.clone(),
+            action,
+        })
     };
-    let refuse = |what: &str, need: &str| -> Result<Plan, String> {
-        Err(format!("can't {what}: the party is {state} ({need})"))
+    let prompt = |kind: PromptKind, probe: ControlAction| -> Result<Plan, String> {
+        probe.check(code)?;
+        Ok(Plan::Prompt(Prompt {
+            kind,
+            session: s.id.clone(),
+            party: p.id.clone(),
+            input: String::new(),
+        }))
     };
+    let any = Target::ExtensionNumber(String::new());
     let plan = match c {
         Command::Hold => match code {
-            Some(StatusCode::Answered) => Plan::Send(req(CallOp::Hold)),
-            Some(StatusCode::Hold) => Plan::Send(req(CallOp::Unhold)),
-            _ => return refuse("hold", "only a connected party can be held"),
+            Some(StatusCode::Hold) => Plan::Send(req(ControlAction::Unhold)?),
+            _ => Plan::Send(req(ControlAction::Hold)?),
         },
-        Command::Mute if connected => Plan::Send(req(CallOp::Mute(p.muted.get() != Some(&true)))),
-        Command::Mute => return refuse("mute", "only a connected party can be muted"),
-        Command::Park if connected => Plan::Send(req(CallOp::Park)),
-        Command::Park => return refuse("park", "only a connected party can be parked"),
-        Command::Record if connected => {
+        Command::Mute => Plan::Send(req(ControlAction::Mute {
+            muted: p.muted.get() != Some(&true),
+        })?),
+        Command::Park => Plan::Send(req(ControlAction::Park)?),
+        Command::Record => {
             let recs = p.recordings.get().cloned().unwrap_or_default();
-            match (recs.iter().find(|r| r.active), recs.last()) {
-                (Some(r), _) => Plan::Send(req(CallOp::PauseRecording(r.id.clone()))),
-                (None, Some(r)) => Plan::Send(req(CallOp::ResumeRecording(r.id.clone()))),
-                (None, None) => Plan::Send(req(CallOp::StartRecording)),
-            }
+            let action = match (recs.iter().find(|r| r.active), recs.last()) {
+                (Some(r), _) => ControlAction::PauseRecording {
+                    recording: r.id.clone(),
+                },
+                (None, Some(r)) => ControlAction::ResumeRecording {
+                    recording: r.id.clone(),
+                },
+                (None, None) => ControlAction::StartRecording,
+            };
+            Plan::Send(req(action)?)
         }
-        Command::Record => return refuse("record", "only a connected call can be recorded"),
-        Command::Reject if ringing => Plan::Send(req(CallOp::Reject)),
-        Command::Reject => return refuse("reject", "only a ringing party can be rejected"),
-        Command::Forward if ringing => Plan::Prompt(Prompt {
-            kind: PromptKind::Forward,
-            session: s.id.clone(),
-            party: p.id.clone(),
-            input: String::new(),
-        }),
-        Command::Forward => return refuse("forward", "only a ringing party can be forwarded"),
-        Command::Transfer if connected => Plan::Prompt(Prompt {
-            kind: PromptKind::Transfer,
-            session: s.id.clone(),
-            party: p.id.clone(),
-            input: String::new(),
-        }),
-        Command::Transfer => {
-            return refuse(
-                "transfer",
-                "only a connected or held party can be transferred",
-            )
+        Command::Reject => Plan::Send(req(ControlAction::Reject)?),
+        Command::Forward => prompt(PromptKind::Forward, ControlAction::Forward { to: any })?,
+        Command::Transfer => prompt(PromptKind::Transfer, ControlAction::Transfer { to: any })?,
+        Command::Flip => {
+            let probe = ControlAction::Flip {
+                to: FlipNumber::parse("1")?,
+            };
+            prompt(PromptKind::Flip, probe)?
         }
         Command::HangUp => Plan::Confirm(Confirm {
             question: format!("Hang up the call {}?", describe(s)),
-            request: req(CallOp::HangUp),
+            request: req(ControlAction::HangUp)?,
             ok_focused: false,
         }),
         _ => return Err("not a control key".into()),
@@ -397,8 +400,8 @@ pub fn describe(s: &Session) -> String {
 }
 
 fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>) {
-    let verb = req.op.verb();
-    ui.pending.insert(
+    let verb = req.action.verb();
+    ui.control.pending.insert(
         req.session.clone(),
         Pending {
             party: req.party.clone(),
@@ -407,41 +410,57 @@ fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>
         },
     );
     ui.say(Level::Normal, format!("{verb}: sent…"), now);
-    fx.push(Effect::Audit {
-        session: req.session.clone(),
-        text: format!("→ {verb} (party {})", req.party),
-    });
     fx.push(Effect::Control(req));
 }
 
+/// The action a prompt's text asks for (parsed once, here).
+fn prompted_action(kind: PromptKind, input: &str) -> Result<ControlAction, String> {
+    Ok(match kind {
+        PromptKind::Transfer => ControlAction::Transfer {
+            to: Target::parse(input)?,
+        },
+        PromptKind::Forward => match Target::parse(input)? {
+            Target::ParkOrbit(_) => return Err("forward cannot go to a park orbit".into()),
+            to => ControlAction::Forward { to },
+        },
+        PromptKind::Flip => ControlAction::Flip {
+            to: FlipNumber::parse(input)?,
+        },
+    })
+}
+
 fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    match std::mem::replace(&mut ui.overlay, Overlay::None) {
+    match std::mem::replace(&mut ui.view.overlay, Overlay::None) {
         Overlay::Filter => ui.sync(store, now),
         Overlay::Prompt(p) => {
-            let target = p.input.trim().to_string();
-            if target.is_empty() {
-                ui.say(Level::Warn, "no target given: nothing sent", now);
+            let input = p.input.trim().to_string();
+            if input.is_empty() {
+                ui.say(Level::Warn, "nothing typed: nothing sent", now);
                 return;
             }
-            if let Err(e) = crate::platform::Target::parse(&target) {
-                ui.say(Level::Warn, format!("{e}: fix it or Esc"), now);
-                ui.overlay = Overlay::Prompt(p);
-                return;
-            }
-            let make = |op| ControlRequest {
+            let action = match prompted_action(p.kind, &input) {
+                Ok(a) => a,
+                Err(e) => {
+                    ui.say(Level::Warn, format!("{e}: fix it or Esc"), now);
+                    ui.view.overlay = Overlay::Prompt(p);
+                    return;
+                }
+            };
+            let request = ControlRequest {
                 session: p.session.clone(),
                 party: p.party.clone(),
-                op,
+                action,
             };
             match p.kind {
-                PromptKind::Forward => dispatch(ui, make(CallOp::Forward(target)), now, fx),
-                PromptKind::Transfer => {
+                PromptKind::Forward => dispatch(ui, request, now, fx),
+                PromptKind::Transfer | PromptKind::Flip => {
+                    let what = request.action.verb();
                     let question = match store.get(&p.session) {
-                        Some(s) => format!("Transfer {} to {target}?", describe(s)),
-                        None => format!("Transfer the call to {target}?"),
+                        Some(s) => format!("{} {}?", capitalise(&what), describe(s)),
+                        None => format!("{}?", capitalise(&what)),
                     };
-                    ui.overlay = Overlay::Confirm(Confirm {
-                        request: make(CallOp::Transfer(target)),
+                    ui.view.overlay = Overlay::Confirm(Confirm {
+                        request,
                         question,
                         ok_focused: false,
                     });
@@ -451,75 +470,77 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.op.verb()),
+            format!("{}: cancelled", c.request.action.verb()),
             now,
         ),
-        other => ui.overlay = other,
+        other => ui.view.overlay = other,
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
 fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
-    match std::mem::replace(&mut ui.overlay, Overlay::None) {
+    match std::mem::replace(&mut ui.view.overlay, Overlay::None) {
         Overlay::Filter => {
-            ui.filter.clear();
+            ui.view.filter.clear();
             ui.sync(store, now);
         }
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.op.verb()),
+            format!("{}: cancelled", c.request.action.verb()),
             now,
         ),
         Overlay::Prompt(_) => ui.say(Level::Normal, "cancelled", now),
         Overlay::Help => {}
         Overlay::None => {
-            if ui.detail {
-                ui.detail = false;
-            } else if !ui.filter.is_empty() {
-                ui.filter.clear();
+            if ui.view.detail {
+                ui.view.detail = false;
+            } else if !ui.view.filter.is_empty() {
+                ui.view.filter.clear();
                 ui.sync(store, now);
             }
         }
     }
 }
 
-fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts, fx: &mut Vec<Effect>) {
-    ui.pending.remove(&req.session);
-    let verb = req.op.verb();
-    let (level, text) = match &outcome {
-        Outcome::Ok(m) if m.is_empty() => (Level::Ok, format!("{verb}: done")),
-        Outcome::Ok(m) if m.starts_with(&verb) => (Level::Ok, m.clone()),
-        Outcome::Ok(m) => (Level::Ok, format!("{verb}: done ({m})")),
-        Outcome::Failed(m) => (Level::Crit, format!("{verb} failed: {m}")),
-        Outcome::RateLimited(secs) => {
-            ui.rate_limited_until = Some(now.plus_millis(*secs as i64 * 1000));
-            (
-                Level::Warn,
-                format!("{verb}: rate limited by the platform, retry in {secs}s"),
-            )
+fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
+    ui.control.pending.remove(&req.session);
+    let verb = req.action.verb();
+    let level = match &outcome {
+        Outcome::Done { .. } => Level::Ok,
+        Outcome::Failed { .. } => Level::Crit,
+        Outcome::RateLimited { retry_after } => {
+            let ms = retry_after.as_millis() as i64;
+            ui.control.rate_limited_until = Some(now.plus_millis(ms.max(1000)));
+            Level::Warn
         }
     };
-    fx.push(Effect::Audit {
-        session: req.session.clone(),
-        text: format!("← {text}"),
-    });
-    ui.say(level, text, now);
+    ui.say(level, outcome.describe(&verb), now);
 }
 
 /// Clears an expired rate limit.
 fn expire(ui: &mut UiState, now: Ts) {
-    if ui.rate_limited_until.is_some_and(|u| u <= now) {
-        ui.rate_limited_until = None;
+    if ui.control.rate_limited_until.is_some_and(|u| u <= now) {
+        ui.control.rate_limited_until = None;
     }
 }
 
 /// Rings the bell once per session when it first turns red (if enabled).
 fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    if !ui.bell {
+    if !ui.config.bell {
         return;
     }
     let mut ring = false;
     for s in store.sessions().filter(|s| !s.ended) {
-        if ui.thresholds.session_level(s, now) == Level::Crit && ui.belled.insert(s.id.clone()) {
+        if ui.config.thresholds.session_level(s, now) == Level::Crit
+            && ui.belled.insert(s.id.clone())
+        {
             ring = true;
         }
     }

@@ -1,39 +1,41 @@
-//! The UI loop: `select!` over terminal events, the store generation, control results,
-//! replay / connection state, signals and a 1 Hz tick (only while a timer is visible);
-//! `update` for each, then draw at most once per frame and only when something changed.
+//! The UI loop: `select!` over terminal events, the store's change signal, control
+//! results, replay / connection state, signals and a 1 Hz tick (only while a timer is
+//! visible); `update` for each, then draw at most once per frame and only when
+//! something changed. A frame is rendered into the buffer under the store's read lock,
+//! and flushed to the terminal after the lock is released.
 
 use super::action::{action_for, update, Action, Effect};
-use super::state::{ConnView, ControlRequest, Mode, Outcome, UiState};
+use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
-use crate::core::SessionStore;
+use crate::core::control::{Control, ControlRequest, Outcome};
+use crate::core::{SessionStore, SharedStore};
+use crate::source::live::ConnState;
 use crate::source::replay::{ReplayCmd, ReplayStatus};
-use crate::source::SharedStore;
 use crate::wire::Ts;
 use crossterm::event::EventStream;
-use futures_util::future::BoxFuture;
 use futures_util::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-/// Runs one control request and reports what came of it.
-pub type ControlFn = Arc<dyn Fn(ControlRequest) -> BoxFuture<'static, Outcome> + Send + Sync>;
+/// A running replay as the board drives it.
+pub struct ReplayLink {
+    pub cmds: mpsc::UnboundedSender<ReplayCmd>,
+    pub status: watch::Receiver<ReplayStatus>,
+}
 
 /// Where the board's data and controls come from.
-pub struct Wiring {
+pub struct Feed {
     pub store: SharedStore,
-    /// Bumped by the source whenever the store changed.
-    pub generation: watch::Receiver<u64>,
-    pub replay: Option<(
-        mpsc::UnboundedSender<ReplayCmd>,
-        watch::Receiver<ReplayStatus>,
-    )>,
-    pub conn: Option<watch::Receiver<ConnView>>,
+    pub replay: Option<ReplayLink>,
+    pub conn: Option<watch::Receiver<ConnState>>,
     /// `None`: control requests fail with a message (no client in this mode).
-    pub control: Option<ControlFn>,
+    pub control: Option<Arc<dyn Control>>,
 }
 
 /// Frame cap (~30 fps).
@@ -41,14 +43,10 @@ const FRAME: Duration = Duration::from_millis(33);
 
 /// The UI clock: the stream clock in replay, the wall clock otherwise.
 pub fn clock_now(ui: &UiState) -> Ts {
-    match (&ui.mode, &ui.replay) {
+    match (&ui.config.mode, &ui.feed.replay) {
         (Mode::Replay, Some(r)) => r.clock_at(Instant::now()),
         _ => Ts::now(),
     }
-}
-
-fn read(store: &SharedStore) -> std::sync::RwLockReadGuard<'_, SessionStore> {
-    store.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Delivery lag of the newest event: received − eventTime.
@@ -60,15 +58,16 @@ pub fn newest_lag(store: &SessionStore) -> Option<i64> {
 
 /// True while something on screen changes by itself each second.
 fn ticking(ui: &UiState, store: &SharedStore) -> bool {
-    let replay_playing = ui.replay.is_some_and(|r| !r.paused && !r.done());
-    let paused_replay = ui.mode == Mode::Replay && !replay_playing;
+    let replay_playing = ui.feed.replay.is_some_and(|r| !r.paused && !r.done());
+    let paused_replay = ui.config.mode == Mode::Replay && !replay_playing;
     if paused_replay {
         return false;
     }
+    let retrying = matches!(ui.feed.conn, Some(ConnState::Offline { .. }));
     replay_playing
-        || ui.rate_limited_until.is_some()
-        || ui.conn.as_ref().is_some_and(|c| c.retry_at.is_some())
-        || read(store).sessions().any(|s| !s.ended)
+        || ui.control.rate_limited_until.is_some()
+        || retrying
+        || store.read().sessions().any(|s| !s.ended)
 }
 
 async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
@@ -81,47 +80,62 @@ async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
     }
 }
 
+/// Renders one frame into the terminal's buffer under the store's read lock, releases
+/// the lock, then flushes the buffer to the terminal: a slow terminal never holds up a
+/// writer of the store.
+pub fn render<B: Backend>(
+    terminal: &mut Terminal<B>,
+    store: &SharedStore,
+    ui: &mut UiState,
+    now: Ts,
+) -> Result<(), B::Error> {
+    terminal.autoresize()?;
+    {
+        let s = store.read();
+        ui.sync(&s, now);
+        let mut frame = terminal.get_frame();
+        views::draw(&mut frame, &s, ui, now);
+    }
+    terminal.apply_buffer()?;
+    Ok(())
+}
+
 /// Runs the board until the user quits or a signal arrives.
-pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
-    let Wiring {
+pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
+    let Feed {
         store,
-        generation,
         replay,
         conn,
         control,
-    } = w;
-    let (replay_tx, replay_rx) = match replay {
-        Some((tx, rx)) => (Some(tx), Some(rx)),
+    } = feed;
+    let (replay_tx, mut replay_rx) = match replay {
+        Some(r) => (Some(r.cmds), Some(r.status)),
         None => (None, None),
     };
-    let mut replay_rx = replay_rx;
-    let mut generation = Some(generation);
+    let mut store_rx = Some(store.subscribe());
     let mut conn = conn;
     if let Some(r) = &replay_rx {
-        ui.replay = Some(*r.borrow());
+        ui.feed.replay = Some(*r.borrow());
     }
     if let Some(c) = &conn {
-        ui.conn = Some(c.borrow().clone());
+        ui.feed.conn = Some(c.borrow().clone());
     }
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut guard = Guard::enter()?;
     let size = guard.terminal.size()?;
-    ui.viewport = views::table_capacity(size.width, size.height, &ui);
+    ui.view.viewport = views::table_capacity(size.width, size.height, &ui);
     let mut events = EventStream::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(ControlRequest, Outcome)>();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
-    tracing::info!(mode = ?ui.mode, "board started");
+    tracing::info!(mode = ?ui.config.mode, "board started");
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = clock_now(&ui);
-            let s = read(&store);
-            ui.sync(&s, now);
-            guard.terminal.draw(|f| views::draw(f, &s, &ui, now))?;
-            drop(s);
+            render(&mut guard.terminal, &store, &mut ui, now)?;
             dirty = false;
             last_draw = Instant::now();
         }
@@ -136,11 +150,10 @@ pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
                 }
                 None => Some(Action::Quit),
             },
-            r = changed(&mut generation) => match r {
+            r = changed(&mut store_rx) => match r {
                 Some(_) => Some(Action::StoreChanged),
                 None => {
-                    // The source stopped: keep showing what we have.
-                    generation = None;
+                    store_rx = None;
                     None
                 }
             },
@@ -162,9 +175,9 @@ pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
         let now = clock_now(&ui);
         let store_changed = action == Action::StoreChanged;
         let fx = {
-            let s = read(&store);
+            let s = store.read();
             if store_changed {
-                ui.lag_ms = newest_lag(&s);
+                ui.feed.lag_ms = newest_lag(&s);
             }
             update(&mut ui, action, &s, now)
         };
@@ -182,27 +195,19 @@ pub async fn run(mut ui: UiState, w: Wiring) -> anyhow::Result<()> {
                         let _ = tx.send(cmd);
                     }
                 }
-                Effect::Audit { session, text } => {
-                    tracing::info!(session = %session, "audit: {text}");
-                    if let Ok(mut s) = store.write() {
-                        s.audit(&session, now, text);
-                    }
-                }
                 Effect::Control(req) => {
                     let tx = done_tx.clone();
                     match &control {
                         Some(ctl) => {
-                            let fut = ctl(req.clone());
+                            let fut = ctl.execute(req.clone());
                             tokio::spawn(async move {
                                 let out = fut.await;
                                 let _ = tx.send((req, out));
                             });
                         }
                         None => {
-                            let _ = tx.send((
-                                req,
-                                Outcome::Failed("no call control in this mode".into()),
-                            ));
+                            let message = "no call control in this mode".to_string();
+                            let _ = tx.send((req, Outcome::Failed { message }));
                         }
                     }
                 }

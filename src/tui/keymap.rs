@@ -25,6 +25,7 @@ pub enum Command {
     Park,
     Forward,
     Reject,
+    Flip,
     Filter,
     StateFilter,
     Sort,
@@ -203,6 +204,14 @@ const SPECS: &[Spec] = &[
         &["d"],
     ),
     spec(
+        Command::Flip,
+        "flip",
+        Group::Calls,
+        "flip",
+        "flip the call to a call-flip number (1-8), confirmed",
+        &["F"],
+    ),
+    spec(
         Command::Filter,
         "filter",
         Group::View,
@@ -215,8 +224,8 @@ const SPECS: &[Spec] = &[
         "state-filter",
         Group::View,
         "state",
-        "cycle the state filter",
-        &["F"],
+        "cycle the call-state filter",
+        &["c"],
     ),
     spec(
         Command::Sort,

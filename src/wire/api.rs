@@ -5,6 +5,53 @@ use super::notification::{Origin, Party};
 use super::time::Ts;
 use serde::{Deserialize, Serialize};
 
+/// The four values a JWT-grant app needs to log in. `Debug` never shows a secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// e.g. `https://platform.ringcentral.com` (no trailing slash).
+    pub server_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub jwt: String,
+}
+
+/// The conventional environment variable names, in [`Credentials`] field order.
+pub const ENV_VARS: [&str; 4] = [
+    "RINGCENTRAL_SERVER_URL",
+    "RINGCENTRAL_CLIENT_ID",
+    "RINGCENTRAL_CLIENT_SECRET",
+    "RINGCENTRAL_JWT",
+];
+
+impl Credentials {
+    /// `export NAME=value` lines a user can paste into a shell (only for the
+    /// simulator's demo credentials: they are not secret).
+    pub fn exports(&self) -> String {
+        let values = [
+            &self.server_url,
+            &self.client_id,
+            &self.client_secret,
+            &self.jwt,
+        ];
+        ENV_VARS
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("export {k}={v}\n"))
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("server_url", &self.server_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("jwt", &"<redacted>")
+            .finish()
+    }
+}
+
 /// `POST /restapi/oauth/token` response.
 #[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct TokenResponse {

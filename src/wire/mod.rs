@@ -11,8 +11,8 @@ pub mod notification;
 pub mod time;
 
 pub use api::{
-    ApiError, ApiErrorItem, CallSession, DeliveryMode, SubscriptionInfo, SubscriptionRequest,
-    TokenResponse, WsTokenResponse,
+    ApiError, ApiErrorItem, CallSession, Credentials, DeliveryMode, SubscriptionInfo,
+    SubscriptionRequest, TokenResponse, WsTokenResponse,
 };
 pub use enums::{
     ConferenceRole, Direction, MessageType, OriginType, Reason, RecoveryState, StatusCode,

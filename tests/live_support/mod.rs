@@ -2,11 +2,11 @@
 //! it, and waiting on the store.
 #![allow(dead_code)]
 
-use calltop::core::SessionStore;
-use calltop::platform::Credentials;
+use calltop::core::control::{ControlAction, ControlRequest, Outcome};
+use calltop::core::{SessionStore, SharedStore};
 use calltop::sim::{SimConfig, SimHandle};
 use calltop::source::live::{self, Backoff, ConnState, LiveConfig, LiveEvent, LiveHandle};
-use calltop::source::SharedStore;
+use calltop::wire::Credentials;
 use calltop::wire::StatusCode;
 use std::collections::HashSet;
 use std::path::Path;
@@ -30,13 +30,7 @@ pub async fn start_sim(cfg: SimConfig) -> SimHandle {
 }
 
 pub fn credentials(sim: &SimHandle) -> Credentials {
-    let c = sim.credentials();
-    Credentials {
-        server_url: sim.base_url(),
-        client_id: c.client_id.clone(),
-        client_secret: c.client_secret.clone(),
-        jwt: c.jwt.clone(),
-    }
+    sim.credentials()
 }
 
 /// A live config against the sim with fast reconnects.
@@ -53,7 +47,17 @@ pub fn live_config(sim: &SimHandle, record: Option<&Path>) -> LiveConfig {
 }
 
 pub fn new_store() -> SharedStore {
-    calltop::source::shared(SessionStore::default())
+    SharedStore::new(SessionStore::default())
+}
+
+/// Runs one control action on a party through the live source's client.
+pub async fn act(h: &LiveHandle, session: &str, party: &str, action: ControlAction) -> Outcome {
+    let request = ControlRequest {
+        session: session.into(),
+        party: party.into(),
+        action,
+    };
+    h.control.execute(&request).await
 }
 
 pub fn spawn(cfg: LiveConfig, store: &SharedStore) -> LiveHandle {
@@ -116,7 +120,7 @@ pub fn differing<'a>(
 
 /// Final status code per (session, party) in the store.
 pub fn store_state(store: &SharedStore) -> States {
-    store.read().unwrap().party_codes()
+    store.read().party_codes()
 }
 
 /// Final status code per (session, party) in the sim.
@@ -147,7 +151,7 @@ pub async fn drain(sim: &SimHandle, store: &SharedStore, secs: u64) {
     sim.set_faults(Default::default());
     wait_until(secs, "the sim to drain", || sim.active_calls() == 0).await;
     wait_until(secs, "the store to see every call end", || {
-        store.read().unwrap().active_ids().is_empty()
+        store.read().active_ids().is_empty()
     })
     .await;
 }

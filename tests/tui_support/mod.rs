@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use calltop::core::SessionStore;
-use calltop::tui::state::{Mode, UiState};
+use calltop::tui::state::{BoardConfig, Mode, UiState};
 use calltop::tui::theme::{Theme, ThemeName};
 use calltop::wire::{self, Ts};
 use ratatui::backend::TestBackend;
@@ -23,7 +23,7 @@ pub fn at(secs: i64) -> Ts {
 }
 
 /// One party of an event.
-pub struct P<'a> {
+pub struct PartySpec<'a> {
     pub id: &'a str,
     pub dir: &'a str,
     pub from: (&'a str, &'a str),
@@ -46,7 +46,7 @@ pub fn event(
     tsid: &str,
     seq: i64,
     secs: i64,
-    parties: &[P],
+    parties: &[PartySpec],
     extra: serde_json::Value,
 ) {
     let t = at(secs);
@@ -107,7 +107,7 @@ pub const ERIN: (&str, &str) = ("Erin Ops", "+18005550105");
 /// 200 s (red) with a stale and a duplicate event, a parked call, and an ended call.
 pub fn board_store() -> SessionStore {
     let mut s = SessionStore::default();
-    let inb = |id, code| P {
+    let inb = |id, code| PartySpec {
         id,
         dir: "Inbound",
         from: ALICE,
@@ -133,7 +133,7 @@ pub fn board_store() -> SessionStore {
         json!({"queueCall": true}),
     );
     // Outbound call answered 185 s ago.
-    let out = |code| P {
+    let out = |code| PartySpec {
         id: "p-talk-1",
         dir: "Outbound",
         from: BOB,
@@ -152,7 +152,7 @@ pub fn board_store() -> SessionStore {
         json!({"recordings": [{"id": "rec-1", "active": true}]}),
     );
     // Inbound call: caller party + agent party; agent answered then on hold 200 s.
-    let caller = |code| P {
+    let caller = |code| PartySpec {
         id: "p-hold-1",
         dir: "Outbound",
         from: DAVE,
@@ -160,7 +160,7 @@ pub fn board_store() -> SessionStore {
         code,
         ext: None,
     };
-    let agent = |code| P {
+    let agent = |code| PartySpec {
         id: "p-hold-2",
         dir: "Inbound",
         from: DAVE,
@@ -175,7 +175,7 @@ pub fn board_store() -> SessionStore {
     event(&mut s, "s-hold", 6, 400, &[agent("Hold")], json!({})); // duplicate
     event(&mut s, "s-hold", 3, 305, &[agent("Proceeding")], json!({})); // stale
                                                                         // Parked 10 s.
-    let pk = |code| P {
+    let pk = |code| PartySpec {
         id: "p-park-2",
         dir: "Inbound",
         from: CAROL,
@@ -193,7 +193,7 @@ pub fn board_store() -> SessionStore {
         json!({"park": {"id": "801"}}),
     );
     // Ended: answered, then disconnected.
-    let done = |code| P {
+    let done = |code| PartySpec {
         id: "p-done-2",
         dir: "Inbound",
         from: ALICE,
@@ -216,10 +216,10 @@ pub fn board_store() -> SessionStore {
 
 /// A UI state at a fixed size for the snapshots.
 pub fn ui(mode: Mode) -> UiState {
-    let mut ui = UiState::new(mode);
-    ui.theme = Theme::named(ThemeName::Dark);
-    ui.account = "account 400123".into();
-    ui.viewport = 20;
+    let mut ui = UiState::new(BoardConfig::new(mode));
+    ui.config.theme = Theme::named(ThemeName::Dark);
+    ui.config.account = "account 400123".into();
+    ui.view.viewport = 20;
     ui
 }
 
@@ -229,7 +229,7 @@ pub const H: u16 = 36;
 /// Draws one frame into a TestBackend.
 pub fn render(store: &SessionStore, ui: &mut UiState, now: Ts) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    ui.viewport = calltop::tui::views::table_capacity(W, H, ui);
+    ui.view.viewport = calltop::tui::views::table_capacity(W, H, ui);
     ui.sync(store, now);
     term.draw(|f| calltop::tui::views::draw(f, store, ui, now))
         .expect("draw");

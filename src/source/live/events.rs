@@ -2,9 +2,18 @@
 //! summary per notification, for the headless printer and the status line.
 
 use crate::core::{Applied, Delivery};
-use crate::platform::Format;
 use crate::wire::{Incoming, Parsed, Ts};
 use serde::Serialize;
+
+/// Output format of the headless lines.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineFormat {
+    /// One human line per event.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// The connection as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -180,10 +189,10 @@ pub enum LiveEvent {
 
 impl LiveEvent {
     /// One output line in the given format.
-    pub fn line(&self, format: Format) -> String {
+    pub fn line(&self, format: LineFormat) -> String {
         match format {
-            Format::Json => self.json().to_string(),
-            Format::Text => self.text(),
+            LineFormat::Json => self.json().to_string(),
+            LineFormat::Text => self.text(),
         }
     }
 

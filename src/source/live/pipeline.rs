@@ -2,11 +2,11 @@
 //! gateway frames back to the connection logic and notifications to the store.
 
 use super::events::{EventLine, LiveEvent};
+use crate::core::SharedStore;
 use crate::record::Recorder;
-use crate::source::SharedStore;
 use crate::wire::{self, ConnectionDetails, Incoming, Ts, WsMeta, Wsc};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::broadcast;
 
 /// What a frame means for the connection logic.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,6 @@ pub struct FramePipeline {
     store: SharedStore,
     /// Shared with the reconcile task, which records what it fetched.
     recorder: Option<Arc<Mutex<Recorder>>>,
-    gen_tx: Arc<watch::Sender<u64>>,
     events: broadcast::Sender<LiveEvent>,
     wsc: Option<Wsc>,
 }
@@ -43,13 +42,11 @@ impl FramePipeline {
     pub fn new(
         store: SharedStore,
         recorder: Option<Recorder>,
-        gen_tx: Arc<watch::Sender<u64>>,
         events: broadcast::Sender<LiveEvent>,
     ) -> FramePipeline {
         FramePipeline {
             store,
             recorder: recorder.map(|r| Arc::new(Mutex::new(r))),
-            gen_tx,
             events,
             wsc: None,
         }
@@ -70,16 +67,6 @@ impl FramePipeline {
         self.wsc.as_ref()
     }
 
-    /// The store's generation moved: tell the watchers.
-    pub fn bump(&self) {
-        let g = self
-            .store
-            .read()
-            .map(|s| s.generation())
-            .unwrap_or_default();
-        self.gen_tx.send_replace(g);
-    }
-
     /// One received frame, at `now`.
     pub fn handle(&mut self, text: &str, now: Ts) -> FrameSignal {
         if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
@@ -90,10 +77,7 @@ impl FramePipeline {
         let parsed = match wire::parse(text) {
             Ok(p) => p,
             Err(e) => {
-                if let Ok(mut s) = self.store.write() {
-                    s.note_malformed(now);
-                }
-                self.bump();
+                self.store.write(|s| s.note_malformed(now));
                 tracing::warn!(error = %e, len = text.len(), "malformed frame (kept in the recording)");
                 let _ = self.events.send(LiveEvent::Malformed {
                     at: now,
@@ -138,11 +122,7 @@ impl FramePipeline {
             | Incoming::Snapshot(_)
             | Incoming::Gone { .. } => {
                 let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
-                let applied = match self.store.write() {
-                    Ok(mut s) => s.ingest(parsed, now),
-                    Err(_) => return FrameSignal::None,
-                };
-                self.bump();
+                let applied = self.store.write(|s| s.ingest(parsed, now));
                 if let Some(l) = line {
                     let _ = self.events.send(LiveEvent::Notification(l.with(applied)));
                 }
@@ -176,14 +156,9 @@ mod tests {
     fn pipeline(
         rec: Option<Recorder>,
     ) -> (FramePipeline, SharedStore, broadcast::Receiver<LiveEvent>) {
-        let store = crate::source::shared(SessionStore::default());
-        let (gen_tx, _) = watch::channel(0);
+        let store = SharedStore::new(SessionStore::default());
         let (tx, rx) = broadcast::channel(64);
-        (
-            FramePipeline::new(store.clone(), rec, Arc::new(gen_tx), tx),
-            store,
-            rx,
-        )
+        (FramePipeline::new(store.clone(), rec, tx), store, rx)
     }
 
     /// Every real gateway frame is recorded, and either understood or counted as
@@ -244,7 +219,7 @@ mod tests {
                 _ => assert_eq!(sig, FrameSignal::None, "{name}"),
             }
         }
-        let s = store.read().unwrap();
+        let s = store.read();
         assert_eq!(s.counters().malformed, malformed);
         assert_eq!(
             s.counters().presence + s.counters().other,

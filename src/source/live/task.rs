@@ -5,8 +5,8 @@
 use super::events::{ConnState, LiveEvent};
 use super::pipeline::{FramePipeline, FrameSignal};
 use super::LiveConfig;
+use crate::core::SharedStore;
 use crate::platform::{Auth, ControlClient, HttpError};
-use crate::source::SharedStore;
 use crate::wire::{
     self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState,
     SubscriptionInfo, SubscriptionRequest, Ts, WsMeta,
@@ -43,7 +43,6 @@ pub(super) struct Task {
     pub auth: Arc<Auth>,
     pub control: ControlClient,
     pub conn_tx: watch::Sender<ConnState>,
-    pub gen_tx: Arc<watch::Sender<u64>>,
     pub events: broadcast::Sender<LiveEvent>,
     pub pipeline: FramePipeline,
     pub recovery_timeout: Duration,
@@ -343,10 +342,7 @@ impl Task {
     }
 
     fn events_applied(&self) -> u64 {
-        self.store
-            .read()
-            .map(|s| s.counters().events)
-            .unwrap_or_default()
+        self.store.read().counters().events
     }
 
     /// Notifications per second since the current socket started pumping.
@@ -438,12 +434,11 @@ impl Task {
     fn spawn_reconcile(&self, reconcile: bool) {
         let store = self.store.clone();
         let control = self.control.clone();
-        let gen_tx = self.gen_tx.clone();
         let events = self.events.clone();
         let extension_level = self.cfg.extension_level;
         let recorder = self.pipeline.recorder();
         tokio::spawn(async move {
-            let mut ids = store.read().map(|s| s.active_ids()).unwrap_or_default();
+            let mut ids = store.read().active_ids();
             match control.active_session_ids(extension_level).await {
                 Ok(more) => ids.extend(
                     more.into_iter()
@@ -479,20 +474,18 @@ impl Task {
                 }
                 let note = match result {
                     Ok(Some(s)) => {
-                        if let Ok(mut st) = store.write() {
-                            st.apply_rest_session(&s, now);
-                        }
+                        store.write(|st| st.apply_rest_session(&s, now));
                         None
                     }
                     Ok(None) => {
-                        if let Ok(mut st) = store.write() {
+                        store.write(|st| {
                             st.mark_gone(&id, now);
                             st.audit(
                                 &id,
                                 now,
                                 format!("{what}: session gone (404), marked ended"),
                             );
-                        }
+                        });
                         None
                     }
                     Err(e) => Some(format!("{what} {id}: {e}")),
@@ -501,7 +494,6 @@ impl Task {
                     tracing::warn!(%message);
                     let _ = events.send(LiveEvent::Warning { at: now, message });
                 }
-                gen_tx.send_replace(store.read().map(|s| s.generation()).unwrap_or_default());
             }
         });
     }

@@ -12,7 +12,7 @@ use ratatui::Frame;
 
 /// Draws the detail of one session.
 pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let parties_h = (s.parties.len() as u16 + 2).min(area.height / 2).max(3);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(parties_h), Constraint::Min(0)]).areas(area);
@@ -109,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
 
 /// The event timeline, newest at the bottom.
 fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let h = area.height.saturating_sub(1) as usize;
     let skip = s.timeline.len().saturating_sub(h);
     let party_no = |i: u16| format!("p{}", i + 1);

@@ -1,6 +1,7 @@
 //! The confirmation dialog: the question, then Cancel (focused by default) and OK.
 
-use crate::tui::state::{CallOp, Confirm, UiState};
+use crate::core::control::ControlAction;
+use crate::tui::state::{Confirm, UiState};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -20,10 +21,11 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// Draws a confirmation dialog.
 pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
-    let t = &ui.theme;
-    let ok_label = match c.request.op {
-        CallOp::HangUp => "Hang up",
-        CallOp::Transfer(_) => "Transfer",
+    let t = ui.theme();
+    let ok_label = match c.request.action {
+        ControlAction::HangUp => "Hang up",
+        ControlAction::Transfer { .. } => "Transfer",
+        ControlAction::Flip { .. } => "Flip",
         _ => "OK",
     };
     let button = |label: &str, focused: bool| {

@@ -2,6 +2,7 @@
 
 use super::hms;
 use crate::core::{clock, SessionStore};
+use crate::source::live::ConnState;
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -12,12 +13,12 @@ use ratatui::Frame;
 
 /// Draws the header.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let sep = || Span::styled(" │ ", t.dim());
-    let mode = match ui.mode {
+    let mode = match ui.config.mode {
         Mode::Live => "LIVE".to_string(),
         Mode::Demo => "DEMO".to_string(),
-        Mode::Replay => match &ui.replay {
+        Mode::Replay => match &ui.feed.replay {
             Some(r) if r.paused => format!("REPLAY ×{} PAUSED", r.speed.label()),
             Some(r) if r.done() => format!("REPLAY ×{} END", r.speed.label()),
             Some(r) => format!("REPLAY ×{}", r.speed.label()),
@@ -28,24 +29,18 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         Span::styled("calltop ", t.title()),
         Span::styled(format!(" {mode} "), t.button_focused()),
     ];
-    if !ui.account.is_empty() {
+    if !ui.config.account.is_empty() {
         l1.push(sep());
-        l1.push(Span::raw(ui.account.clone()));
+        l1.push(Span::raw(ui.config.account.clone()));
     }
-    if let Some(c) = &ui.conn {
+    if let Some(c) = &ui.feed.conn {
         l1.push(sep());
-        let mut text = c.label.clone();
-        if let Some(at) = c.retry_at.filter(|a| *a > now) {
-            text.push_str(&format!(
-                " (retry in {}s)",
-                (now.millis_until(at) + 999) / 1000
-            ));
-        }
-        l1.push(Span::styled(text, t.level(c.level)));
+        let (text, level) = connection(c, now);
+        l1.push(Span::styled(text, t.level(level)));
     }
     l1.push(sep());
-    l1.push(Span::raw(format!("{:.1} ev/s", ui.rate.per_sec())));
-    if let Some(lag) = ui.lag_ms {
+    l1.push(Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec())));
+    if let Some(lag) = ui.feed.lag_ms {
         l1.push(sep());
         l1.push(Span::raw(format!("lag {lag}ms")));
     }
@@ -98,10 +93,34 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     l3.push(Span::styled(format!("events {}", c.events), t.dim()));
 
     let mut lines = vec![Line::from(l1), Line::from(l2), Line::from(l3)];
-    if let Some(r) = &ui.replay {
+    if let Some(r) = &ui.feed.replay {
         lines.push(progress(r, now, area.width, ui));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The header's words for a connection state, with the retry countdown.
+pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
+    match c {
+        ConnState::Connecting => ("connecting…".into(), Level::Warn),
+        ConnState::Live => ("● live".into(), Level::Ok),
+        ConnState::Recovering => ("recovering…".into(), Level::Warn),
+        ConnState::Recovered => ("● live (recovered)".into(), Level::Ok),
+        ConnState::Resubscribed => ("● live (resubscribed)".into(), Level::Ok),
+        ConnState::Offline {
+            retry_at,
+            attempt,
+            reason,
+        } => {
+            let mut text = format!("offline, attempt {attempt}: {reason}");
+            if *retry_at > now {
+                let secs = (now.millis_until(*retry_at) + 999) / 1000;
+                text.push_str(&format!(" (retry in {secs}s)"));
+            }
+            (text, Level::Crit)
+        }
+        ConnState::Failed(m) => (format!("failed: {m}"), Level::Crit),
+    }
 }
 
 /// The replay progress bar with stream time.
@@ -111,7 +130,7 @@ fn progress(
     width: u16,
     ui: &UiState,
 ) -> Line<'static> {
-    let t = &ui.theme;
+    let t = ui.theme();
     let left = format!("{} ", hms(now));
     let right = format!(" {}  {}/{} events", hms(r.end), r.applied, r.total);
     let bar_w = (width as usize).saturating_sub(left.chars().count() + right.chars().count());

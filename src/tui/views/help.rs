@@ -9,8 +9,8 @@ use ratatui::Frame;
 
 /// Draws the help popup.
 pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
-    let t = &ui.theme;
-    let sections = ui.keymap.help();
+    let t = ui.theme();
+    let sections = ui.config.keymap.help();
     let mut cols: [Vec<Line>; 2] = [Vec::new(), Vec::new()];
     for (i, (title, rows)) in sections.into_iter().enumerate() {
         let col = &mut cols[i / 2];
@@ -26,7 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
         }
     }
     let mut h = cols.iter().map(Vec::len).max().unwrap_or(0) as u16 + 2;
-    let disabled = ui.read_only || ui.mode == crate::tui::state::Mode::Replay;
+    let disabled = ui.config.read_only || ui.config.mode == crate::tui::state::Mode::Replay;
     if disabled {
         h += 1;
     }
@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
     frame.render_widget(Paragraph::new(a), left);
     frame.render_widget(Paragraph::new(b), right);
     if disabled {
-        let why = if ui.mode == crate::tui::state::Mode::Replay {
+        let why = if ui.config.mode == crate::tui::state::Mode::Replay {
             "replay is read-only: call control keys are disabled"
         } else {
             "read-only mode: call control keys are disabled"

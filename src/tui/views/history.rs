@@ -12,10 +12,10 @@ use ratatui::Frame;
 
 /// Draws the history table.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.offset.min(rows.len());
+    let start = ui.view.offset.min(rows.len());
     let name_w = (area.width as usize).saturating_sub(60) / 2;
     let built: Vec<Row> = rows
         .window(start, start + h)
@@ -30,7 +30,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 _ => Level::Normal,
             };
             let caller = s.caller();
-            let sel = if start + i == ui.cursor { "▶" } else { " " };
+            let sel = if start + i == ui.view.cursor {
+                "▶"
+            } else {
+                " "
+            };
             let row = Row::new(vec![
                 format!("{sel}{}", s.end().map(hms).unwrap_or_default()),
                 fit(&caller.map(|p| p.from.label()).unwrap_or_default(), name_w),
@@ -42,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 clock(sum(|f| f.hold_ms)),
             ])
             .style(t.level(level));
-            if start + i == ui.cursor {
+            if start + i == ui.view.cursor {
                 row.style(t.selected().patch(t.level(level)))
             } else {
                 row

@@ -18,7 +18,7 @@ use ratatui::Frame;
 
 /// Height of the header for this state.
 pub fn header_height(ui: &UiState) -> u16 {
-    if ui.mode == Mode::Replay {
+    if ui.config.mode == Mode::Replay {
         4
     } else {
         3
@@ -35,7 +35,7 @@ pub fn areas(area: Rect, ui: &UiState) -> [Rect; 4] {
         Constraint::Length(FOOTER),
     ])
     .areas(area);
-    let (table, detail) = if ui.detail {
+    let (table, detail) = if ui.view.detail {
         let t = (body.height * 2 / 5).max(5).min(body.height);
         let [a, b] = Layout::vertical([Constraint::Length(t), Constraint::Min(0)]).areas(body);
         (a, b)
@@ -61,17 +61,17 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     let area = frame.area();
     let [head, table, detail, foot] = areas(area, ui);
     header::render(frame, head, store, ui, now);
-    match ui.screen {
+    match ui.view.screen {
         Screen::Board => table::render(frame, table, store, ui, now),
         Screen::History => history::render(frame, table, store, ui, now),
     }
-    if ui.detail && detail.height > 0 {
+    if ui.view.detail && detail.height > 0 {
         if let Some(s) = ui.selected_session(store) {
             detail::render(frame, detail, &s, ui, now);
         }
     }
     footer(frame, foot, ui, now);
-    match &ui.overlay {
+    match &ui.view.overlay {
         Overlay::Help => help::render(frame, area, ui),
         Overlay::Confirm(c) => dialog::confirm(frame, area, c, ui),
         _ => {}
@@ -82,13 +82,15 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
 fn hint_commands(ui: &UiState) -> Vec<super::keymap::Command> {
     use super::keymap::Command::*;
     let mut v = vec![Up, Down, Open];
-    if ui.detail {
+    if ui.view.detail {
         v = vec![Up, Down, Back, NextParty];
     }
-    if ui.mode != Mode::Replay && !ui.read_only && ui.screen == Screen::Board {
-        v.extend([Hold, Transfer, Record, HangUp, Mute, Park, Forward, Reject]);
+    if ui.controls_enabled() && ui.view.screen == Screen::Board {
+        v.extend([
+            Hold, Transfer, Record, HangUp, Mute, Park, Forward, Reject, Flip,
+        ]);
     }
-    if ui.mode == Mode::Replay {
+    if ui.config.mode == Mode::Replay {
         v.extend([Pause, Faster, Slower, Step, SeekBack, SeekForward]);
     }
     v.extend([Filter, Sort, History, Help, Quit]);
@@ -96,35 +98,26 @@ fn hint_commands(ui: &UiState) -> Vec<super::keymap::Command> {
 }
 
 fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let [status, keys] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let line = match &ui.overlay {
+    let line = match &ui.view.overlay {
         Overlay::Filter => Line::from(vec![
             Span::styled("filter: ", t.key()),
-            Span::raw(ui.filter.clone()),
+            Span::raw(ui.view.filter.clone()),
             Span::styled("▏", t.key()),
             Span::styled("  (Enter keep, Esc clear)", t.dim()),
         ]),
-        Overlay::Prompt(p) => {
-            let what = match p.kind {
-                super::state::PromptKind::Transfer => "transfer to",
-                super::state::PromptKind::Forward => "forward to",
-            };
-            Line::from(vec![
-                Span::styled(
-                    format!("{what} (number, ext, vm:ID, park:ORBIT): "),
-                    t.key(),
-                ),
-                Span::raw(p.input.clone()),
-                Span::styled("▏", t.key()),
-                Span::styled("  (Enter send, Esc cancel)", t.dim()),
-            ])
-        }
+        Overlay::Prompt(p) => Line::from(vec![
+            Span::styled(format!("{}: ", p.kind.label()), t.key()),
+            Span::raw(p.input.clone()),
+            Span::styled("▏", t.key()),
+            Span::styled("  (Enter send, Esc cancel)", t.dim()),
+        ]),
         _ => match &ui.status {
             Some(s) => {
                 let mut spans = vec![Span::styled(s.text.clone(), t.level(s.level))];
-                if let Some(until) = ui.rate_limited_until.filter(|u| *u > now) {
+                if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
                     let secs = (now.millis_until(until) + 999) / 1000;
                     spans.push(Span::styled(format!("  (retry in {secs}s)"), t.dim()));
                 }
@@ -135,13 +128,19 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
     };
     frame.render_widget(Paragraph::new(line), status);
     let mut spans = Vec::new();
-    if ui.read_only && ui.mode != Mode::Replay {
+    if ui.config.read_only && ui.config.mode != Mode::Replay {
         spans.push(Span::styled(
             "READ-ONLY: control keys disabled  ",
             t.level(super::theme::Level::Warn),
         ));
     }
-    for (i, (k, label)) in ui.keymap.hints(&hint_commands(ui)).into_iter().enumerate() {
+    for (i, (k, label)) in ui
+        .config
+        .keymap
+        .hints(&hint_commands(ui))
+        .into_iter()
+        .enumerate()
+    {
         if i > 0 {
             spans.push(Span::raw(" "));
         }

@@ -26,17 +26,17 @@ pub fn widths() -> [Constraint; 8] {
 
 /// Draws the board.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
-    let t = &ui.theme;
+    let t = ui.theme();
     let rows = ui.rows(store, now);
     let title = title_line(ui, rows.len(), ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.offset.min(rows.len());
+    let start = ui.view.offset.min(rows.len());
     let cols = area.width as usize;
     let name_w = (cols.saturating_sub(22) * 3 / 10).max(8);
     let built: Vec<Row> = rows
         .window(start, start + h)
         .enumerate()
-        .map(|(i, s)| session_row(&s, ui, now, start + i == ui.cursor, name_w))
+        .map(|(i, s)| session_row(&s, ui, now, start + i == ui.view.cursor, name_w))
         .collect();
     let header = Row::new([
         "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
@@ -45,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let table = super::titled_table(built, widths(), header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
-        let msg = if ui.filter.is_empty() {
+        let msg = if ui.view.filter.is_empty() {
             "no active calls"
         } else {
             "no calls match the filter"
@@ -61,29 +61,32 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
 }
 
 fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
-    let t = &ui.theme;
+    let t = ui.theme();
     let mut spans = vec![Span::styled(format!(" Calls {shown}/{active} "), t.title())];
-    let arrow = if ui.sort_reverse { "↓" } else { "↑" };
+    let arrow = if ui.view.sort_reverse { "↓" } else { "↑" };
     spans.push(Span::styled(
-        format!("sort {} {arrow} ", ui.sort.label()),
+        format!("sort {} {arrow} ", ui.view.sort.label()),
         t.dim(),
     ));
-    if ui.state_filter != crate::tui::state::StateFilter::All {
+    if ui.view.state_filter != crate::tui::rows::StateFilter::All {
         spans.push(Span::styled(
-            format!("state {} ", ui.state_filter.label()),
+            format!("state {} ", ui.view.state_filter.label()),
             t.key(),
         ));
     }
-    if !ui.filter.is_empty() {
-        spans.push(Span::styled(format!("filter \"{}\" ", ui.filter), t.key()));
+    if !ui.view.filter.is_empty() {
+        spans.push(Span::styled(
+            format!("filter \"{}\" ", ui.view.filter),
+            t.key(),
+        ));
     }
     Line::from(spans)
 }
 
 /// Marker, alert level and timer of the session's target party.
 fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
-    let level = ui.thresholds.session_level(s, now);
-    let pending = ui.pending.contains_key(&s.id);
+    let level = ui.config.thresholds.session_level(s, now);
+    let pending = ui.control.pending.contains_key(&s.id);
     let marker = if pending {
         "⧗".to_string()
     } else {
@@ -97,7 +100,7 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
 }
 
 fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize) -> Row<'static> {
-    let t = &ui.theme;
+    let t = ui.theme();
     let (level, marker, timer) = row_cells(s, ui, now);
     let marker = format!("{}{marker}", if selected { "▶" } else { " " });
     let caller = s.caller();

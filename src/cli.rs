@@ -1,0 +1,294 @@
+//! The command line: every clap `Args` struct and its validation. The only room that
+//! knows about flags; [`crate::modes`] turns them into each room's configuration.
+
+use crate::core::StoreConfig;
+use crate::report::Format as ReportFormat;
+use crate::source::live::LineFormat;
+use crate::source::replay::Speed;
+use crate::tui::theme::ThemeName;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// `calltop`.
+#[derive(Parser, Debug)]
+#[command(
+    name = "calltop",
+    version,
+    about = "A terminal live call monitor for RingCentral telephony"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// One mode.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The live board against the embedded simulator: no account, no flags.
+    Demo(DemoArgs),
+    /// Monitor a real RingCentral account (board, or --headless lines).
+    Live(LiveArgs),
+    /// The board fed from a recording or capture.
+    Replay(ReplayArgs),
+    /// Per-session, per-party figures and a summary from a recorded stream.
+    Report(ReportArgs),
+    /// Record the live notification stream to a file, headless.
+    Record(RecordArgs),
+    /// Run the loopback RingCentral platform simulator.
+    Sim(SimArgs),
+}
+
+/// Flags shared by every mode that connects to the platform (`live`, `record`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConnectArgs {
+    /// Subscribe to the current extension's calls instead of the whole account.
+    #[arg(long)]
+    pub extension: bool,
+    /// Platform URL (overrides RINGCENTRAL_SERVER_URL / the config file).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Credentials file (`KEY=value` lines, mode 0600) instead of the environment.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Mask phone numbers and names in the recording (stable per value).
+    #[arg(long)]
+    pub redact: bool,
+    /// The supervisor's device id, used by answer and listen-in.
+    #[arg(long)]
+    pub device_id: Option<String>,
+    /// Extra event-filter query, e.g. `direction=Inbound` or `statusCode=Answered`.
+    #[arg(long = "filter")]
+    pub filters: Vec<String>,
+    /// Ended calls kept for the history view and the totals (older ones are evicted).
+    #[arg(long, default_value_t = StoreConfig::default().max_ended)]
+    pub keep_ended: usize,
+    /// Minutes an ended call is kept at most.
+    #[arg(long, default_value_t = StoreConfig::default().max_ended_age_ms / 60_000)]
+    pub keep_ended_minutes: i64,
+}
+
+impl ConnectArgs {
+    /// The store's retention from `--keep-ended` / `--keep-ended-minutes`.
+    pub fn store_config(&self) -> StoreConfig {
+        StoreConfig {
+            max_ended: self.keep_ended,
+            max_ended_age_ms: self.keep_ended_minutes.saturating_mul(60_000),
+            ..StoreConfig::default()
+        }
+    }
+}
+
+/// Flags of `calltop live`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LiveArgs {
+    /// Print one line per applied event instead of drawing the board.
+    #[arg(long)]
+    pub headless: bool,
+    /// Disable every control key.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Also append every raw frame to this file.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Headless output format.
+    #[arg(long, value_enum, default_value_t = LineFormat::Text)]
+    pub format: LineFormat,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Board options (theme, keys, alerts), as for `demo` and `replay`.
+    #[command(flatten)]
+    pub board: BoardArgs,
+}
+
+/// Board options shared by every mode that draws the board.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BoardArgs {
+    /// Colour theme (NO_COLOR forces mono).
+    #[arg(long, value_enum, default_value_t = ThemeName::Dark)]
+    pub theme: ThemeName,
+    /// Key overrides (`action = key, key` lines); default `~/.config/calltop/keys.conf`.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// Ring the terminal bell when a call crosses the red threshold.
+    #[arg(long)]
+    pub bell: bool,
+    /// Ring alert thresholds in seconds: amber,red.
+    #[arg(long, default_value = "20,45", value_parser = parse_alert)]
+    pub ring_alert: (i64, i64),
+    /// Hold alert thresholds in seconds: amber,red.
+    #[arg(long, default_value = "60,180", value_parser = parse_alert)]
+    pub hold_alert: (i64, i64),
+    /// Park alert thresholds in seconds: amber,red.
+    #[arg(long, default_value = "60,180", value_parser = parse_alert)]
+    pub park_alert: (i64, i64),
+    /// Print the key table (Markdown) and exit.
+    #[arg(long)]
+    pub print_keys: bool,
+}
+
+impl Default for BoardArgs {
+    fn default() -> Self {
+        let p = |s| parse_alert(s).expect("default alert thresholds parse");
+        BoardArgs {
+            theme: ThemeName::Dark,
+            keys: None,
+            bell: false,
+            ring_alert: p("20,45"),
+            hold_alert: p("60,180"),
+            park_alert: p("60,180"),
+            print_keys: false,
+        }
+    }
+}
+
+/// Parses `amber,red` seconds into milliseconds.
+pub fn parse_alert(s: &str) -> Result<(i64, i64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("expected amber,red seconds, not {s:?}"))?;
+    let ms = |x: &str| {
+        let secs = x
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{x:?} is not a number of seconds"))?;
+        secs.checked_mul(1000)
+            .ok_or_else(|| format!("{x:?} seconds is out of range"))
+    };
+    let (a, b) = (ms(a)?, ms(b)?);
+    if a > b {
+        return Err("the amber threshold must not exceed the red one".into());
+    }
+    Ok((a, b))
+}
+
+/// Flags of `calltop demo`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct DemoArgs {
+    /// Disable every control key.
+    #[arg(long)]
+    pub read_only: bool,
+    /// New calls per minute in the simulator.
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Simulator seed (same seed, same calls).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub board: BoardArgs,
+}
+
+/// Flags of `calltop replay`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// A recording or capture file.
+    pub file: PathBuf,
+    /// Replay speed: 1, 2, 5, 10 or max.
+    #[arg(long, default_value = "1", value_parser = Speed::parse)]
+    pub speed: Speed,
+    /// Start paused.
+    #[arg(long)]
+    pub paused: bool,
+    #[command(flatten)]
+    pub board: BoardArgs,
+}
+
+/// Flags of `calltop report`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop recording).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+/// Flags of `calltop record`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecordArgs {
+    /// File to append to.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Start a new file once this one exceeds this many megabytes (old file gets a
+    /// timestamp suffix).
+    #[arg(long)]
+    pub rotate_mb: Option<u64>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Flags of `calltop sim`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Seed of the call generator (same seed, same calls); random when omitted.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// New calls started per minute (on average).
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Number of user extensions in the simulated account.
+    #[arg(long, default_value_t = 12)]
+    pub extensions: u32,
+    /// Multiplies every call duration (ring, talk, hold…); 0.1 makes calls ten times shorter.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Access-token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub access_token_ttl: u64,
+    /// Requests per minute per user in rate-limit group Light (Call Control, reads).
+    #[arg(long, default_value_t = 50)]
+    pub light_limit: u32,
+    /// Requests per minute per user in rate-limit group Medium (subscriptions).
+    #[arg(long, default_value_t = 40)]
+    pub medium_limit: u32,
+    /// Requests per minute per user in rate-limit group Auth (token, wstoken).
+    #[arg(long, default_value_t = 5)]
+    pub auth_limit: u32,
+    /// WebSocket session recovery window in seconds.
+    #[arg(long, default_value_t = 180)]
+    pub recovery_timeout: u64,
+    /// Fault: probability that a notification is delivered after the next one.
+    #[arg(long, default_value_t = 0.0)]
+    pub reorder: f64,
+    /// Fault: probability that a notification is delivered twice.
+    #[arg(long, default_value_t = 0.0)]
+    pub duplicate: f64,
+    /// Fault: probability that a malformed frame is sent before a notification.
+    #[arg(long, default_value_t = 0.0)]
+    pub malformed: f64,
+    /// Fault: drop every WebSocket connection after this many seconds.
+    #[arg(long)]
+    pub drop_every: Option<f64>,
+    /// Fault: every session recovery attempt fails.
+    #[arg(long)]
+    pub refuse_recovery: bool,
+    /// Fault: every Nth API request gets a 429.
+    #[arg(long)]
+    pub force_429_every: Option<u32>,
+    /// Fault: delay every HTTP response by this many milliseconds.
+    #[arg(long)]
+    pub slow_ms: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn alert_pairs() {
+        assert_eq!(parse_alert("20,45"), Ok((20_000, 45_000)));
+        assert!(parse_alert("45,20").is_err());
+        assert!(parse_alert("20").is_err());
+        assert!(parse_alert("x,1").is_err());
+        assert!(parse_alert("9223372036854775807,9223372036854775807").is_err());
+    }
+}

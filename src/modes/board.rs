@@ -1,0 +1,53 @@
+//! Board wiring shared by the modes that draw it: its configuration from the flags,
+//! and the board on a live source.
+
+use super::Audited;
+use crate::cli::BoardArgs;
+use crate::core::{SessionStore, SharedStore};
+use crate::source::live::{self, LiveConfig};
+use crate::tui::keymap::Keymap;
+use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
+use crate::tui::theme::Theme;
+use std::sync::Arc;
+
+/// The board configuration these flags describe.
+pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
+    let keymap = match args.keys.clone().or_else(Keymap::default_path) {
+        Some(p) => Keymap::load(&p)?,
+        None => Keymap::default(),
+    };
+    Ok(BoardConfig {
+        theme: Theme::pick(args.theme),
+        keymap,
+        bell: args.bell,
+        thresholds: Thresholds {
+            ring: args.ring_alert,
+            hold: args.hold_alert,
+            park: args.park_alert,
+        },
+        ..BoardConfig::new(mode)
+    })
+}
+
+/// Handles `--print-keys`; true when the program should exit.
+pub fn print_keys(args: &BoardArgs) -> anyhow::Result<bool> {
+    if args.print_keys {
+        print!("{}", config(args, Mode::Demo)?.keymap.markdown());
+    }
+    Ok(args.print_keys)
+}
+
+/// Runs the board on the live source until the user quits; then shuts the source down.
+pub async fn on_live_source(config: BoardConfig, cfg: LiveConfig) -> anyhow::Result<()> {
+    let store = SharedStore::new(SessionStore::new(cfg.store));
+    let h = live::spawn(cfg, store.clone());
+    let feed = crate::tui::Feed {
+        control: Some(Arc::new(Audited::new(h.control.clone(), store.clone()))),
+        conn: Some(h.conn.clone()),
+        replay: None,
+        store,
+    };
+    let r = crate::tui::run(UiState::new(config), feed).await;
+    h.shutdown().await;
+    r
+}

@@ -1,0 +1,29 @@
+//! `calltop demo`: the embedded simulator on a free loopback port, and the board
+//! against it through the same live client as `calltop live`.
+
+use crate::cli::DemoArgs;
+use crate::source::live::LiveConfig;
+use crate::tui::state::Mode;
+
+/// Runs the demo.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    if super::board::print_keys(&args.board)? {
+        return Ok(());
+    }
+    let _log = crate::logging::init("tui");
+    let mut cfg = crate::sim::SimConfig {
+        calls_per_minute: args.calls_per_minute,
+        ..Default::default()
+    };
+    if let Some(seed) = args.seed {
+        cfg.seed = seed;
+    }
+    let sim = crate::sim::start(cfg, "127.0.0.1:0".parse()?).await?;
+    tracing::info!(url = %sim.base_url(), "demo simulator started");
+    let mut config = super::board::config(&args.board, Mode::Demo)?;
+    config.read_only = args.read_only;
+    config.account = format!("simulator {}", sim.base_url());
+    let r = super::board::on_live_source(config, LiveConfig::new(sim.credentials())).await;
+    sim.shutdown().await;
+    r
+}

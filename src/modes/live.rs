@@ -1,0 +1,37 @@
+//! `calltop live`: the board against a real account, and the live source's
+//! configuration from the connection flags.
+
+use crate::cli::{ConnectArgs, LiveArgs};
+use crate::source::live::LiveConfig;
+use crate::tui::state::Mode;
+
+/// The live source these flags describe (loads the credentials).
+pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
+    let creds = crate::platform::credentials::load(a.config.as_deref(), a.server.as_deref())?;
+    let mut c = LiveConfig::new(creds);
+    c.extension_level = a.extension;
+    c.filters = a.filters.clone();
+    c.redact = a.redact;
+    c.device_id = a.device_id.clone();
+    c.store = a.store_config();
+    Ok(c)
+}
+
+/// Runs the board against the account.
+pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
+    if super::board::print_keys(&args.board)? {
+        return Ok(());
+    }
+    let _log = crate::logging::init("tui");
+    let mut cfg = source_config(&args.connect)?;
+    cfg.record = args.record.clone();
+    let mut config = super::board::config(&args.board, Mode::Live)?;
+    config.read_only = args.read_only;
+    let level = if cfg.extension_level {
+        "extension"
+    } else {
+        "account"
+    };
+    config.account = format!("{level} @ {}", cfg.credentials.server_url);
+    super::board::on_live_source(config, cfg).await
+}

@@ -1,0 +1,37 @@
+//! One function per mode: the only place that wires a source, the store, the
+//! recorder, the control client and the board together.
+
+mod board;
+mod control;
+mod demo;
+mod headless;
+mod live;
+mod replay;
+mod sim;
+
+pub use control::Audited;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the mode the command line asks for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Report(a) => crate::report::run(&a.file, a.format),
+        other => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                match other {
+                    Command::Demo(a) => demo::run(a).await,
+                    Command::Live(a) if a.headless => headless::live(a).await,
+                    Command::Live(a) => live::run(a).await,
+                    Command::Replay(a) => replay::run(a).await,
+                    Command::Record(a) => headless::record(a).await,
+                    Command::Sim(a) => sim::run(a).await,
+                    Command::Report(_) => unreachable!("handled above"),
+                }
+            })
+        }
+    }
+}

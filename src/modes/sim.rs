@@ -1,0 +1,68 @@
+//! `calltop sim`: the loopback RingCentral platform until Ctrl-C / SIGTERM; prints
+//! where it listens and the demo credentials (with `export` lines to paste).
+
+use crate::cli::SimArgs;
+use crate::sim::{Faults, SimConfig};
+use std::time::Duration;
+
+/// The simulator configuration these flags describe.
+pub fn config(a: &SimArgs) -> SimConfig {
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    SimConfig {
+        seed,
+        calls_per_minute: a.calls_per_minute.max(0.0),
+        extensions: a.extensions.clamp(2, 500),
+        faults: Faults {
+            reorder: a.reorder.clamp(0.0, 1.0),
+            duplicate: a.duplicate.clamp(0.0, 1.0),
+            malformed: a.malformed.clamp(0.0, 1.0),
+            drop_every: a
+                .drop_every
+                .filter(|s| *s > 0.0)
+                .map(Duration::from_secs_f64),
+            refuse_recovery: a.refuse_recovery,
+            force_429_every: a.force_429_every.filter(|n| *n > 0),
+            slow: a.slow_ms.map(Duration::from_millis),
+        },
+        access_token_ttl_secs: a.access_token_ttl.max(1),
+        light_limit_per_min: a.light_limit,
+        medium_limit_per_min: a.medium_limit,
+        auth_limit_per_min: a.auth_limit,
+        recovery_timeout_secs: a.recovery_timeout,
+        time_scale: if a.time_scale > 0.0 {
+            a.time_scale
+        } else {
+            1.0
+        },
+        ..SimConfig::default()
+    }
+}
+
+/// Runs the simulator until Ctrl-C / SIGTERM.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let _log = crate::logging::init("sim");
+    let cfg = config(&args);
+    let seed = cfg.seed;
+    let h = crate::sim::start(cfg, args.addr).await?;
+    let c = h.credentials();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", h.base_url())?;
+    writeln!(out, "server url:    {}", c.server_url)?;
+    writeln!(out, "client id:     {}", c.client_id)?;
+    writeln!(out, "client secret: {}", c.client_secret)?;
+    writeln!(out, "jwt:           {}", c.jwt)?;
+    writeln!(out, "seed:          {seed}")?;
+    writeln!(out, "# to run `calltop live` against it, paste:")?;
+    write!(out, "{}", c.exports())?;
+    out.flush()?;
+    drop(out);
+    super::headless::shutdown_signal().await;
+    h.shutdown().await;
+    Ok(())
+}
