@@ -194,7 +194,9 @@ impl SimHandle {
 
     /// The final status code of every party of every call made, by
     /// (telephonySessionId, party id).
-    pub fn party_codes(&self) -> crate::core::PartyCodes {
+    pub fn party_codes(
+        &self,
+    ) -> std::collections::BTreeMap<(String, String), Option<crate::wire::StatusCode>> {
         self.call_states()
             .into_iter()
             .flat_map(|cs| {

@@ -1,0 +1,149 @@
+//! The rooms of `src/` and what each may import, as the README's architecture table
+//! says. Reads the source (inside the repository) for `crate::ROOM` paths; fails
+//! naming the file and line of an import the table does not allow, and on any import
+//! cycle between top-level rooms.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Room → the rooms it may import. `modes` wires everything together.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("wire", &[]),
+    ("logging", &[]),
+    ("synth", &["wire"]),
+    ("core", &["wire", "synth"]),
+    ("platform", &["wire", "core"]),
+    ("record", &["wire", "core"]),
+    ("source", &["wire", "core", "platform", "record"]),
+    ("report", &["wire", "core", "source"]),
+    ("sim", &["wire", "logging"]),
+    ("tui", &["wire", "core", "source"]),
+    ("relay", &["wire", "core", "source", "platform", "record"]),
+    ("metrics", &["wire", "core", "source"]),
+    ("cli", &["core", "source", "tui", "report"]),
+    (
+        "modes",
+        &[
+            "wire", "core", "platform", "record", "source", "report", "sim", "tui", "relay",
+            "metrics", "cli", "logging", "synth",
+        ],
+    ),
+];
+
+/// Every `crate::ROOM` reference outside comments: (from room, to room, file:line).
+fn imports() -> Vec<(String, String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src is readable") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let rel = path.strip_prefix(&src).expect("under src");
+            let first = rel.components().next().expect("a component");
+            let room = first
+                .as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
+            if room == "lib" || room == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for (at, _) in code.match_indices("crate::") {
+                    let name: String = code[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != room {
+                        out.push((
+                            room.clone(),
+                            name,
+                            format!("src/{}:{}", rel.display(), i + 1),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_import_is_one_the_architecture_allows() {
+    let allowed: BTreeMap<&str, BTreeSet<&str>> = ALLOWED
+        .iter()
+        .map(|(r, to)| (*r, to.iter().copied().collect()))
+        .collect();
+    let mut bad = Vec::new();
+    for (from, to, at) in imports() {
+        match allowed.get(from.as_str()) {
+            None => bad.push(format!("{at}: room `{from}` is not in the table")),
+            Some(ok) if !ok.contains(to.as_str()) => {
+                bad.push(format!("{at}: `{from}` may not import `{to}`"))
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "imports the architecture forbids:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn no_cycle_between_top_level_rooms() {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to, _) in imports() {
+        graph.entry(from).or_default().insert(to);
+    }
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == n) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for m in g.get(n).into_iter().flatten() {
+            if let Some(c) = visit(m, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for n in graph.keys() {
+        if let Some(cycle) = visit(n, &graph, &mut Vec::new(), &mut done) {
+            panic!("import cycle: {}", cycle.join(" → "));
+        }
+    }
+}
+
+#[test]
+fn the_board_and_the_platform_never_meet() {
+    for (from, to, at) in imports() {
+        assert!(
+            ![("platform", "tui"), ("tui", "platform")].contains(&(from.as_str(), to.as_str())),
+            "{at}: {from} imports {to}"
+        );
+    }
+}
