@@ -1,7 +1,9 @@
 //! `calltop report`: reads a recorded stream and prints per-session, per-party figures
 //! and the summary, as JSON, CSV or a table.
 
-use crate::core::{secs, Figures, PartyState, Session, SessionStore, StoreConfig, Summary};
+use crate::core::{
+    secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary,
+};
 use crate::source::file::{self, Item};
 use crate::wire::Ts;
 use serde::Serialize;
@@ -59,14 +61,9 @@ pub struct SummaryReport {
     pub transferred: u64,
     pub parked: u64,
     pub abandoned: u64,
-    pub events: u64,
-    pub applied: u64,
-    pub stale: u64,
-    pub duplicate: u64,
-    pub malformed: u64,
-    pub late: u64,
-    pub presence: u64,
-    pub other: u64,
+    /// The store's event counters, as they are.
+    #[serde(flatten)]
+    pub counters: Counters,
     pub avg_ring_seconds: f64,
     pub max_ring_seconds: f64,
     pub avg_talk_seconds: f64,
@@ -122,7 +119,6 @@ fn session_report(s: &Session, now: Ts) -> SessionReport {
 
 fn summary_report(sum: &Summary) -> SummaryReport {
     let t = &sum.totals;
-    let c = &sum.counters;
     SummaryReport {
         sessions: t.sessions,
         active: sum.active,
@@ -132,14 +128,7 @@ fn summary_report(sum: &Summary) -> SummaryReport {
         transferred: t.transferred,
         parked: t.parked,
         abandoned: t.abandoned,
-        events: c.events,
-        applied: c.applied,
-        stale: c.stale,
-        duplicate: c.duplicate,
-        malformed: c.malformed,
-        late: c.late,
-        presence: c.presence,
-        other: c.other,
+        counters: sum.counters,
         avg_ring_seconds: secs(t.ring.avg_ms()),
         max_ring_seconds: secs(t.ring.max_ms),
         avg_talk_seconds: secs(t.talk.avg_ms()),
@@ -324,6 +313,13 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "events {}  applied {}  stale {}  duplicate {}  malformed {}  late {}  presence {}  other {}",
-        m.events, m.applied, m.stale, m.duplicate, m.malformed, m.late, m.presence, m.other
+        m.counters.events,
+        m.counters.applied,
+        m.counters.stale,
+        m.counters.duplicate,
+        m.counters.malformed,
+        m.counters.late,
+        m.counters.presence,
+        m.counters.other
     )
 }

@@ -24,13 +24,13 @@ fn check(name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
     let s = &r.sessions[0];
     assert_eq!(s.disposition, "Answered", "{name}");
     assert!(s.end_time.is_some(), "{name}: the call ended");
-    assert_eq!(r.summary.events, events);
+    assert_eq!(r.summary.counters.events, events);
     assert_eq!(
         (
-            r.summary.applied,
-            r.summary.stale,
-            r.summary.duplicate,
-            r.summary.malformed
+            r.summary.counters.applied,
+            r.summary.counters.stale,
+            r.summary.counters.duplicate,
+            r.summary.counters.malformed
         ),
         (events, 0, 0, 0)
     );

@@ -3,8 +3,7 @@
 //! store at every clock — also when the clock crosses a running state's start, and
 //! when a replay seek replaces the store.
 
-#[path = "tui_support/mod.rs"]
-mod support;
+mod tui_support;
 
 use calltop::core::{SessionStore, StoreConfig, Totals};
 use calltop::source::file;
@@ -15,7 +14,7 @@ use calltop::tui::rows::{board_rows, history_rows, SortKey};
 use calltop::tui::state::{Mode, Screen, UiState};
 use calltop::wire::Ts;
 use serde_json::json;
-use support::*;
+use tui_support::*;
 
 fn screen(store: &SessionStore, ui: &mut UiState, now: Ts) -> String {
     render(store, ui, now).backend().to_string()

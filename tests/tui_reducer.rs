@@ -1,7 +1,6 @@
 //! The reducer: `Action` → UI state and effects, against a real store.
 
-#[path = "tui_support/mod.rs"]
-mod support;
+mod tui_support;
 
 use calltop::core::control::{ControlAction, ControlRequest, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
@@ -11,7 +10,7 @@ use calltop::tui::state::{Mode, Overlay, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
 use std::time::Duration;
-use support::*;
+use tui_support::*;
 
 fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
     update(ui, Action::Cmd(c), store, now())

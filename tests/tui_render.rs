@@ -3,8 +3,7 @@
 //! here blocks inside its output until the test lets it go; meanwhile a writer must
 //! get the store's write lock.
 
-#[path = "tui_support/mod.rs"]
-mod support;
+mod tui_support;
 
 use calltop::core::SharedStore;
 use calltop::tui::app::render;
@@ -15,7 +14,7 @@ use ratatui::layout::{Position, Size};
 use ratatui::Terminal;
 use std::sync::mpsc;
 use std::time::Duration;
-use support::*;
+use tui_support::*;
 
 /// A TestBackend whose output blocks until released (a terminal that stops reading).
 struct Stuck {

@@ -1,8 +1,7 @@
 //! Snapshots of the main screens (TestBackend, fixed size, fixed clock) and checks
 //! of the styles that carry meaning (alert colours, monochrome).
 
-#[path = "tui_support/mod.rs"]
-mod support;
+mod tui_support;
 
 use calltop::core::StoreConfig;
 use calltop::source::file;
@@ -12,7 +11,7 @@ use calltop::tui::keymap::Command;
 use calltop::tui::state::{Mode, Screen};
 use calltop::tui::theme::{Theme, ThemeName};
 use ratatui::style::Color;
-use support::*;
+use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
     ui.view.selected = Some(id.to_string());

@@ -208,7 +208,7 @@ const SPECS: &[Spec] = &[
         "flip",
         Group::Calls,
         "flip",
-        "flip the call to a call-flip number (1-8), confirmed",
+        "flip to a call-flip number (1-8), confirmed",
         &["F"],
     ),
     spec(
