@@ -47,7 +47,10 @@ fn truncated_wrong_types_and_garbage_are_skipped() {
     );
     let r = report::build(&store, store.clock().unwrap());
     assert_eq!(r.summary.counters.malformed, 4);
-    assert_eq!(r.summary.counters.events, 11, "every good line still applied");
+    assert_eq!(
+        r.summary.counters.events, 11,
+        "every good line still applied"
+    );
     let p3 = &r.sessions[0].parties[2];
     assert_eq!(
         (p3.ring_seconds, p3.talk_seconds, p3.hold_seconds),

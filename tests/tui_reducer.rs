@@ -2,11 +2,11 @@
 
 mod tui_support;
 
-use calltop::core::control::{ControlAction, ControlRequest, Outcome, Target};
+use calltop::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
 use calltop::tui::action::{update, Action, Effect};
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
-use calltop::tui::state::{Mode, Overlay, UiState};
+use calltop::tui::state::{Mode, Overlay, PromptKind, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
 use std::time::Duration;
@@ -455,4 +455,40 @@ fn readme_key_table_is_the_generated_one() {
         readme.contains(&Keymap::default().markdown()),
         "README.md key table is out of date: paste `calltop demo --print-keys`"
     );
+}
+
+#[test]
+fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk, answered
+    cmd(&mut ui, &store, Command::Flip);
+    assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Flip));
+    update(&mut ui, Action::Input('9'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
+    assert!(
+        matches!(ui.view.overlay, Overlay::Prompt(_)),
+        "the prompt stays to fix it"
+    );
+    update(&mut ui, Action::Backspace, &store, now());
+    update(&mut ui, Action::Input('3'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog")
+    };
+    assert!(c.question.starts_with("Flip to 3 "), "{}", c.question);
+    assert!(!c.ok_focused);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::Flip {
+            to: FlipNumber::parse("3").unwrap()
+        }
+    );
+    // Not on a ringing party.
+    cmd(&mut ui, &store, Command::Bottom); // s-ring
+    cmd(&mut ui, &store, Command::Flip);
+    assert_eq!(ui.view.overlay, Overlay::None);
+    assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
