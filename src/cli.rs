@@ -174,6 +174,9 @@ pub struct DemoArgs {
     /// Simulator seed (same seed, same calls).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also append every raw frame to this file (as `live --record`).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
     #[command(flatten)]
     pub board: BoardArgs,
 }

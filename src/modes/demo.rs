@@ -23,7 +23,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut config = super::board::config(&args.board, Mode::Demo)?;
     config.read_only = args.read_only;
     config.account = format!("simulator {}", sim.base_url());
-    let r = super::board::on_live_source(config, LiveConfig::new(sim.credentials())).await;
+    let mut source = LiveConfig::new(sim.credentials());
+    source.record = args.record.clone();
+    let r = super::board::on_live_source(config, source).await;
     sim.shutdown().await;
     r
 }

@@ -58,12 +58,18 @@ impl Speed {
         }
     }
 
-    /// Parses `1`, `2`, `5`, `10`, `max` (also with a leading or trailing `x`).
+    /// Parses `1`, `2`, `5`, `10`, `max` (a number also with a leading or trailing
+    /// `x` / `×`: `x5`, `10x`).
     pub fn parse(s: &str) -> Result<Speed, String> {
-        let t = s
-            .trim()
-            .trim_start_matches(['x', '×'])
-            .trim_end_matches(['x', '×']);
+        let t = s.trim();
+        let number = t
+            .trim_start_matches(['x', 'X', '×'])
+            .trim_end_matches(['x', 'X', '×']);
+        let t = if number.chars().all(|c| c.is_ascii_digit()) {
+            number
+        } else {
+            t
+        };
         Speed::ALL
             .into_iter()
             .find(|sp| sp.label().eq_ignore_ascii_case(t))
