@@ -8,9 +8,18 @@ fn main() -> std::process::ExitCode {
     use clap::Parser;
     match calltop::modes::run(calltop::cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `calltop report … | head`: the reader left; nothing more to say.
+        Err(e) if broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("calltop: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -162,6 +162,8 @@ pub fn ingest_items(store: &mut SessionStore, items: Vec<Item>) -> Vec<(usize, S
 #[derive(Default)]
 pub struct Feed {
     clock: Ts,
+    /// Values applied.
+    pub good: usize,
     /// Line number and error of each value that could not be used.
     pub bad: Vec<(usize, String)>,
 }
@@ -173,6 +175,7 @@ impl Feed {
             Ok(p) => {
                 self.clock = p.stream_time().unwrap_or(self.clock).max(self.clock);
                 store.ingest(p, self.clock);
+                self.good += 1;
             }
             Err(e) => {
                 store.note_malformed(self.clock);
@@ -195,22 +198,40 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
 /// How many bad lines are listed one by one before only a count is given.
 const SHOW_BAD: usize = 5;
 
+/// Says on stderr which values of `path` were skipped (the first few, then a count),
+/// and fails when nothing in it could be used.
+pub fn check_input(
+    path: &std::path::Path,
+    good: usize,
+    bad: &[(usize, String)],
+) -> anyhow::Result<()> {
+    let name = path.display();
+    if good == 0 && !bad.is_empty() {
+        let (line, err) = &bad[0];
+        anyhow::bail!(
+            "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed values; line {line}: {err})",
+            bad.len()
+        );
+    }
+    for (line, err) in bad.iter().take(SHOW_BAD) {
+        eprintln!("{name}:{line}: skipped: {err}");
+    }
+    if !bad.is_empty() {
+        eprintln!(
+            "{name}: {} of {} values skipped as malformed",
+            bad.len(),
+            bad.len() + good
+        );
+    }
+    Ok(())
+}
+
 /// Runs `calltop report` on `path`.
 pub fn run(path: &std::path::Path, format: Format) -> anyhow::Result<()> {
     let mut store = unbounded_store();
     let mut feed = Feed::default();
     file::visit_path(path, |item| feed.ingest(&mut store, item))?;
-    let bad = feed.bad;
-    for (line, err) in bad.iter().take(SHOW_BAD) {
-        eprintln!("{}:{line}: skipped: {err}", path.display());
-    }
-    if bad.len() > SHOW_BAD {
-        eprintln!(
-            "{}: … and {} more malformed values skipped",
-            path.display(),
-            bad.len() - SHOW_BAD
-        );
-    }
+    check_input(path, feed.good, &feed.bad)?;
     let now = store.clock().unwrap_or(Ts(0));
     let report = build(&store, now);
     let mut out = std::io::stdout().lock();

@@ -56,7 +56,9 @@ fn command_of(line: &str) -> Option<String> {
     let line = line.trim_end_matches('&').trim_end_matches('\\').trim();
     let words: Vec<&str> = line.split_whitespace().collect();
     // skip `VAR=value` prefixes
-    let start = words.iter().position(|w| !w.contains('=') || w.starts_with('-'))?;
+    let start = words
+        .iter()
+        .position(|w| !w.contains('=') || w.starts_with('-'))?;
     let rest = words[start..].join(" ");
     if let Some(args) = rest.strip_prefix("cargo run --release -- ") {
         return Some(args.to_string());
@@ -108,7 +110,11 @@ fn every_readme_command_line_parses() {
             }
         }
     }
-    assert!(bad.is_empty(), "README command lines the parser rejects:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "README command lines the parser rejects:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]

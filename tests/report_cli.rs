@@ -135,7 +135,7 @@ fn bad_lines_are_listed_then_counted() {
         6,
         "five listed, then a count: {err}"
     );
-    assert!(err.contains("3 more malformed"), "{err}");
+    assert!(err.contains("8 of 17 values skipped as malformed"), "{err}");
     assert!(out.contains("malformed 8"), "{out}");
     assert!(out.contains("answered 1"), "{out}");
 }
@@ -147,6 +147,7 @@ fn missing_or_empty_files_fail_with_one_line() {
     assert!(out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/file.jsonl"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "said once: {err}");
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "\n  \n").unwrap();
@@ -155,4 +156,55 @@ fn missing_or_empty_files_fail_with_one_line() {
     assert!(err.contains("empty"), "{err}");
     let (code, _, err) = report(&[dir.path().to_str().unwrap()]);
     assert_ne!(code, 0, "a directory is unreadable as a stream: {err}");
+}
+
+#[test]
+fn a_file_of_which_nothing_parses_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("garbage.bin");
+    std::fs::write(&path, b"\x7fELF\x02\x01 not a stream\nstill not\n").unwrap();
+    let (code, out, err) = report(&[path.to_str().unwrap()]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nothing in it is a notification"), "{err}");
+    let replay = Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(["replay", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_ne!(replay.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&replay.stderr);
+    assert!(err.contains("nothing in it is a notification"), "{err}");
+}
+
+#[test]
+fn a_reader_that_leaves_early_ends_the_report_quietly() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.jsonl");
+    let one = std::fs::read_to_string(capture("RingCentral-PSTN.jsonl")).unwrap();
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&one.replace("s-c23b203d62db4f6aaee00717bafa99be", &format!("s-{i}")));
+    }
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(["report", path.to_str().unwrap(), "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("telephonySessionId"), "{first}");
+    // stdout is closed now, like `| head -1`
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("Broken pipe"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
 }

@@ -115,7 +115,11 @@ fn speeds_parse_and_cycle() {
     assert_eq!(Speed::parse("10").unwrap(), Speed::X10);
     assert_eq!(Speed::parse("x5").unwrap(), Speed::X5);
     assert_eq!(Speed::parse("MAX").unwrap(), Speed::Max);
-    assert_eq!(Speed::parse("max").unwrap(), Speed::Max, "not stripped to `ma`");
+    assert_eq!(
+        Speed::parse("max").unwrap(),
+        Speed::Max,
+        "not stripped to `ma`"
+    );
     assert_eq!(Speed::parse("2x").unwrap(), Speed::X2);
     assert_eq!(Speed::parse("×10").unwrap(), Speed::X10);
     assert!(Speed::parse("maxx").is_err());

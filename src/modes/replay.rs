@@ -16,9 +16,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if rp.is_empty() {
         anyhow::bail!("{}: no values to replay", args.file.display());
     }
-    for (line, err) in rp.bad.iter().take(5) {
-        tracing::warn!("{}:{line}: skipped: {err}", args.file.display());
-    }
+    crate::report::check_input(&args.file, rp.len() - rp.bad.len(), &rp.bad)?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
     config.account = format!(
         "file {}",

@@ -28,11 +28,8 @@ pub struct Item {
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{0}: the file is empty")]
     Empty(String),
 }
@@ -46,9 +43,9 @@ pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
 
 /// Reads a file and hands each item to `f` as soon as it is parsed (nothing is kept).
 pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError> {
-    let bytes = std::fs::read(path).map_err(|source| FileError::Io {
+    let bytes = std::fs::read(path).map_err(|error| FileError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     // Valid UTF-8 (the usual case) is checked by the fast validator; only a file with
     // bad bytes pays for the lossy conversion.
