@@ -10,7 +10,7 @@ use calltop::source::file;
 use calltop::wire::{self, Incoming, StatusCode};
 
 fn report_of(name: &str) -> Report {
-    let (_, items) = file::read_path(&common::shared(&format!("captures/{name}"))).unwrap();
+    let (_, items) = file::read_path(&common::fixture(&format!("captures/{name}"))).unwrap();
     let mut store = report::unbounded_store();
     let bad = report::ingest_items(&mut store, items);
     assert!(bad.is_empty(), "{name}: {bad:?}");
@@ -47,7 +47,7 @@ fn check(name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
 fn pstn_to_ringcentral_via_ivr() {
     // -1 caller: Answered 01:05:44.083 → Disconnected 01:06:14.812 = 30.729 talk.
     // -2 IVR leg: Setup → Disconnected, no ring (never Proceeding), no talk.
-    // -3 user: ring 7.345, talk 4.600 + 7.814, hold 2.393 (../shared/streams/README.md).
+    // -3 user: ring 7.345, talk 4.600 + 7.814, hold 2.393 (tests/fixtures/README.md).
     check(
         "PSTN-RingCentral-DataStreams.jsonl",
         11,
@@ -97,7 +97,7 @@ fn single_event_files_parse() {
         ("account-telephony-sessions.json", StatusCode::Proceeding),
         ("extension-telephony-sessions.json", StatusCode::Proceeding),
     ] {
-        let text = std::fs::read_to_string(common::shared(&format!("captures/{name}"))).unwrap();
+        let text = std::fs::read_to_string(common::fixture(&format!("captures/{name}"))).unwrap();
         let parsed = wire::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let Incoming::Session(n) = parsed.item else {
             panic!("{name}: not a session event")
@@ -118,7 +118,7 @@ fn single_event_files_parse() {
 
 #[test]
 fn gateway_frames_parse() {
-    let dir = common::shared("ws-frames");
+    let dir = common::fixture("ws-frames");
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -186,7 +186,7 @@ fn gateway_frames_parse() {
 
 #[test]
 fn presence_seeds_a_call_joined_mid_way() {
-    let text = std::fs::read_to_string(common::shared(
+    let text = std::fs::read_to_string(common::fixture(
         "ws-frames/captured-serverNotification_presence.json",
     ))
     .unwrap();

@@ -8,7 +8,7 @@ use calltop::wire;
 use proptest::prelude::*;
 
 fn good_lines() -> Vec<String> {
-    std::fs::read_to_string(common::shared(
+    std::fs::read_to_string(common::fixture(
         "captures/PSTN-RingCentral-DataStreams.jsonl",
     ))
     .unwrap()

@@ -18,7 +18,7 @@ fn report(args: &[&str]) -> (i32, String, String) {
 }
 
 fn capture(name: &str) -> String {
-    common::shared(&format!("captures/{name}"))
+    common::fixture(&format!("captures/{name}"))
         .display()
         .to_string()
 }

@@ -226,7 +226,7 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         "RingCentral-RingCentral.jsonl",
     ] {
         let path = format!(
-            "{}/../shared/streams/captures/{name}",
+            "{}/tests/fixtures/captures/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let items = file::read_path(std::path::Path::new(&path))

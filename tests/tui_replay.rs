@@ -10,7 +10,7 @@ use std::time::Duration;
 
 fn capture(name: &str) -> Vec<file::Item> {
     let path = format!(
-        "{}/../shared/streams/captures/{name}",
+        "{}/tests/fixtures/captures/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     file::read_path(std::path::Path::new(&path))
@@ -132,7 +132,7 @@ fn speeds_parse_and_cycle() {
 #[test]
 fn bad_lines_are_counted_and_skipped() {
     let good = std::fs::read_to_string(format!(
-        "{}/../shared/streams/captures/{PSTN}",
+        "{}/tests/fixtures/captures/{PSTN}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();

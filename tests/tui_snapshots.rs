@@ -71,7 +71,7 @@ fn history() {
 fn replay_header() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/streams/captures/PSTN-RingCentral-DataStreams.jsonl"
+        "/tests/fixtures/captures/PSTN-RingCentral-DataStreams.jsonl"
     );
     let (_, items) = file::read_path(std::path::Path::new(path)).expect("capture");
     let mut rp = Replay::from_items(items, StoreConfig::default());

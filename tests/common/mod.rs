@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-/// A file under ../shared/streams (CI has ../shared beside the checkout).
-pub fn shared(rel: &str) -> PathBuf {
+/// A file under tests/fixtures (copies of the real captures; see tests/fixtures/README.md).
+pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/streams")
+        .join("tests/fixtures")
         .join(rel)
 }

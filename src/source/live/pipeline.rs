@@ -151,7 +151,7 @@ mod tests {
     use super::*;
     use crate::core::SessionStore;
 
-    const FRAMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/streams/ws-frames");
+    const FRAMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ws-frames");
 
     fn pipeline(
         rec: Option<Recorder>,
