@@ -7,7 +7,6 @@ use crate::source::live::LineFormat;
 use crate::source::replay::Speed;
 use crate::tui::theme::ThemeName;
 use clap::{Parser, Subcommand};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// `calltop`.
@@ -223,9 +222,9 @@ pub struct RecordArgs {
 /// Flags of `calltop sim`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimArgs {
-    /// Address to listen on (port 0 picks a free one).
+    /// Address to listen on, `HOST:PORT` (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
-    pub addr: SocketAddr,
+    pub addr: String,
     /// Seed of the call generator (same seed, same calls); random when omitted.
     #[arg(long)]
     pub seed: Option<u64>,

@@ -12,10 +12,7 @@ use std::sync::Arc;
 
 /// The board configuration these flags describe.
 pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
-    let keymap = match args.keys.clone().or_else(Keymap::default_path) {
-        Some(p) => Keymap::load(&p)?,
-        None => Keymap::default(),
-    };
+    let keymap = Keymap::load_or_default(args.keys.as_deref())?;
     Ok(BoardConfig {
         theme: Theme::pick(args.theme),
         keymap,

@@ -10,6 +10,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     if super::board::print_keys(&args.board)? {
         return Ok(());
     }
+    crate::tui::terminal::check_terminal()?;
     let _log = crate::logging::init("tui");
     let mut cfg = crate::sim::SimConfig {
         calls_per_minute: args.calls_per_minute,

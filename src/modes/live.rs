@@ -22,6 +22,7 @@ pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
     if super::board::print_keys(&args.board)? {
         return Ok(());
     }
+    crate::tui::terminal::check_terminal()?;
     let _log = crate::logging::init("tui");
     let mut cfg = source_config(&args.connect)?;
     cfg.record = args.record.clone();

@@ -11,6 +11,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if super::board::print_keys(&args.board)? {
         return Ok(());
     }
+    crate::tui::terminal::check_terminal()?;
     let _log = crate::logging::init("tui");
     let rp = Replay::load(&args.file, StoreConfig::default())?;
     if rp.is_empty() {

@@ -49,7 +49,17 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("sim");
     let cfg = config(&args);
     let seed = cfg.seed;
-    let h = crate::sim::start(cfg, args.addr).await?;
+    let addr = tokio::net::lookup_host(&args.addr)
+        .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--addr {:?} is not a HOST:PORT this machine can listen on",
+                args.addr
+            )
+        })?;
+    let h = crate::sim::start(cfg, addr).await?;
     let c = h.credentials();
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {}", h.base_url())?;

@@ -572,18 +572,24 @@ impl Keymap {
         Ok(Keymap { keys, lookup })
     }
 
-    /// Loads overrides from a file, if it exists.
+    /// Loads overrides from a key file (which must exist).
     pub fn load(path: &std::path::Path) -> anyhow::Result<Keymap> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                Keymap::from_config(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
-            Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("key file {}: {e}", path.display()))?;
+        Keymap::from_config(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The keymap of `--keys FILE` (which must exist), else of the default file if
+    /// there is one, else the defaults.
+    pub fn load_or_default(named: Option<&std::path::Path>) -> anyhow::Result<Keymap> {
+        match (named, Keymap::default_path()) {
+            (Some(p), _) => Keymap::load(p),
+            (None, Some(p)) if p.exists() => Keymap::load(&p),
+            _ => Ok(Keymap::default()),
         }
     }
 
-    /// The default config file: `$XDG_CONFIG_HOME/calltop/keys.conf`.
+    /// The default key file: `$XDG_CONFIG_HOME/calltop/keys.conf`.
     pub fn default_path() -> Option<std::path::PathBuf> {
         dirs::config_dir().map(|d| d.join("calltop").join("keys.conf"))
     }

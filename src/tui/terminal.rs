@@ -14,6 +14,17 @@ use std::sync::Once;
 /// The terminal type the board draws on.
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// Fails with a clear message when there is no terminal to draw the board on.
+pub fn check_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the board needs a terminal (stdin and stdout are not both one); for scripts use `calltop live --headless` or `calltop report FILE`"
+    )
+}
+
 /// Puts the terminal back the way it was (idempotent, best effort).
 pub fn restore() {
     let _ = disable_raw_mode();
