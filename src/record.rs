@@ -117,7 +117,7 @@ pub fn record_line(received_at: Ts, raw: &str, redactor: Option<&Redactor>) -> S
             r.value(&mut v);
             v.to_string()
         }
-        (Some(mut v), None) if trimmed.contains("access_token") => {
+        (Some(mut v), None) if redact::mentions_secret(trimmed) => {
             redact::scrub_secrets(&mut v);
             v.to_string()
         }
@@ -167,6 +167,20 @@ mod tests {
             None,
         );
         assert!(!tok.contains("SECRET"));
+        // The session-recovery token of every gateway frame never reaches a recording.
+        let frame = r#"[{"type":"Heartbeat","messageId":"m","wsc":{"token":"WSC-SECRET","sequence":9}}]"#;
+        let line = record_line(at, frame, None);
+        assert!(!line.contains("WSC-SECRET"), "{line}");
+        assert_eq!(
+            parse(line.trim_end())
+                .unwrap()
+                .meta
+                .unwrap()
+                .wsc
+                .unwrap()
+                .sequence,
+            9
+        );
     }
 
     #[test]

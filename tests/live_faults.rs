@@ -56,6 +56,14 @@ async fn faults_lose_nothing_and_final_state_matches() {
         emitted.len()
     );
     let (recorded, lines) = recorded_uuids(&rec);
+    // Recovery tokens flowed (the socket recovered) but none reached the recording.
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert!(text.contains("\"wsc\""), "gateway frames were recorded");
+    let leaked = text
+        .lines()
+        .filter(|l| l.contains("\"wsc\"") && !l.contains("\"token\":\"<redacted>\""))
+        .count();
+    assert_eq!(leaked, 0, "recording lines with a session-recovery token");
     let missing: Vec<_> = emitted.iter().filter(|u| !recorded.contains(*u)).collect();
     assert!(
         missing.is_empty(),

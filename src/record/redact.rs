@@ -130,12 +130,20 @@ impl Default for Redactor {
     }
 }
 
-/// Replaces secret values with `<redacted>` (always applied when a frame mentions one).
+/// True when raw text may hold a secret [`scrub_secrets`] would replace.
+pub fn mentions_secret(text: &str) -> bool {
+    SECRET_KEYS
+        .iter()
+        .any(|k| text.contains(&format!("\"{k}\"")))
+}
+
+/// Replaces secret values (tokens: OAuth, WebSocket, session recovery) with
+/// `<redacted>`; always applied when a frame mentions one.
 pub fn scrub_secrets(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, child) in map.iter_mut() {
-                if SECRET_KEYS.contains(&k.as_str()) && k != "token" && child.is_string() {
+                if SECRET_KEYS.contains(&k.as_str()) && child.is_string() {
                     *child = Value::String("<redacted>".into());
                 } else {
                     scrub_secrets(child);
@@ -198,7 +206,13 @@ mod tests {
     #[test]
     fn secrets_are_scrubbed() {
         let mut v = json!([{"type": "ClientRequest"}, {"access_token": "AT", "uri": "wss://x", "ws_access_token": "WT"}]);
+        assert!(mentions_secret(&v.to_string()));
         scrub_secrets(&mut v);
         assert!(!v.to_string().contains("AT\"") && !v.to_string().contains("WT"));
+        let mut v = json!([{"type": "ServerNotification", "wsc": {"token": "RECOVERY", "sequence": 7}}, {}]);
+        assert!(mentions_secret(&v.to_string()));
+        scrub_secrets(&mut v);
+        assert_eq!(v[0]["wsc"], json!({"token": "<redacted>", "sequence": 7}));
+        assert!(!mentions_secret(r#"[{"type":"Heartbeat"}]"#));
     }
 }
