@@ -168,7 +168,8 @@ mod tests {
         );
         assert!(!tok.contains("SECRET"));
         // The session-recovery token of every gateway frame never reaches a recording.
-        let frame = r#"[{"type":"Heartbeat","messageId":"m","wsc":{"token":"WSC-SECRET","sequence":9}}]"#;
+        let frame =
+            r#"[{"type":"Heartbeat","messageId":"m","wsc":{"token":"WSC-SECRET","sequence":9}}]"#;
         let line = record_line(at, frame, None);
         assert!(!line.contains("WSC-SECRET"), "{line}");
         assert_eq!(

@@ -45,6 +45,13 @@ pub async fn on_live_source(config: BoardConfig, cfg: LiveConfig) -> anyhow::Res
         store,
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
+    let failed = match &*h.conn.borrow() {
+        live::ConnState::Failed(why) => Some(why.clone()),
+        _ => None,
+    };
     h.shutdown().await;
-    r
+    match (r, failed) {
+        (Ok(()), Some(why)) => Err(anyhow::anyhow!(why)),
+        (r, _) => r,
+    }
 }

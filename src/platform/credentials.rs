@@ -20,7 +20,7 @@ pub fn load(config: Option<&Path>, server: Option<&str>) -> anyhow::Result<Crede
                 .context("no RINGCENTRAL_* environment variables and no config directory")?;
             if !path.exists() {
                 bail!(
-                    "no credentials: set {} or write them to {} (mode 0600)",
+                    "no credentials: set {} or write them to {} (mode 0600); to try calltop without an account, run `calltop demo`",
                     ENV_VARS.join(", "),
                     path.display()
                 );

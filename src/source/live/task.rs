@@ -27,11 +27,14 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// How one socket ended.
 enum Ended {
     Shutdown,
-    /// Dropped; `was_up` when it had been subscribed; `wait` overrides the backoff.
+    /// Dropped; `was_up` when it had been subscribed; `wait` overrides the backoff;
+    /// `unreachable` when the platform did not answer at all (then the wait ends as
+    /// soon as it accepts connections again).
     Dropped {
         reason: String,
         was_up: bool,
         wait: Option<Duration>,
+        unreachable: bool,
     },
     /// Do not retry (bad credentials).
     Fatal(String),
@@ -91,7 +94,7 @@ impl Task {
                 e = self.connection(&mut shutdown) => e,
                 _ = stop.wait_for(|s| *s) => Ended::Shutdown,
             };
-            let (reason, wait) = match ended {
+            let (reason, wait, unreachable) = match ended {
                 Ended::Shutdown => break,
                 Ended::Fatal(m) => {
                     self.set_state(ConnState::Failed(m));
@@ -101,13 +104,14 @@ impl Task {
                     reason,
                     was_up,
                     wait,
+                    unreachable,
                 } => {
                     if was_up {
                         attempt = 0;
                         self.dropped_at = Some(Instant::now());
                         self.rate_at_drop = self.pump_rate();
                     }
-                    (reason, wait)
+                    (reason, wait, unreachable)
                 }
             };
             attempt += 1;
@@ -132,14 +136,40 @@ impl Task {
                 attempt,
                 reason,
             });
+            let back = async {
+                match unreachable {
+                    true => self.platform_accepts().await,
+                    false => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
+                _ = back => tracing::info!("the platform accepts connections again: retrying now"),
                 _ = shutdown.changed() => break,
             }
         }
         refresher.abort();
         if let Err(e) = self.auth.revoke().await {
             tracing::warn!(error = %e, "revoke failed");
+        }
+    }
+
+    /// Resolves once the platform's address accepts a TCP connection again (polled
+    /// every 500 ms): no request is sent, so no rate limit is spent.
+    async fn platform_accepts(&self) {
+        let Ok(url) = url::Url::parse(&self.cfg.credentials.server_url) else {
+            return std::future::pending().await;
+        };
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return std::future::pending().await;
+        };
+        let target = format!("{host}:{port}");
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let probe = tokio::net::TcpStream::connect(&target);
+            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(2), probe).await {
+                return;
+            }
         }
     }
 
@@ -163,7 +193,12 @@ impl Task {
                 HttpError::RateLimited { retry_after } => {
                     dropped(format!("login: {e}"), false, Some(retry_after))
                 }
-                other => dropped(format!("login: {other}"), false, None),
+                other => Ended::Dropped {
+                    unreachable: matches!(other, HttpError::Transport(_)),
+                    reason: format!("login: {other}"),
+                    was_up: false,
+                    wait: None,
+                },
             };
         }
         let recovering = self.can_recover();
@@ -172,7 +207,16 @@ impl Task {
         } else {
             ConnState::Connecting
         });
-        let ws_token = match self.auth.wstoken().await {
+        let mut ws_token = self.auth.wstoken().await;
+        if let Err(HttpError::Status { status: 401, .. }) = &ws_token {
+            // The access token was invalidated (the platform restarted, or the session
+            // was revoked): refresh (or log in again) and use the new token at once.
+            match self.auth.refresh().await {
+                Ok(()) => ws_token = self.auth.wstoken().await,
+                Err(r) => tracing::warn!(error = %r, "refresh after 401 failed"),
+            }
+        }
+        let ws_token = match ws_token {
             Ok(t) => t,
             Err(HttpError::RateLimited { retry_after }) => {
                 return dropped("wstoken rate limited".into(), false, Some(retry_after))
@@ -182,14 +226,14 @@ impl Task {
                     "wstoken refused (WebSocketsSubscription permission?): {e}"
                 ))
             }
-            Err(e @ HttpError::Status { status: 401, .. }) => {
-                // the access token was invalidated: refresh (or log in again) first
-                if let Err(r) = self.auth.refresh().await {
-                    tracing::warn!(error = %r, "refresh after 401 failed");
+            Err(e) => {
+                return Ended::Dropped {
+                    unreachable: matches!(e, HttpError::Transport(_)),
+                    reason: format!("wstoken: {e}"),
+                    was_up: false,
+                    wait: None,
                 }
-                return dropped(format!("wstoken: {e}"), false, None);
             }
-            Err(e) => return dropped(format!("wstoken: {e}"), false, None),
         };
         let mut url = match url::Url::parse(&ws_token.uri) {
             Ok(u) => u,
@@ -214,7 +258,14 @@ impl Task {
         );
         let mut ws = match connect.await {
             Ok(Ok((ws, _))) => ws,
-            Ok(Err(e)) => return dropped(format!("connect: {e}"), false, None),
+            Ok(Err(e)) => {
+                return Ended::Dropped {
+                    reason: format!("connect: {e}"),
+                    was_up: false,
+                    wait: None,
+                    unreachable: true,
+                }
+            }
             Err(_) => return dropped("connect timed out".into(), false, None),
         };
 
@@ -504,6 +555,7 @@ fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {
         reason,
         was_up,
         wait,
+        unreachable: false,
     }
 }
 

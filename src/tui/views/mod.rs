@@ -59,6 +59,9 @@ pub fn table_capacity(w: u16, h: u16, ui: &UiState) -> usize {
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     let area = frame.area();
+    if let Some(crate::source::live::ConnState::Failed(why)) = &ui.feed.conn {
+        return failed(frame, area, why, ui);
+    }
     let [head, table, detail, foot] = areas(area, ui);
     header::render(frame, head, store, ui, now);
     match ui.view.screen {
@@ -76,6 +79,33 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
         Overlay::Confirm(c) => dialog::confirm(frame, area, c, ui),
         _ => {}
     }
+}
+
+/// The whole screen when the source gave up (login refused, permission missing):
+/// the platform's message, in full, and how to leave.
+fn failed(frame: &mut Frame, area: Rect, why: &str, ui: &UiState) {
+    use ratatui::widgets::{Block, Borders, Wrap};
+    let t = ui.theme();
+    let quit = ui.config.keymap.first_key(super::keymap::Command::Quit);
+    let lines = vec![
+        Line::from(Span::styled("calltop cannot monitor this account", t.title())),
+        Line::from(""),
+        Line::from(Span::styled(why.to_string(), t.level(super::theme::Level::Crit))),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Check the credentials (RINGCENTRAL_* or the credentials file) and the app's permissions.",
+            t.dim(),
+        )),
+        Line::from(Span::styled(format!("{quit} quits (exit status 1)."), t.dim())),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .border_style(t.level(super::theme::Level::Crit)),
+        ),
+        area,
+    );
 }
 
 /// Commands shown in the footer for the current state.
