@@ -8,6 +8,8 @@ pub mod core;
 pub mod logging;
 pub mod platform;
 pub mod record;
+#[cfg(feature = "nats")]
+pub mod relay;
 pub mod report;
 pub mod sim;
 pub mod source;
