@@ -174,6 +174,11 @@ impl Publisher {
         self.stats.clone()
     }
 
+    /// Stops at once, as a killed relay would: queued and unacked lines are not published.
+    pub fn abort(&self) {
+        self.join.abort();
+    }
+
     /// Stops taking lines, waits until every queued line is acked (at most `within`),
     /// and returns the counters.
     pub async fn close(self, within: Duration) -> PublishStats {
