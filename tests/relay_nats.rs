@@ -563,3 +563,30 @@ async fn two_relays_one_killed_the_board_sees_no_gap() {
     assert_eq!(stats.stored + stats.duplicates, n, "{stats:?}");
     assert_eq!(frames_in_stream(&b).await, n);
 }
+
+#[tokio::test]
+async fn a_relay_started_while_the_broker_is_down_publishes_once_it_is_up() {
+    let mut server = NatsServer::start();
+    drop(server.relay().await);
+    server.stop();
+    // Connecting returns at once and goes on in the background, with backoff.
+    let mut opts = options(User::Relay);
+    opts.wait_for_server = true;
+    let conn = tokio::time::timeout(
+        Duration::from_secs(5),
+        relay::connect(&[server.addr()], false, &opts),
+    )
+    .await
+    .expect("connect does not wait for the broker")
+    .unwrap();
+    let p = publisher(&conn, "r1");
+    publish_all(&p, &event_lines(50, "sub")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(p.stats().borrow().stored, 0);
+    server.restart();
+    wait_until(30, "the queued lines stored", || async {
+        p.stats().borrow().stored == 50
+    })
+    .await;
+    assert_eq!(frames_in_stream(&conn).await, 50);
+}
