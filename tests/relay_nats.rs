@@ -590,3 +590,40 @@ async fn a_relay_started_while_the_broker_is_down_publishes_once_it_is_up() {
     .await;
     assert_eq!(frames_in_stream(&conn).await, 50);
 }
+
+/// Why the user is the subject's token: on 2.9 a message carries only the headers its
+/// sender wrote (spoofable), and the server adds no identity of its own.
+#[tokio::test]
+async fn the_broker_adds_no_identity_to_a_message_so_the_subject_carries_it() {
+    use futures_util::StreamExt;
+    let server = NatsServer::start();
+    let relay_conn = server.connect(User::Relay).await;
+    let mut sub = relay_conn
+        .client
+        .subscribe(names().ctl_any())
+        .await
+        .unwrap();
+    relay_conn.client.flush().await.unwrap();
+    let alice = server.connect(User::Alice).await;
+    let mut h = async_nats::HeaderMap::new();
+    h.insert("Calltop-User", "bob");
+    alice
+        .client
+        .publish_with_headers(names().ctl("alice", "hold"), h, "{}".into())
+        .await
+        .unwrap();
+    alice.client.flush().await.unwrap();
+    let m = tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let headers = m.headers.unwrap();
+    let keys: Vec<String> = headers.iter().map(|(k, _)| k.to_string()).collect();
+    eprintln!("headers the relay sees: {keys:?}");
+    assert_eq!(
+        keys,
+        vec!["Calltop-User".to_string()],
+        "only what alice wrote"
+    );
+    assert_eq!(names().parse_ctl(&m.subject), Some(("alice", "hold")));
+}
