@@ -11,6 +11,8 @@ pub mod logging;
 pub mod modes;
 pub mod platform;
 pub mod record;
+#[cfg(feature = "nats")]
+pub mod relay;
 pub mod report;
 pub mod sim;
 pub mod source;

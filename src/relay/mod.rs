@@ -1,0 +1,62 @@
+//! `calltop relay` on NATS JetStream: one relay per account holds the RingCentral
+//! subscription and publishes each recording line to the stream `CALLTOP_<account>`;
+//! boards, replays and reports read that stream like a recording file.
+//!
+//! This room is self-contained and knows nothing of the board: it moves recording lines,
+//! opaque keyframe bytes and opaque control payloads.
+//! - [`names`]: subjects, stream, buckets, dedup ids, broker permissions per role;
+//! - [`conn`]: `nats://host:port/ACCOUNT` addresses and connecting;
+//! - [`setup`]: creating or checking the stream and buckets (2.9-compatible);
+//! - [`publish`]: the acked, deduplicated publisher with reconnect and backoff;
+//! - [`follow`]: reading the stream from a sequence or a time, live or bounded;
+//! - [`keyframe`]: store snapshots in the object store behind a KV pointer;
+//! - [`control`]: control requests (queue group, applied once per request id);
+//! - [`audit`]: who did what, in the stream.
+
+pub mod audit;
+pub mod conn;
+pub mod control;
+pub mod follow;
+pub mod keyframe;
+pub mod names;
+pub mod publish;
+pub mod setup;
+
+pub use audit::{AuditEntry, AuditPhase, AuditRecord};
+pub use conn::{connect, connect_url, NatsAuth, NatsConn, NatsOptions, NatsUrl, Start, TlsFiles};
+pub use control::{
+    ControlCall, ControlClient, ControlError, ControlHandler, ControlReply, ControlServer,
+};
+pub use follow::{ReadOptions, StreamLine, StreamReader, Subjects};
+pub use keyframe::{Keyframe, KeyframeError, KeyframeWrite, Keyframes};
+pub use names::{Kind, Names, Outgoing, Permissions};
+pub use publish::{Ack, PublishStats, Publisher, PublisherConfig};
+pub use setup::{ensure, StreamSettings};
+
+/// What went wrong talking to the broker, or before.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("bad NATS address {0}")]
+    Url(String),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Name(#[from] names::BadName),
+    #[error("stream {0} does not exist (no relay has run for this account)")]
+    NoStream(String),
+    #[error("NATS {what}: {source}")]
+    Nats {
+        what: &'static str,
+        source: async_nats::Error,
+    },
+}
+
+impl RelayError {
+    /// Wraps a client error with what was being done.
+    pub fn nats(what: &'static str, e: impl Into<async_nats::Error>) -> RelayError {
+        RelayError::Nats {
+            what,
+            source: e.into(),
+        }
+    }
+}

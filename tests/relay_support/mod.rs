@@ -1,0 +1,276 @@
+//! A real `nats-server` for the relay tests and bench: loopback, a free port, a temp store
+//! dir, JetStream on, one account with the design's users — `relay` (publish frames, serve
+//! control), `alice` and `bob` (supervisors: read + their own control requests), `viewer`
+//! (read only). A missing nats-server fails the test (CI installs Debian's package).
+#![allow(dead_code)]
+
+use calltop::record::record_line;
+use calltop::relay::{self, Names, NatsAuth, NatsConn, NatsOptions, StreamSettings};
+use calltop::source::live::Backoff;
+use calltop::wire::Ts;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The account every test uses.
+pub const ACCOUNT: &str = "37439510";
+pub const PASSWORD: &str = "pw";
+
+/// The users of the test account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum User {
+    Relay,
+    Alice,
+    Bob,
+    Viewer,
+}
+
+impl User {
+    pub fn name(self) -> &'static str {
+        match self {
+            User::Relay => "relay",
+            User::Alice => "alice",
+            User::Bob => "bob",
+            User::Viewer => "viewer",
+        }
+    }
+}
+
+pub fn names() -> Names {
+    Names::new(ACCOUNT).unwrap()
+}
+
+/// The stream limits for tests: `max_bytes` must fit the server's `max_file_store`.
+pub fn settings() -> StreamSettings {
+    StreamSettings {
+        max_bytes: 256 << 20,
+        ..StreamSettings::default()
+    }
+}
+
+fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("NATS_SERVER") {
+        return p.into();
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain([
+            "/usr/sbin".into(),
+            "/usr/bin".into(),
+            "/usr/local/bin".into(),
+        ])
+        .map(|d: PathBuf| d.join("nats-server"))
+        .find(|p| p.is_file())
+        .expect("nats-server not found: `apt-get install nats-server` (the relay tests need it)")
+}
+
+/// A running nats-server; killed on drop.
+pub struct NatsServer {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl NatsServer {
+    /// Starts a server on a free loopback port.
+    pub fn start() -> NatsServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = NatsServer {
+            child: None,
+            dir,
+            port: 0,
+        };
+        s.spawn();
+        s
+    }
+
+    fn config(&self) -> String {
+        let n = names();
+        let user = |u: User, p: relay::Permissions| {
+            format!(
+                "{{ user: {:?}, password: {PASSWORD:?}, permissions: {} }}",
+                u.name(),
+                p.to_server_config()
+            )
+        };
+        let users = [
+            user(User::Relay, n.relay_permissions("relay")),
+            user(User::Alice, n.supervisor_permissions("alice", None)),
+            user(User::Bob, n.supervisor_permissions("bob", None)),
+            user(User::Viewer, n.reader_permissions("viewer")),
+        ]
+        .join("\n      ");
+        format!(
+            r#"host: 127.0.0.1
+port: {port}
+jetstream {{ store_dir: {store:?}, max_file_store: 1073741824, max_memory_store: 67108864 }}
+accounts {{
+  TENANT {{
+    jetstream: enabled
+    users: [
+      {users}
+    ]
+  }}
+}}
+"#,
+            port = if self.port == 0 { -1 } else { self.port as i32 },
+            store = self.dir.path().join("js"),
+        )
+    }
+
+    fn spawn(&mut self) {
+        let conf = self.dir.path().join("nats.conf");
+        std::fs::write(&conf, self.config()).unwrap();
+        let ports_dir = self.dir.path().join("ports");
+        std::fs::create_dir_all(&ports_dir).unwrap();
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(&conf)
+            .arg("--ports_file_dir")
+            .arg(&ports_dir)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.dir.path().join("server.log")).unwrap())
+            .spawn()
+            .expect("nats-server starts");
+        let ports = ports_dir.join(format!("nats-server_{}.ports", child.id()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let port = loop {
+            if let Some(p) = read_port(&ports) {
+                break p;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not start: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.port = port;
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `nats://127.0.0.1:port/ACCOUNT`.
+    pub fn url(&self) -> String {
+        format!("nats://{}/{ACCOUNT}", self.addr())
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL after 5 s).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while c.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port and store.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// Connects as `user`.
+    pub async fn connect(&self, user: User) -> NatsConn {
+        relay::connect(&[self.addr()], false, &options(user))
+            .await
+            .unwrap_or_else(|e| panic!("{} connects: {e}", user.name()))
+    }
+
+    /// Connects as the relay and creates the account's stream and buckets.
+    pub async fn relay(&self) -> NatsConn {
+        let c = self.connect(User::Relay).await;
+        relay::ensure(&c.js, &names(), &settings()).await.unwrap();
+        c
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn read_port(path: &Path) -> Option<u16> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    v["nats"][0].as_str()?.rsplit(':').next()?.parse().ok()
+}
+
+/// Options for `user` with quick reconnects.
+pub fn options(user: User) -> NatsOptions {
+    NatsOptions {
+        auth: NatsAuth::UserPassword {
+            user: user.name().into(),
+            password: PASSWORD.into(),
+        },
+        name: format!("test {}", user.name()),
+        backoff: Backoff {
+            initial: Duration::from_millis(50),
+            max: Duration::from_millis(500),
+            immediate_first: true,
+        },
+        timeout: Duration::from_secs(2),
+        ..NatsOptions::default()
+    }
+}
+
+/// A recording line of a session event (`ev.<tsid>.<seq>`), as delivery `uuid` of it.
+pub fn event_line(tsid: &str, seq: u64, uuid: &str) -> String {
+    let frame = format!(
+        r#"{{"uuid":"{uuid}","event":"/restapi/v1.0/account/{ACCOUNT}/telephony/sessions","timestamp":"2024-01-02T03:04:05.000Z","subscriptionId":"sub-1","ownerId":"1","body":{{"sequence":{seq},"telephonySessionId":"{tsid}","sessionId":"1","eventTime":"2024-01-02T03:04:05.000Z","parties":[{{"id":"p-{seq}","direction":"Inbound","status":{{"code":"Proceeding"}},"from":{{"phoneNumber":"+14155550100"}},"to":{{"phoneNumber":"+18885550101"}}}}]}}}}"#
+    );
+    record_line(Ts::now(), &frame, None)
+}
+
+/// `n` distinct events (10 per session) as delivered to subscription `sub`.
+pub fn event_lines(n: u64, sub: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| event_line(&format!("s-{}", i / 10), i % 10 + 1, &format!("{sub}-{i}")))
+        .collect()
+}
+
+/// The dedup id in a recording line.
+pub fn msg_id(line: &str) -> String {
+    relay::Outgoing::from_line(line.to_string())
+        .and_then(|o| o.msg_id)
+        .expect("an event line has an id")
+}
+
+/// Waits (polling) until `f` holds, or panics with `what` after `secs`.
+pub async fn wait_until<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
