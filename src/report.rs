@@ -61,6 +61,8 @@ pub struct SummaryReport {
     pub transferred: u64,
     pub parked: u64,
     pub abandoned: u64,
+    /// Ended during an outage, with no outcome the events show.
+    pub unknown: u64,
     /// The store's event counters, as they are.
     #[serde(flatten)]
     pub counters: Counters,
@@ -128,6 +130,7 @@ fn summary_report(sum: &Summary) -> SummaryReport {
         transferred: t.transferred,
         parked: t.parked,
         abandoned: t.abandoned,
+        unknown: t.unknown,
         counters: sum.counters,
         avg_ring_seconds: secs(t.ring.avg_ms()),
         max_ring_seconds: secs(t.ring.max_ms),
@@ -318,8 +321,16 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     let m = &r.summary;
     writeln!(
         out,
-        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}",
-        m.sessions, m.active, m.answered, m.missed, m.voicemail, m.transferred, m.parked, m.abandoned
+        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}  unknown {}",
+        m.sessions,
+        m.active,
+        m.answered,
+        m.missed,
+        m.voicemail,
+        m.transferred,
+        m.parked,
+        m.abandoned,
+        m.unknown
     )?;
     writeln!(
         out,

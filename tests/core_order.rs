@@ -316,3 +316,49 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
     assert_eq!(store.find("s-0").unwrap().into_owned(), before);
     assert_eq!(store.summary(Ts(100_000)).totals.sessions, 6);
 }
+
+/// A call found gone by reconciling after an outage: closed as of the outage start
+/// (no figure counts the outage), and no outcome is invented for it.
+#[test]
+fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
+    let mut store = report::unbounded_store();
+    // s-1: answered before the outage; s-2 (parties p-2/p-3): still ringing.
+    store.apply_event(ev(2, "p-1", StatusCode::Proceeding, 0), Ts(0));
+    store.apply_event(ev(3, "p-1", StatusCode::Answered, 5_000), Ts(5_000));
+    let mut ring = ev(2, "p-2", StatusCode::Proceeding, 1_000);
+    ring.telephony_session_id = "s-2".into();
+    store.apply_event(ring, Ts(1_000));
+    let outage_start = Ts(20_000);
+    let reconciled = Ts(120_000);
+    store.mark_gone("s-1", outage_start);
+    store.mark_gone("s-2", outage_start);
+    let s1 = store.get("s-1").unwrap();
+    assert!(s1.ended && s1.ended_unseen);
+    let f = calltop::core::Figures::of(&s1.parties[0].history, Some(reconciled));
+    assert_eq!(
+        f.talk_ms, 15_000,
+        "talk up to the outage start, not to the reconcile"
+    );
+    assert_eq!(
+        s1.disposition(),
+        calltop::core::Disposition::Answered,
+        "the events showed it"
+    );
+    let s2 = store.get("s-2").unwrap();
+    assert_eq!(
+        s2.disposition(),
+        calltop::core::Disposition::Unknown,
+        "rang, then the outage: missed or answered is not known"
+    );
+    let f = calltop::core::Figures::of(&s2.parties[0].history, Some(reconciled));
+    assert_eq!(f.ring_ms, 19_000);
+    let t = store.summary(reconciled).totals;
+    assert_eq!((t.answered, t.missed, t.abandoned, t.unknown), (1, 0, 0, 1));
+    // An event time ahead of our clock never puts the close before a seen state.
+    let mut ahead = ev(2, "p-9", StatusCode::Answered, 30_000);
+    ahead.telephony_session_id = "s-3".into();
+    store.apply_event(ahead, Ts(21_000));
+    store.mark_gone("s-3", outage_start);
+    let s3 = store.get("s-3").unwrap();
+    assert_eq!(s3.end(), Some(Ts(30_000)));
+}

@@ -3,6 +3,7 @@
 
 mod live_support;
 
+use calltop::core::Disposition;
 use calltop::sim::Faults;
 use calltop::source::live::ConnState;
 use live_support::*;
@@ -152,6 +153,7 @@ async fn failed_recovery_resubscribes_and_reconciles() {
         matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
     })
     .await;
+    let offline_seen = calltop::wire::Ts::now();
     // (a call may end on its own meanwhile: try the next one)
     let mut victim = None;
     let active = store.read().active_ids();
@@ -175,6 +177,26 @@ async fn failed_recovery_resubscribes_and_reconciles() {
             .any(|e| matches!(&e.kind, calltop::core::EntryKind::Audit(t) if t.contains("404"))),
         "ended by the 404 of the reconciling GET: {audit:?}"
     );
+    // It ended during the outage: closed as of the outage start (its figures don't
+    // count the outage), and its outcome is only what the events before showed.
+    {
+        let s = store.read();
+        let v = s.get(&victim).unwrap();
+        assert!(v.ended_unseen);
+        let end = v.end().expect("an end time");
+        assert!(
+            end <= offline_seen,
+            "closed at {end:?}, after the outage was seen at {offline_seen:?}"
+        );
+        assert!(
+            matches!(
+                v.disposition(),
+                Disposition::Answered | Disposition::Unknown | Disposition::Parked
+            ),
+            "{:?}",
+            v.disposition()
+        );
+    }
 
     tokio::time::sleep(Duration::from_secs(4)).await;
     let mut states = Vec::new();

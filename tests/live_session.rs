@@ -6,7 +6,6 @@ mod live_support;
 use calltop::core::EntryKind;
 use calltop::sim::Faults;
 use calltop::source::live::{ConnState, LiveEvent};
-use calltop::wire::StatusCode;
 use live_support::*;
 use std::time::Duration;
 
@@ -18,22 +17,8 @@ async fn seeds_calls_in_progress_with_their_start_time() {
     cfg.calls_per_minute = 300.0;
     cfg.time_scale = 1.0;
     let sim = start_sim(cfg).await;
-    // Presence lists the calls of users: those with a user talking must be seeded.
-    let talking_user = |c: &calltop::wire::CallSession| {
-        c.parties.iter().any(|p| {
-            p.extension_id.is_some()
-                && p.status
-                    .as_ref()
-                    .is_some_and(|s| s.code == StatusCode::Answered)
-                && ![&p.to, &p.from].iter().any(|e| {
-                    e.as_ref()
-                        .and_then(|e| e.name.as_deref())
-                        .is_some_and(|n| n.contains("IVR"))
-                })
-        })
-    };
     wait_until(20, "users talking in the sim", || {
-        sim.call_states().iter().filter(|c| talking_user(c)).count() >= 2
+        sim.call_states().iter().filter(|c| user_talking(c)).count() >= 2
     })
     .await;
     sim.stop_new_calls();
@@ -50,7 +35,7 @@ async fn seeds_calls_in_progress_with_their_start_time() {
     let store = new_store();
     let h = spawn(live_config(&sim, None), &store);
     wait_live(&h).await;
-    let must: Vec<_> = before.iter().filter(|c| talking_user(c)).collect();
+    let must: Vec<_> = before.iter().filter(|c| user_talking(c)).collect();
     assert!(!must.is_empty(), "some users are talking");
     let seeded = |s: &calltop::core::SessionStore, id: &str| {
         s.get(id).is_some_and(|x| {
@@ -211,6 +196,76 @@ async fn a_revoked_session_is_replaced_transparently() {
         .await
         .expect("retried with a fresh session");
     assert_eq!(h.auth().stats().logins, 2, "{:?}", h.auth().stats());
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// A start-up load that the platform rate-limits is waited out, not skipped: every
+/// call in progress is loaded, and the board is told how loading goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_start_up_load_waits_and_loads_every_call() {
+    let mut cfg = sim_config(43);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 1.0;
+    cfg.light_limit_per_min = 8;
+    cfg.penalty_secs = 2;
+    cfg.rate_window_secs = 6;
+    let sim = start_sim(cfg).await;
+    wait_until(30, "users talking in the sim", || {
+        sim.call_states().iter().filter(|c| user_talking(c)).count() >= 4
+    })
+    .await;
+    sim.stop_new_calls();
+    let must: Vec<String> = sim
+        .call_states()
+        .into_iter()
+        .filter(user_talking)
+        .map(|c| c.id)
+        .collect();
+    // Spend the user's Light budget first, so that even the presence request that
+    // lists the calls in progress is answered with a 429.
+    let mut quiet = live_config(&sim, None);
+    quiet.seed = false;
+    let h0 = spawn(quiet, &new_store());
+    wait_live(&h0).await;
+    for _ in 0..9 {
+        act(
+            &h0,
+            "s-none",
+            "p-none",
+            calltop::core::control::ControlAction::Hold,
+        )
+        .await;
+    }
+    h0.shutdown().await;
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    let mut loading = h.loading.clone();
+    wait_live(&h).await;
+    let mut waited = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let l = *loading.borrow_and_update();
+        waited |= l.waiting_until.is_some();
+        if l.total > 0 && !l.busy() {
+            assert!(l.total >= must.len(), "{l:?}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still loading: {l:?}");
+        let _ = tokio::time::timeout(Duration::from_secs(1), loading.changed()).await;
+    }
+    assert!(waited, "the load was rate limited and waited");
+    let missing: Vec<String> = {
+        let s = store.read();
+        must.iter()
+            .filter(|id| s.get(id).is_none())
+            .cloned()
+            .collect()
+    };
+    assert!(
+        missing.is_empty(),
+        "calls in progress not loaded: {missing:?}"
+    );
     h.shutdown().await;
     sim.shutdown().await;
 }

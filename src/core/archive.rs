@@ -454,6 +454,7 @@ impl Pack for Session {
         self.last_seen.put(w);
         self.ended.put(w);
         self.ended_seen.put(w);
+        self.ended_unseen.put(w);
     }
     fn get(r: &mut Reader) -> Option<Self> {
         let first_seen = Ts(r.int()?);
@@ -474,6 +475,7 @@ impl Pack for Session {
             last_seen: Pack::get(r)?,
             ended: Pack::get(r)?,
             ended_seen: Pack::get(r)?,
+            ended_unseen: Pack::get(r)?,
         };
         (r.remaining() == 0).then_some(s)
     }

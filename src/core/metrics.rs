@@ -22,6 +22,9 @@ pub enum Disposition {
     Parked,
     /// The caller hung up before anyone answered.
     Abandoned,
+    /// Ended while calltop was disconnected, and the events before the outage don't
+    /// show how (no answer, voicemail, transfer or park seen).
+    Unknown,
 }
 
 impl Disposition {
@@ -35,6 +38,7 @@ impl Disposition {
             Disposition::Transferred => "Transferred",
             Disposition::Parked => "Parked",
             Disposition::Abandoned => "Abandoned",
+            Disposition::Unknown => "Unknown",
         }
     }
 
@@ -67,6 +71,10 @@ impl Disposition {
             .any(|p| p.ever(&StatusCode::Answered))
         {
             return Disposition::Answered;
+        }
+        if s.ended_unseen {
+            // Who left first is not known: the parties were closed by reconciling.
+            return Disposition::Unknown;
         }
         if s.parties.iter().any(|p| p.missed_call.get() == Some(&true)) {
             return Disposition::Missed;
@@ -136,6 +144,8 @@ pub struct Totals {
     pub transferred: u64,
     pub parked: u64,
     pub abandoned: u64,
+    /// Ended during an outage with no outcome the events show.
+    pub unknown: u64,
     pub ring: Stat,
     pub talk: Stat,
     pub hold: Stat,
@@ -160,6 +170,7 @@ impl Totals {
             Disposition::Transferred => self.transferred += 1,
             Disposition::Parked => self.parked += 1,
             Disposition::Abandoned => self.abandoned += 1,
+            Disposition::Unknown => self.unknown += 1,
             Disposition::Active => {}
         }
     }
@@ -180,6 +191,7 @@ impl Totals {
         self.transferred += o.transferred;
         self.parked += o.parked;
         self.abandoned += o.abandoned;
+        self.unknown += o.unknown;
         self.ring.merge(&o.ring);
         self.talk.merge(&o.talk);
         self.hold.merge(&o.hold);

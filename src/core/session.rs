@@ -64,6 +64,10 @@ pub struct Session {
     pub ended: bool,
     /// When the session was seen to end (for retention).
     pub ended_seen: Option<Ts>,
+    /// It ended while calltop was disconnected: reconciling found it gone, so its
+    /// parties were closed when it was last known and its outcome is what the events
+    /// before the outage show, if anything.
+    pub ended_unseen: bool,
 }
 
 impl Session {
@@ -83,6 +87,7 @@ impl Session {
             last_seen: now,
             ended: false,
             ended_seen: None,
+            ended_unseen: false,
         }
     }
 

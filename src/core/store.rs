@@ -456,13 +456,23 @@ impl SessionStore {
         self.update_ended(&cs.id, false, now);
     }
 
-    /// Reconciliation found the session gone (404): every party still in the call is
-    /// marked Disconnected at `now` and the session ends.
-    pub fn mark_gone(&mut self, id: &str, now: Ts) {
-        self.touch(now);
+    /// Reconciliation found the session gone (404) after an outage: every party still
+    /// in the call is closed (Disconnected) at `known_until` — when the call was last
+    /// known, the start of the outage — so no figure counts the outage, and the session
+    /// ends as [`Session::ended_unseen`].
+    pub fn mark_gone(&mut self, id: &str, known_until: Ts) {
+        self.touch(known_until);
         let Some(mut s) = self.sessions.remove(id) else {
             return;
         };
+        // Never before a state it was seen in (event times may run ahead of ours).
+        let newest_event = s
+            .parties
+            .iter()
+            .filter_map(|p| p.history.iter().filter_map(|m| m.at).max())
+            .max();
+        let now = newest_event.map_or(known_until, |t| t.max(known_until));
+        s.ended_unseen = true;
         let live: Vec<String> = s
             .parties
             .iter()

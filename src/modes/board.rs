@@ -41,6 +41,7 @@ pub async fn on_live_source(config: BoardConfig, cfg: LiveConfig) -> anyhow::Res
     let feed = crate::tui::Feed {
         control: Some(Arc::new(Audited::new(h.control.clone(), store.clone()))),
         conn: Some(h.conn.clone()),
+        loading: Some(h.loading.clone()),
         replay: None,
         store,
     };

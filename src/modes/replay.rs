@@ -11,13 +11,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     if super::board::print_keys(&args.board)? {
         return Ok(());
     }
-    crate::tui::terminal::check_terminal()?;
     let _log = crate::logging::init("tui");
     let rp = Replay::load(&args.file, StoreConfig::default())?;
     if rp.is_empty() {
         anyhow::bail!("{}: no values to replay", args.file.display());
     }
     crate::report::check_input(&args.file, rp.len() - rp.bad.len(), &rp.bad)?;
+    crate::tui::terminal::check_terminal()?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
     config.account = format!(
         "file {}",
@@ -35,6 +35,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             status: h.status.clone(),
         }),
         conn: None,
+        loading: None,
         control: None,
     };
     let r = crate::tui::run(UiState::new(config), feed).await;

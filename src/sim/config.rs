@@ -40,6 +40,8 @@ pub struct SimConfig {
     pub auth_limit_per_min: u32,
     /// Penalty after exceeding a limit (reset by every request made during it).
     pub penalty_secs: u64,
+    /// The rate-limit window (the platform's is a minute; tests shorten it).
+    pub rate_window_secs: u64,
     pub recovery_timeout_secs: u64,
     pub recovery_buffer_size: usize,
     /// Multiplies every call duration; tests use e.g. 0.01.
@@ -66,6 +68,7 @@ impl Default for SimConfig {
             medium_limit_per_min: 40,
             auth_limit_per_min: 5,
             penalty_secs: 60,
+            rate_window_secs: 60,
             recovery_timeout_secs: 180,
             recovery_buffer_size: 100,
             time_scale: 1.0,

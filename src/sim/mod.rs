@@ -129,7 +129,9 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         auth: Mutex::new(auth::AuthStore::new(rand::rngs::StdRng::seed_from_u64(
             cfg.seed.rotate_left(17) ^ 0x5EED,
         ))),
-        limits: Mutex::new(ratelimit::Limiter::default()),
+        limits: Mutex::new(ratelimit::Limiter::new(Duration::from_secs(
+            cfg.rate_window_secs.max(1),
+        ))),
         faults: RwLock::new(cfg.faults.clone()),
         creds,
         addr,

@@ -61,13 +61,27 @@ pub struct Verdict {
     pub retry_after: u64,
 }
 
-/// Sliding one-minute windows per (user, group).
-#[derive(Default)]
+/// Sliding windows (one minute, as the platform's) per (user, group).
 pub struct Limiter {
     windows: HashMap<(String, Group), Window>,
+    window: Duration,
+}
+
+impl Default for Limiter {
+    fn default() -> Self {
+        Limiter::new(Duration::from_secs(60))
+    }
 }
 
 impl Limiter {
+    /// Limits per `window` (tests shorten it).
+    pub fn new(window: Duration) -> Limiter {
+        Limiter {
+            windows: HashMap::new(),
+            window,
+        }
+    }
+
     /// Counts a request; during a penalty every request resets the penalty.
     pub fn check(&mut self, key: &str, group: Group, limit: u32, penalty: Duration) -> Verdict {
         let now = Instant::now();
@@ -75,7 +89,7 @@ impl Limiter {
         while w
             .hits
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
         {
             w.hits.pop_front();
         }

@@ -7,7 +7,7 @@ mod pipeline;
 mod task;
 
 pub use backoff::Backoff;
-pub use events::{ConnState, EventLine, LineFormat, LiveEvent};
+pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
 pub use pipeline::{FramePipeline, FrameSignal};
 
 use crate::core::SharedStore;
@@ -88,6 +88,8 @@ impl LiveConfig {
 pub struct LiveHandle {
     /// The connection state (for the status line).
     pub conn: watch::Receiver<ConnState>,
+    /// Loading the calls in progress.
+    pub loading: watch::Receiver<Loading>,
     /// Call Control on the same OAuth session.
     pub control: ControlClient,
     /// Every connection change and notification summary, in order (may lag).
@@ -128,6 +130,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
     let (conn_tx, conn) = watch::channel(ConnState::Connecting);
+    let (loading_tx, loading) = watch::channel(Loading::default());
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let recorder = cfg.record.as_ref().map(|p| {
@@ -144,6 +147,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         pipeline: FramePipeline::new(store, None, events_tx.clone()),
         recovery_timeout: Duration::from_secs(180),
         dropped_at: None,
+        dropped_ts: None,
+        loading_tx,
         pump_start: None,
         rate_at_drop: 0.0,
         subscribed_once: false,
@@ -169,6 +174,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     });
     LiveHandle {
         conn,
+        loading,
         control,
         events,
         events_tx,

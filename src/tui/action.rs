@@ -6,7 +6,7 @@ use super::state::{Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, 
 use super::theme::Level;
 use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use crate::core::{PartyState, Session, SessionStore};
-use crate::source::live::ConnState;
+use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{ReplayCmd, ReplayStatus};
 use crate::wire::{StatusCode, Ts};
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
@@ -44,6 +44,8 @@ pub enum Action {
     Replay(ReplayStatus),
     /// The connection state changed.
     Conn(ConnState),
+    /// Loading the calls in progress moved on.
+    Loading(Loading),
     /// Quit (signal).
     Quit,
 }
@@ -160,6 +162,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
         Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
         Action::Replay(st) => ui.feed.replay = Some(st),
         Action::Conn(c) => ui.feed.conn = Some(c),
+        Action::Loading(l) => loaded(ui, l, now),
         Action::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -522,6 +525,26 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
         }
     };
     ui.say(level, outcome.describe(&verb), now);
+}
+
+/// Says how loading the calls in progress goes, and when it is done.
+fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
+    let was_busy = ui.feed.loading.is_some_and(|p| p.busy());
+    ui.feed.loading = Some(l);
+    if let Some(until) = l.waiting_until {
+        let secs = (now.millis_until(until) + 999) / 1000;
+        let text = format!(
+            "loading the calls in progress: {} of {}, rate limited by the platform, waiting {secs}s",
+            l.done, l.total
+        );
+        ui.say(Level::Warn, text, now);
+    } else if l.busy() {
+        let text = format!("loading the calls in progress: {} of {}", l.done, l.total);
+        ui.say(Level::Normal, text, now);
+    } else if was_busy {
+        let text = format!("loaded the {} calls in progress", l.total);
+        ui.say(Level::Ok, text, now);
+    }
 }
 
 /// Clears an expired rate limit.

@@ -10,7 +10,7 @@ use super::terminal::Guard;
 use super::views;
 use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::{SessionStore, SharedStore};
-use crate::source::live::ConnState;
+use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{ReplayCmd, ReplayStatus};
 use crate::wire::Ts;
 use crossterm::event::EventStream;
@@ -34,6 +34,8 @@ pub struct Feed {
     pub store: SharedStore,
     pub replay: Option<ReplayLink>,
     pub conn: Option<watch::Receiver<ConnState>>,
+    /// Loading the calls in progress (live).
+    pub loading: Option<watch::Receiver<Loading>>,
     /// `None`: control requests fail with a message (no client in this mode).
     pub control: Option<Arc<dyn Control>>,
 }
@@ -106,6 +108,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         store,
         replay,
         conn,
+        mut loading,
         control,
     } = feed;
     let (replay_tx, mut replay_rx) = match replay {
@@ -165,6 +168,10 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             c = changed(&mut conn) => match c {
                 Some(c) => Some(Action::Conn(c)),
                 None => { conn = None; None }
+            },
+            l = changed(&mut loading) => match l {
+                Some(l) => Some(Action::Loading(l)),
+                None => { loading = None; None }
             },
             _ = tick.tick(), if need_tick => Some(Action::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,

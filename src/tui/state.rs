@@ -8,7 +8,7 @@ use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use crate::core::control::ControlRequest;
 use crate::core::{Figures, Session, SessionStore};
-use crate::source::live::ConnState;
+use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
@@ -258,6 +258,8 @@ impl Default for ViewState {
 pub struct FeedState {
     pub replay: Option<ReplayStatus>,
     pub conn: Option<ConnState>,
+    /// Loading the calls in progress (live).
+    pub loading: Option<Loading>,
     pub rate: EventRate,
     /// Delivery lag of the newest event (received − eventTime).
     pub lag_ms: Option<i64>,

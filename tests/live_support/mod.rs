@@ -155,3 +155,19 @@ pub async fn drain(sim: &SimHandle, store: &SharedStore, secs: u64) {
     })
     .await;
 }
+
+/// True for a call in which a user (not the IVR) is talking: presence lists it, so a
+/// client that starts now must load it.
+pub fn user_talking(c: &calltop::wire::CallSession) -> bool {
+    c.parties.iter().any(|p| {
+        p.extension_id.is_some()
+            && p.status
+                .as_ref()
+                .is_some_and(|s| s.code == StatusCode::Answered)
+            && ![&p.to, &p.from].iter().any(|e| {
+                e.as_ref()
+                    .and_then(|e| e.name.as_deref())
+                    .is_some_and(|n| n.contains("IVR"))
+            })
+    })
+}

@@ -15,6 +15,24 @@ pub enum LineFormat {
     Json,
 }
 
+/// Loading the calls in progress (at start, and reconciling after an outage).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loading {
+    /// Calls fetched so far.
+    pub done: usize,
+    /// Calls to fetch.
+    pub total: usize,
+    /// Rate limited by the platform: waiting until then.
+    pub waiting_until: Option<Ts>,
+}
+
+impl Loading {
+    /// True while calls are still being fetched.
+    pub fn busy(&self) -> bool {
+        self.done < self.total || self.waiting_until.is_some()
+    }
+}
+
 /// The connection as the UI shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state")]

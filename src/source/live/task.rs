@@ -2,7 +2,7 @@
 //! frames into the store; on any drop reconnect with backoff and `wsc` recovery, and
 //! on failed recovery subscribe again and reconcile.
 
-use super::events::{ConnState, LiveEvent};
+use super::events::{ConnState, LiveEvent, Loading};
 use super::pipeline::{FramePipeline, FrameSignal};
 use super::LiveConfig;
 use crate::core::SharedStore;
@@ -19,8 +19,9 @@ use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// How many times reconciling one session waits out a 429 before reporting it.
-const RECONCILE_RETRIES: usize = 5;
+/// How long loading one call (or the list of calls) keeps waiting out 429s before
+/// reporting it: calls in progress are worth waiting for.
+const LOAD_PATIENCE: Duration = Duration::from_secs(600);
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -50,6 +51,9 @@ pub(super) struct Task {
     pub pipeline: FramePipeline,
     pub recovery_timeout: Duration,
     pub dropped_at: Option<Instant>,
+    /// When the connection that was up dropped (the last moment calls were known).
+    pub dropped_ts: Option<Ts>,
+    pub loading_tx: watch::Sender<Loading>,
     /// When the current socket started pumping, and the store's event count then.
     pub pump_start: Option<(Instant, u64)>,
     /// Notifications per second on the socket that dropped last.
@@ -109,6 +113,7 @@ impl Task {
                     if was_up {
                         attempt = 0;
                         self.dropped_at = Some(Instant::now());
+                        self.dropped_ts = Some(Ts::now());
                         self.rate_at_drop = self.pump_rate();
                     }
                     (reason, wait, unreachable)
@@ -319,6 +324,7 @@ impl Task {
             }
         }
         self.dropped_at = None;
+        self.dropped_ts = None;
         self.pump(&mut ws, shutdown).await
     }
 
@@ -486,40 +492,55 @@ impl Task {
         let store = self.store.clone();
         let control = self.control.clone();
         let events = self.events.clone();
+        let loading = self.loading_tx.clone();
         let extension_level = self.cfg.extension_level;
         let recorder = self.pipeline.recorder();
+        // A call found gone ended at the latest when the socket dropped.
+        let known_until = self.dropped_ts.unwrap_or_else(Ts::now);
         tokio::spawn(async move {
+            let what = if reconcile { "reconcile" } else { "seed" };
             let mut ids = store.read().active_ids();
-            match control.active_session_ids(extension_level).await {
+            let waiting = |until: Ts| {
+                loading.send_modify(|l| l.waiting_until = Some(until));
+            };
+            match patiently(|| control.active_session_ids(extension_level), waiting).await {
                 Ok(more) => ids.extend(
                     more.into_iter()
                         .filter(|i| !ids.contains(i))
                         .collect::<Vec<_>>(),
                 ),
-                Err(e) => tracing::info!(error = %e, "presence not available for seeding"),
+                Err(e) => {
+                    let message = format!("{what}: calls in progress not loaded (presence: {e})");
+                    tracing::warn!(%message);
+                    let _ = events.send(LiveEvent::Warning {
+                        at: Ts::now(),
+                        message,
+                    });
+                }
             }
-            let what = if reconcile { "reconcile" } else { "seed" };
             tracing::info!(sessions = ids.len(), "{what}");
+            loading.send_replace(Loading {
+                done: 0,
+                total: ids.len(),
+                waiting_until: None,
+            });
             for id in ids {
                 // A background task may wait out a 429 (the board never does).
-                let mut result = control.get_session(&id).await;
-                for _ in 0..RECONCILE_RETRIES {
-                    let Err(HttpError::RateLimited { retry_after }) = &result else {
-                        break;
-                    };
-                    tokio::time::sleep((*retry_after).max(Duration::from_millis(200))).await;
-                    result = control.get_session(&id).await;
-                }
+                let result = patiently(|| control.get_session(&id), waiting).await;
+                loading.send_modify(|l| {
+                    l.done += 1;
+                    l.waiting_until = None;
+                });
                 let now = Ts::now();
                 let found = match &result {
-                    Ok(Some(s)) => Some(Ok(s)),
-                    Ok(None) => Some(Err(id.as_str())),
+                    Ok(Some(s)) => Some((now, Ok(s))),
+                    Ok(None) => Some((known_until, Err(id.as_str()))),
                     Err(_) => None,
                 };
-                if let (Some(found), Some(mut r)) =
+                if let (Some((at, found)), Some(mut r)) =
                     (found, recorder.as_ref().and_then(|r| r.lock().ok()))
                 {
-                    if let Err(e) = r.write_reconcile(now, found) {
+                    if let Err(e) = r.write_reconcile(at, found) {
                         tracing::error!(error = %e, "recording write failed");
                     }
                 }
@@ -530,11 +551,11 @@ impl Task {
                     }
                     Ok(None) => {
                         store.write(|st| {
-                            st.mark_gone(&id, now);
+                            st.mark_gone(&id, known_until);
                             st.audit(
                                 &id,
                                 now,
-                                format!("{what}: session gone (404), marked ended"),
+                                format!("{what}: ended during the outage (404); closed as of the outage start"),
                             );
                         });
                         None
@@ -548,6 +569,26 @@ impl Task {
             }
         });
     }
+}
+
+/// Runs a request again after each 429, waiting out `Retry-After` (telling `waiting`
+/// until when), for up to [`LOAD_PATIENCE`].
+async fn patiently<T, F>(mut call: impl FnMut() -> F, waiting: impl Fn(Ts)) -> Result<T, HttpError>
+where
+    F: std::future::Future<Output = Result<T, HttpError>>,
+{
+    let give_up = tokio::time::Instant::now() + LOAD_PATIENCE;
+    let mut result = call().await;
+    while tokio::time::Instant::now() < give_up {
+        let Err(HttpError::RateLimited { retry_after }) = &result else {
+            break;
+        };
+        let wait = (*retry_after).max(Duration::from_millis(200));
+        waiting(Ts::now().plus_millis(wait.as_millis() as i64));
+        tokio::time::sleep(wait).await;
+        result = call().await;
+    }
+    result
 }
 
 fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {
