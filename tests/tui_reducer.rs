@@ -492,3 +492,40 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     assert_eq!(ui.view.overlay, Overlay::None);
     assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
+
+#[test]
+fn while_disconnected_the_board_shows_data_as_of_the_drop() {
+    use calltop::source::live::ConnState;
+    let (store, mut ui) = ready(Mode::Live);
+    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    ui.feed.lag_ms = Some(120);
+    assert_ne!(calltop::tui::app::clock_now(&ui), now(), "live: the wall clock");
+    let dropped = now();
+    let offline = ConnState::Offline {
+        retry_at: dropped.plus_millis(5_000),
+        attempt: 1,
+        reason: "socket closed".into(),
+    };
+    update(&mut ui, Action::Conn(offline.clone()), &store, dropped);
+    assert_eq!(ui.feed.stale_since, Some(dropped));
+    assert_eq!(ui.feed.lag_ms, None, "lag is unknown while offline");
+    // The board's clock stops at the drop: timers and alerts don't move on.
+    assert_eq!(calltop::tui::app::clock_now(&ui), dropped);
+    // Another offline state (next attempt) keeps the first drop time.
+    update(
+        &mut ui,
+        Action::Conn(offline),
+        &store,
+        dropped.plus_millis(9_000),
+    );
+    assert_eq!(ui.feed.stale_since, Some(dropped));
+    // Live again: the clock runs.
+    update(
+        &mut ui,
+        Action::Conn(ConnState::Resubscribed),
+        &store,
+        dropped.plus_millis(20_000),
+    );
+    assert_eq!(ui.feed.stale_since, None);
+    assert_ne!(calltop::tui::app::clock_now(&ui), dropped);
+}

@@ -161,7 +161,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
         }
         Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
         Action::Replay(st) => ui.feed.replay = Some(st),
-        Action::Conn(c) => ui.feed.conn = Some(c),
+        Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
         Action::Quit => {
             ui.quit = true;

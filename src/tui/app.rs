@@ -45,8 +45,10 @@ const FRAME: Duration = Duration::from_millis(33);
 
 /// The UI clock: the stream clock in replay, the wall clock otherwise.
 pub fn clock_now(ui: &UiState) -> Ts {
-    match (&ui.config.mode, &ui.feed.replay) {
-        (Mode::Replay, Some(r)) => r.clock_at(Instant::now()),
+    match (&ui.config.mode, &ui.feed.replay, ui.feed.stale_since) {
+        (Mode::Replay, Some(r), _) => r.clock_at(Instant::now()),
+        // Disconnected: the data is as of the drop, so its clock stops there.
+        (_, _, Some(since)) => since,
         _ => Ts::now(),
     }
 }
@@ -183,7 +185,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         let store_changed = action == Action::StoreChanged;
         let fx = {
             let s = store.read();
-            if store_changed {
+            if store_changed && ui.feed.stale_since.is_none() {
                 ui.feed.lag_ms = newest_lag(&s);
             }
             update(&mut ui, action, &s, now)

@@ -263,6 +263,25 @@ pub struct FeedState {
     pub rate: EventRate,
     /// Delivery lag of the newest event (received − eventTime).
     pub lag_ms: Option<i64>,
+    /// The live connection dropped at this time: what the board shows is as of then
+    /// (timers frozen, no new alerts, lag unknown) until it is live again.
+    pub stale_since: Option<Ts>,
+}
+
+impl FeedState {
+    /// Mirrors a connection change at wall time `now`.
+    pub fn connection(&mut self, c: ConnState, now: Ts) {
+        let was_live = self.conn.as_ref().is_some_and(ConnState::is_live);
+        match (was_live, c.is_live()) {
+            (true, false) => {
+                self.stale_since = Some(now);
+                self.lag_ms = None;
+            }
+            (_, true) => self.stale_since = None,
+            _ => {}
+        }
+        self.conn = Some(c);
+    }
 }
 
 /// Control requests in flight and the platform's rate limit.
