@@ -10,6 +10,7 @@ mod config;
 mod control;
 mod directory;
 mod errors;
+mod extract;
 mod faults;
 mod gateway;
 mod hub;

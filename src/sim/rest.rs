@@ -9,19 +9,31 @@ use super::calls::Target;
 use super::control::Ctl;
 use super::directory::{Ext, ExtKind, ACCOUNT_ID};
 use super::errors::{bad_param, ctl, not_found};
+use super::extract::{Api, ExtP, IdP, JsonObj, PartyP, Query, SidP};
 use super::state::Shared;
 use super::world::World;
 use crate::wire::notification::Owner;
 use crate::wire::{Party, Recording};
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-type S = State<Arc<Shared>>;
+/// `…/parties/{pid}/recordings/{rid}`.
+#[derive(serde::Deserialize)]
+pub struct RecP {
+    sid: String,
+    pid: String,
+    rid: String,
+}
+
+/// `…/parties/{pid}/{action}`.
+#[derive(serde::Deserialize)]
+pub struct ActionP {
+    sid: String,
+    pid: String,
+    action: String,
+}
 
 /// A party as REST responses show it (with `owner`).
 pub fn rest_party(p: &Party) -> Party {
@@ -33,38 +45,6 @@ pub fn rest_party(p: &Party) -> Party {
         });
     }
     p
-}
-
-fn account_ok(acc: &str) -> Result<(), Response> {
-    if acc == "~" || acc == ACCOUNT_ID {
-        Ok(())
-    } else {
-        Err(not_found(&format!("Account [{acc}] not found")))
-    }
-}
-
-/// A JSON request body: empty → `None`; not JSON (or not an object) → 400.
-fn json_body(body: &Bytes) -> Result<Option<serde_json::Map<String, Value>>, Response> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(None);
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(Some(m)),
-        Ok(_) => Err(bad_param("body", "Request body must be a JSON object")),
-        Err(e) => {
-            tracing::info!("malformed JSON body: {e}");
-            Err(bad_param("body", "Malformed JSON in request body"))
-        }
-    }
-}
-
-/// A string-ish field (numbers accepted, as ids often are).
-fn field(m: &Option<serde_json::Map<String, Value>>, k: &str) -> Option<String> {
-    match m.as_ref()?.get(k)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 fn ext_json(sim: &Shared, e: &Ext) -> Value {
@@ -96,13 +76,12 @@ fn ext_json(sim: &Shared, e: &Ext) -> Value {
 
 /// `GET /restapi/v1.0/account/{a}/extension/{e}`.
 pub async fn extension(
-    State(sim): S,
-    a: Authed,
-    Path((acc, ext)): Path<(String, String)>,
+    Api {
+        sim,
+        auth: a,
+        path: ExtP { ext },
+    }: Api<ExtP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     match w.dir.by_id(&ext, &a.owner) {
         Some(e) => Json(ext_json(&sim, e)).into_response(),
@@ -110,13 +89,8 @@ pub async fn extension(
     }
 }
 
-fn detailed(q: &Option<String>) -> bool {
-    q.as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .any(|(k, v)| k == "detailedTelephonyState" && v == "true")
-        })
-        .unwrap_or(false)
+fn detailed(q: &Query) -> bool {
+    q.flag("detailedTelephonyState")
 }
 
 fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value {
@@ -139,14 +113,13 @@ fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value 
 
 /// `GET /restapi/v1.0/account/{a}/extension/{e}/presence`.
 pub async fn presence(
-    State(sim): S,
-    a: Authed,
-    Path((acc, ext)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
+    Api {
+        sim,
+        auth: a,
+        path: ExtP { ext },
+    }: Api<ExtP>,
+    q: Query,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     let Some(e) = w.dir.by_id(&ext, &a.owner).cloned() else {
         return not_found(&format!("Extension [{ext}] not found"));
@@ -155,15 +128,7 @@ pub async fn presence(
 }
 
 /// `GET /restapi/v1.0/account/{a}/presence`: every user.
-pub async fn account_presence(
-    State(sim): S,
-    _a: Authed,
-    Path(acc): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
+pub async fn account_presence(Api { sim, .. }: Api, q: Query) -> Response {
     let w = sim.world();
     let records: Vec<Value> = w
         .dir
@@ -183,11 +148,9 @@ pub async fn account_presence(
 
 /// `POST /restapi/v1.0/subscription` over HTTP: WebSocket subscriptions must be made
 /// on the socket (the gateway binds them to it).
-pub async fn subscription_http(State(_sim): S, _a: Authed, body: Bytes) -> Response {
-    let m = match json_body(&body) {
-        Ok(Some(m)) => m,
-        Ok(None) => return bad_param("eventFilters", "Parameter [eventFilters] is required"),
-        Err(r) => return r,
+pub async fn subscription_http(_a: Authed, JsonObj(m): JsonObj) -> Response {
+    let Some(m) = m else {
+        return bad_param("eventFilters", "Parameter [eventFilters] is required");
     };
     let transport = m
         .get("deliveryMode")
@@ -211,7 +174,13 @@ pub async fn subscription_http(State(_sim): S, _a: Authed, body: Bytes) -> Respo
 }
 
 /// `GET /restapi/v1.0/subscription/{id}`.
-pub async fn subscription_get(State(sim): S, _a: Authed, Path(id): Path<String>) -> Response {
+pub async fn subscription_get(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+) -> Response {
     let w = sim.world();
     match w.hub.subscription(&id) {
         Some(s) => Json(super::gateway::subscription_info(s)).into_response(),
@@ -236,13 +205,12 @@ fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Respo
 
 /// `GET …/telephony/sessions/{id}`.
 pub async fn session_get(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: SidP { sid },
+    }: Api<SidP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     match locate(&w, &sid) {
         Ok(ci) => {
@@ -256,13 +224,12 @@ pub async fn session_get(
 
 /// `DELETE …/telephony/sessions/{id}`: hang up the whole call.
 pub async fn session_delete(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: SidP { sid },
+    }: Api<SidP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let mut w = sim.world();
     match locate(&w, &sid) {
         Ok(ci) => {
@@ -275,32 +242,24 @@ pub async fn session_delete(
 
 /// `POST …/telephony/sessions/{id}/supervise`.
 pub async fn session_supervise(
-    State(sim): S,
-    a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: a,
+        path: SidP { sid },
+    }: Api<SidP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    if field(&m, "mode").is_none() {
+    if m.field("mode").is_none() {
         return bad_param("mode", "Parameter [mode] is required");
     }
-    let Some(dev) = field(&m, "supervisorDeviceId") else {
+    let Some(dev) = m.field("supervisorDeviceId") else {
         return bad_param(
             "supervisorDeviceId",
             "Parameter [supervisorDeviceId] is required",
         );
     };
     let mut w = sim.world();
-    let agent = match (
-        field(&m, "agentExtensionId"),
-        field(&m, "agentExtensionNumber"),
-    ) {
+    let agent = match (m.field("agentExtensionId"), m.field("agentExtensionNumber")) {
         (Some(id), _) => Some(id),
         (None, Some(n)) => w.dir.by_number(&n).map(|e| e.id.clone()),
         _ => {
@@ -336,19 +295,14 @@ fn supervisor(w: &World, device: &str, owner: &str) -> Ext {
 
 /// `POST …/parties/bring-in`.
 pub async fn bring_in(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: _,
+        path: SidP { sid },
+    }: Api<SidP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let (Some(osid), Some(opid)) = (field(&m, "telephonySessionId"), field(&m, "partyId")) else {
+    let (Some(osid), Some(opid)) = (m.field("telephonySessionId"), m.field("partyId")) else {
         return bad_param(
             "telephonySessionId",
             "Parameters [telephonySessionId] and [partyId] are required",
@@ -371,13 +325,12 @@ pub async fn bring_in(
 
 /// `GET …/parties/{partyId}`.
 pub async fn party_get(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     match locate_party(&w, &sid, &pid) {
         Ok((ci, pi)) => Json(rest_party(&w.calls[ci].parties[pi])).into_response(),
@@ -388,18 +341,15 @@ pub async fn party_get(
 /// `PATCH …/parties/{partyId}`: `{"muted": bool, "standAlone": bool}` (flat, as the
 /// SDK sends it; the spec's `{"party": {…}}` wrapper is accepted too).
 pub async fn party_patch(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(Some(m)) => m,
-        Ok(None) => return bad_param("muted", "Parameter [muted] or [standAlone] is required"),
-        Err(r) => return r,
+    let Some(m) = m.0 else {
+        return bad_param("muted", "Parameter [muted] or [standAlone] is required");
     };
     let src = match m.get("party") {
         Some(Value::Object(p)) => p.clone(),
@@ -432,13 +382,12 @@ pub async fn party_patch(
 
 /// `DELETE …/parties/{partyId}`: only parked or supervising parties.
 pub async fn party_delete(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let mut w = sim.world();
     let (ci, pi) = match locate_party(&w, &sid, &pid) {
         Ok(x) => x,
@@ -452,22 +401,17 @@ pub async fn party_delete(
 
 /// `PATCH …/parties/{partyId}/recordings/{recordingId}`: pause / resume.
 pub async fn recording_patch(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid, rid)): Path<(String, String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: _,
+        path: RecP { sid, pid, rid },
+    }: Api<RecP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let Some(active) = m
-        .as_ref()
-        .and_then(|m| m.get("active"))
-        .and_then(Value::as_bool)
+    let Some(active) =
+        m.0.as_ref()
+            .and_then(|m| m.get("active"))
+            .and_then(Value::as_bool)
     else {
         return bad_param(
             "active",
@@ -509,18 +453,13 @@ const PATTERNS: &[&str] = &[
 
 /// `POST …/parties/{partyId}/{action}`: every party action of Call Control.
 pub async fn party_action(
-    State(sim): S,
-    a: Authed,
-    Path((acc, sid, pid, action)): Path<(String, String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: a,
+        path: ActionP { sid, pid, action },
+    }: Api<ActionP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     const ACTIONS: &[&str] = &[
         "hold",
         "unhold",
@@ -543,7 +482,7 @@ pub async fn party_action(
     // Parameter checks that do not need the call.
     match action.as_str() {
         "hold" => {
-            if let Some(p) = field(&m, "proto") {
+            if let Some(p) = m.field("proto") {
                 if !PROTOS.contains(&p.as_str()) {
                     return bad_param(
                         "proto",
@@ -552,23 +491,23 @@ pub async fn party_action(
                 }
             }
         }
-        "flip" if field(&m, "callFlipId").is_none() => {
+        "flip" if m.field("callFlipId").is_none() => {
             return bad_param("callFlipId", "Parameter [callFlipId] is required")
         }
-        "bridge" if field(&m, "telephonySessionId").is_none() || field(&m, "partyId").is_none() => {
+        "bridge" if m.field("telephonySessionId").is_none() || m.field("partyId").is_none() => {
             return bad_param(
                 "telephonySessionId",
                 "Parameters [telephonySessionId] and [partyId] are required",
             )
         }
         "reply" => {
-            let text = field(&m, "replyWithText");
-            let pattern = m
-                .as_ref()
-                .and_then(|m| m.get("replyWithPattern"))
-                .and_then(|p| p.get("pattern"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let text = m.field("replyWithText");
+            let pattern =
+                m.0.as_ref()
+                    .and_then(|m| m.get("replyWithPattern"))
+                    .and_then(|p| p.get("pattern"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
             match (text, pattern) {
                 (Some(_), _) => {}
                 (None, Some(p)) if PATTERNS.contains(&p.as_str()) => {}
@@ -586,7 +525,7 @@ pub async fn party_action(
                 }
             }
         }
-        "supervise" if field(&m, "mode").is_none() || field(&m, "supervisorDeviceId").is_none() => {
+        "supervise" if m.field("mode").is_none() || m.field("supervisorDeviceId").is_none() => {
             return bad_param(
                 "supervisorDeviceId",
                 "Parameters [mode] and [supervisorDeviceId] are required",
@@ -601,11 +540,11 @@ pub async fn party_action(
     };
     let target = |w: &World, park: bool| -> Result<Target, Ctl> {
         w.target(
-            field(&m, "phoneNumber").as_deref(),
-            field(&m, "extensionNumber").as_deref(),
-            field(&m, "voicemail").as_deref(),
-            field(&m, "parkOrbit").as_deref(),
-            field(&m, "extensionId").as_deref(),
+            m.field("phoneNumber").as_deref(),
+            m.field("extensionNumber").as_deref(),
+            m.field("voicemail").as_deref(),
+            m.field("parkOrbit").as_deref(),
+            m.field("extensionId").as_deref(),
             park,
         )
     };
@@ -632,7 +571,7 @@ pub async fn party_action(
         "ignore" => done(w.ignore(ci, pi)),
         "answer" => party_ok(w.answer(ci, pi), StatusCode::OK),
         "pickup" => {
-            let by = supervisor(&w, &field(&m, "deviceId").unwrap_or_default(), &a.owner);
+            let by = supervisor(&w, &m.field("deviceId").unwrap_or_default(), &a.owner);
             let r = w.pickup(ci, pi, &by);
             if r.is_ok() {
                 let last = w.calls[ci].parties.len() - 1;
@@ -651,8 +590,8 @@ pub async fn party_action(
         }
         "bridge" => {
             let (osid, opid) = (
-                field(&m, "telephonySessionId").unwrap_or_default(),
-                field(&m, "partyId").unwrap_or_default(),
+                m.field("telephonySessionId").unwrap_or_default(),
+                m.field("partyId").unwrap_or_default(),
             );
             match locate_party(&w, &osid, &opid) {
                 Ok((oi, opi)) => party_ok(w.bridge(ci, pi, oi, opi), StatusCode::OK),
@@ -667,7 +606,7 @@ pub async fn party_action(
         "supervise" => {
             let sup = supervisor(
                 &w,
-                &field(&m, "supervisorDeviceId").unwrap_or_default(),
+                &m.field("supervisorDeviceId").unwrap_or_default(),
                 &a.owner,
             );
             match w.calls[ci].parties[pi].extension_id.clone() {
