@@ -57,6 +57,38 @@ pub struct SimArgs {
     /// Fault: delay every HTTP response by this many milliseconds.
     #[arg(long)]
     pub slow_ms: Option<u64>,
+    /// Requests per minute per user in rate-limit group Heavy (call log, recordings,
+    /// account presence, call-out, conference).
+    #[arg(long, default_value_t = 10)]
+    pub heavy_limit: u32,
+    /// Start with a contact center already in progress: calls talking, ringing, on hold,
+    /// parked, and queue calls waiting.
+    #[arg(long)]
+    pub warm_start: bool,
+    /// Service-level threshold of every call queue in seconds (default: 20 each).
+    #[arg(long)]
+    pub sla_threshold: Option<u32>,
+    /// Agents keep their presence (no DND / offline / leaving a queue on their own).
+    #[arg(long)]
+    pub no_agent_churn: bool,
+    /// Seconds after a call ends before its call-log records appear (scaled by --time-scale).
+    #[arg(long, default_value_t = 20.0)]
+    pub call_log_delay: f64,
+    /// Fault: probability that a call's call-log records never appear.
+    #[arg(long, default_value_t = 0.0)]
+    pub call_log_missing: f64,
+    /// Fault: Heavy requests get 429 during the first SECS seconds of every minute.
+    #[arg(long)]
+    pub heavy_429_storm: Option<u64>,
+    /// Fault: the call log answers 403 (the app lacks the ReadCallLog permission).
+    #[arg(long)]
+    pub call_log_forbidden: bool,
+    /// Fault: probability per voicemail that a second voicemail for no known call arrives.
+    #[arg(long, default_value_t = 0.0)]
+    pub orphan_voicemail: f64,
+    /// Fault: probability that a call-log record's legs do not match the call's parties.
+    #[arg(long, default_value_t = 0.0)]
+    pub mismatched_legs: f64,
 }
 
 /// Fault injection, changeable at run time ([`super::SimHandle::set_faults`]).
@@ -76,6 +108,75 @@ pub struct Faults {
     pub force_429_every: Option<u32>,
     /// Delay every HTTP response by this much.
     pub slow: Option<Duration>,
+    /// Probability that a call's call-log records never appear.
+    pub call_log_missing: f64,
+    /// Heavy requests get 429 during the first this-many seconds of every minute.
+    pub heavy_429_storm: Option<Duration>,
+    /// The call-log endpoints answer 403 (missing ReadCallLog permission).
+    pub call_log_forbidden: bool,
+    /// Probability per voicemail of an extra voicemail for a call that does not exist.
+    pub orphan_voicemail: f64,
+    /// Probability that a call-log record's legs do not match the call's parties.
+    pub mismatched_legs: f64,
+}
+
+/// How one call queue routes its calls (its business-hours answering rule, §3.7) and
+/// its service-level settings (§3.2).
+#[derive(Clone, Debug)]
+pub struct QueuePolicy {
+    pub sla_threshold_secs: u32,
+    pub sla_goal: u32,
+    pub include_abandoned: bool,
+    pub abandoned_threshold_secs: u32,
+    /// `Simultaneous` (ring every free member) instead of `Rotating` (longest idle first).
+    pub simultaneous: bool,
+    /// How long one member rings before the next is tried (platform seconds).
+    pub agent_timeout_secs: f64,
+    /// Longest wait in the queue before `overflow_to` / voicemail (platform seconds).
+    pub hold_time_secs: f64,
+    /// Callers waiting at most; more go to voicemail at once.
+    pub max_callers: usize,
+    /// The queue (index) a call moves to when the hold time expires; `None`: voicemail.
+    pub overflow_to: Option<usize>,
+    /// Wrap-up after each answered call before the agent gets the next (platform seconds).
+    pub wrap_up_secs: f64,
+    /// Answered calls are recorded automatically.
+    pub auto_record: bool,
+}
+
+impl QueuePolicy {
+    /// The two queues of the simulated account: Sales (rotating, to voicemail) and
+    /// Support (simultaneous, overflows to Sales, recorded).
+    pub fn defaults() -> Vec<QueuePolicy> {
+        vec![
+            QueuePolicy {
+                sla_threshold_secs: 20,
+                sla_goal: 80,
+                include_abandoned: false,
+                abandoned_threshold_secs: 0,
+                simultaneous: false,
+                agent_timeout_secs: 15.0,
+                hold_time_secs: 180.0,
+                max_callers: 10,
+                overflow_to: None,
+                wrap_up_secs: 15.0,
+                auto_record: false,
+            },
+            QueuePolicy {
+                sla_threshold_secs: 20,
+                sla_goal: 90,
+                include_abandoned: true,
+                abandoned_threshold_secs: 10,
+                simultaneous: true,
+                agent_timeout_secs: 20.0,
+                hold_time_secs: 120.0,
+                max_callers: 8,
+                overflow_to: Some(0),
+                wrap_up_secs: 10.0,
+                auto_record: true,
+            },
+        ]
+    }
 }
 
 /// The simulator's configuration.
@@ -105,6 +206,17 @@ pub struct SimConfig {
     pub talk_secs: (f64, f64),
     /// Random extras during calls: hold, mute, recording, park, transfers, missed calls.
     pub extras: bool,
+    pub heavy_limit_per_min: u32,
+    /// Start with calls in progress (see [`SimArgs::warm_start`]).
+    pub warm_start: bool,
+    /// One per call queue, in directory order.
+    pub queue_policies: Vec<QueuePolicy>,
+    /// Agents go DND / offline / leave a queue now and then.
+    pub agent_churn: bool,
+    /// Platform seconds from the end of a call to its call-log records (scaled).
+    pub call_log_delay_secs: f64,
+    /// Platform seconds from the end of a voicemail to its message (scaled).
+    pub voicemail_delay_secs: f64,
 }
 
 impl Default for SimConfig {
@@ -127,6 +239,12 @@ impl Default for SimConfig {
             generate_calls: true,
             talk_secs: (120.0, 300.0),
             extras: true,
+            heavy_limit_per_min: 10,
+            warm_start: false,
+            queue_policies: QueuePolicy::defaults(),
+            agent_churn: true,
+            call_log_delay_secs: 20.0,
+            voicemail_delay_secs: 5.0,
         }
     }
 }
@@ -154,6 +272,11 @@ impl From<&SimArgs> for SimConfig {
                 refuse_recovery: a.refuse_recovery,
                 force_429_every: a.force_429_every.filter(|n| *n > 0),
                 slow: a.slow_ms.map(Duration::from_millis),
+                call_log_missing: a.call_log_missing.clamp(0.0, 1.0),
+                heavy_429_storm: a.heavy_429_storm.map(Duration::from_secs),
+                call_log_forbidden: a.call_log_forbidden,
+                orphan_voicemail: a.orphan_voicemail.clamp(0.0, 1.0),
+                mismatched_legs: a.mismatched_legs.clamp(0.0, 1.0),
             },
             access_token_ttl_secs: a.access_token_ttl.max(1),
             light_limit_per_min: a.light_limit,
@@ -165,6 +288,17 @@ impl From<&SimArgs> for SimConfig {
             } else {
                 1.0
             },
+            heavy_limit_per_min: a.heavy_limit,
+            warm_start: a.warm_start,
+            queue_policies: QueuePolicy::defaults()
+                .into_iter()
+                .map(|p| QueuePolicy {
+                    sla_threshold_secs: a.sla_threshold.unwrap_or(p.sla_threshold_secs),
+                    ..p
+                })
+                .collect(),
+            agent_churn: !a.no_agent_churn,
+            call_log_delay_secs: a.call_log_delay.max(0.0),
             ..SimConfig::default()
         }
     }

@@ -5,6 +5,7 @@
 use super::calls::{party, pstn, user_endpoint, Script, Step, Target};
 use super::directory::{Ext, ExtKind};
 use super::world::World;
+use crate::wire::calllog::RecordingType;
 use crate::wire::{
     Direction, Endpoint, MobilePickupData, Park, Party, PeerId, Reason, Recording, Status,
     StatusCode,
@@ -152,8 +153,9 @@ impl World {
         Ok(self.calls[ci].parties[pi].clone())
     }
 
-    /// Starts a recording of the party's call.
-    pub fn start_recording(&mut self, ci: usize, pi: usize) -> R<Recording> {
+    /// Starts a recording of the party's call (`automatic`: by the queue's policy, else
+    /// on demand).
+    pub fn start_recording(&mut self, ci: usize, pi: usize, automatic: bool) -> R<Recording> {
         let code = self.live(ci, pi)?;
         if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
             return Err(conflict(&code, "Recording"));
@@ -171,6 +173,14 @@ impl World {
             active: true,
             mode: None,
         };
+        self.recording_modes.insert(
+            rec.id.clone(),
+            if automatic {
+                RecordingType::Automatic
+            } else {
+                RecordingType::OnDemand
+            },
+        );
         self.calls[ci].parties[pi]
             .recordings
             .get_or_insert_with(Vec::new)
@@ -418,6 +428,10 @@ impl World {
         if !code.is_ringing() || p.direction != Some(Direction::Inbound) {
             return Err(conflict(&code, "Reject"));
         }
+        if p.queue_call == Some(true) {
+            // A queue call is not the agent's to send to voicemail: the queue moves on.
+            return self.ignore(ci, pi);
+        }
         let user = p.extension_id.as_deref().and_then(|e| self.user(e));
         self.disconnect(ci, pi, None, true)?;
         match user {
@@ -440,29 +454,8 @@ impl World {
         if self.calls[ci].parties[pi].queue_call != Some(true) {
             return self.reject(ci, pi);
         }
-        let mut next = self.calls[ci].parties[pi].clone();
-        self.disconnect(ci, pi, None, false)?;
-        let me = next.extension_id.clone().unwrap_or_default();
-        let candidates: Vec<Ext> = self
-            .dir
-            .users
-            .iter()
-            .filter(|u| u.id != me)
-            .cloned()
-            .collect();
-        if candidates.is_empty() {
-            self.end_later(ci);
-            return Ok(());
-        }
-        let agent = candidates[self.rng.random_range(0..candidates.len())].clone();
-        next.extension_id = Some(agent.id.clone());
-        next.status = Some(Status {
-            rcc: Some(false),
-            ..Status::code(StatusCode::Setup)
-        });
-        let np = self.add_party(ci, next);
-        self.follow_up(ci, np);
-        Ok(())
+        // The router sees the leg end and rings the next member.
+        self.disconnect(ci, pi, None, true)
     }
 
     /// Reply to a ringing call with a text message; the call then ends.

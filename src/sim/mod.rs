@@ -4,24 +4,33 @@
 //! and its own call generator with a per-call state machine. It shares the wire
 //! types with the client but never the store.
 
+mod acd;
 mod auth;
 mod calls;
 mod config;
 mod control;
+mod debug;
 mod directory;
 mod errors;
 mod extract;
 mod faults;
 mod gateway;
 mod hub;
+mod presence;
 mod ratelimit;
 mod rest;
+mod roster;
 mod state;
+mod truth;
 mod world;
 
 pub use calls::CallKind;
 pub use config::{Credentials, Faults, SimArgs, SimConfig};
+pub use acd::AcdTally;
+pub use config::QueuePolicy;
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
+pub use presence::{agent_state, AgentState};
+pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
 
 use anyhow::Context;
 use axum::routing::{get, patch, post};
@@ -43,24 +52,44 @@ pub struct SimHandle {
 }
 
 fn router(sim: Arc<Shared>) -> Router {
+    let a = "/restapi/v1.0/account/{acc}";
     let t = "/restapi/v1.0/account/{acc}/telephony/sessions/{sid}";
     Router::new()
         .route("/restapi/oauth/token", post(auth::token))
         .route("/restapi/oauth/revoke", post(auth::revoke))
         .route("/restapi/oauth/wstoken", post(auth::wstoken))
         .route("/ws", get(gateway::ws))
+        .route("/sim/ground-truth", get(debug::ground_truth))
+        .route(&format!("{a}/extension"), get(roster::extension_list))
+        .route(&format!("{a}/extension/{{ext}}"), get(roster::extension))
         .route(
-            "/restapi/v1.0/account/{acc}/extension/{ext}",
-            get(rest::extension),
+            &format!("{a}/extension/{{ext}}/presence"),
+            get(roster::presence).put(roster::presence_put),
+        )
+        .route(&format!("{a}/presence"), get(roster::account_presence))
+        .route(&format!("{a}/call-queues"), get(roster::queue_list))
+        .route(&format!("{a}/call-queues/{{id}}"), get(roster::queue_get))
+        .route(
+            &format!("{a}/call-queues/{{id}}/members"),
+            get(roster::queue_members),
         )
         .route(
-            "/restapi/v1.0/account/{acc}/extension/{ext}/presence",
-            get(rest::presence),
+            &format!("{a}/call-queues/{{id}}/presence"),
+            get(roster::queue_presence_get).put(roster::queue_presence_put),
         )
         .route(
-            "/restapi/v1.0/account/{acc}/presence",
-            get(rest::account_presence),
+            &format!("{a}/extension/{{ext}}/call-queue-presence"),
+            get(roster::agent_queues_get).put(roster::agent_queues_put),
         )
+        .route(
+            &format!("{a}/extension/{{ext}}/answering-rule/business-hours-rule"),
+            get(roster::business_hours_rule),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/device"),
+            get(roster::device_list),
+        )
+        .route(&format!("{a}/device/{{id}}"), get(roster::device_get))
         .route("/restapi/v1.0/subscription", post(rest::subscription_http))
         .route(
             "/restapi/v1.0/subscription/{id}",
@@ -229,6 +258,13 @@ impl SimHandle {
         let id = self.shared.world().start_call(kind);
         self.shared.wake.notify_one();
         id
+    }
+
+    /// What the simulator knows to be true about its contact center (and, for calls
+    /// that ended, their call-log records, recordings and voicemail): see
+    /// `src/sim/truth.rs` for the exact definition of every figure.
+    pub fn ground_truth(&self) -> GroundTruth {
+        self.shared.world().ground_truth()
     }
 
     /// Replaces the fault settings at run time.

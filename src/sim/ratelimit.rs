@@ -34,7 +34,7 @@ impl Group {
 
     /// The group of a request.
     pub fn of(method: &Method, path: &str) -> Option<Group> {
-        if path == "/ws" {
+        if path == "/ws" || path.starts_with("/sim/") {
             return None;
         }
         if path.starts_with("/restapi/oauth/") {

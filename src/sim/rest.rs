@@ -7,10 +7,9 @@
 use super::auth::Authed;
 use super::calls::Target;
 use super::control::Ctl;
-use super::directory::{Ext, ExtKind, ACCOUNT_ID};
+use super::directory::Ext;
 use super::errors::{bad_param, ctl, not_found};
-use super::extract::{Api, ExtP, IdP, JsonObj, PartyP, Query, SidP};
-use super::state::Shared;
+use super::extract::{Api, IdP, JsonObj, PartyP, SidP};
 use super::world::World;
 use crate::wire::notification::Owner;
 use crate::wire::{Party, Recording};
@@ -45,105 +44,6 @@ pub fn rest_party(p: &Party) -> Party {
         });
     }
     p
-}
-
-fn ext_json(sim: &Shared, e: &Ext) -> Value {
-    let (first, last) = e.name.split_once(' ').unwrap_or((&e.name, ""));
-    let kind = match e.kind {
-        ExtKind::User => "User",
-        ExtKind::IvrMenu => "IvrMenu",
-        ExtKind::Department => "Department",
-    };
-    let base = sim.base_url();
-    json!({
-        "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{}", e.id),
-        "id": e.id.parse::<u64>().unwrap_or_default(),
-        "extensionNumber": e.number,
-        "contact": {
-            "firstName": first,
-            "lastName": last,
-            "email": format!("{}@example.com", e.name.to_lowercase().replace([' ', '\''], ".")),
-            "businessPhone": e.phone,
-        },
-        "name": e.name,
-        "type": kind,
-        "status": "Enabled",
-        "account": { "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}"), "id": ACCOUNT_ID },
-        "permissions": { "admin": { "enabled": e.kind == ExtKind::User }, "internationalCalling": { "enabled": true } },
-        "setupWizardState": "Completed",
-    })
-}
-
-/// `GET /restapi/v1.0/account/{a}/extension/{e}`.
-pub async fn extension(
-    Api {
-        sim,
-        auth: a,
-        path: ExtP { ext },
-    }: Api<ExtP>,
-) -> Response {
-    let w = sim.world();
-    match w.dir.by_id(&ext, &a.owner) {
-        Some(e) => Json(ext_json(&sim, e)).into_response(),
-        None => not_found(&format!("Extension [{ext}] not found")),
-    }
-}
-
-fn detailed(q: &Query) -> bool {
-    q.flag("detailedTelephonyState")
-}
-
-fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value {
-    let mut v = w.presence_json(ext, w.presence_sequence(ext));
-    if let Some(o) = v.as_object_mut() {
-        o.insert(
-            "uri".into(),
-            format!(
-                "{}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence",
-                sim.base_url()
-            )
-            .into(),
-        );
-        if !detailed {
-            o.remove("activeCalls");
-        }
-    }
-    v
-}
-
-/// `GET /restapi/v1.0/account/{a}/extension/{e}/presence`.
-pub async fn presence(
-    Api {
-        sim,
-        auth: a,
-        path: ExtP { ext },
-    }: Api<ExtP>,
-    q: Query,
-) -> Response {
-    let w = sim.world();
-    let Some(e) = w.dir.by_id(&ext, &a.owner).cloned() else {
-        return not_found(&format!("Extension [{ext}] not found"));
-    };
-    Json(presence_record(&sim, &w, &e.id, detailed(&q))).into_response()
-}
-
-/// `GET /restapi/v1.0/account/{a}/presence`: every user.
-pub async fn account_presence(Api { sim, .. }: Api, q: Query) -> Response {
-    let w = sim.world();
-    let records: Vec<Value> = w
-        .dir
-        .users
-        .iter()
-        .map(|u| presence_record(&sim, &w, &u.id, detailed(&q)))
-        .collect();
-    let n = records.len();
-    Json(json!({
-        "uri": format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/presence", sim.base_url()),
-        "records": records,
-        "paging": { "page": 1, "perPage": 100, "pageStart": 0, "pageEnd": n.saturating_sub(1), "totalPages": 1, "totalElements": n },
-        "navigation": {},
-    }))
-    .into_response()
 }
 
 /// `POST /restapi/v1.0/subscription` over HTTP: WebSocket subscriptions must be made
@@ -599,7 +499,7 @@ pub async fn party_action(
             }
         }
         "reply" => party_ok(w.reply(ci, pi), StatusCode::OK),
-        "recordings" => match w.start_recording(ci, pi) {
+        "recordings" => match w.start_recording(ci, pi, false) {
             Ok(r) => (StatusCode::CREATED, Json(recording_json(&r))).into_response(),
             Err(e) => ctl(e),
         },
