@@ -373,11 +373,7 @@ impl World {
     /// One waiting entry; true when it left the queue.
     fn step_entry(&mut self, q: usize, e: &mut Entry, now: Instant) -> bool {
         let ci = e.ci;
-        let live = |w: &World, pi: usize| {
-            w.calls[ci]
-                .code(pi)
-                .is_some_and(|c| !c.is_terminal())
-        };
+        let live = |w: &World, pi: usize| w.calls[ci].code(pi).is_some_and(|c| !c.is_terminal());
         if self.calls[ci].ended || !live(self, e.qpi) {
             // Moved or dropped by Call Control.
             for r in &e.rings {
@@ -408,7 +404,8 @@ impl World {
             let r = e.rings[k].clone();
             let code = self.calls[ci].code(r.pi).cloned();
             let answered = code == Some(StatusCode::Answered)
-                || (r.answer_at.is_some_and(|t| now >= t) && code.as_ref().is_some_and(|c| c.is_ringing()));
+                || (r.answer_at.is_some_and(|t| now >= t)
+                    && code.as_ref().is_some_and(|c| c.is_ringing()));
             if answered {
                 self.answered(q, e, k);
                 return true;
@@ -430,7 +427,11 @@ impl World {
             for r in &e.rings {
                 let _ = self.disconnect(ci, r.pi, Some(Reason::Cancelled), false);
             }
-            match self.policy(q).overflow_to.filter(|&t| t != q && t < self.acd.queues.len()) {
+            match self
+                .policy(q)
+                .overflow_to
+                .filter(|&t| t != q && t < self.acd.queues.len())
+            {
                 Some(t) => {
                     let _ = self.disconnect(ci, e.qpi, Some(Reason::CallRedirected), false);
                     self.acd.tally[q].overflow += 1;
@@ -469,10 +470,7 @@ impl World {
         self.acd.tally[q].answered += 1;
         self.acd.live_legs.insert((ci, r.pi), r.agent);
         let users = self.dir.users.len();
-        let others: Vec<usize> = (1..users)
-            .filter(|&u| u != r.agent)
-            .take(3)
-            .collect();
+        let others: Vec<usize> = (1..users).filter(|&u| u != r.agent).take(3).collect();
         let auto = self.policy(q).auto_record;
         let next = self.calls[ci].parties.len();
         let mut s = Script::new(&mut e.rng, &self.timing, next);
@@ -492,7 +490,12 @@ impl World {
             .queues
             .iter()
             .enumerate()
-            .flat_map(|(q, qs)| qs.waiting.iter().enumerate().map(move |(i, e)| (e.entered, q, i)))
+            .flat_map(|(q, qs)| {
+                qs.waiting
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, e)| (e.entered, q, i))
+            })
             .collect();
         order.sort();
         for (_, q, i) in order {
@@ -510,7 +513,11 @@ impl World {
                 continue;
             }
             free.sort_by_key(|&u| self.acd.agents[u].idle_since);
-            let fresh: Vec<usize> = free.iter().copied().filter(|u| !e.tried.contains(u)).collect();
+            let fresh: Vec<usize> = free
+                .iter()
+                .copied()
+                .filter(|u| !e.tried.contains(u))
+                .collect();
             let pick = if fresh.is_empty() {
                 e.tried.clear();
                 free
@@ -652,9 +659,13 @@ impl World {
         let uuid = super::directory::digits(&mut self.rng, 19);
         let rcreq = super::directory::uuid(&mut self.rng);
         let ts = self.now_ts();
-        self.hub.deliver_to(&uuid, &rcreq, ts, &body, |f| {
-            matches!(f, super::hub::Filter::QueuePresence(x) if *x == qid)
-        });
+        self.hub.deliver_to(
+            &uuid,
+            &rcreq,
+            ts,
+            &body,
+            |f| matches!(f, super::hub::Filter::QueuePresence(x) if *x == qid),
+        );
         true
     }
 

@@ -9,6 +9,6 @@ use std::sync::Arc;
 
 /// `GET /sim/ground-truth`: [`super::GroundTruth`] as JSON.
 pub async fn ground_truth(State(sim): State<Arc<Shared>>) -> Response {
-    let t = sim.world().ground_truth();
+    let t = sim.ground_truth();
     Json(t).into_response()
 }

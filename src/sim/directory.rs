@@ -158,7 +158,13 @@ impl Directory {
                 "",
                 ExtKind::Announcement,
             ),
-            dept("62299401016", "4001", "Lobby Park", "", ExtKind::ParkLocation),
+            dept(
+                "62299401016",
+                "4001",
+                "Lobby Park",
+                "",
+                ExtKind::ParkLocation,
+            ),
             Ext {
                 status: ExtensionStatus::Disabled,
                 ..dept(
@@ -274,10 +280,7 @@ fn queue_members(users: usize) -> Vec<Vec<usize>> {
         return vec![all.clone(), all];
     }
     let k = (agents.len() * 6).div_ceil(10);
-    vec![
-        agents[..k].to_vec(),
-        agents[agents.len() - k..].to_vec(),
-    ]
+    vec![agents[..k].to_vec(), agents[agents.len() - k..].to_vec()]
 }
 
 /// Every user's devices: the soft phone calls use (`Ext::device_id`), a desk phone (left

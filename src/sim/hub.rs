@@ -262,7 +262,8 @@ impl Hub {
                 .split_once('?')
                 .map(|(_, q)| format!("?{q}"))
                 .unwrap_or_default();
-            let event = format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{query}");
+            let event =
+                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{query}");
             let body = match detail {
                 Detail::Simple => &bodies.simple,
                 Detail::Detailed => &bodies.detailed,

@@ -21,15 +21,17 @@ mod ratelimit;
 mod rest;
 mod roster;
 mod state;
+mod supervise;
 mod truth;
 mod world;
 
-pub use calls::CallKind;
-pub use config::{Credentials, Faults, SimArgs, SimConfig};
 pub use acd::AcdTally;
+pub use calls::CallKind;
 pub use config::QueuePolicy;
+pub use config::{Credentials, Faults, SimArgs, SimConfig};
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
 pub use presence::{agent_state, AgentState};
+pub use ratelimit::{Group, GroupStats};
 pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
 
 use anyhow::Context;
@@ -96,8 +98,23 @@ fn router(sim: Arc<Shared>) -> Router {
             get(rest::subscription_get),
         )
         .route(t, get(rest::session_get).delete(rest::session_delete))
-        .route(&format!("{t}/supervise"), post(rest::session_supervise))
-        .route(&format!("{t}/parties/bring-in"), post(rest::bring_in))
+        .route(
+            &format!("{t}/supervise"),
+            post(supervise::session_supervise),
+        )
+        .route(&format!("{t}/parties/bring-in"), post(supervise::bring_in))
+        .route(
+            &format!("{t}/parties/{{pid}}/supervise"),
+            post(supervise::party_supervise),
+        )
+        .route(
+            &format!("{a}/telephony/call-out"),
+            post(supervise::call_out),
+        )
+        .route(
+            &format!("{a}/telephony/conference"),
+            post(supervise::conference),
+        )
         .route(
             &format!("{t}/parties/{{pid}}"),
             get(rest::party_get)
@@ -167,6 +184,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         requests: AtomicU64::new(0),
         conn_ids: AtomicU64::new(0),
         router: OnceLock::new(),
+        started: Instant::now(),
         cfg,
     });
     let app = router(shared.clone());
@@ -264,7 +282,7 @@ impl SimHandle {
     /// that ended, their call-log records, recordings and voicemail): see
     /// `src/sim/truth.rs` for the exact definition of every figure.
     pub fn ground_truth(&self) -> GroundTruth {
-        self.shared.world().ground_truth()
+        self.shared.ground_truth()
     }
 
     /// Replaces the fault settings at run time.

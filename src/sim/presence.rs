@@ -153,9 +153,8 @@ impl World {
                     status = ts.clone();
                 }
                 let tail = &p.id[p.id.rfind('-').map_or(0, |i| i + 1)..];
-                let number = |e: Option<&crate::wire::Endpoint>| {
-                    e.and_then(|e| e.phone_number.clone())
-                };
+                let number =
+                    |e: Option<&crate::wire::Endpoint>| e.and_then(|e| e.phone_number.clone());
                 calls.push(ActiveCallInfo {
                     call: ActiveCall {
                         id: Some(format!("{}{tail}", &c.hex[..20])),

@@ -88,14 +88,14 @@ pub async fn subscription_get(
     }
 }
 
-fn locate(w: &World, sid: &str) -> Result<usize, Response> {
+pub fn locate(w: &World, sid: &str) -> Result<usize, Response> {
     match w.index.get(sid) {
         Some(&ci) if !w.calls[ci].ended => Ok(ci),
         _ => Err(not_found(&format!("Telephony session [{sid}] not found"))),
     }
 }
 
-fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Response> {
+pub fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Response> {
     let ci = locate(w, sid)?;
     match w.calls[ci].party_index(pid) {
         Some(pi) => Ok((ci, pi)),
@@ -140,87 +140,14 @@ pub async fn session_delete(
     }
 }
 
-/// `POST …/telephony/sessions/{id}/supervise`.
-pub async fn session_supervise(
-    Api {
-        sim,
-        auth: a,
-        path: SidP { sid },
-    }: Api<SidP>,
-    m: JsonObj,
-) -> Response {
-    if m.field("mode").is_none() {
-        return bad_param("mode", "Parameter [mode] is required");
-    }
-    let Some(dev) = m.field("supervisorDeviceId") else {
-        return bad_param(
-            "supervisorDeviceId",
-            "Parameter [supervisorDeviceId] is required",
-        );
-    };
-    let mut w = sim.world();
-    let agent = match (m.field("agentExtensionId"), m.field("agentExtensionNumber")) {
-        (Some(id), _) => Some(id),
-        (None, Some(n)) => w.dir.by_number(&n).map(|e| e.id.clone()),
-        _ => {
-            return bad_param(
-                "agentExtensionId",
-                "Parameter [agentExtensionId] or [agentExtensionNumber] is required",
-            )
-        }
-    };
-    let Some(agent) = agent else {
-        return not_found("Agent extension not found");
-    };
-    let ci = match locate(&w, &sid) {
-        Ok(ci) => ci,
-        Err(r) => return r,
-    };
-    let sup = supervisor(&w, &dev, &a.owner);
-    match w.supervise(ci, &sup, &agent) {
-        Ok(p) => (StatusCode::CREATED, Json(rest_party(&p))).into_response(),
-        Err(e) => ctl(e),
-    }
-}
-
-fn supervisor(w: &World, device: &str, owner: &str) -> Ext {
+/// The user behind a device id (the caller when unknown).
+fn device_owner(w: &World, device: &str, owner: &str) -> Ext {
     w.dir
-        .users
-        .iter()
-        .find(|u| u.device_id == device)
-        .or_else(|| w.dir.users.iter().find(|u| u.id == owner))
-        .cloned()
+        .device(device)
+        .map(|d| d.owner)
+        .or_else(|| w.dir.user_index(owner))
+        .map(|u| w.dir.users[u].clone())
         .unwrap_or_else(|| w.dir.owner().clone())
-}
-
-/// `POST …/parties/bring-in`.
-pub async fn bring_in(
-    Api {
-        sim,
-        auth: _,
-        path: SidP { sid },
-    }: Api<SidP>,
-    m: JsonObj,
-) -> Response {
-    let (Some(osid), Some(opid)) = (m.field("telephonySessionId"), m.field("partyId")) else {
-        return bad_param(
-            "telephonySessionId",
-            "Parameters [telephonySessionId] and [partyId] are required",
-        );
-    };
-    let mut w = sim.world();
-    let ci = match locate(&w, &sid) {
-        Ok(ci) => ci,
-        Err(r) => return r,
-    };
-    let (oi, opi) = match locate_party(&w, &osid, &opid) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match w.bring_in(ci, oi, opi) {
-        Ok(p) => (StatusCode::CREATED, Json(rest_party(&p))).into_response(),
-        Err(e) => ctl(e),
-    }
 }
 
 /// `GET …/parties/{partyId}`.
@@ -374,7 +301,6 @@ pub async fn party_action(
         "bridge",
         "reply",
         "recordings",
-        "supervise",
     ];
     if !ACTIONS.contains(&action.as_str()) {
         return not_found(&format!("Resource [{action}] not found"));
@@ -425,12 +351,6 @@ pub async fn party_action(
                 }
             }
         }
-        "supervise" if m.field("mode").is_none() || m.field("supervisorDeviceId").is_none() => {
-            return bad_param(
-                "supervisorDeviceId",
-                "Parameters [mode] and [supervisorDeviceId] are required",
-            )
-        }
         _ => {}
     }
     let mut w = sim.world();
@@ -471,7 +391,7 @@ pub async fn party_action(
         "ignore" => done(w.ignore(ci, pi)),
         "answer" => party_ok(w.answer(ci, pi), StatusCode::OK),
         "pickup" => {
-            let by = supervisor(&w, &m.field("deviceId").unwrap_or_default(), &a.owner);
+            let by = device_owner(&w, &m.field("deviceId").unwrap_or_default(), &a.owner);
             let r = w.pickup(ci, pi, &by);
             if r.is_ok() {
                 let last = w.calls[ci].parties.len() - 1;
@@ -503,19 +423,6 @@ pub async fn party_action(
             Ok(r) => (StatusCode::CREATED, Json(recording_json(&r))).into_response(),
             Err(e) => ctl(e),
         },
-        "supervise" => {
-            let sup = supervisor(
-                &w,
-                &m.field("supervisorDeviceId").unwrap_or_default(),
-                &a.owner,
-            );
-            match w.calls[ci].parties[pi].extension_id.clone() {
-                Some(agent) => party_ok(w.supervise(ci, &sup, &agent), StatusCode::CREATED),
-                None => ctl(Ctl::Conflict(
-                    "Only parties of an extension can be supervised".into(),
-                )),
-            }
-        }
         _ => not_found("Resource not found"),
     };
     drop(w);

@@ -145,8 +145,15 @@ fn find_queue(w: &World, id: &str) -> Result<usize, Response> {
 /// `GET /restapi/v1.0/account/{a}/extension`: paged, filtered by `type`, `status`
 /// (repeatable), `extensionNumber`, `email`.
 pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
-    let types: Vec<ExtensionType> = q.all("type").into_iter().map(ExtensionType::parse).collect();
-    if let Some(t) = types.iter().find(|t| matches!(t, ExtensionType::Unknown(_))) {
+    let types: Vec<ExtensionType> = q
+        .all("type")
+        .into_iter()
+        .map(ExtensionType::parse)
+        .collect();
+    if let Some(t) = types
+        .iter()
+        .find(|t| matches!(t, ExtensionType::Unknown(_)))
+    {
         return bad_param("type", &format!("Parameter [type] value [{t}] is invalid"));
     }
     let statuses: Vec<ExtensionStatus> = q
@@ -154,8 +161,14 @@ pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
         .into_iter()
         .map(ExtensionStatus::parse)
         .collect();
-    if let Some(s) = statuses.iter().find(|s| matches!(s, ExtensionStatus::Unknown(_))) {
-        return bad_param("status", &format!("Parameter [status] value [{s}] is invalid"));
+    if let Some(s) = statuses
+        .iter()
+        .find(|s| matches!(s, ExtensionStatus::Unknown(_)))
+    {
+        return bad_param(
+            "status",
+            &format!("Parameter [status] value [{s}] is invalid"),
+        );
     }
     let req = match q.page(100, 1000) {
         Ok(r) => r,
@@ -180,11 +193,22 @@ pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
                     .is_some_and(|m| emails.contains(&m.to_lowercase()))
         })
         .collect();
-    ok(paged(items, req, &format!("{}/extension", acc_uri(&base)), &q))
+    ok(paged(
+        items,
+        req,
+        &format!("{}/extension", acc_uri(&base)),
+        &q,
+    ))
 }
 
 /// `GET …/extension/{id}`.
-pub async fn extension(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>) -> Response {
+pub async fn extension(
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
+) -> Response {
     let base = sim.base_url();
     let w = sim.world();
     match find_ext(&w, &ext, &auth.owner) {
@@ -194,7 +218,14 @@ pub async fn extension(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>) -> Resp
 }
 
 /// `GET …/extension/{id}/presence[?detailedTelephonyState=true[&sipData=true]]`.
-pub async fn presence(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>, q: Query) -> Response {
+pub async fn presence(
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
+    q: Query,
+) -> Response {
     let base = sim.base_url();
     let w = sim.world();
     match find_ext(&w, &ext, &auth.owner) {
@@ -216,14 +247,21 @@ fn detail(q: &Query) -> Detail {
 /// `PUT …/extension/{id}/presence`: what the user sets (`userStatus`, `dndStatus`,
 /// `message`, `acceptCallQueueCalls`…); answers the new presence.
 pub async fn presence_put(
-    Api { sim, auth, path: ExtP { ext } }: Api<ExtP>,
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
     body: JsonObj,
 ) -> Response {
     let upd: PresenceUpdate = match body.typed() {
         Ok(u) => u,
         Err(r) => return r,
     };
-    if matches!(upd.dnd_status, Some(DndStatus::TakeDepartmentCallsOnly | DndStatus::Unknown(_))) {
+    if matches!(
+        upd.dnd_status,
+        Some(DndStatus::TakeDepartmentCallsOnly | DndStatus::Unknown(_))
+    ) {
         return bad_param("dndStatus", "Parameter [dndStatus] value is not supported");
     }
     if matches!(upd.user_status, Some(PresenceStatus::Unknown(_))) {
@@ -270,7 +308,12 @@ pub async fn account_presence(Api { sim, .. }: Api, q: Query) -> Response {
     let w = sim.world();
     let d = detail(&q);
     let items = w.dir.all().map(|e| w.presence_rest(&base, e, d)).collect();
-    ok(paged(items, req, &format!("{}/presence", acc_uri(&base)), &q))
+    ok(paged(
+        items,
+        req,
+        &format!("{}/presence", acc_uri(&base)),
+        &q,
+    ))
 }
 
 fn queue_info(base: &str, w: &World, q: usize, details: bool) -> CallQueue {
@@ -305,11 +348,22 @@ pub async fn queue_list(Api { sim, .. }: Api, q: Query) -> Response {
         })
         .map(|qi| queue_info(&base, &w, qi, false))
         .collect();
-    ok(paged(items, req, &format!("{}/call-queues", acc_uri(&base)), &q))
+    ok(paged(
+        items,
+        req,
+        &format!("{}/call-queues", acc_uri(&base)),
+        &q,
+    ))
 }
 
 /// `GET …/call-queues/{id}`: with `serviceLevelSettings`.
-pub async fn queue_get(Api { sim, path: IdP { id }, .. }: Api<IdP>) -> Response {
+pub async fn queue_get(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+) -> Response {
     let base = sim.base_url();
     let w = sim.world();
     match find_queue(&w, &id) {
@@ -319,7 +373,14 @@ pub async fn queue_get(Api { sim, path: IdP { id }, .. }: Api<IdP>) -> Response 
 }
 
 /// `GET …/call-queues/{id}/members` (paged; ids are numbers, no names).
-pub async fn queue_members(Api { sim, path: IdP { id }, .. }: Api<IdP>, q: Query) -> Response {
+pub async fn queue_members(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+    q: Query,
+) -> Response {
     let req = match q.page(100, 1000) {
         Ok(r) => r,
         Err(r) => return r,
@@ -370,7 +431,13 @@ fn queue_presence(w: &World, qi: usize) -> Records<QueueMemberPresence> {
 }
 
 /// `GET …/call-queues/{id}/presence`: each member's availability in this queue.
-pub async fn queue_presence_get(Api { sim, path: IdP { id }, .. }: Api<IdP>) -> Response {
+pub async fn queue_presence_get(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+) -> Response {
     let w = sim.world();
     match find_queue(&w, &id) {
         Ok(qi) => ok(queue_presence(&w, qi)),
@@ -380,7 +447,11 @@ pub async fn queue_presence_get(Api { sim, path: IdP { id }, .. }: Api<IdP>) -> 
 
 /// `PUT …/call-queues/{id}/presence` `{records: [{member: {id}, acceptCurrentQueueCalls}]}`.
 pub async fn queue_presence_put(
-    Api { sim, path: IdP { id }, .. }: Api<IdP>,
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
     body: JsonObj,
 ) -> Response {
     let upd: Records<QueueMemberPresence> = match body.typed() {
@@ -395,8 +466,15 @@ pub async fn queue_presence_put(
     let mut changes = Vec::new();
     for r in &upd.records {
         let mid = r.member.id.clone().unwrap_or_default();
-        let Some(u) = w.dir.user_index(&mid).filter(|u| w.dir.members[qi].contains(u)) else {
-            return bad_param("member.id", &format!("Extension [{mid}] is not a member of the call queue"));
+        let Some(u) = w
+            .dir
+            .user_index(&mid)
+            .filter(|u| w.dir.members[qi].contains(u))
+        else {
+            return bad_param(
+                "member.id",
+                &format!("Extension [{mid}] is not a member of the call queue"),
+            );
         };
         if let Some(a) = r.accept_current_queue_calls {
             changes.push((u, a));
@@ -436,7 +514,11 @@ fn agent_queues(w: &World, u: usize, editable_only: bool) -> Records<ExtensionQu
 
 /// `GET …/extension/{id}/call-queue-presence[?editableMemberStatus=true]`.
 pub async fn agent_queues_get(
-    Api { sim, auth, path: ExtP { ext } }: Api<ExtP>,
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
     q: Query,
 ) -> Response {
     let w = sim.world();
@@ -448,7 +530,11 @@ pub async fn agent_queues_get(
 
 /// `PUT …/extension/{id}/call-queue-presence` `{records: [{callQueue: {id}, acceptCalls}]}`.
 pub async fn agent_queues_put(
-    Api { sim, auth, path: ExtP { ext } }: Api<ExtP>,
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
     body: JsonObj,
 ) -> Response {
     let upd: Records<ExtensionQueuePresence> = match body.typed() {
@@ -463,8 +549,15 @@ pub async fn agent_queues_put(
     let mut changes = Vec::new();
     for r in &upd.records {
         let qid = r.call_queue.id.clone().unwrap_or_default();
-        let Some(q) = w.dir.queue_index(&qid).filter(|&q| w.dir.members[q].contains(&u)) else {
-            return bad_param("callQueue.id", &format!("Extension is not a member of call queue [{qid}]"));
+        let Some(q) = w
+            .dir
+            .queue_index(&qid)
+            .filter(|&q| w.dir.members[q].contains(&u))
+        else {
+            return bad_param(
+                "callQueue.id",
+                &format!("Extension is not a member of call queue [{qid}]"),
+            );
         };
         if let Some(a) = r.accept_calls {
             changes.push((q, a));
@@ -485,7 +578,10 @@ fn answering_rule(base: &str, w: &World, q: usize) -> AnsweringRule {
     let e = &w.dir.queues[q];
     let over = p.overflow_to.and_then(|t| w.dir.queues.get(t));
     AnsweringRule {
-        uri: Some(format!("{}/answering-rule/business-hours-rule", ext_uri(base, &e.id))),
+        uri: Some(format!(
+            "{}/answering-rule/business-hours-rule",
+            ext_uri(base, &e.id)
+        )),
         id: Some("business-hours-rule".into()),
         kind: Some("BusinessHours".into()),
         enabled: Some(true),
@@ -527,7 +623,13 @@ fn answering_rule(base: &str, w: &World, q: usize) -> AnsweringRule {
 }
 
 /// `GET …/extension/{queueId}/answering-rule/business-hours-rule` (call queues only).
-pub async fn business_hours_rule(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>) -> Response {
+pub async fn business_hours_rule(
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
+) -> Response {
     let base = sim.base_url();
     let w = sim.world();
     let e = match find_ext(&w, &ext, &auth.owner) {
@@ -574,7 +676,10 @@ fn device_info(base: &str, w: &World, d: &SimDevice) -> Device {
             id: None,
             line_type: Some("Standalone".into()),
             phone_info: Some(PhoneInfo {
-                id: Some(format!("{}4", &u.device_id[..u.device_id.len().saturating_sub(1)])),
+                id: Some(format!(
+                    "{}4",
+                    &u.device_id[..u.device_id.len().saturating_sub(1)]
+                )),
                 phone_number: Some(u.phone.clone()),
                 payment_type: Some("Local".into()),
                 kind: Some("VoiceFax".into()),
@@ -596,7 +701,14 @@ fn device_info(base: &str, w: &World, d: &SimDevice) -> Device {
 }
 
 /// `GET …/extension/{id}/device` (paged).
-pub async fn device_list(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>, q: Query) -> Response {
+pub async fn device_list(
+    Api {
+        sim,
+        auth,
+        path: ExtP { ext },
+    }: Api<ExtP>,
+    q: Query,
+) -> Response {
     let req = match q.page(100, 1000) {
         Ok(r) => r,
         Err(r) => return r,
@@ -620,17 +732,17 @@ pub async fn device_list(Api { sim, auth, path: ExtP { ext } }: Api<ExtP>, q: Qu
 }
 
 /// `GET …/device/{id}`.
-pub async fn device_get(Api { sim, path: IdP { id }, .. }: Api<IdP>) -> Response {
+pub async fn device_get(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+) -> Response {
     let base = sim.base_url();
     let w = sim.world();
     match w.dir.device(&id) {
         Some(d) => ok(device_info(&base, &w, d)),
         None => not_found(&format!("Device [{id}] not found")),
     }
-}
-
-/// Whether `device` may be used now (`Online`), and its owner.
-pub fn online_device(w: &World, device: &str) -> Option<(usize, bool)> {
-    let d = w.dir.device(device)?;
-    Some((d.owner, d.plugged_in && !w.presence[d.owner].offline))
 }

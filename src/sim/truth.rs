@@ -134,11 +134,14 @@ impl Truth {
         let code = p.status.as_ref().map(|s| s.code.clone());
         let reason = p.status.as_ref().and_then(|s| s.reason.clone());
         let is_new = !self.parties.contains_key(&key);
-        let track = self.parties.entry(key.clone()).or_insert_with(|| PartyTrack {
-            extension_id: p.extension_id.clone(),
-            first: t,
-            ..Default::default()
-        });
+        let track = self
+            .parties
+            .entry(key.clone())
+            .or_insert_with(|| PartyTrack {
+                extension_id: p.extension_id.clone(),
+                first: t,
+                ..Default::default()
+            });
         // Talk / hold intervals.
         let prev = track.code.clone();
         if prev != code {
@@ -261,14 +264,7 @@ impl Truth {
     }
 
     /// The oldest open entry of `sid` in queue `q` gets `outcome`.
-    fn decide(
-        &mut self,
-        sid: &str,
-        q: &str,
-        outcome: Outcome,
-        t: Ts,
-        who: Option<String>,
-    ) {
+    fn decide(&mut self, sid: &str, q: &str, outcome: Outcome, t: Ts, who: Option<String>) {
         let first = self
             .open
             .get(&(sid.to_string(), q.to_string()))
@@ -354,7 +350,11 @@ pub struct AgentTruth {
 
 impl Truth {
     /// Per-queue figures; `policies` give thresholds and the abandoned rule.
-    pub fn queues(&self, dir: &Directory, policies: &[super::config::QueuePolicy]) -> Vec<QueueTruth> {
+    pub fn queues(
+        &self,
+        dir: &Directory,
+        policies: &[super::config::QueuePolicy],
+    ) -> Vec<QueueTruth> {
         dir.queues
             .iter()
             .enumerate()
@@ -367,8 +367,7 @@ impl Truth {
                     sla_threshold_seconds: pol.map_or(20, |p| p.sla_threshold_secs),
                     ..Default::default()
                 };
-                let abandon_threshold =
-                    pol.map_or(0, |p| p.abandoned_threshold_secs as i64 * 1000);
+                let abandon_threshold = pol.map_or(0, |p| p.abandoned_threshold_secs as i64 * 1000);
                 for e in self.entries.iter().filter(|e| e.queue_id == q.id) {
                     t.offered += 1;
                     let wait = e.wait_ms.unwrap_or(0);
@@ -376,7 +375,8 @@ impl Truth {
                         None => {
                             t.waiting_now += 1;
                             t.oldest_waiting_since = Some(
-                                t.oldest_waiting_since.map_or(e.entered, |o| o.min(e.entered)),
+                                t.oldest_waiting_since
+                                    .map_or(e.entered, |o| o.min(e.entered)),
                             );
                         }
                         Some(Outcome::Answered) => {
@@ -400,7 +400,11 @@ impl Truth {
                 let include = pol.is_some_and(|p| p.include_abandoned);
                 let denominator = t.answered
                     + t.voicemail
-                    + if include { t.abandoned_over_threshold } else { 0 };
+                    + if include {
+                        t.abandoned_over_threshold
+                    } else {
+                        0
+                    };
                 t.service_level_pct = (denominator > 0)
                     .then(|| t.answered_within_sla as f64 * 100.0 / denominator as f64);
                 t
@@ -461,6 +465,8 @@ pub struct GroundTruth {
     pub agent_legs: Vec<AgentLegTruth>,
     /// What the router decided (must agree with `queues` when only the generator acts).
     pub router: Vec<super::acd::AcdTally>,
+    /// Requests per rate-limit group (all users): counted, answered 429, peak per minute.
+    pub rate_limits: Vec<super::ratelimit::GroupStats>,
 }
 
 impl super::world::World {
@@ -479,6 +485,7 @@ impl super::world::World {
             queue_entries: self.truth.entries.clone(),
             agent_legs: self.truth.legs.clone(),
             router: self.acd.tally.clone(),
+            rate_limits: Vec::new(),
         }
     }
 }

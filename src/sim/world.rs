@@ -185,7 +185,11 @@ impl World {
         let mut free: Vec<usize> = (0..total)
             .filter(|&i| !busy.contains(&self.dir.users[i].id))
             .filter(|&i| self.presence[i].takes_direct_calls())
-            .filter(|&i| self.acd.agents[i].wrap_until.is_none_or(|t| t <= Instant::now()))
+            .filter(|&i| {
+                self.acd.agents[i]
+                    .wrap_until
+                    .is_none_or(|t| t <= Instant::now())
+            })
             .collect();
         let mut out = Vec::new();
         while out.len() < n {
