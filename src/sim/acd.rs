@@ -196,7 +196,7 @@ impl World {
             return;
         }
         let pol = self.policy(q);
-        let now = Instant::now();
+        let now = self.instant_now();
         self.acd.tally[q].entered += 1;
         if self.acd.queues[q].waiting.len() >= pol.max_callers {
             self.acd.tally[q].voicemail += 1;
@@ -250,7 +250,7 @@ impl World {
     }
 
     /// Rings member `agent` of queue `q` for the waiting entry.
-    fn ring_agent(&mut self, q: usize, e: &mut Entry, agent: usize, now: Instant) {
+    pub(super) fn ring_agent(&mut self, q: usize, e: &mut Entry, agent: usize, now: Instant) {
         let qe = self.dir.queues[q].clone();
         let a = self.dir.users[agent].clone();
         let caller = self.caller_endpoint(e.ci);
@@ -451,7 +451,7 @@ impl World {
 
     /// Ring `k` of the entry was answered: the other legs and the queue party leave,
     /// the agent talks.
-    fn answered(&mut self, q: usize, e: &mut Entry, k: usize) {
+    pub(super) fn answered(&mut self, q: usize, e: &mut Entry, k: usize) {
         let ci = e.ci;
         let r = e.rings[k].clone();
         if self.calls[ci].code(r.pi).is_some_and(|c| c.is_ringing()) {
@@ -548,7 +548,7 @@ impl World {
         };
         let q = self.dir.queues_of(u).first().copied().unwrap_or(0);
         let wrap = Duration::from_secs_f64(self.policy(q).wrap_up_secs * self.timing.scale);
-        let now = Instant::now();
+        let now = self.instant_now();
         let until_ts = self.now_ts().plus_millis(wrap.as_millis() as i64);
         let a = &mut self.acd.agents[u];
         a.wrap_until = Some(now + wrap);

@@ -360,6 +360,7 @@ pub fn build(
     call: &mut SimCall,
     dir: &Directory,
     users: &[usize],
+    queue: Option<usize>,
     rng: &mut StdRng,
     t: &Timing,
 ) -> VecDeque<(Duration, Step)> {
@@ -373,7 +374,7 @@ pub fn build(
     let mut s = Script::new(rng, t, 0);
     match kind {
         CallKind::InboundIvr => inbound_ivr(&mut s, dir, u, &caller, &others, pid),
-        CallKind::Queue => queue(&mut s, dir, &caller, pid),
+        CallKind::Queue => queue_call(&mut s, dir, queue, &caller, pid),
         CallKind::Internal => {
             let callee = &dir.users[*others.first().unwrap_or(&users[0])];
             let from = user_endpoint(u, &u.phone, true);
@@ -526,12 +527,16 @@ fn inbound_ivr(
 
 /// A PSTN caller dials a queue's number; the platform answers and the queue's party
 /// holds the call until the router (`acd.rs`) rings an agent.
-fn queue(s: &mut Script<'_>, dir: &Directory, caller: &Outside, pid: impl Fn(usize) -> String) {
-    let qi = if dir.queues.len() > 1 && s.rng.random_bool(0.45) {
-        1
-    } else {
-        0
-    };
+fn queue_call(
+    s: &mut Script<'_>,
+    dir: &Directory,
+    queue: Option<usize>,
+    caller: &Outside,
+    pid: impl Fn(usize) -> String,
+) {
+    let qi = queue
+        .filter(|&q| q < dir.queues.len())
+        .unwrap_or_else(|| usize::from(dir.queues.len() > 1 && s.rng.random_bool(0.45)));
     let q = &dir.queues[qi];
     s.add(party(
         pid(0),

@@ -20,6 +20,7 @@ mod presence;
 mod ratelimit;
 mod rest;
 mod roster;
+mod seed;
 mod state;
 mod supervise;
 mod truth;
@@ -167,7 +168,10 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         .await
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
-    let world = world::World::new(cfg.clone());
+    let mut world = world::World::new(cfg.clone());
+    if cfg.warm_start {
+        world.warm_start();
+    }
     let creds = Credentials::demo(&world.dir.owner().id);
     let (shutdown, mut stopped) = watch::channel(false);
     let shared = Arc::new(Shared {

@@ -90,6 +90,18 @@ impl World {
         }
     }
 
+    /// The monotonic clock matching [`World::now_ts`] (in the past while seeding).
+    pub fn instant_now(&self) -> Instant {
+        let now = Instant::now();
+        match self.virtual_now {
+            Some(v) => {
+                let back = Duration::from_millis(v.millis_until(Ts::now()) as u64);
+                now.checked_sub(back).unwrap_or(now)
+            }
+            None => now,
+        }
+    }
+
     /// The time stamped on the next event: the clock, or the seeding clock.
     pub fn now_ts(&self) -> Ts {
         self.virtual_now.unwrap_or_else(Ts::now)
@@ -205,6 +217,13 @@ impl World {
 
     /// Starts a call of `kind` now; returns its telephonySessionId.
     pub fn start_call(&mut self, kind: CallKind) -> String {
+        let ci = self.start_call_in(kind, None);
+        self.calls[ci].id.clone()
+    }
+
+    /// Starts a call of `kind` now (a queue call into queue `queue` when given); returns
+    /// its index.
+    pub fn start_call_in(&mut self, kind: CallKind, queue: Option<usize>) -> usize {
         // Each call has its own random stream, so call N looks the same in every run
         // with the same seed whatever the timing.
         self.calls_made += 1;
@@ -215,7 +234,15 @@ impl World {
         );
         let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
         let mut call = SimCall::new(&mut rng, OriginType::Call);
-        let steps = calls::build(kind, &mut call, &self.dir, &users, &mut rng, &self.timing);
+        let steps = calls::build(
+            kind,
+            &mut call,
+            &self.dir,
+            &users,
+            queue,
+            &mut rng,
+            &self.timing,
+        );
         let id = call.id.clone();
         let ci = self.calls.len();
         self.calls.push(call);
@@ -225,7 +252,7 @@ impl World {
         // The first steps (parties appear) happen at once.
         self.calls[ci].next_at = Some(Instant::now());
         tracing::debug!(call = %id, ?kind, "call started");
-        id
+        ci
     }
 
     /// Registers a call built elsewhere (consultation calls).
@@ -303,7 +330,7 @@ impl World {
     }
 
     /// Plays one scripted step; steps that no longer fit are skipped.
-    fn run_step(&mut self, ci: usize, step: Step) {
+    pub(super) fn run_step(&mut self, ci: usize, step: Step) {
         let r = match step {
             Step::Add(p) => {
                 self.add_party(ci, *p);
