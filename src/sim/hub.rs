@@ -249,13 +249,20 @@ impl Hub {
         rcreq: &str,
         ts: Ts,
     ) {
+        if let Some(dnd) = &bodies.dnd {
+            let dnd_uuid = format!("{uuid}1");
+            self.deliver_to(
+                &dnd_uuid,
+                rcreq,
+                ts,
+                dnd,
+                |f| matches!(f, Filter::PresenceDnd(e) if e == ext),
+            );
+        }
         self.deliver(uuid, rcreq, ts, |f, raw| {
             let detail = match f {
                 Filter::Presence(e, d) if e == ext => *d,
                 Filter::AccountPresence(d) => *d,
-                Filter::PresenceDnd(e) if e == ext => {
-                    return bodies.dnd.as_ref().map(|b| (0, raw.to_string(), b));
-                }
                 _ => return None,
             };
             let query = raw
