@@ -477,13 +477,14 @@ impl World {
         {
             return Err(conflict(&code, "Flip"));
         }
+        // The new leg answers before the old one leaves, so the user's call never looks
+        // over (the call-control SDK drops a session whose user party disconnects).
         let mut next = self.calls[ci].parties[pi].clone();
-        self.disconnect(ci, pi, Some(Reason::CallFlip), false)?;
-        let out = self.calls[ci].parties[pi].clone();
         next.status = Some(Status::code(StatusCode::Answered));
         next.recordings = None;
         self.add_party(ci, next);
-        Ok(out)
+        self.disconnect(ci, pi, Some(Reason::CallFlip), false)?;
+        Ok(self.calls[ci].parties[pi].clone())
     }
 
     /// Attended transfer: party `pi` of call `ci` and party `opi` of call `oi` (the same
@@ -680,6 +681,41 @@ impl World {
         s.wait(lo * 2.0, hi * 2.0, Step::End);
         let steps = s.steps;
         self.calls[ci].set_script(steps);
+        ci
+    }
+
+    /// An outside caller dials user `u`'s direct number; the user's leg rings for `ring`
+    /// (real time, not scaled) unless answered, ignored… through Call Control, then is
+    /// missed and the caller hangs up.
+    pub fn ring_user(&mut self, u: usize, ring: std::time::Duration) -> usize {
+        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let ci = self.add_call(call);
+        let caller = super::directory::Directory::outside(&mut self.rng);
+        self.calls[ci].cnam = Some(caller.cnam.clone());
+        let me = self.dir.users[u].clone();
+        let mut s = Script::new(&mut self.rng, &self.timing, 0);
+        s.add(party(
+            String::new(),
+            Direction::Outbound,
+            pstn(&caller.phone, None),
+            user_endpoint(&me, &me.phone, false),
+            None,
+            StatusCode::Answered,
+        ));
+        let p = s.add(party(
+            String::new(),
+            Direction::Inbound,
+            pstn(&caller.phone, Some(&caller.cnam)),
+            user_endpoint(&me, &me.phone, false),
+            Some(&me),
+            StatusCode::Setup,
+        ));
+        s.then(Step::Ring(p));
+        s.after(ring, Step::Missed(p));
+        s.then(Step::End);
+        let steps = s.steps;
+        self.calls[ci].set_script(steps);
+        self.calls[ci].next_at = Some(tokio::time::Instant::now());
         ci
     }
 
