@@ -89,6 +89,8 @@ pub struct SimCall {
     pub cnam: Option<String>,
     /// A conference's `voiceCallToken`.
     pub voice_call_token: Option<String>,
+    /// Its call-log records are scheduled.
+    pub logged: bool,
 }
 
 impl SimCall {
@@ -110,6 +112,7 @@ impl SimCall {
             last_event: Ts(0),
             cnam: None,
             voice_call_token: None,
+            logged: false,
         }
     }
 

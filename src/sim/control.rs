@@ -258,7 +258,9 @@ impl World {
         c.ended = true;
         c.script.clear();
         c.next_at = None;
-        if let Some(o) = c.linked.take() {
+        let linked = c.linked.take();
+        self.history_call_ended(ci);
+        if let Some(o) = linked {
             if !self.calls[o].ended {
                 self.calls[o].linked = None;
                 self.end_call(o);

@@ -72,8 +72,9 @@ pub enum Filter {
     PresenceDnd(String),
     /// `/restapi/v1.0/account/{a}/call-queues/{q}/presence`: member availability in `q`.
     QueuePresence(String),
-    /// `…/extension/{e}/message-store[?type=…]`: message-store change counters of `e`.
-    MessageStore(String),
+    /// `…/extension/{e}/message-store[?type=…]`: message-store change counters of `e`
+    /// (only of that message type when given).
+    MessageStore(String, Option<String>),
     /// `…/extension/{e}/voicemail`: each new voicemail of `e`.
     Voicemail(String),
     /// Anything else the platform knows (extension list, directory, …): accepted, never fires.
@@ -112,9 +113,14 @@ pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
         ["account", a, "call-queues", q, "presence"] if acc_ok(a) => {
             Filter::QueuePresence(q.to_string())
         }
-        ["account", a, "extension", e, "message-store"] if acc_ok(a) => {
-            Filter::MessageStore(ext(e))
-        }
+        ["account", a, "extension", e, "message-store"] if acc_ok(a) => Filter::MessageStore(
+            ext(e),
+            query.and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "type")
+                    .map(|(_, v)| v.into_owned())
+            }),
+        ),
         ["account", a, "extension", e, "voicemail"] if acc_ok(a) => Filter::Voicemail(ext(e)),
         ["account", a, ..] if acc_ok(a) => Filter::Other,
         ["subscription", ..] | ["glip", ..] | ["team-messaging", ..] => Filter::Other,

@@ -15,9 +15,11 @@ mod errors;
 mod extract;
 mod faults;
 mod gateway;
+mod history;
 mod hub;
 mod presence;
 mod ratelimit;
+mod records;
 mod rest;
 mod roster;
 mod seed;
@@ -31,6 +33,7 @@ pub use calls::CallKind;
 pub use config::QueuePolicy;
 pub use config::{Credentials, Faults, SimArgs, SimConfig};
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
+pub use history::{CallOutcomeTruth, LegTruth, RecordTruth, RecordingTruth};
 pub use presence::{agent_state, AgentState};
 pub use ratelimit::{Group, GroupStats};
 pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
@@ -94,6 +97,33 @@ fn router(sim: Arc<Shared>) -> Router {
             get(roster::device_list),
         )
         .route(&format!("{a}/device/{{id}}"), get(roster::device_get))
+        .route(&format!("{a}/call-log"), get(records::account_call_log))
+        .route(&format!("{a}/call-log/{{id}}"), get(records::call_record))
+        .route(
+            &format!("{a}/extension/{{ext}}/call-log"),
+            get(records::extension_call_log),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/call-log/{{id}}"),
+            get(records::call_record),
+        )
+        .route(&format!("{a}/recording/{{id}}"), get(records::recording))
+        .route(
+            &format!("{a}/recording/{{id}}/content"),
+            get(records::recording_content),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store"),
+            get(records::message_list),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store/{{id}}"),
+            get(records::message),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store/{{id}}/content/{{att}}"),
+            get(records::message_content),
+        )
         .route("/restapi/v1.0/subscription", post(rest::subscription_http))
         .route(
             "/restapi/v1.0/subscription/{id}",
@@ -170,6 +200,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
     let mut world = world::World::new(cfg.clone());
+    world.base_url = format!("http://{addr}");
     if cfg.warm_start {
         world.warm_start();
     }
@@ -292,6 +323,7 @@ impl SimHandle {
 
     /// Replaces the fault settings at run time.
     pub fn set_faults(&self, f: Faults) {
+        self.shared.world().faults = f.clone();
         match self.shared.faults.write() {
             Ok(mut g) => *g = f,
             Err(e) => *e.into_inner() = f,

@@ -97,6 +97,8 @@ pub struct PartyTrack {
     pub ended: Option<Ts>,
     pub talk_ms: i64,
     pub hold_ms: i64,
+    /// Reached `Voicemail` (a voicemail party).
+    pub voicemail: bool,
     since: Option<Ts>,
     leg: Option<usize>,
 }
@@ -158,6 +160,7 @@ impl Truth {
             }
         }
         track.code = code.clone();
+        track.voicemail |= code == Some(StatusCode::Voicemail);
         let terminal = code.as_ref().is_some_and(StatusCode::is_terminal);
         let newly_answered = code == Some(StatusCode::Answered) && track.answered.is_none();
         if newly_answered {
@@ -467,6 +470,10 @@ pub struct GroundTruth {
     pub router: Vec<super::acd::AcdTally>,
     /// Requests per rate-limit group (all users): counted, answered 429, peak per minute.
     pub rate_limits: Vec<super::ratelimit::GroupStats>,
+    /// Per ended call: its call-log records (ids, result per leg), recordings, voicemail.
+    pub calls: Vec<super::history::CallOutcomeTruth>,
+    /// Voicemail messages sent for calls that never existed (fault `orphan_voicemail`).
+    pub orphan_voicemails: Vec<String>,
 }
 
 impl super::world::World {
@@ -486,6 +493,8 @@ impl super::world::World {
             agent_legs: self.truth.legs.clone(),
             router: self.acd.tally.clone(),
             rate_limits: Vec::new(),
+            calls: self.history.outcomes.clone(),
+            orphan_voicemails: self.history.orphan_voicemails.clone(),
         }
     }
 }

@@ -36,6 +36,11 @@ pub struct World {
     pub truth: Truth,
     /// While seeding a warm start: the event time to use instead of the clock.
     pub virtual_now: Option<Ts>,
+    pub history: super::history::History,
+    /// `http://ADDR`, for the URIs records and messages carry.
+    pub base_url: String,
+    /// The current faults (kept in step with `Shared::faults`).
+    pub faults: super::config::Faults,
     /// How each recording was started (Automatic / OnDemand), by recording id.
     pub recording_modes: HashMap<String, crate::wire::calllog::RecordingType>,
     recording_ids: u64,
@@ -71,6 +76,9 @@ impl World {
             acd: Acd::new(cfg.seed, &queue_ids, &dir.members, dir.users.len()),
             truth,
             virtual_now: None,
+            history: super::history::History::new(cfg.seed),
+            base_url: String::new(),
+            faults: cfg.faults.clone(),
             started: Instant::now(),
             dir,
             calls: Vec::new(),
@@ -100,6 +108,11 @@ impl World {
             }
             None => now,
         }
+    }
+
+    /// The current fault settings.
+    pub fn faults_now(&self) -> super::config::Faults {
+        self.faults.clone()
     }
 
     /// The time stamped on the next event: the clock, or the seeding clock.
@@ -160,6 +173,7 @@ impl World {
             }
         }
         let acd = self.acd_tick(now);
+        let history = self.history_tick(now);
         self.active.retain(|&ci| !self.calls[ci].ended);
         self.hub.expire(now);
         self.active
@@ -167,6 +181,7 @@ impl World {
             .filter_map(|&ci| self.calls[ci].next_at)
             .chain(self.next_arrival)
             .chain(acd)
+            .chain(history)
             .min()
     }
 
@@ -308,6 +323,7 @@ impl World {
         let seeded = self.virtual_now.is_some();
         self.truth.observe(&self.dir, &sid, &party, now, seeded);
         self.acd_after_event(ci, pi);
+        self.history_after_event(ci, pi);
         if let Some(ext) = party.extension_id {
             self.presence_changed(&ext);
         }
@@ -327,6 +343,7 @@ impl World {
                 self.parked.remove(&id);
             }
         }
+        self.history_call_ended(ci);
     }
 
     /// Plays one scripted step; steps that no longer fit are skipped.
