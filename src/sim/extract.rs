@@ -242,7 +242,7 @@ pub fn paged<T>(items: Vec<T>, req: PageReq, uri: &str, q: &Query) -> RecordList
         page: (n > 0).then_some(req.page as i64),
         per_page: Some(req.per_page as i64),
         page_start: (n > 0).then_some(start as i64),
-        page_end: (n > 0).then_some((start + n - 1) as i64),
+        page_end: n.checked_sub(1).map(|last| (start + last) as i64),
         total_pages: Some(pages as i64),
         total_elements: Some(total as i64),
     };

@@ -234,6 +234,8 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
     if let Some(v) = &verdict {
         headers(&mut resp, group, v);
     }
+    // A request may have changed calls (ended one, started one): replan the engine.
+    sim.wake.notify_one();
     resp
 }
 
