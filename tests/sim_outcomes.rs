@@ -153,6 +153,10 @@ async fn all_records(c: &Client, query: &str) -> Vec<Value> {
     }
 }
 
+/// What the stream showed of one session: its sessionId, per party (extension, last
+/// code, ever answered), the last event time.
+type Seen = (String, HashMap<String, (Option<String>, String, bool)>, i64);
+
 /// A busy hour in seconds: every call's records appear after the call-log delay, each
 /// joins its telephony session (session id, party id, extension), results and ids equal
 /// the ground truth, and the client stays within the Heavy limit.
@@ -172,8 +176,7 @@ async fn records_join_their_sessions_and_equal_the_ground_truth() {
     subscribe(&mut ws, &["/restapi/v1.0/account/~/telephony/sessions"]).await;
     h.resume_new_calls();
     // sid → (session id, party id → (extension, last code, answered), last event time)
-    let mut seen: HashMap<String, (String, HashMap<String, (Option<String>, String, bool)>, i64)> =
-        HashMap::new();
+    let mut seen: HashMap<String, Seen> = HashMap::new();
     let mut take = |f: &Value| {
         let b = &f["body"];
         let p = &b["parties"][0];

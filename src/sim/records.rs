@@ -167,7 +167,7 @@ fn call_log(sim: &Shared, owner: Option<&str>, q: &Query, uri: &str) -> Response
         })
         .map(|r| view(r, detail))
         .collect();
-    items.sort_by(|a, b| b.entry.start_time.cmp(&a.entry.start_time));
+    items.sort_by_key(|r| std::cmp::Reverse(r.entry.start_time));
     let mut page = paged(items, req, uri, q);
     if let Some(p) = page.paging.as_mut() {
         p.total_pages = None;
@@ -437,7 +437,7 @@ pub async fn message_list(
         .filter(|m| avail.is_empty() || m.availability.as_ref().is_some_and(|k| avail.contains(k)))
         .filter(|m| dirs.is_empty() || m.direction.as_ref().is_some_and(|k| dirs.contains(k)))
         .collect();
-    items.sort_by(|a, b| b.creation_time.cmp(&a.creation_time));
+    items.sort_by_key(|m| std::cmp::Reverse(m.creation_time));
     let uri = format!(
         "{}/restapi/v1.0/account/{}/extension/{id}/message-store",
         sim.base_url(),

@@ -124,7 +124,7 @@ pub struct DepartmentRef {
 pub struct ExtensionInfo {
     #[serde(
         deserialize_with = "super::lenient::id",
-        serialize_with = "super::ids::ser_num"
+        serialize_with = "super::ids::num"
     )]
     pub id: String,
     pub uri: Option<String>,

@@ -4,17 +4,13 @@
 
 use serde::Serializer;
 
-/// Writes a numeric id as a JSON number, anything else as a string.
+/// Writes a numeric id as a JSON number, anything else as a string (`serialize_with` of a
+/// required `String` field).
 pub fn num<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
     match v.parse::<u64>() {
         Ok(n) if !v.starts_with('0') || v == "0" => s.serialize_u64(n),
         _ => s.serialize_str(v),
     }
-}
-
-/// [`num`] for a required field.
-pub fn ser_num<S: Serializer>(v: &String, s: S) -> Result<S::Ok, S::Error> {
-    num(v, s)
 }
 
 /// [`num`] for an optional field (`None` is skipped by `skip_serializing_none`).
@@ -62,9 +58,9 @@ mod tests {
     fn numeric_ids_become_numbers() {
         #[derive(serde::Serialize)]
         struct T {
-            #[serde(serialize_with = "super::ser_num")]
+            #[serde(serialize_with = "super::num")]
             a: String,
-            #[serde(serialize_with = "super::ser_num")]
+            #[serde(serialize_with = "super::num")]
             b: String,
             #[serde(serialize_with = "super::ser_opt_nums")]
             c: Option<Vec<String>>,

@@ -66,7 +66,7 @@ pub struct MessageParty {
 pub struct MessageAttachment {
     #[serde(
         deserialize_with = "super::lenient::id",
-        serialize_with = "super::ids::ser_num"
+        serialize_with = "super::ids::num"
     )]
     pub id: String,
     pub uri: Option<String>,
@@ -91,7 +91,7 @@ pub struct MessageAttachment {
 pub struct Message {
     #[serde(
         deserialize_with = "super::lenient::id",
-        serialize_with = "super::ids::ser_num"
+        serialize_with = "super::ids::num"
     )]
     pub id: String,
     pub uri: Option<String>,
