@@ -167,6 +167,25 @@ impl Query {
             .collect()
     }
 
+    /// Every value of `k`, parsed (lenient wire enums keep unknown values).
+    pub fn list<T>(&self, k: &str, parse: fn(&str) -> T) -> Vec<T> {
+        self.all(k).into_iter().map(parse).collect()
+    }
+
+    /// `dateFrom` / `dateTo` (ISO 8601): `dateTo` defaults to now, `dateFrom` to 24 h
+    /// before it (call-log.md §1.2); a bad date → 400.
+    pub fn window(&self) -> Result<(crate::wire::Ts, crate::wire::Ts), Response> {
+        let date = |k: &str| match self.get(k) {
+            None => Ok(None),
+            Some(v) => crate::wire::Ts::parse(v)
+                .map(Some)
+                .ok_or_else(|| bad_param(k, &format!("Parameter [{k}] value [{v}] is invalid"))),
+        };
+        let to = date("dateTo")?.unwrap_or_else(crate::wire::Ts::now);
+        let from = date("dateFrom")?.unwrap_or(to.plus_millis(-86_400_000));
+        Ok((from, to))
+    }
+
     /// `k=true` (case-insensitive).
     pub fn flag(&self, k: &str) -> bool {
         self.get(k).is_some_and(|v| v.eq_ignore_ascii_case("true"))

@@ -12,12 +12,21 @@ use super::state::Shared;
 use super::world::World;
 use crate::wire::calllog::{CallLogRecord, RecordingType};
 use crate::wire::message::{Availability, MessageType, ReadStatus};
-use crate::wire::{Direction, Ts};
+use crate::wire::Direction;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
+
+/// An extension id of the path, `~` being the caller.
+fn own(ext: String, owner: &str) -> String {
+    if ext == "~" {
+        owner.to_string()
+    } else {
+        ext
+    }
+}
 
 /// The 403 of a missing `ReadCallLog` app permission (call-log.md §1.1), a fault.
 fn forbidden() -> Response {
@@ -40,15 +49,6 @@ fn check_forbidden(sim: &Shared) -> Result<(), Response> {
         Err(forbidden())
     } else {
         Ok(())
-    }
-}
-
-fn date(q: &Query, k: &str) -> Result<Option<Ts>, Response> {
-    match q.get(k) {
-        None => Ok(None),
-        Some(v) => Ts::parse(v)
-            .map(Some)
-            .ok_or_else(|| bad_param(k, &format!("Parameter [{k}] value [{v}] is invalid"))),
     }
 }
 
@@ -99,18 +99,11 @@ fn call_log(sim: &Shared, owner: Option<&str>, q: &Query, uri: &str) -> Response
         Ok(r) => r,
         Err(r) => return r,
     };
-    let (to, from) = match (date(q, "dateTo"), date(q, "dateFrom")) {
-        (Ok(t), Ok(f)) => {
-            let to = t.unwrap_or_else(Ts::now);
-            (to, f.unwrap_or(to.plus_millis(-86_400_000)))
-        }
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (from, to) = match q.window() {
+        Ok(w) => w,
+        Err(r) => return r,
     };
-    let directions: Vec<Direction> = q
-        .all("direction")
-        .into_iter()
-        .map(Direction::parse)
-        .collect();
+    let directions = q.list("direction", Direction::parse);
     let types = q.all("type");
     let recording = q
         .get("recordingType")
@@ -198,7 +191,7 @@ pub async fn extension_call_log(
     }: Api<ExtP>,
     q: Query,
 ) -> Response {
-    let id = if ext == "~" { auth.owner.clone() } else { ext };
+    let id = own(ext, &auth.owner);
     if sim.world().dir.by_id(&id, &id).is_none() {
         return not_found(&format!("Extension [{id}] not found"));
     }
@@ -237,7 +230,7 @@ pub async fn call_record(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let owner = ext.map(|e| if e == "~" { auth.owner.clone() } else { e });
+    let owner = ext.map(|e| own(e, &auth.owner));
     let ids: Vec<&str> = id.split(',').filter(|s| !s.is_empty()).collect();
     if ids.is_empty() || ids.len() > 50 {
         return bad_param("callRecordId", "Between 1 and 50 record ids are accepted");
@@ -393,34 +386,15 @@ pub async fn message_list(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let (to, from) = match (date(&q, "dateTo"), date(&q, "dateFrom")) {
-        (Ok(t), Ok(f)) => {
-            let to = t.unwrap_or_else(Ts::now);
-            (to, f.unwrap_or(to.plus_millis(-86_400_000)))
-        }
-        (Err(r), _) | (_, Err(r)) => return r,
+    let (from, to) = match q.window() {
+        Ok(w) => w,
+        Err(r) => return r,
     };
-    let id = if ext == "~" { auth.owner.clone() } else { ext };
-    let types: Vec<MessageType> = q
-        .all("messageType")
-        .into_iter()
-        .map(MessageType::parse)
-        .collect();
-    let reads: Vec<ReadStatus> = q
-        .all("readStatus")
-        .into_iter()
-        .map(ReadStatus::parse)
-        .collect();
-    let avail: Vec<Availability> = q
-        .all("availability")
-        .into_iter()
-        .map(Availability::parse)
-        .collect();
-    let dirs: Vec<Direction> = q
-        .all("direction")
-        .into_iter()
-        .map(Direction::parse)
-        .collect();
+    let id = own(ext, &auth.owner);
+    let types = q.list("messageType", MessageType::parse);
+    let reads = q.list("readStatus", ReadStatus::parse);
+    let avail = q.list("availability", Availability::parse);
+    let dirs = q.list("direction", Direction::parse);
     let w = sim.world();
     if w.dir.by_id(&id, &id).is_none() {
         return not_found(&format!("Extension [{id}] not found"));
@@ -461,11 +435,11 @@ fn find_message(
     ext: &str,
     id: &str,
 ) -> Option<crate::wire::message::Message> {
-    let o = if ext == "~" { owner } else { ext };
+    let o = own(ext.to_string(), owner);
     w.history
         .messages
         .iter()
-        .find(|(x, m)| x == o && m.id == id)
+        .find(|(x, m)| *x == o && m.id == id)
         .map(|(_, m)| m.clone())
 }
 

@@ -145,22 +145,14 @@ fn find_queue(w: &World, id: &str) -> Result<usize, Response> {
 /// `GET /restapi/v1.0/account/{a}/extension`: paged, filtered by `type`, `status`
 /// (repeatable), `extensionNumber`, `email`.
 pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
-    let types: Vec<ExtensionType> = q
-        .all("type")
-        .into_iter()
-        .map(ExtensionType::parse)
-        .collect();
+    let types: Vec<ExtensionType> = q.list("type", ExtensionType::parse);
     if let Some(t) = types
         .iter()
         .find(|t| matches!(t, ExtensionType::Unknown(_)))
     {
         return bad_param("type", &format!("Parameter [type] value [{t}] is invalid"));
     }
-    let statuses: Vec<ExtensionStatus> = q
-        .all("status")
-        .into_iter()
-        .map(ExtensionStatus::parse)
-        .collect();
+    let statuses: Vec<ExtensionStatus> = q.list("status", ExtensionStatus::parse);
     if let Some(s) = statuses
         .iter()
         .find(|s| matches!(s, ExtensionStatus::Unknown(_)))
