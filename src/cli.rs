@@ -273,6 +273,38 @@ pub struct SimArgs {
     /// Fault: delay every HTTP response by this many milliseconds.
     #[arg(long)]
     pub slow_ms: Option<u64>,
+    /// Requests per minute per user in rate-limit group Heavy (call log, recordings,
+    /// account presence, call-out, conference).
+    #[arg(long, default_value_t = 10)]
+    pub heavy_limit: u32,
+    /// Start with a contact center already in progress: calls talking, ringing, on hold,
+    /// parked, and queue calls waiting.
+    #[arg(long)]
+    pub warm_start: bool,
+    /// Service-level threshold of every call queue in seconds (default: 20 each).
+    #[arg(long)]
+    pub sla_threshold: Option<u32>,
+    /// Agents keep their presence (no DND / offline / leaving a queue on their own).
+    #[arg(long)]
+    pub no_agent_churn: bool,
+    /// Seconds after a call ends before its call-log records appear (scaled by --time-scale).
+    #[arg(long, default_value_t = 20.0)]
+    pub call_log_delay: f64,
+    /// Fault: probability that a call's call-log records never appear.
+    #[arg(long, default_value_t = 0.0)]
+    pub call_log_missing: f64,
+    /// Fault: Heavy requests get 429 during the first SECS seconds of every minute.
+    #[arg(long)]
+    pub heavy_429_storm: Option<u64>,
+    /// Fault: the call log answers 403 (the app lacks the ReadCallLog permission).
+    #[arg(long)]
+    pub call_log_forbidden: bool,
+    /// Fault: probability per voicemail that a second voicemail for no known call arrives.
+    #[arg(long, default_value_t = 0.0)]
+    pub orphan_voicemail: f64,
+    /// Fault: probability that a call-log record's legs do not match the call's parties.
+    #[arg(long, default_value_t = 0.0)]
+    pub mismatched_legs: f64,
 }
 
 #[cfg(test)]

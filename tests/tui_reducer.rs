@@ -499,7 +499,11 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Action::Conn(ConnState::Live), &store, now());
     ui.feed.lag_ms = Some(120);
-    assert_ne!(calltop::tui::app::clock_now(&ui), now(), "live: the wall clock");
+    assert_ne!(
+        calltop::tui::app::clock_now(&ui),
+        now(),
+        "live: the wall clock"
+    );
     let dropped = now();
     let offline = ConnState::Offline {
         retry_at: dropped.plus_millis(5_000),

@@ -5,59 +5,15 @@
 //
 // Usage: node check.js [path/to/calltop]   (default: ../../target/{release,debug}/calltop)
 'use strict';
-const { spawn } = require('child_process');
-const fs = require('fs');
-const path = require('path');
-const readline = require('readline');
+const { findBinary, fail, startSim } = require('./sim');
 const { SDK } = require('@ringcentral/sdk');
 const { Subscriptions } = require('@ringcentral/subscriptions');
 
 const TIMEOUT_MS = 60000;
 
-function findBinary() {
-  if (process.argv[2]) return path.resolve(process.argv[2]);
-  const root = path.resolve(__dirname, '..', '..');
-  for (const p of ['target/release/calltop', 'target/debug/calltop']) {
-    const full = path.join(root, p);
-    if (fs.existsSync(full)) return full;
-  }
-  throw new Error('calltop binary not found; build it (cargo build) or pass its path');
-}
-
-function fail(msg) {
-  console.error(`sdk-check: FAIL: ${msg}`);
-  process.exit(1);
-}
-
-// Starts the simulator and reads its banner: the URL line first, then the credentials.
-function startSim(bin) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['sim', '--seed', '42', '--calls-per-minute', '30', '--time-scale', '0.2'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const info = { child };
-    const rl = readline.createInterface({ input: child.stdout });
-    let first = true;
-    rl.on('line', (line) => {
-      if (first) {
-        first = false;
-        const m = /^listening on (http:\/\/\S+)$/.exec(line);
-        if (!m) return reject(new Error(`unexpected first line: ${line}`));
-        info.server = m[1];
-        return;
-      }
-      const kv = /^(client id|client secret|jwt):\s+(\S+)$/.exec(line);
-      if (kv) info[kv[1]] = kv[2];
-      if (info.server && info['client id'] && info['client secret'] && info.jwt) resolve(info);
-    });
-    child.on('exit', (code) => reject(new Error(`calltop sim exited early (code ${code})`)));
-    child.on('error', reject);
-  });
-}
-
 async function main() {
   const bin = findBinary();
-  const sim = await startSim(bin);
+  const sim = await startSim(bin, ['--seed', '42', '--calls-per-minute', '30', '--time-scale', '0.2']);
   const killer = setTimeout(() => {
     sim.child.kill('SIGTERM');
     fail(`timed out after ${TIMEOUT_MS / 1000}s`);

@@ -14,6 +14,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("tui");
     let mut cfg = crate::sim::SimConfig {
         calls_per_minute: args.calls_per_minute,
+        warm_start: true,
         ..Default::default()
     };
     if let Some(seed) = args.seed {

@@ -2,7 +2,7 @@
 //! where it listens and the demo credentials (with `export` lines to paste).
 
 use crate::cli::SimArgs;
-use crate::sim::{Faults, SimConfig};
+use crate::sim::{Faults, QueuePolicy, SimConfig};
 use std::time::Duration;
 
 /// The simulator configuration these flags describe.
@@ -28,6 +28,11 @@ pub fn config(a: &SimArgs) -> SimConfig {
             refuse_recovery: a.refuse_recovery,
             force_429_every: a.force_429_every.filter(|n| *n > 0),
             slow: a.slow_ms.map(Duration::from_millis),
+            call_log_missing: a.call_log_missing.clamp(0.0, 1.0),
+            heavy_429_storm: a.heavy_429_storm.map(Duration::from_secs),
+            call_log_forbidden: a.call_log_forbidden,
+            orphan_voicemail: a.orphan_voicemail.clamp(0.0, 1.0),
+            mismatched_legs: a.mismatched_legs.clamp(0.0, 1.0),
         },
         access_token_ttl_secs: a.access_token_ttl.max(1),
         light_limit_per_min: a.light_limit,
@@ -39,6 +44,17 @@ pub fn config(a: &SimArgs) -> SimConfig {
         } else {
             1.0
         },
+        heavy_limit_per_min: a.heavy_limit,
+        warm_start: a.warm_start,
+        queue_policies: QueuePolicy::defaults()
+            .into_iter()
+            .map(|p| QueuePolicy {
+                sla_threshold_secs: a.sla_threshold.unwrap_or(p.sla_threshold_secs),
+                ..p
+            })
+            .collect(),
+        agent_churn: !a.no_agent_churn,
+        call_log_delay_secs: a.call_log_delay.max(0.0),
         ..SimConfig::default()
     }
 }

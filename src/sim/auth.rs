@@ -133,10 +133,19 @@ impl FromRequestParts<Arc<Shared>> for Authed {
         parts: &mut Parts,
         sim: &Arc<Shared>,
     ) -> Result<Self, Self::Rejection> {
+        // Media URIs (recording and message content) may carry the token as a query
+        // parameter instead of the header (call-log.md §4.2).
+        let from_query = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| format!("Bearer {v}"))
+        });
         let Some(h) = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or(from_query)
         else {
             return Err(api_error(
                 StatusCode::UNAUTHORIZED,

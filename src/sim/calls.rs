@@ -4,7 +4,6 @@
 use super::directory::{Directory, Ext, Outside, MAIN_NUMBER};
 use crate::wire::{
     CallSession, Direction, Endpoint, Origin, OriginType, Party, Reason, StatusCode, Ts,
-    UiCallInfo, UiInfoItem,
 };
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -61,6 +60,10 @@ pub enum Step {
     Consult(usize, usize),
     /// Bridge this party with the consultation call (attended transfer).
     Bridge(usize),
+    /// Start an automatic recording of this party (queue policy).
+    AutoRecord(usize),
+    /// The call enters call queue `.0` through its party `.1` (the router takes over).
+    Enqueue(usize, usize),
     /// Every remaining party hangs up.
     End,
 }
@@ -82,6 +85,12 @@ pub struct SimCall {
     /// The other call of an attended transfer.
     pub linked: Option<usize>,
     pub last_event: Ts,
+    /// The caller-id name of an outside caller.
+    pub cnam: Option<String>,
+    /// A conference's `voiceCallToken`.
+    pub voice_call_token: Option<String>,
+    /// Its call-log records are scheduled.
+    pub logged: bool,
 }
 
 impl SimCall {
@@ -101,6 +110,9 @@ impl SimCall {
             ended: false,
             linked: None,
             last_event: Ts(0),
+            cnam: None,
+            voice_call_token: None,
+            logged: false,
         }
     }
 
@@ -147,7 +159,7 @@ impl SimCall {
             origin: Some(Origin {
                 kind: self.origin.clone(),
             }),
-            voice_call_token: None,
+            voice_call_token: self.voice_call_token.clone(),
             parties: self.parties.clone(),
             creation_time: Some(Ts(self.created.0 - self.created.0 % 1000)),
         }
@@ -348,9 +360,10 @@ impl<'a> Script<'a> {
 /// involve (first = main user, the rest = possible transfer targets).
 pub fn build(
     kind: CallKind,
-    call: &SimCall,
+    call: &mut SimCall,
     dir: &Directory,
     users: &[usize],
+    queue: Option<usize>,
     rng: &mut StdRng,
     t: &Timing,
 ) -> VecDeque<(Duration, Step)> {
@@ -358,10 +371,13 @@ pub fn build(
     let others: Vec<usize> = users[1..].to_vec();
     let pid = |i: usize| format!("p-{}-{}", call.hex, i + 1);
     let caller = Directory::outside(rng);
+    if matches!(kind, CallKind::InboundIvr | CallKind::Queue) {
+        call.cnam = Some(caller.cnam.clone());
+    }
     let mut s = Script::new(rng, t, 0);
     match kind {
         CallKind::InboundIvr => inbound_ivr(&mut s, dir, u, &caller, &others, pid),
-        CallKind::Queue => queue(&mut s, dir, users, &caller, &others, pid),
+        CallKind::Queue => queue_call(&mut s, dir, queue, &caller, pid),
         CallKind::Internal => {
             let callee = &dir.users[*others.first().unwrap_or(&users[0])];
             let from = user_endpoint(u, &u.phone, true);
@@ -512,15 +528,19 @@ fn inbound_ivr(
     }
 }
 
-fn queue(
+/// A PSTN caller dials a queue's number; the platform answers and the queue's party
+/// holds the call until the router (`acd.rs`) rings an agent.
+fn queue_call(
     s: &mut Script<'_>,
     dir: &Directory,
-    users: &[usize],
+    queue: Option<usize>,
     caller: &Outside,
-    others: &[usize],
     pid: impl Fn(usize) -> String,
 ) {
-    let q = &dir.queues[users[0] % dir.queues.len()];
+    let qi = queue
+        .filter(|&q| q < dir.queues.len())
+        .unwrap_or_else(|| usize::from(dir.queues.len() > 1 && s.rng.random_bool(0.45)));
+    let q = &dir.queues[qi];
     s.add(party(
         pid(0),
         Direction::Outbound,
@@ -531,43 +551,13 @@ fn queue(
     ));
     s.then(Step::SetTo(0, user_endpoint(q, &q.phone, false)));
     s.then(Step::Answer(0));
-    let agent_party = |i: usize, agent: &Ext| {
-        let mut p = party(
-            pid(i),
-            Direction::Inbound,
-            pstn(
-                &caller.phone,
-                Some(&format!("{} - {}", q.name, caller.cnam)),
-            ),
-            user_endpoint(q, &q.phone, false),
-            Some(agent),
-            StatusCode::Setup,
-        );
-        p.queue_call = Some(true);
-        p.ui_call_info = Some(UiCallInfo {
-            primary: Some(UiInfoItem {
-                kind: Some("QueueName".into()),
-                value: Some(q.name.clone()),
-            }),
-            additional: Some(UiInfoItem {
-                kind: Some("CallerIdName".into()),
-                value: Some(caller.cnam.clone()),
-            }),
-        });
-        p
-    };
-    let agent = &dir.users[users[0]];
-    let d = s.t.secs(s.rng, 3.0, 20.0);
-    let mut pa = s.next_party;
-    s.after(d, Step::Add(Box::new(agent_party(pa, agent))));
-    s.then(Step::Ring(pa));
-    if s.t.extras && !others.is_empty() && s.rng.random_bool(0.15) {
-        s.wait(10.0, 20.0, Step::Missed(pa));
-        let next = &dir.users[others[0]];
-        pa = s.next_party;
-        s.then(Step::Add(Box::new(agent_party(pa, next))));
-        s.then(Step::Ring(pa));
-    }
-    s.wait(2.0, 10.0, Step::Answer(pa));
-    s.talk(pa, others, true);
+    let qp = s.add(party(
+        pid(1),
+        Direction::Inbound,
+        pstn(&caller.phone, Some(&caller.cnam)),
+        user_endpoint(q, &q.phone, false),
+        Some(q),
+        StatusCode::Setup,
+    ));
+    s.then(Step::Enqueue(qi, qp));
 }

@@ -21,6 +21,75 @@ pub struct Faults {
     pub force_429_every: Option<u32>,
     /// Delay every HTTP response by this much.
     pub slow: Option<Duration>,
+    /// Probability that a call's call-log records never appear.
+    pub call_log_missing: f64,
+    /// Heavy requests get 429 during the first this-many seconds of every minute.
+    pub heavy_429_storm: Option<Duration>,
+    /// The call-log endpoints answer 403 (missing ReadCallLog permission).
+    pub call_log_forbidden: bool,
+    /// Probability per voicemail of an extra voicemail for a call that does not exist.
+    pub orphan_voicemail: f64,
+    /// Probability that a call-log record's legs do not match the call's parties.
+    pub mismatched_legs: f64,
+}
+
+/// How one call queue routes its calls (its business-hours answering rule, §3.7) and
+/// its service-level settings (§3.2).
+#[derive(Clone, Debug)]
+pub struct QueuePolicy {
+    pub sla_threshold_secs: u32,
+    pub sla_goal: u32,
+    pub include_abandoned: bool,
+    pub abandoned_threshold_secs: u32,
+    /// `Simultaneous` (ring every free member) instead of `Rotating` (longest idle first).
+    pub simultaneous: bool,
+    /// How long one member rings before the next is tried (platform seconds).
+    pub agent_timeout_secs: f64,
+    /// Longest wait in the queue before `overflow_to` / voicemail (platform seconds).
+    pub hold_time_secs: f64,
+    /// Callers waiting at most; more go to voicemail at once.
+    pub max_callers: usize,
+    /// The queue (index) a call moves to when the hold time expires; `None`: voicemail.
+    pub overflow_to: Option<usize>,
+    /// Wrap-up after each answered call before the agent gets the next (platform seconds).
+    pub wrap_up_secs: f64,
+    /// Answered calls are recorded automatically.
+    pub auto_record: bool,
+}
+
+impl QueuePolicy {
+    /// The two queues of the simulated account: Sales (rotating, to voicemail) and
+    /// Support (simultaneous, overflows to Sales, recorded).
+    pub fn defaults() -> Vec<QueuePolicy> {
+        vec![
+            QueuePolicy {
+                sla_threshold_secs: 20,
+                sla_goal: 80,
+                include_abandoned: false,
+                abandoned_threshold_secs: 0,
+                simultaneous: false,
+                agent_timeout_secs: 15.0,
+                hold_time_secs: 180.0,
+                max_callers: 10,
+                overflow_to: None,
+                wrap_up_secs: 15.0,
+                auto_record: false,
+            },
+            QueuePolicy {
+                sla_threshold_secs: 20,
+                sla_goal: 90,
+                include_abandoned: true,
+                abandoned_threshold_secs: 10,
+                simultaneous: true,
+                agent_timeout_secs: 20.0,
+                hold_time_secs: 120.0,
+                max_callers: 8,
+                overflow_to: Some(0),
+                wrap_up_secs: 10.0,
+                auto_record: true,
+            },
+        ]
+    }
 }
 
 /// The simulator's configuration.
@@ -52,6 +121,17 @@ pub struct SimConfig {
     pub talk_secs: (f64, f64),
     /// Random extras during calls: hold, mute, recording, park, transfers, missed calls.
     pub extras: bool,
+    pub heavy_limit_per_min: u32,
+    /// Start with calls in progress (`calltop sim --warm-start`; `calltop demo` always).
+    pub warm_start: bool,
+    /// One per call queue, in directory order.
+    pub queue_policies: Vec<QueuePolicy>,
+    /// Agents go DND / offline / leave a queue now and then.
+    pub agent_churn: bool,
+    /// Platform seconds from the end of a call to its call-log records (scaled).
+    pub call_log_delay_secs: f64,
+    /// Platform seconds from the end of a voicemail to its message (scaled).
+    pub voicemail_delay_secs: f64,
 }
 
 impl Default for SimConfig {
@@ -75,6 +155,12 @@ impl Default for SimConfig {
             generate_calls: true,
             talk_secs: (120.0, 300.0),
             extras: true,
+            heavy_limit_per_min: 10,
+            warm_start: false,
+            queue_policies: QueuePolicy::defaults(),
+            agent_churn: true,
+            call_log_delay_secs: 20.0,
+            voicemail_delay_secs: 5.0,
         }
     }
 }

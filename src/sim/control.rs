@@ -2,12 +2,13 @@
 //! way the platform does (409 otherwise), changes it and emits the notifications.
 //! Scripted steps of the generator use the same operations.
 
-use super::calls::{party, pstn, user_endpoint, Script, Step, Target};
+use super::calls::{party, pstn, user_endpoint, Script, SimCall, Step, Target};
 use super::directory::{Ext, ExtKind};
 use super::world::World;
+use crate::wire::calllog::RecordingType;
 use crate::wire::{
-    Direction, Endpoint, MobilePickupData, Park, Party, PeerId, Reason, Recording, Status,
-    StatusCode,
+    Direction, Endpoint, MobilePickupData, OriginType, Park, Party, PeerId, Reason, Recording,
+    Status, StatusCode,
 };
 use rand::Rng;
 use std::collections::VecDeque;
@@ -152,8 +153,9 @@ impl World {
         Ok(self.calls[ci].parties[pi].clone())
     }
 
-    /// Starts a recording of the party's call.
-    pub fn start_recording(&mut self, ci: usize, pi: usize) -> R<Recording> {
+    /// Starts a recording of the party's call (`automatic`: by the queue's policy, else
+    /// on demand).
+    pub fn start_recording(&mut self, ci: usize, pi: usize, automatic: bool) -> R<Recording> {
         let code = self.live(ci, pi)?;
         if !matches!(code, StatusCode::Answered | StatusCode::Hold) {
             return Err(conflict(&code, "Recording"));
@@ -171,6 +173,14 @@ impl World {
             active: true,
             mode: None,
         };
+        self.recording_modes.insert(
+            rec.id.clone(),
+            if automatic {
+                RecordingType::Automatic
+            } else {
+                RecordingType::OnDemand
+            },
+        );
         self.calls[ci].parties[pi]
             .recordings
             .get_or_insert_with(Vec::new)
@@ -248,7 +258,9 @@ impl World {
         c.ended = true;
         c.script.clear();
         c.next_at = None;
-        if let Some(o) = c.linked.take() {
+        let linked = c.linked.take();
+        self.history_call_ended(ci);
+        if let Some(o) = linked {
             if !self.calls[o].ended {
                 self.calls[o].linked = None;
                 self.end_call(o);
@@ -418,6 +430,10 @@ impl World {
         if !code.is_ringing() || p.direction != Some(Direction::Inbound) {
             return Err(conflict(&code, "Reject"));
         }
+        if p.queue_call == Some(true) {
+            // A queue call is not the agent's to send to voicemail: the queue moves on.
+            return self.ignore(ci, pi);
+        }
         let user = p.extension_id.as_deref().and_then(|e| self.user(e));
         self.disconnect(ci, pi, None, true)?;
         match user {
@@ -440,29 +456,8 @@ impl World {
         if self.calls[ci].parties[pi].queue_call != Some(true) {
             return self.reject(ci, pi);
         }
-        let mut next = self.calls[ci].parties[pi].clone();
-        self.disconnect(ci, pi, None, false)?;
-        let me = next.extension_id.clone().unwrap_or_default();
-        let candidates: Vec<Ext> = self
-            .dir
-            .users
-            .iter()
-            .filter(|u| u.id != me)
-            .cloned()
-            .collect();
-        if candidates.is_empty() {
-            self.end_later(ci);
-            return Ok(());
-        }
-        let agent = candidates[self.rng.random_range(0..candidates.len())].clone();
-        next.extension_id = Some(agent.id.clone());
-        next.status = Some(Status {
-            rcc: Some(false),
-            ..Status::code(StatusCode::Setup)
-        });
-        let np = self.add_party(ci, next);
-        self.follow_up(ci, np);
-        Ok(())
+        // The router sees the leg end and rings the next member.
+        self.disconnect(ci, pi, None, true)
     }
 
     /// Reply to a ringing call with a text message; the call then ends.
@@ -484,13 +479,14 @@ impl World {
         {
             return Err(conflict(&code, "Flip"));
         }
+        // The new leg answers before the old one leaves, so the user's call never looks
+        // over (the call-control SDK drops a session whose user party disconnects).
         let mut next = self.calls[ci].parties[pi].clone();
-        self.disconnect(ci, pi, Some(Reason::CallFlip), false)?;
-        let out = self.calls[ci].parties[pi].clone();
         next.status = Some(Status::code(StatusCode::Answered));
         next.recordings = None;
         self.add_party(ci, next);
-        Ok(out)
+        self.disconnect(ci, pi, Some(Reason::CallFlip), false)?;
+        Ok(self.calls[ci].parties[pi].clone())
     }
 
     /// Attended transfer: party `pi` of call `ci` and party `opi` of call `oi` (the same
@@ -539,25 +535,45 @@ impl World {
         Ok(self.calls[ci].parties[pi].clone())
     }
 
-    /// A supervisor joins the call of an agent (Listen / Barge / Whisper / TakeOver).
-    pub fn supervise(&mut self, ci: usize, supervisor: &Ext, agent_ext: &str) -> R<Party> {
+    /// Supervisor `sup` listens in on agent `agent_ext`'s call from `device`: a new
+    /// party of the supervisor (`Outbound`, `Answered`, reason `Supervising`) to the
+    /// agent's number. One supervisor per call at a time (409 otherwise).
+    pub fn supervise(&mut self, ci: usize, sup: usize, device: &str, agent_ext: &str) -> R<Party> {
         let c = &self.calls[ci];
-        let Some(api) = c.parties.iter().position(|p| {
-            p.extension_id.as_deref() == Some(agent_ext)
-                && p.status.as_ref().is_some_and(|s| !s.code.is_terminal())
-        }) else {
+        let live = |p: &Party| p.status.as_ref().is_some_and(|s| !s.code.is_terminal());
+        if !c
+            .parties
+            .iter()
+            .any(|p| p.extension_id.as_deref() == Some(agent_ext) && live(p))
+        {
             return Err(Ctl::NotFound(format!(
                 "Agent [{agent_ext}] has no active party in this session"
             )));
+        }
+        if c.parties.iter().any(|p| {
+            live(p) && p.status.as_ref().and_then(|s| s.reason.clone()) == Some(Reason::Supervising)
+        }) {
+            return Err(Ctl::Conflict(
+                "An active call can be supervised only by one supervisor at a time".into(),
+            ));
+        }
+        let supervisor = self.dir.users[sup].clone();
+        let agent = self
+            .dir
+            .by_id(agent_ext, agent_ext)
+            .cloned()
+            .ok_or_else(|| Ctl::NotFound(format!("Extension [{agent_ext}] not found")))?;
+        let from = Endpoint {
+            device_id: Some(device.to_string()),
+            ..user_endpoint(&supervisor, &supervisor.phone, false)
         };
-        let agent_to = user_endpoint(supervisor, &supervisor.phone, true);
-        let agent = c.parties[api].to.clone().unwrap_or_default();
+        let to = user_endpoint(&agent, &agent.number, false);
         let mut p = party(
             String::new(),
             Direction::Outbound,
-            agent_to,
-            agent,
-            Some(supervisor),
+            from,
+            to,
+            Some(&supervisor),
             StatusCode::Answered,
         );
         p.status = Some(Status::with_reason(
@@ -568,13 +584,186 @@ impl World {
         Ok(self.calls[ci].parties[np].clone())
     }
 
-    /// Brings a party of another call into this one (conference).
+    /// `POST /telephony/call-out`: user `u`'s device `device` is engaged first (its leg
+    /// rings and answers), then `target` (a user, or a number) is dialled.
+    pub fn call_out(&mut self, u: usize, device: &str, target: Result<usize, String>) -> usize {
+        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let ci = self.add_call(call);
+        let me = self.dir.users[u].clone();
+        let from = Endpoint {
+            device_id: Some(device.to_string()),
+            ..user_endpoint(&me, &me.phone, false)
+        };
+        let to = match &target {
+            Ok(t) => pstn(&self.dir.users[*t].number, None),
+            Err(n) => pstn(n, None),
+        };
+        self.add_party(
+            ci,
+            party(
+                String::new(),
+                Direction::Outbound,
+                from.clone(),
+                to.clone(),
+                Some(&me),
+                StatusCode::Setup,
+            ),
+        );
+        let mut s = Script::new(&mut self.rng, &self.timing, 1);
+        s.then(Step::Ring(0));
+        s.wait(1.0, 3.0, Step::Answer(0));
+        match target {
+            Ok(t) => {
+                let callee = self.dir.users[t].clone();
+                let to_in = user_endpoint(&callee, &callee.number, false);
+                let from_in = Endpoint {
+                    phone_number: Some(me.number.clone()),
+                    ..from
+                };
+                s.then(Step::SetTo(0, to_in.clone()));
+                let p = s.add(party(
+                    String::new(),
+                    Direction::Inbound,
+                    from_in,
+                    to_in,
+                    Some(&callee),
+                    StatusCode::Setup,
+                ));
+                s.then(Step::Ring(p));
+                s.wait(3.0, 10.0, Step::Answer(p));
+            }
+            Err(_) => {
+                let mut p1 = party(
+                    String::new(),
+                    Direction::Inbound,
+                    user_endpoint(&me, &me.phone, false),
+                    to,
+                    None,
+                    StatusCode::Proceeding,
+                );
+                p1.extension_id = None;
+                let p = s.add(p1);
+                s.wait(3.0, 10.0, Step::Answer(p));
+            }
+        }
+        s.talk(0, &[], false);
+        let steps = s.steps;
+        self.calls[ci].set_script(steps);
+        ci
+    }
+
+    /// `POST /telephony/conference`: an empty conference session with its voice call
+    /// token; user `u`'s device dials in as the host a moment later.
+    pub fn conference(&mut self, u: usize) -> usize {
+        let mut call = SimCall::new(&mut self.rng, OriginType::Conference);
+        let token: String = format!("{}@10.13.22.27:5070", call.hex)
+            .bytes()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        call.voice_call_token = Some(format!("conf_{token}"));
+        let ci = self.add_call(call);
+        let me = self.dir.users[u].clone();
+        let mut host = party(
+            String::new(),
+            Direction::Outbound,
+            user_endpoint(&me, &me.phone, true),
+            Endpoint {
+                phone_number: Some("conference".into()),
+                name: Some("Conference".into()),
+                ..Default::default()
+            },
+            Some(&me),
+            StatusCode::Setup,
+        );
+        host.conference_role = Some(crate::wire::ConferenceRole::Host);
+        let mut s = Script::new(&mut self.rng, &self.timing, 0);
+        s.wait(0.5, 1.5, Step::Add(Box::new(host)));
+        s.then(Step::Answer(0));
+        let (lo, hi) = self.timing.talk;
+        s.wait(lo * 2.0, hi * 2.0, Step::End);
+        let steps = s.steps;
+        self.calls[ci].set_script(steps);
+        ci
+    }
+
+    /// An outside caller dials user `u`'s direct number; the user's leg rings for `ring`
+    /// (real time, not scaled) unless answered, ignored… through Call Control, then is
+    /// missed and the caller hangs up.
+    pub fn ring_user(&mut self, u: usize, ring: std::time::Duration) -> usize {
+        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let ci = self.add_call(call);
+        let caller = super::directory::Directory::outside(&mut self.rng);
+        self.calls[ci].cnam = Some(caller.cnam.clone());
+        let me = self.dir.users[u].clone();
+        let mut s = Script::new(&mut self.rng, &self.timing, 0);
+        s.add(party(
+            String::new(),
+            Direction::Outbound,
+            pstn(&caller.phone, None),
+            user_endpoint(&me, &me.phone, false),
+            None,
+            StatusCode::Answered,
+        ));
+        let p = s.add(party(
+            String::new(),
+            Direction::Inbound,
+            pstn(&caller.phone, Some(&caller.cnam)),
+            user_endpoint(&me, &me.phone, false),
+            Some(&me),
+            StatusCode::Setup,
+        ));
+        s.then(Step::Ring(p));
+        s.after(ring, Step::Missed(p));
+        s.then(Step::End);
+        let steps = s.steps;
+        self.calls[ci].set_script(steps);
+        self.calls[ci].next_at = Some(tokio::time::Instant::now());
+        ci
+    }
+
+    /// True once a conference's host leg is `Answered` (bring-in needs it).
+    pub fn host_joined(&self, ci: usize) -> bool {
+        self.calls[ci].origin == OriginType::Conference
+            && self.calls[ci].parties.iter().any(|p| {
+                p.conference_role == Some(crate::wire::ConferenceRole::Host)
+                    && p.status
+                        .as_ref()
+                        .is_some_and(|s| s.code == StatusCode::Answered)
+            })
+    }
+
+    /// Brings party `opi` of call `oi` into conference `ci`: it leaves its call (`Gone`,
+    /// reason `Conference`, `peerId` = the new party) and joins as a `Participant`
+    /// (`Setup`, then `Answered`). Returns the party as it joined.
     pub fn bring_in(&mut self, ci: usize, oi: usize, opi: usize) -> R<Party> {
         let code = self.live(oi, opi)?;
         if code.is_terminal() || ci == oi {
             return Err(conflict(&code, "Bring-in"));
         }
-        let mut newp = self.calls[oi].parties[opi].clone();
+        let orig = self.calls[oi].parties[opi].clone();
+        let from = match orig.extension_id.as_deref().and_then(|e| self.user(e)) {
+            Some(u) => user_endpoint(&u, &u.phone, true),
+            None => if orig.direction == Some(Direction::Outbound) {
+                orig.from.clone()
+            } else {
+                orig.to.clone()
+            }
+            .unwrap_or_default(),
+        };
+        let mut newp = party(
+            String::new(),
+            Direction::Inbound,
+            from,
+            Endpoint {
+                phone_number: Some("conference".into()),
+                name: Some("Conference".into()),
+                ..Default::default()
+            },
+            None,
+            StatusCode::Setup,
+        );
+        newp.extension_id = orig.extension_id.clone();
+        newp.conference_role = Some(crate::wire::ConferenceRole::Participant);
         let peer = PeerId {
             session_id: Some(self.calls[ci].session_id.clone()),
             telephony_session_id: Some(self.calls[ci].id.clone()),
@@ -588,20 +777,18 @@ impl World {
                 ..Status::with_reason(StatusCode::Gone, Reason::Conference)
             },
         );
-        newp.status = Some(Status::code(StatusCode::Answered));
-        newp.conference_role = Some(crate::wire::ConferenceRole::Participant);
         let np = self.add_party(ci, newp);
-        if !self.calls[oi].has_live_party()
-            || self.calls[oi]
-                .parties
-                .iter()
-                .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
-                .count()
-                < 2
-        {
+        let joined = self.calls[ci].parties[np].clone();
+        let _ = self.answer(ci, np);
+        let live_left = self.calls[oi]
+            .parties
+            .iter()
+            .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+            .count();
+        if live_left < 2 {
             self.end_call(oi);
         }
-        Ok(self.calls[ci].parties[np].clone())
+        Ok(joined)
     }
 
     /// `DELETE …/parties/{id}`: only parked or supervising parties.
@@ -612,12 +799,15 @@ impl World {
             .as_ref()
             .and_then(|s| s.reason.clone())
             == Some(Reason::Supervising);
+        let participant = self.calls[ci].parties[pi].conference_role.is_some();
         match code {
             StatusCode::Parked => {
                 self.end_call(ci);
                 Ok(())
             }
-            c if supervising && !c.is_terminal() => self.disconnect(ci, pi, None, false),
+            c if (supervising || participant) && !c.is_terminal() => {
+                self.disconnect(ci, pi, None, false)
+            }
             c => Err(conflict(&c, "Party deletion")),
         }
     }

@@ -1,6 +1,8 @@
 //! The simulated account: users, the IVR, call queues, phone numbers, and the PSTN
 //! callers the generator invents. Also the id and token formats the platform uses.
 
+use crate::wire::devices::DeviceType;
+use crate::wire::directory::{ExtensionStatus, ExtensionType};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -54,7 +56,23 @@ const AREA: &[&str] = &[
 pub enum ExtKind {
     User,
     IvrMenu,
+    /// A call queue.
     Department,
+    Announcement,
+    ParkLocation,
+}
+
+impl ExtKind {
+    /// The wire `type`.
+    pub fn wire(self) -> ExtensionType {
+        match self {
+            ExtKind::User => ExtensionType::User,
+            ExtKind::IvrMenu => ExtensionType::IvrMenu,
+            ExtKind::Department => ExtensionType::Department,
+            ExtKind::Announcement => ExtensionType::Announcement,
+            ExtKind::ParkLocation => ExtensionType::ParkLocation,
+        }
+    }
 }
 
 /// One extension of the account.
@@ -64,8 +82,24 @@ pub struct Ext {
     pub number: String,
     pub name: String,
     pub phone: String,
+    /// The soft phone calls are placed from (`from.deviceId`); empty for non-users.
     pub device_id: String,
     pub kind: ExtKind,
+    pub status: ExtensionStatus,
+}
+
+/// One registered device of a user (supervisor-api.md §5).
+#[derive(Clone, Debug)]
+pub struct SimDevice {
+    pub id: String,
+    /// Index of the owner in [`Directory::users`] (or `None` for [`Directory::others`]).
+    pub owner: usize,
+    pub kind: DeviceType,
+    pub name: String,
+    pub sku: String,
+    pub model: Option<(&'static str, &'static str)>,
+    /// Online while the owner is online (a hard phone left unplugged stays Offline).
+    pub plugged_in: bool,
 }
 
 /// A PSTN party (caller or callee outside the account).
@@ -82,6 +116,12 @@ pub struct Directory {
     pub users: Vec<Ext>,
     pub ivr: Ext,
     pub queues: Vec<Ext>,
+    /// Extensions that never take part in calls: an announcement, a park location, a
+    /// disabled former user.
+    pub others: Vec<Ext>,
+    /// Members of each queue (indices into `users`), in queue order.
+    pub members: Vec<Vec<usize>>,
+    pub devices: Vec<SimDevice>,
 }
 
 impl Directory {
@@ -98,8 +138,9 @@ impl Directory {
                 phone: format!("+1650555{:04}", 1000 + i),
                 device_id: (210_074_565_016u64 + i * 1000).to_string(),
                 kind: ExtKind::User,
+                status: ExtensionStatus::Enabled,
             })
-            .collect();
+            .collect::<Vec<_>>();
         let dept = |id: &str, number: &str, name: &str, phone: &str, kind| Ext {
             id: id.to_string(),
             number: number.to_string(),
@@ -107,8 +148,40 @@ impl Directory {
             phone: phone.to_string(),
             device_id: String::new(),
             kind,
+            status: ExtensionStatus::Enabled,
         };
+        let others = vec![
+            dept(
+                "62299301016",
+                "3001",
+                "After-Hours Announcement",
+                "",
+                ExtKind::Announcement,
+            ),
+            dept(
+                "62299401016",
+                "4001",
+                "Lobby Park",
+                "",
+                ExtKind::ParkLocation,
+            ),
+            Ext {
+                status: ExtensionStatus::Disabled,
+                ..dept(
+                    "62242499016",
+                    "199",
+                    "Former Agent",
+                    "+16505559999",
+                    ExtKind::User,
+                )
+            },
+        ];
+        let members = queue_members(users.len());
+        let devices = devices(&users);
         Directory {
+            others,
+            members,
+            devices,
             users,
             ivr: dept(
                 "62299001016",
@@ -152,12 +225,35 @@ impl Directory {
         self.all().find(|e| e.number == number)
     }
 
-    /// Every extension: users, IVR, queues.
+    /// Every extension: users, IVR, queues, the others.
     pub fn all(&self) -> impl Iterator<Item = &Ext> {
         self.users
             .iter()
             .chain(std::iter::once(&self.ivr))
             .chain(self.queues.iter())
+            .chain(self.others.iter())
+    }
+
+    /// Index of a user by extension id.
+    pub fn user_index(&self, id: &str) -> Option<usize> {
+        self.users.iter().position(|u| u.id == id)
+    }
+
+    /// Index of a queue by extension id.
+    pub fn queue_index(&self, id: &str) -> Option<usize> {
+        self.queues.iter().position(|q| q.id == id)
+    }
+
+    /// A device by id.
+    pub fn device(&self, id: &str) -> Option<&SimDevice> {
+        self.devices.iter().find(|d| d.id == id)
+    }
+
+    /// The queues user `u` is a member of.
+    pub fn queues_of(&self, u: usize) -> Vec<usize> {
+        (0..self.queues.len())
+            .filter(|&q| self.members[q].contains(&u))
+            .collect()
     }
 
     /// A random outside number with a caller-id name.
@@ -172,6 +268,58 @@ impl Directory {
             ),
         }
     }
+}
+
+/// Queue membership: every user but the owner (the supervisor) is an agent; the first
+/// queue takes the first 60 % of the agents, the second the last 60 % (the middle ones
+/// are in both). With two agents or fewer, both queues have all of them.
+fn queue_members(users: usize) -> Vec<Vec<usize>> {
+    let agents: Vec<usize> = (1..users).collect();
+    if agents.len() <= 2 {
+        let all = if agents.is_empty() { vec![0] } else { agents };
+        return vec![all.clone(), all];
+    }
+    let k = (agents.len() * 6).div_ceil(10);
+    vec![agents[..k].to_vec(), agents[agents.len() - k..].to_vec()]
+}
+
+/// Every user's devices: the soft phone calls use (`Ext::device_id`), a desk phone (left
+/// unplugged for every third user), and for the supervisor a listen-in phone.
+fn devices(users: &[Ext]) -> Vec<SimDevice> {
+    let mut out = Vec::new();
+    for (i, u) in users.iter().enumerate() {
+        let base: u64 = u.device_id.parse().unwrap_or(0);
+        out.push(SimDevice {
+            id: u.device_id.clone(),
+            owner: i,
+            kind: DeviceType::SoftPhone,
+            name: format!("{} RingCentral for Desktop", u.name),
+            sku: "DV-1".into(),
+            model: None,
+            plugged_in: true,
+        });
+        out.push(SimDevice {
+            id: (base + 500).to_string(),
+            owner: i,
+            kind: DeviceType::HardPhone,
+            name: format!("{} desk phone", u.name),
+            sku: "HP-134".into(),
+            model: Some(("134", "Polycom VVX 450 Desk Phone")),
+            plugged_in: i % 3 != 2,
+        });
+        if i == 0 {
+            out.push(SimDevice {
+                id: (base + 700).to_string(),
+                owner: i,
+                kind: DeviceType::OtherPhone,
+                name: "Supervisor listen-in phone".into(),
+                sku: "DV-2".into(),
+                model: None,
+                plugged_in: true,
+            });
+        }
+    }
+    out
 }
 
 /// `n` random bytes as lower-case hex.

@@ -491,11 +491,7 @@ async fn client_request(
         } else {
             Group::Medium
         };
-        let limit = if group == Group::Light {
-            sim.cfg.light_limit_per_min
-        } else {
-            sim.cfg.medium_limit_per_min
-        };
+        let limit = sim.limit_of(group);
         let v = sim.limits().check(
             &grant.owner,
             group,
@@ -503,15 +499,7 @@ async fn client_request(
             Duration::from_secs(sim.cfg.penalty_secs),
         );
         let mut h = base_headers(std::mem::take(&mut rcreq));
-        h.insert(
-            "X-Rate-Limit-Group".into(),
-            if group == Group::Light {
-                "light"
-            } else {
-                "medium"
-            }
-            .into(),
-        );
+        h.insert("X-Rate-Limit-Group".into(), group.name().into());
         h.insert("X-Rate-Limit-Limit".into(), v.limit.to_string());
         h.insert("X-Rate-Limit-Remaining".into(), v.remaining.to_string());
         h.insert("X-Rate-Limit-Window".into(), "60".into());

@@ -20,6 +20,43 @@ pub enum Out {
     Close,
 }
 
+/// How much a presence filter asks for (§2.4): `detailedTelephonyState=true` adds
+/// `activeCalls`, `sipData=true` adds their SIP data (and implies detailed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    Simple,
+    Detailed,
+    Sip,
+}
+
+impl Detail {
+    /// The detail a filter's (or a REST request's) query asks for.
+    pub fn of(query: Option<&str>) -> Detail {
+        let on = |k: &str| {
+            query.is_some_and(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .any(|(key, v)| key == k && v.eq_ignore_ascii_case("true"))
+            })
+        };
+        if on("sipData") {
+            Detail::Sip
+        } else if on("detailedTelephonyState") {
+            Detail::Detailed
+        } else {
+            Detail::Simple
+        }
+    }
+}
+
+/// The bodies of one presence change, one per filter variant.
+pub struct PresenceBodies {
+    pub simple: serde_json::Value,
+    pub detailed: serde_json::Value,
+    pub sip: serde_json::Value,
+    /// `{extensionId, dndStatus}` when the DND status changed (`…/presence/dnd`).
+    pub dnd: Option<serde_json::Value>,
+}
+
 /// One parsed event filter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Filter {
@@ -28,10 +65,19 @@ pub enum Filter {
     /// `/restapi/v1.0/account/{a}/extension/{e}/telephony/sessions`: calls with a party of `e`.
     ExtensionSessions(String),
     /// `/restapi/v1.0/account/{a}/extension/{e}/presence…`: presence of `e`.
-    Presence(String),
+    Presence(String, Detail),
     /// `/restapi/v1.0/account/{a}/presence…`: presence of every user.
-    AccountPresence,
-    /// Anything else the platform knows (message-store, …): accepted, never fires.
+    AccountPresence(Detail),
+    /// `…/extension/{e}/presence/dnd`: DND changes of `e`.
+    PresenceDnd(String),
+    /// `/restapi/v1.0/account/{a}/call-queues/{q}/presence`: member availability in `q`.
+    QueuePresence(String),
+    /// `…/extension/{e}/message-store[?type=…]`: message-store change counters of `e`
+    /// (only of that message type when given).
+    MessageStore(String, Option<String>),
+    /// `…/extension/{e}/voicemail`: each new voicemail of `e`.
+    Voicemail(String),
+    /// Anything else the platform knows (extension list, directory, …): accepted, never fires.
     Other,
 }
 
@@ -57,8 +103,25 @@ pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
         ["account", a, "extension", e, "telephony", "sessions"] if acc_ok(a) => {
             Filter::ExtensionSessions(ext(e))
         }
-        ["account", a, "extension", e, "presence"] if acc_ok(a) => Filter::Presence(ext(e)),
-        ["account", a, "presence"] if acc_ok(a) => Filter::AccountPresence,
+        ["account", a, "extension", e, "presence"] if acc_ok(a) => {
+            Filter::Presence(ext(e), Detail::of(query))
+        }
+        ["account", a, "presence"] if acc_ok(a) => Filter::AccountPresence(Detail::of(query)),
+        ["account", a, "extension", e, "presence", "dnd"] if acc_ok(a) => {
+            Filter::PresenceDnd(ext(e))
+        }
+        ["account", a, "call-queues", q, "presence"] if acc_ok(a) => {
+            Filter::QueuePresence(q.to_string())
+        }
+        ["account", a, "extension", e, "message-store"] if acc_ok(a) => Filter::MessageStore(
+            ext(e),
+            query.and_then(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "type")
+                    .map(|(_, v)| v.into_owned())
+            }),
+        ),
+        ["account", a, "extension", e, "voicemail"] if acc_ok(a) => Filter::Voicemail(ext(e)),
         ["account", a, ..] if acc_ok(a) => Filter::Other,
         ["subscription", ..] | ["glip", ..] | ["team-messaging", ..] => Filter::Other,
         _ => return None,
@@ -180,32 +243,87 @@ impl Hub {
         }
     }
 
-    /// Delivers one presence body of extension `ext` to every matching subscription.
+    /// Delivers one presence change of extension `ext`: per subscription, the most
+    /// detailed body any of its filters asks for (simple + detailed filters give the
+    /// detailed body, §2.4), with the extension's path as `event`; DND filters get the
+    /// DND body when DND changed.
     pub fn deliver_presence(
         &mut self,
         uuid: &str,
         ext: &str,
-        body: &serde_json::Value,
+        bodies: &PresenceBodies,
         rcreq: &str,
+        ts: Ts,
+    ) {
+        if let Some(dnd) = &bodies.dnd {
+            let dnd_uuid = format!("{uuid}1");
+            self.deliver_to(
+                &dnd_uuid,
+                rcreq,
+                ts,
+                dnd,
+                |f| matches!(f, Filter::PresenceDnd(e) if e == ext),
+            );
+        }
+        self.deliver(uuid, rcreq, ts, |f, raw| {
+            let detail = match f {
+                Filter::Presence(e, d) if e == ext => *d,
+                Filter::AccountPresence(d) => *d,
+                _ => return None,
+            };
+            let query = raw
+                .split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default();
+            let event =
+                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{query}");
+            let body = match detail {
+                Detail::Simple => &bodies.simple,
+                Detail::Detailed => &bodies.detailed,
+                Detail::Sip => &bodies.sip,
+            };
+            Some((1 + detail as u8, event, body))
+        });
+    }
+
+    /// Delivers a body to the subscriptions with a filter `pick` accepts (its event path).
+    pub fn deliver_to(
+        &mut self,
+        uuid: &str,
+        rcreq: &str,
+        ts: Ts,
+        body: &serde_json::Value,
+        pick: impl Fn(&Filter) -> bool,
+    ) {
+        self.deliver(uuid, rcreq, ts, |f, raw| {
+            pick(f).then(|| (0, raw.to_string(), body))
+        });
+    }
+
+    /// For each subscription, the match with the highest rank among its filters
+    /// (`pick` gives rank, event path and body), delivered once.
+    fn deliver<'b>(
+        &mut self,
+        uuid: &str,
+        rcreq: &str,
+        ts: Ts,
+        pick: impl Fn(&Filter, &str) -> Option<(u8, String, &'b serde_json::Value)>,
     ) {
         let now = Instant::now();
         for s in self.sessions.values_mut() {
             let Some(sub) = &s.subscription else { continue };
-            let event = sub.filters.iter().find_map(|(f, raw)| match f {
-                Filter::Presence(e) if e == ext => Some(raw.clone()),
-                Filter::AccountPresence => Some(format!(
-                    "/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{}",
-                    raw.split_once('?')
-                        .map(|(_, q)| format!("?{q}"))
-                        .unwrap_or_default()
-                )),
-                _ => None,
-            });
-            let Some(event) = event else { continue };
+            let Some((_, event, body)) = sub
+                .filters
+                .iter()
+                .filter_map(|(f, raw)| pick(f, raw))
+                .max_by_key(|m| m.0)
+            else {
+                continue;
+            };
             let n = serde_json::json!({
                 "uuid": uuid,
                 "event": event,
-                "timestamp": Ts::now(),
+                "timestamp": ts,
                 "subscriptionId": sub.id,
                 "ownerId": s.owner,
                 "body": body,
@@ -279,7 +397,7 @@ mod tests {
             "77",
         )
         .unwrap();
-        assert_eq!(f, Filter::Presence("77".into()));
+        assert_eq!(f, Filter::Presence("77".into(), Detail::Detailed));
         assert!(raw.ends_with("/extension/77/presence?detailedTelephonyState=true"));
         assert_eq!(
             parse_filter("/restapi/v1.0/account/~/telephony/sessions", "1")

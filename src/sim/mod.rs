@@ -4,23 +4,38 @@
 //! and its own call generator with a per-call state machine. It shares the wire
 //! types with the client but never the store.
 
+mod acd;
 mod auth;
 mod calls;
 mod config;
 mod control;
+mod debug;
 mod directory;
 mod errors;
+mod extract;
 mod faults;
 mod gateway;
+mod history;
 mod hub;
+mod presence;
 mod ratelimit;
+mod records;
 mod rest;
+mod roster;
+mod seed;
 mod state;
+mod supervise;
+mod truth;
 mod world;
 
+pub use acd::AcdTally;
 pub use calls::CallKind;
-pub use config::{Faults, SimConfig};
+pub use config::{Faults, QueuePolicy, SimConfig};
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
+pub use history::{CallOutcomeTruth, LegTruth, RecordTruth, RecordingTruth};
+pub use presence::{agent_state, AgentState};
+pub use ratelimit::{Group, GroupStats};
+pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
 
 use anyhow::Context;
 use axum::routing::{get, patch, post};
@@ -42,23 +57,71 @@ pub struct SimHandle {
 }
 
 fn router(sim: Arc<Shared>) -> Router {
+    let a = "/restapi/v1.0/account/{acc}";
     let t = "/restapi/v1.0/account/{acc}/telephony/sessions/{sid}";
     Router::new()
         .route("/restapi/oauth/token", post(auth::token))
         .route("/restapi/oauth/revoke", post(auth::revoke))
         .route("/restapi/oauth/wstoken", post(auth::wstoken))
         .route("/ws", get(gateway::ws))
+        .route("/sim/ground-truth", get(debug::ground_truth))
+        .route("/sim/ring", post(debug::ring))
+        .route(&format!("{a}/extension"), get(roster::extension_list))
+        .route(&format!("{a}/extension/{{ext}}"), get(roster::extension))
         .route(
-            "/restapi/v1.0/account/{acc}/extension/{ext}",
-            get(rest::extension),
+            &format!("{a}/extension/{{ext}}/presence"),
+            get(roster::presence).put(roster::presence_put),
+        )
+        .route(&format!("{a}/presence"), get(roster::account_presence))
+        .route(&format!("{a}/call-queues"), get(roster::queue_list))
+        .route(&format!("{a}/call-queues/{{id}}"), get(roster::queue_get))
+        .route(
+            &format!("{a}/call-queues/{{id}}/members"),
+            get(roster::queue_members),
         )
         .route(
-            "/restapi/v1.0/account/{acc}/extension/{ext}/presence",
-            get(rest::presence),
+            &format!("{a}/call-queues/{{id}}/presence"),
+            get(roster::queue_presence_get).put(roster::queue_presence_put),
         )
         .route(
-            "/restapi/v1.0/account/{acc}/presence",
-            get(rest::account_presence),
+            &format!("{a}/extension/{{ext}}/call-queue-presence"),
+            get(roster::agent_queues_get).put(roster::agent_queues_put),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/answering-rule/business-hours-rule"),
+            get(roster::business_hours_rule),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/device"),
+            get(roster::device_list),
+        )
+        .route(&format!("{a}/device/{{id}}"), get(roster::device_get))
+        .route(&format!("{a}/call-log"), get(records::account_call_log))
+        .route(&format!("{a}/call-log/{{id}}"), get(records::call_record))
+        .route(
+            &format!("{a}/extension/{{ext}}/call-log"),
+            get(records::extension_call_log),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/call-log/{{id}}"),
+            get(records::call_record),
+        )
+        .route(&format!("{a}/recording/{{id}}"), get(records::recording))
+        .route(
+            &format!("{a}/recording/{{id}}/content"),
+            get(records::recording_content),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store"),
+            get(records::message_list),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store/{{id}}"),
+            get(records::message),
+        )
+        .route(
+            &format!("{a}/extension/{{ext}}/message-store/{{id}}/content/{{att}}"),
+            get(records::message_content),
         )
         .route("/restapi/v1.0/subscription", post(rest::subscription_http))
         .route(
@@ -66,8 +129,23 @@ fn router(sim: Arc<Shared>) -> Router {
             get(rest::subscription_get),
         )
         .route(t, get(rest::session_get).delete(rest::session_delete))
-        .route(&format!("{t}/supervise"), post(rest::session_supervise))
-        .route(&format!("{t}/parties/bring-in"), post(rest::bring_in))
+        .route(
+            &format!("{t}/supervise"),
+            post(supervise::session_supervise),
+        )
+        .route(&format!("{t}/parties/bring-in"), post(supervise::bring_in))
+        .route(
+            &format!("{t}/parties/{{pid}}/supervise"),
+            post(supervise::party_supervise),
+        )
+        .route(
+            &format!("{a}/telephony/call-out"),
+            post(supervise::call_out),
+        )
+        .route(
+            &format!("{a}/telephony/conference"),
+            post(supervise::conference),
+        )
         .route(
             &format!("{t}/parties/{{pid}}"),
             get(rest::party_get)
@@ -120,7 +198,11 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         .await
         .with_context(|| format!("binding {addr}"))?;
     let addr = listener.local_addr()?;
-    let world = world::World::new(cfg.clone());
+    let mut world = world::World::new(cfg.clone());
+    world.base_url = format!("http://{addr}");
+    if cfg.warm_start {
+        world.warm_start();
+    }
     let creds = config::demo_credentials(&world.dir.owner().id, format!("http://{addr}"));
     let (shutdown, mut stopped) = watch::channel(false);
     let shared = Arc::new(Shared {
@@ -139,6 +221,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         requests: AtomicU64::new(0),
         conn_ids: AtomicU64::new(0),
         router: OnceLock::new(),
+        started: Instant::now(),
         cfg,
     });
     let app = router(shared.clone());
@@ -234,8 +317,16 @@ impl SimHandle {
         id
     }
 
+    /// What the simulator knows to be true about its contact center (and, for calls
+    /// that ended, their call-log records, recordings and voicemail): see
+    /// `src/sim/truth.rs` for the exact definition of every figure.
+    pub fn ground_truth(&self) -> GroundTruth {
+        self.shared.ground_truth()
+    }
+
     /// Replaces the fault settings at run time.
     pub fn set_faults(&self, f: Faults) {
+        self.shared.world().faults = f.clone();
         match self.shared.faults.write() {
             Ok(mut g) => *g = f,
             Err(e) => *e.into_inner() = f,

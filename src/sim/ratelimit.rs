@@ -16,35 +16,75 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// A rate-limit group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Group {
     Light,
     Medium,
+    Heavy,
     Auth,
 }
 
 impl Group {
-    fn name(self) -> &'static str {
+    /// The name the platform puts in `X-Rate-Limit-Group`.
+    pub fn name(self) -> &'static str {
         match self {
             Group::Light => "light",
             Group::Medium => "medium",
+            Group::Heavy => "heavy",
             Group::Auth => "auth",
         }
     }
 
-    /// The group of a request.
+    /// The group of a request (supervisor-api.md §8, call-log.md §6).
     pub fn of(method: &Method, path: &str) -> Option<Group> {
-        if path == "/ws" {
+        if path == "/ws" || path.starts_with("/sim/") {
             return None;
         }
         if path.starts_with("/restapi/oauth/") {
             return Some(Group::Auth);
         }
-        if path.starts_with("/restapi/v1.0/subscription") && method != Method::GET {
-            return Some(Group::Medium);
+        if path.starts_with("/restapi/v1.0/subscription") {
+            return Some(if method == Method::GET {
+                Group::Light
+            } else {
+                Group::Medium
+            });
         }
-        Some(Group::Light)
+        let segs: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let rest = match segs.as_slice() {
+            ["", "restapi", "v1.0", "account", _, rest @ ..] => rest,
+            _ => return Some(Group::Light),
+        };
+        let put = method == Method::PUT;
+        let medium_on_put = if put { Group::Medium } else { Group::Light };
+        Some(match rest {
+            ["extension"] | ["call-queues"] => Group::Medium,
+            ["presence"] | ["call-log", ..] | ["recording", ..] | ["active-calls"] => Group::Heavy,
+            ["extension", _, "call-log" | "call-log-sync" | "active-calls", ..] => Group::Heavy,
+            ["telephony", "call-out" | "conference"] => Group::Heavy,
+            ["extension", _, "presence"]
+            | ["call-queues", _, "presence"]
+            | ["extension", _, "call-queue-presence"] => medium_on_put,
+            ["extension", _, "message-store", _, "content", _] => Group::Medium,
+            _ => Group::Light,
+        })
     }
+}
+
+/// Requests seen in one group (all users together), for tests to check limits.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct GroupStats {
+    pub group: Option<Group>,
+    /// The configured requests per minute per user.
+    pub limit: u32,
+    /// Requests counted (allowed or not).
+    pub requests: u64,
+    /// Requests answered 429 (by the limiter or a fault).
+    pub limited: u64,
+    /// The most requests one user had allowed in any 60-second window.
+    pub peak_per_minute: u32,
 }
 
 #[derive(Default)]
@@ -61,10 +101,12 @@ pub struct Verdict {
     pub retry_after: u64,
 }
 
-/// Sliding windows (one minute, as the platform's) per (user, group).
+/// Sliding windows (one minute, as the platform's) per (user, group), and what each
+/// group saw.
 pub struct Limiter {
     windows: HashMap<(String, Group), Window>,
     window: Duration,
+    pub stats: HashMap<Group, GroupStats>,
 }
 
 impl Default for Limiter {
@@ -79,12 +121,17 @@ impl Limiter {
         Limiter {
             windows: HashMap::new(),
             window,
+            stats: HashMap::new(),
         }
     }
 
     /// Counts a request; during a penalty every request resets the penalty.
     pub fn check(&mut self, key: &str, group: Group, limit: u32, penalty: Duration) -> Verdict {
         let now = Instant::now();
+        let st = self.stats.entry(group).or_default();
+        st.group = Some(group);
+        st.limit = limit;
+        st.requests += 1;
         let w = self.windows.entry((key.to_string(), group)).or_default();
         while w
             .hits
@@ -102,14 +149,13 @@ impl Limiter {
                 retry_after: penalty.as_secs().max(1),
             }
         };
-        if w.penalty_until.is_some_and(|t| t > now) {
+        if w.penalty_until.is_some_and(|t| t > now) || w.hits.len() as u32 >= limit {
+            st.limited += 1;
             return deny(w);
         }
         w.penalty_until = None;
-        if w.hits.len() as u32 >= limit {
-            return deny(w);
-        }
         w.hits.push_back(now);
+        st.peak_per_minute = st.peak_per_minute.max(w.hits.len() as u32);
         Verdict {
             allowed: true,
             limit,
@@ -153,16 +199,24 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
         tokio::time::sleep(d).await;
     }
     let n = sim.requests.fetch_add(1, Ordering::Relaxed) + 1;
-    let limit = match group {
-        Group::Light => sim.cfg.light_limit_per_min,
-        Group::Medium => sim.cfg.medium_limit_per_min,
-        Group::Auth => sim.cfg.auth_limit_per_min,
-    };
-    if faults
-        .force_429_every
-        .is_some_and(|k| k > 0 && n % k as u64 == 0)
+    let limit = sim.limit_of(group);
+    let storm = group == Group::Heavy
+        && faults.heavy_429_storm.is_some_and(|d| {
+            let s = sim.started.elapsed().as_secs_f64() % 60.0;
+            s < d.as_secs_f64()
+        });
+    if storm
+        || faults
+            .force_429_every
+            .is_some_and(|k| k > 0 && n % k as u64 == 0)
     {
         tracing::info!(path = req.uri().path(), "forced 429");
+        let mut l = sim.limits();
+        let st = l.stats.entry(group).or_default();
+        st.group = Some(group);
+        st.limit = limit;
+        st.requests += 1;
+        st.limited += 1;
         let v = Verdict {
             allowed: false,
             limit,
@@ -196,6 +250,8 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
     if let Some(v) = &verdict {
         headers(&mut resp, group, v);
     }
+    // A request may have changed calls (ended one, started one): replan the engine.
+    sim.wake.notify_one();
     resp
 }
 

@@ -7,21 +7,32 @@
 use super::auth::Authed;
 use super::calls::Target;
 use super::control::Ctl;
-use super::directory::{Ext, ExtKind, ACCOUNT_ID};
+use super::directory::Ext;
 use super::errors::{bad_param, ctl, not_found};
-use super::state::Shared;
+use super::extract::{Api, IdP, JsonObj, PartyP, SidP};
 use super::world::World;
 use crate::wire::notification::Owner;
 use crate::wire::{Party, Recording};
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
-type S = State<Arc<Shared>>;
+/// `…/parties/{pid}/recordings/{rid}`.
+#[derive(serde::Deserialize)]
+pub struct RecP {
+    sid: String,
+    pid: String,
+    rid: String,
+}
+
+/// `…/parties/{pid}/{action}`.
+#[derive(serde::Deserialize)]
+pub struct ActionP {
+    sid: String,
+    pid: String,
+    action: String,
+}
 
 /// A party as REST responses show it (with `owner`).
 pub fn rest_party(p: &Party) -> Party {
@@ -35,159 +46,11 @@ pub fn rest_party(p: &Party) -> Party {
     p
 }
 
-fn account_ok(acc: &str) -> Result<(), Response> {
-    if acc == "~" || acc == ACCOUNT_ID {
-        Ok(())
-    } else {
-        Err(not_found(&format!("Account [{acc}] not found")))
-    }
-}
-
-/// A JSON request body: empty → `None`; not JSON (or not an object) → 400.
-fn json_body(body: &Bytes) -> Result<Option<serde_json::Map<String, Value>>, Response> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Ok(None);
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(m)) => Ok(Some(m)),
-        Ok(_) => Err(bad_param("body", "Request body must be a JSON object")),
-        Err(e) => {
-            tracing::info!("malformed JSON body: {e}");
-            Err(bad_param("body", "Malformed JSON in request body"))
-        }
-    }
-}
-
-/// A string-ish field (numbers accepted, as ids often are).
-fn field(m: &Option<serde_json::Map<String, Value>>, k: &str) -> Option<String> {
-    match m.as_ref()?.get(k)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn ext_json(sim: &Shared, e: &Ext) -> Value {
-    let (first, last) = e.name.split_once(' ').unwrap_or((&e.name, ""));
-    let kind = match e.kind {
-        ExtKind::User => "User",
-        ExtKind::IvrMenu => "IvrMenu",
-        ExtKind::Department => "Department",
-    };
-    let base = sim.base_url();
-    json!({
-        "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{}", e.id),
-        "id": e.id.parse::<u64>().unwrap_or_default(),
-        "extensionNumber": e.number,
-        "contact": {
-            "firstName": first,
-            "lastName": last,
-            "email": format!("{}@example.com", e.name.to_lowercase().replace([' ', '\''], ".")),
-            "businessPhone": e.phone,
-        },
-        "name": e.name,
-        "type": kind,
-        "status": "Enabled",
-        "account": { "uri": format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}"), "id": ACCOUNT_ID },
-        "permissions": { "admin": { "enabled": e.kind == ExtKind::User }, "internationalCalling": { "enabled": true } },
-        "setupWizardState": "Completed",
-    })
-}
-
-/// `GET /restapi/v1.0/account/{a}/extension/{e}`.
-pub async fn extension(
-    State(sim): S,
-    a: Authed,
-    Path((acc, ext)): Path<(String, String)>,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let w = sim.world();
-    match w.dir.by_id(&ext, &a.owner) {
-        Some(e) => Json(ext_json(&sim, e)).into_response(),
-        None => not_found(&format!("Extension [{ext}] not found")),
-    }
-}
-
-fn detailed(q: &Option<String>) -> bool {
-    q.as_deref()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .any(|(k, v)| k == "detailedTelephonyState" && v == "true")
-        })
-        .unwrap_or(false)
-}
-
-fn presence_record(sim: &Shared, w: &World, ext: &str, detailed: bool) -> Value {
-    let mut v = w.presence_json(ext, w.presence_sequence(ext));
-    if let Some(o) = v.as_object_mut() {
-        o.insert(
-            "uri".into(),
-            format!(
-                "{}/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence",
-                sim.base_url()
-            )
-            .into(),
-        );
-        if !detailed {
-            o.remove("activeCalls");
-        }
-    }
-    v
-}
-
-/// `GET /restapi/v1.0/account/{a}/extension/{e}/presence`.
-pub async fn presence(
-    State(sim): S,
-    a: Authed,
-    Path((acc, ext)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let w = sim.world();
-    let Some(e) = w.dir.by_id(&ext, &a.owner).cloned() else {
-        return not_found(&format!("Extension [{ext}] not found"));
-    };
-    Json(presence_record(&sim, &w, &e.id, detailed(&q))).into_response()
-}
-
-/// `GET /restapi/v1.0/account/{a}/presence`: every user.
-pub async fn account_presence(
-    State(sim): S,
-    _a: Authed,
-    Path(acc): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let w = sim.world();
-    let records: Vec<Value> = w
-        .dir
-        .users
-        .iter()
-        .map(|u| presence_record(&sim, &w, &u.id, detailed(&q)))
-        .collect();
-    let n = records.len();
-    Json(json!({
-        "uri": format!("{}/restapi/v1.0/account/{ACCOUNT_ID}/presence", sim.base_url()),
-        "records": records,
-        "paging": { "page": 1, "perPage": 100, "pageStart": 0, "pageEnd": n.saturating_sub(1), "totalPages": 1, "totalElements": n },
-        "navigation": {},
-    }))
-    .into_response()
-}
-
 /// `POST /restapi/v1.0/subscription` over HTTP: WebSocket subscriptions must be made
 /// on the socket (the gateway binds them to it).
-pub async fn subscription_http(State(_sim): S, _a: Authed, body: Bytes) -> Response {
-    let m = match json_body(&body) {
-        Ok(Some(m)) => m,
-        Ok(None) => return bad_param("eventFilters", "Parameter [eventFilters] is required"),
-        Err(r) => return r,
+pub async fn subscription_http(_a: Authed, JsonObj(m): JsonObj) -> Response {
+    let Some(m) = m else {
+        return bad_param("eventFilters", "Parameter [eventFilters] is required");
     };
     let transport = m
         .get("deliveryMode")
@@ -211,7 +74,13 @@ pub async fn subscription_http(State(_sim): S, _a: Authed, body: Bytes) -> Respo
 }
 
 /// `GET /restapi/v1.0/subscription/{id}`.
-pub async fn subscription_get(State(sim): S, _a: Authed, Path(id): Path<String>) -> Response {
+pub async fn subscription_get(
+    Api {
+        sim,
+        path: IdP { id },
+        ..
+    }: Api<IdP>,
+) -> Response {
     let w = sim.world();
     match w.hub.subscription(&id) {
         Some(s) => Json(super::gateway::subscription_info(s)).into_response(),
@@ -219,14 +88,14 @@ pub async fn subscription_get(State(sim): S, _a: Authed, Path(id): Path<String>)
     }
 }
 
-fn locate(w: &World, sid: &str) -> Result<usize, Response> {
+pub fn locate(w: &World, sid: &str) -> Result<usize, Response> {
     match w.index.get(sid) {
         Some(&ci) if !w.calls[ci].ended => Ok(ci),
         _ => Err(not_found(&format!("Telephony session [{sid}] not found"))),
     }
 }
 
-fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Response> {
+pub fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Response> {
     let ci = locate(w, sid)?;
     match w.calls[ci].party_index(pid) {
         Some(pi) => Ok((ci, pi)),
@@ -236,13 +105,12 @@ fn locate_party(w: &World, sid: &str, pid: &str) -> Result<(usize, usize), Respo
 
 /// `GET …/telephony/sessions/{id}`.
 pub async fn session_get(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: SidP { sid },
+    }: Api<SidP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     match locate(&w, &sid) {
         Ok(ci) => {
@@ -256,13 +124,12 @@ pub async fn session_get(
 
 /// `DELETE …/telephony/sessions/{id}`: hang up the whole call.
 pub async fn session_delete(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: SidP { sid },
+    }: Api<SidP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let mut w = sim.world();
     match locate(&w, &sid) {
         Ok(ci) => {
@@ -273,111 +140,24 @@ pub async fn session_delete(
     }
 }
 
-/// `POST …/telephony/sessions/{id}/supervise`.
-pub async fn session_supervise(
-    State(sim): S,
-    a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    if field(&m, "mode").is_none() {
-        return bad_param("mode", "Parameter [mode] is required");
-    }
-    let Some(dev) = field(&m, "supervisorDeviceId") else {
-        return bad_param(
-            "supervisorDeviceId",
-            "Parameter [supervisorDeviceId] is required",
-        );
-    };
-    let mut w = sim.world();
-    let agent = match (
-        field(&m, "agentExtensionId"),
-        field(&m, "agentExtensionNumber"),
-    ) {
-        (Some(id), _) => Some(id),
-        (None, Some(n)) => w.dir.by_number(&n).map(|e| e.id.clone()),
-        _ => {
-            return bad_param(
-                "agentExtensionId",
-                "Parameter [agentExtensionId] or [agentExtensionNumber] is required",
-            )
-        }
-    };
-    let Some(agent) = agent else {
-        return not_found("Agent extension not found");
-    };
-    let ci = match locate(&w, &sid) {
-        Ok(ci) => ci,
-        Err(r) => return r,
-    };
-    let sup = supervisor(&w, &dev, &a.owner);
-    match w.supervise(ci, &sup, &agent) {
-        Ok(p) => (StatusCode::CREATED, Json(rest_party(&p))).into_response(),
-        Err(e) => ctl(e),
-    }
-}
-
-fn supervisor(w: &World, device: &str, owner: &str) -> Ext {
+/// The user behind a device id (the caller when unknown).
+fn device_owner(w: &World, device: &str, owner: &str) -> Ext {
     w.dir
-        .users
-        .iter()
-        .find(|u| u.device_id == device)
-        .or_else(|| w.dir.users.iter().find(|u| u.id == owner))
-        .cloned()
+        .device(device)
+        .map(|d| d.owner)
+        .or_else(|| w.dir.user_index(owner))
+        .map(|u| w.dir.users[u].clone())
         .unwrap_or_else(|| w.dir.owner().clone())
-}
-
-/// `POST …/parties/bring-in`.
-pub async fn bring_in(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let (Some(osid), Some(opid)) = (field(&m, "telephonySessionId"), field(&m, "partyId")) else {
-        return bad_param(
-            "telephonySessionId",
-            "Parameters [telephonySessionId] and [partyId] are required",
-        );
-    };
-    let mut w = sim.world();
-    let ci = match locate(&w, &sid) {
-        Ok(ci) => ci,
-        Err(r) => return r,
-    };
-    let (oi, opi) = match locate_party(&w, &osid, &opid) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match w.bring_in(ci, oi, opi) {
-        Ok(p) => (StatusCode::CREATED, Json(rest_party(&p))).into_response(),
-        Err(e) => ctl(e),
-    }
 }
 
 /// `GET …/parties/{partyId}`.
 pub async fn party_get(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let w = sim.world();
     match locate_party(&w, &sid, &pid) {
         Ok((ci, pi)) => Json(rest_party(&w.calls[ci].parties[pi])).into_response(),
@@ -388,18 +168,15 @@ pub async fn party_get(
 /// `PATCH …/parties/{partyId}`: `{"muted": bool, "standAlone": bool}` (flat, as the
 /// SDK sends it; the spec's `{"party": {…}}` wrapper is accepted too).
 pub async fn party_patch(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(Some(m)) => m,
-        Ok(None) => return bad_param("muted", "Parameter [muted] or [standAlone] is required"),
-        Err(r) => return r,
+    let Some(m) = m.0 else {
+        return bad_param("muted", "Parameter [muted] or [standAlone] is required");
     };
     let src = match m.get("party") {
         Some(Value::Object(p)) => p.clone(),
@@ -432,13 +209,12 @@ pub async fn party_patch(
 
 /// `DELETE …/parties/{partyId}`: only parked or supervising parties.
 pub async fn party_delete(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid)): Path<(String, String, String)>,
+    Api {
+        sim,
+        auth: _,
+        path: PartyP { sid, pid },
+    }: Api<PartyP>,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
     let mut w = sim.world();
     let (ci, pi) = match locate_party(&w, &sid, &pid) {
         Ok(x) => x,
@@ -452,22 +228,17 @@ pub async fn party_delete(
 
 /// `PATCH …/parties/{partyId}/recordings/{recordingId}`: pause / resume.
 pub async fn recording_patch(
-    State(sim): S,
-    _a: Authed,
-    Path((acc, sid, pid, rid)): Path<(String, String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: _,
+        path: RecP { sid, pid, rid },
+    }: Api<RecP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
-    let Some(active) = m
-        .as_ref()
-        .and_then(|m| m.get("active"))
-        .and_then(Value::as_bool)
+    let Some(active) =
+        m.0.as_ref()
+            .and_then(|m| m.get("active"))
+            .and_then(Value::as_bool)
     else {
         return bad_param(
             "active",
@@ -509,18 +280,13 @@ const PATTERNS: &[&str] = &[
 
 /// `POST …/parties/{partyId}/{action}`: every party action of Call Control.
 pub async fn party_action(
-    State(sim): S,
-    a: Authed,
-    Path((acc, sid, pid, action)): Path<(String, String, String, String)>,
-    body: Bytes,
+    Api {
+        sim,
+        auth: a,
+        path: ActionP { sid, pid, action },
+    }: Api<ActionP>,
+    m: JsonObj,
 ) -> Response {
-    if let Err(r) = account_ok(&acc) {
-        return r;
-    }
-    let m = match json_body(&body) {
-        Ok(m) => m,
-        Err(r) => return r,
-    };
     const ACTIONS: &[&str] = &[
         "hold",
         "unhold",
@@ -535,7 +301,6 @@ pub async fn party_action(
         "bridge",
         "reply",
         "recordings",
-        "supervise",
     ];
     if !ACTIONS.contains(&action.as_str()) {
         return not_found(&format!("Resource [{action}] not found"));
@@ -543,7 +308,7 @@ pub async fn party_action(
     // Parameter checks that do not need the call.
     match action.as_str() {
         "hold" => {
-            if let Some(p) = field(&m, "proto") {
+            if let Some(p) = m.field("proto") {
                 if !PROTOS.contains(&p.as_str()) {
                     return bad_param(
                         "proto",
@@ -552,23 +317,23 @@ pub async fn party_action(
                 }
             }
         }
-        "flip" if field(&m, "callFlipId").is_none() => {
+        "flip" if m.field("callFlipId").is_none() => {
             return bad_param("callFlipId", "Parameter [callFlipId] is required")
         }
-        "bridge" if field(&m, "telephonySessionId").is_none() || field(&m, "partyId").is_none() => {
+        "bridge" if m.field("telephonySessionId").is_none() || m.field("partyId").is_none() => {
             return bad_param(
                 "telephonySessionId",
                 "Parameters [telephonySessionId] and [partyId] are required",
             )
         }
         "reply" => {
-            let text = field(&m, "replyWithText");
-            let pattern = m
-                .as_ref()
-                .and_then(|m| m.get("replyWithPattern"))
-                .and_then(|p| p.get("pattern"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let text = m.field("replyWithText");
+            let pattern =
+                m.0.as_ref()
+                    .and_then(|m| m.get("replyWithPattern"))
+                    .and_then(|p| p.get("pattern"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
             match (text, pattern) {
                 (Some(_), _) => {}
                 (None, Some(p)) if PATTERNS.contains(&p.as_str()) => {}
@@ -586,12 +351,6 @@ pub async fn party_action(
                 }
             }
         }
-        "supervise" if field(&m, "mode").is_none() || field(&m, "supervisorDeviceId").is_none() => {
-            return bad_param(
-                "supervisorDeviceId",
-                "Parameters [mode] and [supervisorDeviceId] are required",
-            )
-        }
         _ => {}
     }
     let mut w = sim.world();
@@ -601,11 +360,11 @@ pub async fn party_action(
     };
     let target = |w: &World, park: bool| -> Result<Target, Ctl> {
         w.target(
-            field(&m, "phoneNumber").as_deref(),
-            field(&m, "extensionNumber").as_deref(),
-            field(&m, "voicemail").as_deref(),
-            field(&m, "parkOrbit").as_deref(),
-            field(&m, "extensionId").as_deref(),
+            m.field("phoneNumber").as_deref(),
+            m.field("extensionNumber").as_deref(),
+            m.field("voicemail").as_deref(),
+            m.field("parkOrbit").as_deref(),
+            m.field("extensionId").as_deref(),
             park,
         )
     };
@@ -632,7 +391,7 @@ pub async fn party_action(
         "ignore" => done(w.ignore(ci, pi)),
         "answer" => party_ok(w.answer(ci, pi), StatusCode::OK),
         "pickup" => {
-            let by = supervisor(&w, &field(&m, "deviceId").unwrap_or_default(), &a.owner);
+            let by = device_owner(&w, &m.field("deviceId").unwrap_or_default(), &a.owner);
             let r = w.pickup(ci, pi, &by);
             if r.is_ok() {
                 let last = w.calls[ci].parties.len() - 1;
@@ -651,8 +410,8 @@ pub async fn party_action(
         }
         "bridge" => {
             let (osid, opid) = (
-                field(&m, "telephonySessionId").unwrap_or_default(),
-                field(&m, "partyId").unwrap_or_default(),
+                m.field("telephonySessionId").unwrap_or_default(),
+                m.field("partyId").unwrap_or_default(),
             );
             match locate_party(&w, &osid, &opid) {
                 Ok((oi, opi)) => party_ok(w.bridge(ci, pi, oi, opi), StatusCode::OK),
@@ -660,23 +419,10 @@ pub async fn party_action(
             }
         }
         "reply" => party_ok(w.reply(ci, pi), StatusCode::OK),
-        "recordings" => match w.start_recording(ci, pi) {
+        "recordings" => match w.start_recording(ci, pi, false) {
             Ok(r) => (StatusCode::CREATED, Json(recording_json(&r))).into_response(),
             Err(e) => ctl(e),
         },
-        "supervise" => {
-            let sup = supervisor(
-                &w,
-                &field(&m, "supervisorDeviceId").unwrap_or_default(),
-                &a.owner,
-            );
-            match w.calls[ci].parties[pi].extension_id.clone() {
-                Some(agent) => party_ok(w.supervise(ci, &sup, &agent), StatusCode::CREATED),
-                None => ctl(Ctl::Conflict(
-                    "Only parties of an extension can be supervised".into(),
-                )),
-            }
-        }
         _ => not_found("Resource not found"),
     };
     drop(w);

@@ -27,6 +27,7 @@ pub struct Shared {
     pub conn_ids: AtomicU64,
     /// The HTTP router, for REST-over-WebSocket requests.
     pub router: OnceLock<axum::Router>,
+    pub started: tokio::time::Instant,
 }
 
 impl Shared {
@@ -56,6 +57,43 @@ impl Shared {
     /// A new connection id.
     pub fn next_conn_id(&self) -> u64 {
         self.conn_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Requests per minute per user allowed in `group`.
+    pub fn limit_of(&self, group: super::ratelimit::Group) -> u32 {
+        use super::ratelimit::Group;
+        match group {
+            Group::Light => self.cfg.light_limit_per_min,
+            Group::Medium => self.cfg.medium_limit_per_min,
+            Group::Heavy => self.cfg.heavy_limit_per_min,
+            Group::Auth => self.cfg.auth_limit_per_min,
+        }
+    }
+
+    /// What each rate-limit group saw so far.
+    pub fn rate_stats(&self) -> Vec<super::ratelimit::GroupStats> {
+        use super::ratelimit::Group;
+        let l = self.limits();
+        [Group::Light, Group::Medium, Group::Heavy, Group::Auth]
+            .into_iter()
+            .map(|g| {
+                l.stats
+                    .get(&g)
+                    .cloned()
+                    .unwrap_or(super::ratelimit::GroupStats {
+                        group: Some(g),
+                        limit: self.limit_of(g),
+                        ..Default::default()
+                    })
+            })
+            .collect()
+    }
+
+    /// The ground truth, with the rate-limit counts.
+    pub fn ground_truth(&self) -> super::truth::GroundTruth {
+        let mut t = self.world().ground_truth();
+        t.rate_limits = self.rate_stats();
+        t
     }
 
     /// The HTTP base URL.

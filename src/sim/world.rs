@@ -2,13 +2,14 @@
 //! the engine that plays their scripts, and the emission of notifications (telephony
 //! sessions and presence) to the WebSocket hub.
 
+use super::acd::Acd;
 use super::calls::{self, CallKind, SimCall, Step, Timing};
 use super::config::SimConfig;
 use super::directory::{self, Directory, ExtKind};
 use super::hub::{Hub, SessionScope};
-use crate::wire::{
-    ActiveCall, Direction, OriginType, PresenceEvent, StatusCode, TelephonyStatus, Ts,
-};
+use super::presence::UserPresence;
+use super::truth::Truth;
+use crate::wire::{Direction, OriginType, StatusCode, Ts};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet};
@@ -29,10 +30,23 @@ pub struct World {
     pub next_arrival: Option<Instant>,
     pub parked: HashSet<String>,
     pub timing: Timing,
-    presence: HashMap<String, (i64, String)>,
+    /// Per user (parallel to `dir.users`).
+    pub presence: Vec<UserPresence>,
+    pub acd: Acd,
+    pub truth: Truth,
+    /// While seeding a warm start: the event time to use instead of the clock.
+    pub virtual_now: Option<Ts>,
+    pub history: super::history::History,
+    /// `http://ADDR`, for the URIs records and messages carry.
+    pub base_url: String,
+    /// The current faults (kept in step with `Shared::faults`).
+    pub faults: super::config::Faults,
+    /// How each recording was started (Automatic / OnDemand), by recording id.
+    pub recording_modes: HashMap<String, crate::wire::calllog::RecordingType>,
     recording_ids: u64,
     arrivals: StdRng,
     calls_made: u64,
+    started: Instant,
 }
 
 impl World {
@@ -49,8 +63,23 @@ impl World {
             recovery_timeout: Duration::from_secs(cfg.recovery_timeout_secs),
             ..Default::default()
         };
+        let queue_ids: Vec<String> = dir.queues.iter().map(|q| q.id.clone()).collect();
+        let truth = Truth::new(
+            queue_ids
+                .iter()
+                .cloned()
+                .zip(cfg.queue_policies.iter().map(|p| p.sla_threshold_secs)),
+        );
         World {
             rng: StdRng::seed_from_u64(cfg.seed),
+            presence: vec![UserPresence::default(); dir.users.len()],
+            acd: Acd::new(cfg.seed, &queue_ids, &dir.members, dir.users.len()),
+            truth,
+            virtual_now: None,
+            history: super::history::History::new(cfg.seed),
+            base_url: String::new(),
+            faults: cfg.faults.clone(),
+            started: Instant::now(),
             dir,
             calls: Vec::new(),
             index: HashMap::new(),
@@ -61,12 +90,34 @@ impl World {
             next_arrival: None,
             parked: HashSet::new(),
             timing,
-            presence: HashMap::new(),
+            recording_modes: HashMap::new(),
             recording_ids: 40_003_430_000 + cfg.seed % 1000 * 1000,
             arrivals: StdRng::seed_from_u64(cfg.seed ^ 0xA11_1CA1),
             calls_made: 0,
             cfg,
         }
+    }
+
+    /// The monotonic clock matching [`World::now_ts`] (in the past while seeding).
+    pub fn instant_now(&self) -> Instant {
+        let now = Instant::now();
+        match self.virtual_now {
+            Some(v) => {
+                let back = Duration::from_millis(v.millis_until(Ts::now()) as u64);
+                now.checked_sub(back).unwrap_or(now)
+            }
+            None => now,
+        }
+    }
+
+    /// The current fault settings.
+    pub fn faults_now(&self) -> super::config::Faults {
+        self.faults.clone()
+    }
+
+    /// The time stamped on the next event: the clock, or the seeding clock.
+    pub fn now_ts(&self) -> Ts {
+        self.virtual_now.unwrap_or_else(Ts::now)
     }
 
     /// A fresh recording id.
@@ -84,7 +135,11 @@ impl World {
             if now >= next {
                 let kind = self.random_kind();
                 self.start_call(kind);
-                let mean = 60.0 / self.cfg.calls_per_minute;
+                // Load swings over a (scaled) ten-minute cycle: queues back up at peaks.
+                let phase = now.duration_since(self.started).as_secs_f64()
+                    / (600.0 * self.timing.scale).max(0.001);
+                let load = 1.0 + 0.7 * (phase * std::f64::consts::TAU).sin();
+                let mean = 60.0 / (self.cfg.calls_per_minute * load.max(0.1));
                 let u: f64 = self.arrivals.random_range(0.0001..1.0);
                 self.next_arrival =
                     Some(now + Duration::from_secs_f64((-u.ln() * mean).min(mean * 6.0)));
@@ -117,25 +172,30 @@ impl World {
                     .map(|(d, _)| t.max(now - Duration::from_millis(5)) + *d);
             }
         }
+        let acd = self.acd_tick(now);
+        let history = self.history_tick(now);
         self.active.retain(|&ci| !self.calls[ci].ended);
         self.hub.expire(now);
         self.active
             .iter()
             .filter_map(|&ci| self.calls[ci].next_at)
             .chain(self.next_arrival)
+            .chain(acd)
+            .chain(history)
             .min()
     }
 
     fn random_kind(&mut self) -> CallKind {
         match self.arrivals.random_range(0..100) {
-            0..35 => CallKind::InboundIvr,
-            35..55 => CallKind::Queue,
-            55..72 => CallKind::Internal,
+            0..25 => CallKind::InboundIvr,
+            25..70 => CallKind::Queue,
+            70..82 => CallKind::Internal,
             _ => CallKind::OutboundPstn,
         }
     }
 
-    /// Users not on any live call, owner last (so supervisors see others' calls).
+    /// Users not on any live call and reachable (online, not DND for every call), owner
+    /// last (so supervisors see others' calls).
     fn pick_users(&self, rng: &mut StdRng, n: usize) -> Vec<usize> {
         let busy: HashSet<String> = self
             .active
@@ -151,6 +211,12 @@ impl World {
         let total = self.dir.users.len();
         let mut free: Vec<usize> = (0..total)
             .filter(|&i| !busy.contains(&self.dir.users[i].id))
+            .filter(|&i| self.presence[i].takes_direct_calls())
+            .filter(|&i| {
+                self.acd.agents[i]
+                    .wrap_until
+                    .is_none_or(|t| t <= Instant::now())
+            })
             .collect();
         let mut out = Vec::new();
         while out.len() < n {
@@ -166,6 +232,13 @@ impl World {
 
     /// Starts a call of `kind` now; returns its telephonySessionId.
     pub fn start_call(&mut self, kind: CallKind) -> String {
+        let ci = self.start_call_in(kind, None);
+        self.calls[ci].id.clone()
+    }
+
+    /// Starts a call of `kind` now (a queue call into queue `queue` when given); returns
+    /// its index.
+    pub fn start_call_in(&mut self, kind: CallKind, queue: Option<usize>) -> usize {
         // Each call has its own random stream, so call N looks the same in every run
         // with the same seed whatever the timing.
         self.calls_made += 1;
@@ -175,8 +248,16 @@ impl World {
                 .wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         );
         let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
-        let call = SimCall::new(&mut rng, OriginType::Call);
-        let steps = calls::build(kind, &call, &self.dir, &users, &mut rng, &self.timing);
+        let mut call = SimCall::new(&mut rng, OriginType::Call);
+        let steps = calls::build(
+            kind,
+            &mut call,
+            &self.dir,
+            &users,
+            queue,
+            &mut rng,
+            &self.timing,
+        );
         let id = call.id.clone();
         let ci = self.calls.len();
         self.calls.push(call);
@@ -186,7 +267,7 @@ impl World {
         // The first steps (parties appear) happen at once.
         self.calls[ci].next_at = Some(Instant::now());
         tracing::debug!(call = %id, ?kind, "call started");
-        id
+        ci
     }
 
     /// Registers a call built elsewhere (consultation calls).
@@ -212,11 +293,12 @@ impl World {
     pub fn emit(&mut self, ci: usize, pi: usize) {
         let uuid = directory::digits(&mut self.rng, 19);
         let rcreq = format!("{}-{}", directory::uuid(&mut self.rng), 0);
+        let clock = self.now_ts();
         let call = &mut self.calls[ci];
         let Some(party) = call.parties.get(pi).cloned() else {
             return;
         };
-        let now = Ts::now().max(call.last_event.plus_millis(1));
+        let now = clock.max(call.last_event.plus_millis(1));
         call.last_event = now;
         let seq = call.seq;
         call.seq += 1;
@@ -234,15 +316,18 @@ impl World {
             extension_id: None,
         };
         let exts = call.extensions();
+        let sid = call.id.clone();
         self.emitted.push(uuid.clone());
         self.hub
             .deliver_session(&uuid, &event, &SessionScope { extensions: &exts }, &rcreq);
+        let seeded = self.virtual_now.is_some();
+        self.truth.observe(&self.dir, &sid, &party, now, seeded);
+        self.acd_after_event(ci, pi);
+        self.history_after_event(ci, pi);
         if let Some(ext) = party.extension_id {
-            if self.dir.users.iter().any(|u| u.id == ext) {
-                self.presence_changed(&ext);
-            }
+            self.presence_changed(&ext);
         }
-        if !self.calls[ci].has_live_party() {
+        if !self.calls[ci].has_live_party() && !self.calls[ci].parties.is_empty() {
             self.finish(ci);
         }
     }
@@ -258,105 +343,11 @@ impl World {
                 self.parked.remove(&id);
             }
         }
-    }
-
-    /// The presence of user `ext` with `detailedTelephonyState`.
-    pub fn presence_of(&self, ext: &str, sequence: i64) -> PresenceEvent {
-        let mut calls = Vec::new();
-        let mut status = TelephonyStatus::NoCall;
-        let rank = |s: &TelephonyStatus| match s {
-            TelephonyStatus::Ringing => 4,
-            TelephonyStatus::CallConnected => 3,
-            TelephonyStatus::OnHold => 2,
-            TelephonyStatus::ParkedCall => 1,
-            _ => 0,
-        };
-        for &ci in &self.active {
-            let c = &self.calls[ci];
-            for p in &c.parties {
-                if p.extension_id.as_deref() != Some(ext) {
-                    continue;
-                }
-                let Some(st) = &p.status else { continue };
-                let ts = match st.code {
-                    StatusCode::Setup | StatusCode::Proceeding => TelephonyStatus::Ringing,
-                    StatusCode::Answered => TelephonyStatus::CallConnected,
-                    StatusCode::Hold => TelephonyStatus::OnHold,
-                    StatusCode::Parked => TelephonyStatus::ParkedCall,
-                    _ => continue,
-                };
-                if rank(&ts) > rank(&status) {
-                    status = ts.clone();
-                }
-                calls.push(ActiveCall {
-                    id: Some(format!("{}{}", &c.hex[..12], &p.id[p.id.len() - 1..])),
-                    direction: p.direction.clone(),
-                    from: p.from.as_ref().and_then(|e| e.phone_number.clone()),
-                    from_name: p.from.as_ref().and_then(|e| e.name.clone()),
-                    to: p.to.as_ref().and_then(|e| e.phone_number.clone()),
-                    to_name: p.to.as_ref().and_then(|e| e.name.clone()),
-                    telephony_status: Some(ts),
-                    session_id: Some(c.session_id.clone()),
-                    start_time: Some(c.created),
-                    party_id: Some(p.id.clone()),
-                    telephony_session_id: Some(c.id.clone()),
-                    termination_type: None,
-                });
-            }
-        }
-        PresenceEvent {
-            extension_id: Some(ext.to_string()),
-            telephony_status: Some(status),
-            total_active_calls: Some(calls.len() as u32),
-            active_calls: calls,
-            sequence: Some(sequence),
-            presence_status: Some("Available".into()),
-        }
-    }
-
-    /// The presence body as JSON, with the fields the real platform adds.
-    pub fn presence_json(&self, ext: &str, sequence: i64) -> serde_json::Value {
-        let mut v = serde_json::to_value(self.presence_of(ext, sequence)).unwrap_or_default();
-        if let Some(o) = v.as_object_mut() {
-            if let Ok(n) = ext.parse::<u64>() {
-                o.insert("extensionId".into(), n.into());
-            }
-            o.insert("userStatus".into(), "Available".into());
-            o.insert("dndStatus".into(), "TakeAllCalls".into());
-            o.insert("meetingStatus".into(), "Disconnected".into());
-            o.insert("allowSeeMyPresence".into(), true.into());
-            o.insert("ringOnMonitoredCall".into(), false.into());
-            o.insert("pickUpCallsOnHold".into(), false.into());
-        }
-        v
-    }
-
-    /// The presence sequence of `ext` (for REST reads).
-    pub fn presence_sequence(&self, ext: &str) -> i64 {
-        self.presence.get(ext).map(|p| p.0).unwrap_or(1)
-    }
-
-    fn presence_changed(&mut self, ext: &str) {
-        let body = self.presence_of(ext, 0);
-        let sig = format!("{:?}{:?}", body.telephony_status, body.active_calls);
-        let entry = self
-            .presence
-            .entry(ext.to_string())
-            .or_insert((1, String::new()));
-        if entry.1 == sig {
-            return;
-        }
-        entry.0 += 1;
-        entry.1 = sig;
-        let seq = entry.0;
-        let json = self.presence_json(ext, seq);
-        let uuid = directory::digits(&mut self.rng, 19);
-        let rcreq = directory::uuid(&mut self.rng);
-        self.hub.deliver_presence(&uuid, ext, &json, &rcreq);
+        self.history_call_ended(ci);
     }
 
     /// Plays one scripted step; steps that no longer fit are skipped.
-    fn run_step(&mut self, ci: usize, step: Step) {
+    pub(super) fn run_step(&mut self, ci: usize, step: Step) {
         let r = match step {
             Step::Add(p) => {
                 self.add_party(ci, *p);
@@ -367,7 +358,12 @@ impl World {
             Step::Hold(pi) => self.hold(ci, pi).map(drop),
             Step::Unhold(pi) => self.unhold(ci, pi).map(drop),
             Step::Mute(pi, m) => self.update_party(ci, pi, Some(m), None).map(drop),
-            Step::Record(pi) => self.start_recording(ci, pi).map(drop),
+            Step::Record(pi) => self.start_recording(ci, pi, false).map(drop),
+            Step::AutoRecord(pi) => self.start_recording(ci, pi, true).map(drop),
+            Step::Enqueue(q, qpi) => {
+                self.enqueue(ci, q, qpi, None);
+                Ok(())
+            }
             Step::PauseRecord(pi) => {
                 let id = self.calls[ci].parties[pi]
                     .recordings

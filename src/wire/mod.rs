@@ -4,10 +4,19 @@
 #[macro_use]
 mod enums;
 pub mod api;
+pub mod calllog;
+pub mod devices;
+pub mod directory;
 pub mod frame;
+mod ids;
 pub mod incoming;
 mod lenient;
+pub mod message;
 pub mod notification;
+pub mod paging;
+pub mod presence;
+pub mod queues;
+pub mod supervision;
 pub mod time;
 
 pub use api::{
