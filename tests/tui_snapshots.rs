@@ -69,11 +69,8 @@ fn history() {
 
 #[test]
 fn replay_header() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/streams/captures/PSTN-RingCentral-DataStreams.jsonl"
-    );
-    let (_, items) = file::read_path(std::path::Path::new(path)).expect("capture");
+    let path = capture_path("PSTN-RingCentral-DataStreams.jsonl");
+    let (_, items) = file::read_path(&path).expect("capture");
     let mut rp = Replay::from_items(items, StoreConfig::default());
     let mut store = rp.new_store();
     // Mid-call: 20 s after the first event.

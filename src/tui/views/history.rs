@@ -1,7 +1,7 @@
 //! The history: ended sessions with disposition and figures, newest first.
 
 use super::{fit, hms};
-use crate::core::{clock, Disposition, Figures, SessionStore};
+use crate::core::{clock, Disposition, SessionStore};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -21,8 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .window(start, start + h)
         .enumerate()
         .map(|(i, s)| {
-            let figs: Vec<Figures> = s.figures(now);
-            let sum = |f: fn(&Figures) -> i64| figs.iter().map(f).sum::<i64>();
+            let f = s.call_figures(now);
             let d = s.disposition();
             let level = match d {
                 Disposition::Answered => Level::Ok,
@@ -41,9 +40,9 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 fit(&caller.map(|p| p.to.label()).unwrap_or_default(), name_w),
                 d.as_str().to_string(),
                 clock(s.duration_ms(now)),
-                clock(sum(|f| f.ring_ms)),
-                clock(sum(|f| f.talk_ms)),
-                clock(sum(|f| f.hold_ms)),
+                clock(f.ring_ms),
+                clock(f.talk_ms),
+                clock(f.hold_ms),
             ])
             .style(t.level(level));
             if start + i == ui.view.cursor {
