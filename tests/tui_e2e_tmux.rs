@@ -105,7 +105,7 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
 
     // Calls appear, and at least one is talking.
     t.wait("the live board with a talking call", 60, |s| {
-        s.contains("DEMO") && s.contains("● live") && s.contains("● Talk")
+        s.contains("DEMO") && s.contains("● live") && s.contains("● Answered")
     });
     // Show talking calls only, open the first one's detail to learn its id.
     t.keys(&["c", "c"]);

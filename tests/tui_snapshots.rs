@@ -116,5 +116,5 @@ fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
         .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
     // The state still reads without colour.
     let text: String = buf.content().iter().map(|c| c.symbol()).collect();
-    assert!(text.contains("‖ Hold") && text.contains("☏ Ring") && text.contains("P Park"));
+    assert!(text.contains("‖ Hold") && text.contains("☏ Proceeding") && text.contains("P Parked"));
 }

@@ -137,11 +137,7 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                 } => {
                     let (g, w) = state_glyph(code.as_ref());
                     spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    let code_txt = code.as_ref().map(|c| c.as_str()).unwrap_or("");
-                    spans.push(Span::styled(
-                        format!("{g} {:<12}", if code.is_some() { code_txt } else { w }),
-                        t.state(code.as_ref()),
-                    ));
+                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
                     if let Some(r) = reason {
                         spans.push(Span::raw(format!(" {r}")));
                     }
@@ -158,15 +154,9 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                     }
                 }
                 EntryKind::Snapshot { party, code } => {
-                    let (g, _) = state_glyph(code.as_ref());
+                    let (g, w) = state_glyph(code.as_ref());
                     spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    spans.push(Span::styled(
-                        format!(
-                            "{g} {:<12}",
-                            code.as_ref().map(|c| c.as_str()).unwrap_or("-")
-                        ),
-                        t.state(code.as_ref()),
-                    ));
+                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
                     spans.push(Span::styled("  snapshot (REST / presence)", t.dim()));
                 }
                 EntryKind::Audit(text) => {
