@@ -48,3 +48,56 @@ fn history_shows_call_level_ring_talk_hold() {
         "{row}"
     );
 }
+
+/// A conference: caller -1, agents -2 and -3, all answered.
+const CONFERENCE: &[calls::Change] = &[
+    (2, 0, "-1", "Outbound", "Answered", None, false),
+    (3, 0, "-2", "Inbound", "Answered", None, true),
+    (4, 0, "-3", "Inbound", "Answered", None, true),
+];
+
+fn target_id(ui: &calltop::tui::state::UiState, store: &calltop::core::SessionStore) -> String {
+    let s = store.get("s-1").expect("the call");
+    s.parties[ui.target_index(s).expect("a target")].id.clone()
+}
+
+#[test]
+fn the_target_moves_off_a_party_that_left() {
+    let now = Ts(calls::T0 + 5_000);
+    // A Tab-chosen target leaves.
+    let mut store = calls::store_of(CONFERENCE);
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-1".into());
+    assert_eq!(
+        target_id(&ui, &store),
+        "p-1-2",
+        "the default: the first agent"
+    );
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-3");
+    let mut changes = CONFERENCE.to_vec();
+    changes.push((5, 2_000, "-3", "Inbound", "Disconnected", None, true));
+    store = calls::store_of(&changes);
+    assert_eq!(
+        target_id(&ui, &store),
+        "p-1-2",
+        "back to a party still in the call"
+    );
+    let term = render(&store, &mut ui, now);
+    let l = lines(&term);
+    let row = line_with(&l, "+14083388064");
+    assert!(row.contains("▸● Answered") && !row.contains("▸✕"), "{row}");
+    // Tab skips the party that left: -2 → -1 → -2.
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-1");
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-2");
+
+    // The default target leaves.
+    let mut changes = CONFERENCE.to_vec();
+    changes.push((5, 2_000, "-2", "Inbound", "Disconnected", None, true));
+    let store = calls::store_of(&changes);
+    let mut fresh = tui_support::ui(Mode::Demo);
+    fresh.view.selected = Some("s-1".into());
+    assert_eq!(target_id(&fresh, &store), "p-1-3");
+}

@@ -199,8 +199,13 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         Command::Back => cancel(ui, store, now),
         Command::NextParty => {
             if let Some(s) = ui.selected_session(store) {
-                if !s.parties.is_empty() {
-                    let i = ui.target_index(&s).map_or(0, |i| (i + 1) % s.parties.len());
+                // The next party still in the call (the parties that left can't be acted on).
+                let n = s.parties.len();
+                let from = ui.target_index(&s).unwrap_or(n.saturating_sub(1));
+                let next = (1..=n)
+                    .map(|k| (from + k) % n)
+                    .find(|&i| !s.parties[i].is_terminal());
+                if let Some(i) = next {
                     let p = &s.parties[i];
                     let text = format!("target party {}: {}", i + 1, party_label(p));
                     ui.view.target_party = Some((s.id.clone(), p.id.clone()));

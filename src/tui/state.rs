@@ -22,6 +22,19 @@ pub enum Mode {
     Replay,
 }
 
+/// The party keys act on in a session: the one chosen with Tab while it is still in
+/// the call, else the session's default party (which prefers parties still in it).
+pub fn target_in(chosen: Option<&(String, String)>, s: &Session) -> Option<usize> {
+    match chosen {
+        Some((sid, pid)) if *sid == s.id => s
+            .parties
+            .iter()
+            .position(|p| p.id == *pid && !p.is_terminal()),
+        _ => None,
+    }
+    .or_else(|| SessionStore::default_party(s))
+}
+
 /// The main screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -352,13 +365,9 @@ impl UiState {
         self.view.selected.as_deref().and_then(|id| store.find(id))
     }
 
-    /// The index of the party keys act on in a session.
+    /// The index of the party keys act on in a session (see [`target_in`]).
     pub fn target_index(&self, s: &Session) -> Option<usize> {
-        match &self.view.target_party {
-            Some((sid, pid)) if *sid == s.id => s.parties.iter().position(|p| p.id == *pid),
-            _ => None,
-        }
-        .or_else(|| SessionStore::default_party(s))
+        target_in(self.view.target_party.as_ref(), s)
     }
 
     /// True when control keys may send requests in this run.
