@@ -101,3 +101,36 @@ fn the_target_moves_off_a_party_that_left() {
     fresh.view.selected = Some("s-1".into());
     assert_eq!(target_id(&fresh, &store), "p-1-3");
 }
+
+#[test]
+fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    let l = lines(&term);
+    let counts = line_with(&l, "now: ");
+    assert!(
+        counts.contains(
+            "now: 4 calls · 1 ringing · 1 on hold · 1 parked │ ended: 1 answered · 0 missed"
+        ),
+        "{counts}"
+    );
+
+    // A call still in Setup (an IVR leg, a queue leg being set up) is not ringing:
+    // not counted, not alerted, not under the ringing filter.
+    let setup: &[calls::Change] = &[(2, 0, "-1", "Outbound", "Setup", None, false)];
+    let store = calls::store_of(setup);
+    let later = Ts(calls::T0 + 120_000);
+    assert_eq!(store.summary(later).ringing, 0);
+    let s = store.get("s-1").unwrap();
+    let ui2 = tui_support::ui(Mode::Demo);
+    assert_eq!(
+        ui2.config.thresholds.session_level(s, later),
+        calltop::tui::theme::Level::Normal
+    );
+    let mut view = calltop::tui::state::ViewState::default();
+    view.state_filter = calltop::tui::rows::StateFilter::Ringing;
+    assert!(calltop::tui::rows::board_rows(&store, &view, later)
+        .0
+        .is_empty());
+}

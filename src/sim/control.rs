@@ -86,7 +86,7 @@ impl World {
     /// Answers a ringing party.
     pub fn answer(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() {
+        if !code.is_pre_answer() {
             return Err(conflict(&code, "Answer"));
         }
         let mpd = self.calls[ci].parties[pi]
@@ -391,7 +391,7 @@ impl World {
     /// Forward of a ringing party.
     pub fn forward(&mut self, ci: usize, pi: usize, target: Target) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() || matches!(target, Target::ParkOrbit(_)) {
+        if !code.is_pre_answer() || matches!(target, Target::ParkOrbit(_)) {
             return Err(conflict(&code, "Forward"));
         }
         self.hand_over(ci, pi, target, true)
@@ -415,7 +415,7 @@ impl World {
     pub fn reject(&mut self, ci: usize, pi: usize) -> R<()> {
         let code = self.live(ci, pi)?;
         let p = &self.calls[ci].parties[pi];
-        if !code.is_ringing() || p.direction != Some(Direction::Inbound) {
+        if !code.is_pre_answer() || p.direction != Some(Direction::Inbound) {
             return Err(conflict(&code, "Reject"));
         }
         let user = p.extension_id.as_deref().and_then(|e| self.user(e));
@@ -434,7 +434,7 @@ impl World {
     /// Ignore a ringing call-queue call (it goes to the next agent).
     pub fn ignore(&mut self, ci: usize, pi: usize) -> R<()> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() {
+        if !code.is_pre_answer() {
             return Err(conflict(&code, "Ignore"));
         }
         if self.calls[ci].parties[pi].queue_call != Some(true) {
@@ -468,7 +468,8 @@ impl World {
     /// Reply to a ringing call with a text message; the call then ends.
     pub fn reply(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() || self.calls[ci].parties[pi].direction != Some(Direction::Inbound) {
+        if !code.is_pre_answer() || self.calls[ci].parties[pi].direction != Some(Direction::Inbound)
+        {
             return Err(conflict(&code, "Reply"));
         }
         self.disconnect(ci, pi, Some(Reason::CallReplied), false)?;

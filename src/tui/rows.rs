@@ -86,7 +86,7 @@ impl StateFilter {
     fn admits(self, s: &Session) -> bool {
         let want: &[StatusCode] = match self {
             StateFilter::All => return true,
-            StateFilter::Ringing => &[StatusCode::Setup, StatusCode::Proceeding],
+            StateFilter::Ringing => &[StatusCode::Proceeding],
             StateFilter::Talking => &[StatusCode::Answered],
             StateFilter::OnHold => &[StatusCode::Hold],
             StateFilter::Parked => &[StatusCode::Parked],
