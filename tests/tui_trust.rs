@@ -134,3 +134,58 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
         .0
         .is_empty());
 }
+
+fn row_ids(ui: &calltop::tui::state::UiState, store: &calltop::core::SessionStore) -> Vec<String> {
+    ui.rows(store, now()).iter().map(|s| s.id.clone()).collect()
+}
+
+#[test]
+fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    // Waiting calls first (on hold 200 s, ringing 30 s, parked 10 s), then the rest.
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-ring", "s-park", "s-talk"]
+    );
+    let term = render(&store, &mut ui, now());
+    assert!(line_with(&lines(&term), " Calls ").contains("sort waiting ↓"));
+    // Timer ↓: longest in state first.
+    update(&mut ui, Action::Cmd(Command::SortTimer), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-talk", "s-ring", "s-park"]
+    );
+    assert!(ui.view.sort_descending);
+    // Start ↓: newest first.
+    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-ring", "s-park", "s-talk", "s-hold"]
+    );
+    // The same key again reverses: oldest first, shown ↑.
+    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-talk", "s-park", "s-ring"]
+    );
+    let term = render(&store, &mut ui, now());
+    assert!(line_with(&lines(&term), " Calls ").contains("sort start ↑"));
+    // Words start A→Z (↑); S reverses to Z→A (↓).
+    update(&mut ui, Action::Cmd(Command::SortFrom), &store, now());
+    assert!(!ui.view.sort_descending);
+    let up = row_ids(&ui, &store);
+    update(&mut ui, Action::Cmd(Command::SortReverse), &store, now());
+    let mut down = row_ids(&ui, &store);
+    down.reverse();
+    assert_eq!(up, down);
+    // s cycles every column.
+    let mut seen = vec![ui.view.sort];
+    for _ in 0..6 {
+        update(&mut ui, Action::Cmd(Command::Sort), &store, now());
+        seen.push(ui.view.sort);
+    }
+    seen.sort_by_key(|k| k.label());
+    seen.dedup();
+    assert_eq!(seen.len(), 7);
+}

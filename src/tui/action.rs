@@ -2,6 +2,7 @@
 //! mapping of terminal events to actions, and the reducer `update`.
 
 use super::keymap::Command;
+use super::rows::SortKey;
 use super::state::{Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, UiState};
 use super::theme::Level;
 use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
@@ -220,15 +221,25 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             ui.say(Level::Normal, text, now);
             ui.sync(store, now);
         }
-        Command::Sort => {
-            ui.view.sort = ui.view.sort.next();
-            let text = format!("sort by {}", ui.view.sort.label());
-            ui.say(Level::Normal, text, now);
+        Command::Sort => sort_by(ui, ui.view.sort.next(), store, now),
+        Command::SortReverse => {
+            ui.view.sort_descending = !ui.view.sort_descending;
             ui.sync(store, now);
         }
-        Command::SortReverse => {
-            ui.view.sort_reverse = !ui.view.sort_reverse;
-            ui.sync(store, now);
+        Command::SortWaiting
+        | Command::SortTimer
+        | Command::SortStart
+        | Command::SortFrom
+        | Command::SortTo
+        | Command::SortQueue
+        | Command::SortState => {
+            let key = c.sort_column().unwrap_or(ui.view.sort);
+            if key == ui.view.sort {
+                ui.view.sort_descending = !ui.view.sort_descending;
+                ui.sync(store, now);
+            } else {
+                sort_by(ui, key, store, now);
+            }
         }
         Command::History => {
             let v = &mut ui.view;
@@ -281,6 +292,13 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Reject
         | Command::Flip => control(ui, c, store, now, fx),
     }
+}
+
+/// Sorts by a column in the direction it starts in.
+fn sort_by(ui: &mut UiState, key: SortKey, store: &SessionStore, now: Ts) {
+    ui.view.sort = key;
+    ui.view.sort_descending = key.starts_descending();
+    ui.sync(store, now);
 }
 
 fn party_label(p: &PartyState) -> String {

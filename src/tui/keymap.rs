@@ -30,6 +30,13 @@ pub enum Command {
     StateFilter,
     Sort,
     SortReverse,
+    SortWaiting,
+    SortTimer,
+    SortStart,
+    SortFrom,
+    SortTo,
+    SortQueue,
+    SortState,
     History,
     Help,
     Quit,
@@ -232,7 +239,7 @@ const SPECS: &[Spec] = &[
         "sort",
         Group::View,
         "sort",
-        "cycle the sort column",
+        "cycle the sort column (a column's key again reverses it)",
         &["s"],
     ),
     spec(
@@ -240,8 +247,64 @@ const SPECS: &[Spec] = &[
         "sort-reverse",
         Group::View,
         "reverse",
-        "reverse the sort",
+        "reverse the sort (↓ = longest / newest / Z first)",
         &["S"],
+    ),
+    spec(
+        Command::SortWaiting,
+        "sort-waiting",
+        Group::View,
+        "sort",
+        "sort: calls waiting (ringing, on hold, parked) first, longest first",
+        &["W"],
+    ),
+    spec(
+        Command::SortTimer,
+        "sort-timer",
+        Group::View,
+        "sort",
+        "sort by Timer (target party's time in state)",
+        &["T"],
+    ),
+    spec(
+        Command::SortStart,
+        "sort-start",
+        Group::View,
+        "sort",
+        "sort by start (age)",
+        &["A"],
+    ),
+    spec(
+        Command::SortFrom,
+        "sort-from",
+        Group::View,
+        "sort",
+        "sort by From (caller's name / number)",
+        &["N"],
+    ),
+    spec(
+        Command::SortTo,
+        "sort-to",
+        Group::View,
+        "sort",
+        "sort by To (dialled)",
+        &["D"],
+    ),
+    spec(
+        Command::SortQueue,
+        "sort-queue",
+        Group::View,
+        "sort",
+        "sort by Queue",
+        &["Q"],
+    ),
+    spec(
+        Command::SortState,
+        "sort-state",
+        Group::View,
+        "sort",
+        "sort by the target party's state",
+        &["P"],
     ),
     spec(
         Command::History,
@@ -359,6 +422,21 @@ fn spec_of(cmd: Command) -> &'static Spec {
 }
 
 impl Command {
+    /// The column a sort key chooses directly.
+    pub fn sort_column(self) -> Option<super::rows::SortKey> {
+        use super::rows::SortKey;
+        Some(match self {
+            Command::SortWaiting => SortKey::Waiting,
+            Command::SortTimer => SortKey::Timer,
+            Command::SortStart => SortKey::Start,
+            Command::SortFrom => SortKey::From,
+            Command::SortTo => SortKey::To,
+            Command::SortQueue => SortKey::Queue,
+            Command::SortState => SortKey::State,
+            _ => return None,
+        })
+    }
+
     /// The name used in the config file.
     pub fn name(self) -> &'static str {
         spec_of(self).name

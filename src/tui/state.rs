@@ -240,7 +240,8 @@ pub struct ViewState {
     /// Table rows that fit on screen.
     pub viewport: usize,
     pub sort: SortKey,
-    pub sort_reverse: bool,
+    /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
+    pub sort_descending: bool,
     pub filter: String,
     pub state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
@@ -257,8 +258,8 @@ impl Default for ViewState {
             cursor: 0,
             offset: 0,
             viewport: 20,
-            sort: SortKey::Start,
-            sort_reverse: false,
+            sort: SortKey::Waiting,
+            sort_descending: true,
             filter: String::new(),
             state_filter: StateFilter::All,
             target_party: None,

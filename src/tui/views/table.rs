@@ -63,7 +63,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
 fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
     let t = ui.theme();
     let mut spans = vec![Span::styled(format!(" Calls {shown}/{active} "), t.title())];
-    let arrow = if ui.view.sort_reverse { "↓" } else { "↑" };
+    let arrow = if ui.view.sort_descending {
+        "↓"
+    } else {
+        "↑"
+    };
     spans.push(Span::styled(
         format!("sort {} {arrow} ", ui.view.sort.label()),
         t.dim(),
