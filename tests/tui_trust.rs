@@ -189,3 +189,200 @@ fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column(
     seen.dedup();
     assert_eq!(seen.len(), 7);
 }
+
+/// The real capture PSTN → IVR → user, read through the file reader into a store.
+fn capture_store() -> calltop::core::SessionStore {
+    let (_, items) =
+        calltop::source::file::read_path(&capture_path("PSTN-RingCentral-DataStreams.jsonl"))
+            .expect("capture");
+    let mut store = calltop::report::unbounded_store();
+    assert!(calltop::report::ingest_items(&mut store, items).is_empty());
+    store
+}
+
+fn open_detail(
+    ui: &mut calltop::tui::state::UiState,
+    store: &calltop::core::SessionStore,
+    id: &str,
+) {
+    ui.view.selected = Some(id.to_string());
+    update(ui, Action::Cmd(Command::Open), store, now());
+    assert!(ui.view.detail);
+}
+
+#[test]
+fn the_detail_never_cuts_a_number_and_labels_parties_as_the_timeline_does() {
+    let store = capture_store();
+    let id = store.sessions().next().unwrap().id.clone();
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let mut ui = ui(Mode::Replay);
+        ui.view.screen = calltop::tui::state::Screen::History;
+        open_detail(&mut ui, &store, &id);
+        let term = render_at(&store, &mut ui, Ts(calls::T0 + 60_000), w, h);
+        let l = lines(&term);
+        // Each party row: its pN label, its distinguishing id suffix, whole numbers.
+        for (n, suffix) in [("p1", "…1 "), ("p2", "…2 "), ("p3", "…3 ")] {
+            let row = l
+                .iter()
+                .find(|r| r.contains(&format!("{n} {suffix}")))
+                .unwrap_or_else(|| panic!("{w}x{h}: no party row {n}:\n{}", l.join("\n")));
+            assert!(row.contains("+14083388064"), "{w}x{h}: {row}");
+            assert!(row.contains("+18003151571"), "{w}x{h}: {row}");
+        }
+        // The timeline names the same parties.
+        let timeline = l.iter().position(|r| r.contains(" Timeline ")).unwrap();
+        assert!(
+            l[timeline..].iter().any(|r| r.contains(" p3  ")),
+            "{w}x{h}:\n{}",
+            l.join("\n")
+        );
+        // At 120 columns and more the names are there too.
+        if w >= 120 {
+            assert!(l.iter().any(|r| r.contains("DIBYENDU ROY +14083388064")));
+            assert!(l.iter().any(|r| r.contains("TESTER Babji +18003151571")));
+        }
+    }
+}
+
+/// A call with `n` hold / unhold events after it was answered.
+fn long_call(n: i64) -> calltop::core::SessionStore {
+    let mut changes: Vec<calls::Change> = vec![
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 100, "-2", "Inbound", "Proceeding", None, true),
+        (4, 5_000, "-2", "Inbound", "Answered", None, true),
+    ];
+    for k in 0..n {
+        let code = if k % 2 == 0 { "Hold" } else { "Answered" };
+        changes.push((5 + k, 6_000 + k * 1_000, "-2", "Inbound", code, None, true));
+    }
+    calls::store_of(&changes)
+}
+
+#[test]
+fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
+    let store = long_call(40);
+    let mut ui = ui(Mode::Demo);
+    open_detail(&mut ui, &store, "s-1");
+    let at = |ui: &mut calltop::tui::state::UiState, store| {
+        let term = render_at(store, ui, Ts(calls::T0 + 60_000), 80, 24);
+        lines(&term).join("\n")
+    };
+    let first = at(&mut ui, &store);
+    assert!(
+        !first.contains("☏ Proceeding"),
+        "the ring is off screen:\n{first}"
+    );
+    assert!(first.contains("#44"), "the newest shows:\n{first}");
+    // Home: the oldest entries, the ring among them.
+    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    let top = at(&mut ui, &store);
+    assert!(top.contains("☏ Proceeding") && top.contains("#2 "), "{top}");
+    assert!(top.contains("1–"), "the title says where: {top}");
+    // ↓ one line, PgDn a page.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.timeline_top, Some(1));
+    update(&mut ui, Action::Cmd(Command::PageDown), &store, now());
+    assert!(ui.view.timeline_top.unwrap() > 2);
+    update(&mut ui, Action::Cmd(Command::PageUp), &store, now());
+    assert_eq!(ui.view.timeline_top, Some(1));
+    // The board's cursor did not move meanwhile.
+    assert_eq!(ui.view.selected.as_deref(), Some("s-1"));
+    // End: back to the newest, following.
+    update(&mut ui, Action::Cmd(Command::Bottom), &store, now());
+    assert_eq!(ui.view.timeline_top, None);
+    assert!(at(&mut ui, &store).contains("#44"));
+    // Scrolled up, new events keep the view where it is.
+    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    let more = long_call(45);
+    assert!(at(&mut ui, &more).contains("#2 "));
+    // Closing and reopening the detail starts at the newest again.
+    update(&mut ui, Action::Cmd(Command::Back), &more, now());
+    update(&mut ui, Action::Cmd(Command::Open), &more, now());
+    assert_eq!(ui.view.timeline_top, None);
+}
+
+#[test]
+fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
+    let store = board_store();
+    let check = |ui: &mut calltop::tui::state::UiState, what: &str| {
+        let term = render_at(&store, ui, now(), 80, 24);
+        let l = lines(&term);
+        assert!(
+            l[23].trim_end().ends_with("? help  q quit"),
+            "{what}: footer:\n{}",
+            l.join("\n")
+        );
+        // The header keeps the clock and whole numbers.
+        assert!(l[0].contains("12:10:00 UTC"), "{what}: {}", l[0]);
+        assert!(
+            l[2].contains("16 events") || !l[2].contains("events"),
+            "{}",
+            l[2]
+        );
+        l
+    };
+    let mut board = ui(Mode::Demo);
+    let l = check(&mut board, "board");
+    assert!(l[1].contains("now: 4 calls"), "{}", l[1]);
+    let mut detail = ui(Mode::Demo);
+    open_detail(&mut detail, &store, "s-hold");
+    let l = check(&mut detail, "detail");
+    assert!(
+        l.iter().any(|r| r.contains("+18005550105")),
+        "detail shows To:\n{}",
+        l.join("\n")
+    );
+    let mut history = ui(Mode::Demo);
+    update(&mut history, Action::Cmd(Command::History), &store, now());
+    check(&mut history, "history");
+    let mut replay = ui(Mode::Replay);
+    check(&mut replay, "replay");
+    let mut read_only = ui(Mode::Live);
+    read_only.config.read_only = true;
+    check(&mut read_only, "read-only");
+
+    // 40×10: the board says it needs more room, also with the detail open.
+    for open in [false, true] {
+        let mut small = ui(Mode::Demo);
+        if open {
+            open_detail(&mut small, &store, "s-hold");
+        }
+        let term = render_at(&store, &mut small, now(), 40, 10);
+        let text = lines(&term).join("\n");
+        assert!(
+            text.contains("terminal too small") && text.contains("40×10"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn columns_are_sized_by_priority_and_every_cut_has_an_ellipsis() {
+    let store = board_store();
+    // 200 columns: nothing is cut, From/To are no wider than their widest cell.
+    let mut ui = ui(Mode::Demo);
+    let term = render_at(&store, &mut ui, now(), 200, 50);
+    let l = lines(&term);
+    let head = line_with(&l, "Parties");
+    let from = head.find("From").unwrap();
+    let to = head.find("To ").unwrap();
+    assert!(
+        to - from <= "Dave Customer +14155550144".len() + 1,
+        "{head}"
+    );
+    assert!(line_with(&l, "Alice Caller").contains("Sales Queue ☏ Proceeding"));
+    assert!(line_with(&l, "Dave Customer").contains("● Answered ▸‖ Hold"));
+    // 80 columns: parties and timers whole, numbers whole, the queue cut with "…".
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let l = lines(&term);
+    let ring = line_with(&l, "+14155550101");
+    assert!(
+        ring.contains("Sale…") && ring.contains("☏ Proceeding") && ring.contains("30s"),
+        "{ring}"
+    );
+    let hold = line_with(&l, "+14155550144");
+    assert!(
+        hold.contains("● Answered ▸‖ Hold") && hold.contains("3:20"),
+        "{hold}"
+    );
+}

@@ -30,8 +30,8 @@ pub enum Action {
     Click(usize),
     /// Mouse wheel: rows to move (negative: up).
     Scroll(i32),
-    /// The terminal is this many table rows tall now.
-    Viewport(usize),
+    /// The terminal has this many columns and rows now.
+    Resize(u16, u16),
     /// The store changed.
     StoreChanged,
     /// One second passed.
@@ -104,7 +104,7 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
             }
             _ => None,
         },
-        Event::Resize(w, h) => Some(Action::Viewport(super::views::table_capacity(*w, *h, ui))),
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         _ => None,
     }
 }
@@ -146,11 +146,13 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
                 let id = s.id.clone();
                 ui.view.cursor = i;
                 ui.view.selected = Some(id);
+                ui.view.timeline_top = None;
             }
         }
+        Action::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
         Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
-        Action::Viewport(h) => {
-            ui.view.viewport = h.max(1);
+        Action::Resize(w, h) => {
+            ui.view.size = (w, h);
             ui.sync(store, now);
         }
         Action::StoreChanged | Action::Tick => {
@@ -183,18 +185,54 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     ui.scroll_into_view(len);
 }
 
+/// Scrolls the detail's timeline by `delta` lines; at the newest line it follows new
+/// entries again.
+fn scroll_timeline(ui: &mut UiState, store: &SessionStore, delta: i64) {
+    let Some(s) = ui.selected_session(store) else {
+        return;
+    };
+    let (w, h) = ui.view.size;
+    let shown = super::views::timeline_lines(w, h, ui, s.parties.len());
+    let last_top = s.timeline.len().saturating_sub(shown);
+    let top = ui.view.timeline_top.unwrap_or(last_top).min(last_top) as i64;
+    let top = (top.saturating_add(delta)).clamp(0, last_top as i64) as usize;
+    ui.view.timeline_top = (top < last_top).then_some(top);
+}
+
+/// The moving keys: the board's cursor, or the timeline while the detail is open.
+fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    let page = if ui.view.detail {
+        ui.timeline_height()
+    } else {
+        ui.viewport()
+    } as i64;
+    let step = match c {
+        Command::Up => -1,
+        Command::Down => 1,
+        Command::PageUp => -page,
+        Command::PageDown => page,
+        Command::Top => i64::MIN / 2,
+        _ => i64::MAX / 2,
+    };
+    if ui.view.detail {
+        scroll_timeline(ui, store, step);
+    } else {
+        move_cursor(ui, store, now, step);
+    }
+}
+
 fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    let page = ui.view.viewport.max(1) as i64;
     match c {
-        Command::Up => move_cursor(ui, store, now, -1),
-        Command::Down => move_cursor(ui, store, now, 1),
-        Command::PageUp => move_cursor(ui, store, now, -page),
-        Command::PageDown => move_cursor(ui, store, now, page),
-        Command::Top => move_cursor(ui, store, now, i64::MIN / 2),
-        Command::Bottom => move_cursor(ui, store, now, i64::MAX / 2),
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(ui, c, store, now),
         Command::Open => {
             if ui.selected_session(store).is_some() {
                 ui.view.detail = true;
+                ui.view.timeline_top = None;
             }
         }
         Command::Back => cancel(ui, store, now),

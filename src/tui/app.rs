@@ -124,7 +124,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut guard = Guard::enter()?;
     let size = guard.terminal.size()?;
-    ui.view.viewport = views::table_capacity(size.width, size.height, &ui);
+    ui.view.size = (size.width, size.height);
     let mut events = EventStream::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(ControlRequest, Outcome)>();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

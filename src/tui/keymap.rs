@@ -86,7 +86,7 @@ const SPECS: &[Spec] = &[
         "up",
         Group::Navigate,
         "move",
-        "previous row",
+        "previous row (detail open: scroll the timeline)",
         &["up", "k"],
     ),
     spec(
@@ -94,7 +94,7 @@ const SPECS: &[Spec] = &[
         "down",
         Group::Navigate,
         "move",
-        "next row",
+        "next row (detail open: scroll the timeline)",
         &["down", "j"],
     ),
     spec(
@@ -102,7 +102,7 @@ const SPECS: &[Spec] = &[
         "page-up",
         Group::Navigate,
         "page",
-        "one page up",
+        "one page up (board or timeline)",
         &["pgup"],
     ),
     spec(
@@ -110,7 +110,7 @@ const SPECS: &[Spec] = &[
         "page-down",
         Group::Navigate,
         "page",
-        "one page down",
+        "one page down (board or timeline)",
         &["pgdn"],
     ),
     spec(
@@ -118,7 +118,7 @@ const SPECS: &[Spec] = &[
         "top",
         Group::Navigate,
         "top",
-        "first row",
+        "first row (timeline: oldest entry)",
         &["g", "home"],
     ),
     spec(
@@ -126,7 +126,7 @@ const SPECS: &[Spec] = &[
         "bottom",
         Group::Navigate,
         "bottom",
-        "last row",
+        "last row (timeline: newest entry, follows new ones)",
         &["G", "end"],
     ),
     spec(

@@ -237,8 +237,10 @@ pub struct ViewState {
     pub cursor: usize,
     /// First visible row.
     pub offset: usize,
-    /// Table rows that fit on screen.
-    pub viewport: usize,
+    /// The terminal's size (columns, rows): what fits on screen follows from it.
+    pub size: (u16, u16),
+    /// First timeline line shown in the detail; `None` follows the newest entries.
+    pub timeline_top: Option<usize>,
     pub sort: SortKey,
     /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
     pub sort_descending: bool,
@@ -257,7 +259,8 @@ impl Default for ViewState {
             selected: None,
             cursor: 0,
             offset: 0,
-            viewport: 20,
+            size: (120, 40),
+            timeline_top: None,
             sort: SortKey::Waiting,
             sort_descending: true,
             filter: String::new(),
@@ -349,10 +352,22 @@ impl UiState {
         self.scroll_into_view(len);
     }
 
+    /// Table rows that fit on screen.
+    pub fn viewport(&self) -> usize {
+        let (w, h) = self.view.size;
+        super::views::table_capacity(w, h, self).max(1)
+    }
+
+    /// Timeline lines that fit in the detail pane.
+    pub fn timeline_height(&self) -> usize {
+        let (w, h) = self.view.size;
+        super::views::timeline_capacity(w, h, self).max(1)
+    }
+
     /// Keeps the cursor visible.
     pub fn scroll_into_view(&mut self, len: usize) {
+        let h = self.viewport();
         let v = &mut self.view;
-        let h = v.viewport.max(1);
         if v.cursor < v.offset {
             v.offset = v.cursor;
         } else if v.cursor >= v.offset + h {

@@ -230,7 +230,6 @@ pub fn ui(mode: Mode) -> UiState {
     let mut ui = UiState::new(BoardConfig::new(mode));
     ui.config.theme = Theme::named(ThemeName::Dark);
     ui.config.account = "account 400123".into();
-    ui.view.viewport = 20;
     ui
 }
 
@@ -239,8 +238,19 @@ pub const H: u16 = 36;
 
 /// Draws one frame into a TestBackend.
 pub fn render(store: &SessionStore, ui: &mut UiState, now: Ts) -> Terminal<TestBackend> {
-    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    ui.view.viewport = calltop::tui::views::table_capacity(W, H, ui);
+    render_at(store, ui, now, W, H)
+}
+
+/// Draws one frame into a TestBackend of `w`×`h`.
+pub fn render_at(
+    store: &SessionStore,
+    ui: &mut UiState,
+    now: Ts,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    ui.view.size = (w, h);
     ui.sync(store, now);
     term.draw(|f| calltop::tui::views::draw(f, store, ui, now))
         .expect("draw");
