@@ -334,7 +334,27 @@ fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
     );
     let mut history = ui(Mode::Demo);
     update(&mut history, Action::Cmd(Command::History), &store, now());
-    check(&mut history, "history");
+    let l = check(&mut history, "history");
+    assert!(
+        line_with(&l, "Answered").contains("+14155550101"),
+        "numbers are never cut"
+    );
+    let mut help = ui(Mode::Demo);
+    help.view.size = (80, 24);
+    update(&mut help, Action::Cmd(Command::Help), &store, now());
+    let term = render_at(&store, &mut help, now(), 80, 24);
+    assert!(
+        !lines(&term).join("\n").contains(" Replay"),
+        "the help starts at the top"
+    );
+    // The help scrolls to its last section.
+    update(&mut help, Action::Cmd(Command::Bottom), &store, now());
+    let term = render_at(&store, &mut help, now(), 80, 24);
+    let text = lines(&term).join("\n");
+    assert!(
+        text.contains("Replay") && text.contains("seek forward 1 min"),
+        "{text}"
+    );
     let mut replay = ui(Mode::Replay);
     check(&mut replay, "replay");
     let mut read_only = ui(Mode::Live);

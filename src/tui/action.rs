@@ -91,7 +91,18 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                     | KeyCode::Char('h' | 'l') => Some(Action::ToggleFocus),
                     _ => None,
                 },
-                Overlay::Help => Some(Action::Cancel),
+                // The moving keys scroll the help; any other key closes it.
+                Overlay::Help => match ui.config.keymap.command(k) {
+                    Some(
+                        c @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom),
+                    ) => Some(Action::Cmd(c)),
+                    _ => Some(Action::Cancel),
+                },
                 Overlay::None => ui.config.keymap.command(k).map(Action::Cmd),
             }
         }
@@ -199,9 +210,13 @@ fn scroll_timeline(ui: &mut UiState, store: &SessionStore, delta: i64) {
     ui.view.timeline_top = (top < last_top).then_some(top);
 }
 
-/// The moving keys: the board's cursor, or the timeline while the detail is open.
+/// The moving keys: the help when open, the timeline while the detail is open, else
+/// the board's cursor.
 fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
-    let page = if ui.view.detail {
+    let help = ui.view.overlay == Overlay::Help;
+    let page = if help {
+        ui.view.size.1.saturating_sub(4) as usize
+    } else if ui.view.detail {
         ui.timeline_height()
     } else {
         ui.viewport()
@@ -214,7 +229,10 @@ fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
         Command::Top => i64::MIN / 2,
         _ => i64::MAX / 2,
     };
-    if ui.view.detail {
+    if help {
+        let top = (ui.view.help_top as i64).saturating_add(step);
+        ui.view.help_top = top.clamp(0, super::views::help::max_top(ui) as i64) as usize;
+    } else if ui.view.detail {
         scroll_timeline(ui, store, step);
     } else {
         move_cursor(ui, store, now, step);
@@ -291,7 +309,10 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             v.detail = false;
             ui.sync(store, now);
         }
-        Command::Help => ui.view.overlay = Overlay::Help,
+        Command::Help => {
+            ui.view.overlay = Overlay::Help;
+            ui.view.help_top = 0;
+        }
         Command::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);

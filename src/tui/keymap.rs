@@ -255,7 +255,7 @@ const SPECS: &[Spec] = &[
         "sort-waiting",
         Group::View,
         "sort",
-        "sort: calls waiting (ringing, on hold, parked) first, longest first",
+        "sort: calls waiting first (ringing, hold, parked), longest first",
         &["W"],
     ),
     spec(

@@ -241,6 +241,8 @@ pub struct ViewState {
     pub size: (u16, u16),
     /// First timeline line shown in the detail; `None` follows the newest entries.
     pub timeline_top: Option<usize>,
+    /// First line shown of the help.
+    pub help_top: usize,
     pub sort: SortKey,
     /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
     pub sort_descending: bool,
@@ -261,6 +263,7 @@ impl Default for ViewState {
             offset: 0,
             size: (120, 40),
             timeline_top: None,
+            help_top: 0,
             sort: SortKey::Waiting,
             sort_descending: true,
             filter: String::new(),

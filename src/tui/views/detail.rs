@@ -1,6 +1,6 @@
 //! The detail pane: a session's parties and its event timeline.
 
-use super::{fit, fit_endpoint, hms, share};
+use super::{endpoint_min, fit, fit_endpoint, hms, share};
 use crate::core::{clock, Delivery, EntryKind, Figures, Session};
 use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
@@ -132,12 +132,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
     let need = |e: fn(&crate::core::PartyState) -> &crate::core::party::EndpointState| {
         s.parties
             .iter()
-            .map(|p| {
-                let ep = e(p);
-                ep.phone_number
-                    .get()
-                    .map_or(ep.label().chars().count().min(8), |n| n.chars().count())
-            })
+            .map(|p| endpoint_min(e(p)))
             .max()
             .unwrap_or(4)
             .max(4)

@@ -267,6 +267,13 @@ pub fn fit_endpoint(e: &crate::core::party::EndpointState, w: usize) -> String {
     }
 }
 
+/// The narrowest an endpoint shows in without cutting its number.
+pub fn endpoint_min(e: &crate::core::party::EndpointState) -> usize {
+    e.phone_number
+        .get()
+        .map_or_else(|| e.label().chars().count().min(8), |n| n.chars().count())
+}
+
 /// Shares `left` columns between cells that each want `min` (given first, in order,
 /// while room lasts) and at most `full`; the rest goes one column at a time to the
 /// cell furthest from its `full`.

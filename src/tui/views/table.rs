@@ -1,6 +1,6 @@
 //! The sessions table: one row per active session; only the visible rows are built.
 
-use super::{fit, fit_endpoint, share};
+use super::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
 use crate::core::{clock, Figures, Session, SessionStore};
 use crate::tui::state::UiState;
@@ -63,13 +63,6 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
     let parties = first[0];
     let (from, to, queue) = (first[1] + more[0], first[2] + more[1], first[3] + more[2]);
     [mark, dir, from, to, queue, parties, timer, total].map(|w| w as u16)
-}
-
-/// The narrowest an endpoint shows in without cutting its number.
-fn endpoint_min(e: &EndpointState) -> usize {
-    e.phone_number
-        .get()
-        .map_or_else(|| e.label().chars().count().min(8), |n| n.chars().count())
 }
 
 /// Draws the board.
