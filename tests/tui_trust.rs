@@ -406,3 +406,297 @@ fn columns_are_sized_by_priority_and_every_cut_has_an_ellipsis() {
         "{hold}"
     );
 }
+
+/// Every status code a party can be in (`None`: no status seen yet).
+fn every_state() -> Vec<Option<calltop::wire::StatusCode>> {
+    use calltop::wire::StatusCode::*;
+    let mut v: Vec<Option<calltop::wire::StatusCode>> = [
+        Setup,
+        Proceeding,
+        Answered,
+        Hold,
+        Parked,
+        Disconnected,
+        Gone,
+        Voicemail,
+        VoicemailScreening,
+        FaxReceive,
+        Tds,
+        Unknown("Other".into()),
+    ]
+    .into_iter()
+    .map(Some)
+    .collect();
+    v.push(None);
+    v
+}
+
+/// The one table of allowed party states, by action verb (the specification).
+fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -> bool {
+    use calltop::core::control::ControlAction::*;
+    let Some(code) = code else { return false };
+    let is = |ok: &[&str]| ok.contains(&code);
+    match action {
+        Hold | Park | Flip { .. } | Supervise => is(&["Answered"]),
+        Unhold => is(&["Hold"]),
+        Transfer { .. }
+        | Mute { .. }
+        | StartRecording
+        | PauseRecording { .. }
+        | ResumeRecording { .. } => is(&["Answered", "Hold"]),
+        Forward { .. } | Reject | Answer => is(&["Proceeding"]),
+        // Still in the call, in a state the platform names.
+        HangUp | DropParty => !is(&["Disconnected", "Gone", "Other"]),
+    }
+}
+
+#[test]
+fn every_action_in_every_party_state_follows_the_one_table() {
+    use calltop::core::control::{ControlAction::*, FlipNumber, Target};
+    let to = || Target::ExtensionNumber("101".into());
+    let actions = [
+        Hold,
+        Unhold,
+        Transfer { to: to() },
+        Park,
+        Forward { to: to() },
+        Reject,
+        Answer,
+        Flip {
+            to: FlipNumber::parse("1").unwrap(),
+        },
+        Mute { muted: true },
+        StartRecording,
+        PauseRecording {
+            recording: "r".into(),
+        },
+        ResumeRecording {
+            recording: "r".into(),
+        },
+        HangUp,
+        DropParty,
+        Supervise,
+    ];
+    for a in &actions {
+        for code in every_state() {
+            let want = allowed(a, code.as_ref().map(|c| c.as_str()));
+            let got = a.check(code.as_ref());
+            assert_eq!(got.is_ok(), want, "{a:?} on {code:?}: {got:?}");
+            if let Err(why) = got {
+                assert!(why.starts_with(&format!("can't {}", a.verb())), "{why}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request() {
+    use calltop::core::control::ControlAction as A;
+    use calltop::tui::state::Overlay;
+    let keys = [
+        (Command::Hold, A::Hold),
+        (
+            Command::Transfer,
+            A::Transfer {
+                to: calltop::core::control::Target::ExtensionNumber("1".into()),
+            },
+        ),
+        (Command::Record, A::StartRecording),
+        (Command::HangUp, A::HangUp),
+        (Command::Mute, A::Mute { muted: true }),
+        (Command::Park, A::Park),
+        (
+            Command::Forward,
+            A::Forward {
+                to: calltop::core::control::Target::ExtensionNumber("1".into()),
+            },
+        ),
+        (Command::Reject, A::Reject),
+        (
+            Command::Flip,
+            A::Flip {
+                to: calltop::core::control::FlipNumber::parse("1").unwrap(),
+            },
+        ),
+    ];
+    // A party still in the call in each state (the call has not ended).
+    for code in [
+        "Setup",
+        "Proceeding",
+        "Answered",
+        "Hold",
+        "Parked",
+        "Voicemail",
+        "VMScreening",
+        "FaxReceive",
+    ] {
+        let store = calls::store_of(&[
+            (2, 0, "-1", "Outbound", "Answered", None, false),
+            (3, 0, "-2", "Inbound", code, None, true),
+        ]);
+        for (key, action) in &keys {
+            let mut ui = ui(Mode::Demo);
+            ui.view.selected = Some("s-1".into());
+            let fx = update(&mut ui, Action::Cmd(*key), &store, now());
+            assert!(
+                fx.is_empty(),
+                "{key:?} on {code}: a request before any confirm"
+            );
+            let action = match (key, code) {
+                (Command::Hold, "Hold") => A::Unhold,
+                _ => action.clone(),
+            };
+            let expect = allowed(&action, Some(code));
+            let opened = matches!(ui.view.overlay, Overlay::Confirm(_) | Overlay::Prompt(_));
+            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status);
+            if !expect {
+                let why = ui
+                    .status
+                    .as_ref()
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default();
+                assert!(why.starts_with("can't"), "{key:?} on {code}: {why}");
+            }
+        }
+    }
+}
+
+fn confirm_ok(
+    ui: &mut calltop::tui::state::UiState,
+    store: &calltop::core::SessionStore,
+) -> Vec<calltop::tui::action::Effect> {
+    update(ui, Action::ToggleFocus, store, now());
+    update(ui, Action::Submit, store, now())
+}
+
+fn question(ui: &calltop::tui::state::UiState) -> String {
+    match &ui.view.overlay {
+        calltop::tui::state::Overlay::Confirm(c) => {
+            assert!(!c.ok_focused, "Cancel is focused");
+            c.question.clone()
+        }
+        o => panic!("no confirm: {o:?} ({:?})", ui.status),
+    }
+}
+
+#[test]
+fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
+    use calltop::tui::action::Effect;
+    let mut store = board_store();
+    let ring2 = PartySpec {
+        id: "p-ring2-2",
+        dir: "Inbound",
+        from: DAVE,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
+    event(
+        &mut store,
+        "s-ring2",
+        2,
+        580,
+        &[ring2],
+        serde_json::json!({}),
+    );
+    let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // ringing
+    ui.sync(&store, now());
+    assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    // d: a confirm naming who, nothing sent; OK sends the reject of that call.
+    assert!(update(&mut ui, Action::Cmd(Command::Reject), &store, now()).is_empty());
+    assert!(
+        question(&ui).starts_with("Reject Sales Queue +18005550100?"),
+        "{}",
+        question(&ui)
+    );
+    let fx = confirm_ok(&mut ui, &store);
+    assert!(
+        matches!(&fx[..], [Effect::Control(r)] if r.session == "s-ring"),
+        "{fx:?}"
+    );
+    // The call ends: it stays on the board, selected, until the user moves.
+    let gone = PartySpec {
+        id: "p-ring-2",
+        dir: "Inbound",
+        from: ALICE,
+        to: SALES,
+        code: "Disconnected",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-ring", 9, 598, &[gone], serde_json::json!({}));
+    update(&mut ui, Action::StoreChanged, &store, now());
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    // d again: refused, and the other ringing call is not touched.
+    let fx = update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    assert!(fx.is_empty());
+    assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
+    assert!(ui.status.as_ref().unwrap().text.contains("ended"));
+    // The user moves: the filter applies again.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(row_ids(&ui, &store), ["s-ring2"]);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring2"));
+}
+
+#[test]
+fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
+    let mut store = board_store();
+    // Erin's extension number seen on an internal call.
+    let internal = PartySpec {
+        id: "p-int-2",
+        dir: "Inbound",
+        from: BOB,
+        to: ("Erin Ops", "105"),
+        code: "Answered",
+        ext: Some("105"),
+    };
+    event(
+        &mut store,
+        "s-int",
+        2,
+        590,
+        &[internal],
+        serde_json::json!({}),
+    );
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    for c in "105".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    let q = question(&ui);
+    assert!(
+        q.starts_with("Transfer Bob Agent +18005550102 to ext 105 (Erin Ops)?"),
+        "{q}"
+    );
+    assert!(
+        q.contains("Call: Bob Agent +18005550102 → +442071234567"),
+        "{q}"
+    );
+    // Drawn whole at 80×24.
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let text = lines(&term).join("\n");
+    assert!(
+        text.contains("to ext 105 (Erin Ops)?") && text.contains("[> Cancel <]"),
+        "{text}"
+    );
+
+    // A queue call with no agent yet: h holds the caller, and the confirm says so.
+    let queued: &[calls::Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 100, "-1", "Outbound", "Answered", None, false),
+    ];
+    let store = calls::store_of(queued);
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-1".into());
+    update(&mut ui, Action::Cmd(Command::Hold), &store, now());
+    let q = question(&ui);
+    assert!(q.starts_with("Hold +14083388064?"), "{q}");
+    assert!(
+        q.contains("No agent has answered yet: this puts the caller on hold."),
+        "{q}"
+    );
+}

@@ -155,6 +155,8 @@ const IN_CALL: &[StatusCode] = &[
     StatusCode::Parked,
     StatusCode::Voicemail,
     StatusCode::VoicemailScreening,
+    StatusCode::FaxReceive,
+    StatusCode::Tds,
 ];
 
 impl ControlAction {

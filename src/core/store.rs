@@ -602,6 +602,16 @@ impl SessionStore {
         basis
     }
 
+    /// The name the store has seen for a number (an extension number such as `101`
+    /// or a phone number) on any party of a call it holds, if any.
+    pub fn name_for_number(&self, number: &str) -> Option<&str> {
+        self.sessions()
+            .flat_map(|s| s.parties.iter())
+            .flat_map(|p| [&p.from, &p.to])
+            .find(|e| e.phone_number.get().is_some_and(|n| n == number) && e.name.get().is_some())
+            .and_then(|e| e.name.get().map(String::as_str))
+    }
+
     /// The party a supervisor most likely means in a session: the first party still in
     /// the call that belongs to the account (has an extension), else any party still in
     /// the call, else the last one.

@@ -151,6 +151,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             }
         }
         Action::Click(row) => {
+            unpin(ui, store, now);
             let rows = ui.rows(store, now);
             let i = ui.view.offset + row;
             if let Some(s) = rows.get(i) {
@@ -183,6 +184,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
 }
 
 fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
+    unpin(ui, store, now);
     let rows = ui.rows(store, now);
     if rows.is_empty() {
         return;
@@ -272,6 +274,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         }
         Command::Filter => ui.view.overlay = Overlay::Filter,
         Command::StateFilter => {
+            ui.view.pinned = None;
             ui.view.state_filter = ui.view.state_filter.next();
             let text = format!("state filter: {}", ui.view.state_filter.label());
             ui.say(Level::Normal, text, now);
@@ -349,7 +352,15 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Park
         | Command::Forward
         | Command::Reject
-        | Command::Flip => control(ui, c, store, now, fx),
+        | Command::Flip => control(ui, c, store, now),
+    }
+}
+
+/// The user moved: the call last acted on is no longer kept on the board (the cursor
+/// stays on the row it is on).
+fn unpin(ui: &mut UiState, store: &SessionStore, now: Ts) {
+    if ui.view.pinned.take().is_some() {
+        ui.sync(store, now);
     }
 }
 
@@ -374,17 +385,17 @@ fn party_label(p: &PartyState) -> String {
 
 /// Checks a control key against the mode and the target party's state; on success
 /// sends the request or opens its prompt / dialog.
-fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    // Whatever comes of it, the board keeps this call under the cursor.
+    ui.view.pinned = ui.view.selected.clone();
     match plan(ui, c, store, now) {
         Err(msg) => ui.say(Level::Warn, msg, now),
-        Ok(Plan::Send(req)) => dispatch(ui, req, now, fx),
         Ok(Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
         Ok(Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
     }
 }
 
 enum Plan {
-    Send(ControlRequest),
     Prompt(Prompt),
     Confirm(Confirm),
 }
@@ -414,13 +425,14 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
         .ok_or("the call has no party to act on")?;
     let p = &s.parties[idx];
     let code = p.code();
-    let req = |action: ControlAction| -> Result<ControlRequest, String> {
+    let confirm = |action: ControlAction| -> Result<Plan, String> {
         action.check(code)?;
-        Ok(ControlRequest {
+        let request = ControlRequest {
             session: s.id.clone(),
             party: p.id.clone(),
             action,
-        })
+        };
+        Ok(Plan::Confirm(confirmation(store, request)))
     };
     let prompt = |kind: PromptKind, probe: ControlAction| -> Result<Plan, String> {
         probe.check(code)?;
@@ -434,13 +446,13 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
     let any = Target::ExtensionNumber(String::new());
     let plan = match c {
         Command::Hold => match code {
-            Some(StatusCode::Hold) => Plan::Send(req(ControlAction::Unhold)?),
-            _ => Plan::Send(req(ControlAction::Hold)?),
+            Some(StatusCode::Hold) => confirm(ControlAction::Unhold)?,
+            _ => confirm(ControlAction::Hold)?,
         },
-        Command::Mute => Plan::Send(req(ControlAction::Mute {
+        Command::Mute => confirm(ControlAction::Mute {
             muted: p.muted.get() != Some(&true),
-        })?),
-        Command::Park => Plan::Send(req(ControlAction::Park)?),
+        })?,
+        Command::Park => confirm(ControlAction::Park)?,
         Command::Record => {
             let recs = p.recordings.get().cloned().unwrap_or_default();
             let action = match (recs.iter().find(|r| r.active), recs.last()) {
@@ -452,9 +464,9 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
                 },
                 (None, None) => ControlAction::StartRecording,
             };
-            Plan::Send(req(action)?)
+            confirm(action)?
         }
-        Command::Reject => Plan::Send(req(ControlAction::Reject)?),
+        Command::Reject => confirm(ControlAction::Reject)?,
         Command::Forward => prompt(PromptKind::Forward, ControlAction::Forward { to: any })?,
         Command::Transfer => prompt(PromptKind::Transfer, ControlAction::Transfer { to: any })?,
         Command::Flip => {
@@ -463,14 +475,74 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             };
             prompt(PromptKind::Flip, probe)?
         }
-        Command::HangUp => Plan::Confirm(Confirm {
-            question: format!("Hang up the call {}?", describe(s)),
-            request: req(ControlAction::HangUp)?,
-            ok_focused: false,
-        }),
+        Command::HangUp => confirm(ControlAction::HangUp)?,
         _ => return Err("not a control key".into()),
     };
     Ok(plan)
+}
+
+/// A party as a supervisor knows it: its own end's name and number (the caller side
+/// of an outbound party, the called side of an inbound one), else its extension.
+pub fn who(p: &PartyState) -> String {
+    let own = match p.direction.get() {
+        Some(crate::wire::Direction::Outbound) => &p.from,
+        _ => &p.to,
+    };
+    let label = own.label();
+    match (label.is_empty(), p.extension_id.get()) {
+        (false, _) => label,
+        (true, Some(ext)) => format!("extension {ext}"),
+        (true, None) => p.id.clone(),
+    }
+}
+
+/// A transfer / forward target in words, with the name the store knows for its number.
+fn target_words(store: &SessionStore, to: &Target) -> String {
+    let known = match to {
+        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for_number(n),
+        _ => None,
+    };
+    match known {
+        Some(name) => format!("{to} ({name})"),
+        None => to.to_string(),
+    }
+}
+
+/// The confirm dialog for a request: what will happen, to whom (and where), on which
+/// call; Cancel focused.
+fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
+    let call = store.get(&request.session);
+    let party = call.and_then(|s| s.party(&request.party));
+    let whom = party.map_or_else(|| request.party.clone(), who);
+    let what = match &request.action {
+        ControlAction::Transfer { to } => {
+            format!("Transfer {whom} to {}?", target_words(store, to))
+        }
+        ControlAction::Forward { to } => format!("Forward {whom} to {}?", target_words(store, to)),
+        ControlAction::Flip { to } => format!("Flip {whom} to call-flip number {}?", to.get()),
+        ControlAction::HangUp => "Hang up the whole call?".to_string(),
+        a => format!("{} {whom}?", capitalise(&a.verb())),
+    };
+    let mut question = match call {
+        Some(s) => format!("{what}\nCall: {}", describe(s)),
+        None => what,
+    };
+    // A queue or IVR leg answers the caller: with no agent on the line yet, holding the
+    // caller's own party puts the caller on hold.
+    if let (Some(s), Some(p), ControlAction::Hold) = (call, party, &request.action) {
+        let agent_on = s
+            .parties
+            .iter()
+            .any(|o| o.id != p.id && o.code() == Some(&StatusCode::Answered));
+        if s.caller().is_some_and(|c| c.id == p.id) && !agent_on {
+            question.push_str("\nNo agent has answered yet: this puts the caller on hold.");
+        }
+    }
+    Confirm {
+        request,
+        question,
+        ok_focused: false,
+    }
 }
 
 /// `from → to` of a session, for dialogs.
@@ -483,6 +555,9 @@ pub fn describe(s: &Session) -> String {
 
 fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>) {
     let verb = req.action.verb();
+    // The selection stays on the call acted on, even if it leaves the filter.
+    ui.view.pinned = Some(req.session.clone());
+    ui.view.selected = Some(req.session.clone());
     ui.control.pending.insert(
         req.session.clone(),
         Pending {
@@ -533,21 +608,7 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
                 party: p.party.clone(),
                 action,
             };
-            match p.kind {
-                PromptKind::Forward => dispatch(ui, request, now, fx),
-                PromptKind::Transfer | PromptKind::Flip => {
-                    let what = request.action.verb();
-                    let question = match store.get(&p.session) {
-                        Some(s) => format!("{} {}?", capitalise(&what), describe(s)),
-                        None => format!("{}?", capitalise(&what)),
-                    };
-                    ui.view.overlay = Overlay::Confirm(Confirm {
-                        request,
-                        question,
-                        ok_focused: false,
-                    });
-                }
-            }
+            ui.view.overlay = Overlay::Confirm(confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
         Overlay::Confirm(c) => ui.say(

@@ -124,6 +124,7 @@ impl UiState {
             sort: v.sort,
             descending: v.sort_descending,
             target: v.target_party.clone(),
+            pinned: v.pinned.clone(),
         };
         let entry = self.memos.rows.get(
             |e| e.key == key && e.steady.covers(now),
@@ -253,8 +254,8 @@ fn sort_rows<'a>(rows: &mut Vec<&'a Session>, view: &ViewState, now: Ts) -> Stea
     steady
 }
 
-/// Active sessions after the text and state filters, sorted; and the clock range
-/// this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
+/// Active sessions after the text and state filters, and the pinned one (even ended),
+/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
 pub fn board_rows<'a>(
     store: &'a SessionStore,
     view: &ViewState,
@@ -263,7 +264,10 @@ pub fn board_rows<'a>(
     let needle = view.filter.to_lowercase();
     let mut rows: Vec<&Session> = store
         .sessions()
-        .filter(|s| !s.ended && view.state_filter.admits(s) && matches_text(s, &needle))
+        .filter(|s| {
+            let pinned = view.pinned.as_deref() == Some(s.id.as_str());
+            pinned || (!s.ended && view.state_filter.admits(s) && matches_text(s, &needle))
+        })
         .collect();
     let steady = sort_rows(&mut rows, view, now);
     (rows, steady)
@@ -341,6 +345,7 @@ pub(crate) struct RowsKey {
     pub descending: bool,
     /// The Tab-chosen party (the timer and state sorts read the target party).
     pub target: Option<(String, String)>,
+    pub pinned: Option<String>,
 }
 
 /// A screen's session ids in display order.

@@ -250,6 +250,9 @@ pub struct ViewState {
     pub state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
     pub target_party: Option<(String, String)>,
+    /// The call last acted on: kept on the board (even outside the filters) and
+    /// selected until the user moves.
+    pub pinned: Option<String>,
 }
 
 impl Default for ViewState {
@@ -269,6 +272,7 @@ impl Default for ViewState {
             filter: String::new(),
             state_filter: StateFilter::All,
             target_party: None,
+            pinned: None,
         }
     }
 }
