@@ -338,9 +338,16 @@ fn rate_limit_blocks_until_it_expires() {
         &store,
         now(),
     );
-    assert!(status(&ui).contains("retry in 30s"));
+    let said = |ui: &UiState| ui.status.as_ref().unwrap().text_at(now());
+    assert_eq!(
+        said(&ui),
+        "mute: rate limited by the platform, retry in 30s"
+    );
     assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
-    assert!(status(&ui).contains("wait 30s"), "{}", status(&ui));
+    assert_eq!(
+        said(&ui),
+        "mute: not sent, rate limited by the platform, retry in 30s"
+    );
     let later = now().plus_millis(31_000);
     update(&mut ui, Action::Tick, &store, later);
     assert_eq!(ui.control.rate_limited_until, None);

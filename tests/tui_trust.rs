@@ -700,3 +700,179 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
         "{q}"
     );
 }
+
+#[test]
+fn errors_show_in_full_even_under_a_prompt() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    for c in "bob".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let l = lines(&term);
+    let text = l.join("\n");
+    assert!(
+        text.contains("\"bob\" is not a number, ext:N, vm:ID or park:ORBIT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("transfer to (number, ext, vm:ID, park:ORBIT): bob"),
+        "{text}"
+    );
+    assert!(l[23].trim_end().ends_with("? help  q quit"), "{text}");
+
+    // A long platform error wraps instead of being cut.
+    let mut ui = tui_support::ui(Mode::Demo);
+    let request = calltop::core::control::ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        action: calltop::core::control::ControlAction::Park,
+    };
+    let message = "CMN-102: Resource for parameter [parkOrbit] is not found; the park location *899 does not exist on this account";
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request,
+            outcome: calltop::core::control::Outcome::Failed {
+                message: message.into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let words = lines(&term).join(" ");
+    let squeezed = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.contains(&format!("park failed: {message}")),
+        "{words}"
+    );
+}
+
+#[test]
+fn messages_are_said_once_and_clear_after_a_while() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let request = calltop::core::control::ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        action: calltop::core::control::ControlAction::Mute { muted: true },
+    };
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request,
+            outcome: calltop::core::control::Outcome::RateLimited {
+                retry_after: std::time::Duration::from_secs(3),
+            },
+        },
+        &store,
+        now(),
+    );
+    let screen = |ui: &mut calltop::tui::state::UiState, at: Ts| {
+        lines(&render_at(&store, ui, at, 120, 40)).join("\n")
+    };
+    let text = screen(&mut ui, now().plus_millis(2_000));
+    assert_eq!(text.matches("retry in").count(), 1, "{text}");
+    assert!(
+        text.contains("mute: rate limited by the platform, retry in 1s"),
+        "{text}"
+    );
+    // A key during the wait says it once too.
+    ui.view.selected = Some("s-talk".into());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Mute),
+        &store,
+        now().plus_millis(2_000),
+    );
+    let text = screen(&mut ui, now().plus_millis(2_000));
+    assert_eq!(text.matches("retry in").count(), 1, "{text}");
+    // After the wait, then after a while, the line goes.
+    update(&mut ui, Action::Tick, &store, now().plus_millis(4_000));
+    assert!(screen(&mut ui, now().plus_millis(4_000)).contains("you can retry now"));
+    update(&mut ui, Action::Tick, &store, now().plus_millis(30_000));
+    assert!(ui.status.is_none());
+
+    // A refusal (a warning) stays 20 s, a plain message 10 s.
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Forward), &store, now());
+    assert!(ui
+        .status
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("can't forward"));
+    update(&mut ui, Action::Tick, &store, now().plus_millis(15_000));
+    assert!(ui.status.is_some());
+    update(&mut ui, Action::Tick, &store, now().plus_millis(20_000));
+    assert!(ui.status.is_none(), "a stale refusal is gone");
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now());
+    update(&mut ui, Action::Tick, &store, now().plus_millis(10_000));
+    assert!(ui.status.is_none());
+}
+
+#[test]
+fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
+    use calltop::tui::action::action_for;
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let key = |ui: &mut calltop::tui::state::UiState, code: KeyCode, mods: KeyModifiers| {
+        let ev = Event::Key(KeyEvent::new(code, mods));
+        if let Some(a) = action_for(&ev, ui) {
+            update(ui, a, &store, now());
+        }
+    };
+    let type_in = |ui: &mut calltop::tui::state::UiState, s: &str| {
+        for c in s.chars() {
+            key(ui, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    };
+    update(&mut ui, Action::Cmd(Command::Filter), &store, now());
+    type_in(&mut ui, "Sales");
+    key(&mut ui, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(ui.view.filter, "", "Ctrl-U clears, never types u");
+    type_in(&mut ui, "Sales Queue");
+    key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(ui.view.filter, "Sales ");
+    key(&mut ui, KeyCode::Char('a'), KeyModifiers::CONTROL);
+    key(&mut ui, KeyCode::Delete, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::End, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Left, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(ui.view.filter, "ale ");
+    key(&mut ui, KeyCode::Home, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Right, KeyModifiers::NONE);
+    // The cursor shows on the character it is on.
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let buf = term.backend().buffer();
+    let y = (0..24)
+        .find(|y| {
+            (0..80)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .starts_with("filter: ")
+        })
+        .expect("the filter line");
+    let cell = &buf[("filter: a".len() as u16, y)];
+    assert_eq!(cell.symbol(), "l");
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    key(&mut ui, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    key(&mut ui, KeyCode::Enter, KeyModifiers::NONE);
+
+    // The same in a prompt.
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    type_in(&mut ui, "ext 1O1");
+    key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    type_in(&mut ui, "101");
+    match &ui.view.overlay {
+        calltop::tui::state::Overlay::Prompt(p) => assert_eq!(p.input, "ext 101"),
+        o => panic!("{o:?}"),
+    }
+}

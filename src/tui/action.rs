@@ -1,9 +1,12 @@
 //! `Action` (what the user or the world wants), `Effect` (what the loop must do), the
 //! mapping of terminal events to actions, and the reducer `update`.
 
+use super::edit::{self, Edit};
 use super::keymap::Command;
 use super::rows::SortKey;
-use super::state::{Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, UiState};
+use super::state::{
+    Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
+};
 use super::theme::Level;
 use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use crate::core::{PartyState, Session, SessionStore};
@@ -20,6 +23,8 @@ pub enum Action {
     /// Text typed into the filter or a prompt.
     Input(char),
     Backspace,
+    /// Line editing in the filter or a prompt.
+    Edit(Edit),
     /// Enter in a prompt, filter or dialog.
     Submit,
     /// Esc in a prompt, filter or dialog.
@@ -74,13 +79,7 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                 return Some(Action::Cmd(Command::Quit));
             }
             match &ui.view.overlay {
-                Overlay::Filter | Overlay::Prompt(_) => match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Char(c) => Some(Action::Input(c)),
-                    _ => None,
-                },
+                Overlay::Filter | Overlay::Prompt(_) => line_key(k),
                 Overlay::Confirm(_) => match k.code {
                     KeyCode::Enter => Some(Action::Submit),
                     KeyCode::Esc => Some(Action::Cancel),
@@ -120,29 +119,57 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
     }
 }
 
+/// A key typed into the filter or a prompt: readline's editing keys (Ctrl-U, Ctrl-W,
+/// Ctrl-A / Ctrl-E, Home / End, ← / →, Delete, Backspace), Enter, Esc, or text;
+/// other Ctrl chords type nothing.
+fn line_key(k: &crossterm::event::KeyEvent) -> Option<Action> {
+    let ctrl = k
+        .modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL);
+    let e = match k.code {
+        KeyCode::Enter => return Some(Action::Submit),
+        KeyCode::Esc => return Some(Action::Cancel),
+        KeyCode::Char('u') if ctrl => Edit::KillToStart,
+        KeyCode::Char('w') if ctrl => Edit::KillWord,
+        KeyCode::Char('a') if ctrl => Edit::Home,
+        KeyCode::Char('e') if ctrl => Edit::End,
+        KeyCode::Char('h') if ctrl => Edit::Backspace,
+        KeyCode::Char(_) if ctrl => return None,
+        KeyCode::Char(c) => Edit::Insert(c),
+        KeyCode::Backspace => Edit::Backspace,
+        KeyCode::Delete => Edit::Delete,
+        KeyCode::Left => Edit::Left,
+        KeyCode::Right => Edit::Right,
+        KeyCode::Home => Edit::Home,
+        KeyCode::End => Edit::End,
+        _ => return None,
+    };
+    Some(Action::Edit(e))
+}
+
+/// Applies a line edit to the filter (re-filtering the rows) or the open prompt.
+fn edit(ui: &mut UiState, e: Edit, store: &SessionStore, now: Ts) {
+    match &mut ui.view.overlay {
+        Overlay::Filter => {
+            if edit::apply(&mut ui.view.filter, &mut ui.view.filter_cursor, e) {
+                ui.sync(store, now);
+            }
+        }
+        Overlay::Prompt(p) => {
+            edit::apply(&mut p.input, &mut p.cursor, e);
+        }
+        _ => {}
+    }
+}
+
 /// Applies an action to the UI state; returns what the loop must do.
 pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -> Vec<Effect> {
     let mut fx = Vec::new();
     match action {
         Action::Cmd(c) => command(ui, c, store, now, &mut fx),
-        Action::Input(c) => match &mut ui.view.overlay {
-            Overlay::Filter => {
-                ui.view.filter.push(c);
-                ui.sync(store, now);
-            }
-            Overlay::Prompt(p) => p.input.push(c),
-            _ => {}
-        },
-        Action::Backspace => match &mut ui.view.overlay {
-            Overlay::Filter => {
-                ui.view.filter.pop();
-                ui.sync(store, now);
-            }
-            Overlay::Prompt(p) => {
-                p.input.pop();
-            }
-            _ => {}
-        },
+        Action::Input(c) => edit(ui, Edit::Insert(c), store, now),
+        Action::Backspace => edit(ui, Edit::Backspace, store, now),
+        Action::Edit(e) => edit(ui, e, store, now),
         Action::Submit => submit(ui, store, now, &mut fx),
         Action::Cancel => cancel(ui, store, now),
         Action::ToggleFocus => {
@@ -272,7 +299,10 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 }
             }
         }
-        Command::Filter => ui.view.overlay = Overlay::Filter,
+        Command::Filter => {
+            ui.view.overlay = Overlay::Filter;
+            ui.view.filter_cursor = ui.view.filter.chars().count();
+        }
         Command::StateFilter => {
             ui.view.pinned = None;
             ui.view.state_filter = ui.view.state_filter.next();
@@ -388,7 +418,11 @@ fn party_label(p: &PartyState) -> String {
 fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     // Whatever comes of it, the board keeps this call under the cursor.
     ui.view.pinned = ui.view.selected.clone();
-    match plan(ui, c, store, now) {
+    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
+        let text = format!("{}: not sent, rate limited by the platform", c.hint());
+        return rate_limited(ui, text, now);
+    }
+    match plan(ui, c, store) {
         Err(msg) => ui.say(Level::Warn, msg, now),
         Ok(Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
         Ok(Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
@@ -400,17 +434,11 @@ enum Plan {
     Confirm(Confirm),
 }
 
-fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan, String> {
+fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> {
     match ui.config.mode {
         Mode::Replay => return Err("replay is read-only".into()),
         _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
         _ => {}
-    }
-    if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
-        return Err(format!(
-            "rate limited by the platform: wait {}s",
-            (now.millis_until(until) + 999) / 1000
-        ));
     }
     let selected = ui.selected_session(store).ok_or("no call selected")?;
     let s = &*selected;
@@ -441,6 +469,7 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             session: s.id.clone(),
             party: p.id.clone(),
             input: String::new(),
+            cursor: 0,
         }))
     };
     let any = Target::ExtensionNumber(String::new());
@@ -655,22 +684,35 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
 fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
     ui.control.pending.remove(&req.session);
     let verb = req.action.verb();
-    let level = match &outcome {
-        Outcome::Done { .. } => Level::Ok,
-        Outcome::Failed { .. } => Level::Crit,
+    match &outcome {
+        Outcome::Done { .. } => ui.say(Level::Ok, outcome.describe(&verb), now),
+        Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
         Outcome::RateLimited { retry_after } => {
             let ms = retry_after.as_millis() as i64;
-            ui.control.rate_limited_until = Some(now.plus_millis(ms.max(1000)));
-            Level::Warn
+            let until = now.plus_millis(ms.max(1000));
+            ui.control.rate_limited_until = Some(until);
+            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
         }
-    };
-    ui.say(level, outcome.describe(&verb), now);
+    }
 }
 
-/// Clears an expired rate limit.
+/// A rate-limit status line: the words once, the wait counted down live.
+fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
+    ui.status = Some(StatusLine {
+        text,
+        level: Level::Warn,
+        at: now,
+        until: ui.control.rate_limited_until,
+    });
+}
+
+/// Clears an expired rate limit and a status line shown long enough.
 fn expire(ui: &mut UiState, now: Ts) {
     if ui.control.rate_limited_until.is_some_and(|u| u <= now) {
         ui.control.rate_limited_until = None;
+    }
+    if ui.status.as_ref().is_some_and(|s| s.expired(now)) {
+        ui.status = None;
     }
 }
 

@@ -65,6 +65,7 @@ fn ticking(ui: &UiState, store: &SharedStore) -> bool {
     }
     let retrying = matches!(ui.feed.conn, Some(ConnState::Offline { .. }));
     replay_playing
+        || ui.status.is_some()
         || ui.control.rate_limited_until.is_some()
         || retrying
         || store.read().sessions().any(|s| !s.ended)

@@ -79,6 +79,8 @@ pub struct Prompt {
     pub session: String,
     pub party: String,
     pub input: String,
+    /// The cursor in `input`, in characters.
+    pub cursor: usize,
 }
 
 /// What is open over the board.
@@ -98,6 +100,37 @@ pub struct StatusLine {
     pub text: String,
     pub level: Level,
     pub at: Ts,
+    /// A wait the line counts down to (`retry in 3s`), drawn live.
+    pub until: Option<Ts>,
+}
+
+impl StatusLine {
+    /// How long a line stays: 10 s, errors and warnings 20 s, after its countdown.
+    pub const KEEP_MS: i64 = 10_000;
+
+    /// True once the line has been shown long enough at `now`.
+    pub fn expired(&self, now: Ts) -> bool {
+        let keep = match self.level {
+            Level::Warn | Level::Crit => 2 * Self::KEEP_MS,
+            _ => Self::KEEP_MS,
+        };
+        self.until.unwrap_or(self.at).plus_millis(keep) <= now
+    }
+
+    /// The text at `now`, with the countdown said once.
+    pub fn text_at(&self, now: Ts) -> String {
+        match self.until {
+            Some(u) if u > now => {
+                format!(
+                    "{}, retry in {}s",
+                    self.text,
+                    (now.millis_until(u) + 999) / 1000
+                )
+            }
+            Some(_) => format!("{}: you can retry now", self.text),
+            None => self.text.clone(),
+        }
+    }
 }
 
 /// A control request still running.
@@ -247,6 +280,8 @@ pub struct ViewState {
     /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
     pub sort_descending: bool,
     pub filter: String,
+    /// The cursor in `filter` while it is typed, in characters.
+    pub filter_cursor: usize,
     pub state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
     pub target_party: Option<(String, String)>,
@@ -270,6 +305,7 @@ impl Default for ViewState {
             sort: SortKey::Waiting,
             sort_descending: true,
             filter: String::new(),
+            filter_cursor: 0,
             state_filter: StateFilter::All,
             target_party: None,
             pinned: None,
@@ -332,6 +368,7 @@ impl UiState {
             text: text.into(),
             level,
             at: now,
+            until: None,
         });
     }
 

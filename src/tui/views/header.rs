@@ -210,18 +210,7 @@ pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
         ConnState::Recovering => ("recovering…".into(), Level::Warn),
         ConnState::Recovered => ("● live (recovered)".into(), Level::Ok),
         ConnState::Resubscribed => ("● live (resubscribed)".into(), Level::Ok),
-        ConnState::Offline {
-            retry_at,
-            attempt,
-            reason,
-        } => {
-            let mut text = format!("offline, attempt {attempt}: {reason}");
-            if *retry_at > now {
-                let secs = (now.millis_until(*retry_at) + 999) / 1000;
-                text.push_str(&format!(" (retry in {secs}s)"));
-            }
-            (text, Level::Crit)
-        }
+        ConnState::Offline { .. } => (c.describe(now), Level::Crit),
         ConnState::Failed(m) => (format!("failed: {m}"), Level::Crit),
     }
 }

@@ -8,6 +8,7 @@ pub mod help;
 pub mod history;
 pub mod table;
 
+use super::edit;
 use super::state::{Mode, Overlay, Screen, UiState};
 use crate::core::SessionStore;
 use crate::wire::Ts;
@@ -25,14 +26,49 @@ pub fn header_height(ui: &UiState) -> u16 {
     }
 }
 
-const FOOTER: u16 = 2;
+/// The status line's text (wrapped over up to three rows, never hidden) and the rows
+/// it takes at `width`.
+fn status_text(ui: &UiState, now: Ts, width: u16) -> (Option<String>, u16) {
+    let text = ui.status.as_ref().map(|s| s.text_at(now));
+    let rows = text
+        .as_ref()
+        .map_or(1, |t| wrapped_rows(t, width).clamp(1, 3));
+    (text, rows)
+}
+
+/// Rows `text` takes when wrapped at word boundaries into `width` columns.
+fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    let (mut rows, mut col) = (1u16, 0usize);
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        let need = if col == 0 { n } else { col + 1 + n };
+        if need <= w {
+            col = need;
+        } else {
+            rows += 1 + (n.saturating_sub(1) / w) as u16;
+            col = n % w;
+        }
+    }
+    rows
+}
+
+/// Footer rows: the status line, the prompt or filter being typed, the keys.
+fn footer_height(ui: &UiState, now: Ts, width: u16) -> u16 {
+    let typing = matches!(ui.view.overlay, Overlay::Filter | Overlay::Prompt(_));
+    status_text(ui, now, width).1 + u16::from(typing) + 1
+}
 
 /// Splits the screen: header, table, detail (may be empty), footer.
 pub fn areas(area: Rect, ui: &UiState) -> [Rect; 4] {
+    areas_at(area, ui, ui.status.as_ref().map_or(Ts(0), |s| s.at))
+}
+
+fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(header_height(ui)),
         Constraint::Min(3),
-        Constraint::Length(FOOTER),
+        Constraint::Length(footer_height(ui, now, area.width)),
     ])
     .areas(area);
     let (table, detail) = if ui.view.detail {
@@ -80,7 +116,7 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
         too_small(frame, area, ui);
         return;
     }
-    let [head, table, detail, foot] = areas(area, ui);
+    let [head, table, detail, foot] = areas_at(area, ui, now);
     header::render(frame, head, store, ui, now);
     match ui.view.screen {
         Screen::Board => table::render(frame, table, store, ui, now),
@@ -168,34 +204,43 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
 fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
     use super::keymap::Command;
     let t = ui.theme();
-    let [status, keys] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let line = match &ui.view.overlay {
-        Overlay::Filter => Line::from(vec![
-            Span::styled("filter: ", t.key()),
-            Span::raw(ui.view.filter.clone()),
-            Span::styled("▏", t.key()),
-            Span::styled("  (Enter keep, Esc clear)", t.dim()),
-        ]),
-        Overlay::Prompt(p) => Line::from(vec![
-            Span::styled(format!("{}: ", p.kind.label()), t.key()),
-            Span::raw(p.input.clone()),
-            Span::styled("▏", t.key()),
-            Span::styled("  (Enter send, Esc cancel)", t.dim()),
-        ]),
-        _ => match &ui.status {
-            Some(s) => {
-                let mut spans = vec![Span::styled(s.text.clone(), t.level(s.level))];
-                if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
-                    let secs = (now.millis_until(until) + 999) / 1000;
-                    spans.push(Span::styled(format!("  (retry in {secs}s)"), t.dim()));
-                }
-                Line::from(spans)
-            }
-            None => Line::from(Span::styled("ready", t.dim())),
-        },
+    let (text, rows) = status_text(ui, now, area.width);
+    let typing = matches!(ui.view.overlay, Overlay::Filter | Overlay::Prompt(_));
+    let [status, prompt, keys] = Layout::vertical([
+        Constraint::Length(rows),
+        Constraint::Length(u16::from(typing)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let line = match (&ui.status, text) {
+        (Some(s), Some(text)) => Line::from(Span::styled(text, t.level(s.level))),
+        _ if typing => Line::from(""),
+        _ => Line::from(Span::styled("ready", t.dim())),
     };
-    frame.render_widget(Paragraph::new(line), status);
+    frame.render_widget(
+        Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: false }),
+        status,
+    );
+    let cursor = t.selected();
+    let typed = match &ui.view.overlay {
+        Overlay::Filter => Some((
+            "filter: ".to_string(),
+            edit::spans(&ui.view.filter, ui.view.filter_cursor, t.text(), cursor),
+            "  (Enter keep, Esc clear)",
+        )),
+        Overlay::Prompt(p) => Some((
+            format!("{}: ", p.kind.label()),
+            edit::spans(&p.input, p.cursor, t.text(), cursor),
+            "  (Enter send, Esc cancel)",
+        )),
+        _ => None,
+    };
+    if let Some((label, input, help)) = typed {
+        let mut spans = vec![Span::styled(label, t.key())];
+        spans.extend(input);
+        spans.push(Span::styled(help, t.dim()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), prompt);
+    }
     let mut lead = Vec::new();
     if ui.config.read_only && ui.config.mode != Mode::Replay {
         lead.push(Span::styled(
