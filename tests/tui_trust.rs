@@ -876,3 +876,44 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
         o => panic!("{o:?}"),
     }
 }
+
+#[test]
+fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
+    let mut store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    // A call on hold longer comes on top: the first row stays selected.
+    let held = |id: &'static str| PartySpec {
+        id,
+        dir: "Inbound",
+        from: DAVE,
+        to: ERIN,
+        code: "Hold",
+        ext: Some("105"),
+    };
+    event(
+        &mut store,
+        "s-old",
+        2,
+        100,
+        &[held("p-old-2")],
+        serde_json::json!({}),
+    );
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-old"));
+    // Away from the first row, the selection follows its call.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    event(
+        &mut store,
+        "s-older",
+        2,
+        50,
+        &[held("p-older-2")],
+        serde_json::json!({}),
+    );
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.cursor, 2);
+}

@@ -184,6 +184,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             if let Some(s) = rows.get(i) {
                 let id = s.id.clone();
                 ui.view.cursor = i;
+                ui.view.follow_top = i == 0;
                 ui.view.selected = Some(id);
                 ui.view.timeline_top = None;
             }
@@ -221,6 +222,7 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     let cursor = (ui.view.cursor as i64 + delta).clamp(0, last) as usize;
     let selected = rows.get(cursor).map(|s| s.id.clone());
     ui.view.cursor = cursor;
+    ui.view.follow_top = cursor == 0;
     ui.view.selected = selected;
     ui.scroll_into_view(len);
 }
@@ -337,6 +339,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 Screen::History => Screen::Board,
             };
             v.cursor = 0;
+            v.follow_top = true;
             v.offset = 0;
             v.selected = None;
             v.detail = false;

@@ -268,6 +268,9 @@ pub struct ViewState {
     pub selected: Option<String>,
     /// Row index of the selection.
     pub cursor: usize,
+    /// On the first row, the selection stays on the first row as calls move (the most
+    /// urgent call under the default sort) rather than following its call down.
+    pub follow_top: bool,
     /// First visible row.
     pub offset: usize,
     /// The terminal's size (columns, rows): what fits on screen follows from it.
@@ -298,6 +301,7 @@ impl Default for ViewState {
             detail: false,
             selected: None,
             cursor: 0,
+            follow_top: true,
             offset: 0,
             size: (120, 40),
             timeline_top: None,
@@ -379,7 +383,9 @@ impl UiState {
 
     /// Re-resolves the selection against the current rows (follow-selection: the
     /// selected session keeps the selection when rows move; when it leaves, the row
-    /// at the same position is selected) and scrolls it into view.
+    /// at the same position is selected — but on the first row, with no detail open
+    /// and no call just acted on, the first row stays selected) and scrolls it into
+    /// view.
     pub fn sync(&mut self, store: &SessionStore, now: Ts) {
         let rows = self.rows(store, now);
         let v = &mut self.view;
@@ -389,7 +395,12 @@ impl UiState {
             v.selected = None;
             return;
         }
-        let found = v.selected.as_deref().and_then(|id| rows.position(id));
+        let top = v.follow_top && v.cursor == 0 && !v.detail && v.pinned.is_none();
+        let found = if top {
+            Some(0)
+        } else {
+            v.selected.as_deref().and_then(|id| rows.position(id))
+        };
         v.cursor = found.unwrap_or(v.cursor.min(rows.len() - 1));
         v.selected = rows.get(v.cursor).map(|s| s.id.clone());
         let len = rows.len();
