@@ -128,8 +128,10 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
         ui2.config.thresholds.session_level(s, later),
         calltop::tui::theme::Level::Normal
     );
-    let mut view = calltop::tui::state::ViewState::default();
-    view.state_filter = calltop::tui::rows::StateFilter::Ringing;
+    let view = calltop::tui::state::ViewState {
+        state_filter: calltop::tui::rows::StateFilter::Ringing,
+        ..Default::default()
+    };
     assert!(calltop::tui::rows::board_rows(&store, &view, later)
         .0
         .is_empty());

@@ -149,16 +149,16 @@ fn line_key(k: &crossterm::event::KeyEvent) -> Option<Action> {
 
 /// Applies a line edit to the filter (re-filtering the rows) or the open prompt.
 fn edit(ui: &mut UiState, e: Edit, store: &SessionStore, now: Ts) {
-    match &mut ui.view.overlay {
-        Overlay::Filter => {
-            if edit::apply(&mut ui.view.filter, &mut ui.view.filter_cursor, e) {
-                ui.sync(store, now);
-            }
-        }
+    let refilter = match &mut ui.view.overlay {
+        Overlay::Filter => edit::apply(&mut ui.view.filter, &mut ui.view.filter_cursor, e),
         Overlay::Prompt(p) => {
             edit::apply(&mut p.input, &mut p.cursor, e);
+            false
         }
-        _ => {}
+        _ => false,
+    };
+    if refilter {
+        ui.sync(store, now);
     }
 }
 

@@ -146,18 +146,14 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
         shown.retain(|&c| c != drop);
     }
     let left = (area.width as usize).saturating_sub(fixed(&shown));
-    let from_full = s
-        .parties
-        .iter()
-        .map(|p| p.from.label().chars().count())
-        .max()
-        .unwrap_or(0);
-    let to_full = s
-        .parties
-        .iter()
-        .map(|p| p.to.label().chars().count())
-        .max()
-        .unwrap_or(0);
+    let full = |e: fn(&crate::core::PartyState) -> &crate::core::party::EndpointState| {
+        s.parties
+            .iter()
+            .map(|p| e(p).label().chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (from_full, to_full) = (full(|p| &p.from), full(|p| &p.to));
     let names = share(left, &[(from_min, from_full), (to_min, to_full)]);
     let (from_w, to_w) = (names[0], names[1]);
     // From and To go after Dir (or after Party when Dir is left out).
