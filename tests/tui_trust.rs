@@ -919,3 +919,24 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
     assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
     assert_eq!(ui.view.cursor, 2);
 }
+
+#[test]
+fn at_80_columns_numbers_stay_whole_beside_many_parties() {
+    let store = calls::store_of(&[
+        (2, 0, "-1", "Outbound", "Answered", None, false),
+        (3, 0, "-2", "Inbound", "Disconnected", None, true),
+        (4, 0, "-3", "Inbound", "Proceeding", None, true),
+        (5, 0, "-4", "Inbound", "Proceeding", None, true),
+        (6, 0, "-5", "Inbound", "Hold", None, true),
+    ]);
+    let mut ui = ui(Mode::Demo);
+    let term = render_at(&store, &mut ui, Ts(calls::T0 + 5_000), 80, 24);
+    let l = lines(&term);
+    let row = line_with(&l, "+14083388064");
+    assert!(row.contains("+18003151571"), "{row}");
+    assert!(
+        row.contains('…'),
+        "the parties are cut with an ellipsis: {row}"
+    );
+    assert_eq!(row.matches(" 5s").count(), 2, "timer and total show: {row}");
+}

@@ -288,9 +288,8 @@ pub fn fit(s: &str, w: usize) -> String {
     } else if w == 0 {
         String::new()
     } else {
-        let mut out: String = s.chars().take(w - 1).collect();
-        out.push('…');
-        out
+        let kept: String = s.chars().take(w - 1).collect();
+        format!("{}…", kept.trim_end())
     }
 }
 

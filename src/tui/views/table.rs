@@ -18,6 +18,10 @@ struct RowText<'a> {
     to: &'a EndpointState,
     queue: String,
     parties: Vec<Span<'static>>,
+    level: Level,
+    marker: String,
+    timer: String,
+    total: String,
 }
 
 impl RowText<'_> {
@@ -27,7 +31,7 @@ impl RowText<'_> {
 }
 
 /// Column widths of the board for the visible rows, by priority: the fixed columns
-/// (marker, direction, timer, total), then Parties, then the From and To numbers, then
+/// (marker, direction, timer, total, as wide as their widest cell), then Parties, then the From and To numbers, then
 /// Queue, then the From and To names (shared); each never wider than its widest cell.
 fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
     let need =
@@ -38,10 +42,14 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
     let from_all = need(&|r| r.from.label().chars().count(), 4);
     let to_all = need(&|r| r.to.label().chars().count(), 2);
     let queue = need(&|r| r.queue.chars().count(), 0).min(24);
-    let (mark, dir, timer, total) = (3, 4, 7, 8);
+    let timer = need(&|r| r.timer.chars().count(), "Timer".len());
+    let total = need(&|r| r.total.chars().count(), "Total".len());
+    let (mark, dir) = (2, 3);
     let gaps = 7;
     let mut left = (width as usize).saturating_sub(mark + dir + timer + total + gaps);
-    let first = share(
+    // Parties come first, but leave the numbers whole when two states still fit.
+    let parties = parties.min(left.saturating_sub(from_num + to_num).max(24));
+    let mut first = share(
         left,
         &[
             (parties, parties),
@@ -50,6 +58,10 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
             (queue.min(5), queue.min(5)),
         ],
     );
+    // A queue column too narrow to say anything is left out.
+    if first[3] < queue.min(5) {
+        first[3] = 0;
+    }
     left -= first.iter().sum::<usize>();
     // The names and the rest of the queue share what is left.
     let more = share(
@@ -73,12 +85,12 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
-    let texts: Vec<RowText> = visible.iter().map(|s| row_text(s, ui)).collect();
+    let texts: Vec<RowText> = visible.iter().map(|s| row_text(s, ui, now)).collect();
     let w = widths(area.width, &texts);
     let built: Vec<Row> = texts
         .into_iter()
         .enumerate()
-        .map(|(i, r)| session_row(r, ui, now, start + i == ui.view.cursor, &w))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
         .collect();
     let header = Row::new([
         "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
@@ -145,8 +157,9 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
     (level, marker, timer)
 }
 
-fn row_text<'a>(s: &'a Session, ui: &UiState) -> RowText<'a> {
+fn row_text<'a>(s: &'a Session, ui: &UiState, now: Ts) -> RowText<'a> {
     let t = ui.theme();
+    let (level, marker, timer) = row_cells(s, ui, now);
     let caller = s.caller();
     let target = ui.target_index(s);
     let mut parties: Vec<Span> = Vec::new();
@@ -180,13 +193,17 @@ fn row_text<'a>(s: &'a Session, ui: &UiState) -> RowText<'a> {
         to: caller.map_or(&*NONE, |p| &p.to),
         queue: s.queue().unwrap_or("").to_string(),
         parties,
+        level,
+        marker,
+        timer: clock(timer),
+        total: clock(s.duration_ms(now)),
     }
 }
 
-fn session_row(r: RowText, ui: &UiState, now: Ts, selected: bool, w: &[u16; 8]) -> Row<'static> {
+fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 8]) -> Row<'static> {
     let t = ui.theme();
     let s = r.session;
-    let (level, marker, timer) = row_cells(s, ui, now);
+    let (level, marker) = (r.level, &r.marker);
     let marker = format!("{}{marker}", if selected { "▶" } else { " " });
     let caller = s.caller();
     // An outside caller (no extension) calling in, or one of ours calling out.
@@ -220,8 +237,8 @@ fn session_row(r: RowText, ui: &UiState, now: Ts, selected: bool, w: &[u16; 8]) 
         Cell::from(fit_endpoint(r.to, w[3] as usize)),
         Cell::from(fit(&r.queue, w[4] as usize)),
         Cell::from(parties),
-        Cell::from(clock(timer)),
-        Cell::from(clock(s.duration_ms(now))),
+        Cell::from(r.timer),
+        Cell::from(r.total),
     ])
     .style(style)
 }
