@@ -686,6 +686,25 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
         "{text}"
     );
 
+    // An agent reached through a queue is named by the name seen for its extension.
+    let seen = PartySpec {
+        id: "p-int2-2",
+        dir: "Inbound",
+        from: BOB,
+        to: ("Ann Agent", "101"),
+        code: "Answered",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-ring".into());
+    update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    let q = question(&ui);
+    assert!(
+        q.starts_with("Reject Ann Agent (Sales Queue +18005550100)?"),
+        "{q}"
+    );
+
     // A queue call with no agent yet: h holds the caller, and the confirm says so.
     let queued: &[calls::Change] = &[
         (2, 0, "-1", "Outbound", "Setup", None, false),

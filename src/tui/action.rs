@@ -514,24 +514,34 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> 
 }
 
 /// A party as a supervisor knows it: its own end's name and number (the caller side
-/// of an outbound party, the called side of an inbound one), else its extension.
-pub fn who(p: &PartyState) -> String {
+/// of an outbound party, the called side of an inbound one); when the party is an
+/// extension reached through another one (an agent through a queue), the name the
+/// store knows for that extension first; else its extension.
+pub fn who(store: &SessionStore, p: &PartyState) -> String {
     let own = match p.direction.get() {
         Some(crate::wire::Direction::Outbound) => &p.from,
         _ => &p.to,
     };
     let label = own.label();
-    match (label.is_empty(), p.extension_id.get()) {
-        (false, _) => label,
-        (true, Some(ext)) => format!("extension {ext}"),
-        (true, None) => p.id.clone(),
+    let ext = p.extension_id.get();
+    let through = ext.filter(|x| own.extension_id.get() != Some(*x));
+    match (
+        through.and_then(|x| store.name_for(x)),
+        label.is_empty(),
+        ext,
+    ) {
+        (Some(name), false, _) if !label.starts_with(name) => format!("{name} ({label})"),
+        (_, false, _) => label,
+        (Some(name), true, _) => name.to_string(),
+        (None, true, Some(x)) => format!("extension {x}"),
+        (None, true, None) => p.id.clone(),
     }
 }
 
 /// A transfer / forward target in words, with the name the store knows for its number.
 fn target_words(store: &SessionStore, to: &Target) -> String {
     let known = match to {
-        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for_number(n),
+        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for(n),
         _ => None,
     };
     match known {
@@ -545,7 +555,7 @@ fn target_words(store: &SessionStore, to: &Target) -> String {
 fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
     let call = store.get(&request.session);
     let party = call.and_then(|s| s.party(&request.party));
-    let whom = party.map_or_else(|| request.party.clone(), who);
+    let whom = party.map_or_else(|| request.party.clone(), |p| who(store, p));
     let what = match &request.action {
         ControlAction::Transfer { to } => {
             format!("Transfer {whom} to {}?", target_words(store, to))
