@@ -302,6 +302,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             }
         }
         Command::Filter => {
+            ui.view.pinned = None;
             ui.view.overlay = Overlay::Filter;
             ui.view.filter_cursor = ui.view.filter.chars().count();
         }
