@@ -217,14 +217,6 @@ impl Session {
         (f, cur)
     }
 
-    /// Figures of every party at `now`.
-    pub fn figures(&self, now: Ts) -> Vec<Figures> {
-        self.parties
-            .iter()
-            .map(|p| Figures::of(&p.history, Some(now)))
-            .collect()
-    }
-
     /// How the call went (see [`Disposition`]).
     pub fn disposition(&self) -> Disposition {
         Disposition::of(self)
