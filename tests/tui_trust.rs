@@ -485,7 +485,7 @@ fn every_action_in_every_party_state_follows_the_one_table() {
             let got = a.check(code.as_ref());
             assert_eq!(got.is_ok(), want, "{a:?} on {code:?}: {got:?}");
             if let Err(why) = got {
-                assert!(why.starts_with(&format!("can't {}", a.verb())), "{why}");
+                assert!(why.starts_with(&format!("can't {}: ", a.word())), "{why}");
             }
         }
     }
@@ -557,7 +557,8 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
                     .as_ref()
                     .map(|s| s.text.clone())
                     .unwrap_or_default();
-                assert!(why.starts_with("can't"), "{key:?} on {code}: {why}");
+                let said = format!("can't {}: the party is {code} (", action.word());
+                assert!(why.starts_with(&said), "{key:?} on {code}: {why}");
             }
         }
     }
