@@ -745,6 +745,14 @@ fn errors_show_in_full_even_under_a_prompt() {
         "{text}"
     );
     assert!(l[23].trim_end().ends_with("? help  q quit"), "{text}");
+    // Fixed, the complaint goes: the confirm speaks.
+    for _ in 0..3 {
+        update(&mut ui, Action::Backspace, &store, now());
+    }
+    update(&mut ui, Action::Input('7'), &store, now());
+    update(&mut ui, Action::Submit, &store, now());
+    assert!(question(&ui).starts_with("Transfer Bob Agent"));
+    assert!(ui.status.is_none(), "{:?}", ui.status);
 
     // A long platform error wraps instead of being cut.
     let mut ui = tui_support::ui(Mode::Demo);

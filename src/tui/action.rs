@@ -651,6 +651,8 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
                 party: p.party.clone(),
                 action,
             };
+            // The prompt's complaint, if any, is answered: the confirm speaks now.
+            ui.status = None;
             ui.view.overlay = Overlay::Confirm(confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
