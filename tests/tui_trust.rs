@@ -968,3 +968,35 @@ fn at_80_columns_numbers_stay_whole_beside_many_parties() {
     );
     assert_eq!(row.matches(" 5s").count(), 2, "timer and total show: {row}");
 }
+
+#[test]
+fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
+    let mut store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    update(&mut ui, Action::Cancel, &store, now());
+    assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
+    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    // A call ending now comes on top and is selected.
+    let done = PartySpec {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code: "Disconnected",
+        ext: Some("105"),
+    };
+    event(&mut store, "s-park", 9, 599, &[done], serde_json::json!({}));
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    // The footer offers no sort or state filter there (they apply to the board).
+    let term = render_at(&store, &mut ui, now(), 200, 50);
+    let l = lines(&term);
+    assert!(
+        !l[49].contains(" sort") && !l[49].contains("c state"),
+        "{}",
+        l[49]
+    );
+}

@@ -343,6 +343,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             v.follow_top = true;
             v.offset = 0;
             v.selected = None;
+            v.pinned = None;
             v.detail = false;
             ui.sync(store, now);
         }

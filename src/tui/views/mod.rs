@@ -189,15 +189,17 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
             (SeekForward, 6),
         ]);
     }
-    v.extend([
-        (Filter, 7),
-        (StateFilter, 4),
-        (Sort, 5),
-        (SortWaiting, 1),
-        (SortTimer, 1),
-        (SortStart, 1),
-        (History, 6),
-    ]);
+    v.push((Filter, 7));
+    if ui.view.screen == Screen::Board {
+        v.extend([
+            (StateFilter, 4),
+            (Sort, 5),
+            (SortWaiting, 1),
+            (SortTimer, 1),
+            (SortStart, 1),
+        ]);
+    }
+    v.push((History, 6));
     v
 }
 
