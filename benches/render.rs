@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
         let mut now = Ts(T0 + n as i64 * 50 + 60_000);
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
         let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-        ui.view.viewport = views::table_capacity(160, 45, &ui);
+        ui.view.size = (160, 45);
         g.bench_function(format!("summary_only_{n}_sessions"), |b| {
             b.iter(|| black_box(store.summary(now).active))
         });
@@ -112,7 +112,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("frame_memo_cold_{n}_sessions"), |b| {
             b.iter(|| {
                 let mut cold = UiState::new(BoardConfig::new(Mode::Live));
-                cold.view.viewport = ui.view.viewport;
+                cold.view.size = ui.view.size;
                 frame(&mut term, &store, &mut cold, now);
             })
         });

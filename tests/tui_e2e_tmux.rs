@@ -6,46 +6,46 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 struct Tmux {
+    /// The tmux server's own socket (`-L`): never the user's or another test's server.
+    socket: String,
     name: String,
 }
 
 impl Tmux {
-    fn start(cmd: &str) -> Tmux {
+    /// A detached session of `w`×`h` running `cmd` on a tmux server of its own.
+    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("calltop-e2e-{}-{n}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-                "-y",
-                "45",
-                "-s",
-                &name,
-                cmd,
-            ])
+        let t = Tmux {
+            socket: name.clone(),
+            name,
+        };
+        let (w, h) = (w.to_string(), h.to_string());
+        let ok = t
+            .tmux(&["new-session", "-d", "-x", &w, "-y", &h, "-s", &t.name, cmd])
             .status()
             .expect("tmux runs")
             .success();
         assert!(ok, "tmux new-session failed");
-        Tmux { name }
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]).args(args);
+        c
     }
 
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.name];
         args.extend_from_slice(keys);
-        assert!(Command::new("tmux")
-            .args(&args)
-            .status()
-            .expect("tmux")
-            .success());
+        assert!(self.tmux(&args).status().expect("tmux").success());
     }
 
     fn literal(&self, text: &str) {
-        let ok = Command::new("tmux")
-            .args(["send-keys", "-t", &self.name, "-l", text])
+        let ok = self
+            .tmux(&["send-keys", "-t", &self.name, "-l", text])
             .status()
             .expect("tmux")
             .success();
@@ -53,8 +53,8 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
+        let out = self
+            .tmux(&["capture-pane", "-p", "-t", &self.name])
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -78,9 +78,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = self.tmux(&["kill-server"]).status();
     }
 }
 
@@ -90,7 +88,21 @@ fn selected_row(screen: &str) -> Option<&str> {
 }
 
 #[test]
-fn demo_board_hold_hang_up_and_quit_in_tmux() {
+fn demo_board_hold_hang_up_and_quit_in_tmux_at_80x24() {
+    demo_board_hold_hang_up_and_quit(80, 24);
+}
+
+#[test]
+fn demo_board_hold_hang_up_and_quit_in_tmux_at_200x50() {
+    demo_board_hold_hang_up_and_quit(200, 50);
+}
+
+/// The last line of the screen (the key hints).
+fn footer(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+fn demo_board_hold_hang_up_and_quit(w: u16, h: u16) {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED: tmux is not installed");
         return;
@@ -101,17 +113,26 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
         "stty sane; CALLTOP_LOG_DIR={} {bin} demo --calls-per-minute 40 --seed 7; echo \"EXITED rc=$?\"; echo \"TTY $(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon')\"; sleep 60",
         logs.path().display()
     );
-    let t = Tmux::start(&cmd);
+    let t = Tmux::start(&cmd, w, h);
 
-    // Calls appear, and at least one is talking.
-    t.wait("the live board with a talking call", 60, |s| {
-        s.contains("DEMO") && s.contains("● live") && s.contains("● Talk")
+    // Calls appear, and at least one is talking; the header says what it counts and
+    // the footer always ends with help and quit.
+    let s = t.wait("the live board with a talking call", 60, |s| {
+        s.contains("DEMO") && s.contains("● live") && s.contains("● Answered")
     });
+    assert!(
+        s.contains("now: ") && s.contains(" call") && s.contains(" ringing · "),
+        "{s}"
+    );
+    assert!(s.contains(" UTC"), "the clock shows:\n{s}");
+    assert!(footer(&s).trim_end().ends_with("? help  q quit"), "{s}");
+    assert!(s.contains("sort waiting ↓"), "{s}");
     // Show talking calls only, open the first one's detail to learn its id.
     t.keys(&["c", "c"]);
     t.wait("the talking filter", 10, |s| s.contains("state talking"));
     t.keys(&["g", "Enter"]);
     let s = t.wait("the detail pane", 10, |s| s.contains(" Timeline "));
+    assert!(footer(&s).trim_end().ends_with("? help  q quit"), "{s}");
     let id = s
         .lines()
         .find_map(|l| {
@@ -120,6 +141,8 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
                 .then(|| l.split_whitespace().next().unwrap_or("").to_string())
         })
         .expect("session id in the detail title");
+    // The parties are labelled as in the timeline.
+    assert!(s.contains("p1 ") && s.contains("p2 "), "{s}");
     // Narrow the board to that call, back to all states.
     t.keys(&["Escape"]);
     // (wait: an Esc followed at once by `/` reads as Alt-/)
@@ -129,20 +152,30 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
     t.literal(&id);
     t.keys(&["Enter", "c", "c", "c"]);
     t.wait("the board filtered to one call", 10, |s| {
-        s.contains(&format!("filter \"{id}\""))
-            && s.contains("Calls 1/")
-            && s.contains("state filter: all")
+        s.lines().any(|l| {
+            l.contains(&format!("filter \"{id}\""))
+                && l.contains("Calls 1/")
+                && !l.contains("state ")
+        })
     });
 
-    // h: the target party goes on hold. The default target may still be ringing
-    // (refused before any request); Tab moves to the next party.
+    // h: a confirm naming the party, Cancel focused; OK puts the target party on
+    // hold. The default target may still be ringing (refused before any request);
+    // Tab moves to the next party.
     let mut held = false;
     for _ in 0..4 {
         t.keys(&["h"]);
-        let s = t.wait("hold sent or refused", 20, |s| {
-            s.contains("can't hold") || selected_row(s).is_some_and(|r| r.contains("‖ Hold"))
+        let s = t.wait("the hold confirm or a refusal", 20, |s| {
+            s.contains("can't hold") || s.contains("[> Cancel <]")
         });
-        if selected_row(&s).is_some_and(|r| r.contains("‖ Hold")) {
+        if s.contains("[> Cancel <]") {
+            assert!(s.contains("Hold ") && s.contains("Call: "), "{s}");
+            t.keys(&["Right"]);
+            t.wait("focus on Hold", 10, |s| s.contains("[> Hold <]"));
+            t.keys(&["Enter"]);
+            t.wait("the party on hold", 20, |s| {
+                selected_row(s).is_some_and(|r| r.contains("‖ Hold"))
+            });
             held = true;
             break;
         }
@@ -155,7 +188,7 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
     // x then Cancel (focused by default): nothing happens.
     t.keys(&["x"]);
     t.wait("the confirm dialog", 10, |s| {
-        s.contains("[> Cancel <]") && s.contains("Hang up the call")
+        s.contains("[> Cancel <]") && s.contains("Hang up the whole call?")
     });
     t.keys(&["Enter"]);
     let s = t.wait("cancel", 10, |s| {
@@ -163,7 +196,7 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
     });
     assert!(s.contains("Calls 1/"), "the call must still be there:\n{s}");
 
-    // x then confirm: the call ends and leaves the board.
+    // x then confirm: the call ends; it stays selected until the cursor moves.
     t.keys(&["x"]);
     t.wait("the confirm dialog again", 10, |s| {
         s.contains("[> Cancel <]")
@@ -171,6 +204,10 @@ fn demo_board_hold_hang_up_and_quit_in_tmux() {
     t.keys(&["Right"]);
     t.wait("focus on Hang up", 10, |s| s.contains("[> Hang up <]"));
     t.keys(&["Enter"]);
+    t.wait("the call ended, still selected", 20, |s| {
+        selected_row(s).is_some_and(|r| !r.contains("● ") && !r.contains("‖ "))
+    });
+    t.keys(&["Down"]);
     t.wait("the call gone from the board", 20, |s| {
         s.contains("no calls match the filter") && s.contains("Calls 0/")
     });
@@ -268,7 +305,7 @@ fn live_board_read_only_refuses_control_keys_in_tmux() {
         sim.secret,
         sim.jwt
     );
-    let t = Tmux::start(&cmd);
+    let t = Tmux::start(&cmd, 80, 24);
     let s = t.wait("the live board with calls", 60, |s| {
         s.contains("LIVE") && s.contains("● live") && selected_row(s).is_some()
     });

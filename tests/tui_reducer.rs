@@ -32,11 +32,37 @@ fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
         .collect()
 }
 
+/// The board store, sorted by start, oldest first (s-hold, s-talk, s-park, s-ring).
 fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
     let store = board_store();
     let mut ui = ui(mode);
+    ui.view.sort = calltop::tui::rows::SortKey::Start;
+    ui.view.sort_descending = false;
     ui.sync(&store, now());
     (store, ui)
+}
+
+/// Presses a control key: nothing is sent before its confirm dialog (Cancel focused);
+/// then chooses OK and returns the effects.
+fn act(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
+    act_at(ui, store, c, now())
+}
+
+fn act_at(
+    ui: &mut UiState,
+    store: &calltop::core::SessionStore,
+    c: Command,
+    at: calltop::wire::Ts,
+) -> Vec<Effect> {
+    let fx = update(ui, Action::Cmd(c), store, at);
+    assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
+    assert!(
+        matches!(&ui.view.overlay, Overlay::Confirm(d) if !d.ok_focused),
+        "{c:?}: no confirm ({})",
+        status(ui)
+    );
+    update(ui, Action::ToggleFocus, store, at);
+    update(ui, Action::Submit, store, at)
 }
 
 #[test]
@@ -99,7 +125,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
 fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
-    let fx = cmd(&mut ui, &store, Command::Hold);
+    let fx = act(&mut ui, &store, Command::Hold);
     let req = ControlRequest {
         session: "s-talk".into(),
         party: "p-talk-1".into(),
@@ -140,7 +166,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
 fn hold_toggles_to_unhold_on_a_held_party() {
     let (store, mut ui) = ready(Mode::Demo);
     // s-hold's default party is the agent (extension, inbound), on hold.
-    let fx = cmd(&mut ui, &store, Command::Hold);
+    let fx = act(&mut ui, &store, Command::Hold);
     assert_eq!(controls(&fx)[0].action, ControlAction::Unhold);
     assert_eq!(controls(&fx)[0].party, "p-hold-2");
 }
@@ -163,7 +189,7 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert_eq!(ui.view.overlay, Overlay::None);
     }
     // Ringing-only actions work here …
-    let fx = cmd(&mut ui, &store, Command::Reject);
+    let fx = act(&mut ui, &store, Command::Reject);
     assert_eq!(controls(&fx)[0].action, ControlAction::Reject);
     // … and are refused on an answered call.
     cmd(&mut ui, &store, Command::Top);
@@ -236,7 +262,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
 fn record_starts_pauses_and_resumes_by_state() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk: recording rec-1 active
-    let fx = cmd(&mut ui, &store, Command::Record);
+    let fx = act(&mut ui, &store, Command::Record);
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::PauseRecording {
@@ -244,7 +270,7 @@ fn record_starts_pauses_and_resumes_by_state() {
         }
     );
     cmd(&mut ui, &store, Command::Top); // s-hold: no recording
-    let fx = cmd(&mut ui, &store, Command::Record);
+    let fx = act(&mut ui, &store, Command::Record);
     assert_eq!(controls(&fx)[0].action, ControlAction::StartRecording);
 }
 
@@ -257,7 +283,7 @@ fn tab_cycles_the_target_party() {
         ui.view.target_party,
         Some(("s-hold".into(), "p-hold-1".into()))
     );
-    let fx = cmd(&mut ui, &store, Command::Hold);
+    let fx = act(&mut ui, &store, Command::Hold);
     assert_eq!(
         controls(&fx)[0],
         ControlRequest {
@@ -298,7 +324,7 @@ fn replay_and_read_only_refuse_every_control_key() {
 fn rate_limit_blocks_until_it_expires() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
-    let fx = cmd(&mut ui, &store, Command::Mute);
+    let fx = act(&mut ui, &store, Command::Mute);
     let req = controls(&fx)[0].clone();
     assert_eq!(req.action, ControlAction::Mute { muted: true });
     update(
@@ -312,13 +338,20 @@ fn rate_limit_blocks_until_it_expires() {
         &store,
         now(),
     );
-    assert!(status(&ui).contains("retry in 30s"));
+    let said = |ui: &UiState| ui.status.as_ref().unwrap().text_at(now());
+    assert_eq!(
+        said(&ui),
+        "mute: rate limited by the platform, retry in 30s"
+    );
     assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
-    assert!(status(&ui).contains("wait 30s"), "{}", status(&ui));
+    assert_eq!(
+        said(&ui),
+        "mute: not sent, rate limited by the platform, retry in 30s"
+    );
     let later = now().plus_millis(31_000);
     update(&mut ui, Action::Tick, &store, later);
     assert_eq!(ui.control.rate_limited_until, None);
-    let fx = update(&mut ui, Action::Cmd(Command::Mute), &store, later);
+    let fx = act_at(&mut ui, &store, Command::Mute, later);
     assert_eq!(controls(&fx).len(), 1);
 }
 
@@ -326,7 +359,7 @@ fn rate_limit_blocks_until_it_expires() {
 fn failures_show_the_platform_message() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
-    let req = controls(&cmd(&mut ui, &store, Command::Park))[0].clone();
+    let req = controls(&act(&mut ui, &store, Command::Park))[0].clone();
     let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
     let fx = update(
         &mut ui,
@@ -476,7 +509,12 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
-    assert!(c.question.starts_with("Flip to 3 "), "{}", c.question);
+    assert!(
+        c.question
+            .starts_with("Flip Bob Agent +18005550102 to call-flip number 3?"),
+        "{}",
+        c.question
+    );
     assert!(!c.ok_focused);
     update(&mut ui, Action::ToggleFocus, &store, now());
     let fx = update(&mut ui, Action::Submit, &store, now());

@@ -69,11 +69,8 @@ fn history() {
 
 #[test]
 fn replay_header() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/captures/PSTN-RingCentral-DataStreams.jsonl"
-    );
-    let (_, items) = file::read_path(std::path::Path::new(path)).expect("capture");
+    let path = capture_path("PSTN-RingCentral-DataStreams.jsonl");
+    let (_, items) = file::read_path(&path).expect("capture");
     let mut rp = Replay::from_items(items, StoreConfig::default());
     let mut store = rp.new_store();
     // Mid-call: 20 s after the first event.
@@ -119,5 +116,42 @@ fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
         .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
     // The state still reads without colour.
     let text: String = buf.content().iter().map(|c| c.symbol()).collect();
-    assert!(text.contains("‖ Hold") && text.contains("☏ Ring") && text.contains("P Park"));
+    assert!(text.contains("‖ Hold") && text.contains("☏ Proceeding") && text.contains("P Parked"));
+}
+
+/// The screens at 80×24 (the smallest a supervisor may use) and 200×50.
+fn sized(
+    name: &str,
+    w: u16,
+    h: u16,
+    setup: impl Fn(&mut calltop::tui::state::UiState, &calltop::core::SessionStore),
+) {
+    let mut store = board_store();
+    store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (w, h);
+    setup(&mut ui, &store);
+    let term = render_at(&store, &mut ui, now(), w, h);
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+}
+
+#[test]
+fn screens_at_80x24_and_200x50() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        sized("board", w, h, |_, _| {});
+        sized("detail", w, h, |ui, store| {
+            select(ui, "s-hold");
+            update(ui, Action::Cmd(Command::Open), store, now());
+        });
+        sized("history", w, h, |ui, store| {
+            update(ui, Action::Cmd(Command::History), store, now());
+        });
+        sized("help", w, h, |ui, store| {
+            update(ui, Action::Cmd(Command::Help), store, now());
+        });
+        sized("confirm", w, h, |ui, store| {
+            select(ui, "s-talk");
+            update(ui, Action::Cmd(Command::HangUp), store, now());
+        });
+    }
 }

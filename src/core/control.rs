@@ -155,28 +155,42 @@ const IN_CALL: &[StatusCode] = &[
     StatusCode::Parked,
     StatusCode::Voicemail,
     StatusCode::VoicemailScreening,
+    StatusCode::FaxReceive,
+    StatusCode::Tds,
 ];
 
 impl ControlAction {
-    /// A short verb for messages, the pending marker and the audit trail.
+    /// A short verb for messages, the pending marker and the audit trail, with the
+    /// target (`transfer to ext 101`).
     pub fn verb(&self) -> String {
         match self {
-            ControlAction::Hold => "hold".into(),
-            ControlAction::Unhold => "unhold".into(),
             ControlAction::Transfer { to } => format!("transfer to {to}"),
-            ControlAction::Park => "park".into(),
             ControlAction::Forward { to } => format!("forward to {to}"),
-            ControlAction::Reject => "reject".into(),
-            ControlAction::Answer => "answer".into(),
             ControlAction::Flip { to } => format!("flip to {}", to.get()),
-            ControlAction::Mute { muted: true } => "mute".into(),
-            ControlAction::Mute { muted: false } => "unmute".into(),
-            ControlAction::StartRecording => "start recording".into(),
-            ControlAction::PauseRecording { .. } => "pause recording".into(),
-            ControlAction::ResumeRecording { .. } => "resume recording".into(),
-            ControlAction::HangUp => "hang up".into(),
-            ControlAction::DropParty => "drop party".into(),
-            ControlAction::Supervise => "listen in".into(),
+            other => other.word().into(),
+        }
+    }
+
+    /// The verb alone (`transfer`), as refusals say it: the target plays no part in
+    /// which party states allow an action.
+    pub fn word(&self) -> &'static str {
+        match self {
+            ControlAction::Hold => "hold",
+            ControlAction::Unhold => "unhold",
+            ControlAction::Transfer { .. } => "transfer",
+            ControlAction::Park => "park",
+            ControlAction::Forward { .. } => "forward",
+            ControlAction::Reject => "reject",
+            ControlAction::Answer => "answer",
+            ControlAction::Flip { .. } => "flip",
+            ControlAction::Mute { muted: true } => "mute",
+            ControlAction::Mute { muted: false } => "unmute",
+            ControlAction::StartRecording => "start recording",
+            ControlAction::PauseRecording { .. } => "pause recording",
+            ControlAction::ResumeRecording { .. } => "resume recording",
+            ControlAction::HangUp => "hang up",
+            ControlAction::DropParty => "drop party",
+            ControlAction::Supervise => "listen in",
         }
     }
 
@@ -214,7 +228,7 @@ impl ControlAction {
             Some(c) if a.codes.contains(c) => Ok(()),
             other => Err(format!(
                 "can't {}: the party is {} ({})",
-                self.verb(),
+                self.word(),
                 other.map_or("in an unknown state", |c| c.as_str()),
                 a.need
             )),

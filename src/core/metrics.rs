@@ -134,7 +134,8 @@ impl Stat {
     }
 }
 
-/// Figures over finished sessions, kept when sessions are evicted.
+/// Figures over sessions (call-level ring / talk / hold, one observation per call),
+/// kept when sessions are evicted.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub sessions: u64,
@@ -152,12 +153,11 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Adds one session's disposition and party figures.
+    /// Adds one session's disposition and call-level figures
+    /// ([`Session::call_figures`]).
     pub fn add_session(&mut self, s: &Session, now: Ts) {
         self.count(s);
-        for p in &s.parties {
-            self.add_figures(&Figures::of(&p.history, Some(now)));
-        }
+        self.add_figures(&s.call_figures(now));
     }
 
     /// Counts one session and its disposition.
@@ -175,7 +175,7 @@ impl Totals {
         }
     }
 
-    /// Adds one party's figures.
+    /// Adds one call's figures.
     fn add_figures(&mut self, f: &Figures) {
         self.ring.add(f.ring_ms);
         self.talk.add(f.talk_ms);
@@ -279,22 +279,20 @@ impl SummaryBasis {
     pub(crate) fn add_session(&mut self, s: &Session) {
         let sum = &mut self.fixed;
         sum.totals.count(s);
-        for p in &s.parties {
-            let (mut f, running) = Figures::split(&p.history);
-            if let Some(Running { bucket, since }) = running {
-                let g = self.growing.iter_mut().find(|(b, _)| *b == bucket);
-                if let (Some(closed), Some((_, g))) = (f.bucket_mut(bucket), g) {
-                    if self.steady.note(since, self.now) {
-                        // Counted as growing: closed + (now − since) = base + now.
-                        let base = std::mem::take(closed) - since.0;
-                        g.count += 1;
-                        g.base_sum += base;
-                        g.base_max = g.base_max.max(base);
-                    }
+        let (mut f, running) = s.call_split();
+        if let Some(Running { bucket, since }) = running {
+            let g = self.growing.iter_mut().find(|(b, _)| *b == bucket);
+            if let (Some(closed), Some((_, g))) = (f.bucket_mut(bucket), g) {
+                if self.steady.note(since, self.now) {
+                    // Counted as growing: closed + (now − since) = base + now.
+                    let base = std::mem::take(closed) - since.0;
+                    g.count += 1;
+                    g.base_sum += base;
+                    g.base_max = g.base_max.max(base);
                 }
             }
-            sum.totals.add_figures(&f);
         }
+        sum.totals.add_figures(&f);
         if s.ended {
             return;
         }

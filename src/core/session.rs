@@ -2,7 +2,7 @@
 
 use super::metrics::Disposition;
 use super::party::{Changes, Delivery, PartyState};
-use super::timers::Figures;
+use super::timers::{Bucket, Figures, Running};
 use crate::wire::{Direction, OriginType, Reason, StatusCode, Ts};
 
 /// The most timeline entries one session keeps (older ones are dropped and counted).
@@ -152,12 +152,74 @@ impl Session {
             .or(self.parties.first())
     }
 
-    /// Figures of every party at `now`.
-    pub fn figures(&self, now: Ts) -> Vec<Figures> {
-        self.parties
+    /// The call as its caller lived it, at `now`: ring = waiting before the first
+    /// answer (or until the caller left unanswered), talk = connected to someone who
+    /// answered, hold = on hold or parked. See [`Session::call_split`].
+    pub fn call_figures(&self, now: Ts) -> Figures {
+        Figures::at(self.call_split(), Some(now))
+    }
+
+    /// Call-level figures of the finished intervals, and the call's running state.
+    /// The parties' status changes are walked in `eventTime` order; between two changes
+    /// the call is *held* while any party still in it is on Hold or Parked, else
+    /// *talking* while a party other than the caller ([`Session::caller`]) is
+    /// Answered, else *ringing* until the first answer (Answered or voicemail) by a
+    /// party other than the caller (IVR menus and queue greetings, which answer the
+    /// caller's own leg, count as waiting), else nothing (a transfer between
+    /// agents). A call seen through one party only is timed on that party. Time stops
+    /// when the caller leaves (unless by transferring the call) or every party has.
+    pub fn call_split(&self) -> (Figures, Option<Running>) {
+        let caller = self.caller().map(|c| c.id.as_str());
+        let solo = self.parties.len() < 2;
+        let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
+        let mut changes: Vec<(Ts, i64, usize, &StatusCode, Option<&Reason>)> = self
+            .parties
             .iter()
-            .map(|p| Figures::of(&p.history, Some(now)))
-            .collect()
+            .enumerate()
+            .flat_map(|(i, p)| {
+                p.history.iter().filter_map(move |m| {
+                    Some((m.at?, m.seq, i, m.code.as_ref()?, m.reason.as_ref()))
+                })
+            })
+            .collect();
+        changes.sort_by_key(|(at, seq, i, _, _)| (*at, *seq, *i));
+        let mut state: Vec<Option<&StatusCode>> = vec![None; self.parties.len()];
+        let mut f = Figures::default();
+        let mut cur: Option<Running> = None;
+        let mut answered = false;
+        for (at, _, i, code, reason) in changes {
+            state[i] = Some(code);
+            answered |= answers(i)
+                && matches!(
+                    code,
+                    StatusCode::Answered | StatusCode::Voicemail | StatusCode::VoicemailScreening
+                );
+            let caller_left =
+                !answers(i) && code.is_terminal() && !reason.is_some_and(Reason::is_transfer);
+            let over = caller_left || state.iter().all(|c| c.is_some_and(StatusCode::is_terminal));
+            let live = || state.iter().flatten().filter(|c| !c.is_terminal());
+            let talking =
+                || (0..state.len()).any(|j| answers(j) && state[j] == Some(&StatusCode::Answered));
+            let bucket = if live().any(|c| matches!(c, StatusCode::Hold | StatusCode::Parked)) {
+                Bucket::Hold
+            } else if talking() {
+                Bucket::Talk
+            } else if !answered {
+                Bucket::Ring
+            } else {
+                Bucket::None
+            };
+            if over || cur.is_some_and(|r| r.bucket != bucket) {
+                if let Some(r) = cur.take() {
+                    f.add(r.bucket, r.since.millis_until(at));
+                }
+            }
+            if over {
+                return (f, None);
+            }
+            cur = cur.or(Some(Running { bucket, since: at }));
+        }
+        (f, cur)
     }
 
     /// How the call went (see [`Disposition`]).

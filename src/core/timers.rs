@@ -88,7 +88,7 @@ impl Figures {
         }
     }
 
-    fn add(&mut self, b: Bucket, ms: i64) {
+    pub(crate) fn add(&mut self, b: Bucket, ms: i64) {
         if let Some(v) = self.bucket_mut(b) {
             *v += ms;
         }
@@ -122,7 +122,11 @@ impl Figures {
     /// Computes the figures of a party's status history (sorted by sequence).
     /// `now` extends the current state's interval; `None` stops at the last event.
     pub fn of(history: &[Mark], now: Option<Ts>) -> Figures {
-        let (mut f, running) = Figures::split(history);
+        Figures::at(Figures::split(history), now)
+    }
+
+    /// Finished figures plus the running state's `since → now` (see [`Figures::split`]).
+    pub fn at((mut f, running): (Figures, Option<Running>), now: Option<Ts>) -> Figures {
         if let (Some(r), Some(now)) = (running, now) {
             let ms = r.since.millis_until(now);
             f.add(r.bucket, ms);

@@ -87,7 +87,7 @@ impl World {
     /// Answers a ringing party.
     pub fn answer(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() {
+        if !code.is_pre_answer() {
             return Err(conflict(&code, "Answer"));
         }
         let mpd = self.calls[ci].parties[pi]
@@ -403,7 +403,7 @@ impl World {
     /// Forward of a ringing party.
     pub fn forward(&mut self, ci: usize, pi: usize, target: Target) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() || matches!(target, Target::ParkOrbit(_)) {
+        if !code.is_pre_answer() || matches!(target, Target::ParkOrbit(_)) {
             return Err(conflict(&code, "Forward"));
         }
         self.hand_over(ci, pi, target, true)
@@ -427,7 +427,7 @@ impl World {
     pub fn reject(&mut self, ci: usize, pi: usize) -> R<()> {
         let code = self.live(ci, pi)?;
         let p = &self.calls[ci].parties[pi];
-        if !code.is_ringing() || p.direction != Some(Direction::Inbound) {
+        if !code.is_pre_answer() || p.direction != Some(Direction::Inbound) {
             return Err(conflict(&code, "Reject"));
         }
         if p.queue_call == Some(true) {
@@ -450,7 +450,7 @@ impl World {
     /// Ignore a ringing call-queue call (it goes to the next agent).
     pub fn ignore(&mut self, ci: usize, pi: usize) -> R<()> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() {
+        if !code.is_pre_answer() {
             return Err(conflict(&code, "Ignore"));
         }
         if self.calls[ci].parties[pi].queue_call != Some(true) {
@@ -463,7 +463,8 @@ impl World {
     /// Reply to a ringing call with a text message; the call then ends.
     pub fn reply(&mut self, ci: usize, pi: usize) -> R<Party> {
         let code = self.live(ci, pi)?;
-        if !code.is_ringing() || self.calls[ci].parties[pi].direction != Some(Direction::Inbound) {
+        if !code.is_pre_answer() || self.calls[ci].parties[pi].direction != Some(Direction::Inbound)
+        {
             return Err(conflict(&code, "Reply"));
         }
         self.disconnect(ci, pi, Some(Reason::CallReplied), false)?;

@@ -1,8 +1,12 @@
 //! `Action` (what the user or the world wants), `Effect` (what the loop must do), the
 //! mapping of terminal events to actions, and the reducer `update`.
 
+use super::edit::{self, Edit};
 use super::keymap::Command;
-use super::state::{Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, UiState};
+use super::rows::SortKey;
+use super::state::{
+    Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
+};
 use super::theme::Level;
 use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use crate::core::{PartyState, Session, SessionStore};
@@ -19,6 +23,8 @@ pub enum Action {
     /// Text typed into the filter or a prompt.
     Input(char),
     Backspace,
+    /// Line editing in the filter or a prompt.
+    Edit(Edit),
     /// Enter in a prompt, filter or dialog.
     Submit,
     /// Esc in a prompt, filter or dialog.
@@ -29,8 +35,8 @@ pub enum Action {
     Click(usize),
     /// Mouse wheel: rows to move (negative: up).
     Scroll(i32),
-    /// The terminal is this many table rows tall now.
-    Viewport(usize),
+    /// The terminal has this many columns and rows now.
+    Resize(u16, u16),
     /// The store changed.
     StoreChanged,
     /// One second passed.
@@ -75,13 +81,7 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                 return Some(Action::Cmd(Command::Quit));
             }
             match &ui.view.overlay {
-                Overlay::Filter | Overlay::Prompt(_) => match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Char(c) => Some(Action::Input(c)),
-                    _ => None,
-                },
+                Overlay::Filter | Overlay::Prompt(_) => line_key(k),
                 Overlay::Confirm(_) => match k.code {
                     KeyCode::Enter => Some(Action::Submit),
                     KeyCode::Esc => Some(Action::Cancel),
@@ -92,7 +92,18 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                     | KeyCode::Char('h' | 'l') => Some(Action::ToggleFocus),
                     _ => None,
                 },
-                Overlay::Help => Some(Action::Cancel),
+                // The moving keys scroll the help; any other key closes it.
+                Overlay::Help => match ui.config.keymap.command(k) {
+                    Some(
+                        c @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom),
+                    ) => Some(Action::Cmd(c)),
+                    _ => Some(Action::Cancel),
+                },
                 Overlay::None => ui.config.keymap.command(k).map(Action::Cmd),
             }
         }
@@ -105,8 +116,51 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
             }
             _ => None,
         },
-        Event::Resize(w, h) => Some(Action::Viewport(super::views::table_capacity(*w, *h, ui))),
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         _ => None,
+    }
+}
+
+/// A key typed into the filter or a prompt: readline's editing keys (Ctrl-U, Ctrl-W,
+/// Ctrl-A / Ctrl-E, Home / End, ← / →, Delete, Backspace), Enter, Esc, or text;
+/// other Ctrl chords type nothing.
+fn line_key(k: &crossterm::event::KeyEvent) -> Option<Action> {
+    let ctrl = k
+        .modifiers
+        .contains(crossterm::event::KeyModifiers::CONTROL);
+    let e = match k.code {
+        KeyCode::Enter => return Some(Action::Submit),
+        KeyCode::Esc => return Some(Action::Cancel),
+        KeyCode::Char('u') if ctrl => Edit::KillToStart,
+        KeyCode::Char('w') if ctrl => Edit::KillWord,
+        KeyCode::Char('a') if ctrl => Edit::Home,
+        KeyCode::Char('e') if ctrl => Edit::End,
+        KeyCode::Char('h') if ctrl => Edit::Backspace,
+        KeyCode::Char(_) if ctrl => return None,
+        KeyCode::Char(c) => Edit::Insert(c),
+        KeyCode::Backspace => Edit::Backspace,
+        KeyCode::Delete => Edit::Delete,
+        KeyCode::Left => Edit::Left,
+        KeyCode::Right => Edit::Right,
+        KeyCode::Home => Edit::Home,
+        KeyCode::End => Edit::End,
+        _ => return None,
+    };
+    Some(Action::Edit(e))
+}
+
+/// Applies a line edit to the filter (re-filtering the rows) or the open prompt.
+fn edit(ui: &mut UiState, e: Edit, store: &SessionStore, now: Ts) {
+    let refilter = match &mut ui.view.overlay {
+        Overlay::Filter => edit::apply(&mut ui.view.filter, &mut ui.view.filter_cursor, e),
+        Overlay::Prompt(p) => {
+            edit::apply(&mut p.input, &mut p.cursor, e);
+            false
+        }
+        _ => false,
+    };
+    if refilter {
+        ui.sync(store, now);
     }
 }
 
@@ -115,24 +169,9 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
     let mut fx = Vec::new();
     match action {
         Action::Cmd(c) => command(ui, c, store, now, &mut fx),
-        Action::Input(c) => match &mut ui.view.overlay {
-            Overlay::Filter => {
-                ui.view.filter.push(c);
-                ui.sync(store, now);
-            }
-            Overlay::Prompt(p) => p.input.push(c),
-            _ => {}
-        },
-        Action::Backspace => match &mut ui.view.overlay {
-            Overlay::Filter => {
-                ui.view.filter.pop();
-                ui.sync(store, now);
-            }
-            Overlay::Prompt(p) => {
-                p.input.pop();
-            }
-            _ => {}
-        },
+        Action::Input(c) => edit(ui, Edit::Insert(c), store, now),
+        Action::Backspace => edit(ui, Edit::Backspace, store, now),
+        Action::Edit(e) => edit(ui, e, store, now),
         Action::Submit => submit(ui, store, now, &mut fx),
         Action::Cancel => cancel(ui, store, now),
         Action::ToggleFocus => {
@@ -141,17 +180,21 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             }
         }
         Action::Click(row) => {
+            unpin(ui, store, now);
             let rows = ui.rows(store, now);
             let i = ui.view.offset + row;
             if let Some(s) = rows.get(i) {
                 let id = s.id.clone();
                 ui.view.cursor = i;
+                ui.view.follow_top = i == 0;
                 ui.view.selected = Some(id);
+                ui.view.timeline_top = None;
             }
         }
+        Action::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
         Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
-        Action::Viewport(h) => {
-            ui.view.viewport = h.max(1);
+        Action::Resize(w, h) => {
+            ui.view.size = (w, h);
             ui.sync(store, now);
         }
         Action::StoreChanged | Action::Tick => {
@@ -172,6 +215,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
 }
 
 fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
+    unpin(ui, store, now);
     let rows = ui.rows(store, now);
     if rows.is_empty() {
         return;
@@ -181,29 +225,78 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     let cursor = (ui.view.cursor as i64 + delta).clamp(0, last) as usize;
     let selected = rows.get(cursor).map(|s| s.id.clone());
     ui.view.cursor = cursor;
+    ui.view.follow_top = cursor == 0;
     ui.view.selected = selected;
     ui.scroll_into_view(len);
 }
 
+/// Scrolls the detail's timeline by `delta` lines; at the newest line it follows new
+/// entries again.
+fn scroll_timeline(ui: &mut UiState, store: &SessionStore, delta: i64) {
+    let Some(s) = ui.selected_session(store) else {
+        return;
+    };
+    let (w, h) = ui.view.size;
+    let shown = super::views::timeline_lines(w, h, ui, s.parties.len());
+    let last_top = s.timeline.len().saturating_sub(shown);
+    let top = ui.view.timeline_top.unwrap_or(last_top).min(last_top) as i64;
+    let top = (top.saturating_add(delta)).clamp(0, last_top as i64) as usize;
+    ui.view.timeline_top = (top < last_top).then_some(top);
+}
+
+/// The moving keys: the help when open, the timeline while the detail is open, else
+/// the board's cursor.
+fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    let help = ui.view.overlay == Overlay::Help;
+    let page = if help {
+        ui.view.size.1.saturating_sub(4) as usize
+    } else if ui.view.detail {
+        ui.timeline_height()
+    } else {
+        ui.viewport()
+    } as i64;
+    let step = match c {
+        Command::Up => -1,
+        Command::Down => 1,
+        Command::PageUp => -page,
+        Command::PageDown => page,
+        Command::Top => i64::MIN / 2,
+        _ => i64::MAX / 2,
+    };
+    if help {
+        let top = (ui.view.help_top as i64).saturating_add(step);
+        ui.view.help_top = top.clamp(0, super::views::help::max_top(ui) as i64) as usize;
+    } else if ui.view.detail {
+        scroll_timeline(ui, store, step);
+    } else {
+        move_cursor(ui, store, now, step);
+    }
+}
+
 fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    let page = ui.view.viewport.max(1) as i64;
     match c {
-        Command::Up => move_cursor(ui, store, now, -1),
-        Command::Down => move_cursor(ui, store, now, 1),
-        Command::PageUp => move_cursor(ui, store, now, -page),
-        Command::PageDown => move_cursor(ui, store, now, page),
-        Command::Top => move_cursor(ui, store, now, i64::MIN / 2),
-        Command::Bottom => move_cursor(ui, store, now, i64::MAX / 2),
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => navigate(ui, c, store, now),
         Command::Open => {
             if ui.selected_session(store).is_some() {
                 ui.view.detail = true;
+                ui.view.timeline_top = None;
             }
         }
         Command::Back => cancel(ui, store, now),
         Command::NextParty => {
             if let Some(s) = ui.selected_session(store) {
-                if !s.parties.is_empty() {
-                    let i = ui.target_index(&s).map_or(0, |i| (i + 1) % s.parties.len());
+                // The next party still in the call (the parties that left can't be acted on).
+                let n = s.parties.len();
+                let from = ui.target_index(&s).unwrap_or(n.saturating_sub(1));
+                let next = (1..=n)
+                    .map(|k| (from + k) % n)
+                    .find(|&i| !s.parties[i].is_terminal());
+                if let Some(i) = next {
                     let p = &s.parties[i];
                     let text = format!("target party {}: {}", i + 1, party_label(p));
                     ui.view.target_party = Some((s.id.clone(), p.id.clone()));
@@ -211,22 +304,37 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 }
             }
         }
-        Command::Filter => ui.view.overlay = Overlay::Filter,
+        Command::Filter => {
+            ui.view.pinned = None;
+            ui.view.overlay = Overlay::Filter;
+            ui.view.filter_cursor = ui.view.filter.chars().count();
+        }
         Command::StateFilter => {
+            ui.view.pinned = None;
             ui.view.state_filter = ui.view.state_filter.next();
             let text = format!("state filter: {}", ui.view.state_filter.label());
             ui.say(Level::Normal, text, now);
             ui.sync(store, now);
         }
-        Command::Sort => {
-            ui.view.sort = ui.view.sort.next();
-            let text = format!("sort by {}", ui.view.sort.label());
-            ui.say(Level::Normal, text, now);
+        Command::Sort => sort_by(ui, ui.view.sort.next(), store, now),
+        Command::SortReverse => {
+            ui.view.sort_descending = !ui.view.sort_descending;
             ui.sync(store, now);
         }
-        Command::SortReverse => {
-            ui.view.sort_reverse = !ui.view.sort_reverse;
-            ui.sync(store, now);
+        Command::SortWaiting
+        | Command::SortTimer
+        | Command::SortStart
+        | Command::SortFrom
+        | Command::SortTo
+        | Command::SortQueue
+        | Command::SortState => {
+            let key = c.sort_column().unwrap_or(ui.view.sort);
+            if key == ui.view.sort {
+                ui.view.sort_descending = !ui.view.sort_descending;
+                ui.sync(store, now);
+            } else {
+                sort_by(ui, key, store, now);
+            }
         }
         Command::History => {
             let v = &mut ui.view;
@@ -235,12 +343,17 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 Screen::History => Screen::Board,
             };
             v.cursor = 0;
+            v.follow_top = true;
             v.offset = 0;
             v.selected = None;
+            v.pinned = None;
             v.detail = false;
             ui.sync(store, now);
         }
-        Command::Help => ui.view.overlay = Overlay::Help,
+        Command::Help => {
+            ui.view.overlay = Overlay::Help;
+            ui.view.help_top = 0;
+        }
         Command::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -277,8 +390,23 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Park
         | Command::Forward
         | Command::Reject
-        | Command::Flip => control(ui, c, store, now, fx),
+        | Command::Flip => control(ui, c, store, now),
     }
+}
+
+/// The user moved: the call last acted on is no longer kept on the board (the cursor
+/// stays on the row it is on).
+fn unpin(ui: &mut UiState, store: &SessionStore, now: Ts) {
+    if ui.view.pinned.take().is_some() {
+        ui.sync(store, now);
+    }
+}
+
+/// Sorts by a column in the direction it starts in.
+fn sort_by(ui: &mut UiState, key: SortKey, store: &SessionStore, now: Ts) {
+    ui.view.sort = key;
+    ui.view.sort_descending = key.starts_descending();
+    ui.sync(store, now);
 }
 
 fn party_label(p: &PartyState) -> String {
@@ -295,32 +423,30 @@ fn party_label(p: &PartyState) -> String {
 
 /// Checks a control key against the mode and the target party's state; on success
 /// sends the request or opens its prompt / dialog.
-fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    match plan(ui, c, store, now) {
+fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    // Whatever comes of it, the board keeps this call under the cursor.
+    ui.view.pinned = ui.view.selected.clone();
+    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
+        let text = format!("{}: not sent, rate limited by the platform", c.hint());
+        return rate_limited(ui, text, now);
+    }
+    match plan(ui, c, store) {
         Err(msg) => ui.say(Level::Warn, msg, now),
-        Ok(Plan::Send(req)) => dispatch(ui, req, now, fx),
         Ok(Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
         Ok(Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
     }
 }
 
 enum Plan {
-    Send(ControlRequest),
     Prompt(Prompt),
     Confirm(Confirm),
 }
 
-fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan, String> {
+fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> {
     match ui.config.mode {
         Mode::Replay => return Err("replay is read-only".into()),
         _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
         _ => {}
-    }
-    if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
-        return Err(format!(
-            "rate limited by the platform: wait {}s",
-            (now.millis_until(until) + 999) / 1000
-        ));
     }
     let selected = ui.selected_session(store).ok_or("no call selected")?;
     let s = &*selected;
@@ -335,13 +461,14 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
         .ok_or("the call has no party to act on")?;
     let p = &s.parties[idx];
     let code = p.code();
-    let req = |action: ControlAction| -> Result<ControlRequest, String> {
+    let confirm = |action: ControlAction| -> Result<Plan, String> {
         action.check(code)?;
-        Ok(ControlRequest {
+        let request = ControlRequest {
             session: s.id.clone(),
             party: p.id.clone(),
             action,
-        })
+        };
+        Ok(Plan::Confirm(confirmation(store, request)))
     };
     let prompt = |kind: PromptKind, probe: ControlAction| -> Result<Plan, String> {
         probe.check(code)?;
@@ -350,18 +477,19 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             session: s.id.clone(),
             party: p.id.clone(),
             input: String::new(),
+            cursor: 0,
         }))
     };
     let any = Target::ExtensionNumber(String::new());
     let plan = match c {
         Command::Hold => match code {
-            Some(StatusCode::Hold) => Plan::Send(req(ControlAction::Unhold)?),
-            _ => Plan::Send(req(ControlAction::Hold)?),
+            Some(StatusCode::Hold) => confirm(ControlAction::Unhold)?,
+            _ => confirm(ControlAction::Hold)?,
         },
-        Command::Mute => Plan::Send(req(ControlAction::Mute {
+        Command::Mute => confirm(ControlAction::Mute {
             muted: p.muted.get() != Some(&true),
-        })?),
-        Command::Park => Plan::Send(req(ControlAction::Park)?),
+        })?,
+        Command::Park => confirm(ControlAction::Park)?,
         Command::Record => {
             let recs = p.recordings.get().cloned().unwrap_or_default();
             let action = match (recs.iter().find(|r| r.active), recs.last()) {
@@ -373,9 +501,9 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
                 },
                 (None, None) => ControlAction::StartRecording,
             };
-            Plan::Send(req(action)?)
+            confirm(action)?
         }
-        Command::Reject => Plan::Send(req(ControlAction::Reject)?),
+        Command::Reject => confirm(ControlAction::Reject)?,
         Command::Forward => prompt(PromptKind::Forward, ControlAction::Forward { to: any })?,
         Command::Transfer => prompt(PromptKind::Transfer, ControlAction::Transfer { to: any })?,
         Command::Flip => {
@@ -384,14 +512,84 @@ fn plan(ui: &UiState, c: Command, store: &SessionStore, now: Ts) -> Result<Plan,
             };
             prompt(PromptKind::Flip, probe)?
         }
-        Command::HangUp => Plan::Confirm(Confirm {
-            question: format!("Hang up the call {}?", describe(s)),
-            request: req(ControlAction::HangUp)?,
-            ok_focused: false,
-        }),
+        Command::HangUp => confirm(ControlAction::HangUp)?,
         _ => return Err("not a control key".into()),
     };
     Ok(plan)
+}
+
+/// A party as a supervisor knows it: its own end's name and number (the caller side
+/// of an outbound party, the called side of an inbound one); when the party is an
+/// extension reached through another one (an agent through a queue), the name the
+/// store knows for that extension first; else its extension.
+pub fn who(store: &SessionStore, p: &PartyState) -> String {
+    let own = match p.direction.get() {
+        Some(crate::wire::Direction::Outbound) => &p.from,
+        _ => &p.to,
+    };
+    let label = own.label();
+    let ext = p.extension_id.get();
+    let through = ext.filter(|x| own.extension_id.get() != Some(*x));
+    match (
+        through.and_then(|x| store.name_for(x)),
+        label.is_empty(),
+        ext,
+    ) {
+        (Some(name), false, _) if !label.starts_with(name) => format!("{name} ({label})"),
+        (_, false, _) => label,
+        (Some(name), true, _) => name.to_string(),
+        (None, true, Some(x)) => format!("extension {x}"),
+        (None, true, None) => p.id.clone(),
+    }
+}
+
+/// A transfer / forward target in words, with the name the store knows for its number.
+fn target_words(store: &SessionStore, to: &Target) -> String {
+    let known = match to {
+        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for(n),
+        _ => None,
+    };
+    match known {
+        Some(name) => format!("{to} ({name})"),
+        None => to.to_string(),
+    }
+}
+
+/// The confirm dialog for a request: what will happen, to whom (and where), on which
+/// call; Cancel focused.
+fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
+    let call = store.get(&request.session);
+    let party = call.and_then(|s| s.party(&request.party));
+    let whom = party.map_or_else(|| request.party.clone(), |p| who(store, p));
+    let what = match &request.action {
+        ControlAction::Transfer { to } => {
+            format!("Transfer {whom} to {}?", target_words(store, to))
+        }
+        ControlAction::Forward { to } => format!("Forward {whom} to {}?", target_words(store, to)),
+        ControlAction::Flip { to } => format!("Flip {whom} to call-flip number {}?", to.get()),
+        ControlAction::HangUp => "Hang up the whole call?".to_string(),
+        a => format!("{} {whom}?", capitalise(&a.verb())),
+    };
+    let mut question = match call {
+        Some(s) => format!("{what}\nCall: {}", describe(s)),
+        None => what,
+    };
+    // A queue or IVR leg answers the caller: with no agent on the line yet, holding the
+    // caller's own party puts the caller on hold.
+    if let (Some(s), Some(p), ControlAction::Hold) = (call, party, &request.action) {
+        let agent_on = s
+            .parties
+            .iter()
+            .any(|o| o.id != p.id && o.code() == Some(&StatusCode::Answered));
+        if s.caller().is_some_and(|c| c.id == p.id) && !agent_on {
+            question.push_str("\nNo agent has answered yet: this puts the caller on hold.");
+        }
+    }
+    Confirm {
+        request,
+        question,
+        ok_focused: false,
+    }
 }
 
 /// `from → to` of a session, for dialogs.
@@ -404,6 +602,9 @@ pub fn describe(s: &Session) -> String {
 
 fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>) {
     let verb = req.action.verb();
+    // The selection stays on the call acted on, even if it leaves the filter.
+    ui.view.pinned = Some(req.session.clone());
+    ui.view.selected = Some(req.session.clone());
     ui.control.pending.insert(
         req.session.clone(),
         Pending {
@@ -454,21 +655,9 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
                 party: p.party.clone(),
                 action,
             };
-            match p.kind {
-                PromptKind::Forward => dispatch(ui, request, now, fx),
-                PromptKind::Transfer | PromptKind::Flip => {
-                    let what = request.action.verb();
-                    let question = match store.get(&p.session) {
-                        Some(s) => format!("{} {}?", capitalise(&what), describe(s)),
-                        None => format!("{}?", capitalise(&what)),
-                    };
-                    ui.view.overlay = Overlay::Confirm(Confirm {
-                        request,
-                        question,
-                        ok_focused: false,
-                    });
-                }
-            }
+            // The prompt's complaint, if any, is answered: the confirm speaks now.
+            ui.status = None;
+            ui.view.overlay = Overlay::Confirm(confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
         Overlay::Confirm(c) => ui.say(
@@ -515,16 +704,16 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
 fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
     ui.control.pending.remove(&req.session);
     let verb = req.action.verb();
-    let level = match &outcome {
-        Outcome::Done { .. } => Level::Ok,
-        Outcome::Failed { .. } => Level::Crit,
+    match &outcome {
+        Outcome::Done { .. } => ui.say(Level::Ok, outcome.describe(&verb), now),
+        Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
         Outcome::RateLimited { retry_after } => {
             let ms = retry_after.as_millis() as i64;
-            ui.control.rate_limited_until = Some(now.plus_millis(ms.max(1000)));
-            Level::Warn
+            let until = now.plus_millis(ms.max(1000));
+            ui.control.rate_limited_until = Some(until);
+            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
         }
-    };
-    ui.say(level, outcome.describe(&verb), now);
+    }
 }
 
 /// Says how loading the calls in progress goes, and when it is done.
@@ -547,10 +736,23 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
     }
 }
 
-/// Clears an expired rate limit.
+/// A rate-limit status line: the words once, the wait counted down live.
+fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
+    ui.status = Some(StatusLine {
+        text,
+        level: Level::Warn,
+        at: now,
+        until: ui.control.rate_limited_until,
+    });
+}
+
+/// Clears an expired rate limit and a status line shown long enough.
 fn expire(ui: &mut UiState, now: Ts) {
     if ui.control.rate_limited_until.is_some_and(|u| u <= now) {
         ui.control.rate_limited_until = None;
+    }
+    if ui.status.as_ref().is_some_and(|s| s.expired(now)) {
+        ui.status = None;
     }
 }
 

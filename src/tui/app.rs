@@ -69,6 +69,7 @@ fn ticking(ui: &UiState, store: &SharedStore) -> bool {
     }
     let retrying = matches!(ui.feed.conn, Some(ConnState::Offline { .. }));
     replay_playing
+        || ui.status.is_some()
         || ui.control.rate_limited_until.is_some()
         || retrying
         || store.read().sessions().any(|s| !s.ended)
@@ -129,7 +130,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut guard = Guard::enter()?;
     let size = guard.terminal.size()?;
-    ui.view.viewport = views::table_capacity(size.width, size.height, &ui);
+    ui.view.size = (size.width, size.height);
     let mut events = EventStream::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(ControlRequest, Outcome)>();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -30,6 +30,13 @@ pub enum Command {
     StateFilter,
     Sort,
     SortReverse,
+    SortWaiting,
+    SortTimer,
+    SortStart,
+    SortFrom,
+    SortTo,
+    SortQueue,
+    SortState,
     History,
     Help,
     Quit,
@@ -79,7 +86,7 @@ const SPECS: &[Spec] = &[
         "up",
         Group::Navigate,
         "move",
-        "previous row",
+        "previous row (detail open: scroll the timeline)",
         &["up", "k"],
     ),
     spec(
@@ -87,7 +94,7 @@ const SPECS: &[Spec] = &[
         "down",
         Group::Navigate,
         "move",
-        "next row",
+        "next row (detail open: scroll the timeline)",
         &["down", "j"],
     ),
     spec(
@@ -95,7 +102,7 @@ const SPECS: &[Spec] = &[
         "page-up",
         Group::Navigate,
         "page",
-        "one page up",
+        "one page up (board or timeline)",
         &["pgup"],
     ),
     spec(
@@ -103,7 +110,7 @@ const SPECS: &[Spec] = &[
         "page-down",
         Group::Navigate,
         "page",
-        "one page down",
+        "one page down (board or timeline)",
         &["pgdn"],
     ),
     spec(
@@ -111,7 +118,7 @@ const SPECS: &[Spec] = &[
         "top",
         Group::Navigate,
         "top",
-        "first row",
+        "first row (timeline: oldest entry)",
         &["g", "home"],
     ),
     spec(
@@ -119,7 +126,7 @@ const SPECS: &[Spec] = &[
         "bottom",
         Group::Navigate,
         "bottom",
-        "last row",
+        "last row (timeline: newest entry, follows new ones)",
         &["G", "end"],
     ),
     spec(
@@ -232,7 +239,7 @@ const SPECS: &[Spec] = &[
         "sort",
         Group::View,
         "sort",
-        "cycle the sort column",
+        "cycle the sort column (a column's key again reverses it)",
         &["s"],
     ),
     spec(
@@ -240,8 +247,64 @@ const SPECS: &[Spec] = &[
         "sort-reverse",
         Group::View,
         "reverse",
-        "reverse the sort",
+        "reverse the sort (↓ = longest / newest / Z first)",
         &["S"],
+    ),
+    spec(
+        Command::SortWaiting,
+        "sort-waiting",
+        Group::View,
+        "sort",
+        "sort: calls waiting first (ringing, hold, parked), longest first",
+        &["1"],
+    ),
+    spec(
+        Command::SortTimer,
+        "sort-timer",
+        Group::View,
+        "sort",
+        "sort by Timer (target party's time in state)",
+        &["2"],
+    ),
+    spec(
+        Command::SortStart,
+        "sort-start",
+        Group::View,
+        "sort",
+        "sort by start (age)",
+        &["3"],
+    ),
+    spec(
+        Command::SortFrom,
+        "sort-from",
+        Group::View,
+        "sort",
+        "sort by From (caller's name / number)",
+        &["4"],
+    ),
+    spec(
+        Command::SortTo,
+        "sort-to",
+        Group::View,
+        "sort",
+        "sort by To (dialled)",
+        &["5"],
+    ),
+    spec(
+        Command::SortQueue,
+        "sort-queue",
+        Group::View,
+        "sort",
+        "sort by Queue",
+        &["6"],
+    ),
+    spec(
+        Command::SortState,
+        "sort-state",
+        Group::View,
+        "sort",
+        "sort by the target party's state",
+        &["7"],
     ),
     spec(
         Command::History,
@@ -359,6 +422,21 @@ fn spec_of(cmd: Command) -> &'static Spec {
 }
 
 impl Command {
+    /// The column a sort key chooses directly.
+    pub fn sort_column(self) -> Option<super::rows::SortKey> {
+        use super::rows::SortKey;
+        Some(match self {
+            Command::SortWaiting => SortKey::Waiting,
+            Command::SortTimer => SortKey::Timer,
+            Command::SortStart => SortKey::Start,
+            Command::SortFrom => SortKey::From,
+            Command::SortTo => SortKey::To,
+            Command::SortQueue => SortKey::Queue,
+            Command::SortState => SortKey::State,
+            _ => return None,
+        })
+    }
+
     /// The name used in the config file.
     pub fn name(self) -> &'static str {
         spec_of(self).name

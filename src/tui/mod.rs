@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod edit;
 pub mod keymap;
 pub mod rows;
 pub mod state;

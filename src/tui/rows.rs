@@ -3,7 +3,7 @@
 //! version, the view inputs (screen, filters, sort) and the clock range it holds for —
 //! so a memo never changes what a frame shows, only what it costs.
 
-use super::state::{Screen, UiState, ViewState};
+use super::state::{target_in, Screen, UiState, ViewState};
 use crate::core::{Figures, Session, SessionStore, Steady, Summary, SummaryBasis, Version};
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
@@ -13,22 +13,29 @@ use std::sync::Arc;
 /// Sort columns of the sessions table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
+    /// Calls waiting (a party ringing, on hold or parked) first, then by the time the
+    /// longest-waiting party has been in its state; other calls by their target's timer.
+    Waiting,
+    /// The target party's time in its current state.
+    Timer,
+    /// When the call started.
     Start,
     From,
     To,
     Queue,
+    /// The target party's state.
     State,
-    Timer,
 }
 
 impl SortKey {
-    const ALL: [SortKey; 6] = [
+    pub const ALL: [SortKey; 7] = [
+        SortKey::Waiting,
+        SortKey::Timer,
         SortKey::Start,
         SortKey::From,
         SortKey::To,
         SortKey::Queue,
         SortKey::State,
-        SortKey::Timer,
     ];
 
     /// The next column.
@@ -40,13 +47,20 @@ impl SortKey {
     /// Column name.
     pub fn label(self) -> &'static str {
         match self {
+            SortKey::Waiting => "waiting",
+            SortKey::Timer => "timer",
             SortKey::Start => "start",
             SortKey::From => "from",
             SortKey::To => "to",
             SortKey::Queue => "queue",
             SortKey::State => "state",
-            SortKey::Timer => "timer",
         }
+    }
+
+    /// The direction a column is first shown in: times largest (longest, newest) first
+    /// (↓), words from A (↑).
+    pub fn starts_descending(self) -> bool {
+        matches!(self, SortKey::Waiting | SortKey::Timer | SortKey::Start)
     }
 }
 
@@ -86,7 +100,7 @@ impl StateFilter {
     fn admits(self, s: &Session) -> bool {
         let want: &[StatusCode] = match self {
             StateFilter::All => return true,
-            StateFilter::Ringing => &[StatusCode::Setup, StatusCode::Proceeding],
+            StateFilter::Ringing => &[StatusCode::Proceeding],
             StateFilter::Talking => &[StatusCode::Answered],
             StateFilter::OnHold => &[StatusCode::Hold],
             StateFilter::Parked => &[StatusCode::Parked],
@@ -108,7 +122,9 @@ impl UiState {
             filter: v.filter.clone(),
             state_filter: v.state_filter,
             sort: v.sort,
-            reverse: v.sort_reverse,
+            descending: v.sort_descending,
+            target: v.target_party.clone(),
+            pinned: v.pinned.clone(),
         };
         let entry = self.memos.rows.get(
             |e| e.key == key && e.steady.covers(now),
@@ -165,67 +181,81 @@ fn matches_text(s: &Session, needle: &str) -> bool {
         })
 }
 
-/// Ordering key of a row (computed once per row per ordering).
+/// Ordering key of a row (computed once per row per ordering), ascending.
 #[derive(PartialEq, PartialOrd)]
 enum SortVal {
     Num(i64),
+    /// Waiting or not, then milliseconds.
+    Rank(bool, i64),
     Text(String),
 }
 
+/// Time in the current state of a party at `now` (as in `Figures::of`: zero until it
+/// counts); narrows `steady` to where it grows steadily.
+fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut Steady) -> i64 {
+    Figures::split(&p.history).1.map_or(0, |r| {
+        steady.note(r.since, now);
+        r.since.millis_until(now)
+    })
+}
+
+/// True for the states in which a caller waits on the supervisor's people.
+fn waiting(code: &StatusCode) -> bool {
+    matches!(
+        code,
+        StatusCode::Proceeding | StatusCode::Hold | StatusCode::Parked
+    )
+}
+
 /// The key of a row at `now`; a timer key narrows `steady` to where its order holds.
-fn sort_val(s: &Session, key: SortKey, now: Ts, steady: &mut Steady) -> SortVal {
-    let party = SessionStore::default_party(s).map(|i| &s.parties[i]);
-    match key {
-        SortKey::Start => SortVal::Num(s.start.unwrap_or(s.first_seen).0),
-        SortKey::From => SortVal::Text(
-            s.caller()
-                .map(|p| p.from.label().to_lowercase())
-                .unwrap_or_default(),
-        ),
-        SortKey::To => SortVal::Text(
-            s.caller()
-                .map(|p| p.to.label().to_lowercase())
-                .unwrap_or_default(),
-        ),
-        SortKey::Queue => SortVal::Text(s.queue().unwrap_or("").to_lowercase()),
-        SortKey::State => SortVal::Text(
-            party
-                .and_then(|p| p.code())
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_default(),
-        ),
-        SortKey::Timer => {
-            // Time in the current state (as in `Figures::of`): zero until it counts.
-            let running = party.and_then(|p| Figures::split(&p.history).1);
-            SortVal::Num(-running.map_or(0, |r| {
-                steady.note(r.since, now);
-                r.since.millis_until(now)
-            }))
+fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut Steady) -> SortVal {
+    let party = target_in(view.target_party.as_ref(), s).map(|i| &s.parties[i]);
+    let text = |v: Option<String>| SortVal::Text(v.unwrap_or_default().to_lowercase());
+    match view.sort {
+        SortKey::Waiting => {
+            let longest = s
+                .parties
+                .iter()
+                .filter(|p| p.code().is_some_and(waiting))
+                .map(|p| in_state(p, now, steady))
+                .max();
+            match longest {
+                Some(ms) => SortVal::Rank(true, ms),
+                None => SortVal::Rank(false, party.map_or(0, |p| in_state(p, now, steady))),
+            }
         }
+        SortKey::Timer => SortVal::Num(party.map_or(0, |p| in_state(p, now, steady))),
+        SortKey::Start => SortVal::Num(s.start.unwrap_or(s.first_seen).0),
+        SortKey::From => text(s.caller().map(|p| p.from.label())),
+        SortKey::To => text(s.caller().map(|p| p.to.label())),
+        SortKey::Queue => text(s.queue().map(str::to_string)),
+        SortKey::State => text(party.and_then(|p| p.code()).map(|c| c.as_str().to_string())),
     }
 }
 
-fn sort_rows<'a>(rows: &mut Vec<&'a Session>, key: SortKey, reverse: bool, now: Ts) -> Steady {
+fn sort_rows<'a>(rows: &mut Vec<&'a Session>, view: &ViewState, now: Ts) -> Steady {
     let mut steady = Steady::ALWAYS;
     let mut keyed: Vec<(SortVal, &'a Session)> = rows
         .drain(..)
-        .map(|s| (sort_val(s, key, now, &mut steady), s))
+        .map(|s| (sort_val(s, view, now, &mut steady), s))
         .collect();
-    // Ids are unique, so the order is total and an unstable sort gives the same rows.
+    // Ties go by id in either direction: ids are unique, so the order is total and an
+    // unstable sort gives the same rows.
     keyed.sort_unstable_by(|a, b| {
-        a.0.partial_cmp(&b.0)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| a.1.id.cmp(&b.1.id))
+        let by_key = a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal);
+        let by_key = if view.sort_descending {
+            by_key.reverse()
+        } else {
+            by_key
+        };
+        by_key.then_with(|| a.1.id.cmp(&b.1.id))
     });
-    if reverse {
-        keyed.reverse();
-    }
     rows.extend(keyed.into_iter().map(|(_, s)| s));
     steady
 }
 
-/// Active sessions after the text and state filters, sorted; and the clock range
-/// this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
+/// Active sessions after the text and state filters, and the pinned one (even ended),
+/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
 pub fn board_rows<'a>(
     store: &'a SessionStore,
     view: &ViewState,
@@ -234,9 +264,12 @@ pub fn board_rows<'a>(
     let needle = view.filter.to_lowercase();
     let mut rows: Vec<&Session> = store
         .sessions()
-        .filter(|s| !s.ended && view.state_filter.admits(s) && matches_text(s, &needle))
+        .filter(|s| {
+            let pinned = view.pinned.as_deref() == Some(s.id.as_str());
+            pinned || (!s.ended && view.state_filter.admits(s) && matches_text(s, &needle))
+        })
         .collect();
-    let steady = sort_rows(&mut rows, view.sort, view.sort_reverse, now);
+    let steady = sort_rows(&mut rows, view, now);
     (rows, steady)
 }
 
@@ -309,7 +342,10 @@ pub(crate) struct RowsKey {
     pub filter: String,
     pub state_filter: StateFilter,
     pub sort: SortKey,
-    pub reverse: bool,
+    pub descending: bool,
+    /// The Tab-chosen party (the timer and state sorts read the target party).
+    pub target: Option<(String, String)>,
+    pub pinned: Option<String>,
 }
 
 /// A screen's session ids in display order.

@@ -22,6 +22,19 @@ pub enum Mode {
     Replay,
 }
 
+/// The party keys act on in a session: the one chosen with Tab while it is still in
+/// the call, else the session's default party (which prefers parties still in it).
+pub fn target_in(chosen: Option<&(String, String)>, s: &Session) -> Option<usize> {
+    match chosen {
+        Some((sid, pid)) if *sid == s.id => s
+            .parties
+            .iter()
+            .position(|p| p.id == *pid && !p.is_terminal()),
+        _ => None,
+    }
+    .or_else(|| SessionStore::default_party(s))
+}
+
 /// The main screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
@@ -66,6 +79,8 @@ pub struct Prompt {
     pub session: String,
     pub party: String,
     pub input: String,
+    /// The cursor in `input`, in characters.
+    pub cursor: usize,
 }
 
 /// What is open over the board.
@@ -85,6 +100,37 @@ pub struct StatusLine {
     pub text: String,
     pub level: Level,
     pub at: Ts,
+    /// A wait the line counts down to (`retry in 3s`), drawn live.
+    pub until: Option<Ts>,
+}
+
+impl StatusLine {
+    /// How long a line stays: 10 s, errors and warnings 20 s, after its countdown.
+    pub const KEEP_MS: i64 = 10_000;
+
+    /// True once the line has been shown long enough at `now`.
+    pub fn expired(&self, now: Ts) -> bool {
+        let keep = match self.level {
+            Level::Warn | Level::Crit => 2 * Self::KEEP_MS,
+            _ => Self::KEEP_MS,
+        };
+        self.until.unwrap_or(self.at).plus_millis(keep) <= now
+    }
+
+    /// The text at `now`, with the countdown said once.
+    pub fn text_at(&self, now: Ts) -> String {
+        match self.until {
+            Some(u) if u > now => {
+                format!(
+                    "{}, retry in {}s",
+                    self.text,
+                    (now.millis_until(u) + 999) / 1000
+                )
+            }
+            Some(_) => format!("{}: you can retry now", self.text),
+            None => self.text.clone(),
+        }
+    }
 }
 
 /// A control request still running.
@@ -222,16 +268,29 @@ pub struct ViewState {
     pub selected: Option<String>,
     /// Row index of the selection.
     pub cursor: usize,
+    /// On the first row, the selection stays on the first row as calls move (the most
+    /// urgent call under the default sort) rather than following its call down.
+    pub follow_top: bool,
     /// First visible row.
     pub offset: usize,
-    /// Table rows that fit on screen.
-    pub viewport: usize,
+    /// The terminal's size (columns, rows): what fits on screen follows from it.
+    pub size: (u16, u16),
+    /// First timeline line shown in the detail; `None` follows the newest entries.
+    pub timeline_top: Option<usize>,
+    /// First line shown of the help.
+    pub help_top: usize,
     pub sort: SortKey,
-    pub sort_reverse: bool,
+    /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
+    pub sort_descending: bool,
     pub filter: String,
+    /// The cursor in `filter` while it is typed, in characters.
+    pub filter_cursor: usize,
     pub state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
     pub target_party: Option<(String, String)>,
+    /// The call last acted on: kept on the board (even outside the filters) and
+    /// selected until the user moves.
+    pub pinned: Option<String>,
 }
 
 impl Default for ViewState {
@@ -242,13 +301,18 @@ impl Default for ViewState {
             detail: false,
             selected: None,
             cursor: 0,
+            follow_top: true,
             offset: 0,
-            viewport: 20,
-            sort: SortKey::Start,
-            sort_reverse: false,
+            size: (120, 40),
+            timeline_top: None,
+            help_top: 0,
+            sort: SortKey::Waiting,
+            sort_descending: true,
             filter: String::new(),
+            filter_cursor: 0,
             state_filter: StateFilter::All,
             target_party: None,
+            pinned: None,
         }
     }
 }
@@ -329,6 +393,7 @@ impl UiState {
             text: text.into(),
             level,
             at: now,
+            until: None,
         });
     }
 
@@ -339,7 +404,9 @@ impl UiState {
 
     /// Re-resolves the selection against the current rows (follow-selection: the
     /// selected session keeps the selection when rows move; when it leaves, the row
-    /// at the same position is selected) and scrolls it into view.
+    /// at the same position is selected — but on the first row, with no detail open
+    /// and no call just acted on, the first row stays selected) and scrolls it into
+    /// view.
     pub fn sync(&mut self, store: &SessionStore, now: Ts) {
         let rows = self.rows(store, now);
         let v = &mut self.view;
@@ -349,17 +416,34 @@ impl UiState {
             v.selected = None;
             return;
         }
-        let found = v.selected.as_deref().and_then(|id| rows.position(id));
+        let top = v.follow_top && v.cursor == 0 && !v.detail && v.pinned.is_none();
+        let found = if top {
+            Some(0)
+        } else {
+            v.selected.as_deref().and_then(|id| rows.position(id))
+        };
         v.cursor = found.unwrap_or(v.cursor.min(rows.len() - 1));
         v.selected = rows.get(v.cursor).map(|s| s.id.clone());
         let len = rows.len();
         self.scroll_into_view(len);
     }
 
+    /// Table rows that fit on screen.
+    pub fn viewport(&self) -> usize {
+        let (w, h) = self.view.size;
+        super::views::table_capacity(w, h, self).max(1)
+    }
+
+    /// Timeline lines that fit in the detail pane.
+    pub fn timeline_height(&self) -> usize {
+        let (w, h) = self.view.size;
+        super::views::timeline_capacity(w, h, self).max(1)
+    }
+
     /// Keeps the cursor visible.
     pub fn scroll_into_view(&mut self, len: usize) {
+        let h = self.viewport();
         let v = &mut self.view;
-        let h = v.viewport.max(1);
         if v.cursor < v.offset {
             v.offset = v.cursor;
         } else if v.cursor >= v.offset + h {
@@ -373,13 +457,9 @@ impl UiState {
         self.view.selected.as_deref().and_then(|id| store.find(id))
     }
 
-    /// The index of the party keys act on in a session.
+    /// The index of the party keys act on in a session (see [`target_in`]).
     pub fn target_index(&self, s: &Session) -> Option<usize> {
-        match &self.view.target_party {
-            Some((sid, pid)) if *sid == s.id => s.parties.iter().position(|p| p.id == *pid),
-            _ => None,
-        }
-        .or_else(|| SessionStore::default_party(s))
+        target_in(self.view.target_party.as_ref(), s)
     }
 
     /// True when control keys may send requests in this run.

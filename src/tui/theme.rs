@@ -179,23 +179,23 @@ impl Theme {
     }
 }
 
-/// Glyph and short word of a party state (shown together so colour is never needed).
-pub fn state_glyph(code: Option<&StatusCode>) -> (&'static str, &'static str) {
-    match code {
-        Some(StatusCode::Setup) => ("◌", "Setup"),
-        Some(StatusCode::Proceeding) => ("☏", "Ring"),
-        Some(StatusCode::Answered) => ("●", "Talk"),
-        Some(StatusCode::Hold) => ("‖", "Hold"),
-        Some(StatusCode::Parked) => ("P", "Park"),
-        Some(StatusCode::Voicemail) => ("✉", "VM"),
-        Some(StatusCode::VoicemailScreening) => ("✉", "VMScr"),
-        Some(StatusCode::FaxReceive) => ("⎙", "Fax"),
-        Some(StatusCode::Tds) => ("?", "Tds"),
-        Some(StatusCode::Disconnected) => ("✕", "Gone"),
-        Some(StatusCode::Gone) => ("→", "Moved"),
-        Some(StatusCode::Unknown(_)) => ("?", "Other"),
-        None => ("·", "-"),
-    }
+/// Glyph and RingCentral's own name of a party state (shown together so colour is
+/// never needed; the words are the platform's `status.code`, as in the timeline).
+pub fn state_glyph(code: Option<&StatusCode>) -> (&'static str, &str) {
+    let glyph = match code {
+        Some(StatusCode::Setup) => "◌",
+        Some(StatusCode::Proceeding) => "☏",
+        Some(StatusCode::Answered) => "●",
+        Some(StatusCode::Hold) => "‖",
+        Some(StatusCode::Parked) => "P",
+        Some(StatusCode::Voicemail | StatusCode::VoicemailScreening) => "✉",
+        Some(StatusCode::FaxReceive) => "⎙",
+        Some(StatusCode::Disconnected) => "✕",
+        Some(StatusCode::Gone) => "→",
+        Some(StatusCode::Tds | StatusCode::Unknown(_)) => "?",
+        None => "·",
+    };
+    (glyph, code.map_or("-", StatusCode::as_str))
 }
 
 /// Glyph of an alert level (nothing for normal).
@@ -204,5 +204,22 @@ pub fn alert_glyph(l: Level) -> &'static str {
         Level::Warn => "▲",
         Level::Crit => "‼",
         _ => " ",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_named_as_the_platform_names_them() {
+        let word = |c: StatusCode| state_glyph(Some(&c)).1.to_string();
+        assert_eq!(word(StatusCode::Disconnected), "Disconnected");
+        assert_eq!(word(StatusCode::Gone), "Gone");
+        assert_eq!(word(StatusCode::Proceeding), "Proceeding");
+        assert_eq!(word(StatusCode::Answered), "Answered");
+        assert_eq!(word(StatusCode::Parked), "Parked");
+        assert_eq!(word(StatusCode::VoicemailScreening), "VMScreening");
+        assert_eq!(word(StatusCode::Unknown("Odd".into())), "Odd");
     }
 }

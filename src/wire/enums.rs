@@ -86,8 +86,14 @@ impl StatusCode {
         matches!(self, StatusCode::Disconnected | StatusCode::Gone)
     }
 
-    /// True while the party is being alerted (not yet answered).
+    /// True while the party is being alerted (Proceeding). Setup is not ringing: the
+    /// call is still being set up (an IVR or queue leg may stay there for a while).
     pub fn is_ringing(&self) -> bool {
+        matches!(self, StatusCode::Proceeding)
+    }
+
+    /// True before the party answered: Setup or Proceeding.
+    pub fn is_pre_answer(&self) -> bool {
         matches!(self, StatusCode::Setup | StatusCode::Proceeding)
     }
 }

@@ -10,6 +10,13 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::json;
 
+/// A real capture (a copy in `tests/fixtures/captures`, see its README).
+pub fn capture_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/captures")
+        .join(name)
+}
+
 /// 2024-05-01T12:00:00Z.
 pub const T0: i64 = 1_714_564_800_000;
 
@@ -219,7 +226,6 @@ pub fn ui(mode: Mode) -> UiState {
     let mut ui = UiState::new(BoardConfig::new(mode));
     ui.config.theme = Theme::named(ThemeName::Dark);
     ui.config.account = "account 400123".into();
-    ui.view.viewport = 20;
     ui
 }
 
@@ -228,10 +234,85 @@ pub const H: u16 = 36;
 
 /// Draws one frame into a TestBackend.
 pub fn render(store: &SessionStore, ui: &mut UiState, now: Ts) -> Terminal<TestBackend> {
-    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    ui.view.viewport = calltop::tui::views::table_capacity(W, H, ui);
+    render_at(store, ui, now, W, H)
+}
+
+/// Draws one frame into a TestBackend of `w`×`h`.
+pub fn render_at(
+    store: &SessionStore,
+    ui: &mut UiState,
+    now: Ts,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    ui.view.size = (w, h);
     ui.sync(store, now);
     term.draw(|f| calltop::tui::views::draw(f, store, ui, now))
         .expect("draw");
     term
+}
+
+/// Single calls built party change by party change (call-level figures, history).
+pub mod calls {
+    use calltop::core::SessionStore;
+    use calltop::wire::{self, Ts};
+    use serde_json::json;
+
+    /// One party change: (sequence, eventTime ms after the call's t0, party suffix,
+    /// direction, status code, reason, has an extension).
+    pub type Change<'a> = (i64, i64, &'a str, &'a str, &'a str, Option<&'a str>, bool);
+
+    pub const T0: i64 = 1_592_874_343_940; // 2020-06-23T01:05:43.940Z
+
+    pub fn store_of(changes: &[Change]) -> SessionStore {
+        let mut store = SessionStore::default();
+        for &(seq, ms, suffix, dir, code, reason, ext) in changes {
+            let at = Ts(T0 + ms);
+            let mut status = json!({ "code": code });
+            if let Some(r) = reason {
+                status["reason"] = json!(r);
+            }
+            let mut party = json!({
+                "id": format!("p-1{suffix}"),
+                "direction": dir,
+                "from": { "phoneNumber": "+14083388064" },
+                "to": { "phoneNumber": "+18003151571" },
+                "status": status,
+            });
+            if ext {
+                party["extensionId"] = json!(format!("ext{suffix}"));
+            }
+            let text = json!({
+                "uuid": format!("u-{seq}"),
+                "event": "/restapi/v1.0/account/1/telephony/sessions",
+                "timestamp": at.to_rfc3339(),
+                "body": {
+                    "sequence": seq,
+                    "telephonySessionId": "s-1",
+                    "eventTime": at.to_rfc3339(),
+                    "parties": [party],
+                }
+            })
+            .to_string();
+            store.ingest(wire::parse(&text).expect("parses"), at);
+        }
+        store
+    }
+
+    /// PSTN-RingCentral-DataStreams.jsonl: PSTN caller (-1, Outbound) → IVR leg (-2) →
+    /// user (-3): rings, answers, holds, talks, hangs up.
+    pub const PSTN_TO_RC: &[Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 24, "-2", "Inbound", "Setup", None, true),
+        (4, 143, "-1", "Outbound", "Answered", None, false),
+        (5, 8_687, "-2", "Inbound", "Disconnected", None, true),
+        (6, 8_687, "-3", "Inbound", "Setup", None, true),
+        (7, 8_716, "-3", "Inbound", "Proceeding", None, true),
+        (8, 16_061, "-3", "Inbound", "Answered", None, true),
+        (9, 20_661, "-3", "Inbound", "Hold", None, true),
+        (10, 23_054, "-3", "Inbound", "Answered", None, true),
+        (11, 30_868, "-3", "Inbound", "Disconnected", None, true),
+        (12, 30_872, "-1", "Outbound", "Disconnected", None, false),
+    ];
 }

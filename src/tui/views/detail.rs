@@ -1,7 +1,8 @@
 //! The detail pane: a session's parties and its event timeline.
 
-use super::{fit, hms};
+use super::{endpoint_min, fit, fit_endpoint, hms, share};
 use crate::core::{clock, Delivery, EntryKind, Figures, Session};
+use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
 use crate::tui::theme::{state_glyph, Level};
 use crate::wire::Ts;
@@ -10,12 +11,49 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row};
 use ratatui::Frame;
 
+/// The detail pane split into the parties table and the timeline.
+pub fn split(area: Rect, parties: usize) -> [Rect; 2] {
+    let parties_h = (parties as u16 + 2).min(area.height / 2).max(3);
+    Layout::vertical([Constraint::Length(parties_h), Constraint::Min(0)]).areas(area)
+}
+
+/// How a party is named in the detail: `p1`, `p2`… as in the timeline (the position
+/// in the session's party list).
+pub fn party_no(i: usize) -> String {
+    format!("p{}", i + 1)
+}
+
+/// The part of each party id that tells it from the others (after their common
+/// prefix; the last 8 characters of a lone party), with a leading `…` when cut.
+fn id_suffixes(s: &Session) -> Vec<String> {
+    let ids: Vec<Vec<char>> = s.parties.iter().map(|p| p.id.chars().collect()).collect();
+    let common = match ids.split_first() {
+        Some((first, rest)) if !rest.is_empty() => (0..first.len())
+            .take_while(|&i| rest.iter().all(|id| id.get(i) == first.get(i)))
+            .count(),
+        _ => 0,
+    };
+    ids.iter()
+        .map(|id| {
+            let from = if common > 0 && common < id.len() {
+                common
+            } else {
+                id.len().saturating_sub(8)
+            };
+            let tail: String = id[from..].iter().collect();
+            if from > 0 {
+                format!("…{tail}")
+            } else {
+                tail
+            }
+        })
+        .collect()
+}
+
 /// Draws the detail of one session.
 pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts) {
     let t = ui.theme();
-    let parties_h = (s.parties.len() as u16 + 2).min(area.height / 2).max(3);
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(parties_h), Constraint::Min(0)]).areas(area);
+    let [top, bottom] = split(area, s.parties.len());
     let target = ui.target_index(s);
     let title = Line::from(vec![
         Span::styled(format!(" {} ", s.id), t.title()),
@@ -29,14 +67,15 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
             t.dim(),
         ),
     ]);
-    let rows: Vec<Row> = s
+    let suffixes = id_suffixes(s);
+    // Every cell but From and To, per party; From/To are fitted once widths are known.
+    let cells: Vec<[String; 12]> = s
         .parties
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let f = Figures::of(&p.history, Some(now));
             let (g, w) = state_glyph(p.code());
-            let yes = |b: bool, word: &str| if b { word.to_string() } else { String::new() };
             let rec = match p.recordings.get() {
                 Some(r) if r.iter().any(|r| r.active) => "rec",
                 Some(r) if !r.is_empty() => "rec‖",
@@ -48,32 +87,102 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
                 .and_then(|st| st.peer_id.as_ref())
                 .and_then(|pi| pi.party_id.clone().or(pi.telephony_session_id.clone()))
                 .unwrap_or_default();
-            let row = Row::new(vec![
-                if Some(i) == target {
-                    "▸".into()
-                } else {
-                    String::new()
-                },
-                fit(&p.id, 14),
+            [
+                if Some(i) == target { "▸" } else { "" }.to_string(),
+                format!("{} {}", party_no(i), suffixes[i]),
                 p.direction
                     .get()
                     .map(|d| d.as_str().to_string())
                     .unwrap_or_default(),
-                fit(&p.from.label(), 22),
-                fit(&p.to.label(), 22),
                 format!("{g} {w}"),
                 p.reason()
                     .map(|r| r.as_str().to_string())
                     .unwrap_or_default(),
-                yes(p.muted.get() == Some(&true), "muted"),
+                if p.muted.get() == Some(&true) {
+                    "muted".into()
+                } else {
+                    String::new()
+                },
                 rec.to_string(),
                 p.park.get().and_then(|k| k.id.clone()).unwrap_or_default(),
-                fit(&peer, 10),
+                peer,
                 clock(f.ring_ms),
                 clock(f.talk_ms),
                 clock(f.hold_ms),
-            ])
-            .style(t.state(p.code()));
+            ]
+        })
+        .collect();
+    const HEAD: [&str; 12] = [
+        "", "Party", "Dir", "Status", "Reason", "Mute", "Rec", "Park", "Peer", "Ring", "Talk",
+        "Hold",
+    ];
+    // Column widths from their content; empty optional columns are left out, and when
+    // the names would not fit their numbers, optional columns go (Peer first).
+    let content = |c: usize| {
+        cells
+            .iter()
+            .map(|r| r[c].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let mut shown: Vec<usize> = (0..12)
+        .filter(|&c| !(4..=8).contains(&c) || content(c) > 0)
+        .collect();
+    let width_of = |c: usize| content(c).max(HEAD[c].chars().count()).min(24);
+    let need = |e: fn(&crate::core::PartyState) -> &crate::core::party::EndpointState| {
+        s.parties
+            .iter()
+            .map(|p| endpoint_min(e(p)))
+            .max()
+            .unwrap_or(4)
+            .max(4)
+    };
+    let (from_min, to_min) = (need(|p| &p.from), need(|p| &p.to));
+    let fixed = |shown: &[usize]| shown.iter().map(|&c| width_of(c) + 1).sum::<usize>() + 2;
+    for drop in [8, 7, 6, 5, 4, 2] {
+        if fixed(&shown) + from_min + to_min <= area.width as usize {
+            break;
+        }
+        shown.retain(|&c| c != drop);
+    }
+    let left = (area.width as usize).saturating_sub(fixed(&shown));
+    let full = |e: fn(&crate::core::PartyState) -> &crate::core::party::EndpointState| {
+        s.parties
+            .iter()
+            .map(|p| e(p).label().chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (from_full, to_full) = (full(|p| &p.from), full(|p| &p.to));
+    let names = share(left, &[(from_min, from_full), (to_min, to_full)]);
+    let (from_w, to_w) = (names[0], names[1]);
+    // From and To go after Dir (or after Party when Dir is left out).
+    let after = if shown.contains(&2) { 2 } else { 1 };
+    let mut widths: Vec<Constraint> = Vec::new();
+    let mut header: Vec<String> = Vec::new();
+    for &c in &shown {
+        widths.push(Constraint::Length(width_of(c) as u16));
+        header.push(HEAD[c].to_string());
+        if c == after {
+            widths.extend([from_w, to_w].map(|w| Constraint::Length(w as u16)));
+            header.extend(["From".to_string(), "To".to_string()]);
+        }
+    }
+    let rows: Vec<Row> = s
+        .parties
+        .iter()
+        .zip(&cells)
+        .enumerate()
+        .map(|(i, (p, r))| {
+            let mut line: Vec<String> = Vec::new();
+            for &c in &shown {
+                line.push(fit(&r[c], width_of(c)));
+                if c == after {
+                    line.push(fit_endpoint(&p.from, from_w));
+                    line.push(fit_endpoint(&p.to, to_w));
+                }
+            }
+            let row = Row::new(line).style(t.state(p.code()));
             if Some(i) == target {
                 row.style(t.state(p.code()).patch(t.selected()))
             } else {
@@ -81,39 +190,24 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
             }
         })
         .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(14),
-        Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(9),
-        Constraint::Length(13),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(6),
-        Constraint::Length(10),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(5),
-    ];
-    let header = Row::new([
-        "", "Party", "Dir", "From", "To", "Status", "Reason", "Mute", "Rec", "Park", "Peer",
-        "Ring", "Talk", "Hold",
-    ])
-    .style(t.column_header());
+    let header = Row::new(header).style(t.column_header());
     let table = super::titled_table(rows, widths, header, title, t.border());
     frame.render_widget(table, top);
     timeline(frame, bottom, s, ui);
 }
 
-/// The event timeline, newest at the bottom.
+/// The event timeline: the newest entries, or from `timeline_top` when scrolled.
 fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
     let t = ui.theme();
     let h = area.height.saturating_sub(1) as usize;
-    let skip = s.timeline.len().saturating_sub(h);
-    let party_no = |i: u16| format!("p{}", i + 1);
-    let lines: Vec<Line> = s.timeline[skip..]
+    let len = s.timeline.len();
+    let last_top = len.saturating_sub(h);
+    let skip = ui
+        .view
+        .timeline_top
+        .map_or(last_top, |top| top.min(last_top));
+    let party_no = |i: u16| party_no(i as usize);
+    let lines: Vec<Line> = s.timeline[skip..(skip + h).min(len)]
         .iter()
         .map(|e| {
             let seq = e
@@ -137,11 +231,7 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                 } => {
                     let (g, w) = state_glyph(code.as_ref());
                     spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    let code_txt = code.as_ref().map(|c| c.as_str()).unwrap_or("");
-                    spans.push(Span::styled(
-                        format!("{g} {:<12}", if code.is_some() { code_txt } else { w }),
-                        t.state(code.as_ref()),
-                    ));
+                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
                     if let Some(r) = reason {
                         spans.push(Span::raw(format!(" {r}")));
                     }
@@ -158,15 +248,9 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                     }
                 }
                 EntryKind::Snapshot { party, code } => {
-                    let (g, _) = state_glyph(code.as_ref());
+                    let (g, w) = state_glyph(code.as_ref());
                     spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    spans.push(Span::styled(
-                        format!(
-                            "{g} {:<12}",
-                            code.as_ref().map(|c| c.as_str()).unwrap_or("-")
-                        ),
-                        t.state(code.as_ref()),
-                    ));
+                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
                     spans.push(Span::styled("  snapshot (REST / presence)", t.dim()));
                 }
                 EntryKind::Audit(text) => {
@@ -177,6 +261,27 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
         })
         .collect();
     let mut title = vec![Span::styled(" Timeline ", t.title())];
+    if len > h {
+        let keys = &ui.config.keymap;
+        let (up, down) = (keys.first_key(Command::Up), keys.first_key(Command::Down));
+        let (pgup, pgdn) = (
+            keys.first_key(Command::PageUp),
+            keys.first_key(Command::PageDown),
+        );
+        let (home, end) = (
+            keys.first_key(Command::Top),
+            keys.first_key(Command::Bottom),
+        );
+        title.push(Span::styled(
+            format!(
+                "{}–{} of {len}{} ({up}/{down} {pgup}/{pgdn} {home}/{end}) ",
+                skip + 1,
+                (skip + h).min(len),
+                if skip == last_top { ", newest" } else { "" },
+            ),
+            t.dim(),
+        ));
+    }
     if s.timeline_dropped > 0 {
         title.push(Span::styled(
             format!("({} older entries dropped) ", s.timeline_dropped),

@@ -26,6 +26,11 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
         ControlAction::HangUp => "Hang up",
         ControlAction::Transfer { .. } => "Transfer",
         ControlAction::Flip { .. } => "Flip",
+        ControlAction::Forward { .. } => "Forward",
+        ControlAction::Reject => "Reject",
+        ControlAction::Hold => "Hold",
+        ControlAction::Unhold => "Unhold",
+        ControlAction::Park => "Park",
         _ => "OK",
     };
     let button = |label: &str, focused: bool| {
@@ -43,9 +48,9 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
             },
         )
     };
-    let lines = vec![
-        Line::from(""),
-        Line::from(c.question.clone()),
+    let mut lines = vec![Line::from("")];
+    lines.extend(c.question.lines().map(|l| Line::from(l.to_string())));
+    lines.extend([
         Line::from(""),
         Line::from(vec![
             button("Cancel", !c.ok_focused),
@@ -57,8 +62,22 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
             "←/→ choose · Enter confirm choice · Esc cancel",
             t.dim(),
         )),
-    ];
-    let r = centered(area, 64, 9);
+    ]);
+    // As wide as the longest line allows (up to 90 columns), as tall as the wrapped text.
+    let longest = c
+        .question
+        .lines()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w = (longest as u16 + 6).clamp(56, 90).min(area.width);
+    let inner = w.saturating_sub(2).max(1) as usize;
+    let wrapped: usize = c
+        .question
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner).max(1))
+        .sum();
+    let r = centered(area, w, wrapped as u16 + 7);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines)

@@ -11,10 +11,77 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+/// One header item: its spans and its priority (the lowest is dropped first when the
+/// line is too narrow; an item is dropped whole, never cut).
+struct Item {
+    spans: Vec<Span<'static>>,
+    prio: u8,
+}
+
+/// Items shown together after an optional label (`now: …`, `ended: …`), ` · `-separated.
+struct Group {
+    label: &'static str,
+    items: Vec<Item>,
+}
+
+fn item(prio: u8, spans: Vec<Span<'static>>) -> Item {
+    Item { spans, prio }
+}
+
+fn group(label: &'static str, items: Vec<Item>) -> Group {
+    Group { label, items }
+}
+
+/// Lays groups out on one line of `width` columns, dropping the lowest-priority items
+/// (the rightmost first among equals) until the line fits.
+fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static> {
+    let t = ui.theme();
+    let build = |groups: &[Group]| {
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        for (gi, g) in groups.iter().filter(|g| !g.items.is_empty()).enumerate() {
+            if gi > 0 {
+                spans.push(Span::styled(" │ ", t.dim()));
+            }
+            if !g.label.is_empty() {
+                spans.push(Span::styled(format!("{}: ", g.label), t.dim()));
+            }
+            for (i, it) in g.items.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" · ", t.dim()));
+                }
+                spans.extend(it.spans.iter().cloned());
+            }
+        }
+        Line::from(spans)
+    };
+    loop {
+        let line = build(&groups);
+        if line.width() <= width {
+            return line;
+        }
+        let lowest = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, gr)| {
+                gr.items
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, it)| (it.prio, g, i))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0).then((b.1, b.2).cmp(&(a.1, a.2))));
+        match lowest {
+            Some((_, g, i)) => {
+                groups[g].items.remove(i);
+            }
+            None => return line,
+        }
+    }
+}
+
 /// Draws the header.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = ui.theme();
-    let sep = || Span::styled(" │ ", t.dim());
+    let w = area.width as usize;
     let mode = match ui.config.mode {
         Mode::Live => "LIVE".to_string(),
         Mode::Demo => "DEMO".to_string(),
@@ -25,74 +92,110 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             None => "REPLAY".to_string(),
         },
     };
-    let mut l1 = vec![
-        Span::styled("calltop ", t.title()),
-        Span::styled(format!(" {mode} "), t.button_focused()),
-    ];
+    let mut l1 = vec![item(
+        9,
+        vec![
+            Span::styled("calltop ", t.title()),
+            Span::styled(format!(" {mode} "), t.button_focused()),
+        ],
+    )];
     if !ui.config.account.is_empty() {
-        l1.push(sep());
-        l1.push(Span::raw(ui.config.account.clone()));
+        l1.push(item(2, vec![Span::raw(ui.config.account.clone())]));
     }
     if let Some(c) = &ui.feed.conn {
-        l1.push(sep());
         let (text, level) = connection(c, now);
-        l1.push(Span::styled(text, t.level(level)));
+        l1.push(item(8, vec![Span::styled(text, t.level(level))]));
     }
-    l1.push(sep());
-    l1.push(Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec())));
+    l1.push(item(
+        4,
+        vec![Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec()))],
+    ));
     if let Some(lag) = ui.feed.lag_ms {
-        l1.push(sep());
-        l1.push(Span::raw(format!("lag {lag}ms")));
+        l1.push(item(3, vec![Span::raw(format!("lag {lag}ms"))]));
     }
-    l1.push(sep());
-    l1.push(Span::styled(format!("{} UTC", hms(now)), t.dim()));
+    l1.push(item(
+        7,
+        vec![Span::styled(format!("{} UTC", hms(now)), t.dim())],
+    ));
+    let l1 = l1.into_iter().map(|i| group("", vec![i])).collect();
 
     let sum = ui.summary(store, now);
     let tot = &sum.totals;
-    let n = |label: &str, v: u64, level: Level| {
-        vec![
-            Span::styled(format!("{label} "), t.dim()),
-            Span::styled(v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
-            Span::raw("  "),
-        ]
+    let n = |prio: u8, v: u64, label: &str, level: Level| {
+        item(
+            prio,
+            vec![
+                Span::styled(v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
+                Span::styled(format!(" {label}"), t.dim()),
+            ],
+        )
     };
-    let mut l2 = Vec::new();
-    l2.extend(n("active", sum.active, Level::Normal));
-    l2.extend(n("ringing", sum.ringing, Level::Warn));
-    l2.extend(n("on hold", sum.on_hold, Level::Normal));
-    l2.extend(n("parked", sum.parked_now, Level::Normal));
-    l2.push(Span::styled("│ ", t.dim()));
-    l2.extend(n("answered", tot.answered, Level::Ok));
-    l2.extend(n("missed", tot.missed, Level::Crit));
-    l2.extend(n("voicemail", tot.voicemail, Level::Normal));
-    l2.extend(n("abandoned", tot.abandoned, Level::Normal));
+    let calls = if sum.active == 1 { "call" } else { "calls" };
+    let mut l2 = vec![
+        group(
+            "now",
+            vec![
+                n(9, sum.active, calls, Level::Normal),
+                n(9, sum.ringing, "ringing", Level::Warn),
+                n(8, sum.on_hold, "on hold", Level::Normal),
+                n(8, sum.parked_now, "parked", Level::Normal),
+            ],
+        ),
+        group(
+            "ended",
+            vec![
+                n(7, tot.answered, "answered", Level::Ok),
+                n(7, tot.missed, "missed", Level::Crit),
+                n(5, tot.voicemail, "voicemail", Level::Normal),
+                n(4, tot.transferred, "transferred", Level::Normal),
+                n(4, tot.parked, "parked", Level::Normal),
+                n(6, tot.abandoned, "abandoned", Level::Normal),
+            ],
+        ),
+    ];
     let c = &sum.counters;
     if c.stale + c.duplicate + c.malformed > 0 {
-        l2.push(Span::styled(
-            format!(
-                "│ stale {} dup {} bad {}",
-                c.stale, c.duplicate, c.malformed
-            ),
-            t.dim(),
+        l2.push(group(
+            "events",
+            vec![
+                n(3, c.stale, "stale", Level::Warn),
+                n(3, c.duplicate, "duplicate", Level::Normal),
+                n(3, c.malformed, "malformed", Level::Warn),
+            ],
         ));
     }
-    let fig = |label: &str, s: &crate::core::Stat| {
-        vec![
-            Span::styled(format!("{label} avg "), t.dim()),
-            Span::raw(clock(s.avg_ms())),
-            Span::styled(" max ", t.dim()),
-            Span::raw(clock(s.max_ms)),
-        ]
+    let fig = |prio: u8, label: &str, s: &crate::core::Stat| {
+        group(
+            "",
+            vec![item(
+                prio,
+                vec![
+                    Span::styled(format!("{label} avg "), t.dim()),
+                    Span::raw(clock(s.avg_ms())),
+                    Span::styled(" max ", t.dim()),
+                    Span::raw(clock(s.max_ms)),
+                ],
+            )],
+        )
     };
-    let mut l3 = fig("ring", &tot.ring);
-    l3.push(sep());
-    l3.extend(fig("talk", &tot.talk));
-    l3.push(sep());
-    l3.extend(fig("hold", &tot.hold));
-    l3.push(sep());
-    l3.push(Span::styled(format!("events {}", c.events), t.dim()));
+    let l3 = vec![
+        fig(6, "ring", &tot.ring),
+        fig(6, "talk", &tot.talk),
+        fig(5, "hold", &tot.hold),
+        group(
+            "",
+            vec![item(
+                4,
+                vec![Span::styled(format!("{} events", c.events), t.dim())],
+            )],
+        ),
+    ];
 
-    let mut lines = vec![Line::from(l1), Line::from(l2), Line::from(l3)];
+    let mut lines = vec![
+        fit_line(l1, w, ui),
+        fit_line(l2, w, ui),
+        fit_line(l3, w, ui),
+    ];
     if let Some(r) = &ui.feed.replay {
         lines.push(progress(r, now, area.width, ui));
     }
@@ -107,18 +210,7 @@ pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
         ConnState::Recovering => ("recovering…".into(), Level::Warn),
         ConnState::Recovered => ("● live (recovered)".into(), Level::Ok),
         ConnState::Resubscribed => ("● live (resubscribed)".into(), Level::Ok),
-        ConnState::Offline {
-            retry_at,
-            attempt,
-            reason,
-        } => {
-            let mut text = format!("offline, attempt {attempt}: {reason}");
-            if *retry_at > now {
-                let secs = (now.millis_until(*retry_at) + 999) / 1000;
-                text.push_str(&format!(" (retry in {secs}s)"));
-            }
-            (text, Level::Crit)
-        }
+        ConnState::Offline { .. } => (c.describe(now), Level::Crit),
         ConnState::Failed(m) => (format!("failed: {m}"), Level::Crit),
     }
 }

@@ -1,52 +1,100 @@
-//! The `?` help, generated from the keymap in force (two columns).
+//! The `?` help, generated from the keymap in force (two columns when wide enough,
+//! scrolled when it does not fit).
 
 use super::dialog::centered;
+use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-/// Draws the help popup.
-pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
+/// The help as lines: each section's title and its `keys  what` rows.
+fn lines(ui: &UiState) -> Vec<Line<'static>> {
     let t = ui.theme();
-    let sections = ui.config.keymap.help();
-    let mut cols: [Vec<Line>; 2] = [Vec::new(), Vec::new()];
-    for (i, (title, rows)) in sections.into_iter().enumerate() {
-        let col = &mut cols[i / 2];
-        if !col.is_empty() {
-            col.push(Line::from(""));
+    let mut out = Vec::new();
+    for (title, rows) in ui.config.keymap.help() {
+        if !out.is_empty() {
+            out.push(Line::from(""));
         }
-        col.push(Line::from(Span::styled(title, t.title())));
+        out.push(Line::from(Span::styled(title, t.title())));
         for (keys, what) in rows {
-            col.push(Line::from(vec![
+            out.push(Line::from(vec![
                 Span::styled(format!(" {keys:<11}"), t.key()),
                 Span::raw(what),
             ]));
         }
     }
-    let mut h = cols.iter().map(Vec::len).max().unwrap_or(0) as u16 + 2;
-    let disabled = ui.config.read_only || ui.config.mode == crate::tui::state::Mode::Replay;
-    if disabled {
-        h += 1;
-    }
-    let r = centered(area, 118, h);
+    out
+}
+
+/// The popup's rectangle, its columns and how many lines each shows.
+fn layout(area: Rect, ui: &UiState, total: usize) -> (Rect, u16, usize) {
+    let cols: u16 = if area.width >= 2 * 80 + 2 { 2 } else { 1 };
+    let note = u16::from(disabled(ui));
+    let per_col = total.div_ceil(cols as usize) as u16;
+    let r = centered(area, 80 * cols + 2, per_col + 2 + note);
+    let shown = r.height.saturating_sub(2 + note) as usize;
+    (r, cols, shown)
+}
+
+fn disabled(ui: &UiState) -> bool {
+    ui.config.read_only || ui.config.mode == crate::tui::state::Mode::Replay
+}
+
+/// The largest first line the help can be scrolled to on the current terminal.
+pub fn max_top(ui: &UiState) -> usize {
+    let total = lines(ui).len();
+    let (w, h) = ui.view.size;
+    let (_, cols, shown) = layout(Rect::new(0, 0, w, h), ui, total);
+    total.saturating_sub(shown * cols as usize)
+}
+
+/// Draws the help popup: one column (two on wide terminals), scrolled from
+/// `help_top` when it does not fit.
+pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
+    let t = ui.theme();
+    let all = lines(ui);
+    let total = all.len();
+    let (r, cols, shown) = layout(area, ui, total);
+    let top = ui
+        .view
+        .help_top
+        .min(total.saturating_sub(shown * cols as usize));
+    let keys = &ui.config.keymap;
+    let title = if shown * (cols as usize) < total {
+        format!(
+            " Keys {}–{} of {total} ({}/{} {}/{} scroll, any other key closes) ",
+            top + 1,
+            (top + shown * cols as usize).min(total),
+            keys.first_key(Command::Up),
+            keys.first_key(Command::Down),
+            keys.first_key(Command::PageUp),
+            keys.first_key(Command::PageDown),
+        )
+    } else {
+        " Keys (any key closes) ".to_string()
+    };
     frame.render_widget(Clear, r);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(t.border())
-        .title(Span::styled(" Keys (any key closes) ", t.title()));
+        .title(Span::styled(title, t.title()));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let [body, note] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(u16::from(disabled))])
-            .areas(inner);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-    let [a, b] = cols;
-    frame.render_widget(Paragraph::new(a), left);
-    frame.render_widget(Paragraph::new(b), right);
-    if disabled {
+    let [body, note] = Layout::vertical([
+        Constraint::Min(0),
+        Constraint::Length(u16::from(disabled(ui))),
+    ])
+    .areas(inner);
+    let columns =
+        Layout::horizontal(vec![Constraint::Ratio(1, cols as u32); cols as usize]).split(body);
+    for (i, col) in columns.iter().enumerate() {
+        let from = (top + i * shown).min(total);
+        let to = (from + shown).min(total);
+        frame.render_widget(Paragraph::new(all[from..to].to_vec()), *col);
+    }
+    if disabled(ui) {
         let why = if ui.config.mode == crate::tui::state::Mode::Replay {
             "replay is read-only: call control keys are disabled"
         } else {

@@ -1,7 +1,9 @@
 //! The history: ended sessions with disposition and figures, newest first.
 
-use super::{fit, hms};
-use crate::core::{clock, Disposition, Figures, SessionStore};
+use super::{fit_endpoint, hms, share};
+use crate::core::party::EndpointState;
+use crate::core::Session;
+use crate::core::{clock, Disposition, SessionStore};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -16,13 +18,33 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
-    let name_w = (area.width as usize).saturating_sub(60) / 2;
-    let built: Vec<Row> = rows
-        .window(start, start + h)
+    let visible: Vec<_> = rows.window(start, start + h).collect();
+    // From and To share what the fixed columns leave: numbers whole first, then names.
+    const FIXED: [u16; 6] = [9, 11, 7, 6, 6, 6];
+    let left = (area.width as usize).saturating_sub(FIXED.iter().sum::<u16>() as usize + 7);
+    let want = |f: fn(&Session) -> Option<&EndpointState>| {
+        let cells = visible.iter().filter_map(|s| f(s));
+        let (min, full) = cells.fold((0, 0), |(m, a), e| {
+            (
+                m.max(super::endpoint_min(e)),
+                a.max(e.label().chars().count()),
+            )
+        });
+        (min, full)
+    };
+    let w = share(
+        left,
+        &[
+            want(|s| s.caller().map(|p| &p.from)),
+            want(|s| s.caller().map(|p| &p.to)),
+        ],
+    );
+    let (from_w, to_w) = (w[0], w[1]);
+    let built: Vec<Row> = visible
+        .iter()
         .enumerate()
         .map(|(i, s)| {
-            let figs: Vec<Figures> = s.figures(now);
-            let sum = |f: fn(&Figures) -> i64| figs.iter().map(f).sum::<i64>();
+            let f = s.call_figures(now);
             let d = s.disposition();
             let level = match d {
                 Disposition::Answered => Level::Ok,
@@ -37,13 +59,13 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             };
             let row = Row::new(vec![
                 format!("{sel}{}", s.end().map(hms).unwrap_or_default()),
-                fit(&caller.map(|p| p.from.label()).unwrap_or_default(), name_w),
-                fit(&caller.map(|p| p.to.label()).unwrap_or_default(), name_w),
+                caller.map_or_else(String::new, |p| fit_endpoint(&p.from, from_w)),
+                caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w)),
                 d.as_str().to_string(),
                 clock(s.duration_ms(now)),
-                clock(sum(|f| f.ring_ms)),
-                clock(sum(|f| f.talk_ms)),
-                clock(sum(|f| f.hold_ms)),
+                clock(f.ring_ms),
+                clock(f.talk_ms),
+                clock(f.hold_ms),
             ])
             .style(t.level(level));
             if start + i == ui.view.cursor {
@@ -62,15 +84,16 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         Span::styled("ended calls, newest first ", t.dim()),
     ]);
     let widths = [
-        Constraint::Length(9),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(11),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(7),
-    ];
+        FIXED[0],
+        from_w as u16,
+        to_w as u16,
+        FIXED[1],
+        FIXED[2],
+        FIXED[3],
+        FIXED[4],
+        FIXED[5],
+    ]
+    .map(Constraint::Length);
     let table = super::titled_table(built, widths, header, title, t.dim());
     frame.render_widget(table, area);
 }

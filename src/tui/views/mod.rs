@@ -8,6 +8,7 @@ pub mod help;
 pub mod history;
 pub mod table;
 
+use super::edit;
 use super::state::{Mode, Overlay, Screen, UiState};
 use crate::core::SessionStore;
 use crate::wire::Ts;
@@ -25,14 +26,49 @@ pub fn header_height(ui: &UiState) -> u16 {
     }
 }
 
-const FOOTER: u16 = 2;
+/// The status line's text (wrapped over up to three rows, never hidden) and the rows
+/// it takes at `width`.
+fn status_text(ui: &UiState, now: Ts, width: u16) -> (Option<String>, u16) {
+    let text = ui.status.as_ref().map(|s| s.text_at(now));
+    let rows = text
+        .as_ref()
+        .map_or(1, |t| wrapped_rows(t, width).clamp(1, 3));
+    (text, rows)
+}
+
+/// Rows `text` takes when wrapped at word boundaries into `width` columns.
+fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let w = width.max(1) as usize;
+    let (mut rows, mut col) = (1u16, 0usize);
+    for word in text.split(' ') {
+        let n = word.chars().count();
+        let need = if col == 0 { n } else { col + 1 + n };
+        if need <= w {
+            col = need;
+        } else {
+            rows += 1 + (n.saturating_sub(1) / w) as u16;
+            col = n % w;
+        }
+    }
+    rows
+}
+
+/// Footer rows: the status line, the prompt or filter being typed, the keys.
+fn footer_height(ui: &UiState, now: Ts, width: u16) -> u16 {
+    let typing = matches!(ui.view.overlay, Overlay::Filter | Overlay::Prompt(_));
+    status_text(ui, now, width).1 + u16::from(typing) + 1
+}
 
 /// Splits the screen: header, table, detail (may be empty), footer.
 pub fn areas(area: Rect, ui: &UiState) -> [Rect; 4] {
+    areas_at(area, ui, ui.status.as_ref().map_or(Ts(0), |s| s.at))
+}
+
+fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(header_height(ui)),
         Constraint::Min(3),
-        Constraint::Length(FOOTER),
+        Constraint::Length(footer_height(ui, now, area.width)),
     ])
     .areas(area);
     let (table, detail) = if ui.view.detail {
@@ -50,11 +86,28 @@ pub fn table_first_row(ui: &UiState) -> u16 {
     header_height(ui) + 2
 }
 
+/// How many timeline lines the detail pane shows for a session with `parties`.
+pub fn timeline_lines(w: u16, h: u16, ui: &UiState, parties: usize) -> usize {
+    let [_, _, detail, _] = areas(Rect::new(0, 0, w, h), ui);
+    let [_, timeline] = detail::split(detail, parties);
+    timeline.height.saturating_sub(1) as usize
+}
+
+/// How many timeline lines the detail pane shows at least on a terminal of this size
+/// (the parties take at most half of it): a page of the timeline.
+pub fn timeline_capacity(w: u16, h: u16, ui: &UiState) -> usize {
+    let [_, _, detail, _] = areas(Rect::new(0, 0, w, h), ui);
+    (detail.height / 2).saturating_sub(1) as usize
+}
+
 /// How many table rows fit on a terminal of this size.
 pub fn table_capacity(w: u16, h: u16, ui: &UiState) -> usize {
     let [_, table, _, _] = areas(Rect::new(0, 0, w, h), ui);
     table.height.saturating_sub(2) as usize
 }
+
+/// The smallest terminal the board is drawn in (below it, a message says so).
+pub const MIN_SIZE: (u16, u16) = (60, 16);
 
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
@@ -62,7 +115,11 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     if let Some(crate::source::live::ConnState::Failed(why)) = &ui.feed.conn {
         return failed(frame, area, why, ui);
     }
-    let [head, table, detail, foot] = areas(area, ui);
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small(frame, area, ui);
+        return;
+    }
+    let [head, table, detail, foot] = areas_at(area, ui, now);
     header::render(frame, head, store, ui, now);
     match ui.view.screen {
         Screen::Board => table::render(frame, table, store, ui, now),
@@ -108,76 +165,147 @@ fn failed(frame: &mut Frame, area: Rect, why: &str, ui: &UiState) {
     );
 }
 
-/// Commands shown in the footer for the current state.
-fn hint_commands(ui: &UiState) -> Vec<super::keymap::Command> {
+/// The whole screen when the terminal is below [`MIN_SIZE`].
+fn too_small(frame: &mut Frame, area: Rect, ui: &UiState) {
+    let t = ui.theme();
+    let quit = ui.config.keymap.first_key(super::keymap::Command::Quit);
+    let text = vec![
+        Line::from(Span::styled("calltop: terminal too small", t.title())),
+        Line::from(format!(
+            "{}×{} here, {}×{} needed",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        )),
+        Line::from(vec![
+            Span::styled(quit, t.key()),
+            Span::styled(" quit", t.dim()),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Commands shown in the footer for the current state, each with its priority (the
+/// lowest are dropped first when the footer is too narrow; help and quit always show).
+fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
     use super::keymap::Command::*;
-    let mut v = vec![Up, Down, Open];
+    let mut v = vec![(Up, 7), (Down, 7)];
     if ui.view.detail {
-        v = vec![Up, Down, Back, NextParty];
+        v.extend([(PageUp, 6), (PageDown, 6), (Back, 9), (NextParty, 6)]);
+    } else {
+        v.push((Open, 8));
     }
     if ui.controls_enabled() && ui.view.screen == Screen::Board {
         v.extend([
-            Hold, Transfer, Record, HangUp, Mute, Park, Forward, Reject, Flip,
+            (Hold, 6),
+            (Transfer, 5),
+            (Record, 3),
+            (HangUp, 6),
+            (Mute, 3),
+            (Park, 4),
+            (Forward, 3),
+            (Reject, 4),
+            (Flip, 2),
         ]);
     }
     if ui.config.mode == Mode::Replay {
-        v.extend([Pause, Faster, Slower, Step, SeekBack, SeekForward]);
+        v.extend([
+            (Pause, 8),
+            (Faster, 7),
+            (Slower, 7),
+            (Step, 5),
+            (SeekBack, 6),
+            (SeekForward, 6),
+        ]);
     }
-    v.extend([Filter, Sort, History, Help, Quit]);
+    v.push((Filter, 7));
+    if ui.view.screen == Screen::Board {
+        v.extend([
+            (StateFilter, 4),
+            (Sort, 5),
+            (SortWaiting, 1),
+            (SortTimer, 1),
+            (SortStart, 1),
+        ]);
+    }
+    v.push((History, 6));
     v
 }
 
 fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
+    use super::keymap::Command;
     let t = ui.theme();
-    let [status, keys] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let line = match &ui.view.overlay {
-        Overlay::Filter => Line::from(vec![
-            Span::styled("filter: ", t.key()),
-            Span::raw(ui.view.filter.clone()),
-            Span::styled("▏", t.key()),
-            Span::styled("  (Enter keep, Esc clear)", t.dim()),
-        ]),
-        Overlay::Prompt(p) => Line::from(vec![
-            Span::styled(format!("{}: ", p.kind.label()), t.key()),
-            Span::raw(p.input.clone()),
-            Span::styled("▏", t.key()),
-            Span::styled("  (Enter send, Esc cancel)", t.dim()),
-        ]),
-        _ => match &ui.status {
-            Some(s) => {
-                let mut spans = vec![Span::styled(s.text.clone(), t.level(s.level))];
-                if let Some(until) = ui.control.rate_limited_until.filter(|u| *u > now) {
-                    let secs = (now.millis_until(until) + 999) / 1000;
-                    spans.push(Span::styled(format!("  (retry in {secs}s)"), t.dim()));
-                }
-                Line::from(spans)
-            }
-            None => Line::from(Span::styled("ready", t.dim())),
-        },
+    let (text, rows) = status_text(ui, now, area.width);
+    let typing = matches!(ui.view.overlay, Overlay::Filter | Overlay::Prompt(_));
+    let [status, prompt, keys] = Layout::vertical([
+        Constraint::Length(rows),
+        Constraint::Length(u16::from(typing)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let line = match (&ui.status, text) {
+        (Some(s), Some(text)) => Line::from(Span::styled(text, t.level(s.level))),
+        _ if typing => Line::from(""),
+        _ => Line::from(Span::styled("ready", t.dim())),
     };
-    frame.render_widget(Paragraph::new(line), status);
-    let mut spans = Vec::new();
+    frame.render_widget(
+        Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: false }),
+        status,
+    );
+    let cursor = t.selected();
+    let typed = match &ui.view.overlay {
+        Overlay::Filter => Some((
+            "filter: ".to_string(),
+            edit::spans(&ui.view.filter, ui.view.filter_cursor, t.text(), cursor),
+            "  (Enter keep, Esc clear)",
+        )),
+        Overlay::Prompt(p) => Some((
+            format!("{}: ", p.kind.label()),
+            edit::spans(&p.input, p.cursor, t.text(), cursor),
+            "  (Enter send, Esc cancel)",
+        )),
+        _ => None,
+    };
+    if let Some((label, input, help)) = typed {
+        let mut spans = vec![Span::styled(label, t.key())];
+        spans.extend(input);
+        spans.push(Span::styled(help, t.dim()));
+        frame.render_widget(Paragraph::new(Line::from(spans)), prompt);
+    }
+    let mut lead = Vec::new();
     if ui.config.read_only && ui.config.mode != Mode::Replay {
-        spans.push(Span::styled(
+        lead.push(Span::styled(
             "READ-ONLY: control keys disabled  ",
             t.level(super::theme::Level::Warn),
         ));
     }
-    for (i, (k, label)) in ui
-        .config
-        .keymap
-        .hints(&hint_commands(ui))
-        .into_iter()
-        .enumerate()
-    {
-        if i > 0 {
-            spans.push(Span::raw(" "));
+    let mut cmds = hint_commands(ui);
+    let build = |cmds: &[(Command, u8)]| {
+        let mut list: Vec<Command> = cmds.iter().map(|(c, _)| *c).collect();
+        list.extend([Command::Help, Command::Quit]);
+        let mut spans = lead.clone();
+        for (i, (k, label)) in ui.config.keymap.hints(&list).into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(k, t.key()));
+            spans.push(Span::styled(format!(" {label}"), t.dim()));
         }
-        spans.push(Span::styled(k, t.key()));
-        spans.push(Span::styled(format!(" {label}"), t.dim()));
+        Line::from(spans)
+    };
+    let mut line = build(&cmds);
+    while line.width() > keys.width as usize && !cmds.is_empty() {
+        let lowest = cmds
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1 .1.cmp(&b.1 .1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        cmds.remove(lowest);
+        line = build(&cmds);
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), keys);
+    frame.render_widget(Paragraph::new(line), keys);
 }
 
 /// `HH:MM:SS` (UTC) of a time.
@@ -192,10 +320,62 @@ pub fn fit(s: &str, w: usize) -> String {
     } else if w == 0 {
         String::new()
     } else {
-        let mut out: String = s.chars().take(w - 1).collect();
-        out.push('…');
-        out
+        let kept: String = s.chars().take(w - 1).collect();
+        format!("{}…", kept.trim_end())
     }
+}
+
+/// An endpoint in `w` columns: name and number when they fit; else the name is cut
+/// (with an ellipsis) to leave the number whole; a number is cut only when it alone
+/// is wider than `w`.
+pub fn fit_endpoint(e: &crate::core::party::EndpointState, w: usize) -> String {
+    let label = e.label();
+    if label.chars().count() <= w {
+        return label;
+    }
+    match (e.name.get(), e.phone_number.get()) {
+        (Some(name), Some(num)) if num.chars().count() + 5 <= w => {
+            let room = w - num.chars().count() - 1;
+            format!("{} {num}", fit(name, room))
+        }
+        (_, Some(num)) if num.chars().count() <= w => num.clone(),
+        _ => fit(&label, w),
+    }
+}
+
+/// The narrowest an endpoint shows in without cutting its number.
+pub fn endpoint_min(e: &crate::core::party::EndpointState) -> usize {
+    e.phone_number
+        .get()
+        .map_or_else(|| e.label().chars().count().min(8), |n| n.chars().count())
+}
+
+/// Shares `left` columns between cells that each want `min` (given first, in order,
+/// while room lasts) and at most `full`; the rest goes one column at a time to the
+/// cell furthest from its `full`.
+pub fn share(mut left: usize, wants: &[(usize, usize)]) -> Vec<usize> {
+    let mut got: Vec<usize> = wants
+        .iter()
+        .map(|&(min, _)| {
+            let g = min.min(left);
+            left -= g;
+            g
+        })
+        .collect();
+    while left > 0 {
+        let Some((i, _)) = wants
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, full))| (i, full.saturating_sub(got[i])))
+            .filter(|(_, short)| *short > 0)
+            .max_by_key(|&(i, short)| (short, std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        got[i] += 1;
+        left -= 1;
+    }
+    got
 }
 
 /// A table under a top rule with a title: the board, history and detail all use it.

@@ -1,6 +1,7 @@
 //! The sessions table: one row per active session; only the visible rows are built.
 
-use super::fit;
+use super::{endpoint_min, fit, fit_endpoint, share};
+use crate::core::party::EndpointState;
 use crate::core::{clock, Figures, Session, SessionStore};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
@@ -10,18 +11,70 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
-/// Column widths of the board.
-pub fn widths() -> [Constraint; 8] {
-    [
-        Constraint::Length(3),
-        Constraint::Length(4),
-        Constraint::Fill(3),
-        Constraint::Fill(3),
-        Constraint::Fill(1),
-        Constraint::Fill(3),
-        Constraint::Length(7),
-        Constraint::Length(8),
-    ]
+/// What one visible row needs, before the columns are sized.
+struct RowText<'a> {
+    session: &'a Session,
+    from: &'a EndpointState,
+    to: &'a EndpointState,
+    queue: String,
+    parties: Vec<Span<'static>>,
+    level: Level,
+    marker: String,
+    timer: String,
+    total: String,
+}
+
+impl RowText<'_> {
+    fn parties_width(&self) -> usize {
+        self.parties.iter().map(|s| s.content.chars().count()).sum()
+    }
+}
+
+/// Column widths of the board for the visible rows, by priority: the fixed columns
+/// (marker, direction, timer, total, as wide as their widest cell), then Parties, then the From and To numbers, then
+/// Queue, then the From and To names (shared); each never wider than its widest cell.
+fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
+    let need =
+        |f: &dyn Fn(&RowText) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
+    let parties = need(&|r| r.parties_width(), 7);
+    let from_num = need(&|r| endpoint_min(r.from), 4);
+    let to_num = need(&|r| endpoint_min(r.to), 2);
+    let from_all = need(&|r| r.from.label().chars().count(), 4);
+    let to_all = need(&|r| r.to.label().chars().count(), 2);
+    let queue = need(&|r| r.queue.chars().count(), 0).min(24);
+    let timer = need(&|r| r.timer.chars().count(), "Timer".len());
+    let total = need(&|r| r.total.chars().count(), "Total".len());
+    let (mark, dir) = (2, 3);
+    let gaps = 7;
+    let mut left = (width as usize).saturating_sub(mark + dir + timer + total + gaps);
+    // Parties come first, but leave the numbers whole when two states still fit.
+    let parties = parties.min(left.saturating_sub(from_num + to_num).max(24));
+    let mut first = share(
+        left,
+        &[
+            (parties, parties),
+            (from_num, from_num),
+            (to_num, to_num),
+            (queue.min(5), queue.min(5)),
+        ],
+    );
+    // A queue column too narrow to say anything is left out.
+    if first[3] < queue.min(5) {
+        first[3] = 0;
+    }
+    left -= first.iter().sum::<usize>();
+    // The names and the rest of the queue share what is left.
+    let more = share(
+        left,
+        &[
+            (0, from_all.saturating_sub(first[1])),
+            (0, to_all.saturating_sub(first[2])),
+            (0, queue.saturating_sub(first[3])),
+        ],
+    );
+    let parties = first[0];
+    let (from, to, queue) = (first[1] + more[0], first[2] + more[1], first[3] + more[2]);
+    [mark, dir, from, to, queue, parties, timer, total].map(|w| w as u16)
 }
 
 /// Draws the board.
@@ -31,18 +84,19 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let title = title_line(ui, rows.len(), ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
-    let cols = area.width as usize;
-    let name_w = (cols.saturating_sub(22) * 3 / 10).max(8);
-    let built: Vec<Row> = rows
-        .window(start, start + h)
+    let visible: Vec<_> = rows.window(start, start + h).collect();
+    let texts: Vec<RowText> = visible.iter().map(|s| row_text(s, ui, now)).collect();
+    let w = widths(area.width, &texts);
+    let built: Vec<Row> = texts
+        .into_iter()
         .enumerate()
-        .map(|(i, s)| session_row(&s, ui, now, start + i == ui.view.cursor, name_w))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
         .collect();
     let header = Row::new([
         "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
     ])
     .style(t.column_header());
-    let table = super::titled_table(built, widths(), header, title, t.dim());
+    let table = super::titled_table(built, w.map(Constraint::Length), header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if ui.view.filter.is_empty() {
@@ -63,7 +117,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
 fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
     let t = ui.theme();
     let mut spans = vec![Span::styled(format!(" Calls {shown}/{active} "), t.title())];
-    let arrow = if ui.view.sort_reverse { "↓" } else { "↑" };
+    let arrow = if ui.view.sort_descending {
+        "↓"
+    } else {
+        "↑"
+    };
     spans.push(Span::styled(
         format!("sort {} {arrow} ", ui.view.sort.label()),
         t.dim(),
@@ -99,12 +157,55 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
     (level, marker, timer)
 }
 
-fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize) -> Row<'static> {
+fn row_text<'a>(s: &'a Session, ui: &UiState, now: Ts) -> RowText<'a> {
     let t = ui.theme();
     let (level, marker, timer) = row_cells(s, ui, now);
-    let marker = format!("{}{marker}", if selected { "▶" } else { " " });
     let caller = s.caller();
     let target = ui.target_index(s);
+    let mut parties: Vec<Span> = Vec::new();
+    let live: Vec<(usize, &crate::core::PartyState)> = s
+        .parties
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| !p.is_terminal() || Some(*i) == target)
+        .collect();
+    for (k, (i, p)) in live.iter().enumerate() {
+        let (g, w) = state_glyph(p.code());
+        let mark = if Some(*i) == target && s.parties.len() > 1 {
+            "▸"
+        } else {
+            ""
+        };
+        let gap = if k + 1 < live.len() { " " } else { "" };
+        parties.push(Span::styled(
+            format!("{mark}{g} {w}{gap}"),
+            t.state(p.code()),
+        ));
+    }
+    let gone = s.parties.len() - live.len();
+    if gone > 0 {
+        parties.push(Span::styled(format!(" +{gone}✕"), t.dim()));
+    }
+    static NONE: std::sync::LazyLock<EndpointState> = std::sync::LazyLock::new(Default::default);
+    RowText {
+        session: s,
+        from: caller.map_or(&*NONE, |p| &p.from),
+        to: caller.map_or(&*NONE, |p| &p.to),
+        queue: s.queue().unwrap_or("").to_string(),
+        parties,
+        level,
+        marker,
+        timer: clock(timer),
+        total: clock(s.duration_ms(now)),
+    }
+}
+
+fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 8]) -> Row<'static> {
+    let t = ui.theme();
+    let s = r.session;
+    let (level, marker) = (r.level, &r.marker);
+    let marker = format!("{}{marker}", if selected { "▶" } else { " " });
+    let caller = s.caller();
     // An outside caller (no extension) calling in, or one of ours calling out.
     let dir = match caller {
         Some(p) if p.direction.get() == Some(&Direction::Outbound) => {
@@ -117,28 +218,13 @@ fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize
         Some(p) if p.direction.get() == Some(&Direction::Inbound) => "In",
         _ => "?",
     };
-    let from = caller.map(|p| p.from.label()).unwrap_or_default();
-    let to = caller.map(|p| p.to.label()).unwrap_or_default();
-    let mut parties: Vec<Span> = Vec::new();
-    let live: Vec<(usize, &crate::core::PartyState)> = s
-        .parties
-        .iter()
-        .enumerate()
-        .filter(|(i, p)| !p.is_terminal() || Some(*i) == target)
-        .collect();
-    for (i, p) in &live {
-        let (g, w) = state_glyph(p.code());
-        let mark = if Some(*i) == target && s.parties.len() > 1 {
-            "▸"
-        } else {
-            ""
-        };
-        parties.push(Span::styled(format!("{mark}{g} {w} "), t.state(p.code())));
-    }
-    let gone = s.parties.len() - live.len();
-    if gone > 0 {
-        parties.push(Span::styled(format!("+{gone}✕"), t.dim()));
-    }
+    let parties_w = w[5] as usize;
+    let parties = if r.parties_width() > parties_w {
+        let text: String = r.parties.iter().map(|s| s.content.as_ref()).collect();
+        Line::from(Span::styled(fit(&text, parties_w), t.state(None)))
+    } else {
+        Line::from(r.parties)
+    };
     let style = if selected {
         t.selected().patch(t.level(level))
     } else {
@@ -147,12 +233,12 @@ fn session_row(s: &Session, ui: &UiState, now: Ts, selected: bool, name_w: usize
     Row::new(vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),
-        Cell::from(fit(&from, name_w)),
-        Cell::from(fit(&to, name_w)),
-        Cell::from(s.queue().unwrap_or("").to_string()),
-        Cell::from(Line::from(parties)),
-        Cell::from(clock(timer)),
-        Cell::from(clock(s.duration_ms(now))),
+        Cell::from(fit_endpoint(r.from, w[2] as usize)),
+        Cell::from(fit_endpoint(r.to, w[3] as usize)),
+        Cell::from(fit(&r.queue, w[4] as usize)),
+        Cell::from(parties),
+        Cell::from(r.timer),
+        Cell::from(r.total),
     ])
     .style(style)
 }
