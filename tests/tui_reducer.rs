@@ -571,3 +571,36 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     assert_eq!(ui.feed.stale_since, None);
     assert_ne!(calltop::tui::app::clock_now(&ui), dropped);
 }
+
+#[test]
+fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
+    use calltop::source::live::ConnState;
+    let (store, mut ui) = ready(Mode::Live);
+    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    let dropped = now();
+    let offline = ConnState::Offline {
+        retry_at: dropped.plus_millis(60_000),
+        attempt: 3,
+        reason: "connect: connection refused".into(),
+    };
+    update(&mut ui, Action::Conn(offline), &store, dropped);
+    let frame = |ui: &mut UiState, wall_secs: i64| {
+        ui.feed.wall = dropped.plus_millis(wall_secs * 1000);
+        let clock = calltop::tui::app::clock_now(ui);
+        render(&store, ui, clock).backend().to_string()
+    };
+    let a = frame(&mut ui, 42);
+    assert!(a.contains("data as of 12:10:00 · offline 42s"), "{a}");
+    assert!(a.contains("as of 12:10:00 (offline)"), "{a}");
+    assert!(!a.contains("lag "), "no lag while offline:\n{a}");
+    let b = frame(&mut ui, 57);
+    assert!(b.contains("offline 57s"), "{b}");
+    // Only the outage length moved: every call's row (timers included) stands still.
+    let rows = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("s-") || l.contains("Talk") || l.contains("Hold"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(rows(&a), rows(&b));
+}

@@ -95,6 +95,7 @@ pub fn render<B: Backend>(
     now: Ts,
 ) -> Result<(), B::Error> {
     terminal.autoresize()?;
+    ui.feed.wall = Ts::now();
     {
         let s = store.read();
         ui.sync(&s, now);

@@ -330,6 +330,9 @@ pub struct FeedState {
     /// The live connection dropped at this time: what the board shows is as of then
     /// (timers frozen, no new alerts, lag unknown) until it is live again.
     pub stale_since: Option<Ts>,
+    /// The wall clock of the frame (the board's own clock may stand still: replay,
+    /// paused, or data as of a drop); outage lengths and countdowns read this.
+    pub wall: Ts,
 }
 
 impl FeedState {

@@ -103,8 +103,13 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         l1.push(item(2, vec![Span::raw(ui.config.account.clone())]));
     }
     if let Some(c) = &ui.feed.conn {
-        let (text, level) = connection(c, now);
+        let (text, level) = connection(c, ui.feed.wall);
         l1.push(item(8, vec![Span::styled(text, t.level(level))]));
+    }
+    if let Some(since) = ui.feed.stale_since {
+        let out = since.millis_until(ui.feed.wall).max(0);
+        let text = format!("data as of {} · offline {}", hms(since), clock(out));
+        l1.push(item(8, vec![Span::styled(text, t.level(Level::Crit))]));
     }
     l1.push(item(
         4,

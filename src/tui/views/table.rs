@@ -138,6 +138,12 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
             t.key(),
         ));
     }
+    if let Some(since) = ui.feed.stale_since {
+        spans.push(Span::styled(
+            format!("as of {} (offline) ", super::hms(since)),
+            t.level(crate::tui::theme::Level::Crit),
+        ));
+    }
     Line::from(spans)
 }
 
@@ -225,10 +231,12 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 8]) -> Row<'s
     } else {
         Line::from(r.parties)
     };
-    let style = if selected {
-        t.selected().patch(t.level(level))
-    } else {
-        t.level(level)
+    let style = match (selected, ui.feed.stale_since.is_some()) {
+        // Offline: the rows are as of the drop, not live (no alert colours either).
+        (true, true) => t.selected().patch(t.dim()),
+        (false, true) => t.dim(),
+        (true, false) => t.selected().patch(t.level(level)),
+        (false, false) => t.level(level),
     };
     Row::new(vec![
         Cell::from(Span::styled(marker, t.level(level))),
