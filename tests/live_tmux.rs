@@ -66,3 +66,40 @@ fn the_board_is_live_again_soon_after_the_platform_returns() {
         t.screen()
     );
 }
+
+/// `calltop demo` opens on a working contact center: within seconds the board holds
+/// calls that have been going for a while, some ringing, on hold and parked.
+#[test]
+fn the_demo_opens_on_a_working_contact_center() {
+    let logs = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "CALLTOP_LOG_DIR={} {} demo --seed 3; sleep 60",
+        logs.path().display(),
+        env!("CARGO_BIN_EXE_calltop"),
+    );
+    let t = Tmux::start(200, 50, &cmd);
+    let s = t.wait("calls in progress", 20, |s| {
+        s.contains("● live") && s.contains("Hold") && s.contains("Parked")
+    });
+    // `now: 10 calls · 3 ringing · 1 on hold · 1 parked │ ended: …`
+    let now_line = s.lines().find(|l| l.starts_with("now: ")).unwrap_or("");
+    let now_part = now_line
+        .trim_start_matches("now: ")
+        .split('│')
+        .next()
+        .unwrap_or("");
+    let count = |label: &str| -> u64 {
+        now_part
+            .split(" · ")
+            .find_map(|part| part.trim().strip_suffix(label)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(count("calls") >= 6, "a busy board at once:\n{s}");
+    assert!(count("on hold") >= 1 && count("parked") >= 1, "{s}");
+    // Calls that began before the board: some have been going for over a minute.
+    let long = s
+        .lines()
+        .filter(|l| l.split_whitespace().last().is_some_and(|t| t.contains(':')))
+        .count();
+    assert!(long >= 1, "calls in progress for minutes:\n{s}");
+}

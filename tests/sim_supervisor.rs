@@ -991,6 +991,14 @@ async fn warm_start_is_in_progress_and_consistent() {
             n += 1;
             let sid = call["telephonySessionId"].as_str().unwrap();
             let s = json_of(c.get(&format!("{A}/telephony/sessions/{sid}")).await).await;
+            // The session began in the past, as its events say (a board that joins
+            // shows how long it has been going).
+            let created = calltop::wire::Ts::parse(s["creationTime"].as_str().unwrap()).unwrap();
+            assert!(
+                created.0 < gt.generated_at.0 - 2_000,
+                "{sid} created {created:?}, just before the ground truth ({:?})",
+                gt.generated_at
+            );
             let p = s["parties"]
                 .as_array()
                 .unwrap()

@@ -62,9 +62,11 @@ impl World {
 
     /// A queue call that entered queue `q` `ago_ms` ago; returns its call index.
     fn seed_queue_call(&mut self, q: usize, ago_ms: i64) -> usize {
-        let now = Ts::now();
+        let start = Ts::now().plus_millis(-ago_ms);
         let ci = self.start_call_in(CallKind::Queue, Some(q));
-        self.fast_forward(ci, now.plus_millis(-ago_ms), now, &|_, _| false);
+        // The session began in the past, as its events say.
+        self.calls[ci].created = start;
+        self.fast_forward(ci, start, Ts::now(), &|_, _| false);
         ci
     }
 
@@ -79,6 +81,7 @@ impl World {
     fn seed_direct(&mut self, rng: &mut StdRng, now: Ts, park: bool) -> bool {
         let ci = self.start_call_in(CallKind::InboundIvr, None);
         let start = now.plus_millis(-self.ago(rng, 40.0, 120.0));
+        self.calls[ci].created = start;
         let answered = |w: &World, ci: usize| {
             w.calls[ci].parties.iter().any(|p| {
                 p.extension_id.is_some()
