@@ -362,3 +362,27 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     let s3 = store.get("s-3").unwrap();
     assert_eq!(s3.end(), Some(Ts(30_000)));
 }
+
+/// Followers of ended calls (metrics, the end-of-call feed) read each end once, in order.
+#[test]
+fn ended_calls_are_read_once_in_order_from_a_cursor() {
+    let mut store = report::unbounded_store();
+    let end = |store: &mut SessionStore, sid: &str, t: i64| {
+        for (seq, code) in [(2, StatusCode::Answered), (3, StatusCode::Disconnected)] {
+            let mut e = ev(seq, &format!("p-{sid}"), code, t + seq);
+            e.telephony_session_id = sid.into();
+            store.apply_event(e, Ts(t + seq));
+        }
+    };
+    let first = store.ended_after(0);
+    assert!(first.ids.is_empty() && first.cursor == 0);
+    end(&mut store, "s-a", 0);
+    end(&mut store, "s-b", 10);
+    let got = store.ended_after(0);
+    assert_eq!(got.ids, vec!["s-a", "s-b"]);
+    let cursor = got.cursor;
+    assert!(store.ended_after(cursor).ids.is_empty(), "read once");
+    end(&mut store, "s-c", 20);
+    let got = store.ended_after(cursor);
+    assert_eq!((got.ids, got.missed), (vec!["s-c"], 0));
+}

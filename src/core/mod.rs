@@ -14,5 +14,5 @@ pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};
 pub use session::{EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;
-pub use store::{Applied, PartyCodes, SessionStore, StoreConfig, Version};
+pub use store::{Applied, EndedSince, PartyCodes, SessionStore, StoreConfig, Version};
 pub use timers::{clock, secs, Bucket, Figures, Running, Steady};

@@ -60,6 +60,36 @@ pub enum Applied {
     Other,
 }
 
+/// The latest [`EndedFeed::CAPACITY`] calls to end, numbered from 1 in the order they
+/// ended (a call that comes back and ends again is in it twice).
+#[derive(Clone, Debug, Default)]
+struct EndedFeed {
+    ids: VecDeque<String>,
+    /// The number of the newest entry.
+    last: u64,
+}
+
+impl EndedFeed {
+    const CAPACITY: usize = 10_000;
+
+    fn push(&mut self, id: &str) {
+        if self.ids.len() == Self::CAPACITY {
+            self.ids.pop_front();
+        }
+        self.ids.push_back(id.to_string());
+        self.last += 1;
+    }
+}
+
+/// Calls that ended after a follower's cursor: their ids, the new cursor, and how many
+/// the follower fell too far behind to see.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndedSince<'a> {
+    pub ids: Vec<&'a str>,
+    pub cursor: u64,
+    pub missed: u64,
+}
+
 /// How one event changed a session's ended state.
 #[derive(Clone, Copy)]
 enum EndChange {
@@ -109,6 +139,9 @@ pub struct SessionStore {
     archive: HashMap<u64, Archived>,
     ended: VecDeque<(Ts, String)>,
     ended_count: usize,
+    /// The most recent ends, numbered: what followers of ended calls read
+    /// ([`SessionStore::ended_after`]).
+    ended_feed: EndedFeed,
     tombstones: Tombstones,
     evicted: Totals,
     counters: Counters,
@@ -132,6 +165,7 @@ impl SessionStore {
             archive: HashMap::new(),
             ended: VecDeque::new(),
             ended_count: 0,
+            ended_feed: EndedFeed::default(),
             tombstones: Tombstones::new(config.tombstones),
             evicted: Totals::default(),
             counters: Counters::default(),
@@ -273,6 +307,7 @@ impl SessionStore {
     fn note_end_change(&mut self, change: EndChange, id: Option<String>) {
         match (change, id) {
             (EndChange::Ended(at), Some(id)) => {
+                self.ended_feed.push(&id);
                 self.ended.push_back((at, id));
                 self.ended_count += 1;
                 self.compact_outside_window();
@@ -502,6 +537,31 @@ impl SessionStore {
             });
             self.generation += 1;
         }
+    }
+
+    /// The calls that ended after `cursor` (start at 0), oldest first; pass the returned
+    /// cursor next time. Look each id up with [`SessionStore::find`].
+    pub fn ended_after(&self, cursor: u64) -> EndedSince<'_> {
+        let f = &self.ended_feed;
+        let first = f.last - f.ids.len() as u64; // number of the entry before the oldest
+        let from = cursor.max(first);
+        EndedSince {
+            ids: f
+                .ids
+                .iter()
+                .skip((from - first) as usize)
+                .map(String::as_str)
+                .collect(),
+            cursor: f.last,
+            missed: from - cursor.min(from),
+        }
+    }
+
+    /// Delivery lag of the newest event, in ms: received − eventTime.
+    pub fn newest_lag(&self) -> Option<i64> {
+        let s = self.sessions.values().max_by_key(|s| s.last_seen)?;
+        let e = s.timeline.iter().rev().find(|e| e.seq.is_some())?;
+        e.at.map(|at| e.received.0 - at.0)
     }
 
     /// Ids of sessions still in progress.

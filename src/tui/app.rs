@@ -53,12 +53,6 @@ pub fn clock_now(ui: &UiState) -> Ts {
     }
 }
 
-/// Delivery lag of the newest event: received − eventTime.
-pub fn newest_lag(store: &SessionStore) -> Option<i64> {
-    let s = store.sessions().max_by_key(|s| s.last_seen)?;
-    let e = s.timeline.iter().rev().find(|e| e.seq.is_some())?;
-    e.at.map(|at| e.received.0 - at.0)
-}
 
 /// True while something on screen changes by itself each second.
 fn ticking(ui: &UiState, store: &SharedStore) -> bool {
@@ -188,7 +182,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         let fx = {
             let s = store.read();
             if store_changed && ui.feed.stale_since.is_none() {
-                ui.feed.lag_ms = newest_lag(&s);
+                ui.feed.lag_ms = s.newest_lag();
             }
             update(&mut ui, action, &s, now)
         };
