@@ -1,5 +1,7 @@
 //! Ingest speed: parse + apply (+ the metrics the header needs) against parse-only
-//! (`serde::de::IgnoredAny`) on the same generated stream, in one run. Prints the ratio.
+//! (`serde::de::IgnoredAny`) on the same generated stream, in one run. Prints the ratio,
+//! and the same for the serde decoder alone (the decoder before the fast one) and for
+//! decoding without applying.
 
 use calltop::core::SessionStore;
 
@@ -25,9 +27,24 @@ fn parse_only(lines: &[String]) -> usize {
         .count()
 }
 
+/// Parse + apply as `calltop report` does: borrowed decode, then the store.
 fn ingest(lines: &[String], mut store: SessionStore) -> SessionStore {
     for l in lines {
-        match wire::parse(l) {
+        match wire::parse_view(l) {
+            Ok(p) => {
+                let now = p.stream_time().unwrap_or(Ts(0));
+                store.ingest_view(p, now);
+            }
+            Err(_) => store.note_malformed(Ts(0)),
+        }
+    }
+    store
+}
+
+/// Parse + apply through the serde decoder and owned types only.
+fn ingest_serde(lines: &[String], mut store: SessionStore) -> SessionStore {
+    for l in lines {
+        match wire::parse_with_serde(l) {
             Ok(p) => {
                 let now = p.stream_time().unwrap_or(Ts(0));
                 store.ingest(p, now);
@@ -36,6 +53,11 @@ fn ingest(lines: &[String], mut store: SessionStore) -> SessionStore {
         }
     }
     store
+}
+
+/// Decoding alone: how many lines `decoded` (which drops its result) accepts.
+fn decode_only(lines: &[String], decoded: impl Fn(&str) -> bool) -> usize {
+    lines.iter().filter(|l| decoded(l)).count()
 }
 
 fn best_of(n: usize, mut f: impl FnMut()) -> Duration {
@@ -83,16 +105,32 @@ fn ratio() {
     let i = best_of(3, || {
         std::hint::black_box(ingest(&lines, SessionStore::default()));
     });
+    let serde = best_of(3, || {
+        std::hint::black_box(ingest_serde(&lines, SessionStore::default()));
+    });
+    let scan_only = best_of(3, || {
+        std::hint::black_box(decode_only(&lines, |l| wire::parse_view(l).is_ok()));
+    });
+    let serde_only = best_of(3, || {
+        std::hint::black_box(decode_only(&lines, |l| wire::parse_with_serde(l).is_ok()));
+    });
     let store = ingest(&lines, SessionStore::default());
     let eps = |d: Duration| n as f64 / d.as_secs_f64();
+    let pct = |d: Duration| 100.0 * p.as_secs_f64() / d.as_secs_f64();
     println!(
         "ingest: {n} events, {CONCURRENT} concurrent calls, {:.0} MiB; parse-only {:.0} events/s, parse+apply {:.0} events/s; ingest/parse-only = {:.0}% (goal >= 50%); {} sessions retained, {} active",
         bytes as f64 / 1_048_576.0,
         eps(p),
         eps(i),
-        100.0 * p.as_secs_f64() / i.as_secs_f64(),
+        pct(i),
         store.len(),
         store.active_ids().len()
+    );
+    println!(
+        "  same run, vs parse-only: serde decoder + apply {:.0}%; decode only: fast decoder {:.0}%, serde decoder {:.0}%",
+        pct(serde),
+        pct(scan_only),
+        pct(serde_only)
     );
 }
 
