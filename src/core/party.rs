@@ -50,16 +50,6 @@ impl IntoKept<Status> for StatusView<'_> {
     }
 }
 
-/// Rare, large values are kept boxed.
-impl<T: PartialEq> IntoKept<Box<T>> for T {
-    fn same(&self, kept: &Box<T>) -> bool {
-        *self == **kept
-    }
-    fn keep(self) -> Box<T> {
-        Box::new(self)
-    }
-}
-
 /// A field and the sequence number of the event that set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field<T> {
@@ -328,7 +318,7 @@ impl PartyState {
             Changes::QUEUE,
             self.queue_call.merge(p.queue_call, seq) | self.ui_call_info.merge(p.ui_call_info, seq),
         );
-        let owner = p.owner.unwrap_or_default();
+        let owner = *p.owner.unwrap_or_default();
         let other = [
             self.account_id
                 .merge(p.account_id.or(owner.account_id.map(Cow::Owned)), seq),

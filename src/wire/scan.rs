@@ -63,13 +63,20 @@ struct Scan<'a> {
 #[derive(Default)]
 struct Raw<'a> {
     envelope: EnvelopeView<'a>,
-    body: Option<Box<Raw<'a>>>,
     received_at: Option<Ts>,
     frame: Option<Box<Any<'a>>>,
+    /// Its own session event fields.
+    own: Body<'a>,
+    /// Those of its `body` (kept inline: the usual notification has one).
+    body: Option<Body<'a>>,
+}
+
+/// The session event fields of a `RawObject`.
+#[derive(Default)]
+struct Body<'a> {
+    /// The event, but for `telephonySessionId` (filled in when classified).
     event: SessionEventView<'a>,
-    /// `telephonySessionId` (the event's is filled in when classified).
     telephony_session_id: Option<Text<'a>>,
-    parties: Option<Vec<PartyView<'a>>>,
 }
 
 enum Any<'a> {
@@ -93,21 +100,16 @@ fn classify_object(mut o: Raw<'_>, received_at: Option<Ts>) -> R<ParsedView<'_>>
         return classify(*frame, o.received_at.or(received_at));
     }
     let received_at = o.received_at.or(received_at);
-    let envelope = std::mem::take(&mut o.envelope);
-    let body = match o.body.take() {
-        Some(b) => *b,
-        None => o,
-    };
+    let body = o.body.unwrap_or(o.own);
     // Presence, other notifications and errors: the serde decoder's.
     let telephony_session_id = body.telephony_session_id?;
     Some(ParsedView {
         received_at,
         meta: None,
         item: IncomingView::Session(NotificationView {
-            envelope,
+            envelope: o.envelope,
             body: SessionEventView {
                 telephony_session_id,
-                parties: body.parties.unwrap_or_default(),
                 ..body.event
             },
         }),
@@ -556,7 +558,7 @@ impl<'a> Scan<'a> {
                 }
                 "body" => {
                     once(&mut seen, 5)?;
-                    o.body = s.opt_object(Self::raw)?.map(Box::new);
+                    o.body = s.opt_object(Self::raw)?.map(|b| b.own);
                 }
                 "receivedAt" => {
                     once(&mut seen, 6)?;
@@ -572,43 +574,43 @@ impl<'a> Scan<'a> {
                 }
                 "sequence" => {
                     once(&mut seen, 8)?;
-                    o.event.sequence = s.opt_i64()?;
+                    o.own.event.sequence = s.opt_i64()?;
                 }
                 "sessionId" => {
                     once(&mut seen, 9)?;
-                    o.event.session_id = s.opt_id()?;
+                    o.own.event.session_id = s.opt_id()?;
                 }
                 "telephonySessionId" => {
                     once(&mut seen, 10)?;
-                    o.telephony_session_id = s.opt_text()?;
+                    o.own.telephony_session_id = s.opt_text()?;
                 }
                 "serverId" => {
                     once(&mut seen, 11)?;
-                    o.event.server_id = s.opt_text()?;
+                    o.own.event.server_id = s.opt_text()?;
                 }
                 "eventTime" => {
                     once(&mut seen, 12)?;
-                    o.event.event_time = s.opt_ts()?;
+                    o.own.event.event_time = s.opt_ts()?;
                 }
                 "origin" => {
                     once(&mut seen, 13)?;
-                    o.event.origin = s.opt_object(Self::origin)?;
+                    o.own.event.origin = s.opt_object(Self::origin)?;
                 }
                 "parties" => {
                     once(&mut seen, 14)?;
-                    o.parties = s.opt_object(|s| {
-                        let mut v = Vec::with_capacity(1);
-                        s.array(|s| s.party().map(|p| v.push(p)))?;
-                        Some(v)
-                    })?;
+                    // `null` and `[]` both decode to no parties.
+                    let parties = &mut o.own.event.parties;
+                    if !s.null()? {
+                        s.array(|s| s.party().map(|p| parties.push(p)))?;
+                    }
                 }
                 "accountId" => {
                     once(&mut seen, 15)?;
-                    o.event.account_id = s.opt_id()?;
+                    o.own.event.account_id = s.opt_id()?;
                 }
                 "extensionId" => {
                     once(&mut seen, 16)?;
-                    o.event.extension_id = s.opt_id()?;
+                    o.own.event.extension_id = s.opt_id()?;
                 }
                 // Snapshots, pn_apns and presence bodies are the serde decoder's.
                 "restSession" | "sessionGone" | "pn_apns" | "telephonyStatus" | "activeCalls"

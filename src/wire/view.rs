@@ -20,7 +20,8 @@ pub type Text<'a> = Cow<'a, str>;
 
 /// Declares a view struct and its conversions from and into the owned wire type. Fields
 /// are listed by kind: `text` (String), `opt_text` (Option<String>), `opt_view`
-/// (Option of another view), `list` (Vec of another view), `same` (the owned type as is).
+/// (Option of another view), `list` (Vec of another view), `boxed` (a large, rare
+/// Option<T> kept as Option<Box<T>>, as the store keeps it), `same` (the owned type as is).
 macro_rules! view {
     (
         $(#[$m:meta])*
@@ -29,6 +30,7 @@ macro_rules! view {
             opt_text: [$($ot:ident),*],
             opt_view: [$($ov:ident: $ovt:ident),*],
             list: [$($l:ident: $lt:ident),*],
+            boxed: [$($b:ident: $bt:ty),*],
             same: [$($s:ident: $st:ty),*],
         }
     ) => {
@@ -39,6 +41,7 @@ macro_rules! view {
             $(pub $ot: Option<Text<'a>>,)*
             $(pub $ov: Option<$ovt<'a>>,)*
             $(pub $l: Vec<$lt<'a>>,)*
+            $(pub $b: Option<Box<$bt>>,)*
             $(pub $s: $st,)*
         }
 
@@ -49,6 +52,7 @@ macro_rules! view {
                     $($ot: o.$ot.map(Cow::Owned),)*
                     $($ov: o.$ov.map(Into::into),)*
                     $($l: o.$l.into_iter().map(Into::into).collect(),)*
+                    $($b: o.$b.map(Box::new),)*
                     $($s: o.$s,)*
                 }
             }
@@ -62,6 +66,7 @@ macro_rules! view {
                     $($ot: self.$ot.map(Cow::into_owned),)*
                     $($ov: self.$ov.map(|v| v.into_owned()),)*
                     $($l: self.$l.into_iter().map(|v| v.into_owned()).collect(),)*
+                    $($b: self.$b.map(|b| *b),)*
                     $($s: self.$s,)*
                 }
             }
@@ -77,6 +82,7 @@ view! {
         opt_text: [phone_number, name, extension_id, device_id],
         opt_view: [],
         list: [],
+        boxed: [],
         same: [],
     }
 }
@@ -88,6 +94,7 @@ view! {
         opt_text: [description, park_data],
         opt_view: [],
         list: [],
+        boxed: [],
         same: [
             code: StatusCode,
             reason: Option<Reason>,
@@ -106,6 +113,7 @@ view! {
         opt_text: [account_id, extension_id],
         opt_view: [from: EndpointView, to: EndpointView, status: StatusView],
         list: [],
+        boxed: [sip_data: SipData, ui_call_info: UiCallInfo, owner: Owner],
         same: [
             direction: Option<Direction>,
             park: Option<Park>,
@@ -114,10 +122,7 @@ view! {
             missed_call: Option<bool>,
             stand_alone: Option<bool>,
             muted: Option<bool>,
-            conference_role: Option<ConferenceRole>,
-            sip_data: Option<SipData>,
-            ui_call_info: Option<UiCallInfo>,
-            owner: Option<Owner>
+            conference_role: Option<ConferenceRole>
         ],
     }
 }
@@ -130,6 +135,7 @@ view! {
         opt_text: [session_id, server_id, account_id, extension_id],
         opt_view: [],
         list: [parties: PartyView],
+        boxed: [],
         same: [sequence: Option<i64>, event_time: Option<Ts>, origin: Option<Origin>],
     }
 }
@@ -142,6 +148,7 @@ view! {
         opt_text: [uuid, event, subscription_id, owner_id],
         opt_view: [],
         list: [],
+        boxed: [],
         same: [timestamp: Option<Ts>],
     }
 }
