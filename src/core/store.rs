@@ -104,9 +104,10 @@ impl Clone for Instance {
 pub struct SessionStore {
     instance: Instance,
     config: StoreConfig,
-    sessions: HashMap<String, Session>,
+    /// Looked up on every event: a fast hasher (foldhash, seeded per store).
+    sessions: HashMap<String, Session, foldhash::fast::RandomState>,
     /// Ended sessions past the detail window, by id fingerprint.
-    archive: HashMap<u64, Archived>,
+    archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
     ended: VecDeque<(Ts, String)>,
     ended_count: usize,
     tombstones: Tombstones,
@@ -128,8 +129,8 @@ impl SessionStore {
         SessionStore {
             instance: Instance::fresh(),
             config,
-            sessions: HashMap::new(),
-            archive: HashMap::new(),
+            sessions: HashMap::default(),
+            archive: HashMap::default(),
             ended: VecDeque::new(),
             ended_count: 0,
             tombstones: Tombstones::new(config.tombstones),
