@@ -46,6 +46,12 @@ pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
 
 /// Reads a file and hands each item to `f` as soon as it is parsed (nothing is kept).
 pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError> {
+    with_text(path, |text| visit_str(text, f))
+}
+
+/// Reads a whole file and calls `f` with its text (a missing, unreadable or blank file
+/// is an error).
+pub fn with_text<R>(path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
     let bytes = std::fs::read(path).map_err(|source| FileError::Io {
         path: path.display().to_string(),
         source,
@@ -59,7 +65,7 @@ pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError>
     if text.trim().is_empty() {
         return Err(FileError::Empty(path.display().to_string()));
     }
-    Ok(visit_str(&text, f))
+    Ok(f(&text))
 }
 
 /// Splits text into items, detecting the layout.
@@ -71,6 +77,21 @@ pub fn read_str(text: &str) -> (Layout, Vec<Item>) {
 
 /// Hands each item of `text` to `f` in order, detecting the layout.
 pub fn visit_str(text: &str, mut f: impl FnMut(Item)) -> Layout {
+    visit_values(text, |line, value| {
+        f(Item {
+            line,
+            parsed: value.and_then(wire::parse),
+        })
+    })
+}
+
+/// Hands each value of `text` to `f` unparsed, with the 1-based line where it starts
+/// (or the JSON error of a value that could not be cut out), detecting the layout: for
+/// callers that parse the values themselves (e.g. into borrowed views).
+pub fn visit_values<'t>(
+    text: &'t str,
+    mut f: impl FnMut(usize, Result<&'t str, ParseError>),
+) -> Layout {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let layout = detect(text);
     match layout {
@@ -127,35 +148,36 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn lines(text: &str, f: &mut dyn FnMut(Item)) {
+/// Where the values go: line number and text (or the error of a value that could
+/// not be cut out).
+type Sink<'f, 't> = &'f mut dyn FnMut(usize, Result<&'t str, ParseError>);
+
+fn lines<'t>(text: &'t str, f: Sink<'_, 't>) {
     for (i, l) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        f(Item {
-            line: i + 1,
-            parsed: wire::parse(l),
-        });
+        f(i + 1, Ok(l));
     }
 }
 
 /// False when the text is not one JSON array after all.
-fn array(text: &str, f: &mut dyn FnMut(Item)) -> bool {
+fn array<'t>(text: &'t str, f: Sink<'_, 't>) -> bool {
     let Some(els) = array_elements(text.trim_start()) else {
         return false;
     };
     let base = text.as_ptr() as usize;
     for raw in els {
-        f(Item {
-            line: line_of(text, raw.get().as_ptr() as usize - base),
-            parsed: wire::parse(raw.get()),
-        });
+        f(
+            line_of(text, raw.get().as_ptr() as usize - base),
+            Ok(raw.get()),
+        );
     }
     true
 }
 
-fn stream(text: &str, f: &mut dyn FnMut(Item)) {
+fn stream<'t>(text: &'t str, f: Sink<'_, 't>) {
     let mut offset = 0;
     while offset < text.len() {
         let rest = &text[offset..];
@@ -166,18 +188,12 @@ fn stream(text: &str, f: &mut dyn FnMut(Item)) {
                 None => return,
                 Some(Ok(raw)) => {
                     let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    f(Item {
-                        line: line_of(text, at),
-                        parsed: wire::parse(raw.get()),
-                    });
+                    f(line_of(text, at), Ok(raw.get()));
                 }
                 Some(Err(e)) => {
                     let skip_from = start + rest[start - offset..].len()
                         - rest[start - offset..].trim_start().len();
-                    f(Item {
-                        line: line_of(text, skip_from),
-                        parsed: Err(ParseError::Json(e)),
-                    });
+                    f(line_of(text, skip_from), Err(ParseError::Json(e)));
                     // Resynchronise at the next line that opens a value.
                     offset = match next_value_start(text, skip_from) {
                         Some(o) => o,
