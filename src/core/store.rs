@@ -278,6 +278,7 @@ impl SessionStore {
         let change = match (was, s.ended) {
             (false, true) => {
                 s.ended_seen = Some(now);
+                s.trim();
                 EndChange::Ended(now)
             }
             (true, false) => {
