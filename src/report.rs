@@ -229,10 +229,8 @@ const SHOW_BAD: usize = 5;
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut store = unbounded_store();
     let mut feed = Feed::default();
-    file::with_text(&args.file, |text| {
-        file::visit_values(text, |line, value| {
-            feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
-        })
+    file::visit_path_values(&args.file, |line, value| {
+        feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
     })?;
     let bad = feed.bad;
     for (line, err) in bad.iter().take(SHOW_BAD) {

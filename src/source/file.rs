@@ -4,6 +4,8 @@
 
 use crate::wire::{self, ParseError, Parsed};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// How a file's values are laid out.
@@ -52,20 +54,95 @@ pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError>
 /// Reads a whole file and calls `f` with its text (a missing, unreadable or blank file
 /// is an error).
 pub fn with_text<R>(path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
-    let bytes = std::fs::read(path).map_err(|source| FileError::Io {
+    let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+    text_of(bytes, path, f)
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> FileError {
+    FileError::Io {
         path: path.display().to_string(),
         source,
-    })?;
+    }
+}
+
+fn text_of<R>(bytes: Vec<u8>, path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
     // Valid UTF-8 (the usual case) is checked by the fast validator; only a file with
     // bad bytes pays for the lossy conversion.
     let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(&bytes),
     };
     if text.trim().is_empty() {
         return Err(FileError::Empty(path.display().to_string()));
     }
     Ok(f(&text))
+}
+
+/// [`visit_values`] of a file, without holding the file in memory when it is JSON
+/// Lines (the usual recording): the values are read a line at a time through a 1 MiB
+/// buffer. Any other layout is read whole, as [`with_text`] does. Same values, line
+/// numbers and errors as `with_text(path, |t| visit_values(t, f))`.
+pub fn visit_path_values(
+    path: &Path,
+    mut f: impl FnMut(usize, Result<&str, ParseError>),
+) -> Result<Layout, FileError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let mut next = |buf: &mut Vec<u8>| {
+        buf.clear();
+        r.read_until(b'\n', buf).map_err(|e| io_error(path, e))
+    };
+    // Up to the first line that is not blank: it decides the layout, as `detect` does.
+    let mut head = Vec::new();
+    let mut buf = Vec::new();
+    let mut lines_read = 0;
+    let mut lines_layout = false;
+    while next(&mut buf)? > 0 {
+        lines_read += 1;
+        head.extend_from_slice(&buf);
+        let line = line_text(&buf, lines_read == 1);
+        if !line.trim().is_empty() {
+            lines_layout = !line.trim_start().starts_with('[')
+                && serde_json::from_str::<&RawValue>(line.trim()).is_ok();
+            break;
+        }
+    }
+    if !lines_layout {
+        buf.clear();
+        r.read_to_end(&mut buf).map_err(|e| io_error(path, e))?;
+        head.extend_from_slice(&buf);
+        return text_of(head, path, |text| visit_values(text, f));
+    }
+    let mut n = 0;
+    let mut emit = |raw: &[u8]| {
+        n += 1;
+        let line = line_text(raw, n == 1);
+        if !line.trim().is_empty() {
+            f(n, Ok(&line));
+        }
+    };
+    head.split_inclusive(|&b| b == b'\n').for_each(&mut emit);
+    while next(&mut buf)? > 0 {
+        emit(&buf);
+    }
+    Ok(Layout::Lines)
+}
+
+/// One line as `str::lines` yields it (without `\n` or `\r\n`), decoded as the whole
+/// file would be (lossy where it is not UTF-8), the first without a byte order mark.
+fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
+    let line = match raw.strip_suffix(b"\n") {
+        Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
+        None => raw,
+    };
+    let text = String::from_utf8_lossy(line);
+    match text {
+        Cow::Borrowed(t) if first => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Cow::Owned(t) if first && t.starts_with('\u{feff}') => {
+            Cow::Owned(t['\u{feff}'.len_utf8()..].to_string())
+        }
+        other => other,
+    }
 }
 
 /// Splits text into items, detecting the layout.
@@ -236,6 +313,46 @@ mod tests {
             detect("{\n  \"body\": {\"telephonySessionId\":\"s\"}\n}\n"),
             Layout::Stream
         );
+    }
+
+    /// Every value as (line, text or error), and the layout.
+    type Seen = (Result<Layout, String>, Vec<(usize, Result<String, String>)>);
+
+    fn seen(
+        read: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> Result<Layout, FileError>,
+    ) -> Seen {
+        let mut out = Vec::new();
+        let layout =
+            read(&mut |line, v| out.push((line, v.map(str::to_string).map_err(|e| e.to_string()))));
+        (layout.map_err(|e| e.to_string()), out)
+    }
+
+    #[test]
+    fn a_file_read_by_line_gives_what_the_whole_text_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let texts: Vec<Vec<u8>> = vec![
+            format!("{A}\n{A}\n").into(),
+            format!("\u{feff}{A}\r\n\r\n  \n{A}\r\n{{\"body\": tru\n{A}").into(),
+            format!("\n\n{A}\n{A}\r").into(),
+            [A.as_bytes(), b"\n{\"x\":\"\xff\xfe\"}\n", A.as_bytes()].concat(),
+            [b"\xef\xbb\xbf".as_slice(), A.as_bytes(), b"\n\xff\n"].concat(),
+            format!("[{A},\n{A}]\n").into(),
+            format!("  [{{\"type\":\"Heartbeat\"}}]\n{A}\n").into(),
+            "{\n \"body\": {\"telephonySessionId\":\"s\"}\n}\n{\n \"body\": [oops\n}\n".into(),
+            b"\n \n".to_vec(),
+            "\u{feff}".into(),
+            Vec::new(),
+        ];
+        for t in texts {
+            std::fs::write(&path, &t).unwrap();
+            let by_line = seen(|f| visit_path_values(&path, f));
+            let whole = seen(|f| with_text(&path, |text| visit_values(text, f)));
+            assert_eq!(by_line, whole, "{:?}", String::from_utf8_lossy(&t));
+        }
+        assert!(seen(|f| visit_path_values(&dir.path().join("missing"), f))
+            .0
+            .is_err());
     }
 
     #[test]
