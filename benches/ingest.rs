@@ -9,7 +9,7 @@ use calltop::core::SessionStore;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use calltop::synth;
-use calltop::wire::{self, Ts};
+use calltop::wire::{self, ParseError, ParsedView, Ts};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde::de::IgnoredAny;
 use std::time::{Duration, Instant};
@@ -28,26 +28,28 @@ fn parse_only(lines: &[String]) -> usize {
 }
 
 /// Parse + apply as `calltop report` does: borrowed decode, then the store.
-fn ingest(lines: &[String], mut store: SessionStore) -> SessionStore {
+fn ingest(lines: &[String], store: SessionStore) -> SessionStore {
+    ingest_with(lines, store, wire::parse_view)
+}
+
+/// Parse + apply through the serde decoder alone.
+fn ingest_serde(lines: &[String], store: SessionStore) -> SessionStore {
+    fn serde_view(l: &str) -> Result<ParsedView<'_>, ParseError> {
+        wire::parse_with_serde(l).map(ParsedView::from)
+    }
+    ingest_with(lines, store, serde_view)
+}
+
+fn ingest_with(
+    lines: &[String],
+    mut store: SessionStore,
+    parse: impl Fn(&str) -> Result<ParsedView<'_>, ParseError>,
+) -> SessionStore {
     for l in lines {
-        match wire::parse_view(l) {
+        match parse(l) {
             Ok(p) => {
                 let now = p.stream_time().unwrap_or(Ts(0));
                 store.ingest_view(p, now);
-            }
-            Err(_) => store.note_malformed(Ts(0)),
-        }
-    }
-    store
-}
-
-/// Parse + apply through the serde decoder and owned types only.
-fn ingest_serde(lines: &[String], mut store: SessionStore) -> SessionStore {
-    for l in lines {
-        match wire::parse_with_serde(l) {
-            Ok(p) => {
-                let now = p.stream_time().unwrap_or(Ts(0));
-                store.ingest(p, now);
             }
             Err(_) => store.note_malformed(Ts(0)),
         }

@@ -16,7 +16,7 @@
 
 use super::enums::{ConferenceRole, Direction, MessageType, OriginType, Reason, StatusCode};
 use super::frame::WsMeta;
-use super::notification::Origin;
+use super::notification::{Origin, Status};
 use super::time::Ts;
 use super::view::{
     EndpointView, EnvelopeView, IncomingView, NotificationView, ParsedView, PartyView,
@@ -390,15 +390,8 @@ impl<'a> Scan<'a> {
 
     fn status(&mut self) -> R<StatusView<'a>> {
         let mut code = None;
-        let mut st = StatusView {
-            code: StatusCode::Setup,
-            reason: None,
-            description: None,
-            park_data: None,
-            peer_id: None,
-            mobile_pickup_data: None,
-            rcc: None,
-        };
+        // Filled in below; `code` is required.
+        let mut st = StatusView::from(Status::code(StatusCode::Setup));
         let mut seen = 0;
         self.object(|s, key| {
             match key {

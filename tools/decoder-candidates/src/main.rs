@@ -111,26 +111,14 @@ fn count(lines: &[String], decoded: impl Fn(&str) -> bool) -> usize {
 }
 
 /// simd-json parses in place: each line is copied into a reused buffer first.
-fn simd<T: for<'a> Deserialize<'a>>(lines: &[String]) -> usize {
+fn simd(lines: &[String], decoded: impl Fn(&mut [u8]) -> bool) -> usize {
     let mut buf = Vec::new();
     lines
         .iter()
         .filter(|l| {
             buf.clear();
             buf.extend_from_slice(l.as_bytes());
-            black_box(simd_json::serde::from_slice::<T>(&mut buf)).is_ok()
-        })
-        .count()
-}
-
-fn simd_borrowed(lines: &[String]) -> usize {
-    let mut buf = Vec::new();
-    lines
-        .iter()
-        .filter(|l| {
-            buf.clear();
-            buf.extend_from_slice(l.as_bytes());
-            black_box(simd_json::serde::from_slice::<LineRef>(&mut buf)).is_ok()
+            decoded(&mut buf)
         })
         .count()
 }
@@ -150,17 +138,50 @@ fn apply_scan(lines: &[String]) -> usize {
 }
 
 const CANDIDATES: &[Candidate] = &[
-    ("serde_json IgnoredAny (floor)", |l| count(l, |t| black_box(serde_json::from_str::<IgnoredAny>(t)).is_ok())),
-    ("serde_json derive, owned wire types (calltop's serde decoder)", |l| count(l, |t| black_box(wire::parse_with_serde(t)).is_ok())),
-    ("serde_json derive, owned, line struct", |l| count(l, |t| black_box(serde_json::from_str::<Line>(t)).is_ok())),
-    ("serde_json derive, borrowed Cow<str>", |l| count(l, |t| black_box(serde_json::from_str::<LineRef>(t)).is_ok())),
-    ("sonic-rs IgnoredAny", |l| count(l, |t| black_box(sonic_rs::from_str::<IgnoredAny>(t)).is_ok())),
-    ("sonic-rs derive, owned, line struct", |l| count(l, |t| black_box(sonic_rs::from_str::<Line>(t)).is_ok())),
-    ("sonic-rs derive, borrowed Cow<str>", |l| count(l, |t| black_box(sonic_rs::from_str::<LineRef>(t)).is_ok())),
-    ("simd-json IgnoredAny (copy + parse)", simd::<IgnoredAny>),
-    ("simd-json derive, owned, line struct (copy + parse)", simd::<Line>),
-    ("simd-json derive, borrowed Cow<str> (copy + parse)", simd_borrowed),
-    ("calltop fast decoder (wire::parse_view)", |l| count(l, |t| black_box(wire::parse_view(t)).is_ok())),
+    ("serde_json IgnoredAny (floor)", |l| {
+        count(l, |t| {
+            black_box(serde_json::from_str::<IgnoredAny>(t)).is_ok()
+        })
+    }),
+    (
+        "serde_json derive, owned wire types (calltop's serde decoder)",
+        |l| count(l, |t| black_box(wire::parse_with_serde(t)).is_ok()),
+    ),
+    ("serde_json derive, owned, line struct", |l| {
+        count(l, |t| black_box(serde_json::from_str::<Line>(t)).is_ok())
+    }),
+    ("serde_json derive, borrowed Cow<str>", |l| {
+        count(l, |t| black_box(serde_json::from_str::<LineRef>(t)).is_ok())
+    }),
+    ("sonic-rs IgnoredAny", |l| {
+        count(l, |t| {
+            black_box(sonic_rs::from_str::<IgnoredAny>(t)).is_ok()
+        })
+    }),
+    ("sonic-rs derive, owned, line struct", |l| {
+        count(l, |t| black_box(sonic_rs::from_str::<Line>(t)).is_ok())
+    }),
+    ("sonic-rs derive, borrowed Cow<str>", |l| {
+        count(l, |t| black_box(sonic_rs::from_str::<LineRef>(t)).is_ok())
+    }),
+    ("simd-json IgnoredAny (copy + parse)", |l| {
+        simd(l, |b| {
+            black_box(simd_json::serde::from_slice::<IgnoredAny>(b)).is_ok()
+        })
+    }),
+    ("simd-json derive, owned, line struct (copy + parse)", |l| {
+        simd(l, |b| {
+            black_box(simd_json::serde::from_slice::<Line>(b)).is_ok()
+        })
+    }),
+    ("simd-json derive, borrowed Cow<str> (copy + parse)", |l| {
+        simd(l, |b| {
+            black_box(simd_json::serde::from_slice::<LineRef>(b)).is_ok()
+        })
+    }),
+    ("calltop fast decoder (wire::parse_view)", |l| {
+        count(l, |t| black_box(wire::parse_view(t)).is_ok())
+    }),
     ("calltop fast decoder + apply (ingest)", apply_scan),
 ];
 
@@ -197,7 +218,14 @@ fn main() {
     println!("| candidate | vs floor (median) | min–max |");
     println!("|---|---|---|");
     for ((name, _), r) in CANDIDATES.iter().zip(ratios) {
-        let (lo, hi) = r.iter().fold((f64::MAX, 0f64), |(a, b), x| (a.min(*x), b.max(*x)));
-        println!("| {name} | {:.0} % | {:.0}–{:.0} % |", median(r) * 100.0, lo * 100.0, hi * 100.0);
+        let (lo, hi) = r
+            .iter()
+            .fold((f64::MAX, 0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+        println!(
+            "| {name} | {:.0} % | {:.0}–{:.0} % |",
+            median(r) * 100.0,
+            lo * 100.0,
+            hi * 100.0
+        );
     }
 }
