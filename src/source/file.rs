@@ -122,7 +122,31 @@ pub fn visit_path_values(
         }
     };
     head.split_inclusive(|&b| b == b'\n').for_each(&mut emit);
-    while next(&mut buf)? > 0 {
+    // Lines whole in the reader's buffer are used in place; only a line cut by the
+    // buffer's end is copied.
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf().map_err(|e| io_error(path, e))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            let line = &chunk[start..=end];
+            if buf.is_empty() {
+                emit(line);
+            } else {
+                buf.extend_from_slice(line);
+                emit(&buf);
+                buf.clear();
+            }
+            start = end + 1;
+        }
+        buf.extend_from_slice(&chunk[start..]);
+        let used = chunk.len();
+        r.consume(used);
+    }
+    if !buf.is_empty() {
         emit(&buf);
     }
     Ok(Layout::Lines)
@@ -340,6 +364,22 @@ mod tests {
             format!("[{A},\n{A}]\n").into(),
             format!("  [{{\"type\":\"Heartbeat\"}}]\n{A}\n").into(),
             "{\n \"body\": {\"telephonySessionId\":\"s\"}\n}\n{\n \"body\": [oops\n}\n".into(),
+            // Lines across the reader's 1 MiB buffer, and one longer than it.
+            (0..40_000)
+                .map(|i| {
+                    if i % 7 == 0 {
+                        format!("{A}\r\n\n")
+                    } else {
+                        format!("{A}\n")
+                    }
+                })
+                .collect::<String>()
+                .into(),
+            format!(
+                "{A}\n{{\"body\":{{\"x\":\"{}\"}}}}\n{A}",
+                "y".repeat(3 << 20)
+            )
+            .into(),
             b"\n \n".to_vec(),
             "\u{feff}".into(),
             Vec::new(),
