@@ -205,7 +205,12 @@ impl Collector for Scrape {
                 .collect(),
         )?;
         let c = &sum.counters;
-        counter(&mut e, "calltop_events", "Telephony events received", c.events)?;
+        counter(
+            &mut e,
+            "calltop_events",
+            "Telephony events received",
+            c.events,
+        )?;
         labelled(
             &mut e,
             "calltop_events_irregular",
@@ -241,7 +246,10 @@ impl Collector for Scrape {
                 &mut e,
                 "calltop_connection_state",
                 "The connection's state (1 for the current one)",
-                vec![(vec![("state", conn_label(&state).to_string())], ConstGauge::new(1))],
+                vec![(
+                    vec![("state", conn_label(&state).to_string())],
+                    ConstGauge::new(1),
+                )],
             )?;
             counter(
                 &mut e,
@@ -370,10 +378,7 @@ pub async fn serve(addr: &str, sources: Sources) -> anyhow::Result<MetricsHandle
         }
     }));
     tracing::info!(%bound, "metrics endpoint");
-    Ok(MetricsHandle {
-        addr: bound,
-        tasks,
-    })
+    Ok(MetricsHandle { addr: bound, tasks })
 }
 
 use axum::response::IntoResponse;

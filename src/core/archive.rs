@@ -9,6 +9,7 @@ use crate::wire::{
     ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
     SipData, Status, StatusCode, Ts, UiCallInfo, UiInfoItem,
 };
+use std::hash::BuildHasher;
 
 /// An archived session: what the history needs without unpacking, and the packed rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +63,9 @@ struct Writer {
     buf: Vec<u8>,
     /// Timestamps are written relative to this.
     base: i64,
-    /// Where each distinct string was written: a repeat is written as its index.
-    strings: Vec<(usize, usize)>,
+    /// Where each distinct string was written, with a hash of it to find repeats
+    /// without comparing bytes: a repeat is written as its index.
+    strings: Vec<(u64, usize, usize)>,
     /// The session id's hex, which party ids repeat (`s-X` → `p-X-1`).
     session_core: String,
 }
@@ -91,15 +93,16 @@ impl Writer {
 
     /// A string: `len << 1` and its bytes the first time, `index << 1 | 1` after.
     fn str(&mut self, s: &str) {
+        let hash = foldhash::quality::FixedState::default().hash_one(s);
         let found = self
             .strings
             .iter()
-            .position(|&(at, n)| &self.buf[at..at + n] == s.as_bytes());
+            .position(|&(h, at, n)| h == hash && &self.buf[at..at + n] == s.as_bytes());
         match found {
             Some(i) => self.uint((i as u64) << 1 | 1),
             None => {
                 self.uint((s.len() as u64) << 1);
-                self.strings.push((self.buf.len(), s.len()));
+                self.strings.push((hash, self.buf.len(), s.len()));
                 self.buf.extend_from_slice(s.as_bytes());
             }
         }

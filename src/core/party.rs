@@ -2,9 +2,53 @@
 //! carried it, so any delivery order of the same events gives the same result.
 
 use crate::wire::{
-    ConferenceRole, Direction, Endpoint, Park, Party, Reason, Recording, SipData, Status,
-    StatusCode, Ts, UiCallInfo,
+    ConferenceRole, Direction, Endpoint, EndpointView, Park, PartyView, Reason, Recording, SipData,
+    Status, StatusCode, StatusView, Ts, UiCallInfo,
 };
+use std::borrow::Cow;
+
+/// A decoded value as a field takes it: compared with what the field keeps first, and
+/// turned into it (copied out of the input) only when it differs. The same phone
+/// number, name or status arriving with every event costs a comparison, not a copy.
+pub trait IntoKept<T> {
+    /// True when `kept` already equals this value.
+    fn same(&self, kept: &T) -> bool;
+    /// This value as the field keeps it.
+    fn keep(self) -> T;
+}
+
+impl<T: PartialEq> IntoKept<T> for T {
+    fn same(&self, kept: &T) -> bool {
+        self == kept
+    }
+    fn keep(self) -> T {
+        self
+    }
+}
+
+impl IntoKept<String> for Cow<'_, str> {
+    fn same(&self, kept: &String) -> bool {
+        **self == **kept
+    }
+    fn keep(self) -> String {
+        self.into_owned()
+    }
+}
+
+impl IntoKept<Status> for StatusView<'_> {
+    fn same(&self, kept: &Status) -> bool {
+        self.code == kept.code
+            && self.reason == kept.reason
+            && self.description.as_deref() == kept.description.as_deref()
+            && self.park_data.as_deref() == kept.park_data.as_deref()
+            && self.peer_id == kept.peer_id
+            && self.mobile_pickup_data == kept.mobile_pickup_data
+            && self.rcc == kept.rcc
+    }
+    fn keep(self) -> Status {
+        self.into_owned()
+    }
+}
 
 /// A field and the sequence number of the event that set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,13 +86,15 @@ impl<T: PartialEq> Field<T> {
 
     /// Takes `v` if it comes from an event at least as new as the current value's;
     /// returns true when the value changed.
-    fn merge(&mut self, v: Option<T>, seq: i64) -> bool {
+    fn merge(&mut self, v: Option<impl IntoKept<T>>, seq: i64) -> bool {
         match v {
             Some(v) if seq >= self.seq => {
                 self.seq = seq;
-                let changed = self.value.as_ref() != Some(&v);
-                self.value = Some(v);
-                changed
+                if self.value.as_ref().is_some_and(|kept| v.same(kept)) {
+                    return false;
+                }
+                self.value = Some(v.keep());
+                true
             }
             _ => false,
         }
@@ -137,7 +183,7 @@ pub struct EndpointState {
 }
 
 impl EndpointState {
-    fn merge(&mut self, e: Option<Endpoint>, seq: i64) -> bool {
+    fn merge(&mut self, e: Option<EndpointView<'_>>, seq: i64) -> bool {
         let Some(e) = e else { return false };
         let a = self.phone_number.merge(e.phone_number, seq);
         let b = self.name.merge(e.name, seq);
@@ -218,7 +264,7 @@ impl PartyState {
     /// which never count as duplicates and sort after the real event of the same sequence.
     pub fn merge(
         &mut self,
-        p: Party,
+        p: PartyView<'_>,
         seq: i64,
         at: Option<Ts>,
         synthetic: bool,
@@ -270,20 +316,19 @@ impl PartyState {
         ch.set(Changes::PARTIES, from | to);
         ch.set(
             Changes::QUEUE,
-            self.queue_call.merge(p.queue_call, seq)
-                | self.ui_call_info.merge(p.ui_call_info.map(Box::new), seq),
+            self.queue_call.merge(p.queue_call, seq) | self.ui_call_info.merge(p.ui_call_info, seq),
         );
-        let owner = p.owner.unwrap_or_default();
+        let owner = *p.owner.unwrap_or_default();
         let other = [
             self.account_id
-                .merge(p.account_id.or(owner.account_id), seq),
+                .merge(p.account_id.or(owner.account_id.map(Cow::Owned)), seq),
             self.extension_id
-                .merge(p.extension_id.or(owner.extension_id), seq),
+                .merge(p.extension_id.or(owner.extension_id.map(Cow::Owned)), seq),
             self.direction.merge(p.direction, seq),
             self.missed_call.merge(p.missed_call, seq),
             self.stand_alone.merge(p.stand_alone, seq),
             self.conference_role.merge(p.conference_role, seq),
-            self.sip_data.merge(p.sip_data.map(Box::new), seq),
+            self.sip_data.merge(p.sip_data, seq),
         ];
         ch.set(Changes::OTHER, other.iter().any(|c| *c));
         (delivery, ch)

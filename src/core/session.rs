@@ -96,6 +96,10 @@ impl Session {
         match self.parties.iter().position(|p| p.id == id) {
             Some(i) => i,
             None => {
+                // Most calls have two parties: no room for four (~2.9 KB) on the first.
+                if self.parties.is_empty() {
+                    self.parties.reserve_exact(2);
+                }
                 self.parties.push(PartyState::new(id.to_string()));
                 self.parties.len() - 1
             }
@@ -237,6 +241,12 @@ impl Session {
                 _ => None,
             }
         })
+    }
+
+    /// Releases spare capacity once the call has ended (its timeline rarely grows
+    /// again): a store that keeps every session (a report) holds ~0.7 KB less each.
+    pub(crate) fn trim(&mut self) {
+        self.timeline.shrink_to_fit();
     }
 
     /// Keeps only what the history view and the figures need: the timeline is dropped

@@ -7,8 +7,8 @@ use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::{
-    CallSession, Direction, Endpoint, Incoming, Parsed, Party, PresenceEvent, SessionEvent, Status,
-    StatusCode, TelephonyStatus, Ts,
+    CallSession, Direction, Endpoint, Incoming, IncomingView, Parsed, ParsedView, Party, PartyView,
+    PresenceEvent, SessionEvent, SessionEventView, Status, StatusCode, TelephonyStatus, Ts,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -134,9 +134,10 @@ impl Clone for Instance {
 pub struct SessionStore {
     instance: Instance,
     config: StoreConfig,
-    sessions: HashMap<String, Session>,
+    /// Looked up on every event: a fast hasher (foldhash, seeded per store).
+    sessions: HashMap<String, Session, foldhash::fast::RandomState>,
     /// Ended sessions past the detail window, by id fingerprint.
-    archive: HashMap<u64, Archived>,
+    archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
     ended: VecDeque<(Ts, String)>,
     ended_count: usize,
     /// The most recent ends, numbered: what followers of ended calls read
@@ -161,8 +162,8 @@ impl SessionStore {
         SessionStore {
             instance: Instance::fresh(),
             config,
-            sessions: HashMap::new(),
-            archive: HashMap::new(),
+            sessions: HashMap::default(),
+            archive: HashMap::default(),
             ended: VecDeque::new(),
             ended_count: 0,
             ended_feed: EndedFeed::default(),
@@ -177,8 +178,18 @@ impl SessionStore {
     /// Applies whatever a source parsed. `now` is when it was received (stream clock
     /// in replay); a recording's own `receivedAt` wins when present.
     pub fn ingest(&mut self, parsed: Parsed, now: Ts) -> Applied {
+        self.ingest_view(parsed.into(), now)
+    }
+
+    /// [`ingest`](SessionStore::ingest) of a borrowed parse ([`crate::wire::parse_view`]):
+    /// only what the store keeps is copied out of the input.
+    pub fn ingest_view(&mut self, parsed: ParsedView<'_>, now: Ts) -> Applied {
         let now = parsed.received_at.unwrap_or(now);
-        match parsed.item {
+        let item = match parsed.item {
+            IncomingView::Session(n) => return self.apply_event_view(n.body, now),
+            IncomingView::Other(item) => item,
+        };
+        match item {
             Incoming::Session(n) => self.apply_event(n.body, now),
             Incoming::Presence { body, .. } => self.apply_presence(&body, now),
             Incoming::Snapshot(cs) => {
@@ -211,23 +222,31 @@ impl SessionStore {
 
     /// Applies one telephony session event received at `now`.
     pub fn apply_event(&mut self, ev: SessionEvent, now: Ts) -> Applied {
+        self.apply_event_view(ev.into(), now)
+    }
+
+    /// [`apply_event`](SessionStore::apply_event) of a borrowed event.
+    pub fn apply_event_view(&mut self, ev: SessionEventView<'_>, now: Ts) -> Applied {
         self.counters.events += 1;
         self.touch(now);
-        let new_session = !self.sessions.contains_key(&ev.telephony_session_id);
-        if new_session && self.is_gone(&ev.telephony_session_id) {
-            self.counters.late += 1;
-            return Applied::Late;
+        let new_session = !self.sessions.contains_key(&*ev.telephony_session_id);
+        if new_session {
+            if self.is_gone(&ev.telephony_session_id) {
+                self.counters.late += 1;
+                return Applied::Late;
+            }
+            let id = ev.telephony_session_id.to_string();
+            self.sessions.insert(id.clone(), Session::new(id, now));
         }
-        let s = self
-            .sessions
-            .entry(ev.telephony_session_id)
-            .or_insert_with_key(|id| Session::new(id.clone(), now));
+        let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
+            return Applied::Late;
+        };
         s.last_seen = now;
         if s.session_id.is_none() {
-            s.session_id = ev.session_id;
+            s.session_id = ev.session_id.map(Cow::into_owned);
         }
         if s.server_id.is_none() {
-            s.server_id = ev.server_id;
+            s.server_id = ev.server_id.map(Cow::into_owned);
         }
         if let Some(o) = ev.origin {
             s.origin.get_or_insert(o.kind);
@@ -293,6 +312,7 @@ impl SessionStore {
         let change = match (was, s.ended) {
             (false, true) => {
                 s.ended_seen = Some(now);
+                s.trim();
                 EndChange::Ended(now)
             }
             (true, false) => {
@@ -441,6 +461,7 @@ impl SessionStore {
     }
 
     fn snapshot_party(&mut self, s: &mut Session, party: Party, at: Option<Ts>, now: Ts) {
+        let party = PartyView::from(party);
         let idx = s.party_index(&party.id);
         let p = &mut s.parties[idx];
         let seq = p.max_seq.max(0);

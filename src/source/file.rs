@@ -4,6 +4,8 @@
 
 use crate::wire::{self, ParseError, Parsed};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// How a file's values are laid out.
@@ -43,20 +45,125 @@ pub fn read_path(path: &Path) -> Result<(Layout, Vec<Item>), FileError> {
 
 /// Reads a file and hands each item to `f` as soon as it is parsed (nothing is kept).
 pub fn visit_path(path: &Path, f: impl FnMut(Item)) -> Result<Layout, FileError> {
-    let bytes = std::fs::read(path).map_err(|error| FileError::Io {
+    with_text(path, |text| visit_str(text, f))
+}
+
+/// Reads a whole file and calls `f` with its text (a missing, unreadable or blank file
+/// is an error).
+pub fn with_text<R>(path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
+    let bytes = std::fs::read(path).map_err(|error| io_error(path, error))?;
+    text_of(bytes, path, f)
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> FileError {
+    FileError::Io {
         path: path.display().to_string(),
         error,
-    })?;
+    }
+}
+
+fn text_of<R>(bytes: Vec<u8>, path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
     // Valid UTF-8 (the usual case) is checked by the fast validator; only a file with
     // bad bytes pays for the lossy conversion.
     let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(&bytes),
     };
     if text.trim().is_empty() {
         return Err(FileError::Empty(path.display().to_string()));
     }
-    Ok(visit_str(&text, f))
+    Ok(f(&text))
+}
+
+/// [`visit_values`] of a file, without holding the file in memory when it is JSON
+/// Lines (the usual recording): the values are read a line at a time through a 1 MiB
+/// buffer. Any other layout is read whole, as [`with_text`] does. Same values, line
+/// numbers and errors as `with_text(path, |t| visit_values(t, f))`.
+pub fn visit_path_values(
+    path: &Path,
+    mut f: impl FnMut(usize, Result<&str, ParseError>),
+) -> Result<Layout, FileError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let mut next = |buf: &mut Vec<u8>| {
+        buf.clear();
+        r.read_until(b'\n', buf).map_err(|e| io_error(path, e))
+    };
+    // Up to the first line that is not blank: it decides the layout, as `detect` does.
+    let mut head = Vec::new();
+    let mut buf = Vec::new();
+    let mut lines_read = 0;
+    let mut lines_layout = false;
+    while next(&mut buf)? > 0 {
+        lines_read += 1;
+        head.extend_from_slice(&buf);
+        let line = line_text(&buf, lines_read == 1);
+        if !line.trim().is_empty() {
+            lines_layout = !line.trim_start().starts_with('[')
+                && serde_json::from_str::<&RawValue>(line.trim()).is_ok();
+            break;
+        }
+    }
+    if !lines_layout {
+        buf.clear();
+        r.read_to_end(&mut buf).map_err(|e| io_error(path, e))?;
+        head.extend_from_slice(&buf);
+        return text_of(head, path, |text| visit_values(text, f));
+    }
+    let mut n = 0;
+    let mut emit = |raw: &[u8]| {
+        n += 1;
+        let line = line_text(raw, n == 1);
+        if !line.trim().is_empty() {
+            f(n, Ok(&line));
+        }
+    };
+    head.split_inclusive(|&b| b == b'\n').for_each(&mut emit);
+    // Lines whole in the reader's buffer are used in place; only a line cut by the
+    // buffer's end is copied.
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf().map_err(|e| io_error(path, e))?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            let line = &chunk[start..=end];
+            if buf.is_empty() {
+                emit(line);
+            } else {
+                buf.extend_from_slice(line);
+                emit(&buf);
+                buf.clear();
+            }
+            start = end + 1;
+        }
+        buf.extend_from_slice(&chunk[start..]);
+        let used = chunk.len();
+        r.consume(used);
+    }
+    if !buf.is_empty() {
+        emit(&buf);
+    }
+    Ok(Layout::Lines)
+}
+
+/// One line as `str::lines` yields it (without `\n` or `\r\n`), decoded as the whole
+/// file would be (lossy where it is not UTF-8), the first without a byte order mark.
+fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
+    let line = match raw.strip_suffix(b"\n") {
+        Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
+        None => raw,
+    };
+    let text = String::from_utf8_lossy(line);
+    match text {
+        Cow::Borrowed(t) if first => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Cow::Owned(t) if first && t.starts_with('\u{feff}') => {
+            Cow::Owned(t['\u{feff}'.len_utf8()..].to_string())
+        }
+        other => other,
+    }
 }
 
 /// Splits text into items, detecting the layout.
@@ -68,6 +175,21 @@ pub fn read_str(text: &str) -> (Layout, Vec<Item>) {
 
 /// Hands each item of `text` to `f` in order, detecting the layout.
 pub fn visit_str(text: &str, mut f: impl FnMut(Item)) -> Layout {
+    visit_values(text, |line, value| {
+        f(Item {
+            line,
+            parsed: value.and_then(wire::parse),
+        })
+    })
+}
+
+/// Hands each value of `text` to `f` unparsed, with the 1-based line where it starts
+/// (or the JSON error of a value that could not be cut out), detecting the layout: for
+/// callers that parse the values themselves (e.g. into borrowed views).
+pub fn visit_values<'t>(
+    text: &'t str,
+    mut f: impl FnMut(usize, Result<&'t str, ParseError>),
+) -> Layout {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let layout = detect(text);
     match layout {
@@ -124,35 +246,36 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn lines(text: &str, f: &mut dyn FnMut(Item)) {
+/// Where the values go: line number and text (or the error of a value that could
+/// not be cut out).
+type Sink<'f, 't> = &'f mut dyn FnMut(usize, Result<&'t str, ParseError>);
+
+fn lines<'t>(text: &'t str, f: Sink<'_, 't>) {
     for (i, l) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        f(Item {
-            line: i + 1,
-            parsed: wire::parse(l),
-        });
+        f(i + 1, Ok(l));
     }
 }
 
 /// False when the text is not one JSON array after all.
-fn array(text: &str, f: &mut dyn FnMut(Item)) -> bool {
+fn array<'t>(text: &'t str, f: Sink<'_, 't>) -> bool {
     let Some(els) = array_elements(text.trim_start()) else {
         return false;
     };
     let base = text.as_ptr() as usize;
     for raw in els {
-        f(Item {
-            line: line_of(text, raw.get().as_ptr() as usize - base),
-            parsed: wire::parse(raw.get()),
-        });
+        f(
+            line_of(text, raw.get().as_ptr() as usize - base),
+            Ok(raw.get()),
+        );
     }
     true
 }
 
-fn stream(text: &str, f: &mut dyn FnMut(Item)) {
+fn stream<'t>(text: &'t str, f: Sink<'_, 't>) {
     let mut offset = 0;
     while offset < text.len() {
         let rest = &text[offset..];
@@ -163,18 +286,12 @@ fn stream(text: &str, f: &mut dyn FnMut(Item)) {
                 None => return,
                 Some(Ok(raw)) => {
                     let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    f(Item {
-                        line: line_of(text, at),
-                        parsed: wire::parse(raw.get()),
-                    });
+                    f(line_of(text, at), Ok(raw.get()));
                 }
                 Some(Err(e)) => {
                     let skip_from = start + rest[start - offset..].len()
                         - rest[start - offset..].trim_start().len();
-                    f(Item {
-                        line: line_of(text, skip_from),
-                        parsed: Err(ParseError::Json(e)),
-                    });
+                    f(line_of(text, skip_from), Err(ParseError::Json(e)));
                     // Resynchronise at the next line that opens a value.
                     offset = match next_value_start(text, skip_from) {
                         Some(o) => o,
@@ -217,6 +334,62 @@ mod tests {
             detect("{\n  \"body\": {\"telephonySessionId\":\"s\"}\n}\n"),
             Layout::Stream
         );
+    }
+
+    /// Every value as (line, text or error), and the layout.
+    type Seen = (Result<Layout, String>, Vec<(usize, Result<String, String>)>);
+
+    fn seen(
+        read: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> Result<Layout, FileError>,
+    ) -> Seen {
+        let mut out = Vec::new();
+        let layout =
+            read(&mut |line, v| out.push((line, v.map(str::to_string).map_err(|e| e.to_string()))));
+        (layout.map_err(|e| e.to_string()), out)
+    }
+
+    #[test]
+    fn a_file_read_by_line_gives_what_the_whole_text_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let texts: Vec<Vec<u8>> = vec![
+            format!("{A}\n{A}\n").into(),
+            format!("\u{feff}{A}\r\n\r\n  \n{A}\r\n{{\"body\": tru\n{A}").into(),
+            format!("\n\n{A}\n{A}\r").into(),
+            [A.as_bytes(), b"\n{\"x\":\"\xff\xfe\"}\n", A.as_bytes()].concat(),
+            [b"\xef\xbb\xbf".as_slice(), A.as_bytes(), b"\n\xff\n"].concat(),
+            format!("[{A},\n{A}]\n").into(),
+            format!("  [{{\"type\":\"Heartbeat\"}}]\n{A}\n").into(),
+            "{\n \"body\": {\"telephonySessionId\":\"s\"}\n}\n{\n \"body\": [oops\n}\n".into(),
+            // Lines across the reader's 1 MiB buffer, and one longer than it.
+            (0..40_000)
+                .map(|i| {
+                    if i % 7 == 0 {
+                        format!("{A}\r\n\n")
+                    } else {
+                        format!("{A}\n")
+                    }
+                })
+                .collect::<String>()
+                .into(),
+            format!(
+                "{A}\n{{\"body\":{{\"x\":\"{}\"}}}}\n{A}",
+                "y".repeat(3 << 20)
+            )
+            .into(),
+            b"\n \n".to_vec(),
+            "\u{feff}".into(),
+            Vec::new(),
+        ];
+        for t in texts {
+            std::fs::write(&path, &t).unwrap();
+            let by_line = seen(|f| visit_path_values(&path, f));
+            let whole = seen(|f| with_text(&path, |text| visit_values(text, f)));
+            assert_eq!(by_line, whole, "{:?}", String::from_utf8_lossy(&t));
+        }
+        assert!(seen(|f| visit_path_values(&dir.path().join("missing"), f))
+            .0
+            .is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
 use crate::core::control::{Control, ControlRequest, Outcome};
-use crate::core::{SessionStore, SharedStore};
+use crate::core::SharedStore;
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{ReplayCmd, ReplayStatus};
 use crate::wire::Ts;
@@ -52,7 +52,6 @@ pub fn clock_now(ui: &UiState) -> Ts {
         _ => Ts::now(),
     }
 }
-
 
 /// True while something on screen changes by itself each second.
 fn ticking(ui: &UiState, store: &SharedStore) -> bool {

@@ -9,7 +9,9 @@ use super::lenient;
 use super::notification::{
     ActiveCall, Envelope, Notification, Origin, Party, PresenceEvent, SessionEvent,
 };
+use super::scan::scan;
 use super::time::Ts;
+use super::view::ParsedView;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
@@ -86,12 +88,30 @@ pub enum ParseError {
 
 /// Parses one frame / line / value of text.
 pub fn parse(text: &str) -> Result<Parsed, ParseError> {
+    parse_view(text).map(ParsedView::into_owned)
+}
+
+/// Parses one frame / line / value of text into a view that borrows its strings from
+/// `text`: the fast decoder ([`scan`]) for session notifications, else serde.
+pub fn parse_view(text: &str) -> Result<ParsedView<'_>, ParseError> {
+    match scan(text) {
+        Some(p) => Ok(p),
+        None => parse_with_serde(text).map(ParsedView::from),
+    }
+}
+
+/// The serde decoder alone: the reference the fast decoder agrees with (for tests and
+/// fuzzing), and what decodes every shape the fast decoder declines.
+pub fn parse_with_serde(text: &str) -> Result<Parsed, ParseError> {
     let any: AnyValue = serde_json::from_str(text)?;
     classify(any, None)
 }
 
 /// Parses bytes that may not even be UTF-8.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Parsed, ParseError> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return parse(text);
+    }
     let any: AnyValue = serde_json::from_slice(bytes)?;
     classify(any, None)
 }

@@ -1,5 +1,6 @@
-//! The RingCentral wire formats: serde types only, shared by the client, the
-//! simulator, the recorder and the report.
+//! The RingCentral wire formats: serde types shared by the client, the simulator, the
+//! recorder and the report, and borrowed views of notifications with their fast
+//! decoder for the ingest path.
 
 #[macro_use]
 mod enums;
@@ -16,8 +17,10 @@ pub mod notification;
 pub mod paging;
 pub mod presence;
 pub mod queues;
+pub mod scan;
 pub mod supervision;
 pub mod time;
+pub mod view;
 
 pub use api::{
     ApiError, ApiErrorItem, CallSession, Credentials, DeliveryMode, SubscriptionInfo,
@@ -28,9 +31,15 @@ pub use enums::{
     TelephonyStatus,
 };
 pub use frame::{encode_frame, ConnectionDetails, WsError, WsMeta, Wsc};
-pub use incoming::{parse, parse_bytes, Incoming, ParseError, Parsed};
+pub use incoming::{
+    parse, parse_bytes, parse_view, parse_with_serde, Incoming, ParseError, Parsed,
+};
 pub use notification::{
     ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId,
     PresenceEvent, Recording, SessionEvent, SipData, Status, UiCallInfo, UiInfoItem,
 };
 pub use time::Ts;
+pub use view::{
+    EndpointView, EnvelopeView, IncomingView, NotificationView, ParsedView, PartyView,
+    SessionEventView, StatusView, Text,
+};
