@@ -93,6 +93,9 @@ pub struct LiveArgs {
     /// Headless output format.
     #[arg(long, value_enum, default_value_t = LineFormat::Text)]
     pub format: LineFormat,
+    /// Serve Prometheus metrics at `HOST:PORT` (`GET /metrics`).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Board options (theme, keys, alerts), as for `demo` and `replay`.

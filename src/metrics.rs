@@ -291,6 +291,17 @@ impl Drop for MetricsHandle {
     }
 }
 
+/// Serves the endpoint when an address was given (`--metrics ADDR`).
+pub async fn serve_at(
+    addr: Option<&str>,
+    sources: Sources,
+) -> anyhow::Result<Option<MetricsHandle>> {
+    match addr {
+        Some(a) => serve(a, sources).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 /// Serves `GET /metrics` on `addr` until the handle is dropped.
 pub async fn serve(addr: &str, sources: Sources) -> anyhow::Result<MetricsHandle> {
     let listener = tokio::net::TcpListener::bind(addr)

@@ -35,11 +35,26 @@ pub fn print_keys(args: &BoardArgs) -> anyhow::Result<bool> {
 }
 
 /// Runs the board on the live source until the user quits; then shuts the source down.
-pub async fn on_live_source(config: BoardConfig, cfg: LiveConfig) -> anyhow::Result<()> {
+pub async fn on_live_source(
+    config: BoardConfig,
+    cfg: LiveConfig,
+    metrics: Option<&str>,
+) -> anyhow::Result<()> {
     let store = SharedStore::new(SessionStore::new(cfg.store));
     let h = live::spawn(cfg, store.clone());
+    let tally = crate::metrics::ControlTally::default();
+    let _metrics = crate::metrics::serve_at(
+        metrics,
+        crate::metrics::Sources {
+            store: store.clone(),
+            conn: Some(h.conn.clone()),
+            control: tally.clone(),
+        },
+    )
+    .await?;
+    let control = crate::metrics::Counted::new(h.control.clone(), tally);
     let feed = crate::tui::Feed {
-        control: Some(Arc::new(Audited::new(h.control.clone(), store.clone()))),
+        control: Some(Arc::new(Audited::new(control, store.clone()))),
         conn: Some(h.conn.clone()),
         loading: Some(h.loading.clone()),
         replay: None,

@@ -12,7 +12,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("live");
     let mut cfg = super::live::source_config(&args.connect)?;
     cfg.record = args.record.clone();
-    until_signal(cfg, args.format, true).await
+    until_signal(cfg, args.format, true, args.metrics.as_deref()).await
 }
 
 /// `calltop record`: headless capture until Ctrl-C.
@@ -22,7 +22,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
     cfg.record = Some(args.out.clone());
     cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
     cfg.seed = false;
-    until_signal(cfg, LineFormat::Text, false).await
+    until_signal(cfg, LineFormat::Text, false, None).await
 }
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
@@ -31,10 +31,20 @@ async fn until_signal(
     cfg: LiveConfig,
     format: LineFormat,
     print_events: bool,
+    metrics: Option<&str>,
 ) -> anyhow::Result<()> {
     use std::io::Write;
     let store = SharedStore::new(SessionStore::new(cfg.store));
-    let mut handle = live::spawn(cfg, store);
+    let mut handle = live::spawn(cfg, store.clone());
+    let _metrics = crate::metrics::serve_at(
+        metrics,
+        crate::metrics::Sources {
+            store,
+            conn: Some(handle.conn.clone()),
+            control: Default::default(),
+        },
+    )
+    .await?;
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.
     std::mem::swap(&mut events, &mut handle.events);
