@@ -65,6 +65,15 @@ pub struct ConnectArgs {
     /// Minutes an ended call is kept at most.
     #[arg(long, default_value_t = StoreConfig::default().max_ended_age_ms / 60_000)]
     pub keep_ended_minutes: i64,
+    /// Don't join ended calls to the call log (records, recordings, voicemail).
+    #[arg(long)]
+    pub no_call_log: bool,
+    /// Seconds after a call ends before its call-log records are looked for.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub call_log_wait: f64,
+    /// Seconds after a call ends before calltop gives up on its records.
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub call_log_cutoff: f64,
 }
 
 impl ConnectArgs {
@@ -96,6 +105,10 @@ pub struct LiveArgs {
     /// Serve Prometheus metrics at `HOST:PORT` (`GET /metrics`).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<String>,
+    /// Run this command (through `sh -c`) for each call whose outcome is final, with its
+    /// `callEnded` JSON line on stdin (headless).
+    #[arg(long, value_name = "CMD")]
+    pub on_end: Option<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
     /// Board options (theme, keys, alerts), as for `demo` and `replay`.

@@ -71,10 +71,18 @@ impl Recorder {
     /// did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
     /// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
     pub fn write_reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) -> io::Result<()> {
-        let mut v = match found {
-            Ok(cs) => serde_json::json!({ "restSession": cs }),
-            Err(id) => serde_json::json!({ "sessionGone": id }),
-        };
+        self.write_learned(
+            at,
+            match found {
+                Ok(cs) => serde_json::json!({ "restSession": cs }),
+                Err(id) => serde_json::json!({ "sessionGone": id }),
+            },
+        )
+    }
+
+    /// Writes one thing calltop learned by REST (an object with one key, e.g.
+    /// `{"callLog": {…}}`), with its `receivedAt`, redacted like frames.
+    pub fn write_learned(&mut self, at: Ts, mut v: serde_json::Value) -> io::Result<()> {
         if let Some(r) = &self.redactor {
             r.value(&mut v);
         }

@@ -1,6 +1,7 @@
 //! `calltop report`: reads a recorded stream and prints per-session, per-party figures
 //! and the summary, as JSON, CSV or a table.
 
+use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
     secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary,
 };
@@ -47,6 +48,9 @@ pub struct SessionReport {
     pub disposition: &'static str,
     pub duration_seconds: f64,
     pub parties: Vec<PartyReport>,
+    /// The platform's own records of the call, when calltop joined them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_log: Option<Join>,
 }
 
 /// The summary block of the report.
@@ -66,6 +70,9 @@ pub struct SummaryReport {
     /// The store's event counters, as they are.
     #[serde(flatten)]
     pub counters: Counters,
+    /// Joining ended calls to the call log (absent when no call was joined).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_log: Option<JoinCounts>,
     pub avg_ring_seconds: f64,
     pub max_ring_seconds: f64,
     pub avg_talk_seconds: f64,
@@ -103,8 +110,9 @@ fn party_report(p: &PartyState, now: Ts) -> PartyReport {
     }
 }
 
-fn session_report(s: &Session, now: Ts) -> SessionReport {
+fn session_report(s: &Session, outcome: Option<&Join>, now: Ts) -> SessionReport {
     SessionReport {
+        call_log: outcome.cloned(),
         telephony_session_id: s.id.clone(),
         session_id: s.session_id.clone(),
         start_time: s.start,
@@ -119,7 +127,7 @@ fn session_report(s: &Session, now: Ts) -> SessionReport {
     }
 }
 
-fn summary_report(sum: &Summary) -> SummaryReport {
+fn summary_report(sum: &Summary, joins: JoinCounts) -> SummaryReport {
     let t = &sum.totals;
     SummaryReport {
         sessions: t.sessions,
@@ -132,6 +140,7 @@ fn summary_report(sum: &Summary) -> SummaryReport {
         abandoned: t.abandoned,
         unknown: t.unknown,
         counters: sum.counters,
+        call_log: (joins != JoinCounts::default()).then_some(joins),
         avg_ring_seconds: secs(t.ring.avg_ms()),
         max_ring_seconds: secs(t.ring.max_ms),
         avg_talk_seconds: secs(t.talk.avg_ms()),
@@ -203,9 +212,39 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
     let mut sessions: Vec<_> = store.all_sessions().collect();
     sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
     Report {
-        sessions: sessions.iter().map(|s| session_report(s, now)).collect(),
-        summary: summary_report(&store.summary(now)),
+        sessions: sessions
+            .iter()
+            .map(|s| session_report(s, store.outcomes().get(&s.id), now))
+            .collect(),
+        summary: summary_report(&store.summary(now), store.outcomes().counts()),
     }
+}
+
+/// The end-of-call line a CRM integration reads (`live --headless --format json`,
+/// `--on-end`): the call as the report shows it — both dispositions, the event-derived
+/// one and the platform's (`callLog.result`), the linked ids — and its call-level
+/// ring/talk/hold. `None` when the store no longer holds the call.
+pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<serde_json::Value> {
+    let s = store.find(telephony_session_id)?;
+    let end = s.end().or(store.clock()).unwrap_or(Ts(0));
+    let f = s.call_figures(end);
+    let mut v = serde_json::to_value(session_report(
+        &s,
+        store.outcomes().get(telephony_session_id),
+        end,
+    ))
+    .ok()?;
+    let obj = v.as_object_mut()?;
+    obj.insert("kind".into(), "callEnded".into());
+    obj.insert(
+        "call".into(),
+        serde_json::json!({
+            "ringSeconds": secs(f.ring_ms),
+            "talkSeconds": secs(f.talk_ms),
+            "holdSeconds": secs(f.hold_ms),
+        }),
+    );
+    Some(v)
 }
 
 /// How many bad lines are listed one by one before only a count is given.
@@ -273,14 +312,15 @@ fn csv_field(s: &str) -> String {
 
 /// CSV: one row per party.
 pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-    writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds")?;
+    writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds")?;
     let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
     let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
     for s in &r.sessions {
+        let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
         for p in &s.parties {
             writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{}",
                 csv_field(&s.telephony_session_id),
                 ts(&s.start_time),
                 ts(&s.end_time),
@@ -295,11 +335,45 @@ pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
                 opt(&p.reason),
                 p.ring_seconds,
                 p.talk_seconds,
-                p.hold_seconds
+                p.hold_seconds,
+                result,
+                ids,
+                recs,
+                vms
             )?;
         }
     }
     Ok(())
+}
+
+/// The platform's result, call-log ids, recording ids and voicemail ids of a call
+/// (ids joined by `;`), or empty strings.
+fn platform_columns(join: Option<&Join>) -> [String; 4] {
+    match join {
+        Some(Join::Joined(j)) => [
+            j.result.as_str().to_string(),
+            j.call_log_ids.join(";"),
+            j.recordings
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            j.voicemails.join(";"),
+        ],
+        Some(Join::Missing) => [
+            "(no record)".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        Some(Join::Forbidden) => [
+            "(no permission)".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        None => Default::default(),
+    }
 }
 
 /// A plain-text table for people.
@@ -314,6 +388,16 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             "{}  {}  {}  {:.3}s",
             s.telephony_session_id, start, s.disposition, s.duration_seconds
         )?;
+        if s.call_log.is_some() {
+            let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
+            let mut line = format!("  call log: {result}");
+            for (label, v) in [("records", ids), ("recordings", recs), ("voicemail", vms)] {
+                if !v.is_empty() {
+                    line.push_str(&format!("  {label} {v}"));
+                }
+            }
+            writeln!(out, "{line}")?;
+        }
         for p in &s.parties {
             let name = |n: &Option<String>, num: &Option<String>| match (n, num) {
                 (Some(n), Some(num)) => format!("{n} {num}"),

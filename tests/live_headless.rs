@@ -159,3 +159,94 @@ async fn record_command_writes_a_private_redacted_file() {
     assert!(!text.contains(&c.jwt) && !text.contains(&c.client_secret));
     sim.shutdown().await;
 }
+
+/// The end-of-call feed: one `callEnded` JSON line per call whose outcome is final
+/// (both dispositions, the call's figures, the linked ids), and `--on-end CMD` gets the
+/// same line on its stdin — a slow command holds nothing up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_ended_lines_and_the_on_end_command() {
+    let mut cfg = sim_config(23);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.03;
+    cfg.call_log_delay_secs = 10.0;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    let on_end = format!("sleep 1; cat >> {}", feed.display());
+    let mut child = calltop(
+        &sim,
+        &[
+            "live",
+            "--headless",
+            "--format",
+            "json",
+            "--call-log-wait",
+            "1",
+            "--on-end",
+            &on_end,
+        ],
+    );
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(40);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            out.push(line);
+            let ended = out
+                .iter()
+                .filter(|l| l.contains("\"kind\":\"callEnded\""))
+                .count();
+            if ended >= 8 || Instant::now() > deadline {
+                break;
+            }
+        }
+        out
+    })
+    .await
+    .unwrap();
+    // Let the last commands (1 s each, four at a time) finish.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let status = stop(&mut child);
+    assert!(status.success(), "{status:?}");
+    let ended: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("\"kind\":\"callEnded\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(ended.len() >= 8, "{} callEnded lines", ended.len());
+    let truth = sim.ground_truth();
+    for e in &ended {
+        let id = e["telephonySessionId"].as_str().unwrap();
+        let t = truth
+            .calls
+            .iter()
+            .find(|c| c.telephony_session_id == id)
+            .unwrap();
+        assert!(e["disposition"].is_string(), "{e}");
+        assert!(e["call"]["talkSeconds"].is_number(), "{e}");
+        let mut ids: Vec<&str> = e["callLog"]["callLogIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let mut want: Vec<&str> = t.records.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "{id}");
+        assert!(
+            e["callLog"]["result"].is_string(),
+            "the platform's result: {e}"
+        );
+    }
+    let fed: Vec<serde_json::Value> = std::fs::read_to_string(&feed)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for e in &ended {
+        assert!(fed.contains(e), "--on-end got {}", e["telephonySessionId"]);
+    }
+    sim.shutdown().await;
+}

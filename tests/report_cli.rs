@@ -77,8 +77,8 @@ fn csv_is_one_row_per_party() {
     let rows: Vec<&str> = out.lines().collect();
     assert_eq!(rows.len(), 3, "header + 2 parties");
     assert!(rows[0].starts_with("telephonySessionId,startTime,endTime,disposition,partyId"));
-    assert!(rows[1].ends_with(",3.734,12.843,3.275"), "{}", rows[1]);
-    assert!(rows[2].ends_with(",7.209,16.160,0.000"), "{}", rows[2]);
+    assert!(rows[1].ends_with(",3.734,12.843,3.275,,,,"), "{}", rows[1]);
+    assert!(rows[2].ends_with(",7.209,16.160,0.000,,,,"), "{}", rows[2]);
 }
 
 #[test]

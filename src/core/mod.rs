@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod control;
 pub mod metrics;
+pub mod outcomes;
 pub mod party;
 pub mod session;
 pub mod shared;

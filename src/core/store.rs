@@ -143,6 +143,8 @@ pub struct SessionStore {
     /// The most recent ends, numbered: what followers of ended calls read
     /// ([`SessionStore::ended_after`]).
     ended_feed: EndedFeed,
+    /// Ended calls joined with the platform's records.
+    outcomes: super::outcomes::Outcomes,
     tombstones: Tombstones,
     evicted: Totals,
     counters: Counters,
@@ -167,6 +169,7 @@ impl SessionStore {
             ended: VecDeque::new(),
             ended_count: 0,
             ended_feed: EndedFeed::default(),
+            outcomes: Default::default(),
             tombstones: Tombstones::new(config.tombstones),
             evicted: Totals::default(),
             counters: Counters::default(),
@@ -200,6 +203,19 @@ impl SessionStore {
                 telephony_session_id,
             } => {
                 self.mark_gone(&telephony_session_id, now);
+                Applied::Other
+            }
+            Incoming::CallLog(line) => {
+                self.touch(now);
+                let mut outcomes = std::mem::take(&mut self.outcomes);
+                outcomes.apply(&line, self.find(&line.telephony_session_id).as_deref());
+                self.outcomes = outcomes;
+                Applied::Other
+            }
+            Incoming::Voicemail { message, .. } => {
+                self.touch(now);
+                self.counters.other += 1;
+                self.outcomes.note_voicemail(message);
                 Applied::Other
             }
             _ => {
@@ -399,6 +415,7 @@ impl SessionStore {
                 self.archive.remove(&fp);
                 self.ended_count -= 1;
                 self.tombstones.insert(&id);
+                self.outcomes.forget(&id);
                 continue;
             }
             let current = self
@@ -412,6 +429,7 @@ impl SessionStore {
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
                 self.tombstones.insert(&s.id);
+                self.outcomes.forget(&s.id);
             }
         }
     }
@@ -576,6 +594,11 @@ impl SessionStore {
             cursor: f.last,
             missed: from - cursor.min(from),
         }
+    }
+
+    /// Ended calls joined with the platform's records.
+    pub fn outcomes(&self) -> &super::outcomes::Outcomes {
+        &self.outcomes
     }
 
     /// Delivery lag of the newest event, in ms: received − eventTime.

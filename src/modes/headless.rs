@@ -12,7 +12,13 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("live");
     let mut cfg = super::live::source_config(&args.connect)?;
     cfg.record = args.record.clone();
-    until_signal(cfg, args.format, true, args.metrics.as_deref()).await
+    let out = Output {
+        format: args.format,
+        events: true,
+        metrics: args.metrics.as_deref(),
+        on_end: args.on_end.clone(),
+    };
+    until_signal(cfg, out).await
 }
 
 /// `calltop record`: headless capture until Ctrl-C.
@@ -22,29 +28,45 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
     cfg.record = Some(args.out.clone());
     cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
     cfg.seed = false;
-    until_signal(cfg, LineFormat::Text, false, None).await
+    let out = Output {
+        format: LineFormat::Text,
+        events: false,
+        metrics: None,
+        on_end: None,
+    };
+    until_signal(cfg, out).await
 }
 
-/// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
-/// `print_events`) applied events to stdout. `Failed` ends it with an error.
-async fn until_signal(
-    cfg: LiveConfig,
+/// What the headless run prints and serves.
+struct Output<'a> {
     format: LineFormat,
-    print_events: bool,
-    metrics: Option<&str>,
-) -> anyhow::Result<()> {
+    /// Print applied events (else only connection changes and warnings).
+    events: bool,
+    metrics: Option<&'a str>,
+    /// `--on-end CMD`.
+    on_end: Option<String>,
+}
+
+/// Runs the live source until Ctrl-C / SIGTERM, printing connection changes, warnings,
+/// (with `events`) applied events and one `callEnded` line per call whose outcome is
+/// final. `Failed` ends it with an error.
+async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
     use std::io::Write;
     let store = SharedStore::new(SessionStore::new(cfg.store));
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
-        metrics,
+        o.metrics,
         crate::metrics::Sources {
-            store,
+            store: store.clone(),
             conn: Some(handle.conn.clone()),
             control: Default::default(),
         },
     )
     .await?;
+    let _on_end = o
+        .on_end
+        .map(|cmd| super::on_end::spawn(cmd, store.clone(), handle.subscribe_events()));
+    let format = o.format;
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.
     std::mem::swap(&mut events, &mut handle.events);
@@ -56,12 +78,16 @@ async fn until_signal(
             _ = &mut stop => break Ok(()),
             ev = events.recv() => match ev {
                 Ok(e) => {
-                    let show = match &e {
-                        LiveEvent::Notification(l) => print_events && l.is_applied(),
-                        _ => true,
+                    let line = match &e {
+                        LiveEvent::Notification(l) if !(o.events && l.is_applied()) => None,
+                        LiveEvent::Joined { telephony_session_id, .. } if o.events => {
+                            call_ended_line(&store, telephony_session_id, format)
+                        }
+                        LiveEvent::Joined { .. } => None,
+                        _ => Some(e.line(format)),
                     };
-                    if show {
-                        let _ = writeln!(out, "{}", e.line(format));
+                    if let Some(line) = line {
+                        let _ = writeln!(out, "{line}");
                         let _ = out.flush();
                     }
                     if let LiveEvent::Conn { state: ConnState::Failed(m), .. } = e {
@@ -77,6 +103,29 @@ async fn until_signal(
     };
     handle.shutdown().await;
     result
+}
+
+/// The end-of-call line of a call whose outcome is final: the `callEnded` JSON object,
+/// or one human line.
+fn call_ended_line(store: &SharedStore, id: &str, format: LineFormat) -> Option<String> {
+    let v = crate::report::call_ended(&store.read(), id)?;
+    Some(match format {
+        LineFormat::Json => v.to_string(),
+        LineFormat::Text => {
+            let platform = v["callLog"]["result"]
+                .as_str()
+                .map(|r| format!(" (platform: {r})"))
+                .unwrap_or_default();
+            format!(
+                "{} call ended {id} {}{platform} ring {}s talk {}s hold {}s",
+                Ts::now().to_rfc3339(),
+                v["disposition"].as_str().unwrap_or("?"),
+                v["call"]["ringSeconds"],
+                v["call"]["talkSeconds"],
+                v["call"]["holdSeconds"],
+            )
+        }
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

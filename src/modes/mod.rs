@@ -6,6 +6,7 @@ mod control;
 mod demo;
 mod headless;
 mod live;
+mod on_end;
 mod replay;
 mod sim;
 

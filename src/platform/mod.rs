@@ -3,6 +3,7 @@
 //! Imports nothing from the board.
 
 pub mod auth;
+pub mod calllog;
 pub mod control;
 pub mod credentials;
 pub mod http;

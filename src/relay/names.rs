@@ -326,8 +326,19 @@ impl Outgoing {
                     .map(|seq| format!("ev.{}.{seq}", n.body.telephony_session_id))
                     .or_else(by_uuid),
             ),
-            Incoming::Presence { .. } | Incoming::OtherNotification { .. } => {
-                (Kind::Event, by_uuid())
+            Incoming::Presence { .. }
+            | Incoming::OtherNotification { .. }
+            | Incoming::Voicemail { .. } => (Kind::Event, by_uuid()),
+            Incoming::CallLog(line) => {
+                let body = serde_json::to_vec(line).unwrap_or_default();
+                (
+                    Kind::Rest,
+                    Some(format!(
+                        "calllog.{}.{}",
+                        line.telephony_session_id,
+                        sha256_hex(&body)
+                    )),
+                )
             }
             Incoming::Snapshot(cs) => {
                 let body = serde_json::to_vec(cs).unwrap_or_default();

@@ -46,6 +46,8 @@ pub struct LiveConfig {
     pub request_timeout: Duration,
     /// Retention of ended sessions in the store the source feeds.
     pub store: crate::core::StoreConfig,
+    /// Join ended calls to the call log (`None`: don't).
+    pub join: Option<super::join::JoinConfig>,
 }
 
 impl LiveConfig {
@@ -65,6 +67,7 @@ impl LiveConfig {
             heartbeat_timeout: Duration::from_secs(15),
             request_timeout: crate::platform::http::REQUEST_TIMEOUT,
             store: crate::core::StoreConfig::default(),
+            join: Some(super::join::JoinConfig::default()),
         }
     }
 
@@ -97,6 +100,8 @@ pub struct LiveHandle {
     events_tx: broadcast::Sender<LiveEvent>,
     shutdown: watch::Sender<bool>,
     join: tokio::task::JoinHandle<()>,
+    /// Joining ended calls to the call log (stops with the handle).
+    _join: Option<super::join::Join>,
 }
 
 impl LiveHandle {
@@ -135,8 +140,17 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let recorder = cfg.record.as_ref().map(|p| {
         Recorder::create(p, cfg.redact)
-            .map(|r| r.with_rotation(cfg.rotate_bytes))
+            .map(|r| Arc::new(std::sync::Mutex::new(r.with_rotation(cfg.rotate_bytes))))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
+    });
+    let joiner = cfg.join.map(|j| {
+        super::join::spawn(
+            j,
+            crate::platform::calllog::CallLogClient::new(auth.clone()),
+            store.clone(),
+            recorder.as_ref().and_then(|r| r.as_ref().ok()).cloned(),
+            events_tx.clone(),
+        )
     });
     let task = task::Task {
         store: store.clone(),
@@ -173,6 +187,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         task.run(shutdown_rx).await
     });
     LiveHandle {
+        _join: joiner,
         conn,
         loading,
         control,

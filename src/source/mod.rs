@@ -2,5 +2,6 @@
 //! subscription. Each source writes into a [`crate::core::SharedStore`].
 
 pub mod file;
+pub mod join;
 pub mod live;
 pub mod replay;

@@ -314,3 +314,18 @@ mod tests {
         assert_eq!(back["action"], "Phone Call");
     }
 }
+
+/// A recording line: what joining an ended call to the call log found
+/// (`{"receivedAt": …, "callLog": {…}}`), so that replay and report see what live saw.
+#[serde_with::skip_serializing_none]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLogLine {
+    pub telephony_session_id: String,
+    /// The records of the session (Detailed view); empty when none appeared.
+    #[serde(default)]
+    pub records: Vec<CallLogRecord>,
+    /// Why nothing was joined, when nothing was: `missing` (no record before the
+    /// cutoff) or `forbidden` (no ReadCallLog permission).
+    pub unjoined: Option<String>,
+}

@@ -39,6 +39,25 @@ pub enum Incoming {
     Snapshot(Box<CallSession>),
     /// A recording line: reconciling found the session gone (404).
     Gone { telephony_session_id: String },
+    /// A recording line: an ended call joined to its call-log records.
+    CallLog(Box<super::calllog::CallLogLine>),
+    /// A `/voicemail` notification: a new voicemail message.
+    Voicemail {
+        envelope: Envelope,
+        message: VoicemailNote,
+    },
+}
+
+/// What a voicemail notification says of the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VoicemailNote {
+    /// The message id.
+    pub id: String,
+    /// The mailbox's extension.
+    pub extension_id: Option<String>,
+    /// The caller's number.
+    pub from: Option<String>,
+    pub created: Option<Ts>,
 }
 
 /// A parsed item with the gateway meta (when it came as a frame) and the time calltop
@@ -69,9 +88,9 @@ impl Incoming {
     pub fn envelope(&self) -> Option<&Envelope> {
         match self {
             Incoming::Session(n) => Some(&n.envelope),
-            Incoming::Presence { envelope, .. } | Incoming::OtherNotification { envelope } => {
-                Some(envelope)
-            }
+            Incoming::Presence { envelope, .. }
+            | Incoming::OtherNotification { envelope }
+            | Incoming::Voicemail { envelope, .. } => Some(envelope),
             _ => None,
         }
     }
@@ -136,6 +155,12 @@ struct RawObject {
     frame: Option<Box<AnyValue>>,
     rest_session: Option<Box<CallSession>>,
     session_gone: Option<String>,
+    call_log: Option<Box<super::calllog::CallLogLine>>,
+    // voicemail message body
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    id: Option<String>,
+    creation_time: Option<Ts>,
+    from: Option<super::message::MessageParty>,
     // telephony session body
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     sequence: Option<i64>,
@@ -255,12 +280,17 @@ fn classify_object(mut o: RawObject, received_at: Option<Ts>) -> Result<Parsed, 
         return classify(*frame, o.received_at.or(received_at));
     }
     let received_at = o.received_at.or(received_at);
-    let snapshot = match (o.rest_session.take(), o.session_gone.take()) {
-        (Some(cs), _) => Some(Incoming::Snapshot(cs)),
-        (None, Some(id)) => Some(Incoming::Gone {
+    let snapshot = match (
+        o.rest_session.take(),
+        o.session_gone.take(),
+        o.call_log.take(),
+    ) {
+        (Some(cs), _, _) => Some(Incoming::Snapshot(cs)),
+        (None, Some(id), _) => Some(Incoming::Gone {
             telephony_session_id: id,
         }),
-        (None, None) => None,
+        (None, None, Some(line)) => Some(Incoming::CallLog(line)),
+        (None, None, None) => None,
     };
     if let Some(item) = snapshot {
         return Ok(Parsed {
@@ -334,6 +364,23 @@ fn classify_body(b: RawObject, envelope: Envelope) -> Result<Incoming, ParseErro
                 total_active_calls: b.total_active_calls,
             },
         });
+    }
+    let voicemail = envelope
+        .event
+        .as_deref()
+        .is_some_and(|e| e.split('?').next().unwrap_or(e).ends_with("/voicemail"));
+    if voicemail {
+        if let Some(id) = b.id {
+            return Ok(Incoming::Voicemail {
+                envelope,
+                message: VoicemailNote {
+                    id,
+                    extension_id: b.extension_id,
+                    from: b.from.and_then(|f| f.phone_number.or(f.extension_number)),
+                    created: b.creation_time,
+                },
+            });
+        }
     }
     if envelope.event.is_some() {
         return Ok(Incoming::OtherNotification { envelope });

@@ -32,7 +32,7 @@ pub use enums::{
 };
 pub use frame::{encode_frame, ConnectionDetails, WsError, WsMeta, Wsc};
 pub use incoming::{
-    parse, parse_bytes, parse_view, parse_with_serde, Incoming, ParseError, Parsed,
+    parse, parse_bytes, parse_view, parse_with_serde, Incoming, ParseError, Parsed, VoicemailNote,
 };
 pub use notification::{
     ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId,

@@ -203,6 +203,11 @@ pub enum LiveEvent {
     Malformed { at: Ts, error: String },
     /// A gateway Error frame or a failed request: one human line.
     Warning { at: Ts, message: String },
+    /// An ended call's outcome is final: joined to the call log, or given up on.
+    Joined {
+        at: Ts,
+        telephony_session_id: String,
+    },
 }
 
 impl LiveEvent {
@@ -241,6 +246,10 @@ impl LiveEvent {
             LiveEvent::Warning { at, message } => {
                 json!({"kind": "warning", "at": at, "message": message})
             }
+            LiveEvent::Joined {
+                at,
+                telephony_session_id,
+            } => json!({"kind": "joined", "at": at, "telephonySessionId": telephony_session_id}),
         }
     }
 
@@ -277,6 +286,10 @@ impl LiveEvent {
                 format!("{} malformed frame: {error}", at.to_rfc3339())
             }
             LiveEvent::Warning { at, message } => format!("{} warning: {message}", at.to_rfc3339()),
+            LiveEvent::Joined {
+                at,
+                telephony_session_id,
+            } => format!("{} outcome final {telephony_session_id}", at.to_rfc3339()),
         }
     }
 }

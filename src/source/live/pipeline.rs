@@ -52,9 +52,9 @@ impl FramePipeline {
         }
     }
 
-    /// Starts recording every frame from now on.
-    pub fn set_recorder(&mut self, r: Recorder) {
-        self.recorder = Some(Arc::new(Mutex::new(r)));
+    /// Starts recording every frame from now on (into a recorder others write to too).
+    pub fn set_recorder(&mut self, r: Arc<Mutex<Recorder>>) {
+        self.recorder = Some(r);
     }
 
     /// The recorder, for the reconcile task.
@@ -120,7 +120,9 @@ impl FramePipeline {
             | Incoming::Presence { .. }
             | Incoming::OtherNotification { .. }
             | Incoming::Snapshot(_)
-            | Incoming::Gone { .. } => {
+            | Incoming::Gone { .. }
+            | Incoming::CallLog(_)
+            | Incoming::Voicemail { .. } => {
                 let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
                 let applied = self.store.write(|s| s.ingest(parsed, now));
                 if let Some(l) = line {

@@ -1,0 +1,292 @@
+//! Joining ended calls to the platform's call log, live (call-log.md §2.4): follows the
+//! calls that end in the store, waits until their records can have appeared, asks for
+//! one window of Detailed records for every call waiting (the call log is in the Heavy
+//! rate-limit group: a budget of requests a minute, and a 429 is waited out), and
+//! writes what it found — or that nothing came before the cutoff, or that the app may
+//! not read the call log — into the recording and the store, one `callLog` line per
+//! call. It never touches the Light group the control keys use.
+
+use crate::core::SharedStore;
+use crate::platform::calllog::CallLogClient;
+use crate::platform::HttpError;
+use crate::record::Recorder;
+use crate::wire::calllog::{CallLogLine, CallLogRecord};
+use crate::wire::{Incoming, Parsed, Ts};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::live::LiveEvent;
+
+/// How joining waits and spends.
+#[derive(Clone, Copy, Debug)]
+pub struct JoinConfig {
+    /// Wait this long after a call ends before looking (records take 15–30 s).
+    pub delay: Duration,
+    /// Give up on a call this long after it ended.
+    pub cutoff: Duration,
+    /// Heavy requests a minute at most (the platform's default limit is 10).
+    pub heavy_per_min: usize,
+    /// How often waiting calls are looked at.
+    pub poll: Duration,
+}
+
+impl Default for JoinConfig {
+    fn default() -> Self {
+        JoinConfig {
+            delay: Duration::from_secs(30),
+            cutoff: Duration::from_secs(300),
+            heavy_per_min: 8,
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
+/// A call waiting for its records.
+struct Waiting {
+    id: String,
+    start: Ts,
+    seen: Instant,
+}
+
+/// Heavy requests made in the last minute.
+struct Budget {
+    per_min: usize,
+    made: VecDeque<Instant>,
+    blocked_until: Option<Instant>,
+}
+
+impl Budget {
+    /// True when a request may go now: none is waited out, fewer than `per_min` went in
+    /// the last minute, and they are spread evenly over it (one every 60 s / `per_min`).
+    fn ready(&mut self, now: Instant) -> bool {
+        while self
+            .made
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
+        {
+            self.made.pop_front();
+        }
+        let spacing = Duration::from_secs(60) / self.per_min as u32;
+        self.blocked_until.is_none_or(|u| now >= u)
+            && self.made.len() < self.per_min
+            && self
+                .made
+                .back()
+                .is_none_or(|t| now.duration_since(*t) >= spacing)
+    }
+}
+
+/// The running join.
+pub struct Join {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Join {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts joining the calls that end in `store` from now on.
+pub fn spawn(
+    cfg: JoinConfig,
+    client: CallLogClient,
+    store: SharedStore,
+    recorder: Option<Arc<Mutex<Recorder>>>,
+    events: broadcast::Sender<LiveEvent>,
+) -> Join {
+    let task = tokio::spawn(async move {
+        let mut j = Joiner {
+            cfg,
+            client,
+            store,
+            recorder,
+            events,
+            waiting: Vec::new(),
+            budget: Budget {
+                per_min: cfg.heavy_per_min.max(1),
+                made: VecDeque::new(),
+                blocked_until: None,
+            },
+            forbidden: false,
+        };
+        j.run().await
+    });
+    Join { task }
+}
+
+struct Joiner {
+    cfg: JoinConfig,
+    client: CallLogClient,
+    store: SharedStore,
+    recorder: Option<Arc<Mutex<Recorder>>>,
+    events: broadcast::Sender<LiveEvent>,
+    waiting: Vec<Waiting>,
+    budget: Budget,
+    /// The app may not read the call log: every call is told so, nothing is asked.
+    forbidden: bool,
+}
+
+impl Joiner {
+    async fn run(&mut self) {
+        let mut changed = self.store.subscribe();
+        // Only calls that end from now on (a recording may already hold the others).
+        let mut cursor = self.store.read().ended_after(u64::MAX).cursor;
+        let mut tick = tokio::time::interval(self.cfg.poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                r = changed.changed() => if r.is_err() { return },
+                _ = tick.tick() => {}
+            }
+            cursor = self.follow(cursor);
+            self.round().await;
+        }
+    }
+
+    /// Takes in the calls that ended after `cursor`.
+    fn follow(&mut self, cursor: u64) -> u64 {
+        let now = Instant::now();
+        let s = self.store.read();
+        let ended = s.ended_after(cursor);
+        for id in ended.ids {
+            let start = s
+                .find(id)
+                .and_then(|x| x.start.or(Some(x.first_seen)))
+                .unwrap_or(Ts(0));
+            self.waiting.push(Waiting {
+                id: id.to_string(),
+                start,
+                seen: now,
+            });
+        }
+        ended.cursor
+    }
+
+    /// Looks for the records of the calls that waited long enough.
+    async fn round(&mut self) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        if self.forbidden {
+            let all: Vec<String> = self.waiting.drain(..).map(|w| w.id).collect();
+            for id in all {
+                self.learned(unjoined(&id, "forbidden"));
+            }
+            return;
+        }
+        let now = Instant::now();
+        let due = self
+            .waiting
+            .iter()
+            .any(|w| now.duration_since(w.seen) >= self.cfg.delay);
+        if due && self.budget.ready(now) {
+            let from = self
+                .waiting
+                .iter()
+                .map(|w| w.start)
+                .min()
+                .unwrap_or(Ts(0))
+                .plus_millis(-60_000);
+            let made = &mut self.budget.made;
+            let result = self
+                .client
+                .window(from, Ts::now().plus_millis(60_000), || {
+                    made.push_back(Instant::now())
+                })
+                .await;
+            match result {
+                Ok(records) => self.match_records(records),
+                Err(HttpError::RateLimited { retry_after }) => {
+                    tracing::warn!(wait_s = retry_after.as_secs(), "call log rate limited");
+                    self.budget.blocked_until = Some(Instant::now() + retry_after);
+                }
+                Err(HttpError::Status {
+                    status: 403,
+                    message,
+                }) => {
+                    self.forbidden = true;
+                    let message = format!(
+                        "call outcomes off: the app may not read the call log (ReadCallLog permission): {message}"
+                    );
+                    tracing::warn!(%message);
+                    let _ = self.events.send(LiveEvent::Warning {
+                        at: Ts::now(),
+                        message,
+                    });
+                    return Box::pin(self.round()).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "call log request failed; will retry"),
+            }
+        }
+        // Past the cutoff: the call keeps its event-derived outcome.
+        let cutoff = self.cfg.cutoff;
+        let (gone, keep): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| now.duration_since(w.seen) >= cutoff);
+        self.waiting = keep;
+        for w in gone {
+            tracing::info!(call = %w.id, "no call-log record before the cutoff");
+            self.learned(unjoined(&w.id, "missing"));
+        }
+    }
+
+    /// Joins every waiting call that has records.
+    fn match_records(&mut self, records: Vec<CallLogRecord>) {
+        let mut by_call: HashMap<String, Vec<CallLogRecord>> = HashMap::new();
+        for r in records {
+            if let Some(id) = r.entry.telephony_session_id.clone() {
+                by_call.entry(id).or_default().push(r);
+            }
+        }
+        let waiting = std::mem::take(&mut self.waiting);
+        for w in waiting {
+            match by_call.remove(&w.id) {
+                Some(mut records) => {
+                    records.sort_by(|a, b| {
+                        (a.entry.start_time, &a.id).cmp(&(b.entry.start_time, &b.id))
+                    });
+                    self.learned(CallLogLine {
+                        telephony_session_id: w.id,
+                        records,
+                        unjoined: None,
+                    });
+                }
+                None => self.waiting.push(w),
+            }
+        }
+    }
+
+    /// Records a join line and applies it to the store (the same line a replay reads).
+    fn learned(&self, line: CallLogLine) {
+        let at = Ts::now();
+        let value = serde_json::json!({ "callLog": line });
+        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
+            if let Err(e) = r.write_learned(at, value.clone()) {
+                tracing::error!(error = %e, "recording write failed");
+            }
+        }
+        let telephony_session_id = line.telephony_session_id.clone();
+        let parsed = Parsed {
+            received_at: Some(at),
+            meta: None,
+            item: Incoming::CallLog(Box::new(line)),
+        };
+        self.store.write(|s| s.ingest(parsed, at));
+        let _ = self.events.send(LiveEvent::Joined {
+            at,
+            telephony_session_id,
+        });
+    }
+}
+
+fn unjoined(id: &str, why: &str) -> CallLogLine {
+    CallLogLine {
+        telephony_session_id: id.to_string(),
+        records: Vec::new(),
+        unjoined: Some(why.to_string()),
+    }
+}
