@@ -358,7 +358,11 @@ fn platform_columns(join: Option<&Join>) -> [String; 4] {
                 .map(|r| r.id.as_str())
                 .collect::<Vec<_>>()
                 .join(";"),
-            j.voicemails.join(";"),
+            j.voicemails
+                .iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
         ],
         Some(Join::Missing) => [
             "(no record)".into(),

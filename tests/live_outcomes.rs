@@ -110,7 +110,7 @@ async fn every_ended_call_is_joined_to_exactly_what_the_platform_made() {
                     }
                     let want: BTreeSet<&str> =
                         t.voicemail_message_ids.iter().map(String::as_str).collect();
-                    let got: BTreeSet<&str> = j.voicemails.iter().map(String::as_str).collect();
+                    let got: BTreeSet<&str> = j.voicemails.iter().map(|v| v.id.as_str()).collect();
                     assert_eq!(got, want, "{id}: voicemail");
                     let bad_legs = j.legs.iter().filter(|l| !l.matched).count();
                     let fault = t.records.iter().any(|r| r.mismatched_legs);

@@ -604,3 +604,54 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     };
     assert_eq!(rows(&a), rows(&b));
 }
+
+#[test]
+fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
+    let (mut store, mut ui) = ready(Mode::Live);
+    ui.config.call_log = true;
+    let line = json!({
+        "receivedAt": "2024-05-01T12:05:00.000Z",
+        "callLog": {
+            "telephonySessionId": "s-done",
+            "records": [{
+                "id": "CL-77", "sessionId": "1", "telephonySessionId": "s-done",
+                "result": "Accepted", "startTime": "2024-05-01T12:01:40.000Z",
+                "recording": {"id": "REC-9", "contentUri": "https://media.example/recording/REC-9/content?access_token=SECRET"},
+                "legs": [{"result": "Accepted", "partyId": "p-done-1", "telephonySessionId": "s-done"}]
+            }]
+        }
+    });
+    let parsed = calltop::wire::parse(&line.to_string()).expect("a callLog line parses");
+    store.ingest(parsed, now());
+    cmd(&mut ui, &store, Command::History);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(
+        screen.contains("Answered ⏺"),
+        "platform result and the recording marker:\n{screen}"
+    );
+    cmd(&mut ui, &store, Command::Open);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(screen.contains("call log CL-77"), "{screen}");
+    assert!(screen.contains("⏺ REC-9"), "{screen}");
+    // u: the recording's link, said and copied — never with the access token.
+    let fx = cmd(&mut ui, &store, Command::Link);
+    let uri = "https://media.example/recording/REC-9/content";
+    assert_eq!(fx, vec![Effect::Copy(uri.to_string())]);
+    assert!(
+        status(&ui).contains(uri) && status(&ui).contains("copied"),
+        "{}",
+        status(&ui)
+    );
+    // A call whose records are still awaited says so.
+    let (store, mut ui) = ready(Mode::Live);
+    ui.config.call_log = true;
+    cmd(&mut ui, &store, Command::History);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(screen.contains("Platform"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("s-done") || l.contains("Answered    …")),
+        "{screen}"
+    );
+}

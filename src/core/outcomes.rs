@@ -140,6 +140,16 @@ pub struct RecordingLink {
     pub content_uri: Option<String>,
 }
 
+/// A voicemail left on the call.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoicemailLink {
+    /// The message id.
+    pub id: String,
+    /// The message in the message store.
+    pub uri: Option<String>,
+}
+
 /// What the platform's records say of one ended call.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,8 +158,8 @@ pub struct Joined {
     pub result: PlatformResult,
     pub legs: Vec<LegOutcome>,
     pub recordings: Vec<RecordingLink>,
-    /// Voicemail message ids (from the records' `message` links).
-    pub voicemails: Vec<String>,
+    /// Voicemail messages (from the records' `message` links).
+    pub voicemails: Vec<VoicemailLink>,
 }
 
 /// How joining an ended call went.
@@ -176,6 +186,38 @@ pub struct JoinCounts {
     pub mismatched_legs: u64,
     /// Voicemail notifications seen.
     pub voicemail_notes: u64,
+}
+
+impl Joined {
+    /// What `u` offers: each recording's content and each voicemail message, as
+    /// `(what, uri)`, without any access token.
+    pub fn links(&self) -> Vec<(String, String)> {
+        let recordings = self.recordings.iter().filter_map(|r| {
+            let uri = without_token(r.content_uri.as_deref()?);
+            Some((format!("recording {}", r.id), uri))
+        });
+        let voicemails = self.voicemails.iter().filter_map(|v| {
+            let uri = without_token(v.uri.as_deref()?);
+            Some((format!("voicemail {}", v.id), uri))
+        });
+        recordings.chain(voicemails).collect()
+    }
+}
+
+/// A URI with any `access_token` query parameter taken out.
+fn without_token(uri: &str) -> String {
+    let Some((base, query)) = uri.split_once('?') else {
+        return uri.to_string();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.to_ascii_lowercase().starts_with("access_token="))
+        .collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 /// Every ended call's join, by telephonySessionId.
@@ -265,10 +307,15 @@ impl Outcomes {
                     });
                 }
             }
-            if let Some(m) = r.entry.message.as_ref().and_then(|m| m.id.clone()) {
-                self.linked_voicemails.insert(m.clone());
-                if !j.voicemails.contains(&m) {
-                    j.voicemails.push(m);
+            if let Some(m) = &r.entry.message {
+                if let Some(id) = m.id.clone() {
+                    self.linked_voicemails.insert(id.clone());
+                    if !j.voicemails.iter().any(|v| v.id == id) {
+                        j.voicemails.push(VoicemailLink {
+                            id,
+                            uri: m.uri.clone(),
+                        });
+                    }
                 }
             }
         }

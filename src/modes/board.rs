@@ -41,6 +41,10 @@ pub async fn on_live_source(
     metrics: Option<&str>,
 ) -> anyhow::Result<()> {
     let store = SharedStore::new(SessionStore::new(cfg.store));
+    let config = BoardConfig {
+        call_log: cfg.join.is_some(),
+        ..config
+    };
     let h = live::spawn(cfg, store.clone());
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(

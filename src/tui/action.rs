@@ -66,6 +66,8 @@ pub enum Effect {
     Replay(ReplayCmd),
     /// Ring the terminal bell.
     Bell,
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Leave the app.
     Quit,
 }
@@ -354,6 +356,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             ui.view.overlay = Overlay::Help;
             ui.view.help_top = 0;
         }
+        Command::Link => link(ui, store, now, fx),
         Command::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -744,6 +747,36 @@ fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
         at: now,
         until: ui.control.rate_limited_until,
     });
+}
+
+/// `u`: the selected ended call's recording or voicemail link, said and copied.
+fn link(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+    use crate::core::outcomes::Join;
+    let Some(s) = ui.selected_session(store) else {
+        return ui.say(Level::Normal, "no call selected", now);
+    };
+    let links = match store.outcomes().get(&s.id) {
+        Some(Join::Joined(j)) => j.links(),
+        Some(_) => Vec::new(),
+        None if !s.ended => return ui.say(Level::Normal, "the call has not ended", now),
+        None => {
+            return ui.say(
+                Level::Normal,
+                "the platform's records of this call are not in yet",
+                now,
+            )
+        }
+    };
+    let Some((what, uri)) = links.first() else {
+        return ui.say(Level::Normal, "no recording or voicemail on this call", now);
+    };
+    let more = links.len() - 1;
+    let text = match more {
+        0 => format!("{what}: {uri} (copied)"),
+        n => format!("{what}: {uri} (copied; {n} more in the detail)"),
+    };
+    fx.push(Effect::Copy(uri.clone()));
+    ui.say(Level::Ok, text, now);
 }
 
 /// Clears an expired rate limit and a status line shown long enough.

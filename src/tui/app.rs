@@ -194,6 +194,13 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
                     let _ = out.write_all(b"\x07");
                     let _ = out.flush();
                 }
+                Effect::Copy(text) => {
+                    use base64::Engine;
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                    let mut out = std::io::stdout();
+                    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+                    let _ = out.flush();
+                }
                 Effect::Replay(cmd) => {
                     if let Some(tx) = &replay_tx {
                         let _ = tx.send(cmd);

@@ -38,6 +38,7 @@ pub enum Command {
     SortQueue,
     SortState,
     History,
+    Link,
     Help,
     Quit,
     Pause,
@@ -313,6 +314,14 @@ const SPECS: &[Spec] = &[
         "history",
         "ended calls (history) / board",
         &["H"],
+    ),
+    spec(
+        Command::Link,
+        "link",
+        Group::View,
+        "link",
+        "an ended call's recording / voicemail link, copied",
+        &["u"],
     ),
     spec(
         Command::Help,

@@ -240,6 +240,8 @@ pub struct BoardConfig {
     pub bell: bool,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Ended calls are being joined to the call log (their outcome may still come).
+    pub call_log: bool,
 }
 
 impl BoardConfig {
@@ -253,6 +255,7 @@ impl BoardConfig {
             bell: false,
             keymap: Keymap::default(),
             theme: Theme::named(ThemeName::Dark),
+            call_log: false,
         }
     }
 }

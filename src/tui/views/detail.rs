@@ -51,7 +51,14 @@ fn id_suffixes(s: &Session) -> Vec<String> {
 }
 
 /// Draws the detail of one session.
-pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    s: &Session,
+    join: Option<&crate::core::outcomes::Join>,
+    ui: &UiState,
+    now: Ts,
+) {
     let t = ui.theme();
     let [top, bottom] = split(area, s.parties.len());
     let target = ui.target_index(s);
@@ -65,6 +72,12 @@ pub fn render(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState, now: Ts)
                 s.session_id.as_deref().unwrap_or("-")
             ),
             t.dim(),
+        ),
+        Span::styled(
+            super::outcome::ids(join)
+                .map(|ids| format!("· {ids} "))
+                .unwrap_or_default(),
+            t.key(),
         ),
     ]);
     let suffixes = id_suffixes(s);

@@ -9,7 +9,7 @@ use crate::tui::theme::Level;
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Row;
+use ratatui::widgets::{Cell, Row};
 use ratatui::Frame;
 
 /// Draws the history table.
@@ -20,8 +20,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let start = ui.view.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
     // From and To share what the fixed columns leave: numbers whole first, then names.
-    const FIXED: [u16; 6] = [9, 11, 7, 6, 6, 6];
-    let left = (area.width as usize).saturating_sub(FIXED.iter().sum::<u16>() as usize + 7);
+    // The Platform column only where From and To keep their numbers whole beside it.
+    let platform_w: u16 = if area.width >= 100 { 13 } else { 0 };
+    let fixed: [u16; 7] = [9, 11, platform_w, 7, 6, 6, 6];
+    let left = (area.width as usize)
+        .saturating_sub(fixed.iter().sum::<u16>() as usize + 7 + usize::from(platform_w > 0));
     let want = |f: fn(&Session) -> Option<&EndpointState>| {
         let cells = visible.iter().filter_map(|s| f(s));
         let (min, full) = cells.fold((0, 0), |(m, a), e| {
@@ -51,23 +54,33 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 Disposition::Missed | Disposition::Abandoned => Level::Crit,
                 _ => Level::Normal,
             };
+            let (platform, platform_level) =
+                super::outcome::cell(s, store.outcomes().get(&s.id), ui.config.call_log);
             let caller = s.caller();
             let sel = if start + i == ui.view.cursor {
                 "▶"
             } else {
                 " "
             };
-            let row = Row::new(vec![
-                format!("{sel}{}", s.end().map(hms).unwrap_or_default()),
-                caller.map_or_else(String::new, |p| fit_endpoint(&p.from, from_w)),
-                caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w)),
-                d.as_str().to_string(),
-                clock(s.duration_ms(now)),
-                clock(f.ring_ms),
-                clock(f.talk_ms),
-                clock(f.hold_ms),
-            ])
-            .style(t.level(level));
+            let platform = match platform_level {
+                Level::Normal => Cell::from(platform),
+                l => Cell::from(Span::styled(platform, t.level(l))),
+            };
+            let mut cells = vec![
+                Cell::from(format!("{sel}{}", s.end().map(hms).unwrap_or_default())),
+                Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.from, from_w))),
+                Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w))),
+                Cell::from(d.as_str()),
+                platform,
+                Cell::from(clock(s.duration_ms(now))),
+                Cell::from(clock(f.ring_ms)),
+                Cell::from(clock(f.talk_ms)),
+                Cell::from(clock(f.hold_ms)),
+            ];
+            if platform_w == 0 {
+                cells.remove(4);
+            }
+            let row = Row::new(cells).style(t.level(level));
             if start + i == ui.view.cursor {
                 row.style(t.selected().patch(t.level(level)))
             } else {
@@ -75,25 +88,30 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             }
         })
         .collect();
-    let header = Row::new([
-        "Ended", "From", "To", "Outcome", "Total", "Ring", "Talk", "Hold",
-    ])
-    .style(t.column_header());
+    let mut header = vec![
+        "Ended", "From", "To", "Outcome", "Platform", "Total", "Ring", "Talk", "Hold",
+    ];
+    let mut widths = vec![
+        fixed[0],
+        from_w as u16,
+        to_w as u16,
+        fixed[1],
+        fixed[2],
+        fixed[3],
+        fixed[4],
+        fixed[5],
+        fixed[6],
+    ];
+    if platform_w == 0 {
+        header.remove(4);
+        widths.remove(4);
+    }
+    let header = Row::new(header).style(t.column_header());
     let title = Line::from(vec![
         Span::styled(format!(" History {} ", rows.len()), t.title()),
         Span::styled("ended calls, newest first ", t.dim()),
     ]);
-    let widths = [
-        FIXED[0],
-        from_w as u16,
-        to_w as u16,
-        FIXED[1],
-        FIXED[2],
-        FIXED[3],
-        FIXED[4],
-        FIXED[5],
-    ]
-    .map(Constraint::Length);
+    let widths = widths.into_iter().map(Constraint::Length);
     let table = super::titled_table(built, widths, header, title, t.dim());
     frame.render_widget(table, area);
 }

@@ -6,6 +6,7 @@ pub mod dialog;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod outcome;
 pub mod table;
 
 use super::edit;
@@ -127,7 +128,7 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     }
     if ui.view.detail && detail.height > 0 {
         if let Some(s) = ui.selected_session(store) {
-            detail::render(frame, detail, &s, ui, now);
+            detail::render(frame, detail, &s, store.outcomes().get(&s.id), ui, now);
         }
     }
     footer(frame, foot, ui, now);
