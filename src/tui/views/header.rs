@@ -158,6 +158,24 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             ],
         ),
     ];
+    if tot.unknown > 0 {
+        // Calls that ended during an outage, with no outcome the events show.
+        l2.push(group(
+            "outage",
+            vec![n(5, tot.unknown, "ended unseen", Level::Warn)],
+        ));
+    }
+    let joins = store.outcomes().counts();
+    if joins.joined + joins.missing > 0 {
+        l2.push(group(
+            "platform",
+            vec![
+                n(3, joins.joined, "joined", Level::Normal),
+                n(3, joins.disagreements, "disagree", Level::Warn),
+                n(2, joins.missing, "no record", Level::Normal),
+            ],
+        ));
+    }
     let c = &sum.counters;
     if c.stale + c.duplicate + c.malformed > 0 {
         l2.push(group(
