@@ -20,20 +20,62 @@ fn sample(word: &str) -> String {
     }
 }
 
+/// Splits a command line into words as a shell would for plain `'…'` and `"…"` quotes
+/// (a quoted word is kept whole, quotes removed, `[`/`]` in it kept).
+fn words(line: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quote, mut quoted) = (None::<char>, false);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                quoted = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if !cur.is_empty() || quoted {
+                    out.push((std::mem::take(&mut cur), quoted));
+                }
+                quoted = false;
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if !cur.is_empty() || quoted {
+        out.push((cur, quoted));
+    }
+    out
+}
+
 /// Expands `[…]` groups (all included) and `a|b` alternatives into plain command lines.
 fn expand(line: &str) -> Vec<Vec<String>> {
-    let line = line.replace("\\|", "|").replace(['[', ']'], " ");
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for word in line.split_whitespace() {
-        if word == "…" || word == "..." {
+    for (word, quoted) in words(&line.replace("\\|", "|")) {
+        if quoted {
+            out.iter_mut().for_each(|v| v.push(word.clone()));
             continue;
+        }
+        for word in word.replace(['[', ']'], " ").split_whitespace() {
+            push_word(&mut out, word);
+        }
+    }
+    out
+}
+
+/// Adds one word (or each of its `a|b` alternatives) to every command line so far.
+fn push_word(out: &mut Vec<Vec<String>>, word: &str) {
+    {
+        if word == "…" || word == "..." {
+            return;
         }
         let alts: Vec<&str> = if word.starts_with('-') || !word.contains('|') {
             vec![word]
         } else {
             word.split('|').collect()
         };
-        out = out
+        *out = std::mem::take(out)
             .into_iter()
             .flat_map(|prefix| {
                 alts.iter().map(move |a| {
@@ -44,15 +86,28 @@ fn expand(line: &str) -> Vec<Vec<String>> {
             })
             .collect();
     }
-    out
+}
+
+/// `line` up to the first `sep` that is not inside quotes.
+fn outside_quotes<'a>(line: &'a str, sep: &str) -> &'a str {
+    let mut quote = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, _) if line[i..].starts_with(sep) => return &line[..i],
+            _ => {}
+        }
+    }
+    line
 }
 
 /// The `calltop` arguments of one README line, if it is a command line.
 fn command_of(line: &str) -> Option<String> {
     let line = line.trim();
     let line = line.strip_prefix("$ ").unwrap_or(line);
-    let line = line.split(" # ").next().unwrap_or(line);
-    let line = line.split(" | ").next().unwrap_or(line);
+    let line = outside_quotes(line, " # ");
+    let line = outside_quotes(line, " | ");
     let line = line.trim_end_matches('&').trim_end_matches('\\').trim();
     let words: Vec<&str> = line.split_whitespace().collect();
     // skip `VAR=value` prefixes

@@ -18,6 +18,9 @@ struct Args {
     /// Load phase length in minutes.
     #[arg(long, default_value_t = 2.0)]
     minutes: f64,
+    /// The `--on-end` command given to `live --headless` (a slow one by default).
+    #[arg(long, default_value = "sleep 1")]
+    on_end: String,
     /// Where recordings, child output and logs go (emptied first).
     #[arg(long, default_value = "target/soak")]
     out: PathBuf,
@@ -165,6 +168,8 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     let rec1_s = rec1.display().to_string();
     let rec2_s = rec2.display().to_string();
     let keep = args.keep_ended.to_string();
+    // A slow end-of-call hook (1 s per call, four at a time) must hold nothing up.
+    let on_end = args.on_end.clone();
     let mut record = children::spawn(
         &bin,
         "record",
@@ -184,6 +189,8 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
             &rec2_s,
             "--keep-ended",
             &keep,
+            "--on-end",
+            &on_end,
         ],
         &sim,
         &args.out,

@@ -53,27 +53,28 @@ impl std::fmt::Debug for Credentials {
 }
 
 /// `POST /restapi/oauth/token` response.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct TokenResponse {
     pub access_token: String,
     #[serde(default)]
     pub token_type: String,
     pub expires_in: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub refresh_token_expires_in: Option<u64>,
     #[serde(default)]
     pub scope: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub owner_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub endpoint_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub session_expires_in: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub session_idle_timeout: Option<u64>,
 }
 
@@ -111,38 +112,35 @@ impl std::fmt::Debug for WsTokenResponse {
 }
 
 /// One entry of an API error body's `errors`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiErrorItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub parameter_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub parameter_value: Option<serde_json::Value>,
 }
 
 /// The platform's error body: `{errorCode?, message?, errors?[]}`, plus the OAuth
 /// (RFC 6749) `error` / `error_description`.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiError {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub message: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ApiErrorItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub error: Option<String>,
-    #[serde(
-        default,
-        rename = "error_description",
-        alias = "errorDescription",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "error_description", alias = "errorDescription")]
     pub error_description: Option<String>,
 }
 
@@ -184,26 +182,28 @@ impl ApiError {
 }
 
 /// `GET …/telephony/sessions/{id}` response.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallSession {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub origin: Option<Origin>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub voice_call_token: Option<String>,
     #[serde(default)]
     pub parties: Vec<Party>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub creation_time: Option<Ts>,
 }
 
 /// `deliveryMode` of a subscription.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryMode {
     pub transport_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub encryption: Option<bool>,
 }
 
@@ -216,21 +216,22 @@ pub struct SubscriptionRequest {
 }
 
 /// A subscription as the platform returns it.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionInfo {
     pub id: String,
     #[serde(default)]
     pub uri: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub creation_time: Option<Ts>,
     #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub event_filters: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expiration_time: Option<Ts>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub expires_in: Option<u64>,
     pub delivery_mode: DeliveryMode,
 }
