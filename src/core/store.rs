@@ -207,10 +207,20 @@ impl SessionStore {
             }
             Incoming::CallLog(line) => {
                 self.touch(now);
+                // Only for a call the store still keeps (an evicted one is gone for good).
                 let mut outcomes = std::mem::take(&mut self.outcomes);
-                outcomes.apply(&line, self.find(&line.telephony_session_id).as_deref());
+                let applied = match self.find(&line.telephony_session_id) {
+                    Some(session) => {
+                        outcomes.apply(&line, Some(&session));
+                        Applied::Other
+                    }
+                    None => Applied::Late,
+                };
                 self.outcomes = outcomes;
-                Applied::Other
+                if applied == Applied::Late {
+                    self.counters.late += 1;
+                }
+                applied
             }
             Incoming::Voicemail { message, .. } => {
                 self.touch(now);

@@ -234,8 +234,12 @@ impl Joiner {
         }
     }
 
-    /// Joins every waiting call that has records.
+    /// Joins every waiting call that has records; forgets those the store let go of.
     fn match_records(&mut self, records: Vec<CallLogRecord>) {
+        {
+            let s = self.store.read();
+            self.waiting.retain(|w| s.find(&w.id).is_some());
+        }
         let mut by_call: HashMap<String, Vec<CallLogRecord>> = HashMap::new();
         for r in records {
             if let Some(id) = r.entry.telephony_session_id.clone() {
