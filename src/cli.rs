@@ -140,6 +140,10 @@ pub struct BoardArgs {
     /// Print the key table (Markdown) and exit.
     #[arg(long)]
     pub print_keys: bool,
+    /// Print a compiled-in default (`keys`: the key file; `dark`, `light`, `mono`: a
+    /// palette) and exit.
+    #[arg(long, value_name = "WHAT", value_parser = ["keys", "dark", "light", "mono"])]
+    pub print_default: Option<String>,
 }
 
 impl Default for BoardArgs {
@@ -153,6 +157,7 @@ impl Default for BoardArgs {
             hold_alert: p("60,180"),
             park_alert: p("60,180"),
             print_keys: false,
+            print_default: None,
         }
     }
 }

@@ -26,12 +26,23 @@ pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
     })
 }
 
-/// Handles `--print-keys`; true when the program should exit.
-pub fn print_keys(args: &BoardArgs) -> anyhow::Result<bool> {
+/// Handles `--print-keys` and `--print-default`; true when the program should exit.
+pub fn print_and_exit(args: &BoardArgs) -> anyhow::Result<bool> {
+    use crate::tui::theme::ThemeName;
     if args.print_keys {
         print!("{}", config(args, Mode::Demo)?.keymap.markdown());
     }
-    Ok(args.print_keys)
+    let asset = match args.print_default.as_deref() {
+        Some("keys") => Some(crate::tui::keymap::DEFAULT_KEYS),
+        Some("dark") => Some(ThemeName::Dark.asset()),
+        Some("light") => Some(ThemeName::Light.asset()),
+        Some("mono") => Some(ThemeName::Mono.asset()),
+        _ => None,
+    };
+    if let Some(text) = asset {
+        print!("{text}");
+    }
+    Ok(args.print_keys || asset.is_some())
 }
 
 /// Runs the board on the live source until the user quits; then shuts the source down.

@@ -7,7 +7,7 @@ use crate::tui::state::Mode;
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    if super::board::print_keys(&args.board)? {
+    if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
     crate::tui::terminal::check_terminal()?;

@@ -24,7 +24,7 @@ pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
 
 /// Runs the board against the account.
 pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
-    if super::board::print_keys(&args.board)? {
+    if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
     crate::tui::terminal::check_terminal()?;

@@ -8,7 +8,7 @@ use crate::tui::state::{Mode, UiState};
 
 /// Runs the replay board.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    if super::board::print_keys(&args.board)? {
+    if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
     let _log = crate::logging::init("tui");

@@ -78,7 +78,6 @@ struct Spec {
     group: Group,
     hint: &'static str,
     help: &'static str,
-    keys: &'static [&'static str],
 }
 
 const SPECS: &[Spec] = &[
@@ -88,7 +87,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "move",
         "previous row (detail open: scroll the timeline)",
-        &["up", "k"],
     ),
     spec(
         Command::Down,
@@ -96,7 +94,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "move",
         "next row (detail open: scroll the timeline)",
-        &["down", "j"],
     ),
     spec(
         Command::PageUp,
@@ -104,7 +101,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "page",
         "one page up (board or timeline)",
-        &["pgup"],
     ),
     spec(
         Command::PageDown,
@@ -112,7 +108,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "page",
         "one page down (board or timeline)",
-        &["pgdn"],
     ),
     spec(
         Command::Top,
@@ -120,7 +115,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "top",
         "first row (timeline: oldest entry)",
-        &["g", "home"],
     ),
     spec(
         Command::Bottom,
@@ -128,7 +122,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "bottom",
         "last row (timeline: newest entry, follows new ones)",
-        &["G", "end"],
     ),
     spec(
         Command::Open,
@@ -136,7 +129,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "detail",
         "open the session detail (parties + timeline)",
-        &["enter"],
     ),
     spec(
         Command::Back,
@@ -144,7 +136,6 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "back",
         "close the detail / dialog / filter",
-        &["esc"],
     ),
     spec(
         Command::NextParty,
@@ -152,23 +143,14 @@ const SPECS: &[Spec] = &[
         Group::Navigate,
         "party",
         "cycle the target party",
-        &["tab"],
     ),
-    spec(
-        Command::Hold,
-        "hold",
-        Group::Calls,
-        "hold",
-        "hold / unhold",
-        &["h"],
-    ),
+    spec(Command::Hold, "hold", Group::Calls, "hold", "hold / unhold"),
     spec(
         Command::Transfer,
         "transfer",
         Group::Calls,
         "transfer",
         "transfer (number, ext, vm:ID, park:ORBIT), confirmed",
-        &["t"],
     ),
     spec(
         Command::Record,
@@ -176,7 +158,6 @@ const SPECS: &[Spec] = &[
         Group::Calls,
         "record",
         "start / pause / resume recording",
-        &["r"],
     ),
     spec(
         Command::HangUp,
@@ -184,24 +165,15 @@ const SPECS: &[Spec] = &[
         Group::Calls,
         "hang up",
         "hang up the call, confirmed",
-        &["x"],
     ),
-    spec(
-        Command::Mute,
-        "mute",
-        Group::Calls,
-        "mute",
-        "mute / unmute",
-        &["m"],
-    ),
-    spec(Command::Park, "park", Group::Calls, "park", "park", &["p"]),
+    spec(Command::Mute, "mute", Group::Calls, "mute", "mute / unmute"),
+    spec(Command::Park, "park", Group::Calls, "park", "park"),
     spec(
         Command::Forward,
         "forward",
         Group::Calls,
         "forward",
         "forward a ringing party",
-        &["f"],
     ),
     spec(
         Command::Reject,
@@ -209,7 +181,6 @@ const SPECS: &[Spec] = &[
         Group::Calls,
         "reject",
         "reject a ringing party",
-        &["d"],
     ),
     spec(
         Command::Flip,
@@ -217,7 +188,6 @@ const SPECS: &[Spec] = &[
         Group::Calls,
         "flip",
         "flip to a call-flip number (1-8), confirmed",
-        &["F"],
     ),
     spec(
         Command::Filter,
@@ -225,7 +195,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "filter",
         "filter by number, name or id",
-        &["/"],
     ),
     spec(
         Command::StateFilter,
@@ -233,7 +202,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "state",
         "cycle the call-state filter",
-        &["c"],
     ),
     spec(
         Command::Sort,
@@ -241,7 +209,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "cycle the sort column (a column's key again reverses it)",
-        &["s"],
     ),
     spec(
         Command::SortReverse,
@@ -249,7 +216,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "reverse",
         "reverse the sort (↓ = longest / newest / Z first)",
-        &["S"],
     ),
     spec(
         Command::SortWaiting,
@@ -257,7 +223,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort: calls waiting first (ringing, hold, parked), longest first",
-        &["1"],
     ),
     spec(
         Command::SortTimer,
@@ -265,7 +230,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by Timer (target party's time in state)",
-        &["2"],
     ),
     spec(
         Command::SortStart,
@@ -273,7 +237,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by start (age)",
-        &["3"],
     ),
     spec(
         Command::SortFrom,
@@ -281,7 +244,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by From (caller's name / number)",
-        &["4"],
     ),
     spec(
         Command::SortTo,
@@ -289,7 +251,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by To (dialled)",
-        &["5"],
     ),
     spec(
         Command::SortQueue,
@@ -297,7 +258,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by Queue",
-        &["6"],
     ),
     spec(
         Command::SortState,
@@ -305,7 +265,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "sort",
         "sort by the target party's state",
-        &["7"],
     ),
     spec(
         Command::History,
@@ -313,7 +272,6 @@ const SPECS: &[Spec] = &[
         Group::View,
         "history",
         "ended calls (history) / board",
-        &["H"],
     ),
     spec(
         Command::Link,
@@ -321,31 +279,15 @@ const SPECS: &[Spec] = &[
         Group::View,
         "link",
         "an ended call's recording / voicemail link, copied",
-        &["u"],
     ),
-    spec(
-        Command::Help,
-        "help",
-        Group::View,
-        "help",
-        "this help",
-        &["?"],
-    ),
-    spec(
-        Command::Quit,
-        "quit",
-        Group::View,
-        "quit",
-        "quit",
-        &["q", "ctrl-c"],
-    ),
+    spec(Command::Help, "help", Group::View, "help", "this help"),
+    spec(Command::Quit, "quit", Group::View, "quit", "quit"),
     spec(
         Command::Pause,
         "pause",
         Group::Replay,
         "pause",
         "pause / resume",
-        &["space"],
     ),
     spec(
         Command::Faster,
@@ -353,23 +295,14 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "speed",
         "faster (1, 2, 5, 10, max)",
-        &["+", "="],
     ),
-    spec(
-        Command::Slower,
-        "slower",
-        Group::Replay,
-        "speed",
-        "slower",
-        &["-"],
-    ),
+    spec(Command::Slower, "slower", Group::Replay, "speed", "slower"),
     spec(
         Command::Step,
         "step",
         Group::Replay,
         "step",
         "step one event",
-        &["."],
     ),
     spec(
         Command::SeekBack,
@@ -377,7 +310,6 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "seek",
         "seek back 10 s",
-        &["left"],
     ),
     spec(
         Command::SeekForward,
@@ -385,7 +317,6 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "seek",
         "seek forward 10 s",
-        &["right"],
     ),
     spec(
         Command::SeekBackLong,
@@ -393,7 +324,6 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "-1m",
         "seek back 1 min",
-        &["["],
     ),
     spec(
         Command::SeekForwardLong,
@@ -401,7 +331,6 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "+1m",
         "seek forward 1 min",
-        &["]"],
     ),
 ];
 
@@ -411,7 +340,6 @@ const fn spec(
     group: Group,
     hint: &'static str,
     help: &'static str,
-    keys: &'static [&'static str],
 ) -> Spec {
     Spec {
         cmd,
@@ -419,7 +347,6 @@ const fn spec(
         group,
         hint,
         help,
-        keys,
     }
 }
 
@@ -596,6 +523,9 @@ pub struct Keymap {
     lookup: HashMap<Key, Command>,
 }
 
+/// The default bindings (`assets/keys.conf`), compiled in.
+pub const DEFAULT_KEYS: &str = include_str!("../../assets/keys.conf");
+
 impl Default for Keymap {
     fn default() -> Self {
         Keymap::from_config("").expect("the default keymap has no duplicates")
@@ -606,16 +536,15 @@ impl Keymap {
     /// The defaults with overrides from a config text: one `action = key, key` per line
     /// (`#` starts a comment; an empty right side unbinds the action).
     pub fn from_config(text: &str) -> Result<Keymap, KeymapError> {
-        let mut keys: Vec<(Command, Vec<Key>)> = SPECS
-            .iter()
-            .map(|s| {
-                let ks = s
-                    .keys
-                    .iter()
-                    .map(|k| Key::parse(k).expect("default key parses"));
-                (s.cmd, ks.collect())
-            })
-            .collect();
+        let mut keys: Vec<(Command, Vec<Key>)> =
+            SPECS.iter().map(|s| (s.cmd, Vec::new())).collect();
+        Keymap::bind(&mut keys, DEFAULT_KEYS).expect("assets/keys.conf parses");
+        Keymap::bind(&mut keys, text)?;
+        Keymap::checked(keys)
+    }
+
+    /// Applies `action = key, key` lines to `keys`.
+    fn bind(keys: &mut [(Command, Vec<Key>)], text: &str) -> Result<(), KeymapError> {
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let l = raw.split('#').next().unwrap_or("").trim();
@@ -642,6 +571,11 @@ impl Keymap {
                 slot.1 = parsed;
             }
         }
+        Ok(())
+    }
+
+    /// The keymap of these bindings, refusing a key bound to two actions.
+    fn checked(keys: Vec<(Command, Vec<Key>)>) -> Result<Keymap, KeymapError> {
         let mut lookup = HashMap::new();
         for (cmd, ks) in &keys {
             for k in ks {
@@ -766,5 +700,40 @@ impl Keymap {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod asset_tests {
+    use super::*;
+
+    #[test]
+    fn the_key_asset_binds_every_action_once() {
+        let mut seen = Vec::new();
+        for line in DEFAULT_KEYS.lines() {
+            let l = line.split('#').next().unwrap_or("").trim();
+            if let Some((name, _)) = l.split_once('=') {
+                seen.push(name.trim().to_string());
+            }
+        }
+        let mut names: Vec<String> = SPECS.iter().map(|s| s.name.to_string()).collect();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            sorted.len(),
+            seen.len(),
+            "an action twice in assets/keys.conf"
+        );
+        names.sort();
+        assert_eq!(
+            sorted, names,
+            "every action has its line in assets/keys.conf"
+        );
+        let km = Keymap::default();
+        assert!(
+            SPECS.iter().all(|s| !km.keys(s.cmd).is_empty()),
+            "every action has a key"
+        );
     }
 }

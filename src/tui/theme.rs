@@ -15,6 +15,17 @@ pub enum ThemeName {
     Mono,
 }
 
+impl ThemeName {
+    /// The palette's compiled-in text (`assets/themes/NAME.theme`).
+    pub fn asset(self) -> &'static str {
+        match self {
+            ThemeName::Dark => include_str!("../../assets/themes/dark.theme"),
+            ThemeName::Light => include_str!("../../assets/themes/light.theme"),
+            ThemeName::Mono => include_str!("../../assets/themes/mono.theme"),
+        }
+    }
+}
+
 /// How urgent something is (alerts, status line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -47,50 +58,51 @@ impl Theme {
         Theme::named(if no_color { ThemeName::Mono } else { name })
     }
 
-    /// The palette for a name, ignoring the environment.
+    /// The palette for a name, ignoring the environment (from its compiled-in asset).
     pub fn named(name: ThemeName) -> Theme {
-        use Color::*;
-        match name {
-            ThemeName::Dark => Theme {
-                name,
-                fg: Reset,
-                dim: DarkGray,
-                accent: Cyan,
-                ok: Green,
-                warn: Yellow,
-                crit: LightRed,
-                ring: LightYellow,
-                hold: LightMagenta,
-                park: LightBlue,
-                bar: Blue,
-            },
-            ThemeName::Light => Theme {
-                name,
-                fg: Reset,
-                dim: Gray,
-                accent: Blue,
-                ok: Rgb(0, 110, 0),
-                warn: Rgb(160, 90, 0),
-                crit: Red,
-                ring: Rgb(150, 100, 0),
-                hold: Magenta,
-                park: Rgb(0, 70, 170),
-                bar: Cyan,
-            },
-            ThemeName::Mono => Theme {
-                name,
-                fg: Reset,
-                dim: Reset,
-                accent: Reset,
-                ok: Reset,
-                warn: Reset,
-                crit: Reset,
-                ring: Reset,
-                hold: Reset,
-                park: Reset,
-                bar: Reset,
-            },
+        Theme::parse(name, name.asset()).expect("the compiled-in themes parse")
+    }
+
+    /// A palette from `role = colour` lines (see `assets/themes/`; `#` starts a comment
+    /// line): every role must be given.
+    pub fn parse(name: ThemeName, text: &str) -> Result<Theme, String> {
+        let mut roles: [Option<Color>; 10] = [None; 10];
+        const NAMES: [&str; 10] = [
+            "text", "dim", "accent", "ok", "warn", "crit", "ring", "hold", "park", "bar",
+        ];
+        for (i, raw) in text.lines().enumerate() {
+            // A comment is a whole line (`#rrggbb` colours start with the same sign).
+            let l = raw.trim();
+            if l.is_empty() || l.starts_with('#') {
+                continue;
+            }
+            let (role, colour) = l
+                .split_once('=')
+                .ok_or_else(|| format!("line {}: expected `role = colour`", i + 1))?;
+            let slot = NAMES
+                .iter()
+                .position(|n| *n == role.trim())
+                .ok_or_else(|| format!("line {}: unknown role {:?}", i + 1, role.trim()))?;
+            let colour = colour.split_whitespace().next().unwrap_or("");
+            let c: Color = colour
+                .parse()
+                .map_err(|_| format!("line {}: {colour:?} is not a colour", i + 1))?;
+            roles[slot] = Some(c);
         }
+        let get = |i: usize| roles[i].ok_or_else(|| format!("no colour for {}", NAMES[i]));
+        Ok(Theme {
+            name,
+            fg: get(0)?,
+            dim: get(1)?,
+            accent: get(2)?,
+            ok: get(3)?,
+            warn: get(4)?,
+            crit: get(5)?,
+            ring: get(6)?,
+            hold: get(7)?,
+            park: get(8)?,
+            bar: get(9)?,
+        })
     }
 
     fn mono(&self) -> bool {
@@ -221,5 +233,51 @@ mod tests {
         assert_eq!(word(StatusCode::Parked), "Parked");
         assert_eq!(word(StatusCode::VoicemailScreening), "VMScreening");
         assert_eq!(word(StatusCode::Unknown("Odd".into())), "Odd");
+    }
+}
+
+#[cfg(test)]
+mod asset_tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_in_palettes_are_the_documented_ones() {
+        let dark = Theme::named(ThemeName::Dark);
+        assert_eq!(
+            (dark.dim, dark.crit, dark.park),
+            (Color::DarkGray, Color::LightRed, Color::LightBlue)
+        );
+        let light = Theme::named(ThemeName::Light);
+        assert_eq!(
+            (light.ok, light.park),
+            (Color::Rgb(0, 110, 0), Color::Rgb(0, 70, 170))
+        );
+        let mono = Theme::named(ThemeName::Mono);
+        assert!([
+            mono.fg,
+            mono.dim,
+            mono.accent,
+            mono.ok,
+            mono.warn,
+            mono.crit,
+            mono.ring,
+            mono.hold,
+            mono.park,
+            mono.bar
+        ]
+        .iter()
+        .all(|c| *c == Color::Reset));
+    }
+
+    #[test]
+    fn a_palette_with_a_bad_or_missing_colour_is_refused() {
+        let dark = ThemeName::Dark.asset();
+        assert!(Theme::parse(
+            ThemeName::Dark,
+            &dark.replace("crit    = light-red", "crit = no-such")
+        )
+        .is_err());
+        assert!(Theme::parse(ThemeName::Dark, &dark.replace("crit    = light-red", "")).is_err());
+        assert!(Theme::parse(ThemeName::Dark, &format!("{dark}\nglow = red")).is_err());
     }
 }
