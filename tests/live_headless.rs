@@ -25,6 +25,32 @@ fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child 
         .expect("calltop runs")
 }
 
+/// The child's stdout lines until `n` JSON lines of `kind` came (or `secs` passed).
+async fn read_until(
+    child: &mut std::process::Child,
+    kind: &str,
+    n: usize,
+    secs: u64,
+) -> Vec<String> {
+    let stdout = child.stdout.take().unwrap();
+    let needle = format!("\"kind\":\"{kind}\"");
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            out.push(line);
+            if out.iter().filter(|l| l.contains(&needle)).count() >= n || Instant::now() > deadline
+            {
+                break;
+            }
+        }
+        out
+    })
+    .await
+    .unwrap()
+}
+
 fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
     // SIGTERM: the clean path (close socket, revoke token)
     let _ = Command::new("kill")
@@ -51,25 +77,7 @@ async fn headless_json_lines_against_the_sim() {
     cfg.time_scale = 0.05;
     let sim = start_sim(cfg).await;
     let mut child = calltop(&sim, &["live", "--headless", "--format", "json"]);
-    let stdout = child.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            out.push(line);
-            let events = out
-                .iter()
-                .filter(|l| l.contains("\"kind\":\"event\""))
-                .count();
-            if events >= 20 || Instant::now() > deadline {
-                break;
-            }
-        }
-        out
-    })
-    .await
-    .unwrap();
+    let lines = read_until(&mut child, "event", 20, 20).await;
     let status = stop(&mut child);
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     let values: Vec<serde_json::Value> = lines
@@ -186,25 +194,7 @@ async fn call_ended_lines_and_the_on_end_command() {
             &on_end,
         ],
     );
-    let stdout = child.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(40);
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            out.push(line);
-            let ended = out
-                .iter()
-                .filter(|l| l.contains("\"kind\":\"callEnded\""))
-                .count();
-            if ended >= 8 || Instant::now() > deadline {
-                break;
-            }
-        }
-        out
-    })
-    .await
-    .unwrap();
+    let lines = read_until(&mut child, "callEnded", 8, 40).await;
     // Let the last commands (1 s each, four at a time) finish.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let status = stop(&mut child);
