@@ -2,6 +2,7 @@
 //! and with any number of repeats give the same final state; time is an argument.
 
 use super::archive::Archived;
+use super::center::Center;
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
@@ -114,6 +115,8 @@ pub struct SessionStore {
     counters: Counters,
     generation: u64,
     clock: Ts,
+    /// Agents and queues, from the same inputs.
+    center: Center,
 }
 
 impl Default for SessionStore {
@@ -137,7 +140,18 @@ impl SessionStore {
             counters: Counters::default(),
             generation: 0,
             clock: Ts(i64::MIN),
+            center: Center::default(),
         }
+    }
+
+    /// Agents and queues.
+    pub fn center(&self) -> &Center {
+        &self.center
+    }
+
+    /// Agents and queues, to set the figures' window.
+    pub fn center_mut(&mut self) -> &mut Center {
+        &mut self.center
     }
 
     /// Applies whatever a source parsed. `now` is when it was received (stream clock
@@ -145,8 +159,26 @@ impl SessionStore {
     pub fn ingest(&mut self, parsed: Parsed, now: Ts) -> Applied {
         let now = parsed.received_at.unwrap_or(now);
         match parsed.item {
-            Incoming::Session(n) => self.apply_event(n.body, now),
-            Incoming::Presence { body, .. } => self.apply_presence(&body, now),
+            Incoming::Session(n) => {
+                self.center.observe(&n.body, now);
+                self.apply_event(n.body, now)
+            }
+            Incoming::Presence { envelope, body } => {
+                let at = envelope.timestamp.unwrap_or(now);
+                self.center.presence(&body, at);
+                self.apply_presence(&body, now)
+            }
+            Incoming::QueuePresence { queue_id, body, .. } => {
+                self.counters.presence += 1;
+                self.touch(now);
+                self.center.queue_presence(queue_id.as_deref(), &body);
+                Applied::Presence { seeded: 0 }
+            }
+            Incoming::Roster(line) => {
+                self.touch(now);
+                self.center.roster(&line);
+                Applied::Other
+            }
             Incoming::Snapshot(cs) => {
                 self.apply_rest_session(&cs, now);
                 Applied::Other
@@ -439,6 +471,7 @@ impl SessionStore {
         if self.is_gone(&cs.id) {
             return;
         }
+        self.center.snapshot(cs, now);
         let mut s = self
             .sessions
             .remove(&cs.id)
@@ -462,6 +495,7 @@ impl SessionStore {
     /// ends as [`Session::ended_unseen`].
     pub fn mark_gone(&mut self, id: &str, known_until: Ts) {
         self.touch(known_until);
+        self.center.gone(id, known_until);
         let Some(mut s) = self.sessions.remove(id) else {
             return;
         };

@@ -238,7 +238,8 @@ impl Permissions {
 pub enum Kind {
     /// A notification frame.
     Event,
-    /// A session fetched by REST while reconciling (`restSession`).
+    /// What was fetched by REST: a session while reconciling (`restSession`), or
+    /// agents and queues (`roster`).
     Rest,
     /// A session reconciling found gone (`sessionGone`).
     Gone,
@@ -326,15 +327,19 @@ impl Outgoing {
                     .map(|seq| format!("ev.{}.{seq}", n.body.telephony_session_id))
                     .or_else(by_uuid),
             ),
-            Incoming::Presence { .. } | Incoming::OtherNotification { .. } => {
-                (Kind::Event, by_uuid())
-            }
+            Incoming::Presence { .. }
+            | Incoming::QueuePresence { .. }
+            | Incoming::OtherNotification { .. } => (Kind::Event, by_uuid()),
             Incoming::Snapshot(cs) => {
                 let body = serde_json::to_vec(cs).unwrap_or_default();
                 (
                     Kind::Rest,
                     Some(format!("rest.{}.{}", cs.id, sha256_hex(&body))),
                 )
+            }
+            Incoming::Roster(r) => {
+                let body = serde_json::to_vec(r).unwrap_or_default();
+                (Kind::Rest, Some(format!("roster.{}", sha256_hex(&body))))
             }
             Incoming::Gone {
                 telephony_session_id,

@@ -16,6 +16,7 @@ pub mod notification;
 pub mod paging;
 pub mod presence;
 pub mod queues;
+pub mod roster;
 pub mod supervision;
 pub mod time;
 
@@ -33,4 +34,5 @@ pub use notification::{
     ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId,
     PresenceEvent, Recording, SessionEvent, SipData, Status, UiCallInfo, UiInfoItem,
 };
+pub use roster::RosterLine;
 pub use time::Ts;
