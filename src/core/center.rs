@@ -104,6 +104,31 @@ impl Window {
     }
 }
 
+/// From when queue and agent figures count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Since {
+    /// Local midnight today, and again every midnight.
+    #[default]
+    Midnight,
+    /// The start of the stream.
+    Start,
+    /// This time on.
+    At(Ts),
+}
+
+impl Since {
+    /// Parses `midnight`, `start` or an RFC 3339 time.
+    pub fn parse(s: &str) -> Result<Since, String> {
+        match s.trim() {
+            "midnight" => Ok(Since::Midnight),
+            "start" => Ok(Since::Start),
+            t => Ts::parse(t).map(Since::At).ok_or_else(|| {
+                format!("{t:?} is not midnight, start or a time like 2024-05-01T08:00:00Z")
+            }),
+        }
+    }
+}
+
 /// A queue's service-level settings (`serviceLevelSettings` / `callQueueInfo`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -707,7 +732,10 @@ impl Center {
     fn role(&mut self, p: &Party) -> Role {
         let to = p.to.as_ref().and_then(|t| t.extension_id.as_deref());
         if let (Some(true), Some(q)) = (p.queue_call, to) {
-            if !self.agents.contains_key(q) && !self.others.contains_key(q) {
+            let user = self.agents.get(q).is_some_and(|a| a.extension.is_some());
+            if !user && !self.others.contains_key(q) {
+                // A queue: taken for an agent before (from presence) only if nothing said.
+                self.agents.remove(q);
                 self.queues
                     .entry(q.to_string())
                     .or_insert_with(|| Queue::new(q));
@@ -1101,6 +1129,12 @@ impl Center {
         if self.queues.contains_key(ext) || self.others.contains_key(ext) {
             return;
         }
+        // Only users have these (queues, IVR menus… are just `Offline`, §2.1).
+        let user =
+            p.user_status.is_some() || p.dnd_status.is_some() || p.telephony_status.is_some();
+        if !user && !self.agents.contains_key(ext) {
+            return;
+        }
         let a = self
             .agents
             .entry(ext.to_string())
@@ -1448,6 +1482,17 @@ mod tests {
             .at(100, caller(StatusCode::Answered))
             .at(entered, queue_party("p-q", queue, StatusCode::Setup, None));
         f.seq
+    }
+
+    #[test]
+    fn since_values() {
+        assert_eq!(Since::parse("midnight"), Ok(Since::Midnight));
+        assert_eq!(Since::parse("start"), Ok(Since::Start));
+        assert_eq!(
+            Since::parse("2024-05-01T08:00:00Z"),
+            Ok(Since::At(Ts::parse("2024-05-01T08:00:00Z").unwrap()))
+        );
+        assert!(Since::parse("yesterday").is_err());
     }
 
     #[test]

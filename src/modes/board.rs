@@ -3,7 +3,7 @@
 
 use super::Audited;
 use crate::cli::BoardArgs;
-use crate::core::{SessionStore, SharedStore};
+use crate::core::center::Since;
 use crate::source::live::{self, LiveConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
@@ -35,8 +35,12 @@ pub fn print_keys(args: &BoardArgs) -> anyhow::Result<bool> {
 }
 
 /// Runs the board on the live source until the user quits; then shuts the source down.
-pub async fn on_live_source(config: BoardConfig, cfg: LiveConfig) -> anyhow::Result<()> {
-    let store = SharedStore::new(SessionStore::new(cfg.store));
+pub async fn on_live_source(
+    config: BoardConfig,
+    cfg: LiveConfig,
+    since: Since,
+) -> anyhow::Result<()> {
+    let store = super::live_store(cfg.store, since);
     let h = live::spawn(cfg, store.clone());
     let feed = crate::tui::Feed {
         control: Some(Arc::new(Audited::new(h.control.clone(), store.clone()))),

@@ -2,7 +2,7 @@
 //! connection change) and `calltop record` (unattended capture to a file).
 
 use crate::cli::{LiveArgs, RecordArgs};
-use crate::core::{SessionStore, SharedStore};
+use crate::core::center::Since;
 use crate::source::live::{self, ConnState, LineFormat, LiveConfig, LiveEvent};
 use crate::wire::Ts;
 use tokio::sync::broadcast;
@@ -12,7 +12,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("live");
     let mut cfg = super::live::source_config(&args.connect)?;
     cfg.record = args.record.clone();
-    until_signal(cfg, args.format, true).await
+    until_signal(cfg, args.format, true, args.connect.since).await
 }
 
 /// `calltop record`: headless capture until Ctrl-C.
@@ -22,7 +22,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
     cfg.record = Some(args.out.clone());
     cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
     cfg.seed = false;
-    until_signal(cfg, LineFormat::Text, false).await
+    until_signal(cfg, LineFormat::Text, false, args.connect.since).await
 }
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes and (with
@@ -31,9 +31,10 @@ async fn until_signal(
     cfg: LiveConfig,
     format: LineFormat,
     print_events: bool,
+    since: Since,
 ) -> anyhow::Result<()> {
     use std::io::Write;
-    let store = SharedStore::new(SessionStore::new(cfg.store));
+    let store = super::live_store(cfg.store, since);
     let mut handle = live::spawn(cfg, store);
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.

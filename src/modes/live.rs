@@ -34,5 +34,5 @@ pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
         "account"
     };
     config.account = format!("{level} @ {}", cfg.credentials.server_url);
-    super::board::on_live_source(config, cfg).await
+    super::board::on_live_source(config, cfg, args.connect.since).await
 }
