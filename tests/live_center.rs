@@ -332,7 +332,8 @@ async fn live_and_report_equal_the_ground_truth() {
         store.read().center().queue(SALES).unwrap().members[&member].accept_current == Some(false)
     })
     .await;
-    for q in store.read().center().queues() {
+    let toggled = store.read().center().clone();
+    for q in toggled.queues() {
         let platform = h.roster.queue_presence(&q.id).await.unwrap();
         for r in platform {
             let id = r.member.id.unwrap();

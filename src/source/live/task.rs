@@ -403,7 +403,7 @@ impl Task {
                 self.pending_filters = None;
                 Ok(info)
             }
-            Err(Refused::Status(status, text)) if status == 403 => Err(Ended::Fatal(text)),
+            Err(Refused::Status(403, text)) => Err(Ended::Fatal(text)),
             Err(Refused::Status(_, text)) => Err(dropped(text, false, None)),
             Err(Refused::Ended(e)) => Err(e),
         }
