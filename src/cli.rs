@@ -1,6 +1,7 @@
 //! The command line: every clap `Args` struct and its validation. The only room that
 //! knows about flags; [`crate::modes`] turns them into each room's configuration.
 
+use crate::core::center::Since;
 use crate::core::StoreConfig;
 use crate::report::Format as ReportFormat;
 use crate::source::live::LineFormat;
@@ -74,6 +75,10 @@ pub struct ConnectArgs {
     /// Seconds after a call ends before calltop gives up on its records.
     #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub call_log_cutoff: f64,
+    /// Queue and agent figures since: `midnight` (local, again every midnight), `start`
+    /// (of the stream) or an RFC 3339 time.
+    #[arg(long, default_value = "midnight", value_parser = Since::parse)]
+    pub since: Since,
 }
 
 impl ConnectArgs {
@@ -197,6 +202,9 @@ pub struct DemoArgs {
     /// Also append every raw frame to this file (as `live --record`).
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Queue and agent figures since: `midnight`, `start` or an RFC 3339 time.
+    #[arg(long, default_value = "midnight", value_parser = Since::parse)]
+    pub since: Since,
     #[command(flatten)]
     pub board: BoardArgs,
 }
@@ -224,6 +232,10 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
+    /// Queue and agent figures since: `start` (of the file), `midnight` (local, today,
+    /// again every midnight) or an RFC 3339 time.
+    #[arg(long, default_value = "start", value_parser = Since::parse)]
+    pub since: Since,
 }
 
 /// Flags of `calltop record`.
@@ -320,6 +332,9 @@ pub struct SimArgs {
     /// Fault: the call log answers 403 (the app lacks the ReadCallLog permission).
     #[arg(long)]
     pub call_log_forbidden: bool,
+    /// Fault: the directory and call queues answer 403 (the app lacks ReadAccounts).
+    #[arg(long)]
+    pub directory_forbidden: bool,
     /// Fault: probability per voicemail that a second voicemail for no known call arrives.
     #[arg(long, default_value_t = 0.0)]
     pub orphan_voicemail: f64,

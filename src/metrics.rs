@@ -3,7 +3,7 @@
 //! its reconnects, control actions by result. It reads the store (at scrape time, and a
 //! follower of ended calls for the histograms); it never writes it.
 
-use crate::core::control::{Control, ControlRequest, Outcome};
+use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
 use crate::core::{SessionStore, SharedStore};
 use crate::source::live::ConnState;
 use crate::wire::Ts;
@@ -24,13 +24,13 @@ use tokio::sync::watch;
 pub struct ControlTally(Arc<Mutex<BTreeMap<(String, &'static str), u64>>>);
 
 impl ControlTally {
-    fn record(&self, request: &ControlRequest, outcome: &Outcome) {
+    fn record(&self, verb: &str, outcome: &Outcome) {
         let result = match outcome {
             Outcome::Done { .. } => "done",
             Outcome::Failed { .. } => "failed",
             Outcome::RateLimited { .. } => "rate_limited",
         };
-        let key = (request.action.word().to_string(), result);
+        let key = (verb.to_string(), result);
         let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
         *t.entry(key).or_default() += 1;
     }
@@ -59,7 +59,25 @@ impl<C: Control> Control for Counted<C> {
         let running = self.inner.execute(request.clone());
         Box::pin(async move {
             let outcome = running.await;
-            tally.record(&request, &outcome);
+            tally.record(request.action.word(), &outcome);
+            outcome
+        })
+    }
+
+    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
+        let tally = self.tally.clone();
+        let verb = match &request.action {
+            crate::core::control::AgentAction::AcceptQueueCalls { accept: true, .. } => {
+                "accept queue calls"
+            }
+            crate::core::control::AgentAction::AcceptQueueCalls { accept: false, .. } => {
+                "decline queue calls"
+            }
+        };
+        let running = self.inner.execute_agent(request);
+        Box::pin(async move {
+            let outcome = running.await;
+            tally.record(verb, &outcome);
             outcome
         })
     }

@@ -7,7 +7,7 @@ pub mod redact;
 
 pub use redact::Redactor;
 
-use crate::wire::{CallSession, Ts};
+use crate::wire::{CallSession, RosterLine, Ts};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -78,6 +78,12 @@ impl Recorder {
                 Err(id) => serde_json::json!({ "sessionGone": id }),
             },
         )
+    }
+
+    /// Writes what was learned by REST about agents and queues:
+    /// `{"receivedAt":…,"roster":{…}}`.
+    pub fn write_roster(&mut self, at: Ts, line: &RosterLine) -> io::Result<()> {
+        self.write_learned(at, serde_json::json!({ "roster": line }))
     }
 
     /// Writes one thing calltop learned by REST (an object with one key, e.g.
@@ -206,6 +212,10 @@ mod tests {
         .unwrap();
         r.write_reconcile(at, Ok(&cs)).unwrap();
         r.write_reconcile(at, Err("s-2")).unwrap();
+        let users: Vec<crate::wire::directory::ExtensionInfo> =
+            serde_json::from_str(r#"[{"id":7,"name":"Alice","type":"User","costCenter":1}]"#)
+                .unwrap();
+        r.write_roster(at, &RosterLine::Extensions(users)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             !text.contains("+14155550101") && !text.contains("Alice"),
@@ -225,6 +235,16 @@ mod tests {
                 telephony_session_id: "s-2".into()
             }
         );
+        match &items[2].item {
+            Incoming::Roster(line) => match &**line {
+                RosterLine::Extensions(v) => {
+                    assert_eq!(v[0].id, "7");
+                    assert!(v[0].extra.contains_key("costCenter"), "kept as served");
+                }
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
         assert!(items.iter().all(|p| p.received_at == Some(at)));
     }
 

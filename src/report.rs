@@ -1,9 +1,10 @@
-//! `calltop report`: reads a recorded stream and prints per-session, per-party figures
-//! and the summary, as JSON, CSV or a table.
+//! `calltop report`: reads a recorded stream and prints per-session, per-party figures,
+//! the summary, and per-queue and per-agent figures, as JSON, CSV or a table.
 
+use crate::core::center::{Agent, Center, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
-    secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary,
+    secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
 };
 use crate::source::file::{self, Item};
 use crate::wire::{self, ParseError, ParsedView, Ts};
@@ -81,11 +82,109 @@ pub struct SummaryReport {
     pub max_hold_seconds: f64,
 }
 
+/// One call queue's figures (definitions in `core::center`).
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueReport {
+    pub id: String,
+    pub extension_number: Option<String>,
+    pub name: Option<String>,
+    pub offered: u64,
+    pub answered: u64,
+    pub abandoned: u64,
+    pub voicemail: u64,
+    pub overflow: u64,
+    /// Still waiting at the end of the stream.
+    pub waiting: u64,
+    /// Answered within the threshold, % (RingCentral's rule); `null` without calls.
+    pub service_level: Option<f64>,
+    pub service_level_seconds: f64,
+    pub avg_speed_of_answer_seconds: Option<f64>,
+    pub avg_abandon_wait_seconds: Option<f64>,
+    /// The longest any call waited (one still waiting: up to the end of the stream).
+    pub longest_wait_seconds: f64,
+}
+
+/// One agent's figures (definitions in `core::center`).
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentReport {
+    pub id: String,
+    pub extension_number: Option<String>,
+    pub name: Option<String>,
+    /// Queue calls offered (agent legs rung).
+    pub offers: u64,
+    pub handled: u64,
+    /// Rang out, ignored or rejected (`missedCall`).
+    pub missed: u64,
+    /// Queue calls talked on and held, up to the end of the stream.
+    pub talk_seconds: f64,
+    pub hold_seconds: f64,
+    pub avg_handle_seconds: Option<f64>,
+}
+
 /// The whole report.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Report {
     pub sessions: Vec<SessionReport>,
     pub summary: SummaryReport,
+    pub queues: Vec<QueueReport>,
+    pub agents: Vec<AgentReport>,
+}
+
+fn queue_report(q: &Queue, now: Ts) -> QueueReport {
+    let f = &q.figures;
+    QueueReport {
+        id: q.id.clone(),
+        extension_number: q.extension_number.clone(),
+        name: q.name.clone(),
+        offered: f.offered,
+        answered: f.answered,
+        abandoned: f.abandoned,
+        voicemail: f.voicemail,
+        overflow: f.overflow,
+        waiting: q.waiting.len() as u64,
+        service_level: q.service_level_pct(),
+        service_level_seconds: secs(q.sla.threshold_ms),
+        avg_speed_of_answer_seconds: f.avg_answer_wait_ms().map(|ms| ms / 1000.0),
+        avg_abandon_wait_seconds: f.avg_abandon_wait_ms().map(|ms| ms / 1000.0),
+        longest_wait_seconds: secs(q.longest_wait_ms(now)),
+    }
+}
+
+fn agent_report(a: &Agent, now: Ts) -> AgentReport {
+    let f = a.figures_at(now);
+    AgentReport {
+        id: a.id.clone(),
+        extension_number: a.extension_number.clone(),
+        name: a.name.clone(),
+        offers: f.offers,
+        handled: f.handled,
+        missed: f.missed,
+        talk_seconds: secs(f.talk_ms),
+        hold_seconds: secs(f.hold_ms),
+        avg_handle_seconds: f.avg_handle_ms().map(|ms| ms / 1000.0),
+    }
+}
+
+/// Sorts by extension number (numbers as numbers), then id.
+fn by_number<T>(v: &mut [T], key: impl Fn(&T) -> (Option<&String>, &String)) {
+    v.sort_by_cached_key(|x| {
+        let (number, id) = key(x);
+        let n = number
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
+        (n, number.cloned(), id.clone())
+    });
+}
+
+/// Queues and agents of a center at `now`, in extension-number order.
+pub fn center_reports(c: &Center, now: Ts) -> (Vec<QueueReport>, Vec<AgentReport>) {
+    let mut queues: Vec<QueueReport> = c.queues().map(|q| queue_report(q, now)).collect();
+    by_number(&mut queues, |q| (q.extension_number.as_ref(), &q.id));
+    let mut agents: Vec<AgentReport> = c.agents().map(|a| agent_report(a, now)).collect();
+    by_number(&mut agents, |a| (a.extension_number.as_ref(), &a.id));
+    (queues, agents)
 }
 
 fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
@@ -211,12 +310,15 @@ impl Feed {
 pub fn build(store: &SessionStore, now: Ts) -> Report {
     let mut sessions: Vec<_> = store.all_sessions().collect();
     sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+    let (queues, agents) = center_reports(store.center(), now);
     Report {
         sessions: sessions
             .iter()
             .map(|s| session_report(s, store.outcomes().get(&s.id), now))
             .collect(),
         summary: summary_report(&store.summary(now), store.outcomes().counts()),
+        queues,
+        agents,
     }
 }
 
@@ -278,9 +380,10 @@ pub fn check_input(
     Ok(())
 }
 
-/// Runs `calltop report` on `path`.
-pub fn run(path: &std::path::Path, format: Format) -> anyhow::Result<()> {
+/// Runs `calltop report` on `path`, with queue and agent figures inside `window`.
+pub fn run(path: &std::path::Path, format: Format, window: Window) -> anyhow::Result<()> {
     let mut store = unbounded_store();
+    store.center_mut().reset(window);
     let mut feed = Feed::default();
     file::visit_path_values(path, |line, value| {
         feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
@@ -310,7 +413,12 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// CSV: one row per party.
+fn opt_num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_default()
+}
+
+/// CSV: one row per party; then, after an empty line, one row per queue; then one per
+/// agent.
 pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds")?;
     let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
@@ -342,6 +450,48 @@ pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
                 vms
             )?;
         }
+    }
+    writeln!(out)?;
+    writeln!(out, "queueId,extensionNumber,name,offered,answered,abandoned,voicemail,overflow,waiting,serviceLevel,serviceLevelSeconds,avgSpeedOfAnswerSeconds,avgAbandonWaitSeconds,longestWaitSeconds")?;
+    for q in &r.queues {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{:.3}",
+            csv_field(&q.id),
+            opt(&q.extension_number),
+            opt(&q.name),
+            q.offered,
+            q.answered,
+            q.abandoned,
+            q.voicemail,
+            q.overflow,
+            q.waiting,
+            opt_num(q.service_level),
+            q.service_level_seconds,
+            opt_num(q.avg_speed_of_answer_seconds),
+            opt_num(q.avg_abandon_wait_seconds),
+            q.longest_wait_seconds
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "agentId,extensionNumber,name,offers,handled,missed,talkSeconds,holdSeconds,avgHandleSeconds"
+    )?;
+    for a in &r.agents {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{:.3},{:.3},{}",
+            csv_field(&a.id),
+            opt(&a.extension_number),
+            opt(&a.name),
+            a.offers,
+            a.handled,
+            a.missed,
+            a.talk_seconds,
+            a.hold_seconds,
+            opt_num(a.avg_handle_seconds)
+        )?;
     }
     Ok(())
 }
@@ -458,5 +608,55 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         m.counters.late,
         m.counters.presence,
         m.counters.other
-    )
+    )?;
+    let or_dash = |v: Option<f64>, unit: &str| v.map_or("-".into(), |x| format!("{x:.1}{unit}"));
+    let name = |n: &Option<String>, num: &Option<String>, id: &str| {
+        let label = [num.as_deref(), n.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if label.is_empty() {
+            id.to_string()
+        } else {
+            label
+        }
+    };
+    if !r.queues.is_empty() {
+        writeln!(out, "\nqueues")?;
+    }
+    for q in &r.queues {
+        writeln!(
+            out,
+            "  {:<28} offered {:>4}  answered {:>4}  abandoned {:>4}  voicemail {:>4}  overflow {:>4}  waiting {:>3}  SL {} (≤{:.0}s)  ASA {}  longest {:.1}s",
+            name(&q.name, &q.extension_number, &q.id),
+            q.offered,
+            q.answered,
+            q.abandoned,
+            q.voicemail,
+            q.overflow,
+            q.waiting,
+            or_dash(q.service_level, "%"),
+            q.service_level_seconds,
+            or_dash(q.avg_speed_of_answer_seconds, "s"),
+            q.longest_wait_seconds
+        )?;
+    }
+    if !r.agents.is_empty() {
+        writeln!(out, "\nagents")?;
+    }
+    for a in &r.agents {
+        writeln!(
+            out,
+            "  {:<28} offers {:>4}  handled {:>4}  missed {:>4}  talk {:>9.1}s  hold {:>8.1}s  AHT {}",
+            name(&a.name, &a.extension_number, &a.id),
+            a.offers,
+            a.handled,
+            a.missed,
+            a.talk_seconds,
+            a.hold_seconds,
+            or_dash(a.avg_handle_seconds, "s")
+        )?;
+    }
+    Ok(())
 }

@@ -252,6 +252,24 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     })
     .await;
 
+    // park, then pick it up on the supervisor's device
+    let (s, p, _) = act(
+        &h,
+        &store,
+        "park to pick up",
+        &answered,
+        &|_| ControlAction::Park,
+        &has_code(&[StatusCode::Parked]),
+    )
+    .await;
+    let out = live_support::act(&h, &s, &p, ControlAction::Pickup).await;
+    assert_eq!(out.describe("pick up"), "picked up on your device");
+    wait_until(10, "the parked party picked up", || {
+        party(&store, &s, &p)
+            .is_some_and(|p| p.is_terminal() && p.reason() == Some(&Reason::Pickup))
+    })
+    .await;
+
     // blind transfer to an outside number
     let terminal =
         |st: &SharedStore, s: &str, p: &str| party(st, s, p).is_some_and(|p| p.is_terminal());
@@ -280,7 +298,9 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         &store,
         "supervise",
         &answered,
-        &|_| ControlAction::Supervise,
+        &|p| ControlAction::Supervise {
+            agent: p.extension_id.get().cloned().unwrap_or_default(),
+        },
         &supervising,
     )
     .await;

@@ -279,8 +279,8 @@ async fn token_refresh_keeps_one_oauth_session() {
     assert!(!states.contains(&ConnState::Resubscribed), "{states:?}");
     // a REST call with the current token
     let ids = h
-        .control
-        .active_session_ids(false)
+        .roster
+        .presence(false)
         .await
         .expect("presence with a refreshed token");
     let _ = ids;

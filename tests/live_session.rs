@@ -191,8 +191,8 @@ async fn a_revoked_session_is_replaced_transparently() {
         .unwrap();
     assert!(revoked.status().is_success());
     assert_eq!(h.auth().stats().logins, 1);
-    h.control
-        .active_session_ids(false)
+    h.roster
+        .presence(false)
         .await
         .expect("retried with a fresh session");
     assert_eq!(h.auth().stats().logins, 2, "{:?}", h.auth().stats());

@@ -74,11 +74,23 @@ fn json_has_the_documented_keys_and_figures() {
 fn csv_is_one_row_per_party() {
     let (code, out, _) = report(&[&capture("RingCentral-PSTN.jsonl"), "--format", "csv"]);
     assert_eq!(code, 0);
-    let rows: Vec<&str> = out.lines().collect();
+    let sections: Vec<Vec<&str>> = out.split("\n\n").map(|s| s.lines().collect()).collect();
+    let rows = &sections[0];
     assert_eq!(rows.len(), 3, "header + 2 parties");
     assert!(rows[0].starts_with("telephonySessionId,startTime,endTime,disposition,partyId"));
     assert!(rows[1].ends_with(",3.734,12.843,3.275,,,,"), "{}", rows[1]);
     assert!(rows[2].ends_with(",7.209,16.160,0.000,,,,"), "{}", rows[2]);
+    // then the queues (none in this call) and the agents (the user who answered)
+    assert_eq!(sections.len(), 3, "{out}");
+    assert_eq!(sections[1].len(), 1);
+    assert!(sections[1][0].starts_with("queueId,extensionNumber,name,offered,answered"));
+    assert_eq!(sections[2].len(), 2, "{out}");
+    assert!(sections[2][0].starts_with("agentId,extensionNumber,name,offers,handled,missed"));
+    assert!(
+        sections[2][1].ends_with(",0,0,0,0.000,0.000,"),
+        "not a queue call: {}",
+        sections[2][1]
+    );
 }
 
 #[test]

@@ -780,24 +780,19 @@ async fn supervise_call_out_conference_and_bring_in() {
     // One supervisor at a time; party-level supervise needs agentExtensionId.
     let r = c.post(&format!("{A}/telephony/sessions/{sid}/supervise"), Some(json!({"mode": "Listen", "supervisorDeviceId": sup_dev, "agentExtensionId": agent_ext}))).await;
     assert_eq!(r.status(), 409);
-    let caller = h
-        .call_states()
-        .into_iter()
-        .find(|s| s.id == sid)
-        .unwrap()
-        .parties[0]
-        .id
-        .clone();
     let r = c
         .post(
-            &format!("{A}/telephony/sessions/{sid}/parties/{caller}/supervise"),
+            &format!(
+                "{A}/telephony/sessions/{sid}/parties/{}/supervise",
+                agent.id
+            ),
             Some(json!({"mode": "Listen", "supervisorDeviceId": sup_dev})),
         )
         .await;
     assert_eq!(
         r.status(),
         400,
-        "agentExtensionId is required (the caller's party has no extension to fall back on)"
+        "agentExtensionId is required, even on the agent's own party"
     );
     // Stop listening: DELETE the supervisor's party.
     assert_eq!(

@@ -439,7 +439,7 @@ fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -
     let Some(code) = code else { return false };
     let is = |ok: &[&str]| ok.contains(&code);
     match action {
-        Hold | Park | Flip { .. } | Supervise => is(&["Answered"]),
+        Hold | Park | Flip { .. } | Supervise { .. } => is(&["Answered"]),
         Unhold => is(&["Hold"]),
         Transfer { .. }
         | Mute { .. }
@@ -447,6 +447,7 @@ fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -
         | PauseRecording { .. }
         | ResumeRecording { .. } => is(&["Answered", "Hold"]),
         Forward { .. } | Reject | Answer => is(&["Proceeding"]),
+        Pickup => is(&["Parked"]),
         // Still in the call, in a state the platform names.
         HangUp | DropParty => !is(&["Disconnected", "Gone", "Other"]),
     }
@@ -477,7 +478,8 @@ fn every_action_in_every_party_state_follows_the_one_table() {
         },
         HangUp,
         DropParty,
-        Supervise,
+        Supervise { agent: "62".into() },
+        Pickup,
     ];
     for a in &actions {
         for code in every_state() {

@@ -1,9 +1,11 @@
 //! The one call-control vocabulary, from key to request: [`ControlAction`] (what to do,
 //! with its target already parsed), [`ControlRequest`] (on which party of which call),
-//! [`Outcome`] (what came of it) and [`Control`] (whatever carries a request to the
-//! platform: the REST client, the relay, a test double). Which party states allow an
-//! action is decided here, once, before any request is sent.
+//! [`AgentRequest`] (a setting of an agent, not a party action), [`Outcome`] (what came
+//! of it) and [`Control`] (whatever carries a request to the platform: the REST client,
+//! a test double). Which party states allow an action is decided here, once, before any
+//! request is sent.
 
+use super::center::Member;
 use crate::wire::StatusCode;
 use futures_util::future::BoxFuture;
 use std::time::Duration;
@@ -116,6 +118,8 @@ pub enum ControlAction {
     Reject,
     /// Answer a ringing party on the supervisor's device.
     Answer,
+    /// Pick up a parked party on the supervisor's device.
+    Pickup,
     /// Move the call to one of the user's call-flip numbers.
     Flip {
         to: FlipNumber,
@@ -134,8 +138,11 @@ pub enum ControlAction {
     HangUp,
     /// Remove one party (`DELETE` party).
     DropParty,
-    /// Listen in from the supervisor's device on this party (the agent).
-    Supervise,
+    /// Listen in from the supervisor's device on this party; `agent` is the monitored
+    /// user's extension id (`agentExtensionId`).
+    Supervise {
+        agent: String,
+    },
 }
 
 /// How an action's allowed states are described to the user.
@@ -147,6 +154,7 @@ struct Allowed {
 const CONNECTED: &[StatusCode] = &[StatusCode::Answered, StatusCode::Hold];
 const ANSWERED: &[StatusCode] = &[StatusCode::Answered];
 const RINGING: &[StatusCode] = &[StatusCode::Proceeding];
+const PARKED: &[StatusCode] = &[StatusCode::Parked];
 const IN_CALL: &[StatusCode] = &[
     StatusCode::Setup,
     StatusCode::Proceeding,
@@ -182,6 +190,7 @@ impl ControlAction {
             ControlAction::Forward { .. } => "forward",
             ControlAction::Reject => "reject",
             ControlAction::Answer => "answer",
+            ControlAction::Pickup => "pick up",
             ControlAction::Flip { .. } => "flip",
             ControlAction::Mute { muted: true } => "mute",
             ControlAction::Mute { muted: false } => "unmute",
@@ -190,7 +199,7 @@ impl ControlAction {
             ControlAction::ResumeRecording { .. } => "resume recording",
             ControlAction::HangUp => "hang up",
             ControlAction::DropParty => "drop party",
-            ControlAction::Supervise => "listen in",
+            ControlAction::Supervise { .. } => "listen in",
         }
     }
 
@@ -206,6 +215,7 @@ impl ControlAction {
             ControlAction::Forward { .. } => (RINGING, "only a ringing party can be forwarded"),
             ControlAction::Reject => (RINGING, "only a ringing party can be rejected"),
             ControlAction::Answer => (RINGING, "only a ringing party can be answered"),
+            ControlAction::Pickup => (PARKED, "only a parked call can be picked up"),
             ControlAction::Flip { .. } => (ANSWERED, "only an answered party can be flipped"),
             ControlAction::Mute { .. } => (CONNECTED, "only a connected party can be muted"),
             ControlAction::StartRecording
@@ -216,9 +226,19 @@ impl ControlAction {
             ControlAction::HangUp | ControlAction::DropParty => {
                 (IN_CALL, "the party has already left")
             }
-            ControlAction::Supervise => (ANSWERED, "only an answered party can be listened to"),
+            ControlAction::Supervise { .. } => {
+                (ANSWERED, "only an answered party can be listened to")
+            }
         };
         Allowed { codes, need }
+    }
+
+    /// True for the actions that need the supervisor's device.
+    pub fn needs_device(&self) -> bool {
+        matches!(
+            self,
+            ControlAction::Answer | ControlAction::Pickup | ControlAction::Supervise { .. }
+        )
     }
 
     /// Checks the party's state before anything is sent: `Err` says why not, in words.
@@ -243,6 +263,61 @@ pub struct ControlRequest {
     pub party: String,
     #[serde(flatten)]
     pub action: ControlAction,
+}
+
+/// A setting of one agent (not an action on a party of a call).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AgentRequest {
+    /// The agent's extension id.
+    pub agent: String,
+    #[serde(flatten)]
+    pub action: AgentAction,
+}
+
+/// What to set for an agent.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "action", rename_all = "camelCase")]
+pub enum AgentAction {
+    /// Take (or stop taking) one queue's calls: the member's `acceptCurrentQueueCalls`.
+    AcceptQueueCalls { queue: String, accept: bool },
+}
+
+impl AgentAction {
+    /// The toggle of a member's acceptance of `queue`'s calls (unknown counts as taking them).
+    pub fn toggle_queue_calls(queue: &str, member: Option<&Member>) -> AgentAction {
+        AgentAction::AcceptQueueCalls {
+            queue: queue.to_string(),
+            accept: member.and_then(|m| m.accept_current) == Some(false),
+        }
+    }
+
+    /// A short verb for messages and the log.
+    pub fn verb(&self) -> String {
+        match self {
+            AgentAction::AcceptQueueCalls {
+                queue,
+                accept: true,
+            } => {
+                format!("take calls of queue {queue}")
+            }
+            AgentAction::AcceptQueueCalls {
+                queue,
+                accept: false,
+            } => format!("stop taking calls of queue {queue}"),
+        }
+    }
+
+    /// Checks the agent's membership before anything is sent (`member`: the agent in
+    /// the queue, if a member).
+    pub fn check(&self, member: Option<&Member>) -> Result<(), String> {
+        match (self, member) {
+            (AgentAction::AcceptQueueCalls { .. }, Some(_)) => Ok(()),
+            (AgentAction::AcceptQueueCalls { queue, .. }, None) => Err(format!(
+                "can't {}: the agent is not a member of queue {queue}",
+                self.verb()
+            )),
+        }
+    }
 }
 
 /// What came of a control request.
@@ -295,6 +370,8 @@ mod millis {
 pub trait Control: Send + Sync {
     /// Runs one request; never panics, every failure is an [`Outcome`].
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome>;
+    /// Runs one agent request; never panics, every failure is an [`Outcome`].
+    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome>;
 }
 
 #[cfg(test)]
@@ -328,6 +405,51 @@ mod tests {
         for bad in ["0", "9", "", "x", "-1", "300"] {
             assert!(FlipNumber::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn pickup_supervise_and_the_queue_toggle_check_first() {
+        assert!(ControlAction::Pickup
+            .check(Some(&StatusCode::Parked))
+            .is_ok());
+        let e = ControlAction::Pickup
+            .check(Some(&StatusCode::Answered))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "can't pick up: the party is Answered (only a parked call can be picked up)"
+        );
+        let listen = ControlAction::Supervise { agent: "7".into() };
+        assert!(listen.check(Some(&StatusCode::Answered)).is_ok());
+        assert!(listen.check(Some(&StatusCode::Proceeding)).is_err());
+        assert!(listen.needs_device() && !ControlAction::Hold.needs_device());
+        let text = serde_json::to_string(&listen).unwrap();
+        assert_eq!(text, r#"{"action":"supervise","agent":"7"}"#);
+
+        let off = Member {
+            accept_current: Some(false),
+            accept_all: None,
+        };
+        let on = AgentAction::toggle_queue_calls("q", Some(&off));
+        assert_eq!(
+            on,
+            AgentAction::AcceptQueueCalls {
+                queue: "q".into(),
+                accept: true
+            }
+        );
+        assert!(on.check(Some(&off)).is_ok());
+        let stop = AgentAction::toggle_queue_calls("q", None);
+        assert_eq!(
+            stop.check(None).unwrap_err(),
+            "can't stop taking calls of queue q: the agent is not a member of queue q"
+        );
+        let r = AgentRequest {
+            agent: "7".into(),
+            action: stop,
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<AgentRequest>(&text).unwrap(), r);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The pure core: session store, timers, metrics. No I/O, no clock reads, no async.
 
 pub mod archive;
+pub mod center;
 pub mod control;
 pub mod metrics;
 pub mod outcomes;
@@ -11,6 +12,7 @@ pub mod store;
 pub mod timers;
 pub mod tombstones;
 
+pub use center::{Center, Window};
 pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, Mark, PartyState};
 pub use session::{EntryKind, Session, TimelineEntry};

@@ -2,6 +2,7 @@
 //! and with any number of repeats give the same final state; time is an argument.
 
 use super::archive::Archived;
+use super::center::Center;
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
@@ -150,6 +151,8 @@ pub struct SessionStore {
     counters: Counters,
     generation: u64,
     clock: Ts,
+    /// Agents and queues, from the same inputs.
+    center: Center,
 }
 
 impl Default for SessionStore {
@@ -175,7 +178,18 @@ impl SessionStore {
             counters: Counters::default(),
             generation: 0,
             clock: Ts(i64::MIN),
+            center: Center::default(),
         }
+    }
+
+    /// Agents and queues.
+    pub fn center(&self) -> &Center {
+        &self.center
+    }
+
+    /// Agents and queues, to set the figures' window.
+    pub fn center_mut(&mut self) -> &mut Center {
+        &mut self.center
     }
 
     /// Applies whatever a source parsed. `now` is when it was received (stream clock
@@ -189,12 +203,34 @@ impl SessionStore {
     pub fn ingest_view(&mut self, parsed: ParsedView<'_>, now: Ts) -> Applied {
         let now = parsed.received_at.unwrap_or(now);
         let item = match parsed.item {
-            IncomingView::Session(n) => return self.apply_event_view(n.body, now),
+            IncomingView::Session(n) => {
+                self.center.observe(&n.body, now);
+                return self.apply_event_view(n.body, now);
+            }
             IncomingView::Other(item) => item,
         };
         match item {
-            Incoming::Session(n) => self.apply_event(n.body, now),
-            Incoming::Presence { body, .. } => self.apply_presence(&body, now),
+            Incoming::Session(n) => {
+                let n = crate::wire::NotificationView::from(n);
+                self.center.observe(&n.body, now);
+                self.apply_event_view(n.body, now)
+            }
+            Incoming::Presence { envelope, body } => {
+                let at = envelope.timestamp.unwrap_or(now);
+                self.center.presence(&body, at);
+                self.apply_presence(&body, now)
+            }
+            Incoming::QueuePresence { queue_id, body, .. } => {
+                self.counters.presence += 1;
+                self.touch(now);
+                self.center.queue_presence(queue_id.as_deref(), &body);
+                Applied::Presence { seeded: 0 }
+            }
+            Incoming::Roster(line) => {
+                self.touch(now);
+                self.center.roster(&line);
+                Applied::Other
+            }
             Incoming::Snapshot(cs) => {
                 self.apply_rest_session(&cs, now);
                 Applied::Other
@@ -523,6 +559,7 @@ impl SessionStore {
         if self.is_gone(&cs.id) {
             return;
         }
+        self.center.snapshot(cs, now);
         let mut s = self
             .sessions
             .remove(&cs.id)
@@ -546,6 +583,7 @@ impl SessionStore {
     /// ends as [`Session::ended_unseen`].
     pub fn mark_gone(&mut self, id: &str, known_until: Ts) {
         self.touch(known_until);
+        self.center.gone(id, known_until);
         let Some(mut s) = self.sessions.remove(id) else {
             return;
         };

@@ -3,7 +3,7 @@
 
 use super::Audited;
 use crate::cli::BoardArgs;
-use crate::core::{SessionStore, SharedStore};
+use crate::core::center::Since;
 use crate::source::live::{self, LiveConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
@@ -50,8 +50,9 @@ pub async fn on_live_source(
     config: BoardConfig,
     cfg: LiveConfig,
     metrics: Option<&str>,
+    since: Since,
 ) -> anyhow::Result<()> {
-    let store = SharedStore::new(SessionStore::new(cfg.store));
+    let store = super::live_store(cfg.store, since);
     let config = BoardConfig {
         call_log: cfg.join.is_some(),
         ..config

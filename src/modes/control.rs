@@ -2,7 +2,7 @@
 //! its outcome are written into the call's timeline (and the log file) by the
 //! [`Control`] the board is handed, never by the board itself.
 
-use crate::core::control::{Control, ControlRequest, Outcome};
+use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
 use crate::wire::Ts;
 use futures_util::future::BoxFuture;
@@ -34,6 +34,19 @@ impl<C: Control> Control for Audited<C> {
             let line = format!("← {}", outcome.describe(&verb));
             tracing::info!(%session, "audit: {line}");
             store.write(|s| s.audit(&session, Ts::now(), line));
+            outcome
+        })
+    }
+
+    /// Agent requests belong to no call: they reach the log file only.
+    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
+        let verb = request.action.verb();
+        let agent = request.agent.clone();
+        tracing::info!(%agent, "audit: → {verb}");
+        let running = self.inner.execute_agent(request);
+        Box::pin(async move {
+            let outcome = running.await;
+            tracing::info!(%agent, "audit: ← {}", outcome.describe(&verb));
             outcome
         })
     }

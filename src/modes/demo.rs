@@ -27,7 +27,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     config.account = format!("simulator {}", sim.base_url());
     let mut source = LiveConfig::new(sim.credentials());
     source.record = args.record.clone();
-    let r = super::board::on_live_source(config, source, None).await;
+    let r = super::board::on_live_source(config, source, None, args.since).await;
     sim.shutdown().await;
     r
 }

@@ -2,7 +2,8 @@
 //! connection change) and `calltop record` (unattended capture to a file).
 
 use crate::cli::{LiveArgs, RecordArgs};
-use crate::core::{SessionStore, SharedStore};
+use crate::core::center::Since;
+use crate::core::SharedStore;
 use crate::source::live::{self, ConnState, LineFormat, LiveConfig, LiveEvent};
 use crate::wire::Ts;
 use tokio::sync::broadcast;
@@ -17,6 +18,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         events: true,
         metrics: args.metrics.as_deref(),
         on_end: args.on_end.clone(),
+        since: args.connect.since,
     };
     until_signal(cfg, out).await
 }
@@ -33,6 +35,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
         events: false,
         metrics: None,
         on_end: None,
+        since: args.connect.since,
     };
     until_signal(cfg, out).await
 }
@@ -45,6 +48,8 @@ struct Output<'a> {
     metrics: Option<&'a str>,
     /// `--on-end CMD`.
     on_end: Option<String>,
+    /// Queue and agent figures since.
+    since: Since,
 }
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes, warnings,
@@ -52,7 +57,7 @@ struct Output<'a> {
 /// final. `Failed` ends it with an error.
 async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
     use std::io::Write;
-    let store = SharedStore::new(SessionStore::new(cfg.store));
+    let store = super::live_store(cfg.store, o.since);
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
         o.metrics,

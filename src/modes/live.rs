@@ -39,5 +39,5 @@ pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
         "account"
     };
     config.account = format!("{level} @ {}", cfg.credentials.server_url);
-    super::board::on_live_source(config, cfg, args.metrics.as_deref()).await
+    super::board::on_live_source(config, cfg, args.metrics.as_deref(), args.connect.since).await
 }

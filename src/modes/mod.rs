@@ -13,11 +13,14 @@ mod sim;
 pub use control::Audited;
 
 use crate::cli::{Cli, Command};
+use crate::core::center::Since;
+use crate::core::{SessionStore, SharedStore, StoreConfig, Window};
+use crate::wire::Ts;
 
 /// Runs the mode the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Report(a) => crate::report::run(&a.file, a.format),
+        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.since)),
         other => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -35,4 +38,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// The window of queue and agent figures `--since` asks for (midnight: local, today).
+pub fn window(since: Since) -> Window {
+    match since {
+        Since::Start => Window::all(),
+        Since::At(t) => Window::since(t),
+        Since::Midnight => {
+            use chrono::TimeZone;
+            let today = chrono::Local::now().date_naive();
+            let midnight = today
+                .and_hms_opt(0, 0, 0)
+                .and_then(|m| chrono::Local.from_local_datetime(&m).earliest())
+                .map_or_else(Ts::now, |m| Ts(m.timestamp_millis()));
+            Window::daily(midnight)
+        }
+    }
+}
+
+/// A store for a live source, its figures since `since`.
+fn live_store(config: StoreConfig, since: Since) -> SharedStore {
+    let mut store = SessionStore::new(config);
+    store.center_mut().reset(window(since));
+    SharedStore::new(store)
 }

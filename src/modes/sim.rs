@@ -31,6 +31,7 @@ pub fn config(a: &SimArgs) -> SimConfig {
             call_log_missing: a.call_log_missing.clamp(0.0, 1.0),
             heavy_429_storm: a.heavy_429_storm.map(Duration::from_secs),
             call_log_forbidden: a.call_log_forbidden,
+            directory_forbidden: a.directory_forbidden,
             orphan_voicemail: a.orphan_voicemail.clamp(0.0, 1.0),
             mismatched_legs: a.mismatched_legs.clamp(0.0, 1.0),
         },

@@ -225,6 +225,30 @@ impl Auth {
             .header(reqwest::header::ACCEPT, "application/json"))
     }
 
+    /// One request to `path` with an optional JSON body; the body text of a 2xx answer.
+    /// A 401 (the token was invalidated behind our back) refreshes once and retries.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<String, HttpError> {
+        let once = || async {
+            let mut req = self.bearer(method.clone(), path).await?;
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            self.http.send(req).await
+        };
+        let r = once().await;
+        if let Err(HttpError::Status { status: 401, .. }) = &r {
+            if self.refresh().await.is_ok() {
+                return once().await;
+            }
+        }
+        r
+    }
+
     /// `POST /restapi/oauth/wstoken`: a single-use token and the gateway URI.
     pub async fn wstoken(&self) -> Result<WsTokenResponse, HttpError> {
         let req = self

@@ -1,10 +1,15 @@
-//! The Call Control REST client: one request per [`ControlAction`], with a timeout;
-//! results are [`Outcome`]s (never panics); a 429 blocks the client until
-//! `Retry-After` (each request during the penalty would reset it).
+//! The Call Control REST client: one request per [`ControlAction`] (and per
+//! [`AgentAction`]), with a timeout; results are [`Outcome`]s (never panics); a 429
+//! blocks the client until `Retry-After` (each request during the penalty would reset
+//! it). Answer, pickup and listen-in use the supervisor's device: `--device-id`, else the
+//! one `Online` device of the user.
 
 use super::auth::Auth;
 use super::http::HttpError;
-use crate::core::control::{Control, ControlAction, ControlRequest, Outcome, Target};
+use super::roster::{enc, Roster};
+use crate::core::control::{
+    AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome, Target,
+};
 use crate::wire::{CallSession, Party};
 use futures_util::future::BoxFuture;
 use reqwest::Method;
@@ -90,30 +95,19 @@ impl ControlClient {
         if let Some(left) = self.penalty_left() {
             return Err(HttpError::RateLimited { retry_after: left });
         }
-        let mut r = self.send_once(method.clone(), path, body.as_ref()).await;
-        if let Err(HttpError::Status { status: 401, .. }) = &r {
-            // token invalidated behind our back: refresh once and retry
-            if self.auth.refresh().await.is_ok() {
-                r = self.send_once(method, path, body.as_ref()).await;
-            }
-        }
+        let r = self.auth.request(method, path, body.as_ref()).await;
         if let Err(e) = &r {
             self.note(e);
         }
         r
     }
 
-    async fn send_once(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<String, HttpError> {
-        let mut req = self.auth.bearer(method, path).await?;
-        if let Some(b) = body {
-            req = req.json(b);
+    /// The supervisor's device: `--device-id`, else the one `Online` device.
+    async fn device(&self) -> Result<String, String> {
+        match &self.device_id {
+            Some(d) => Ok(d.clone()),
+            None => Roster::new(self.auth.clone()).online_device().await,
         }
-        self.auth.http().send(req).await
     }
 
     /// `GET …/telephony/sessions/{id}`; `Ok(None)` on 404 (the call is over).
@@ -130,42 +124,6 @@ impl ControlClient {
         }
     }
 
-    /// Telephony session ids of calls in progress, from presence with
-    /// `detailedTelephonyState` (account level, or the current extension).
-    pub async fn active_session_ids(
-        &self,
-        extension_level: bool,
-    ) -> Result<Vec<String>, HttpError> {
-        let path = if extension_level {
-            format!(
-                "{}/extension/~/presence?detailedTelephonyState=true",
-                self.account_path
-            )
-        } else {
-            format!("{}/presence?detailedTelephonyState=true", self.account_path)
-        };
-        let text = self.call(Method::GET, &path, None).await?;
-        let v: Value = serde_json::from_str(&text)
-            .map_err(|e| HttpError::Transport(format!("unexpected presence body: {e}")))?;
-        let mut ids = Vec::new();
-        let records = match v.get("records").and_then(Value::as_array) {
-            Some(r) => r.clone(),
-            None => vec![v],
-        };
-        for rec in records {
-            if let Ok(p) = serde_json::from_value::<crate::wire::PresenceEvent>(rec) {
-                for c in p.active_calls {
-                    if let Some(id) = c.telephony_session_id {
-                        if !ids.contains(&id) {
-                            ids.push(id);
-                        }
-                    }
-                }
-            }
-        }
-        Ok(ids)
-    }
-
     /// Runs one request.
     pub async fn execute(&self, request: &ControlRequest) -> Outcome {
         let ControlRequest {
@@ -174,14 +132,51 @@ impl ControlClient {
             action,
         } = request;
         let verb = action.verb();
-        let (method, path, body) = match self.request_for(session, party, action) {
+        let device = match action.needs_device() {
+            true => match self.device().await {
+                Ok(d) => Some(d),
+                Err(message) => return Outcome::Failed { message },
+            },
+            false => None,
+        };
+        let (method, path, body) = match self.request_for(session, party, action, device) {
             Ok(r) => r,
             Err(message) => return Outcome::Failed { message },
         };
         tracing::info!(%session, %party, action = %verb, %method, %path, "call control");
-        match self.call(method, &path, body).await {
+        self.outcome(&verb, method, &path, body, |text| {
+            done_message(action, text)
+        })
+        .await
+    }
+
+    /// Runs one agent request: `PUT …/call-queues/{id}/presence` for the member.
+    pub async fn execute_agent(&self, request: &AgentRequest) -> Outcome {
+        let AgentAction::AcceptQueueCalls { queue, accept } = &request.action;
+        let path = format!("{}/call-queues/{}/presence", self.account_path, enc(queue));
+        let body = json!({"records": [{"member": {"id": request.agent}, "acceptCurrentQueueCalls": accept}]});
+        let verb = request.action.verb();
+        tracing::info!(agent = %request.agent, action = %verb, %path, "agent setting");
+        let agent = &request.agent;
+        self.outcome(&verb, Method::PUT, &path, Some(body), |_| match accept {
+            true => format!("{agent} takes calls of queue {queue}"),
+            false => format!("{agent} no longer takes calls of queue {queue}"),
+        })
+        .await
+    }
+
+    /// Sends one request and says what came of it.
+    async fn outcome(
+        &self,
+        verb: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        done: impl FnOnce(&str) -> String,
+    ) -> Outcome {
+        match self.call(method, path, body).await {
             Ok(text) => Outcome::Done {
-                message: done_message(action, &text),
+                message: done(&text),
             },
             Err(HttpError::RateLimited { retry_after }) => {
                 tracing::warn!(action = %verb, wait_s = retry_after.as_secs(), "call control rate limited");
@@ -198,19 +193,20 @@ impl ControlClient {
         }
     }
 
-    /// The method, path and body an action sends.
+    /// The method, path and body an action sends; `device` is the supervisor's (for
+    /// the actions that need one).
     pub fn request_for(
         &self,
         session: &str,
         party: &str,
         action: &ControlAction,
+        device: Option<String>,
     ) -> Result<(Method, String, Option<Value>), String> {
         let p = |tail: &str| self.party_path(session, party, tail);
         let device = || {
-            self.device_id
+            device
                 .clone()
-                .map(|d| json!({ "deviceId": d }))
-                .unwrap_or_else(|| json!({}))
+                .ok_or_else(|| format!("{} needs your device (--device-id)", action.verb()))
         };
         Ok(match action {
             ControlAction::Hold => (Method::POST, p("/hold"), Some(json!({}))),
@@ -222,7 +218,16 @@ impl ControlClient {
             ControlAction::Forward { to } => (Method::POST, p("/forward"), Some(target_body(to))),
             ControlAction::Park => (Method::POST, p("/park"), None),
             ControlAction::Reject => (Method::POST, p("/reject"), None),
-            ControlAction::Answer => (Method::POST, p("/answer"), Some(device())),
+            ControlAction::Answer => (
+                Method::POST,
+                p("/answer"),
+                Some(json!({ "deviceId": device()? })),
+            ),
+            ControlAction::Pickup => (
+                Method::POST,
+                p("/pickup"),
+                Some(json!({ "deviceId": device()? })),
+            ),
             ControlAction::Flip { to } => (
                 Method::POST,
                 p("/flip"),
@@ -244,11 +249,13 @@ impl ControlClient {
             ),
             ControlAction::HangUp => (Method::DELETE, self.session_path(session), None),
             ControlAction::DropParty => (Method::DELETE, p(""), None),
-            ControlAction::Supervise => {
-                let Some(d) = &self.device_id else {
-                    return Err("listening in needs your device id (--device-id)".into());
-                };
-                let body = json!({ "mode": "Listen", "supervisorDeviceId": d, "autoAnswer": true });
+            ControlAction::Supervise { agent } => {
+                let body = json!({
+                    "mode": "Listen",
+                    "supervisorDeviceId": device()?,
+                    "agentExtensionId": agent,
+                    "autoAnswer": true,
+                });
                 (Method::POST, p("/supervise"), Some(body))
             }
         })
@@ -259,6 +266,11 @@ impl Control for ControlClient {
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
         let client = self.clone();
         Box::pin(async move { ControlClient::execute(&client, &request).await })
+    }
+
+    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
+        let client = self.clone();
+        Box::pin(async move { ControlClient::execute_agent(&client, &request).await })
     }
 }
 
@@ -286,6 +298,7 @@ fn done_message(action: &ControlAction, text: &str) -> String {
         ControlAction::Forward { to } => format!("forwarded to {to}"),
         ControlAction::Reject => "rejected".into(),
         ControlAction::Answer => "answered on your device".into(),
+        ControlAction::Pickup => "picked up on your device".into(),
         ControlAction::Flip { to } => format!("flipped to {}", to.get()),
         ControlAction::Mute { muted: true } => "muted".into(),
         ControlAction::Mute { muted: false } => "unmuted".into(),
@@ -294,12 +307,8 @@ fn done_message(action: &ControlAction, text: &str) -> String {
         ControlAction::ResumeRecording { recording } => format!("recording {recording} resumed"),
         ControlAction::HangUp => "hung up".into(),
         ControlAction::DropParty => "party dropped".into(),
-        ControlAction::Supervise => "listening in on your device".into(),
+        ControlAction::Supervise { .. } => "listening in on your device".into(),
     }
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -319,34 +328,55 @@ mod tests {
         ));
         let c = ControlClient::new(auth, Some("dev1".into()));
         let base = "/restapi/v1.0/account/~/telephony/sessions/s-1";
+        let dev = || Some("dev1".to_string());
         let (m, path, body) = c
-            .request_for("s-1", "p-1-2", &ControlAction::Mute { muted: true })
+            .request_for("s-1", "p-1-2", &ControlAction::Mute { muted: true }, None)
             .unwrap();
         assert_eq!(
             (m, path.as_str()),
             (Method::PATCH, format!("{base}/parties/p-1-2").as_str())
         );
         assert_eq!(body, Some(json!({"muted": true})));
-        let (m, path, _) = c.request_for("s-1", "p", &ControlAction::HangUp).unwrap();
+        let (m, path, _) = c
+            .request_for("s-1", "p", &ControlAction::HangUp, None)
+            .unwrap();
         assert_eq!((m, path), (Method::DELETE, base.to_string()));
-        let (_, _, body) = c.request_for("s-1", "p", &ControlAction::Answer).unwrap();
+        let (_, _, body) = c
+            .request_for("s-1", "p", &ControlAction::Answer, dev())
+            .unwrap();
         assert_eq!(body, Some(json!({"deviceId": "dev1"})));
+        let (_, path, body) = c
+            .request_for("s-1", "p", &ControlAction::Pickup, dev())
+            .unwrap();
+        assert!(path.ends_with("/parties/p/pickup"));
+        assert_eq!(body, Some(json!({"deviceId": "dev1"})));
+        let listen = ControlAction::Supervise { agent: "62".into() };
+        let (_, path, body) = c.request_for("s-1", "p", &listen, dev()).unwrap();
+        assert!(path.ends_with("/parties/p/supervise"));
+        assert_eq!(
+            body,
+            Some(
+                json!({"mode": "Listen", "supervisorDeviceId": "dev1", "agentExtensionId": "62", "autoAnswer": true})
+            )
+        );
+        let no_device = c.request_for("s-1", "p", &listen, None).unwrap_err();
+        assert_eq!(no_device, "listen in needs your device (--device-id)");
         let pause = ControlAction::PauseRecording {
             recording: "r9".into(),
         };
-        let (_, path, body) = c.request_for("s-1", "p", &pause).unwrap();
+        let (_, path, body) = c.request_for("s-1", "p", &pause, None).unwrap();
         assert!(path.ends_with("/parties/p/recordings/r9"));
         assert_eq!(body, Some(json!({"active": false})));
         let flip = ControlAction::Flip {
             to: crate::core::control::FlipNumber::parse("3").unwrap(),
         };
-        let (m, path, body) = c.request_for("s-1", "p", &flip).unwrap();
+        let (m, path, body) = c.request_for("s-1", "p", &flip, None).unwrap();
         assert_eq!((m, path.ends_with("/parties/p/flip")), (Method::POST, true));
         assert_eq!(body, Some(json!({"callFlipId": "3"})));
         let park_orbit = ControlAction::Forward {
             to: Target::ParkOrbit("*8".into()),
         };
-        assert!(c.request_for("s-1", "p", &park_orbit).is_err());
+        assert!(c.request_for("s-1", "p", &park_orbit, None).is_err());
         let to = Target::parse("park:*813").unwrap();
         assert_eq!(target_body(&to), json!({"parkOrbit": "*813"}));
     }

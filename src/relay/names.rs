@@ -238,7 +238,8 @@ impl Permissions {
 pub enum Kind {
     /// A notification frame.
     Event,
-    /// A session fetched by REST while reconciling (`restSession`).
+    /// What was fetched by REST: a session while reconciling (`restSession`), or
+    /// agents and queues (`roster`).
     Rest,
     /// A session reconciling found gone (`sessionGone`).
     Gone,
@@ -327,6 +328,7 @@ impl Outgoing {
                     .or_else(by_uuid),
             ),
             Incoming::Presence { .. }
+            | Incoming::QueuePresence { .. }
             | Incoming::OtherNotification { .. }
             | Incoming::Voicemail { .. } => (Kind::Event, by_uuid()),
             Incoming::CallLog(line) => {
@@ -346,6 +348,10 @@ impl Outgoing {
                     Kind::Rest,
                     Some(format!("rest.{}.{}", cs.id, sha256_hex(&body))),
                 )
+            }
+            Incoming::Roster(r) => {
+                let body = serde_json::to_vec(r).unwrap_or_default();
+                (Kind::Rest, Some(format!("roster.{}", sha256_hex(&body))))
             }
             Incoming::Gone {
                 telephony_session_id,

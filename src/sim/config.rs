@@ -27,6 +27,9 @@ pub struct Faults {
     pub heavy_429_storm: Option<Duration>,
     /// The call-log endpoints answer 403 (missing ReadCallLog permission).
     pub call_log_forbidden: bool,
+    /// The directory and call-queue endpoints (list, details, members) answer 403
+    /// (missing ReadAccounts permission).
+    pub directory_forbidden: bool,
     /// Probability per voicemail of an extra voicemail for a call that does not exist.
     pub orphan_voicemail: f64,
     /// Probability that a call-log record's legs do not match the call's parties.

@@ -26,6 +26,20 @@ pub fn not_found(what: &str) -> Response {
     api_error(StatusCode::NOT_FOUND, "CMN-102", what)
 }
 
+/// The 403 of a missing app permission (a fault): `InsufficientPermissions` naming it.
+pub fn missing_permission(permission: &str) -> Response {
+    let m = format!(
+        "In order to call this API endpoint, application needs to have [{permission}] permission"
+    );
+    let body = serde_json::json!({
+        "errorCode": "InsufficientPermissions",
+        "message": m,
+        "errors": [{"errorCode": "CMN-401", "message": m, "permissionName": permission}],
+        "permissionName": permission,
+    });
+    (StatusCode::FORBIDDEN, Json(body)).into_response()
+}
+
 /// An OAuth (RFC 6749) error with the platform's `errors[]`.
 pub fn oauth_error(status: StatusCode, error: &str, code: &str, description: &str) -> Response {
     let body = ApiError {

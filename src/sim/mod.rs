@@ -28,12 +28,12 @@ mod supervise;
 mod truth;
 mod world;
 
+pub use crate::wire::presence::{agent_state, AgentState};
 pub use acd::AcdTally;
 pub use calls::CallKind;
 pub use config::{Faults, QueuePolicy, SimConfig};
 pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
 pub use history::{CallOutcomeTruth, LegTruth, RecordTruth, RecordingTruth};
-pub use presence::{agent_state, AgentState};
 pub use ratelimit::{Group, GroupStats};
 pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
 

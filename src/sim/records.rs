@@ -5,7 +5,7 @@
 // Helpers return ready HTTP error responses (the axum idiom), so Err is large.
 #![allow(clippy::result_large_err)]
 
-use super::errors::{bad_param, not_found};
+use super::errors::{bad_param, missing_permission, not_found};
 use super::extract::{ok, paged, Api, ExtP, IdP, NoPath, Query};
 use super::history::{wav, StoredRecord};
 use super::state::Shared;
@@ -28,25 +28,9 @@ fn own(ext: String, owner: &str) -> String {
     }
 }
 
-/// The 403 of a missing `ReadCallLog` app permission (call-log.md §1.1), a fault.
-fn forbidden() -> Response {
-    let m =
-        "In order to call this API endpoint, application needs to have [ReadCallLog] permission";
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(json!({
-            "errorCode": "InsufficientPermissions",
-            "message": m,
-            "errors": [{"errorCode": "CMN-401", "message": m, "permissionName": "ReadCallLog"}],
-            "permissionName": "ReadCallLog",
-        })),
-    )
-        .into_response()
-}
-
 fn check_forbidden(sim: &Shared) -> Result<(), Response> {
     if sim.faults().call_log_forbidden {
-        Err(forbidden())
+        Err(missing_permission("ReadCallLog"))
     } else {
         Ok(())
     }

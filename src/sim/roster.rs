@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::directory::{Ext, ExtKind, SimDevice, ACCOUNT_ID};
-use super::errors::{bad_param, not_found};
+use super::errors::{bad_param, missing_permission, not_found};
 use super::extract::{ok, paged, Api, ExtP, IdP, JsonObj, Query};
 use super::hub::Detail;
 use super::world::World;
@@ -119,6 +119,14 @@ fn ext_info(base: &str, w: &World, e: &Ext, single: bool) -> ExtensionInfo {
     }
 }
 
+/// The directory fault: the ReadAccounts endpoints answer 403.
+fn directory_open(sim: &super::state::Shared) -> Result<(), Response> {
+    match sim.faults().directory_forbidden {
+        true => Err(missing_permission("ReadAccounts")),
+        false => Ok(()),
+    }
+}
+
 fn find_ext<'a>(w: &'a World, id: &str, owner: &str) -> Result<&'a Ext, Response> {
     w.dir
         .by_id(id, owner)
@@ -145,6 +153,9 @@ fn find_queue(w: &World, id: &str) -> Result<usize, Response> {
 /// `GET /restapi/v1.0/account/{a}/extension`: paged, filtered by `type`, `status`
 /// (repeatable), `extensionNumber`, `email`.
 pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
+    if let Err(r) = directory_open(&sim) {
+        return r;
+    }
     let types: Vec<ExtensionType> = q.list("type", ExtensionType::parse);
     if let Some(t) = types
         .iter()
@@ -201,6 +212,9 @@ pub async fn extension(
         path: ExtP { ext },
     }: Api<ExtP>,
 ) -> Response {
+    if let Err(r) = directory_open(&sim) {
+        return r;
+    }
     let base = sim.base_url();
     let w = sim.world();
     match find_ext(&w, &ext, &auth.owner) {
@@ -325,6 +339,9 @@ fn queue_info(base: &str, w: &World, q: usize, details: bool) -> CallQueue {
 
 /// `GET …/call-queues[?memberExtensionId=…]`.
 pub async fn queue_list(Api { sim, .. }: Api, q: Query) -> Response {
+    if let Err(r) = directory_open(&sim) {
+        return r;
+    }
     let req = match q.page(100, 1000) {
         Ok(r) => r,
         Err(r) => return r,
@@ -356,6 +373,9 @@ pub async fn queue_get(
         ..
     }: Api<IdP>,
 ) -> Response {
+    if let Err(r) = directory_open(&sim) {
+        return r;
+    }
     let base = sim.base_url();
     let w = sim.world();
     match find_queue(&w, &id) {
@@ -373,6 +393,9 @@ pub async fn queue_members(
     }: Api<IdP>,
     q: Query,
 ) -> Response {
+    if let Err(r) = directory_open(&sim) {
+        return r;
+    }
     let req = match q.page(100, 1000) {
         Ok(r) => r,
         Err(r) => return r,

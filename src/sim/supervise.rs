@@ -126,19 +126,16 @@ pub async fn party_supervise(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let (ci, pi) = match locate_party(&w, &sid, &pid) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    // Both spec versions require agentExtensionId here. calltop's own client leaves it
-    // out when the selected party is the agent, so it falls back to that party's
-    // extension (a leniency; a party of no extension still gets the 400).
-    let fallback = w.calls[ci].parties[pi].extension_id.clone();
-    let Some(agent) = req.agent_extension_id.clone().or(fallback) else {
+    // Both spec versions require agentExtensionId here.
+    let Some(agent) = req.agent_extension_id.clone() else {
         return bad_param(
             "agentExtensionId",
             "Parameter [agentExtensionId] is required",
         );
+    };
+    let (ci, _) = match locate_party(&w, &sid, &pid) {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let r = supervise(&mut w, ci, sup, &device, &agent);
     drop(w);

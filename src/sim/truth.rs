@@ -37,7 +37,7 @@
 //! counts only once it closes.
 
 use super::directory::Directory;
-use super::presence::AgentState;
+use crate::wire::presence::AgentState;
 use crate::wire::{Direction, Party, Reason, StatusCode, Ts};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

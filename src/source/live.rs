@@ -3,6 +3,7 @@
 
 mod backoff;
 mod events;
+mod load;
 mod pipeline;
 mod task;
 
@@ -11,8 +12,9 @@ pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
 pub use pipeline::{FramePipeline, FrameSignal};
 
 use crate::core::SharedStore;
-use crate::platform::{Auth, ControlClient, Credentials, Http};
+use crate::platform::{Auth, ControlClient, Credentials, Http, Roster};
 use crate::record::Recorder;
+use crate::wire::queues::queue_presence_filter;
 use crate::wire::Ts;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -37,6 +39,10 @@ pub struct LiveConfig {
     pub device_id: Option<String>,
     /// Load calls already in progress at start (presence + session GETs).
     pub seed: bool,
+    /// Agents and queues (account level): load the directory, queue settings, members
+    /// and everyone's presence at start and after a failed recovery, and subscribe to
+    /// presence and queue member availability too.
+    pub roster: bool,
     pub backoff: Backoff,
     /// Send a Heartbeat after this long without any frame.
     pub heartbeat_idle: Duration,
@@ -62,6 +68,7 @@ impl LiveConfig {
             rotate_bytes: None,
             device_id: None,
             seed: true,
+            roster: true,
             backoff: Backoff::default(),
             heartbeat_idle: Duration::from_secs(30),
             heartbeat_timeout: Duration::from_secs(15),
@@ -71,7 +78,23 @@ impl LiveConfig {
         }
     }
 
-    /// The one event filter of the subscription.
+    /// Agents and queues are loaded and followed.
+    pub fn follows_roster(&self) -> bool {
+        self.roster && !self.extension_level
+    }
+
+    /// Every event filter of the subscription: the telephony one, and (agents and
+    /// queues followed) everyone's detailed presence and each queue's member availability.
+    pub fn event_filters<'a>(&self, queues: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut v = vec![self.event_filter()];
+        if self.follows_roster() {
+            v.push(ACCOUNT_PRESENCE.to_string());
+            v.extend(queues.into_iter().map(queue_presence_filter));
+        }
+        v
+    }
+
+    /// The telephony event filter.
     pub fn event_filter(&self) -> String {
         let base = if self.extension_level {
             "/restapi/v1.0/account/~/extension/~/telephony/sessions"
@@ -86,6 +109,9 @@ impl LiveConfig {
     }
 }
 
+/// Everyone's presence with the calls (one notification per changed extension).
+pub const ACCOUNT_PRESENCE: &str = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true";
+
 /// The running live source. Dropping it stops the task too (without waiting);
 /// [`LiveHandle::shutdown`] also waits for the token to be revoked.
 pub struct LiveHandle {
@@ -95,6 +121,8 @@ pub struct LiveHandle {
     pub loading: watch::Receiver<Loading>,
     /// Call Control on the same OAuth session.
     pub control: ControlClient,
+    /// The directory readers on the same OAuth session.
+    pub roster: Roster,
     /// Every connection change and notification summary, in order (may lag).
     pub events: broadcast::Receiver<LiveEvent>,
     events_tx: broadcast::Sender<LiveEvent>,
@@ -134,6 +162,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let http = Http::new(cfg.request_timeout);
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
+    let roster = Roster::new(auth.clone());
+    let (filters_tx, filters_rx) = tokio::sync::mpsc::unbounded_channel();
     let (conn_tx, conn) = watch::channel(ConnState::Connecting);
     let (loading_tx, loading) = watch::channel(Loading::default());
     let (events_tx, events) = broadcast::channel(8192);
@@ -156,6 +186,11 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         store: store.clone(),
         auth,
         control: control.clone(),
+        roster: roster.clone(),
+        filters_tx,
+        filters_rx,
+        subscription: None,
+        pending_filters: None,
         conn_tx,
         events: events_tx.clone(),
         pipeline: FramePipeline::new(store, None, events_tx.clone()),
@@ -191,6 +226,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         conn,
         loading,
         control,
+        roster,
         events,
         events_tx,
         shutdown,
@@ -220,6 +256,21 @@ mod tests {
         assert_eq!(
             c.event_filter(),
             "/restapi/v1.0/account/~/extension/~/telephony/sessions?direction=Inbound&missedCall=true"
+        );
+        assert_eq!(
+            c.event_filters(["9"]),
+            [c.event_filter()],
+            "no agents at extension level"
+        );
+        c.extension_level = false;
+        c.filters.clear();
+        assert_eq!(
+            c.event_filters(["9"]),
+            [
+                "/restapi/v1.0/account/~/telephony/sessions",
+                ACCOUNT_PRESENCE,
+                "/restapi/v1.0/account/~/call-queues/9/presence"
+            ]
         );
     }
 }

@@ -9,6 +9,9 @@ use super::lenient;
 use super::notification::{
     ActiveCall, Envelope, Notification, Origin, Party, PresenceEvent, SessionEvent,
 };
+use super::presence::{DndStatus, PresenceStatus};
+use super::queues::{queue_of_presence_path, QueuePresenceEvent};
+use super::roster::RosterLine;
 use super::scan::scan;
 use super::time::Ts;
 use super::view::ParsedView;
@@ -25,6 +28,13 @@ pub enum Incoming {
         envelope: Envelope,
         body: PresenceEvent,
     },
+    /// A `/call-queues/{id}/presence` notification: members taking the queue's calls or
+    /// not (`queue_id` from the body, else from the event path).
+    QueuePresence {
+        envelope: Envelope,
+        queue_id: Option<String>,
+        body: QueuePresenceEvent,
+    },
     /// Some other notification (message-store, …): recognised and counted.
     OtherNotification { envelope: Envelope },
     /// The gateway's first frame after connecting.
@@ -39,6 +49,8 @@ pub enum Incoming {
     Snapshot(Box<CallSession>),
     /// A recording line: reconciling found the session gone (404).
     Gone { telephony_session_id: String },
+    /// A recording line: what calltop learned by REST about agents and queues.
+    Roster(Box<RosterLine>),
     /// A recording line: an ended call joined to its call-log records.
     CallLog(Box<super::calllog::CallLogLine>),
     /// A `/voicemail` notification: a new voicemail message.
@@ -89,6 +101,7 @@ impl Incoming {
         match self {
             Incoming::Session(n) => Some(&n.envelope),
             Incoming::Presence { envelope, .. }
+            | Incoming::QueuePresence { envelope, .. }
             | Incoming::OtherNotification { envelope }
             | Incoming::Voicemail { envelope, .. } => Some(envelope),
             _ => None,
@@ -161,6 +174,7 @@ struct RawObject {
     id: Option<String>,
     creation_time: Option<Ts>,
     from: Option<super::message::MessageParty>,
+    roster: Option<Box<RosterLine>>,
     // telephony session body
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     sequence: Option<i64>,
@@ -180,6 +194,15 @@ struct RawObject {
     active_calls: Option<Vec<ActiveCall>>,
     presence_status: Option<String>,
     total_active_calls: Option<u32>,
+    user_status: Option<PresenceStatus>,
+    dnd_status: Option<DndStatus>,
+    dnd_status_personal: Option<DndStatus>,
+    accept_call_queue_calls: Option<bool>,
+    // queue presence body (records kept loose: other bodies may use the name)
+    records: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "lenient::opt_id")]
+    call_queue_id: Option<String>,
+    accept_calls: Option<serde_json::Value>,
 }
 
 /// A frame body, decoded according to the meta that precedes it.
@@ -284,13 +307,15 @@ fn classify_object(mut o: RawObject, received_at: Option<Ts>) -> Result<Parsed, 
         o.rest_session.take(),
         o.session_gone.take(),
         o.call_log.take(),
+        o.roster.take(),
     ) {
-        (Some(cs), _, _) => Some(Incoming::Snapshot(cs)),
-        (None, Some(id), _) => Some(Incoming::Gone {
+        (Some(cs), _, _, _) => Some(Incoming::Snapshot(cs)),
+        (None, Some(id), _, _) => Some(Incoming::Gone {
             telephony_session_id: id,
         }),
-        (None, None, Some(line)) => Some(Incoming::CallLog(line)),
-        (None, None, None) => None,
+        (None, None, Some(line), _) => Some(Incoming::CallLog(line)),
+        (None, None, None, Some(r)) => Some(Incoming::Roster(r)),
+        (None, None, None, None) => None,
     };
     if let Some(item) = snapshot {
         return Ok(Parsed {
@@ -352,6 +377,31 @@ fn classify_body(b: RawObject, envelope: Envelope) -> Result<Incoming, ParseErro
             },
         }));
     }
+    let path_queue = envelope.event.as_deref().and_then(queue_of_presence_path);
+    if (path_queue.is_some() || b.call_queue_id.is_some())
+        && (b.records.is_some() || b.accept_calls.is_some())
+    {
+        let queue_id = b.call_queue_id.clone().or(path_queue.map(str::to_string));
+        // Records that do not have the member shape are skipped, not fatal.
+        let records = b.records.and_then(|r| match r {
+            serde_json::Value::Array(v) => Some(
+                v.into_iter()
+                    .filter_map(|r| serde_json::from_value(r).ok())
+                    .collect(),
+            ),
+            _ => None,
+        });
+        return Ok(Incoming::QueuePresence {
+            envelope,
+            queue_id,
+            body: QueuePresenceEvent {
+                records,
+                extension_id: b.extension_id,
+                call_queue_id: b.call_queue_id,
+                accept_calls: b.accept_calls.and_then(|v| v.as_bool()),
+            },
+        });
+    }
     if b.active_calls.is_some() || b.telephony_status.is_some() || b.presence_status.is_some() {
         return Ok(Incoming::Presence {
             envelope,
@@ -362,6 +412,10 @@ fn classify_body(b: RawObject, envelope: Envelope) -> Result<Incoming, ParseErro
                 sequence: b.sequence,
                 presence_status: b.presence_status,
                 total_active_calls: b.total_active_calls,
+                user_status: b.user_status,
+                dnd_status: b.dnd_status,
+                dnd_status_personal: b.dnd_status_personal,
+                accept_call_queue_calls: b.accept_call_queue_calls,
             },
         });
     }
@@ -459,5 +513,53 @@ mod tests {
             assert!(parse(junk).is_err(), "{junk:?} should not parse");
         }
         assert!(parse_bytes(&[0xff, 0xfe, b'{']).is_err());
+    }
+
+    #[test]
+    fn queue_presence_both_shapes_presence_fields_and_roster_lines() {
+        let guide = r#"{"uuid":"u","event":"/restapi/v1.0/account/1/call-queues/9/presence","timestamp":"2019-06-14T12:00:00.000Z","body":{"records":[{"member":{"id":"411753183004"},"acceptCurrentQueueCalls":true},{"bad":1}]}}"#;
+        let Incoming::QueuePresence { queue_id, body, .. } = parse(guide).unwrap().item else {
+            panic!("not queue presence")
+        };
+        assert_eq!(queue_id.as_deref(), Some("9"));
+        let records = body.records.unwrap();
+        assert_eq!(records.len(), 1, "a record of another shape is skipped");
+        assert_eq!(records[0].accept_current_queue_calls, Some(true));
+        let schema = r#"{"event":"/restapi/v1.0/account/1/call-queues/9/presence","body":{"extensionId":7,"callQueueId":"8","acceptCalls":false}}"#;
+        let Incoming::QueuePresence { queue_id, body, .. } = parse(schema).unwrap().item else {
+            panic!("not queue presence")
+        };
+        assert_eq!(queue_id.as_deref(), Some("8"), "the body's queue wins");
+        assert_eq!(
+            (body.extension_id.as_deref(), body.accept_calls),
+            (Some("7"), Some(false))
+        );
+        // another notification with `records` stays another notification
+        let other =
+            r#"{"event":"/restapi/v1.0/account/1/extension/2/message-store","body":{"records":5}}"#;
+        assert!(matches!(
+            parse(other).unwrap().item,
+            Incoming::OtherNotification { .. }
+        ));
+
+        let presence = r#"{"event":"/restapi/v1.0/account/1/extension/2/presence?detailedTelephonyState=true","timestamp":"2022-02-10T08:43:42.805Z","body":{"extensionId":2,"telephonyStatus":"NoCall","presenceStatus":"Busy","userStatus":"Busy","dndStatus":"Sleeping","acceptCallQueueCalls":false,"sequence":3}}"#;
+        let Incoming::Presence { body, .. } = parse(presence).unwrap().item else {
+            panic!("not presence")
+        };
+        assert_eq!(body.user_status, Some(PresenceStatus::Busy));
+        assert_eq!(body.dnd_status, Some(DndStatus::Unknown("Sleeping".into())));
+        assert_eq!(body.accept_call_queue_calls, Some(false));
+
+        let line = r#"{"receivedAt":"2024-05-01T12:00:01.500Z","roster":{"queue":{"id":"9","name":"Sales","serviceLevelSettings":{"slaThresholdSeconds":30}}}}"#;
+        let p = parse(line).unwrap();
+        assert_eq!(p.received_at, Ts::parse("2024-05-01T12:00:01.500Z"));
+        let Incoming::Roster(r) = p.item else {
+            panic!("not a roster line")
+        };
+        let RosterLine::Queue(q) = *r else { panic!() };
+        assert_eq!(
+            q.service_level_settings.unwrap().sla_threshold_seconds,
+            Some(30)
+        );
     }
 }

@@ -17,6 +17,7 @@ pub mod notification;
 pub mod paging;
 pub mod presence;
 pub mod queues;
+pub mod roster;
 pub mod scan;
 pub mod supervision;
 pub mod time;
@@ -38,6 +39,7 @@ pub use notification::{
     ActiveCall, Endpoint, Envelope, MobilePickupData, Notification, Origin, Park, Party, PeerId,
     PresenceEvent, Recording, SessionEvent, SipData, Status, UiCallInfo, UiInfoItem,
 };
+pub use roster::RosterLine;
 pub use time::Ts;
 pub use view::{
     EndpointView, EnvelopeView, IncomingView, NotificationView, ParsedView, PartyView,

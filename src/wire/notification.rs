@@ -3,6 +3,7 @@
 
 use super::enums::{ConferenceRole, Direction, OriginType, Reason, StatusCode, TelephonyStatus};
 use super::lenient;
+use super::presence::{DndStatus, PresenceStatus};
 use super::time::Ts;
 use serde::{Deserialize, Serialize};
 
@@ -321,4 +322,12 @@ pub struct PresenceEvent {
     pub presence_status: Option<String>,
     #[serde(default)]
     pub total_active_calls: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_status: Option<PresenceStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnd_status: Option<DndStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnd_status_personal: Option<DndStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_call_queue_calls: Option<bool>,
 }

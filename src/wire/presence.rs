@@ -126,6 +126,56 @@ pub struct PresenceInfo {
     pub extra: Extra,
 }
 
+/// The agent state a supervisor view derives from one presence body (supervisor-api.md
+/// §7.2), shared by the client and the simulator's ground truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentState {
+    /// `presenceStatus` Offline.
+    Offline,
+    /// `telephonyStatus` Ringing.
+    Ringing,
+    /// `telephonyStatus` CallConnected.
+    OnCall,
+    /// `telephonyStatus` OnHold.
+    OnHold,
+    /// `telephonyStatus` ParkedCall.
+    Parked,
+    /// `dndStatus` or `dndStatusPersonal` DoNotAcceptAnyCalls.
+    Dnd,
+    /// `dndStatus` DoNotAcceptDepartmentCalls or `acceptCallQueueCalls` false.
+    OffQueue,
+    /// `userStatus` Busy.
+    Busy,
+    /// None of the above.
+    Available,
+}
+
+/// §7.2, in this order: Offline; the telephony status; DND; off queue; Busy; Available.
+pub fn agent_state(p: &PresenceInfo) -> AgentState {
+    if p.presence_status == Some(PresenceStatus::Offline) {
+        return AgentState::Offline;
+    }
+    match p.telephony_status {
+        Some(TelephonyStatus::Ringing) => return AgentState::Ringing,
+        Some(TelephonyStatus::CallConnected) => return AgentState::OnCall,
+        Some(TelephonyStatus::OnHold) => return AgentState::OnHold,
+        Some(TelephonyStatus::ParkedCall) => return AgentState::Parked,
+        _ => {}
+    }
+    let any = Some(DndStatus::DoNotAcceptAnyCalls);
+    if p.dnd_status == any || p.dnd_status_personal == any {
+        return AgentState::Dnd;
+    }
+    if p.dnd_status == Some(DndStatus::DoNotAcceptDepartmentCalls)
+        || p.accept_call_queue_calls == Some(false)
+    {
+        return AgentState::OffQueue;
+    }
+    if p.user_status == Some(PresenceStatus::Busy) {
+        return AgentState::Busy;
+    }
+    AgentState::Available
+}
 /// `PUT …/extension/{id}/presence` body (`PresenceInfoRequest`).
 #[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

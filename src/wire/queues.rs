@@ -115,6 +115,19 @@ pub struct QueuePresenceEvent {
     pub accept_calls: Option<bool>,
 }
 
+/// The event filter of a queue's member availability (§3.5).
+pub fn queue_presence_filter(queue_id: &str) -> String {
+    format!("/restapi/v1.0/account/~/call-queues/{queue_id}/presence")
+}
+
+/// The queue id of a `…/call-queues/{id}/presence` event path (or filter).
+pub fn queue_of_presence_path(event: &str) -> Option<&str> {
+    let path = event.split('?').next()?.trim_end_matches('/');
+    let rest = path.strip_suffix("/presence")?;
+    let (before, id) = rest.rsplit_once('/')?;
+    (before.ends_with("/call-queues") && !id.is_empty()).then_some(id)
+}
+
 wire_enum! {
     /// `queue.transferMode` of a queue's answering rule.
     TransferMode {
@@ -194,5 +207,22 @@ mod tests {
                 .unwrap();
         assert_eq!(b.extension_id.as_deref(), Some("7"));
         assert_eq!(b.accept_calls, Some(false));
+    }
+
+    #[test]
+    fn queue_presence_paths() {
+        let f = queue_presence_filter("62299101016");
+        assert_eq!(queue_of_presence_path(&f), Some("62299101016"));
+        assert_eq!(
+            queue_of_presence_path("/restapi/v1.0/account/1/call-queues/9/presence?x=1"),
+            Some("9")
+        );
+        for other in [
+            "/restapi/v1.0/account/1/extension/9/presence",
+            "/restapi/v1.0/account/1/call-queues//presence",
+            "/restapi/v1.0/account/1/presence",
+        ] {
+            assert_eq!(queue_of_presence_path(other), None, "{other}");
+        }
     }
 }

@@ -210,6 +210,15 @@ pub enum LiveEvent {
     },
 }
 
+/// A warning: to the log file and to whoever listens (status line, headless output).
+pub(super) fn warn(events: &tokio::sync::broadcast::Sender<LiveEvent>, message: String) {
+    tracing::warn!(%message);
+    let _ = events.send(LiveEvent::Warning {
+        at: Ts::now(),
+        message,
+    });
+}
+
 impl LiveEvent {
     /// One output line in the given format.
     pub fn line(&self, format: LineFormat) -> String {

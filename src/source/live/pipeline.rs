@@ -118,9 +118,11 @@ impl FramePipeline {
             }
             Incoming::Session(_)
             | Incoming::Presence { .. }
+            | Incoming::QueuePresence { .. }
             | Incoming::OtherNotification { .. }
             | Incoming::Snapshot(_)
             | Incoming::Gone { .. }
+            | Incoming::Roster(_)
             | Incoming::CallLog(_)
             | Incoming::Voicemail { .. } => {
                 let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));

@@ -2,11 +2,12 @@
 //! frames into the store; on any drop reconnect with backoff and `wsc` recovery, and
 //! on failed recovery subscribe again and reconcile.
 
-use super::events::{ConnState, LiveEvent, Loading};
+use super::events::{warn, ConnState, LiveEvent, Loading};
+use super::load::{Loader, Plan};
 use super::pipeline::{FramePipeline, FrameSignal};
 use super::LiveConfig;
 use crate::core::SharedStore;
-use crate::platform::{Auth, ControlClient, HttpError};
+use crate::platform::{Auth, ControlClient, HttpError, Roster};
 use crate::wire::{
     self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState,
     SubscriptionInfo, SubscriptionRequest, Ts, WsMeta,
@@ -15,13 +16,9 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-/// How long loading one call (or the list of calls) keeps waiting out 429s before
-/// reporting it: calls in progress are worth waiting for.
-const LOAD_PATIENCE: Duration = Duration::from_secs(600);
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -46,6 +43,14 @@ pub(super) struct Task {
     pub store: SharedStore,
     pub auth: Arc<Auth>,
     pub control: ControlClient,
+    pub roster: Roster,
+    /// A load tells the pump when the queues are known (the filters follow them).
+    pub filters_tx: mpsc::UnboundedSender<()>,
+    pub filters_rx: mpsc::UnboundedReceiver<()>,
+    /// The subscription's id and filters.
+    pub subscription: Option<(String, Vec<String>)>,
+    /// A filter update sent and not yet answered: its message id and the filters.
+    pub pending_filters: Option<(String, Vec<String>)>,
     pub conn_tx: watch::Sender<ConnState>,
     pub events: broadcast::Sender<LiveEvent>,
     pub pipeline: FramePipeline,
@@ -73,11 +78,7 @@ impl Task {
     }
 
     fn warn(&self, message: String) {
-        tracing::warn!(%message);
-        let _ = self.events.send(LiveEvent::Warning {
-            at: Ts::now(),
-            message,
-        });
+        warn(&self.events, message);
     }
 
     fn message_id(&mut self) -> String {
@@ -303,7 +304,13 @@ impl Task {
                     "recovered after {outage:.1} s at {:.0} notifications/s: the recovery buffer ({buffer}) may have overflowed; reconciling",
                     self.rate_at_drop
                 ));
-                self.spawn_reconcile(true);
+                self.load(Plan {
+                    directory: false,
+                    presence: self.cfg.follows_roster(),
+                    sessions: true,
+                    reconcile: true,
+                    known_until: self.known_until(),
+                });
             }
         } else {
             match self.subscribe(&mut ws, shutdown).await {
@@ -319,9 +326,13 @@ impl Task {
             } else {
                 ConnState::Resubscribed
             });
-            if !first || self.cfg.seed {
-                self.spawn_reconcile(!first);
-            }
+            self.load(Plan {
+                directory: self.cfg.follows_roster(),
+                presence: self.cfg.follows_roster(),
+                sessions: !first || self.cfg.seed,
+                reconcile: !first,
+                known_until: self.known_until(),
+            });
         }
         self.dropped_at = None;
         self.dropped_ts = None;
@@ -349,51 +360,149 @@ impl Task {
         }
     }
 
+    /// The filters the subscription should have: the queues known so far included.
+    fn wanted_filters(&self) -> Vec<String> {
+        let st = self.store.read();
+        let mut queues: Vec<&str> = st.center().queues().map(|q| q.id.as_str()).collect();
+        queues.sort_unstable();
+        self.cfg.event_filters(queues)
+    }
+
+    fn subscription_body(filters: &[String]) -> SubscriptionRequest {
+        SubscriptionRequest {
+            event_filters: filters.to_vec(),
+            delivery_mode: DeliveryMode {
+                transport_type: "WebSocket".into(),
+                encryption: None,
+            },
+        }
+    }
+
+    /// Subscribes with every filter; refused (403) with more than the telephony one, it
+    /// says so and subscribes to calls alone.
     async fn subscribe(
         &mut self,
         ws: &mut Ws,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<SubscriptionInfo, Ended> {
-        let id = self.message_id();
-        let req = SubscriptionRequest {
-            event_filters: vec![self.cfg.event_filter()],
-            delivery_mode: DeliveryMode {
-                transport_type: "WebSocket".into(),
-                encryption: None,
-            },
+        let filters = self.wanted_filters();
+        let info = match self.subscribe_with(ws, shutdown, &filters).await {
+            Err(Refused::Status(403, text)) if filters.len() > 1 => {
+                self.warn(format!(
+                    "{text}: agents' presence and queue availability need the ReadAccounts and ReadPresence permissions; following calls only"
+                ));
+                let calls = vec![self.cfg.event_filter()];
+                let r = self.subscribe_with(ws, shutdown, &calls).await;
+                r.map(|i| (i, calls))
+            }
+            r => r.map(|i| (i, filters)),
         };
+        match info {
+            Ok((info, filters)) => {
+                self.subscription = Some((info.id.clone(), filters));
+                self.pending_filters = None;
+                Ok(info)
+            }
+            Err(Refused::Status(403, text)) => Err(Ended::Fatal(text)),
+            Err(Refused::Status(_, text)) => Err(dropped(text, false, None)),
+            Err(Refused::Ended(e)) => Err(e),
+        }
+    }
+
+    async fn subscribe_with(
+        &mut self,
+        ws: &mut Ws,
+        shutdown: &mut watch::Receiver<bool>,
+        filters: &[String],
+    ) -> Result<SubscriptionInfo, Refused> {
+        let id = self.message_id();
         let frame = encode_frame(
             &WsMeta::request(id.clone(), "POST", "/restapi/v1.0/subscription"),
-            Some(&req),
+            Some(&Self::subscription_body(filters)),
         );
         if let Err(e) = ws.send(Message::text(frame)).await {
-            return Err(dropped(format!("send subscription: {e}"), false, None));
+            return Err(Refused::Ended(dropped(
+                format!("send subscription: {e}"),
+                false,
+                None,
+            )));
         }
         let deadline = tokio::time::sleep(self.cfg.request_timeout);
         tokio::pin!(deadline);
+        let gone = |reason: String| Refused::Ended(dropped(reason, false, None));
         loop {
             tokio::select! {
-                _ = &mut deadline => return Err(dropped("subscription request timed out".into(), false, None)),
-                _ = shutdown.changed() => return Err(Ended::Shutdown),
+                _ = &mut deadline => return Err(gone("subscription request timed out".into())),
+                _ = shutdown.changed() => return Err(Refused::Ended(Ended::Shutdown)),
                 msg = ws.next() => match self.on_message(msg, ws).await {
                     Ok(FrameSignal::Response { message_id, status, body }) if message_id.as_deref() == Some(id.as_str()) => {
                         if (200..300).contains(&status) {
                             let info = body.and_then(|b| serde_json::from_value::<SubscriptionInfo>(b).ok());
-                            return info.ok_or_else(|| dropped("subscription response without a subscription".into(), false, None));
+                            return info.ok_or_else(|| gone("subscription response without a subscription".into()));
                         }
-                        let msg = body
-                            .and_then(|b| serde_json::from_value::<wire::ApiError>(b).ok())
-                            .map(|e| e.summary())
-                            .unwrap_or_else(|| format!("status {status}"));
-                        let text = format!("subscription refused: {msg}");
-                        return Err(if status == 403 { Ended::Fatal(text) } else { dropped(text, false, None) });
+                        return Err(Refused::Status(status, format!("subscription refused: {}", api_message(body, status))));
                     }
                     Ok(FrameSignal::Error { message_id, message }) if message_id.as_deref() == Some(id.as_str()) => {
-                        return Err(dropped(format!("subscription refused: {message}"), false, None));
+                        return Err(gone(format!("subscription refused: {message}")));
                     }
                     Ok(_) => {}
-                    Err(reason) => return Err(dropped(reason, false, None)),
+                    Err(reason) => return Err(gone(reason)),
                 },
+            }
+        }
+    }
+
+    /// Brings the subscription's filters up to the queues known (`PUT` subscription on
+    /// the socket); the answer is taken in [`Task::filters_answered`].
+    async fn update_filters(&mut self, ws: &mut Ws) -> Result<(), String> {
+        let wanted = self.wanted_filters();
+        let Some((sub, current)) = &self.subscription else {
+            return Ok(());
+        };
+        let pending = self.pending_filters.as_ref().map(|(_, f)| f);
+        if current.len() == 1 || *current == wanted || pending == Some(&wanted) {
+            return Ok(()); // calls only (refused before), or nothing new
+        }
+        let path = format!("/restapi/v1.0/subscription/{sub}");
+        let id = self.message_id();
+        let frame = encode_frame(
+            &WsMeta::request(id.clone(), "PUT", &path),
+            Some(&Self::subscription_body(&wanted)),
+        );
+        tracing::info!(filters = ?wanted, "updating the subscription's filters");
+        self.pending_filters = Some((id, wanted));
+        ws.send(Message::text(frame))
+            .await
+            .map_err(|e| format!("send subscription update: {e}"))
+    }
+
+    /// The answer to a filter update, if that is what this frame is.
+    fn filters_answered(&mut self, signal: &FrameSignal) {
+        let FrameSignal::Response {
+            message_id: Some(m),
+            status,
+            body,
+        } = signal
+        else {
+            return;
+        };
+        if self.pending_filters.as_ref().is_none_or(|(id, _)| id != m) {
+            return;
+        }
+        let Some((_, wanted)) = self.pending_filters.take() else {
+            return;
+        };
+        if (200..300).contains(status) {
+            if let Some((_, current)) = self.subscription.as_mut() {
+                *current = wanted;
+            }
+        } else {
+            let text = api_message(body.clone(), *status);
+            self.warn(format!(
+                "queue availability not followed: the subscription update was refused: {text}"
+            ));
+            if let Some((_, current)) = self.subscription.as_mut() {
+                *current = wanted; // not asked again
             }
         }
     }
@@ -438,10 +547,16 @@ impl Task {
                         heartbeat_sent = Some(Instant::now());
                     }
                 }
+                Some(()) = self.filters_rx.recv() => {
+                    if let Err(reason) = self.update_filters(ws).await {
+                        return dropped(reason, true, None);
+                    }
+                }
                 msg = ws.next() => {
                     last_rx = Instant::now();
                     heartbeat_sent = None;
                     match self.on_message(msg, ws).await {
+                        Ok(signal @ FrameSignal::Response { .. }) => self.filters_answered(&signal),
                         Ok(FrameSignal::Error { message, .. }) => {
                             // WSG-902/903 and friends: the gateway closes next; reconnect.
                             if message.contains("WSG-90") {
@@ -485,110 +600,43 @@ impl Task {
         Ok(self.pipeline.handle(&text, Ts::now()))
     }
 
-    /// Seeds (first connect) or reconciles (after a failed recovery) in the background:
-    /// every session the store holds as active plus those presence lists, fetched with
-    /// `GET …/telephony/sessions/{id}`; a 404 ends it.
-    fn spawn_reconcile(&self, reconcile: bool) {
-        let store = self.store.clone();
-        let control = self.control.clone();
-        let events = self.events.clone();
-        let loading = self.loading_tx.clone();
-        let extension_level = self.cfg.extension_level;
-        let recorder = self.pipeline.recorder();
-        // A call found gone ended at the latest when the socket dropped.
-        let known_until = self.dropped_ts.unwrap_or_else(Ts::now);
-        tokio::spawn(async move {
-            let what = if reconcile { "reconcile" } else { "seed" };
-            let mut ids = store.read().active_ids();
-            let waiting = |until: Ts| {
-                loading.send_modify(|l| l.waiting_until = Some(until));
-            };
-            match patiently(|| control.active_session_ids(extension_level), waiting).await {
-                Ok(more) => ids.extend(
-                    more.into_iter()
-                        .filter(|i| !ids.contains(i))
-                        .collect::<Vec<_>>(),
-                ),
-                Err(e) => {
-                    let message = format!("{what}: calls in progress not loaded (presence: {e})");
-                    tracing::warn!(%message);
-                    let _ = events.send(LiveEvent::Warning {
-                        at: Ts::now(),
-                        message,
-                    });
-                }
-            }
-            tracing::info!(sessions = ids.len(), "{what}");
-            loading.send_replace(Loading {
-                done: 0,
-                total: ids.len(),
-                waiting_until: None,
-            });
-            for id in ids {
-                // A background task may wait out a 429 (the board never does).
-                let result = patiently(|| control.get_session(&id), waiting).await;
-                loading.send_modify(|l| {
-                    l.done += 1;
-                    l.waiting_until = None;
-                });
-                let now = Ts::now();
-                let found = match &result {
-                    Ok(Some(s)) => Some((now, Ok(s))),
-                    Ok(None) => Some((known_until, Err(id.as_str()))),
-                    Err(_) => None,
-                };
-                if let (Some((at, found)), Some(mut r)) =
-                    (found, recorder.as_ref().and_then(|r| r.lock().ok()))
-                {
-                    if let Err(e) = r.write_reconcile(at, found) {
-                        tracing::error!(error = %e, "recording write failed");
-                    }
-                }
-                let note = match result {
-                    Ok(Some(s)) => {
-                        store.write(|st| st.apply_rest_session(&s, now));
-                        None
-                    }
-                    Ok(None) => {
-                        store.write(|st| {
-                            st.mark_gone(&id, known_until);
-                            st.audit(
-                                &id,
-                                now,
-                                format!("{what}: ended during the outage (404); closed as of the outage start"),
-                            );
-                        });
-                        None
-                    }
-                    Err(e) => Some(format!("{what} {id}: {e}")),
-                };
-                if let Some(message) = note {
-                    tracing::warn!(%message);
-                    let _ = events.send(LiveEvent::Warning { at: now, message });
-                }
-            }
-        });
+    /// A call found gone ended at the latest when the socket dropped.
+    fn known_until(&self) -> Ts {
+        self.dropped_ts.unwrap_or_else(Ts::now)
+    }
+
+    /// Starts a background load (agents and queues, calls in progress).
+    fn load(&self, plan: Plan) {
+        if !(plan.directory || plan.presence || plan.sessions) {
+            return;
+        }
+        Loader {
+            store: self.store.clone(),
+            control: self.control.clone(),
+            roster: self.roster.clone(),
+            events: self.events.clone(),
+            loading: self.loading_tx.clone(),
+            recorder: self.pipeline.recorder(),
+            filters: self.filters_tx.clone(),
+            extension_level: self.cfg.extension_level,
+        }
+        .spawn(plan);
     }
 }
 
-/// Runs a request again after each 429, waiting out `Retry-After` (telling `waiting`
-/// until when), for up to [`LOAD_PATIENCE`].
-async fn patiently<T, F>(mut call: impl FnMut() -> F, waiting: impl Fn(Ts)) -> Result<T, HttpError>
-where
-    F: std::future::Future<Output = Result<T, HttpError>>,
-{
-    let give_up = tokio::time::Instant::now() + LOAD_PATIENCE;
-    let mut result = call().await;
-    while tokio::time::Instant::now() < give_up {
-        let Err(HttpError::RateLimited { retry_after }) = &result else {
-            break;
-        };
-        let wait = (*retry_after).max(Duration::from_millis(200));
-        waiting(Ts::now().plus_millis(wait.as_millis() as i64));
-        tokio::time::sleep(wait).await;
-        result = call().await;
-    }
-    result
+/// Why a subscription request did not succeed.
+enum Refused {
+    /// The platform answered this status with this line.
+    Status(u16, String),
+    /// The socket ended (or shutdown).
+    Ended(Ended),
+}
+
+/// The platform's `errorCode: message` from a response body, else the status.
+fn api_message(body: Option<serde_json::Value>, status: u16) -> String {
+    body.and_then(|b| serde_json::from_value::<wire::ApiError>(b).ok())
+        .map(|e| e.summary())
+        .unwrap_or_else(|| format!("status {status}"))
 }
 
 fn dropped(reason: String, was_up: bool, wait: Option<Duration>) -> Ended {

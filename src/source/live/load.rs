@@ -1,0 +1,282 @@
+//! The background loads: the contact center (the directory, everyone's presence, each
+//! queue's settings, members and member availability) and the calls in progress (at
+//! start, and reconciling after an outage). Each answer is recorded first, then applied
+//! through the store's reducer, so a replay knows what the live run knew. 429s are
+//! waited out; a 403 gives one warning naming the missing permission and the rest goes on.
+
+use super::events::{warn, LiveEvent, Loading};
+use crate::core::SharedStore;
+use crate::platform::roster::session_ids;
+use crate::platform::{ControlClient, HttpError, Roster};
+use crate::record::Recorder;
+use crate::wire::roster::QueueRecords;
+use crate::wire::{Incoming, Parsed, RosterLine, Ts};
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// How long loading one call (or one list) keeps waiting out 429s before reporting it:
+/// calls in progress are worth waiting for.
+const LOAD_PATIENCE: Duration = Duration::from_secs(600);
+
+/// The app permission of the directory and queue endpoints (supervisor-api.md §8).
+const READ_ACCOUNTS: &str = "ReadAccounts";
+/// The app permission of presence and queue member availability.
+const READ_PRESENCE: &str = "ReadPresence";
+
+/// What one background load does.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Plan {
+    /// The directory and every queue (a fresh subscription).
+    pub directory: bool,
+    /// Everyone's presence (the agents' states).
+    pub presence: bool,
+    /// The calls in progress; `reconcile` after an outage (else seeding at start).
+    pub sessions: bool,
+    pub reconcile: bool,
+    /// A call found gone ended at the latest then (when the socket dropped).
+    pub known_until: Ts,
+}
+
+/// What the loads need.
+pub(super) struct Loader {
+    pub store: SharedStore,
+    pub control: ControlClient,
+    pub roster: Roster,
+    pub events: broadcast::Sender<LiveEvent>,
+    pub loading: watch::Sender<Loading>,
+    pub recorder: Option<Arc<Mutex<Recorder>>>,
+    /// Told when the queues are known: the subscription's filters follow them.
+    pub filters: mpsc::UnboundedSender<()>,
+    pub extension_level: bool,
+}
+
+impl Loader {
+    /// Runs the plan in the background.
+    pub fn spawn(self, plan: Plan) {
+        tokio::spawn(async move { self.run(plan).await });
+    }
+
+    async fn run(self, plan: Plan) {
+        // Permissions found missing: said once, and not asked for again.
+        let mut missing = HashSet::new();
+        if plan.directory {
+            self.directory(&mut missing).await;
+        }
+        let mut ids = Vec::new();
+        if plan.presence || plan.sessions {
+            ids = self.presence(plan, &mut missing).await;
+        }
+        if plan.sessions {
+            self.sessions(ids, plan).await;
+        }
+        if plan.directory {
+            self.queues(&mut missing).await;
+        }
+    }
+
+    /// Runs a request again after each 429, waiting out `Retry-After` (the board is told
+    /// until when), for up to [`LOAD_PATIENCE`].
+    async fn patiently<T, F>(&self, mut call: impl FnMut() -> F) -> Result<T, HttpError>
+    where
+        F: Future<Output = Result<T, HttpError>>,
+    {
+        let give_up = tokio::time::Instant::now() + LOAD_PATIENCE;
+        let mut result = call().await;
+        while tokio::time::Instant::now() < give_up {
+            let Err(HttpError::RateLimited { retry_after }) = &result else {
+                break;
+            };
+            let wait = (*retry_after).max(Duration::from_millis(200));
+            let until = Ts::now().plus_millis(wait.as_millis() as i64);
+            self.loading.send_modify(|l| l.waiting_until = Some(until));
+            tokio::time::sleep(wait).await;
+            result = call().await;
+        }
+        self.loading.send_modify(|l| l.waiting_until = None);
+        result
+    }
+
+    fn warn(&self, message: String) {
+        warn(&self.events, message);
+    }
+
+    /// A failed roster request: a 403 names the missing permission, once per load.
+    fn failed(
+        &self,
+        what: &str,
+        permission: &'static str,
+        e: &HttpError,
+        missing: &mut HashSet<&'static str>,
+    ) {
+        let message = match e {
+            HttpError::Status { status: 403, .. } => {
+                if !missing.insert(permission) {
+                    return;
+                }
+                format!(
+                    "agents and queues: {what} needs the {permission} permission, which the app lacks ({e}); shown as far as the calls and notifications say"
+                )
+            }
+            other => format!("agents and queues: {what} not loaded: {other}"),
+        };
+        self.warn(message);
+    }
+
+    /// Records a roster answer, then applies it.
+    fn keep(&self, line: RosterLine) {
+        let now = Ts::now();
+        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
+            if let Err(e) = r.write_roster(now, &line) {
+                tracing::error!(error = %e, "recording write failed");
+            }
+        }
+        let parsed = Parsed {
+            received_at: None,
+            meta: None,
+            item: Incoming::Roster(Box::new(line)),
+        };
+        self.store.write(|s| s.ingest(parsed, now));
+    }
+
+    /// `GET …/extension`: users are agents, `Department`s queues.
+    async fn directory(&self, missing: &mut HashSet<&'static str>) {
+        match self.patiently(|| self.roster.extensions()).await {
+            Ok(v) => {
+                tracing::info!(extensions = v.len(), "directory loaded");
+                self.keep(RosterLine::Extensions(v));
+                let _ = self.filters.send(());
+            }
+            Err(e) => self.failed(
+                "the directory (GET …/extension)",
+                READ_ACCOUNTS,
+                &e,
+                missing,
+            ),
+        }
+    }
+
+    /// Everyone's presence (or the current extension's): the agents' states, and the
+    /// calls it lists (to load).
+    async fn presence(&self, plan: Plan, missing: &mut HashSet<&'static str>) -> Vec<String> {
+        let level = self.extension_level;
+        match self.patiently(|| self.roster.presence(level)).await {
+            Ok(v) => {
+                let ids = session_ids(&v);
+                self.keep(RosterLine::Presence(v));
+                ids
+            }
+            Err(e @ HttpError::Status { status: 403, .. }) => {
+                self.failed("presence (GET …/presence)", READ_PRESENCE, &e, missing);
+                Vec::new()
+            }
+            Err(e) => {
+                let what = if plan.reconcile { "reconcile" } else { "seed" };
+                self.warn(format!(
+                    "{what}: calls in progress not loaded (presence: {e})"
+                ));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Every queue's details (service level), members and member availability.
+    async fn queues(&self, missing: &mut HashSet<&'static str>) {
+        let mut ids: Vec<String> = self
+            .store
+            .read()
+            .center()
+            .queues()
+            .map(|q| q.id.clone())
+            .collect();
+        ids.sort();
+        for id in ids {
+            if !missing.contains(READ_ACCOUNTS) {
+                match self.patiently(|| self.roster.queue(&id)).await {
+                    Ok(q) => self.keep(RosterLine::Queue(Box::new(q))),
+                    Err(e) => {
+                        let what = "a queue's settings (GET …/call-queues/{id})";
+                        self.failed(what, READ_ACCOUNTS, &e, missing)
+                    }
+                }
+            }
+            if !missing.contains(READ_ACCOUNTS) {
+                match self.patiently(|| self.roster.members(&id)).await {
+                    Ok(records) => self.keep(RosterLine::Members(QueueRecords {
+                        queue_id: id.clone(),
+                        records,
+                    })),
+                    Err(e) => {
+                        let what = "a queue's members (GET …/call-queues/{id}/members)";
+                        self.failed(what, READ_ACCOUNTS, &e, missing)
+                    }
+                }
+            }
+            if !missing.contains(READ_PRESENCE) {
+                match self.patiently(|| self.roster.queue_presence(&id)).await {
+                    Ok(records) => self.keep(RosterLine::QueuePresence(QueueRecords {
+                        queue_id: id.clone(),
+                        records,
+                    })),
+                    Err(e) => {
+                        let what = "queue member availability (GET …/call-queues/{id}/presence)";
+                        self.failed(what, READ_PRESENCE, &e, missing)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Seeds (first connect) or reconciles (after a failed recovery): every session the
+    /// store holds as active plus those presence lists, fetched with
+    /// `GET …/telephony/sessions/{id}`; a 404 ends it.
+    async fn sessions(&self, listed: Vec<String>, plan: Plan) {
+        let what = if plan.reconcile { "reconcile" } else { "seed" };
+        let mut ids = self.store.read().active_ids();
+        for id in listed {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        tracing::info!(sessions = ids.len(), "{what}");
+        self.loading.send_replace(Loading {
+            done: 0,
+            total: ids.len(),
+            waiting_until: None,
+        });
+        for id in ids {
+            // A background task may wait out a 429 (the board never does).
+            let result = self.patiently(|| self.control.get_session(&id)).await;
+            self.loading.send_modify(|l| l.done += 1);
+            let now = Ts::now();
+            let found = match &result {
+                Ok(Some(s)) => Some((now, Ok(s))),
+                Ok(None) => Some((plan.known_until, Err(id.as_str()))),
+                Err(_) => None,
+            };
+            if let (Some((at, found)), Some(mut r)) =
+                (found, self.recorder.as_ref().and_then(|r| r.lock().ok()))
+            {
+                if let Err(e) = r.write_reconcile(at, found) {
+                    tracing::error!(error = %e, "recording write failed");
+                }
+            }
+            match result {
+                Ok(Some(s)) => self.store.write(|st| st.apply_rest_session(&s, now)),
+                Ok(None) => self.store.write(|st| {
+                    st.mark_gone(&id, plan.known_until);
+                    st.audit(
+                        &id,
+                        now,
+                        format!(
+                            "{what}: ended during the outage (404); closed as of the outage start"
+                        ),
+                    );
+                }),
+                Err(e) => self.warn(format!("{what} {id}: {e}")),
+            }
+        }
+    }
+}
