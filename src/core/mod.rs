@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod control;
+pub mod keyframe;
 pub mod metrics;
 pub mod party;
 pub mod session;

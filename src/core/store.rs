@@ -63,14 +63,14 @@ pub enum Applied {
 /// The latest [`EndedFeed::CAPACITY`] calls to end, numbered from 1 in the order they
 /// ended (a call that comes back and ends again is in it twice).
 #[derive(Clone, Debug, Default)]
-struct EndedFeed {
-    ids: VecDeque<String>,
+pub(super) struct EndedFeed {
+    pub(super) ids: VecDeque<String>,
     /// The number of the newest entry.
-    last: u64,
+    pub(super) last: u64,
 }
 
 impl EndedFeed {
-    const CAPACITY: usize = 10_000;
+    pub(super) const CAPACITY: usize = 10_000;
 
     fn push(&mut self, id: &str) {
         if self.ids.len() == Self::CAPACITY {
@@ -114,10 +114,10 @@ pub struct Version {
 
 /// Which store value this is: a clone is another one.
 #[derive(Debug)]
-struct Instance(u64);
+pub(super) struct Instance(u64);
 
 impl Instance {
-    fn fresh() -> Instance {
+    pub(super) fn fresh() -> Instance {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Instance(NEXT.fetch_add(1, Ordering::Relaxed))
     }
@@ -132,22 +132,22 @@ impl Clone for Instance {
 /// All sessions calltop knows about.
 #[derive(Clone, Debug)]
 pub struct SessionStore {
-    instance: Instance,
-    config: StoreConfig,
+    pub(super) instance: Instance,
+    pub(super) config: StoreConfig,
     /// Looked up on every event: a fast hasher (foldhash, seeded per store).
-    sessions: HashMap<String, Session, foldhash::fast::RandomState>,
+    pub(super) sessions: HashMap<String, Session, foldhash::fast::RandomState>,
     /// Ended sessions past the detail window, by id fingerprint.
-    archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
-    ended: VecDeque<(Ts, String)>,
-    ended_count: usize,
+    pub(super) archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
+    pub(super) ended: VecDeque<(Ts, String)>,
+    pub(super) ended_count: usize,
     /// The most recent ends, numbered: what followers of ended calls read
     /// ([`SessionStore::ended_after`]).
-    ended_feed: EndedFeed,
-    tombstones: Tombstones,
-    evicted: Totals,
-    counters: Counters,
-    generation: u64,
-    clock: Ts,
+    pub(super) ended_feed: EndedFeed,
+    pub(super) tombstones: Tombstones,
+    pub(super) evicted: Totals,
+    pub(super) counters: Counters,
+    pub(super) generation: u64,
+    pub(super) clock: Ts,
 }
 
 impl Default for SessionStore {

@@ -38,8 +38,11 @@ impl Tombstones {
         if self.cap == 0 {
             return;
         }
-        let f = fingerprint(id);
-        if !self.set.insert(f) {
+        self.insert_fingerprint(fingerprint(id));
+    }
+
+    fn insert_fingerprint(&mut self, f: u64) {
+        if self.cap == 0 || !self.set.insert(f) {
             return;
         }
         self.order.push_back(f);
@@ -48,6 +51,20 @@ impl Tombstones {
                 self.set.remove(&old);
             }
         }
+    }
+
+    /// The remembered fingerprints, oldest first (what a keyframe keeps).
+    pub(super) fn order(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        self.order.iter().copied()
+    }
+
+    /// Tombstones from their fingerprints, oldest first (the newest `cap` kept).
+    pub(super) fn from_order(cap: usize, order: impl IntoIterator<Item = u64>) -> Tombstones {
+        let mut t = Tombstones::new(cap);
+        for f in order {
+            t.insert_fingerprint(f);
+        }
+        t
     }
 
     /// How many ids are remembered.
