@@ -4,8 +4,9 @@
 use crate::core::{
     secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary,
 };
+use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
-use crate::wire::{self, ParseError, ParsedView, Ts};
+use crate::wire::{ParsedView, Ts};
 use serde::Serialize;
 use std::io::Write;
 
@@ -151,51 +152,14 @@ pub fn unbounded_store() -> SessionStore {
     })
 }
 
-/// Applies a file's items to a store in file order; returns the bad ones
-/// (line number and error).
+/// Applies a file's items to a store in file order (see [`Feed`]); returns the
+/// first bad ones (line number and error).
 pub fn ingest_items(store: &mut SessionStore, items: Vec<Item>) -> Vec<(usize, String)> {
     let mut feed = Feed::default();
     for item in items {
-        feed.ingest(store, item);
+        feed.ingest_view(store, item.line, item.parsed.map(ParsedView::from));
     }
-    feed.bad
-}
-
-/// Applies items one at a time on the stream clock, remembering the bad ones.
-#[derive(Default)]
-pub struct Feed {
-    clock: Ts,
-    /// Values applied.
-    pub good: usize,
-    /// Line number and error of each value that could not be used.
-    pub bad: Vec<(usize, String)>,
-}
-
-impl Feed {
-    /// Applies one item (a bad one is counted in the store and remembered).
-    pub fn ingest(&mut self, store: &mut SessionStore, item: Item) {
-        self.ingest_view(store, item.line, item.parsed.map(ParsedView::from));
-    }
-
-    /// Applies one value parsed into a borrowed view, from `line` of the file.
-    pub fn ingest_view(
-        &mut self,
-        store: &mut SessionStore,
-        line: usize,
-        parsed: Result<ParsedView<'_>, ParseError>,
-    ) {
-        match parsed {
-            Ok(p) => {
-                self.clock = p.stream_time().unwrap_or(self.clock).max(self.clock);
-                store.ingest_view(p, self.clock);
-                self.good += 1;
-            }
-            Err(e) => {
-                store.note_malformed(self.clock);
-                self.bad.push((line, e.to_string()));
-            }
-        }
-    }
+    feed.bad.first
 }
 
 /// Builds the report of a store at `now` (sessions by start time).
@@ -208,32 +172,24 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
     }
 }
 
-/// How many bad lines are listed one by one before only a count is given.
-const SHOW_BAD: usize = 5;
-
 /// Says on stderr which values of `path` were skipped (the first few, then a count),
 /// and fails when nothing in it could be used.
-pub fn check_input(
-    path: &std::path::Path,
-    good: usize,
-    bad: &[(usize, String)],
-) -> anyhow::Result<()> {
+pub fn check_input(path: &std::path::Path, good: u64, bad: &BadValues) -> anyhow::Result<()> {
     let name = path.display();
-    if good == 0 && !bad.is_empty() {
-        let (line, err) = &bad[0];
+    if let (0, Some((line, err))) = (good, bad.first.first()) {
         anyhow::bail!(
             "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed values; line {line}: {err})",
-            bad.len()
+            bad.count
         );
     }
-    for (line, err) in bad.iter().take(SHOW_BAD) {
+    for (line, err) in &bad.first {
         eprintln!("{name}:{line}: skipped: {err}");
     }
     if !bad.is_empty() {
         eprintln!(
             "{name}: {} of {} values skipped as malformed",
-            bad.len(),
-            bad.len() + good
+            bad.count,
+            bad.count + good
         );
     }
     Ok(())
@@ -244,7 +200,7 @@ pub fn run(path: &std::path::Path, format: Format) -> anyhow::Result<()> {
     let mut store = unbounded_store();
     let mut feed = Feed::default();
     file::visit_path_values(path, |line, value| {
-        feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
+        feed.ingest_text(&mut store, line, value)
     })?;
     check_input(path, feed.good, &feed.bad)?;
     let now = store.clock().unwrap_or(Ts(0));

@@ -251,41 +251,20 @@ impl Pack for i64 {
     }
 }
 
-impl Pack for u32 {
-    fn put(&self, w: &mut Writer) {
-        w.uint(u64::from(*self))
-    }
-    fn get(r: &mut Reader) -> Option<Self> {
-        u32::try_from(r.uint()?).ok()
-    }
+/// Unsigned integers pack as varints (a value too large for the type does not read).
+macro_rules! pack_uint {
+    ($($t:ty),+) => {$(
+        impl Pack for $t {
+            fn put(&self, w: &mut Writer) {
+                w.uint(*self as u64)
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                <$t>::try_from(r.uint()?).ok()
+            }
+        }
+    )+};
 }
-
-impl Pack for u16 {
-    fn put(&self, w: &mut Writer) {
-        w.uint(u64::from(*self))
-    }
-    fn get(r: &mut Reader) -> Option<Self> {
-        u16::try_from(r.uint()?).ok()
-    }
-}
-
-impl Pack for u64 {
-    fn put(&self, w: &mut Writer) {
-        w.uint(*self)
-    }
-    fn get(r: &mut Reader) -> Option<Self> {
-        r.uint()
-    }
-}
-
-impl Pack for usize {
-    fn put(&self, w: &mut Writer) {
-        w.uint(*self as u64)
-    }
-    fn get(r: &mut Reader) -> Option<Self> {
-        usize::try_from(r.uint()?).ok()
-    }
-}
+pack_uint!(u16, u32, u64, usize);
 
 impl Pack for Ts {
     fn put(&self, w: &mut Writer) {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub type PartyCodes = std::collections::BTreeMap<(String, String), Option<StatusCode>>;
 
 /// How long ended sessions are kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoreConfig {
     /// At most this many ended sessions are retained.
     pub max_ended: usize,

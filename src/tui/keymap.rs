@@ -48,6 +48,7 @@ pub enum Command {
     SeekForward,
     SeekBackLong,
     SeekForwardLong,
+    Jump,
 }
 
 /// Help sections.
@@ -393,6 +394,14 @@ const SPECS: &[Spec] = &[
         "+1m",
         "seek forward 1 min",
         &["]"],
+    ),
+    spec(
+        Command::Jump,
+        "jump",
+        Group::Replay,
+        "jump",
+        "jump to a stream time (10:42, 10:42:30 UTC) or a share (50%); or click the progress bar",
+        &[":"],
     ),
 ];
 
