@@ -398,6 +398,8 @@ pack_struct!(StoreConfig {
     max_ended_age_ms,
     tombstones,
     detail_window,
+    timelines,
+    hand_over_evicted,
 });
 pack_struct!(Changes { 0 });
 pack_struct!(TimelineEntry {
@@ -667,6 +669,7 @@ mod tests {
             max_ended_age_ms: i64::MAX,
             tombstones: 0,
             detail_window: usize::MAX,
+            ..StoreConfig::default()
         });
         for n in crate::synth::notifications(20_000, 50, 5) {
             let t = n.body.event_time.unwrap_or(Ts(0));

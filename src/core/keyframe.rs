@@ -8,8 +8,9 @@
 //! The layout: `CTKF`, [`VERSION`] (u32 LE), the payload's length (u64 LE), the
 //! payload, a 64-bit checksum of everything before it (u64 LE). The payload holds
 //! the retention config, generation and clock, counters, evicted totals, the ended
-//! queue and feed, the tombstones, the archive (as packed) and the sessions held in
-//! full with their timelines (in the archive's encoding, strings once per session),
+//! queue and feed, the tombstones, the archive (as packed), the sessions held in full
+//! with their timelines and those evicted but not yet handed over (in the archive's
+//! encoding, strings once per session),
 //! maps in key order so the same store always gives the same bytes. `decode` checks
 //! the magic, the version, the length and the checksum before reading anything, and
 //! every read after: a keyframe from another version, truncated or corrupted is a
@@ -63,6 +64,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         counters,
         generation,
         clock,
+        handed,
     } = store;
     let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
@@ -103,6 +105,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
     for s in held {
         s.put(&mut w);
     }
+    handed.put(&mut w);
     let mut buf = w.buf;
     let len = (buf.len() - HEADER) as u64;
     buf[8..HEADER].copy_from_slice(&len.to_le_bytes());
@@ -193,6 +196,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         let s = Session::get(r)?;
         sessions.insert(s.id.clone(), s);
     }
+    let handed = Pack::get(r)?;
     Some(SessionStore {
         instance: Instance::fresh(),
         config,
@@ -206,6 +210,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         counters,
         generation,
         clock,
+        handed,
     })
 }
 
@@ -239,6 +244,7 @@ mod tests {
             max_ended_age_ms: 3_600_000,
             tombstones: 100,
             detail_window: 50,
+            ..StoreConfig::default()
         });
         for n in events {
             let t = n.body.event_time.unwrap_or(Ts(0));

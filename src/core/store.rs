@@ -30,6 +30,11 @@ pub struct StoreConfig {
     /// archived: packed without their timeline (see [`Archived`]) and frozen, so that a
     /// shift of history fits in memory. Events for an archived session count as late.
     pub detail_window: usize,
+    /// Sessions keep their timeline of events (the detail view); a report keeps none.
+    pub timelines: bool,
+    /// Evicted sessions wait in [`SessionStore::take_evicted`] instead of being dropped
+    /// (a report writes each one out as it goes).
+    pub hand_over_evicted: bool,
 }
 
 impl Default for StoreConfig {
@@ -39,6 +44,8 @@ impl Default for StoreConfig {
             max_ended_age_ms: 3_600_000,
             tombstones: 50_000,
             detail_window: 200,
+            timelines: true,
+            hand_over_evicted: false,
         }
     }
 }
@@ -148,6 +155,8 @@ pub struct SessionStore {
     pub(super) counters: Counters,
     pub(super) generation: u64,
     pub(super) clock: Ts,
+    /// Evicted sessions not yet taken (with `hand_over_evicted` only).
+    pub(super) handed: Vec<Session>,
 }
 
 impl Default for SessionStore {
@@ -172,6 +181,7 @@ impl SessionStore {
             counters: Counters::default(),
             generation: 0,
             clock: Ts(i64::MIN),
+            handed: Vec::new(),
         }
     }
 
@@ -268,6 +278,9 @@ impl SessionStore {
                 Delivery::Applied => self.counters.applied += 1,
                 Delivery::Stale => self.counters.stale += 1,
                 Delivery::Duplicate => self.counters.duplicate += 1,
+            }
+            if !self.config.timelines {
+                continue;
             }
             let mark = (delivery != Delivery::Duplicate)
                 .then(|| {
@@ -412,6 +425,9 @@ impl SessionStore {
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
                 self.tombstones.insert(&s.id);
+                if self.config.hand_over_evicted {
+                    self.handed.push(s);
+                }
             }
         }
     }
@@ -476,6 +492,9 @@ impl SessionStore {
             q.status = None;
             p.merge(q, seq, None, true);
             p.history.retain(|m| !(m.synthetic && m.code.is_none()));
+        }
+        if !self.config.timelines {
+            return;
         }
         let code = s.parties[idx].code().cloned();
         s.push_timeline(TimelineEntry {
@@ -549,7 +568,7 @@ impl SessionStore {
 
     /// Adds an audit line (a control action or its result) to a session's timeline.
     pub fn audit(&mut self, id: &str, at: Ts, text: String) {
-        if let Some(s) = self.sessions.get_mut(id) {
+        if let Some(s) = self.sessions.get_mut(id).filter(|_| self.config.timelines) {
             s.push_timeline(TimelineEntry {
                 received: at,
                 seq: None,
@@ -576,6 +595,12 @@ impl SessionStore {
             cursor: f.last,
             missed: from - cursor.min(from),
         }
+    }
+
+    /// The sessions evicted since the last call, oldest first (with
+    /// [`StoreConfig::hand_over_evicted`]; their figures are in the totals already).
+    pub fn take_evicted(&mut self) -> std::vec::Drain<'_, Session> {
+        self.handed.drain(..)
     }
 
     /// Delivery lag of the newest event, in ms: received − eventTime.
