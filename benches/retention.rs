@@ -40,6 +40,7 @@ fn retention() {
         max_ended_age_ms: i64::MAX,
         tombstones: 0,
         detail_window: 1_000,
+        ..StoreConfig::default()
     });
     let events = synth::notifications(SESSIONS * 9, 200, 11);
     let mut ended = 0;

@@ -220,6 +220,10 @@ pub struct ReplayArgs {
     /// Start paused.
     #[arg(long)]
     pub paused: bool,
+    /// Keep reading the file as it grows (a recording still being written), like
+    /// `tail -f`.
+    #[arg(long)]
+    pub follow: bool,
     #[command(flatten)]
     pub board: BoardArgs,
 }

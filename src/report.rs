@@ -1,13 +1,19 @@
 //! `calltop report`: reads a recorded stream and prints per-session, per-party figures,
-//! the summary, and per-queue and per-agent figures, as JSON, CSV or a table.
+//! the summary, and per-queue and per-agent figures, as JSON, CSV or a table. Calls are
+//! written out as they become final, through a sort by start time that spills to
+//! temporary files past a memory budget ([`sorted`]), so a recording of any length is
+//! reported in bounded memory.
+
+mod sorted;
 
 use crate::core::center::{Agent, Center, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
     secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
 };
+use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
-use crate::wire::{self, ParseError, ParsedView, Ts};
+use crate::wire::{ParsedView, Ts};
 use serde::Serialize;
 use std::io::Write;
 
@@ -256,60 +262,59 @@ pub fn unbounded_store() -> SessionStore {
         max_ended_age_ms: i64::MAX,
         tombstones: 0,
         detail_window: usize::MAX,
+        ..StoreConfig::default()
     })
 }
 
-/// Applies a file's items to a store in file order; returns the bad ones
-/// (line number and error).
+/// The store `calltop report` streams through: no timelines, and a call that ended
+/// [`FINAL_AFTER_MS`] of stream time ago or [`FINAL_AFTER_CALLS`] calls ago is final —
+/// handed over to be written out and forgotten (its id remembered, so an event for it
+/// after that counts as late, as for the board's archive). Memory holds the calls in
+/// progress and the recently ended, whatever the length of the file.
+pub fn streaming_store() -> SessionStore {
+    SessionStore::new(StoreConfig {
+        max_ended: FINAL_AFTER_CALLS,
+        max_ended_age_ms: FINAL_AFTER_MS,
+        tombstones: 200_000,
+        detail_window: usize::MAX,
+        timelines: false,
+        hand_over_evicted: true,
+    })
+}
+
+/// Stream time after which an ended call is final in a report.
+pub const FINAL_AFTER_MS: i64 = 300_000;
+/// Ended calls after which an ended call is final in a report.
+pub const FINAL_AFTER_CALLS: usize = 5_000;
+
+/// Applies a file's items to a store in file order (see [`Feed`]); returns the
+/// first bad ones (line number and error).
 pub fn ingest_items(store: &mut SessionStore, items: Vec<Item>) -> Vec<(usize, String)> {
     let mut feed = Feed::default();
     for item in items {
-        feed.ingest(store, item);
+        feed.ingest_view(store, item.line, item.parsed.map(ParsedView::from));
     }
-    feed.bad
+    feed.bad.first
 }
 
-/// Applies items one at a time on the stream clock, remembering the bad ones.
-#[derive(Default)]
-pub struct Feed {
-    clock: Ts,
-    /// Values applied.
-    pub good: usize,
-    /// Line number and error of each value that could not be used.
-    pub bad: Vec<(usize, String)>,
-}
-
-impl Feed {
-    /// Applies one item (a bad one is counted in the store and remembered).
-    pub fn ingest(&mut self, store: &mut SessionStore, item: Item) {
-        self.ingest_view(store, item.line, item.parsed.map(ParsedView::from));
-    }
-
-    /// Applies one value parsed into a borrowed view, from `line` of the file.
-    pub fn ingest_view(
-        &mut self,
-        store: &mut SessionStore,
-        line: usize,
-        parsed: Result<ParsedView<'_>, ParseError>,
-    ) {
-        match parsed {
-            Ok(p) => {
-                self.clock = p.stream_time().unwrap_or(self.clock).max(self.clock);
-                store.ingest_view(p, self.clock);
-                self.good += 1;
-            }
-            Err(e) => {
-                store.note_malformed(self.clock);
-                self.bad.push((line, e.to_string()));
-            }
+/// The order of the report's sessions: by start time, then id.
+fn order_key(s: &Session) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9 + s.id.len());
+    match s.start {
+        None => k.push(0),
+        Some(t) => {
+            k.push(1);
+            k.extend_from_slice(&((t.0 as u64) ^ (1 << 63)).to_be_bytes());
         }
     }
+    k.extend_from_slice(s.id.as_bytes());
+    k
 }
 
 /// Builds the report of a store at `now` (sessions by start time).
 pub fn build(store: &SessionStore, now: Ts) -> Report {
     let mut sessions: Vec<_> = store.all_sessions().collect();
-    sessions.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
+    sessions.sort_by_cached_key(|s| order_key(s));
     let (queues, agents) = center_reports(store.center(), now);
     Report {
         sessions: sessions
@@ -321,7 +326,6 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
         agents,
     }
 }
-
 /// The end-of-call line a CRM integration reads (`live --headless --format json`,
 /// `--on-end`): the call as the report shows it — both dispositions, the event-derived
 /// one and the platform's (`callLog.result`), the linked ids — and its call-level
@@ -349,60 +353,185 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     Some(v)
 }
 
-/// How many bad lines are listed one by one before only a count is given.
-const SHOW_BAD: usize = 5;
-
 /// Says on stderr which values of `path` were skipped (the first few, then a count),
 /// and fails when nothing in it could be used.
-pub fn check_input(
-    path: &std::path::Path,
-    good: usize,
-    bad: &[(usize, String)],
-) -> anyhow::Result<()> {
+pub fn check_input(path: &std::path::Path, good: u64, bad: &BadValues) -> anyhow::Result<()> {
     let name = path.display();
-    if good == 0 && !bad.is_empty() {
-        let (line, err) = &bad[0];
+    if let (0, Some((line, err))) = (good, bad.first.first()) {
         anyhow::bail!(
             "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed values; line {line}: {err})",
-            bad.len()
+            bad.count
         );
     }
-    for (line, err) in bad.iter().take(SHOW_BAD) {
+    for (line, err) in &bad.first {
         eprintln!("{name}:{line}: skipped: {err}");
     }
     if !bad.is_empty() {
         eprintln!(
             "{name}: {} of {} values skipped as malformed",
-            bad.len(),
-            bad.len() + good
+            bad.count,
+            bad.count + good
         );
     }
     Ok(())
 }
 
-/// Runs `calltop report` on `path`, with queue and agent figures inside `window`.
+/// Runs `calltop report` on `path`: each call is written out (to a sort by start
+/// time, in bounded memory) once it is final (see [`streaming_store`]), the calls
+/// still held at the end after it, then the summary, the queues and the agents (their
+/// figures inside `window`).
 pub fn run(path: &std::path::Path, format: Format, window: Window) -> anyhow::Result<()> {
-    let mut store = unbounded_store();
-    store.center_mut().reset(window);
-    let mut feed = Feed::default();
-    file::visit_path_values(path, |line, value| {
-        feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
-    })?;
-    check_input(path, feed.good, &feed.bad)?;
-    let now = store.clock().unwrap_or(Ts(0));
-    let report = build(&store, now);
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
-        Format::Csv => write_csv(&mut out, &report)?,
-        Format::Table => write_table(&mut out, &report)?,
-    }
+    run_to(path, format, window, &mut out, 8 << 20)?;
     out.flush()?;
-    // The process ends here: handing the store's millions of allocations back one by one
-    // would only delay the exit.
-    std::mem::forget((store, report));
     Ok(())
+}
+
+/// [`run`], written to `out`, the sort holding up to `budget` bytes in memory.
+pub fn run_to(
+    path: &std::path::Path,
+    format: Format,
+    window: Window,
+    out: &mut impl Write,
+    budget: usize,
+) -> anyhow::Result<()> {
+    let mut store = streaming_store();
+    store.center_mut().reset(window);
+    let mut feed = Feed::default();
+    let mut sorted = sorted::Sorter::new(budget);
+    let mut payload = Vec::new();
+    let mut spill = |s: &Session,
+                     join: Option<&Join>,
+                     now: Ts,
+                     sorted: &mut sorted::Sorter|
+     -> std::io::Result<()> {
+        payload.clear();
+        write_session(&mut payload, format, &session_report(s, join, now))?;
+        sorted.push(&order_key(s), &payload)
+    };
+    let mut failed = None;
+    file::visit_path_values(path, |line, value| {
+        feed.ingest_text(&mut store, line, value);
+        let now = store.clock().unwrap_or(Ts(0));
+        for (s, join) in store.take_evicted().collect::<Vec<_>>() {
+            if let Err(e) = spill(&s, join.as_ref(), now, &mut sorted) {
+                failed.get_or_insert(e);
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    check_input(path, feed.good, &feed.bad)?;
+    let now = store.clock().unwrap_or(Ts(0));
+    for s in store.sessions() {
+        spill(s, store.outcomes().get(&s.id), now, &mut sorted)?;
+    }
+    let summary = summary_report(&store.summary(now), store.outcomes().counts());
+    let (queues, agents) = center_reports(store.center(), now);
+    write_head(out, format)?;
+    let mut first = true;
+    sorted.finish(|session| {
+        write_separator(out, format, first)?;
+        first = false;
+        out.write_all(session)
+    })?;
+    write_tail(out, format, !first, &summary, &queues, &agents)?;
+    // The process ends here: handing the store's allocations back one by one would only
+    // delay the exit.
+    std::mem::forget(store);
+    Ok(())
+}
+
+/// A whole report in a format, as [`run`] writes it.
+pub fn write(out: &mut impl Write, format: Format, r: &Report) -> std::io::Result<()> {
+    write_head(out, format)?;
+    for (i, s) in r.sessions.iter().enumerate() {
+        write_separator(out, format, i == 0)?;
+        write_session(out, format, s)?;
+    }
+    write_tail(
+        out,
+        format,
+        !r.sessions.is_empty(),
+        &r.summary,
+        &r.queues,
+        &r.agents,
+    )
+}
+
+/// What comes before the sessions.
+fn write_head(out: &mut impl Write, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => write!(out, "{{\n  \"sessions\": ["),
+        Format::Csv => writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds"),
+        Format::Table => Ok(()),
+    }
+}
+
+/// What comes before each session (JSON: the comma and the line break).
+fn write_separator(out: &mut impl Write, format: Format, first: bool) -> std::io::Result<()> {
+    match (format, first) {
+        (Format::Json, true) => out.write_all(b"\n"),
+        (Format::Json, false) => out.write_all(b",\n"),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `value` as `serde_json::to_string_pretty` would inside a document, `depth`
+/// levels in: every line but the first indented by two spaces a level.
+fn write_pretty(out: &mut impl Write, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    let indent = "  ".repeat(depth);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(indent.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// One session in a format.
+fn write_session(out: &mut impl Write, format: Format, s: &SessionReport) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            out.write_all(b"    ")?;
+            write_pretty(out, s, 2)
+        }
+        Format::Csv => write_session_csv(out, s),
+        Format::Table => write_session_table(out, s),
+    }
+}
+
+/// What comes after the sessions: the summary, the queues and the agents.
+fn write_tail(
+    out: &mut impl Write,
+    format: Format,
+    any: bool,
+    m: &SummaryReport,
+    queues: &[QueueReport],
+    agents: &[AgentReport],
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            out.write_all(if any { b"\n  ]" } else { b"]" })?;
+            out.write_all(b",\n  \"summary\": ")?;
+            write_pretty(out, m, 1)?;
+            out.write_all(b",\n  \"queues\": ")?;
+            write_pretty(out, &queues, 1)?;
+            out.write_all(b",\n  \"agents\": ")?;
+            write_pretty(out, &agents, 1)?;
+            out.write_all(b"\n}\n")
+        }
+        Format::Csv => write_center_csv(out, queues, agents),
+        Format::Table => {
+            write_summary_table(out, m)?;
+            write_center_table(out, queues, agents)
+        }
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -413,47 +542,53 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// CSV: one row per party.
+fn write_session_csv(out: &mut impl Write, s: &SessionReport) -> std::io::Result<()> {
+    let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
+    let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
+    for p in &s.parties {
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{}",
+            csv_field(&s.telephony_session_id),
+            ts(&s.start_time),
+            ts(&s.end_time),
+            s.disposition,
+            csv_field(&p.id),
+            opt(&p.direction),
+            opt(&p.from),
+            opt(&p.from_name),
+            opt(&p.to),
+            opt(&p.to_name),
+            opt(&p.status),
+            opt(&p.reason),
+            p.ring_seconds,
+            p.talk_seconds,
+            p.hold_seconds,
+            result,
+            ids,
+            recs,
+            vms
+        )?;
+    }
+    Ok(())
+}
+
 fn opt_num(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.3}")).unwrap_or_default()
 }
 
-/// CSV: one row per party; then, after an empty line, one row per queue; then one per
-/// agent.
-pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-    writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds")?;
+/// CSV after the parties: an empty line, one row per queue; an empty line, one per agent.
+fn write_center_csv(
+    out: &mut impl Write,
+    queues: &[QueueReport],
+    agents: &[AgentReport],
+) -> std::io::Result<()> {
     let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
-    let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    for s in &r.sessions {
-        let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
-        for p in &s.parties {
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{}",
-                csv_field(&s.telephony_session_id),
-                ts(&s.start_time),
-                ts(&s.end_time),
-                s.disposition,
-                csv_field(&p.id),
-                opt(&p.direction),
-                opt(&p.from),
-                opt(&p.from_name),
-                opt(&p.to),
-                opt(&p.to_name),
-                opt(&p.status),
-                opt(&p.reason),
-                p.ring_seconds,
-                p.talk_seconds,
-                p.hold_seconds,
-                result,
-                ids,
-                recs,
-                vms
-            )?;
-        }
-    }
     writeln!(out)?;
     writeln!(out, "queueId,extensionNumber,name,offered,answered,abandoned,voicemail,overflow,waiting,serviceLevel,serviceLevelSeconds,avgSpeedOfAnswerSeconds,avgAbandonWaitSeconds,longestWaitSeconds")?;
-    for q in &r.queues {
+    for q in queues {
         writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{:.3}",
@@ -478,7 +613,7 @@ pub fn write_csv(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         out,
         "agentId,extensionNumber,name,offers,handled,missed,talkSeconds,holdSeconds,avgHandleSeconds"
     )?;
-    for a in &r.agents {
+    for a in agents {
         writeln!(
             out,
             "{},{},{},{},{},{},{:.3},{:.3},{}",
@@ -530,50 +665,52 @@ fn platform_columns(join: Option<&Join>) -> [String; 4] {
     }
 }
 
-/// A plain-text table for people.
-pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-    for s in &r.sessions {
-        let start = s
-            .start_time
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_else(|| "?".into());
+/// A session in the plain-text table for people.
+fn write_session_table(out: &mut impl Write, s: &SessionReport) -> std::io::Result<()> {
+    let start = s
+        .start_time
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_else(|| "?".into());
+    writeln!(
+        out,
+        "{}  {}  {}  {:.3}s",
+        s.telephony_session_id, start, s.disposition, s.duration_seconds
+    )?;
+    if s.call_log.is_some() {
+        let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
+        let mut line = format!("  call log: {result}");
+        for (label, v) in [("records", ids), ("recordings", recs), ("voicemail", vms)] {
+            if !v.is_empty() {
+                line.push_str(&format!("  {label} {v}"));
+            }
+        }
+        writeln!(out, "{line}")?;
+    }
+    for p in &s.parties {
+        let name = |n: &Option<String>, num: &Option<String>| match (n, num) {
+            (Some(n), Some(num)) => format!("{n} {num}"),
+            (Some(x), None) | (None, Some(x)) => x.clone(),
+            _ => "-".into(),
+        };
         writeln!(
             out,
-            "{}  {}  {}  {:.3}s",
-            s.telephony_session_id, start, s.disposition, s.duration_seconds
+            "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8.3}  talk {:>8.3}  hold {:>8.3}",
+            p.id,
+            p.direction.as_deref().unwrap_or("-"),
+            name(&p.from_name, &p.from),
+            name(&p.to_name, &p.to),
+            p.status.as_deref().unwrap_or("-"),
+            p.reason.as_deref().unwrap_or(""),
+            p.ring_seconds,
+            p.talk_seconds,
+            p.hold_seconds
         )?;
-        if s.call_log.is_some() {
-            let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
-            let mut line = format!("  call log: {result}");
-            for (label, v) in [("records", ids), ("recordings", recs), ("voicemail", vms)] {
-                if !v.is_empty() {
-                    line.push_str(&format!("  {label} {v}"));
-                }
-            }
-            writeln!(out, "{line}")?;
-        }
-        for p in &s.parties {
-            let name = |n: &Option<String>, num: &Option<String>| match (n, num) {
-                (Some(n), Some(num)) => format!("{n} {num}"),
-                (Some(x), None) | (None, Some(x)) => x.clone(),
-                _ => "-".into(),
-            };
-            writeln!(
-                out,
-                "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8.3}  talk {:>8.3}  hold {:>8.3}",
-                p.id,
-                p.direction.as_deref().unwrap_or("-"),
-                name(&p.from_name, &p.from),
-                name(&p.to_name, &p.to),
-                p.status.as_deref().unwrap_or("-"),
-                p.reason.as_deref().unwrap_or(""),
-                p.ring_seconds,
-                p.talk_seconds,
-                p.hold_seconds
-            )?;
-        }
     }
-    let m = &r.summary;
+    Ok(())
+}
+
+/// The table's summary lines.
+fn write_summary_table(out: &mut impl Write, m: &SummaryReport) -> std::io::Result<()> {
     writeln!(
         out,
         "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}  unknown {}",
@@ -608,7 +745,15 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         m.counters.late,
         m.counters.presence,
         m.counters.other
-    )?;
+    )
+}
+
+/// The table's queue and agent lines.
+fn write_center_table(
+    out: &mut impl Write,
+    queues: &[QueueReport],
+    agents: &[AgentReport],
+) -> std::io::Result<()> {
     let or_dash = |v: Option<f64>, unit: &str| v.map_or("-".into(), |x| format!("{x:.1}{unit}"));
     let name = |n: &Option<String>, num: &Option<String>, id: &str| {
         let label = [num.as_deref(), n.as_deref()]
@@ -622,10 +767,10 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             label
         }
     };
-    if !r.queues.is_empty() {
+    if !queues.is_empty() {
         writeln!(out, "\nqueues")?;
     }
-    for q in &r.queues {
+    for q in queues {
         writeln!(
             out,
             "  {:<28} offered {:>4}  answered {:>4}  abandoned {:>4}  voicemail {:>4}  overflow {:>4}  waiting {:>3}  SL {} (≤{:.0}s)  ASA {}  longest {:.1}s",
@@ -642,10 +787,10 @@ pub fn write_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             q.longest_wait_seconds
         )?;
     }
-    if !r.agents.is_empty() {
+    if !agents.is_empty() {
         writeln!(out, "\nagents")?;
     }
-    for a in &r.agents {
+    for a in agents {
         writeln!(
             out,
             "  {:<28} offers {:>4}  handled {:>4}  missed {:>4}  talk {:>9.1}s  hold {:>8.1}s  AHT {}",

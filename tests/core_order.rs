@@ -230,6 +230,7 @@ fn retention_evicts_and_remembers() {
         max_ended_age_ms: 60_000,
         tombstones: 100,
         detail_window: 5,
+        ..StoreConfig::default()
     });
     for i in 0..50 {
         let mut a = ev(2, "p-1", StatusCode::Answered, i * 1000);
@@ -280,6 +281,7 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
         max_ended_age_ms: i64::MAX,
         tombstones: 0,
         detail_window: 3,
+        ..StoreConfig::default()
     });
     for i in 0..6 {
         for (seq, code) in [

@@ -393,8 +393,11 @@ async fn live_and_report_equal_the_ground_truth() {
     }
     // …and the store a replay builds from the file holds the same model.
     let mut replayed = calltop::report::unbounded_store();
-    let mut feed = calltop::report::Feed::default();
-    calltop::source::file::visit_path(&rec, |item| feed.ingest(&mut replayed, item)).unwrap();
+    let mut feed = calltop::source::feed::Feed::default();
+    calltop::source::file::visit_path_values(&rec, |line, value| {
+        feed.ingest_text(&mut replayed, line, value)
+    })
+    .unwrap();
     assert!(feed.bad.is_empty(), "{:?}", feed.bad);
     ground_truth_checks(&gt, replayed.center());
     assert_eq!(replayed.center().window(), Window::all());

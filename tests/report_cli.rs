@@ -220,3 +220,85 @@ fn a_reader_that_leaves_early_ends_the_report_quietly() {
     assert!(!err.contains("Broken pipe"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+/// A generated recording: many calls, 40 at a time, seven minutes of stream (so most
+/// calls are final, written out and forgotten before the end), lines out of time
+/// order and malformed ones.
+fn long_recording(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut lines = calltop::synth::stream(20_000, 40, 11);
+    for i in (3..lines.len() - 1).step_by(13) {
+        lines.swap(i, i + 1);
+    }
+    for i in (5..lines.len()).step_by(501) {
+        lines[i] = "{\"body\": [oops".into();
+    }
+    let path = dir.join("long.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+/// The report streamed through a store that forgets final calls, sorted through
+/// temporary files, is byte for byte the report of a store that keeps everything.
+#[test]
+fn streamed_in_bounded_memory_the_report_is_the_whole_store_report() {
+    use calltop::report::{self, Format};
+    let dir = tempfile::tempdir().unwrap();
+    let path = long_recording(dir.path());
+    let mut whole_store = report::unbounded_store();
+    let (_, items) = calltop::source::file::read_path(&path).unwrap();
+    report::ingest_items(&mut whole_store, items);
+    let whole = report::build(&whole_store, whole_store.clock().unwrap());
+    assert!(whole.sessions.len() > 2_000 && whole.summary.counters.malformed > 30);
+    for format in [Format::Json, Format::Csv, Format::Table] {
+        let mut want = Vec::new();
+        report::write(&mut want, format, &whole).unwrap();
+        for budget in [64 << 10, 64 << 20] {
+            let mut got = Vec::new();
+            report::run_to(
+                &path,
+                format,
+                calltop::core::Window::all(),
+                &mut got,
+                budget,
+            )
+            .unwrap();
+            assert!(got == want, "{format:?}, budget {budget}");
+        }
+    }
+    // The JSON is the document serde writes for the whole report.
+    let mut json = Vec::new();
+    report::write(&mut json, Format::Json, &whole).unwrap();
+    assert_eq!(
+        String::from_utf8(json).unwrap(),
+        format!("{}\n", serde_json::to_string_pretty(&whole).unwrap())
+    );
+}
+
+/// An event for a call that ended more than five minutes of stream before it is late
+/// (the call was written out), as the board counts one for an archived call.
+#[test]
+fn an_event_long_after_its_call_ended_is_late() {
+    use calltop::report::{self, Format};
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = calltop::synth::stream(20_000, 40, 11);
+    let first_call = lines[..200]
+        .iter()
+        .rev()
+        .find(|l| l.contains("s-00000000000000000000000000000001"))
+        .unwrap()
+        .clone();
+    lines.push(first_call);
+    let path = dir.path().join("late.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let mut out = Vec::new();
+    report::run_to(
+        &path,
+        Format::Json,
+        calltop::core::Window::all(),
+        &mut out,
+        1 << 20,
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["summary"]["late"], 1, "{}", v["summary"]);
+}

@@ -6,8 +6,7 @@
 mod tui_support;
 
 use calltop::core::{SessionStore, StoreConfig, Totals};
-use calltop::source::file;
-use calltop::source::replay::Replay;
+use calltop::source::replay::{Options, Replay};
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::rows::{board_rows, history_rows, SortKey};
@@ -228,8 +227,7 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         "RingCentral-PSTN.jsonl",
         "RingCentral-RingCentral.jsonl",
     ] {
-        let items = file::read_path(&capture_path(name)).expect("capture").1;
-        let mut rp = Replay::from_items(items, StoreConfig::default());
+        let mut rp = Replay::open(&capture_path(name), Options::default()).expect("capture");
         let mut store = rp.new_store();
         let mut ui = ui(Mode::Replay);
         let (start, end) = (rp.start().0 - 5_000, rp.end().0 + 30_000);

@@ -433,6 +433,99 @@ fn replay_keys_become_replay_effects() {
     assert_eq!(cmd(&mut ui, &store, Command::Quit), vec![Effect::Quit]);
 }
 
+/// `:` asks where to jump; the answer becomes a jump, a typo or a time outside the
+/// recording is said and the prompt stays; a click on the progress bar jumps to the
+/// time under it; `g` stays "first row".
+#[test]
+fn the_jump_prompt_and_the_progress_bar_become_jumps() {
+    use calltop::source::replay::{JumpTarget, ReplayStatus, Speed};
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let (store, mut ui) = ready(Mode::Replay);
+    let (start, end) = (at(-3_600), at(3_600));
+    ui.feed.replay = Some(ReplayStatus {
+        speed: Speed::X1,
+        paused: true,
+        pos: start,
+        start,
+        end,
+        applied: 0,
+        total: Some(100),
+        indexing: None,
+        follow: false,
+        waiting: false,
+        since: tokio::time::Instant::now(),
+    });
+    let typed = |ui: &mut UiState, text: &str| {
+        assert!(cmd(ui, &store, Command::Jump).is_empty());
+        assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Jump));
+        for c in text.chars() {
+            update(ui, Action::Input(c), &store, now());
+        }
+        update(ui, Action::Submit, &store, now())
+    };
+    let fx = typed(&mut ui, "50%");
+    assert_eq!(
+        fx,
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::Fraction(
+            500_000
+        )))]
+    );
+    assert_eq!(ui.view.overlay, Overlay::None);
+    let inside = calltop::tui::views::hms(now());
+    let fx = typed(&mut ui, &inside);
+    assert!(matches!(
+        fx[..],
+        [Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(_)))]
+    ));
+    assert!(typed(&mut ui, "10:4x").is_empty());
+    assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
+    assert!(
+        matches!(&ui.view.overlay, Overlay::Prompt(_)),
+        "kept open to fix"
+    );
+    update(&mut ui, Action::Cancel, &store, now());
+    let outside = calltop::tui::views::hms(at(4 * 3_600));
+    assert!(typed(&mut ui, &outside).is_empty());
+    assert!(
+        status(&ui).contains("is not in the recording"),
+        "{}",
+        status(&ui)
+    );
+    update(&mut ui, Action::Cancel, &store, now());
+    // The progress bar: its first and last columns are the two ends (within a column).
+    ui.view.size = (120, 40);
+    let row = calltop::tui::views::progress_row(&ui).unwrap();
+    let click = |column| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let jump = |ui: &UiState, column| match calltop::tui::action::action_for(&click(column), ui) {
+        Some(Action::JumpTo(t)) => Some(t),
+        _ => None,
+    };
+    assert_eq!(jump(&ui, 3), None, "the clock label is not the bar");
+    let first = (0..120).find_map(|c| jump(&ui, c)).unwrap();
+    let last = (0..120).rev().find_map(|c| jump(&ui, c)).unwrap();
+    assert!(start.millis_until(first) < 7_200_000 / 80 && last.millis_until(end) < 7_200_000 / 80);
+    let fx = update(&mut ui, Action::JumpTo(first), &store, now());
+    assert_eq!(
+        fx,
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::At(first)))]
+    );
+    // `g` is still the first row.
+    let key = Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('g'),
+    ));
+    assert_eq!(
+        calltop::tui::action::action_for(&key, &ui),
+        Some(Action::Cmd(Command::Top))
+    );
+}
+
 #[test]
 fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);

@@ -3,9 +3,7 @@
 
 mod tui_support;
 
-use calltop::core::StoreConfig;
-use calltop::source::file;
-use calltop::source::replay::{Replay, Speed};
+use calltop::source::replay::{Options, Replay, Speed};
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::state::{Mode, Screen};
@@ -70,8 +68,7 @@ fn history() {
 #[test]
 fn replay_header() {
     let path = capture_path("PSTN-RingCentral-DataStreams.jsonl");
-    let (_, items) = file::read_path(&path).expect("capture");
-    let mut rp = Replay::from_items(items, StoreConfig::default());
+    let mut rp = Replay::open(&path, Options::default()).expect("capture");
     let mut store = rp.new_store();
     // Mid-call: 20 s after the first event.
     rp.seek(rp.start().plus_millis(20_000), &mut store);

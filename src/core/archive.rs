@@ -1,10 +1,13 @@
 //! The archive form of an ended session: the compacted [`Session`] packed into a few
 //! hundred bytes (varints, timestamps relative to when the call was first seen) so that
 //! a shift's worth of history fits in memory. Packing is lossless for a compacted
-//! session: `unpack(pack(s)) == s`.
+//! session: `unpack(pack(s)) == s`. The same encoding, timeline included, packs every
+//! session of a [keyframe](super::keyframe).
 
-use super::party::{EndpointState, Field, Mark, PartyState};
-use super::session::Session;
+use super::metrics::{Counters, Stat, Totals};
+use super::party::{Changes, Delivery, EndpointState, Field, Mark, PartyState};
+use super::session::{EntryKind, Session, TimelineEntry};
+use super::store::StoreConfig;
 use crate::wire::{
     ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
     SipData, Status, StatusCode, Ts, UiCallInfo, UiInfoItem,
@@ -26,12 +29,8 @@ pub struct Archived {
 impl Archived {
     /// Packs a session (its timeline must already be dropped: see `Session::compact`).
     pub fn pack(s: &Session) -> Archived {
-        let mut w = Writer {
-            buf: Vec::with_capacity(256),
-            base: s.first_seen.0,
-            strings: Vec::new(),
-            session_core: String::new(),
-        };
+        debug_assert!(s.timeline.is_empty(), "archive a compacted session");
+        let mut w = Writer::with_capacity(256);
         s.put(&mut w);
         Archived {
             id: s.id.as_str().into(),
@@ -43,24 +42,40 @@ impl Archived {
 
     /// The session back. `None` only if the bytes were corrupted, which packing never does.
     pub fn unpack(&self) -> Option<Session> {
-        let mut r = Reader {
-            buf: &self.bytes,
-            pos: 0,
-            base: 0,
-            strings: Vec::new(),
-            session_core: String::new(),
-        };
-        Session::get(&mut r)
+        let mut r = Reader::new(&self.bytes);
+        let s = Session::get(&mut r)?;
+        (r.remaining() == 0).then_some(s)
     }
 
     /// Packed size in bytes.
     pub fn packed_len(&self) -> usize {
         self.bytes.len()
     }
+
+    /// The packed bytes (what a keyframe copies).
+    pub(super) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// An archived session from its parts, as a keyframe carries them.
+    pub(super) fn from_parts(
+        id: Box<str>,
+        end: Option<Ts>,
+        ended_seen: Option<Ts>,
+        bytes: Box<[u8]>,
+    ) -> Archived {
+        Archived {
+            id,
+            end,
+            ended_seen,
+            bytes,
+        }
+    }
 }
 
-struct Writer {
-    buf: Vec<u8>,
+/// Packs values into bytes: varints, strings written once per session then by index.
+pub(super) struct Writer {
+    pub(super) buf: Vec<u8>,
     /// Timestamps are written relative to this.
     base: i64,
     /// Where each distinct string was written, with a hash of it to find repeats
@@ -70,7 +85,8 @@ struct Writer {
     session_core: String,
 }
 
-struct Reader<'a> {
+/// Reads what a [`Writer`] packed; every read is checked (`None` on corrupt bytes).
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     base: i64,
@@ -79,7 +95,16 @@ struct Reader<'a> {
 }
 
 impl Writer {
-    fn uint(&mut self, mut v: u64) {
+    pub(super) fn with_capacity(n: usize) -> Writer {
+        Writer {
+            buf: Vec::with_capacity(n),
+            base: 0,
+            strings: Vec::new(),
+            session_core: String::new(),
+        }
+    }
+
+    pub(super) fn uint(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.buf.push(v as u8 | 0x80);
             v >>= 7;
@@ -87,8 +112,14 @@ impl Writer {
         self.buf.push(v as u8);
     }
 
-    fn int(&mut self, v: i64) {
+    pub(super) fn int(&mut self, v: i64) {
         self.uint(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    /// Bytes with their length, never by index (for many distinct strings).
+    pub(super) fn bytes(&mut self, b: &[u8]) {
+        self.uint(b.len() as u64);
+        self.buf.extend_from_slice(b);
     }
 
     /// A string: `len << 1` and its bytes the first time, `index << 1 | 1` after.
@@ -113,14 +144,24 @@ impl Writer {
     }
 }
 
-impl Reader<'_> {
-    fn byte(&mut self) -> Option<u8> {
+impl<'a> Reader<'a> {
+    pub(super) fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+            strings: Vec::new(),
+            session_core: String::new(),
+        }
+    }
+
+    pub(super) fn byte(&mut self) -> Option<u8> {
         let b = *self.buf.get(self.pos)?;
         self.pos += 1;
         Some(b)
     }
 
-    fn uint(&mut self) -> Option<u64> {
+    pub(super) fn uint(&mut self) -> Option<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -132,9 +173,24 @@ impl Reader<'_> {
         None
     }
 
-    fn int(&mut self) -> Option<i64> {
+    pub(super) fn int(&mut self) -> Option<i64> {
         let u = self.uint()?;
         Some((u >> 1) as i64 ^ -((u & 1) as i64))
+    }
+
+    /// What [`Writer::bytes`] wrote.
+    pub(super) fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.uint()?).ok()?;
+        self.take(n)
+    }
+
+    /// The next `n` bytes as they are.
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.remaining() {
+            return None;
+        }
+        self.pos += n;
+        Some(&self.buf[self.pos - n..self.pos])
     }
 
     fn str(&mut self) -> Option<String> {
@@ -157,13 +213,13 @@ impl Reader<'_> {
         Some(Ts(self.int()?.wrapping_add(self.base)))
     }
 
-    fn remaining(&self) -> usize {
+    pub(super) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 }
 
 /// A value that packs into the archive.
-trait Pack: Sized {
+pub(super) trait Pack: Sized {
     fn put(&self, w: &mut Writer);
     fn get(r: &mut Reader) -> Option<Self>;
 }
@@ -195,14 +251,20 @@ impl Pack for i64 {
     }
 }
 
-impl Pack for u32 {
-    fn put(&self, w: &mut Writer) {
-        w.uint(u64::from(*self))
-    }
-    fn get(r: &mut Reader) -> Option<Self> {
-        u32::try_from(r.uint()?).ok()
-    }
+/// Unsigned integers pack as varints (a value too large for the type does not read).
+macro_rules! pack_uint {
+    ($($t:ty),+) => {$(
+        impl Pack for $t {
+            fn put(&self, w: &mut Writer) {
+                w.uint(*self as u64)
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                <$t>::try_from(r.uint()?).ok()
+            }
+        }
+    )+};
 }
+pack_uint!(u16, u32, u64, usize);
 
 impl Pack for Ts {
     fn put(&self, w: &mut Writer) {
@@ -291,7 +353,7 @@ pack_json!(PeerId, MobilePickupData, SipData);
 
 /// Structs pack field by field, in declaration order.
 macro_rules! pack_struct {
-    ($t:ident { $($f:ident),+ $(,)? }) => {
+    ($t:ident { $($f:tt),+ $(,)? }) => {
         impl Pack for $t {
             fn put(&self, w: &mut Writer) {
                 $(self.$f.put(w);)+
@@ -303,6 +365,114 @@ macro_rules! pack_struct {
     };
 }
 pack_struct!(Park { id });
+pack_struct!(Stat {
+    count,
+    total_ms,
+    max_ms
+});
+pack_struct!(Totals {
+    sessions,
+    answered,
+    missed,
+    voicemail,
+    transferred,
+    parked,
+    abandoned,
+    unknown,
+    ring,
+    talk,
+    hold,
+});
+pack_struct!(Counters {
+    events,
+    applied,
+    stale,
+    duplicate,
+    malformed,
+    late,
+    presence,
+    other,
+});
+pack_struct!(StoreConfig {
+    max_ended,
+    max_ended_age_ms,
+    tombstones,
+    detail_window,
+    timelines,
+    hand_over_evicted,
+});
+pack_struct!(Changes { 0 });
+pack_struct!(TimelineEntry {
+    received,
+    seq,
+    at,
+    kind
+});
+
+impl Pack for Delivery {
+    fn put(&self, w: &mut Writer) {
+        w.buf.push(match self {
+            Delivery::Applied => 0,
+            Delivery::Stale => 1,
+            Delivery::Duplicate => 2,
+        })
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match r.byte()? {
+            0 => Delivery::Applied,
+            1 => Delivery::Stale,
+            2 => Delivery::Duplicate,
+            _ => return None,
+        })
+    }
+}
+
+impl Pack for EntryKind {
+    fn put(&self, w: &mut Writer) {
+        match self {
+            EntryKind::Event {
+                party,
+                code,
+                reason,
+                changes,
+                delivery,
+            } => {
+                w.buf.push(0);
+                party.put(w);
+                code.put(w);
+                reason.put(w);
+                changes.put(w);
+                delivery.put(w);
+            }
+            EntryKind::Snapshot { party, code } => {
+                w.buf.push(1);
+                party.put(w);
+                code.put(w);
+            }
+            EntryKind::Audit(text) => {
+                w.buf.push(2);
+                text.put(w);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match r.byte()? {
+            0 => EntryKind::Event {
+                party: Pack::get(r)?,
+                code: Pack::get(r)?,
+                reason: Pack::get(r)?,
+                changes: Pack::get(r)?,
+                delivery: Pack::get(r)?,
+            },
+            1 => EntryKind::Snapshot {
+                party: Pack::get(r)?,
+                code: Pack::get(r)?,
+            },
+            2 => EntryKind::Audit(Pack::get(r)?),
+            _ => return None,
+        })
+    }
+}
 pack_struct!(Recording { id, active, mode });
 pack_struct!(UiInfoItem { kind, value });
 pack_struct!(UiCallInfo {
@@ -441,7 +611,10 @@ impl<T: Pack> Pack for Field<T> {
 }
 
 impl Pack for Session {
+    /// A session starts afresh: its strings, its time base and its party-id prefix.
     fn put(&self, w: &mut Writer) {
+        w.strings.clear();
+        w.base = self.first_seen.0;
         // first_seen is the base of every other timestamp, so it goes first, absolute.
         w.int(self.first_seen.0);
         self.id.put(w);
@@ -450,8 +623,8 @@ impl Pack for Session {
         self.server_id.put(w);
         self.origin.put(w);
         self.parties.put(w);
-        debug_assert!(self.timeline.is_empty(), "archive a compacted session");
-        (self.timeline_dropped + self.timeline.len() as u32).put(w);
+        self.timeline.put(w);
+        self.timeline_dropped.put(w);
         self.max_seq.put(w);
         self.start.put(w);
         self.last_seen.put(w);
@@ -460,6 +633,7 @@ impl Pack for Session {
         self.ended_unseen.put(w);
     }
     fn get(r: &mut Reader) -> Option<Self> {
+        r.strings.clear();
         let first_seen = Ts(r.int()?);
         r.base = first_seen.0;
         let id: String = Pack::get(r)?;
@@ -470,7 +644,7 @@ impl Pack for Session {
             server_id: Pack::get(r)?,
             origin: Pack::get(r)?,
             parties: Pack::get(r)?,
-            timeline: Vec::new(),
+            timeline: Pack::get(r)?,
             timeline_dropped: Pack::get(r)?,
             max_seq: Pack::get(r)?,
             start: Pack::get(r)?,
@@ -480,7 +654,7 @@ impl Pack for Session {
             ended_seen: Pack::get(r)?,
             ended_unseen: Pack::get(r)?,
         };
-        (r.remaining() == 0).then_some(s)
+        Some(s)
     }
 }
 
@@ -495,6 +669,7 @@ mod tests {
             max_ended_age_ms: i64::MAX,
             tombstones: 0,
             detail_window: usize::MAX,
+            ..StoreConfig::default()
         });
         for n in crate::synth::notifications(20_000, 50, 5) {
             let t = n.body.event_time.unwrap_or(Ts(0));

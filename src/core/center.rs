@@ -40,7 +40,7 @@ use crate::wire::presence::{agent_state, AgentState, PresenceInfo, PresenceStatu
 use crate::wire::queues::{CallQueue, QueueMemberPresence, QueuePresenceEvent};
 use crate::wire::view::{EndpointView, PartyView, SessionEventView};
 use crate::wire::{CallSession, Direction, PresenceEvent, Reason, RosterLine, StatusCode, Ts};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// A day, the period of figures since local midnight.
@@ -52,7 +52,7 @@ const DONE_IDS: usize = 50_000;
 
 /// Which part of the stream the figures cover: from `start` (the whole stream when
 /// `None`), moving on by `every_ms` whenever an event passes the end.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub start: Option<Ts>,
     pub every_ms: Option<i64>,
@@ -104,7 +104,7 @@ impl Window {
 }
 
 /// From when queue and agent figures count.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Since {
     /// Local midnight today, and again every midnight.
     #[default]
@@ -129,7 +129,7 @@ impl Since {
 }
 
 /// A queue's service-level settings (`serviceLevelSettings` / `callQueueInfo`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceLevel {
     pub threshold_ms: i64,
@@ -165,7 +165,7 @@ impl ServiceLevel {
 }
 
 /// One queue's figures inside the window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueFigures {
     /// Entries seen entering (waiting ones included).
@@ -215,7 +215,7 @@ impl QueueFigures {
 }
 
 /// A member of a queue and whether it takes the queue's calls.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
     /// `acceptCurrentQueueCalls`: this queue.
     pub accept_current: Option<bool>,
@@ -224,7 +224,7 @@ pub struct Member {
 }
 
 /// A call waiting in a queue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiting {
     pub session: String,
     /// Entry time; for a joined call, when calltop first knew of it (it waited longer).
@@ -233,7 +233,7 @@ pub struct Waiting {
 }
 
 /// A call queue.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Queue {
     pub id: String,
     pub extension_number: Option<String>,
@@ -277,7 +277,7 @@ impl Queue {
 }
 
 /// What an agent's calls make it: the busiest of its live parties.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TelephonyState {
     Idle,
     Parked,
@@ -309,7 +309,7 @@ impl TelephonyState {
 }
 
 /// One live party of an agent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentCall {
     pub session: String,
     pub party: String,
@@ -326,7 +326,7 @@ pub struct AgentCall {
 }
 
 /// One agent's figures inside the window (closed intervals only).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentFigures {
     pub offers: u64,
@@ -347,7 +347,7 @@ impl AgentFigures {
 }
 
 /// What the presence notifications (and the REST snapshot) say about an agent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
     /// The merged presence fields (no calls), as the platform sent them.
     pub info: PresenceInfo,
@@ -358,7 +358,7 @@ pub struct Presence {
 }
 
 /// A user extension that takes calls.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: String,
     pub extension_number: Option<String>,
@@ -426,7 +426,7 @@ impl Agent {
 }
 
 /// How a queue member stands now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Availability {
     /// On a call (ringing, talking, holding, parked).
     OnCall,
@@ -438,7 +438,7 @@ pub enum Availability {
 }
 
 /// A queue's members by availability.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Staff {
     pub available: u32,
@@ -448,7 +448,7 @@ pub struct Staff {
 }
 
 /// What a party is to the contact center, fixed at its first event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Role {
     Leg(String),
     QueueParty(String),
@@ -457,7 +457,7 @@ enum Role {
 }
 
 /// One party of a call in progress.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Track {
     id: String,
     ext: Option<String>,
@@ -475,7 +475,7 @@ struct Track {
 }
 
 /// A call's stay in a queue, until its outcome.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Entry {
     queue: String,
     party: Option<String>,
@@ -484,7 +484,7 @@ struct Entry {
 }
 
 /// One call in progress.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Call {
     /// Its first event seen was a party being set up: seen from its start.
     from_start: bool,
@@ -511,7 +511,7 @@ struct Update<'a> {
 }
 
 /// The agents and queues of the account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Center {
     window: Window,
     epoch: u32,

@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod center;
 pub mod control;
+pub mod keyframe;
 pub mod metrics;
 pub mod outcomes;
 pub mod party;

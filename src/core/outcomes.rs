@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 /// The platform's outcome of a whole call (call-log.md §5.2/§5.3): Answered if any
 /// record or leg was accepted or connected; else Voicemail; else Abandoned (the caller
 /// hung up first); else Missed; the rest as they map.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PlatformResult {
     Answered,
     Voicemail,
@@ -120,7 +120,7 @@ impl PlatformResult {
 }
 
 /// One leg of a call-log record, as joined to the session.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LegOutcome {
     pub record_id: String,
@@ -132,7 +132,7 @@ pub struct LegOutcome {
 }
 
 /// A recording of the call.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordingLink {
     pub id: String,
@@ -141,7 +141,7 @@ pub struct RecordingLink {
 }
 
 /// A voicemail left on the call.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoicemailLink {
     /// The message id.
@@ -151,7 +151,7 @@ pub struct VoicemailLink {
 }
 
 /// What the platform's records say of one ended call.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Joined {
     pub call_log_ids: Vec<String>,
@@ -163,7 +163,7 @@ pub struct Joined {
 }
 
 /// How joining an ended call went.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "join", rename_all = "camelCase")]
 pub enum Join {
     Joined(Joined),
@@ -174,7 +174,7 @@ pub enum Join {
 }
 
 /// Counts of the join, for the header, the report and the metrics.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JoinCounts {
     pub joined: u64,
@@ -221,14 +221,22 @@ fn without_token(uri: &str) -> String {
 }
 
 /// Every ended call's join, by telephonySessionId.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Outcomes {
     by_call: HashMap<String, Join>,
     /// Voicemail message ids a record links to.
+    #[serde(serialize_with = "sorted")]
     linked_voicemails: HashSet<String>,
     /// Voicemail notifications, by message id.
     notes: HashMap<String, VoicemailNote>,
     counts: JoinCounts,
+}
+
+/// A set in sorted order, so the same outcomes always serialise to the same bytes.
+fn sorted<S: serde::Serializer>(set: &HashSet<String>, s: S) -> Result<S::Ok, S::Error> {
+    let mut v: Vec<&String> = set.iter().collect();
+    v.sort_unstable();
+    serde::Serialize::serialize(&v, s)
 }
 
 impl Outcomes {
@@ -348,7 +356,7 @@ impl Outcomes {
     }
 
     /// Forgets a call the store no longer keeps.
-    pub fn forget(&mut self, telephony_session_id: &str) {
-        self.by_call.remove(telephony_session_id);
+    pub fn forget(&mut self, telephony_session_id: &str) -> Option<Join> {
+        self.by_call.remove(telephony_session_id)
     }
 }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub type PartyCodes = std::collections::BTreeMap<(String, String), Option<StatusCode>>;
 
 /// How long ended sessions are kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoreConfig {
     /// At most this many ended sessions are retained.
     pub max_ended: usize,
@@ -31,6 +31,11 @@ pub struct StoreConfig {
     /// archived: packed without their timeline (see [`Archived`]) and frozen, so that a
     /// shift of history fits in memory. Events for an archived session count as late.
     pub detail_window: usize,
+    /// Sessions keep their timeline of events (the detail view); a report keeps none.
+    pub timelines: bool,
+    /// Evicted sessions wait in [`SessionStore::take_evicted`] instead of being dropped
+    /// (a report writes each one out as it goes).
+    pub hand_over_evicted: bool,
 }
 
 impl Default for StoreConfig {
@@ -40,6 +45,8 @@ impl Default for StoreConfig {
             max_ended_age_ms: 3_600_000,
             tombstones: 50_000,
             detail_window: 200,
+            timelines: true,
+            hand_over_evicted: false,
         }
     }
 }
@@ -64,14 +71,14 @@ pub enum Applied {
 /// The latest [`EndedFeed::CAPACITY`] calls to end, numbered from 1 in the order they
 /// ended (a call that comes back and ends again is in it twice).
 #[derive(Clone, Debug, Default)]
-struct EndedFeed {
-    ids: VecDeque<String>,
+pub(super) struct EndedFeed {
+    pub(super) ids: VecDeque<String>,
     /// The number of the newest entry.
-    last: u64,
+    pub(super) last: u64,
 }
 
 impl EndedFeed {
-    const CAPACITY: usize = 10_000;
+    pub(super) const CAPACITY: usize = 10_000;
 
     fn push(&mut self, id: &str) {
         if self.ids.len() == Self::CAPACITY {
@@ -115,10 +122,10 @@ pub struct Version {
 
 /// Which store value this is: a clone is another one.
 #[derive(Debug)]
-struct Instance(u64);
+pub(super) struct Instance(u64);
 
 impl Instance {
-    fn fresh() -> Instance {
+    pub(super) fn fresh() -> Instance {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Instance(NEXT.fetch_add(1, Ordering::Relaxed))
     }
@@ -133,26 +140,29 @@ impl Clone for Instance {
 /// All sessions calltop knows about.
 #[derive(Clone, Debug)]
 pub struct SessionStore {
-    instance: Instance,
-    config: StoreConfig,
+    pub(super) instance: Instance,
+    pub(super) config: StoreConfig,
     /// Looked up on every event: a fast hasher (foldhash, seeded per store).
-    sessions: HashMap<String, Session, foldhash::fast::RandomState>,
+    pub(super) sessions: HashMap<String, Session, foldhash::fast::RandomState>,
     /// Ended sessions past the detail window, by id fingerprint.
-    archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
-    ended: VecDeque<(Ts, String)>,
-    ended_count: usize,
+    pub(super) archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
+    pub(super) ended: VecDeque<(Ts, String)>,
+    pub(super) ended_count: usize,
     /// The most recent ends, numbered: what followers of ended calls read
     /// ([`SessionStore::ended_after`]).
-    ended_feed: EndedFeed,
+    pub(super) ended_feed: EndedFeed,
     /// Ended calls joined with the platform's records.
-    outcomes: super::outcomes::Outcomes,
-    tombstones: Tombstones,
-    evicted: Totals,
-    counters: Counters,
-    generation: u64,
-    clock: Ts,
+    pub(super) outcomes: super::outcomes::Outcomes,
+    pub(super) tombstones: Tombstones,
+    pub(super) evicted: Totals,
+    pub(super) counters: Counters,
+    pub(super) generation: u64,
+    pub(super) clock: Ts,
     /// Agents and queues, from the same inputs.
-    center: Center,
+    pub(super) center: Center,
+    /// Evicted sessions not yet taken, with their platform records (with
+    /// `hand_over_evicted` only).
+    pub(super) handed: Vec<(Session, Option<super::outcomes::Join>)>,
 }
 
 impl Default for SessionStore {
@@ -179,6 +189,7 @@ impl SessionStore {
             generation: 0,
             clock: Ts(i64::MIN),
             center: Center::default(),
+            handed: Vec::new(),
         }
     }
 
@@ -331,6 +342,9 @@ impl SessionStore {
                 Delivery::Stale => self.counters.stale += 1,
                 Delivery::Duplicate => self.counters.duplicate += 1,
             }
+            if !self.config.timelines {
+                continue;
+            }
             let mark = (delivery != Delivery::Duplicate)
                 .then(|| {
                     s.parties[idx]
@@ -475,7 +489,10 @@ impl SessionStore {
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
                 self.tombstones.insert(&s.id);
-                self.outcomes.forget(&s.id);
+                let join = self.outcomes.forget(&s.id);
+                if self.config.hand_over_evicted {
+                    self.handed.push((s, join));
+                }
             }
         }
     }
@@ -540,6 +557,9 @@ impl SessionStore {
             q.status = None;
             p.merge(q, seq, None, true);
             p.history.retain(|m| !(m.synthetic && m.code.is_none()));
+        }
+        if !self.config.timelines {
+            return;
         }
         let code = s.parties[idx].code().cloned();
         s.push_timeline(TimelineEntry {
@@ -615,7 +635,7 @@ impl SessionStore {
 
     /// Adds an audit line (a control action or its result) to a session's timeline.
     pub fn audit(&mut self, id: &str, at: Ts, text: String) {
-        if let Some(s) = self.sessions.get_mut(id) {
+        if let Some(s) = self.sessions.get_mut(id).filter(|_| self.config.timelines) {
             s.push_timeline(TimelineEntry {
                 received: at,
                 seq: None,
@@ -647,6 +667,15 @@ impl SessionStore {
     /// Ended calls joined with the platform's records.
     pub fn outcomes(&self) -> &super::outcomes::Outcomes {
         &self.outcomes
+    }
+
+    /// The sessions evicted since the last call, oldest first, each with its platform
+    /// records (with [`StoreConfig::hand_over_evicted`]; their figures are in the totals
+    /// already).
+    pub fn take_evicted(
+        &mut self,
+    ) -> std::vec::Drain<'_, (Session, Option<super::outcomes::Join>)> {
+        self.handed.drain(..)
     }
 
     /// Delivery lag of the newest event, in ms: received − eventTime.

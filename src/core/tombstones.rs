@@ -6,11 +6,35 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 /// A bounded set of forgotten session ids (oldest forgotten first).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Kept", from = "Kept")]
 pub struct Tombstones {
     cap: usize,
     set: HashSet<u64>,
     order: VecDeque<u64>,
+}
+
+/// What a keyframe keeps of [`Tombstones`]: the capacity and the fingerprints, oldest
+/// first (the set is rebuilt from them).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    cap: usize,
+    order: Vec<u64>,
+}
+
+impl From<Tombstones> for Kept {
+    fn from(t: Tombstones) -> Kept {
+        Kept {
+            cap: t.cap,
+            order: t.order.into(),
+        }
+    }
+}
+
+impl From<Kept> for Tombstones {
+    fn from(k: Kept) -> Tombstones {
+        Tombstones::from_order(k.cap, k.order)
+    }
 }
 
 /// A fixed-key hash of the id: the same on every run, so a collision is reproducible.
@@ -38,8 +62,11 @@ impl Tombstones {
         if self.cap == 0 {
             return;
         }
-        let f = fingerprint(id);
-        if !self.set.insert(f) {
+        self.insert_fingerprint(fingerprint(id));
+    }
+
+    fn insert_fingerprint(&mut self, f: u64) {
+        if self.cap == 0 || !self.set.insert(f) {
             return;
         }
         self.order.push_back(f);
@@ -48,6 +75,20 @@ impl Tombstones {
                 self.set.remove(&old);
             }
         }
+    }
+
+    /// The remembered fingerprints, oldest first (what a keyframe keeps).
+    pub(super) fn order(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        self.order.iter().copied()
+    }
+
+    /// Tombstones from their fingerprints, oldest first (the newest `cap` kept).
+    pub(super) fn from_order(cap: usize, order: impl IntoIterator<Item = u64>) -> Tombstones {
+        let mut t = Tombstones::new(cap);
+        for f in order {
+            t.insert_fingerprint(f);
+        }
+        t
     }
 
     /// How many ids are remembered.

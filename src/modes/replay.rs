@@ -1,8 +1,8 @@
 //! `calltop replay`: the board fed from a recording or capture, on its own clock.
 
 use crate::cli::ReplayArgs;
-use crate::core::{SessionStore, SharedStore, StoreConfig};
-use crate::source::replay::{self, Replay};
+use crate::core::{SessionStore, SharedStore};
+use crate::source::replay::{self, Options, Replay};
 use crate::tui::app::ReplayLink;
 use crate::tui::state::{Mode, UiState};
 
@@ -12,11 +12,19 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let _log = crate::logging::init("tui");
-    let rp = Replay::load(&args.file, StoreConfig::default())?;
+    let opts = Options {
+        follow: args.follow,
+        ..Options::default()
+    };
+    let rp = Replay::open(&args.file, opts)?;
     if rp.is_empty() {
-        anyhow::bail!("{}: no values to replay", args.file.display());
+        anyhow::bail!("{}: the file is empty", args.file.display());
     }
-    crate::report::check_input(&args.file, rp.len() - rp.bad.len(), &rp.bad)?;
+    // Known before the board when the index was cached or built at once (a small
+    // file); otherwise the board's header counts what is skipped as it plays.
+    if let Some(s) = rp.summary() {
+        crate::report::check_input(&args.file, s.good, &s.bad)?;
+    }
     crate::tui::terminal::check_terminal()?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
     config.account = format!(

@@ -99,8 +99,7 @@ pub fn visit_path_values(
         head.extend_from_slice(&buf);
         let line = line_text(&buf, lines_read == 1);
         if !line.trim().is_empty() {
-            lines_layout = !line.trim_start().starts_with('[')
-                && serde_json::from_str::<&RawValue>(line.trim()).is_ok();
+            lines_layout = is_lines_head(&line);
             break;
         }
     }
@@ -149,9 +148,21 @@ pub fn visit_path_values(
     Ok(Layout::Lines)
 }
 
+/// True when the first line that is not blank makes a file JSON Lines whatever follows
+/// (as [`detect`] decides): a whole JSON value that is not an array, or a gateway
+/// frame (`[meta, body]`) on its own line.
+pub(crate) fn is_lines_head(line: &str) -> bool {
+    let line = line.trim();
+    if line.starts_with('[') {
+        array_elements(line).is_some_and(|els| els.first().is_some_and(|e| is_frame_meta(e.get())))
+    } else {
+        serde_json::from_str::<&RawValue>(line).is_ok()
+    }
+}
+
 /// One line as `str::lines` yields it (without `\n` or `\r\n`), decoded as the whole
 /// file would be (lossy where it is not UTF-8), the first without a byte order mark.
-fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
+pub(crate) fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
     let line = match raw.strip_suffix(b"\n") {
         Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
         None => raw,

@@ -1,10 +1,16 @@
-//! Replay: a recorded stream fed into the store on its own clock. Speed 1/2/5/10/max,
-//! pause, step one event, seek; seeking back rebuilds the store from the start.
-//! [`Replay`] is the pure pacing state; [`spawn`] runs it as a task.
+//! Replay: a recording fed into the store on its own clock. Speed 1/2/5/10/max,
+//! pause, step one event, seek and jump to any moment. Values are read from disk as
+//! playback needs them; a jump restores the nearest keyframe of the recording's
+//! [index](super::index) and applies at most a keyframe's span of values, building
+//! the new store aside. `--follow` keeps reading a file that is still being written.
+//! [`Replay`] is the pacing state; [`spawn`] runs it as a task.
 
-use super::file::{self, Item};
+use super::cursor::{Cursor, Layout};
+use super::index::{Index, IndexCache, Keyframe, Player, Progress, Spacing, Summary};
 use crate::core::{SessionStore, SharedStore, StoreConfig};
-use crate::wire::{Parsed, Ts};
+use crate::wire::{self, Ts};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -77,78 +83,112 @@ impl Speed {
     }
 }
 
-/// One value of the file with its time on the stream clock.
-#[derive(Clone, Debug)]
-struct Entry {
-    at: Ts,
-    parsed: Option<Parsed>,
+/// How to open a recording.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The retention of the store the recording is replayed into.
+    pub config: StoreConfig,
+    /// Keep reading as the file grows (`tail -f`).
+    pub follow: bool,
+    /// Where the index goes (`None`: [`IndexCache::for_file`]).
+    pub cache: Option<IndexCache>,
+    /// How far apart its keyframes are.
+    pub spacing: Spacing,
 }
 
-/// The pure replay state: what has been applied and where the stream clock stands.
-#[derive(Clone, Debug)]
+/// What a jump asks of the caller.
+#[derive(Debug)]
+pub enum Jump {
+    /// Apply what is due up to this time to the store as it is (forward, near).
+    Forward(Ts),
+    /// This store, rebuilt aside from a keyframe, replaces the current one.
+    Rebuilt(Box<SessionStore>),
+}
+
+/// A recording being replayed: where it stands, its index, and the pass building it.
+#[derive(Debug)]
 pub struct Replay {
-    entries: Vec<Entry>,
-    config: StoreConfig,
-    next: usize,
+    index: Arc<Index>,
+    player: Player,
     pos: Ts,
-    /// Values that could not be parsed: (line, error).
-    pub bad: Vec<(usize, String)>,
+    follow: bool,
+    /// No value at all (nothing to replay unless following).
+    empty: bool,
+    pass: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Replay {
-    /// Reads a file.
-    pub fn load(path: &std::path::Path, config: StoreConfig) -> anyhow::Result<Replay> {
-        let (_, items) = file::read_path(path)?;
-        Ok(Replay::from_items(items, config))
+    /// Opens a recording: finds where its stream clock starts, loads its index or
+    /// starts the pass that builds it (inline for a recording whose keyframes stay in
+    /// memory, on a thread otherwise, so the first frame does not wait for it).
+    pub fn open(path: &Path, opts: Options) -> anyhow::Result<Replay> {
+        let layout = Layout::of(path)?;
+        let (start, empty) = Replay::find_start(&layout)?;
+        let cache = opts.cache.unwrap_or_else(|| IndexCache::for_file(path));
+        let inline = cache == IndexCache::Memory && !opts.follow;
+        let (index, pass) = Index::open(
+            &layout,
+            opts.config,
+            start,
+            opts.follow,
+            &cache,
+            opts.spacing,
+        );
+        let pass = pass.and_then(|p| {
+            if inline {
+                p.run();
+                return None;
+            }
+            let spawned = std::thread::Builder::new()
+                .name("calltop-index".into())
+                .spawn(move || p.run());
+            spawned
+                .map_err(|e| tracing::warn!("index thread: {e}"))
+                .ok()
+        });
+        Ok(Replay {
+            player: Player::new(Cursor::new(layout, opts.follow), start),
+            index,
+            pos: start,
+            follow: opts.follow,
+            empty,
+            pass,
+        })
     }
 
-    /// Builds a replay from parsed items; each gets the stream time of the newest
-    /// timestamp seen so far (values without one inherit it).
-    pub fn from_items(items: Vec<Item>, config: StoreConfig) -> Replay {
-        let mut clock: Option<Ts> = None;
-        let mut bad = Vec::new();
-        let mut entries = Vec::with_capacity(items.len());
-        for item in items {
-            let (t, parsed) = match item.parsed {
-                Ok(p) => (p.stream_time(), Some(p)),
-                Err(e) => {
-                    bad.push((item.line, e.to_string()));
-                    (None, None)
-                }
-            };
+    /// The first stream time in the recording (values before it take it), and
+    /// whether the recording has no value at all.
+    fn find_start(layout: &Layout) -> std::io::Result<(Ts, bool)> {
+        let mut c = Cursor::new(layout.clone(), false);
+        let mut empty = true;
+        while let Some(raw) = c.peek()? {
+            empty = false;
+            let t = raw
+                .text
+                .as_ref()
+                .ok()
+                .and_then(|t| wire::parse_view(t).ok()?.stream_time());
             if let Some(t) = t {
-                clock = Some(clock.map_or(t, |c| c.max(t)));
+                return Ok((t, false));
             }
-            entries.push(Entry {
-                at: clock.unwrap_or(Ts(0)),
-                parsed,
-            });
+            c.consume();
         }
-        // Values before the first timestamp take the first timestamp.
-        let first = clock.and(entries.iter().map(|e| e.at).find(|t| t.0 != 0));
-        if let Some(f) = first {
-            for e in entries.iter_mut().take_while(|e| e.at.0 == 0) {
-                e.at = f;
-            }
-        }
-        let pos = entries.first().map_or(Ts(0), |e| e.at);
-        Replay {
-            entries,
-            config,
-            next: 0,
-            pos,
-            bad,
-        }
+        Ok((Ts(0), empty))
+    }
+
+    /// The recording's index.
+    pub fn index(&self) -> &Arc<Index> {
+        &self.index
     }
 
     /// Stream time of the first value.
     pub fn start(&self) -> Ts {
-        self.entries.first().map_or(Ts(0), |e| e.at)
+        self.index.start()
     }
 
-    /// Stream time of the last value.
+    /// Stream time of the last value known (read by the index pass or played).
     pub fn end(&self) -> Ts {
-        self.entries.last().map_or(Ts(0), |e| e.at)
+        self.index.progress().clock.max(self.player.feed.clock)
     }
 
     /// The stream clock.
@@ -157,66 +197,83 @@ impl Replay {
     }
 
     /// How many values have been applied.
-    pub fn applied(&self) -> usize {
-        self.next
+    pub fn applied(&self) -> u64 {
+        self.player.cursor.position().value
     }
 
-    /// How many values the file has.
-    pub fn len(&self) -> usize {
-        self.entries.len()
+    /// How many values the recording has, once indexed (never while following).
+    pub fn total(&self) -> Option<u64> {
+        self.summary()
+            .filter(|_| !self.follow)
+            .map(|s| s.end_pos.value)
     }
 
-    /// True for an empty file.
+    /// The index pass's summary (values, bad ones), once it is over.
+    pub fn summary(&self) -> Option<Summary> {
+        self.index.summary()
+    }
+
+    /// True for a recording without a single value (and not followed).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.empty && !self.follow
     }
 
-    /// True once every value has been applied.
+    /// True while following a file being written.
+    pub fn follows(&self) -> bool {
+        self.follow
+    }
+
+    /// True once every value has been applied (never while following).
     pub fn done(&self) -> bool {
-        self.next >= self.entries.len()
+        self.total().is_some_and(|t| self.applied() >= t)
     }
 
-    /// Stream time of the next value to apply.
-    pub fn next_due(&self) -> Option<Ts> {
-        self.entries.get(self.next).map(|e| e.at)
+    /// Stream time of the next value to apply (`None`: none, for now).
+    pub fn next_due(&mut self) -> Option<Ts> {
+        self.player
+            .next_due()
+            .map_err(|e| tracing::warn!("replay: reading the recording: {e}"))
+            .ok()
+            .flatten()
     }
 
     /// A fresh store with this replay's retention.
     pub fn new_store(&self) -> SessionStore {
-        SessionStore::new(self.config)
+        SessionStore::new(self.index.config())
     }
 
-    fn apply_next(&mut self, store: &mut SessionStore) {
-        let e = &self.entries[self.next];
-        match &e.parsed {
-            Some(p) => {
-                store.ingest(p.clone(), e.at);
-            }
-            None => store.note_malformed(e.at),
-        }
-        self.next += 1;
+    /// Applies the next value if due by `until`: its stream time, or `None`.
+    fn apply(&mut self, store: &mut SessionStore, until: Option<Ts>) -> Option<Ts> {
+        self.player
+            .apply_next(store, until)
+            .map_err(|e| tracing::warn!("replay: reading the recording: {e}"))
+            .ok()
+            .flatten()
     }
 
-    /// Applies every value due by `t` and moves the clock there (never past the end,
-    /// never backwards). Returns how many values were applied.
+    /// Applies every value due by `t` and moves the clock there (never backwards;
+    /// never past the last value unless following). Returns how many were applied.
     pub fn advance_to(&mut self, t: Ts, store: &mut SessionStore) -> usize {
-        let before = self.next;
-        while self.next_due().is_some_and(|d| d <= t) {
-            self.apply_next(store);
+        let mut n = 0;
+        while self.apply(store, Some(t)).is_some() {
+            n += 1;
         }
-        self.pos = self.pos.max(t.min(self.end()));
-        self.next - before
+        let t = if self.follow { t } else { t.min(self.end()) };
+        self.pos = self.pos.max(t);
+        n
     }
 
     /// Applies up to `n` values regardless of their time (speed max).
     pub fn advance_n(&mut self, n: usize, store: &mut SessionStore) -> usize {
-        let before = self.next;
-        while self.next - before < n && !self.done() {
-            let at = self.entries[self.next].at;
-            self.apply_next(store);
+        let mut done = 0;
+        while done < n {
+            let Some(at) = self.apply(store, None) else {
+                break;
+            };
             self.pos = self.pos.max(at);
+            done += 1;
         }
-        self.next - before
+        done
     }
 
     /// Applies the next value and moves the clock to its time.
@@ -224,30 +281,144 @@ impl Replay {
         self.advance_n(1, store) == 1
     }
 
-    /// Moves the clock to `t`: forward applies what is due, backward rebuilds the
-    /// store from the start up to `t`.
-    pub fn seek(&mut self, t: Ts, store: &mut SessionStore) {
-        let t = t.max(self.start()).min(self.end());
-        if t < self.pos {
-            *store = self.new_store();
-            self.next = 0;
-            self.pos = self.start();
+    /// `t` within the recording (within what is known of it while it is indexed).
+    pub fn clamp(&self, t: Ts) -> Ts {
+        let t = t.max(self.start());
+        if self.follow || self.summary().is_none() {
+            t
+        } else {
+            t.min(self.end())
         }
-        self.advance_to(t, store);
+    }
+
+    /// Moves the clock to `t` (see [`Replay::clamp`]): forward and near, the caller
+    /// applies what is due to the store it has; otherwise the nearest keyframe at or
+    /// before `t` is restored and at most a keyframe's span of values applied to it,
+    /// aside. Either way the store ends as a rebuild from the start to `t` would.
+    pub fn jump(&mut self, t: Ts) -> Jump {
+        let t = self.clamp(t);
+        let best = self.index.keyframe_for(t);
+        let near = best.is_none_or(|(_, k)| k.pos.value <= self.applied());
+        if t >= self.pos && near {
+            return Jump::Forward(t);
+        }
+        let mut store = self.restore(best.map(|(i, _)| i));
+        while self.apply(&mut store, Some(t)).is_some() {}
         self.pos = t;
+        Jump::Rebuilt(Box::new(store))
+    }
+
+    /// Restores keyframe `i` (one that fails its checks: the one before it; none: the
+    /// start) and moves the reading there.
+    fn restore(&mut self, mut i: Option<usize>) -> SessionStore {
+        let (k, store) = loop {
+            let Some(k) = i else {
+                let start = Keyframe::start(self.start());
+                break (start, self.new_store());
+            };
+            match self.index.restore(k) {
+                Ok(found) => break found,
+                Err(e) => {
+                    tracing::warn!("replay: keyframe {k}: {e}");
+                    self.index.damaged();
+                    i = k.checked_sub(1);
+                }
+            }
+        };
+        self.player.at(k.pos, k.clock);
+        store
+    }
+
+    /// Moves the clock to `t`, replacing or advancing `store` (see [`Replay::jump`]).
+    pub fn seek(&mut self, t: Ts, store: &mut SessionStore) {
+        match self.jump(t) {
+            Jump::Forward(t) => {
+                self.advance_to(t, store);
+            }
+            Jump::Rebuilt(s) => *store = *s,
+        }
     }
 
     /// A status snapshot for the UI.
     pub fn status(&self, speed: Speed, paused: bool) -> ReplayStatus {
+        let p = self.index.progress();
         ReplayStatus {
             speed,
             paused,
             pos: self.pos,
             start: self.start(),
             end: self.end(),
-            applied: self.next,
-            total: self.entries.len(),
+            applied: self.applied(),
+            total: self.total(),
+            indexing: (!p.complete).then(|| p.percent()),
+            follow: self.follow,
+            waiting: false,
             since: Instant::now(),
+        }
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        self.index.stop();
+        if let Some(pass) = self.pass.take() {
+            let _ = pass.join();
+        }
+    }
+}
+
+/// Where a jump goes: a stream time, a time of day (the first at or after the start
+/// of the recording, UTC, as the header shows it), or a share of the recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JumpTarget {
+    At(Ts),
+    /// Milliseconds after midnight UTC.
+    TimeOfDay(i64),
+    /// Parts per million of the recording's stream time.
+    Fraction(u32),
+}
+
+impl JumpTarget {
+    /// Parses `10:42`, `10:42:30` (a time of day, UTC) or `50%` / `12.5%`.
+    pub fn parse(s: &str) -> Result<JumpTarget, String> {
+        let s = s.trim();
+        let bad = || format!("{s:?}: type a stream time (10:42 or 10:42:30, UTC) or a share (50%)");
+        if let Some(p) = s.strip_suffix('%') {
+            let p: f64 = p.trim().parse().map_err(|_| bad())?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(format!("{s}: a share is 0% to 100%"));
+            }
+            return Ok(JumpTarget::Fraction((p * 10_000.0).round() as u32));
+        }
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(bad());
+        }
+        let num = |p: &str, max: i64| {
+            let v: i64 = p.parse().map_err(|_| bad())?;
+            (p.len() <= 2 && (0..max).contains(&v))
+                .then_some(v)
+                .ok_or_else(bad)
+        };
+        let (h, m) = (num(parts[0], 24)?, num(parts[1], 60)?);
+        let sec = parts.get(2).map_or(Ok(0), |p| num(p, 60))?;
+        Ok(JumpTarget::TimeOfDay(((h * 60 + m) * 60 + sec) * 1000))
+    }
+
+    /// The stream time this is in a recording from `start` to `end`; `None` for a
+    /// share while the end is not known (`complete` false).
+    pub fn resolve(self, start: Ts, end: Ts, complete: bool) -> Option<Ts> {
+        const DAY: i64 = 86_400_000;
+        match self {
+            JumpTarget::At(t) => Some(t),
+            JumpTarget::TimeOfDay(ms) => {
+                let t = start.0 - start.0.rem_euclid(DAY) + ms;
+                Some(Ts(if t < start.0 { t + DAY } else { t }))
+            }
+            JumpTarget::Fraction(ppm) => complete.then(|| {
+                let span = start.millis_until(end) as i128;
+                Ts(start.0 + (span * i128::from(ppm) / 1_000_000) as i64)
+            }),
         }
     }
 }
@@ -260,9 +431,17 @@ pub struct ReplayStatus {
     /// The stream clock when this status was published.
     pub pos: Ts,
     pub start: Ts,
+    /// The last stream time known.
     pub end: Ts,
-    pub applied: usize,
-    pub total: usize,
+    pub applied: u64,
+    /// Values in the recording, once indexed (never while following).
+    pub total: Option<u64>,
+    /// Percent of the recording indexed, while the index is built.
+    pub indexing: Option<u8>,
+    /// Following a file being written.
+    pub follow: bool,
+    /// A jump waits for the index to reach its time.
+    pub waiting: bool,
     /// Wall time of `pos` (the clock runs on from here while playing).
     pub since: Instant,
 }
@@ -270,15 +449,21 @@ pub struct ReplayStatus {
 impl ReplayStatus {
     /// True once every value has been applied.
     pub fn done(&self) -> bool {
-        self.applied >= self.total
+        self.total.is_some_and(|t| self.applied >= t)
     }
 
-    /// The stream clock at wall time `at`: frozen when paused or done.
+    /// The stream clock at wall time `at`: frozen when paused or done; past the last
+    /// value only while following.
     pub fn clock_at(&self, at: Instant) -> Ts {
         match self.speed.factor() {
             Some(k) if !self.paused && !self.done() => {
                 let ms = at.saturating_duration_since(self.since).as_millis() as i64;
-                self.pos.plus_millis(ms * k).min(self.end)
+                let t = self.pos.plus_millis(ms * k);
+                if self.follow {
+                    t
+                } else {
+                    t.min(self.end)
+                }
             }
             _ => self.pos,
         }
@@ -294,6 +479,8 @@ pub enum ReplayCmd {
     Step,
     /// Seek by this many stream milliseconds (negative: back).
     Seek(i64),
+    /// Jump to a moment (it waits for the index to reach a time not indexed yet).
+    Jump(JumpTarget),
 }
 
 /// The running replay task.
@@ -303,8 +490,52 @@ pub struct ReplayHandle {
     pub task: tokio::task::JoinHandle<()>,
 }
 
-/// Values applied per batch at speed max before yielding.
+/// Values applied per write of the store at speed max or moving forward.
 const MAX_BATCH: usize = 2_000;
+
+/// How often a followed file is looked at for new lines.
+const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// The stream time a jump goes to now, or `None` while it waits for the index.
+fn resolve(target: JumpTarget, replay: &Replay) -> Option<Ts> {
+    let p: Progress = replay.index().progress();
+    let known = p.complete || replay.follows();
+    let t = target.resolve(replay.start(), replay.end(), known)?;
+    (known || t <= replay.end()).then_some(t)
+}
+
+/// Jumps to `t` without holding the store's write lock for long: a rebuild happens
+/// aside (on a blocking thread) and replaces the store; a near move forward is
+/// applied in batches.
+async fn jump_to(replay: Replay, t: Ts, store: &SharedStore) -> Replay {
+    let moved = tokio::task::spawn_blocking(move || {
+        let mut replay = replay;
+        let j = replay.jump(t);
+        (replay, j)
+    })
+    .await;
+    let Ok((mut replay, j)) = moved else {
+        panic!("the replay's jump panicked");
+    };
+    match j {
+        Jump::Rebuilt(s) => store.replace(*s),
+        Jump::Forward(t) => loop {
+            let n = store.write(|s| {
+                let mut n = 0;
+                while n < MAX_BATCH && replay.apply(s, Some(t)).is_some() {
+                    n += 1;
+                }
+                n
+            });
+            if n < MAX_BATCH {
+                store.write(|s| replay.advance_to(t, s));
+                break;
+            }
+            tokio::task::yield_now().await;
+        },
+    }
+    replay
+}
 
 /// Runs a replay into `store` (which it resets first).
 pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool) -> ReplayHandle {
@@ -313,24 +544,32 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
     store.replace(fresh);
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let (status_tx, status_rx) = watch::channel(replay.status(speed, paused));
+    let mut progress = replay.index().subscribe();
     let task = tokio::spawn(async move {
         let mut speed = speed;
         let mut paused = paused;
-        // Wall instant at which the stream clock stood at `anchor_pos`.
+        let mut waiting: Option<JumpTarget> = None;
+        // Wall instant at which the stream clock stood at `anchor.1`.
         let mut anchor = (Instant::now(), replay.pos());
-        let publish = |replay: &Replay, speed, paused| {
-            status_tx.send_replace(replay.status(speed, paused));
-        };
-        publish(&replay, speed, paused);
         loop {
+            if let Some(t) = waiting.and_then(|w| resolve(w, &replay)) {
+                waiting = None;
+                replay = jump_to(replay, t, &store).await;
+                anchor = (Instant::now(), replay.pos());
+            }
+            let mut st = replay.status(speed, paused);
+            st.waiting = waiting.is_some();
+            status_tx.send_replace(st);
             let playing = !paused && !replay.done();
-            let wake = match (playing, speed.factor(), replay.next_due()) {
+            let due = if playing { replay.next_due() } else { None };
+            let wake = match (playing, speed.factor(), due) {
                 (true, Some(k), Some(due)) => {
                     // Round up so the clock has reached `due` when we wake.
                     let ms = (anchor.1.millis_until(due) + k - 1) / k;
                     Some(anchor.0 + Duration::from_millis(ms as u64))
                 }
-                (true, None, _) => Some(Instant::now()),
+                (true, None, Some(_)) => Some(Instant::now()),
+                (true, _, None) if replay.follows() => Some(Instant::now() + FOLLOW_POLL),
                 _ => None,
             };
             let sleep = async {
@@ -339,6 +578,7 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                     None => std::future::pending().await,
                 }
             };
+            let indexing = !progress.borrow().complete;
             tokio::select! {
                 cmd = cmd_rx.recv() => {
                     let Some(cmd) = cmd else { break };
@@ -358,9 +598,9 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                             store.write(|s| replay.step(s));
                         }
                         ReplayCmd::Seek(ms) => {
-                            let t = replay.pos().plus_millis(ms);
-                            store.write(|s| replay.seek(t, s));
+                            waiting = Some(JumpTarget::At(replay.pos().plus_millis(ms)));
                         }
+                        ReplayCmd::Jump(target) => waiting = Some(target),
                     }
                     anchor = (Instant::now(), replay.pos());
                 }
@@ -377,8 +617,13 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                         }
                     }
                 }
+                r = progress.changed(), if indexing => {
+                    if r.is_err() {
+                        // The pass ended without finishing (stopped): nothing more to wait for.
+                        waiting = None;
+                    }
+                }
             }
-            publish(&replay, speed, paused);
         }
     });
     ReplayHandle {

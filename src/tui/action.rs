@@ -11,7 +11,7 @@ use super::theme::Level;
 use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use crate::core::{PartyState, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
-use crate::source::replay::{ReplayCmd, ReplayStatus};
+use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus};
 use crate::wire::{StatusCode, Ts};
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
@@ -33,6 +33,8 @@ pub enum Action {
     ToggleFocus,
     /// Mouse click on a table row (0-based, in visible rows).
     Click(usize),
+    /// Mouse click on the replay's progress bar, at this stream time.
+    JumpTo(Ts),
     /// Mouse wheel: rows to move (negative: up).
     Scroll(i32),
     /// The terminal has this many columns and rows now.
@@ -114,7 +116,14 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
             MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
             MouseEventKind::Down(MouseButton::Left) => {
                 let first = super::views::table_first_row(ui);
-                (m.row >= first).then(|| Action::Click((m.row - first) as usize))
+                if m.row >= first {
+                    return Some(Action::Click((m.row - first) as usize));
+                }
+                let bar = super::views::progress_row(ui)?;
+                let r = ui.feed.replay.filter(|_| m.row == bar)?;
+                let now = r.clock_at(tokio::time::Instant::now());
+                let t = super::views::header::progress_time_at(&r, now, ui.view.size.0, m.column)?;
+                Some(Action::JumpTo(t))
             }
             _ => None,
         },
@@ -192,6 +201,11 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
                 ui.view.selected = Some(id);
                 ui.view.timeline_top = None;
             }
+        }
+        Action::JumpTo(t) => {
+            let text = format!("jump to {}", super::views::hms(t));
+            ui.say(Level::Normal, text, now);
+            fx.push(Effect::Replay(ReplayCmd::Jump(JumpTarget::At(t))));
         }
         Action::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
         Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
@@ -368,12 +382,23 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::SeekBack
         | Command::SeekForward
         | Command::SeekBackLong
-        | Command::SeekForwardLong => {
+        | Command::SeekForwardLong
+        | Command::Jump => {
             if ui.config.mode != Mode::Replay {
                 ui.say(Level::Normal, "replay keys work in replay mode", now);
                 return;
             }
             let cmd = match c {
+                Command::Jump => {
+                    ui.view.overlay = Overlay::Prompt(Prompt {
+                        kind: PromptKind::Jump,
+                        session: String::new(),
+                        party: String::new(),
+                        input: String::new(),
+                        cursor: 0,
+                    });
+                    return;
+                }
                 Command::Pause => ReplayCmd::TogglePause,
                 Command::Faster => ReplayCmd::Faster,
                 Command::Slower => ReplayCmd::Slower,
@@ -633,12 +658,14 @@ fn prompted_action(kind: PromptKind, input: &str) -> Result<ControlAction, Strin
         PromptKind::Flip => ControlAction::Flip {
             to: FlipNumber::parse(input)?,
         },
+        PromptKind::Jump => return Err("a jump is not a call action".into()),
     })
 }
 
 fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match std::mem::replace(&mut ui.view.overlay, Overlay::None) {
         Overlay::Filter => ui.sync(store, now),
+        Overlay::Prompt(p) if p.kind == PromptKind::Jump => jump(ui, p, now, fx),
         Overlay::Prompt(p) => {
             let input = p.input.trim().to_string();
             if input.is_empty() {
@@ -670,6 +697,36 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
         ),
         other => ui.view.overlay = other,
     }
+}
+
+/// The jump prompt's text as a replay command; a time outside a recording whose end
+/// is known is refused with both ends named (the prompt stays open).
+fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
+    let target = match JumpTarget::parse(&p.input) {
+        Ok(t) => t,
+        Err(e) => {
+            ui.say(Level::Warn, format!("{e}; or Esc"), now);
+            ui.view.overlay = Overlay::Prompt(p);
+            return;
+        }
+    };
+    let hms = super::views::hms;
+    if let Some(r) = ui.feed.replay.filter(|r| r.total.is_some()) {
+        let t = target.resolve(r.start, r.end, true);
+        if let Some(t) = t.filter(|t| !(r.start..=r.end).contains(t)) {
+            let text = format!(
+                "{} is not in the recording ({} to {}); fix it or Esc",
+                hms(t),
+                hms(r.start),
+                hms(r.end)
+            );
+            ui.say(Level::Warn, text, now);
+            ui.view.overlay = Overlay::Prompt(p);
+            return;
+        }
+    }
+    ui.say(Level::Normal, format!("jump to {}", p.input.trim()), now);
+    fx.push(Effect::Replay(ReplayCmd::Jump(target)));
 }
 
 fn capitalise(s: &str) -> String {

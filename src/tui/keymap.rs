@@ -49,6 +49,7 @@ pub enum Command {
     SeekForward,
     SeekBackLong,
     SeekForwardLong,
+    Jump,
 }
 
 /// Help sections.
@@ -331,6 +332,13 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "+1m",
         "seek forward 1 min",
+    ),
+    spec(
+        Command::Jump,
+        "jump",
+        Group::Replay,
+        "jump",
+        "jump to a stream time (10:42, 10:42:30 UTC) or a share (50%); or click the progress bar",
     ),
 ];
 

@@ -59,6 +59,8 @@ pub enum PromptKind {
     Transfer,
     Forward,
     Flip,
+    /// Replay: where to jump.
+    Jump,
 }
 
 impl PromptKind {
@@ -68,11 +70,13 @@ impl PromptKind {
             PromptKind::Transfer => "transfer to (number, ext, vm:ID, park:ORBIT)",
             PromptKind::Forward => "forward to (number, ext, vm:ID)",
             PromptKind::Flip => "flip to (call-flip number 1-8)",
+            PromptKind::Jump => "jump to (10:42, 10:42:30 UTC, or 50%)",
         }
     }
 }
 
-/// A text prompt (transfer / forward target, flip number).
+/// A text prompt (transfer / forward target, flip number; a replay's jump, with no
+/// session or party).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prompt {
     pub kind: PromptKind,

@@ -61,7 +61,7 @@ pub enum Incoming {
 }
 
 /// What a voicemail notification says of the message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VoicemailNote {
     /// The message id.
     pub id: String,

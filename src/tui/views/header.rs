@@ -3,6 +3,7 @@
 use super::hms;
 use crate::core::{clock, SessionStore};
 use crate::source::live::ConnState;
+use crate::source::replay::ReplayStatus;
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -86,9 +87,17 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         Mode::Live => "LIVE".to_string(),
         Mode::Demo => "DEMO".to_string(),
         Mode::Replay => match &ui.feed.replay {
-            Some(r) if r.paused => format!("REPLAY ×{} PAUSED", r.speed.label()),
-            Some(r) if r.done() => format!("REPLAY ×{} END", r.speed.label()),
-            Some(r) => format!("REPLAY ×{}", r.speed.label()),
+            Some(r) => {
+                let state = if r.paused {
+                    " PAUSED"
+                } else if r.done() {
+                    " END"
+                } else {
+                    ""
+                };
+                let follow = if r.follow { " FOLLOW" } else { "" };
+                format!("REPLAY ×{}{state}{follow}", r.speed.label())
+            }
             None => "REPLAY".to_string(),
         },
     };
@@ -238,17 +247,37 @@ pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
     }
 }
 
-/// The replay progress bar with stream time.
-fn progress(
-    r: &crate::source::replay::ReplayStatus,
-    now: Ts,
-    width: u16,
-    ui: &UiState,
-) -> Line<'static> {
-    let t = ui.theme();
+/// The progress line's labels around the bar, and the bar's width.
+fn progress_parts(r: &ReplayStatus, now: Ts, width: u16) -> (String, String, usize) {
     let left = format!("{} ", hms(now));
-    let right = format!(" {}  {}/{} events", hms(r.end), r.applied, r.total);
+    let mut right = match (r.total, r.indexing) {
+        (Some(total), _) => format!(" {}  {}/{total} events", hms(r.end), r.applied),
+        (None, Some(p)) => format!(" {}…  {} events · indexing {p}%", hms(r.end), r.applied),
+        (None, None) => format!(" {}  {} events", hms(r.end), r.applied),
+    };
+    if r.waiting {
+        right.push_str(" · jump waits for the index");
+    }
     let bar_w = (width as usize).saturating_sub(left.chars().count() + right.chars().count());
+    (left, right, bar_w)
+}
+
+/// The stream time under column `x` of the progress bar, if `x` is on it.
+pub fn progress_time_at(r: &ReplayStatus, now: Ts, width: u16, x: u16) -> Option<Ts> {
+    let (left, _, bar_w) = progress_parts(r, now, width);
+    let col = (x as usize).checked_sub(left.chars().count())?;
+    if col >= bar_w {
+        return None;
+    }
+    let span = r.start.millis_until(r.end) as i128;
+    let ms = span * (2 * col as i128 + 1) / (2 * bar_w as i128);
+    Some(r.start.plus_millis(ms as i64))
+}
+
+/// The replay progress bar with stream time.
+fn progress(r: &ReplayStatus, now: Ts, width: u16, ui: &UiState) -> Line<'static> {
+    let t = ui.theme();
+    let (left, right, bar_w) = progress_parts(r, now, width);
     let span = r.start.millis_until(r.end).max(1);
     let done = r.start.millis_until(now).min(span);
     let filled = if r.done() {

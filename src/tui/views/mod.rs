@@ -82,6 +82,11 @@ fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {
     [head, table, detail, foot]
 }
 
+/// Screen row of the replay's progress bar (the header's last line), in replay.
+pub fn progress_row(ui: &UiState) -> Option<u16> {
+    (ui.config.mode == Mode::Replay).then(|| header_height(ui) - 1)
+}
+
 /// Screen row of the first table row (after the title and column header lines).
 pub fn table_first_row(ui: &UiState) -> u16 {
     header_height(ui) + 2
@@ -218,6 +223,7 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
             (Step, 5),
             (SeekBack, 6),
             (SeekForward, 6),
+            (Jump, 7),
         ]);
     }
     v.push((Filter, 7));
