@@ -1,16 +1,18 @@
 //! The raw-frame recorder: one JSON line per received frame,
 //! `{"receivedAt": RFC 3339 ms, "frame": <raw frame, or the text as a JSON string>}`,
 //! appended, flushed per line, file created 0600, written before the frame is parsed.
-//! Files rotate past a size when asked.
+//! Files rotate past a size when asked. A live source's lines go through a [`Tap`]: to
+//! the file and to a [`LineSink`] (the relay's publisher), masked alike.
 
 pub mod redact;
 
 pub use redact::Redactor;
 
-use crate::wire::{CallSession, Ts};
+use crate::wire::{CallSession, Parsed, Ts};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Appends received frames to a recording file.
 #[derive(Debug)]
@@ -67,24 +69,14 @@ impl Recorder {
         self.write_line(&line)
     }
 
-    /// Writes what reconciling learned by REST, so that a replay ends where the live store
-    /// did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
-    /// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
+    /// Writes what reconciling learned by REST (see [`reconcile_line`]).
     pub fn write_reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) -> io::Result<()> {
-        let mut v = match found {
-            Ok(cs) => serde_json::json!({ "restSession": cs }),
-            Err(id) => serde_json::json!({ "sessionGone": id }),
-        };
-        if let Some(r) = &self.redactor {
-            r.value(&mut v);
-        }
-        if let Some(o) = v.as_object_mut() {
-            o.insert("receivedAt".into(), at.to_rfc3339().into());
-        }
-        self.write_line(&format!("{v}\n"))
+        let line = reconcile_line(at, found, self.redactor.as_ref());
+        self.write_line(&line)
     }
 
-    fn write_line(&mut self, line: &str) -> io::Result<()> {
+    /// Writes one finished recording line (with its newline) and flushes.
+    pub fn write_line(&mut self, line: &str) -> io::Result<()> {
         self.file.write_all(line.as_bytes())?;
         self.file.flush()?;
         self.written += line.len() as u64;
@@ -127,6 +119,88 @@ pub fn record_line(received_at: Ts, raw: &str, redactor: Option<&Redactor>) -> S
         (None, None) => serde_json::Value::String(raw.to_string()).to_string(),
     };
     format!("{{\"receivedAt\":\"{at}\",\"frame\":{frame}}}\n")
+}
+
+/// What reconciling learned by REST, as a recording line, so that a replay ends where
+/// the live store did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
+/// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
+pub fn reconcile_line(
+    at: Ts,
+    found: Result<&CallSession, &str>,
+    redactor: Option<&Redactor>,
+) -> String {
+    let mut v = match found {
+        Ok(cs) => serde_json::json!({ "restSession": cs }),
+        Err(id) => serde_json::json!({ "sessionGone": id }),
+    };
+    if let Some(r) = redactor {
+        r.value(&mut v);
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert("receivedAt".into(), at.to_rfc3339().into());
+    }
+    format!("{v}\n")
+}
+
+/// Where a live source's recording lines go besides the file (the relay's publisher).
+pub trait LineSink: Send + Sync {
+    /// One recording line (with its newline), and its item when the caller has it
+    /// parsed (`None`: classify the line yourself).
+    fn send(&self, line: String, parsed: Option<&Parsed>);
+}
+
+/// The recording lines of a live source: each made once (masked with `--redact`),
+/// appended to the file and handed to the sink.
+pub struct Tap {
+    redactor: Option<Redactor>,
+    file: Option<Recorder>,
+    sink: Option<Arc<dyn LineSink>>,
+}
+
+impl Tap {
+    /// Lines masked with `redactor`, to `file` (opened without a masker of its own)
+    /// and `sink`.
+    pub fn new(
+        redactor: Option<Redactor>,
+        file: Option<Recorder>,
+        sink: Option<Arc<dyn LineSink>>,
+    ) -> Tap {
+        Tap {
+            redactor,
+            file,
+            sink,
+        }
+    }
+
+    /// Records one received frame; returns its line when a sink wants it (hand it over
+    /// with [`Tap::send`] once the frame is parsed).
+    pub fn frame(&mut self, received_at: Ts, raw: &str) -> Option<String> {
+        let line = record_line(received_at, raw, self.redactor.as_ref());
+        self.write(&line);
+        self.sink.is_some().then_some(line)
+    }
+
+    /// Hands a line to the sink.
+    pub fn send(&self, line: String, parsed: Option<&Parsed>) {
+        if let Some(s) = &self.sink {
+            s.send(line, parsed);
+        }
+    }
+
+    /// Records what reconciling learned by REST (see [`reconcile_line`]).
+    pub fn reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) {
+        let line = reconcile_line(at, found, self.redactor.as_ref());
+        self.write(&line);
+        self.send(line, None);
+    }
+
+    fn write(&mut self, line: &str) {
+        if let Some(f) = &mut self.file {
+            if let Err(e) = f.write_line(line) {
+                tracing::error!(error = %e, "recording write failed");
+            }
+        }
+    }
 }
 
 fn open_private(path: &Path) -> io::Result<File> {

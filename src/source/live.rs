@@ -8,11 +8,11 @@ mod task;
 
 pub use backoff::Backoff;
 pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
-pub use pipeline::{FramePipeline, FrameSignal};
+pub use pipeline::{apply_parsed, note_malformed, FramePipeline, FrameSignal};
 
 use crate::core::SharedStore;
 use crate::platform::{Auth, ControlClient, Credentials, Http};
-use crate::record::Recorder;
+use crate::record::{LineSink, Recorder, Redactor, Tap};
 use crate::wire::Ts;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -126,6 +126,17 @@ impl LiveHandle {
 /// Starts the live source on the current tokio runtime. A recording file that cannot
 /// be opened is reported as `Failed`.
 pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
+    spawn_with_sink(cfg, store, None)
+}
+
+/// [`spawn`], handing every recording line to `sink` as well (the relay's publisher),
+/// masked as the file is. Relays that share a stream must mask alike: set
+/// `CALLTOP_REDACT_KEY`.
+pub fn spawn_with_sink(
+    cfg: LiveConfig,
+    store: SharedStore,
+    sink: Option<Arc<dyn LineSink>>,
+) -> LiveHandle {
     let http = Http::new(cfg.request_timeout);
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
@@ -133,11 +144,12 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let (loading_tx, loading) = watch::channel(Loading::default());
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let recorder = cfg.record.as_ref().map(|p| {
-        Recorder::create(p, cfg.redact)
+    let file = cfg.record.as_ref().map(|p| {
+        Recorder::create(p, false)
             .map(|r| r.with_rotation(cfg.rotate_bytes))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
+    let redactor = cfg.redact.then(Redactor::new);
     let task = task::Task {
         store: store.clone(),
         auth,
@@ -157,8 +169,8 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     };
     let join = tokio::spawn(async move {
         let mut task = task;
-        match recorder {
-            Some(Err(m)) => {
+        match file.transpose() {
+            Err(m) => {
                 tracing::error!(%m);
                 let _ = task.events.send(LiveEvent::Conn {
                     at: Ts::now(),
@@ -167,8 +179,10 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
                 task.conn_tx.send_replace(ConnState::Failed(m));
                 return;
             }
-            Some(Ok(r)) => task.pipeline.set_recorder(r),
-            None => {}
+            Ok(file) if file.is_some() || sink.is_some() => {
+                task.pipeline.set_tap(Tap::new(redactor, file, sink))
+            }
+            Ok(_) => {}
         }
         task.run(shutdown_rx).await
     });

@@ -24,6 +24,8 @@ pub struct Loading {
     pub total: usize,
     /// Rate limited by the platform: waiting until then.
     pub waiting_until: Option<Ts>,
+    /// Catching up with a relay's stream (`done`/`total` are messages), not loading calls.
+    pub catching_up: bool,
 }
 
 impl Loading {
@@ -203,6 +205,12 @@ pub enum LiveEvent {
     Malformed { at: Ts, error: String },
     /// A gateway Error frame or a failed request: one human line.
     Warning { at: Ts, message: String },
+    /// A control action's audit line (through a relay: who did what, and its result).
+    Audit {
+        at: Ts,
+        session: String,
+        text: String,
+    },
 }
 
 impl LiveEvent {
@@ -241,6 +249,9 @@ impl LiveEvent {
             LiveEvent::Warning { at, message } => {
                 json!({"kind": "warning", "at": at, "message": message})
             }
+            LiveEvent::Audit { at, session, text } => {
+                json!({"kind": "audit", "at": at, "telephonySessionId": session, "text": text})
+            }
         }
     }
 
@@ -277,6 +288,9 @@ impl LiveEvent {
                 format!("{} malformed frame: {error}", at.to_rfc3339())
             }
             LiveEvent::Warning { at, message } => format!("{} warning: {message}", at.to_rfc3339()),
+            LiveEvent::Audit { at, session, text } => {
+                format!("{} audit {session} {text}", at.to_rfc3339())
+            }
         }
     }
 }

@@ -494,7 +494,7 @@ impl Task {
         let events = self.events.clone();
         let loading = self.loading_tx.clone();
         let extension_level = self.cfg.extension_level;
-        let recorder = self.pipeline.recorder();
+        let tap = self.pipeline.tap();
         // A call found gone ended at the latest when the socket dropped.
         let known_until = self.dropped_ts.unwrap_or_else(Ts::now);
         tokio::spawn(async move {
@@ -522,7 +522,7 @@ impl Task {
             loading.send_replace(Loading {
                 done: 0,
                 total: ids.len(),
-                waiting_until: None,
+                ..Loading::default()
             });
             for id in ids {
                 // A background task may wait out a 429 (the board never does).
@@ -537,12 +537,9 @@ impl Task {
                     Ok(None) => Some((known_until, Err(id.as_str()))),
                     Err(_) => None,
                 };
-                if let (Some((at, found)), Some(mut r)) =
-                    (found, recorder.as_ref().and_then(|r| r.lock().ok()))
-                {
-                    if let Err(e) = r.write_reconcile(at, found) {
-                        tracing::error!(error = %e, "recording write failed");
-                    }
+                if let (Some((at, found)), Some(t)) = (found, &tap) {
+                    let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+                    t.reconcile(at, found);
                 }
                 let note = match result {
                     Ok(Some(s)) => {
