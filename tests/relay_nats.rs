@@ -290,10 +290,10 @@ struct Counting {
 }
 
 impl ControlHandler for Counting {
-    fn target(&self, call: &ControlCall) -> Result<Map<String, Value>, String> {
+    fn target(&self, call: &ControlCall) -> (Map<String, Value>, Result<(), String>) {
         match call.payload["session"].as_str() {
-            Some(s) => Ok(Map::from_iter([("session".to_string(), json!(s))])),
-            None => Err("no session".into()),
+            Some(s) => (Map::from_iter([("session".to_string(), json!(s))]), Ok(())),
+            None => (Map::new(), Err("no session".into())),
         }
     }
 

@@ -203,3 +203,26 @@ impl Keyframes {
         }
     }
 }
+
+/// The store's keyframe codec, the one place it is named: the encoding version boards
+/// accept, and the store ↔ bytes pair. `core::keyframe` (issue "Recordings of any
+/// size") is not in this build yet, so no keyframe is written and boards fold the
+/// stream from its first message. Plugging it in: `VERSION` becomes
+/// `Some(crate::core::keyframe::VERSION)`, and the two bodies below call
+/// `crate::core::keyframe::{encode, decode}`.
+pub mod codec {
+    use crate::core::SessionStore;
+
+    /// The encoding version written and accepted (`None`: no codec in this build).
+    pub const VERSION: Option<u32> = None;
+
+    /// The store as keyframe bytes (`None`: no codec).
+    pub fn encode(_store: &SessionStore) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// A store from keyframe bytes of [`VERSION`].
+    pub fn decode(_bytes: &[u8]) -> Result<SessionStore, String> {
+        Err("this calltop has no keyframe codec".into())
+    }
+}
