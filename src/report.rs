@@ -211,14 +211,9 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
 /// How many bad lines are listed one by one before only a count is given.
 const SHOW_BAD: usize = 5;
 
-/// Says on stderr which values of `path` were skipped (the first few, then a count),
-/// and fails when nothing in it could be used.
-pub fn check_input(
-    path: &std::path::Path,
-    good: usize,
-    bad: &[(usize, String)],
-) -> anyhow::Result<()> {
-    let name = path.display();
+/// Says on stderr which values of `name` (a file, a stream) were skipped (the first
+/// few, then a count), and fails when nothing in it could be used.
+pub fn check_input(name: &str, good: usize, bad: &[(usize, String)]) -> anyhow::Result<()> {
     if good == 0 && !bad.is_empty() {
         let (line, err) = &bad[0];
         anyhow::bail!(
@@ -239,28 +234,55 @@ pub fn check_input(
     Ok(())
 }
 
+/// A report built from values handed over one at a time: a file's, or a relay
+/// stream's (whose "line" is the stream sequence).
+pub struct Reader {
+    store: SessionStore,
+    feed: Feed,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Reader {
+            store: unbounded_store(),
+            feed: Feed::default(),
+        }
+    }
+}
+
+impl Reader {
+    /// Applies one value that starts at `line`.
+    pub fn value(&mut self, line: usize, value: Result<&str, ParseError>) {
+        self.feed
+            .ingest_view(&mut self.store, line, value.and_then(wire::parse_view));
+    }
+
+    /// Says what was skipped in `name` and prints the report to stdout.
+    pub fn finish(self, name: &str, format: Format) -> anyhow::Result<()> {
+        let Reader { store, feed } = self;
+        check_input(name, feed.good, &feed.bad)?;
+        let now = store.clock().unwrap_or(Ts(0));
+        let report = build(&store, now);
+        // One write per buffer, not per line (stdout alone flushes at every newline).
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        match format {
+            Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+            Format::Csv => write_csv(&mut out, &report)?,
+            Format::Table => write_table(&mut out, &report)?,
+        }
+        out.flush()?;
+        // The process ends here: handing the store's millions of allocations back one by
+        // one would only delay the exit.
+        std::mem::forget((store, report));
+        Ok(())
+    }
+}
+
 /// Runs `calltop report` on `path`.
 pub fn run(path: &std::path::Path, format: Format) -> anyhow::Result<()> {
-    let mut store = unbounded_store();
-    let mut feed = Feed::default();
-    file::visit_path_values(path, |line, value| {
-        feed.ingest_view(&mut store, line, value.and_then(wire::parse_view))
-    })?;
-    check_input(path, feed.good, &feed.bad)?;
-    let now = store.clock().unwrap_or(Ts(0));
-    let report = build(&store, now);
-    // One write per buffer, not per line (stdout alone flushes at every newline).
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
-        Format::Csv => write_csv(&mut out, &report)?,
-        Format::Table => write_table(&mut out, &report)?,
-    }
-    out.flush()?;
-    // The process ends here: handing the store's millions of allocations back one by one
-    // would only delay the exit.
-    std::mem::forget((store, report));
-    Ok(())
+    let mut r = Reader::default();
+    file::visit_path_values(path, |line, value| r.value(line, value))?;
+    r.finish(&path.display().to_string(), format)
 }
 
 fn csv_field(s: &str) -> String {

@@ -85,7 +85,10 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
     let _prom = Killed(
         Command::new(prometheus)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{web_port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -97,7 +100,11 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
     wait_until(30, "calls ending in the sim", || {
         sim.call_states()
             .iter()
-            .filter(|c| c.parties.iter().all(|p| p.status.as_ref().is_some_and(|s| s.code.is_terminal())))
+            .filter(|c| {
+                c.parties
+                    .iter()
+                    .all(|p| p.status.as_ref().is_some_and(|s| s.code.is_terminal()))
+            })
             .count()
             >= 10
     })
@@ -119,9 +126,17 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    assert_eq!(ended, Some(made), "calls ended (every outcome) vs calls the sim made");
+    assert_eq!(
+        ended,
+        Some(made),
+        "calls ended (every outcome) vs calls the sim made"
+    );
     assert_eq!(histo, Some(made), "one ring observation per ended call");
-    assert_eq!(seen, Some(events), "events received vs notifications the sim sent");
+    assert_eq!(
+        seen,
+        Some(events),
+        "events received vs notifications the sim sent"
+    );
     assert_eq!(up, Some(1.0), "connected");
     let calls_now = query(&api, "sum(calltop_calls)").await;
     assert_eq!(calls_now, Some(0.0), "no call in progress after the drain");

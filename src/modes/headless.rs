@@ -33,7 +33,6 @@ async fn until_signal(
     print_events: bool,
     metrics: Option<&str>,
 ) -> anyhow::Result<()> {
-    use std::io::Write;
     let store = SharedStore::new(SessionStore::new(cfg.store));
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
@@ -42,18 +41,33 @@ async fn until_signal(
             store,
             conn: Some(handle.conn.clone()),
             control: Default::default(),
+            extra: None,
         },
     )
     .await?;
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.
     std::mem::swap(&mut events, &mut handle.events);
+    let result = print_until_signal(events, format, print_events).await;
+    handle.shutdown().await;
+    result
+}
+
+/// Prints events until Ctrl-C / SIGTERM or the end of `events`: connection changes,
+/// warnings and audit lines always, notifications when `print_events` (only those the
+/// store applied). A `Failed` connection ends it with an error.
+pub async fn print_until_signal(
+    mut events: broadcast::Receiver<LiveEvent>,
+    format: LineFormat,
+    print_events: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write;
     let stop = shutdown_signal();
     tokio::pin!(stop);
     let mut out = std::io::stdout();
-    let result = loop {
+    loop {
         tokio::select! {
-            _ = &mut stop => break Ok(()),
+            _ = &mut stop => return Ok(()),
             ev = events.recv() => match ev {
                 Ok(e) => {
                     let show = match &e {
@@ -65,18 +79,16 @@ async fn until_signal(
                         let _ = out.flush();
                     }
                     if let LiveEvent::Conn { state: ConnState::Failed(m), .. } = e {
-                        break Err(anyhow::anyhow!(m));
+                        return Err(anyhow::anyhow!(m));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     let _ = writeln!(out, "{} warning: output fell behind, {n} events not printed", Ts::now().to_rfc3339());
                 }
-                Err(broadcast::error::RecvError::Closed) => break Ok(()),
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
         }
-    };
-    handle.shutdown().await;
-    result
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

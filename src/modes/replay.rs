@@ -12,20 +12,32 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let _log = crate::logging::init("tui");
-    let rp = Replay::load(&args.file, StoreConfig::default())?;
+    let rp = if super::remote::is_stream(&args.file) {
+        super::remote::replay_of(&args).await?
+    } else {
+        Replay::load(&args.file, StoreConfig::default())?
+    };
     if rp.is_empty() {
         anyhow::bail!("{}: no values to replay", args.file.display());
     }
-    crate::report::check_input(&args.file, rp.len() - rp.bad.len(), &rp.bad)?;
+    crate::report::check_input(
+        &args.file.display().to_string(),
+        rp.len() - rp.bad.len(),
+        &rp.bad,
+    )?;
     crate::tui::terminal::check_terminal()?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
-    config.account = format!(
-        "file {}",
-        args.file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
+    config.account = if super::remote::is_stream(&args.file) {
+        format!("stream {}", args.file.display())
+    } else {
+        format!(
+            "file {}",
+            args.file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    };
     let store = SharedStore::new(SessionStore::default());
     let h = replay::spawn(rp, store.clone(), args.speed, args.paused);
     let feed = crate::tui::Feed {
