@@ -394,3 +394,160 @@ async fn two_relays_three_boards_one_relay_killed() {
     relay_b.stop();
     sim.shutdown().await;
 }
+
+fn report(args: &[&str], env: &[(&str, String)]) -> serde_json::Value {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_calltop"));
+    c.arg("report").args(args).args(["--format", "json"]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "report {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A relay started while its broker is down keeps its recording file and publishes
+/// everything once the broker is up. The stream then reads like that file: `report
+/// nats://…` equals the report of the stream's export, and has the file's calls. A
+/// corrupt keyframe is never trusted: the fold from it equals the fold from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_like_a_file() {
+    let mut server = NatsServer::start_for(ACCOUNT_ID);
+    let names = server.names();
+    server.stop();
+    let (sim, _, _) = quiet_sim(sim_config(22)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let rec_arg = rec.display().to_string();
+    let mut relay = relay_process(
+        dir.path(),
+        &server,
+        &sim,
+        "relay-a",
+        &["--record", &rec_arg],
+    );
+    wait_until(60, "the relay subscribed", || async {
+        sim.subscriptions() == 1
+    })
+    .await;
+    sim.resume_new_calls();
+    let recorded = || {
+        let text = std::fs::read_to_string(&rec).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| Outgoing::from_line(l.to_string()).and_then(|o| o.uuid))
+            .collect::<Vec<_>>()
+    };
+    wait_until(60, "40 notifications recorded", || async {
+        recorded().len() >= 40
+    })
+    .await;
+    wait_until(60, "the relay to say it retries", || async {
+        relay.stdout().contains("retrying")
+    })
+    .await;
+    assert!(relay.running(), "{}", relay.dump());
+    server.restart();
+    sim.stop_new_calls();
+    wait_until(120, "every call to end", || async {
+        sim.active_calls() == 0
+    })
+    .await;
+    let viewer = server.connect(User::Viewer).await;
+    wait_until(60, "the stream to exist", || async {
+        viewer.js.get_stream(names.stream()).await.is_ok()
+    })
+    .await;
+    let in_file = recorded();
+    let all_in = || async {
+        let n = uuid_counts(&frames(&viewer, &names).await);
+        let missing = in_file.iter().filter(|u| !n.contains_key(*u)).count();
+        if missing > 0 {
+            eprintln!("{missing} of {} not in the stream yet", in_file.len());
+        }
+        missing == 0
+    };
+    if tokio::time::timeout(Duration::from_secs(60), async {
+        while !all_in().await {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+    .await
+    .is_err()
+    {
+        let logs = std::fs::read_dir(dir.path().join("relay-a-logs")).unwrap();
+        for l in logs {
+            let text = std::fs::read_to_string(l.unwrap().path()).unwrap();
+            eprintln!(
+                "{}",
+                text.lines().rev().take(40).collect::<Vec<_>>().join("\n")
+            );
+        }
+        panic!(
+            "not every recorded notification reached the stream: {}",
+            relay.dump()
+        );
+    }
+    let counts = uuid_counts(&frames(&viewer, &names).await);
+    assert!(counts.values().all(|n| *n == 1), "each once");
+    relay.stop();
+
+    // The stream is a recording.
+    let export = dir.path().join("export.jsonl");
+    let text = StreamReader::open(
+        &viewer.js,
+        &names,
+        ReadOptions {
+            start: Start::First,
+            follow: false,
+            subjects: Subjects::Frames,
+        },
+    )
+    .await
+    .unwrap()
+    .read_to_string()
+    .await
+    .unwrap();
+    std::fs::write(&export, text).unwrap();
+    let env = nats_env(User::Viewer);
+    let from_stream = report(&[&server.url()], &env);
+    let from_export = report(&[&export.display().to_string()], &[]);
+    assert_eq!(from_stream, from_export);
+    let from_file = report(&[&rec_arg], &[]);
+    assert!(from_stream["sessions"].as_array().unwrap().len() > 5);
+    assert_eq!(from_stream["sessions"], from_file["sessions"]);
+
+    // A keyframe whose bytes are garbage: the fold starts over from the first message.
+    let relay_conn = server.connect(User::Relay).await;
+    let kf = relay::Keyframes::open(&relay_conn.js, &names)
+        .await
+        .unwrap();
+    let version = relay::keyframe::codec::VERSION.unwrap_or(1);
+    kf.put("relay-x", version, 3, b"not a store").await.unwrap();
+    let fold_from = |from_keyframe| {
+        let (viewer, names) = (&viewer, &names);
+        async move {
+            let store = SharedStore::new(SessionStore::default());
+            let (events, _) = tokio::sync::broadcast::channel(16);
+            let cfg = FoldConfig {
+                from_keyframe,
+                write_keyframes: None,
+            };
+            let f = relay::fold(viewer, names, store.clone(), events, cfg)
+                .await
+                .unwrap();
+            let end = frames(viewer, names).await.last().unwrap().seq;
+            let mut seq = f.seq.clone();
+            seq.wait_for(|s| *s >= end).await.unwrap();
+            let codes = store.read().party_codes();
+            codes
+        }
+    };
+    let (with_bad_keyframe, from_start) = (fold_from(true).await, fold_from(false).await);
+    assert!(!from_start.is_empty());
+    assert_eq!(with_bad_keyframe, from_start);
+    sim.shutdown().await;
+}

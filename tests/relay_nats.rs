@@ -627,3 +627,32 @@ async fn the_broker_adds_no_identity_to_a_message_so_the_subject_carries_it() {
     );
     assert_eq!(names().parse_ctl(&m.subject), Some(("alice", "hold")));
 }
+
+/// Lines sent before the broker is up and before the stream exists all fail at once
+/// when it comes back ("no stream"): they back off together and go out together once
+/// the stream is there, not one backoff after another.
+#[tokio::test]
+async fn lines_refused_before_the_stream_exists_go_out_once_it_does() {
+    let mut server = NatsServer::start();
+    server.stop();
+    let mut opts = options(User::Relay);
+    opts.wait_for_server = true;
+    let conn = relay::connect(&[server.addr()], false, &opts)
+        .await
+        .unwrap();
+    let p = publisher(&conn, "r1");
+    publish_all(&p, &event_lines(200, "sub")).await;
+    server.restart();
+    wait_until(30, "the refusals", || async {
+        p.stats().borrow().retries >= 200
+    })
+    .await;
+    relay::ensure(&conn.js, &names(), &settings())
+        .await
+        .unwrap();
+    wait_until(30, "every line stored", || async {
+        p.stats().borrow().stored == 200
+    })
+    .await;
+    assert_eq!(frames_in_stream(&conn).await, 200);
+}
