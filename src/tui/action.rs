@@ -721,11 +721,18 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
     }
 }
 
+/// Catching up with fewer stream messages than this is not worth a status line.
+const CATCH_UP_WORTH_SAYING: usize = 5_000;
+
 /// Says how loading the calls in progress goes, and when it is done.
 fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
     let was_busy = ui.feed.loading.is_some_and(|p| p.busy());
     ui.feed.loading = Some(l);
     if l.catching_up {
+        // A short catch-up is over before anyone could read about it.
+        if l.total < CATCH_UP_WORTH_SAYING {
+            return;
+        }
         let (level, text) = if l.busy() {
             let pct = l.done * 100 / l.total.max(1);
             (
