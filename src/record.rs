@@ -294,6 +294,42 @@ mod tests {
         assert!(items.iter().all(|p| p.received_at == Some(at)));
     }
 
+    /// The file and the sink get the same line, masked once; the sink gets the item
+    /// the caller parsed, and reconcile lines too.
+    #[test]
+    fn a_tap_feeds_the_file_and_the_sink_alike() {
+        use std::sync::Mutex;
+        #[derive(Default)]
+        struct Lines(Mutex<Vec<(String, bool)>>);
+        impl LineSink for Lines {
+            fn send(&self, line: String, parsed: Option<&Parsed>) {
+                self.0.lock().unwrap().push((line, parsed.is_some()));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let sink = Arc::new(Lines::default());
+        let mut tap = Tap::new(
+            Some(Redactor::with_key("k")),
+            Some(Recorder::create(&path, false).unwrap()),
+            Some(sink.clone()),
+        );
+        let frame = r#"{"uuid":"u","event":"/restapi/v1.0/account/1/telephony/sessions","body":{"sequence":2,"telephonySessionId":"s-1","parties":[{"id":"p","from":{"phoneNumber":"+14155550101"}}]}}"#;
+        let line = tap.frame(Ts(0), frame).expect("a sink wants the line");
+        tap.send(line, parse(frame).ok().as_ref());
+        tap.reconcile(Ts(1), Err("s-2"));
+        let file = std::fs::read_to_string(&path).unwrap();
+        let sent = sink.0.lock().unwrap().clone();
+        let sent_text: String = sent.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(file, sent_text);
+        assert!(!file.contains("+14155550101"), "{file}");
+        assert_eq!(
+            sent.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
+            [true, false]
+        );
+        assert!(Tap::new(None, None, None).frame(Ts(0), frame).is_none());
+    }
+
     #[cfg(unix)]
     #[test]
     fn file_is_private_appended_and_rotated() {

@@ -395,6 +395,28 @@ async fn two_relays_three_boards_one_relay_killed() {
     sim.shutdown().await;
 }
 
+/// A loopback address nobody listens on (for `--metrics`).
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+async fn scrape(addr: &str) -> String {
+    reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The value of the sample `name` (with its labels) in a scrape.
+fn figure(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
 fn report(args: &[&str], env: &[(&str, String)]) -> serde_json::Value {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_calltop"));
     c.arg("report").args(args).args(["--format", "json"]);
@@ -423,12 +445,13 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("rec.jsonl");
     let rec_arg = rec.display().to_string();
+    let metrics = free_addr();
     let mut relay = relay_process(
         dir.path(),
         &server,
         &sim,
         "relay-a",
-        &["--record", &rec_arg],
+        &["--record", &rec_arg, "--metrics", &metrics],
     );
     wait_until(60, "the relay subscribed", || async {
         sim.subscriptions() == 1
@@ -450,6 +473,15 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
     })
     .await;
     assert!(relay.running(), "{}", relay.dump());
+    let before = scrape(&metrics).await;
+    assert!(
+        before.contains("calltop_relay_broker_connected 0"),
+        "{before}"
+    );
+    assert!(
+        before.contains("calltop_relay_published_total{result=\"stored\"} 0"),
+        "{before}"
+    );
     server.restart();
     sim.stop_new_calls();
     wait_until(120, "every call to end", || async {
@@ -469,6 +501,18 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
     .await;
     let counts = uuid_counts(&frames(&viewer, &names).await);
     assert!(counts.values().all(|n| *n == 1), "each once");
+    let after = scrape(&metrics).await;
+    assert!(
+        after.contains("calltop_relay_broker_connected 1"),
+        "{after}"
+    );
+    assert!(after.contains("calltop_relay_publish_backlog 0"), "{after}");
+    let stored = figure(&after, "calltop_relay_published_total{result=\"stored\"}");
+    assert!(stored >= in_file.len() as f64, "{after}");
+    assert!(
+        figure(&after, "calltop_relay_publish_retries_total") > 0.0,
+        "{after}"
+    );
     relay.stop();
 
     // The stream is a recording.

@@ -656,3 +656,32 @@ async fn lines_refused_before_the_stream_exists_go_out_once_it_does() {
     .await;
     assert_eq!(frames_in_stream(&conn).await, 200);
 }
+
+/// The README's sample nats-server config grants each role what `relay::Names` says
+/// it needs (the permissions every test here runs with).
+#[test]
+fn the_readme_shows_each_roles_permissions() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let n = relay::Names::new("480201016").unwrap();
+    let mut missing = Vec::new();
+    for (user, p) in [
+        ("relay", n.relay_permissions("relay")),
+        ("alice", n.supervisor_permissions("alice", None)),
+        ("viewer", n.reader_permissions("viewer")),
+    ] {
+        let line = format!(
+            "{{ user: {user:?}, password: ${}_PASSWORD, permissions: {} }}",
+            user.to_uppercase(),
+            p.to_server_config()
+        );
+        if !readme.contains(&line) {
+            missing.push(line);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the README lacks\n{}",
+        missing.join("\n")
+    );
+}

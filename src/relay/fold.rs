@@ -27,6 +27,14 @@ pub fn apply_line(store: &SharedStore, events: &broadcast::Sender<LiveEvent>, li
             Some(r) => apply_audit(store, events, &r),
             None => tracing::warn!(seq = line.seq, "unreadable audit record"),
         },
+        // Nobody prints event lines (a board): borrowed views, copying only what the
+        // store keeps.
+        _ if events.receiver_count() == 0 => match wire::parse_view(&line.line) {
+            Ok(v) => {
+                store.write(|s| s.ingest_view(v, line.stored));
+            }
+            Err(e) => note_malformed(store, events, &e, line.line.len(), line.stored),
+        },
         _ => match wire::parse(&line.line) {
             Ok(p) => {
                 apply_parsed(store, events, p, line.stored);

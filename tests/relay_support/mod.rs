@@ -73,6 +73,7 @@ pub struct NatsServer {
     dir: tempfile::TempDir,
     port: u16,
     account: String,
+    max_file_store: u64,
 }
 
 impl NatsServer {
@@ -83,12 +84,18 @@ impl NatsServer {
 
     /// Starts a server whose users have the permissions of `account`'s roles.
     pub fn start_for(account: &str) -> NatsServer {
+        NatsServer::start_sized(account, 1 << 30)
+    }
+
+    /// [`NatsServer::start_for`] with room for `max_file_store` bytes of streams.
+    pub fn start_sized(account: &str, max_file_store: u64) -> NatsServer {
         let dir = tempfile::tempdir().unwrap();
         let mut s = NatsServer {
             child: None,
             dir,
             port: 0,
             account: account.into(),
+            max_file_store,
         };
         s.spawn();
         s
@@ -118,7 +125,7 @@ impl NatsServer {
         format!(
             r#"host: 127.0.0.1
 port: {port}
-jetstream {{ store_dir: {store:?}, max_file_store: 1073741824, max_memory_store: 67108864 }}
+jetstream {{ store_dir: {store:?}, max_file_store: {max_file_store}, max_memory_store: 67108864 }}
 accounts {{
   TENANT {{
     jetstream: enabled
@@ -130,6 +137,7 @@ accounts {{
 "#,
             port = if self.port == 0 { -1 } else { self.port as i32 },
             store = self.dir.path().join("js"),
+            max_file_store = self.max_file_store,
         )
     }
 
