@@ -387,6 +387,8 @@ async fn two_relays_three_boards_one_relay_killed() {
     assert_eq!(mine[0].target["session"], held.0.as_str());
     assert_eq!(mine[1].outcome.as_ref().unwrap()["result"], "done");
 
+    assert_eq!(requests_for(&sim, "hold", &held), 1, "the hold, once");
+
     // The platform saw one login and one subscription per relay, whatever the boards.
     assert_eq!(sim.logins(), 2);
     assert_eq!(sim.subscriptions(), 2);
