@@ -9,6 +9,7 @@ use crate::source::replay::Speed;
 use crate::tui::theme::ThemeName;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// `calltop`.
 #[derive(Parser, Debug)]
@@ -35,6 +36,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Record the live notification stream to a file, headless.
     Record(RecordArgs),
+    /// Hold the account's one subscription and publish it to NATS JetStream for any
+    /// number of boards (`live --from`), replays and reports.
+    Relay(RelayArgs),
     /// Run the loopback RingCentral platform simulator.
     Sim(SimArgs),
 }
@@ -92,9 +96,132 @@ impl ConnectArgs {
     }
 }
 
+/// A secret from the command line or the environment; `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// How to reach the NATS broker (`relay`, `live --from`, `replay`/`report nats://…`).
+/// The password comes only from `CALLTOP_NATS_PASSWORD`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct NatsArgs {
+    /// NATS user (password in CALLTOP_NATS_PASSWORD); with creds or a token, the user
+    /// control requests are sent as.
+    #[arg(long, env = "CALLTOP_NATS_USER", value_name = "USER")]
+    pub nats_user: Option<String>,
+    /// NATS credentials file (JWT and nkey seed).
+    #[arg(long, value_name = "FILE")]
+    pub nats_creds: Option<PathBuf>,
+    /// NATS token (better in CALLTOP_NATS_TOKEN: a flag shows in `ps`).
+    #[arg(
+        long,
+        env = "CALLTOP_NATS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub nats_token: Option<Secret>,
+    /// CA certificate to trust for `tls://` servers.
+    #[arg(long, value_name = "FILE")]
+    pub nats_ca: Option<PathBuf>,
+    /// Client certificate for mutual TLS (with --nats-key).
+    #[arg(long, value_name = "FILE", requires = "nats_key")]
+    pub nats_cert: Option<PathBuf>,
+    /// Client key for mutual TLS (with --nats-cert).
+    #[arg(long, value_name = "FILE", requires = "nats_cert")]
+    pub nats_key: Option<PathBuf>,
+}
+
+/// Flags of `calltop relay`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RelayArgs {
+    /// The broker and the account's stream: `nats://HOST:PORT[,HOST:PORT]/ACCOUNT`
+    /// (`tls://…` for TLS); ACCOUNT is the RingCentral account id.
+    #[arg(long, value_name = "URL")]
+    pub nats: String,
+    /// This relay's name in the stream (A-Z a-z 0-9 _ -); default: host and process id.
+    #[arg(long, value_name = "ID")]
+    pub relay_id: Option<String>,
+    /// Keep the stream's messages this long (`7d`, `12h`, `30m`, `90s`).
+    #[arg(long, default_value = "7d", value_parser = parse_duration)]
+    pub retain: Duration,
+    /// Keep at most this much of the stream (`10G`, `512M`); it must fit the server's
+    /// `max_file_store`.
+    #[arg(long, default_value = "10G", value_parser = parse_bytes)]
+    pub retain_bytes: u64,
+    /// Also append every raw frame to this file (kept while the broker is unreachable).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Serve Prometheus metrics at `HOST:PORT` (`GET /metrics`), relay figures included.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    #[command(flatten)]
+    pub nats_args: NatsArgs,
+}
+
+/// Parses `7d`, `12h`, `30m`, `90s` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 7d, 12h, 30m or 90s"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?}: the unit must be d, h, m or s")),
+    };
+    match n.checked_mul(secs) {
+        Some(0) => Err("the duration must be more than zero".into()),
+        Some(v) => Ok(Duration::from_secs(v)),
+        None => Err(format!("{s:?} is out of range")),
+    }
+}
+
+/// Parses `10G`, `512M`, `64K` or a number of bytes.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim().trim_end_matches(['B', 'b']);
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 10G, 512M or 64K"))?;
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" => 0,
+        "K" | "KI" => 10,
+        "M" | "MI" => 20,
+        "G" | "GI" => 30,
+        "T" | "TI" => 40,
+        _ => return Err(format!("{s:?}: the unit must be K, M, G or T")),
+    };
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err("the size must be more than zero".into()),
+        Some(v) if v <= i64::MAX as u64 => Ok(v),
+        _ => Err(format!("{s:?} is out of range")),
+    }
+}
+
 /// Flags of `calltop live`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LiveArgs {
+    /// Follow a relay's stream instead of the platform (no RingCentral credentials):
+    /// `nats://HOST:PORT/ACCOUNT`.
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
     /// Print one line per applied event instead of drawing the board.
     #[arg(long)]
     pub headless: bool,
@@ -119,6 +246,8 @@ pub struct LiveArgs {
     /// Board options (theme, keys, alerts), as for `demo` and `replay`.
     #[command(flatten)]
     pub board: BoardArgs,
+    #[command(flatten)]
+    pub nats_args: NatsArgs,
 }
 
 /// Board options shared by every mode that draws the board.
@@ -212,7 +341,8 @@ pub struct DemoArgs {
 /// Flags of `calltop replay`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReplayArgs {
-    /// A recording or capture file.
+    /// A recording or capture file, or a relay's stream
+    /// (`nats://HOST:PORT/ACCOUNT[?since=RFC3339|seq=N]`).
     pub file: PathBuf,
     /// Replay speed: 1, 2, 5, 10 or max.
     #[arg(long, default_value = "1", value_parser = Speed::parse)]
@@ -226,12 +356,15 @@ pub struct ReplayArgs {
     pub follow: bool,
     #[command(flatten)]
     pub board: BoardArgs,
+    #[command(flatten)]
+    pub nats_args: NatsArgs,
 }
 
 /// Flags of `calltop report`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
-    /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop recording).
+    /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop
+    /// recording), or a relay's stream (`nats://HOST:PORT/ACCOUNT[?since=…]`).
     pub file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
@@ -240,6 +373,8 @@ pub struct ReportArgs {
     /// again every midnight) or an RFC 3339 time.
     #[arg(long, default_value = "start", value_parser = Since::parse)]
     pub since: Since,
+    #[command(flatten)]
+    pub nats_args: NatsArgs,
 }
 
 /// Flags of `calltop record`.
@@ -355,6 +490,23 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        for bad in ["", "0s", "d", "7w", "-1h", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_bytes("10G"), Ok(10 << 30));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        for bad in ["", "0", "1X", "G", "99999999999T"] {
+            assert!(parse_bytes(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(format!("{:?}", Secret("s3cret".into())), "<redacted>");
     }
 
     #[test]

@@ -89,6 +89,52 @@ pub struct Sources {
     /// The live connection, when there is one.
     pub conn: Option<watch::Receiver<ConnState>>,
     pub control: ControlTally,
+    /// Figures another room keeps (a relay's publisher and control server).
+    pub extra: Option<Extra>,
+}
+
+/// One figure another room keeps, read at scrape time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// A counter (only goes up); else a gauge.
+    pub counter: bool,
+    /// Its label, when it is one of a family sharing `name`.
+    pub label: Option<(&'static str, String)>,
+    pub value: u64,
+}
+
+/// Reads extra figures at scrape time.
+pub type Extra = Arc<dyn Fn() -> Vec<Figure> + Send + Sync>;
+
+/// Encodes figures, one family per name (in the order first seen).
+fn encode_extra(e: &mut DescriptorEncoder, figures: &[Figure]) -> std::fmt::Result {
+    let mut names: Vec<&'static str> = Vec::new();
+    for f in figures {
+        if !names.contains(&f.name) {
+            names.push(f.name);
+        }
+    }
+    for name in names {
+        let family: Vec<&Figure> = figures.iter().filter(|f| f.name == name).collect();
+        let labels = |f: &Figure| f.label.clone().into_iter().collect::<Vec<_>>();
+        let (help, counter) = (family[0].help, family[0].counter);
+        if counter {
+            let values = family
+                .iter()
+                .map(|f| (labels(f), ConstCounter::new(f.value)))
+                .collect();
+            labelled(e, name, help, values)?;
+        } else {
+            let values = family
+                .iter()
+                .map(|f| (labels(f), ConstGauge::new(f.value as i64)))
+                .collect();
+            labelled(e, name, help, values)?;
+        }
+    }
+    Ok(())
 }
 
 /// Bounds (seconds) of the ring/talk/hold histograms.
@@ -130,12 +176,12 @@ impl Durations {
 }
 
 /// The figures read at scrape time.
-#[derive(Debug)]
 struct Scrape {
     store: SharedStore,
     conn: Option<watch::Receiver<ConnState>>,
     reconnects: Arc<AtomicU64>,
     control: ControlTally,
+    extra: Option<Extra>,
 }
 
 /// A state's label value.
@@ -178,8 +224,17 @@ fn labelled<M: EncodeMetric>(
     Ok(())
 }
 
+impl std::fmt::Debug for Scrape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scrape").finish_non_exhaustive()
+    }
+}
+
 impl Collector for Scrape {
     fn encode(&self, mut e: DescriptorEncoder) -> std::fmt::Result {
+        if let Some(extra) = &self.extra {
+            encode_extra(&mut e, &extra())?;
+        }
         let (sum, lag) = {
             let s = self.store.read();
             let now = s.clock().unwrap_or(Ts(0));
@@ -349,6 +404,7 @@ pub async fn serve(addr: &str, sources: Sources) -> anyhow::Result<MetricsHandle
         conn: sources.conn.clone(),
         reconnects: reconnects.clone(),
         control: sources.control,
+        extra: sources.extra.clone(),
     }));
     let mut tasks = Vec::new();
     // Follow the calls that end.

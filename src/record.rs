@@ -1,16 +1,18 @@
 //! The raw-frame recorder: one JSON line per received frame,
 //! `{"receivedAt": RFC 3339 ms, "frame": <raw frame, or the text as a JSON string>}`,
 //! appended, flushed per line, file created 0600, written before the frame is parsed.
-//! Files rotate past a size when asked.
+//! Files rotate past a size when asked. A live source's lines go through a [`Tap`]: to
+//! the file and to a [`LineSink`] (the relay's publisher), masked alike.
 
 pub mod redact;
 
 pub use redact::Redactor;
 
-use crate::wire::{CallSession, RosterLine, Ts};
+use crate::wire::{CallSession, Parsed, RosterLine, Ts};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Appends received frames to a recording file.
 #[derive(Debug)]
@@ -67,17 +69,10 @@ impl Recorder {
         self.write_line(&line)
     }
 
-    /// Writes what reconciling learned by REST, so that a replay ends where the live store
-    /// did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
-    /// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
+    /// Writes what reconciling learned by REST (see [`reconcile_line`]).
     pub fn write_reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) -> io::Result<()> {
-        self.write_learned(
-            at,
-            match found {
-                Ok(cs) => serde_json::json!({ "restSession": cs }),
-                Err(id) => serde_json::json!({ "sessionGone": id }),
-            },
-        )
+        let line = reconcile_line(at, found, self.redactor.as_ref());
+        self.write_line(&line)
     }
 
     /// Writes what was learned by REST about agents and queues:
@@ -86,19 +81,14 @@ impl Recorder {
         self.write_learned(at, serde_json::json!({ "roster": line }))
     }
 
-    /// Writes one thing calltop learned by REST (an object with one key, e.g.
-    /// `{"callLog": {…}}`), with its `receivedAt`, redacted like frames.
-    pub fn write_learned(&mut self, at: Ts, mut v: serde_json::Value) -> io::Result<()> {
-        if let Some(r) = &self.redactor {
-            r.value(&mut v);
-        }
-        if let Some(o) = v.as_object_mut() {
-            o.insert("receivedAt".into(), at.to_rfc3339().into());
-        }
-        self.write_line(&format!("{v}\n"))
+    /// Writes one thing calltop learned by REST (see [`learned_line`]).
+    pub fn write_learned(&mut self, at: Ts, v: serde_json::Value) -> io::Result<()> {
+        let line = learned_line(at, v, self.redactor.as_ref());
+        self.write_line(&line)
     }
 
-    fn write_line(&mut self, line: &str) -> io::Result<()> {
+    /// Writes one finished recording line (with its newline) and flushes.
+    pub fn write_line(&mut self, line: &str) -> io::Result<()> {
         self.file.write_all(line.as_bytes())?;
         self.file.flush()?;
         self.written += line.len() as u64;
@@ -143,7 +133,104 @@ pub fn record_line(received_at: Ts, raw: &str, redactor: Option<&Redactor>) -> S
     format!("{{\"receivedAt\":\"{at}\",\"frame\":{frame}}}\n")
 }
 
-fn open_private(path: &Path) -> io::Result<File> {
+/// What reconciling learned by REST, as a recording line, so that a replay ends where
+/// the live store did: `{"receivedAt":…,"restSession":{…}}` for a fetched session,
+/// `{"receivedAt":…,"sessionGone":"s-…"}` for a 404.
+pub fn reconcile_line(
+    at: Ts,
+    found: Result<&CallSession, &str>,
+    redactor: Option<&Redactor>,
+) -> String {
+    let v = match found {
+        Ok(cs) => serde_json::json!({ "restSession": cs }),
+        Err(id) => serde_json::json!({ "sessionGone": id }),
+    };
+    learned_line(at, v, redactor)
+}
+
+/// One thing calltop learned by REST as a recording line: an object with one key
+/// (`restSession`, `sessionGone`, `roster`, `callLog`), masked like frames, stamped
+/// with `receivedAt`.
+pub fn learned_line(at: Ts, mut v: serde_json::Value, redactor: Option<&Redactor>) -> String {
+    if let Some(r) = redactor {
+        r.value(&mut v);
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert("receivedAt".into(), at.to_rfc3339().into());
+    }
+    format!("{v}\n")
+}
+
+/// Where a live source's recording lines go besides the file (the relay's publisher).
+pub trait LineSink: Send + Sync {
+    /// One recording line (with its newline), and its item when the caller has it
+    /// parsed (`None`: classify the line yourself).
+    fn send(&self, line: String, parsed: Option<&Parsed>);
+}
+
+/// The recording lines of a live source: each made once (masked with `--redact`),
+/// appended to the file and handed to the sink.
+pub struct Tap {
+    redactor: Option<Redactor>,
+    file: Option<Recorder>,
+    sink: Option<Arc<dyn LineSink>>,
+}
+
+impl Tap {
+    /// Lines masked with `redactor`, to `file` (opened without a masker of its own)
+    /// and `sink`.
+    pub fn new(
+        redactor: Option<Redactor>,
+        file: Option<Recorder>,
+        sink: Option<Arc<dyn LineSink>>,
+    ) -> Tap {
+        Tap {
+            redactor,
+            file,
+            sink,
+        }
+    }
+
+    /// Records one received frame; returns its line when a sink wants it (hand it over
+    /// with [`Tap::send`] once the frame is parsed).
+    pub fn frame(&mut self, received_at: Ts, raw: &str) -> Option<String> {
+        let line = record_line(received_at, raw, self.redactor.as_ref());
+        self.write(&line);
+        self.sink.is_some().then_some(line)
+    }
+
+    /// Hands a line to the sink.
+    pub fn send(&self, line: String, parsed: Option<&Parsed>) {
+        if let Some(s) = &self.sink {
+            s.send(line, parsed);
+        }
+    }
+
+    /// Records what reconciling learned by REST (see [`reconcile_line`]).
+    pub fn reconcile(&mut self, at: Ts, found: Result<&CallSession, &str>) {
+        let line = reconcile_line(at, found, self.redactor.as_ref());
+        self.write(&line);
+        self.send(line, None);
+    }
+
+    /// Records anything else learned by REST (see [`learned_line`]): agents and queues
+    /// (`roster`), call-log joins (`callLog`).
+    pub fn learned(&mut self, at: Ts, v: serde_json::Value) {
+        let line = learned_line(at, v, self.redactor.as_ref());
+        self.write(&line);
+        self.send(line, None);
+    }
+
+    fn write(&mut self, line: &str) {
+        if let Some(f) = &mut self.file {
+            if let Err(e) = f.write_line(line) {
+                tracing::error!(error = %e, "recording write failed");
+            }
+        }
+    }
+}
+
+pub(crate) fn open_private(path: &Path) -> io::Result<File> {
     let mut o = OpenOptions::new();
     o.create(true).append(true);
     #[cfg(unix)]
@@ -246,6 +333,42 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(items.iter().all(|p| p.received_at == Some(at)));
+    }
+
+    /// The file and the sink get the same line, masked once; the sink gets the item
+    /// the caller parsed, and reconcile lines too.
+    #[test]
+    fn a_tap_feeds_the_file_and_the_sink_alike() {
+        use std::sync::Mutex;
+        #[derive(Default)]
+        struct Lines(Mutex<Vec<(String, bool)>>);
+        impl LineSink for Lines {
+            fn send(&self, line: String, parsed: Option<&Parsed>) {
+                self.0.lock().unwrap().push((line, parsed.is_some()));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.jsonl");
+        let sink = Arc::new(Lines::default());
+        let mut tap = Tap::new(
+            Some(Redactor::with_key("k")),
+            Some(Recorder::create(&path, false).unwrap()),
+            Some(sink.clone()),
+        );
+        let frame = r#"{"uuid":"u","event":"/restapi/v1.0/account/1/telephony/sessions","body":{"sequence":2,"telephonySessionId":"s-1","parties":[{"id":"p","from":{"phoneNumber":"+14155550101"}}]}}"#;
+        let line = tap.frame(Ts(0), frame).expect("a sink wants the line");
+        tap.send(line, parse(frame).ok().as_ref());
+        tap.reconcile(Ts(1), Err("s-2"));
+        let file = std::fs::read_to_string(&path).unwrap();
+        let sent = sink.0.lock().unwrap().clone();
+        let sent_text: String = sent.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(file, sent_text);
+        assert!(!file.contains("+14155550101"), "{file}");
+        assert_eq!(
+            sent.iter().map(|(_, p)| *p).collect::<Vec<_>>(),
+            [true, false]
+        );
+        assert!(Tap::new(None, None, None).frame(Ts(0), frame).is_none());
     }
 
     #[cfg(unix)]

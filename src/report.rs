@@ -13,7 +13,7 @@ use crate::core::{
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
-use crate::wire::{ParsedView, Ts};
+use crate::wire::{ParseError, ParsedView, Ts};
 use serde::Serialize;
 use std::io::Write;
 
@@ -353,10 +353,9 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     Some(v)
 }
 
-/// Says on stderr which values of `path` were skipped (the first few, then a count),
-/// and fails when nothing in it could be used.
-pub fn check_input(path: &std::path::Path, good: u64, bad: &BadValues) -> anyhow::Result<()> {
-    let name = path.display();
+/// Says on stderr which values of `name` (a file, a stream) were skipped (the first
+/// few, then a count), and fails when nothing in it could be used.
+pub fn check_input(name: &str, good: u64, bad: &BadValues) -> anyhow::Result<()> {
     if let (0, Some((line, err))) = (good, bad.first.first()) {
         anyhow::bail!(
             "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed values; line {line}: {err})",
@@ -396,6 +395,23 @@ pub fn run_to(
     out: &mut impl Write,
     budget: usize,
 ) -> anyhow::Result<()> {
+    let name = path.display().to_string();
+    report_values(&name, format, window, out, budget, |each| {
+        file::visit_path_values(path, each)?;
+        Ok(())
+    })
+}
+
+/// The report of the values `visit` hands over in order (a file's, a relay stream's),
+/// written to `out` as [`run_to`] writes a file's; `name` says where they came from.
+pub fn report_values(
+    name: &str,
+    format: Format,
+    window: Window,
+    out: &mut impl Write,
+    budget: usize,
+    visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let mut store = streaming_store();
     store.center_mut().reset(window);
     let mut feed = Feed::default();
@@ -411,7 +427,7 @@ pub fn run_to(
         sorted.push(&order_key(s), &payload)
     };
     let mut failed = None;
-    file::visit_path_values(path, |line, value| {
+    visit(&mut |line, value| {
         feed.ingest_text(&mut store, line, value);
         let now = store.clock().unwrap_or(Ts(0));
         for (s, join) in store.take_evicted().collect::<Vec<_>>() {
@@ -423,7 +439,7 @@ pub fn run_to(
     if let Some(e) = failed {
         return Err(e.into());
     }
-    check_input(path, feed.good, &feed.bad)?;
+    check_input(name, feed.good, &feed.bad)?;
     let now = store.clock().unwrap_or(Ts(0));
     for s in store.sessions() {
         spill(s, store.outcomes().get(&s.id), now, &mut sorted)?;

@@ -56,6 +56,11 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
     cfg.calls_per_minute = 600.0;
     cfg.time_scale = 0.02;
     let sim = start_sim(cfg).await;
+    // Only what happens once calltop listens is counted: the sim falls quiet first.
+    sim.stop_new_calls();
+    wait_until(60, "the sim to fall quiet", || sim.active_calls() == 0).await;
+    let calls_before = sim.call_states().len();
+    let events_before = sim.emitted_uuids().len();
     let metrics_port = free_port();
     let logs = tempfile::tempdir().unwrap();
     let c = sim.credentials();
@@ -96,6 +101,22 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
             .unwrap(),
     );
     let api = format!("http://127.0.0.1:{web_port}");
+    // calltop is subscribed: the calls start.
+    let own = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let mut connected = false;
+    for _ in 0..120 {
+        let body = match reqwest::get(&own).await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if body.lines().any(|l| l == "calltop_connected 1") {
+            connected = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(connected, "calltop live never said it was connected");
+    sim.resume_new_calls();
     // Calls come and go; then no new calls, and every call ends.
     wait_until(30, "calls ending in the sim", || {
         sim.call_states()
@@ -111,8 +132,8 @@ async fn prometheus_scrapes_the_figures_the_simulator_made() {
     .await;
     sim.stop_new_calls();
     wait_until(60, "the sim to drain", || sim.active_calls() == 0).await;
-    let made = sim.call_states().len() as f64;
-    let events = sim.emitted_uuids().len() as f64;
+    let made = (sim.call_states().len() - calls_before) as f64;
+    let events = (sim.emitted_uuids().len() - events_before) as f64;
     // Prometheus, scraping every second, ends up with exactly the simulator's figures.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let (mut ended, mut histo, mut seen, mut up) = (None, None, None, None);

@@ -290,10 +290,10 @@ struct Counting {
 }
 
 impl ControlHandler for Counting {
-    fn target(&self, call: &ControlCall) -> Result<Map<String, Value>, String> {
+    fn target(&self, call: &ControlCall) -> (Map<String, Value>, Result<(), String>) {
         match call.payload["session"].as_str() {
-            Some(s) => Ok(Map::from_iter([("session".to_string(), json!(s))])),
-            None => Err("no session".into()),
+            Some(s) => (Map::from_iter([("session".to_string(), json!(s))]), Ok(())),
+            None => (Map::new(), Err("no session".into())),
         }
     }
 
@@ -626,4 +626,62 @@ async fn the_broker_adds_no_identity_to_a_message_so_the_subject_carries_it() {
         "only what alice wrote"
     );
     assert_eq!(names().parse_ctl(&m.subject), Some(("alice", "hold")));
+}
+
+/// Lines sent before the broker is up and before the stream exists all fail at once
+/// when it comes back ("no stream"): they back off together and go out together once
+/// the stream is there, not one backoff after another.
+#[tokio::test]
+async fn lines_refused_before_the_stream_exists_go_out_once_it_does() {
+    let mut server = NatsServer::start();
+    server.stop();
+    let mut opts = options(User::Relay);
+    opts.wait_for_server = true;
+    let conn = relay::connect(&[server.addr()], false, &opts)
+        .await
+        .unwrap();
+    let p = publisher(&conn, "r1");
+    publish_all(&p, &event_lines(200, "sub")).await;
+    server.restart();
+    wait_until(30, "the refusals", || async {
+        p.stats().borrow().retries >= 200
+    })
+    .await;
+    relay::ensure(&conn.js, &names(), &settings())
+        .await
+        .unwrap();
+    wait_until(30, "every line stored", || async {
+        p.stats().borrow().stored == 200
+    })
+    .await;
+    assert_eq!(frames_in_stream(&conn).await, 200);
+}
+
+/// The README's sample nats-server config grants each role what `relay::Names` says
+/// it needs (the permissions every test here runs with).
+#[test]
+fn the_readme_shows_each_roles_permissions() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let n = relay::Names::new("480201016").unwrap();
+    let mut missing = Vec::new();
+    for (user, p) in [
+        ("relay", n.relay_permissions("relay")),
+        ("alice", n.supervisor_permissions("alice", None)),
+        ("viewer", n.reader_permissions("viewer")),
+    ] {
+        let line = format!(
+            "{{ user: {user:?}, password: ${}_PASSWORD, permissions: {} }}",
+            user.to_uppercase(),
+            p.to_server_config()
+        );
+        if !readme.contains(&line) {
+            missing.push(line);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the README lacks\n{}",
+        missing.join("\n")
+    );
 }

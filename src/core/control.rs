@@ -320,6 +320,13 @@ impl AgentAction {
     }
 }
 
+impl ControlRequest {
+    /// The audit trail's line for sending it: `→ hold (party p-2)`.
+    pub fn audit_sent(&self) -> String {
+        format!("→ {} (party {})", self.action.verb(), self.party)
+    }
+}
+
 /// What came of a control request.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "result", rename_all = "camelCase")]
@@ -348,6 +355,13 @@ impl Outcome {
                 retry_after.as_secs_f64().ceil().max(1.0) as u64
             ),
         }
+    }
+}
+
+impl Outcome {
+    /// The audit trail's line for this outcome of `verb`: `← hold: done`.
+    pub fn audit_result(&self, verb: &str) -> String {
+        format!("← {}", self.describe(verb))
     }
 }
 

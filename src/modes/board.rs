@@ -65,6 +65,7 @@ pub async fn on_live_source(
             store: store.clone(),
             conn: Some(h.conn.clone()),
             control: tally.clone(),
+            extra: None,
         },
     )
     .await?;

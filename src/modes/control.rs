@@ -25,13 +25,13 @@ impl<C: Control> Control for Audited<C> {
         let store = self.store.clone();
         let verb = request.action.verb();
         let session = request.session.clone();
-        let sent = format!("→ {verb} (party {})", request.party);
+        let sent = request.audit_sent();
         tracing::info!(%session, "audit: {sent}");
         store.write(|s| s.audit(&session, Ts::now(), sent));
         let running = self.inner.execute(request);
         Box::pin(async move {
             let outcome = running.await;
-            let line = format!("← {}", outcome.describe(&verb));
+            let line = outcome.audit_result(&verb);
             tracing::info!(%session, "audit: {line}");
             store.write(|s| s.audit(&session, Ts::now(), line));
             outcome

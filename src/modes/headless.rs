@@ -56,7 +56,6 @@ struct Output<'a> {
 /// (with `events`) applied events and one `callEnded` line per call whose outcome is
 /// final. `Failed` ends it with an error.
 async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
-    use std::io::Write;
     let store = super::live_store(cfg.store, o.since);
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
@@ -65,6 +64,7 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
             store: store.clone(),
             conn: Some(handle.conn.clone()),
             control: Default::default(),
+            extra: None,
         },
     )
     .await?;
@@ -75,18 +75,34 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.
     std::mem::swap(&mut events, &mut handle.events);
+    let result = print_until_signal(events, format, o.events, &store).await;
+    handle.shutdown().await;
+    result
+}
+
+/// Prints events until Ctrl-C / SIGTERM or the end of `events`: connection changes,
+/// warnings and audit lines always; with `print_events`, notifications (only those the
+/// store applied) and one `callEnded` line per call whose outcome is final (from
+/// `store`). A `Failed` connection ends it with an error.
+pub async fn print_until_signal(
+    mut events: broadcast::Receiver<LiveEvent>,
+    format: LineFormat,
+    print_events: bool,
+    store: &SharedStore,
+) -> anyhow::Result<()> {
+    use std::io::Write;
     let stop = shutdown_signal();
     tokio::pin!(stop);
     let mut out = std::io::stdout();
-    let result = loop {
+    loop {
         tokio::select! {
-            _ = &mut stop => break Ok(()),
+            _ = &mut stop => return Ok(()),
             ev = events.recv() => match ev {
                 Ok(e) => {
                     let line = match &e {
-                        LiveEvent::Notification(l) if !(o.events && l.is_applied()) => None,
-                        LiveEvent::Joined { telephony_session_id, .. } if o.events => {
-                            call_ended_line(&store, telephony_session_id, format)
+                        LiveEvent::Notification(l) if !(print_events && l.is_applied()) => None,
+                        LiveEvent::Joined { telephony_session_id, .. } if print_events => {
+                            call_ended_line(store, telephony_session_id, format)
                         }
                         LiveEvent::Joined { .. } => None,
                         _ => Some(e.line(format)),
@@ -96,18 +112,16 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
                         let _ = out.flush();
                     }
                     if let LiveEvent::Conn { state: ConnState::Failed(m), .. } = e {
-                        break Err(anyhow::anyhow!(m));
+                        return Err(anyhow::anyhow!(m));
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {
                     let _ = writeln!(out, "{} warning: output fell behind, {n} events not printed", Ts::now().to_rfc3339());
                 }
-                Err(broadcast::error::RecvError::Closed) => break Ok(()),
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
         }
-    };
-    handle.shutdown().await;
-    result
+    }
 }
 
 /// The end-of-call line of a call whose outcome is final: the `callEnded` JSON object,

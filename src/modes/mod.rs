@@ -6,7 +6,10 @@ mod control;
 mod demo;
 mod headless;
 mod live;
+mod nats;
 mod on_end;
+mod relay;
+mod remote;
 mod replay;
 mod sim;
 
@@ -20,6 +23,7 @@ use crate::wire::Ts;
 /// Runs the mode the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
         Command::Report(a) => crate::report::run(&a.file, a.format, window(a.since)),
         other => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -28,10 +32,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             rt.block_on(async move {
                 match other {
                     Command::Demo(a) => demo::run(a).await,
+                    Command::Live(a) if a.from.is_some() => {
+                        let from = a.from.clone().unwrap_or_default();
+                        remote::live(a, &from).await
+                    }
                     Command::Live(a) if a.headless => headless::live(a).await,
                     Command::Live(a) => live::run(a).await,
                     Command::Replay(a) => replay::run(a).await,
                     Command::Record(a) => headless::record(a).await,
+                    Command::Relay(a) => relay::run(a).await,
                     Command::Sim(a) => sim::run(a).await,
                     Command::Report(_) => unreachable!("handled above"),
                 }

@@ -12,28 +12,39 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let _log = crate::logging::init("tui");
-    let opts = Options {
-        follow: args.follow,
-        ..Options::default()
+    // A relay's stream is read to its end into a private temporary file, then
+    // replayed like a recording.
+    let (rp, _stream_copy) = if super::remote::is_stream(&args.file) {
+        let (rp, dir) = super::remote::replay_of(&args).await?;
+        (rp, Some(dir))
+    } else {
+        let opts = Options {
+            follow: args.follow,
+            ..Options::default()
+        };
+        (Replay::open(&args.file, opts)?, None)
     };
-    let rp = Replay::open(&args.file, opts)?;
     if rp.is_empty() {
         anyhow::bail!("{}: the file is empty", args.file.display());
     }
     // Known before the board when the index was cached or built at once (a small
     // file); otherwise the board's header counts what is skipped as it plays.
     if let Some(s) = rp.summary() {
-        crate::report::check_input(&args.file, s.good, &s.bad)?;
+        crate::report::check_input(&args.file.display().to_string(), s.good, &s.bad)?;
     }
     crate::tui::terminal::check_terminal()?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
-    config.account = format!(
-        "file {}",
-        args.file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
+    config.account = if super::remote::is_stream(&args.file) {
+        format!("stream {}", args.file.display())
+    } else {
+        format!(
+            "file {}",
+            args.file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
+    };
     let store = SharedStore::new(SessionStore::default());
     let h = replay::spawn(rp, store.clone(), args.speed, args.paused);
     let feed = crate::tui::Feed {

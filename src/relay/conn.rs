@@ -10,7 +10,7 @@ use async_nats::jetstream;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Where a reader starts in the stream.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -106,8 +106,8 @@ impl FromStr for NatsUrl {
     }
 }
 
-/// How to authenticate.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// How to authenticate. `Debug` never shows a secret.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub enum NatsAuth {
     #[default]
     None,
@@ -118,6 +118,17 @@ pub enum NatsAuth {
     /// A `.creds` file (JWT + nkey seed).
     Creds(PathBuf),
     Token(String),
+}
+
+impl std::fmt::Debug for NatsAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NatsAuth::None => f.write_str("None"),
+            NatsAuth::UserPassword { user, .. } => write!(f, "UserPassword({user}, <redacted>)"),
+            NatsAuth::Creds(p) => write!(f, "Creds({})", p.display()),
+            NatsAuth::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
 }
 
 /// TLS files: a CA to trust, and a client certificate for mutual TLS.
@@ -183,9 +194,15 @@ pub struct NatsConn {
     /// The NATS user, when known (control subjects, inbox prefix).
     pub user: Option<String>,
     server_errors: broadcast::Sender<String>,
+    connected: watch::Receiver<bool>,
 }
 
 impl NatsConn {
+    /// True while connected to a server (changes as the client reconnects).
+    pub fn connected(&self) -> watch::Receiver<bool> {
+        self.connected.clone()
+    }
+
     /// Server errors (`-ERR`) from now on, e.g. `Permissions Violation for Publish to "…"`.
     pub fn server_errors(&self) -> broadcast::Receiver<String> {
         self.server_errors.subscribe()
@@ -204,6 +221,9 @@ pub async fn connect(
     }
     let (errors_tx, _) = broadcast::channel(64);
     let errors = errors_tx.clone();
+    let (connected_tx, connected) = watch::channel(false);
+    let connected_tx = std::sync::Arc::new(connected_tx);
+    let up = connected_tx.clone();
     let backoff = opts.backoff;
     let mut o = match &opts.auth {
         NatsAuth::None => async_nats::ConnectOptions::new(),
@@ -222,8 +242,17 @@ pub async fn connect(
     .reconnect_delay_callback(move |attempt| backoff.delay(attempt as u32))
     .event_callback(move |event| {
         let errors = errors.clone();
+        let up = up.clone();
         async move {
             match event {
+                async_nats::Event::Connected => {
+                    up.send_replace(true);
+                    tracing::info!("NATS connected");
+                }
+                async_nats::Event::Disconnected => {
+                    up.send_replace(false);
+                    tracing::warn!("NATS disconnected");
+                }
                 async_nats::Event::ServerError(e) => {
                     tracing::warn!(error = %e, "NATS server error");
                     let _ = errors.send(e.to_string());
@@ -266,6 +295,10 @@ pub async fn connect(
         .connect(addrs)
         .await
         .map_err(|e| RelayError::nats("connect", e))?;
+    // The first connect sends no event: read the state once.
+    if client.connection_state() == async_nats::connection::State::Connected {
+        connected_tx.send_replace(true);
+    }
     let mut js = jetstream::new(client.clone());
     js.set_timeout(opts.timeout);
     Ok(NatsConn {
@@ -273,6 +306,7 @@ pub async fn connect(
         js,
         user,
         server_errors: errors_tx,
+        connected,
     })
 }
 

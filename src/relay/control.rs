@@ -19,6 +19,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,10 +27,11 @@ use std::time::Duration;
 /// I send control requests?".
 pub const PING: &str = "ping";
 
-/// A request body.
+/// A request body: the payload (a `core::control::ControlRequest` as JSON) and the id
+/// that makes its retries one action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ControlRequest {
+pub struct Envelope {
     /// Chosen by the board (a nuid), the same on every retry.
     pub request_id: String,
     pub payload: Value,
@@ -67,9 +69,9 @@ pub struct ControlCall {
 
 /// What a relay does with control requests.
 pub trait ControlHandler: Send + Sync + 'static {
-    /// What the call acts on, for the audit (e.g. `{"session":…,"party":…}`); an `Err`
-    /// refuses it with that message, unapplied.
-    fn target(&self, call: &ControlCall) -> Result<Map<String, Value>, String>;
+    /// What the call acts on, for the audit (e.g. `{"session":…,"party":…}`), and
+    /// whether it may go ahead: an `Err` refuses it with that message, unapplied.
+    fn target(&self, call: &ControlCall) -> (Map<String, Value>, Result<(), String>);
     /// Applies the call (once per request id) and returns its result.
     fn apply(&self, call: &ControlCall) -> impl Future<Output = Value> + Send;
 }
@@ -85,9 +87,30 @@ enum Claim {
 /// How long a retry waits for a running claim to finish before answering `InProgress`.
 const CLAIM_WAIT: Duration = Duration::from_secs(10);
 
+/// Requests a control server answered, by what came of them.
+#[derive(Debug, Default)]
+pub struct ServeStats {
+    /// Applied (the handler ran).
+    pub applied: AtomicU64,
+    /// A retry answered with the stored result of an earlier try.
+    pub replayed: AtomicU64,
+    /// Refused before being applied.
+    pub refused: AtomicU64,
+    /// A retry of a request still being applied elsewhere.
+    pub in_progress: AtomicU64,
+}
+
 /// A running control server (one per relay). Dropping it stops it.
 pub struct ControlServer {
     join: tokio::task::JoinHandle<()>,
+    stats: Arc<ServeStats>,
+}
+
+impl ControlServer {
+    /// What it answered so far.
+    pub fn stats(&self) -> Arc<ServeStats> {
+        self.stats.clone()
+    }
 }
 
 impl Drop for ControlServer {
@@ -102,6 +125,7 @@ struct Served<H> {
     relay: String,
     claims: kv::Store,
     handler: H,
+    stats: Arc<ServeStats>,
 }
 
 impl ControlServer {
@@ -129,14 +153,16 @@ impl ControlServer {
             relay: relay.to_string(),
             claims,
             handler,
+            stats: Arc::default(),
         });
+        let stats = served.stats.clone();
         let join = tokio::spawn(async move {
             while let Some(msg) = sub.next().await {
                 let served = served.clone();
                 tokio::spawn(async move { served.serve(msg).await });
             }
         });
-        Ok(ControlServer { join })
+        Ok(ControlServer { join, stats })
     }
 }
 
@@ -148,7 +174,7 @@ impl<H: ControlHandler> Served<H> {
         let Some((user, verb)) = self.names.parse_ctl(&msg.subject) else {
             return;
         };
-        let reply = match serde_json::from_slice::<ControlRequest>(&msg.payload) {
+        let reply = match serde_json::from_slice::<Envelope>(&msg.payload) {
             Err(e) => ControlReply::Refused {
                 request_id: String::new(),
                 message: format!("bad request: {e}"),
@@ -182,21 +208,21 @@ impl<H: ControlHandler> Served<H> {
         if let Err(e) = check_token("request id", &call.request_id)
             .and_then(|_| check_token("user", &call.user))
         {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
             return refuse(e.to_string());
         }
-        let target = match self.handler.target(&call) {
-            Ok(t) => t,
-            Err(message) => {
-                self.audit(
-                    &call,
-                    Map::new(),
-                    AuditPhase::Refused,
-                    Some(message.clone().into()),
-                )
-                .await;
-                return refuse(message);
-            }
-        };
+        let (target, checked) = self.handler.target(&call);
+        if let Err(message) = checked {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            self.audit(
+                &call,
+                target,
+                AuditPhase::Refused,
+                Some(message.clone().into()),
+            )
+            .await;
+            return refuse(message);
+        }
         let key = format!("{}.{}", call.user, call.request_id);
         let running = Claim::Running {
             relay: self.relay.clone(),
@@ -208,8 +234,12 @@ impl<H: ControlHandler> Served<H> {
                 return self.replay(&key, &call.request_id).await;
             }
             // Without a claim nothing is applied: a retry could then apply it twice.
-            Err(e) => return refuse(format!("cannot claim the request: {e}")),
+            Err(e) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                return refuse(format!("cannot claim the request: {e}"));
+            }
         };
+        self.stats.applied.fetch_add(1, Ordering::Relaxed);
         self.audit(&call, target.clone(), AuditPhase::Sent, None)
             .await;
         let result = self.handler.apply(&call).await;
@@ -245,6 +275,7 @@ impl<H: ControlHandler> Served<H> {
                 .flatten()
                 .and_then(|b| serde_json::from_slice::<Claim>(&b).ok());
             if let Some(Claim::Done { result, .. }) = claim {
+                self.stats.replayed.fetch_add(1, Ordering::Relaxed);
                 return ControlReply::Done {
                     request_id: request_id.to_string(),
                     result,
@@ -252,6 +283,7 @@ impl<H: ControlHandler> Served<H> {
                 };
             }
             if tokio::time::Instant::now() >= deadline {
+                self.stats.in_progress.fetch_add(1, Ordering::Relaxed);
                 return ControlReply::InProgress {
                     request_id: request_id.to_string(),
                 };
@@ -357,7 +389,7 @@ impl ControlClient {
         payload: Value,
     ) -> Result<ControlReply, ControlError> {
         let subject = self.names.ctl(&self.user, verb);
-        let body = serde_json::to_vec(&ControlRequest {
+        let body = serde_json::to_vec(&Envelope {
             request_id: request_id.to_string(),
             payload,
         })

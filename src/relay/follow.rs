@@ -39,6 +39,8 @@ pub struct StreamLine {
     pub kind: Kind,
     /// When the stream stored it.
     pub stored: Ts,
+    /// The relay that published it (header `Calltop-Relay`).
+    pub relay: Option<String>,
     /// The recording line, without its newline.
     pub line: String,
 }
@@ -128,16 +130,15 @@ impl StreamReader {
         if !self.follow && (pending == 0 || self.end == Some(seq)) {
             self.messages = None;
         }
+        let header = |name: &str| m.headers.as_ref().and_then(|h| h.get(name));
         Some(Ok(StreamLine {
             seq,
-            kind: m
-                .headers
-                .as_ref()
-                .and_then(|h| h.get("Calltop-Kind"))
+            kind: header("Calltop-Kind")
                 .and_then(|k| Kind::from_name(k.as_str()))
                 .or_else(|| self.names.kind_of(&m.subject))
                 .unwrap_or(Kind::Raw),
             stored,
+            relay: header("Calltop-Relay").map(|r| r.to_string()),
             line: String::from_utf8_lossy(&m.payload).into_owned(),
         }))
     }

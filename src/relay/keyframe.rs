@@ -203,3 +203,23 @@ impl Keyframes {
         }
     }
 }
+
+/// The store's keyframe codec, the one place it is named: the encoding version boards
+/// accept, and the store ↔ bytes pair (`core::keyframe`, the same keyframes replay's
+/// index keeps).
+pub mod codec {
+    use crate::core::SessionStore;
+
+    /// The encoding version written and accepted.
+    pub const VERSION: Option<u32> = Some(crate::core::keyframe::VERSION);
+
+    /// The store as keyframe bytes.
+    pub fn encode(store: &SessionStore) -> Option<Vec<u8>> {
+        Some(crate::core::keyframe::encode(store))
+    }
+
+    /// A store from keyframe bytes of [`VERSION`], checked.
+    pub fn decode(bytes: &[u8]) -> Result<SessionStore, String> {
+        crate::core::keyframe::decode(bytes).map_err(|e| e.to_string())
+    }
+}

@@ -2,8 +2,9 @@
 //! subscription and publishes each recording line to the stream `CALLTOP_<account>`;
 //! boards, replays and reports read that stream like a recording file.
 //!
-//! This room is self-contained and knows nothing of the board: it moves recording lines,
-//! opaque keyframe bytes and opaque control payloads.
+//! The transport (publisher, reader, keyframe bytes, request-reply) moves recording
+//! lines, opaque bytes and JSON payloads; [`fold`] and [`act`] speak the store's and
+//! the control vocabulary's language for boards and relays.
 //! - [`names`]: subjects, stream, buckets, dedup ids, broker permissions per role;
 //! - [`conn`]: `nats://host:port/ACCOUNT` addresses and connecting;
 //! - [`setup`]: creating or checking the stream and buckets (2.9-compatible);
@@ -11,27 +12,37 @@
 //! - [`follow`]: reading the stream from a sequence or a time, live or bounded;
 //! - [`keyframe`]: store snapshots in the object store behind a KV pointer;
 //! - [`control`]: control requests (queue group, applied once per request id);
-//! - [`audit`]: who did what, in the stream.
+//! - [`audit`]: who did what, in the stream;
+//! - [`fold`]: a store from the stream (keyframe, then the messages after it);
+//! - [`act`]: `core::control` requests through the relay, both ends;
+//! - [`sink`]: a live source's recording lines to the publisher.
 
+pub mod act;
 pub mod audit;
 pub mod conn;
 pub mod control;
+pub mod fold;
 pub mod follow;
 pub mod keyframe;
 pub mod names;
 pub mod publish;
 pub mod setup;
+pub mod sink;
 
+pub use act::{Applier, RelayControl};
 pub use audit::{AuditEntry, AuditPhase, AuditRecord};
 pub use conn::{connect, connect_url, NatsAuth, NatsConn, NatsOptions, NatsUrl, Start, TlsFiles};
 pub use control::{
     ControlCall, ControlClient, ControlError, ControlHandler, ControlReply, ControlServer,
+    ServeStats,
 };
+pub use fold::{fold, FoldConfig, Folding};
 pub use follow::{ReadOptions, StreamLine, StreamReader, Subjects};
 pub use keyframe::{Keyframe, KeyframeError, KeyframeWrite, Keyframes};
 pub use names::{Kind, Names, Outgoing, Permissions};
 pub use publish::{Ack, PublishStats, Publisher, PublisherConfig};
 pub use setup::{ensure, StreamSettings};
+pub use sink::PublishSink;
 
 /// What went wrong talking to the broker, or before.
 #[derive(Debug, thiserror::Error)]

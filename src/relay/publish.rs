@@ -204,42 +204,57 @@ struct Task {
     stats: watch::Sender<PublishStats>,
 }
 
+/// Lines whose ack failed, sent again together once the backoff has passed.
+#[derive(Default)]
+struct Retry {
+    queue: VecDeque<Outgoing>,
+    /// Failures since the last ack: the backoff grows with them.
+    failures: u32,
+    /// When the queue may be sent again.
+    at: Option<tokio::time::Instant>,
+}
+
 impl Task {
     async fn run(self, mut rx: mpsc::Receiver<Outgoing>) {
         let mut in_flight = FuturesUnordered::new();
-        let mut retry: VecDeque<Outgoing> = VecDeque::new();
-        let mut failures = 0u32;
+        let mut retry = Retry::default();
         let mut open = true;
         loop {
             let room = in_flight.len() < self.cfg.in_flight;
-            let next = match retry.pop_front() {
-                Some(out) if room => Some(out),
+            let due = retry.at.is_none_or(|t| tokio::time::Instant::now() >= t);
+            let next = match retry.queue.pop_front() {
+                Some(out) if room && due => Some(out),
                 held => {
-                    retry.extend(held);
+                    retry.queue.extend(held);
+                    let wait = async {
+                        match retry.at {
+                            Some(t) if !retry.queue.is_empty() => tokio::time::sleep_until(t).await,
+                            _ => std::future::pending().await,
+                        }
+                    };
                     tokio::select! {
                         Some((out, res)) = in_flight.next(), if !in_flight.is_empty() => {
-                            self.acked(out, res, &mut retry, &mut failures);
+                            self.acked(out, res, &mut retry);
                             None
                         }
-                        out = rx.recv(), if room && open => {
+                        // New lines wait behind lines being retried (the broker is away).
+                        out = rx.recv(), if room && open && retry.queue.is_empty() => {
                             open = out.is_some();
                             out
                         }
+                        _ = wait, if room && !retry.queue.is_empty() => None,
                         else => break,
                     }
                 }
             };
             if let Some(out) = next {
-                if failures > 0 {
-                    tokio::time::sleep(self.cfg.backoff.delay(failures)).await;
-                }
                 // Sent here, in queue order; only the acks are awaited concurrently.
                 match send(&self.js, &self.names, &self.relay, &out).await {
                     Ok(fut) => in_flight.push(async move { (out, ack_of(fut.await)) }),
-                    Err(e) => self.acked(out, Err(e), &mut retry, &mut failures),
+                    Err(e) => self.acked(out, Err(e), &mut retry),
                 }
             }
-            let queued = (rx.len() + retry.len() + in_flight.len()) as u64;
+            let queued = (rx.len() + retry.queue.len() + in_flight.len()) as u64;
             self.stats.send_modify(|s| {
                 s.pending = queued;
                 s.dropped = self.dropped.load(Ordering::Relaxed);
@@ -247,16 +262,10 @@ impl Task {
         }
     }
 
-    fn acked(
-        &self,
-        out: Outgoing,
-        res: Result<Ack, RelayError>,
-        retry: &mut VecDeque<Outgoing>,
-        failures: &mut u32,
-    ) {
+    fn acked(&self, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
         match res {
             Ok(ack) => {
-                *failures = 0;
+                retry.failures = 0;
                 self.stats.send_modify(|s| {
                     if ack.duplicate {
                         s.duplicates += 1;
@@ -268,13 +277,18 @@ impl Task {
                 });
             }
             Err(e) => {
-                *failures = failures.saturating_add(1);
+                // Acks that failed together (a broker away) back off once, not each.
+                let now = tokio::time::Instant::now();
+                if retry.at.is_none_or(|t| t <= now) {
+                    retry.failures = retry.failures.saturating_add(1);
+                    retry.at = Some(now + self.cfg.backoff.delay(retry.failures));
+                }
                 tracing::warn!(error = %e, kind = %out.kind, "publish not acked; retrying");
                 self.stats.send_modify(|s| {
                     s.retries += 1;
                     s.last_error = Some(e.to_string());
                 });
-                retry.push_back(out);
+                retry.queue.push_back(out);
             }
         }
     }

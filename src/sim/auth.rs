@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rand::rngs::StdRng;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -247,6 +248,7 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
             }
             let owner = sim.world().dir.owner().id.clone();
             let session = directory::digits(&mut auth.rng, 19);
+            sim.counts.logins.fetch_add(1, Ordering::Relaxed);
             Json(auth.issue(&owner, &session, at_ttl, rt_ttl)).into_response()
         }
         Some("refresh_token") => {

@@ -19,6 +19,7 @@ use futures_util::{SinkExt, StreamExt};
 use rand::SeedableRng;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -581,6 +582,7 @@ fn subscription_request(
                 };
                 let info = subscription_info(&sub);
                 tracing::info!(subscription = %sub.id, "ws: subscription created");
+                sim.counts.subscriptions.fetch_add(1, Ordering::Relaxed);
                 h.insert("WSG-SubscriptionId".into(), sub.id.clone());
                 s.subscription = Some(sub);
                 reply(id, 200, h, serde_json::to_value(info).ok().as_ref())

@@ -42,7 +42,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 use state::Shared;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -222,6 +222,7 @@ pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle
         conn_ids: AtomicU64::new(0),
         router: OnceLock::new(),
         started: Instant::now(),
+        counts: Default::default(),
         cfg,
     });
     let app = router(shared.clone());
@@ -291,6 +292,23 @@ impl SimHandle {
                     .map(move |p| ((id.clone(), p.id), p.status.map(|s| s.code)))
             })
             .collect()
+    }
+
+    /// Successful JWT logins so far (a token refresh is not one).
+    pub fn logins(&self) -> u64 {
+        self.shared.counts.logins.load(Ordering::Relaxed)
+    }
+
+    /// WebSocket subscriptions created so far.
+    pub fn subscriptions(&self) -> u64 {
+        self.shared.counts.subscriptions.load(Ordering::Relaxed)
+    }
+
+    /// Every Call Control request received, in order: (action, session, party; `""`
+    /// when it names the session).
+    pub fn control_requests(&self) -> Vec<(String, String, String)> {
+        let c = &self.shared.counts.control;
+        c.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The generator stops starting calls; running calls play to their end.

@@ -130,6 +130,7 @@ pub async fn session_delete(
         path: SidP { sid },
     }: Api<SidP>,
 ) -> Response {
+    sim.counts.control("delete", &sid, "");
     let mut w = sim.world();
     match locate(&w, &sid) {
         Ok(ci) => {
@@ -175,6 +176,7 @@ pub async fn party_patch(
     }: Api<PartyP>,
     m: JsonObj,
 ) -> Response {
+    sim.counts.control("patch", &sid, &pid);
     let Some(m) = m.0 else {
         return bad_param("muted", "Parameter [muted] or [standAlone] is required");
     };
@@ -215,6 +217,7 @@ pub async fn party_delete(
         path: PartyP { sid, pid },
     }: Api<PartyP>,
 ) -> Response {
+    sim.counts.control("delete", &sid, &pid);
     let mut w = sim.world();
     let (ci, pi) = match locate_party(&w, &sid, &pid) {
         Ok(x) => x,
@@ -305,6 +308,7 @@ pub async fn party_action(
     if !ACTIONS.contains(&action.as_str()) {
         return not_found(&format!("Resource [{action}] not found"));
     }
+    sim.counts.control(&action, &sid, &pid);
     // Parameter checks that do not need the call.
     match action.as_str() {
         "hold" => {

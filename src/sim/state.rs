@@ -28,6 +28,26 @@ pub struct Shared {
     /// The HTTP router, for REST-over-WebSocket requests.
     pub router: OnceLock<axum::Router>,
     pub started: tokio::time::Instant,
+    pub counts: Counts,
+}
+
+/// What clients asked of the platform, for tests: JWT logins, subscriptions created,
+/// and every Call Control request as (action, session, party; `""` for the session).
+#[derive(Default)]
+pub struct Counts {
+    pub logins: AtomicU64,
+    pub subscriptions: AtomicU64,
+    pub control: Mutex<Vec<(String, String, String)>>,
+}
+
+impl Counts {
+    /// Notes one Call Control request.
+    pub fn control(&self, action: &str, session: &str, party: &str) {
+        self.control
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((action.into(), session.into(), party.into()));
+    }
 }
 
 impl Shared {

@@ -9,7 +9,7 @@
 use crate::core::SharedStore;
 use crate::platform::calllog::CallLogClient;
 use crate::platform::HttpError;
-use crate::record::Recorder;
+use crate::record::Tap;
 use crate::wire::calllog::{CallLogLine, CallLogRecord};
 use crate::wire::{Incoming, Parsed, Ts};
 use std::collections::{HashMap, VecDeque};
@@ -95,7 +95,7 @@ pub fn spawn(
     cfg: JoinConfig,
     client: CallLogClient,
     store: SharedStore,
-    recorder: Option<Arc<Mutex<Recorder>>>,
+    tap: Option<Arc<Mutex<Tap>>>,
     events: broadcast::Sender<LiveEvent>,
 ) -> Join {
     let task = tokio::spawn(async move {
@@ -103,7 +103,7 @@ pub fn spawn(
             cfg,
             client,
             store,
-            recorder,
+            tap,
             events,
             waiting: Vec::new(),
             budget: Budget {
@@ -122,7 +122,7 @@ struct Joiner {
     cfg: JoinConfig,
     client: CallLogClient,
     store: SharedStore,
-    recorder: Option<Arc<Mutex<Recorder>>>,
+    tap: Option<Arc<Mutex<Tap>>>,
     events: broadcast::Sender<LiveEvent>,
     waiting: Vec<Waiting>,
     budget: Budget,
@@ -268,10 +268,9 @@ impl Joiner {
     fn learned(&self, line: CallLogLine) {
         let at = Ts::now();
         let value = serde_json::json!({ "callLog": line });
-        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
-            if let Err(e) = r.write_learned(at, value.clone()) {
-                tracing::error!(error = %e, "recording write failed");
-            }
+        if let Some(t) = &self.tap {
+            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            t.learned(at, value);
         }
         let telephony_session_id = line.telephony_session_id.clone();
         let parsed = Parsed {

@@ -9,11 +9,11 @@ mod task;
 
 pub use backoff::Backoff;
 pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
-pub use pipeline::{FramePipeline, FrameSignal};
+pub use pipeline::{apply_parsed, note_malformed, FramePipeline, FrameSignal};
 
 use crate::core::SharedStore;
 use crate::platform::{Auth, ControlClient, Credentials, Http, Roster};
-use crate::record::Recorder;
+use crate::record::{LineSink, Recorder, Redactor, Tap};
 use crate::wire::queues::queue_presence_filter;
 use crate::wire::Ts;
 use std::path::PathBuf;
@@ -159,6 +159,17 @@ impl LiveHandle {
 /// Starts the live source on the current tokio runtime. A recording file that cannot
 /// be opened is reported as `Failed`.
 pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
+    spawn_with_sink(cfg, store, None)
+}
+
+/// [`spawn`], handing every recording line to `sink` as well (the relay's publisher),
+/// masked as the file is. Relays that share a stream must mask alike: set
+/// `CALLTOP_REDACT_KEY`.
+pub fn spawn_with_sink(
+    cfg: LiveConfig,
+    store: SharedStore,
+    sink: Option<Arc<dyn LineSink>>,
+) -> LiveHandle {
     let http = Http::new(cfg.request_timeout);
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
@@ -168,17 +179,30 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
     let (loading_tx, loading) = watch::channel(Loading::default());
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let recorder = cfg.record.as_ref().map(|p| {
-        Recorder::create(p, cfg.redact)
-            .map(|r| Arc::new(std::sync::Mutex::new(r.with_rotation(cfg.rotate_bytes))))
+    let file = cfg.record.as_ref().map(|p| {
+        Recorder::create(p, false)
+            .map(|r| r.with_rotation(cfg.rotate_bytes))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
+    let redactor = cfg.redact.then(Redactor::new);
+    // One tap for every line the source records: frames, reconcile and roster answers,
+    // call-log joins; to the file and to the sink alike.
+    let (tap, failed) = match file.transpose() {
+        Err(m) => (None, Some(m)),
+        Ok(file) if file.is_some() || sink.is_some() => (
+            Some(Arc::new(std::sync::Mutex::new(Tap::new(
+                redactor, file, sink,
+            )))),
+            None,
+        ),
+        Ok(_) => (None, None),
+    };
     let joiner = cfg.join.map(|j| {
         super::join::spawn(
             j,
             crate::platform::calllog::CallLogClient::new(auth.clone()),
             store.clone(),
-            recorder.as_ref().and_then(|r| r.as_ref().ok()).cloned(),
+            tap.clone(),
             events_tx.clone(),
         )
     });
@@ -193,7 +217,7 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         pending_filters: None,
         conn_tx,
         events: events_tx.clone(),
-        pipeline: FramePipeline::new(store, None, events_tx.clone()),
+        pipeline: FramePipeline::new(store, tap, events_tx.clone()),
         recovery_timeout: Duration::from_secs(180),
         dropped_at: None,
         dropped_ts: None,
@@ -205,19 +229,15 @@ pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
         cfg,
     };
     let join = tokio::spawn(async move {
-        let mut task = task;
-        match recorder {
-            Some(Err(m)) => {
-                tracing::error!(%m);
-                let _ = task.events.send(LiveEvent::Conn {
-                    at: Ts::now(),
-                    state: ConnState::Failed(m.clone()),
-                });
-                task.conn_tx.send_replace(ConnState::Failed(m));
-                return;
-            }
-            Some(Ok(r)) => task.pipeline.set_recorder(r),
-            None => {}
+        let task = task;
+        if let Some(m) = failed {
+            tracing::error!(%m);
+            let _ = task.events.send(LiveEvent::Conn {
+                at: Ts::now(),
+                state: ConnState::Failed(m.clone()),
+            });
+            task.conn_tx.send_replace(ConnState::Failed(m));
+            return;
         }
         task.run(shutdown_rx).await
     });

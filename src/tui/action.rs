@@ -473,7 +473,12 @@ enum Plan {
 fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> {
     match ui.config.mode {
         Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
+        _ if ui.config.read_only => {
+            return Err(match &ui.config.read_only_why {
+                Some(why) => format!("read-only: {why}"),
+                None => "read-only mode: control keys are disabled".into(),
+            })
+        }
         _ => {}
     }
     let selected = ui.selected_session(store).ok_or("no call selected")?;
@@ -776,11 +781,34 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
     }
 }
 
+/// Catching up with fewer stream messages than this is not worth a status line.
+const CATCH_UP_WORTH_SAYING: usize = 5_000;
+
 /// Says how loading the calls in progress goes, and when it is done.
 fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
     let was_busy = ui.feed.loading.is_some_and(|p| p.busy());
     ui.feed.loading = Some(l);
-    if let Some(until) = l.waiting_until {
+    if l.catching_up {
+        // A short catch-up is over before anyone could read about it.
+        if l.total < CATCH_UP_WORTH_SAYING {
+            return;
+        }
+        let (level, text) = if l.busy() {
+            let pct = l.done * 100 / l.total.max(1);
+            (
+                Level::Normal,
+                format!("catching up with the stream: {pct} %"),
+            )
+        } else {
+            (
+                Level::Ok,
+                format!("caught up with the stream ({} messages)", l.total),
+            )
+        };
+        if l.busy() || was_busy {
+            ui.say(level, text, now);
+        }
+    } else if let Some(until) = l.waiting_until {
         let secs = (now.millis_until(until) + 999) / 1000;
         let text = format!(
             "loading the calls in progress: {} of {}, rate limited by the platform, waiting {secs}s",

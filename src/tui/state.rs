@@ -237,6 +237,9 @@ pub struct BoardConfig {
     pub mode: Mode,
     /// Control keys disabled (always in replay).
     pub read_only: bool,
+    /// Why, when it is not the user's choice (a relay's broker refuses this user's
+    /// control requests): said when a control key is pressed.
+    pub read_only_why: Option<String>,
     /// Account, extension or file shown in the header.
     pub account: String,
     pub thresholds: Thresholds,
@@ -254,6 +257,7 @@ impl BoardConfig {
         BoardConfig {
             mode,
             read_only: mode == Mode::Replay,
+            read_only_why: None,
             account: String::new(),
             thresholds: Thresholds::default(),
             bell: false,

@@ -72,23 +72,42 @@ pub struct NatsServer {
     child: Option<Child>,
     dir: tempfile::TempDir,
     port: u16,
+    account: String,
+    max_file_store: u64,
 }
 
 impl NatsServer {
-    /// Starts a server on a free loopback port.
+    /// Starts a server on a free loopback port, with users for [`ACCOUNT`].
     pub fn start() -> NatsServer {
+        NatsServer::start_for(ACCOUNT)
+    }
+
+    /// Starts a server whose users have the permissions of `account`'s roles.
+    pub fn start_for(account: &str) -> NatsServer {
+        NatsServer::start_sized(account, 1 << 30)
+    }
+
+    /// [`NatsServer::start_for`] with room for `max_file_store` bytes of streams.
+    pub fn start_sized(account: &str, max_file_store: u64) -> NatsServer {
         let dir = tempfile::tempdir().unwrap();
         let mut s = NatsServer {
             child: None,
             dir,
             port: 0,
+            account: account.into(),
+            max_file_store,
         };
         s.spawn();
         s
     }
 
+    /// The account's names.
+    pub fn names(&self) -> Names {
+        Names::new(&self.account).unwrap()
+    }
+
     fn config(&self) -> String {
-        let n = names();
+        let n = self.names();
         let user = |u: User, p: relay::Permissions| {
             format!(
                 "{{ user: {:?}, password: {PASSWORD:?}, permissions: {} }}",
@@ -106,7 +125,7 @@ impl NatsServer {
         format!(
             r#"host: 127.0.0.1
 port: {port}
-jetstream {{ store_dir: {store:?}, max_file_store: 1073741824, max_memory_store: 67108864 }}
+jetstream {{ store_dir: {store:?}, max_file_store: {max_file_store}, max_memory_store: 67108864 }}
 accounts {{
   TENANT {{
     jetstream: enabled
@@ -118,6 +137,7 @@ accounts {{
 "#,
             port = if self.port == 0 { -1 } else { self.port as i32 },
             store = self.dir.path().join("js"),
+            max_file_store = self.max_file_store,
         )
     }
 
@@ -168,7 +188,7 @@ accounts {{
 
     /// `nats://127.0.0.1:port/ACCOUNT`.
     pub fn url(&self) -> String {
-        format!("nats://{}/{ACCOUNT}", self.addr())
+        format!("nats://{}/{}", self.addr(), self.account)
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 5 s).
@@ -203,7 +223,9 @@ accounts {{
     /// Connects as the relay and creates the account's stream and buckets.
     pub async fn relay(&self) -> NatsConn {
         let c = self.connect(User::Relay).await;
-        relay::ensure(&c.js, &names(), &settings()).await.unwrap();
+        relay::ensure(&c.js, &self.names(), &settings())
+            .await
+            .unwrap();
         c
     }
 }
@@ -273,4 +295,116 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Environment variables a test's `calltop` process must not inherit.
+const SCRUBBED: [&str; 8] = [
+    "RINGCENTRAL_SERVER_URL",
+    "RINGCENTRAL_CLIENT_ID",
+    "RINGCENTRAL_CLIENT_SECRET",
+    "RINGCENTRAL_JWT",
+    "CALLTOP_NATS_USER",
+    "CALLTOP_NATS_PASSWORD",
+    "CALLTOP_NATS_TOKEN",
+    "CALLTOP_REDACT_KEY",
+];
+
+/// A `calltop` process with its stdout and stderr in files under `dir` (logs there
+/// too); SIGKILLed on drop.
+pub struct Calltop {
+    child: Option<Child>,
+    pub name: String,
+    pub out: PathBuf,
+    pub err: PathBuf,
+}
+
+impl Calltop {
+    /// Runs `calltop ARGS` with only `env` of the variables above.
+    pub fn spawn(dir: &Path, name: &str, args: &[&str], env: &[(&str, String)]) -> Calltop {
+        let out = dir.join(format!("{name}.out"));
+        let err = dir.join(format!("{name}.err"));
+        let mut c = Command::new(env!("CARGO_BIN_EXE_calltop"));
+        c.args(args)
+            .env("CALLTOP_LOG_DIR", dir.join(format!("{name}-logs")))
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap());
+        for v in SCRUBBED {
+            c.env_remove(v);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let child = c.spawn().expect("calltop starts");
+        Calltop {
+            child: Some(child),
+            name: name.into(),
+            out,
+            err,
+        }
+    }
+
+    /// What it printed so far.
+    pub fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
+    /// Its stdout and stderr, for a failure message.
+    pub fn dump(&self) -> String {
+        let err = std::fs::read_to_string(&self.err).unwrap_or_default();
+        let out = self.stdout();
+        let tail = |s: &str| s.lines().rev().take(15).collect::<Vec<_>>().join("\n");
+        format!(
+            "--- {} stdout (last lines, newest first)\n{}\n--- stderr\n{err}",
+            self.name,
+            tail(&out)
+        )
+    }
+
+    /// True while it runs.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
+    }
+
+    /// SIGKILL, as a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, waiting for the exit (SIGKILL after 10 s); the exit status.
+    pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = c.try_wait() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = c.kill();
+        c.wait().ok()
+    }
+}
+
+impl Drop for Calltop {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The environment of a NATS user of the test server.
+pub fn nats_env(user: User) -> Vec<(&'static str, String)> {
+    vec![
+        ("CALLTOP_NATS_USER", user.name().to_string()),
+        ("CALLTOP_NATS_PASSWORD", PASSWORD.to_string()),
+    ]
 }

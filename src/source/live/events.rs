@@ -24,6 +24,8 @@ pub struct Loading {
     pub total: usize,
     /// Rate limited by the platform: waiting until then.
     pub waiting_until: Option<Ts>,
+    /// Catching up with a relay's stream (`done`/`total` are messages), not loading calls.
+    pub catching_up: bool,
 }
 
 impl Loading {
@@ -208,6 +210,12 @@ pub enum LiveEvent {
         at: Ts,
         telephony_session_id: String,
     },
+    /// A control action's audit line (through a relay: who did what, and its result).
+    Audit {
+        at: Ts,
+        session: String,
+        text: String,
+    },
 }
 
 /// A warning: to the log file and to whoever listens (status line, headless output).
@@ -259,6 +267,9 @@ impl LiveEvent {
                 at,
                 telephony_session_id,
             } => json!({"kind": "joined", "at": at, "telephonySessionId": telephony_session_id}),
+            LiveEvent::Audit { at, session, text } => {
+                json!({"kind": "audit", "at": at, "telephonySessionId": session, "text": text})
+            }
         }
     }
 
@@ -299,6 +310,9 @@ impl LiveEvent {
                 at,
                 telephony_session_id,
             } => format!("{} outcome final {telephony_session_id}", at.to_rfc3339()),
+            LiveEvent::Audit { at, session, text } => {
+                format!("{} audit {session} {text}", at.to_rfc3339())
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use super::events::{warn, LiveEvent, Loading};
 use crate::core::SharedStore;
 use crate::platform::roster::session_ids;
 use crate::platform::{ControlClient, HttpError, Roster};
-use crate::record::Recorder;
+use crate::record::Tap;
 use crate::wire::roster::QueueRecords;
 use crate::wire::{Incoming, Parsed, RosterLine, Ts};
 use std::collections::HashSet;
@@ -47,7 +47,7 @@ pub(super) struct Loader {
     pub roster: Roster,
     pub events: broadcast::Sender<LiveEvent>,
     pub loading: watch::Sender<Loading>,
-    pub recorder: Option<Arc<Mutex<Recorder>>>,
+    pub tap: Option<Arc<Mutex<Tap>>>,
     /// Told when the queues are known: the subscription's filters follow them.
     pub filters: mpsc::UnboundedSender<()>,
     pub extension_level: bool,
@@ -128,10 +128,9 @@ impl Loader {
     /// Records a roster answer, then applies it.
     fn keep(&self, line: RosterLine) {
         let now = Ts::now();
-        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
-            if let Err(e) = r.write_roster(now, &line) {
-                tracing::error!(error = %e, "recording write failed");
-            }
+        if let Some(t) = &self.tap {
+            let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+            t.learned(now, serde_json::json!({ "roster": &line }));
         }
         let parsed = Parsed {
             received_at: None,
@@ -244,7 +243,7 @@ impl Loader {
         self.loading.send_replace(Loading {
             done: 0,
             total: ids.len(),
-            waiting_until: None,
+            ..Loading::default()
         });
         for id in ids {
             // A background task may wait out a 429 (the board never does).
@@ -256,12 +255,9 @@ impl Loader {
                 Ok(None) => Some((plan.known_until, Err(id.as_str()))),
                 Err(_) => None,
             };
-            if let (Some((at, found)), Some(mut r)) =
-                (found, self.recorder.as_ref().and_then(|r| r.lock().ok()))
-            {
-                if let Err(e) = r.write_reconcile(at, found) {
-                    tracing::error!(error = %e, "recording write failed");
-                }
+            if let (Some((at, found)), Some(t)) = (found, &self.tap) {
+                let mut t = t.lock().unwrap_or_else(|e| e.into_inner());
+                t.reconcile(at, found);
             }
             match result {
                 Ok(Some(s)) => self.store.write(|st| st.apply_rest_session(&s, now)),

@@ -2,9 +2,9 @@
 //! gateway frames back to the connection logic and notifications to the store.
 
 use super::events::{EventLine, LiveEvent};
-use crate::core::SharedStore;
-use crate::record::Recorder;
-use crate::wire::{self, ConnectionDetails, Incoming, Ts, WsMeta, Wsc};
+use crate::core::{Applied, SharedStore};
+use crate::record::Tap;
+use crate::wire::{self, ConnectionDetails, Incoming, ParseError, Parsed, Ts, WsMeta, Wsc};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -32,34 +32,63 @@ pub enum FrameSignal {
 pub struct FramePipeline {
     store: SharedStore,
     /// Shared with the reconcile task, which records what it fetched.
-    recorder: Option<Arc<Mutex<Recorder>>>,
+    tap: Option<Arc<Mutex<Tap>>>,
     events: broadcast::Sender<LiveEvent>,
     wsc: Option<Wsc>,
 }
 
+/// Applies one parsed notification or reconcile line to the store, and reports it as
+/// an event line when anyone listens. `now`: when it was received (a recording line's
+/// own `receivedAt` wins).
+pub fn apply_parsed(
+    store: &SharedStore,
+    events: &broadcast::Sender<LiveEvent>,
+    parsed: Parsed,
+    now: Ts,
+) -> Applied {
+    let at = parsed.received_at.unwrap_or(now);
+    let line = (events.receiver_count() > 0).then(|| EventLine::of(&parsed, at));
+    let applied = store.write(|s| s.ingest(parsed, now));
+    if let Some(l) = line {
+        let _ = events.send(LiveEvent::Notification(l.with(applied)));
+    }
+    applied
+}
+
+/// Counts a frame or line that did not parse, and reports it.
+pub fn note_malformed(
+    store: &SharedStore,
+    events: &broadcast::Sender<LiveEvent>,
+    error: &ParseError,
+    len: usize,
+    now: Ts,
+) {
+    store.write(|s| s.note_malformed(now));
+    tracing::warn!(%error, len, "malformed frame (kept in the recording)");
+    let _ = events.send(LiveEvent::Malformed {
+        at: now,
+        error: error.to_string(),
+    });
+}
+
 impl FramePipeline {
-    /// A pipeline into `store`, recording with `recorder`.
+    /// A pipeline into `store`, recording through `tap`.
     pub fn new(
         store: SharedStore,
-        recorder: Option<Recorder>,
+        tap: Option<Arc<Mutex<Tap>>>,
         events: broadcast::Sender<LiveEvent>,
     ) -> FramePipeline {
         FramePipeline {
             store,
-            recorder: recorder.map(|r| Arc::new(Mutex::new(r))),
+            tap,
             events,
             wsc: None,
         }
     }
 
-    /// Starts recording every frame from now on (into a recorder others write to too).
-    pub fn set_recorder(&mut self, r: Arc<Mutex<Recorder>>) {
-        self.recorder = Some(r);
-    }
-
-    /// The recorder, for the reconcile task.
-    pub fn recorder(&self) -> Option<Arc<Mutex<Recorder>>> {
-        self.recorder.clone()
+    /// The tap, for the reconcile task.
+    pub fn tap(&self) -> Option<Arc<Mutex<Tap>>> {
+        self.tap.clone()
     }
 
     /// The newest session-context token seen.
@@ -69,20 +98,20 @@ impl FramePipeline {
 
     /// One received frame, at `now`.
     pub fn handle(&mut self, text: &str, now: Ts) -> FrameSignal {
-        if let Some(mut r) = self.recorder.as_ref().and_then(|r| r.lock().ok()) {
-            if let Err(e) = r.write_frame(now, text) {
-                tracing::error!(error = %e, "recording write failed");
-            }
+        let tap = self
+            .tap
+            .as_ref()
+            .map(|t| t.lock().unwrap_or_else(|e| e.into_inner()));
+        let line = tap.and_then(|mut t| t.frame(now, text));
+        let parsed = wire::parse(text);
+        if let (Some(line), Some(t)) = (line, &self.tap) {
+            let t = t.lock().unwrap_or_else(|e| e.into_inner());
+            t.send(line, parsed.as_ref().ok());
         }
-        let parsed = match wire::parse(text) {
+        let parsed = match parsed {
             Ok(p) => p,
             Err(e) => {
-                self.store.write(|s| s.note_malformed(now));
-                tracing::warn!(error = %e, len = text.len(), "malformed frame (kept in the recording)");
-                let _ = self.events.send(LiveEvent::Malformed {
-                    at: now,
-                    error: e.to_string(),
-                });
+                note_malformed(&self.store, &self.events, &e, text.len(), now);
                 return FrameSignal::None;
             }
         };
@@ -125,11 +154,7 @@ impl FramePipeline {
             | Incoming::Roster(_)
             | Incoming::CallLog(_)
             | Incoming::Voicemail { .. } => {
-                let line = (self.events.receiver_count() > 0).then(|| EventLine::of(&parsed, now));
-                let applied = self.store.write(|s| s.ingest(parsed, now));
-                if let Some(l) = line {
-                    let _ = self.events.send(LiveEvent::Notification(l.with(applied)));
-                }
+                apply_parsed(&self.store, &self.events, parsed, now);
                 FrameSignal::None
             }
         }
@@ -154,6 +179,7 @@ impl FramePipeline {
 mod tests {
     use super::*;
     use crate::core::SessionStore;
+    use crate::record::Recorder;
 
     const FRAMES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ws-frames");
 
@@ -162,7 +188,8 @@ mod tests {
     ) -> (FramePipeline, SharedStore, broadcast::Receiver<LiveEvent>) {
         let store = SharedStore::new(SessionStore::default());
         let (tx, rx) = broadcast::channel(64);
-        (FramePipeline::new(store.clone(), rec, tx), store, rx)
+        let tap = rec.map(|r| Arc::new(Mutex::new(Tap::new(None, Some(r), None))));
+        (FramePipeline::new(store.clone(), tap, tx), store, rx)
     }
 
     /// Every real gateway frame is recorded, and either understood or counted as

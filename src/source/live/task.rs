@@ -616,7 +616,7 @@ impl Task {
             roster: self.roster.clone(),
             events: self.events.clone(),
             loading: self.loading_tx.clone(),
-            recorder: self.pipeline.recorder(),
+            tap: self.pipeline.tap(),
             filters: self.filters_tx.clone(),
             extension_level: self.cfg.extension_level,
         }

@@ -1,0 +1,282 @@
+//! `calltop relay`: the live source (the account's one subscription, its recovery and
+//! reconcile) hands every recording line to the publisher, beside the `--record` file;
+//! once the broker answers, the relay creates or checks the stream, folds the stream
+//! into its own store (keyframes, the state checks of control requests, metrics) and
+//! serves control requests with the platform client under the Light budget.
+
+use crate::cli::RelayArgs;
+use crate::core::center::Since;
+use crate::core::{SessionStore, SharedStore};
+use crate::metrics::{ControlTally, Counted, Figure};
+use crate::platform::ControlClient as RestControl;
+use crate::relay::{
+    self, act, names::check_token, Applier, ControlServer, FoldConfig, Names, NatsConn,
+    PublishSink, Publisher, PublisherConfig, ServeStats, Start, StreamSettings,
+};
+use crate::source::live::{self, Backoff, LineFormat};
+use crate::wire::Ts;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How often the relay writes a keyframe while the store changes.
+const KEYFRAME_EVERY: Duration = Duration::from_secs(30);
+
+/// Runs the relay until Ctrl-C / SIGTERM.
+pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
+    let _log = crate::logging::init("relay");
+    let url = super::nats::url(&args.nats)?;
+    if url.start != Start::First {
+        anyhow::bail!("--nats {}: a relay takes no since= or seq=", args.nats);
+    }
+    let names = url.names();
+    let relay_id = args.relay_id.clone().unwrap_or_else(default_id);
+    check_token("relay id", &relay_id)?;
+    let shared_key = std::env::var("CALLTOP_REDACT_KEY").is_ok_and(|k| !k.is_empty());
+    if args.connect.redact && !shared_key {
+        anyhow::bail!(
+            "--redact on a relay needs CALLTOP_REDACT_KEY: every relay of an account must mask alike"
+        );
+    }
+    let mut cfg = super::live::source_config(&args.connect)?;
+    cfg.record = args.record.clone();
+    let mut opts = super::nats::options(&args.nats_args, format!("calltop relay {relay_id}"))?;
+    // Start at once: the live source records to the file and queues lines meanwhile.
+    opts.wait_for_server = true;
+    let conn = relay::connect_url(&url, &opts).await?;
+    let settings = StreamSettings {
+        max_age: args.retain,
+        max_bytes: args.retain_bytes as i64,
+        ..StreamSettings::default()
+    };
+    let publisher = Arc::new(Publisher::spawn(
+        conn.js.clone(),
+        names.clone(),
+        relay_id.clone(),
+        PublisherConfig::default(),
+    ));
+    let socket_store = SharedStore::new(SessionStore::new(cfg.store));
+    let stream_store = super::live_store(cfg.store, Since::Start);
+    let printed = stream_store.clone();
+    let sink = Arc::new(PublishSink(publisher.clone()));
+    let mut handle = live::spawn_with_sink(cfg, socket_store, Some(sink));
+    let mut events = handle.subscribe_events();
+    std::mem::swap(&mut events, &mut handle.events);
+    let tally = ControlTally::default();
+    let served: Arc<OnceLock<Arc<ServeStats>>> = Arc::default();
+    let broker = tokio::spawn(broker_side(Broker {
+        conn: conn.clone(),
+        names: names.clone(),
+        relay_id: relay_id.clone(),
+        settings,
+        store: stream_store.clone(),
+        control: Counted::new(handle.control.clone(), tally.clone()),
+        served: served.clone(),
+    }));
+    let _metrics = crate::metrics::serve_at(
+        args.metrics.as_deref(),
+        crate::metrics::Sources {
+            store: stream_store,
+            conn: Some(handle.conn.clone()),
+            control: tally,
+            extra: Some(figures(&conn, &publisher, served)),
+        },
+    )
+    .await?;
+    println!(
+        "{} relay {relay_id}: account {} → stream {} on {}",
+        Ts::now().to_rfc3339(),
+        names.account(),
+        names.stream(),
+        url.servers.join(",")
+    );
+    let result =
+        super::headless::print_until_signal(events, LineFormat::Text, false, &printed).await;
+    handle.shutdown().await;
+    broker.abort();
+    if let Ok(p) = Arc::try_unwrap(publisher) {
+        let s = p.close(Duration::from_secs(5)).await;
+        tracing::info!(?s, "publisher closed");
+    }
+    result
+}
+
+/// `host-pid`, in the characters a relay id may use.
+fn default_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(40)
+        .collect();
+    let host = if host.is_empty() {
+        "relay".into()
+    } else {
+        host
+    };
+    format!("{host}-{}", std::process::id())
+}
+
+struct Broker {
+    conn: NatsConn,
+    names: Names,
+    relay_id: String,
+    settings: StreamSettings,
+    store: SharedStore,
+    control: Counted<RestControl>,
+    served: Arc<OnceLock<Arc<ServeStats>>>,
+}
+
+/// Creates or checks the stream (retrying with backoff until the broker answers),
+/// then folds the stream and serves control requests, until aborted.
+async fn broker_side(b: Broker) {
+    let backoff = Backoff {
+        initial: Duration::from_millis(250),
+        max: Duration::from_secs(10),
+        immediate_first: true,
+    };
+    let mut attempt = 0;
+    while let Err(e) = relay::ensure(&b.conn.js, &b.names, &b.settings).await {
+        attempt += 1;
+        let wait = backoff.delay(attempt);
+        tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "stream not ready");
+        if attempt == 1 {
+            println!(
+                "{} nats: {e}; retrying (the recording file, if any, keeps every frame)",
+                Ts::now().to_rfc3339()
+            );
+        }
+        tokio::time::sleep(wait).await;
+    }
+    println!(
+        "{} nats: stream {} ready",
+        Ts::now().to_rfc3339(),
+        b.names.stream()
+    );
+    let (events, _) = tokio::sync::broadcast::channel(16);
+    let fold = FoldConfig {
+        from_keyframe: true,
+        write_keyframes: Some((b.relay_id.clone(), KEYFRAME_EVERY)),
+    };
+    let _folding = loop {
+        match relay::fold(
+            &b.conn,
+            &b.names,
+            b.store.clone(),
+            events.clone(),
+            fold.clone(),
+        )
+        .await
+        {
+            Ok(f) => break f,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot fold the stream; retrying");
+                tokio::time::sleep(backoff.max).await;
+            }
+        }
+    };
+    let applier = Applier::new(b.store.clone(), b.control, act::LIGHT_PER_MINUTE);
+    let _server = match ControlServer::start(&b.conn, &b.names, &b.relay_id, applier).await {
+        Ok(s) => {
+            let _ = b.served.set(s.stats());
+            s
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "control requests not served");
+            println!(
+                "{} nats: control requests not served: {e}",
+                Ts::now().to_rfc3339()
+            );
+            return std::future::pending().await;
+        }
+    };
+    std::future::pending::<()>().await
+}
+
+/// The relay's figures for `/metrics`: publish acks, duplicates, retries, drops and
+/// backlog, the broker connection, and control requests served.
+fn figures(
+    conn: &NatsConn,
+    publisher: &Publisher,
+    served: Arc<OnceLock<Arc<ServeStats>>>,
+) -> crate::metrics::Extra {
+    let stats = publisher.stats();
+    let up = conn.connected();
+    Arc::new(move || {
+        let s = stats.borrow().clone();
+        let f = |name, help, counter, label: Option<(&'static str, &str)>, value| Figure {
+            name,
+            help,
+            counter,
+            label: label.map(|(k, v)| (k, v.to_string())),
+            value,
+        };
+        let published = "calltop_relay_published";
+        let help = "Lines the stream acknowledged: stored, or already there (another relay or a retry sent them)";
+        let mut out = vec![
+            f(published, help, true, Some(("result", "stored")), s.stored),
+            f(
+                published,
+                help,
+                true,
+                Some(("result", "duplicate")),
+                s.duplicates,
+            ),
+            f(
+                "calltop_relay_publish_retries",
+                "Publishes sent again after a failed or missing ack",
+                true,
+                None,
+                s.retries,
+            ),
+            f(
+                "calltop_relay_publish_dropped",
+                "Lines dropped because the publish queue was full",
+                true,
+                None,
+                s.dropped,
+            ),
+            f(
+                "calltop_relay_publish_backlog",
+                "Lines queued or awaiting an ack",
+                false,
+                None,
+                s.pending,
+            ),
+            f(
+                "calltop_relay_stream_sequence",
+                "Stream sequence of the newest ack",
+                false,
+                None,
+                s.last_seq,
+            ),
+            f(
+                "calltop_relay_broker_connected",
+                "1 while connected to the broker",
+                false,
+                None,
+                u64::from(*up.borrow()),
+            ),
+        ];
+        if let Some(c) = served.get() {
+            let name = "calltop_relay_control_requests";
+            let help = "Control requests served, by what came of them";
+            for (result, n) in [
+                ("applied", &c.applied),
+                ("replayed", &c.replayed),
+                ("refused", &c.refused),
+                ("in_progress", &c.in_progress),
+            ] {
+                out.push(f(
+                    name,
+                    help,
+                    true,
+                    Some(("result", result)),
+                    n.load(Ordering::Relaxed),
+                ));
+            }
+        }
+        out
+    })
+}

@@ -1,0 +1,218 @@
+//! A relay's stream as the source: `live --from nats://…` (the board, or `--headless`
+//! lines; no RingCentral credentials), and `replay` / `report nats://…`, which read the
+//! stream like a recording file.
+
+use super::nats;
+use crate::cli::{LiveArgs, NatsArgs, ReplayArgs, ReportArgs};
+use crate::core::control::Control;
+use crate::relay::{
+    self, ControlClient, ControlError, FoldConfig, NatsConn, NatsUrl, ReadOptions, RelayControl,
+    Start, StreamReader, Subjects,
+};
+use crate::source::index::IndexCache;
+use crate::source::live::LiveEvent;
+use crate::source::replay::{Options, Replay};
+use crate::tui::state::{Mode, UiState};
+use crate::tui::theme::Level;
+use crate::wire::Ts;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// True when a mode's FILE argument names a relay's stream.
+pub fn is_stream(file: &std::path::Path) -> bool {
+    file.to_str().is_some_and(NatsUrl::is_nats)
+}
+
+async fn connect(text: &str, args: &NatsArgs, role: &str) -> anyhow::Result<(NatsUrl, NatsConn)> {
+    let url = nats::url(text)?;
+    let opts = nats::options(args, format!("calltop {role}"))?;
+    let conn = relay::connect_url(&url, &opts).await?;
+    Ok((url, conn))
+}
+
+/// What a board may do with control keys, and what to tell the user about it.
+struct ControlPlan {
+    control: Option<RelayControl>,
+    /// Why the board is read-only, when the broker decided it.
+    read_only_why: Option<String>,
+    note: Option<String>,
+}
+
+/// Asks the relay (a ping as this user) whether control requests may be sent.
+async fn control_plan(conn: &NatsConn, url: &NatsUrl, read_only: bool) -> ControlPlan {
+    let plan = |control, read_only_why, note: Option<&str>| ControlPlan {
+        control,
+        read_only_why,
+        note: note.map(str::to_string),
+    };
+    if read_only {
+        return plan(None, None, None);
+    }
+    let Ok(client) = ControlClient::new(conn, &url.names()) else {
+        let why = "no NATS user name to send control requests as (set CALLTOP_NATS_USER)";
+        return plan(None, Some(why.into()), Some(why));
+    };
+    let control = RelayControl::new(client.clone());
+    match client.ping().await {
+        Ok(()) => plan(Some(control), None, None),
+        Err(ControlError::NotPermitted) => {
+            let why = format!(
+                "the broker does not let NATS user {} send control requests",
+                conn.user.as_deref().unwrap_or("?")
+            );
+            plan(None, Some(why.clone()), Some(&why))
+        }
+        Err(ControlError::NoRelay) => plan(
+            Some(control),
+            None,
+            Some("no relay serves control requests for this account yet"),
+        ),
+        Err(e) => plan(
+            Some(control),
+            None,
+            Some(&format!("the relay did not answer a ping: {e}")),
+        ),
+    }
+}
+
+/// `calltop live --from nats://HOST:PORT/ACCOUNT [--headless]`.
+pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
+    if !args.headless && super::board::print_and_exit(&args.board)? {
+        return Ok(());
+    }
+    if !args.headless {
+        crate::tui::terminal::check_terminal()?;
+    }
+    let _log = crate::logging::init(if args.headless { "live" } else { "tui" });
+    let (url, conn) = connect(from, &args.nats_args, "board").await?;
+    if url.start != Start::First {
+        anyhow::bail!("--from {from}: a board follows the stream; since= and seq= are for replay");
+    }
+    let names = url.names();
+    let store = super::live_store(args.connect.store_config(), args.connect.since);
+    let (events_tx, events) = broadcast::channel(8192);
+    let plan = control_plan(&conn, &url, args.read_only).await;
+    let fold = FoldConfig {
+        from_keyframe: true,
+        write_keyframes: None,
+    };
+    let folding = relay::fold(&conn, &names, store.clone(), events_tx.clone(), fold).await?;
+    let tally = crate::metrics::ControlTally::default();
+    let _metrics = crate::metrics::serve_at(
+        args.metrics.as_deref(),
+        crate::metrics::Sources {
+            store: store.clone(),
+            conn: Some(folding.conn.clone()),
+            control: tally.clone(),
+            extra: None,
+        },
+    )
+    .await?;
+    if args.headless {
+        if let Some(message) = &plan.note {
+            let at = Ts::now();
+            let message = match &plan.read_only_why {
+                Some(_) => format!("read-only: {message}"),
+                None => message.clone(),
+            };
+            let _ = events_tx.send(LiveEvent::Warning { at, message });
+        }
+        return super::headless::print_until_signal(events, args.format, true, &store).await;
+    }
+    drop(events);
+    let mut config = super::board::config(&args.board, Mode::Live)?;
+    config.read_only = plan.control.is_none();
+    config.read_only_why = plan.read_only_why;
+    config.account = format!("relay {} @ {}", names.account(), url.servers.join(","));
+    let mut ui = UiState::new(config);
+    if let Some(note) = plan.note {
+        ui.say(Level::Warn, note, Ts::now());
+    }
+    // The relay audits every action into the stream: every board shows who did it.
+    let control = plan
+        .control
+        .map(|c| Arc::new(crate::metrics::Counted::new(c, tally)) as Arc<dyn Control>);
+    let feed = crate::tui::Feed {
+        store,
+        replay: None,
+        conn: Some(folding.conn.clone()),
+        loading: Some(folding.loading.clone()),
+        control,
+    };
+    crate::tui::run(ui, feed).await
+}
+
+/// Reads a stream's frames, bounded to its end at open time, handing each line to `f`
+/// with its sequence.
+async fn read_stream(
+    text: &str,
+    args: &NatsArgs,
+    mut f: impl FnMut(usize, &str),
+) -> anyhow::Result<()> {
+    let (url, conn) = connect(text, args, "reader").await?;
+    let opts = ReadOptions {
+        start: url.start,
+        follow: false,
+        subjects: Subjects::Frames,
+    };
+    let mut reader = StreamReader::open(&conn.js, &url.names(), opts).await?;
+    while let Some(line) = reader.next().await {
+        let line = line?;
+        f(line.seq as usize, &line.line);
+    }
+    Ok(())
+}
+
+/// `calltop report nats://…`: the stream's frames through the report, as a file's.
+pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let text = args.file.to_string_lossy().into_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    crate::report::report_values(
+        &text,
+        args.format,
+        super::window(args.since),
+        &mut out,
+        8 << 20,
+        |each| {
+            rt.block_on(read_stream(&text, &args.nats_args, |seq, line| {
+                each(seq, Ok(line))
+            }))
+        },
+    )?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The stream's frames as a replay (`replay nats://…[?since=…]`): read to the stream's
+/// end at open time into a private temporary file (kept while the directory lives),
+/// then replayed like a recording.
+pub async fn replay_of(args: &ReplayArgs) -> anyhow::Result<(Replay, tempfile::TempDir)> {
+    use std::io::Write;
+    let text = args.file.to_string_lossy().into_owned();
+    let dir = tempfile::Builder::new()
+        .prefix("calltop-stream")
+        .tempdir()?;
+    let path = dir.path().join("stream.jsonl");
+    let mut file = std::io::BufWriter::new(crate::record::open_private(&path)?);
+    let mut failed = None;
+    read_stream(&text, &args.nats_args, |_, line| {
+        if failed.is_none() {
+            failed = writeln!(file, "{}", line.trim_end()).err();
+        }
+    })
+    .await?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    file.flush()?;
+    drop(file);
+    let opts = Options {
+        cache: Some(IndexCache::Memory),
+        ..Options::default()
+    };
+    Ok((Replay::open(&path, opts)?, dir))
+}
