@@ -328,8 +328,9 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
 }
 /// The end-of-call line a CRM integration reads (`live --headless --format json`,
 /// `--on-end`): the call as the report shows it — both dispositions, the event-derived
-/// one and the platform's (`callLog.result`), the linked ids — and its call-level
-/// ring/talk/hold. `None` when the store no longer holds the call.
+/// one and the platform's (`callLog.result`), the linked ids — its call-level
+/// ring/talk/hold, the agent who answered (`agent`: extension id, number, name) and its
+/// queue (`queue`), when there are. `None` when the store no longer holds the call.
 pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<serde_json::Value> {
     let s = store.find(telephony_session_id)?;
     let end = s.end().or(store.clock()).unwrap_or(Ts(0));
@@ -350,6 +351,38 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
             "holdSeconds": secs(f.hold_ms),
         }),
     );
+    let center = store.center();
+    if let Some(p) = crate::core::center::agent_party(&s) {
+        let id = p.extension_id.get().cloned();
+        let known = id.as_deref().and_then(|i| center.agent(i));
+        let name = known.and_then(|a| a.name.clone()).or_else(|| {
+            // The agent's own end: the callee of an inbound leg, the caller of an
+            // outbound one.
+            let own = match p.direction.get() {
+                Some(crate::wire::Direction::Outbound) => &p.from,
+                _ => &p.to,
+            };
+            own.name.get().cloned()
+        });
+        obj.insert(
+            "agent".into(),
+            serde_json::json!({
+                "extensionId": id,
+                "extensionNumber": known.and_then(|a| a.extension_number.clone()),
+                "name": name,
+            }),
+        );
+    }
+    if let Some(q) = center.call_queue(&s) {
+        obj.insert(
+            "queue".into(),
+            serde_json::json!({
+                "id": q.id,
+                "extensionNumber": q.extension_number,
+                "name": q.name,
+            }),
+        );
+    }
     Some(v)
 }
 

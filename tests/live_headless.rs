@@ -206,6 +206,7 @@ async fn call_ended_lines_and_the_on_end_command() {
         .collect();
     assert!(ended.len() >= 8, "{} callEnded lines", ended.len());
     let truth = sim.ground_truth();
+    let mut queue_calls = 0;
     for e in &ended {
         let id = e["telephonySessionId"].as_str().unwrap();
         let t = truth
@@ -229,7 +230,25 @@ async fn call_ended_lines_and_the_on_end_command() {
             e["callLog"]["result"].is_string(),
             "the platform's result: {e}"
         );
+        // A queue call one agent answered: that agent and that queue.
+        let answered: Vec<_> = truth
+            .agent_legs
+            .iter()
+            .filter(|l| l.telephony_session_id == id && l.answered.is_some())
+            .collect();
+        if let [leg] = answered[..] {
+            assert_eq!(e["agent"]["extensionId"], leg.agent_id.as_str(), "{e}");
+            assert_eq!(e["queue"]["id"], leg.queue_id.as_str(), "{e}");
+            let agent = truth.agents.iter().find(|a| a.id == leg.agent_id).unwrap();
+            assert_eq!(e["agent"]["name"], agent.name.as_str(), "{e}");
+            queue_calls += 1;
+        }
     }
+    assert!(
+        queue_calls > 0,
+        "no answered queue call among {}",
+        ended.len()
+    );
     let fed: Vec<serde_json::Value> = std::fs::read_to_string(&feed)
         .unwrap_or_default()
         .lines()

@@ -255,7 +255,11 @@ async fn a_rate_limited_start_up_load_waits_and_loads_every_call() {
             assert!(l.total >= must.len(), "{l:?}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "still loading: {l:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still loading: {l:?}; requests by rate-limit group: {:?}",
+            sim.ground_truth().rate_limits
+        );
         let _ = tokio::time::timeout(Duration::from_secs(1), loading.changed()).await;
     }
     assert!(waited, "the load was rate limited and waited");

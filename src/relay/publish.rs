@@ -207,7 +207,11 @@ struct Task {
 /// Lines whose ack failed, sent again together once the backoff has passed.
 #[derive(Default)]
 struct Retry {
-    queue: VecDeque<Outgoing>,
+    /// In the order the lines first came (their number), whatever order the acks failed in.
+    queue: VecDeque<(u64, Outgoing)>,
+    /// The queue is being sent again (it is sent only once no ack is outstanding, so that
+    /// every failed line is in it, in order).
+    draining: bool,
     /// Failures since the last ack: the backoff grows with them.
     failures: u32,
     /// When the queue may be sent again.
@@ -219,11 +223,13 @@ impl Task {
         let mut in_flight = FuturesUnordered::new();
         let mut retry = Retry::default();
         let mut open = true;
+        let mut numbered = 0u64;
         loop {
             let room = in_flight.len() < self.cfg.in_flight;
             let due = retry.at.is_none_or(|t| tokio::time::Instant::now() >= t);
+            retry.draining = retry.draining || (due && in_flight.is_empty());
             let next = match retry.queue.pop_front() {
-                Some(out) if room && due => Some(out),
+                Some(out) if room && due && retry.draining => Some(out),
                 held => {
                     retry.queue.extend(held);
                     let wait = async {
@@ -233,25 +239,31 @@ impl Task {
                         }
                     };
                     tokio::select! {
-                        Some((out, res)) = in_flight.next(), if !in_flight.is_empty() => {
-                            self.acked(out, res, &mut retry);
+                        Some((n, out, res)) = in_flight.next(), if !in_flight.is_empty() => {
+                            self.acked(n, out, res, &mut retry);
                             None
                         }
                         // New lines wait behind lines being retried (the broker is away).
                         out = rx.recv(), if room && open && retry.queue.is_empty() => {
                             open = out.is_some();
-                            out
+                            out.map(|o| {
+                                numbered += 1;
+                                (numbered, o)
+                            })
                         }
                         _ = wait, if room && !retry.queue.is_empty() => None,
                         else => break,
                     }
                 }
             };
-            if let Some(out) = next {
+            if retry.queue.is_empty() {
+                retry.draining = false;
+            }
+            if let Some((n, out)) = next {
                 // Sent here, in queue order; only the acks are awaited concurrently.
                 match send(&self.js, &self.names, &self.relay, &out).await {
-                    Ok(fut) => in_flight.push(async move { (out, ack_of(fut.await)) }),
-                    Err(e) => self.acked(out, Err(e), &mut retry),
+                    Ok(fut) => in_flight.push(async move { (n, out, ack_of(fut.await)) }),
+                    Err(e) => self.acked(n, out, Err(e), &mut retry),
                 }
             }
             let queued = (rx.len() + retry.queue.len() + in_flight.len()) as u64;
@@ -262,7 +274,7 @@ impl Task {
         }
     }
 
-    fn acked(&self, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
+    fn acked(&self, n: u64, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
         match res {
             Ok(ack) => {
                 retry.failures = 0;
@@ -288,7 +300,9 @@ impl Task {
                     s.retries += 1;
                     s.last_error = Some(e.to_string());
                 });
-                retry.queue.push_back(out);
+                let at = retry.queue.partition_point(|(m, _)| *m < n);
+                retry.queue.insert(at, (n, out));
+                retry.draining = false;
             }
         }
     }

@@ -98,16 +98,18 @@ impl FramePipeline {
 
     /// One received frame, at `now`.
     pub fn handle(&mut self, text: &str, now: Ts) -> FrameSignal {
-        let tap = self
+        // The tap is held from the write to the send, so that the sink gets every line
+        // in the file's order (the loader and the joiner write through it too).
+        let mut tap = self
             .tap
             .as_ref()
             .map(|t| t.lock().unwrap_or_else(|e| e.into_inner()));
-        let line = tap.and_then(|mut t| t.frame(now, text));
+        let line = tap.as_mut().and_then(|t| t.frame(now, text));
         let parsed = wire::parse(text);
-        if let (Some(line), Some(t)) = (line, &self.tap) {
-            let t = t.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(line), Some(t)) = (line, &tap) {
             t.send(line, parsed.as_ref().ok());
         }
+        drop(tap);
         let parsed = match parsed {
             Ok(p) => p,
             Err(e) => {
