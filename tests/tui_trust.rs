@@ -392,7 +392,15 @@ fn columns_are_sized_by_priority_and_every_cut_has_an_ellipsis() {
         to - from <= "Dave Customer +14155550144".len() + 1,
         "{head}"
     );
-    assert!(line_with(&l, "Alice Caller").contains("Sales Queue ☏ Proceeding"));
+    // The queue, then who answered (nobody yet: `—`), then the parties.
+    let alice = line_with(&l, "Alice Caller");
+    let (q, a, p) = (
+        alice.find("Sales Queue —").unwrap_or(usize::MAX),
+        alice.find("—").unwrap_or(0),
+        alice.find("☏ Proceeding").unwrap_or(0),
+    );
+    assert!(q < a && a < p, "{alice}");
+    assert!(line_with(&l, "Dave Customer").contains("Erin Ops +18005550105"));
     assert!(line_with(&l, "Dave Customer").contains("● Answered ▸‖ Hold"));
     // 80 columns: parties and timers whole, numbers whole, the queue cut with "…".
     let term = render_at(&store, &mut ui, now(), 80, 24);
