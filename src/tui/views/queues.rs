@@ -155,14 +155,15 @@ fn queue_row(c: &Center, q: &Queue, now: Ts) -> QueueRow {
     }
 }
 
-/// A queue table of `rows` in `area`, with the selected row marked (`cursor`).
+/// The rows of a queue table: all of them, the first shown, the selected one.
+type Shown<'a, 'b> = (&'a [&'b Queue], usize, Option<usize>);
+
+/// A queue table of `rows` in `area` from row `start`, with the selected row marked.
 fn queue_table(
     frame: &mut Frame,
     area: Rect,
     c: &Center,
-    rows: &[&Queue],
-    start: usize,
-    cursor: Option<usize>,
+    (rows, start, cursor): Shown,
     title: Line<'static>,
     ui: &UiState,
     now: Ts,
@@ -232,17 +233,8 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let rows = queue_rows(c, &ui.view.filter);
     let title = title(ui, "Queues", rows.len(), c.queues().count());
     let cur = &ui.view.queues;
-    queue_table(
-        frame,
-        area,
-        c,
-        &rows,
-        cur.offset,
-        Some(cur.cursor),
-        title,
-        ui,
-        now,
-    );
+    let shown = (&rows[..], cur.offset, Some(cur.cursor));
+    queue_table(frame, area, c, shown, title, ui, now);
 }
 
 /// The overview's strip: the queues, those with calls waiting first.
@@ -251,7 +243,7 @@ pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &Ui
     let mut rows = queue_rows(c, "");
     rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
     let title = title(ui, "Queues", rows.len(), rows.len());
-    queue_table(frame, area, c, &rows, 0, None, title, ui, now);
+    queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
 }
 
 /// One queue: its figures, its waiting calls (oldest first), its agents.
@@ -271,7 +263,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
         Span::styled(format!("SLA {} ", clock(q.sla.threshold_ms)), t.dim()),
         Span::styled("Esc: all queues ", t.dim()),
     ]);
-    queue_table(frame, head, c, &[q], 0, None, title, ui, now);
+    queue_table(frame, head, c, (&[q], 0, None), title, ui, now);
     // Waiting calls, oldest first.
     let mut list: Vec<_> = q.waiting.iter().collect();
     list.sort_by_key(|w| w.entered);
