@@ -41,6 +41,27 @@ pub enum Command {
     Relay(RelayArgs),
     /// Run the loopback RingCentral platform simulator.
     Sim(SimArgs),
+    /// Queue figures in large digits for a wall screen: the board opening on the
+    /// wallboard, from the same sources (`wallboard demo|live|replay …`).
+    Wallboard(WallboardArgs),
+}
+
+/// Flags of `calltop wallboard`: the source and its flags, as for that mode.
+#[derive(clap::Args, Debug, Clone)]
+pub struct WallboardArgs {
+    #[command(subcommand)]
+    pub source: WallboardSource,
+}
+
+/// Where the wallboard's figures come from.
+#[derive(Subcommand, Debug, Clone)]
+pub enum WallboardSource {
+    /// The embedded simulator (as `calltop demo`).
+    Demo(DemoArgs),
+    /// A real account (as `calltop live`).
+    Live(LiveArgs),
+    /// A recording (as `calltop replay`).
+    Replay(ReplayArgs),
 }
 
 /// Flags shared by every mode that connects to the platform (`live`, `record`).
@@ -271,6 +292,9 @@ pub struct BoardArgs {
     /// Park alert thresholds in seconds: amber,red.
     #[arg(long, default_value = "60,180", value_parser = parse_alert)]
     pub park_alert: (i64, i64),
+    /// Agents view: an agent on a call longer than this turns amber,red (seconds).
+    #[arg(long, default_value = "600,1200", value_parser = parse_alert)]
+    pub call_alert: (i64, i64),
     /// Print the key table (Markdown) and exit.
     #[arg(long)]
     pub print_keys: bool,
@@ -290,6 +314,7 @@ impl Default for BoardArgs {
             ring_alert: p("20,45"),
             hold_alert: p("60,180"),
             park_alert: p("60,180"),
+            call_alert: p("600,1200"),
             print_keys: false,
             print_default: None,
         }

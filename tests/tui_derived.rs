@@ -40,6 +40,7 @@ fn fresh_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
             .into_iter()
             .map(String::from)
             .collect(),
+        Screen::Agents | Screen::Queues | Screen::Wallboard => Vec::new(),
     }
 }
 

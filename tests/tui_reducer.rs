@@ -748,3 +748,209 @@ fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
         "{screen}"
     );
 }
+
+fn agent_effects(fx: &[Effect]) -> Vec<calltop::core::control::AgentRequest> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Agent(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn confirm_text(ui: &UiState) -> String {
+    match &ui.view.overlay {
+        Overlay::Confirm(c) => {
+            assert!(!c.ok_focused, "Cancel is focused");
+            c.question.clone()
+        }
+        o => panic!("no confirm: {o:?} ({})", status(ui)),
+    }
+}
+
+#[test]
+fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
+    use calltop::tui::state::Screen;
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    for (key, screen) in [
+        (Command::Agents, Screen::Agents),
+        (Command::Queues, Screen::Queues),
+        (Command::Wallboard, Screen::Wallboard),
+    ] {
+        cmd(&mut ui, &store, key);
+        assert_eq!(ui.view.screen, screen);
+        cmd(&mut ui, &store, key);
+        assert_eq!(ui.view.screen, Screen::Board, "{key:?} again: the calls");
+        cmd(&mut ui, &store, key);
+        cmd(&mut ui, &store, Command::Back);
+        assert_eq!(ui.view.screen, Screen::Board, "{key:?} then Esc: the calls");
+    }
+    // The agents view starts on the agent needing a supervisor most: Bob, ringing.
+    cmd(&mut ui, &store, Command::Agents);
+    assert_eq!(ui.view.agents.selected.as_deref(), Some("202"));
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(
+        ui.view.agents.selected.as_deref(),
+        Some("203"),
+        "Cy, on hold"
+    );
+    // Enter: Cy's current call, its detail open on the calls screen.
+    cmd(&mut ui, &store, Command::Open);
+    assert_eq!(ui.view.screen, Screen::Board);
+    assert!(ui.view.detail);
+    assert_eq!(ui.view.selected.as_deref(), Some("c-3"));
+}
+
+#[test]
+fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
+    use calltop::tui::state::Screen;
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, &store, Command::Queues);
+    assert_eq!(ui.view.queues.selected.as_deref(), Some("800"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.view.queues.selected.as_deref(), Some("801"));
+    cmd(&mut ui, &store, Command::Open);
+    assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
+    // Support's agents by state: Cy on hold, Eve available, Fay offline.
+    assert_eq!(ui.view.members.selected.as_deref(), Some("203"));
+    cmd(&mut ui, &store, Command::Bottom);
+    assert_eq!(ui.view.members.selected.as_deref(), Some("206"));
+    cmd(&mut ui, &store, Command::Back);
+    assert_eq!(
+        (ui.view.screen, ui.view.open_queue.clone()),
+        (Screen::Queues, None)
+    );
+}
+
+#[test]
+fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, &store, Command::Queues);
+    cmd(&mut ui, &store, Command::Down); // Support
+    cmd(&mut ui, &store, Command::Open);
+    cmd(&mut ui, &store, Command::Down); // Eve, not taking Support's calls
+    assert_eq!(ui.view.members.selected.as_deref(), Some("205"));
+    let fx = cmd(&mut ui, &store, Command::QueueCalls);
+    assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
+    let q = confirm_text(&ui);
+    assert!(
+        q.starts_with("Take calls of queue Support for Eve Evans 105?"),
+        "{q}"
+    );
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    let sent = agent_effects(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].agent, "205");
+    assert_eq!(
+        sent[0].action,
+        calltop::core::control::AgentAction::AcceptQueueCalls {
+            queue: "801".into(),
+            accept: true
+        }
+    );
+    // In the agents view, Eve's first queue (Sales), where she takes calls: stop.
+    ui = ui_at_agent(&store, "205");
+    cmd(&mut ui, &store, Command::QueueCalls);
+    let q = confirm_text(&ui);
+    assert!(
+        q.starts_with("Stop taking calls of queue Sales for Eve Evans 105?"),
+        "{q}"
+    );
+    assert!(q.contains("Also in: Support"), "{q}");
+    // Esc: nothing sent.
+    let fx = update(&mut ui, Action::Cancel, &store, now());
+    assert!(agent_effects(&fx).is_empty());
+}
+
+fn ui_at_agent(store: &calltop::core::SessionStore, id: &str) -> UiState {
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, store, Command::Agents);
+    for _ in 0..20 {
+        if ui.view.agents.selected.as_deref() == Some(id) {
+            return ui;
+        }
+        cmd(&mut ui, store, Command::Down);
+    }
+    panic!("no agent {id}");
+}
+
+#[test]
+fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_device() {
+    let store = center_store();
+    // From the agents view: Ann's call.
+    let mut on_agent = ui_at_agent(&store, "201");
+    let q = {
+        cmd(&mut on_agent, &store, Command::Listen);
+        confirm_text(&on_agent)
+    };
+    assert!(
+        q.starts_with("Listen in on Ann Archer 101 from your device?"),
+        "{q}"
+    );
+    assert!(
+        q.contains("*81") && q.contains("*82") && q.contains("*83"),
+        "{q}"
+    );
+    update(&mut on_agent, Action::ToggleFocus, &store, now());
+    let fx = update(&mut on_agent, Action::Submit, &store, now());
+    let sent = controls(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].session.as_str(), sent[0].party.as_str()),
+        ("c-1", "c1-3")
+    );
+    assert_eq!(
+        sent[0].action,
+        ControlAction::Supervise {
+            agent: "201".into()
+        }
+    );
+    // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
+    // answers Bob's ringing leg on the supervisor's device.
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("c-2".into());
+    ui.view.follow_top = false;
+    ui.view.cursor = 3;
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("c-2"));
+    cmd(&mut ui, &store, Command::Listen);
+    assert!(
+        status(&ui).contains("no agent is on this call"),
+        "{}",
+        status(&ui)
+    );
+    let fx = act(&mut ui, &store, Command::Answer);
+    let sent = controls(&fx);
+    assert_eq!(sent[0].action, ControlAction::Answer);
+    assert_eq!(sent[0].party, "c2-3");
+    // A parked call is picked up.
+    ui.view.selected = Some("s-park".into());
+    ui.view.pinned = Some("s-park".into());
+    ui.sync(&store, now());
+    cmd(&mut ui, &store, Command::Answer);
+    assert!(confirm_text(&ui).starts_with("Pick up the parked call of"));
+}
+
+#[test]
+fn supervisor_keys_are_refused_read_only_and_in_replay() {
+    let store = center_store();
+    for mode in [Mode::Live, Mode::Replay] {
+        let mut ui = ui_at_agent(&store, "201");
+        ui.config.mode = mode;
+        ui.config.read_only = true;
+        for k in [Command::Listen, Command::Answer, Command::QueueCalls] {
+            let fx = cmd(&mut ui, &store, k);
+            assert!(fx.is_empty() && ui.view.overlay == Overlay::None, "{k:?}");
+            assert!(
+                status(&ui).contains("read-only"),
+                "{mode:?} {k:?}: {}",
+                status(&ui)
+            );
+        }
+    }
+}

@@ -152,3 +152,26 @@ fn screens_at_80x24_and_200x50() {
         });
     }
 }
+
+/// The contact-center screens at 80×24 and 200×50, from [`center_store`].
+fn center_sized(name: &str, w: u16, h: u16, keys: &[Command]) {
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (w, h);
+    for k in keys {
+        update(&mut ui, Action::Cmd(*k), &store, now());
+    }
+    let term = render_at(&store, &mut ui, now(), w, h);
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+}
+
+#[test]
+fn center_screens_at_80x24_and_200x50() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        center_sized("agents", w, h, &[Command::Agents]);
+        center_sized("queues", w, h, &[Command::Queues]);
+        center_sized("queue_detail", w, h, &[Command::Queues, Command::Open]);
+        center_sized("wallboard", w, h, &[Command::Wallboard]);
+        center_sized("overview", w, h, &[]);
+    }
+}

@@ -21,6 +21,7 @@ pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
             ring: args.ring_alert,
             hold: args.hold_alert,
             park: args.park_alert,
+            call: args.call_alert,
         },
         ..BoardConfig::new(mode)
     })

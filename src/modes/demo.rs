@@ -3,10 +3,15 @@
 
 use crate::cli::DemoArgs;
 use crate::source::live::LiveConfig;
-use crate::tui::state::Mode;
+use crate::tui::state::{Mode, Screen};
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    run_on(args, Screen::Board).await
+}
+
+/// Runs it with the board opening on `start` (`calltop wallboard demo`: the wallboard).
+pub async fn run_on(args: DemoArgs, start: Screen) -> anyhow::Result<()> {
     if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
@@ -23,6 +28,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let sim = crate::sim::start(cfg, "127.0.0.1:0".parse()?).await?;
     tracing::info!(url = %sim.base_url(), "demo simulator started");
     let mut config = super::board::config(&args.board, Mode::Demo)?;
+    config.start = start;
     config.read_only = args.read_only;
     config.account = format!("simulator {}", sim.base_url());
     let mut source = LiveConfig::new(sim.credentials());

@@ -3,7 +3,7 @@
 
 use crate::cli::{ConnectArgs, LiveArgs};
 use crate::source::live::LiveConfig;
-use crate::tui::state::Mode;
+use crate::tui::state::{Mode, Screen};
 
 /// The live source these flags describe (loads the credentials).
 pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
@@ -24,6 +24,11 @@ pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
 
 /// Runs the board against the account.
 pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
+    run_on(args, Screen::Board).await
+}
+
+/// Runs it with the board opening on `start` (`calltop wallboard live`: the wallboard).
+pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
     if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
@@ -32,6 +37,7 @@ pub async fn run(args: LiveArgs) -> anyhow::Result<()> {
     let mut cfg = source_config(&args.connect)?;
     cfg.record = args.record.clone();
     let mut config = super::board::config(&args.board, Mode::Live)?;
+    config.start = start;
     config.read_only = args.read_only;
     let level = if cfg.extension_level {
         "extension"

@@ -42,6 +42,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     Command::Record(a) => headless::record(a).await,
                     Command::Relay(a) => relay::run(a).await,
                     Command::Sim(a) => sim::run(a).await,
+                    Command::Wallboard(w) => {
+                        use crate::cli::WallboardSource as S;
+                        use crate::tui::state::Screen;
+                        match w.source {
+                            S::Demo(a) => demo::run_on(a, Screen::Wallboard).await,
+                            S::Live(a) => live::run_on(a, Screen::Wallboard).await,
+                            S::Replay(a) => replay::run_on(a, Screen::Wallboard).await,
+                        }
+                    }
                     Command::Report(_) => unreachable!("handled above"),
                 }
             })

@@ -4,10 +4,15 @@ use crate::cli::ReplayArgs;
 use crate::core::{SessionStore, SharedStore};
 use crate::source::replay::{self, Options, Replay};
 use crate::tui::app::ReplayLink;
-use crate::tui::state::{Mode, UiState};
+use crate::tui::state::{Mode, Screen, UiState};
 
 /// Runs the replay board.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    run_on(args, Screen::Board).await
+}
+
+/// Runs it with the board opening on `start` (`calltop wallboard replay`: the wallboard).
+pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     if super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
@@ -34,6 +39,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
     }
     crate::tui::terminal::check_terminal()?;
     let mut config = super::board::config(&args.board, Mode::Replay)?;
+    config.start = start;
     config.account = if super::remote::is_stream(&args.file) {
         format!("stream {}", args.file.display())
     } else {

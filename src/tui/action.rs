@@ -5,10 +5,13 @@ use super::edit::{self, Edit};
 use super::keymap::Command;
 use super::rows::SortKey;
 use super::state::{
-    Confirm, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
+    Confirm, ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Request, Screen, StatusLine,
+    UiState,
 };
 use super::theme::Level;
-use crate::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
+use crate::core::control::{
+    AgentAction, AgentRequest, ControlAction, ControlRequest, FlipNumber, Outcome, Target,
+};
 use crate::core::{PartyState, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus};
@@ -48,6 +51,11 @@ pub enum Action {
         request: ControlRequest,
         outcome: Outcome,
     },
+    /// An agent request finished.
+    AgentDone {
+        request: AgentRequest,
+        outcome: Outcome,
+    },
     /// The replay moved.
     Replay(ReplayStatus),
     /// The connection state changed.
@@ -64,6 +72,8 @@ pub enum Effect {
     /// Send a control request (spawned, never awaited in the loop; the control side
     /// writes the audit trail).
     Control(ControlRequest),
+    /// Send an agent request (as a control request).
+    Agent(AgentRequest),
     /// Ask the replay task for something.
     Replay(ReplayCmd),
     /// Ring the terminal bell.
@@ -190,6 +200,11 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
                 c.ok_focused = !c.ok_focused;
             }
         }
+        Action::Click(row) if ui.view.screen.is_center() => {
+            let target = ui.view.offset_of_center() + row;
+            let delta = target as i64 - ui.view.center_cursor().map_or(0, |c| c.cursor) as i64;
+            move_cursor(ui, store, now, delta);
+        }
         Action::Click(row) => {
             unpin(ui, store, now);
             let rows = ui.rows(store, now);
@@ -219,6 +234,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             bells(ui, store, now, &mut fx);
         }
         Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
+        Action::AgentDone { request, outcome } => agent_done(ui, request, outcome, now),
         Action::Replay(st) => ui.feed.replay = Some(st),
         Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
@@ -230,7 +246,40 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
     fx
 }
 
+/// The ids of the list the cursor moves over on a screen of agents or queues.
+fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str> {
+    use super::rows::{agent_rows, queue_agents, queue_rows, queues_by_agent};
+    let c = store.center();
+    let v = &ui.view;
+    match (v.screen, v.open_queue.as_deref().and_then(|q| c.queue(q))) {
+        (Screen::Agents, _) => {
+            let by = queues_by_agent(c);
+            agent_rows(c, &by, &v.filter, now)
+                .into_iter()
+                .map(|a| a.id.as_str())
+                .collect()
+        }
+        (Screen::Queues, Some(q)) => queue_agents(c, q, now)
+            .into_iter()
+            .map(|a| a.id.as_str())
+            .collect(),
+        (Screen::Queues, None) => queue_rows(c, &v.filter)
+            .into_iter()
+            .map(|q| q.id.as_str())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
+    if ui.view.screen.is_center() {
+        let ids = center_ids(ui, store, now);
+        let h = ui.viewport();
+        if let Some(c) = ui.view.center_cursor_mut() {
+            c.step(&ids, delta, h);
+        }
+        return;
+    }
     unpin(ui, store, now);
     let rows = ui.rows(store, now);
     if rows.is_empty() {
@@ -297,12 +346,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::PageDown
         | Command::Top
         | Command::Bottom => navigate(ui, c, store, now),
-        Command::Open => {
-            if ui.selected_session(store).is_some() {
-                ui.view.detail = true;
-                ui.view.timeline_top = None;
-            }
-        }
+        Command::Open => open(ui, store, now),
         Command::Back => cancel(ui, store, now),
         Command::NextParty => {
             if let Some(s) = ui.selected_session(store) {
@@ -352,20 +396,11 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 sort_by(ui, key, store, now);
             }
         }
-        Command::History => {
-            let v = &mut ui.view;
-            v.screen = match v.screen {
-                Screen::Board => Screen::History,
-                Screen::History => Screen::Board,
-            };
-            v.cursor = 0;
-            v.follow_top = true;
-            v.offset = 0;
-            v.selected = None;
-            v.pinned = None;
-            v.detail = false;
-            ui.sync(store, now);
-        }
+        Command::History => switch(ui, Screen::History, store, now),
+        Command::Agents => switch(ui, Screen::Agents, store, now),
+        Command::Queues => switch(ui, Screen::Queues, store, now),
+        Command::Wallboard => switch(ui, Screen::Wallboard, store, now),
+        Command::Listen | Command::Answer | Command::QueueCalls => supervise(ui, c, store, now),
         Command::Help => {
             ui.view.overlay = Overlay::Help;
             ui.view.help_top = 0;
@@ -420,6 +455,67 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Reject
         | Command::Flip => control(ui, c, store, now),
     }
+}
+
+/// Goes to a screen (from the same screen: back to the calls), at its first row.
+fn switch(ui: &mut UiState, to: Screen, store: &SessionStore, now: Ts) {
+    let v = &mut ui.view;
+    v.screen = if v.screen == to { Screen::Board } else { to };
+    v.cursor = 0;
+    v.follow_top = true;
+    v.offset = 0;
+    v.selected = None;
+    v.pinned = None;
+    v.detail = false;
+    v.open_queue = None;
+    v.agents = ListCursor::default();
+    v.queues = ListCursor::default();
+    v.members = ListCursor::default();
+    ui.sync(store, now);
+}
+
+/// Enter: the call's detail; on an agent, its current call's detail; on a queue, its
+/// waiting calls and agents.
+fn open(ui: &mut UiState, store: &SessionStore, now: Ts) {
+    let c = store.center();
+    let call_of = |id: Option<&String>| {
+        id.and_then(|a| c.agent(a))
+            .and_then(|a| a.current_call())
+            .map(|call| call.session.clone())
+    };
+    let session = match ui.view.screen {
+        Screen::Board | Screen::History => {
+            if ui.selected_session(store).is_some() {
+                ui.view.detail = true;
+                ui.view.timeline_top = None;
+            }
+            return;
+        }
+        Screen::Wallboard => return,
+        Screen::Queues if ui.view.open_queue.is_none() => {
+            ui.view.open_queue = ui.view.queues.selected.clone();
+            ui.view.members = ListCursor::default();
+            return ui.sync(store, now);
+        }
+        Screen::Queues => call_of(ui.view.members.selected.as_ref()),
+        Screen::Agents => call_of(ui.view.agents.selected.as_ref()),
+    };
+    let Some(id) = session.filter(|id| store.get(id).is_some()) else {
+        return ui.say(
+            Level::Normal,
+            "the agent is on no call calltop can show",
+            now,
+        );
+    };
+    let v = &mut ui.view;
+    v.screen = Screen::Board;
+    v.open_queue = None;
+    v.selected = Some(id.clone());
+    v.pinned = Some(id);
+    v.follow_top = false;
+    v.detail = true;
+    v.timeline_top = None;
+    ui.sync(store, now);
 }
 
 /// The user moved: the call last acted on is no longer kept on the board (the cursor
@@ -619,7 +715,7 @@ fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
         }
     }
     Confirm {
-        request,
+        request: Request::Call(request),
         question,
         ok_focused: false,
     }
@@ -694,10 +790,13 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             ui.status = None;
             ui.view.overlay = Overlay::Confirm(confirmation(store, request));
         }
-        Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, now, fx),
+        Overlay::Confirm(c) if c.ok_focused => match c.request {
+            Request::Call(r) => dispatch(ui, r, now, fx),
+            Request::Agent(r) => dispatch_agent(ui, r, now, fx),
+        },
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.action.verb()),
+            format!("{}: cancelled", c.request.verb()),
             now,
         ),
         other => ui.view.overlay = other,
@@ -750,7 +849,7 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
         }
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.action.verb()),
+            format!("{}: cancelled", c.request.verb()),
             now,
         ),
         Overlay::Prompt(_) => ui.say(Level::Normal, "cancelled", now),
@@ -758,9 +857,14 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
         Overlay::None => {
             if ui.view.detail {
                 ui.view.detail = false;
+            } else if ui.view.open_queue.is_some() {
+                ui.view.open_queue = None;
+                ui.sync(store, now);
             } else if !ui.view.filter.is_empty() {
                 ui.view.filter.clear();
                 ui.sync(store, now);
+            } else if ui.view.screen.is_center() {
+                switch(ui, Screen::Board, store, now);
             }
         }
     }
@@ -783,6 +887,188 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
 
 /// Catching up with fewer stream messages than this is not worth a status line.
 const CATCH_UP_WORTH_SAYING: usize = 5_000;
+
+fn agent_done(ui: &mut UiState, req: AgentRequest, outcome: Outcome, now: Ts) {
+    ui.control.pending.remove(&agent_key(&req.agent));
+    let verb = req.action.verb();
+    match &outcome {
+        Outcome::Done { .. } => ui.say(Level::Ok, outcome.describe(&verb), now),
+        Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
+        Outcome::RateLimited { retry_after } => {
+            let ms = retry_after.as_millis() as i64;
+            ui.control.rate_limited_until = Some(now.plus_millis(ms.max(1000)));
+            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
+        }
+    }
+}
+
+/// The key of an agent request among the pending ones (sessions use their id).
+fn agent_key(agent: &str) -> String {
+    format!("agent:{agent}")
+}
+
+fn dispatch_agent(ui: &mut UiState, req: AgentRequest, now: Ts, fx: &mut Vec<Effect>) {
+    let verb = req.action.verb();
+    ui.control.pending.insert(
+        agent_key(&req.agent),
+        Pending {
+            party: req.agent.clone(),
+            verb: verb.clone(),
+            since: now,
+        },
+    );
+    ui.say(Level::Normal, format!("{verb}: sent…"), now);
+    fx.push(Effect::Agent(req));
+}
+
+/// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked like the
+/// other control keys, then confirmed (Cancel focused), naming who and what.
+fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
+        let text = format!("{}: not sent, rate limited by the platform", c.hint());
+        return rate_limited(ui, text, now);
+    }
+    match plan_supervise(ui, c, store) {
+        Ok(confirm) => {
+            if let Request::Call(r) = &confirm.request {
+                ui.view.pinned = (ui.view.screen == Screen::Board).then(|| r.session.clone());
+            }
+            ui.view.overlay = Overlay::Confirm(confirm);
+        }
+        Err(msg) => ui.say(Level::Warn, msg, now),
+    }
+}
+
+/// The agent a supervisor key acts on: the selected agent (agents view, queue detail).
+fn selected_agent<'a>(
+    ui: &UiState,
+    store: &'a SessionStore,
+) -> Option<&'a crate::core::center::Agent> {
+    let c = store.center();
+    let id = match (ui.view.screen, &ui.view.open_queue) {
+        (Screen::Agents, _) => ui.view.agents.selected.as_deref(),
+        (Screen::Queues, Some(_)) => ui.view.members.selected.as_deref(),
+        _ => None,
+    }?;
+    c.agent(id)
+}
+
+fn plan_supervise(ui: &UiState, c: Command, store: &SessionStore) -> Result<Confirm, String> {
+    use super::rows::{agent_name, queue_name};
+    match ui.config.mode {
+        Mode::Replay => return Err("replay is read-only".into()),
+        _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
+        _ => {}
+    }
+    let center = store.center();
+    if c == Command::QueueCalls {
+        let a = selected_agent(ui, store).ok_or(
+            "select an agent (agents view, or a queue's agents) to change its queue calls",
+        )?;
+        let queues = center.queues_of(&a.id);
+        let chosen = match &ui.view.open_queue {
+            Some(q) => queues.iter().find(|(x, _)| x.id == *q),
+            None => a
+                .current_call()
+                .and_then(|call| call.queue.as_deref())
+                .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
+                .or(queues.first()),
+        };
+        let Some((q, member)) = chosen else {
+            return Err(format!("{} is in no queue calltop knows", agent_name(a)));
+        };
+        let action = AgentAction::toggle_queue_calls(&q.id, Some(member));
+        action.check(Some(member))?;
+        let AgentAction::AcceptQueueCalls { accept, .. } = &action;
+        let what = if *accept { "Take" } else { "Stop taking" };
+        let mut question = format!(
+            "{what} calls of queue {} for {}?",
+            queue_name(q),
+            agent_name(a)
+        );
+        if ui.view.open_queue.is_none() && queues.len() > 1 {
+            let others: Vec<String> = queues
+                .iter()
+                .filter(|(x, _)| x.id != q.id)
+                .map(|(x, _)| queue_name(x))
+                .collect();
+            question.push_str(&format!(
+                "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
+                others.join(", ")
+            ));
+        }
+        return Ok(Confirm {
+            request: Request::Agent(AgentRequest {
+                agent: a.id.clone(),
+                action,
+            }),
+            question,
+            ok_focused: false,
+        });
+    }
+    // A call: the selected one on the board, else the selected agent's current call.
+    let session = match ui.view.screen {
+        Screen::Board => ui.selected_session(store).map(|s| s.into_owned()),
+        _ => selected_agent(ui, store)
+            .and_then(|a| a.current_call())
+            .and_then(|call| store.get(&call.session).cloned()),
+    };
+    let s = session.ok_or("no call selected")?;
+    if s.ended {
+        return Err("the call has ended".into());
+    }
+    if let Some(p) = ui.control.pending.get(&s.id) {
+        return Err(format!("wait: {} is still running for this call", p.verb));
+    }
+    let (party, action) = match c {
+        Command::Listen => {
+            let p = crate::core::center::agent_party(&s)
+                .filter(|p| p.code() == Some(&StatusCode::Answered))
+                .ok_or("can't listen in: no agent is on this call (nobody has answered)")?;
+            let agent = p
+                .extension_id
+                .get()
+                .ok_or("can't listen in: the party is not an extension")?
+                .clone();
+            (p, ControlAction::Supervise { agent })
+        }
+        _ => {
+            // The target party when it rings or is parked, else the first that does.
+            let pick = |want: &StatusCode| {
+                ui.target_index(&s)
+                    .map(|i| &s.parties[i])
+                    .filter(|p| p.code() == Some(want))
+                    .or_else(|| s.parties.iter().find(|p| p.code() == Some(want)))
+            };
+            match (pick(&StatusCode::Proceeding), pick(&StatusCode::Parked)) {
+                (Some(p), _) => (p, ControlAction::Answer),
+                (None, Some(p)) => (p, ControlAction::Pickup),
+                _ => return Err("can't answer: no party of this call is ringing or parked".into()),
+            }
+        }
+    };
+    action.check(party.code())?;
+    let request = ControlRequest {
+        session: s.id.clone(),
+        party: party.id.clone(),
+        action: action.clone(),
+    };
+    let whom = who(store, party);
+    let what = match &action {
+        ControlAction::Supervise { agent } => {
+            let name = center
+                .agent(agent)
+                .map(agent_name)
+                .unwrap_or_else(|| whom.clone());
+            format!("Listen in on {name} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.")
+        }
+        ControlAction::Pickup => format!("Pick up the parked call of {whom} on your device?"),
+        _ => format!("Answer {whom} on your device?"),
+    };
+    let mut c = confirmation(store, request);
+    c.question = format!("{what}\nCall: {}", describe(&s));
+    Ok(c)
+}
 
 /// Says how loading the calls in progress goes, and when it is done.
 fn loaded(ui: &mut UiState, l: Loading, now: Ts) {

@@ -8,7 +8,7 @@ use super::action::{action_for, update, Action, Effect};
 use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
-use crate::core::control::{Control, ControlRequest, Outcome};
+use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{ReplayCmd, ReplayStatus};
@@ -127,6 +127,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     ui.view.size = (size.width, size.height);
     let mut events = EventStream::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(ControlRequest, Outcome)>();
+    let (agent_tx, mut agent_rx) = mpsc::unbounded_channel::<(AgentRequest, Outcome)>();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut dirty = true;
@@ -158,6 +159,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
                 }
             },
             Some((request, outcome)) = done_rx.recv() => Some(Action::ControlDone { request, outcome }),
+            Some((request, outcome)) = agent_rx.recv() => Some(Action::AgentDone { request, outcome }),
             st = changed(&mut replay_rx) => match st {
                 Some(st) => Some(Action::Replay(st)),
                 None => { replay_rx = None; None }
@@ -204,6 +206,22 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
                 Effect::Replay(cmd) => {
                     if let Some(tx) = &replay_tx {
                         let _ = tx.send(cmd);
+                    }
+                }
+                Effect::Agent(req) => {
+                    let tx = agent_tx.clone();
+                    match &control {
+                        Some(ctl) => {
+                            let fut = ctl.execute_agent(req.clone());
+                            tokio::spawn(async move {
+                                let out = fut.await;
+                                let _ = tx.send((req, out));
+                            });
+                        }
+                        None => {
+                            let message = "no agent control in this mode".to_string();
+                            let _ = tx.send((req, Outcome::Failed { message }));
+                        }
                     }
                 }
                 Effect::Control(req) => {

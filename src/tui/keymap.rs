@@ -26,6 +26,9 @@ pub enum Command {
     Forward,
     Reject,
     Flip,
+    Listen,
+    Answer,
+    QueueCalls,
     Filter,
     StateFilter,
     Sort,
@@ -38,6 +41,9 @@ pub enum Command {
     SortQueue,
     SortState,
     History,
+    Agents,
+    Queues,
+    Wallboard,
     Link,
     Help,
     Quit,
@@ -57,6 +63,7 @@ pub enum Command {
 pub enum Group {
     Navigate,
     Calls,
+    Supervise,
     View,
     Replay,
 }
@@ -67,6 +74,7 @@ impl Group {
         match self {
             Group::Navigate => "Navigate",
             Group::Calls => "Call control (selected party)",
+            Group::Supervise => "Supervisor (device: --device-id or the one online)",
             Group::View => "View",
             Group::Replay => "Replay",
         }
@@ -191,6 +199,27 @@ const SPECS: &[Spec] = &[
         "flip to a call-flip number (1-8), confirmed",
     ),
     spec(
+        Command::Listen,
+        "listen",
+        Group::Supervise,
+        "listen",
+        "listen in on the agent who answered, confirmed (whisper *81, barge *82, take over *83 + ext#: dial from your phone, not in the API)",
+    ),
+    spec(
+        Command::Answer,
+        "answer",
+        Group::Supervise,
+        "answer",
+        "answer a ringing / pick up a parked call on your device, confirmed",
+    ),
+    spec(
+        Command::QueueCalls,
+        "queue-calls",
+        Group::Supervise,
+        "on/off queue",
+        "agent row: take / stop taking the queue's calls, confirmed",
+    ),
+    spec(
         Command::Filter,
         "filter",
         Group::View,
@@ -273,6 +302,27 @@ const SPECS: &[Spec] = &[
         Group::View,
         "history",
         "ended calls (history) / board",
+    ),
+    spec(
+        Command::Agents,
+        "agents",
+        Group::View,
+        "agents",
+        "agents view (again: calls)",
+    ),
+    spec(
+        Command::Queues,
+        "queues",
+        Group::View,
+        "queues",
+        "queues view; Enter: a queue's waiting calls and agents",
+    ),
+    spec(
+        Command::Wallboard,
+        "wallboard",
+        Group::View,
+        "wallboard",
+        "queue figures in large digits (again: calls)",
     ),
     spec(
         Command::Link,
@@ -391,9 +441,9 @@ impl Command {
         spec_of(self).hint
     }
 
-    /// True for the keys that act on calls.
+    /// True for the keys that act on calls or agents.
     pub fn is_control(self) -> bool {
-        spec_of(self).group == Group::Calls
+        matches!(spec_of(self).group, Group::Calls | Group::Supervise)
     }
 }
 
@@ -666,7 +716,13 @@ impl Keymap {
 
     /// Help sections: title and `(keys, description)` rows.
     pub fn help(&self) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
-        let groups = [Group::Navigate, Group::Calls, Group::View, Group::Replay];
+        let groups = [
+            Group::Navigate,
+            Group::Calls,
+            Group::Supervise,
+            Group::View,
+            Group::Replay,
+        ];
         groups
             .iter()
             .map(|g| {

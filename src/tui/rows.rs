@@ -4,10 +4,13 @@
 //! so a memo never changes what a frame shows, only what it costs.
 
 use super::state::{target_in, Screen, UiState, ViewState};
-use crate::core::{Figures, Session, SessionStore, Steady, Summary, SummaryBasis, Version};
+use crate::core::center::{agent_party, Agent, Queue, TelephonyState};
+use crate::core::{Center, Figures, Session, SessionStore, Steady, Summary, SummaryBasis, Version};
+use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Sort columns of the sessions table.
@@ -135,6 +138,10 @@ impl UiState {
                         (rows.iter().map(|s| s.id.as_str()).collect(), steady)
                     }
                     Screen::History => (history_rows(store, v), Steady::ALWAYS),
+                    // Agents and queues are rows of their own (see `agent_rows`).
+                    Screen::Agents | Screen::Queues | Screen::Wallboard => {
+                        (Vec::new(), Steady::ALWAYS)
+                    }
                 };
                 RowsEntry {
                     ids: RowsEntry::ids_of(&rows, old),
@@ -163,14 +170,16 @@ impl UiState {
     }
 }
 
-fn matches_text(s: &Session, needle: &str) -> bool {
+fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
     let hit = |v: Option<&String>| v.is_some_and(|v| v.to_lowercase().contains(needle));
+    let has = |v: &str| v.to_lowercase().contains(needle);
     s.id.to_lowercase().contains(needle)
         || s.session_id.as_ref().is_some_and(|v| v.contains(needle))
-        || s.queue().is_some_and(|q| q.to_lowercase().contains(needle))
+        || call_queue(s, center).is_some_and(|q| has(&q))
+        || call_agent(s, center).is_some_and(|a| has(&a))
         || s.parties.iter().any(|p| {
             p.id.to_lowercase().contains(needle)
                 || hit(p.from.phone_number.get())
@@ -266,7 +275,10 @@ pub fn board_rows<'a>(
         .sessions()
         .filter(|s| {
             let pinned = view.pinned.as_deref() == Some(s.id.as_str());
-            pinned || (!s.ended && view.state_filter.admits(s) && matches_text(s, &needle))
+            pinned
+                || (!s.ended
+                    && view.state_filter.admits(s)
+                    && matches_text(s, store.center(), &needle))
         })
         .collect();
     let steady = sort_rows(&mut rows, view, now);
@@ -279,11 +291,15 @@ pub fn history_rows<'a>(store: &'a SessionStore, view: &ViewState) -> Vec<&'a st
     let needle = view.filter.to_lowercase();
     let held = store
         .sessions()
-        .filter(|s| s.ended && matches_text(s, &needle))
+        .filter(|s| s.ended && matches_text(s, store.center(), &needle))
         .map(|s| (s.end().or(s.ended_seen), s.id.as_str()));
     let archived = store
         .archived()
-        .filter(|a| needle.is_empty() || a.unpack().is_some_and(|s| matches_text(&s, &needle)))
+        .filter(|a| {
+            needle.is_empty()
+                || a.unpack()
+                    .is_some_and(|s| matches_text(&s, store.center(), &needle))
+        })
         .map(|a| (a.end.or(a.ended_seen), &*a.id));
     let mut rows: Vec<_> = held.chain(archived).collect();
     rows.sort_unstable_by(|a, b| b.cmp(a));
@@ -428,4 +444,188 @@ impl<'a> Rows<'a> {
     pub fn iter(&self) -> impl Iterator<Item = Cow<'a, Session>> + '_ {
         self.window(0, self.len())
     }
+}
+
+/// The queue of a call in words: the name of its queue in the directory (else its
+/// extension number), else the queue name the call's parties carry.
+pub fn call_queue(s: &Session, center: &Center) -> Option<String> {
+    center
+        .call_queue(s)
+        .map(queue_name)
+        .or_else(|| s.queue().map(str::to_string))
+}
+
+/// The agent who answered the call (after IVR and queue routing, and transfers) as
+/// `name ext`; `None` while nobody has answered.
+pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
+    let p = agent_party(s)?;
+    p.history
+        .iter()
+        .any(|m| m.code == Some(StatusCode::Answered))
+        .then_some(())?;
+    let ext = p.extension_id.get()?;
+    let own = match p.direction.get() {
+        Some(crate::wire::Direction::Outbound) => p.from.label(),
+        _ => p.to.label(),
+    };
+    Some(match center.agent(ext) {
+        Some(a) if a.name.is_some() || a.extension_number.is_some() => agent_name(a),
+        _ if !own.is_empty() => own,
+        _ => format!("ext id {ext}"),
+    })
+}
+
+/// An agent as a view names it: `name ext`, or what of them is known.
+pub fn agent_name(a: &Agent) -> String {
+    match (&a.name, &a.extension_number) {
+        (Some(n), Some(x)) => format!("{n} {x}"),
+        (Some(n), None) => n.clone(),
+        (None, Some(x)) => format!("ext {x}"),
+        (None, None) => format!("id {}", a.id),
+    }
+}
+
+/// A queue as a view names it: its name, else its extension number, else its id.
+pub fn queue_name(q: &Queue) -> String {
+    match (&q.name, &q.extension_number) {
+        (Some(n), _) => n.clone(),
+        (None, Some(x)) => format!("queue {x}"),
+        (None, None) => format!("queue {}", q.id),
+    }
+}
+
+/// What the agents view says of an agent: the state of its calls as calltop saw them
+/// (ringing, on call, on hold, parked), else its presence (`None`: nothing known:
+/// idle); and since when (`None`: calltop did not see it change).
+pub fn agent_status(a: &Agent) -> (Option<AgentState>, Option<Ts>) {
+    let (tel, since) = a.telephony_state();
+    let from_calls = match tel {
+        TelephonyState::Ringing => Some(AgentState::Ringing),
+        TelephonyState::OnCall => Some(AgentState::OnCall),
+        TelephonyState::OnHold => Some(AgentState::OnHold),
+        TelephonyState::Parked => Some(AgentState::Parked),
+        TelephonyState::Idle => None,
+    };
+    if from_calls.is_some() {
+        return (from_calls, since);
+    }
+    // Idle by its calls: the later of the presence change and the last call's end.
+    let since = match (a.presence.since, a.idle_since) {
+        (Some(p), Some(i)) => Some(p.max(i)),
+        (p, i) => p.or(i),
+    };
+    (a.presence.state, since)
+}
+
+/// The order of states in the agents view: those needing a supervisor first.
+pub fn agent_rank(state: Option<AgentState>) -> u8 {
+    match state {
+        Some(AgentState::Ringing) => 0,
+        Some(AgentState::OnHold) => 1,
+        Some(AgentState::Parked) => 2,
+        Some(AgentState::OnCall) => 3,
+        Some(AgentState::Available) => 4,
+        None => 5,
+        Some(AgentState::Busy) => 6,
+        Some(AgentState::OffQueue) => 7,
+        Some(AgentState::Dnd) => 8,
+        Some(AgentState::Offline) => 9,
+    }
+}
+
+/// Each agent's queues (by agent id), built once per frame from the memberships.
+pub fn queues_by_agent(center: &Center) -> HashMap<&str, Vec<&Queue>> {
+    let mut m: HashMap<&str, Vec<&Queue>> = HashMap::new();
+    for q in center.queues() {
+        for id in q.members.keys() {
+            m.entry(id.as_str()).or_default().push(q);
+        }
+    }
+    for v in m.values_mut() {
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+    }
+    m
+}
+
+fn agent_matches(a: &Agent, queues: Option<&Vec<&Queue>>, center: &Center, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let has = |v: &str| v.to_lowercase().contains(needle);
+    let call = a.current_call();
+    has(&a.id)
+        || a.name.as_deref().is_some_and(has)
+        || a.extension_number.as_deref().is_some_and(has)
+        || call.and_then(|c| c.peer.as_deref()).is_some_and(has)
+        || call
+            .and_then(|c| c.queue.as_deref())
+            .and_then(|q| center.queue(q))
+            .is_some_and(|q| has(&queue_name(q)))
+        || queues.is_some_and(|qs| qs.iter().any(|q| has(&queue_name(q))))
+}
+
+/// Orders agents by state (see [`agent_rank`]), then longest in it first, then name.
+pub fn sort_agents(v: &mut [&Agent], now: Ts) {
+    v.sort_by_cached_key(|a| {
+        let (state, since) = agent_status(a);
+        let ms = since.map_or(-1, |t| t.millis_until(now));
+        (
+            agent_rank(state),
+            std::cmp::Reverse(ms),
+            a.name.clone(),
+            a.id.clone(),
+        )
+    });
+}
+
+/// The agents view's rows: agents matching the `/` filter (name, extension, current
+/// peer, queue), by state then time in state.
+pub fn agent_rows<'a>(
+    center: &'a Center,
+    queues: &HashMap<&str, Vec<&Queue>>,
+    filter: &str,
+    now: Ts,
+) -> Vec<&'a Agent> {
+    let needle = filter.to_lowercase();
+    let mut v: Vec<&Agent> = center
+        .agents()
+        .filter(|a| agent_matches(a, queues.get(a.id.as_str()), center, &needle))
+        .collect();
+    sort_agents(&mut v, now);
+    v
+}
+
+/// Orders queues by extension number (numbers as numbers), then name, then id.
+fn queue_key(q: &Queue) -> (u64, String, String) {
+    let n = q
+        .extension_number
+        .as_deref()
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(u64::MAX);
+    (n, queue_name(q), q.id.clone())
+}
+
+/// The queues view's rows: queues matching the `/` filter (name, number, id), by
+/// extension number.
+pub fn queue_rows<'a>(center: &'a Center, filter: &str) -> Vec<&'a Queue> {
+    let needle = filter.to_lowercase();
+    let has = |v: &str| v.to_lowercase().contains(&needle);
+    let mut v: Vec<&Queue> = center
+        .queues()
+        .filter(|q| {
+            needle.is_empty()
+                || has(&queue_name(q))
+                || has(&q.id)
+                || q.extension_number.as_deref().is_some_and(has)
+        })
+        .collect();
+    v.sort_by_cached_key(|q| queue_key(q));
+    v
+}
+
+/// The agents of a queue (members calltop knows as agents), as the agents view orders them.
+pub fn queue_agents<'a>(center: &'a Center, q: &Queue, now: Ts) -> Vec<&'a Agent> {
+    let mut v: Vec<&Agent> = q.members.keys().filter_map(|id| center.agent(id)).collect();
+    sort_agents(&mut v, now);
+    v
 }

@@ -6,10 +6,11 @@
 use super::keymap::Keymap;
 use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
-use crate::core::control::ControlRequest;
+use crate::core::control::{AgentRequest, ControlRequest};
 use crate::core::{Figures, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
+use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -38,16 +39,99 @@ pub fn target_in(chosen: Option<&(String, String)>, s: &Session) -> Option<usize
 /// The main screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Screen {
-    /// Active sessions.
+    /// Active sessions (on a large terminal: the overview, see [`OVERVIEW_MIN`]).
     Board,
     /// Ended sessions with disposition and figures.
     History,
+    /// One row per agent (`A`).
+    Agents,
+    /// One row per call queue (`Q`); Enter opens one queue's waiting calls and agents.
+    Queues,
+    /// Queue figures in large digits, for a wall screen (`W`, `calltop wallboard`).
+    Wallboard,
+}
+
+impl Screen {
+    /// True for the screens whose rows are agents or queues, not calls.
+    pub fn is_center(self) -> bool {
+        matches!(self, Screen::Agents | Screen::Queues | Screen::Wallboard)
+    }
+}
+
+/// The smallest terminal (columns, rows) on which the calls screen becomes the
+/// overview: the queue strip on top, calls and agents side by side.
+pub const OVERVIEW_MIN: (u16, u16) = (160, 40);
+
+/// A cursor over a list of agents or queues, by id (follows its row when rows move).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListCursor {
+    pub cursor: usize,
+    pub offset: usize,
+    pub selected: Option<String>,
+}
+
+impl ListCursor {
+    /// Re-resolves the selection against `ids` (in display order) and keeps it within
+    /// the `height` rows shown.
+    pub fn sync<'a>(&mut self, ids: impl ExactSizeIterator<Item = &'a str>, height: usize) {
+        let len = ids.len();
+        let ids: Vec<&str> = ids.collect();
+        if len == 0 {
+            *self = ListCursor::default();
+            return;
+        }
+        let found = self
+            .selected
+            .as_deref()
+            .and_then(|id| ids.iter().position(|r| *r == id));
+        self.cursor = found.unwrap_or(self.cursor.min(len - 1));
+        self.selected = Some(ids[self.cursor].to_string());
+        self.scroll(len, height);
+    }
+
+    /// Moves by `delta` rows over `ids`.
+    pub fn step(&mut self, ids: &[&str], delta: i64, height: usize) {
+        if ids.is_empty() {
+            return;
+        }
+        let last = ids.len() as i64 - 1;
+        self.cursor = (self.cursor as i64 + delta).clamp(0, last) as usize;
+        self.selected = Some(ids[self.cursor].to_string());
+        self.scroll(ids.len(), height);
+    }
+
+    fn scroll(&mut self, len: usize, height: usize) {
+        let h = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + h {
+            self.offset = self.cursor + 1 - h;
+        }
+        self.offset = self.offset.min(len.saturating_sub(h));
+    }
+}
+
+/// What a confirm dialog sends: an action on a party of a call, or a setting of an agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    Call(ControlRequest),
+    Agent(AgentRequest),
+}
+
+impl Request {
+    /// The verb, for messages.
+    pub fn verb(&self) -> String {
+        match self {
+            Request::Call(r) => r.action.verb(),
+            Request::Agent(r) => r.action.verb(),
+        }
+    }
 }
 
 /// A dialog asking to confirm a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirm {
-    pub request: ControlRequest,
+    pub request: Request,
     pub question: String,
     /// False: Cancel has the focus (the default).
     pub ok_focused: bool,
@@ -151,6 +235,8 @@ pub struct Thresholds {
     pub ring: (i64, i64),
     pub hold: (i64, i64),
     pub park: (i64, i64),
+    /// An agent's call (talking) longer than this (agents view).
+    pub call: (i64, i64),
 }
 
 impl Default for Thresholds {
@@ -159,6 +245,7 @@ impl Default for Thresholds {
             ring: (20_000, 45_000),
             hold: (60_000, 180_000),
             park: (60_000, 180_000),
+            call: (600_000, 1_200_000),
         }
     }
 }
@@ -166,12 +253,31 @@ impl Default for Thresholds {
 impl Thresholds {
     /// The alert level of a party in `code` for `in_state_ms`.
     pub fn level(&self, code: Option<&StatusCode>, in_state_ms: i64) -> Level {
-        let (warn, crit) = match code {
+        let pair = match code {
             Some(c) if c.is_ringing() => self.ring,
             Some(StatusCode::Hold) => self.hold,
             Some(StatusCode::Parked) => self.park,
             _ => return Level::Normal,
         };
+        Self::against(pair, in_state_ms)
+    }
+
+    /// The alert level of an agent in telephony state `state` for `in_state_ms`:
+    /// ringing, on hold and parked as a party; on a call against `call`.
+    pub fn agent_level(&self, state: Option<AgentState>, in_state_ms: i64) -> Level {
+        let pair = match state {
+            Some(AgentState::Ringing) => self.ring,
+            Some(AgentState::OnHold) => self.hold,
+            Some(AgentState::Parked) => self.park,
+            Some(AgentState::OnCall) => self.call,
+            _ => return Level::Normal,
+        };
+        Self::against(pair, in_state_ms)
+    }
+
+    /// A time against an (amber, red) pair.
+    pub fn against((warn, crit): (i64, i64), ms: i64) -> Level {
+        let in_state_ms = ms;
         if in_state_ms >= crit {
             Level::Crit
         } else if in_state_ms >= warn {
@@ -249,6 +355,8 @@ pub struct BoardConfig {
     pub theme: Theme,
     /// Ended calls are being joined to the call log (their outcome may still come).
     pub call_log: bool,
+    /// The screen the board opens on (`calltop wallboard`: the wallboard).
+    pub start: Screen,
 }
 
 impl BoardConfig {
@@ -264,6 +372,7 @@ impl BoardConfig {
             keymap: Keymap::default(),
             theme: Theme::named(ThemeName::Dark),
             call_log: false,
+            start: Screen::Board,
         }
     }
 }
@@ -302,6 +411,14 @@ pub struct ViewState {
     /// The call last acted on: kept on the board (even outside the filters) and
     /// selected until the user moves.
     pub pinned: Option<String>,
+    /// The agents view's rows.
+    pub agents: ListCursor,
+    /// The queues view's rows.
+    pub queues: ListCursor,
+    /// The queue whose detail (waiting calls and agents) is open in the queues view.
+    pub open_queue: Option<String>,
+    /// The agents of the open queue.
+    pub members: ListCursor,
 }
 
 impl Default for ViewState {
@@ -324,7 +441,38 @@ impl Default for ViewState {
             state_filter: StateFilter::All,
             target_party: None,
             pinned: None,
+            agents: ListCursor::default(),
+            queues: ListCursor::default(),
+            open_queue: None,
+            members: ListCursor::default(),
         }
+    }
+}
+
+impl ViewState {
+    /// The cursor of the list shown on a screen of agents or queues.
+    pub fn center_cursor(&self) -> Option<&ListCursor> {
+        match (self.screen, &self.open_queue) {
+            (Screen::Agents, _) => Some(&self.agents),
+            (Screen::Queues, Some(_)) => Some(&self.members),
+            (Screen::Queues, None) => Some(&self.queues),
+            _ => None,
+        }
+    }
+
+    /// The cursor of the list shown, to move it.
+    pub fn center_cursor_mut(&mut self) -> Option<&mut ListCursor> {
+        match (self.screen, &self.open_queue) {
+            (Screen::Agents, _) => Some(&mut self.agents),
+            (Screen::Queues, Some(_)) => Some(&mut self.members),
+            (Screen::Queues, None) => Some(&mut self.queues),
+            _ => None,
+        }
+    }
+
+    /// The first list row shown on a screen of agents or queues.
+    pub fn offset_of_center(&self) -> usize {
+        self.center_cursor().map_or(0, |c| c.offset)
     }
 }
 
@@ -389,9 +537,13 @@ pub struct UiState {
 impl UiState {
     /// A fresh state for a configuration.
     pub fn new(config: BoardConfig) -> UiState {
+        let view = ViewState {
+            screen: config.start,
+            ..ViewState::default()
+        };
         UiState {
             config,
-            view: ViewState::default(),
+            view,
             feed: FeedState::default(),
             control: ControlState::default(),
             status: None,
@@ -422,6 +574,9 @@ impl UiState {
     /// and no call just acted on, the first row stays selected) and scrolls it into
     /// view.
     pub fn sync(&mut self, store: &SessionStore, now: Ts) {
+        if self.view.screen.is_center() {
+            return self.sync_center(store, now);
+        }
         let rows = self.rows(store, now);
         let v = &mut self.view;
         if rows.is_empty() {
@@ -440,6 +595,33 @@ impl UiState {
         v.selected = rows.get(v.cursor).map(|s| s.id.clone());
         let len = rows.len();
         self.scroll_into_view(len);
+    }
+
+    /// Keeps the agents, queues and queue-detail cursors on their rows.
+    fn sync_center(&mut self, store: &SessionStore, now: Ts) {
+        use super::rows::{agent_rows, queue_agents, queue_rows, queues_by_agent};
+        let c = store.center();
+        let h = self.viewport();
+        let v = &mut self.view;
+        match v.screen {
+            Screen::Agents => {
+                let by = queues_by_agent(c);
+                let rows = agent_rows(c, &by, &v.filter, now);
+                v.agents.sync(rows.iter().map(|a| a.id.as_str()), h);
+            }
+            Screen::Queues => {
+                let rows = queue_rows(c, &v.filter);
+                v.queues.sync(rows.iter().map(|q| q.id.as_str()), h);
+                match v.open_queue.as_deref().and_then(|id| c.queue(id)) {
+                    Some(q) => {
+                        let members = queue_agents(c, q, now);
+                        v.members.sync(members.iter().map(|a| a.id.as_str()), h);
+                    }
+                    None => v.open_queue = None,
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Table rows that fit on screen.

@@ -2,6 +2,7 @@
 //! `NO_COLOR`. Views take every style from here; state is also always spelled out as a
 //! glyph and a word, so nothing depends on colour alone.
 
+use crate::wire::presence::AgentState;
 use crate::wire::StatusCode;
 use ratatui::style::{Color, Modifier, Style};
 
@@ -171,6 +172,23 @@ impl Theme {
         }
     }
 
+    /// The colour of an agent's state (`None`: idle, nothing known): the party colours
+    /// for its calls; available in the accent; busy amber, DND red, off queue and
+    /// offline dim.
+    pub fn agent(&self, state: Option<AgentState>) -> Style {
+        match state {
+            Some(AgentState::Ringing) => self.fg(self.ring),
+            Some(AgentState::OnCall) => self.fg(self.ok),
+            Some(AgentState::OnHold) => self.fg(self.hold),
+            Some(AgentState::Parked) => self.fg(self.park),
+            Some(AgentState::Available) => self.fg(self.accent),
+            Some(AgentState::Busy) => self.fg(self.warn),
+            Some(AgentState::Dnd) => self.fg(self.crit),
+            Some(AgentState::OffQueue | AgentState::Offline) => self.dim(),
+            None => self.text(),
+        }
+    }
+
     /// The filled part of the replay progress bar.
     pub fn bar(&self) -> Style {
         if self.mono() {
@@ -208,6 +226,22 @@ pub fn state_glyph(code: Option<&StatusCode>) -> (&'static str, &str) {
         None => "·",
     };
     (glyph, code.map_or("-", StatusCode::as_str))
+}
+
+/// Glyph and word of an agent's state (shown together so colour is never needed).
+pub fn agent_glyph(state: Option<AgentState>) -> (&'static str, &'static str) {
+    match state {
+        Some(AgentState::Ringing) => ("☏", "Ringing"),
+        Some(AgentState::OnCall) => ("●", "On call"),
+        Some(AgentState::OnHold) => ("‖", "On hold"),
+        Some(AgentState::Parked) => ("P", "Parked"),
+        Some(AgentState::Available) => ("○", "Available"),
+        Some(AgentState::Busy) => ("◐", "Busy"),
+        Some(AgentState::Dnd) => ("⊘", "DND"),
+        Some(AgentState::OffQueue) => ("◌", "Off queue"),
+        Some(AgentState::Offline) => ("✕", "Offline"),
+        None => ("·", "Idle"),
+    }
 }
 
 /// Glyph of an alert level (nothing for normal).

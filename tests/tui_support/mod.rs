@@ -316,3 +316,254 @@ pub mod calls {
         (12, 30_872, "-1", "Outbound", "Disconnected", None, false),
     ];
 }
+
+/// Feeds one raw line (a notification or a recording line) at second `secs`.
+pub fn raw(store: &mut SessionStore, secs: i64, line: serde_json::Value) {
+    let parsed = wire::parse(&line.to_string()).expect("fixture line parses");
+    store.ingest(parsed, at(secs));
+}
+
+/// A telephony event of raw parties at second `secs`.
+pub fn call_event(
+    store: &mut SessionStore,
+    tsid: &str,
+    seq: i64,
+    secs: i64,
+    parties: serde_json::Value,
+) {
+    let t = at(secs);
+    raw(
+        store,
+        secs,
+        json!({
+            "uuid": format!("u-{tsid}-{seq}"),
+            "event": "/restapi/v1.0/account/400123/telephony/sessions",
+            "timestamp": t.to_rfc3339(),
+            "body": {
+                "sequence": seq,
+                "telephonySessionId": tsid,
+                "eventTime": t.to_rfc3339(),
+                "parties": parties,
+                "origin": { "type": "Call" },
+            }
+        }),
+    );
+}
+
+fn caller(id: &str, number: &str, code: &str) -> serde_json::Value {
+    json!({"id": id, "direction": "Outbound", "from": {"phoneNumber": number, "name": "CALLER"},
+           "to": {"phoneNumber": "+18005550100"}, "status": {"code": code}})
+}
+
+fn queue_party(id: &str, q: &str, number: &str, code: &str) -> serde_json::Value {
+    json!({"id": id, "direction": "Inbound", "extensionId": q,
+           "from": {"phoneNumber": number}, "to": {"phoneNumber": "+18005550100", "extensionId": q},
+           "status": {"code": code}})
+}
+
+fn agent_leg(id: &str, q: &str, agent: &str, number: &str, code: &str) -> serde_json::Value {
+    json!({"id": id, "direction": "Inbound", "extensionId": agent, "queueCall": true,
+           "from": {"phoneNumber": number, "name": "Q - CALLER"},
+           "to": {"phoneNumber": "+18005550100", "extensionId": q},
+           "status": {"code": code}})
+}
+
+fn presence(store: &mut SessionStore, secs: i64, ext: &str, seq: i64, body: serde_json::Value) {
+    let mut b = body;
+    b["extensionId"] = json!(ext);
+    b["sequence"] = json!(seq);
+    raw(
+        store,
+        secs,
+        json!({
+            "uuid": format!("pr-{ext}-{seq}"),
+            "event": format!("/restapi/v1.0/account/400123/extension/{ext}/presence?detailedTelephonyState=true"),
+            "timestamp": at(secs).to_rfc3339(),
+            "body": b,
+        }),
+    );
+}
+
+/// A contact center at the fixed clock: queues Sales (800, SLA 30 s) and Support (801,
+/// SLA 20 s); agents Ann 101 (talking on a Sales call), Bob 102 (ringing 20 s for a
+/// Sales call waiting 30 s: red against the SLA), Cy 103 (a Support call on hold for
+/// 100 s: amber), Dee 104 (DND since 300 s), Eve 105 (available, not taking Support's
+/// calls), Fay 106 (offline). Sales: one answered in 10 s, one waiting; Support: one
+/// answered in 25 s (over its SLA), one abandoned after 60 s.
+pub fn center_store() -> SessionStore {
+    let mut s = board_store();
+    let user = |id: &str, n: &str, name: &str| json!({"id": id, "extensionNumber": n, "name": name, "type": "User", "status": "Enabled"});
+    raw(
+        &mut s,
+        1,
+        json!({"receivedAt": at(1).to_rfc3339(), "roster": {"extensions": [
+            user("201", "101", "Ann Archer"), user("202", "102", "Bob Baker"),
+            user("203", "103", "Cy Chen"), user("204", "104", "Dee Diaz"),
+            user("205", "105", "Eve Evans"), user("206", "106", "Fay Fox"),
+            {"id": "800", "extensionNumber": "800", "name": "Sales", "type": "Department",
+             "callQueueInfo": {"slaThresholdSeconds": 30}},
+            {"id": "801", "extensionNumber": "801", "name": "Support", "type": "Department",
+             "callQueueInfo": {"slaThresholdSeconds": 20}},
+        ]}}),
+    );
+    let members = |q: &str, ids: &[(&str, &str)]| {
+        let recs: Vec<serde_json::Value> = ids
+            .iter()
+            .map(|(id, n)| json!({"id": id, "extensionNumber": n}))
+            .collect();
+        json!({"receivedAt": at(1).to_rfc3339(), "roster": {"members": {"queueId": q, "records": recs}}})
+    };
+    raw(
+        &mut s,
+        1,
+        members(
+            "800",
+            &[
+                ("201", "101"),
+                ("202", "102"),
+                ("204", "104"),
+                ("205", "105"),
+            ],
+        ),
+    );
+    raw(
+        &mut s,
+        1,
+        members("801", &[("203", "103"), ("205", "105"), ("206", "106")]),
+    );
+    raw(
+        &mut s,
+        1,
+        json!({"receivedAt": at(1).to_rfc3339(), "roster": {"queuePresence": {"queueId": "801",
+        "records": [{"member": {"id": "205"}, "acceptCurrentQueueCalls": false}]}}}),
+    );
+    let avail = json!({"presenceStatus": "Available", "userStatus": "Available", "telephonyStatus": "NoCall", "dndStatus": "TakeAllCalls"});
+    for (i, ext) in ["201", "202", "203", "204", "205"].iter().enumerate() {
+        presence(&mut s, 2, ext, 1 + i as i64, avail.clone());
+    }
+    presence(
+        &mut s,
+        300,
+        "204",
+        10,
+        json!({"presenceStatus": "Available", "userStatus": "Available", "telephonyStatus": "NoCall", "dndStatus": "DoNotAcceptAnyCalls"}),
+    );
+    presence(
+        &mut s,
+        2,
+        "206",
+        1,
+        json!({"presenceStatus": "Offline", "userStatus": "Offline", "telephonyStatus": "NoCall", "dndStatus": "TakeAllCalls"}),
+    );
+    // Sales, answered by Ann in 10 s; she is still talking.
+    let n1 = "+14155550111";
+    call_event(&mut s, "c-1", 1, 400, json!([caller("c1-1", n1, "Setup")]));
+    call_event(
+        &mut s,
+        "c-1",
+        2,
+        400,
+        json!([queue_party("c1-2", "800", n1, "Setup")]),
+    );
+    call_event(
+        &mut s,
+        "c-1",
+        3,
+        405,
+        json!([agent_leg("c1-3", "800", "201", n1, "Proceeding")]),
+    );
+    call_event(
+        &mut s,
+        "c-1",
+        4,
+        410,
+        json!([agent_leg("c1-3", "800", "201", n1, "Answered")]),
+    );
+    call_event(
+        &mut s,
+        "c-1",
+        5,
+        410,
+        json!([caller("c1-1", n1, "Answered")]),
+    );
+    // Sales, waiting since 570 s; Bob rings since 580 s.
+    let n2 = "+14155550122";
+    call_event(&mut s, "c-2", 1, 570, json!([caller("c2-1", n2, "Setup")]));
+    call_event(
+        &mut s,
+        "c-2",
+        2,
+        570,
+        json!([queue_party("c2-2", "800", n2, "Setup")]),
+    );
+    call_event(
+        &mut s,
+        "c-2",
+        3,
+        580,
+        json!([agent_leg("c2-3", "800", "202", n2, "Proceeding")]),
+    );
+    // Support, answered by Cy in 25 s, on hold since 500 s.
+    let n3 = "+14155550133";
+    call_event(&mut s, "c-3", 1, 300, json!([caller("c3-1", n3, "Setup")]));
+    call_event(
+        &mut s,
+        "c-3",
+        2,
+        300,
+        json!([queue_party("c3-2", "801", n3, "Setup")]),
+    );
+    call_event(
+        &mut s,
+        "c-3",
+        3,
+        320,
+        json!([agent_leg("c3-3", "801", "203", n3, "Proceeding")]),
+    );
+    call_event(
+        &mut s,
+        "c-3",
+        4,
+        325,
+        json!([agent_leg("c3-3", "801", "203", n3, "Answered")]),
+    );
+    call_event(
+        &mut s,
+        "c-3",
+        5,
+        325,
+        json!([caller("c3-1", n3, "Answered")]),
+    );
+    call_event(
+        &mut s,
+        "c-3",
+        6,
+        500,
+        json!([agent_leg("c3-3", "801", "203", n3, "Hold")]),
+    );
+    // Support, abandoned after 60 s.
+    let n4 = "+14155550144";
+    call_event(&mut s, "c-4", 1, 200, json!([caller("c4-1", n4, "Setup")]));
+    call_event(
+        &mut s,
+        "c-4",
+        2,
+        200,
+        json!([queue_party("c4-2", "801", n4, "Setup")]),
+    );
+    call_event(
+        &mut s,
+        "c-4",
+        3,
+        260,
+        json!([caller("c4-1", n4, "Disconnected")]),
+    );
+    call_event(
+        &mut s,
+        "c-4",
+        4,
+        260,
+        json!([queue_party("c4-2", "801", n4, "Disconnected")]),
+    );
+    s
+}

@@ -1,7 +1,7 @@
 //! The confirmation dialog: the question, then Cancel (focused by default) and OK.
 
 use crate::core::control::ControlAction;
-use crate::tui::state::{Confirm, UiState};
+use crate::tui::state::{Confirm, Request, UiState};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -22,16 +22,22 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// Draws a confirmation dialog.
 pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
     let t = ui.theme();
-    let ok_label = match c.request.action {
-        ControlAction::HangUp => "Hang up",
-        ControlAction::Transfer { .. } => "Transfer",
-        ControlAction::Flip { .. } => "Flip",
-        ControlAction::Forward { .. } => "Forward",
-        ControlAction::Reject => "Reject",
-        ControlAction::Hold => "Hold",
-        ControlAction::Unhold => "Unhold",
-        ControlAction::Park => "Park",
-        _ => "OK",
+    let ok_label = match &c.request {
+        Request::Agent(_) => "Change",
+        Request::Call(r) => match r.action {
+            ControlAction::Supervise { .. } => "Listen",
+            ControlAction::Answer => "Answer",
+            ControlAction::Pickup => "Pick up",
+            ControlAction::HangUp => "Hang up",
+            ControlAction::Transfer { .. } => "Transfer",
+            ControlAction::Flip { .. } => "Flip",
+            ControlAction::Forward { .. } => "Forward",
+            ControlAction::Reject => "Reject",
+            ControlAction::Hold => "Hold",
+            ControlAction::Unhold => "Unhold",
+            ControlAction::Park => "Park",
+            _ => "OK",
+        },
     };
     let button = |label: &str, focused: bool| {
         let text = if focused {

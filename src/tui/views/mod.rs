@@ -1,16 +1,20 @@
 //! The views: `draw` lays out the header, the table (board or history), the detail
 //! pane, the footer and any dialog. Pure: no I/O, time passed in.
 
+pub mod agents;
+pub mod bigtext;
 pub mod detail;
 pub mod dialog;
 pub mod header;
 pub mod help;
 pub mod history;
 pub mod outcome;
+pub mod queues;
 pub mod table;
+pub mod wallboard;
 
 use super::edit;
-use super::state::{Mode, Overlay, Screen, UiState};
+use super::state::{Mode, Overlay, Screen, UiState, OVERVIEW_MIN};
 use crate::core::SessionStore;
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -72,7 +76,13 @@ fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {
         Constraint::Length(footer_height(ui, now, area.width)),
     ])
     .areas(area);
-    let (table, detail) = if ui.view.detail {
+    let (table, detail) = if overview(ui, area) {
+        let [_, calls, _] = overview_split(body);
+        (
+            calls,
+            Rect::new(body.x, body.y + body.height, body.width, 0),
+        )
+    } else if ui.view.detail {
         let t = (body.height * 2 / 5).max(5).min(body.height);
         let [a, b] = Layout::vertical([Constraint::Length(t), Constraint::Min(0)]).areas(body);
         (a, b)
@@ -85,6 +95,27 @@ fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {
 /// Screen row of the replay's progress bar (the header's last line), in replay.
 pub fn progress_row(ui: &UiState) -> Option<u16> {
     (ui.config.mode == Mode::Replay).then(|| header_height(ui) - 1)
+}
+
+/// True when the calls screen is the overview on this terminal: at least
+/// [`OVERVIEW_MIN`], no detail open.
+pub fn overview(ui: &UiState, area: Rect) -> bool {
+    ui.view.screen == Screen::Board
+        && !ui.view.detail
+        && area.width >= OVERVIEW_MIN.0
+        && area.height >= OVERVIEW_MIN.1
+}
+
+/// Rows of the overview's queue strip (title, header and up to six queues).
+pub const STRIP_ROWS: u16 = 8;
+
+/// The overview's body: the queue strip on top, calls and agents side by side.
+pub fn overview_split(body: Rect) -> [Rect; 3] {
+    let [strip, rest] =
+        Layout::vertical([Constraint::Length(STRIP_ROWS), Constraint::Min(3)]).areas(body);
+    let [calls, agents] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
+    [strip, calls, agents]
 }
 
 /// Screen row of the first table row (after the title and column header lines).
@@ -128,8 +159,23 @@ pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     let [head, table, detail, foot] = areas_at(area, ui, now);
     header::render(frame, head, store, ui, now);
     match ui.view.screen {
+        Screen::Board if overview(ui, area) => {
+            let [_, body, _] = Layout::vertical([
+                Constraint::Length(header_height(ui)),
+                Constraint::Min(3),
+                Constraint::Length(foot.height),
+            ])
+            .areas(area);
+            let [strip, calls, agents] = overview_split(body);
+            queues::render_strip(frame, strip, store, ui, now);
+            table::render(frame, calls, store, ui, now);
+            agents::render_side(frame, agents, store, ui, now);
+        }
         Screen::Board => table::render(frame, table, store, ui, now),
         Screen::History => history::render(frame, table, store, ui, now),
+        Screen::Agents => agents::render(frame, table, store, ui, now),
+        Screen::Queues => queues::render(frame, table, store, ui, now),
+        Screen::Wallboard => wallboard::render(frame, table, store, ui, now),
     }
     if ui.view.detail && detail.height > 0 {
         if let Some(s) = ui.selected_session(store) {
@@ -202,7 +248,11 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
     } else {
         v.push((Open, 8));
     }
+    if ui.controls_enabled() && ui.view.screen.is_center() {
+        v.extend([(Listen, 5), (Answer, 3), (QueueCalls, 5)]);
+    }
     if ui.controls_enabled() && ui.view.screen == Screen::Board {
+        v.extend([(Listen, 3), (Answer, 2)]);
         v.extend([
             (Hold, 6),
             (Transfer, 5),
@@ -236,7 +286,7 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
             (SortStart, 1),
         ]);
     }
-    v.push((History, 6));
+    v.extend([(History, 6), (Agents, 5), (Queues, 5), (Wallboard, 3)]);
     v
 }
 
@@ -403,4 +453,131 @@ pub(crate) fn titled_table<'a>(
                 .title(title)
                 .border_style(border),
         )
+}
+
+/// One column of a table whose columns are left out, least useful first, when the
+/// terminal is narrow.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Col {
+    pub header: &'static str,
+    /// The narrowest it says anything in.
+    pub min: usize,
+    /// As wide as its widest cell.
+    pub full: usize,
+    /// Higher stays longer.
+    pub prio: u8,
+}
+
+/// Widths of `cols` in `width` columns (one space between two): the lowest-priority
+/// columns are left out (`None`) until the others fit at their `min`; the room left
+/// grows them towards their `full` (see [`share`]).
+pub(crate) fn layout_cols(width: u16, cols: &[Col]) -> Vec<Option<usize>> {
+    let mut kept: Vec<bool> = vec![true; cols.len()];
+    let need = |kept: &[bool]| {
+        let n = kept.iter().filter(|k| **k).count();
+        cols.iter()
+            .zip(kept)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.min)
+            .sum::<usize>()
+            + n.saturating_sub(1)
+    };
+    while need(&kept) > width as usize {
+        let lowest = (0..cols.len())
+            .filter(|i| kept[*i])
+            .min_by_key(|i| (cols[*i].prio, std::cmp::Reverse(*i)));
+        match lowest {
+            Some(i) => kept[i] = false,
+            None => break,
+        }
+    }
+    let left = (width as usize).saturating_sub(need(&kept));
+    let wants: Vec<(usize, usize)> = cols
+        .iter()
+        .zip(&kept)
+        .map(|(c, k)| {
+            if *k {
+                (0, c.full.saturating_sub(c.min))
+            } else {
+                (0, 0)
+            }
+        })
+        .collect();
+    let more = share(left, &wants);
+    cols.iter()
+        .zip(&kept)
+        .zip(more)
+        .map(|((c, k), m)| k.then_some(c.min + m))
+        .collect()
+}
+
+/// A table of the kept columns of `cols` (cells given for every column).
+pub(crate) fn col_table<'a>(
+    cols: &[Col],
+    widths: &[Option<usize>],
+    rows: Vec<(Vec<ratatui::widgets::Cell<'a>>, ratatui::style::Style)>,
+    title: Line<'a>,
+    ui: &UiState,
+) -> ratatui::widgets::Table<'a> {
+    use ratatui::widgets::{Cell, Row};
+    let t = ui.theme();
+    let keep = |i: usize| widths.get(i).copied().flatten().is_some();
+    let header = Row::new(
+        cols.iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, c)| Cell::from(c.header))
+            .collect::<Vec<_>>(),
+    )
+    .style(t.column_header());
+    let built: Vec<Row> = rows
+        .into_iter()
+        .map(|(cells, style)| {
+            Row::new(
+                cells
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| keep(*i))
+                    .map(|(_, c)| c)
+                    .collect::<Vec<_>>(),
+            )
+            .style(style)
+        })
+        .collect();
+    let w: Vec<Constraint> = widths
+        .iter()
+        .flatten()
+        .map(|w| Constraint::Length(*w as u16))
+        .collect();
+    titled_table(built, w, header, title, t.dim())
+}
+
+/// The "as of (offline)" mark of a title while the data is stale.
+pub(crate) fn stale_span(ui: &UiState) -> Option<Span<'static>> {
+    ui.feed.stale_since.map(|since| {
+        Span::styled(
+            format!("as of {} (offline) ", hms(since)),
+            ui.theme().level(super::theme::Level::Crit),
+        )
+    })
+}
+
+/// A row's style: selected, alert level, dim while offline (as the calls table).
+pub(crate) fn row_style(
+    ui: &UiState,
+    selected: bool,
+    level: super::theme::Level,
+) -> ratatui::style::Style {
+    let t = ui.theme();
+    match (selected, ui.feed.stale_since.is_some()) {
+        (true, true) => t.selected().patch(t.dim()),
+        (false, true) => t.dim(),
+        (true, false) => t.selected().patch(t.level(level)),
+        (false, false) => t.level(level),
+    }
+}
+
+/// `—` for a figure without calls.
+pub(crate) fn or_dash(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "—".to_string())
 }

@@ -2,7 +2,8 @@
 
 use super::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
-use crate::core::{clock, Figures, Session, SessionStore};
+use crate::core::{clock, Center, Figures, Session, SessionStore};
+use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
@@ -17,6 +18,8 @@ struct RowText<'a> {
     from: &'a EndpointState,
     to: &'a EndpointState,
     queue: String,
+    /// Who answered (`—` while nobody has).
+    agent: String,
     parties: Vec<Span<'static>>,
     level: Level,
     marker: String,
@@ -32,8 +35,8 @@ impl RowText<'_> {
 
 /// Column widths of the board for the visible rows, by priority: the fixed columns
 /// (marker, direction, timer, total, as wide as their widest cell), then Parties, then the From and To numbers, then
-/// Queue, then the From and To names (shared); each never wider than its widest cell.
-fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
+/// Queue and Agent, then the From and To names (shared); each never wider than its widest cell.
+fn widths(width: u16, rows: &[RowText]) -> [u16; 9] {
     let need =
         |f: &dyn Fn(&RowText) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let parties = need(&|r| r.parties_width(), 7);
@@ -42,25 +45,36 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
     let from_all = need(&|r| r.from.label().chars().count(), 4);
     let to_all = need(&|r| r.to.label().chars().count(), 2);
     let queue = need(&|r| r.queue.chars().count(), 0).min(24);
+    let agent = need(&|r| r.agent.chars().count(), 0).min(24);
     let timer = need(&|r| r.timer.chars().count(), "Timer".len());
     let total = need(&|r| r.total.chars().count(), "Total".len());
     let (mark, dir) = (2, 3);
-    let gaps = 7;
+    let gaps = 8;
     let mut left = (width as usize).saturating_sub(mark + dir + timer + total + gaps);
-    // Parties come first, but leave the numbers whole when two states still fit.
-    let parties = parties.min(left.saturating_sub(from_num + to_num).max(24));
+    // Parties come first, but leave the numbers whole (and the agent's first letters)
+    // when two states still fit.
+    let agent_min = agent.min(8);
+    let parties = parties.min(
+        left.saturating_sub(from_num + to_num + agent_min + 1)
+            .max(24),
+    );
     let mut first = share(
         left,
         &[
             (parties, parties),
             (from_num, from_num),
             (to_num, to_num),
+            (agent_min, agent_min),
             (queue.min(5), queue.min(5)),
         ],
     );
-    // A queue column too narrow to say anything is left out.
+    first.swap(3, 4);
+    // A queue or agent column too narrow to say anything is left out.
     if first[3] < queue.min(5) {
         first[3] = 0;
+    }
+    if first[4] < agent_min {
+        first[4] = 0;
     }
     left -= first.iter().sum::<usize>();
     // The names and the rest of the queue share what is left.
@@ -69,12 +83,14 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 8] {
         &[
             (0, from_all.saturating_sub(first[1])),
             (0, to_all.saturating_sub(first[2])),
-            (0, queue.saturating_sub(first[3])),
+            (0, if first[3] == 0 { 0 } else { queue - first[3] }),
+            (0, if first[4] == 0 { 0 } else { agent - first[4] }),
         ],
     );
     let parties = first[0];
     let (from, to, queue) = (first[1] + more[0], first[2] + more[1], first[3] + more[2]);
-    [mark, dir, from, to, queue, parties, timer, total].map(|w| w as u16)
+    let agent = first[4] + more[3];
+    [mark, dir, from, to, queue, agent, parties, timer, total].map(|w| w as u16)
 }
 
 /// Draws the board.
@@ -85,7 +101,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
-    let texts: Vec<RowText> = visible.iter().map(|s| row_text(s, ui, now)).collect();
+    let texts: Vec<RowText> = visible
+        .iter()
+        .map(|s| row_text(s, store.center(), ui, now))
+        .collect();
     let w = widths(area.width, &texts);
     let built: Vec<Row> = texts
         .into_iter()
@@ -93,7 +112,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
         .collect();
     let header = Row::new([
-        "", "Dir", "From", "To", "Queue", "Parties", "Timer", "Total",
+        "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Timer", "Total",
     ])
     .style(t.column_header());
     let table = super::titled_table(built, w.map(Constraint::Length), header, title, t.dim());
@@ -138,12 +157,7 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
             t.key(),
         ));
     }
-    if let Some(since) = ui.feed.stale_since {
-        spans.push(Span::styled(
-            format!("as of {} (offline) ", super::hms(since)),
-            t.level(crate::tui::theme::Level::Crit),
-        ));
-    }
+    spans.extend(super::stale_span(ui));
     Line::from(spans)
 }
 
@@ -163,7 +177,7 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
     (level, marker, timer)
 }
 
-fn row_text<'a>(s: &'a Session, ui: &UiState, now: Ts) -> RowText<'a> {
+fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowText<'a> {
     let t = ui.theme();
     let (level, marker, timer) = row_cells(s, ui, now);
     let caller = s.caller();
@@ -197,7 +211,8 @@ fn row_text<'a>(s: &'a Session, ui: &UiState, now: Ts) -> RowText<'a> {
         session: s,
         from: caller.map_or(&*NONE, |p| &p.from),
         to: caller.map_or(&*NONE, |p| &p.to),
-        queue: s.queue().unwrap_or("").to_string(),
+        queue: call_queue(s, center).unwrap_or_default(),
+        agent: call_agent(s, center).unwrap_or_else(|| "—".into()),
         parties,
         level,
         marker,
@@ -206,7 +221,7 @@ fn row_text<'a>(s: &'a Session, ui: &UiState, now: Ts) -> RowText<'a> {
     }
 }
 
-fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 8]) -> Row<'static> {
+fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 9]) -> Row<'static> {
     let t = ui.theme();
     let s = r.session;
     let (level, marker) = (r.level, &r.marker);
@@ -224,26 +239,22 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 8]) -> Row<'s
         Some(p) if p.direction.get() == Some(&Direction::Inbound) => "In",
         _ => "?",
     };
-    let parties_w = w[5] as usize;
+    let parties_w = w[6] as usize;
     let parties = if r.parties_width() > parties_w {
         let text: String = r.parties.iter().map(|s| s.content.as_ref()).collect();
         Line::from(Span::styled(fit(&text, parties_w), t.state(None)))
     } else {
         Line::from(r.parties)
     };
-    let style = match (selected, ui.feed.stale_since.is_some()) {
-        // Offline: the rows are as of the drop, not live (no alert colours either).
-        (true, true) => t.selected().patch(t.dim()),
-        (false, true) => t.dim(),
-        (true, false) => t.selected().patch(t.level(level)),
-        (false, false) => t.level(level),
-    };
+    // Offline: the rows are as of the drop, not live (no alert colours either).
+    let style = super::row_style(ui, selected, level);
     Row::new(vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),
         Cell::from(fit_endpoint(r.from, w[2] as usize)),
         Cell::from(fit_endpoint(r.to, w[3] as usize)),
         Cell::from(fit(&r.queue, w[4] as usize)),
+        Cell::from(fit(&r.agent, w[5] as usize)),
         Cell::from(parties),
         Cell::from(r.timer),
         Cell::from(r.total),

@@ -1,0 +1,318 @@
+//! The queues view (`Q`): one row per call queue with its figures since the window's
+//! start (see `core::center` for each definition); Enter opens one queue: its waiting
+//! calls (oldest first) and its agents. The overview's queue strip is the same table.
+
+use super::agents::{title, AgentTable};
+use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
+use crate::core::center::{Queue, Staff};
+use crate::core::{clock, Center, SessionStore};
+use crate::tui::rows::{queue_agents, queue_name, queue_rows, queues_by_agent};
+use crate::tui::state::{Thresholds, UiState};
+use crate::tui::theme::{alert_glyph, Level};
+use crate::wire::Ts;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph};
+use ratatui::Frame;
+
+/// The wait of a queue's oldest waiting call against its service-level threshold:
+/// amber from half the threshold, red from the threshold on.
+pub fn wait_level(q: &Queue, wait_ms: i64) -> Level {
+    let sla = q.sla.threshold_ms.max(1);
+    Thresholds::against((sla / 2, sla), wait_ms)
+}
+
+/// The current wait of a queue's oldest waiting call (0 when none waits).
+pub fn oldest_wait_ms(q: &Queue, now: Ts) -> i64 {
+    q.oldest_waiting()
+        .map_or(0, |w| w.entered.millis_until(now).max(0))
+}
+
+/// Service level as a whole percentage, `—` without calls.
+pub fn sl_text(q: &Queue) -> String {
+    or_dash(q.service_level_pct().map(|p| format!("{p:.0}%")))
+}
+
+/// What one queue row says.
+struct QueueRow {
+    level: Level,
+    cells: Vec<String>,
+}
+
+const COLS: [Col; 12] = [
+    Col {
+        header: "",
+        min: 2,
+        full: 2,
+        prio: 10,
+    },
+    Col {
+        header: "Queue",
+        min: 16,
+        full: 24,
+        prio: 10,
+    },
+    Col {
+        header: "Wait",
+        min: 4,
+        full: 4,
+        prio: 10,
+    },
+    Col {
+        header: "Oldest",
+        min: 6,
+        full: 7,
+        prio: 10,
+    },
+    Col {
+        header: "Offer",
+        min: 5,
+        full: 5,
+        prio: 8,
+    },
+    Col {
+        header: "Ans",
+        min: 4,
+        full: 4,
+        prio: 8,
+    },
+    Col {
+        header: "Aband",
+        min: 5,
+        full: 5,
+        prio: 8,
+    },
+    Col {
+        header: "VM/Ovf",
+        min: 6,
+        full: 6,
+        prio: 3,
+    },
+    Col {
+        header: "SL",
+        min: 4,
+        full: 5,
+        prio: 9,
+    },
+    Col {
+        header: "ASA",
+        min: 5,
+        full: 6,
+        prio: 7,
+    },
+    Col {
+        header: "AbWait",
+        min: 6,
+        full: 6,
+        prio: 2,
+    },
+    Col {
+        header: "Av/Call/Off",
+        min: 11,
+        full: 11,
+        prio: 6,
+    },
+];
+
+fn queue_row(c: &Center, q: &Queue, now: Ts) -> QueueRow {
+    let f = &q.figures;
+    let oldest = oldest_wait_ms(q, now);
+    let level = if q.waiting.is_empty() {
+        Level::Normal
+    } else {
+        wait_level(q, oldest)
+    };
+    let Staff {
+        available,
+        on_call,
+        not_accepting,
+        busy,
+    } = c.staff(q);
+    let name = match &q.extension_number {
+        Some(x) if q.name.is_some() => format!("{} {x}", queue_name(q)),
+        _ => queue_name(q),
+    };
+    QueueRow {
+        level,
+        cells: vec![
+            String::new(),
+            name,
+            q.waiting.len().to_string(),
+            if q.waiting.is_empty() {
+                "—".into()
+            } else {
+                clock(oldest)
+            },
+            f.offered.to_string(),
+            f.answered.to_string(),
+            f.abandoned.to_string(),
+            format!("{}/{}", f.voicemail, f.overflow),
+            sl_text(q),
+            or_dash(f.avg_answer_wait_ms().map(|ms| clock(ms as i64))),
+            or_dash(f.avg_abandon_wait_ms().map(|ms| clock(ms as i64))),
+            format!("{available}/{on_call}/{}", not_accepting + busy),
+        ],
+    }
+}
+
+/// The rows of a queue table: all of them, the first shown, the selected one.
+type Shown<'a, 'b> = (&'a [&'b Queue], usize, Option<usize>);
+
+/// A queue table of `rows` in `area` from row `start`, with the selected row marked.
+fn queue_table(
+    frame: &mut Frame,
+    area: Rect,
+    c: &Center,
+    (rows, start, cursor): Shown,
+    title: Line<'static>,
+    ui: &UiState,
+    now: Ts,
+) {
+    let t = ui.theme();
+    let h = area.height.saturating_sub(2) as usize;
+    let end = (start + h).min(rows.len());
+    let built: Vec<QueueRow> = rows[start..end]
+        .iter()
+        .map(|q| queue_row(c, q, now))
+        .collect();
+    let mut cols = COLS;
+    cols[1].full = built
+        .iter()
+        .map(|r| r.cells[1].chars().count())
+        .max()
+        .unwrap_or(10)
+        .clamp(16, 28);
+    let widths = layout_cols(area.width, &cols);
+    let table_rows = built
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let selected = cursor == Some(start + i);
+            let mark = format!(
+                "{}{}",
+                if selected { "▶" } else { " " },
+                alert_glyph(r.level)
+            );
+            let w1 = widths[1].unwrap_or(0);
+            let cells: Vec<Cell> = r
+                .cells
+                .into_iter()
+                .enumerate()
+                .map(|(k, text)| match k {
+                    0 => Cell::from(Span::styled(mark.clone(), t.level(r.level))),
+                    1 => Cell::from(fit(&text, w1)),
+                    3 => Cell::from(Span::styled(text, t.level(r.level))),
+                    _ => Cell::from(text),
+                })
+                .collect();
+            (cells, row_style(ui, selected, Level::Normal))
+        })
+        .collect();
+    frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);
+    if rows.is_empty() {
+        let msg = if ui.view.filter.is_empty() {
+            "no call queues known yet (the directory loads at start)"
+        } else {
+            "no queues match the filter"
+        };
+        if area.height > 2 {
+            frame.render_widget(
+                Paragraph::new(Span::styled(msg, t.dim())),
+                Rect::new(area.x + 2, area.y + 2, area.width.saturating_sub(2), 1),
+            );
+        }
+    }
+}
+
+/// The queues view: the list, or the open queue's detail.
+pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
+    let c = store.center();
+    if let Some(q) = ui.view.open_queue.as_deref().and_then(|id| c.queue(id)) {
+        return detail(frame, area, store, q, ui, now);
+    }
+    let rows = queue_rows(c, &ui.view.filter);
+    let title = title(ui, "Queues", rows.len(), c.queues().count());
+    let cur = &ui.view.queues;
+    let shown = (&rows[..], cur.offset, Some(cur.cursor));
+    queue_table(frame, area, c, shown, title, ui, now);
+}
+
+/// The overview's strip: the queues, those with calls waiting first.
+pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
+    let c = store.center();
+    let mut rows = queue_rows(c, "");
+    rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
+    let title = title(ui, "Queues", rows.len(), rows.len());
+    queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
+}
+
+/// One queue: its figures, its waiting calls (oldest first), its agents.
+fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &UiState, now: Ts) {
+    let t = ui.theme();
+    let c = store.center();
+    let waiting_rows = (q.waiting.len() as u16).clamp(1, 8) + 2;
+    let [head, waiting, agents] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(waiting_rows.min(area.height.saturating_sub(6) / 2)),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    // The figures in one table row.
+    let title = Line::from(vec![
+        Span::styled(format!(" Queue {} ", queue_name(q)), t.title()),
+        Span::styled(format!("SLA {} ", clock(q.sla.threshold_ms)), t.dim()),
+        Span::styled("Esc: all queues ", t.dim()),
+    ]);
+    queue_table(frame, head, c, (&[q], 0, None), title, ui, now);
+    // Waiting calls, oldest first.
+    let mut list: Vec<_> = q.waiting.iter().collect();
+    list.sort_by_key(|w| w.entered);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(" Waiting {} (oldest first) ", list.len()),
+        t.title(),
+    ))];
+    let room = waiting.height.saturating_sub(1) as usize;
+    for w in list.iter().take(room) {
+        let ms = w.entered.millis_until(now).max(0);
+        let level = wait_level(q, ms);
+        let caller = store
+            .get(&w.session)
+            .and_then(|s| s.caller().map(|p| p.from.label()))
+            .unwrap_or_else(|| w.session.clone());
+        let joined = if w.joined {
+            " (waiting when calltop joined)"
+        } else {
+            ""
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", alert_glyph(level)), t.level(level)),
+            Span::styled(format!("{:>7} ", clock(ms)), t.level(level)),
+            Span::raw(format!("since {} ", hms(w.entered))),
+            Span::raw(fit(&caller, area.width.saturating_sub(30) as usize)),
+            Span::styled(joined, t.dim()),
+        ]));
+    }
+    if list.is_empty() {
+        lines.push(Line::from(Span::styled("  no calls waiting", t.dim())));
+    }
+    frame.render_widget(Paragraph::new(lines), waiting);
+    // Its agents.
+    let by = queues_by_agent(c);
+    let members = queue_agents(c, q, now);
+    let title = title_members(ui, q, members.len());
+    let table = AgentTable {
+        center: c,
+        queues: &by,
+        member_of: Some(q),
+        cursor: Some(&ui.view.members),
+    };
+    table.render(frame, agents, &members, title, ui, now);
+}
+
+fn title_members(ui: &UiState, q: &Queue, n: usize) -> Line<'static> {
+    let t = ui.theme();
+    Line::from(vec![
+        Span::styled(format!(" Agents of {} {n} ", queue_name(q)), t.title()),
+        Span::styled("o: take / stop taking its calls ", t.dim()),
+    ])
+}

@@ -1,0 +1,228 @@
+//! The wallboard (`W`, `calltop wallboard`): queue figures in large digits, readable
+//! across a room — all queues together first, then each queue, those with calls
+//! waiting first, as many as the terminal holds.
+
+use super::agents::title;
+use super::bigtext;
+use super::queues::{oldest_wait_ms, sl_text, wait_level};
+use crate::core::center::{Queue, QueueFigures};
+use crate::core::{Center, SessionStore};
+use crate::tui::rows::{queue_name, queue_rows};
+use crate::tui::state::UiState;
+use crate::tui::theme::Level;
+use crate::wire::Ts;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Rows of one panel: labels, the digits, the small figures.
+const PANEL: u16 = bigtext::HEIGHT + 2;
+
+/// One big figure of a panel.
+struct Big {
+    label: &'static str,
+    text: String,
+    style: Style,
+}
+
+/// The figures of one panel (all queues, or one).
+struct Panel {
+    name: String,
+    waiting: usize,
+    oldest_ms: i64,
+    wait_level: Level,
+    sl: String,
+    figures: QueueFigures,
+    staff: String,
+}
+
+fn panel_of(c: &Center, q: &Queue, now: Ts) -> Panel {
+    let oldest = oldest_wait_ms(q, now);
+    let s = c.staff(q);
+    Panel {
+        name: queue_name(q),
+        waiting: q.waiting.len(),
+        oldest_ms: oldest,
+        wait_level: if q.waiting.is_empty() {
+            Level::Normal
+        } else {
+            wait_level(q, oldest)
+        },
+        sl: sl_text(q),
+        figures: q.figures,
+        staff: format!(
+            "agents {} available · {} on a call · {} not accepting",
+            s.available,
+            s.on_call,
+            s.not_accepting + s.busy
+        ),
+    }
+}
+
+/// All queues together: waiting summed, the oldest wait of any, the service level over
+/// every queue's own rule (answered within / its denominator, summed).
+fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
+    let mut f = QueueFigures::default();
+    let (mut within, mut denominator) = (0u64, 0u64);
+    let mut worst = (Level::Normal, 0i64);
+    for q in queues {
+        let g = &q.figures;
+        f.offered += g.offered;
+        f.answered += g.answered;
+        f.abandoned += g.abandoned;
+        f.voicemail += g.voicemail;
+        f.overflow += g.overflow;
+        within += g.answered_within_sla;
+        let over = if q.sla.include_abandoned {
+            g.abandoned_over_threshold
+        } else {
+            0
+        };
+        denominator += g.answered + g.voicemail + over;
+        if !q.waiting.is_empty() {
+            let ms = oldest_wait_ms(q, now);
+            worst = worst.max((wait_level(q, ms), ms));
+        }
+    }
+    let waiting = queues.iter().map(|q| q.waiting.len()).sum();
+    let oldest = queues
+        .iter()
+        .map(|q| oldest_wait_ms(q, now))
+        .max()
+        .unwrap_or(0);
+    let agents: Vec<_> = c.agents().collect();
+    let on_call = agents.iter().filter(|a| !a.calls.is_empty()).count();
+    let sl =
+        (denominator > 0).then(|| format!("{:.0}%", within as f64 * 100.0 / denominator as f64));
+    Panel {
+        name: "All queues".into(),
+        waiting,
+        oldest_ms: oldest,
+        wait_level: worst.0,
+        sl: sl.unwrap_or_else(|| "—".into()),
+        figures: f,
+        staff: format!("agents {} · {on_call} on a call", agents.len()),
+    }
+}
+
+/// Big digits of a wait: `m:ss` (`h:mm` past an hour, so it stays short).
+fn wait_digits(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}", s / 3600, (s / 60) % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
+    let t = ui.theme();
+    let stale = ui.feed.stale_since.is_some();
+    let lvl = |l: Level| if stale { t.dim() } else { t.level(l) };
+    let bigs = [
+        Big {
+            label: "waiting",
+            text: p.waiting.to_string(),
+            style: lvl(if p.waiting > 0 {
+                p.wait_level
+            } else {
+                Level::Normal
+            }),
+        },
+        Big {
+            label: "oldest wait",
+            text: wait_digits(p.oldest_ms),
+            style: lvl(p.wait_level),
+        },
+        Big {
+            label: "service level",
+            text: p.sl.clone(),
+            style: lvl(Level::Normal),
+        },
+        Big {
+            label: "answered",
+            text: p.figures.answered.to_string(),
+            style: lvl(Level::Ok),
+        },
+        Big {
+            label: "abandoned",
+            text: p.figures.abandoned.to_string(),
+            style: lvl(if p.figures.abandoned > 0 {
+                Level::Warn
+            } else {
+                Level::Normal
+            }),
+        },
+    ];
+    // The name on the left (13 columns), then the figures while they fit.
+    let mut x = area.x + 14.min(area.width);
+    let buf = frame.buffer_mut();
+    let mut shown = Vec::new();
+    for b in &bigs {
+        let w = bigtext::width(&b.text).max(b.label.len() as u16) + 3;
+        if x + w > area.right() {
+            break;
+        }
+        bigtext::draw(
+            buf,
+            Rect::new(x, area.y + 1, w, bigtext::HEIGHT),
+            &b.text,
+            b.style,
+        );
+        shown.push((x, b.label));
+        x += w;
+    }
+    for (x, label) in shown {
+        buf.set_string(x, area.y, label, t.dim());
+    }
+    let name = super::fit(&p.name, 13);
+    buf.set_string(area.x, area.y, &name, t.title());
+    let f = &p.figures;
+    let small = format!(
+        "offered {} · answered {} · abandoned {} · voicemail {} · overflow {} · {}",
+        f.offered, f.answered, f.abandoned, f.voicemail, f.overflow, p.staff
+    );
+    let y = area.y + 1 + bigtext::HEIGHT;
+    if y < area.bottom() {
+        buf.set_string(area.x, y, super::fit(&small, area.width as usize), t.dim());
+    }
+}
+
+/// Draws the wallboard.
+pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
+    let t = ui.theme();
+    let c = store.center();
+    let mut queues = queue_rows(c, &ui.view.filter);
+    let all = c.queues().count();
+    let head = title(ui, "Wallboard", queues.len(), all);
+    frame.render_widget(
+        Paragraph::new(head),
+        Rect::new(area.x, area.y, area.width, 1),
+    );
+    if area.height < 2 {
+        return;
+    }
+    let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
+    let mut panels = vec![total(c, &queues, now)];
+    queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
+    panels.extend(queues.iter().map(|q| panel_of(c, q, now)));
+    let fit = (body.height / (PANEL + 1)).max(1) as usize;
+    let more = panels.len().saturating_sub(fit);
+    for (i, p) in panels.iter().take(fit).enumerate() {
+        let y = body.y + i as u16 * (PANEL + 1);
+        let h = PANEL.min(body.bottom().saturating_sub(y));
+        draw_panel(frame, Rect::new(body.x, y, body.width, h), p, ui);
+    }
+    if more > 0 {
+        let y = body.bottom() - 1;
+        let names: Vec<String> = panels[fit..]
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.waiting))
+            .collect();
+        let text = format!("+{more} more (waiting): {}", names.join(" · "));
+        frame
+            .buffer_mut()
+            .set_string(body.x, y, super::fit(&text, body.width as usize), t.dim());
+    }
+}
