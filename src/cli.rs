@@ -54,6 +54,8 @@ pub struct WallboardArgs {
 }
 
 /// Where the wallboard's figures come from.
+// Parsed once per run: the size of a variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug, Clone)]
 pub enum WallboardSource {
     /// The embedded simulator (as `calltop demo`).

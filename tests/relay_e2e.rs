@@ -543,7 +543,9 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
     // The same calls with the same outcomes and parties. (Lines published while the
     // broker was away can be stored a few out of the file's order; on the stream clock
     // that moves some figures by milliseconds, so the figures are not compared here.)
-    let calls = |r: &serde_json::Value| -> Vec<(String, String, Vec<(String, String)>)> {
+    // (id, disposition, [(party, status)])
+    type Call = (String, String, Vec<(String, String)>);
+    let calls = |r: &serde_json::Value| -> Vec<Call> {
         r["sessions"]
             .as_array()
             .unwrap()

@@ -50,13 +50,14 @@ fn agents_queues_wallboard_and_listen_in_against_the_simulator() {
 
     // Q: the queues, their figures equal to the simulator's.
     t.keys(&["Q"]);
-    let s = t.wait("the queues view", 20, |s| {
-        s.contains("Queues") && s.contains("Offer")
-    });
     let gt = ground_truth(&sim);
     let name = gt["queues"][0]["name"].as_str().unwrap().to_string();
     let number = gt["queues"][0]["extension_number"].as_str().unwrap();
     let queue = format!("{name} {number}");
+    // (The directory loads in the background after the board is live.)
+    let s = t.wait("the queues view with the directory loaded", 30, |s| {
+        s.contains("Offer") && s.contains(&queue)
+    });
     assert!(s.contains(&queue), "queue {queue} listed:\n{s}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
