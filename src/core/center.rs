@@ -2020,6 +2020,35 @@ mod tests {
     }
 
     #[test]
+    fn a_contact_center_stream_adds_up_and_keeps_only_the_calls_in_progress() {
+        let mut c = Center::default();
+        c.roster(&crate::synth::center_directory());
+        for n in crate::synth::center_notifications(60_000, 300, 3) {
+            c.observe(&n.body.into(), Ts(0));
+        }
+        assert!(c.tracked_calls() <= 300, "{}", c.tracked_calls());
+        let mut answered = 0;
+        for q in c.queues() {
+            let f = q.figures;
+            assert!(
+                f.offered > 1_000 && f.voicemail > 0 && f.abandoned > 0,
+                "{f:?}"
+            );
+            assert_eq!(
+                f.offered,
+                f.answered + f.abandoned + f.voicemail + f.overflow + q.waiting.len() as u64,
+                "{f:?}"
+            );
+            answered += f.answered;
+        }
+        let agents = || c.agents().map(|a| a.figures);
+        assert_eq!(answered, agents().map(|f| f.handled).sum::<u64>());
+        assert!(agents().map(|f| f.missed).sum::<u64>() > 0);
+        assert!(agents().all(|f| f.missed <= f.unanswered && f.handled <= f.offers));
+        assert!(agents().map(|f| f.hold_ms).sum::<i64>() > 0);
+    }
+
+    #[test]
     fn the_agent_of_a_call_is_the_last_user_to_answer() {
         use crate::core::SessionStore;
         let mut store = SessionStore::default();
