@@ -34,7 +34,7 @@
 
 use super::party::PartyState;
 use super::session::Session;
-use super::tombstones::Tombstones;
+use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::directory::{ExtensionInfo, ExtensionType, ServiceLevelSettings};
 use crate::wire::presence::{agent_state, AgentState, PresenceInfo, PresenceStatus};
 use crate::wire::queues::{CallQueue, QueueMemberPresence, QueuePresenceEvent};
@@ -464,6 +464,8 @@ enum Role {
 #[derive(Clone, Debug)]
 struct Track {
     id: String,
+    /// `party_fingerprint(id)`, compared before the id.
+    fp: u64,
     ext: Option<String>,
     role: Role,
     code: Option<StatusCode>,
@@ -523,7 +525,9 @@ pub struct Center {
     agents: Map<Agent>,
     /// Other extensions of the directory (IVR, announcements, park locations…).
     others: Map<ExtensionInfo>,
-    calls: Map<Call>,
+    /// By the session id's fingerprint (as the finished ones in `done`): a look-up reads
+    /// no id (with a thousand calls at a time, a collision is a ~1e-13 chance).
+    calls: HashMap<u64, Call, foldhash::fast::RandomState>,
     done: Tombstones,
 }
 
@@ -574,6 +578,13 @@ fn same_id(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
+/// A party id's hash, kept in its track: the tracks of a call are told apart without
+/// reading their ids.
+fn party_fingerprint(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(id)
+}
+
 impl Center {
     /// An empty center whose figures cover `window`.
     pub fn new(window: Window) -> Center {
@@ -583,7 +594,7 @@ impl Center {
             queues: Map::default(),
             agents: Map::default(),
             others: Map::default(),
-            calls: Map::default(),
+            calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
         }
     }
@@ -714,9 +725,11 @@ impl Center {
     pub fn observe(&mut self, ev: &SessionEventView<'_>, now: Ts) {
         let at = ev.event_time.unwrap_or(now);
         self.roll(at);
+        let key = fingerprint(&ev.telephony_session_id);
         for p in &ev.parties {
             self.update(
                 &ev.telephony_session_id,
+                key,
                 Update {
                     party: p,
                     seq: ev.sequence,
@@ -730,10 +743,12 @@ impl Center {
     /// A session fetched by REST (`GET …/telephony/sessions/{id}`) at `now`: new parties
     /// are joined; a known party whose state changed takes the change at `now`.
     pub fn snapshot(&mut self, cs: &CallSession, now: Ts) {
+        let key = fingerprint(&cs.id);
         for p in &cs.parties {
             let p = PartyView::from(p.clone());
             self.update(
                 &cs.id,
+                key,
                 Update {
                     party: &p,
                     seq: None,
@@ -747,7 +762,7 @@ impl Center {
     /// Reconciling found the call gone: its parties leave at `at`, its open entries get
     /// no invented outcome (`unknown`).
     pub fn gone(&mut self, session: &str, at: Ts) {
-        let Some(mut call) = self.calls.remove(session) else {
+        let Some(mut call) = self.calls.remove(&fingerprint(session)) else {
             return;
         };
         for e in std::mem::take(&mut call.entries) {
@@ -787,13 +802,14 @@ impl Center {
         }
     }
 
-    fn update(&mut self, sid: &str, u: Update<'_>) {
+    /// One party's update of session `sid` (`key`: its fingerprint).
+    fn update(&mut self, sid: &str, key: u64, u: Update<'_>) {
         // The calls are set aside while one of them is updated (nothing else reads them)
         // and put back after: one look-up of the call per party.
         let mut calls = std::mem::take(&mut self.calls);
-        let over = match calls.get_mut(sid) {
+        let over = match calls.get_mut(&key) {
             Some(call) => self.update_call(sid, call, &u),
-            None if self.done.contains(sid) => false,
+            None if self.done.contains_fingerprint(key) => false,
             None => {
                 // A call starts with its first party being set up.
                 let code = u.party.status.as_ref().map(|s| &s.code);
@@ -803,14 +819,14 @@ impl Center {
                 };
                 let over = self.update_call(sid, &mut call, &u);
                 if !over {
-                    calls.insert(sid.to_string(), call);
+                    calls.insert(key, call);
                 }
                 over
             }
         };
         if over {
-            calls.remove(sid);
-            self.done.insert(sid);
+            calls.remove(&key);
+            self.done.insert_fingerprint(key);
         }
         self.calls = calls;
     }
@@ -820,10 +836,11 @@ impl Center {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
         // The party's track is taken out while it is updated and put back after.
+        let fp = party_fingerprint(&p.id);
         let taken = call
             .parties
             .iter()
-            .position(|t| same_id(&t.id, &p.id))
+            .position(|t| t.fp == fp && t.id == p.id)
             .map(|i| call.parties.swap_remove(i));
         let new = taken.is_none();
         let mut t = match taken {
@@ -832,6 +849,7 @@ impl Center {
                 let seen_start = call.from_start || code.is_some_and(starting);
                 Track {
                     id: p.id.to_string(),
+                    fp,
                     ext: p.extension_id.as_deref().map(String::from),
                     role: self.role(p),
                     code: None,
