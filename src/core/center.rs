@@ -464,7 +464,7 @@ enum Role {
 #[derive(Clone, Debug)]
 struct Track {
     id: String,
-    /// `party_fingerprint(id)`, compared before the id.
+    /// `party_fingerprint(id)`, what the track is found by.
     fp: u64,
     ext: Option<String>,
     role: Role,
@@ -578,11 +578,52 @@ fn same_id(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
-/// A party id's hash, kept in its track: the tracks of a call are told apart without
-/// reading their ids.
+/// A party id's hash, kept in its track: the tracks of a call (a few) are told apart by
+/// it without reading their ids.
 fn party_fingerprint(id: &str) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::default().hash_one(id)
+}
+
+/// Keeps one live party of an agent (`counted`: it counts in the figures).
+fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counted: bool) {
+    let Some(code) = t.code.as_ref() else {
+        return;
+    };
+    let i = match a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
+        Some(i) => i,
+        None => {
+            a.calls.push(AgentCall {
+                session: sid.to_string(),
+                party: t.id.clone(),
+                code: code.clone(),
+                since: at,
+                direction: None,
+                peer: None,
+                queue: match &t.role {
+                    Role::Leg(q) => Some(q.clone()),
+                    _ => None,
+                },
+                counted,
+            });
+            a.calls.len() - 1
+        }
+    };
+    let c = &mut a.calls[i];
+    if &c.code != code {
+        c.code = code.clone();
+        c.since = at;
+    }
+    if let Some(d) = &p.direction {
+        let end = match d {
+            Direction::Inbound => p.from.as_ref(),
+            _ => p.to.as_ref(),
+        };
+        put_label(&mut c.peer, end);
+        if c.direction.as_ref() != Some(d) {
+            c.direction = Some(d.clone());
+        }
+    }
 }
 
 impl Center {
@@ -840,7 +881,7 @@ impl Center {
         let taken = call
             .parties
             .iter()
-            .position(|t| t.fp == fp && t.id == p.id)
+            .position(|t| t.fp == fp)
             .map(|i| call.parties.swap_remove(i));
         let new = taken.is_none();
         let mut t = match taken {
@@ -961,46 +1002,20 @@ impl Center {
         if matches!(t.role, Role::QueueParty(_)) || self.others.contains_key(ext) {
             return;
         }
-        if (matches!(t.role, Role::Leg(_)) || answered) && !self.agents.contains_key(ext) {
-            self.agents.insert(ext.to_string(), Agent::new(ext));
-        }
         let counted = t.counted == Some(self.epoch);
-        let (Some(a), Some(code)) = (self.agents.get_mut(ext), t.code.as_ref()) else {
-            return;
-        };
-        let i = match a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
-            Some(i) => i,
-            None => {
-                a.calls.push(AgentCall {
-                    session: sid.to_string(),
-                    party: t.id.clone(),
-                    code: code.clone(),
-                    since: at,
-                    direction: None,
-                    peer: None,
-                    queue: match &t.role {
-                        Role::Leg(q) => Some(q.clone()),
-                        _ => None,
-                    },
-                    counted,
-                });
-                a.calls.len() - 1
-            }
-        };
-        let c = &mut a.calls[i];
-        if &c.code != code {
-            c.code = code.clone();
-            c.since = at;
+        if let Some(a) = self.agents.get_mut(ext) {
+            return follow(a, sid, t, p, at, counted);
         }
-        if let Some(d) = &p.direction {
-            let end = match d {
-                Direction::Inbound => p.from.as_ref(),
-                _ => p.to.as_ref(),
-            };
-            put_label(&mut c.peer, end);
-            if c.direction.as_ref() != Some(d) {
-                c.direction = Some(d.clone());
-            }
+        if matches!(t.role, Role::Leg(_)) || answered {
+            let a = Agent::new(ext);
+            follow(
+                self.agents.entry(a.id.clone()).or_insert(a),
+                sid,
+                t,
+                p,
+                at,
+                counted,
+            );
         }
     }
 
@@ -1016,7 +1031,6 @@ impl Center {
             }
         }
     }
-
     /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
     /// `Disconnected` with reason `Voicemail` / `CallRedirected` ends the entry.
     fn queue_party(
