@@ -1,10 +1,12 @@
 //! Deterministic synthetic notification streams for benchmarks and load scripts: many
 //! concurrent calls, interleaved, each shaped like the real captures (one party per
-//! event, a per-session sequence from 2, eventTime rising).
+//! event, a per-session sequence from 2, eventTime rising); and a contact center's
+//! stream of queue calls with its directory.
 
+use crate::wire::directory::{ExtensionInfo, ExtensionType};
 use crate::wire::{
-    Direction, Endpoint, Envelope, Notification, Origin, OriginType, Party, SessionEvent, Status,
-    StatusCode, Ts,
+    Direction, Endpoint, Envelope, Notification, Origin, OriginType, Party, Reason, RosterLine,
+    SessionEvent, Status, StatusCode, Ts,
 };
 
 /// A tiny deterministic generator (xorshift64*), so streams are identical everywhere.
@@ -31,10 +33,10 @@ impl Rng {
     }
 }
 
-struct Call {
+struct Call<S> {
     id: u64,
     seq: i64,
-    steps: Vec<(usize, StatusCode)>,
+    steps: Vec<S>,
     at: usize,
 }
 
@@ -66,6 +68,24 @@ pub fn stream(events: usize, concurrent: usize, seed: u64) -> Vec<String> {
 
 /// The same stream as typed notifications.
 pub fn notifications(events: usize, concurrent: usize, seed: u64) -> Vec<Notification> {
+    interleave(
+        events,
+        concurrent,
+        seed,
+        plan,
+        |call, seq, (party, code), t| event(call, seq, *party, code.clone(), t),
+    )
+}
+
+/// Plays `concurrent` calls at a time, each on its own `plan`, one step of a random call
+/// per event, a new call replacing each finished one, until `events` events.
+fn interleave<S>(
+    events: usize,
+    concurrent: usize,
+    seed: u64,
+    plan: impl Fn(&mut Rng) -> Vec<S>,
+    event: impl Fn(u64, i64, &S, Ts) -> Notification,
+) -> Vec<Notification> {
     let mut rng = Rng::new(seed);
     let mut next_id = 0u64;
     let mut new_call = |rng: &mut Rng| {
@@ -77,15 +97,14 @@ pub fn notifications(events: usize, concurrent: usize, seed: u64) -> Vec<Notific
             at: 0,
         }
     };
-    let mut calls: Vec<Call> = (0..concurrent.max(1)).map(|_| new_call(&mut rng)).collect();
+    let mut calls: Vec<Call<S>> = (0..concurrent.max(1)).map(|_| new_call(&mut rng)).collect();
     let mut t = Ts(1_700_000_000_000);
     let mut out = Vec::with_capacity(events);
     while out.len() < events {
         let i = rng.below(calls.len() as u64) as usize;
         let c = &mut calls[i];
-        let (party, code) = c.steps[c.at].clone();
         t = t.plus_millis(1 + rng.below(40) as i64);
-        out.push(event(c.id, c.seq, party, code, t));
+        out.push(event(c.id, c.seq, &c.steps[c.at], t));
         c.seq += 1;
         c.at += 1;
         if c.at == c.steps.len() {
@@ -109,19 +128,47 @@ fn event(call: u64, seq: i64, party: usize, code: StatusCode, t: Ts) -> Notifica
         ..Default::default()
     };
     let outbound = party == 0;
+    notification(
+        call,
+        seq,
+        t,
+        Party {
+            id: format!("p-{}-{}", &tsid[2..], party + 1),
+            account_id: Some("809646016".into()),
+            extension_id: (!outbound).then(|| format!("{}", 62_000_000 + call % 50)),
+            direction: Some(if outbound {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            }),
+            from: Some(caller),
+            to: Some(callee),
+            status: Some(Status {
+                rcc: Some(false),
+                ..Status::code(code)
+            }),
+            missed_call: Some(false),
+            stand_alone: Some(false),
+            muted: Some(false),
+            ..Default::default()
+        },
+    )
+}
+
+/// One event of call `call` for one party, in the envelope an account subscription gets
+/// (the extension's event path for a party of an extension).
+fn notification(call: u64, seq: i64, t: Ts, party: Party) -> Notification {
     Notification {
         envelope: Envelope {
             uuid: Some(format!(
                 "{}",
                 7_000_000_000_000_000_000u64 + call * 64 + seq as u64
             )),
-            event: Some(if outbound {
-                "/restapi/v1.0/account/809646016/telephony/sessions".into()
-            } else {
-                format!(
-                    "/restapi/v1.0/account/809646016/extension/{}/telephony/sessions",
-                    62_000_000 + call % 50
-                )
+            event: Some(match &party.extension_id {
+                None => "/restapi/v1.0/account/809646016/telephony/sessions".into(),
+                Some(e) => {
+                    format!("/restapi/v1.0/account/809646016/extension/{e}/telephony/sessions")
+                }
             }),
             timestamp: Some(t.plus_millis(50)),
             subscription_id: Some("2461434a-276a-4073-bd26-34089effbad5".into()),
@@ -130,33 +177,131 @@ fn event(call: u64, seq: i64, party: usize, code: StatusCode, t: Ts) -> Notifica
         body: SessionEvent {
             sequence: Some(seq),
             session_id: Some(format!("{}", 429_000_000_000u64 + call)),
-            telephony_session_id: tsid.clone(),
+            telephony_session_id: format!("s-{call:032x}"),
             server_id: Some("10.13.22.27.TAM".into()),
             event_time: Some(t),
             origin: Some(Origin {
                 kind: OriginType::Call,
             }),
-            parties: vec![Party {
-                id: format!("p-{}-{}", &tsid[2..], party + 1),
-                account_id: Some("809646016".into()),
-                extension_id: (!outbound).then(|| format!("{}", 62_000_000 + call % 50)),
-                direction: Some(if outbound {
-                    Direction::Outbound
-                } else {
-                    Direction::Inbound
-                }),
-                from: Some(caller),
-                to: Some(callee),
-                status: Some(Status {
-                    rcc: Some(false),
-                    ..Status::code(code)
-                }),
-                missed_call: Some(false),
-                stand_alone: Some(false),
-                muted: Some(false),
-                ..Default::default()
-            }],
+            parties: vec![party],
             ..Default::default()
         },
     }
+}
+
+/// The call queues of the synthetic contact center ([`center_stream`]).
+pub const CENTER_QUEUES: [&str; 3] = ["63000001", "63000002", "63000003"];
+/// Its agents: user extensions `62000000`… (as many as the calls in progress, so an
+/// agent has a live call or two at a time).
+pub const CENTER_AGENTS: u64 = 1_000;
+
+/// One step of a queue call: a party (0 the caller, 1 the queue, 2… agent legs), its
+/// new code, the reason, and whether the platform marks it missed.
+#[derive(Clone, Debug)]
+struct QueueStep(usize, StatusCode, Option<Reason>, bool);
+
+/// A queue call: the caller is answered by the queue, which rings an agent (sometimes
+/// one who lets it ring out first); answered and put on hold now and then (8 in 10),
+/// abandoned while an agent rings (1 in 10), or sent to voicemail (1 in 10).
+fn queue_plan(rng: &mut Rng) -> Vec<QueueStep> {
+    use StatusCode::*;
+    let s = |p, c| QueueStep(p, c, None, false);
+    let mut v = vec![s(0, Setup), s(0, Answered), s(1, Setup)];
+    match rng.below(10) {
+        0 => v.extend([
+            s(2, Proceeding),
+            s(0, Disconnected),
+            QueueStep(2, Disconnected, Some(Reason::Cancelled), false),
+            s(1, Disconnected),
+        ]),
+        1 => v.extend([
+            QueueStep(1, Disconnected, Some(Reason::Voicemail), false),
+            s(0, Disconnected),
+        ]),
+        _ => {
+            let mut leg = 2;
+            if rng.below(3) == 0 {
+                v.push(s(2, Proceeding));
+                v.push(QueueStep(2, Disconnected, Some(Reason::Timeout), true));
+                leg = 3;
+            }
+            v.extend([s(leg, Proceeding), s(leg, Answered), s(1, Disconnected)]);
+            for _ in 0..rng.below(3) {
+                v.extend([s(leg, Hold), s(leg, Answered)]);
+            }
+            v.extend([s(leg, Disconnected), s(0, Disconnected)]);
+        }
+    }
+    v
+}
+
+fn queue_event(call: u64, seq: i64, step: &QueueStep, t: Ts) -> Notification {
+    let QueueStep(party, code, reason, missed) = step;
+    let queue = CENTER_QUEUES[(call % CENTER_QUEUES.len() as u64) as usize];
+    let mut p = Party {
+        id: format!("p-{call:032x}-{}", party + 1),
+        account_id: Some("809646016".into()),
+        direction: Some(Direction::Inbound),
+        from: Some(Endpoint {
+            phone_number: Some(format!("+1415555{:04}", call % 10_000)),
+            name: Some(format!("Caller {}", call % 997)),
+            ..Default::default()
+        }),
+        to: Some(Endpoint {
+            phone_number: Some("+18885550101".into()),
+            name: Some(format!("Queue {queue}")),
+            extension_id: Some(queue.into()),
+            ..Default::default()
+        }),
+        status: Some(Status {
+            rcc: Some(false),
+            reason: reason.clone(),
+            ..Status::code(code.clone())
+        }),
+        missed_call: Some(*missed),
+        stand_alone: Some(false),
+        muted: Some(false),
+        ..Default::default()
+    };
+    match party {
+        0 => p.direction = Some(Direction::Outbound),
+        1 => p.extension_id = Some(queue.into()),
+        leg => {
+            let agent = 62_000_000 + (call + *leg as u64) % CENTER_AGENTS;
+            p.extension_id = Some(agent.to_string());
+            p.queue_call = Some(true);
+        }
+    }
+    notification(call, seq, t, p)
+}
+
+/// A contact center's stream, as typed notifications: `concurrent` queue calls at a time
+/// among [`CENTER_AGENTS`] agents of the [`CENTER_QUEUES`] (see [`center_directory`]);
+/// every event is of a caller, a queue or an agent leg.
+pub fn center_notifications(events: usize, concurrent: usize, seed: u64) -> Vec<Notification> {
+    interleave(events, concurrent, seed, queue_plan, queue_event)
+}
+
+/// The same as JSON lines.
+pub fn center_stream(events: usize, concurrent: usize, seed: u64) -> Vec<String> {
+    center_notifications(events, concurrent, seed)
+        .iter()
+        .map(|n| serde_json::to_string(n).unwrap_or_default())
+        .collect()
+}
+
+/// The directory of the synthetic contact center: its queues and agents.
+pub fn center_directory() -> RosterLine {
+    let ext = |id: String, kind: ExtensionType| ExtensionInfo {
+        name: Some(format!("Extension {id}")),
+        extension_number: Some(id[id.len() - 4..].to_string()),
+        id,
+        kind: Some(kind),
+        ..Default::default()
+    };
+    let queues = CENTER_QUEUES
+        .iter()
+        .map(|q| ext(q.to_string(), ExtensionType::Department));
+    let agents = (0..CENTER_AGENTS).map(|a| ext((62_000_000 + a).to_string(), ExtensionType::User));
+    RosterLine::Extensions(queues.chain(agents).collect())
 }

@@ -34,7 +34,7 @@
 
 use super::party::PartyState;
 use super::session::Session;
-use super::tombstones::Tombstones;
+use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::directory::{ExtensionInfo, ExtensionType, ServiceLevelSettings};
 use crate::wire::presence::{agent_state, AgentState, PresenceInfo, PresenceStatus};
 use crate::wire::queues::{CallQueue, QueueMemberPresence, QueuePresenceEvent};
@@ -42,6 +42,10 @@ use crate::wire::view::{EndpointView, PartyView, SessionEventView};
 use crate::wire::{CallSession, Direction, PresenceEvent, Reason, RosterLine, StatusCode, Ts};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+
+/// A map by extension or session id. The upkeep looks ids up on every event, so with a
+/// fast hash (foldhash, as the store's maps; still seeded per map).
+type Map<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// A day, the period of figures since local midnight.
 pub const DAY_MS: i64 = 86_400_000;
@@ -460,6 +464,8 @@ enum Role {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Track {
     id: String,
+    /// `party_fingerprint(id)`, what the track is found by.
+    fp: u64,
     ext: Option<String>,
     role: Role,
     code: Option<StatusCode>,
@@ -515,11 +521,13 @@ struct Update<'a> {
 pub struct Center {
     window: Window,
     epoch: u32,
-    queues: HashMap<String, Queue>,
-    agents: HashMap<String, Agent>,
+    queues: Map<Queue>,
+    agents: Map<Agent>,
     /// Other extensions of the directory (IVR, announcements, park locations…).
-    others: HashMap<String, ExtensionInfo>,
-    calls: HashMap<String, Call>,
+    others: Map<ExtensionInfo>,
+    /// By the session id's fingerprint (as the finished ones in `done`): a look-up reads
+    /// no id (with a thousand calls at a time, a collision is a ~1e-13 chance).
+    calls: HashMap<u64, Call, foldhash::fast::RandomState>,
     done: Tombstones,
 }
 
@@ -533,15 +541,89 @@ fn starting(code: &StatusCode) -> bool {
     matches!(code, StatusCode::Setup | StatusCode::Proceeding)
 }
 
-fn label(e: Option<&EndpointView<'_>>) -> Option<String> {
-    let e = e?;
-    let l = match (&e.name, &e.phone_number) {
-        (Some(n), Some(p)) => format!("{n} {p}"),
-        (Some(n), None) => n.to_string(),
-        (None, Some(p)) => p.to_string(),
-        (None, None) => e.extension_id.as_deref().unwrap_or_default().to_string(),
+/// Sets `peer` to the label of `e` (`name number`, else either, else the extension id)
+/// unless it is empty; allocates only when the label changed.
+fn put_label(peer: &mut Option<String>, e: Option<&EndpointView<'_>>) {
+    let Some(e) = e else {
+        return;
     };
-    (!l.is_empty()).then_some(l)
+    let (head, tail) = match (&e.name, &e.phone_number) {
+        (Some(n), Some(p)) => (n.as_ref(), Some(p.as_ref())),
+        (Some(n), None) => (n.as_ref(), None),
+        (None, Some(p)) => (p.as_ref(), None),
+        (None, None) => (e.extension_id.as_deref().unwrap_or_default(), None),
+    };
+    let same = match (peer.as_deref(), tail) {
+        (Some(old), None) => old == head,
+        (Some(old), Some(tail)) => {
+            old.len() == head.len() + 1 + tail.len()
+                && old.starts_with(head)
+                && old.as_bytes()[head.len()] == b' '
+                && old.ends_with(tail)
+        }
+        (None, _) => false,
+    };
+    if same || (head.is_empty() && tail.is_none()) {
+        return;
+    }
+    *peer = Some(match tail {
+        Some(tail) => format!("{head} {tail}"),
+        None => head.to_string(),
+    });
+}
+
+/// Party ids of a call share their session's part and differ at the end: compared from
+/// there first.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
+/// A party id's hash, kept in its track: the tracks of a call (a few) are told apart by
+/// it without reading their ids.
+fn party_fingerprint(id: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(id)
+}
+
+/// Keeps one live party of an agent (`counted`: it counts in the figures).
+fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counted: bool) {
+    let Some(code) = t.code.as_ref() else {
+        return;
+    };
+    let i = match a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
+        Some(i) => i,
+        None => {
+            a.calls.push(AgentCall {
+                session: sid.to_string(),
+                party: t.id.clone(),
+                code: code.clone(),
+                since: at,
+                direction: None,
+                peer: None,
+                queue: match &t.role {
+                    Role::Leg(q) => Some(q.clone()),
+                    _ => None,
+                },
+                counted,
+            });
+            a.calls.len() - 1
+        }
+    };
+    let c = &mut a.calls[i];
+    if &c.code != code {
+        c.code = code.clone();
+        c.since = at;
+    }
+    if let Some(d) = &p.direction {
+        let end = match d {
+            Direction::Inbound => p.from.as_ref(),
+            _ => p.to.as_ref(),
+        };
+        put_label(&mut c.peer, end);
+        if c.direction.as_ref() != Some(d) {
+            c.direction = Some(d.clone());
+        }
+    }
 }
 
 impl Center {
@@ -550,10 +632,10 @@ impl Center {
         Center {
             window,
             epoch: 0,
-            queues: HashMap::new(),
-            agents: HashMap::new(),
-            others: HashMap::new(),
-            calls: HashMap::new(),
+            queues: Map::default(),
+            agents: Map::default(),
+            others: Map::default(),
+            calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
         }
     }
@@ -684,9 +766,11 @@ impl Center {
     pub fn observe(&mut self, ev: &SessionEventView<'_>, now: Ts) {
         let at = ev.event_time.unwrap_or(now);
         self.roll(at);
+        let key = fingerprint(&ev.telephony_session_id);
         for p in &ev.parties {
             self.update(
                 &ev.telephony_session_id,
+                key,
                 Update {
                     party: p,
                     seq: ev.sequence,
@@ -700,10 +784,12 @@ impl Center {
     /// A session fetched by REST (`GET …/telephony/sessions/{id}`) at `now`: new parties
     /// are joined; a known party whose state changed takes the change at `now`.
     pub fn snapshot(&mut self, cs: &CallSession, now: Ts) {
+        let key = fingerprint(&cs.id);
         for p in &cs.parties {
             let p = PartyView::from(p.clone());
             self.update(
                 &cs.id,
+                key,
                 Update {
                     party: &p,
                     seq: None,
@@ -717,7 +803,7 @@ impl Center {
     /// Reconciling found the call gone: its parties leave at `at`, its open entries get
     /// no invented outcome (`unknown`).
     pub fn gone(&mut self, session: &str, at: Ts) {
-        let Some(mut call) = self.calls.remove(session) else {
+        let Some(mut call) = self.calls.remove(&fingerprint(session)) else {
             return;
         };
         for e in std::mem::take(&mut call.entries) {
@@ -743,9 +829,9 @@ impl Center {
             if !user && !self.others.contains_key(q) {
                 // A queue: taken for an agent before (from presence) only if nothing said.
                 self.agents.remove(q);
-                self.queues
-                    .entry(q.to_string())
-                    .or_insert_with(|| Queue::new(q));
+                if !self.queues.contains_key(q) {
+                    self.queues.insert(q.to_string(), Queue::new(q));
+                }
                 return Role::Leg(q.to_string());
             }
         }
@@ -757,38 +843,54 @@ impl Center {
         }
     }
 
-    fn update(&mut self, sid: &str, u: Update<'_>) {
+    /// One party's update of session `sid` (`key`: its fingerprint).
+    fn update(&mut self, sid: &str, key: u64, u: Update<'_>) {
+        // The calls are set aside while one of them is updated (nothing else reads them)
+        // and put back after: one look-up of the call per party.
+        let mut calls = std::mem::take(&mut self.calls);
+        let over = match calls.get_mut(&key) {
+            Some(call) => self.update_call(sid, call, &u),
+            None if self.done.contains_fingerprint(key) => false,
+            None => {
+                // A call starts with its first party being set up.
+                let code = u.party.status.as_ref().map(|s| &s.code);
+                let mut call = Call {
+                    from_start: !u.snapshot && code == Some(&StatusCode::Setup),
+                    ..Default::default()
+                };
+                let over = self.update_call(sid, &mut call, &u);
+                if !over {
+                    calls.insert(key, call);
+                }
+                over
+            }
+        };
+        if over {
+            calls.remove(&key);
+            self.done.insert_fingerprint(key);
+        }
+        self.calls = calls;
+    }
+
+    /// One party's update of a call; true when the call is over.
+    fn update_call(&mut self, sid: &str, call: &mut Call, u: &Update<'_>) -> bool {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
-        if !self.calls.contains_key(sid) {
-            if self.done.contains(sid) {
-                return;
-            }
-            // A call starts with its first party being set up.
-            let from_start = !u.snapshot && code == Some(&StatusCode::Setup);
-            self.calls.insert(
-                sid.to_string(),
-                Call {
-                    from_start,
-                    ..Default::default()
-                },
-            );
-        }
         // The party's track is taken out while it is updated and put back after.
-        let (taken, from_start) = match self.calls.get_mut(sid) {
-            Some(call) => {
-                let i = call.parties.iter().position(|t| t.id == p.id);
-                (i.map(|i| call.parties.swap_remove(i)), call.from_start)
-            }
-            None => return,
-        };
+        let fp = party_fingerprint(&p.id);
+        let taken = call
+            .parties
+            .iter()
+            .position(|t| t.fp == fp)
+            .map(|i| call.parties.swap_remove(i));
         let new = taken.is_none();
         let mut t = match taken {
             Some(t) => t,
             None => {
-                let seen_start = from_start || code.is_some_and(starting);
+                let seen_start = call.from_start || code.is_some_and(starting);
                 Track {
                     id: p.id.to_string(),
+                    fp,
                     ext: p.extension_id.as_deref().map(String::from),
                     role: self.role(p),
                     code: None,
@@ -804,20 +906,14 @@ impl Center {
         // An older or repeated event changes nothing.
         if u.seq.is_none_or(|seq| seq > t.seq) {
             t.seq = u.seq.unwrap_or(t.seq);
-            self.apply(sid, &mut t, &u, new);
+            self.apply(sid, call, &mut t, u, new);
         }
-        let Some(call) = self.calls.get_mut(sid) else {
-            return;
-        };
         call.parties.push(t);
-        if call.entries.is_empty() && call.parties.iter().all(|t| t.ended) {
-            self.calls.remove(sid);
-            self.done.insert(sid);
-        }
+        call.entries.is_empty() && call.parties.iter().all(|t| t.ended)
     }
 
     /// One fresh update of a party's track.
-    fn apply(&mut self, sid: &str, t: &mut Track, u: &Update<'_>, new: bool) {
+    fn apply(&mut self, sid: &str, call: &mut Call, t: &mut Track, u: &Update<'_>, new: bool) {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
         if let Some(c) = code {
@@ -838,11 +934,11 @@ impl Center {
             Role::Leg(q) => {
                 if new {
                     self.agent_figures(t, |f| f.offers += 1);
-                    self.leg_without_entry(sid, q, u.at);
+                    self.leg_without_entry(sid, call, q, u.at);
                 }
                 if newly_answered {
                     self.agent_figures(t, |f| f.handled += 1);
-                    self.decide(sid, q, u.at);
+                    self.decide(sid, call, q, u.at);
                 }
                 if newly_ended && !t.answered {
                     let missed = p.missed_call == Some(true);
@@ -852,14 +948,9 @@ impl Center {
                     });
                 }
             }
-            Role::QueueParty(q) => self.queue_party(sid, q, t, u, new),
+            Role::QueueParty(q) => self.queue_party(sid, call, q, t, u, new),
             Role::Caller if newly_ended => {
-                let open = self
-                    .calls
-                    .get_mut(sid)
-                    .map(|c| std::mem::take(&mut c.entries))
-                    .unwrap_or_default();
-                for e in open {
+                for e in std::mem::take(&mut call.entries) {
                     self.settle(sid, e, Outcome::Abandoned, u.at);
                 }
             }
@@ -911,44 +1002,20 @@ impl Center {
         if matches!(t.role, Role::QueueParty(_)) || self.others.contains_key(ext) {
             return;
         }
-        if !self.agents.contains_key(ext) && (matches!(t.role, Role::Leg(_)) || answered) {
-            self.agents.insert(ext.to_string(), Agent::new(ext));
-        }
         let counted = t.counted == Some(self.epoch);
-        let (Some(a), Some(code)) = (self.agents.get_mut(ext), t.code.as_ref()) else {
-            return;
-        };
-        let i = match a.calls.iter().position(|c| c.party == t.id) {
-            Some(i) => i,
-            None => {
-                a.calls.push(AgentCall {
-                    session: sid.to_string(),
-                    party: t.id.clone(),
-                    code: code.clone(),
-                    since: at,
-                    direction: None,
-                    peer: None,
-                    queue: match &t.role {
-                        Role::Leg(q) => Some(q.clone()),
-                        _ => None,
-                    },
-                    counted,
-                });
-                a.calls.len() - 1
-            }
-        };
-        let c = &mut a.calls[i];
-        if &c.code != code {
-            c.code = code.clone();
-            c.since = at;
+        if let Some(a) = self.agents.get_mut(ext) {
+            return follow(a, sid, t, p, at, counted);
         }
-        if let Some(d) = &p.direction {
-            let peer = match d {
-                Direction::Inbound => label(p.from.as_ref()),
-                _ => label(p.to.as_ref()),
-            };
-            c.peer = peer.or(c.peer.take());
-            c.direction = Some(d.clone());
+        if matches!(t.role, Role::Leg(_)) || answered {
+            let a = Agent::new(ext);
+            follow(
+                self.agents.entry(a.id.clone()).or_insert(a),
+                sid,
+                t,
+                p,
+                at,
+                counted,
+            );
         }
     }
 
@@ -957,22 +1024,26 @@ impl Center {
         let Some(a) = t.ext.as_deref().and_then(|e| self.agents.get_mut(e)) else {
             return;
         };
-        if let Some(i) = a.calls.iter().position(|c| c.party == t.id) {
+        if let Some(i) = a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
             a.calls.remove(i);
             if a.calls.is_empty() {
                 a.idle_since = Some(at);
             }
         }
     }
-
     /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
     /// `Disconnected` with reason `Voicemail` / `CallRedirected` ends the entry.
-    fn queue_party(&mut self, sid: &str, q: &str, t: &Track, u: &Update<'_>, new: bool) {
+    fn queue_party(
+        &mut self,
+        sid: &str,
+        call: &mut Call,
+        q: &str,
+        t: &Track,
+        u: &Update<'_>,
+        new: bool,
+    ) {
         let status = u.party.status.as_ref();
         let code = status.map(|s| &s.code);
-        let Some(call) = self.calls.get_mut(sid) else {
-            return;
-        };
         // An entry joined through an agent leg knows no party yet.
         let unclaimed = call
             .entries
@@ -981,7 +1052,10 @@ impl Center {
         if new && code == Some(&StatusCode::Setup) {
             match unclaimed {
                 Some(i) => call.entries[i].party = Some(t.id.clone()),
-                None => self.enter(sid, q, Some(t.id.clone()), u.at, t.counted, u.snapshot),
+                None => {
+                    let party = Some(t.id.clone());
+                    self.enter(sid, call, q, party, u.at, t.counted, u.snapshot)
+                }
             }
             return;
         }
@@ -996,26 +1070,30 @@ impl Center {
         let own = call
             .entries
             .iter()
-            .position(|e| e.party.as_deref() == Some(t.id.as_str()));
+            .position(|e| e.party.as_deref().is_some_and(|p| same_id(p, &t.id)));
         if let Some(i) = own.or(unclaimed) {
             let e = call.entries.remove(i);
             self.settle(sid, e, outcome, u.at);
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn enter(
         &mut self,
         sid: &str,
+        call: &mut Call,
         q: &str,
         party: Option<String>,
         at: Ts,
         counted: Option<u32>,
         joined: bool,
     ) {
-        let queue = self
-            .queues
-            .entry(q.to_string())
-            .or_insert_with(|| Queue::new(q));
+        if !self.queues.contains_key(q) {
+            self.queues.insert(q.to_string(), Queue::new(q));
+        }
+        let Some(queue) = self.queues.get_mut(q) else {
+            return;
+        };
         if counted == Some(self.epoch) {
             queue.figures.offered += 1;
         }
@@ -1027,23 +1105,18 @@ impl Center {
             entered: at,
             joined,
         });
-        if let Some(call) = self.calls.get_mut(sid) {
-            call.entries.push(Entry {
-                queue: q.to_string(),
-                party,
-                entered: at,
-                counted,
-            });
-        }
+        call.entries.push(Entry {
+            queue: q.to_string(),
+            party,
+            entered: at,
+            counted,
+        });
     }
 
     /// An agent leg of `q` rings in a call with no entry in `q`: the queue became known
     /// only now (its party, still waiting, enters as of its first event), or the call was
     /// waiting when calltop joined (it waits from now on, joined).
-    fn leg_without_entry(&mut self, sid: &str, q: &str, at: Ts) {
-        let Some(call) = self.calls.get_mut(sid) else {
-            return;
-        };
+    fn leg_without_entry(&mut self, sid: &str, call: &mut Call, q: &str, at: Ts) {
         if call.entries.iter().any(|e| e.queue == q) {
             return;
         }
@@ -1056,17 +1129,14 @@ impl Center {
         if let Some(t) = unknown_then {
             t.role = Role::QueueParty(q.to_string());
             let (id, first, counted) = (t.id.clone(), t.first, t.counted);
-            self.enter(sid, q, Some(id), first, counted, false);
+            self.enter(sid, call, q, Some(id), first, counted, false);
         } else if !call.from_start {
-            self.enter(sid, q, None, at, None, true);
+            self.enter(sid, call, q, None, at, None, true);
         }
     }
 
     /// An agent of `q` answered: the session's oldest open entry in `q` is answered.
-    fn decide(&mut self, sid: &str, q: &str, at: Ts) {
-        let Some(call) = self.calls.get_mut(sid) else {
-            return;
-        };
+    fn decide(&mut self, sid: &str, call: &mut Call, q: &str, at: Ts) {
         if let Some(i) = call.entries.iter().position(|e| e.queue == q) {
             let e = call.entries.remove(i);
             self.settle(sid, e, Outcome::Answered, at);
@@ -1081,7 +1151,7 @@ impl Center {
         if let Some(i) = queue
             .waiting
             .iter()
-            .position(|w| w.session == sid && w.entered == e.entered)
+            .position(|w| w.entered == e.entered && w.session == sid)
         {
             queue.waiting.remove(i);
         }
@@ -2017,6 +2087,35 @@ mod tests {
             "SomethingNew",
             "unknown values are kept"
         );
+    }
+
+    #[test]
+    fn a_contact_center_stream_adds_up_and_keeps_only_the_calls_in_progress() {
+        let mut c = Center::default();
+        c.roster(&crate::synth::center_directory());
+        for n in crate::synth::center_notifications(60_000, 300, 3) {
+            c.observe(&n.body.into(), Ts(0));
+        }
+        assert!(c.tracked_calls() <= 300, "{}", c.tracked_calls());
+        let mut answered = 0;
+        for q in c.queues() {
+            let f = q.figures;
+            assert!(
+                f.offered > 1_000 && f.voicemail > 0 && f.abandoned > 0,
+                "{f:?}"
+            );
+            assert_eq!(
+                f.offered,
+                f.answered + f.abandoned + f.voicemail + f.overflow + q.waiting.len() as u64,
+                "{f:?}"
+            );
+            answered += f.answered;
+        }
+        let agents = || c.agents().map(|a| a.figures);
+        assert_eq!(answered, agents().map(|f| f.handled).sum::<u64>());
+        assert!(agents().map(|f| f.missed).sum::<u64>() > 0);
+        assert!(agents().all(|f| f.missed <= f.unanswered && f.handled <= f.offers));
+        assert!(agents().map(|f| f.hold_ms).sum::<i64>() > 0);
     }
 
     #[test]

@@ -54,19 +54,25 @@ impl Tombstones {
 
     /// Was `id` evicted (and still remembered)?
     pub fn contains(&self, id: &str) -> bool {
-        !self.set.is_empty() && self.set.contains(&fingerprint(id))
+        !self.set.is_empty() && self.contains_fingerprint(fingerprint(id))
+    }
+
+    /// [`contains`](Tombstones::contains) of an id's [`fingerprint`].
+    pub fn contains_fingerprint(&self, f: u64) -> bool {
+        !self.set.is_empty() && self.set.contains(&f)
     }
 
     /// Remembers `id`, forgetting the oldest when full.
     pub fn insert(&mut self, id: &str) {
-        if self.cap == 0 {
-            return;
-        }
         self.insert_fingerprint(fingerprint(id));
     }
 
-    fn insert_fingerprint(&mut self, f: u64) {
-        if self.cap == 0 || !self.set.insert(f) {
+    /// [`insert`](Tombstones::insert) of an id's [`fingerprint`].
+    pub fn insert_fingerprint(&mut self, f: u64) {
+        if self.cap == 0 {
+            return;
+        }
+        if !self.set.insert(f) {
             return;
         }
         self.order.push_back(f);
