@@ -21,13 +21,14 @@ fn record_secs() -> u64 {
         .unwrap_or(600)
 }
 
-/// The simulator at ~40 new calls/s of short calls: ≥ 300 notifications/s.
+/// The simulator at ~12 new calls/s of short calls: ≥ 300 telephony events/s (plus as
+/// many presence notifications; the test prints the rate it recorded).
 fn busy_sim(seed: &str) -> SimProcess {
     SimProcess::start(&[
         "--seed",
         seed,
         "--calls-per-minute",
-        "2400",
+        "700",
         "--time-scale",
         "0.05",
         "--extensions",
@@ -172,6 +173,7 @@ fn assert_matches(b: &Board, sum: &serde_json::Value, what: &str, screen: &str) 
         ("abandoned", b.abandoned),
         ("events", b.events),
     ];
+    eprintln!("{what}: board {b:?}");
     for (k, shown) in pairs {
         assert_eq!(
             shown,
@@ -216,7 +218,12 @@ fn jump(t: &Tmux, target: &str, from: &Board) -> (Board, String) {
 fn cut(file: &Path, n: u64, out: &Path) {
     let r = std::io::BufReader::new(std::fs::File::open(file).expect("recording"));
     let mut w = std::io::BufWriter::new(std::fs::File::create(out).expect("cut file"));
-    for l in r.lines().map(|l| l.expect("utf-8")).filter(|l| !l.trim().is_empty()).take(n as usize) {
+    for l in r
+        .lines()
+        .map(|l| l.expect("utf-8"))
+        .filter(|l| !l.trim().is_empty())
+        .take(n as usize)
+    {
         writeln!(w, "{l}").expect("write");
     }
     w.flush().expect("flush");
@@ -244,6 +251,11 @@ fn replay_jumps_show_the_figures_a_report_gives() {
     );
     assert!(lines > 1000, "a recording of the simulator's calls");
     let whole = report_summary(&file);
+    eprintln!(
+        "{} events ({:.0}/s); report: {whole}",
+        whole["events"],
+        whole["events"].as_f64().unwrap_or(0.0) / secs as f64
+    );
 
     let cmd = format!(
         "XDG_CACHE_HOME={d} CALLTOP_LOG_DIR={d} {} replay --paused {}; echo EXITED; sleep 60",
