@@ -197,13 +197,14 @@ fn jump(t: &Tmux, target: &str, from: &Board) -> (Board, String) {
     loop {
         let s = t.screen();
         let b = board(&s).filter(|b| b.applied != from.applied && b.paused);
-        if b.is_some() && b == last {
-            same += 1;
-            if same >= 2 {
-                return (b.expect("board"), s);
+        match &b {
+            Some(now) if b == last => {
+                same += 1;
+                if same >= 2 {
+                    return (now.clone(), s);
+                }
             }
-        } else {
-            same = 0;
+            _ => same = 0,
         }
         last = b;
         assert!(
