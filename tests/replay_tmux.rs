@@ -21,14 +21,14 @@ fn record_secs() -> u64 {
         .unwrap_or(600)
 }
 
-/// The simulator at ~12 new calls/s of short calls: ≥ 300 telephony events/s (plus as
+/// The simulator at ~13 new calls/s of short calls: ≥ 300 telephony events/s (plus as
 /// many presence notifications; the test prints the rate it recorded).
 fn busy_sim(seed: &str) -> SimProcess {
     SimProcess::start(&[
         "--seed",
         seed,
         "--calls-per-minute",
-        "700",
+        "800",
         "--time-scale",
         "0.05",
         "--extensions",
