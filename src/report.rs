@@ -9,7 +9,7 @@ mod sorted;
 use crate::core::center::{Agent, Center, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
-    secs, Counters, Figures, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
+    secs, CallTimes, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
@@ -198,7 +198,7 @@ fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
 }
 
 fn party_report(p: &PartyState, now: Ts) -> PartyReport {
-    let f = Figures::of(&p.history, Some(now));
+    let f = CallTimes::of(&p.history, Some(now));
     PartyReport {
         id: p.id.clone(),
         direction: p.direction.get().map(|d| d.to_string()),

@@ -4,14 +4,14 @@
 
 mod tui_support;
 
-use calltop::core::Figures;
+use calltop::core::CallTimes;
 use calltop::wire::Ts;
 use tui_support::calls::{store_of, Change, PSTN_TO_RC, T0};
 
 fn figures(changes: &[Change], now_ms: i64) -> (i64, i64, i64) {
     let store = store_of(changes);
     let s = store.get("s-1").expect("the call");
-    let Figures {
+    let CallTimes {
         ring_ms,
         talk_ms,
         hold_ms,
@@ -29,7 +29,7 @@ fn pstn_caller_through_the_ivr_to_a_user() {
     // The per-party figures are unchanged (the detail view and the report use them).
     let store = store_of(PSTN_TO_RC);
     let s = store.get("s-1").unwrap();
-    let caller = Figures::of(&s.parties[0].history, None);
+    let caller = CallTimes::of(&s.parties[0].history, None);
     assert_eq!(caller.talk_ms, 30_729);
 }
 

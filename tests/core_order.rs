@@ -219,7 +219,7 @@ fn late_events_never_resurrect() {
     );
     let s = store.get("s-1").unwrap();
     assert!(s.ended);
-    let f = calltop::core::Figures::of(&s.parties[0].history, Some(Ts(99_999)));
+    let f = calltop::core::CallTimes::of(&s.parties[0].history, Some(Ts(99_999)));
     assert_eq!((f.talk_ms, f.hold_ms), (4_000, 4_000));
 }
 
@@ -305,8 +305,8 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
         let s = store.find(&id).unwrap();
         assert_eq!(s.timeline.is_empty(), compacted, "s-{i}");
         assert_eq!(s.timeline_dropped, if compacted { 3 } else { 0 }, "s-{i}");
-        // Figures and disposition survive compaction.
-        let f = calltop::core::Figures::of(&s.parties[0].history, None);
+        // CallTimes and disposition survive compaction.
+        let f = calltop::core::CallTimes::of(&s.parties[0].history, None);
         assert_eq!((f.ring_ms, f.talk_ms), (1_000, 1_000), "s-{i}");
         assert_eq!(s.disposition(), calltop::core::Disposition::Answered);
     }
@@ -336,7 +336,7 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     store.mark_gone("s-2", outage_start);
     let s1 = store.get("s-1").unwrap();
     assert!(s1.ended && s1.ended_unseen);
-    let f = calltop::core::Figures::of(&s1.parties[0].history, Some(reconciled));
+    let f = calltop::core::CallTimes::of(&s1.parties[0].history, Some(reconciled));
     assert_eq!(
         f.talk_ms, 15_000,
         "talk up to the outage start, not to the reconcile"
@@ -352,7 +352,7 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
         calltop::core::Disposition::Unknown,
         "rang, then the outage: missed or answered is not known"
     );
-    let f = calltop::core::Figures::of(&s2.parties[0].history, Some(reconciled));
+    let f = calltop::core::CallTimes::of(&s2.parties[0].history, Some(reconciled));
     assert_eq!(f.ring_ms, 19_000);
     let t = store.summary(reconciled).totals;
     assert_eq!((t.answered, t.missed, t.abandoned, t.unknown), (1, 0, 0, 1));

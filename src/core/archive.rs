@@ -5,7 +5,7 @@
 //! session of a [keyframe](super::keyframe).
 
 use super::metrics::{Counters, Stat, Totals};
-use super::party::{Changes, Delivery, EndpointState, Field, Mark, PartyState};
+use super::party::{Changes, Delivery, EndpointState, PartyState, Sequenced, StatusChange};
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::store::StoreConfig;
 use crate::wire::{
@@ -494,7 +494,7 @@ pack_struct!(EndpointState {
     extension_id,
     device_id
 });
-pack_struct!(Mark {
+pack_struct!(StatusChange {
     seq,
     at,
     code,
@@ -581,7 +581,7 @@ pack_party_fields!(
     max_seq,
 );
 
-impl<T: Pack> Pack for Field<T> {
+impl<T: Pack> Pack for Sequenced<T> {
     // 0: never set (one byte); 1: a value and its sequence; 2: no value, a sequence.
     fn put(&self, w: &mut Writer) {
         match self.parts() {
@@ -599,12 +599,12 @@ impl<T: Pack> Pack for Field<T> {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         match r.byte()? {
-            0 => Some(Field::default()),
+            0 => Some(Sequenced::default()),
             1 => {
                 let v = T::get(r)?;
-                Some(Field::from_parts(Some(v), r.int()?))
+                Some(Sequenced::from_parts(Some(v), r.int()?))
             }
-            2 => Some(Field::from_parts(None, r.int()?)),
+            2 => Some(Sequenced::from_parts(None, r.int()?)),
             _ => None,
         }
     }
@@ -701,7 +701,7 @@ mod tests {
         s.compact();
         s.origin = Some(OriginType::Unknown("Teleport".into()));
         let p = PartyState {
-            status: Field::from_parts(
+            status: Sequenced::from_parts(
                 Some(Status {
                     peer_id: Some(Box::new(PeerId {
                         session_id: Some("1".into()),
@@ -712,7 +712,7 @@ mod tests {
                 }),
                 i64::MAX,
             ),
-            sip_data: Field::from_parts(Some(Box::default()), -4),
+            sip_data: Sequenced::from_parts(Some(Box::default()), -4),
             ..PartyState::new("p-ü".into())
         };
         s.parties.push(p);

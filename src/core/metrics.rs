@@ -1,7 +1,7 @@
 //! Dispositions and summary figures.
 
 use super::session::Session;
-use super::timers::{Bucket, Figures, Running, Steady};
+use super::timers::{Bucket, CallTimes, LinearRange, Running};
 use crate::wire::{Direction, Reason, StatusCode, Ts};
 use serde::Serialize;
 
@@ -176,7 +176,7 @@ impl Totals {
     }
 
     /// Adds one call's figures.
-    fn add_figures(&mut self, f: &Figures) {
+    fn add_figures(&mut self, f: &CallTimes) {
         self.ring.add(f.ring_ms);
         self.talk.add(f.talk_ms);
         self.hold.add(f.hold_ms);
@@ -257,7 +257,7 @@ pub struct SummaryBasis {
     /// Those intervals, by bucket (ring, talk, hold).
     growing: [(Bucket, Growing); 3],
     now: Ts,
-    steady: Steady,
+    steady: LinearRange,
 }
 
 impl SummaryBasis {
@@ -271,7 +271,7 @@ impl SummaryBasis {
             },
             growing: [Bucket::Ring, Bucket::Talk, Bucket::Hold].map(|b| (b, Growing::default())),
             now,
-            steady: Steady::ALWAYS,
+            steady: LinearRange::ALWAYS,
         }
     }
 

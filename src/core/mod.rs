@@ -15,8 +15,8 @@ pub mod tombstones;
 
 pub use center::{Center, Window};
 pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
-pub use party::{Changes, Delivery, Mark, PartyState};
+pub use party::{Changes, Delivery, PartyState, StatusChange};
 pub use session::{EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;
 pub use store::{Applied, EndedSince, PartyCodes, SessionStore, StoreConfig, Version};
-pub use timers::{clock, secs, Bucket, Figures, Running, Steady};
+pub use timers::{clock, secs, Bucket, CallTimes, LinearRange, Running};

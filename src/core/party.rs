@@ -52,33 +52,33 @@ impl IntoKept<Status> for StatusView<'_> {
 
 /// A field and the sequence number of the event that set it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field<T> {
+pub struct Sequenced<T> {
     value: Option<T>,
     seq: i64,
 }
 
-impl<T> Default for Field<T> {
+impl<T> Default for Sequenced<T> {
     fn default() -> Self {
-        Field {
+        Sequenced {
             value: None,
             seq: i64::MIN,
         }
     }
 }
 
-impl<T> Field<T> {
+impl<T> Sequenced<T> {
     /// The value and the sequence that set it (for the archive).
     pub(crate) fn parts(&self) -> (Option<&T>, i64) {
         (self.value.as_ref(), self.seq)
     }
 
     /// A field from its parts (for the archive).
-    pub(crate) fn from_parts(value: Option<T>, seq: i64) -> Field<T> {
-        Field { value, seq }
+    pub(crate) fn from_parts(value: Option<T>, seq: i64) -> Sequenced<T> {
+        Sequenced { value, seq }
     }
 }
 
-impl<T: PartialEq> Field<T> {
+impl<T: PartialEq> Sequenced<T> {
     /// The current value.
     pub fn get(&self) -> Option<&T> {
         self.value.as_ref()
@@ -103,7 +103,7 @@ impl<T: PartialEq> Field<T> {
 
 /// One status change of a party, ordered by sequence.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mark {
+pub struct StatusChange {
     pub seq: i64,
     pub at: Option<Ts>,
     pub code: Option<StatusCode>,
@@ -176,10 +176,10 @@ impl Changes {
 /// Merged endpoint: each sub-field merges on its own (a name may arrive later).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EndpointState {
-    pub phone_number: Field<String>,
-    pub name: Field<String>,
-    pub extension_id: Field<String>,
-    pub device_id: Field<String>,
+    pub phone_number: Sequenced<String>,
+    pub name: Sequenced<String>,
+    pub extension_id: Sequenced<String>,
+    pub device_id: Sequenced<String>,
 }
 
 impl EndpointState {
@@ -212,25 +212,25 @@ impl EndpointState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartyState {
     pub id: String,
-    pub account_id: Field<String>,
-    pub extension_id: Field<String>,
-    pub direction: Field<Direction>,
+    pub account_id: Sequenced<String>,
+    pub extension_id: Sequenced<String>,
+    pub direction: Sequenced<Direction>,
     pub from: EndpointState,
     pub to: EndpointState,
-    pub status: Field<Status>,
-    pub park: Field<Park>,
-    pub recordings: Field<Vec<Recording>>,
-    pub queue_call: Field<bool>,
-    pub missed_call: Field<bool>,
-    pub stand_alone: Field<bool>,
-    pub muted: Field<bool>,
-    pub conference_role: Field<ConferenceRole>,
+    pub status: Sequenced<Status>,
+    pub park: Sequenced<Park>,
+    pub recordings: Sequenced<Vec<Recording>>,
+    pub queue_call: Sequenced<bool>,
+    pub missed_call: Sequenced<bool>,
+    pub stand_alone: Sequenced<bool>,
+    pub muted: Sequenced<bool>,
+    pub conference_role: Sequenced<ConferenceRole>,
     /// Rare and large: boxed so parties without it stay small.
-    pub sip_data: Field<Box<SipData>>,
+    pub sip_data: Sequenced<Box<SipData>>,
     /// Queue calls only: boxed so other parties stay small.
-    pub ui_call_info: Field<Box<UiCallInfo>>,
+    pub ui_call_info: Sequenced<Box<UiCallInfo>>,
     /// Status changes by sequence (the input of the timers).
-    pub history: Vec<Mark>,
+    pub history: Vec<StatusChange>,
     /// The newest sequence seen for this party.
     pub max_seq: i64,
 }
@@ -240,21 +240,21 @@ impl PartyState {
     pub fn new(id: String) -> PartyState {
         PartyState {
             id,
-            account_id: Field::default(),
-            extension_id: Field::default(),
-            direction: Field::default(),
+            account_id: Sequenced::default(),
+            extension_id: Sequenced::default(),
+            direction: Sequenced::default(),
             from: EndpointState::default(),
             to: EndpointState::default(),
-            status: Field::default(),
-            park: Field::default(),
-            recordings: Field::default(),
-            queue_call: Field::default(),
-            missed_call: Field::default(),
-            stand_alone: Field::default(),
-            muted: Field::default(),
-            conference_role: Field::default(),
-            sip_data: Field::default(),
-            ui_call_info: Field::default(),
+            status: Sequenced::default(),
+            park: Sequenced::default(),
+            recordings: Sequenced::default(),
+            queue_call: Sequenced::default(),
+            missed_call: Sequenced::default(),
+            stand_alone: Sequenced::default(),
+            muted: Sequenced::default(),
+            conference_role: Sequenced::default(),
+            sip_data: Sequenced::default(),
+            ui_call_info: Sequenced::default(),
             history: Vec::new(),
             max_seq: i64::MIN,
         }
@@ -294,7 +294,7 @@ impl PartyState {
         );
         self.history.insert(
             pos,
-            Mark {
+            StatusChange {
                 seq,
                 at,
                 code,
@@ -375,7 +375,7 @@ impl PartyState {
             st.mobile_pickup_data = None;
             st.description = None;
         }
-        self.sip_data = Field::default();
+        self.sip_data = Sequenced::default();
         self.history.shrink_to_fit();
     }
 

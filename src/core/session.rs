@@ -2,7 +2,7 @@
 
 use super::metrics::Disposition;
 use super::party::{Changes, Delivery, PartyState};
-use super::timers::{Bucket, Figures, Running};
+use super::timers::{Bucket, CallTimes, Running};
 use crate::wire::{Direction, OriginType, Reason, StatusCode, Ts};
 
 /// The most timeline entries one session keeps (older ones are dropped and counted).
@@ -159,8 +159,8 @@ impl Session {
     /// The call as its caller lived it, at `now`: ring = waiting before the first
     /// answer (or until the caller left unanswered), talk = connected to someone who
     /// answered, hold = on hold or parked. See [`Session::call_split`].
-    pub fn call_figures(&self, now: Ts) -> Figures {
-        Figures::at(self.call_split(), Some(now))
+    pub fn call_figures(&self, now: Ts) -> CallTimes {
+        CallTimes::at(self.call_split(), Some(now))
     }
 
     /// Call-level figures of the finished intervals, and the call's running state.
@@ -172,7 +172,7 @@ impl Session {
     /// caller's own leg, count as waiting), else nothing (a transfer between
     /// agents). A call seen through one party only is timed on that party. Time stops
     /// when the caller leaves (unless by transferring the call) or every party has.
-    pub fn call_split(&self) -> (Figures, Option<Running>) {
+    pub fn call_split(&self) -> (CallTimes, Option<Running>) {
         let caller = self.caller().map(|c| c.id.as_str());
         let solo = self.parties.len() < 2;
         let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
@@ -188,7 +188,7 @@ impl Session {
             .collect();
         changes.sort_by_key(|(at, seq, i, _, _)| (*at, *seq, *i));
         let mut state: Vec<Option<&StatusCode>> = vec![None; self.parties.len()];
-        let mut f = Figures::default();
+        let mut f = CallTimes::default();
         let mut cur: Option<Running> = None;
         let mut answered = false;
         for (at, _, i, code, reason) in changes {

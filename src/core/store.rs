@@ -796,7 +796,7 @@ impl SessionStore {
     /// The name the store has seen for a number (an extension number such as `101`,
     /// a phone number) or an extension id, on any party of a call it holds, if any.
     pub fn name_for(&self, key: &str) -> Option<&str> {
-        let is = |f: &super::party::Field<String>| f.get().is_some_and(|v| v == key);
+        let is = |f: &super::party::Sequenced<String>| f.get().is_some_and(|v| v == key);
         self.sessions()
             .flat_map(|s| s.parties.iter())
             .flat_map(|p| [&p.from, &p.to])

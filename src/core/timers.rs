@@ -4,12 +4,12 @@
 //! hold = each Hold → the next state (Answered, Disconnected, …).
 //! A party still in a timed state accrues time up to the `now` passed in.
 
-use super::party::Mark;
+use super::party::StatusChange;
 use crate::wire::{StatusCode, Ts};
 
 /// One party's call-time figures, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Figures {
+pub struct CallTimes {
     pub ring_ms: i64,
     pub talk_ms: i64,
     pub hold_ms: i64,
@@ -38,14 +38,14 @@ pub struct Running {
 /// in each state is `max(0, now − since)`, so over this range every running state
 /// either grows 1 ms per ms (since ≤ after) or stays at zero (since ≥ until).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Steady {
+pub struct LinearRange {
     after: i64,
     until: i64,
 }
 
-impl Steady {
+impl LinearRange {
     /// Every clock.
-    pub const ALWAYS: Steady = Steady {
+    pub const ALWAYS: LinearRange = LinearRange {
         after: i64::MIN,
         until: i64::MAX,
     };
@@ -77,7 +77,7 @@ fn bucket(code: &StatusCode, answered_before: bool) -> Bucket {
     }
 }
 
-impl Figures {
+impl CallTimes {
     /// The time counted towards a bucket (none for [`Bucket::None`]).
     pub fn bucket_mut(&mut self, b: Bucket) -> Option<&mut i64> {
         match b {
@@ -95,9 +95,9 @@ impl Figures {
     }
 
     /// The figures of a party's finished intervals, and the state it is still in.
-    /// [`Figures::of`] at `now` is these plus `since → now` in the running bucket.
-    pub fn split(history: &[Mark]) -> (Figures, Option<Running>) {
-        let mut f = Figures::default();
+    /// [`CallTimes::of`] at `now` is these plus `since → now` in the running bucket.
+    pub fn split(history: &[StatusChange]) -> (CallTimes, Option<Running>) {
+        let mut f = CallTimes::default();
         let mut cur: Option<(&StatusCode, Ts)> = None;
         let mut answered = false;
         for m in history {
@@ -121,12 +121,12 @@ impl Figures {
 
     /// Computes the figures of a party's status history (sorted by sequence).
     /// `now` extends the current state's interval; `None` stops at the last event.
-    pub fn of(history: &[Mark], now: Option<Ts>) -> Figures {
-        Figures::at(Figures::split(history), now)
+    pub fn of(history: &[StatusChange], now: Option<Ts>) -> CallTimes {
+        CallTimes::at(CallTimes::split(history), now)
     }
 
-    /// Finished figures plus the running state's `since → now` (see [`Figures::split`]).
-    pub fn at((mut f, running): (Figures, Option<Running>), now: Option<Ts>) -> Figures {
+    /// Finished figures plus the running state's `since → now` (see [`CallTimes::split`]).
+    pub fn at((mut f, running): (CallTimes, Option<Running>), now: Option<Ts>) -> CallTimes {
         if let (Some(r), Some(now)) = (running, now) {
             let ms = r.since.millis_until(now);
             f.add(r.bucket, ms);
@@ -158,8 +158,8 @@ pub fn clock(ms: i64) -> String {
 mod tests {
     use super::*;
 
-    fn mark(seq: i64, at: i64, code: StatusCode) -> Mark {
-        Mark {
+    fn mark(seq: i64, at: i64, code: StatusCode) -> StatusChange {
+        StatusChange {
             seq,
             at: Some(Ts(at)),
             code: Some(code),
@@ -179,22 +179,22 @@ mod tests {
             mark(10, 15_338, Answered),
             mark(11, 23_152, Disconnected),
         ];
-        let f = Figures::of(&h, Some(Ts(99_999)));
+        let f = CallTimes::of(&h, Some(Ts(99_999)));
         assert_eq!(
             (f.ring_ms, f.talk_ms, f.hold_ms, f.in_state_ms),
             (7_345, 4_600 + 7_814, 2_393, 0)
         );
         // Still on hold at 14s: hold runs, in-state is the hold so far.
-        let f = Figures::of(&h[..4], Some(Ts(14_000)));
+        let f = CallTimes::of(&h[..4], Some(Ts(14_000)));
         assert_eq!(
             (f.ring_ms, f.talk_ms, f.hold_ms, f.in_state_ms),
             (7_345, 4_600, 1_055, 1_055)
         );
         // Without a clock the running interval is not counted.
-        assert_eq!(Figures::of(&h[..4], None).hold_ms, 0);
+        assert_eq!(CallTimes::of(&h[..4], None).hold_ms, 0);
         // Ringing that ends unanswered counts as ring time.
         let missed = [mark(2, 0, Proceeding), mark(3, 20_000, Disconnected)];
-        assert_eq!(Figures::of(&missed, None).ring_ms, 20_000);
+        assert_eq!(CallTimes::of(&missed, None).ring_ms, 20_000);
     }
 
     #[test]

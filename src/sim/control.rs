@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 /// Why a control request cannot be done.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ctl {
+pub enum ActionError {
     /// 404: unknown session, party, recording…
     NotFound(String),
     /// 409: the party is not in a state that allows it.
@@ -24,19 +24,19 @@ pub enum Ctl {
     Bad(String, String),
 }
 
-impl std::fmt::Display for Ctl {
+impl std::fmt::Display for ActionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Ctl::NotFound(m) | Ctl::Conflict(m) => f.write_str(m),
-            Ctl::Bad(p, m) => write!(f, "{p}: {m}"),
+            ActionError::NotFound(m) | ActionError::Conflict(m) => f.write_str(m),
+            ActionError::Bad(p, m) => write!(f, "{p}: {m}"),
         }
     }
 }
 
-type R<T> = Result<T, Ctl>;
+type R<T> = Result<T, ActionError>;
 
-fn conflict(code: &StatusCode, what: &str) -> Ctl {
-    Ctl::Conflict(format!("{what} is not allowed in party status [{code}]"))
+fn conflict(code: &StatusCode, what: &str) -> ActionError {
+    ActionError::Conflict(format!("{what} is not allowed in party status [{code}]"))
 }
 
 impl World {
@@ -44,7 +44,7 @@ impl World {
         let code = self.calls[ci]
             .code(pi)
             .cloned()
-            .ok_or_else(|| Ctl::NotFound("Party not found".into()))?;
+            .ok_or_else(|| ActionError::NotFound("Party not found".into()))?;
         Ok(code)
     }
 
@@ -166,7 +166,9 @@ impl World {
             .flatten()
             .any(|r| r.active)
         {
-            return Err(Ctl::Conflict("Recording is already in progress".into()));
+            return Err(ActionError::Conflict(
+                "Recording is already in progress".into(),
+            ));
         }
         let rec = Recording {
             id: self.recording_id(),
@@ -200,7 +202,7 @@ impl World {
         let code = self.live(ci, pi)?;
         let p = &mut self.calls[ci].parties[pi];
         let Some(rec) = p.recordings.iter_mut().flatten().find(|r| r.id == id) else {
-            return Err(Ctl::NotFound(format!("Recording [{id}] not found")));
+            return Err(ActionError::NotFound(format!("Recording [{id}] not found")));
         };
         if code.is_terminal() {
             return Err(conflict(&code, "Recording update"));
@@ -280,7 +282,7 @@ impl World {
             .map(|n| format!("*{n}"))
             .find(|o| !self.parked.contains(o))
         else {
-            return Err(Ctl::Conflict("No free park location".into()));
+            return Err(ActionError::Conflict("No free park location".into()));
         };
         self.parked.insert(orbit.clone());
         self.calls[ci].parties[pi].park = Some(Park { id: Some(orbit) });
@@ -372,7 +374,9 @@ impl World {
             }
             Target::ParkOrbit(o) => {
                 if self.parked.contains(o) {
-                    return Err(Ctl::Conflict(format!("Park location [{o}] is busy")));
+                    return Err(ActionError::Conflict(format!(
+                        "Park location [{o}] is busy"
+                    )));
                 }
                 let ext = transferrer.as_deref().and_then(|e| self.user(e));
                 let mut p = party(
@@ -494,7 +498,7 @@ impl World {
     /// user on two calls) both go Gone with reason AttendedTransfer and each other's id.
     pub fn bridge(&mut self, ci: usize, pi: usize, oi: usize, opi: usize) -> R<Party> {
         if ci == oi {
-            return Err(Ctl::Bad(
+            return Err(ActionError::Bad(
                 "telephonySessionId".into(),
                 "Cannot bridge a session with itself".into(),
             ));
@@ -547,14 +551,14 @@ impl World {
             .iter()
             .any(|p| p.extension_id.as_deref() == Some(agent_ext) && live(p))
         {
-            return Err(Ctl::NotFound(format!(
+            return Err(ActionError::NotFound(format!(
                 "Agent [{agent_ext}] has no active party in this session"
             )));
         }
         if c.parties.iter().any(|p| {
             live(p) && p.status.as_ref().and_then(|s| s.reason.clone()) == Some(Reason::Supervising)
         }) {
-            return Err(Ctl::Conflict(
+            return Err(ActionError::Conflict(
                 "An active call can be supervised only by one supervisor at a time".into(),
             ));
         }
@@ -563,7 +567,7 @@ impl World {
             .dir
             .by_id(agent_ext, agent_ext)
             .cloned()
-            .ok_or_else(|| Ctl::NotFound(format!("Extension [{agent_ext}] not found")))?;
+            .ok_or_else(|| ActionError::NotFound(format!("Extension [{agent_ext}] not found")))?;
         let from = Endpoint {
             device_id: Some(device.to_string()),
             ..user_endpoint(&supervisor, &supervisor.phone, false)
@@ -863,7 +867,7 @@ impl World {
             .filter(|v| v.is_some())
             .count();
         if given != 1 {
-            return Err(Ctl::Bad(
+            return Err(ActionError::Bad(
                 "phoneNumber".into(),
                 "Exactly one of phoneNumber, extensionNumber, voicemail, parkOrbit, extensionId is required".into(),
             ));
@@ -874,7 +878,7 @@ impl World {
                 && p.len() > 4
                 && p[1..].chars().all(|c| c.is_ascii_digit() || c == '*');
             if !ok {
-                return Err(Ctl::Bad(
+                return Err(ActionError::Bad(
                     "phoneNumber".into(),
                     format!("Parameter [phoneNumber] value [{p}] is invalid"),
                 ));
@@ -892,7 +896,7 @@ impl World {
                 .by_number(n)
                 .filter(is_user)
                 .map(|e| Target::Extension(e.clone()))
-                .ok_or_else(|| Ctl::NotFound(format!("Extension number [{n}] not found")));
+                .ok_or_else(|| ActionError::NotFound(format!("Extension number [{n}] not found")));
         }
         if let Some(id) = ext_id {
             return self
@@ -900,7 +904,7 @@ impl World {
                 .all()
                 .find(|e| e.id == id)
                 .map(|e| Target::Extension(e.clone()))
-                .ok_or_else(|| Ctl::NotFound(format!("Extension [{id}] not found")));
+                .ok_or_else(|| ActionError::NotFound(format!("Extension [{id}] not found")));
         }
         if let Some(v) = voicemail {
             return self
@@ -909,7 +913,7 @@ impl World {
                 .iter()
                 .find(|e| e.id == v || e.number == v)
                 .map(|e| Target::Voicemail(e.clone()))
-                .ok_or_else(|| Ctl::NotFound(format!("Voicemail box [{v}] not found")));
+                .ok_or_else(|| ActionError::NotFound(format!("Voicemail box [{v}] not found")));
         }
         let o = park.unwrap_or_default();
         let valid = o
@@ -917,7 +921,7 @@ impl World {
             .and_then(|n| n.parse::<u32>().ok())
             .is_some_and(|n| (801..=899).contains(&n));
         if !allow_park || !valid {
-            return Err(Ctl::Bad(
+            return Err(ActionError::Bad(
                 "parkOrbit".into(),
                 format!("Parameter [parkOrbit] value [{o}] is invalid"),
             ));

@@ -1,7 +1,7 @@
 //! The platform's error responses: `{errorCode, message, errors[]}` (plus the OAuth
 //! `error` / `error_description` on the token endpoints).
 
-use super::control::Ctl;
+use super::control::ActionError;
 use crate::wire::{ApiError, ApiErrorItem};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -56,10 +56,10 @@ pub fn oauth_error(status: StatusCode, error: &str, code: &str, description: &st
 }
 
 /// The response for a failed control request.
-pub fn ctl(e: Ctl) -> Response {
+pub fn ctl(e: ActionError) -> Response {
     match e {
-        Ctl::NotFound(m) => not_found(&m),
-        Ctl::Conflict(m) => api_error(StatusCode::CONFLICT, "TAS-106", &m),
-        Ctl::Bad(p, m) => bad_param(&p, &m),
+        ActionError::NotFound(m) => not_found(&m),
+        ActionError::Conflict(m) => api_error(StatusCode::CONFLICT, "TAS-106", &m),
+        ActionError::Bad(p, m) => bad_param(&p, &m),
     }
 }

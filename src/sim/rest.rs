@@ -6,7 +6,7 @@
 
 use super::auth::Authed;
 use super::calls::Target;
-use super::control::Ctl;
+use super::control::ActionError;
 use super::directory::Ext;
 use super::errors::{bad_param, ctl, not_found};
 use super::extract::{Api, IdP, JsonObj, PartyP, SidP};
@@ -362,7 +362,7 @@ pub async fn party_action(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let target = |w: &World, park: bool| -> Result<Target, Ctl> {
+    let target = |w: &World, park: bool| -> Result<Target, ActionError> {
         w.target(
             m.field("phoneNumber").as_deref(),
             m.field("extensionNumber").as_deref(),
@@ -372,11 +372,11 @@ pub async fn party_action(
             park,
         )
     };
-    let party_ok = |r: Result<Party, Ctl>, status: StatusCode| match r {
+    let party_ok = |r: Result<Party, ActionError>, status: StatusCode| match r {
         Ok(p) => (status, Json(rest_party(&p))).into_response(),
         Err(e) => ctl(e),
     };
-    let done = |r: Result<(), Ctl>| match r {
+    let done = |r: Result<(), ActionError>| match r {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ctl(e),
     };

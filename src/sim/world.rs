@@ -419,7 +419,12 @@ impl World {
     }
 
     /// Starts the consultation call of an attended transfer from party `pi`'s user.
-    fn consult(&mut self, ci: usize, pi: usize, u: usize) -> Result<(), super::control::Ctl> {
+    fn consult(
+        &mut self,
+        ci: usize,
+        pi: usize,
+        u: usize,
+    ) -> Result<(), super::control::ActionError> {
         let Some(a_ext) = self.calls[ci]
             .parties
             .get(pi)

@@ -5,7 +5,9 @@
 
 use super::state::{target_in, Screen, UiState, ViewState};
 use crate::core::center::{agent_party, Agent, Queue, TelephonyState};
-use crate::core::{Center, Figures, Session, SessionStore, Steady, Summary, SummaryBasis, Version};
+use crate::core::{
+    CallTimes, Center, LinearRange, Session, SessionStore, Summary, SummaryBasis, Version,
+};
 use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
@@ -137,10 +139,10 @@ impl UiState {
                         let (rows, steady) = board_rows(store, v, now);
                         (rows.iter().map(|s| s.id.as_str()).collect(), steady)
                     }
-                    Screen::History => (history_rows(store, v), Steady::ALWAYS),
+                    Screen::History => (history_rows(store, v), LinearRange::ALWAYS),
                     // Agents and queues are rows of their own (see `agent_rows`).
                     Screen::Agents | Screen::Queues | Screen::Wallboard => {
-                        (Vec::new(), Steady::ALWAYS)
+                        (Vec::new(), LinearRange::ALWAYS)
                     }
                 };
                 RowsEntry {
@@ -199,10 +201,10 @@ enum SortVal {
     Text(String),
 }
 
-/// Time in the current state of a party at `now` (as in `Figures::of`: zero until it
+/// Time in the current state of a party at `now` (as in `CallTimes::of`: zero until it
 /// counts); narrows `steady` to where it grows steadily.
-fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut Steady) -> i64 {
-    Figures::split(&p.history).1.map_or(0, |r| {
+fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut LinearRange) -> i64 {
+    CallTimes::split(&p.history).1.map_or(0, |r| {
         steady.note(r.since, now);
         r.since.millis_until(now)
     })
@@ -217,7 +219,7 @@ fn waiting(code: &StatusCode) -> bool {
 }
 
 /// The key of a row at `now`; a timer key narrows `steady` to where its order holds.
-fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut Steady) -> SortVal {
+fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) -> SortVal {
     let party = target_in(view.target_party.as_ref(), s).map(|i| &s.parties[i]);
     let text = |v: Option<String>| SortVal::Text(v.unwrap_or_default().to_lowercase());
     match view.sort {
@@ -242,8 +244,8 @@ fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut Steady) -> Sort
     }
 }
 
-fn sort_rows<'a>(rows: &mut Vec<&'a Session>, view: &ViewState, now: Ts) -> Steady {
-    let mut steady = Steady::ALWAYS;
+fn sort_rows<'a>(rows: &mut Vec<&'a Session>, view: &ViewState, now: Ts) -> LinearRange {
+    let mut steady = LinearRange::ALWAYS;
     let mut keyed: Vec<(SortVal, &'a Session)> = rows
         .drain(..)
         .map(|s| (sort_val(s, view, now, &mut steady), s))
@@ -269,7 +271,7 @@ pub fn board_rows<'a>(
     store: &'a SessionStore,
     view: &ViewState,
     now: Ts,
-) -> (Vec<&'a Session>, Steady) {
+) -> (Vec<&'a Session>, LinearRange) {
     let needle = view.filter.to_lowercase();
     let mut rows: Vec<&Session> = store
         .sessions()
@@ -369,7 +371,7 @@ pub(crate) struct RowsKey {
 pub(crate) struct RowsEntry {
     pub key: RowsKey,
     /// The clock range the order holds for (only the timer sort depends on the clock).
-    pub steady: Steady,
+    pub steady: LinearRange,
     pub ids: Arc<Vec<String>>,
 }
 

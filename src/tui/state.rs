@@ -7,7 +7,7 @@ use super::keymap::Keymap;
 use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use crate::core::control::{AgentRequest, ControlRequest};
-use crate::core::{Figures, Session, SessionStore};
+use crate::core::{CallTimes, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
 use crate::wire::presence::AgentState;
@@ -293,7 +293,7 @@ impl Thresholds {
             .iter()
             .filter(|p| !p.is_terminal())
             .map(|p| {
-                let f = Figures::of(&p.history, Some(now));
+                let f = CallTimes::of(&p.history, Some(now));
                 self.level(p.code(), f.in_state_ms)
             })
             .max()

@@ -1,7 +1,7 @@
 //! The detail pane: a session's parties and its event timeline.
 
 use super::{endpoint_min, fit, fit_endpoint, hms, share};
-use crate::core::{clock, Delivery, EntryKind, Figures, Session};
+use crate::core::{clock, CallTimes, Delivery, EntryKind, Session};
 use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
 use crate::tui::theme::{state_glyph, Level};
@@ -87,7 +87,7 @@ pub fn render(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let f = Figures::of(&p.history, Some(now));
+            let f = CallTimes::of(&p.history, Some(now));
             let (g, w) = state_glyph(p.code());
             let rec = match p.recordings.get() {
                 Some(r) if r.iter().any(|r| r.active) => "rec",

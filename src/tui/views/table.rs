@@ -2,7 +2,7 @@
 
 use super::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
-use crate::core::{clock, Center, Figures, Session, SessionStore};
+use crate::core::{clock, CallTimes, Center, Session, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
@@ -172,7 +172,7 @@ fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
     };
     let timer = ui
         .target_index(s)
-        .map(|i| Figures::of(&s.parties[i].history, Some(now)).in_state_ms)
+        .map(|i| CallTimes::of(&s.parties[i].history, Some(now)).in_state_ms)
         .unwrap_or(0);
     (level, marker, timer)
 }
