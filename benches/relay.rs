@@ -286,6 +286,48 @@ async fn join(events: usize) {
         "relay: the tail after a keyframe (30 s at 300/s = {tail} messages): {:.0} ms",
         ms(started.elapsed())
     );
+
+    // A real join: a keyframe of the store folded up to 30 s before the end (as a relay
+    // writing one every 30 s leaves it), then `fold` from the keyframe as a board starts.
+    let at = last - tail;
+    let folded = SharedStore::new(SessionStore::default());
+    let opts = ReadOptions {
+        start: Start::First,
+        follow: false,
+        subjects: Subjects::All,
+    };
+    let mut r = StreamReader::open(&viewer.js, &names(), opts)
+        .await
+        .unwrap();
+    while let Some(l) = r.next().await {
+        let l = l.unwrap();
+        if l.seq > at {
+            break;
+        }
+        apply_line(&folded, &tx, &l);
+    }
+    let version = relay::keyframe::codec::VERSION.expect("a keyframe codec");
+    let bytes = relay::keyframe::codec::encode(&folded.read()).expect("a keyframe codec");
+    let kf = relay::Keyframes::open(&conn.js, &names()).await.unwrap();
+    kf.put("bench", version, at, &bytes).await.unwrap();
+    let store = SharedStore::new(SessionStore::default());
+    let started = Instant::now();
+    let cfg = FoldConfig {
+        from_keyframe: true,
+        write_keyframes: None,
+    };
+    let f = relay::fold(&viewer, &names(), store.clone(), tx.clone(), cfg)
+        .await
+        .unwrap();
+    let mut seq = f.seq.clone();
+    seq.wait_for(|s| *s >= last).await.unwrap();
+    let took = started.elapsed();
+    println!(
+        "relay: board join from a keyframe {tail} messages before the end ({:.1} MB keyframe): {:.0} ms ({} sessions held; the fold from the first message held {sessions})",
+        bytes.len() as f64 / 1e6,
+        ms(took),
+        store.read().len(),
+    );
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,86 +1,10 @@
 //! End to end: the real `calltop demo` binary (embedded simulator, real live client)
 //! in a tmux pane, driven with send-keys and read with capture-pane. Polls with
-//! deadlines, never fixed sleeps. Skips (with a message) only when tmux is absent.
+//! deadlines, never fixed sleeps. Fails (not skips) without tmux: CI installs it.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod tmux_support;
 
-struct Tmux {
-    /// The tmux server's own socket (`-L`): never the user's or another test's server.
-    socket: String,
-    name: String,
-}
-
-impl Tmux {
-    /// A detached session of `w`×`h` running `cmd` on a tmux server of its own.
-    fn start(cmd: &str, w: u16, h: u16) -> Tmux {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("calltop-e2e-{}-{n}", std::process::id());
-        let t = Tmux {
-            socket: name.clone(),
-            name,
-        };
-        let (w, h) = (w.to_string(), h.to_string());
-        let ok = t
-            .tmux(&["new-session", "-d", "-x", &w, "-y", &h, "-s", &t.name, cmd])
-            .status()
-            .expect("tmux runs")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket]).args(args);
-        c
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.name];
-        args.extend_from_slice(keys);
-        assert!(self.tmux(&args).status().expect("tmux").success());
-    }
-
-    fn literal(&self, text: &str) {
-        let ok = self
-            .tmux(&["send-keys", "-t", &self.name, "-l", text])
-            .status()
-            .expect("tmux")
-            .success();
-        assert!(ok);
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .tmux(&["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the last screen at the deadline.
-    fn wait(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]).status();
-    }
-}
+use tmux_support::{require_tmux, SimProcess, Tmux};
 
 /// The selected row of the board (marked ▶).
 fn selected_row(screen: &str) -> Option<&str> {
@@ -103,17 +27,14 @@ fn footer(screen: &str) -> &str {
 }
 
 fn demo_board_hold_hang_up_and_quit(w: u16, h: u16) {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        return;
-    }
+    require_tmux();
     let bin = env!("CARGO_BIN_EXE_calltop");
     let logs = tempfile::tempdir().expect("tempdir");
     let cmd = format!(
         "stty sane; CALLTOP_LOG_DIR={} {bin} demo --calls-per-minute 40 --seed 7; echo \"EXITED rc=$?\"; echo \"TTY $(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon')\"; sleep 60",
         logs.path().display()
     );
-    let t = Tmux::start(&cmd, w, h);
+    let t = Tmux::start(w, h, &cmd);
 
     // Calls appear, and at least one is talking; the header says what it counts and
     // the footer always ends with help and quit.
@@ -226,86 +147,18 @@ fn demo_board_hold_hang_up_and_quit(w: u16, h: u16) {
     assert!(!s.contains("Calls "), "alternate screen not left:\n{s}");
 }
 
-/// The real `calltop sim` in the background; killed on drop.
-struct SimProcess {
-    child: std::process::Child,
-    url: String,
-    id: String,
-    secret: String,
-    jwt: String,
-}
-
-impl SimProcess {
-    fn start() -> SimProcess {
-        use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_calltop"))
-            .args([
-                "sim",
-                "--seed",
-                "11",
-                "--calls-per-minute",
-                "60",
-                "--time-scale",
-                "3",
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("calltop sim starts");
-        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut next = || lines.next().expect("banner line").expect("utf-8");
-        let url = next()
-            .strip_prefix("listening on ")
-            .expect("first line")
-            .to_string();
-        let (mut id, mut secret, mut jwt) = (String::new(), String::new(), String::new());
-        while jwt.is_empty() {
-            let l = next();
-            let (k, v) = l.split_once(':').unwrap_or(("", ""));
-            match k.trim() {
-                "client id" => id = v.trim().into(),
-                "client secret" => secret = v.trim().into(),
-                "jwt" => jwt = v.trim().into(),
-                _ => {}
-            }
-        }
-        // Keep reading what the sim prints: a closed pipe would kill it at its next line.
-        std::thread::spawn(move || lines.for_each(drop));
-        SimProcess {
-            child,
-            url,
-            id,
-            secret,
-            jwt,
-        }
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn live_board_read_only_refuses_control_keys_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        return;
-    }
-    let sim = SimProcess::start();
+    require_tmux();
+    let sim = SimProcess::start(&["--seed", "11", "--calls-per-minute", "60", "--time-scale", "3"]);
     let bin = env!("CARGO_BIN_EXE_calltop");
     let logs = tempfile::tempdir().expect("tempdir");
     let cmd = format!(
-        "CALLTOP_LOG_DIR={} RINGCENTRAL_SERVER_URL={} RINGCENTRAL_CLIENT_ID={} RINGCENTRAL_CLIENT_SECRET={} RINGCENTRAL_JWT={} {bin} live --read-only --theme light --ring-alert 5,10; echo \"EXITED rc=$?\"; sleep 60",
+        "CALLTOP_LOG_DIR={} {} {bin} live --read-only --theme light --ring-alert 5,10; echo \"EXITED rc=$?\"; sleep 60",
         logs.path().display(),
-        sim.url,
-        sim.id,
-        sim.secret,
-        sim.jwt
+        sim.env(None),
     );
-    let t = Tmux::start(&cmd, 80, 24);
+    let t = Tmux::start(80, 24, &cmd);
     let s = t.wait("the live board with calls", 60, |s| {
         s.contains("LIVE") && s.contains("● live") && selected_row(s).is_some()
     });
