@@ -150,7 +150,14 @@ fn demo_board_hold_hang_up_and_quit(w: u16, h: u16) {
 #[test]
 fn live_board_read_only_refuses_control_keys_in_tmux() {
     require_tmux();
-    let sim = SimProcess::start(&["--seed", "11", "--calls-per-minute", "60", "--time-scale", "3"]);
+    let sim = SimProcess::start(&[
+        "--seed",
+        "11",
+        "--calls-per-minute",
+        "60",
+        "--time-scale",
+        "3",
+    ]);
     let bin = env!("CARGO_BIN_EXE_calltop");
     let logs = tempfile::tempdir().expect("tempdir");
     let cmd = format!(
