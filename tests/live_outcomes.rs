@@ -218,3 +218,155 @@ async fn without_the_call_log_permission_the_join_turns_itself_off_once() {
     h.shutdown().await;
     sim.shutdown().await;
 }
+
+/// Issue 15's voicemail notifications: calltop subscribes to every mailbox's voicemail;
+/// with the `orphan_voicemail` fault on, every voicemail the sim sent for a call that never
+/// existed arrives and is counted as unknown (and only those), every voicemail of a call
+/// links to it with exactly the sim's message ids, and the telephony stream loses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voicemail_notifications_link_to_their_calls_and_orphans_are_counted() {
+    let mut cfg = sim_config(73);
+    cfg.calls_per_minute = 240.0;
+    cfg.time_scale = 0.03;
+    cfg.call_log_delay_secs = 10.0;
+    cfg.voicemail_delay_secs = 5.0;
+    // Few waiting places: queue callers go to voicemail often.
+    for q in &mut cfg.queue_policies {
+        q.max_callers = 1;
+        q.overflow_to = None;
+    }
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let store = new_store();
+    let mut lc = live_config(&sim, Some(&rec));
+    lc.join = Some(fast_join());
+    let h = spawn(lc, &store);
+    wait_live(&h).await;
+    // The directory loaded, the subscription brought up to every mailbox.
+    wait_until(20, "the directory", || {
+        store
+            .read()
+            .center()
+            .agents()
+            .any(|a| a.extension.is_some())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(sim.ground_truth().orphan_voicemails.is_empty());
+    let from = sim.emitted_uuids().len();
+    sim.set_faults(calltop::sim::Faults {
+        orphan_voicemail: 1.0,
+        ..Default::default()
+    });
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    sim.stop_new_calls();
+    wait_until(60, "the sim to drain", || sim.active_calls() == 0).await;
+    sim.set_faults(Default::default());
+    wait_until(60, "the store to see every call end", || {
+        store.read().active_ids().is_empty()
+    })
+    .await;
+    let watched: Vec<String> = store
+        .read()
+        .all_sessions()
+        .filter(|s| s.ended && !s.ended_unseen)
+        .map(|s| s.id.clone())
+        .collect();
+    wait_until(40, "every ended call's outcome to be final", || {
+        let s = store.read();
+        watched.iter().all(|id| s.outcomes().get(id).is_some())
+    })
+    .await;
+    let truth = sim.ground_truth();
+    let orphans: BTreeSet<&str> = truth.orphan_voicemails.iter().map(String::as_str).collect();
+    assert!(orphans.len() >= 3, "the fault fired: {orphans:?}");
+    // Every orphan arrived (the messages come a moment after their call ended).
+    wait_until(20, "every orphan voicemail notification", || {
+        let s = store.read();
+        orphans
+            .iter()
+            .all(|id| s.outcomes().voicemail_note(id).is_some())
+    })
+    .await;
+    // Every voicemail the sim sent for a call calltop watched arrived too.
+    let real: Vec<&str> = truth
+        .calls
+        .iter()
+        .filter(|c| watched.contains(&c.telephony_session_id))
+        .flat_map(|c| c.voicemail_message_ids.iter().map(String::as_str))
+        .collect();
+    assert!(!real.is_empty(), "some calls went to voicemail");
+    wait_until(20, "every voicemail notification of a watched call", || {
+        let s = store.read();
+        real.iter()
+            .all(|id| s.outcomes().voicemail_note(id).is_some())
+    })
+    .await;
+    {
+        let s = store.read();
+        let o = s.outcomes();
+        for id in &watched {
+            let t = truth
+                .calls
+                .iter()
+                .find(|c| &c.telephony_session_id == id)
+                .unwrap_or_else(|| panic!("the sim made {id}"));
+            let Some(Join::Joined(j)) = o.get(id) else {
+                panic!("{id}: joined (no records go missing here)")
+            };
+            let want: BTreeSet<&str> = t.voicemail_message_ids.iter().map(String::as_str).collect();
+            let got: BTreeSet<&str> = j.voicemails.iter().map(|v| v.id.as_str()).collect();
+            assert_eq!(got, want, "{id}: voicemail");
+            for v in &j.voicemails {
+                let note = o.voicemail_note(&v.id).expect("its notification");
+                let party_ext = s.find(id).and_then(|sess| {
+                    sess.parties
+                        .iter()
+                        .find(|p| p.extension_id.get() == note.extension_id.as_ref())
+                        .map(|p| p.id.clone())
+                });
+                assert!(
+                    party_ext.is_some(),
+                    "{id}: the mailbox is a party of the call"
+                );
+            }
+        }
+        let unlinked: BTreeSet<&str> = o.unlinked_voicemails().map(|n| n.id.as_str()).collect();
+        assert_eq!(unlinked, orphans, "unknown = exactly the orphans");
+        let c = o.counts();
+        assert_eq!(c.voicemail_unknown, orphans.len() as u64);
+        eprintln!(
+            "watched {}, voicemail {}, orphans {}, notes {}",
+            watched.len(),
+            real.len(),
+            orphans.len(),
+            c.voicemail_notes
+        );
+    }
+    // No telephony event lost while the orphans came.
+    let emitted = sim.emitted_uuids()[from..].to_vec();
+    assert!(emitted.len() > 50, "a busy stream: {}", emitted.len());
+    h.shutdown().await;
+    sim.shutdown().await;
+    let (recorded, _) = recorded_uuids(&rec);
+    let missing: Vec<_> = emitted.iter().filter(|u| !recorded.contains(*u)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} lost",
+        missing.len(),
+        emitted.len()
+    );
+    // The report of the recording counts them the same.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(["report", rec.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["callLog"]["voicemailUnknown"].as_u64(),
+        Some(orphans.len() as u64),
+        "{}",
+        v["summary"]["callLog"]
+    );
+}

@@ -186,6 +186,11 @@ pub struct JoinCounts {
     pub mismatched_legs: u64,
     /// Voicemail notifications seen.
     pub voicemail_notes: u64,
+    /// Voicemail notifications no joined record links to: a voicemail for a call calltop
+    /// does not know, or one whose records have not been joined yet (it leaves this count
+    /// when they are).
+    #[serde(default)]
+    pub voicemail_unknown: u64,
 }
 
 impl Joined {
@@ -317,7 +322,10 @@ impl Outcomes {
             }
             if let Some(m) = &r.entry.message {
                 if let Some(id) = m.id.clone() {
-                    self.linked_voicemails.insert(id.clone());
+                    if self.linked_voicemails.insert(id.clone()) && self.notes.contains_key(&id) {
+                        self.counts.voicemail_unknown =
+                            self.counts.voicemail_unknown.saturating_sub(1);
+                    }
                     if !j.voicemails.iter().any(|v| v.id == id) {
                         j.voicemails.push(VoicemailLink {
                             id,
@@ -330,11 +338,21 @@ impl Outcomes {
         j
     }
 
-    /// Notes a voicemail notification.
+    /// Notes a voicemail notification: linked to its call when a joined record names
+    /// its message, counted as unknown until one does.
     pub fn note_voicemail(&mut self, note: VoicemailNote) {
+        let linked = self.linked_voicemails.contains(&note.id);
         if self.notes.insert(note.id.clone(), note).is_none() {
             self.counts.voicemail_notes += 1;
+            if !linked {
+                self.counts.voicemail_unknown += 1;
+            }
         }
+    }
+
+    /// The voicemail notification of a message, when one came.
+    pub fn voicemail_note(&self, message_id: &str) -> Option<&VoicemailNote> {
+        self.notes.get(message_id)
     }
 
     /// Voicemail notifications no joined record links to (yet): a voicemail for a call
@@ -358,5 +376,68 @@ impl Outcomes {
     /// Forgets a call the store no longer keeps.
     pub fn forget(&mut self, telephony_session_id: &str) -> Option<Join> {
         self.by_call.remove(telephony_session_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(id: &str) -> VoicemailNote {
+        VoicemailNote {
+            id: id.into(),
+            extension_id: Some("7".into()),
+            from: Some("+15550100".into()),
+            created: None,
+        }
+    }
+
+    fn line(session: &str, message: &str) -> CallLogLine {
+        serde_json::from_value(serde_json::json!({
+            "telephonySessionId": session,
+            "records": [{
+                "id": format!("r-{session}"),
+                "result": "Voicemail",
+                "message": {"id": message, "type": "VoiceMail", "uri": "https://x/message-store/1"}
+            }]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_voicemail_is_unknown_until_a_record_links_it_in_either_order() {
+        let mut o = Outcomes::default();
+        // Notification first, record later.
+        o.note_voicemail(note("m1"));
+        assert_eq!(o.counts().voicemail_unknown, 1);
+        o.apply(&line("s1", "m1"), None);
+        assert_eq!(o.counts().voicemail_unknown, 0);
+        // Record first, notification later: never unknown.
+        o.apply(&line("s2", "m2"), None);
+        o.note_voicemail(note("m2"));
+        // A voicemail for a call no record names: unknown for good; repeats count once.
+        o.note_voicemail(note("orphan"));
+        o.note_voicemail(note("orphan"));
+        let c = o.counts();
+        assert_eq!((c.voicemail_notes, c.voicemail_unknown), (3, 1));
+        let unlinked: Vec<&str> = o.unlinked_voicemails().map(|n| n.id.as_str()).collect();
+        assert_eq!(unlinked, ["orphan"]);
+        // The record applied again (a re-join) does not count the link twice.
+        o.apply(&line("s1", "m1"), None);
+        assert_eq!(o.counts().voicemail_unknown, 1);
+        let Some(Join::Joined(j)) = o.get("s1") else {
+            panic!("joined")
+        };
+        assert_eq!(j.voicemails[0].id, "m1");
+        assert!(o.voicemail_note("m1").is_some());
+    }
+
+    #[test]
+    fn old_counts_without_the_unknown_field_still_load() {
+        let c: JoinCounts = serde_json::from_str(
+            r#"{"joined":1,"missing":0,"forbidden":0,"disagreements":0,"mismatchedLegs":0,"voicemailNotes":2}"#,
+        )
+        .unwrap();
+        assert_eq!(c.voicemail_unknown, 0);
     }
 }

@@ -84,12 +84,27 @@ impl LiveConfig {
     }
 
     /// Every event filter of the subscription: the telephony one, and (agents and
-    /// queues followed) everyone's detailed presence and each queue's member availability.
-    pub fn event_filters<'a>(&self, queues: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    /// queues followed) everyone's detailed presence, each queue's member availability
+    /// and the voicemail of every mailbox (`mailboxes`: the users' and queues'
+    /// extension ids, at most [`MAX_VOICEMAIL_FILTERS`]). At extension level: the
+    /// telephony filter and the current extension's voicemail.
+    pub fn event_filters<'a, 'b>(
+        &self,
+        queues: impl IntoIterator<Item = &'a str>,
+        mailboxes: impl IntoIterator<Item = &'b str>,
+    ) -> Vec<String> {
         let mut v = vec![self.event_filter()];
         if self.follows_roster() {
             v.push(ACCOUNT_PRESENCE.to_string());
             v.extend(queues.into_iter().map(queue_presence_filter));
+            v.extend(
+                mailboxes
+                    .into_iter()
+                    .take(MAX_VOICEMAIL_FILTERS)
+                    .map(voicemail_filter),
+            );
+        } else if self.extension_level {
+            v.push(voicemail_filter("~"));
         }
         v
     }
@@ -111,6 +126,20 @@ impl LiveConfig {
 
 /// Everyone's presence with the calls (one notification per changed extension).
 pub const ACCOUNT_PRESENCE: &str = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true";
+
+/// The new voicemail messages of one mailbox (call-log.md §3.1): the message itself,
+/// id included. The platform documents no account-wide voicemail filter, so it is one
+/// filter per extension.
+pub fn voicemail_filter(extension_id: &str) -> String {
+    format!("/restapi/v1.0/account/~/extension/{extension_id}/voicemail")
+}
+
+/// Mailboxes followed at most. RingCentral documents no limit on the filters of one
+/// subscription (supervisor-api.md §0.6); the largest tested is a subscription of
+/// "over 2000 extensions" (the Ruby SDK's notes). Past this, the rest of the
+/// directory's mailboxes are not followed (said once in the log) — their voicemail
+/// still comes from the call log's message links.
+pub const MAX_VOICEMAIL_FILTERS: usize = 2000;
 
 /// The running live source. Dropping it stops the task too (without waiting);
 /// [`LiveHandle::shutdown`] also waits for the token to be revoked.
@@ -278,19 +307,35 @@ mod tests {
             "/restapi/v1.0/account/~/extension/~/telephony/sessions?direction=Inbound&missedCall=true"
         );
         assert_eq!(
-            c.event_filters(["9"]),
-            [c.event_filter()],
-            "no agents at extension level"
+            c.event_filters(["9"], ["7"]),
+            [
+                c.event_filter(),
+                "/restapi/v1.0/account/~/extension/~/voicemail".to_string()
+            ],
+            "no agents at extension level, only the own voicemail"
         );
         c.extension_level = false;
         c.filters.clear();
         assert_eq!(
-            c.event_filters(["9"]),
+            c.event_filters(["9"], ["7", "9"]),
             [
                 "/restapi/v1.0/account/~/telephony/sessions",
                 ACCOUNT_PRESENCE,
-                "/restapi/v1.0/account/~/call-queues/9/presence"
+                "/restapi/v1.0/account/~/call-queues/9/presence",
+                "/restapi/v1.0/account/~/extension/7/voicemail",
+                "/restapi/v1.0/account/~/extension/9/voicemail"
             ]
         );
+        let many: Vec<String> = (0..MAX_VOICEMAIL_FILTERS + 5)
+            .map(|i| i.to_string())
+            .collect();
+        let n = c
+            .event_filters([], many.iter().map(String::as_str))
+            .iter()
+            .filter(|f| f.ends_with("/voicemail"))
+            .count();
+        assert_eq!(n, MAX_VOICEMAIL_FILTERS, "bounded");
+        c.roster = false;
+        assert_eq!(c.event_filters(["9"], ["7"]), [c.event_filter()]);
     }
 }

@@ -360,12 +360,28 @@ impl Task {
         }
     }
 
-    /// The filters the subscription should have: the queues known so far included.
+    /// The filters the subscription should have: the queues known so far included, and
+    /// the voicemail of every mailbox of the directory (users and queues).
     fn wanted_filters(&self) -> Vec<String> {
         let st = self.store.read();
         let mut queues: Vec<&str> = st.center().queues().map(|q| q.id.as_str()).collect();
         queues.sort_unstable();
-        self.cfg.event_filters(queues)
+        let users = st
+            .center()
+            .agents()
+            .filter(|a| a.extension.is_some())
+            .map(|a| a.id.as_str());
+        let mut mailboxes: Vec<&str> = users.chain(queues.iter().copied()).collect();
+        mailboxes.sort_unstable();
+        mailboxes.dedup();
+        if self.cfg.follows_roster() && mailboxes.len() > super::MAX_VOICEMAIL_FILTERS {
+            tracing::warn!(
+                mailboxes = mailboxes.len(),
+                followed = super::MAX_VOICEMAIL_FILTERS,
+                "more mailboxes than voicemail filters: the rest's voicemail comes from the call log only"
+            );
+        }
+        self.cfg.event_filters(queues, mailboxes)
     }
 
     fn subscription_body(filters: &[String]) -> SubscriptionRequest {
@@ -389,7 +405,7 @@ impl Task {
         let info = match self.subscribe_with(ws, shutdown, &filters).await {
             Err(Refused::Status(403, text)) if filters.len() > 1 => {
                 self.warn(format!(
-                    "{text}: agents' presence and queue availability need the ReadAccounts and ReadPresence permissions; following calls only"
+                    "{text}: agents' presence, queue availability and voicemail need the ReadAccounts, ReadPresence and ReadMessages permissions; following calls only"
                 ));
                 let calls = vec![self.cfg.event_filter()];
                 let r = self.subscribe_with(ws, shutdown, &calls).await;
@@ -499,7 +515,7 @@ impl Task {
         } else {
             let text = api_message(body.clone(), *status);
             self.warn(format!(
-                "queue availability not followed: the subscription update was refused: {text}"
+                "queue availability and voicemail not followed: the subscription update was refused: {text}"
             ));
             if let Some((_, current)) = self.subscription.as_mut() {
                 *current = wanted; // not asked again

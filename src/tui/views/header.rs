@@ -175,15 +175,17 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         ));
     }
     let joins = store.outcomes().counts();
-    if joins.joined + joins.missing > 0 {
-        l2.push(group(
-            "platform",
-            vec![
-                n(3, joins.joined, "joined", Level::Normal),
-                n(3, joins.disagreements, "disagree", Level::Warn),
-                n(2, joins.missing, "no record", Level::Normal),
-            ],
-        ));
+    if joins.joined + joins.missing + joins.voicemail_unknown > 0 {
+        let mut items = vec![
+            n(3, joins.joined, "joined", Level::Normal),
+            n(3, joins.disagreements, "disagree", Level::Warn),
+            n(2, joins.missing, "no record", Level::Normal),
+        ];
+        if joins.voicemail_unknown > 0 {
+            // Voicemail notifications no joined call names (yet).
+            items.push(n(2, joins.voicemail_unknown, "vm no call", Level::Warn));
+        }
+        l2.push(group("platform", items));
     }
     let c = &sum.counters;
     if c.stale + c.duplicate + c.malformed > 0 {
