@@ -21,7 +21,7 @@ fn lines(ui: &UiState, width: u16) -> Vec<Line<'static>> {
         }
         out.push(Line::from(Span::styled(title, t.title())));
         for (keys, what) in rows {
-            for (i, part) in wrap(&what, room).into_iter().enumerate() {
+            for (i, part) in wrap(what, room).into_iter().enumerate() {
                 let head = if i == 0 {
                     format!(" {keys:<11}")
                 } else {
