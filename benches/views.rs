@@ -2,6 +2,8 @@
 //! into a TestBackend (goal ≤ 2 ms), as the UI loop makes it (`sync`, then `draw`),
 //! the clock moving one second per frame. The center is fed through the store from
 //! roster lines (directory, memberships), presence and 2 000 queue calls in progress.
+//! `agents_view_5000_rebuilt`: the agents frame with its memoised rows rebuilt each
+//! frame (what a frame after a store change pays).
 
 use calltop::core::SessionStore;
 use calltop::tui::action::{update, Action};
@@ -93,5 +95,32 @@ fn frames(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, frames);
+/// The agents frame when its rows must be rebuilt (as after any store change): the `/`
+/// filter alternates between "" and "agent" (which every agent matches), so no frame
+/// finds the order of the one before.
+fn rebuilt(c: &mut Criterion) {
+    let store = center_store();
+    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
+    ui.view.size = (200, 50);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    update(
+        &mut ui,
+        Action::Cmd(Command::Agents),
+        &store,
+        Ts(T0 + 60_000),
+    );
+    let mut tick = 0i64;
+    c.bench_function("agents_view_5000_rebuilt", |b| {
+        b.iter(|| {
+            tick += 1_000;
+            let now = Ts(T0 + 60_000 + tick);
+            ui.view.filter = if tick % 2_000 == 0 { "" } else { "agent" }.to_string();
+            ui.sync(&store, now);
+            term.draw(|f| views::draw(f, &store, &ui, now)).unwrap();
+            black_box(&term);
+        })
+    });
+}
+
+criterion_group!(benches, frames, rebuilt);
 criterion_main!(benches);

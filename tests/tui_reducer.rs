@@ -954,3 +954,38 @@ fn supervisor_keys_are_refused_read_only_and_in_replay() {
         }
     }
 }
+
+#[test]
+fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let (store, mut ui) = ready(Mode::Demo);
+    update(&mut ui, Action::Resize(200, 50), &store, now());
+    let click = |column, row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The overview: header, the queue strip, then the calls table's title and header.
+    let first = calltop::tui::views::header_height(&ui) + calltop::tui::views::STRIP_ROWS + 2;
+    assert_eq!(calltop::tui::views::table_first_row(&ui), first);
+    let a = calltop::tui::action::action_for(&click(10, first + 2), &ui).unwrap();
+    assert_eq!(a, Action::Click(2));
+    update(&mut ui, a, &store, now());
+    // Rows by start: s-hold, s-talk, s-park, s-ring.
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    // The agents beside the calls have no cursor: a click there selects nothing.
+    assert_eq!(
+        calltop::tui::action::action_for(&click(190, first + 1), &ui),
+        None
+    );
+    // Below the overview's size the table starts under the header, as before.
+    update(&mut ui, Action::Resize(120, 40), &store, now());
+    let first = calltop::tui::views::header_height(&ui) + 2;
+    let a = calltop::tui::action::action_for(&click(10, first + 1), &ui).unwrap();
+    assert_eq!(a, Action::Click(1));
+    update(&mut ui, a, &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+}

@@ -175,3 +175,29 @@ fn center_screens_at_80x24_and_200x50() {
         center_sized("overview", w, h, &[]);
     }
 }
+
+/// An agent known only from call events (ext id 105, not in the directory) is named by
+/// its own end of the call — the callee of its inbound leg — and the filter finds it.
+#[test]
+fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
+    let store = board_store();
+    assert!(store
+        .center()
+        .agent("105")
+        .is_some_and(|a| a.name.is_none()));
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (200, 50);
+    update(&mut ui, Action::Cmd(Command::Agents), &store, now());
+    let text = |ui: &mut calltop::tui::state::UiState| {
+        let term = render_at(&store, ui, now(), 200, 50);
+        let buf = term.backend().buffer().clone();
+        buf.content().iter().map(|c| c.symbol()).collect::<String>()
+    };
+    let all = text(&mut ui);
+    assert!(all.contains("Erin Ops +18005550105"), "{all}");
+    assert!(!all.contains("id 105"), "{all}");
+    ui.view.filter = "erin".into();
+    let found = text(&mut ui);
+    assert!(found.contains("Agents 1/"), "{found}");
+    assert!(found.contains("Erin Ops +18005550105"), "{found}");
+}

@@ -127,7 +127,10 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
             MouseEventKind::Down(MouseButton::Left) => {
                 let first = super::views::table_first_row(ui);
                 if m.row >= first {
-                    return Some(Action::Click((m.row - first) as usize));
+                    // In the overview the agents beside the calls have no cursor.
+                    let t = super::views::table_area(ui);
+                    let beside = m.column >= t.x + t.width && t.width < ui.view.size.0;
+                    return (!beside).then_some(Action::Click((m.row - first) as usize));
                 }
                 let bar = super::views::progress_row(ui)?;
                 let r = ui.feed.replay.filter(|_| m.row == bar)?;
@@ -248,15 +251,16 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
 
 /// The ids of the list the cursor moves over on a screen of agents or queues.
 fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str> {
-    use super::rows::{agent_rows, queue_agents, queue_rows, queues_by_agent};
+    use super::rows::{queue_agents, queue_rows};
     let c = store.center();
     let v = &ui.view;
     match (v.screen, v.open_queue.as_deref().and_then(|q| c.queue(q))) {
         (Screen::Agents, _) => {
-            let by = queues_by_agent(c);
-            agent_rows(c, &by, &v.filter, now)
-                .into_iter()
-                .map(|a| a.id.as_str())
+            let order = super::views::agents::agent_order(ui, store);
+            order
+                .ids
+                .iter()
+                .filter_map(|id| c.agent(id).map(|a| a.id.as_str()))
                 .collect()
         }
         (Screen::Queues, Some(q)) => queue_agents(c, q, now)

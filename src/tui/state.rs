@@ -6,6 +6,7 @@
 use super::keymap::Keymap;
 use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
+use super::views::agents::AgentMemos;
 use crate::core::control::{AgentRequest, ControlRequest};
 use crate::core::{CallTimes, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
@@ -532,6 +533,8 @@ pub struct UiState {
     pub quit: bool,
     /// Derived views kept between frames.
     pub(crate) memos: Memos,
+    /// The agents view's derived rows kept between frames.
+    pub(crate) agent_memos: AgentMemos,
 }
 
 impl UiState {
@@ -550,6 +553,7 @@ impl UiState {
             belled: HashSet::new(),
             quit: false,
             memos: Memos::default(),
+            agent_memos: AgentMemos::default(),
         }
     }
 
@@ -599,15 +603,16 @@ impl UiState {
 
     /// Keeps the agents, queues and queue-detail cursors on their rows.
     fn sync_center(&mut self, store: &SessionStore, now: Ts) {
-        use super::rows::{agent_rows, queue_agents, queue_rows, queues_by_agent};
+        use super::rows::{queue_agents, queue_rows};
         let c = store.center();
         let h = self.viewport();
+        let order = (self.view.screen == Screen::Agents)
+            .then(|| super::views::agents::agent_order(self, store));
         let v = &mut self.view;
         match v.screen {
             Screen::Agents => {
-                let by = queues_by_agent(c);
-                let rows = agent_rows(c, &by, &v.filter, now);
-                v.agents.sync(rows.iter().map(|a| a.id.as_str()), h);
+                let ids = order.as_ref().map_or(&[][..], |o| &o.ids[..]);
+                v.agents.sync(ids.iter().map(String::as_str), h);
             }
             Screen::Queues => {
                 let rows = queue_rows(c, &v.filter);

@@ -1,11 +1,17 @@
 //! The agents view (`A`): one row per agent — state (glyph, word, colour), time in
 //! state, current call, queues, handled and talk today — and the same table for a
 //! queue's agents (queue detail) and the overview's right-hand side.
+//!
+//! The agents' order and each agent's queues are memoised ([`AgentMemos`]) on the
+//! store's version and the `/` filter: the order's keys do not read the clock (state,
+//! then *since when* ascending — the same order as longest in state first), so a frame
+//! with the store unchanged neither walks nor sorts the agents and formats only the
+//! rows on screen.
 
 use super::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, Queue};
-use crate::core::{clock, Center, SessionStore};
-use crate::tui::rows::{agent_name, agent_rows, agent_status, queue_name, queues_by_agent};
+use crate::core::{clock, Center, SessionStore, Version};
+use crate::tui::rows::{agent_name, agent_rank, agent_status, queue_name, Memo};
 use crate::tui::state::{ListCursor, UiState};
 use crate::tui::theme::{agent_glyph, alert_glyph, Level};
 use crate::wire::{Direction, Ts};
@@ -14,35 +20,201 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 use ratatui::Frame;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Each agent's queues by agent id: the queues' names, in queue id order.
+pub(crate) type AgentQueues = HashMap<String, Vec<String>>;
+
+/// What the agents view reads besides the agents, for one store version.
+#[derive(Debug)]
+pub(crate) struct QueuesEntry {
+    version: Version,
+    pub by_agent: AgentQueues,
+    /// Agents the directory does not name (neither name nor extension number): the
+    /// name and number their own end of a call carries (the callee of an inbound leg,
+    /// the caller of an outbound one), from the latest call held that gives one.
+    pub call_names: HashMap<String, String>,
+}
+
+impl QueuesEntry {
+    /// An agent as the view names it: [`agent_name`], or for an agent the directory
+    /// does not name, its own end of its calls.
+    pub fn name(&self, a: &Agent) -> String {
+        match self.call_names.get(&a.id) {
+            Some(n) if a.name.is_none() && a.extension_number.is_none() => n.clone(),
+            _ => agent_name(a),
+        }
+    }
+}
+
+/// The names calls give agents the directory does not name.
+fn call_names(store: &SessionStore) -> HashMap<String, String> {
+    let unnamed: std::collections::HashSet<&str> = store
+        .center()
+        .agents()
+        .filter(|a| a.name.is_none() && a.extension_number.is_none())
+        .map(|a| a.id.as_str())
+        .collect();
+    let mut found: HashMap<&str, (Ts, &str, String)> = HashMap::new();
+    if unnamed.is_empty() {
+        return HashMap::new();
+    }
+    for s in store.sessions() {
+        for p in &s.parties {
+            let Some(ext) = p.extension_id.get().map(String::as_str) else {
+                continue;
+            };
+            let Some(&id) = unnamed.get(ext) else {
+                continue;
+            };
+            let own = match p.direction.get() {
+                Some(Direction::Outbound) => p.from.label(),
+                _ => p.to.label(),
+            };
+            let newer = found
+                .get(id)
+                .is_none_or(|(t, sid, _)| (s.last_seen, s.id.as_str()) > (*t, *sid));
+            if !own.is_empty() && newer {
+                found.insert(id, (s.last_seen, s.id.as_str(), own));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(id, (_, _, n))| (id.to_string(), n))
+        .collect()
+}
+
+/// The agents view's rows of one store version and filter.
+#[derive(Debug)]
+pub(crate) struct OrderEntry {
+    version: Version,
+    filter: String,
+    /// Agent ids in display order (those matching the filter).
+    pub ids: Vec<String>,
+    /// Every agent known.
+    pub all: usize,
+}
+
+/// The agents view's memos (kept in [`UiState`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AgentMemos {
+    queues: Memo<QueuesEntry>,
+    order: Memo<OrderEntry>,
+}
+
+/// Each agent's queues (the store is walked again only when it changed).
+pub(crate) fn agent_queues(ui: &UiState, store: &SessionStore) -> Arc<QueuesEntry> {
+    let version = store.version();
+    ui.agent_memos.queues.get(
+        |e| e.version == version,
+        |_| {
+            let c = store.center();
+            let mut qs: Vec<&Queue> = c.queues().collect();
+            qs.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut by_agent = AgentQueues::new();
+            for q in qs {
+                let name = queue_name(q);
+                for id in q.members.keys() {
+                    by_agent.entry(id.clone()).or_default().push(name.clone());
+                }
+            }
+            QueuesEntry {
+                version,
+                by_agent,
+                call_names: call_names(store),
+            }
+        },
+    )
+}
+
+/// The agents view's rows: agents matching the `/` filter (name, extension, current
+/// peer, queue), by state (see [`agent_rank`]), then longest in it first, then name
+/// — ordered again only when the store or the filter changed.
+pub(crate) fn agent_order(ui: &UiState, store: &SessionStore) -> Arc<OrderEntry> {
+    let version = store.version();
+    let filter = &ui.view.filter;
+    ui.agent_memos.order.get(
+        |e| e.version == version && e.filter == *filter,
+        |_| {
+            let c = store.center();
+            let queues = agent_queues(ui, store);
+            let needle = filter.to_lowercase();
+            let mut all = 0;
+            let mut v: Vec<&Agent> = c
+                .agents()
+                .inspect(|_| all += 1)
+                .filter(|a| agent_matches(a, &queues, c, &needle))
+                .collect();
+            v.sort_by_cached_key(|a| {
+                let (state, since) = agent_status(a);
+                // Longest in state first = the earliest change first; unknown last.
+                (
+                    agent_rank(state),
+                    since.is_none(),
+                    since,
+                    a.name.clone(),
+                    a.id.clone(),
+                )
+            });
+            OrderEntry {
+                version,
+                filter: filter.clone(),
+                ids: v.into_iter().map(|a| a.id.clone()).collect(),
+                all,
+            }
+        },
+    )
+}
+
+fn agent_matches(a: &Agent, info: &QueuesEntry, center: &Center, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let queues = info.by_agent.get(&a.id);
+    let has = |v: &str| v.to_lowercase().contains(needle);
+    let call = a.current_call();
+    has(&a.id)
+        || a.name.as_deref().is_some_and(has)
+        || a.extension_number.as_deref().is_some_and(has)
+        || info.call_names.get(&a.id).is_some_and(|n| has(n))
+        || call.and_then(|c| c.peer.as_deref()).is_some_and(has)
+        || call
+            .and_then(|c| c.queue.as_deref())
+            .and_then(|q| center.queue(q))
+            .is_some_and(|q| has(&queue_name(q)))
+        || queues.is_some_and(|qs| qs.iter().any(|q| has(q)))
+}
 
 /// The agents view.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
-    let c = store.center();
-    let by = queues_by_agent(c);
-    let rows = agent_rows(c, &by, &ui.view.filter, now);
-    let title = title(ui, "Agents", rows.len(), c.agents().count());
-    let view = AgentTable {
-        center: c,
-        queues: &by,
-        member_of: None,
-        cursor: Some(&ui.view.agents),
-    };
-    view.render(frame, area, &rows, title, ui, now);
+    render_with(frame, area, store, ui, now, Some(&ui.view.agents));
 }
 
 /// The overview's agents (no cursor: the calls table has it).
 pub fn render_side(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
+    render_with(frame, area, store, ui, now, None);
+}
+
+fn render_with(
+    frame: &mut Frame,
+    area: Rect,
+    store: &SessionStore,
+    ui: &UiState,
+    now: Ts,
+    cursor: Option<&ListCursor>,
+) {
     let c = store.center();
-    let by = queues_by_agent(c);
-    let rows = agent_rows(c, &by, &ui.view.filter, now);
-    let title = title(ui, "Agents", rows.len(), c.agents().count());
+    let order = agent_order(ui, store);
+    let queues = agent_queues(ui, store);
+    let title = title(ui, "Agents", order.ids.len(), order.all);
     let view = AgentTable {
         center: c,
-        queues: &by,
+        info: &queues,
         member_of: None,
-        cursor: None,
+        cursor,
     };
-    view.render(frame, area, &rows, title, ui, now);
+    view.render(frame, area, &order.ids[..], title, ui, now);
 }
 
 /// A title: ` Agents 12/40 ` with the filter and the offline mark.
@@ -62,7 +234,7 @@ pub(crate) fn title(ui: &UiState, what: &str, shown: usize, all: usize) -> Line<
 /// A table of agents.
 pub(crate) struct AgentTable<'a> {
     pub center: &'a Center,
-    pub queues: &'a HashMap<&'a str, Vec<&'a Queue>>,
+    pub info: &'a QueuesEntry,
     /// In a queue's detail: that queue (adds whether each agent takes its calls).
     pub member_of: Option<&'a Queue>,
     pub cursor: Option<&'a ListCursor>,
@@ -111,21 +283,17 @@ impl AgentTable<'_> {
             }
         });
         let queues = self
-            .queues
+            .info
+            .by_agent
             .get(a.id.as_str())
-            .map(|qs| {
-                qs.iter()
-                    .map(|q| queue_name(q))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
+            .map(|qs| qs.join(", "))
             .unwrap_or_default();
         let f = a.figures_at(now);
         AgentRow {
             level,
             state: (format!("{g} {w}"), t.agent(state)),
             time: or_dash(ms.map(clock)),
-            name: agent_name(a),
+            name: self.info.name(a),
             call: peer,
             queue,
             takes,
@@ -135,12 +303,13 @@ impl AgentTable<'_> {
         }
     }
 
-    /// Draws `rows` (all of them; only the visible ones are built).
-    pub fn render(
+    /// Draws the agents of ids `rows` (all of them; only the visible ones are looked up
+    /// and built).
+    pub fn render<S: AsRef<str>>(
         &self,
         frame: &mut Frame,
         area: Rect,
-        rows: &[&Agent],
+        rows: &[S],
         title: Line<'static>,
         ui: &UiState,
         now: Ts,
@@ -154,6 +323,7 @@ impl AgentTable<'_> {
         let end = (start + h).min(rows.len());
         let built: Vec<AgentRow> = rows[start..end]
             .iter()
+            .filter_map(|id| self.center.agent(id.as_ref()))
             .map(|a| self.row(a, ui, now))
             .collect();
         let widest = |f: &dyn Fn(&AgentRow) -> usize, min: usize| {

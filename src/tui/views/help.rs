@@ -9,9 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-/// The help as lines: each section's title and its `keys  what` rows.
-fn lines(ui: &UiState) -> Vec<Line<'static>> {
+/// The help as lines `width` columns wide: each section's title and its `keys  what`
+/// rows, a description longer than the column wrapped at a word under itself.
+fn lines(ui: &UiState, width: u16) -> Vec<Line<'static>> {
     let t = ui.theme();
+    let room = (width as usize).saturating_sub(KEYS).max(10);
     let mut out = Vec::new();
     for (title, rows) in ui.config.keymap.help() {
         if !out.is_empty() {
@@ -19,23 +21,54 @@ fn lines(ui: &UiState) -> Vec<Line<'static>> {
         }
         out.push(Line::from(Span::styled(title, t.title())));
         for (keys, what) in rows {
-            out.push(Line::from(vec![
-                Span::styled(format!(" {keys:<11}"), t.key()),
-                Span::raw(what),
-            ]));
+            for (i, part) in wrap(what, room).into_iter().enumerate() {
+                let head = if i == 0 {
+                    format!(" {keys:<11}")
+                } else {
+                    " ".repeat(KEYS)
+                };
+                out.push(Line::from(vec![
+                    Span::styled(head, t.key()),
+                    Span::raw(part),
+                ]));
+            }
         }
     }
     out
 }
 
-/// The popup's rectangle, its columns and how many lines each shows.
-fn layout(area: Rect, ui: &UiState, total: usize) -> (Rect, u16, usize) {
+/// Columns the keys take before a description.
+const KEYS: usize = 12;
+
+/// `text` in lines of at most `room` characters, broken at spaces (a longer word is cut).
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for word in text.split(' ') {
+        let line = out.last_mut().expect("one line at least");
+        let (len, n) = (line.chars().count(), word.chars().count());
+        if len == 0 {
+            line.push_str(word);
+        } else if len + 1 + n <= room {
+            line.push(' ');
+            line.push_str(word);
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// The popup's rectangle, its columns and its lines (wrapped to a column), and how
+/// many lines each column shows.
+fn layout(area: Rect, ui: &UiState) -> (Rect, u16, Vec<Line<'static>>, usize) {
     let cols: u16 = if area.width >= 2 * 80 + 2 { 2 } else { 1 };
+    let width = (80 * cols + 2).min(area.width);
+    let all = lines(ui, width.saturating_sub(2) / cols);
     let note = u16::from(disabled(ui));
-    let per_col = total.div_ceil(cols as usize) as u16;
-    let r = centered(area, 80 * cols + 2, per_col + 2 + note);
+    let per_col = all.len().div_ceil(cols as usize) as u16;
+    let r = centered(area, width, per_col + 2 + note);
     let shown = r.height.saturating_sub(2 + note) as usize;
-    (r, cols, shown)
+    (r, cols, all, shown)
 }
 
 fn disabled(ui: &UiState) -> bool {
@@ -44,9 +77,9 @@ fn disabled(ui: &UiState) -> bool {
 
 /// The largest first line the help can be scrolled to on the current terminal.
 pub fn max_top(ui: &UiState) -> usize {
-    let total = lines(ui).len();
     let (w, h) = ui.view.size;
-    let (_, cols, shown) = layout(Rect::new(0, 0, w, h), ui, total);
+    let (_, cols, all, shown) = layout(Rect::new(0, 0, w, h), ui);
+    let total = all.len();
     total.saturating_sub(shown * cols as usize)
 }
 
@@ -54,9 +87,8 @@ pub fn max_top(ui: &UiState) -> usize {
 /// `help_top` when it does not fit.
 pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
     let t = ui.theme();
-    let all = lines(ui);
+    let (r, cols, all, shown) = layout(area, ui);
     let total = all.len();
-    let (r, cols, shown) = layout(area, ui, total);
     let top = ui
         .view
         .help_top

@@ -118,9 +118,17 @@ pub fn overview_split(body: Rect) -> [Rect; 3] {
     [strip, calls, agents]
 }
 
-/// Screen row of the first table row (after the title and column header lines).
+/// Screen row of the first table row (after the title and column header lines) — in
+/// the overview, of the calls table under the queue strip.
 pub fn table_first_row(ui: &UiState) -> u16 {
-    header_height(ui) + 2
+    table_area(ui).y + 2
+}
+
+/// The calls (or current screen's) table on the terminal the board was last sized to.
+pub fn table_area(ui: &UiState) -> Rect {
+    let (w, h) = ui.view.size;
+    let [_, table, _, _] = areas(Rect::new(0, 0, w, h), ui);
+    table
 }
 
 /// How many timeline lines the detail pane shows for a session with `parties`.

@@ -2,11 +2,11 @@
 //! start (see `core::center` for each definition); Enter opens one queue: its waiting
 //! calls (oldest first) and its agents. The overview's queue strip is the same table.
 
-use super::agents::{title, AgentTable};
+use super::agents::{agent_queues, title, AgentTable};
 use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
 use crate::core::center::{Queue, Staff};
 use crate::core::{clock, Center, SessionStore};
-use crate::tui::rows::{queue_agents, queue_name, queue_rows, queues_by_agent};
+use crate::tui::rows::{queue_agents, queue_name, queue_rows};
 use crate::tui::state::{Thresholds, UiState};
 use crate::tui::theme::{alert_glyph, Level};
 use crate::wire::Ts;
@@ -297,16 +297,19 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     }
     frame.render_widget(Paragraph::new(lines), waiting);
     // Its agents.
-    let by = queues_by_agent(c);
-    let members = queue_agents(c, q, now);
+    let queues = agent_queues(ui, store);
+    let members: Vec<&str> = queue_agents(c, q, now)
+        .into_iter()
+        .map(|a| a.id.as_str())
+        .collect();
     let title = title_members(ui, q, members.len());
     let table = AgentTable {
         center: c,
-        queues: &by,
+        info: &queues,
         member_of: Some(q),
         cursor: Some(&ui.view.members),
     };
-    table.render(frame, agents, &members, title, ui, now);
+    table.render(frame, agents, &members[..], title, ui, now);
 }
 
 fn title_members(ui: &UiState, q: &Queue, n: usize) -> Line<'static> {
