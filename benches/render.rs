@@ -2,10 +2,11 @@
 //! the UI loop makes it (`sync`, then `draw`), next to 1k sessions, in the two cases
 //! that matter: the store unchanged since the last frame (the 1 Hz timer redraw: the
 //! clock moves one second per frame) and the store changed by one event since the
-//! last frame, so the derived views are rebuilt (a state change; or a call that ends
-//! or comes back, so a row also leaves or joins). `summary_only` and `rows_only` are
-//! that rebuild's two walks of the sessions; `frame_memo_cold` rebuilds both every
-//! frame (what every frame cost before the memo). The walks run first, on the store
+//! last frame, so the derived views are patched for the changed session (a state
+//! change; or a call that ends or comes back, so a row also leaves or joins).
+//! `summary_only` and `rows_only` are a full rebuild's two walks of the sessions;
+//! `frame_memo_cold` rebuilds both every frame (what a frame costs when the store
+//! cannot name its changes: another store value, an overflowed change log). The walks run first, on the store
 //! as built; the event cases add events to it.
 
 use calltop::core::SessionStore;

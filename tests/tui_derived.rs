@@ -300,3 +300,191 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
     assert!(text.contains(" s-1 Answered"), "{text}");
     assert!(text.contains("3 older entries dropped"), "{text}");
 }
+
+/// What a random run does between frames.
+#[derive(Clone, Debug)]
+enum Op {
+    /// The next `n` lines of the generated stream, received `skew` ms after their
+    /// eventTime (negative: the event time runs ahead of the receive clock).
+    Events { n: usize, skew: i64 },
+    /// A frame `ms` after the store's clock (negative: before it).
+    Frame { ms: i64 },
+    /// A presence notification seeds a new call (ringing since `ago` ms).
+    Presence { ago: i64 },
+    /// A reconcile snapshot of active call `i` (new party state `code`).
+    Snapshot { i: usize, code: usize },
+    /// Reconciliation finds active call `i` gone.
+    Gone { i: usize },
+    /// An audit line on call `i`.
+    Audit { i: usize },
+    /// A view input changes (sort, direction, state filter, pin, text filter).
+    View { what: usize },
+}
+
+fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => (1usize..30, -3_000i64..5_000).prop_map(|(n, skew)| Op::Events { n, skew }),
+        6 => (-2_000i64..8_000).prop_map(|ms| Op::Frame { ms }),
+        1 => (-2_000i64..20_000).prop_map(|ago| Op::Presence { ago }),
+        1 => (0usize..64, 0usize..4).prop_map(|(i, code)| Op::Snapshot { i, code }),
+        1 => (0usize..64).prop_map(|i| Op::Gone { i }),
+        1 => (0usize..64).prop_map(|i| Op::Audit { i }),
+        1 => (0usize..10).prop_map(|what| Op::View { what }),
+    ]
+}
+
+/// The header figures and the board's rows from the (patched) memo equal a full
+/// rebuild at the same clock.
+fn check_patched(ui: &UiState, store: &SessionStore, now: Ts, step: usize) {
+    assert_eq!(
+        ui.summary(store, now),
+        store.summary(now),
+        "step {step}: header figures at {now:?}"
+    );
+    assert_eq!(
+        memo_ids(ui, store, now),
+        fresh_ids(ui, store, now),
+        "step {step}: rows (sort {:?}, descending {}, filter {:?}/{:?}) at {now:?}",
+        ui.view.sort,
+        ui.view.sort_descending,
+        ui.view.filter,
+        ui.view.state_filter,
+    );
+}
+
+/// The `i`th active call (by id), if any.
+fn active(store: &SessionStore, i: usize) -> Option<String> {
+    let mut ids = store.active_ids();
+    ids.sort();
+    (!ids.is_empty()).then(|| ids[i % ids.len()].clone())
+}
+
+fn run_ops(seed: u64, concurrent: usize, config: StoreConfig, ops: &[Op]) {
+    use calltop::wire;
+    let lines = calltop::synth::stream(6_000, concurrent, seed);
+    let event_time = |line: &str| -> Ts {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        Ts::parse(v["body"]["eventTime"].as_str().unwrap()).unwrap()
+    };
+    let mut store = SessionStore::new(config);
+    let mut ui = ui(Mode::Live);
+    let mut next = 0;
+    let mut clock = event_time(&lines[0]);
+    let mut seeded = 0;
+    for (step, op) in ops.iter().enumerate() {
+        match op {
+            Op::Events { n, skew } => {
+                for line in lines.iter().skip(next).take(*n) {
+                    let at = event_time(line).plus_millis(*skew);
+                    clock = clock.max(at);
+                    store.ingest(wire::parse(line).unwrap(), at);
+                }
+                next += n;
+            }
+            Op::Frame { ms } => check_patched(&ui, &store, clock.plus_millis(*ms), step),
+            Op::Presence { ago } => {
+                seeded += 1;
+                let line = json!({
+                    "uuid": format!("pres-{seeded}"),
+                    "event": "/restapi/v1.0/account/1/extension/1/presence?detailedTelephonyState=true",
+                    "body": {"extensionId": 1, "activeCalls": [{
+                        "id": format!("c-{seeded}"), "direction": "Inbound",
+                        "from": "+14155550000", "to": "+18005550100",
+                        "telephonyStatus": "Ringing",
+                        "startTime": clock.plus_millis(-ago).to_rfc3339(),
+                        "partyId": format!("p-pres-{seeded}-1"),
+                        "telephonySessionId": format!("s-pres-{seeded}"),
+                    }]},
+                });
+                store.ingest(wire::parse(&line.to_string()).unwrap(), clock);
+            }
+            Op::Snapshot { i, code } => {
+                let Some(id) = active(&store, *i) else {
+                    continue;
+                };
+                let code = ["Proceeding", "Answered", "Hold", "Disconnected"][*code];
+                let party = store.get(&id).unwrap().parties[0].id.clone();
+                let line = json!({"restSession": {
+                    "id": id, "creationTime": clock.plus_millis(-60_000).to_rfc3339(),
+                    "parties": [{"id": party, "direction": "Inbound", "status": {"code": code}}],
+                }});
+                store.ingest(wire::parse(&line.to_string()).unwrap(), clock);
+            }
+            Op::Gone { i } => {
+                if let Some(id) = active(&store, *i) {
+                    let line = json!({ "sessionGone": id });
+                    store.ingest(wire::parse(&line.to_string()).unwrap(), clock);
+                }
+            }
+            Op::Audit { i } => {
+                if let Some(id) = active(&store, *i) {
+                    store.audit(&id, clock, "hold: ok".into());
+                }
+            }
+            Op::View { what } => {
+                let v = &mut ui.view;
+                match what {
+                    0..=3 => v.sort = v.sort.next(),
+                    4 => v.sort_descending = !v.sort_descending,
+                    5 => v.state_filter = v.state_filter.next(),
+                    6 => v.pinned = active(&store, step),
+                    7 => v.pinned = None,
+                    8 => {
+                        v.filter = if v.filter.is_empty() {
+                            "2".into()
+                        } else {
+                            String::new()
+                        }
+                    }
+                    _ => v.target_party = None,
+                }
+            }
+        }
+    }
+    check_patched(&ui, &store, clock, ops.len());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any sequence of events, snapshots, presence seeds, reconciles, audits, evictions
+    /// and archiving, frames at clocks before and after the store's: the patched header
+    /// figures and row order equal a full rebuild at the same clock.
+    #[test]
+    fn patched_header_and_rows_equal_a_rebuild(
+        seed in 0u64..1_000,
+        concurrent in 1usize..30,
+        detail_window in 0usize..4,
+        max_ended in 0usize..12,
+        ops in proptest::collection::vec(op(), 1..80),
+    ) {
+        let config = StoreConfig {
+            detail_window,
+            max_ended,
+            ..StoreConfig::default()
+        };
+        run_ops(seed, concurrent, config, &ops);
+    }
+}
+
+/// More changes between two frames than the store's log keeps: the next frame walks
+/// every session again, and still equals a rebuild.
+#[test]
+fn a_frame_after_the_change_log_overflowed_equals_a_rebuild() {
+    let ops = [
+        Op::Events { n: 200, skew: 0 },
+        Op::Frame { ms: 0 },
+        Op::Events { n: 4_500, skew: 10 },
+        Op::Frame { ms: 100 },
+        Op::Events { n: 5, skew: 10 },
+        Op::Frame { ms: 200 },
+    ];
+    run_ops(7, 40, StoreConfig::default(), &ops);
+    let config = StoreConfig {
+        detail_window: 1,
+        max_ended: 3,
+        ..StoreConfig::default()
+    };
+    run_ops(8, 40, config, &ops);
+}

@@ -3,8 +3,8 @@
 //! replay keeps one every few thousand events of a recording (its index); the relay
 //! keeps them for boards that join a stream.
 //!
-//! `encode` writes every field of the store but its instance (a decoded store is a new
-//! store value, with its own [`Version`](super::Version)s and an empty change log).
+//! `encode` writes every field of the store but its instance and its change log (a decoded
+//! store is a new store value, with its own [`Version`](super::Version)s and an empty log).
 //! The layout: `CTKF`, [`VERSION`] (u32 LE), the payload's length (u64 LE), the
 //! payload, a 64-bit checksum of everything before it (u64 LE). The payload holds
 //! the retention config, generation and clock, counters, evicted totals, the ended
@@ -67,6 +67,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         handed,
         outcomes,
         center,
+        changes: _,
     } = store;
     let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
@@ -227,6 +228,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         handed,
         outcomes,
         center,
+        changes: Default::default(),
     })
 }
 

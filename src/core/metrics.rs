@@ -4,6 +4,7 @@ use super::session::Session;
 use super::timers::{Bucket, CallTimes, LinearRange, Running};
 use crate::wire::{Direction, Reason, StatusCode, Ts};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How a call went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -162,8 +163,13 @@ impl Totals {
 
     /// Counts one session and its disposition.
     fn count(&mut self, s: &Session) {
+        self.count_disposition(s.disposition());
+    }
+
+    /// Counts one session of this disposition.
+    fn count_disposition(&mut self, d: Disposition) {
         self.sessions += 1;
-        match s.disposition() {
+        match d {
             Disposition::Answered => self.answered += 1,
             Disposition::Missed => self.missed += 1,
             Disposition::Voicemail => self.voicemail += 1,
@@ -331,5 +337,216 @@ impl SummaryBasis {
             }
         }
         sum
+    }
+}
+
+/// One held session's part of the header figures, whatever the clock: how it went, the
+/// call-level figures of its finished intervals and the state it is still in (see
+/// [`Session::call_split`]), and what it is doing now. A board keeps one per session
+/// and recomputes only those of the sessions that changed ([`HeldFigures`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Part {
+    pub disposition: Disposition,
+    pub closed: CallTimes,
+    pub running: Option<Running>,
+    pub ended: bool,
+    pub ringing: bool,
+    pub on_hold: bool,
+    pub parked: bool,
+}
+
+impl Part {
+    /// The part of a session.
+    pub fn of(s: &Session) -> Part {
+        let (closed, running) = s.call_split();
+        let live = || s.parties.iter().filter(|p| !p.is_terminal());
+        Part {
+            disposition: s.disposition(),
+            closed,
+            running,
+            ended: s.ended,
+            ringing: live().any(|p| p.code().is_some_and(StatusCode::is_ringing)),
+            on_hold: live().any(|p| p.code() == Some(&StatusCode::Hold)),
+            parked: live().any(|p| p.code() == Some(&StatusCode::Parked)),
+        }
+    }
+}
+
+/// Count, sum and every value (for the maximum) of some observations, from which one
+/// can be taken out again.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Tally {
+    count: u64,
+    sum: i64,
+    values: BTreeMap<i64, u32>,
+}
+
+impl Tally {
+    fn put(&mut self, v: i64, add: bool) {
+        if add {
+            self.count += 1;
+            self.sum += v;
+            *self.values.entry(v).or_default() += 1;
+        } else {
+            self.count -= 1;
+            self.sum -= v;
+            if let Some(n) = self.values.get_mut(&v) {
+                *n -= 1;
+                if *n == 0 {
+                    self.values.remove(&v);
+                }
+            }
+        }
+    }
+
+    fn max(&self) -> Option<i64> {
+        self.values.last_key_value().map(|(v, _)| *v)
+    }
+}
+
+/// The held sessions' part of the header figures at one clock range, kept as sums
+/// from which a session's [`Part`] can be taken out and put back: what a board patches
+/// per changed session instead of walking every session per store change
+/// ([`SessionStore::summary_basis`](super::SessionStore::summary_basis) is the walk;
+/// both give the same [`SummaryBasis::at`] at any clock this [covers](HeldFigures::covers)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeldFigures {
+    totals: Totals,
+    active: u64,
+    ringing: u64,
+    on_hold: u64,
+    parked_now: u64,
+    /// Finished (and not-yet-counting) ring, talk and hold figures above zero.
+    closed: [Tally; 3],
+    /// Bases (`figure − since`) of the intervals counting, by bucket.
+    growing: [Tally; 3],
+    now: Ts,
+    steady: LinearRange,
+}
+
+const BUCKETS: [Bucket; 3] = [Bucket::Ring, Bucket::Talk, Bucket::Hold];
+
+impl HeldFigures {
+    /// No sessions, at `now`.
+    pub fn new(now: Ts) -> HeldFigures {
+        HeldFigures {
+            totals: Totals::default(),
+            active: 0,
+            ringing: 0,
+            on_hold: 0,
+            parked_now: 0,
+            closed: Default::default(),
+            growing: Default::default(),
+            now,
+            steady: LinearRange::ALWAYS,
+        }
+    }
+
+    /// True when the parts put in keep their meaning at `now` (the running states that
+    /// counted still count, those that did not still don't): then parts can be taken
+    /// out and put in at `now` ([`HeldFigures::moved_to`]).
+    pub fn covers(&self, now: Ts) -> bool {
+        self.steady.covers(now)
+    }
+
+    /// Moves the clock these figures are patched at to `now`, which they must
+    /// [cover](HeldFigures::covers).
+    pub fn moved_to(&mut self, now: Ts) {
+        debug_assert!(self.covers(now));
+        self.now = now;
+    }
+
+    /// Puts one session's part in (`add`) or takes it out (the same part put in before,
+    /// at a clock these figures still cover).
+    pub fn put(&mut self, part: &Part, add: bool) {
+        let n = |v: &mut u64, yes: bool| match (yes, add) {
+            (false, _) => {}
+            (true, true) => *v += 1,
+            (true, false) => *v -= 1,
+        };
+        let mut counted = Totals::default();
+        counted.count_disposition(part.disposition);
+        let t = &mut self.totals;
+        for (v, c) in [
+            (&mut t.sessions, counted.sessions),
+            (&mut t.answered, counted.answered),
+            (&mut t.missed, counted.missed),
+            (&mut t.voicemail, counted.voicemail),
+            (&mut t.transferred, counted.transferred),
+            (&mut t.parked, counted.parked),
+            (&mut t.abandoned, counted.abandoned),
+            (&mut t.unknown, counted.unknown),
+        ] {
+            n(v, c > 0);
+        }
+        let mut f = part.closed;
+        if let Some(Running { bucket, since }) = part.running {
+            let i = BUCKETS.iter().position(|b| *b == bucket);
+            if let (Some(closed), Some(i)) = (f.bucket_mut(bucket), i) {
+                let counting = if add {
+                    self.steady.note(since, self.now)
+                } else {
+                    since < self.now
+                };
+                if counting {
+                    let base = std::mem::take(closed) - since.0;
+                    self.growing[i].put(base, add);
+                }
+            }
+        }
+        for (i, ms) in [f.ring_ms, f.talk_ms, f.hold_ms].into_iter().enumerate() {
+            if ms > 0 {
+                self.closed[i].put(ms, add);
+            }
+        }
+        if part.ended {
+            return;
+        }
+        n(&mut self.active, true);
+        n(&mut self.ringing, part.ringing);
+        n(&mut self.on_hold, part.on_hold);
+        n(&mut self.parked_now, part.parked);
+    }
+
+    /// The basis of the header figures: these plus the figures kept outside the held
+    /// sessions (evicted and archived ones) and the counters.
+    pub fn basis(&self, evicted: &Totals, counters: Counters) -> SummaryBasis {
+        let mut totals = evicted.clone();
+        let t = &self.totals;
+        totals.sessions += t.sessions;
+        totals.answered += t.answered;
+        totals.missed += t.missed;
+        totals.voicemail += t.voicemail;
+        totals.transferred += t.transferred;
+        totals.parked += t.parked;
+        totals.abandoned += t.abandoned;
+        totals.unknown += t.unknown;
+        for (stat, tally) in [&mut totals.ring, &mut totals.talk, &mut totals.hold]
+            .into_iter()
+            .zip(&self.closed)
+        {
+            stat.count += tally.count;
+            stat.total_ms += tally.sum;
+            stat.max_ms = stat.max_ms.max(tally.max().unwrap_or(0));
+        }
+        let mut growing = BUCKETS.map(|b| (b, Growing::default()));
+        for ((_, g), tally) in growing.iter_mut().zip(&self.growing) {
+            g.count = tally.count;
+            g.base_sum = tally.sum;
+            g.base_max = tally.max().unwrap_or(i64::MIN);
+        }
+        SummaryBasis {
+            fixed: Summary {
+                totals,
+                active: self.active,
+                ringing: self.ringing,
+                on_hold: self.on_hold,
+                parked_now: self.parked_now,
+                counters,
+            },
+            growing,
+            now: self.now,
+            steady: self.steady,
+        }
     }
 }

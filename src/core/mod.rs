@@ -14,7 +14,7 @@ pub mod timers;
 pub mod tombstones;
 
 pub use center::{Center, Window};
-pub use metrics::{Counters, Disposition, Stat, Summary, SummaryBasis, Totals};
+pub use metrics::{Counters, Disposition, HeldFigures, Part, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, PartyState, StatusChange};
 pub use session::{EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;

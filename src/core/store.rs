@@ -163,6 +163,43 @@ pub struct SessionStore {
     /// Evicted sessions not yet taken, with their platform records (with
     /// `hand_over_evicted` only).
     pub(super) handed: Vec<(Session, Option<super::outcomes::Join>)>,
+    /// Which sessions changed at which generation (this instance's; not kept in a
+    /// keyframe: a decoded store is a new instance).
+    pub(super) changes: ChangeLog,
+}
+
+/// The ids of the sessions changed by the latest generations, so that a reader patches
+/// what it derived from the store instead of walking every session
+/// ([`SessionStore::changed_since`]). Bounded; the strings are reused.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ChangeLog {
+    entries: VecDeque<(u64, String)>,
+    /// The newest generation no longer (wholly) logged.
+    dropped: u64,
+}
+
+impl ChangeLog {
+    pub(super) const CAPACITY: usize = 4_096;
+
+    fn note(&mut self, generation: u64, id: &str) {
+        if self
+            .entries
+            .back()
+            .is_some_and(|(g, i)| *g == generation && i == id)
+        {
+            return;
+        }
+        let mut kept = String::new();
+        if self.entries.len() == Self::CAPACITY {
+            if let Some((g, old)) = self.entries.pop_front() {
+                self.dropped = g;
+                kept = old;
+            }
+        }
+        kept.clear();
+        kept.push_str(id);
+        self.entries.push_back((generation, kept));
+    }
 }
 
 impl Default for SessionStore {
@@ -190,6 +227,7 @@ impl SessionStore {
             clock: Ts(i64::MIN),
             center: Center::default(),
             handed: Vec::new(),
+            changes: ChangeLog::default(),
         }
     }
 
@@ -314,6 +352,7 @@ impl SessionStore {
         let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
             return Applied::Late;
         };
+        self.changes.note(self.generation, &s.id);
         s.last_seen = now;
         if s.session_id.is_none() {
             s.session_id = ev.session_id.map(Cow::into_owned);
@@ -442,6 +481,7 @@ impl SessionStore {
             return;
         }
         if let Some(mut s) = self.sessions.remove(id) {
+            self.changes.note(self.generation, &s.id);
             s.compact();
             self.evicted.add_session(&s, *at);
             self.archive.insert(fingerprint(&s.id), Archived::pack(&s));
@@ -486,6 +526,7 @@ impl SessionStore {
                 continue;
             }
             if let Some(s) = self.sessions.remove(&id) {
+                self.changes.note(self.generation, &id);
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
                 self.tombstones.insert(&s.id);
@@ -535,6 +576,7 @@ impl SessionStore {
             s.session_id = c.session_id.clone();
             s.start = c.start_time;
             self.snapshot_party(&mut s, party, c.start_time.or(Some(now)), now);
+            self.changes.note(self.generation, tsid);
             self.sessions.insert(tsid.clone(), s);
             seeded += 1;
         }
@@ -593,6 +635,7 @@ impl SessionStore {
         for party in &cs.parties {
             self.snapshot_party(&mut s, party.clone(), cs.creation_time, now);
         }
+        self.changes.note(self.generation, &cs.id);
         self.sessions.insert(cs.id.clone(), s);
         self.update_ended(&cs.id, false, now);
     }
@@ -629,6 +672,7 @@ impl SessionStore {
             };
             self.snapshot_party(&mut s, party, Some(now), now);
         }
+        self.changes.note(self.generation, id);
         self.sessions.insert(id.to_string(), s);
         self.update_ended(id, false, now);
     }
@@ -643,6 +687,7 @@ impl SessionStore {
                 kind: EntryKind::Audit(text),
             });
             self.generation += 1;
+            self.changes.note(self.generation, id);
         }
     }
 
@@ -683,6 +728,30 @@ impl SessionStore {
         let s = self.sessions.values().max_by_key(|s| s.last_seen)?;
         let e = s.timeline.iter().rev().find(|e| e.seq.is_some())?;
         e.at.map(|at| e.received.0 - at.0)
+    }
+
+    /// The ids of the held sessions that changed since version `v` of this store
+    /// (added, changed, ended, archived or evicted; an id may come more than once),
+    /// newest first; `None` when `v` is another store value's (a clone, a decoded
+    /// keyframe, a replay seek's) or older than the log keeps: derive from every
+    /// session then.
+    pub fn changed_since(&self, v: Version) -> Option<impl Iterator<Item = &str>> {
+        let log = &self.changes;
+        (v.instance == self.instance.0
+            && log.dropped <= v.generation
+            && v.generation <= self.generation)
+            .then(|| {
+                log.entries
+                    .iter()
+                    .rev()
+                    .take_while(move |(g, _)| *g > v.generation)
+                    .map(|(_, id)| id.as_str())
+            })
+    }
+
+    /// The figures of the sessions no longer held in full (archived and evicted).
+    pub fn evicted_totals(&self) -> &Totals {
+        &self.evicted
     }
 
     /// Ids of sessions still in progress.
@@ -823,5 +892,41 @@ impl SessionStore {
             })
             .or_else(|| s.parties.iter().position(|p| live(&p)))
             .or(s.parties.len().checked_sub(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fed(lines: &[String]) -> SessionStore {
+        let mut store = SessionStore::default();
+        for (i, line) in lines.iter().enumerate() {
+            store.ingest(crate::wire::parse(line).unwrap(), Ts(i as i64));
+        }
+        store
+    }
+
+    #[test]
+    fn changed_since_names_the_changed_sessions_until_the_log_overflows() {
+        let lines = crate::synth::stream(ChangeLog::CAPACITY + 100, 20, 3);
+        let mut store = fed(&lines[..10]);
+        let v = store.version();
+        assert_eq!(store.changed_since(v).unwrap().count(), 0);
+        let line = &lines[10];
+        let parsed = crate::wire::parse(line).unwrap();
+        let crate::wire::Incoming::Session(n) = &parsed.item else {
+            panic!("a session event")
+        };
+        let id = n.body.telephony_session_id.clone();
+        store.ingest(parsed, Ts(10));
+        assert_eq!(store.changed_since(v).unwrap().collect::<Vec<_>>(), [id]);
+        // A clone is another store value: its versions are not this one's.
+        assert!(store.clone().changed_since(v).is_none());
+        for (i, line) in lines[11..].iter().enumerate() {
+            store.ingest(crate::wire::parse(line).unwrap(), Ts(11 + i as i64));
+        }
+        assert!(store.changed_since(v).is_none(), "too old for the log");
+        assert!(store.changed_since(store.version()).is_some());
     }
 }

@@ -1,17 +1,26 @@
 //! The rows of a screen: the text and state filters, the sort, and the order kept
 //! between frames. Each memo is keyed on everything it was computed from — the store's
 //! version, the view inputs (screen, filters, sort) and the clock range it holds for —
-//! so a memo never changes what a frame shows, only what it costs.
+//! so a memo never changes what a frame shows, only what it costs. When only the store
+//! moved, the board's order and the header figures are patched for the sessions the
+//! store names as changed ([`SessionStore::changed_since`]) instead of rebuilt from
+//! every session: sort keys are kept per row, figures per session ([`Part`]). They are
+//! rebuilt when the store cannot name them (another store value, a log overflowed),
+//! when the clock leaves the range they hold for, and — for the rows — while a text
+//! filter is on (it matches queue and agent names from the directory, which changes
+//! without the sessions changing).
 
 use super::state::{target_in, Screen, UiState, ViewState};
 use crate::core::center::{agent_party, Agent, Queue, TelephonyState};
 use crate::core::{
-    CallTimes, Center, LinearRange, Session, SessionStore, Summary, SummaryBasis, Version,
+    CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
+    SummaryBasis, Version,
 };
 use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -134,36 +143,31 @@ impl UiState {
         let entry = self.memos.rows.get(
             |e| e.key == key && e.steady.covers(now),
             |old| {
-                let (rows, steady) = match v.screen {
-                    Screen::Board => {
-                        let (rows, steady) = board_rows(store, v, now);
-                        (rows.iter().map(|s| s.id.as_str()).collect(), steady)
-                    }
-                    Screen::History => (history_rows(store, v), LinearRange::ALWAYS),
+                let ids = match v.screen {
+                    Screen::Board => return RowsEntry::board(store, v, now, key.clone(), old),
+                    Screen::History => history_rows(store, v),
                     // Agents and queues are rows of their own (see `agent_rows`).
-                    Screen::Agents | Screen::Queues | Screen::Wallboard => {
-                        (Vec::new(), LinearRange::ALWAYS)
-                    }
+                    Screen::Agents | Screen::Queues | Screen::Wallboard => Vec::new(),
                 };
                 RowsEntry {
-                    ids: RowsEntry::ids_of(&rows, old),
+                    ids: ids.into_iter().map(str::to_string).collect(),
+                    keys: HashMap::new(),
                     key: key.clone(),
-                    steady,
+                    steady: LinearRange::ALWAYS,
                 }
             },
         );
         Rows::new(store, entry)
     }
 
-    /// The header figures at `now` (the store is walked again only when it changed).
+    /// The header figures at `now` (patched for the sessions that changed since the
+    /// last frame; every session walked again only when the store cannot name them or
+    /// the clock left the range the figures hold for).
     pub fn summary(&self, store: &SessionStore, now: Ts) -> Summary {
         let version = store.version();
         let entry = self.memos.summary.get(
             |e| e.version == version && e.basis.covers(now),
-            |_| SummaryEntry {
-                version,
-                basis: store.summary_basis(now),
-            },
+            |old| SummaryEntry::new(store, now, old),
         );
         Summary {
             counters: *store.counters(),
@@ -192,22 +196,28 @@ fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
         })
 }
 
-/// Ordering key of a row (computed once per row per ordering), ascending.
-#[derive(PartialEq, PartialOrd)]
+/// Time in a state as a sort key: zero (not counting yet, or no state) before any
+/// counting one, and among counting ones the earlier start first — the order of
+/// `now − since` at every clock of the range the key was made for ([`LinearRange`]),
+/// so keys made at different clocks of that range sort together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Elapsed(Option<Reverse<i64>>);
+
+/// Ordering key of a row (computed once per row and kept with it), ascending.
+#[derive(Clone, Debug, PartialEq, PartialOrd)]
 enum SortVal {
     Num(i64),
-    /// Waiting or not, then milliseconds.
-    Rank(bool, i64),
+    Time(Elapsed),
+    /// Waiting or not, then time.
+    Rank(bool, Elapsed),
     Text(String),
 }
 
-/// Time in the current state of a party at `now` (as in `CallTimes::of`: zero until it
-/// counts); narrows `steady` to where it grows steadily.
-fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut LinearRange) -> i64 {
-    CallTimes::split(&p.history).1.map_or(0, |r| {
-        steady.note(r.since, now);
-        r.since.millis_until(now)
-    })
+/// Time in the current state of a party (as in `CallTimes::of`: zero until it counts)
+/// as a sort key; narrows `steady`, built at `now`, to where that order holds.
+fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut LinearRange) -> Elapsed {
+    let running = CallTimes::split(&p.history).1;
+    Elapsed(running.and_then(|r| steady.note(r.since, now).then_some(Reverse(r.since.0))))
 }
 
 /// True for the states in which a caller waits on the supervisor's people.
@@ -222,6 +232,7 @@ fn waiting(code: &StatusCode) -> bool {
 fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) -> SortVal {
     let party = target_in(view.target_party.as_ref(), s).map(|i| &s.parties[i]);
     let text = |v: Option<String>| SortVal::Text(v.unwrap_or_default().to_lowercase());
+    let zero = Elapsed(None);
     match view.sort {
         SortKey::Waiting => {
             let longest = s
@@ -231,11 +242,11 @@ fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) ->
                 .map(|p| in_state(p, now, steady))
                 .max();
             match longest {
-                Some(ms) => SortVal::Rank(true, ms),
-                None => SortVal::Rank(false, party.map_or(0, |p| in_state(p, now, steady))),
+                Some(t) => SortVal::Rank(true, t),
+                None => SortVal::Rank(false, party.map_or(zero, |p| in_state(p, now, steady))),
             }
         }
-        SortKey::Timer => SortVal::Num(party.map_or(0, |p| in_state(p, now, steady))),
+        SortKey::Timer => SortVal::Time(party.map_or(zero, |p| in_state(p, now, steady))),
         SortKey::Start => SortVal::Num(s.start.unwrap_or(s.first_seen).0),
         SortKey::From => text(s.caller().map(|p| p.from.label())),
         SortKey::To => text(s.caller().map(|p| p.to.label())),
@@ -244,47 +255,49 @@ fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) ->
     }
 }
 
-fn sort_rows<'a>(rows: &mut Vec<&'a Session>, view: &ViewState, now: Ts) -> LinearRange {
+/// The board's order: by key in the view's direction, ties by id in either direction
+/// (ids are unique, so the order is total and an unstable sort gives the same rows).
+fn row_order(a: (&SortVal, &str), b: (&SortVal, &str), descending: bool) -> Ordering {
+    let by_key = a.0.partial_cmp(b.0).unwrap_or(Ordering::Equal);
+    let by_key = if descending { by_key.reverse() } else { by_key };
+    by_key.then_with(|| a.1.cmp(b.1))
+}
+
+/// True when a session is a row of the board: active and through the filters, or the
+/// pinned one (even ended).
+fn on_board(s: &Session, view: &ViewState, center: &Center, needle: &str) -> bool {
+    let pinned = view.pinned.as_deref() == Some(s.id.as_str());
+    pinned || (!s.ended && view.state_filter.admits(s) && matches_text(s, center, needle))
+}
+
+/// The board's rows with their keys, sorted, and the clock range the order holds for.
+fn board_keyed<'a>(
+    store: &'a SessionStore,
+    view: &ViewState,
+    now: Ts,
+) -> (Vec<(SortVal, &'a Session)>, LinearRange) {
+    let needle = view.filter.to_lowercase();
     let mut steady = LinearRange::ALWAYS;
-    let mut keyed: Vec<(SortVal, &'a Session)> = rows
-        .drain(..)
+    let mut keyed: Vec<(SortVal, &Session)> = store
+        .sessions()
+        .filter(|s| on_board(s, view, store.center(), &needle))
         .map(|s| (sort_val(s, view, now, &mut steady), s))
         .collect();
-    // Ties go by id in either direction: ids are unique, so the order is total and an
-    // unstable sort gives the same rows.
-    keyed.sort_unstable_by(|a, b| {
-        let by_key = a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal);
-        let by_key = if view.sort_descending {
-            by_key.reverse()
-        } else {
-            by_key
-        };
-        by_key.then_with(|| a.1.id.cmp(&b.1.id))
-    });
-    rows.extend(keyed.into_iter().map(|(_, s)| s));
-    steady
+    let desc = view.sort_descending;
+    keyed.sort_unstable_by(|a, b| row_order((&a.0, &a.1.id), (&b.0, &b.1.id), desc));
+    (keyed, steady)
 }
 
 /// Active sessions after the text and state filters, and the pinned one (even ended),
-/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`] keeps it between frames.
+/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`]
+/// keeps it between frames.
 pub fn board_rows<'a>(
     store: &'a SessionStore,
     view: &ViewState,
     now: Ts,
 ) -> (Vec<&'a Session>, LinearRange) {
-    let needle = view.filter.to_lowercase();
-    let mut rows: Vec<&Session> = store
-        .sessions()
-        .filter(|s| {
-            let pinned = view.pinned.as_deref() == Some(s.id.as_str());
-            pinned
-                || (!s.ended
-                    && view.state_filter.admits(s)
-                    && matches_text(s, store.center(), &needle))
-        })
-        .collect();
-    let steady = sort_rows(&mut rows, view, now);
-    (rows, steady)
+    let (keyed, steady) = board_keyed(store, view, now);
+    (keyed.into_iter().map(|(_, s)| s).collect(), steady)
 }
 
 /// Ended sessions (archived ones included) after the text filter, newest end first,
@@ -336,16 +349,16 @@ impl<T> std::fmt::Debug for Memo<T> {
 
 impl<T> Memo<T> {
     /// The entry if `holds` says it still does, else a new one from `build` (given the
-    /// old one, to reuse what it can).
+    /// old one, to reuse or patch).
     pub(crate) fn get(
         &self,
         holds: impl Fn(&T) -> bool,
-        build: impl FnOnce(Option<&T>) -> T,
+        build: impl FnOnce(Option<Arc<T>>) -> T,
     ) -> Arc<T> {
         let old = self.0.borrow_mut().take();
         let e = match old {
             Some(e) if holds(&e) => e,
-            old => Arc::new(build(old.as_deref())),
+            old => Arc::new(build(old)),
         };
         *self.0.borrow_mut() = Some(e.clone());
         e
@@ -366,33 +379,162 @@ pub(crate) struct RowsKey {
     pub pinned: Option<String>,
 }
 
+impl RowsKey {
+    /// The same view of the store (at any version).
+    fn same_view(&self, o: &RowsKey) -> bool {
+        RowsKey {
+            version: o.version,
+            ..self.clone()
+        } == *o
+    }
+}
+
 /// A screen's session ids in display order.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct RowsEntry {
     pub key: RowsKey,
-    /// The clock range the order holds for (only the timer sort depends on the clock).
+    /// The clock range the order holds for (only the timer sorts depend on the clock).
     pub steady: LinearRange,
-    pub ids: Arc<Vec<String>>,
+    pub ids: Vec<String>,
+    /// The board's sort key of each row (empty for other screens).
+    keys: HashMap<String, SortVal>,
+}
+
+/// The changed ids, each once.
+fn changed_ids<'a>(changed: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = changed.collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 impl RowsEntry {
-    /// The ids of `rows`: the old entry's when they are the same (an event that moved
-    /// no row), else copies.
-    pub(crate) fn ids_of(rows: &[&str], old: Option<&RowsEntry>) -> Arc<Vec<String>> {
-        match old {
-            Some(o) if o.ids.len() == rows.len() && o.ids.iter().zip(rows).all(|(a, b)| a == b) => {
-                o.ids.clone()
+    /// The board's rows: the old order patched for the sessions changed since it was
+    /// made when only the store moved, the clock is still in its range and no text
+    /// filter is on; else every session sorted.
+    fn board(
+        store: &SessionStore,
+        view: &ViewState,
+        now: Ts,
+        key: RowsKey,
+        old: Option<Arc<RowsEntry>>,
+    ) -> RowsEntry {
+        let old = old.filter(|o| {
+            view.filter.is_empty()
+                && o.key.screen == Screen::Board
+                && o.key.same_view(&key)
+                && o.steady.covers(now)
+        });
+        if let Some(changed) = old
+            .as_ref()
+            .and_then(|o| store.changed_since(o.key.version))
+        {
+            let changed = changed_ids(changed);
+            let old = old.expect("checked");
+            let mut e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
+            e.patch(store, view, now, &changed);
+            e.key = key;
+            return e;
+        }
+        let (keyed, steady) = board_keyed(store, view, now);
+        let ids = keyed.iter().map(|(_, s)| s.id.clone()).collect();
+        let keys = keyed.into_iter().map(|(k, s)| (s.id.clone(), k)).collect();
+        RowsEntry {
+            key,
+            steady,
+            ids,
+            keys,
+        }
+    }
+
+    /// Where row `(k, id)` is or would go.
+    fn search(&self, k: &SortVal, id: &str, desc: bool) -> Result<usize, usize> {
+        self.ids.binary_search_by(|probe| {
+            let pk = self.keys.get(probe).expect("every row has its key");
+            row_order((pk, probe), (k, id), desc)
+        })
+    }
+
+    /// Takes out and puts back (if still on the board) each changed session's row.
+    fn patch(&mut self, store: &SessionStore, view: &ViewState, now: Ts, changed: &[&str]) {
+        let desc = view.sort_descending;
+        for &id in changed {
+            if let Some(k) = self.keys.get(id) {
+                if let Ok(i) = self.search(k, id, desc) {
+                    self.ids.remove(i);
+                }
+                self.keys.remove(id);
             }
-            _ => Arc::new(rows.iter().map(|s| s.to_string()).collect()),
+            let Some(s) = store
+                .get(id)
+                .filter(|s| on_board(s, view, store.center(), ""))
+            else {
+                continue;
+            };
+            let k = sort_val(s, view, now, &mut self.steady);
+            let i = self.search(&k, id, desc).unwrap_or_else(|i| i);
+            self.ids.insert(i, id.to_string());
+            self.keys.insert(id.to_string(), k);
         }
     }
 }
 
-/// The header figures of one store version.
-#[derive(Debug)]
+/// The header figures of one store version: each held session's part, their sums at
+/// one clock range, and the basis made of those and the figures kept outside them.
+#[derive(Clone, Debug)]
 pub(crate) struct SummaryEntry {
     pub version: Version,
+    parts: HashMap<String, Part>,
+    held: HeldFigures,
     pub basis: SummaryBasis,
+}
+
+impl SummaryEntry {
+    /// The figures at `now`: the old entry patched for the sessions changed since it
+    /// was made when the store names them and the clock is in the old figures' range,
+    /// else every session's.
+    fn new(store: &SessionStore, now: Ts, old: Option<Arc<SummaryEntry>>) -> SummaryEntry {
+        let old = old.filter(|o| o.held.covers(now));
+        let patched = match old.as_ref().and_then(|o| store.changed_since(o.version)) {
+            Some(changed) => {
+                let changed = changed_ids(changed);
+                let old = old.expect("checked");
+                let e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
+                let (mut parts, mut held) = (e.parts, e.held);
+                held.moved_to(now);
+                for id in changed {
+                    if let Some(p) = parts.remove(id) {
+                        held.put(&p, false);
+                    }
+                    if let Some(s) = store.get(id) {
+                        let p = Part::of(s);
+                        held.put(&p, true);
+                        parts.insert(id.to_string(), p);
+                    }
+                }
+                Some((parts, held))
+            }
+            None => None,
+        };
+        let (parts, held) = patched.unwrap_or_else(|| {
+            let mut held = HeldFigures::new(now);
+            let parts = store
+                .sessions()
+                .map(|s| {
+                    let p = Part::of(s);
+                    held.put(&p, true);
+                    (s.id.clone(), p)
+                })
+                .collect();
+            (parts, held)
+        });
+        SummaryEntry {
+            version: store.version(),
+            basis: held.basis(store.evicted_totals(), *store.counters()),
+            parts,
+            held,
+        }
+    }
 }
 
 /// The memos a [`UiState`] carries.
