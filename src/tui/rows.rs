@@ -146,7 +146,7 @@ impl UiState {
                 let ids = match v.screen {
                     Screen::Board => return RowsEntry::board(store, v, now, key.clone(), old),
                     Screen::History => history_rows(store, v),
-                    // Agents and queues are rows of their own (see `agent_rows`).
+                    // Agents and queues are rows of their own (see `views::agents`).
                     Screen::Agents | Screen::Queues | Screen::Wallboard => Vec::new(),
                 };
                 RowsEntry {
@@ -677,37 +677,6 @@ pub fn agent_rank(state: Option<AgentState>) -> u8 {
     }
 }
 
-/// Each agent's queues (by agent id), built once per frame from the memberships.
-pub fn queues_by_agent(center: &Center) -> HashMap<&str, Vec<&Queue>> {
-    let mut m: HashMap<&str, Vec<&Queue>> = HashMap::new();
-    for q in center.queues() {
-        for id in q.members.keys() {
-            m.entry(id.as_str()).or_default().push(q);
-        }
-    }
-    for v in m.values_mut() {
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-    m
-}
-
-fn agent_matches(a: &Agent, queues: Option<&Vec<&Queue>>, center: &Center, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    let has = |v: &str| v.to_lowercase().contains(needle);
-    let call = a.current_call();
-    has(&a.id)
-        || a.name.as_deref().is_some_and(has)
-        || a.extension_number.as_deref().is_some_and(has)
-        || call.and_then(|c| c.peer.as_deref()).is_some_and(has)
-        || call
-            .and_then(|c| c.queue.as_deref())
-            .and_then(|q| center.queue(q))
-            .is_some_and(|q| has(&queue_name(q)))
-        || queues.is_some_and(|qs| qs.iter().any(|q| has(&queue_name(q))))
-}
-
 /// Orders agents by state (see [`agent_rank`]), then longest in it first, then name.
 pub fn sort_agents(v: &mut [&Agent], now: Ts) {
     v.sort_by_cached_key(|a| {
@@ -720,23 +689,6 @@ pub fn sort_agents(v: &mut [&Agent], now: Ts) {
             a.id.clone(),
         )
     });
-}
-
-/// The agents view's rows: agents matching the `/` filter (name, extension, current
-/// peer, queue), by state then time in state.
-pub fn agent_rows<'a>(
-    center: &'a Center,
-    queues: &HashMap<&str, Vec<&Queue>>,
-    filter: &str,
-    now: Ts,
-) -> Vec<&'a Agent> {
-    let needle = filter.to_lowercase();
-    let mut v: Vec<&Agent> = center
-        .agents()
-        .filter(|a| agent_matches(a, queues.get(a.id.as_str()), center, &needle))
-        .collect();
-    sort_agents(&mut v, now);
-    v
 }
 
 /// Orders queues by extension number (numbers as numbers), then name, then id.
