@@ -207,11 +207,7 @@ struct Task {
 /// Lines whose ack failed, sent again together once the backoff has passed.
 #[derive(Default)]
 struct Retry {
-    /// In the order the lines first came (their number), whatever order the acks failed in.
-    queue: VecDeque<(u64, Outgoing)>,
-    /// The queue is being sent again (it is sent only once no ack is outstanding, so that
-    /// every failed line is in it, in order).
-    draining: bool,
+    queue: VecDeque<Outgoing>,
     /// Failures since the last ack: the backoff grows with them.
     failures: u32,
     /// When the queue may be sent again.
@@ -223,13 +219,11 @@ impl Task {
         let mut in_flight = FuturesUnordered::new();
         let mut retry = Retry::default();
         let mut open = true;
-        let mut numbered = 0u64;
         loop {
             let room = in_flight.len() < self.cfg.in_flight;
             let due = retry.at.is_none_or(|t| tokio::time::Instant::now() >= t);
-            retry.draining = retry.draining || (due && in_flight.is_empty());
             let next = match retry.queue.pop_front() {
-                Some(out) if room && due && retry.draining => Some(out),
+                Some(out) if room && due => Some(out),
                 held => {
                     retry.queue.extend(held);
                     let wait = async {
@@ -239,31 +233,25 @@ impl Task {
                         }
                     };
                     tokio::select! {
-                        Some((n, out, res)) = in_flight.next(), if !in_flight.is_empty() => {
-                            self.acked(n, out, res, &mut retry);
+                        Some((out, res)) = in_flight.next(), if !in_flight.is_empty() => {
+                            self.acked(out, res, &mut retry);
                             None
                         }
                         // New lines wait behind lines being retried (the broker is away).
                         out = rx.recv(), if room && open && retry.queue.is_empty() => {
                             open = out.is_some();
-                            out.map(|o| {
-                                numbered += 1;
-                                (numbered, o)
-                            })
+                            out
                         }
                         _ = wait, if room && !retry.queue.is_empty() => None,
                         else => break,
                     }
                 }
             };
-            if retry.queue.is_empty() {
-                retry.draining = false;
-            }
-            if let Some((n, out)) = next {
+            if let Some(out) = next {
                 // Sent here, in queue order; only the acks are awaited concurrently.
                 match send(&self.js, &self.names, &self.relay, &out).await {
-                    Ok(fut) => in_flight.push(async move { (n, out, ack_of(fut.await)) }),
-                    Err(e) => self.acked(n, out, Err(e), &mut retry),
+                    Ok(fut) => in_flight.push(async move { (out, ack_of(fut.await)) }),
+                    Err(e) => self.acked(out, Err(e), &mut retry),
                 }
             }
             let queued = (rx.len() + retry.queue.len() + in_flight.len()) as u64;
@@ -274,7 +262,7 @@ impl Task {
         }
     }
 
-    fn acked(&self, n: u64, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
+    fn acked(&self, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
         match res {
             Ok(ack) => {
                 retry.failures = 0;
@@ -300,9 +288,7 @@ impl Task {
                     s.retries += 1;
                     s.last_error = Some(e.to_string());
                 });
-                let at = retry.queue.partition_point(|(m, _)| *m < n);
-                retry.queue.insert(at, (n, out));
-                retry.draining = false;
+                retry.queue.push_back(out);
             }
         }
     }
