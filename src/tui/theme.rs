@@ -245,6 +245,12 @@ pub fn agent_glyph(state: Option<AgentState>) -> (&'static str, &'static str) {
 }
 
 /// Glyph of an alert level (nothing for normal).
+/// A table row's first cell: `▶` on the selected row, then the row's mark (an alert
+/// glyph, a pending marker…).
+pub fn row_mark(selected: bool, mark: &str) -> String {
+    format!("{}{mark}", if selected { "▶" } else { " " })
+}
+
 pub fn alert_glyph(l: Level) -> &'static str {
     match l {
         Level::Warn => "▲",

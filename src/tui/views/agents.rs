@@ -13,7 +13,7 @@ use crate::core::center::{Agent, Availability, Queue};
 use crate::core::{clock, Center, SessionStore, Version};
 use crate::tui::rows::{agent_name, agent_rank, agent_status, queue_name, Memo};
 use crate::tui::state::{ListCursor, UiState};
-use crate::tui::theme::{agent_glyph, alert_glyph, Level};
+use crate::tui::theme::{agent_glyph, alert_glyph, row_mark, Level};
 use crate::wire::{Direction, Ts};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -405,11 +405,7 @@ impl AgentTable<'_> {
             .enumerate()
             .map(|(i, r)| {
                 let selected = cursor == Some(start + i);
-                let mark = format!(
-                    "{}{}",
-                    if selected { "▶" } else { " " },
-                    alert_glyph(r.level)
-                );
+                let mark = row_mark(selected, alert_glyph(r.level));
                 let mut cells = vec![
                     Cell::from(Span::styled(mark, t.level(r.level))),
                     Cell::from(Span::styled(r.state.0, r.state.1)),

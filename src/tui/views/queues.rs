@@ -8,7 +8,7 @@ use crate::core::center::{Queue, Staff};
 use crate::core::{clock, Center, SessionStore};
 use crate::tui::rows::{queue_agents, queue_name, queue_rows};
 use crate::tui::state::{Thresholds, UiState};
-use crate::tui::theme::{alert_glyph, Level};
+use crate::tui::theme::{alert_glyph, row_mark, Level};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -188,11 +188,7 @@ fn queue_table(
         .enumerate()
         .map(|(i, r)| {
             let selected = cursor == Some(start + i);
-            let mark = format!(
-                "{}{}",
-                if selected { "▶" } else { " " },
-                alert_glyph(r.level)
-            );
+            let mark = row_mark(selected, alert_glyph(r.level));
             let w1 = widths[1].unwrap_or(0);
             let cells: Vec<Cell> = r
                 .cells

@@ -225,7 +225,7 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 9]) -> Row<'s
     let t = ui.theme();
     let s = r.session;
     let (level, marker) = (r.level, &r.marker);
-    let marker = format!("{}{marker}", if selected { "▶" } else { " " });
+    let marker = crate::tui::theme::row_mark(selected, marker);
     let caller = s.caller();
     // An outside caller (no extension) calling in, or one of ours calling out.
     let dir = match caller {
