@@ -7,6 +7,7 @@
 mod live_support;
 
 use calltop::core::outcomes::Join;
+use calltop::core::SharedStore;
 use calltop::sim::Group;
 use calltop::source::join::JoinConfig;
 use calltop::source::live::LiveEvent;
@@ -48,18 +49,9 @@ async fn every_ended_call_is_joined_to_exactly_what_the_platform_made() {
     })
     .await;
     // Every call that ended while calltop watched gets a final outcome.
-    let watched: Vec<String> = store
-        .read()
-        .all_sessions()
-        .filter(|s| s.ended && !s.ended_unseen)
-        .map(|s| s.id.clone())
-        .collect();
+    let watched = ended_while_watched(&store);
     assert!(watched.len() >= 10, "a busy hour: {} calls", watched.len());
-    wait_until(40, "every ended call's outcome to be final", || {
-        let s = store.read();
-        watched.iter().all(|id| s.outcomes().get(id).is_some())
-    })
-    .await;
+    outcomes_final(&store, &watched).await;
     let truth = sim.ground_truth();
     {
         let s = store.read();
@@ -267,17 +259,8 @@ async fn voicemail_notifications_link_to_their_calls_and_orphans_are_counted() {
         store.read().active_ids().is_empty()
     })
     .await;
-    let watched: Vec<String> = store
-        .read()
-        .all_sessions()
-        .filter(|s| s.ended && !s.ended_unseen)
-        .map(|s| s.id.clone())
-        .collect();
-    wait_until(40, "every ended call's outcome to be final", || {
-        let s = store.read();
-        watched.iter().all(|id| s.outcomes().get(id).is_some())
-    })
-    .await;
+    let watched = ended_while_watched(&store);
+    outcomes_final(&store, &watched).await;
     let truth = sim.ground_truth();
     let orphans: BTreeSet<&str> = truth.orphan_voicemails.iter().map(String::as_str).collect();
     assert!(orphans.len() >= 3, "the fault fired: {orphans:?}");
@@ -369,4 +352,23 @@ async fn voicemail_notifications_link_to_their_calls_and_orphans_are_counted() {
         "{}",
         v["summary"]["callLog"]
     );
+}
+
+/// The calls calltop saw end (not closed after an outage).
+fn ended_while_watched(store: &SharedStore) -> Vec<String> {
+    store
+        .read()
+        .all_sessions()
+        .filter(|s| s.ended && !s.ended_unseen)
+        .map(|s| s.id.clone())
+        .collect()
+}
+
+/// Waits until every one of `watched` has a final outcome (joined or given up on).
+async fn outcomes_final(store: &SharedStore, watched: &[String]) {
+    wait_until(40, "every ended call's outcome to be final", || {
+        let s = store.read();
+        watched.iter().all(|id| s.outcomes().get(id).is_some())
+    })
+    .await;
 }
