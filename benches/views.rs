@@ -2,8 +2,11 @@
 //! into a TestBackend (goal ≤ 2 ms), as the UI loop makes it (`sync`, then `draw`),
 //! the clock moving one second per frame. The center is fed through the store from
 //! roster lines (directory, memberships), presence and 2 000 queue calls in progress.
-//! `agents_view_5000_rebuilt`: the agents frame with its memoised rows rebuilt each
-//! frame (what a frame after a store change pays).
+//! `agents_view_5000_changed`: the agents frame after a store change — before each frame
+//! one presence notification moves one agent to another state (what every frame pays at
+//! a steady event rate: the order is patched for the agents changed).
+//! `agents_view_5000_rebuilt`: the agents frame with its rows ordered afresh each frame
+//! (what a frame pays when the `/` filter or the directory changed).
 
 use calltop::core::SessionStore;
 use calltop::tui::action::{update, Action};
@@ -95,6 +98,40 @@ fn frames(c: &mut Criterion) {
     }
 }
 
+/// The agents frame after one presence change per frame: agent `k` alternates between
+/// Available and Busy (each notification a newer `sequence`), agents taken in turn.
+fn changed(c: &mut Criterion) {
+    let mut store = center_store();
+    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
+    ui.view.size = (200, 50);
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    update(
+        &mut ui,
+        Action::Cmd(Command::Agents),
+        &store,
+        Ts(T0 + 60_000),
+    );
+    let mut tick = 0i64;
+    c.bench_function("agents_view_5000_changed", |b| {
+        b.iter(|| {
+            tick += 1;
+            let now = Ts(T0 + 60_000 + tick * 1_000);
+            let agent = 100_000 + (tick as usize * 7) % AGENTS;
+            let status = if (tick / 2) % 2 == 0 { "Busy" } else { "Available" };
+            feed(
+                &mut store,
+                now,
+                json!({"event": format!("/restapi/v1.0/account/1/extension/{agent}/presence?detailedTelephonyState=true"),
+                "timestamp": now.to_rfc3339(),
+                "body": {"extensionId": agent.to_string(), "telephonyStatus": "NoCall", "presenceStatus": status, "userStatus": status, "dndStatus": "TakeAllCalls", "sequence": tick}}),
+            );
+            ui.sync(&store, now);
+            term.draw(|f| views::draw(f, &store, &ui, now)).unwrap();
+            black_box(&term);
+        })
+    });
+}
+
 /// The agents frame when its rows must be rebuilt (as after any store change): the `/`
 /// filter alternates between "" and "agent" (which every agent matches), so no frame
 /// finds the order of the one before.
@@ -122,5 +159,5 @@ fn rebuilt(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frames, rebuilt);
+criterion_group!(benches, frames, changed, rebuilt);
 criterion_main!(benches);

@@ -32,6 +32,7 @@
 //! by its first event). Memory is bounded by the calls in progress: a finished call's
 //! tracking is folded into the counters and dropped.
 
+use super::changes::{ChangeLog, Instance};
 use super::party::PartyState;
 use super::session::Session;
 use super::tombstones::{fingerprint, Tombstones};
@@ -529,6 +530,34 @@ pub struct Center {
     /// no id (with a thousand calls at a time, a collision is a ~1e-13 chance).
     calls: HashMap<u64, Call, foldhash::fast::RandomState>,
     done: Tombstones,
+    /// What changed, for the views (this instance's; not kept in a keyframe).
+    #[serde(skip)]
+    changes: AgentChanges,
+}
+
+/// The agents changed at each revision of a center, and the revision of its last
+/// directory change (agents or queues added or removed, names, memberships).
+#[derive(Clone, Debug, Default)]
+struct AgentChanges {
+    instance: Instance,
+    revision: u64,
+    directory: u64,
+    log: ChangeLog,
+}
+
+/// Where a center stands in its changes: what a view derived from it was derived from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CenterStamp {
+    instance: u64,
+    revision: u64,
+    directory: u64,
+}
+
+impl CenterStamp {
+    /// The same center with the same directory (agents, queues, names, memberships).
+    pub fn same_directory(&self, other: &CenterStamp) -> bool {
+        self.instance == other.instance && self.directory == other.directory
+    }
 }
 
 impl Default for Center {
@@ -637,7 +666,41 @@ impl Center {
             others: Map::default(),
             calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
+            changes: AgentChanges::default(),
         }
+    }
+
+    /// Where this center stands in its changes.
+    pub fn stamp(&self) -> CenterStamp {
+        let c = &self.changes;
+        CenterStamp {
+            instance: c.instance.0,
+            revision: c.revision,
+            directory: c.directory,
+        }
+    }
+
+    /// The ids of the agents whose state, calls or presence changed since `s` (newest
+    /// first, an id maybe more than once); `None` when `s` is another center value's,
+    /// older than the log keeps, or the directory changed since: derive from every agent
+    /// then. Figures (handled, talk…) are not logged: read them when drawn.
+    pub fn agents_changed_since(&self, s: CenterStamp) -> Option<impl Iterator<Item = &str>> {
+        let c = &self.changes;
+        (s.instance == c.instance.0 && c.directory <= s.revision)
+            .then(|| c.log.since(s.revision, c.revision))
+            .flatten()
+    }
+
+    fn agent_changed(&mut self, id: &str) {
+        let c = &mut self.changes;
+        c.revision += 1;
+        c.log.note(c.revision, id);
+    }
+
+    fn directory_changed(&mut self) {
+        let c = &mut self.changes;
+        c.revision += 1;
+        c.directory = c.revision;
     }
 
     /// The window the figures cover.
@@ -828,7 +891,9 @@ impl Center {
             let user = self.agents.get(q).is_some_and(|a| a.extension.is_some());
             if !user && !self.others.contains_key(q) {
                 // A queue: taken for an agent before (from presence) only if nothing said.
-                self.agents.remove(q);
+                if self.agents.remove(q).is_some() {
+                    self.directory_changed();
+                }
                 if !self.queues.contains_key(q) {
                     self.queues.insert(q.to_string(), Queue::new(q));
                 }
@@ -1004,7 +1069,8 @@ impl Center {
         }
         let counted = t.counted == Some(self.epoch);
         if let Some(a) = self.agents.get_mut(ext) {
-            return follow(a, sid, t, p, at, counted);
+            follow(a, sid, t, p, at, counted);
+            return self.agent_changed(ext);
         }
         if matches!(t.role, Role::Leg(_)) || answered {
             let a = Agent::new(ext);
@@ -1016,6 +1082,7 @@ impl Center {
                 at,
                 counted,
             );
+            self.directory_changed();
         }
     }
 
@@ -1029,6 +1096,8 @@ impl Center {
             if a.calls.is_empty() {
                 a.idle_since = Some(at);
             }
+            let id = a.id.clone();
+            self.agent_changed(&id);
         }
     }
     /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
@@ -1212,6 +1281,10 @@ impl Center {
         if !user && !self.agents.contains_key(ext) {
             return;
         }
+        if !self.agents.contains_key(ext) {
+            self.directory_changed();
+        }
+        self.agent_changed(ext);
         let a = self
             .agents
             .entry(ext.to_string())
@@ -1252,6 +1325,7 @@ impl Center {
         let Some(q) = body.call_queue_id.as_deref().or(queue) else {
             return;
         };
+        self.directory_changed();
         if let Some(records) = &body.records {
             self.members_presence(q, records);
         }
@@ -1296,6 +1370,7 @@ impl Center {
 
     /// What the live client learned by REST.
     pub fn roster(&mut self, line: &RosterLine) {
+        self.directory_changed();
         match line {
             RosterLine::Extensions(v) => v.iter().for_each(|e| self.extension(e)),
             RosterLine::Queue(cq) => {

@@ -17,8 +17,9 @@
 //! [`KeyframeError`], never a store.
 
 use super::archive::{Archived, Pack, Reader, Writer};
+use super::changes::Instance;
 use super::session::Session;
-use super::store::{EndedFeed, Instance, SessionStore, StoreConfig};
+use super::store::{EndedFeed, SessionStore, StoreConfig};
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::Ts;
 use std::collections::{HashMap, VecDeque};

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod center;
+pub(crate) mod changes;
 pub mod control;
 pub mod keyframe;
 pub mod metrics;

@@ -3,6 +3,7 @@
 
 use super::archive::Archived;
 use super::center::Center;
+use super::changes::{ChangeLog, Instance};
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
@@ -13,7 +14,6 @@ use crate::wire::{
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Status code per (telephonySessionId, party id).
 pub type PartyCodes = std::collections::BTreeMap<(String, String), Option<StatusCode>>;
@@ -120,23 +120,6 @@ pub struct Version {
     generation: u64,
 }
 
-/// Which store value this is: a clone is another one.
-#[derive(Debug)]
-pub(super) struct Instance(u64);
-
-impl Instance {
-    pub(super) fn fresh() -> Instance {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        Instance(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-impl Clone for Instance {
-    fn clone(&self) -> Instance {
-        Instance::fresh()
-    }
-}
-
 /// All sessions calltop knows about.
 #[derive(Clone, Debug)]
 pub struct SessionStore {
@@ -166,40 +149,6 @@ pub struct SessionStore {
     /// Which sessions changed at which generation (this instance's; not kept in a
     /// keyframe: a decoded store is a new instance).
     pub(super) changes: ChangeLog,
-}
-
-/// The ids of the sessions changed by the latest generations, so that a reader patches
-/// what it derived from the store instead of walking every session
-/// ([`SessionStore::changed_since`]). Bounded; the strings are reused.
-#[derive(Clone, Debug, Default)]
-pub(super) struct ChangeLog {
-    entries: VecDeque<(u64, String)>,
-    /// The newest generation no longer (wholly) logged.
-    dropped: u64,
-}
-
-impl ChangeLog {
-    pub(super) const CAPACITY: usize = 4_096;
-
-    fn note(&mut self, generation: u64, id: &str) {
-        if self
-            .entries
-            .back()
-            .is_some_and(|(g, i)| *g == generation && i == id)
-        {
-            return;
-        }
-        let mut kept = String::new();
-        if self.entries.len() == Self::CAPACITY {
-            if let Some((g, old)) = self.entries.pop_front() {
-                self.dropped = g;
-                kept = old;
-            }
-        }
-        kept.clear();
-        kept.push_str(id);
-        self.entries.push_back((generation, kept));
-    }
 }
 
 impl Default for SessionStore {
@@ -736,17 +685,9 @@ impl SessionStore {
     /// keyframe, a replay seek's) or older than the log keeps: derive from every
     /// session then.
     pub fn changed_since(&self, v: Version) -> Option<impl Iterator<Item = &str>> {
-        let log = &self.changes;
-        (v.instance == self.instance.0
-            && log.dropped <= v.generation
-            && v.generation <= self.generation)
-            .then(|| {
-                log.entries
-                    .iter()
-                    .rev()
-                    .take_while(move |(g, _)| *g > v.generation)
-                    .map(|(_, id)| id.as_str())
-            })
+        (v.instance == self.instance.0)
+            .then(|| self.changes.since(v.generation, self.generation))
+            .flatten()
     }
 
     /// The figures of the sessions no longer held in full (archived and evicted).

@@ -258,9 +258,9 @@ fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str
         (Screen::Agents, _) => {
             let order = super::views::agents::agent_order(ui, store);
             order
-                .ids
+                .rows
                 .iter()
-                .filter_map(|id| c.agent(id).map(|a| a.id.as_str()))
+                .filter_map(|k| c.agent(&k.id).map(|a| a.id.as_str()))
                 .collect()
         }
         (Screen::Queues, Some(q)) => queue_agents(c, q, now)

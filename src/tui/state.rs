@@ -611,8 +611,8 @@ impl UiState {
         let v = &mut self.view;
         match v.screen {
             Screen::Agents => {
-                let ids = order.as_ref().map_or(&[][..], |o| &o.ids[..]);
-                v.agents.sync(ids.iter().map(String::as_str), h);
+                let rows = order.as_ref().map_or(&[][..], |o| &o.rows[..]);
+                v.agents.sync(rows.iter().map(|k| k.id.as_str()), h);
             }
             Screen::Queues => {
                 let rows = queue_rows(c, &v.filter);
