@@ -5,8 +5,11 @@
 #![cfg(feature = "nats")]
 
 mod relay_support;
+mod sim_support;
 
-use calltop::core::control::{ControlAction, ControlRequest, Outcome};
+use calltop::core::control::{
+    AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome,
+};
 use calltop::core::{SessionStore, SharedStore};
 use calltop::relay::{
     self, audit::AuditReader, AuditPhase, ControlClient, ControlReply, FoldConfig, Names, NatsConn,
@@ -192,7 +195,9 @@ fn requests_for(sim: &SimHandle, action: &str, target: &(String, String)) -> usi
 /// Every notification is in the stream once, through A's SIGKILL; every board ends
 /// where the simulator did; a hold sent twice (one request id) reaches the simulator
 /// once and is audited as alice; the viewer cannot act; one login and one
-/// subscription per relay.
+/// subscription per relay. Then an agent setting (acceptQueueCalls) from alice's board
+/// Control reaches the simulator once, flips the member there and is audited as alice;
+/// a non-member's is refused; the viewer's never leaves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_relays_three_boards_one_relay_killed() {
     let server = NatsServer::start_for(ACCOUNT_ID);
@@ -392,6 +397,101 @@ async fn two_relays_three_boards_one_relay_killed() {
     // The platform saw one login and one subscription per relay, whatever the boards.
     assert_eq!(sim.logins(), 2);
     assert_eq!(sim.subscriptions(), 2);
+
+    // An agent setting through the relay (B alone now), with the board's Control.
+    let (queue, agent) = {
+        let s = store.read();
+        let q = s
+            .center()
+            .queues()
+            .find(|q| !q.members.is_empty())
+            .expect("a queue with members on the stream");
+        (q.id.clone(), q.members.keys().next().unwrap().clone())
+    };
+    let platform = sim_support::login(&sim).await;
+    let accepts = || async {
+        let path = format!("/restapi/v1.0/account/~/call-queues/{queue}/presence");
+        let v: serde_json::Value = platform.get(&path).await.json().await.unwrap();
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["member"]["id"] == agent.as_str())
+            .map(|r| r["acceptCurrentQueueCalls"].as_bool())
+            .expect("the agent is a member on the platform")
+    };
+    let before = accepts().await;
+    let flip = AgentRequest {
+        agent: agent.clone(),
+        action: AgentAction::AcceptQueueCalls {
+            queue: queue.clone(),
+            accept: before == Some(false),
+        },
+    };
+    let alice_control = RelayControl::new(alice.clone());
+    let out = alice_control.execute_agent(flip.clone()).await;
+    assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
+    assert_eq!(accepts().await, Some(before == Some(false)), "flipped");
+    let puts = |who: &str| {
+        sim.queue_presence_updates()
+            .into_iter()
+            .filter(|(q, m, _)| *q == queue && m == who)
+            .count()
+    };
+    assert_eq!(puts(&agent), 1, "sent to the platform once");
+    // Someone who is not a member of the queue: refused by the relay, naming both.
+    let stranger = AgentRequest {
+        agent: "999999".into(),
+        ..flip.clone()
+    };
+    match alice_control.execute_agent(stranger).await {
+        Outcome::Failed { message } => assert!(
+            message.contains("agent 999999 is not a member of queue")
+                && message.contains(queue.as_str()),
+            "{message}"
+        ),
+        other => panic!("a stranger's setting went through: {other:?}"),
+    }
+    // The viewer may not: the broker refuses, nothing reaches the simulator.
+    let all_puts = sim.queue_presence_updates().len();
+    match viewer.execute_agent(flip.clone()).await {
+        Outcome::Failed { message } => assert!(
+            message.contains("not permitted") && message.contains("acceptQueueCalls"),
+            "{message}"
+        ),
+        other => panic!("the viewer acted: {other:?}"),
+    }
+    assert_eq!(sim.queue_presence_updates().len(), all_puts);
+    assert_eq!(puts("999999"), 0);
+    assert_eq!(accepts().await, Some(before == Some(false)));
+    // The audit subject: alice's setting, once per phase, by alice, on the agent and
+    // queue; the stranger's refused.
+    let mut audit = AuditReader::open(&viewer_conn.js, &names, Start::First, false)
+        .await
+        .unwrap();
+    let mut settings = Vec::new();
+    while let Some(r) = audit.next().await {
+        let a = r.unwrap().1.audit;
+        if a.verb == "acceptQueueCalls" {
+            settings.push(a);
+        }
+    }
+    let phases: Vec<_> = settings.iter().map(|a| a.phase).collect();
+    assert_eq!(
+        phases,
+        vec![AuditPhase::Sent, AuditPhase::Result, AuditPhase::Refused],
+        "{settings:?}"
+    );
+    assert!(settings
+        .iter()
+        .all(|a| a.by == "alice" && a.relay == "relay-b"));
+    assert_eq!(settings[0].request_id, settings[1].request_id);
+    assert_eq!(
+        serde_json::Value::Object(settings[0].target.clone()),
+        serde_json::to_value(&flip).unwrap()
+    );
+    assert_eq!(settings[1].outcome.as_ref().unwrap()["result"], "done");
+    assert_eq!(settings[2].target["agent"], "999999");
     drop(boards);
     relay_b.stop();
     sim.shutdown().await;

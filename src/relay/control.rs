@@ -27,8 +27,8 @@ use std::time::Duration;
 /// I send control requests?".
 pub const PING: &str = "ping";
 
-/// A request body: the payload (a `core::control::ControlRequest` as JSON) and the id
-/// that makes its retries one action.
+/// A request body: the payload (a `core::control::ControlRequest` or `AgentRequest` as
+/// JSON) and the id that makes its retries one action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {

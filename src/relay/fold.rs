@@ -45,6 +45,7 @@ pub fn apply_line(store: &SharedStore, events: &broadcast::Sender<LiveEvent>, li
 }
 
 /// The timeline line of an audit record: what was done, its result, and who did it.
+/// `None` for a record that names no call (an agent setting): no timeline takes it.
 pub fn audit_text(r: &AuditRecord) -> Option<(String, String)> {
     let a = &r.audit;
     let request: ControlRequest = serde_json::from_value(Value::Object(a.target.clone())).ok()?;

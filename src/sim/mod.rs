@@ -311,6 +311,13 @@ impl SimHandle {
         c.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Every member change asked of `PUT …/call-queues/{id}/presence`, in order:
+    /// (queue id, member extension id, acceptCurrentQueueCalls).
+    pub fn queue_presence_updates(&self) -> Vec<(String, String, bool)> {
+        let c = &self.shared.counts.queue_presence;
+        c.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// The generator stops starting calls; running calls play to their end.
     pub fn stop_new_calls(&self) {
         self.shared.world().stop_new = true;

@@ -496,6 +496,8 @@ pub async fn queue_presence_put(
         }
     }
     for (u, a) in changes {
+        sim.counts
+            .queue_presence(&w.dir.queues[qi].id, &w.dir.users[u].id, a);
         w.set_queue_accept(qi, u, a);
     }
     let out = queue_presence(&w, qi);

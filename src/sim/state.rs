@@ -32,12 +32,14 @@ pub struct Shared {
 }
 
 /// What clients asked of the platform, for tests: JWT logins, subscriptions created,
-/// and every Call Control request as (action, session, party; `""` for the session).
+/// every Call Control request as (action, session, party; `""` for the session), and
+/// every member change a queue-presence PUT asked for as (queue, member, accept).
 #[derive(Default)]
 pub struct Counts {
     pub logins: AtomicU64,
     pub subscriptions: AtomicU64,
     pub control: Mutex<Vec<(String, String, String)>>,
+    pub queue_presence: Mutex<Vec<(String, String, bool)>>,
 }
 
 impl Counts {
@@ -47,6 +49,14 @@ impl Counts {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push((action.into(), session.into(), party.into()));
+    }
+
+    /// Notes one member change of a `PUT …/call-queues/{id}/presence`.
+    pub fn queue_presence(&self, queue: &str, member: &str, accept: bool) {
+        self.queue_presence
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((queue.into(), member.into(), accept));
     }
 }
 
