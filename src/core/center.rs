@@ -318,6 +318,9 @@ impl TelephonyState {
 pub struct AgentCall {
     pub session: String,
     pub party: String,
+    /// `party_fingerprint(party)`, what the call is found by.
+    #[serde(default)]
+    party_fp: u64,
     pub code: StatusCode,
     /// `eventTime` of the event that set `code`.
     pub since: Ts,
@@ -468,6 +471,9 @@ struct Track {
     /// `party_fingerprint(id)`, what the track is found by.
     fp: u64,
     ext: Option<String>,
+    /// `fingerprint(ext)`: the key of its agent, if it is one.
+    #[serde(default)]
+    agent: Option<u64>,
     role: Role,
     code: Option<StatusCode>,
     /// Start of the open talk / hold interval.
@@ -523,7 +529,7 @@ pub struct Center {
     window: Window,
     epoch: u32,
     queues: Map<Queue>,
-    agents: Map<Agent>,
+    agents: Agents,
     /// Other extensions of the directory (IVR, announcements, park locations…).
     others: Map<ExtensionInfo>,
     /// By the session id's fingerprint (as the finished ones in `done`): a look-up reads
@@ -535,6 +541,73 @@ pub struct Center {
     changes: AgentChanges,
 }
 
+/// The agents, by their id's fingerprint (the key the tracks keep: a look-up reads no
+/// id string); kept as a map by id in a keyframe.
+#[derive(Clone, Debug, Default)]
+struct Agents(HashMap<u64, Agent, foldhash::fast::RandomState>);
+
+impl Agents {
+    fn get(&self, id: &str) -> Option<&Agent> {
+        self.0.get(&fingerprint(id)).filter(|a| a.id == id)
+    }
+
+    fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Agent> {
+        let fp = fingerprint(id);
+        self.0
+            .get(&fp)
+            .is_some_and(|a| a.id == id)
+            .then(|| self.0.remove(&fp))
+            .flatten()
+    }
+
+    /// The agent, a new one if unknown.
+    fn entry(&mut self, id: &str) -> &mut Agent {
+        self.0
+            .entry(fingerprint(id))
+            .or_insert_with(|| Agent::new(id))
+    }
+
+    /// By fingerprint (a track's `agent`): a collision of two agents' fingerprints among
+    /// thousands is a ~1e-13 chance, as for the calls.
+    fn by_key_mut(&mut self, key: u64) -> Option<&mut Agent> {
+        self.0.get_mut(&key)
+    }
+
+    fn by_key(&self, key: u64) -> Option<&Agent> {
+        self.0.get(&key)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Agent> {
+        self.0.values()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Agent> {
+        self.0.values_mut()
+    }
+}
+
+impl Serialize for Agents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.values().map(|a| (&a.id, a)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Agents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Agents, D::Error> {
+        let by_id = HashMap::<String, Agent>::deserialize(d)?;
+        Ok(Agents(
+            by_id
+                .into_values()
+                .map(|a| (fingerprint(&a.id), a))
+                .collect(),
+        ))
+    }
+}
+
 /// The agents changed at each revision of a center, and the revision of its last
 /// directory change (agents or queues added or removed, names, memberships).
 #[derive(Clone, Debug, Default)]
@@ -542,7 +615,7 @@ struct AgentChanges {
     instance: Instance,
     revision: u64,
     directory: u64,
-    log: ChangeLog,
+    log: ChangeLog<u64>,
 }
 
 /// Where a center stands in its changes: what a view derived from it was derived from.
@@ -619,12 +692,13 @@ fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counte
     let Some(code) = t.code.as_ref() else {
         return;
     };
-    let i = match a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
+    let i = match a.calls.iter().position(|c| c.party_fp == t.fp) {
         Some(i) => i,
         None => {
             a.calls.push(AgentCall {
                 session: sid.to_string(),
                 party: t.id.clone(),
+                party_fp: t.fp,
                 code: code.clone(),
                 since: at,
                 direction: None,
@@ -662,7 +736,7 @@ impl Center {
             window,
             epoch: 0,
             queues: Map::default(),
-            agents: Map::default(),
+            agents: Agents::default(),
             others: Map::default(),
             calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
@@ -680,21 +754,23 @@ impl Center {
         }
     }
 
-    /// The ids of the agents whose state, calls or presence changed since `s` (newest
-    /// first, an id maybe more than once); `None` when `s` is another center value's,
-    /// older than the log keeps, or the directory changed since: derive from every agent
-    /// then. Figures (handled, talk…) are not logged: read them when drawn.
-    pub fn agents_changed_since(&self, s: CenterStamp) -> Option<impl Iterator<Item = &str>> {
+    /// The agents whose state, calls or presence changed since `s` (newest first, an
+    /// agent maybe more than once); `None` when `s` is another center value's, older
+    /// than the log keeps, or the directory changed since: derive from every agent then.
+    /// Figures (handled, talk…) are not logged: read them when drawn.
+    pub fn agents_changed_since(&self, s: CenterStamp) -> Option<impl Iterator<Item = &Agent>> {
         let c = &self.changes;
         (s.instance == c.instance.0 && c.directory <= s.revision)
             .then(|| c.log.since(s.revision, c.revision))
             .flatten()
+            .map(|keys| keys.filter_map(|k| self.agents.by_key(*k)))
     }
 
-    fn agent_changed(&mut self, id: &str) {
+    /// Agent `key` (its id's fingerprint) changed.
+    fn agent_changed(&mut self, key: u64) {
         let c = &mut self.changes;
         c.revision += 1;
-        c.log.note(c.revision, id);
+        c.log.note(c.revision, &key);
     }
 
     fn directory_changed(&mut self) {
@@ -957,6 +1033,7 @@ impl Center {
                     id: p.id.to_string(),
                     fp,
                     ext: p.extension_id.as_deref().map(String::from),
+                    agent: p.extension_id.as_deref().map(fingerprint),
                     role: self.role(p),
                     code: None,
                     open: None,
@@ -1050,7 +1127,7 @@ impl Center {
         if t.counted != Some(self.epoch) {
             return;
         }
-        if let Some(a) = t.ext.as_deref().and_then(|e| self.agents.get_mut(e)) {
+        if let Some(a) = t.agent.and_then(|k| self.agents.by_key_mut(k)) {
             change(&mut a.figures);
         }
     }
@@ -1058,46 +1135,44 @@ impl Center {
     /// Keeps the live calls of the party's agent: agents are created from events when
     /// an agent leg rings them or a party of theirs is answered.
     fn person(&mut self, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, answered: bool) {
-        let Some(ext) = t.ext.as_deref() else {
+        let (Some(ext), Some(key)) = (t.ext.as_deref(), t.agent) else {
             return;
         };
         if t.ended {
             return self.leave(t, at);
         }
-        if matches!(t.role, Role::QueueParty(_)) || self.others.contains_key(ext) {
+        if matches!(t.role, Role::QueueParty(_)) {
             return;
         }
         let counted = t.counted == Some(self.epoch);
-        if let Some(a) = self.agents.get_mut(ext) {
+        // Agents and other extensions are apart: a known agent is no other extension.
+        if let Some(a) = self.agents.by_key_mut(key) {
             follow(a, sid, t, p, at, counted);
-            return self.agent_changed(ext);
+            return self.agent_changed(key);
+        }
+        if self.others.contains_key(ext) {
+            return;
         }
         if matches!(t.role, Role::Leg(_)) || answered {
-            let a = Agent::new(ext);
-            follow(
-                self.agents.entry(a.id.clone()).or_insert(a),
-                sid,
-                t,
-                p,
-                at,
-                counted,
-            );
+            follow(self.agents.entry(ext), sid, t, p, at, counted);
             self.directory_changed();
         }
     }
 
     /// The party left: it is no agent's live call any more.
     fn leave(&mut self, t: &Track, at: Ts) {
-        let Some(a) = t.ext.as_deref().and_then(|e| self.agents.get_mut(e)) else {
+        let Some(key) = t.agent else {
             return;
         };
-        if let Some(i) = a.calls.iter().position(|c| same_id(&c.party, &t.id)) {
+        let Some(a) = self.agents.by_key_mut(key) else {
+            return;
+        };
+        if let Some(i) = a.calls.iter().position(|c| c.party_fp == t.fp) {
             a.calls.remove(i);
             if a.calls.is_empty() {
                 a.idle_since = Some(at);
             }
-            let id = a.id.clone();
-            self.agent_changed(&id);
+            self.agent_changed(key);
         }
     }
     /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
@@ -1284,11 +1359,8 @@ impl Center {
         if !self.agents.contains_key(ext) {
             self.directory_changed();
         }
-        self.agent_changed(ext);
-        let a = self
-            .agents
-            .entry(ext.to_string())
-            .or_insert_with(|| Agent::new(ext));
+        self.agent_changed(fingerprint(ext));
+        let a = self.agents.entry(ext);
         let cur = &mut a.presence.info;
         if let (Some(new), Some(old), Some(_)) = (p.sequence, cur.sequence, at) {
             if new <= old {
@@ -1355,10 +1427,7 @@ impl Center {
             if r.accept_queue_calls.is_some() {
                 m.accept_all = r.accept_queue_calls;
             }
-            let a = self
-                .agents
-                .entry(id.to_string())
-                .or_insert_with(|| Agent::new(id));
+            let a = self.agents.entry(id);
             if a.name.is_none() {
                 a.name.clone_from(&r.member.name);
             }
@@ -1398,10 +1467,7 @@ impl Center {
                 }
                 for r in &m.records {
                     if let Some(id) = r.id.as_deref() {
-                        let a = self
-                            .agents
-                            .entry(id.to_string())
-                            .or_insert_with(|| Agent::new(id));
+                        let a = self.agents.entry(id);
                         a.extension_number =
                             r.extension_number.clone().or(a.extension_number.take());
                     }
@@ -1428,10 +1494,7 @@ impl Center {
         match e.kind {
             Some(ExtensionType::User) => {
                 self.others.remove(id);
-                let a = self
-                    .agents
-                    .entry(id.to_string())
-                    .or_insert_with(|| Agent::new(id));
+                let a = self.agents.entry(id);
                 a.name = e.name.clone().or(a.name.take());
                 a.extension_number = e.extension_number.clone().or(a.extension_number.take());
                 a.extension = Some(e.clone());

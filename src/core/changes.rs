@@ -30,36 +30,71 @@ impl Clone for Instance {
     }
 }
 
-/// The ids changed by the latest generations. Bounded; the strings are reused.
+/// What a change log names a changed thing by: an id (its string reused when the
+/// log is full) or an id's fingerprint.
+pub(crate) trait LogKey: Default {
+    type Ref: ?Sized;
+    fn is(&self, r: &Self::Ref) -> bool;
+    fn set(&mut self, r: &Self::Ref);
+    fn get(&self) -> &Self::Ref;
+}
+
+impl LogKey for String {
+    type Ref = str;
+    fn is(&self, r: &str) -> bool {
+        self == r
+    }
+    fn set(&mut self, r: &str) {
+        self.clear();
+        self.push_str(r);
+    }
+    fn get(&self) -> &str {
+        self
+    }
+}
+
+impl LogKey for u64 {
+    type Ref = u64;
+    fn is(&self, r: &u64) -> bool {
+        self == r
+    }
+    fn set(&mut self, r: &u64) {
+        *self = *r;
+    }
+    fn get(&self) -> &u64 {
+        self
+    }
+}
+
+/// The ids changed by the latest generations. Bounded.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct ChangeLog {
-    entries: VecDeque<(u64, String)>,
+pub(crate) struct ChangeLog<K = String> {
+    entries: VecDeque<(u64, K)>,
     /// The newest generation no longer (wholly) logged.
     dropped: u64,
 }
 
-impl ChangeLog {
+impl<K: LogKey> ChangeLog<K> {
     pub(crate) const CAPACITY: usize = 4_096;
 
     /// Logs `id` as changed at `generation` (≥ every generation logged before; once
     /// when it was the last id logged).
-    pub(crate) fn note(&mut self, generation: u64, id: &str) {
+    pub(crate) fn note(&mut self, generation: u64, id: &K::Ref) {
         if let Some((g, i)) = self.entries.back_mut() {
-            if i == id {
+            if i.is(id) {
                 // The same id again: its newest change is the one kept.
                 *g = generation;
                 return;
             }
         }
-        let mut kept = String::new();
+        let mut kept = K::default();
         if self.entries.len() == Self::CAPACITY {
             if let Some((g, old)) = self.entries.pop_front() {
                 self.dropped = g;
                 kept = old;
             }
         }
-        kept.clear();
-        kept.push_str(id);
+        kept.set(id);
         self.entries.push_back((generation, kept));
     }
 
@@ -70,13 +105,13 @@ impl ChangeLog {
 
     /// The ids changed after generation `since` (newest first, an id maybe more than
     /// once) when the log still holds them all and `since` ≤ `now`, the value's own.
-    pub(crate) fn since(&self, since: u64, now: u64) -> Option<impl Iterator<Item = &str>> {
+    pub(crate) fn since(&self, since: u64, now: u64) -> Option<impl Iterator<Item = &K::Ref>> {
         (self.dropped <= since && since <= now).then(|| {
             self.entries
                 .iter()
                 .rev()
                 .take_while(move |(g, _)| *g > since)
-                .map(|(_, id)| id.as_str())
+                .map(|(_, id)| id.get())
         })
     }
 }
@@ -87,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_log_names_what_changed_until_it_overflows() {
-        let mut log = ChangeLog::default();
+        let mut log = ChangeLog::<String>::default();
         log.note(1, "a");
         log.note(1, "a");
         log.note(2, "b");
@@ -99,7 +134,7 @@ mod tests {
         log.note(4, "a");
         assert_eq!(log.len(), 3, "the same id again is logged once");
         assert_eq!(log.since(3, 4).unwrap().collect::<Vec<_>>(), ["a"]);
-        for g in 5..5 + ChangeLog::CAPACITY as u64 {
+        for g in 5..5 + ChangeLog::<String>::CAPACITY as u64 {
             log.note(g, &g.to_string());
         }
         assert!(log.since(1, 5_000).is_none(), "too old for the log");

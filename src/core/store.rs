@@ -850,7 +850,7 @@ mod tests {
 
     #[test]
     fn changed_since_names_the_changed_sessions_until_the_log_overflows() {
-        let lines = crate::synth::stream(ChangeLog::CAPACITY + 100, 20, 3);
+        let lines = crate::synth::stream(ChangeLog::<String>::CAPACITY + 100, 20, 3);
         let mut store = fed(&lines[..10]);
         let v = store.version();
         assert_eq!(store.changed_since(v).unwrap().count(), 0);

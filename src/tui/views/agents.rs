@@ -196,7 +196,8 @@ impl QueuesEntry {
     }
 }
 
-/// At most this many agents changed since the last order: patched, else ordered again.
+/// At most this many changes since the last order (an agent changed twice in a row
+/// counts once): patched, else ordered again.
 const PATCH_MAX: usize = 512;
 
 /// The agents view's rows: agents matching the `/` filter (name, extension, current
@@ -220,16 +221,22 @@ pub(crate) fn agent_order(ui: &UiState, store: &SessionStore) -> Arc<OrderEntry>
                 .filter(|o| o.filter == *filter && !by_calls)
                 .and_then(|o| Some((c.agents_changed_since(o.stamp)?, o)))
                 .and_then(|(changed, o)| {
-                    let mut ids: Vec<&str> = changed.take(PATCH_MAX + 1).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    (ids.len() <= PATCH_MAX).then_some((ids, o))
+                    let mut agents: Vec<&Agent> = changed.take(PATCH_MAX + 1).collect();
+                    if agents.len() > PATCH_MAX {
+                        return None;
+                    }
+                    agents.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+                    agents.dedup_by(|a, b| a.id == b.id);
+                    Some((agents, o))
                 });
-            if let Some((ids, old)) = patched {
+            if let Some((agents, old)) = patched {
                 let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| (*o).clone());
-                e.rows
-                    .retain(|k| ids.binary_search(&k.id.as_str()).is_err());
-                for a in ids.into_iter().filter_map(|id| c.agent(id)) {
+                e.rows.retain(|k| {
+                    agents
+                        .binary_search_by(|a| a.id.as_str().cmp(&k.id))
+                        .is_err()
+                });
+                for a in agents {
                     if matches(a) {
                         let k = AgentKey::of(a);
                         let at = e.rows.binary_search(&k).unwrap_or_else(|i| i);
