@@ -42,6 +42,7 @@ use crate::wire::queues::{CallQueue, QueueMemberPresence, QueuePresenceEvent};
 use crate::wire::view::{EndpointView, PartyView, SessionEventView};
 use crate::wire::{CallSession, Direction, PresenceEvent, Reason, RosterLine, StatusCode, Ts};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, HashMap};
 
 /// A map by extension or session id. The upkeep looks ids up on every event, so with a
@@ -327,6 +328,9 @@ pub struct AgentCall {
     pub direction: Option<Direction>,
     /// The other end as the agent's party names it.
     pub peer: Option<String>,
+    /// A hash of what `peer` was made from: an unchanged end is told without reading it.
+    #[serde(skip)]
+    peer_key: u64,
     /// The queue, for an agent leg.
     pub queue: Option<String>,
     /// Counts in the figures (seen from its start, inside the window).
@@ -501,6 +505,11 @@ struct Entry {
 struct Call {
     /// Its first event seen was a party being set up: seen from its start.
     from_start: bool,
+    /// The parties' fingerprints, in the order of `parties`: a party is found without
+    /// reading the tracks (each a cache line or more apart).
+    keys: SmallVec<[u64; 4]>,
+    /// Parties that ended.
+    ended: u32,
     parties: Vec<Track>,
     /// Open entries, oldest first.
     entries: Vec<Entry>,
@@ -644,8 +653,10 @@ fn starting(code: &StatusCode) -> bool {
 }
 
 /// Sets `peer` to the label of `e` (`name number`, else either, else the extension id)
-/// unless it is empty; allocates only when the label changed.
-fn put_label(peer: &mut Option<String>, e: Option<&EndpointView<'_>>) {
+/// unless it is empty; `key` is a hash of what it was made from, so an unchanged end
+/// costs no read of the label, and a label is built only when it changed.
+fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&EndpointView<'_>>) {
+    use std::hash::BuildHasher;
     let Some(e) = e else {
         return;
     };
@@ -655,6 +666,11 @@ fn put_label(peer: &mut Option<String>, e: Option<&EndpointView<'_>>) {
         (None, Some(p)) => (p.as_ref(), None),
         (None, None) => (e.extension_id.as_deref().unwrap_or_default(), None),
     };
+    let made_from = foldhash::fast::FixedState::default().hash_one((head, tail));
+    if *key == made_from && peer.is_some() {
+        return;
+    }
+    *key = made_from;
     let same = match (peer.as_deref(), tail) {
         (Some(old), None) => old == head,
         (Some(old), Some(tail)) => {
@@ -703,6 +719,7 @@ fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counte
                 since: at,
                 direction: None,
                 peer: None,
+                peer_key: 0,
                 queue: match &t.role {
                     Role::Leg(q) => Some(q.clone()),
                     _ => None,
@@ -722,7 +739,7 @@ fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counte
             Direction::Inbound => p.from.as_ref(),
             _ => p.to.as_ref(),
         };
-        put_label(&mut c.peer, end);
+        put_label(&mut c.peer, &mut c.peer_key, end);
         if c.direction.as_ref() != Some(d) {
             c.direction = Some(d.clone());
         }
@@ -1019,11 +1036,10 @@ impl Center {
         let code = p.status.as_ref().map(|s| &s.code);
         // The party's track is taken out while it is updated and put back after.
         let fp = party_fingerprint(&p.id);
-        let taken = call
-            .parties
-            .iter()
-            .position(|t| t.fp == fp)
-            .map(|i| call.parties.swap_remove(i));
+        let taken = call.keys.iter().position(|k| *k == fp).map(|i| {
+            call.keys.swap_remove(i);
+            call.parties.swap_remove(i)
+        });
         let new = taken.is_none();
         let mut t = match taken {
             Some(t) => t,
@@ -1048,10 +1064,13 @@ impl Center {
         // An older or repeated event changes nothing.
         if u.seq.is_none_or(|seq| seq > t.seq) {
             t.seq = u.seq.unwrap_or(t.seq);
+            let ended = t.ended;
             self.apply(sid, call, &mut t, u, new);
+            call.ended += u32::from(t.ended && !ended);
         }
+        call.keys.push(t.fp);
         call.parties.push(t);
-        call.entries.is_empty() && call.parties.iter().all(|t| t.ended)
+        call.entries.is_empty() && call.ended as usize == call.parties.len()
     }
 
     /// One fresh update of a party's track.
