@@ -176,18 +176,34 @@ impl UiState {
     }
 }
 
+/// True when `hay` contains `needle` (already lower case) whatever the case: ASCII is
+/// compared in place; anything else is lower-cased first.
+pub(crate) fn has_text(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle.is_ascii() {
+        let n = needle.as_bytes();
+        return hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
 fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    let hit = |v: Option<&String>| v.is_some_and(|v| v.to_lowercase().contains(needle));
-    let has = |v: &str| v.to_lowercase().contains(needle);
-    s.id.to_lowercase().contains(needle)
+    let hit = |v: Option<&String>| v.is_some_and(|v| has_text(v, needle));
+    let has = |v: &str| has_text(v, needle);
+    has(&s.id)
         || s.session_id.as_ref().is_some_and(|v| v.contains(needle))
         || call_queue(s, center).is_some_and(|q| has(&q))
         || call_agent(s, center).is_some_and(|a| has(&a))
         || s.parties.iter().any(|p| {
-            p.id.to_lowercase().contains(needle)
+            has(&p.id)
                 || hit(p.from.phone_number.get())
                 || hit(p.from.name.get())
                 || hit(p.to.phone_number.get())
@@ -705,7 +721,7 @@ fn queue_key(q: &Queue) -> (u64, String, String) {
 /// extension number.
 pub fn queue_rows<'a>(center: &'a Center, filter: &str) -> Vec<&'a Queue> {
     let needle = filter.to_lowercase();
-    let has = |v: &str| v.to_lowercase().contains(&needle);
+    let has = |v: &str| has_text(v, &needle);
     let mut v: Vec<&Queue> = center
         .queues()
         .filter(|q| {
@@ -724,4 +740,21 @@ pub fn queue_agents<'a>(center: &'a Center, q: &Queue, now: Ts) -> Vec<&'a Agent
     let mut v: Vec<&Agent> = q.members.keys().filter_map(|id| center.agent(id)).collect();
     sort_agents(&mut v, now);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_text;
+
+    #[test]
+    fn text_is_found_whatever_the_case() {
+        assert!(has_text("Sales Queue 8001", "queue 8"));
+        assert!(has_text("+14155550100", "555"));
+        assert!(!has_text("Sales", "sales queue"));
+        assert!(has_text("anything", ""));
+        // Not ASCII: lower-cased as a whole (the Kelvin sign lower-cases to "k").
+        assert!(has_text("Émile Zola", "émile"));
+        assert!(has_text("\u{212A}elvin", "kelvin"));
+        assert!(!has_text("Émile", "emile"));
+    }
 }

@@ -12,7 +12,7 @@
 use super::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, CenterStamp, Queue};
 use crate::core::{clock, Center, SessionStore, Version};
-use crate::tui::rows::{agent_name, agent_rank, agent_status, queue_name, Memo};
+use crate::tui::rows::{agent_name, agent_rank, agent_status, has_text, queue_name, Memo};
 use crate::tui::state::{ListCursor, UiState};
 use crate::tui::theme::{agent_glyph, alert_glyph, row_mark, Level};
 use crate::wire::{Direction, Ts};
@@ -271,7 +271,7 @@ fn agent_matches(a: &Agent, info: &QueuesEntry, center: &Center, needle: &str) -
         return true;
     }
     let queues = info.by_agent.get(&a.id);
-    let has = |v: &str| v.to_lowercase().contains(needle);
+    let has = |v: &str| has_text(v, needle);
     let call = a.current_call();
     has(&a.id)
         || a.name.as_deref().is_some_and(has)
