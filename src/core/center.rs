@@ -361,8 +361,9 @@ impl AgentFigures {
 /// What the presence notifications (and the REST snapshot) say about an agent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Presence {
-    /// The merged presence fields (no calls), as the platform sent them.
-    pub info: PresenceInfo,
+    /// The merged presence fields (no calls), as the platform sent them (boxed: read
+    /// when presence changes, not on every event).
+    pub info: Box<PresenceInfo>,
     pub state: Option<AgentState>,
     /// Envelope `timestamp` of the notification that changed `state`; `None` while the
     /// state is known only from a snapshot or a first notification.
@@ -375,8 +376,9 @@ pub struct Agent {
     pub id: String,
     pub extension_number: Option<String>,
     pub name: Option<String>,
-    /// The directory record, as the platform served it (`None`: known from events only).
-    pub extension: Option<ExtensionInfo>,
+    /// The directory record, as the platform served it (`None`: known from events only;
+    /// boxed: an agent's hot part, its calls and figures, stays small).
+    pub extension: Option<Box<ExtensionInfo>>,
     pub presence: Presence,
     /// Live parties, oldest first.
     pub calls: Vec<AgentCall>,
@@ -1516,7 +1518,7 @@ impl Center {
                 let a = self.agents.entry(id);
                 a.name = e.name.clone().or(a.name.take());
                 a.extension_number = e.extension_number.clone().or(a.extension_number.take());
-                a.extension = Some(e.clone());
+                a.extension = Some(Box::new(e.clone()));
             }
             Some(ExtensionType::Department) => {
                 self.agents.remove(id);
