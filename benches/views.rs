@@ -72,6 +72,21 @@ fn center_store() -> SessionStore {
     s
 }
 
+/// A board at 200×50 showing the screen `key` opens.
+fn board(store: &SessionStore, key: Command) -> (UiState, Terminal<TestBackend>) {
+    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
+    ui.view.size = (200, 50);
+    update(&mut ui, Action::Cmd(key), store, Ts(T0 + 60_000));
+    (ui, Terminal::new(TestBackend::new(200, 50)).unwrap())
+}
+
+/// One frame as the UI loop makes it.
+fn frame(ui: &mut UiState, term: &mut Terminal<TestBackend>, store: &SessionStore, now: Ts) {
+    ui.sync(store, now);
+    term.draw(|f| views::draw(f, store, ui, now)).unwrap();
+    black_box(&term);
+}
+
 fn frames(c: &mut Criterion) {
     let store = center_store();
     assert_eq!(store.center().agents().count(), AGENTS);
@@ -80,19 +95,12 @@ fn frames(c: &mut Criterion) {
         ("agents_view_5000", Command::Agents),
         ("queues_view_200", Command::Queues),
     ] {
-        let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-        ui.view.size = (200, 50);
-        let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
-        let now = Ts(T0 + 60_000);
-        update(&mut ui, Action::Cmd(key), &store, now);
+        let (mut ui, mut term) = board(&store, key);
         let mut tick = 0i64;
         c.bench_function(name, |b| {
             b.iter(|| {
                 tick += 1_000;
-                let now = Ts(T0 + 60_000 + tick);
-                ui.sync(&store, now);
-                term.draw(|f| views::draw(f, &store, &ui, now)).unwrap();
-                black_box(&term);
+                frame(&mut ui, &mut term, &store, Ts(T0 + 60_000 + tick));
             })
         });
     }
@@ -102,15 +110,7 @@ fn frames(c: &mut Criterion) {
 /// Available and Busy (each notification a newer `sequence`), agents taken in turn.
 fn changed(c: &mut Criterion) {
     let mut store = center_store();
-    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-    ui.view.size = (200, 50);
-    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
-    update(
-        &mut ui,
-        Action::Cmd(Command::Agents),
-        &store,
-        Ts(T0 + 60_000),
-    );
+    let (mut ui, mut term) = board(&store, Command::Agents);
     let mut tick = 0i64;
     c.bench_function("agents_view_5000_changed", |b| {
         b.iter(|| {
@@ -125,36 +125,23 @@ fn changed(c: &mut Criterion) {
                 "timestamp": now.to_rfc3339(),
                 "body": {"extensionId": agent.to_string(), "telephonyStatus": "NoCall", "presenceStatus": status, "userStatus": status, "dndStatus": "TakeAllCalls", "sequence": tick}}),
             );
-            ui.sync(&store, now);
-            term.draw(|f| views::draw(f, &store, &ui, now)).unwrap();
-            black_box(&term);
+            frame(&mut ui, &mut term, &store, now);
         })
     });
 }
 
-/// The agents frame when its rows must be rebuilt (as after any store change): the `/`
-/// filter alternates between "" and "agent" (which every agent matches), so no frame
-/// finds the order of the one before.
+/// The agents frame when all agents are ordered afresh (as after a filter or directory
+/// change): the `/` filter alternates between "" and "agent" (which every agent
+/// matches), so no frame finds the order of the one before.
 fn rebuilt(c: &mut Criterion) {
     let store = center_store();
-    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-    ui.view.size = (200, 50);
-    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
-    update(
-        &mut ui,
-        Action::Cmd(Command::Agents),
-        &store,
-        Ts(T0 + 60_000),
-    );
+    let (mut ui, mut term) = board(&store, Command::Agents);
     let mut tick = 0i64;
     c.bench_function("agents_view_5000_rebuilt", |b| {
         b.iter(|| {
             tick += 1_000;
-            let now = Ts(T0 + 60_000 + tick);
             ui.view.filter = if tick % 2_000 == 0 { "" } else { "agent" }.to_string();
-            ui.sync(&store, now);
-            term.draw(|f| views::draw(f, &store, &ui, now)).unwrap();
-            black_box(&term);
+            frame(&mut ui, &mut term, &store, Ts(T0 + 60_000 + tick));
         })
     });
 }
