@@ -250,7 +250,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
 }
 
 /// The ids of the list the cursor moves over on a screen of agents or queues.
-fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str> {
+fn center_ids<'a>(ui: &UiState, store: &'a SessionStore) -> Vec<&'a str> {
     use super::rows::{queue_agents, queue_rows};
     let c = store.center();
     let v = &ui.view;
@@ -263,7 +263,7 @@ fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str
                 .filter_map(|k| c.agent(&k.id).map(|a| a.id.as_str()))
                 .collect()
         }
-        (Screen::Queues, Some(q)) => queue_agents(c, q, now)
+        (Screen::Queues, Some(q)) => queue_agents(c, q)
             .into_iter()
             .map(|a| a.id.as_str())
             .collect(),
@@ -277,7 +277,7 @@ fn center_ids<'a>(ui: &UiState, store: &'a SessionStore, now: Ts) -> Vec<&'a str
 
 fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     if ui.view.screen.is_center() {
-        let ids = center_ids(ui, store, now);
+        let ids = center_ids(ui, store);
         let h = ui.viewport();
         if let Some(c) = ui.view.center_cursor_mut() {
             c.step(&ids, delta, h);

@@ -693,18 +693,35 @@ pub fn agent_rank(state: Option<AgentState>) -> u8 {
     }
 }
 
-/// Orders agents by state (see [`agent_rank`]), then longest in it first, then name.
-pub fn sort_agents(v: &mut [&Agent], now: Ts) {
-    v.sort_by_cached_key(|a| {
+/// Where an agent goes in the agents view: by state (see [`agent_rank`]), then longest
+/// in it first (the earliest change first; unknown last), then name, then id. Read
+/// from the agent alone, not the clock.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AgentKey {
+    rank: u8,
+    unknown: bool,
+    since: Option<Ts>,
+    name: Option<String>,
+    pub id: String,
+}
+
+impl AgentKey {
+    pub fn of(a: &Agent) -> AgentKey {
         let (state, since) = agent_status(a);
-        let ms = since.map_or(-1, |t| t.millis_until(now));
-        (
-            agent_rank(state),
-            std::cmp::Reverse(ms),
-            a.name.clone(),
-            a.id.clone(),
-        )
-    });
+        AgentKey {
+            rank: agent_rank(state),
+            unknown: since.is_none(),
+            since,
+            name: a.name.clone(),
+            id: a.id.clone(),
+        }
+    }
+}
+
+impl AsRef<str> for AgentKey {
+    fn as_ref(&self) -> &str {
+        &self.id
+    }
 }
 
 /// Orders queues by extension number (numbers as numbers), then name, then id.
@@ -736,9 +753,9 @@ pub fn queue_rows<'a>(center: &'a Center, filter: &str) -> Vec<&'a Queue> {
 }
 
 /// The agents of a queue (members calltop knows as agents), as the agents view orders them.
-pub fn queue_agents<'a>(center: &'a Center, q: &Queue, now: Ts) -> Vec<&'a Agent> {
+pub fn queue_agents<'a>(center: &'a Center, q: &Queue) -> Vec<&'a Agent> {
     let mut v: Vec<&Agent> = q.members.keys().filter_map(|id| center.agent(id)).collect();
-    sort_agents(&mut v, now);
+    v.sort_by_cached_key(|a| AgentKey::of(a));
     v
 }
 

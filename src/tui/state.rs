@@ -579,7 +579,7 @@ impl UiState {
     /// view.
     pub fn sync(&mut self, store: &SessionStore, now: Ts) {
         if self.view.screen.is_center() {
-            return self.sync_center(store, now);
+            return self.sync_center(store);
         }
         let rows = self.rows(store, now);
         let v = &mut self.view;
@@ -602,7 +602,7 @@ impl UiState {
     }
 
     /// Keeps the agents, queues and queue-detail cursors on their rows.
-    fn sync_center(&mut self, store: &SessionStore, now: Ts) {
+    fn sync_center(&mut self, store: &SessionStore) {
         use super::rows::{queue_agents, queue_rows};
         let c = store.center();
         let h = self.viewport();
@@ -619,7 +619,7 @@ impl UiState {
                 v.queues.sync(rows.iter().map(|q| q.id.as_str()), h);
                 match v.open_queue.as_deref().and_then(|id| c.queue(id)) {
                     Some(q) => {
-                        let members = queue_agents(c, q, now);
+                        let members = queue_agents(c, q);
                         v.members.sync(members.iter().map(|a| a.id.as_str()), h);
                     }
                     None => v.open_queue = None,

@@ -12,7 +12,7 @@
 use super::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, CenterStamp, Queue};
 use crate::core::{clock, Center, SessionStore, Version};
-use crate::tui::rows::{agent_name, agent_rank, agent_status, has_text, queue_name, Memo};
+use crate::tui::rows::{agent_name, agent_status, has_text, queue_name, AgentKey, Memo};
 use crate::tui::state::{ListCursor, UiState};
 use crate::tui::theme::{agent_glyph, alert_glyph, row_mark, Level};
 use crate::wire::{Direction, Ts};
@@ -88,37 +88,6 @@ fn call_names(store: &SessionStore, unnamed: &HashSet<String>) -> HashMap<String
         .into_iter()
         .map(|(id, (_, _, n))| (id.to_string(), n))
         .collect()
-}
-
-/// Where an agent goes in the agents view: by state (see [`agent_rank`]), then longest
-/// in it first (the earliest change first; unknown last), then name, then id. Read
-/// from the agent alone, not the clock.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct AgentKey {
-    rank: u8,
-    unknown: bool,
-    since: Option<Ts>,
-    name: Option<String>,
-    pub id: String,
-}
-
-impl AgentKey {
-    fn of(a: &Agent) -> AgentKey {
-        let (state, since) = agent_status(a);
-        AgentKey {
-            rank: agent_rank(state),
-            unknown: since.is_none(),
-            since,
-            name: a.name.clone(),
-            id: a.id.clone(),
-        }
-    }
-}
-
-impl AsRef<str> for AgentKey {
-    fn as_ref(&self) -> &str {
-        &self.id
-    }
 }
 
 /// The agents view's rows of one center state and filter.

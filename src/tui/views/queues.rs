@@ -294,7 +294,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     frame.render_widget(Paragraph::new(lines), waiting);
     // Its agents.
     let queues = agent_queues(ui, store);
-    let members: Vec<&str> = queue_agents(c, q, now)
+    let members: Vec<&str> = queue_agents(c, q)
         .into_iter()
         .map(|a| a.id.as_str())
         .collect();
