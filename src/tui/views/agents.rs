@@ -42,6 +42,16 @@ pub(crate) struct QueuesEntry {
 }
 
 impl QueuesEntry {
+    fn empty(stamp: CenterStamp, version: Version) -> QueuesEntry {
+        QueuesEntry {
+            stamp,
+            version,
+            by_agent: AgentQueues::new(),
+            unnamed: HashSet::new(),
+            call_names: HashMap::new(),
+        }
+    }
+
     /// An agent as the view names it: [`agent_name`], or for an agent the directory
     /// does not name, its own end of its calls.
     pub fn name(&self, a: &Agent) -> String {
@@ -151,18 +161,6 @@ pub(crate) fn agent_queues(ui: &UiState, store: &SessionStore) -> Arc<QueuesEntr
             }
         },
     )
-}
-
-impl QueuesEntry {
-    fn empty(stamp: CenterStamp, version: Version) -> QueuesEntry {
-        QueuesEntry {
-            stamp,
-            version,
-            by_agent: AgentQueues::new(),
-            unnamed: HashSet::new(),
-            call_names: HashMap::new(),
-        }
-    }
 }
 
 /// At most this many changes since the last order (an agent changed twice in a row
