@@ -10,7 +10,6 @@ use calltop::core::center::{Center, Window};
 use calltop::core::control::{AgentAction, AgentRequest, ControlAction, Outcome};
 use calltop::core::{secs, SharedStore};
 use calltop::sim::{GroundTruth, Outcome as Settled, SimConfig, SimHandle};
-use calltop::source::live::LiveEvent;
 use calltop::wire::Incoming;
 use live_support::*;
 use serde_json::Value;
@@ -505,7 +504,7 @@ async fn a_forbidden_directory_is_one_clear_message_and_calls_go_on() {
     let sim = start_sim(cfg).await;
     let store = new_store();
     let h = spawn(live_config(&sim, None), &store);
-    let mut events = h.subscribe_events();
+    let warnings = collect_warnings(&h);
     wait_live(&h).await;
     wait_until(30, "calls on the board", || store.read().len() >= 5).await;
     wait_until(30, "a queue and an agent known from the events", || {
@@ -517,12 +516,7 @@ async fn a_forbidden_directory_is_one_clear_message_and_calls_go_on() {
         answered
     })
     .await;
-    let mut warnings = Vec::new();
-    while let Ok(e) = events.try_recv() {
-        if let LiveEvent::Warning { message, .. } = e {
-            warnings.push(message);
-        }
-    }
+    let warnings = warnings.lock().unwrap().clone();
     let about: Vec<&String> = warnings
         .iter()
         .filter(|m| m.contains("ReadAccounts"))

@@ -10,7 +10,6 @@ use calltop::core::outcomes::Join;
 use calltop::core::SharedStore;
 use calltop::sim::Group;
 use calltop::source::join::JoinConfig;
-use calltop::source::live::LiveEvent;
 use live_support::*;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -177,7 +176,7 @@ async fn without_the_call_log_permission_the_join_turns_itself_off_once() {
     let mut lc = live_config(&sim, None);
     lc.join = Some(fast_join());
     let h = spawn(lc, &store);
-    let mut events = h.subscribe_events();
+    let warnings = collect_warnings(&h);
     wait_live(&h).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     drain(&sim, &store, 60).await;
@@ -195,14 +194,13 @@ async fn without_the_call_log_permission_the_join_turns_itself_off_once() {
             .all(|id| matches!(s.outcomes().get(id), Some(Join::Forbidden)))
     })
     .await;
-    let mut warnings = Vec::new();
-    while let Ok(e) = events.try_recv() {
-        if let LiveEvent::Warning { message, .. } = e {
-            if message.contains("call log") {
-                warnings.push(message);
-            }
-        }
-    }
+    let warnings: Vec<String> = warnings
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m.contains("call log"))
+        .cloned()
+        .collect();
     assert_eq!(warnings.len(), 1, "one clear message: {warnings:?}");
     assert!(warnings[0].contains("ReadCallLog"), "{}", warnings[0]);
     // The board itself still works: calls were followed to their end.

@@ -171,3 +171,22 @@ pub fn user_talking(c: &calltop::wire::CallSession) -> bool {
             })
     })
 }
+
+/// Every warning the live source gives from now on, collected as it comes (a drain
+/// after the fact could find the channel lagged past the warning on a busy run).
+pub fn collect_warnings(h: &LiveHandle) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use tokio::sync::broadcast::error::RecvError;
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut events = h.subscribe_events();
+    let into = warnings.clone();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(LiveEvent::Warning { message, .. }) => into.lock().unwrap().push(message),
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+    warnings
+}
