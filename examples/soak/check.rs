@@ -20,6 +20,9 @@ pub struct Recording {
     /// Duplicates and stale events the store recognised.
     pub duplicate: u64,
     pub stale: u64,
+    /// Ended calls joined to the call log, and those given up on (`missing`).
+    pub joined: u64,
+    pub unjoined: u64,
 }
 
 /// Reads a recording: uuids per frame, then the state through `report::ingest_items`.
@@ -40,6 +43,7 @@ pub fn read_recording(path: &Path) -> anyhow::Result<Recording> {
     let bad = calltop::report::ingest_items(&mut store, items);
     let state = store.party_codes();
     let c = *store.counters();
+    let joins = store.outcomes().counts();
     Ok(Recording {
         lines,
         uuids,
@@ -47,6 +51,8 @@ pub fn read_recording(path: &Path) -> anyhow::Result<Recording> {
         state,
         duplicate: c.duplicate,
         stale: c.stale,
+        joined: joins.joined,
+        unjoined: joins.missing + joins.forbidden,
     })
 }
 

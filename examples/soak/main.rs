@@ -143,10 +143,14 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
         extensions: args.extensions,
         recovery_buffer_size: args.recovery_buffer,
         // 429s come from force_429_every; the per-user limits would otherwise put both
-        // clients (one user) in a 60 s penalty after a few reconnects.
+        // clients (one user) in a 60 s penalty after a few reconnects, and keep both
+        // call-log joins (8 Heavy requests a minute each; any request in a penalty
+        // renews it) in one for good: nothing joined, every ended call waiting out its
+        // cutoff — memory that grows for the whole of a short run.
         light_limit_per_min: 100_000,
         medium_limit_per_min: 100_000,
         auth_limit_per_min: 100_000,
+        heavy_limit_per_min: 100_000,
         // No calls until both clients are subscribed: every emitted uuid must be recorded.
         generate_calls: false,
         faults: faults.clone(),
@@ -256,6 +260,14 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     }
     let load_secs = t0.elapsed().as_secs_f64();
     std::fs::write(args.out.join("rss.csv"), &series)?;
+    let every: String = samples
+        .iter()
+        .map(|(t, r)| format!("{:.1},{r}\n", t.as_secs_f64()))
+        .collect();
+    std::fs::write(
+        args.out.join("rss-samples.csv"),
+        format!("seconds,live_rss_kib\n{every}"),
+    )?;
     let rss_end = median_in(&samples, load.saturating_sub(window), load + window);
     let sessions_end = sim.call_states().len();
     let emitted_in_load = sim.emitted_uuids().len();
@@ -323,12 +335,14 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
             }
         };
         println!(
-            "{label}: {} lines, {} uuids, {} malformed frames counted, {} duplicates and {} stale recognised",
+            "{label}: {} lines, {} uuids, {} malformed frames counted, {} duplicates and {} stale recognised; {} ended calls joined to the call log, {} not",
             r.lines,
             r.uuids.len(),
             r.malformed,
             r.duplicate,
-            r.stale
+            r.stale,
+            r.joined,
+            r.unjoined
         );
         let missing: Vec<&String> = emitted.iter().filter(|u| !r.uuids.contains(*u)).collect();
         ok &= verdict(

@@ -137,13 +137,21 @@ impl Joiner {
         let mut cursor = self.store.read().ended_after(u64::MAX).cursor;
         let mut tick = tokio::time::interval(self.cfg.poll);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Ended calls are taken in as the store changes (the cursor must not fall behind
+        // its bounded log); the call log is looked at once a poll, not once a change.
         loop {
             tokio::select! {
-                r = changed.changed() => if r.is_err() { return },
-                _ = tick.tick() => {}
+                r = changed.changed() => {
+                    if r.is_err() {
+                        return;
+                    }
+                    cursor = self.follow(cursor);
+                }
+                _ = tick.tick() => {
+                    cursor = self.follow(cursor);
+                    self.round().await;
+                }
             }
-            cursor = self.follow(cursor);
-            self.round().await;
         }
     }
 
@@ -222,13 +230,13 @@ impl Joiner {
                 Err(e) => tracing::warn!(error = %e, "call log request failed; will retry"),
             }
         }
-        // Past the cutoff: the call keeps its event-derived outcome.
+        // Past the cutoff: the call keeps its event-derived outcome. The calls wait in
+        // the order they ended (joining keeps it), so those past it are a prefix.
         let cutoff = self.cfg.cutoff;
-        let (gone, keep): (Vec<Waiting>, Vec<Waiting>) = std::mem::take(&mut self.waiting)
-            .into_iter()
-            .partition(|w| now.duration_since(w.seen) >= cutoff);
-        self.waiting = keep;
-        for w in gone {
+        let past = self
+            .waiting
+            .partition_point(|w| now.duration_since(w.seen) >= cutoff);
+        for w in self.waiting.drain(..past).collect::<Vec<_>>() {
             tracing::info!(call = %w.id, "no call-log record before the cutoff");
             self.learned(unjoined(&w.id, "missing"));
         }
