@@ -1036,18 +1036,15 @@ impl Center {
     fn update_call(&mut self, sid: &str, call: &mut Call, u: &Update<'_>) -> bool {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
-        // The party's track is taken out while it is updated and put back after.
+        // The party's track is updated where it is (found by its fingerprint).
         let fp = party_fingerprint(&p.id);
-        let taken = call.keys.iter().position(|k| *k == fp).map(|i| {
-            call.keys.swap_remove(i);
-            call.parties.swap_remove(i)
-        });
-        let new = taken.is_none();
-        let mut t = match taken {
-            Some(t) => t,
+        let found = call.keys.iter().position(|k| *k == fp);
+        let new = found.is_none();
+        let i = match found {
+            Some(i) => i,
             None => {
                 let seen_start = call.from_start || code.is_some_and(starting);
-                Track {
+                let t = Track {
                     id: p.id.to_string(),
                     fp,
                     ext: p.extension_id.as_deref().map(String::from),
@@ -1060,25 +1057,28 @@ impl Center {
                     counted: self.epoch_if(!u.snapshot && seen_start, u.at),
                     seq: i64::MIN,
                     first: u.at,
-                }
+                };
+                call.keys.push(fp);
+                call.parties.push(t);
+                call.parties.len() - 1
             }
         };
         // An older or repeated event changes nothing.
+        let t = &mut call.parties[i];
         if u.seq.is_none_or(|seq| seq > t.seq) {
             t.seq = u.seq.unwrap_or(t.seq);
             let ended = t.ended;
-            self.apply(sid, call, &mut t, u, new);
-            call.ended += u32::from(t.ended && !ended);
+            self.apply(sid, call, i, u, new);
+            call.ended += u32::from(call.parties[i].ended && !ended);
         }
-        call.keys.push(t.fp);
-        call.parties.push(t);
         call.entries.is_empty() && call.ended as usize == call.parties.len()
     }
 
-    /// One fresh update of a party's track.
-    fn apply(&mut self, sid: &str, call: &mut Call, t: &mut Track, u: &Update<'_>, new: bool) {
+    /// One fresh update of a party's track (`call.parties[i]`).
+    fn apply(&mut self, sid: &str, call: &mut Call, i: usize, u: &Update<'_>, new: bool) {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
+        let t = &mut call.parties[i];
         if let Some(c) = code {
             if t.code.as_ref() != Some(c) {
                 self.close_interval(t, u.at);
@@ -1094,14 +1094,17 @@ impl Center {
         t.ended |= newly_ended;
         self.person(sid, t, p, u.at, newly_answered);
         match &t.role {
-            Role::Leg(q) => {
+            Role::Leg(_) => {
                 if new {
                     self.agent_figures(t, |f| f.offers += 1);
-                    self.leg_without_entry(sid, call, q, u.at);
+                    self.leg_without_entry(sid, call, i, u.at);
                 }
+                let t = &call.parties[i];
                 if newly_answered {
                     self.agent_figures(t, |f| f.handled += 1);
-                    self.decide(sid, call, q, u.at);
+                    if let Role::Leg(q) = &t.role {
+                        self.decide(sid, &mut call.entries, q, u.at);
+                    }
                 }
                 if newly_ended && !t.answered {
                     let missed = p.missed_call == Some(true);
@@ -1111,7 +1114,7 @@ impl Center {
                     });
                 }
             }
-            Role::QueueParty(q) => self.queue_party(sid, call, q, t, u, new),
+            Role::QueueParty(q) => self.queue_party(sid, &mut call.entries, q, t, u, new),
             Role::Caller if newly_ended => {
                 for e in std::mem::take(&mut call.entries) {
                     self.settle(sid, e, Outcome::Abandoned, u.at);
@@ -1201,7 +1204,7 @@ impl Center {
     fn queue_party(
         &mut self,
         sid: &str,
-        call: &mut Call,
+        entries: &mut Vec<Entry>,
         q: &str,
         t: &Track,
         u: &Update<'_>,
@@ -1210,16 +1213,15 @@ impl Center {
         let status = u.party.status.as_ref();
         let code = status.map(|s| &s.code);
         // An entry joined through an agent leg knows no party yet.
-        let unclaimed = call
-            .entries
+        let unclaimed = entries
             .iter()
             .position(|e| e.party.is_none() && e.queue == q);
         if new && code == Some(&StatusCode::Setup) {
             match unclaimed {
-                Some(i) => call.entries[i].party = Some(t.id.clone()),
+                Some(i) => entries[i].party = Some(t.id.clone()),
                 None => {
                     let party = Some(t.id.clone());
-                    self.enter(sid, call, q, party, u.at, t.counted, u.snapshot)
+                    self.enter(sid, entries, q, party, u.at, t.counted, u.snapshot)
                 }
             }
             return;
@@ -1232,12 +1234,11 @@ impl Center {
             Some(Reason::CallRedirected) => Outcome::Overflow,
             _ => return,
         };
-        let own = call
-            .entries
+        let own = entries
             .iter()
             .position(|e| e.party.as_deref().is_some_and(|p| same_id(p, &t.id)));
         if let Some(i) = own.or(unclaimed) {
-            let e = call.entries.remove(i);
+            let e = entries.remove(i);
             self.settle(sid, e, outcome, u.at);
         }
     }
@@ -1246,7 +1247,7 @@ impl Center {
     fn enter(
         &mut self,
         sid: &str,
-        call: &mut Call,
+        entries: &mut Vec<Entry>,
         q: &str,
         party: Option<String>,
         at: Ts,
@@ -1270,7 +1271,7 @@ impl Center {
             entered: at,
             joined,
         });
-        call.entries.push(Entry {
+        entries.push(Entry {
             queue: q.to_string(),
             party,
             entered: at,
@@ -1281,29 +1282,33 @@ impl Center {
     /// An agent leg of `q` rings in a call with no entry in `q`: the queue became known
     /// only now (its party, still waiting, enters as of its first event), or the call was
     /// waiting when calltop joined (it waits from now on, joined).
-    fn leg_without_entry(&mut self, sid: &str, call: &mut Call, q: &str, at: Ts) {
-        if call.entries.iter().any(|e| e.queue == q) {
+    fn leg_without_entry(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
+        let Role::Leg(q) = &call.parties[leg].role else {
+            return;
+        };
+        if call.entries.iter().any(|e| &e.queue == q) {
             return;
         }
+        let q = q.clone();
         let unknown_then = call.parties.iter_mut().find(|t| {
             t.role == Role::Other
-                && t.ext.as_deref() == Some(q)
+                && t.ext.as_deref() == Some(q.as_str())
                 && t.code == Some(StatusCode::Setup)
                 && !t.ended
         });
         if let Some(t) = unknown_then {
-            t.role = Role::QueueParty(q.to_string());
+            t.role = Role::QueueParty(q.clone());
             let (id, first, counted) = (t.id.clone(), t.first, t.counted);
-            self.enter(sid, call, q, Some(id), first, counted, false);
+            self.enter(sid, &mut call.entries, &q, Some(id), first, counted, false);
         } else if !call.from_start {
-            self.enter(sid, call, q, None, at, None, true);
+            self.enter(sid, &mut call.entries, &q, None, at, None, true);
         }
     }
 
     /// An agent of `q` answered: the session's oldest open entry in `q` is answered.
-    fn decide(&mut self, sid: &str, call: &mut Call, q: &str, at: Ts) {
-        if let Some(i) = call.entries.iter().position(|e| e.queue == q) {
-            let e = call.entries.remove(i);
+    fn decide(&mut self, sid: &str, entries: &mut Vec<Entry>, q: &str, at: Ts) {
+        if let Some(i) = entries.iter().position(|e| e.queue == q) {
+            let e = entries.remove(i);
             self.settle(sid, e, Outcome::Answered, at);
         }
     }
