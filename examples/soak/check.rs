@@ -82,6 +82,8 @@ pub fn state_diff(want: &State, got: &State) -> Vec<String> {
 #[derive(Debug, Default)]
 pub struct Headless {
     pub events: u64,
+    /// `callEnded` lines: one per call joined to the call log (or given up on).
+    pub call_ended: u64,
     pub malformed: u64,
     pub warnings: u64,
     pub recovered: u64,
@@ -102,6 +104,7 @@ pub fn read_headless(path: &Path) -> anyhow::Result<Headless> {
         };
         match v["kind"].as_str() {
             Some("event") => h.events += 1,
+            Some("callEnded") => h.call_ended += 1,
             Some("malformed") => h.malformed += 1,
             Some("warning") => h.warnings += 1,
             Some("connection") => match v["state"].as_str() {

@@ -39,7 +39,7 @@ struct Args {
     #[arg(long, default_value_t = 200)]
     extensions: u32,
     /// Notifications the sim buffers per WebSocket session for recovery (the real
-    /// platform keeps 100; see BENCHMARKS-soak.md).
+    /// platform keeps 100; see BENCHMARKS.md, "Soak").
     #[arg(long, default_value_t = 20_000)]
     recovery_buffer: usize,
     /// Fault: drop every socket this many seconds after it opened.
@@ -311,8 +311,9 @@ async fn run(args: &Args) -> anyhow::Result<i32> {
     );
     let headless = check::read_headless(&live.stdout)?;
     println!(
-        "headless output: {} events, {} recovered, {} resubscribed, {} offline ({} rate limited), {} malformed, {} warnings, {} unparsable lines",
+        "headless output: {} events, {} callEnded, {} recovered, {} resubscribed, {} offline ({} rate limited), {} malformed, {} warnings, {} unparsable lines",
         headless.events,
+        headless.call_ended,
         headless.recovered,
         headless.resubscribed,
         headless.offline,
