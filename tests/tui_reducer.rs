@@ -688,6 +688,17 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     assert!(!a.contains("lag "), "no lag while offline:\n{a}");
     let b = frame(&mut ui, 57);
     assert!(b.contains("offline 57s"), "{b}");
+    // At 80 columns the header still says so: the state and the time of the data, in
+    // short (the reason and the outage length make way, not the whole item).
+    ui.feed.wall = dropped.plus_millis(57_000);
+    let clock = calltop::tui::app::clock_now(&ui);
+    let narrow = render_at(&store, &mut ui, clock, 80, 24)
+        .backend()
+        .to_string();
+    let top = narrow.lines().next().unwrap_or_default();
+    assert!(top.contains("offline (retry in 3s, attempt 3)"), "{narrow}");
+    assert!(top.contains("as of 12:10:00"), "{narrow}");
+    assert!(!top.contains("connection refused"), "{narrow}");
     // Only the outage length moved: every call's row (timers included) stands still.
     let rows = |s: &str| -> Vec<String> {
         s.lines()

@@ -13,10 +13,12 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// One header item: its spans and its priority (the lowest is dropped first when the
-/// line is too narrow; an item is dropped whole, never cut).
+/// line is too narrow; an item is dropped whole, never cut), and a shorter form it takes
+/// before anything is dropped (the connection without its reason).
 struct Item {
     spans: Vec<Span<'static>>,
     prio: u8,
+    short: Option<Vec<Span<'static>>>,
 }
 
 /// Items shown together after an optional label (`now: …`, `ended: …`), ` · `-separated.
@@ -26,7 +28,11 @@ struct Group {
 }
 
 fn item(prio: u8, spans: Vec<Span<'static>>) -> Item {
-    Item { spans, prio }
+    Item {
+        spans,
+        prio,
+        short: None,
+    }
 }
 
 fn group(label: &'static str, items: Vec<Item>) -> Group {
@@ -34,7 +40,8 @@ fn group(label: &'static str, items: Vec<Item>) -> Group {
 }
 
 /// Lays groups out on one line of `width` columns, dropping the lowest-priority items
-/// (the rightmost first among equals) until the line fits.
+/// (the rightmost first among equals) until the line fits; an item with a short form
+/// takes it instead of being dropped, the first time its turn comes.
 fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static> {
     let t = ui.theme();
     let build = |groups: &[Group]| {
@@ -60,6 +67,14 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
         if line.width() <= width {
             return line;
         }
+        // An item with a short form takes it before anything of its priority or above
+        // is dropped.
+        let shortest = groups
+            .iter()
+            .flat_map(|g| g.items.iter())
+            .filter(|it| it.short.is_some())
+            .map(|it| it.prio)
+            .min();
         let lowest = groups
             .iter()
             .enumerate()
@@ -70,11 +85,20 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
                     .map(move |(i, it)| (it.prio, g, i))
             })
             .min_by(|a, b| a.0.cmp(&b.0).then((b.1, b.2).cmp(&(a.1, a.2))));
-        match lowest {
-            Some((_, g, i)) => {
+        match (lowest, shortest) {
+            (Some((p, _, _)), Some(sp)) if sp <= p => {
+                if let Some(it) = groups
+                    .iter_mut()
+                    .flat_map(|g| g.items.iter_mut())
+                    .find(|it| it.prio == sp && it.short.is_some())
+                {
+                    it.spans = it.short.take().unwrap_or_default();
+                }
+            }
+            (Some((_, g, i)), _) => {
                 groups[g].items.remove(i);
             }
-            None => return line,
+            (None, _) => return line,
         }
     }
 }
@@ -113,12 +137,23 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     if let Some(c) = &ui.feed.conn {
         let (text, level) = connection(c, ui.feed.wall);
-        l1.push(item(8, vec![Span::styled(text, t.level(level))]));
+        // Narrow: the state and its countdown, not the reason (the status line has it).
+        let short = text
+            .split_once("): ")
+            .map(|(head, _)| vec![Span::styled(format!("{head})"), t.level(level))]);
+        l1.push(Item {
+            short,
+            ..item(8, vec![Span::styled(text, t.level(level))])
+        });
     }
     if let Some(since) = ui.feed.stale_since {
         let out = since.millis_until(ui.feed.wall).max(0);
         let text = format!("data as of {} · offline {}", hms(since), clock(out));
-        l1.push(item(8, vec![Span::styled(text, t.level(Level::Crit))]));
+        let short = format!("as of {}", hms(since));
+        l1.push(Item {
+            short: Some(vec![Span::styled(short, t.level(Level::Crit))]),
+            ..item(8, vec![Span::styled(text, t.level(Level::Crit))])
+        });
     }
     l1.push(item(
         4,
