@@ -1095,20 +1095,18 @@ impl Center {
         self.person(sid, t, p, u.at, newly_answered);
         match &t.role {
             Role::Leg(_) => {
+                let answered = t.answered;
                 if new {
                     self.agent_figures(t, |f| f.offers += 1);
                     self.leg_without_entry(sid, call, i, u.at);
                 }
-                let t = &call.parties[i];
                 if newly_answered {
-                    self.agent_figures(t, |f| f.handled += 1);
-                    if let Role::Leg(q) = &t.role {
-                        self.decide(sid, &mut call.entries, q, u.at);
-                    }
+                    self.agent_figures(&call.parties[i], |f| f.handled += 1);
+                    self.decide(sid, call, i, u.at);
                 }
-                if newly_ended && !t.answered {
+                if newly_ended && !answered {
                     let missed = p.missed_call == Some(true);
-                    self.agent_figures(t, |f| {
+                    self.agent_figures(&call.parties[i], |f| {
                         f.unanswered += 1;
                         f.missed += u64::from(missed);
                     });
@@ -1305,10 +1303,14 @@ impl Center {
         }
     }
 
-    /// An agent of `q` answered: the session's oldest open entry in `q` is answered.
-    fn decide(&mut self, sid: &str, entries: &mut Vec<Entry>, q: &str, at: Ts) {
-        if let Some(i) = entries.iter().position(|e| e.queue == q) {
-            let e = entries.remove(i);
+    /// An agent leg of a queue answered: the session's oldest open entry in that queue
+    /// is answered.
+    fn decide(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
+        let Role::Leg(q) = &call.parties[leg].role else {
+            return;
+        };
+        if let Some(i) = call.entries.iter().position(|e| &e.queue == q) {
+            let e = call.entries.remove(i);
             self.settle(sid, e, Outcome::Answered, at);
         }
     }
