@@ -80,13 +80,27 @@ impl ConnState {
                 retry_at,
                 attempt,
                 reason,
-            } => {
-                let s = (now.millis_until(*retry_at) + 999) / 1000;
-                format!("offline (retry in {s}s, attempt {attempt}): {reason}")
-            }
+            } => format!("{}: {reason}", offline(*retry_at, *attempt, now)),
             ConnState::Failed(m) => format!("failed: {m}"),
         }
     }
+
+    /// The state without its reason, where [`describe`](ConnState::describe) adds one:
+    /// `offline (retry in 3s, attempt 2)`; `None` for the others.
+    pub fn headline(&self, now: Ts) -> Option<String> {
+        match self {
+            ConnState::Offline {
+                retry_at, attempt, ..
+            } => Some(offline(*retry_at, *attempt, now)),
+            _ => None,
+        }
+    }
+}
+
+/// `offline (retry in 3s, attempt 2)`: the seconds rounded up.
+fn offline(retry_at: Ts, attempt: u32, now: Ts) -> String {
+    let s = (now.millis_until(retry_at) + 999) / 1000;
+    format!("offline (retry in {s}s, attempt {attempt})")
 }
 
 /// One received notification, summarised.

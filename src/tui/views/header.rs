@@ -67,14 +67,6 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
         if line.width() <= width {
             return line;
         }
-        // An item with a short form takes it before anything of its priority or above
-        // is dropped.
-        let shortest = groups
-            .iter()
-            .flat_map(|g| g.items.iter())
-            .filter(|it| it.short.is_some())
-            .map(|it| it.prio)
-            .min();
         let lowest = groups
             .iter()
             .enumerate()
@@ -85,20 +77,19 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
                     .map(move |(i, it)| (it.prio, g, i))
             })
             .min_by(|a, b| a.0.cmp(&b.0).then((b.1, b.2).cmp(&(a.1, a.2))));
-        match (lowest, shortest) {
-            (Some((p, _, _)), Some(sp)) if sp <= p => {
-                if let Some(it) = groups
-                    .iter_mut()
-                    .flat_map(|g| g.items.iter_mut())
-                    .find(|it| it.prio == sp && it.short.is_some())
-                {
-                    it.spans = it.short.take().unwrap_or_default();
-                }
-            }
-            (Some((_, g, i)), _) => {
+        let Some((prio, g, i)) = lowest else {
+            return line;
+        };
+        // An item of that priority with a short form takes it before any is dropped.
+        match groups
+            .iter_mut()
+            .flat_map(|g| g.items.iter_mut())
+            .find(|it| it.prio == prio && it.short.is_some())
+        {
+            Some(it) => it.spans = it.short.take().unwrap_or_default(),
+            None => {
                 groups[g].items.remove(i);
             }
-            (None, _) => return line,
         }
     }
 }
@@ -137,10 +128,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     if let Some(c) = &ui.feed.conn {
         let (text, level) = connection(c, ui.feed.wall);
-        // Narrow: the state and its countdown, not the reason (the status line has it).
-        let short = text
-            .split_once("): ")
-            .map(|(head, _)| vec![Span::styled(format!("{head})"), t.level(level))]);
+        // Narrow: the state and its countdown, not the reason (the log has it).
+        let short = c
+            .headline(ui.feed.wall)
+            .map(|h| vec![Span::styled(h, t.level(level))]);
         l1.push(Item {
             short,
             ..item(8, vec![Span::styled(text, t.level(level))])
