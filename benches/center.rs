@@ -205,7 +205,7 @@ fn share() {
         median(shares),
         ns(u - p),
         100.0 * (u - p) / w,
-        c.tracked_calls()
+        b.tracked_calls()
     );
 }
 

@@ -653,6 +653,7 @@ impl Pack for Session {
             ended: Pack::get(r)?,
             ended_seen: Pack::get(r)?,
             ended_unseen: Pack::get(r)?,
+            center: Default::default(),
         };
         Some(s)
     }

@@ -30,7 +30,10 @@
 //! (or through an agent leg of a queue entry never seen) is waiting, but is not offered.
 //! Figures count what started inside the [`Window`] (an entry by its entry time, a party
 //! by its first event). Memory is bounded by the calls in progress: a finished call's
-//! tracking is folded into the counters and dropped.
+//! tracking is folded into the counters and dropped. In a store, a call's tracking lives
+//! in its session ([`CallSlot`], found by the store's own look-up of the session); a
+//! standalone center, and a call still in progress that the store let go of, keep it in
+//! the center's own map.
 
 use super::changes::{ChangeLog, Instance};
 use super::party::PartyState;
@@ -502,19 +505,63 @@ struct Entry {
     counted: Option<u32>,
 }
 
-/// One call in progress.
+/// One call in progress. (Laid out in the order written: what every event reads first.)
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Call {
-    /// Its first event seen was a party being set up: seen from its start.
-    from_start: bool,
     /// The parties' fingerprints, in the order of `parties`: a party is found without
     /// reading the tracks (each a cache line or more apart).
     keys: SmallVec<[u64; 4]>,
+    parties: Vec<Track>,
     /// Parties that ended.
     ended: u32,
-    parties: Vec<Track>,
+    /// Its first event seen was a party being set up: seen from its start.
+    from_start: bool,
     /// Open entries, oldest first.
     entries: Vec<Entry>,
+}
+
+/// The center's part of one call, kept in the store's session: an event finds it by the
+/// store's own look-up of the session (no second map, no hash of the id). A standalone
+/// center, and calls the store no longer holds, keep theirs in [`Center`]'s own map.
+#[derive(Clone, Debug, Default)]
+pub struct CallSlot(Slot);
+
+#[derive(Clone, Debug, Default)]
+enum Slot {
+    /// Not looked at yet: the call may be in the center's map (a keyframe's) or done.
+    #[default]
+    Unknown,
+    Live(Call),
+    /// Finished: a late event changes nothing.
+    Over,
+}
+
+/// A session's equality is the store's: the center's part is compared through the
+/// center (a session restored from a keyframe finds its call on its next event).
+impl PartialEq for CallSlot {
+    fn eq(&self, _: &CallSlot) -> bool {
+        true
+    }
+}
+
+impl Eq for CallSlot {}
+
+impl CallSlot {
+    /// A call in progress is tracked here.
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(self.0, Slot::Live(_))
+    }
+}
+
+impl Call {
+    /// A call starts with its first party being set up (seen from its start).
+    fn starting(u: &Update<'_>) -> Call {
+        let code = u.party.status.as_ref().map(|s| &s.code);
+        Call {
+            from_start: !u.snapshot && code == Some(&StatusCode::Setup),
+            ..Default::default()
+        }
+    }
 }
 
 enum Outcome {
@@ -523,6 +570,35 @@ enum Outcome {
     Voicemail,
     Overflow,
     Unknown,
+}
+
+/// What the upkeep reads of a telephony event (the store takes the rest).
+pub(crate) struct Event<'e, 'v> {
+    pub session: &'e str,
+    pub parties: &'e [PartyView<'v>],
+    pub sequence: Option<i64>,
+    pub event_time: Option<Ts>,
+    /// Its arrival, the time of an event without `eventTime`.
+    pub now: Ts,
+}
+
+impl<'e, 'v> Event<'e, 'v> {
+    fn of(ev: &'e SessionEventView<'v>, now: Ts) -> Self {
+        Event {
+            session: &ev.telephony_session_id,
+            parties: &ev.parties,
+            sequence: ev.sequence,
+            event_time: ev.event_time,
+            now,
+        }
+    }
+}
+
+/// Where a call's state is kept: the center's own map (by the id's fingerprint), or a
+/// store's session.
+enum Place<'a> {
+    Map(u64),
+    Slot(&'a mut CallSlot),
 }
 
 /// One party's update, however it arrived.
@@ -845,7 +921,10 @@ impl Center {
         self.agents.get(id)
     }
 
-    /// Calls in progress being tracked (bounded by the calls in progress).
+    /// Calls in progress it tracks itself (bounded by the calls in progress); a store's
+    /// center tracks most in the store's sessions ([`SessionStore::tracked_calls`]).
+    ///
+    /// [`SessionStore::tracked_calls`]: super::SessionStore::tracked_calls
     pub fn tracked_calls(&self) -> usize {
         self.calls.len()
     }
@@ -922,48 +1001,93 @@ impl Center {
 
     /// One telephony event (every party in it), at its `eventTime` (else `now`).
     pub fn observe(&mut self, ev: &SessionEventView<'_>, now: Ts) {
-        let at = ev.event_time.unwrap_or(now);
-        self.roll(at);
         let key = fingerprint(&ev.telephony_session_id);
-        for p in &ev.parties {
-            self.update(
-                &ev.telephony_session_id,
-                key,
-                Update {
-                    party: p,
-                    seq: ev.sequence,
-                    at,
-                    snapshot: false,
-                },
-            );
+        self.event(&Event::of(ev, now), Place::Map(key));
+    }
+
+    /// [`observe`](Center::observe) of an event the store found late (its session let go
+    /// of): only a call the center still follows takes it.
+    pub(crate) fn observe_released(&mut self, ev: &SessionEventView<'_>, now: Ts) {
+        let key = (!self.calls.is_empty())
+            .then(|| fingerprint(&ev.telephony_session_id))
+            .filter(|k| self.calls.contains_key(k));
+        match key {
+            Some(key) => self.event(&Event::of(ev, now), Place::Map(key)),
+            None => self.roll(ev.event_time.unwrap_or(now)),
+        }
+    }
+
+    /// [`observe`](Center::observe) of a call whose session the store holds (`slot`).
+    pub(crate) fn observe_in(&mut self, slot: &mut CallSlot, ev: &Event<'_, '_>) {
+        self.event(ev, Place::Slot(slot));
+    }
+
+    fn event(&mut self, ev: &Event<'_, '_>, mut place: Place<'_>) {
+        let at = ev.event_time.unwrap_or(ev.now);
+        self.roll(at);
+        for p in ev.parties {
+            let u = Update {
+                party: p,
+                seq: ev.sequence,
+                at,
+                snapshot: false,
+            };
+            self.update_at(ev.session, &mut place, u);
         }
     }
 
     /// A session fetched by REST (`GET …/telephony/sessions/{id}`) at `now`: new parties
     /// are joined; a known party whose state changed takes the change at `now`.
     pub fn snapshot(&mut self, cs: &CallSession, now: Ts) {
-        let key = fingerprint(&cs.id);
+        self.rest_session(cs, now, Place::Map(fingerprint(&cs.id)));
+    }
+
+    /// [`snapshot`](Center::snapshot) of a call whose session the store holds (`slot`).
+    pub(crate) fn snapshot_in(&mut self, slot: &mut CallSlot, cs: &CallSession, now: Ts) {
+        self.rest_session(cs, now, Place::Slot(slot));
+    }
+
+    fn rest_session(&mut self, cs: &CallSession, now: Ts, mut place: Place<'_>) {
         for p in &cs.parties {
             let p = PartyView::from(p.clone());
-            self.update(
-                &cs.id,
-                key,
-                Update {
-                    party: &p,
-                    seq: None,
-                    at: now,
-                    snapshot: true,
-                },
-            );
+            let u = Update {
+                party: &p,
+                seq: None,
+                at: now,
+                snapshot: true,
+            };
+            self.update_at(&cs.id, &mut place, u);
+        }
+    }
+
+    fn update_at(&mut self, sid: &str, place: &mut Place<'_>, u: Update<'_>) {
+        match place {
+            Place::Map(key) => self.update(sid, *key, u),
+            Place::Slot(slot) => self.update_slot(sid, slot, u),
         }
     }
 
     /// Reconciling found the call gone: its parties leave at `at`, its open entries get
     /// no invented outcome (`unknown`).
     pub fn gone(&mut self, session: &str, at: Ts) {
-        let Some(mut call) = self.calls.remove(&fingerprint(session)) else {
-            return;
-        };
+        if let Some(call) = self.calls.remove(&fingerprint(session)) {
+            self.end(session, call, at);
+            self.done.insert(session);
+        }
+    }
+
+    /// [`gone`](Center::gone) of a call whose session the store holds (`slot`).
+    pub(crate) fn gone_in(&mut self, slot: &mut CallSlot, session: &str, at: Ts) {
+        if let Slot::Unknown = slot.0 {
+            slot.0 = self.adopt(session).unwrap_or_default();
+        }
+        if let Slot::Live(call) = std::mem::take(&mut slot.0) {
+            self.end(session, call, at);
+            slot.0 = Slot::Over;
+        }
+    }
+
+    fn end(&mut self, session: &str, mut call: Call, at: Ts) {
         for e in std::mem::take(&mut call.entries) {
             self.settle(session, e, Outcome::Unknown, at);
         }
@@ -977,7 +1101,6 @@ impl Center {
                 self.leave(&t, at);
             }
         }
-        self.done.insert(session);
     }
 
     fn role(&mut self, p: &PartyView<'_>) -> Role {
@@ -1012,12 +1135,7 @@ impl Center {
             Some(call) => self.update_call(sid, call, &u),
             None if self.done.contains_fingerprint(key) => false,
             None => {
-                // A call starts with its first party being set up.
-                let code = u.party.status.as_ref().map(|s| &s.code);
-                let mut call = Call {
-                    from_start: !u.snapshot && code == Some(&StatusCode::Setup),
-                    ..Default::default()
-                };
+                let mut call = Call::starting(&u);
                 let over = self.update_call(sid, &mut call, &u);
                 if !over {
                     calls.insert(key, call);
@@ -1030,6 +1148,110 @@ impl Center {
             self.done.insert_fingerprint(key);
         }
         self.calls = calls;
+    }
+
+    /// One party's update of the call in a store's session (`slot`).
+    fn update_slot(&mut self, sid: &str, slot: &mut CallSlot, u: Update<'_>) {
+        if let Slot::Unknown = slot.0 {
+            slot.0 = self
+                .adopt(sid)
+                .unwrap_or_else(|| Slot::Live(Call::starting(&u)));
+        }
+        if let Slot::Live(call) = &mut slot.0 {
+            if self.update_call(sid, call, &u) {
+                slot.0 = Slot::Over;
+            }
+        }
+    }
+
+    /// What the center itself knows of a call a session now holds: taken out of its map
+    /// (a keyframe's, or kept while the store held no session), or done.
+    fn adopt(&mut self, sid: &str) -> Option<Slot> {
+        if self.calls.is_empty() && self.done.is_empty() {
+            return None;
+        }
+        let key = fingerprint(sid);
+        match self.calls.remove(&key) {
+            Some(call) => Some(Slot::Live(call)),
+            None => self.done.contains_fingerprint(key).then_some(Slot::Over),
+        }
+    }
+
+    /// The store no longer holds session `sid`: a call still in progress comes back to
+    /// the center's map.
+    pub(crate) fn release(&mut self, sid: &str, slot: &mut CallSlot) {
+        match std::mem::take(&mut slot.0) {
+            Slot::Unknown => {}
+            Slot::Live(call) => {
+                self.calls.insert(fingerprint(sid), call);
+            }
+            // A later event is late to the store, which lets the center see it only if
+            // its call is still followed (`observe_released`).
+            Slot::Over => {}
+        }
+    }
+
+    /// The center as a keyframe keeps it, with the calls the store's sessions hold
+    /// (`held`: each session's id and slot).
+    pub(crate) fn with_held<'a>(
+        &'a self,
+        held: impl Iterator<Item = (&'a str, &'a CallSlot)>,
+    ) -> impl Serialize + 'a {
+        /// [`Center`]'s fields, as it reads them back.
+        #[derive(Serialize)]
+        struct Kept<'a> {
+            window: &'a Window,
+            epoch: u32,
+            queues: &'a Map<Queue>,
+            agents: &'a Agents,
+            others: &'a Map<ExtensionInfo>,
+            calls: HashMap<u64, &'a Call>,
+            done: Tombstones,
+        }
+        let mut calls: HashMap<u64, &Call> = self.calls.iter().map(|(k, c)| (*k, c)).collect();
+        let mut done = self.done.clone();
+        for (sid, slot) in held {
+            match &slot.0 {
+                Slot::Unknown => {}
+                Slot::Live(call) => {
+                    calls.insert(fingerprint(sid), call);
+                }
+                Slot::Over => done.insert(sid),
+            }
+        }
+        Kept {
+            window: &self.window,
+            epoch: self.epoch,
+            queues: &self.queues,
+            agents: &self.agents,
+            others: &self.others,
+            calls,
+            done,
+        }
+    }
+
+    /// After a keyframe is read: each session the store holds takes its call back from
+    /// the center (in progress, or done), as it was before [`with_held`](Self::with_held).
+    pub(crate) fn give_held<'a>(
+        &mut self,
+        held: impl Iterator<Item = (&'a str, &'a mut CallSlot)>,
+    ) {
+        if self.calls.is_empty() && self.done.is_empty() {
+            return;
+        }
+        let mut over = std::collections::HashSet::new();
+        for (sid, slot) in held {
+            let key = fingerprint(sid);
+            if let Some(call) = self.calls.remove(&key) {
+                slot.0 = Slot::Live(call);
+            } else if self.done.contains_fingerprint(key) {
+                slot.0 = Slot::Over;
+                over.insert(key);
+            }
+        }
+        if !over.is_empty() {
+            self.done.forget_where(|f| over.contains(&f));
+        }
     }
 
     /// One party's update of a call; true when the call is over.

@@ -2,7 +2,7 @@
 //! and with any number of repeats give the same final state; time is an argument.
 
 use super::archive::Archived;
-use super::center::Center;
+use super::center::{Center, Event};
 use super::changes::{ChangeLog, Instance};
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
@@ -190,6 +190,16 @@ impl SessionStore {
         &mut self.center
     }
 
+    /// Calls in progress the center tracks (in the sessions, and on its own).
+    pub fn tracked_calls(&self) -> usize {
+        let held = self
+            .sessions
+            .values()
+            .filter(|s| s.center.is_live())
+            .count();
+        held + self.center.tracked_calls()
+    }
+
     /// Applies whatever a source parsed. `now` is when it was received (stream clock
     /// in replay); a recording's own `receivedAt` wins when present.
     pub fn ingest(&mut self, parsed: Parsed, now: Ts) -> Applied {
@@ -201,17 +211,13 @@ impl SessionStore {
     pub fn ingest_view(&mut self, parsed: ParsedView<'_>, now: Ts) -> Applied {
         let now = parsed.received_at.unwrap_or(now);
         let item = match parsed.item {
-            IncomingView::Session(n) => {
-                self.center.observe(&n.body, now);
-                return self.apply_event_view(n.body, now);
-            }
+            IncomingView::Session(n) => return self.apply_session_event(n.body, now, true),
             IncomingView::Other(item) => item,
         };
         match item {
             Incoming::Session(n) => {
                 let n = crate::wire::NotificationView::from(n);
-                self.center.observe(&n.body, now);
-                self.apply_event_view(n.body, now)
+                self.apply_session_event(n.body, now, true)
             }
             Incoming::Presence { envelope, body } => {
                 let at = envelope.timestamp.unwrap_or(now);
@@ -287,11 +293,21 @@ impl SessionStore {
 
     /// [`apply_event`](SessionStore::apply_event) of a borrowed event.
     pub fn apply_event_view(&mut self, ev: SessionEventView<'_>, now: Ts) -> Applied {
+        self.apply_session_event(ev, now, false)
+    }
+
+    /// [`apply_event_view`](SessionStore::apply_event_view), and with `upkeep` the
+    /// center's too (through the session's slot, found by the same look-up).
+    fn apply_session_event(&mut self, ev: SessionEventView<'_>, now: Ts, upkeep: bool) -> Applied {
         self.counters.events += 1;
         self.touch(now);
         let new_session = !self.sessions.contains_key(&*ev.telephony_session_id);
         if new_session {
             if self.is_gone(&ev.telephony_session_id) {
+                if upkeep {
+                    // The center may still follow a call the store let go of.
+                    self.center.observe_released(&ev, now);
+                }
                 self.counters.late += 1;
                 return Applied::Late;
             }
@@ -301,6 +317,16 @@ impl SessionStore {
         let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
             return Applied::Late;
         };
+        if upkeep {
+            let ev = Event {
+                session: &ev.telephony_session_id,
+                parties: &ev.parties,
+                sequence: ev.sequence,
+                event_time: ev.event_time,
+                now,
+            };
+            self.center.observe_in(&mut s.center, &ev);
+        }
         self.changes.note(self.generation, &s.id);
         s.last_seen = now;
         if s.session_id.is_none() {
@@ -430,6 +456,7 @@ impl SessionStore {
             return;
         }
         if let Some(mut s) = self.sessions.remove(id) {
+            self.center.release(&s.id, &mut s.center);
             self.changes.note(self.generation, &s.id);
             s.compact();
             self.evicted.add_session(&s, *at);
@@ -474,7 +501,8 @@ impl SessionStore {
             if !current {
                 continue;
             }
-            if let Some(s) = self.sessions.remove(&id) {
+            if let Some(mut s) = self.sessions.remove(&id) {
+                self.center.release(&s.id, &mut s.center);
                 self.changes.note(self.generation, &id);
                 self.ended_count -= 1;
                 self.evicted.add_session(&s, now);
@@ -570,11 +598,11 @@ impl SessionStore {
         if self.is_gone(&cs.id) {
             return;
         }
-        self.center.snapshot(cs, now);
         let mut s = self
             .sessions
             .remove(&cs.id)
             .unwrap_or_else(|| Session::new(cs.id.clone(), now));
+        self.center.snapshot_in(&mut s.center, cs, now);
         if let Some(o) = &cs.origin {
             s.origin.get_or_insert(o.kind.clone());
         }
@@ -595,10 +623,11 @@ impl SessionStore {
     /// ends as [`Session::ended_unseen`].
     pub fn mark_gone(&mut self, id: &str, known_until: Ts) {
         self.touch(known_until);
-        self.center.gone(id, known_until);
         let Some(mut s) = self.sessions.remove(id) else {
+            self.center.gone(id, known_until);
             return;
         };
+        self.center.gone_in(&mut s.center, id, known_until);
         // Never before a state it was seen in (event times may run ahead of ours).
         let newest_event = s
             .parties

@@ -97,6 +97,17 @@ impl Tombstones {
         t
     }
 
+    /// Forgets the fingerprints `drop` says to (the order of the rest kept).
+    pub(super) fn forget_where(&mut self, mut drop: impl FnMut(u64) -> bool) {
+        self.order.retain(|f| {
+            let gone = drop(*f);
+            if gone {
+                self.set.remove(f);
+            }
+            !gone
+        });
+    }
+
     /// How many ids are remembered.
     pub fn len(&self) -> usize {
         self.order.len()
