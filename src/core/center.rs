@@ -254,7 +254,8 @@ pub struct Queue {
     /// Members by extension id.
     pub members: BTreeMap<String, Member>,
     pub figures: QueueFigures,
-    /// Calls waiting now, oldest first.
+    /// Calls waiting now, in entry order (oldest first; of calls that entered at the
+    /// same time, the first seen first).
     pub waiting: Vec<Waiting>,
 }
 
@@ -268,7 +269,18 @@ impl Queue {
 
     /// The call waiting longest.
     pub fn oldest_waiting(&self) -> Option<&Waiting> {
-        self.waiting.iter().min_by_key(|w| w.entered)
+        self.waiting.first()
+    }
+
+    /// Where session `sid`'s call that entered at `entered` waits: found by its entry
+    /// time (the calls are in entry order).
+    fn waiting_at(&self, entered: Ts, sid: &str) -> Option<usize> {
+        let from = self.waiting.partition_point(|w| w.entered < entered);
+        self.waiting[from..]
+            .iter()
+            .take_while(|w| w.entered == entered)
+            .position(|w| w.session == sid)
+            .map(|i| from + i)
     }
 
     /// The longest wait at `now`: of a call still waiting, or of one that left.
@@ -1231,11 +1243,12 @@ impl Center {
     }
 
     /// After a keyframe is read: each session the store holds takes its call back from
-    /// the center (in progress, or done), as it was before [`with_held`](Self::with_held).
-    pub(crate) fn give_held<'a>(
-        &mut self,
-        held: impl Iterator<Item = (&'a str, &'a mut CallSlot)>,
-    ) {
+    /// the center (in progress, or done), as it was before [`with_held`](Self::with_held);
+    /// waiting calls are in entry order (as an older keyframe may not have kept them).
+    pub(crate) fn restore<'a>(&mut self, held: impl Iterator<Item = (&'a str, &'a mut CallSlot)>) {
+        for q in self.queues.values_mut() {
+            q.waiting.sort_by_key(|w| w.entered);
+        }
         if self.calls.is_empty() && self.done.is_empty() {
             return;
         }
@@ -1486,11 +1499,16 @@ impl Center {
         if joined {
             queue.figures.joined += 1;
         }
-        queue.waiting.push(Waiting {
-            session: sid.to_string(),
-            entered: at,
-            joined,
-        });
+        // Kept in entry order (after any that entered at the same time).
+        let i = queue.waiting.partition_point(|w| w.entered <= at);
+        queue.waiting.insert(
+            i,
+            Waiting {
+                session: sid.to_string(),
+                entered: at,
+                joined,
+            },
+        );
         entries.push(Entry {
             queue: q.to_string(),
             party,
@@ -1542,11 +1560,7 @@ impl Center {
         let Some(queue) = self.queues.get_mut(&e.queue) else {
             return;
         };
-        if let Some(i) = queue
-            .waiting
-            .iter()
-            .position(|w| w.entered == e.entered && w.session == sid)
-        {
+        if let Some(i) = queue.waiting_at(e.entered, sid) {
             queue.waiting.remove(i);
         }
         if e.counted != Some(self.epoch) {
@@ -1947,6 +1961,30 @@ mod tests {
             .at(100, caller(StatusCode::Answered))
             .at(entered, queue_party("p-q", queue, StatusCode::Setup, None));
         f.seq
+    }
+
+    #[test]
+    fn waiting_calls_are_in_entry_order_whatever_order_they_are_heard_in() {
+        let mut c = center();
+        // Heard late: s-b entered at 3 s, s-a (heard after) at 1 s, s-c at 3 s too.
+        enter(&mut c, "s-b", SALES, 3_000);
+        enter(&mut c, "s-a", SALES, 1_000);
+        enter(&mut c, "s-c", SALES, 3_000);
+        let order = |c: &Center| -> Vec<String> {
+            let q = c.queue(SALES).unwrap();
+            q.waiting.iter().map(|w| w.session.clone()).collect()
+        };
+        assert_eq!(order(&c), ["s-a", "s-b", "s-c"]);
+        assert_eq!(
+            c.queue(SALES).unwrap().oldest_waiting().unwrap().session,
+            "s-a"
+        );
+        // Each leaves by its own entry, the one entered at the same time stays.
+        let mut f = call(&mut c, "s-b");
+        f.seq = 3;
+        f.at(5_000, caller(StatusCode::Disconnected));
+        assert_eq!(order(&c), ["s-a", "s-c"]);
+        assert_eq!(q(&c, SALES).abandoned, 1);
     }
 
     #[test]

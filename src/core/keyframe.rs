@@ -219,7 +219,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
     }
     let outcomes = get_json(r)?;
     let mut center: Center = get_json(r)?;
-    center.give_held(
+    center.restore(
         sessions
             .iter_mut()
             .map(|(id, s)| (id.as_str(), &mut s.center)),
