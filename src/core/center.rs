@@ -334,7 +334,7 @@ impl TelephonyState {
 pub struct AgentCall {
     pub session: String,
     pub party: String,
-    /// `party_fingerprint(party)`, what the call is found by.
+    /// `id_key(party)`, what the call is found by.
     #[serde(default)]
     party_fp: u64,
     pub code: StatusCode,
@@ -489,11 +489,11 @@ enum Role {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Track {
     id: String,
-    /// `party_fingerprint(id)`, what the track is found by.
+    /// `id_key(id)`, what the track is found by.
     fp: u64,
     ext: Option<String>,
-    /// `fingerprint(ext)`: the key of its agent, if it is one.
-    #[serde(default)]
+    /// `id_key(ext)`: the key of its agent, if it is one (made again when read).
+    #[serde(skip)]
     agent: Option<u64>,
     role: Role,
     code: Option<StatusCode>,
@@ -520,7 +520,7 @@ struct Entry {
 /// One call in progress. (Laid out in the order written: what every event reads first.)
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Call {
-    /// The parties' fingerprints, in the order of `parties`: a party is found without
+    /// The parties' keys (`id_key`), in the order of `parties`: a party is found without
     /// reading the tracks (each a cache line or more apart).
     keys: SmallVec<[u64; 4]>,
     parties: Vec<Track>,
@@ -640,14 +640,14 @@ pub struct Center {
     changes: AgentChanges,
 }
 
-/// The agents, by their id's fingerprint (the key the tracks keep: a look-up reads no
+/// The agents, by their id's key (`id_key`, the key the tracks keep: a look-up reads no
 /// id string); kept as a map by id in a keyframe.
 #[derive(Clone, Debug, Default)]
 struct Agents(HashMap<u64, Agent, foldhash::fast::RandomState>);
 
 impl Agents {
     fn get(&self, id: &str) -> Option<&Agent> {
-        self.0.get(&fingerprint(id)).filter(|a| a.id == id)
+        self.0.get(&id_key(id)).filter(|a| a.id == id)
     }
 
     fn contains_key(&self, id: &str) -> bool {
@@ -655,7 +655,7 @@ impl Agents {
     }
 
     fn remove(&mut self, id: &str) -> Option<Agent> {
-        let fp = fingerprint(id);
+        let fp = id_key(id);
         self.0
             .get(&fp)
             .is_some_and(|a| a.id == id)
@@ -665,12 +665,10 @@ impl Agents {
 
     /// The agent, a new one if unknown.
     fn entry(&mut self, id: &str) -> &mut Agent {
-        self.0
-            .entry(fingerprint(id))
-            .or_insert_with(|| Agent::new(id))
+        self.0.entry(id_key(id)).or_insert_with(|| Agent::new(id))
     }
 
-    /// By fingerprint (a track's `agent`): a collision of two agents' fingerprints among
+    /// By key (a track's `agent`): a collision of two agents' keys among
     /// thousands is a ~1e-13 chance, as for the calls.
     fn by_key_mut(&mut self, key: u64) -> Option<&mut Agent> {
         self.0.get_mut(&key)
@@ -699,10 +697,7 @@ impl<'de> Deserialize<'de> for Agents {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Agents, D::Error> {
         let by_id = HashMap::<String, Agent>::deserialize(d)?;
         Ok(Agents(
-            by_id
-                .into_values()
-                .map(|a| (fingerprint(&a.id), a))
-                .collect(),
+            by_id.into_values().map(|a| (id_key(&a.id), a)).collect(),
         ))
     }
 }
@@ -774,10 +769,14 @@ fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&EndpointView<'
     if same || (head.is_empty() && tail.is_none()) {
         return;
     }
-    *peer = Some(match tail {
-        Some(tail) => format!("{head} {tail}"),
-        None => head.to_string(),
-    });
+    // Built by hand: `format!` costs several times as much, once per agent party.
+    let mut label = String::with_capacity(head.len() + tail.map_or(0, |t| t.len() + 1));
+    label.push_str(head);
+    if let Some(tail) = tail {
+        label.push(' ');
+        label.push_str(tail);
+    }
+    *peer = Some(label);
 }
 
 /// Party ids of a call share their session's part and differ at the end: compared from
@@ -786,9 +785,9 @@ fn same_id(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
 }
 
-/// A party id's hash, kept in its track: the tracks of a call (a few) are told apart by
-/// it without reading their ids.
-fn party_fingerprint(id: &str) -> u64 {
+/// A fast fixed hash of an id: what parties (the few tracks of a call, an agent's calls)
+/// and agents are found by without reading their ids.
+fn id_key(id: &str) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::default().hash_one(id)
 }
@@ -873,7 +872,7 @@ impl Center {
             .map(|keys| keys.filter_map(|k| self.agents.by_key(*k)))
     }
 
-    /// Agent `key` (its id's fingerprint) changed.
+    /// Agent `key` (its id's `id_key`) changed.
     fn agent_changed(&mut self, key: u64) {
         let c = &mut self.changes;
         c.revision += 1;
@@ -1249,6 +1248,9 @@ impl Center {
         for q in self.queues.values_mut() {
             q.waiting.sort_by_key(|w| w.entered);
         }
+        for t in self.calls.values_mut().flat_map(|c| &mut c.parties) {
+            t.agent = t.ext.as_deref().map(id_key);
+        }
         if self.calls.is_empty() && self.done.is_empty() {
             return;
         }
@@ -1271,8 +1273,8 @@ impl Center {
     fn update_call(&mut self, sid: &str, call: &mut Call, u: &Update<'_>) -> bool {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
-        // The party's track is updated where it is (found by its fingerprint).
-        let fp = party_fingerprint(&p.id);
+        // The party's track is updated where it is (found by its key).
+        let fp = id_key(&p.id);
         let found = call.keys.iter().position(|k| *k == fp);
         let new = found.is_none();
         let i = match found {
@@ -1283,7 +1285,7 @@ impl Center {
                     id: p.id.to_string(),
                     fp,
                     ext: p.extension_id.as_deref().map(String::from),
-                    agent: p.extension_id.as_deref().map(fingerprint),
+                    agent: p.extension_id.as_deref().map(id_key),
                     role: self.role(p),
                     code: None,
                     open: None,
@@ -1623,7 +1625,7 @@ impl Center {
         if !self.agents.contains_key(ext) {
             self.directory_changed();
         }
-        self.agent_changed(fingerprint(ext));
+        self.agent_changed(id_key(ext));
         let a = self.agents.entry(ext);
         let cur = &mut a.presence.info;
         if let (Some(new), Some(old), Some(_)) = (p.sequence, cur.sequence, at) {
