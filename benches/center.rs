@@ -5,8 +5,8 @@
 //! decodes every line afresh with the decoder ingest uses (`wire::parse_view`):
 //!
 //! * `parse`: decoding alone;
-//! * `without_center`: decoding + the store as `ingest_view` runs it, minus the one call
-//!   to `Center::observe` (`apply_event_view` straight away; same `now`, same events);
+//! * `without_center`: decoding + the store as `ingest_view` runs it, minus the center's
+//!   part (`apply_event_view` straight away; same `now`, same events);
 //! * `with_center`: decoding + `ingest_view`, the whole reducer;
 //! * `upkeep_alone`: decoding + `Center::observe` alone (no sessions), a cross-check.
 //!
@@ -50,7 +50,9 @@ fn parse(lines: &[String]) -> usize {
     lines.iter().filter(|l| wire::parse_view(l).is_ok()).count()
 }
 
-/// Decode + apply; `center` false skips only `Center::observe` of telephony events.
+/// Decode + apply; `center` false skips only the center's part of telephony events.
+/// (Not inlined: callgrind counts it alone, see `only`.)
+#[inline(never)]
 fn ingest(lines: &[String], mut store: SessionStore, center: bool) -> SessionStore {
     for l in lines {
         match wire::parse_view(l) {
@@ -112,7 +114,31 @@ fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     (d, out)
 }
 
+/// `CALLTOP_BENCH_ONLY=with|without`: one pass of that variant over `CALLTOP_BENCH_EVENTS`
+/// events and nothing else, for instruction and cache-miss counts that do not depend on the
+/// machine's load (`valgrind --tool=callgrind --toggle-collect='center::ingest'`; see
+/// BENCHMARKS.md). False when unset.
+fn only() -> bool {
+    let Ok(mode) = std::env::var("CALLTOP_BENCH_ONLY") else {
+        return false;
+    };
+    let n = std::env::var("CALLTOP_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EVENTS);
+    let lines = synth::center_stream(n, CONCURRENT, 7);
+    drop(std::hint::black_box(ingest(
+        &lines,
+        store(),
+        mode == "with",
+    )));
+    true
+}
+
 fn bench(c: &mut Criterion) {
+    if only() {
+        return;
+    }
     let lines = synth::center_stream(EVENTS, CONCURRENT, 7);
     let mut g = c.benchmark_group("center");
     g.throughput(Throughput::Elements(EVENTS as u64));
