@@ -127,11 +127,12 @@ fn only() -> bool {
         .and_then(|v| v.parse().ok())
         .unwrap_or(EVENTS);
     let lines = synth::center_stream(n, CONCURRENT, 7);
-    drop(std::hint::black_box(ingest(
-        &lines,
-        store(),
-        mode == "with",
-    )));
+    let with = match mode.as_str() {
+        "with" => true,
+        "without" => false,
+        other => panic!("CALLTOP_BENCH_ONLY={other}: with or without"),
+    };
+    drop(std::hint::black_box(ingest(&lines, store(), with)));
     true
 }
 

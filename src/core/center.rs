@@ -517,17 +517,17 @@ struct Entry {
     counted: Option<u32>,
 }
 
-/// One call in progress. (Laid out in the order written: what every event reads first.)
+/// One call in progress.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Call {
+    /// Its first event seen was a party being set up: seen from its start.
+    from_start: bool,
     /// The parties' keys (`id_key`), in the order of `parties`: a party is found without
     /// reading the tracks (each a cache line or more apart).
     keys: SmallVec<[u64; 4]>,
-    parties: Vec<Track>,
     /// Parties that ended.
     ended: u32,
-    /// Its first event seen was a party being set up: seen from its start.
-    from_start: bool,
+    parties: Vec<Track>,
     /// Open entries, oldest first.
     entries: Vec<Entry>,
 }
@@ -582,28 +582,6 @@ enum Outcome {
     Voicemail,
     Overflow,
     Unknown,
-}
-
-/// What the upkeep reads of a telephony event (the store takes the rest).
-pub(crate) struct Event<'e, 'v> {
-    pub session: &'e str,
-    pub parties: &'e [PartyView<'v>],
-    pub sequence: Option<i64>,
-    pub event_time: Option<Ts>,
-    /// Its arrival, the time of an event without `eventTime`.
-    pub now: Ts,
-}
-
-impl<'e, 'v> Event<'e, 'v> {
-    fn of(ev: &'e SessionEventView<'v>, now: Ts) -> Self {
-        Event {
-            session: &ev.telephony_session_id,
-            parties: &ev.parties,
-            sequence: ev.sequence,
-            event_time: ev.event_time,
-            now,
-        }
-    }
 }
 
 /// Where a call's state is kept: the center's own map (by the id's fingerprint), or a
@@ -1013,7 +991,7 @@ impl Center {
     /// One telephony event (every party in it), at its `eventTime` (else `now`).
     pub fn observe(&mut self, ev: &SessionEventView<'_>, now: Ts) {
         let key = fingerprint(&ev.telephony_session_id);
-        self.event(&Event::of(ev, now), Place::Map(key));
+        self.event(ev, now, Place::Map(key));
     }
 
     /// [`observe`](Center::observe) of an event the store found late (its session let go
@@ -1023,27 +1001,27 @@ impl Center {
             .then(|| fingerprint(&ev.telephony_session_id))
             .filter(|k| self.calls.contains_key(k));
         match key {
-            Some(key) => self.event(&Event::of(ev, now), Place::Map(key)),
+            Some(key) => self.event(ev, now, Place::Map(key)),
             None => self.roll(ev.event_time.unwrap_or(now)),
         }
     }
 
     /// [`observe`](Center::observe) of a call whose session the store holds (`slot`).
-    pub(crate) fn observe_in(&mut self, slot: &mut CallSlot, ev: &Event<'_, '_>) {
-        self.event(ev, Place::Slot(slot));
+    pub(crate) fn observe_in(&mut self, slot: &mut CallSlot, ev: &SessionEventView<'_>, now: Ts) {
+        self.event(ev, now, Place::Slot(slot));
     }
 
-    fn event(&mut self, ev: &Event<'_, '_>, mut place: Place<'_>) {
-        let at = ev.event_time.unwrap_or(ev.now);
+    fn event(&mut self, ev: &SessionEventView<'_>, now: Ts, mut place: Place<'_>) {
+        let at = ev.event_time.unwrap_or(now);
         self.roll(at);
-        for p in ev.parties {
+        for p in &ev.parties {
             let u = Update {
                 party: p,
                 seq: ev.sequence,
                 at,
                 snapshot: false,
             };
-            self.update_at(ev.session, &mut place, u);
+            self.update_at(&ev.telephony_session_id, &mut place, u);
         }
     }
 
@@ -1219,8 +1197,20 @@ impl Center {
             calls: HashMap<u64, &'a Call>,
             done: Tombstones,
         }
-        let mut calls: HashMap<u64, &Call> = self.calls.iter().map(|(k, c)| (*k, c)).collect();
-        let mut done = self.done.clone();
+        // Every field by name: one added to the center does not compile here until the
+        // keyframe carries it.
+        let Center {
+            window,
+            epoch,
+            queues,
+            agents,
+            others,
+            calls: own,
+            done,
+            changes: _,
+        } = self;
+        let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
+        let mut done = done.clone();
         for (sid, slot) in held {
             match &slot.0 {
                 Slot::Unknown => {}
@@ -1231,11 +1221,11 @@ impl Center {
             }
         }
         Kept {
-            window: &self.window,
-            epoch: self.epoch,
-            queues: &self.queues,
-            agents: &self.agents,
-            others: &self.others,
+            window,
+            epoch: *epoch,
+            queues,
+            agents,
+            others,
             calls,
             done,
         }

@@ -40,31 +40,27 @@ pub struct TimelineEntry {
     pub kind: EntryKind,
 }
 
-/// A telephony session as the store knows it. (Laid out in the order written: what an
-/// event reads first — the parties, the center's part, the sequence — lies together.)
+/// A telephony session as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     pub id: String,
-    /// Parties in order of first appearance.
-    pub parties: Vec<PartyState>,
-    /// The contact center's part of the call (not packed: a keyframe keeps it with the
-    /// center).
-    pub(crate) center: CallSlot,
-    /// Newest sequence seen in the session.
-    pub max_seq: i64,
-    /// When calltop last heard of it.
-    pub last_seen: Ts,
-    /// Earliest `eventTime` seen.
-    pub start: Option<Ts>,
     /// Legacy numeric session id.
     pub session_id: Option<String>,
     pub server_id: Option<String>,
     pub origin: Option<OriginType>,
+    /// Parties in order of first appearance.
+    pub parties: Vec<PartyState>,
     pub timeline: Vec<TimelineEntry>,
     /// Timeline entries dropped past [`TIMELINE_CAP`].
     pub timeline_dropped: u32,
+    /// Newest sequence seen in the session.
+    pub max_seq: i64,
+    /// Earliest `eventTime` seen.
+    pub start: Option<Ts>,
     /// When calltop first heard of the session.
     pub first_seen: Ts,
+    /// When calltop last heard of it.
+    pub last_seen: Ts,
     /// All parties have left (Disconnected / Gone).
     pub ended: bool,
     /// When the session was seen to end (for retention).
@@ -73,6 +69,9 @@ pub struct Session {
     /// parties were closed when it was last known and its outcome is what the events
     /// before the outage show, if anything.
     pub ended_unseen: bool,
+    /// The contact center's part of the call (not packed: a keyframe keeps it with the
+    /// center).
+    pub(crate) center: CallSlot,
 }
 
 impl Session {

@@ -2,7 +2,7 @@
 //! and with any number of repeats give the same final state; time is an argument.
 
 use super::archive::Archived;
-use super::center::{Center, Event};
+use super::center::Center;
 use super::changes::{ChangeLog, Instance};
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
@@ -318,14 +318,7 @@ impl SessionStore {
             return Applied::Late;
         };
         if upkeep {
-            let ev = Event {
-                session: &ev.telephony_session_id,
-                parties: &ev.parties,
-                sequence: ev.sequence,
-                event_time: ev.event_time,
-                now,
-            };
-            self.center.observe_in(&mut s.center, &ev);
+            self.center.observe_in(&mut s.center, &ev, now);
         }
         self.changes.note(self.generation, &s.id);
         s.last_seen = now;
