@@ -107,8 +107,11 @@ async function main() {
     await step('transfer', () => a.transfer({ phoneNumber: '+16505550102' }));
 
     const b = await call('+16505550103');
+    // The flip answers with the old leg; the new one is known only from the notification,
+    // so wait for a different party id (the old leg still looks Answered until then).
+    const legBeforeFlip = b.party.id;
     await step('flip', () => b.flip({ callFlipId: '1' }));
-    await until('the flipped leg', () => b.party && b.party.status.code === 'Answered');
+    await until('the flipped leg', () => b.party && b.party.id !== legBeforeFlip && b.party.status.code === 'Answered');
     await step('park', () => b.park());
     await step('drop', () => b.drop());
 
