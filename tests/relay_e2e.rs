@@ -251,7 +251,19 @@ async fn two_relays_three_boards_one_relay_killed() {
     let impatient = alice.clone().with_timeout(Duration::from_millis(1));
     let mut tried = Vec::new();
     let (held, request_id) = loop {
-        let target = answered_party(&store, &tried).expect("an answered party to hold");
+        // The stream moves on: the party tried may have been held or hung up since, and
+        // the next answered one may not be there yet.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let target = loop {
+            if let Some(t) = answered_party(&store, &tried) {
+                break t;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no answered party to hold but those tried: {tried:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
         tried.push(target.clone());
         let request = ControlRequest {
             session: target.0.clone(),
