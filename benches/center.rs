@@ -32,6 +32,10 @@ const SHARE_EVENTS: usize = 1_000_000;
 /// Rounds of the printed share (`CALLTOP_BENCH_ROUNDS` overrides).
 const ROUNDS: usize = 5;
 const CONCURRENT: usize = 1_000;
+/// Events per pair of the paired share (`CALLTOP_BENCH_SLICE` overrides).
+const SLICE: usize = 50_000;
+/// Passes over the stream of the paired share (`CALLTOP_BENCH_PASSES` overrides).
+const PASSES: usize = 3;
 
 /// A store knowing the contact center's directory, as the live client's does.
 fn store() -> SessionStore {
@@ -160,6 +164,49 @@ fn bench(c: &mut Criterion) {
     share();
 }
 
+/// The share measured in pairs: two stores take the stream slice by slice, each slice
+/// timed with the center and without it back to back (in alternating order), so the two
+/// times of a pair see the same moment of a shared machine and its noise falls out of
+/// their difference. Each pair starts with the other store's data in the caches, which
+/// costs both alike (a slice is long enough for that to be under 1 %). Each pass starts
+/// from new stores. Returns the median share of the pairs, its range, and the share of
+/// the sums.
+fn paired(lines: &[String], slice: usize, passes: usize) -> (f64, f64, f64, f64) {
+    let (mut sum_with, mut sum_without) = (0.0, 0.0);
+    let mut shares = Vec::new();
+    let parts = (0..passes).flat_map(|_| lines.chunks(slice).enumerate());
+    let (mut with, mut without) = (None, None);
+    for (k, part) in parts {
+        if k == 0 {
+            (with, without) = (Some(store()), Some(store()));
+        }
+        let run = |s: &mut Option<SessionStore>, center: bool| {
+            let (d, out) = timed(|| ingest(part, s.take().unwrap_or_default(), center));
+            *s = Some(out);
+            d.as_secs_f64()
+        };
+        let (w, wo) = if k % 2 == 0 {
+            let w = run(&mut with, true);
+            (w, run(&mut without, false))
+        } else {
+            let wo = run(&mut without, false);
+            (run(&mut with, true), wo)
+        };
+        sum_with += w;
+        sum_without += wo;
+        shares.push(100.0 * (w - wo) / w);
+    }
+    let (lo, hi) = shares
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), s| (l.min(*s), h.max(*s)));
+    (
+        median(shares),
+        lo,
+        hi,
+        100.0 * (sum_with - sum_without) / sum_with,
+    )
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -175,7 +222,10 @@ fn share() {
     };
     let n = env("CALLTOP_BENCH_EVENTS", SHARE_EVENTS);
     let rounds = env("CALLTOP_BENCH_ROUNDS", ROUNDS).max(1);
+    let slice = env("CALLTOP_BENCH_SLICE", SLICE).max(1);
+    let passes = env("CALLTOP_BENCH_PASSES", PASSES).max(1);
     let lines = synth::center_stream(n, CONCURRENT, 7);
+    let (pair_median, pair_lo, pair_hi, pair_sum) = paired(&lines, slice, passes);
     // Same events applied either way: the sessions end up alike.
     let (a, b) = (
         ingest(&lines, store(), false),
@@ -233,6 +283,10 @@ fn share() {
         ns(u - p),
         100.0 * (u - p) / w,
         b.tracked_calls()
+    );
+    println!(
+        "  paired ({passes} passes x {} pairs of {slice} events, with and without back to back): upkeep share {pair_median:.1}% (median of the pairs; range {pair_lo:.1}..{pair_hi:.1}%), of the sums {pair_sum:.1}%",
+        n.div_ceil(slice)
     );
 }
 
