@@ -479,8 +479,10 @@ pub struct Staff {
 /// What a party is to the contact center, fixed at its first event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Role {
-    Leg(String),
-    QueueParty(String),
+    /// An agent leg of the queue (its `id_key`).
+    Leg(u64),
+    /// The queue's own party (its `id_key`).
+    QueueParty(u64),
     Caller,
     Other,
 }
@@ -488,13 +490,11 @@ enum Role {
 /// One party of a call in progress.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Track {
-    id: String,
-    /// `id_key(id)`, what the track is found by.
+    /// `id_key` of the party id, what the track is found by (the id itself is not kept:
+    /// an agent's call takes it from the event that starts it).
     fp: u64,
-    ext: Option<String>,
-    /// `id_key(ext)`: the key of its agent, if it is one (made again when read).
-    #[serde(skip)]
-    agent: Option<u64>,
+    /// `id_key` of its extension id: its agent's key, if it is one.
+    ext: Option<u64>,
     role: Role,
     code: Option<StatusCode>,
     /// Start of the open talk / hold interval.
@@ -511,8 +511,10 @@ struct Track {
 /// A call's stay in a queue, until its outcome.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Entry {
-    queue: String,
-    party: Option<String>,
+    /// The queue's `id_key`.
+    queue: u64,
+    /// The queue party's key (`Track::fp`), once known.
+    party: Option<u64>,
     entered: Ts,
     counted: Option<u32>,
 }
@@ -605,7 +607,7 @@ struct Update<'a> {
 pub struct Center {
     window: Window,
     epoch: u32,
-    queues: Map<Queue>,
+    queues: Queues,
     agents: Agents,
     /// Other extensions of the directory (IVR, announcements, park locations…).
     others: Map<ExtensionInfo>,
@@ -676,6 +678,57 @@ impl<'de> Deserialize<'de> for Agents {
         let by_id = HashMap::<String, Agent>::deserialize(d)?;
         Ok(Agents(
             by_id.into_values().map(|a| (id_key(&a.id), a)).collect(),
+        ))
+    }
+}
+
+/// The queues, by their id's key (`id_key`, as the agents: a role or an entry names its
+/// queue by key, no copy of the id); kept as a map by id in a keyframe.
+#[derive(Clone, Debug, Default)]
+struct Queues(HashMap<u64, Queue, foldhash::fast::RandomState>);
+
+impl Queues {
+    fn get(&self, id: &str) -> Option<&Queue> {
+        self.0.get(&id_key(id))
+    }
+
+    fn contains_key(&self, id: &str) -> bool {
+        self.0.contains_key(&id_key(id))
+    }
+
+    /// The queue, a new one if unknown.
+    fn entry(&mut self, id: &str) -> &mut Queue {
+        self.0.entry(id_key(id)).or_insert_with(|| Queue::new(id))
+    }
+
+    fn by_key(&self, key: u64) -> Option<&Queue> {
+        self.0.get(&key)
+    }
+
+    fn by_key_mut(&mut self, key: u64) -> Option<&mut Queue> {
+        self.0.get_mut(&key)
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Queue> {
+        self.0.values()
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Queue> {
+        self.0.values_mut()
+    }
+}
+
+impl Serialize for Queues {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.values().map(|q| (&q.id, q)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Queues {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Queues, D::Error> {
+        let by_id = HashMap::<String, Queue>::deserialize(d)?;
+        Ok(Queues(
+            by_id.into_values().map(|q| (id_key(&q.id), q)).collect(),
         ))
     }
 }
@@ -757,12 +810,6 @@ fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&EndpointView<'
     *peer = Some(label);
 }
 
-/// Party ids of a call share their session's part and differ at the end: compared from
-/// there first.
-fn same_id(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
-}
-
 /// A fast fixed hash of an id: what parties (the few tracks of a call, an agent's calls)
 /// and agents are found by without reading their ids.
 fn id_key(id: &str) -> u64 {
@@ -770,8 +817,17 @@ fn id_key(id: &str) -> u64 {
     foldhash::fast::FixedState::default().hash_one(id)
 }
 
-/// Keeps one live party of an agent (`counted`: it counts in the figures).
-fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counted: bool) {
+/// Keeps one live party of an agent (`counted`: it counts in the figures; `queues`, to
+/// name an agent leg's queue).
+fn follow(
+    a: &mut Agent,
+    queues: &Queues,
+    sid: &str,
+    t: &Track,
+    p: &PartyView<'_>,
+    at: Ts,
+    counted: bool,
+) {
     let Some(code) = t.code.as_ref() else {
         return;
     };
@@ -780,15 +836,15 @@ fn follow(a: &mut Agent, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, counte
         None => {
             a.calls.push(AgentCall {
                 session: sid.to_string(),
-                party: t.id.clone(),
+                party: p.id.to_string(),
                 party_fp: t.fp,
                 code: code.clone(),
                 since: at,
                 direction: None,
                 peer: None,
                 peer_key: 0,
-                queue: match &t.role {
-                    Role::Leg(q) => Some(q.clone()),
+                queue: match t.role {
+                    Role::Leg(q) => queues.by_key(q).map(|q| q.id.clone()),
                     _ => None,
                 },
                 counted,
@@ -819,7 +875,7 @@ impl Center {
         Center {
             window,
             epoch: 0,
-            queues: Map::default(),
+            queues: Queues::default(),
             agents: Agents::default(),
             others: Map::default(),
             calls: HashMap::default(),
@@ -973,7 +1029,7 @@ impl Center {
             s.parties
                 .iter()
                 .filter_map(|p| p.extension_id.get())
-                .find(|e| self.queues.contains_key(*e))
+                .find(|e| self.queues.contains_key(e))
         })
         .and_then(|q| self.queues.get(q))
     }
@@ -1101,14 +1157,12 @@ impl Center {
                 if self.agents.remove(q).is_some() {
                     self.directory_changed();
                 }
-                if !self.queues.contains_key(q) {
-                    self.queues.insert(q.to_string(), Queue::new(q));
-                }
-                return Role::Leg(q.to_string());
+                self.queues.entry(q);
+                return Role::Leg(id_key(q));
             }
         }
         match &p.extension_id {
-            Some(e) if self.queues.contains_key(e.as_ref()) => Role::QueueParty(e.to_string()),
+            Some(e) if self.queues.contains_key(e) => Role::QueueParty(id_key(e)),
             Some(_) => Role::Other,
             None if p.direction == Some(Direction::Outbound) => Role::Caller,
             None => Role::Other,
@@ -1191,7 +1245,7 @@ impl Center {
         struct Kept<'a> {
             window: &'a Window,
             epoch: u32,
-            queues: &'a Map<Queue>,
+            queues: &'a Queues,
             agents: &'a Agents,
             others: &'a Map<ExtensionInfo>,
             calls: HashMap<u64, &'a Call>,
@@ -1238,9 +1292,6 @@ impl Center {
         for q in self.queues.values_mut() {
             q.waiting.sort_by_key(|w| w.entered);
         }
-        for t in self.calls.values_mut().flat_map(|c| &mut c.parties) {
-            t.agent = t.ext.as_deref().map(id_key);
-        }
         if self.calls.is_empty() && self.done.is_empty() {
             return;
         }
@@ -1272,10 +1323,8 @@ impl Center {
             None => {
                 let seen_start = call.from_start || code.is_some_and(starting);
                 let t = Track {
-                    id: p.id.to_string(),
                     fp,
-                    ext: p.extension_id.as_deref().map(String::from),
-                    agent: p.extension_id.as_deref().map(id_key),
+                    ext: p.extension_id.as_deref().map(id_key),
                     role: self.role(p),
                     code: None,
                     open: None,
@@ -1339,7 +1388,7 @@ impl Center {
                     });
                 }
             }
-            Role::QueueParty(q) => self.queue_party(sid, &mut call.entries, q, t, u, new),
+            Role::QueueParty(q) => self.queue_party(sid, &mut call.entries, *q, t, u, new),
             Role::Caller if newly_ended => {
                 for e in std::mem::take(&mut call.entries) {
                     self.settle(sid, e, Outcome::Abandoned, u.at);
@@ -1376,7 +1425,7 @@ impl Center {
         if t.counted != Some(self.epoch) {
             return;
         }
-        if let Some(a) = t.agent.and_then(|k| self.agents.by_key_mut(k)) {
+        if let Some(a) = t.ext.and_then(|k| self.agents.by_key_mut(k)) {
             change(&mut a.figures);
         }
     }
@@ -1384,7 +1433,7 @@ impl Center {
     /// Keeps the live calls of the party's agent: agents are created from events when
     /// an agent leg rings them or a party of theirs is answered.
     fn person(&mut self, sid: &str, t: &Track, p: &PartyView<'_>, at: Ts, answered: bool) {
-        let (Some(ext), Some(key)) = (t.ext.as_deref(), t.agent) else {
+        let Some(key) = t.ext else {
             return;
         };
         if t.ended {
@@ -1396,21 +1445,25 @@ impl Center {
         let counted = t.counted == Some(self.epoch);
         // Agents and other extensions are apart: a known agent is no other extension.
         if let Some(a) = self.agents.by_key_mut(key) {
-            follow(a, sid, t, p, at, counted);
+            follow(a, &self.queues, sid, t, p, at, counted);
             return self.agent_changed(key);
         }
+        // Not an agent yet: the event names the extension (the one the track is keyed by).
+        let Some(ext) = p.extension_id.as_deref().filter(|e| id_key(e) == key) else {
+            return;
+        };
         if self.others.contains_key(ext) {
             return;
         }
         if matches!(t.role, Role::Leg(_)) || answered {
-            follow(self.agents.entry(ext), sid, t, p, at, counted);
+            follow(self.agents.entry(ext), &self.queues, sid, t, p, at, counted);
             self.directory_changed();
         }
     }
 
     /// The party left: it is no agent's live call any more.
     fn leave(&mut self, t: &Track, at: Ts) {
-        let Some(key) = t.agent else {
+        let Some(key) = t.ext else {
             return;
         };
         let Some(a) = self.agents.by_key_mut(key) else {
@@ -1430,7 +1483,7 @@ impl Center {
         &mut self,
         sid: &str,
         entries: &mut Vec<Entry>,
-        q: &str,
+        q: u64,
         t: &Track,
         u: &Update<'_>,
         new: bool,
@@ -1443,9 +1496,9 @@ impl Center {
             .position(|e| e.party.is_none() && e.queue == q);
         if new && code == Some(&StatusCode::Setup) {
             match unclaimed {
-                Some(i) => entries[i].party = Some(t.id.clone()),
+                Some(i) => entries[i].party = Some(t.fp),
                 None => {
-                    let party = Some(t.id.clone());
+                    let party = Some(t.fp);
                     self.enter(sid, entries, q, party, u.at, t.counted, u.snapshot)
                 }
             }
@@ -1459,9 +1512,7 @@ impl Center {
             Some(Reason::CallRedirected) => Outcome::Overflow,
             _ => return,
         };
-        let own = entries
-            .iter()
-            .position(|e| e.party.as_deref().is_some_and(|p| same_id(p, &t.id)));
+        let own = entries.iter().position(|e| e.party == Some(t.fp));
         if let Some(i) = own.or(unclaimed) {
             let e = entries.remove(i);
             self.settle(sid, e, outcome, u.at);
@@ -1473,16 +1524,14 @@ impl Center {
         &mut self,
         sid: &str,
         entries: &mut Vec<Entry>,
-        q: &str,
-        party: Option<String>,
+        q: u64,
+        party: Option<u64>,
         at: Ts,
         counted: Option<u32>,
         joined: bool,
     ) {
-        if !self.queues.contains_key(q) {
-            self.queues.insert(q.to_string(), Queue::new(q));
-        }
-        let Some(queue) = self.queues.get_mut(q) else {
+        // Its queue is known: it was made when the role naming it was.
+        let Some(queue) = self.queues.by_key_mut(q) else {
             return;
         };
         if counted == Some(self.epoch) {
@@ -1502,7 +1551,7 @@ impl Center {
             },
         );
         entries.push(Entry {
-            queue: q.to_string(),
+            queue: q,
             party,
             entered: at,
             counted,
@@ -1513,35 +1562,35 @@ impl Center {
     /// only now (its party, still waiting, enters as of its first event), or the call was
     /// waiting when calltop joined (it waits from now on, joined).
     fn leg_without_entry(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
-        let Role::Leg(q) = &call.parties[leg].role else {
+        let Role::Leg(q) = call.parties[leg].role else {
             return;
         };
-        if call.entries.iter().any(|e| &e.queue == q) {
+        if call.entries.iter().any(|e| e.queue == q) {
             return;
         }
-        let q = q.clone();
+        // The queue's own party, of an extension not known for a queue when it came.
         let unknown_then = call.parties.iter_mut().find(|t| {
             t.role == Role::Other
-                && t.ext.as_deref() == Some(q.as_str())
+                && t.ext == Some(q)
                 && t.code == Some(StatusCode::Setup)
                 && !t.ended
         });
         if let Some(t) = unknown_then {
-            t.role = Role::QueueParty(q.clone());
-            let (id, first, counted) = (t.id.clone(), t.first, t.counted);
-            self.enter(sid, &mut call.entries, &q, Some(id), first, counted, false);
+            t.role = Role::QueueParty(q);
+            let (id, first, counted) = (t.fp, t.first, t.counted);
+            self.enter(sid, &mut call.entries, q, Some(id), first, counted, false);
         } else if !call.from_start {
-            self.enter(sid, &mut call.entries, &q, None, at, None, true);
+            self.enter(sid, &mut call.entries, q, None, at, None, true);
         }
     }
 
     /// An agent leg of a queue answered: the session's oldest open entry in that queue
     /// is answered.
     fn decide(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
-        let Role::Leg(q) = &call.parties[leg].role else {
+        let Role::Leg(q) = call.parties[leg].role else {
             return;
         };
-        if let Some(i) = call.entries.iter().position(|e| &e.queue == q) {
+        if let Some(i) = call.entries.iter().position(|e| e.queue == q) {
             let e = call.entries.remove(i);
             self.settle(sid, e, Outcome::Answered, at);
         }
@@ -1549,7 +1598,7 @@ impl Center {
 
     /// Gives an entry (already out of its call) its outcome.
     fn settle(&mut self, sid: &str, e: Entry, outcome: Outcome, at: Ts) {
-        let Some(queue) = self.queues.get_mut(&e.queue) else {
+        let Some(queue) = self.queues.by_key_mut(e.queue) else {
             return;
         };
         if let Some(i) = queue.waiting_at(e.entered, sid) {
@@ -1664,8 +1713,7 @@ impl Center {
 
     fn member(&mut self, q: &str, ext: &str) -> &mut Member {
         self.queues
-            .entry(q.to_string())
-            .or_insert_with(|| Queue::new(q))
+            .entry(q)
             .members
             .entry(ext.to_string())
             .or_default()
@@ -1700,10 +1748,7 @@ impl Center {
             RosterLine::Extensions(v) => v.iter().for_each(|e| self.extension(e)),
             RosterLine::Queue(cq) => {
                 let Some(id) = cq.id.as_deref() else { return };
-                let q = self
-                    .queues
-                    .entry(id.to_string())
-                    .or_insert_with(|| Queue::new(id));
+                let q = self.queues.entry(id);
                 if let Some(s) = &cq.service_level_settings {
                     q.sla.merge(s);
                 }
@@ -1712,10 +1757,7 @@ impl Center {
                 q.details = Some((**cq).clone());
             }
             RosterLine::Members(m) => {
-                let q = self
-                    .queues
-                    .entry(m.queue_id.clone())
-                    .or_insert_with(|| Queue::new(&m.queue_id));
+                let q = self.queues.entry(&m.queue_id);
                 let ids: Vec<&str> = m.records.iter().filter_map(|r| r.id.as_deref()).collect();
                 q.members.retain(|id, _| ids.contains(&id.as_str()));
                 for id in ids {
@@ -1757,10 +1799,7 @@ impl Center {
             }
             Some(ExtensionType::Department) => {
                 self.agents.remove(id);
-                let q = self
-                    .queues
-                    .entry(id.to_string())
-                    .or_insert_with(|| Queue::new(id));
+                let q = self.queues.entry(id);
                 if let Some(s) = &e.call_queue_info {
                     q.sla.merge(s);
                 }
