@@ -620,115 +620,98 @@ pub struct Center {
     changes: AgentChanges,
 }
 
-/// The agents, by their id's key (`id_key`, the key the tracks keep: a look-up reads no
-/// id string); kept as a map by id in a keyframe.
-#[derive(Clone, Debug, Default)]
-struct Agents(HashMap<u64, Agent, foldhash::fast::RandomState>);
+/// A record found by its id's key (`id_key`).
+trait Keyed {
+    fn id(&self) -> &str;
+    fn new(id: &str) -> Self;
+}
 
-impl Agents {
-    fn get(&self, id: &str) -> Option<&Agent> {
-        self.0.get(&id_key(id)).filter(|a| a.id == id)
+impl Keyed for Agent {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn new(id: &str) -> Agent {
+        Agent::new(id)
+    }
+}
+
+impl Keyed for Queue {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn new(id: &str) -> Queue {
+        Queue::new(id)
+    }
+}
+
+/// Agents or queues by their id's key (`id_key`, the key tracks, roles and entries keep:
+/// a look-up by key reads no id string; one by id checks it); kept as a map by id in a
+/// keyframe.
+#[derive(Clone, Debug)]
+struct ByKey<T>(HashMap<u64, T, foldhash::fast::RandomState>);
+
+type Agents = ByKey<Agent>;
+type Queues = ByKey<Queue>;
+
+impl<T> Default for ByKey<T> {
+    fn default() -> Self {
+        ByKey(HashMap::default())
+    }
+}
+
+impl<T: Keyed> ByKey<T> {
+    fn get(&self, id: &str) -> Option<&T> {
+        self.0.get(&id_key(id)).filter(|a| a.id() == id)
     }
 
     fn contains_key(&self, id: &str) -> bool {
         self.get(id).is_some()
     }
 
-    fn remove(&mut self, id: &str) -> Option<Agent> {
+    fn remove(&mut self, id: &str) -> Option<T> {
         let fp = id_key(id);
         self.0
             .get(&fp)
-            .is_some_and(|a| a.id == id)
+            .is_some_and(|a| a.id() == id)
             .then(|| self.0.remove(&fp))
             .flatten()
     }
 
-    /// The agent, a new one if unknown.
-    fn entry(&mut self, id: &str) -> &mut Agent {
-        self.0.entry(id_key(id)).or_insert_with(|| Agent::new(id))
+    /// The record, a new one if unknown.
+    fn entry(&mut self, id: &str) -> &mut T {
+        self.0.entry(id_key(id)).or_insert_with(|| T::new(id))
     }
 
-    /// By key (a track's `agent`): a collision of two agents' keys among
-    /// thousands is a ~1e-13 chance, as for the calls.
-    fn by_key_mut(&mut self, key: u64) -> Option<&mut Agent> {
+    /// By key: a collision of two keys among thousands is a ~1e-13 chance, as for the
+    /// calls.
+    fn by_key_mut(&mut self, key: u64) -> Option<&mut T> {
         self.0.get_mut(&key)
     }
 
-    fn by_key(&self, key: u64) -> Option<&Agent> {
+    fn by_key(&self, key: u64) -> Option<&T> {
         self.0.get(&key)
     }
 
-    fn values(&self) -> impl Iterator<Item = &Agent> {
+    fn values(&self) -> impl Iterator<Item = &T> {
         self.0.values()
     }
 
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut Agent> {
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.0.values_mut()
     }
 }
 
-impl Serialize for Agents {
+impl<T: Keyed + Serialize> Serialize for ByKey<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.values().map(|a| (&a.id, a)))
+        s.collect_map(self.0.values().map(|a| (a.id(), a)))
     }
 }
 
-impl<'de> Deserialize<'de> for Agents {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Agents, D::Error> {
-        let by_id = HashMap::<String, Agent>::deserialize(d)?;
-        Ok(Agents(
-            by_id.into_values().map(|a| (id_key(&a.id), a)).collect(),
-        ))
-    }
-}
-
-/// The queues, by their id's key (`id_key`, as the agents: a role or an entry names its
-/// queue by key, no copy of the id); kept as a map by id in a keyframe.
-#[derive(Clone, Debug, Default)]
-struct Queues(HashMap<u64, Queue, foldhash::fast::RandomState>);
-
-impl Queues {
-    fn get(&self, id: &str) -> Option<&Queue> {
-        self.0.get(&id_key(id))
-    }
-
-    fn contains_key(&self, id: &str) -> bool {
-        self.0.contains_key(&id_key(id))
-    }
-
-    /// The queue, a new one if unknown.
-    fn entry(&mut self, id: &str) -> &mut Queue {
-        self.0.entry(id_key(id)).or_insert_with(|| Queue::new(id))
-    }
-
-    fn by_key(&self, key: u64) -> Option<&Queue> {
-        self.0.get(&key)
-    }
-
-    fn by_key_mut(&mut self, key: u64) -> Option<&mut Queue> {
-        self.0.get_mut(&key)
-    }
-
-    fn values(&self) -> impl Iterator<Item = &Queue> {
-        self.0.values()
-    }
-
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut Queue> {
-        self.0.values_mut()
-    }
-}
-
-impl Serialize for Queues {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.values().map(|q| (&q.id, q)))
-    }
-}
-
-impl<'de> Deserialize<'de> for Queues {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Queues, D::Error> {
-        let by_id = HashMap::<String, Queue>::deserialize(d)?;
-        Ok(Queues(
-            by_id.into_values().map(|q| (id_key(&q.id), q)).collect(),
+impl<'de, T: Keyed + Deserialize<'de>> Deserialize<'de> for ByKey<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByKey<T>, D::Error> {
+        let by_id = HashMap::<String, T>::deserialize(d)?;
+        Ok(ByKey(
+            by_id.into_values().map(|a| (id_key(a.id()), a)).collect(),
         ))
     }
 }
