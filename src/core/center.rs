@@ -334,7 +334,7 @@ impl TelephonyState {
 pub struct AgentCall {
     pub session: String,
     pub party: String,
-    /// `id_key(party)`, what the call is found by.
+    /// `fingerprint(party)`, what the call is found by.
     #[serde(default)]
     party_fp: u64,
     pub code: StatusCode,
@@ -479,9 +479,9 @@ pub struct Staff {
 /// What a party is to the contact center, fixed at its first event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Role {
-    /// An agent leg of the queue (its `id_key`).
+    /// An agent leg of the queue (its `fingerprint`).
     Leg(u64),
-    /// The queue's own party (its `id_key`).
+    /// The queue's own party (its `fingerprint`).
     QueueParty(u64),
     Caller,
     Other,
@@ -490,10 +490,10 @@ enum Role {
 /// One party of a call in progress.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Track {
-    /// `id_key` of the party id, what the track is found by (the id itself is not kept:
+    /// `fingerprint` of the party id, what the track is found by (the id itself is not kept:
     /// an agent's call takes it from the event that starts it).
     fp: u64,
-    /// `id_key` of its extension id: its agent's key, if it is one.
+    /// `fingerprint` of its extension id: its agent's key, if it is one.
     ext: Option<u64>,
     role: Role,
     code: Option<StatusCode>,
@@ -511,7 +511,7 @@ struct Track {
 /// A call's stay in a queue, until its outcome.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Entry {
-    /// The queue's `id_key`.
+    /// The queue's `fingerprint`.
     queue: u64,
     /// The queue party's key (`Track::fp`), once known.
     party: Option<u64>,
@@ -524,7 +524,7 @@ struct Entry {
 struct Call {
     /// Its first event seen was a party being set up: seen from its start.
     from_start: bool,
-    /// The parties' keys (`id_key`), in the order of `parties`: a party is found without
+    /// The parties' keys (`fingerprint`), in the order of `parties`: a party is found without
     /// reading the tracks (each a cache line or more apart).
     keys: SmallVec<[u64; 4]>,
     /// Parties that ended.
@@ -620,7 +620,7 @@ pub struct Center {
     changes: AgentChanges,
 }
 
-/// A record found by its id's key (`id_key`).
+/// A record found by its id's key (`fingerprint`).
 trait Keyed {
     fn id(&self) -> &str;
     fn new(id: &str) -> Self;
@@ -644,7 +644,7 @@ impl Keyed for Queue {
     }
 }
 
-/// Agents or queues by their id's key (`id_key`, the key tracks, roles and entries keep:
+/// Agents or queues by their id's key (`fingerprint`, the key tracks, roles and entries keep:
 /// a look-up by key reads no id string; one by id checks it); kept as a map by id in a
 /// keyframe.
 #[derive(Clone, Debug)]
@@ -661,7 +661,7 @@ impl<T> Default for ByKey<T> {
 
 impl<T: Keyed> ByKey<T> {
     fn get(&self, id: &str) -> Option<&T> {
-        self.0.get(&id_key(id)).filter(|a| a.id() == id)
+        self.0.get(&fingerprint(id)).filter(|a| a.id() == id)
     }
 
     fn contains_key(&self, id: &str) -> bool {
@@ -669,7 +669,7 @@ impl<T: Keyed> ByKey<T> {
     }
 
     fn remove(&mut self, id: &str) -> Option<T> {
-        let fp = id_key(id);
+        let fp = fingerprint(id);
         self.0
             .get(&fp)
             .is_some_and(|a| a.id() == id)
@@ -679,7 +679,7 @@ impl<T: Keyed> ByKey<T> {
 
     /// The record, a new one if unknown.
     fn entry(&mut self, id: &str) -> &mut T {
-        self.0.entry(id_key(id)).or_insert_with(|| T::new(id))
+        self.0.entry(fingerprint(id)).or_insert_with(|| T::new(id))
     }
 
     /// By key: a collision of two keys among thousands is a ~1e-13 chance, as for the
@@ -711,7 +711,10 @@ impl<'de, T: Keyed + Deserialize<'de>> Deserialize<'de> for ByKey<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByKey<T>, D::Error> {
         let by_id = HashMap::<String, T>::deserialize(d)?;
         Ok(ByKey(
-            by_id.into_values().map(|a| (id_key(a.id()), a)).collect(),
+            by_id
+                .into_values()
+                .map(|a| (fingerprint(a.id()), a))
+                .collect(),
         ))
     }
 }
@@ -791,13 +794,6 @@ fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&EndpointView<'
         label.push_str(tail);
     }
     *peer = Some(label);
-}
-
-/// A fast fixed hash of an id: what parties (the few tracks of a call, an agent's calls)
-/// and agents are found by without reading their ids.
-fn id_key(id: &str) -> u64 {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::default().hash_one(id)
 }
 
 /// Keeps one live party of an agent (`counted`: it counts in the figures; `queues`, to
@@ -889,7 +885,7 @@ impl Center {
             .map(|keys| keys.filter_map(|k| self.agents.by_key(*k)))
     }
 
-    /// Agent `key` (its id's `id_key`) changed.
+    /// Agent `key` (its id's `fingerprint`) changed.
     fn agent_changed(&mut self, key: u64) {
         let c = &mut self.changes;
         c.revision += 1;
@@ -1141,11 +1137,11 @@ impl Center {
                     self.directory_changed();
                 }
                 self.queues.entry(q);
-                return Role::Leg(id_key(q));
+                return Role::Leg(fingerprint(q));
             }
         }
         match &p.extension_id {
-            Some(e) if self.queues.contains_key(e) => Role::QueueParty(id_key(e)),
+            Some(e) if self.queues.contains_key(e) => Role::QueueParty(fingerprint(e)),
             Some(_) => Role::Other,
             None if p.direction == Some(Direction::Outbound) => Role::Caller,
             None => Role::Other,
@@ -1298,7 +1294,7 @@ impl Center {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
         // The party's track is updated where it is (found by its key).
-        let fp = id_key(&p.id);
+        let fp = fingerprint(&p.id);
         let found = call.keys.iter().position(|k| *k == fp);
         let new = found.is_none();
         let i = match found {
@@ -1307,7 +1303,7 @@ impl Center {
                 let seen_start = call.from_start || code.is_some_and(starting);
                 let t = Track {
                     fp,
-                    ext: p.extension_id.as_deref().map(id_key),
+                    ext: p.extension_id.as_deref().map(fingerprint),
                     role: self.role(p),
                     code: None,
                     open: None,
@@ -1432,7 +1428,7 @@ impl Center {
             return self.agent_changed(key);
         }
         // Not an agent yet: the event names the extension (the one the track is keyed by).
-        let Some(ext) = p.extension_id.as_deref().filter(|e| id_key(e) == key) else {
+        let Some(ext) = p.extension_id.as_deref().filter(|e| fingerprint(e) == key) else {
             return;
         };
         if self.others.contains_key(ext) {
@@ -1647,7 +1643,7 @@ impl Center {
         if !self.agents.contains_key(ext) {
             self.directory_changed();
         }
-        self.agent_changed(id_key(ext));
+        self.agent_changed(fingerprint(ext));
         let a = self.agents.entry(ext);
         let cur = &mut a.presence.info;
         if let (Some(new), Some(old), Some(_)) = (p.sequence, cur.sequence, at) {
