@@ -1,10 +1,10 @@
-//! The relay through a real nats-server on loopback (tests/relay_support), figures
+//! The relay through a real nats-server on loopback (tests/relay/support.rs), figures
 //! printed: publish throughput with 256 acks in flight (goal ≥ 10 000 frames/s), alone
 //! and through the relay's frame pipeline; frame-to-reader and frame-to-board latency
 //! through the broker, p50/p99; a board joining after an hour at 300 events/s
 //! (`CALLTOP_BENCH_JOIN_EVENTS` to change the hour), and the tail a keyframe leaves.
 
-#[path = "../tests/relay_support/mod.rs"]
+#[path = "../tests/relay/support.rs"]
 mod relay_support;
 
 use calltop::core::{SessionStore, SharedStore};

@@ -1,0 +1,12 @@
+//! The command line as a user meets it: errors, `report`, the README's commands, the
+//! sample recording, a self-contained clone, and the architecture's rules.
+
+#[path = "../core/support.rs"]
+mod common;
+
+mod architecture;
+mod errors;
+mod readme;
+mod report;
+mod sample_recording;
+mod standalone;

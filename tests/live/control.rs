@@ -1,0 +1,428 @@
+//! Every Call Control action against the simulator: the request succeeds (or is
+//! refused with one human line) and the resulting notification reaches the store.
+
+use crate::support as live_support;
+
+use calltop::core::control::{Control, ControlAction, ControlRequest, FlipNumber, Outcome, Target};
+use calltop::core::PartyState;
+use calltop::core::SharedStore;
+use calltop::modes::Audited;
+use calltop::source::live::LiveHandle;
+use calltop::wire::{Reason, StatusCode};
+use live_support::*;
+use std::time::{Duration, Instant};
+
+fn code_is(p: &PartyState, codes: &[StatusCode]) -> bool {
+    p.code().is_some_and(|c| codes.contains(c))
+}
+
+/// Parties of active sessions that satisfy `pick`, newest sessions first.
+fn candidates(store: &SharedStore, pick: &dyn Fn(&PartyState) -> bool) -> Vec<(String, String)> {
+    let s = store.read();
+    let mut v: Vec<_> = s
+        .sessions()
+        .filter(|sess| !sess.ended)
+        .flat_map(|sess| {
+            sess.parties
+                .iter()
+                .filter(|p| p.extension_id.get().is_some() && pick(p))
+                .map(|p| (sess.first_seen, sess.id.clone(), p.id.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    v.sort();
+    v.into_iter().rev().map(|(_, s, p)| (s, p)).collect()
+}
+
+fn party(store: &SharedStore, sid: &str, pid: &str) -> Option<PartyState> {
+    store.read().get(sid).and_then(|s| s.party(pid).cloned())
+}
+
+/// Runs `action` on a party satisfying `pick` (retrying other parties when the call
+/// moved on meanwhile: 409), then waits until the store shows `effect`.
+async fn act(
+    h: &LiveHandle,
+    store: &SharedStore,
+    what: &str,
+    pick: &dyn Fn(&PartyState) -> bool,
+    action: &dyn Fn(&PartyState) -> ControlAction,
+    effect: &dyn Fn(&SharedStore, &str, &str) -> bool,
+) -> (String, String, Outcome) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = None;
+    while Instant::now() < deadline {
+        for (sid, pid) in candidates(store, pick).into_iter().take(3) {
+            let Some(p) = party(store, &sid, &pid) else {
+                continue;
+            };
+            let out = live_support::act(h, &sid, &pid, action(&p)).await;
+            match &out {
+                Outcome::Done { .. } => {
+                    wait_until(10, &format!("the notification after {what}"), || {
+                        effect(store, &sid, &pid)
+                    })
+                    .await;
+                    return (sid, pid, out);
+                }
+                Outcome::Failed { message } => {
+                    assert!(
+                        !message.is_empty() && !message.contains('\n'),
+                        "one human line: {message}"
+                    );
+                    last = Some(message.clone());
+                }
+                Outcome::RateLimited { .. } => panic!("unexpected 429 in {what}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: no suitable party succeeded; last error {last:?}");
+}
+
+fn has_code(codes: &'static [StatusCode]) -> impl Fn(&SharedStore, &str, &str) -> bool {
+    move |st, s, p| party(st, s, p).is_some_and(|p| code_is(&p, codes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_sends_its_request_and_the_notification_follows() {
+    let mut cfg = sim_config(31);
+    cfg.calls_per_minute = 400.0;
+    cfg.time_scale = 0.4;
+    cfg.extras = false;
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let mut lc = live_config(&sim, None);
+    // the supervisor's device: any internal device the stream names
+    let h0 = spawn(lc.clone(), &store);
+    wait_live(&h0).await;
+    wait_until(20, "a device id in the stream", || {
+        store
+            .read()
+            .sessions()
+            .any(|s| s.parties.iter().any(|p| p.from.device_id.get().is_some()))
+    })
+    .await;
+    let device = store
+        .read()
+        .sessions()
+        .flat_map(|s| {
+            s.parties
+                .iter()
+                .filter_map(|p| p.from.device_id.get().cloned())
+                .collect::<Vec<_>>()
+        })
+        .next()
+        .unwrap();
+    h0.shutdown().await;
+    lc.device_id = Some(device);
+    let h = spawn(lc, &store);
+    wait_live(&h).await;
+
+    const ANSWERED: &[StatusCode] = &[StatusCode::Answered];
+    const RINGING: &[StatusCode] = &[StatusCode::Setup, StatusCode::Proceeding];
+    let answered = |p: &PartyState| code_is(p, ANSWERED);
+    let ringing = |p: &PartyState| code_is(p, RINGING);
+
+    // hold / unhold
+    let (s, p, out) = act(
+        &h,
+        &store,
+        "hold",
+        &answered,
+        &|_| ControlAction::Hold,
+        &has_code(&[StatusCode::Hold]),
+    )
+    .await;
+    assert_eq!(out.describe("hold"), "on hold");
+    // through the audited control the board is handed: the action and its outcome
+    // land in the call's audit trail
+    let audited = Audited::new(h.control.clone(), store.clone());
+    let request = ControlRequest {
+        session: s.clone(),
+        party: p.clone(),
+        action: ControlAction::Unhold,
+    };
+    let out = audited.execute(request).await;
+    assert_eq!(out.describe("unhold"), "taken off hold");
+    wait_until(10, "unhold notification", || {
+        has_code(ANSWERED)(&store, &s, &p)
+    })
+    .await;
+    let audit: Vec<String> = store
+        .read()
+        .get(&s)
+        .unwrap()
+        .timeline
+        .iter()
+        .filter_map(|e| match &e.kind {
+            calltop::core::EntryKind::Audit(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        audit,
+        vec![
+            format!("→ unhold (party {p})"),
+            "← taken off hold".to_string()
+        ]
+    );
+
+    // mute / unmute
+    let muted = |v: bool| {
+        move |st: &SharedStore, s: &str, p: &str| {
+            party(st, s, p).is_some_and(|p| p.muted.get() == Some(&v))
+        }
+    };
+    let (s, p, _) = act(
+        &h,
+        &store,
+        "mute",
+        &answered,
+        &|_| ControlAction::Mute { muted: true },
+        &muted(true),
+    )
+    .await;
+    let unmute = ControlAction::Mute { muted: false };
+    assert!(matches!(
+        live_support::act(&h, &s, &p, unmute).await,
+        Outcome::Done { .. }
+    ));
+    wait_until(10, "unmute notification", || muted(false)(&store, &s, &p)).await;
+
+    // recording: start, pause, resume
+    let rec_active = |v: bool| {
+        move |st: &SharedStore, s: &str, p: &str| {
+            party(st, s, p).is_some_and(|p| {
+                p.recordings
+                    .get()
+                    .is_some_and(|r| r.iter().any(|r| r.active == v))
+            })
+        }
+    };
+    let (s, p, out) = act(
+        &h,
+        &store,
+        "start recording",
+        &answered,
+        &|_| ControlAction::StartRecording,
+        &rec_active(true),
+    )
+    .await;
+    let rid = party(&store, &s, &p).unwrap().recording_ids()[0].to_string();
+    assert_eq!(
+        out.describe("start recording"),
+        format!("recording {rid} started"),
+        "the response names the recording"
+    );
+    let pause = ControlAction::PauseRecording {
+        recording: rid.clone(),
+    };
+    assert!(matches!(
+        live_support::act(&h, &s, &p, pause).await,
+        Outcome::Done { .. }
+    ));
+    wait_until(10, "recording paused", || rec_active(false)(&store, &s, &p)).await;
+    let resume = ControlAction::ResumeRecording { recording: rid };
+    assert!(matches!(
+        live_support::act(&h, &s, &p, resume).await,
+        Outcome::Done { .. }
+    ));
+    wait_until(10, "recording resumed", || rec_active(true)(&store, &s, &p)).await;
+
+    // park, then drop the parked party
+    let (s, p, out) = act(
+        &h,
+        &store,
+        "park",
+        &answered,
+        &|_| ControlAction::Park,
+        &has_code(&[StatusCode::Parked]),
+    )
+    .await;
+    let orbit = party(&store, &s, &p)
+        .and_then(|p| p.park.get().and_then(|k| k.id.clone()))
+        .expect("a park orbit");
+    assert_eq!(out.describe("park"), format!("parked at {orbit}"));
+    assert!(matches!(
+        live_support::act(&h, &s, &p, ControlAction::DropParty).await,
+        Outcome::Done { .. }
+    ));
+    wait_until(10, "parked party dropped", || {
+        party(&store, &s, &p).is_some_and(|p| p.is_terminal())
+    })
+    .await;
+
+    // park, then pick it up on the supervisor's device
+    let (s, p, _) = act(
+        &h,
+        &store,
+        "park to pick up",
+        &answered,
+        &|_| ControlAction::Park,
+        &has_code(&[StatusCode::Parked]),
+    )
+    .await;
+    let out = live_support::act(&h, &s, &p, ControlAction::Pickup).await;
+    assert_eq!(out.describe("pick up"), "picked up on your device");
+    wait_until(10, "the parked party picked up", || {
+        party(&store, &s, &p)
+            .is_some_and(|p| p.is_terminal() && p.reason() == Some(&Reason::Pickup))
+    })
+    .await;
+
+    // blind transfer to an outside number
+    let terminal =
+        |st: &SharedStore, s: &str, p: &str| party(st, s, p).is_some_and(|p| p.is_terminal());
+    act(
+        &h,
+        &store,
+        "transfer",
+        &answered,
+        &|_| ControlAction::Transfer {
+            to: Target::parse("+16505550123").unwrap(),
+        },
+        &terminal,
+    )
+    .await;
+
+    // supervise: a supervisor party joins the session
+    let supervising = |st: &SharedStore, s: &str, _: &str| {
+        st.read().get(s).is_some_and(|x| {
+            x.parties
+                .iter()
+                .any(|p| p.reason() == Some(&Reason::Supervising))
+        })
+    };
+    act(
+        &h,
+        &store,
+        "supervise",
+        &answered,
+        &|p| ControlAction::Supervise {
+            agent: p.extension_id.get().cloned().unwrap_or_default(),
+        },
+        &supervising,
+    )
+    .await;
+
+    // flip: the party leaves with reason CallFlip (a new leg takes over)
+    let flipped = |st: &SharedStore, s: &str, p: &str| {
+        party(st, s, p).is_some_and(|p| p.is_terminal() && p.reason() == Some(&Reason::CallFlip))
+    };
+    act(
+        &h,
+        &store,
+        "flip",
+        &answered,
+        &|_| ControlAction::Flip {
+            to: FlipNumber::parse("2").unwrap(),
+        },
+        &flipped,
+    )
+    .await;
+
+    // ringing parties: answer, forward, reject
+    act(
+        &h,
+        &store,
+        "answer",
+        &ringing,
+        &|_| ControlAction::Answer,
+        &has_code(ANSWERED),
+    )
+    .await;
+    let moved_on =
+        |st: &SharedStore, s: &str, p: &str| party(st, s, p).is_some_and(|p| !code_is(&p, RINGING));
+    act(
+        &h,
+        &store,
+        "forward",
+        &ringing,
+        &|_| ControlAction::Forward {
+            to: Target::parse("+16505550124").unwrap(),
+        },
+        &moved_on,
+    )
+    .await;
+    act(
+        &h,
+        &store,
+        "reject",
+        &ringing,
+        &|_| ControlAction::Reject,
+        &moved_on,
+    )
+    .await;
+
+    // hang up the whole call
+    let ended = |st: &SharedStore, s: &str, _: &str| st.read().get(s).is_some_and(|x| x.ended);
+    act(
+        &h,
+        &store,
+        "hang up",
+        &answered,
+        &|_| ControlAction::HangUp,
+        &ended,
+    )
+    .await;
+
+    // refusals are values with one human line
+    let out = live_support::act(&h, "s-does-not-exist", "p-1", ControlAction::Hold).await;
+    match &out {
+        Outcome::Failed { message } => assert!(!message.is_empty(), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let said = out.describe("hold");
+    assert!(
+        said.starts_with("hold failed: ") && said.matches("hold").count() == 1,
+        "{said}"
+    );
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// A 429 is reported with the wait, and nothing is sent until it has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_is_reported_with_the_wait() {
+    let mut cfg = sim_config(32);
+    cfg.light_limit_per_min = 3;
+    cfg.penalty_secs = 60;
+    cfg.calls_per_minute = 0.0;
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    // Agents and queues not followed: their start-up reads (six Light requests for two
+    // queues) would race the actions for the user's three, and sometimes win.
+    let mut live = live_config(&sim, None);
+    live.roster = false;
+    let h = spawn(live, &store);
+    wait_live(&h).await;
+    let mut outcomes = Vec::new();
+    for _ in 0..5 {
+        outcomes.push(live_support::act(&h, "s-none", "p-none", ControlAction::Hold).await);
+    }
+    let first_429 = outcomes
+        .iter()
+        .position(|o| matches!(o, Outcome::RateLimited { .. }))
+        .expect("a 429 within 5 requests");
+    assert!(first_429 >= 1, "{outcomes:?}");
+    let waits: Vec<_> = outcomes[first_429..]
+        .iter()
+        .map(|o| match o {
+            Outcome::RateLimited { retry_after } => *retry_after,
+            other => panic!("after a 429 every action waits: {other:?}"),
+        })
+        .collect();
+    assert!(
+        waits[0] > Duration::from_secs(50) && waits[0] <= Duration::from_secs(60),
+        "{waits:?}"
+    );
+    assert!(
+        waits.windows(2).all(|w| w[1] <= w[0]),
+        "the penalty is counted down locally, not reset: {waits:?}"
+    );
+    assert!(outcomes[first_429]
+        .describe("hold")
+        .starts_with("hold: rate limited by the platform, retry in"));
+    h.shutdown().await;
+    sim.shutdown().await;
+}

@@ -1,0 +1,275 @@
+//! `calltop live --headless` and `calltop record` as processes, against the simulator
+//! with the RINGCENTRAL_* variables pointing at it.
+
+use crate::support as live_support;
+
+use live_support::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child {
+    let c = credentials(sim);
+    let logs = tempfile::tempdir().unwrap().keep();
+    Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(args)
+        .env_remove("RINGCENTRAL_SERVER_URL")
+        .env("RINGCENTRAL_SERVER_URL", &c.server_url)
+        .env("RINGCENTRAL_CLIENT_ID", &c.client_id)
+        .env("RINGCENTRAL_CLIENT_SECRET", &c.client_secret)
+        .env("RINGCENTRAL_JWT", &c.jwt)
+        .env("CALLTOP_LOG_DIR", logs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("calltop runs")
+}
+
+/// The child's stdout lines until `n` JSON lines of `kind` came (or `secs` passed).
+async fn read_until(
+    child: &mut std::process::Child,
+    kind: &str,
+    n: usize,
+    secs: u64,
+) -> Vec<String> {
+    let stdout = child.stdout.take().unwrap();
+    let needle = format!("\"kind\":\"{kind}\"");
+    tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            out.push(line);
+            if out.iter().filter(|l| l.contains(&needle)).count() >= n || Instant::now() > deadline
+            {
+                break;
+            }
+        }
+        out
+    })
+    .await
+    .unwrap()
+}
+
+fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SIGTERM: the clean path (close socket, revoke token)
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("calltop did not exit on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_json_lines_against_the_sim() {
+    let mut cfg = sim_config(21);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.05;
+    let sim = start_sim(cfg).await;
+    let mut child = calltop(&sim, &["live", "--headless", "--format", "json"]);
+    let lines = read_until(&mut child, "event", 20, 20).await;
+    let status = stop(&mut child);
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    let values: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let conn: Vec<_> = values
+        .iter()
+        .filter(|v| v["kind"] == "connection")
+        .map(|v| v["state"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        conn.first().map(String::as_str),
+        Some("Connecting"),
+        "{conn:?}"
+    );
+    assert!(conn.contains(&"Live".to_string()), "{conn:?}");
+    let events: Vec<_> = values.iter().filter(|v| v["kind"] == "event").collect();
+    assert!(events.len() >= 20, "{} event lines", events.len());
+    for e in &events {
+        assert!(
+            e["delivery"] == "applied" || e["delivery"] == "presence",
+            "only applied events are printed: {e}"
+        );
+        assert!(
+            e["telephonySessionId"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{e}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_command_writes_a_private_redacted_file() {
+    let mut cfg = sim_config(22);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.05;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cap.jsonl");
+    let mut child = calltop(
+        &sim,
+        &["record", "--out", out.to_str().unwrap(), "--redact"],
+    );
+    wait_until(20, "a few recorded lines", || {
+        std::fs::read_to_string(&out)
+            .map(|t| t.lines().count() >= 20)
+            .unwrap_or(false)
+    })
+    .await;
+    let status = stop(&mut child);
+    assert!(status.success(), "{status:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut sessions = 0;
+    for line in text.lines() {
+        let p = calltop::wire::parse(line).expect("the recording replays");
+        assert!(p.received_at.is_some());
+        if let calltop::wire::Incoming::Session(n) = p.item {
+            sessions += 1;
+            for party in &n.body.parties {
+                for ep in [&party.from, &party.to].into_iter().flatten() {
+                    if let Some(num) = &ep.phone_number {
+                        assert!(
+                            num.starts_with("+999") || num.len() <= 5,
+                            "unmasked number {num}"
+                        );
+                    }
+                    if let Some(name) = &ep.name {
+                        assert!(name.starts_with("Name-"), "unmasked name {name}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(sessions > 0);
+    let c = credentials(&sim);
+    assert!(!text.contains(&c.jwt) && !text.contains(&c.client_secret));
+    sim.shutdown().await;
+}
+
+/// The end-of-call feed: one `callEnded` JSON line per call whose outcome is final
+/// (both dispositions, the call's figures, the linked ids), and `--on-end CMD` gets the
+/// same line on its stdin — a slow command holds nothing up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_ended_lines_and_the_on_end_command() {
+    let mut cfg = sim_config(23);
+    cfg.calls_per_minute = 300.0;
+    cfg.time_scale = 0.03;
+    cfg.call_log_delay_secs = 10.0;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.jsonl");
+    let on_end = format!("sleep 1; cat >> {}", feed.display());
+    let mut child = calltop(
+        &sim,
+        &[
+            "live",
+            "--headless",
+            "--format",
+            "json",
+            "--call-log-wait",
+            "1",
+            "--on-end",
+            &on_end,
+        ],
+    );
+    // Enough calls that queue calls (longer than the rest) are among them.
+    let lines = read_until(&mut child, "callEnded", 24, 60).await;
+    // Let the last commands (1 s each, four at a time) finish.
+    let want = lines
+        .iter()
+        .filter(|l| l.contains("\"kind\":\"callEnded\""))
+        .count();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(&feed)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < want
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = stop(&mut child);
+    assert!(status.success(), "{status:?}");
+    let ended: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains("\"kind\":\"callEnded\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(ended.len() >= 8, "{} callEnded lines", ended.len());
+    let truth = sim.ground_truth();
+    let mut queue_calls = 0;
+    for e in &ended {
+        let id = e["telephonySessionId"].as_str().unwrap();
+        let t = truth
+            .calls
+            .iter()
+            .find(|c| c.telephony_session_id == id)
+            .unwrap();
+        assert!(e["disposition"].is_string(), "{e}");
+        assert!(e["call"]["talkSeconds"].is_number(), "{e}");
+        let mut ids: Vec<&str> = e["callLog"]["callLogIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let mut want: Vec<&str> = t.records.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "{id}");
+        assert!(
+            e["callLog"]["result"].is_string(),
+            "the platform's result: {e}"
+        );
+        // A queue call one agent answered: that agent and that queue.
+        let answered: Vec<_> = truth
+            .agent_legs
+            .iter()
+            .filter(|l| l.telephony_session_id == id && l.answered.is_some())
+            .collect();
+        if let [leg] = answered[..] {
+            assert_eq!(e["agent"]["extensionId"], leg.agent_id.as_str(), "{e}");
+            assert_eq!(e["queue"]["id"], leg.queue_id.as_str(), "{e}");
+            let agent = truth.agents.iter().find(|a| a.id == leg.agent_id).unwrap();
+            assert_eq!(e["agent"]["name"], agent.name.as_str(), "{e}");
+            queue_calls += 1;
+        }
+    }
+    assert!(
+        queue_calls > 0,
+        "no answered queue call among {} ended calls",
+        ended.len()
+    );
+    let fed: Vec<serde_json::Value> = std::fs::read_to_string(&feed)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for e in &ended {
+        assert!(fed.contains(e), "--on-end got {}", e["telephonySessionId"]);
+    }
+    sim.shutdown().await;
+}

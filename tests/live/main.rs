@@ -1,0 +1,12 @@
+//! The live client against `calltop sim` over real sockets: sessions, recovery, faults,
+//! control, the agents/queues center, the outcome feed, headless output and Prometheus.
+
+mod support;
+
+mod center;
+mod control;
+mod faults;
+mod headless;
+mod metrics_prometheus;
+mod outcomes;
+mod session;

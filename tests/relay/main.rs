@@ -1,0 +1,11 @@
+//! The NATS JetStream relay against a real nats-server: names and permissions, publishing,
+//! keyframes, failover, and boards acting through it.
+
+#[cfg(feature = "nats")]
+#[path = "../sim/support.rs"]
+mod sim_support;
+#[cfg(feature = "nats")]
+mod support;
+
+mod e2e;
+mod nats;

@@ -1,0 +1,9 @@
+//! `calltop sim` over real sockets: its wire protocols, call control, the supervisor API
+//! and the call log, each against its ground truth.
+
+mod support;
+
+mod control;
+mod outcomes;
+mod protocol;
+mod supervisor;

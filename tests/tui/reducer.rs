@@ -1,0 +1,1002 @@
+//! The reducer: `Action` → UI state and effects, against a real store.
+
+use crate::support as tui_support;
+
+use calltop::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
+use calltop::source::replay::ReplayCmd;
+use calltop::tui::action::{update, Action, Effect};
+use calltop::tui::keymap::{Command, Keymap, KeymapError};
+use calltop::tui::state::{Mode, Overlay, PromptKind, UiState};
+use calltop::tui::theme::Level;
+use serde_json::json;
+use std::time::Duration;
+use tui_support::*;
+
+fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
+    update(ui, Action::Cmd(c), store, now())
+}
+
+fn status(ui: &UiState) -> String {
+    ui.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Control(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The board store, sorted by start, oldest first (s-hold, s-talk, s-park, s-ring).
+fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
+    let store = board_store();
+    let mut ui = ui(mode);
+    ui.view.sort = calltop::tui::rows::SortKey::Start;
+    ui.view.sort_descending = false;
+    ui.sync(&store, now());
+    (store, ui)
+}
+
+/// Presses a control key: nothing is sent before its confirm dialog (Cancel focused);
+/// then chooses OK and returns the effects.
+fn act(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
+    act_at(ui, store, c, now())
+}
+
+fn act_at(
+    ui: &mut UiState,
+    store: &calltop::core::SessionStore,
+    c: Command,
+    at: calltop::wire::Ts,
+) -> Vec<Effect> {
+    let fx = update(ui, Action::Cmd(c), store, at);
+    assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
+    assert!(
+        matches!(&ui.view.overlay, Overlay::Confirm(d) if !d.ok_focused),
+        "{c:?}: no confirm ({})",
+        status(ui)
+    );
+    update(ui, Action::ToggleFocus, store, at);
+    update(ui, Action::Submit, store, at)
+}
+
+#[test]
+fn navigation_clamps_and_follows_the_selected_session() {
+    let (mut store, mut ui) = ready(Mode::Demo);
+    // Rows by start: s-hold, s-talk, s-park, s-ring.
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+    cmd(&mut ui, &store, Command::Bottom);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(
+        (ui.view.cursor, ui.view.selected.as_deref()),
+        (3, Some("s-ring"))
+    );
+    cmd(&mut ui, &store, Command::Top);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    cmd(&mut ui, &store, Command::Up);
+    assert_eq!(ui.view.cursor, 0);
+
+    // Select s-park, then an older call appears above it: the selection follows s-park.
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    let p = PartySpec {
+        id: "p-new",
+        dir: "Inbound",
+        from: CAROL,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-new", 2, 10, &[p], json!({}));
+    update(&mut ui, Action::StoreChanged, &store, now());
+    ui.sync(&store, now());
+    assert_eq!(
+        (ui.view.selected.as_deref(), ui.view.cursor),
+        (Some("s-park"), 3)
+    );
+
+    // When the selected call ends it leaves the board; the row at its place is selected.
+    let pk = PartySpec {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code: "Disconnected",
+        ext: Some("105"),
+    };
+    event(&mut store, "s-park", 9, 595, &[pk], json!({}));
+    ui.sync(&store, now());
+    assert_eq!(
+        (ui.view.selected.as_deref(), ui.view.cursor),
+        (Some("s-ring"), 3)
+    );
+}
+
+#[test]
+fn hold_on_an_answered_party_sends_once_and_marks_pending() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk, answered
+    let fx = act(&mut ui, &store, Command::Hold);
+    let req = ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        action: ControlAction::Hold,
+    };
+    assert_eq!(
+        fx,
+        vec![Effect::Control(req.clone())],
+        "one request, nothing else"
+    );
+    assert!(ui.control.pending.contains_key("s-talk"));
+    // A second key while it runs is refused before any request.
+    let fx = cmd(&mut ui, &store, Command::Hold);
+    assert!(controls(&fx).is_empty());
+    assert!(status(&ui).contains("still running"), "{}", status(&ui));
+    // The result clears the pending marker and is audited.
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Done {
+                message: "on hold".into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    assert!(
+        fx.is_empty(),
+        "the board writes no audit: the control side does"
+    );
+    assert!(ui.control.pending.is_empty());
+    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+    assert_eq!(status(&ui), "on hold");
+}
+
+#[test]
+fn hold_toggles_to_unhold_on_a_held_party() {
+    let (store, mut ui) = ready(Mode::Demo);
+    // s-hold's default party is the agent (extension, inbound), on hold.
+    let fx = act(&mut ui, &store, Command::Hold);
+    assert_eq!(controls(&fx)[0].action, ControlAction::Unhold);
+    assert_eq!(controls(&fx)[0].party, "p-hold-2");
+}
+
+#[test]
+fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+    for c in [
+        Command::Hold,
+        Command::Transfer,
+        Command::Park,
+        Command::Mute,
+        Command::Record,
+    ] {
+        let fx = cmd(&mut ui, &store, c);
+        assert!(controls(&fx).is_empty(), "{c:?}");
+        assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
+        assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
+        assert_eq!(ui.view.overlay, Overlay::None);
+    }
+    // Ringing-only actions work here …
+    let fx = act(&mut ui, &store, Command::Reject);
+    assert_eq!(controls(&fx)[0].action, ControlAction::Reject);
+    // … and are refused on an answered call.
+    cmd(&mut ui, &store, Command::Top);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    for c in [Command::Forward, Command::Reject] {
+        assert!(controls(&cmd(&mut ui, &store, c)).is_empty());
+        assert!(status(&ui).contains("ringing"), "{}", status(&ui));
+    }
+}
+
+#[test]
+fn hang_up_needs_confirmation_with_cancel_focused() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    assert!(cmd(&mut ui, &store, Command::HangUp).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog")
+    };
+    assert!(!c.ok_focused);
+    assert!(c.question.contains("Bob Agent"));
+    // Enter on the default focus cancels.
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert!(fx.is_empty());
+    assert_eq!(ui.view.overlay, Overlay::None);
+    assert!(status(&ui).contains("cancelled"));
+    // Esc cancels too.
+    cmd(&mut ui, &store, Command::HangUp);
+    assert!(update(&mut ui, Action::Cancel, &store, now()).is_empty());
+    // Moving the focus to the action and confirming sends it.
+    cmd(&mut ui, &store, Command::HangUp);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(controls(&fx)[0].action, ControlAction::HangUp);
+    assert_eq!(controls(&fx)[0].session, "s-talk");
+}
+
+#[test]
+fn transfer_prompts_for_a_target_then_confirms() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk
+    cmd(&mut ui, &store, Command::Transfer);
+    assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
+    for c in "vm:105".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Backspace, &store, now());
+    update(&mut ui, Action::Input('6'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog")
+    };
+    assert!(c.question.contains("voicemail 106"), "{}", c.question);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::Transfer {
+            to: Target::Voicemail("106".into())
+        }
+    );
+    // An empty target sends nothing.
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Transfer);
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert_eq!(ui.view.overlay, Overlay::None);
+}
+
+#[test]
+fn record_starts_pauses_and_resumes_by_state() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk: recording rec-1 active
+    let fx = act(&mut ui, &store, Command::Record);
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::PauseRecording {
+            recording: "rec-1".into()
+        }
+    );
+    cmd(&mut ui, &store, Command::Top); // s-hold: no recording
+    let fx = act(&mut ui, &store, Command::Record);
+    assert_eq!(controls(&fx)[0].action, ControlAction::StartRecording);
+}
+
+#[test]
+fn tab_cycles_the_target_party() {
+    let (store, mut ui) = ready(Mode::Demo);
+    // s-hold: default target is the agent p-hold-2; Tab moves to p-hold-1 (caller, talking).
+    cmd(&mut ui, &store, Command::NextParty);
+    assert_eq!(
+        ui.view.target_party,
+        Some(("s-hold".into(), "p-hold-1".into()))
+    );
+    let fx = act(&mut ui, &store, Command::Hold);
+    assert_eq!(
+        controls(&fx)[0],
+        ControlRequest {
+            session: "s-hold".into(),
+            party: "p-hold-1".into(),
+            action: ControlAction::Hold
+        }
+    );
+}
+
+#[test]
+fn replay_and_read_only_refuse_every_control_key() {
+    for (mode, ro, msg) in [
+        (Mode::Replay, true, "replay is read-only"),
+        (Mode::Live, true, "read-only"),
+    ] {
+        let (store, mut ui) = ready(mode);
+        ui.config.read_only = ro;
+        for c in [
+            Command::Hold,
+            Command::HangUp,
+            Command::Transfer,
+            Command::Record,
+            Command::Mute,
+            Command::Park,
+            Command::Forward,
+            Command::Reject,
+        ] {
+            let fx = cmd(&mut ui, &store, c);
+            assert!(fx.is_empty(), "{mode:?} {c:?}");
+            assert_eq!(ui.view.overlay, Overlay::None);
+            assert!(status(&ui).contains(msg), "{}", status(&ui));
+        }
+    }
+}
+
+#[test]
+fn rate_limit_blocks_until_it_expires() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    let fx = act(&mut ui, &store, Command::Mute);
+    let req = controls(&fx)[0].clone();
+    assert_eq!(req.action, ControlAction::Mute { muted: true });
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::RateLimited {
+                retry_after: Duration::from_secs(30),
+            },
+        },
+        &store,
+        now(),
+    );
+    let said = |ui: &UiState| ui.status.as_ref().unwrap().text_at(now());
+    assert_eq!(
+        said(&ui),
+        "mute: rate limited by the platform, retry in 30s"
+    );
+    assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
+    assert_eq!(
+        said(&ui),
+        "mute: not sent, rate limited by the platform, retry in 30s"
+    );
+    let later = now().plus_millis(31_000);
+    update(&mut ui, Action::Tick, &store, later);
+    assert_eq!(ui.control.rate_limited_until, None);
+    let fx = act_at(&mut ui, &store, Command::Mute, later);
+    assert_eq!(controls(&fx).len(), 1);
+}
+
+#[test]
+fn failures_show_the_platform_message() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down);
+    let req = controls(&act(&mut ui, &store, Command::Park))[0].clone();
+    let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
+    let fx = update(
+        &mut ui,
+        Action::ControlDone {
+            request: req,
+            outcome: Outcome::Failed {
+                message: msg.into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    assert!(fx.is_empty());
+    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
+    assert_eq!(status(&ui), format!("park failed: {msg}"));
+}
+
+#[test]
+fn filter_sort_state_filter_and_history() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Filter);
+    for c in "alice".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    let ids = |ui: &UiState| {
+        ui.rows(&store, now())
+            .iter()
+            .map(|s| s.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&ui), vec!["s-ring"]);
+    update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(ui.view.filter, "alice");
+    cmd(&mut ui, &store, Command::Back); // Esc clears the filter
+    assert_eq!(ids(&ui).len(), 4);
+    cmd(&mut ui, &store, Command::StateFilter); // ringing
+    assert_eq!(ids(&ui), vec!["s-ring"]);
+    for _ in 0..4 {
+        cmd(&mut ui, &store, Command::StateFilter);
+    }
+    // Sort by timer (longest in state first), then reversed.
+    while ui.view.sort != calltop::tui::rows::SortKey::Timer {
+        cmd(&mut ui, &store, Command::Sort);
+    }
+    assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
+    cmd(&mut ui, &store, Command::SortReverse);
+    assert_eq!(ids(&ui)[0], "s-park");
+    cmd(&mut ui, &store, Command::History);
+    assert_eq!(ids(&ui), vec!["s-done"]);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+}
+
+#[test]
+fn replay_keys_become_replay_effects() {
+    let (store, mut ui) = ready(Mode::Replay);
+    let pairs = [
+        (Command::Pause, ReplayCmd::TogglePause),
+        (Command::Faster, ReplayCmd::Faster),
+        (Command::Slower, ReplayCmd::Slower),
+        (Command::Step, ReplayCmd::Step),
+        (Command::SeekBack, ReplayCmd::Seek(-10_000)),
+        (Command::SeekForward, ReplayCmd::Seek(10_000)),
+        (Command::SeekBackLong, ReplayCmd::Seek(-60_000)),
+        (Command::SeekForwardLong, ReplayCmd::Seek(60_000)),
+    ];
+    for (c, r) in pairs {
+        assert_eq!(cmd(&mut ui, &store, c), vec![Effect::Replay(r)]);
+    }
+    let (store, mut ui) = ready(Mode::Live);
+    assert!(cmd(&mut ui, &store, Command::Pause).is_empty());
+    assert_eq!(cmd(&mut ui, &store, Command::Quit), vec![Effect::Quit]);
+}
+
+/// `:` asks where to jump; the answer becomes a jump, a typo or a time outside the
+/// recording is said and the prompt stays; a click on the progress bar jumps to the
+/// time under it; `g` stays "first row".
+#[test]
+fn the_jump_prompt_and_the_progress_bar_become_jumps() {
+    use calltop::source::replay::{JumpTarget, ReplayStatus, Speed};
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let (store, mut ui) = ready(Mode::Replay);
+    let (start, end) = (at(-3_600), at(3_600));
+    ui.feed.replay = Some(ReplayStatus {
+        speed: Speed::X1,
+        paused: true,
+        pos: start,
+        start,
+        end,
+        applied: 0,
+        total: Some(100),
+        indexing: None,
+        follow: false,
+        waiting: false,
+        since: tokio::time::Instant::now(),
+    });
+    let typed = |ui: &mut UiState, text: &str| {
+        assert!(cmd(ui, &store, Command::Jump).is_empty());
+        assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Jump));
+        for c in text.chars() {
+            update(ui, Action::Input(c), &store, now());
+        }
+        update(ui, Action::Submit, &store, now())
+    };
+    let fx = typed(&mut ui, "50%");
+    assert_eq!(
+        fx,
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::Fraction(
+            500_000
+        )))]
+    );
+    assert_eq!(ui.view.overlay, Overlay::None);
+    let inside = calltop::tui::views::hms(now());
+    let fx = typed(&mut ui, &inside);
+    assert!(matches!(
+        fx[..],
+        [Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(_)))]
+    ));
+    assert!(typed(&mut ui, "10:4x").is_empty());
+    assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
+    assert!(
+        matches!(&ui.view.overlay, Overlay::Prompt(_)),
+        "kept open to fix"
+    );
+    update(&mut ui, Action::Cancel, &store, now());
+    let outside = calltop::tui::views::hms(at(4 * 3_600));
+    assert!(typed(&mut ui, &outside).is_empty());
+    assert!(
+        status(&ui).contains("is not in the recording"),
+        "{}",
+        status(&ui)
+    );
+    update(&mut ui, Action::Cancel, &store, now());
+    // The progress bar: its first and last columns are the two ends (within a column).
+    ui.view.size = (120, 40);
+    let row = calltop::tui::views::progress_row(&ui).unwrap();
+    let click = |column| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let jump = |ui: &UiState, column| match calltop::tui::action::action_for(&click(column), ui) {
+        Some(Action::JumpTo(t)) => Some(t),
+        _ => None,
+    };
+    assert_eq!(jump(&ui, 3), None, "the clock label is not the bar");
+    let first = (0..120).find_map(|c| jump(&ui, c)).unwrap();
+    let last = (0..120).rev().find_map(|c| jump(&ui, c)).unwrap();
+    assert!(start.millis_until(first) < 7_200_000 / 80 && last.millis_until(end) < 7_200_000 / 80);
+    let fx = update(&mut ui, Action::JumpTo(first), &store, now());
+    assert_eq!(
+        fx,
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::At(first)))]
+    );
+    // `g` is still the first row.
+    let key = Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('g'),
+    ));
+    assert_eq!(
+        calltop::tui::action::action_for(&key, &ui),
+        Some(Action::Cmd(Command::Top))
+    );
+}
+
+#[test]
+fn bell_rings_once_when_a_call_turns_red() {
+    let (store, mut ui) = ready(Mode::Demo);
+    ui.config.bell = true;
+    assert_eq!(
+        update(&mut ui, Action::Tick, &store, now()),
+        vec![Effect::Bell]
+    );
+    assert!(update(&mut ui, Action::Tick, &store, now()).is_empty());
+}
+
+#[test]
+fn keymap_overrides_duplicates_and_generated_help() {
+    let km = Keymap::from_config("# mine\nhold = ctrl-h\nhang-up = X\n").expect("valid");
+    let hints = km.hints(&[Command::Hold, Command::HangUp]);
+    assert_eq!(
+        hints,
+        vec![("Ctrl-h".to_string(), "hold"), ("X".to_string(), "hang up")]
+    );
+    assert!(km.markdown().contains("`Ctrl-h`"));
+    let help: Vec<String> = km
+        .help()
+        .into_iter()
+        .flat_map(|(_, r)| r.into_iter().map(|(k, _)| k))
+        .collect();
+    assert!(help.contains(&"X".to_string()) && !help.contains(&"x".to_string()));
+    assert_eq!(
+        Keymap::from_config("hold = x").unwrap_err(),
+        KeymapError::Duplicate {
+            key: "x".into(),
+            a: "hold",
+            b: "hang-up"
+        }
+    );
+    assert!(matches!(
+        Keymap::from_config("explode = z"),
+        Err(KeymapError::UnknownAction { line: 1, .. })
+    ));
+    assert!(matches!(
+        Keymap::from_config("\nhold"),
+        Err(KeymapError::Syntax { line: 2 })
+    ));
+    assert!(matches!(
+        Keymap::from_config("hold = ctrl-"),
+        Err(KeymapError::BadKey { .. })
+    ));
+}
+
+#[test]
+fn readme_key_table_is_the_generated_one() {
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&Keymap::default().markdown()),
+        "README.md key table is out of date: paste `calltop demo --print-keys`"
+    );
+}
+
+#[test]
+fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Down); // s-talk, answered
+    cmd(&mut ui, &store, Command::Flip);
+    assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Flip));
+    update(&mut ui, Action::Input('9'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
+    assert!(
+        matches!(ui.view.overlay, Overlay::Prompt(_)),
+        "the prompt stays to fix it"
+    );
+    update(&mut ui, Action::Backspace, &store, now());
+    update(&mut ui, Action::Input('3'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog")
+    };
+    assert!(
+        c.question
+            .starts_with("Flip Bob Agent +18005550102 to call-flip number 3?"),
+        "{}",
+        c.question
+    );
+    assert!(!c.ok_focused);
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(
+        controls(&fx)[0].action,
+        ControlAction::Flip {
+            to: FlipNumber::parse("3").unwrap()
+        }
+    );
+    // Not on a ringing party.
+    cmd(&mut ui, &store, Command::Bottom); // s-ring
+    cmd(&mut ui, &store, Command::Flip);
+    assert_eq!(ui.view.overlay, Overlay::None);
+    assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
+}
+
+#[test]
+fn while_disconnected_the_board_shows_data_as_of_the_drop() {
+    use calltop::source::live::ConnState;
+    let (store, mut ui) = ready(Mode::Live);
+    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    ui.feed.lag_ms = Some(120);
+    assert_ne!(
+        calltop::tui::app::clock_now(&ui),
+        now(),
+        "live: the wall clock"
+    );
+    let dropped = now();
+    let offline = ConnState::Offline {
+        retry_at: dropped.plus_millis(5_000),
+        attempt: 1,
+        reason: "socket closed".into(),
+    };
+    update(&mut ui, Action::Conn(offline.clone()), &store, dropped);
+    assert_eq!(ui.feed.stale_since, Some(dropped));
+    assert_eq!(ui.feed.lag_ms, None, "lag is unknown while offline");
+    // The board's clock stops at the drop: timers and alerts don't move on.
+    assert_eq!(calltop::tui::app::clock_now(&ui), dropped);
+    // Another offline state (next attempt) keeps the first drop time.
+    update(
+        &mut ui,
+        Action::Conn(offline),
+        &store,
+        dropped.plus_millis(9_000),
+    );
+    assert_eq!(ui.feed.stale_since, Some(dropped));
+    // Live again: the clock runs.
+    update(
+        &mut ui,
+        Action::Conn(ConnState::Resubscribed),
+        &store,
+        dropped.plus_millis(20_000),
+    );
+    assert_eq!(ui.feed.stale_since, None);
+    assert_ne!(calltop::tui::app::clock_now(&ui), dropped);
+}
+
+#[test]
+fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
+    use calltop::source::live::ConnState;
+    let (store, mut ui) = ready(Mode::Live);
+    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    let dropped = now();
+    let offline = ConnState::Offline {
+        retry_at: dropped.plus_millis(60_000),
+        attempt: 3,
+        reason: "connect: connection refused".into(),
+    };
+    update(&mut ui, Action::Conn(offline), &store, dropped);
+    let frame = |ui: &mut UiState, wall_secs: i64| {
+        ui.feed.wall = dropped.plus_millis(wall_secs * 1000);
+        let clock = calltop::tui::app::clock_now(ui);
+        render(&store, ui, clock).backend().to_string()
+    };
+    let a = frame(&mut ui, 42);
+    assert!(a.contains("data as of 12:10:00 · offline 42s"), "{a}");
+    assert!(a.contains("as of 12:10:00 (offline)"), "{a}");
+    assert!(!a.contains("lag "), "no lag while offline:\n{a}");
+    let b = frame(&mut ui, 57);
+    assert!(b.contains("offline 57s"), "{b}");
+    // At 80 columns the header still says so: the state and the time of the data, in
+    // short (the reason and the outage length make way, not the whole item).
+    ui.feed.wall = dropped.plus_millis(57_000);
+    let clock = calltop::tui::app::clock_now(&ui);
+    let narrow = render_at(&store, &mut ui, clock, 80, 24)
+        .backend()
+        .to_string();
+    let top = narrow.lines().next().unwrap_or_default();
+    assert!(top.contains("offline (retry in 3s, attempt 3)"), "{narrow}");
+    assert!(top.contains("as of 12:10:00"), "{narrow}");
+    assert!(!top.contains("connection refused"), "{narrow}");
+    // Only the outage length moved: every call's row (timers included) stands still.
+    let rows = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.contains("s-") || l.contains("Talk") || l.contains("Hold"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(rows(&a), rows(&b));
+}
+
+#[test]
+fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
+    let (mut store, mut ui) = ready(Mode::Live);
+    ui.config.call_log = true;
+    let line = json!({
+        "receivedAt": "2024-05-01T12:05:00.000Z",
+        "callLog": {
+            "telephonySessionId": "s-done",
+            "records": [{
+                "id": "CL-77", "sessionId": "1", "telephonySessionId": "s-done",
+                "result": "Accepted", "startTime": "2024-05-01T12:01:40.000Z",
+                "recording": {"id": "REC-9", "contentUri": "https://media.example/recording/REC-9/content?access_token=SECRET"},
+                "legs": [{"result": "Accepted", "partyId": "p-done-1", "telephonySessionId": "s-done"}]
+            }]
+        }
+    });
+    let parsed = calltop::wire::parse(&line.to_string()).expect("a callLog line parses");
+    store.ingest(parsed, now());
+    cmd(&mut ui, &store, Command::History);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(
+        screen.contains("Answered ⏺"),
+        "platform result and the recording marker:\n{screen}"
+    );
+    cmd(&mut ui, &store, Command::Open);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(screen.contains("call log CL-77"), "{screen}");
+    assert!(screen.contains("⏺ REC-9"), "{screen}");
+    // u: the recording's link, said and copied — never with the access token.
+    let fx = cmd(&mut ui, &store, Command::Link);
+    let uri = "https://media.example/recording/REC-9/content";
+    assert_eq!(fx, vec![Effect::Copy(uri.to_string())]);
+    assert!(
+        status(&ui).contains(uri) && status(&ui).contains("copied"),
+        "{}",
+        status(&ui)
+    );
+    // A call whose records are still awaited says so.
+    let (store, mut ui) = ready(Mode::Live);
+    ui.config.call_log = true;
+    cmd(&mut ui, &store, Command::History);
+    let screen = render(&store, &mut ui, now()).backend().to_string();
+    assert!(screen.contains("Platform"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("s-done") || l.contains("Answered    …")),
+        "{screen}"
+    );
+}
+
+fn agent_effects(fx: &[Effect]) -> Vec<calltop::core::control::AgentRequest> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Agent(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn confirm_text(ui: &UiState) -> String {
+    match &ui.view.overlay {
+        Overlay::Confirm(c) => {
+            assert!(!c.ok_focused, "Cancel is focused");
+            c.question.clone()
+        }
+        o => panic!("no confirm: {o:?} ({})", status(ui)),
+    }
+}
+
+#[test]
+fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
+    use calltop::tui::state::Screen;
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    for (key, screen) in [
+        (Command::Agents, Screen::Agents),
+        (Command::Queues, Screen::Queues),
+        (Command::Wallboard, Screen::Wallboard),
+    ] {
+        cmd(&mut ui, &store, key);
+        assert_eq!(ui.view.screen, screen);
+        cmd(&mut ui, &store, key);
+        assert_eq!(ui.view.screen, Screen::Board, "{key:?} again: the calls");
+        cmd(&mut ui, &store, key);
+        cmd(&mut ui, &store, Command::Back);
+        assert_eq!(ui.view.screen, Screen::Board, "{key:?} then Esc: the calls");
+    }
+    // The agents view starts on the agent needing a supervisor most: Bob, ringing.
+    cmd(&mut ui, &store, Command::Agents);
+    assert_eq!(ui.view.agents.selected.as_deref(), Some("202"));
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(
+        ui.view.agents.selected.as_deref(),
+        Some("203"),
+        "Cy, on hold"
+    );
+    // Enter: Cy's current call, its detail open on the calls screen.
+    cmd(&mut ui, &store, Command::Open);
+    assert_eq!(ui.view.screen, Screen::Board);
+    assert!(ui.view.detail);
+    assert_eq!(ui.view.selected.as_deref(), Some("c-3"));
+}
+
+#[test]
+fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
+    use calltop::tui::state::Screen;
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, &store, Command::Queues);
+    assert_eq!(ui.view.queues.selected.as_deref(), Some("800"));
+    cmd(&mut ui, &store, Command::Down);
+    assert_eq!(ui.view.queues.selected.as_deref(), Some("801"));
+    cmd(&mut ui, &store, Command::Open);
+    assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
+    // Support's agents by state: Cy on hold, Eve available, Fay offline.
+    assert_eq!(ui.view.members.selected.as_deref(), Some("203"));
+    cmd(&mut ui, &store, Command::Bottom);
+    assert_eq!(ui.view.members.selected.as_deref(), Some("206"));
+    cmd(&mut ui, &store, Command::Back);
+    assert_eq!(
+        (ui.view.screen, ui.view.open_queue.clone()),
+        (Screen::Queues, None)
+    );
+}
+
+#[test]
+fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, &store, Command::Queues);
+    cmd(&mut ui, &store, Command::Down); // Support
+    cmd(&mut ui, &store, Command::Open);
+    cmd(&mut ui, &store, Command::Down); // Eve, not taking Support's calls
+    assert_eq!(ui.view.members.selected.as_deref(), Some("205"));
+    let fx = cmd(&mut ui, &store, Command::QueueCalls);
+    assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
+    let q = confirm_text(&ui);
+    assert!(
+        q.starts_with("Take calls of queue Support for Eve Evans 105?"),
+        "{q}"
+    );
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    let sent = agent_effects(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].agent, "205");
+    assert_eq!(
+        sent[0].action,
+        calltop::core::control::AgentAction::AcceptQueueCalls {
+            queue: "801".into(),
+            accept: true
+        }
+    );
+    // In the agents view, Eve's first queue (Sales), where she takes calls: stop.
+    ui = ui_at_agent(&store, "205");
+    cmd(&mut ui, &store, Command::QueueCalls);
+    let q = confirm_text(&ui);
+    assert!(
+        q.starts_with("Stop taking calls of queue Sales for Eve Evans 105?"),
+        "{q}"
+    );
+    assert!(q.contains("Also in: Support"), "{q}");
+    // Esc: nothing sent.
+    let fx = update(&mut ui, Action::Cancel, &store, now());
+    assert!(agent_effects(&fx).is_empty());
+}
+
+fn ui_at_agent(store: &calltop::core::SessionStore, id: &str) -> UiState {
+    let mut ui = ui(Mode::Demo);
+    cmd(&mut ui, store, Command::Agents);
+    for _ in 0..20 {
+        if ui.view.agents.selected.as_deref() == Some(id) {
+            return ui;
+        }
+        cmd(&mut ui, store, Command::Down);
+    }
+    panic!("no agent {id}");
+}
+
+#[test]
+fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_device() {
+    let store = center_store();
+    // From the agents view: Ann's call.
+    let mut on_agent = ui_at_agent(&store, "201");
+    let q = {
+        cmd(&mut on_agent, &store, Command::Listen);
+        confirm_text(&on_agent)
+    };
+    assert!(
+        q.starts_with("Listen in on Ann Archer 101 from your device?"),
+        "{q}"
+    );
+    assert!(
+        q.contains("*81") && q.contains("*82") && q.contains("*83"),
+        "{q}"
+    );
+    update(&mut on_agent, Action::ToggleFocus, &store, now());
+    let fx = update(&mut on_agent, Action::Submit, &store, now());
+    let sent = controls(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].session.as_str(), sent[0].party.as_str()),
+        ("c-1", "c1-3")
+    );
+    assert_eq!(
+        sent[0].action,
+        ControlAction::Supervise {
+            agent: "201".into()
+        }
+    );
+    // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
+    // answers Bob's ringing leg on the supervisor's device.
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("c-2".into());
+    ui.view.follow_top = false;
+    ui.view.cursor = 3;
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("c-2"));
+    cmd(&mut ui, &store, Command::Listen);
+    assert!(
+        status(&ui).contains("no agent is on this call"),
+        "{}",
+        status(&ui)
+    );
+    let fx = act(&mut ui, &store, Command::Answer);
+    let sent = controls(&fx);
+    assert_eq!(sent[0].action, ControlAction::Answer);
+    assert_eq!(sent[0].party, "c2-3");
+    // A parked call is picked up.
+    ui.view.selected = Some("s-park".into());
+    ui.view.pinned = Some("s-park".into());
+    ui.sync(&store, now());
+    cmd(&mut ui, &store, Command::Answer);
+    assert!(confirm_text(&ui).starts_with("Pick up the parked call of"));
+}
+
+#[test]
+fn supervisor_keys_are_refused_read_only_and_in_replay() {
+    let store = center_store();
+    for mode in [Mode::Live, Mode::Replay] {
+        let mut ui = ui_at_agent(&store, "201");
+        ui.config.mode = mode;
+        ui.config.read_only = true;
+        for k in [Command::Listen, Command::Answer, Command::QueueCalls] {
+            let fx = cmd(&mut ui, &store, k);
+            assert!(fx.is_empty() && ui.view.overlay == Overlay::None, "{k:?}");
+            assert!(
+                status(&ui).contains("read-only"),
+                "{mode:?} {k:?}: {}",
+                status(&ui)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
+    use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let (store, mut ui) = ready(Mode::Demo);
+    update(&mut ui, Action::Resize(200, 50), &store, now());
+    let click = |column, row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The overview: header, the queue strip, then the calls table's title and header.
+    let first = calltop::tui::views::header_height(&ui) + calltop::tui::views::STRIP_ROWS + 2;
+    assert_eq!(calltop::tui::views::table_first_row(&ui), first);
+    let a = calltop::tui::action::action_for(&click(10, first + 2), &ui).unwrap();
+    assert_eq!(a, Action::Click(2));
+    update(&mut ui, a, &store, now());
+    // Rows by start: s-hold, s-talk, s-park, s-ring.
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    // The agents beside the calls have no cursor: a click there selects nothing.
+    assert_eq!(
+        calltop::tui::action::action_for(&click(190, first + 1), &ui),
+        None
+    );
+    // Below the overview's size the table starts under the header, as before.
+    update(&mut ui, Action::Resize(120, 40), &store, now());
+    let first = calltop::tui::views::header_height(&ui) + 2;
+    let a = calltop::tui::action::action_for(&click(10, first + 1), &ui).unwrap();
+    assert_eq!(a, Action::Click(1));
+    update(&mut ui, a, &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+}

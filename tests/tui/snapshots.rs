@@ -1,0 +1,203 @@
+//! Snapshots of the main screens (TestBackend, fixed size, fixed clock) and checks
+//! of the styles that carry meaning (alert colours, monochrome).
+
+use crate::support as tui_support;
+
+use calltop::source::replay::{Options, Replay, Speed};
+use calltop::tui::action::{update, Action};
+use calltop::tui::keymap::Command;
+use calltop::tui::state::{Mode, Screen};
+use calltop::tui::theme::{Theme, ThemeName};
+use ratatui::style::Color;
+use tui_support::*;
+
+fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
+    ui.view.selected = Some(id.to_string());
+}
+
+#[test]
+fn board() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn detail_with_timeline() {
+    let mut store = board_store();
+    store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
+    store.audit("s-hold", at(591), "← hold: done".into());
+    let mut ui = ui(Mode::Demo);
+    select(&mut ui, "s-hold");
+    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    assert!(ui.view.detail);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn confirm_dialog() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    select(&mut ui, "s-talk");
+    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn help() {
+    let store = board_store();
+    let mut ui = ui(Mode::Live);
+    update(&mut ui, Action::Cmd(Command::Help), &store, now());
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn history() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    assert_eq!(ui.view.screen, Screen::History);
+    let term = render(&store, &mut ui, now());
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn replay_header() {
+    let path = capture_path("PSTN-RingCentral-DataStreams.jsonl");
+    let mut rp = Replay::open(&path, Options::default()).expect("capture");
+    let mut store = rp.new_store();
+    // Mid-call: 20 s after the first event.
+    rp.seek(rp.start().plus_millis(20_000), &mut store);
+    let mut ui = ui(Mode::Replay);
+    ui.config.account = "file PSTN-RingCentral-DataStreams.jsonl".into();
+    let st = rp.status(Speed::X5, true);
+    ui.feed.replay = Some(st);
+    let now = st.clock_at(st.since);
+    assert_eq!(now, rp.pos());
+    let term = render(&store, &mut ui, now);
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    let buf = term.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..H)
+            .find(|y| {
+                let line: String = (0..W).map(|x| buf[(x, *y)].symbol().to_string()).collect();
+                line.contains(needle)
+            })
+            .unwrap_or_else(|| panic!("no row with {needle}"))
+    };
+    let hold = row_of("Dave Customer");
+    let ring = row_of("Alice Caller");
+    // Red with the critical glyph for 200 s on hold; amber with the warn glyph for 30 s ringing.
+    assert_eq!(buf[(1, hold)].symbol(), "‼");
+    assert_eq!(buf[(1, hold)].fg, Color::LightRed);
+    assert_eq!(buf[(1, ring)].symbol(), "▲");
+    assert_eq!(buf[(1, ring)].fg, Color::Yellow);
+
+    ui.config.theme = Theme::named(ThemeName::Mono);
+    let term = render(&store, &mut ui, now());
+    let buf = term.backend().buffer();
+    assert!(buf
+        .content()
+        .iter()
+        .all(|c| matches!(c.fg, Color::Reset) && matches!(c.bg, Color::Reset)));
+    // The state still reads without colour.
+    let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("‖ Hold") && text.contains("☏ Proceeding") && text.contains("P Parked"));
+}
+
+/// The screens at 80×24 (the smallest a supervisor may use) and 200×50.
+fn sized(
+    name: &str,
+    w: u16,
+    h: u16,
+    setup: impl Fn(&mut calltop::tui::state::UiState, &calltop::core::SessionStore),
+) {
+    let mut store = board_store();
+    store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (w, h);
+    setup(&mut ui, &store);
+    let term = render_at(&store, &mut ui, now(), w, h);
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+}
+
+#[test]
+fn screens_at_80x24_and_200x50() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        sized("board", w, h, |_, _| {});
+        sized("detail", w, h, |ui, store| {
+            select(ui, "s-hold");
+            update(ui, Action::Cmd(Command::Open), store, now());
+        });
+        sized("history", w, h, |ui, store| {
+            update(ui, Action::Cmd(Command::History), store, now());
+        });
+        sized("help", w, h, |ui, store| {
+            update(ui, Action::Cmd(Command::Help), store, now());
+        });
+        sized("confirm", w, h, |ui, store| {
+            select(ui, "s-talk");
+            update(ui, Action::Cmd(Command::HangUp), store, now());
+        });
+    }
+}
+
+/// The contact-center screens at 80×24 and 200×50, from [`center_store`].
+fn center_sized(name: &str, w: u16, h: u16, keys: &[Command]) {
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (w, h);
+    for k in keys {
+        update(&mut ui, Action::Cmd(*k), &store, now());
+    }
+    let term = render_at(&store, &mut ui, now(), w, h);
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+}
+
+#[test]
+fn center_screens_at_80x24_and_200x50() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        center_sized("agents", w, h, &[Command::Agents]);
+        center_sized("queues", w, h, &[Command::Queues]);
+        center_sized("queue_detail", w, h, &[Command::Queues, Command::Open]);
+        center_sized("wallboard", w, h, &[Command::Wallboard]);
+        center_sized("overview", w, h, &[]);
+    }
+}
+
+/// An agent known only from call events (ext id 105, not in the directory) is named by
+/// its own end of the call — the callee of its inbound leg — and the filter finds it.
+#[test]
+fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
+    let store = board_store();
+    assert!(store
+        .center()
+        .agent("105")
+        .is_some_and(|a| a.name.is_none()));
+    let mut ui = ui(Mode::Demo);
+    ui.view.size = (200, 50);
+    update(&mut ui, Action::Cmd(Command::Agents), &store, now());
+    let text = |ui: &mut calltop::tui::state::UiState| {
+        let term = render_at(&store, ui, now(), 200, 50);
+        let buf = term.backend().buffer().clone();
+        buf.content().iter().map(|c| c.symbol()).collect::<String>()
+    };
+    let all = text(&mut ui);
+    assert!(all.contains("Erin Ops +18005550105"), "{all}");
+    assert!(!all.contains("id 105"), "{all}");
+    ui.view.filter = "erin".into();
+    let found = text(&mut ui);
+    assert!(found.contains("Agents 1/"), "{found}");
+    assert!(found.contains("Erin Ops +18005550105"), "{found}");
+}

@@ -1,0 +1,1013 @@
+//! What a supervisor trying the board found wrong, each pinned by a test: figures,
+//! words, the target party, counters, sort, detail, scrolling, small terminals,
+//! confirms, messages and line editing.
+
+use crate::support as tui_support;
+
+use calltop::tui::action::{update, Action};
+use calltop::tui::keymap::Command;
+use calltop::tui::state::Mode;
+use calltop::wire::Ts;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tui_support::*;
+
+/// The screen's lines.
+fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    let w = buf.area.width;
+    (0..buf.area.height)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect()
+}
+
+fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{}", lines.join("\n")))
+}
+
+#[test]
+fn history_shows_call_level_ring_talk_hold() {
+    let store = calls::store_of(calls::PSTN_TO_RC);
+    let mut ui = ui(Mode::Replay);
+    update(
+        &mut ui,
+        Action::Cmd(Command::History),
+        &store,
+        Ts(calls::T0),
+    );
+    let term = render(&store, &mut ui, Ts(calls::T0 + 60_000));
+    let l = lines(&term);
+    let row = line_with(&l, "Answered");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // Total, ring (waited for an answer), talk (with the user), hold.
+    assert!(
+        cells.ends_with(&["Answered", "30s", "16s", "12s", "2s"]),
+        "{row}"
+    );
+}
+
+/// A conference: caller -1, agents -2 and -3, all answered.
+const CONFERENCE: &[calls::Change] = &[
+    (2, 0, "-1", "Outbound", "Answered", None, false),
+    (3, 0, "-2", "Inbound", "Answered", None, true),
+    (4, 0, "-3", "Inbound", "Answered", None, true),
+];
+
+fn target_id(ui: &calltop::tui::state::UiState, store: &calltop::core::SessionStore) -> String {
+    let s = store.get("s-1").expect("the call");
+    s.parties[ui.target_index(s).expect("a target")].id.clone()
+}
+
+#[test]
+fn the_target_moves_off_a_party_that_left() {
+    let now = Ts(calls::T0 + 5_000);
+    // A Tab-chosen target leaves.
+    let mut store = calls::store_of(CONFERENCE);
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-1".into());
+    assert_eq!(
+        target_id(&ui, &store),
+        "p-1-2",
+        "the default: the first agent"
+    );
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-3");
+    let mut changes = CONFERENCE.to_vec();
+    changes.push((5, 2_000, "-3", "Inbound", "Disconnected", None, true));
+    store = calls::store_of(&changes);
+    assert_eq!(
+        target_id(&ui, &store),
+        "p-1-2",
+        "back to a party still in the call"
+    );
+    let term = render(&store, &mut ui, now);
+    let l = lines(&term);
+    let row = line_with(&l, "+14083388064");
+    assert!(row.contains("▸● Answered") && !row.contains("▸✕"), "{row}");
+    // Tab skips the party that left: -2 → -1 → -2.
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-1");
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    assert_eq!(target_id(&ui, &store), "p-1-2");
+
+    // The default target leaves.
+    let mut changes = CONFERENCE.to_vec();
+    changes.push((5, 2_000, "-2", "Inbound", "Disconnected", None, true));
+    let store = calls::store_of(&changes);
+    let mut fresh = tui_support::ui(Mode::Demo);
+    fresh.view.selected = Some("s-1".into());
+    assert_eq!(target_id(&fresh, &store), "p-1-3");
+}
+
+#[test]
+fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let term = render(&store, &mut ui, now());
+    let l = lines(&term);
+    let counts = line_with(&l, "now: ");
+    assert!(
+        counts.contains(
+            "now: 4 calls · 1 ringing · 1 on hold · 1 parked │ ended: 1 answered · 0 missed"
+        ),
+        "{counts}"
+    );
+
+    // A call still in Setup (an IVR leg, a queue leg being set up) is not ringing:
+    // not counted, not alerted, not under the ringing filter.
+    let setup: &[calls::Change] = &[(2, 0, "-1", "Outbound", "Setup", None, false)];
+    let store = calls::store_of(setup);
+    let later = Ts(calls::T0 + 120_000);
+    assert_eq!(store.summary(later).ringing, 0);
+    let s = store.get("s-1").unwrap();
+    let ui2 = tui_support::ui(Mode::Demo);
+    assert_eq!(
+        ui2.config.thresholds.session_level(s, later),
+        calltop::tui::theme::Level::Normal
+    );
+    let view = calltop::tui::state::ViewState {
+        state_filter: calltop::tui::rows::StateFilter::Ringing,
+        ..Default::default()
+    };
+    assert!(calltop::tui::rows::board_rows(&store, &view, later)
+        .0
+        .is_empty());
+}
+
+fn row_ids(ui: &calltop::tui::state::UiState, store: &calltop::core::SessionStore) -> Vec<String> {
+    ui.rows(store, now()).iter().map(|s| s.id.clone()).collect()
+}
+
+#[test]
+fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    // Waiting calls first (on hold 200 s, ringing 30 s, parked 10 s), then the rest.
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-ring", "s-park", "s-talk"]
+    );
+    let term = render(&store, &mut ui, now());
+    assert!(line_with(&lines(&term), " Calls ").contains("sort waiting ↓"));
+    // Timer ↓: longest in state first.
+    update(&mut ui, Action::Cmd(Command::SortTimer), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-talk", "s-ring", "s-park"]
+    );
+    assert!(ui.view.sort_descending);
+    // Start ↓: newest first.
+    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-ring", "s-park", "s-talk", "s-hold"]
+    );
+    // The same key again reverses: oldest first, shown ↑.
+    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    assert_eq!(
+        row_ids(&ui, &store),
+        ["s-hold", "s-talk", "s-park", "s-ring"]
+    );
+    let term = render(&store, &mut ui, now());
+    assert!(line_with(&lines(&term), " Calls ").contains("sort start ↑"));
+    // Words start A→Z (↑); S reverses to Z→A (↓).
+    update(&mut ui, Action::Cmd(Command::SortFrom), &store, now());
+    assert!(!ui.view.sort_descending);
+    let up = row_ids(&ui, &store);
+    update(&mut ui, Action::Cmd(Command::SortReverse), &store, now());
+    let mut down = row_ids(&ui, &store);
+    down.reverse();
+    assert_eq!(up, down);
+    // s cycles every column.
+    let mut seen = vec![ui.view.sort];
+    for _ in 0..6 {
+        update(&mut ui, Action::Cmd(Command::Sort), &store, now());
+        seen.push(ui.view.sort);
+    }
+    seen.sort_by_key(|k| k.label());
+    seen.dedup();
+    assert_eq!(seen.len(), 7);
+}
+
+/// The real capture PSTN → IVR → user, read through the file reader into a store.
+fn capture_store() -> calltop::core::SessionStore {
+    let (_, items) =
+        calltop::source::file::read_path(&capture_path("PSTN-RingCentral-DataStreams.jsonl"))
+            .expect("capture");
+    let mut store = calltop::report::unbounded_store();
+    assert!(calltop::report::ingest_items(&mut store, items).is_empty());
+    store
+}
+
+fn open_detail(
+    ui: &mut calltop::tui::state::UiState,
+    store: &calltop::core::SessionStore,
+    id: &str,
+) {
+    ui.view.selected = Some(id.to_string());
+    update(ui, Action::Cmd(Command::Open), store, now());
+    assert!(ui.view.detail);
+}
+
+#[test]
+fn the_detail_never_cuts_a_number_and_labels_parties_as_the_timeline_does() {
+    let store = capture_store();
+    let id = store.sessions().next().unwrap().id.clone();
+    for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+        let mut ui = ui(Mode::Replay);
+        ui.view.screen = calltop::tui::state::Screen::History;
+        open_detail(&mut ui, &store, &id);
+        let term = render_at(&store, &mut ui, Ts(calls::T0 + 60_000), w, h);
+        let l = lines(&term);
+        // Each party row: its pN label, its distinguishing id suffix, whole numbers.
+        for (n, suffix) in [("p1", "…1 "), ("p2", "…2 "), ("p3", "…3 ")] {
+            let row = l
+                .iter()
+                .find(|r| r.contains(&format!("{n} {suffix}")))
+                .unwrap_or_else(|| panic!("{w}x{h}: no party row {n}:\n{}", l.join("\n")));
+            assert!(row.contains("+14083388064"), "{w}x{h}: {row}");
+            assert!(row.contains("+18003151571"), "{w}x{h}: {row}");
+        }
+        // The timeline names the same parties.
+        let timeline = l.iter().position(|r| r.contains(" Timeline ")).unwrap();
+        assert!(
+            l[timeline..].iter().any(|r| r.contains(" p3  ")),
+            "{w}x{h}:\n{}",
+            l.join("\n")
+        );
+        // At 120 columns and more the names are there too.
+        if w >= 120 {
+            assert!(l.iter().any(|r| r.contains("DIBYENDU ROY +14083388064")));
+            assert!(l.iter().any(|r| r.contains("TESTER Babji +18003151571")));
+        }
+    }
+}
+
+/// A call with `n` hold / unhold events after it was answered.
+fn long_call(n: i64) -> calltop::core::SessionStore {
+    let mut changes: Vec<calls::Change> = vec![
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 100, "-2", "Inbound", "Proceeding", None, true),
+        (4, 5_000, "-2", "Inbound", "Answered", None, true),
+    ];
+    for k in 0..n {
+        let code = if k % 2 == 0 { "Hold" } else { "Answered" };
+        changes.push((5 + k, 6_000 + k * 1_000, "-2", "Inbound", code, None, true));
+    }
+    calls::store_of(&changes)
+}
+
+#[test]
+fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
+    let store = long_call(40);
+    let mut ui = ui(Mode::Demo);
+    open_detail(&mut ui, &store, "s-1");
+    let at = |ui: &mut calltop::tui::state::UiState, store| {
+        let term = render_at(store, ui, Ts(calls::T0 + 60_000), 80, 24);
+        lines(&term).join("\n")
+    };
+    let first = at(&mut ui, &store);
+    assert!(
+        !first.contains("☏ Proceeding"),
+        "the ring is off screen:\n{first}"
+    );
+    assert!(first.contains("#44"), "the newest shows:\n{first}");
+    // Home: the oldest entries, the ring among them.
+    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    let top = at(&mut ui, &store);
+    assert!(top.contains("☏ Proceeding") && top.contains("#2 "), "{top}");
+    assert!(top.contains("1–"), "the title says where: {top}");
+    // ↓ one line, PgDn a page.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.timeline_top, Some(1));
+    update(&mut ui, Action::Cmd(Command::PageDown), &store, now());
+    assert!(ui.view.timeline_top.unwrap() > 2);
+    update(&mut ui, Action::Cmd(Command::PageUp), &store, now());
+    assert_eq!(ui.view.timeline_top, Some(1));
+    // The board's cursor did not move meanwhile.
+    assert_eq!(ui.view.selected.as_deref(), Some("s-1"));
+    // End: back to the newest, following.
+    update(&mut ui, Action::Cmd(Command::Bottom), &store, now());
+    assert_eq!(ui.view.timeline_top, None);
+    assert!(at(&mut ui, &store).contains("#44"));
+    // Scrolled up, new events keep the view where it is.
+    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    let more = long_call(45);
+    assert!(at(&mut ui, &more).contains("#2 "));
+    // Closing and reopening the detail starts at the newest again.
+    update(&mut ui, Action::Cmd(Command::Back), &more, now());
+    update(&mut ui, Action::Cmd(Command::Open), &more, now());
+    assert_eq!(ui.view.timeline_top, None);
+}
+
+#[test]
+fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
+    let store = board_store();
+    let check = |ui: &mut calltop::tui::state::UiState, what: &str| {
+        let term = render_at(&store, ui, now(), 80, 24);
+        let l = lines(&term);
+        assert!(
+            l[23].trim_end().ends_with("? help  q quit"),
+            "{what}: footer:\n{}",
+            l.join("\n")
+        );
+        // The header keeps the clock and whole numbers.
+        assert!(l[0].contains("12:10:00 UTC"), "{what}: {}", l[0]);
+        assert!(
+            l[2].contains("16 events") || !l[2].contains("events"),
+            "{}",
+            l[2]
+        );
+        l
+    };
+    let mut board = ui(Mode::Demo);
+    let l = check(&mut board, "board");
+    assert!(l[1].contains("now: 4 calls"), "{}", l[1]);
+    let mut detail = ui(Mode::Demo);
+    open_detail(&mut detail, &store, "s-hold");
+    let l = check(&mut detail, "detail");
+    assert!(
+        l.iter().any(|r| r.contains("+18005550105")),
+        "detail shows To:\n{}",
+        l.join("\n")
+    );
+    let mut history = ui(Mode::Demo);
+    update(&mut history, Action::Cmd(Command::History), &store, now());
+    let l = check(&mut history, "history");
+    assert!(
+        line_with(&l, "Answered").contains("+14155550101"),
+        "numbers are never cut"
+    );
+    let mut help = ui(Mode::Demo);
+    help.view.size = (80, 24);
+    update(&mut help, Action::Cmd(Command::Help), &store, now());
+    let term = render_at(&store, &mut help, now(), 80, 24);
+    assert!(
+        !lines(&term).join("\n").contains(" Replay"),
+        "the help starts at the top"
+    );
+    // The help scrolls to its last section.
+    update(&mut help, Action::Cmd(Command::Bottom), &store, now());
+    let term = render_at(&store, &mut help, now(), 80, 24);
+    let text = lines(&term).join("\n");
+    assert!(
+        text.contains("Replay") && text.contains("seek forward 1 min"),
+        "{text}"
+    );
+    let mut replay = ui(Mode::Replay);
+    check(&mut replay, "replay");
+    let mut read_only = ui(Mode::Live);
+    read_only.config.read_only = true;
+    check(&mut read_only, "read-only");
+
+    // 40×10: the board says it needs more room, also with the detail open.
+    for open in [false, true] {
+        let mut small = ui(Mode::Demo);
+        if open {
+            open_detail(&mut small, &store, "s-hold");
+        }
+        let term = render_at(&store, &mut small, now(), 40, 10);
+        let text = lines(&term).join("\n");
+        assert!(
+            text.contains("terminal too small") && text.contains("40×10"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn columns_are_sized_by_priority_and_every_cut_has_an_ellipsis() {
+    let store = board_store();
+    // 159 columns (the widest calls table: from 160×40 the screen is the overview):
+    // nothing is cut, From/To are no wider than their widest cell.
+    let mut ui = ui(Mode::Demo);
+    let term = render_at(&store, &mut ui, now(), 159, 50);
+    let l = lines(&term);
+    let head = line_with(&l, "Parties");
+    let from = head.find("From").unwrap();
+    let to = head.find("To ").unwrap();
+    assert!(
+        to - from <= "Dave Customer +14155550144".len() + 1,
+        "{head}"
+    );
+    // The queue, then who answered (nobody yet: `—`), then the parties.
+    let alice = line_with(&l, "Alice Caller");
+    let (q, a, p) = (
+        alice.find("Sales Queue —").unwrap_or(usize::MAX),
+        alice.find("—").unwrap_or(0),
+        alice.find("☏ Proceeding").unwrap_or(0),
+    );
+    assert!(q < a && a < p, "{alice}");
+    assert!(line_with(&l, "Dave Customer").contains("Erin Ops +18005550105"));
+    assert!(line_with(&l, "Dave Customer").contains("● Answered ▸‖ Hold"));
+    // 80 columns: parties and timers whole, numbers whole, the queue cut with "…".
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let l = lines(&term);
+    let ring = line_with(&l, "+14155550101");
+    assert!(
+        ring.contains("Sale…") && ring.contains("☏ Proceeding") && ring.contains("30s"),
+        "{ring}"
+    );
+    let hold = line_with(&l, "+14155550144");
+    assert!(
+        hold.contains("● Answered ▸‖ Hold") && hold.contains("3:20"),
+        "{hold}"
+    );
+}
+
+/// Every status code a party can be in (`None`: no status seen yet).
+fn every_state() -> Vec<Option<calltop::wire::StatusCode>> {
+    use calltop::wire::StatusCode::*;
+    let mut v: Vec<Option<calltop::wire::StatusCode>> = [
+        Setup,
+        Proceeding,
+        Answered,
+        Hold,
+        Parked,
+        Disconnected,
+        Gone,
+        Voicemail,
+        VoicemailScreening,
+        FaxReceive,
+        Tds,
+        Unknown("Other".into()),
+    ]
+    .into_iter()
+    .map(Some)
+    .collect();
+    v.push(None);
+    v
+}
+
+/// The one table of allowed party states, by action verb (the specification).
+fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -> bool {
+    use calltop::core::control::ControlAction::*;
+    let Some(code) = code else { return false };
+    let is = |ok: &[&str]| ok.contains(&code);
+    match action {
+        Hold | Park | Flip { .. } | Supervise { .. } => is(&["Answered"]),
+        Unhold => is(&["Hold"]),
+        Transfer { .. }
+        | Mute { .. }
+        | StartRecording
+        | PauseRecording { .. }
+        | ResumeRecording { .. } => is(&["Answered", "Hold"]),
+        Forward { .. } | Reject | Answer => is(&["Proceeding"]),
+        Pickup => is(&["Parked"]),
+        // Still in the call, in a state the platform names.
+        HangUp | DropParty => !is(&["Disconnected", "Gone", "Other"]),
+    }
+}
+
+#[test]
+fn every_action_in_every_party_state_follows_the_one_table() {
+    use calltop::core::control::{ControlAction::*, FlipNumber, Target};
+    let to = || Target::ExtensionNumber("101".into());
+    let actions = [
+        Hold,
+        Unhold,
+        Transfer { to: to() },
+        Park,
+        Forward { to: to() },
+        Reject,
+        Answer,
+        Flip {
+            to: FlipNumber::parse("1").unwrap(),
+        },
+        Mute { muted: true },
+        StartRecording,
+        PauseRecording {
+            recording: "r".into(),
+        },
+        ResumeRecording {
+            recording: "r".into(),
+        },
+        HangUp,
+        DropParty,
+        Supervise { agent: "62".into() },
+        Pickup,
+    ];
+    for a in &actions {
+        for code in every_state() {
+            let want = allowed(a, code.as_ref().map(|c| c.as_str()));
+            let got = a.check(code.as_ref());
+            assert_eq!(got.is_ok(), want, "{a:?} on {code:?}: {got:?}");
+            if let Err(why) = got {
+                assert!(why.starts_with(&format!("can't {}: ", a.word())), "{why}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request() {
+    use calltop::core::control::ControlAction as A;
+    use calltop::tui::state::Overlay;
+    let keys = [
+        (Command::Hold, A::Hold),
+        (
+            Command::Transfer,
+            A::Transfer {
+                to: calltop::core::control::Target::ExtensionNumber("1".into()),
+            },
+        ),
+        (Command::Record, A::StartRecording),
+        (Command::HangUp, A::HangUp),
+        (Command::Mute, A::Mute { muted: true }),
+        (Command::Park, A::Park),
+        (
+            Command::Forward,
+            A::Forward {
+                to: calltop::core::control::Target::ExtensionNumber("1".into()),
+            },
+        ),
+        (Command::Reject, A::Reject),
+        (
+            Command::Flip,
+            A::Flip {
+                to: calltop::core::control::FlipNumber::parse("1").unwrap(),
+            },
+        ),
+    ];
+    // A party still in the call in each state (the call has not ended).
+    for code in [
+        "Setup",
+        "Proceeding",
+        "Answered",
+        "Hold",
+        "Parked",
+        "Voicemail",
+        "VMScreening",
+        "FaxReceive",
+    ] {
+        let store = calls::store_of(&[
+            (2, 0, "-1", "Outbound", "Answered", None, false),
+            (3, 0, "-2", "Inbound", code, None, true),
+        ]);
+        for (key, action) in &keys {
+            let mut ui = ui(Mode::Demo);
+            ui.view.selected = Some("s-1".into());
+            let fx = update(&mut ui, Action::Cmd(*key), &store, now());
+            assert!(
+                fx.is_empty(),
+                "{key:?} on {code}: a request before any confirm"
+            );
+            let action = match (key, code) {
+                (Command::Hold, "Hold") => A::Unhold,
+                _ => action.clone(),
+            };
+            let expect = allowed(&action, Some(code));
+            let opened = matches!(ui.view.overlay, Overlay::Confirm(_) | Overlay::Prompt(_));
+            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status);
+            if !expect {
+                let why = ui
+                    .status
+                    .as_ref()
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default();
+                let said = format!("can't {}: the party is {code} (", action.word());
+                assert!(why.starts_with(&said), "{key:?} on {code}: {why}");
+            }
+        }
+    }
+}
+
+fn confirm_ok(
+    ui: &mut calltop::tui::state::UiState,
+    store: &calltop::core::SessionStore,
+) -> Vec<calltop::tui::action::Effect> {
+    update(ui, Action::ToggleFocus, store, now());
+    update(ui, Action::Submit, store, now())
+}
+
+fn question(ui: &calltop::tui::state::UiState) -> String {
+    match &ui.view.overlay {
+        calltop::tui::state::Overlay::Confirm(c) => {
+            assert!(!c.ok_focused, "Cancel is focused");
+            c.question.clone()
+        }
+        o => panic!("no confirm: {o:?} ({:?})", ui.status),
+    }
+}
+
+#[test]
+fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
+    use calltop::tui::action::Effect;
+    let mut store = board_store();
+    let ring2 = PartySpec {
+        id: "p-ring2-2",
+        dir: "Inbound",
+        from: DAVE,
+        to: SALES,
+        code: "Proceeding",
+        ext: Some("101"),
+    };
+    event(
+        &mut store,
+        "s-ring2",
+        2,
+        580,
+        &[ring2],
+        serde_json::json!({}),
+    );
+    let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // ringing
+    ui.sync(&store, now());
+    assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    // d: a confirm naming who, nothing sent; OK sends the reject of that call.
+    assert!(update(&mut ui, Action::Cmd(Command::Reject), &store, now()).is_empty());
+    assert!(
+        question(&ui).starts_with("Reject Sales Queue +18005550100?"),
+        "{}",
+        question(&ui)
+    );
+    let fx = confirm_ok(&mut ui, &store);
+    assert!(
+        matches!(&fx[..], [Effect::Control(r)] if r.session == "s-ring"),
+        "{fx:?}"
+    );
+    // The call ends: it stays on the board, selected, until the user moves.
+    let gone = PartySpec {
+        id: "p-ring-2",
+        dir: "Inbound",
+        from: ALICE,
+        to: SALES,
+        code: "Disconnected",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-ring", 9, 598, &[gone], serde_json::json!({}));
+    update(&mut ui, Action::StoreChanged, &store, now());
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    // d again: refused, and the other ringing call is not touched.
+    let fx = update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    assert!(fx.is_empty());
+    assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
+    assert!(ui.status.as_ref().unwrap().text.contains("ended"));
+    // The user moves: the filter applies again.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(row_ids(&ui, &store), ["s-ring2"]);
+    assert_eq!(ui.view.selected.as_deref(), Some("s-ring2"));
+}
+
+#[test]
+fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
+    let mut store = board_store();
+    // Erin's extension number seen on an internal call.
+    let internal = PartySpec {
+        id: "p-int-2",
+        dir: "Inbound",
+        from: BOB,
+        to: ("Erin Ops", "105"),
+        code: "Answered",
+        ext: Some("105"),
+    };
+    event(
+        &mut store,
+        "s-int",
+        2,
+        590,
+        &[internal],
+        serde_json::json!({}),
+    );
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    for c in "105".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    let q = question(&ui);
+    assert!(
+        q.starts_with("Transfer Bob Agent +18005550102 to ext 105 (Erin Ops)?"),
+        "{q}"
+    );
+    assert!(
+        q.contains("Call: Bob Agent +18005550102 → +442071234567"),
+        "{q}"
+    );
+    // Drawn whole at 80×24.
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let text = lines(&term).join("\n");
+    assert!(
+        text.contains("to ext 105 (Erin Ops)?") && text.contains("[> Cancel <]"),
+        "{text}"
+    );
+
+    // An agent reached through a queue is named by the name seen for its extension.
+    let seen = PartySpec {
+        id: "p-int2-2",
+        dir: "Inbound",
+        from: BOB,
+        to: ("Ann Agent", "101"),
+        code: "Answered",
+        ext: Some("101"),
+    };
+    event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-ring".into());
+    update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    let q = question(&ui);
+    assert!(
+        q.starts_with("Reject Ann Agent (Sales Queue +18005550100)?"),
+        "{q}"
+    );
+
+    // A queue call with no agent yet: h holds the caller, and the confirm says so.
+    let queued: &[calls::Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 100, "-1", "Outbound", "Answered", None, false),
+    ];
+    let store = calls::store_of(queued);
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-1".into());
+    update(&mut ui, Action::Cmd(Command::Hold), &store, now());
+    let q = question(&ui);
+    assert!(q.starts_with("Hold +14083388064?"), "{q}");
+    assert!(
+        q.contains("No agent has answered yet: this puts the caller on hold."),
+        "{q}"
+    );
+}
+
+#[test]
+fn errors_show_in_full_even_under_a_prompt() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    for c in "bob".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let l = lines(&term);
+    let text = l.join("\n");
+    assert!(
+        text.contains("\"bob\" is not a number, ext:N, vm:ID or park:ORBIT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("transfer to (number, ext, vm:ID, park:ORBIT): bob"),
+        "{text}"
+    );
+    assert!(l[23].trim_end().ends_with("? help  q quit"), "{text}");
+    // Fixed, the complaint goes: the confirm speaks.
+    for _ in 0..3 {
+        update(&mut ui, Action::Backspace, &store, now());
+    }
+    update(&mut ui, Action::Input('7'), &store, now());
+    update(&mut ui, Action::Submit, &store, now());
+    assert!(question(&ui).starts_with("Transfer Bob Agent"));
+    assert!(ui.status.is_none(), "{:?}", ui.status);
+
+    // A long platform error wraps instead of being cut.
+    let mut ui = tui_support::ui(Mode::Demo);
+    let request = calltop::core::control::ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        action: calltop::core::control::ControlAction::Park,
+    };
+    let message = "CMN-102: Resource for parameter [parkOrbit] is not found; the park location *899 does not exist on this account";
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request,
+            outcome: calltop::core::control::Outcome::Failed {
+                message: message.into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let words = lines(&term).join(" ");
+    let squeezed = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.contains(&format!("park failed: {message}")),
+        "{words}"
+    );
+}
+
+#[test]
+fn messages_are_said_once_and_clear_after_a_while() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let request = calltop::core::control::ControlRequest {
+        session: "s-talk".into(),
+        party: "p-talk-1".into(),
+        action: calltop::core::control::ControlAction::Mute { muted: true },
+    };
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request,
+            outcome: calltop::core::control::Outcome::RateLimited {
+                retry_after: std::time::Duration::from_secs(3),
+            },
+        },
+        &store,
+        now(),
+    );
+    let screen = |ui: &mut calltop::tui::state::UiState, at: Ts| {
+        lines(&render_at(&store, ui, at, 120, 40)).join("\n")
+    };
+    let text = screen(&mut ui, now().plus_millis(2_000));
+    assert_eq!(text.matches("retry in").count(), 1, "{text}");
+    assert!(
+        text.contains("mute: rate limited by the platform, retry in 1s"),
+        "{text}"
+    );
+    // A key during the wait says it once too.
+    ui.view.selected = Some("s-talk".into());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Mute),
+        &store,
+        now().plus_millis(2_000),
+    );
+    let text = screen(&mut ui, now().plus_millis(2_000));
+    assert_eq!(text.matches("retry in").count(), 1, "{text}");
+    // After the wait, then after a while, the line goes.
+    update(&mut ui, Action::Tick, &store, now().plus_millis(4_000));
+    assert!(screen(&mut ui, now().plus_millis(4_000)).contains("you can retry now"));
+    update(&mut ui, Action::Tick, &store, now().plus_millis(30_000));
+    assert!(ui.status.is_none());
+
+    // A refusal (a warning) stays 20 s, a plain message 10 s.
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Forward), &store, now());
+    assert!(ui
+        .status
+        .as_ref()
+        .unwrap()
+        .text
+        .starts_with("can't forward"));
+    update(&mut ui, Action::Tick, &store, now().plus_millis(15_000));
+    assert!(ui.status.is_some());
+    update(&mut ui, Action::Tick, &store, now().plus_millis(20_000));
+    assert!(ui.status.is_none(), "a stale refusal is gone");
+    update(&mut ui, Action::Cmd(Command::NextParty), &store, now());
+    update(&mut ui, Action::Tick, &store, now().plus_millis(10_000));
+    assert!(ui.status.is_none());
+}
+
+#[test]
+fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
+    use calltop::tui::action::action_for;
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    let key = |ui: &mut calltop::tui::state::UiState, code: KeyCode, mods: KeyModifiers| {
+        let ev = Event::Key(KeyEvent::new(code, mods));
+        if let Some(a) = action_for(&ev, ui) {
+            update(ui, a, &store, now());
+        }
+    };
+    let type_in = |ui: &mut calltop::tui::state::UiState, s: &str| {
+        for c in s.chars() {
+            key(ui, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    };
+    update(&mut ui, Action::Cmd(Command::Filter), &store, now());
+    type_in(&mut ui, "Sales");
+    key(&mut ui, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(ui.view.filter, "", "Ctrl-U clears, never types u");
+    type_in(&mut ui, "Sales Queue");
+    key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(ui.view.filter, "Sales ");
+    key(&mut ui, KeyCode::Char('a'), KeyModifiers::CONTROL);
+    key(&mut ui, KeyCode::Delete, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::End, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Left, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(ui.view.filter, "ale ");
+    key(&mut ui, KeyCode::Home, KeyModifiers::NONE);
+    key(&mut ui, KeyCode::Right, KeyModifiers::NONE);
+    // The cursor shows on the character it is on.
+    let term = render_at(&store, &mut ui, now(), 80, 24);
+    let buf = term.backend().buffer();
+    let y = (0..24)
+        .find(|y| {
+            (0..80)
+                .map(|x| buf[(x, *y)].symbol())
+                .collect::<String>()
+                .starts_with("filter: ")
+        })
+        .expect("the filter line");
+    let cell = &buf[("filter: a".len() as u16, y)];
+    assert_eq!(cell.symbol(), "l");
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    key(&mut ui, KeyCode::Char('e'), KeyModifiers::CONTROL);
+    key(&mut ui, KeyCode::Enter, KeyModifiers::NONE);
+
+    // The same in a prompt.
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    type_in(&mut ui, "ext 1O1");
+    key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    type_in(&mut ui, "101");
+    match &ui.view.overlay {
+        calltop::tui::state::Overlay::Prompt(p) => assert_eq!(p.input, "ext 101"),
+        o => panic!("{o:?}"),
+    }
+}
+
+#[test]
+fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
+    let mut store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    // A call on hold longer comes on top: the first row stays selected.
+    let held = |id: &'static str| PartySpec {
+        id,
+        dir: "Inbound",
+        from: DAVE,
+        to: ERIN,
+        code: "Hold",
+        ext: Some("105"),
+    };
+    event(
+        &mut store,
+        "s-old",
+        2,
+        100,
+        &[held("p-old-2")],
+        serde_json::json!({}),
+    );
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-old"));
+    // Away from the first row, the selection follows its call.
+    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    event(
+        &mut store,
+        "s-older",
+        2,
+        50,
+        &[held("p-older-2")],
+        serde_json::json!({}),
+    );
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.cursor, 2);
+}
+
+#[test]
+fn at_80_columns_numbers_stay_whole_beside_many_parties() {
+    let store = calls::store_of(&[
+        (2, 0, "-1", "Outbound", "Answered", None, false),
+        (3, 0, "-2", "Inbound", "Disconnected", None, true),
+        (4, 0, "-3", "Inbound", "Proceeding", None, true),
+        (5, 0, "-4", "Inbound", "Proceeding", None, true),
+        (6, 0, "-5", "Inbound", "Hold", None, true),
+    ]);
+    let mut ui = ui(Mode::Demo);
+    let term = render_at(&store, &mut ui, Ts(calls::T0 + 5_000), 80, 24);
+    let l = lines(&term);
+    let row = line_with(&l, "+14083388064");
+    assert!(row.contains("+18003151571"), "{row}");
+    assert!(
+        row.contains('…'),
+        "the parties are cut with an ellipsis: {row}"
+    );
+    assert_eq!(row.matches(" 5s").count(), 2, "timer and total show: {row}");
+}
+
+#[test]
+fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
+    let mut store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    update(&mut ui, Action::Cancel, &store, now());
+    assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
+    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    // A call ending now comes on top and is selected.
+    let done = PartySpec {
+        id: "p-park-2",
+        dir: "Inbound",
+        from: CAROL,
+        to: ERIN,
+        code: "Disconnected",
+        ext: Some("105"),
+    };
+    event(&mut store, "s-park", 9, 599, &[done], serde_json::json!({}));
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    // The footer offers no sort or state filter there (they apply to the board).
+    let term = render_at(&store, &mut ui, now(), 200, 50);
+    let l = lines(&term);
+    assert!(
+        !l[49].contains(" sort") && !l[49].contains("c state"),
+        "{}",
+        l[49]
+    );
+}
