@@ -2,10 +2,9 @@
 //! through, on the real captures' eventTimes (rebuilt here event by event) and on the
 //! call shapes the simulator makes (IVR, queue, missed, parked, transfer).
 
-
+use crate::calls::{store_of, Change, PSTN_TO_RC, T0};
 use calltop::core::CallTimes;
 use calltop::wire::Ts;
-use crate::calls::{store_of, Change, PSTN_TO_RC, T0};
 
 fn figures(changes: &[Change], now_ms: i64) -> (i64, i64, i64) {
     let store = store_of(changes);

@@ -4,8 +4,8 @@
 //! starts without its broker, and reports read from the stream.
 #![cfg(feature = "nats")]
 
-use crate::support as relay_support;
 use crate::sim_support;
+use crate::support as relay_support;
 
 use calltop::core::control::{
     AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome,
