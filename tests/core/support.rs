@@ -9,3 +9,15 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(rel)
 }
+
+/// Proptest's settings for `cases` cases, a failure's seed kept beside the test's source
+/// (`tests/<area>/<module>.proptest-regressions`, checked in). Proptest's default puts
+/// them beside the nearest `main.rs`, one folder for every area's modules.
+pub fn proptest_cases(cases: u32) -> proptest::prelude::ProptestConfig {
+    proptest::prelude::ProptestConfig {
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..proptest::prelude::ProptestConfig::with_cases(cases)
+    }
+}

@@ -446,7 +446,7 @@ fn run_ops(seed: u64, concurrent: usize, config: StoreConfig, ops: &[Op]) {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(crate::common::proptest_cases(64))]
 
     /// Any sequence of events, snapshots, presence seeds, reconciles, audits, evictions
     /// and archiving, frames at clocks before and after the store's: the patched header

@@ -1,6 +1,8 @@
 //! The board without a terminal: the reducer, derived rows, rendering with ratatui's
 //! TestBackend, snapshots, replay and what the board may claim.
 
+#[path = "../core/support.rs"]
+mod common;
 mod support;
 
 mod derived;

@@ -249,7 +249,7 @@ fn rebuilds(path: &Path, targets: &[Ts]) -> Vec<(Vec<u8>, u64, Ts)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(crate::common::proptest_cases(12))]
 
     /// Any sequence of jumps (back, forward, far, near) leaves the store exactly as a
     /// rebuild from the start to the same moment: every field of it, by its keyframe
