@@ -397,7 +397,8 @@ pub struct Agent {
     pub presence: Presence,
     /// Live parties, oldest first.
     pub calls: Vec<AgentCall>,
-    /// When the last live party left (idle since).
+    /// When the last live party left (idle since, once no call is live): the latest end
+    /// of any of its parties, whatever order the ends were heard in.
     pub idle_since: Option<Ts>,
     pub figures: AgentFigures,
 }
@@ -922,6 +923,9 @@ impl Center {
         }
         for a in self.agents.values_mut() {
             a.figures = AgentFigures::default();
+            // No call in progress counts in the new window (as no track does): its talk
+            // and hold running now are not the new window's either.
+            a.calls.iter_mut().for_each(|c| c.counted = false);
         }
     }
 
@@ -1450,9 +1454,9 @@ impl Center {
         };
         if let Some(i) = a.calls.iter().position(|c| c.party_fp == t.fp) {
             a.calls.remove(i);
-            if a.calls.is_empty() {
-                a.idle_since = Some(at);
-            }
+            // The latest end of any party, not the end heard last: calls that overlapped
+            // may end heard in either order, and idle starts at the later end.
+            a.idle_since = a.idle_since.max(Some(at));
             self.agent_changed(key);
         }
     }

@@ -1,6 +1,8 @@
 //! The store is order-safe: any permutation of a session's events, with any number of
 //! repeats, ends in the same state and figures as in-order delivery; late events never
-//! resurrect an ended call; retention keeps memory bounded.
+//! resurrect an ended call; retention keeps memory bounded. With the center's upkeep on,
+//! agents' and queues' figures and states do not depend on how the calls interleave, on
+//! how late a call's lines come, or on repeats.
 
 use calltop::core::{Applied, Delivery, PartyState, SessionStore, StoreConfig};
 use calltop::report;
@@ -142,7 +144,7 @@ fn apply_all(events: &[SessionEvent], order: &[usize]) -> SessionStore {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::support::proptest_cases(300))]
 
     #[test]
     fn any_order_any_repeats_same_state(
@@ -387,4 +389,395 @@ fn ended_calls_are_read_once_in_order_from_a_cursor() {
     end(&mut store, "s-c", 20);
     let got = store.ended_after(cursor);
     assert_eq!((got.ids, got.missed), (vec!["s-c"], 0));
+}
+
+// The same property through the whole core: a contact center's stream (the synthetic
+// generator's, its directory first) through `ingest_view`, so the center's upkeep runs;
+// the agents' and queues' figures, waiting calls and states are compared as well as the
+// calls'. The center takes each party's events in the order they come and lets an older
+// one go (see `src/core/center.rs`), so what it is held to is: the calls heard in any
+// interleaving, late by any number of lines, and lines heard again at any time later,
+// each call's own lines in their order. Each call's lines in any order are held to the
+// calls' figures and to agents never keeping a call that ended.
+
+use calltop::core::center::{AgentFigures, Center, Window, DAY_MS};
+use calltop::wire::{parse_view, Incoming, IncomingView, Parsed};
+
+/// Arrival times start here and rise with the delivery position (event times are the
+/// stream's, from 1 700 000 000 000 on): anything taking arrival for event time shows.
+const ARRIVAL: i64 = 1_700_000_000_000;
+/// When running talk and hold and the longest waits are read at the end.
+const END: Ts = Ts(1_700_000_600_000);
+/// Lines of a stream, and calls at a time: about 130 queue calls, 40 of them in
+/// progress at the end, in three queues among a thousand agents.
+const LINES: usize = 1_500;
+const CONCURRENT: usize = 40;
+
+/// A contact center's stream (seed `seed`): its lines, and the call of each line.
+fn center_stream(seed: u64) -> (Vec<String>, Vec<String>) {
+    calltop::synth::center_notifications(LINES, CONCURRENT, seed)
+        .into_iter()
+        .map(|n| {
+            let line = serde_json::to_string(&n).expect("a notification");
+            (line, n.body.telephony_session_id)
+        })
+        .unzip()
+}
+
+/// The event time of a line of the stream.
+fn event_time(line: &str) -> Ts {
+    match parse_view(line).expect("a line of the stream").item {
+        IncomingView::Session(n) => n.body.event_time.expect("an event time"),
+        IncomingView::Other(_) => panic!("not an event"),
+    }
+}
+
+/// A board's store with figures over `window`, fed the directory (as a board reads it at
+/// start), then the lines in `order`; a line's arrival time is its delivery position.
+fn center_fed(lines: &[String], order: &[usize], window: Window) -> SessionStore {
+    center_fed_watched(lines, order, window, |_| {})
+}
+
+/// [`center_fed`], with a look at the store after each line.
+fn center_fed_watched(
+    lines: &[String],
+    order: &[usize],
+    window: Window,
+    mut watch: impl FnMut(&SessionStore),
+) -> SessionStore {
+    let mut store = report::unbounded_store();
+    store.center_mut().reset(window);
+    let directory = Parsed {
+        received_at: None,
+        meta: None,
+        item: Incoming::Roster(Box::new(calltop::synth::center_directory())),
+    };
+    store.ingest(directory, Ts(ARRIVAL));
+    for (i, &k) in order.iter().enumerate() {
+        let p = parse_view(&lines[k]).expect("a line of the stream");
+        store.ingest_view(p, Ts(ARRIVAL + 25 * i as i64));
+        watch(&store);
+    }
+    store
+}
+
+/// Everything of the center that must not depend on delivery order, a line per queue and
+/// per agent, sorted: a queue's figures (offered, answered, abandoned, voicemail… and the
+/// waits), service level, speed of answer, waiting calls with their entry times, oldest
+/// and longest wait; an agent's telephony state and since when, presence, figures (closed,
+/// and with what still runs at [`END`]), idle since, and live calls (code, since when,
+/// peer, queue).
+fn center_print(c: &Center) -> Vec<String> {
+    let queues = c.queues().map(|q| {
+        format!(
+            "queue {} {:?} sl={:?} asa={:?} abandon-wait={:?} longest={} oldest={:?} waiting={:?}",
+            q.id,
+            q.figures,
+            q.service_level_pct(),
+            q.figures.avg_answer_wait_ms(),
+            q.figures.avg_abandon_wait_ms(),
+            q.longest_wait_ms(END),
+            q.oldest_waiting(),
+            q.waiting,
+        )
+    });
+    let agents = c.agents().map(|a| {
+        // Kept in the order first heard: compared as a set (the state says which leads).
+        let mut calls: Vec<String> = a
+            .calls
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}/{} {:?} since={:?} {:?} peer={:?} queue={:?} counted={}",
+                    k.session, k.party, k.code, k.since, k.direction, k.peer, k.queue, k.counted
+                )
+            })
+            .collect();
+        calls.sort();
+        format!(
+            "agent {} state={:?} presence={:?}/{:?} {:?} at-end={:?} idle-since={:?} calls={:?}",
+            a.id,
+            a.telephony_state(),
+            a.presence.state,
+            a.presence.since,
+            a.figures,
+            a.figures_at(END),
+            a.idle_since,
+            calls,
+        )
+    });
+    let mut v: Vec<String> = queues.chain(agents).collect();
+    v.sort();
+    v
+}
+
+/// The lines of `want` and `got` that differ (a few of each), empty when they are equal.
+fn differences(want: &[String], got: &[String]) -> String {
+    use std::collections::BTreeSet;
+    let (w, g): (BTreeSet<_>, BTreeSet<_>) = (want.iter().collect(), got.iter().collect());
+    let mut out = String::new();
+    for (sign, only) in [("-", w.difference(&g)), ("+", g.difference(&w))] {
+        for line in only.take(4) {
+            out.push_str(&format!("\n{sign} {line}"));
+        }
+    }
+    out
+}
+
+/// What delivery in order gives: the center and the calls.
+struct Want {
+    center: Vec<String>,
+    calls: String,
+}
+
+impl Want {
+    fn of(store: &SessionStore) -> Want {
+        Want {
+            center: center_print(store.center()),
+            calls: fingerprint(store),
+        }
+    }
+
+    /// Delivery in `order` ends in the same center and calls.
+    fn check(
+        &self,
+        lines: &[String],
+        order: &[usize],
+        window: Window,
+        what: &str,
+    ) -> Result<(), TestCaseError> {
+        let got = center_fed(lines, order, window);
+        let diff = differences(&self.center, &center_print(got.center()));
+        prop_assert!(diff.is_empty(), "{}: the center differs:{}", what, diff);
+        prop_assert_eq!(
+            &fingerprint(&got),
+            &self.calls,
+            "{}: the calls differ",
+            what
+        );
+        Ok(())
+    }
+}
+
+/// The store fed in order, after checking that its center has something to compare:
+/// calls offered and answered in every queue, abandoned and sent to voicemail, calls
+/// waiting on the way; agents handling, missing, talking and holding, on calls at the
+/// end and idle since a call's end. (Calls waiting at the end too, nearly always: see
+/// `a_center_stream_has_every_figure_to_compare`.)
+fn center_in_order(lines: &[String], window: Window) -> SessionStore {
+    let waiting =
+        |store: &SessionStore| -> usize { store.center().queues().map(|q| q.waiting.len()).sum() };
+    let mut peak = 0;
+    let in_order: Vec<usize> = (0..lines.len()).collect();
+    let store = center_fed_watched(lines, &in_order, window, |s| peak = peak.max(waiting(s)));
+    let c = store.center();
+    let queues: Vec<_> = c.queues().collect();
+    assert_eq!(queues.len(), 3);
+    for q in &queues {
+        let f = q.figures;
+        assert!(f.offered > 5 && f.answered > 0, "queue {} {f:?}", q.id);
+        assert!(q.service_level_pct().is_some() && f.answer_wait_ms > 0);
+    }
+    let abandoned_or_voicemail: u64 = queues
+        .iter()
+        .map(|q| q.figures.abandoned + q.figures.voicemail)
+        .sum();
+    assert!(
+        abandoned_or_voicemail > 0 && peak > 1,
+        "{peak} waiting at most"
+    );
+    let sum = |f: fn(&AgentFigures) -> i64| -> i64 { c.agents().map(|a| f(&a.figures)).sum() };
+    assert!(sum(|f| f.handled as i64) > 10 && sum(|f| f.missed as i64) > 0);
+    assert!(sum(|f| f.talk_ms) > 0 && sum(|f| f.hold_ms) > 0);
+    assert!(c.agents().filter(|a| !a.calls.is_empty()).count() > 3);
+    assert!(c.agents().filter(|a| a.idle_since.is_some()).count() > 10);
+    store
+}
+
+/// The streams the properties take have every figure to compare, calls waiting at the
+/// end among them (the properties check what is all but certain for any stream; this,
+/// all of it, for a few).
+#[test]
+fn a_center_stream_has_every_figure_to_compare() {
+    for seed in [0, 1, 2] {
+        let (lines, _) = center_stream(seed);
+        let store = center_in_order(&lines, Window::all());
+        let c = store.center();
+        for q in c.queues() {
+            let f = q.figures;
+            assert!(f.abandoned > 0 && f.voicemail > 0, "queue {} {f:?}", q.id);
+            assert!(f.answered_within_sla > 0 && f.longest_wait_ms > 0);
+        }
+        assert!(c.queues().filter(|q| !q.waiting.is_empty()).count() > 1);
+        assert!(c.agents().any(|a| a
+            .calls
+            .iter()
+            .any(|k| k.code == calltop::wire::StatusCode::Hold)));
+    }
+}
+
+/// A deterministic generator for the delivery orders.
+struct Mix(u64);
+
+impl Mix {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+
+    fn shuffle(&mut self, v: &mut [usize]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// Every line held back up to `window` positions (a random number each), then sent
+/// when due.
+fn late_order(n: usize, window: usize, mix: &mut Mix) -> Vec<usize> {
+    let mut due: Vec<(usize, usize)> = (0..n).map(|i| (i + mix.below(window + 1), i)).collect();
+    due.sort();
+    due.into_iter().map(|(_, i)| i).collect()
+}
+
+/// `order` with `copies` lines sent again, each `delay` positions after it was first
+/// sent (past the end: at the end).
+fn with_copies(order: &[usize], copies: &[(prop::sample::Index, usize)]) -> Vec<usize> {
+    let mut due: Vec<(usize, usize)> = order.iter().copied().enumerate().collect();
+    for (which, delay) in copies {
+        let at = which.index(order.len());
+        due.push((at + delay, order[at]));
+    }
+    // Stable: a copy goes after the line first sent at the position it is due.
+    due.sort_by_key(|(at, _)| *at);
+    due.into_iter().map(|(_, k)| k).collect()
+}
+
+/// `order`, with each call's lines put back in their own order in the positions that
+/// call's lines have in it: the calls interleave as in `order`.
+fn each_call_in_order(calls: &[String], order: &[usize]) -> Vec<usize> {
+    let mut positions: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (at, &k) in order.iter().enumerate() {
+        positions.entry(&calls[k]).or_default().push(at);
+    }
+    let mut out = order.to_vec();
+    for at in positions.values() {
+        let mut ks: Vec<usize> = at.iter().map(|&i| order[i]).collect();
+        ks.sort();
+        for (&i, k) in at.iter().zip(ks) {
+            out[i] = k;
+        }
+    }
+    out
+}
+
+/// `order`, with each call's lines shuffled among the positions that call's lines have
+/// in it.
+fn each_call_shuffled(calls: &[String], order: &[usize], mix: &mut Mix) -> Vec<usize> {
+    let mut positions: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (at, &k) in order.iter().enumerate() {
+        positions.entry(&calls[k]).or_default().push(at);
+    }
+    let mut out = order.to_vec();
+    for at in positions.values() {
+        let mut ks: Vec<usize> = at.iter().map(|&i| order[i]).collect();
+        mix.shuffle(&mut ks);
+        for (&i, k) in at.iter().zip(ks) {
+            out[i] = k;
+        }
+    }
+    out
+}
+
+fn copies() -> impl Strategy<Value = Vec<(prop::sample::Index, usize)>> {
+    proptest::collection::vec((any::<prop::sample::Index>(), 0usize..3_000), 0..60)
+}
+
+proptest! {
+    #![proptest_config(crate::support::proptest_cases(16))]
+
+    /// Lines late by up to `window` positions (each call's own lines still in their
+    /// order: the calls come late against each other), lines heard twice (at once, or
+    /// thousands of lines on), and both: the same center and calls as in order.
+    #[test]
+    fn the_center_is_the_same_whatever_call_comes_late_or_twice(
+        stream in 0u64..1_000_000,
+        window in 1usize..400,
+        mix in any::<u64>(),
+        copies in copies(),
+    ) {
+        let (lines, calls) = center_stream(stream);
+        let want = Want::of(&center_in_order(&lines, Window::all()));
+        let late = each_call_in_order(&calls, &late_order(lines.len(), window, &mut Mix(mix | 1)));
+        want.check(&lines, &late, Window::all(), "late")?;
+        let in_order: Vec<usize> = (0..lines.len()).collect();
+        want.check(&lines, &with_copies(&in_order, &copies), Window::all(), "twice")?;
+        want.check(&lines, &with_copies(&late, &copies), Window::all(), "late and twice")?;
+    }
+
+    /// The calls in any interleaving at all (each call's own lines in their order), with
+    /// repeats; with figures over the whole stream, or over a day that ends mid-stream
+    /// (they start again at the first event past midnight, whichever call it is of).
+    #[test]
+    fn the_center_is_the_same_whatever_order_the_calls_are_heard_in(
+        stream in 0u64..1_000_000,
+        mix in any::<u64>(),
+        copies in copies(),
+        midnight_at in proptest::option::of(0.2f64..0.8),
+    ) {
+        let (lines, calls) = center_stream(stream);
+        let whole = center_in_order(&lines, Window::all());
+        // A day ending `midnight_at` of the way through the stream.
+        let (window, want) = match midnight_at {
+            None => (Window::all(), whole),
+            Some(f) => {
+                let (first, last) = (event_time(&lines[0]), event_time(&lines[lines.len() - 1]));
+                let midnight = first.plus_millis((first.millis_until(last) as f64 * f) as i64);
+                let window = Window::daily(midnight.plus_millis(-DAY_MS));
+                let want = center_fed(&lines, &(0..lines.len()).collect::<Vec<_>>(), window);
+                let offered = |s: &SessionStore| -> u64 {
+                    s.center().queues().map(|q| q.figures.offered).sum()
+                };
+                prop_assert_eq!(want.center().window().start, Some(midnight), "a new day");
+                prop_assert!(0 < offered(&want) && offered(&want) < offered(&whole));
+                (window, want)
+            }
+        };
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        Mix(mix | 1).shuffle(&mut order);
+        let order = with_copies(&each_call_in_order(&calls, &order), &copies);
+        Want::of(&want).check(&lines, &order, window, "any interleaving")?;
+    }
+
+    /// Each call's lines in any order (the calls interleaved as they were), with
+    /// repeats, of the calls that end in the stream: the calls' figures are the same
+    /// with the center's upkeep on, and no agent is left on a call. (The center's figures
+    /// are not held to it: an older event of a party heard after a newer one is let go.
+    /// A call still in progress is left out: it may end on its last party's end heard
+    /// first, and a late event does not reopen it.)
+    #[test]
+    fn each_call_in_any_order_keeps_the_calls_and_leaves_no_agent_on_a_call(
+        stream in 0u64..1_000_000,
+        mix in any::<u64>(),
+        copies in copies(),
+    ) {
+        let (all, calls) = center_stream(stream);
+        let ended = center_fed(&all, &(0..all.len()).collect::<Vec<_>>(), Window::all());
+        let (lines, calls): (Vec<String>, Vec<String>) = all
+            .into_iter()
+            .zip(calls)
+            .filter(|(_, c)| ended.get(c).is_some_and(|s| s.ended))
+            .unzip();
+        prop_assert!(lines.len() > 1_000, "{} lines of calls that ended", lines.len());
+        let in_order: Vec<usize> = (0..lines.len()).collect();
+        let want = center_fed(&lines, &in_order, Window::all());
+        let order = with_copies(&each_call_shuffled(&calls, &in_order, &mut Mix(mix | 1)), &copies);
+        let got = center_fed(&lines, &order, Window::all());
+        prop_assert_eq!(fingerprint(&got), fingerprint(&want));
+        for a in got.center().agents() {
+            prop_assert!(a.calls.is_empty(), "agent {} is left on {:?}", a.id, a.calls);
+        }
+    }
 }
