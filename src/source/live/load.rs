@@ -77,19 +77,25 @@ impl Loader {
         }
     }
 
-    /// Runs a request again after each 429, waiting out `Retry-After` (the board is told
-    /// until when), for up to [`LOAD_PATIENCE`].
+    /// Runs a request again after each 429, waiting out `Retry-After` plus up to a
+    /// quarter more (jitter), doubled on each repeat up to four times it (the board is
+    /// told until when), for up to [`LOAD_PATIENCE`]. The platform renews a penalty on
+    /// every request made during it, and other clients of the user share it: a retry
+    /// exactly at `Retry-After` can meet a renewed penalty again and again.
     async fn patiently<T, F>(&self, mut call: impl FnMut() -> F) -> Result<T, HttpError>
     where
         F: Future<Output = Result<T, HttpError>>,
     {
         let give_up = tokio::time::Instant::now() + LOAD_PATIENCE;
         let mut result = call().await;
+        let mut repeat = 1u32;
         while tokio::time::Instant::now() < give_up {
             let Err(HttpError::RateLimited { retry_after }) = &result else {
                 break;
             };
-            let wait = (*retry_after).max(Duration::from_millis(200));
+            let base = (*retry_after).max(Duration::from_millis(200)) * repeat;
+            let wait = base.mul_f64(1.0 + rand::random::<f64>() / 4.0);
+            repeat = (repeat * 2).min(4);
             let until = Ts::now().plus_millis(wait.as_millis() as i64);
             self.loading.send_modify(|l| l.waiting_until = Some(until));
             tokio::time::sleep(wait).await;
