@@ -40,6 +40,13 @@ pub enum Command {
     /// number of boards (`live --from`), replays and reports.
     Relay(RelayArgs),
     /// Run the loopback RingCentral platform simulator.
+    ///
+    /// It serves RingCentral's own API (OAuth, WebSocket subscriptions, Call Control, the
+    /// directory, presence, queues, the call log) and two debug routes of its own, with no
+    /// token and no rate limit: `GET /sim/ground-truth` (what it made: every queue's and
+    /// agent's figures and the calls in progress, as JSON) and `POST /sim/ring
+    /// {"extensionNumber": "101", "seconds": 60}` (an outside call rings that user until
+    /// answered, or the seconds pass).
     Sim(SimArgs),
     /// Queue figures in large digits for a wall screen: the board opening on the
     /// wallboard, from the same sources (`wallboard demo|live|replay …`).

@@ -98,3 +98,16 @@ fn the_simulator_listens_on_a_host_name_and_prints_export_lines() {
     assert_ne!(o.status.code(), Some(0));
     assert!(err(&o).contains("no-such-host.invalid:1"), "{}", err(&o));
 }
+
+#[test]
+fn the_simulators_help_names_its_debug_routes() {
+    let o = calltop(&["sim", "--help"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for route in ["GET /sim/ground-truth", "POST /sim/ring"] {
+        assert!(
+            help.contains(route),
+            "`calltop sim --help` names {route}:\n{help}"
+        );
+    }
+}

@@ -32,7 +32,7 @@ fn prometheus_bin() -> &'static str {
             return p;
         }
     }
-    panic!("prometheus is required for this test (apt-get install prometheus)");
+    panic!("prometheus is required for this test: run scripts/test, which installs it (or apt-get install prometheus)");
 }
 
 /// One instant query's value (the first series), if any.

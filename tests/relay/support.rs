@@ -64,7 +64,7 @@ fn binary() -> PathBuf {
         ])
         .map(|d: PathBuf| d.join("nats-server"))
         .find(|p| p.is_file())
-        .expect("nats-server not found: `apt-get install nats-server` (the relay tests need it)")
+        .expect("nats-server is required for the relay tests: run scripts/test, which installs it (or apt-get install nats-server)")
 }
 
 /// A running nats-server; killed on drop.

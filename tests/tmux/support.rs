@@ -13,7 +13,7 @@ pub fn require_tmux() {
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok, "tmux is required for this test (apt-get install tmux)");
+    assert!(ok, "tmux is required for this test: run scripts/test, which installs it (or apt-get install tmux)");
 }
 
 /// One tmux server with one pane of `w`×`h` running `cmd`.
