@@ -35,6 +35,8 @@
 //! standalone center, and a call still in progress that the store let go of, keep it in
 //! the center's own map.
 
+mod rebuild;
+
 use super::changes::{ChangeLog, Instance};
 use super::party::PartyState;
 use super::session::Session;
@@ -47,6 +49,8 @@ use crate::wire::{CallSession, Direction, PresenceEvent, Reason, RosterLine, Sta
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::{BTreeMap, HashMap};
+
+use rebuild::Effect;
 
 /// A map by extension or session id. The upkeep looks ids up on every event, so with a
 /// fast hash (foldhash, as the store's maps; still seeded per map).
@@ -257,6 +261,13 @@ pub struct Queue {
     /// Calls waiting now, in entry order (oldest first; of calls that entered at the
     /// same time, the first seen first).
     pub waiting: Vec<Waiting>,
+    /// Waits above `longest_sealed` whose calls may still be rebuilt, by call (the
+    /// session id's `fingerprint`): the longest is the greatest of them and it.
+    #[serde(default)]
+    undoable_waits: Vec<(u64, i64)>,
+    /// The longest wait of calls no longer rebuilt.
+    #[serde(default)]
+    longest_sealed: i64,
 }
 
 impl Queue {
@@ -533,6 +544,12 @@ struct Call {
     parties: Vec<Track>,
     /// Open entries, oldest first.
     entries: Vec<Entry>,
+    /// What it changed in the figures (undone when it is rebuilt).
+    #[serde(default)]
+    effects: Vec<Effect>,
+    /// Known from a REST snapshot or closed by a reconcile: not rebuilt from its events.
+    #[serde(default)]
+    fixed: bool,
 }
 
 /// The center's part of one call, kept in the store's session: an event finds it by the
@@ -547,8 +564,9 @@ enum Slot {
     #[default]
     Unknown,
     Live(Call),
-    /// Finished: a late event changes nothing.
-    Over,
+    /// Finished: a later event changes nothing; an older one rebuilds it from what it
+    /// changed (`Some`; `None`: fixed, or found done).
+    Over(Option<Vec<Effect>>),
 }
 
 /// A session's equality is the store's: the center's part is compared through the
@@ -610,6 +628,11 @@ pub struct Center {
     epoch: u32,
     queues: Queues,
     agents: Agents,
+    /// Extensions of call parties that are no agent (yet): followed as agents are, so
+    /// that an agent's figures do not depend on whether it became one (an agent leg rang
+    /// it, a party of it was answered) before or after another call of it was heard.
+    #[serde(default)]
+    candidates: Agents,
     /// Other extensions of the directory (IVR, announcements, park locations…).
     others: Map<ExtensionInfo>,
     /// By the session id's fingerprint (as the finished ones in `done`): a look-up reads
@@ -619,6 +642,9 @@ pub struct Center {
     /// What changed, for the views (this instance's; not kept in a keyframe).
     #[serde(skip)]
     changes: AgentChanges,
+    /// The effects of the call being updated (its own, lent while it is).
+    #[serde(skip)]
+    effects: Vec<Effect>,
 }
 
 /// A record found by its id's key (`fingerprint`).
@@ -849,6 +875,28 @@ fn follow(
     }
 }
 
+/// Agent `key`, or the candidate of that extension.
+fn person_mut<'a>(
+    agents: &'a mut Agents,
+    candidates: &'a mut Agents,
+    key: u64,
+) -> Option<&'a mut Agent> {
+    match agents.by_key_mut(key) {
+        Some(a) => Some(a),
+        None => candidates.by_key_mut(key),
+    }
+}
+
+/// Agent `id`, made one (from its candidate, with what it was followed for, if any).
+fn promote<'a>(agents: &'a mut Agents, candidates: &'a mut Agents, id: &str) -> &'a mut Agent {
+    if !agents.contains_key(id) {
+        if let Some(c) = candidates.remove(id) {
+            agents.0.insert(fingerprint(id), c);
+        }
+    }
+    agents.entry(id)
+}
+
 impl Center {
     /// An empty center whose figures cover `window`.
     pub fn new(window: Window) -> Center {
@@ -857,10 +905,12 @@ impl Center {
             epoch: 0,
             queues: Queues::default(),
             agents: Agents::default(),
+            candidates: Agents::default(),
             others: Map::default(),
             calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
             changes: AgentChanges::default(),
+            effects: Vec::new(),
         }
     }
 
@@ -920,8 +970,10 @@ impl Center {
         self.epoch = self.epoch.wrapping_add(1);
         for q in self.queues.values_mut() {
             q.figures = QueueFigures::default();
+            q.undoable_waits.clear();
+            q.longest_sealed = 0;
         }
-        for a in self.agents.values_mut() {
+        for a in self.agents.values_mut().chain(self.candidates.values_mut()) {
             a.figures = AgentFigures::default();
             // No call in progress counts in the new window (as no track does): its talk
             // and hold running now are not the new window's either.
@@ -1098,7 +1150,8 @@ impl Center {
     /// Reconciling found the call gone: its parties leave at `at`, its open entries get
     /// no invented outcome (`unknown`).
     pub fn gone(&mut self, session: &str, at: Ts) {
-        if let Some(call) = self.calls.remove(&fingerprint(session)) {
+        let key = fingerprint(session);
+        if let Some(call) = self.calls.remove(&key) {
             self.end(session, call, at);
             self.done.insert(session);
         }
@@ -1111,11 +1164,14 @@ impl Center {
         }
         if let Slot::Live(call) = std::mem::take(&mut slot.0) {
             self.end(session, call, at);
-            slot.0 = Slot::Over;
+            slot.0 = Slot::Over(None);
         }
     }
 
+    /// Ends a call for good (a reconcile found it gone): its parties leave at `at`, its
+    /// entries get no outcome, and what it changed is sealed.
     fn end(&mut self, session: &str, mut call: Call, at: Ts) {
+        let outer = std::mem::replace(&mut self.effects, std::mem::take(&mut call.effects));
         for e in std::mem::take(&mut call.entries) {
             self.settle(session, e, Outcome::Unknown, at);
         }
@@ -1129,6 +1185,8 @@ impl Center {
                 self.leave(&t, at);
             }
         }
+        let effects = std::mem::replace(&mut self.effects, outer);
+        self.seal(fingerprint(session), &effects);
     }
 
     fn role(&mut self, p: &PartyView<'_>) -> Role {
@@ -1140,6 +1198,7 @@ impl Center {
                 if self.agents.remove(q).is_some() {
                     self.directory_changed();
                 }
+                self.candidates.remove(q);
                 self.queues.entry(q);
                 return Role::Leg(fingerprint(q));
             }
@@ -1158,19 +1217,21 @@ impl Center {
         // and put back after: one look-up of the call per party.
         let mut calls = std::mem::take(&mut self.calls);
         let over = match calls.get_mut(&key) {
-            Some(call) => self.update_call(sid, call, &u),
-            None if self.done.contains_fingerprint(key) => false,
+            Some(call) => self.update_call(sid, call, &u).then(|| calls.remove(&key)),
+            None if self.done.contains_fingerprint(key) => None,
             None => {
                 let mut call = Call::starting(&u);
-                let over = self.update_call(sid, &mut call, &u);
-                if !over {
+                if self.update_call(sid, &mut call, &u) {
+                    Some(Some(call))
+                } else {
                     calls.insert(key, call);
+                    None
                 }
-                over
             }
         };
-        if over {
-            calls.remove(&key);
+        // Over: no session to rebuild it from, so what it changed is sealed.
+        if let Some(call) = over {
+            self.seal(key, call.map(|c| c.effects).as_deref().unwrap_or_default());
             self.done.insert_fingerprint(key);
         }
         self.calls = calls;
@@ -1185,7 +1246,13 @@ impl Center {
         }
         if let Slot::Live(call) = &mut slot.0 {
             if self.update_call(sid, call, &u) {
-                slot.0 = Slot::Over;
+                let effects = std::mem::take(&mut call.effects);
+                slot.0 = if call.fixed {
+                    self.seal(fingerprint(sid), &effects);
+                    Slot::Over(None)
+                } else {
+                    Slot::Over(Some(effects))
+                };
             }
         }
     }
@@ -1199,7 +1266,10 @@ impl Center {
         let key = fingerprint(sid);
         match self.calls.remove(&key) {
             Some(call) => Some(Slot::Live(call)),
-            None => self.done.contains_fingerprint(key).then_some(Slot::Over),
+            None => self
+                .done
+                .contains_fingerprint(key)
+                .then_some(Slot::Over(None)),
         }
     }
 
@@ -1212,8 +1282,9 @@ impl Center {
                 self.calls.insert(fingerprint(sid), call);
             }
             // A later event is late to the store, which lets the center see it only if
-            // its call is still followed (`observe_released`).
-            Slot::Over => {}
+            // its call is still followed (`observe_released`): it is over for good.
+            Slot::Over(Some(effects)) => self.seal(fingerprint(sid), &effects),
+            Slot::Over(None) => {}
         }
     }
 
@@ -1230,6 +1301,7 @@ impl Center {
             epoch: u32,
             queues: &'a Queues,
             agents: &'a Agents,
+            candidates: &'a Agents,
             others: &'a Map<ExtensionInfo>,
             calls: HashMap<u64, &'a Call>,
             done: Tombstones,
@@ -1241,10 +1313,12 @@ impl Center {
             epoch,
             queues,
             agents,
+            candidates,
             others,
             calls: own,
             done,
             changes: _,
+            effects: _,
         } = self;
         let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();
@@ -1254,7 +1328,7 @@ impl Center {
                 Slot::Live(call) => {
                     calls.insert(fingerprint(sid), call);
                 }
-                Slot::Over => done.insert(sid),
+                Slot::Over(_) => done.insert(sid),
             }
         }
         Kept {
@@ -1262,6 +1336,7 @@ impl Center {
             epoch: *epoch,
             queues,
             agents,
+            candidates,
             others,
             calls,
             done,
@@ -1284,7 +1359,7 @@ impl Center {
             if let Some(call) = self.calls.remove(&key) {
                 slot.0 = Slot::Live(call);
             } else if self.done.contains_fingerprint(key) {
-                slot.0 = Slot::Over;
+                slot.0 = Slot::Over(None);
                 over.insert(key);
             }
         }
@@ -1293,8 +1368,18 @@ impl Center {
         }
     }
 
-    /// One party's update of a call; true when the call is over.
+    /// One party's update of a call; true when the call is over. What it changes in the
+    /// figures is kept in the call's effects.
     fn update_call(&mut self, sid: &str, call: &mut Call, u: &Update<'_>) -> bool {
+        std::mem::swap(&mut self.effects, &mut call.effects);
+        call.fixed |= u.snapshot;
+        let over = self.update_call_with(sid, call, u);
+        std::mem::swap(&mut self.effects, &mut call.effects);
+        over
+    }
+
+    /// [`update_call`](Self::update_call), the call's effects in `self.effects`.
+    fn update_call_with(&mut self, sid: &str, call: &mut Call, u: &Update<'_>) -> bool {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
         // The party's track is updated where it is (found by its key).
@@ -1408,8 +1493,15 @@ impl Center {
         if t.counted != Some(self.epoch) {
             return;
         }
-        if let Some(a) = t.ext.and_then(|k| self.agents.by_key_mut(k)) {
+        let Some(key) = t.ext else {
+            return;
+        };
+        if let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) {
+            let before = a.figures;
             change(&mut a.figures);
+            let delta = a.figures.since(&before);
+            let epoch = self.epoch;
+            self.effects.push(Effect::Agent { key, epoch, delta });
         }
     }
 
@@ -1439,8 +1531,19 @@ impl Center {
             return;
         }
         if matches!(t.role, Role::Leg(_)) || answered {
-            follow(self.agents.entry(ext), &self.queues, sid, t, p, at, counted);
+            let a = promote(&mut self.agents, &mut self.candidates, ext);
+            follow(a, &self.queues, sid, t, p, at, counted);
             self.directory_changed();
+        } else {
+            follow(
+                self.candidates.entry(ext),
+                &self.queues,
+                sid,
+                t,
+                p,
+                at,
+                counted,
+            );
         }
     }
 
@@ -1449,7 +1552,7 @@ impl Center {
         let Some(key) = t.ext else {
             return;
         };
-        let Some(a) = self.agents.by_key_mut(key) else {
+        let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) else {
             return;
         };
         if let Some(i) = a.calls.iter().position(|c| c.party_fp == t.fp) {
@@ -1517,12 +1620,20 @@ impl Center {
         let Some(queue) = self.queues.by_key_mut(q) else {
             return;
         };
+        let before = queue.figures;
         if counted == Some(self.epoch) {
             queue.figures.offered += 1;
         }
         if joined {
             queue.figures.joined += 1;
         }
+        let (key, epoch) = (q, self.epoch);
+        let delta = queue.figures.since(&before);
+        if delta != QueueFigures::default() {
+            self.effects.push(Effect::Queue { key, epoch, delta });
+        }
+        self.effects.push(Effect::Entered { key });
+        let queue = self.queues.by_key_mut(q).expect("the queue found above");
         // Kept in entry order (after any that entered at the same time).
         let i = queue.waiting.partition_point(|w| w.entered <= at);
         queue.waiting.insert(
@@ -1591,6 +1702,7 @@ impl Center {
             return;
         }
         let wait = e.entered.millis_until(at);
+        let before = queue.figures;
         let f = &mut queue.figures;
         match outcome {
             Outcome::Answered => {
@@ -1605,12 +1717,15 @@ impl Center {
             }
             Outcome::Voicemail => f.voicemail += 1,
             Outcome::Overflow => f.overflow += 1,
-            Outcome::Unknown => {
-                f.unknown += 1;
-                return;
-            }
+            Outcome::Unknown => f.unknown += 1,
         }
-        f.longest_wait_ms = f.longest_wait_ms.max(wait);
+        let (key, epoch) = (e.queue, self.epoch);
+        let delta = queue.figures.since(&before);
+        if !matches!(outcome, Outcome::Unknown) {
+            queue.waited(fingerprint(sid), wait);
+            self.effects.push(Effect::Waited { key, epoch });
+        }
+        self.effects.push(Effect::Queue { key, epoch, delta });
     }
 
     /// A presence notification, at its envelope `timestamp`. Older than the newest seen
@@ -1648,7 +1763,7 @@ impl Center {
             self.directory_changed();
         }
         self.agent_changed(fingerprint(ext));
-        let a = self.agents.entry(ext);
+        let a = promote(&mut self.agents, &mut self.candidates, ext);
         let cur = &mut a.presence.info;
         if let (Some(new), Some(old), Some(_)) = (p.sequence, cur.sequence, at) {
             if new <= old {
@@ -1714,7 +1829,7 @@ impl Center {
             if r.accept_queue_calls.is_some() {
                 m.accept_all = r.accept_queue_calls;
             }
-            let a = self.agents.entry(id);
+            let a = promote(&mut self.agents, &mut self.candidates, id);
             if a.name.is_none() {
                 a.name.clone_from(&r.member.name);
             }
@@ -1748,7 +1863,7 @@ impl Center {
                 }
                 for r in &m.records {
                     if let Some(id) = r.id.as_deref() {
-                        let a = self.agents.entry(id);
+                        let a = promote(&mut self.agents, &mut self.candidates, id);
                         a.extension_number =
                             r.extension_number.clone().or(a.extension_number.take());
                     }
@@ -1775,13 +1890,14 @@ impl Center {
         match e.kind {
             Some(ExtensionType::User) => {
                 self.others.remove(id);
-                let a = self.agents.entry(id);
+                let a = promote(&mut self.agents, &mut self.candidates, id);
                 a.name = e.name.clone().or(a.name.take());
                 a.extension_number = e.extension_number.clone().or(a.extension_number.take());
                 a.extension = Some(Box::new(e.clone()));
             }
             Some(ExtensionType::Department) => {
                 self.agents.remove(id);
+                self.candidates.remove(id);
                 let q = self.queues.entry(id);
                 if let Some(s) = &e.call_queue_info {
                     q.sla.merge(s);
@@ -1793,6 +1909,7 @@ impl Center {
             _ => {
                 if !self.queues.contains_key(id) {
                     self.agents.remove(id);
+                    self.candidates.remove(id);
                     self.others.insert(id.to_string(), e.clone());
                 }
             }

@@ -317,9 +317,19 @@ impl SessionStore {
         let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
             return Applied::Late;
         };
-        if upkeep {
+        let seq = ev
+            .sequence
+            .unwrap_or_else(|| s.max_seq.saturating_add(1).max(0));
+        // Heard out of order (older than an event applied, and not a repeat of one): the
+        // center rebuilds the call from its parties once the event is merged into them.
+        let rebuild = upkeep
+            && seq < s.max_seq
+            && !s.has_event(&ev, seq)
+            && self.center.rebuildable(&mut s.center, &s.id);
+        if upkeep && !rebuild {
             self.center.observe_in(&mut s.center, &ev, now);
         }
+        let event_time = ev.event_time;
         self.changes.note(self.generation, &s.id);
         s.last_seen = now;
         if s.session_id.is_none() {
@@ -334,9 +344,6 @@ impl SessionStore {
         if let Some(t) = ev.event_time {
             s.start = Some(s.start.map_or(t, |st| st.min(t)));
         }
-        let seq = ev
-            .sequence
-            .unwrap_or_else(|| s.max_seq.saturating_add(1).max(0));
         let late_for_session = seq < s.max_seq;
         s.max_seq = s.max_seq.max(seq);
         let mut first = None;
@@ -373,6 +380,10 @@ impl SessionStore {
                 at: ev.event_time,
                 kind,
             });
+        }
+        if rebuild {
+            let at = event_time.unwrap_or(now);
+            self.center.rebuild_in(&mut s.center, &s.id, &s.parties, at);
         }
         let (ended, change) = Self::recompute_ended(s, late_for_session, now);
         let id = s_id_if(change, s);

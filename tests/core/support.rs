@@ -10,10 +10,15 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// Proptest's settings for `cases` cases, a failure's seed kept beside the test's source
+/// Proptest's settings for `cases` cases (`PROPTEST_CASES` overrides it, for a longer
+/// run), a failure's seed kept beside the test's source
 /// (`tests/<area>/<module>.proptest-regressions`, checked in). Proptest's default puts
 /// them beside the nearest `main.rs`, one folder for every area's modules.
 pub fn proptest_cases(cases: u32) -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
     proptest::prelude::ProptestConfig {
         failure_persistence: Some(Box::new(
             proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
