@@ -605,9 +605,26 @@ impl<'a> Scan<'a> {
                     once(&mut seen, 16)?;
                     o.own.event.extension_id = s.opt_id()?;
                 }
-                // Snapshots, pn_apns and presence bodies are the serde decoder's.
-                "restSession" | "sessionGone" | "pn_apns" | "telephonyStatus" | "activeCalls"
-                | "presenceStatus" | "totalActiveCalls" => return None,
+                // Snapshots, pn_apns, presence, voicemail and recording lines are the serde
+                // decoder's, as is any key it decodes with a type (`RawObject`'s): at any
+                // level, so that what this accepts the serde decoder reads the same.
+                "restSession"
+                | "sessionGone"
+                | "pn_apns"
+                | "telephonyStatus"
+                | "activeCalls"
+                | "presenceStatus"
+                | "totalActiveCalls"
+                | "callLog"
+                | "roster"
+                | "id"
+                | "creationTime"
+                | "from"
+                | "userStatus"
+                | "dndStatus"
+                | "dndStatusPersonal"
+                | "acceptCallQueueCalls"
+                | "callQueueId" => return None,
                 _ => s.skip()?,
             }
             Some(())

@@ -1,5 +1,5 @@
 //! Inputs the fuzz targets (fuzz/) found crashing, fed through the public API: each must
-//! now be a clear error, never a panic.
+//! now be a clear error, never a panic, and the two JSON decoders must agree on it.
 
 use calltop::cli::BoardArgs;
 use clap::{Args, FromArgMatches};
@@ -35,4 +35,41 @@ fn alert_thresholds_up_to_the_millisecond_limit_still_parse() {
     let b = board(&["--hold-alert", &format!("0,{max}")]).expect("largest valid value");
     assert_eq!(b.hold_alert, (0, max * 1000));
     assert!(board(&["--park-alert", &format!("0,{}", max + 1)]).is_err());
+}
+
+/// fuzz target frame_parser, crash-1fa056418dd1e10f95d4c79eef728944a9639416: a session
+/// notification whose body has a `callLog` key (an array) was accepted by the fast
+/// decoder, which skipped the key, and refused by the serde decoder, which reads
+/// `callLog` as a recording's call-log line. Both decoders must give the same answer.
+#[test]
+fn a_key_the_serde_decoder_types_is_left_to_it_at_any_level() {
+    let body = r#"{"sequence": 3, "telephonySessionId": "s-1", "eventTime": "2020-06-23T01:05:43.964Z", "KEY": [{"id": "p-1"}], "parties": []}"#;
+    for key in [
+        "callLog",
+        "roster",
+        "id",
+        "creationTime",
+        "from",
+        "userStatus",
+        "dndStatus",
+        "dndStatusPersonal",
+        "acceptCallQueueCalls",
+        "callQueueId",
+    ] {
+        let body = body.replace("KEY", key);
+        for line in [
+            body.clone(),
+            format!(r#"{{"uuid": "u-1", "body": {body}}}"#),
+        ] {
+            // What the fast decoder declines is left to the serde decoder.
+            if let Some(fast) = calltop::wire::scan::scan(&line) {
+                let serde = calltop::wire::parse_with_serde(&line).map_err(|e| e.to_string());
+                assert_eq!(
+                    Ok(fast.into_owned()),
+                    serde,
+                    "{key}: the decoders differ on {line}"
+                );
+            }
+        }
+    }
 }
