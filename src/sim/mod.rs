@@ -66,6 +66,7 @@ fn router(sim: Arc<Shared>) -> Router {
         .route("/ws", get(gateway::ws))
         .route("/sim/ground-truth", get(debug::ground_truth))
         .route("/sim/ring", post(debug::ring))
+        .route(a, get(roster::account_info))
         .route(&format!("{a}/extension"), get(roster::extension_list))
         .route(&format!("{a}/extension/{{ext}}"), get(roster::extension))
         .route(

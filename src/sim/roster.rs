@@ -30,6 +30,49 @@ fn acc_uri(base: &str) -> String {
     format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}")
 }
 
+/// `GET /restapi/v1.0/account/{~|id}` (readAccountInfo, Light): the account as
+/// RingCentral's spec has it (`GetAccountInfoResponse`): its id, main number, status and
+/// service (brand, plan, billing, country), and its operator (the first user).
+pub async fn account_info(Api { sim, .. }: Api) -> Response {
+    let base = sim.base_url();
+    let uri = acc_uri(&base);
+    let w = sim.world();
+    let operator = w.dir.owner();
+    let country = serde_json::json!({
+        "id": "1",
+        "uri": format!("{base}/restapi/v1.0/dictionary/country/1"),
+        "name": "United States",
+        "isoCode": "US",
+        "callingCode": "1",
+    });
+    ok(serde_json::json!({
+        "uri": uri,
+        "id": ACCOUNT_ID.parse::<u64>().unwrap_or_default(),
+        "mainNumber": super::directory::MAIN_NUMBER,
+        "status": "Confirmed",
+        "setupWizardState": "Completed",
+        "federated": false,
+        "operator": {
+            "uri": ext_uri(&base, &operator.id),
+            "id": operator.id.parse::<u64>().unwrap_or_default(),
+            "extensionNumber": operator.number,
+        },
+        "serviceInfo": {
+            "uri": format!("{uri}/service-info"),
+            "brand": { "id": "1210", "name": "RingCentral", "homeCountry": country },
+            "servicePlan": { "id": "17", "name": "RingEX Premium", "edition": "Premium" },
+            "billingPlan": {
+                "id": "4",
+                "name": "Monthly",
+                "durationUnit": "Month",
+                "duration": 1,
+                "type": "Regular",
+            },
+            "contractedCountry": { "id": "1", "uri": country["uri"] },
+        },
+    }))
+}
+
 fn ext_uri(base: &str, id: &str) -> String {
     format!("{}/extension/{id}", acc_uri(base))
 }

@@ -55,6 +55,125 @@ async fn json_of(r: reqwest::Response) -> Value {
     v
 }
 
+/// readAccountInfo (`GET /restapi/v1.0/account/~`, Light), the first call many RingCentral
+/// clients make: the fields of RingCentral's OpenAPI spec (`GetAccountInfoResponse` and the
+/// schemas it names, in the spec of 2021) and no other, with their types and enum values;
+/// the account by its id answers the same, another account is 404 `CMN-102`.
+#[tokio::test]
+async fn account_info_is_the_specs_shape() {
+    let h = start(quiet()).await;
+    let c = login(&h).await;
+    let r = c.get(A).await;
+    assert_eq!(r.headers()["x-rate-limit-group"], "light");
+    let v = json_of(r).await;
+    shape(
+        "GetAccountInfoResponse",
+        &v,
+        &[
+            "id",
+            "uri",
+            "bsid",
+            "mainNumber",
+            "operator",
+            "partnerId",
+            "serviceInfo",
+            "setupWizardState",
+            "signupInfo",
+            "status",
+            "statusInfo",
+            "regionalSettings",
+            "federated",
+            "outboundCallPrefix",
+            "cfid",
+            "limits",
+        ],
+        &["id", "uri", "mainNumber", "status", "serviceInfo"],
+    );
+    let id = v["id"].as_u64().expect("id: integer");
+    assert!(["Initial", "Confirmed", "Unconfirmed", "Disabled"]
+        .contains(&v["status"].as_str().unwrap()));
+    assert!(["NotStarted", "Incomplete", "Completed"]
+        .contains(&v["setupWizardState"].as_str().unwrap_or("NotStarted")));
+    assert!(v["mainNumber"].as_str().unwrap().starts_with('+'));
+    let s = &v["serviceInfo"];
+    shape(
+        "ServiceInfo",
+        s,
+        &[
+            "uri",
+            "billingPlan",
+            "brand",
+            "servicePlan",
+            "targetServicePlan",
+            "contractedCountry",
+        ],
+        &["brand", "servicePlan", "billingPlan"],
+    );
+    shape(
+        "BrandInfo",
+        &s["brand"],
+        &["id", "name", "homeCountry"],
+        &["id", "name"],
+    );
+    shape(
+        "CountryInfo",
+        &s["brand"]["homeCountry"],
+        &["id", "uri", "name", "isoCode", "callingCode"],
+        &["id"],
+    );
+    shape(
+        "ServicePlanInfo",
+        &s["servicePlan"],
+        &["id", "name", "edition", "freemiumProductType"],
+        &["id", "name"],
+    );
+    let b = &s["billingPlan"];
+    shape(
+        "BillingPlanInfo",
+        b,
+        &[
+            "id",
+            "name",
+            "durationUnit",
+            "duration",
+            "type",
+            "includedPhoneLines",
+        ],
+        &["id"],
+    );
+    assert!(["Day", "Month", "Year"].contains(&b["durationUnit"].as_str().unwrap()));
+    assert!(b["duration"].is_u64());
+    let kinds = [
+        "Initial",
+        "Regular",
+        "Suspended",
+        "Trial",
+        "TrialNoCC",
+        "Free",
+    ];
+    assert!(kinds.contains(&b["type"].as_str().unwrap()));
+    shape(
+        "ContractedCountryInfo",
+        &s["contractedCountry"],
+        &["id", "uri"],
+        &["id"],
+    );
+    shape(
+        "AccountOperatorInfo",
+        &v["operator"],
+        &["uri", "id", "extensionNumber"],
+        &["id"],
+    );
+    assert_eq!(v["operator"]["id"].as_u64().unwrap().to_string(), OWNER);
+    // By id, the same; another account, not found.
+    let by_id = json_of(c.get(&format!("/restapi/v1.0/account/{id}")).await).await;
+    assert_eq!(by_id, v);
+    let r = c.get("/restapi/v1.0/account/123").await;
+    assert_eq!(r.status(), 404);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["errorCode"], "CMN-102", "{e}");
+}
+
 #[tokio::test]
 async fn directory_paging_filters_and_shapes() {
     let h = start(quiet()).await;
