@@ -1,0 +1,209 @@
+//! Agents from calls: an agent's live calls (followed party by party, with the peer's
+//! label), its figures, and extensions followed before they are agents.
+
+use super::*;
+
+/// Sets `peer` to the label of `e` (`name number`, else either, else the extension id)
+/// unless it is empty; `key` is a hash of what it was made from, so an unchanged end
+/// costs no read of the label, and a label is built only when it changed.
+pub(super) fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&EndpointView<'_>>) {
+    use std::hash::BuildHasher;
+    let Some(e) = e else {
+        return;
+    };
+    let (head, tail) = match (&e.name, &e.phone_number) {
+        (Some(n), Some(p)) => (n.as_ref(), Some(p.as_ref())),
+        (Some(n), None) => (n.as_ref(), None),
+        (None, Some(p)) => (p.as_ref(), None),
+        (None, None) => (e.extension_id.as_deref().unwrap_or_default(), None),
+    };
+    let made_from = foldhash::fast::FixedState::default().hash_one((head, tail));
+    if *key == made_from && peer.is_some() {
+        return;
+    }
+    *key = made_from;
+    let same = match (peer.as_deref(), tail) {
+        (Some(old), None) => old == head,
+        (Some(old), Some(tail)) => {
+            old.len() == head.len() + 1 + tail.len()
+                && old.starts_with(head)
+                && old.as_bytes()[head.len()] == b' '
+                && old.ends_with(tail)
+        }
+        (None, _) => false,
+    };
+    if same || (head.is_empty() && tail.is_none()) {
+        return;
+    }
+    // Built by hand: `format!` costs several times as much, once per agent party.
+    let mut label = String::with_capacity(head.len() + tail.map_or(0, |t| t.len() + 1));
+    label.push_str(head);
+    if let Some(tail) = tail {
+        label.push(' ');
+        label.push_str(tail);
+    }
+    *peer = Some(label);
+}
+
+/// Keeps one live party of an agent (`counted`: it counts in the figures; `queues`, to
+/// name an agent leg's queue).
+pub(super) fn follow(
+    a: &mut Agent,
+    queues: &Queues,
+    sid: &str,
+    t: &Track,
+    p: &PartyView<'_>,
+    at: Ts,
+    counted: bool,
+) {
+    let Some(code) = t.code.as_ref() else {
+        return;
+    };
+    let i = match a.calls.iter().position(|c| c.party_fp == t.fp) {
+        Some(i) => i,
+        None => {
+            a.calls.push(AgentCall {
+                session: sid.to_string(),
+                party: p.id.to_string(),
+                party_fp: t.fp,
+                code: code.clone(),
+                since: at,
+                direction: None,
+                peer: None,
+                peer_key: 0,
+                queue: match t.role {
+                    Role::Leg(q) => queues.by_key(q).map(|q| q.id.clone()),
+                    _ => None,
+                },
+                counted,
+            });
+            a.calls.len() - 1
+        }
+    };
+    let c = &mut a.calls[i];
+    if &c.code != code {
+        c.code = code.clone();
+        c.since = at;
+    }
+    if let Some(d) = &p.direction {
+        let end = match d {
+            Direction::Inbound => p.from.as_ref(),
+            _ => p.to.as_ref(),
+        };
+        put_label(&mut c.peer, &mut c.peer_key, end);
+        if c.direction.as_ref() != Some(d) {
+            c.direction = Some(d.clone());
+        }
+    }
+}
+
+/// Agent `key`, or the candidate of that extension.
+pub(super) fn person_mut<'a>(
+    agents: &'a mut Agents,
+    candidates: &'a mut Agents,
+    key: u64,
+) -> Option<&'a mut Agent> {
+    match agents.by_key_mut(key) {
+        Some(a) => Some(a),
+        None => candidates.by_key_mut(key),
+    }
+}
+
+/// Agent `id`, made one (from its candidate, with what it was followed for, if any).
+pub(super) fn promote<'a>(
+    agents: &'a mut Agents,
+    candidates: &'a mut Agents,
+    id: &str,
+) -> &'a mut Agent {
+    if !agents.contains_key(id) {
+        if let Some(c) = candidates.remove(id) {
+            agents.0.insert(fingerprint(id), c);
+        }
+    }
+    agents.entry(id)
+}
+
+impl Center {
+    /// Changes the figures of the party's agent, when the party counts in this epoch.
+    pub(super) fn agent_figures(&mut self, t: &Track, change: impl FnOnce(&mut AgentFigures)) {
+        if t.counted != Some(self.epoch) {
+            return;
+        }
+        let Some(key) = t.ext else {
+            return;
+        };
+        if let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) {
+            let before = a.figures;
+            change(&mut a.figures);
+            let delta = a.figures.since(&before);
+            let epoch = self.epoch;
+            self.effects.push(Effect::Agent { key, epoch, delta });
+        }
+    }
+
+    /// Keeps the live calls of the party's agent: agents are created from events when
+    /// an agent leg rings them or a party of theirs is answered.
+    pub(super) fn person(
+        &mut self,
+        sid: &str,
+        t: &Track,
+        p: &PartyView<'_>,
+        at: Ts,
+        answered: bool,
+    ) {
+        let Some(key) = t.ext else {
+            return;
+        };
+        if t.ended {
+            return self.leave(t, at);
+        }
+        if matches!(t.role, Role::QueueParty(_)) {
+            return;
+        }
+        let counted = t.counted == Some(self.epoch);
+        // Agents and other extensions are apart: a known agent is no other extension.
+        if let Some(a) = self.agents.by_key_mut(key) {
+            follow(a, &self.queues, sid, t, p, at, counted);
+            return self.agent_changed(key);
+        }
+        // Not an agent yet: the event names the extension (the one the track is keyed by).
+        let Some(ext) = p.extension_id.as_deref().filter(|e| fingerprint(e) == key) else {
+            return;
+        };
+        if self.others.contains_key(ext) {
+            return;
+        }
+        if matches!(t.role, Role::Leg(_)) || answered {
+            let a = promote(&mut self.agents, &mut self.candidates, ext);
+            follow(a, &self.queues, sid, t, p, at, counted);
+            self.directory_changed();
+        } else {
+            follow(
+                self.candidates.entry(ext),
+                &self.queues,
+                sid,
+                t,
+                p,
+                at,
+                counted,
+            );
+        }
+    }
+
+    /// The party left: it is no agent's live call any more.
+    pub(super) fn leave(&mut self, t: &Track, at: Ts) {
+        let Some(key) = t.ext else {
+            return;
+        };
+        let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) else {
+            return;
+        };
+        if let Some(i) = a.calls.iter().position(|c| c.party_fp == t.fp) {
+            a.calls.remove(i);
+            // The latest end of any party, not the end heard last: calls that overlapped
+            // may end heard in either order, and idle starts at the later end.
+            a.idle_since = a.idle_since.max(Some(at));
+            self.agent_changed(key);
+        }
+    }
+}

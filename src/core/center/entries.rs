@@ -1,0 +1,171 @@
+//! Queue entries: a call entering a queue, waiting there, and its outcome (answered,
+//! abandoned, voicemail, overflow) in the queue's figures.
+
+use super::*;
+
+impl Center {
+    /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
+    /// `Disconnected` with reason `Voicemail` / `CallRedirected` ends the entry.
+    pub(super) fn queue_party(
+        &mut self,
+        sid: &str,
+        entries: &mut Vec<Entry>,
+        q: u64,
+        t: &Track,
+        u: &Update<'_>,
+        new: bool,
+    ) {
+        let status = u.party.status.as_ref();
+        let code = status.map(|s| &s.code);
+        // An entry joined through an agent leg knows no party yet.
+        let unclaimed = entries
+            .iter()
+            .position(|e| e.party.is_none() && e.queue == q);
+        if new && code == Some(&StatusCode::Setup) {
+            match unclaimed {
+                Some(i) => entries[i].party = Some(t.fp),
+                None => {
+                    let party = Some(t.fp);
+                    self.enter(sid, entries, q, party, u.at, t.counted, u.snapshot)
+                }
+            }
+            return;
+        }
+        if code != Some(&StatusCode::Disconnected) {
+            return;
+        }
+        let outcome = match status.and_then(|s| s.reason.as_ref()) {
+            Some(Reason::Voicemail) => Outcome::Voicemail,
+            Some(Reason::CallRedirected) => Outcome::Overflow,
+            _ => return,
+        };
+        let own = entries.iter().position(|e| e.party == Some(t.fp));
+        if let Some(i) = own.or(unclaimed) {
+            let e = entries.remove(i);
+            self.settle(sid, e, outcome, u.at);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn enter(
+        &mut self,
+        sid: &str,
+        entries: &mut Vec<Entry>,
+        q: u64,
+        party: Option<u64>,
+        at: Ts,
+        counted: Option<u32>,
+        joined: bool,
+    ) {
+        // Its queue is known: it was made when the role naming it was.
+        let Some(queue) = self.queues.by_key_mut(q) else {
+            return;
+        };
+        let before = queue.figures;
+        if counted == Some(self.epoch) {
+            queue.figures.offered += 1;
+        }
+        if joined {
+            queue.figures.joined += 1;
+        }
+        let (key, epoch) = (q, self.epoch);
+        let delta = queue.figures.since(&before);
+        if delta != QueueFigures::default() {
+            self.effects.push(Effect::Queue { key, epoch, delta });
+        }
+        self.effects.push(Effect::Entered { key });
+        let queue = self.queues.by_key_mut(q).expect("the queue found above");
+        // Kept in entry order (after any that entered at the same time).
+        let i = queue.waiting.partition_point(|w| w.entered <= at);
+        queue.waiting.insert(
+            i,
+            Waiting {
+                session: sid.to_string(),
+                entered: at,
+                joined,
+            },
+        );
+        entries.push(Entry {
+            queue: q,
+            party,
+            entered: at,
+            counted,
+        });
+    }
+
+    /// An agent leg of `q` rings in a call with no entry in `q`: the queue became known
+    /// only now (its party, still waiting, enters as of its first event), or the call was
+    /// waiting when calltop joined (it waits from now on, joined).
+    pub(super) fn leg_without_entry(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
+        let Role::Leg(q) = call.parties[leg].role else {
+            return;
+        };
+        if call.entries.iter().any(|e| e.queue == q) {
+            return;
+        }
+        // The queue's own party, of an extension not known for a queue when it came.
+        let unknown_then = call.parties.iter_mut().find(|t| {
+            t.role == Role::Other
+                && t.ext == Some(q)
+                && t.code == Some(StatusCode::Setup)
+                && !t.ended
+        });
+        if let Some(t) = unknown_then {
+            t.role = Role::QueueParty(q);
+            let (id, first, counted) = (t.fp, t.first, t.counted);
+            self.enter(sid, &mut call.entries, q, Some(id), first, counted, false);
+        } else if !call.from_start {
+            self.enter(sid, &mut call.entries, q, None, at, None, true);
+        }
+    }
+
+    /// An agent leg of a queue answered: the session's oldest open entry in that queue
+    /// is answered.
+    pub(super) fn decide(&mut self, sid: &str, call: &mut Call, leg: usize, at: Ts) {
+        let Role::Leg(q) = call.parties[leg].role else {
+            return;
+        };
+        if let Some(i) = call.entries.iter().position(|e| e.queue == q) {
+            let e = call.entries.remove(i);
+            self.settle(sid, e, Outcome::Answered, at);
+        }
+    }
+
+    /// Gives an entry (already out of its call) its outcome.
+    pub(super) fn settle(&mut self, sid: &str, e: Entry, outcome: Outcome, at: Ts) {
+        let Some(queue) = self.queues.by_key_mut(e.queue) else {
+            return;
+        };
+        if let Some(i) = queue.waiting_at(e.entered, sid) {
+            queue.waiting.remove(i);
+        }
+        if e.counted != Some(self.epoch) {
+            return;
+        }
+        let wait = e.entered.millis_until(at);
+        let before = queue.figures;
+        let f = &mut queue.figures;
+        match outcome {
+            Outcome::Answered => {
+                f.answered += 1;
+                f.answer_wait_ms += wait;
+                f.answered_within_sla += u64::from(wait <= queue.sla.threshold_ms);
+            }
+            Outcome::Abandoned => {
+                f.abandoned += 1;
+                f.abandon_wait_ms += wait;
+                f.abandoned_over_threshold += u64::from(wait >= queue.sla.abandoned_threshold_ms);
+            }
+            Outcome::Voicemail => f.voicemail += 1,
+            Outcome::Overflow => f.overflow += 1,
+            Outcome::Unknown => f.unknown += 1,
+        }
+        let (key, epoch) = (e.queue, self.epoch);
+        let delta = queue.figures.since(&before);
+        if !matches!(outcome, Outcome::Unknown) {
+            queue.waited(fingerprint(sid), wait);
+            self.effects.push(Effect::Waited { key, epoch });
+        }
+        self.effects.push(Effect::Queue { key, epoch, delta });
+    }
+}

@@ -1,0 +1,429 @@
+//! What the center shows: the figures' window, queues and their figures, agents with
+//! their calls and figures, availability.
+
+use super::*;
+
+/// Which part of the stream the figures cover: from `start` (the whole stream when
+/// `None`), moving on by `every_ms` whenever an event passes the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: Option<Ts>,
+    pub every_ms: Option<i64>,
+}
+
+impl Window {
+    /// The whole stream.
+    pub fn all() -> Window {
+        Window::default()
+    }
+
+    /// From `start` on.
+    pub fn since(start: Ts) -> Window {
+        Window {
+            start: Some(start),
+            every_ms: None,
+        }
+    }
+
+    /// From `midnight` on, starting again every 24 hours.
+    pub fn daily(midnight: Ts) -> Window {
+        Window {
+            start: Some(midnight),
+            every_ms: Some(DAY_MS),
+        }
+    }
+
+    /// When the figures start again, if they do.
+    pub fn end(&self) -> Option<Ts> {
+        Some(self.start?.plus_millis(self.every_ms.filter(|p| *p > 0)?))
+    }
+
+    pub(super) fn covers(&self, t: Ts) -> bool {
+        self.start.is_none_or(|s| t >= s) && self.end().is_none_or(|e| t < e)
+    }
+
+    /// Moves the start on past `t`; true when it moved.
+    pub(super) fn roll(&mut self, t: Ts) -> bool {
+        let (Some(start), Some(every)) = (self.start, self.every_ms.filter(|p| *p > 0)) else {
+            return false;
+        };
+        if t < start.plus_millis(every) {
+            return false;
+        }
+        let periods = start.millis_until(t) / every;
+        self.start = Some(start.plus_millis(periods * every));
+        true
+    }
+}
+
+/// From when queue and agent figures count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Since {
+    /// Local midnight today, and again every midnight.
+    #[default]
+    Midnight,
+    /// The start of the stream.
+    Start,
+    /// This time on.
+    At(Ts),
+}
+
+impl Since {
+    /// Parses `midnight`, `start` or an RFC 3339 time.
+    pub fn parse(s: &str) -> Result<Since, String> {
+        match s.trim() {
+            "midnight" => Ok(Since::Midnight),
+            "start" => Ok(Since::Start),
+            t => Ts::parse(t).map(Since::At).ok_or_else(|| {
+                format!("{t:?} is not midnight, start or a time like 2024-05-01T08:00:00Z")
+            }),
+        }
+    }
+}
+
+/// A queue's service-level settings (`serviceLevelSettings` / `callQueueInfo`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceLevel {
+    pub threshold_ms: i64,
+    /// Target percentage, as configured.
+    pub goal_pct: Option<i64>,
+    /// Abandoned calls waiting at least `abandoned_threshold_ms` count against the level.
+    pub include_abandoned: bool,
+    pub abandoned_threshold_ms: i64,
+}
+
+impl Default for ServiceLevel {
+    fn default() -> Self {
+        ServiceLevel {
+            threshold_ms: DEFAULT_SLA_MS,
+            goal_pct: None,
+            include_abandoned: false,
+            abandoned_threshold_ms: 0,
+        }
+    }
+}
+
+impl ServiceLevel {
+    pub(super) fn merge(&mut self, s: &ServiceLevelSettings) {
+        if let Some(t) = s.sla_threshold_seconds {
+            self.threshold_ms = t.saturating_mul(1000);
+        }
+        self.goal_pct = s.sla_goal.or(self.goal_pct);
+        self.include_abandoned = s.include_abandoned_calls.unwrap_or(self.include_abandoned);
+        if let Some(t) = s.abandoned_threshold_seconds {
+            self.abandoned_threshold_ms = t.saturating_mul(1000);
+        }
+    }
+}
+
+/// One queue's figures inside the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueFigures {
+    /// Entries seen entering (waiting ones included).
+    pub offered: u64,
+    pub answered: u64,
+    /// Answered within the threshold in force when they were answered.
+    pub answered_within_sla: u64,
+    pub abandoned: u64,
+    /// Abandoned after waiting at least the abandoned threshold.
+    pub abandoned_over_threshold: u64,
+    pub voicemail: u64,
+    pub overflow: u64,
+    /// The call ended while calltop was disconnected: no outcome invented.
+    pub unknown: u64,
+    /// Σ speed of answer over answered entries.
+    pub answer_wait_ms: i64,
+    /// Σ wait before abandon.
+    pub abandon_wait_ms: i64,
+    /// The longest wait of any entry that left the queue.
+    pub longest_wait_ms: i64,
+    /// Calls found waiting when calltop joined (counted in no other figure).
+    pub joined: u64,
+}
+
+impl QueueFigures {
+    /// RingCentral's service level (%): answered within the threshold / (answered +
+    /// voicemail [+ abandoned over the threshold when the queue includes them]).
+    pub fn service_level_pct(&self, sla: &ServiceLevel) -> Option<f64> {
+        let over = if sla.include_abandoned {
+            self.abandoned_over_threshold
+        } else {
+            0
+        };
+        let denominator = self.answered + self.voicemail + over;
+        (denominator > 0).then(|| self.answered_within_sla as f64 * 100.0 / denominator as f64)
+    }
+
+    /// Average speed of answer (ms).
+    pub fn avg_answer_wait_ms(&self) -> Option<f64> {
+        (self.answered > 0).then(|| self.answer_wait_ms as f64 / self.answered as f64)
+    }
+
+    /// Average wait before abandon (ms).
+    pub fn avg_abandon_wait_ms(&self) -> Option<f64> {
+        (self.abandoned > 0).then(|| self.abandon_wait_ms as f64 / self.abandoned as f64)
+    }
+}
+
+/// A member of a queue and whether it takes the queue's calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// `acceptCurrentQueueCalls`: this queue.
+    pub accept_current: Option<bool>,
+    /// `acceptQueueCalls`: every queue (mirrors DND).
+    pub accept_all: Option<bool>,
+}
+
+/// A call waiting in a queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub session: String,
+    /// Entry time; for a joined call, when calltop first knew of it (it waited longer).
+    pub entered: Ts,
+    pub joined: bool,
+}
+
+/// A call queue.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Queue {
+    pub id: String,
+    pub extension_number: Option<String>,
+    pub name: Option<String>,
+    pub sla: ServiceLevel,
+    /// The directory record and the queue details, as the platform served them.
+    pub extension: Option<ExtensionInfo>,
+    pub details: Option<CallQueue>,
+    /// Members by extension id.
+    pub members: BTreeMap<String, Member>,
+    pub figures: QueueFigures,
+    /// Calls waiting now, in entry order (oldest first; of calls that entered at the
+    /// same time, the first seen first).
+    pub waiting: Vec<Waiting>,
+    /// Waits above `longest_sealed` whose calls may still be rebuilt, by call (the
+    /// session id's `fingerprint`): the longest is the greatest of them and it.
+    #[serde(default)]
+    pub(super) undoable_waits: Vec<(u64, i64)>,
+    /// The longest wait of calls no longer rebuilt.
+    #[serde(default)]
+    pub(super) longest_sealed: i64,
+}
+
+impl Queue {
+    pub(super) fn new(id: &str) -> Queue {
+        Queue {
+            id: id.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The call waiting longest.
+    pub fn oldest_waiting(&self) -> Option<&Waiting> {
+        self.waiting.first()
+    }
+
+    /// Where session `sid`'s call that entered at `entered` waits: found by its entry
+    /// time (the calls are in entry order).
+    pub(super) fn waiting_at(&self, entered: Ts, sid: &str) -> Option<usize> {
+        let from = self.waiting.partition_point(|w| w.entered < entered);
+        self.waiting[from..]
+            .iter()
+            .take_while(|w| w.entered == entered)
+            .position(|w| w.session == sid)
+            .map(|i| from + i)
+    }
+
+    /// The longest wait at `now`: of a call still waiting, or of one that left.
+    pub fn longest_wait_ms(&self, now: Ts) -> i64 {
+        let current = self
+            .oldest_waiting()
+            .map_or(0, |w| w.entered.millis_until(now).max(0));
+        current.max(self.figures.longest_wait_ms)
+    }
+
+    /// RingCentral's service level of the figures, with this queue's settings.
+    pub fn service_level_pct(&self) -> Option<f64> {
+        self.figures.service_level_pct(&self.sla)
+    }
+}
+
+/// What an agent's calls make it: the busiest of its live parties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TelephonyState {
+    Idle,
+    Parked,
+    OnHold,
+    OnCall,
+    Ringing,
+}
+
+impl TelephonyState {
+    pub(super) fn of(code: &StatusCode) -> TelephonyState {
+        match code {
+            StatusCode::Setup | StatusCode::Proceeding => TelephonyState::Ringing,
+            StatusCode::Hold => TelephonyState::OnHold,
+            StatusCode::Parked => TelephonyState::Parked,
+            _ => TelephonyState::OnCall,
+        }
+    }
+
+    /// Words for a view.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TelephonyState::Idle => "Idle",
+            TelephonyState::Parked => "Parked",
+            TelephonyState::OnHold => "On hold",
+            TelephonyState::OnCall => "On call",
+            TelephonyState::Ringing => "Ringing",
+        }
+    }
+}
+
+/// One live party of an agent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentCall {
+    pub session: String,
+    pub party: String,
+    /// `fingerprint(party)`, what the call is found by.
+    #[serde(default)]
+    pub(super) party_fp: u64,
+    pub code: StatusCode,
+    /// `eventTime` of the event that set `code`.
+    pub since: Ts,
+    pub direction: Option<Direction>,
+    /// The other end as the agent's party names it.
+    pub peer: Option<String>,
+    /// A hash of what `peer` was made from: an unchanged end is told without reading it.
+    #[serde(skip)]
+    pub(super) peer_key: u64,
+    /// The queue, for an agent leg.
+    pub queue: Option<String>,
+    /// Counts in the figures (seen from its start, inside the window).
+    pub counted: bool,
+}
+
+/// One agent's figures inside the window (closed intervals only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentFigures {
+    pub offers: u64,
+    pub handled: u64,
+    pub missed: u64,
+    pub unanswered: u64,
+    pub talk_ms: i64,
+    pub hold_ms: i64,
+    pub all_talk_ms: i64,
+    pub all_hold_ms: i64,
+}
+
+impl AgentFigures {
+    /// Average handle time: (talk + hold) / handled, in ms.
+    pub fn avg_handle_ms(&self) -> Option<f64> {
+        (self.handled > 0).then(|| (self.talk_ms + self.hold_ms) as f64 / self.handled as f64)
+    }
+}
+
+/// What the presence notifications (and the REST snapshot) say about an agent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    /// The merged presence fields (no calls), as the platform sent them (boxed: read
+    /// when presence changes, not on every event).
+    pub info: Box<PresenceInfo>,
+    pub state: Option<AgentState>,
+    /// Envelope `timestamp` of the notification that changed `state`; `None` while the
+    /// state is known only from a snapshot or a first notification.
+    pub since: Option<Ts>,
+}
+
+/// A user extension that takes calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    pub id: String,
+    pub extension_number: Option<String>,
+    pub name: Option<String>,
+    /// The directory record, as the platform served it (`None`: known from events only;
+    /// boxed: an agent's hot part, its calls and figures, stays small).
+    pub extension: Option<Box<ExtensionInfo>>,
+    pub presence: Presence,
+    /// Live parties, oldest first.
+    pub calls: Vec<AgentCall>,
+    /// When the last live party left (idle since, once no call is live): the latest end
+    /// of any of its parties, whatever order the ends were heard in.
+    pub idle_since: Option<Ts>,
+    pub figures: AgentFigures,
+}
+
+impl Agent {
+    pub(super) fn new(id: &str) -> Agent {
+        Agent {
+            id: id.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// The call that sets the telephony state: the busiest, longest in that state.
+    pub fn current_call(&self) -> Option<&AgentCall> {
+        self.calls
+            .iter()
+            .max_by_key(|c| (TelephonyState::of(&c.code), std::cmp::Reverse(c.since)))
+    }
+
+    /// Telephony state from the agent's parties, and since when.
+    pub fn telephony_state(&self) -> (TelephonyState, Option<Ts>) {
+        match self.current_call() {
+            Some(c) => (TelephonyState::of(&c.code), Some(c.since)),
+            None => (TelephonyState::Idle, self.idle_since),
+        }
+    }
+
+    /// The figures with the talk and hold still running counted up to `now`.
+    pub fn figures_at(&self, now: Ts) -> AgentFigures {
+        let mut f = self.figures;
+        for c in self.calls.iter().filter(|c| c.counted) {
+            let d = c.since.millis_until(now).max(0);
+            let (talk, hold) = match c.code {
+                StatusCode::Answered => (d, 0),
+                StatusCode::Hold => (0, d),
+                _ => (0, 0),
+            };
+            f.all_talk_ms += talk;
+            f.all_hold_ms += hold;
+            if c.queue.is_some() {
+                f.talk_ms += talk;
+                f.hold_ms += hold;
+            }
+        }
+        f
+    }
+
+    /// Takes queue calls at all: online, not DND for queues, accepting queue calls.
+    pub fn takes_queue_calls(&self) -> bool {
+        !matches!(
+            self.presence.state,
+            Some(AgentState::Offline | AgentState::Dnd | AgentState::OffQueue)
+        )
+    }
+}
+
+/// How a queue member stands now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Availability {
+    /// On a call (ringing, talking, holding, parked).
+    OnCall,
+    /// Off this queue, off every queue, DND or offline.
+    NotAccepting,
+    /// `userStatus` Busy.
+    Busy,
+    Available,
+}
+
+/// A queue's members by availability.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Staff {
+    pub available: u32,
+    pub on_call: u32,
+    pub not_accepting: u32,
+    pub busy: u32,
+}
