@@ -516,6 +516,16 @@ async fn a_forbidden_directory_is_one_clear_message_and_calls_go_on() {
         answered
     })
     .await;
+    // The loader may still be waiting out a 429 (with jitter) before its 403: wait for
+    // the message, then hold it to being the only one.
+    wait_until(30, "the directory's 403 said", || {
+        warnings
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("ReadAccounts"))
+    })
+    .await;
     let warnings = warnings.lock().unwrap().clone();
     let about: Vec<&String> = warnings
         .iter()
