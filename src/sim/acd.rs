@@ -111,8 +111,8 @@ pub struct Acd {
     pub tally: Vec<AcdTally>,
     rng: StdRng,
     next_churn: Option<Instant>,
-    /// Answered agent legs still up: (call, party) → agent, for wrap-up.
-    live_legs: HashMap<(usize, usize), usize>,
+    /// Answered agent legs still up: (call, party) → (agent, queue), for wrap-up.
+    live_legs: HashMap<(usize, usize), (usize, usize)>,
 }
 
 impl Acd {
@@ -147,6 +147,14 @@ impl Acd {
             live_legs: HashMap::new(),
         }
     }
+}
+
+/// A user's party in this state keeps the user on the phone.
+fn on_the_phone(code: &StatusCode) -> bool {
+    matches!(
+        code,
+        StatusCode::Setup | StatusCode::Proceeding | StatusCode::Answered | StatusCode::Hold
+    )
 }
 
 fn seed_of(s: &str, salt: u64) -> u64 {
@@ -246,7 +254,7 @@ impl World {
         s.wait(10.0, 40.0, Step::Disconnect(v, None));
         s.then(Step::End);
         let steps = s.steps;
-        self.calls[ci].set_script(steps);
+        self.set_script(ci, steps);
     }
 
     /// Rings member `agent` of queue `q` for the waiting entry.
@@ -300,15 +308,64 @@ impl World {
         });
     }
 
-    /// Users with a live party in any call (ringing included).
-    fn busy_users(&self) -> HashSet<usize> {
+    /// Users on a call: a party of theirs is being set up, ringing, connected or held
+    /// (a call they parked, or a caller leaving them a voicemail, does not keep them).
+    pub(super) fn busy_users(&self) -> HashSet<usize> {
         self.active
             .iter()
             .flat_map(|&ci| self.calls[ci].parties.iter())
-            .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
+            .filter(|p| p.status.as_ref().is_some_and(|s| on_the_phone(&s.code)))
             .filter_map(|p| p.extension_id.as_deref())
             .filter_map(|e| self.dir.user_index(e))
             .collect()
+    }
+
+    /// The calls other than `except` that hold user `u`: connected (`Answered` or
+    /// `Hold`) or dialing out (an `Outbound` party not answered yet).
+    pub(super) fn engaged_elsewhere(&self, u: usize, except: usize) -> usize {
+        let id = &self.dir.users[u].id;
+        let holds = |p: &crate::wire::Party| {
+            p.status.as_ref().is_some_and(|s| match s.code {
+                StatusCode::Answered | StatusCode::Hold => true,
+                ref c => c.is_pre_answer() && p.direction == Some(Direction::Outbound),
+            })
+        };
+        self.active
+            .iter()
+            .filter(|&&ci| ci != except)
+            .filter(|&&ci| {
+                self.calls[ci]
+                    .parties
+                    .iter()
+                    .any(|p| p.extension_id.as_ref() == Some(id) && holds(p))
+            })
+            .count()
+    }
+
+    /// True when user `u` can be given a new call now: reachable by direct calls, on no
+    /// call (`busy`), not wrapping up after a queue call.
+    pub(super) fn idle(&self, u: usize, busy: &HashSet<usize>, now: Instant) -> bool {
+        !busy.contains(&u)
+            && self.presence[u].takes_direct_calls()
+            && self.acd.agents[u].wrap_until.is_none_or(|t| t <= now)
+    }
+
+    /// The user a scripted hand-over of call `ci` (transfer, park pickup, consult) goes
+    /// to: `hint` when idle, else another idle user; none while every user is busy. The
+    /// call's own users are never picked.
+    pub(super) fn idle_user_for(&self, ci: usize, hint: usize) -> Option<usize> {
+        let busy = self.busy_users();
+        let now = self.instant_now();
+        let mine: HashSet<usize> = self.calls[ci]
+            .parties
+            .iter()
+            .filter_map(|p| p.extension_id.as_deref())
+            .filter_map(|e| self.dir.user_index(e))
+            .collect();
+        let n = self.dir.users.len();
+        (0..n)
+            .map(|k| (hint + k) % n)
+            .find(|&u| !mine.contains(&u) && self.idle(u, &busy, now))
     }
 
     /// True when user `u` may be offered a call of queue `q` now.
@@ -323,6 +380,12 @@ impl World {
             && p.user_status != PresenceStatus::Busy
             && !busy.contains(&u)
             && a.wrap_until.is_none_or(|t| t <= now)
+    }
+
+    /// Whether the agent of ring `r` picks up now: on schedule, and only while on no
+    /// other call (an agent who took another call meanwhile lets it ring out).
+    fn picks_up(&self, ci: usize, r: &Ring, now: Instant) -> bool {
+        r.answer_at.is_some_and(|t| now >= t) && self.engaged_elsewhere(r.agent, ci) == 0
     }
 
     /// Plays the router: rings, answers, timeouts, abandons, hold-time expiry, new
@@ -404,8 +467,7 @@ impl World {
             let r = e.rings[k].clone();
             let code = self.calls[ci].code(r.pi).cloned();
             let answered = code == Some(StatusCode::Answered)
-                || (r.answer_at.is_some_and(|t| now >= t)
-                    && code.as_ref().is_some_and(|c| c.is_ringing()));
+                || (code.as_ref().is_some_and(|c| c.is_ringing()) && self.picks_up(ci, &r, now));
             if answered {
                 self.answered(q, e, k);
                 return true;
@@ -468,9 +530,12 @@ impl World {
         }
         let _ = self.disconnect(ci, e.qpi, None, false);
         self.acd.tally[q].answered += 1;
-        self.acd.live_legs.insert((ci, r.pi), r.agent);
+        self.acd.live_legs.insert((ci, r.pi), (r.agent, q));
         let users = self.dir.users.len();
-        let others: Vec<usize> = (1..users).filter(|&u| u != r.agent).take(3).collect();
+        // Transfer targets are hints: the script hands the call to an idle user then.
+        let others: Vec<usize> = (0..3)
+            .map(|_| e.rng.random_range(1..users.max(2)))
+            .collect();
         let auto = self.policy(q).auto_record;
         let next = self.calls[ci].parties.len();
         let mut s = Script::new(&mut e.rng, &self.timing, next);
@@ -479,7 +544,7 @@ impl World {
         }
         s.talk(r.pi, &others, true);
         let steps: VecDeque<_> = s.steps;
-        self.calls[ci].set_script(steps);
+        self.set_script(ci, steps);
     }
 
     /// Rings free members for waiting calls, oldest call first across queues.
@@ -537,16 +602,18 @@ impl World {
         }
     }
 
-    /// After every event: an answered agent leg that ended starts the agent's wrap-up.
+    /// After every event: an answered agent leg that ended (or that the agent parked)
+    /// starts the agent's wrap-up, for the wrap-up time of the queue the call came from.
     pub fn acd_after_event(&mut self, ci: usize, pi: usize) {
-        let ended = self.calls[ci].code(pi).is_some_and(|c| c.is_terminal());
+        let ended = self.calls[ci]
+            .code(pi)
+            .is_some_and(|c| c.is_terminal() || *c == StatusCode::Parked);
         if !ended {
             return;
         }
-        let Some(u) = self.acd.live_legs.remove(&(ci, pi)) else {
+        let Some((u, q)) = self.acd.live_legs.remove(&(ci, pi)) else {
             return;
         };
-        let q = self.dir.queues_of(u).first().copied().unwrap_or(0);
         let wrap = Duration::from_secs_f64(self.policy(q).wrap_up_secs * self.timing.scale);
         let now = self.instant_now();
         let until_ts = self.now_ts().plus_millis(wrap.as_millis() as i64);

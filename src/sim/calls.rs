@@ -94,15 +94,15 @@ pub struct SimCall {
 }
 
 impl SimCall {
-    /// A new call with no parties yet.
-    pub fn new(rng: &mut StdRng, origin: OriginType) -> SimCall {
+    /// A new call with no parties yet, created at `created`.
+    pub fn new(rng: &mut StdRng, origin: OriginType, created: Ts) -> SimCall {
         let hex = super::directory::hex(rng, 16);
         SimCall {
             id: format!("s-{hex}"),
             session_id: format!("{}016", super::directory::digits(rng, 9)),
             hex,
             origin,
-            created: Ts::now(),
+            created,
             parties: Vec::new(),
             seq: 2,
             script: VecDeque::new(),
@@ -165,10 +165,10 @@ impl SimCall {
         }
     }
 
-    /// Replaces the script, starting `delay` from now.
-    pub fn set_script(&mut self, steps: VecDeque<(Duration, Step)>) {
+    /// Replaces the script, its first step `delay` after `now`.
+    pub fn set_script(&mut self, steps: VecDeque<(Duration, Step)>, now: Instant) {
         self.script = steps;
-        self.next_at = self.script.front().map(|(d, _)| Instant::now() + *d);
+        self.next_at = self.script.front().map(|(d, _)| now + *d);
     }
 }
 

@@ -592,7 +592,8 @@ impl World {
     /// `POST /telephony/call-out`: user `u`'s device `device` is engaged first (its leg
     /// rings and answers), then `target` (a user, or a number) is dialled.
     pub fn call_out(&mut self, u: usize, device: &str, target: Result<usize, String>) -> usize {
-        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let created = self.clock_ts();
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
         let ci = self.add_call(call);
         let me = self.dir.users[u].clone();
         let from = Endpoint {
@@ -653,14 +654,15 @@ impl World {
         }
         s.talk(0, &[], false);
         let steps = s.steps;
-        self.calls[ci].set_script(steps);
+        self.set_script(ci, steps);
         ci
     }
 
     /// `POST /telephony/conference`: an empty conference session with its voice call
     /// token; user `u`'s device dials in as the host a moment later.
     pub fn conference(&mut self, u: usize) -> usize {
-        let mut call = SimCall::new(&mut self.rng, OriginType::Conference);
+        let created = self.clock_ts();
+        let mut call = SimCall::new(&mut self.rng, OriginType::Conference, created);
         let token: String = format!("{}@10.13.22.27:5070", call.hex)
             .bytes()
             .map(|b| format!("{b:02x}"))
@@ -687,7 +689,7 @@ impl World {
         let (lo, hi) = self.timing.talk;
         s.wait(lo * 2.0, hi * 2.0, Step::End);
         let steps = s.steps;
-        self.calls[ci].set_script(steps);
+        self.set_script(ci, steps);
         ci
     }
 
@@ -695,7 +697,8 @@ impl World {
     /// (real time, not scaled) unless answered, ignored… through Call Control, then is
     /// missed and the caller hangs up.
     pub fn ring_user(&mut self, u: usize, ring: std::time::Duration) -> usize {
-        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let created = self.clock_ts();
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
         let ci = self.add_call(call);
         let caller = super::directory::Directory::outside(&mut self.rng);
         self.calls[ci].cnam = Some(caller.cnam.clone());
@@ -721,8 +724,8 @@ impl World {
         s.after(ring, Step::Missed(p));
         s.then(Step::End);
         let steps = s.steps;
-        self.calls[ci].set_script(steps);
-        self.calls[ci].next_at = Some(tokio::time::Instant::now());
+        self.set_script(ci, steps);
+        self.calls[ci].next_at = Some(self.clock_instant());
         ci
     }
 
@@ -843,13 +846,13 @@ impl World {
             _ => s.wait(10.0, 40.0, Step::End),
         }
         let steps: VecDeque<_> = s.steps;
-        self.calls[ci].set_script(steps);
+        self.set_script(ci, steps);
     }
 
     /// The call ends a few (scaled) seconds from now.
     fn end_later(&mut self, ci: usize) {
         let d = self.timing.secs(&mut self.rng, 3.0, 8.0);
-        self.calls[ci].set_script(VecDeque::from([(d, Step::End)]));
+        self.set_script(ci, VecDeque::from([(d, Step::End)]));
     }
 
     /// A transfer / forward target from the request fields.

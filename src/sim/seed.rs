@@ -12,7 +12,6 @@ use crate::wire::{StatusCode, Ts};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::time::Duration;
-use tokio::time::Instant;
 
 impl World {
     /// Plays call `ci`'s script with event times from `start`, up to `end` or until
@@ -38,10 +37,11 @@ impl World {
             self.run_step(ci, step);
         }
         self.virtual_now = None;
+        let now = self.clock_instant();
         let c = &mut self.calls[ci];
         c.next_at = c.script.front().map(|(d, _)| {
             let at = t.plus_millis(d.as_millis() as i64);
-            Instant::now() + Duration::from_millis(at.0.saturating_sub(end.0).max(0) as u64)
+            now + Duration::from_millis(at.0.saturating_sub(end.0).max(0) as u64)
         });
         t
     }
@@ -62,11 +62,12 @@ impl World {
 
     /// A queue call that entered queue `q` `ago_ms` ago; returns its call index.
     fn seed_queue_call(&mut self, q: usize, ago_ms: i64) -> usize {
-        let start = Ts::now().plus_millis(-ago_ms);
+        let start = self.clock_ts().plus_millis(-ago_ms);
         let ci = self.start_call_in(CallKind::Queue, Some(q));
         // The session began in the past, as its events say.
         self.calls[ci].created = start;
-        self.fast_forward(ci, start, Ts::now(), &|_, _| false);
+        let now = self.clock_ts();
+        self.fast_forward(ci, start, now, &|_, _| false);
         ci
     }
 
@@ -116,7 +117,7 @@ impl World {
     /// Starts the contact center in progress (see the module docs).
     pub fn warm_start(&mut self) {
         let mut rng = StdRng::seed_from_u64(self.cfg.seed ^ 0x5EED_CA11);
-        let now = Ts::now();
+        let now = self.clock_ts();
         let users = self.dir.users.len();
         let agents: Vec<usize> = (1..users).collect();
         let mut taken: Vec<usize> = Vec::new();
@@ -124,7 +125,7 @@ impl World {
         for (k, why) in [(6, Away::DndQueues), (8, Away::Offline)] {
             if agents.len() >= k {
                 let u = agents[agents.len() - 1 - taken.len()];
-                let until = Instant::now() + self.timing.secs(&mut rng, 120.0, 400.0);
+                let until = self.clock_instant() + self.timing.secs(&mut rng, 120.0, 400.0);
                 self.virtual_now = Some(now.plus_millis(-self.ago(&mut rng, 30.0, 200.0)));
                 self.acd.agents[u].away = Some((why, until));
                 self.set_away(u, why, true);
@@ -203,7 +204,7 @@ impl World {
         for q in 0..nq {
             for _ in 0..2 {
                 let ci = self.seed_queue_call(q, self.ago(&mut rng, 5.0, 45.0));
-                let floor = Instant::now() + self.timing.secs(&mut rng, 30.0, 90.0);
+                let floor = self.clock_instant() + self.timing.secs(&mut rng, 30.0, 90.0);
                 if let Some(e) = self.acd.queues[q].waiting.iter_mut().find(|e| e.ci == ci) {
                     e.patience_at = e.patience_at.max(floor);
                 }

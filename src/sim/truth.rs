@@ -116,6 +116,10 @@ pub struct Truth {
     queue_parties: HashMap<(String, String), usize>,
     /// `slaThresholdSeconds` × 1000 per queue id.
     sla_ms: HashMap<String, i64>,
+    /// Per extension: its parties connected now (`Answered` or `Hold`), per session.
+    connected: HashMap<String, HashMap<String, u32>>,
+    /// Per extension: the most sessions it had connected at once.
+    pub max_connected: HashMap<String, usize>,
 }
 
 impl Truth {
@@ -161,6 +165,25 @@ impl Truth {
         }
         track.code = code.clone();
         track.voicemail |= code == Some(StatusCode::Voicemail);
+        let connected =
+            |c: &Option<StatusCode>| matches!(c, Some(StatusCode::Answered | StatusCode::Hold));
+        if let Some(ext) = p
+            .extension_id
+            .as_ref()
+            .filter(|_| connected(&prev) != connected(&code))
+        {
+            let calls = self.connected.entry(ext.clone()).or_default();
+            if connected(&code) {
+                *calls.entry(sid.to_string()).or_default() += 1;
+            } else if let Some(n) = calls.get_mut(sid) {
+                *n -= 1;
+                if *n == 0 {
+                    calls.remove(sid);
+                }
+            }
+            let most = self.max_connected.entry(ext.clone()).or_default();
+            *most = (*most).max(calls.len());
+        }
         let terminal = code.as_ref().is_some_and(StatusCode::is_terminal);
         let newly_answered = code == Some(StatusCode::Answered) && track.answered.is_none();
         if newly_answered {
@@ -341,6 +364,8 @@ pub struct AgentTruth {
     pub state_since: Option<Ts>,
     /// Not observable on the platform (no wrap-up state in any API): the simulator's own.
     pub wrap_up_until: Option<Ts>,
+    /// The most calls the agent had connected (`Answered` or `Hold`) at once.
+    pub max_connected_calls: usize,
     pub offers: u64,
     pub handled: u64,
     pub missed: u64,
@@ -425,6 +450,7 @@ impl Truth {
                     id: e.id.clone(),
                     extension_number: e.number.clone(),
                     name: e.name.clone(),
+                    max_connected_calls: self.max_connected.get(&e.id).copied().unwrap_or(0),
                     queues: dir
                         .queues_of(u)
                         .into_iter()
@@ -483,10 +509,12 @@ impl super::world::World {
         for (u, a) in agents.iter_mut().enumerate() {
             a.state = Some(self.presence[u].state);
             a.state_since = self.presence[u].state_since;
-            a.wrap_up_until = self.acd.agents[u].wrap_until_ts.filter(|t| *t > Ts::now());
+            a.wrap_up_until = self.acd.agents[u]
+                .wrap_until_ts
+                .filter(|t| *t > self.clock_ts());
         }
         GroundTruth {
-            generated_at: Ts::now(),
+            generated_at: self.clock_ts(),
             queues: self.truth.queues(&self.dir, &self.cfg.queue_policies),
             agents,
             queue_entries: self.truth.entries.clone(),

@@ -16,6 +16,31 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The simulator's clock: the system's, or a simulated one that only
+/// [`World::advance_to`] moves, as fast as the machine allows (`sim generate`).
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    /// Started at `start` (wall time `start_ts`), now at `at`.
+    Simulated {
+        start: Instant,
+        start_ts: Ts,
+        at: Instant,
+    },
+}
+
+impl Clock {
+    /// A simulated clock starting now at wall time `ts`.
+    pub fn simulated(ts: Ts) -> Clock {
+        let now = Instant::now();
+        Clock::Simulated {
+            start: now,
+            start_ts: ts,
+            at: now,
+        }
+    }
+}
+
 /// Everything the calls engine owns (behind one mutex, never held across an await).
 pub struct World {
     pub cfg: SimConfig,
@@ -36,6 +61,8 @@ pub struct World {
     pub truth: Truth,
     /// While seeding a warm start: the event time to use instead of the clock.
     pub virtual_now: Option<Ts>,
+    /// The system clock, or a simulated one (`sim generate`).
+    pub clock: Clock,
     pub history: super::history::History,
     /// `http://ADDR`, for the URIs records and messages carry.
     pub base_url: String,
@@ -76,6 +103,7 @@ impl World {
             acd: Acd::new(cfg.seed, &queue_ids, &dir.members, dir.users.len()),
             truth,
             virtual_now: None,
+            clock: Clock::System,
             history: super::history::History::new(cfg.seed),
             base_url: String::new(),
             faults: cfg.faults.clone(),
@@ -98,12 +126,51 @@ impl World {
         }
     }
 
+    /// The clock's monotonic time now.
+    pub fn clock_instant(&self) -> Instant {
+        match self.clock {
+            Clock::System => Instant::now(),
+            Clock::Simulated { at, .. } => at,
+        }
+    }
+
+    /// The clock's wall time now.
+    pub fn clock_ts(&self) -> Ts {
+        match self.clock {
+            Clock::System => Ts::now(),
+            Clock::Simulated {
+                start,
+                start_ts,
+                at,
+            } => start_ts.plus_millis(at.duration_since(start).as_millis() as i64),
+        }
+    }
+
+    /// Runs on `clock` from now on (load swings start over with it).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+        self.started = self.clock_instant();
+    }
+
+    /// Moves a simulated clock on to `to` (no effect on the system clock).
+    pub fn advance_to(&mut self, to: Instant) {
+        if let Clock::Simulated { at, .. } = &mut self.clock {
+            *at = (*at).max(to);
+        }
+    }
+
+    /// Replaces call `ci`'s script, its first step due after the step's delay.
+    pub fn set_script(&mut self, ci: usize, steps: std::collections::VecDeque<(Duration, Step)>) {
+        let now = self.clock_instant();
+        self.calls[ci].set_script(steps, now);
+    }
+
     /// The monotonic clock matching [`World::now_ts`] (in the past while seeding).
     pub fn instant_now(&self) -> Instant {
-        let now = Instant::now();
+        let now = self.clock_instant();
         match self.virtual_now {
             Some(v) => {
-                let back = Duration::from_millis(v.millis_until(Ts::now()) as u64);
+                let back = Duration::from_millis(v.millis_until(self.clock_ts()) as u64);
                 now.checked_sub(back).unwrap_or(now)
             }
             None => now,
@@ -117,7 +184,7 @@ impl World {
 
     /// The time stamped on the next event: the clock, or the seeding clock.
     pub fn now_ts(&self) -> Ts {
-        self.virtual_now.unwrap_or_else(Ts::now)
+        self.virtual_now.unwrap_or_else(|| self.clock_ts())
     }
 
     /// A fresh recording id.
@@ -134,7 +201,11 @@ impl World {
                 .get_or_insert_with(|| now + Duration::from_millis(50));
             if now >= next {
                 let kind = self.random_kind();
-                self.start_call(kind);
+                // A user places internal and outbound calls only between calls.
+                let placed = matches!(kind, CallKind::Internal | CallKind::OutboundPstn);
+                if !placed || self.someone_idle() {
+                    self.start_call(kind);
+                }
                 // Load swings over a (scaled) ten-minute cycle: queues back up at peaks.
                 let phase = now.duration_since(self.started).as_secs_f64()
                     / (600.0 * self.timing.scale).max(0.001);
@@ -194,40 +265,38 @@ impl World {
         }
     }
 
-    /// Users not on any live call and reachable (online, not DND for every call), owner
-    /// last (so supervisors see others' calls).
+    /// `n` users for a new call: idle ones first (on no call, reachable, not wrapping
+    /// up), in random order; when too few are idle, others who take direct calls (a
+    /// direct call may ring a busy user, who lets it go to voicemail).
     fn pick_users(&self, rng: &mut StdRng, n: usize) -> Vec<usize> {
-        let busy: HashSet<String> = self
-            .active
-            .iter()
-            .flat_map(|&ci| {
-                self.calls[ci]
-                    .parties
-                    .iter()
-                    .filter(|p| p.status.as_ref().is_some_and(|s| !s.code.is_terminal()))
-                    .filter_map(|p| p.extension_id.clone())
-            })
-            .collect();
+        let busy = self.busy_users();
+        let now = self.instant_now();
         let total = self.dir.users.len();
-        let mut free: Vec<usize> = (0..total)
-            .filter(|&i| !busy.contains(&self.dir.users[i].id))
-            .filter(|&i| self.presence[i].takes_direct_calls())
-            .filter(|&i| {
-                self.acd.agents[i]
-                    .wrap_until
-                    .is_none_or(|t| t <= Instant::now())
-            })
+        let mut idle: Vec<usize> = (0..total).filter(|&u| self.idle(u, &busy, now)).collect();
+        let mut rest: Vec<usize> = (0..total)
+            .filter(|u| !idle.contains(u) && self.presence[*u].takes_direct_calls())
             .collect();
         let mut out = Vec::new();
         while out.len() < n {
-            let pool_len = if free.is_empty() { total } else { free.len() };
-            let k = rng.random_range(0..pool_len);
-            let i = if free.is_empty() { k } else { free.remove(k) };
-            if !out.contains(&i) || total <= out.len() {
-                out.push(i);
-            }
+            let pool = if !idle.is_empty() {
+                &mut idle
+            } else if !rest.is_empty() {
+                &mut rest
+            } else {
+                out.push(rng.random_range(0..total));
+                continue;
+            };
+            let k = rng.random_range(0..pool.len());
+            out.push(pool.remove(k));
         }
         out
+    }
+
+    /// True when someone can place a call now (a user on no call).
+    fn someone_idle(&self) -> bool {
+        let busy = self.busy_users();
+        let now = self.instant_now();
+        (0..self.dir.users.len()).any(|u| self.idle(u, &busy, now))
     }
 
     /// Starts a call of `kind` now; returns its telephonySessionId.
@@ -248,7 +317,7 @@ impl World {
                 .wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         );
         let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
-        let mut call = SimCall::new(&mut rng, OriginType::Call);
+        let mut call = SimCall::new(&mut rng, OriginType::Call, self.clock_ts());
         let steps = calls::build(
             kind,
             &mut call,
@@ -263,9 +332,9 @@ impl World {
         self.calls.push(call);
         self.index.insert(id.clone(), ci);
         self.active.push(ci);
-        self.calls[ci].set_script(steps.into_iter().collect());
+        self.set_script(ci, steps.into_iter().collect());
         // The first steps (parties appear) happen at once.
-        self.calls[ci].next_at = Some(Instant::now());
+        self.calls[ci].next_at = Some(self.clock_instant());
         tracing::debug!(call = %id, ?kind, "call started");
         ci
     }
@@ -354,6 +423,7 @@ impl World {
                 Ok(())
             }
             Step::Ring(pi) => self.ring(ci, pi),
+            Step::Answer(pi) if self.busy_elsewhere(ci, pi) => self.reject(ci, pi),
             Step::Answer(pi) => self.answer(ci, pi).map(drop),
             Step::Hold(pi) => self.hold(ci, pi).map(drop),
             Step::Unhold(pi) => self.unhold(ci, pi).map(drop),
@@ -394,15 +464,21 @@ impl World {
                 Ok(())
             }
             Step::Park(pi) => self.park(ci, pi).map(drop),
-            Step::Pickup(pi, u) => {
-                let ext = self.dir.users[u % self.dir.users.len()].clone();
-                self.pickup(ci, pi, &ext).map(drop)
-            }
-            Step::TransferToUser(pi, u) => {
-                let ext = self.dir.users[u % self.dir.users.len()].clone();
-                self.transfer(ci, pi, calls::Target::Extension(ext), false)
-                    .map(drop)
-            }
+            Step::Pickup(pi, u) => match self.idle_user_for(ci, u) {
+                Some(u) => {
+                    let ext = self.dir.users[u].clone();
+                    self.pickup(ci, pi, &ext).map(drop)
+                }
+                None => Ok(()),
+            },
+            Step::TransferToUser(pi, u) => match self.idle_user_for(ci, u) {
+                Some(u) => {
+                    let ext = self.dir.users[u].clone();
+                    self.transfer(ci, pi, calls::Target::Extension(ext), false)
+                        .map(drop)
+                }
+                None => Ok(()),
+            },
             Step::Consult(pi, u) => self.consult(ci, pi, u),
             Step::Bridge(pi) => match self.calls[ci].linked {
                 Some(other) if !self.calls[other].ended => self.bridge(ci, pi, other, 0).map(drop),
@@ -416,6 +492,20 @@ impl World {
         if let Err(e) = r {
             tracing::debug!(call = %self.calls[ci].id, "scripted step skipped: {e}");
         }
+    }
+
+    /// True when party `pi` is a user's inbound leg and that user is on another call
+    /// (connected, or dialing out): the user lets it ring out (voicemail).
+    fn busy_elsewhere(&self, ci: usize, pi: usize) -> bool {
+        let Some(p) = self.calls[ci].parties.get(pi) else {
+            return false;
+        };
+        p.direction == Some(Direction::Inbound)
+            && p.queue_call != Some(true)
+            && p.extension_id
+                .as_deref()
+                .and_then(|e| self.dir.user_index(e))
+                .is_some_and(|u| self.engaged_elsewhere(u, ci) > 0)
     }
 
     /// Starts the consultation call of an attended transfer from party `pi`'s user.
@@ -435,11 +525,15 @@ impl World {
         let Some(a) = self.dir.users.iter().find(|e| e.id == a_ext).cloned() else {
             return Ok(());
         };
-        let b = self.dir.users[u % self.dir.users.len()].clone();
+        let Some(b) = self.idle_user_for(ci, u).map(|b| self.dir.users[b].clone()) else {
+            // Nobody free to consult: back to the caller.
+            return self.unhold(ci, pi).map(drop);
+        };
         if a.kind != ExtKind::User || a.id == b.id {
             return Ok(());
         }
-        let call = SimCall::new(&mut self.rng, OriginType::Call);
+        let created = self.clock_ts();
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
         let hex = call.hex.clone();
         let oi = self.add_call(call);
         let to_b = calls::user_endpoint(&b, &b.number, false);
@@ -465,8 +559,8 @@ impl World {
         s.then(Step::Ring(1));
         s.wait(2.0, 6.0, Step::Answer(1));
         let steps = s.steps;
-        self.calls[oi].set_script(steps);
-        self.calls[oi].next_at = Some(Instant::now());
+        self.set_script(oi, steps);
+        self.calls[oi].next_at = Some(self.clock_instant());
         self.calls[oi].linked = Some(ci);
         self.calls[ci].linked = Some(oi);
         Ok(())
