@@ -202,6 +202,49 @@ pub struct RelayArgs {
     pub nats_args: NatsArgs,
 }
 
+/// What `calltop sim` does instead of running the simulator.
+#[derive(Subcommand, Debug, Clone)]
+pub enum SimCommand {
+    /// Run the simulator's contact center on a simulated clock, as fast as the machine
+    /// allows, and write its notification stream as a calltop recording (for `report`,
+    /// `replay`, tests and benches) and its ground truth as JSON Lines (the figures every
+    /// 15 simulated minutes, then everything at the end).
+    Generate(SimGenerateArgs),
+}
+
+/// Flags of `calltop sim generate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimGenerateArgs {
+    /// How much simulated time: `2h`, `90m`, `600s`.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Duration,
+    /// The wall time the stream starts at (RFC 3339); now when omitted.
+    #[arg(long, value_parser = parse_rfc3339)]
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+    /// Seed of the call generator (same seed and start, same stream); random when omitted.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// New calls started per minute (on average).
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Number of user extensions in the simulated account.
+    #[arg(long, default_value_t = 12)]
+    pub extensions: u32,
+    /// The recording to write (created 0600; an existing file is replaced).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The ground truth to write (JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+}
+
+/// Parses an RFC 3339 time.
+pub fn parse_rfc3339(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("{s:?} is not an RFC 3339 time like 2026-12-01T09:00:00Z"))
+}
+
 /// Parses `7d`, `12h`, `30m`, `90s` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
@@ -428,6 +471,8 @@ pub struct RecordArgs {
 /// Flags of `calltop sim`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: Option<SimCommand>,
     /// Address to listen on, `HOST:PORT` (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: String,

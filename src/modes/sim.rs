@@ -1,7 +1,7 @@
 //! `calltop sim`: the loopback RingCentral platform until Ctrl-C / SIGTERM; prints
 //! where it listens and the demo credentials (with `export` lines to paste).
 
-use crate::cli::SimArgs;
+use crate::cli::{SimArgs, SimCommand, SimGenerateArgs};
 use crate::sim::{Faults, QueuePolicy, SimConfig};
 use std::time::Duration;
 
@@ -60,9 +60,12 @@ pub fn config(a: &SimArgs) -> SimConfig {
     }
 }
 
-/// Runs the simulator until Ctrl-C / SIGTERM.
+/// Runs the simulator until Ctrl-C / SIGTERM, or its subcommand.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     use std::io::Write;
+    if let Some(SimCommand::Generate(g)) = &args.command {
+        return generate(g.clone()).await;
+    }
     let _log = crate::logging::init("sim");
     let cfg = config(&args);
     let seed = cfg.seed;
@@ -92,4 +95,96 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     super::headless::shutdown_signal().await;
     h.shutdown().await;
     Ok(())
+}
+
+/// `calltop sim generate`: the stream and its ground truth, on a simulated clock.
+async fn generate(g: SimGenerateArgs) -> anyhow::Result<()> {
+    use crate::wire::Ts;
+    let seed = g.seed.unwrap_or_else(|| Ts::now().0 as u64);
+    let start = match g.start {
+        Some(t) => Ts(t.timestamp_millis()),
+        None => {
+            let now = Ts::now();
+            Ts(now.0 - now.0 % 1000)
+        }
+    };
+    let plan = crate::sim::generate::Plan {
+        cfg: SimConfig {
+            seed,
+            calls_per_minute: g.calls_per_minute.max(0.0),
+            extensions: g.extensions.clamp(2, 500),
+            ..SimConfig::default()
+        },
+        start,
+        duration: g.duration,
+        truth: g.truth.clone(),
+        every: Duration::from_secs(15 * 60),
+    };
+    // A recorder appends; a generated stream replaces what was there.
+    match std::fs::remove_file(&g.out) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            anyhow::bail!("cannot replace {}: {e}", g.out.display())
+        }
+        _ => {}
+    }
+    let recorder = crate::record::Recorder::create(&g.out, false)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", g.out.display()))?;
+    let took = std::time::Instant::now();
+    let done = tokio::task::spawn_blocking(move || {
+        crate::sim::generate::generate(&plan, &mut Recording(recorder))
+    })
+    .await??;
+    println!(
+        "{}: {} lines, {} calls, {} of simulated time in {:.1} s (seed {seed}); ground truth: {} ({} lines)",
+        g.out.display(),
+        done.lines,
+        done.calls,
+        humanize(g.duration),
+        took.elapsed().as_secs_f64(),
+        g.truth.display(),
+        done.truth_lines,
+    );
+    Ok(())
+}
+
+/// A generated stream into a recording, subscribed as `calltop live` subscribes.
+struct Recording(crate::record::Recorder);
+
+impl crate::sim::generate::Sink for Recording {
+    fn event_filters(&self, queues: &[&str], users: &[&str]) -> Vec<String> {
+        // The filters depend on how the client follows the account, not on who it is.
+        let creds = crate::wire::Credentials {
+            server_url: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            jwt: String::new(),
+        };
+        crate::source::live::LiveConfig::new(creds)
+            .event_filters(queues.iter().copied(), users.iter().copied())
+    }
+    fn roster(
+        &mut self,
+        at: crate::wire::Ts,
+        line: &crate::wire::RosterLine,
+    ) -> std::io::Result<()> {
+        self.0.write_roster(at, line)
+    }
+    fn frame(&mut self, at: crate::wire::Ts, raw: &str) -> std::io::Result<()> {
+        self.0.write_frame(at, raw)
+    }
+    fn learned(&mut self, at: crate::wire::Ts, v: serde_json::Value) -> std::io::Result<()> {
+        self.0.write_learned(at, v)
+    }
+    fn lines(&self) -> u64 {
+        self.0.lines()
+    }
+}
+
+fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (h, 0, 0) if h > 0 => format!("{h} h"),
+        (0, m, 0) => format!("{m} min"),
+        (h, m, s) => format!("{h}:{m:02}:{s:02}"),
+    }
 }

@@ -15,6 +15,7 @@ mod errors;
 mod extract;
 mod faults;
 mod gateway;
+pub mod generate;
 mod history;
 mod hub;
 mod presence;

@@ -37,7 +37,7 @@ fn check_forbidden(sim: &Shared) -> Result<(), Response> {
 }
 
 /// `view=Simple` (default) drops the Detailed-only fields; the `uri` names the view.
-fn view(r: &CallLogRecord, detailed: bool) -> CallLogRecord {
+pub(super) fn view(r: &CallLogRecord, detailed: bool) -> CallLogRecord {
     let mut r = r.clone();
     let v = if detailed { "Detailed" } else { "Simple" };
     r.uri = r.uri.map(|u| format!("{u}?view={v}"));

@@ -24,6 +24,7 @@ use crate::wire::queues::{
     AnsweringRule, CallQueue, ExtensionQueuePresence, QueueMember, QueueMemberInfo,
     QueueMemberPresence, QueueRef, QueueRules, QueueTransfer, TransferMode,
 };
+use crate::wire::roster::{QueueRecords, RosterLine};
 use axum::response::Response;
 
 fn acc_uri(base: &str) -> String {
@@ -449,20 +450,52 @@ pub async fn queue_members(
         Ok(q) => q,
         Err(r) => return r,
     };
-    let items = w.dir.members[qi]
+    let items = queue_member_list(&base, &w, qi);
+    let uri = format!("{}/call-queues/{id}/members", acc_uri(&base));
+    ok(paged(items, req, &uri, &q))
+}
+
+/// Queue `qi`'s members as `GET …/call-queues/{id}/members` lists them.
+fn queue_member_list(base: &str, w: &World, qi: usize) -> Vec<QueueMemberInfo> {
+    w.dir.members[qi]
         .iter()
         .map(|&u| {
             let e = &w.dir.users[u];
             QueueMemberInfo {
-                uri: Some(ext_uri(&base, &e.id)),
+                uri: Some(ext_uri(base, &e.id)),
                 id: Some(e.id.clone()),
                 extension_number: Some(e.number.clone()),
                 ..Default::default()
             }
         })
-        .collect();
-    let uri = format!("{}/call-queues/{id}/members", acc_uri(&base));
-    ok(paged(items, req, &uri, &q))
+        .collect()
+}
+
+/// What a client's first load reads by REST (the directory, everyone's presence, then
+/// each queue's settings, members and member availability), as the live client records
+/// it: for a stream made without a client (`sim generate`).
+pub fn roster_lines(base: &str, w: &World) -> Vec<RosterLine> {
+    let mut v = vec![
+        RosterLine::Extensions(w.dir.all().map(|e| ext_info(base, w, e, false)).collect()),
+        RosterLine::Presence(
+            w.dir
+                .all()
+                .map(|e| w.presence_rest(base, e, Detail::Detailed))
+                .collect(),
+        ),
+    ];
+    for (qi, q) in w.dir.queues.iter().enumerate() {
+        v.push(RosterLine::Queue(Box::new(queue_info(base, w, qi, true))));
+        v.push(RosterLine::Members(QueueRecords {
+            queue_id: q.id.clone(),
+            records: queue_member_list(base, w, qi),
+        }));
+        v.push(RosterLine::QueuePresence(QueueRecords {
+            queue_id: q.id.clone(),
+            records: queue_presence(w, qi).records,
+        }));
+    }
+    v
 }
 
 fn queue_presence(w: &World, qi: usize) -> Records<QueueMemberPresence> {

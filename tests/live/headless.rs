@@ -5,25 +5,7 @@ use crate::support as live_support;
 
 use live_support::*;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child {
-    let c = credentials(sim);
-    let logs = tempfile::tempdir().unwrap().keep();
-    Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .args(args)
-        .env_remove("RINGCENTRAL_SERVER_URL")
-        .env("RINGCENTRAL_SERVER_URL", &c.server_url)
-        .env("RINGCENTRAL_CLIENT_ID", &c.client_id)
-        .env("RINGCENTRAL_CLIENT_SECRET", &c.client_secret)
-        .env("RINGCENTRAL_JWT", &c.jwt)
-        .env("CALLTOP_LOG_DIR", logs)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("calltop runs")
-}
 
 /// The child's stdout lines until `n` JSON lines of `kind` came (or `secs` passed).
 async fn read_until(
@@ -49,25 +31,6 @@ async fn read_until(
     })
     .await
     .unwrap()
-}
-
-fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
-    // SIGTERM: the clean path (close socket, revoke token)
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("calltop did not exit on SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,4 +9,5 @@ mod faults;
 mod headless;
 mod metrics_prometheus;
 mod outcomes;
+mod realism;
 mod session;

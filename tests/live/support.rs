@@ -190,3 +190,41 @@ pub fn collect_warnings(h: &LiveHandle) -> std::sync::Arc<std::sync::Mutex<Vec<S
     });
     warnings
 }
+
+/// The real binary with `args`, logged in to the sim by the conventional env vars.
+pub fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child {
+    let c = credentials(sim);
+    let logs = tempfile::tempdir().unwrap().keep();
+    std::process::Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(args)
+        .env_remove("RINGCENTRAL_SERVER_URL")
+        .env("RINGCENTRAL_SERVER_URL", &c.server_url)
+        .env("RINGCENTRAL_CLIENT_ID", &c.client_id)
+        .env("RINGCENTRAL_CLIENT_SECRET", &c.client_secret)
+        .env("RINGCENTRAL_JWT", &c.jwt)
+        .env("CALLTOP_LOG_DIR", logs)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("calltop runs")
+}
+
+/// Stops a child the clean way (SIGTERM: close the socket, revoke the token).
+pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SIGTERM: the clean path (close socket, revoke token)
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("calltop did not exit on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
