@@ -72,6 +72,10 @@ type Map<V> = HashMap<String, V, foldhash::fast::RandomState>;
 pub const DAY_MS: i64 = 86_400_000;
 /// RingCentral's default service-level threshold.
 pub const DEFAULT_SLA_MS: i64 = 20_000;
+
+/// How long a caller may wait in a queue whose answering rule calltop does not know (the
+/// platform allows up to 15 minutes of hold time).
+pub const DEFAULT_HOLD_TIME_MS: i64 = 15 * 60_000;
 /// Finished calls remembered so that a late event does not count them again.
 const DONE_IDS: usize = 50_000;
 
@@ -137,6 +141,10 @@ struct Call {
     /// Known from a REST snapshot or closed by a reconcile: not rebuilt from its events.
     #[serde(default)]
     fixed: bool,
+    /// The last party to leave handed the call on (a transfer, a queue overflowing): a
+    /// party is still to come, so the call is not over when all the known ones left.
+    #[serde(default)]
+    handed_on: bool,
 }
 
 /// The center's part of one call, kept in the store's session: an event finds it by the
@@ -206,6 +214,8 @@ struct Update<'a> {
     at: Ts,
     /// From a REST snapshot: a new party is joined, never counted.
     snapshot: bool,
+    /// A snapshot's session `creationTime`.
+    created: Option<Ts>,
 }
 
 /// The agents and queues of the account.
@@ -226,6 +236,9 @@ pub struct Center {
     /// no id (with a thousand calls at a time, a collision is a ~1e-13 chance).
     calls: HashMap<u64, Call, foldhash::fast::RandomState>,
     done: Tombstones,
+    /// The earliest time of anything heard about calls: before it calltop saw nothing.
+    #[serde(default)]
+    watching_since: Option<Ts>,
     /// What changed, for the views (this instance's; not kept in a keyframe).
     #[serde(skip)]
     changes: AgentChanges,
@@ -380,6 +393,7 @@ impl Center {
             others: Map::default(),
             calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
+            watching_since: None,
             changes: AgentChanges::default(),
             effects: Vec::new(),
         }
@@ -524,6 +538,13 @@ impl Center {
         s
     }
 
+    /// Where session `sid`'s caller waits now: its queue and place there.
+    pub fn queued(&self, sid: &str) -> Option<(&Queue, &Waiting)> {
+        self.queues
+            .values()
+            .find_map(|q| q.waiting.iter().find(|w| w.session == sid).map(|w| (q, w)))
+    }
+
     /// The queue of a call: of its agent legs, else of its queue parties.
     pub fn call_queue(&self, s: &Session) -> Option<&Queue> {
         let leg = s.parties.iter().find_map(|p| {
@@ -545,9 +566,30 @@ impl Center {
     }
 
     fn roll(&mut self, at: Ts) {
+        self.watched(at);
         if self.window.roll(at) {
             self.zero();
         }
+    }
+
+    /// Something about calls was heard at `at`.
+    fn watched(&mut self, at: Ts) {
+        self.watching_since = Some(self.watching_since.map_or(at, |w| w.min(at)));
+    }
+
+    /// The earliest time of anything calltop heard about calls.
+    pub fn watching_since(&self) -> Option<Ts> {
+        self.watching_since
+    }
+
+    /// True when every caller waiting in `q` is known: calltop has watched longer than a
+    /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), so a
+    /// caller waiting since before it joined has left or been offered to an agent (and
+    /// so heard of) by now. Before that, the queue's waiting calls are a lower bound.
+    pub fn waiting_complete(&self, q: &Queue, now: Ts) -> bool {
+        let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
+        self.watching_since
+            .is_some_and(|w| w.plus_millis(hold) <= now)
     }
 
     /// One telephony event (every party in it), at its `eventTime` (else `now`).
@@ -582,6 +624,7 @@ impl Center {
                 seq: ev.sequence,
                 at,
                 snapshot: false,
+                created: None,
             };
             self.update_at(&ev.telephony_session_id, &mut place, u);
         }
@@ -599,6 +642,7 @@ impl Center {
     }
 
     fn rest_session(&mut self, cs: &CallSession, now: Ts, mut place: Place<'_>) {
+        self.watched(now);
         for p in &cs.parties {
             let p = PartyView::from(p.clone());
             let u = Update {
@@ -606,6 +650,7 @@ impl Center {
                 seq: None,
                 at: now,
                 snapshot: true,
+                created: cs.creation_time,
             };
             self.update_at(&cs.id, &mut place, u);
         }
@@ -773,15 +818,25 @@ impl Center {
             t.seq = u.seq.unwrap_or(t.seq);
             let ended = t.ended;
             self.apply(sid, call, i, u, new);
-            call.ended += u32::from(call.parties[i].ended && !ended);
+            let newly_ended = call.parties[i].ended && !ended;
+            call.ended += u32::from(newly_ended);
+            if new {
+                call.handed_on = false;
+            }
+            if newly_ended {
+                let reason = p.status.as_ref().and_then(|s| s.reason.as_ref());
+                call.handed_on = reason.is_some_and(Reason::is_transfer);
+            }
         }
-        call.entries.is_empty() && call.ended as usize == call.parties.len()
+        call.entries.is_empty() && call.ended as usize == call.parties.len() && !call.handed_on
     }
 
     /// One fresh update of a party's track (`call.parties[i]`).
     fn apply(&mut self, sid: &str, call: &mut Call, i: usize, u: &Update<'_>, new: bool) {
         let p = u.party;
         let code = p.status.as_ref().map(|s| &s.code);
+        // Nothing but the caller before this party (a queue the call went to first).
+        let direct = call.parties[..i].iter().all(|x| x.role == Role::Caller);
         let t = &mut call.parties[i];
         if let Some(c) = code {
             if t.code.as_ref() != Some(c) {
@@ -796,7 +851,7 @@ impl Center {
         t.answered |= newly_answered;
         let newly_ended = code.is_some_and(StatusCode::is_terminal) && !t.ended;
         t.ended |= newly_ended;
-        self.person(sid, t, p, u.at, newly_answered);
+        self.person(sid, t, p, u.at, newly_answered, u.snapshot);
         match &t.role {
             Role::Leg(_) => {
                 let answered = t.answered;
@@ -816,7 +871,7 @@ impl Center {
                     });
                 }
             }
-            Role::QueueParty(q) => self.queue_party(sid, &mut call.entries, *q, t, u, new),
+            Role::QueueParty(q) => self.queue_party(sid, &mut call.entries, *q, t, u, new, direct),
             Role::Caller if newly_ended => {
                 for e in std::mem::take(&mut call.entries) {
                     self.settle(sid, e, Outcome::Abandoned, u.at);

@@ -286,7 +286,7 @@ impl SummaryBasis {
         let sum = &mut self.fixed;
         sum.totals.count(s);
         let (mut f, running) = s.call_split();
-        if let Some(Running { bucket, since }) = running {
+        if let Some(Running { bucket, since, .. }) = running {
             let g = self.growing.iter_mut().find(|(b, _)| *b == bucket);
             if let (Some(closed), Some((_, g))) = (f.bucket_mut(bucket), g) {
                 if self.steady.note(since, self.now) {
@@ -480,7 +480,7 @@ impl HeldFigures {
             n(v, c > 0);
         }
         let mut f = part.closed;
-        if let Some(Running { bucket, since }) = part.running {
+        if let Some(Running { bucket, since, .. }) = part.running {
             let i = BUCKETS.iter().position(|b| *b == bucket);
             if let (Some(closed), Some(i)) = (f.bucket_mut(bucket), i) {
                 let counting = if add {

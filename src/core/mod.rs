@@ -20,4 +20,4 @@ pub use party::{Changes, Delivery, PartyState, StatusChange};
 pub use session::{EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;
 pub use store::{Applied, EndedSince, PartyCodes, SessionStore, StoreConfig, Version};
-pub use timers::{clock, secs, Bucket, CallTimes, LinearRange, Running};
+pub use timers::{clock, clock_bound, secs, Bucket, CallTimes, LinearRange, Running};

@@ -226,7 +226,11 @@ impl Session {
             if over {
                 return (f, None);
             }
-            cur = cur.or(Some(Running { bucket, since: at }));
+            cur = cur.or(Some(Running {
+                bucket,
+                since: at,
+                known: true,
+            }));
         }
         (f, cur)
     }

@@ -556,7 +556,7 @@ impl SessionStore {
             let mut s = Session::new(tsid.clone(), now);
             s.session_id = c.session_id.clone();
             s.start = c.start_time;
-            self.snapshot_party(&mut s, party, c.start_time.or(Some(now)), now);
+            self.snapshot_party(&mut s, party, now);
             self.changes.note(self.generation, tsid);
             self.sessions.insert(tsid.clone(), s);
             seeded += 1;
@@ -564,14 +564,16 @@ impl SessionStore {
         Applied::Presence { seeded }
     }
 
-    fn snapshot_party(&mut self, s: &mut Session, party: Party, at: Option<Ts>, now: Ts) {
+    /// Merges a party as REST or presence showed it at `now`: a state it was found in
+    /// counts from `now` as a lower bound (when it began was not seen).
+    fn snapshot_party(&mut self, s: &mut Session, party: Party, now: Ts) {
         let party = PartyView::from(party);
         let idx = s.party_index(&party.id);
         let p = &mut s.parties[idx];
         let seq = p.max_seq.max(0);
         let before = p.code().cloned();
         let changed = before.as_ref() != party.status.as_ref().map(|st| &st.code);
-        let at = if p.history.is_empty() { at } else { Some(now) };
+        let at = Some(now);
         if changed || p.history.is_empty() {
             p.merge(party, seq, at, true);
         } else {
@@ -614,7 +616,7 @@ impl SessionStore {
             s.start = cs.creation_time;
         }
         for party in &cs.parties {
-            self.snapshot_party(&mut s, party.clone(), cs.creation_time, now);
+            self.snapshot_party(&mut s, party.clone(), now);
         }
         self.changes.note(self.generation, &cs.id);
         self.sessions.insert(cs.id.clone(), s);
@@ -652,7 +654,7 @@ impl SessionStore {
                 status: Some(Status::code(StatusCode::Disconnected)),
                 ..Default::default()
             };
-            self.snapshot_party(&mut s, party, Some(now), now);
+            self.snapshot_party(&mut s, party, now);
         }
         self.changes.note(self.generation, id);
         self.sessions.insert(id.to_string(), s);

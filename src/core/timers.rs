@@ -15,6 +15,9 @@ pub struct CallTimes {
     pub hold_ms: i64,
     /// Time in the current state (0 once the party has left the call).
     pub in_state_ms: i64,
+    /// `in_state_ms` is a lower bound: calltop learned of the state already under way
+    /// (a REST snapshot), not when it began.
+    pub in_state_bound: bool,
 }
 
 /// Which figure time in a state counts towards.
@@ -32,6 +35,8 @@ pub enum Bucket {
 pub struct Running {
     pub bucket: Bucket,
     pub since: Ts,
+    /// `since` is when the state began; false: only when calltop learned of it.
+    pub known: bool,
 }
 
 /// A clock range `(after, until]` in which no running state starts counting: time
@@ -98,23 +103,28 @@ impl CallTimes {
     /// [`CallTimes::of`] at `now` is these plus `since → now` in the running bucket.
     pub fn split(history: &[StatusChange]) -> (CallTimes, Option<Running>) {
         let mut f = CallTimes::default();
-        let mut cur: Option<(&StatusCode, Ts)> = None;
+        let mut cur: Option<(&StatusCode, Ts, bool)> = None;
         let mut answered = false;
         for m in history {
             let (Some(code), Some(at)) = (&m.code, m.at) else {
                 continue;
             };
-            if let Some((c, since)) = cur {
+            if let Some((c, since, _)) = cur {
+                if c == code {
+                    // Still in that state (a mute, a recording, a repeat): it runs on.
+                    continue;
+                }
                 f.add(bucket(c, answered), since.millis_until(at));
             }
             answered |= *code == StatusCode::Answered;
-            cur = Some((code, at));
+            cur = Some((code, at, !m.synthetic));
         }
         let running = cur
-            .filter(|(c, _)| !c.is_terminal())
-            .map(|(c, since)| Running {
+            .filter(|(c, _, _)| !c.is_terminal())
+            .map(|(c, since, known)| Running {
                 bucket: bucket(c, answered),
                 since,
+                known,
             });
         (f, running)
     }
@@ -131,6 +141,7 @@ impl CallTimes {
             let ms = r.since.millis_until(now);
             f.add(r.bucket, ms);
             f.in_state_ms = ms;
+            f.in_state_bound = !r.known;
         }
         f
     }
@@ -154,6 +165,16 @@ pub fn clock(ms: i64) -> String {
     }
 }
 
+/// [`clock`], `≥` before it when it is only a lower bound (a state, or a wait, under way
+/// when calltop learned of it).
+pub fn clock_bound(ms: i64, bound: bool) -> String {
+    if bound {
+        format!("≥{}", clock(ms))
+    } else {
+        clock(ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +187,33 @@ mod tests {
             reason: None,
             synthetic: false,
         }
+    }
+
+    #[test]
+    fn an_event_without_a_state_change_does_not_restart_the_timer() {
+        use StatusCode::*;
+        // Answered at 1 s, then a mute (same code) at 5 s: still talking since 1 s.
+        let h = [
+            mark(2, 0, Proceeding),
+            mark(3, 1_000, Answered),
+            mark(4, 5_000, Answered),
+        ];
+        let f = CallTimes::of(&h, Some(Ts(9_000)));
+        assert_eq!((f.ring_ms, f.talk_ms, f.in_state_ms), (1_000, 8_000, 8_000));
+        assert!(!f.in_state_bound);
+    }
+
+    #[test]
+    fn a_state_learned_by_snapshot_is_a_lower_bound_until_it_changes() {
+        use StatusCode::*;
+        let seeded = StatusChange {
+            synthetic: true,
+            ..mark(0, 10_000, Parked)
+        };
+        let f = CallTimes::of(std::slice::from_ref(&seeded), Some(Ts(14_000)));
+        assert_eq!((f.in_state_ms, f.in_state_bound), (4_000, true));
+        let f = CallTimes::of(&[seeded, mark(5, 20_000, Answered)], Some(Ts(21_000)));
+        assert_eq!((f.in_state_ms, f.in_state_bound), (1_000, false));
     }
 
     #[test]

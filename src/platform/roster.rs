@@ -9,7 +9,7 @@ use crate::wire::devices::{Device, DeviceStatus};
 use crate::wire::directory::ExtensionInfo;
 use crate::wire::paging::{RecordList, Records};
 use crate::wire::presence::PresenceInfo;
-use crate::wire::queues::{CallQueue, QueueMemberInfo, QueueMemberPresence};
+use crate::wire::queues::{AnsweringRule, CallQueue, QueueMemberInfo, QueueMemberPresence};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -68,6 +68,17 @@ impl Roster {
     pub async fn queue(&self, id: &str) -> Result<CallQueue, HttpError> {
         self.get(&format!("{}/call-queues/{}", self.account_path, enc(id)))
             .await
+    }
+
+    /// `GET …/extension/{id}/answering-rule/business-hours-rule` (Light): how queue `id`
+    /// rings and how long a caller may wait in it.
+    pub async fn queue_rule(&self, id: &str) -> Result<AnsweringRule, HttpError> {
+        self.get(&format!(
+            "{}/extension/{}/answering-rule/business-hours-rule",
+            self.account_path,
+            enc(id)
+        ))
+        .await
     }
 
     /// `GET …/call-queues/{id}/members` (Light, paged).

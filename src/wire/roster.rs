@@ -6,7 +6,7 @@
 
 use super::directory::ExtensionInfo;
 use super::presence::PresenceInfo;
-use super::queues::{CallQueue, QueueMemberInfo, QueueMemberPresence};
+use super::queues::{AnsweringRule, CallQueue, QueueMemberInfo, QueueMemberPresence};
 use serde::{Deserialize, Serialize};
 
 /// Records of one call queue (the queue id is in the request path, not in the body).
@@ -16,6 +16,14 @@ pub struct QueueRecords<T> {
     pub queue_id: String,
     #[serde(default = "Vec::new")]
     pub records: Vec<T>,
+}
+
+/// A call queue's answering rule (the queue id is in the request path).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRule {
+    pub queue_id: String,
+    pub rule: AnsweringRule,
 }
 
 /// One REST answer (all its pages) about the contact center.
@@ -30,6 +38,9 @@ pub enum RosterLine {
     Members(QueueRecords<QueueMemberInfo>),
     /// `GET …/call-queues/{id}/presence`: whether each member takes this queue's calls.
     QueuePresence(QueueRecords<QueueMemberPresence>),
+    /// `GET …/extension/{queueId}/answering-rule/business-hours-rule`: how the queue
+    /// rings, how long a caller may wait (`holdTime`), wrap-up.
+    Rule(Box<QueueRule>),
     /// `GET …/presence` (every page), or one extension's presence.
     Presence(Vec<PresenceInfo>),
 }

@@ -7,6 +7,7 @@ mod center;
 mod control;
 mod faults;
 mod headless;
+mod join;
 mod metrics_prometheus;
 mod outcomes;
 mod realism;

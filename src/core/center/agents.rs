@@ -45,16 +45,23 @@ pub(super) fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&End
     *peer = Some(label);
 }
 
-/// Keeps one live party of an agent (`counted`: it counts in the figures; `queues`, to
-/// name an agent leg's queue).
+/// How a party's update was heard: when, whether it counts in the figures, whether
+/// calltop saw it happen (an event) or found it so (a REST snapshot).
+#[derive(Clone, Copy)]
+pub(super) struct Heard {
+    pub at: Ts,
+    pub counted: bool,
+    pub seen: bool,
+}
+
+/// Keeps one live party of an agent (`queues`, to name an agent leg's queue).
 pub(super) fn follow(
     a: &mut Agent,
     queues: &Queues,
     sid: &str,
     t: &Track,
     p: &PartyView<'_>,
-    at: Ts,
-    counted: bool,
+    Heard { at, counted, seen }: Heard,
 ) {
     let Some(code) = t.code.as_ref() else {
         return;
@@ -68,6 +75,7 @@ pub(super) fn follow(
                 party_fp: t.fp,
                 code: code.clone(),
                 since: at,
+                since_unseen: !seen,
                 direction: None,
                 peer: None,
                 peer_key: 0,
@@ -84,6 +92,7 @@ pub(super) fn follow(
     if &c.code != code {
         c.code = code.clone();
         c.since = at;
+        c.since_unseen = !seen;
     }
     if let Some(d) = &p.direction {
         let end = match d {
@@ -150,6 +159,7 @@ impl Center {
         p: &PartyView<'_>,
         at: Ts,
         answered: bool,
+        snapshot: bool,
     ) {
         let Some(key) = t.ext else {
             return;
@@ -160,10 +170,14 @@ impl Center {
         if matches!(t.role, Role::QueueParty(_)) {
             return;
         }
-        let counted = t.counted == Some(self.epoch);
+        let heard = Heard {
+            at,
+            counted: t.counted == Some(self.epoch),
+            seen: !snapshot,
+        };
         // Agents and other extensions are apart: a known agent is no other extension.
         if let Some(a) = self.agents.by_key_mut(key) {
-            follow(a, &self.queues, sid, t, p, at, counted);
+            follow(a, &self.queues, sid, t, p, heard);
             return self.agent_changed(key);
         }
         // Not an agent yet: the event names the extension (the one the track is keyed by).
@@ -175,18 +189,10 @@ impl Center {
         }
         if matches!(t.role, Role::Leg(_)) || answered {
             let a = promote(&mut self.agents, &mut self.candidates, ext);
-            follow(a, &self.queues, sid, t, p, at, counted);
+            follow(a, &self.queues, sid, t, p, heard);
             self.directory_changed();
         } else {
-            follow(
-                self.candidates.entry(ext),
-                &self.queues,
-                sid,
-                t,
-                p,
-                at,
-                counted,
-            );
+            follow(self.candidates.entry(ext), &self.queues, sid, t, p, heard);
         }
     }
 

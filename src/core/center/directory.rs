@@ -146,6 +146,12 @@ impl Center {
                 }
             }
             RosterLine::QueuePresence(m) => self.members_presence(&m.queue_id, &m.records),
+            RosterLine::Rule(r) => {
+                let hold = r.rule.queue.as_ref().and_then(|q| q.hold_time);
+                if let Some(secs) = hold {
+                    self.queues.entry(&r.queue_id).hold_time_ms = Some(secs * 1000);
+                }
+            }
             RosterLine::Presence(v) => {
                 for p in v {
                     let ext = p

@@ -3,9 +3,18 @@
 
 use super::*;
 
+/// How a call enters a queue: when, whether it was waiting when calltop joined, and
+/// whether that time is only a bound.
+pub(super) struct Entered {
+    pub at: Ts,
+    pub joined: bool,
+    pub bound: bool,
+}
+
 impl Center {
     /// A queue party: its `Setup` enters the queue (a REST snapshot: joined); its
     /// `Disconnected` with reason `Voicemail` / `CallRedirected` ends the entry.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn queue_party(
         &mut self,
         sid: &str,
@@ -14,6 +23,7 @@ impl Center {
         t: &Track,
         u: &Update<'_>,
         new: bool,
+        direct: bool,
     ) {
         let status = u.party.status.as_ref();
         let code = status.map(|s| &s.code);
@@ -26,7 +36,19 @@ impl Center {
                 Some(i) => entries[i].party = Some(t.fp),
                 None => {
                     let party = Some(t.fp);
-                    self.enter(sid, entries, q, party, u.at, t.counted, u.snapshot)
+                    // Joined: the session began with this queue (nothing but the
+                    // caller before it) at its `creationTime`, else at some unseen time.
+                    let began = u.created.filter(|c| *c <= u.at && direct);
+                    let (at, bound) = match (u.snapshot, began) {
+                        (true, Some(c)) => (c, false),
+                        (snapshot, _) => (u.at, snapshot),
+                    };
+                    let entry = Entered {
+                        at,
+                        joined: u.snapshot,
+                        bound,
+                    };
+                    self.enter(sid, entries, q, party, t.counted, entry)
                 }
             }
             return;
@@ -46,16 +68,14 @@ impl Center {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn enter(
         &mut self,
         sid: &str,
         entries: &mut Vec<Entry>,
         q: u64,
         party: Option<u64>,
-        at: Ts,
         counted: Option<u32>,
-        joined: bool,
+        Entered { at, joined, bound }: Entered,
     ) {
         // Its queue is known: it was made when the role naming it was.
         let Some(queue) = self.queues.by_key_mut(q) else {
@@ -83,6 +103,7 @@ impl Center {
                 session: sid.to_string(),
                 entered: at,
                 joined,
+                bound,
             },
         );
         entries.push(Entry {
@@ -103,6 +124,10 @@ impl Center {
         if call.entries.iter().any(|e| e.queue == q) {
             return;
         }
+        let ringing = call.parties[leg]
+            .code
+            .as_ref()
+            .is_some_and(StatusCode::is_pre_answer);
         // The queue's own party, of an extension not known for a queue when it came.
         let unknown_then = call.parties.iter_mut().find(|t| {
             t.role == Role::Other
@@ -113,9 +138,21 @@ impl Center {
         if let Some(t) = unknown_then {
             t.role = Role::QueueParty(q);
             let (id, first, counted) = (t.fp, t.first, t.counted);
-            self.enter(sid, &mut call.entries, q, Some(id), first, counted, false);
-        } else if !call.from_start {
-            self.enter(sid, &mut call.entries, q, None, at, None, true);
+            let entry = Entered {
+                at: first,
+                joined: false,
+                bound: false,
+            };
+            self.enter(sid, &mut call.entries, q, Some(id), counted, entry);
+        } else if !call.from_start && ringing {
+            // Waiting when calltop joined (a leg already answered or held: the caller no
+            // longer waits).
+            let entry = Entered {
+                at,
+                joined: true,
+                bound: true,
+            };
+            self.enter(sid, &mut call.entries, q, None, None, entry);
         }
     }
 

@@ -180,9 +180,13 @@ pub struct Member {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiting {
     pub session: String,
-    /// Entry time; for a joined call, when calltop first knew of it (it waited longer).
+    /// Entry time; for a joined call whose entry was not seen, when calltop first knew
+    /// of it (`bound`: it waited longer).
     pub entered: Ts,
     pub joined: bool,
+    /// `entered` is only a bound: the wait is at least `now − entered`.
+    #[serde(default)]
+    pub bound: bool,
 }
 
 /// A call queue.
@@ -195,6 +199,9 @@ pub struct Queue {
     /// The directory record and the queue details, as the platform served them.
     pub extension: Option<ExtensionInfo>,
     pub details: Option<CallQueue>,
+    /// How long a caller may wait (the answering rule's `holdTime`).
+    #[serde(default)]
+    pub hold_time_ms: Option<i64>,
     /// Members by extension id.
     pub members: BTreeMap<String, Member>,
     pub figures: QueueFigures,
@@ -291,6 +298,10 @@ pub struct AgentCall {
     pub code: StatusCode,
     /// `eventTime` of the event that set `code`.
     pub since: Ts,
+    /// `code` was found by a REST snapshot, already set: `since` is only when calltop
+    /// learned of it.
+    #[serde(default)]
+    pub since_unseen: bool,
     pub direction: Option<Direction>,
     /// The other end as the agent's party names it.
     pub peer: Option<String>,
@@ -369,10 +380,21 @@ impl Agent {
             .max_by_key(|c| (TelephonyState::of(&c.code), std::cmp::Reverse(c.since)))
     }
 
-    /// Telephony state from the agent's parties, and since when.
+    /// Telephony state from the agent's parties, and since when (`None`: not seen): the
+    /// state last changed when one of its calls last did — changed state, joined, or
+    /// left — which calltop saw unless that was a call found already under way.
     pub fn telephony_state(&self) -> (TelephonyState, Option<Ts>) {
         match self.current_call() {
-            Some(c) => (TelephonyState::of(&c.code), Some(c.since)),
+            Some(c) => {
+                let latest = self
+                    .calls
+                    .iter()
+                    .map(|k| (k.since, !k.since_unseen))
+                    .chain(self.idle_since.map(|t| (t, true)))
+                    .max();
+                let since = latest.and_then(|(t, seen)| seen.then_some(t));
+                (TelephonyState::of(&c.code), since)
+            }
             None => (TelephonyState::Idle, self.idle_since),
         }
     }

@@ -53,6 +53,8 @@ impl Center {
             others: &'a Map<ExtensionInfo>,
             calls: HashMap<u64, &'a Call>,
             done: Tombstones,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            watching_since: Option<Ts>,
         }
         // Every field by name: one added to the center does not compile here until the
         // keyframe carries it.
@@ -65,6 +67,7 @@ impl Center {
             others,
             calls: own,
             done,
+            watching_since,
             changes: _,
             effects: _,
         } = self;
@@ -88,6 +91,7 @@ impl Center {
             others,
             calls,
             done,
+            watching_since: *watching_since,
         }
     }
 

@@ -201,6 +201,7 @@ impl Center {
                 seq: Some(seq),
                 at,
                 snapshot: false,
+                created: None,
             };
             let c = call.get_or_insert_with(|| Call::starting(&u));
             if self.update_call(sid, c, &u) {

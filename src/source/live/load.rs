@@ -9,7 +9,7 @@ use crate::core::SharedStore;
 use crate::platform::roster::session_ids;
 use crate::platform::{ControlClient, HttpError, Roster};
 use crate::record::Tap;
-use crate::wire::roster::QueueRecords;
+use crate::wire::roster::{QueueRecords, QueueRule};
 use crate::wire::{Incoming, Parsed, RosterLine, Ts};
 use std::collections::HashSet;
 use std::future::Future;
@@ -203,6 +203,21 @@ impl Loader {
                     Ok(q) => self.keep(RosterLine::Queue(Box::new(q))),
                     Err(e) => {
                         let what = "a queue's settings (GET …/call-queues/{id})";
+                        self.failed(what, READ_ACCOUNTS, &e, missing)
+                    }
+                }
+            }
+            if !missing.contains(READ_ACCOUNTS) {
+                // How long a caller may wait: until then, callers waiting since before
+                // calltop joined may still be unseen.
+                match self.patiently(|| self.roster.queue_rule(&id)).await {
+                    Ok(rule) => self.keep(RosterLine::Rule(Box::new(QueueRule {
+                        queue_id: id.clone(),
+                        rule,
+                    }))),
+                    Err(e) => {
+                        let what =
+                            "a queue's answering rule (GET …/answering-rule/business-hours-rule)";
                         self.failed(what, READ_ACCOUNTS, &e, missing)
                     }
                 }
