@@ -1171,7 +1171,7 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
     }
     let mut ring = false;
     for s in store.sessions().filter(|s| !s.ended) {
-        if ui.config.thresholds.session_level(s, now) == Level::Crit
+        if ui.config.thresholds.session_level(s, store.center(), now) == Level::Crit
             && ui.belled.insert(s.id.clone())
         {
             ring = true;

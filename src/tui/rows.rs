@@ -27,8 +27,9 @@ use std::sync::Arc;
 /// Sort columns of the sessions table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SortKey {
-    /// Calls waiting (a party ringing, on hold or parked) first, then by the time the
-    /// longest-waiting party has been in its state; other calls by their target's timer.
+    /// Callers waiting in a queue first (longest wait first), then calls waiting on
+    /// the supervisor's people (a party ringing, on hold or parked; by the time the
+    /// longest-waiting party has been in its state); other calls by their target's timer.
     Waiting,
     /// The target party's time in its current state.
     Timer,
@@ -82,6 +83,8 @@ impl SortKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateFilter {
     All,
+    /// A caller waiting in a queue.
+    Queued,
     Ringing,
     Talking,
     OnHold,
@@ -92,7 +95,8 @@ impl StateFilter {
     /// The next filter.
     pub fn next(self) -> StateFilter {
         match self {
-            StateFilter::All => StateFilter::Ringing,
+            StateFilter::All => StateFilter::Queued,
+            StateFilter::Queued => StateFilter::Ringing,
             StateFilter::Ringing => StateFilter::Talking,
             StateFilter::Talking => StateFilter::OnHold,
             StateFilter::OnHold => StateFilter::Parked,
@@ -104,6 +108,7 @@ impl StateFilter {
     pub fn label(self) -> &'static str {
         match self {
             StateFilter::All => "all",
+            StateFilter::Queued => "queued",
             StateFilter::Ringing => "ringing",
             StateFilter::Talking => "talking",
             StateFilter::OnHold => "on hold",
@@ -111,9 +116,10 @@ impl StateFilter {
         }
     }
 
-    fn admits(self, s: &Session) -> bool {
+    fn admits(self, s: &Session, center: &Center) -> bool {
         let want: &[StatusCode] = match self {
             StateFilter::All => return true,
+            StateFilter::Queued => return center.queued(&s.id).is_some(),
             StateFilter::Ringing => &[StatusCode::Proceeding],
             StateFilter::Talking => &[StatusCode::Answered],
             StateFilter::OnHold => &[StatusCode::Hold],
@@ -224,8 +230,8 @@ struct Elapsed(Option<Reverse<i64>>);
 enum SortVal {
     Num(i64),
     Time(Elapsed),
-    /// Waiting or not, then time.
-    Rank(bool, Elapsed),
+    /// Queued in a queue (2), waiting on a party (1) or neither (0), then time.
+    Rank(u8, Elapsed),
     Text(String),
 }
 
@@ -245,12 +251,23 @@ fn waiting(code: &StatusCode) -> bool {
 }
 
 /// The key of a row at `now`; a timer key narrows `steady` to where its order holds.
-fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) -> SortVal {
+fn sort_val(
+    s: &Session,
+    center: &Center,
+    view: &ViewState,
+    now: Ts,
+    steady: &mut LinearRange,
+) -> SortVal {
     let party = target_in(view.target_party.as_ref(), s).map(|i| &s.parties[i]);
     let text = |v: Option<String>| SortVal::Text(v.unwrap_or_default().to_lowercase());
     let zero = Elapsed(None);
     match view.sort {
         SortKey::Waiting => {
+            if let Some((_, w)) = center.queued(&s.id) {
+                let since = w.entered;
+                let t = Elapsed(steady.note(since, now).then_some(Reverse(since.0)));
+                return SortVal::Rank(2, t);
+            }
             let longest = s
                 .parties
                 .iter()
@@ -258,8 +275,8 @@ fn sort_val(s: &Session, view: &ViewState, now: Ts, steady: &mut LinearRange) ->
                 .map(|p| in_state(p, now, steady))
                 .max();
             match longest {
-                Some(t) => SortVal::Rank(true, t),
-                None => SortVal::Rank(false, party.map_or(zero, |p| in_state(p, now, steady))),
+                Some(t) => SortVal::Rank(1, t),
+                None => SortVal::Rank(0, party.map_or(zero, |p| in_state(p, now, steady))),
             }
         }
         SortKey::Timer => SortVal::Time(party.map_or(zero, |p| in_state(p, now, steady))),
@@ -283,7 +300,7 @@ fn row_order(a: (&SortVal, &str), b: (&SortVal, &str), descending: bool) -> Orde
 /// pinned one (even ended).
 fn on_board(s: &Session, view: &ViewState, center: &Center, needle: &str) -> bool {
     let pinned = view.pinned.as_deref() == Some(s.id.as_str());
-    pinned || (!s.ended && view.state_filter.admits(s) && matches_text(s, center, needle))
+    pinned || (!s.ended && view.state_filter.admits(s, center) && matches_text(s, center, needle))
 }
 
 /// The board's rows with their keys, sorted, and the clock range the order holds for.
@@ -297,7 +314,7 @@ fn board_keyed<'a>(
     let mut keyed: Vec<(SortVal, &Session)> = store
         .sessions()
         .filter(|s| on_board(s, view, store.center(), &needle))
-        .map(|s| (sort_val(s, view, now, &mut steady), s))
+        .map(|s| (sort_val(s, store.center(), view, now, &mut steady), s))
         .collect();
     let desc = view.sort_descending;
     keyed.sort_unstable_by(|a, b| row_order((&a.0, &a.1.id), (&b.0, &b.1.id), desc));
@@ -487,7 +504,7 @@ impl RowsEntry {
             else {
                 continue;
             };
-            let k = sort_val(s, view, now, &mut self.steady);
+            let k = sort_val(s, store.center(), view, now, &mut self.steady);
             let i = self.search(&k, id, desc).unwrap_or_else(|i| i);
             self.ids.insert(i, id.to_string());
             self.keys.insert(id.to_string(), k);

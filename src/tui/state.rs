@@ -8,7 +8,7 @@ use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use super::views::agents::AgentMemos;
 use crate::core::control::{AgentRequest, ControlRequest};
-use crate::core::{CallTimes, Session, SessionStore};
+use crate::core::{CallTimes, Center, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
 use crate::wire::presence::AgentState;
@@ -288,8 +288,12 @@ impl Thresholds {
         }
     }
 
-    /// The worst alert of a session's parties at `now`.
-    pub fn session_level(&self, s: &Session, now: Ts) -> Level {
+    /// The worst alert of a session at `now`: its parties', and its caller's wait in a
+    /// queue against that queue's service level.
+    pub fn session_level(&self, s: &Session, center: &Center, now: Ts) -> Level {
+        let queued = center
+            .queued(&s.id)
+            .map(|(q, w)| wait_level(q, w.entered.millis_until(now)));
         s.parties
             .iter()
             .filter(|p| !p.is_terminal())
@@ -297,9 +301,17 @@ impl Thresholds {
                 let f = CallTimes::of(&p.history, Some(now));
                 self.level(p.code(), f.in_state_ms)
             })
+            .chain(queued)
             .max()
             .unwrap_or(Level::Normal)
     }
+}
+
+/// The wait of a queue's caller against the queue's service-level threshold: amber
+/// from half the threshold, red from the threshold on.
+pub fn wait_level(q: &crate::core::center::Queue, wait_ms: i64) -> Level {
+    let sla = q.sla.threshold_ms.max(1);
+    Thresholds::against((sla / 2, sla), wait_ms)
 }
 
 /// Events per second over a sliding window on the UI clock.

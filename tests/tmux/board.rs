@@ -49,7 +49,7 @@ fn demo_board_hold_hang_up_and_quit(w: u16, h: u16) {
     assert!(footer(&s).trim_end().ends_with("? help  q quit"), "{s}");
     assert!(s.contains("sort waiting ↓"), "{s}");
     // Show talking calls only, open the first one's detail to learn its id.
-    t.keys(&["c", "c"]);
+    t.keys(&["c", "c", "c"]);
     t.wait("the talking filter", 10, |s| s.contains("state talking"));
     t.keys(&["g", "Enter"]);
     let s = t.wait("the detail pane", 10, |s| s.contains(" Timeline "));

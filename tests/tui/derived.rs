@@ -148,7 +148,7 @@ fn each_view_input_change_applies_on_the_next_frame() {
     update(&mut ui, Action::Cancel, &store, now());
     assert_eq!(memo_ids(&ui, &store, now()).len(), 4);
 
-    for _ in 0..5 {
+    for _ in 0..6 {
         cmd(&mut ui, &store, Command::StateFilter);
         check(&ui, &store, now(), "state filter");
     }

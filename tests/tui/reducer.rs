@@ -395,6 +395,8 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ui.view.filter, "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
+    cmd(&mut ui, &store, Command::StateFilter); // queued: no caller waits in a queue
+    assert!(ids(&ui).is_empty());
     cmd(&mut ui, &store, Command::StateFilter); // ringing
     assert_eq!(ids(&ui), vec!["s-ring"]);
     for _ in 0..4 {
@@ -800,7 +802,8 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     // The agents view starts on the agent needing a supervisor most: Bob, ringing.
     cmd(&mut ui, &store, Command::Agents);
     assert_eq!(ui.view.agents.selected.as_deref(), Some("202"));
-    cmd(&mut ui, &store, Command::Down);
+    // Then on hold, longest first: Cy since 500 s; Erin (105) holds since 590 s, when
+    // her other call was parked (she was on a call till then).
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
         ui.view.agents.selected.as_deref(),

@@ -125,7 +125,9 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
     let s = store.get("s-1").unwrap();
     let ui2 = tui_support::ui(Mode::Demo);
     assert_eq!(
-        ui2.config.thresholds.session_level(s, later),
+        ui2.config
+            .thresholds
+            .session_level(s, store.center(), later),
         calltop::tui::theme::Level::Normal
     );
     let view = calltop::tui::state::ViewState {
@@ -614,6 +616,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
         serde_json::json!({}),
     );
     let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // queued
     update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // ringing
     ui.sync(&store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);

@@ -324,12 +324,15 @@ impl AgentTable<'_> {
     fn row(&self, a: &Agent, ui: &UiState, now: Ts) -> AgentRow {
         let t = ui.theme();
         let (state, since) = agent_status(a);
-        let ms = since.map(|s| s.millis_until(now).max(0));
-        let level = ms.map_or(Level::Normal, |ms| {
+        let call = a.current_call();
+        // Alerts time the call listed (a caller on hold that long), at least from when
+        // calltop learned of it; idle states time the agent's state.
+        let alert_since = call.map(|c| c.since).or(since);
+        let level = alert_since.map_or(Level::Normal, |s| {
+            let ms = s.millis_until(now).max(0);
             ui.config.thresholds.agent_level(state, ms)
         });
         let (g, w) = agent_glyph(state);
-        let call = a.current_call();
         let peer = call.map_or(String::new(), |c| {
             let arrow = match c.direction {
                 Some(Direction::Inbound) => "← ",
@@ -358,7 +361,7 @@ impl AgentTable<'_> {
         AgentRow {
             level,
             state: (format!("{g} {w}"), t.agent(state)),
-            time: or_dash(ms.map(clock)),
+            time: or_dash(since.map(|s| clock(s.millis_until(now).max(0)))),
             name: self.info.name(a),
             call: peer,
             queue,

@@ -5,9 +5,9 @@
 use super::agents::{agent_queues, title, AgentTable};
 use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
 use crate::core::center::{Queue, Staff};
-use crate::core::{clock, Center, SessionStore};
+use crate::core::{clock, clock_bound, Center, SessionStore};
 use crate::tui::rows::{queue_agents, queue_name, queue_rows};
-use crate::tui::state::{Thresholds, UiState};
+use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, row_mark, Level};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,11 +15,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph};
 use ratatui::Frame;
 
-/// The wait of a queue's oldest waiting call against its service-level threshold:
-/// amber from half the threshold, red from the threshold on.
-pub fn wait_level(q: &Queue, wait_ms: i64) -> Level {
-    let sla = q.sla.threshold_ms.max(1);
-    Thresholds::against((sla / 2, sla), wait_ms)
+pub use crate::tui::state::wait_level;
+
+/// How many callers wait in `q`: `≥N` while callers waiting since before calltop
+/// joined may still be unseen ([`Center::waiting_complete`]).
+pub fn waiting_count(c: &Center, q: &Queue, now: Ts) -> String {
+    let n = q.waiting.len();
+    if c.waiting_complete(q, now) {
+        n.to_string()
+    } else {
+        format!("≥{n}")
+    }
 }
 
 /// The current wait of a queue's oldest waiting call (0 when none waits).
@@ -137,11 +143,10 @@ fn queue_row(c: &Center, q: &Queue, now: Ts) -> QueueRow {
         cells: vec![
             String::new(),
             name,
-            q.waiting.len().to_string(),
-            if q.waiting.is_empty() {
-                "—".into()
-            } else {
-                clock(oldest)
+            waiting_count(c, q, now),
+            match q.oldest_waiting() {
+                None => "—".into(),
+                Some(w) => clock_bound(oldest, w.bound),
             },
             f.offered.to_string(),
             f.answered.to_string(),
@@ -282,14 +287,24 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", alert_glyph(level)), t.level(level)),
-            Span::styled(format!("{:>7} ", clock(ms)), t.level(level)),
-            Span::raw(format!("since {} ", hms(w.entered))),
+            Span::styled(format!("{:>7} ", clock_bound(ms, w.bound)), t.level(level)),
+            Span::raw(format!(
+                "{} {} ",
+                if w.bound { "seen at" } else { "since" },
+                hms(w.entered)
+            )),
             Span::raw(fit(&caller, area.width.saturating_sub(30) as usize)),
             Span::styled(joined, t.dim()),
         ]));
     }
     if list.is_empty() {
         lines.push(Line::from(Span::styled("  no calls waiting", t.dim())));
+    }
+    if !c.waiting_complete(q, now) && lines.len() <= room {
+        lines.push(Line::from(Span::styled(
+            "  callers waiting since before calltop joined show once offered to an agent",
+            t.dim(),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), waiting);
     // Its agents.

@@ -2,7 +2,7 @@
 
 use super::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
-use crate::core::{clock, CallTimes, Center, Session, SessionStore};
+use crate::core::{clock, clock_bound, CallTimes, Center, Session, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
@@ -118,10 +118,12 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let table = super::titled_table(built, w.map(Constraint::Length), header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
-        let msg = if ui.view.filter.is_empty() {
-            "no active calls"
+        let msg = if !ui.view.filter.is_empty() {
+            "no calls match the filter".to_string()
+        } else if ui.view.state_filter != crate::tui::rows::StateFilter::All {
+            format!("no {} calls", ui.view.state_filter.label())
         } else {
-            "no calls match the filter"
+            "no active calls".to_string()
         };
         let y = area.y + 2;
         if y < area.y + area.height {
@@ -161,25 +163,33 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Marker, alert level and timer of the session's target party.
-fn row_cells(s: &Session, ui: &UiState, now: Ts) -> (Level, String, i64) {
-    let level = ui.config.thresholds.session_level(s, now);
+/// Marker, alert level and timer of a row: a caller waiting in a queue times its wait
+/// there, any other call its target party's time in state (`≥`: a lower bound, the
+/// state was under way when calltop joined).
+fn row_cells(s: &Session, center: &Center, ui: &UiState, now: Ts) -> (Level, String, String) {
+    let level = ui.config.thresholds.session_level(s, center, now);
     let pending = ui.control.pending.contains_key(&s.id);
     let marker = if pending {
         "⧗".to_string()
     } else {
         alert_glyph(level).to_string()
     };
-    let timer = ui
-        .target_index(s)
-        .map(|i| CallTimes::of(&s.parties[i].history, Some(now)).in_state_ms)
-        .unwrap_or(0);
+    let timer = match center.queued(&s.id) {
+        Some((_, w)) => clock_bound(w.entered.millis_until(now), w.bound),
+        None => ui.target_index(s).map_or_else(
+            || clock(0),
+            |i| {
+                let f = CallTimes::of(&s.parties[i].history, Some(now));
+                clock_bound(f.in_state_ms, f.in_state_bound)
+            },
+        ),
+    };
     (level, marker, timer)
 }
 
 fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowText<'a> {
     let t = ui.theme();
-    let (level, marker, timer) = row_cells(s, ui, now);
+    let (level, marker, timer) = row_cells(s, center, ui, now);
     let caller = s.caller();
     let target = ui.target_index(s);
     let mut parties: Vec<Span> = Vec::new();
@@ -216,7 +226,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         parties,
         level,
         marker,
-        timer: clock(timer),
+        timer,
         total: clock(s.duration_ms(now)),
     }
 }

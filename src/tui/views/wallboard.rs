@@ -30,6 +30,8 @@ struct Big {
 struct Panel {
     name: String,
     waiting: usize,
+    /// `waiting` is a lower bound (see [`Center::waiting_complete`]).
+    waiting_bound: bool,
     oldest_ms: i64,
     wait_level: Level,
     sl: String,
@@ -43,6 +45,7 @@ fn panel_of(c: &Center, q: &Queue, now: Ts) -> Panel {
     Panel {
         name: queue_name(q),
         waiting: q.waiting.len(),
+        waiting_bound: !c.waiting_complete(q, now),
         oldest_ms: oldest,
         wait_level: if q.waiting.is_empty() {
             Level::Normal
@@ -98,6 +101,7 @@ fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
     Panel {
         name: "All queues".into(),
         waiting,
+        waiting_bound: queues.iter().any(|q| !c.waiting_complete(q, now)),
         oldest_ms: oldest,
         wait_level: worst.0,
         sl: sl.unwrap_or_else(|| "—".into()),
@@ -122,7 +126,11 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
     let lvl = |l: Level| if stale { t.dim() } else { t.level(l) };
     let bigs = [
         Big {
-            label: "waiting",
+            label: if p.waiting_bound {
+                "waiting (at least)"
+            } else {
+                "waiting"
+            },
             text: p.waiting.to_string(),
             style: lvl(if p.waiting > 0 {
                 p.wait_level
