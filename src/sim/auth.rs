@@ -1,5 +1,5 @@
-//! OAuth: the JWT bearer grant, refresh, revoke, the single-use wstoken, and the
-//! Bearer check every API call goes through.
+//! OAuth: the JWT bearer grant (any enabled user of the directory logs in), refresh,
+//! revoke, the single-use wstoken, and the Bearer check every API call goes through.
 
 // Helpers return ready HTTP error responses (the axum idiom), so Err is large.
 #![allow(clippy::result_large_err)]
@@ -237,7 +237,12 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     let mut auth = sim.auth();
     match f.get("grant_type").map(String::as_str) {
         Some(JWT_GRANT) => {
-            if f.get("assertion") != Some(&sim.creds.jwt) {
+            // Any enabled user of the directory may log in: the JWT's subject names it.
+            let owner = f
+                .get("assertion")
+                .and_then(|a| super::config::demo_jwt_subject(a))
+                .filter(|id| sim.world().dir.user_index(id).is_some());
+            let Some(owner) = owner else {
                 tracing::info!("oauth: invalid JWT assertion");
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
@@ -245,8 +250,8 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
                     "OAU-140",
                     "Invalid resource owner credentials",
                 );
-            }
-            let owner = sim.world().dir.owner().id.clone();
+            };
+            tracing::info!(extension = %owner, "oauth: JWT login");
             let session = directory::digits(&mut auth.rng, 19);
             sim.counts.logins.fetch_add(1, Ordering::Relaxed);
             Json(auth.issue(&owner, &session, at_ttl, rt_ttl)).into_response()
