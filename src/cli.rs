@@ -46,7 +46,7 @@ pub enum Command {
     /// token and no rate limit: `GET /sim/ground-truth` (what it made: every queue's and
     /// agent's figures and the calls in progress, as JSON) and `POST /sim/ring
     /// {"extensionNumber": "101", "seconds": 60}` (an outside call rings that user until
-    /// answered, or the seconds pass).
+    /// answered, or the seconds pass; `{"queueNumber": "2001"}`: it enters that queue).
     Sim(SimArgs),
     /// Queue figures in large digits for a wall screen: the board opening on the
     /// wallboard, from the same sources (`wallboard demo|live|replay …`).
@@ -200,6 +200,24 @@ pub struct RelayArgs {
     pub connect: ConnectArgs,
     #[command(flatten)]
     pub nats_args: NatsArgs,
+}
+
+/// What `calltop sim` does instead of running the simulator.
+#[derive(Subcommand, Debug, Clone)]
+pub enum SimCommand {
+    /// Print the JWT that logs in as one user of the simulator, e.g. an agent:
+    /// `RINGCENTRAL_JWT=$(calltop sim jwt 102)` (no simulator needs to run; the same for
+    /// every seed).
+    Jwt(SimJwtArgs),
+}
+
+/// Flags of `calltop sim jwt`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimJwtArgs {
+    /// The user: extension number (`102`) or extension id (of the account `calltop sim
+    /// --extensions N` makes).
+    #[arg(value_name = "EXT")]
+    pub extension: String,
 }
 
 /// Parses `7d`, `12h`, `30m`, `90s` (a bare number is seconds).
@@ -428,6 +446,8 @@ pub struct RecordArgs {
 /// Flags of `calltop sim`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: Option<SimCommand>,
     /// Address to listen on, `HOST:PORT` (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: String,
