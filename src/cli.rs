@@ -386,6 +386,10 @@ pub struct DemoArgs {
     /// Queue and agent figures since: `midnight`, `start` or an RFC 3339 time.
     #[arg(long, default_value = "midnight", value_parser = Since::parse)]
     pub since: Since,
+    /// The supervisor's device, used by answer and listen-in (default: the supervisor's
+    /// listen-in phone).
+    #[arg(long)]
+    pub device_id: Option<String>,
     #[command(flatten)]
     pub board: BoardArgs,
 }
