@@ -101,6 +101,41 @@ async fn an_agent_logs_in_as_itself_with_its_own_rate_limit() {
     h.shutdown().await;
 }
 
+/// Logging in counts against the Auth group of the user logging in, as every other
+/// request of that user does: one user's logins leave another's budget whole.
+#[tokio::test]
+async fn logins_spend_the_users_own_auth_budget() {
+    let h = start(SimConfig {
+        generate_calls: false,
+        auth_limit_per_min: 2,
+        ..fast()
+    })
+    .await;
+    let agent = calltop::sim::user_jwt(12, "102").unwrap();
+    let login = |jwt: String| {
+        let h = &h;
+        async move {
+            token_raw(h, &[("grant_type", GRANT), ("assertion", &jwt)])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(login(agent.clone()).await, 200);
+    let c = login_as(&h, &agent).await;
+    assert_eq!(login(agent.clone()).await, 429, "the agent's third login");
+    assert_eq!(
+        c.post("/restapi/oauth/wstoken", None).await.status(),
+        429,
+        "its wstoken is in the same budget"
+    );
+    assert_eq!(
+        login(h.credentials().jwt).await,
+        200,
+        "the supervisor's budget is its own"
+    );
+    h.shutdown().await;
+}
+
 /// An agent rung for a queue call ignores it with its own token, and the queue offers
 /// the call to another member at once (long before the agent timeout); the agent's own
 /// subscription (`~`) sees its leg end.
