@@ -46,7 +46,7 @@ pub enum Command {
     /// token and no rate limit: `GET /sim/ground-truth` (what it made: every queue's and
     /// agent's figures and the calls in progress, as JSON) and `POST /sim/ring
     /// {"extensionNumber": "101", "seconds": 60}` (an outside call rings that user until
-    /// answered, or the seconds pass).
+    /// answered, or the seconds pass; `{"queueNumber": "2001"}`: it enters that queue).
     Sim(SimArgs),
     /// Queue figures in large digits for a wall screen: the board opening on the
     /// wallboard, from the same sources (`wallboard demo|live|replay …`).
@@ -210,6 +210,10 @@ pub enum SimCommand {
     /// `replay`, tests and benches) and its ground truth as JSON Lines (the figures every
     /// 15 simulated minutes, then everything at the end).
     Generate(SimGenerateArgs),
+    /// Print the JWT that logs in as one user of the simulator, e.g. an agent:
+    /// `RINGCENTRAL_JWT=$(calltop sim jwt 102)` (no simulator needs to run; the same for
+    /// every seed).
+    Jwt(SimJwtArgs),
 }
 
 /// Flags of `calltop sim generate`.
@@ -243,6 +247,15 @@ pub fn parse_rfc3339(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|_| format!("{s:?} is not an RFC 3339 time like 2026-12-01T09:00:00Z"))
+}
+
+/// Flags of `calltop sim jwt`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimJwtArgs {
+    /// The user: extension number (`102`) or extension id (of the account `calltop sim
+    /// --extensions N` makes).
+    #[arg(value_name = "EXT")]
+    pub extension: String,
 }
 
 /// Parses `7d`, `12h`, `30m`, `90s` (a bare number is seconds).
@@ -411,6 +424,10 @@ pub struct DemoArgs {
     /// Queue and agent figures since: `midnight`, `start` or an RFC 3339 time.
     #[arg(long, default_value = "midnight", value_parser = Since::parse)]
     pub since: Since,
+    /// The supervisor's device, used by answer and listen-in (default: the supervisor's
+    /// listen-in phone).
+    #[arg(long)]
+    pub device_id: Option<String>,
     #[command(flatten)]
     pub board: BoardArgs,
 }

@@ -5,10 +5,13 @@
 // unhold, mute, unmute, createRecord, pauseRecord, resumeRecord, reload, transfer, flip,
 // park, drop, bridge, answer, ignore, toVoicemail, forward, reply, supervise,
 // createConference, bringInParty, removeParty, refreshDevices. Fails on any request the
-// platform refuses (any 4xx/5xx) or any action that throws.
+// platform refuses (any 4xx/5xx) or any action that throws. Then, on a quiet simulator,
+// the package logged in as an agent (with `calltop sim jwt`) ignores a queue call ringing
+// it, and the queue must offer the call to another agent.
 //
 // Usage: node cc-check.js [path/to/calltop]   (default: ../../target/{release,debug}/calltop)
 'use strict';
+const { execFileSync } = require('child_process');
 const { findBinary, fail: failWith, startSim } = require('./sim');
 const { SDK } = require('@ringcentral/sdk');
 const { Subscriptions } = require('@ringcentral/subscriptions');
@@ -28,6 +31,17 @@ async function until(what, test, ms = 20000) {
     await sleep(50);
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+// Runs one SDK action; fails the check with its error.
+async function step(what, f) {
+  try {
+    const out = await f();
+    log(`ok  ${what}`);
+    return out;
+  } catch (e) {
+    return fail(`${what}: ${e && e.message ? e.message : e}`);
+  }
 }
 
 async function main() {
@@ -78,15 +92,6 @@ async function main() {
     const listenIn = online.find((d) => d.type === 'OtherPhone') || softphone;
     if (!softphone) fail('no Online soft phone in the device list');
 
-    const step = async (what, f) => {
-      try {
-        const out = await f();
-        log(`ok  ${what}`);
-        return out;
-      } catch (e) {
-        fail(`${what}: ${e && e.message ? e.message : e}`);
-      }
-    };
     const answered = (s) => until(`${s.id} answered`, () => s.party && s.party.status.code === 'Answered' && s.otherParties.some((p) => p.status.code === 'Answered'));
     const call = async (to) => {
       const s = await step(`createCall(${to})`, () => cc.createCall(softphone.id, { phoneNumber: to }));
@@ -159,12 +164,86 @@ async function main() {
     if (missing.length) fail(`unknown endpoints: ${missing.join(', ')}`);
     log(`${seen.length} requests, all answered 2xx`);
     await platform.logout();
+    await agentIgnoresAQueueCall(bin);
     clearTimeout(killer);
     log('OK');
   } finally {
     sim.child.kill('SIGTERM');
   }
   process.exit(0);
+}
+
+// An agent of Sales Queue (2001, rotating: one member rung at a time, 15 s each) only;
+// src/sim/directory.rs makes 102-105 Sales-only agents.
+const AGENT = '102';
+const AGENT_STEP_MS = 25000;
+
+// The package logged in as agent AGENT (its JWT from `calltop sim jwt`), on a quiet
+// simulator in real time: callers enter Sales until one rings the agent; the agent
+// ignores it; the queue must ring another agent for that call well before the agent
+// timeout.
+async function agentIgnoresAQueueCall(bin) {
+  const sim = await startSim(bin, ['--seed', '7', '--calls-per-minute', '0', '--no-agent-churn']);
+  const deadline = Date.now() + AGENT_STEP_MS;
+  const left = () => Math.max(0, deadline - Date.now());
+  try {
+    const jwt = execFileSync(bin, ['sim', 'jwt', AGENT], { encoding: 'utf8' }).trim();
+    const sdk = new SDK({ server: sim.server, clientId: sim['client id'], clientSecret: sim['client secret'] });
+    const refused = [];
+    sdk.client().on(sdk.client().events.requestError, (e) => refused.push(`${e.request ? new URL(e.request.url).pathname : '?'} -> ${e.response ? e.response.status : e.message}`));
+    const platform = sdk.platform();
+    await platform.login({ jwt });
+    const me = await (await platform.get('/restapi/v1.0/account/~/extension/~')).json();
+    if (me.extensionNumber !== AGENT) fail(`\`calltop sim jwt ${AGENT}\` logged in as ${me.extensionNumber}`);
+    const agentId = String(me.id);
+    const cc = new RingCentralCallControl({ sdk });
+    const subscription = new Subscriptions({ sdk }).createSubscription();
+    subscription.on(subscription.events.notification, (msg) => cc.onNotificationEvent(msg));
+    subscription.setEventFilters(['/restapi/v1.0/account/~/extension/~/telephony/sessions']);
+    await subscription.register();
+    await until('the agent\'s instance initialized', () => cc.ready, left());
+    log(`logged in as agent ${AGENT} (${me.name}) with \`calltop sim jwt ${AGENT}\``);
+
+    // Callers enter Sales until one rings the agent (each rings the longest-idle free member).
+    const ringingMe = () => cc.sessions.find((s) => s.party && s.party.queueCall
+      && ['Proceeding', 'Setup'].includes(s.party.status.code));
+    let call;
+    let n = 0;
+    while (!call) {
+      if (!left()) fail(`no queue call rang agent ${AGENT} within ${AGENT_STEP_MS / 1000}s (${n} callers sent to Sales)`);
+      n += 1;
+      await fetch(`${sim.server}/sim/ring`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queueNumber: '2001' }) });
+      call = await until('a queue call ringing the agent', ringingMe, Math.min(2000, left())).catch(() => null);
+    }
+    log(`a Sales call rings agent ${AGENT} (${n} caller${n > 1 ? 's' : ''} sent to Sales)`);
+    const ignoredParty = call.party.id;
+    const softphone = cc.devices.find((d) => d.status === 'Online' && d.type === 'SoftPhone');
+    await step(`ignore (agent ${AGENT}, queue call ${call.id})`, () => call.ignore(softphone ? { deviceId: softphone.id } : {}));
+    const ignoredAt = Date.now();
+    await until(`agent ${AGENT}'s leg to end after ignore`, () => call.party && call.party.id === ignoredParty
+      && call.party.status.code === 'Disconnected', Math.min(5000, left()))
+      .catch(() => fail(`after ignore, agent ${AGENT}'s leg ${ignoredParty} is still ${call.party && call.party.status.code}`));
+
+    // The queue offers the call to another agent (rung, or already answering it).
+    let offered = null;
+    let parties = [];
+    while (!offered && Date.now() - ignoredAt < 10000 && left()) {
+      const s = await (await platform.get(`/restapi/v1.0/account/~/telephony/sessions/${call.id}`)).json();
+      parties = s.parties || [];
+      offered = parties.find((p) => p.queueCall && p.extensionId && String(p.extensionId) !== agentId
+        && ['Proceeding', 'Setup', 'Answered'].includes(p.status.code));
+      if (!offered) await sleep(200);
+    }
+    if (!offered) {
+      const seen = parties.map((p) => `${p.id} ext ${p.extensionId || '-'} ${p.status.code}${p.queueCall ? ' queueCall' : ''}`).join(', ');
+      fail(`the ignored call was not offered to another agent within 10 s (Sales rings each member 15 s); parties: ${seen}`);
+    }
+    log(`ok  the queue offered it to extension ${offered.extensionId} (${offered.status.code}) ${((Date.now() - ignoredAt) / 1000).toFixed(1)} s after the ignore`);
+    if (refused.length) fail(`the agent's requests refused: ${refused.join(', ')}`);
+    await platform.logout();
+  } finally {
+    sim.child.kill('SIGTERM');
+  }
 }
 
 main().catch((e) => fail(e && e.stack ? e.stack : String(e)));

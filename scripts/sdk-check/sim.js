@@ -27,6 +27,8 @@ function startSim(bin, args) {
     const child = spawn(bin, ['sim', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    // fail() exits at once: the simulator must not outlive the check.
+    process.on('exit', () => child.kill('SIGTERM'));
     const info = { child };
     const rl = readline.createInterface({ input: child.stdout });
     let first = true;

@@ -46,19 +46,41 @@ pub fn print_and_exit(args: &BoardArgs) -> anyhow::Result<bool> {
     Ok(args.print_keys || asset.is_some())
 }
 
+/// Where answer and listen-in get the supervisor's device without `--device-id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DevicePick {
+    /// The one `Online` device, looked up when a request is sent (`live`).
+    AtSend,
+    /// The device meant for listening in, picked once at start (`demo`); without one the
+    /// board says so before any confirmation.
+    ListenIn,
+}
+
 /// Runs the board on the live source until the user quits; then shuts the source down.
 pub async fn on_live_source(
     config: BoardConfig,
     cfg: LiveConfig,
     metrics: Option<&str>,
     since: Since,
+    pick: DevicePick,
 ) -> anyhow::Result<()> {
     let store = super::live_store(cfg.store, since);
-    let config = BoardConfig {
+    let mut config = BoardConfig {
         call_log: cfg.join.is_some(),
         ..config
     };
+    let given = cfg.device_id.is_some();
     let h = live::spawn(cfg, store.clone());
+    let mut control = h.control.clone();
+    if !given && pick == DevicePick::ListenIn {
+        match h.roster.listen_in_device().await {
+            Ok(id) => {
+                tracing::info!(device = %id, "answer and listen-in use the listen-in device");
+                control = control.with_device(id);
+            }
+            Err(why) => config.no_device = Some(why),
+        }
+    }
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(
         metrics,
@@ -70,7 +92,7 @@ pub async fn on_live_source(
         },
     )
     .await?;
-    let control = crate::metrics::Counted::new(h.control.clone(), tally);
+    let control = crate::metrics::Counted::new(control, tally);
     let feed = crate::tui::Feed {
         control: Some(Arc::new(Audited::new(control, store.clone()))),
         conn: Some(h.conn.clone()),

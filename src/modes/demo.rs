@@ -33,7 +33,9 @@ pub async fn run_on(args: DemoArgs, start: Screen) -> anyhow::Result<()> {
     config.account = format!("simulator {}", sim.base_url());
     let mut source = LiveConfig::new(sim.credentials());
     source.record = args.record.clone();
-    let r = super::board::on_live_source(config, source, None, args.since).await;
+    source.device_id = args.device_id.clone();
+    let pick = super::board::DevicePick::ListenIn;
+    let r = super::board::on_live_source(config, source, None, args.since, pick).await;
     sim.shutdown().await;
     r
 }

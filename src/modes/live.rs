@@ -45,5 +45,7 @@ pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
         "account"
     };
     config.account = format!("{level} @ {}", cfg.credentials.server_url);
-    super::board::on_live_source(config, cfg, args.metrics.as_deref(), args.connect.since).await
+    let metrics = args.metrics.as_deref();
+    let pick = super::board::DevicePick::AtSend;
+    super::board::on_live_source(config, cfg, metrics, args.connect.since, pick).await
 }

@@ -15,7 +15,7 @@ mod sim;
 
 pub use control::Audited;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SimArgs, SimCommand};
 use crate::core::center::Since;
 use crate::core::{SessionStore, SharedStore, StoreConfig, Window};
 use crate::wire::Ts;
@@ -25,6 +25,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
         Command::Report(a) => crate::report::run(&a.file, a.format, window(a.since)),
+        Command::Sim(
+            ref a @ SimArgs {
+                command: Some(SimCommand::Jwt(ref j)),
+                ..
+            },
+        ) => sim::jwt(a, j),
         other => {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

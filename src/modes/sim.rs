@@ -1,7 +1,8 @@
 //! `calltop sim`: the loopback RingCentral platform until Ctrl-C / SIGTERM; prints
 //! where it listens and the demo credentials (with `export` lines to paste).
+//! `calltop sim jwt EXT` prints the JWT of one of its users.
 
-use crate::cli::{SimArgs, SimCommand, SimGenerateArgs};
+use crate::cli::{SimArgs, SimCommand, SimGenerateArgs, SimJwtArgs};
 use crate::sim::{Faults, QueuePolicy, SimConfig};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ pub fn config(a: &SimArgs) -> SimConfig {
     SimConfig {
         seed,
         calls_per_minute: a.calls_per_minute.max(0.0),
-        extensions: a.extensions.clamp(2, 500),
+        extensions: users(a.extensions),
         faults: Faults {
             reorder: a.reorder.clamp(0.0, 1.0),
             duplicate: a.duplicate.clamp(0.0, 1.0),
@@ -58,6 +59,19 @@ pub fn config(a: &SimArgs) -> SimConfig {
         call_log_delay_secs: a.call_log_delay.max(0.0),
         ..SimConfig::default()
     }
+}
+
+/// The simulator's user extensions for `--extensions N`.
+fn users(extensions: u32) -> u32 {
+    extensions.clamp(2, 500)
+}
+
+/// `calltop sim [--extensions N] jwt EXT`: the user's JWT on stdout, one line.
+pub fn jwt(a: &SimArgs, j: &SimJwtArgs) -> anyhow::Result<()> {
+    let jwt =
+        crate::sim::user_jwt(users(a.extensions), &j.extension).map_err(anyhow::Error::msg)?;
+    println!("{jwt}");
+    Ok(())
 }
 
 /// Runs the simulator until Ctrl-C / SIGTERM, or its subcommand.
@@ -112,7 +126,7 @@ async fn generate(g: SimGenerateArgs) -> anyhow::Result<()> {
         cfg: SimConfig {
             seed,
             calls_per_minute: g.calls_per_minute.max(0.0),
-            extensions: g.extensions.clamp(2, 500),
+            extensions: users(g.extensions),
             ..SimConfig::default()
         },
         start,

@@ -48,6 +48,14 @@ impl ControlClient {
         }
     }
 
+    /// The same client acting with the supervisor's device `id` (answer, listen-in).
+    pub fn with_device(self, id: String) -> ControlClient {
+        ControlClient {
+            device_id: Some(id),
+            ..self
+        }
+    }
+
     /// The OAuth session this client uses.
     pub fn auth(&self) -> &Arc<Auth> {
         &self.auth

@@ -5,7 +5,7 @@
 
 use super::auth::Auth;
 use super::http::HttpError;
-use crate::wire::devices::{Device, DeviceStatus};
+use crate::wire::devices::{Device, DeviceStatus, DeviceType};
 use crate::wire::directory::ExtensionInfo;
 use crate::wire::paging::{RecordList, Records};
 use crate::wire::presence::PresenceInfo;
@@ -130,11 +130,33 @@ impl Roster {
 
     /// The supervisor's device when none was given: the one `Online` device.
     pub async fn online_device(&self) -> Result<String, String> {
-        let devices = self
-            .devices()
+        one_online(&self.listed_devices().await?)
+    }
+
+    /// The device meant for listening in (see [`listen_in`]).
+    pub async fn listen_in_device(&self) -> Result<String, String> {
+        listen_in(&self.listed_devices().await?)
+    }
+
+    async fn listed_devices(&self) -> Result<Vec<Device>, String> {
+        self.devices()
             .await
-            .map_err(|e| format!("listing your devices failed: {e}"))?;
-        one_online(&devices)
+            .map_err(|e| format!("listing your devices failed ({e}): pass --device-id"))
+    }
+}
+
+/// The device meant for listening in: the one `Online` `OtherPhone` (a phone set up to
+/// receive supervision audio, supervisor-api.md §5.3), else the one `Online` device.
+pub fn listen_in(devices: &[Device]) -> Result<String, String> {
+    let phones: Vec<&Device> = devices
+        .iter()
+        .filter(|d| {
+            d.status == Some(DeviceStatus::Online) && d.kind == Some(DeviceType::OtherPhone)
+        })
+        .collect();
+    match phones.as_slice() {
+        [d] => Ok(d.id.clone()),
+        _ => one_online(devices),
     }
 }
 
@@ -204,6 +226,31 @@ mod tests {
             many.contains("2 of your devices") && many.contains("1 phone 1"),
             "{many}"
         );
+    }
+
+    #[test]
+    fn the_listen_in_phone_among_several_online() {
+        let dev = |id: &str, kind: &str, status: &str| Device {
+            id: id.into(),
+            kind: Some(DeviceType::parse(kind)),
+            status: Some(DeviceStatus::parse(status)),
+            ..Default::default()
+        };
+        let soft = dev("1", "SoftPhone", "Online");
+        let desk = dev("2", "HardPhone", "Online");
+        let other = dev("3", "OtherPhone", "Online");
+        assert_eq!(
+            listen_in(&[soft.clone(), desk.clone(), other.clone()]),
+            Ok("3".into())
+        );
+        assert_eq!(listen_in(&[soft.clone(), desk.clone()]).ok(), None);
+        assert_eq!(
+            listen_in(&[soft.clone(), dev("3", "OtherPhone", "Offline")]),
+            Ok("1".into()),
+            "else the one online"
+        );
+        let two = listen_in(&[other.clone(), dev("4", "OtherPhone", "Online")]).unwrap_err();
+        assert!(two.contains("--device-id"), "{two}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! OAuth: the JWT bearer grant, refresh, revoke, the single-use wstoken, and the
-//! Bearer check every API call goes through.
+//! OAuth: the JWT bearer grant (any enabled user of the directory logs in), refresh,
+//! revoke, the single-use wstoken, and the Bearer check every API call goes through.
 
 // Helpers return ready HTTP error responses (the axum idiom), so Err is large.
 #![allow(clippy::result_large_err)]
@@ -215,6 +215,26 @@ fn client_ok(
     ))
 }
 
+/// The user a JWT logs in: any enabled user of the directory, named by its subject.
+fn jwt_owner(sim: &Shared, assertion: &str) -> Option<String> {
+    super::config::demo_jwt_subject(assertion).filter(|id| sim.world().dir.user_index(id).is_some())
+}
+
+/// The user an OAuth request body (token, revoke) acts for — the JWT's subject, or the
+/// owner of the token it presents — so that its Auth-group limit is that user's.
+pub fn oauth_user(sim: &Shared, body: &Bytes) -> Option<String> {
+    let f = form(body);
+    if let Some(a) = f.get("assertion") {
+        return jwt_owner(sim, a);
+    }
+    let tok = f.get("refresh_token").or_else(|| f.get("token"))?;
+    let auth = sim.auth();
+    auth.refresh
+        .get(tok)
+        .or_else(|| auth.access.get(tok))
+        .map(|i| i.owner.clone())
+}
+
 /// `POST /restapi/oauth/token`: JWT bearer and refresh_token grants.
 pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let f = form(&body);
@@ -237,7 +257,7 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     let mut auth = sim.auth();
     match f.get("grant_type").map(String::as_str) {
         Some(JWT_GRANT) => {
-            if f.get("assertion") != Some(&sim.creds.jwt) {
+            let Some(owner) = f.get("assertion").and_then(|a| jwt_owner(&sim, a)) else {
                 tracing::info!("oauth: invalid JWT assertion");
                 return oauth_error(
                     StatusCode::BAD_REQUEST,
@@ -245,8 +265,8 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Byt
                     "OAU-140",
                     "Invalid resource owner credentials",
                 );
-            }
-            let owner = sim.world().dir.owner().id.clone();
+            };
+            tracing::info!(extension = %owner, "oauth: JWT login");
             let session = directory::digits(&mut auth.rng, 19);
             sim.counts.logins.fetch_add(1, Ordering::Relaxed);
             Json(auth.issue(&owner, &session, at_ttl, rt_ttl)).into_response()

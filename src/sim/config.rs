@@ -171,17 +171,69 @@ impl Default for SimConfig {
 /// The fixed demo credentials the simulator accepts, for a server at `server_url`:
 /// the owner extension is encoded in the JWT subject.
 pub fn demo_credentials(owner_extension_id: &str, server_url: String) -> Credentials {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let header = b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
-    let payload = b64.encode(format!(
-        r#"{{"aud":"https://platform.ringcentral.com/restapi/oauth/token","sub":"{owner_extension_id}","iss":"https://platform.ringcentral.com","exp":3900000000,"iat":1700000000,"jti":"calltop-sim-demo"}}"#
-    ));
-    let signature = b64.encode("calltop-sim-demo-signature-not-a-real-key");
     Credentials {
         server_url,
         client_id: "CalltopSimDemoClient01".to_string(),
         client_secret: "calltop-sim-demo-secret".to_string(),
-        jwt: format!("{header}.{payload}.{signature}"),
+        jwt: demo_jwt(owner_extension_id),
+    }
+}
+
+const JWT_HEADER: &str = r#"{"alg":"RS256","typ":"JWT"}"#;
+const JWT_SIGNATURE: &str = "calltop-sim-demo-signature-not-a-real-key";
+
+/// The demo JWT that logs in as the user with extension id `extension_id` (its
+/// subject), under the fixed demo signature.
+pub fn demo_jwt(extension_id: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let payload = format!(
+        r#"{{"aud":"https://platform.ringcentral.com/restapi/oauth/token","sub":"{extension_id}","iss":"https://platform.ringcentral.com","exp":3900000000,"iat":1700000000,"jti":"calltop-sim-demo"}}"#
+    );
+    format!(
+        "{}.{}.{}",
+        b64.encode(JWT_HEADER),
+        b64.encode(payload),
+        b64.encode(JWT_SIGNATURE)
+    )
+}
+
+/// The subject (an extension id) of `assertion` when it is a demo JWT exactly as
+/// [`demo_jwt`] makes it; `None` for anything else.
+pub fn demo_jwt_subject(assertion: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = assertion.split('.').nth(1)?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw).ok()?;
+    let sub = v.get("sub")?.as_str()?;
+    let plain = !sub.is_empty() && sub.bytes().all(|b| b.is_ascii_digit());
+    (plain && demo_jwt(sub) == assertion).then(|| sub.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_demo_jwt_names_its_subject_and_nothing_else_passes() {
+        let jwt = demo_jwt("62242401016");
+        assert_eq!(demo_jwt_subject(&jwt).as_deref(), Some("62242401016"));
+        assert_eq!(
+            demo_credentials("62242400016", "http://x".into()).jwt,
+            demo_jwt("62242400016")
+        );
+        let mut parts: Vec<&str> = jwt.split('.').collect();
+        parts[2] = "Zm9yZ2Vk";
+        assert_eq!(
+            demo_jwt_subject(&parts.join(".")),
+            None,
+            "another signature"
+        );
+        for bad in ["", "a.b.c", "not a jwt", &jwt[..jwt.len() - 1]] {
+            assert_eq!(demo_jwt_subject(bad), None, "{bad:?}");
+        }
+        assert_eq!(demo_jwt_subject(&demo_jwt("x\"1")), None, "not an id");
     }
 }

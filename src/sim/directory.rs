@@ -209,7 +209,7 @@ impl Directory {
         }
     }
 
-    /// The extension the demo JWT logs in as (the supervisor).
+    /// The supervisor (the account's operator): the JWT `calltop sim` prints logs in as it.
     pub fn owner(&self) -> &Ext {
         &self.users[0]
     }

@@ -193,6 +193,24 @@ async fn engine(sim: Arc<Shared>) {
     }
 }
 
+/// The JWT that logs in as one user of a simulated account of `users` user extensions
+/// (the same for every seed); `extension` is the user's extension number (`102`) or id.
+pub fn user_jwt(users: u32, extension: &str) -> Result<String, String> {
+    let dir = directory::Directory::new(users.max(2));
+    let user = dir
+        .users
+        .iter()
+        .find(|u| u.number == extension || u.id == extension);
+    match (user, dir.users.first(), dir.users.last()) {
+        (Some(u), _, _) => Ok(config::demo_jwt(&u.id)),
+        (None, Some(first), Some(last)) => Err(format!(
+            "no user with extension number or id {extension:?} in the simulator (its users are {}-{}, ids {}-{})",
+            first.number, last.number, first.id, last.id
+        )),
+        _ => Err("the simulator has no users".into()),
+    }
+}
+
 /// Starts the simulator on `addr` (port 0 picks a free port).
 pub async fn start(cfg: SimConfig, addr: SocketAddr) -> anyhow::Result<SimHandle> {
     use rand::SeedableRng;

@@ -2,7 +2,7 @@
 //! platform's 429 body, `Retry-After` and `X-Rate-Limit-*` headers, plus the
 //! slow-response and forced-429 faults. Applied as a middleware to every route.
 
-use super::auth::basic;
+use super::auth::{basic, oauth_user};
 use super::errors::api_error;
 use super::state::Shared;
 use axum::extract::{Request, State};
@@ -225,16 +225,26 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
         };
         return too_many(group, &v);
     }
-    let key = if req.uri().path() == "/restapi/oauth/token"
+    // Per user: the token's owner, or the user a token / revoke request acts for (its
+    // body read here and handed on); the app when it names none.
+    let (key, req) = if req.uri().path() == "/restapi/oauth/token"
         || req.uri().path() == "/restapi/oauth/revoke"
     {
-        basic(req.headers()).map(|b| format!("client:{}", b.0))
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, 1 << 20)
+            .await
+            .unwrap_or_default();
+        let key = oauth_user(&sim, &body)
+            .or_else(|| basic(&parts.headers).map(|b| format!("client:{}", b.0)));
+        (key, Request::from_parts(parts, body.into()))
     } else {
-        req.headers()
+        let key = req
+            .headers()
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "))
-            .and_then(|t| sim.auth().owner_of(t.trim()))
+            .and_then(|t| sim.auth().owner_of(t.trim()));
+        (key, req)
     };
     let verdict = key.map(|k| {
         sim.limits()

@@ -1051,6 +1051,9 @@ fn plan_supervise(ui: &UiState, c: Command, store: &SessionStore) -> Result<Conf
             }
         }
     };
+    if let (true, Some(why)) = (action.needs_device(), &ui.config.no_device) {
+        return Err(format!("{} needs your device: {why}", action.verb()));
+    }
     action.check(party.code())?;
     let request = ControlRequest {
         session: s.id.clone(),

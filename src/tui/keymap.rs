@@ -74,7 +74,7 @@ impl Group {
         match self {
             Group::Navigate => "Navigate",
             Group::Calls => "Call control (selected party)",
-            Group::Supervise => "Supervisor (device: --device-id or the one online)",
+            Group::Supervise => "Supervisor (device: --device-id or the one found)",
             Group::View => "View",
             Group::Replay => "Replay",
         }

@@ -370,6 +370,10 @@ pub struct BoardConfig {
     pub call_log: bool,
     /// The screen the board opens on (`calltop wallboard`: the wallboard).
     pub start: Screen,
+    /// Why answer, pickup and listen-in have no device to use (said instead of opening
+    /// their confirmation); `None`: `--device-id`, the device picked at start (`demo`),
+    /// or the one looked up when the request is sent (`live`).
+    pub no_device: Option<String>,
 }
 
 impl BoardConfig {
@@ -386,6 +390,7 @@ impl BoardConfig {
             theme: Theme::named(ThemeName::Dark),
             call_log: false,
             start: Screen::Board,
+            no_device: None,
         }
     }
 }

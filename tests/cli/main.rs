@@ -9,4 +9,5 @@ mod errors;
 mod readme;
 mod report;
 mod sample_recording;
+mod sim_jwt;
 mod standalone;

@@ -426,3 +426,100 @@ async fn rate_limit_is_reported_with_the_wait() {
     h.shutdown().await;
     sim.shutdown().await;
 }
+
+/// `calltop demo` without `--device-id`: the supervisor's listen-in device is found over
+/// the API among its three Online devices, and `l` on a talking call — the board's own
+/// reducer, confirmed — makes the simulator supervise from that device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
+    use calltop::tui::action::{update, Action, Effect};
+    use calltop::tui::keymap::Command;
+    use calltop::tui::state::{BoardConfig, Mode, Overlay, UiState};
+    use calltop::wire::devices::{DeviceStatus, DeviceType};
+
+    let mut cfg = sim_config(17);
+    cfg.warm_start = true;
+    cfg.extras = false;
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    wait_live(&h).await;
+
+    let devices = h.roster.devices().await.unwrap();
+    let online = |d: &&calltop::wire::devices::Device| d.status == Some(DeviceStatus::Online);
+    assert!(devices.iter().filter(online).count() > 1, "{devices:?}");
+    let device = h.roster.listen_in_device().await.unwrap();
+    let picked = devices.iter().find(|d| d.id == device).unwrap();
+    assert_eq!(picked.kind, Some(DeviceType::OtherPhone), "{picked:?}");
+    let control = h.control.clone().with_device(device.clone());
+
+    // A call an agent is talking on, nobody listening yet.
+    let mut talking = None;
+    wait_until(30, "an agent talking", || {
+        let st = store.read();
+        talking = st
+            .sessions()
+            .filter(|s| !s.ended)
+            .filter(|s| {
+                !s.parties
+                    .iter()
+                    .any(|p| p.reason() == Some(&Reason::Supervising))
+            })
+            .find(|s| {
+                calltop::core::center::agent_party(s)
+                    .is_some_and(|p| p.code() == Some(&StatusCode::Answered))
+            })
+            .map(|s| s.id.clone());
+        talking.is_some()
+    })
+    .await;
+    let sid = talking.unwrap();
+
+    let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
+    ui.view.size = (200, 50);
+    ui.view.selected = Some(sid.clone());
+    ui.view.pinned = Some(sid.clone());
+    ui.view.follow_top = false;
+    let now = calltop::wire::Ts::now();
+    let fx = {
+        let st = store.read();
+        ui.sync(&st, now);
+        update(&mut ui, Action::Cmd(Command::Listen), &st, now);
+        assert!(
+            matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
+            "{:?} {:?}",
+            ui.view.overlay,
+            ui.status
+        );
+        update(&mut ui, Action::ToggleFocus, &st, now);
+        update(&mut ui, Action::Submit, &st, now)
+    };
+    let request = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Control(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the confirmed listen-in is sent");
+    assert_eq!(request.session, sid);
+    let out = control.execute(&request).await;
+    assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
+    assert_eq!(
+        out.describe(&request.action.verb()),
+        "listening in on your device"
+    );
+
+    // The simulator: a supervising party of that call, from the listen-in device.
+    let call = sim.call_states().into_iter().find(|c| c.id == sid).unwrap();
+    let sup = call
+        .parties
+        .iter()
+        .find(|p| p.status.as_ref().and_then(|s| s.reason.as_ref()) == Some(&Reason::Supervising))
+        .unwrap_or_else(|| panic!("no supervising party: {call:?}"));
+    assert_eq!(
+        sup.from.as_ref().and_then(|f| f.device_id.as_deref()),
+        Some(device.as_str())
+    );
+    h.shutdown().await;
+    sim.shutdown().await;
+}

@@ -4,6 +4,7 @@
 mod support;
 
 mod control;
+mod login;
 mod outcomes;
 mod protocol;
 mod supervisor;

@@ -48,13 +48,18 @@ pub async fn token_raw(h: &SimHandle, form: &[(&str, &str)]) -> reqwest::Respons
         .unwrap()
 }
 
+/// Logs in with the simulator's own JWT (the supervisor's).
 pub async fn login(h: &SimHandle) -> Client {
-    let jwt = h.credentials().jwt;
+    login_as(h, &h.credentials().jwt).await
+}
+
+/// Logs in with `jwt` (e.g. an agent's, from `calltop::sim::user_jwt`).
+pub async fn login_as(h: &SimHandle, jwt: &str) -> Client {
     let r = token_raw(
         h,
         &[
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-            ("assertion", &jwt),
+            ("assertion", jwt),
         ],
     )
     .await;

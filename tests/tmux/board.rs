@@ -186,3 +186,77 @@ fn live_board_read_only_refuses_control_keys_in_tmux() {
     t.keys(&["q"]);
     t.wait("a clean exit", 15, |s| s.contains("EXITED rc=0"));
 }
+
+/// `calltop demo` with no flags: `l` on a talking call asks, and once confirmed the
+/// embedded simulator accepts the listen-in from the supervisor's listen-in phone (the
+/// one device of the three Online ones meant for it, picked at start).
+#[test]
+fn demo_listens_in_on_a_talking_call_with_no_flags() {
+    require_tmux();
+    let bin = env!("CARGO_BIN_EXE_calltop");
+    let logs = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "CALLTOP_LOG_DIR={} {bin} demo --seed 7 --calls-per-minute 20; echo \"EXITED rc=$?\"; sleep 60",
+        logs.path().display()
+    );
+    let t = Tmux::start(140, 40, &cmd);
+    t.wait("the live board with a talking call", 60, |s| {
+        s.contains("● live") && s.contains("● Answered")
+    });
+    // Talking calls only, from the first; down to one an agent answered (an agent
+    // in the Agent column, its leg `▸● Answered`).
+    t.keys(&["c", "c"]);
+    t.wait("the talking filter", 10, |s| s.contains("state talking"));
+    t.keys(&["g"]);
+    let agent_talking =
+        |s: &str| selected_row(s).is_some_and(|r| r.contains("▸● Answered") && !r.contains(" — "));
+    let mut listening = false;
+    for _ in 0..5 {
+        for _ in 0..15 {
+            let s = t.screen();
+            if agent_talking(&s) {
+                break;
+            }
+            let before = selected_row(&s).unwrap_or("").to_string();
+            t.keys(&["j"]);
+            t.wait("the next row", 10, |s| {
+                selected_row(s).is_some_and(|r| r != before) || agent_talking(s)
+            });
+        }
+        t.keys(&["l"]);
+        let s = t.wait("the listen-in confirm", 10, |s| {
+            s.contains("[> Cancel <]") || s.contains("needs your device")
+        });
+        assert!(
+            !s.contains("needs your device"),
+            "demo found no device:\n{s}"
+        );
+        assert!(s.contains("Listen in on"), "the listen-in confirm:\n{s}");
+        t.keys(&["Tab"]);
+        t.wait("OK focused", 10, |s| !s.contains("[> Cancel <]"));
+        t.keys(&["Enter"]);
+        let s = t.wait("the simulator's answer", 20, |s| {
+            s.contains("listening in on your device") || s.contains("listen in failed")
+        });
+        if s.contains("listening in on your device") {
+            listening = true;
+            break;
+        }
+        // The call moved on meanwhile: another one.
+        t.keys(&["j"]);
+    }
+    assert!(
+        listening,
+        "no talking call could be listened in on:\n{}",
+        t.screen()
+    );
+    t.keys(&["q"]);
+    t.wait("the exit", 20, |s| s.contains("EXITED rc=0"));
+    // The device demo chose: the simulator's listen-in phone (src/sim/directory.rs).
+    let log = std::fs::read_to_string(logs.path().join("calltop-tui.log")).unwrap_or_default();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("listen-in device") && l.contains("210074565716")),
+        "the log names the device picked:\n{log}"
+    );
+}

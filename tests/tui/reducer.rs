@@ -950,6 +950,51 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     assert!(confirm_text(&ui).starts_with("Pick up the parked call of"));
 }
 
+/// Answer and listen-in with no device to use (`demo` found none meant for listening
+/// in): the key says so in one line naming `--device-id` and opens no dialog.
+#[test]
+fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
+    let store = center_store();
+    let why = "3 of your devices are Online (1 desk, 2 soft, 3 other): choose one with --device-id";
+    let mut agents = ui_at_agent(&store, "201");
+    let ui = &mut agents;
+    ui.config.no_device = Some(why.into());
+    let fx = cmd(ui, &store, Command::Listen);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    let said = format!("listen in needs your device: {why}");
+    assert_eq!(status(ui), said);
+    let screen = {
+        let term = render(&store, ui, now());
+        let buf = term.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let shown: Vec<&String> = screen.iter().filter(|l| l.contains("needs your")).collect();
+    assert_eq!(shown.len(), 1, "{}", screen.join("\n"));
+    assert!(shown[0].contains(&said), "{}", shown[0]);
+    assert!(!screen.iter().any(|l| l.contains("Listen in on")));
+
+    // `a` on the ringing leg of the calls screen: the same, no dialog.
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.config.no_device = Some(why.into());
+    ui.view.selected = Some("c-2".into());
+    ui.view.follow_top = false;
+    ui.view.cursor = 3;
+    ui.sync(&store, now());
+    let fx = cmd(&mut ui, &store, Command::Answer);
+    assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+    assert_eq!(status(&ui), format!("answer needs your device: {why}"));
+    // Actions that need no device still ask as before.
+    cmd(&mut ui, &store, Command::HangUp);
+    assert!(matches!(ui.view.overlay, Overlay::Confirm(_)));
+}
+
 #[test]
 fn supervisor_keys_are_refused_read_only_and_in_replay() {
     let store = center_store();
