@@ -1014,3 +1014,65 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
         l[49]
     );
 }
+
+/// Twelve callers waiting in one queue, one call on hold: at 80×24 the calls board puts
+/// the callers first (longest wait on top, red past the queue's SLA) and the queue's
+/// detail counts the callers it has no room for instead of cutting them silently
+/// (issue 23, items 1 and 8).
+#[test]
+fn waiting_callers_come_first_and_none_is_cut_silently() {
+    use calltop::tui::state::Screen;
+    let mut store = tui_support::center_store();
+    for k in 0..12 {
+        let (id, n) = (format!("w-{k}"), format!("+1415555{:04}", 2000 + k));
+        let parties = serde_json::json!([
+            {"id": format!("{id}-1"), "direction": "Outbound",
+             "from": {"phoneNumber": n, "name": "CALLER"}, "to": {"phoneNumber": "+18005550100"},
+             "status": {"code": "Answered"}},
+            {"id": format!("{id}-2"), "direction": "Inbound", "extensionId": "800",
+             "from": {"phoneNumber": n}, "to": {"phoneNumber": "+18005550100", "extensionId": "800"},
+             "status": {"code": "Setup"}},
+        ]);
+        tui_support::call_event(&mut store, &id, 1, 500 + k, parties);
+    }
+    let now = tui_support::now();
+    let mut ui = tui_support::ui(Mode::Demo);
+    let text = |t: &ratatui::Terminal<ratatui::backend::TestBackend>| {
+        let b = t.backend().buffer();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let board = text(&tui_support::render_at(&store, &mut ui, now, 80, 24));
+    let rows: Vec<&str> = board.lines().skip(5).take(13).collect();
+    // The call waiting longest (entered at 500 s, 100 s ago) first, then by wait; each red.
+    assert!(
+        rows[0].contains("+14155552000") && rows[0].contains('‼'),
+        "{board}"
+    );
+    let queued = rows.iter().take_while(|r| r.contains("+1415555")).count();
+    assert!(
+        queued >= 12,
+        "every queued caller before the rest:\n{board}"
+    );
+    ui.view.screen = Screen::Queues;
+    ui.view.open_queue = Some("800".into());
+    let detail = text(&tui_support::render_at(&store, &mut ui, now, 80, 24));
+    let listed = detail.lines().filter(|l| l.contains(" since ")).count();
+    let more = detail
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix('+')
+                .and_then(|m| m.strip_suffix(" more waiting"))
+        })
+        .and_then(|n| n.parse::<usize>().ok());
+    let waiting = store.center().queue("800").unwrap().waiting.len();
+    assert_eq!(listed + more.unwrap_or(0), waiting, "{detail}");
+    assert!(more.is_some(), "a cut list says how many more:\n{detail}");
+}

@@ -251,7 +251,7 @@ pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &Ui
 fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &UiState, now: Ts) {
     let t = ui.theme();
     let c = store.center();
-    let waiting_rows = (q.waiting.len() as u16).clamp(1, 8) + 2;
+    let waiting_rows = (q.waiting.len() as u16).max(1) + 2;
     let [head, waiting, agents] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(waiting_rows.min(area.height.saturating_sub(6) / 2)),
@@ -273,7 +273,13 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
         t.title(),
     ))];
     let room = waiting.height.saturating_sub(1) as usize;
-    for w in list.iter().take(room) {
+    // What does not fit is counted on the last line, never cut silently.
+    let shown = if list.len() > room {
+        room.saturating_sub(1)
+    } else {
+        room
+    };
+    for w in list.iter().take(shown) {
         let ms = w.entered.millis_until(now).max(0);
         let level = wait_level(q, ms);
         let caller = store
@@ -296,6 +302,10 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
             Span::raw(fit(&caller, area.width.saturating_sub(30) as usize)),
             Span::styled(joined, t.dim()),
         ]));
+    }
+    if list.len() > shown {
+        let more = format!("  +{} more waiting", list.len() - shown);
+        lines.push(Line::from(Span::styled(more, t.dim())));
     }
     if list.is_empty() {
         lines.push(Line::from(Span::styled("  no calls waiting", t.dim())));
