@@ -545,9 +545,13 @@ impl Center {
             .find_map(|q| q.waiting.iter().find(|w| w.session == sid).map(|w| (q, w)))
     }
 
-    /// The queue of a call: of its agent legs, else of its queue parties.
+    /// The queue of a call: where it waits now, else of its latest agent leg, else of
+    /// its latest queue party (a call that overflowed is in the queue it went to).
     pub fn call_queue(&self, s: &Session) -> Option<&Queue> {
-        let leg = s.parties.iter().find_map(|p| {
+        if let Some((q, _)) = self.queued(&s.id) {
+            return Some(q);
+        }
+        let leg = s.parties.iter().rev().find_map(|p| {
             (p.queue_call.get() == Some(&true))
                 .then(|| p.to.extension_id.get())
                 .flatten()
@@ -555,6 +559,7 @@ impl Center {
         leg.or_else(|| {
             s.parties
                 .iter()
+                .rev()
                 .filter_map(|p| p.extension_id.get())
                 .find(|e| self.queues.contains_key(e))
         })
@@ -907,7 +912,14 @@ impl Center {
 /// The agent of a call: the party of a user that answered last (after IVR and queue
 /// routing, and transfers); else the account's first party of a user still in the call.
 pub fn agent_party(s: &Session) -> Option<&PartyState> {
-    let internal = |p: &&PartyState| p.extension_id.get().is_some();
+    // A supervisor listening in (reason `Supervising`) is nobody's agent.
+    let internal = |p: &&PartyState| {
+        p.extension_id.get().is_some()
+            && !p
+                .history
+                .iter()
+                .any(|m| m.reason == Some(Reason::Supervising))
+    };
     let answered_at = |p: &PartyState| {
         p.history
             .iter()

@@ -58,11 +58,27 @@ impl Disposition {
         if voicemail {
             return Disposition::Voicemail;
         }
-        if marks().any(|m| m.reason.as_ref().is_some_and(Reason::is_transfer)) {
+        // A transfer hands on a call someone took; a party redirected before anyone
+        // answered it (a queue overflowing, a forward) is routing, not a transfer.
+        let transferred = s.parties.iter().any(|p| {
+            p.ever(&StatusCode::Answered)
+                && p.history
+                    .iter()
+                    .any(|m| m.reason.as_ref().is_some_and(Reason::is_transfer))
+        });
+        if transferred {
             return Disposition::Transferred;
         }
-        if marks().any(|m| m.code == Some(StatusCode::Parked)) {
-            return Disposition::Parked;
+        // Parked, and nobody took the call back after.
+        let parked = marks()
+            .filter(|m| m.code == Some(StatusCode::Parked))
+            .map(|m| m.seq)
+            .max();
+        if let Some(at) = parked {
+            let picked_up = marks().any(|m| m.seq > at && m.code == Some(StatusCode::Answered));
+            if !picked_up {
+                return Disposition::Parked;
+            }
         }
         let inbound =
             |p: &&super::party::PartyState| p.direction.get() != Some(&Direction::Outbound);
@@ -80,7 +96,8 @@ impl Disposition {
         if s.parties.iter().any(|p| p.missed_call.get() == Some(&true)) {
             return Disposition::Missed;
         }
-        // Who left first: the caller (abandoned) or the callee (missed)?
+        // Who left first: the caller (abandoned) or the callee (missed)? A party that
+        // handed the call on (a queue overflowing) did not leave it.
         let first_gone = s
             .parties
             .iter()
@@ -88,6 +105,7 @@ impl Disposition {
                 p.history
                     .iter()
                     .find(|m| m.code.as_ref().is_some_and(StatusCode::is_terminal))
+                    .filter(|m| !m.reason.as_ref().is_some_and(Reason::is_transfer))
                     .map(|m| (m.seq, p))
             })
             .min_by_key(|(seq, _)| *seq);

@@ -144,3 +144,117 @@ fn header_averages_are_per_call() {
     assert_eq!((t.talk.count, t.talk.total_ms), (1, 12_414));
     assert_eq!((t.hold.count, t.hold.total_ms), (1, 2_393));
 }
+
+/// A call that overflowed from one queue to another and was abandoned there ends as
+/// abandoned, as the queue figures and the call log say — an overflow is routing, not a
+/// transfer (issue 23, item 6); a blind transfer of an answered call is still one.
+#[test]
+fn an_overflow_is_routing_and_a_transfer_hands_on_a_taken_call() {
+    use calltop::core::Disposition;
+    let overflow: &[Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 10, "-1", "Outbound", "Answered", None, false),
+        (4, 20, "-2", "Inbound", "Setup", None, true),
+        (
+            5,
+            120_000,
+            "-2",
+            "Inbound",
+            "Disconnected",
+            Some("CallRedirected"),
+            true,
+        ),
+        (6, 120_010, "-3", "Inbound", "Setup", None, true),
+        (7, 150_000, "-1", "Outbound", "Disconnected", None, false),
+        (8, 150_010, "-3", "Inbound", "Disconnected", None, true),
+    ];
+    let store = store_of(overflow);
+    assert_eq!(
+        store.get("s-1").unwrap().disposition(),
+        Disposition::Abandoned
+    );
+    let transfer: &[Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 10, "-2", "Inbound", "Proceeding", None, true),
+        (4, 5_000, "-2", "Inbound", "Answered", None, true),
+        (5, 6_000, "-1", "Outbound", "Answered", None, false),
+        (
+            6,
+            60_000,
+            "-2",
+            "Inbound",
+            "Disconnected",
+            Some("BlindTransfer"),
+            true,
+        ),
+        (7, 60_010, "-3", "Inbound", "Setup", None, true),
+        (8, 90_000, "-1", "Outbound", "Disconnected", None, false),
+        (9, 90_010, "-3", "Inbound", "Disconnected", None, true),
+    ];
+    let store = store_of(transfer);
+    assert_eq!(
+        store.get("s-1").unwrap().disposition(),
+        Disposition::Transferred
+    );
+}
+
+/// A parked call that a colleague picked up and talked on ends as answered, not parked;
+/// one that ended while parked is parked (issue 23, item 7).
+#[test]
+fn a_park_picked_up_is_answered() {
+    use calltop::core::Disposition;
+    let picked: &[Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 10, "-2", "Inbound", "Proceeding", None, true),
+        (4, 5_000, "-2", "Inbound", "Answered", None, true),
+        (5, 5_010, "-1", "Outbound", "Answered", None, false),
+        (6, 30_000, "-2", "Inbound", "Parked", None, true),
+        (
+            7,
+            50_000,
+            "-2",
+            "Inbound",
+            "Disconnected",
+            Some("Pickup"),
+            true,
+        ),
+        (8, 50_010, "-3", "Inbound", "Answered", Some("Pickup"), true),
+        (9, 90_000, "-1", "Outbound", "Disconnected", None, false),
+        (10, 90_010, "-3", "Inbound", "Disconnected", None, true),
+    ];
+    let store = store_of(picked);
+    assert_eq!(
+        store.get("s-1").unwrap().disposition(),
+        Disposition::Answered
+    );
+    let left_parked = &picked[..6];
+    let mut ended = left_parked.to_vec();
+    ended.push((7, 80_000, "-1", "Outbound", "Disconnected", None, false));
+    ended.push((8, 80_010, "-2", "Inbound", "Disconnected", None, true));
+    let store = store_of(&ended);
+    assert_eq!(store.get("s-1").unwrap().disposition(), Disposition::Parked);
+}
+
+/// A supervisor listening in answers last but is not the call's agent (issue 23, item 5).
+#[test]
+fn a_supervisor_listening_in_is_not_the_agent() {
+    let listened: &[Change] = &[
+        (2, 0, "-1", "Outbound", "Setup", None, false),
+        (3, 10, "-2", "Inbound", "Proceeding", None, true),
+        (4, 5_000, "-2", "Inbound", "Answered", None, true),
+        (5, 5_010, "-1", "Outbound", "Answered", None, false),
+        (
+            6,
+            9_000,
+            "-3",
+            "Outbound",
+            "Answered",
+            Some("Supervising"),
+            true,
+        ),
+    ];
+    let store = store_of(listened);
+    let s = store.get("s-1").unwrap();
+    let agent = calltop::core::center::agent_party(s).expect("an agent");
+    assert_eq!(agent.id, "p-1-2");
+}
