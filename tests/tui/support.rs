@@ -247,6 +247,11 @@ pub fn render_at(
 ) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
     ui.view.size = (w, h);
+    // A frame drawn at `now` by the wall clock too (the app reads it each frame), unless
+    // the test set the wall clock apart.
+    if ui.feed.wall == Ts::default() {
+        ui.feed.wall = now;
+    }
     ui.sync(store, now);
     term.draw(|f| calltop::tui::views::draw(f, store, ui, now))
         .expect("draw");

@@ -151,11 +151,19 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         vec![Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec()))],
     ));
     if let Some(lag) = ui.feed.lag_ms {
-        l1.push(item(3, vec![Span::raw(format!("lag {lag}ms"))]));
+        // Below zero: the platform's clock runs ahead of ours; no event comes early.
+        l1.push(item(3, vec![Span::raw(format!("lag {}ms", lag.max(0)))]));
     }
+    // Live, the clock is the wall's (it runs on while the data is stale); a replay's is
+    // the recording's.
+    let clock_now = if ui.config.mode == Mode::Replay {
+        now
+    } else {
+        ui.feed.wall
+    };
     l1.push(item(
         7,
-        vec![Span::styled(format!("{} UTC", hms(now)), t.dim())],
+        vec![Span::styled(format!("{} UTC", hms(clock_now)), t.dim())],
     ));
     let l1 = l1.into_iter().map(|i| group("", vec![i])).collect();
 
