@@ -205,7 +205,7 @@ fn demo_listens_in_on_a_talking_call_with_no_flags() {
     });
     // Talking calls only, from the first; down to one an agent answered (an agent
     // in the Agent column, its leg `▸● Answered`).
-    t.keys(&["c", "c"]);
+    t.keys(&["c", "c", "c"]);
     t.wait("the talking filter", 10, |s| s.contains("state talking"));
     t.keys(&["g"]);
     let agent_talking =
