@@ -237,7 +237,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             bells(ui, store, now, &mut fx);
         }
         Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
-        Action::AgentDone { request, outcome } => agent_done(ui, request, outcome, now),
+        Action::AgentDone { request, outcome } => agent_done(ui, store, request, outcome, now),
         Action::Replay(st) => ui.feed.replay = Some(st),
         Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
@@ -892,11 +892,33 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
 /// Catching up with fewer stream messages than this is not worth a status line.
 const CATCH_UP_WORTH_SAYING: usize = 5_000;
 
-fn agent_done(ui: &mut UiState, req: AgentRequest, outcome: Outcome, now: Ts) {
+fn agent_done(
+    ui: &mut UiState,
+    store: &SessionStore,
+    req: AgentRequest,
+    outcome: Outcome,
+    now: Ts,
+) {
     ui.control.pending.remove(&agent_key(&req.agent));
     let verb = req.action.verb();
     match &outcome {
-        Outcome::Done { .. } => ui.say(Level::Ok, outcome.describe(&verb), now),
+        Outcome::Done { .. } => {
+            // Said with the names the board shows, not the platform's ids.
+            let c = store.center();
+            let AgentAction::AcceptQueueCalls { queue, accept } = &req.action;
+            let who = c.agent(&req.agent).map_or_else(
+                || format!("extension {}", req.agent),
+                super::rows::agent_name,
+            );
+            let queue = c
+                .queue(queue)
+                .map_or_else(|| format!("queue {queue}"), super::rows::queue_name);
+            let done = match accept {
+                true => format!("{who} takes calls of {queue} again"),
+                false => format!("{who} no longer takes calls of {queue}"),
+            };
+            ui.say(Level::Ok, done, now)
+        }
         Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
         Outcome::RateLimited { retry_after } => {
             let ms = retry_after.as_millis() as i64;

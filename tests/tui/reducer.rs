@@ -1050,3 +1050,32 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     update(&mut ui, a, &store, now());
     assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
 }
+
+/// `o` done: the status line names the agent and the queue as the board does, not by
+/// their ids (issue 23, item 3).
+#[test]
+fn a_queue_setting_done_is_said_with_names() {
+    use calltop::core::control::{AgentAction, AgentRequest};
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    let request = AgentRequest {
+        agent: "205".into(),
+        action: AgentAction::AcceptQueueCalls {
+            queue: "801".into(),
+            accept: false,
+        },
+    };
+    let outcome = Outcome::Done {
+        message: "205 no longer takes calls of queue 801".into(),
+    };
+    update(
+        &mut ui,
+        Action::AgentDone { request, outcome },
+        &store,
+        now(),
+    );
+    assert_eq!(
+        status(&ui),
+        "Eve Evans 105 no longer takes calls of Support"
+    );
+}
