@@ -216,6 +216,20 @@ pub enum SimCommand {
     Jwt(SimJwtArgs),
 }
 
+/// The simulated account and its traffic (`calltop sim` and `sim generate`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimLoad {
+    /// Seed of the call generator (same seed, same calls); random when omitted.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// New calls started per minute (on average).
+    #[arg(long, default_value_t = 8.0)]
+    pub calls_per_minute: f64,
+    /// Number of user extensions in the simulated account.
+    #[arg(long, default_value_t = 12)]
+    pub extensions: u32,
+}
+
 /// Flags of `calltop sim generate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimGenerateArgs {
@@ -225,15 +239,8 @@ pub struct SimGenerateArgs {
     /// The wall time the stream starts at (RFC 3339); now when omitted.
     #[arg(long, value_parser = parse_rfc3339)]
     pub start: Option<chrono::DateTime<chrono::Utc>>,
-    /// Seed of the call generator (same seed and start, same stream); random when omitted.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// New calls started per minute (on average).
-    #[arg(long, default_value_t = 8.0)]
-    pub calls_per_minute: f64,
-    /// Number of user extensions in the simulated account.
-    #[arg(long, default_value_t = 12)]
-    pub extensions: u32,
+    #[command(flatten)]
+    pub load: SimLoad,
     /// The recording to write (created 0600; an existing file is replaced).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -493,15 +500,8 @@ pub struct SimArgs {
     /// Address to listen on, `HOST:PORT` (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub addr: String,
-    /// Seed of the call generator (same seed, same calls); random when omitted.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// New calls started per minute (on average).
-    #[arg(long, default_value_t = 8.0)]
-    pub calls_per_minute: f64,
-    /// Number of user extensions in the simulated account.
-    #[arg(long, default_value_t = 12)]
-    pub extensions: u32,
+    #[command(flatten)]
+    pub load: SimLoad,
     /// Multiplies every call duration (ring, talk, hold…); 0.1 makes calls ten times shorter.
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,

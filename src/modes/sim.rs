@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// The simulator configuration these flags describe.
 pub fn config(a: &SimArgs) -> SimConfig {
-    let seed = a.seed.unwrap_or_else(|| {
+    let seed = a.load.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -16,8 +16,8 @@ pub fn config(a: &SimArgs) -> SimConfig {
     });
     SimConfig {
         seed,
-        calls_per_minute: a.calls_per_minute.max(0.0),
-        extensions: users(a.extensions),
+        calls_per_minute: a.load.calls_per_minute.max(0.0),
+        extensions: users(a.load.extensions),
         faults: Faults {
             reorder: a.reorder.clamp(0.0, 1.0),
             duplicate: a.duplicate.clamp(0.0, 1.0),
@@ -69,7 +69,7 @@ fn users(extensions: u32) -> u32 {
 /// `calltop sim [--extensions N] jwt EXT`: the user's JWT on stdout, one line.
 pub fn jwt(a: &SimArgs, j: &SimJwtArgs) -> anyhow::Result<()> {
     let jwt =
-        crate::sim::user_jwt(users(a.extensions), &j.extension).map_err(anyhow::Error::msg)?;
+        crate::sim::user_jwt(users(a.load.extensions), &j.extension).map_err(anyhow::Error::msg)?;
     println!("{jwt}");
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
 /// `calltop sim generate`: the stream and its ground truth, on a simulated clock.
 async fn generate(g: SimGenerateArgs) -> anyhow::Result<()> {
     use crate::wire::Ts;
-    let seed = g.seed.unwrap_or_else(|| Ts::now().0 as u64);
+    let seed = g.load.seed.unwrap_or_else(|| Ts::now().0 as u64);
     let start = match g.start {
         Some(t) => Ts(t.timestamp_millis()),
         None => {
@@ -125,8 +125,8 @@ async fn generate(g: SimGenerateArgs) -> anyhow::Result<()> {
     let plan = crate::sim::generate::Plan {
         cfg: SimConfig {
             seed,
-            calls_per_minute: g.calls_per_minute.max(0.0),
-            extensions: users(g.extensions),
+            calls_per_minute: g.load.calls_per_minute.max(0.0),
+            extensions: users(g.load.extensions),
             ..SimConfig::default()
         },
         start,

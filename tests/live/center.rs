@@ -158,20 +158,6 @@ fn same(got: &Value, want: Option<f64>) -> bool {
     }
 }
 
-/// `calltop report FILE --format json` (the real binary).
-fn report_json(path: &Path) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .args(["report", path.to_str().unwrap(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn by_id<'a>(v: &'a Value, list: &str, id: &str) -> &'a Value {
     v[list]
         .as_array()

@@ -150,17 +150,7 @@ impl Watch {
 
 /// `calltop report --format json` of a recording: its queues, by id.
 fn report_queues(recording: &Path) -> HashMap<String, serde_json::Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .args(["report", "--format", "json", recording.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["queues"]
+    report_json(recording)["queues"]
         .as_array()
         .unwrap()
         .iter()
