@@ -151,16 +151,7 @@ async fn an_agent_ignores_a_queue_call_and_the_queue_offers_it_to_another() {
     })
     .await;
     // A caller enters Sales, which rings one member at a time.
-    let r: Value = reqwest::Client::new()
-        .post(format!("{}/sim/ring", h.base_url()))
-        .json(&json!({"queueNumber": "2001"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sid = r["telephonySessionId"].as_str().unwrap().to_string();
+    let sid = sim_ring(&h, json!({"queueNumber": "2001"})).await;
     let queue_leg = |p: &calltop::wire::Party| {
         p.queue_call == Some(true)
             && p.status.as_ref().map(|s| s.code.as_str()) == Some("Proceeding")

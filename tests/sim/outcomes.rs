@@ -505,16 +505,7 @@ async fn voicemail_reaches_the_message_store_and_its_notifications() {
         ],
     )
     .await;
-    let r: Value = reqwest::Client::new()
-        .post(format!("{}/sim/ring", h.base_url()))
-        .json(&json!({"extensionNumber": "103", "seconds": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sid = r["telephonySessionId"].as_str().unwrap().to_string();
+    let sid = sim_ring(&h, json!({"extensionNumber": "103", "seconds": 30})).await;
     let ringing = until_party(&h, &sid, |p| {
         p.extension_id.as_deref() == Some(user)
             && p.status.as_ref().unwrap().code == calltop::wire::StatusCode::Proceeding

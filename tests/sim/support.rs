@@ -217,3 +217,17 @@ pub async fn until_party(
         h.call_states().into_iter().find(|s| s.id == sid)
     );
 }
+
+/// `POST /sim/ring` with `body`; the telephonySessionId of the call it made.
+pub async fn sim_ring(h: &SimHandle, body: Value) -> String {
+    let r: Value = reqwest::Client::new()
+        .post(format!("{}/sim/ring", h.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["telephonySessionId"].as_str().unwrap().to_string()
+}
