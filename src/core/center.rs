@@ -508,15 +508,17 @@ impl Center {
     /// How member `agent` of `queue` stands now.
     pub fn availability(&self, queue: &Queue, agent: &str) -> Availability {
         let a = self.agents.get(agent);
-        if a.is_some_and(|a| !a.calls.is_empty()) {
-            return Availability::OnCall;
-        }
+        // Not taking the queue's calls comes first: an agent who turned them off while
+        // on a call is off the queue, not about to be free for it.
         let member_off = queue
             .members
             .get(agent)
             .is_some_and(|m| m.accept_current == Some(false) || m.accept_all == Some(false));
         if member_off || a.is_some_and(|a| !a.takes_queue_calls()) {
             return Availability::NotAccepting;
+        }
+        if a.is_some_and(|a| !a.calls.is_empty()) {
+            return Availability::OnCall;
         }
         if a.is_some_and(|a| a.presence.info.user_status == Some(PresenceStatus::Busy)) {
             return Availability::Busy;

@@ -1076,3 +1076,46 @@ fn waiting_callers_come_first_and_none_is_cut_silently() {
     assert_eq!(listed + more.unwrap_or(0), waiting, "{detail}");
     assert!(more.is_some(), "a cut list says how many more:\n{detail}");
 }
+
+/// An agent on a call who stops taking a queue's calls (`o`, or the platform's
+/// notification of it) shows Takes `no` and counts as off the queue, not on a call
+/// (issue 23, item 3: the board kept `yes` and Off 0).
+#[test]
+fn an_agent_on_a_call_off_a_queue_is_off_it() {
+    use calltop::tui::state::Screen;
+    let mut store = tui_support::center_store();
+    let now = tui_support::now();
+    let staff = |store: &calltop::core::SessionStore| {
+        let c = store.center();
+        c.staff(c.queue("800").unwrap())
+    };
+    let before = staff(&store);
+    tui_support::raw(
+        &mut store,
+        590,
+        serde_json::json!({
+            "uuid": "u-qp-1",
+            "event": "/restapi/v1.0/account/400123/call-queues/800/presence",
+            "timestamp": tui_support::at(590).to_rfc3339(),
+            "body": {"records": [{"member": {"id": "201"}, "acceptCurrentQueueCalls": false}]}
+        }),
+    );
+    let after = staff(&store);
+    assert_eq!(
+        after.on_call + 1,
+        before.on_call,
+        "Ann was on a call: {before:?} {after:?}"
+    );
+    assert_eq!(after.not_accepting, before.not_accepting + 1);
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.screen = Screen::Queues;
+    ui.view.open_queue = Some("800".into());
+    let term = tui_support::render_at(&store, &mut ui, now, 100, 30);
+    let text = term.backend().to_string();
+    let ann = text
+        .lines()
+        .find(|l| l.contains("Ann Archer"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(ann.contains(" no "), "Takes no:\n{text}");
+}

@@ -431,9 +431,9 @@ impl Agent {
 /// How a queue member stands now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Availability {
-    /// On a call (ringing, talking, holding, parked).
+    /// On a call (ringing, talking, holding, parked), taking the queue's calls.
     OnCall,
-    /// Off this queue, off every queue, DND or offline.
+    /// Off this queue, off every queue, DND or offline (on a call or not).
     NotAccepting,
     /// `userStatus` Busy.
     Busy,
