@@ -1119,3 +1119,27 @@ fn an_agent_on_a_call_off_a_queue_is_off_it() {
         .to_string();
     assert!(ann.contains(" no "), "Takes no:\n{text}");
 }
+
+/// The light theme's dim text (labels, footer descriptions, `ready`, `+1✕`, `✕ Offline`)
+/// reads on a white terminal: at least WCAG AA's 4.5:1 (issue 23, item 9: ANSI silver
+/// was about 1.8:1).
+#[test]
+fn light_dim_text_reads_on_white() {
+    use calltop::tui::theme::{Theme, ThemeName};
+    use ratatui::style::Color;
+    let fg = Theme::named(ThemeName::Light).dim().fg;
+    let Some(Color::Rgb(r, g, b)) = fg else {
+        panic!("the light theme's dim is no fixed colour: {fg:?}");
+    };
+    let lum = |c: u8| {
+        let c = c as f64 / 255.0;
+        if c <= 0.03928 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b);
+    let contrast = 1.05 / (l + 0.05);
+    assert!(contrast >= 4.5, "dim on white is {contrast:.1}:1");
+}
