@@ -1,6 +1,5 @@
 //! The confirmation dialog: the question, then Cancel (focused by default) and OK.
 
-use crate::core::control::ControlAction;
 use crate::tui::state::{Confirm, Request, UiState};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -22,23 +21,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// Draws a confirmation dialog.
 pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
     let t = ui.theme();
-    let ok_label = match &c.request {
-        Request::Agent(_) => "Change",
-        Request::Call(r) => match r.action {
-            ControlAction::Supervise { .. } => "Listen",
-            ControlAction::Answer => "Answer",
-            ControlAction::Pickup => "Pick up",
-            ControlAction::HangUp => "Hang up",
-            ControlAction::Transfer { .. } => "Transfer",
-            ControlAction::Flip { .. } => "Flip",
-            ControlAction::Forward { .. } => "Forward",
-            ControlAction::Reject => "Reject",
-            ControlAction::Hold => "Hold",
-            ControlAction::Unhold => "Unhold",
-            ControlAction::Park => "Park",
-            _ => "OK",
-        },
-    };
+    let ok_label = ok_label(&c.request);
     let button = |label: &str, focused: bool| {
         let text = if focused {
             format!("[> {label} <]")
@@ -61,7 +44,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
         Line::from(vec![
             button("Cancel", !c.ok_focused),
             Span::raw("    "),
-            button(ok_label, c.ok_focused),
+            button(&ok_label, c.ok_focused),
         ]),
         Line::from(""),
         Line::from(Span::styled(
@@ -97,4 +80,40 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
             ),
         r,
     );
+}
+
+/// What the confirming button says: the verb of the action (one word for one action,
+/// from key to wire); `Change` for an agent's queue setting.
+fn ok_label(request: &Request) -> String {
+    match request {
+        Request::Agent(_) => "Change".to_string(),
+        Request::Call(r) => {
+            let verb = r.action.verb();
+            let mut chars = verb.chars();
+            chars
+                .next()
+                .map(|f| f.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::control::{ControlAction, ControlRequest};
+
+    #[test]
+    fn every_call_action_has_its_own_button() {
+        let label = |action| {
+            ok_label(&Request::Call(ControlRequest {
+                session: "s".into(),
+                party: "p".into(),
+                action,
+            }))
+        };
+        assert_eq!(label(ControlAction::StartRecording), "Start recording");
+        assert_eq!(label(ControlAction::HangUp), "Hang up");
+        assert_eq!(label(ControlAction::Hold), "Hold");
+    }
 }
