@@ -1143,3 +1143,20 @@ fn light_dim_text_reads_on_white() {
     let contrast = 1.05 / (l + 0.05);
     assert!(contrast >= 4.5, "dim on white is {contrast:.1}:1");
 }
+
+/// A call kept on the board after it ended (the one just acted on) is not counted as
+/// shown among the active ones: never `Calls 5/4` (issue 23, item 14).
+#[test]
+fn a_pinned_ended_call_is_not_counted_active() {
+    let store = tui_support::board_store();
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.pinned = Some("s-done".into());
+    let text = tui_support::render(&store, &mut ui, tui_support::now())
+        .backend()
+        .to_string();
+    assert!(ui
+        .rows(&store, tui_support::now())
+        .iter()
+        .any(|s| s.id == "s-done"));
+    assert!(text.contains("Calls 4/4"), "{text}");
+}

@@ -97,7 +97,9 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 9] {
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = ui.theme();
     let rows = ui.rows(store, now);
-    let title = title_line(ui, rows.len(), ui.summary(store, now).active);
+    // A call kept on the board after it ended (the one just acted on) is not active.
+    let shown = rows.iter().filter(|s| !s.ended).count();
+    let title = title_line(ui, shown, ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
