@@ -1160,3 +1160,23 @@ fn a_pinned_ended_call_is_not_counted_active() {
         .any(|s| s.id == "s-done"));
     assert!(text.contains("Calls 4/4"), "{text}");
 }
+
+/// An audit line too long for the detail ends with `…`, not cut mid-word (issue 23,
+/// item 20).
+#[test]
+fn a_long_audit_line_is_cut_with_an_ellipsis() {
+    let mut store = tui_support::board_store();
+    let text = "hold: Dave Customer +14155550144 on hold by Erin Ops +18005550105 at the supervisor's request, confirmed";
+    store.audit("s-hold", tui_support::now(), text.to_string());
+    let mut ui = tui_support::ui(Mode::Demo);
+    ui.view.selected = Some("s-hold".into());
+    ui.view.detail = true;
+    let screen = tui_support::render_at(&store, &mut ui, tui_support::now(), 80, 24)
+        .backend()
+        .to_string();
+    let line = screen
+        .lines()
+        .find(|l| l.contains('⚑'))
+        .expect("the audit line shows");
+    assert!(line.trim_end_matches(['"', ' ']).ends_with('…'), "{screen}");
+}

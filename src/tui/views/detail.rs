@@ -267,7 +267,10 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                     spans.push(Span::styled("  snapshot (REST / presence)", t.dim()));
                 }
                 EntryKind::Audit(text) => {
-                    spans.push(Span::styled(format!("⚑ {text}"), t.key()));
+                    // An audit line says who and what in full: cut, it ends with `…`.
+                    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+                    let room = (area.width as usize).saturating_sub(used);
+                    spans.push(Span::styled(fit(&format!("⚑ {text}"), room), t.key()));
                 }
             }
             Line::from(spans)
