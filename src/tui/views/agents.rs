@@ -317,6 +317,8 @@ struct AgentRow {
     takes: String,
     queues: String,
     handled: String,
+    offers: String,
+    missed: String,
     talk: String,
 }
 
@@ -368,6 +370,8 @@ impl AgentTable<'_> {
             takes,
             queues,
             handled: f.handled.to_string(),
+            offers: f.offers.to_string(),
+            missed: f.missed.to_string(),
             talk: clock(f.talk_ms),
         }
     }
@@ -450,6 +454,18 @@ impl AgentTable<'_> {
                 prio: 7,
             },
             Col {
+                header: "Offr",
+                min: 4,
+                full: widest(&|r| n(&r.offers), 4),
+                prio: 1,
+            },
+            Col {
+                header: "Miss",
+                min: 4,
+                full: widest(&|r| n(&r.missed), 4),
+                prio: 1,
+            },
+            Col {
                 header: "Talk",
                 min: 5,
                 full: widest(&|r| n(&r.talk), 5),
@@ -488,8 +504,10 @@ impl AgentTable<'_> {
                     Cell::from(fit(&r.call, w(4 + off))),
                     Cell::from(fit(&r.queue, w(5 + off))),
                     Cell::from(r.handled),
+                    Cell::from(r.offers),
+                    Cell::from(r.missed),
                     Cell::from(r.talk),
-                    Cell::from(fit(&r.queues, w(8 + off))),
+                    Cell::from(fit(&r.queues, w(10 + off))),
                 ]);
                 (cells, row_style(ui, selected, r.level))
             })
