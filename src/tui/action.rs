@@ -1049,8 +1049,17 @@ fn plan_supervise(ui: &UiState, c: Command, store: &SessionStore) -> Result<Conf
     let (party, action) = match c {
         Command::Listen => {
             let p = crate::core::center::agent_party(&s)
-                .filter(|p| p.code() == Some(&StatusCode::Answered))
                 .ok_or("can't listen in: no agent is on this call (nobody has answered)")?;
+            match p.code() {
+                Some(StatusCode::Answered) => {}
+                Some(StatusCode::Parked) => {
+                    return Err("can't listen in: the call is parked, nobody talks on it".into())
+                }
+                Some(StatusCode::Hold) => {
+                    return Err("can't listen in: the agent has the caller on hold".into())
+                }
+                _ => return Err("can't listen in: nobody talks on this call yet".into()),
+            }
             let agent = p
                 .extension_id
                 .get()

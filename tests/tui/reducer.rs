@@ -1079,3 +1079,18 @@ fn a_queue_setting_done_is_said_with_names() {
         "Eve Evans 105 no longer takes calls of Support"
     );
 }
+
+/// `l` on a parked call says why it cannot listen in: the call is parked (issue 23,
+/// item 17: it said nobody had answered).
+#[test]
+fn listen_in_on_a_parked_call_says_it_is_parked() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-park".into());
+    update(&mut ui, Action::Cmd(Command::Listen), &store, now());
+    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    assert_eq!(
+        status(&ui),
+        "can't listen in: the call is parked, nobody talks on it"
+    );
+}
