@@ -14,6 +14,7 @@ pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
     c.redact = a.redact;
     c.device_id = a.device_id.clone();
     c.store = a.store_config();
+    c.heavy_share = a.heavy_share;
     c.join = (!a.no_call_log).then(|| crate::source::join::JoinConfig {
         delay: std::time::Duration::from_secs_f64(a.call_log_wait.max(0.0)),
         cutoff: std::time::Duration::from_secs_f64(a.call_log_cutoff.max(a.call_log_wait).max(1.0)),

@@ -8,11 +8,11 @@
 //! spending is paced on it, within a share of the group (`--heavy-share`, default 0.3
 //! of Heavy; the other groups may use all of theirs):
 //!
-//! - at most `share × X-Rate-Limit-Limit` own requests per `X-Rate-Limit-Window`,
-//!   evenly spaced;
-//! - the `Remaining` left by the last answer spread over the window: not sooner than
-//!   `window / Remaining` after that answer, and with nothing left nothing until a
-//!   whole window has passed;
+//! - at most `share × X-Rate-Limit-Limit` own requests per `X-Rate-Limit-Window`;
+//!   a steady spender's ([`Pace::Even`]: the call-log join) evenly spaced over it;
+//! - with nothing left (`Remaining` 0) nothing until a whole window has passed; a
+//!   steady spender also spreads what is left over the window: not sooner than
+//!   `window / Remaining` after the last answer;
 //! - after a 429 nothing in the group for `Retry-After` plus up to a quarter more
 //!   (jitter), doubled on each repeat up to four times it. The platform renews a
 //!   penalty with every request made during it, and other clients of the user share
@@ -98,6 +98,17 @@ impl RateHeaders {
     }
 }
 
+/// How a request is spent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    /// A steady spender (the call-log join): evenly spaced within the share, and what
+    /// the user has left spread over the window.
+    Even,
+    /// A one-off read (start-up load, reconcile): as soon as the share, what is left
+    /// and any pause allow.
+    Now,
+}
+
 /// Why a group's next request has to wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hold {
@@ -125,6 +136,8 @@ struct Group {
     remaining: Option<(u32, Instant)>,
     /// This process's requests in the last window.
     made: VecDeque<Instant>,
+    /// Its last [`Pace::Even`] request.
+    last_even: Option<Instant>,
     paused_until: Option<Instant>,
     /// 429s in a row.
     strikes: u32,
@@ -137,6 +150,7 @@ impl Group {
             window: Duration::from_secs(60),
             remaining: None,
             made: VecDeque::new(),
+            last_even: None,
             paused_until: None,
             strikes: 0,
         }
@@ -184,27 +198,30 @@ impl RateBudget {
     }
 
     /// When the next request of `g` may go (`None`: now).
-    pub fn wait(&self, g: RateGroup, now: Instant) -> Option<Wait> {
+    pub fn wait(&self, g: RateGroup, pace: Pace, now: Instant) -> Option<Wait> {
         let share = self.share(g);
-        self.with(g, |st| next(st, share, now))
+        self.with(g, |st| next(st, share, pace, now))
     }
 
     /// Takes one request of `g` if it may go now; else says until when not.
-    pub fn try_take(&self, g: RateGroup, now: Instant) -> Result<(), Wait> {
+    pub fn try_take(&self, g: RateGroup, pace: Pace, now: Instant) -> Result<(), Wait> {
         let share = self.share(g);
-        self.with(g, |st| match next(st, share, now) {
+        self.with(g, |st| match next(st, share, pace, now) {
             Some(w) => Err(w),
             None => {
                 st.made.push_back(now);
+                if pace == Pace::Even {
+                    st.last_even = Some(now);
+                }
                 Ok(())
             }
         })
     }
 
     /// Waits until a request of `g` may go, and takes it.
-    pub async fn take(&self, g: RateGroup) {
+    pub async fn take(&self, g: RateGroup, pace: Pace) {
         loop {
-            match self.try_take(g, Instant::now()) {
+            match self.try_take(g, pace, Instant::now()) {
                 Ok(()) => return,
                 Err(w) => tokio::time::sleep_until(w.until).await,
             }
@@ -304,7 +321,7 @@ impl RateBudget {
 }
 
 /// The rules of the module doc, for one group.
-fn next(st: &mut Group, share: f64, now: Instant) -> Option<Wait> {
+fn next(st: &mut Group, share: f64, pace: Pace, now: Instant) -> Option<Wait> {
     let window = st.window;
     while st
         .made
@@ -327,7 +344,7 @@ fn next(st: &mut Group, share: f64, now: Instant) -> Option<Wait> {
     if let Some((r, at)) = st.remaining {
         if now.saturating_duration_since(at) >= window {
             st.remaining = None;
-        } else {
+        } else if r == 0 || pace == Pace::Even {
             waits.push(Wait {
                 until: at + window / r.max(1),
                 why: Hold::Spent,
@@ -343,9 +360,9 @@ fn next(st: &mut Group, share: f64, now: Instant) -> Option<Wait> {
             });
         }
     }
-    if let Some(last) = st.made.back() {
+    if let (Pace::Even, Some(last)) = (pace, st.last_even) {
         waits.push(Wait {
-            until: *last + window / cap,
+            until: last + window / cap,
             why: Hold::Share,
         });
     }
@@ -373,25 +390,39 @@ mod tests {
         let b = RateBudget::new(0.3);
         let t0 = Instant::now();
         let s = Duration::from_secs;
-        assert_eq!(b.try_take(RateGroup::Heavy, t0), Ok(()));
+        assert_eq!(b.try_take(RateGroup::Heavy, Pace::Even, t0), Ok(()));
         b.observe(200, heavy(10, 9), s(0), t0);
         // 3 of 10 a minute: one every 20 s.
-        let w = b.try_take(RateGroup::Heavy, t0 + s(5)).unwrap_err();
+        let w = b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(5))
+            .unwrap_err();
         assert_eq!((w.until, w.why), (t0 + s(20), Hold::Share));
-        assert!(b.try_take(RateGroup::Heavy, t0 + s(20)).is_ok());
-        assert!(b.try_take(RateGroup::Heavy, t0 + s(40)).is_ok());
+        assert!(b.try_take(RateGroup::Heavy, Pace::Even, t0 + s(20)).is_ok());
+        assert!(b.try_take(RateGroup::Heavy, Pace::Even, t0 + s(40)).is_ok());
         // The fourth waits until the first is a window old.
-        let w = b.try_take(RateGroup::Heavy, t0 + s(59)).unwrap_err();
+        let w = b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(59))
+            .unwrap_err();
         assert_eq!(w.until, t0 + s(60));
-        assert!(b.try_take(RateGroup::Heavy, t0 + s(60)).is_ok());
-        // Light: all of its 50 a minute, evenly spaced.
-        let ms = Duration::from_millis;
+        assert!(b.try_take(RateGroup::Heavy, Pace::Even, t0 + s(60)).is_ok());
+        // A one-off read goes at once, within the share, and does not move the spacing.
+        let w = b
+            .try_take(RateGroup::Heavy, Pace::Now, t0 + s(60))
+            .unwrap_err();
+        assert_eq!((w.until, w.why), (t0 + s(80), Hold::Share), "3 a minute");
+        assert!(b.try_take(RateGroup::Heavy, Pace::Now, t0 + s(80)).is_ok());
+        assert!(b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(81))
+            .is_err());
+        assert!(b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(100))
+            .is_ok());
+        // Light: all of its 50 a minute, at once.
         for i in 0..50 {
-            let at = t0 + ms(1200 * i);
-            assert!(b.try_take(RateGroup::Light, at).is_ok(), "{i}");
-            assert!(b.try_take(RateGroup::Light, at + ms(1199)).is_err(), "{i}");
+            assert!(b.try_take(RateGroup::Light, Pace::Now, t0).is_ok(), "{i}");
         }
-        assert!(b.try_take(RateGroup::Light, t0 + ms(60_000)).is_ok());
+        let w = b.try_take(RateGroup::Light, Pace::Now, t0).unwrap_err();
+        assert_eq!(w.until, t0 + s(60));
     }
 
     #[tokio::test]
@@ -401,7 +432,7 @@ mod tests {
         let s = Duration::from_secs;
         // Another client of the user spent 8 of 10: the 2 left spread over the window.
         b.observe(200, heavy(10, 2), s(0), t0);
-        let w = b.wait(RateGroup::Heavy, t0).unwrap();
+        let w = b.wait(RateGroup::Heavy, Pace::Even, t0).unwrap();
         assert_eq!((w.until, w.why), (t0 + s(30), Hold::Spent));
         // Nothing left: nothing until a whole window has passed — any group.
         let light = RateHeaders {
@@ -409,17 +440,19 @@ mod tests {
             ..heavy(50, 0)
         };
         b.observe(200, light, s(0), t0);
-        let w = b.wait(RateGroup::Light, t0 + s(1)).unwrap();
+        let w = b.wait(RateGroup::Light, Pace::Now, t0 + s(1)).unwrap();
         assert_eq!((w.until, w.why), (t0 + s(60), Hold::Spent));
-        assert_eq!(b.wait(RateGroup::Light, t0 + s(60)), None);
+        assert_eq!(b.wait(RateGroup::Light, Pace::Now, t0 + s(60)), None);
         // The window's limit and length come from the headers.
         let fast = RateHeaders {
             window: Some(s(6)),
             ..heavy(20, 20)
         };
         b.observe(200, fast, s(0), t0 + s(100));
-        assert!(b.try_take(RateGroup::Heavy, t0 + s(101)).is_ok());
-        let w = b.wait(RateGroup::Heavy, t0 + s(101)).unwrap();
+        assert!(b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(101))
+            .is_ok());
+        let w = b.wait(RateGroup::Heavy, Pace::Even, t0 + s(101)).unwrap();
         assert_eq!(w.until, t0 + s(102), "6 of 20 per 6 s: one a second");
     }
 
@@ -431,10 +464,14 @@ mod tests {
         let ra = s(60);
         let until = b.rate_limited_with(RateGroup::Heavy, ra, t0, 0.0);
         assert_eq!(until, t0 + s(60));
-        let w = b.wait(RateGroup::Heavy, t0 + s(59)).unwrap();
+        let w = b.wait(RateGroup::Heavy, Pace::Even, t0 + s(59)).unwrap();
         assert_eq!((w.until, w.why), (t0 + s(60), Hold::RateLimited));
         assert_eq!(b.paused_until(RateGroup::Heavy, t0), Some(t0 + s(60)));
-        assert_eq!(b.wait(RateGroup::Light, t0), None, "groups are apart");
+        assert_eq!(
+            b.wait(RateGroup::Light, Pace::Now, t0),
+            None,
+            "groups are apart"
+        );
         // A repeat doubles, up to four times; jitter adds up to a quarter.
         let t1 = t0 + s(61);
         let u = b.rate_limited_with(RateGroup::Heavy, ra, t1, 0.0);
