@@ -11,3 +11,4 @@ mod metrics_prometheus;
 mod outcomes;
 mod realism;
 mod session;
+mod shared_budget;
