@@ -141,3 +141,72 @@ async fn two_clients_of_one_user_both_join_their_calls() {
         );
     }
 }
+
+/// The budget over real sockets: it learns the group's limit, window and what is left
+/// from the simulator's `X-Rate-Limit-*` headers — what another client of the user
+/// spent included — and a 429 pauses the group for `Retry-After` plus at most a quarter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_paces_on_the_platforms_headers_and_pauses_after_a_429() {
+    use calltop::platform::budget::{Hold, Pace};
+    use calltop::platform::calllog::CallLogClient;
+    use calltop::platform::{Auth, Http, RateBudget, RateGroup};
+    use tokio::time::Instant;
+    let mut cfg = sim_config(2305);
+    cfg.generate_calls = false;
+    cfg.heavy_limit_per_min = 4;
+    cfg.rate_window_secs = 30;
+    cfg.penalty_secs = 3;
+    let sim = start_sim(cfg).await;
+    let budget = Arc::new(RateBudget::new(0.5));
+    let http = Http::new(Duration::from_secs(5)).with_budget(budget.clone());
+    let auth = Arc::new(Auth::new(credentials(&sim), http));
+    let log = CallLogClient::new(auth.clone());
+    // Another client of the same user spends 3 of the 4 Heavy requests.
+    let other = Auth::new(credentials(&sim), Http::new(Duration::from_secs(5)));
+    let path = "/restapi/v1.0/account/~/call-log?view=Detailed";
+    for _ in 0..3 {
+        other
+            .request(reqwest::Method::GET, path, None)
+            .await
+            .unwrap();
+    }
+    let (from, to) = (Ts::now().plus_millis(-60_000), Ts::now());
+    let asked = Instant::now();
+    log.window(from, to).await.expect("the fourth is allowed");
+    // Nothing left: nothing before the whole window (30 s, from the header) has passed.
+    let w = budget
+        .wait(RateGroup::Heavy, Pace::Now, Instant::now())
+        .expect("the group is spent");
+    assert_eq!(w.why, Hold::Spent);
+    let ahead = w.until - asked;
+    assert!(
+        ahead > Duration::from_secs(29) && ahead <= Duration::from_secs(31),
+        "{ahead:?}"
+    );
+    // A request anyway (not through the budget): the 429 pauses the group for
+    // Retry-After (3 s) plus jitter.
+    let r = auth.request(reqwest::Method::GET, path, None).await;
+    let limited = Instant::now();
+    assert!(
+        matches!(r, Err(calltop::platform::HttpError::RateLimited { .. })),
+        "{r:?}"
+    );
+    let until = budget
+        .paused_until(RateGroup::Heavy, limited)
+        .expect("paused");
+    let pause = until - limited;
+    assert!(
+        pause <= Duration::from_millis(3750) && pause >= Duration::from_millis(2900),
+        "{pause:?}"
+    );
+    let w = budget
+        .wait(RateGroup::Heavy, Pace::Now, limited)
+        .expect("waits");
+    assert_eq!((w.until, w.why), (until, Hold::RateLimited));
+    assert_eq!(
+        budget.wait(RateGroup::Light, Pace::Now, limited),
+        None,
+        "groups are apart"
+    );
+    sim.shutdown().await;
+}
