@@ -112,7 +112,8 @@ pub struct ConnectArgs {
     /// Share of the user's Heavy rate limit this process uses at most (call log, account
     /// presence), judged from the platform's X-Rate-Limit headers: every client logged
     /// in as the same user spends the same budget.
-    #[arg(long, default_value_t = crate::platform::budget::DEFAULT_HEAVY_SHARE, value_name = "FRACTION", value_parser = share)]
+    // The default is platform::budget::DEFAULT_HEAVY_SHARE (modes::live checks it).
+    #[arg(long, default_value_t = 0.3, value_name = "FRACTION", value_parser = share)]
     pub heavy_share: f64,
     /// Queue and agent figures since: `midnight` (local, again every midnight), `start`
     /// (of the stream) or an RFC 3339 time.

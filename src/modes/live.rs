@@ -48,3 +48,23 @@ pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
     config.account = format!("{level} @ {}", cfg.credentials.server_url);
     super::board::on_live_source(config, cfg, args.metrics.as_deref(), args.connect.since).await
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn heavy_share_flag() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["calltop", "live"], args].concat());
+        let share = |args: &[&str]| match parse(args).map(|c| c.command) {
+            Ok(crate::cli::Command::Live(a)) => a.connect.heavy_share,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(share(&[]), crate::platform::budget::DEFAULT_HEAVY_SHARE);
+        assert_eq!(share(&["--heavy-share", "0.8"]), 0.8);
+        for bad in ["0", "1.5", "-0.2", "x"] {
+            assert!(parse(&["--heavy-share", bad]).is_err(), "{bad}");
+        }
+    }
+}
