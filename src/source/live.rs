@@ -261,6 +261,7 @@ pub fn spawn_with_sink(
         rate_at_drop: 0.0,
         subscribed_once: false,
         next_id: 0,
+        loads: Default::default(),
         cfg,
     };
     let join = tokio::spawn(async move {

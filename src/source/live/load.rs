@@ -55,13 +55,57 @@ pub(super) struct Loader {
     pub extension_level: bool,
 }
 
+impl Plan {
+    /// Both plans in one: everything either loads; a call found gone ended at the latest
+    /// at the earlier moment.
+    fn merge(self, o: Plan) -> Plan {
+        Plan {
+            directory: self.directory || o.directory,
+            presence: self.presence || o.presence,
+            sessions: self.sessions || o.sessions,
+            reconcile: self.reconcile || o.reconcile,
+            known_until: self.known_until.min(o.known_until),
+        }
+    }
+}
+
+/// The background loads run one at a time: a plan made while one runs is merged into
+/// the next. A flaky socket reconciles after every drop, and with the rate budget
+/// pacing them the loads would otherwise pile up, each spending it again.
+#[derive(Debug, Default)]
+pub(super) struct LoadQueue {
+    running: bool,
+    next: Option<Plan>,
+}
+
 impl Loader {
-    /// Runs the plan in the background.
-    pub fn spawn(self, plan: Plan) {
-        tokio::spawn(async move { self.run(plan).await });
+    /// Runs the plan in the background, after the load running now (if any).
+    pub fn spawn(self, plan: Plan, queue: Arc<Mutex<LoadQueue>>) {
+        {
+            let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+            if q.running {
+                q.next = Some(q.next.map_or(plan, |n| n.merge(plan)));
+                return;
+            }
+            q.running = true;
+        }
+        tokio::spawn(async move {
+            let mut plan = plan;
+            loop {
+                self.run(plan).await;
+                let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                match q.next.take() {
+                    Some(next) => plan = next,
+                    None => {
+                        q.running = false;
+                        return;
+                    }
+                }
+            }
+        });
     }
 
-    async fn run(self, plan: Plan) {
+    async fn run(&self, plan: Plan) {
         // Permissions found missing: said once, and not asked for again.
         let mut missing = HashSet::new();
         if plan.directory {
