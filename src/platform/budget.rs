@@ -9,9 +9,9 @@
 //! of Heavy; the other groups may use all of theirs):
 //!
 //! - at most `share × X-Rate-Limit-Limit` own requests per `X-Rate-Limit-Window`;
-//!   a steady spender's ([`Pace::Even`]: the call-log join) evenly spaced over it, and
-//!   one-off reads ([`Pace::Now`]: start-up load, reconcile) never take the last one
-//!   (a reconcile after every drop of a flaky socket would starve the join);
+//!   a steady spender's ([`Pace::Even`]: the call-log join) evenly spaced over it;
+//!   one-off reads ([`Pace::Now`]: start-up load, reconcile) take turns with it when
+//!   both wait (a reconcile after every drop of a flaky socket would starve the join);
 //! - with nothing left (`Remaining` 0) nothing until a whole window has passed; a
 //!   steady spender also spreads what is left over the window: not sooner than
 //!   `window / Remaining` after the last answer;
@@ -30,6 +30,11 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// A steady spender's want of a request counts this long after it was said.
+const WANT_FRESH: Duration = Duration::from_secs(10);
+/// How long a one-off yielding its turn waits before it looks again.
+const YIELD: Duration = Duration::from_millis(250);
 
 /// The default share of the Heavy group one process uses.
 pub const DEFAULT_HEAVY_SHARE: f64 = 0.3;
@@ -140,6 +145,10 @@ struct Group {
     made: VecDeque<Instant>,
     /// Its last [`Pace::Even`] request.
     last_even: Option<Instant>,
+    /// How its last request was spent.
+    last_pace: Option<Pace>,
+    /// A steady spender has been held back since (see [`RateBudget::want`]).
+    even_wants: Option<Instant>,
     paused_until: Option<Instant>,
     /// 429s in a row.
     strikes: u32,
@@ -153,6 +162,8 @@ impl Group {
             remaining: None,
             made: VecDeque::new(),
             last_even: None,
+            last_pace: None,
+            even_wants: None,
             paused_until: None,
             strikes: 0,
         }
@@ -212,12 +223,20 @@ impl RateBudget {
             Some(w) => Err(w),
             None => {
                 st.made.push_back(now);
+                st.last_pace = Some(pace);
                 if pace == Pace::Even {
                     st.last_even = Some(now);
+                    st.even_wants = None;
                 }
                 Ok(())
             }
         })
+    }
+
+    /// A steady spender ([`Pace::Even`]) that polls says it is held back: a one-off that
+    /// took the last request then lets it have the next.
+    pub fn want(&self, g: RateGroup, now: Instant) {
+        self.with(g, |st| st.even_wants = Some(now));
     }
 
     /// Waits until a request of `g` may go, and takes it.
@@ -354,19 +373,24 @@ fn next(st: &mut Group, share: f64, pace: Pace, now: Instant) -> Option<Wait> {
         }
     }
     let cap = ((f64::from(st.limit) * share).floor() as u32).max(1);
-    // A one-off never takes the share's last request where a steady spender is: it
-    // keeps one.
-    let mine = match pace {
-        Pace::Now if cap > 1 && st.last_even.is_some() => cap - 1,
-        _ => cap,
-    } as usize;
-    if st.made.len() >= mine {
-        if let Some(t) = st.made.get(st.made.len() - mine) {
+    if st.made.len() >= cap as usize {
+        if let Some(first) = st.made.front() {
             waits.push(Wait {
-                until: *t + window,
+                until: *first + window,
                 why: Hold::Share,
             });
         }
+    }
+    // Turns: a one-off that took the last request waits while the steady spender
+    // wants one (reconciles after every drop of a flaky socket would starve the join).
+    let wants = st
+        .even_wants
+        .is_some_and(|t| now.saturating_duration_since(t) < WANT_FRESH);
+    if pace == Pace::Now && wants && st.last_pace == Some(Pace::Now) {
+        waits.push(Wait {
+            until: now + YIELD,
+            why: Hold::Share,
+        });
     }
     if let (Pace::Even, Some(last)) = (pace, st.last_even) {
         waits.push(Wait {
@@ -413,20 +437,25 @@ mod tests {
             .unwrap_err();
         assert_eq!(w.until, t0 + s(60));
         assert!(b.try_take(RateGroup::Heavy, Pace::Even, t0 + s(60)).is_ok());
-        // A one-off read goes at once, within the share less the steady spender's last
-        // request, and does not move the spacing.
+        // A one-off read goes at once, within the share, and does not move the spacing.
         let w = b
             .try_take(RateGroup::Heavy, Pace::Now, t0 + s(60))
             .unwrap_err();
-        assert_eq!((w.until, w.why), (t0 + s(100), Hold::Share), "2 of the 3");
-        assert!(b.try_take(RateGroup::Heavy, Pace::Now, t0 + s(100)).is_ok());
+        assert_eq!((w.until, w.why), (t0 + s(80), Hold::Share), "3 a minute");
+        assert!(b.try_take(RateGroup::Heavy, Pace::Now, t0 + s(80)).is_ok());
+        assert!(b
+            .try_take(RateGroup::Heavy, Pace::Even, t0 + s(81))
+            .is_err());
+        // Turns: the join wants one, so the next one-off lets it go first.
+        b.want(RateGroup::Heavy, t0 + s(95));
         let w = b
             .try_take(RateGroup::Heavy, Pace::Now, t0 + s(100))
             .unwrap_err();
-        assert_eq!(w.until, t0 + s(120));
+        assert_eq!(w.until, t0 + s(100) + YIELD);
         assert!(b
             .try_take(RateGroup::Heavy, Pace::Even, t0 + s(100))
             .is_ok());
+        assert!(b.try_take(RateGroup::Heavy, Pace::Now, t0 + s(120)).is_ok());
         // Light: all of its 50 a minute, at once.
         for i in 0..50 {
             assert!(b.try_take(RateGroup::Light, Pace::Now, t0).is_ok(), "{i}");

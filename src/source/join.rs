@@ -168,7 +168,10 @@ impl Joiner {
             .any(|w| now.duration_since(w.seen) >= self.cfg.delay);
         let budget = self.client.budget().clone();
         match budget.wait(RateGroup::Heavy, Pace::Even, now) {
-            Some(wait) if due => self.late(wait.until, wait.why, now),
+            Some(wait) if due => {
+                budget.want(RateGroup::Heavy, now);
+                self.late(wait.until, wait.why, now)
+            }
             Some(_) => {}
             None if due => {
                 // One window covering every waiting call, due or not (a record starts

@@ -157,7 +157,7 @@ async fn the_budget_paces_on_the_platforms_headers_and_pauses_after_a_429() {
     cfg.rate_window_secs = 30;
     cfg.penalty_secs = 3;
     let sim = start_sim(cfg).await;
-    let budget = Arc::new(RateBudget::new(0.5));
+    let budget = Arc::new(RateBudget::new(1.0));
     let http = Http::new(Duration::from_secs(5)).with_budget(budget.clone());
     let auth = Arc::new(Auth::new(credentials(&sim), http));
     let log = CallLogClient::new(auth.clone());
