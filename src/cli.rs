@@ -109,10 +109,26 @@ pub struct ConnectArgs {
     /// Seconds after a call ends before calltop gives up on its records.
     #[arg(long, default_value_t = 300.0, value_name = "SECS")]
     pub call_log_cutoff: f64,
+    /// Share of the user's Heavy rate limit this process uses at most (call log, account
+    /// presence), judged from the platform's X-Rate-Limit headers: every client logged
+    /// in as the same user spends the same budget.
+    // The default is platform::budget::DEFAULT_HEAVY_SHARE (modes::live checks it).
+    #[arg(long, default_value_t = 0.3, value_name = "FRACTION", value_parser = share)]
+    pub heavy_share: f64,
     /// Queue and agent figures since: `midnight` (local, again every midnight), `start`
     /// (of the stream) or an RFC 3339 time.
     #[arg(long, default_value = "midnight", value_parser = Since::parse)]
     pub since: Since,
+}
+
+/// A share of a rate limit: more than 0, at most 1.
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err("a fraction above 0, at most 1 (e.g. 0.3)".into())
+    }
 }
 
 impl ConnectArgs {

@@ -14,6 +14,7 @@ pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
     c.redact = a.redact;
     c.device_id = a.device_id.clone();
     c.store = a.store_config();
+    c.heavy_share = a.heavy_share;
     c.join = (!a.no_call_log).then(|| crate::source::join::JoinConfig {
         delay: std::time::Duration::from_secs_f64(a.call_log_wait.max(0.0)),
         cutoff: std::time::Duration::from_secs_f64(a.call_log_cutoff.max(a.call_log_wait).max(1.0)),
@@ -48,4 +49,24 @@ pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
     let metrics = args.metrics.as_deref();
     let pick = super::board::DevicePick::AtSend;
     super::board::on_live_source(config, cfg, metrics, args.connect.since, pick).await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn heavy_share_flag() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["calltop", "live"], args].concat());
+        let share = |args: &[&str]| match parse(args).map(|c| c.command) {
+            Ok(crate::cli::Command::Live(a)) => a.connect.heavy_share,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(share(&[]), crate::platform::budget::DEFAULT_HEAVY_SHARE);
+        assert_eq!(share(&["--heavy-share", "0.8"]), 0.8);
+        for bad in ["0", "1.5", "-0.2", "x"] {
+            assert!(parse(&["--heavy-share", bad]).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! Reading the account's call log (call-log.md §1): the Detailed records of a time
 //! window, page by page. The call log is in the **Heavy** rate-limit group (10 requests
-//! a minute by default), so callers batch: one window covers every call waiting to be
-//! joined.
+//! a minute by default, shared by every client of the user), so callers batch: one
+//! window covers every call waiting to be joined, and each page is taken from the
+//! login's Heavy budget first.
 
 use super::auth::Auth;
+use super::budget::{Pace, RateBudget, RateGroup};
 use super::http::HttpError;
 use crate::wire::calllog::CallLogRecord;
 use crate::wire::paging::RecordList;
@@ -25,15 +27,15 @@ impl CallLogClient {
         CallLogClient { auth }
     }
 
+    /// The login's rate budget (the call log spends its Heavy group).
+    pub fn budget(&self) -> &Arc<RateBudget> {
+        self.auth.http().budget()
+    }
+
     /// `GET /restapi/v1.0/account/~/call-log?view=Detailed` for records that started
-    /// in `[from, to]`, every page. Each page is one Heavy request: `on_request` is
-    /// told before each one (for the caller's own budget).
-    pub async fn window(
-        &self,
-        from: Ts,
-        to: Ts,
-        mut on_request: impl FnMut(),
-    ) -> Result<Vec<CallLogRecord>, HttpError> {
+    /// in `[from, to]`, every page. Each page is one Heavy request, taken from the
+    /// budget first (it waits while the group is paced or paused).
+    pub async fn window(&self, from: Ts, to: Ts) -> Result<Vec<CallLogRecord>, HttpError> {
         let mut out = Vec::new();
         for page in 1.. {
             let path = format!(
@@ -41,7 +43,11 @@ impl CallLogClient {
                 enc(&from.to_rfc3339()),
                 enc(&to.to_rfc3339()),
             );
-            on_request();
+            self.auth
+                .http()
+                .budget()
+                .take(RateGroup::Heavy, Pace::Even)
+                .await;
             let req = self.auth.bearer(reqwest::Method::GET, &path).await?;
             let list: RecordList<CallLogRecord> = self.auth.http().send_json(req).await?;
             let more = list.navigation.is_some_and(|n| n.next_page.is_some());

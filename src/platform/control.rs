@@ -118,8 +118,14 @@ impl ControlClient {
         }
     }
 
-    /// `GET …/telephony/sessions/{id}`; `Ok(None)` on 404 (the call is over).
+    /// `GET …/telephony/sessions/{id}`; `Ok(None)` on 404 (the call is over). A
+    /// background read: taken from the Light budget first.
     pub async fn get_session(&self, session: &str) -> Result<Option<CallSession>, HttpError> {
+        self.auth
+            .http()
+            .budget()
+            .take(super::budget::RateGroup::Light, super::budget::Pace::Now)
+            .await;
         match self
             .call(Method::GET, &self.session_path(session), None)
             .await

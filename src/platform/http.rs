@@ -1,7 +1,9 @@
-//! The one HTTP client: timeouts, 429 handling (`Retry-After`, else 30 s) and
-//! platform error bodies turned into one human line.
+//! The one HTTP client: timeouts, 429 handling (`Retry-After`, else 30 s), the rate
+//! budget told of every answer, and platform error bodies turned into one human line.
 
+use super::budget::{RateBudget, RateHeaders};
 use crate::wire::ApiError;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Every request gives up after this long.
@@ -34,10 +36,12 @@ impl HttpError {
     }
 }
 
-/// A cheap-to-clone HTTP client with calltop's timeouts.
+/// A cheap-to-clone HTTP client with calltop's timeouts, and the rate budget of the
+/// login it serves (clones share it).
 #[derive(Clone, Debug)]
 pub struct Http {
     client: reqwest::Client,
+    budget: Arc<RateBudget>,
 }
 
 impl Default for Http {
@@ -55,7 +59,21 @@ impl Http {
             .user_agent(concat!("calltop/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Http { client }
+        Http {
+            client,
+            budget: Arc::new(RateBudget::default()),
+        }
+    }
+
+    /// This client with `budget` (told of every answer).
+    pub fn with_budget(mut self, budget: Arc<RateBudget>) -> Http {
+        self.budget = budget;
+        self
+    }
+
+    /// The rate budget every answer is told to.
+    pub fn budget(&self) -> &Arc<RateBudget> {
+        &self.budget
     }
 
     /// The underlying reqwest client, for building requests.
@@ -71,6 +89,12 @@ impl Http {
             .map_err(|e| HttpError::Transport(transport_message(&e)))?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
+        self.budget.observe(
+            status,
+            RateHeaders::of(resp.headers()),
+            retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+            tokio::time::Instant::now(),
+        );
         let text = resp
             .text()
             .await

@@ -3,6 +3,7 @@
 //! readers of agents and queues. Imports nothing from the board.
 
 pub mod auth;
+pub mod budget;
 pub mod calllog;
 pub mod control;
 pub mod credentials;
@@ -10,6 +11,7 @@ pub mod http;
 pub mod roster;
 
 pub use auth::{Auth, AuthStats};
+pub use budget::{RateBudget, RateGroup};
 pub use control::ControlClient;
 pub use credentials::Credentials;
 pub use http::{Http, HttpError};

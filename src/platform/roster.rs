@@ -2,8 +2,11 @@
 //! (paged), a call queue's details, members (paged) and member availability, everyone's
 //! presence (paged; Heavy), the supervisor's devices. Every answer is returned as the
 //! platform sent it; errors are [`HttpError`]s (a 403 names a missing permission).
+//! The background reads take each request (each page) from the login's rate budget
+//! first; the devices, read for a control key, take nothing.
 
 use super::auth::Auth;
+use super::budget::{Pace, RateGroup};
 use super::http::HttpError;
 use crate::wire::devices::{Device, DeviceStatus, DeviceType};
 use crate::wire::directory::ExtensionInfo;
@@ -35,19 +38,31 @@ impl Roster {
         }
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, HttpError> {
+    /// One GET, taken from `group`'s budget first (`None`: an interactive read).
+    async fn get<T: DeserializeOwned>(
+        &self,
+        group: Option<RateGroup>,
+        path: &str,
+    ) -> Result<T, HttpError> {
+        if let Some(g) = group {
+            self.auth.http().budget().take(g, Pace::Now).await;
+        }
         let text = self.auth.request(Method::GET, path, None).await?;
         serde_json::from_str(&text)
             .map_err(|e| HttpError::Transport(format!("unexpected body from {path}: {e}")))
     }
 
     /// Every record of a paged list (`navigation.nextPage` says when to stop).
-    async fn pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, HttpError> {
+    async fn pages<T: DeserializeOwned>(
+        &self,
+        group: Option<RateGroup>,
+        path: &str,
+    ) -> Result<Vec<T>, HttpError> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let list: RecordList<T> = self
-                .get(&format!("{path}{sep}perPage={PER_PAGE}&page={page}"))
+                .get(group, &format!("{path}{sep}perPage={PER_PAGE}&page={page}"))
                 .await?;
             let more = list.has_next();
             all.extend(list.records);
@@ -60,45 +75,46 @@ impl Roster {
 
     /// `GET …/extension` (Medium): every extension — users, call queues and the rest.
     pub async fn extensions(&self) -> Result<Vec<ExtensionInfo>, HttpError> {
-        self.pages(&format!("{}/extension", self.account_path))
-            .await
+        self.pages(
+            Some(RateGroup::Medium),
+            &format!("{}/extension", self.account_path),
+        )
+        .await
     }
 
     /// `GET …/call-queues/{id}` (Light): the queue with its service-level settings.
     pub async fn queue(&self, id: &str) -> Result<CallQueue, HttpError> {
-        self.get(&format!("{}/call-queues/{}", self.account_path, enc(id)))
-            .await
+        let path = format!("{}/call-queues/{}", self.account_path, enc(id));
+        self.get(Some(RateGroup::Light), &path).await
     }
 
     /// `GET …/extension/{id}/answering-rule/business-hours-rule` (Light): how queue `id`
     /// rings and how long a caller may wait in it.
     pub async fn queue_rule(&self, id: &str) -> Result<AnsweringRule, HttpError> {
-        self.get(&format!(
+        let path = format!(
             "{}/extension/{}/answering-rule/business-hours-rule",
             self.account_path,
             enc(id)
-        ))
-        .await
+        );
+        self.get(Some(RateGroup::Light), &path).await
     }
 
     /// `GET …/call-queues/{id}/members` (Light, paged).
     pub async fn members(&self, id: &str) -> Result<Vec<QueueMemberInfo>, HttpError> {
-        self.pages(&format!(
-            "{}/call-queues/{}/members",
-            self.account_path,
-            enc(id)
-        ))
+        self.pages(
+            Some(RateGroup::Light),
+            &format!("{}/call-queues/{}/members", self.account_path, enc(id)),
+        )
         .await
     }
 
     /// `GET …/call-queues/{id}/presence` (Light): whether each member takes its calls.
     pub async fn queue_presence(&self, id: &str) -> Result<Vec<QueueMemberPresence>, HttpError> {
         let r: Records<QueueMemberPresence> = self
-            .get(&format!(
-                "{}/call-queues/{}/presence",
-                self.account_path,
-                enc(id)
-            ))
+            .get(
+                Some(RateGroup::Light),
+                &format!("{}/call-queues/{}/presence", self.account_path, enc(id)),
+            )
             .await?;
         Ok(r.records)
     }
@@ -108,23 +124,26 @@ impl Roster {
     pub async fn presence(&self, extension_level: bool) -> Result<Vec<PresenceInfo>, HttpError> {
         if extension_level {
             let one = self
-                .get(&format!(
-                    "{}/extension/~/presence?detailedTelephonyState=true",
-                    self.account_path
-                ))
+                .get(
+                    Some(RateGroup::Light),
+                    &format!(
+                        "{}/extension/~/presence?detailedTelephonyState=true",
+                        self.account_path
+                    ),
+                )
                 .await?;
             return Ok(vec![one]);
         }
-        self.pages(&format!(
-            "{}/presence?detailedTelephonyState=true",
-            self.account_path
-        ))
+        self.pages(
+            Some(RateGroup::Heavy),
+            &format!("{}/presence?detailedTelephonyState=true", self.account_path),
+        )
         .await
     }
 
     /// `GET …/extension/~/device` (Light, paged): the current user's devices.
     pub async fn devices(&self) -> Result<Vec<Device>, HttpError> {
-        self.pages(&format!("{}/extension/~/device", self.account_path))
+        self.pages(None, &format!("{}/extension/~/device", self.account_path))
             .await
     }
 

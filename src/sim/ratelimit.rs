@@ -99,6 +99,8 @@ pub struct Verdict {
     pub limit: u32,
     pub remaining: u32,
     pub retry_after: u64,
+    /// The window's length in seconds (`X-Rate-Limit-Window`).
+    pub window_secs: u64,
 }
 
 /// Sliding windows (one minute, as the platform's) per (user, group), and what each
@@ -140,6 +142,7 @@ impl Limiter {
         {
             w.hits.pop_front();
         }
+        let window_secs = self.window.as_secs().max(1);
         let deny = |w: &mut Window| {
             w.penalty_until = Some(now + penalty);
             Verdict {
@@ -147,6 +150,7 @@ impl Limiter {
                 limit,
                 remaining: 0,
                 retry_after: penalty.as_secs().max(1),
+                window_secs,
             }
         };
         if w.penalty_until.is_some_and(|t| t > now) || w.hits.len() as u32 >= limit {
@@ -161,6 +165,7 @@ impl Limiter {
             limit,
             remaining: limit.saturating_sub(w.hits.len() as u32),
             retry_after: 0,
+            window_secs,
         }
     }
 }
@@ -186,7 +191,7 @@ fn headers(r: &mut Response, group: Group, v: &Verdict) {
     set(r, "x-rate-limit-group", group.name().to_string());
     set(r, "x-rate-limit-limit", v.limit.to_string());
     set(r, "x-rate-limit-remaining", v.remaining.to_string());
-    set(r, "x-rate-limit-window", "60".to_string());
+    set(r, "x-rate-limit-window", v.window_secs.to_string());
 }
 
 /// The middleware: slow fault, forced 429 fault, per-user group limits, headers.
@@ -222,6 +227,7 @@ pub async fn middleware(State(sim): State<Arc<Shared>>, req: Request, next: Next
             limit,
             remaining: 0,
             retry_after: 1,
+            window_secs: sim.cfg.rate_window_secs.max(1),
         };
         return too_many(group, &v);
     }

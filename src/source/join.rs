@@ -1,18 +1,23 @@
 //! Joining ended calls to the platform's call log, live (call-log.md §2.4): follows the
 //! calls that end in the store, waits until their records can have appeared, asks for
-//! one window of Detailed records for every call waiting (the call log is in the Heavy
-//! rate-limit group: a budget of requests a minute, and a 429 is waited out), and
-//! writes what it found — or that nothing came before the cutoff, or that the app may
-//! not read the call log — into the recording and the store, one `callLog` line per
-//! call. It never touches the Light group the control keys use.
+//! one window of Detailed records covering every call waiting (the call log is in the
+//! Heavy rate-limit group, which every client of the user shares: each request is
+//! taken from the login's budget — paced on `X-Rate-Limit-Remaining` within
+//! `--heavy-share`, nothing after a 429 for `Retry-After` plus jitter — see
+//! [`crate::platform::budget`]), and writes what it found — or that nothing came
+//! before the cutoff, or that the app may not read the call log — into the recording
+//! and the store, one `callLog` line per call. When the budget holds due calls back
+//! for long it says so (a warning: outcomes are late, and until when). It never
+//! touches the Light group the control keys use.
 
 use crate::core::SharedStore;
+use crate::platform::budget::{Hold, Pace, RateGroup};
 use crate::platform::calllog::CallLogClient;
 use crate::platform::HttpError;
 use crate::record::Tap;
 use crate::wire::calllog::{CallLogLine, CallLogRecord};
 use crate::wire::{Incoming, Parsed, Ts};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -27,9 +32,8 @@ pub struct JoinConfig {
     pub delay: Duration,
     /// Give up on a call this long after it ended.
     pub cutoff: Duration,
-    /// Heavy requests a minute at most (the platform's default limit is 10).
-    pub heavy_per_min: usize,
-    /// How often waiting calls are looked at.
+    /// How often waiting calls are looked at (how many requests that makes is the
+    /// Heavy budget's to say).
     pub poll: Duration,
 }
 
@@ -38,7 +42,6 @@ impl Default for JoinConfig {
         JoinConfig {
             delay: Duration::from_secs(30),
             cutoff: Duration::from_secs(300),
-            heavy_per_min: 8,
             poll: Duration::from_secs(2),
         }
     }
@@ -51,33 +54,8 @@ struct Waiting {
     seen: Instant,
 }
 
-/// Heavy requests made in the last minute.
-struct Budget {
-    per_min: usize,
-    made: VecDeque<Instant>,
-    blocked_until: Option<Instant>,
-}
-
-impl Budget {
-    /// True when a request may go now: none is waited out, fewer than `per_min` went in
-    /// the last minute, and they are spread evenly over it (one every 60 s / `per_min`).
-    fn ready(&mut self, now: Instant) -> bool {
-        while self
-            .made
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-        {
-            self.made.pop_front();
-        }
-        let spacing = Duration::from_secs(60) / self.per_min as u32;
-        self.blocked_until.is_none_or(|u| now >= u)
-            && self.made.len() < self.per_min
-            && self
-                .made
-                .back()
-                .is_none_or(|t| now.duration_since(*t) >= spacing)
-    }
-}
+/// Due calls held back this long by the budget are said to be late.
+const LATE: Duration = Duration::from_secs(15);
 
 /// The running join.
 pub struct Join {
@@ -106,11 +84,7 @@ pub fn spawn(
             tap,
             events,
             waiting: Vec::new(),
-            budget: Budget {
-                per_min: cfg.heavy_per_min.max(1),
-                made: VecDeque::new(),
-                blocked_until: None,
-            },
+            late_until: None,
             forbidden: false,
         };
         j.run().await
@@ -125,7 +99,8 @@ struct Joiner {
     tap: Option<Arc<Mutex<Tap>>>,
     events: broadcast::Sender<LiveEvent>,
     waiting: Vec<Waiting>,
-    budget: Budget,
+    /// The end of the last wait said to make outcomes late.
+    late_until: Option<Instant>,
     /// The app may not read the call log: every call is told so, nothing is asked.
     forbidden: bool,
 }
@@ -191,44 +166,66 @@ impl Joiner {
             .waiting
             .iter()
             .any(|w| now.duration_since(w.seen) >= self.cfg.delay);
-        if due && self.budget.ready(now) {
-            let from = self
-                .waiting
-                .iter()
-                .map(|w| w.start)
-                .min()
-                .unwrap_or(Ts(0))
-                .plus_millis(-60_000);
-            let made = &mut self.budget.made;
-            let result = self
-                .client
-                .window(from, Ts::now().plus_millis(60_000), || {
-                    made.push_back(Instant::now())
-                })
-                .await;
-            match result {
-                Ok(records) => self.match_records(records),
-                Err(HttpError::RateLimited { retry_after }) => {
-                    tracing::warn!(wait_s = retry_after.as_secs(), "call log rate limited");
-                    self.budget.blocked_until = Some(Instant::now() + retry_after);
-                }
-                Err(HttpError::Status {
-                    status: 403,
-                    message,
-                }) => {
-                    self.forbidden = true;
-                    let message = format!(
-                        "call outcomes off: the app may not read the call log (ReadCallLog permission): {message}"
-                    );
-                    tracing::warn!(%message);
-                    let _ = self.events.send(LiveEvent::Warning {
-                        at: Ts::now(),
-                        message,
-                    });
-                    return Box::pin(self.round()).await;
-                }
-                Err(e) => tracing::warn!(error = %e, "call log request failed; will retry"),
+        let budget = self.client.budget().clone();
+        match budget.wait(RateGroup::Heavy, Pace::Even, now) {
+            Some(wait) if due => {
+                budget.want(RateGroup::Heavy, now);
+                self.late(wait.until, wait.why, now)
             }
+            Some(_) => {}
+            None if due => {
+                // One window covering every waiting call, due or not (a record starts
+                // when its call does).
+                let from = self
+                    .waiting
+                    .iter()
+                    .map(|w| w.start)
+                    .min()
+                    .unwrap_or(Ts(0))
+                    .plus_millis(-60_000);
+                let result = self
+                    .client
+                    .window(from, Ts::now().plus_millis(60_000))
+                    .await;
+                match result {
+                    Ok(records) => {
+                        self.late_until = None;
+                        self.match_records(records)
+                    }
+                    Err(HttpError::RateLimited { retry_after }) => {
+                        let now = Instant::now();
+                        // The HTTP client paused the group when the answer named it.
+                        let until =
+                            budget
+                                .paused_until(RateGroup::Heavy, now)
+                                .unwrap_or_else(|| {
+                                    budget.rate_limited(RateGroup::Heavy, retry_after, now)
+                                });
+                        tracing::warn!(
+                            wait_s = until.duration_since(now).as_secs(),
+                            "call log rate limited"
+                        );
+                        self.late(until, Hold::RateLimited, now);
+                    }
+                    Err(HttpError::Status {
+                        status: 403,
+                        message,
+                    }) => {
+                        self.forbidden = true;
+                        let message = format!(
+                            "call outcomes off: the app may not read the call log (ReadCallLog permission): {message}"
+                        );
+                        tracing::warn!(%message);
+                        let _ = self.events.send(LiveEvent::Warning {
+                            at: Ts::now(),
+                            message,
+                        });
+                        return Box::pin(self.round()).await;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "call log request failed; will retry"),
+                }
+            }
+            None => {}
         }
         // Past the cutoff: the call keeps its event-derived outcome. The calls wait in
         // the order they ended (joining keeps it), so those past it are a prefix.
@@ -240,6 +237,38 @@ impl Joiner {
             tracing::info!(call = %w.id, "no call-log record before the cutoff");
             self.learned(unjoined(&w.id, "missing"));
         }
+    }
+
+    /// Says (once per wait) that due calls wait for the budget until `until`: after a
+    /// 429, or when the wait is long ([`LATE`]) because the user's Heavy requests are
+    /// spent — by this client or another of the same user.
+    fn late(&mut self, until: Instant, why: Hold, now: Instant) {
+        let secs = until.saturating_duration_since(now);
+        let said = self
+            .late_until
+            .is_some_and(|u| u + Duration::from_secs(1) >= until);
+        // This process's own pacing (its share) is the usual cadence, not lateness.
+        let long = why == Hold::RateLimited || (why == Hold::Spent && secs >= LATE);
+        if said || !long {
+            return;
+        }
+        self.late_until = Some(until);
+        let reason = match why {
+            Hold::RateLimited => "call log rate-limited",
+            Hold::Spent | Hold::Share => {
+                "the user's Heavy rate limit is spent for now (by its clients together)"
+            }
+        };
+        let waiting = self.waiting.len();
+        let message = format!(
+            "call outcomes late: {reason}, next try in {} s ({waiting} calls waiting)",
+            secs.as_secs_f64().ceil() as u64
+        );
+        tracing::warn!(%message);
+        let _ = self.events.send(LiveEvent::Warning {
+            at: Ts::now(),
+            message,
+        });
     }
 
     /// Joins every waiting call that has records; forgets those the store let go of.

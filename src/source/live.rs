@@ -12,7 +12,7 @@ pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
 pub use pipeline::{apply_parsed, note_malformed, FramePipeline, FrameSignal};
 
 use crate::core::SharedStore;
-use crate::platform::{Auth, ControlClient, Credentials, Http, Roster};
+use crate::platform::{Auth, ControlClient, Credentials, Http, RateBudget, Roster};
 use crate::record::{LineSink, Recorder, Redactor, Tap};
 use crate::wire::queues::queue_presence_filter;
 use crate::wire::Ts;
@@ -54,6 +54,9 @@ pub struct LiveConfig {
     pub store: crate::core::StoreConfig,
     /// Join ended calls to the call log (`None`: don't).
     pub join: Option<super::join::JoinConfig>,
+    /// The share of the user's Heavy rate limit this source uses at most (the call log,
+    /// account presence; see [`crate::platform::budget`]).
+    pub heavy_share: f64,
 }
 
 impl LiveConfig {
@@ -75,6 +78,7 @@ impl LiveConfig {
             request_timeout: crate::platform::http::REQUEST_TIMEOUT,
             store: crate::core::StoreConfig::default(),
             join: Some(super::join::JoinConfig::default()),
+            heavy_share: crate::platform::budget::DEFAULT_HEAVY_SHARE,
         }
     }
 
@@ -199,7 +203,9 @@ pub fn spawn_with_sink(
     store: SharedStore,
     sink: Option<Arc<dyn LineSink>>,
 ) -> LiveHandle {
-    let http = Http::new(cfg.request_timeout);
+    // One rate budget per group for everything this source spends (one login).
+    let budget = Arc::new(RateBudget::new(cfg.heavy_share));
+    let http = Http::new(cfg.request_timeout).with_budget(budget);
     let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
     let roster = Roster::new(auth.clone());
@@ -255,6 +261,7 @@ pub fn spawn_with_sink(
         rate_at_drop: 0.0,
         subscribed_once: false,
         next_id: 0,
+        loads: Default::default(),
         cfg,
     };
     let join = tokio::spawn(async move {

@@ -12,3 +12,4 @@ mod metrics_prometheus;
 mod outcomes;
 mod realism;
 mod session;
+mod shared_budget;

@@ -711,3 +711,67 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
     assert_eq!(with_bad_keyframe, from_start);
     sim.shutdown().await;
 }
+
+/// Many supervisors share one user through the relay: only the relay spends the user's
+/// rate budget, and a CRM feed on the relay's stream (`live --from … --headless`) still
+/// gets one `callEnded` line per call, joined to the call-log records the relay found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_on_the_relay_stream_prints_the_calls_the_relay_joined() {
+    let server = NatsServer::start_for(ACCOUNT_ID);
+    let mut cfg = sim_config(24);
+    cfg.call_log_delay_secs = 10.0; // × time scale: records 0.3 s after the end
+    let (sim, _, _) = quiet_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = relay_process(
+        dir.path(),
+        &server,
+        &sim,
+        "relay-a",
+        &["--call-log-wait", "1"],
+    );
+    wait_until(60, "the relay subscribed", || async {
+        sim.subscriptions() == 1
+    })
+    .await;
+    let mut feed = board_process(dir.path(), &server, User::Viewer);
+    sim.resume_new_calls();
+    let joined = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .filter(|l| l.contains("\"kind\":\"callEnded\""))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["callLog"]["join"] == "joined")
+            .collect()
+    };
+    wait_until(90, "10 joined callEnded lines from the stream", || async {
+        joined(&feed.stdout()).len() >= 10
+    })
+    .await;
+    let truth = sim.ground_truth();
+    for e in joined(&feed.stdout()) {
+        let id = e["telephonySessionId"].as_str().unwrap();
+        let t = truth
+            .calls
+            .iter()
+            .find(|c| c.telephony_session_id == id)
+            .unwrap_or_else(|| panic!("the sim made {id}"));
+        let mut got: Vec<&str> = e["callLog"]["callLogIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let mut want: Vec<&str> = t.records.iter().map(|r| r.id.as_str()).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{id}");
+    }
+    let ids: Vec<String> = joined(&feed.stdout())
+        .iter()
+        .map(|e| e["telephonySessionId"].to_string())
+        .collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "one line per call");
+    assert!(feed.running(), "{}", feed.dump());
+    feed.stop();
+    relay.stop();
+}

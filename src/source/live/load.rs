@@ -1,13 +1,15 @@
 //! The background loads: the contact center (the directory, everyone's presence, each
 //! queue's settings, members and member availability) and the calls in progress (at
 //! start, and reconciling after an outage). Each answer is recorded first, then applied
-//! through the store's reducer, so a replay knows what the live run knew. 429s are
-//! waited out; a 403 gives one warning naming the missing permission and the rest goes on.
+//! through the store's reducer, so a replay knows what the live run knew. Every request
+//! is taken from the login's rate budget (account presence from the Heavy group the
+//! call-log join spends too) and 429s are waited out; a 403 gives one warning naming
+//! the missing permission and the rest goes on.
 
 use super::events::{warn, LiveEvent, Loading};
 use crate::core::SharedStore;
 use crate::platform::roster::session_ids;
-use crate::platform::{ControlClient, HttpError, Roster};
+use crate::platform::{ControlClient, HttpError, RateGroup, Roster};
 use crate::record::Tap;
 use crate::wire::roster::{QueueRecords, QueueRule};
 use crate::wire::{Incoming, Parsed, RosterLine, Ts};
@@ -53,13 +55,57 @@ pub(super) struct Loader {
     pub extension_level: bool,
 }
 
+impl Plan {
+    /// Both plans in one: everything either loads; a call found gone ended at the latest
+    /// at the earlier moment.
+    fn merge(self, o: Plan) -> Plan {
+        Plan {
+            directory: self.directory || o.directory,
+            presence: self.presence || o.presence,
+            sessions: self.sessions || o.sessions,
+            reconcile: self.reconcile || o.reconcile,
+            known_until: self.known_until.min(o.known_until),
+        }
+    }
+}
+
+/// The background loads run one at a time: a plan made while one runs is merged into
+/// the next. A flaky socket reconciles after every drop, and with the rate budget
+/// pacing them the loads would otherwise pile up, each spending it again.
+#[derive(Debug, Default)]
+pub(super) struct LoadQueue {
+    running: bool,
+    next: Option<Plan>,
+}
+
 impl Loader {
-    /// Runs the plan in the background.
-    pub fn spawn(self, plan: Plan) {
-        tokio::spawn(async move { self.run(plan).await });
+    /// Runs the plan in the background, after the load running now (if any).
+    pub fn spawn(self, plan: Plan, queue: Arc<Mutex<LoadQueue>>) {
+        {
+            let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+            if q.running {
+                q.next = Some(q.next.map_or(plan, |n| n.merge(plan)));
+                return;
+            }
+            q.running = true;
+        }
+        tokio::spawn(async move {
+            let mut plan = plan;
+            loop {
+                self.run(plan).await;
+                let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                match q.next.take() {
+                    Some(next) => plan = next,
+                    None => {
+                        q.running = false;
+                        return;
+                    }
+                }
+            }
+        });
     }
 
-    async fn run(self, plan: Plan) {
+    async fn run(&self, plan: Plan) {
         // Permissions found missing: said once, and not asked for again.
         let mut missing = HashSet::new();
         if plan.directory {
@@ -77,32 +123,22 @@ impl Loader {
         }
     }
 
-    /// Runs a request again after each 429, waiting out `Retry-After` plus up to a
-    /// quarter more (jitter), doubled on each repeat up to four times it (the board is
-    /// told until when), for up to [`LOAD_PATIENCE`]. The platform renews a penalty on
-    /// every request made during it, and other clients of the user share it: a retry
-    /// exactly at `Retry-After` can meet a renewed penalty again and again.
-    async fn patiently<T, F>(&self, mut call: impl FnMut() -> F) -> Result<T, HttpError>
+    /// Runs a request of group `g` again after each 429, for up to [`LOAD_PATIENCE`]:
+    /// the login's budget waits out `Retry-After` plus jitter, doubled on repeats (the
+    /// board is told until when), and paces every request it takes.
+    async fn patiently<T, F>(&self, g: RateGroup, call: impl FnMut() -> F) -> Result<T, HttpError>
     where
         F: Future<Output = Result<T, HttpError>>,
     {
-        let give_up = tokio::time::Instant::now() + LOAD_PATIENCE;
-        let mut result = call().await;
-        let mut repeat = 1u32;
-        while tokio::time::Instant::now() < give_up {
-            let Err(HttpError::RateLimited { retry_after }) = &result else {
-                break;
-            };
-            let base = (*retry_after).max(Duration::from_millis(200)) * repeat;
-            let wait = base.mul_f64(1.0 + rand::random::<f64>() / 4.0);
-            repeat = (repeat * 2).min(4);
-            let until = Ts::now().plus_millis(wait.as_millis() as i64);
-            self.loading.send_modify(|l| l.waiting_until = Some(until));
-            tokio::time::sleep(wait).await;
-            result = call().await;
-        }
-        self.loading.send_modify(|l| l.waiting_until = None);
-        result
+        let budget = self.control.auth().http().budget().clone();
+        let on_wait = |until: Option<tokio::time::Instant>| {
+            let until = until.map(|u| {
+                let ms = u.saturating_duration_since(tokio::time::Instant::now());
+                Ts::now().plus_millis(ms.as_millis() as i64)
+            });
+            self.loading.send_modify(|l| l.waiting_until = until);
+        };
+        budget.patiently(g, LOAD_PATIENCE, on_wait, call).await
     }
 
     fn warn(&self, message: String) {
@@ -148,7 +184,10 @@ impl Loader {
 
     /// `GET …/extension`: users are agents, `Department`s queues.
     async fn directory(&self, missing: &mut HashSet<&'static str>) {
-        match self.patiently(|| self.roster.extensions()).await {
+        match self
+            .patiently(RateGroup::Medium, || self.roster.extensions())
+            .await
+        {
             Ok(v) => {
                 tracing::info!(extensions = v.len(), "directory loaded");
                 self.keep(RosterLine::Extensions(v));
@@ -167,7 +206,13 @@ impl Loader {
     /// calls it lists (to load).
     async fn presence(&self, plan: Plan, missing: &mut HashSet<&'static str>) -> Vec<String> {
         let level = self.extension_level;
-        match self.patiently(|| self.roster.presence(level)).await {
+        // Everyone's presence is Heavy, the current extension's Light.
+        let g = if level {
+            RateGroup::Light
+        } else {
+            RateGroup::Heavy
+        };
+        match self.patiently(g, || self.roster.presence(level)).await {
             Ok(v) => {
                 let ids = session_ids(&v);
                 self.keep(RosterLine::Presence(v));
@@ -199,7 +244,10 @@ impl Loader {
         ids.sort();
         for id in ids {
             if !missing.contains(READ_ACCOUNTS) {
-                match self.patiently(|| self.roster.queue(&id)).await {
+                match self
+                    .patiently(RateGroup::Light, || self.roster.queue(&id))
+                    .await
+                {
                     Ok(q) => self.keep(RosterLine::Queue(Box::new(q))),
                     Err(e) => {
                         let what = "a queue's settings (GET …/call-queues/{id})";
@@ -210,7 +258,10 @@ impl Loader {
             if !missing.contains(READ_ACCOUNTS) {
                 // How long a caller may wait: until then, callers waiting since before
                 // calltop joined may still be unseen.
-                match self.patiently(|| self.roster.queue_rule(&id)).await {
+                match self
+                    .patiently(RateGroup::Light, || self.roster.queue_rule(&id))
+                    .await
+                {
                     Ok(rule) => self.keep(RosterLine::Rule(Box::new(QueueRule {
                         queue_id: id.clone(),
                         rule,
@@ -223,7 +274,10 @@ impl Loader {
                 }
             }
             if !missing.contains(READ_ACCOUNTS) {
-                match self.patiently(|| self.roster.members(&id)).await {
+                match self
+                    .patiently(RateGroup::Light, || self.roster.members(&id))
+                    .await
+                {
                     Ok(records) => self.keep(RosterLine::Members(QueueRecords {
                         queue_id: id.clone(),
                         records,
@@ -235,7 +289,10 @@ impl Loader {
                 }
             }
             if !missing.contains(READ_PRESENCE) {
-                match self.patiently(|| self.roster.queue_presence(&id)).await {
+                match self
+                    .patiently(RateGroup::Light, || self.roster.queue_presence(&id))
+                    .await
+                {
                     Ok(records) => self.keep(RosterLine::QueuePresence(QueueRecords {
                         queue_id: id.clone(),
                         records,
@@ -268,7 +325,9 @@ impl Loader {
         });
         for id in ids {
             // A background task may wait out a 429 (the board never does).
-            let result = self.patiently(|| self.control.get_session(&id)).await;
+            let result = self
+                .patiently(RateGroup::Light, || self.control.get_session(&id))
+                .await;
             self.loading.send_modify(|l| l.done += 1);
             let now = Ts::now();
             let found = match &result {

@@ -38,8 +38,9 @@ pub struct FramePipeline {
 }
 
 /// Applies one parsed notification or reconcile line to the store, and reports it as
-/// an event line when anyone listens. `now`: when it was received (a recording line's
-/// own `receivedAt` wins).
+/// an event line when anyone listens — a call-log join line (a relay's stream carries
+/// them) as the call's outcome made final. `now`: when it was received (a recording
+/// line's own `receivedAt` wins).
 pub fn apply_parsed(
     store: &SharedStore,
     events: &broadcast::Sender<LiveEvent>,
@@ -47,10 +48,21 @@ pub fn apply_parsed(
     now: Ts,
 ) -> Applied {
     let at = parsed.received_at.unwrap_or(now);
-    let line = (events.receiver_count() > 0).then(|| EventLine::of(&parsed, at));
+    let listened = events.receiver_count() > 0;
+    let joined = match &parsed.item {
+        Incoming::CallLog(l) if listened => Some(l.telephony_session_id.clone()),
+        _ => None,
+    };
+    let line = (listened && joined.is_none()).then(|| EventLine::of(&parsed, at));
     let applied = store.write(|s| s.ingest(parsed, now));
     if let Some(l) = line {
         let _ = events.send(LiveEvent::Notification(l.with(applied)));
+    }
+    if let Some(telephony_session_id) = joined {
+        let _ = events.send(LiveEvent::Joined {
+            at,
+            telephony_session_id,
+        });
     }
     applied
 }

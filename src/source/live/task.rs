@@ -3,7 +3,7 @@
 //! on failed recovery subscribe again and reconcile.
 
 use super::events::{warn, ConnState, LiveEvent, Loading};
-use super::load::{Loader, Plan};
+use super::load::{LoadQueue, Loader, Plan};
 use super::pipeline::{FramePipeline, FrameSignal};
 use super::LiveConfig;
 use crate::core::SharedStore;
@@ -65,6 +65,8 @@ pub(super) struct Task {
     pub rate_at_drop: f64,
     pub subscribed_once: bool,
     pub next_id: u64,
+    /// The background loads, one at a time.
+    pub loads: Arc<std::sync::Mutex<LoadQueue>>,
 }
 
 impl Task {
@@ -636,7 +638,7 @@ impl Task {
             filters: self.filters_tx.clone(),
             extension_level: self.cfg.extension_level,
         }
-        .spawn(plan);
+        .spawn(plan, self.loads.clone());
     }
 }
 
