@@ -1058,7 +1058,12 @@ fn plan_supervise(ui: &UiState, c: Command, store: &SessionStore) -> Result<Conf
                 Some(StatusCode::Hold) => {
                     return Err("can't listen in: the agent has the caller on hold".into())
                 }
-                _ => return Err("can't listen in: nobody talks on this call yet".into()),
+                _ => {
+                    return Err(
+                        "can't listen in: no agent is on this call yet (nobody has answered)"
+                            .into(),
+                    )
+                }
             }
             let agent = p
                 .extension_id
