@@ -706,16 +706,7 @@ async fn faults_of_the_call_outcome_area() {
         &["/restapi/v1.0/account/~/extension/62242402016/voicemail"],
     )
     .await;
-    let vsid: Value = reqwest::Client::new()
-        .post(format!("{}/sim/ring", h.base_url()))
-        .json(&json!({"extensionNumber": "103", "seconds": 30}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let vsid = vsid["telephonySessionId"].as_str().unwrap().to_string();
+    let vsid = sim_ring(&h, json!({"extensionNumber": "103", "seconds": 30})).await;
     let ringing = until_party(&h, &vsid, |p| {
         p.extension_id.is_some()
             && p.status.as_ref().unwrap().code == calltop::wire::StatusCode::Proceeding
