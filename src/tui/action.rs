@@ -3,19 +3,19 @@
 
 use super::edit::{self, Edit};
 use super::keymap::Command;
+use super::plan;
 use super::rows::SortKey;
 use super::state::{
-    Confirm, ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Request, Screen, StatusLine,
-    UiState,
+    ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Request, Screen, StatusLine, UiState,
 };
 use super::theme::Level;
 use crate::core::control::{
     AgentAction, AgentRequest, ControlAction, ControlRequest, FlipNumber, Outcome, Target,
 };
-use crate::core::{PartyState, Session, SessionStore};
+use crate::core::{PartyState, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus};
-use crate::wire::{StatusCode, Ts};
+use crate::wire::Ts;
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
 /// What the user or the world wants.
@@ -558,178 +558,10 @@ fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
         let text = format!("{}: not sent, rate limited by the platform", c.hint());
         return rate_limited(ui, text, now);
     }
-    match plan(ui, c, store) {
+    match plan::plan(ui, c, store) {
         Err(msg) => ui.say(Level::Warn, msg, now),
-        Ok(Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
-        Ok(Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
-    }
-}
-
-enum Plan {
-    Prompt(Prompt),
-    Confirm(Confirm),
-}
-
-fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> {
-    match ui.config.mode {
-        Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.config.read_only => {
-            return Err(match &ui.config.read_only_why {
-                Some(why) => format!("read-only: {why}"),
-                None => "read-only mode: control keys are disabled".into(),
-            })
-        }
-        _ => {}
-    }
-    let selected = ui.selected_session(store).ok_or("no call selected")?;
-    let s = &*selected;
-    if s.ended {
-        return Err("the call has ended".into());
-    }
-    if let Some(p) = ui.control.pending.get(&s.id) {
-        return Err(format!("wait: {} is still running for this call", p.verb));
-    }
-    let idx = ui
-        .target_index(s)
-        .ok_or("the call has no party to act on")?;
-    let p = &s.parties[idx];
-    let code = p.code();
-    let confirm = |action: ControlAction| -> Result<Plan, String> {
-        action.check(code)?;
-        let request = ControlRequest {
-            session: s.id.clone(),
-            party: p.id.clone(),
-            action,
-        };
-        Ok(Plan::Confirm(confirmation(store, request)))
-    };
-    let prompt = |kind: PromptKind, probe: ControlAction| -> Result<Plan, String> {
-        probe.check(code)?;
-        Ok(Plan::Prompt(Prompt {
-            kind,
-            session: s.id.clone(),
-            party: p.id.clone(),
-            input: String::new(),
-            cursor: 0,
-        }))
-    };
-    let any = Target::ExtensionNumber(String::new());
-    let plan = match c {
-        Command::Hold => match code {
-            Some(StatusCode::Hold) => confirm(ControlAction::Unhold)?,
-            _ => confirm(ControlAction::Hold)?,
-        },
-        Command::Mute => confirm(ControlAction::Mute {
-            muted: p.muted.get() != Some(&true),
-        })?,
-        Command::Park => confirm(ControlAction::Park)?,
-        Command::Record => {
-            let recs = p.recordings.get().cloned().unwrap_or_default();
-            let action = match (recs.iter().find(|r| r.active), recs.last()) {
-                (Some(r), _) => ControlAction::PauseRecording {
-                    recording: r.id.clone(),
-                },
-                (None, Some(r)) => ControlAction::ResumeRecording {
-                    recording: r.id.clone(),
-                },
-                (None, None) => ControlAction::StartRecording,
-            };
-            confirm(action)?
-        }
-        Command::Reject => confirm(ControlAction::Reject)?,
-        Command::Forward => prompt(PromptKind::Forward, ControlAction::Forward { to: any })?,
-        Command::Transfer => prompt(PromptKind::Transfer, ControlAction::Transfer { to: any })?,
-        Command::Flip => {
-            let probe = ControlAction::Flip {
-                to: FlipNumber::parse("1")?,
-            };
-            prompt(PromptKind::Flip, probe)?
-        }
-        Command::HangUp => confirm(ControlAction::HangUp)?,
-        _ => return Err("not a control key".into()),
-    };
-    Ok(plan)
-}
-
-/// A party as a supervisor knows it: its own end's name and number (the caller side
-/// of an outbound party, the called side of an inbound one); when the party is an
-/// extension reached through another one (an agent through a queue), the name the
-/// store knows for that extension first; else its extension.
-pub fn who(store: &SessionStore, p: &PartyState) -> String {
-    let own = match p.direction.get() {
-        Some(crate::wire::Direction::Outbound) => &p.from,
-        _ => &p.to,
-    };
-    let label = own.label();
-    let ext = p.extension_id.get();
-    let through = ext.filter(|x| own.extension_id.get() != Some(*x));
-    match (
-        through.and_then(|x| store.name_for(x)),
-        label.is_empty(),
-        ext,
-    ) {
-        (Some(name), false, _) if !label.starts_with(name) => format!("{name} ({label})"),
-        (_, false, _) => label,
-        (Some(name), true, _) => name.to_string(),
-        (None, true, Some(x)) => format!("extension {x}"),
-        (None, true, None) => p.id.clone(),
-    }
-}
-
-/// A transfer / forward target in words, with the name the store knows for its number.
-fn target_words(store: &SessionStore, to: &Target) -> String {
-    let known = match to {
-        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for(n),
-        _ => None,
-    };
-    match known {
-        Some(name) => format!("{to} ({name})"),
-        None => to.to_string(),
-    }
-}
-
-/// The confirm dialog for a request: what will happen, to whom (and where), on which
-/// call; Cancel focused.
-fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
-    let call = store.get(&request.session);
-    let party = call.and_then(|s| s.party(&request.party));
-    let whom = party.map_or_else(|| request.party.clone(), |p| who(store, p));
-    let what = match &request.action {
-        ControlAction::Transfer { to } => {
-            format!("Transfer {whom} to {}?", target_words(store, to))
-        }
-        ControlAction::Forward { to } => format!("Forward {whom} to {}?", target_words(store, to)),
-        ControlAction::Flip { to } => format!("Flip {whom} to call-flip number {}?", to.get()),
-        ControlAction::HangUp => "Hang up the whole call?".to_string(),
-        a => format!("{} {whom}?", capitalise(&a.verb())),
-    };
-    let mut question = match call {
-        Some(s) => format!("{what}\nCall: {}", describe(s)),
-        None => what,
-    };
-    // A queue or IVR leg answers the caller: with no agent on the line yet, holding the
-    // caller's own party puts the caller on hold.
-    if let (Some(s), Some(p), ControlAction::Hold) = (call, party, &request.action) {
-        let agent_on = s
-            .parties
-            .iter()
-            .any(|o| o.id != p.id && o.code() == Some(&StatusCode::Answered));
-        if s.caller().is_some_and(|c| c.id == p.id) && !agent_on {
-            question.push_str("\nNo agent has answered yet: this puts the caller on hold.");
-        }
-    }
-    Confirm {
-        request: Request::Call(request),
-        question,
-        ok_focused: false,
-    }
-}
-
-/// `from → to` of a session, for dialogs.
-pub fn describe(s: &Session) -> String {
-    match s.caller() {
-        Some(p) => format!("{} → {}", p.from.label(), p.to.label()),
-        None => s.id.clone(),
+        Ok(plan::Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
+        Ok(plan::Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
     }
 }
 
@@ -792,7 +624,7 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             };
             // The prompt's complaint, if any, is answered: the confirm speaks now.
             ui.status = None;
-            ui.view.overlay = Overlay::Confirm(confirmation(store, request));
+            ui.view.overlay = Overlay::Confirm(plan::confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => match c.request {
             Request::Call(r) => dispatch(ui, r, now, fx),
@@ -835,14 +667,6 @@ fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
     }
     ui.say(Level::Normal, format!("jump to {}", p.input.trim()), now);
     fx.push(Effect::Replay(ReplayCmd::Jump(target)));
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
@@ -954,7 +778,7 @@ fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
         let text = format!("{}: not sent, rate limited by the platform", c.hint());
         return rate_limited(ui, text, now);
     }
-    match plan_supervise(ui, c, store) {
+    match plan::plan_supervise(ui, c, store) {
         Ok(confirm) => {
             if let Request::Call(r) = &confirm.request {
                 ui.view.pinned = (ui.view.screen == Screen::Board).then(|| r.session.clone());
@@ -963,154 +787,6 @@ fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
         }
         Err(msg) => ui.say(Level::Warn, msg, now),
     }
-}
-
-/// The agent a supervisor key acts on: the selected agent (agents view, queue detail).
-fn selected_agent<'a>(
-    ui: &UiState,
-    store: &'a SessionStore,
-) -> Option<&'a crate::core::center::Agent> {
-    let c = store.center();
-    let id = match (ui.view.screen, &ui.view.open_queue) {
-        (Screen::Agents, _) => ui.view.agents.selected.as_deref(),
-        (Screen::Queues, Some(_)) => ui.view.members.selected.as_deref(),
-        _ => None,
-    }?;
-    c.agent(id)
-}
-
-fn plan_supervise(ui: &UiState, c: Command, store: &SessionStore) -> Result<Confirm, String> {
-    use super::rows::{agent_name, queue_name};
-    match ui.config.mode {
-        Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
-        _ => {}
-    }
-    let center = store.center();
-    if c == Command::QueueCalls {
-        let a = selected_agent(ui, store).ok_or(
-            "select an agent (agents view, or a queue's agents) to change its queue calls",
-        )?;
-        let queues = center.queues_of(&a.id);
-        let chosen = match &ui.view.open_queue {
-            Some(q) => queues.iter().find(|(x, _)| x.id == *q),
-            None => a
-                .current_call()
-                .and_then(|call| call.queue.as_deref())
-                .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
-                .or(queues.first()),
-        };
-        let Some((q, member)) = chosen else {
-            return Err(format!("{} is in no queue calltop knows", agent_name(a)));
-        };
-        let action = AgentAction::toggle_queue_calls(&q.id, Some(member));
-        action.check(Some(member))?;
-        let AgentAction::AcceptQueueCalls { accept, .. } = &action;
-        let what = if *accept { "Take" } else { "Stop taking" };
-        let mut question = format!(
-            "{what} calls of queue {} for {}?",
-            queue_name(q),
-            agent_name(a)
-        );
-        if ui.view.open_queue.is_none() && queues.len() > 1 {
-            let others: Vec<String> = queues
-                .iter()
-                .filter(|(x, _)| x.id != q.id)
-                .map(|(x, _)| queue_name(x))
-                .collect();
-            question.push_str(&format!(
-                "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
-                others.join(", ")
-            ));
-        }
-        return Ok(Confirm {
-            request: Request::Agent(AgentRequest {
-                agent: a.id.clone(),
-                action,
-            }),
-            question,
-            ok_focused: false,
-        });
-    }
-    // A call: the selected one on the board, else the selected agent's current call.
-    let session = match ui.view.screen {
-        Screen::Board => ui.selected_session(store).map(|s| s.into_owned()),
-        _ => selected_agent(ui, store)
-            .and_then(|a| a.current_call())
-            .and_then(|call| store.get(&call.session).cloned()),
-    };
-    let s = session.ok_or("no call selected")?;
-    if s.ended {
-        return Err("the call has ended".into());
-    }
-    if let Some(p) = ui.control.pending.get(&s.id) {
-        return Err(format!("wait: {} is still running for this call", p.verb));
-    }
-    let (party, action) = match c {
-        Command::Listen => {
-            let p = crate::core::center::agent_party(&s)
-                .ok_or("can't listen in: no agent is on this call (nobody has answered)")?;
-            match p.code() {
-                Some(StatusCode::Answered) => {}
-                Some(StatusCode::Parked) => {
-                    return Err("can't listen in: the call is parked, nobody talks on it".into())
-                }
-                Some(StatusCode::Hold) => {
-                    return Err("can't listen in: the agent has the caller on hold".into())
-                }
-                _ => {
-                    return Err(
-                        "can't listen in: no agent is on this call yet (nobody has answered)"
-                            .into(),
-                    )
-                }
-            }
-            let agent = p
-                .extension_id
-                .get()
-                .ok_or("can't listen in: the party is not an extension")?
-                .clone();
-            (p, ControlAction::Supervise { agent })
-        }
-        _ => {
-            // The target party when it rings or is parked, else the first that does.
-            let pick = |want: &StatusCode| {
-                ui.target_index(&s)
-                    .map(|i| &s.parties[i])
-                    .filter(|p| p.code() == Some(want))
-                    .or_else(|| s.parties.iter().find(|p| p.code() == Some(want)))
-            };
-            match (pick(&StatusCode::Proceeding), pick(&StatusCode::Parked)) {
-                (Some(p), _) => (p, ControlAction::Answer),
-                (None, Some(p)) => (p, ControlAction::Pickup),
-                _ => return Err("can't answer: no party of this call is ringing or parked".into()),
-            }
-        }
-    };
-    if let (true, Some(why)) = (action.needs_device(), &ui.config.no_device) {
-        return Err(format!("{} needs your device: {why}", action.verb()));
-    }
-    action.check(party.code())?;
-    let request = ControlRequest {
-        session: s.id.clone(),
-        party: party.id.clone(),
-        action: action.clone(),
-    };
-    let whom = who(store, party);
-    let what = match &action {
-        ControlAction::Supervise { agent } => {
-            let name = center
-                .agent(agent)
-                .map(agent_name)
-                .unwrap_or_else(|| whom.clone());
-            format!("Listen in on {name} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.")
-        }
-        ControlAction::Pickup => format!("Pick up the parked call of {whom} on your device?"),
-        _ => format!("Answer {whom} on your device?"),
-    };
-    let mut c = confirmation(store, request);
-    c.question = format!("{what}\nCall: {}", describe(&s));
-    Ok(c)
 }
 
 /// Says how loading the calls in progress goes, and when it is done.

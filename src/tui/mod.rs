@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod edit;
 pub mod keymap;
+mod plan;
 pub mod rows;
 pub mod state;
 pub mod terminal;

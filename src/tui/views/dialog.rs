@@ -87,14 +87,7 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
 fn ok_label(request: &Request) -> String {
     match request {
         Request::Agent(_) => "Change".to_string(),
-        Request::Call(r) => {
-            let verb = r.action.verb();
-            let mut chars = verb.chars();
-            chars
-                .next()
-                .map(|f| f.to_uppercase().chain(chars).collect())
-                .unwrap_or_default()
-        }
+        Request::Call(r) => crate::tui::plan::capitalise(&r.action.verb()),
     }
 }
 
