@@ -565,8 +565,9 @@ fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     }
 }
 
-fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>) {
+fn dispatch(ui: &mut UiState, req: ControlRequest, subject: String, now: Ts, fx: &mut Vec<Effect>) {
     let verb = req.action.verb();
+    ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
     // The selection stays on the call acted on, even if it leaves the filter.
     ui.view.pinned = Some(req.session.clone());
     ui.view.selected = Some(req.session.clone());
@@ -574,11 +575,11 @@ fn dispatch(ui: &mut UiState, req: ControlRequest, now: Ts, fx: &mut Vec<Effect>
         req.session.clone(),
         Pending {
             party: req.party.clone(),
-            verb: verb.clone(),
+            subject,
+            verb,
             since: now,
         },
     );
-    ui.say(Level::Normal, format!("{verb}: sent…"), now);
     fx.push(Effect::Control(req));
 }
 
@@ -627,8 +628,8 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             ui.view.overlay = Overlay::Confirm(plan::confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => match c.request {
-            Request::Call(r) => dispatch(ui, r, now, fx),
-            Request::Agent(r) => dispatch_agent(ui, r, now, fx),
+            Request::Call(r) => dispatch(ui, r, c.subject, now, fx),
+            Request::Agent(r) => dispatch_agent(ui, r, c.subject, now, fx),
         },
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
@@ -699,11 +700,16 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
 }
 
 fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
-    ui.control.pending.remove(&req.session);
+    let subject = ui.control.pending.remove(&req.session).map(|p| p.subject);
     let verb = req.action.verb();
+    // Said of whom it was done to, as the confirmation named them.
+    let said = |text: String| match &subject {
+        Some(who) => format!("{who}: {text}"),
+        None => text,
+    };
     match &outcome {
-        Outcome::Done { .. } => ui.say(Level::Ok, outcome.describe(&verb), now),
-        Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
+        Outcome::Done { .. } => ui.say(Level::Ok, said(outcome.describe(&verb)), now),
+        Outcome::Failed { .. } => ui.say(Level::Crit, said(outcome.describe(&verb)), now),
         Outcome::RateLimited { retry_after } => {
             let ms = retry_after.as_millis() as i64;
             let until = now.plus_millis(ms.max(1000));
@@ -732,7 +738,7 @@ fn agent_done(
             let AgentAction::AcceptQueueCalls { queue, accept } = &req.action;
             let who = c.agent(&req.agent).map_or_else(
                 || format!("extension {}", req.agent),
-                super::rows::agent_name,
+                super::plan::agent_words,
             );
             let queue = c
                 .queue(queue)
@@ -757,17 +763,24 @@ fn agent_key(agent: &str) -> String {
     format!("agent:{agent}")
 }
 
-fn dispatch_agent(ui: &mut UiState, req: AgentRequest, now: Ts, fx: &mut Vec<Effect>) {
+fn dispatch_agent(
+    ui: &mut UiState,
+    req: AgentRequest,
+    subject: String,
+    now: Ts,
+    fx: &mut Vec<Effect>,
+) {
     let verb = req.action.verb();
+    ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
     ui.control.pending.insert(
         agent_key(&req.agent),
         Pending {
             party: req.agent.clone(),
-            verb: verb.clone(),
+            subject,
+            verb,
             since: now,
         },
     );
-    ui.say(Level::Normal, format!("{verb}: sent…"), now);
     fx.push(Effect::Agent(req));
 }
 

@@ -97,17 +97,30 @@ pub(super) fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Pla
     Ok(plan)
 }
 
-/// A party as a supervisor knows it: its own end's name and number (the caller side
-/// of an outbound party, the called side of an inbound one); when the party is an
-/// extension reached through another one (an agent through a queue), the name the
-/// store knows for that extension first; else its extension.
+/// A party as a supervisor knows it. An extension of the account (an agent, reached
+/// directly or through a queue or the main number): its name and extension number from
+/// the directory (`Maya Singh (ext 101)`), never the number the caller dialled. Anyone
+/// else: its own end's name and number (the caller side of an outbound party, the called
+/// side of an inbound one), named from the directory when the number is an agent's.
 pub fn who(store: &SessionStore, p: &PartyState) -> String {
+    let center = store.center();
     let own = match p.direction.get() {
         Some(crate::wire::Direction::Outbound) => &p.from,
         _ => &p.to,
     };
-    let label = own.label();
     let ext = p.extension_id.get();
+    let agent = ext.and_then(|x| center.agent(x));
+    if let Some(a) = agent.filter(|a| a.extension_number.is_some()) {
+        return agent_words(a);
+    }
+    let label = own.label();
+    let number = own.phone_number.get();
+    if own.name.get().is_none() {
+        let known = number.and_then(|n| center.agent_by_number(n));
+        if let Some(a) = known.filter(|a| a.name.is_some()) {
+            return format!("{} ({label})", agent_words(a));
+        }
+    }
     let through = ext.filter(|x| own.extension_id.get() != Some(*x));
     match (
         through.and_then(|x| store.name_for(x)),
@@ -122,14 +135,39 @@ pub fn who(store: &SessionStore, p: &PartyState) -> String {
     }
 }
 
-/// A transfer / forward target in words, with the name the store knows for its number.
+/// An agent in a sentence: `Maya Singh (ext 101)`, or what of it is known.
+pub fn agent_words(a: &crate::core::center::Agent) -> String {
+    match (&a.name, &a.extension_number) {
+        (Some(n), Some(x)) => format!("{n} (ext {x})"),
+        (Some(n), None) => n.clone(),
+        (None, Some(x)) => format!("ext {x}"),
+        (None, None) => format!("extension {}", a.id),
+    }
+}
+
+/// A transfer / forward target in words, with the name the directory (or a call the
+/// store holds) gives its number; an extension number the loaded directory does not have
+/// is flagged before anything is sent.
 fn target_words(store: &SessionStore, to: &Target) -> String {
-    let known = match to {
-        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => store.name_for(n),
-        _ => None,
+    let center = store.center();
+    let n = match to {
+        Target::ExtensionNumber(n) | Target::PhoneNumber(n) => n,
+        _ => return to.to_string(),
     };
-    match known {
+    if let Some(a) = center.agent_by_number(n) {
+        return format!("{to} ({})", agent_words(a));
+    }
+    if let Some(q) = center
+        .queues()
+        .find(|q| q.extension_number.as_deref() == Some(n))
+    {
+        return format!("{to} ({})", super::rows::queue_name(q));
+    }
+    match store.name_for(n) {
         Some(name) => format!("{to} ({name})"),
+        None if matches!(to, Target::ExtensionNumber(_)) && center.directory_loaded() => {
+            format!("{to} (not in the directory: check the number)")
+        }
         None => to.to_string(),
     }
 }
@@ -149,6 +187,10 @@ pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Con
         ControlAction::HangUp => "Hang up the whole call?".to_string(),
         a => format!("{} {whom}?", capitalise(&a.verb())),
     };
+    let subject = match (&request.action, call) {
+        (ControlAction::HangUp, Some(s)) => format!("call {}", describe(s)),
+        _ => whom,
+    };
     let mut question = match call {
         Some(s) => format!("{what}\nCall: {}", describe(s)),
         None => what,
@@ -167,6 +209,7 @@ pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Con
     Confirm {
         request: Request::Call(request),
         question,
+        subject,
         ok_focused: false,
     }
 }
@@ -198,7 +241,7 @@ pub(super) fn plan_supervise(
     c: Command,
     store: &SessionStore,
 ) -> Result<Confirm, String> {
-    use super::rows::{agent_name, queue_name};
+    use super::rows::queue_name;
     match ui.config.mode {
         Mode::Replay => return Err("replay is read-only".into()),
         _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
@@ -219,7 +262,7 @@ pub(super) fn plan_supervise(
                 .or(queues.first()),
         };
         let Some((q, member)) = chosen else {
-            return Err(format!("{} is in no queue calltop knows", agent_name(a)));
+            return Err(format!("{} is in no queue calltop knows", agent_words(a)));
         };
         let action = AgentAction::toggle_queue_calls(&q.id, Some(member));
         action.check(Some(member))?;
@@ -228,7 +271,7 @@ pub(super) fn plan_supervise(
         let mut question = format!(
             "{what} calls of queue {} for {}?",
             queue_name(q),
-            agent_name(a)
+            agent_words(a)
         );
         if ui.view.open_queue.is_none() && queues.len() > 1 {
             let others: Vec<String> = queues
@@ -247,6 +290,7 @@ pub(super) fn plan_supervise(
                 action,
             }),
             question,
+            subject: agent_words(a),
             ok_focused: false,
         });
     }
@@ -319,7 +363,7 @@ pub(super) fn plan_supervise(
         ControlAction::Supervise { agent } => {
             let name = center
                 .agent(agent)
-                .map(agent_name)
+                .map(agent_words)
                 .unwrap_or_else(|| whom.clone());
             format!("Listen in on {name} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.")
         }

@@ -134,6 +134,9 @@ impl Request {
 pub struct Confirm {
     pub request: Request,
     pub question: String,
+    /// Who or what the request acts on, in words (`Maya Singh (ext 101)`): the status
+    /// line and the audit trail say it with the result.
+    pub subject: String,
     /// False: Cancel has the focus (the default).
     pub ok_focused: bool,
 }
@@ -226,6 +229,8 @@ impl StatusLine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub party: String,
+    /// Who or what it acts on, in words (from the confirmation).
+    pub subject: String,
     pub verb: String,
     pub since: Ts,
 }

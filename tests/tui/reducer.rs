@@ -159,7 +159,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     );
     assert!(ui.control.pending.is_empty());
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
-    assert_eq!(status(&ui), "on hold");
+    assert_eq!(status(&ui), "Bob Agent +18005550102: on hold");
 }
 
 #[test]
@@ -374,7 +374,10 @@ fn failures_show_the_platform_message() {
     );
     assert!(fx.is_empty());
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
-    assert_eq!(status(&ui), format!("park failed: {msg}"));
+    assert_eq!(
+        status(&ui),
+        format!("Bob Agent +18005550102: park failed: {msg}")
+    );
 }
 
 #[test]
@@ -854,7 +857,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
     let q = confirm_text(&ui);
     assert!(
-        q.starts_with("Take calls of queue Support for Eve Evans 105?"),
+        q.starts_with("Take calls of queue Support for Eve Evans (ext 105)?"),
         "{q}"
     );
     update(&mut ui, Action::ToggleFocus, &store, now());
@@ -874,7 +877,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     cmd(&mut ui, &store, Command::QueueCalls);
     let q = confirm_text(&ui);
     assert!(
-        q.starts_with("Stop taking calls of queue Sales for Eve Evans 105?"),
+        q.starts_with("Stop taking calls of queue Sales for Eve Evans (ext 105)?"),
         "{q}"
     );
     assert!(q.contains("Also in: Support"), "{q}");
@@ -905,7 +908,7 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
         confirm_text(&on_agent)
     };
     assert!(
-        q.starts_with("Listen in on Ann Archer 101 from your device?"),
+        q.starts_with("Listen in on Ann Archer (ext 101) from your device?"),
         "{q}"
     );
     assert!(
@@ -1076,7 +1079,7 @@ fn a_queue_setting_done_is_said_with_names() {
     );
     assert_eq!(
         status(&ui),
-        "Eve Evans 105 no longer takes calls of Support"
+        "Eve Evans (ext 105) no longer takes calls of Support"
     );
 }
 
@@ -1093,4 +1096,57 @@ fn listen_in_on_a_parked_call_says_it_is_parked() {
         status(&ui),
         "can't listen in: the call is parked, nobody talks on it"
     );
+}
+
+/// A call that reached an agent through a queue: every message names the agent by the
+/// directory (name and extension), never by the number the caller dialled; a number the
+/// directory knows is named; an extension the directory lacks is flagged before anything
+/// is sent (issue 23, items 18 and 19).
+#[test]
+fn messages_name_who_and_what_from_the_directory() {
+    // c-1: Ann answered a Sales call; her leg's `to` is the number the caller dialled.
+    let store = center_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.pinned = Some("c-1".into());
+    ui.view.selected = Some("c-1".into());
+    ui.sync(&store, now());
+    assert_eq!(ui.view.selected.as_deref(), Some("c-1"));
+    ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
+    cmd(&mut ui, &store, Command::Hold);
+    let q = confirm_text(&ui);
+    assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");
+    assert!(!q.contains("+18005550100?"), "not the number dialled: {q}");
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    assert_eq!(status(&ui), "hold Ann Archer (ext 101): sent…");
+    let request = controls(&fx).remove(0);
+    let outcome = Outcome::Done {
+        message: "on hold".into(),
+    };
+    update(
+        &mut ui,
+        Action::ControlDone { request, outcome },
+        &store,
+        now(),
+    );
+    assert_eq!(status(&ui), "Ann Archer (ext 101): on hold");
+
+    // A transfer to an extension the directory has is named; one it lacks is flagged.
+    for (typed, says) in [
+        ("106", "to ext 106 (Fay Fox (ext 106))?"),
+        (
+            "99999",
+            "to ext 99999 (not in the directory: check the number)?",
+        ),
+    ] {
+        cmd(&mut ui, &store, Command::Transfer);
+        for c in typed.chars() {
+            update(&mut ui, Action::Input(c), &store, now());
+        }
+        update(&mut ui, Action::Submit, &store, now());
+        let q = confirm_text(&ui);
+        assert!(q.starts_with("Transfer Ann Archer (ext 101) "), "{q}");
+        assert!(q.lines().next().unwrap().ends_with(says), "{q}");
+        update(&mut ui, Action::Cancel, &store, now());
+    }
 }

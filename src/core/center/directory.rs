@@ -202,4 +202,22 @@ impl Center {
     pub fn other_extension(&self, id: &str) -> Option<&ExtensionInfo> {
         self.others.get(id)
     }
+
+    /// The agent a number belongs to: its extension number, or the business phone of
+    /// its directory record.
+    pub fn agent_by_number(&self, number: &str) -> Option<&Agent> {
+        fn phone(a: &Agent) -> Option<&str> {
+            a.extension
+                .as_ref()
+                .and_then(|e| e.contact.as_ref())
+                .and_then(|c| c.business_phone.as_deref())
+        }
+        self.agents()
+            .find(|a| a.extension_number.as_deref() == Some(number) || phone(a) == Some(number))
+    }
+
+    /// Whether the account's directory was read (by REST): an agent has its record.
+    pub fn directory_loaded(&self) -> bool {
+        self.agents().any(|a| a.extension.is_some())
+    }
 }
