@@ -547,6 +547,18 @@ impl Center {
             .find_map(|q| q.waiting.iter().find(|w| w.session == sid).map(|w| (q, w)))
     }
 
+    /// The agents a waiting call rings now (offered, not yet answered), the longest
+    /// ringing first, each with its ringing leg.
+    pub fn offered_to(&self, sid: &str) -> Vec<(&Agent, &AgentCall)> {
+        let mut v: Vec<_> = self
+            .agents()
+            .flat_map(|a| a.calls.iter().map(move |c| (a, c)))
+            .filter(|(_, c)| c.session == sid && c.code == StatusCode::Proceeding)
+            .collect();
+        v.sort_by_key(|(a, c)| (c.since, a.id.as_str()));
+        v
+    }
+
     /// The queue of a call: where it waits now, else of its latest agent leg, else of
     /// its latest queue party (a call that overflowed is in the queue it went to).
     pub fn call_queue(&self, s: &Session) -> Option<&Queue> {

@@ -1150,3 +1150,18 @@ fn messages_name_who_and_what_from_the_directory() {
         update(&mut ui, Action::Cancel, &store, now());
     }
 }
+
+/// The queue detail names the agents a waiting caller rings and for how long (issue 23,
+/// item 24): from the center, the agent legs of that call still ringing.
+#[test]
+fn a_waiting_call_names_the_agents_it_rings() {
+    let store = center_store();
+    let c = store.center();
+    let offers: Vec<_> = c
+        .offered_to("c-2")
+        .into_iter()
+        .map(|(a, call)| (a.id.clone(), call.since))
+        .collect();
+    assert_eq!(offers, vec![("202".to_string(), at(580))]);
+    assert!(c.offered_to("c-1").is_empty(), "answered: rings nobody");
+}

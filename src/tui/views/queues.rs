@@ -6,7 +6,7 @@ use super::agents::{agent_queues, title, AgentTable};
 use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
 use crate::core::center::{Queue, Staff};
 use crate::core::{clock, clock_bound, Center, SessionStore};
-use crate::tui::rows::{queue_agents, queue_name, queue_rows};
+use crate::tui::rows::{agent_name, queue_agents, queue_name, queue_rows};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, row_mark, Level};
 use crate::wire::Ts;
@@ -291,6 +291,25 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
         } else {
             ""
         };
+        // Who it rings now and for how long: the caller's side of "nobody answers".
+        let offers: Vec<String> = c
+            .offered_to(&w.session)
+            .into_iter()
+            .map(|(a, call)| {
+                let ms = call.since.millis_until(now).max(0);
+                format!("{} {}", agent_name(a), clock_bound(ms, call.since_unseen))
+            })
+            .collect();
+        let offered = match offers.is_empty() {
+            true => "  not ringing an agent".to_string(),
+            false => format!("  rings {}", offers.join(", ")),
+        };
+        let room = area.width.saturating_sub(30) as usize;
+        let caller = fit(
+            &caller,
+            room.min(room.saturating_sub(offered.chars().count()).max(room / 2)),
+        );
+        let rest = room.saturating_sub(caller.chars().count());
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", alert_glyph(level)), t.level(level)),
             Span::styled(format!("{:>7} ", clock_bound(ms, w.bound)), t.level(level)),
@@ -299,7 +318,8 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
                 if w.bound { "seen at" } else { "since" },
                 hms(w.entered)
             )),
-            Span::raw(fit(&caller, area.width.saturating_sub(30) as usize)),
+            Span::raw(caller),
+            Span::styled(fit(&offered, rest), t.dim()),
             Span::styled(joined, t.dim()),
         ]));
     }
