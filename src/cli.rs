@@ -1,7 +1,8 @@
 //! The command line: every clap `Args` struct and its validation. The only room that
 //! knows about flags; [`crate::modes`] turns them into each room's configuration.
 
-use crate::core::center::Since;
+use crate::core::center::{Period, Since};
+use crate::core::zone::Zone;
 use crate::core::StoreConfig;
 use crate::report::Format as ReportFormat;
 use crate::source::live::LineFormat;
@@ -115,7 +116,7 @@ pub struct ConnectArgs {
     // The default is platform::budget::DEFAULT_HEAVY_SHARE (modes::live checks it).
     #[arg(long, default_value_t = 0.3, value_name = "FRACTION", value_parser = share)]
     pub heavy_share: f64,
-    /// Queue and agent figures since: `midnight` (local, again every midnight), `start`
+    /// Queue and agent figures since: `midnight` (in --tz, again every midnight), `start`
     /// (of the stream) or an RFC 3339 time.
     #[arg(long, default_value = "midnight", value_parser = Since::parse)]
     pub since: Since,
@@ -383,6 +384,10 @@ pub struct BoardArgs {
     /// Agents view: an agent on a call longer than this turns amber,red (seconds).
     #[arg(long, default_value = "600,1200", value_parser = parse_alert)]
     pub call_alert: (i64, i64),
+    /// The time zone of "today" (when the day's figures start again) and of the clock
+    /// times shown: `local`, `UTC` or an IANA name like `Europe/Paris`.
+    #[arg(long, default_value = "local", value_parser = Zone::parse, value_name = "ZONE")]
+    pub tz: Zone,
     /// Print the key table (Markdown) and exit.
     #[arg(long)]
     pub print_keys: bool,
@@ -403,6 +408,7 @@ impl Default for BoardArgs {
             hold_alert: p("60,180"),
             park_alert: p("60,180"),
             call_alert: p("600,1200"),
+            tz: Zone::Local,
             print_keys: false,
             print_default: None,
         }
@@ -486,10 +492,14 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
-    /// Queue and agent figures since: `start` (of the file), `midnight` (local, today,
-    /// again every midnight) or an RFC 3339 time.
+    /// Queue and agent figures since: `start` (of the file), `midnight` (in --tz, the
+    /// one before the file's first event, again every midnight) or an RFC 3339 time.
     #[arg(long, default_value = "start", value_parser = Since::parse)]
     pub since: Since,
+    /// The time zone whose days `--since midnight` counts: `local`, `UTC` or an IANA
+    /// name like `Europe/Paris`.
+    #[arg(long, default_value = "local", value_parser = Zone::parse, value_name = "ZONE")]
+    pub tz: Zone,
     #[command(flatten)]
     pub nats_args: NatsArgs,
 }
@@ -592,6 +602,36 @@ pub struct SimArgs {
     /// Fault: probability that a call-log record's legs do not match the call's parties.
     #[arg(long, default_value_t = 0.0)]
     pub mismatched_legs: f64,
+}
+
+impl LiveArgs {
+    /// The figures' period: `--since` in `--tz`'s days.
+    pub fn period(&self) -> Period {
+        Period {
+            since: self.connect.since,
+            zone: self.board.tz,
+        }
+    }
+}
+
+impl DemoArgs {
+    /// The figures' period: `--since` in `--tz`'s days.
+    pub fn period(&self) -> Period {
+        Period {
+            since: self.since,
+            zone: self.board.tz,
+        }
+    }
+}
+
+impl ReportArgs {
+    /// The figures' period: `--since` in `--tz`'s days.
+    pub fn period(&self) -> Period {
+        Period {
+            since: self.since,
+            zone: self.tz,
+        }
+    }
 }
 
 #[cfg(test)]

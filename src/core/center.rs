@@ -601,6 +601,16 @@ impl Center {
         self.watching_since
     }
 
+    /// From when the figures count what calltop saw: the window's start, or later when
+    /// calltop joined after it (`true`: the figures miss what happened before).
+    pub fn counted_from(&self) -> Option<(Ts, bool)> {
+        match (self.window.start, self.watching_since) {
+            (Some(start), Some(seen)) if seen > start => Some((seen, true)),
+            (Some(start), _) => Some((start, false)),
+            (None, seen) => seen.map(|s| (s, false)),
+        }
+    }
+
     /// True when every caller waiting in `q` is known: calltop has watched longer than a
     /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), so a
     /// caller waiting since before it joined has left or been offered to an agent (and

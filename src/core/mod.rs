@@ -13,6 +13,7 @@ pub mod shared;
 pub mod store;
 pub mod timers;
 pub mod tombstones;
+pub mod zone;
 
 pub use center::{Center, Window};
 pub use metrics::{Counters, Disposition, HeldFigures, Part, Stat, Summary, SummaryBasis, Totals};

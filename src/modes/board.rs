@@ -3,7 +3,7 @@
 
 use super::Audited;
 use crate::cli::BoardArgs;
-use crate::core::center::Since;
+use crate::core::center::Period;
 use crate::source::live::{self, LiveConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
@@ -17,6 +17,7 @@ pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
         theme: Theme::pick(args.theme),
         keymap,
         bell: args.bell,
+        zone: args.tz,
         thresholds: Thresholds {
             ring: args.ring_alert,
             hold: args.hold_alert,
@@ -61,10 +62,10 @@ pub async fn on_live_source(
     config: BoardConfig,
     cfg: LiveConfig,
     metrics: Option<&str>,
-    since: Since,
+    period: Period,
     pick: DevicePick,
 ) -> anyhow::Result<()> {
-    let store = super::live_store(cfg.store, since);
+    let store = super::live_store(cfg.store, period);
     let mut config = BoardConfig {
         call_log: cfg.join.is_some(),
         ..config

@@ -35,7 +35,7 @@ pub async fn run_on(args: DemoArgs, start: Screen) -> anyhow::Result<()> {
     source.record = args.record.clone();
     source.device_id = args.device_id.clone();
     let pick = super::board::DevicePick::ListenIn;
-    let r = super::board::on_live_source(config, source, None, args.since, pick).await;
+    let r = super::board::on_live_source(config, source, None, args.period(), pick).await;
     sim.shutdown().await;
     r
 }

@@ -2,7 +2,7 @@
 //! connection change) and `calltop record` (unattended capture to a file).
 
 use crate::cli::{LiveArgs, RecordArgs};
-use crate::core::center::Since;
+use crate::core::center::Period;
 use crate::core::SharedStore;
 use crate::source::live::{self, ConnState, LineFormat, LiveConfig, LiveEvent};
 use crate::wire::Ts;
@@ -18,7 +18,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         events: true,
         metrics: args.metrics.as_deref(),
         on_end: args.on_end.clone(),
-        since: args.connect.since,
+        period: args.period(),
     };
     until_signal(cfg, out).await
 }
@@ -35,7 +35,7 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
         events: false,
         metrics: None,
         on_end: None,
-        since: args.connect.since,
+        period: Period::default(),
     };
     until_signal(cfg, out).await
 }
@@ -48,15 +48,15 @@ struct Output<'a> {
     metrics: Option<&'a str>,
     /// `--on-end CMD`.
     on_end: Option<String>,
-    /// Queue and agent figures since.
-    since: Since,
+    /// Queue and agent figures over.
+    period: Period,
 }
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes, warnings,
 /// (with `events`) applied events and one `callEnded` line per call whose outcome is
 /// final. `Failed` ends it with an error.
 async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
-    let store = super::live_store(cfg.store, o.since);
+    let store = super::live_store(cfg.store, o.period);
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
         o.metrics,

@@ -48,7 +48,7 @@ pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
     config.account = format!("{level} @ {}", cfg.credentials.server_url);
     let metrics = args.metrics.as_deref();
     let pick = super::board::DevicePick::AtSend;
-    super::board::on_live_source(config, cfg, metrics, args.connect.since, pick).await
+    super::board::on_live_source(config, cfg, metrics, args.period(), pick).await
 }
 
 #[cfg(test)]

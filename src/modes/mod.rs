@@ -16,7 +16,7 @@ mod sim;
 pub use control::Audited;
 
 use crate::cli::{Cli, Command, SimArgs, SimCommand};
-use crate::core::center::Since;
+use crate::core::center::Period;
 use crate::core::{SessionStore, SharedStore, StoreConfig, Window};
 use crate::wire::Ts;
 
@@ -24,7 +24,7 @@ use crate::wire::Ts;
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
-        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.since)),
+        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.period())),
         Command::Sim(
             ref a @ SimArgs {
                 command: Some(SimCommand::Jwt(ref j)),
@@ -64,26 +64,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The window of queue and agent figures `--since` asks for (midnight: local, today).
-pub fn window(since: Since) -> Window {
-    match since {
-        Since::Start => Window::all(),
-        Since::At(t) => Window::since(t),
-        Since::Midnight => {
-            use chrono::TimeZone;
-            let today = chrono::Local::now().date_naive();
-            let midnight = today
-                .and_hms_opt(0, 0, 0)
-                .and_then(|m| chrono::Local.from_local_datetime(&m).earliest())
-                .map_or_else(Ts::now, |m| Ts(m.timestamp_millis()));
-            Window::daily(midnight)
-        }
-    }
+/// The window of queue and agent figures `--since` and `--tz` ask for, of a recording
+/// (`midnight`: of the day it starts).
+pub fn window(period: Period) -> Window {
+    period.window(None)
 }
 
-/// A store for a live source, its figures since `since`.
-fn live_store(config: StoreConfig, since: Since) -> SharedStore {
+/// A store for a live source, its figures over `period`.
+fn live_store(config: StoreConfig, period: Period) -> SharedStore {
     let mut store = SessionStore::new(config);
-    store.center_mut().reset(window(since));
+    store.center_mut().reset(period.window(Some(Ts::now())));
     SharedStore::new(store)
 }

@@ -5,7 +5,8 @@
 //! serves control requests with the platform client under the Light budget.
 
 use crate::cli::RelayArgs;
-use crate::core::center::Since;
+use crate::core::center::{Period, Since};
+use crate::core::zone::Zone;
 use crate::core::{SessionStore, SharedStore};
 use crate::metrics::{ControlTally, Counted, Figure};
 use crate::platform::ControlClient as RestControl;
@@ -56,7 +57,13 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
         PublisherConfig::default(),
     ));
     let socket_store = SharedStore::new(SessionStore::new(cfg.store));
-    let stream_store = super::live_store(cfg.store, Since::Start);
+    let stream_store = super::live_store(
+        cfg.store,
+        Period {
+            since: Since::Start,
+            zone: Zone::default(),
+        },
+    );
     let printed = stream_store.clone();
     let sink = Arc::new(PublishSink(publisher.clone()));
     let mut handle = live::spawn_with_sink(cfg, socket_store, Some(sink));

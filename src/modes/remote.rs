@@ -89,7 +89,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         anyhow::bail!("--from {from}: a board follows the stream; since= and seq= are for replay");
     }
     let names = url.names();
-    let store = super::live_store(args.connect.store_config(), args.connect.since);
+    let store = super::live_store(args.connect.store_config(), args.period());
     let (events_tx, events) = broadcast::channel(8192);
     let plan = control_plan(&conn, &url, args.read_only).await;
     let fold = FoldConfig {
@@ -174,7 +174,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     crate::report::report_values(
         &text,
         args.format,
-        super::window(args.since),
+        super::window(args.period()),
         &mut out,
         8 << 20,
         |each| {

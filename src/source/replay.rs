@@ -368,7 +368,8 @@ impl Drop for Replay {
 }
 
 /// Where a jump goes: a stream time, a time of day (the first at or after the start
-/// of the recording, UTC, as the header shows it), or a share of the recording.
+/// of the recording, UTC; the board shifts what is typed from its `--tz`), or a share
+/// of the recording.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JumpTarget {
     At(Ts),
@@ -382,7 +383,7 @@ impl JumpTarget {
     /// Parses `10:42`, `10:42:30` (a time of day, UTC) or `50%` / `12.5%`.
     pub fn parse(s: &str) -> Result<JumpTarget, String> {
         let s = s.trim();
-        let bad = || format!("{s:?}: type a stream time (10:42 or 10:42:30, UTC) or a share (50%)");
+        let bad = || format!("{s:?}: type a stream time (10:42 or 10:42:30) or a share (50%)");
         if let Some(p) = s.strip_suffix('%') {
             let p: f64 = p.trim().parse().map_err(|_| bad())?;
             if !(0.0..=100.0).contains(&p) {

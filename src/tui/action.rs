@@ -135,7 +135,13 @@ pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
                 let bar = super::views::progress_row(ui)?;
                 let r = ui.feed.replay.filter(|_| m.row == bar)?;
                 let now = r.clock_at(tokio::time::Instant::now());
-                let t = super::views::header::progress_time_at(&r, now, ui.view.size.0, m.column)?;
+                let t = super::views::header::progress_time_at(
+                    ui.config.zone,
+                    &r,
+                    now,
+                    ui.view.size.0,
+                    m.column,
+                )?;
                 Some(Action::JumpTo(t))
             }
             _ => None,
@@ -221,7 +227,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             }
         }
         Action::JumpTo(t) => {
-            let text = format!("jump to {}", super::views::hms(t));
+            let text = format!("jump to {}", super::views::hms(ui, t));
             ui.say(Level::Normal, text, now);
             fx.push(Effect::Replay(ReplayCmd::Jump(JumpTarget::At(t))));
         }
@@ -651,7 +657,15 @@ fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
             return;
         }
     };
-    let hms = super::views::hms;
+    // A time of day is the board's zone's: the source resolves it in UTC.
+    let target = match target {
+        JumpTarget::TimeOfDay(ms) => {
+            let at = ui.feed.replay.map_or(now, |r| r.start);
+            JumpTarget::TimeOfDay((ms - ui.config.zone.offset_ms(at)).rem_euclid(86_400_000))
+        }
+        t => t,
+    };
+    let hms = |t| super::views::hms(ui, t);
     if let Some(r) = ui.feed.replay.filter(|r| r.total.is_some()) {
         let t = target.resolve(r.start, r.end, true);
         if let Some(t) = t.filter(|t| !(r.start..=r.end).contains(t)) {

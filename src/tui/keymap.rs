@@ -388,7 +388,7 @@ const SPECS: &[Spec] = &[
         "jump",
         Group::Replay,
         "jump",
-        "jump to a stream time (10:42, 10:42:30 UTC) or a share (50%); or click the progress bar",
+        "jump to a stream time (10:42, 10:42:30, in --tz) or a share (50%); or click the progress bar",
     ),
 ];
 

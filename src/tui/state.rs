@@ -8,6 +8,7 @@ use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use super::views::agents::AgentMemos;
 use crate::core::control::{AgentRequest, ControlRequest};
+use crate::core::zone::Zone;
 use crate::core::{CallTimes, Center, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
@@ -158,7 +159,7 @@ impl PromptKind {
             PromptKind::Transfer => "transfer to (number, ext, vm:ID, park:ORBIT)",
             PromptKind::Forward => "forward to (number, ext, vm:ID)",
             PromptKind::Flip => "flip to (call-flip number 1-8)",
-            PromptKind::Jump => "jump to (10:42, 10:42:30 UTC, or 50%)",
+            PromptKind::Jump => "jump to (10:42, 10:42:30, or 50%)",
         }
     }
 }
@@ -379,10 +380,12 @@ pub struct BoardConfig {
     /// their confirmation); `None`: `--device-id`, the device picked at start (`demo`),
     /// or the one looked up when the request is sent (`live`).
     pub no_device: Option<String>,
+    /// The zone of the clock times shown and of "today" (`--tz`).
+    pub zone: Zone,
 }
 
 impl BoardConfig {
-    /// Defaults for a mode.
+    /// Defaults for a mode (times in UTC; a run's flags set its zone).
     pub fn new(mode: Mode) -> BoardConfig {
         BoardConfig {
             mode,
@@ -396,6 +399,7 @@ impl BoardConfig {
             call_log: false,
             start: Screen::Board,
             no_device: None,
+            zone: Zone::Named(chrono_tz::UTC),
         }
     }
 }

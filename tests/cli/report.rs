@@ -302,3 +302,46 @@ fn an_event_long_after_its_call_ended_is_late() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["summary"]["late"], 1, "{}", v["summary"]);
 }
+
+/// The queues' `offered` of `calltop report assets/sample-hour.jsonl` with `flags`.
+fn offered(flags: &[&str]) -> Vec<(String, u64)> {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-hour.jsonl");
+    let mut args = vec![file, "--format", "json"];
+    args.extend_from_slice(flags);
+    let (code, out, err) = report(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["name"].as_str().unwrap().to_string(),
+                q["offered"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `--since midnight` counts from the midnight (in `--tz`) before the recording's first
+/// event — not today's, which for a recording of another day counted nothing — and
+/// starts again at the zone's next midnight (issue 23, item 26).
+#[test]
+fn since_midnight_is_the_recordings_day_in_the_zone() {
+    let all = offered(&[]);
+    assert!(all.iter().all(|(_, n)| *n > 0), "{all:?}");
+    // The hour (09:00–10:00 UTC) lies inside one UTC day.
+    assert_eq!(offered(&["--since", "midnight", "--tz", "UTC"]), all);
+    // In Pacific/Marquesas (UTC−09:30) a day starts at 09:30 UTC, in the middle.
+    let marquesas = offered(&["--since", "midnight", "--tz", "Pacific/Marquesas"]);
+    assert_eq!(marquesas, offered(&["--since", "2026-12-01T09:30:00Z"]));
+    assert!(
+        marquesas.iter().zip(&all).all(|(m, a)| m.1 < a.1),
+        "{marquesas:?}"
+    );
+    // A zone that does not exist: one clear line, exit 2.
+    let (code, _, err) = report(&["x.jsonl", "--tz", "Mars/Olympus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"Mars/Olympus\" is not a time zone"), "{err}");
+}

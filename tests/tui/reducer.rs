@@ -476,12 +476,23 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         )))]
     );
     assert_eq!(ui.view.overlay, Overlay::None);
-    let inside = calltop::tui::views::hms(now());
+    let inside = calltop::tui::views::hms(&ui, now());
     let fx = typed(&mut ui, &inside);
     assert!(matches!(
         fx[..],
         [Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(_)))]
     ));
+    // A time typed on a board in Paris is Paris's: 14:10 there is 12:10 UTC (now()).
+    ui.config.zone = calltop::core::zone::Zone::parse("Europe/Paris").unwrap();
+    let paris = calltop::tui::views::hms(&ui, now());
+    assert_eq!(paris, "14:10:00");
+    assert_eq!(
+        typed(&mut ui, &paris),
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(
+            (12 * 60 + 10) * 60_000
+        )))]
+    );
+    ui.config.zone = calltop::core::zone::Zone::parse("UTC").unwrap();
     assert!(typed(&mut ui, "10:4x").is_empty());
     assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
     assert!(
@@ -489,7 +500,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         "kept open to fix"
     );
     update(&mut ui, Action::Cancel, &store, now());
-    let outside = calltop::tui::views::hms(at(4 * 3_600));
+    let outside = calltop::tui::views::hms(&ui, at(4 * 3_600));
     assert!(typed(&mut ui, &outside).is_empty());
     assert!(
         status(&ui).contains("is not in the recording"),

@@ -1180,3 +1180,50 @@ fn a_long_audit_line_is_cut_with_an_ellipsis() {
         .expect("the audit line shows");
     assert!(line.trim_end_matches(['"', ' ']).ends_with('…'), "{screen}");
 }
+
+/// Every figure says the period it covers, in the `--tz` zone: `since 14:01 (joined)`
+/// while calltop joined after the day began, `today since 00:00` once a whole day is
+/// watched; the header's clock is that zone's (issue 23, item 26).
+#[test]
+fn figures_say_their_period_in_the_boards_zone() {
+    use calltop::core::center::Window;
+    use calltop::core::zone::Zone;
+    let paris = Zone::parse("Europe/Paris").unwrap();
+    let mut store = calltop::core::SessionStore::new(calltop::core::StoreConfig::default());
+    // Figures of today in Paris; calltop hears its first call at 12:01 UTC, 14:01 there.
+    store.center_mut().reset(Window::today(paris, at(60)));
+    let leg = |code| PartySpec {
+        id: "p-1",
+        dir: "Inbound",
+        from: ALICE,
+        to: BOB,
+        code,
+        ext: Some("102"),
+    };
+    event(
+        &mut store,
+        "s-1",
+        1,
+        60,
+        &[leg("Proceeding")],
+        serde_json::json!({}),
+    );
+    let mut ui = ui(Mode::Demo);
+    ui.config.zone = paris;
+    update(&mut ui, Action::Cmd(Command::Agents), &store, at(70));
+    let l = lines(&render_at(&store, &mut ui, at(70), 120, 30));
+    line_with(&l, " since 14:01 (joined) ─");
+    line_with(&l, "14:01:10 CEST");
+    // Past midnight in Paris (22:00 UTC) the day was watched from its start.
+    let midnight = 10 * 3_600;
+    event(
+        &mut store,
+        "s-1",
+        2,
+        midnight + 60,
+        &[leg("Disconnected")],
+        serde_json::json!({}),
+    );
+    let l = lines(&render_at(&store, &mut ui, at(midnight + 70), 120, 30));
+    line_with(&l, " today since 00:00 ─");
+}

@@ -2,13 +2,18 @@
 //! their calls and figures, availability.
 
 use super::*;
+use crate::core::zone::Zone;
 
 /// Which part of the stream the figures cover: from `start` (the whole stream when
-/// `None`), moving on by `every_ms` whenever an event passes the end.
+/// `None`), moving on by `every_ms` — or, for a day in a zone, to the zone's next
+/// midnight — whenever an event passes the end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub start: Option<Ts>,
     pub every_ms: Option<i64>,
+    /// A day in this zone: days end at its midnights (23 or 25 hours on a clock change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Zone>,
 }
 
 impl Window {
@@ -21,7 +26,7 @@ impl Window {
     pub fn since(start: Ts) -> Window {
         Window {
             start: Some(start),
-            every_ms: None,
+            ..Window::default()
         }
     }
 
@@ -30,36 +35,84 @@ impl Window {
         Window {
             start: Some(midnight),
             every_ms: Some(DAY_MS),
+            zone: None,
+        }
+    }
+
+    /// The day of `zone` that `t` falls in, and each of its days after.
+    pub fn today(zone: Zone, t: Ts) -> Window {
+        Window {
+            start: Some(zone.midnight_before(t)),
+            every_ms: Some(DAY_MS),
+            zone: Some(zone),
         }
     }
 
     /// When the figures start again, if they do.
     pub fn end(&self) -> Option<Ts> {
-        Some(self.start?.plus_millis(self.every_ms.filter(|p| *p > 0)?))
+        let start = self.start?;
+        match self.zone {
+            Some(z) => Some(z.midnight_after(start)),
+            None => Some(start.plus_millis(self.every_ms.filter(|p| *p > 0)?)),
+        }
     }
 
     pub(super) fn covers(&self, t: Ts) -> bool {
         self.start.is_none_or(|s| t >= s) && self.end().is_none_or(|e| t < e)
     }
 
-    /// Moves the start on past `t`; true when it moved.
+    /// Moves the start on past `t`; true when it moved. A day in a zone with no start
+    /// yet starts at the midnight before the first `t`.
     pub(super) fn roll(&mut self, t: Ts) -> bool {
-        let (Some(start), Some(every)) = (self.start, self.every_ms.filter(|p| *p > 0)) else {
-            return false;
-        };
-        if t < start.plus_millis(every) {
+        if let (None, Some(z)) = (self.start, self.zone) {
+            self.start = Some(z.midnight_before(t));
             return false;
         }
-        let periods = start.millis_until(t) / every;
-        self.start = Some(start.plus_millis(periods * every));
+        let (Some(start), Some(end)) = (self.start, self.end()) else {
+            return false;
+        };
+        if t < end {
+            return false;
+        }
+        self.start = Some(match self.zone {
+            Some(z) => z.midnight_before(t),
+            None => {
+                let every = start.millis_until(end);
+                start.plus_millis(start.millis_until(t) / every * every)
+            }
+        });
         true
+    }
+}
+
+/// From when queue and agent figures count, and in which zone's days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Period {
+    pub since: Since,
+    pub zone: Zone,
+}
+
+impl Period {
+    /// The figures' window for a live run started at `now` (`midnight`: today's), or for
+    /// a recording when `now` is `None` (`midnight`: of the day its first event is in).
+    pub fn window(self, now: Option<Ts>) -> Window {
+        match (self.since, now) {
+            (Since::Start, _) => Window::all(),
+            (Since::At(t), _) => Window::since(t),
+            (Since::Midnight, Some(now)) => Window::today(self.zone, now),
+            (Since::Midnight, None) => Window {
+                start: None,
+                every_ms: Some(DAY_MS),
+                zone: Some(self.zone),
+            },
+        }
     }
 }
 
 /// From when queue and agent figures count.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Since {
-    /// Local midnight today, and again every midnight.
+    /// Midnight today (in the `--tz` zone), and again every midnight.
     #[default]
     Midnight,
     /// The start of the stream.

@@ -273,7 +273,7 @@ fn render_with(
     let c = store.center();
     let order = agent_order(ui, store);
     let queues = agent_queues(ui, store);
-    let title = title(ui, "Agents", order.rows.len(), order.all);
+    let title = title(ui, c, "Agents", order.rows.len(), order.all);
     let view = AgentTable {
         center: c,
         info: &queues,
@@ -284,9 +284,18 @@ fn render_with(
 }
 
 /// A title: ` Agents 12/40 ` with the filter and the offline mark.
-pub(crate) fn title(ui: &UiState, what: &str, shown: usize, all: usize) -> Line<'static> {
+pub(crate) fn title(
+    ui: &UiState,
+    c: &Center,
+    what: &str,
+    shown: usize,
+    all: usize,
+) -> Line<'static> {
     let t = ui.theme();
     let mut spans = vec![Span::styled(format!(" {what} {shown}/{all} "), t.title())];
+    if let Some(p) = period_label(ui, c) {
+        spans.push(Span::styled(format!("{p} "), t.dim()));
+    }
     if !ui.view.filter.is_empty() {
         spans.push(Span::styled(
             format!("filter \"{}\" ", ui.view.filter),
@@ -295,6 +304,20 @@ pub(crate) fn title(ui: &UiState, what: &str, shown: usize, all: usize) -> Line<
     }
     spans.extend(stale_span(ui));
     Line::from(spans)
+}
+
+/// The period the figures cover, as a label: `today since 00:00`, `since 13:15`, or
+/// `since 13:15 (joined)` when calltop joined after the period began (what happened
+/// before it is not in the figures).
+pub(crate) fn period_label(ui: &UiState, c: &Center) -> Option<String> {
+    let (from, joined) = c.counted_from()?;
+    let zone = ui.config.zone;
+    let daily = c.window().zone.is_some() && !joined;
+    Some(match (daily, joined) {
+        (true, _) => format!("today since {}", zone.hm(from)),
+        (false, true) => format!("since {} (joined)", zone.hm(from)),
+        (false, false) => format!("since {}", zone.hm(from)),
+    })
 }
 
 /// A table of agents.

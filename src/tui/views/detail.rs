@@ -228,7 +228,7 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
                 .map(|q| format!("#{q:<4}"))
                 .unwrap_or_else(|| "     ".into());
             let at =
-                e.at.map(|a| format!("{}.{:03}", hms(a), a.0.rem_euclid(1000)))
+                e.at.map(|a| format!("{}.{:03}", hms(ui, a), a.0.rem_euclid(1000)))
                     .unwrap_or_else(|| "            ".into());
             let mut spans = vec![
                 Span::styled(format!("{seq} "), t.dim()),

@@ -1,6 +1,7 @@
 //! The header: mode, source, connection, rates, counts, figures, replay progress.
 
 use super::hms;
+use crate::core::zone::Zone;
 use crate::core::{clock, SessionStore};
 use crate::source::live::ConnState;
 use crate::source::replay::ReplayStatus;
@@ -139,8 +140,8 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     if let Some(since) = ui.feed.stale_since {
         let out = since.millis_until(ui.feed.wall).max(0);
-        let text = format!("data as of {} · offline {}", hms(since), clock(out));
-        let short = format!("as of {}", hms(since));
+        let text = format!("data as of {} · offline {}", hms(ui, since), clock(out));
+        let short = format!("as of {}", hms(ui, since));
         l1.push(Item {
             short: Some(vec![Span::styled(short, t.level(Level::Crit))]),
             ..item(8, vec![Span::styled(text, t.level(Level::Crit))])
@@ -163,7 +164,14 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     };
     l1.push(item(
         7,
-        vec![Span::styled(format!("{} UTC", hms(clock_now)), t.dim())],
+        vec![Span::styled(
+            format!(
+                "{} {}",
+                hms(ui, clock_now),
+                ui.config.zone.abbreviation(clock_now)
+            ),
+            t.dim(),
+        )],
     ));
     let l1 = l1.into_iter().map(|i| group("", vec![i])).collect();
 
@@ -284,7 +292,8 @@ pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
 }
 
 /// The progress line's labels around the bar, and the bar's width.
-fn progress_parts(r: &ReplayStatus, now: Ts, width: u16) -> (String, String, usize) {
+fn progress_parts(zone: Zone, r: &ReplayStatus, now: Ts, width: u16) -> (String, String, usize) {
+    let hms = |t| zone.hms(t);
     let left = format!("{} ", hms(now));
     let mut right = match (r.total, r.indexing) {
         (Some(total), _) => format!(" {}  {}/{total} events", hms(r.end), r.applied),
@@ -299,8 +308,8 @@ fn progress_parts(r: &ReplayStatus, now: Ts, width: u16) -> (String, String, usi
 }
 
 /// The stream time under column `x` of the progress bar, if `x` is on it.
-pub fn progress_time_at(r: &ReplayStatus, now: Ts, width: u16, x: u16) -> Option<Ts> {
-    let (left, _, bar_w) = progress_parts(r, now, width);
+pub fn progress_time_at(zone: Zone, r: &ReplayStatus, now: Ts, width: u16, x: u16) -> Option<Ts> {
+    let (left, _, bar_w) = progress_parts(zone, r, now, width);
     let col = (x as usize).checked_sub(left.chars().count())?;
     if col >= bar_w {
         return None;
@@ -313,7 +322,7 @@ pub fn progress_time_at(r: &ReplayStatus, now: Ts, width: u16, x: u16) -> Option
 /// The replay progress bar with stream time.
 fn progress(r: &ReplayStatus, now: Ts, width: u16, ui: &UiState) -> Line<'static> {
     let t = ui.theme();
-    let (left, right, bar_w) = progress_parts(r, now, width);
+    let (left, right, bar_w) = progress_parts(ui.config.zone, r, now, width);
     let span = r.start.millis_until(r.end).max(1);
     let done = r.start.millis_until(now).min(span);
     let filled = if r.done() {

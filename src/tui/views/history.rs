@@ -67,7 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 l => Cell::from(Span::styled(platform, t.level(l))),
             };
             let mut cells = vec![
-                Cell::from(format!("{sel}{}", s.end().map(hms).unwrap_or_default())),
+                Cell::from(format!(
+                    "{sel}{}",
+                    s.end().map(|t| hms(ui, t)).unwrap_or_default()
+                )),
                 Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.from, from_w))),
                 Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w))),
                 Cell::from(d.as_str()),

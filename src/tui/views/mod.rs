@@ -374,8 +374,8 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
 }
 
 /// `HH:MM:SS` (UTC) of a time.
-pub fn hms(t: Ts) -> String {
-    t.to_datetime().format("%H:%M:%S").to_string()
+pub fn hms(ui: &UiState, t: Ts) -> String {
+    ui.config.zone.hms(t)
 }
 
 /// Truncates text to `w` columns with an ellipsis.
@@ -564,7 +564,7 @@ pub(crate) fn col_table<'a>(
 pub(crate) fn stale_span(ui: &UiState) -> Option<Span<'static>> {
     ui.feed.stale_since.map(|since| {
         Span::styled(
-            format!("as of {} (offline) ", hms(since)),
+            format!("as of {} (offline) ", hms(ui, since)),
             ui.theme().level(super::theme::Level::Crit),
         )
     })

@@ -232,7 +232,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         return detail(frame, area, store, q, ui, now);
     }
     let rows = queue_rows(c, &ui.view.filter);
-    let title = title(ui, "Queues", rows.len(), c.queues().count());
+    let title = title(ui, c, "Queues", rows.len(), c.queues().count());
     let cur = &ui.view.queues;
     let shown = (&rows[..], cur.offset, Some(cur.cursor));
     queue_table(frame, area, c, shown, title, ui, now);
@@ -243,7 +243,7 @@ pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &Ui
     let c = store.center();
     let mut rows = queue_rows(c, "");
     rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
-    let title = title(ui, "Queues", rows.len(), rows.len());
+    let title = title(ui, c, "Queues", rows.len(), rows.len());
     queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
 }
 
@@ -316,7 +316,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
             Span::raw(format!(
                 "{} {} ",
                 if w.bound { "seen at" } else { "since" },
-                hms(w.entered)
+                hms(ui, w.entered)
             )),
             Span::raw(caller),
             Span::styled(fit(&offered, rest), t.dim()),

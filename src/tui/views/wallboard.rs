@@ -203,7 +203,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let c = store.center();
     let mut queues = queue_rows(c, &ui.view.filter);
     let all = c.queues().count();
-    let head = title(ui, "Wallboard", queues.len(), all);
+    let head = title(ui, c, "Wallboard", queues.len(), all);
     frame.render_widget(
         Paragraph::new(head),
         Rect::new(area.x, area.y, area.width, 1),
