@@ -138,6 +138,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         conn: Some(folding.conn.clone()),
         loading: Some(folding.loading.clone()),
         control,
+        notices: None,
     };
     crate::tui::run(ui, feed).await
 }

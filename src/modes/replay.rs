@@ -62,6 +62,7 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         conn: None,
         loading: None,
         control: None,
+        notices: None,
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
     h.task.abort();

@@ -62,6 +62,8 @@ pub enum Action {
     Conn(ConnState),
     /// Loading the calls in progress moved on.
     Loading(Loading),
+    /// A warning of the source (late call outcomes, a gateway error): said as is.
+    Notice(String),
     /// Quit (signal).
     Quit,
 }
@@ -247,6 +249,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
         Action::Replay(st) => ui.feed.replay = Some(st),
         Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
+        Action::Notice(text) => ui.say(Level::Warn, text, now),
         Action::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);

@@ -38,6 +38,8 @@ pub struct Feed {
     pub loading: Option<watch::Receiver<Loading>>,
     /// `None`: control requests fail with a message (no client in this mode).
     pub control: Option<Arc<dyn Control>>,
+    /// The source's warnings (late call outcomes, gateway errors…), for the status line.
+    pub notices: Option<mpsc::UnboundedReceiver<String>>,
 }
 
 /// Frame cap (~30 fps).
@@ -107,6 +109,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         conn,
         mut loading,
         control,
+        mut notices,
     } = feed;
     let (replay_tx, mut replay_rx) = match replay {
         Some(r) => (Some(r.cmds), Some(r.status)),
@@ -171,6 +174,10 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             l = changed(&mut loading) => match l {
                 Some(l) => Some(Action::Loading(l)),
                 None => { loading = None; None }
+            },
+            n = async { notices.as_mut()?.recv().await }, if notices.is_some() => match n {
+                Some(text) => Some(Action::Notice(text)),
+                None => { notices = None; None }
             },
             _ = tick.tick(), if need_tick => Some(Action::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,

@@ -1176,3 +1176,15 @@ fn a_waiting_call_names_the_agents_it_rings() {
     assert_eq!(offers, vec![("202".to_string(), at(580))]);
     assert!(c.offered_to("c-1").is_empty(), "answered: rings nobody");
 }
+
+/// A warning of the source (late call outcomes because of the shared rate budget) is
+/// said on the status line as a warning (issue 23: "the status says when outcomes are
+/// late because of the budget").
+#[test]
+fn a_source_warning_is_said_on_the_status_line() {
+    let (store, mut ui) = ready(Mode::Live);
+    let text = "call outcomes late: call log rate-limited, next try in 9 s (3 calls waiting)";
+    update(&mut ui, Action::Notice(text.into()), &store, now());
+    assert_eq!(status(&ui), text);
+    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Warn));
+}
