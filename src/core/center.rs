@@ -602,12 +602,14 @@ impl Center {
     }
 
     /// From when the figures count what calltop saw: the window's start, or later when
-    /// calltop joined after it (`true`: the figures miss what happened before).
+    /// calltop joined after it (`true`: the figures miss what happened before); `None`
+    /// while it has heard nothing.
     pub fn counted_from(&self) -> Option<(Ts, bool)> {
         match (self.window.start, self.watching_since) {
+            (_, None) => None,
             (Some(start), Some(seen)) if seen > start => Some((seen, true)),
-            (Some(start), _) => Some((start, false)),
-            (None, seen) => seen.map(|s| (s, false)),
+            (Some(start), Some(_)) => Some((start, false)),
+            (None, Some(seen)) => Some((seen, false)),
         }
     }
 

@@ -1200,6 +1200,12 @@ fn figures_say_their_period_in_the_boards_zone() {
         code,
         ext: Some("102"),
     };
+    let mut ui = ui(Mode::Demo);
+    ui.config.zone = paris;
+    update(&mut ui, Action::Cmd(Command::Agents), &store, at(50));
+    // Nothing heard yet: no period is claimed.
+    let l = lines(&render_at(&store, &mut ui, at(50), 120, 30));
+    assert!(!line_with(&l, " Agents ").contains("since"), "{l:?}");
     event(
         &mut store,
         "s-1",
@@ -1208,9 +1214,7 @@ fn figures_say_their_period_in_the_boards_zone() {
         &[leg("Proceeding")],
         serde_json::json!({}),
     );
-    let mut ui = ui(Mode::Demo);
-    ui.config.zone = paris;
-    update(&mut ui, Action::Cmd(Command::Agents), &store, at(70));
+    ui.feed.wall = at(70);
     let l = lines(&render_at(&store, &mut ui, at(70), 120, 30));
     line_with(&l, " since 14:01 (joined) ─");
     line_with(&l, "14:01:10 CEST");
