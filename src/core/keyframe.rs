@@ -70,6 +70,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         outcomes,
         center,
         changes: _,
+        lag: _,
     } = store;
     let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
@@ -241,6 +242,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         outcomes,
         center,
         changes: Default::default(),
+        lag: None,
     })
 }
 

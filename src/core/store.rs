@@ -149,6 +149,8 @@ pub struct SessionStore {
     /// Which sessions changed at which generation (this instance's; not kept in a
     /// keyframe: a decoded store is a new instance).
     pub(super) changes: ChangeLog,
+    /// Delivery lag of the newest event heard, in ms (this instance's, as `changes`).
+    pub(super) lag: Option<i64>,
 }
 
 impl Default for SessionStore {
@@ -177,6 +179,7 @@ impl SessionStore {
             center: Center::default(),
             handed: Vec::new(),
             changes: ChangeLog::default(),
+            lag: None,
         }
     }
 
@@ -332,6 +335,7 @@ impl SessionStore {
         let event_time = ev.event_time;
         self.changes.note(self.generation, &s.id);
         s.last_seen = now;
+        self.lag = event_time.map(|t| now.0 - t.0);
         if s.session_id.is_none() {
             s.session_id = ev.session_id.map(Cow::into_owned);
         }
@@ -707,11 +711,10 @@ impl SessionStore {
         self.handed.drain(..)
     }
 
-    /// Delivery lag of the newest event, in ms: received − eventTime.
+    /// Delivery lag of the newest event, in ms: received − eventTime (kept as events
+    /// are applied: no walk of the sessions).
     pub fn newest_lag(&self) -> Option<i64> {
-        let s = self.sessions.values().max_by_key(|s| s.last_seen)?;
-        let e = s.timeline.iter().rev().find(|e| e.seq.is_some())?;
-        e.at.map(|at| e.received.0 - at.0)
+        self.lag
     }
 
     /// The ids of the held sessions that changed since version `v` of this store
@@ -881,6 +884,24 @@ mod tests {
             store.ingest(crate::wire::parse(line).unwrap(), Ts(i as i64));
         }
         store
+    }
+
+    /// The lag is the newest event's (received − eventTime), whatever session it is of.
+    #[test]
+    fn the_newest_lag_is_the_last_events() {
+        let lines = crate::synth::stream(40, 5, 3);
+        let mut store = SessionStore::default();
+        let mut want = None;
+        for (i, line) in lines.iter().enumerate() {
+            let parsed = crate::wire::parse(line).unwrap();
+            let received = Ts(1_714_564_800_000 + 1_000 * i as i64 + 250);
+            if let crate::wire::Incoming::Session(n) = &parsed.item {
+                want = n.body.event_time.map(|t| received.0 - t.0);
+            }
+            store.ingest(parsed, received);
+            assert_eq!(store.newest_lag(), want, "after line {i}");
+        }
+        assert!(want.is_some());
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub fn clock_now(ui: &UiState) -> Ts {
     }
 }
 
-/// True while something on screen changes by itself each second.
+/// True while something on screen changes by itself each second: a call in progress
+/// is read from the header's summary, kept per store version (no walk of the sessions).
 fn ticking(ui: &UiState, store: &SharedStore) -> bool {
     let replay_playing = ui.feed.replay.is_some_and(|r| !r.paused && !r.done());
     let paused_replay = ui.config.mode == Mode::Replay && !replay_playing;
@@ -67,7 +68,7 @@ fn ticking(ui: &UiState, store: &SharedStore) -> bool {
         || ui.status.is_some()
         || ui.control.rate_limited_until.is_some()
         || retrying
-        || store.read().sessions().any(|s| !s.ended)
+        || ui.summary(&store.read(), clock_now(ui)).active > 0
 }
 
 async fn changed<T: Clone>(rx: &mut Option<watch::Receiver<T>>) -> Option<T> {
