@@ -183,6 +183,7 @@ async fn call_ended_lines_and_the_on_end_command() {
         .collect();
     assert!(ended.len() >= 8, "{} callEnded lines", ended.len());
     let truth = sim.ground_truth();
+    let sim_calls = sim.call_states();
     let mut queue_calls = 0;
     for e in &ended {
         let id = e["telephonySessionId"].as_str().unwrap();
@@ -191,6 +192,30 @@ async fn call_ended_lines_and_the_on_end_command() {
             .iter()
             .find(|c| c.telephony_session_id == id)
             .unwrap();
+        has_the_fields_of_before(e);
+        // The new fields: the time of the event that ended the call, and the caller's
+        // ends split into name and number, as the simulator made them.
+        assert_eq!(
+            e["eventTime"],
+            serde_json::to_value(t.ended).unwrap(),
+            "{e}"
+        );
+        let call = sim_calls.iter().find(|c| c.id == id).unwrap();
+        let caller = call
+            .parties
+            .iter()
+            .find(|p| p.direction == Some(calltop::wire::Direction::Outbound))
+            .or(call.parties.first())
+            .unwrap();
+        for (key, end) in [("from", &caller.from), ("to", &caller.to)] {
+            let end = end.clone().unwrap_or_default();
+            assert_eq!(e[format!("{key}Name")], serde_json::json!(end.name), "{e}");
+            assert_eq!(
+                e[format!("{key}Number")],
+                serde_json::json!(end.phone_number),
+                "{e}"
+            );
+        }
         assert!(e["disposition"].is_string(), "{e}");
         assert!(e["call"]["talkSeconds"].is_number(), "{e}");
         let mut ids: Vec<&str> = e["callLog"]["callLogIds"]
@@ -234,5 +259,65 @@ async fn call_ended_lines_and_the_on_end_command() {
     for e in &ended {
         assert!(fed.contains(e), "--on-end got {}", e["telephonySessionId"]);
     }
+    assert!(
+        ended.iter().any(|e| e["fromName"].is_string())
+            && ended.iter().any(|e| e["toNumber"].is_string()),
+        "names and numbers among the lines"
+    );
     sim.shutdown().await;
+}
+
+/// Every field a `callEnded` line had before `eventTime` and the split from/to were
+/// added (main at 6a5f39a), with the same kind of value: consumers of the lines and of
+/// `--on-end` keep working.
+fn has_the_fields_of_before(e: &serde_json::Value) {
+    use serde_json::Value;
+    let is = |v: &Value, key: &str, check: fn(&Value) -> bool| {
+        assert!(check(&v[key]), "{key} missing or changed: {v}");
+    };
+    let text_or_null = |v: &Value| v.is_string() || v.is_null();
+    assert_eq!(e["kind"], "callEnded");
+    is(e, "telephonySessionId", Value::is_string);
+    is(e, "sessionId", text_or_null);
+    is(e, "startTime", text_or_null);
+    is(e, "endTime", Value::is_string);
+    is(e, "disposition", Value::is_string);
+    is(e, "durationSeconds", Value::is_number);
+    is(e, "parties", Value::is_array);
+    is(e, "call", Value::is_object);
+    for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
+        is(&e["call"], k, Value::is_number);
+    }
+    for p in e["parties"].as_array().unwrap() {
+        for k in [
+            "id",
+            "direction",
+            "from",
+            "fromName",
+            "to",
+            "toName",
+            "extensionId",
+            "status",
+            "reason",
+        ] {
+            is(p, k, text_or_null);
+        }
+        for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
+            is(p, k, Value::is_number);
+        }
+    }
+    if let Some(a) = e.get("agent") {
+        for k in ["extensionId", "extensionNumber", "name"] {
+            is(a, k, text_or_null);
+        }
+    }
+    if let Some(q) = e.get("queue") {
+        is(q, "id", Value::is_string);
+        for k in ["extensionNumber", "name"] {
+            is(q, k, text_or_null);
+        }
+    }
+    if let Some(c) = e.get("callLog") {
+        is(c, "join", Value::is_string);
+    }
 }
