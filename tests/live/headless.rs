@@ -39,7 +39,20 @@ async fn headless_json_lines_against_the_sim() {
     cfg.calls_per_minute = 300.0;
     cfg.time_scale = 0.05;
     let sim = start_sim(cfg).await;
-    let mut child = calltop(&sim, &["live", "--headless", "--format", "json"]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let rec_arg = rec.to_str().unwrap();
+    let mut child = calltop(
+        &sim,
+        &[
+            "live",
+            "--headless",
+            "--format",
+            "json",
+            "--record",
+            rec_arg,
+        ],
+    );
     let lines = read_until(&mut child, "event", 20, 20).await;
     let status = stop(&mut child);
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
@@ -72,6 +85,43 @@ async fn headless_json_lines_against_the_sim() {
             "{e}"
         );
     }
+    // Each session event line carries the notification's eventTime and its first party's
+    // ends split into name and number, beside the old `from`/`to` labels — as the
+    // notification received (the recording) says.
+    let received: std::collections::HashMap<(String, i64), serde_json::Value> =
+        std::fs::read_to_string(&rec)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| v["frame"][1]["body"].clone())
+            .filter(|b| b["telephonySessionId"].is_string())
+            .map(|b| {
+                let key = (
+                    b["telephonySessionId"].as_str().unwrap().to_string(),
+                    b["sequence"].as_i64().unwrap(),
+                );
+                (key, b)
+            })
+            .collect();
+    let ts = |v: &serde_json::Value| serde_json::from_value::<calltop::wire::Ts>(v.clone()).ok();
+    let mut checked = 0;
+    for e in events.iter().filter(|e| e["delivery"] == "applied") {
+        let key = (
+            e["telephonySessionId"].as_str().unwrap().to_string(),
+            e["sequence"].as_i64().unwrap(),
+        );
+        let body = &received[&key];
+        let party = &body["parties"][0];
+        assert_eq!(ts(&e["eventTime"]), ts(&body["eventTime"]), "{e}");
+        assert!(ts(&e["eventTime"]).is_some(), "{e}");
+        for end in ["from", "to"] {
+            assert_eq!(e[format!("{end}Name")], party[end]["name"], "{e}");
+            assert_eq!(e[format!("{end}Number")], party[end]["phoneNumber"], "{e}");
+            assert!(e[end].is_string(), "the label stays: {e}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} session event lines checked");
     sim.shutdown().await;
 }
 
