@@ -5,6 +5,9 @@
 //! reported in bounded memory.
 
 mod sorted;
+mod write;
+
+pub use write::write;
 
 use crate::core::center::{Agent, Center, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
@@ -27,7 +30,7 @@ pub enum Format {
 }
 
 /// One party's line of the report.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PartyReport {
     pub id: String,
@@ -55,9 +58,35 @@ pub struct SessionReport {
     pub disposition: &'static str,
     pub duration_seconds: f64,
     pub parties: Vec<PartyReport>,
+    /// The agent who answered last (after IVR and queue routing, and transfers); absent
+    /// while nobody has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentRef>,
+    /// The call queue the call came through; absent when there was none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueRef>,
     /// The platform's own records of the call, when calltop joined them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_log: Option<Join>,
+}
+
+/// The agent of a call (see [`Center::call_agent`]).
+#[derive(Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentRef {
+    pub extension_id: Option<String>,
+    pub extension_number: Option<String>,
+    /// The directory's name, else the name the call gives the agent's end.
+    pub name: Option<String>,
+}
+
+/// The queue of a call (see [`Center::call_queue`]).
+#[derive(Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRef {
+    pub id: String,
+    pub extension_number: Option<String>,
+    pub name: Option<String>,
 }
 
 /// The summary block of the report.
@@ -215,7 +244,7 @@ fn party_report(p: &PartyState, now: Ts) -> PartyReport {
     }
 }
 
-fn session_report(s: &Session, outcome: Option<&Join>, now: Ts) -> SessionReport {
+fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts) -> SessionReport {
     SessionReport {
         call_log: outcome.cloned(),
         telephony_session_id: s.id.clone(),
@@ -229,6 +258,16 @@ fn session_report(s: &Session, outcome: Option<&Join>, now: Ts) -> SessionReport
             .into_iter()
             .map(|p| party_report(p, now))
             .collect(),
+        agent: center.call_agent(s).map(|a| AgentRef {
+            extension_id: a.extension_id().cloned(),
+            extension_number: a.extension_number().cloned(),
+            name: a.name().cloned(),
+        }),
+        queue: center.call_queue(s).map(|q| QueueRef {
+            id: q.id.clone(),
+            extension_number: q.extension_number.clone(),
+            name: q.name.clone(),
+        }),
     }
 }
 
@@ -319,7 +358,7 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
     Report {
         sessions: sessions
             .iter()
-            .map(|s| session_report(s, store.outcomes().get(&s.id), now))
+            .map(|s| session_report(s, store.center(), store.outcomes().get(&s.id), now))
             .collect(),
         summary: summary_report(&store.summary(now), store.outcomes().counts()),
         queues,
@@ -328,15 +367,18 @@ pub fn build(store: &SessionStore, now: Ts) -> Report {
 }
 /// The end-of-call line a CRM integration reads (`live --headless --format json`,
 /// `--on-end`): the call as the report shows it — both dispositions, the event-derived
-/// one and the platform's (`callLog.result`), the linked ids — its call-level
-/// ring/talk/hold, the agent who answered (`agent`: extension id, number, name) and its
-/// queue (`queue`), when there are. `None` when the store no longer holds the call.
+/// one and the platform's (`callLog.result`), the linked ids, the agent who answered
+/// (`agent`) and its queue (`queue`) when there are — with its call-level ring/talk/hold
+/// (`call`), the `eventTime` of the event that ended it, and its caller's ends split into
+/// name and number (`fromName`, `fromNumber`, `toName`, `toNumber`; `null` when unknown).
+/// Fields are only ever added to it. `None` when the store no longer holds the call.
 pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<serde_json::Value> {
     let s = store.find(telephony_session_id)?;
     let end = s.end().or(store.clock()).unwrap_or(Ts(0));
     let f = s.call_figures(end);
     let mut v = serde_json::to_value(session_report(
         &s,
+        store.center(),
         store.outcomes().get(telephony_session_id),
         end,
     ))
@@ -351,37 +393,16 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
             "holdSeconds": secs(f.hold_ms),
         }),
     );
-    let center = store.center();
-    if let Some(p) = crate::core::center::agent_party(&s) {
-        let id = p.extension_id.get().cloned();
-        let known = id.as_deref().and_then(|i| center.agent(i));
-        let name = known.and_then(|a| a.name.clone()).or_else(|| {
-            // The agent's own end: the callee of an inbound leg, the caller of an
-            // outbound one.
-            let own = match p.direction.get() {
-                Some(crate::wire::Direction::Outbound) => &p.from,
-                _ => &p.to,
-            };
-            own.name.get().cloned()
-        });
-        obj.insert(
-            "agent".into(),
-            serde_json::json!({
-                "extensionId": id,
-                "extensionNumber": known.and_then(|a| a.extension_number.clone()),
-                "name": name,
-            }),
-        );
-    }
-    if let Some(q) = center.call_queue(&s) {
-        obj.insert(
-            "queue".into(),
-            serde_json::json!({
-                "id": q.id,
-                "extensionNumber": q.extension_number,
-                "name": q.name,
-            }),
-        );
+    obj.insert("eventTime".into(), serde_json::to_value(s.end()).ok()?);
+    let caller = s.caller();
+    for (key, end) in [
+        ("from", caller.map(|p| &p.from)),
+        ("to", caller.map(|p| &p.to)),
+    ] {
+        let name = end.and_then(|e| e.name.get()).cloned();
+        let number = end.and_then(|e| e.phone_number.get()).cloned();
+        obj.insert(format!("{key}Name"), name.into());
+        obj.insert(format!("{key}Number"), number.into());
     }
     Some(v)
 }
@@ -449,14 +470,16 @@ pub fn report_values(
     store.center_mut().reset(window);
     let mut feed = Feed::default();
     let mut sorted = sorted::Sorter::new(budget);
+    let mut writer = write::Writer::new(format);
     let mut payload = Vec::new();
     let mut spill = |s: &Session,
+                     center: &Center,
                      join: Option<&Join>,
                      now: Ts,
                      sorted: &mut sorted::Sorter|
      -> std::io::Result<()> {
         payload.clear();
-        write_session(&mut payload, format, &session_report(s, join, now))?;
+        writer.encode(&mut payload, &session_report(s, center, join, now))?;
         sorted.push(&order_key(s), &payload)
     };
     let mut failed = None;
@@ -464,7 +487,7 @@ pub fn report_values(
         feed.ingest_text(&mut store, line, value);
         let now = store.clock().unwrap_or(Ts(0));
         for (s, join) in store.take_evicted().collect::<Vec<_>>() {
-            if let Err(e) = spill(&s, join.as_ref(), now, &mut sorted) {
+            if let Err(e) = spill(&s, store.center(), join.as_ref(), now, &mut sorted) {
                 failed.get_or_insert(e);
             }
         }
@@ -475,382 +498,26 @@ pub fn report_values(
     check_input(name, feed.good, &feed.bad)?;
     let now = store.clock().unwrap_or(Ts(0));
     for s in store.sessions() {
-        spill(s, store.outcomes().get(&s.id), now, &mut sorted)?;
+        spill(
+            s,
+            store.center(),
+            store.outcomes().get(&s.id),
+            now,
+            &mut sorted,
+        )?;
     }
     let summary = summary_report(&store.summary(now), store.outcomes().counts());
     let (queues, agents) = center_reports(store.center(), now);
-    write_head(out, format)?;
+    writer.head(out)?;
     let mut first = true;
     sorted.finish(|session| {
-        write_separator(out, format, first)?;
+        writer.session(out, session, first)?;
         first = false;
-        out.write_all(session)
+        Ok(())
     })?;
-    write_tail(out, format, !first, &summary, &queues, &agents)?;
+    writer.tail(out, !first, &summary, &queues, &agents)?;
     // The process ends here: handing the store's allocations back one by one would only
     // delay the exit.
     std::mem::forget(store);
-    Ok(())
-}
-
-/// A whole report in a format, as [`run`] writes it.
-pub fn write(out: &mut impl Write, format: Format, r: &Report) -> std::io::Result<()> {
-    write_head(out, format)?;
-    for (i, s) in r.sessions.iter().enumerate() {
-        write_separator(out, format, i == 0)?;
-        write_session(out, format, s)?;
-    }
-    write_tail(
-        out,
-        format,
-        !r.sessions.is_empty(),
-        &r.summary,
-        &r.queues,
-        &r.agents,
-    )
-}
-
-/// What comes before the sessions.
-fn write_head(out: &mut impl Write, format: Format) -> std::io::Result<()> {
-    match format {
-        Format::Json => write!(out, "{{\n  \"sessions\": ["),
-        Format::Csv => writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds"),
-        Format::Table => Ok(()),
-    }
-}
-
-/// What comes before each session (JSON: the comma and the line break).
-fn write_separator(out: &mut impl Write, format: Format, first: bool) -> std::io::Result<()> {
-    match (format, first) {
-        (Format::Json, true) => out.write_all(b"\n"),
-        (Format::Json, false) => out.write_all(b",\n"),
-        _ => Ok(()),
-    }
-}
-
-/// Writes `value` as `serde_json::to_string_pretty` would inside a document, `depth`
-/// levels in: every line but the first indented by two spaces a level.
-fn write_pretty(out: &mut impl Write, value: &impl Serialize, depth: usize) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    let indent = "  ".repeat(depth);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.write_all(b"\n")?;
-            out.write_all(indent.as_bytes())?;
-        }
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// One session in a format.
-fn write_session(out: &mut impl Write, format: Format, s: &SessionReport) -> std::io::Result<()> {
-    match format {
-        Format::Json => {
-            out.write_all(b"    ")?;
-            write_pretty(out, s, 2)
-        }
-        Format::Csv => write_session_csv(out, s),
-        Format::Table => write_session_table(out, s),
-    }
-}
-
-/// What comes after the sessions: the summary, the queues and the agents.
-fn write_tail(
-    out: &mut impl Write,
-    format: Format,
-    any: bool,
-    m: &SummaryReport,
-    queues: &[QueueReport],
-    agents: &[AgentReport],
-) -> std::io::Result<()> {
-    match format {
-        Format::Json => {
-            out.write_all(if any { b"\n  ]" } else { b"]" })?;
-            out.write_all(b",\n  \"summary\": ")?;
-            write_pretty(out, m, 1)?;
-            out.write_all(b",\n  \"queues\": ")?;
-            write_pretty(out, &queues, 1)?;
-            out.write_all(b",\n  \"agents\": ")?;
-            write_pretty(out, &agents, 1)?;
-            out.write_all(b"\n}\n")
-        }
-        Format::Csv => write_center_csv(out, queues, agents),
-        Format::Table => {
-            write_summary_table(out, m)?;
-            write_center_table(out, queues, agents)
-        }
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// CSV: one row per party.
-fn write_session_csv(out: &mut impl Write, s: &SessionReport) -> std::io::Result<()> {
-    let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
-    let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
-    for p in &s.parties {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{}",
-            csv_field(&s.telephony_session_id),
-            ts(&s.start_time),
-            ts(&s.end_time),
-            s.disposition,
-            csv_field(&p.id),
-            opt(&p.direction),
-            opt(&p.from),
-            opt(&p.from_name),
-            opt(&p.to),
-            opt(&p.to_name),
-            opt(&p.status),
-            opt(&p.reason),
-            p.ring_seconds,
-            p.talk_seconds,
-            p.hold_seconds,
-            result,
-            ids,
-            recs,
-            vms
-        )?;
-    }
-    Ok(())
-}
-
-fn opt_num(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.3}")).unwrap_or_default()
-}
-
-/// CSV after the parties: an empty line, one row per queue; an empty line, one per agent.
-fn write_center_csv(
-    out: &mut impl Write,
-    queues: &[QueueReport],
-    agents: &[AgentReport],
-) -> std::io::Result<()> {
-    let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or(""));
-    writeln!(out)?;
-    writeln!(out, "queueId,extensionNumber,name,offered,answered,abandoned,voicemail,overflow,waiting,serviceLevel,serviceLevelSeconds,avgSpeedOfAnswerSeconds,avgAbandonWaitSeconds,longestWaitSeconds")?;
-    for q in queues {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{:.3}",
-            csv_field(&q.id),
-            opt(&q.extension_number),
-            opt(&q.name),
-            q.offered,
-            q.answered,
-            q.abandoned,
-            q.voicemail,
-            q.overflow,
-            q.waiting,
-            opt_num(q.service_level),
-            q.service_level_seconds,
-            opt_num(q.avg_speed_of_answer_seconds),
-            opt_num(q.avg_abandon_wait_seconds),
-            q.longest_wait_seconds
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "agentId,extensionNumber,name,offers,handled,missed,talkSeconds,holdSeconds,avgHandleSeconds"
-    )?;
-    for a in agents {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{:.3},{:.3},{}",
-            csv_field(&a.id),
-            opt(&a.extension_number),
-            opt(&a.name),
-            a.offers,
-            a.handled,
-            a.missed,
-            a.talk_seconds,
-            a.hold_seconds,
-            opt_num(a.avg_handle_seconds)
-        )?;
-    }
-    Ok(())
-}
-
-/// The platform's result, call-log ids, recording ids and voicemail ids of a call
-/// (ids joined by `;`), or empty strings.
-fn platform_columns(join: Option<&Join>) -> [String; 4] {
-    match join {
-        Some(Join::Joined(j)) => [
-            j.result.as_str().to_string(),
-            j.call_log_ids.join(";"),
-            j.recordings
-                .iter()
-                .map(|r| r.id.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-            j.voicemails
-                .iter()
-                .map(|v| v.id.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-        ],
-        Some(Join::Missing) => [
-            "(no record)".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ],
-        Some(Join::Forbidden) => [
-            "(no permission)".into(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ],
-        None => Default::default(),
-    }
-}
-
-/// A session in the plain-text table for people.
-fn write_session_table(out: &mut impl Write, s: &SessionReport) -> std::io::Result<()> {
-    let start = s
-        .start_time
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_else(|| "?".into());
-    writeln!(
-        out,
-        "{}  {}  {}  {:.3}s",
-        s.telephony_session_id, start, s.disposition, s.duration_seconds
-    )?;
-    if s.call_log.is_some() {
-        let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
-        let mut line = format!("  call log: {result}");
-        for (label, v) in [("records", ids), ("recordings", recs), ("voicemail", vms)] {
-            if !v.is_empty() {
-                line.push_str(&format!("  {label} {v}"));
-            }
-        }
-        writeln!(out, "{line}")?;
-    }
-    for p in &s.parties {
-        let name = |n: &Option<String>, num: &Option<String>| match (n, num) {
-            (Some(n), Some(num)) => format!("{n} {num}"),
-            (Some(x), None) | (None, Some(x)) => x.clone(),
-            _ => "-".into(),
-        };
-        writeln!(
-            out,
-            "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8.3}  talk {:>8.3}  hold {:>8.3}",
-            p.id,
-            p.direction.as_deref().unwrap_or("-"),
-            name(&p.from_name, &p.from),
-            name(&p.to_name, &p.to),
-            p.status.as_deref().unwrap_or("-"),
-            p.reason.as_deref().unwrap_or(""),
-            p.ring_seconds,
-            p.talk_seconds,
-            p.hold_seconds
-        )?;
-    }
-    Ok(())
-}
-
-/// The table's summary lines.
-fn write_summary_table(out: &mut impl Write, m: &SummaryReport) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}  unknown {}",
-        m.sessions,
-        m.active,
-        m.answered,
-        m.missed,
-        m.voicemail,
-        m.transferred,
-        m.parked,
-        m.abandoned,
-        m.unknown
-    )?;
-    writeln!(
-        out,
-        "ring avg {:.3}s max {:.3}s  talk avg {:.3}s max {:.3}s  hold avg {:.3}s max {:.3}s",
-        m.avg_ring_seconds,
-        m.max_ring_seconds,
-        m.avg_talk_seconds,
-        m.max_talk_seconds,
-        m.avg_hold_seconds,
-        m.max_hold_seconds
-    )?;
-    writeln!(
-        out,
-        "events {}  applied {}  stale {}  duplicate {}  malformed {}  late {}  presence {}  other {}",
-        m.counters.events,
-        m.counters.applied,
-        m.counters.stale,
-        m.counters.duplicate,
-        m.counters.malformed,
-        m.counters.late,
-        m.counters.presence,
-        m.counters.other
-    )
-}
-
-/// The table's queue and agent lines.
-fn write_center_table(
-    out: &mut impl Write,
-    queues: &[QueueReport],
-    agents: &[AgentReport],
-) -> std::io::Result<()> {
-    let or_dash = |v: Option<f64>, unit: &str| v.map_or("-".into(), |x| format!("{x:.1}{unit}"));
-    let name = |n: &Option<String>, num: &Option<String>, id: &str| {
-        let label = [num.as_deref(), n.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if label.is_empty() {
-            id.to_string()
-        } else {
-            label
-        }
-    };
-    if !queues.is_empty() {
-        writeln!(out, "\nqueues")?;
-    }
-    for q in queues {
-        writeln!(
-            out,
-            "  {:<28} offered {:>4}  answered {:>4}  abandoned {:>4}  voicemail {:>4}  overflow {:>4}  waiting {:>3}  SL {} (≤{:.0}s)  ASA {}  longest {:.1}s",
-            name(&q.name, &q.extension_number, &q.id),
-            q.offered,
-            q.answered,
-            q.abandoned,
-            q.voicemail,
-            q.overflow,
-            q.waiting,
-            or_dash(q.service_level, "%"),
-            q.service_level_seconds,
-            or_dash(q.avg_speed_of_answer_seconds, "s"),
-            q.longest_wait_seconds
-        )?;
-    }
-    if !agents.is_empty() {
-        writeln!(out, "\nagents")?;
-    }
-    for a in agents {
-        writeln!(
-            out,
-            "  {:<28} offers {:>4}  handled {:>4}  missed {:>4}  talk {:>9.1}s  hold {:>8.1}s  AHT {}",
-            name(&a.name, &a.extension_number, &a.id),
-            a.offers,
-            a.handled,
-            a.missed,
-            a.talk_seconds,
-            a.hold_seconds,
-            or_dash(a.avg_handle_seconds, "s")
-        )?;
-    }
     Ok(())
 }

@@ -60,6 +60,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::collections::{BTreeMap, HashMap};
 
+pub use agents::CallAgent;
 use agents::{person_mut, promote};
 pub use figures::*;
 use rebuild::Effect;

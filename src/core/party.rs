@@ -334,6 +334,14 @@ impl PartyState {
         (delivery, ch)
     }
 
+    /// The party's own end: the caller of an outbound leg, the callee of any other.
+    pub fn own_end(&self) -> &EndpointState {
+        match self.direction.get() {
+            Some(Direction::Outbound) => &self.from,
+            _ => &self.to,
+        }
+    }
+
     /// The current status code, if any event carried one.
     pub fn code(&self) -> Option<&StatusCode> {
         self.status.get().map(|s| &s.code)

@@ -11,7 +11,7 @@
 //! without the sessions changing).
 
 use super::state::{target_in, Screen, UiState, ViewState};
-use crate::core::center::{agent_party, Agent, Queue, TelephonyState};
+use crate::core::center::{Agent, Queue, TelephonyState};
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
@@ -635,20 +635,12 @@ pub fn call_queue(s: &Session, center: &Center) -> Option<String> {
 /// The agent who answered the call (after IVR and queue routing, and transfers) as
 /// `name ext`; `None` while nobody has answered.
 pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
-    let p = agent_party(s)?;
-    p.history
-        .iter()
-        .any(|m| m.code == Some(StatusCode::Answered))
-        .then_some(())?;
-    let ext = p.extension_id.get()?;
-    let own = match p.direction.get() {
-        Some(crate::wire::Direction::Outbound) => p.from.label(),
-        _ => p.to.label(),
-    };
-    Some(match center.agent(ext) {
-        Some(a) if a.name.is_some() || a.extension_number.is_some() => agent_name(a),
+    let a = center.call_agent(s)?;
+    let own = a.party.own_end().label();
+    Some(match a.known {
+        Some(k) if k.name.is_some() || k.extension_number.is_some() => agent_name(k),
         _ if !own.is_empty() => own,
-        _ => format!("ext id {ext}"),
+        _ => format!("ext id {}", a.extension_id().map_or("?", String::as_str)),
     })
 }
 

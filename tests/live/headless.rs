@@ -39,7 +39,20 @@ async fn headless_json_lines_against_the_sim() {
     cfg.calls_per_minute = 300.0;
     cfg.time_scale = 0.05;
     let sim = start_sim(cfg).await;
-    let mut child = calltop(&sim, &["live", "--headless", "--format", "json"]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let rec_arg = rec.to_str().unwrap();
+    let mut child = calltop(
+        &sim,
+        &[
+            "live",
+            "--headless",
+            "--format",
+            "json",
+            "--record",
+            rec_arg,
+        ],
+    );
     let lines = read_until(&mut child, "event", 20, 20).await;
     let status = stop(&mut child);
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
@@ -72,6 +85,43 @@ async fn headless_json_lines_against_the_sim() {
             "{e}"
         );
     }
+    // Each session event line carries the notification's eventTime and its first party's
+    // ends split into name and number, beside the old `from`/`to` labels — as the
+    // notification received (the recording) says.
+    let received: std::collections::HashMap<(String, i64), serde_json::Value> =
+        std::fs::read_to_string(&rec)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| v["frame"][1]["body"].clone())
+            .filter(|b| b["telephonySessionId"].is_string())
+            .map(|b| {
+                let key = (
+                    b["telephonySessionId"].as_str().unwrap().to_string(),
+                    b["sequence"].as_i64().unwrap(),
+                );
+                (key, b)
+            })
+            .collect();
+    let ts = |v: &serde_json::Value| serde_json::from_value::<calltop::wire::Ts>(v.clone()).ok();
+    let mut checked = 0;
+    for e in events.iter().filter(|e| e["delivery"] == "applied") {
+        let key = (
+            e["telephonySessionId"].as_str().unwrap().to_string(),
+            e["sequence"].as_i64().unwrap(),
+        );
+        let body = &received[&key];
+        let party = &body["parties"][0];
+        assert_eq!(ts(&e["eventTime"]), ts(&body["eventTime"]), "{e}");
+        assert!(ts(&e["eventTime"]).is_some(), "{e}");
+        for end in ["from", "to"] {
+            assert_eq!(e[format!("{end}Name")], party[end]["name"], "{e}");
+            assert_eq!(e[format!("{end}Number")], party[end]["phoneNumber"], "{e}");
+            assert!(e[end].is_string(), "the label stays: {e}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} session event lines checked");
     sim.shutdown().await;
 }
 
@@ -183,6 +233,7 @@ async fn call_ended_lines_and_the_on_end_command() {
         .collect();
     assert!(ended.len() >= 8, "{} callEnded lines", ended.len());
     let truth = sim.ground_truth();
+    let sim_calls = sim.call_states();
     let mut queue_calls = 0;
     for e in &ended {
         let id = e["telephonySessionId"].as_str().unwrap();
@@ -191,6 +242,30 @@ async fn call_ended_lines_and_the_on_end_command() {
             .iter()
             .find(|c| c.telephony_session_id == id)
             .unwrap();
+        has_the_fields_of_before(e);
+        // The new fields: the time of the event that ended the call, and the caller's
+        // ends split into name and number, as the simulator made them.
+        assert_eq!(
+            e["eventTime"],
+            serde_json::to_value(t.ended).unwrap(),
+            "{e}"
+        );
+        let call = sim_calls.iter().find(|c| c.id == id).unwrap();
+        let caller = call
+            .parties
+            .iter()
+            .find(|p| p.direction == Some(calltop::wire::Direction::Outbound))
+            .or(call.parties.first())
+            .unwrap();
+        for (key, end) in [("from", &caller.from), ("to", &caller.to)] {
+            let end = end.clone().unwrap_or_default();
+            assert_eq!(e[format!("{key}Name")], serde_json::json!(end.name), "{e}");
+            assert_eq!(
+                e[format!("{key}Number")],
+                serde_json::json!(end.phone_number),
+                "{e}"
+            );
+        }
         assert!(e["disposition"].is_string(), "{e}");
         assert!(e["call"]["talkSeconds"].is_number(), "{e}");
         let mut ids: Vec<&str> = e["callLog"]["callLogIds"]
@@ -234,5 +309,65 @@ async fn call_ended_lines_and_the_on_end_command() {
     for e in &ended {
         assert!(fed.contains(e), "--on-end got {}", e["telephonySessionId"]);
     }
+    assert!(
+        ended.iter().any(|e| e["fromName"].is_string())
+            && ended.iter().any(|e| e["toNumber"].is_string()),
+        "names and numbers among the lines"
+    );
     sim.shutdown().await;
+}
+
+/// Every field a `callEnded` line had before `eventTime` and the split from/to were
+/// added (main at 6a5f39a), with the same kind of value: consumers of the lines and of
+/// `--on-end` keep working.
+fn has_the_fields_of_before(e: &serde_json::Value) {
+    use serde_json::Value;
+    let is = |v: &Value, key: &str, check: fn(&Value) -> bool| {
+        assert!(check(&v[key]), "{key} missing or changed: {v}");
+    };
+    let text_or_null = |v: &Value| v.is_string() || v.is_null();
+    assert_eq!(e["kind"], "callEnded");
+    is(e, "telephonySessionId", Value::is_string);
+    is(e, "sessionId", text_or_null);
+    is(e, "startTime", text_or_null);
+    is(e, "endTime", Value::is_string);
+    is(e, "disposition", Value::is_string);
+    is(e, "durationSeconds", Value::is_number);
+    is(e, "parties", Value::is_array);
+    is(e, "call", Value::is_object);
+    for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
+        is(&e["call"], k, Value::is_number);
+    }
+    for p in e["parties"].as_array().unwrap() {
+        for k in [
+            "id",
+            "direction",
+            "from",
+            "fromName",
+            "to",
+            "toName",
+            "extensionId",
+            "status",
+            "reason",
+        ] {
+            is(p, k, text_or_null);
+        }
+        for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
+            is(p, k, Value::is_number);
+        }
+    }
+    if let Some(a) = e.get("agent") {
+        for k in ["extensionId", "extensionNumber", "name"] {
+            is(a, k, text_or_null);
+        }
+    }
+    if let Some(q) = e.get("queue") {
+        is(q, "id", Value::is_string);
+        for k in ["extensionNumber", "name"] {
+            is(q, k, text_or_null);
+        }
+    }
+    if let Some(c) = e.get("callLog") {
+        is(c, "join", Value::is_string);
+    }
 }

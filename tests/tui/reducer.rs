@@ -770,10 +770,19 @@ fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
     cmd(&mut ui, &store, Command::History);
     let screen = render(&store, &mut ui, now()).backend().to_string();
     assert!(screen.contains("Platform"), "{screen}");
+    // The Platform cell of the call (under its header) says it is awaited.
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let header = lines
+        .iter()
+        .find(|l| l.iter().collect::<String>().contains("Platform"))
+        .unwrap();
+    let at = (0..header.len())
+        .find(|&i| header[i..].iter().take(8).collect::<String>() == "Platform")
+        .unwrap();
     assert!(
-        screen
-            .lines()
-            .any(|l| l.contains("s-done") || l.contains("Answered    …")),
+        lines
+            .iter()
+            .any(|l| l.iter().collect::<String>().contains("Answered") && l.get(at) == Some(&'…')),
         "{screen}"
     );
 }

@@ -420,6 +420,115 @@ fn columns_are_sized_by_priority_and_every_cut_has_an_ellipsis() {
     );
 }
 
+/// The history names who answered each ended call and its queue, as the calls board
+/// does (the directory's `name ext`, `—` for nobody); at 80 columns the numbers stay
+/// whole and the agent keeps its first letters (the queue goes first when it must).
+#[test]
+fn the_history_has_agent_and_queue_columns() {
+    let mut store = center_store();
+    // Support's call that Cy answered ends.
+    let n3 = "+14155550133";
+    let gone = |id: &str, ext: Option<&str>| {
+        let mut p = serde_json::json!({"id": id, "direction": "Inbound", "status": {"code": "Disconnected"},
+            "from": {"phoneNumber": n3}, "to": {"phoneNumber": "+18005550100", "extensionId": "801"}});
+        if let Some(e) = ext {
+            p["extensionId"] = serde_json::json!(e);
+        }
+        p
+    };
+    call_event(
+        &mut store,
+        "c-3",
+        7,
+        590,
+        serde_json::json!([gone("c3-3", Some("203"))]),
+    );
+    call_event(
+        &mut store,
+        "c-3",
+        8,
+        590,
+        serde_json::json!([gone("c3-2", Some("801"))]),
+    );
+    call_event(
+        &mut store,
+        "c-3",
+        9,
+        590,
+        serde_json::json!([{"id": "c3-1", "direction": "Outbound", "status": {"code": "Disconnected"},
+            "from": {"phoneNumber": n3, "name": "CALLER"}, "to": {"phoneNumber": "+18005550100"}}]),
+    );
+    let mut ui = ui(Mode::Demo);
+    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    let l = lines(&render(&store, &mut ui, now()));
+    let head = line_with(&l, "Outcome");
+    assert!(head.contains("Queue") && head.contains("Agent"), "{head}");
+    let answered = line_with(&l, n3);
+    assert!(
+        answered.contains("Support") && answered.contains("Cy Chen 103"),
+        "{answered}"
+    );
+    // Abandoned in Support's queue: nobody answered.
+    let abandoned = line_with(&l, "+14155550144");
+    let (q, a) = (
+        abandoned.find("Support").unwrap(),
+        abandoned.find('—').unwrap(),
+    );
+    assert!(q < a && abandoned.contains("Abandoned"), "{abandoned}");
+    // 80×24: numbers whole, the agent's first letters, the outcome and figures.
+    let l = lines(&render_at(&store, &mut ui, now(), 80, 24));
+    let answered = line_with(&l, n3);
+    assert!(
+        answered.contains("Cy Chen") && answered.contains("Answered"),
+        "{answered}"
+    );
+    assert!(line_with(&l, "Outcome").contains("Agent"), "{l:?}");
+}
+
+/// The calls row shows recording, mute and park orbit where the width allows — `⏺ rec`,
+/// `muted`, `park 801` — and leaves them out first on a narrow terminal (the numbers
+/// and states stay whole).
+#[test]
+fn the_calls_row_marks_recording_mute_and_park_orbit_where_there_is_room() {
+    let mut store = board_store();
+    // The agent on hold mutes.
+    event(
+        &mut store,
+        "s-hold",
+        7,
+        595,
+        &[PartySpec {
+            id: "p-hold-2",
+            dir: "Inbound",
+            from: DAVE,
+            to: ERIN,
+            code: "Hold",
+            ext: Some("105"),
+        }],
+        serde_json::json!({"muted": true}),
+    );
+    let mut ui = ui(Mode::Demo);
+    let l = lines(&render_at(&store, &mut ui, now(), 160, 30));
+    assert!(line_with(&l, "Parties").contains("Marks"), "{l:?}");
+    assert!(line_with(&l, "Bob Agent").contains("⏺ rec"), "{l:?}");
+    assert!(line_with(&l, "Dave Customer").contains("muted"), "{l:?}");
+    assert!(line_with(&l, "P Parked").contains("park 801"), "{l:?}");
+    assert!(!line_with(&l, "Alice Caller").contains('⏺'), "{l:?}");
+    // 80×24: the marks go first; numbers and states stay.
+    let l = lines(&render_at(&store, &mut ui, now(), 80, 24));
+    assert!(!line_with(&l, "Parties").contains("Marks"), "{l:?}");
+    let hold = line_with(&l, "+14155550144");
+    assert!(
+        hold.contains("● Answered ▸‖ Hold") && !hold.contains("muted"),
+        "{hold}"
+    );
+    assert!(
+        !l.iter()
+            .any(|x| x.contains("park 801") || x.contains("⏺ rec")),
+        "{l:?}"
+    );
+}
+
 /// Every status code a party can be in (`None`: no status seen yet).
 fn every_state() -> Vec<Option<calltop::wire::StatusCode>> {
     use calltop::wire::StatusCode::*;

@@ -132,7 +132,45 @@ pub(super) fn promote<'a>(
     agents.entry(id)
 }
 
+/// The agent of a call (see [`agent_party`]) and what the directory knows of it: the
+/// board's Agent column, the history's and the report's `agent` all come from here.
+#[derive(Clone, Copy, Debug)]
+pub struct CallAgent<'a> {
+    /// The agent's party on the call.
+    pub party: &'a PartyState,
+    /// The directory's agent of that extension, when it knows one.
+    pub known: Option<&'a Agent>,
+}
+
+impl CallAgent<'_> {
+    /// The agent's extension id.
+    pub fn extension_id(&self) -> Option<&String> {
+        self.party.extension_id.get()
+    }
+
+    /// The agent's extension number, from the directory.
+    pub fn extension_number(&self) -> Option<&String> {
+        self.known.and_then(|a| a.extension_number.as_ref())
+    }
+
+    /// The directory's name of the agent, else the name the call gives its own end.
+    pub fn name(&self) -> Option<&String> {
+        self.known
+            .and_then(|a| a.name.as_ref())
+            .or_else(|| self.party.own_end().name.get())
+    }
+}
+
 impl Center {
+    /// The agent who answered a call (the last to, after IVR and queue routing, and
+    /// transfers); `None` while nobody has.
+    pub fn call_agent<'a>(&'a self, s: &'a Session) -> Option<CallAgent<'a>> {
+        let party = agent_party(s)?;
+        party.ever(&StatusCode::Answered).then_some(())?;
+        let known = party.extension_id.get().and_then(|e| self.agent(e));
+        Some(CallAgent { party, known })
+    }
+
     /// Changes the figures of the party's agent, when the party counts in this epoch.
     pub(super) fn agent_figures(&mut self, t: &Track, change: impl FnOnce(&mut AgentFigures)) {
         if t.counted != Some(self.epoch) {

@@ -126,6 +126,18 @@ pub struct EventLine {
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// The notification's `eventTime`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<Ts>,
+    /// `from` and `to` split into name and number (added beside the labels above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_session: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +158,11 @@ impl EventLine {
             direction: None,
             from: None,
             to: None,
+            event_time: None,
+            from_name: None,
+            from_number: None,
+            to_name: None,
+            to_number: None,
             new_session: None,
             ended: None,
         };
@@ -153,6 +170,7 @@ impl EventLine {
             Incoming::Session(n) => {
                 e.telephony_session_id = Some(n.body.telephony_session_id.clone());
                 e.sequence = n.body.sequence;
+                e.event_time = n.body.event_time;
                 if let Some(party) = n.body.parties.first() {
                     e.party_id = Some(party.id.clone());
                     e.status = party.status.as_ref().map(|s| s.code.to_string());
@@ -164,6 +182,10 @@ impl EventLine {
                     e.direction = party.direction.as_ref().map(|d| d.to_string());
                     e.from = party.from.as_ref().map(|f| f.label());
                     e.to = party.to.as_ref().map(|t| t.label());
+                    e.from_name = party.from.as_ref().and_then(|f| f.name.clone());
+                    e.from_number = party.from.as_ref().and_then(|f| f.phone_number.clone());
+                    e.to_name = party.to.as_ref().and_then(|t| t.name.clone());
+                    e.to_number = party.to.as_ref().and_then(|t| t.phone_number.clone());
                 }
             }
             Incoming::Presence { body, .. } => {
@@ -214,7 +236,7 @@ pub enum LiveEvent {
     /// The connection changed.
     Conn { at: Ts, state: ConnState },
     /// A notification reached the store.
-    Notification(EventLine),
+    Notification(Box<EventLine>),
     /// A frame that could not be parsed (it is in the recording).
     Malformed { at: Ts, error: String },
     /// A gateway Error frame or a failed request: one human line.

@@ -56,7 +56,7 @@ pub fn apply_parsed(
     let line = (listened && joined.is_none()).then(|| EventLine::of(&parsed, at));
     let applied = store.write(|s| s.ingest(parsed, now));
     if let Some(l) = line {
-        let _ = events.send(LiveEvent::Notification(l.with(applied)));
+        let _ = events.send(LiveEvent::Notification(Box::new(l.with(applied))));
     }
     if let Some(telephony_session_id) = joined {
         let _ = events.send(LiveEvent::Joined {

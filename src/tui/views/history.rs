@@ -1,120 +1,149 @@
-//! The history: ended sessions with disposition and figures, newest first.
+//! The history: ended sessions with disposition, figures, agent and queue, newest first.
 
-use super::{fit_endpoint, hms, share};
+use super::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
 use crate::core::party::EndpointState;
-use crate::core::Session;
 use crate::core::{clock, Disposition, SessionStore};
+use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
 use crate::wire::Ts;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
-/// Draws the history table.
+/// What one visible row says, before the columns are sized.
+struct HistoryRow {
+    ended: String,
+    from: EndpointState,
+    to: EndpointState,
+    queue: String,
+    agent: String,
+    outcome: &'static str,
+    level: Level,
+    platform: (String, Level),
+    total: String,
+    ring: String,
+    talk: String,
+    hold: String,
+}
+
+/// Draws the history table. From and To keep their numbers whole first; then Agent
+/// (its first letters), Queue and the platform's result are left out, in that order
+/// from the last, when the terminal is narrow.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = ui.theme();
     let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.offset.min(rows.len());
-    let visible: Vec<_> = rows.window(start, start + h).collect();
-    // From and To share what the fixed columns leave: numbers whole first, then names.
-    // The Platform column only where From and To keep their numbers whole beside it.
-    let platform_w: u16 = if area.width >= 100 { 13 } else { 0 };
-    let fixed: [u16; 7] = [9, 11, platform_w, 7, 6, 6, 6];
-    let left = (area.width as usize)
-        .saturating_sub(fixed.iter().sum::<u16>() as usize + 7 + usize::from(platform_w > 0));
-    let want = |f: fn(&Session) -> Option<&EndpointState>| {
-        let cells = visible.iter().filter_map(|s| f(s));
-        let (min, full) = cells.fold((0, 0), |(m, a), e| {
-            (
-                m.max(super::endpoint_min(e)),
-                a.max(e.label().chars().count()),
-            )
-        });
-        (min, full)
-    };
-    let w = share(
-        left,
-        &[
-            want(|s| s.caller().map(|p| &p.from)),
-            want(|s| s.caller().map(|p| &p.to)),
-        ],
-    );
-    let (from_w, to_w) = (w[0], w[1]);
-    let built: Vec<Row> = visible
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
+    let center = store.center();
+    let built: Vec<HistoryRow> = rows
+        .window(start, start + h)
+        .map(|s| {
             let f = s.call_figures(now);
             let d = s.disposition();
-            let level = match d {
-                Disposition::Answered => Level::Ok,
-                Disposition::Missed | Disposition::Abandoned => Level::Crit,
-                _ => Level::Normal,
-            };
-            let (platform, platform_level) =
-                super::outcome::cell(s, store.outcomes().get(&s.id), ui.config.call_log);
             let caller = s.caller();
-            let sel = if start + i == ui.view.cursor {
-                "▶"
-            } else {
-                " "
-            };
-            let platform = match platform_level {
-                Level::Normal => Cell::from(platform),
-                l => Cell::from(Span::styled(platform, t.level(l))),
-            };
-            let mut cells = vec![
-                Cell::from(format!(
-                    "{sel}{}",
-                    s.end().map(|t| hms(ui, t)).unwrap_or_default()
-                )),
-                Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.from, from_w))),
-                Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w))),
-                Cell::from(d.as_str()),
-                platform,
-                Cell::from(clock(s.duration_ms(now))),
-                Cell::from(clock(f.ring_ms)),
-                Cell::from(clock(f.talk_ms)),
-                Cell::from(clock(f.hold_ms)),
-            ];
-            if platform_w == 0 {
-                cells.remove(4);
-            }
-            let row = Row::new(cells).style(t.level(level));
-            if start + i == ui.view.cursor {
-                row.style(t.selected().patch(t.level(level)))
-            } else {
-                row
+            HistoryRow {
+                ended: s.end().map(|t| hms(ui, t)).unwrap_or_default(),
+                from: caller.map(|p| p.from.clone()).unwrap_or_default(),
+                to: caller.map(|p| p.to.clone()).unwrap_or_default(),
+                queue: call_queue(&s, center).unwrap_or_default(),
+                agent: call_agent(&s, center).unwrap_or_else(|| "—".into()),
+                outcome: d.as_str(),
+                level: match d {
+                    Disposition::Answered => Level::Ok,
+                    Disposition::Missed | Disposition::Abandoned => Level::Crit,
+                    _ => Level::Normal,
+                },
+                platform: super::outcome::cell(&s, store.outcomes().get(&s.id), ui.config.call_log),
+                total: clock(s.duration_ms(now)),
+                ring: clock(f.ring_ms),
+                talk: clock(f.talk_ms),
+                hold: clock(f.hold_ms),
             }
         })
         .collect();
-    let mut header = vec![
-        "Ended", "From", "To", "Outcome", "Platform", "Total", "Ring", "Talk", "Hold",
+    let widest = |f: &dyn Fn(&HistoryRow) -> usize, min: usize| {
+        built.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let n = |s: &str| s.chars().count();
+    let fixed = |header: &'static str, w: usize, prio: u8| Col {
+        header,
+        min: w,
+        full: w,
+        prio,
+    };
+    let agent = widest(&|r| n(&r.agent), 0).min(24);
+    let queue = widest(&|r| n(&r.queue), 0).min(24);
+    let cols = [
+        fixed("Ended", 9, 10),
+        Col {
+            header: "From",
+            min: widest(&|r| endpoint_min(&r.from), 4),
+            full: widest(&|r| n(&r.from.label()), 4),
+            prio: 9,
+        },
+        Col {
+            header: "To",
+            min: widest(&|r| endpoint_min(&r.to), 2),
+            full: widest(&|r| n(&r.to.label()), 2),
+            prio: 9,
+        },
+        Col {
+            header: "Queue",
+            min: 5,
+            full: queue.max(5),
+            prio: 4,
+        },
+        Col {
+            header: "Agent",
+            min: agent.clamp(5, 8),
+            full: agent.max(5),
+            prio: 5,
+        },
+        fixed("Outcome", widest(&|r| n(r.outcome), 7), 9),
+        fixed("Platform", widest(&|r| n(&r.platform.0), 8), 3),
+        fixed("Total", widest(&|r| n(&r.total), 5), 8),
+        fixed("Ring", widest(&|r| n(&r.ring), 4), 6),
+        fixed("Talk", widest(&|r| n(&r.talk), 4), 7),
+        fixed("Hold", widest(&|r| n(&r.hold), 4), 6),
     ];
-    let mut widths = vec![
-        fixed[0],
-        from_w as u16,
-        to_w as u16,
-        fixed[1],
-        fixed[2],
-        fixed[3],
-        fixed[4],
-        fixed[5],
-        fixed[6],
-    ];
-    if platform_w == 0 {
-        header.remove(4);
-        widths.remove(4);
-    }
-    let header = Row::new(header).style(t.column_header());
+    let widths = layout_cols(area.width, &cols);
+    let w = |i: usize| widths.get(i).copied().flatten().unwrap_or(0);
+    let table_rows = built
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let selected = start + i == ui.view.cursor;
+            let sel = if selected { "▶" } else { " " };
+            let platform = match r.platform.1 {
+                Level::Normal => Cell::from(r.platform.0),
+                l => Cell::from(Span::styled(r.platform.0, t.level(l))),
+            };
+            let cells = vec![
+                Cell::from(format!("{sel}{}", r.ended)),
+                Cell::from(fit_endpoint(&r.from, w(1))),
+                Cell::from(fit_endpoint(&r.to, w(2))),
+                Cell::from(fit(&r.queue, w(3))),
+                Cell::from(fit(&r.agent, w(4))),
+                Cell::from(r.outcome),
+                platform,
+                Cell::from(r.total),
+                Cell::from(r.ring),
+                Cell::from(r.talk),
+                Cell::from(r.hold),
+            ];
+            let style = if selected {
+                t.selected().patch(t.level(r.level))
+            } else {
+                t.level(r.level)
+            };
+            (cells, style)
+        })
+        .collect();
     let title = Line::from(vec![
         Span::styled(format!(" History {} ", rows.len()), t.title()),
         Span::styled("ended calls, newest first ", t.dim()),
     ]);
-    let widths = widths.into_iter().map(Constraint::Length);
-    let table = super::titled_table(built, widths, header, title, t.dim());
-    frame.render_widget(table, area);
+    frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);
 }

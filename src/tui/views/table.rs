@@ -21,6 +21,8 @@ struct RowText<'a> {
     /// Who answered (`—` while nobody has).
     agent: String,
     parties: Vec<Span<'static>>,
+    /// Recording, mute and park orbit of the parties still on the call.
+    marks: String,
     level: Level,
     marker: String,
     timer: String,
@@ -35,8 +37,10 @@ impl RowText<'_> {
 
 /// Column widths of the board for the visible rows, by priority: the fixed columns
 /// (marker, direction, timer, total, as wide as their widest cell), then Parties, then the From and To numbers, then
-/// Queue and Agent, then the From and To names (shared); each never wider than its widest cell.
-fn widths(width: u16, rows: &[RowText]) -> [u16; 9] {
+/// Queue and Agent, then the From and To names (shared), then the marks (recording,
+/// mute, park orbit: all or nothing, `0` when left out); each never wider than its
+/// widest cell.
+fn widths(width: u16, rows: &[RowText]) -> [u16; 10] {
     let need =
         |f: &dyn Fn(&RowText) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let parties = need(&|r| r.parties_width(), 7);
@@ -46,6 +50,7 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 9] {
     let to_all = need(&|r| r.to.label().chars().count(), 2);
     let queue = need(&|r| r.queue.chars().count(), 0).min(24);
     let agent = need(&|r| r.agent.chars().count(), 0).min(24);
+    let marks = need(&|r| r.marks.chars().count(), 0);
     let timer = need(&|r| r.timer.chars().count(), "Timer".len());
     let total = need(&|r| r.total.chars().count(), "Total".len());
     let (mark, dir) = (2, 3);
@@ -87,11 +92,24 @@ fn widths(width: u16, rows: &[RowText]) -> [u16; 9] {
             (0, if first[4] == 0 { 0 } else { agent - first[4] }),
         ],
     );
+    left -= more.iter().sum::<usize>();
+    // The marks, whole, in what is left after everything else (and one more gap).
+    let marks = if marks > 0 && left > marks.max("Marks".len()) {
+        marks.max("Marks".len())
+    } else {
+        0
+    };
     let parties = first[0];
     let (from, to, queue) = (first[1] + more[0], first[2] + more[1], first[3] + more[2]);
     let agent = first[4] + more[3];
-    [mark, dir, from, to, queue, agent, parties, timer, total].map(|w| w as u16)
+    [
+        mark, dir, from, to, queue, agent, parties, marks, timer, total,
+    ]
+    .map(|w| w as u16)
 }
+
+/// The index of the marks among the board's columns.
+const MARKS: usize = 7;
 
 /// Draws the board.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
@@ -113,11 +131,17 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .enumerate()
         .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
         .collect();
-    let header = Row::new([
-        "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Timer", "Total",
-    ])
-    .style(t.column_header());
-    let table = super::titled_table(built, w.map(Constraint::Length), header, title, t.dim());
+    let mut header = vec![
+        "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Marks", "Timer", "Total",
+    ];
+    let mut widths = w.to_vec();
+    if w[MARKS] == 0 {
+        header.remove(MARKS);
+        widths.remove(MARKS);
+    }
+    let header = Row::new(header).style(t.column_header());
+    let widths = widths.into_iter().map(Constraint::Length);
+    let table = super::titled_table(built, widths, header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if !ui.view.filter.is_empty() {
@@ -218,6 +242,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
     if gone > 0 {
         parties.push(Span::styled(format!(" +{gone}✕"), t.dim()));
     }
+    let marks = call_marks(live.iter().map(|(_, p)| *p));
     static NONE: std::sync::LazyLock<EndpointState> = std::sync::LazyLock::new(Default::default);
     RowText {
         session: s,
@@ -226,6 +251,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         queue: call_queue(s, center).unwrap_or_default(),
         agent: call_agent(s, center).unwrap_or_else(|| "—".into()),
         parties,
+        marks,
         level,
         marker,
         timer,
@@ -233,7 +259,25 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
     }
 }
 
-fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 9]) -> Row<'static> {
+/// What the parties still on a call say besides their state: `⏺ rec` while one is
+/// recorded, `muted` while one is muted, `park *801` for the orbit a parked one waits on.
+fn call_marks<'a>(parties: impl Iterator<Item = &'a crate::core::PartyState> + Clone) -> String {
+    let mut marks: Vec<String> = Vec::new();
+    if parties.clone().any(|p| p.recording_active()) {
+        marks.push("⏺ rec".into());
+    }
+    if parties.clone().any(|p| p.muted.get() == Some(&true)) {
+        marks.push("muted".into());
+    }
+    for p in parties.filter(|p| p.code() == Some(&crate::wire::StatusCode::Parked)) {
+        if let Some(orbit) = p.park.get().and_then(|k| k.id.as_ref()) {
+            marks.push(format!("park {orbit}"));
+        }
+    }
+    marks.join(" · ")
+}
+
+fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 10]) -> Row<'static> {
     let t = ui.theme();
     let s = r.session;
     let (level, marker) = (r.level, &r.marker);
@@ -260,7 +304,7 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 9]) -> Row<'s
     };
     // Offline: the rows are as of the drop, not live (no alert colours either).
     let style = super::row_style(ui, selected, level);
-    Row::new(vec![
+    let mut cells = vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),
         Cell::from(fit_endpoint(r.from, w[2] as usize)),
@@ -268,8 +312,12 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 9]) -> Row<'s
         Cell::from(fit(&r.queue, w[4] as usize)),
         Cell::from(fit(&r.agent, w[5] as usize)),
         Cell::from(parties),
+        Cell::from(r.marks),
         Cell::from(r.timer),
         Cell::from(r.total),
-    ])
-    .style(style)
+    ];
+    if w[MARKS] == 0 {
+        cells.remove(MARKS);
+    }
+    Row::new(cells).style(style)
 }

@@ -1,0 +1,627 @@
+//! How a report is written: JSON; CSV, whose sections each have one list of columns
+//! that makes both the header and the rows; and the table for people, with a header and
+//! aligned columns. Sessions are encoded one by one as they become final (the report
+//! sorts and spills them, [`super::sorted`]) and emitted at the end, once the table's
+//! column widths over every session are known.
+
+use super::{AgentReport, Format, QueueReport, Report, SessionReport, SummaryReport};
+use crate::core::outcomes::Join;
+use crate::wire::Ts;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// A whole report in a format, as [`super::run`] writes it.
+pub fn write(out: &mut impl Write, format: Format, r: &Report) -> io::Result<()> {
+    let mut writer = Writer::new(format);
+    let mut encoded = Vec::with_capacity(r.sessions.len());
+    for s in &r.sessions {
+        let mut payload = Vec::new();
+        writer.encode(&mut payload, s)?;
+        encoded.push(payload);
+    }
+    writer.head(out)?;
+    for (i, payload) in encoded.iter().enumerate() {
+        writer.session(out, payload, i == 0)?;
+    }
+    writer.tail(
+        out,
+        !r.sessions.is_empty(),
+        &r.summary,
+        &r.queues,
+        &r.agents,
+    )
+}
+
+/// Writes one report: each session encoded on its own ([`Writer::encode`]), then the
+/// head, the sessions in order and the tail.
+pub(super) struct Writer {
+    format: Format,
+    /// The table's session column widths so far (header included), in characters.
+    widths: Vec<usize>,
+}
+
+/// Separates a table's cells inside an encoded session (cells never hold one).
+const CELL: char = '\u{1f}';
+
+impl Writer {
+    pub fn new(format: Format) -> Writer {
+        Writer {
+            format,
+            widths: SESSION_TABLE.iter().map(|c| width(c.header)).collect(),
+        }
+    }
+
+    /// One session's bytes, to hand to [`Writer::session`] later.
+    pub fn encode(&mut self, out: &mut Vec<u8>, s: &SessionReport) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                out.write_all(b"    ")?;
+                write_pretty(out, s, 2)
+            }
+            Format::Csv => for_parties(s, false, |r| csv_row(out, SESSION_CSV, r)),
+            Format::Table => for_parties(s, true, |r| {
+                for (i, c) in SESSION_TABLE.iter().enumerate() {
+                    let cell = if (c.session && !r.first) || (!c.session && !r.party) {
+                        String::new()
+                    } else {
+                        table_cell(&(c.cell)(r))
+                    };
+                    self.widths[i] = self.widths[i].max(width(&cell));
+                    if i > 0 {
+                        write!(out, "{CELL}")?;
+                    }
+                    out.write_all(cell.as_bytes())?;
+                }
+                out.write_all(b"\n")
+            }),
+        }
+    }
+
+    /// What comes before the sessions.
+    pub fn head(&self, out: &mut impl Write) -> io::Result<()> {
+        match self.format {
+            Format::Json => write!(out, "{{\n  \"sessions\": ["),
+            Format::Csv => csv_header(out, SESSION_CSV),
+            Format::Table => {
+                let header: Vec<&str> = SESSION_TABLE.iter().map(|c| c.header).collect();
+                table_line(out, &header, &self.widths, SESSION_TABLE)
+            }
+        }
+    }
+
+    /// One encoded session; `first` for the first of the report.
+    pub fn session(&self, out: &mut impl Write, payload: &[u8], first: bool) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                out.write_all(payload)
+            }
+            Format::Csv => out.write_all(payload),
+            Format::Table => {
+                for line in String::from_utf8_lossy(payload).lines() {
+                    let cells: Vec<&str> = line.split(CELL).collect();
+                    table_line(out, &cells, &self.widths, SESSION_TABLE)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// What comes after the sessions (`any`: there were some): the summary, the queues
+    /// and the agents.
+    pub fn tail(
+        &self,
+        out: &mut impl Write,
+        any: bool,
+        m: &SummaryReport,
+        queues: &[QueueReport],
+        agents: &[AgentReport],
+    ) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                out.write_all(if any { b"\n  ]" } else { b"]" })?;
+                out.write_all(b",\n  \"summary\": ")?;
+                write_pretty(out, m, 1)?;
+                out.write_all(b",\n  \"queues\": ")?;
+                write_pretty(out, &queues, 1)?;
+                out.write_all(b",\n  \"agents\": ")?;
+                write_pretty(out, &agents, 1)?;
+                out.write_all(b"\n}\n")
+            }
+            Format::Csv => {
+                writeln!(out)?;
+                csv_header(out, QUEUE_CSV)?;
+                for q in queues {
+                    csv_row(out, QUEUE_CSV, q)?;
+                }
+                writeln!(out)?;
+                csv_header(out, AGENT_CSV)?;
+                for a in agents {
+                    csv_row(out, AGENT_CSV, a)?;
+                }
+                Ok(())
+            }
+            Format::Table => {
+                write_summary_table(out, m)?;
+                if !queues.is_empty() {
+                    writeln!(out, "\nqueues")?;
+                    write_table(out, QUEUE_TABLE, queues)?;
+                }
+                if !agents.is_empty() {
+                    writeln!(out, "\nagents")?;
+                    write_table(out, AGENT_TABLE, agents)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Writes `value` as `serde_json::to_string_pretty` would inside a document, `depth`
+/// levels in: every line but the first indented by two spaces a level.
+fn write_pretty(out: &mut impl Write, value: &impl Serialize, depth: usize) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    let indent = "  ".repeat(depth);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(indent.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// One row of the sessions' CSV and table: a party of a session.
+struct PartyRow<'a> {
+    s: &'a SessionReport,
+    p: &'a super::PartyReport,
+    /// The platform's result, call-log ids, recording ids, voicemail ids.
+    platform: &'a [String; 4],
+    /// The session's first row.
+    first: bool,
+    /// False for the one row of a session without parties (its party cells are empty).
+    party: bool,
+}
+
+/// Calls `f` with each party's row of a session; with `none_too`, a session without
+/// parties has one row too.
+fn for_parties(
+    s: &SessionReport,
+    none_too: bool,
+    mut f: impl FnMut(&PartyRow) -> io::Result<()>,
+) -> io::Result<()> {
+    let platform = platform_columns(s.call_log.as_ref());
+    let none = super::PartyReport::default();
+    if s.parties.is_empty() && none_too {
+        return f(&PartyRow {
+            s,
+            p: &none,
+            platform: &platform,
+            first: true,
+            party: false,
+        });
+    }
+    for (i, p) in s.parties.iter().enumerate() {
+        f(&PartyRow {
+            s,
+            p,
+            platform: &platform,
+            first: i == 0,
+            party: true,
+        })?;
+    }
+    Ok(())
+}
+
+// ---- CSV ----
+
+/// One CSV column: its header and its cell of a row (`F`: `fn(&Row) -> String`).
+type CsvCol<F> = (&'static str, F);
+
+/// A cell of a session's row, of a queue's, of an agent's.
+type PartyCell = fn(&PartyRow) -> String;
+type QueueCell = fn(&QueueReport) -> String;
+type AgentCell = fn(&AgentReport) -> String;
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt(o: Option<&String>) -> String {
+    csv_field(o.map_or("", String::as_str))
+}
+
+fn opt_num(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_default()
+}
+
+fn rfc3339(t: Option<Ts>) -> String {
+    t.map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+fn csv_header<F>(out: &mut impl Write, cols: &[CsvCol<F>]) -> io::Result<()> {
+    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    writeln!(out, "{}", names.join(","))
+}
+
+fn csv_row<F: Fn(&T) -> String, T>(
+    out: &mut impl Write,
+    cols: &[CsvCol<F>],
+    row: &T,
+) -> io::Result<()> {
+    let cells: Vec<String> = cols.iter().map(|c| (c.1)(row)).collect();
+    writeln!(out, "{}", cells.join(","))
+}
+
+/// The sessions' CSV: one row per party. New columns go at the end, so a reader by
+/// position keeps working.
+const SESSION_CSV: &[CsvCol<PartyCell>] = &[
+    ("telephonySessionId", |r| {
+        csv_field(&r.s.telephony_session_id)
+    }),
+    ("startTime", |r| rfc3339(r.s.start_time)),
+    ("endTime", |r| rfc3339(r.s.end_time)),
+    ("disposition", |r| r.s.disposition.to_string()),
+    ("partyId", |r| csv_field(&r.p.id)),
+    ("direction", |r| opt(r.p.direction.as_ref())),
+    ("from", |r| opt(r.p.from.as_ref())),
+    ("fromName", |r| opt(r.p.from_name.as_ref())),
+    ("to", |r| opt(r.p.to.as_ref())),
+    ("toName", |r| opt(r.p.to_name.as_ref())),
+    ("status", |r| opt(r.p.status.as_ref())),
+    ("reason", |r| opt(r.p.reason.as_ref())),
+    ("ringSeconds", |r| format!("{:.3}", r.p.ring_seconds)),
+    ("talkSeconds", |r| format!("{:.3}", r.p.talk_seconds)),
+    ("holdSeconds", |r| format!("{:.3}", r.p.hold_seconds)),
+    ("platformResult", |r| csv_field(&r.platform[0])),
+    ("callLogIds", |r| csv_field(&r.platform[1])),
+    ("recordingIds", |r| csv_field(&r.platform[2])),
+    ("voicemailIds", |r| csv_field(&r.platform[3])),
+    ("agentExtensionId", |r| {
+        opt(r.s.agent.as_ref().and_then(|a| a.extension_id.as_ref()))
+    }),
+    ("agentExtensionNumber", |r| {
+        opt(r.s.agent.as_ref().and_then(|a| a.extension_number.as_ref()))
+    }),
+    ("agentName", |r| {
+        opt(r.s.agent.as_ref().and_then(|a| a.name.as_ref()))
+    }),
+    ("queueId", |r| opt(r.s.queue.as_ref().map(|q| &q.id))),
+    ("queueExtensionNumber", |r| {
+        opt(r.s.queue.as_ref().and_then(|q| q.extension_number.as_ref()))
+    }),
+    ("queueName", |r| {
+        opt(r.s.queue.as_ref().and_then(|q| q.name.as_ref()))
+    }),
+];
+
+/// The queues' CSV.
+const QUEUE_CSV: &[CsvCol<QueueCell>] = &[
+    ("queueId", |q| csv_field(&q.id)),
+    ("extensionNumber", |q| opt(q.extension_number.as_ref())),
+    ("name", |q| opt(q.name.as_ref())),
+    ("offered", |q| q.offered.to_string()),
+    ("answered", |q| q.answered.to_string()),
+    ("abandoned", |q| q.abandoned.to_string()),
+    ("voicemail", |q| q.voicemail.to_string()),
+    ("overflow", |q| q.overflow.to_string()),
+    ("waiting", |q| q.waiting.to_string()),
+    ("serviceLevel", |q| opt_num(q.service_level)),
+    ("serviceLevelSeconds", |q| {
+        format!("{:.3}", q.service_level_seconds)
+    }),
+    ("avgSpeedOfAnswerSeconds", |q| {
+        opt_num(q.avg_speed_of_answer_seconds)
+    }),
+    ("avgAbandonWaitSeconds", |q| {
+        opt_num(q.avg_abandon_wait_seconds)
+    }),
+    ("longestWaitSeconds", |q| {
+        format!("{:.3}", q.longest_wait_seconds)
+    }),
+];
+
+/// The agents' CSV.
+const AGENT_CSV: &[CsvCol<AgentCell>] = &[
+    ("agentId", |a| csv_field(&a.id)),
+    ("extensionNumber", |a| opt(a.extension_number.as_ref())),
+    ("name", |a| opt(a.name.as_ref())),
+    ("offers", |a| a.offers.to_string()),
+    ("handled", |a| a.handled.to_string()),
+    ("missed", |a| a.missed.to_string()),
+    ("talkSeconds", |a| format!("{:.3}", a.talk_seconds)),
+    ("holdSeconds", |a| format!("{:.3}", a.hold_seconds)),
+    ("avgHandleSeconds", |a| opt_num(a.avg_handle_seconds)),
+];
+
+/// The platform's result, call-log ids, recording ids and voicemail ids of a call
+/// (ids joined by `;`), or empty strings.
+fn platform_columns(join: Option<&Join>) -> [String; 4] {
+    match join {
+        Some(Join::Joined(j)) => [
+            j.result.as_str().to_string(),
+            j.call_log_ids.join(";"),
+            j.recordings
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            j.voicemails
+                .iter()
+                .map(|v| v.id.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ],
+        Some(Join::Missing) => [
+            "(no record)".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        Some(Join::Forbidden) => [
+            "(no permission)".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        None => Default::default(),
+    }
+}
+
+// ---- the table for people ----
+
+/// One column of a table: its header, right-aligned (figures) or not, given on the
+/// session's first row only (`session`), and its cell of a row (`F`: `fn(&Row) ->
+/// String`).
+struct TableCol<F> {
+    header: &'static str,
+    right: bool,
+    session: bool,
+    cell: F,
+}
+
+const fn col<F>(header: &'static str, cell: F) -> TableCol<F> {
+    TableCol {
+        header,
+        right: false,
+        session: false,
+        cell,
+    }
+}
+
+const fn figure<F>(header: &'static str, cell: F) -> TableCol<F> {
+    TableCol {
+        header,
+        right: true,
+        session: false,
+        cell,
+    }
+}
+
+const fn of_session<F: Copy>(c: TableCol<F>) -> TableCol<F> {
+    TableCol {
+        header: c.header,
+        right: c.right,
+        session: true,
+        cell: c.cell,
+    }
+}
+
+/// Unknown in the table.
+const DASH: &str = "—";
+
+fn or_dash(o: Option<&String>) -> String {
+    o.map_or_else(|| DASH.to_string(), String::clone)
+}
+
+/// Name and number (or whichever is known), else `fallback`, else `—`.
+fn label(name: Option<&String>, number: Option<&String>, fallback: Option<&String>) -> String {
+    match (name, number) {
+        (Some(n), Some(x)) => format!("{n} {x}"),
+        (Some(x), None) | (None, Some(x)) => x.clone(),
+        (None, None) => or_dash(fallback),
+    }
+}
+
+fn seconds(v: f64) -> String {
+    format!("{v:.3}s")
+}
+
+fn tenths(v: Option<f64>, unit: &str) -> String {
+    v.map_or_else(|| DASH.to_string(), |x| format!("{x:.1}{unit}"))
+}
+
+/// The sessions' table: one row per party, the call's own columns on its first.
+const SESSION_TABLE: &[TableCol<PartyCell>] = &[
+    of_session(col("Session", |r| r.s.telephony_session_id.clone())),
+    of_session(col("Start", |r| {
+        r.s.start_time
+            .map_or_else(|| DASH.to_string(), |t| t.to_rfc3339())
+    })),
+    of_session(col("Outcome", |r| r.s.disposition.to_string())),
+    of_session(figure("Total", |r| seconds(r.s.duration_seconds))),
+    of_session(col("Agent", |r| {
+        r.s.agent.as_ref().map_or_else(
+            || DASH.to_string(),
+            |a| {
+                label(
+                    a.name.as_ref(),
+                    a.extension_number.as_ref(),
+                    a.extension_id.as_ref(),
+                )
+            },
+        )
+    })),
+    of_session(col("Queue", |r| {
+        r.s.queue.as_ref().map_or_else(
+            || DASH.to_string(),
+            |q| label(q.name.as_ref(), q.extension_number.as_ref(), Some(&q.id)),
+        )
+    })),
+    of_session(col("Platform", |r| r.platform[0].clone())),
+    col("Party", |r| r.p.id.clone()),
+    col("Dir", |r| or_dash(r.p.direction.as_ref())),
+    col("From", |r| {
+        label(r.p.from_name.as_ref(), r.p.from.as_ref(), None)
+    }),
+    col("To", |r| label(r.p.to_name.as_ref(), r.p.to.as_ref(), None)),
+    col("Status", |r| or_dash(r.p.status.as_ref())),
+    col("Reason", |r| r.p.reason.clone().unwrap_or_default()),
+    figure("Ring", |r| seconds(r.p.ring_seconds)),
+    figure("Talk", |r| seconds(r.p.talk_seconds)),
+    figure("Hold", |r| seconds(r.p.hold_seconds)),
+    of_session(col("Records", |r| {
+        let mut line = Vec::new();
+        for (what, ids) in [
+            ("call log", &r.platform[1]),
+            ("recordings", &r.platform[2]),
+            ("voicemail", &r.platform[3]),
+        ] {
+            if !ids.is_empty() {
+                line.push(format!("{what} {ids}"));
+            }
+        }
+        line.join("  ")
+    })),
+];
+
+/// The queues' table.
+const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
+    col("Queue", |q| {
+        label(q.name.as_ref(), q.extension_number.as_ref(), Some(&q.id))
+    }),
+    figure("Offered", |q| q.offered.to_string()),
+    figure("Answered", |q| q.answered.to_string()),
+    figure("Abandoned", |q| q.abandoned.to_string()),
+    figure("Voicemail", |q| q.voicemail.to_string()),
+    figure("Overflow", |q| q.overflow.to_string()),
+    figure("Waiting", |q| q.waiting.to_string()),
+    figure("SL", |q| tenths(q.service_level, "%")),
+    figure("SL within", |q| format!("{:.0}s", q.service_level_seconds)),
+    figure("ASA", |q| tenths(q.avg_speed_of_answer_seconds, "s")),
+    figure("Longest", |q| tenths(Some(q.longest_wait_seconds), "s")),
+];
+
+/// The agents' table.
+const AGENT_TABLE: &[TableCol<AgentCell>] = &[
+    col("Agent", |a| {
+        label(a.name.as_ref(), a.extension_number.as_ref(), Some(&a.id))
+    }),
+    figure("Offers", |a| a.offers.to_string()),
+    figure("Handled", |a| a.handled.to_string()),
+    figure("Missed", |a| a.missed.to_string()),
+    figure("Talk", |a| tenths(Some(a.talk_seconds), "s")),
+    figure("Hold", |a| tenths(Some(a.hold_seconds), "s")),
+    figure("AHT", |a| tenths(a.avg_handle_seconds, "s")),
+];
+
+/// Width of a cell in characters.
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// A cell as the table shows it: control characters (from names in the input) as
+/// spaces, so a cell stays on its line and in its column.
+fn table_cell(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// One line of a table: each cell padded to its column's width (figures to the right),
+/// two spaces apart, no trailing spaces.
+fn table_line<F>(
+    out: &mut impl Write,
+    cells: &[&str],
+    widths: &[usize],
+    cols: &[TableCol<F>],
+) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, ((cell, w), c)) in cells.iter().zip(widths).zip(cols).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let pad = " ".repeat(w.saturating_sub(width(cell)));
+        if c.right {
+            line.push_str(&pad);
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&pad);
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// A whole table of `rows`: the header, then one line per row.
+fn write_table<T, F: Fn(&T) -> String>(
+    out: &mut impl Write,
+    cols: &[TableCol<F>],
+    rows: &[T],
+) -> io::Result<()> {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| cols.iter().map(|c| table_cell(&(c.cell)(r))).collect())
+        .collect();
+    let widths: Vec<usize> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|r| width(&r[i]))
+                .fold(width(c.header), usize::max)
+        })
+        .collect();
+    let header: Vec<&str> = cols.iter().map(|c| c.header).collect();
+    table_line(out, &header, &widths, cols)?;
+    for r in &cells {
+        let r: Vec<&str> = r.iter().map(String::as_str).collect();
+        table_line(out, &r, &widths, cols)?;
+    }
+    Ok(())
+}
+
+/// The table's summary lines.
+fn write_summary_table(out: &mut impl Write, m: &SummaryReport) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}  unknown {}",
+        m.sessions,
+        m.active,
+        m.answered,
+        m.missed,
+        m.voicemail,
+        m.transferred,
+        m.parked,
+        m.abandoned,
+        m.unknown
+    )?;
+    writeln!(
+        out,
+        "ring avg {:.3}s max {:.3}s  talk avg {:.3}s max {:.3}s  hold avg {:.3}s max {:.3}s",
+        m.avg_ring_seconds,
+        m.max_ring_seconds,
+        m.avg_talk_seconds,
+        m.max_talk_seconds,
+        m.avg_hold_seconds,
+        m.max_hold_seconds
+    )?;
+    writeln!(
+        out,
+        "events {}  applied {}  stale {}  duplicate {}  malformed {}  late {}  presence {}  other {}",
+        m.counters.events,
+        m.counters.applied,
+        m.counters.stale,
+        m.counters.duplicate,
+        m.counters.malformed,
+        m.counters.late,
+        m.counters.presence,
+        m.counters.other
+    )
+}
