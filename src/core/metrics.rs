@@ -208,6 +208,14 @@ impl Totals {
 
     /// Merges other totals into these.
     pub fn merge(&mut self, o: &Totals) {
+        self.add_counts(o);
+        self.ring.merge(&o.ring);
+        self.talk.merge(&o.talk);
+        self.hold.merge(&o.hold);
+    }
+
+    /// Adds the other totals' session and disposition counts (not their figures).
+    fn add_counts(&mut self, o: &Totals) {
         self.sessions += o.sessions;
         self.answered += o.answered;
         self.missed += o.missed;
@@ -216,9 +224,6 @@ impl Totals {
         self.parked += o.parked;
         self.abandoned += o.abandoned;
         self.unknown += o.unknown;
-        self.ring.merge(&o.ring);
-        self.talk.merge(&o.talk);
-        self.hold.merge(&o.hold);
     }
 }
 
@@ -530,15 +535,7 @@ impl HeldFigures {
     /// sessions (evicted and archived ones) and the counters.
     pub fn basis(&self, evicted: &Totals, counters: Counters) -> SummaryBasis {
         let mut totals = evicted.clone();
-        let t = &self.totals;
-        totals.sessions += t.sessions;
-        totals.answered += t.answered;
-        totals.missed += t.missed;
-        totals.voicemail += t.voicemail;
-        totals.transferred += t.transferred;
-        totals.parked += t.parked;
-        totals.abandoned += t.abandoned;
-        totals.unknown += t.unknown;
+        totals.add_counts(&self.totals);
         for (stat, tally) in [&mut totals.ring, &mut totals.talk, &mut totals.hold]
             .into_iter()
             .zip(&self.closed)

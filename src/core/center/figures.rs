@@ -200,13 +200,49 @@ impl QueueFigures {
     /// RingCentral's service level (%): answered within the threshold / (answered +
     /// voicemail [+ abandoned over the threshold when the queue includes them]).
     pub fn service_level_pct(&self, sla: &ServiceLevel) -> Option<f64> {
+        let (within, denominator) = self.service_level_parts(sla);
+        (denominator > 0).then(|| within as f64 * 100.0 / denominator as f64)
+    }
+
+    /// The service level's numerator and denominator under `sla`.
+    fn service_level_parts(&self, sla: &ServiceLevel) -> (u64, u64) {
         let over = if sla.include_abandoned {
             self.abandoned_over_threshold
         } else {
             0
         };
-        let denominator = self.answered + self.voicemail + over;
-        (denominator > 0).then(|| self.answered_within_sla as f64 * 100.0 / denominator as f64)
+        (
+            self.answered_within_sla,
+            self.answered + self.voicemail + over,
+        )
+    }
+
+    /// Several queues as one: their figures added (the longest wait the longest), and
+    /// the service level over each queue's own rule (numerators and denominators summed).
+    pub fn combined<'a>(
+        queues: impl IntoIterator<Item = &'a Queue>,
+    ) -> (QueueFigures, Option<f64>) {
+        let mut f = QueueFigures::default();
+        let (mut within, mut denominator) = (0, 0);
+        for q in queues {
+            let g = &q.figures;
+            let (w, d) = g.service_level_parts(&q.sla);
+            (within, denominator) = (within + w, denominator + d);
+            f.offered += g.offered;
+            f.answered += g.answered;
+            f.answered_within_sla += g.answered_within_sla;
+            f.abandoned += g.abandoned;
+            f.abandoned_over_threshold += g.abandoned_over_threshold;
+            f.voicemail += g.voicemail;
+            f.overflow += g.overflow;
+            f.unknown += g.unknown;
+            f.answer_wait_ms += g.answer_wait_ms;
+            f.abandon_wait_ms += g.abandon_wait_ms;
+            f.longest_wait_ms = f.longest_wait_ms.max(g.longest_wait_ms);
+            f.joined += g.joined;
+        }
+        let sl = (denominator > 0).then(|| within as f64 * 100.0 / denominator as f64);
+        (f, sl)
     }
 
     /// Average speed of answer (ms).

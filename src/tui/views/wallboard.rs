@@ -66,28 +66,16 @@ fn panel_of(c: &Center, q: &Queue, now: Ts) -> Panel {
 /// All queues together: waiting summed, the oldest wait of any, the service level over
 /// every queue's own rule (answered within / its denominator, summed).
 fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
-    let mut f = QueueFigures::default();
-    let (mut within, mut denominator) = (0u64, 0u64);
-    let mut worst = (Level::Normal, 0i64);
-    for q in queues {
-        let g = &q.figures;
-        f.offered += g.offered;
-        f.answered += g.answered;
-        f.abandoned += g.abandoned;
-        f.voicemail += g.voicemail;
-        f.overflow += g.overflow;
-        within += g.answered_within_sla;
-        let over = if q.sla.include_abandoned {
-            g.abandoned_over_threshold
-        } else {
-            0
-        };
-        denominator += g.answered + g.voicemail + over;
-        if !q.waiting.is_empty() {
+    let (f, sl) = QueueFigures::combined(queues.iter().copied());
+    let worst = queues
+        .iter()
+        .filter(|q| !q.waiting.is_empty())
+        .map(|q| {
             let ms = oldest_wait_ms(q, now);
-            worst = worst.max((wait_level(q, ms), ms));
-        }
-    }
+            (wait_level(q, ms), ms)
+        })
+        .max()
+        .unwrap_or((Level::Normal, 0));
     let waiting = queues.iter().map(|q| q.waiting.len()).sum();
     let oldest = queues
         .iter()
@@ -96,8 +84,7 @@ fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
         .unwrap_or(0);
     let agents: Vec<_> = c.agents().collect();
     let on_call = agents.iter().filter(|a| !a.calls.is_empty()).count();
-    let sl =
-        (denominator > 0).then(|| format!("{:.0}%", within as f64 * 100.0 / denominator as f64));
+    let sl = sl.map(|p| format!("{p:.0}%"));
     Panel {
         name: "All queues".into(),
         waiting,
