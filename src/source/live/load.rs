@@ -342,14 +342,14 @@ impl Loader {
             match result {
                 Ok(Some(s)) => self.store.write(|st| st.apply_rest_session(&s, now)),
                 Ok(None) => self.store.write(|st| {
-                    st.mark_gone(&id, plan.known_until);
-                    st.audit(
-                        &id,
-                        now,
-                        format!(
-                            "{what}: ended during the outage (404); closed as of the outage start"
-                        ),
-                    );
+                    let text = match st.mark_gone(&id, plan.known_until) {
+                        Some(true) => {
+                            "ended during the outage (404); closed as of the outage start"
+                        }
+                        Some(false) => "gone (404) before its end was seen; closed",
+                        None => return,
+                    };
+                    st.audit(&id, now, format!("{what}: {text}"));
                 }),
                 Err(e) => self.warn(format!("{what} {id}: {e}")),
             }
