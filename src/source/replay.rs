@@ -352,7 +352,7 @@ impl Replay {
             total: self.total(),
             // A followed file is never complete: indexing ends for the board once the
             // pass has read as far as the file went when it was opened.
-            indexing: (!p.complete && !(self.follow && p.done >= p.of)).then(|| p.percent()),
+            indexing: (!(p.complete || self.follow && p.done >= p.of)).then(|| p.percent()),
             follow: self.follow,
             waiting: false,
             since: Instant::now(),

@@ -105,7 +105,14 @@ impl Loader {
         });
     }
 
+    /// Runs one plan; the first run to finish ends the seeding.
     async fn run(&self, plan: Plan) {
+        self.load(plan).await;
+        self.loading
+            .send_if_modified(|l| std::mem::take(&mut l.seeding));
+    }
+
+    async fn load(&self, plan: Plan) {
         // Permissions found missing: said once, and not asked for again.
         let mut missing = HashSet::new();
         if plan.directory {
@@ -318,10 +325,13 @@ impl Loader {
             }
         }
         tracing::info!(sessions = ids.len(), "{what}");
-        self.loading.send_replace(Loading {
-            done: 0,
-            total: ids.len(),
-            ..Loading::default()
+        self.loading.send_modify(|l| {
+            *l = Loading {
+                done: 0,
+                total: ids.len(),
+                seeding: l.seeding,
+                ..Loading::default()
+            }
         });
         for id in ids {
             // A background task may wait out a 429 (the board never does).
