@@ -834,10 +834,13 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         }
     } else if let Some(until) = l.waiting_until {
         let secs = (now.millis_until(until) + 999) / 1000;
-        let text = format!(
-            "loading the calls in progress: {} of {}, rate limited by the platform, waiting {secs}s",
-            l.done, l.total
-        );
+        // Before the calls are listed, everyone's presence is what waits.
+        let what = if l.total == 0 {
+            "loading the agents and the calls in progress".to_string()
+        } else {
+            format!("loading the calls in progress: {} of {}", l.done, l.total)
+        };
+        let text = format!("{what}, rate limited by the platform, waiting {secs}s");
         ui.say(Level::Warn, text, now);
     } else if l.busy() {
         let text = format!("loading the calls in progress: {} of {}", l.done, l.total);

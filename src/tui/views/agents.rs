@@ -304,12 +304,15 @@ pub(crate) fn loading_span(ui: &UiState) -> Option<Span<'static>> {
     if !ui.seeding() {
         return None;
     }
-    let waiting = ui.feed.loading.and_then(|l| l.waiting_until);
-    let text = match waiting {
-        Some(until) => {
-            let secs = (ui.feed.wall.millis_until(until) + 999).max(0) / 1000;
-            format!("loading… (rate limited by the platform, retry in {secs}s) ")
-        }
+    // The retry's countdown, while it runs (the request may then wait its turn).
+    let secs = ui
+        .feed
+        .loading
+        .and_then(|l| l.waiting_until)
+        .map(|until| (ui.feed.wall.millis_until(until) + 999) / 1000)
+        .filter(|s| *s > 0);
+    let text = match secs {
+        Some(secs) => format!("loading… (rate limited by the platform, retry in {secs}s) "),
         None => "loading… ".to_string(),
     };
     Some(Span::styled(text, ui.theme().dim()))
