@@ -392,6 +392,7 @@ pack_struct!(Counters {
     late,
     presence,
     other,
+    ended_in_outage,
 });
 pack_struct!(StoreConfig {
     max_ended,

@@ -26,7 +26,7 @@ use crate::wire::Ts;
 use std::collections::{HashMap, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 const MAGIC: [u8; 4] = *b"CTKF";
 /// Magic, version, payload length.

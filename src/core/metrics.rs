@@ -242,6 +242,10 @@ pub struct Counters {
     pub presence: u64,
     /// Other notifications and gateway frames.
     pub other: u64,
+    /// Calls held as active since before an outage that loading the calls in progress
+    /// found gone after it, whatever they showed last: they ended while calltop could
+    /// not see.
+    pub ended_in_outage: u64,
 }
 
 /// The board's header figures at one moment.

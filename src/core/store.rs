@@ -245,7 +245,7 @@ impl SessionStore {
             Incoming::Gone {
                 telephony_session_id,
             } => {
-                self.mark_gone(&telephony_session_id, now);
+                let _ = self.mark_gone(&telephony_session_id, now);
                 Applied::Other
             }
             Incoming::CallLog(line) => {
@@ -627,16 +627,24 @@ impl SessionStore {
         self.update_ended(&cs.id, false, now);
     }
 
-    /// Reconciliation found the session gone (404) after an outage: every party still
-    /// in the call is closed (Disconnected) at `known_until` — when the call was last
-    /// known, the start of the outage — so no figure counts the outage, and the session
-    /// ends as [`Session::ended_unseen`].
-    pub fn mark_gone(&mut self, id: &str, known_until: Ts) {
+    /// Loading the calls in progress found the session gone (404): every party still in
+    /// the call is closed (Disconnected) at `known_until` — when the call was last known,
+    /// the start of the outage — so no figure counts the outage, and the session ends as
+    /// [`Session::ended_unseen`]. A session seen to end is left as it is. Returns
+    /// whether it was closed (`None`: not held, or it had ended) and, if so, whether it
+    /// ended during an outage: held since before `known_until` (counted in
+    /// [`Counters::ended_in_outage`]) — at start, with no outage, nothing was held.
+    pub fn mark_gone(&mut self, id: &str, known_until: Ts) -> Option<bool> {
         self.touch(known_until);
+        if self.sessions.get(id).is_some_and(|s| s.ended) {
+            return None;
+        }
         let Some(mut s) = self.sessions.remove(id) else {
             self.center.gone(id, known_until);
-            return;
+            return None;
         };
+        let outage = s.first_seen < known_until;
+        self.counters.ended_in_outage += u64::from(outage);
         self.center.gone_in(&mut s.center, id, known_until);
         // Never before a state it was seen in (event times may run ahead of ours).
         let newest_event = s
@@ -663,6 +671,7 @@ impl SessionStore {
         self.changes.note(self.generation, id);
         self.sessions.insert(id.to_string(), s);
         self.update_ended(id, false, now);
+        Some(outage)
     }
 
     /// Adds an audit line (a control action or its result) to a session's timeline.

@@ -211,7 +211,11 @@ pub fn spawn_with_sink(
     let roster = Roster::new(auth.clone());
     let (filters_tx, filters_rx) = tokio::sync::mpsc::unbounded_channel();
     let (conn_tx, conn) = watch::channel(ConnState::Connecting);
-    let (loading_tx, loading) = watch::channel(Loading::default());
+    // Seeding until the first load (agents and queues, calls in progress) is over.
+    let (loading_tx, loading) = watch::channel(Loading {
+        seeding: cfg.follows_roster() || cfg.seed,
+        ..Loading::default()
+    });
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let file = cfg.record.as_ref().map(|p| {

@@ -350,7 +350,9 @@ impl Replay {
             end: self.end(),
             applied: self.applied(),
             total: self.total(),
-            indexing: (!p.complete).then(|| p.percent()),
+            // A followed file is never complete: indexing ends for the board once the
+            // pass has read as far as the file went when it was opened.
+            indexing: (!(p.complete || self.follow && p.done >= p.of)).then(|| p.percent()),
             follow: self.follow,
             waiting: false,
             since: Instant::now(),
@@ -538,7 +540,10 @@ async fn jump_to(replay: Replay, t: Ts, store: &SharedStore) -> Replay {
     replay
 }
 
-/// Runs a replay into `store` (which it resets first).
+/// Runs a replay into `store` (which it resets first). A followed file starts where it
+/// ends now: what it holds is played through at speed max first (paused or not), then
+/// the clock runs at `speed` from its last value. A jump or seek at speed max pauses
+/// there: playing on at max would run straight back to the end.
 pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool) -> ReplayHandle {
     let mut fresh = replay.new_store();
     replay.advance_to(replay.start(), &mut fresh);
@@ -550,6 +555,8 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
         let mut speed = speed;
         let mut paused = paused;
         let mut waiting: Option<JumpTarget> = None;
+        // Following: playing what the file holds already, to start at its end.
+        let mut catching_up = replay.follows();
         // Wall instant at which the stream clock stood at `anchor.1`.
         let mut anchor = (Instant::now(), replay.pos());
         loop {
@@ -558,12 +565,22 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                 replay = jump_to(replay, t, &store).await;
                 anchor = (Instant::now(), replay.pos());
             }
+            // The status shows the index as of now; a later step of it wakes the loop.
+            progress.borrow_and_update();
             let mut st = replay.status(speed, paused);
             st.waiting = waiting.is_some();
             status_tx.send_replace(st);
-            let playing = !paused && !replay.done();
+            let indexing = st.indexing.is_some();
+            let playing = (!paused || catching_up) && !replay.done();
             let due = if playing { replay.next_due() } else { None };
-            let wake = match (playing, speed.factor(), due) {
+            if catching_up && due.is_none() {
+                // At the end of what is written: from here on the clock runs.
+                catching_up = false;
+                anchor = (Instant::now(), replay.pos());
+                continue;
+            }
+            let pace = if catching_up { None } else { speed.factor() };
+            let wake = match (playing, pace, due) {
                 (true, Some(k), Some(due)) => {
                     // Round up so the clock has reached `due` when we wake.
                     let ms = (anchor.1.millis_until(due) + k - 1) / k;
@@ -579,13 +596,12 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                     None => std::future::pending().await,
                 }
             };
-            let indexing = !progress.borrow().complete;
             tokio::select! {
                 cmd = cmd_rx.recv() => {
                     let Some(cmd) = cmd else { break };
                     // Bring the clock up to date before changing anything.
                     if playing {
-                        if let Some(k) = speed.factor() {
+                        if let Some(k) = pace {
                             let ms = anchor.0.elapsed().as_millis() as i64 * k;
                             store.write(|s| replay.advance_to(anchor.1.plus_millis(ms), s));
                         }
@@ -603,10 +619,16 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                         }
                         ReplayCmd::Jump(target) => waiting = Some(target),
                     }
+                    if matches!(cmd, ReplayCmd::Seek(_) | ReplayCmd::Jump(_)) {
+                        // The user chose where to be: no catching up, and at max no
+                        // running on past it.
+                        catching_up = false;
+                        paused |= speed == Speed::Max;
+                    }
                     anchor = (Instant::now(), replay.pos());
                 }
                 _ = sleep => {
-                    match speed.factor() {
+                    match pace {
                         Some(k) => {
                             let ms = anchor.0.elapsed().as_millis() as i64 * k;
                             store.write(|s| replay.advance_to(anchor.1.plus_millis(ms), s));

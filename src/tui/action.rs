@@ -14,7 +14,7 @@ use crate::core::control::{
 };
 use crate::core::{PartyState, SessionStore};
 use crate::source::live::{ConnState, Loading};
-use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus};
+use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus, Speed};
 use crate::wire::Ts;
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
@@ -431,7 +431,8 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::SeekForward
         | Command::SeekBackLong
         | Command::SeekForwardLong
-        | Command::Jump => {
+        | Command::Jump
+        | Command::Rewind => {
             if ui.config.mode != Mode::Replay {
                 ui.say(Level::Normal, "replay keys work in replay mode", now);
                 return;
@@ -454,6 +455,15 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
                 Command::SeekBack => ReplayCmd::Seek(-10_000),
                 Command::SeekForward => ReplayCmd::Seek(10_000),
                 Command::SeekBackLong => ReplayCmd::Seek(-60_000),
+                Command::Rewind => {
+                    let Some(r) = ui.feed.replay else { return };
+                    ui.say(
+                        Level::Normal,
+                        format!("back to the start, {}", super::views::hms(ui, r.start)),
+                        now,
+                    );
+                    ReplayCmd::Jump(JumpTarget::At(r.start))
+                }
                 _ => ReplayCmd::Seek(60_000),
             };
             fx.push(Effect::Replay(cmd));
@@ -683,7 +693,16 @@ fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
             return;
         }
     }
-    ui.say(Level::Normal, format!("jump to {}", p.input.trim()), now);
+    let paused = match ui.feed.replay {
+        // At max the replay would run straight on to the end: it pauses there.
+        Some(r) if r.speed == Speed::Max && !r.paused => " · paused (Space plays on at max)",
+        _ => "",
+    };
+    ui.say(
+        Level::Normal,
+        format!("jump to {}{paused}", p.input.trim()),
+        now,
+    );
     fx.push(Effect::Replay(ReplayCmd::Jump(target)));
 }
 
@@ -845,10 +864,13 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         }
     } else if let Some(until) = l.waiting_until {
         let secs = (now.millis_until(until) + 999) / 1000;
-        let text = format!(
-            "loading the calls in progress: {} of {}, rate limited by the platform, waiting {secs}s",
-            l.done, l.total
-        );
+        // Before the calls are listed, everyone's presence is what waits.
+        let what = if l.total == 0 {
+            "loading the agents and the calls in progress".to_string()
+        } else {
+            format!("loading the calls in progress: {} of {}", l.done, l.total)
+        };
+        let text = format!("{what}, rate limited by the platform, waiting {secs}s");
         ui.say(Level::Warn, text, now);
     } else if l.busy() {
         let text = format!("loading the calls in progress: {} of {}", l.done, l.total);

@@ -56,6 +56,7 @@ pub enum Command {
     SeekBackLong,
     SeekForwardLong,
     Jump,
+    Rewind,
 }
 
 /// Help sections.
@@ -389,6 +390,13 @@ const SPECS: &[Spec] = &[
         Group::Replay,
         "jump",
         "jump to a stream time (10:42, 10:42:30, in --tz) or a share (50%); or click the progress bar",
+    ),
+    spec(
+        Command::Rewind,
+        "rewind",
+        Group::Replay,
+        "start",
+        "back to the recording's start (--follow starts at its end; :100% returns there)",
     ),
 ];
 

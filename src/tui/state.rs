@@ -689,6 +689,13 @@ impl UiState {
         target_in(self.view.target_party.as_ref(), s)
     }
 
+    /// True while the live source's first load of agents, queues and calls in progress
+    /// is not over: their figures are not known yet.
+    pub fn seeding(&self) -> bool {
+        let failed = matches!(self.feed.conn, Some(ConnState::Failed(_)));
+        self.feed.loading.is_some_and(|l| l.seeding) && !failed
+    }
+
     /// True when control keys may send requests in this run.
     pub fn controls_enabled(&self) -> bool {
         self.config.mode != Mode::Replay && !self.config.read_only

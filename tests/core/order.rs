@@ -381,6 +381,53 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     assert_eq!(s3.end(), Some(Ts(30_000)));
 }
 
+/// The outage figure counts every call held since before the outage that reconciling
+/// found gone — answered or not — and nothing else: not a call first heard of after
+/// the drop, not one seen to end, not a 404 while seeding at start (issue 23, item 13).
+#[test]
+fn the_outage_counts_every_call_held_before_it_that_ended_unseen() {
+    let mut store = report::unbounded_store();
+    let call = |store: &mut SessionStore, sid: &str, code: StatusCode, t: i64| {
+        let mut e = ev(2, &format!("p-{sid}"), code, t);
+        e.telephony_session_id = sid.into();
+        store.apply_event(e, Ts(t));
+    };
+    // Before the drop at 20 s: one answered, one ringing, one that ends in sight.
+    call(&mut store, "s-talk", StatusCode::Answered, 1_000);
+    call(&mut store, "s-ring", StatusCode::Proceeding, 2_000);
+    call(&mut store, "s-done", StatusCode::Answered, 3_000);
+    let mut bye = ev(3, "p-s-done", StatusCode::Disconnected, 4_000);
+    bye.telephony_session_id = "s-done".into();
+    store.apply_event(bye, Ts(4_000));
+    let done_before = store.get("s-done").unwrap().disposition();
+    // After the reconnect: a call first heard of then.
+    call(&mut store, "s-new", StatusCode::Proceeding, 30_000);
+    let drop = Ts(20_000);
+    for sid in ["s-talk", "s-ring", "s-done", "s-new", "s-never"] {
+        store.mark_gone(sid, drop);
+    }
+    assert_eq!(store.counters().ended_in_outage, 2, "s-talk and s-ring");
+    let done = store.get("s-done").unwrap();
+    assert!(!done.ended_unseen, "its end was seen");
+    assert_eq!(done.disposition(), done_before);
+    assert!(store.get("s-new").unwrap().ended, "closed all the same");
+    // A second reconcile of the same calls counts nothing again.
+    store.mark_gone("s-talk", drop);
+    assert_eq!(store.counters().ended_in_outage, 2);
+    // Seeding at start, rate limited: the plan's time is before every call heard of.
+    let mut seeded = report::unbounded_store();
+    call(&mut seeded, "s-a", StatusCode::Answered, 50_000);
+    call(&mut seeded, "s-b", StatusCode::Proceeding, 51_000);
+    let mut bye = ev(3, "p-s-b", StatusCode::Disconnected, 52_000);
+    bye.telephony_session_id = "s-b".into();
+    seeded.apply_event(bye, Ts(52_000));
+    for sid in ["s-a", "s-b"] {
+        seeded.mark_gone(sid, Ts(49_000));
+    }
+    assert_eq!(seeded.counters().ended_in_outage, 0, "no outage at start");
+    assert!(!seeded.get("s-b").unwrap().ended_unseen);
+}
+
 /// Followers of ended calls (metrics, the end-of-call feed) read each end once, in order.
 #[test]
 fn ended_calls_are_read_once_in_order_from_a_cursor() {

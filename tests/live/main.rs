@@ -13,3 +13,4 @@ mod outcomes;
 mod realism;
 mod session;
 mod shared_budget;
+mod unseen;

@@ -542,6 +542,55 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     );
 }
 
+/// Following a file, the board starts at its end: `0` goes back to its start (shown
+/// in the footer then, and in the help always); a jump at max says it pauses there
+/// (issue 23, item 21).
+#[test]
+fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
+    use calltop::source::replay::{JumpTarget, ReplayStatus, Speed};
+    let (store, mut ui) = ready(Mode::Replay);
+    let (start, end) = (at(-3_600), at(3_600));
+    let following = ReplayStatus {
+        speed: Speed::X1,
+        paused: false,
+        pos: end,
+        start,
+        end,
+        applied: 100,
+        total: None,
+        indexing: None,
+        follow: true,
+        waiting: false,
+        since: tokio::time::Instant::now(),
+    };
+    ui.feed.replay = Some(following);
+    let key = crossterm::event::Event::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('0'),
+    ));
+    assert_eq!(
+        calltop::tui::action::action_for(&key, &ui),
+        Some(Action::Cmd(Command::Rewind))
+    );
+    assert_eq!(
+        cmd(&mut ui, &store, Command::Rewind),
+        vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::At(start)))]
+    );
+    let term = render_at(&store, &mut ui, now(), 200, 50);
+    let screen = format!("{:?}", term.backend());
+    assert!(screen.contains("0 start"), "footer names the way back");
+    ui.feed.replay = Some(ReplayStatus {
+        speed: Speed::Max,
+        follow: false,
+        ..following
+    });
+    assert!(cmd(&mut ui, &store, Command::Jump).is_empty());
+    for c in "50%".chars() {
+        update(&mut ui, Action::Input(c), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    assert!(status(&ui).contains("paused"), "{}", status(&ui));
+}
+
 #[test]
 fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);

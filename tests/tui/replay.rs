@@ -491,3 +491,118 @@ fn retention_config_is_kept_through_keyframes() {
     );
     assert!(store.archived().count() > 0);
 }
+
+/// At speed max a jump lands where it was asked to and stays there, paused (issue 23,
+/// item 21): playing on at max would run straight back to the end.
+#[tokio::test(start_paused = true)]
+async fn a_jump_at_max_speed_stays_where_it_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = recording(dir.path(), 3_000, 21);
+    let rp = Replay::open(&path, small_spacing(IndexCache::Memory)).unwrap();
+    let store = calltop::core::SharedStore::new(SessionStore::default());
+    let h = replay::spawn(rp, store.clone(), Speed::Max, false);
+    let mut status = h.status.clone();
+    while !status.borrow().done() {
+        status.changed().await.unwrap();
+    }
+    let st = *status.borrow();
+    let mid = Ts((st.start.0 + st.end.0) / 2);
+    h.cmds
+        .send(ReplayCmd::Jump(JumpTarget::Fraction(500_000)))
+        .unwrap();
+    while status.borrow().pos != mid {
+        status.changed().await.unwrap();
+    }
+    let landed = *status.borrow_and_update();
+    assert!(landed.paused, "a jump at max pauses where it lands");
+    assert!(!landed.done());
+    // However long it is left alone, it stays there.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let later = *status.borrow();
+    assert_eq!((later.pos, later.applied), (mid, landed.applied));
+    assert_eq!(later.speed, Speed::Max);
+    // Space plays on at max, to the end.
+    h.cmds.send(ReplayCmd::TogglePause).unwrap();
+    while !status.borrow().done() {
+        status.changed().await.unwrap();
+    }
+    h.task.abort();
+}
+
+/// Waits (real time, polling the status) until `f` holds; panics after 30 s.
+async fn until_status(
+    status: &tokio::sync::watch::Receiver<replay::ReplayStatus>,
+    what: &str,
+    f: impl Fn(&replay::ReplayStatus) -> bool,
+) -> replay::ReplayStatus {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = *status.borrow();
+        if f(&st) {
+            return st;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: {st:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `--follow` starts at the end of what the file holds (played through, paused or not),
+/// not at its first line; a jump to the start goes back there; new lines play as they
+/// come; and `indexing N%` ends once the index has read what the file held (issue 23,
+/// item 21).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn following_starts_at_the_end_and_goes_back_to_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("growing.jsonl");
+    let lines = calltop::synth::stream(400, 20, 7);
+    let mut f = std::fs::File::create(&path).unwrap();
+    for l in &lines[..300] {
+        writeln!(f, "{l}").unwrap();
+    }
+    f.flush().unwrap();
+    // The stream time of the last value written.
+    let last = {
+        let mut r = Replay::open(&path, small_spacing(IndexCache::Memory)).unwrap();
+        let mut s = r.new_store();
+        r.advance_to(Ts(i64::MAX / 4), &mut s);
+        assert_eq!(r.applied(), 300);
+        r.pos()
+    };
+    let opts = Options {
+        follow: true,
+        ..small_spacing(IndexCache::Memory)
+    };
+    let rp = Replay::open(&path, opts).unwrap();
+    let store = calltop::core::SharedStore::new(SessionStore::default());
+    let h = replay::spawn(rp, store.clone(), Speed::X1, true);
+    let status = h.status.clone();
+    let st = until_status(&status, "at the end of the file", |s| s.applied == 300).await;
+    assert_eq!(st.pos, last, "the clock stands at the last value written");
+    assert!(st.paused && st.follow);
+    assert_eq!(store.read().counters().events, 300);
+    until_status(&status, "indexing over", |s| s.indexing.is_none()).await;
+    // Back to the start: the store is rebuilt there.
+    h.cmds
+        .send(ReplayCmd::Jump(JumpTarget::At(st.start)))
+        .unwrap();
+    let back = until_status(&status, "back at the start", |s| s.pos == st.start).await;
+    assert!(back.applied < 300);
+    assert_eq!(store.read().counters().events, back.applied);
+    // Then to the end again, and what is written next plays as it comes.
+    h.cmds
+        .send(ReplayCmd::Jump(JumpTarget::Fraction(1_000_000)))
+        .unwrap();
+    until_status(&status, "at the end again", |s| s.applied == 300).await;
+    for l in &lines[300..] {
+        writeln!(f, "{l}").unwrap();
+    }
+    f.flush().unwrap();
+    h.cmds.send(ReplayCmd::Faster).unwrap();
+    for _ in 0..4 {
+        h.cmds.send(ReplayCmd::Faster).unwrap();
+    }
+    h.cmds.send(ReplayCmd::TogglePause).unwrap();
+    until_status(&status, "the new lines played", |s| s.applied == 400).await;
+    assert_eq!(store.read().counters().events, 400);
+    h.task.abort();
+}

@@ -26,6 +26,9 @@ pub struct Loading {
     pub waiting_until: Option<Ts>,
     /// Catching up with a relay's stream (`done`/`total` are messages), not loading calls.
     pub catching_up: bool,
+    /// The first load of the agents, queues and calls in progress has not finished: what
+    /// the board shows of them is not known yet (rate limited or under way).
+    pub seeding: bool,
 }
 
 impl Loading {

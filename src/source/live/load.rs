@@ -105,7 +105,14 @@ impl Loader {
         });
     }
 
+    /// Runs one plan; the first run to finish ends the seeding.
     async fn run(&self, plan: Plan) {
+        self.load(plan).await;
+        self.loading
+            .send_if_modified(|l| std::mem::take(&mut l.seeding));
+    }
+
+    async fn load(&self, plan: Plan) {
         // Permissions found missing: said once, and not asked for again.
         let mut missing = HashSet::new();
         if plan.directory {
@@ -318,10 +325,13 @@ impl Loader {
             }
         }
         tracing::info!(sessions = ids.len(), "{what}");
-        self.loading.send_replace(Loading {
-            done: 0,
-            total: ids.len(),
-            ..Loading::default()
+        self.loading.send_modify(|l| {
+            *l = Loading {
+                done: 0,
+                total: ids.len(),
+                seeding: l.seeding,
+                ..Loading::default()
+            }
         });
         for id in ids {
             // A background task may wait out a 429 (the board never does).
@@ -342,14 +352,14 @@ impl Loader {
             match result {
                 Ok(Some(s)) => self.store.write(|st| st.apply_rest_session(&s, now)),
                 Ok(None) => self.store.write(|st| {
-                    st.mark_gone(&id, plan.known_until);
-                    st.audit(
-                        &id,
-                        now,
-                        format!(
-                            "{what}: ended during the outage (404); closed as of the outage start"
-                        ),
-                    );
+                    let text = match st.mark_gone(&id, plan.known_until) {
+                        Some(true) => {
+                            "ended during the outage (404); closed as of the outage start"
+                        }
+                        Some(false) => "gone (404) before its end was seen; closed",
+                        None => return,
+                    };
+                    st.audit(&id, now, format!("{what}: {text}"));
                 }),
                 Err(e) => self.warn(format!("{what} {id}: {e}")),
             }

@@ -13,7 +13,7 @@ use super::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, CenterStamp, Queue};
 use crate::core::{clock, Center, SessionStore, Version};
 use crate::tui::rows::{agent_name, agent_status, has_text, queue_name, AgentKey, Memo};
-use crate::tui::state::{ListCursor, UiState};
+use crate::tui::state::{ListCursor, Mode, UiState};
 use crate::tui::theme::{agent_glyph, alert_glyph, row_mark, Level};
 use crate::wire::{Direction, Ts};
 use ratatui::layout::Rect;
@@ -303,6 +303,7 @@ pub(crate) fn title(
         ));
     }
     spans.extend(stale_span(ui));
+    spans.extend(loading_span(ui));
     Line::from(spans)
 }
 
@@ -318,6 +319,26 @@ pub(crate) fn period_label(ui: &UiState, c: &Center) -> Option<String> {
         (false, true) => format!("since {} (joined)", zone.hm(from)),
         (false, false) => format!("since {}", zone.hm(from)),
     })
+}
+
+/// `loading…` while the first load of agents, queues and calls is not over (with the
+/// platform's rate limit when it waits on one): figures until then are not known.
+pub(crate) fn loading_span(ui: &UiState) -> Option<Span<'static>> {
+    if !ui.seeding() {
+        return None;
+    }
+    // The retry's countdown, while it runs (the request may then wait its turn).
+    let secs = ui
+        .feed
+        .loading
+        .and_then(|l| l.waiting_until)
+        .map(|until| (ui.feed.wall.millis_until(until) + 999) / 1000)
+        .filter(|s| *s > 0);
+    let text = match secs {
+        Some(secs) => format!("loading… (rate limited by the platform, retry in {secs}s) "),
+        None => "loading… ".to_string(),
+    };
+    Some(Span::styled(text, ui.theme().dim()))
 }
 
 /// A table of agents.
@@ -358,7 +379,10 @@ impl AgentTable<'_> {
             ui.config.thresholds.agent_level(state, ms)
         });
         let (g, w) = agent_glyph(state);
-        let peer = call.map_or(String::new(), |c| {
+        // No call known of an agent whose state is not known (yet): unknown, not none.
+        let unknown = state.is_none() || ui.seeding();
+        let none = if unknown { "—" } else { "" };
+        let peer = call.map_or(none.to_string(), |c| {
             let arrow = match c.direction {
                 Some(Direction::Inbound) => "← ",
                 Some(Direction::Outbound) => "→ ",
@@ -537,10 +561,11 @@ impl AgentTable<'_> {
             .collect();
         frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);
         if rows.is_empty() {
-            let msg = if ui.view.filter.is_empty() {
-                "no agents known yet (the directory and presence load at start)"
-            } else {
-                "no agents match the filter"
+            let msg = match () {
+                _ if !ui.view.filter.is_empty() => "no agents match the filter",
+                _ if ui.config.mode == Mode::Replay => "no agents in this recording",
+                _ if ui.seeding() => "loading the directory and presence…",
+                _ => "no agents known yet (the directory and presence load at start)",
             };
             let y = area.y + 2;
             if y < area.y + area.height {

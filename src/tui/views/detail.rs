@@ -66,10 +66,14 @@ pub fn render(
         Span::styled(format!(" {} ", s.id), t.title()),
         Span::styled(
             format!(
-                "{} · {} · {} ",
+                "{} · {}{} ",
                 s.disposition().as_str(),
                 clock(s.duration_ms(now)),
-                s.session_id.as_deref().unwrap_or("-")
+                // The platform's other id of the call, named as its API names it.
+                s.session_id
+                    .as_deref()
+                    .map(|id| format!(" · sessionId {id}"))
+                    .unwrap_or_default()
             ),
             t.dim(),
         ),

@@ -1,4 +1,5 @@
-//! The confirmation dialog: the question, then Cancel (focused by default) and OK.
+//! The confirmation dialog: the question, then Cancel (focused by default) and the
+//! action's own button (`Hold`, `Start recording`…).
 
 use crate::tui::state::{Confirm, Request, UiState};
 use ratatui::layout::{Alignment, Rect};

@@ -209,11 +209,12 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             ],
         ),
     ];
-    if tot.unknown > 0 {
-        // Calls that ended during an outage, with no outcome the events show.
+    let unseen = sum.counters.ended_in_outage;
+    if unseen > 0 {
+        // Calls held before an outage that ended during it, whatever they showed last.
         l2.push(group(
             "outage",
-            vec![n(5, tot.unknown, "ended unseen", Level::Warn)],
+            vec![n(5, unseen, "ended unseen", Level::Warn)],
         ));
     }
     let joins = store.outcomes().counts();

@@ -283,6 +283,10 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
             (SeekForward, 6),
             (Jump, 7),
         ]);
+        if ui.feed.replay.is_some_and(|r| r.follow) {
+            // A followed file starts at its end: the way back to its start.
+            v.push((Rewind, 6));
+        }
     }
     v.push((Filter, 7));
     if ui.view.screen == Screen::Board {

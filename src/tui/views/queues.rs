@@ -7,7 +7,7 @@ use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
 use crate::core::center::{Queue, Staff};
 use crate::core::{clock, clock_bound, Center, SessionStore};
 use crate::tui::rows::{agent_name, queue_agents, queue_name, queue_rows};
-use crate::tui::state::UiState;
+use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::{alert_glyph, row_mark, Level};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -120,7 +120,7 @@ const COLS: [Col; 12] = [
     },
 ];
 
-fn queue_row(c: &Center, q: &Queue, now: Ts) -> QueueRow {
+fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
     let f = &q.figures;
     let oldest = oldest_wait_ms(q, now);
     let level = if q.waiting.is_empty() {
@@ -155,7 +155,12 @@ fn queue_row(c: &Center, q: &Queue, now: Ts) -> QueueRow {
             sl_text(q),
             or_dash(f.avg_answer_wait_ms().map(|ms| clock(ms as i64))),
             or_dash(f.avg_abandon_wait_ms().map(|ms| clock(ms as i64))),
-            format!("{available}/{on_call}/{}", not_accepting + busy),
+            // Members and their availability come with the first load: not known before.
+            if ui.seeding() {
+                "—".to_string()
+            } else {
+                format!("{available}/{on_call}/{}", not_accepting + busy)
+            },
         ],
     }
 }
@@ -178,7 +183,7 @@ fn queue_table(
     let end = (start + h).min(rows.len());
     let built: Vec<QueueRow> = rows[start..end]
         .iter()
-        .map(|q| queue_row(c, q, now))
+        .map(|q| queue_row(c, q, ui, now))
         .collect();
     let mut cols = COLS;
     cols[1].full = built
@@ -211,10 +216,11 @@ fn queue_table(
         .collect();
     frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);
     if rows.is_empty() {
-        let msg = if ui.view.filter.is_empty() {
-            "no call queues known yet (the directory loads at start)"
-        } else {
-            "no queues match the filter"
+        let msg = match () {
+            _ if !ui.view.filter.is_empty() => "no queues match the filter",
+            _ if ui.config.mode == Mode::Replay => "no call queues in this recording",
+            _ if ui.seeding() => "loading the directory…",
+            _ => "no call queues known yet (the directory loads at start)",
         };
         if area.height > 2 {
             frame.render_widget(

@@ -39,7 +39,16 @@ struct Panel {
     staff: String,
 }
 
-fn panel_of(c: &Center, q: &Queue, now: Ts) -> Panel {
+/// The agents line of a panel; not known while the first load is under way.
+fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
+    if ui.seeding() {
+        "agents: loading…".to_string()
+    } else {
+        known()
+    }
+}
+
+fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
     let oldest = oldest_wait_ms(q, now);
     let s = c.staff(q);
     Panel {
@@ -54,18 +63,20 @@ fn panel_of(c: &Center, q: &Queue, now: Ts) -> Panel {
         },
         sl: sl_text(q),
         figures: q.figures,
-        staff: format!(
-            "agents {} available · {} on a call · {} not accepting",
-            s.available,
-            s.on_call,
-            s.not_accepting + s.busy
-        ),
+        staff: staff_text(ui, || {
+            format!(
+                "agents {} available · {} on a call · {} not accepting",
+                s.available,
+                s.on_call,
+                s.not_accepting + s.busy
+            )
+        }),
     }
 }
 
 /// All queues together: waiting summed, the oldest wait of any, the service level over
 /// every queue's own rule (answered within / its denominator, summed).
-fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
+fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
     let (f, sl) = QueueFigures::combined(queues.iter().copied());
     let worst = queues
         .iter()
@@ -93,7 +104,9 @@ fn total(c: &Center, queues: &[&Queue], now: Ts) -> Panel {
         wait_level: worst.0,
         sl: sl.unwrap_or_else(|| "—".into()),
         figures: f,
-        staff: format!("agents {} · {on_call} on a call", agents.len()),
+        staff: staff_text(ui, || {
+            format!("agents {} · {on_call} on a call", agents.len())
+        }),
     }
 }
 
@@ -184,6 +197,27 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
     }
 }
 
+/// How many of `total` panels fit in `height` rows, and whether a blank row separates
+/// two: as many as fit (with a row for `+N more` when some do not), a blank row
+/// between two unless that leaves one out; at least one.
+fn panels_fitting(height: u16, total: usize) -> (usize, u16) {
+    let fitting = |gap: u16| {
+        (1..=total)
+            .rev()
+            .find(|&k| {
+                let (k16, more) = (k as u16, u16::from(k < total));
+                k16 * PANEL + (k16 - 1) * gap + more <= height
+            })
+            .unwrap_or(1)
+    };
+    let packed = fitting(0);
+    if fitting(1) == packed {
+        (packed, 1)
+    } else {
+        (packed, 0)
+    }
+}
+
 /// Draws the wallboard.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let t = ui.theme();
@@ -199,13 +233,13 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         return;
     }
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
-    let mut panels = vec![total(c, &queues, now)];
+    let mut panels = vec![total(c, &queues, ui, now)];
     queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
-    panels.extend(queues.iter().map(|q| panel_of(c, q, now)));
-    let fit = (body.height / (PANEL + 1)).max(1) as usize;
+    panels.extend(queues.iter().map(|q| panel_of(c, q, ui, now)));
+    let (fit, gap) = panels_fitting(body.height, panels.len());
     let more = panels.len().saturating_sub(fit);
     for (i, p) in panels.iter().take(fit).enumerate() {
-        let y = body.y + i as u16 * (PANEL + 1);
+        let y = body.y + i as u16 * (PANEL + gap);
         let h = PANEL.min(body.bottom().saturating_sub(y));
         draw_panel(frame, Rect::new(body.x, y, body.width, h), p, ui);
     }

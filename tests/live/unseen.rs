@@ -1,0 +1,171 @@
+//! What the board says of calls it could not see: an outage counts every call held
+//! before it that ended during it, answered or not; a start that is only rate limited
+//! is no outage, and says it is loading instead of showing zeros (issue 23, items 13
+//! and 22).
+
+use crate::support::*;
+use calltop::core::SharedStore;
+use calltop::sim::Faults;
+use calltop::source::live::{ConnState, LiveHandle};
+use calltop::tui::state::{BoardConfig, Mode, Screen, UiState};
+use calltop::wire::{StatusCode, Ts};
+use std::time::Duration;
+
+/// The board as the live source feeds it, drawn at 200×50 on `screen`.
+fn board(store: &SharedStore, h: &LiveHandle, screen: Screen) -> String {
+    let mut ui = UiState::new(BoardConfig::new(Mode::Live));
+    ui.feed.conn = Some(h.conn.borrow().clone());
+    ui.feed.loading = Some(*h.loading.borrow());
+    let now = Ts::now();
+    ui.feed.wall = now;
+    ui.view.screen = screen;
+    ui.view.size = (200, 50);
+    let st = store.read();
+    ui.sync(&st, now);
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).expect("terminal");
+    term.draw(|f| calltop::tui::views::draw(f, &st, &ui, now))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..50)
+        .map(|y| (0..200).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One socket drop, recovery refused: every call the board held when the socket dropped
+/// is hung up during the outage — answered ones too — and after reconciling the header
+/// counts them all as `ended unseen` (it counted only those with no outcome before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_counts_every_call_held_before_it_that_ended_during_it() {
+    let mut cfg = sim_config(23);
+    cfg.warm_start = true;
+    cfg.calls_per_minute = 120.0;
+    // Nothing ends on its own while the test runs.
+    cfg.talk_secs = (900.0, 900.0);
+    cfg.extras = false;
+    cfg.agent_churn = false;
+    cfg.faults = Faults {
+        drop_every: Some(Duration::from_secs(5)),
+        refuse_recovery: true,
+        ..Faults::default()
+    };
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let mut lc = live_config(&sim, None);
+    // Room to hang up the calls before the reconnect.
+    lc.backoff.initial = Duration::from_secs(3);
+    lc.backoff.max = Duration::from_secs(3);
+    lc.backoff.immediate_first = false;
+    let h = spawn(lc, &store);
+    wait_live(&h).await;
+    let mut rx = h.conn.clone();
+    wait_until(15, "the socket to drop", || {
+        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
+    })
+    .await;
+    // The next socket stays up; recovery is still refused.
+    sim.set_faults(Faults {
+        refuse_recovery: true,
+        ..Faults::default()
+    });
+    sim.stop_new_calls();
+    let held = store.read().active_ids();
+    let answered = held
+        .iter()
+        .filter(|id| {
+            store.read().get(id).is_some_and(|s| {
+                s.parties
+                    .iter()
+                    .any(|p| p.code() == Some(&StatusCode::Answered))
+            })
+        })
+        .count();
+    assert!(
+        held.len() >= 3 && answered >= 1,
+        "{} held, {answered} answered",
+        held.len()
+    );
+    let mut outcomes = Vec::new();
+    for id in &held {
+        outcomes.push(act(&h, id, "", calltop::core::control::ControlAction::HangUp).await);
+    }
+    // (The sim keeps an ended call, its parties all gone; its GET answers 404.)
+    wait_until(10, "every held call ended in the sim", || {
+        sim.call_states()
+            .iter()
+            .filter(|c| held.contains(&c.id))
+            .all(|c| {
+                c.parties
+                    .iter()
+                    .all(|p| p.status.as_ref().is_some_and(|s| s.code.is_terminal()))
+            })
+    })
+    .await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, calltop::core::control::Outcome::Done { .. })),
+        "{outcomes:?}"
+    );
+    wait_until(30, "every held call reconciled", || {
+        let st = store.read();
+        held.iter().all(|id| st.get(id).is_some_and(|s| s.ended))
+    })
+    .await;
+    let header = board(&store, &h, Screen::Board);
+    let want = format!("outage: {} ended unseen", held.len());
+    assert!(
+        header.lines().take(3).any(|l| l.contains(&want)),
+        "want {want:?} ({answered} of them answered):\n{header}"
+    );
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// A start whose seeding is rate limited (everyone's presence, Heavy, refused): the
+/// agents and queues views say they are loading — not a blank call or `0/0/0` — until
+/// the first load is over; calls that end meanwhile are seen to end, and no outage is
+/// claimed once the seed catches up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_start_says_loading_and_is_no_outage() {
+    let mut cfg = sim_config(22);
+    cfg.warm_start = true;
+    cfg.calls_per_minute = 120.0;
+    cfg.time_scale = 0.05;
+    cfg.faults = Faults {
+        heavy_429_storm: Some(Duration::from_secs(60)),
+        ..Faults::default()
+    };
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    wait_live(&h).await;
+    assert!(h.loading.borrow().seeding, "seeding from the start");
+    wait_until(20, "presence rate limited", || {
+        h.loading.borrow().waiting_until.is_some()
+    })
+    .await;
+    wait_until(20, "the directory's queues", || {
+        store.read().center().queues().count() > 0
+    })
+    .await;
+    let queues = board(&store, &h, Screen::Queues);
+    assert!(queues.contains("loading… (rate limited"), "{queues}");
+    assert!(!queues.contains("0/0/0"), "{queues}");
+    let agents = board(&store, &h, Screen::Agents);
+    assert!(agents.contains("loading…"), "{agents}");
+    // Calls end in sight meanwhile.
+    wait_until(30, "a call seen to end", || {
+        store.read().sessions().any(|s| s.ended)
+    })
+    .await;
+    sim.set_faults(Faults::default());
+    wait_until(90, "the seed over", || !h.loading.borrow().seeding).await;
+    let queues = board(&store, &h, Screen::Queues);
+    assert!(!queues.contains("loading…"), "{queues}");
+    assert!(!queues.contains("outage"), "{queues}");
+    assert_eq!(store.read().counters().ended_in_outage, 0);
+    h.shutdown().await;
+    sim.shutdown().await;
+}

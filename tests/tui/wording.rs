@@ -1,0 +1,146 @@
+//! What the board says while it cannot know yet, and small wording and layout slips
+//! (issue 23, items 22 and 23).
+
+use crate::support as tui_support;
+
+use calltop::source::live::Loading;
+use calltop::tui::action::{update, Action};
+use calltop::tui::keymap::Command;
+use calltop::tui::state::{Mode, Screen};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tui_support::*;
+
+/// The screen's lines.
+fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    let w = buf.area.width;
+    (0..buf.area.height)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect()
+}
+
+/// While the live source's first load (agents, queues, calls in progress) is not over —
+/// here rate limited — the agents and queues views say they are loading, and what the
+/// load brings is `—`, not a blank call or `0/0/0` ("nobody staffed"); once it is over
+/// the figures show.
+#[test]
+fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
+    // The directory is known, presence and queue members are not (yet).
+    let mut store = board_store();
+    raw(
+        &mut store,
+        1,
+        serde_json::json!({"receivedAt": at(1).to_rfc3339(), "roster": {"extensions": [
+            {"id": "201", "extensionNumber": "101", "name": "Ann Archer", "type": "User", "status": "Enabled"},
+            {"id": "800", "extensionNumber": "800", "name": "Sales", "type": "Department"},
+        ]}}),
+    );
+    let seeding = Loading {
+        seeding: true,
+        waiting_until: Some(now().plus_millis(12_000)),
+        ..Loading::default()
+    };
+    for (w, h) in [(80, 24), (200, 50)] {
+        for screen in [Screen::Queues, Screen::Agents, Screen::Wallboard] {
+            let mut ui = ui(Mode::Live);
+            ui.feed.loading = Some(seeding);
+            ui.view.screen = screen;
+            let l = lines(&render_at(&store, &mut ui, now(), w, h));
+            let text = l.join("\n");
+            assert!(text.contains("loading…"), "{screen:?} {w}x{h}:\n{text}");
+            assert!(!text.contains("0/0/0"), "{screen:?} {w}x{h}:\n{text}");
+            assert!(!text.contains("0 available"), "{screen:?} {w}x{h}:\n{text}");
+            if w == 200 {
+                assert!(
+                    text.contains("rate limited by the platform, retry in 12s"),
+                    "{screen:?}:\n{text}"
+                );
+            }
+            if screen == Screen::Agents {
+                let ann = l.iter().find(|r| r.contains("Ann Archer")).unwrap();
+                assert!(ann.contains('—'), "a call not known yet: {ann}");
+            }
+        }
+        // Loaded: the figures, and no word of loading.
+        let mut ui = ui(Mode::Live);
+        ui.feed.loading = Some(Loading::default());
+        ui.view.screen = Screen::Queues;
+        let text = lines(&render_at(&store, &mut ui, now(), w, h)).join("\n");
+        assert!(!text.contains("loading"), "{text}");
+        assert!(text.contains("0/0/0"), "{text}");
+    }
+}
+
+/// A recording that names no call queue says so, not "known yet (the directory loads at
+/// start)"; the same for agents.
+#[test]
+fn a_recording_without_queues_says_so() {
+    let store = board_store();
+    let mut ui = ui(Mode::Replay);
+    ui.view.screen = Screen::Queues;
+    let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
+    assert!(text.contains("no call queues in this recording"), "{text}");
+    assert!(!text.contains("known yet"), "{text}");
+    ui.view.screen = Screen::Agents;
+    let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
+    assert!(!text.contains("known yet"), "{text}");
+}
+
+/// The wallboard shows every queue that fits whole: at 100×29 and 100×30 no queue goes
+/// to `+1 more` over empty lines, and whenever some do not fit, no room for another
+/// panel (7 rows) is left empty above the `+N more` line.
+#[test]
+fn the_wallboard_fills_its_height_before_saying_more() {
+    let store = center_store();
+    for h in [29, 30] {
+        let mut ui = ui(Mode::Demo);
+        ui.view.screen = Screen::Wallboard;
+        let text = lines(&render_at(&store, &mut ui, now(), 100, h)).join("\n");
+        assert!(!text.contains("more (waiting)"), "100x{h}:\n{text}");
+        for name in ["All queues", "Sales", "Support"] {
+            assert!(text.contains(name), "100x{h}: {name}:\n{text}");
+        }
+    }
+    for h in 18..=40u16 {
+        let mut ui = ui(Mode::Demo);
+        ui.view.screen = Screen::Wallboard;
+        let l = lines(&render_at(&store, &mut ui, now(), 100, h));
+        let Some(more) = l.iter().position(|r| r.contains("more (waiting)")) else {
+            continue;
+        };
+        // The rows between the last panel's small figures and the `+N more` line.
+        let last_panel = l[..more]
+            .iter()
+            .rposition(|r| r.contains("offered "))
+            .unwrap_or(0);
+        let empty = more - last_panel - 1;
+        assert!(
+            empty < 7,
+            "100x{h}: {empty} empty rows before +more, room for a panel:\n{}",
+            l.join("\n")
+        );
+    }
+}
+
+/// Small words: the detail's title names the platform's other id (`sessionId`), and
+/// Record's button says what it does.
+#[test]
+fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
+    let store = board_store();
+    let mut ui = ui(Mode::Demo);
+    ui.view.selected = Some("s-talk".into());
+    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    let l = lines(&render_at(&store, &mut ui, now(), 120, 40));
+    let title = l
+        .iter()
+        .find(|r| r.contains(" s-talk "))
+        .expect("detail title");
+    let sid = store.get("s-talk").unwrap().session_id.clone().unwrap();
+    assert!(title.contains(&format!("sessionId {sid}")), "{title}");
+    update(&mut ui, Action::Cmd(Command::Record), &store, now());
+    let text = lines(&render_at(&store, &mut ui, now(), 120, 40)).join("\n");
+    // (This call is being recorded: `r` pauses it.)
+    assert!(text.contains("[  Pause recording  ]"), "{text}");
+    assert!(!text.contains("OK  ]"), "{text}");
+}
