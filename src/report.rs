@@ -412,8 +412,9 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
 pub fn check_input(name: &str, good: u64, bad: &BadValues) -> anyhow::Result<()> {
     if let (0, Some((line, err))) = (good, bad.first.first()) {
         anyhow::bail!(
-            "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed values; line {line}: {err})",
-            bad.count
+            "{name}: nothing in it is a notification, a gateway frame or a calltop recording ({} malformed {}; line {line}: {err})",
+            bad.count,
+            if bad.count == 1 { "value" } else { "values" }
         );
     }
     for (line, err) in &bad.first {

@@ -205,6 +205,13 @@ fn a_file_of_which_nothing_parses_is_an_error() {
     assert!(out.is_empty(), "{out}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("nothing in it is a notification"), "{err}");
+    assert!(err.contains("(1 malformed value; line 1"), "{err}");
+    // Two JSON values, neither a notification: two values (issue 23, item 23: it said
+    // `1 malformed values`).
+    let two = dir.path().join("two.jsonl");
+    std::fs::write(&two, b"{\"a\":1}\n{\"b\":2}\n").unwrap();
+    let (_, _, err2) = report(&[two.to_str().unwrap()]);
+    assert!(err2.contains("(2 malformed values; line 1"), "{err2}");
     let replay = Command::new(env!("CARGO_BIN_EXE_calltop"))
         .args(["replay", path.to_str().unwrap()])
         .output()
