@@ -1,7 +1,10 @@
 //! The Prometheus endpoint (`--metrics ADDR`, `GET /metrics`): calls by state, call
 //! outcomes and ring/talk/hold histograms, events and delivery lag, the connection and
-//! its reconnects, control actions by result. It reads the store (at scrape time, and a
-//! follower of ended calls for the histograms); it never writes it.
+//! its reconnects, control actions by result, and the contact center's queues and agents
+//! (`center`). It reads the store (at scrape time, and a follower of ended calls for the
+//! histograms); it never writes it.
+
+mod center;
 
 use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
 use crate::core::{SessionStore, SharedStore};
@@ -91,6 +94,16 @@ pub struct Sources {
     pub control: ControlTally,
     /// Figures another room keeps (a relay's publisher and control server).
     pub extra: Option<Extra>,
+    /// The account's id, the `account` label of the queue and agent figures.
+    pub account: Account,
+}
+
+/// The account's id (`None`: not known yet, the label is empty).
+pub type Account = watch::Receiver<Option<String>>;
+
+/// An account known from the start (a relay's, named in its URL).
+pub fn account_named(id: &str) -> Account {
+    watch::channel(Some(id.to_string())).1
 }
 
 /// One figure another room keeps, read at scrape time.
@@ -182,6 +195,7 @@ struct Scrape {
     reconnects: Arc<AtomicU64>,
     control: ControlTally,
     extra: Option<Extra>,
+    account: Account,
 }
 
 /// A state's label value.
@@ -237,6 +251,9 @@ impl Collector for Scrape {
         }
         let (sum, lag) = {
             let s = self.store.read();
+            let account = self.account.borrow().clone().unwrap_or_default();
+            // Waits run on the wall clock, as on the board.
+            center::encode(&mut e, s.center(), &account, Ts::now())?;
             let now = s.clock().unwrap_or(Ts(0));
             (s.summary(now), s.newest_lag())
         };
@@ -405,6 +422,7 @@ pub async fn serve(addr: &str, sources: Sources) -> anyhow::Result<MetricsHandle
         reconnects: reconnects.clone(),
         control: sources.control,
         extra: sources.extra.clone(),
+        account: sources.account,
     }));
     let mut tasks = Vec::new();
     // Follow the calls that end.

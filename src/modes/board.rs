@@ -90,6 +90,7 @@ pub async fn on_live_source(
             conn: Some(h.conn.clone()),
             control: tally.clone(),
             extra: None,
+            account: h.account.clone(),
         },
     )
     .await?;

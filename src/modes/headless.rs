@@ -65,6 +65,7 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
             conn: Some(handle.conn.clone()),
             control: Default::default(),
             extra: None,
+            account: handle.account.clone(),
         },
     )
     .await?;

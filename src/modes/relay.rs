@@ -87,6 +87,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
             conn: Some(handle.conn.clone()),
             control: tally,
             extra: Some(figures(&conn, &publisher, served)),
+            account: handle.account.clone(),
         },
     )
     .await?;

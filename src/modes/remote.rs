@@ -105,6 +105,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
             conn: Some(folding.conn.clone()),
             control: tally.clone(),
             extra: None,
+            account: crate::metrics::account_named(names.account()),
         },
     )
     .await?;

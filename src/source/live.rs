@@ -152,6 +152,8 @@ pub struct LiveHandle {
     pub conn: watch::Receiver<ConnState>,
     /// Loading the calls in progress.
     pub loading: watch::Receiver<Loading>,
+    /// The account's id, once a subscription named it (`None` before).
+    pub account: watch::Receiver<Option<String>>,
     /// Call Control on the same OAuth session.
     pub control: ControlClient,
     /// The directory readers on the same OAuth session.
@@ -216,6 +218,7 @@ pub fn spawn_with_sink(
         seeding: cfg.follows_roster() || cfg.seed,
         ..Loading::default()
     });
+    let (account_tx, account) = watch::channel(None);
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let file = cfg.record.as_ref().map(|p| {
@@ -261,6 +264,7 @@ pub fn spawn_with_sink(
         dropped_at: None,
         dropped_ts: None,
         loading_tx,
+        account_tx,
         pump_start: None,
         rate_at_drop: 0.0,
         subscribed_once: false,
@@ -285,6 +289,7 @@ pub fn spawn_with_sink(
         _join: joiner,
         conn,
         loading,
+        account,
         control,
         roster,
         events,

@@ -11,7 +11,7 @@
 //! without the sessions changing).
 
 use super::state::{target_in, Screen, UiState, ViewState};
-use crate::core::center::{Agent, Queue, TelephonyState};
+use crate::core::center::{Agent, Queue};
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
@@ -663,29 +663,6 @@ pub fn queue_name(q: &Queue) -> String {
     }
 }
 
-/// What the agents view says of an agent: the state of its calls as calltop saw them
-/// (ringing, on call, on hold, parked), else its presence (`None`: nothing known:
-/// idle); and since when (`None`: calltop did not see it change).
-pub fn agent_status(a: &Agent) -> (Option<AgentState>, Option<Ts>) {
-    let (tel, since) = a.telephony_state();
-    let from_calls = match tel {
-        TelephonyState::Ringing => Some(AgentState::Ringing),
-        TelephonyState::OnCall => Some(AgentState::OnCall),
-        TelephonyState::OnHold => Some(AgentState::OnHold),
-        TelephonyState::Parked => Some(AgentState::Parked),
-        TelephonyState::Idle => None,
-    };
-    if from_calls.is_some() {
-        return (from_calls, since);
-    }
-    // Idle by its calls: the later of the presence change and the last call's end.
-    let since = match (a.presence.since, a.idle_since) {
-        (Some(p), Some(i)) => Some(p.max(i)),
-        (p, i) => p.or(i),
-    };
-    (a.presence.state, since)
-}
-
 /// The order of states in the agents view: those needing a supervisor first.
 pub fn agent_rank(state: Option<AgentState>) -> u8 {
     match state {
@@ -716,7 +693,7 @@ pub struct AgentKey {
 
 impl AgentKey {
     pub fn of(a: &Agent) -> AgentKey {
-        let (state, since) = agent_status(a);
+        let (state, since) = a.status();
         AgentKey {
             rank: agent_rank(state),
             unknown: since.is_none(),

@@ -235,3 +235,44 @@ pub struct SubscriptionInfo {
     pub expires_in: Option<u64>,
     pub delivery_mode: DeliveryMode,
 }
+
+impl SubscriptionInfo {
+    /// The account's id: the platform echoes the filters with `~` expanded to ids
+    /// (`/restapi/v1.0/account/{id}/…`); `None` when no filter names it.
+    pub fn account_id(&self) -> Option<&str> {
+        self.event_filters.iter().find_map(|f| {
+            let id = f
+                .strip_prefix("/restapi/v1.0/account/")?
+                .split(['/', '?'])
+                .next()?;
+            (!id.is_empty() && id != "~").then_some(id)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_account_id_is_read_from_the_echoed_filters() {
+        let info = |filters: &[&str]| SubscriptionInfo {
+            event_filters: filters.iter().map(|f| f.to_string()).collect(),
+            ..Default::default()
+        };
+        let echoed = info(&[
+            "/restapi/v1.0/subscription/~?threshold=60",
+            "/restapi/v1.0/account/472231004/extension/472231004/telephony/sessions",
+        ]);
+        assert_eq!(echoed.account_id(), Some("472231004"));
+        assert_eq!(
+            info(&["/restapi/v1.0/account/480201016/telephony/sessions"]).account_id(),
+            Some("480201016")
+        );
+        assert_eq!(
+            info(&["/restapi/v1.0/account/~/telephony/sessions"]).account_id(),
+            None
+        );
+        assert_eq!(info(&[]).account_id(), None);
+    }
+}

@@ -11,7 +11,6 @@
 use crate::support::*;
 use calltop::core::SharedStore;
 use calltop::sim::{GroundTruth, QueuePolicy, SimConfig, SimHandle};
-use calltop::tui::rows::agent_status;
 use calltop::wire::Ts;
 use std::time::Duration;
 
@@ -102,7 +101,7 @@ fn compare(
     }
     for a in gt.agents.iter().filter(|a| a.id != gt.agents[0].id) {
         let mine = c.agent(&a.id).ok_or(format!("{} unknown", a.name))?;
-        let (state, since) = agent_status(mine);
+        let (state, since) = mine.status();
         if state != a.state {
             return Err(format!("{}: {state:?}, truth {:?}", a.name, a.state));
         }

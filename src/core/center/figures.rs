@@ -330,12 +330,15 @@ impl Queue {
             .map(|i| from + i)
     }
 
+    /// The current wait of the call waiting longest (0 when none waits).
+    pub fn oldest_wait_ms(&self, now: Ts) -> i64 {
+        self.oldest_waiting()
+            .map_or(0, |w| w.entered.millis_until(now).max(0))
+    }
+
     /// The longest wait at `now`: of a call still waiting, or of one that left.
     pub fn longest_wait_ms(&self, now: Ts) -> i64 {
-        let current = self
-            .oldest_waiting()
-            .map_or(0, |w| w.entered.millis_until(now).max(0));
-        current.max(self.figures.longest_wait_ms)
+        self.oldest_wait_ms(now).max(self.figures.longest_wait_ms)
     }
 
     /// RingCentral's service level of the figures, with this queue's settings.
@@ -486,6 +489,29 @@ impl Agent {
             }
             None => (TelephonyState::Idle, self.idle_since),
         }
+    }
+
+    /// What a supervisor view says of the agent: the state of its calls as calltop saw
+    /// them (ringing, on call, on hold, parked), else its presence (`None`: nothing
+    /// known); and since when (`None`: calltop did not see it change).
+    pub fn status(&self) -> (Option<AgentState>, Option<Ts>) {
+        let (tel, since) = self.telephony_state();
+        let from_calls = match tel {
+            TelephonyState::Ringing => Some(AgentState::Ringing),
+            TelephonyState::OnCall => Some(AgentState::OnCall),
+            TelephonyState::OnHold => Some(AgentState::OnHold),
+            TelephonyState::Parked => Some(AgentState::Parked),
+            TelephonyState::Idle => None,
+        };
+        if from_calls.is_some() {
+            return (from_calls, since);
+        }
+        // Idle by its calls: the later of the presence change and the last call's end.
+        let since = match (self.presence.since, self.idle_since) {
+            (Some(p), Some(i)) => Some(p.max(i)),
+            (p, i) => p.or(i),
+        };
+        (self.presence.state, since)
     }
 
     /// The figures with the talk and hold still running counted up to `now`.

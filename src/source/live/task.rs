@@ -59,6 +59,8 @@ pub(super) struct Task {
     /// When the connection that was up dropped (the last moment calls were known).
     pub dropped_ts: Option<Ts>,
     pub loading_tx: watch::Sender<Loading>,
+    /// The account's id, as the subscription's echoed filters name it.
+    pub account_tx: watch::Sender<Option<String>>,
     /// When the current socket started pumping, and the store's event count then.
     pub pump_start: Option<(Instant, u64)>,
     /// Notifications per second on the socket that dropped last.
@@ -417,6 +419,13 @@ impl Task {
         };
         match info {
             Ok((info, filters)) => {
+                if let Some(id) = info.account_id() {
+                    self.account_tx.send_if_modified(|a| {
+                        let changed = a.as_deref() != Some(id);
+                        *a = Some(id.to_string());
+                        changed
+                    });
+                }
                 self.subscription = Some((info.id.clone(), filters));
                 self.pending_filters = None;
                 Ok(info)

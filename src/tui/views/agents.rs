@@ -12,7 +12,7 @@
 use super::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, CenterStamp, Queue};
 use crate::core::{clock, Center, SessionStore, Version};
-use crate::tui::rows::{agent_name, agent_status, has_text, queue_name, AgentKey, Memo};
+use crate::tui::rows::{agent_name, has_text, queue_name, AgentKey, Memo};
 use crate::tui::state::{ListCursor, Mode, UiState};
 use crate::tui::theme::{agent_glyph, alert_glyph, row_mark, Level};
 use crate::wire::{Direction, Ts};
@@ -369,7 +369,7 @@ struct AgentRow {
 impl AgentTable<'_> {
     fn row(&self, a: &Agent, ui: &UiState, now: Ts) -> AgentRow {
         let t = ui.theme();
-        let (state, since) = agent_status(a);
+        let (state, since) = a.status();
         let call = a.current_call();
         // Alerts time the call listed (a caller on hold that long), at least from when
         // calltop learned of it; idle states time the agent's state.

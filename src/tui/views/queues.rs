@@ -28,12 +28,6 @@ pub fn waiting_count(c: &Center, q: &Queue, now: Ts) -> String {
     }
 }
 
-/// The current wait of a queue's oldest waiting call (0 when none waits).
-pub fn oldest_wait_ms(q: &Queue, now: Ts) -> i64 {
-    q.oldest_waiting()
-        .map_or(0, |w| w.entered.millis_until(now).max(0))
-}
-
 /// Service level as a whole percentage, `—` without calls.
 pub fn sl_text(q: &Queue) -> String {
     or_dash(q.service_level_pct().map(|p| format!("{p:.0}%")))
@@ -122,7 +116,7 @@ const COLS: [Col; 12] = [
 
 fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
     let f = &q.figures;
-    let oldest = oldest_wait_ms(q, now);
+    let oldest = q.oldest_wait_ms(now);
     let level = if q.waiting.is_empty() {
         Level::Normal
     } else {
@@ -248,7 +242,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
 pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let c = store.center();
     let mut rows = queue_rows(c, "");
-    rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
+    rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
     let title = title(ui, c, "Queues", rows.len(), rows.len());
     queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
 }

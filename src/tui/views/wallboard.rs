@@ -4,7 +4,7 @@
 
 use super::agents::title;
 use super::bigtext;
-use super::queues::{oldest_wait_ms, sl_text, wait_level};
+use super::queues::{sl_text, wait_level};
 use crate::core::center::{Queue, QueueFigures};
 use crate::core::{Center, SessionStore};
 use crate::tui::rows::{queue_name, queue_rows};
@@ -49,7 +49,7 @@ fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
 }
 
 fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
-    let oldest = oldest_wait_ms(q, now);
+    let oldest = q.oldest_wait_ms(now);
     let s = c.staff(q);
     Panel {
         name: queue_name(q),
@@ -82,7 +82,7 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         .iter()
         .filter(|q| !q.waiting.is_empty())
         .map(|q| {
-            let ms = oldest_wait_ms(q, now);
+            let ms = q.oldest_wait_ms(now);
             (wait_level(q, ms), ms)
         })
         .max()
@@ -90,7 +90,7 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
     let waiting = queues.iter().map(|q| q.waiting.len()).sum();
     let oldest = queues
         .iter()
-        .map(|q| oldest_wait_ms(q, now))
+        .map(|q| q.oldest_wait_ms(now))
         .max()
         .unwrap_or(0);
     let agents: Vec<_> = c.agents().collect();
@@ -234,7 +234,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
     let mut panels = vec![total(c, &queues, ui, now)];
-    queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), oldest_wait_ms(q, now))));
+    queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
     panels.extend(queues.iter().map(|q| panel_of(c, q, ui, now)));
     let (fit, gap) = panels_fitting(body.height, panels.len());
     let more = panels.len().saturating_sub(fit);
