@@ -8,7 +8,7 @@
 //! as a counter reset.
 
 use super::labelled;
-use crate::core::center::{Agent, Queue};
+use crate::core::center::{Agent, Queue, QueueFigures};
 use crate::core::Center;
 use crate::wire::presence::AgentState;
 use crate::wire::Ts;
@@ -29,6 +29,70 @@ const STATES: [(AgentState, &str); 9] = [
     (AgentState::OffQueue, "off_queue"),
     (AgentState::Dnd, "dnd"),
     (AgentState::Offline, "offline"),
+];
+
+/// A family's name and help.
+type Family = (&'static str, &'static str);
+
+const WAITING: Family = (
+    "calltop_queue_waiting_calls",
+    "Callers waiting in the queue now (absent while one waiting since before calltop \
+     joined may be unseen)",
+);
+const SEEN_WAITING: Family = (
+    "calltop_queue_seen_waiting_calls",
+    "Callers calltop sees waiting in the queue now: all of them once \
+     calltop_queue_waiting_calls is present, else a lower bound",
+);
+const OLDEST: Family = (
+    "calltop_queue_oldest_wait_seconds",
+    "How long the caller waiting longest has waited (0 when none waits; absent while \
+     waiting callers may be unseen)",
+);
+const SL: Family = (
+    "calltop_queue_service_level_ratio",
+    "Answered within the threshold / (answered + voicemail [+ abandoned over the \
+     threshold]), 0..1 (absent without such calls)",
+);
+const SL_THRESHOLD: Family = (
+    "calltop_queue_service_level_threshold_seconds",
+    "The queue's service-level threshold",
+);
+const ASA: Family = (
+    "calltop_queue_average_speed_of_answer_seconds",
+    "Average wait of the answered queue calls before the answer (absent without answered \
+     calls)",
+);
+
+/// A queue counter: name, help, figure.
+type QueueCount = (&'static str, &'static str, fn(&QueueFigures) -> u64);
+
+const QUEUE_COUNTS: [QueueCount; 5] = [
+    (
+        "calltop_queue_calls_offered",
+        "Calls that entered the queue (waiting ones included)",
+        |f| f.offered,
+    ),
+    (
+        "calltop_queue_calls_answered",
+        "Queue calls an agent answered",
+        |f| f.answered,
+    ),
+    (
+        "calltop_queue_calls_abandoned",
+        "Queue calls whose caller hung up before an answer",
+        |f| f.abandoned,
+    ),
+    (
+        "calltop_queue_calls_voicemail",
+        "Queue calls that went to voicemail",
+        |f| f.voicemail,
+    ),
+    (
+        "calltop_queue_calls_overflow",
+        "Queue calls that overflowed to another destination",
+        |f| f.overflow,
+    ),
 ];
 
 fn secs(ms: f64) -> f64 {
@@ -80,66 +144,30 @@ pub(super) fn encode(
         })
         .collect();
     let complete = |q: &Queue| c.waiting_complete(q, now);
-    family(e, "calltop_queue_waiting_calls",
-        "Callers waiting in the queue now (absent while one waiting since before calltop joined may be unseen)",
-        &queues, |q| complete(q).then(|| ConstGauge::new(q.waiting.len() as i64)))?;
-    family(e, "calltop_queue_seen_waiting_calls",
-        "Callers calltop sees waiting in the queue now: all of them once calltop_queue_waiting_calls is present, else a lower bound",
-        &queues, |q| Some(ConstGauge::new(q.waiting.len() as i64)))?;
-    family(e, "calltop_queue_oldest_wait_seconds",
-        "How long the caller waiting longest has waited (0 when none waits; absent while waiting callers may be unseen)",
-        &queues, |q| {
-            let bound = q.oldest_waiting().is_some_and(|w| w.bound);
-            (complete(q) && !bound).then(|| ConstGauge::new(secs(q.oldest_wait_ms(now) as f64)))
-        })?;
-    family(
-        e,
-        "calltop_queue_calls_offered",
-        "Calls that entered the queue (waiting ones included)",
-        &queues,
-        |q| count(q.figures.offered),
-    )?;
-    family(
-        e,
-        "calltop_queue_calls_answered",
-        "Queue calls an agent answered",
-        &queues,
-        |q| count(q.figures.answered),
-    )?;
-    family(
-        e,
-        "calltop_queue_calls_abandoned",
-        "Queue calls whose caller hung up before an answer",
-        &queues,
-        |q| count(q.figures.abandoned),
-    )?;
-    family(
-        e,
-        "calltop_queue_calls_voicemail",
-        "Queue calls that went to voicemail",
-        &queues,
-        |q| count(q.figures.voicemail),
-    )?;
-    family(
-        e,
-        "calltop_queue_calls_overflow",
-        "Queue calls that overflowed to another destination",
-        &queues,
-        |q| count(q.figures.overflow),
-    )?;
-    family(e, "calltop_queue_service_level_ratio",
-        "Answered within the threshold / (answered + voicemail [+ abandoned over the threshold]), 0..1 (absent without such calls)",
-        &queues, |q| q.service_level_pct().and_then(|p| gauge(p / 100.0)))?;
-    family(
-        e,
-        "calltop_queue_service_level_threshold_seconds",
-        "The queue's service-level threshold",
-        &queues,
-        |q| gauge(secs(q.sla.threshold_ms as f64)),
-    )?;
-    family(e, "calltop_queue_average_speed_of_answer_seconds",
-        "Average wait of the answered queue calls before the answer (absent without answered calls)",
-        &queues, |q| q.figures.avg_answer_wait_ms().and_then(|ms| gauge(secs(ms))))?;
+    family(e, WAITING.0, WAITING.1, &queues, |q| {
+        complete(q).then(|| ConstGauge::new(q.waiting.len() as i64))
+    })?;
+    family(e, SEEN_WAITING.0, SEEN_WAITING.1, &queues, |q| {
+        Some(ConstGauge::new(q.waiting.len() as i64))
+    })?;
+    family(e, OLDEST.0, OLDEST.1, &queues, |q| {
+        let bound = q.oldest_waiting().is_some_and(|w| w.bound);
+        (complete(q) && !bound).then(|| ConstGauge::new(secs(q.oldest_wait_ms(now) as f64)))
+    })?;
+    for (name, help, figure) in QUEUE_COUNTS {
+        family(e, name, help, &queues, |q| count(figure(&q.figures)))?;
+    }
+    family(e, SL.0, SL.1, &queues, |q| {
+        q.service_level_pct().and_then(|p| gauge(p / 100.0))
+    })?;
+    family(e, SL_THRESHOLD.0, SL_THRESHOLD.1, &queues, |q| {
+        gauge(secs(q.sla.threshold_ms as f64))
+    })?;
+    family(e, ASA.0, ASA.1, &queues, |q| {
+        q.figures
+            .avg_answer_wait_ms()
+            .and_then(|ms| gauge(secs(ms)))
+    })?;
     let mut staff: Vec<(Labels, ConstGauge)> = Vec::new();
     for (labels, q) in queues.iter().filter(|(_, q)| !q.members.is_empty()) {
         let s = c.staff(q);
@@ -189,12 +217,18 @@ fn agents(e: &mut DescriptorEncoder, c: &Center, account: &str, now: Ts) -> std:
     labelled(
         e,
         "calltop_agent_state",
-        "1 for the agent's state now, as the agents view shows it, 0 for the others (absent when unknown)",
+        "1 for the agent's state now, as the agents view shows it, 0 for the others \
+         (absent when unknown)",
         states,
     )?;
-    family(e, "calltop_agent_state_changed_timestamp_seconds",
-        "When the agent's state last changed (Unix time; absent when calltop did not see it change)",
-        &agents, |a| a.status().1.and_then(|t| gauge(secs(t.0 as f64))))?;
+    family(
+        e,
+        "calltop_agent_state_changed_timestamp_seconds",
+        "When the agent's state last changed (Unix time; absent when calltop did not see \
+         it change)",
+        &agents,
+        |a| a.status().1.and_then(|t| gauge(secs(t.0 as f64))),
+    )?;
     let figures: Vec<_> = agents
         .iter()
         .map(|(l, a)| (l.clone(), a.figures_at(now)))
