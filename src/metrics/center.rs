@@ -3,9 +3,9 @@
 //! with the account. What calltop could not see is absent, never 0: callers waiting while
 //! one waiting since before calltop joined may be unseen, the service level and speed of
 //! answer without calls, an agent's unknown state, a queue's members not loaded yet.
-//! Queue and agent counters count from the figures' start (`--since`, local midnight by
-//! default) and restart at 0 with the next window: `increase()` and `rate()` take that
-//! as a counter reset.
+//! Queue and agent counters count from the figures' start (`--since`; by default midnight
+//! in `--tz`) and restart at 0 with the next window: `increase()` and `rate()` take that as
+//! a counter reset.
 
 use super::labelled;
 use crate::core::center::{Agent, Queue, QueueFigures};
@@ -129,6 +129,16 @@ pub(super) fn encode(
     account: &str,
     now: Ts,
 ) -> std::fmt::Result {
+    if let Some((from, _)) = c.counted_from() {
+        let labels = vec![("account", account.to_string())];
+        labelled(
+            e,
+            "calltop_figures_start_timestamp_seconds",
+            "From when the queue and agent counters count (Unix time): the period's start, \
+             or when calltop joined after it",
+            vec![(labels, ConstGauge::new(secs(from.0 as f64)))],
+        )?;
+    }
     let name = |n: &Option<String>| n.clone().unwrap_or_default();
     let mut queues: Vec<&Queue> = c.queues().collect();
     queues.sort_by(|a, b| a.id.cmp(&b.id));

@@ -13,6 +13,7 @@ use crate::prom::*;
 use crate::support::*;
 use calltop::sim::{GroundTruth, QueuePolicy, SimConfig, ACCOUNT_ID};
 use calltop::wire::presence::AgentState;
+use calltop::wire::Ts;
 use std::time::{Duration, Instant};
 
 /// A queue series' value, by metric name and queue id.
@@ -238,6 +239,7 @@ async fn a_scrape_of_metrics_equals_the_ground_truth_per_queue() {
             );
         }
     }
+    let resumed = Ts::now();
     sim.resume_new_calls();
     let started = Instant::now();
     // The queue's hold time after the first call, every waiting caller is known.
@@ -284,5 +286,17 @@ async fn a_scrape_of_metrics_equals_the_ground_truth_per_queue() {
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    // calltop joined after midnight: the counters count from its first call, not 00:00.
+    let from = scrape(port)
+        .await
+        .into_iter()
+        .find(|s| s.name == "calltop_figures_start_timestamp_seconds")
+        .map(|s| s.value * 1000.0);
+    let from = from.expect("the counters' start");
+    assert!(
+        from >= (resumed.0 - 1_000) as f64 && from <= Ts::now().0 as f64,
+        "counting from {from} ms, calls began at {}",
+        resumed.0
+    );
     sim.shutdown().await;
 }
