@@ -135,7 +135,7 @@ pub(super) fn encode(
             e,
             "calltop_figures_start_timestamp_seconds",
             "From when the queue and agent counters count (Unix time): the period's start, \
-             or when calltop joined after it",
+             or when calltop joined after it (absent before it heard of a call)",
             vec![(labels, ConstGauge::new(secs(from.0 as f64)))],
         )?;
     }

@@ -253,6 +253,17 @@ async fn a_scrape_of_metrics_equals_the_ground_truth_per_queue() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let counting_from = |series: &[Series]| {
+        series
+            .iter()
+            .find(|s| s.name == "calltop_figures_start_timestamp_seconds")
+            .map(|s| s.value * 1000.0)
+    };
+    assert_eq!(
+        counting_from(&early),
+        None,
+        "a period before any call was heard"
+    );
     for q in &queues {
         for unknown in [
             "calltop_queue_waiting_calls",
@@ -316,12 +327,7 @@ async fn a_scrape_of_metrics_equals_the_ground_truth_per_queue() {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     // calltop joined after midnight: the counters count from its first call, not 00:00.
-    let from = scrape(port)
-        .await
-        .into_iter()
-        .find(|s| s.name == "calltop_figures_start_timestamp_seconds")
-        .map(|s| s.value * 1000.0);
-    let from = from.expect("the counters' start");
+    let from = counting_from(&scrape(port).await).expect("the counters' start");
     assert!(
         from >= (resumed.0 - 1_000) as f64 && from <= Ts::now().0 as f64,
         "counting from {from} ms, calls began at {}",
