@@ -1331,6 +1331,31 @@ mod tests {
         );
     }
 
+    /// A caller leaving a message in the agent's mailbox occupies no one: the agent is
+    /// idle from then, as the platform's presence says (NoCall).
+    #[test]
+    fn a_caller_in_the_agents_mailbox_leaves_the_agent_idle() {
+        use StatusCode::*;
+        let mut c = center();
+        let mut f = call(&mut c, "s-vm");
+        f.at(1_000, leg("p-1", SALES, ANN, Proceeding));
+        assert_eq!(
+            c.agent(ANN).unwrap().telephony_state(),
+            (TelephonyState::Ringing, Some(Ts(T0 + 1_000)))
+        );
+        let mut f = Feed {
+            seq: 1,
+            ..call(&mut c, "s-vm")
+        };
+        f.at(9_000, leg("p-1", SALES, ANN, Voicemail));
+        let ann = c.agent(ANN).unwrap();
+        assert_eq!(ann.current_call(), None);
+        assert_eq!(
+            ann.telephony_state(),
+            (TelephonyState::Idle, Some(Ts(T0 + 9_000)))
+        );
+    }
+
     #[test]
     fn a_transfer_keeps_the_queue_answer_and_moves_the_agent() {
         use StatusCode::*;

@@ -357,6 +357,11 @@ pub enum TelephonyState {
     Ringing,
 }
 
+/// A caller leaving a message in the mailbox of the party's user.
+fn in_mailbox(code: &StatusCode) -> bool {
+    matches!(code, StatusCode::Voicemail | StatusCode::VoicemailScreening)
+}
+
 impl TelephonyState {
     pub(super) fn of(code: &StatusCode) -> TelephonyState {
         match code {
@@ -465,10 +470,13 @@ impl Agent {
         }
     }
 
-    /// The call that sets the telephony state: the busiest, longest in that state.
+    /// The call that sets the telephony state: the busiest, longest in that state. A
+    /// party where a caller leaves a message in the agent's mailbox occupies no one (the
+    /// platform's presence says NoCall then).
     pub fn current_call(&self) -> Option<&AgentCall> {
         self.calls
             .iter()
+            .filter(|c| !in_mailbox(&c.code))
             .max_by_key(|c| (TelephonyState::of(&c.code), std::cmp::Reverse(c.since)))
     }
 
@@ -476,19 +484,18 @@ impl Agent {
     /// state last changed when one of its calls last did — changed state, joined, or
     /// left — which calltop saw unless that was a call found already under way.
     pub fn telephony_state(&self) -> (TelephonyState, Option<Ts>) {
-        match self.current_call() {
-            Some(c) => {
-                let latest = self
-                    .calls
-                    .iter()
-                    .map(|k| (k.since, !k.since_unseen))
-                    .chain(self.idle_since.map(|t| (t, true)))
-                    .max();
-                let since = latest.and_then(|(t, seen)| seen.then_some(t));
-                (TelephonyState::of(&c.code), since)
-            }
-            None => (TelephonyState::Idle, self.idle_since),
-        }
+        let latest = self
+            .calls
+            .iter()
+            .map(|k| (k.since, !k.since_unseen))
+            .chain(self.idle_since.map(|t| (t, true)))
+            .max();
+        let since = latest.and_then(|(t, seen)| seen.then_some(t));
+        // No call occupying the agent: idle since the last ended or went to the mailbox.
+        let state = self
+            .current_call()
+            .map_or(TelephonyState::Idle, |c| TelephonyState::of(&c.code));
+        (state, since)
     }
 
     /// What a supervisor view says of the agent: the state of its calls as calltop saw
@@ -507,7 +514,7 @@ impl Agent {
             return (from_calls, since);
         }
         // Idle by its calls: the later of the presence change and the last call's end.
-        let since = match (self.presence.since, self.idle_since) {
+        let since = match (self.presence.since, since) {
             (Some(p), Some(i)) => Some(p.max(i)),
             (p, i) => p.or(i),
         };
