@@ -1,7 +1,7 @@
 //! The command line: every clap `Args` struct and its validation. The only room that
 //! knows about flags; [`crate::modes`] turns them into each room's configuration.
 
-use crate::core::center::{Period, Since};
+use crate::core::center::{Cut, Period, Since};
 use crate::core::zone::Zone;
 use crate::core::StoreConfig;
 use crate::report::Format as ReportFormat;
@@ -500,6 +500,11 @@ pub struct ReportArgs {
     /// name like `Europe/Paris`.
     #[arg(long, default_value = "local", value_parser = Zone::parse, value_name = "ZONE")]
     pub tz: Zone,
+    /// Queue and agent figures per interval of this length (`15m`, `30m`, `1h`; aligned
+    /// on midnight in --tz), a call counting in the interval it started in; `--format
+    /// html` cuts its charts by it (30m when not given).
+    #[arg(long, value_parser = parse_duration, value_name = "LEN")]
+    pub intervals: Option<Duration>,
     #[command(flatten)]
     pub nats_args: NatsArgs,
 }
@@ -625,6 +630,16 @@ impl DemoArgs {
 }
 
 impl ReportArgs {
+    /// How `--intervals` (or the HTML report's default, 30 minutes) cuts the figures.
+    pub fn cut(&self) -> Option<Cut> {
+        let html = (self.format == ReportFormat::Html).then_some(Duration::from_secs(1800));
+        let len = self.intervals.or(html)?;
+        Some(Cut {
+            len_ms: i64::try_from(len.as_millis()).unwrap_or(i64::MAX),
+            zone: self.tz,
+        })
+    }
+
     /// The figures' period: `--since` in `--tz`'s days.
     pub fn period(&self) -> Period {
         Period {
