@@ -303,6 +303,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// An interval length: whole minutes, a day at most.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    match d.as_secs() {
+        n if n % 60 != 0 => Err(format!("{s:?}: an interval is whole minutes, like 15m")),
+        n if n > 86_400 => Err(format!("{s:?}: an interval is a day at most")),
+        _ => Ok(d),
+    }
+}
+
 /// Parses `10G`, `512M`, `64K` or a number of bytes.
 pub fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim().trim_end_matches(['B', 'b']);
@@ -503,7 +513,7 @@ pub struct ReportArgs {
     /// Queue and agent figures per interval of this length (`15m`, `30m`, `1h`; aligned
     /// on midnight in --tz), a call counting in the interval it started in; `--format
     /// html` cuts its charts by it (30m when not given).
-    #[arg(long, value_parser = parse_duration, value_name = "LEN")]
+    #[arg(long, value_parser = parse_interval, value_name = "LEN")]
     pub intervals: Option<Duration>,
     #[command(flatten)]
     pub nats_args: NatsArgs,

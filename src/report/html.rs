@@ -59,16 +59,24 @@ const SERIES: [(&str, &str); 3] = [
 ];
 
 const CHART_H: f64 = 180.0;
-const TOP: f64 = 24.0;
+/// Above the plot: the title, then the legend.
+const TOP: f64 = 42.0;
 const LEFT: f64 = 40.0;
 const BOTTOM: f64 = 34.0;
-/// One interval's width in a chart.
-const SLOT: f64 = 30.0;
+/// The narrowest plot.
+const MIN_PLOT: f64 = 380.0;
+
+/// One interval's width in a chart of `n` intervals: the plot at least [`MIN_PLOT`]
+/// wide, an interval 24 to 64 pixels.
+fn slot(n: usize) -> f64 {
+    (MIN_PLOT / n.max(1) as f64).clamp(24.0, 64.0)
+}
 
 /// An interval's label under its bars: its start, every `every`th interval.
-fn x_labels(out: &mut String, starts: &[Ts], cut: Cut, every: usize) {
+fn x_labels(out: &mut String, starts: &[Ts], cut: Cut) {
+    let (slot, every) = (slot(starts.len()), label_every(starts.len()));
     for (i, s) in starts.iter().enumerate().filter(|(i, _)| i % every == 0) {
-        let x = LEFT + SLOT * i as f64 + SLOT / 2.0;
+        let x = LEFT + slot * i as f64 + slot / 2.0;
         let _ = write!(
             out,
             "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
@@ -78,25 +86,26 @@ fn x_labels(out: &mut String, starts: &[Ts], cut: Cut, every: usize) {
     }
 }
 
-/// The frame of a chart: its svg element, title, baseline and y-axis labels.
-fn frame(out: &mut String, class: &str, title: &str, n: usize, top_label: &str) -> f64 {
-    let w = LEFT + SLOT * n.max(1) as f64 + 16.0;
+/// The frame of a chart: its svg element, title (`QUEUE: WHAT`, WHAT shown), baseline
+/// and y-axis labels.
+fn frame(out: &mut String, class: &str, title: &str, n: usize, top_label: &str) {
+    let w = LEFT + slot(n) * n.max(1) as f64 + 16.0;
     let h = TOP + CHART_H + BOTTOM;
     let _ = write!(
         out,
         "<svg class=\"chart {class}\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"{t}\"><title>{t}</title>\
-<text x=\"{LEFT}\" y=\"15\" font-size=\"12\" font-weight=\"bold\">{t}</text>\
+<text x=\"{LEFT}\" y=\"15\" font-size=\"12\" font-weight=\"bold\">{shown}</text>\
 <line x1=\"{LEFT}\" y1=\"{b:.1}\" x2=\"{r:.1}\" y2=\"{b:.1}\" stroke=\"#888\"/>\
 <line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{b:.1}\" stroke=\"#888\"/>\
 <text x=\"{l:.1}\" y=\"{ty:.1}\" font-size=\"10\" text-anchor=\"end\">{top_label}</text>\
 <text x=\"{l:.1}\" y=\"{b:.1}\" font-size=\"10\" text-anchor=\"end\">0</text>",
         t = esc(title),
+        shown = esc(title.rsplit(": ").next().unwrap_or(title)),
         b = TOP + CHART_H,
         r = w - 8.0,
         l = LEFT - 4.0,
         ty = TOP + 4.0,
     );
-    w
 }
 
 /// Offered, answered and abandoned per interval of one queue.
@@ -108,13 +117,14 @@ fn volume_chart(out: &mut String, title: &str, cut: Cut, cells: &[(Ts, &QueueInt
         .max()
         .unwrap_or(0)
         .max(1);
-    let w = frame(out, "volume", title, cells.len(), &top.to_string());
-    let bar = (SLOT - 6.0) / 3.0;
+    frame(out, "volume", title, cells.len(), &top.to_string());
+    let slot = slot(cells.len());
+    let bar = (slot - 6.0) / 3.0;
     for (i, (_, q)) in cells.iter().enumerate() {
         let values = [q.queue.offered, q.queue.answered, q.queue.abandoned];
         for (k, (v, (what, colour))) in values.iter().zip(SERIES).enumerate() {
             let h = CHART_H * *v as f64 / top as f64;
-            let x = LEFT + SLOT * i as f64 + 3.0 + bar * k as f64;
+            let x = LEFT + slot * i as f64 + 3.0 + bar * k as f64;
             let _ = write!(
                 out,
                 "<rect class=\"{what}\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\" fill=\"{colour}\"><title>{what} {v}</title></rect>",
@@ -122,15 +132,15 @@ fn volume_chart(out: &mut String, title: &str, cut: Cut, cells: &[(Ts, &QueueInt
             );
         }
     }
-    x_labels(out, &starts, cut, label_every(cells.len()));
-    let mut x = w - 200.0;
+    x_labels(out, &starts, cut);
+    let mut x = LEFT;
     for (what, colour) in SERIES {
         let _ = write!(
             out,
-            "<rect x=\"{x:.1}\" y=\"6\" width=\"9\" height=\"9\" fill=\"{colour}\"/><text class=\"legend\" x=\"{:.1}\" y=\"15\" font-size=\"11\">{what}</text>",
+            "<rect x=\"{x:.1}\" y=\"22\" width=\"9\" height=\"9\" fill=\"{colour}\"/><text class=\"legend\" x=\"{:.1}\" y=\"31\" font-size=\"11\">{what}</text>",
             x + 12.0
         );
-        x += 66.0;
+        x += 80.0;
     }
     out.push_str("</svg>");
 }
@@ -139,8 +149,9 @@ fn volume_chart(out: &mut String, title: &str, cut: Cut, cells: &[(Ts, &QueueInt
 fn sl_chart(out: &mut String, title: &str, cut: Cut, cells: &[(Ts, &QueueInterval)]) {
     let starts: Vec<Ts> = cells.iter().map(|(s, _)| *s).collect();
     frame(out, "sl", title, cells.len(), "100%");
+    let slot = slot(cells.len());
     for (i, (_, q)) in cells.iter().enumerate() {
-        let x = LEFT + SLOT * i as f64 + 5.0;
+        let x = LEFT + slot * i as f64 + 5.0;
         match q.queue.service_level {
             Some(sl) => {
                 let h = CHART_H * sl.clamp(0.0, 100.0) / 100.0;
@@ -148,20 +159,20 @@ fn sl_chart(out: &mut String, title: &str, cut: Cut, cells: &[(Ts, &QueueInterva
                     out,
                     "<rect class=\"sl\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#7a5bb5\"><title>SL {sl:.1}%</title></rect>",
                     TOP + CHART_H - h,
-                    SLOT - 10.0
+                    slot - 10.0
                 );
             }
             None => {
                 let _ = write!(
                     out,
                     "<text class=\"none\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">—</text>",
-                    x + (SLOT - 10.0) / 2.0,
+                    x + (slot - 10.0) / 2.0,
                     TOP + CHART_H - 4.0
                 );
             }
         }
     }
-    x_labels(out, &starts, cut, label_every(cells.len()));
+    x_labels(out, &starts, cut);
     out.push_str("</svg>");
 }
 
@@ -203,6 +214,15 @@ fn queue_title(q: &QueueReport) -> String {
     }
 }
 
+/// The zone as named (`--tz`), with its abbreviation when that says more.
+fn zone_name(p: &Page<'_>) -> String {
+    let (name, short) = (&p.intervals.time_zone, p.cut.zone.abbreviation(p.to));
+    match *name == short {
+        true => short,
+        false => format!("{name}, {short}"),
+    }
+}
+
 /// Writes the page.
 pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
     let z = p.cut.zone;
@@ -221,11 +241,10 @@ pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
     let minutes = p.intervals.interval_minutes;
     let _ = write!(
         h,
-        "<p class=\"period\">From <time>{}</time> to <time>{}</time> ({}, {})",
+        "<p class=\"period\">From <time>{}</time> to <time>{}</time> ({})",
         p.from.map_or_else(|| "—".to_string(), when),
         when(p.to),
-        esc(&z.abbreviation(p.to)),
-        esc(&p.intervals.time_zone),
+        esc(&zone_name(p)),
     );
     let _ = write!(
         h,
