@@ -512,7 +512,8 @@ pub struct ReportArgs {
     pub tz: Zone,
     /// Queue and agent figures per interval of this length (`15m`, `30m`, `1h`; aligned
     /// on midnight in --tz), a call counting in the interval it started in; `--format
-    /// html` cuts its charts by it (30m when not given).
+    /// html` cuts its charts by it (30m when not given). The figures then do not start
+    /// again at midnight: a call keeps its outcome in its interval whenever it ends.
     #[arg(long, value_parser = parse_interval, value_name = "LEN")]
     pub intervals: Option<Duration>,
     #[command(flatten)]

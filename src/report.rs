@@ -484,9 +484,17 @@ pub fn report_values(
     visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut store = streaming_store();
-    store.center_mut().reset(window);
-    if let Some(cut) = cut {
-        store.center_mut().count_intervals(cut);
+    match cut {
+        // Per interval, from the window's start on without starting again at midnight:
+        // an interval's calls keep their outcomes past it.
+        Some(cut) => {
+            store.center_mut().reset(Window {
+                start: window.start,
+                ..Window::all()
+            });
+            store.center_mut().count_intervals(cut);
+        }
+        None => store.center_mut().reset(window),
     }
     let mut feed = Feed::default();
     let mut sorted = sorted::Sorter::new(budget);

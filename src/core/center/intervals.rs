@@ -216,3 +216,54 @@ impl Center {
         self.effects.push(e);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Ts {
+        Ts::parse(s).unwrap()
+    }
+
+    fn cut(minutes: i64, zone: &str) -> Cut {
+        Cut {
+            len_ms: minutes * 60_000,
+            zone: Zone::parse(zone).unwrap(),
+        }
+    }
+
+    #[test]
+    fn intervals_are_half_open_and_aligned_on_local_midnight() {
+        let c = cut(60, "Asia/Kolkata");
+        // 15:40 in Kolkata (+05:30): the hour from 15:00 local, not from 10:00 UTC.
+        let start = c.start_of(at("2026-12-01T10:10:00Z"));
+        assert_eq!(start, at("2026-12-01T09:30:00Z"));
+        assert_eq!(c.end_of(start), at("2026-12-01T10:30:00Z"));
+        assert_eq!(
+            c.start_of(at("2026-12-01T10:30:00Z")),
+            at("2026-12-01T10:30:00Z")
+        );
+        let q = cut(15, "UTC");
+        assert_eq!(
+            q.start_of(at("2026-12-01T09:14:59.999Z")),
+            at("2026-12-01T09:00:00Z")
+        );
+        assert_eq!(
+            q.starts(at("2026-12-01T09:10:00Z"), at("2026-12-01T09:45:00Z"))
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn a_clock_change_keeps_intervals_on_the_wall_clock() {
+        // Paris springs forward at 02:00 CET on 2026-03-29: 03:20 CEST is 01:20Z.
+        let c = cut(30, "Europe/Paris");
+        let start = c.start_of(at("2026-03-29T01:20:00Z"));
+        assert_eq!(start, at("2026-03-29T01:00:00Z"), "03:00 CEST");
+        // An interval that does not divide the day ends at midnight.
+        let odd = cut(25 * 60, "UTC");
+        let s = odd.start_of(at("2026-12-01T09:00:00Z"));
+        assert_eq!(odd.end_of(s), at("2026-12-02T00:00:00Z"));
+    }
+}
