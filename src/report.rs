@@ -483,6 +483,9 @@ pub fn report_values(
     budget: usize,
     visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    if format == Format::Html && cut.is_none() {
+        anyhow::bail!("the HTML report is cut into intervals: give it --intervals");
+    }
     let mut store = streaming_store();
     match cut {
         // Per interval, from the window's start on without starting again at midnight:

@@ -413,9 +413,9 @@ const fn of_session<F: Copy>(c: TableCol<F>) -> TableCol<F> {
 }
 
 /// Unknown in the table.
-pub(super) const DASH: &str = "—";
+const DASH: &str = "—";
 
-pub(super) fn or_dash(o: Option<&String>) -> String {
+fn or_dash(o: Option<&String>) -> String {
     o.map_or_else(|| DASH.to_string(), String::clone)
 }
 
@@ -531,7 +531,7 @@ fn width(s: &str) -> usize {
 
 /// A cell as the table shows it: control characters (from names in the input) as
 /// spaces, so a cell stays on its line and in its column.
-pub(super) fn table_cell(s: &str) -> String {
+fn table_cell(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
