@@ -1,7 +1,7 @@
 //! The command line: every clap `Args` struct and its validation. The only room that
 //! knows about flags; [`crate::modes`] turns them into each room's configuration.
 
-use crate::core::center::{Period, Since};
+use crate::core::center::{Cut, Period, Since};
 use crate::core::zone::Zone;
 use crate::core::StoreConfig;
 use crate::report::Format as ReportFormat;
@@ -303,6 +303,16 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// An interval length: whole minutes, a day at most.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    match d.as_secs() {
+        n if n % 60 != 0 => Err(format!("{s:?}: an interval is whole minutes, like 15m")),
+        n if n > 86_400 => Err(format!("{s:?}: an interval is a day at most")),
+        _ => Ok(d),
+    }
+}
+
 /// Parses `10G`, `512M`, `64K` or a number of bytes.
 pub fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim().trim_end_matches(['B', 'b']);
@@ -500,6 +510,12 @@ pub struct ReportArgs {
     /// name like `Europe/Paris`.
     #[arg(long, default_value = "local", value_parser = Zone::parse, value_name = "ZONE")]
     pub tz: Zone,
+    /// Queue and agent figures per interval of this length (`15m`, `30m`, `1h`; aligned
+    /// on midnight in --tz), a call counting in the interval it started in; `--format
+    /// html` cuts its charts by it (30m when not given). The figures then do not start
+    /// again at midnight: a call keeps its outcome in its interval whenever it ends.
+    #[arg(long, value_parser = parse_interval, value_name = "LEN")]
+    pub intervals: Option<Duration>,
     #[command(flatten)]
     pub nats_args: NatsArgs,
 }
@@ -625,6 +641,16 @@ impl DemoArgs {
 }
 
 impl ReportArgs {
+    /// How `--intervals` (or the HTML report's default, 30 minutes) cuts the figures.
+    pub fn cut(&self) -> Option<Cut> {
+        let html = (self.format == ReportFormat::Html).then_some(Duration::from_secs(1800));
+        let len = self.intervals.or(html)?;
+        Some(Cut {
+            len_ms: i64::try_from(len.as_millis()).unwrap_or(i64::MAX),
+            zone: self.tz,
+        })
+    }
+
     /// The figures' period: `--since` in `--tz`'s days.
     pub fn period(&self) -> Period {
         Period {

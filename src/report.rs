@@ -4,12 +4,14 @@
 //! temporary files past a memory budget ([`sorted`]), so a recording of any length is
 //! reported in bounded memory.
 
+pub mod html;
+pub mod intervals;
 mod sorted;
 mod write;
 
 pub use write::write;
 
-use crate::core::center::{Agent, Center, Queue};
+use crate::core::center::{Agent, Center, Cut, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
     secs, CallTimes, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
@@ -27,6 +29,9 @@ pub enum Format {
     Csv,
     #[default]
     Table,
+    /// A daily report to open in a browser (one self-contained page, charts per
+    /// interval).
+    Html,
 }
 
 /// One party's line of the report.
@@ -434,10 +439,21 @@ pub fn check_input(name: &str, good: u64, bad: &BadValues) -> anyhow::Result<()>
 /// time, in bounded memory) once it is final (see [`streaming_store`]), the calls
 /// still held at the end after it, then the summary, the queues and the agents (their
 /// figures inside `window`).
-pub fn run(path: &std::path::Path, format: Format, window: Window) -> anyhow::Result<()> {
+/// With `cut`, the queue and agent figures per interval instead (the calls are not
+/// written; `--format html`: the daily report).
+pub fn run(
+    path: &std::path::Path,
+    format: Format,
+    window: Window,
+    cut: Option<Cut>,
+) -> anyhow::Result<()> {
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    run_to(path, format, window, &mut out, 8 << 20)?;
+    let name = path.display().to_string();
+    report_values(&name, format, window, cut, &mut out, 8 << 20, |each| {
+        file::visit_path_values(path, each)?;
+        Ok(())
+    })?;
     out.flush()?;
     Ok(())
 }
@@ -451,24 +467,39 @@ pub fn run_to(
     budget: usize,
 ) -> anyhow::Result<()> {
     let name = path.display().to_string();
-    report_values(&name, format, window, out, budget, |each| {
+    report_values(&name, format, window, None, out, budget, |each| {
         file::visit_path_values(path, each)?;
         Ok(())
     })
 }
 
 /// The report of the values `visit` hands over in order (a file's, a relay stream's),
-/// written to `out` as [`run_to`] writes a file's; `name` says where they came from.
+/// written to `out` as [`run`] writes a file's; `name` says where they came from.
 pub fn report_values(
     name: &str,
     format: Format,
     window: Window,
+    cut: Option<Cut>,
     out: &mut impl Write,
     budget: usize,
     visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    if format == Format::Html && cut.is_none() {
+        anyhow::bail!("the HTML report is cut into intervals: give it --intervals");
+    }
     let mut store = streaming_store();
-    store.center_mut().reset(window);
+    match cut {
+        // Per interval, from the window's start on without starting again at midnight:
+        // an interval's calls keep their outcomes past it.
+        Some(cut) => {
+            store.center_mut().reset(Window {
+                start: window.start,
+                ..Window::all()
+            });
+            store.center_mut().count_intervals(cut);
+        }
+        None => store.center_mut().reset(window),
+    }
     let mut feed = Feed::default();
     let mut sorted = sorted::Sorter::new(budget);
     let mut writer = write::Writer::new(format);
@@ -488,6 +519,9 @@ pub fn report_values(
         feed.ingest_text(&mut store, line, value);
         let now = store.clock().unwrap_or(Ts(0));
         for (s, join) in store.take_evicted().collect::<Vec<_>>() {
+            if cut.is_some() {
+                continue;
+            }
             if let Err(e) = spill(&s, store.center(), join.as_ref(), now, &mut sorted) {
                 failed.get_or_insert(e);
             }
@@ -498,6 +532,9 @@ pub fn report_values(
     }
     check_input(name, feed.good, &feed.bad)?;
     let now = store.clock().unwrap_or(Ts(0));
+    if let Some(cut) = cut {
+        return write_intervals(&store, format, cut, now, out);
+    }
     for s in store.sessions() {
         spill(
             s,
@@ -520,5 +557,43 @@ pub fn report_values(
     // The process ends here: handing the store's allocations back one by one would only
     // delay the exit.
     std::mem::forget(store);
+    Ok(())
+}
+
+/// The interval report (or, `--format html`, the daily report) of a store that kept
+/// the intervals `cut` makes, at `now`.
+fn write_intervals(
+    store: &SessionStore,
+    format: Format,
+    cut: Cut,
+    now: Ts,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let open_since = store
+        .sessions()
+        .filter(|s| s.end().is_none())
+        .filter_map(|s| s.start)
+        .min();
+    let center = store.center();
+    let Some(report) = intervals::interval_report(center, now, open_since) else {
+        anyhow::bail!("the figures per interval were not kept");
+    };
+    match format {
+        Format::Html => {
+            let (queues, agents) = center_reports(center, now);
+            let summary = summary_report(&store.summary(now), store.outcomes().counts());
+            let page = html::Page {
+                cut,
+                from: center.counted_from().map(|(t, _)| t),
+                to: now,
+                summary: &summary,
+                queues: &queues,
+                agents: &agents,
+                intervals: &report,
+            };
+            html::write(out, &page)?;
+        }
+        _ => intervals::write(out, format, cut, &report)?,
+    }
     Ok(())
 }

@@ -38,13 +38,15 @@
 // The rooms of the center: `figures` (what it shows: queues, agents and their figures),
 // `entries` (queue entries and outcomes), `agents` (agents' live calls and figures),
 // `directory` (presence, queue presence, REST), `held` (where a call's tracking lives),
-// `rebuild` (a call heard out of order applied again); here, the center and a call's
+// `rebuild` (a call heard out of order applied again), `intervals` (the figures per
+// interval its calls started in); here, the center and a call's
 // upkeep event by event.
 mod agents;
 mod directory;
 mod entries;
 mod figures;
 mod held;
+mod intervals;
 mod rebuild;
 
 use super::changes::{ChangeLog, Instance};
@@ -63,6 +65,7 @@ use std::collections::{BTreeMap, HashMap};
 pub use agents::CallAgent;
 use agents::{person_mut, promote};
 pub use figures::*;
+pub use intervals::{Cut, Intervals};
 use rebuild::Effect;
 
 /// A map by extension or session id. The upkeep looks ids up on every event, so with a
@@ -246,6 +249,9 @@ pub struct Center {
     /// The effects of the call being updated (its own, lent while it is).
     #[serde(skip)]
     effects: Vec<Effect>,
+    /// The figures per interval, when asked for (a report's; not kept in a keyframe).
+    #[serde(skip)]
+    intervals: Option<Box<Intervals>>,
 }
 
 /// A record found by its id's key (`fingerprint`).
@@ -397,6 +403,7 @@ impl Center {
             watching_since: None,
             changes: AgentChanges::default(),
             effects: Vec::new(),
+            intervals: None,
         }
     }
 

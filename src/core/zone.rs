@@ -51,6 +51,11 @@ impl Zone {
         self.format(t, "%H:%M")
     }
 
+    /// `YYYY-MM-DD` in this zone.
+    pub fn date(self, t: Ts) -> String {
+        self.format(t, "%Y-%m-%d")
+    }
+
     /// The zone's short name at `t` (`CET`, `EDT`, `UTC`), or its offset when it has
     /// none (`+0530`).
     pub fn abbreviation(self, t: Ts) -> String {

@@ -24,7 +24,7 @@ use crate::wire::Ts;
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
-        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.period())),
+        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.period()), a.cut()),
         Command::Sim(
             ref a @ SimArgs {
                 command: Some(SimCommand::Jwt(ref j)),

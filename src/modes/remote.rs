@@ -177,6 +177,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         &text,
         args.format,
         super::window(args.period()),
+        args.cut(),
         &mut out,
         8 << 20,
         |each| {

@@ -54,7 +54,7 @@ impl Writer {
     /// One session's bytes, to hand to [`Writer::session`] later.
     pub fn encode(&mut self, out: &mut Vec<u8>, s: &SessionReport) -> io::Result<()> {
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Html => {
                 out.write_all(b"    ")?;
                 write_pretty(out, s, 2)
             }
@@ -80,7 +80,7 @@ impl Writer {
     /// What comes before the sessions.
     pub fn head(&self, out: &mut impl Write) -> io::Result<()> {
         match self.format {
-            Format::Json => write!(out, "{{\n  \"sessions\": ["),
+            Format::Json | Format::Html => write!(out, "{{\n  \"sessions\": ["),
             Format::Csv => csv_header(out, SESSION_CSV),
             Format::Table => {
                 let header: Vec<&str> = SESSION_TABLE.iter().map(|c| c.header).collect();
@@ -92,7 +92,7 @@ impl Writer {
     /// One encoded session; `first` for the first of the report.
     pub fn session(&self, out: &mut impl Write, payload: &[u8], first: bool) -> io::Result<()> {
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Html => {
                 out.write_all(if first { b"\n" } else { b",\n" })?;
                 out.write_all(payload)
             }
@@ -118,7 +118,7 @@ impl Writer {
         agents: &[AgentReport],
     ) -> io::Result<()> {
         match self.format {
-            Format::Json => {
+            Format::Json | Format::Html => {
                 out.write_all(if any { b"\n  ]" } else { b"]" })?;
                 out.write_all(b",\n  \"summary\": ")?;
                 write_pretty(out, m, 1)?;
@@ -217,12 +217,12 @@ fn for_parties(
 // ---- CSV ----
 
 /// One CSV column: its header and its cell of a row (`F`: `fn(&Row) -> String`).
-type CsvCol<F> = (&'static str, F);
+pub(super) type CsvCol<F> = (&'static str, F);
 
 /// A cell of a session's row, of a queue's, of an agent's.
 type PartyCell = fn(&PartyRow) -> String;
-type QueueCell = fn(&QueueReport) -> String;
-type AgentCell = fn(&AgentReport) -> String;
+pub(super) type QueueCell = fn(&QueueReport) -> String;
+pub(super) type AgentCell = fn(&AgentReport) -> String;
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -236,7 +236,7 @@ fn opt(o: Option<&String>) -> String {
     csv_field(o.map_or("", String::as_str))
 }
 
-fn opt_num(v: Option<f64>) -> String {
+pub(super) fn opt_num(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.3}")).unwrap_or_default()
 }
 
@@ -301,7 +301,7 @@ const SESSION_CSV: &[CsvCol<PartyCell>] = &[
 ];
 
 /// The queues' CSV.
-const QUEUE_CSV: &[CsvCol<QueueCell>] = &[
+pub(super) const QUEUE_CSV: &[CsvCol<QueueCell>] = &[
     ("queueId", |q| csv_field(&q.id)),
     ("extensionNumber", |q| opt(q.extension_number.as_ref())),
     ("name", |q| opt(q.name.as_ref())),
@@ -327,7 +327,7 @@ const QUEUE_CSV: &[CsvCol<QueueCell>] = &[
 ];
 
 /// The agents' CSV.
-const AGENT_CSV: &[CsvCol<AgentCell>] = &[
+pub(super) const AGENT_CSV: &[CsvCol<AgentCell>] = &[
     ("agentId", |a| csv_field(&a.id)),
     ("extensionNumber", |a| opt(a.extension_number.as_ref())),
     ("name", |a| opt(a.name.as_ref())),
@@ -378,14 +378,14 @@ fn platform_columns(join: Option<&Join>) -> [String; 4] {
 /// One column of a table: its header, right-aligned (figures) or not, given on the
 /// session's first row only (`session`), and its cell of a row (`F`: `fn(&Row) ->
 /// String`).
-struct TableCol<F> {
-    header: &'static str,
-    right: bool,
+pub(super) struct TableCol<F> {
+    pub header: &'static str,
+    pub right: bool,
     session: bool,
-    cell: F,
+    pub cell: F,
 }
 
-const fn col<F>(header: &'static str, cell: F) -> TableCol<F> {
+pub(super) const fn col<F>(header: &'static str, cell: F) -> TableCol<F> {
     TableCol {
         header,
         right: false,
@@ -394,7 +394,7 @@ const fn col<F>(header: &'static str, cell: F) -> TableCol<F> {
     }
 }
 
-const fn figure<F>(header: &'static str, cell: F) -> TableCol<F> {
+pub(super) const fn figure<F>(header: &'static str, cell: F) -> TableCol<F> {
     TableCol {
         header,
         right: true,
@@ -420,7 +420,11 @@ fn or_dash(o: Option<&String>) -> String {
 }
 
 /// Name and number (or whichever is known), else `fallback`, else `—`.
-fn label(name: Option<&String>, number: Option<&String>, fallback: Option<&String>) -> String {
+pub(super) fn label(
+    name: Option<&String>,
+    number: Option<&String>,
+    fallback: Option<&String>,
+) -> String {
     match (name, number) {
         (Some(n), Some(x)) => format!("{n} {x}"),
         (Some(x), None) | (None, Some(x)) => x.clone(),
@@ -432,7 +436,7 @@ fn seconds(v: f64) -> String {
     format!("{v:.3}s")
 }
 
-fn tenths(v: Option<f64>, unit: &str) -> String {
+pub(super) fn tenths(v: Option<f64>, unit: &str) -> String {
     v.map_or_else(|| DASH.to_string(), |x| format!("{x:.1}{unit}"))
 }
 
@@ -491,7 +495,7 @@ const SESSION_TABLE: &[TableCol<PartyCell>] = &[
 ];
 
 /// The queues' table.
-const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
+pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
     col("Queue", |q| {
         label(q.name.as_ref(), q.extension_number.as_ref(), Some(&q.id))
     }),
@@ -508,7 +512,7 @@ const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
 ];
 
 /// The agents' table.
-const AGENT_TABLE: &[TableCol<AgentCell>] = &[
+pub(super) const AGENT_TABLE: &[TableCol<AgentCell>] = &[
     col("Agent", |a| {
         label(a.name.as_ref(), a.extension_number.as_ref(), Some(&a.id))
     }),
@@ -559,7 +563,7 @@ fn table_line<F>(
 }
 
 /// A whole table of `rows`: the header, then one line per row.
-fn write_table<T, F: Fn(&T) -> String>(
+pub(super) fn write_table<T, F: Fn(&T) -> String>(
     out: &mut impl Write,
     cols: &[TableCol<F>],
     rows: &[T],

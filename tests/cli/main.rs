@@ -6,6 +6,8 @@ mod common;
 
 mod architecture;
 mod errors;
+mod html;
+mod intervals;
 mod readme;
 mod report;
 mod sample_recording;

@@ -461,7 +461,7 @@ fn ended_calls_are_read_once_in_order_from_a_cursor() {
 // each call's own lines in their order. Each call's lines in any order are held to the
 // calls' figures and to agents never keeping a call that ended.
 
-use calltop::core::center::{AgentFigures, Center, Window, DAY_MS};
+use calltop::core::center::{AgentFigures, Center, Cut, Window, DAY_MS};
 use calltop::wire::{parse_view, Incoming, IncomingView, Parsed};
 
 /// Arrival times start here and rise with the delivery position (event times are the
@@ -508,6 +508,12 @@ fn center_fed_watched(
 ) -> SessionStore {
     let mut store = report::unbounded_store();
     store.center_mut().reset(window);
+    // Per 5 seconds too: the intervals are held to the same as the whole figures.
+    let zone = calltop::core::zone::Zone::parse("UTC").expect("a zone");
+    store.center_mut().count_intervals(Cut {
+        len_ms: 5_000,
+        zone,
+    });
     let directory = Parsed {
         received_at: None,
         meta: None,
@@ -527,8 +533,18 @@ fn center_fed_watched(
 /// waits), service level, speed of answer, waiting calls with their entry times, oldest
 /// and longest wait; an agent's telephony state and since when, presence, figures (closed,
 /// and with what still runs at [`END`]), idle since, and live calls (code, since when,
-/// peer, queue).
+/// peer, queue); and the same per 5 s of the window (queues' figures, longest waits and
+/// handling, agents' figures).
 fn center_print(c: &Center) -> Vec<String> {
+    // The intervals inside the current window (a day that ended took its late outcomes
+    // with it).
+    let from = c.window().start.unwrap_or(Ts(1_700_000_000_000));
+    let minutes = c.intervals().into_iter().flat_map(move |iv| {
+        let starts = iv.cut().starts(from, END).into_iter();
+        starts
+            .filter(move |t| *t >= from)
+            .flat_map(move |t| minute(c, iv, t))
+    });
     let queues = c.queues().map(|q| {
         format!(
             "queue {} {:?} sl={:?} asa={:?} abandon-wait={:?} longest={} oldest={:?} waiting={:?}",
@@ -567,9 +583,29 @@ fn center_print(c: &Center) -> Vec<String> {
             calls,
         )
     });
-    let mut v: Vec<String> = queues.chain(agents).collect();
+    let mut v: Vec<String> = queues.chain(agents).chain(minutes).collect();
     v.sort();
     v
+}
+
+/// The lines of [`center_print`] for the interval starting at `t`.
+fn minute(c: &Center, iv: &calltop::core::center::Intervals, t: Ts) -> Vec<String> {
+    let queues = c.queues().map(|q| {
+        let part = iv.queue(q, t);
+        format!(
+            "at {t} queue {} {:?} longest={} waiting={} handling={:?}",
+            q.id,
+            part.figures,
+            part.longest_wait_ms(END),
+            part.waiting.len(),
+            iv.handling(q, t)
+        )
+    });
+    let agents = c.agents().filter_map(|a| {
+        let f = iv.agent(a, t)?.figures;
+        Some(format!("at {t} agent {} {f:?}", a.id))
+    });
+    queues.chain(agents).collect()
 }
 
 /// The lines of `want` and `got` that differ (a few of each), empty when they are equal.

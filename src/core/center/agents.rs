@@ -179,13 +179,23 @@ impl Center {
         let Some(key) = t.ext else {
             return;
         };
-        if let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) {
-            let before = a.figures;
-            change(&mut a.figures);
-            let delta = a.figures.since(&before);
-            let epoch = self.epoch;
-            self.effects.push(Effect::Agent { key, epoch, delta });
-        }
+        let Some(a) = person_mut(&mut self.agents, &mut self.candidates, key) else {
+            return;
+        };
+        let before = a.figures;
+        change(&mut a.figures);
+        let delta = a.figures.since(&before);
+        let queue = match t.role {
+            Role::Leg(q) => Some(q),
+            _ => None,
+        };
+        self.effect(Effect::Agent {
+            key,
+            epoch: self.epoch,
+            delta,
+            at: t.first,
+            queue,
+        });
     }
 
     /// Keeps the live calls of the party's agent: agents are created from events when

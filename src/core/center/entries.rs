@@ -91,7 +91,12 @@ impl Center {
         let (key, epoch) = (q, self.epoch);
         let delta = queue.figures.since(&before);
         if delta != QueueFigures::default() {
-            self.effects.push(Effect::Queue { key, epoch, delta });
+            self.effect(Effect::Queue {
+                key,
+                epoch,
+                delta,
+                at,
+            });
         }
         self.effects.push(Effect::Entered { key });
         let queue = self.queues.by_key_mut(q).expect("the queue found above");
@@ -199,10 +204,19 @@ impl Center {
         }
         let (key, epoch) = (e.queue, self.epoch);
         let delta = queue.figures.since(&before);
+        let at = e.entered;
         if !matches!(outcome, Outcome::Unknown) {
             queue.waited(fingerprint(sid), wait);
-            self.effects.push(Effect::Waited { key, epoch });
+            if let Some(iv) = self.intervals.as_deref_mut() {
+                iv.waited(key, at, fingerprint(sid), wait);
+            }
+            self.effects.push(Effect::Waited { key, epoch, at });
         }
-        self.effects.push(Effect::Queue { key, epoch, delta });
+        self.effect(Effect::Queue {
+            key,
+            epoch,
+            delta,
+            at,
+        });
     }
 }

@@ -70,6 +70,8 @@ impl Center {
             watching_since,
             changes: _,
             effects: _,
+            // A report's, never in a keyframe.
+            intervals: _,
         } = self;
         let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();

@@ -17,19 +17,32 @@ use std::borrow::Cow;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(super) enum Effect {
     /// To the figures of agent `key` in epoch `epoch`.
+    /// `at`: when its party started; `queue`: of an agent leg.
     Agent {
         key: u64,
         epoch: u32,
         delta: AgentFigures,
+        #[serde(default)]
+        at: Ts,
+        #[serde(default)]
+        queue: Option<u64>,
     },
-    /// To the figures of queue `key` in epoch `epoch` (the longest wait apart).
+    /// To the figures of queue `key` in epoch `epoch` (the longest wait apart); `at`:
+    /// when its entry entered.
     Queue {
         key: u64,
         epoch: u32,
         delta: QueueFigures,
+        #[serde(default)]
+        at: Ts,
     },
-    /// A wait that left queue `key`: a candidate for its longest.
-    Waited { key: u64, epoch: u32 },
+    /// A wait that left queue `key` (entered at `at`): a candidate for its longest.
+    Waited {
+        key: u64,
+        epoch: u32,
+        #[serde(default)]
+        at: Ts,
+    },
     /// The call waited in queue `key`.
     Entered { key: u64 },
 }
@@ -49,7 +62,18 @@ impl AgentFigures {
         }
     }
 
-    fn take_back(&mut self, d: &AgentFigures) {
+    pub(super) fn add(&mut self, d: &AgentFigures) {
+        self.offers += d.offers;
+        self.handled += d.handled;
+        self.missed += d.missed;
+        self.unanswered += d.unanswered;
+        self.talk_ms += d.talk_ms;
+        self.hold_ms += d.hold_ms;
+        self.all_talk_ms += d.all_talk_ms;
+        self.all_hold_ms += d.all_hold_ms;
+    }
+
+    pub(super) fn take_back(&mut self, d: &AgentFigures) {
         self.offers = self.offers.saturating_sub(d.offers);
         self.handled = self.handled.saturating_sub(d.handled);
         self.missed = self.missed.saturating_sub(d.missed);
@@ -81,7 +105,21 @@ impl QueueFigures {
         }
     }
 
-    fn take_back(&mut self, d: &QueueFigures) {
+    pub(super) fn add(&mut self, d: &QueueFigures) {
+        self.offered += d.offered;
+        self.answered += d.answered;
+        self.answered_within_sla += d.answered_within_sla;
+        self.abandoned += d.abandoned;
+        self.abandoned_over_threshold += d.abandoned_over_threshold;
+        self.voicemail += d.voicemail;
+        self.overflow += d.overflow;
+        self.unknown += d.unknown;
+        self.answer_wait_ms += d.answer_wait_ms;
+        self.abandon_wait_ms += d.abandon_wait_ms;
+        self.joined += d.joined;
+    }
+
+    pub(super) fn take_back(&mut self, d: &QueueFigures) {
         self.offered = self.offered.saturating_sub(d.offered);
         self.answered = self.answered.saturating_sub(d.answered);
         self.answered_within_sla = self
@@ -217,20 +255,27 @@ impl Center {
     fn undo(&mut self, sid: &str, effects: &[Effect], tracks: &[super::Track]) {
         let call = fingerprint(sid);
         for e in effects {
+            if let Some(iv) = self.intervals.as_deref_mut() {
+                iv.take_back(e, self.epoch, call);
+            }
             match *e {
-                Effect::Agent { key, epoch, delta } if epoch == self.epoch => {
+                Effect::Agent {
+                    key, epoch, delta, ..
+                } if epoch == self.epoch => {
                     if let Some(a) = super::person_mut(&mut self.agents, &mut self.candidates, key)
                     {
                         a.figures.take_back(&delta);
                         self.agent_changed(key);
                     }
                 }
-                Effect::Queue { key, epoch, delta } if epoch == self.epoch => {
+                Effect::Queue {
+                    key, epoch, delta, ..
+                } if epoch == self.epoch => {
                     if let Some(q) = self.queues.by_key_mut(key) {
                         q.figures.take_back(&delta);
                     }
                 }
-                Effect::Waited { key, epoch } if epoch == self.epoch => {
+                Effect::Waited { key, epoch, .. } if epoch == self.epoch => {
                     if let Some(q) = self.queues.by_key_mut(key) {
                         q.unwait(call);
                     }
@@ -261,7 +306,10 @@ impl Center {
     /// longest for good.
     pub(super) fn seal(&mut self, call: u64, effects: &[Effect]) {
         for e in effects {
-            if let Effect::Waited { key, epoch } = *e {
+            if let Some(iv) = self.intervals.as_deref_mut() {
+                iv.seal(e, self.epoch, call);
+            }
+            if let Effect::Waited { key, epoch, .. } = *e {
                 if epoch == self.epoch {
                     if let Some(q) = self.queues.by_key_mut(key) {
                         q.seal(call);
@@ -282,7 +330,7 @@ impl super::Queue {
         self.figures.longest_wait_ms = self.figures.longest_wait_ms.max(wait);
     }
 
-    fn unwait(&mut self, call: u64) {
+    pub(super) fn unwait(&mut self, call: u64) {
         self.undoable_waits.retain(|(c, _)| *c != call);
         self.figures.longest_wait_ms = self
             .undoable_waits
@@ -291,7 +339,7 @@ impl super::Queue {
             .fold(self.longest_sealed, i64::max);
     }
 
-    fn seal(&mut self, call: u64) {
+    pub(super) fn seal(&mut self, call: u64) {
         for (_, w) in self.undoable_waits.iter().filter(|(c, _)| *c == call) {
             self.longest_sealed = self.longest_sealed.max(*w);
         }

@@ -1,0 +1,269 @@
+//! Interval figures (`calltop report --intervals`): every change the center makes to a
+//! queue's or an agent's figures (its effects, [`super::rebuild`]) is also added to the
+//! interval its call started in — a queue entry by its entry time, an agent's party by
+//! its first event (its offer), as RingCentral's analytics counts a call where it
+//! started — and taken back with it when a call is rebuilt. An interval's figures are
+//! so the figures of the calls that started in it, by the very formulas of the
+//! whole-period ones. Intervals are half-open, `len` long, aligned on midnight in
+//! `zone`.
+
+use super::rebuild::Effect;
+use super::*;
+use crate::core::zone::Zone;
+use std::collections::BTreeMap;
+
+/// How the figures are cut into intervals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cut {
+    pub len_ms: i64,
+    pub zone: Zone,
+}
+
+impl Cut {
+    /// The start of the interval `t` falls in: the local midnight before it plus a
+    /// whole number of intervals.
+    pub fn start_of(&self, t: Ts) -> Ts {
+        let midnight = self.zone.midnight_before(t);
+        let len = self.len_ms.max(1);
+        midnight.plus_millis(midnight.millis_until(t) / len * len)
+    }
+
+    /// The end of the interval starting at `start` (the next midnight, if sooner).
+    pub fn end_of(&self, start: Ts) -> Ts {
+        let next = start.plus_millis(self.len_ms.max(1));
+        next.min(self.zone.midnight_after(start))
+    }
+
+    /// The starts of the intervals from the one `from` falls in to the one `to` falls in.
+    pub fn starts(&self, from: Ts, to: Ts) -> Vec<Ts> {
+        let mut v = Vec::new();
+        let mut s = self.start_of(from);
+        while s <= to {
+            v.push(s);
+            s = self.end_of(s);
+        }
+        v
+    }
+}
+
+/// The figures per interval (by its start) and queue or agent (by its key).
+#[derive(Clone, Debug)]
+pub struct Intervals {
+    cut: Cut,
+    /// Queue figures and longest waits of the entries that entered in the interval.
+    queues: BTreeMap<(Ts, u64), Queue>,
+    /// Per queue, its agent legs offered in the interval (their handling).
+    handling: BTreeMap<(Ts, u64), AgentFigures>,
+    agents: BTreeMap<(Ts, u64), AgentFigures>,
+}
+
+impl Intervals {
+    fn new(cut: Cut) -> Intervals {
+        Intervals {
+            cut,
+            queues: BTreeMap::new(),
+            handling: BTreeMap::new(),
+            agents: BTreeMap::new(),
+        }
+    }
+
+    /// How the figures are cut.
+    pub fn cut(&self) -> Cut {
+        self.cut
+    }
+
+    fn queue_mut(&mut self, at: Ts, key: u64) -> &mut Queue {
+        let start = self.cut.start_of(at);
+        self.queues
+            .entry((start, key))
+            .or_insert_with(|| Queue::new(""))
+    }
+
+    /// Adds a change of the figures to its interval.
+    fn apply(&mut self, e: &Effect) {
+        match *e {
+            Effect::Agent {
+                key,
+                delta,
+                at,
+                queue,
+                ..
+            } => {
+                let start = self.cut.start_of(at);
+                self.agents.entry((start, key)).or_default().add(&delta);
+                if let Some(q) = queue {
+                    self.handling.entry((start, q)).or_default().add(&delta);
+                }
+            }
+            Effect::Queue { key, delta, at, .. } => self.queue_mut(at, key).figures.add(&delta),
+            Effect::Waited { .. } | Effect::Entered { .. } => {}
+        }
+    }
+
+    /// Takes back a change of the figures (a call rebuilt), as the whole-period
+    /// figures do: `epoch` is the center's.
+    pub(super) fn take_back(&mut self, e: &Effect, epoch: u32, call: u64) {
+        let start = |at| self.cut.start_of(at);
+        match *e {
+            Effect::Agent {
+                key,
+                epoch: of,
+                delta,
+                at,
+                queue,
+            } if of == epoch => {
+                let s = start(at);
+                if let Some(f) = self.agents.get_mut(&(s, key)) {
+                    f.take_back(&delta);
+                }
+                if let Some(f) = queue.and_then(|q| self.handling.get_mut(&(s, q))) {
+                    f.take_back(&delta);
+                }
+            }
+            Effect::Queue {
+                key,
+                epoch: of,
+                delta,
+                at,
+            } if of == epoch => {
+                if let Some(q) = self.queues.get_mut(&(start(at), key)) {
+                    q.figures.take_back(&delta);
+                }
+            }
+            Effect::Waited { key, epoch: of, at } if of == epoch => {
+                if let Some(q) = self.queues.get_mut(&(start(at), key)) {
+                    q.unwait(call);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A call is over for good: its waits are its intervals' for good.
+    pub(super) fn seal(&mut self, e: &Effect, epoch: u32, call: u64) {
+        if let Effect::Waited { key, epoch: of, at } = *e {
+            if of == epoch {
+                if let Some(q) = self.queues.get_mut(&(self.cut.start_of(at), key)) {
+                    q.seal(call);
+                }
+            }
+        }
+    }
+
+    /// A wait that left queue `key` after entering at `entered`.
+    pub(super) fn waited(&mut self, key: u64, entered: Ts, call: u64, wait: i64) {
+        self.queue_mut(entered, key).waited(call, wait);
+    }
+
+    /// Queue `q` in the interval starting at `start`: its figures there (those of the
+    /// entries that entered in it) and its calls still waiting that entered in it.
+    pub fn queue(&self, q: &Queue, start: Ts) -> Queue {
+        let part = self.queues.get(&(start, fingerprint(&q.id)));
+        Queue {
+            id: q.id.clone(),
+            extension_number: q.extension_number.clone(),
+            name: q.name.clone(),
+            sla: q.sla,
+            hold_time_ms: q.hold_time_ms,
+            figures: part.map(|p| p.figures).unwrap_or_default(),
+            waiting: q
+                .waiting
+                .iter()
+                .filter(|w| !w.joined && self.cut.start_of(w.entered) == start)
+                .cloned()
+                .collect(),
+            ..Queue::default()
+        }
+    }
+
+    /// The handling of queue `q`'s agent legs offered in the interval starting at
+    /// `start` (talk and hold of closed parts; average handle time = their sum / handled).
+    pub fn handling(&self, q: &Queue, start: Ts) -> AgentFigures {
+        let key = (start, fingerprint(&q.id));
+        self.handling.get(&key).copied().unwrap_or_default()
+    }
+
+    /// Agent `a` in the interval starting at `start`: the figures of its parties that
+    /// started in it (talk and hold of closed parts); `None` when it had none.
+    pub fn agent(&self, a: &Agent, start: Ts) -> Option<Agent> {
+        let f = *self.agents.get(&(start, fingerprint(&a.id)))?;
+        (f != AgentFigures::default()).then(|| Agent {
+            id: a.id.clone(),
+            extension_number: a.extension_number.clone(),
+            name: a.name.clone(),
+            figures: f,
+            ..Agent::default()
+        })
+    }
+}
+
+impl Center {
+    /// Keeps the figures per interval too, from now on (see [`Intervals`]).
+    pub fn count_intervals(&mut self, cut: Cut) {
+        self.intervals = Some(Box::new(Intervals::new(cut)));
+    }
+
+    /// The figures per interval, when kept.
+    pub fn intervals(&self) -> Option<&Intervals> {
+        self.intervals.as_deref()
+    }
+
+    /// Records a change of the figures: in the call's effects, and in its interval.
+    pub(super) fn effect(&mut self, e: Effect) {
+        if let Some(iv) = self.intervals.as_deref_mut() {
+            iv.apply(&e);
+        }
+        self.effects.push(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Ts {
+        Ts::parse(s).unwrap()
+    }
+
+    fn cut(minutes: i64, zone: &str) -> Cut {
+        Cut {
+            len_ms: minutes * 60_000,
+            zone: Zone::parse(zone).unwrap(),
+        }
+    }
+
+    #[test]
+    fn intervals_are_half_open_and_aligned_on_local_midnight() {
+        let c = cut(60, "Asia/Kolkata");
+        // 15:40 in Kolkata (+05:30): the hour from 15:00 local, not from 10:00 UTC.
+        let start = c.start_of(at("2026-12-01T10:10:00Z"));
+        assert_eq!(start, at("2026-12-01T09:30:00Z"));
+        assert_eq!(c.end_of(start), at("2026-12-01T10:30:00Z"));
+        assert_eq!(
+            c.start_of(at("2026-12-01T10:30:00Z")),
+            at("2026-12-01T10:30:00Z")
+        );
+        let q = cut(15, "UTC");
+        assert_eq!(
+            q.start_of(at("2026-12-01T09:14:59.999Z")),
+            at("2026-12-01T09:00:00Z")
+        );
+        assert_eq!(
+            q.starts(at("2026-12-01T09:10:00Z"), at("2026-12-01T09:45:00Z"))
+                .len(),
+            4
+        );
+    }
+
+    #[test]
+    fn a_clock_change_keeps_intervals_on_the_wall_clock() {
+        // Paris springs forward at 02:00 CET on 2026-03-29: 03:20 CEST is 01:20Z.
+        let c = cut(30, "Europe/Paris");
+        let start = c.start_of(at("2026-03-29T01:20:00Z"));
+        assert_eq!(start, at("2026-03-29T01:00:00Z"), "03:00 CEST");
+        // An interval that does not divide the day ends at midnight.
+        let odd = cut(25 * 60, "UTC");
+        let s = odd.start_of(at("2026-12-01T09:00:00Z"));
+        assert_eq!(odd.end_of(s), at("2026-12-02T00:00:00Z"));
+    }
+}
