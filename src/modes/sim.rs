@@ -95,16 +95,22 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         })?;
     let h = crate::sim::start(cfg, addr).await?;
     let c = h.credentials();
+    // The banner in one write: a reader that stops after the line it needs (a test, a
+    // script's `head`) never makes the simulator fail on its next line; a server keeps
+    // serving whoever reads its output.
+    let banner = format!(
+        "listening on {}\nserver url:    {}\nclient id:     {}\nclient secret: {}\njwt:           {}\nseed:          {seed}\n# to run `calltop live` against it, paste:\n{}",
+        h.base_url(),
+        c.server_url,
+        c.client_id,
+        c.client_secret,
+        c.jwt,
+        c.exports()
+    );
     let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on {}", h.base_url())?;
-    writeln!(out, "server url:    {}", c.server_url)?;
-    writeln!(out, "client id:     {}", c.client_id)?;
-    writeln!(out, "client secret: {}", c.client_secret)?;
-    writeln!(out, "jwt:           {}", c.jwt)?;
-    writeln!(out, "seed:          {seed}")?;
-    writeln!(out, "# to run `calltop live` against it, paste:")?;
-    write!(out, "{}", c.exports())?;
-    out.flush()?;
+    if let Err(e) = out.write_all(banner.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!("the banner was not written: {e}");
+    }
     drop(out);
     super::headless::shutdown_signal().await;
     h.shutdown().await;

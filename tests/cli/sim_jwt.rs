@@ -36,7 +36,8 @@ impl Sim {
             .spawn()
             .unwrap();
         let mut banner = Vec::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some((k, v)) = line.split_once(": ") {
                 banner.push((k.trim().to_string(), v.trim().to_string()));
@@ -45,6 +46,9 @@ impl Sim {
                 break;
             }
         }
+        // The rest of the banner is read too: a closed pipe would fail the simulator's
+        // next write (it exited, and the test met a refused connection now and then).
+        std::thread::spawn(move || lines.for_each(drop));
         Sim { child, banner }
     }
 
