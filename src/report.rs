@@ -9,7 +9,7 @@ mod sorted;
 use crate::core::center::{Agent, Center, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
-    secs, CallTimes, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
+    secs, Bucket, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
@@ -39,9 +39,14 @@ pub struct PartyReport {
     pub extension_id: Option<String>,
     pub status: Option<String>,
     pub reason: Option<String>,
-    pub ring_seconds: f64,
-    pub talk_seconds: f64,
-    pub hold_seconds: f64,
+    /// `null` when not known: a state open where a fragment ends, or time before the
+    /// snapshot the party was first learned of by.
+    pub ring_seconds: Option<f64>,
+    pub talk_seconds: Option<f64>,
+    pub hold_seconds: Option<f64>,
+    /// Ids of the party's recordings, as the notifications gave them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<String>,
 }
 
 /// One session of the report.
@@ -53,7 +58,10 @@ pub struct SessionReport {
     pub start_time: Option<Ts>,
     pub end_time: Option<Ts>,
     pub disposition: &'static str,
-    pub duration_seconds: f64,
+    /// `null` when not known: still open where a fragment ends, or no time at all.
+    pub duration_seconds: Option<f64>,
+    /// Sequence gaps: runs of the session's event sequence never heard.
+    pub gaps: u32,
     pub parties: Vec<PartyReport>,
     /// The platform's own records of the call, when calltop joined them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -197,8 +205,9 @@ fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
     e.phone_number.get().or(e.extension_id.get()).cloned()
 }
 
-fn party_report(p: &PartyState, now: Ts) -> PartyReport {
-    let f = CallTimes::of(&p.history, Some(now));
+fn party_report(s: &Session, p: &PartyState, now: Ts) -> PartyReport {
+    let f = s.party_figures(p, now);
+    let known = |b| f.known(b).map(secs);
     PartyReport {
         id: p.id.clone(),
         direction: p.direction.get().map(|d| d.to_string()),
@@ -209,9 +218,10 @@ fn party_report(p: &PartyState, now: Ts) -> PartyReport {
         extension_id: p.extension_id.get().cloned(),
         status: p.code().map(|c| c.to_string()),
         reason: p.reason().map(|r| r.to_string()),
-        ring_seconds: secs(f.ring_ms),
-        talk_seconds: secs(f.talk_ms),
-        hold_seconds: secs(f.hold_ms),
+        ring_seconds: known(Bucket::Ring),
+        talk_seconds: known(Bucket::Talk),
+        hold_seconds: known(Bucket::Hold),
+        recordings: p.recording_ids().into_iter().map(String::from).collect(),
     }
 }
 
@@ -223,11 +233,12 @@ fn session_report(s: &Session, outcome: Option<&Join>, now: Ts) -> SessionReport
         start_time: s.start,
         end_time: s.end(),
         disposition: s.disposition().as_str(),
-        duration_seconds: secs(s.duration_ms(now)),
+        duration_seconds: s.duration_ms(now).map(secs),
+        gaps: s.gaps(),
         parties: s
             .parties_ordered()
             .into_iter()
-            .map(|p| party_report(p, now))
+            .map(|p| party_report(s, p, now))
             .collect(),
     }
 }
@@ -279,6 +290,7 @@ pub fn streaming_store() -> SessionStore {
         detail_window: usize::MAX,
         timelines: false,
         hand_over_evicted: true,
+        ..StoreConfig::default()
     })
 }
 
@@ -514,7 +526,7 @@ pub fn write(out: &mut impl Write, format: Format, r: &Report) -> std::io::Resul
 fn write_head(out: &mut impl Write, format: Format) -> std::io::Result<()> {
     match format {
         Format::Json => write!(out, "{{\n  \"sessions\": ["),
-        Format::Csv => writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds"),
+        Format::Csv => writeln!(out, "telephonySessionId,startTime,endTime,disposition,partyId,direction,from,fromName,to,toName,status,reason,ringSeconds,talkSeconds,holdSeconds,platformResult,callLogIds,recordingIds,voicemailIds,gaps"),
         Format::Table => Ok(()),
     }
 }
@@ -597,9 +609,15 @@ fn write_session_csv(out: &mut impl Write, s: &SessionReport) -> std::io::Result
     let ts = |t: &Option<Ts>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
     let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
     for p in &s.parties {
+        // Recording ids from the call log, else as the notifications gave them.
+        let recs = if recs.is_empty() {
+            p.recordings.join(";")
+        } else {
+            recs.clone()
+        };
         writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&s.telephony_session_id),
             ts(&s.start_time),
             ts(&s.end_time),
@@ -612,13 +630,14 @@ fn write_session_csv(out: &mut impl Write, s: &SessionReport) -> std::io::Result
             opt(&p.to_name),
             opt(&p.status),
             opt(&p.reason),
-            p.ring_seconds,
-            p.talk_seconds,
-            p.hold_seconds,
+            opt_num(p.ring_seconds),
+            opt_num(p.talk_seconds),
+            opt_num(p.hold_seconds),
             result,
             ids,
             recs,
-            vms
+            vms,
+            s.gaps
         )?;
     }
     Ok(())
@@ -714,16 +733,28 @@ fn platform_columns(join: Option<&Join>) -> [String; 4] {
     }
 }
 
+/// Seconds with three decimals and `unit`, or `—` when not known.
+fn seconds_or_dash(v: Option<f64>, unit: &str) -> String {
+    v.map_or_else(|| "—".into(), |x| format!("{x:.3}{unit}"))
+}
+
 /// A session in the plain-text table for people.
 fn write_session_table(out: &mut impl Write, s: &SessionReport) -> std::io::Result<()> {
     let start = s
         .start_time
         .map(|t| t.to_rfc3339())
         .unwrap_or_else(|| "?".into());
+    let gaps = match s.gaps {
+        0 => String::new(),
+        n => format!("  {n} sequence gap{}", if n == 1 { "" } else { "s" }),
+    };
     writeln!(
         out,
-        "{}  {}  {}  {:.3}s",
-        s.telephony_session_id, start, s.disposition, s.duration_seconds
+        "{}  {}  {}  {}{gaps}",
+        s.telephony_session_id,
+        start,
+        s.disposition,
+        seconds_or_dash(s.duration_seconds, "s")
     )?;
     if s.call_log.is_some() {
         let [result, ids, recs, vms] = platform_columns(s.call_log.as_ref());
@@ -743,16 +774,21 @@ fn write_session_table(out: &mut impl Write, s: &SessionReport) -> std::io::Resu
         };
         writeln!(
             out,
-            "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8.3}  talk {:>8.3}  hold {:>8.3}",
+            "  {:<40} {:<8} {:>28} → {:<28} {:<12} {:<16} ring {:>8}  talk {:>8}  hold {:>8}{}",
             p.id,
             p.direction.as_deref().unwrap_or("-"),
             name(&p.from_name, &p.from),
             name(&p.to_name, &p.to),
             p.status.as_deref().unwrap_or("-"),
             p.reason.as_deref().unwrap_or(""),
-            p.ring_seconds,
-            p.talk_seconds,
-            p.hold_seconds
+            seconds_or_dash(p.ring_seconds, ""),
+            seconds_or_dash(p.talk_seconds, ""),
+            seconds_or_dash(p.hold_seconds, ""),
+            if p.recordings.is_empty() {
+                String::new()
+            } else {
+                format!("  recordings {}", p.recordings.join(";"))
+            }
         )?;
     }
     Ok(())

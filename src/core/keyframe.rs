@@ -26,7 +26,7 @@ use crate::wire::Ts;
 use std::collections::{HashMap, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 const MAGIC: [u8; 4] = *b"CTKF";
 /// Magic, version, payload length.
@@ -70,6 +70,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         outcomes,
         center,
         changes: _,
+        presence_only: _,
     } = store;
     let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
@@ -241,6 +242,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         outcomes,
         center,
         changes: Default::default(),
+        presence_only: Default::default(),
     })
 }
 

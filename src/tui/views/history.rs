@@ -3,7 +3,7 @@
 use super::{fit_endpoint, hms, share};
 use crate::core::party::EndpointState;
 use crate::core::Session;
-use crate::core::{clock, Disposition, SessionStore};
+use crate::core::{clock, Bucket, Disposition, SessionStore};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -75,10 +75,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                 Cell::from(caller.map_or_else(String::new, |p| fit_endpoint(&p.to, to_w))),
                 Cell::from(d.as_str()),
                 platform,
-                Cell::from(clock(s.duration_ms(now))),
-                Cell::from(clock(f.ring_ms)),
-                Cell::from(clock(f.talk_ms)),
-                Cell::from(clock(f.hold_ms)),
+                Cell::from(s.duration_ms(now).map_or_else(|| "—".into(), clock)),
+                Cell::from(super::or_dash(f.known(Bucket::Ring).map(clock))),
+                Cell::from(super::or_dash(f.known(Bucket::Talk).map(clock))),
+                Cell::from(super::or_dash(f.known(Bucket::Hold).map(clock))),
             ];
             if platform_w == 0 {
                 cells.remove(4);
