@@ -398,6 +398,17 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     Some(v)
 }
 
+/// What a report says of the presence calls it left out
+/// ([`SessionStore::presence_only_calls`]), if any.
+pub fn presence_only_note(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} call{} seen only in presence left out (ended in presence, or without a telephonySessionId): presence alone does not say how a call went",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
 /// Says on stderr which values of `name` (a file, a stream) were skipped (the first
 /// few, then a count), and fails when nothing in it could be used.
 pub fn check_input(name: &str, good: u64, bad: &BadValues) -> anyhow::Result<()> {
@@ -485,6 +496,9 @@ pub fn report_values(
         return Err(e.into());
     }
     check_input(name, feed.good, &feed.bad)?;
+    if let Some(note) = presence_only_note(store.presence_only_calls()) {
+        eprintln!("{name}: {note}");
+    }
     let now = store.clock().unwrap_or(Ts(0));
     for s in store.sessions() {
         spill(s, store.outcomes().get(&s.id), now, &mut sorted)?;

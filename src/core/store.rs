@@ -616,7 +616,7 @@ impl SessionStore {
     pub fn note_recorded(&mut self, connection: bool) {
         if connection && self.config.fragment {
             self.set_fragment(false);
-        } else if !connection && self.generation == 0 {
+        } else if !connection && self.generation == 0 && self.counters == Counters::default() {
             self.set_fragment(true);
         }
     }
