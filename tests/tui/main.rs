@@ -11,3 +11,4 @@ mod render;
 mod replay;
 mod snapshots;
 mod trust;
+mod unfinished;
