@@ -40,6 +40,10 @@ pub struct TimelineEntry {
     pub kind: EntryKind,
 }
 
+/// One status change of a call, as [`Session::call_split`] walks them: when, its
+/// sequence, the party's index, the code and reason, and whether a snapshot said it.
+type Change<'a> = (Ts, i64, usize, &'a StatusCode, Option<&'a Reason>, bool);
+
 /// A telephony session as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
@@ -242,7 +246,7 @@ impl Session {
         let caller = self.caller().map(|c| c.id.as_str());
         let solo = self.parties.len() < 2;
         let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
-        let mut changes: Vec<(Ts, i64, usize, &StatusCode, Option<&Reason>, bool)> = self
+        let mut changes: Vec<Change<'_>> = self
             .parties
             .iter()
             .enumerate()
