@@ -36,9 +36,9 @@ pub struct StoreConfig {
     /// Evicted sessions wait in [`SessionStore::take_evicted`] instead of being dropped
     /// (a report writes each one out as it goes).
     pub hand_over_evicted: bool,
-    /// The input is a fragment of a stream (a capture of loose notifications, without
-    /// calltop's connection frames): a state still open where it ends has no known
-    /// length ([`Session::fragment`]). Live and calltop's own recordings are continuous.
+    /// The input is a fragment of a stream (a capture of loose notifications, not
+    /// calltop's own recording): a state still open where it ends has no known length
+    /// ([`Session::fragment`]). Live and calltop's own recordings are continuous.
     pub fragment: bool,
 }
 
@@ -611,12 +611,13 @@ impl SessionStore {
         self.presence_only.len()
     }
 
-    /// A recorded value is about to be applied: a recording whose first value is not a
-    /// gateway's connection frame is a fragment, until a connection frame comes.
-    pub fn note_recorded(&mut self, connection: bool) {
-        if connection && self.config.fragment {
+    /// A value of a file is about to be applied, `own` when it is calltop's own (a
+    /// recording line, a connection frame): a file whose first value is not is a
+    /// fragment, until one comes.
+    pub fn note_recorded(&mut self, own: bool) {
+        if own && self.config.fragment {
             self.set_fragment(false);
-        } else if !connection && self.generation == 0 && self.counters == Counters::default() {
+        } else if !own && self.generation == 0 && self.counters == Counters::default() {
             self.set_fragment(true);
         }
     }

@@ -78,8 +78,16 @@ fn csv_is_one_row_per_party() {
     let rows = &sections[0];
     assert_eq!(rows.len(), 3, "header + 2 parties");
     assert!(rows[0].starts_with("telephonySessionId,startTime,endTime,disposition,partyId"));
-    assert!(rows[1].ends_with(",3.734,12.843,3.275,,,,,0"), "{}", rows[1]);
-    assert!(rows[2].ends_with(",7.209,16.160,0.000,,,,,0"), "{}", rows[2]);
+    assert!(
+        rows[1].ends_with(",3.734,12.843,3.275,,,,,0"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].ends_with(",7.209,16.160,0.000,,,,,0"),
+        "{}",
+        rows[2]
+    );
     // then the queues (none in this call) and the agents (the user who answered)
     assert_eq!(sections.len(), 3, "{out}");
     assert_eq!(sections[1].len(), 1);

@@ -199,12 +199,17 @@ fn in_a_fragment_a_state_open_at_the_end_has_no_length_and_no_call_stretches_ano
 
 #[test]
 fn in_a_continuous_recording_a_state_open_at_the_end_runs_to_the_end() {
-    let mut lines = vec![connection_frame()];
-    lines.extend(one_event_calls_far_apart());
-    let r = report_json(&lines);
-    let c = session(&r, "s-c");
-    assert_eq!(c["durationSeconds"], 15_941.0);
-    assert_eq!(party(c, "-2")["talkSeconds"], 15_941.0);
+    // calltop's own recordings open with a connection frame, or a line it stamped.
+    let roster = json!({"receivedAt": iso(0.0),
+                        "roster": {"queue": {"id": "9", "name": "Sales"}}});
+    for opener in [connection_frame(), roster] {
+        let mut lines = vec![opener];
+        lines.extend(one_event_calls_far_apart());
+        let r = report_json(&lines);
+        let c = session(&r, "s-c");
+        assert_eq!(c["durationSeconds"], 15_941.0);
+        assert_eq!(party(c, "-2")["talkSeconds"], 15_941.0);
+    }
 }
 
 #[test]
