@@ -358,9 +358,9 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     obj.insert(
         "call".into(),
         serde_json::json!({
-            "ringSeconds": secs(f.ring_ms),
-            "talkSeconds": secs(f.talk_ms),
-            "holdSeconds": secs(f.hold_ms),
+            "ringSeconds": f.known(Bucket::Ring).map(secs),
+            "talkSeconds": f.known(Bucket::Talk).map(secs),
+            "holdSeconds": f.known(Bucket::Hold).map(secs),
         }),
     );
     let center = store.center();
