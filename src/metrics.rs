@@ -7,7 +7,7 @@
 mod center;
 
 use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
-use crate::core::{SessionStore, SharedStore};
+use crate::core::{Bucket, SessionStore, SharedStore};
 use crate::source::live::ConnState;
 use crate::wire::Ts;
 use futures_util::future::BoxFuture;
@@ -180,9 +180,16 @@ impl Durations {
             let Some(s) = store.find(id) else { continue };
             let end = s.end().unwrap_or_else(|| store.clock().unwrap_or(Ts(0)));
             let f = s.call_figures(end);
-            self.ring.observe(f.ring_ms as f64 / 1000.0);
-            self.talk.observe(f.talk_ms as f64 / 1000.0);
-            self.hold.observe(f.hold_ms as f64 / 1000.0);
+            // A figure not known (a call joined mid-way) is not observed.
+            for (h, b) in [
+                (&self.ring, Bucket::Ring),
+                (&self.talk, Bucket::Talk),
+                (&self.hold, Bucket::Hold),
+            ] {
+                if let Some(ms) = f.known(b) {
+                    h.observe(ms as f64 / 1000.0);
+                }
+            }
         }
         ended.cursor
     }

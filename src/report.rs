@@ -14,7 +14,7 @@ pub use write::write;
 use crate::core::center::{Agent, Center, Cut, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
-    secs, CallTimes, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
+    secs, Bucket, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
@@ -47,9 +47,14 @@ pub struct PartyReport {
     pub extension_id: Option<String>,
     pub status: Option<String>,
     pub reason: Option<String>,
-    pub ring_seconds: f64,
-    pub talk_seconds: f64,
-    pub hold_seconds: f64,
+    /// `null` when not known: a state open where a fragment ends, or time before the
+    /// snapshot the party was first learned of by.
+    pub ring_seconds: Option<f64>,
+    pub talk_seconds: Option<f64>,
+    pub hold_seconds: Option<f64>,
+    /// Ids of the party's recordings, as the notifications gave them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<String>,
 }
 
 /// One session of the report.
@@ -61,7 +66,10 @@ pub struct SessionReport {
     pub start_time: Option<Ts>,
     pub end_time: Option<Ts>,
     pub disposition: &'static str,
-    pub duration_seconds: f64,
+    /// `null` when not known: still open where a fragment ends, or no time at all.
+    pub duration_seconds: Option<f64>,
+    /// Sequence gaps: runs of the session's event sequence never heard.
+    pub gaps: u32,
     pub parties: Vec<PartyReport>,
     /// The agent who answered last (after IVR and queue routing, and transfers); absent
     /// while nobody has.
@@ -231,8 +239,9 @@ fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
     e.phone_number.get().or(e.extension_id.get()).cloned()
 }
 
-fn party_report(p: &PartyState, now: Ts) -> PartyReport {
-    let f = CallTimes::of(&p.history, Some(now));
+fn party_report(s: &Session, p: &PartyState, now: Ts) -> PartyReport {
+    let f = s.party_figures(p, now);
+    let known = |b| f.known(b).map(secs);
     PartyReport {
         id: p.id.clone(),
         direction: p.direction.get().map(|d| d.to_string()),
@@ -243,9 +252,10 @@ fn party_report(p: &PartyState, now: Ts) -> PartyReport {
         extension_id: p.extension_id.get().cloned(),
         status: p.code().map(|c| c.to_string()),
         reason: p.reason().map(|r| r.to_string()),
-        ring_seconds: secs(f.ring_ms),
-        talk_seconds: secs(f.talk_ms),
-        hold_seconds: secs(f.hold_ms),
+        ring_seconds: known(Bucket::Ring),
+        talk_seconds: known(Bucket::Talk),
+        hold_seconds: known(Bucket::Hold),
+        recordings: p.recording_ids().into_iter().map(String::from).collect(),
     }
 }
 
@@ -257,11 +267,12 @@ fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts)
         start_time: s.start,
         end_time: s.end(),
         disposition: s.disposition().as_str(),
-        duration_seconds: secs(s.duration_ms(now)),
+        duration_seconds: s.duration_ms(now).map(secs),
+        gaps: s.gaps(),
         parties: s
             .parties_ordered()
             .into_iter()
-            .map(|p| party_report(p, now))
+            .map(|p| party_report(s, p, now))
             .collect(),
         agent: center.call_agent(s).map(|a| AgentRef {
             extension_id: a.extension_id().cloned(),
@@ -323,6 +334,7 @@ pub fn streaming_store() -> SessionStore {
         detail_window: usize::MAX,
         timelines: false,
         hand_over_evicted: true,
+        ..StoreConfig::default()
     })
 }
 
@@ -393,9 +405,9 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     obj.insert(
         "call".into(),
         serde_json::json!({
-            "ringSeconds": secs(f.ring_ms),
-            "talkSeconds": secs(f.talk_ms),
-            "holdSeconds": secs(f.hold_ms),
+            "ringSeconds": f.known(Bucket::Ring).map(secs),
+            "talkSeconds": f.known(Bucket::Talk).map(secs),
+            "holdSeconds": f.known(Bucket::Hold).map(secs),
         }),
     );
     obj.insert("eventTime".into(), serde_json::to_value(s.end()).ok()?);
@@ -410,6 +422,17 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
         obj.insert(format!("{key}Number"), number.into());
     }
     Some(v)
+}
+
+/// What a report says of the presence calls it left out
+/// ([`SessionStore::presence_only_calls`]), if any.
+pub fn presence_only_note(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} call{} seen only in presence left out (ended in presence, or without a telephonySessionId): presence alone does not say how a call went",
+            if n == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// Says on stderr which values of `name` (a file, a stream) were skipped (the first
@@ -531,6 +554,9 @@ pub fn report_values(
         return Err(e.into());
     }
     check_input(name, feed.good, &feed.bad)?;
+    if let Some(note) = presence_only_note(store.presence_only_calls()) {
+        eprintln!("{name}: {note}");
+    }
     let now = store.clock().unwrap_or(Ts(0));
     if let Some(cut) = cut {
         return write_intervals(&store, format, cut, now, out);

@@ -401,6 +401,7 @@ pack_struct!(StoreConfig {
     detail_window,
     timelines,
     hand_over_evicted,
+    fragment,
 });
 pack_struct!(Changes { 0 });
 pack_struct!(TimelineEntry {
@@ -632,6 +633,7 @@ impl Pack for Session {
         self.ended.put(w);
         self.ended_seen.put(w);
         self.ended_unseen.put(w);
+        self.fragment.put(w);
     }
     fn get(r: &mut Reader) -> Option<Self> {
         r.strings.clear();
@@ -654,6 +656,7 @@ impl Pack for Session {
             ended: Pack::get(r)?,
             ended_seen: Pack::get(r)?,
             ended_unseen: Pack::get(r)?,
+            fragment: Pack::get(r)?,
             center: Default::default(),
         };
         Some(s)

@@ -26,7 +26,7 @@ use crate::wire::Ts;
 use std::collections::{HashMap, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 
 const MAGIC: [u8; 4] = *b"CTKF";
 /// Magic, version, payload length.
@@ -71,6 +71,7 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         center,
         changes: _,
         lag: _,
+        presence_only: _,
     } = store;
     let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
@@ -243,6 +244,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         center,
         changes: Default::default(),
         lag: None,
+        presence_only: Default::default(),
     })
 }
 

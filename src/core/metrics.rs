@@ -199,11 +199,15 @@ impl Totals {
         }
     }
 
-    /// Adds one call's figures.
+    /// Adds one call's figures (those known: see [`CallTimes::unknown`]).
     fn add_figures(&mut self, f: &CallTimes) {
-        self.ring.add(f.ring_ms);
-        self.talk.add(f.talk_ms);
-        self.hold.add(f.hold_ms);
+        for (stat, b) in [
+            (&mut self.ring, Bucket::Ring),
+            (&mut self.talk, Bucket::Talk),
+            (&mut self.hold, Bucket::Hold),
+        ] {
+            stat.add(f.known(b).unwrap_or(0));
+        }
     }
 
     /// Merges other totals into these.
@@ -313,6 +317,7 @@ impl SummaryBasis {
         let sum = &mut self.fixed;
         sum.totals.count(s);
         let (mut f, running) = s.call_split();
+        let running = running.filter(|r| f.unknown & r.bucket.bit() == 0);
         if let Some(Running { bucket, since, .. }) = running {
             let g = self.growing.iter_mut().find(|(b, _)| *b == bucket);
             if let (Some(closed), Some((_, g))) = (f.bucket_mut(bucket), g) {
@@ -386,6 +391,8 @@ impl Part {
     /// The part of a session.
     pub fn of(s: &Session) -> Part {
         let (closed, running) = s.call_split();
+        // A figure not known is not counted, nor its running state.
+        let running = running.filter(|r| closed.unknown & r.bucket.bit() == 0);
         let live = || s.parties.iter().filter(|p| !p.is_terminal());
         Part {
             disposition: s.disposition(),
@@ -521,7 +528,11 @@ impl HeldFigures {
                 }
             }
         }
-        for (i, ms) in [f.ring_ms, f.talk_ms, f.hold_ms].into_iter().enumerate() {
+        for (i, ms) in BUCKETS
+            .map(|b| f.known(b).unwrap_or(0))
+            .into_iter()
+            .enumerate()
+        {
             if ms > 0 {
                 self.closed[i].put(ms, add);
             }

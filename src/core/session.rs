@@ -40,6 +40,10 @@ pub struct TimelineEntry {
     pub kind: EntryKind,
 }
 
+/// One status change of a call, as [`Session::call_split`] walks them: when, its
+/// sequence, the party's index, the code and reason, and whether a snapshot said it.
+type Change<'a> = (Ts, i64, usize, &'a StatusCode, Option<&'a Reason>, bool);
+
 /// A telephony session as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
@@ -69,6 +73,9 @@ pub struct Session {
     /// parties were closed when it was last known and its outcome is what the events
     /// before the outage show, if anything.
     pub ended_unseen: bool,
+    /// Heard in a fragment of a stream ([`super::StoreConfig::fragment`]): a state still
+    /// open where the input ends has no known length.
+    pub fragment: bool,
     /// The contact center's part of the call (not packed: a keyframe keeps it with the
     /// center).
     pub(crate) center: CallSlot,
@@ -92,6 +99,7 @@ impl Session {
             ended: false,
             ended_seen: None,
             ended_unseen: false,
+            fragment: false,
             center: CallSlot::default(),
         }
     }
@@ -145,12 +153,55 @@ impl Session {
         self.parties.iter().filter_map(PartyState::since).max()
     }
 
-    /// Call length: start to end, or to `now` while active.
-    pub fn duration_ms(&self, now: Ts) -> i64 {
-        match self.start {
-            Some(s) => s.millis_until(self.end().unwrap_or(now)),
-            None => 0,
+    /// The clock a state still open is timed to at `now`: `now` while the call is in
+    /// progress, its end once it ended (a party still ringing when the caller hung up
+    /// stops there); `None` in a [fragment](Session::fragment), where how long it lasted
+    /// is not known.
+    pub fn clock(&self, now: Ts) -> Option<Ts> {
+        if self.ended {
+            return self.end();
         }
+        (!self.fragment).then_some(now)
+    }
+
+    /// Call length: start to end, or to `now` while active ([`Session::clock`]); `None`
+    /// when not known.
+    pub fn duration_ms(&self, now: Ts) -> Option<i64> {
+        Some(self.start?.millis_until(self.clock(now)?))
+    }
+
+    /// Sequence gaps: how many runs of sequence numbers are missing between the
+    /// lowest and the newest seen (2, 3, 8: one gap) — events calltop never heard.
+    pub fn gaps(&self) -> u32 {
+        let mut seqs: Vec<i64> = self
+            .parties
+            .iter()
+            .flat_map(|p| p.history.iter().filter(|m| !m.synthetic).map(|m| m.seq))
+            .collect();
+        seqs.sort_unstable();
+        seqs.dedup();
+        seqs.windows(2).filter(|w| w[1] > w[0] + 1).count() as u32
+    }
+
+    /// The caller hung up before anyone answered (not by handing the call on), and the
+    /// parties still in the call were only being set up or ringing: the call is over
+    /// although their own ends were not heard (they ring for nobody).
+    pub(crate) fn caller_left_unanswered(&self) -> bool {
+        let Some(caller) = self.caller() else {
+            return false;
+        };
+        let left = caller.history.iter().rev().find(|m| m.code.is_some());
+        caller.direction.get() == Some(&Direction::Outbound)
+            && self.parties.len() > 1
+            && left.is_some_and(|m| {
+                m.code.as_ref().is_some_and(StatusCode::is_terminal)
+                    && !m.reason.as_ref().is_some_and(Reason::is_transfer)
+            })
+            && self.parties.iter().filter(|p| p.id != caller.id).all(|p| {
+                !p.ever(&StatusCode::Answered)
+                    && (p.is_terminal()
+                        || matches!(p.code(), Some(StatusCode::Setup | StatusCode::Proceeding)))
+            })
     }
 
     /// The party that started the call: the first Outbound party, else the first.
@@ -168,6 +219,11 @@ impl Session {
         CallTimes::at(self.call_split(), Some(now))
     }
 
+    /// A party's figures at `now`, timed to [`Session::clock`].
+    pub fn party_figures(&self, p: &PartyState, now: Ts) -> CallTimes {
+        CallTimes::of(&p.history, self.clock(now))
+    }
+
     /// Call-level figures of the finished intervals, and the call's running state.
     /// The parties' status changes are walked in `eventTime` order; between two changes
     /// the call is *held* while any party still in it is on Hold or Parked, else
@@ -177,26 +233,45 @@ impl Session {
     /// caller's own leg, count as waiting), else nothing (a transfer between
     /// agents). A call seen through one party only is timed on that party. Time stops
     /// when the caller leaves (unless by transferring the call) or every party has.
+    /// As for a party ([`CallTimes::split`]), a call with a party first learned of by
+    /// snapshot has every figure unknown, and the state still open at the end of a
+    /// [fragment](Session::fragment) has an unknown length (no running state).
     pub fn call_split(&self) -> (CallTimes, Option<Running>) {
+        let seeded = self.parties.iter().any(|p| {
+            p.history
+                .iter()
+                .find(|m| m.code.is_some())
+                .is_some_and(|m| m.synthetic)
+        });
         let caller = self.caller().map(|c| c.id.as_str());
         let solo = self.parties.len() < 2;
         let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
-        let mut changes: Vec<(Ts, i64, usize, &StatusCode, Option<&Reason>)> = self
+        let mut changes: Vec<Change<'_>> = self
             .parties
             .iter()
             .enumerate()
             .flat_map(|(i, p)| {
                 p.history.iter().filter_map(move |m| {
-                    Some((m.at?, m.seq, i, m.code.as_ref()?, m.reason.as_ref()))
+                    Some((
+                        m.at?,
+                        m.seq,
+                        i,
+                        m.code.as_ref()?,
+                        m.reason.as_ref(),
+                        m.synthetic,
+                    ))
                 })
             })
             .collect();
-        changes.sort_by_key(|(at, seq, i, _, _)| (*at, *seq, *i));
+        changes.sort_by_key(|(at, seq, i, _, _, _)| (*at, *seq, *i));
         let mut state: Vec<Option<&StatusCode>> = vec![None; self.parties.len()];
-        let mut f = CallTimes::default();
+        let mut f = CallTimes {
+            unknown: if seeded { Bucket::ALL } else { 0 },
+            ..CallTimes::default()
+        };
         let mut cur: Option<Running> = None;
         let mut answered = false;
-        for (at, _, i, code, reason) in changes {
+        for (at, _, i, code, reason, synthetic) in changes {
             state[i] = Some(code);
             answered |= answers(i)
                 && matches!(
@@ -229,10 +304,17 @@ impl Session {
             cur = cur.or(Some(Running {
                 bucket,
                 since: at,
-                known: true,
+                known: !synthetic,
             }));
         }
-        (f, cur)
+        match cur {
+            Some(r) if self.fragment && !self.ended => {
+                f.unknown |= r.bucket.bit();
+                f.in_state_unknown = true;
+                (f, None)
+            }
+            _ => (f, cur),
+        }
     }
 
     /// How the call went (see [`Disposition`]).

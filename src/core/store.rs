@@ -36,6 +36,10 @@ pub struct StoreConfig {
     /// Evicted sessions wait in [`SessionStore::take_evicted`] instead of being dropped
     /// (a report writes each one out as it goes).
     pub hand_over_evicted: bool,
+    /// The input is a fragment of a stream (a capture of loose notifications, not
+    /// calltop's own recording): a state still open where it ends has no known length
+    /// ([`Session::fragment`]). Live and calltop's own recordings are continuous.
+    pub fragment: bool,
 }
 
 impl Default for StoreConfig {
@@ -47,6 +51,7 @@ impl Default for StoreConfig {
             detail_window: 200,
             timelines: true,
             hand_over_evicted: false,
+            fragment: false,
         }
     }
 }
@@ -151,6 +156,10 @@ pub struct SessionStore {
     pub(super) changes: ChangeLog,
     /// Delivery lag of the newest event heard, in ms (this instance's, as `changes`).
     pub(super) lag: Option<i64>,
+    /// Presence calls not taken as sessions (ended in presence, or without the ids a
+    /// session needs), by telephony or legacy session id, until an event names them
+    /// (not kept in a keyframe: only a report says how many were left out).
+    pub(super) presence_only: std::collections::HashSet<String>,
 }
 
 impl Default for SessionStore {
@@ -180,6 +189,7 @@ impl SessionStore {
             handed: Vec::new(),
             changes: ChangeLog::default(),
             lag: None,
+            presence_only: Default::default(),
         }
     }
 
@@ -336,6 +346,13 @@ impl SessionStore {
         self.changes.note(self.generation, &s.id);
         s.last_seen = now;
         self.lag = event_time.map(|t| now.0 - t.0);
+        s.fragment = self.config.fragment;
+        if !self.presence_only.is_empty() {
+            self.presence_only.remove(&*ev.telephony_session_id);
+            if let Some(sid) = &ev.session_id {
+                self.presence_only.remove(&**sid);
+            }
+        }
         if s.session_id.is_none() {
             s.session_id = ev.session_id.map(Cow::into_owned);
         }
@@ -405,7 +422,7 @@ impl SessionStore {
     fn recompute_ended(s: &mut Session, late: bool, now: Ts) -> (bool, EndChange) {
         let was = s.ended;
         if !(was && late) {
-            s.ended = s.all_parties_gone();
+            s.ended = s.all_parties_gone() || s.caller_left_unanswered();
         }
         let change = match (was, s.ended) {
             (false, true) => {
@@ -529,15 +546,17 @@ impl SessionStore {
         self.touch(now);
         let mut seeded = 0;
         for c in &p.active_calls {
-            let (Some(tsid), Some(pid)) = (&c.telephony_session_id, &c.party_id) else {
-                continue;
-            };
             let code = match &c.telephony_status {
-                Some(TelephonyStatus::Ringing) => StatusCode::Proceeding,
-                Some(TelephonyStatus::CallConnected) => StatusCode::Answered,
-                Some(TelephonyStatus::OnHold) => StatusCode::Hold,
-                Some(TelephonyStatus::ParkedCall) => StatusCode::Parked,
-                _ => continue,
+                Some(TelephonyStatus::Ringing) => Some(StatusCode::Proceeding),
+                Some(TelephonyStatus::CallConnected) => Some(StatusCode::Answered),
+                Some(TelephonyStatus::OnHold) => Some(StatusCode::Hold),
+                Some(TelephonyStatus::ParkedCall) => Some(StatusCode::Parked),
+                _ => None,
+            };
+            let ids = (&c.telephony_session_id, &c.party_id, code);
+            let (Some(tsid), Some(pid), Some(code)) = ids else {
+                self.note_presence_only(c);
+                continue;
             };
             if self.sessions.contains_key(tsid) || self.is_gone(tsid) {
                 continue;
@@ -551,6 +570,8 @@ impl SessionStore {
             };
             let party = Party {
                 id: pid.clone(),
+                // The presence is the extension's own: the party is that extension.
+                extension_id: p.extension_id.clone(),
                 direction: c.direction.clone(),
                 from: endpoint(&c.from, &c.from_name),
                 to: endpoint(&c.to, &c.to_name),
@@ -560,12 +581,58 @@ impl SessionStore {
             let mut s = Session::new(tsid.clone(), now);
             s.session_id = c.session_id.clone();
             s.start = c.start_time;
+            s.fragment = self.config.fragment;
+            self.presence_only.remove(tsid);
             self.snapshot_party(&mut s, party, now);
             self.changes.note(self.generation, tsid);
             self.sessions.insert(tsid.clone(), s);
             seeded += 1;
         }
         Applied::Presence { seeded }
+    }
+
+    /// Notes a presence call that is not taken as a session: ended in presence, or
+    /// without a telephony session or party id (the older format: `sessionId` only).
+    /// Forgotten once an event of the call is heard.
+    fn note_presence_only(&mut self, c: &crate::wire::ActiveCall) {
+        const KEPT: usize = 100_000;
+        let Some(id) = c.telephony_session_id.as_ref().or(c.session_id.as_ref()) else {
+            return;
+        };
+        let known = self.sessions.contains_key(id)
+            || self.is_gone(id)
+            || self
+                .sessions
+                .values()
+                .any(|s| s.session_id.as_deref() == Some(id.as_str()));
+        if !known && self.presence_only.len() < KEPT {
+            self.presence_only.insert(id.clone());
+        }
+    }
+
+    /// How many presence calls no event named: not reported as sessions.
+    pub fn presence_only_calls(&self) -> usize {
+        self.presence_only.len()
+    }
+
+    /// A value of a file is about to be applied, `own` when it is calltop's own (a
+    /// recording line, a connection frame): a file whose first value is not is a
+    /// fragment, until one comes.
+    pub fn note_recorded(&mut self, own: bool) {
+        if own && self.config.fragment {
+            self.set_fragment(false);
+        } else if !own && self.generation == 0 && self.counters == Counters::default() {
+            self.set_fragment(true);
+        }
+    }
+
+    /// Marks the input a fragment (see [`StoreConfig::fragment`]), for the sessions held
+    /// and those to come: a report learns it only at the end of its input.
+    pub fn set_fragment(&mut self, fragment: bool) {
+        self.config.fragment = fragment;
+        for s in self.sessions.values_mut() {
+            s.fragment = fragment;
+        }
     }
 
     /// Merges a party as REST or presence showed it at `now`: a state it was found in
@@ -612,6 +679,7 @@ impl SessionStore {
             .sessions
             .remove(&cs.id)
             .unwrap_or_else(|| Session::new(cs.id.clone(), now));
+        s.fragment = self.config.fragment;
         self.center.snapshot_in(&mut s.center, cs, now);
         if let Some(o) = &cs.origin {
             s.origin.get_or_insert(o.kind.clone());

@@ -18,6 +18,12 @@ pub struct CallTimes {
     /// `in_state_ms` is a lower bound: calltop learned of the state already under way
     /// (a REST snapshot), not when it began.
     pub in_state_bound: bool,
+    /// Figures not known in full ([`Bucket::bit`]s): a state still open where the input
+    /// ends without saying how long it lasted (a fragment), or any time of a party first
+    /// learned of by snapshot (how its call went before the snapshot was not seen).
+    pub unknown: u8,
+    /// `in_state_ms` is not known: a state still open at the end of a fragment.
+    pub in_state_unknown: bool,
 }
 
 /// Which figure time in a state counts towards.
@@ -73,6 +79,21 @@ impl LinearRange {
     }
 }
 
+impl Bucket {
+    /// The bucket's bit in [`CallTimes::unknown`] (none for [`Bucket::None`]).
+    pub fn bit(self) -> u8 {
+        match self {
+            Bucket::Ring => 1,
+            Bucket::Talk => 2,
+            Bucket::Hold => 4,
+            Bucket::None => 0,
+        }
+    }
+
+    /// Every figure's bit.
+    pub const ALL: u8 = 7;
+}
+
 fn bucket(code: &StatusCode, answered_before: bool) -> Bucket {
     match code {
         StatusCode::Proceeding if !answered_before => Bucket::Ring,
@@ -93,6 +114,23 @@ impl CallTimes {
         }
     }
 
+    /// The time counted towards a bucket, `None` when it is not known
+    /// ([`CallTimes::unknown`]).
+    pub fn known(&self, b: Bucket) -> Option<i64> {
+        let ms = match b {
+            Bucket::Ring => self.ring_ms,
+            Bucket::Talk => self.talk_ms,
+            Bucket::Hold => self.hold_ms,
+            Bucket::None => return None,
+        };
+        (self.unknown & b.bit() == 0).then_some(ms)
+    }
+
+    /// The time in the current state, `None` when it is not known.
+    pub fn in_state(&self) -> Option<i64> {
+        (!self.in_state_unknown).then_some(self.in_state_ms)
+    }
+
     pub(crate) fn add(&mut self, b: Bucket, ms: i64) {
         if let Some(v) = self.bucket_mut(b) {
             *v += ms;
@@ -101,8 +139,17 @@ impl CallTimes {
 
     /// The figures of a party's finished intervals, and the state it is still in.
     /// [`CallTimes::of`] at `now` is these plus `since → now` in the running bucket.
+    /// A party first learned of by snapshot (its first status change is synthetic) has
+    /// every figure unknown: how its time split before the snapshot was not seen.
     pub fn split(history: &[StatusChange]) -> (CallTimes, Option<Running>) {
         let mut f = CallTimes::default();
+        if history
+            .iter()
+            .find(|m| m.code.is_some())
+            .is_some_and(|m| m.synthetic)
+        {
+            f.unknown = Bucket::ALL;
+        }
         let mut cur: Option<(&StatusCode, Ts, bool)> = None;
         let mut answered = false;
         for m in history {
@@ -130,18 +177,26 @@ impl CallTimes {
     }
 
     /// Computes the figures of a party's status history (sorted by sequence).
-    /// `now` extends the current state's interval; `None` stops at the last event.
+    /// `now` extends the current state's interval; `None`: its length is not known (the
+    /// input ended without saying), so that figure is unknown.
     pub fn of(history: &[StatusChange], now: Option<Ts>) -> CallTimes {
         CallTimes::at(CallTimes::split(history), now)
     }
 
     /// Finished figures plus the running state's `since → now` (see [`CallTimes::split`]).
     pub fn at((mut f, running): (CallTimes, Option<Running>), now: Option<Ts>) -> CallTimes {
-        if let (Some(r), Some(now)) = (running, now) {
-            let ms = r.since.millis_until(now);
-            f.add(r.bucket, ms);
-            f.in_state_ms = ms;
-            f.in_state_bound = !r.known;
+        match (running, now) {
+            (Some(r), Some(now)) => {
+                let ms = r.since.millis_until(now);
+                f.add(r.bucket, ms);
+                f.in_state_ms = ms;
+                f.in_state_bound = !r.known;
+            }
+            (Some(r), None) => {
+                f.unknown |= r.bucket.bit();
+                f.in_state_unknown = true;
+            }
+            (None, _) => {}
         }
         f
     }

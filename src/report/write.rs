@@ -275,12 +275,12 @@ const SESSION_CSV: &[CsvCol<PartyCell>] = &[
     ("toName", |r| opt(r.p.to_name.as_ref())),
     ("status", |r| opt(r.p.status.as_ref())),
     ("reason", |r| opt(r.p.reason.as_ref())),
-    ("ringSeconds", |r| format!("{:.3}", r.p.ring_seconds)),
-    ("talkSeconds", |r| format!("{:.3}", r.p.talk_seconds)),
-    ("holdSeconds", |r| format!("{:.3}", r.p.hold_seconds)),
+    ("ringSeconds", |r| csv_seconds(r.p.ring_seconds)),
+    ("talkSeconds", |r| csv_seconds(r.p.talk_seconds)),
+    ("holdSeconds", |r| csv_seconds(r.p.hold_seconds)),
     ("platformResult", |r| csv_field(&r.platform[0])),
     ("callLogIds", |r| csv_field(&r.platform[1])),
-    ("recordingIds", |r| csv_field(&r.platform[2])),
+    ("recordingIds", |r| csv_field(&recording_ids(r))),
     ("voicemailIds", |r| csv_field(&r.platform[3])),
     ("agentExtensionId", |r| {
         opt(r.s.agent.as_ref().and_then(|a| a.extension_id.as_ref()))
@@ -298,6 +298,7 @@ const SESSION_CSV: &[CsvCol<PartyCell>] = &[
     ("queueName", |r| {
         opt(r.s.queue.as_ref().and_then(|q| q.name.as_ref()))
     }),
+    ("gaps", |r| r.s.gaps.to_string()),
 ];
 
 /// The queues' CSV.
@@ -432,8 +433,38 @@ pub(super) fn label(
     }
 }
 
-fn seconds(v: f64) -> String {
-    format!("{v:.3}s")
+/// Seconds with three decimals, or `—` when not known.
+fn seconds(v: Option<f64>) -> String {
+    v.map_or_else(|| DASH.to_string(), |x| format!("{x:.3}s"))
+}
+
+/// Seconds with three decimals, or nothing when not known (CSV).
+fn csv_seconds(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |x| format!("{x:.3}"))
+}
+
+/// The recordings of a call: the call log's, else as the notifications gave them.
+fn session_recording_ids(r: &PartyRow) -> String {
+    match r.platform[2].is_empty() {
+        true => {
+            let ids: Vec<&str> =
+                r.s.parties
+                    .iter()
+                    .flat_map(|p| &p.recordings)
+                    .map(String::as_str)
+                    .collect();
+            ids.join(";")
+        }
+        false => r.platform[2].clone(),
+    }
+}
+
+/// The recordings of a party: the call log's, else as the notifications gave them.
+fn recording_ids(r: &PartyRow) -> String {
+    match r.platform[2].is_empty() {
+        true => r.p.recordings.join(";"),
+        false => r.platform[2].clone(),
+    }
 }
 
 pub(super) fn tenths(v: Option<f64>, unit: &str) -> String {
@@ -448,6 +479,10 @@ const SESSION_TABLE: &[TableCol<PartyCell>] = &[
             .map_or_else(|| DASH.to_string(), |t| t.to_rfc3339())
     })),
     of_session(col("Outcome", |r| r.s.disposition.to_string())),
+    of_session(figure("Gaps", |r| match r.s.gaps {
+        0 => String::new(),
+        n => n.to_string(),
+    })),
     of_session(figure("Total", |r| seconds(r.s.duration_seconds))),
     of_session(col("Agent", |r| {
         r.s.agent.as_ref().map_or_else(
@@ -483,7 +518,7 @@ const SESSION_TABLE: &[TableCol<PartyCell>] = &[
         let mut line = Vec::new();
         for (what, ids) in [
             ("call log", &r.platform[1]),
-            ("recordings", &r.platform[2]),
+            ("recordings", &session_recording_ids(r)),
             ("voicemail", &r.platform[3]),
         ] {
             if !ids.is_empty() {

@@ -2,7 +2,10 @@
 //! is applied at the newest stream time seen so far (a value without one, or one
 //! older, takes the clock as it stands), so the clock never runs backwards whatever
 //! the order of the lines. Bad values are counted in the store and remembered (the
-//! first few, then a count), never a reason to stop.
+//! first few, then a count), never a reason to stop. A file that does not open with
+//! calltop's own (a recording line stamped `receivedAt`, or a gateway's connection frame)
+//! is a fragment of a stream ([`crate::core::StoreConfig::fragment`]) until such a value
+//! comes.
 
 use crate::core::SessionStore;
 use crate::wire::{self, ParseError, ParsedView, Ts};
@@ -62,6 +65,13 @@ impl Feed {
     ) {
         match parsed {
             Ok(p) => {
+                // calltop's own: a recording line, or a gateway's connection frame.
+                let own = p.received_at.is_some()
+                    || matches!(
+                        p.item,
+                        wire::IncomingView::Other(wire::Incoming::ConnectionDetails { .. })
+                    );
+                store.note_recorded(own);
                 self.clock = self.due(&p);
                 store.ingest_view(p, self.clock);
                 self.good += 1;

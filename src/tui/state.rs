@@ -9,7 +9,7 @@ use super::theme::{Level, Theme, ThemeName};
 use super::views::agents::AgentMemos;
 use crate::core::control::{AgentRequest, ControlRequest};
 use crate::core::zone::Zone;
-use crate::core::{CallTimes, Center, Session, SessionStore};
+use crate::core::{Center, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::ReplayStatus;
 use crate::wire::presence::AgentState;
@@ -304,7 +304,7 @@ impl Thresholds {
             .iter()
             .filter(|p| !p.is_terminal())
             .map(|p| {
-                let f = CallTimes::of(&p.history, Some(now));
+                let f = s.party_figures(p, now);
                 self.level(p.code(), f.in_state_ms)
             })
             .chain(queued)

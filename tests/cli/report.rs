@@ -99,7 +99,8 @@ fn csv_is_one_row_per_party() {
             "agentName",
             "queueId",
             "queueExtensionNumber",
-            "queueName"
+            "queueName",
+            "gaps"
         ]
     );
     for row in &rows[1..] {
@@ -376,4 +377,47 @@ fn since_midnight_is_the_recordings_day_in_the_zone() {
     let (code, _, err) = report(&["x.jsonl", "--tz", "Mars/Olympus"]);
     assert_eq!(code, 2);
     assert!(err.contains("\"Mars/Olympus\" is not a time zone"), "{err}");
+}
+
+/// A presence-only capture in the older format (`sessionId`, no `telephonySessionId`): an
+/// inbound call that rang 20 s and ended unanswered, as RingCentral's presence examples
+/// show it. No session can be made of it; the report says so once on stderr (issue 24).
+#[test]
+fn presence_calls_left_out_are_said_once_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("presence.jsonl");
+    let line = |ts: &str, status: &str| {
+        serde_json::json!({
+            "uuid": format!("u-{ts}"),
+            "event": "/restapi/v1.0/account/~/extension/1234/presence?detailedTelephonyState=true",
+            "timestamp": ts,
+            "body": {"extensionId": 1234, "telephonyStatus": status, "sequence": 3,
+                     "activeCalls": [{"id": "c-1", "direction": "Inbound", "from": "+14155550101",
+                                      "to": "+18005550100", "telephonyStatus": status,
+                                      "sessionId": "4512", "startTime": "2024-05-01T12:00:00Z"}]}
+        })
+        .to_string()
+    };
+    std::fs::write(
+        &path,
+        [
+            line("2024-05-01T12:00:00Z", "Ringing"),
+            line("2024-05-01T12:00:20Z", "NoCall"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let (code, out, err) = report(&[path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sessions"], serde_json::json!([]));
+    let said: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("seen only in presence"))
+        .collect();
+    assert_eq!(said.len(), 1, "{err}");
+    assert!(
+        said[0].ends_with("presence.jsonl: 1 call seen only in presence left out (ended in presence, or without a telephonySessionId): presence alone does not say how a call went"),
+        "{err}"
+    );
 }

@@ -39,7 +39,12 @@ fn check(name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
         assert!(p.id.ends_with(suffix), "{} vs {suffix}", p.id);
         assert_eq!(p.status.as_deref(), Some("Disconnected"));
         let got = (p.ring_seconds, p.talk_seconds, p.hold_seconds);
-        assert_eq!(got, (*ring, *talk, *hold), "{name} party {}", p.id);
+        assert_eq!(
+            got,
+            (Some(*ring), Some(*talk), Some(*hold)),
+            "{name} party {}",
+            p.id
+        );
     }
 }
 

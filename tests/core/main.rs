@@ -9,4 +9,5 @@ mod captures;
 mod fuzz_regressions;
 mod malformed;
 mod order;
+mod unfinished;
 mod wire_scan;

@@ -54,7 +54,7 @@ fn truncated_wrong_types_and_garbage_are_skipped() {
     let p3 = &r.sessions[0].parties[2];
     assert_eq!(
         (p3.ring_seconds, p3.talk_seconds, p3.hold_seconds),
-        (7.345, 12.414, 2.393)
+        (Some(7.345), Some(12.414), Some(2.393))
     );
 }
 

@@ -891,7 +891,13 @@ proptest! {
         let (lines, calls): (Vec<String>, Vec<String>) = all
             .into_iter()
             .zip(calls)
-            .filter(|(_, c)| ended.get(c).is_some_and(|s| s.ended))
+            // Every party's own end heard: a call the caller left while an agent leg still
+            // rang has ended (Abandoned), but the agents pane follows the leg's own events.
+            .filter(|(_, c)| {
+                ended
+                    .get(c)
+                    .is_some_and(|s| s.ended && s.parties.iter().all(|p| p.is_terminal()))
+            })
             .unzip();
         prop_assert!(lines.len() > 1_000, "{} lines of calls that ended", lines.len());
         let in_order: Vec<usize> = (0..lines.len()).collect();

@@ -11,4 +11,5 @@ mod render;
 mod replay;
 mod snapshots;
 mod trust;
+mod unfinished;
 mod wording;

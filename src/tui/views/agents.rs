@@ -466,7 +466,8 @@ impl AgentTable<'_> {
             },
             Col {
                 header: "Time",
-                min: 6,
+                // A figure is never cut: the column takes its widest.
+                min: widest(&|r| n(&r.time), 6),
                 full: widest(&|r| n(&r.time), 6),
                 prio: 10,
             },
@@ -496,25 +497,29 @@ impl AgentTable<'_> {
             },
             Col {
                 header: "Hnd",
-                min: 3,
+                // A figure is never cut: the column takes its widest.
+                min: widest(&|r| n(&r.handled), 3),
                 full: widest(&|r| n(&r.handled), 3),
                 prio: 7,
             },
             Col {
                 header: "Offr",
-                min: 4,
+                // A figure is never cut: the column takes its widest.
+                min: widest(&|r| n(&r.offers), 4),
                 full: widest(&|r| n(&r.offers), 4),
                 prio: 1,
             },
             Col {
                 header: "Miss",
-                min: 4,
+                // A figure is never cut: the column takes its widest.
+                min: widest(&|r| n(&r.missed), 4),
                 full: widest(&|r| n(&r.missed), 4),
                 prio: 1,
             },
             Col {
                 header: "Talk",
-                min: 5,
+                // A figure is never cut: the column takes its widest.
+                min: widest(&|r| n(&r.talk), 5),
                 full: widest(&|r| n(&r.talk), 5),
                 prio: 5,
             },
@@ -541,7 +546,7 @@ impl AgentTable<'_> {
                 let mut cells = vec![
                     Cell::from(Span::styled(mark, t.level(r.level))),
                     Cell::from(Span::styled(r.state.0, r.state.1)),
-                    Cell::from(r.time),
+                    Cell::from(fit(&r.time, w(2))),
                     Cell::from(fit(&r.name, w(3))),
                 ];
                 if takes {
@@ -553,7 +558,7 @@ impl AgentTable<'_> {
                     Cell::from(r.handled),
                     Cell::from(r.offers),
                     Cell::from(r.missed),
-                    Cell::from(r.talk),
+                    Cell::from(fit(&r.talk, w(9 + off))),
                     Cell::from(fit(&r.queues, w(10 + off))),
                 ]);
                 (cells, row_style(ui, selected, r.level))

@@ -1,7 +1,7 @@
 //! The detail pane: a session's parties and its event timeline.
 
-use super::{endpoint_min, fit, fit_endpoint, hms, share};
-use crate::core::{clock, CallTimes, Delivery, EntryKind, Session};
+use super::{endpoint_min, fit, fit_endpoint, hms, or_dash, share};
+use crate::core::{clock, Bucket, Delivery, EntryKind, Session};
 use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
 use crate::tui::theme::{state_glyph, Level};
@@ -66,14 +66,19 @@ pub fn render(
         Span::styled(format!(" {} ", s.id), t.title()),
         Span::styled(
             format!(
-                "{} · {}{} ",
+                "{} · {}{} {}",
                 s.disposition().as_str(),
-                clock(s.duration_ms(now)),
+                or_dash(s.duration_ms(now).map(clock)),
                 // The platform's other id of the call, named as its API names it.
                 s.session_id
                     .as_deref()
                     .map(|id| format!(" · sessionId {id}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                match s.gaps() {
+                    0 => String::new(),
+                    1 => "· 1 sequence gap ".into(),
+                    n => format!("· {n} sequence gaps "),
+                }
             ),
             t.dim(),
         ),
@@ -91,7 +96,8 @@ pub fn render(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let f = CallTimes::of(&p.history, Some(now));
+            let f = s.party_figures(p, now);
+            let figure = |b| or_dash(f.known(b).map(clock));
             let (g, w) = state_glyph(p.code());
             let rec = match p.recordings.get() {
                 Some(r) if r.iter().any(|r| r.active) => "rec",
@@ -123,9 +129,9 @@ pub fn render(
                 rec.to_string(),
                 p.park.get().and_then(|k| k.id.clone()).unwrap_or_default(),
                 peer,
-                clock(f.ring_ms),
-                clock(f.talk_ms),
-                clock(f.hold_ms),
+                figure(Bucket::Ring),
+                figure(Bucket::Talk),
+                figure(Bucket::Hold),
             ]
         })
         .collect();

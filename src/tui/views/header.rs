@@ -162,17 +162,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     } else {
         ui.feed.wall
     };
-    l1.push(item(
-        7,
-        vec![Span::styled(
-            format!(
-                "{} {}",
-                hms(ui, clock_now),
-                ui.config.zone.abbreviation(clock_now)
-            ),
-            t.dim(),
-        )],
-    ));
+    let clock_text = match stream_hms(ui.config.zone, clock_now) {
+        Some(h) => format!("{h} {}", ui.config.zone.abbreviation(clock_now)),
+        None => "—".into(),
+    };
+    l1.push(item(7, vec![Span::styled(clock_text, t.dim())]));
     let l1 = l1.into_iter().map(|i| group("", vec![i])).collect();
 
     let sum = ui.summary(store, now);
@@ -292,9 +286,15 @@ pub fn connection(c: &ConnState, now: Ts) -> (String, Level) {
     }
 }
 
+/// A stream time of day, `None` for a stream without any time (a replay of values that
+/// carry none runs on the clock's zero).
+fn stream_hms(zone: Zone, t: Ts) -> Option<String> {
+    (t != Ts(0)).then(|| zone.hms(t))
+}
+
 /// The progress line's labels around the bar, and the bar's width.
 fn progress_parts(zone: Zone, r: &ReplayStatus, now: Ts, width: u16) -> (String, String, usize) {
-    let hms = |t| zone.hms(t);
+    let hms = |t| stream_hms(zone, t).unwrap_or_else(|| "—".into());
     let left = format!("{} ", hms(now));
     let mut right = match (r.total, r.indexing) {
         (Some(total), _) => format!(" {}  {}/{total} events", hms(r.end), r.applied),

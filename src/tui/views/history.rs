@@ -2,7 +2,7 @@
 
 use super::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
 use crate::core::party::EndpointState;
-use crate::core::{clock, Disposition, SessionStore};
+use crate::core::{clock, Bucket, Disposition, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
@@ -56,10 +56,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                     _ => Level::Normal,
                 },
                 platform: super::outcome::cell(&s, store.outcomes().get(&s.id), ui.config.call_log),
-                total: clock(s.duration_ms(now)),
-                ring: clock(f.ring_ms),
-                talk: clock(f.talk_ms),
-                hold: clock(f.hold_ms),
+                total: super::or_dash(s.duration_ms(now).map(clock)),
+                ring: super::or_dash(f.known(Bucket::Ring).map(clock)),
+                talk: super::or_dash(f.known(Bucket::Talk).map(clock)),
+                hold: super::or_dash(f.known(Bucket::Hold).map(clock)),
             }
         })
         .collect();

@@ -2,7 +2,7 @@
 
 use super::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
-use crate::core::{clock, clock_bound, CallTimes, Center, Session, SessionStore};
+use crate::core::{clock, clock_bound, Center, Session, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
@@ -205,8 +205,9 @@ fn row_cells(s: &Session, center: &Center, ui: &UiState, now: Ts) -> (Level, Str
         None => ui.target_index(s).map_or_else(
             || clock(0),
             |i| {
-                let f = CallTimes::of(&s.parties[i].history, Some(now));
-                clock_bound(f.in_state_ms, f.in_state_bound)
+                let f = s.party_figures(&s.parties[i], now);
+                f.in_state()
+                    .map_or_else(|| "—".into(), |ms| clock_bound(ms, f.in_state_bound))
             },
         ),
     };
@@ -255,7 +256,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         level,
         marker,
         timer,
-        total: clock(s.duration_ms(now)),
+        total: s.duration_ms(now).map_or_else(|| "—".into(), clock),
     }
 }
 
