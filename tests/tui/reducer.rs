@@ -1246,3 +1246,18 @@ fn a_source_warning_is_said_on_the_status_line() {
     assert_eq!(status(&ui), text);
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Warn));
 }
+
+/// A platform clock a little ahead of ours reads `lag 0ms`, never `lag -1ms` (issue 23,
+/// item 15): no event arrives before it happened.
+#[test]
+fn the_lag_never_reads_below_zero() {
+    use calltop::source::live::ConnState;
+    let (store, mut ui) = ready(Mode::Live);
+    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    for (lag, says) in [(-1, "lag 0ms"), (-250, "lag 0ms"), (120, "lag 120ms")] {
+        ui.feed.lag_ms = Some(lag);
+        let screen = render(&store, &mut ui, now()).backend().to_string();
+        assert!(screen.contains(says), "{lag}: {screen}");
+        assert!(!screen.contains("lag -"), "{screen}");
+    }
+}

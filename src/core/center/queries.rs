@@ -1,0 +1,147 @@
+//! What the views ask of the center: its queues and agents, who takes a queue's calls,
+//! where a call waits and whom it rings, and what period its figures cover.
+
+use super::*;
+
+impl Center {
+    /// Every queue, in no particular order.
+    pub fn queues(&self) -> impl Iterator<Item = &Queue> {
+        self.queues.values()
+    }
+
+    /// A queue by extension id.
+    pub fn queue(&self, id: &str) -> Option<&Queue> {
+        self.queues.get(id)
+    }
+
+    /// Every agent, in no particular order.
+    pub fn agents(&self) -> impl Iterator<Item = &Agent> {
+        self.agents.values()
+    }
+
+    /// An agent by extension id.
+    pub fn agent(&self, id: &str) -> Option<&Agent> {
+        self.agents.get(id)
+    }
+
+    /// Calls in progress it tracks itself (bounded by the calls in progress); a store's
+    /// center tracks most in the store's sessions ([`SessionStore::tracked_calls`]).
+    ///
+    /// [`SessionStore::tracked_calls`]: super::SessionStore::tracked_calls
+    pub fn tracked_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The queues an agent belongs to, with its membership.
+    pub fn queues_of(&self, agent: &str) -> Vec<(&Queue, &Member)> {
+        let mut v: Vec<_> = self
+            .queues
+            .values()
+            .filter_map(|q| q.members.get(agent).map(|m| (q, m)))
+            .collect();
+        v.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        v
+    }
+
+    /// How member `agent` of `queue` stands now.
+    pub fn availability(&self, queue: &Queue, agent: &str) -> Availability {
+        let a = self.agents.get(agent);
+        // Not taking the queue's calls comes first: an agent who turned them off while
+        // on a call is off the queue, not about to be free for it.
+        let member_off = queue
+            .members
+            .get(agent)
+            .is_some_and(|m| m.accept_current == Some(false) || m.accept_all == Some(false));
+        if member_off || a.is_some_and(|a| !a.takes_queue_calls()) {
+            return Availability::NotAccepting;
+        }
+        if a.is_some_and(|a| !a.calls.is_empty()) {
+            return Availability::OnCall;
+        }
+        if a.is_some_and(|a| a.presence.info.user_status == Some(PresenceStatus::Busy)) {
+            return Availability::Busy;
+        }
+        Availability::Available
+    }
+
+    /// A queue's members by availability.
+    pub fn staff(&self, queue: &Queue) -> Staff {
+        let mut s = Staff::default();
+        for id in queue.members.keys() {
+            match self.availability(queue, id) {
+                Availability::OnCall => s.on_call += 1,
+                Availability::NotAccepting => s.not_accepting += 1,
+                Availability::Busy => s.busy += 1,
+                Availability::Available => s.available += 1,
+            }
+        }
+        s
+    }
+
+    /// Where session `sid`'s caller waits now: its queue and place there.
+    pub fn queued(&self, sid: &str) -> Option<(&Queue, &Waiting)> {
+        self.queues
+            .values()
+            .find_map(|q| q.waiting.iter().find(|w| w.session == sid).map(|w| (q, w)))
+    }
+
+    /// The agents a waiting call rings now (offered, not yet answered), the longest
+    /// ringing first, each with its ringing leg.
+    pub fn offered_to(&self, sid: &str) -> Vec<(&Agent, &AgentCall)> {
+        let mut v: Vec<_> = self
+            .agents()
+            .flat_map(|a| a.calls.iter().map(move |c| (a, c)))
+            .filter(|(_, c)| c.session == sid && c.code == StatusCode::Proceeding)
+            .collect();
+        v.sort_by_key(|(a, c)| (c.since, a.id.as_str()));
+        v
+    }
+
+    /// The queue of a call: where it waits now, else of its latest agent leg, else of
+    /// its latest queue party (a call that overflowed is in the queue it went to).
+    pub fn call_queue(&self, s: &Session) -> Option<&Queue> {
+        if let Some((q, _)) = self.queued(&s.id) {
+            return Some(q);
+        }
+        let leg = s.parties.iter().rev().find_map(|p| {
+            (p.queue_call.get() == Some(&true))
+                .then(|| p.to.extension_id.get())
+                .flatten()
+        });
+        leg.or_else(|| {
+            s.parties
+                .iter()
+                .rev()
+                .filter_map(|p| p.extension_id.get())
+                .find(|e| self.queues.contains_key(e))
+        })
+        .and_then(|q| self.queues.get(q))
+    }
+
+    /// The earliest time of anything calltop heard about calls.
+    pub fn watching_since(&self) -> Option<Ts> {
+        self.watching_since
+    }
+
+    /// From when the figures count what calltop saw: the window's start, or later when
+    /// calltop joined after it (`true`: the figures miss what happened before); `None`
+    /// while it has heard nothing.
+    pub fn counted_from(&self) -> Option<(Ts, bool)> {
+        match (self.window.start, self.watching_since) {
+            (_, None) => None,
+            (Some(start), Some(seen)) if seen > start => Some((seen, true)),
+            (Some(start), Some(_)) => Some((start, false)),
+            (None, Some(seen)) => Some((seen, false)),
+        }
+    }
+
+    /// True when every caller waiting in `q` is known: calltop has watched longer than a
+    /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), so a
+    /// caller waiting since before it joined has left or been offered to an agent (and
+    /// so heard of) by now. Before that, the queue's waiting calls are a lower bound.
+    pub fn waiting_complete(&self, q: &Queue, now: Ts) -> bool {
+        let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
+        self.watching_since
+            .is_some_and(|w| w.plus_millis(hold) <= now)
+    }
+}
