@@ -50,17 +50,11 @@ fn headless(dir: &Path, page: &Path, args: &[&str]) -> (String, String) {
 }
 
 fn report(args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .args(["report", SAMPLE, "--tz", "UTC"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    crate::common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_calltop"))
+            .args(["report", SAMPLE, "--tz", "UTC"])
+            .args(args),
+    )
 }
 
 /// The elements of each chart of `class` in the DOM: the text from each opening tag to

@@ -44,19 +44,14 @@ fn generated() -> &'static (tempfile::TempDir, PathBuf, GroundTruth) {
 }
 
 fn report(path: &Path, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .arg("report")
-        .arg(path)
-        .args(["--tz", "UTC", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_calltop"))
+            .arg("report")
+            .arg(path)
+            .args(["--tz", "UTC", "--format", "json"])
+            .args(args),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out).unwrap()
 }
 
 /// What one queue's entries of one interval add up to.

@@ -26,3 +26,15 @@ pub fn proptest_cases(cases: u32) -> proptest::prelude::ProptestConfig {
         ..proptest::prelude::ProptestConfig::with_cases(cases)
     }
 }
+
+/// Runs `cmd` to its end; it must succeed (else its stderr is the failure). Its stdout.
+#[allow(dead_code)] // not every test binary that includes this runs commands
+pub fn stdout_of(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().expect("the command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

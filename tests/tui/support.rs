@@ -512,3 +512,12 @@ pub fn center_store() -> SessionStore {
     );
     s
 }
+
+/// The screen's lines.
+pub fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    let w = buf.area.width;
+    (0..buf.area.height)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect()
+}

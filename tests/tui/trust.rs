@@ -8,18 +8,7 @@ use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::state::Mode;
 use calltop::wire::Ts;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use tui_support::*;
-
-/// The screen's lines.
-fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
-    let buf = term.backend().buffer();
-    let w = buf.area.width;
-    (0..buf.area.height)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect()
-}
 
 fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
     lines

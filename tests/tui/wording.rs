@@ -7,18 +7,7 @@ use calltop::source::live::Loading;
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::state::{Mode, Screen};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use tui_support::*;
-
-/// The screen's lines.
-fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
-    let buf = term.backend().buffer();
-    let w = buf.area.width;
-    (0..buf.area.height)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect()
-}
 
 /// While the live source's first load (agents, queues, calls in progress) is not over —
 /// here rate limited — the agents and queues views say they are loading, and what the
