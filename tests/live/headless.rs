@@ -326,13 +326,16 @@ async fn call_ended_lines_and_the_on_end_command() {
 
 /// Every field a `callEnded` line had before `eventTime` and the split from/to were
 /// added (main at 6a5f39a), with the same kind of value: consumers of the lines and of
-/// `--on-end` keep working.
+/// `--on-end` keep working. One change, on purpose (issue 24): a time calltop did not
+/// see — how a call joined mid-way split its time before — is `null`, not a number it
+/// would have to invent.
 fn has_the_fields_of_before(e: &serde_json::Value) {
     use serde_json::Value;
     let is = |v: &Value, key: &str, check: fn(&Value) -> bool| {
         assert!(check(&v[key]), "{key} missing or changed: {v}");
     };
     let text_or_null = |v: &Value| v.is_string() || v.is_null();
+    let seconds = |v: &Value| v.is_number() || v.is_null();
     assert_eq!(e["kind"], "callEnded");
     is(e, "telephonySessionId", Value::is_string);
     is(e, "sessionId", text_or_null);
@@ -343,7 +346,7 @@ fn has_the_fields_of_before(e: &serde_json::Value) {
     is(e, "parties", Value::is_array);
     is(e, "call", Value::is_object);
     for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
-        is(&e["call"], k, Value::is_number);
+        is(&e["call"], k, seconds);
     }
     for p in e["parties"].as_array().unwrap() {
         for k in [
@@ -360,7 +363,7 @@ fn has_the_fields_of_before(e: &serde_json::Value) {
             is(p, k, text_or_null);
         }
         for k in ["ringSeconds", "talkSeconds", "holdSeconds"] {
-            is(p, k, Value::is_number);
+            is(p, k, seconds);
         }
     }
     if let Some(a) = e.get("agent") {
