@@ -1,5 +1,6 @@
 //! The pure core: session store, timers, metrics. No I/O, no clock reads, no async.
 
+pub mod alarms;
 pub mod archive;
 pub mod center;
 pub(crate) mod changes;
