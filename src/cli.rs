@@ -379,9 +379,17 @@ pub struct BoardArgs {
     /// Key overrides (`action = key, key` lines); default `~/.config/calltop/keys.conf`.
     #[arg(long)]
     pub keys: Option<PathBuf>,
-    /// Ring the terminal bell when a call crosses the red threshold.
+    /// Ring the terminal bell when a call crosses the red threshold or a queue alarm
+    /// is raised.
     #[arg(long)]
     pub bell: bool,
+    /// Queue alarms file (TOML); default `~/.config/calltop/alarms.toml` when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub alarms: Option<PathBuf>,
+    /// Run this command (through `sh -c`) when a queue alarm is raised or cleared, with
+    /// the alarm as a JSON line on stdin.
+    #[arg(long, value_name = "CMD")]
+    pub on_alert: Option<String>,
     /// Ring alert thresholds in seconds: amber,red.
     #[arg(long, default_value = "20,45", value_parser = parse_alert)]
     pub ring_alert: (i64, i64),
@@ -414,6 +422,8 @@ impl Default for BoardArgs {
             theme: ThemeName::Dark,
             keys: None,
             bell: false,
+            alarms: None,
+            on_alert: None,
             ring_alert: p("20,45"),
             hold_alert: p("60,180"),
             park_alert: p("60,180"),
@@ -424,6 +434,11 @@ impl Default for BoardArgs {
         }
     }
 }
+
+/// Input the user must fix (a bad alarms file): exits with status 2, as a bad flag does.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
 
 /// Parses `amber,red` seconds into milliseconds.
 pub fn parse_alert(s: &str) -> Result<(i64, i64), String> {

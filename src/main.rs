@@ -10,6 +10,10 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `calltop report … | head`: the reader left; nothing more to say.
         Err(e) if broken_pipe(&e) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<calltop::cli::BadInput>().is_some() => {
+            eprintln!("calltop: {e:#}");
+            std::process::ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("calltop: {e:#}");
             std::process::ExitCode::FAILURE

@@ -113,8 +113,8 @@ pub struct Figure {
     pub help: &'static str,
     /// A counter (only goes up); else a gauge.
     pub counter: bool,
-    /// Its label, when it is one of a family sharing `name`.
-    pub label: Option<(&'static str, String)>,
+    /// Its labels, when it is one of a family sharing `name`.
+    pub labels: Vec<(&'static str, String)>,
     pub value: u64,
 }
 
@@ -131,7 +131,7 @@ fn encode_extra(e: &mut DescriptorEncoder, figures: &[Figure]) -> std::fmt::Resu
     }
     for name in names {
         let family: Vec<&Figure> = figures.iter().filter(|f| f.name == name).collect();
-        let labels = |f: &Figure| f.label.clone().into_iter().collect::<Vec<_>>();
+        let labels = |f: &Figure| f.labels.clone();
         let (help, counter) = (family[0].help, family[0].counter);
         if counter {
             let values = family

@@ -8,7 +8,9 @@
 //! cannot know yet neither raises nor clears: a waiting count or an oldest wait before
 //! [`Center::waiting_complete`] is a lower bound (it may raise, never clear), a service
 //! level with no calls to measure is unknown (`None`), and an unknown moment restarts
-//! the clear countdown.
+//! the clear countdown. A service-level alarm is about one interval: it clears when its
+//! interval ends (the next one starts with no breach; it is raised again as soon as the
+//! new interval's level is known to be below target).
 
 use super::center::{Center, Cut, Queue};
 use crate::core::zone::Zone;
@@ -206,6 +208,8 @@ impl AlarmChange {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Active {
     pub since: Ts,
+    /// The interval it is about (service level over intervals).
+    interval: Option<Ts>,
     /// Since when its condition has been known to be clear.
     clear_since: Option<Ts>,
 }
@@ -223,6 +227,8 @@ struct Check {
     holds: Option<bool>,
     value: Option<f64>,
     threshold: f64,
+    /// The start of the interval it measures, if it measures one.
+    interval: Option<Ts>,
 }
 
 impl Alarms {
@@ -259,7 +265,7 @@ impl Alarms {
         let mut changes = Vec::new();
         for q in center.queues() {
             for c in checks(&self.rules, center, q, now) {
-                if let Some(raised) = self.step(&c.key, c.holds, now) {
+                if let Some(raised) = self.step(&c, now) {
                     changes.push(AlarmChange {
                         key: c.key,
                         raised,
@@ -276,12 +282,18 @@ impl Alarms {
     }
 
     /// One alarm's step: `Some(true)` raised, `Some(false)` cleared.
-    fn step(&mut self, key: &AlarmKey, holds: Option<bool>, now: Ts) -> Option<bool> {
+    fn step(&mut self, c: &Check, now: Ts) -> Option<bool> {
+        let (key, holds) = (&c.key, c.holds);
         let clear_after = self.rules.clear_after_ms();
         match (self.active.get_mut(key), holds) {
+            (Some(a), _) if a.interval != c.interval => {
+                self.active.remove(key);
+                Some(false)
+            }
             (None, Some(true)) => {
                 let a = Active {
                     since: now,
+                    interval: c.interval,
                     clear_since: None,
                 };
                 self.active.insert(key.clone(), a);
@@ -325,15 +337,19 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
     let mut v = Vec::new();
     let goal = l.service_level_below.or(q.sla.goal_pct.map(|g| g as f64));
     if let Some(goal) = goal {
-        let pct = match center.intervals() {
-            Some(iv) => iv.queue(q, iv.cut().start_of(now)).service_level_pct(),
-            None => q.service_level_pct(),
+        let (pct, interval) = match center.intervals() {
+            Some(iv) => {
+                let start = iv.cut().start_of(now);
+                (iv.queue(q, start).service_level_pct(), Some(start))
+            }
+            None => (q.service_level_pct(), None),
         };
         v.push(Check {
             key: key(AlarmKind::ServiceLevel),
             holds: pct.map(|p| p < goal),
             value: pct,
             threshold: goal,
+            interval,
         });
     }
     if let Some(n) = l.oldest_wait_over {
@@ -343,6 +359,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
             holds: bound(s > n as i64),
             value: Some(s as f64),
             threshold: n as f64,
+            interval: None,
         });
     }
     if let Some(n) = l.waiting_over {
@@ -352,6 +369,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
             holds: bound(w > n),
             value: complete.then_some(w as f64),
             threshold: n as f64,
+            interval: None,
         });
     }
     if l.no_agent_available == Some(true) {
@@ -366,6 +384,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
             holds,
             value: Some(available as f64),
             threshold: 0.0,
+            interval: None,
         });
     }
     if let Some(n) = l.missed_over {
@@ -379,6 +398,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
                 holds: missed.map(|m| m > n),
                 value: missed.map(|m| m as f64),
                 threshold: n as f64,
+                interval: None,
             });
         }
     }

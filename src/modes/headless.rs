@@ -2,11 +2,12 @@
 //! connection change) and `calltop record` (unattended capture to a file).
 
 use crate::cli::{LiveArgs, RecordArgs};
+use crate::core::alarms::{AlarmChange, AlarmRules};
 use crate::core::center::Period;
 use crate::core::SharedStore;
 use crate::source::live::{self, ConnState, LineFormat, LiveConfig, LiveEvent};
 use crate::wire::Ts;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// `calltop live --headless`.
 pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
@@ -19,6 +20,8 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         metrics: args.metrics.as_deref(),
         on_end: args.on_end.clone(),
         period: args.period(),
+        alarms: super::alarms::load(&args.board)?,
+        on_alert: args.board.on_alert.clone(),
     };
     until_signal(cfg, out).await
 }
@@ -36,6 +39,8 @@ pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
         metrics: None,
         on_end: None,
         period: Period::default(),
+        alarms: None,
+        on_alert: None,
     };
     until_signal(cfg, out).await
 }
@@ -50,6 +55,10 @@ struct Output<'a> {
     on_end: Option<String>,
     /// Queue and agent figures over.
     period: Period,
+    /// Queue alarms, printed as they are raised and cleared.
+    alarms: Option<AlarmRules>,
+    /// `--on-alert CMD`.
+    on_alert: Option<String>,
 }
 
 /// Runs the live source until Ctrl-C / SIGTERM, printing connection changes, warnings,
@@ -57,6 +66,9 @@ struct Output<'a> {
 /// final. `Failed` ends it with an error.
 async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
     let store = super::live_store(cfg.store, o.period);
+    let watcher = o
+        .alarms
+        .map(|r| super::alarms::spawn(r, store.clone(), o.period.zone, o.on_alert));
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
         o.metrics,
@@ -64,7 +76,7 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
             store: store.clone(),
             conn: Some(handle.conn.clone()),
             control: Default::default(),
-            extra: None,
+            extra: watcher.as_ref().map(|w| w.metrics()),
             account: handle.account.clone(),
         },
     )
@@ -73,6 +85,7 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
         .on_end
         .map(|cmd| super::on_end::spawn(cmd, store.clone(), handle.subscribe_events()));
     let format = o.format;
+    let _printer = watcher.map(|w| tokio::spawn(print_alarms(w.changes, format)));
     let mut events = handle.subscribe_events();
     // The handle's own receiver already holds everything since the start.
     std::mem::swap(&mut events, &mut handle.events);
@@ -122,6 +135,20 @@ pub async fn print_until_signal(
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
         }
+    }
+}
+
+/// One line per alarm raised or cleared.
+async fn print_alarms(mut changes: mpsc::UnboundedReceiver<AlarmChange>, format: LineFormat) {
+    use std::io::Write;
+    while let Some(c) = changes.recv().await {
+        let line = match format {
+            LineFormat::Json => c.json().to_string(),
+            LineFormat::Text => c.text(),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
     }
 }
 

@@ -33,7 +33,7 @@ pub fn spawn(
             };
             let cmd = cmd.clone();
             tokio::spawn(async move {
-                run_one(&cmd, line).await;
+                run_command("--on-end", &cmd, line).await;
                 drop(permit);
             });
         }
@@ -65,8 +65,9 @@ pub fn spawn(
     })
 }
 
-/// One command with `line` on its stdin.
-async fn run_one(cmd: &str, line: String) {
+/// One command with `line` on its stdin (`flag`: the option that asked for it, in
+/// warnings).
+pub(super) async fn run_command(flag: &str, cmd: &str, line: String) {
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -78,7 +79,7 @@ async fn run_one(cmd: &str, line: String) {
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
-            tracing::warn!(error = %e, "--on-end: cannot start the command");
+            tracing::warn!(error = %e, flag, "cannot start the command");
             return;
         }
     };
@@ -91,12 +92,14 @@ async fn run_one(cmd: &str, line: String) {
         Ok(Ok(out)) => tracing::warn!(
             status = %out.status,
             stderr = %String::from_utf8_lossy(&out.stderr).trim(),
-            "--on-end command failed"
+            flag,
+            "command failed"
         ),
-        Ok(Err(e)) => tracing::warn!(error = %e, "--on-end command failed"),
+        Ok(Err(e)) => tracing::warn!(error = %e, flag, "command failed"),
         Err(_) => tracing::warn!(
             timeout_s = TIMEOUT.as_secs(),
-            "--on-end command timed out: killed"
+            flag,
+            "command timed out: killed"
         ),
     }
 }

@@ -217,7 +217,7 @@ fn figures(
             name,
             help,
             counter,
-            label: label.map(|(k, v)| (k, v.to_string())),
+            labels: label.map(|(k, v)| (k, v.to_string())).into_iter().collect(),
             value,
         };
         let published = "calltop_relay_published";

@@ -164,16 +164,20 @@ fn the_service_level_alarm_uses_the_file_else_the_queues_goal_and_never_a_guess(
 }
 
 #[test]
-fn the_service_level_of_an_interval_with_no_calls_neither_raises_nor_clears() {
+fn a_service_level_alarm_ends_with_its_interval_and_an_unknown_level_raises_nothing() {
     let mut c = center(Some(80), true);
     let mut a = rules("clear_after = 0\ninterval_minutes = 1\n");
     c.count_intervals(a.rules().cut(Zone::Named(chrono_tz::UTC)));
     enter(&mut c, "s-a", 1_000);
     leave(&mut c, "s-a", 16_000);
     assert_eq!(eval(&mut a, &c, 17_000), [(AlarmKind::ServiceLevel, true)]);
-    // The next minute has no calls yet: its level is unknown.
+    // T0 is 20 s into its minute.
+    assert_eq!(eval(&mut a, &c, 39_999), []);
+    // The next minute has no calls yet: the last one's alarm is over, and an unknown
+    // level raises nothing.
+    assert_eq!(eval(&mut a, &c, 40_000), [(AlarmKind::ServiceLevel, false)]);
     assert_eq!(eval(&mut a, &c, 70_000), []);
-    assert_eq!(a.on_queue(SALES), [AlarmKind::ServiceLevel]);
+    assert!(a.on_queue(SALES).is_empty());
 }
 
 #[test]
