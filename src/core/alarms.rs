@@ -180,13 +180,22 @@ impl AlarmChange {
         })
     }
 
-    /// One human line.
+    /// One human line: its time, then [`AlarmChange::words`].
     pub fn text(&self) -> String {
-        let q = self
-            .extension_number
+        format!("{} {}", self.at.to_rfc3339(), self.words())
+    }
+
+    /// The queue (extension number, else name, else id).
+    pub fn queue_label(&self) -> &str {
+        self.extension_number
             .as_deref()
             .or(self.name.as_deref())
-            .unwrap_or(&self.key.queue);
+            .unwrap_or(&self.key.queue)
+    }
+
+    /// What happened, in words: `alarm raised: queue 2001 oldest wait (40, threshold 30)`.
+    pub fn words(&self) -> String {
+        let q = self.queue_label();
         let agent = self
             .key
             .agent
@@ -196,8 +205,7 @@ impl AlarmChange {
         let value = self.value.map_or("—".to_string(), |v| format!("{v:.0}"));
         let verb = if self.raised { "raised" } else { "cleared" };
         format!(
-            "{} alarm {verb}: queue {q}{agent} {} ({value}, threshold {:.0})",
-            self.at.to_rfc3339(),
+            "alarm {verb}: queue {q}{agent} {} ({value}, threshold {:.0})",
             self.key.kind.words(),
             self.threshold
         )

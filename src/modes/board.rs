@@ -17,6 +17,8 @@ pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
         theme: Theme::pick(args.theme),
         keymap,
         bell: args.bell,
+        alarms: super::alarms::load(args)?,
+        on_alert: args.on_alert.clone(),
         zone: args.tz,
         thresholds: Thresholds {
             ring: args.ring_alert,
@@ -71,6 +73,10 @@ pub async fn on_live_source(
         ..config
     };
     let given = cfg.device_id.is_some();
+    let watcher = config.alarms.take().map(|r| {
+        let cmd = config.on_alert.clone();
+        super::alarms::spawn(r, store.clone(), period.zone, cmd)
+    });
     let h = live::spawn(cfg, store.clone());
     let mut control = h.control.clone();
     if !given && pick == DevicePick::ListenIn {
@@ -89,7 +95,7 @@ pub async fn on_live_source(
             store: store.clone(),
             conn: Some(h.conn.clone()),
             control: tally.clone(),
-            extra: None,
+            extra: watcher.as_ref().map(|w| w.metrics()),
             account: h.account.clone(),
         },
     )
@@ -97,6 +103,7 @@ pub async fn on_live_source(
     let control = crate::metrics::Counted::new(control, tally);
     let feed = crate::tui::Feed {
         notices: Some(warnings(h.subscribe_events())),
+        alarms: watcher.map(|w| w.changes),
         control: Some(Arc::new(Audited::new(control, store.clone()))),
         conn: Some(h.conn.clone()),
         loading: Some(h.loading.clone()),

@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, mpsc};
 /// `calltop live --headless`.
 pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("live");
+    let alarms = super::alarms::load(&args.board)?;
     let mut cfg = super::live::source_config(&args.connect)?;
     cfg.record = args.record.clone();
     let out = Output {
@@ -20,7 +21,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         metrics: args.metrics.as_deref(),
         on_end: args.on_end.clone(),
         period: args.period(),
-        alarms: super::alarms::load(&args.board)?,
+        alarms,
         on_alert: args.board.on_alert.clone(),
     };
     until_signal(cfg, out).await

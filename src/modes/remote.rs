@@ -140,6 +140,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         loading: Some(folding.loading.clone()),
         control,
         notices: None,
+        alarms: None,
     };
     crate::tui::run(ui, feed).await
 }

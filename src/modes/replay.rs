@@ -63,6 +63,7 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         loading: None,
         control: None,
         notices: None,
+        alarms: None,
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
     h.task.abort();

@@ -9,6 +9,7 @@ use super::state::{
     ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Request, Screen, StatusLine, UiState,
 };
 use super::theme::Level;
+use crate::core::alarms::AlarmChange;
 use crate::core::control::{
     AgentAction, AgentRequest, ControlAction, ControlRequest, FlipNumber, Outcome, Target,
 };
@@ -64,6 +65,8 @@ pub enum Action {
     Loading(Loading),
     /// A warning of the source (late call outcomes, a gateway error): said as is.
     Notice(String),
+    /// A queue alarm was raised or cleared.
+    Alarm(AlarmChange),
     /// Quit (signal).
     Quit,
 }
@@ -250,6 +253,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
         Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
         Action::Notice(text) => ui.say(Level::Warn, text, now),
+        Action::Alarm(c) => alarm(ui, c, now, &mut fx),
         Action::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
@@ -928,6 +932,22 @@ fn expire(ui: &mut UiState, now: Ts) {
     }
     if ui.status.as_ref().is_some_and(|s| s.expired(now)) {
         ui.status = None;
+    }
+}
+
+/// Keeps the alarms in force, says each change, rings the bell (if enabled) when one
+/// is raised.
+fn alarm(ui: &mut UiState, c: AlarmChange, now: Ts, fx: &mut Vec<Effect>) {
+    let text = c.words();
+    if c.raised {
+        ui.feed.alarms.insert(c.key.clone(), c);
+        ui.say(Level::Crit, text, now);
+        if ui.config.bell {
+            fx.push(Effect::Bell);
+        }
+    } else {
+        ui.feed.alarms.remove(&c.key);
+        ui.say(Level::Ok, text, now);
     }
 }
 

@@ -8,6 +8,7 @@ use super::action::{action_for, update, Action, Effect};
 use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
+use crate::core::alarms::AlarmChange;
 use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
 use crate::source::live::{ConnState, Loading};
@@ -40,6 +41,8 @@ pub struct Feed {
     pub control: Option<Arc<dyn Control>>,
     /// The source's warnings (late call outcomes, gateway errors…), for the status line.
     pub notices: Option<mpsc::UnboundedReceiver<String>>,
+    /// Queue alarms raised and cleared.
+    pub alarms: Option<mpsc::UnboundedReceiver<AlarmChange>>,
 }
 
 /// Frame cap (~30 fps).
@@ -111,6 +114,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         mut loading,
         control,
         mut notices,
+        mut alarms,
     } = feed;
     let (replay_tx, mut replay_rx) = match replay {
         Some(r) => (Some(r.cmds), Some(r.status)),
@@ -179,6 +183,10 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             n = async { notices.as_mut()?.recv().await }, if notices.is_some() => match n {
                 Some(text) => Some(Action::Notice(text)),
                 None => { notices = None; None }
+            },
+            a = async { alarms.as_mut()?.recv().await }, if alarms.is_some() => match a {
+                Some(c) => Some(Action::Alarm(c)),
+                None => { alarms = None; None }
             },
             _ = tick.tick(), if need_tick => Some(Action::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,

@@ -7,6 +7,7 @@ use super::keymap::Keymap;
 use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use super::views::agents::AgentMemos;
+use crate::core::alarms::{AlarmChange, AlarmKey, AlarmRules};
 use crate::core::control::{AgentRequest, ControlRequest};
 use crate::core::zone::Zone;
 use crate::core::{Center, Session, SessionStore};
@@ -15,6 +16,7 @@ use crate::source::replay::ReplayStatus;
 use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
 
 /// Where events come from.
@@ -368,8 +370,11 @@ pub struct BoardConfig {
     /// Account, extension or file shown in the header.
     pub account: String,
     pub thresholds: Thresholds,
-    /// Ring the terminal bell when a row turns red.
+    /// Ring the terminal bell when a row turns red or a queue alarm is raised.
     pub bell: bool,
+    /// Queue alarms to evaluate (live), and `--on-alert CMD`.
+    pub alarms: Option<AlarmRules>,
+    pub on_alert: Option<String>,
     pub keymap: Keymap,
     pub theme: Theme,
     /// Ended calls are being joined to the call log (their outcome may still come).
@@ -394,6 +399,8 @@ impl BoardConfig {
             account: String::new(),
             thresholds: Thresholds::default(),
             bell: false,
+            alarms: None,
+            on_alert: None,
             keymap: Keymap::default(),
             theme: Theme::named(ThemeName::Dark),
             call_log: false,
@@ -519,9 +526,16 @@ pub struct FeedState {
     /// The wall clock of the frame (the board's own clock may stand still: replay,
     /// paused, or data as of a drop); outage lengths and countdowns read this.
     pub wall: Ts,
+    /// The queue alarms in force, each as it was raised.
+    pub alarms: BTreeMap<AlarmKey, AlarmChange>,
 }
 
 impl FeedState {
+    /// True while queue `id` has an alarm in force.
+    pub fn alarmed(&self, id: &str) -> bool {
+        self.alarms.keys().any(|k| k.queue == id)
+    }
+
     /// Mirrors a connection change at wall time `now`.
     pub fn connection(&mut self, c: ConnState, now: Ts) {
         let was_live = self.conn.as_ref().is_some_and(ConnState::is_live);

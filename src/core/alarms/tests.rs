@@ -167,7 +167,7 @@ fn the_service_level_alarm_uses_the_file_else_the_queues_goal_and_never_a_guess(
 fn a_service_level_alarm_ends_with_its_interval_and_an_unknown_level_raises_nothing() {
     let mut c = center(Some(80), true);
     let mut a = rules("clear_after = 0\ninterval_minutes = 1\n");
-    c.count_intervals(a.rules().cut(Zone::Named(chrono_tz::UTC)));
+    c.count_intervals(a.rules().cut(Zone::Local));
     enter(&mut c, "s-a", 1_000);
     leave(&mut c, "s-a", 16_000);
     assert_eq!(eval(&mut a, &c, 17_000), [(AlarmKind::ServiceLevel, true)]);

@@ -147,6 +147,21 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             ..item(8, vec![Span::styled(text, t.level(Level::Crit))])
         });
     }
+    if !ui.feed.alarms.is_empty() {
+        let n = ui.feed.alarms.len();
+        let list: Vec<String> = ui
+            .feed
+            .alarms
+            .values()
+            .map(|c| format!("{} {}", c.queue_label(), c.key.kind.words()))
+            .collect();
+        let text = format!("⚠ ALARM {}", list.join(", "));
+        let short = format!("⚠ {n} ALARM{}", if n == 1 { "" } else { "S" });
+        l1.push(Item {
+            short: Some(vec![Span::styled(short, t.level(Level::Crit))]),
+            ..item(9, vec![Span::styled(text, t.level(Level::Crit))])
+        });
+    }
     l1.push(item(
         4,
         vec![Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec()))],

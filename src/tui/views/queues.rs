@@ -36,6 +36,8 @@ pub fn sl_text(q: &Queue) -> String {
 /// What one queue row says.
 struct QueueRow {
     level: Level,
+    /// An alarm is in force: the whole row in the alarm colour.
+    alarm: bool,
     cells: Vec<String>,
 }
 
@@ -117,10 +119,11 @@ const COLS: [Col; 12] = [
 fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
     let f = &q.figures;
     let oldest = q.oldest_wait_ms(now);
-    let level = if q.waiting.is_empty() {
-        Level::Normal
-    } else {
-        wait_level(q, oldest)
+    let alarm = ui.feed.alarmed(&q.id);
+    let level = match () {
+        _ if alarm => Level::Crit,
+        _ if q.waiting.is_empty() => Level::Normal,
+        _ => wait_level(q, oldest),
     };
     let Staff {
         available,
@@ -134,6 +137,7 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
     };
     QueueRow {
         level,
+        alarm,
         cells: vec![
             String::new(),
             name,
@@ -205,7 +209,8 @@ fn queue_table(
                     _ => Cell::from(text),
                 })
                 .collect();
-            (cells, row_style(ui, selected, Level::Normal))
+            let row = if r.alarm { Level::Crit } else { Level::Normal };
+            (cells, row_style(ui, selected, row))
         })
         .collect();
     frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);

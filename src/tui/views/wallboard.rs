@@ -34,6 +34,8 @@ struct Panel {
     waiting_bound: bool,
     oldest_ms: i64,
     wait_level: Level,
+    /// An alarm is in force on the queue.
+    alarm: bool,
     sl: String,
     figures: QueueFigures,
     staff: String,
@@ -61,6 +63,7 @@ fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
         } else {
             wait_level(q, oldest)
         },
+        alarm: ui.feed.alarmed(&q.id),
         sl: sl_text(q),
         figures: q.figures,
         staff: staff_text(ui, || {
@@ -102,6 +105,7 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         waiting_bound: queues.iter().any(|q| !c.waiting_complete(q, now)),
         oldest_ms: oldest,
         wait_level: worst.0,
+        alarm: queues.iter().any(|q| ui.feed.alarmed(&q.id)),
         sl: sl.unwrap_or_else(|| "—".into()),
         figures: f,
         staff: staff_text(ui, || {
@@ -146,7 +150,7 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
         Big {
             label: "service level",
             text: p.sl.clone(),
-            style: lvl(Level::Normal),
+            style: lvl(if p.alarm { Level::Crit } else { Level::Normal }),
         },
         Big {
             label: "answered",
@@ -184,8 +188,13 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
     for (x, label) in shown {
         buf.set_string(x, area.y, label, t.dim());
     }
-    let name = super::fit(&p.name, 13);
-    buf.set_string(area.x, area.y, &name, t.title());
+    let name = if p.alarm {
+        format!("⚠ {}", p.name)
+    } else {
+        p.name.clone()
+    };
+    let name_style = if p.alarm { lvl(Level::Crit) } else { t.title() };
+    buf.set_string(area.x, area.y, super::fit(&name, 13), name_style);
     let f = &p.figures;
     let small = format!(
         "offered {} · answered {} · abandoned {} · voicemail {} · overflow {} · {}",
