@@ -6,6 +6,7 @@
 mod relay_support;
 mod support;
 
+mod alarms;
 mod board;
 mod live;
 mod relay;

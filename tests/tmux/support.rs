@@ -207,3 +207,22 @@ impl Drop for SimProcess {
         self.kill();
     }
 }
+
+impl SimProcess {
+    /// `POST /sim/ring {"queueNumber": …}`: an outside caller enters that queue.
+    pub fn ring_queue(&self, number: &str) {
+        use std::io::{Read, Write};
+        let body = format!("{{\"queueNumber\": \"{number}\"}}");
+        let mut s = std::net::TcpStream::connect(self.addr()).expect("the sim accepts");
+        write!(
+            s,
+            "POST /sim/ring HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr(),
+            body.len()
+        )
+        .expect("request sent");
+        let mut reply = String::new();
+        let _ = s.read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    }
+}
