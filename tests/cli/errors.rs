@@ -111,3 +111,41 @@ fn the_simulators_help_names_its_debug_routes() {
         );
     }
 }
+
+#[test]
+fn a_bad_alarms_file_is_one_line_naming_the_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("alarms.toml");
+    std::fs::write(
+        &file,
+        "[default]\noldest_wait_over = 30\nwaiting_over = \"five\"\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    for args in [
+        &["demo", "--alarms", f, "--print-keys"][..],
+        &["live", "--headless", "--alarms", f],
+    ] {
+        let o = calltop(args);
+        let e = err(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains(f) && e.contains("line 3:"), "{e}");
+    }
+    // A named file that does not exist is an error too; a good one is used.
+    let o = calltop(&[
+        "demo",
+        "--alarms",
+        "/nonexistent/alarms.toml",
+        "--print-keys",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("/nonexistent/alarms.toml"), "{}", err(&o));
+    std::fs::write(
+        &file,
+        "[default]\noldest_wait_over = 30\n[queue.2001]\nwaiting_over = 5\n",
+    )
+    .unwrap();
+    let o = calltop(&["demo", "--alarms", f, "--print-keys"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+}
