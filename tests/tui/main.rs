@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod alarms;
 mod derived;
 mod reducer;
 mod render;
