@@ -184,3 +184,15 @@ fn the_expander_tries_every_alternative() {
     );
     assert!(Cli::try_parse_from(["calltop", "demo", "--no-such-flag"]).is_err());
 }
+
+/// The README's example alarms file is one calltop takes.
+#[test]
+fn the_readme_alarms_example_parses() {
+    let readme = include_str!("../../README.md");
+    let section = &readme[readme.find("### Queue alarms").expect("the alarms section")..];
+    let start = section.find("```toml\n").expect("an example file") + "```toml\n".len();
+    let toml = &section[start..start + section[start..].find("```").unwrap()];
+    let rules = calltop::core::alarms::AlarmRules::parse(toml).expect("parses");
+    assert_eq!(rules.queue["2001"].service_level_below, Some(85.0));
+    assert_eq!(rules.default.missed_over, Some(3));
+}
