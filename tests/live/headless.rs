@@ -381,3 +381,95 @@ fn has_the_fields_of_before(e: &serde_json::Value) {
         is(c, "join", Value::is_string);
     }
 }
+
+/// `--alarms` headless: a caller waiting in Sales past the file's 1 s is one
+/// `alarmRaised` JSON line, the same object on `--on-alert`'s stdin, and
+/// `calltop_queue_alarm … 1` on `--metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_alarms_are_lines_commands_and_metrics() {
+    let mut cfg = sim_config(22);
+    cfg.calls_per_minute = 0.0;
+    let sim = start_sim(cfg).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("alarms.toml");
+    std::fs::write(&rules, "[queue.2001]\noldest_wait_over = 1\n").unwrap();
+    let out = dir.path().join("alerts.jsonl");
+    let port = crate::prom::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let on_alert = format!("cat >> {}", out.display());
+    let mut child = calltop(
+        &sim,
+        &[
+            "live",
+            "--headless",
+            "--format",
+            "json",
+            "--alarms",
+            rules.to_str().unwrap(),
+            "--on-alert",
+            &on_alert,
+            "--metrics",
+            &addr,
+        ],
+    );
+    let stdout = child.stdout.take().unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    next_line(&mut rx, "\"state\":\"Live\"").await;
+    let rang = reqwest::Client::new()
+        .post(format!("{}/sim/ring", sim.base_url()))
+        .json(&serde_json::json!({"queueNumber": "2001"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(rang.status().is_success());
+    let line = next_line(&mut rx, "alarmRaised").await;
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["alarm"], "oldestWait", "{v}");
+    assert_eq!(v["queueNumber"], "2001", "{v}");
+    assert_eq!(v["threshold"], 1.0, "{v}");
+    let alerted = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if let Some(l) = text.lines().next() {
+            break serde_json::from_str::<serde_json::Value>(l).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(alerted, v, "--on-alert gets the line");
+    let body = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let metric = body
+        .lines()
+        .find(|l| l.starts_with("calltop_queue_alarm{") && l.contains("oldestWait"))
+        .unwrap_or_else(|| panic!("no alarm metric:\n{body}"));
+    assert!(
+        metric.contains("queue=\"2001\"") && metric.ends_with(" 1"),
+        "{metric}"
+    );
+    assert!(stop(&mut child).success());
+}
+
+/// The next line from `rx` containing `what` (30 s at most).
+async fn next_line(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>, what: &str) -> String {
+    let wait = async {
+        while let Some(l) = rx.recv().await {
+            if l.contains(what) {
+                return l;
+            }
+        }
+        panic!("calltop stopped before {what}")
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {what} line"))
+}
