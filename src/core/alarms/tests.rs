@@ -218,3 +218,34 @@ fn an_alarm_is_a_json_line() {
         .text()
         .contains("alarm raised: queue 2001 oldest wait (7, threshold 5)"));
 }
+
+/// Ann's leg of a Sales call, as the center hears it.
+fn ann_leg(code: StatusCode) -> Party {
+    Party {
+        queue_call: Some(true),
+        to: Some(crate::wire::Endpoint {
+            extension_id: Some(SALES.into()),
+            ..Default::default()
+        }),
+        ..party("p-a", code, Direction::Inbound, Some("u-ann"))
+    }
+}
+
+#[test]
+fn an_agent_missing_calls_raises_an_alarm_of_its_own() {
+    let mut c = center(None, true);
+    let mut a = rules("[queue.2001]\nmissed_over = 0\n");
+    enter(&mut c, "s-a", 1_000);
+    assert_eq!(eval(&mut a, &c, 1_500), [], "nothing missed yet");
+    event(&mut c, "s-a", 3, 2_000, ann_leg(StatusCode::Proceeding));
+    let mut timeout = ann_leg(StatusCode::Disconnected);
+    timeout.status.as_mut().unwrap().reason = Some(crate::wire::Reason::Timeout);
+    timeout.missed_call = Some(true);
+    event(&mut c, "s-a", 4, 17_000, timeout);
+    assert_eq!(c.agent("u-ann").unwrap().figures.missed, 1);
+    let v = a.evaluate(&c, Ts(T0 + 18_000));
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].key.kind, AlarmKind::Missed);
+    assert_eq!(v[0].key.agent.as_deref(), Some("u-ann"));
+    assert_eq!(v[0].json()["agentId"], "u-ann");
+}
