@@ -77,6 +77,10 @@ async fn control_plan(conn: &NatsConn, url: &NatsUrl, read_only: bool) -> Contro
 
 /// `calltop live --from nats://HOST:PORT/ACCOUNT [--headless]`.
 pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
+    if args.board.alarms.is_some() || args.board.on_alert.is_some() {
+        let why = "--alarms and --on-alert watch a live source: not available with --from yet";
+        return Err(crate::cli::BadInput(why.into()).into());
+    }
     if !args.headless && super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
