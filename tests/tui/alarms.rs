@@ -11,14 +11,6 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tui_support::*;
 
-fn lines(term: &Terminal<TestBackend>) -> Vec<String> {
-    let buf = term.backend().buffer();
-    let w = buf.area.width;
-    (0..buf.area.height)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect()
-}
-
 /// The style of the first cell of `text` on the screen.
 fn style_of(term: &Terminal<TestBackend>, text: &str) -> ratatui::style::Style {
     let l = lines(term);
