@@ -595,16 +595,21 @@ impl SessionStore {
     /// without a telephony session or party id (the older format: `sessionId` only).
     /// Forgotten once an event of the call is heard.
     fn note_presence_only(&mut self, c: &crate::wire::ActiveCall) {
-        const KEPT: usize = 100_000;
+        // A count for a report's note, bounded: a live board hears thousands of ended
+        // presence calls a day.
+        const KEPT: usize = 10_000;
         let Some(id) = c.telephony_session_id.as_ref().or(c.session_id.as_ref()) else {
             return;
         };
+        // Only the older format (a `sessionId` alone) needs the walk of the sessions.
+        let legacy = c.telephony_session_id.is_none();
         let known = self.sessions.contains_key(id)
             || self.is_gone(id)
-            || self
-                .sessions
-                .values()
-                .any(|s| s.session_id.as_deref() == Some(id.as_str()));
+            || (legacy
+                && self
+                    .sessions
+                    .values()
+                    .any(|s| s.session_id.as_deref() == Some(id.as_str())));
         if !known && self.presence_only.len() < KEPT {
             self.presence_only.insert(id.clone());
         }
