@@ -450,6 +450,16 @@ impl AgentTable<'_> {
             built.iter().map(f).max().unwrap_or(0).max(min)
         };
         let n = |s: &String| s.chars().count();
+        // A figure is never cut: its column takes its widest.
+        let figure = |header, cell: &dyn Fn(&AgentRow) -> &String, least, prio| {
+            let w = widest(&|r| n(cell(r)), least);
+            Col {
+                header,
+                min: w,
+                full: w,
+                prio,
+            }
+        };
         let takes = self.member_of.is_some();
         let cols = [
             Col {
@@ -464,13 +474,7 @@ impl AgentTable<'_> {
                 full: 11,
                 prio: 10,
             },
-            Col {
-                header: "Time",
-                // A figure is never cut: the column takes its widest.
-                min: widest(&|r| n(&r.time), 6),
-                full: widest(&|r| n(&r.time), 6),
-                prio: 10,
-            },
+            figure("Time", &|r| &r.time, 6, 10),
             Col {
                 header: "Agent",
                 min: 16,
@@ -495,34 +499,10 @@ impl AgentTable<'_> {
                 full: widest(&|r| n(&r.queue), 6).min(18),
                 prio: 6,
             },
-            Col {
-                header: "Hnd",
-                // A figure is never cut: the column takes its widest.
-                min: widest(&|r| n(&r.handled), 3),
-                full: widest(&|r| n(&r.handled), 3),
-                prio: 7,
-            },
-            Col {
-                header: "Offr",
-                // A figure is never cut: the column takes its widest.
-                min: widest(&|r| n(&r.offers), 4),
-                full: widest(&|r| n(&r.offers), 4),
-                prio: 1,
-            },
-            Col {
-                header: "Miss",
-                // A figure is never cut: the column takes its widest.
-                min: widest(&|r| n(&r.missed), 4),
-                full: widest(&|r| n(&r.missed), 4),
-                prio: 1,
-            },
-            Col {
-                header: "Talk",
-                // A figure is never cut: the column takes its widest.
-                min: widest(&|r| n(&r.talk), 5),
-                full: widest(&|r| n(&r.talk), 5),
-                prio: 5,
-            },
+            figure("Hnd", &|r| &r.handled, 3, 7),
+            figure("Offr", &|r| &r.offers, 4, 1),
+            figure("Miss", &|r| &r.missed, 4, 1),
+            figure("Talk", &|r| &r.talk, 5, 5),
             Col {
                 header: "Queues",
                 min: 10,
