@@ -446,74 +446,8 @@ impl AgentTable<'_> {
             .filter_map(|id| self.center.agent(id.as_ref()))
             .map(|a| self.row(a, ui, now))
             .collect();
-        let widest = |f: &dyn Fn(&AgentRow) -> usize, min: usize| {
-            built.iter().map(f).max().unwrap_or(0).max(min)
-        };
-        let n = |s: &String| s.chars().count();
-        // A figure is never cut: its column takes its widest.
-        let figure = |header, cell: &dyn Fn(&AgentRow) -> &String, least, prio| {
-            let w = widest(&|r| n(cell(r)), least);
-            Col {
-                header,
-                min: w,
-                full: w,
-                prio,
-            }
-        };
         let takes = self.member_of.is_some();
-        let cols = [
-            Col {
-                header: "",
-                min: 2,
-                full: 2,
-                prio: 10,
-            },
-            Col {
-                header: "State",
-                min: 11,
-                full: 11,
-                prio: 10,
-            },
-            figure("Time", &|r| &r.time, 6, 10),
-            Col {
-                header: "Agent",
-                min: 16,
-                full: widest(&|r| n(&r.name), 12).min(28),
-                prio: 9,
-            },
-            Col {
-                header: "Takes",
-                min: if takes { 5 } else { 0 },
-                full: if takes { 5 } else { 0 },
-                prio: if takes { 9 } else { 0 },
-            },
-            Col {
-                header: "Call",
-                min: 14,
-                full: widest(&|r| n(&r.call), 10).min(32),
-                prio: 8,
-            },
-            Col {
-                header: "Queue",
-                min: 6,
-                full: widest(&|r| n(&r.queue), 6).min(18),
-                prio: 6,
-            },
-            figure("Hnd", &|r| &r.handled, 3, 7),
-            figure("Offr", &|r| &r.offers, 4, 1),
-            figure("Miss", &|r| &r.missed, 4, 1),
-            figure("Talk", &|r| &r.talk, 5, 5),
-            Col {
-                header: "Queues",
-                min: 10,
-                full: widest(&|r| n(&r.queues), 10).min(40),
-                prio: 2,
-            },
-        ];
-        let mut cols = cols.to_vec();
-        if !takes {
-            cols.remove(4);
-        }
+        let cols = agent_cols(&built, takes);
         let widths = layout_cols(area.width, &cols);
         let w = |i: usize| widths.get(i).copied().flatten().unwrap_or(0);
         let off = usize::from(takes);
@@ -546,12 +480,7 @@ impl AgentTable<'_> {
             .collect();
         frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);
         if rows.is_empty() {
-            let msg = match () {
-                _ if !ui.view.filter.is_empty() => "no agents match the filter",
-                _ if ui.config.mode == Mode::Replay => "no agents in this recording",
-                _ if ui.seeding() => "loading the directory and presence…",
-                _ => "no agents known yet (the directory and presence load at start)",
-            };
+            let msg = empty_message(ui);
             let y = area.y + 2;
             if y < area.y + area.height {
                 frame.render_widget(
@@ -560,6 +489,89 @@ impl AgentTable<'_> {
                 );
             }
         }
+    }
+}
+
+/// The agents table's columns, sized to the rows `built`; `Takes` only when a queue's
+/// members are listed.
+fn agent_cols(built: &[AgentRow], takes: bool) -> Vec<Col> {
+    let widest = |f: &dyn Fn(&AgentRow) -> usize, min: usize| {
+        built.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let n = |s: &String| s.chars().count();
+    // A figure is never cut: its column takes its widest.
+    let figure = |header, cell: &dyn Fn(&AgentRow) -> &String, least, prio| {
+        let w = widest(&|r| n(cell(r)), least);
+        Col {
+            header,
+            min: w,
+            full: w,
+            prio,
+        }
+    };
+    let cols = [
+        Col {
+            header: "",
+            min: 2,
+            full: 2,
+            prio: 10,
+        },
+        Col {
+            header: "State",
+            min: 11,
+            full: 11,
+            prio: 10,
+        },
+        figure("Time", &|r| &r.time, 6, 10),
+        Col {
+            header: "Agent",
+            min: 16,
+            full: widest(&|r| n(&r.name), 12).min(28),
+            prio: 9,
+        },
+        Col {
+            header: "Takes",
+            min: if takes { 5 } else { 0 },
+            full: if takes { 5 } else { 0 },
+            prio: if takes { 9 } else { 0 },
+        },
+        Col {
+            header: "Call",
+            min: 14,
+            full: widest(&|r| n(&r.call), 10).min(32),
+            prio: 8,
+        },
+        Col {
+            header: "Queue",
+            min: 6,
+            full: widest(&|r| n(&r.queue), 6).min(18),
+            prio: 6,
+        },
+        figure("Hnd", &|r| &r.handled, 3, 7),
+        figure("Offr", &|r| &r.offers, 4, 1),
+        figure("Miss", &|r| &r.missed, 4, 1),
+        figure("Talk", &|r| &r.talk, 5, 5),
+        Col {
+            header: "Queues",
+            min: 10,
+            full: widest(&|r| n(&r.queues), 10).min(40),
+            prio: 2,
+        },
+    ];
+    let mut cols = cols.to_vec();
+    if !takes {
+        cols.remove(4);
+    }
+    cols
+}
+
+/// What an empty agents table says instead.
+fn empty_message(ui: &UiState) -> &'static str {
+    match () {
+        _ if !ui.view.filter.is_empty() => "no agents match the filter",
+        _ if ui.config.mode == Mode::Replay => "no agents in this recording",
+        _ if ui.seeding() => "loading the directory and presence…",
+        _ => "no agents known yet (the directory and presence load at start)",
     }
 }
 

@@ -1,10 +1,10 @@
 //! The detail pane: a session's parties and its event timeline.
 
 use super::{endpoint_min, fit, fit_endpoint, hms, or_dash, share};
-use crate::core::{clock, Bucket, Delivery, EntryKind, Session};
+use crate::core::{clock, Bucket, Delivery, EntryKind, Session, TimelineEntry};
 use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
-use crate::tui::theme::{state_glyph, Level};
+use crate::tui::theme::{state_glyph, Level, Theme};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -62,79 +62,8 @@ pub fn render(
     let t = ui.theme();
     let [top, bottom] = split(area, s.parties.len());
     let target = ui.target_index(s);
-    let title = Line::from(vec![
-        Span::styled(format!(" {} ", s.id), t.title()),
-        Span::styled(
-            format!(
-                "{} · {}{} {}",
-                s.disposition().as_str(),
-                or_dash(s.duration_ms(now).map(clock)),
-                // The platform's other id of the call, named as its API names it.
-                s.session_id
-                    .as_deref()
-                    .map(|id| format!(" · sessionId {id}"))
-                    .unwrap_or_default(),
-                match s.gaps() {
-                    0 => String::new(),
-                    1 => "· 1 sequence gap ".into(),
-                    n => format!("· {n} sequence gaps "),
-                }
-            ),
-            t.dim(),
-        ),
-        Span::styled(
-            super::outcome::ids(join)
-                .map(|ids| format!("· {ids} "))
-                .unwrap_or_default(),
-            t.key(),
-        ),
-    ]);
-    let suffixes = id_suffixes(s);
-    // Every cell but From and To, per party; From/To are fitted once widths are known.
-    let cells: Vec<[String; 12]> = s
-        .parties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let f = s.party_figures(p, now);
-            let figure = |b| or_dash(f.known(b).map(clock));
-            let (g, w) = state_glyph(p.code());
-            let rec = match p.recordings.get() {
-                Some(r) if r.iter().any(|r| r.active) => "rec",
-                Some(r) if !r.is_empty() => "rec‖",
-                _ => "",
-            };
-            let peer = p
-                .status
-                .get()
-                .and_then(|st| st.peer_id.as_ref())
-                .and_then(|pi| pi.party_id.clone().or(pi.telephony_session_id.clone()))
-                .unwrap_or_default();
-            [
-                if Some(i) == target { "▸" } else { "" }.to_string(),
-                format!("{} {}", party_no(i), suffixes[i]),
-                p.direction
-                    .get()
-                    .map(|d| d.as_str().to_string())
-                    .unwrap_or_default(),
-                format!("{g} {w}"),
-                p.reason()
-                    .map(|r| r.as_str().to_string())
-                    .unwrap_or_default(),
-                if p.muted.get() == Some(&true) {
-                    "muted".into()
-                } else {
-                    String::new()
-                },
-                rec.to_string(),
-                p.park.get().and_then(|k| k.id.clone()).unwrap_or_default(),
-                peer,
-                figure(Bucket::Ring),
-                figure(Bucket::Talk),
-                figure(Bucket::Hold),
-            ]
-        })
-        .collect();
+    let title = title(s, join, t, now);
+    let cells = party_cells(s, target, now);
     const HEAD: [&str; 12] = [
         "", "Party", "Dir", "Status", "Reason", "Mute", "Rec", "Park", "Peer", "Ring", "Talk",
         "Hold",
@@ -219,6 +148,148 @@ pub fn render(
     timeline(frame, bottom, s, ui);
 }
 
+/// The detail's title: the id, disposition, duration, the platform's other id, gaps,
+/// and the call-log ids when joined.
+fn title(
+    s: &Session,
+    join: Option<&crate::core::outcomes::Join>,
+    t: &Theme,
+    now: Ts,
+) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!(" {} ", s.id), t.title()),
+        Span::styled(
+            format!(
+                "{} · {}{} {}",
+                s.disposition().as_str(),
+                or_dash(s.duration_ms(now).map(clock)),
+                // The platform's other id of the call, named as its API names it.
+                s.session_id
+                    .as_deref()
+                    .map(|id| format!(" · sessionId {id}"))
+                    .unwrap_or_default(),
+                match s.gaps() {
+                    0 => String::new(),
+                    1 => "· 1 sequence gap ".into(),
+                    n => format!("· {n} sequence gaps "),
+                }
+            ),
+            t.dim(),
+        ),
+        Span::styled(
+            super::outcome::ids(join)
+                .map(|ids| format!("· {ids} "))
+                .unwrap_or_default(),
+            t.key(),
+        ),
+    ])
+}
+
+/// Every cell but From and To, per party; From/To are fitted once widths are known.
+fn party_cells(s: &Session, target: Option<usize>, now: Ts) -> Vec<[String; 12]> {
+    let suffixes = id_suffixes(s);
+    s.parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let f = s.party_figures(p, now);
+            let figure = |b| or_dash(f.known(b).map(clock));
+            let (g, w) = state_glyph(p.code());
+            let rec = match p.recordings.get() {
+                Some(r) if r.iter().any(|r| r.active) => "rec",
+                Some(r) if !r.is_empty() => "rec‖",
+                _ => "",
+            };
+            let peer = p
+                .status
+                .get()
+                .and_then(|st| st.peer_id.as_ref())
+                .and_then(|pi| pi.party_id.clone().or(pi.telephony_session_id.clone()))
+                .unwrap_or_default();
+            [
+                if Some(i) == target { "▸" } else { "" }.to_string(),
+                format!("{} {}", party_no(i), suffixes[i]),
+                p.direction
+                    .get()
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default(),
+                format!("{g} {w}"),
+                p.reason()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
+                if p.muted.get() == Some(&true) {
+                    "muted".into()
+                } else {
+                    String::new()
+                },
+                rec.to_string(),
+                p.park.get().and_then(|k| k.id.clone()).unwrap_or_default(),
+                peer,
+                figure(Bucket::Ring),
+                figure(Bucket::Talk),
+                figure(Bucket::Hold),
+            ]
+        })
+        .collect()
+}
+
+/// One timeline entry's spans: sequence, time, party, state and what changed.
+fn entry_spans(e: &TimelineEntry, width: u16, ui: &UiState) -> Vec<Span<'static>> {
+    let t = ui.theme();
+    let party_no = |i: u16| party_no(i as usize);
+    let seq = e
+        .seq
+        .map(|q| format!("#{q:<4}"))
+        .unwrap_or_else(|| "     ".into());
+    let at =
+        e.at.map(|a| format!("{}.{:03}", hms(ui, a), a.0.rem_euclid(1000)))
+            .unwrap_or_else(|| "            ".into());
+    let mut spans = vec![
+        Span::styled(format!("{seq} "), t.dim()),
+        Span::raw(format!("{at} ")),
+    ];
+    match &e.kind {
+        EntryKind::Event {
+            party,
+            code,
+            reason,
+            changes,
+            delivery,
+        } => {
+            let (g, w) = state_glyph(code.as_ref());
+            spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
+            spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
+            if let Some(r) = reason {
+                spans.push(Span::raw(format!(" {r}")));
+            }
+            spans.push(Span::styled(format!("  {}", changes.describe()), t.dim()));
+            match delivery {
+                Delivery::Applied => {}
+                Delivery::Stale => spans.push(Span::styled(
+                    "  STALE (older than applied state)",
+                    t.level(Level::Warn),
+                )),
+                Delivery::Duplicate => {
+                    spans.push(Span::styled("  DUPLICATE (dropped)", t.level(Level::Warn)))
+                }
+            }
+        }
+        EntryKind::Snapshot { party, code } => {
+            let (g, w) = state_glyph(code.as_ref());
+            spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
+            spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
+            spans.push(Span::styled("  snapshot (REST / presence)", t.dim()));
+        }
+        EntryKind::Audit(text) => {
+            // An audit line says who and what in full: cut, it ends with `…`.
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            let room = (width as usize).saturating_sub(used);
+            spans.push(Span::styled(fit(&format!("⚑ {text}"), room), t.key()));
+        }
+    }
+    spans
+}
+
 /// The event timeline: the newest entries, or from `timeline_top` when scrolled.
 fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
     let t = ui.theme();
@@ -229,62 +300,9 @@ fn timeline(frame: &mut Frame, area: Rect, s: &Session, ui: &UiState) {
         .view
         .timeline_top
         .map_or(last_top, |top| top.min(last_top));
-    let party_no = |i: u16| party_no(i as usize);
     let lines: Vec<Line> = s.timeline[skip..(skip + h).min(len)]
         .iter()
-        .map(|e| {
-            let seq = e
-                .seq
-                .map(|q| format!("#{q:<4}"))
-                .unwrap_or_else(|| "     ".into());
-            let at =
-                e.at.map(|a| format!("{}.{:03}", hms(ui, a), a.0.rem_euclid(1000)))
-                    .unwrap_or_else(|| "            ".into());
-            let mut spans = vec![
-                Span::styled(format!("{seq} "), t.dim()),
-                Span::raw(format!("{at} ")),
-            ];
-            match &e.kind {
-                EntryKind::Event {
-                    party,
-                    code,
-                    reason,
-                    changes,
-                    delivery,
-                } => {
-                    let (g, w) = state_glyph(code.as_ref());
-                    spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
-                    if let Some(r) = reason {
-                        spans.push(Span::raw(format!(" {r}")));
-                    }
-                    spans.push(Span::styled(format!("  {}", changes.describe()), t.dim()));
-                    match delivery {
-                        Delivery::Applied => {}
-                        Delivery::Stale => spans.push(Span::styled(
-                            "  STALE (older than applied state)",
-                            t.level(Level::Warn),
-                        )),
-                        Delivery::Duplicate => {
-                            spans.push(Span::styled("  DUPLICATE (dropped)", t.level(Level::Warn)))
-                        }
-                    }
-                }
-                EntryKind::Snapshot { party, code } => {
-                    let (g, w) = state_glyph(code.as_ref());
-                    spans.push(Span::styled(format!("{:<3} ", party_no(*party)), t.dim()));
-                    spans.push(Span::styled(format!("{g} {w:<12}"), t.state(code.as_ref())));
-                    spans.push(Span::styled("  snapshot (REST / presence)", t.dim()));
-                }
-                EntryKind::Audit(text) => {
-                    // An audit line says who and what in full: cut, it ends with `…`.
-                    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-                    let room = (area.width as usize).saturating_sub(used);
-                    spans.push(Span::styled(fit(&format!("⚑ {text}"), room), t.key()));
-                }
-            }
-            Line::from(spans)
-        })
+        .map(|e| Line::from(entry_spans(e, area.width, ui)))
         .collect();
     let mut title = vec![Span::styled(" Timeline ", t.title())];
     if len > h {

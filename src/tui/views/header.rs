@@ -2,11 +2,11 @@
 
 use super::hms;
 use crate::core::zone::Zone;
-use crate::core::{clock, SessionStore};
+use crate::core::{clock, SessionStore, Summary};
 use crate::source::live::ConnState;
 use crate::source::replay::ReplayStatus;
 use crate::tui::state::{Mode, UiState};
-use crate::tui::theme::Level;
+use crate::tui::theme::{Level, Theme};
 use crate::wire::Ts;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -97,9 +97,22 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
 
 /// Draws the header.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
-    let t = ui.theme();
     let w = area.width as usize;
-    let mode = match ui.config.mode {
+    let sum = ui.summary(store, now);
+    let mut lines = vec![
+        fit_line(status_line(ui, now), w, ui),
+        fit_line(counts_line(store, &sum, ui.theme()), w, ui),
+        fit_line(figures_line(&sum, ui.theme()), w, ui),
+    ];
+    if let Some(r) = &ui.feed.replay {
+        lines.push(progress(r, now, area.width, ui));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The mode's badge: `LIVE`, `DEMO`, or the replay's speed and state.
+fn mode_label(ui: &UiState) -> String {
+    match ui.config.mode {
         Mode::Live => "LIVE".to_string(),
         Mode::Demo => "DEMO".to_string(),
         Mode::Replay => match &ui.feed.replay {
@@ -116,12 +129,17 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             }
             None => "REPLAY".to_string(),
         },
-    };
+    }
+}
+
+/// The first line: mode, account, connection, staleness, alarms, rate, lag, clock.
+fn status_line(ui: &UiState, now: Ts) -> Vec<Group> {
+    let t = ui.theme();
     let mut l1 = vec![item(
         9,
         vec![
             Span::styled("calltop ", t.title()),
-            Span::styled(format!(" {mode} "), t.button_focused()),
+            Span::styled(format!(" {} ", mode_label(ui)), t.button_focused()),
         ],
     )];
     if !ui.config.account.is_empty() {
@@ -182,19 +200,25 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         None => "—".into(),
     };
     l1.push(item(7, vec![Span::styled(clock_text, t.dim())]));
-    let l1 = l1.into_iter().map(|i| group("", vec![i])).collect();
+    l1.into_iter().map(|i| group("", vec![i])).collect()
+}
 
-    let sum = ui.summary(store, now);
+/// A count and its label, coloured at `level` when not zero.
+fn count(t: &Theme, prio: u8, v: u64, label: &str, level: Level) -> Item {
+    item(
+        prio,
+        vec![
+            Span::styled(v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
+            Span::styled(format!(" {label}"), t.dim()),
+        ],
+    )
+}
+
+/// The second line: calls now, calls ended, outage losses, the call-log join, event
+/// counters.
+fn counts_line(store: &SessionStore, sum: &Summary, t: &Theme) -> Vec<Group> {
     let tot = &sum.totals;
-    let n = |prio: u8, v: u64, label: &str, level: Level| {
-        item(
-            prio,
-            vec![
-                Span::styled(v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
-                Span::styled(format!(" {label}"), t.dim()),
-            ],
-        )
-    };
+    let n = |prio: u8, v: u64, label: &str, level: Level| count(t, prio, v, label, level);
     let calls = if sum.active == 1 { "call" } else { "calls" };
     let mut l2 = vec![
         group(
@@ -250,6 +274,12 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             ],
         ));
     }
+    l2
+}
+
+/// The third line: ring, talk and hold averages and maxima, and the event count.
+fn figures_line(sum: &Summary, t: &Theme) -> Vec<Group> {
+    let tot = &sum.totals;
     let fig = |prio: u8, label: &str, s: &crate::core::Stat| {
         group(
             "",
@@ -264,7 +294,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             )],
         )
     };
-    let l3 = vec![
+    vec![
         fig(6, "ring", &tot.ring),
         fig(6, "talk", &tot.talk),
         fig(5, "hold", &tot.hold),
@@ -272,20 +302,13 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             "",
             vec![item(
                 4,
-                vec![Span::styled(format!("{} events", c.events), t.dim())],
+                vec![Span::styled(
+                    format!("{} events", sum.counters.events),
+                    t.dim(),
+                )],
             )],
         ),
-    ];
-
-    let mut lines = vec![
-        fit_line(l1, w, ui),
-        fit_line(l2, w, ui),
-        fit_line(l3, w, ui),
-    ];
-    if let Some(r) = &ui.feed.replay {
-        lines.push(progress(r, now, area.width, ui));
-    }
-    frame.render_widget(Paragraph::new(lines), area);
+    ]
 }
 
 /// The header's words for a connection state, with the retry countdown.

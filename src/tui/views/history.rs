@@ -28,6 +28,55 @@ struct HistoryRow {
     hold: String,
 }
 
+/// The history table's columns, sized to the rows `built`.
+fn history_cols(built: &[HistoryRow]) -> [Col; 11] {
+    let widest = |f: &dyn Fn(&HistoryRow) -> usize, min: usize| {
+        built.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let n = |s: &str| s.chars().count();
+    let fixed = |header: &'static str, w: usize, prio: u8| Col {
+        header,
+        min: w,
+        full: w,
+        prio,
+    };
+    let agent = widest(&|r| n(&r.agent), 0).min(24);
+    let queue = widest(&|r| n(&r.queue), 0).min(24);
+    [
+        fixed("Ended", 9, 10),
+        Col {
+            header: "From",
+            min: widest(&|r| endpoint_min(&r.from), 4),
+            full: widest(&|r| n(&r.from.label()), 4),
+            prio: 9,
+        },
+        Col {
+            header: "To",
+            min: widest(&|r| endpoint_min(&r.to), 2),
+            full: widest(&|r| n(&r.to.label()), 2),
+            prio: 9,
+        },
+        Col {
+            header: "Queue",
+            min: 5,
+            full: queue.max(5),
+            prio: 4,
+        },
+        Col {
+            header: "Agent",
+            min: agent.clamp(5, 8),
+            full: agent.max(5),
+            prio: 5,
+        },
+        fixed("Outcome", widest(&|r| n(r.outcome), 7), 9),
+        fixed("Platform", widest(&|r| n(&r.platform.0), 8), 3),
+        fixed("Total", widest(&|r| n(&r.total), 5), 8),
+        fixed("Ring", widest(&|r| n(&r.ring), 4), 6),
+        fixed("Talk", widest(&|r| n(&r.talk), 4), 7),
+        fixed("Hold", widest(&|r| n(&r.hold), 4), 6),
+    ]
+}
+
 /// Draws the history table. From and To keep their numbers whole first; then Agent
 /// (its first letters), Queue and the platform's result are left out, in that order
 /// from the last, when the terminal is narrow.
@@ -63,51 +112,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             }
         })
         .collect();
-    let widest = |f: &dyn Fn(&HistoryRow) -> usize, min: usize| {
-        built.iter().map(f).max().unwrap_or(0).max(min)
-    };
-    let n = |s: &str| s.chars().count();
-    let fixed = |header: &'static str, w: usize, prio: u8| Col {
-        header,
-        min: w,
-        full: w,
-        prio,
-    };
-    let agent = widest(&|r| n(&r.agent), 0).min(24);
-    let queue = widest(&|r| n(&r.queue), 0).min(24);
-    let cols = [
-        fixed("Ended", 9, 10),
-        Col {
-            header: "From",
-            min: widest(&|r| endpoint_min(&r.from), 4),
-            full: widest(&|r| n(&r.from.label()), 4),
-            prio: 9,
-        },
-        Col {
-            header: "To",
-            min: widest(&|r| endpoint_min(&r.to), 2),
-            full: widest(&|r| n(&r.to.label()), 2),
-            prio: 9,
-        },
-        Col {
-            header: "Queue",
-            min: 5,
-            full: queue.max(5),
-            prio: 4,
-        },
-        Col {
-            header: "Agent",
-            min: agent.clamp(5, 8),
-            full: agent.max(5),
-            prio: 5,
-        },
-        fixed("Outcome", widest(&|r| n(r.outcome), 7), 9),
-        fixed("Platform", widest(&|r| n(&r.platform.0), 8), 3),
-        fixed("Total", widest(&|r| n(&r.total), 5), 8),
-        fixed("Ring", widest(&|r| n(&r.ring), 4), 6),
-        fixed("Talk", widest(&|r| n(&r.talk), 4), 7),
-        fixed("Hold", widest(&|r| n(&r.hold), 4), 6),
-    ];
+    let cols = history_cols(&built);
     let widths = layout_cols(area.width, &cols);
     let w = |i: usize| widths.get(i).copied().flatten().unwrap_or(0);
     let table_rows = built
