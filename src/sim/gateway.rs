@@ -5,7 +5,7 @@
 use super::auth::WsGrant;
 use super::directory;
 use super::faults::FaultState;
-use super::hub::{parse_filter, Out, Subscription, WsSession};
+use super::hub::{parse_filter, Hub, Out, Subscription, WsSession};
 use super::ratelimit::Group;
 use super::state::Shared;
 use crate::wire::{
@@ -82,14 +82,26 @@ fn well_formed_wsc(t: &str) -> bool {
     })
 }
 
-/// One gateway connection, from handshake to close.
-async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
+/// Why a connection is closed at its handshake: the error frame, close code and reason.
+struct Refusal {
+    frame: Option<String>,
+    code: u16,
+    reason: &'static str,
+}
+
+/// Checks a connection's query: its one-use WebSocket token and its session context
+/// (`wsc`), when it names one.
+fn admit(sim: &Shared, query: &str) -> Result<(WsGrant, Option<String>), Refusal> {
     let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
     let Some(tok) = params.get("access_token") else {
         tracing::info!("ws: connection without access_token");
-        return close(socket, None, 4400, "Authorization is required").await;
+        return Err(Refusal {
+            frame: None,
+            code: 4400,
+            reason: "Authorization is required",
+        });
     };
     let Some(grant) = sim.auth().take_ws(tok) else {
         tracing::info!("ws: unknown, used or expired wstoken");
@@ -99,7 +111,11 @@ async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
             "WSG-401",
             "Invalid or expired WebSocket access token",
         );
-        return close(socket, Some(f), 4401, "Unauthorized").await;
+        return Err(Refusal {
+            frame: Some(f),
+            code: 4401,
+            reason: "Unauthorized",
+        });
     };
     let wsc = params.get("wsc").cloned();
     if let Some(w) = &wsc {
@@ -111,15 +127,62 @@ async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
                 "WSG-400",
                 "Malformed WebSocket session context token",
             );
-            return close(
-                socket,
-                Some(f),
-                4400,
-                "Malformed WebSocket session context token",
-            )
-            .await;
+            return Err(Refusal {
+                frame: Some(f),
+                code: 4400,
+                reason: "Malformed WebSocket session context token",
+            });
         }
     }
+    Ok((grant, wsc))
+}
+
+/// Puts back into the session's recovery buffer what a closed connection did not write
+/// (`held` and what is left in `rx`); a session with no subscription is forgotten.
+fn park_unsent(
+    sim: &Shared,
+    token: &str,
+    conn: u64,
+    held: Option<String>,
+    rx: &mut mpsc::UnboundedReceiver<Out>,
+) {
+    let mut unsent: VecDeque<String> = held.into_iter().collect();
+    {
+        let mut w = sim.world();
+        let cap = w.hub.buffer_size;
+        if let Some(s) = w.hub.sessions.get_mut(token) {
+            if s.conn_id == conn {
+                s.tx = None;
+                s.disconnected_at = Some(Instant::now());
+                while let Ok(o) = rx.try_recv() {
+                    if let Out::Notification(f) = o {
+                        unsent.push_back(f);
+                    }
+                }
+                for f in unsent.into_iter().rev() {
+                    s.buffer.push_front(f);
+                }
+                while s.buffer.len() > cap {
+                    s.buffer.pop_front();
+                }
+                if s.subscription.is_none() {
+                    w.hub.sessions.remove(token);
+                }
+            }
+        }
+    }
+}
+
+/// One gateway connection, from handshake to close.
+async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
+    let (grant, wsc) = match admit(&sim, &query) {
+        Ok(admitted) => admitted,
+        Err(Refusal {
+            frame,
+            code,
+            reason,
+        }) => return close(socket, frame, code, reason).await,
+    };
     let conn = sim.next_conn_id();
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
     let token = register(&sim, &grant, wsc.as_deref(), conn, &tx);
@@ -189,32 +252,7 @@ async fn connection(sim: Arc<Shared>, query: String, socket: WebSocket) {
             }
         }
     }
-    // Whatever was not written goes back to the recovery buffer.
-    let mut unsent: VecDeque<String> = faults.held.take().into_iter().collect();
-    {
-        let mut w = sim.world();
-        let cap = w.hub.buffer_size;
-        if let Some(s) = w.hub.sessions.get_mut(&token) {
-            if s.conn_id == conn {
-                s.tx = None;
-                s.disconnected_at = Some(Instant::now());
-                while let Ok(o) = rx.try_recv() {
-                    if let Out::Notification(f) = o {
-                        unsent.push_back(f);
-                    }
-                }
-                for f in unsent.into_iter().rev() {
-                    s.buffer.push_front(f);
-                }
-                while s.buffer.len() > cap {
-                    s.buffer.pop_front();
-                }
-                if s.subscription.is_none() {
-                    w.hub.sessions.remove(&token);
-                }
-            }
-        }
-    }
+    park_unsent(&sim, &token, conn, faults.held.take(), &mut rx);
     if abrupt {
         drop(sink);
     }
@@ -229,6 +267,42 @@ async fn sleep_opt(at: Option<Instant>) {
 }
 
 /// Creates or recovers the WebSocket session; queues ConnectionDetails (and the
+/// How a recovery went (with the error code when it failed), and the session token it
+/// recovered.
+type Recovery = (
+    Option<(RecoveryState, Option<&'static str>)>,
+    Option<String>,
+);
+
+/// A connection's recovery of session `wsc`, when it names one.
+fn recovery(hub: &mut Hub, grant: &WsGrant, wsc: Option<&str>, refuse: bool) -> Recovery {
+    let mut outcome: Option<(RecoveryState, Option<&'static str>)> = None;
+    let mut recovered: Option<String> = None;
+    if let Some(t) = wsc {
+        let code = match hub.sessions.get(t) {
+            _ if refuse => Some("WSG-1005"),
+            None => Some("WSG-1005"),
+            Some(s) if s.oauth_session != grant.session => Some("WSG-1003"),
+            Some(s) if s.subscription.is_none() => Some("WSG-1005"),
+            Some(_) => None,
+        };
+        match code {
+            Some(c) => {
+                tracing::info!(code = c, "ws: recovery failed");
+                if refuse {
+                    hub.sessions.remove(t);
+                }
+                outcome = Some((RecoveryState::Failed, Some(c)));
+            }
+            None => {
+                outcome = Some((RecoveryState::Successful, None));
+                recovered = Some(t.to_string());
+            }
+        }
+    }
+    (outcome, recovered)
+}
+
 /// replayed notifications) before any live notification. Returns the wsc token.
 fn register(
     sim: &Shared,
@@ -241,30 +315,7 @@ fn register(
     let mut w = sim.world();
     let now = Instant::now();
     w.hub.expire(now);
-    let mut outcome: Option<(RecoveryState, Option<&'static str>)> = None;
-    let mut recovered: Option<String> = None;
-    if let Some(t) = wsc {
-        let code = match w.hub.sessions.get(t) {
-            _ if refuse => Some("WSG-1005"),
-            None => Some("WSG-1005"),
-            Some(s) if s.oauth_session != grant.session => Some("WSG-1003"),
-            Some(s) if s.subscription.is_none() => Some("WSG-1005"),
-            Some(_) => None,
-        };
-        match code {
-            Some(c) => {
-                tracing::info!(code = c, "ws: recovery failed");
-                if refuse {
-                    w.hub.sessions.remove(t);
-                }
-                outcome = Some((RecoveryState::Failed, Some(c)));
-            }
-            None => {
-                outcome = Some((RecoveryState::Successful, None));
-                recovered = Some(t.to_string());
-            }
-        }
-    }
+    let (outcome, recovered) = recovery(&mut w.hub, grant, wsc, refuse);
     let token = match recovered {
         Some(t) => t,
         None => {
@@ -375,6 +426,40 @@ fn base_headers(rcreq: String) -> BTreeMap<String, String> {
 
 fn error_body(code: &str, message: &str) -> Value {
     serde_json::to_value(crate::wire::ApiError::new(code, message)).unwrap_or_default()
+}
+
+/// The filters of a subscription request's body, or the platform's error body.
+fn subscription_filters(
+    body: Option<Value>,
+    owner: &str,
+) -> Result<Vec<(super::hub::Filter, String)>, Value> {
+    let req: crate::wire::SubscriptionRequest = body
+        .and_then(|b| serde_json::from_value(b).ok())
+        .ok_or_else(|| {
+        error_body(
+            "CMN-101",
+            "Parameter [eventFilters] or [deliveryMode] is invalid",
+        )
+    })?;
+    if req.delivery_mode.transport_type != "WebSocket" {
+        return Err(error_body(
+            "SUB-521",
+            "Only WebSocket delivery is supported on this connection",
+        ));
+    }
+    if req.event_filters.is_empty() {
+        return Err(error_body(
+            "CMN-101",
+            "Parameter [eventFilters] is required",
+        ));
+    }
+    req.event_filters
+        .iter()
+        .map(|f| {
+            parse_filter(f, owner)
+                .ok_or_else(|| error_body("SUB-522", &format!("Event filter [{f}] is not valid")))
+        })
+        .collect()
 }
 
 /// Handles one client frame; returns the reply frame, if any.
@@ -542,36 +627,7 @@ fn subscription_request(
         );
     };
     let current = s.subscription.as_ref().map(|x| x.id.clone());
-    let parse = |body: Option<Value>| -> Result<Vec<(super::hub::Filter, String)>, Value> {
-        let req: crate::wire::SubscriptionRequest = body
-            .and_then(|b| serde_json::from_value(b).ok())
-            .ok_or_else(|| {
-                error_body(
-                    "CMN-101",
-                    "Parameter [eventFilters] or [deliveryMode] is invalid",
-                )
-            })?;
-        if req.delivery_mode.transport_type != "WebSocket" {
-            return Err(error_body(
-                "SUB-521",
-                "Only WebSocket delivery is supported on this connection",
-            ));
-        }
-        if req.event_filters.is_empty() {
-            return Err(error_body(
-                "CMN-101",
-                "Parameter [eventFilters] is required",
-            ));
-        }
-        req.event_filters
-            .iter()
-            .map(|f| {
-                parse_filter(f, &grant.owner).ok_or_else(|| {
-                    error_body("SUB-522", &format!("Event filter [{f}] is not valid"))
-                })
-            })
-            .collect()
-    };
+    let parse = |body| subscription_filters(body, &grant.owner);
     match (method, sub_id) {
         ("POST", "") => match parse(body) {
             Ok(filters) => {

@@ -18,6 +18,7 @@
 //! unanswered (the caller hung up, `Cancelled`) → `Hang Up`/`Hang Up`. A record's result
 //! is its first answered leg's, else its first leg's.
 
+use super::calls::SimCall;
 use super::directory::{self, ExtKind, ACCOUNT_ID};
 use super::truth::Outcome;
 use super::world::World;
@@ -457,6 +458,94 @@ impl World {
         }
     }
 
+    /// The leg of party `pi` of call `c` (index `ci`) in `owner`'s record; `None` when
+    /// the truth has no such party.
+    fn owner_leg(
+        &self,
+        c: &SimCall,
+        ci: usize,
+        pi: usize,
+        owner: &str,
+        outside: bool,
+        master: bool,
+    ) -> Option<CallLogLeg> {
+        let p = &c.parties[pi];
+        let acc = self.acc_uri();
+        let Some(t) = self
+            .truth
+            .parties
+            .get(&(c.id.clone(), p.id.clone()))
+            .cloned()
+        else {
+            return None;
+        };
+        let (result, reason) = self.leg_result(ci, pi);
+        let end = t.ended.unwrap_or(c.last_event);
+        let ms = t.first.millis_until(end);
+        let recording = p.recordings.as_ref().and_then(|r| r.first()).map(|r| {
+            let kind = self
+                .recording_modes
+                .get(&r.id)
+                .cloned()
+                .unwrap_or(RecordingType::OnDemand);
+            CallLogRecording {
+                id: Some(r.id.clone()),
+                uri: Some(format!("{acc}/recording/{}", r.id)),
+                kind: Some(kind),
+                content_uri: Some(format!("{acc}/recording/{}/content", r.id)),
+            }
+        });
+        let message = self
+            .history
+            .voicemails
+            .get(&(ci, pi))
+            .map(|id| CallLogMessage {
+                id: Some(id.clone()),
+                kind: Some("VoiceMail".into()),
+                uri: Some(format!("{acc}/extension/{owner}/message-store/{id}")),
+            });
+        let direction = p.direction.clone();
+        let action =
+            if p.status.as_ref().and_then(|s| s.reason.clone()) == Some(Reason::Supervising) {
+                CallAction::Monitoring
+            } else if direction == Some(Direction::Outbound) {
+                CallAction::VoipCall
+            } else {
+                CallAction::PhoneCall
+            };
+        Some(CallLogLeg {
+            entry: CallLogEntry {
+                start_time: Some(t.first),
+                duration: Some(ms / 1000),
+                duration_ms: Some(ms),
+                kind: Some(CallType::Voice),
+                direction,
+                action: Some(action),
+                result: Some(result),
+                reason,
+                from: log_party(p.from.as_ref(), self),
+                to: log_party(p.to.as_ref(), self),
+                transport: Some(if outside {
+                    Transport::Pstn
+                } else {
+                    Transport::Voip
+                }),
+                recording,
+                message,
+                extension: Some(CallLogExtension {
+                    id: Some(owner.to_string()),
+                    uri: Some(format!("{acc}/extension/{owner}")),
+                }),
+                telephony_session_id: Some(c.id.clone()),
+                party_id: Some(p.id.clone()),
+                ..Default::default()
+            },
+            leg_type: Some(Self::leg_type(p, outside)),
+            master: Some(master),
+            extra: Default::default(),
+        })
+    }
+
     /// The records of call `ci`: one per extension (user or queue) with a party in it.
     fn build_records(&mut self, ci: usize) -> Vec<StoredRecord> {
         let c = self.calls[ci].clone();
@@ -479,80 +568,9 @@ impl World {
                 if p.extension_id.as_deref() != Some(owner.as_str()) {
                     continue;
                 }
-                let Some(t) = self
-                    .truth
-                    .parties
-                    .get(&(c.id.clone(), p.id.clone()))
-                    .cloned()
-                else {
-                    continue;
-                };
-                let (result, reason) = self.leg_result(ci, pi);
-                let end = t.ended.unwrap_or(c.last_event);
-                let ms = t.first.millis_until(end);
-                let recording = p.recordings.as_ref().and_then(|r| r.first()).map(|r| {
-                    let kind = self
-                        .recording_modes
-                        .get(&r.id)
-                        .cloned()
-                        .unwrap_or(RecordingType::OnDemand);
-                    CallLogRecording {
-                        id: Some(r.id.clone()),
-                        uri: Some(format!("{acc}/recording/{}", r.id)),
-                        kind: Some(kind),
-                        content_uri: Some(format!("{acc}/recording/{}/content", r.id)),
-                    }
-                });
-                let message = self
-                    .history
-                    .voicemails
-                    .get(&(ci, pi))
-                    .map(|id| CallLogMessage {
-                        id: Some(id.clone()),
-                        kind: Some("VoiceMail".into()),
-                        uri: Some(format!("{acc}/extension/{owner}/message-store/{id}")),
-                    });
-                let direction = p.direction.clone();
-                let action = if p.status.as_ref().and_then(|s| s.reason.clone())
-                    == Some(Reason::Supervising)
-                {
-                    CallAction::Monitoring
-                } else if direction == Some(Direction::Outbound) {
-                    CallAction::VoipCall
-                } else {
-                    CallAction::PhoneCall
-                };
-                legs.push(CallLogLeg {
-                    entry: CallLogEntry {
-                        start_time: Some(t.first),
-                        duration: Some(ms / 1000),
-                        duration_ms: Some(ms),
-                        kind: Some(CallType::Voice),
-                        direction,
-                        action: Some(action),
-                        result: Some(result),
-                        reason,
-                        from: log_party(p.from.as_ref(), self),
-                        to: log_party(p.to.as_ref(), self),
-                        transport: Some(if outside {
-                            Transport::Pstn
-                        } else {
-                            Transport::Voip
-                        }),
-                        recording,
-                        message,
-                        extension: Some(CallLogExtension {
-                            id: Some(owner.clone()),
-                            uri: Some(format!("{acc}/extension/{owner}")),
-                        }),
-                        telephony_session_id: Some(c.id.clone()),
-                        party_id: Some(p.id.clone()),
-                        ..Default::default()
-                    },
-                    leg_type: Some(Self::leg_type(p, outside)),
-                    master: Some(legs.is_empty()),
-                    extra: Default::default(),
-                });
+                if let Some(leg) = self.owner_leg(&c, ci, pi, &owner, outside, legs.is_empty()) {
+                    legs.push(leg);
+                }
             }
             let Some(first) = legs.first().cloned() else {
                 continue;
@@ -631,7 +649,6 @@ impl World {
                 .rng
                 .random_bool(faults.call_log_missing.min(1.0));
         let ts = self.now_ts();
-        let acc = self.acc_uri();
         let mut truth_records = Vec::new();
         for r in recs.iter_mut() {
             let mismatched = faults.mismatched_legs > 0.0
@@ -654,38 +671,23 @@ impl World {
             }
             r.record.last_modified_time = Some(ts);
             r.visible_from = (!missing).then_some(now);
-            truth_records.push(RecordTruth {
-                id: r.record.id.clone(),
-                extension_id: r.owner.clone(),
-                result: r
-                    .record
-                    .entry
-                    .result
-                    .as_ref()
-                    .map(|x| x.to_string())
-                    .unwrap_or_default(),
-                legs: r
-                    .record
-                    .legs
-                    .iter()
-                    .flatten()
-                    .map(|l| LegTruth {
-                        party_id: l.entry.party_id.clone().unwrap_or_default(),
-                        result: l
-                            .entry
-                            .result
-                            .as_ref()
-                            .map(|x| x.to_string())
-                            .unwrap_or_default(),
-                        reason: l.entry.reason.as_ref().map(|x| x.to_string()),
-                    })
-                    .collect(),
-                recording_id: r.record.entry.recording.as_ref().and_then(|x| x.id.clone()),
-                message_id: r.record.entry.message.as_ref().and_then(|x| x.id.clone()),
-                mismatched_legs: mismatched,
-            });
+            truth_records.push(record_truth(r, mismatched));
         }
-        // Recordings: one per recorded party, long as the party's time on the call.
+        let truth_recs = self.publish_recordings(ci, missing);
+        self.history.records.extend(recs);
+        if let Some(&oi) = self.history.outcome_of.get(&ci) {
+            let o = &mut self.history.outcomes[oi];
+            o.records_at = (!missing).then_some(ts);
+            o.records_missing = missing;
+            o.records = truth_records;
+            o.recordings = truth_recs;
+        }
+    }
+
+    /// Stores call `ci`'s recordings (hidden when `missing`), one per recorded party,
+    /// long as the party's time on the call; their truth.
+    fn publish_recordings(&mut self, ci: usize, missing: bool) -> Vec<RecordingTruth> {
+        let acc = self.acc_uri();
         let c = self.calls[ci].clone();
         let mut truth_recs = Vec::new();
         for p in &c.parties {
@@ -731,13 +733,40 @@ impl World {
                 );
             }
         }
-        self.history.records.extend(recs);
-        if let Some(&oi) = self.history.outcome_of.get(&ci) {
-            let o = &mut self.history.outcomes[oi];
-            o.records_at = (!missing).then_some(ts);
-            o.records_missing = missing;
-            o.records = truth_records;
-            o.recordings = truth_recs;
-        }
+        truth_recs
+    }
+}
+
+/// What the truth says of a published record; `mismatched` when a fault spoiled its legs.
+fn record_truth(r: &StoredRecord, mismatched: bool) -> RecordTruth {
+    RecordTruth {
+        id: r.record.id.clone(),
+        extension_id: r.owner.clone(),
+        result: r
+            .record
+            .entry
+            .result
+            .as_ref()
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+        legs: r
+            .record
+            .legs
+            .iter()
+            .flatten()
+            .map(|l| LegTruth {
+                party_id: l.entry.party_id.clone().unwrap_or_default(),
+                result: l
+                    .entry
+                    .result
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+                reason: l.entry.reason.as_ref().map(|x| x.to_string()),
+            })
+            .collect(),
+        recording_id: r.record.entry.recording.as_ref().and_then(|x| x.id.clone()),
+        message_id: r.record.entry.message.as_ref().and_then(|x| x.id.clone()),
+        mismatched_legs: mismatched,
     }
 }

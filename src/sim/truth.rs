@@ -122,6 +122,18 @@ pub struct Truth {
     pub max_connected: HashMap<String, usize>,
 }
 
+/// One emitted party event as [`Truth::observe`] hands it on.
+struct Seen<'a> {
+    sid: &'a str,
+    key: (String, String),
+    p: &'a Party,
+    t: Ts,
+    is_new: bool,
+    seeded: bool,
+    terminal: bool,
+    newly_answered: bool,
+}
+
 impl Truth {
     /// An observer for queues with these service-level thresholds (queue id, seconds).
     pub fn new(thresholds: impl IntoIterator<Item = (String, u32)>) -> Truth {
@@ -165,25 +177,6 @@ impl Truth {
         }
         track.code = code.clone();
         track.voicemail |= code == Some(StatusCode::Voicemail);
-        let connected =
-            |c: &Option<StatusCode>| matches!(c, Some(StatusCode::Answered | StatusCode::Hold));
-        if let Some(ext) = p
-            .extension_id
-            .as_ref()
-            .filter(|_| connected(&prev) != connected(&code))
-        {
-            let calls = self.connected.entry(ext.clone()).or_default();
-            if connected(&code) {
-                *calls.entry(sid.to_string()).or_default() += 1;
-            } else if let Some(n) = calls.get_mut(sid) {
-                *n -= 1;
-                if *n == 0 {
-                    calls.remove(sid);
-                }
-            }
-            let most = self.max_connected.entry(ext.clone()).or_default();
-            *most = (*most).max(calls.len());
-        }
         let terminal = code.as_ref().is_some_and(StatusCode::is_terminal);
         let newly_answered = code == Some(StatusCode::Answered) && track.answered.is_none();
         if newly_answered {
@@ -193,6 +186,9 @@ impl Truth {
             track.ended = Some(t);
         }
         let (talk, hold, answered) = (track.talk_ms, track.hold_ms, track.answered);
+        if let Some(ext) = &p.extension_id {
+            self.count_connected(ext, sid, &prev, &code);
+        }
         fn queue_of<'a>(dir: &Directory, e: Option<&'a str>) -> Option<&'a str> {
             e.filter(|e| dir.queue_index(e).is_some())
         }
@@ -200,80 +196,21 @@ impl Truth {
             .then(|| queue_of(dir, p.to.as_ref().and_then(|t| t.extension_id.as_deref())))
             .flatten();
 
+        let seen = Seen {
+            sid,
+            key,
+            p,
+            t,
+            is_new,
+            seeded,
+            terminal,
+            newly_answered,
+        };
         if let Some(q) = agent_queue {
-            // An agent leg.
-            let li = match self.parties[&key].leg {
-                Some(li) => li,
-                None if is_new => {
-                    self.legs.push(AgentLegTruth {
-                        telephony_session_id: sid.to_string(),
-                        party_id: p.id.clone(),
-                        agent_id: p.extension_id.clone().unwrap_or_default(),
-                        queue_id: q.to_string(),
-                        offered: t,
-                        answered: None,
-                        ended: None,
-                        missed: false,
-                        talk_ms: 0,
-                        hold_ms: 0,
-                        seeded,
-                    });
-                    let li = self.legs.len() - 1;
-                    if let Some(tr) = self.parties.get_mut(&key) {
-                        tr.leg = Some(li);
-                    }
-                    li
-                }
-                None => return,
-            };
-            let leg = &mut self.legs[li];
-            leg.talk_ms = talk;
-            leg.hold_ms = hold;
-            leg.answered = answered;
-            if terminal && leg.ended.is_none() {
-                leg.ended = Some(t);
-                leg.missed = answered.is_none() && p.missed_call == Some(true);
-            }
-            if newly_answered {
-                let who = p.extension_id.clone();
-                self.decide(sid, q, Outcome::Answered, t, who);
-            }
-            return;
+            return self.agent_leg(&seen, q, (talk, hold, answered));
         }
         if let Some(q) = queue_of(dir, p.extension_id.as_deref()) {
-            // A queue party (or the queue's voicemail).
-            if is_new && code == Some(StatusCode::Setup) {
-                self.entries.push(QueueEntryTruth {
-                    telephony_session_id: sid.to_string(),
-                    queue_id: q.to_string(),
-                    party_id: p.id.clone(),
-                    entered: t,
-                    outcome: None,
-                    outcome_time: None,
-                    answered_by: None,
-                    wait_ms: None,
-                    within_sla: None,
-                    seeded,
-                });
-                let ei = self.entries.len() - 1;
-                self.open
-                    .entry((sid.to_string(), q.to_string()))
-                    .or_default()
-                    .push(ei);
-                self.queue_parties.insert(key, ei);
-                return;
-            }
-            if code == Some(StatusCode::Disconnected) {
-                if let Some(&ei) = self.queue_parties.get(&key) {
-                    let outcome = match reason {
-                        Some(Reason::Voicemail) => Outcome::Voicemail,
-                        Some(Reason::CallRedirected) => Outcome::Overflow,
-                        _ => return,
-                    };
-                    self.settle(ei, outcome, t, None);
-                }
-            }
-            return;
+            return self.queue_party(&seen, q, code, reason);
         }
         let caller = p.extension_id.is_none() && p.direction == Some(Direction::Outbound);
         if caller && terminal {
@@ -285,6 +222,109 @@ impl Truth {
                 .collect();
             for ei in open {
                 self.settle(ei, Outcome::Abandoned, t, None);
+            }
+        }
+    }
+
+    /// Counts `ext`'s connected calls as party state `prev` becomes `code` in `sid`.
+    fn count_connected(
+        &mut self,
+        ext: &str,
+        sid: &str,
+        prev: &Option<StatusCode>,
+        code: &Option<StatusCode>,
+    ) {
+        let connected =
+            |c: &Option<StatusCode>| matches!(c, Some(StatusCode::Answered | StatusCode::Hold));
+        if connected(prev) == connected(code) {
+            return;
+        }
+        let calls = self.connected.entry(ext.to_string()).or_default();
+        if connected(code) {
+            *calls.entry(sid.to_string()).or_default() += 1;
+        } else if let Some(n) = calls.get_mut(sid) {
+            *n -= 1;
+            if *n == 0 {
+                calls.remove(sid);
+            }
+        }
+        let most = self.max_connected.entry(ext.to_string()).or_default();
+        *most = (*most).max(calls.len());
+    }
+
+    /// An agent's leg of a queue call to `q`; `figures`: the party's talk, hold and
+    /// answer time so far.
+    fn agent_leg(&mut self, s: &Seen, q: &str, figures: (i64, i64, Option<Ts>)) {
+        let (talk, hold, answered) = figures;
+        let li = match self.parties[&s.key].leg {
+            Some(li) => li,
+            None if s.is_new => {
+                self.legs.push(AgentLegTruth {
+                    telephony_session_id: s.sid.to_string(),
+                    party_id: s.p.id.clone(),
+                    agent_id: s.p.extension_id.clone().unwrap_or_default(),
+                    queue_id: q.to_string(),
+                    offered: s.t,
+                    answered: None,
+                    ended: None,
+                    missed: false,
+                    talk_ms: 0,
+                    hold_ms: 0,
+                    seeded: s.seeded,
+                });
+                let li = self.legs.len() - 1;
+                if let Some(tr) = self.parties.get_mut(&s.key) {
+                    tr.leg = Some(li);
+                }
+                li
+            }
+            None => return,
+        };
+        let leg = &mut self.legs[li];
+        leg.talk_ms = talk;
+        leg.hold_ms = hold;
+        leg.answered = answered;
+        if s.terminal && leg.ended.is_none() {
+            leg.ended = Some(s.t);
+            leg.missed = answered.is_none() && s.p.missed_call == Some(true);
+        }
+        if s.newly_answered {
+            let who = s.p.extension_id.clone();
+            self.decide(s.sid, q, Outcome::Answered, s.t, who);
+        }
+    }
+
+    /// A queue's party (or the queue's voicemail) now in state `code`.
+    fn queue_party(&mut self, s: &Seen, q: &str, code: Option<StatusCode>, reason: Option<Reason>) {
+        if s.is_new && code == Some(StatusCode::Setup) {
+            self.entries.push(QueueEntryTruth {
+                telephony_session_id: s.sid.to_string(),
+                queue_id: q.to_string(),
+                party_id: s.p.id.clone(),
+                entered: s.t,
+                outcome: None,
+                outcome_time: None,
+                answered_by: None,
+                wait_ms: None,
+                within_sla: None,
+                seeded: s.seeded,
+            });
+            let ei = self.entries.len() - 1;
+            self.open
+                .entry((s.sid.to_string(), q.to_string()))
+                .or_default()
+                .push(ei);
+            self.queue_parties.insert(s.key.clone(), ei);
+            return;
+        }
+        if code == Some(StatusCode::Disconnected) {
+            if let Some(&ei) = self.queue_parties.get(&s.key) {
+                let outcome = match reason {
+                    Some(Reason::Voicemail) => Outcome::Voicemail,
+                    Some(Reason::CallRedirected) => Outcome::Overflow,
+                    _ => return,
+                };
+                self.settle(ei, outcome, s.t, None);
             }
         }
     }
