@@ -245,6 +245,63 @@ fn labelled<M: EncodeMetric>(
     Ok(())
 }
 
+/// The calls in progress by state, the ended ones by outcome, and the event counters.
+fn encode_summary(e: &mut DescriptorEncoder, sum: &crate::core::Summary) -> std::fmt::Result {
+    let talking = sum
+        .active
+        .saturating_sub(sum.ringing + sum.on_hold + sum.parked_now);
+    let by_state = [
+        ("ringing", sum.ringing),
+        ("on_hold", sum.on_hold),
+        ("parked", sum.parked_now),
+        ("other", talking),
+    ];
+    labelled(
+        e,
+        "calltop_calls",
+        "Calls in progress by state (a call with a party ringing counts as ringing, then on hold, then parked)",
+        by_state
+            .iter()
+            .map(|(k, v)| (vec![("state", k.to_string())], ConstGauge::new(*v as i64)))
+            .collect(),
+    )?;
+    let t = &sum.totals;
+    let ended = [
+        ("answered", t.answered),
+        ("missed", t.missed),
+        ("voicemail", t.voicemail),
+        ("transferred", t.transferred),
+        ("parked", t.parked),
+        ("abandoned", t.abandoned),
+        ("unknown", t.unknown),
+    ];
+    labelled(
+        e,
+        "calltop_calls_ended",
+        "Calls that ended, by outcome",
+        ended
+            .iter()
+            .map(|(k, v)| (vec![("outcome", k.to_string())], ConstCounter::new(*v)))
+            .collect(),
+    )?;
+    let c = &sum.counters;
+    counter(e, "calltop_events", "Telephony events received", c.events)?;
+    labelled(
+        e,
+        "calltop_events_irregular",
+        "Events that were stale (older than applied state), duplicate, late, or frames that could not be parsed",
+        [
+            ("stale", c.stale),
+            ("duplicate", c.duplicate),
+            ("late", c.late),
+            ("malformed", c.malformed),
+        ]
+        .iter()
+        .map(|(k, v)| (vec![("kind", k.to_string())], ConstCounter::new(*v)))
+        .collect(),
+    )
+}
+
 impl std::fmt::Debug for Scrape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scrape").finish_non_exhaustive()
@@ -264,64 +321,7 @@ impl Collector for Scrape {
             let now = s.clock().unwrap_or(Ts(0));
             (s.summary(now), s.newest_lag())
         };
-        let talking = sum
-            .active
-            .saturating_sub(sum.ringing + sum.on_hold + sum.parked_now);
-        let by_state = [
-            ("ringing", sum.ringing),
-            ("on_hold", sum.on_hold),
-            ("parked", sum.parked_now),
-            ("other", talking),
-        ];
-        labelled(
-            &mut e,
-            "calltop_calls",
-            "Calls in progress by state (a call with a party ringing counts as ringing, then on hold, then parked)",
-            by_state
-                .iter()
-                .map(|(k, v)| (vec![("state", k.to_string())], ConstGauge::new(*v as i64)))
-                .collect(),
-        )?;
-        let t = &sum.totals;
-        let ended = [
-            ("answered", t.answered),
-            ("missed", t.missed),
-            ("voicemail", t.voicemail),
-            ("transferred", t.transferred),
-            ("parked", t.parked),
-            ("abandoned", t.abandoned),
-            ("unknown", t.unknown),
-        ];
-        labelled(
-            &mut e,
-            "calltop_calls_ended",
-            "Calls that ended, by outcome",
-            ended
-                .iter()
-                .map(|(k, v)| (vec![("outcome", k.to_string())], ConstCounter::new(*v)))
-                .collect(),
-        )?;
-        let c = &sum.counters;
-        counter(
-            &mut e,
-            "calltop_events",
-            "Telephony events received",
-            c.events,
-        )?;
-        labelled(
-            &mut e,
-            "calltop_events_irregular",
-            "Events that were stale (older than applied state), duplicate, late, or frames that could not be parsed",
-            [
-                ("stale", c.stale),
-                ("duplicate", c.duplicate),
-                ("late", c.late),
-                ("malformed", c.malformed),
-            ]
-            .iter()
-            .map(|(k, v)| (vec![("kind", k.to_string())], ConstCounter::new(*v)))
-            .collect(),
-        )?;
+        encode_summary(&mut e, &sum)?;
         if let Some(ms) = lag {
             let g = ConstGauge::new(ms as f64 / 1000.0);
             g.encode(e.encode_descriptor(

@@ -192,31 +192,31 @@ impl Task {
                 .is_none_or(|d| d.elapsed() < self.recovery_timeout)
     }
 
-    async fn connection(&mut self, shutdown: &mut watch::Receiver<bool>) -> Ended {
-        // Bad credentials end the task with the platform's message.
-        if let Err(e) = self.auth.login().await {
-            return match e {
-                HttpError::Status {
-                    status: 400 | 401 | 403,
-                    message,
-                } => Ended::Fatal(format!("login refused: {message}")),
-                HttpError::RateLimited { retry_after } => {
-                    dropped(format!("login: {e}"), false, Some(retry_after))
-                }
-                other => Ended::Dropped {
-                    unreachable: matches!(other, HttpError::Transport(_)),
-                    reason: format!("login: {other}"),
-                    was_up: false,
-                    wait: None,
-                },
-            };
-        }
-        let recovering = self.can_recover();
-        self.set_state(if recovering {
-            ConnState::Recovering
-        } else {
-            ConnState::Connecting
-        });
+    /// Logs in; bad credentials end the task with the platform's message.
+    async fn login(&mut self) -> Result<(), Ended> {
+        let Err(e) = self.auth.login().await else {
+            return Ok(());
+        };
+        Err(match e {
+            HttpError::Status {
+                status: 400 | 401 | 403,
+                message,
+            } => Ended::Fatal(format!("login refused: {message}")),
+            HttpError::RateLimited { retry_after } => {
+                dropped(format!("login: {e}"), false, Some(retry_after))
+            }
+            other => Ended::Dropped {
+                unreachable: matches!(other, HttpError::Transport(_)),
+                reason: format!("login: {other}"),
+                was_up: false,
+                wait: None,
+            },
+        })
+    }
+
+    /// The gateway's address with a fresh WebSocket token (and the session to recover
+    /// when `recovering`).
+    async fn socket_url(&mut self, recovering: bool) -> Result<url::Url, Ended> {
         let mut ws_token = self.auth.wstoken().await;
         if let Err(HttpError::Status { status: 401, .. }) = &ws_token {
             // The access token was invalidated (the platform restarted, or the session
@@ -229,30 +229,34 @@ impl Task {
         let ws_token = match ws_token {
             Ok(t) => t,
             Err(HttpError::RateLimited { retry_after }) => {
-                return dropped("wstoken rate limited".into(), false, Some(retry_after))
-            }
-            Err(e @ HttpError::Status { status: 403, .. }) => {
-                return Ended::Fatal(format!(
-                    "wstoken refused (WebSocketsSubscription permission?): {e}"
+                return Err(dropped(
+                    "wstoken rate limited".into(),
+                    false,
+                    Some(retry_after),
                 ))
             }
+            Err(e @ HttpError::Status { status: 403, .. }) => {
+                return Err(Ended::Fatal(format!(
+                    "wstoken refused (WebSocketsSubscription permission?): {e}"
+                )))
+            }
             Err(e) => {
-                return Ended::Dropped {
+                return Err(Ended::Dropped {
                     unreachable: matches!(e, HttpError::Transport(_)),
                     reason: format!("wstoken: {e}"),
                     was_up: false,
                     wait: None,
-                }
+                })
             }
         };
         let mut url = match url::Url::parse(&ws_token.uri) {
             Ok(u) => u,
             Err(e) => {
-                return dropped(
+                return Err(dropped(
                     format!("bad WebSocket uri {:?}: {e}", ws_token.uri),
                     false,
                     None,
-                )
+                ))
             }
         };
         url.query_pairs_mut()
@@ -262,21 +266,45 @@ impl Task {
                 url.query_pairs_mut().append_pair("wsc", &w.token);
             }
         }
+        Ok(url)
+    }
+
+    /// Opens the socket, within the request timeout.
+    async fn open(&self, url: &url::Url) -> Result<Ws, Ended> {
         let connect = tokio::time::timeout(
             self.cfg.request_timeout,
             tokio_tungstenite::connect_async(url.as_str()),
         );
-        let mut ws = match connect.await {
-            Ok(Ok((ws, _))) => ws,
-            Ok(Err(e)) => {
-                return Ended::Dropped {
-                    reason: format!("connect: {e}"),
-                    was_up: false,
-                    wait: None,
-                    unreachable: true,
-                }
-            }
-            Err(_) => return dropped("connect timed out".into(), false, None),
+        match connect.await {
+            Ok(Ok((ws, _))) => Ok(ws),
+            Ok(Err(e)) => Err(Ended::Dropped {
+                reason: format!("connect: {e}"),
+                was_up: false,
+                wait: None,
+                unreachable: true,
+            }),
+            Err(_) => Err(dropped("connect timed out".into(), false, None)),
+        }
+    }
+
+    /// One connection, from login to its end: socket, recovery or subscription, pump.
+    async fn connection(&mut self, shutdown: &mut watch::Receiver<bool>) -> Ended {
+        if let Err(ended) = self.login().await {
+            return ended;
+        }
+        let recovering = self.can_recover();
+        self.set_state(if recovering {
+            ConnState::Recovering
+        } else {
+            ConnState::Connecting
+        });
+        let url = match self.socket_url(recovering).await {
+            Ok(u) => u,
+            Err(ended) => return ended,
+        };
+        let mut ws = match self.open(&url).await {
+            Ok(ws) => ws,
+            Err(ended) => return ended,
         };
 
         // Nothing may be sent before ConnectionDetails.
