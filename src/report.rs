@@ -274,12 +274,12 @@ fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts)
             .into_iter()
             .map(|p| party_report(s, p, now))
             .collect(),
-        agent: center.call_agent(s).map(|a| AgentRef {
+        agent: s.agent_in(center).map(|a| AgentRef {
             extension_id: a.extension_id().cloned(),
             extension_number: a.extension_number().cloned(),
             name: a.name().cloned(),
         }),
-        queue: center.call_queue(s).map(|q| QueueRef {
+        queue: s.queue_in(center).map(|q| QueueRef {
             id: q.id.clone(),
             extension_number: q.extension_number.clone(),
             name: q.name.clone(),

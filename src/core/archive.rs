@@ -7,7 +7,6 @@
 use super::metrics::{Counters, Stat, Totals};
 use super::party::{Changes, Delivery, EndpointState, PartyState, Sequenced, StatusChange};
 use super::session::{EntryKind, Session, TimelineEntry};
-use super::store::StoreConfig;
 use crate::wire::{
     ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
     SipData, Status, StatusCode, Ts, UiCallInfo, UiInfoItem,
@@ -364,6 +363,7 @@ macro_rules! pack_struct {
         }
     };
 }
+pub(super) use pack_struct;
 pack_struct!(Park { id });
 pack_struct!(Stat {
     count,
@@ -393,15 +393,6 @@ pack_struct!(Counters {
     presence,
     other,
     ended_in_outage,
-});
-pack_struct!(StoreConfig {
-    max_ended,
-    max_ended_age_ms,
-    tombstones,
-    detail_window,
-    timelines,
-    hand_over_evicted,
-    fragment,
 });
 pack_struct!(Changes { 0 });
 pack_struct!(TimelineEntry {

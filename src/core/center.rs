@@ -52,7 +52,6 @@ mod rebuild;
 
 use super::changes::{ChangeLog, Instance};
 use super::party::PartyState;
-use super::session::Session;
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::directory::{ExtensionInfo, ExtensionType, ServiceLevelSettings};
 use crate::wire::presence::{agent_state, AgentState, PresenceInfo, PresenceStatus};
@@ -801,32 +800,6 @@ impl Center {
             }
         });
     }
-}
-
-/// The agent of a call: the party of a user that answered last (after IVR and queue
-/// routing, and transfers); else the account's first party of a user still in the call.
-pub fn agent_party(s: &Session) -> Option<&PartyState> {
-    // A supervisor listening in (reason `Supervising`) is nobody's agent.
-    let internal = |p: &&PartyState| {
-        p.extension_id.get().is_some()
-            && !p
-                .history
-                .iter()
-                .any(|m| m.reason == Some(Reason::Supervising))
-    };
-    let answered_at = |p: &PartyState| {
-        p.history
-            .iter()
-            .find(|m| m.code == Some(StatusCode::Answered))
-            .map(|m| (m.at, m.seq))
-    };
-    s.parties
-        .iter()
-        .filter(internal)
-        .filter_map(|p| answered_at(p).map(|k| (k, p)))
-        .max_by_key(|(k, _)| *k)
-        .map(|(_, p)| p)
-        .or_else(|| s.parties.iter().filter(internal).find(|p| !p.is_terminal()))
 }
 
 #[cfg(test)]

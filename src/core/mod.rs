@@ -17,9 +17,9 @@ pub mod tombstones;
 pub mod zone;
 
 pub use center::{Center, Window};
-pub use metrics::{Counters, Disposition, HeldFigures, Part, Stat, Summary, SummaryBasis, Totals};
+pub use metrics::{Counters, HeldFigures, Part, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, PartyState, StatusChange};
-pub use session::{EntryKind, Session, TimelineEntry};
+pub use session::{Disposition, EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;
 pub use store::{Applied, EndedSince, PartyCodes, SessionStore, StoreConfig, Version};
 pub use timers::{clock, clock_bound, secs, Bucket, CallTimes, LinearRange, Running};

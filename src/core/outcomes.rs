@@ -4,7 +4,7 @@
 //! the provisional outcome; where the platform's result disagrees, both are kept and
 //! the disagreement counted.
 
-use super::metrics::Disposition;
+use super::session::Disposition;
 use super::session::Session;
 use crate::wire::calllog::{CallLogLine, CallLogRecord, CallResult};
 use crate::wire::VoicemailNote;

@@ -1,7 +1,6 @@
 //! A call session: its parties, its timeline, and whether it has ended.
 
-use super::center::CallSlot;
-use super::metrics::Disposition;
+use super::center::{CallAgent, CallSlot, Center, Queue};
 use super::party::{Changes, Delivery, PartyState};
 use super::timers::{Bucket, CallTimes, Running};
 use crate::wire::{Direction, OriginType, Reason, StatusCode, Ts};
@@ -363,5 +362,182 @@ impl Session {
             p.compact();
         }
         self.parties.shrink_to_fit();
+    }
+}
+
+/// Who and where a call is, as the center knows its agents and queues.
+impl Session {
+    /// The agent of a call: the party of a user that answered last (after IVR and queue
+    /// routing, and transfers); else the account's first party of a user still in the
+    /// call.
+    pub fn agent_party(&self) -> Option<&PartyState> {
+        // A supervisor listening in (reason `Supervising`) is nobody's agent.
+        let internal = |p: &&PartyState| {
+            p.extension_id.get().is_some()
+                && !p
+                    .history
+                    .iter()
+                    .any(|m| m.reason == Some(Reason::Supervising))
+        };
+        let answered_at = |p: &PartyState| {
+            p.history
+                .iter()
+                .find(|m| m.code == Some(StatusCode::Answered))
+                .map(|m| (m.at, m.seq))
+        };
+        self.parties
+            .iter()
+            .filter(internal)
+            .filter_map(|p| answered_at(p).map(|k| (k, p)))
+            .max_by_key(|(k, _)| *k)
+            .map(|(_, p)| p)
+            .or_else(|| {
+                self.parties
+                    .iter()
+                    .filter(internal)
+                    .find(|p| !p.is_terminal())
+            })
+    }
+
+    /// The agent who answered the call (the last to, after IVR and queue routing, and
+    /// transfers); `None` while nobody has.
+    pub fn agent_in<'a>(&'a self, center: &'a Center) -> Option<CallAgent<'a>> {
+        let party = self.agent_party()?;
+        party.ever(&StatusCode::Answered).then_some(())?;
+        let known = party.extension_id.get().and_then(|e| center.agent(e));
+        Some(CallAgent { party, known })
+    }
+
+    /// The queue of the call: where it waits now, else of its latest agent leg, else of
+    /// its latest queue party (a call that overflowed is in the queue it went to).
+    pub fn queue_in<'a>(&self, center: &'a Center) -> Option<&'a Queue> {
+        if let Some((q, _)) = center.queued(&self.id) {
+            return Some(q);
+        }
+        let leg = self.parties.iter().rev().find_map(|p| {
+            (p.queue_call.get() == Some(&true))
+                .then(|| p.to.extension_id.get())
+                .flatten()
+        });
+        leg.or_else(|| {
+            self.parties
+                .iter()
+                .rev()
+                .filter_map(|p| p.extension_id.get())
+                .find(|e| center.queue(e).is_some())
+        })
+        .and_then(|q| center.queue(q))
+    }
+}
+
+/// How a call went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Disposition {
+    /// Still going.
+    Active,
+    /// A callee answered.
+    Answered,
+    /// Rang out unanswered (timeout, rejected, missed).
+    Missed,
+    /// Went to voicemail.
+    Voicemail,
+    /// Moved on to another party by a transfer.
+    Transferred,
+    /// Ended while (or after being) parked.
+    Parked,
+    /// The caller hung up before anyone answered.
+    Abandoned,
+    /// Ended while calltop was disconnected, and the events before the outage don't
+    /// show how (no answer, voicemail, transfer or park seen).
+    Unknown,
+}
+
+impl Disposition {
+    /// The display name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Active => "Active",
+            Disposition::Answered => "Answered",
+            Disposition::Missed => "Missed",
+            Disposition::Voicemail => "Voicemail",
+            Disposition::Transferred => "Transferred",
+            Disposition::Parked => "Parked",
+            Disposition::Abandoned => "Abandoned",
+            Disposition::Unknown => "Unknown",
+        }
+    }
+
+    /// Classifies a session (a pure function of its parties' histories).
+    pub fn of(s: &Session) -> Disposition {
+        if !s.ended {
+            return Disposition::Active;
+        }
+        let marks = || s.parties.iter().flat_map(|p| p.history.iter());
+        let voicemail = marks().any(|m| {
+            matches!(
+                m.code,
+                Some(StatusCode::Voicemail | StatusCode::VoicemailScreening)
+            ) || m.reason == Some(Reason::Voicemail)
+        });
+        if voicemail {
+            return Disposition::Voicemail;
+        }
+        // A transfer hands on a call someone took; a party redirected before anyone
+        // answered it (a queue overflowing, a forward) is routing, not a transfer.
+        let transferred = s.parties.iter().any(|p| {
+            p.ever(&StatusCode::Answered)
+                && p.history
+                    .iter()
+                    .any(|m| m.reason.as_ref().is_some_and(Reason::is_transfer))
+        });
+        if transferred {
+            return Disposition::Transferred;
+        }
+        // Parked, and nobody took the call back after.
+        let parked = marks()
+            .filter(|m| m.code == Some(StatusCode::Parked))
+            .map(|m| m.seq)
+            .max();
+        if let Some(at) = parked {
+            let picked_up = marks().any(|m| m.seq > at && m.code == Some(StatusCode::Answered));
+            if !picked_up {
+                return Disposition::Parked;
+            }
+        }
+        let inbound =
+            |p: &&super::party::PartyState| p.direction.get() != Some(&Direction::Outbound);
+        if s.parties
+            .iter()
+            .filter(inbound)
+            .any(|p| p.ever(&StatusCode::Answered))
+        {
+            return Disposition::Answered;
+        }
+        if s.ended_unseen {
+            // Who left first is not known: the parties were closed by reconciling.
+            return Disposition::Unknown;
+        }
+        if s.parties.iter().any(|p| p.missed_call.get() == Some(&true)) {
+            return Disposition::Missed;
+        }
+        // Who left first: the caller (abandoned) or the callee (missed)? A party that
+        // handed the call on (a queue overflowing) did not leave it.
+        let first_gone = s
+            .parties
+            .iter()
+            .filter_map(|p| {
+                p.history
+                    .iter()
+                    .find(|m| m.code.as_ref().is_some_and(StatusCode::is_terminal))
+                    .filter(|m| !m.reason.as_ref().is_some_and(Reason::is_transfer))
+                    .map(|m| (m.seq, p))
+            })
+            .min_by_key(|(seq, _)| *seq);
+        match first_gone {
+            Some((_, p)) if p.direction.get() == Some(&Direction::Outbound) => {
+                Disposition::Abandoned
+            }
+            _ => Disposition::Missed,
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The session store: a pure reducer over notifications. The same events in any order
 //! and with any number of repeats give the same final state; time is an argument.
 
-use super::archive::Archived;
+use super::archive::{pack_struct, Archived, Pack, Reader, Writer};
 use super::center::Center;
 use super::changes::{ChangeLog, Instance};
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
@@ -41,6 +41,17 @@ pub struct StoreConfig {
     /// ([`Session::fragment`]). Live and calltop's own recordings are continuous.
     pub fragment: bool,
 }
+
+// A keyframe keeps the store's settings.
+pack_struct!(StoreConfig {
+    max_ended,
+    max_ended_age_ms,
+    tombstones,
+    detail_window,
+    timelines,
+    hand_over_evicted,
+    fragment,
+});
 
 impl Default for StoreConfig {
     fn default() -> Self {

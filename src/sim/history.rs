@@ -471,14 +471,11 @@ impl World {
     ) -> Option<CallLogLeg> {
         let p = &c.parties[pi];
         let acc = self.acc_uri();
-        let Some(t) = self
+        let t = self
             .truth
             .parties
             .get(&(c.id.clone(), p.id.clone()))
-            .cloned()
-        else {
-            return None;
-        };
+            .cloned()?;
         let (result, reason) = self.leg_result(ci, pi);
         let end = t.ended.unwrap_or(c.last_event);
         let ms = t.first.millis_until(end);

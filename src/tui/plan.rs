@@ -310,7 +310,8 @@ pub(super) fn plan_supervise(
     }
     let (party, action) = match c {
         Command::Listen => {
-            let p = crate::core::center::agent_party(&s)
+            let p = s
+                .agent_party()
                 .ok_or("can't listen in: no agent is on this call (nobody has answered)")?;
             match p.code() {
                 Some(StatusCode::Answered) => {}

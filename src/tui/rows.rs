@@ -626,8 +626,7 @@ impl<'a> Rows<'a> {
 /// The queue of a call in words: the name of its queue in the directory (else its
 /// extension number), else the queue name the call's parties carry.
 pub fn call_queue(s: &Session, center: &Center) -> Option<String> {
-    center
-        .call_queue(s)
+    s.queue_in(center)
         .map(queue_name)
         .or_else(|| s.queue().map(str::to_string))
 }
@@ -635,7 +634,7 @@ pub fn call_queue(s: &Session, center: &Center) -> Option<String> {
 /// The agent who answered the call (after IVR and queue routing, and transfers) as
 /// `name ext`; `None` while nobody has answered.
 pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
-    let a = center.call_agent(s)?;
+    let a = s.agent_in(center)?;
     let own = a.party.own_end().label();
     Some(match a.known {
         Some(k) if k.name.is_some() || k.extension_number.is_some() => agent_name(k),

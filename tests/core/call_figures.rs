@@ -255,6 +255,6 @@ fn a_supervisor_listening_in_is_not_the_agent() {
     ];
     let store = store_of(listened);
     let s = store.get("s-1").unwrap();
-    let agent = calltop::core::center::agent_party(s).expect("an agent");
+    let agent = s.agent_party().expect("an agent");
     assert_eq!(agent.id, "p-1-2");
 }

@@ -466,7 +466,7 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
                     .any(|p| p.reason() == Some(&Reason::Supervising))
             })
             .find(|s| {
-                calltop::core::center::agent_party(s)
+                s.agent_party()
                     .is_some_and(|p| p.code() == Some(&StatusCode::Answered))
             })
             .map(|s| s.id.clone());

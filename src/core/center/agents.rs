@@ -132,7 +132,7 @@ pub(super) fn promote<'a>(
     agents.entry(id)
 }
 
-/// The agent of a call (see [`agent_party`]) and what the directory knows of it: the
+/// The agent of a call (see [`Session::agent_party`](crate::core::Session::agent_party)) and what the directory knows of it: the
 /// board's Agent column, the history's and the report's `agent` all come from here.
 #[derive(Clone, Copy, Debug)]
 pub struct CallAgent<'a> {
@@ -162,15 +162,6 @@ impl CallAgent<'_> {
 }
 
 impl Center {
-    /// The agent who answered a call (the last to, after IVR and queue routing, and
-    /// transfers); `None` while nobody has.
-    pub fn call_agent<'a>(&'a self, s: &'a Session) -> Option<CallAgent<'a>> {
-        let party = agent_party(s)?;
-        party.ever(&StatusCode::Answered).then_some(())?;
-        let known = party.extension_id.get().and_then(|e| self.agent(e));
-        Some(CallAgent { party, known })
-    }
-
     /// Changes the figures of the party's agent, when the party counts in this epoch.
     pub(super) fn agent_figures(&mut self, t: &Track, change: impl FnOnce(&mut AgentFigures)) {
         if t.counted != Some(self.epoch) {

@@ -97,27 +97,6 @@ impl Center {
         v
     }
 
-    /// The queue of a call: where it waits now, else of its latest agent leg, else of
-    /// its latest queue party (a call that overflowed is in the queue it went to).
-    pub fn call_queue(&self, s: &Session) -> Option<&Queue> {
-        if let Some((q, _)) = self.queued(&s.id) {
-            return Some(q);
-        }
-        let leg = s.parties.iter().rev().find_map(|p| {
-            (p.queue_call.get() == Some(&true))
-                .then(|| p.to.extension_id.get())
-                .flatten()
-        });
-        leg.or_else(|| {
-            s.parties
-                .iter()
-                .rev()
-                .filter_map(|p| p.extension_id.get())
-                .find(|e| self.queues.contains_key(e))
-        })
-        .and_then(|q| self.queues.get(q))
-    }
-
     /// The earliest time of anything calltop heard about calls.
     pub fn watching_since(&self) -> Option<Ts> {
         self.watching_since

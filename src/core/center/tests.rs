@@ -795,7 +795,7 @@ fn the_agent_of_a_call_is_the_last_user_to_answer() {
     );
     feed(&mut store, 4, leg("p-a", SALES, ANN, StatusCode::Answered));
     let s = store.get(sid).unwrap();
-    assert_eq!(agent_party(s).unwrap().id, "p-a");
+    assert_eq!(s.agent_party().unwrap().id, "p-a");
     feed(
         &mut store,
         5,
@@ -805,12 +805,12 @@ fn the_agent_of_a_call_is_the_last_user_to_answer() {
         },
     );
     let s = store.get(sid).unwrap();
-    assert_eq!(agent_party(s).unwrap().id, "p-b");
+    assert_eq!(s.agent_party().unwrap().id, "p-b");
     let mut c = center();
     c.roster(&RosterLine::Extensions(vec![ext(
         SALES,
         ExtensionType::Department,
         "Sales",
     )]));
-    assert_eq!(c.call_queue(s).unwrap().id, SALES);
+    assert_eq!(s.queue_in(&c).unwrap().id, SALES);
 }
