@@ -502,61 +502,21 @@ fn agent_cols(built: &[AgentRow], takes: bool) -> Vec<Col> {
     // A figure is never cut: its column takes its widest.
     let figure = |header, cell: &dyn Fn(&AgentRow) -> &String, least, prio| {
         let w = widest(&|r| n(cell(r)), least);
-        Col {
-            header,
-            min: w,
-            full: w,
-            prio,
-        }
+        Col::fixed(header, w, prio)
     };
     let cols = [
-        Col {
-            header: "",
-            min: 2,
-            full: 2,
-            prio: 10,
-        },
-        Col {
-            header: "State",
-            min: 11,
-            full: 11,
-            prio: 10,
-        },
+        Col::fixed("", 2, 10),
+        Col::fixed("State", 11, 10),
         figure("Time", &|r| &r.time, 6, 10),
-        Col {
-            header: "Agent",
-            min: 16,
-            full: widest(&|r| n(&r.name), 12).min(28),
-            prio: 9,
-        },
-        Col {
-            header: "Takes",
-            min: if takes { 5 } else { 0 },
-            full: if takes { 5 } else { 0 },
-            prio: if takes { 9 } else { 0 },
-        },
-        Col {
-            header: "Call",
-            min: 14,
-            full: widest(&|r| n(&r.call), 10).min(32),
-            prio: 8,
-        },
-        Col {
-            header: "Queue",
-            min: 6,
-            full: widest(&|r| n(&r.queue), 6).min(18),
-            prio: 6,
-        },
+        Col::new("Agent", 16, widest(&|r| n(&r.name), 12).min(28), 9),
+        Col::fixed("Takes", 5, 9),
+        Col::new("Call", 14, widest(&|r| n(&r.call), 10).min(32), 8),
+        Col::new("Queue", 6, widest(&|r| n(&r.queue), 6).min(18), 6),
         figure("Hnd", &|r| &r.handled, 3, 7),
         figure("Offr", &|r| &r.offers, 4, 1),
         figure("Miss", &|r| &r.missed, 4, 1),
         figure("Talk", &|r| &r.talk, 5, 5),
-        Col {
-            header: "Queues",
-            min: 10,
-            full: widest(&|r| n(&r.queues), 10).min(40),
-            prio: 2,
-        },
+        Col::new("Queues", 10, widest(&|r| n(&r.queues), 10).min(40), 2),
     ];
     let mut cols = cols.to_vec();
     if !takes {

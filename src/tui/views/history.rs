@@ -34,46 +34,30 @@ fn history_cols(built: &[HistoryRow]) -> [Col; 11] {
         built.iter().map(f).max().unwrap_or(0).max(min)
     };
     let n = |s: &str| s.chars().count();
-    let fixed = |header: &'static str, w: usize, prio: u8| Col {
-        header,
-        min: w,
-        full: w,
-        prio,
-    };
     let agent = widest(&|r| n(&r.agent), 0).min(24);
     let queue = widest(&|r| n(&r.queue), 0).min(24);
     [
-        fixed("Ended", 9, 10),
-        Col {
-            header: "From",
-            min: widest(&|r| endpoint_min(&r.from), 4),
-            full: widest(&|r| n(&r.from.label()), 4),
-            prio: 9,
-        },
-        Col {
-            header: "To",
-            min: widest(&|r| endpoint_min(&r.to), 2),
-            full: widest(&|r| n(&r.to.label()), 2),
-            prio: 9,
-        },
-        Col {
-            header: "Queue",
-            min: 5,
-            full: queue.max(5),
-            prio: 4,
-        },
-        Col {
-            header: "Agent",
-            min: agent.clamp(5, 8),
-            full: agent.max(5),
-            prio: 5,
-        },
-        fixed("Outcome", widest(&|r| n(r.outcome), 7), 9),
-        fixed("Platform", widest(&|r| n(&r.platform.0), 8), 3),
-        fixed("Total", widest(&|r| n(&r.total), 5), 8),
-        fixed("Ring", widest(&|r| n(&r.ring), 4), 6),
-        fixed("Talk", widest(&|r| n(&r.talk), 4), 7),
-        fixed("Hold", widest(&|r| n(&r.hold), 4), 6),
+        Col::fixed("Ended", 9, 10),
+        Col::new(
+            "From",
+            widest(&|r| endpoint_min(&r.from), 4),
+            widest(&|r| n(&r.from.label()), 4),
+            9,
+        ),
+        Col::new(
+            "To",
+            widest(&|r| endpoint_min(&r.to), 2),
+            widest(&|r| n(&r.to.label()), 2),
+            9,
+        ),
+        Col::new("Queue", 5, queue.max(5), 4),
+        Col::new("Agent", agent.clamp(5, 8), agent.max(5), 5),
+        Col::fixed("Outcome", widest(&|r| n(r.outcome), 7), 9),
+        Col::fixed("Platform", widest(&|r| n(&r.platform.0), 8), 3),
+        Col::fixed("Total", widest(&|r| n(&r.total), 5), 8),
+        Col::fixed("Ring", widest(&|r| n(&r.ring), 4), 6),
+        Col::fixed("Talk", widest(&|r| n(&r.talk), 4), 7),
+        Col::fixed("Hold", widest(&|r| n(&r.hold), 4), 6),
     ]
 }
 

@@ -480,6 +480,23 @@ pub(crate) struct Col {
     pub prio: u8,
 }
 
+impl Col {
+    /// A column `min` to `full` wide, kept by priority `prio`.
+    pub(crate) const fn new(header: &'static str, min: usize, full: usize, prio: u8) -> Col {
+        Col {
+            header,
+            min,
+            full,
+            prio,
+        }
+    }
+
+    /// A column always `w` wide.
+    pub(crate) const fn fixed(header: &'static str, w: usize, prio: u8) -> Col {
+        Col::new(header, w, w, prio)
+    }
+}
+
 /// Widths of `cols` in `width` columns (one space between two): the lowest-priority
 /// columns are left out (`None`) until the others fit at their `min`; the room left
 /// grows them towards their `full` (see [`share`]).
