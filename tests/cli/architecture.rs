@@ -111,35 +111,8 @@ fn no_cycle_between_top_level_rooms() {
     for (from, to, _) in imports() {
         graph.entry(from).or_default().insert(to);
     }
-    fn visit(
-        n: &str,
-        g: &BTreeMap<String, BTreeSet<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(i) = path.iter().position(|p| p == n) {
-            let mut cycle = path[i..].to_vec();
-            cycle.push(n.to_string());
-            return Some(cycle);
-        }
-        if done.contains(n) {
-            return None;
-        }
-        path.push(n.to_string());
-        for m in g.get(n).into_iter().flatten() {
-            if let Some(c) = visit(m, g, path, done) {
-                return Some(c);
-            }
-        }
-        path.pop();
-        done.insert(n.to_string());
-        None
-    }
-    let mut done = BTreeSet::new();
-    for n in graph.keys() {
-        if let Some(cycle) = visit(n, &graph, &mut Vec::new(), &mut done) {
-            panic!("import cycle: {}", cycle.join(" → "));
-        }
+    if let Some(cycle) = cycle(&graph) {
+        panic!("import cycle: {}", cycle.join(" → "));
     }
 }
 
@@ -151,4 +124,152 @@ fn the_board_and_the_platform_never_meet() {
             "{at}: {from} imports {to}"
         );
     }
+}
+
+/// The modules of `core` each file's code (not its tests) imports: `super::NAME` in a
+/// file directly under `src/core`, and `crate::core::NAME` anywhere in it; a module's
+/// own folder (`center/…`) counts as the module.
+fn core_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
+    let modules: BTreeSet<String> = std::fs::read_dir(&core)
+        .expect("src/core is readable")
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            let name = p.file_stem()?.to_string_lossy().to_string();
+            (p.extension().is_some_and(|x| x == "rs") && name != "mod").then_some(name)
+        })
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut stack = vec![core.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(&core).expect("under core");
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| {
+                    c.as_os_str()
+                        .to_string_lossy()
+                        .trim_end_matches(".rs")
+                        .to_string()
+                })
+                .collect();
+            if path.extension().is_none_or(|e| e != "rs") || parts[0] == "mod" {
+                continue;
+            }
+            if parts.last().is_some_and(|p| p == "tests") {
+                continue;
+            }
+            let from = parts[0].clone();
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            let code: String = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or("")
+                .lines()
+                .map(|l| l.split("//").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut prefixes = vec!["crate::core::"];
+            if parts.len() == 1 {
+                prefixes.push("super::");
+            }
+            let mut to = BTreeSet::new();
+            for prefix in prefixes {
+                for (at, _) in code.match_indices(prefix) {
+                    let rest = code[at + prefix.len()..].trim_start();
+                    // `super::{a::X, b::{Y, Z}}`: the first name of each item.
+                    let names: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(list) => {
+                            let mut depth = 0;
+                            let end = list
+                                .find(|c| {
+                                    match c {
+                                        '{' => depth += 1,
+                                        '}' if depth == 0 => return true,
+                                        '}' => depth -= 1,
+                                        _ => {}
+                                    }
+                                    false
+                                })
+                                .unwrap_or(list.len());
+                            let mut depth = 0;
+                            list[..end]
+                                .split(|c| {
+                                    match c {
+                                        '{' => depth += 1,
+                                        '}' => depth -= 1,
+                                        ',' if depth == 0 => return true,
+                                        _ => {}
+                                    }
+                                    false
+                                })
+                                .collect()
+                        }
+                        None => vec![rest],
+                    };
+                    for n in names {
+                        let name: String = n
+                            .trim()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if modules.contains(&name) && name != from {
+                            to.insert(name);
+                        }
+                    }
+                }
+            }
+            graph.entry(from).or_default().extend(to);
+        }
+    }
+    graph
+}
+
+#[test]
+fn no_import_circle_inside_core() {
+    let graph = core_imports();
+    // Checks the reader: the store imports the session it holds.
+    assert!(
+        graph.get("store").is_some_and(|to| to.contains("session")),
+        "the reader finds no import of the session in the store: {graph:?}"
+    );
+    if let Some(cycle) = cycle(&graph) {
+        panic!("import circle inside core: {}", cycle.join(" → "));
+    }
+}
+
+/// An import cycle of `graph`, when it has one (depth first, from each node in order).
+fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == n) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if !done.insert(n.to_string()) {
+            return None;
+        }
+        path.push(n.to_string());
+        for m in g.get(n).into_iter().flatten() {
+            if let Some(c) = visit(m, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|n| visit(n, graph, &mut Vec::new(), &mut done))
 }
