@@ -7,8 +7,8 @@ use super::names::{Names, Outgoing};
 use super::RelayError;
 use crate::source::live::Backoff;
 use async_nats::jetstream;
-use async_nats::HeaderMap;
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
+use async_nats::HeaderMap;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -325,9 +325,7 @@ impl Task {
         let mut open = true;
         loop {
             let room = in_flight.len() < self.cfg.in_flight;
-            let late_at = unacked
-                .first_key_value()
-                .map(|(_, at)| *at + HOLD_BEHIND);
+            let late_at = unacked.first_key_value().map(|(_, at)| *at + HOLD_BEHIND);
             let late = late_at.is_some_and(|t| t <= Instant::now());
             let next = match retry.next(in_flight.is_empty(), room) {
                 Some(x) => Some(x),
@@ -337,9 +335,7 @@ impl Task {
                         match (retry.at, late_at) {
                             (Some(t), _) if waiting => tokio::time::sleep_until(t).await,
                             // Wake when the oldest ack becomes late: new lines then wait.
-                            (_, Some(t)) if !late => {
-                                tokio::time::sleep_until(t.into()).await
-                            }
+                            (_, Some(t)) if !late => tokio::time::sleep_until(t.into()).await,
                             _ => std::future::pending().await,
                         }
                     };
