@@ -49,8 +49,8 @@ pub struct StreamLine {
 
 /// Silence after which a reader checks its consumer is alive.
 const IDLE: Duration = Duration::from_secs(3);
-/// How long the stream info of that check may take.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long the stream info of that check, or creating a consumer, may take.
+const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
 /// A bounded read that makes no progress this long fails (a following one goes on).
 const GIVE_UP: Duration = Duration::from_secs(120);
 
@@ -189,7 +189,11 @@ impl StreamReader {
 
     /// Replaces a consumer that fell silent with one from the next sequence.
     async fn recreate(&mut self) -> Result<(), RelayError> {
-        let c = self.consumer().await?;
+        // Bounded like the check: a create sent during an election may never be
+        // answered, and the next one succeeds as soon as the stream has a leader.
+        let c = tokio::time::timeout(CHECK_TIMEOUT, self.consumer())
+            .await
+            .map_err(|_| RelayError::Config("creating a consumer timed out".into()))??;
         let m = c
             .messages()
             .await
@@ -216,7 +220,7 @@ impl StreamReader {
                         self.messages = None;
                         return Some(Err(e));
                     }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
                     continue;
                 }
             }

@@ -123,10 +123,11 @@ impl Default for PublisherConfig {
         PublisherConfig {
             in_flight: 256,
             queue: 65_536,
-            // Short: an election (4–9 s) is a pause to ride out, not an outage.
+            // Short: an election (4–9 s) is a pause to ride out, not an outage; the
+            // lines go out at most a second after the stream has a leader again.
             backoff: Backoff {
                 initial: Duration::from_millis(100),
-                max: Duration::from_secs(2),
+                max: Duration::from_secs(1),
                 immediate_first: false,
             },
         }

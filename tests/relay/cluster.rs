@@ -58,6 +58,42 @@ fn event_key(line: &str) -> Option<(String, i64)> {
     Some((session.to_string(), seq.parse().ok()?))
 }
 
+/// The consumers of `stream` that node `node` leads, from its own `/jsz` (an ordered
+/// consumer has one replica: it lives and dies with that node).
+async fn led_consumers(cluster: &NatsCluster, node: usize, stream: &str) -> Vec<String> {
+    let url = format!(
+        "http://{}/jsz?accounts=true&streams=true&consumers=true",
+        cluster.monitor(node)
+    );
+    let Ok(r) = reqwest::get(url).await else {
+        return Vec::new();
+    };
+    let v: serde_json::Value = r.json().await.unwrap_or_default();
+    let me = format!("n{}", node + 1);
+    let empty = Vec::new();
+    let list = |v: &serde_json::Value, k: &str| v[k].as_array().unwrap_or(&empty).clone();
+    list(&v, "account_details")
+        .iter()
+        .flat_map(|a| list(a, "stream_detail"))
+        .filter(|s| s["name"] == stream)
+        .flat_map(|s| list(&s, "consumer_detail"))
+        .filter(|c| c["cluster"]["leader"] == me.as_str())
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The stream's leader node.
+async fn stream_leader(
+    conn: &relay::NatsConn,
+    cluster: &NatsCluster,
+    stream: &str,
+) -> Option<usize> {
+    let mut s = conn.js.get_stream(stream).await.ok()?;
+    let info = s.info().await.ok()?;
+    let name = info.cluster.as_ref()?.leader.clone()?;
+    cluster.node_named(&name)
+}
+
 /// Every message of the stream, frames, audit and gateway frames.
 async fn read_all_subjects(conn: &relay::NatsConn, names: &relay::Names) -> Vec<relay::StreamLine> {
     let opts = relay::ReadOptions {
@@ -248,6 +284,11 @@ async fn a_three_node_cluster_loses_no_frame_when_nodes_die() {
         "--metrics",
         &alice_metrics,
     ];
+    // The consumers there before the boards (the relay's own fold).
+    let mut before = HashSet::new();
+    for node in 0..3 {
+        before.extend(led_consumers(&cluster, node, &names.stream()).await);
+    }
     let boards = vec![
         Calltop::spawn(dir.path(), "alice", &alice_args, &nats_env(User::Alice)),
         Calltop::spawn(dir.path(), "feed", &feed_ref, &nats_env(User::Viewer)),
@@ -262,17 +303,46 @@ async fn a_three_node_cluster_loses_no_frame_when_nodes_die() {
     })
     .await;
 
-    // 1. The stream's leader dies.
-    let leader = {
-        let mut s = viewer.js.get_stream(names.stream()).await.unwrap();
-        let info = s.info().await.unwrap();
-        let name = info
-            .cluster
-            .as_ref()
-            .and_then(|c| c.leader.clone())
-            .unwrap();
-        cluster.node_named(&name).unwrap()
-    };
+    // 1. The stream's leader dies, with board consumers on it (the worst case: nothing
+    // but the reader's watchdog moves an ordered consumer off a dead node).
+    let mut boards_on = [0usize; 3];
+    for (node, n) in boards_on.iter_mut().enumerate() {
+        *n = led_consumers(&cluster, node, &names.stream())
+            .await
+            .iter()
+            .filter(|c| !before.contains(*c))
+            .count();
+    }
+    let leader = (0..3).max_by_key(|n| boards_on[*n]).unwrap();
+    assert!(
+        boards_on[leader] > 0,
+        "no board consumer found: {boards_on:?}"
+    );
+    let relay_conn = cluster.connect(User::Relay).await;
+    let stepdown = format!("$JS.API.STREAM.LEADER.STEPDOWN.{}", names.stream());
+    for _ in 0..20 {
+        if stream_leader(&viewer, &cluster, &names.stream()).await == Some(leader) {
+            break;
+        }
+        let _ = relay_conn.client.request(stepdown.clone(), "".into()).await;
+        let mut moved = false;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if stream_leader(&viewer, &cluster, &names.stream())
+                .await
+                .is_some()
+            {
+                moved = true;
+                break;
+            }
+        }
+        assert!(moved, "the stream found no leader after a step-down");
+    }
+    assert_eq!(
+        stream_leader(&viewer, &cluster, &names.stream()).await,
+        Some(leader),
+        "the leader never moved to the boards' node"
+    );
     cluster.kill(leader);
     let (pauses, unacked) = ride_out(&boards, &relay_metrics, 50, "leader killed").await;
     // 2. A second node dies (no quorum) and comes back.
@@ -387,8 +457,9 @@ async fn a_three_node_cluster_loses_no_frame_when_nodes_die() {
             .join(", ")
     };
     eprintln!(
-        "cluster: {} frames, lost 0, duplicates 0; boards' longest pause (alice, feed): leader killed {}, quorum lost 4 s {}; relay's oldest unacked line: {unacked} s, {unacked2} s; retries {}; consumers recreated: alice {}, feed {}",
+        "cluster: {} frames, lost 0, duplicates 0; board consumers on the killed leader: {}; boards' longest pause (alice, feed): leader killed {}, quorum lost 4 s {}; relay's oldest unacked line: {unacked} s, {unacked2} s; retries {}; consumers recreated: alice {}, feed {}",
         want.len(),
+        boards_on[leader],
         ms(&pauses),
         ms(&pauses2),
         retries.join(", "),

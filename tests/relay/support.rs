@@ -513,6 +513,11 @@ impl NatsCluster {
         format!("127.0.0.1:{}", self.ports[node][0])
     }
 
+    /// `127.0.0.1:port` of node `node`'s monitoring (`/jsz`, `/healthz`).
+    pub fn monitor(&self, node: usize) -> String {
+        format!("127.0.0.1:{}", self.ports[node][1])
+    }
+
     /// `nats://n1,n2,n3/ACCOUNT` of the example's account.
     pub fn url(&self, account: &str) -> String {
         let servers: Vec<String> = (0..3).map(|n| self.addr(n)).collect();
