@@ -207,6 +207,11 @@ pub struct RelayArgs {
     /// `max_file_store`.
     #[arg(long, default_value = "10G", value_parser = parse_bytes)]
     pub retain_bytes: u64,
+    /// Copies of the stream, its KV buckets and object store: 1, or 3 on a three-node
+    /// cluster (which then survives losing any one node). Created only while that many
+    /// nodes are up; an existing stream is scaled to it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub replicas: u8,
     /// Also append every raw frame to this file (kept while the broker is unreachable).
     #[arg(long)]
     pub record: Option<PathBuf>,

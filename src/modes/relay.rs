@@ -48,6 +48,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
     let settings = StreamSettings {
         max_age: args.retain,
         max_bytes: args.retain_bytes as i64,
+        replicas: args.replicas.into(),
         ..StreamSettings::default()
     };
     let publisher = Arc::new(Publisher::spawn(
@@ -232,13 +233,6 @@ fn figures(
                 s.duplicates,
             ),
             f(
-                "calltop_relay_publish_retries",
-                "Publishes sent again after a failed or missing ack",
-                true,
-                None,
-                s.retries,
-            ),
-            f(
                 "calltop_relay_publish_dropped",
                 "Lines dropped because the publish queue was full",
                 true,
@@ -267,6 +261,22 @@ fn figures(
                 u64::from(*up.borrow()),
             ),
         ];
+        for (why, n) in s.retries.by_kind() {
+            out.push(f(
+                "calltop_relay_publish_retries",
+                "Publishes sent again after a failed or missing ack, by why: no_leader (no responders: a cluster electing the stream's leader, or no stream yet), timeout, other",
+                true,
+                Some(("why", why.label())),
+                n,
+            ));
+        }
+        out.push(f(
+            "calltop_relay_oldest_unacked_seconds",
+            "Age of the oldest line sent and not yet acknowledged (0: none); a leader election shows as a few seconds",
+            false,
+            None,
+            s.oldest_unacked.map_or(0, |t| t.elapsed().as_secs()),
+        ));
         if let Some(c) = served.get() {
             let name = "calltop_relay_control_requests";
             let help = "Control requests served, by what came of them";

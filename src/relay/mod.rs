@@ -40,7 +40,7 @@ pub use fold::{fold, FoldConfig, Folding};
 pub use follow::{ReadOptions, StreamLine, StreamReader, Subjects};
 pub use keyframe::{Keyframe, KeyframeError, KeyframeWrite, Keyframes};
 pub use names::{Kind, Names, Outgoing, Permissions};
-pub use publish::{Ack, PublishStats, Publisher, PublisherConfig};
+pub use publish::{Ack, PublishStats, Publisher, PublisherConfig, Retries, Unacked};
 pub use setup::{ensure, StreamSettings};
 pub use sink::PublishSink;
 

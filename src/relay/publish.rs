@@ -7,12 +7,13 @@ use super::names::{Names, Outgoing};
 use super::RelayError;
 use crate::source::live::Backoff;
 use async_nats::jetstream;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::HeaderMap;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
 /// The stream's answer to one publish.
@@ -45,13 +46,14 @@ pub async fn publish_acked(
     relay: &str,
     out: &Outgoing,
 ) -> Result<Ack, RelayError> {
-    ack_of(send(js, names, relay, out).await?.await)
+    let fut = send(js, names, relay, out)
+        .await
+        .map_err(|e| RelayError::nats("publish", e))?;
+    ack_of(fut.await).map_err(|e| RelayError::nats("publish ack", e))
 }
 
-fn ack_of(
-    r: Result<jetstream::publish::PublishAck, jetstream::context::PublishError>,
-) -> Result<Ack, RelayError> {
-    let a = r.map_err(|e| RelayError::nats("publish ack", e))?;
+fn ack_of(r: Result<jetstream::publish::PublishAck, PublishError>) -> Result<Ack, PublishError> {
+    let a = r?;
     Ok(Ack {
         seq: a.sequence,
         duplicate: a.duplicate,
@@ -63,7 +65,7 @@ async fn send(
     names: &Names,
     relay: &str,
     out: &Outgoing,
-) -> Result<jetstream::context::PublishAckFuture, RelayError> {
+) -> Result<jetstream::context::PublishAckFuture, PublishError> {
     let payload = out.line.trim_end().to_string();
     js.publish_with_headers(
         out.subject(names, relay),
@@ -71,7 +73,37 @@ async fn send(
         payload.into(),
     )
     .await
-    .map_err(|e| RelayError::nats("publish", e))
+}
+
+/// Why a publish was not acked, as the retry counters tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unacked {
+    /// "No responders" (async-nats' `StreamNotFound`): in a cluster, the stream is
+    /// electing a leader (4–9 s after its leader's node died); alone, no stream yet.
+    NoLeader,
+    /// No ack in time: in flight when a node died, or no quorum.
+    TimedOut,
+    /// Anything else (reconnecting, a server error).
+    Other,
+}
+
+impl Unacked {
+    fn of(e: &PublishError) -> Unacked {
+        match e.kind() {
+            PublishErrorKind::StreamNotFound => Unacked::NoLeader,
+            PublishErrorKind::TimedOut => Unacked::TimedOut,
+            _ => Unacked::Other,
+        }
+    }
+
+    /// The metrics label: `no_leader`, `timeout`, `other`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Unacked::NoLeader => "no_leader",
+            Unacked::TimedOut => "timeout",
+            Unacked::Other => "other",
+        }
+    }
 }
 
 /// Publisher settings.
@@ -91,9 +123,11 @@ impl Default for PublisherConfig {
         PublisherConfig {
             in_flight: 256,
             queue: 65_536,
+            // Short: an election (4–9 s) is a pause to ride out, not an outage; the
+            // lines go out at most a second after the stream has a leader again.
             backoff: Backoff {
                 initial: Duration::from_millis(100),
-                max: Duration::from_secs(5),
+                max: Duration::from_secs(1),
                 immediate_first: false,
             },
         }
@@ -107,16 +141,50 @@ pub struct PublishStats {
     pub stored: u64,
     /// Lines the stream already had (same id): another relay or a retry sent them first.
     pub duplicates: u64,
-    /// Publishes retried after a failed or missing ack.
-    pub retries: u64,
+    /// Publishes retried after a failed or missing ack, by why.
+    pub retries: Retries,
     /// Lines dropped because the queue was full.
     pub dropped: u64,
     /// The stream sequence of the newest ack.
     pub last_seq: u64,
     /// Lines queued or awaiting an ack.
     pub pending: u64,
+    /// When the oldest line sent and not yet acked was first sent: during an election
+    /// it ages while its retries wait (the relay's `oldest_unacked_seconds`).
+    pub oldest_unacked: Option<Instant>,
     /// The last failure, cleared by the next ack.
     pub last_error: Option<String>,
+}
+
+/// Retries counted by [`Unacked`] kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retries {
+    pub no_leader: u64,
+    pub timed_out: u64,
+    pub other: u64,
+}
+
+impl Retries {
+    pub fn total(&self) -> u64 {
+        self.no_leader + self.timed_out + self.other
+    }
+
+    /// Each kind with its count.
+    pub fn by_kind(&self) -> [(Unacked, u64); 3] {
+        [
+            (Unacked::NoLeader, self.no_leader),
+            (Unacked::TimedOut, self.timed_out),
+            (Unacked::Other, self.other),
+        ]
+    }
+
+    fn count(&mut self, kind: Unacked) {
+        match kind {
+            Unacked::NoLeader => self.no_leader += 1,
+            Unacked::TimedOut => self.timed_out += 1,
+            Unacked::Other => self.other += 1,
+        }
+    }
 }
 
 /// A background publisher of recording lines (a relay's `FramePipeline` feeds it).
@@ -204,68 +272,125 @@ struct Task {
     stats: watch::Sender<PublishStats>,
 }
 
-/// Lines whose ack failed, sent again together once the backoff has passed.
+/// New lines wait while an ack is this late: a leader may be gone, and a line sent now
+/// could be stored before the late one's retry.
+const HOLD_BEHIND: Duration = Duration::from_secs(1);
+
+/// A line with its place in the order lines were handed over.
+struct Numbered {
+    n: u64,
+    out: Outgoing,
+}
+
+/// Lines whose ack failed, sent again in their first order once the backoff has passed
+/// and every ack in flight has come back: the stream keeps the order of the recording.
+/// After a failure the oldest goes alone first; the rest follow its ack.
 #[derive(Default)]
 struct Retry {
-    queue: VecDeque<Outgoing>,
+    queue: BTreeMap<u64, Outgoing>,
     /// Failures since the last ack: the backoff grows with them.
     failures: u32,
     /// When the queue may be sent again.
     at: Option<tokio::time::Instant>,
+    /// A round of retries is going out; `probe`: only its first line.
+    round: bool,
+    probe: bool,
+}
+
+impl Retry {
+    /// The next line to send again, if a round may send one now.
+    fn next(&mut self, idle: bool, room: bool) -> Option<Numbered> {
+        let due = self.at.is_none_or(|t| tokio::time::Instant::now() >= t);
+        if !self.round && idle && due && !self.queue.is_empty() {
+            self.round = true;
+            self.probe = self.failures > 0;
+        }
+        if !self.round || !room {
+            return None;
+        }
+        let (n, out) = self.queue.pop_first()?;
+        if self.probe || self.queue.is_empty() {
+            self.round = false;
+        }
+        Some(Numbered { n, out })
+    }
 }
 
 impl Task {
     async fn run(self, mut rx: mpsc::Receiver<Outgoing>) {
         let mut in_flight = FuturesUnordered::new();
         let mut retry = Retry::default();
+        // When each line sent and not yet acked was first sent, by its number.
+        let mut unacked: BTreeMap<u64, Instant> = BTreeMap::new();
+        let mut numbered = 0u64;
         let mut open = true;
         loop {
             let room = in_flight.len() < self.cfg.in_flight;
-            let due = retry.at.is_none_or(|t| tokio::time::Instant::now() >= t);
-            let next = match retry.queue.pop_front() {
-                Some(out) if room && due => Some(out),
-                held => {
-                    retry.queue.extend(held);
+            let late_at = unacked.first_key_value().map(|(_, at)| *at + HOLD_BEHIND);
+            let late = late_at.is_some_and(|t| t <= Instant::now());
+            let next = match retry.next(in_flight.is_empty(), room) {
+                Some(x) => Some(x),
+                None => {
+                    let waiting = !retry.queue.is_empty() && in_flight.is_empty();
                     let wait = async {
-                        match retry.at {
-                            Some(t) if !retry.queue.is_empty() => tokio::time::sleep_until(t).await,
+                        match (retry.at, late_at) {
+                            (Some(t), _) if waiting => tokio::time::sleep_until(t).await,
+                            // Wake when the oldest ack becomes late: new lines then wait.
+                            (_, Some(t)) if !late => tokio::time::sleep_until(t.into()).await,
                             _ => std::future::pending().await,
                         }
                     };
                     tokio::select! {
-                        Some((out, res)) = in_flight.next(), if !in_flight.is_empty() => {
-                            self.acked(out, res, &mut retry);
+                        Some((x, res)) = in_flight.next(), if !in_flight.is_empty() => {
+                            self.acked(x, res, &mut retry, &mut unacked);
                             None
                         }
-                        // New lines wait behind lines being retried (the broker is away).
-                        out = rx.recv(), if room && open && retry.queue.is_empty() => {
+                        // New lines wait behind lines being retried or late.
+                        out = rx.recv(), if room && open && retry.queue.is_empty() && !late => {
                             open = out.is_some();
-                            out
+                            out.map(|out| {
+                                numbered += 1;
+                                Numbered { n: numbered, out }
+                            })
                         }
-                        _ = wait, if room && !retry.queue.is_empty() => None,
+                        _ = wait, if waiting || (late_at.is_some() && !late) => None,
                         else => break,
                     }
                 }
             };
-            if let Some(out) = next {
-                // Sent here, in queue order; only the acks are awaited concurrently.
-                match send(&self.js, &self.names, &self.relay, &out).await {
-                    Ok(fut) => in_flight.push(async move { (out, ack_of(fut.await)) }),
-                    Err(e) => self.acked(out, Err(e), &mut retry),
+            if let Some(x) = next {
+                unacked.entry(x.n).or_insert_with(Instant::now);
+                // Sent here, in order; only the acks are awaited concurrently.
+                match send(&self.js, &self.names, &self.relay, &x.out).await {
+                    Ok(fut) => in_flight.push(async move {
+                        let res = ack_of(fut.await);
+                        (x, res)
+                    }),
+                    Err(e) => self.acked(x, Err(e), &mut retry, &mut unacked),
                 }
             }
             let queued = (rx.len() + retry.queue.len() + in_flight.len()) as u64;
+            let oldest = unacked.first_key_value().map(|(_, at)| *at);
             self.stats.send_modify(|s| {
                 s.pending = queued;
+                s.oldest_unacked = oldest;
                 s.dropped = self.dropped.load(Ordering::Relaxed);
             });
         }
     }
 
-    fn acked(&self, out: Outgoing, res: Result<Ack, RelayError>, retry: &mut Retry) {
+    fn acked(
+        &self,
+        x: Numbered,
+        res: Result<Ack, PublishError>,
+        retry: &mut Retry,
+        unacked: &mut BTreeMap<u64, Instant>,
+    ) {
         match res {
             Ok(ack) => {
+                unacked.remove(&x.n);
                 retry.failures = 0;
+                retry.at = None;
                 self.stats.send_modify(|s| {
                     if ack.duplicate {
                         s.duplicates += 1;
@@ -277,18 +402,20 @@ impl Task {
                 });
             }
             Err(e) => {
+                let kind = Unacked::of(&e);
                 // Acks that failed together (a broker away) back off once, not each.
                 let now = tokio::time::Instant::now();
                 if retry.at.is_none_or(|t| t <= now) {
                     retry.failures = retry.failures.saturating_add(1);
                     retry.at = Some(now + self.cfg.backoff.delay(retry.failures));
                 }
-                tracing::warn!(error = %e, kind = %out.kind, "publish not acked; retrying");
+                tracing::warn!(error = %e, kind = %x.out.kind, why = kind.label(), "publish not acked; retrying");
+                retry.round = false;
                 self.stats.send_modify(|s| {
-                    s.retries += 1;
+                    s.retries.count(kind);
                     s.last_error = Some(e.to_string());
                 });
-                retry.queue.push_back(out);
+                retry.queue.insert(x.n, x.out);
             }
         }
     }

@@ -15,14 +15,19 @@ use async_nats::jetstream::{
 };
 use std::time::Duration;
 
-/// The stream's limits (`--retain`, `--retain-bytes`).
+/// The stream's limits (`--retain`, `--retain-bytes`) and copies (`--replicas`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamSettings {
     pub max_age: Duration,
-    /// Must fit the server's `max_file_store`, or 2.9 refuses the stream.
+    /// Must fit the server's `max_file_store`, or 2.9 refuses the stream; on a cluster
+    /// every node holds a full copy, so it must fit each node's.
     pub max_bytes: i64,
     pub duplicate_window: Duration,
     pub max_msg_size: i32,
+    /// Copies of the stream, its KV buckets and object store (1; 3 on a three-node
+    /// cluster, which survives losing any one node). Created only while that many
+    /// nodes are up; an existing stream is scaled to it.
+    pub replicas: usize,
 }
 
 impl Default for StreamSettings {
@@ -32,6 +37,7 @@ impl Default for StreamSettings {
             max_bytes: 10 << 30,
             duplicate_window: Duration::from_secs(300),
             max_msg_size: 1 << 20,
+            replicas: 1,
         }
     }
 }
@@ -54,13 +60,14 @@ pub fn stream_config(names: &Names, s: &StreamSettings) -> stream::Config {
         duplicate_window: s.duplicate_window,
         allow_direct: true,
         deny_delete: true,
-        num_replicas: 1,
+        num_replicas: s.replicas,
         ..Default::default()
     }
 }
 
 /// A KV bucket's backing stream, as the KV convention lays it out (history 1).
-fn kv_stream_config(bucket: &str, max_age: Duration) -> stream::Config {
+/// (async-nats' `create_key_value` fails on 2.9 whatever the replicas.)
+fn kv_stream_config(bucket: &str, max_age: Duration, replicas: usize) -> stream::Config {
     stream::Config {
         name: format!("KV_{bucket}"),
         subjects: vec![format!("$KV.{bucket}.>")],
@@ -71,7 +78,7 @@ fn kv_stream_config(bucket: &str, max_age: Duration) -> stream::Config {
         deny_delete: true,
         allow_direct: true,
         discard: DiscardPolicy::New,
-        num_replicas: 1,
+        num_replicas: replicas,
         ..Default::default()
     }
 }
@@ -81,7 +88,7 @@ fn not_found(e: &jetstream::context::GetStreamError) -> bool {
 }
 
 /// Gets stream `config.name`, creating it when absent; updates it when the settings
-/// this module owns differ (another `--retain`).
+/// this module owns differ (another `--retain`, `--replicas`).
 async fn ensure_stream(
     js: &jetstream::Context,
     config: stream::Config,
@@ -94,9 +101,10 @@ async fn ensure_stream(
                 && have.max_bytes == config.max_bytes
                 && have.max_message_size == config.max_message_size
                 && have.duplicate_window == config.duplicate_window
-                && have.max_messages_per_subject == config.max_messages_per_subject;
+                && have.max_messages_per_subject == config.max_messages_per_subject
+                && have.num_replicas.max(1) == config.num_replicas.max(1);
             if !same {
-                tracing::info!(stream = %config.name, "updating the stream's limits");
+                tracing::info!(stream = %config.name, replicas = config.num_replicas, "updating the stream's limits");
                 js.update_stream(&config)
                     .await
                     .map_err(|e| RelayError::nats("update stream", e))?;
@@ -129,17 +137,22 @@ pub async fn ensure(
     names: &Names,
     settings: &StreamSettings,
 ) -> Result<Buckets, RelayError> {
+    let replicas = settings.replicas;
     let stream = ensure_stream(js, stream_config(names, settings)).await?;
-    ensure_stream(js, kv_stream_config(&names.kv(), Duration::ZERO)).await?;
-    ensure_stream(js, kv_stream_config(&names.kv_ctl(), CLAIM_TTL)).await?;
+    ensure_stream(js, kv_stream_config(&names.kv(), Duration::ZERO, replicas)).await?;
+    ensure_stream(js, kv_stream_config(&names.kv_ctl(), CLAIM_TTL, replicas)).await?;
     let kv = open_kv(js, &names.kv()).await?;
     let kv_ctl = open_kv(js, &names.kv_ctl()).await?;
     let objects = match js.get_object_store(names.objects()).await {
-        Ok(o) => o,
+        Ok(o) => {
+            scale_objects(js, &names.objects(), replicas).await?;
+            o
+        }
         Err(_) => js
             .create_object_store(object_store::Config {
                 bucket: names.objects(),
                 storage: StorageType::File,
+                num_replicas: replicas,
                 ..Default::default()
             })
             .await
@@ -151,6 +164,31 @@ pub async fn ensure(
         kv_ctl,
         objects,
     })
+}
+
+/// Scales an existing object store's stream (`OBJ_<bucket>`) to `replicas`.
+async fn scale_objects(
+    js: &jetstream::Context,
+    bucket: &str,
+    replicas: usize,
+) -> Result<(), RelayError> {
+    let name = format!("OBJ_{bucket}");
+    let mut s = js
+        .get_stream(&name)
+        .await
+        .map_err(|e| RelayError::nats("stream info", e))?;
+    let mut config = s.cached_info().config.clone();
+    if config.num_replicas.max(1) != replicas.max(1) {
+        tracing::info!(stream = %name, replicas, "scaling the object store");
+        config.num_replicas = replicas;
+        js.update_stream(&config)
+            .await
+            .map_err(|e| RelayError::nats("update stream", e))?;
+        s.info()
+            .await
+            .map_err(|e| RelayError::nats("stream info", e))?;
+    }
+    Ok(())
 }
 
 /// Opens an existing KV bucket.

@@ -7,5 +7,6 @@ mod sim_support;
 #[cfg(feature = "nats")]
 mod support;
 
+mod cluster;
 mod e2e;
 mod nats;

@@ -644,7 +644,7 @@ async fn lines_refused_before_the_stream_exists_go_out_once_it_does() {
     publish_all(&p, &event_lines(200, "sub")).await;
     server.restart();
     wait_until(30, "the refusals", || async {
-        p.stats().borrow().retries >= 200
+        p.stats().borrow().retries.total() >= 200
     })
     .await;
     relay::ensure(&conn.js, &names(), &settings())

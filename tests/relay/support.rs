@@ -408,3 +408,140 @@ pub fn nats_env(user: User) -> Vec<(&'static str, String)> {
         ("CALLTOP_NATS_PASSWORD", PASSWORD.to_string()),
     ]
 }
+
+/// The deployment example: three nats-server configs and the accounts they include.
+pub const CLUSTER_CONFIGS: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/assets/deploy/nats-cluster");
+
+/// The ports each node of the example listens on (clients, monitoring, routes).
+fn example_ports(node: usize) -> [u16; 3] {
+    let i = node as u16 + 1;
+    [14220 + i, 14820 + i, 14240 + i]
+}
+
+/// Three nats-servers forming one JetStream cluster, run from the deployment example's
+/// configs (`assets/deploy/nats-cluster`) with free loopback ports and their own store
+/// dirs; its users are the example's (`relay`, `alice`, `viewer`, password
+/// [`PASSWORD`]). Killed on drop.
+pub struct NatsCluster {
+    dir: tempfile::TempDir,
+    nodes: [Option<Child>; 3],
+    /// Per node: client, monitoring and route port.
+    ports: [[u16; 3]; 3],
+}
+
+impl NatsCluster {
+    /// Starts the three nodes.
+    pub fn start() -> NatsCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let held: Vec<std::net::TcpListener> = (0..9)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect();
+        let port = |k: usize| held[k].local_addr().unwrap().port();
+        let ports = [0, 1, 2].map(|n| [port(n * 3), port(n * 3 + 1), port(n * 3 + 2)]);
+        drop(held);
+        let accounts = std::fs::read_to_string(format!("{CLUSTER_CONFIGS}/accounts.conf"))
+            .expect("assets/deploy/nats-cluster/accounts.conf");
+        std::fs::write(dir.path().join("accounts.conf"), accounts).unwrap();
+        for node in 0..3 {
+            let name = format!("n{}.conf", node + 1);
+            let mut text = std::fs::read_to_string(format!("{CLUSTER_CONFIGS}/{name}"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            for (n, node_ports) in ports.iter().enumerate() {
+                for (from, to) in example_ports(n).iter().zip(node_ports) {
+                    text = text.replace(&format!("127.0.0.1:{from}"), &format!("127.0.0.1:{to}"));
+                }
+            }
+            let data = dir.path().join("data");
+            text = text
+                .replace("/var/lib/nats", &data.display().to_string())
+                .replace("max_file_store: 20GB", "max_file_store: 1GB");
+            std::fs::write(dir.path().join(&name), text).unwrap();
+        }
+        let mut c = NatsCluster {
+            dir,
+            nodes: [None, None, None],
+            ports,
+        };
+        for node in 0..3 {
+            c.start_node(node);
+        }
+        c
+    }
+
+    /// Starts node `node` (0, 1, 2: `n1`…) on its config and store, waiting for its
+    /// client port.
+    pub fn start_node(&mut self, node: usize) {
+        assert!(self.nodes[node].is_none(), "n{} runs", node + 1);
+        let conf = self.dir.path().join(format!("n{}.conf", node + 1));
+        let log = self.dir.path().join(format!("n{}.log", node + 1));
+        let mut cmd = Command::new(binary());
+        cmd.arg("-c").arg(&conf).arg("-l").arg(&log);
+        for user in ["RELAY", "ALICE", "VIEWER"] {
+            cmd.env(format!("{user}_PASSWORD"), PASSWORD);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts");
+        self.nodes[node] = Some(child);
+        let addr = self.addr(node);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "n{} did not start: {}",
+                node + 1,
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILLs node `node`, as a crash.
+    pub fn kill(&mut self, node: usize) {
+        if let Some(mut c) = self.nodes[node].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// `127.0.0.1:port` of node `node`'s clients.
+    pub fn addr(&self, node: usize) -> String {
+        format!("127.0.0.1:{}", self.ports[node][0])
+    }
+
+    /// `127.0.0.1:port` of node `node`'s monitoring (`/jsz`, `/healthz`).
+    pub fn monitor(&self, node: usize) -> String {
+        format!("127.0.0.1:{}", self.ports[node][1])
+    }
+
+    /// `nats://n1,n2,n3/ACCOUNT` of the example's account.
+    pub fn url(&self, account: &str) -> String {
+        let servers: Vec<String> = (0..3).map(|n| self.addr(n)).collect();
+        format!("nats://{}/{account}", servers.join(","))
+    }
+
+    /// The node a server name (`n2`) is.
+    pub fn node_named(&self, name: &str) -> Option<usize> {
+        (0..3).find(|n| name == format!("n{}", n + 1))
+    }
+
+    /// Connects as `user` to every node.
+    pub async fn connect(&self, user: User) -> NatsConn {
+        let servers: Vec<String> = (0..3).map(|n| self.addr(n)).collect();
+        relay::connect(&servers, false, &options(user))
+            .await
+            .unwrap_or_else(|e| panic!("{} connects: {e}", user.name()))
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for node in 0..3 {
+            self.kill(node);
+        }
+    }
+}
