@@ -137,11 +137,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     // through the audited control the board is handed: the action and its outcome
     // land in the call's audit trail
     let audited = Audited::new(h.control.clone(), store.clone());
-    let request = ControlRequest {
-        session: s.clone(),
-        party: p.clone(),
-        action: ControlAction::Unhold,
-    };
+    let request = ControlRequest::on_party(&s, &p, ControlAction::Unhold);
     let out = audited.execute(request).await;
     assert_eq!(out.describe("unhold"), "taken off hold");
     wait_until(10, "unhold notification", || {
@@ -501,7 +497,7 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
             _ => None,
         })
         .expect("the confirmed listen-in is sent");
-    assert_eq!(request.session, sid);
+    assert_eq!(request.session(), Some(sid.as_str()));
     let out = control.execute(&request).await;
     assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
     assert_eq!(
