@@ -9,100 +9,11 @@
 use super::center::Member;
 use super::PartyState;
 use crate::wire::StatusCode;
-use futures_util::future::BoxFuture;
-use std::time::Duration;
 
-/// Where a transfer or forward goes.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
-pub enum Target {
-    /// E.164 number (`+1555…`), or `main*ext`.
-    PhoneNumber(String),
-    /// A short extension number (`101`).
-    ExtensionNumber(String),
-    /// The voicemail of an extension id (`vm:ID`).
-    Voicemail(String),
-    /// A park location id (`park:ORBIT`; transfer only).
-    ParkOrbit(String),
-}
-
-impl Target {
-    /// Parses what the user typed: `+1555…` / long digits → phone number, short
-    /// digits → extension number, `vm:ID`, `park:ORBIT`, `ext:N`, `tel:N`.
-    pub fn parse(input: &str) -> Result<Target, String> {
-        let s = input.trim();
-        let (prefix, rest) = match s.split_once(':') {
-            Some((p, r)) => (Some(p.trim().to_ascii_lowercase()), r.trim()),
-            None => (None, s),
-        };
-        if rest.is_empty() {
-            return Err("empty target".into());
-        }
-        let t = match prefix.as_deref() {
-            Some("vm" | "voicemail") => Target::Voicemail(rest.into()),
-            Some("park" | "orbit") => Target::ParkOrbit(rest.into()),
-            Some("ext" | "x") => Target::ExtensionNumber(rest.into()),
-            Some("tel" | "phone") => Target::PhoneNumber(rest.into()),
-            Some(p) => {
-                return Err(format!(
-                    "unknown target kind {p:?} (use vm:, park:, ext: or a number)"
-                ))
-            }
-            None => {
-                let digits = rest.trim_start_matches('+');
-                let ok = !digits.is_empty()
-                    && digits
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
-                if !ok {
-                    return Err(format!(
-                        "{rest:?} is not a number, ext:N, vm:ID or park:ORBIT"
-                    ));
-                }
-                if rest.starts_with('+') || digits.len() > 5 {
-                    Target::PhoneNumber(rest.into())
-                } else {
-                    Target::ExtensionNumber(rest.into())
-                }
-            }
-        };
-        Ok(t)
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Target::PhoneNumber(v) => write!(f, "{v}"),
-            Target::ExtensionNumber(v) => write!(f, "ext {v}"),
-            Target::Voicemail(v) => write!(f, "voicemail {v}"),
-            Target::ParkOrbit(v) => write!(f, "park {v}"),
-        }
-    }
-}
-
-/// A call-flip number (`1`–`8`): the user's call-flip list entry the call moves to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FlipNumber(u8);
-
-impl FlipNumber {
-    /// Parses `1`…`8` (also `*1`…`*8`, as dialled).
-    pub fn parse(input: &str) -> Result<FlipNumber, String> {
-        let t = input.trim().trim_start_matches('*');
-        match t.parse::<u8>() {
-            Ok(n @ 1..=8) => Ok(FlipNumber(n)),
-            _ => Err(format!(
-                "flip number must be 1 to 8, not {:?}",
-                input.trim()
-            )),
-        }
-    }
-
-    /// The number.
-    pub fn get(self) -> u8 {
-        self.0
-    }
-}
+mod outcome;
+mod target;
+pub use outcome::{Control, Outcome};
+pub use target::{FlipNumber, Target};
 
 /// One control action: on a party (or, for [`ControlAction::HangUp`], the whole call),
 /// or a setting of an agent ([`ControlAction::AcceptQueueCalls`]). Everything said or
@@ -277,177 +188,44 @@ const IN_CALL: &[StatusCode] = &[
 const RECORDED: &str = "only a connected call can be recorded";
 const LEFT: &str = "the party has already left";
 
-static HOLD: Verb = verb(
-    "hold",
-    "hold",
-    "Hold",
-    "Hold {who}?",
-    ANSWERED,
-    "only an answered party can be held",
-    "on hold",
-);
-static UNHOLD: Verb = verb(
-    "unhold",
-    "unhold",
-    "Unhold",
-    "Unhold {who}?",
-    &[StatusCode::Hold],
-    "only a held party can be unheld",
-    "taken off hold",
-);
-static TRANSFER: Verb = verb(
-    "transfer",
-    "transfer to {to}",
-    "Transfer to {to}",
-    "Transfer {who} to {to}?",
-    CONNECTED,
-    "only a connected or held party can be transferred",
-    "transferred to {to}",
-)
-.once();
-static PARK: Verb = verb(
-    "park",
-    "park",
-    "Park",
-    "Park {who}?",
-    ANSWERED,
-    "only an answered party can be parked",
-    "parked at {answer}",
-);
-static FORWARD: Verb = verb(
-    "forward",
-    "forward to {to}",
-    "Forward to {to}",
-    "Forward {who} to {to}?",
-    RINGING,
-    "only a ringing party can be forwarded",
-    "forwarded to {to}",
-);
-static REJECT: Verb = verb(
-    "reject",
-    "reject",
-    "Reject",
-    "Reject {who}?",
-    RINGING,
-    "only a ringing party can be rejected",
-    "rejected",
-);
-static ANSWER: Verb = verb(
-    "answer",
-    "answer",
-    "Answer",
-    "Answer {who} on your device?",
-    RINGING,
-    "only a ringing party can be answered",
-    "answered on your device",
-)
-.device();
-static PICKUP: Verb = verb(
-    "pick up",
-    "pick up",
-    "Pick up",
-    "Pick up the parked call of {who} on your device?",
-    PARKED,
-    "only a parked call can be picked up",
-    "picked up on your device",
-)
-.device();
-static FLIP: Verb = verb(
-    "flip",
-    "flip to {to}",
-    "Flip to {to}",
-    "Flip {who} to call-flip number {to}?",
-    ANSWERED,
-    "only an answered party can be flipped",
-    "flipped to {to}",
-);
-static MUTE: Verb = verb(
-    "mute",
-    "mute",
-    "Mute",
-    "Mute {who}?",
-    CONNECTED,
-    "only a connected party can be muted",
-    "muted",
-);
-static UNMUTE: Verb = verb(
-    "unmute",
-    "unmute",
-    "Unmute",
-    "Unmute {who}?",
-    CONNECTED,
-    "only a connected party can be muted",
-    "unmuted",
-);
-static START_RECORDING: Verb = verb(
-    "start recording",
-    "start recording",
-    "Start recording",
-    "Start recording {who}?",
-    CONNECTED,
-    RECORDED,
-    "recording {answer} started",
-);
-static PAUSE_RECORDING: Verb = verb(
-    "pause recording",
-    "pause recording",
-    "Pause recording",
-    "Pause recording {who}?",
-    CONNECTED,
-    RECORDED,
-    "recording {to} paused",
-);
-static RESUME_RECORDING: Verb = verb(
-    "resume recording",
-    "resume recording",
-    "Resume recording",
-    "Resume recording {who}?",
-    CONNECTED,
-    RECORDED,
-    "recording {to} resumed",
-);
-static HANG_UP: Verb = verb(
-    "hang up",
-    "hang up",
-    "Hang up",
-    "Hang up the whole call?",
-    IN_CALL,
-    LEFT,
-    "hung up",
-)
-.once()
-.on(Aim::Call);
-static DROP_PARTY: Verb = verb(
-    "drop party",
-    "drop party",
-    "Drop party",
-    "Drop party {who}?",
-    IN_CALL,
-    LEFT,
-    "party dropped",
-)
-.once();
+#[rustfmt::skip]
+static HOLD: Verb = verb("hold", "hold", "Hold", "Hold {who}?", ANSWERED, "only an answered party can be held", "on hold");
+#[rustfmt::skip]
+static UNHOLD: Verb = verb("unhold", "unhold", "Unhold", "Unhold {who}?", &[StatusCode::Hold], "only a held party can be unheld", "taken off hold");
+#[rustfmt::skip]
+static TRANSFER: Verb = verb("transfer", "transfer to {to}", "Transfer to {to}", "Transfer {who} to {to}?", CONNECTED, "only a connected or held party can be transferred", "transferred to {to}").once();
+#[rustfmt::skip]
+static PARK: Verb = verb("park", "park", "Park", "Park {who}?", ANSWERED, "only an answered party can be parked", "parked at {answer}");
+#[rustfmt::skip]
+static FORWARD: Verb = verb("forward", "forward to {to}", "Forward to {to}", "Forward {who} to {to}?", RINGING, "only a ringing party can be forwarded", "forwarded to {to}");
+#[rustfmt::skip]
+static REJECT: Verb = verb("reject", "reject", "Reject", "Reject {who}?", RINGING, "only a ringing party can be rejected", "rejected");
+#[rustfmt::skip]
+static ANSWER: Verb = verb("answer", "answer", "Answer", "Answer {who} on your device?", RINGING, "only a ringing party can be answered", "answered on your device").device();
+#[rustfmt::skip]
+static PICKUP: Verb = verb("pick up", "pick up", "Pick up", "Pick up the parked call of {who} on your device?", PARKED, "only a parked call can be picked up", "picked up on your device").device();
+#[rustfmt::skip]
+static FLIP: Verb = verb("flip", "flip to {to}", "Flip to {to}", "Flip {who} to call-flip number {to}?", ANSWERED, "only an answered party can be flipped", "flipped to {to}");
+#[rustfmt::skip]
+static MUTE: Verb = verb("mute", "mute", "Mute", "Mute {who}?", CONNECTED, "only a connected party can be muted", "muted");
+#[rustfmt::skip]
+static UNMUTE: Verb = verb("unmute", "unmute", "Unmute", "Unmute {who}?", CONNECTED, "only a connected party can be muted", "unmuted");
+#[rustfmt::skip]
+static START_RECORDING: Verb = verb("start recording", "start recording", "Start recording", "Start recording {who}?", CONNECTED, RECORDED, "recording {answer} started");
+#[rustfmt::skip]
+static PAUSE_RECORDING: Verb = verb("pause recording", "pause recording", "Pause recording", "Pause recording {who}?", CONNECTED, RECORDED, "recording {to} paused");
+#[rustfmt::skip]
+static RESUME_RECORDING: Verb = verb("resume recording", "resume recording", "Resume recording", "Resume recording {who}?", CONNECTED, RECORDED, "recording {to} resumed");
+#[rustfmt::skip]
+static HANG_UP: Verb = verb("hang up", "hang up", "Hang up", "Hang up the whole call?", IN_CALL, LEFT, "hung up").once().on(Aim::Call);
+#[rustfmt::skip]
+static DROP_PARTY: Verb = verb("drop party", "drop party", "Drop party", "Drop party {who}?", IN_CALL, LEFT, "party dropped").once();
+#[rustfmt::skip]
 static SUPERVISE: Verb = verb("listen in", "listen in", "Listen in", "Listen in on {to} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.", ANSWERED, "only an answered party can be listened to", "listening in on your device").device();
-static TAKE_QUEUE_CALLS: Verb = verb(
-    "take queue calls",
-    "take calls of queue {to}",
-    "Change",
-    "Take calls of queue {to} for {who}?",
-    &[],
-    "",
-    "{who} takes calls of {to} again",
-)
-.on(Aim::Agent);
-static STOP_QUEUE_CALLS: Verb = verb(
-    "stop taking queue calls",
-    "stop taking calls of queue {to}",
-    "Change",
-    "Stop taking calls of queue {to} for {who}?",
-    &[],
-    "",
-    "{who} no longer takes calls of {to}",
-)
-.on(Aim::Agent);
+#[rustfmt::skip]
+static TAKE_QUEUE_CALLS: Verb = verb("take queue calls", "take calls of queue {to}", "Change", "Take calls of queue {to} for {who}?", &[], "", "{who} takes calls of {to} again").on(Aim::Agent);
+#[rustfmt::skip]
+static STOP_QUEUE_CALLS: Verb = verb("stop taking queue calls", "stop taking calls of queue {to}", "Change", "Stop taking calls of queue {to} for {who}?", &[], "", "{who} no longer takes calls of {to}").on(Aim::Agent);
 
 /// What an action is done to or with, beside its party or agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -815,98 +593,9 @@ impl ControlRequest {
     }
 }
 
-/// What came of a control request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "result", rename_all = "camelCase")]
-pub enum Outcome {
-    /// Done: what happened, in words (`parked at *801`).
-    Done { message: String },
-    /// Refused or failed: the platform's `errorCode: message`, or why it wasn't sent.
-    Failed { message: String },
-    /// 429: nothing is sent until this has passed.
-    RateLimited {
-        #[serde(with = "millis")]
-        retry_after: Duration,
-    },
-}
-
-impl Outcome {
-    /// The status-line text for `verb`, said once (`parked at *801`,
-    /// `park failed: TAS-106 …`, `park: rate limited by the platform, retry in 3s`).
-    pub fn describe(&self, verb: &str) -> String {
-        match self {
-            Outcome::Done { message } if message.is_empty() => format!("{verb}: done"),
-            Outcome::Done { message } => message.clone(),
-            Outcome::Failed { message } => format!("{verb} failed: {message}"),
-            Outcome::RateLimited { retry_after } => format!(
-                "{verb}: rate limited by the platform, retry in {}s",
-                retry_after.as_secs_f64().ceil().max(1.0) as u64
-            ),
-        }
-    }
-}
-
-impl Outcome {
-    /// The audit trail's line for this outcome of `verb`: `← hold: done`.
-    pub fn audit_result(&self, verb: &str) -> String {
-        format!("← {}", self.describe(verb))
-    }
-}
-
-mod millis {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(d.as_millis() as u64)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_millis)
-    }
-}
-
-/// Carries control requests to the platform. Implemented by the REST client, by the
-/// relay's request-reply client, and by test doubles; the board holds one as a trait
-/// object and never awaits it in its loop.
-pub trait Control: Send + Sync {
-    /// Runs one request (on a party or an agent); never panics, every failure is an
-    /// [`Outcome`].
-    fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome>;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_parse() {
-        let ok = |s: &str| Target::parse(s).unwrap();
-        assert_eq!(
-            ok("+15551234567"),
-            Target::PhoneNumber("+15551234567".into())
-        );
-        assert_eq!(ok(" 101 "), Target::ExtensionNumber("101".into()));
-        assert_eq!(ok("6505551234"), Target::PhoneNumber("6505551234".into()));
-        assert_eq!(
-            ok("vm:62242421016"),
-            Target::Voicemail("62242421016".into())
-        );
-        assert_eq!(ok("park:*813"), Target::ParkOrbit("*813".into()));
-        assert_eq!(ok("ext:1234567"), Target::ExtensionNumber("1234567".into()));
-        for bad in ["", "vm:", "bob", "foo:1"] {
-            assert!(Target::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn flip_numbers_are_one_to_eight() {
-        assert_eq!(FlipNumber::parse("3").unwrap().get(), 3);
-        assert_eq!(FlipNumber::parse(" *8 ").unwrap().get(), 8);
-        for bad in ["0", "9", "", "x", "-1", "300"] {
-            assert!(FlipNumber::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn pickup_supervise_and_the_queue_toggle_check_first() {
@@ -972,15 +661,6 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<ControlRequest>(&text).unwrap(),
             listen
-        );
-        let o = Outcome::RateLimited {
-            retry_after: Duration::from_millis(1500),
-        };
-        let text = serde_json::to_string(&o).unwrap();
-        assert_eq!(serde_json::from_str::<Outcome>(&text).unwrap(), o);
-        assert_eq!(
-            o.describe("hold"),
-            "hold: rate limited by the platform, retry in 2s"
         );
     }
 }
