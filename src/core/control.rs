@@ -15,6 +15,72 @@ mod target;
 pub use outcome::{Control, Outcome};
 pub use target::{FlipNumber, Target};
 
+/// A reply to a ringing caller, instead of an answer: one of the platform's patterns
+/// (`replyWithPattern`) or a text of the user's (`replyWithText`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ReplyMessage {
+    /// A pattern by the platform's name (`OnMyWay`), with a time for those that take
+    /// one (`time` units of `unit`: `Minute`, `Hour`, `Day`).
+    Pattern {
+        pattern: String,
+        time: Option<u32>,
+        unit: Option<String>,
+    },
+    Text {
+        text: String,
+    },
+}
+
+/// The canned replies the prompt offers by number: pattern, time, unit, words.
+const CANNED: &[(&str, Option<u32>, Option<&str>, &str)] = &[
+    (
+        "WillCallYouBack",
+        Some(5),
+        Some("Minute"),
+        "I will call you back in 5 minutes",
+    ),
+    (
+        "CallMeBack",
+        Some(5),
+        Some("Minute"),
+        "Call me back in 5 minutes",
+    ),
+    ("OnMyWay", None, None, "I'm on my way"),
+    ("InAMeeting", None, None, "I'm in a meeting"),
+];
+
+impl ReplyMessage {
+    /// What the user typed: `1`–`4`, a canned reply; anything else, the text itself.
+    pub fn parse(input: &str) -> Result<ReplyMessage, String> {
+        let t = input.trim();
+        let canned = t
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| CANNED.get(n.wrapping_sub(1)));
+        match (t.is_empty(), canned) {
+            (true, _) => Err("nothing to reply: type 1-4 or a message".into()),
+            (false, Some((pattern, time, unit, _))) => Ok(ReplyMessage::Pattern {
+                pattern: pattern.to_string(),
+                time: *time,
+                unit: unit.map(str::to_string),
+            }),
+            (false, None) => Ok(ReplyMessage::Text { text: t.into() }),
+        }
+    }
+
+    /// What the caller is told, in words (a pattern the board does not offer: its name).
+    pub fn words(&self) -> &str {
+        match self {
+            ReplyMessage::Text { text } => text,
+            ReplyMessage::Pattern { pattern, time, .. } => CANNED
+                .iter()
+                .find(|(p, t, ..)| p == pattern && t == time)
+                .map_or(pattern, |c| c.3),
+        }
+    }
+}
+
 /// One control action: on a party (or, for [`ControlAction::HangUp`], the whole call),
 /// or a setting of an agent ([`ControlAction::AcceptQueueCalls`]). Everything said or
 /// checked of it comes from its [`Verb`] ([`ControlAction::facts`]).
@@ -58,6 +124,10 @@ pub enum ControlAction {
     Supervise {
         agent: String,
     },
+    /// Reply to a ringing caller with a message instead of answering; the call ends.
+    Reply {
+        message: ReplyMessage,
+    },
     /// An agent's setting: take (or stop taking) one queue's calls, the member's
     /// `acceptCurrentQueueCalls`.
     AcceptQueueCalls {
@@ -80,8 +150,9 @@ pub enum Aim {
 /// One verb's facts, in one place: its words, its button, its question, the party
 /// states that allow it, whether it needs the supervisor's device, what is said when it
 /// is done. In the texts `{who}` is the party or agent acted on, `{to}` the action's
-/// object ([`Object`]: a target, a flip number, an agent, a queue, a recording), and
-/// `{answer}` what the platform's answer named (a park orbit, a recording id).
+/// object ([`Object`]: a target, a flip number, an agent, a queue, a recording, a
+/// reply), `{caller}` the call's caller, and `{answer}` what the platform's answer named
+/// (a park orbit, a recording id).
 #[derive(Debug)]
 pub struct Verb {
     /// The verb alone, as refusals say it (`transfer`).
@@ -223,6 +294,8 @@ static DROP_PARTY: Verb = verb("drop party", "drop party", "Drop party", "Drop p
 #[rustfmt::skip]
 static SUPERVISE: Verb = verb("listen in", "listen in", "Listen in", "Listen in on {to} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.", ANSWERED, "only an answered party can be listened to", "listening in on your device").device();
 #[rustfmt::skip]
+static REPLY: Verb = verb("reply", "reply {to}", "Reply", "Reply to {caller} with {to}, for {who}?\nThe caller hears it instead of an answer, and the call ends.", RINGING, "only a ringing party can be replied to", "replied {to}").once();
+#[rustfmt::skip]
 static TAKE_QUEUE_CALLS: Verb = verb("take queue calls", "take calls of queue {to}", "Change", "Take calls of queue {to} for {who}?", &[], "", "{who} takes calls of {to} again").on(Aim::Agent);
 #[rustfmt::skip]
 static STOP_QUEUE_CALLS: Verb = verb("stop taking queue calls", "stop taking calls of queue {to}", "Change", "Stop taking calls of queue {to} for {who}?", &[], "", "{who} no longer takes calls of {to}").on(Aim::Agent);
@@ -241,6 +314,8 @@ pub enum Object<'a> {
     Queue(&'a str),
     /// A recording's id.
     Recording(&'a str),
+    /// A reply's message.
+    Reply(&'a ReplyMessage),
 }
 
 /// The object as the platform names it (`ext 101`, `3`, a queue's id).
@@ -251,6 +326,7 @@ impl std::fmt::Display for Object<'_> {
             Object::Target(t) => write!(f, "{t}"),
             Object::Flip(n) => write!(f, "{n}"),
             Object::Agent(x) | Object::Queue(x) | Object::Recording(x) => f.write_str(x),
+            Object::Reply(m) => write!(f, "“{}”", m.words()),
         }
     }
 }
@@ -276,6 +352,7 @@ impl ControlAction {
             ControlAction::HangUp => &HANG_UP,
             ControlAction::DropParty => &DROP_PARTY,
             ControlAction::Supervise { .. } => &SUPERVISE,
+            ControlAction::Reply { .. } => &REPLY,
             ControlAction::AcceptQueueCalls { accept: true, .. } => &TAKE_QUEUE_CALLS,
             ControlAction::AcceptQueueCalls { accept: false, .. } => &STOP_QUEUE_CALLS,
         }
@@ -288,6 +365,7 @@ impl ControlAction {
             ControlAction::Flip { to } => Object::Flip(to.get()),
             ControlAction::Supervise { agent } => Object::Agent(agent),
             ControlAction::AcceptQueueCalls { queue, .. } => Object::Queue(queue),
+            ControlAction::Reply { message } => Object::Reply(message),
             ControlAction::PauseRecording { recording }
             | ControlAction::ResumeRecording { recording } => Object::Recording(recording),
             _ => Object::None,
@@ -359,6 +437,7 @@ pub enum CallKey {
     Forward,
     Reject,
     Flip,
+    Reply,
 }
 
 /// What a call key asks before its request.
@@ -499,6 +578,18 @@ pub static CALL_KEYS: &[KeyFacts] = &[
                     to: FlipNumber::parse(s)?,
                 })
             },
+        },
+    },
+    KeyFacts {
+        key: CallKey::Reply,
+        name: "reply",
+        hint: "reply",
+        priority: 2,
+        help: "reply to a ringing caller with a message instead of answering, confirmed",
+        ask: Ask::Prompt {
+            label: "reply (1 call you back in 5 min, 2 call me back in 5 min, 3 on my way, 4 in a meeting, or your words)",
+            verb: &REPLY,
+            parse: |s| Ok(ControlAction::Reply { message: ReplyMessage::parse(s)? }),
         },
     },
 ];
@@ -693,6 +784,9 @@ mod verb_table {
             ControlAction::HangUp,
             ControlAction::DropParty,
             ControlAction::Supervise { agent: "7".into() },
+            ControlAction::Reply {
+                message: ReplyMessage::parse("3").unwrap(),
+            },
             ControlAction::AcceptQueueCalls {
                 queue: "q".into(),
                 accept: true,
@@ -729,7 +823,9 @@ mod verb_table {
             }
             // Every placeholder a text uses is one the fillers know.
             for text in [v.says, v.button, v.confirm, v.done] {
-                let left = fill(text, "W", "T").replace("{answer}", "");
+                let left = fill(text, "W", "T")
+                    .replace("{answer}", "")
+                    .replace("{caller}", "");
                 assert!(
                     !left.contains('{'),
                     "{a:?}: unknown placeholder in {text:?}"
@@ -763,7 +859,11 @@ mod verb_table {
             }
             let named = matches!(
                 a.object(),
-                Object::Target(_) | Object::Flip(_) | Object::Queue(_) | Object::Agent(_)
+                Object::Target(_)
+                    | Object::Flip(_)
+                    | Object::Queue(_)
+                    | Object::Agent(_)
+                    | Object::Reply(_)
             );
             if named {
                 assert!(
@@ -806,7 +906,7 @@ mod verb_table {
             .filter(|a| !a.facts().retry)
             .map(|a| a.word())
             .collect();
-        assert_eq!(once, ["transfer", "hang up", "drop party"]);
+        assert_eq!(once, ["transfer", "hang up", "drop party", "reply"]);
         assert_eq!(
             ControlAction::Park.done_text(Some("*801")),
             "parked at *801"
@@ -816,6 +916,41 @@ mod verb_table {
             ControlAction::StartRecording.done_text(Some("40")),
             "recording 40 started"
         );
+    }
+
+    #[test]
+    fn a_reply_is_canned_by_number_or_the_words_typed() {
+        let reply = |s: &str| ReplyMessage::parse(s);
+        assert_eq!(
+            reply(" 1 ").unwrap(),
+            ReplyMessage::Pattern {
+                pattern: "WillCallYouBack".into(),
+                time: Some(5),
+                unit: Some("Minute".into()),
+            }
+        );
+        assert_eq!(reply("4").unwrap().words(), "I'm in a meeting");
+        for text in ["5", "0", "Back at 3, sorry"] {
+            assert_eq!(
+                reply(text).unwrap(),
+                ReplyMessage::Text { text: text.into() }
+            );
+        }
+        assert!(reply("  ").is_err());
+        let a = ControlAction::Reply {
+            message: reply("3").unwrap(),
+        };
+        assert_eq!(a.verb(), "reply “I'm on my way”");
+        assert_eq!(a.done_text(None), "replied “I'm on my way”");
+        assert_eq!(
+            fill(a.facts().confirm, "Ann", &a.object().to_string()),
+            "Reply to {caller} with “I'm on my way”, for Ann?\nThe caller hears it instead of an answer, and the call ends."
+        );
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<ControlAction>(&text).unwrap(), a);
+        // Only a ringing party can be replied to.
+        assert!(a.check(Some(&StatusCode::Proceeding)).is_ok());
+        assert!(a.check(Some(&StatusCode::Answered)).is_err());
     }
 
     #[test]

@@ -7,7 +7,9 @@
 use super::auth::Auth;
 use super::http::HttpError;
 use super::roster::{enc, Roster};
-use crate::core::control::{Aim, Control, ControlAction, ControlRequest, Outcome, Subject, Target};
+use crate::core::control::{
+    Aim, Control, ControlAction, ControlRequest, Outcome, ReplyMessage, Subject, Target,
+};
 use crate::wire::{CallSession, Party};
 use futures_util::future::BoxFuture;
 use reqwest::Method;
@@ -261,6 +263,9 @@ impl ControlClient {
                 });
                 (Method::POST, p("/supervise"), Some(body))
             }
+            ControlAction::Reply { message } => {
+                (Method::POST, p("/reply"), Some(reply_body(message)))
+            }
             ControlAction::AcceptQueueCalls { .. } => {
                 return Err(format!("{} needs an agent", action.verb()))
             }
@@ -291,6 +296,26 @@ impl Control for ControlClient {
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
         let client = self.clone();
         Box::pin(async move { ControlClient::execute(&client, &request).await })
+    }
+}
+
+/// A reply's body: `replyWithPattern` (with its time, for the patterns that take one)
+/// or `replyWithText`.
+fn reply_body(m: &ReplyMessage) -> Value {
+    match m {
+        ReplyMessage::Text { text } => json!({ "replyWithText": text }),
+        ReplyMessage::Pattern {
+            pattern,
+            time,
+            unit,
+        } => {
+            let mut p = json!({ "pattern": pattern });
+            if let (Some(t), Some(u)) = (time, unit) {
+                p["time"] = json!(t);
+                p["timeUnit"] = json!(u);
+            }
+            json!({ "replyWithPattern": p })
+        }
     }
 }
 
@@ -418,6 +443,36 @@ mod tests {
         );
         let hold_agent = ControlRequest::on_agent("62", ControlAction::Hold);
         assert!(c.request_for(&hold_agent, None).is_err());
+        let reply = |s: &str| ControlAction::Reply {
+            message: ReplyMessage::parse(s).unwrap(),
+        };
+        let (m, path, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", reply("1")), None)
+            .unwrap();
+        assert_eq!(
+            (m, path.ends_with("/parties/p/reply")),
+            (Method::POST, true)
+        );
+        assert_eq!(
+            body,
+            Some(
+                json!({"replyWithPattern": {"pattern": "WillCallYouBack", "time": 5, "timeUnit": "Minute"}})
+            )
+        );
+        let (_, _, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", reply("3")), None)
+            .unwrap();
+        assert_eq!(
+            body,
+            Some(json!({"replyWithPattern": {"pattern": "OnMyWay"}}))
+        );
+        let (_, _, body) = c
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", reply("Back at 3")),
+                None,
+            )
+            .unwrap();
+        assert_eq!(body, Some(json!({"replyWithText": "Back at 3"})));
         let to = Target::parse("park:*813").unwrap();
         assert_eq!(target_body(&to), json!({"parkOrbit": "*813"}));
     }

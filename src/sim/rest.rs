@@ -281,6 +281,8 @@ const PATTERNS: &[&str] = &[
     "OnTheOtherLineNoCall",
 ];
 
+const TIME_UNITS: &[&str] = &["Minute", "Hour", "Day"];
+
 /// `POST …/parties/{partyId}/{action}`: every party action of Call Control.
 pub async fn party_action(
     Api {
@@ -348,15 +350,19 @@ fn check_params(action: &str, m: &JsonObj) -> Result<(), Response> {
     }
 }
 
-/// A reply's body: `replyWithText`, or `replyWithPattern` with a known pattern.
+/// A reply's body: a non-empty `replyWithText`, or `replyWithPattern` with a known
+/// pattern (and, if given, a known `timeUnit`).
 fn check_reply(m: &JsonObj) -> Result<(), Response> {
-    let text = m.field("replyWithText");
-    let pattern =
-        m.0.as_ref()
-            .and_then(|m| m.get("replyWithPattern"))
-            .and_then(|p| p.get("pattern"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+    let text = m.field("replyWithText").filter(|t| !t.trim().is_empty());
+    let with = m.0.as_ref().and_then(|m| m.get("replyWithPattern"));
+    let of = |k: &str| with.and_then(|p| p.get(k)).and_then(Value::as_str);
+    let pattern = of("pattern").map(str::to_string);
+    if let Some(u) = of("timeUnit").filter(|u| !TIME_UNITS.contains(u)) {
+        return Err(bad_param(
+            "replyWithPattern.timeUnit",
+            &format!("Parameter [timeUnit] value [{u}] is invalid"),
+        ));
+    }
     match (text, pattern) {
         (Some(_), _) => Ok(()),
         (None, Some(p)) if PATTERNS.contains(&p.as_str()) => Ok(()),

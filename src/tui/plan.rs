@@ -182,8 +182,11 @@ pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Con
         (_, Some(p)) => who(store, p),
         (_, None) => request.target_id().to_string(),
     };
+    let caller = call.and_then(|s| s.caller()).map(|c| c.from.label());
     let what = fill(
-        verb.confirm,
+        &verb
+            .confirm
+            .replace("{caller}", caller.as_deref().unwrap_or("the caller")),
         &whom,
         &object_words(store, request.action.object(), &whom),
     );

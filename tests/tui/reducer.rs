@@ -225,6 +225,114 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     assert_eq!(controls(&fx)[0].session(), Some("s-talk"));
 }
 
+/// `R` on a ringing call: a prompt (a canned reply by number, or words), then a
+/// confirmation with Cancel focused that names the caller, the reply and the agent
+/// whose phone rings; confirmed, the reply is sent, and only then.
+#[test]
+fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
+    use calltop::core::control::ReplyMessage;
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+    assert!(cmd(&mut ui, &store, Command::Call(CallKey::Reply)).is_empty());
+    let Overlay::Prompt(p) = &ui.view.overlay else {
+        panic!("no prompt: {}", status(&ui))
+    };
+    assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
+    // Nothing typed: nothing sent, and the prompt says so.
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(status(&ui).contains("nothing"), "{}", status(&ui));
+    cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+    update(&mut ui, Action::Input('3'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog: {}", status(&ui))
+    };
+    assert!(!c.ok_focused, "Cancel is focused");
+    let caller = store.get("s-ring").unwrap().caller().unwrap().from.label();
+    assert!(!caller.is_empty());
+    assert!(
+        c.question
+            .starts_with(&format!("Reply to {caller} with “I'm on my way”, for ")),
+        "{}",
+        c.question
+    );
+    assert!(
+        c.question.contains("instead of an answer"),
+        "{}",
+        c.question
+    );
+    // Enter on Cancel sends nothing.
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert_eq!(status(&ui), "reply “I'm on my way”: cancelled");
+    // Words of one's own, confirmed: sent once, on the ringing party.
+    cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+    for ch in "Back at 3".chars() {
+        update(&mut ui, Action::Input(ch), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    let sent = controls(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    assert_eq!(sent[0].session(), Some("s-ring"));
+    assert_eq!(
+        sent[0].action,
+        ControlAction::Reply {
+            message: ReplyMessage::Text {
+                text: "Back at 3".into()
+            }
+        }
+    );
+    assert!(
+        status(&ui).starts_with("reply “Back at 3” "),
+        "{}",
+        status(&ui)
+    );
+    // Done: said of whom, with the reply.
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request: sent[0].clone(),
+            outcome: Outcome::Done {
+                message: "replied “Back at 3”".into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    assert!(
+        status(&ui).ends_with(": replied “Back at 3”"),
+        "{}",
+        status(&ui)
+    );
+}
+
+/// Read-only: `R` is refused like every control key, in the one wording, which carries
+/// the broker's reason when the broker decided it.
+#[test]
+fn read_only_refuses_reply_in_the_one_wording() {
+    for (mode, why, said) in [
+        (
+            Mode::Live,
+            Some("the broker does not let NATS user viewer send control requests"),
+            "read-only (the broker does not let NATS user viewer send control requests): control keys are disabled",
+        ),
+        (Mode::Live, None, "read-only (--read-only): control keys are disabled"),
+        (Mode::Replay, None, "read-only (a replay): control keys are disabled"),
+    ] {
+        let (store, mut ui) = ready(mode);
+        ui.config.read_only = true;
+        ui.config.read_only_why = why.map(str::to_string);
+        cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+        let fx = cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+        assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+        assert_eq!(status(&ui), said);
+        // The supervisor keys say the same.
+        cmd(&mut ui, &store, Command::Answer);
+        assert_eq!(status(&ui), said);
+    }
+}
+
 #[test]
 fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);

@@ -556,7 +556,7 @@ fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -
         | StartRecording
         | PauseRecording { .. }
         | ResumeRecording { .. } => is(&["Answered", "Hold"]),
-        Forward { .. } | Reject | Answer => is(&["Proceeding"]),
+        Forward { .. } | Reject | Answer | Reply { .. } => is(&["Proceeding"]),
         Pickup => is(&["Parked"]),
         // Still in the call, in a state the platform names.
         HangUp | DropParty => !is(&["Disconnected", "Gone", "Other"]),
@@ -592,6 +592,9 @@ fn every_action_in_every_party_state_follows_the_one_table() {
         DropParty,
         Supervise { agent: "62".into() },
         Pickup,
+        Reply {
+            message: calltop::core::control::ReplyMessage::parse("1").unwrap(),
+        },
     ];
     for a in &actions {
         for code in every_state() {
@@ -632,6 +635,12 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
             Command::Call(CallKey::Flip),
             A::Flip {
                 to: calltop::core::control::FlipNumber::parse("1").unwrap(),
+            },
+        ),
+        (
+            Command::Call(CallKey::Reply),
+            A::Reply {
+                message: calltop::core::control::ReplyMessage::parse("1").unwrap(),
             },
         ),
     ];
