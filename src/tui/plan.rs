@@ -239,45 +239,16 @@ pub(super) fn selected_agent<'a>(
     c.agent(id)
 }
 
+/// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked, then the
+/// confirmation that names who and what.
 pub(super) fn plan_supervise(
     ui: &UiState,
     c: Command,
     store: &SessionStore,
 ) -> Result<Confirm, String> {
-    use super::rows::queue_name;
     writable(ui)?;
-    let center = store.center();
     if c == Command::QueueCalls {
-        let a = selected_agent(ui, store).ok_or(
-            "select an agent (agents view, or a queue's agents) to change its queue calls",
-        )?;
-        let queues = center.queues_of(&a.id);
-        let chosen = match &ui.view.open_queue {
-            Some(q) => queues.iter().find(|(x, _)| x.id == *q),
-            None => a
-                .current_call()
-                .and_then(|call| call.queue.as_deref())
-                .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
-                .or(queues.first()),
-        };
-        let Some((q, member)) = chosen else {
-            return Err(format!("{} is in no queue calltop knows", agent_words(a)));
-        };
-        let action = ControlAction::toggle_queue_calls(&q.id, Some(member));
-        action.check_member(Some(member))?;
-        let mut confirm = confirmation(store, ControlRequest::on_agent(&a.id, action));
-        if ui.view.open_queue.is_none() && queues.len() > 1 {
-            let others: Vec<String> = queues
-                .iter()
-                .filter(|(x, _)| x.id != q.id)
-                .map(|(x, _)| queue_name(x))
-                .collect();
-            confirm.question.push_str(&format!(
-                "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
-                others.join(", ")
-            ));
-        }
-        return Ok(confirm);
+        return plan_queue_calls(ui, store);
     }
     // A call: the selected one on the board, else the selected agent's current call.
     let session = match ui.view.screen {
@@ -340,4 +311,40 @@ pub(super) fn plan_supervise(
     action.check(party.code())?;
     let request = ControlRequest::on_party(&s.id, &party.id, action);
     Ok(confirmation(store, request))
+}
+
+/// `o`: the selected agent's taking of a queue's calls, toggled (the open queue's, else
+/// the queue of the agent's current call, else the agent's first).
+fn plan_queue_calls(ui: &UiState, store: &SessionStore) -> Result<Confirm, String> {
+    use super::rows::queue_name;
+    let center = store.center();
+    let a = selected_agent(ui, store)
+        .ok_or("select an agent (agents view, or a queue's agents) to change its queue calls")?;
+    let queues = center.queues_of(&a.id);
+    let chosen = match &ui.view.open_queue {
+        Some(q) => queues.iter().find(|(x, _)| x.id == *q),
+        None => a
+            .current_call()
+            .and_then(|call| call.queue.as_deref())
+            .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
+            .or(queues.first()),
+    };
+    let Some((q, member)) = chosen else {
+        return Err(format!("{} is in no queue calltop knows", agent_words(a)));
+    };
+    let action = ControlAction::toggle_queue_calls(&q.id, Some(member));
+    action.check_member(Some(member))?;
+    let mut confirm = confirmation(store, ControlRequest::on_agent(&a.id, action));
+    if ui.view.open_queue.is_none() && queues.len() > 1 {
+        let others: Vec<String> = queues
+            .iter()
+            .filter(|(x, _)| x.id != q.id)
+            .map(|(x, _)| queue_name(x))
+            .collect();
+        confirm.question.push_str(&format!(
+            "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
+            others.join(", ")
+        ));
+    }
+    Ok(confirm)
 }
