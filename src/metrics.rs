@@ -6,7 +6,7 @@
 
 mod center;
 
-use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
+use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::{Bucket, SessionStore, SharedStore};
 use crate::source::live::ConnState;
 use crate::wire::Ts;
@@ -63,24 +63,6 @@ impl<C: Control> Control for Counted<C> {
         Box::pin(async move {
             let outcome = running.await;
             tally.record(request.action.word(), &outcome);
-            outcome
-        })
-    }
-
-    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
-        let tally = self.tally.clone();
-        let verb = match &request.action {
-            crate::core::control::AgentAction::AcceptQueueCalls { accept: true, .. } => {
-                "accept queue calls"
-            }
-            crate::core::control::AgentAction::AcceptQueueCalls { accept: false, .. } => {
-                "decline queue calls"
-            }
-        };
-        let running = self.inner.execute_agent(request);
-        Box::pin(async move {
-            let outcome = running.await;
-            tally.record(verb, &outcome);
             outcome
         })
     }

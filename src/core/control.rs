@@ -1,108 +1,89 @@
-//! The one call-control vocabulary, from key to request: [`ControlAction`] (what to do,
-//! with its target already parsed), [`ControlRequest`] (on which party of which call),
-//! [`AgentRequest`] (a setting of an agent, not a party action), [`Outcome`] (what came
-//! of it) and [`Control`] (whatever carries a request to the platform: the REST client,
-//! a test double). Which party states allow an action is decided here, once, before any
-//! request is sent.
+//! The one control vocabulary, from key to request: [`ControlAction`] (what to do, with
+//! its target already parsed) and its [`Verb`] (every word, button, question, allowed
+//! state and done text of it, in one table), the call keys ([`CALL_KEYS`]: what each
+//! asks before its request), [`ControlRequest`] (an action on a party of a call or on an
+//! agent), [`Outcome`] (what came of it) and [`Control`] (whatever carries a request to
+//! the platform: the REST client, the relay). Which party states allow an action is
+//! decided here, once, before any request is sent.
 
 use super::center::Member;
+use super::PartyState;
 use crate::wire::StatusCode;
-use futures_util::future::BoxFuture;
-use std::time::Duration;
 
-/// Where a transfer or forward goes.
+mod outcome;
+mod target;
+pub use outcome::{Control, Outcome};
+pub use target::{FlipNumber, Target};
+
+/// A reply to a ringing caller, instead of an answer: one of the platform's patterns
+/// (`replyWithPattern`) or a text of the user's (`replyWithText`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
-pub enum Target {
-    /// E.164 number (`+1555…`), or `main*ext`.
-    PhoneNumber(String),
-    /// A short extension number (`101`).
-    ExtensionNumber(String),
-    /// The voicemail of an extension id (`vm:ID`).
-    Voicemail(String),
-    /// A park location id (`park:ORBIT`; transfer only).
-    ParkOrbit(String),
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ReplyMessage {
+    /// A pattern by the platform's name (`OnMyWay`), with a time for those that take
+    /// one (`time` units of `unit`: `Minute`, `Hour`, `Day`).
+    Pattern {
+        pattern: String,
+        time: Option<u32>,
+        unit: Option<String>,
+    },
+    Text {
+        text: String,
+    },
 }
 
-impl Target {
-    /// Parses what the user typed: `+1555…` / long digits → phone number, short
-    /// digits → extension number, `vm:ID`, `park:ORBIT`, `ext:N`, `tel:N`.
-    pub fn parse(input: &str) -> Result<Target, String> {
-        let s = input.trim();
-        let (prefix, rest) = match s.split_once(':') {
-            Some((p, r)) => (Some(p.trim().to_ascii_lowercase()), r.trim()),
-            None => (None, s),
-        };
-        if rest.is_empty() {
-            return Err("empty target".into());
+/// The canned replies the prompt offers by number: pattern, time, unit, words.
+const CANNED: &[(&str, Option<u32>, Option<&str>, &str)] = &[
+    (
+        "WillCallYouBack",
+        Some(5),
+        Some("Minute"),
+        "I will call you back in 5 minutes",
+    ),
+    (
+        "CallMeBack",
+        Some(5),
+        Some("Minute"),
+        "Call me back in 5 minutes",
+    ),
+    ("OnMyWay", None, None, "I'm on my way"),
+    ("InAMeeting", None, None, "I'm in a meeting"),
+];
+
+impl ReplyMessage {
+    /// What the user typed: `1`–`4`, a canned reply; anything else, the text itself.
+    pub fn parse(input: &str) -> Result<ReplyMessage, String> {
+        let t = input.trim();
+        let canned = t
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| CANNED.get(n.wrapping_sub(1)));
+        match (t.is_empty(), canned) {
+            (true, _) => Err("nothing to reply: type 1-4 or a message".into()),
+            (false, Some((pattern, time, unit, _))) => Ok(ReplyMessage::Pattern {
+                pattern: pattern.to_string(),
+                time: *time,
+                unit: unit.map(str::to_string),
+            }),
+            (false, None) => Ok(ReplyMessage::Text { text: t.into() }),
         }
-        let t = match prefix.as_deref() {
-            Some("vm" | "voicemail") => Target::Voicemail(rest.into()),
-            Some("park" | "orbit") => Target::ParkOrbit(rest.into()),
-            Some("ext" | "x") => Target::ExtensionNumber(rest.into()),
-            Some("tel" | "phone") => Target::PhoneNumber(rest.into()),
-            Some(p) => {
-                return Err(format!(
-                    "unknown target kind {p:?} (use vm:, park:, ext: or a number)"
-                ))
-            }
-            None => {
-                let digits = rest.trim_start_matches('+');
-                let ok = !digits.is_empty()
-                    && digits
-                        .chars()
-                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
-                if !ok {
-                    return Err(format!(
-                        "{rest:?} is not a number, ext:N, vm:ID or park:ORBIT"
-                    ));
-                }
-                if rest.starts_with('+') || digits.len() > 5 {
-                    Target::PhoneNumber(rest.into())
-                } else {
-                    Target::ExtensionNumber(rest.into())
-                }
-            }
-        };
-        Ok(t)
     }
-}
 
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    /// What the caller is told, in words (a pattern the board does not offer: its name).
+    pub fn words(&self) -> &str {
         match self {
-            Target::PhoneNumber(v) => write!(f, "{v}"),
-            Target::ExtensionNumber(v) => write!(f, "ext {v}"),
-            Target::Voicemail(v) => write!(f, "voicemail {v}"),
-            Target::ParkOrbit(v) => write!(f, "park {v}"),
+            ReplyMessage::Text { text } => text,
+            ReplyMessage::Pattern { pattern, time, .. } => CANNED
+                .iter()
+                .find(|(p, t, ..)| p == pattern && t == time)
+                .map_or(pattern, |c| c.3),
         }
     }
 }
 
-/// A call-flip number (`1`–`8`): the user's call-flip list entry the call moves to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FlipNumber(u8);
-
-impl FlipNumber {
-    /// Parses `1`…`8` (also `*1`…`*8`, as dialled).
-    pub fn parse(input: &str) -> Result<FlipNumber, String> {
-        let t = input.trim().trim_start_matches('*');
-        match t.parse::<u8>() {
-            Ok(n @ 1..=8) => Ok(FlipNumber(n)),
-            _ => Err(format!(
-                "flip number must be 1 to 8, not {:?}",
-                input.trim()
-            )),
-        }
-    }
-
-    /// The number.
-    pub fn get(self) -> u8 {
-        self.0
-    }
-}
-
-/// One call-control action on a party (or, for [`ControlAction::HangUp`], the call).
+/// One control action: on a party (or, for [`ControlAction::HangUp`], the whole call),
+/// or a setting of an agent ([`ControlAction::AcceptQueueCalls`]). Everything said or
+/// checked of it comes from its [`Verb`] ([`ControlAction::facts`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "action", rename_all = "camelCase")]
 pub enum ControlAction {
@@ -143,12 +124,121 @@ pub enum ControlAction {
     Supervise {
         agent: String,
     },
+    /// Reply to a ringing caller with a message instead of answering; the call ends.
+    Reply {
+        message: ReplyMessage,
+    },
+    /// An agent's setting: take (or stop taking) one queue's calls, the member's
+    /// `acceptCurrentQueueCalls`.
+    AcceptQueueCalls {
+        queue: String,
+        accept: bool,
+    },
 }
 
-/// How an action's allowed states are described to the user.
-struct Allowed {
-    codes: &'static [StatusCode],
+/// What a verb acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aim {
+    /// One party of a call.
+    Party,
+    /// The whole call (its selected party only says which call).
+    Call,
+    /// An agent (a setting, not a call).
+    Agent,
+}
+
+/// One verb's facts, in one place: its words, its button, its question, the party
+/// states that allow it, whether it needs the supervisor's device, what is said when it
+/// is done. In the texts `{who}` is the party or agent acted on, `{to}` the action's
+/// object ([`Object`]: a target, a flip number, an agent, a queue, a recording, a
+/// reply), `{caller}` the call's caller, and `{answer}` what the platform's answer named
+/// (a park orbit, a recording id).
+#[derive(Debug)]
+pub struct Verb {
+    /// The verb alone, as refusals say it (`transfer`).
+    pub word: &'static str,
+    /// The verb with its object, for messages, the pending marker and the audit trail
+    /// (`transfer to {to}`).
+    pub says: &'static str,
+    /// The confirming button (`Transfer to {to}`).
+    pub button: &'static str,
+    /// The confirmation's question, naming who and what.
+    pub confirm: &'static str,
+    /// The party states that allow it (none for an agent's setting).
+    pub states: &'static [StatusCode],
+    /// Why another state does not, in words.
+    pub need: &'static str,
+    /// Whether it needs the supervisor's device.
+    pub device: bool,
+    /// What the status line says when it is done.
+    pub done: &'static str,
+    /// What it acts on.
+    pub aim: Aim,
+    /// Whether a board may send it again after a timeout (a hang-up, a transfer or a
+    /// reply could act on a call that has moved on meanwhile).
+    pub retry: bool,
+}
+
+/// A party verb that can be retried and needs no device; the builders below say otherwise.
+const fn verb(
+    word: &'static str,
+    says: &'static str,
+    button: &'static str,
+    confirm: &'static str,
+    states: &'static [StatusCode],
     need: &'static str,
+    done: &'static str,
+) -> Verb {
+    Verb {
+        word,
+        says,
+        button,
+        confirm,
+        states,
+        need,
+        device: false,
+        done,
+        aim: Aim::Party,
+        retry: true,
+    }
+}
+
+impl Verb {
+    const fn device(self) -> Verb {
+        Verb {
+            device: true,
+            ..self
+        }
+    }
+
+    const fn once(self) -> Verb {
+        Verb {
+            retry: false,
+            ..self
+        }
+    }
+
+    const fn on(self, aim: Aim) -> Verb {
+        Verb { aim, ..self }
+    }
+
+    /// Checks a party's state before anything is sent: `Err` says why not, in words.
+    pub fn check(&self, code: Option<&StatusCode>) -> Result<(), String> {
+        match code {
+            Some(c) if self.states.contains(c) => Ok(()),
+            other => Err(format!(
+                "can't {}: the party is {} ({})",
+                self.word,
+                other.map_or("in an unknown state", |c| c.as_str()),
+                self.need
+            )),
+        }
+    }
+}
+
+/// `template` with `{who}` and `{to}` filled in.
+pub fn fill(template: &str, who: &str, to: &str) -> String {
+    template.replace("{who}", who).replace("{to}", to)
 }
 
 const CONNECTED: &[StatusCode] = &[StatusCode::Answered, StatusCode::Hold];
@@ -166,260 +256,437 @@ const IN_CALL: &[StatusCode] = &[
     StatusCode::FaxReceive,
     StatusCode::Tds,
 ];
+const RECORDED: &str = "only a connected call can be recorded";
+const LEFT: &str = "the party has already left";
+
+#[rustfmt::skip]
+static HOLD: Verb = verb("hold", "hold", "Hold", "Hold {who}?", ANSWERED, "only an answered party can be held", "on hold");
+#[rustfmt::skip]
+static UNHOLD: Verb = verb("unhold", "unhold", "Unhold", "Unhold {who}?", &[StatusCode::Hold], "only a held party can be unheld", "taken off hold");
+#[rustfmt::skip]
+static TRANSFER: Verb = verb("transfer", "transfer to {to}", "Transfer to {to}", "Transfer {who} to {to}?", CONNECTED, "only a connected or held party can be transferred", "transferred to {to}").once();
+#[rustfmt::skip]
+static PARK: Verb = verb("park", "park", "Park", "Park {who}?", ANSWERED, "only an answered party can be parked", "parked at {answer}");
+#[rustfmt::skip]
+static FORWARD: Verb = verb("forward", "forward to {to}", "Forward to {to}", "Forward {who} to {to}?", RINGING, "only a ringing party can be forwarded", "forwarded to {to}");
+#[rustfmt::skip]
+static REJECT: Verb = verb("reject", "reject", "Reject", "Reject {who}?", RINGING, "only a ringing party can be rejected", "rejected");
+#[rustfmt::skip]
+static ANSWER: Verb = verb("answer", "answer", "Answer", "Answer {who} on your device?", RINGING, "only a ringing party can be answered", "answered on your device").device();
+#[rustfmt::skip]
+static PICKUP: Verb = verb("pick up", "pick up", "Pick up", "Pick up the parked call of {who} on your device?", PARKED, "only a parked call can be picked up", "picked up on your device").device();
+#[rustfmt::skip]
+static FLIP: Verb = verb("flip", "flip to {to}", "Flip to {to}", "Flip {who} to call-flip number {to}?", ANSWERED, "only an answered party can be flipped", "flipped to {to}");
+#[rustfmt::skip]
+static MUTE: Verb = verb("mute", "mute", "Mute", "Mute {who}?", CONNECTED, "only a connected party can be muted", "muted");
+#[rustfmt::skip]
+static UNMUTE: Verb = verb("unmute", "unmute", "Unmute", "Unmute {who}?", CONNECTED, "only a connected party can be muted", "unmuted");
+#[rustfmt::skip]
+static START_RECORDING: Verb = verb("start recording", "start recording", "Start recording", "Start recording {who}?", CONNECTED, RECORDED, "recording {answer} started");
+#[rustfmt::skip]
+static PAUSE_RECORDING: Verb = verb("pause recording", "pause recording", "Pause recording", "Pause recording {who}?", CONNECTED, RECORDED, "recording {to} paused");
+#[rustfmt::skip]
+static RESUME_RECORDING: Verb = verb("resume recording", "resume recording", "Resume recording", "Resume recording {who}?", CONNECTED, RECORDED, "recording {to} resumed");
+#[rustfmt::skip]
+static HANG_UP: Verb = verb("hang up", "hang up", "Hang up", "Hang up the whole call?", IN_CALL, LEFT, "hung up").once().on(Aim::Call);
+#[rustfmt::skip]
+static DROP_PARTY: Verb = verb("drop party", "drop party", "Drop party", "Drop party {who}?", IN_CALL, LEFT, "party dropped").once();
+#[rustfmt::skip]
+static SUPERVISE: Verb = verb("listen in", "listen in", "Listen in", "Listen in on {to} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.", ANSWERED, "only an answered party can be listened to", "listening in on your device").device();
+#[rustfmt::skip]
+static REPLY: Verb = verb("reply", "reply {to}", "Reply", "Reply to {caller} with {to}, for {who}?\nThe caller hears it instead of an answer, and the call ends.", RINGING, "only a ringing party can be replied to", "replied {to}").once();
+#[rustfmt::skip]
+static TAKE_QUEUE_CALLS: Verb = verb("take queue calls", "take calls of queue {to}", "Change", "Take calls of queue {to} for {who}?", &[], "", "{who} takes calls of {to} again").on(Aim::Agent);
+#[rustfmt::skip]
+static STOP_QUEUE_CALLS: Verb = verb("stop taking queue calls", "stop taking calls of queue {to}", "Change", "Stop taking calls of queue {to} for {who}?", &[], "", "{who} no longer takes calls of {to}").on(Aim::Agent);
+
+/// What an action is done to or with, beside its party or agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object<'a> {
+    None,
+    /// A transfer or forward target.
+    Target(&'a Target),
+    /// A call-flip number.
+    Flip(u8),
+    /// A monitored agent's extension id.
+    Agent(&'a str),
+    /// A queue's id.
+    Queue(&'a str),
+    /// A recording's id.
+    Recording(&'a str),
+    /// A reply's message.
+    Reply(&'a ReplyMessage),
+}
+
+/// The object as the platform names it (`ext 101`, `3`, a queue's id).
+impl std::fmt::Display for Object<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Object::None => Ok(()),
+            Object::Target(t) => write!(f, "{t}"),
+            Object::Flip(n) => write!(f, "{n}"),
+            Object::Agent(x) | Object::Queue(x) | Object::Recording(x) => f.write_str(x),
+            Object::Reply(m) => write!(f, "“{}”", m.words()),
+        }
+    }
+}
 
 impl ControlAction {
-    /// A short verb for messages, the pending marker and the audit trail, with the
-    /// target (`transfer to ext 101`).
+    /// This action's verb: the one row of facts every message, button and check uses.
+    pub fn facts(&self) -> &'static Verb {
+        match self {
+            ControlAction::Hold => &HOLD,
+            ControlAction::Unhold => &UNHOLD,
+            ControlAction::Transfer { .. } => &TRANSFER,
+            ControlAction::Park => &PARK,
+            ControlAction::Forward { .. } => &FORWARD,
+            ControlAction::Reject => &REJECT,
+            ControlAction::Answer => &ANSWER,
+            ControlAction::Pickup => &PICKUP,
+            ControlAction::Flip { .. } => &FLIP,
+            ControlAction::Mute { muted: true } => &MUTE,
+            ControlAction::Mute { muted: false } => &UNMUTE,
+            ControlAction::StartRecording => &START_RECORDING,
+            ControlAction::PauseRecording { .. } => &PAUSE_RECORDING,
+            ControlAction::ResumeRecording { .. } => &RESUME_RECORDING,
+            ControlAction::HangUp => &HANG_UP,
+            ControlAction::DropParty => &DROP_PARTY,
+            ControlAction::Supervise { .. } => &SUPERVISE,
+            ControlAction::Reply { .. } => &REPLY,
+            ControlAction::AcceptQueueCalls { accept: true, .. } => &TAKE_QUEUE_CALLS,
+            ControlAction::AcceptQueueCalls { accept: false, .. } => &STOP_QUEUE_CALLS,
+        }
+    }
+
+    /// What the action is done to or with, beside its party or agent.
+    pub fn object(&self) -> Object<'_> {
+        match self {
+            ControlAction::Transfer { to } | ControlAction::Forward { to } => Object::Target(to),
+            ControlAction::Flip { to } => Object::Flip(to.get()),
+            ControlAction::Supervise { agent } => Object::Agent(agent),
+            ControlAction::AcceptQueueCalls { queue, .. } => Object::Queue(queue),
+            ControlAction::Reply { message } => Object::Reply(message),
+            ControlAction::PauseRecording { recording }
+            | ControlAction::ResumeRecording { recording } => Object::Recording(recording),
+            _ => Object::None,
+        }
+    }
+
+    /// The verb with its object, for messages, the pending marker and the audit trail
+    /// (`transfer to ext 101`).
     pub fn verb(&self) -> String {
-        match self {
-            ControlAction::Transfer { to } => format!("transfer to {to}"),
-            ControlAction::Forward { to } => format!("forward to {to}"),
-            ControlAction::Flip { to } => format!("flip to {}", to.get()),
-            other => other.word().into(),
-        }
+        fill(self.facts().says, "", &self.object().to_string())
     }
 
-    /// The verb alone (`transfer`), as refusals say it: the target plays no part in
-    /// which party states allow an action.
+    /// The verb alone (`transfer`), as refusals say it.
     pub fn word(&self) -> &'static str {
-        match self {
-            ControlAction::Hold => "hold",
-            ControlAction::Unhold => "unhold",
-            ControlAction::Transfer { .. } => "transfer",
-            ControlAction::Park => "park",
-            ControlAction::Forward { .. } => "forward",
-            ControlAction::Reject => "reject",
-            ControlAction::Answer => "answer",
-            ControlAction::Pickup => "pick up",
-            ControlAction::Flip { .. } => "flip",
-            ControlAction::Mute { muted: true } => "mute",
-            ControlAction::Mute { muted: false } => "unmute",
-            ControlAction::StartRecording => "start recording",
-            ControlAction::PauseRecording { .. } => "pause recording",
-            ControlAction::ResumeRecording { .. } => "resume recording",
-            ControlAction::HangUp => "hang up",
-            ControlAction::DropParty => "drop party",
-            ControlAction::Supervise { .. } => "listen in",
-        }
-    }
-
-    fn allowed(&self) -> Allowed {
-        let (codes, need) = match self {
-            ControlAction::Hold => (ANSWERED, "only an answered party can be held"),
-            ControlAction::Unhold => (&[StatusCode::Hold][..], "only a held party can be unheld"),
-            ControlAction::Transfer { .. } => (
-                CONNECTED,
-                "only a connected or held party can be transferred",
-            ),
-            ControlAction::Park => (ANSWERED, "only an answered party can be parked"),
-            ControlAction::Forward { .. } => (RINGING, "only a ringing party can be forwarded"),
-            ControlAction::Reject => (RINGING, "only a ringing party can be rejected"),
-            ControlAction::Answer => (RINGING, "only a ringing party can be answered"),
-            ControlAction::Pickup => (PARKED, "only a parked call can be picked up"),
-            ControlAction::Flip { .. } => (ANSWERED, "only an answered party can be flipped"),
-            ControlAction::Mute { .. } => (CONNECTED, "only a connected party can be muted"),
-            ControlAction::StartRecording
-            | ControlAction::PauseRecording { .. }
-            | ControlAction::ResumeRecording { .. } => {
-                (CONNECTED, "only a connected call can be recorded")
-            }
-            ControlAction::HangUp | ControlAction::DropParty => {
-                (IN_CALL, "the party has already left")
-            }
-            ControlAction::Supervise { .. } => {
-                (ANSWERED, "only an answered party can be listened to")
-            }
-        };
-        Allowed { codes, need }
+        self.facts().word
     }
 
     /// True for the actions that need the supervisor's device.
     pub fn needs_device(&self) -> bool {
-        matches!(
-            self,
-            ControlAction::Answer | ControlAction::Pickup | ControlAction::Supervise { .. }
-        )
+        self.facts().device
     }
 
     /// Checks the party's state before anything is sent: `Err` says why not, in words.
     pub fn check(&self, code: Option<&StatusCode>) -> Result<(), String> {
-        let a = self.allowed();
-        match code {
-            Some(c) if a.codes.contains(c) => Ok(()),
-            other => Err(format!(
-                "can't {}: the party is {} ({})",
-                self.word(),
-                other.map_or("in an unknown state", |c| c.as_str()),
-                a.need
-            )),
-        }
+        self.facts().check(code)
     }
-}
 
-/// One control request: an action on a party of a session.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ControlRequest {
-    pub session: String,
-    pub party: String,
-    #[serde(flatten)]
-    pub action: ControlAction,
-}
+    /// What was done, in words, with what the platform's answer named (`parked at
+    /// *801`); without it the words that need it are left out (`parked`).
+    pub fn done_text(&self, answer: Option<&str>) -> String {
+        let done = self.facts().done;
+        let done = match answer {
+            Some(a) => done.replace("{answer}", a),
+            None => done.replace(" at {answer}", "").replace("{answer} ", ""),
+        };
+        fill(&done, "", &self.object().to_string())
+    }
 
-/// A setting of one agent (not an action on a party of a call).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AgentRequest {
-    /// The agent's extension id.
-    pub agent: String,
-    #[serde(flatten)]
-    pub action: AgentAction,
-}
-
-/// What to set for an agent.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "action", rename_all = "camelCase")]
-pub enum AgentAction {
-    /// Take (or stop taking) one queue's calls: the member's `acceptCurrentQueueCalls`.
-    AcceptQueueCalls { queue: String, accept: bool },
-}
-
-impl AgentAction {
     /// The toggle of a member's acceptance of `queue`'s calls (unknown counts as taking them).
-    pub fn toggle_queue_calls(queue: &str, member: Option<&Member>) -> AgentAction {
-        AgentAction::AcceptQueueCalls {
+    pub fn toggle_queue_calls(queue: &str, member: Option<&Member>) -> ControlAction {
+        ControlAction::AcceptQueueCalls {
             queue: queue.to_string(),
             accept: member.and_then(|m| m.accept_current) == Some(false),
         }
     }
 
-    /// A short verb for messages and the log.
-    pub fn verb(&self) -> String {
-        match self {
-            AgentAction::AcceptQueueCalls {
-                queue,
-                accept: true,
-            } => {
-                format!("take calls of queue {queue}")
-            }
-            AgentAction::AcceptQueueCalls {
-                queue,
-                accept: false,
-            } => format!("stop taking calls of queue {queue}"),
-        }
-    }
-
-    /// Checks the agent's membership before anything is sent (`member`: the agent in
-    /// the queue, if a member).
-    pub fn check(&self, member: Option<&Member>) -> Result<(), String> {
-        match (self, member) {
-            (AgentAction::AcceptQueueCalls { .. }, Some(_)) => Ok(()),
-            (AgentAction::AcceptQueueCalls { queue, .. }, None) => Err(format!(
-                "can't {}: the agent is not a member of queue {queue}",
+    /// Checks an agent's membership of the queue before anything is sent (`member`:
+    /// the agent in the queue, if a member).
+    pub fn check_member(&self, member: Option<&Member>) -> Result<(), String> {
+        match (self.object(), member) {
+            (_, Some(_)) => Ok(()),
+            (o, None) => Err(format!(
+                "can't {}: the agent is not a member of queue {o}",
                 self.verb()
             )),
         }
     }
 }
 
-impl ControlRequest {
-    /// The audit trail's line for sending it: `→ hold (party p-2)`.
-    pub fn audit_sent(&self) -> String {
-        format!("→ {} (party {})", self.action.verb(), self.party)
-    }
+/// A call-control key: what the board asks, then sends, for the selected party.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CallKey {
+    Hold,
+    Transfer,
+    Record,
+    HangUp,
+    Mute,
+    Park,
+    Forward,
+    Reject,
+    Flip,
+    Reply,
 }
 
-/// What came of a control request.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "result", rename_all = "camelCase")]
-pub enum Outcome {
-    /// Done: what happened, in words (`parked at *801`).
-    Done { message: String },
-    /// Refused or failed: the platform's `errorCode: message`, or why it wasn't sent.
-    Failed { message: String },
-    /// 429: nothing is sent until this has passed.
-    RateLimited {
-        #[serde(with = "millis")]
-        retry_after: Duration,
+/// What a call key asks before its request.
+#[derive(Clone, Copy, Debug)]
+pub enum Ask {
+    /// A confirmation of the action this picks for the target party (`hold` or
+    /// `unhold`).
+    Confirm(fn(&PartyState) -> ControlAction),
+    /// A line of text first (`label` says what), which `parse` turns into the action;
+    /// `verb`'s states are checked before the prompt opens.
+    Prompt {
+        label: &'static str,
+        verb: &'static Verb,
+        parse: fn(&str) -> Result<ControlAction, String>,
     },
 }
 
-impl Outcome {
-    /// The status-line text for `verb`, said once (`parked at *801`,
-    /// `park failed: TAS-106 …`, `park: rate limited by the platform, retry in 3s`).
-    pub fn describe(&self, verb: &str) -> String {
-        match self {
-            Outcome::Done { message } if message.is_empty() => format!("{verb}: done"),
-            Outcome::Done { message } => message.clone(),
-            Outcome::Failed { message } => format!("{verb} failed: {message}"),
-            Outcome::RateLimited { retry_after } => format!(
-                "{verb}: rate limited by the platform, retry in {}s",
-                retry_after.as_secs_f64().ceil().max(1.0) as u64
-            ),
+/// A call key's facts: its name in the key file, its footer hint and priority (the
+/// higher stays longer when the footer is short), its help line, what it asks.
+#[derive(Debug)]
+pub struct KeyFacts {
+    pub key: CallKey,
+    pub name: &'static str,
+    pub hint: &'static str,
+    pub priority: u8,
+    pub help: &'static str,
+    pub ask: Ask,
+}
+
+/// The call keys, in the order of the help and the README.
+pub static CALL_KEYS: &[KeyFacts] = &[
+    KeyFacts {
+        key: CallKey::Hold,
+        name: "hold",
+        hint: "hold",
+        priority: 6,
+        help: "hold / unhold",
+        ask: Ask::Confirm(|p| match p.code() {
+            Some(StatusCode::Hold) => ControlAction::Unhold,
+            _ => ControlAction::Hold,
+        }),
+    },
+    KeyFacts {
+        key: CallKey::Transfer,
+        name: "transfer",
+        hint: "transfer",
+        priority: 5,
+        help: "transfer (number, ext, vm:ID, park:ORBIT), confirmed",
+        ask: Ask::Prompt {
+            label: "transfer to (number, ext, vm:ID, park:ORBIT)",
+            verb: &TRANSFER,
+            parse: |s| {
+                Ok(ControlAction::Transfer {
+                    to: Target::parse(s)?,
+                })
+            },
+        },
+    },
+    KeyFacts {
+        key: CallKey::Record,
+        name: "record",
+        hint: "record",
+        priority: 3,
+        help: "start / pause / resume recording",
+        ask: Ask::Confirm(|p| {
+            let recs = p.recordings.get().map(Vec::as_slice).unwrap_or_default();
+            match (recs.iter().find(|r| r.active), recs.last()) {
+                (Some(r), _) => ControlAction::PauseRecording {
+                    recording: r.id.clone(),
+                },
+                (None, Some(r)) => ControlAction::ResumeRecording {
+                    recording: r.id.clone(),
+                },
+                (None, None) => ControlAction::StartRecording,
+            }
+        }),
+    },
+    KeyFacts {
+        key: CallKey::HangUp,
+        name: "hang-up",
+        hint: "hang up",
+        priority: 6,
+        help: "hang up the call, confirmed",
+        ask: Ask::Confirm(|_| ControlAction::HangUp),
+    },
+    KeyFacts {
+        key: CallKey::Mute,
+        name: "mute",
+        hint: "mute",
+        priority: 3,
+        help: "mute / unmute",
+        ask: Ask::Confirm(|p| ControlAction::Mute {
+            muted: p.muted.get() != Some(&true),
+        }),
+    },
+    KeyFacts {
+        key: CallKey::Park,
+        name: "park",
+        hint: "park",
+        priority: 4,
+        help: "park",
+        ask: Ask::Confirm(|_| ControlAction::Park),
+    },
+    KeyFacts {
+        key: CallKey::Forward,
+        name: "forward",
+        hint: "forward",
+        priority: 3,
+        help: "forward a ringing party",
+        ask: Ask::Prompt {
+            label: "forward to (number, ext, vm:ID)",
+            verb: &FORWARD,
+            parse: |s| match Target::parse(s)? {
+                Target::ParkOrbit(_) => Err("forward cannot go to a park orbit".into()),
+                to => Ok(ControlAction::Forward { to }),
+            },
+        },
+    },
+    KeyFacts {
+        key: CallKey::Reject,
+        name: "reject",
+        hint: "reject",
+        priority: 4,
+        help: "reject a ringing party",
+        ask: Ask::Confirm(|_| ControlAction::Reject),
+    },
+    KeyFacts {
+        key: CallKey::Flip,
+        name: "flip",
+        hint: "flip",
+        priority: 2,
+        help: "flip to a call-flip number (1-8), confirmed",
+        ask: Ask::Prompt {
+            label: "flip to (call-flip number 1-8)",
+            verb: &FLIP,
+            parse: |s| {
+                Ok(ControlAction::Flip {
+                    to: FlipNumber::parse(s)?,
+                })
+            },
+        },
+    },
+    KeyFacts {
+        key: CallKey::Reply,
+        name: "reply",
+        hint: "reply",
+        priority: 2,
+        help: "reply to a ringing caller with a message instead of answering, confirmed",
+        ask: Ask::Prompt {
+            label: "reply (1 call you back in 5 min, 2 call me back in 5 min, 3 on my way, 4 in a meeting, or your words)",
+            verb: &REPLY,
+            parse: |s| Ok(ControlAction::Reply { message: ReplyMessage::parse(s)? }),
+        },
+    },
+];
+
+impl CallKey {
+    /// This key's facts.
+    pub fn facts(self) -> &'static KeyFacts {
+        CALL_KEYS
+            .iter()
+            .find(|k| k.key == self)
+            .expect("every call key has its facts in CALL_KEYS")
+    }
+}
+
+/// Whom a request acts on: a party of a call, or an agent.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Subject {
+    Party {
+        session: String,
+        party: String,
+    },
+    /// The agent's extension id.
+    Agent {
+        agent: String,
+    },
+}
+
+/// One control request: an action on a party of a call, or on an agent.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ControlRequest {
+    #[serde(flatten)]
+    pub on: Subject,
+    #[serde(flatten)]
+    pub action: ControlAction,
+}
+
+impl ControlRequest {
+    /// `action` on party `party` of call `session`.
+    pub fn on_party(session: &str, party: &str, action: ControlAction) -> ControlRequest {
+        ControlRequest {
+            on: Subject::Party {
+                session: session.into(),
+                party: party.into(),
+            },
+            action,
         }
     }
-}
 
-impl Outcome {
-    /// The audit trail's line for this outcome of `verb`: `← hold: done`.
-    pub fn audit_result(&self, verb: &str) -> String {
-        format!("← {}", self.describe(verb))
-    }
-}
-
-mod millis {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(d.as_millis() as u64)
+    /// `action` on the agent of extension id `agent`.
+    pub fn on_agent(agent: &str, action: ControlAction) -> ControlRequest {
+        ControlRequest {
+            on: Subject::Agent {
+                agent: agent.into(),
+            },
+            action,
+        }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_millis)
+    /// The call acted on, if a call's.
+    pub fn session(&self) -> Option<&str> {
+        match &self.on {
+            Subject::Party { session, .. } => Some(session),
+            Subject::Agent { .. } => None,
+        }
     }
-}
 
-/// Carries control requests to the platform. Implemented by the REST client, by the
-/// relay's request-reply client, and by test doubles; the board holds one as a trait
-/// object and never awaits it in its loop.
-pub trait Control: Send + Sync {
-    /// Runs one request; never panics, every failure is an [`Outcome`].
-    fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome>;
-    /// Runs one agent request; never panics, every failure is an [`Outcome`].
-    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome>;
+    /// The party or agent acted on (its id).
+    pub fn target_id(&self) -> &str {
+        match &self.on {
+            Subject::Party { party, .. } => party,
+            Subject::Agent { agent } => agent,
+        }
+    }
+
+    /// The key of this request among those running: the call's id, or `agent:ID`
+    /// (one request at a time per call or agent).
+    pub fn key(&self) -> String {
+        match &self.on {
+            Subject::Party { session, .. } => session.clone(),
+            Subject::Agent { agent } => format!("agent:{agent}"),
+        }
+    }
+
+    /// The audit trail's line for sending it: `→ hold (party p-2)`.
+    pub fn audit_sent(&self) -> String {
+        let kind = match self.on {
+            Subject::Party { .. } => "party",
+            Subject::Agent { .. } => "agent",
+        };
+        format!("→ {} ({kind} {})", self.action.verb(), self.target_id())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn targets_parse() {
-        let ok = |s: &str| Target::parse(s).unwrap();
-        assert_eq!(
-            ok("+15551234567"),
-            Target::PhoneNumber("+15551234567".into())
-        );
-        assert_eq!(ok(" 101 "), Target::ExtensionNumber("101".into()));
-        assert_eq!(ok("6505551234"), Target::PhoneNumber("6505551234".into()));
-        assert_eq!(
-            ok("vm:62242421016"),
-            Target::Voicemail("62242421016".into())
-        );
-        assert_eq!(ok("park:*813"), Target::ParkOrbit("*813".into()));
-        assert_eq!(ok("ext:1234567"), Target::ExtensionNumber("1234567".into()));
-        for bad in ["", "vm:", "bob", "foo:1"] {
-            assert!(Target::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn flip_numbers_are_one_to_eight() {
-        assert_eq!(FlipNumber::parse("3").unwrap().get(), 3);
-        assert_eq!(FlipNumber::parse(" *8 ").unwrap().get(), 8);
-        for bad in ["0", "9", "", "x", "-1", "300"] {
-            assert!(FlipNumber::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn pickup_supervise_and_the_queue_toggle_check_first() {
@@ -444,47 +711,278 @@ mod tests {
             accept_current: Some(false),
             accept_all: None,
         };
-        let on = AgentAction::toggle_queue_calls("q", Some(&off));
+        let on = ControlAction::toggle_queue_calls("q", Some(&off));
         assert_eq!(
             on,
-            AgentAction::AcceptQueueCalls {
+            ControlAction::AcceptQueueCalls {
                 queue: "q".into(),
                 accept: true
             }
         );
-        assert!(on.check(Some(&off)).is_ok());
-        let stop = AgentAction::toggle_queue_calls("q", None);
+        assert!(on.check_member(Some(&off)).is_ok());
+        let stop = ControlAction::toggle_queue_calls("q", None);
         assert_eq!(
-            stop.check(None).unwrap_err(),
+            stop.check_member(None).unwrap_err(),
             "can't stop taking calls of queue q: the agent is not a member of queue q"
         );
-        let r = AgentRequest {
-            agent: "7".into(),
-            action: stop,
-        };
+        let r = ControlRequest::on_agent("7", stop);
         let text = serde_json::to_string(&r).unwrap();
-        assert_eq!(serde_json::from_str::<AgentRequest>(&text).unwrap(), r);
+        assert_eq!(
+            text,
+            r#"{"agent":"7","action":"acceptQueueCalls","queue":"q","accept":false}"#
+        );
+        assert_eq!(serde_json::from_str::<ControlRequest>(&text).unwrap(), r);
     }
 
     #[test]
     fn requests_roundtrip_as_json() {
-        let r = ControlRequest {
-            session: "s-1".into(),
-            party: "p-1".into(),
-            action: ControlAction::Transfer {
+        let r = ControlRequest::on_party(
+            "s-1",
+            "p-1",
+            ControlAction::Transfer {
                 to: Target::ExtensionNumber("102".into()),
             },
-        };
+        );
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<ControlRequest>(&text).unwrap(), r);
-        let o = Outcome::RateLimited {
-            retry_after: Duration::from_millis(1500),
-        };
-        let text = serde_json::to_string(&o).unwrap();
-        assert_eq!(serde_json::from_str::<Outcome>(&text).unwrap(), o);
+        // A listen-in names its agent beside the party: still a party's request.
+        let listen =
+            ControlRequest::on_party("s-1", "p-1", ControlAction::Supervise { agent: "7".into() });
+        let text = serde_json::to_string(&listen).unwrap();
         assert_eq!(
-            o.describe("hold"),
-            "hold: rate limited by the platform, retry in 2s"
+            serde_json::from_str::<ControlRequest>(&text).unwrap(),
+            listen
         );
+    }
+}
+
+#[cfg(test)]
+mod verb_table {
+    use super::*;
+
+    /// One action of every verb (and both sides of every toggle).
+    pub(crate) fn every_action() -> Vec<ControlAction> {
+        let to = Target::ExtensionNumber("102".into());
+        let rec = || "r9".to_string();
+        vec![
+            ControlAction::Hold,
+            ControlAction::Unhold,
+            ControlAction::Transfer { to: to.clone() },
+            ControlAction::Park,
+            ControlAction::Forward { to },
+            ControlAction::Reject,
+            ControlAction::Answer,
+            ControlAction::Pickup,
+            ControlAction::Flip {
+                to: FlipNumber::parse("3").unwrap(),
+            },
+            ControlAction::Mute { muted: true },
+            ControlAction::Mute { muted: false },
+            ControlAction::StartRecording,
+            ControlAction::PauseRecording { recording: rec() },
+            ControlAction::ResumeRecording { recording: rec() },
+            ControlAction::HangUp,
+            ControlAction::DropParty,
+            ControlAction::Supervise { agent: "7".into() },
+            ControlAction::Reply {
+                message: ReplyMessage::parse("3").unwrap(),
+            },
+            ControlAction::AcceptQueueCalls {
+                queue: "q".into(),
+                accept: true,
+            },
+            ControlAction::AcceptQueueCalls {
+                queue: "q".into(),
+                accept: false,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_verb_has_its_own_words_button_and_done_text() {
+        let all = every_action();
+        let mut words: Vec<&str> = all.iter().map(|a| a.word()).collect();
+        words.sort();
+        words.dedup();
+        assert_eq!(words.len(), all.len(), "one word per verb: {words:?}");
+        for a in &all {
+            let v = a.facts();
+            for (what, text) in [("word", v.word), ("button", v.button), ("done", v.done)] {
+                assert!(!text.trim().is_empty(), "{a:?} has no {what}");
+            }
+            // The button starts with the verb, capitalised (`Pick up`, `Transfer to …`),
+            // except an agent's setting, whose button says it changes one.
+            let first = v.word.split(' ').next().unwrap();
+            match v.aim {
+                Aim::Agent => assert_eq!(v.button, "Change"),
+                _ => assert!(
+                    v.button.to_lowercase().starts_with(first),
+                    "{a:?}: button {:?} is not its verb {first:?}",
+                    v.button
+                ),
+            }
+            // Every placeholder a text uses is one the fillers know.
+            for text in [v.says, v.button, v.confirm, v.done] {
+                let left = fill(text, "W", "T")
+                    .replace("{answer}", "")
+                    .replace("{caller}", "");
+                assert!(
+                    !left.contains('{'),
+                    "{a:?}: unknown placeholder in {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_confirmation_names_who_and_what() {
+        for a in every_action() {
+            let v = a.facts();
+            assert!(
+                v.confirm.ends_with('?') || v.confirm.contains("?\n"),
+                "{a:?}: {:?} asks nothing",
+                v.confirm
+            );
+            let question = fill(v.confirm, "WHO", "WHAT");
+            let first = v.word.split(' ').next().unwrap();
+            assert!(
+                question.to_lowercase().contains(first),
+                "{a:?}: {question:?} does not say what ({first})"
+            );
+            match v.aim {
+                // The whole call: the dialog names the call itself.
+                Aim::Call => assert!(question.contains("whole call"), "{question:?}"),
+                _ => assert!(
+                    question.contains("WHO") || question.contains("WHAT"),
+                    "{a:?}: {question:?} names nobody"
+                ),
+            }
+            let named = matches!(
+                a.object(),
+                Object::Target(_)
+                    | Object::Flip(_)
+                    | Object::Queue(_)
+                    | Object::Agent(_)
+                    | Object::Reply(_)
+            );
+            if named {
+                assert!(
+                    question.contains("WHAT"),
+                    "{a:?}: {question:?} loses its object"
+                );
+            }
+            if v.device {
+                assert!(question.contains("your device"), "{a:?}: {question:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn states_device_and_retry_are_facts_that_refuse() {
+        for a in every_action() {
+            let v = a.facts();
+            match v.aim {
+                Aim::Agent => assert!(v.states.is_empty()),
+                _ => {
+                    assert!(!v.states.is_empty() && !v.need.is_empty(), "{a:?}");
+                    // A state it allows passes; Disconnected never does, and says why.
+                    assert!(a.check(Some(&v.states[0])).is_ok(), "{a:?}");
+                    let e = a.check(Some(&StatusCode::Disconnected)).unwrap_err();
+                    assert_eq!(
+                        e,
+                        format!("can't {}: the party is Disconnected ({})", v.word, v.need)
+                    );
+                }
+            }
+        }
+        let device: Vec<&str> = every_action()
+            .iter()
+            .filter(|a| a.needs_device())
+            .map(|a| a.word())
+            .collect();
+        assert_eq!(device, ["answer", "pick up", "listen in"]);
+        let once: Vec<&str> = every_action()
+            .iter()
+            .filter(|a| !a.facts().retry)
+            .map(|a| a.word())
+            .collect();
+        assert_eq!(once, ["transfer", "hang up", "drop party", "reply"]);
+        assert_eq!(
+            ControlAction::Park.done_text(Some("*801")),
+            "parked at *801"
+        );
+        assert_eq!(ControlAction::Park.done_text(None), "parked");
+        assert_eq!(
+            ControlAction::StartRecording.done_text(Some("40")),
+            "recording 40 started"
+        );
+    }
+
+    #[test]
+    fn a_reply_is_canned_by_number_or_the_words_typed() {
+        let reply = |s: &str| ReplyMessage::parse(s);
+        assert_eq!(
+            reply(" 1 ").unwrap(),
+            ReplyMessage::Pattern {
+                pattern: "WillCallYouBack".into(),
+                time: Some(5),
+                unit: Some("Minute".into()),
+            }
+        );
+        assert_eq!(reply("4").unwrap().words(), "I'm in a meeting");
+        for text in ["5", "0", "Back at 3, sorry"] {
+            assert_eq!(
+                reply(text).unwrap(),
+                ReplyMessage::Text { text: text.into() }
+            );
+        }
+        assert!(reply("  ").is_err());
+        let a = ControlAction::Reply {
+            message: reply("3").unwrap(),
+        };
+        assert_eq!(a.verb(), "reply “I'm on my way”");
+        assert_eq!(a.done_text(None), "replied “I'm on my way”");
+        assert_eq!(
+            fill(a.facts().confirm, "Ann", &a.object().to_string()),
+            "Reply to {caller} with “I'm on my way”, for Ann?\nThe caller hears it instead of an answer, and the call ends."
+        );
+        let text = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<ControlAction>(&text).unwrap(), a);
+        // Only a ringing party can be replied to.
+        assert!(a.check(Some(&StatusCode::Proceeding)).is_ok());
+        assert!(a.check(Some(&StatusCode::Answered)).is_err());
+    }
+
+    #[test]
+    fn every_call_key_has_facts_a_name_and_an_ask_that_works() {
+        let mut names: Vec<&str> = CALL_KEYS.iter().map(|k| k.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), CALL_KEYS.len(), "a call key named twice");
+        let party = crate::core::PartyState::new("p".into());
+        for k in CALL_KEYS {
+            assert_eq!(k.key.facts().name, k.name);
+            assert!(!k.hint.is_empty() && !k.help.is_empty() && k.priority > 0);
+            match k.ask {
+                Ask::Confirm(pick) => {
+                    let a = pick(&party);
+                    assert_ne!(a.facts().aim, Aim::Agent, "{}", k.name);
+                }
+                Ask::Prompt { label, verb, parse } => {
+                    assert!(!label.is_empty());
+                    assert!(parse("").is_err(), "{}: an empty answer parses", k.name);
+                    let sample = match k.key {
+                        CallKey::Flip => "3",
+                        _ => "102",
+                    };
+                    let a = parse(sample).unwrap();
+                    assert!(
+                        std::ptr::eq(a.facts(), verb),
+                        "{}: the prompt's verb",
+                        k.name
+                    );
+                }
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! its outcome are written into the call's timeline (and the log file) by the
 //! [`Control`] the board is handed, never by the board itself.
 
-use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
+use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
 use crate::wire::Ts;
 use futures_util::future::BoxFuture;
@@ -21,32 +21,26 @@ impl<C: Control> Audited<C> {
 }
 
 impl<C: Control> Control for Audited<C> {
+    /// A call's request reaches its timeline and the log file; an agent's belongs to
+    /// no call and reaches the log file only.
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
         let store = self.store.clone();
         let verb = request.action.verb();
-        let session = request.session.clone();
+        let key = request.key();
+        let session = request.session().map(str::to_string);
         let sent = request.audit_sent();
-        tracing::info!(%session, "audit: {sent}");
-        store.write(|s| s.audit(&session, Ts::now(), sent));
+        tracing::info!(%key, "audit: {sent}");
+        if let Some(id) = &session {
+            store.write(|s| s.audit(id, Ts::now(), sent));
+        }
         let running = self.inner.execute(request);
         Box::pin(async move {
             let outcome = running.await;
             let line = outcome.audit_result(&verb);
-            tracing::info!(%session, "audit: {line}");
-            store.write(|s| s.audit(&session, Ts::now(), line));
-            outcome
-        })
-    }
-
-    /// Agent requests belong to no call: they reach the log file only.
-    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
-        let verb = request.action.verb();
-        let agent = request.agent.clone();
-        tracing::info!(%agent, "audit: → {verb}");
-        let running = self.inner.execute_agent(request);
-        Box::pin(async move {
-            let outcome = running.await;
-            tracing::info!(%agent, "audit: ← {}", outcome.describe(&verb));
+            tracing::info!(%key, "audit: {line}");
+            if let Some(id) = &session {
+                store.write(|s| s.audit(id, Ts::now(), line));
+            }
             outcome
         })
     }

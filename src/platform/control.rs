@@ -1,5 +1,5 @@
-//! The Call Control REST client: one request per [`ControlAction`] (and per
-//! [`AgentAction`]), with a timeout; results are [`Outcome`]s (never panics); a 429
+//! The Call Control REST client: one request per [`ControlAction`] (on a party, or an
+//! agent's queue setting), with a timeout; results are [`Outcome`]s (never panics); a 429
 //! blocks the client until `Retry-After` (each request during the penalty would reset
 //! it). Answer, pickup and listen-in use the supervisor's device: `--device-id`, else the
 //! one `Online` device of the user.
@@ -8,7 +8,7 @@ use super::auth::Auth;
 use super::http::HttpError;
 use super::roster::{enc, Roster};
 use crate::core::control::{
-    AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome, Target,
+    Aim, Control, ControlAction, ControlRequest, Outcome, ReplyMessage, Subject, Target,
 };
 use crate::wire::{CallSession, Party};
 use futures_util::future::BoxFuture;
@@ -138,13 +138,9 @@ impl ControlClient {
         }
     }
 
-    /// Runs one request.
+    /// Runs one request, on a party or an agent.
     pub async fn execute(&self, request: &ControlRequest) -> Outcome {
-        let ControlRequest {
-            session,
-            party,
-            action,
-        } = request;
+        let action = &request.action;
         let verb = action.verb();
         let device = match action.needs_device() {
             true => match self.device().await {
@@ -153,28 +149,14 @@ impl ControlClient {
             },
             false => None,
         };
-        let (method, path, body) = match self.request_for(session, party, action, device) {
+        let (method, path, body) = match self.request_for(request, device) {
             Ok(r) => r,
             Err(message) => return Outcome::Failed { message },
         };
-        tracing::info!(%session, %party, action = %verb, %method, %path, "call control");
+        let on = request.key();
+        tracing::info!(%on, action = %verb, %method, %path, "control");
         self.outcome(&verb, method, &path, body, |text| {
-            done_message(action, text)
-        })
-        .await
-    }
-
-    /// Runs one agent request: `PUT …/call-queues/{id}/presence` for the member.
-    pub async fn execute_agent(&self, request: &AgentRequest) -> Outcome {
-        let AgentAction::AcceptQueueCalls { queue, accept } = &request.action;
-        let path = format!("{}/call-queues/{}/presence", self.account_path, enc(queue));
-        let body = json!({"records": [{"member": {"id": request.agent}, "acceptCurrentQueueCalls": accept}]});
-        let verb = request.action.verb();
-        tracing::info!(agent = %request.agent, action = %verb, %path, "agent setting");
-        let agent = &request.agent;
-        self.outcome(&verb, Method::PUT, &path, Some(body), |_| match accept {
-            true => format!("{agent} takes calls of queue {queue}"),
-            false => format!("{agent} no longer takes calls of queue {queue}"),
+            action.done_text(answer(text).as_deref())
         })
         .await
     }
@@ -207,15 +189,24 @@ impl ControlClient {
         }
     }
 
-    /// The method, path and body an action sends; `device` is the supervisor's (for
+    /// The method, path and body a request sends; `device` is the supervisor's (for
     /// the actions that need one).
     pub fn request_for(
         &self,
-        session: &str,
-        party: &str,
-        action: &ControlAction,
+        request: &ControlRequest,
         device: Option<String>,
     ) -> Result<(Method, String, Option<Value>), String> {
+        let action = &request.action;
+        let (session, party) = match &request.on {
+            Subject::Party { session, party } => (session.as_str(), party.as_str()),
+            Subject::Agent { agent } => return self.agent_request(agent, action),
+        };
+        if action.facts().aim == Aim::Agent {
+            return Err(format!(
+                "{} is an agent's setting, not a call's",
+                action.verb()
+            ));
+        }
         let p = |tail: &str| self.party_path(session, party, tail);
         let device = || {
             device
@@ -272,7 +263,32 @@ impl ControlClient {
                 });
                 (Method::POST, p("/supervise"), Some(body))
             }
+            ControlAction::Reply { message } => {
+                (Method::POST, p("/reply"), Some(reply_body(message)))
+            }
+            ControlAction::AcceptQueueCalls { .. } => {
+                return Err(format!("{} needs an agent", action.verb()))
+            }
         })
+    }
+
+    /// An agent's setting: `PUT …/call-queues/{id}/presence` for the member.
+    fn agent_request(
+        &self,
+        agent: &str,
+        action: &ControlAction,
+    ) -> Result<(Method, String, Option<Value>), String> {
+        match action {
+            ControlAction::AcceptQueueCalls { queue, accept } => {
+                let path = format!("{}/call-queues/{}/presence", self.account_path, enc(queue));
+                let body = json!({"records": [{"member": {"id": agent}, "acceptCurrentQueueCalls": accept}]});
+                Ok((Method::PUT, path, Some(body)))
+            }
+            other => Err(format!(
+                "{} acts on a call's party, not an agent",
+                other.verb()
+            )),
+        }
     }
 }
 
@@ -281,48 +297,38 @@ impl Control for ControlClient {
         let client = self.clone();
         Box::pin(async move { ControlClient::execute(&client, &request).await })
     }
+}
 
-    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
-        let client = self.clone();
-        Box::pin(async move { ControlClient::execute_agent(&client, &request).await })
+/// A reply's body: `replyWithPattern` (with its time, for the patterns that take one)
+/// or `replyWithText`.
+fn reply_body(m: &ReplyMessage) -> Value {
+    match m {
+        ReplyMessage::Text { text } => json!({ "replyWithText": text }),
+        ReplyMessage::Pattern {
+            pattern,
+            time,
+            unit,
+        } => {
+            let mut p = json!({ "pattern": pattern });
+            if let (Some(t), Some(u)) = (time, unit) {
+                p["time"] = json!(t);
+                p["timeUnit"] = json!(u);
+            }
+            json!({ "replyWithPattern": p })
+        }
     }
 }
 
-/// What a done action did, in words, from the platform's answer (`parked at *801`).
-fn done_message(action: &ControlAction, text: &str) -> String {
-    let v: Option<Value> = serde_json::from_str(text).ok();
-    let party = v
-        .as_ref()
-        .filter(|v| v.get("id").is_some() && v.get("status").is_some())
-        .and_then(|v| serde_json::from_value::<Party>(v.clone()).ok());
-    let recording = || {
-        v.as_ref()
-            .and_then(|v| v.get("id"))
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
-            .unwrap_or_default()
-    };
-    match action {
-        ControlAction::Hold => "on hold".into(),
-        ControlAction::Unhold => "taken off hold".into(),
-        ControlAction::Transfer { to } => format!("transferred to {to}"),
-        ControlAction::Park => match party.and_then(|p| p.park).and_then(|k| k.id) {
-            Some(orbit) => format!("parked at {orbit}"),
-            None => "parked".into(),
-        },
-        ControlAction::Forward { to } => format!("forwarded to {to}"),
-        ControlAction::Reject => "rejected".into(),
-        ControlAction::Answer => "answered on your device".into(),
-        ControlAction::Pickup => "picked up on your device".into(),
-        ControlAction::Flip { to } => format!("flipped to {}", to.get()),
-        ControlAction::Mute { muted: true } => "muted".into(),
-        ControlAction::Mute { muted: false } => "unmuted".into(),
-        ControlAction::StartRecording => format!("recording {} started", recording()),
-        ControlAction::PauseRecording { recording } => format!("recording {recording} paused"),
-        ControlAction::ResumeRecording { recording } => format!("recording {recording} resumed"),
-        ControlAction::HangUp => "hung up".into(),
-        ControlAction::DropParty => "party dropped".into(),
-        ControlAction::Supervise { .. } => "listening in on your device".into(),
+/// What the platform's answer names for the done text: a parked party's orbit, or the
+/// id of a recording (an answer with an id that is not a party).
+fn answer(text: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v.get("status").is_some() {
+        let party = serde_json::from_value::<Party>(v).ok()?;
+        return party.park.and_then(|k| k.id);
     }
+    let id = v.get("id")?;
+    Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
 }
 
 #[cfg(test)]
@@ -344,7 +350,10 @@ mod tests {
         let base = "/restapi/v1.0/account/~/telephony/sessions/s-1";
         let dev = || Some("dev1".to_string());
         let (m, path, body) = c
-            .request_for("s-1", "p-1-2", &ControlAction::Mute { muted: true }, None)
+            .request_for(
+                &ControlRequest::on_party("s-1", "p-1-2", ControlAction::Mute { muted: true }),
+                None,
+            )
             .unwrap();
         assert_eq!(
             (m, path.as_str()),
@@ -352,20 +361,31 @@ mod tests {
         );
         assert_eq!(body, Some(json!({"muted": true})));
         let (m, path, _) = c
-            .request_for("s-1", "p", &ControlAction::HangUp, None)
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", ControlAction::HangUp),
+                None,
+            )
             .unwrap();
         assert_eq!((m, path), (Method::DELETE, base.to_string()));
         let (_, _, body) = c
-            .request_for("s-1", "p", &ControlAction::Answer, dev())
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", ControlAction::Answer),
+                dev(),
+            )
             .unwrap();
         assert_eq!(body, Some(json!({"deviceId": "dev1"})));
         let (_, path, body) = c
-            .request_for("s-1", "p", &ControlAction::Pickup, dev())
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", ControlAction::Pickup),
+                dev(),
+            )
             .unwrap();
         assert!(path.ends_with("/parties/p/pickup"));
         assert_eq!(body, Some(json!({"deviceId": "dev1"})));
         let listen = ControlAction::Supervise { agent: "62".into() };
-        let (_, path, body) = c.request_for("s-1", "p", &listen, dev()).unwrap();
+        let (_, path, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", listen.clone()), dev())
+            .unwrap();
         assert!(path.ends_with("/parties/p/supervise"));
         assert_eq!(
             body,
@@ -373,43 +393,109 @@ mod tests {
                 json!({"mode": "Listen", "supervisorDeviceId": "dev1", "agentExtensionId": "62", "autoAnswer": true})
             )
         );
-        let no_device = c.request_for("s-1", "p", &listen, None).unwrap_err();
+        let no_device = c
+            .request_for(&ControlRequest::on_party("s-1", "p", listen.clone()), None)
+            .unwrap_err();
         assert_eq!(no_device, "listen in needs your device (--device-id)");
         let pause = ControlAction::PauseRecording {
             recording: "r9".into(),
         };
-        let (_, path, body) = c.request_for("s-1", "p", &pause, None).unwrap();
+        let (_, path, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", pause.clone()), None)
+            .unwrap();
         assert!(path.ends_with("/parties/p/recordings/r9"));
         assert_eq!(body, Some(json!({"active": false})));
         let flip = ControlAction::Flip {
             to: crate::core::control::FlipNumber::parse("3").unwrap(),
         };
-        let (m, path, body) = c.request_for("s-1", "p", &flip, None).unwrap();
+        let (m, path, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", flip.clone()), None)
+            .unwrap();
         assert_eq!((m, path.ends_with("/parties/p/flip")), (Method::POST, true));
         assert_eq!(body, Some(json!({"callFlipId": "3"})));
         let park_orbit = ControlAction::Forward {
             to: Target::ParkOrbit("*8".into()),
         };
-        assert!(c.request_for("s-1", "p", &park_orbit, None).is_err());
+        assert!(c
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", park_orbit.clone()),
+                None
+            )
+            .is_err());
+        let agent = ControlRequest::on_agent(
+            "62",
+            ControlAction::AcceptQueueCalls {
+                queue: "q1".into(),
+                accept: false,
+            },
+        );
+        let (m, path, body) = c.request_for(&agent, None).unwrap();
+        assert_eq!(
+            (m, path.as_str()),
+            (
+                Method::PUT,
+                "/restapi/v1.0/account/~/call-queues/q1/presence"
+            )
+        );
+        assert_eq!(
+            body,
+            Some(json!({"records": [{"member": {"id": "62"}, "acceptCurrentQueueCalls": false}]}))
+        );
+        let hold_agent = ControlRequest::on_agent("62", ControlAction::Hold);
+        assert!(c.request_for(&hold_agent, None).is_err());
+        let reply = |s: &str| ControlAction::Reply {
+            message: ReplyMessage::parse(s).unwrap(),
+        };
+        let (m, path, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", reply("1")), None)
+            .unwrap();
+        assert_eq!(
+            (m, path.ends_with("/parties/p/reply")),
+            (Method::POST, true)
+        );
+        assert_eq!(
+            body,
+            Some(
+                json!({"replyWithPattern": {"pattern": "WillCallYouBack", "time": 5, "timeUnit": "Minute"}})
+            )
+        );
+        let (_, _, body) = c
+            .request_for(&ControlRequest::on_party("s-1", "p", reply("3")), None)
+            .unwrap();
+        assert_eq!(
+            body,
+            Some(json!({"replyWithPattern": {"pattern": "OnMyWay"}}))
+        );
+        let (_, _, body) = c
+            .request_for(
+                &ControlRequest::on_party("s-1", "p", reply("Back at 3")),
+                None,
+            )
+            .unwrap();
+        assert_eq!(body, Some(json!({"replyWithText": "Back at 3"})));
         let to = Target::parse("park:*813").unwrap();
         assert_eq!(target_body(&to), json!({"parkOrbit": "*813"}));
     }
 
+    fn done(action: &ControlAction, text: &str) -> String {
+        action.done_text(answer(text).as_deref())
+    }
+
     #[test]
     fn done_messages_say_what_happened_once() {
-        let park = done_message(
+        let park = done(
             &ControlAction::Park,
             r#"{"id":"p-1","status":{"code":"Parked"},"park":{"id":"*801"}}"#,
         );
         assert_eq!(park, "parked at *801");
-        let rec = done_message(
+        let rec = done(
             &ControlAction::StartRecording,
             r#"{"id":"40003430000","active":true}"#,
         );
         assert_eq!(rec, "recording 40003430000 started");
-        assert_eq!(done_message(&ControlAction::HangUp, ""), "hung up");
+        assert_eq!(done(&ControlAction::HangUp, ""), "hung up");
         assert_eq!(
-            done_message(
+            done(
                 &ControlAction::Mute { muted: true },
                 r#"{"id":"p","status":{"code":"Answered"}}"#
             ),

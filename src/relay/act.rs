@@ -1,18 +1,14 @@
 //! Control through the relay, in the one control vocabulary: a board's [`RelayControl`]
-//! sends each `core::control::ControlRequest` (an action on a call) and each
-//! `AgentRequest` (an agent's setting) as a request to `calltop.A.ctl.<user>.<verb>`; a
+//! sends each `core::control::ControlRequest` (an action on a call's party, or an
+//! agent's setting) as a request to `calltop.A.ctl.<user>.<verb>`; a
 //! relay's [`Applier`] checks it against its store (the party's state, the queue's
 //! members) and runs it on the platform under the Light 50/min budget, answering with the
 //! `Outcome`.
 
 use super::control::{ControlCall, ControlClient, ControlError, ControlHandler, ControlReply};
-use crate::core::center::Center;
-use crate::core::control::{
-    AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome,
-};
+use crate::core::control::{Aim, Control, ControlAction, ControlRequest, Outcome, Subject};
 use crate::core::{SessionStore, SharedStore};
 use futures_util::future::BoxFuture;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::Mutex;
@@ -25,8 +21,7 @@ fn tag_of(v: &Value) -> Option<&str> {
 
 /// The verb of a request: its action's name in the JSON (`hold`, `transfer`,
 /// `startRecording`, `hangUp`, `acceptQueueCalls`…), so permissions can grant single
-/// actions. Takes a [`ControlAction`] or an [`AgentAction`] (or a request, which carries
-/// its action's tag).
+/// actions. Takes a [`ControlAction`] (or a request, which carries its action's tag).
 pub fn verb_of<A: Serialize + ?Sized>(action: &A) -> String {
     serde_json::to_value(action)
         .ok()
@@ -34,58 +29,6 @@ pub fn verb_of<A: Serialize + ?Sized>(action: &A) -> String {
         .and_then(tag_of)
         .unwrap_or_default()
         .to_string()
-}
-
-/// One of each agent action: their verbs are the agent verbs (list a new one here).
-fn agent_actions() -> [AgentAction; 1] {
-    [AgentAction::AcceptQueueCalls {
-        queue: String::new(),
-        accept: true,
-    }]
-}
-
-/// Whether `verb` is an agent action's (else it is a call action's).
-fn is_agent_verb(verb: &str) -> bool {
-    agent_actions().iter().any(|a| verb_of(a) == verb)
-}
-
-/// Actions a board never sends twice on its own: a retry after a timeout could act on
-/// a call that has moved on meanwhile.
-fn retry_allowed(action: &ControlAction) -> bool {
-    !matches!(
-        action,
-        ControlAction::HangUp | ControlAction::Transfer { .. } | ControlAction::DropParty
-    )
-}
-
-/// A request the relay carries: an action on a call ([`ControlRequest`]) or an agent's
-/// setting ([`AgentRequest`]). Its verb is its action's `action` tag ([`verb_of`]).
-pub trait Carried: Serialize {
-    /// Whether a board may send it again (same request id) after a timeout.
-    fn retry_allowed(&self) -> bool;
-    /// What it does, for the message when a timeout leaves that in doubt.
-    fn word(&self) -> String;
-}
-
-impl Carried for ControlRequest {
-    fn retry_allowed(&self) -> bool {
-        retry_allowed(&self.action)
-    }
-
-    fn word(&self) -> String {
-        self.action.word().into()
-    }
-}
-
-impl Carried for AgentRequest {
-    /// A setting is idempotent: applying it twice leaves it as once.
-    fn retry_allowed(&self) -> bool {
-        true
-    }
-
-    fn word(&self) -> String {
-        self.action.verb()
-    }
 }
 
 /// A board's [`Control`]: each request goes to the relay as this NATS user.
@@ -101,14 +44,14 @@ impl RelayControl {
 
     /// Sends one request (one request id, retried once after a timeout unless it is a
     /// hang-up or transfer) and says what came of it.
-    pub async fn send<R: Carried>(&self, request: &R) -> Outcome {
+    pub async fn send(&self, request: &ControlRequest) -> Outcome {
         let payload = match serde_json::to_value(request) {
             Ok(v) => v,
             Err(e) => return failed(format!("cannot encode the request: {e}")),
         };
         let verb = tag_of(&payload).unwrap_or_default().to_string();
         let id = ControlClient::new_request_id();
-        let tries = if request.retry_allowed() { 2 } else { 1 };
+        let tries = if request.action.facts().retry { 2 } else { 1 };
         let mut left = tries;
         loop {
             left -= 1;
@@ -123,7 +66,7 @@ impl RelayControl {
                 Err(ControlError::TimedOut) if left > 0 => continue,
                 Err(ControlError::TimedOut) if tries == 1 => failed(format!(
                     "no reply from the relay in time; not sent again (a {} may have been applied: check the call)",
-                    request.word()
+                    request.action.word()
                 )),
                 Err(ControlError::NotPermitted) => failed(format!(
                     "not permitted: this NATS user may not send {verb} requests"
@@ -143,11 +86,6 @@ fn failed(message: String) -> Outcome {
 
 impl Control for RelayControl {
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
-        let me = self.clone();
-        Box::pin(async move { me.send(&request).await })
-    }
-
-    fn execute_agent(&self, request: AgentRequest) -> BoxFuture<'static, Outcome> {
         let me = self.clone();
         Box::pin(async move { me.send(&request).await })
     }
@@ -188,88 +126,67 @@ impl Bucket {
 /// The platform's Light group: 50 Call Control requests a minute per user.
 pub const LIGHT_PER_MINUTE: u32 = 50;
 
-/// A request as a relay receives it: parsed by its subject's verb.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Request {
-    Call(ControlRequest),
-    Agent(AgentRequest),
-}
-
-impl Request {
-    /// The request in `call`: an agent request under an agent verb, else a call's; its
-    /// action must be the subject's verb.
-    fn parse(call: &ControlCall) -> Result<Request, String> {
-        let request = if is_agent_verb(&call.verb) {
-            Request::Agent(payload(call)?)
-        } else {
-            Request::Call(payload(call)?)
-        };
-        let verb = match &request {
-            Request::Call(r) => verb_of(&r.action),
-            Request::Agent(r) => verb_of(&r.action),
-        };
-        if verb != call.verb {
-            // Permissions may grant single verbs: the subject's must be the action's.
-            return Err(format!("a {verb} request sent as {}", call.verb));
+/// The request in `call`, whose action must be the subject's verb and whose party or
+/// agent must be what its verb acts on.
+fn parse(call: &ControlCall) -> Result<ControlRequest, String> {
+    let named = |k: &str| call.payload.get(k).is_some();
+    let party = named("session") && named("party");
+    if !party && !named("agent") {
+        return Err("bad request: it names no party (session, party) and no agent".into());
+    }
+    let request: ControlRequest =
+        serde_json::from_value(call.payload.clone()).map_err(|e| match tag_of(&call.payload) {
+            Some(tag) if tag != call.verb => format!("a {tag} request sent as {}", call.verb),
+            _ => format!("bad request: {e}"),
+        })?;
+    let verb = verb_of(&request.action);
+    if verb != call.verb {
+        // Permissions may grant single verbs: the subject's must be the action's.
+        return Err(format!("a {verb} request sent as {}", call.verb));
+    }
+    match (&request.on, request.action.facts().aim) {
+        (Subject::Agent { .. }, Aim::Party | Aim::Call) => {
+            Err(format!("bad request: a {verb} request names no party"))
         }
-        Ok(request)
-    }
-
-    /// What it acts on, for the audit: the request itself.
-    fn target(&self) -> Map<String, Value> {
-        let v = match self {
-            Request::Call(r) => serde_json::to_value(r),
-            Request::Agent(r) => serde_json::to_value(r),
-        };
-        match v {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
+        (Subject::Party { .. }, Aim::Agent) => {
+            Err(format!("bad request: a {verb} request names no agent"))
         }
-    }
-
-    /// Whether the store allows it now.
-    fn check(&self, store: &SessionStore) -> Result<(), String> {
-        match self {
-            Request::Call(r) => check_call(store, r),
-            Request::Agent(r) => check_agent(store.center(), r),
-        }
+        _ => Ok(request),
     }
 }
 
-/// The payload as a `T`; one that names another action than the subject's verb is
-/// refused as such.
-fn payload<T: DeserializeOwned>(call: &ControlCall) -> Result<T, String> {
-    serde_json::from_value(call.payload.clone()).map_err(|e| match tag_of(&call.payload) {
-        Some(tag) if tag != call.verb => format!("a {tag} request sent as {}", call.verb),
-        _ => format!("bad request: {e}"),
-    })
-}
-
-/// The call is in progress and its party (if named) in a state the action allows.
-fn check_call(store: &SessionStore, request: &ControlRequest) -> Result<(), String> {
-    match store.get(&request.session) {
-        None => Err(format!("no call {} in progress", request.session)),
-        Some(sess) if sess.ended => Err("the call has ended".into()),
-        // A request on the call as a whole (hang up) names no party.
-        Some(_) if request.party.is_empty() => Ok(()),
-        Some(sess) => match sess.parties.iter().find(|p| p.id == request.party) {
-            Some(p) => request.action.check(p.code()),
-            None => Err(format!("no party {} in the call", request.party)),
-        },
+/// What a request acts on, for the audit: the request itself.
+fn audit_target(request: &ControlRequest) -> Map<String, Value> {
+    match serde_json::to_value(request) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
     }
 }
 
-/// The queue is one the relay knows and the agent one of its members.
-fn check_agent(center: &Center, request: &AgentRequest) -> Result<(), String> {
+/// Whether the store allows it now: the call is in progress and its party in a state
+/// the action allows; the queue is one the relay knows and the agent one of its members.
+fn check(store: &SessionStore, request: &ControlRequest) -> Result<(), String> {
     let verb = request.action.verb();
-    let agent = &request.agent;
-    match &request.action {
-        AgentAction::AcceptQueueCalls { queue, .. } => match center.queue(queue) {
-            None => Err(format!("can't {verb}: the relay knows no queue {queue}")),
-            Some(q) if !q.members.contains_key(agent) => Err(format!(
-                "can't {verb}: agent {agent} is not a member of queue {queue}"
-            )),
-            Some(_) => Ok(()),
+    match (&request.on, &request.action) {
+        (Subject::Agent { agent }, ControlAction::AcceptQueueCalls { queue, .. }) => {
+            match store.center().queue(queue) {
+                None => Err(format!("can't {verb}: the relay knows no queue {queue}")),
+                Some(q) if !q.members.contains_key(agent) => Err(format!(
+                    "can't {verb}: agent {agent} is not a member of queue {queue}"
+                )),
+                Some(_) => Ok(()),
+            }
+        }
+        (Subject::Agent { .. }, _) => Err(format!("can't {verb}: it acts on a call's party")),
+        (Subject::Party { session, party }, action) => match store.get(session) {
+            None => Err(format!("no call {session} in progress")),
+            Some(sess) if sess.ended => Err("the call has ended".into()),
+            // A request on the call as a whole (hang up) names no party.
+            Some(_) if party.is_empty() => Ok(()),
+            Some(sess) => match sess.parties.iter().find(|p| p.id == *party) {
+                Some(p) => action.check(p.code()),
+                None => Err(format!("no party {party} in the call")),
+            },
         },
     }
 }
@@ -295,22 +212,19 @@ impl<C: Control> Applier<C> {
 
 impl<C: Control + 'static> ControlHandler for Applier<C> {
     fn target(&self, call: &ControlCall) -> (Map<String, Value>, Result<(), String>) {
-        match Request::parse(call) {
-            Ok(r) => (r.target(), r.check(&self.store.read())),
+        match parse(call) {
+            Ok(r) => (audit_target(&r), check(&self.store.read(), &r)),
             Err(e) => (Map::new(), Err(e)),
         }
     }
 
     fn apply(&self, call: &ControlCall) -> impl std::future::Future<Output = Value> + Send {
-        let outcome = match Request::parse(call) {
+        let outcome = match parse(call) {
             Err(message) => Err(Outcome::Failed { message }),
             Ok(r) => {
                 let mut b = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
                 match b.take(Instant::now()) {
-                    Ok(()) => Ok(match r {
-                        Request::Call(r) => self.control.execute(r),
-                        Request::Agent(r) => self.control.execute_agent(r),
-                    }),
+                    Ok(()) => Ok(self.control.execute(r)),
                     Err(retry_after) => Err(Outcome::RateLimited { retry_after }),
                 }
             }
@@ -346,8 +260,8 @@ mod tests {
             assert_eq!(verb_of(&a), v);
             assert!(crate::relay::names::check_token("verb", v).is_ok());
         }
-        assert!(!retry_allowed(&ControlAction::HangUp));
-        assert!(retry_allowed(&ControlAction::Hold));
+        assert!(!ControlAction::HangUp.facts().retry);
+        assert!(ControlAction::Hold.facts().retry);
     }
 
     #[test]
@@ -365,17 +279,10 @@ mod tests {
 
     #[test]
     fn a_request_under_another_verb_is_refused() {
-        let req = ControlRequest {
-            session: "s".into(),
-            party: "p".into(),
-            action: ControlAction::HangUp,
-        };
+        let req = ControlRequest::on_party("s", "p", ControlAction::HangUp);
+        assert_eq!(parse(&call("hangUp", &req)), Ok(req.clone()));
         assert_eq!(
-            Request::parse(&call("hangUp", &req)),
-            Ok(Request::Call(req.clone()))
-        );
-        assert_eq!(
-            Request::parse(&call("hold", &req)).unwrap_err(),
+            parse(&call("hold", &req)).unwrap_err(),
             "a hangUp request sent as hold"
         );
     }
@@ -389,14 +296,14 @@ mod tests {
         }
     }
 
-    fn agent_request(agent: &str, queue: &str) -> AgentRequest {
-        AgentRequest {
-            agent: agent.into(),
-            action: AgentAction::AcceptQueueCalls {
+    fn agent_request(agent: &str, queue: &str) -> ControlRequest {
+        ControlRequest::on_agent(
+            agent,
+            ControlAction::AcceptQueueCalls {
                 queue: queue.into(),
                 accept: false,
             },
-        }
+        )
     }
 
     #[test]
@@ -405,12 +312,8 @@ mod tests {
         assert_eq!(verb_of(&r.action), "acceptQueueCalls");
         assert_eq!(verb_of(&r), "acceptQueueCalls");
         assert!(crate::relay::names::check_token("verb", &verb_of(&r)).is_ok());
-        assert!(is_agent_verb("acceptQueueCalls"));
-        for v in ["hold", "hangUp", "supervise", "ping", ""] {
-            assert!(!is_agent_verb(v), "{v}");
-        }
         // A setting is idempotent: a board may send it again after a timeout.
-        assert!(r.retry_allowed());
+        assert!(r.action.facts().retry);
     }
 
     #[test]
@@ -421,32 +324,42 @@ mod tests {
             payload,
             serde_json::json!({"agent": "a-1", "action": "acceptQueueCalls", "queue": "q-1", "accept": false})
         );
-        let parsed = Request::parse(&call("acceptQueueCalls", &r)).unwrap();
-        assert_eq!(parsed, Request::Agent(r.clone()));
+        let parsed = parse(&call("acceptQueueCalls", &r)).unwrap();
+        assert_eq!(parsed, r);
         // The audit's target is the request.
-        assert_eq!(Value::Object(parsed.target()), payload);
+        assert_eq!(Value::Object(audit_target(&parsed)), payload);
 
         // Sent under another verb, either way round.
-        let hold = ControlRequest {
-            session: "s".into(),
-            party: "p".into(),
-            action: ControlAction::Hold,
-        };
+        let hold = ControlRequest::on_party("s", "p", ControlAction::Hold);
         assert_eq!(
-            Request::parse(&call("hold", &r)).unwrap_err(),
+            parse(&call("hold", &r)).unwrap_err(),
             "a acceptQueueCalls request sent as hold"
         );
         assert_eq!(
-            Request::parse(&call("acceptQueueCalls", &hold)).unwrap_err(),
+            parse(&call("acceptQueueCalls", &hold)).unwrap_err(),
             "a hold request sent as acceptQueueCalls"
         );
         // No agent named.
-        let e = Request::parse(&call(
+        let e = parse(&call(
             "acceptQueueCalls",
             &serde_json::json!({"action": "acceptQueueCalls", "queue": "q-1", "accept": true}),
         ))
         .unwrap_err();
-        assert!(e.starts_with("bad request: missing field `agent`"), "{e}");
+        assert_eq!(
+            e,
+            "bad request: it names no party (session, party) and no agent"
+        );
+        // A call's verb on an agent, an agent's verb on a party.
+        let hold_agent = ControlRequest::on_agent("a-1", ControlAction::Hold);
+        assert_eq!(
+            parse(&call("hold", &hold_agent)).unwrap_err(),
+            "bad request: a hold request names no party"
+        );
+        let on_party = ControlRequest::on_party("s", "p", r.action.clone());
+        assert_eq!(
+            parse(&call("acceptQueueCalls", &on_party)).unwrap_err(),
+            "bad request: a acceptQueueCalls request names no agent"
+        );
     }
 
     #[test]
@@ -456,7 +369,7 @@ mod tests {
             serde_json::from_value(serde_json::json!({"extensionId": "a-1", "acceptCalls": true}))
                 .unwrap();
         store.center_mut().queue_presence(Some("q-1"), &presence);
-        let check = |agent, queue| Request::Agent(agent_request(agent, queue)).check(&store);
+        let check = |agent, queue| check(&store, &agent_request(agent, queue));
         assert_eq!(check("a-1", "q-1"), Ok(()));
         assert_eq!(
             check("a-2", "q-1").unwrap_err(),

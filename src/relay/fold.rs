@@ -49,6 +49,8 @@ pub fn apply_line(store: &SharedStore, events: &broadcast::Sender<LiveEvent>, li
 pub fn audit_text(r: &AuditRecord) -> Option<(String, String)> {
     let a = &r.audit;
     let request: ControlRequest = serde_json::from_value(Value::Object(a.target.clone())).ok()?;
+    // An agent's setting belongs to no call's timeline.
+    let session = request.session()?.to_string();
     let verb = request.action.verb();
     let line = match a.phase {
         AuditPhase::Sent => request.audit_sent(),
@@ -67,7 +69,7 @@ pub fn audit_text(r: &AuditRecord) -> Option<(String, String)> {
             format!("✕ {verb} refused by the relay: {why}")
         }
     };
-    Some((request.session, format!("{line} — {}", a.by)))
+    Some((session, format!("{line} — {}", a.by)))
 }
 
 fn apply_audit(store: &SharedStore, events: &broadcast::Sender<LiveEvent>, r: &AuditRecord) {

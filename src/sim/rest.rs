@@ -281,6 +281,8 @@ const PATTERNS: &[&str] = &[
     "OnTheOtherLineNoCall",
 ];
 
+const TIME_UNITS: &[&str] = &["Minute", "Hour", "Day"];
+
 /// `POST …/parties/{partyId}/{action}`: every party action of Call Control.
 pub async fn party_action(
     Api {
@@ -309,59 +311,81 @@ pub async fn party_action(
         return not_found(&format!("Resource [{action}] not found"));
     }
     sim.counts.control(&action, &sid, &pid);
-    // Parameter checks that do not need the call.
-    match action.as_str() {
-        "hold" => {
-            if let Some(p) = m.field("proto") {
-                if !PROTOS.contains(&p.as_str()) {
-                    return bad_param(
-                        "proto",
-                        &format!("Parameter [proto] value [{p}] is invalid"),
-                    );
-                }
-            }
-        }
-        "flip" if m.field("callFlipId").is_none() => {
-            return bad_param("callFlipId", "Parameter [callFlipId] is required")
-        }
-        "bridge" if m.field("telephonySessionId").is_none() || m.field("partyId").is_none() => {
-            return bad_param(
-                "telephonySessionId",
-                "Parameters [telephonySessionId] and [partyId] are required",
-            )
-        }
-        "reply" => {
-            let text = m.field("replyWithText");
-            let pattern =
-                m.0.as_ref()
-                    .and_then(|m| m.get("replyWithPattern"))
-                    .and_then(|p| p.get("pattern"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-            match (text, pattern) {
-                (Some(_), _) => {}
-                (None, Some(p)) if PATTERNS.contains(&p.as_str()) => {}
-                (None, Some(p)) => {
-                    return bad_param(
-                        "replyWithPattern.pattern",
-                        &format!("Parameter [pattern] value [{p}] is invalid"),
-                    )
-                }
-                (None, None) => {
-                    return bad_param(
-                        "replyWithText",
-                        "Parameter [replyWithText] or [replyWithPattern] is required",
-                    )
-                }
-            }
-        }
-        _ => {}
+    if let Err(r) = check_params(&action, &m) {
+        return r;
     }
     let mut w = sim.world();
-    let (ci, pi) = match locate_party(&w, &sid, &pid) {
-        Ok(x) => x,
+    let resp = match locate_party(&w, &sid, &pid) {
+        Ok((ci, pi)) => act(&mut w, (ci, pi), &action, &m, &a.owner),
         Err(r) => return r,
     };
+    drop(w);
+    sim.wake.notify_one();
+    resp
+}
+
+/// The parameter checks of a party action that do not need the call: a 400 names the
+/// bad parameter.
+fn check_params(action: &str, m: &JsonObj) -> Result<(), Response> {
+    match action {
+        "hold" => match m.field("proto") {
+            Some(p) if !PROTOS.contains(&p.as_str()) => Err(bad_param(
+                "proto",
+                &format!("Parameter [proto] value [{p}] is invalid"),
+            )),
+            _ => Ok(()),
+        },
+        "flip" if m.field("callFlipId").is_none() => Err(bad_param(
+            "callFlipId",
+            "Parameter [callFlipId] is required",
+        )),
+        "bridge" if m.field("telephonySessionId").is_none() || m.field("partyId").is_none() => {
+            Err(bad_param(
+                "telephonySessionId",
+                "Parameters [telephonySessionId] and [partyId] are required",
+            ))
+        }
+        "reply" => check_reply(m),
+        _ => Ok(()),
+    }
+}
+
+/// A reply's body: a non-empty `replyWithText`, or `replyWithPattern` with a known
+/// pattern (and, if given, a known `timeUnit`).
+fn check_reply(m: &JsonObj) -> Result<(), Response> {
+    let text = m.field("replyWithText").filter(|t| !t.trim().is_empty());
+    let with = m.0.as_ref().and_then(|m| m.get("replyWithPattern"));
+    let of = |k: &str| with.and_then(|p| p.get(k)).and_then(Value::as_str);
+    let pattern = of("pattern").map(str::to_string);
+    if let Some(u) = of("timeUnit").filter(|u| !TIME_UNITS.contains(u)) {
+        return Err(bad_param(
+            "replyWithPattern.timeUnit",
+            &format!("Parameter [timeUnit] value [{u}] is invalid"),
+        ));
+    }
+    match (text, pattern) {
+        (Some(_), _) => Ok(()),
+        (None, Some(p)) if PATTERNS.contains(&p.as_str()) => Ok(()),
+        (None, Some(p)) => Err(bad_param(
+            "replyWithPattern.pattern",
+            &format!("Parameter [pattern] value [{p}] is invalid"),
+        )),
+        (None, None) => Err(bad_param(
+            "replyWithText",
+            "Parameter [replyWithText] or [replyWithPattern] is required",
+        )),
+    }
+}
+
+/// Runs a checked party action on party `pi` of call `ci`; `owner` is the caller's
+/// extension (whose device picks up when none is named).
+fn act(
+    w: &mut World,
+    (ci, pi): (usize, usize),
+    action: &str,
+    m: &JsonObj,
+    owner: &str,
+) -> Response {
     let target = |w: &World, park: bool| -> Result<Target, ActionError> {
         w.target(
             m.field("phoneNumber").as_deref(),
@@ -380,14 +404,22 @@ pub async fn party_action(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => ctl(e),
     };
-    let resp = match action.as_str() {
+    // An action that adds a party (pickup, flip) lets the call follow up on it.
+    let follow = |w: &mut World, r: Result<Party, ActionError>| {
+        if r.is_ok() {
+            let last = w.calls[ci].parties.len() - 1;
+            w.follow_up(ci, last);
+        }
+        r
+    };
+    match action {
         "hold" => party_ok(w.hold(ci, pi), StatusCode::OK),
         "unhold" => party_ok(w.unhold(ci, pi), StatusCode::OK),
-        "transfer" => match target(&w, true) {
+        "transfer" => match target(w, true) {
             Ok(t) => party_ok(w.transfer(ci, pi, t, true), StatusCode::OK),
             Err(e) => ctl(e),
         },
-        "forward" => match target(&w, false) {
+        "forward" => match target(w, false) {
             Ok(t) => party_ok(w.forward(ci, pi, t), StatusCode::OK),
             Err(e) => ctl(e),
         },
@@ -395,29 +427,21 @@ pub async fn party_action(
         "ignore" => done(w.ignore(ci, pi)),
         "answer" => party_ok(w.answer(ci, pi), StatusCode::OK),
         "pickup" => {
-            let by = device_owner(&w, &m.field("deviceId").unwrap_or_default(), &a.owner);
+            let by = device_owner(w, &m.field("deviceId").unwrap_or_default(), owner);
             let r = w.pickup(ci, pi, &by);
-            if r.is_ok() {
-                let last = w.calls[ci].parties.len() - 1;
-                w.follow_up(ci, last);
-            }
-            party_ok(r, StatusCode::CREATED)
+            party_ok(follow(w, r), StatusCode::CREATED)
         }
         "park" => party_ok(w.park(ci, pi), StatusCode::CREATED),
         "flip" => {
             let r = w.flip(ci, pi);
-            if r.is_ok() {
-                let last = w.calls[ci].parties.len() - 1;
-                w.follow_up(ci, last);
-            }
-            party_ok(r, StatusCode::OK)
+            party_ok(follow(w, r), StatusCode::OK)
         }
         "bridge" => {
             let (osid, opid) = (
                 m.field("telephonySessionId").unwrap_or_default(),
                 m.field("partyId").unwrap_or_default(),
             );
-            match locate_party(&w, &osid, &opid) {
+            match locate_party(w, &osid, &opid) {
                 Ok((oi, opi)) => party_ok(w.bridge(ci, pi, oi, opi), StatusCode::OK),
                 Err(r) => r,
             }
@@ -428,10 +452,7 @@ pub async fn party_action(
             Err(e) => ctl(e),
         },
         _ => not_found("Resource not found"),
-    };
-    drop(w);
-    sim.wake.notify_one();
-    resp
+    }
 }
 
 /// Anything else: the platform's 404.

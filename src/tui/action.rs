@@ -6,13 +6,11 @@ use super::keymap::Command;
 use super::plan;
 use super::rows::SortKey;
 use super::state::{
-    ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Request, Screen, StatusLine, UiState,
+    ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
 };
 use super::theme::Level;
 use crate::core::alarms::AlarmChange;
-use crate::core::control::{
-    AgentAction, AgentRequest, ControlAction, ControlRequest, FlipNumber, Outcome, Target,
-};
+use crate::core::control::{Aim, Ask, CallKey, ControlAction, ControlRequest, Outcome};
 use crate::core::{PartyState, SessionStore};
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus, Speed};
@@ -47,14 +45,9 @@ pub enum Action {
     StoreChanged,
     /// One second passed.
     Tick,
-    /// A control request finished.
+    /// A control request (on a party or an agent) finished.
     ControlDone {
         request: ControlRequest,
-        outcome: Outcome,
-    },
-    /// An agent request finished.
-    AgentDone {
-        request: AgentRequest,
         outcome: Outcome,
     },
     /// The replay moved.
@@ -74,11 +67,9 @@ pub enum Action {
 /// What the loop must do after an update.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Send a control request (spawned, never awaited in the loop; the control side
-    /// writes the audit trail).
+    /// Send a control request, on a party or an agent (spawned, never awaited in the
+    /// loop; the control side writes the audit trail).
     Control(ControlRequest),
-    /// Send an agent request (as a control request).
-    Agent(AgentRequest),
     /// Ask the replay task for something.
     Replay(ReplayCmd),
     /// Ring the terminal bell.
@@ -247,8 +238,7 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
             expire(ui, now);
             bells(ui, store, now, &mut fx);
         }
-        Action::ControlDone { request, outcome } => done(ui, request, outcome, now),
-        Action::AgentDone { request, outcome } => agent_done(ui, store, request, outcome, now),
+        Action::ControlDone { request, outcome } => done(ui, store, request, outcome, now),
         Action::Replay(st) => ui.feed.replay = Some(st),
         Action::Conn(c) => ui.feed.connection(c, now),
         Action::Loading(l) => loaded(ui, l, now),
@@ -472,15 +462,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
             };
             fx.push(Effect::Replay(cmd));
         }
-        Command::Hold
-        | Command::Transfer
-        | Command::Record
-        | Command::HangUp
-        | Command::Mute
-        | Command::Park
-        | Command::Forward
-        | Command::Reject
-        | Command::Flip => control(ui, c, store, now),
+        Command::Call(k) => control(ui, k, store, now),
     }
 }
 
@@ -574,30 +556,33 @@ fn party_label(p: &PartyState) -> String {
 
 /// Checks a control key against the mode and the target party's state; on success
 /// sends the request or opens its prompt / dialog.
-fn control(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+fn control(ui: &mut UiState, k: CallKey, store: &SessionStore, now: Ts) {
     // Whatever comes of it, the board keeps this call under the cursor.
     ui.view.pinned = ui.view.selected.clone();
     if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
-        let text = format!("{}: not sent, rate limited by the platform", c.hint());
+        let text = format!("{}: not sent, rate limited by the platform", k.facts().hint);
         return rate_limited(ui, text, now);
     }
-    match plan::plan(ui, c, store) {
+    match plan::plan(ui, k, store) {
         Err(msg) => ui.say(Level::Warn, msg, now),
         Ok(plan::Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
         Ok(plan::Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
     }
 }
 
+/// Sends a confirmed request: said, marked pending (one at a time per call or agent).
 fn dispatch(ui: &mut UiState, req: ControlRequest, subject: String, now: Ts, fx: &mut Vec<Effect>) {
     let verb = req.action.verb();
     ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
-    // The selection stays on the call acted on, even if it leaves the filter.
-    ui.view.pinned = Some(req.session.clone());
-    ui.view.selected = Some(req.session.clone());
+    if let Some(session) = req.session() {
+        // The selection stays on the call acted on, even if it leaves the filter.
+        ui.view.pinned = Some(session.to_string());
+        ui.view.selected = Some(session.to_string());
+    }
     ui.control.pending.insert(
-        req.session.clone(),
+        req.key(),
         Pending {
-            party: req.party.clone(),
+            party: req.target_id().to_string(),
             subject,
             verb,
             since: now,
@@ -606,21 +591,12 @@ fn dispatch(ui: &mut UiState, req: ControlRequest, subject: String, now: Ts, fx:
     fx.push(Effect::Control(req));
 }
 
-/// The action a prompt's text asks for (parsed once, here).
+/// The action a call key's prompt text asks for (parsed once, by the key's own parser).
 fn prompted_action(kind: PromptKind, input: &str) -> Result<ControlAction, String> {
-    Ok(match kind {
-        PromptKind::Transfer => ControlAction::Transfer {
-            to: Target::parse(input)?,
-        },
-        PromptKind::Forward => match Target::parse(input)? {
-            Target::ParkOrbit(_) => return Err("forward cannot go to a park orbit".into()),
-            to => ControlAction::Forward { to },
-        },
-        PromptKind::Flip => ControlAction::Flip {
-            to: FlipNumber::parse(input)?,
-        },
-        PromptKind::Jump => return Err("a jump is not a call action".into()),
-    })
+    match kind.call_ask() {
+        Some(Ask::Prompt { parse, .. }) => parse(input),
+        _ => Err("a jump is not a call action".into()),
+    }
 }
 
 fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
@@ -641,22 +617,15 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
                     return;
                 }
             };
-            let request = ControlRequest {
-                session: p.session.clone(),
-                party: p.party.clone(),
-                action,
-            };
+            let request = ControlRequest::on_party(&p.session, &p.party, action);
             // The prompt's complaint, if any, is answered: the confirm speaks now.
             ui.status = None;
             ui.view.overlay = Overlay::Confirm(plan::confirmation(store, request));
         }
-        Overlay::Confirm(c) if c.ok_focused => match c.request {
-            Request::Call(r) => dispatch(ui, r, c.subject, now, fx),
-            Request::Agent(r) => dispatch_agent(ui, r, c.subject, now, fx),
-        },
+        Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, c.subject, now, fx),
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.verb()),
+            format!("{}: cancelled", c.request.action.verb()),
             now,
         ),
         other => ui.view.overlay = other,
@@ -718,7 +687,7 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
         }
         Overlay::Confirm(c) => ui.say(
             Level::Normal,
-            format!("{}: cancelled", c.request.verb()),
+            format!("{}: cancelled", c.request.action.verb()),
             now,
         ),
         Overlay::Prompt(_) => ui.say(Level::Normal, "cancelled", now),
@@ -739,15 +708,20 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
     }
 }
 
-fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
-    let subject = ui.control.pending.remove(&req.session).map(|p| p.subject);
+/// Says what came of a request, of whom it was done to (as the confirmation named
+/// them); a rate limit holds every control key until it has passed.
+fn done(ui: &mut UiState, store: &SessionStore, req: ControlRequest, outcome: Outcome, now: Ts) {
+    let subject = ui.control.pending.remove(&req.key()).map(|p| p.subject);
     let verb = req.action.verb();
-    // Said of whom it was done to, as the confirmation named them.
     let said = |text: String| match &subject {
         Some(who) => format!("{who}: {text}"),
         None => text,
     };
     match &outcome {
+        // An agent's setting is said with the names the board shows, not the ids.
+        Outcome::Done { .. } if req.action.facts().aim == Aim::Agent => {
+            ui.say(Level::Ok, plan::done_words(store, &req), now)
+        }
         Outcome::Done { .. } => ui.say(Level::Ok, said(outcome.describe(&verb)), now),
         Outcome::Failed { .. } => ui.say(Level::Crit, said(outcome.describe(&verb)), now),
         Outcome::RateLimited { retry_after } => {
@@ -762,68 +736,6 @@ fn done(ui: &mut UiState, req: ControlRequest, outcome: Outcome, now: Ts) {
 /// Catching up with fewer stream messages than this is not worth a status line.
 const CATCH_UP_WORTH_SAYING: usize = 5_000;
 
-fn agent_done(
-    ui: &mut UiState,
-    store: &SessionStore,
-    req: AgentRequest,
-    outcome: Outcome,
-    now: Ts,
-) {
-    ui.control.pending.remove(&agent_key(&req.agent));
-    let verb = req.action.verb();
-    match &outcome {
-        Outcome::Done { .. } => {
-            // Said with the names the board shows, not the platform's ids.
-            let c = store.center();
-            let AgentAction::AcceptQueueCalls { queue, accept } = &req.action;
-            let who = c.agent(&req.agent).map_or_else(
-                || format!("extension {}", req.agent),
-                super::plan::agent_words,
-            );
-            let queue = c
-                .queue(queue)
-                .map_or_else(|| format!("queue {queue}"), super::rows::queue_name);
-            let done = match accept {
-                true => format!("{who} takes calls of {queue} again"),
-                false => format!("{who} no longer takes calls of {queue}"),
-            };
-            ui.say(Level::Ok, done, now)
-        }
-        Outcome::Failed { .. } => ui.say(Level::Crit, outcome.describe(&verb), now),
-        Outcome::RateLimited { retry_after } => {
-            let ms = retry_after.as_millis() as i64;
-            ui.control.rate_limited_until = Some(now.plus_millis(ms.max(1000)));
-            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
-        }
-    }
-}
-
-/// The key of an agent request among the pending ones (sessions use their id).
-fn agent_key(agent: &str) -> String {
-    format!("agent:{agent}")
-}
-
-fn dispatch_agent(
-    ui: &mut UiState,
-    req: AgentRequest,
-    subject: String,
-    now: Ts,
-    fx: &mut Vec<Effect>,
-) {
-    let verb = req.action.verb();
-    ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
-    ui.control.pending.insert(
-        agent_key(&req.agent),
-        Pending {
-            party: req.agent.clone(),
-            subject,
-            verb,
-            since: now,
-        },
-    );
-    fx.push(Effect::Agent(req));
-}
-
 /// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked like the
 /// other control keys, then confirmed (Cancel focused), naming who and what.
 fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
@@ -833,8 +745,8 @@ fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     }
     match plan::plan_supervise(ui, c, store) {
         Ok(confirm) => {
-            if let Request::Call(r) = &confirm.request {
-                ui.view.pinned = (ui.view.screen == Screen::Board).then(|| r.session.clone());
+            if let Some(session) = confirm.request.session() {
+                ui.view.pinned = (ui.view.screen == Screen::Board).then(|| session.to_string());
             }
             ui.view.overlay = Overlay::Confirm(confirm);
         }

@@ -9,7 +9,7 @@ use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
 use crate::core::alarms::AlarmChange;
-use crate::core::control::{AgentRequest, Control, ControlRequest, Outcome};
+use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
 use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{ReplayCmd, ReplayStatus};
@@ -105,95 +105,185 @@ pub fn render<B: Backend>(
     Ok(())
 }
 
-/// Runs the board until the user quits or a signal arrives.
-pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
-    let Feed {
-        store,
-        replay,
-        conn,
-        mut loading,
-        control,
-        mut notices,
-        mut alarms,
-    } = feed;
-    let (replay_tx, mut replay_rx) = match replay {
-        Some(r) => (Some(r.cmds), Some(r.status)),
-        None => (None, None),
-    };
-    let mut store_rx = Some(store.subscribe());
-    let mut conn = conn;
-    if let Some(r) = &replay_rx {
-        ui.feed.replay = Some(*r.borrow());
-    }
-    if let Some(c) = &conn {
-        ui.feed.conn = Some(c.borrow().clone());
-    }
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let mut guard = Guard::enter()?;
-    let size = guard.terminal.size()?;
-    ui.view.size = (size.width, size.height);
-    let mut events = EventStream::new();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<(ControlRequest, Outcome)>();
-    let (agent_tx, mut agent_rx) = mpsc::unbounded_channel::<(AgentRequest, Outcome)>();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut dirty = true;
-    let mut last_draw = Instant::now() - FRAME;
-    tracing::info!(mode = ?ui.config.mode, "board started");
-    loop {
-        if dirty && last_draw.elapsed() >= FRAME {
-            let now = clock_now(&ui);
-            render(&mut guard.terminal, &store, &mut ui, now)?;
-            dirty = false;
-            last_draw = Instant::now();
+/// Carries out what an update asks for: the one effect executor of the board. Control
+/// requests (on a party or an agent) are spawned, never awaited in the loop; their
+/// outcomes come back on `done`.
+struct Executor {
+    control: Option<Arc<dyn Control>>,
+    replay: Option<mpsc::UnboundedSender<ReplayCmd>>,
+    done: mpsc::UnboundedSender<(ControlRequest, Outcome)>,
+}
+
+impl Executor {
+    fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Quit => {}
+            Effect::Bell => write_out(b"\x07"),
+            Effect::Copy(text) => {
+                use base64::Engine;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+                write_out(format!("\x1b]52;c;{b64}\x07").as_bytes());
+            }
+            Effect::Replay(cmd) => {
+                if let Some(tx) = &self.replay {
+                    let _ = tx.send(cmd);
+                }
+            }
+            Effect::Control(req) => {
+                let tx = self.done.clone();
+                match &self.control {
+                    Some(ctl) => {
+                        let fut = ctl.execute(req.clone());
+                        tokio::spawn(async move {
+                            let out = fut.await;
+                            let _ = tx.send((req, out));
+                        });
+                    }
+                    None => {
+                        let message = "no control in this mode".to_string();
+                        let _ = tx.send((req, Outcome::Failed { message }));
+                    }
+                }
+            }
         }
-        let frame_due = last_draw + FRAME;
-        let need_tick = ticking(&ui, &store);
-        let action = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(e)) => action_for(&e, &ui),
+    }
+}
+
+/// Writes control bytes to the terminal (bell, clipboard); a failure is not worth a word.
+fn write_out(bytes: &[u8]) {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(bytes);
+    let _ = out.flush();
+}
+
+/// What the loop waits on: the terminal, the store, control outcomes, the source's
+/// state, signals and the clock.
+struct Inputs {
+    events: EventStream,
+    store: Option<watch::Receiver<crate::core::Version>>,
+    done: mpsc::UnboundedReceiver<(ControlRequest, Outcome)>,
+    replay: Option<watch::Receiver<ReplayStatus>>,
+    conn: Option<watch::Receiver<ConnState>>,
+    loading: Option<watch::Receiver<Loading>>,
+    notices: Option<mpsc::UnboundedReceiver<String>>,
+    alarms: Option<mpsc::UnboundedReceiver<AlarmChange>>,
+    tick: tokio::time::Interval,
+    sigterm: tokio::signal::unix::Signal,
+    sigint: tokio::signal::unix::Signal,
+}
+
+impl Inputs {
+    /// The next action (`None`: something woke the loop that asks for nothing, such as
+    /// a frame falling due while `dirty`).
+    async fn next(
+        &mut self,
+        ui: &UiState,
+        need_tick: bool,
+        dirty: bool,
+        frame_due: Instant,
+    ) -> Option<Action> {
+        tokio::select! {
+            ev = self.events.next() => match ev {
+                Some(Ok(e)) => action_for(&e, ui),
                 Some(Err(e)) => {
                     tracing::warn!("terminal input error: {e}");
                     Some(Action::Quit)
                 }
                 None => Some(Action::Quit),
             },
-            r = changed(&mut store_rx) => match r {
+            r = changed(&mut self.store) => match r {
                 Some(_) => Some(Action::StoreChanged),
-                None => {
-                    store_rx = None;
-                    None
-                }
+                None => { self.store = None; None }
             },
-            Some((request, outcome)) = done_rx.recv() => Some(Action::ControlDone { request, outcome }),
-            Some((request, outcome)) = agent_rx.recv() => Some(Action::AgentDone { request, outcome }),
-            st = changed(&mut replay_rx) => match st {
+            Some((request, outcome)) = self.done.recv() => Some(Action::ControlDone { request, outcome }),
+            st = changed(&mut self.replay) => match st {
                 Some(st) => Some(Action::Replay(st)),
-                None => { replay_rx = None; None }
+                None => { self.replay = None; None }
             },
-            c = changed(&mut conn) => match c {
+            c = changed(&mut self.conn) => match c {
                 Some(c) => Some(Action::Conn(c)),
-                None => { conn = None; None }
+                None => { self.conn = None; None }
             },
-            l = changed(&mut loading) => match l {
+            l = changed(&mut self.loading) => match l {
                 Some(l) => Some(Action::Loading(l)),
-                None => { loading = None; None }
+                None => { self.loading = None; None }
             },
-            n = async { notices.as_mut()?.recv().await }, if notices.is_some() => match n {
+            n = async { self.notices.as_mut()?.recv().await }, if self.notices.is_some() => match n {
                 Some(text) => Some(Action::Notice(text)),
-                None => { notices = None; None }
+                None => { self.notices = None; None }
             },
-            a = async { alarms.as_mut()?.recv().await }, if alarms.is_some() => match a {
+            a = async { self.alarms.as_mut()?.recv().await }, if self.alarms.is_some() => match a {
                 Some(c) => Some(Action::Alarm(c)),
-                None => { alarms = None; None }
+                None => { self.alarms = None; None }
             },
-            _ = tick.tick(), if need_tick => Some(Action::Tick),
+            _ = self.tick.tick(), if need_tick => Some(Action::Tick),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,
-            _ = sigterm.recv() => Some(Action::Quit),
-            _ = sigint.recv() => Some(Action::Quit),
+            _ = self.sigterm.recv() => Some(Action::Quit),
+            _ = self.sigint.recv() => Some(Action::Quit),
+        }
+    }
+}
+
+/// Runs the board until the user quits or a signal arrives.
+pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
+    let Feed {
+        store,
+        replay,
+        conn,
+        loading,
+        control,
+        notices,
+        alarms,
+    } = feed;
+    let (replay_tx, replay_rx) = match replay {
+        Some(r) => (Some(r.cmds), Some(r.status)),
+        None => (None, None),
+    };
+    if let Some(r) = &replay_rx {
+        ui.feed.replay = Some(*r.borrow());
+    }
+    if let Some(c) = &conn {
+        ui.feed.conn = Some(c.borrow().clone());
+    }
+    use tokio::signal::unix::{signal, SignalKind};
+    let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut inputs = Inputs {
+        events: EventStream::new(),
+        store: Some(store.subscribe()),
+        done: done_rx,
+        replay: replay_rx,
+        conn,
+        loading,
+        notices,
+        alarms,
+        tick,
+        sigterm: signal(SignalKind::terminate())?,
+        sigint: signal(SignalKind::interrupt())?,
+    };
+    let executor = Executor {
+        control,
+        replay: replay_tx,
+        done: done_tx,
+    };
+    let mut guard = Guard::enter()?;
+    let size = guard.terminal.size()?;
+    ui.view.size = (size.width, size.height);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    tracing::info!(mode = ?ui.config.mode, "board started");
+    while !ui.quit {
+        if dirty && last_draw.elapsed() >= FRAME {
+            let now = clock_now(&ui);
+            render(&mut guard.terminal, &store, &mut ui, now)?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let need_tick = ticking(&ui, &store);
+        let Some(action) = inputs.next(&ui, need_tick, dirty, last_draw + FRAME).await else {
+            continue;
         };
-        let Some(action) = action else { continue };
         let now = clock_now(&ui);
         let store_changed = action == Action::StoreChanged;
         let fx = {
@@ -204,63 +294,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             update(&mut ui, action, &s, now)
         };
         dirty = true;
-        for e in fx {
-            match e {
-                Effect::Quit => {}
-                Effect::Bell => {
-                    let mut out = std::io::stdout();
-                    let _ = out.write_all(b"\x07");
-                    let _ = out.flush();
-                }
-                Effect::Copy(text) => {
-                    use base64::Engine;
-                    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-                    let mut out = std::io::stdout();
-                    let _ = write!(out, "\x1b]52;c;{b64}\x07");
-                    let _ = out.flush();
-                }
-                Effect::Replay(cmd) => {
-                    if let Some(tx) = &replay_tx {
-                        let _ = tx.send(cmd);
-                    }
-                }
-                Effect::Agent(req) => {
-                    let tx = agent_tx.clone();
-                    match &control {
-                        Some(ctl) => {
-                            let fut = ctl.execute_agent(req.clone());
-                            tokio::spawn(async move {
-                                let out = fut.await;
-                                let _ = tx.send((req, out));
-                            });
-                        }
-                        None => {
-                            let message = "no agent control in this mode".to_string();
-                            let _ = tx.send((req, Outcome::Failed { message }));
-                        }
-                    }
-                }
-                Effect::Control(req) => {
-                    let tx = done_tx.clone();
-                    match &control {
-                        Some(ctl) => {
-                            let fut = ctl.execute(req.clone());
-                            tokio::spawn(async move {
-                                let out = fut.await;
-                                let _ = tx.send((req, out));
-                            });
-                        }
-                        None => {
-                            let message = "no call control in this mode".to_string();
-                            let _ = tx.send((req, Outcome::Failed { message }));
-                        }
-                    }
-                }
-            }
-        }
-        if ui.quit {
-            break;
-        }
+        fx.into_iter().for_each(|e| executor.run(e));
     }
     drop(guard);
     tracing::info!("board stopped");

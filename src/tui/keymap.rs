@@ -5,6 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::core::control::{CallKey, CALL_KEYS};
+
 /// Something the user can ask for with a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -17,15 +19,8 @@ pub enum Command {
     Open,
     Back,
     NextParty,
-    Hold,
-    Transfer,
-    Record,
-    HangUp,
-    Mute,
-    Park,
-    Forward,
-    Reject,
-    Flip,
+    /// A call-control key: its facts are in `core::control::CALL_KEYS`.
+    Call(CallKey),
     Listen,
     Answer,
     QueueCalls,
@@ -90,7 +85,8 @@ struct Spec {
     help: &'static str,
 }
 
-const SPECS: &[Spec] = &[
+/// The keys before the call keys.
+const FIRST: &[Spec] = &[
     spec(
         Command::Up,
         "up",
@@ -154,51 +150,10 @@ const SPECS: &[Spec] = &[
         "party",
         "cycle the target party",
     ),
-    spec(Command::Hold, "hold", Group::Calls, "hold", "hold / unhold"),
-    spec(
-        Command::Transfer,
-        "transfer",
-        Group::Calls,
-        "transfer",
-        "transfer (number, ext, vm:ID, park:ORBIT), confirmed",
-    ),
-    spec(
-        Command::Record,
-        "record",
-        Group::Calls,
-        "record",
-        "start / pause / resume recording",
-    ),
-    spec(
-        Command::HangUp,
-        "hang-up",
-        Group::Calls,
-        "hang up",
-        "hang up the call, confirmed",
-    ),
-    spec(Command::Mute, "mute", Group::Calls, "mute", "mute / unmute"),
-    spec(Command::Park, "park", Group::Calls, "park", "park"),
-    spec(
-        Command::Forward,
-        "forward",
-        Group::Calls,
-        "forward",
-        "forward a ringing party",
-    ),
-    spec(
-        Command::Reject,
-        "reject",
-        Group::Calls,
-        "reject",
-        "reject a ringing party",
-    ),
-    spec(
-        Command::Flip,
-        "flip",
-        Group::Calls,
-        "flip",
-        "flip to a call-flip number (1-8), confirmed",
-    ),
+];
+
+/// The keys after the call keys.
+const LATER: &[Spec] = &[
     spec(
         Command::Listen,
         "listen",
@@ -416,8 +371,30 @@ const fn spec(
     }
 }
 
+/// Every key's spec, in the help's order: the call keys come from the control table.
+fn specs() -> &'static [Spec] {
+    static ALL: std::sync::OnceLock<Vec<Spec>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let calls = CALL_KEYS
+            .iter()
+            .map(|k| spec(Command::Call(k.key), k.name, Group::Calls, k.hint, k.help));
+        FIRST
+            .iter()
+            .map(Spec::copy)
+            .chain(calls)
+            .chain(LATER.iter().map(Spec::copy))
+            .collect()
+    })
+}
+
+impl Spec {
+    fn copy(&self) -> Spec {
+        spec(self.cmd, self.name, self.group, self.hint, self.help)
+    }
+}
+
 fn spec_of(cmd: Command) -> &'static Spec {
-    SPECS
+    specs()
         .iter()
         .find(|s| s.cmd == cmd)
         .expect("every command has a spec")
@@ -603,7 +580,7 @@ impl Keymap {
     /// (`#` starts a comment; an empty right side unbinds the action).
     pub fn from_config(text: &str) -> Result<Keymap, KeymapError> {
         let mut keys: Vec<(Command, Vec<Key>)> =
-            SPECS.iter().map(|s| (s.cmd, Vec::new())).collect();
+            specs().iter().map(|s| (s.cmd, Vec::new())).collect();
         Keymap::bind(&mut keys, DEFAULT_KEYS).expect("assets/keys.conf parses");
         Keymap::bind(&mut keys, text)?;
         Keymap::checked(keys)
@@ -619,7 +596,7 @@ impl Keymap {
             }
             let (name, rhs) = l.split_once('=').ok_or(KeymapError::Syntax { line })?;
             let name = name.trim();
-            let spec = SPECS.iter().find(|s| s.name == name).ok_or_else(|| {
+            let spec = specs().iter().find(|s| s.name == name).ok_or_else(|| {
                 KeymapError::UnknownAction {
                     line,
                     name: name.into(),
@@ -734,7 +711,7 @@ impl Keymap {
         groups
             .iter()
             .map(|g| {
-                let rows = SPECS
+                let rows = specs()
                     .iter()
                     .filter(|s| s.group == *g)
                     .map(|s| {
@@ -757,7 +734,7 @@ impl Keymap {
         let mut out = String::from("| keys | action | config name |\n|---|---|---|\n");
         for (title, _) in self.help() {
             out.push_str(&format!("| **{title}** | | |\n"));
-            for s in SPECS.iter().filter(|s| s.group.title() == title) {
+            for s in specs().iter().filter(|s| s.group.title() == title) {
                 let ks: Vec<String> = self
                     .keys(s.cmd)
                     .iter()
@@ -788,7 +765,7 @@ mod asset_tests {
                 seen.push(name.trim().to_string());
             }
         }
-        let mut names: Vec<String> = SPECS.iter().map(|s| s.name.to_string()).collect();
+        let mut names: Vec<String> = specs().iter().map(|s| s.name.to_string()).collect();
         let mut sorted = seen.clone();
         sorted.sort();
         sorted.dedup();
@@ -804,7 +781,7 @@ mod asset_tests {
         );
         let km = Keymap::default();
         assert!(
-            SPECS.iter().all(|s| !km.keys(s.cmd).is_empty()),
+            specs().iter().all(|s| !km.keys(s.cmd).is_empty()),
             "every action has a key"
         );
     }

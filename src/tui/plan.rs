@@ -4,9 +4,9 @@
 //! neither; the reducer (`action.rs`) opens what it plans.
 
 use super::keymap::Command;
-use super::state::{Confirm, Mode, Prompt, PromptKind, Request, Screen, UiState};
+use super::state::{Confirm, Prompt, PromptKind, Screen, UiState};
 use crate::core::control::{
-    AgentAction, AgentRequest, ControlAction, ControlRequest, FlipNumber, Target,
+    fill, Aim, Ask, CallKey, ControlAction, ControlRequest, Object, Subject, Target,
 };
 use crate::core::{PartyState, Session, SessionStore};
 use crate::wire::StatusCode;
@@ -16,17 +16,17 @@ pub(super) enum Plan {
     Confirm(Confirm),
 }
 
-pub(super) fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Plan, String> {
-    match ui.config.mode {
-        Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.config.read_only => {
-            return Err(match &ui.config.read_only_why {
-                Some(why) => format!("read-only: {why}"),
-                None => "read-only mode: control keys are disabled".into(),
-            })
-        }
-        _ => {}
+/// Refuses every control key while the board is read-only, in the one wording.
+fn writable(ui: &UiState) -> Result<(), String> {
+    match ui.read_only_refusal() {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
     }
+}
+
+/// A call key on the selected call's target party: its confirmation, or its prompt.
+pub(super) fn plan(ui: &UiState, k: CallKey, store: &SessionStore) -> Result<Plan, String> {
+    writable(ui)?;
     let selected = ui.selected_session(store).ok_or("no call selected")?;
     let s = &*selected;
     if s.ended {
@@ -39,62 +39,24 @@ pub(super) fn plan(ui: &UiState, c: Command, store: &SessionStore) -> Result<Pla
         .target_index(s)
         .ok_or("the call has no party to act on")?;
     let p = &s.parties[idx];
-    let code = p.code();
-    let confirm = |action: ControlAction| -> Result<Plan, String> {
-        action.check(code)?;
-        let request = ControlRequest {
-            session: s.id.clone(),
-            party: p.id.clone(),
-            action,
-        };
-        Ok(Plan::Confirm(confirmation(store, request)))
-    };
-    let prompt = |kind: PromptKind, probe: ControlAction| -> Result<Plan, String> {
-        probe.check(code)?;
-        Ok(Plan::Prompt(Prompt {
-            kind,
-            session: s.id.clone(),
-            party: p.id.clone(),
-            input: String::new(),
-            cursor: 0,
-        }))
-    };
-    let any = Target::ExtensionNumber(String::new());
-    let plan = match c {
-        Command::Hold => match code {
-            Some(StatusCode::Hold) => confirm(ControlAction::Unhold)?,
-            _ => confirm(ControlAction::Hold)?,
-        },
-        Command::Mute => confirm(ControlAction::Mute {
-            muted: p.muted.get() != Some(&true),
-        })?,
-        Command::Park => confirm(ControlAction::Park)?,
-        Command::Record => {
-            let recs = p.recordings.get().cloned().unwrap_or_default();
-            let action = match (recs.iter().find(|r| r.active), recs.last()) {
-                (Some(r), _) => ControlAction::PauseRecording {
-                    recording: r.id.clone(),
-                },
-                (None, Some(r)) => ControlAction::ResumeRecording {
-                    recording: r.id.clone(),
-                },
-                (None, None) => ControlAction::StartRecording,
-            };
-            confirm(action)?
+    match k.facts().ask {
+        Ask::Confirm(pick) => {
+            let action = pick(p);
+            action.check(p.code())?;
+            let request = ControlRequest::on_party(&s.id, &p.id, action);
+            Ok(Plan::Confirm(confirmation(store, request)))
         }
-        Command::Reject => confirm(ControlAction::Reject)?,
-        Command::Forward => prompt(PromptKind::Forward, ControlAction::Forward { to: any })?,
-        Command::Transfer => prompt(PromptKind::Transfer, ControlAction::Transfer { to: any })?,
-        Command::Flip => {
-            let probe = ControlAction::Flip {
-                to: FlipNumber::parse("1")?,
-            };
-            prompt(PromptKind::Flip, probe)?
+        Ask::Prompt { verb, .. } => {
+            verb.check(p.code())?;
+            Ok(Plan::Prompt(Prompt {
+                kind: PromptKind::Call(k),
+                session: s.id.clone(),
+                party: p.id.clone(),
+                input: String::new(),
+                cursor: 0,
+            }))
         }
-        Command::HangUp => confirm(ControlAction::HangUp)?,
-        _ => return Err("not a control key".into()),
-    };
-    Ok(plan)
+    }
 }
 
 /// A party as a supervisor knows it. An extension of the account (an agent, reached
@@ -172,23 +134,64 @@ fn target_words(store: &SessionStore, to: &Target) -> String {
     }
 }
 
+/// An action's object in words: a target with the name the directory gives it, an
+/// agent or a queue by name (`who` when the agent is unknown).
+fn object_words(store: &SessionStore, o: Object, who: &str) -> String {
+    let center = store.center();
+    match o {
+        Object::Target(t) => target_words(store, t),
+        Object::Agent(id) => center
+            .agent(id)
+            .map_or_else(|| who.to_string(), agent_words),
+        Object::Queue(q) => center
+            .queue(q)
+            .map_or_else(|| format!("queue {q}"), super::rows::queue_name),
+        other => other.to_string(),
+    }
+}
+
+/// An agent by id, in words.
+fn agent_named(store: &SessionStore, id: &str) -> String {
+    store
+        .center()
+        .agent(id)
+        .map_or_else(|| format!("extension {id}"), agent_words)
+}
+
+/// What a done request did, with the names the board shows (not the platform's ids):
+/// the verb's done text.
+pub(super) fn done_words(store: &SessionStore, request: &ControlRequest) -> String {
+    let a = &request.action;
+    let who = agent_named(store, request.target_id());
+    fill(a.facts().done, &who, &object_words(store, a.object(), &who))
+}
+
 /// The confirm dialog for a request: what will happen, to whom (and where), on which
-/// call; Cancel focused.
+/// call; Cancel focused. Every word of it is the verb's (`core::control`).
 pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Confirm {
-    let call = store.get(&request.session);
-    let party = call.and_then(|s| s.party(&request.party));
-    let whom = party.map_or_else(|| request.party.clone(), |p| who(store, p));
-    let what = match &request.action {
-        ControlAction::Transfer { to } => {
-            format!("Transfer {whom} to {}?", target_words(store, to))
+    let verb = request.action.facts();
+    let (call, party) = match &request.on {
+        Subject::Party { session, party } => {
+            let call = store.get(session);
+            (call, call.and_then(|s| s.party(party)))
         }
-        ControlAction::Forward { to } => format!("Forward {whom} to {}?", target_words(store, to)),
-        ControlAction::Flip { to } => format!("Flip {whom} to call-flip number {}?", to.get()),
-        ControlAction::HangUp => "Hang up the whole call?".to_string(),
-        a => format!("{} {whom}?", capitalise(&a.verb())),
+        Subject::Agent { .. } => (None, None),
     };
-    let subject = match (&request.action, call) {
-        (ControlAction::HangUp, Some(s)) => format!("call {}", describe(s)),
+    let whom = match (&request.on, party) {
+        (Subject::Agent { agent }, _) => agent_named(store, agent),
+        (_, Some(p)) => who(store, p),
+        (_, None) => request.target_id().to_string(),
+    };
+    let caller = call.and_then(|s| s.caller()).map(|c| c.from.label());
+    let what = fill(
+        &verb
+            .confirm
+            .replace("{caller}", caller.as_deref().unwrap_or("the caller")),
+        &whom,
+        &object_words(store, request.action.object(), &whom),
+    );
+    let subject = match (verb.aim, call) {
+        (Aim::Call, Some(s)) => format!("call {}", describe(s)),
         _ => whom,
     };
     let mut question = match call {
@@ -207,7 +210,7 @@ pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Con
         }
     }
     Confirm {
-        request: Request::Call(request),
+        request,
         question,
         subject,
         ok_focused: false,
@@ -236,63 +239,16 @@ pub(super) fn selected_agent<'a>(
     c.agent(id)
 }
 
+/// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked, then the
+/// confirmation that names who and what.
 pub(super) fn plan_supervise(
     ui: &UiState,
     c: Command,
     store: &SessionStore,
 ) -> Result<Confirm, String> {
-    use super::rows::queue_name;
-    match ui.config.mode {
-        Mode::Replay => return Err("replay is read-only".into()),
-        _ if ui.config.read_only => return Err("read-only mode: control keys are disabled".into()),
-        _ => {}
-    }
-    let center = store.center();
+    writable(ui)?;
     if c == Command::QueueCalls {
-        let a = selected_agent(ui, store).ok_or(
-            "select an agent (agents view, or a queue's agents) to change its queue calls",
-        )?;
-        let queues = center.queues_of(&a.id);
-        let chosen = match &ui.view.open_queue {
-            Some(q) => queues.iter().find(|(x, _)| x.id == *q),
-            None => a
-                .current_call()
-                .and_then(|call| call.queue.as_deref())
-                .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
-                .or(queues.first()),
-        };
-        let Some((q, member)) = chosen else {
-            return Err(format!("{} is in no queue calltop knows", agent_words(a)));
-        };
-        let action = AgentAction::toggle_queue_calls(&q.id, Some(member));
-        action.check(Some(member))?;
-        let AgentAction::AcceptQueueCalls { accept, .. } = &action;
-        let what = if *accept { "Take" } else { "Stop taking" };
-        let mut question = format!(
-            "{what} calls of queue {} for {}?",
-            queue_name(q),
-            agent_words(a)
-        );
-        if ui.view.open_queue.is_none() && queues.len() > 1 {
-            let others: Vec<String> = queues
-                .iter()
-                .filter(|(x, _)| x.id != q.id)
-                .map(|(x, _)| queue_name(x))
-                .collect();
-            question.push_str(&format!(
-                "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
-                others.join(", ")
-            ));
-        }
-        return Ok(Confirm {
-            request: Request::Agent(AgentRequest {
-                agent: a.id.clone(),
-                action,
-            }),
-            question,
-            subject: agent_words(a),
-            ok_focused: false,
-        });
+        return plan_queue_calls(ui, store);
     }
     // A call: the selected one on the board, else the selected agent's current call.
     let session = match ui.view.screen {
@@ -354,33 +310,42 @@ pub(super) fn plan_supervise(
         return Err(format!("{} needs your device: {why}", action.verb()));
     }
     action.check(party.code())?;
-    let request = ControlRequest {
-        session: s.id.clone(),
-        party: party.id.clone(),
-        action: action.clone(),
-    };
-    let whom = who(store, party);
-    let what = match &action {
-        ControlAction::Supervise { agent } => {
-            let name = center
-                .agent(agent)
-                .map(agent_words)
-                .unwrap_or_else(|| whom.clone());
-            format!("Listen in on {name} from your device?\nWhisper, barge, take over: dial *81, *82, *83 + the agent's ext# from your phone.")
-        }
-        ControlAction::Pickup => format!("Pick up the parked call of {whom} on your device?"),
-        _ => format!("Answer {whom} on your device?"),
-    };
-    let mut c = confirmation(store, request);
-    c.question = format!("{what}\nCall: {}", describe(&s));
-    Ok(c)
+    let request = ControlRequest::on_party(&s.id, &party.id, action);
+    Ok(confirmation(store, request))
 }
 
-/// `s` with its first letter in upper case.
-pub(crate) fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+/// `o`: the selected agent's taking of a queue's calls, toggled (the open queue's, else
+/// the queue of the agent's current call, else the agent's first).
+fn plan_queue_calls(ui: &UiState, store: &SessionStore) -> Result<Confirm, String> {
+    use super::rows::queue_name;
+    let center = store.center();
+    let a = selected_agent(ui, store)
+        .ok_or("select an agent (agents view, or a queue's agents) to change its queue calls")?;
+    let queues = center.queues_of(&a.id);
+    let chosen = match &ui.view.open_queue {
+        Some(q) => queues.iter().find(|(x, _)| x.id == *q),
+        None => a
+            .current_call()
+            .and_then(|call| call.queue.as_deref())
+            .and_then(|q| queues.iter().find(|(x, _)| x.id == q))
+            .or(queues.first()),
+    };
+    let Some((q, member)) = chosen else {
+        return Err(format!("{} is in no queue calltop knows", agent_words(a)));
+    };
+    let action = ControlAction::toggle_queue_calls(&q.id, Some(member));
+    action.check_member(Some(member))?;
+    let mut confirm = confirmation(store, ControlRequest::on_agent(&a.id, action));
+    if ui.view.open_queue.is_none() && queues.len() > 1 {
+        let others: Vec<String> = queues
+            .iter()
+            .filter(|(x, _)| x.id != q.id)
+            .map(|(x, _)| queue_name(x))
+            .collect();
+        confirm.question.push_str(&format!(
+            "\nAlso in: {} (choose a queue in the queues view, Enter, to change those).",
+            others.join(", ")
+        ));
     }
+    Ok(confirm)
 }

@@ -8,7 +8,7 @@ use super::rows::{Memos, SortKey, StateFilter};
 use super::theme::{Level, Theme, ThemeName};
 use super::views::agents::AgentMemos;
 use crate::core::alarms::{AlarmChange, AlarmKey, AlarmRules};
-use crate::core::control::{AgentRequest, ControlRequest};
+use crate::core::control::{Ask, CallKey, ControlRequest};
 use crate::core::zone::Zone;
 use crate::core::{Center, Session, SessionStore};
 use crate::source::live::{ConnState, Loading};
@@ -115,27 +115,11 @@ impl ListCursor {
     }
 }
 
-/// What a confirm dialog sends: an action on a party of a call, or a setting of an agent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
-    Call(ControlRequest),
-    Agent(AgentRequest),
-}
-
-impl Request {
-    /// The verb, for messages.
-    pub fn verb(&self) -> String {
-        match self {
-            Request::Call(r) => r.action.verb(),
-            Request::Agent(r) => r.action.verb(),
-        }
-    }
-}
-
 /// A dialog asking to confirm a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirm {
-    pub request: Request,
+    /// What it sends: an action on a party of a call, or a setting of an agent.
+    pub request: ControlRequest,
     pub question: String,
     /// Who or what the request acts on, in words (`Maya Singh (ext 101)`): the status
     /// line and the audit trail say it with the result.
@@ -147,9 +131,8 @@ pub struct Confirm {
 /// What a text prompt asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {
-    Transfer,
-    Forward,
-    Flip,
+    /// A call key's text (a transfer target, a flip number…).
+    Call(CallKey),
     /// Replay: where to jump.
     Jump,
 }
@@ -157,11 +140,17 @@ pub enum PromptKind {
 impl PromptKind {
     /// The prompt's label.
     pub fn label(self) -> &'static str {
+        match (self, self.call_ask()) {
+            (_, Some(Ask::Prompt { label, .. })) => label,
+            _ => "jump to (10:42, 10:42:30, or 50%)",
+        }
+    }
+
+    /// What the call key asks, for a call key's prompt.
+    pub fn call_ask(self) -> Option<Ask> {
         match self {
-            PromptKind::Transfer => "transfer to (number, ext, vm:ID, park:ORBIT)",
-            PromptKind::Forward => "forward to (number, ext, vm:ID)",
-            PromptKind::Flip => "flip to (call-flip number 1-8)",
-            PromptKind::Jump => "jump to (10:42, 10:42:30, or 50%)",
+            PromptKind::Call(k) => Some(k.facts().ask),
+            PromptKind::Jump => None,
         }
     }
 }
@@ -710,8 +699,30 @@ impl UiState {
         self.feed.loading.is_some_and(|l| l.seeding) && !failed
     }
 
+    /// Why control keys send nothing in this run (`None`: they may): a replay, the
+    /// broker's reason, or `--read-only`. The one place read-only is decided.
+    pub fn read_only(&self) -> Option<&str> {
+        match (
+            &self.config.mode,
+            self.config.read_only,
+            &self.config.read_only_why,
+        ) {
+            (Mode::Replay, _, _) => Some("a replay"),
+            (_, true, Some(why)) => Some(why),
+            (_, true, None) => Some("--read-only"),
+            (_, false, _) => None,
+        }
+    }
+
+    /// The one wording of a refused control key (and of the help's note): read-only
+    /// and why.
+    pub fn read_only_refusal(&self) -> Option<String> {
+        self.read_only()
+            .map(|why| format!("read-only ({why}): control keys are disabled"))
+    }
+
     /// True when control keys may send requests in this run.
     pub fn controls_enabled(&self) -> bool {
-        self.config.mode != Mode::Replay && !self.config.read_only
+        self.read_only().is_none()
     }
 }

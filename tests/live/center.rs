@@ -7,7 +7,7 @@
 use crate::support as live_support;
 
 use calltop::core::center::{Center, Window};
-use calltop::core::control::{AgentAction, AgentRequest, ControlAction, Outcome};
+use calltop::core::control::{ControlAction, ControlRequest, Outcome};
 use calltop::core::{secs, SharedStore};
 use calltop::sim::{GroundTruth, Outcome as Settled, SimConfig, SimHandle};
 use calltop::wire::Incoming;
@@ -304,13 +304,13 @@ async fn live_and_report_equal_the_ground_truth() {
         .clone();
     let out = h
         .control
-        .execute_agent(&AgentRequest {
-            agent: member.clone(),
-            action: AgentAction::AcceptQueueCalls {
+        .execute(&ControlRequest::on_agent(
+            &member,
+            ControlAction::AcceptQueueCalls {
                 queue: SALES.into(),
                 accept: false,
             },
-        })
+        ))
         .await;
     assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
     wait_until(10, "the queue-presence notification", || {

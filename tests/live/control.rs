@@ -137,11 +137,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
     // through the audited control the board is handed: the action and its outcome
     // land in the call's audit trail
     let audited = Audited::new(h.control.clone(), store.clone());
-    let request = ControlRequest {
-        session: s.clone(),
-        party: p.clone(),
-        action: ControlAction::Unhold,
-    };
+    let request = ControlRequest::on_party(&s, &p, ControlAction::Unhold);
     let out = audited.execute(request).await;
     assert_eq!(out.describe("unhold"), "taken off hold");
     wait_until(10, "unhold notification", || {
@@ -501,7 +497,7 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
             _ => None,
         })
         .expect("the confirmed listen-in is sent");
-    assert_eq!(request.session, sid);
+    assert_eq!(request.session(), Some(sid.as_str()));
     let out = control.execute(&request).await;
     assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
     assert_eq!(
@@ -520,6 +516,203 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
         sup.from.as_ref().and_then(|f| f.device_id.as_deref()),
         Some(device.as_str())
     );
+    h.shutdown().await;
+    sim.shutdown().await;
+}
+
+/// The board's lines, drawn into a test terminal of 200×50.
+fn screen(store: &SharedStore, ui: &mut calltop::tui::state::UiState) -> String {
+    let now = calltop::wire::Ts::now();
+    let st = store.read();
+    ui.sync(&st, now);
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).expect("terminal");
+    term.draw(|f| calltop::tui::views::draw(f, &st, ui, now))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..50)
+        .map(|y| (0..200).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `R` over real sockets: the board's reply reaches `calltop sim` as RingCentral's
+/// `POST …/parties/{p}/reply` with a pattern body; the sim answers 200 with the party,
+/// now `Disconnected` with reason `CallReplied`, and the telephony notification says so
+/// to the store; the board says it was done. The sim refuses what the spec refuses: no
+/// body (400), an unknown pattern or time unit (400), a party that is not ringing (409).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
+    use calltop::platform::http::HttpError;
+    use calltop::tui::action::{update, Action, Effect};
+    use calltop::tui::keymap::Command;
+    use calltop::tui::state::{BoardConfig, Mode, Overlay, UiState};
+    use calltop::wire::Direction;
+    use reqwest::Method;
+    use serde_json::json;
+
+    let mut cfg = sim_config(41);
+    cfg.calls_per_minute = 400.0;
+    cfg.time_scale = 0.4;
+    cfg.extras = false;
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let h = spawn(live_config(&sim, None), &store);
+    wait_live(&h).await;
+    let auth = h.control.auth().clone();
+    let path = |s: &str, p: &str| {
+        format!("/restapi/v1.0/account/~/telephony/sessions/{s}/parties/{p}/reply")
+    };
+    let ringing_in = |p: &PartyState| {
+        p.code() == Some(&StatusCode::Proceeding) && p.direction.get() == Some(&Direction::Inbound)
+    };
+
+    // What the spec refuses, on a ringing party, before anything changes.
+    let mut first = None;
+    wait_until(30, "an inbound party ringing", || {
+        first = candidates(&store, &ringing_in).into_iter().next();
+        first.is_some()
+    })
+    .await;
+    let (s0, p0) = first.unwrap();
+    let status_of = |r: Result<String, HttpError>| match r {
+        Err(HttpError::Status { status, message }) => (status, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let (st, msg) = status_of(
+        auth.request(Method::POST, &path(&s0, &p0), Some(&json!({})))
+            .await,
+    );
+    assert_eq!(st, 400, "{msg}");
+    assert!(msg.contains("replyWithText"), "{msg}");
+    let bad = json!({"replyWithPattern": {"pattern": "OnHoliday"}});
+    let (st, msg) = status_of(
+        auth.request(Method::POST, &path(&s0, &p0), Some(&bad))
+            .await,
+    );
+    assert_eq!((st, msg.contains("OnHoliday")), (400, true), "{msg}");
+    let bad =
+        json!({"replyWithPattern": {"pattern": "CallMeBack", "time": 5, "timeUnit": "Fortnight"}});
+    let (st, msg) = status_of(
+        auth.request(Method::POST, &path(&s0, &p0), Some(&bad))
+            .await,
+    );
+    assert_eq!((st, msg.contains("Fortnight")), (400, true), "{msg}");
+
+    // An answered party is not the reply's: 409.
+    let mut talking = None;
+    wait_until(30, "an answered party", || {
+        talking = candidates(&store, &|p| code_is(p, &[StatusCode::Answered]))
+            .into_iter()
+            .next();
+        talking.is_some()
+    })
+    .await;
+    let (s1, p1) = talking.unwrap();
+    let body = json!({"replyWithText": "Back at 3"});
+    let (st, msg) = status_of(
+        auth.request(Method::POST, &path(&s1, &p1), Some(&body))
+            .await,
+    );
+    assert_eq!(st, 409, "{msg}");
+
+    // The board: R, "3" (on my way), confirmed, sent through the live client.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (sid, pid, request, out) = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no ringing party could be replied to"
+        );
+        let Some((sid, pid)) = candidates(&store, &ringing_in).into_iter().next() else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let mut ui = UiState::new(BoardConfig::new(Mode::Live));
+        ui.view.size = (200, 50);
+        ui.view.selected = Some(sid.clone());
+        ui.view.pinned = Some(sid.clone());
+        ui.view.follow_top = false;
+        ui.view.target_party = Some((sid.clone(), pid.clone()));
+        let now = calltop::wire::Ts::now();
+        let fx = {
+            let st = store.read();
+            ui.sync(&st, now);
+            update(
+                &mut ui,
+                Action::Cmd(Command::Call(calltop::core::control::CallKey::Reply)),
+                &st,
+                now,
+            );
+            update(&mut ui, Action::Input('3'), &st, now);
+            update(&mut ui, Action::Submit, &st, now);
+            if !matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Reply to "))
+            {
+                // The party stopped ringing meanwhile: try another.
+                continue;
+            }
+            update(&mut ui, Action::ToggleFocus, &st, now);
+            update(&mut ui, Action::Submit, &st, now)
+        };
+        let request = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::Control(r) => Some(r.clone()),
+                _ => None,
+            })
+            .expect("the confirmed reply is sent");
+        let out = h.control.execute(&request).await;
+        if matches!(out, Outcome::Done { .. }) {
+            update(
+                &mut ui,
+                Action::ControlDone {
+                    request: request.clone(),
+                    outcome: out.clone(),
+                },
+                &store.read(),
+                calltop::wire::Ts::now(),
+            );
+            let board = screen(&store, &mut ui);
+            assert!(board.contains("replied “I'm on my way”"), "{board}");
+            break (sid, pid, request, out);
+        }
+    };
+    assert_eq!(request.session(), Some(sid.as_str()));
+    assert_eq!(out.describe("reply"), "replied “I'm on my way”");
+    // The notification: the party left, replied to.
+    wait_until(10, "the CallReplied notification", || {
+        party(&store, &sid, &pid).is_some_and(|p| {
+            p.code() == Some(&StatusCode::Disconnected) && p.reason() == Some(&Reason::CallReplied)
+        })
+    })
+    .await;
+    // The same request straight at the sim: 200 with the party, replied to, and a
+    // party that has left can't be replied to again (409).
+    let mut next = None;
+    wait_until(30, "another inbound party ringing", || {
+        next = candidates(&store, &ringing_in).into_iter().next();
+        next.is_some()
+    })
+    .await;
+    let (s2, p2) = next.unwrap();
+    let body = json!({"replyWithPattern": {"pattern": "WillCallYouBack", "time": 5, "timeUnit": "Minute"}});
+    match auth
+        .request(Method::POST, &path(&s2, &p2), Some(&body))
+        .await
+    {
+        Ok(text) => {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["id"], p2.as_str(), "{v}");
+            assert_eq!(v["status"]["code"], "Disconnected", "{v}");
+            assert_eq!(v["status"]["reason"], "CallReplied", "{v}");
+            let (st, msg) = status_of(
+                auth.request(Method::POST, &path(&s2, &p2), Some(&body))
+                    .await,
+            );
+            assert_eq!(st, 409, "{msg}");
+        }
+        // It stopped ringing between the look and the request: the spec's 409.
+        Err(e) => assert!(matches!(e, HttpError::Status { status: 409, .. }), "{e:?}"),
+    }
     h.shutdown().await;
     sim.shutdown().await;
 }

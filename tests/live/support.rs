@@ -52,11 +52,7 @@ pub fn new_store() -> SharedStore {
 
 /// Runs one control action on a party through the live source's client.
 pub async fn act(h: &LiveHandle, session: &str, party: &str, action: ControlAction) -> Outcome {
-    let request = ControlRequest {
-        session: session.into(),
-        party: party.into(),
-        action,
-    };
+    let request = ControlRequest::on_party(session, party, action);
     h.control.execute(&request).await
 }
 

@@ -7,9 +7,7 @@
 use crate::sim_support;
 use crate::support as relay_support;
 
-use calltop::core::control::{
-    AgentAction, AgentRequest, Control, ControlAction, ControlRequest, Outcome,
-};
+use calltop::core::control::{Control, ControlAction, ControlRequest, Outcome, Subject};
 use calltop::core::{SessionStore, SharedStore};
 use calltop::relay::{
     self, audit::AuditReader, AuditPhase, ControlClient, ControlReply, FoldConfig, Names, NatsConn,
@@ -265,11 +263,7 @@ async fn two_relays_three_boards_one_relay_killed() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         tried.push(target.clone());
-        let request = ControlRequest {
-            session: target.0.clone(),
-            party: target.1.clone(),
-            action: ControlAction::Hold,
-        };
+        let request = ControlRequest::on_party(&target.0, &target.1, ControlAction::Hold);
         let payload = serde_json::to_value(&request).unwrap();
         let id = ControlClient::new_request_id();
         let first = impatient.request("hold", &id, payload.clone()).await;
@@ -303,11 +297,7 @@ async fn two_relays_three_boards_one_relay_killed() {
         })
     })
     .await;
-    let unhold = ControlRequest {
-        session: held.0.clone(),
-        party: held.1.clone(),
-        action: ControlAction::Unhold,
-    };
+    let unhold = ControlRequest::on_party(&held.0, &held.1, ControlAction::Unhold);
     let out = RelayControl::new(alice.clone()).send(&unhold).await;
     eprintln!("unhold: {out:?}");
     assert!(requests_for(&sim, "unhold", &held) <= 1);
@@ -433,15 +423,15 @@ async fn two_relays_three_boards_one_relay_killed() {
             .expect("the agent is a member on the platform")
     };
     let before = accepts().await;
-    let flip = AgentRequest {
-        agent: agent.clone(),
-        action: AgentAction::AcceptQueueCalls {
+    let flip = ControlRequest::on_agent(
+        &agent,
+        ControlAction::AcceptQueueCalls {
             queue: queue.clone(),
             accept: before == Some(false),
         },
-    };
+    );
     let alice_control = RelayControl::new(alice.clone());
-    let out = alice_control.execute_agent(flip.clone()).await;
+    let out = alice_control.execute(flip.clone()).await;
     assert!(matches!(out, Outcome::Done { .. }), "{out:?}");
     assert_eq!(accepts().await, Some(before == Some(false)), "flipped");
     let puts = |who: &str| {
@@ -452,11 +442,13 @@ async fn two_relays_three_boards_one_relay_killed() {
     };
     assert_eq!(puts(&agent), 1, "sent to the platform once");
     // Someone who is not a member of the queue: refused by the relay, naming both.
-    let stranger = AgentRequest {
-        agent: "999999".into(),
+    let stranger = ControlRequest {
+        on: Subject::Agent {
+            agent: "999999".into(),
+        },
         ..flip.clone()
     };
-    match alice_control.execute_agent(stranger).await {
+    match alice_control.execute(stranger).await {
         Outcome::Failed { message } => assert!(
             message.contains("agent 999999 is not a member of queue")
                 && message.contains(queue.as_str()),
@@ -466,7 +458,7 @@ async fn two_relays_three_boards_one_relay_killed() {
     }
     // The viewer may not: the broker refuses, nothing reaches the simulator.
     let all_puts = sim.queue_presence_updates().len();
-    match viewer.execute_agent(flip.clone()).await {
+    match viewer.execute(flip.clone()).await {
         Outcome::Failed { message } => assert!(
             message.contains("not permitted") && message.contains("acceptQueueCalls"),
             "{message}"

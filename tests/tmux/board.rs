@@ -175,7 +175,7 @@ fn live_board_read_only_refuses_control_keys_in_tmux() {
     );
     t.keys(&["h"]);
     t.wait("the refusal", 10, |s| {
-        s.contains("read-only mode: control keys are disabled")
+        s.contains("read-only (--read-only): control keys are disabled")
     });
     t.keys(&["x"]);
     let s = t.screen();

@@ -65,7 +65,7 @@ fn a_view_only_board_says_it_cannot_act_and_replay_plays_the_stream() {
     t.wait("calls from the stream", 30, |s| s.contains("Answered"));
     t.keys(&["h"]);
     t.wait("the refusal of a control key", 15, |s| {
-        s.contains("read-only: the broker does not let NATS user viewer")
+        s.contains("read-only (the broker does not let NATS user viewer")
     });
     t.keys(&["q"]);
     let s = t.wait("the exit", 15, |s| s.contains("EXITED rc="));

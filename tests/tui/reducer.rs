@@ -2,7 +2,7 @@
 
 use crate::support as tui_support;
 
-use calltop::core::control::{ControlAction, ControlRequest, FlipNumber, Outcome, Target};
+use calltop::core::control::{CallKey, ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
 use calltop::tui::action::{update, Action, Effect};
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
@@ -125,12 +125,8 @@ fn navigation_clamps_and_follows_the_selected_session() {
 fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
-    let fx = act(&mut ui, &store, Command::Hold);
-    let req = ControlRequest {
-        session: "s-talk".into(),
-        party: "p-talk-1".into(),
-        action: ControlAction::Hold,
-    };
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Hold));
+    let req = ControlRequest::on_party("s-talk", "p-talk-1", ControlAction::Hold);
     assert_eq!(
         fx,
         vec![Effect::Control(req.clone())],
@@ -138,7 +134,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     );
     assert!(ui.control.pending.contains_key("s-talk"));
     // A second key while it runs is refused before any request.
-    let fx = cmd(&mut ui, &store, Command::Hold);
+    let fx = cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     assert!(controls(&fx).is_empty());
     assert!(status(&ui).contains("still running"), "{}", status(&ui));
     // The result clears the pending marker and is audited.
@@ -166,9 +162,9 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
 fn hold_toggles_to_unhold_on_a_held_party() {
     let (store, mut ui) = ready(Mode::Demo);
     // s-hold's default party is the agent (extension, inbound), on hold.
-    let fx = act(&mut ui, &store, Command::Hold);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Hold));
     assert_eq!(controls(&fx)[0].action, ControlAction::Unhold);
-    assert_eq!(controls(&fx)[0].party, "p-hold-2");
+    assert_eq!(controls(&fx)[0].target_id(), "p-hold-2");
 }
 
 #[test]
@@ -176,11 +172,11 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
     for c in [
-        Command::Hold,
-        Command::Transfer,
-        Command::Park,
-        Command::Mute,
-        Command::Record,
+        Command::Call(CallKey::Hold),
+        Command::Call(CallKey::Transfer),
+        Command::Call(CallKey::Park),
+        Command::Call(CallKey::Mute),
+        Command::Call(CallKey::Record),
     ] {
         let fx = cmd(&mut ui, &store, c);
         assert!(controls(&fx).is_empty(), "{c:?}");
@@ -189,12 +185,15 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert_eq!(ui.view.overlay, Overlay::None);
     }
     // Ringing-only actions work here …
-    let fx = act(&mut ui, &store, Command::Reject);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Reject));
     assert_eq!(controls(&fx)[0].action, ControlAction::Reject);
     // … and are refused on an answered call.
     cmd(&mut ui, &store, Command::Top);
     cmd(&mut ui, &store, Command::Down); // s-talk
-    for c in [Command::Forward, Command::Reject] {
+    for c in [
+        Command::Call(CallKey::Forward),
+        Command::Call(CallKey::Reject),
+    ] {
         assert!(controls(&cmd(&mut ui, &store, c)).is_empty());
         assert!(status(&ui).contains("ringing"), "{}", status(&ui));
     }
@@ -204,7 +203,7 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
 fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
-    assert!(cmd(&mut ui, &store, Command::HangUp).is_empty());
+    assert!(cmd(&mut ui, &store, Command::Call(CallKey::HangUp)).is_empty());
     let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
@@ -216,21 +215,129 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     assert_eq!(ui.view.overlay, Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
-    cmd(&mut ui, &store, Command::HangUp);
+    cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
     assert!(update(&mut ui, Action::Cancel, &store, now()).is_empty());
     // Moving the focus to the action and confirming sends it.
-    cmd(&mut ui, &store, Command::HangUp);
+    cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
     update(&mut ui, Action::ToggleFocus, &store, now());
     let fx = update(&mut ui, Action::Submit, &store, now());
     assert_eq!(controls(&fx)[0].action, ControlAction::HangUp);
-    assert_eq!(controls(&fx)[0].session, "s-talk");
+    assert_eq!(controls(&fx)[0].session(), Some("s-talk"));
+}
+
+/// `R` on a ringing call: a prompt (a canned reply by number, or words), then a
+/// confirmation with Cancel focused that names the caller, the reply and the agent
+/// whose phone rings; confirmed, the reply is sent, and only then.
+#[test]
+fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
+    use calltop::core::control::ReplyMessage;
+    let (store, mut ui) = ready(Mode::Demo);
+    cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+    assert!(cmd(&mut ui, &store, Command::Call(CallKey::Reply)).is_empty());
+    let Overlay::Prompt(p) = &ui.view.overlay else {
+        panic!("no prompt: {}", status(&ui))
+    };
+    assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
+    // Nothing typed: nothing sent, and the prompt says so.
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(status(&ui).contains("nothing"), "{}", status(&ui));
+    cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+    update(&mut ui, Action::Input('3'), &store, now());
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = &ui.view.overlay else {
+        panic!("no dialog: {}", status(&ui))
+    };
+    assert!(!c.ok_focused, "Cancel is focused");
+    let caller = store.get("s-ring").unwrap().caller().unwrap().from.label();
+    assert!(!caller.is_empty());
+    assert!(
+        c.question
+            .starts_with(&format!("Reply to {caller} with “I'm on my way”, for ")),
+        "{}",
+        c.question
+    );
+    assert!(
+        c.question.contains("instead of an answer"),
+        "{}",
+        c.question
+    );
+    // Enter on Cancel sends nothing.
+    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert_eq!(status(&ui), "reply “I'm on my way”: cancelled");
+    // Words of one's own, confirmed: sent once, on the ringing party.
+    cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+    for ch in "Back at 3".chars() {
+        update(&mut ui, Action::Input(ch), &store, now());
+    }
+    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Action::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Action::Submit, &store, now());
+    let sent = controls(&fx);
+    assert_eq!(sent.len(), 1, "{fx:?}");
+    assert_eq!(sent[0].session(), Some("s-ring"));
+    assert_eq!(
+        sent[0].action,
+        ControlAction::Reply {
+            message: ReplyMessage::Text {
+                text: "Back at 3".into()
+            }
+        }
+    );
+    assert!(
+        status(&ui).starts_with("reply “Back at 3” "),
+        "{}",
+        status(&ui)
+    );
+    // Done: said of whom, with the reply.
+    update(
+        &mut ui,
+        Action::ControlDone {
+            request: sent[0].clone(),
+            outcome: Outcome::Done {
+                message: "replied “Back at 3”".into(),
+            },
+        },
+        &store,
+        now(),
+    );
+    assert!(
+        status(&ui).ends_with(": replied “Back at 3”"),
+        "{}",
+        status(&ui)
+    );
+}
+
+/// Read-only: `R` is refused like every control key, in the one wording, which carries
+/// the broker's reason when the broker decided it.
+#[test]
+fn read_only_refuses_reply_in_the_one_wording() {
+    for (mode, why, said) in [
+        (
+            Mode::Live,
+            Some("the broker does not let NATS user viewer send control requests"),
+            "read-only (the broker does not let NATS user viewer send control requests): control keys are disabled",
+        ),
+        (Mode::Live, None, "read-only (--read-only): control keys are disabled"),
+        (Mode::Replay, None, "read-only (a replay): control keys are disabled"),
+    ] {
+        let (store, mut ui) = ready(mode);
+        ui.config.read_only = true;
+        ui.config.read_only_why = why.map(str::to_string);
+        cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
+        let fx = cmd(&mut ui, &store, Command::Call(CallKey::Reply));
+        assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+        assert_eq!(status(&ui), said);
+        // The supervisor keys say the same.
+        cmd(&mut ui, &store, Command::Answer);
+        assert_eq!(status(&ui), said);
+    }
 }
 
 #[test]
 fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
-    cmd(&mut ui, &store, Command::Transfer);
+    cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
     assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
     for c in "vm:105".chars() {
         update(&mut ui, Action::Input(c), &store, now());
@@ -253,7 +360,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
     // An empty target sends nothing.
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
-    cmd(&mut ui, &store, Command::Transfer);
+    cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
     assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
     assert_eq!(ui.view.overlay, Overlay::None);
 }
@@ -262,7 +369,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
 fn record_starts_pauses_and_resumes_by_state() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk: recording rec-1 active
-    let fx = act(&mut ui, &store, Command::Record);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Record));
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::PauseRecording {
@@ -270,7 +377,7 @@ fn record_starts_pauses_and_resumes_by_state() {
         }
     );
     cmd(&mut ui, &store, Command::Top); // s-hold: no recording
-    let fx = act(&mut ui, &store, Command::Record);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Record));
     assert_eq!(controls(&fx)[0].action, ControlAction::StartRecording);
 }
 
@@ -283,34 +390,34 @@ fn tab_cycles_the_target_party() {
         ui.view.target_party,
         Some(("s-hold".into(), "p-hold-1".into()))
     );
-    let fx = act(&mut ui, &store, Command::Hold);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Hold));
     assert_eq!(
         controls(&fx)[0],
-        ControlRequest {
-            session: "s-hold".into(),
-            party: "p-hold-1".into(),
-            action: ControlAction::Hold
-        }
+        ControlRequest::on_party("s-hold", "p-hold-1", ControlAction::Hold)
     );
 }
 
 #[test]
 fn replay_and_read_only_refuse_every_control_key() {
     for (mode, ro, msg) in [
-        (Mode::Replay, true, "replay is read-only"),
+        (
+            Mode::Replay,
+            true,
+            "read-only (a replay): control keys are disabled",
+        ),
         (Mode::Live, true, "read-only"),
     ] {
         let (store, mut ui) = ready(mode);
         ui.config.read_only = ro;
         for c in [
-            Command::Hold,
-            Command::HangUp,
-            Command::Transfer,
-            Command::Record,
-            Command::Mute,
-            Command::Park,
-            Command::Forward,
-            Command::Reject,
+            Command::Call(CallKey::Hold),
+            Command::Call(CallKey::HangUp),
+            Command::Call(CallKey::Transfer),
+            Command::Call(CallKey::Record),
+            Command::Call(CallKey::Mute),
+            Command::Call(CallKey::Park),
+            Command::Call(CallKey::Forward),
+            Command::Call(CallKey::Reject),
         ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
@@ -324,7 +431,7 @@ fn replay_and_read_only_refuse_every_control_key() {
 fn rate_limit_blocks_until_it_expires() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
-    let fx = act(&mut ui, &store, Command::Mute);
+    let fx = act(&mut ui, &store, Command::Call(CallKey::Mute));
     let req = controls(&fx)[0].clone();
     assert_eq!(req.action, ControlAction::Mute { muted: true });
     update(
@@ -343,7 +450,7 @@ fn rate_limit_blocks_until_it_expires() {
         said(&ui),
         "mute: rate limited by the platform, retry in 30s"
     );
-    assert!(controls(&cmd(&mut ui, &store, Command::Mute)).is_empty());
+    assert!(controls(&cmd(&mut ui, &store, Command::Call(CallKey::Mute))).is_empty());
     assert_eq!(
         said(&ui),
         "mute: not sent, rate limited by the platform, retry in 30s"
@@ -351,7 +458,7 @@ fn rate_limit_blocks_until_it_expires() {
     let later = now().plus_millis(31_000);
     update(&mut ui, Action::Tick, &store, later);
     assert_eq!(ui.control.rate_limited_until, None);
-    let fx = act_at(&mut ui, &store, Command::Mute, later);
+    let fx = act_at(&mut ui, &store, Command::Call(CallKey::Mute), later);
     assert_eq!(controls(&fx).len(), 1);
 }
 
@@ -359,7 +466,7 @@ fn rate_limit_blocks_until_it_expires() {
 fn failures_show_the_platform_message() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
-    let req = controls(&act(&mut ui, &store, Command::Park))[0].clone();
+    let req = controls(&act(&mut ui, &store, Command::Call(CallKey::Park)))[0].clone();
     let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
     let fx = update(
         &mut ui,
@@ -605,7 +712,7 @@ fn bell_rings_once_when_a_call_turns_red() {
 #[test]
 fn keymap_overrides_duplicates_and_generated_help() {
     let km = Keymap::from_config("# mine\nhold = ctrl-h\nhang-up = X\n").expect("valid");
-    let hints = km.hints(&[Command::Hold, Command::HangUp]);
+    let hints = km.hints(&[Command::Call(CallKey::Hold), Command::Call(CallKey::HangUp)]);
     assert_eq!(
         hints,
         vec![("Ctrl-h".to_string(), "hold"), ("X".to_string(), "hang up")]
@@ -652,8 +759,10 @@ fn readme_key_table_is_the_generated_one() {
 fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
-    cmd(&mut ui, &store, Command::Flip);
-    assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Flip));
+    cmd(&mut ui, &store, Command::Call(CallKey::Flip));
+    assert!(
+        matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
+    );
     update(&mut ui, Action::Input('9'), &store, now());
     assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
@@ -684,7 +793,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     );
     // Not on a ringing party.
     cmd(&mut ui, &store, Command::Bottom); // s-ring
-    cmd(&mut ui, &store, Command::Flip);
+    cmd(&mut ui, &store, Command::Call(CallKey::Flip));
     assert_eq!(ui.view.overlay, Overlay::None);
     assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
@@ -836,10 +945,10 @@ fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
     );
 }
 
-fn agent_effects(fx: &[Effect]) -> Vec<calltop::core::control::AgentRequest> {
+fn agent_effects(fx: &[Effect]) -> Vec<ControlRequest> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Agent(r) => Some(r.clone()),
+            Effect::Control(r) if r.session().is_none() => Some(r.clone()),
             _ => None,
         })
         .collect()
@@ -933,10 +1042,10 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     let fx = update(&mut ui, Action::Submit, &store, now());
     let sent = agent_effects(&fx);
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].agent, "205");
+    assert_eq!(sent[0].target_id(), "205");
     assert_eq!(
         sent[0].action,
-        calltop::core::control::AgentAction::AcceptQueueCalls {
+        ControlAction::AcceptQueueCalls {
             queue: "801".into(),
             accept: true
         }
@@ -989,7 +1098,7 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     let sent = controls(&fx);
     assert_eq!(sent.len(), 1);
     assert_eq!(
-        (sent[0].session.as_str(), sent[0].party.as_str()),
+        (sent[0].session().unwrap_or_default(), sent[0].target_id()),
         ("c-1", "c1-3")
     );
     assert_eq!(
@@ -1015,7 +1124,7 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     let fx = act(&mut ui, &store, Command::Answer);
     let sent = controls(&fx);
     assert_eq!(sent[0].action, ControlAction::Answer);
-    assert_eq!(sent[0].party, "c2-3");
+    assert_eq!(sent[0].target_id(), "c2-3");
     // A parked call is picked up.
     ui.view.selected = Some("s-park".into());
     ui.view.pinned = Some("s-park".into());
@@ -1065,7 +1174,7 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
     assert_eq!(status(&ui), format!("answer needs your device: {why}"));
     // Actions that need no device still ask as before.
-    cmd(&mut ui, &store, Command::HangUp);
+    cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
     assert!(matches!(ui.view.overlay, Overlay::Confirm(_)));
 }
 
@@ -1127,22 +1236,21 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
 /// their ids (issue 23, item 3).
 #[test]
 fn a_queue_setting_done_is_said_with_names() {
-    use calltop::core::control::{AgentAction, AgentRequest};
     let store = center_store();
     let mut ui = ui(Mode::Demo);
-    let request = AgentRequest {
-        agent: "205".into(),
-        action: AgentAction::AcceptQueueCalls {
+    let request = ControlRequest::on_agent(
+        "205",
+        ControlAction::AcceptQueueCalls {
             queue: "801".into(),
             accept: false,
         },
-    };
+    );
     let outcome = Outcome::Done {
         message: "205 no longer takes calls of queue 801".into(),
     };
     update(
         &mut ui,
-        Action::AgentDone { request, outcome },
+        Action::ControlDone { request, outcome },
         &store,
         now(),
     );
@@ -1181,7 +1289,7 @@ fn messages_name_who_and_what_from_the_directory() {
     ui.sync(&store, now());
     assert_eq!(ui.view.selected.as_deref(), Some("c-1"));
     ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
-    cmd(&mut ui, &store, Command::Hold);
+    cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     let q = confirm_text(&ui);
     assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");
     assert!(!q.contains("+18005550100?"), "not the number dialled: {q}");
@@ -1208,7 +1316,7 @@ fn messages_name_who_and_what_from_the_directory() {
             "to ext 99999 (not in the directory: check the number)?",
         ),
     ] {
-        cmd(&mut ui, &store, Command::Transfer);
+        cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
         for c in typed.chars() {
             update(&mut ui, Action::Input(c), &store, now());
         }

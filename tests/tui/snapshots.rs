@@ -3,6 +3,7 @@
 
 use crate::support as tui_support;
 
+use calltop::core::control::CallKey;
 use calltop::source::replay::{Options, Replay, Speed};
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
@@ -41,7 +42,12 @@ fn confirm_dialog() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     select(&mut ui, "s-talk");
-    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::HangUp)),
+        &store,
+        now(),
+    );
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -148,7 +154,12 @@ fn screens_at_80x24_and_200x50() {
         });
         sized("confirm", w, h, |ui, store| {
             select(ui, "s-talk");
-            update(ui, Action::Cmd(Command::HangUp), store, now());
+            update(
+                ui,
+                Action::Cmd(Command::Call(CallKey::HangUp)),
+                store,
+                now(),
+            );
         });
     }
 }

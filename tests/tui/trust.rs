@@ -4,6 +4,7 @@
 
 use crate::support as tui_support;
 
+use calltop::core::control::CallKey;
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::state::Mode;
@@ -555,10 +556,12 @@ fn allowed(action: &calltop::core::control::ControlAction, code: Option<&str>) -
         | StartRecording
         | PauseRecording { .. }
         | ResumeRecording { .. } => is(&["Answered", "Hold"]),
-        Forward { .. } | Reject | Answer => is(&["Proceeding"]),
+        Forward { .. } | Reject | Answer | Reply { .. } => is(&["Proceeding"]),
         Pickup => is(&["Parked"]),
         // Still in the call, in a state the platform names.
         HangUp | DropParty => !is(&["Disconnected", "Gone", "Other"]),
+        // An agent's setting: no party state allows it.
+        AcceptQueueCalls { .. } => false,
     }
 }
 
@@ -589,6 +592,9 @@ fn every_action_in_every_party_state_follows_the_one_table() {
         DropParty,
         Supervise { agent: "62".into() },
         Pickup,
+        Reply {
+            message: calltop::core::control::ReplyMessage::parse("1").unwrap(),
+        },
     ];
     for a in &actions {
         for code in every_state() {
@@ -607,28 +613,34 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
     use calltop::core::control::ControlAction as A;
     use calltop::tui::state::Overlay;
     let keys = [
-        (Command::Hold, A::Hold),
+        (Command::Call(CallKey::Hold), A::Hold),
         (
-            Command::Transfer,
+            Command::Call(CallKey::Transfer),
             A::Transfer {
                 to: calltop::core::control::Target::ExtensionNumber("1".into()),
             },
         ),
-        (Command::Record, A::StartRecording),
-        (Command::HangUp, A::HangUp),
-        (Command::Mute, A::Mute { muted: true }),
-        (Command::Park, A::Park),
+        (Command::Call(CallKey::Record), A::StartRecording),
+        (Command::Call(CallKey::HangUp), A::HangUp),
+        (Command::Call(CallKey::Mute), A::Mute { muted: true }),
+        (Command::Call(CallKey::Park), A::Park),
         (
-            Command::Forward,
+            Command::Call(CallKey::Forward),
             A::Forward {
                 to: calltop::core::control::Target::ExtensionNumber("1".into()),
             },
         ),
-        (Command::Reject, A::Reject),
+        (Command::Call(CallKey::Reject), A::Reject),
         (
-            Command::Flip,
+            Command::Call(CallKey::Flip),
             A::Flip {
                 to: calltop::core::control::FlipNumber::parse("1").unwrap(),
+            },
+        ),
+        (
+            Command::Call(CallKey::Reply),
+            A::Reply {
+                message: calltop::core::control::ReplyMessage::parse("1").unwrap(),
             },
         ),
     ];
@@ -656,7 +668,7 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
                 "{key:?} on {code}: a request before any confirm"
             );
             let action = match (key, code) {
-                (Command::Hold, "Hold") => A::Unhold,
+                (Command::Call(CallKey::Hold), "Hold") => A::Unhold,
                 _ => action.clone(),
             };
             let expect = allowed(&action, Some(code));
@@ -720,7 +732,13 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
     assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
     // d: a confirm naming who, nothing sent; OK sends the reject of that call.
-    assert!(update(&mut ui, Action::Cmd(Command::Reject), &store, now()).is_empty());
+    assert!(update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Reject)),
+        &store,
+        now()
+    )
+    .is_empty());
     assert!(
         question(&ui).starts_with("Reject Sales Queue +18005550100?"),
         "{}",
@@ -728,7 +746,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     );
     let fx = confirm_ok(&mut ui, &store);
     assert!(
-        matches!(&fx[..], [Effect::Control(r)] if r.session == "s-ring"),
+        matches!(&fx[..], [Effect::Control(r)] if r.session() == Some("s-ring")),
         "{fx:?}"
     );
     // The call ends: it stays on the board, selected, until the user moves.
@@ -745,7 +763,12 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     ui.sync(&store, now());
     assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
     // d again: refused, and the other ringing call is not touched.
-    let fx = update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    let fx = update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Reject)),
+        &store,
+        now(),
+    );
     assert!(fx.is_empty());
     assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
     assert!(ui.status.as_ref().unwrap().text.contains("ended"));
@@ -777,7 +800,12 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     );
     let mut ui = ui(Mode::Demo);
     ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Transfer)),
+        &store,
+        now(),
+    );
     for c in "105".chars() {
         update(&mut ui, Action::Input(c), &store, now());
     }
@@ -811,7 +839,12 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
     let mut ui = tui_support::ui(Mode::Demo);
     ui.view.selected = Some("s-ring".into());
-    update(&mut ui, Action::Cmd(Command::Reject), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Reject)),
+        &store,
+        now(),
+    );
     let q = question(&ui);
     assert!(
         q.starts_with("Reject Ann Agent (Sales Queue +18005550100)?"),
@@ -826,7 +859,12 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     let store = calls::store_of(queued);
     let mut ui = tui_support::ui(Mode::Demo);
     ui.view.selected = Some("s-1".into());
-    update(&mut ui, Action::Cmd(Command::Hold), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Hold)),
+        &store,
+        now(),
+    );
     let q = question(&ui);
     assert!(q.starts_with("Hold +14083388064?"), "{q}");
     assert!(
@@ -840,7 +878,12 @@ fn errors_show_in_full_even_under_a_prompt() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Transfer)),
+        &store,
+        now(),
+    );
     for c in "bob".chars() {
         update(&mut ui, Action::Input(c), &store, now());
     }
@@ -868,11 +911,11 @@ fn errors_show_in_full_even_under_a_prompt() {
 
     // A long platform error wraps instead of being cut.
     let mut ui = tui_support::ui(Mode::Demo);
-    let request = calltop::core::control::ControlRequest {
-        session: "s-talk".into(),
-        party: "p-talk-1".into(),
-        action: calltop::core::control::ControlAction::Park,
-    };
+    let request = calltop::core::control::ControlRequest::on_party(
+        "s-talk",
+        "p-talk-1",
+        calltop::core::control::ControlAction::Park,
+    );
     let message = "CMN-102: Resource for parameter [parkOrbit] is not found; the park location *899 does not exist on this account";
     update(
         &mut ui,
@@ -898,11 +941,11 @@ fn errors_show_in_full_even_under_a_prompt() {
 fn messages_are_said_once_and_clear_after_a_while() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    let request = calltop::core::control::ControlRequest {
-        session: "s-talk".into(),
-        party: "p-talk-1".into(),
-        action: calltop::core::control::ControlAction::Mute { muted: true },
-    };
+    let request = calltop::core::control::ControlRequest::on_party(
+        "s-talk",
+        "p-talk-1",
+        calltop::core::control::ControlAction::Mute { muted: true },
+    );
     update(
         &mut ui,
         Action::ControlDone {
@@ -927,7 +970,7 @@ fn messages_are_said_once_and_clear_after_a_while() {
     ui.view.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Mute),
+        Action::Cmd(Command::Call(CallKey::Mute)),
         &store,
         now().plus_millis(2_000),
     );
@@ -941,7 +984,12 @@ fn messages_are_said_once_and_clear_after_a_while() {
 
     // A refusal (a warning) stays 20 s, a plain message 10 s.
     ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::Forward), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Forward)),
+        &store,
+        now(),
+    );
     assert!(ui
         .status
         .as_ref()
@@ -1009,7 +1057,12 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
     // The same in a prompt.
     let mut ui = tui_support::ui(Mode::Demo);
     ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::Transfer), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Transfer)),
+        &store,
+        now(),
+    );
     type_in(&mut ui, "ext 1O1");
     key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
     type_in(&mut ui, "101");
@@ -1086,7 +1139,12 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::HangUp), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::HangUp)),
+        &store,
+        now(),
+    );
     update(&mut ui, Action::Cancel, &store, now());
     assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
     update(&mut ui, Action::Cmd(Command::History), &store, now());

@@ -3,6 +3,7 @@
 
 use crate::support as tui_support;
 
+use calltop::core::control::CallKey;
 use calltop::source::live::Loading;
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
@@ -127,7 +128,12 @@ fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
         .expect("detail title");
     let sid = store.get("s-talk").unwrap().session_id.clone().unwrap();
     assert!(title.contains(&format!("sessionId {sid}")), "{title}");
-    update(&mut ui, Action::Cmd(Command::Record), &store, now());
+    update(
+        &mut ui,
+        Action::Cmd(Command::Call(CallKey::Record)),
+        &store,
+        now(),
+    );
     let text = lines(&render_at(&store, &mut ui, now(), 120, 40)).join("\n");
     // (This call is being recorded: `r` pauses it.)
     assert!(text.contains("[  Pause recording  ]"), "{text}");

@@ -1,7 +1,8 @@
 //! The confirmation dialog: the question, then Cancel (focused by default) and the
 //! action's own button (`Hold`, `Start recording`…).
 
-use crate::tui::state::{Confirm, Request, UiState};
+use crate::core::control::ControlRequest;
+use crate::tui::state::{Confirm, UiState};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -83,31 +84,25 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, ui: &UiState) {
     );
 }
 
-/// What the confirming button says: the verb of the action (one word for one action,
-/// from key to wire); `Change` for an agent's queue setting.
-fn ok_label(request: &Request) -> String {
-    match request {
-        Request::Agent(_) => "Change".to_string(),
-        Request::Call(r) => crate::tui::plan::capitalise(&r.action.verb()),
-    }
+/// What the confirming button says: the verb's own button (one word for one action,
+/// from key to wire; `Change` for an agent's queue setting).
+fn ok_label(request: &ControlRequest) -> String {
+    let a = &request.action;
+    crate::core::control::fill(a.facts().button, "", &a.object().to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::control::{ControlAction, ControlRequest};
+    use crate::core::control::{ControlAction, Target};
 
     #[test]
     fn every_call_action_has_its_own_button() {
-        let label = |action| {
-            ok_label(&Request::Call(ControlRequest {
-                session: "s".into(),
-                party: "p".into(),
-                action,
-            }))
-        };
+        let label = |action| ok_label(&ControlRequest::on_party("s", "p", action));
         assert_eq!(label(ControlAction::StartRecording), "Start recording");
         assert_eq!(label(ControlAction::HangUp), "Hang up");
         assert_eq!(label(ControlAction::Hold), "Hold");
+        let to = Target::ExtensionNumber("101".into());
+        assert_eq!(label(ControlAction::Transfer { to }), "Transfer to ext 101");
     }
 }

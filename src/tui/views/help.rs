@@ -72,7 +72,7 @@ fn layout(area: Rect, ui: &UiState) -> (Rect, u16, Vec<Line<'static>>, usize) {
 }
 
 fn disabled(ui: &UiState) -> bool {
-    ui.config.read_only || ui.config.mode == crate::tui::state::Mode::Replay
+    !ui.controls_enabled()
 }
 
 /// The largest first line the help can be scrolled to on the current terminal.
@@ -126,12 +126,7 @@ pub fn render(frame: &mut Frame, area: Rect, ui: &UiState) {
         let to = (from + shown).min(total);
         frame.render_widget(Paragraph::new(all[from..to].to_vec()), *col);
     }
-    if disabled(ui) {
-        let why = if ui.config.mode == crate::tui::state::Mode::Replay {
-            "replay is read-only: call control keys are disabled"
-        } else {
-            "read-only mode: call control keys are disabled"
-        };
+    if let Some(why) = ui.read_only_refusal() {
         frame.render_widget(Paragraph::new(Span::styled(why, t.dim())), note);
     }
 }

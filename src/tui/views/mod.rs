@@ -261,17 +261,11 @@ fn hint_commands(ui: &UiState) -> Vec<(super::keymap::Command, u8)> {
     }
     if ui.controls_enabled() && ui.view.screen == Screen::Board {
         v.extend([(Listen, 3), (Answer, 2)]);
-        v.extend([
-            (Hold, 6),
-            (Transfer, 5),
-            (Record, 3),
-            (HangUp, 6),
-            (Mute, 3),
-            (Park, 4),
-            (Forward, 3),
-            (Reject, 4),
-            (Flip, 2),
-        ]);
+        v.extend(
+            crate::core::control::CALL_KEYS
+                .iter()
+                .map(|k| (Call(k.key), k.priority)),
+        );
     }
     if ui.config.mode == Mode::Replay {
         v.extend([
@@ -343,7 +337,7 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
         frame.render_widget(Paragraph::new(Line::from(spans)), prompt);
     }
     let mut lead = Vec::new();
-    if ui.config.read_only && ui.config.mode != Mode::Replay {
+    if !ui.controls_enabled() && ui.config.mode != Mode::Replay {
         lead.push(Span::styled(
             "READ-ONLY: control keys disabled  ",
             t.level(super::theme::Level::Warn),
