@@ -1,4 +1,4 @@
-//! The control plans' unit tests.
+//! Unit tests of the requests: the checks before sending, and the JSON they travel in.
 
 use super::*;
 
