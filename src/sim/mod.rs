@@ -57,16 +57,10 @@ pub struct SimHandle {
     engine: JoinHandle<()>,
 }
 
-fn router(sim: Arc<Shared>) -> Router {
+/// The account's directory: extensions, presence, queues, devices.
+fn roster_routes() -> Router<Arc<Shared>> {
     let a = "/restapi/v1.0/account/{acc}";
-    let t = "/restapi/v1.0/account/{acc}/telephony/sessions/{sid}";
     Router::new()
-        .route("/restapi/oauth/token", post(auth::token))
-        .route("/restapi/oauth/revoke", post(auth::revoke))
-        .route("/restapi/oauth/wstoken", post(auth::wstoken))
-        .route("/ws", get(gateway::ws))
-        .route("/sim/ground-truth", get(debug::ground_truth))
-        .route("/sim/ring", post(debug::ring))
         .route(a, get(roster::account_info))
         .route(&format!("{a}/extension"), get(roster::extension_list))
         .route(&format!("{a}/extension/{{ext}}"), get(roster::extension))
@@ -98,6 +92,12 @@ fn router(sim: Arc<Shared>) -> Router {
             get(roster::device_list),
         )
         .route(&format!("{a}/device/{{id}}"), get(roster::device_get))
+}
+
+/// The call log, recordings and voicemail.
+fn records_routes() -> Router<Arc<Shared>> {
+    let a = "/restapi/v1.0/account/{acc}";
+    Router::new()
         .route(&format!("{a}/call-log"), get(records::account_call_log))
         .route(&format!("{a}/call-log/{{id}}"), get(records::call_record))
         .route(
@@ -125,6 +125,13 @@ fn router(sim: Arc<Shared>) -> Router {
             &format!("{a}/extension/{{ext}}/message-store/{{id}}/content/{{att}}"),
             get(records::message_content),
         )
+}
+
+/// Subscriptions over HTTP, and Call Control.
+fn telephony_routes() -> Router<Arc<Shared>> {
+    let a = "/restapi/v1.0/account/{acc}";
+    let t = "/restapi/v1.0/account/{acc}/telephony/sessions/{sid}";
+    Router::new()
         .route("/restapi/v1.0/subscription", post(rest::subscription_http))
         .route(
             "/restapi/v1.0/subscription/{id}",
@@ -162,6 +169,19 @@ fn router(sim: Arc<Shared>) -> Router {
             &format!("{t}/parties/{{pid}}/recordings/{{rid}}"),
             patch(rest::recording_patch),
         )
+}
+
+fn router(sim: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/restapi/oauth/token", post(auth::token))
+        .route("/restapi/oauth/revoke", post(auth::revoke))
+        .route("/restapi/oauth/wstoken", post(auth::wstoken))
+        .route("/ws", get(gateway::ws))
+        .route("/sim/ground-truth", get(debug::ground_truth))
+        .route("/sim/ring", post(debug::ring))
+        .merge(roster_routes())
+        .merge(records_routes())
+        .merge(telephony_routes())
         .fallback(rest::fallback)
         .method_not_allowed_fallback(|| async {
             errors::api_error(

@@ -345,6 +345,7 @@ fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     }
 }
 
+/// Carries out a command of the keymap.
 fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match c {
         Command::Up
@@ -355,22 +356,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::Bottom => navigate(ui, c, store, now),
         Command::Open => open(ui, store, now),
         Command::Back => cancel(ui, store, now),
-        Command::NextParty => {
-            if let Some(s) = ui.selected_session(store) {
-                // The next party still in the call (the parties that left can't be acted on).
-                let n = s.parties.len();
-                let from = ui.target_index(&s).unwrap_or(n.saturating_sub(1));
-                let next = (1..=n)
-                    .map(|k| (from + k) % n)
-                    .find(|&i| !s.parties[i].is_terminal());
-                if let Some(i) = next {
-                    let p = &s.parties[i];
-                    let text = format!("target party {}: {}", i + 1, party_label(p));
-                    ui.view.target_party = Some((s.id.clone(), p.id.clone()));
-                    ui.say(Level::Normal, text, now);
-                }
-            }
-        }
+        Command::NextParty => next_party(ui, store, now),
         Command::Filter => {
             ui.view.pinned = None;
             ui.view.overlay = Overlay::Filter;
@@ -394,15 +380,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::SortFrom
         | Command::SortTo
         | Command::SortQueue
-        | Command::SortState => {
-            let key = c.sort_column().unwrap_or(ui.view.sort);
-            if key == ui.view.sort {
-                ui.view.sort_descending = !ui.view.sort_descending;
-                ui.sync(store, now);
-            } else {
-                sort_by(ui, key, store, now);
-            }
-        }
+        | Command::SortState => sort_column(ui, c, store, now),
         Command::History => switch(ui, Screen::History, store, now),
         Command::Agents => switch(ui, Screen::Agents, store, now),
         Command::Queues => switch(ui, Screen::Queues, store, now),
@@ -426,44 +404,76 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         | Command::SeekBackLong
         | Command::SeekForwardLong
         | Command::Jump
-        | Command::Rewind => {
-            if ui.config.mode != Mode::Replay {
-                ui.say(Level::Normal, "replay keys work in replay mode", now);
-                return;
-            }
-            let cmd = match c {
-                Command::Jump => {
-                    ui.view.overlay = Overlay::Prompt(Prompt {
-                        kind: PromptKind::Jump,
-                        session: String::new(),
-                        party: String::new(),
-                        input: String::new(),
-                        cursor: 0,
-                    });
-                    return;
-                }
-                Command::Pause => ReplayCmd::TogglePause,
-                Command::Faster => ReplayCmd::Faster,
-                Command::Slower => ReplayCmd::Slower,
-                Command::Step => ReplayCmd::Step,
-                Command::SeekBack => ReplayCmd::Seek(-10_000),
-                Command::SeekForward => ReplayCmd::Seek(10_000),
-                Command::SeekBackLong => ReplayCmd::Seek(-60_000),
-                Command::Rewind => {
-                    let Some(r) = ui.feed.replay else { return };
-                    ui.say(
-                        Level::Normal,
-                        format!("back to the start, {}", super::views::hms(ui, r.start)),
-                        now,
-                    );
-                    ReplayCmd::Jump(JumpTarget::At(r.start))
-                }
-                _ => ReplayCmd::Seek(60_000),
-            };
-            fx.push(Effect::Replay(cmd));
-        }
+        | Command::Rewind => replay_key(ui, c, now, fx),
         Command::Call(k) => control(ui, k, store, now),
     }
+}
+
+/// Targets the next party still in the selected call (the parties that left can't be
+/// acted on).
+fn next_party(ui: &mut UiState, store: &SessionStore, now: Ts) {
+    if let Some(s) = ui.selected_session(store) {
+        let n = s.parties.len();
+        let from = ui.target_index(&s).unwrap_or(n.saturating_sub(1));
+        let next = (1..=n)
+            .map(|k| (from + k) % n)
+            .find(|&i| !s.parties[i].is_terminal());
+        if let Some(i) = next {
+            let p = &s.parties[i];
+            let text = format!("target party {}: {}", i + 1, party_label(p));
+            ui.view.target_party = Some((s.id.clone(), p.id.clone()));
+            ui.say(Level::Normal, text, now);
+        }
+    }
+}
+
+/// Sorts by a column's key; the column already sorted by turns around.
+fn sort_column(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
+    let key = c.sort_column().unwrap_or(ui.view.sort);
+    if key == ui.view.sort {
+        ui.view.sort_descending = !ui.view.sort_descending;
+        ui.sync(store, now);
+    } else {
+        sort_by(ui, key, store, now);
+    }
+}
+
+/// A replay key: pause, speed, step, seek, jump or rewind (refused outside a replay).
+fn replay_key(ui: &mut UiState, c: Command, now: Ts, fx: &mut Vec<Effect>) {
+    if ui.config.mode != Mode::Replay {
+        ui.say(Level::Normal, "replay keys work in replay mode", now);
+        return;
+    }
+    let cmd = match c {
+        Command::Jump => {
+            ui.view.overlay = Overlay::Prompt(Prompt {
+                kind: PromptKind::Jump,
+                session: String::new(),
+                party: String::new(),
+                input: String::new(),
+                cursor: 0,
+            });
+            return;
+        }
+        Command::Pause => ReplayCmd::TogglePause,
+        Command::Faster => ReplayCmd::Faster,
+        Command::Slower => ReplayCmd::Slower,
+        Command::Step => ReplayCmd::Step,
+        Command::SeekBack => ReplayCmd::Seek(-10_000),
+        Command::SeekForward => ReplayCmd::Seek(10_000),
+        Command::SeekBackLong => ReplayCmd::Seek(-60_000),
+        Command::Rewind => {
+            let Some(r) = ui.feed.replay else { return };
+            ui.say(
+                Level::Normal,
+                format!("back to the start, {}", super::views::hms(ui, r.start)),
+                now,
+            );
+            ReplayCmd::Jump(JumpTarget::At(r.start))
+        }
+        _ => ReplayCmd::Seek(60_000),
+    };
+    fx.push(Effect::Replay(cmd));
 }
 
 /// Goes to a screen (from the same screen: back to the calls), at its first row.
