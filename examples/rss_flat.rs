@@ -4,7 +4,7 @@
 //! than the allowed growth — a report's memory must follow the calls in progress, not
 //! the length of the file. The peak is the kernel's (`ru_maxrss` of the reaped child).
 //!
-//! `cargo run --example rss_flat -- [--calltop target/debug/calltop] [--events 100000,400000] [--concurrent 2000] [--max-growth 10] [--calls]`
+//! `cargo run --example rss_flat -- [--calltop target/debug/calltop] [--events 50000,200000] [--concurrent 2000] [--max-growth 10] [--calls]`
 
 use calltop::synth::{self, Kind};
 use std::io::{BufWriter, Write};
@@ -64,7 +64,7 @@ fn run(calltop: &str, kind: Kind, events: usize, concurrent: usize) -> anyhow::R
 fn main() -> anyhow::Result<()> {
     let (mut calltop, mut lengths, mut concurrent, mut max_growth, mut kind) = (
         "target/debug/calltop".to_string(),
-        vec![100_000usize, 400_000],
+        vec![50_000usize, 200_000],
         2_000usize,
         10.0f64,
         Kind::Center,
