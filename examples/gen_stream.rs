@@ -1,17 +1,23 @@
-//! Writes a deterministic synthetic notification stream (`calltop::synth::stream`) as
-//! JSON Lines, for load scripts such as `scripts/peer-bench`.
+//! Writes a deterministic synthetic notification stream (`calltop::synth`) as JSON Lines,
+//! of any length in constant memory (each line is made as it is written), for load
+//! scripts such as `scripts/peer-bench`, benches and the RSS-flatness check
+//! (`examples/rss_flat.rs`).
 //!
-//! `cargo run --release --example gen_stream -- --events N --concurrent C --seed S --out FILE`
+//! `cargo run --release --example gen_stream -- --events N --concurrent C --seed S [--center] --out FILE`
+//!
+//! With `--center`, a contact center's queue calls (`synth::center_stream`), the
+//! directory of its queues and agents first (a recording's `roster` line).
 
+use calltop::synth::{self, Kind};
 use clap::Parser;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 /// Flags of the generator.
 #[derive(Parser, Debug)]
-#[command(about = "Writes calltop::synth::stream(events, concurrent, seed) as JSON Lines")]
+#[command(about = "Writes a calltop::synth stream (events, concurrent, seed) as JSON Lines")]
 struct Args {
-    /// Number of notifications.
+    /// Number of notifications (10k to 10M and more: memory stays constant).
     #[arg(long, default_value_t = 200_000)]
     events: usize,
     /// Calls in progress at any time.
@@ -20,6 +26,9 @@ struct Args {
     /// Generator seed (the same seed gives the same stream everywhere).
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// A contact center's queue calls, its directory first, instead of two-party calls.
+    #[arg(long)]
+    center: bool,
     /// Output file; standard output when absent or `-`.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -27,7 +36,6 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let lines = calltop::synth::stream(args.events, args.concurrent, args.seed);
     let sink: Box<dyn Write> = match &args.out {
         Some(p) if p.as_os_str() != "-" => {
             let file = std::fs::File::create(p);
@@ -36,7 +44,15 @@ fn main() -> anyhow::Result<()> {
         _ => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
-    for line in &lines {
+    let kind = if args.center {
+        let at = calltop::wire::Ts(1_700_000_000_000);
+        let roster = serde_json::json!({ "roster": synth::center_directory() });
+        out.write_all(calltop::record::learned_line(at, roster, None).as_bytes())?;
+        Kind::Center
+    } else {
+        Kind::Calls
+    };
+    for line in synth::lines(kind, args.events, args.concurrent, args.seed) {
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
     }

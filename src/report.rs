@@ -338,6 +338,9 @@ pub fn streaming_store() -> SessionStore {
     })
 }
 
+/// Bytes of encoded calls a report holds before its sort writes them to disk.
+pub const SORT_BUDGET: usize = 4 << 20;
+
 /// Stream time after which an ended call is final in a report.
 pub const FINAL_AFTER_MS: i64 = 300_000;
 /// Ended calls after which an ended call is final in a report.
@@ -473,7 +476,7 @@ pub fn run(
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let name = path.display().to_string();
-    report_values(&name, format, window, cut, &mut out, 8 << 20, |each| {
+    report_values(&name, format, window, cut, &mut out, SORT_BUDGET, |each| {
         file::visit_path_values(path, each)?;
         Ok(())
     })?;

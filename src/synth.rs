@@ -60,58 +60,131 @@ fn plan(rng: &mut Rng) -> Vec<(usize, StatusCode)> {
 
 /// Generates `events` notifications (as JSON lines) over `concurrent` calls at a time.
 pub fn stream(events: usize, concurrent: usize, seed: u64) -> Vec<String> {
-    notifications(events, concurrent, seed)
-        .iter()
-        .map(|n| serde_json::to_string(n).unwrap_or_default())
-        .collect()
+    lines(Kind::Calls, events, concurrent, seed).collect()
 }
 
 /// The same stream as typed notifications.
 pub fn notifications(events: usize, concurrent: usize, seed: u64) -> Vec<Notification> {
-    interleave(
-        events,
-        concurrent,
-        seed,
-        plan,
-        |call, seq, (party, code), t| event(call, seq, *party, code.clone(), t),
-    )
+    Kind::Calls
+        .notifications(events, concurrent, seed)
+        .collect()
+}
+
+/// What a synthetic stream is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Two-party calls, answered, missed or sent to voicemail ([`stream`]).
+    Calls,
+    /// A contact center's queue calls ([`center_stream`]; its directory is
+    /// [`center_directory`]).
+    Center,
+}
+
+impl Kind {
+    /// The stream's notifications, made one at a time (any length in constant memory).
+    pub fn notifications(
+        self,
+        events: usize,
+        concurrent: usize,
+        seed: u64,
+    ) -> Box<dyn Iterator<Item = Notification>> {
+        match self {
+            Kind::Calls => Box::new(Interleave::new(
+                events,
+                concurrent,
+                seed,
+                plan,
+                |call, seq, (party, code): &(usize, StatusCode), t| {
+                    event(call, seq, *party, code.clone(), t)
+                },
+            )),
+            Kind::Center => Box::new(Interleave::new(
+                events,
+                concurrent,
+                seed,
+                queue_plan,
+                queue_event,
+            )),
+        }
+    }
+}
+
+/// The stream of `kind` as JSON lines, made one at a time.
+pub fn lines(
+    kind: Kind,
+    events: usize,
+    concurrent: usize,
+    seed: u64,
+) -> impl Iterator<Item = String> {
+    kind.notifications(events, concurrent, seed)
+        .map(|n| serde_json::to_string(&n).unwrap_or_default())
 }
 
 /// Plays `concurrent` calls at a time, each on its own `plan`, one step of a random call
 /// per event, a new call replacing each finished one, until `events` events.
-fn interleave<S>(
-    events: usize,
-    concurrent: usize,
-    seed: u64,
-    plan: impl Fn(&mut Rng) -> Vec<S>,
-    event: impl Fn(u64, i64, &S, Ts) -> Notification,
-) -> Vec<Notification> {
-    let mut rng = Rng::new(seed);
-    let mut next_id = 0u64;
-    let mut new_call = |rng: &mut Rng| {
-        next_id += 1;
+struct Interleave<S, P, E> {
+    rng: Rng,
+    next_id: u64,
+    calls: Vec<Call<S>>,
+    t: Ts,
+    left: usize,
+    plan: P,
+    event: E,
+}
+
+impl<S, P, E> Interleave<S, P, E>
+where
+    P: Fn(&mut Rng) -> Vec<S>,
+    E: Fn(u64, i64, &S, Ts) -> Notification,
+{
+    fn new(events: usize, concurrent: usize, seed: u64, plan: P, event: E) -> Self {
+        let mut it = Interleave {
+            rng: Rng::new(seed),
+            next_id: 0,
+            calls: Vec::with_capacity(concurrent.max(1)),
+            t: Ts(1_700_000_000_000),
+            left: events,
+            plan,
+            event,
+        };
+        for _ in 0..concurrent.max(1) {
+            let call = it.new_call();
+            it.calls.push(call);
+        }
+        it
+    }
+
+    fn new_call(&mut self) -> Call<S> {
+        self.next_id += 1;
         Call {
-            id: next_id,
+            id: self.next_id,
             seq: 2,
-            steps: plan(rng),
+            steps: (self.plan)(&mut self.rng),
             at: 0,
         }
-    };
-    let mut calls: Vec<Call<S>> = (0..concurrent.max(1)).map(|_| new_call(&mut rng)).collect();
-    let mut t = Ts(1_700_000_000_000);
-    let mut out = Vec::with_capacity(events);
-    while out.len() < events {
-        let i = rng.below(calls.len() as u64) as usize;
-        let c = &mut calls[i];
-        t = t.plus_millis(1 + rng.below(40) as i64);
-        out.push(event(c.id, c.seq, &c.steps[c.at], t));
+    }
+}
+
+impl<S, P, E> Iterator for Interleave<S, P, E>
+where
+    P: Fn(&mut Rng) -> Vec<S>,
+    E: Fn(u64, i64, &S, Ts) -> Notification,
+{
+    type Item = Notification;
+
+    fn next(&mut self) -> Option<Notification> {
+        self.left = self.left.checked_sub(1)?;
+        let i = self.rng.below(self.calls.len() as u64) as usize;
+        self.t = self.t.plus_millis(1 + self.rng.below(40) as i64);
+        let c = &mut self.calls[i];
+        let n = (self.event)(c.id, c.seq, &c.steps[c.at], self.t);
         c.seq += 1;
         c.at += 1;
         if c.at == c.steps.len() {
-            calls[i] = new_call(&mut rng);
+            self.calls[i] = self.new_call();
         }
+        Some(n)
     }
-    out
 }
 
 fn event(call: u64, seq: i64, party: usize, code: StatusCode, t: Ts) -> Notification {
@@ -279,15 +352,14 @@ fn queue_event(call: u64, seq: i64, step: &QueueStep, t: Ts) -> Notification {
 /// among [`CENTER_AGENTS`] agents of the [`CENTER_QUEUES`] (see [`center_directory`]);
 /// every event is of a caller, a queue or an agent leg.
 pub fn center_notifications(events: usize, concurrent: usize, seed: u64) -> Vec<Notification> {
-    interleave(events, concurrent, seed, queue_plan, queue_event)
+    Kind::Center
+        .notifications(events, concurrent, seed)
+        .collect()
 }
 
 /// The same as JSON lines.
 pub fn center_stream(events: usize, concurrent: usize, seed: u64) -> Vec<String> {
-    center_notifications(events, concurrent, seed)
-        .iter()
-        .map(|n| serde_json::to_string(n).unwrap_or_default())
-        .collect()
+    lines(Kind::Center, events, concurrent, seed).collect()
 }
 
 /// The directory of the synthetic contact center: its queues and agents.

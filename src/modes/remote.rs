@@ -184,7 +184,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
         super::window(args.period()),
         args.cut(),
         &mut out,
-        8 << 20,
+        crate::report::SORT_BUDGET,
         |each| {
             rt.block_on(read_stream(&text, &args.nats_args, |seq, line| {
                 each(seq, Ok(line))

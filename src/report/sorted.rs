@@ -1,8 +1,10 @@
 //! Records (a sort key and a payload, both bytes) put in any order and handed back in
 //! key order, in bounded memory: past a budget, the records held are sorted and
 //! written as a run to a temporary file (removed as soon as it is open, so nothing is
-//! left behind), and the runs are merged at the end. Equal keys keep the order they
-//! were put in.
+//! left behind), and the runs are merged at the end. Runs are merged level by level as
+//! they pile up ([`FAN_IN`] of one level make one of the next), so few files are read at
+//! once and each record is rewritten a few times at most, whatever the length. Equal
+//! keys keep the order they were put in.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -16,7 +18,9 @@ pub struct Sorter {
     data: Vec<u8>,
     /// (start, key length, end) of each record in `data`.
     recs: Vec<(usize, usize, usize)>,
-    runs: Vec<File>,
+    /// Sorted runs on disk, oldest first, with their level (a run of level `n + 1` is
+    /// [`FAN_IN`] runs of level `n` merged).
+    runs: Vec<(u32, File)>,
 }
 
 impl Sorter {
@@ -62,20 +66,30 @@ impl Sorter {
         w.flush()?;
         drop(w);
         file.seek(SeekFrom::Start(0))?;
-        self.runs.push(file);
+        self.runs.push((0, file));
         self.data.clear();
-        if self.runs.len() >= MAX_RUNS {
-            // Few files open at a time: the runs so far become one.
+        // The last FAN_IN runs of one level (always the newest, in order) become one
+        // of the next, as a counter carries.
+        while self.runs.len() >= FAN_IN {
+            let tail = self.runs.len() - FAN_IN;
+            let level = self.runs[tail].0;
+            if self.runs[tail..].iter().any(|(l, _)| *l != level) {
+                break;
+            }
             let mut merged = temp_file()?;
             let mut w = BufWriter::with_capacity(1 << 16, &mut merged);
-            let sources = self.runs.drain(..).map(Source::run).collect();
+            let sources = self
+                .runs
+                .drain(tail..)
+                .map(|(_, f)| Source::run(f))
+                .collect();
             merge(sources, &[], |key, payload| {
                 write_record(&mut w, key, payload)
             })?;
             w.flush()?;
             drop(w);
             merged.seek(SeekFrom::Start(0))?;
-            self.runs.push(merged);
+            self.runs.push((level + 1, merged));
         }
         Ok(())
     }
@@ -94,14 +108,17 @@ impl Sorter {
         }
         // Runs in the order they were written, then what is held: on equal keys the
         // lower source number (the earlier record) goes first.
-        let mut sources: Vec<Source> = self.runs.drain(..).map(Source::run).collect();
+        let mut sources: Vec<Source> = self.runs.drain(..).map(|(_, f)| Source::run(f)).collect();
         sources.push(Source::Held(held.into_iter()));
         merge(sources, &self.data, |_, payload| f(payload))
     }
 }
 
-/// At most this many runs wait on disk.
-const MAX_RUNS: usize = 64;
+/// Runs of one level merged into one of the next.
+const FAN_IN: usize = 32;
+
+/// The read buffer of each run being merged (up to about `FAN_IN` × levels at once).
+const READ_BUFFER: usize = 16 << 10;
 
 fn write_record(w: &mut impl Write, key: &[u8], payload: &[u8]) -> std::io::Result<()> {
     w.write_all(&(key.len() as u32).to_le_bytes())?;
@@ -146,7 +163,7 @@ enum Source {
 
 impl Source {
     fn run(f: File) -> Source {
-        Source::Run(BufReader::with_capacity(1 << 16, f))
+        Source::Run(BufReader::with_capacity(READ_BUFFER, f))
     }
 
     /// The next (key, payload).
