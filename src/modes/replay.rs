@@ -52,7 +52,19 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         )
     };
     let store = SharedStore::new(SessionStore::default());
+    super::board::count_trends(&store, &config);
     let h = replay::spawn(rp, store.clone(), args.speed, args.paused);
+    // Alarms on the stream's clock: as they were raised and cleared when it was live.
+    let watcher = config.alarms.take().map(|r| {
+        let clock = super::alarms::Clock::Replay(h.status.clone());
+        super::alarms::spawn(
+            r,
+            store.clone(),
+            config.zone,
+            config.on_alert.clone(),
+            clock,
+        )
+    });
     let feed = crate::tui::Feed {
         store,
         replay: Some(ReplayLink {
@@ -63,7 +75,7 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         loading: None,
         control: None,
         notices: None,
-        alarms: None,
+        alarms: watcher.map(|w| w.changes),
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
     h.task.abort();
