@@ -77,6 +77,8 @@ async fn control_plan(conn: &NatsConn, url: &NatsUrl, read_only: bool) -> Contro
 
 /// `calltop live --from nats://HOST:PORT/ACCOUNT [--headless]`.
 pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
+    // A bad alarms file stops it before it connects.
+    let rules = super::alarms::load(&args.board)?;
     if !args.headless && super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
@@ -98,7 +100,6 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
     };
     // The alarms are evaluated on the folded store, as a live source's (its intervals
     // go on counting over a keyframe; see `SharedStore::replace`).
-    let rules = super::alarms::load(&args.board)?;
     let zone = args.period().zone;
     let watcher = rules.map(|r| {
         let cmd = args.board.on_alert.clone();

@@ -37,8 +37,9 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     if let Some(s) = rp.summary() {
         crate::report::check_input(&args.file.display().to_string(), s.good, &s.bad)?;
     }
-    crate::tui::terminal::check_terminal()?;
+    // Bad flags or files (keys, alarms) before the terminal.
     let mut config = super::board::config(&args.board, Mode::Replay)?;
+    crate::tui::terminal::check_terminal()?;
     config.start = start;
     config.account = if super::remote::is_stream(&args.file) {
         format!("stream {}", args.file.display())

@@ -250,8 +250,8 @@ impl Center {
 
     /// Queue `key`'s waiting list changed at `at` (for the trends' peaks).
     pub(super) fn waiting_changed(&mut self, key: u64, at: Ts) {
-        let n = self.queues.by_key(key).map_or(0, |q| q.waiting.len());
         if let Some(iv) = self.intervals.as_deref_mut() {
+            let n = self.queues.by_key(key).map_or(0, |q| q.waiting.len());
             iv.note_waiting(key, at, n);
         }
     }
