@@ -49,6 +49,7 @@ mod held;
 mod intervals;
 mod queries;
 mod rebuild;
+mod trend;
 
 use super::changes::{ChangeLog, Instance};
 use super::party::PartyState;
@@ -67,6 +68,7 @@ use agents::{person_mut, promote};
 pub use figures::*;
 pub use intervals::{Cut, Intervals};
 use rebuild::Effect;
+pub use trend::{TrendPoint, TREND_INTERVAL_MIN};
 
 /// A map by extension or session id. The upkeep looks ids up on every event, so with a
 /// fast hash (foldhash, as the store's maps; still seeded per map).
@@ -488,6 +490,7 @@ impl Center {
     /// Something about calls was heard at `at`.
     fn watched(&mut self, at: Ts) {
         self.watching_since = Some(self.watching_since.map_or(at, |w| w.min(at)));
+        self.heard_for_intervals(at);
     }
 
     /// One telephony event (every party in it), at its `eventTime` (else `now`).

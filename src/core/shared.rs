@@ -69,9 +69,15 @@ impl SharedStore {
         out
     }
 
-    /// Replaces the whole store (a replay seek), telling the watchers.
-    pub fn replace(&self, store: SessionStore) {
-        self.write(|s| *s = store);
+    /// Replaces the whole store (a replay seek, a keyframe), telling the watchers. The
+    /// new store's center goes on counting intervals as the old one did (from now on).
+    pub fn replace(&self, mut store: SessionStore) {
+        self.write(|s| {
+            if let Some(cut) = s.center().intervals().map(|iv| iv.cut()) {
+                store.center_mut().count_intervals(cut);
+            }
+            *s = store
+        });
     }
 
     /// A receiver that wakes after every change (the version it carries is the

@@ -7,12 +7,14 @@ use crate::core::alarms::{AlarmChange, AlarmKey, AlarmRules, Alarms};
 use crate::core::zone::Zone;
 use crate::core::SharedStore;
 use crate::metrics::{Extra, Figure};
+use crate::source::replay::ReplayStatus;
 use crate::wire::Ts;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 /// How often the alarms are evaluated.
 const EVERY: Duration = Duration::from_millis(500);
@@ -74,14 +76,53 @@ impl Watcher {
     }
 }
 
-/// Starts evaluating `rules` against `store`'s center on the wall clock, running
-/// `on_alert` (if any) once per alarm start and end, one command at a time so they
-/// run in order. The center counts the service level's intervals from now on.
+/// The clock the alarms are evaluated on.
+pub enum Clock {
+    /// The wall clock: a live source, or a relay's stream followed as it is written.
+    Wall,
+    /// A replay's stream clock (its position: frozen while paused, jumping with it).
+    Replay(watch::Receiver<ReplayStatus>),
+}
+
+impl Clock {
+    fn now(&self) -> Ts {
+        match self {
+            Clock::Wall => Ts::now(),
+            Clock::Replay(status) => status.borrow().clock_at(Instant::now()),
+        }
+    }
+
+    /// Waits for the next moment to evaluate at: the next tick; on a replay's clock also
+    /// its next move or change of the store (an evaluation per step of the stream).
+    async fn next(&mut self, tick: &mut tokio::time::Interval, store: &mut StoreChanges) {
+        match self {
+            Clock::Wall => {
+                tick.tick().await;
+            }
+            Clock::Replay(status) => {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = status.changed() => {}
+                    _ = store.changed() => {}
+                }
+            }
+        }
+    }
+}
+
+type StoreChanges = tokio::sync::watch::Receiver<crate::core::store::Version>;
+
+/// Starts evaluating `rules` against `store`'s center on `clock`, running `on_alert`
+/// (if any) once per alarm start and end, one command at a time so they run in order.
+/// The center counts the service level's intervals from now on. When the clock goes
+/// back (a replay's jump back), the alarms in force clear and are raised again as the
+/// stream reaches them.
 pub fn spawn(
     rules: AlarmRules,
     store: SharedStore,
     zone: Zone,
     on_alert: Option<String>,
+    mut clock: Clock,
 ) -> Watcher {
     store.write(|s| s.center_mut().count_intervals(rules.cut(zone)));
     let (tx, changes) = mpsc::unbounded_channel();
@@ -97,11 +138,27 @@ pub fn spawn(
     });
     let seen = latest.clone();
     tokio::spawn(async move {
-        let mut alarms = Alarms::new(rules);
+        let mut alarms = Alarms::new(rules.clone());
         let mut tick = tokio::time::interval(EVERY);
+        let mut versions = store.subscribe();
+        let mut last: Option<Ts> = None;
         loop {
-            tick.tick().await;
-            let found = alarms.evaluate(store.read().center(), Ts::now());
+            clock.next(&mut tick, &mut versions).await;
+            let now = clock.now();
+            let mut found = Vec::new();
+            if last.is_some_and(|l| now < l) {
+                let latest = seen.lock().unwrap_or_else(|e| e.into_inner());
+                let cleared = latest.values().filter(|c| c.raised).map(|c| AlarmChange {
+                    raised: false,
+                    at: now,
+                    value: None,
+                    ..c.clone()
+                });
+                found.extend(cleared);
+                alarms = Alarms::new(rules.clone());
+            }
+            last = Some(now);
+            found.extend(alarms.evaluate(store.read().center(), now));
             for c in found {
                 if let Some(a) = &alert {
                     let _ = a.send(c.json().to_string());

@@ -1,9 +1,11 @@
 //! Board wiring shared by the modes that draw it: its configuration from the flags,
 //! and the board on a live source.
 
+use super::alarms::Clock;
 use super::Audited;
 use crate::cli::BoardArgs;
-use crate::core::center::Period;
+use crate::core::center::{Cut, Period, TREND_INTERVAL_MIN};
+use crate::core::SharedStore;
 use crate::source::live::{self, LiveConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
@@ -28,6 +30,20 @@ pub fn config(args: &BoardArgs, mode: Mode) -> anyhow::Result<BoardConfig> {
         },
         ..BoardConfig::new(mode)
     })
+}
+
+/// Has the board's center count its intervals (the queues' trends): those of the
+/// alarms file (its `interval_minutes`) when there is one, else
+/// [`TREND_INTERVAL_MIN`] long, in the board's zone.
+pub fn count_trends(store: &SharedStore, config: &BoardConfig) {
+    let cut = match &config.alarms {
+        Some(rules) => rules.cut(config.zone),
+        None => Cut {
+            len_ms: TREND_INTERVAL_MIN * 60_000,
+            zone: config.zone,
+        },
+    };
+    store.write(|s| s.center_mut().count_intervals(cut));
 }
 
 /// Handles `--print-keys` and `--print-default`; true when the program should exit.
@@ -73,9 +89,10 @@ pub async fn on_live_source(
         ..config
     };
     let given = cfg.device_id.is_some();
+    count_trends(&store, &config);
     let watcher = config.alarms.take().map(|r| {
         let cmd = config.on_alert.clone();
-        super::alarms::spawn(r, store.clone(), period.zone, cmd)
+        super::alarms::spawn(r, store.clone(), period.zone, cmd, Clock::Wall)
     });
     let h = live::spawn(cfg, store.clone());
     let mut control = h.control.clone();

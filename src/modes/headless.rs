@@ -1,6 +1,7 @@
 //! The headless modes: `calltop live --headless` (one line per applied event and
 //! connection change) and `calltop record` (unattended capture to a file).
 
+use super::alarms::Clock;
 use crate::cli::{LiveArgs, RecordArgs};
 use crate::core::alarms::{AlarmChange, AlarmRules};
 use crate::core::center::Period;
@@ -69,7 +70,7 @@ async fn until_signal(cfg: LiveConfig, o: Output<'_>) -> anyhow::Result<()> {
     let store = super::live_store(cfg.store, o.period);
     let watcher = o
         .alarms
-        .map(|r| super::alarms::spawn(r, store.clone(), o.period.zone, o.on_alert));
+        .map(|r| super::alarms::spawn(r, store.clone(), o.period.zone, o.on_alert, Clock::Wall));
     let mut handle = live::spawn(cfg, store.clone());
     let _metrics = crate::metrics::serve_at(
         o.metrics,
@@ -140,7 +141,10 @@ pub async fn print_until_signal(
 }
 
 /// One line per alarm raised or cleared.
-async fn print_alarms(mut changes: mpsc::UnboundedReceiver<AlarmChange>, format: LineFormat) {
+pub(super) async fn print_alarms(
+    mut changes: mpsc::UnboundedReceiver<AlarmChange>,
+    format: LineFormat,
+) {
     use std::io::Write;
     while let Some(c) = changes.recv().await {
         let line = match format {

@@ -1,7 +1,7 @@
 //! One function per mode: the only place that wires a source, the store, the
 //! recorder, the control client and the board together.
 
-mod alarms;
+pub mod alarms;
 mod board;
 mod control;
 mod demo;

@@ -77,10 +77,8 @@ async fn control_plan(conn: &NatsConn, url: &NatsUrl, read_only: bool) -> Contro
 
 /// `calltop live --from nats://HOST:PORT/ACCOUNT [--headless]`.
 pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
-    if args.board.alarms.is_some() || args.board.on_alert.is_some() {
-        let why = "--alarms and --on-alert watch a live source: not available with --from yet";
-        return Err(crate::cli::BadInput(why.into()).into());
-    }
+    // A bad alarms file stops it before it connects.
+    let rules = super::alarms::load(&args.board)?;
     if !args.headless && super::board::print_and_exit(&args.board)? {
         return Ok(());
     }
@@ -100,6 +98,13 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         from_keyframe: true,
         write_keyframes: None,
     };
+    // The alarms are evaluated on the folded store, as a live source's (its intervals
+    // go on counting over a keyframe; see `SharedStore::replace`).
+    let zone = args.period().zone;
+    let watcher = rules.map(|r| {
+        let cmd = args.board.on_alert.clone();
+        super::alarms::spawn(r, store.clone(), zone, cmd, super::alarms::Clock::Wall)
+    });
     let folding = relay::fold(&conn, &names, store.clone(), events_tx.clone(), fold).await?;
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(
@@ -108,7 +113,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
             store: store.clone(),
             conn: Some(folding.conn.clone()),
             control: tally.clone(),
-            extra: None,
+            extra: watcher.as_ref().map(|w| w.metrics()),
             account: crate::metrics::account_named(names.account()),
         },
     )
@@ -122,10 +127,13 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
             };
             let _ = events_tx.send(LiveEvent::Warning { at, message });
         }
+        let _printer =
+            watcher.map(|w| tokio::spawn(super::headless::print_alarms(w.changes, args.format)));
         return super::headless::print_until_signal(events, args.format, true, &store).await;
     }
     drop(events);
     let mut config = super::board::config(&args.board, Mode::Live)?;
+    super::board::count_trends(&store, &config);
     config.read_only = plan.control.is_none();
     config.read_only_why = plan.read_only_why;
     config.account = format!("relay {} @ {}", names.account(), url.servers.join(","));
@@ -144,7 +152,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         loading: Some(folding.loading.clone()),
         control,
         notices: None,
-        alarms: None,
+        alarms: watcher.map(|w| w.changes),
     };
     crate::tui::run(ui, feed).await
 }

@@ -37,8 +37,9 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     if let Some(s) = rp.summary() {
         crate::report::check_input(&args.file.display().to_string(), s.good, &s.bad)?;
     }
-    crate::tui::terminal::check_terminal()?;
+    // Bad flags or files (keys, alarms) before the terminal.
     let mut config = super::board::config(&args.board, Mode::Replay)?;
+    crate::tui::terminal::check_terminal()?;
     config.start = start;
     config.account = if super::remote::is_stream(&args.file) {
         format!("stream {}", args.file.display())
@@ -52,7 +53,19 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         )
     };
     let store = SharedStore::new(SessionStore::default());
+    super::board::count_trends(&store, &config);
     let h = replay::spawn(rp, store.clone(), args.speed, args.paused);
+    // Alarms on the stream's clock: as they were raised and cleared when it was live.
+    let watcher = config.alarms.take().map(|r| {
+        let clock = super::alarms::Clock::Replay(h.status.clone());
+        super::alarms::spawn(
+            r,
+            store.clone(),
+            config.zone,
+            config.on_alert.clone(),
+            clock,
+        )
+    });
     let feed = crate::tui::Feed {
         store,
         replay: Some(ReplayLink {
@@ -63,7 +76,7 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
         loading: None,
         control: None,
         notices: None,
-        alarms: None,
+        alarms: watcher.map(|w| w.changes),
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
     h.task.abort();

@@ -774,3 +774,61 @@ async fn a_feed_on_the_relay_stream_prints_the_calls_the_relay_joined() {
     feed.stop();
     relay.stop();
 }
+
+/// Queue alarms on a relay's stream (`live --from … --headless --alarms`): the board
+/// starts from the relay's keyframe (it writes one every 30 s) and folds the stream on;
+/// a caller waiting in a queue raises the `waiting` alarm as a JSON line, and it clears
+/// once nobody waits — the keyframe's store keeps the alarms' intervals counting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarms_on_a_relays_stream_after_its_keyframe() {
+    let server = NatsServer::start_for(ACCOUNT_ID);
+    let names = server.names();
+    let (sim, _, _) = quiet_sim(sim_config(26)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut relay = relay_process(dir.path(), &server, &sim, "relay-a", &[]);
+    let viewer_conn = server.connect(User::Viewer).await;
+    wait_until(90, "the relay's first keyframe", || async {
+        relay::fold::load_keyframe(&viewer_conn, &names)
+            .await
+            .is_ok()
+    })
+    .await;
+    let rules = dir.path().join("alarms.toml");
+    std::fs::write(&rules, "clear_after = 0\n[default]\nwaiting_over = 0\n").unwrap();
+    let url = server.url();
+    let rules_arg = rules.display().to_string();
+    let args = [
+        "live",
+        "--from",
+        &url,
+        "--headless",
+        "--format",
+        "json",
+        "--alarms",
+        &rules_arg,
+    ];
+    let mut board = Calltop::spawn(dir.path(), "alarms", &args, &nats_env(User::Viewer));
+    sim.resume_new_calls();
+    let alarm_lines = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .filter(|l| l.contains("\"alarm\""))
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .collect()
+    };
+    wait_until(90, "a waiting alarm raised, then cleared", || async {
+        let lines = alarm_lines(&board.stdout());
+        lines.iter().any(|r| {
+            r["type"] == "alarmRaised"
+                && r["alarm"] == "waiting"
+                && lines
+                    .iter()
+                    .any(|c| c["type"] == "alarmCleared" && c["queueId"] == r["queueId"])
+        })
+    })
+    .await;
+    let out = board.stdout();
+    assert!(!out.contains("keyframe not used"), "{out}");
+    assert!(board.running(), "{}", board.dump());
+    board.stop();
+    relay.stop();
+}

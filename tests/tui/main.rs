@@ -11,6 +11,7 @@ mod reducer;
 mod render;
 mod replay;
 mod snapshots;
+mod trends;
 mod trust;
 mod unfinished;
 mod wording;

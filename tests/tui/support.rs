@@ -295,18 +295,18 @@ pub fn call_event(
     );
 }
 
-fn caller(id: &str, number: &str, code: &str) -> serde_json::Value {
+pub fn caller(id: &str, number: &str, code: &str) -> serde_json::Value {
     json!({"id": id, "direction": "Outbound", "from": {"phoneNumber": number, "name": "CALLER"},
            "to": {"phoneNumber": "+18005550100"}, "status": {"code": code}})
 }
 
-fn queue_party(id: &str, q: &str, number: &str, code: &str) -> serde_json::Value {
+pub fn queue_party(id: &str, q: &str, number: &str, code: &str) -> serde_json::Value {
     json!({"id": id, "direction": "Inbound", "extensionId": q,
            "from": {"phoneNumber": number}, "to": {"phoneNumber": "+18005550100", "extensionId": q},
            "status": {"code": code}})
 }
 
-fn agent_leg(id: &str, q: &str, agent: &str, number: &str, code: &str) -> serde_json::Value {
+pub fn agent_leg(id: &str, q: &str, agent: &str, number: &str, code: &str) -> serde_json::Value {
     json!({"id": id, "direction": "Inbound", "extensionId": agent, "queueCall": true,
            "from": {"phoneNumber": number, "name": "Q - CALLER"},
            "to": {"phoneNumber": "+18005550100", "extensionId": q},

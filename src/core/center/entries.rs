@@ -117,6 +117,7 @@ impl Center {
             entered: at,
             counted,
         });
+        self.waiting_changed(q, at);
     }
 
     /// An agent leg of `q` rings in a call with no entry in `q`: the queue became known
@@ -180,7 +181,11 @@ impl Center {
         };
         if let Some(i) = queue.waiting_at(e.entered, sid) {
             queue.waiting.remove(i);
+            self.waiting_changed(e.queue, at);
         }
+        let Some(queue) = self.queues.by_key_mut(e.queue) else {
+            return;
+        };
         if e.counted != Some(self.epoch) {
             return;
         }

@@ -8,6 +8,7 @@
 //! `zone`.
 
 use super::rebuild::Effect;
+use super::trend::WaitPeaks;
 use super::*;
 use crate::core::zone::Zone;
 use std::collections::BTreeMap;
@@ -55,6 +56,11 @@ pub struct Intervals {
     /// Per queue, its agent legs offered in the interval (their handling).
     handling: BTreeMap<(Ts, u64), AgentFigures>,
     agents: BTreeMap<(Ts, u64), AgentFigures>,
+    /// The queues' waiting counts per interval (the trends').
+    peaks: WaitPeaks,
+    /// The time of the first call event heard since counting began: intervals that
+    /// ended before it are unknown.
+    heard_from: Option<Ts>,
 }
 
 impl Intervals {
@@ -64,7 +70,23 @@ impl Intervals {
             queues: BTreeMap::new(),
             handling: BTreeMap::new(),
             agents: BTreeMap::new(),
+            peaks: WaitPeaks::default(),
+            heard_from: None,
         }
+    }
+
+    /// The time of the first call event heard since counting began.
+    pub fn heard_from(&self) -> Option<Ts> {
+        self.heard_from
+    }
+
+    pub(super) fn peaks(&self) -> &WaitPeaks {
+        &self.peaks
+    }
+
+    /// Queue `key` has `n` callers waiting from `at` on.
+    fn note_waiting(&mut self, key: u64, at: Ts, n: usize) {
+        self.peaks.note(key, self.cut.start_of(at), n as u64);
     }
 
     /// How the figures are cut.
@@ -198,14 +220,40 @@ impl Intervals {
 }
 
 impl Center {
-    /// Keeps the figures per interval too, from now on (see [`Intervals`]).
+    /// Keeps the figures per interval too, from now on (see [`Intervals`]); already
+    /// kept by `cut`, they go on.
     pub fn count_intervals(&mut self, cut: Cut) {
+        if self.intervals.as_ref().is_some_and(|iv| iv.cut == cut) {
+            return;
+        }
         self.intervals = Some(Box::new(Intervals::new(cut)));
     }
 
     /// The figures per interval, when kept.
     pub fn intervals(&self) -> Option<&Intervals> {
         self.intervals.as_deref()
+    }
+
+    /// Something about calls was heard at `at`: the first time since counting began,
+    /// every queue's waiting count as of then.
+    pub(super) fn heard_for_intervals(&mut self, at: Ts) {
+        let Some(iv) = self.intervals.as_deref_mut() else {
+            return;
+        };
+        if iv.heard_from.is_none() {
+            iv.heard_from = Some(at);
+            for q in self.queues.values() {
+                iv.note_waiting(fingerprint(&q.id), at, q.waiting.len());
+            }
+        }
+    }
+
+    /// Queue `key`'s waiting list changed at `at` (for the trends' peaks).
+    pub(super) fn waiting_changed(&mut self, key: u64, at: Ts) {
+        if let Some(iv) = self.intervals.as_deref_mut() {
+            let n = self.queues.by_key(key).map_or(0, |q| q.waiting.len());
+            iv.note_waiting(key, at, n);
+        }
     }
 
     /// Records a change of the figures: in the call's effects, and in its interval.

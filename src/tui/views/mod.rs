@@ -11,6 +11,7 @@ pub mod history;
 pub mod outcome;
 pub mod queues;
 pub mod table;
+pub mod trend;
 pub mod wallboard;
 
 use super::edit;

@@ -240,7 +240,23 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let title = title(ui, c, "Queues", rows.len(), c.queues().count());
     let cur = &ui.view.queues;
     let shown = (&rows[..], cur.offset, Some(cur.cursor));
-    queue_table(frame, area, c, shown, title, ui, now);
+    // The trends under the table, when both fit whole (the table all its rows).
+    let table_h = rows.len() as u16 + 2;
+    let trends = super::trend::table_size(c.intervals(), rows.len())
+        .filter(|&(h, w)| !rows.is_empty() && table_h + h <= area.height && w <= area.width);
+    let Some((trend_h, _)) = trends else {
+        return queue_table(frame, area, c, shown, title, ui, now);
+    };
+    let [table, trend, _] = Layout::vertical([
+        Constraint::Length(table_h),
+        Constraint::Length(trend_h),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    queue_table(frame, table, c, shown, title, ui, now);
+    if let Some(iv) = c.intervals() {
+        super::trend::render_table(frame, trend, iv, &rows, ui, now);
+    }
 }
 
 /// The overview's strip: the queues, those with calls waiting first.

@@ -13,6 +13,7 @@ use crate::tui::theme::Level;
 use crate::wire::Ts;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
@@ -39,6 +40,8 @@ struct Panel {
     sl: String,
     figures: QueueFigures,
     staff: String,
+    /// The queue's last hour (see [`super::trend`]), when the wallboard shows trends.
+    trend: Option<Line<'static>>,
 }
 
 /// The agents line of a panel; not known while the first load is under way.
@@ -66,6 +69,7 @@ fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
         alarm: ui.feed.alarmed(&q.id),
         sl: sl_text(q),
         figures: q.figures,
+        trend: None,
         staff: staff_text(ui, || {
             format!(
                 "agents {} available · {} on a call · {} not accepting",
@@ -108,6 +112,7 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         alarm: queues.iter().any(|q| ui.feed.alarmed(&q.id)),
         sl: sl.unwrap_or_else(|| "—".into()),
         figures: f,
+        trend: None,
         staff: staff_text(ui, || {
             format!("agents {} · {on_call} on a call", agents.len())
         }),
@@ -204,18 +209,23 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
     if y < area.bottom() {
         buf.set_string(area.x, y, super::fit(&small, area.width as usize), t.dim());
     }
+    if let Some(line) = &p.trend {
+        if y + 1 < area.bottom() {
+            buf.set_line(area.x, y + 1, line, area.width);
+        }
+    }
 }
 
-/// How many of `total` panels fit in `height` rows, and whether a blank row separates
-/// two: as many as fit (with a row for `+N more` when some do not), a blank row
-/// between two unless that leaves one out; at least one.
-fn panels_fitting(height: u16, total: usize) -> (usize, u16) {
+/// How many of `total` panels of `rows` rows fit in `height` rows, and whether a blank
+/// row separates two: as many as fit (with a row for `+N more` when some do not), a
+/// blank row between two unless that leaves one out; at least one.
+fn panels_fitting(height: u16, total: usize, rows: u16) -> (usize, u16) {
     let fitting = |gap: u16| {
         (1..=total)
             .rev()
             .find(|&k| {
                 let (k16, more) = (k as u16, u16::from(k < total));
-                k16 * PANEL + (k16 - 1) * gap + more <= height
+                k16 * rows + (k16 - 1) * gap + more <= height
             })
             .unwrap_or(1)
     };
@@ -245,11 +255,22 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let mut panels = vec![total(c, &queues, ui, now)];
     queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
     panels.extend(queues.iter().map(|q| panel_of(c, q, ui, now)));
-    let (fit, gap) = panels_fitting(body.height, panels.len());
+    let (mut fit, mut gap) = panels_fitting(body.height, panels.len(), PANEL);
+    let mut rows = PANEL;
+    // A trend row under each queue's panel, when it leaves out no panel and fits wide.
+    if let Some(iv) = c.intervals() {
+        let (k, g) = panels_fitting(body.height, panels.len(), PANEL + 1);
+        if k == fit && super::trend::panel_width(iv) <= body.width {
+            (fit, gap, rows) = (k, g, PANEL + 1);
+            for (p, q) in panels[1..].iter_mut().zip(&queues) {
+                p.trend = Some(super::trend::panel_line(iv, q, ui, now));
+            }
+        }
+    }
     let more = panels.len().saturating_sub(fit);
     for (i, p) in panels.iter().take(fit).enumerate() {
-        let y = body.y + i as u16 * (PANEL + gap);
-        let h = PANEL.min(body.bottom().saturating_sub(y));
+        let y = body.y + i as u16 * (rows + gap);
+        let h = rows.min(body.bottom().saturating_sub(y));
         draw_panel(frame, Rect::new(body.x, y, body.width, h), p, ui);
     }
     if more > 0 {
