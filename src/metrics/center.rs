@@ -161,8 +161,9 @@ pub(super) fn encode(
         Some(ConstGauge::new(q.waiting.len() as i64))
     })?;
     family(e, OLDEST.0, OLDEST.1, &queues, |q| {
-        let bound = q.oldest_waiting().is_some_and(|w| w.bound);
-        (complete(q) && !bound).then(|| ConstGauge::new(secs(q.oldest_wait_ms(now) as f64)))
+        // Nobody known to wait: 0 once every waiting caller would be known.
+        let (ms, bound) = c.oldest_wait(q, now).unwrap_or((0, !complete(q)));
+        (!bound).then(|| ConstGauge::new(secs(ms as f64)))
     })?;
     for (name, help, figure) in QUEUE_COUNTS {
         family(e, name, help, &queues, |q| count(figure(&q.figures)))?;

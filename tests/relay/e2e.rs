@@ -815,7 +815,7 @@ async fn alarms_on_a_relays_stream_after_its_keyframe() {
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .collect()
     };
-    wait_until(90, "a waiting alarm raised, then cleared", || async {
+    wait_until(180, "a waiting alarm raised, then cleared", || async {
         let lines = alarm_lines(&board.stdout());
         lines.iter().any(|r| {
             r["type"] == "alarmRaised"

@@ -1387,3 +1387,56 @@ fn figures_say_their_period_in_the_boards_zone() {
     let l = lines(&render_at(&store, &mut ui, at(midnight + 70), 120, 30));
     line_with(&l, " today since 00:00 ─");
 }
+
+/// A board that joined a busy queue knows its waiting callers only from their next
+/// event on: until every caller waiting since before it joined would have been heard of
+/// (the queue's hold time, 15 min when not known), the oldest wait it shows is a lower
+/// bound (`≥40s` on the queues view, `oldest wait ≥` on the wallboard), never
+/// a wait counted from when calltop joined; after it, the plain wait.
+#[test]
+fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
+    use calltop::core::SessionStore;
+    use calltop::tui::state::Screen;
+    let mut store = SessionStore::default();
+    raw(
+        &mut store,
+        100,
+        serde_json::json!({"receivedAt": at(100).to_rfc3339(), "roster": {"extensions": [
+            {"id": "800", "extensionNumber": "800", "name": "Sales", "type": "Department",
+             "callQueueInfo": {"slaThresholdSeconds": 30}},
+        ]}}),
+    );
+    let n = "+14155550199";
+    call_event(
+        &mut store,
+        "s-q",
+        1,
+        100,
+        serde_json::json!([caller("s-q-1", n, "Setup")]),
+    );
+    call_event(
+        &mut store,
+        "s-q",
+        2,
+        100,
+        serde_json::json!([queue_party("s-q-2", "800", n, "Setup")]),
+    );
+    let sales = |lines: &[String]| line_with(lines, "Sales").to_string();
+    let mut ui = tui_support::ui(Mode::Live);
+    ui.view.screen = Screen::Queues;
+    let early = sales(&lines(&render(&store, &mut ui, at(140))));
+    assert!(early.contains("≥1 "), "waiting: {early}");
+    assert!(
+        early.contains("≥40s"),
+        "the oldest wait is a bound: {early}"
+    );
+    ui.view.screen = Screen::Wallboard;
+    let board = lines(&render(&store, &mut ui, at(140))).join("\n");
+    assert!(board.contains("oldest wait ≥"), "{board}");
+    // 15 minutes after the first call heard of, every waiting caller is known.
+    let mut ui = tui_support::ui(Mode::Live);
+    ui.view.screen = Screen::Queues;
+    let late = sales(&lines(&render(&store, &mut ui, at(1_010))));
+    assert!(!late.contains('≥'), "complete: {late}");
+    assert!(late.contains("15:10"), "the whole wait: {late}");
+}

@@ -123,4 +123,16 @@ impl Center {
         self.watching_since
             .is_some_and(|w| w.plus_millis(hold) <= now)
     }
+
+    /// The longest a caller known to wait in `q` has waited by `now`, and whether that
+    /// is only a lower bound: the caller's entry was not seen, or callers waiting since
+    /// before calltop joined may be unseen ([`Center::waiting_complete`]). `None` while
+    /// no caller is known to wait.
+    pub fn oldest_wait(&self, q: &Queue, now: Ts) -> Option<(i64, bool)> {
+        let w = q.oldest_waiting()?;
+        Some((
+            q.oldest_wait_ms(now),
+            w.bound || !self.waiting_complete(q, now),
+        ))
+    }
 }

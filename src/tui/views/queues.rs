@@ -142,9 +142,9 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
             String::new(),
             name,
             waiting_count(c, q, now),
-            match q.oldest_waiting() {
+            match c.oldest_wait(q, now) {
                 None => "—".into(),
-                Some(w) => clock_bound(oldest, w.bound),
+                Some((ms, bound)) => clock_bound(ms, bound),
             },
             f.offered.to_string(),
             f.answered.to_string(),

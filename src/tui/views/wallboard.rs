@@ -34,6 +34,8 @@ struct Panel {
     /// `waiting` is a lower bound (see [`Center::waiting_complete`]).
     waiting_bound: bool,
     oldest_ms: i64,
+    /// The oldest wait is only a lower bound (see [`Center::oldest_wait`]).
+    oldest_bound: bool,
     wait_level: Level,
     /// An alarm is in force on the queue.
     alarm: bool,
@@ -55,12 +57,14 @@ fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
 
 fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
     let oldest = q.oldest_wait_ms(now);
+    let waiting_bound = !c.waiting_complete(q, now);
     let s = c.staff(q);
     Panel {
         name: queue_name(q),
         waiting: q.waiting.len(),
-        waiting_bound: !c.waiting_complete(q, now),
+        waiting_bound,
         oldest_ms: oldest,
+        oldest_bound: c.oldest_wait(q, now).map_or(waiting_bound, |(_, b)| b),
         wait_level: if q.waiting.is_empty() {
             Level::Normal
         } else {
@@ -108,6 +112,10 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         waiting,
         waiting_bound: queues.iter().any(|q| !c.waiting_complete(q, now)),
         oldest_ms: oldest,
+        oldest_bound: queues.iter().any(|q| {
+            c.oldest_wait(q, now)
+                .map_or(!c.waiting_complete(q, now), |(_, b)| b)
+        }),
         wait_level: worst.0,
         alarm: queues.iter().any(|q| ui.feed.alarmed(&q.id)),
         sl: sl.unwrap_or_else(|| "—".into()),
@@ -148,8 +156,17 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
             }),
         },
         Big {
-            label: "oldest wait",
-            text: wait_digits(p.oldest_ms),
+            label: if p.oldest_bound {
+                "oldest wait ≥"
+            } else {
+                "oldest wait"
+            },
+            // Nobody known to wait while some may be unseen: the oldest wait is unknown.
+            text: if p.oldest_bound && p.waiting == 0 {
+                "—".into()
+            } else {
+                wait_digits(p.oldest_ms)
+            },
             style: lvl(p.wait_level),
         },
         Big {
