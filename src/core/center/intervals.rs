@@ -358,8 +358,9 @@ impl Center {
     }
 
     /// The agents that may have changed state did so at `at`: their time until then
-    /// counts as their state was (for their occupancy).
-    pub(super) fn time_states(&mut self, at: Ts) {
+    /// counts as their state was (for their occupancy). Done by every timed input; a
+    /// roster line, untimed, is timed so by whoever knows when it came.
+    pub fn time_states(&mut self, at: Ts) {
         let Some(iv) = self.intervals.as_deref_mut() else {
             return;
         };
