@@ -433,6 +433,7 @@ impl Center {
 
     /// Agent `key` (its id's `fingerprint`) changed.
     fn agent_changed(&mut self, key: u64) {
+        self.restated(key);
         let c = &mut self.changes;
         c.revision += 1;
         c.log.note(c.revision, &key);
@@ -491,6 +492,7 @@ impl Center {
     fn watched(&mut self, at: Ts) {
         self.watching_since = Some(self.watching_since.map_or(at, |w| w.min(at)));
         self.heard_for_intervals(at);
+        self.time_states(at);
     }
 
     /// One telephony event (every party in it), at its `eventTime` (else `now`).
@@ -529,6 +531,7 @@ impl Center {
             };
             self.update_at(&ev.telephony_session_id, &mut place, u);
         }
+        self.time_states(at);
     }
 
     /// A session fetched by REST (`GET …/telephony/sessions/{id}`) at `now`: new parties
@@ -555,6 +558,7 @@ impl Center {
             };
             self.update_at(&cs.id, &mut place, u);
         }
+        self.time_states(now);
     }
 
     fn update_at(&mut self, sid: &str, place: &mut Place<'_>, u: Update<'_>) {
@@ -572,6 +576,7 @@ impl Center {
             self.end(session, call, at);
             self.done.insert(session);
         }
+        self.time_states(at);
     }
 
     /// [`gone`](Center::gone) of a call whose session the store holds (`slot`).
@@ -583,6 +588,7 @@ impl Center {
             self.end(session, call, at);
             slot.0 = Slot::Over(None);
         }
+        self.time_states(at);
     }
 
     /// Ends a call for good (a reconcile found it gone): its parties leave at `at`, its

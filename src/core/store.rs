@@ -257,6 +257,7 @@ impl SessionStore {
             Incoming::Roster(line) => {
                 self.touch(now);
                 self.center.roster(&line);
+                self.center.time_states(now);
                 Applied::Other
             }
             Incoming::Snapshot(cs) => {

@@ -26,6 +26,17 @@ pub struct QueueInterval {
     pub avg_handle_seconds: Option<f64>,
 }
 
+/// One agent in one interval.
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInterval {
+    #[serde(flatten)]
+    pub agent: AgentReport,
+    /// Experimental: time on calls / (time available + time on calls), in percent, from
+    /// the agent's state over the interval (`null`: not known for all of it).
+    pub occupancy: Option<f64>,
+}
+
 /// One interval's rows.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -36,8 +47,8 @@ pub struct IntervalRows {
     /// its figures may still change.
     pub provisional: bool,
     pub queues: Vec<QueueInterval>,
-    /// Agents with any figure in the interval.
-    pub agents: Vec<AgentReport>,
+    /// Agents with any figure in the interval, or time available or on calls.
+    pub agents: Vec<AgentInterval>,
 }
 
 /// The whole interval report.
@@ -83,8 +94,15 @@ pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<In
                 .collect();
             let agents = agents
                 .iter()
-                .filter_map(|a| iv.agent(a, start))
-                .map(|a| agent_report(&a, now))
+                .filter_map(|a| {
+                    let occupancy = iv.occupancy(a, start, now);
+                    let part = iv.agent(a, start);
+                    let part = part.or_else(|| occupancy.map(|_| iv.agent_part(a)))?;
+                    Some(AgentInterval {
+                        agent: agent_report(&part, now),
+                        occupancy,
+                    })
+                })
                 .collect();
             IntervalRows {
                 start,
@@ -127,7 +145,7 @@ impl<T> Row<'_, T> {
 }
 
 pub(super) type QueueCell = fn(&Row<QueueInterval>) -> String;
-type AgentCell = fn(&Row<AgentReport>) -> String;
+type AgentCell = fn(&Row<AgentInterval>) -> String;
 
 pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
     col("Interval", span),
@@ -158,18 +176,16 @@ const AGENT_TABLE: &[TableCol<AgentCell>] = &[
     col("Interval", span),
     col("State", |r| r.state()),
     col("Agent", |r| {
-        label(
-            r.of.name.as_ref(),
-            r.of.extension_number.as_ref(),
-            Some(&r.of.id),
-        )
+        let a = &r.of.agent;
+        label(a.name.as_ref(), a.extension_number.as_ref(), Some(&a.id))
     }),
-    figure("Offers", |r| r.of.offers.to_string()),
-    figure("Handled", |r| r.of.handled.to_string()),
-    figure("Missed", |r| r.of.missed.to_string()),
-    figure("Talk", |r| tenths(Some(r.of.talk_seconds), "s")),
-    figure("Hold", |r| tenths(Some(r.of.hold_seconds), "s")),
-    figure("AHT", |r| tenths(r.of.avg_handle_seconds, "s")),
+    figure("Offers", |r| r.of.agent.offers.to_string()),
+    figure("Handled", |r| r.of.agent.handled.to_string()),
+    figure("Missed", |r| r.of.agent.missed.to_string()),
+    figure("Talk", |r| tenths(Some(r.of.agent.talk_seconds), "s")),
+    figure("Hold", |r| tenths(Some(r.of.agent.hold_seconds), "s")),
+    figure("AHT", |r| tenths(r.of.agent.avg_handle_seconds, "s")),
+    figure("Occ*", |r| tenths(r.of.occupancy, "%")),
 ];
 
 /// A CSV cell of a record.
@@ -214,6 +230,9 @@ const QUEUE_EXTRA_CSV: &[CsvCol<Cell<QueueInterval>>] = &[
     ("avgHandleSeconds", |q| opt_num(q.avg_handle_seconds)),
 ];
 
+/// The agent CSV's columns past the whole-period ones.
+const AGENT_EXTRA_CSV: &[CsvCol<Cell<AgentInterval>>] = &[("occupancy", |a| opt_num(a.occupancy))];
+
 /// Every row of each interval, `pick` choosing the queues or the agents.
 pub(super) fn rows<'a, T>(
     cut: Cut,
@@ -247,7 +266,7 @@ pub fn write(out: &mut impl Write, format: Format, cut: Cut, r: &IntervalReport)
         Format::Csv => {
             csv_section(out, &queues, |q| &q.queue, QUEUE_CSV, QUEUE_EXTRA_CSV)?;
             writeln!(out)?;
-            csv_section(out, &agents, |a| a, AGENT_CSV, &[])
+            csv_section(out, &agents, |a| &a.agent, AGENT_CSV, AGENT_EXTRA_CSV)
         }
         Format::Table => {
             writeln!(
@@ -258,7 +277,7 @@ pub fn write(out: &mut impl Write, format: Format, cut: Cut, r: &IntervalReport)
             write_table(out, QUEUE_TABLE, &queues)?;
             writeln!(
                 out,
-                "\nagents per {} minutes (a call counts in the interval it was offered)",
+                "\nagents per {} minutes (a call counts in the interval it was offered; *occupancy, experimental: on calls / (available + on calls))",
                 r.interval_minutes
             )?;
             write_table(out, AGENT_TABLE, &agents)

@@ -319,3 +319,66 @@ fn a_bad_interval_length_is_a_one_line_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--intervals"), "{err}");
 }
+
+/// The agent rows of every interval of a `--format json` interval report.
+fn agent_rows(r: &Value) -> Vec<Value> {
+    r["intervals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["agents"].as_array().unwrap().clone())
+        .collect()
+}
+
+#[test]
+fn agent_occupancy_is_shown_per_interval_and_unknown_without_presence() {
+    let (_dir, path, _) = generated();
+    let r = report(path, &["--intervals", "15m"]);
+    let rows = agent_rows(&r);
+    assert!(rows.iter().all(|a| a.get("occupancy").is_some()), "a field");
+    let occ: Vec<f64> = rows
+        .iter()
+        .filter_map(|a| a["occupancy"].as_f64())
+        .collect();
+    assert!(occ.len() * 10 > rows.len() * 9, "known almost everywhere");
+    assert!(occ.iter().all(|o| (0.0..=100.0).contains(o)), "{occ:?}");
+    assert!(occ.iter().any(|o| *o > 0.0 && *o < 100.0), "{occ:?}");
+    // The roster's presence is timed when it came (09:00): the first interval is known.
+    let first = &r["intervals"][0]["agents"];
+    assert!(first
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["occupancy"].is_f64()));
+    let table = crate::common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_calltop"))
+            .arg("report")
+            .arg(path)
+            .args(["--tz", "UTC", "--intervals", "15m"]),
+    );
+    let table = String::from_utf8(table).unwrap();
+    assert!(table.contains("Occ*") && table.contains("occupancy, experimental"));
+    let csv = crate::common::stdout_of(
+        Command::new(env!("CARGO_BIN_EXE_calltop"))
+            .arg("report")
+            .arg(path)
+            .args(["--tz", "UTC", "--intervals", "15m", "--format", "csv"]),
+    );
+    let csv = String::from_utf8(csv).unwrap();
+    let agents = csv.split("\n\n").nth(1).unwrap();
+    assert!(agents.lines().next().unwrap().ends_with(",occupancy"));
+
+    // Without presence, an agent between calls is in no known state: never 0, unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("no-presence.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("\"presenceStatus\"") && !l.contains("\"roster\":{\"presence\""))
+        .collect();
+    assert!(kept.len() < text.lines().count(), "presence was there");
+    std::fs::write(&bare, kept.join("\n")).unwrap();
+    let rows = agent_rows(&report(&bare, &["--intervals", "15m"]));
+    assert!(rows.len() > 50, "agents took calls");
+    assert!(rows.iter().all(|a| a["occupancy"].is_null()), "unknown");
+}

@@ -7,6 +7,7 @@ mod support;
 
 mod alarms;
 mod derived;
+mod last_interval;
 mod reducer;
 mod render;
 mod replay;

@@ -230,6 +230,7 @@ impl Center {
             let a = promote(&mut self.agents, &mut self.candidates, ext);
             follow(a, &self.queues, sid, t, p, heard);
             self.directory_changed();
+            self.restated(key);
         } else {
             follow(self.candidates.entry(ext), &self.queues, sid, t, p, heard);
         }

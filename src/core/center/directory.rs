@@ -21,6 +21,7 @@ impl Center {
             ..Default::default()
         };
         self.merge_presence(ext, &info, Some(at));
+        self.time_states(at);
     }
 
     /// Merges presence fields into the agent; `at` is the notification's time (`None`:
@@ -118,6 +119,13 @@ impl Center {
     /// What the live client learned by REST.
     pub fn roster(&mut self, line: &RosterLine) {
         self.directory_changed();
+        self.roster_line(line);
+        // Agents it made, removed or found on a call: timed from the next time heard.
+        let keys: Vec<u64> = self.agents.0.keys().copied().collect();
+        keys.into_iter().for_each(|k| self.restated(k));
+    }
+
+    fn roster_line(&mut self, line: &RosterLine) {
         match line {
             RosterLine::Extensions(v) => v.iter().for_each(|e| self.extension(e)),
             RosterLine::Queue(cq) => {

@@ -11,7 +11,8 @@ use super::rebuild::Effect;
 use super::trend::WaitPeaks;
 use super::*;
 use crate::core::zone::Zone;
-use std::collections::BTreeMap;
+use crate::wire::presence::AgentState;
+use std::collections::{BTreeMap, HashMap};
 
 /// How the figures are cut into intervals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +48,50 @@ impl Cut {
     }
 }
 
+/// What an agent's state counts as in its occupancy: on calls (talking, holding,
+/// parked), available (free, or ringing), or neither (busy, DND, off queue, offline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    OnCalls,
+    Available,
+    Away,
+}
+
+impl Use {
+    fn of(state: AgentState) -> Use {
+        match state {
+            AgentState::OnCall | AgentState::OnHold | AgentState::Parked => Use::OnCalls,
+            AgentState::Available | AgentState::Ringing => Use::Available,
+            AgentState::Busy | AgentState::Dnd | AgentState::OffQueue | AgentState::Offline => {
+                Use::Away
+            }
+        }
+    }
+}
+
+/// An agent's time in one interval, by what its state counted as (ms).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Occupied {
+    on_calls: i64,
+    available: i64,
+    /// Time calltop knew the state (on calls, available or away).
+    known: i64,
+}
+
+impl Occupied {
+    /// Adds `ms` spent as `u` (`None`: state unknown).
+    fn add(&mut self, u: Option<Use>, ms: i64) {
+        match u {
+            Some(Use::OnCalls) => self.on_calls += ms,
+            Some(Use::Available) => self.available += ms,
+            _ => {}
+        }
+        if u.is_some() {
+            self.known += ms;
+        }
+    }
+}
+
 /// The figures per interval (by its start) and queue or agent (by its key).
 #[derive(Clone, Debug)]
 pub struct Intervals {
@@ -61,6 +106,12 @@ pub struct Intervals {
     /// The time of the first call event heard since counting began: intervals that
     /// ended before it are unknown.
     heard_from: Option<Ts>,
+    /// Agents' time per interval by what their state counted as (their occupancy).
+    occupied: BTreeMap<(Ts, u64), Occupied>,
+    /// Per agent, what its state counts as (`None`: unknown) and since when.
+    states: HashMap<u64, (Option<Use>, Ts)>,
+    /// Agents that may have changed state since their states were last timed.
+    restated: Vec<u64>,
 }
 
 impl Intervals {
@@ -72,7 +123,67 @@ impl Intervals {
             agents: BTreeMap::new(),
             peaks: WaitPeaks::default(),
             heard_from: None,
+            occupied: BTreeMap::new(),
+            states: HashMap::new(),
+            restated: Vec::new(),
         }
+    }
+
+    /// Calls `spend(interval start, ms)` for each interval's part of `from..to`.
+    fn split(&self, from: Ts, to: Ts, mut spend: impl FnMut(Ts, i64)) {
+        if to <= from {
+            return;
+        }
+        for s in self.cut.starts(from, to) {
+            let ms = s.max(from).millis_until(self.cut.end_of(s).min(to));
+            if ms > 0 {
+                spend(s, ms);
+            }
+        }
+    }
+
+    /// Agent `key`'s state counts as `u` from `at` on (the time before spent as it was).
+    fn restate(&mut self, key: u64, u: Option<Use>, at: Ts) {
+        let Some(&(was, since)) = self.states.get(&key) else {
+            self.states.insert(key, (u, at));
+            return;
+        };
+        if was == u || at <= since {
+            // The same, or heard out of order: the later state goes on from `since`.
+            self.states.insert(key, (u, since));
+            return;
+        }
+        let mut parts = Vec::new();
+        self.split(since, at, |s, ms| parts.push((s, ms)));
+        for (s, ms) in parts {
+            self.occupied.entry((s, key)).or_default().add(was, ms);
+        }
+        self.states.insert(key, (u, at));
+    }
+
+    /// Agent `a`'s occupancy in the interval starting at `start`, up to `now` (its
+    /// state as it stands then goes on to `now`): time on calls / (time available +
+    /// time on calls), in percent. `None` when calltop did not know its state for all
+    /// of that time, or it spent none of it available or on calls.
+    pub fn occupancy(&self, a: &Agent, start: Ts, now: Ts) -> Option<f64> {
+        let key = fingerprint(&a.id);
+        let end = self.cut.end_of(start).min(now);
+        let mut o = self
+            .occupied
+            .get(&(start, key))
+            .copied()
+            .unwrap_or_default();
+        if let Some(&(u, since)) = self.states.get(&key) {
+            let from = since.max(start);
+            self.split(from, end, |s, ms| {
+                if s == start {
+                    o.add(u, ms)
+                }
+            });
+        }
+        let busy = o.on_calls + o.available;
+        (o.known >= start.millis_until(end) && busy > 0)
+            .then(|| o.on_calls as f64 * 100.0 / busy as f64)
     }
 
     /// The time of the first call event heard since counting began.
@@ -210,12 +321,19 @@ impl Intervals {
     pub fn agent(&self, a: &Agent, start: Ts) -> Option<Agent> {
         let f = *self.agents.get(&(start, fingerprint(&a.id)))?;
         (f != AgentFigures::default()).then(|| Agent {
+            figures: f,
+            ..self.agent_part(a)
+        })
+    }
+
+    /// Agent `a` with no figures (an interval's row of an agent that had none).
+    pub fn agent_part(&self, a: &Agent) -> Agent {
+        Agent {
             id: a.id.clone(),
             extension_number: a.extension_number.clone(),
             name: a.name.clone(),
-            figures: f,
             ..Agent::default()
-        })
+        }
     }
 }
 
@@ -226,7 +344,36 @@ impl Center {
         if self.intervals.as_ref().is_some_and(|iv| iv.cut == cut) {
             return;
         }
-        self.intervals = Some(Box::new(Intervals::new(cut)));
+        let mut iv = Intervals::new(cut);
+        // Every agent's state is timed from the next time calltop hears anything.
+        iv.restated = self.agents.0.keys().copied().collect();
+        self.intervals = Some(Box::new(iv));
+    }
+
+    /// Agent `key` may have changed state: timed at the next [`Center::time_states`].
+    pub(super) fn restated(&mut self, key: u64) {
+        if let Some(iv) = self.intervals.as_deref_mut() {
+            iv.restated.push(key);
+        }
+    }
+
+    /// The agents that may have changed state did so at `at`: their time until then
+    /// counts as their state was (for their occupancy). Done by every timed input; a
+    /// roster line, untimed, is timed so by whoever knows when it came.
+    pub fn time_states(&mut self, at: Ts) {
+        let Some(iv) = self.intervals.as_deref_mut() else {
+            return;
+        };
+        if iv.restated.is_empty() {
+            return;
+        }
+        let mut keys = std::mem::take(&mut iv.restated);
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            let state = self.agents.by_key(key).and_then(|a| a.status().0);
+            iv.restate(key, state.map(Use::of), at);
+        }
     }
 
     /// The figures per interval, when kept.
