@@ -294,7 +294,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         let y = body.bottom() - 1;
         let names: Vec<String> = panels[fit..]
             .iter()
-            .map(|p| format!("{} {}", p.name, p.waiting))
+            .map(|p| {
+                let bound = if p.waiting_bound { "≥" } else { "" };
+                format!("{} {bound}{}", p.name, p.waiting)
+            })
             .collect();
         let text = format!("+{more} more (waiting): {}", names.join(" · "));
         frame
