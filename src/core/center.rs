@@ -245,6 +245,10 @@ pub struct Center {
     /// The earliest time of anything heard about calls: before it calltop saw nothing.
     #[serde(default)]
     watching_since: Option<Ts>,
+    /// The end of the latest outage that was not recovered: a caller who entered a
+    /// queue before it may be unseen ([`Center::waiting_complete`]).
+    #[serde(default)]
+    unseen_until: Option<Ts>,
     /// What changed, for the views (this instance's; not kept in a keyframe).
     #[serde(skip)]
     changes: AgentChanges,
@@ -403,6 +407,7 @@ impl Center {
             calls: HashMap::default(),
             done: Tombstones::new(DONE_IDS),
             watching_since: None,
+            unseen_until: None,
             changes: AgentChanges::default(),
             effects: Vec::new(),
             intervals: None,
@@ -486,6 +491,12 @@ impl Center {
         if self.window.roll(at) {
             self.zero();
         }
+    }
+
+    /// Calltop heard nothing until `until` (a new subscription after an outage that was
+    /// not recovered): callers who entered a queue before it may be unseen.
+    pub fn heard_gap(&mut self, until: Ts) {
+        self.unseen_until = Some(self.unseen_until.map_or(until, |u| u.max(until)));
     }
 
     /// Something about calls was heard at `at`.

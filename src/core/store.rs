@@ -287,6 +287,14 @@ impl SessionStore {
                 }
                 applied
             }
+            Incoming::ConnectionDetails { details } => {
+                // A recording's new subscription after an outage it did not recover.
+                if details.recovery_state != Some(crate::wire::RecoveryState::Successful) {
+                    self.center.heard_gap(now);
+                }
+                self.counters.other += 1;
+                Applied::Other
+            }
             Incoming::Voicemail { message, .. } => {
                 self.touch(now);
                 self.counters.other += 1;

@@ -1392,7 +1392,8 @@ fn figures_say_their_period_in_the_boards_zone() {
 /// event on: until every caller waiting since before it joined would have been heard of
 /// (the queue's hold time, 15 min when not known), the oldest wait it shows is a lower
 /// bound (`≥40s` on the queues view, `oldest wait ≥` on the wallboard), never
-/// a wait counted from when calltop joined; after it, the plain wait.
+/// a wait counted from when calltop joined; after it, the plain wait — until an outage
+/// calltop did not recover from.
 #[test]
 fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     use calltop::core::SessionStore;
@@ -1439,4 +1440,25 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     let late = sales(&lines(&render(&store, &mut ui, at(1_010))));
     assert!(!late.contains('≥'), "complete: {late}");
     assert!(late.contains("15:10"), "the whole wait: {late}");
+    // An outage not recovered (a new subscription): callers may have queued unseen, so
+    // the waiting calls are a lower bound again for a hold time; a recovered one is no
+    // gap.
+    let details = |secs: i64, state: &str| {
+        serde_json::json!({"receivedAt": at(secs).to_rfc3339(), "frame": [
+            {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+             "wsc": {"token": "t", "sequence": 2}},
+            {"recoveryState": state, "recoveryTimeout": 180}]})
+    };
+    raw(&mut store, 1_015, details(1_015, "Successful"));
+    let recovered = sales(&lines(&render(&store, &mut ui, at(1_020))));
+    assert!(!recovered.contains('≥'), "a recovered outage: {recovered}");
+    raw(&mut store, 1_020, details(1_020, "Failed"));
+    let resubscribed = sales(&lines(&render(&store, &mut ui, at(1_030))));
+    assert!(resubscribed.contains("≥1 "), "after a gap: {resubscribed}");
+    assert!(
+        resubscribed.contains("≥15:30"),
+        "after a gap: {resubscribed}"
+    );
+    let later = sales(&lines(&render(&store, &mut ui, at(1_930))));
+    assert!(!later.contains('≥'), "a hold time after the gap: {later}");
 }

@@ -55,6 +55,8 @@ impl Center {
             done: Tombstones,
             #[serde(skip_serializing_if = "Option::is_none")]
             watching_since: Option<Ts>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            unseen_until: Option<Ts>,
         }
         // Every field by name: one added to the center does not compile here until the
         // keyframe carries it.
@@ -68,6 +70,7 @@ impl Center {
             calls: own,
             done,
             watching_since,
+            unseen_until,
             changes: _,
             effects: _,
             // A report's, never in a keyframe.
@@ -94,6 +97,7 @@ impl Center {
             calls,
             done,
             watching_since: *watching_since,
+            unseen_until: *unseen_until,
         }
     }
 

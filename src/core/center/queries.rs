@@ -115,13 +115,16 @@ impl Center {
     }
 
     /// True when every caller waiting in `q` is known: calltop has watched longer than a
-    /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), so a
-    /// caller waiting since before it joined has left or been offered to an agent (and
-    /// so heard of) by now. Before that, the queue's waiting calls are a lower bound.
+    /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), since
+    /// it joined and since its latest unrecovered outage ([`Center::heard_gap`]), so a
+    /// caller waiting since before either has left or been offered to an agent (and so
+    /// heard of) by now. Before that, the queue's waiting calls are a lower bound.
     pub fn waiting_complete(&self, q: &Queue, now: Ts) -> bool {
         let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
-        self.watching_since
-            .is_some_and(|w| w.plus_millis(hold) <= now)
+        let from = self
+            .watching_since
+            .map(|w| self.unseen_until.map_or(w, |u| w.max(u)));
+        from.is_some_and(|w| w.plus_millis(hold) <= now)
     }
 
     /// The longest a caller known to wait in `q` has waited by `now`, and whether that

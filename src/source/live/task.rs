@@ -353,6 +353,11 @@ impl Task {
             }
             let first = !self.subscribed_once;
             self.subscribed_once = true;
+            if !first {
+                // Subscribed again after an outage: callers who queued meanwhile are
+                // unseen until they are heard of again.
+                self.store.write(|st| st.center_mut().heard_gap(Ts::now()));
+            }
             self.set_state(if first {
                 ConnState::Live
             } else {
