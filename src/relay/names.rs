@@ -368,6 +368,17 @@ impl Outgoing {
         })
     }
 
+    /// The call session a line is about (its `telephonySessionId`), read from its dedup
+    /// id: `ev.`, `rest.`, `calllog.` and `gone.` lines have one, the rest none.
+    pub fn session(&self) -> Option<&str> {
+        let (kind, rest) = self.msg_id.as_deref()?.split_once('.')?;
+        match kind {
+            "gone" => Some(rest),
+            "ev" | "rest" | "calllog" => rest.rsplit_once('.').map(|(s, _)| s),
+            _ => None,
+        }
+    }
+
     /// The subject this line goes to, for relay `relay`.
     pub fn subject(&self, names: &Names, relay: &str) -> String {
         match self.kind {
@@ -436,6 +447,7 @@ mod tests {
             "two deliveries of one event share the id"
         );
         assert_eq!(a.uuid.as_deref(), Some("u-1"));
+        assert_eq!(a.session(), Some("s-1"));
         let hb = record_line(at, r#"[{"type":"Heartbeat","messageId":"x"}]"#, None);
         assert_eq!(Outgoing::from_line(hb), None);
         let gone = Outgoing::from_line(
@@ -446,7 +458,9 @@ mod tests {
             (gone.kind, gone.msg_id.as_deref()),
             (Kind::Gone, Some("gone.s-9"))
         );
+        assert_eq!(gone.session(), Some("s-9"));
         let raw = Outgoing::from_line(record_line(at, "garbage", None)).unwrap();
+        assert_eq!(raw.session(), None);
         assert_eq!((raw.kind, raw.msg_id), (Kind::Raw, None));
         let rest = |t: &str| {
             Outgoing::from_line(format!(
@@ -456,6 +470,7 @@ mod tests {
         };
         let (r1, r2) = (rest("2024-01-01T00:00:00Z"), rest("2024-01-01T00:00:09Z"));
         assert_eq!(r1.kind, Kind::Rest);
+        assert_eq!(r1.session(), Some("s-2"));
         assert_eq!(
             r1.msg_id, r2.msg_id,
             "the id hashes the session, not the line"

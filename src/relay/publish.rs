@@ -2,6 +2,12 @@
 //! stream, up to 256 acks in flight. A line whose ack does not come (broker down,
 //! timeout) is published again under the same id after a backoff, so the stream keeps one
 //! copy of it however often it is retried, and whichever relay sends it.
+//!
+//! Lines go out in the order they were handed over, and a call has at most one line
+//! awaiting its ack (lines without a call share one such lane): the next line waits for
+//! it. So a line lost with a dropped connection is stored again before the next line of
+//! its call is sent, and each call's lines are stored in order. Lines of other calls sent
+//! meanwhile may be stored before the lost one.
 
 use super::names::{Names, Outgoing};
 use super::RelayError;
@@ -10,7 +16,7 @@ use async_nats::jetstream;
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::HeaderMap;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -109,7 +115,7 @@ impl Unacked {
 /// Publisher settings.
 #[derive(Clone, Copy, Debug)]
 pub struct PublisherConfig {
-    /// Acks awaited at once.
+    /// Acks awaited at once (at most one per call).
     pub in_flight: usize,
     /// Lines queued before [`Publisher::try_send`] drops (the relay's own recording
     /// file still has them).
@@ -282,6 +288,37 @@ struct Numbered {
     out: Outgoing,
 }
 
+/// The lane of a line: its call session, or `""` for lines without one.
+fn lane(out: &Outgoing) -> &str {
+    out.session().unwrap_or("")
+}
+
+/// One line of a lane is awaited at a time; the next line to send waits for its lane.
+#[derive(Default)]
+struct Lanes {
+    /// Lanes with a line sent and not yet acked (in flight or to be retried).
+    busy: HashSet<String>,
+    /// The next line, handed over while its lane was busy.
+    parked: Option<Numbered>,
+}
+
+impl Lanes {
+    /// The parked line, once its lane is free.
+    fn next(&mut self) -> Option<Numbered> {
+        self.parked.take_if(|x| !self.busy.contains(lane(&x.out)))
+    }
+
+    /// A line handed over: returned to send now, or parked until its lane is free.
+    fn arrive(&mut self, x: Numbered) -> Option<Numbered> {
+        if self.busy.contains(lane(&x.out)) {
+            self.parked = Some(x);
+            None
+        } else {
+            Some(x)
+        }
+    }
+}
+
 /// Lines whose ack failed, sent again in their first order once the backoff has passed
 /// and every ack in flight has come back: the stream keeps the order of the recording.
 /// After a failure the oldest goes alone first; the rest follow its ack.
@@ -320,6 +357,7 @@ impl Task {
     async fn run(self, mut rx: mpsc::Receiver<Outgoing>) {
         let mut in_flight = FuturesUnordered::new();
         let mut retry = Retry::default();
+        let mut lanes = Lanes::default();
         // When each line sent and not yet acked was first sent, by its number.
         let mut unacked: BTreeMap<u64, Instant> = BTreeMap::new();
         let mut numbered = 0u64;
@@ -328,7 +366,12 @@ impl Task {
             let room = in_flight.len() < self.cfg.in_flight;
             let late_at = unacked.first_key_value().map(|(_, at)| *at + HOLD_BEHIND);
             let late = late_at.is_some_and(|t| t <= Instant::now());
-            let next = match retry.next(in_flight.is_empty(), room) {
+            // New lines wait behind lines being retried or late.
+            let hold = !retry.queue.is_empty() || late;
+            let next = retry
+                .next(in_flight.is_empty(), room)
+                .or_else(|| (room && !hold).then(|| lanes.next()).flatten());
+            let next = match next {
                 Some(x) => Some(x),
                 None => {
                     let waiting = !retry.queue.is_empty() && in_flight.is_empty();
@@ -342,15 +385,14 @@ impl Task {
                     };
                     tokio::select! {
                         Some((x, res)) = in_flight.next(), if !in_flight.is_empty() => {
-                            self.acked(x, res, &mut retry, &mut unacked);
+                            self.acked(x, res, &mut retry, &mut unacked, &mut lanes);
                             None
                         }
-                        // New lines wait behind lines being retried or late.
-                        out = rx.recv(), if room && open && retry.queue.is_empty() && !late => {
+                        out = rx.recv(), if room && open && !hold && lanes.parked.is_none() => {
                             open = out.is_some();
-                            out.map(|out| {
+                            out.and_then(|out| {
                                 numbered += 1;
-                                Numbered { n: numbered, out }
+                                lanes.arrive(Numbered { n: numbered, out })
                             })
                         }
                         _ = wait, if waiting || (late_at.is_some() && !late) => None,
@@ -360,16 +402,20 @@ impl Task {
             };
             if let Some(x) = next {
                 unacked.entry(x.n).or_insert_with(Instant::now);
+                lanes.busy.insert(lane(&x.out).to_string());
                 // Sent here, in order; only the acks are awaited concurrently.
                 match send(&self.js, &self.names, &self.relay, &x.out).await {
                     Ok(fut) => in_flight.push(async move {
                         let res = ack_of(fut.await);
                         (x, res)
                     }),
-                    Err(e) => self.acked(x, Err(e), &mut retry, &mut unacked),
+                    Err(e) => self.acked(x, Err(e), &mut retry, &mut unacked, &mut lanes),
                 }
             }
-            let queued = (rx.len() + retry.queue.len() + in_flight.len()) as u64;
+            let queued = (rx.len()
+                + usize::from(lanes.parked.is_some())
+                + retry.queue.len()
+                + in_flight.len()) as u64;
             let oldest = unacked.first_key_value().map(|(_, at)| *at);
             self.stats.send_modify(|s| {
                 s.pending = queued;
@@ -385,10 +431,12 @@ impl Task {
         res: Result<Ack, PublishError>,
         retry: &mut Retry,
         unacked: &mut BTreeMap<u64, Instant>,
+        lanes: &mut Lanes,
     ) {
         match res {
             Ok(ack) => {
                 unacked.remove(&x.n);
+                lanes.busy.remove(lane(&x.out));
                 retry.failures = 0;
                 retry.at = None;
                 self.stats.send_modify(|s| {

@@ -501,9 +501,27 @@ async fn the_publisher_survives_a_broker_restart() {
     let got = read_all(&viewer, bounded(Start::First)).await;
     let mut ids: Vec<String> = got.iter().map(|l| msg_id(&l.line)).collect();
     assert_eq!(ids.len(), 600, "none lost, none twice ({stats:?})");
+    // Each call's lines are stored in the order the relay had them, even those lost with
+    // the connection and sent again after lines of other calls.
+    let sent: Vec<String> = lines.iter().map(|l| msg_id(l)).collect();
+    assert_eq!(
+        by_session(&ids),
+        by_session(&sent),
+        "one call's lines out of order"
+    );
+    // Lines of other calls may overtake a lost line: reported, not asserted.
+    eprintln!("all lines in the relay's order: {}", ids == sent);
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 600);
+}
+
+/// Event dedup ids (`ev.<session>.<seq>`) grouped by call session, each call's in its
+/// first order.
+fn by_session(ids: &[String]) -> Vec<String> {
+    let mut v = ids.to_vec();
+    v.sort_by_key(|id| id.rsplit_once('.').map(|(s, _)| s.to_string()));
+    v
 }
 
 #[tokio::test]
@@ -643,8 +661,9 @@ async fn lines_refused_before_the_stream_exists_go_out_once_it_does() {
     let p = publisher(&conn, "r1");
     publish_all(&p, &event_lines(200, "sub")).await;
     server.restart();
+    // The first line is refused again and again; the others wait behind it.
     wait_until(30, "the refusals", || async {
-        p.stats().borrow().retries.total() >= 200
+        p.stats().borrow().retries.total() >= 3
     })
     .await;
     relay::ensure(&conn.js, &names(), &settings())
