@@ -8,7 +8,7 @@
 //! `zone`.
 
 use super::rebuild::Effect;
-use super::trend::WaitPeaks;
+use super::trend::{TrendPoint, WaitPeaks};
 use super::*;
 use crate::core::zone::Zone;
 use crate::wire::presence::AgentState;
@@ -409,6 +409,42 @@ impl Center {
             iv.apply(&e);
         }
         self.effects.push(e);
+    }
+}
+
+/// The board's trends (see [`super::trend`]).
+impl Intervals {
+    /// How many intervals cover `span_ms` (1 to 24).
+    pub fn trend_len(&self, span_ms: i64) -> usize {
+        let len = self.cut().len_ms.max(1);
+        ((span_ms + len - 1) / len).clamp(1, 24) as usize
+    }
+
+    /// Queue `q`'s trend over the intervals that cover the `span_ms` up to `now`
+    /// (oldest first, the current one last).
+    pub fn trend(&self, q: &Queue, now: Ts, span_ms: i64) -> Vec<TrendPoint> {
+        let cut = self.cut();
+        let mut starts = vec![cut.start_of(now)];
+        for _ in 1..self.trend_len(span_ms) {
+            let before = starts[starts.len() - 1].plus_millis(-1);
+            starts.push(cut.start_of(before));
+        }
+        starts.reverse();
+        let key = fingerprint(&q.id);
+        starts
+            .into_iter()
+            .map(|start| {
+                let known = self.heard_from().is_some_and(|h| h < cut.end_of(start));
+                TrendPoint {
+                    start,
+                    waiting_peak: known.then(|| self.peaks().peak(key, start)),
+                    service_level: known
+                        .then(|| self.queue(q, start).service_level_pct())
+                        .flatten(),
+                    current: start == cut.start_of(now),
+                }
+            })
+            .collect()
     }
 }
 

@@ -2,10 +2,9 @@
 //! **peak waiting** — the most callers waiting in the queue at once at any moment of the
 //! interval, as the center's waiting list changed on the stream's clock (callers
 //! already waiting when the interval started count) — and the interval's service level
-//! ([`Intervals::queue`]: the calls that entered in it). An interval that ended before
+//! (the interval figures' own: the calls that entered in it). An interval that ended before
 //! the center heard its first call after counting began is unknown (`None`), not zero.
 
-use super::intervals::Intervals;
 use super::*;
 
 /// The board's interval (minutes) when no alarms file sets one.
@@ -65,41 +64,6 @@ pub struct TrendPoint {
     pub service_level: Option<f64>,
     /// The interval `now` falls in: its figures still move.
     pub current: bool,
-}
-
-impl Intervals {
-    /// How many intervals cover `span_ms` (1 to 24).
-    pub fn trend_len(&self, span_ms: i64) -> usize {
-        let len = self.cut().len_ms.max(1);
-        ((span_ms + len - 1) / len).clamp(1, 24) as usize
-    }
-
-    /// Queue `q`'s trend over the intervals that cover the `span_ms` up to `now`
-    /// (oldest first, the current one last).
-    pub fn trend(&self, q: &Queue, now: Ts, span_ms: i64) -> Vec<TrendPoint> {
-        let cut = self.cut();
-        let mut starts = vec![cut.start_of(now)];
-        for _ in 1..self.trend_len(span_ms) {
-            let before = starts[starts.len() - 1].plus_millis(-1);
-            starts.push(cut.start_of(before));
-        }
-        starts.reverse();
-        let key = fingerprint(&q.id);
-        starts
-            .into_iter()
-            .map(|start| {
-                let known = self.heard_from().is_some_and(|h| h < cut.end_of(start));
-                TrendPoint {
-                    start,
-                    waiting_peak: known.then(|| self.peaks().peak(key, start)),
-                    service_level: known
-                        .then(|| self.queue(q, start).service_level_pct())
-                        .flatten(),
-                    current: start == cut.start_of(now),
-                }
-            })
-            .collect()
-    }
 }
 
 #[cfg(test)]
