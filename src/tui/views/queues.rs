@@ -4,7 +4,7 @@
 
 use super::agents::{agent_queues, title, AgentTable};
 use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
-use crate::core::center::{Queue, Staff};
+use crate::core::center::{Queue, Staff, Waiting};
 use crate::core::{clock, clock_bound, Center, SessionStore};
 use crate::tui::rows::{agent_name, queue_agents, queue_name, queue_rows};
 use crate::tui::state::{Mode, UiState};
@@ -268,6 +268,61 @@ pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &Ui
     queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
 }
 
+/// One waiting caller: how long, since when, who, whom it rings now.
+fn waiting_line(
+    store: &SessionStore,
+    q: &Queue,
+    w: &Waiting,
+    width: u16,
+    ui: &UiState,
+    now: Ts,
+) -> Line<'static> {
+    let t = ui.theme();
+    let c = store.center();
+    let ms = w.entered.millis_until(now).max(0);
+    let level = wait_level(q, ms);
+    let caller = store
+        .get(&w.session)
+        .and_then(|s| s.caller().map(|p| p.from.label()))
+        .unwrap_or_else(|| w.session.clone());
+    let joined = if w.joined {
+        " (waiting when calltop joined)"
+    } else {
+        ""
+    };
+    // Who it rings now and for how long: the caller's side of "nobody answers".
+    let offers: Vec<String> = c
+        .offered_to(&w.session)
+        .into_iter()
+        .map(|(a, call)| {
+            let ms = call.since.millis_until(now).max(0);
+            format!("{} {}", agent_name(a), clock_bound(ms, call.since_unseen))
+        })
+        .collect();
+    let offered = match offers.is_empty() {
+        true => "  not ringing an agent".to_string(),
+        false => format!("  rings {}", offers.join(", ")),
+    };
+    let room = width.saturating_sub(30) as usize;
+    let caller = fit(
+        &caller,
+        room.min(room.saturating_sub(offered.chars().count()).max(room / 2)),
+    );
+    let rest = room.saturating_sub(caller.chars().count());
+    Line::from(vec![
+        Span::styled(format!(" {} ", alert_glyph(level)), t.level(level)),
+        Span::styled(format!("{:>7} ", clock_bound(ms, w.bound)), t.level(level)),
+        Span::raw(format!(
+            "{} {} ",
+            if w.bound { "seen at" } else { "since" },
+            hms(ui, w.entered)
+        )),
+        Span::raw(caller),
+        Span::styled(fit(&offered, rest), t.dim()),
+        Span::styled(joined, t.dim()),
+    ])
+}
+
 /// One queue: its figures, its waiting calls (oldest first), its agents.
 fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &UiState, now: Ts) {
     let t = ui.theme();
@@ -301,48 +356,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
         room
     };
     for w in list.iter().take(shown) {
-        let ms = w.entered.millis_until(now).max(0);
-        let level = wait_level(q, ms);
-        let caller = store
-            .get(&w.session)
-            .and_then(|s| s.caller().map(|p| p.from.label()))
-            .unwrap_or_else(|| w.session.clone());
-        let joined = if w.joined {
-            " (waiting when calltop joined)"
-        } else {
-            ""
-        };
-        // Who it rings now and for how long: the caller's side of "nobody answers".
-        let offers: Vec<String> = c
-            .offered_to(&w.session)
-            .into_iter()
-            .map(|(a, call)| {
-                let ms = call.since.millis_until(now).max(0);
-                format!("{} {}", agent_name(a), clock_bound(ms, call.since_unseen))
-            })
-            .collect();
-        let offered = match offers.is_empty() {
-            true => "  not ringing an agent".to_string(),
-            false => format!("  rings {}", offers.join(", ")),
-        };
-        let room = area.width.saturating_sub(30) as usize;
-        let caller = fit(
-            &caller,
-            room.min(room.saturating_sub(offered.chars().count()).max(room / 2)),
-        );
-        let rest = room.saturating_sub(caller.chars().count());
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {} ", alert_glyph(level)), t.level(level)),
-            Span::styled(format!("{:>7} ", clock_bound(ms, w.bound)), t.level(level)),
-            Span::raw(format!(
-                "{} {} ",
-                if w.bound { "seen at" } else { "since" },
-                hms(ui, w.entered)
-            )),
-            Span::raw(caller),
-            Span::styled(fit(&offered, rest), t.dim()),
-            Span::styled(joined, t.dim()),
-        ]));
+        lines.push(waiting_line(store, q, w, area.width, ui, now));
     }
     if list.len() > shown {
         let more = format!("  +{} more waiting", list.len() - shown);
@@ -353,7 +367,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     }
     if !c.waiting_complete(q, now) && lines.len() <= room {
         lines.push(Line::from(Span::styled(
-            "  callers waiting since before calltop joined show once offered to an agent",
+            "  callers queued before calltop joined or in an outage show once offered",
             t.dim(),
         )));
     }
