@@ -499,6 +499,61 @@ const MAX_BATCH: usize = 2_000;
 /// How often a followed file is looked at for new lines.
 const FOLLOW_POLL: Duration = Duration::from_millis(250);
 
+/// When the replay loop wakes: at the wall instant the paced clock reaches `due` (from
+/// `anchor`: the wall instant the stream clock stood at a time), at once unpaced, to
+/// poll a followed file at its end; `None` (`playing` is `None`): only for a command.
+fn wake_at(
+    anchor: (Instant, Ts),
+    playing: Option<(Option<i64>, Option<Ts>)>,
+    follows: bool,
+) -> Option<Instant> {
+    match playing? {
+        (Some(k), Some(due)) => {
+            // Round up so the clock has reached `due` when we wake.
+            let ms = (anchor.1.millis_until(due) + k - 1) / k;
+            Some(anchor.0 + Duration::from_millis(ms as u64))
+        }
+        (None, Some(_)) => Some(Instant::now()),
+        (_, None) if follows => Some(Instant::now() + FOLLOW_POLL),
+        _ => None,
+    }
+}
+
+/// What the replay loop's commands change.
+struct Play {
+    speed: Speed,
+    paused: bool,
+    /// A jump waiting for the index to reach its target.
+    waiting: Option<JumpTarget>,
+    /// Following: playing what the file holds already, to start at its end.
+    catching_up: bool,
+}
+
+impl Play {
+    /// Applies a command (the clock brought up to date before it).
+    fn command(&mut self, cmd: ReplayCmd, replay: &mut Replay, store: &SharedStore) {
+        match cmd {
+            ReplayCmd::TogglePause => self.paused = !self.paused,
+            ReplayCmd::Faster => self.speed = self.speed.faster(),
+            ReplayCmd::Slower => self.speed = self.speed.slower(),
+            ReplayCmd::Step => {
+                self.paused = true;
+                store.write(|s| replay.step(s));
+            }
+            ReplayCmd::Seek(ms) => {
+                self.waiting = Some(JumpTarget::At(replay.pos().plus_millis(ms)));
+            }
+            ReplayCmd::Jump(target) => self.waiting = Some(target),
+        }
+        if matches!(cmd, ReplayCmd::Seek(_) | ReplayCmd::Jump(_)) {
+            // The user chose where to be: no catching up, and at max no
+            // running on past it.
+            self.catching_up = false;
+            self.paused |= self.speed == Speed::Max;
+        }
+    }
+}
+
 /// The stream time a jump goes to now, or `None` while it waits for the index.
 fn resolve(target: JumpTarget, replay: &Replay) -> Option<Ts> {
     let p: Progress = replay.index().progress();
@@ -552,44 +607,40 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
     let (status_tx, status_rx) = watch::channel(replay.status(speed, paused));
     let mut progress = replay.index().subscribe();
     let task = tokio::spawn(async move {
-        let mut speed = speed;
-        let mut paused = paused;
-        let mut waiting: Option<JumpTarget> = None;
-        // Following: playing what the file holds already, to start at its end.
-        let mut catching_up = replay.follows();
+        let mut play = Play {
+            speed,
+            paused,
+            waiting: None,
+            catching_up: replay.follows(),
+        };
         // Wall instant at which the stream clock stood at `anchor.1`.
         let mut anchor = (Instant::now(), replay.pos());
         loop {
-            if let Some(t) = waiting.and_then(|w| resolve(w, &replay)) {
-                waiting = None;
+            if let Some(t) = play.waiting.and_then(|w| resolve(w, &replay)) {
+                play.waiting = None;
                 replay = jump_to(replay, t, &store).await;
                 anchor = (Instant::now(), replay.pos());
             }
             // The status shows the index as of now; a later step of it wakes the loop.
             progress.borrow_and_update();
-            let mut st = replay.status(speed, paused);
-            st.waiting = waiting.is_some();
+            let mut st = replay.status(play.speed, play.paused);
+            st.waiting = play.waiting.is_some();
             status_tx.send_replace(st);
             let indexing = st.indexing.is_some();
-            let playing = (!paused || catching_up) && !replay.done();
+            let playing = (!play.paused || play.catching_up) && !replay.done();
             let due = if playing { replay.next_due() } else { None };
-            if catching_up && due.is_none() {
+            if play.catching_up && due.is_none() {
                 // At the end of what is written: from here on the clock runs.
-                catching_up = false;
+                play.catching_up = false;
                 anchor = (Instant::now(), replay.pos());
                 continue;
             }
-            let pace = if catching_up { None } else { speed.factor() };
-            let wake = match (playing, pace, due) {
-                (true, Some(k), Some(due)) => {
-                    // Round up so the clock has reached `due` when we wake.
-                    let ms = (anchor.1.millis_until(due) + k - 1) / k;
-                    Some(anchor.0 + Duration::from_millis(ms as u64))
-                }
-                (true, None, Some(_)) => Some(Instant::now()),
-                (true, _, None) if replay.follows() => Some(Instant::now() + FOLLOW_POLL),
-                _ => None,
+            let pace = if play.catching_up {
+                None
+            } else {
+                play.speed.factor()
             };
+            let wake = wake_at(anchor, playing.then_some((pace, due)), replay.follows());
             let sleep = async {
                 match wake {
                     Some(w) => tokio::time::sleep_until(w).await,
@@ -606,25 +657,7 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                             store.write(|s| replay.advance_to(anchor.1.plus_millis(ms), s));
                         }
                     }
-                    match cmd {
-                        ReplayCmd::TogglePause => paused = !paused,
-                        ReplayCmd::Faster => speed = speed.faster(),
-                        ReplayCmd::Slower => speed = speed.slower(),
-                        ReplayCmd::Step => {
-                            paused = true;
-                            store.write(|s| replay.step(s));
-                        }
-                        ReplayCmd::Seek(ms) => {
-                            waiting = Some(JumpTarget::At(replay.pos().plus_millis(ms)));
-                        }
-                        ReplayCmd::Jump(target) => waiting = Some(target),
-                    }
-                    if matches!(cmd, ReplayCmd::Seek(_) | ReplayCmd::Jump(_)) {
-                        // The user chose where to be: no catching up, and at max no
-                        // running on past it.
-                        catching_up = false;
-                        paused |= speed == Speed::Max;
-                    }
+                    play.command(cmd, &mut replay, &store);
                     anchor = (Instant::now(), replay.pos());
                 }
                 _ = sleep => {
@@ -643,7 +676,7 @@ pub fn spawn(mut replay: Replay, store: SharedStore, speed: Speed, paused: bool)
                 r = progress.changed(), if indexing => {
                     if r.is_err() {
                         // The pass ended without finishing (stopped): nothing more to wait for.
-                        waiting = None;
+                        play.waiting = None;
                     }
                 }
             }
