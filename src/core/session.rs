@@ -365,6 +365,41 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The timeline entry of event `seq` as party `idx` took it (`delivery`, what it
+    /// changed), with the state the event set when it was applied.
+    pub(crate) fn push_event_entry(
+        &mut self,
+        idx: usize,
+        seq: i64,
+        (delivery, changes): (Delivery, Changes),
+        at: Option<Ts>,
+        received: Ts,
+    ) {
+        let mark = (delivery != Delivery::Duplicate)
+            .then(|| {
+                self.parties[idx]
+                    .history
+                    .iter()
+                    .find(|m| m.seq == seq && !m.synthetic)
+            })
+            .flatten();
+        let kind = EntryKind::Event {
+            party: idx as u16,
+            code: mark.and_then(|m| m.code.clone()),
+            reason: mark.and_then(|m| m.reason.clone()),
+            changes,
+            delivery,
+        };
+        self.push_timeline(TimelineEntry {
+            received,
+            seq: Some(seq),
+            at,
+            kind,
+        });
+    }
+}
+
 /// Who and where a call is, as the center knows its agents and queues.
 impl Session {
     /// The agent of a call: the party of a user that answered last (after IVR and queue

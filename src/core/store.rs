@@ -397,30 +397,9 @@ impl SessionStore {
                 Delivery::Stale => self.counters.stale += 1,
                 Delivery::Duplicate => self.counters.duplicate += 1,
             }
-            if !self.config.timelines {
-                continue;
+            if self.config.timelines {
+                s.push_event_entry(idx, seq, (delivery, changes), ev.event_time, now);
             }
-            let mark = (delivery != Delivery::Duplicate)
-                .then(|| {
-                    s.parties[idx]
-                        .history
-                        .iter()
-                        .find(|m| m.seq == seq && !m.synthetic)
-                })
-                .flatten();
-            let kind = EntryKind::Event {
-                party: idx as u16,
-                code: mark.and_then(|m| m.code.clone()),
-                reason: mark.and_then(|m| m.reason.clone()),
-                changes,
-                delivery,
-            };
-            s.push_timeline(TimelineEntry {
-                received: now,
-                seq: Some(seq),
-                at: ev.event_time,
-                kind,
-            });
         }
         if rebuild {
             let at = event_time.unwrap_or(now);

@@ -122,6 +122,35 @@ pub async fn load_keyframe(conn: &NatsConn, names: &Names) -> Result<(u64, Sessi
     Ok((k.seq, codec::decode(&k.bytes)?))
 }
 
+/// Loads the newest keyframe into `store`: the stream is read on from the sequence after
+/// it; without one (or with one this build cannot read, said on `events`), from its first
+/// message.
+async fn from_keyframe(
+    conn: &NatsConn,
+    names: &Names,
+    store: &SharedStore,
+    events: &broadcast::Sender<LiveEvent>,
+) -> Start {
+    match load_keyframe(conn, names).await {
+        Ok((seq, s)) => {
+            tracing::info!(seq, "keyframe loaded");
+            store.replace(s);
+            return Start::Seq(seq + 1);
+        }
+        Err(why) if codec::VERSION.is_none() => tracing::info!(%why, "no keyframe"),
+        Err(why) => {
+            let message =
+                format!("keyframe not used ({why}): folding the stream from its first message");
+            tracing::warn!(%message);
+            let _ = events.send(LiveEvent::Warning {
+                at: Ts::now(),
+                message,
+            });
+        }
+    }
+    Start::First
+}
+
 /// Folds the stream of `names` into `store` (from a keyframe when asked), reporting
 /// each applied line on `events`. [`RelayError::NoStream`] when no relay ever ran for
 /// the account.
@@ -132,26 +161,11 @@ pub async fn fold(
     events: broadcast::Sender<LiveEvent>,
     cfg: FoldConfig,
 ) -> Result<Folding, RelayError> {
-    let mut start = Start::First;
-    if cfg.from_keyframe {
-        match load_keyframe(conn, names).await {
-            Ok((seq, s)) => {
-                tracing::info!(seq, "keyframe loaded");
-                store.replace(s);
-                start = Start::Seq(seq + 1);
-            }
-            Err(why) if codec::VERSION.is_none() => tracing::info!(%why, "no keyframe"),
-            Err(why) => {
-                let message =
-                    format!("keyframe not used ({why}): folding the stream from its first message");
-                tracing::warn!(%message);
-                let _ = events.send(LiveEvent::Warning {
-                    at: Ts::now(),
-                    message,
-                });
-            }
-        }
-    }
+    let start = if cfg.from_keyframe {
+        from_keyframe(conn, names, &store, &events).await
+    } else {
+        Start::First
+    };
     let opts = ReadOptions {
         start,
         follow: true,
