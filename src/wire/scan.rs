@@ -529,82 +529,8 @@ impl<'a> Scan<'a> {
         let mut seen = 0;
         self.object(|s, key| {
             match key {
-                "uuid" => {
-                    once(&mut seen, 0)?;
-                    o.envelope.uuid = s.opt_id()?;
-                }
-                "event" => {
-                    once(&mut seen, 1)?;
-                    o.envelope.event = s.opt_text()?;
-                }
-                "timestamp" => {
-                    once(&mut seen, 2)?;
-                    o.envelope.timestamp = s.opt_ts()?;
-                }
-                "subscriptionId" => {
-                    once(&mut seen, 3)?;
-                    o.envelope.subscription_id = s.opt_text()?;
-                }
-                "ownerId" => {
-                    once(&mut seen, 4)?;
-                    o.envelope.owner_id = s.opt_id()?;
-                }
-                "body" => {
-                    once(&mut seen, 5)?;
-                    o.body = s.opt_object(Self::raw)?.map(|b| b.own);
-                }
-                "receivedAt" => {
-                    once(&mut seen, 6)?;
-                    o.received_at = s.opt_ts()?;
-                }
-                "frame" => {
-                    once(&mut seen, 7)?;
-                    o.frame = match s.peek()? {
-                        b'{' => Some(Box::new(Any::Object(s.raw()?))),
-                        b'[' => Some(Box::new(s.frame()?)),
-                        _ => s.null()?.then_some(None)?,
-                    };
-                }
-                "sequence" => {
-                    once(&mut seen, 8)?;
-                    o.own.event.sequence = s.opt_i64()?;
-                }
-                "sessionId" => {
-                    once(&mut seen, 9)?;
-                    o.own.event.session_id = s.opt_id()?;
-                }
-                "telephonySessionId" => {
-                    once(&mut seen, 10)?;
-                    o.own.telephony_session_id = s.opt_text()?;
-                }
-                "serverId" => {
-                    once(&mut seen, 11)?;
-                    o.own.event.server_id = s.opt_text()?;
-                }
-                "eventTime" => {
-                    once(&mut seen, 12)?;
-                    o.own.event.event_time = s.opt_ts()?;
-                }
-                "origin" => {
-                    once(&mut seen, 13)?;
-                    o.own.event.origin = s.opt_object(Self::origin)?;
-                }
-                "parties" => {
-                    once(&mut seen, 14)?;
-                    // `null` and `[]` both decode to no parties.
-                    let parties = &mut o.own.event.parties;
-                    if !s.null()? {
-                        s.array(|s| s.party().map(|p| parties.push(p)))?;
-                    }
-                }
-                "accountId" => {
-                    once(&mut seen, 15)?;
-                    o.own.event.account_id = s.opt_id()?;
-                }
-                "extensionId" => {
-                    once(&mut seen, 16)?;
-                    o.own.event.extension_id = s.opt_id()?;
-                }
+                _ if s.raw_envelope_key(key, &mut o, &mut seen)? => {}
+                _ if s.raw_event_key(key, &mut o.own, &mut seen)? => {}
                 // Snapshots, pn_apns, presence, voicemail and recording lines are the serde
                 // decoder's, as is any key it decodes with a type (`RawObject`'s): at any
                 // level, so that what this accepts the serde decoder reads the same.
@@ -630,6 +556,100 @@ impl<'a> Scan<'a> {
             Some(())
         })?;
         Some(o)
+    }
+
+    /// An envelope or recording key of a `RawObject` into `o` (`false`: not one of them).
+    fn raw_envelope_key(&mut self, key: &str, o: &mut Raw<'a>, seen: &mut u32) -> R<bool> {
+        let s = self;
+        match key {
+            "uuid" => {
+                once(seen, 0)?;
+                o.envelope.uuid = s.opt_id()?;
+            }
+            "event" => {
+                once(seen, 1)?;
+                o.envelope.event = s.opt_text()?;
+            }
+            "timestamp" => {
+                once(seen, 2)?;
+                o.envelope.timestamp = s.opt_ts()?;
+            }
+            "subscriptionId" => {
+                once(seen, 3)?;
+                o.envelope.subscription_id = s.opt_text()?;
+            }
+            "ownerId" => {
+                once(seen, 4)?;
+                o.envelope.owner_id = s.opt_id()?;
+            }
+            "body" => {
+                once(seen, 5)?;
+                o.body = s.opt_object(Self::raw)?.map(|b| b.own);
+            }
+            "receivedAt" => {
+                once(seen, 6)?;
+                o.received_at = s.opt_ts()?;
+            }
+            "frame" => {
+                once(seen, 7)?;
+                o.frame = match s.peek()? {
+                    b'{' => Some(Box::new(Any::Object(s.raw()?))),
+                    b'[' => Some(Box::new(s.frame()?)),
+                    _ => s.null()?.then_some(None)?,
+                };
+            }
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+
+    /// A session event key of a `RawObject` into `b` (`false`: not one of them).
+    fn raw_event_key(&mut self, key: &str, b: &mut Body<'a>, seen: &mut u32) -> R<bool> {
+        let s = self;
+        match key {
+            "sequence" => {
+                once(seen, 8)?;
+                b.event.sequence = s.opt_i64()?;
+            }
+            "sessionId" => {
+                once(seen, 9)?;
+                b.event.session_id = s.opt_id()?;
+            }
+            "telephonySessionId" => {
+                once(seen, 10)?;
+                b.telephony_session_id = s.opt_text()?;
+            }
+            "serverId" => {
+                once(seen, 11)?;
+                b.event.server_id = s.opt_text()?;
+            }
+            "eventTime" => {
+                once(seen, 12)?;
+                b.event.event_time = s.opt_ts()?;
+            }
+            "origin" => {
+                once(seen, 13)?;
+                b.event.origin = s.opt_object(Self::origin)?;
+            }
+            "parties" => {
+                once(seen, 14)?;
+                // `null` and `[]` both decode to no parties.
+                let parties = &mut b.event.parties;
+                if !s.null()? {
+                    s.array(|s| s.party().map(|p| parties.push(p)))?;
+                }
+            }
+            "accountId" => {
+                once(seen, 15)?;
+                b.event.account_id = s.opt_id()?;
+            }
+            "extensionId" => {
+                once(seen, 16)?;
+                b.event.extension_id = s.opt_id()?;
+            }
+            _ => return Some(false),
+        }
+        Some(true)
     }
 
     /// A gateway frame `[meta, body, …]` carrying a notification.
