@@ -105,12 +105,7 @@ async fn ensure_stream(
                 && have.num_replicas.max(1) == config.num_replicas.max(1);
             if !same {
                 tracing::info!(stream = %config.name, replicas = config.num_replicas, "updating the stream's limits");
-                js.update_stream(&config)
-                    .await
-                    .map_err(|e| RelayError::nats("update stream", e))?;
-                s.info()
-                    .await
-                    .map_err(|e| RelayError::nats("stream info", e))?;
+                update(js, &mut s, &config).await?;
             }
             Ok(s)
         }
@@ -120,6 +115,21 @@ async fn ensure_stream(
             .map_err(|e| RelayError::nats("create stream", e)),
         Err(e) => Err(RelayError::nats("stream info", e)),
     }
+}
+
+/// Updates stream `s` to `config` and reads its info again.
+async fn update(
+    js: &jetstream::Context,
+    s: &mut stream::Stream,
+    config: &stream::Config,
+) -> Result<(), RelayError> {
+    js.update_stream(config)
+        .await
+        .map_err(|e| RelayError::nats("update stream", e))?;
+    s.info()
+        .await
+        .map_err(|e| RelayError::nats("stream info", e))?;
+    Ok(())
 }
 
 /// What [`ensure`] set up.
@@ -181,12 +191,7 @@ async fn scale_objects(
     if config.num_replicas.max(1) != replicas.max(1) {
         tracing::info!(stream = %name, replicas, "scaling the object store");
         config.num_replicas = replicas;
-        js.update_stream(&config)
-            .await
-            .map_err(|e| RelayError::nats("update stream", e))?;
-        s.info()
-            .await
-            .map_err(|e| RelayError::nats("stream info", e))?;
+        update(js, &mut s, &config).await?;
     }
     Ok(())
 }

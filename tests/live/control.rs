@@ -520,20 +520,9 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
     sim.shutdown().await;
 }
 
-/// The board's lines, drawn into a test terminal of 200×50.
+/// The board's lines now, drawn into a test terminal of 200×50.
 fn screen(store: &SharedStore, ui: &mut calltop::tui::state::UiState) -> String {
-    let now = calltop::wire::Ts::now();
-    let st = store.read();
-    ui.sync(&st, now);
-    let mut term =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).expect("terminal");
-    term.draw(|f| calltop::tui::views::draw(f, &st, ui, now))
-        .expect("draw");
-    let buf = term.backend().buffer().clone();
-    (0..50)
-        .map(|y| (0..200).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
+    screen_at(store, ui, calltop::wire::Ts::now())
 }
 
 /// `R` over real sockets: the board's reply reaches `calltop sim` as RingCentral's

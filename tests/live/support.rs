@@ -238,3 +238,23 @@ pub fn report_json(path: &Path) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The board's lines as `ui` draws `store` at `now`, into a test terminal of 200×50.
+pub fn screen_at(
+    store: &SharedStore,
+    ui: &mut calltop::tui::state::UiState,
+    now: calltop::wire::Ts,
+) -> String {
+    ui.view.size = (200, 50);
+    let st = store.read();
+    ui.sync(&st, now);
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).expect("terminal");
+    term.draw(|f| calltop::tui::views::draw(f, &st, ui, now))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    (0..50)
+        .map(|y| (0..200).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -19,18 +19,7 @@ fn board(store: &SharedStore, h: &LiveHandle, screen: Screen) -> String {
     let now = Ts::now();
     ui.feed.wall = now;
     ui.view.screen = screen;
-    ui.view.size = (200, 50);
-    let st = store.read();
-    ui.sync(&st, now);
-    let mut term =
-        ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).expect("terminal");
-    term.draw(|f| calltop::tui::views::draw(f, &st, &ui, now))
-        .expect("draw");
-    let buf = term.backend().buffer().clone();
-    (0..50)
-        .map(|y| (0..200).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
+    screen_at(store, &mut ui, now)
 }
 
 /// One socket drop, recovery refused: every call the board held when the socket dropped
