@@ -83,13 +83,19 @@ fn has_code(codes: &'static [StatusCode]) -> impl Fn(&SharedStore, &str, &str) -
     move |st, s, p| party(st, s, p).is_some_and(|p| code_is(&p, codes))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_action_sends_its_request_and_the_notification_follows() {
-    let mut cfg = sim_config(31);
+/// A simulator busy enough that every party state comes soon: 400 calls a minute at
+/// 0.4 time scale, no extras.
+fn busy_sim(seed: u64) -> calltop::sim::SimConfig {
+    let mut cfg = sim_config(seed);
     cfg.calls_per_minute = 400.0;
     cfg.time_scale = 0.4;
     cfg.extras = false;
-    let sim = start_sim(cfg).await;
+    cfg
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_sends_its_request_and_the_notification_follows() {
+    let sim = start_sim(busy_sim(31)).await;
     let store = new_store();
     let mut lc = live_config(&sim, None);
     // the supervisor's device: any internal device the stream names
@@ -540,11 +546,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
     use reqwest::Method;
     use serde_json::json;
 
-    let mut cfg = sim_config(41);
-    cfg.calls_per_minute = 400.0;
-    cfg.time_scale = 0.4;
-    cfg.extras = false;
-    let sim = start_sim(cfg).await;
+    let sim = start_sim(busy_sim(41)).await;
     let store = new_store();
     let h = spawn(live_config(&sim, None), &store);
     wait_live(&h).await;
