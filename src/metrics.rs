@@ -248,15 +248,7 @@ fn encode_summary(e: &mut DescriptorEncoder, sum: &crate::core::Summary) -> std:
             .collect(),
     )?;
     let t = &sum.totals;
-    let ended = [
-        ("answered", t.answered),
-        ("missed", t.missed),
-        ("voicemail", t.voicemail),
-        ("transferred", t.transferred),
-        ("parked", t.parked),
-        ("abandoned", t.abandoned),
-        ("unknown", t.unknown),
-    ];
+    let ended = t.outcomes.named();
     labelled(
         e,
         "calltop_calls_ended",

@@ -14,7 +14,8 @@ pub use write::write;
 use crate::core::center::{Agent, Center, Cut, Queue};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
-    secs, Bucket, Counters, PartyState, Session, SessionStore, StoreConfig, Summary, Window,
+    secs, Bucket, Counters, Outcomes, PartyState, Session, SessionStore, StoreConfig, Summary,
+    Window,
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
@@ -108,14 +109,9 @@ pub struct QueueRef {
 pub struct SummaryReport {
     pub sessions: u64,
     pub active: u64,
-    pub answered: u64,
-    pub missed: u64,
-    pub voicemail: u64,
-    pub transferred: u64,
-    pub parked: u64,
-    pub abandoned: u64,
-    /// Ended during an outage, with no outcome the events show.
-    pub unknown: u64,
+    /// How the ended sessions ended.
+    #[serde(flatten)]
+    pub outcomes: Outcomes,
     /// The store's event counters, as they are.
     #[serde(flatten)]
     pub counters: Counters,
@@ -292,13 +288,7 @@ fn summary_report(sum: &Summary, joins: JoinCounts) -> SummaryReport {
     SummaryReport {
         sessions: t.sessions,
         active: sum.active,
-        answered: t.answered,
-        missed: t.missed,
-        voicemail: t.voicemail,
-        transferred: t.transferred,
-        parked: t.parked,
-        abandoned: t.abandoned,
-        unknown: t.unknown,
+        outcomes: t.outcomes,
         counters: sum.counters,
         call_log: (joins != JoinCounts::default()).then_some(joins),
         avg_ring_seconds: secs(t.ring.avg_ms()),

@@ -4,7 +4,7 @@
 //! session: `unpack(pack(s)) == s`. The same encoding, timeline included, packs every
 //! session of a [keyframe](super::keyframe).
 
-use super::metrics::{Counters, Stat, Totals};
+use super::metrics::{Counters, Outcomes, Stat, Totals};
 use super::party::{Changes, Delivery, EndpointState, PartyState, Sequenced, StatusChange};
 use super::session::{EntryKind, Session, TimelineEntry};
 use crate::wire::{
@@ -372,6 +372,12 @@ pack_struct!(Stat {
 });
 pack_struct!(Totals {
     sessions,
+    outcomes,
+    ring,
+    talk,
+    hold,
+});
+pack_struct!(Outcomes {
     answered,
     missed,
     voicemail,
@@ -379,9 +385,6 @@ pack_struct!(Totals {
     parked,
     abandoned,
     unknown,
-    ring,
-    talk,
-    hold,
 });
 pack_struct!(Counters {
     events,

@@ -41,11 +41,9 @@ impl Stat {
     }
 }
 
-/// Figures over sessions (call-level ring / talk / hold, one observation per call),
-/// kept when sessions are evicted.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Totals {
-    pub sessions: u64,
+/// How the ended sessions ended: one count per [`Disposition`] (but `Active`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Outcomes {
     pub answered: u64,
     pub missed: u64,
     pub voicemail: u64,
@@ -54,6 +52,64 @@ pub struct Totals {
     pub abandoned: u64,
     /// Ended during an outage with no outcome the events show.
     pub unknown: u64,
+}
+
+impl Outcomes {
+    /// The count of this disposition (`None` for `Active`, not an outcome).
+    fn of(&mut self, d: Disposition) -> Option<&mut u64> {
+        Some(match d {
+            Disposition::Answered => &mut self.answered,
+            Disposition::Missed => &mut self.missed,
+            Disposition::Voicemail => &mut self.voicemail,
+            Disposition::Transferred => &mut self.transferred,
+            Disposition::Parked => &mut self.parked,
+            Disposition::Abandoned => &mut self.abandoned,
+            Disposition::Unknown => &mut self.unknown,
+            Disposition::Active => return None,
+        })
+    }
+
+    /// Each count with its name (the metrics' `outcome` label, the report's key).
+    pub fn named(&self) -> [(&'static str, u64); 7] {
+        [
+            ("answered", self.answered),
+            ("missed", self.missed),
+            ("voicemail", self.voicemail),
+            ("transferred", self.transferred),
+            ("parked", self.parked),
+            ("abandoned", self.abandoned),
+            ("unknown", self.unknown),
+        ]
+    }
+
+    /// Adds the other counts into these.
+    fn merge(&mut self, o: &Outcomes) {
+        let Outcomes {
+            answered,
+            missed,
+            voicemail,
+            transferred,
+            parked,
+            abandoned,
+            unknown,
+        } = o;
+        self.answered += answered;
+        self.missed += missed;
+        self.voicemail += voicemail;
+        self.transferred += transferred;
+        self.parked += parked;
+        self.abandoned += abandoned;
+        self.unknown += unknown;
+    }
+}
+
+/// Figures over sessions (call-level ring / talk / hold, one observation per call),
+/// kept when sessions are evicted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub sessions: u64,
+    #[serde(flatten)]
+    pub outcomes: Outcomes,
     pub ring: Stat,
     pub talk: Stat,
     pub hold: Stat,
@@ -75,15 +131,8 @@ impl Totals {
     /// Counts one session of this disposition.
     fn count_disposition(&mut self, d: Disposition) {
         self.sessions += 1;
-        match d {
-            Disposition::Answered => self.answered += 1,
-            Disposition::Missed => self.missed += 1,
-            Disposition::Voicemail => self.voicemail += 1,
-            Disposition::Transferred => self.transferred += 1,
-            Disposition::Parked => self.parked += 1,
-            Disposition::Abandoned => self.abandoned += 1,
-            Disposition::Unknown => self.unknown += 1,
-            Disposition::Active => {}
+        if let Some(n) = self.outcomes.of(d) {
+            *n += 1;
         }
     }
 
@@ -109,13 +158,7 @@ impl Totals {
     /// Adds the other totals' session and disposition counts (not their figures).
     fn add_counts(&mut self, o: &Totals) {
         self.sessions += o.sessions;
-        self.answered += o.answered;
-        self.missed += o.missed;
-        self.voicemail += o.voicemail;
-        self.transferred += o.transferred;
-        self.parked += o.parked;
-        self.abandoned += o.abandoned;
-        self.unknown += o.unknown;
+        self.outcomes.merge(&o.outcomes);
     }
 }
 
@@ -386,20 +429,9 @@ impl HeldFigures {
             (true, true) => *v += 1,
             (true, false) => *v -= 1,
         };
-        let mut counted = Totals::default();
-        counted.count_disposition(part.disposition);
-        let t = &mut self.totals;
-        for (v, c) in [
-            (&mut t.sessions, counted.sessions),
-            (&mut t.answered, counted.answered),
-            (&mut t.missed, counted.missed),
-            (&mut t.voicemail, counted.voicemail),
-            (&mut t.transferred, counted.transferred),
-            (&mut t.parked, counted.parked),
-            (&mut t.abandoned, counted.abandoned),
-            (&mut t.unknown, counted.unknown),
-        ] {
-            n(v, c > 0);
+        n(&mut self.totals.sessions, true);
+        if let Some(v) = self.totals.outcomes.of(part.disposition) {
+            n(v, true);
         }
         let mut f = part.closed;
         if let Some(Running { bucket, since, .. }) = part.running {

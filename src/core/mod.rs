@@ -17,7 +17,7 @@ pub mod tombstones;
 pub mod zone;
 
 pub use center::{Center, Window};
-pub use metrics::{Counters, HeldFigures, Part, Stat, Summary, SummaryBasis, Totals};
+pub use metrics::{Counters, HeldFigures, Outcomes, Part, Stat, Summary, SummaryBasis, Totals};
 pub use party::{Changes, Delivery, PartyState, StatusChange};
 pub use session::{Disposition, EntryKind, Session, TimelineEntry};
 pub use shared::SharedStore;

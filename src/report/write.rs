@@ -628,19 +628,11 @@ pub(super) fn write_table<T, F: Fn(&T) -> String>(
 
 /// The table's summary lines.
 fn write_summary_table(out: &mut impl Write, m: &SummaryReport) -> io::Result<()> {
-    writeln!(
-        out,
-        "\nsessions {}  active {}  answered {}  missed {}  voicemail {}  transferred {}  parked {}  abandoned {}  unknown {}",
-        m.sessions,
-        m.active,
-        m.answered,
-        m.missed,
-        m.voicemail,
-        m.transferred,
-        m.parked,
-        m.abandoned,
-        m.unknown
-    )?;
+    write!(out, "\nsessions {}  active {}", m.sessions, m.active)?;
+    for (name, n) in m.outcomes.named() {
+        write!(out, "  {name} {n}")?;
+    }
+    writeln!(out)?;
     writeln!(
         out,
         "ring avg {:.3}s max {:.3}s  talk avg {:.3}s max {:.3}s  hold avg {:.3}s max {:.3}s",

@@ -259,7 +259,7 @@ fn retention_evicts_and_remembers() {
     assert_eq!(store.len(), 10, "only the newest ended sessions are kept");
     let sum = store.summary(Ts(60_000));
     assert_eq!(sum.totals.sessions, 50, "evicted sessions still count");
-    assert_eq!(sum.totals.answered, 50);
+    assert_eq!(sum.totals.outcomes.answered, 50);
     assert_eq!(sum.totals.talk.count, 50);
     // An evicted call's late event is ignored, not a new session.
     let mut late = ev(4, "p-1", StatusCode::Hold, 10);
@@ -312,7 +312,7 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
     }
     assert_eq!(store.len(), 6);
     assert_eq!(store.archived().count(), 3);
-    assert_eq!(store.summary(Ts(100_000)).totals.answered, 6);
+    assert_eq!(store.summary(Ts(100_000)).totals.outcomes.answered, 6);
     for i in 0..6 {
         let id = format!("s-{i}");
         let compacted = i < 3;
@@ -371,7 +371,15 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     let f = calltop::core::CallTimes::of(&s2.parties[0].history, Some(reconciled));
     assert_eq!(f.ring_ms, 19_000);
     let t = store.summary(reconciled).totals;
-    assert_eq!((t.answered, t.missed, t.abandoned, t.unknown), (1, 0, 0, 1));
+    assert_eq!(
+        (
+            t.outcomes.answered,
+            t.outcomes.missed,
+            t.outcomes.abandoned,
+            t.outcomes.unknown
+        ),
+        (1, 0, 0, 1)
+    );
     // An event time ahead of our clock never puts the close before a seen state.
     let mut ahead = ev(2, "p-9", StatusCode::Answered, 30_000);
     ahead.telephony_session_id = "s-3".into();

@@ -233,12 +233,12 @@ fn counts_line(store: &SessionStore, sum: &Summary, t: &Theme) -> Vec<Group> {
         group(
             "ended",
             vec![
-                n(7, tot.answered, "answered", Level::Ok),
-                n(7, tot.missed, "missed", Level::Crit),
-                n(5, tot.voicemail, "voicemail", Level::Normal),
-                n(4, tot.transferred, "transferred", Level::Normal),
-                n(4, tot.parked, "parked", Level::Normal),
-                n(6, tot.abandoned, "abandoned", Level::Normal),
+                n(7, tot.outcomes.answered, "answered", Level::Ok),
+                n(7, tot.outcomes.missed, "missed", Level::Crit),
+                n(5, tot.outcomes.voicemail, "voicemail", Level::Normal),
+                n(4, tot.outcomes.transferred, "transferred", Level::Normal),
+                n(4, tot.outcomes.parked, "parked", Level::Normal),
+                n(6, tot.outcomes.abandoned, "abandoned", Level::Normal),
             ],
         ),
     ];
