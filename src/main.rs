@@ -4,8 +4,16 @@
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its v3 `mimalloc.h`).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> std::process::ExitCode {
     use clap::Parser;
+    // mimalloc gives freed pages back to the OS a while after they are freed: a report
+    // over a long recording then holds a few MiB it no longer uses (BENCHMARKS.md,
+    // "Report memory"). Given back at once, the peak is what is in use.
+    // SAFETY: sets a process-wide option before any thread is started.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
     match calltop::modes::run(calltop::cli::Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `calltop report … | head`: the reader left; nothing more to say.
