@@ -168,3 +168,44 @@ impl StatusRx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each part's change comes once, in order; a part whose sender is gone is no
+    /// longer waited on; `None` once the whole source is.
+    #[tokio::test]
+    async fn a_live_status_tells_each_change_then_ends_with_its_source() {
+        let (conn_tx, conn) = watch::channel(ConnState::Connecting);
+        let (loading_tx, loading) = watch::channel(Loading::default());
+        let mut rx = StatusRx::Live { conn, loading };
+        assert!(rx.conn().is_some() && rx.replay().is_none());
+        let connecting = Status::Live {
+            conn: ConnState::Connecting,
+            loading: Loading::default(),
+        };
+        assert_eq!(rx.now(), connecting);
+        conn_tx.send_replace(ConnState::Live);
+        assert_eq!(rx.changed().await, Some(Update::Conn(ConnState::Live)));
+        loading_tx.send_modify(|l| l.total = 3);
+        let three = Loading {
+            total: 3,
+            ..Loading::default()
+        };
+        assert_eq!(rx.changed().await, Some(Update::Loading(three)));
+        drop(conn_tx);
+        loading_tx.send_modify(|l| l.done = 1);
+        let one = Loading { done: 1, ..three };
+        assert_eq!(rx.changed().await, Some(Update::Loading(one)));
+        assert_eq!(
+            rx.now(),
+            Status::Live {
+                conn: ConnState::Live,
+                loading: one
+            }
+        );
+        drop(loading_tx);
+        assert_eq!(rx.changed().await, None, "the source is gone");
+    }
+}
