@@ -135,8 +135,7 @@ impl crate::source::Source for Follow {
     type Running = Folding;
 
     async fn start(self, store: SharedStore) -> anyhow::Result<Folding> {
-        let f = self;
-        Ok(fold(&f.conn, &f.names, store, f.events, f.fold).await?)
+        Ok(fold(&self.conn, &self.names, store, self.events, self.fold).await?)
     }
 }
 
