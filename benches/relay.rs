@@ -13,7 +13,8 @@ use calltop::relay::{
     self, fold::apply_line, FoldConfig, Outgoing, PublishSink, Publisher, PublisherConfig,
     ReadOptions, Start, StreamReader, StreamSettings, Subjects,
 };
-use calltop::source::live::{FramePipeline, LiveEvent};
+use calltop::source::live::FramePipeline;
+use calltop::source::LiveEvent;
 use calltop::wire::Ts;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use relay_support::{names, NatsServer, User, ACCOUNT};

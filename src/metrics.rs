@@ -8,7 +8,7 @@ mod center;
 
 use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::{Bucket, SessionStore, SharedStore};
-use crate::source::live::ConnState;
+use crate::source::ConnState;
 use crate::wire::Ts;
 use futures_util::future::BoxFuture;
 use prometheus_client::collector::Collector;

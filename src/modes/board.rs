@@ -6,7 +6,8 @@ use super::Audited;
 use crate::cli::BoardArgs;
 use crate::core::center::{Cut, Period, TREND_INTERVAL_MIN};
 use crate::core::SharedStore;
-use crate::source::live::{self, LiveConfig};
+use crate::source::live::LiveConfig;
+use crate::source::{ConnState, Running, Source};
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{BoardConfig, Mode, Thresholds, UiState};
 use crate::tui::theme::Theme;
@@ -94,7 +95,7 @@ pub async fn on_live_source(
         let cmd = config.on_alert.clone();
         super::alarms::spawn(r, store.clone(), period.zone, cmd, Clock::Wall)
     });
-    let h = live::spawn(cfg, store.clone());
+    let h = cfg.start(store.clone()).await?;
     let mut control = h.control.clone();
     if !given && pick == DevicePick::ListenIn {
         match h.roster.listen_in_device().await {
@@ -118,78 +119,21 @@ pub async fn on_live_source(
     )
     .await?;
     let control = crate::metrics::Counted::new(control, tally);
+    let control: Arc<dyn crate::core::control::Control> =
+        Arc::new(Audited::new(control, store.clone()));
     let feed = crate::tui::Feed {
-        notices: Some(warnings(h.subscribe_events())),
+        source: h.handle(Some(control)),
         alarms: watcher.map(|w| w.changes),
-        control: Some(Arc::new(Audited::new(control, store.clone()))),
-        conn: Some(h.conn.clone()),
-        loading: Some(h.loading.clone()),
-        replay: None,
         store,
     };
     let r = crate::tui::run(UiState::new(config), feed).await;
     let failed = match &*h.conn.borrow() {
-        live::ConnState::Failed(why) => Some(why.clone()),
+        ConnState::Failed(why) => Some(why.clone()),
         _ => None,
     };
     h.shutdown().await;
     match (r, failed) {
         (Ok(()), Some(why)) => Err(anyhow::anyhow!(why)),
         (r, _) => r,
-    }
-}
-
-/// The source's warnings, from its event stream, as the board's notices (the board is
-/// woken by these, not by every notification).
-pub(super) fn warnings(
-    mut events: tokio::sync::broadcast::Receiver<live::LiveEvent>,
-) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-    use tokio::sync::broadcast::error::RecvError;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(live::LiveEvent::Warning { message, .. }) => {
-                    if tx.send(message).is_err() {
-                        return;
-                    }
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return,
-            }
-        }
-    });
-    rx
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::wire::Ts;
-
-    /// The board hears the source's warnings, in order, and nothing else of its stream.
-    #[tokio::test]
-    async fn the_board_is_told_the_sources_warnings_only() {
-        let (tx, rx) = tokio::sync::broadcast::channel(16);
-        let mut notices = warnings(rx);
-        let warn = |m: &str| live::LiveEvent::Warning {
-            at: Ts(0),
-            message: m.into(),
-        };
-        tx.send(warn("call outcomes late: call log rate-limited"))
-            .unwrap();
-        tx.send(live::LiveEvent::Malformed {
-            at: Ts(0),
-            error: "x".into(),
-        })
-        .unwrap();
-        tx.send(warn("second")).unwrap();
-        drop(tx);
-        assert_eq!(
-            notices.recv().await.as_deref(),
-            Some("call outcomes late: call log rate-limited")
-        );
-        assert_eq!(notices.recv().await.as_deref(), Some("second"));
-        assert_eq!(notices.recv().await, None, "closed with the source");
     }
 }

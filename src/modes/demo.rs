@@ -32,7 +32,7 @@ pub async fn run_on(args: DemoArgs, start: Screen) -> anyhow::Result<()> {
     config.read_only = args.read_only;
     config.account = format!("simulator {}", sim.base_url());
     let mut source = LiveConfig::new(sim.credentials());
-    source.record = args.record.clone();
+    source.recording.path = args.record.clone();
     source.device_id = args.device_id.clone();
     let pick = super::board::DevicePick::ListenIn;
     let r = super::board::on_live_source(config, source, None, args.period(), pick).await;

@@ -6,7 +6,8 @@ use crate::cli::{LiveArgs, RecordArgs};
 use crate::core::alarms::{AlarmChange, AlarmRules};
 use crate::core::center::Period;
 use crate::core::SharedStore;
-use crate::source::live::{self, ConnState, LineFormat, LiveConfig, LiveEvent};
+use crate::source::live::{self, LiveConfig};
+use crate::source::{ConnState, LineFormat, LiveEvent};
 use crate::wire::Ts;
 use tokio::sync::{broadcast, mpsc};
 
@@ -15,7 +16,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("live");
     let alarms = super::alarms::load(&args.board)?;
     let mut cfg = super::live::source_config(&args.connect)?;
-    cfg.record = args.record.clone();
+    cfg.recording.path = args.record.clone();
     let out = Output {
         format: args.format,
         events: true,
@@ -32,9 +33,9 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
 pub async fn record(args: RecordArgs) -> anyhow::Result<()> {
     let _log = crate::logging::init("record");
     let mut cfg = super::live::source_config(&args.connect)?;
-    cfg.record = Some(args.out.clone());
-    cfg.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
-    cfg.seed = false;
+    cfg.recording.path = Some(args.out.clone());
+    cfg.recording.rotate_bytes = args.rotate_mb.map(|mb| mb * 1024 * 1024);
+    cfg.subscription.seed = false;
     let out = Output {
         format: LineFormat::Text,
         events: false,

@@ -9,9 +9,9 @@ use crate::tui::state::{Mode, Screen};
 pub fn source_config(a: &ConnectArgs) -> anyhow::Result<LiveConfig> {
     let creds = crate::platform::credentials::load(a.config.as_deref(), a.server.as_deref())?;
     let mut c = LiveConfig::new(creds);
-    c.extension_level = a.extension;
-    c.filters = a.filters.clone();
-    c.redact = a.redact;
+    c.subscription.extension_level = a.extension;
+    c.subscription.filters = a.filters.clone();
+    c.recording.redact = a.redact;
     c.device_id = a.device_id.clone();
     c.store = a.store_config();
     c.heavy_share = a.heavy_share;
@@ -36,16 +36,16 @@ pub async fn run_on(args: LiveArgs, start: Screen) -> anyhow::Result<()> {
     crate::tui::terminal::check_terminal()?;
     let _log = crate::logging::init("tui");
     let mut cfg = source_config(&args.connect)?;
-    cfg.record = args.record.clone();
+    cfg.recording.path = args.record.clone();
     let mut config = super::board::config(&args.board, Mode::Live)?;
     config.start = start;
     config.read_only = args.read_only;
-    let level = if cfg.extension_level {
+    let level = if cfg.subscription.extension_level {
         "extension"
     } else {
         "account"
     };
-    config.account = format!("{level} @ {}", cfg.credentials.server_url);
+    config.account = format!("{level} @ {}", cfg.connection.credentials.server_url);
     let metrics = args.metrics.as_deref();
     let pick = super::board::DevicePick::AtSend;
     super::board::on_live_source(config, cfg, metrics, args.period(), pick).await

@@ -4,7 +4,7 @@
 //! commands fall too far behind, calls are skipped and counted.
 
 use crate::core::SharedStore;
-use crate::source::live::LiveEvent;
+use crate::source::LiveEvent;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,7 +14,8 @@ use crate::relay::{
     self, act, names::check_token, Applier, ControlServer, FoldConfig, Names, NatsConn,
     PublishSink, Publisher, PublisherConfig, ServeStats, Start, StreamSettings,
 };
-use crate::source::live::{self, Backoff, LineFormat};
+use crate::source::live;
+use crate::source::{Backoff, LineFormat};
 use crate::wire::Ts;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -40,7 +41,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
         );
     }
     let mut cfg = super::live::source_config(&args.connect)?;
-    cfg.record = args.record.clone();
+    cfg.recording.path = args.record.clone();
     let mut opts = super::nats::options(&args.nats_args, format!("calltop relay {relay_id}"))?;
     // Start at once: the live source records to the file and queues lines meanwhile.
     opts.wait_for_server = true;

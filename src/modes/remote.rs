@@ -6,12 +6,12 @@ use super::nats;
 use crate::cli::{LiveArgs, NatsArgs, ReplayArgs, ReportArgs};
 use crate::core::control::Control;
 use crate::relay::{
-    self, ControlClient, ControlError, FoldConfig, NatsConn, NatsUrl, ReadOptions, RelayControl,
-    Start, StreamReader, Subjects,
+    self, ControlClient, ControlError, FoldConfig, Follow, NatsConn, NatsUrl, ReadOptions,
+    RelayControl, Start, StreamReader, Subjects,
 };
 use crate::source::index::IndexCache;
-use crate::source::live::LiveEvent;
 use crate::source::replay::{Options, Replay};
+use crate::source::{LiveEvent, Running, Source};
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -105,7 +105,13 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         let cmd = args.board.on_alert.clone();
         super::alarms::spawn(r, store.clone(), zone, cmd, super::alarms::Clock::Wall)
     });
-    let folding = relay::fold(&conn, &names, store.clone(), events_tx.clone(), fold).await?;
+    let follow = Follow {
+        conn: conn.clone(),
+        names: names.clone(),
+        events: events_tx.clone(),
+        fold,
+    };
+    let folding = follow.start(store.clone()).await?;
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(
         args.metrics.as_deref(),
@@ -147,11 +153,7 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         .map(|c| Arc::new(crate::metrics::Counted::new(c, tally)) as Arc<dyn Control>);
     let feed = crate::tui::Feed {
         store,
-        replay: None,
-        conn: Some(folding.conn.clone()),
-        loading: Some(folding.loading.clone()),
-        control,
-        notices: None,
+        source: folding.handle(control),
         alarms: watcher.map(|w| w.changes),
     };
     crate::tui::run(ui, feed).await

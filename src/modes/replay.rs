@@ -2,8 +2,8 @@
 
 use crate::cli::ReplayArgs;
 use crate::core::{SessionStore, SharedStore};
-use crate::source::replay::{self, Options, Replay};
-use crate::tui::app::ReplayLink;
+use crate::source::replay::{Options, Playback, Replay};
+use crate::source::{Running, Source};
 use crate::tui::state::{Mode, Screen, UiState};
 
 /// Runs the replay board.
@@ -54,7 +54,12 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     };
     let store = SharedStore::new(SessionStore::default());
     super::board::count_trends(&store, &config);
-    let h = replay::spawn(rp, store.clone(), args.speed, args.paused);
+    let playback = Playback {
+        replay: rp,
+        speed: args.speed,
+        paused: args.paused,
+    };
+    let h = playback.start(store.clone()).await?;
     // Alarms on the stream's clock: as they were raised and cleared when it was live.
     let watcher = config.alarms.take().map(|r| {
         let clock = super::alarms::Clock::Replay(h.status.clone());
@@ -68,14 +73,7 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     });
     let feed = crate::tui::Feed {
         store,
-        replay: Some(ReplayLink {
-            cmds: h.cmds.clone(),
-            status: h.status.clone(),
-        }),
-        conn: None,
-        loading: None,
-        control: None,
-        notices: None,
+        source: h.handle(None),
         alarms: watcher.map(|w| w.changes),
     };
     let r = crate::tui::run(UiState::new(config), feed).await;

@@ -172,14 +172,8 @@ struct Recording(crate::record::Recorder);
 
 impl crate::sim::generate::Sink for Recording {
     fn event_filters(&self, queues: &[&str], users: &[&str]) -> Vec<String> {
-        // The filters depend on how the client follows the account, not on who it is.
-        let creds = crate::wire::Credentials {
-            server_url: String::new(),
-            client_id: String::new(),
-            client_secret: String::new(),
-            jwt: String::new(),
-        };
-        crate::source::live::LiveConfig::new(creds)
+        // As `calltop live` follows an account by default.
+        crate::source::live::Subscription::default()
             .event_filters(queues.iter().copied(), users.iter().copied())
     }
     fn roster(

@@ -4,7 +4,7 @@
 
 use super::names::{check_token, inbox_prefix, Names};
 use super::RelayError;
-use crate::source::live::Backoff;
+use crate::source::Backoff;
 use crate::wire::Ts;
 use async_nats::jetstream;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ use super::names::{Kind, Names};
 use super::RelayError;
 use crate::core::control::{ControlRequest, Outcome};
 use crate::core::{SessionStore, SharedStore};
-use crate::source::live::{apply_parsed, note_malformed, ConnState, LiveEvent, Loading};
+use crate::source::{apply_parsed, note_malformed, ConnState, LiveEvent, Loading, StatusRx};
 use crate::wire::{self, Ts};
 use serde_json::Value;
 use std::time::Duration;
@@ -109,6 +109,33 @@ impl Drop for Folding {
         for t in &self.tasks {
             t.abort();
         }
+    }
+}
+
+impl crate::source::Running for Folding {
+    fn status(&self) -> StatusRx {
+        StatusRx::Live {
+            conn: self.conn.clone(),
+            loading: self.loading.clone(),
+        }
+    }
+}
+
+/// A relay's stream followed as a live source (`live --from nats://…`): [`fold`] as a
+/// [`crate::source::Source`].
+pub struct Follow {
+    pub conn: NatsConn,
+    pub names: Names,
+    /// Where each applied line is reported.
+    pub events: broadcast::Sender<LiveEvent>,
+    pub fold: FoldConfig,
+}
+
+impl crate::source::Source for Follow {
+    type Running = Folding;
+
+    async fn start(self, store: SharedStore) -> anyhow::Result<Folding> {
+        Ok(fold(&self.conn, &self.names, store, self.events, self.fold).await?)
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::names::{Names, Outgoing};
 use super::RelayError;
-use crate::source::live::Backoff;
+use crate::source::Backoff;
 use async_nats::jetstream;
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::HeaderMap;

@@ -23,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::live::LiveEvent;
+use super::LiveEvent;
 
 /// How joining waits and spends.
 #[derive(Clone, Copy, Debug)]

@@ -1,15 +1,13 @@
 //! The live source: the RingCentral WebSocket subscription with recovery, feeding the
 //! shared store from a background task, and the headless mode.
 
-mod backoff;
-mod events;
 mod load;
 mod pipeline;
 mod task;
 
-pub use backoff::Backoff;
-pub use events::{ConnState, EventLine, LineFormat, LiveEvent, Loading};
-pub use pipeline::{apply_parsed, note_malformed, FramePipeline, FrameSignal};
+pub use pipeline::{FramePipeline, FrameSignal};
+
+use super::{Backoff, ConnState, LiveEvent, Loading, StatusRx};
 
 use crate::core::SharedStore;
 use crate::platform::{Auth, ControlClient, Credentials, Http, RateBudget, Roster};
@@ -21,35 +19,17 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
-/// Everything the live source needs.
+/// Everything the live source needs, one concern a field.
 #[derive(Clone, Debug)]
 pub struct LiveConfig {
-    pub credentials: Credentials,
-    /// Subscribe to `…/extension/~/telephony/sessions` instead of the account.
-    pub extension_level: bool,
-    /// Event-filter query parameters (`direction=Inbound`, `statusCode=Answered`, …).
-    pub filters: Vec<String>,
-    /// Append every raw frame here.
-    pub record: Option<PathBuf>,
-    /// Mask phone numbers and names in the recording.
-    pub redact: bool,
-    /// Rotate the recording past this size.
-    pub rotate_bytes: Option<u64>,
-    /// The supervisor's device (answer, supervise).
+    /// Logging in and staying connected.
+    pub connection: Connection,
+    /// What the subscription follows.
+    pub subscription: Subscription,
+    /// Where every raw frame is recorded.
+    pub recording: Recording,
+    /// Control: the supervisor's device (answer, supervise).
     pub device_id: Option<String>,
-    /// Load calls already in progress at start (presence + session GETs).
-    pub seed: bool,
-    /// Agents and queues (account level): load the directory, queue settings, members
-    /// and everyone's presence at start and after a failed recovery, and subscribe to
-    /// presence and queue member availability too.
-    pub roster: bool,
-    pub backoff: Backoff,
-    /// Send a Heartbeat after this long without any frame.
-    pub heartbeat_idle: Duration,
-    /// Reconnect when a Heartbeat is not answered within this.
-    pub heartbeat_timeout: Duration,
-    /// Timeout of every HTTP request, the WebSocket connect and the subscription.
-    pub request_timeout: Duration,
     /// Retention of ended sessions in the store the source feeds.
     pub store: crate::core::StoreConfig,
     /// Join ended calls to the call log (`None`: don't).
@@ -59,29 +39,79 @@ pub struct LiveConfig {
     pub heavy_share: f64,
 }
 
+/// Logging in, and reconnecting.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub credentials: Credentials,
+    pub backoff: Backoff,
+    /// Send a Heartbeat after this long without any frame.
+    pub heartbeat_idle: Duration,
+    /// Reconnect when a Heartbeat is not answered within this.
+    pub heartbeat_timeout: Duration,
+    /// Timeout of every HTTP request, the WebSocket connect and the subscription.
+    pub request_timeout: Duration,
+}
+
+/// What the subscription follows, and what is loaded at start.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    /// Subscribe to `…/extension/~/telephony/sessions` instead of the account.
+    pub extension_level: bool,
+    /// Event-filter query parameters (`direction=Inbound`, `statusCode=Answered`, …).
+    pub filters: Vec<String>,
+    /// Load calls already in progress at start (presence + session GETs).
+    pub seed: bool,
+    /// Agents and queues (account level): load the directory, queue settings, members
+    /// and everyone's presence at start and after a failed recovery, and subscribe to
+    /// presence and queue member availability too.
+    pub roster: bool,
+}
+
+/// The recording of raw frames.
+#[derive(Clone, Debug, Default)]
+pub struct Recording {
+    /// Append every raw frame here.
+    pub path: Option<PathBuf>,
+    /// Mask phone numbers and names in the recording.
+    pub redact: bool,
+    /// Rotate the recording past this size.
+    pub rotate_bytes: Option<u64>,
+}
+
 impl LiveConfig {
     /// Defaults for a real account.
     pub fn new(credentials: Credentials) -> LiveConfig {
         LiveConfig {
-            credentials,
-            extension_level: false,
-            filters: Vec::new(),
-            record: None,
-            redact: false,
-            rotate_bytes: None,
+            connection: Connection {
+                credentials,
+                backoff: Backoff::default(),
+                heartbeat_idle: Duration::from_secs(30),
+                heartbeat_timeout: Duration::from_secs(15),
+                request_timeout: crate::platform::http::REQUEST_TIMEOUT,
+            },
+            subscription: Subscription::default(),
+            recording: Recording::default(),
             device_id: None,
-            seed: true,
-            roster: true,
-            backoff: Backoff::default(),
-            heartbeat_idle: Duration::from_secs(30),
-            heartbeat_timeout: Duration::from_secs(15),
-            request_timeout: crate::platform::http::REQUEST_TIMEOUT,
             store: crate::core::StoreConfig::default(),
             join: Some(super::join::JoinConfig::default()),
             heavy_share: crate::platform::budget::DEFAULT_HEAVY_SHARE,
         }
     }
+}
 
+impl Default for Subscription {
+    /// The account, unfiltered, with the calls in progress, agents and queues.
+    fn default() -> Subscription {
+        Subscription {
+            extension_level: false,
+            filters: Vec::new(),
+            seed: true,
+            roster: true,
+        }
+    }
+}
+
+impl Subscription {
     /// Agents and queues are loaded and followed.
     pub fn follows_roster(&self) -> bool {
         self.roster && !self.extension_level
@@ -191,6 +221,27 @@ impl LiveHandle {
     }
 }
 
+impl super::Running for LiveHandle {
+    fn status(&self) -> StatusRx {
+        StatusRx::Live {
+            conn: self.conn.clone(),
+            loading: self.loading.clone(),
+        }
+    }
+
+    fn notices(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<String>> {
+        Some(super::notices(self.subscribe_events()))
+    }
+}
+
+impl super::Source for LiveConfig {
+    type Running = LiveHandle;
+
+    async fn start(self, store: SharedStore) -> anyhow::Result<LiveHandle> {
+        Ok(spawn(self, store))
+    }
+}
+
 /// Starts the live source on the current tokio runtime. A recording file that cannot
 /// be opened is reported as `Failed`.
 pub fn spawn(cfg: LiveConfig, store: SharedStore) -> LiveHandle {
@@ -207,26 +258,27 @@ pub fn spawn_with_sink(
 ) -> LiveHandle {
     // One rate budget per group for everything this source spends (one login).
     let budget = Arc::new(RateBudget::new(cfg.heavy_share));
-    let http = Http::new(cfg.request_timeout).with_budget(budget);
-    let auth = Arc::new(Auth::new(cfg.credentials.clone(), http));
+    let http = Http::new(cfg.connection.request_timeout).with_budget(budget);
+    let auth = Arc::new(Auth::new(cfg.connection.credentials.clone(), http));
     let control = ControlClient::new(auth.clone(), cfg.device_id.clone());
     let roster = Roster::new(auth.clone());
     let (filters_tx, filters_rx) = tokio::sync::mpsc::unbounded_channel();
     let (conn_tx, conn) = watch::channel(ConnState::Connecting);
     // Seeding until the first load (agents and queues, calls in progress) is over.
     let (loading_tx, loading) = watch::channel(Loading {
-        seeding: cfg.follows_roster() || cfg.seed,
+        seeding: cfg.subscription.follows_roster() || cfg.subscription.seed,
         ..Loading::default()
     });
     let (account_tx, account) = watch::channel(None);
     let (events_tx, events) = broadcast::channel(8192);
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let file = cfg.record.as_ref().map(|p| {
+    let rec = &cfg.recording;
+    let file = rec.path.as_ref().map(|p| {
         Recorder::create(p, false)
-            .map(|r| r.with_rotation(cfg.rotate_bytes))
+            .map(|r| r.with_rotation(rec.rotate_bytes))
             .map_err(|e| format!("cannot open recording {}: {e}", p.display()))
     });
-    let redactor = cfg.redact.then(Redactor::new);
+    let redactor = rec.redact.then(Redactor::new);
     // One tap for every line the source records: frames, reconcile and roster answers,
     // call-log joins; to the file and to the sink alike.
     let (tap, failed) = match file.transpose() {
@@ -270,7 +322,8 @@ pub fn spawn_with_sink(
         subscribed_once: false,
         next_id: 0,
         loads: Default::default(),
-        cfg,
+        connection: cfg.connection,
+        followed: cfg.subscription,
     };
     let join = tokio::spawn(async move {
         let task = task;
@@ -311,7 +364,7 @@ mod tests {
             client_secret: "b".into(),
             jwt: "c".into(),
         };
-        let mut c = LiveConfig::new(creds);
+        let mut c = LiveConfig::new(creds).subscription;
         assert_eq!(
             c.event_filter(),
             "/restapi/v1.0/account/~/telephony/sessions"

@@ -493,6 +493,32 @@ pub struct ReplayHandle {
     pub task: tokio::task::JoinHandle<()>,
 }
 
+impl super::Running for ReplayHandle {
+    fn status(&self) -> super::StatusRx {
+        super::StatusRx::Replay(self.status.clone())
+    }
+
+    fn commands(&self) -> Option<mpsc::UnboundedSender<ReplayCmd>> {
+        Some(self.cmds.clone())
+    }
+}
+
+/// A recording (a file, followed or not, or a stream's copy) to play back: the replay
+/// and file source.
+pub struct Playback {
+    pub replay: Replay,
+    pub speed: Speed,
+    pub paused: bool,
+}
+
+impl super::Source for Playback {
+    type Running = ReplayHandle;
+
+    async fn start(self, store: SharedStore) -> anyhow::Result<ReplayHandle> {
+        Ok(spawn(self.replay, store, self.speed, self.paused))
+    }
+}
+
 /// Values applied per write of the store at speed max or moving forward.
 const MAX_BATCH: usize = 2_000;
 

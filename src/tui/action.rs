@@ -12,8 +12,8 @@ use super::theme::Level;
 use crate::core::alarms::AlarmChange;
 use crate::core::control::{Aim, Ask, CallKey, ControlAction, ControlRequest, Outcome};
 use crate::core::{PartyState, SessionStore};
-use crate::source::live::{ConnState, Loading};
 use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus, Speed};
+use crate::source::{ConnState, Loading};
 use crate::wire::Ts;
 use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 

@@ -11,8 +11,8 @@ use super::views;
 use crate::core::alarms::AlarmChange;
 use crate::core::control::{Control, ControlRequest, Outcome};
 use crate::core::SharedStore;
-use crate::source::live::{ConnState, Loading};
-use crate::source::replay::{ReplayCmd, ReplayStatus};
+use crate::source::replay::ReplayCmd;
+use crate::source::{ConnState, Handle, Status, StatusRx, Update};
 use crate::wire::Ts;
 use crossterm::event::EventStream;
 use futures_util::StreamExt;
@@ -24,24 +24,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-/// A running replay as the board drives it.
-pub struct ReplayLink {
-    pub cmds: mpsc::UnboundedSender<ReplayCmd>,
-    pub status: watch::Receiver<ReplayStatus>,
-}
-
-/// Where the board's data and controls come from.
+/// Where the board's data and controls come from: the store, and the one source that
+/// feeds it, whatever its kind.
 pub struct Feed {
     pub store: SharedStore,
-    pub replay: Option<ReplayLink>,
-    pub conn: Option<watch::Receiver<ConnState>>,
-    /// Loading the calls in progress (live).
-    pub loading: Option<watch::Receiver<Loading>>,
-    /// `None`: control requests fail with a message (no client in this mode).
-    pub control: Option<Arc<dyn Control>>,
-    /// The source's warnings (late call outcomes, gateway errors…), for the status line.
-    pub notices: Option<mpsc::UnboundedReceiver<String>>,
-    /// Queue alarms raised and cleared.
+    /// The source: its status, commands, warnings and control.
+    pub source: Handle,
+    /// Queue alarms raised and cleared, evaluated on the store.
     pub alarms: Option<mpsc::UnboundedReceiver<AlarmChange>>,
 }
 
@@ -162,9 +151,7 @@ struct Inputs {
     events: EventStream,
     store: Option<watch::Receiver<crate::core::Version>>,
     done: mpsc::UnboundedReceiver<(ControlRequest, Outcome)>,
-    replay: Option<watch::Receiver<ReplayStatus>>,
-    conn: Option<watch::Receiver<ConnState>>,
-    loading: Option<watch::Receiver<Loading>>,
+    status: Option<StatusRx>,
     notices: Option<mpsc::UnboundedReceiver<String>>,
     alarms: Option<mpsc::UnboundedReceiver<AlarmChange>>,
     tick: tokio::time::Interval,
@@ -196,17 +183,11 @@ impl Inputs {
                 None => { self.store = None; None }
             },
             Some((request, outcome)) = self.done.recv() => Some(Action::ControlDone { request, outcome }),
-            st = changed(&mut self.replay) => match st {
-                Some(st) => Some(Action::Replay(st)),
-                None => { self.replay = None; None }
-            },
-            c = changed(&mut self.conn) => match c {
-                Some(c) => Some(Action::Conn(c)),
-                None => { self.conn = None; None }
-            },
-            l = changed(&mut self.loading) => match l {
-                Some(l) => Some(Action::Loading(l)),
-                None => { self.loading = None; None }
+            u = async { self.status.as_mut()?.changed().await }, if self.status.is_some() => match u {
+                Some(Update::Replay(st)) => Some(Action::Replay(st)),
+                Some(Update::Conn(c)) => Some(Action::Conn(c)),
+                Some(Update::Loading(l)) => Some(Action::Loading(l)),
+                None => { self.status = None; None }
             },
             n = async { self.notices.as_mut()?.recv().await }, if self.notices.is_some() => match n {
                 Some(text) => Some(Action::Notice(text)),
@@ -228,22 +209,12 @@ impl Inputs {
 pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     let Feed {
         store,
-        replay,
-        conn,
-        loading,
-        control,
-        notices,
+        source,
         alarms,
     } = feed;
-    let (replay_tx, replay_rx) = match replay {
-        Some(r) => (Some(r.cmds), Some(r.status)),
-        None => (None, None),
-    };
-    if let Some(r) = &replay_rx {
-        ui.feed.replay = Some(*r.borrow());
-    }
-    if let Some(c) = &conn {
-        ui.feed.conn = Some(c.borrow().clone());
+    match source.status.now() {
+        Status::Replay(r) => ui.feed.replay = Some(r),
+        Status::Live { conn, .. } => ui.feed.conn = Some(conn),
     }
     use tokio::signal::unix::{signal, SignalKind};
     let (done_tx, done_rx) = mpsc::unbounded_channel();
@@ -253,18 +224,16 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         events: EventStream::new(),
         store: Some(store.subscribe()),
         done: done_rx,
-        replay: replay_rx,
-        conn,
-        loading,
-        notices,
+        status: Some(source.status),
+        notices: source.notices,
         alarms,
         tick,
         sigterm: signal(SignalKind::terminate())?,
         sigint: signal(SignalKind::interrupt())?,
     };
     let executor = Executor {
-        control,
-        replay: replay_tx,
+        control: source.control,
+        replay: source.commands,
         done: done_tx,
     };
     let mut guard = Guard::enter()?;

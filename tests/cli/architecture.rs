@@ -32,6 +32,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Every `crate::ROOM` reference outside comments: (from room, to room, file:line).
 fn imports() -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (room, at, code) in code_lines() {
+        for (i, _) in code.match_indices("crate::") {
+            let name: String = code[i + 7..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != room {
+                out.push((room.clone(), name, at.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Every line of code in `src/` outside comments and unit tests: (room, file:line, code).
+fn code_lines() -> Vec<(String, String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = Vec::new();
     let mut stack = vec![src.clone()];
@@ -63,19 +80,8 @@ fn imports() -> Vec<(String, String, String)> {
                     break;
                 }
                 let code = line.split("//").next().unwrap_or("");
-                for (at, _) in code.match_indices("crate::") {
-                    let name: String = code[at + 7..]
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if !name.is_empty() && name != room {
-                        out.push((
-                            room.clone(),
-                            name,
-                            format!("src/{}:{}", rel.display(), i + 1),
-                        ));
-                    }
-                }
+                let at = format!("src/{}:{}", rel.display(), i + 1);
+                out.push((room.clone(), at, code.to_string()));
             }
         }
     }
@@ -103,6 +109,22 @@ fn every_import_is_one_the_architecture_allows() {
         "imports the architecture forbids:\n{}",
         bad.join("\n")
     );
+}
+
+/// Every room but `modes` (which starts the live source) speaks the source contract
+/// (`crate::source::{Status, LiveEvent, …}`), never the live subscription's own module:
+/// a relay's stream, a replay and the board are sources or readers of one, not parts
+/// of the RingCentral client.
+#[test]
+fn only_the_modes_know_the_live_subscription() {
+    let mut bad = Vec::new();
+    for (room, at, code) in code_lines() {
+        let named = code.contains("crate::source::live") || code.contains("source::live::");
+        if named && room != "modes" && room != "source" {
+            bad.push(format!("{at}: `{room}` imports source::live"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
 #[test]

@@ -395,7 +395,7 @@ async fn rate_limit_is_reported_with_the_wait() {
     // Agents and queues not followed: their start-up reads (six Light requests for two
     // queues) would race the actions for the user's three, and sometimes win.
     let mut live = live_config(&sim, None);
-    live.roster = false;
+    live.subscription.roster = false;
     let h = spawn(live, &store);
     wait_live(&h).await;
     let mut outcomes = Vec::new();

@@ -5,7 +5,7 @@ use crate::support as live_support;
 
 use calltop::core::Disposition;
 use calltop::sim::Faults;
-use calltop::source::live::ConnState;
+use calltop::source::ConnState;
 use live_support::*;
 use std::time::Duration;
 
@@ -135,9 +135,9 @@ async fn failed_recovery_resubscribes_and_reconciles() {
     let rec = dir.path().join("rec.jsonl");
     let mut lc = live_config(&sim, Some(&rec));
     // a slower reconnect leaves a gap to act in
-    lc.backoff.initial = Duration::from_millis(1600);
-    lc.backoff.max = Duration::from_millis(1600);
-    lc.backoff.immediate_first = false;
+    lc.connection.backoff.initial = Duration::from_millis(1600);
+    lc.connection.backoff.max = Duration::from_millis(1600);
+    lc.connection.backoff.immediate_first = false;
     let h = spawn(lc, &store);
     let mut events = h.subscribe_events();
     wait_live(&h).await;
@@ -293,7 +293,7 @@ async fn token_refresh_keeps_one_oauth_session() {
 async fn bad_credentials_fail_cleanly() {
     let sim = start_sim(sim_config(14)).await;
     let mut cfg = live_config(&sim, None);
-    cfg.credentials.jwt = "not-the-jwt".into();
+    cfg.connection.credentials.jwt = "not-the-jwt".into();
     let h = spawn(cfg, &new_store());
     let mut rx = h.conn.clone();
     let state = tokio::time::timeout(Duration::from_secs(10), async {
@@ -333,7 +333,7 @@ async fn wstoken_429_is_waited_out() {
     let mut seen = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while std::time::Instant::now() < deadline {
-        if let calltop::source::live::LiveEvent::Conn { at, state } = events.recv().await.unwrap() {
+        if let calltop::source::LiveEvent::Conn { at, state } = events.recv().await.unwrap() {
             seen.push((at, state));
             let limited = seen
                 .iter()

@@ -5,7 +5,7 @@ use crate::support as live_support;
 
 use calltop::core::EntryKind;
 use calltop::sim::Faults;
-use calltop::source::live::{ConnState, LiveEvent};
+use calltop::source::{ConnState, LiveEvent};
 use live_support::*;
 use std::time::Duration;
 
@@ -79,8 +79,8 @@ async fn heartbeats_keep_a_quiet_socket_up() {
     let rec = dir.path().join("rec.jsonl");
     let store = new_store();
     let mut lc = live_config(&sim, Some(&rec));
-    lc.heartbeat_idle = Duration::from_millis(300);
-    lc.heartbeat_timeout = Duration::from_secs(2);
+    lc.connection.heartbeat_idle = Duration::from_millis(300);
+    lc.connection.heartbeat_timeout = Duration::from_secs(2);
     let h = spawn(lc, &store);
     let mut events = h.subscribe_events();
     wait_live(&h).await;
@@ -229,7 +229,7 @@ async fn a_rate_limited_start_up_load_waits_and_loads_every_call() {
     // Spend the user's Light budget first, so that even the presence request that
     // lists the calls in progress is answered with a 429.
     let mut quiet = live_config(&sim, None);
-    quiet.seed = false;
+    quiet.subscription.seed = false;
     let h0 = spawn(quiet, &new_store());
     wait_live(&h0).await;
     for _ in 0..9 {

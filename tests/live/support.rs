@@ -5,7 +5,8 @@
 use calltop::core::control::{ControlAction, ControlRequest, Outcome};
 use calltop::core::{SessionStore, SharedStore};
 use calltop::sim::{SimConfig, SimHandle};
-use calltop::source::live::{self, Backoff, ConnState, LiveConfig, LiveEvent, LiveHandle};
+use calltop::source::live::{self, LiveConfig, LiveHandle};
+use calltop::source::{Backoff, ConnState, LiveEvent};
 use calltop::wire::Credentials;
 use calltop::wire::StatusCode;
 use std::collections::HashSet;
@@ -36,13 +37,13 @@ pub fn credentials(sim: &SimHandle) -> Credentials {
 /// A live config against the sim with fast reconnects.
 pub fn live_config(sim: &SimHandle, record: Option<&Path>) -> LiveConfig {
     let mut cfg = LiveConfig::new(credentials(sim));
-    cfg.record = record.map(Path::to_path_buf);
-    cfg.backoff = Backoff {
+    cfg.recording.path = record.map(Path::to_path_buf);
+    cfg.connection.backoff = Backoff {
         initial: Duration::from_millis(50),
         max: Duration::from_millis(400),
         immediate_first: true,
     };
-    cfg.request_timeout = Duration::from_secs(5);
+    cfg.connection.request_timeout = Duration::from_secs(5);
     cfg
 }
 

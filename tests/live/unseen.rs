@@ -6,7 +6,8 @@
 use crate::support::*;
 use calltop::core::SharedStore;
 use calltop::sim::Faults;
-use calltop::source::live::{ConnState, LiveHandle};
+use calltop::source::live::LiveHandle;
+use calltop::source::ConnState;
 use calltop::tui::state::{BoardConfig, Mode, Screen, UiState};
 use calltop::wire::{StatusCode, Ts};
 use std::time::Duration;
@@ -43,9 +44,9 @@ async fn an_outage_counts_every_call_held_before_it_that_ended_during_it() {
     let store = new_store();
     let mut lc = live_config(&sim, None);
     // Room to hang up the calls before the reconnect.
-    lc.backoff.initial = Duration::from_secs(3);
-    lc.backoff.max = Duration::from_secs(3);
-    lc.backoff.immediate_first = false;
+    lc.connection.backoff.initial = Duration::from_secs(3);
+    lc.connection.backoff.max = Duration::from_secs(3);
+    lc.connection.backoff.immediate_first = false;
     let h = spawn(lc, &store);
     wait_live(&h).await;
     let mut rx = h.conn.clone();

@@ -6,7 +6,7 @@
 
 use calltop::record::record_line;
 use calltop::relay::{self, Names, NatsAuth, NatsConn, NatsOptions, StreamSettings};
-use calltop::source::live::Backoff;
+use calltop::source::Backoff;
 use calltop::wire::Ts;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -800,7 +800,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
 
 #[test]
 fn while_disconnected_the_board_shows_data_as_of_the_drop() {
-    use calltop::source::live::ConnState;
+    use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Action::Conn(ConnState::Live), &store, now());
     ui.feed.lag_ms = Some(120);
@@ -841,7 +841,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
 
 #[test]
 fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
-    use calltop::source::live::ConnState;
+    use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Action::Conn(ConnState::Live), &store, now());
     let dropped = now();
@@ -1359,7 +1359,7 @@ fn a_source_warning_is_said_on_the_status_line() {
 /// item 15): no event arrives before it happened.
 #[test]
 fn the_lag_never_reads_below_zero() {
-    use calltop::source::live::ConnState;
+    use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Action::Conn(ConnState::Live), &store, now());
     for (lag, says) in [(-1, "lag 0ms"), (-250, "lag 0ms"), (120, "lag 120ms")] {

@@ -4,7 +4,7 @@
 use crate::support as tui_support;
 
 use calltop::core::control::CallKey;
-use calltop::source::live::Loading;
+use calltop::source::Loading;
 use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
 use calltop::tui::state::{Mode, Screen};

@@ -6,11 +6,12 @@
 //! call-log join spends too) and 429s are waited out; a 403 gives one warning naming
 //! the missing permission and the rest goes on.
 
-use super::events::{warn, LiveEvent, Loading};
 use crate::core::SharedStore;
 use crate::platform::roster::session_ids;
 use crate::platform::{ControlClient, HttpError, RateGroup, Roster};
 use crate::record::Tap;
+use crate::source::events::{warn, LiveEvent};
+use crate::source::Loading;
 use crate::wire::roster::{QueueRecords, QueueRule};
 use crate::wire::{Incoming, Parsed, RosterLine, Ts};
 use std::collections::HashSet;

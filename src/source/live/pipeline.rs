@@ -1,10 +1,11 @@
 //! The frame pipeline: record the raw text first, parse, keep the newest `wsc`, hand
 //! gateway frames back to the connection logic and notifications to the store.
 
-use super::events::{EventLine, LiveEvent};
-use crate::core::{Applied, SharedStore};
+use crate::core::SharedStore;
 use crate::record::Tap;
-use crate::wire::{self, ConnectionDetails, Incoming, ParseError, Parsed, Ts, WsMeta, Wsc};
+use crate::source::events::LiveEvent;
+use crate::source::ingest::{apply_parsed, note_malformed};
+use crate::wire::{self, ConnectionDetails, Incoming, Ts, WsMeta, Wsc};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -35,52 +36,6 @@ pub struct FramePipeline {
     tap: Option<Arc<Mutex<Tap>>>,
     events: broadcast::Sender<LiveEvent>,
     wsc: Option<Wsc>,
-}
-
-/// Applies one parsed notification or reconcile line to the store, and reports it as
-/// an event line when anyone listens — a call-log join line (a relay's stream carries
-/// them) as the call's outcome made final. `now`: when it was received (a recording
-/// line's own `receivedAt` wins).
-pub fn apply_parsed(
-    store: &SharedStore,
-    events: &broadcast::Sender<LiveEvent>,
-    parsed: Parsed,
-    now: Ts,
-) -> Applied {
-    let at = parsed.received_at.unwrap_or(now);
-    let listened = events.receiver_count() > 0;
-    let joined = match &parsed.item {
-        Incoming::CallLog(l) if listened => Some(l.telephony_session_id.clone()),
-        _ => None,
-    };
-    let line = (listened && joined.is_none()).then(|| EventLine::of(&parsed, at));
-    let applied = store.write(|s| s.ingest(parsed, now));
-    if let Some(l) = line {
-        let _ = events.send(LiveEvent::Notification(Box::new(l.with(applied))));
-    }
-    if let Some(telephony_session_id) = joined {
-        let _ = events.send(LiveEvent::Joined {
-            at,
-            telephony_session_id,
-        });
-    }
-    applied
-}
-
-/// Counts a frame or line that did not parse, and reports it.
-pub fn note_malformed(
-    store: &SharedStore,
-    events: &broadcast::Sender<LiveEvent>,
-    error: &ParseError,
-    len: usize,
-    now: Ts,
-) {
-    store.write(|s| s.note_malformed(now));
-    tracing::warn!(%error, len, "malformed frame (kept in the recording)");
-    let _ = events.send(LiveEvent::Malformed {
-        at: now,
-        error: error.to_string(),
-    });
 }
 
 impl FramePipeline {

@@ -2,12 +2,13 @@
 //! frames into the store; on any drop reconnect with backoff and `wsc` recovery, and
 //! on failed recovery subscribe again and reconcile.
 
-use super::events::{warn, ConnState, LiveEvent, Loading};
 use super::load::{LoadQueue, Loader, Plan};
 use super::pipeline::{FramePipeline, FrameSignal};
-use super::LiveConfig;
+use super::{Connection, Subscription};
 use crate::core::SharedStore;
 use crate::platform::{Auth, ControlClient, HttpError, Roster};
+use crate::source::events::{warn, LiveEvent};
+use crate::source::{ConnState, Loading};
 use crate::wire::{
     self, encode_frame, ConnectionDetails, DeliveryMode, MessageType, RecoveryState,
     SubscriptionInfo, SubscriptionRequest, Ts, WsMeta,
@@ -39,7 +40,9 @@ enum Ended {
 }
 
 pub(super) struct Task {
-    pub cfg: LiveConfig,
+    pub connection: Connection,
+    /// What the subscription follows.
+    pub followed: Subscription,
     pub store: SharedStore,
     pub auth: Arc<Auth>,
     pub control: ControlClient,
@@ -128,7 +131,7 @@ impl Task {
             // The first retry after a connection that was up goes at once: the
             // platform buffers only `recoveryBufferSize` notifications for recovery,
             // which a busy account fills in well under a second.
-            let delay = if self.cfg.backoff.immediate_first
+            let delay = if self.connection.backoff.immediate_first
                 && attempt == 1
                 && self
                     .dropped_at
@@ -136,7 +139,7 @@ impl Task {
             {
                 wait.unwrap_or_default()
             } else {
-                self.cfg
+                self.connection
                     .backoff
                     .delay(attempt)
                     .max(wait.unwrap_or_default())
@@ -167,7 +170,7 @@ impl Task {
     /// Resolves once the platform's address accepts a TCP connection again (polled
     /// every 500 ms): no request is sent, so no rate limit is spent.
     async fn platform_accepts(&self) {
-        let Ok(url) = url::Url::parse(&self.cfg.credentials.server_url) else {
+        let Ok(url) = url::Url::parse(&self.connection.credentials.server_url) else {
             return std::future::pending().await;
         };
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
@@ -272,7 +275,7 @@ impl Task {
     /// Opens the socket, within the request timeout.
     async fn open(&self, url: &url::Url) -> Result<Ws, Ended> {
         let connect = tokio::time::timeout(
-            self.cfg.request_timeout,
+            self.connection.request_timeout,
             tokio_tungstenite::connect_async(url.as_str()),
         );
         match connect.await {
@@ -338,7 +341,7 @@ impl Task {
                 ));
                 self.load(Plan {
                     directory: false,
-                    presence: self.cfg.follows_roster(),
+                    presence: self.followed.follows_roster(),
                     sessions: true,
                     reconcile: true,
                     known_until: self.known_until(),
@@ -364,9 +367,9 @@ impl Task {
                 ConnState::Resubscribed
             });
             self.load(Plan {
-                directory: self.cfg.follows_roster(),
-                presence: self.cfg.follows_roster(),
-                sessions: !first || self.cfg.seed,
+                directory: self.followed.follows_roster(),
+                presence: self.followed.follows_roster(),
+                sessions: !first || self.followed.seed,
                 reconcile: !first,
                 known_until: self.known_until(),
             });
@@ -381,7 +384,8 @@ impl Task {
         ws: &mut Ws,
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<ConnectionDetails, Ended> {
-        let deadline = tokio::time::sleep(self.cfg.request_timeout.max(Duration::from_secs(5)));
+        let deadline =
+            tokio::time::sleep(self.connection.request_timeout.max(Duration::from_secs(5)));
         tokio::pin!(deadline);
         loop {
             tokio::select! {
@@ -411,14 +415,14 @@ impl Task {
         let mut mailboxes: Vec<&str> = users.chain(queues.iter().copied()).collect();
         mailboxes.sort_unstable();
         mailboxes.dedup();
-        if self.cfg.follows_roster() && mailboxes.len() > super::MAX_VOICEMAIL_FILTERS {
+        if self.followed.follows_roster() && mailboxes.len() > super::MAX_VOICEMAIL_FILTERS {
             tracing::warn!(
                 mailboxes = mailboxes.len(),
                 followed = super::MAX_VOICEMAIL_FILTERS,
                 "more mailboxes than voicemail filters: the rest's voicemail comes from the call log only"
             );
         }
-        self.cfg.event_filters(queues, mailboxes)
+        self.followed.event_filters(queues, mailboxes)
     }
 
     fn subscription_body(filters: &[String]) -> SubscriptionRequest {
@@ -444,7 +448,7 @@ impl Task {
                 self.warn(format!(
                     "{text}: agents' presence, queue availability and voicemail need the ReadAccounts, ReadPresence and ReadMessages permissions; following calls only"
                 ));
-                let calls = vec![self.cfg.event_filter()];
+                let calls = vec![self.followed.event_filter()];
                 let r = self.subscribe_with(ws, shutdown, &calls).await;
                 r.map(|i| (i, calls))
             }
@@ -487,7 +491,7 @@ impl Task {
                 None,
             )));
         }
-        let deadline = tokio::time::sleep(self.cfg.request_timeout);
+        let deadline = tokio::time::sleep(self.connection.request_timeout);
         tokio::pin!(deadline);
         let gone = |reason: String| Refused::Ended(dropped(reason, false, None));
         loop {
@@ -595,10 +599,10 @@ impl Task {
                 }
                 _ = tick.tick() => {
                     if let Some(sent) = heartbeat_sent {
-                        if sent.elapsed() > self.cfg.heartbeat_timeout {
+                        if sent.elapsed() > self.connection.heartbeat_timeout {
                             return dropped("no answer to heartbeat".into(), true, None);
                         }
-                    } else if last_rx.elapsed() >= self.cfg.heartbeat_idle {
+                    } else if last_rx.elapsed() >= self.connection.heartbeat_idle {
                         let id = self.message_id();
                         let frame = encode_frame::<()>(&WsMeta::new(MessageType::Heartbeat, id), None);
                         if let Err(e) = ws.send(Message::text(frame)).await {
@@ -678,7 +682,7 @@ impl Task {
             loading: self.loading_tx.clone(),
             tap: self.pipeline.tap(),
             filters: self.filters_tx.clone(),
-            extension_level: self.cfg.extension_level,
+            extension_level: self.followed.extension_level,
         }
         .spawn(plan, self.loads.clone());
     }

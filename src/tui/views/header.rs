@@ -3,8 +3,8 @@
 use super::hms;
 use crate::core::zone::Zone;
 use crate::core::{clock, SessionStore, Summary};
-use crate::source::live::ConnState;
 use crate::source::replay::ReplayStatus;
+use crate::source::ConnState;
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::{Level, Theme};
 use crate::wire::Ts;

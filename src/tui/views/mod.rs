@@ -158,7 +158,7 @@ pub const MIN_SIZE: (u16, u16) = (60, 16);
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, store: &SessionStore, ui: &UiState, now: Ts) {
     let area = frame.area();
-    if let Some(crate::source::live::ConnState::Failed(why)) = &ui.feed.conn {
+    if let Some(crate::source::ConnState::Failed(why)) = &ui.feed.conn {
         return failed(frame, area, why, ui);
     }
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {

@@ -1,6 +1,8 @@
-//! What the live source reports besides the store: connection changes and one
-//! summary per notification, for the headless printer and the status line.
+//! What a live source (the RingCentral subscription, a relay's stream) reports
+//! besides the store, in order: connection changes and one summary per notification,
+//! for the headless printer and the status line.
 
+use super::status::ConnState;
 use crate::core::{Applied, Delivery};
 use crate::wire::{Incoming, Parsed, Ts};
 use serde::Serialize;
@@ -13,97 +15,6 @@ pub enum LineFormat {
     Text,
     /// One JSON object per line.
     Json,
-}
-
-/// Loading the calls in progress (at start, and reconciling after an outage).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Loading {
-    /// Calls fetched so far.
-    pub done: usize,
-    /// Calls to fetch.
-    pub total: usize,
-    /// Rate limited by the platform: waiting until then.
-    pub waiting_until: Option<Ts>,
-    /// Catching up with a relay's stream (`done`/`total` are messages), not loading calls.
-    pub catching_up: bool,
-    /// The first load of the agents, queues and calls in progress has not finished: what
-    /// the board shows of them is not known yet (rate limited or under way).
-    pub seeding: bool,
-}
-
-impl Loading {
-    /// True while calls are still being fetched.
-    pub fn busy(&self) -> bool {
-        self.done < self.total || self.waiting_until.is_some()
-    }
-}
-
-/// The connection as the UI shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state")]
-pub enum ConnState {
-    /// Logging in / opening the first socket.
-    Connecting,
-    /// Subscribed and receiving.
-    Live,
-    /// Reconnecting with the session-context token.
-    Recovering,
-    /// Recovery succeeded: the subscription survived and missed events were replayed.
-    Recovered,
-    /// Recovery failed (or came too late): subscribed again and reconciled.
-    Resubscribed,
-    /// Disconnected; the next attempt is at `retry_at`.
-    Offline {
-        retry_at: Ts,
-        attempt: u32,
-        reason: String,
-    },
-    /// Gave up (bad credentials, permission missing): the platform's message.
-    Failed(String),
-}
-
-impl ConnState {
-    /// True while notifications are flowing.
-    pub fn is_live(&self) -> bool {
-        matches!(
-            self,
-            ConnState::Live | ConnState::Recovered | ConnState::Resubscribed
-        )
-    }
-
-    /// One short human line, e.g. `offline (retry in 3s, attempt 2): socket closed`.
-    pub fn describe(&self, now: Ts) -> String {
-        match self {
-            ConnState::Connecting => "connecting".into(),
-            ConnState::Live => "live".into(),
-            ConnState::Recovering => "recovering".into(),
-            ConnState::Recovered => "recovered".into(),
-            ConnState::Resubscribed => "resubscribed".into(),
-            ConnState::Offline {
-                retry_at,
-                attempt,
-                reason,
-            } => format!("{}: {reason}", offline(*retry_at, *attempt, now)),
-            ConnState::Failed(m) => format!("failed: {m}"),
-        }
-    }
-
-    /// The state without its reason, where [`describe`](ConnState::describe) adds one:
-    /// `offline (retry in 3s, attempt 2)`; `None` for the others.
-    pub fn headline(&self, now: Ts) -> Option<String> {
-        match self {
-            ConnState::Offline {
-                retry_at, attempt, ..
-            } => Some(offline(*retry_at, *attempt, now)),
-            _ => None,
-        }
-    }
-}
-
-/// `offline (retry in 3s, attempt 2)`: the seconds rounded up.
-fn offline(retry_at: Ts, attempt: u32, now: Ts) -> String {
-    let s = (now.millis_until(retry_at) + 999) / 1000;
-    format!("offline (retry in {s}s, attempt {attempt})")
 }
 
 /// One received notification, summarised.
@@ -258,12 +169,35 @@ pub enum LiveEvent {
 }
 
 /// A warning: to the log file and to whoever listens (status line, headless output).
-pub(super) fn warn(events: &tokio::sync::broadcast::Sender<LiveEvent>, message: String) {
+pub(crate) fn warn(events: &tokio::sync::broadcast::Sender<LiveEvent>, message: String) {
     tracing::warn!(%message);
     let _ = events.send(LiveEvent::Warning {
         at: Ts::now(),
         message,
     });
+}
+
+/// A source's warnings, from its event stream, as a board's notices (the board is woken
+/// by these, not by every notification).
+pub fn notices(
+    mut events: tokio::sync::broadcast::Receiver<LiveEvent>,
+) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    use tokio::sync::broadcast::error::RecvError;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(LiveEvent::Warning { message, .. }) => {
+                    if tx.send(message).is_err() {
+                        return;
+                    }
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+    rx
 }
 
 impl LiveEvent {
@@ -353,5 +287,36 @@ impl LiveEvent {
                 format!("{} audit {session} {text}", at.to_rfc3339())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The board hears the source's warnings, in order, and nothing else of its stream.
+    #[tokio::test]
+    async fn the_board_is_told_the_sources_warnings_only() {
+        let (tx, rx) = tokio::sync::broadcast::channel(16);
+        let mut notices = notices(rx);
+        let warn = |m: &str| LiveEvent::Warning {
+            at: Ts(0),
+            message: m.into(),
+        };
+        tx.send(warn("call outcomes late: call log rate-limited"))
+            .unwrap();
+        tx.send(LiveEvent::Malformed {
+            at: Ts(0),
+            error: "x".into(),
+        })
+        .unwrap();
+        tx.send(warn("second")).unwrap();
+        drop(tx);
+        assert_eq!(
+            notices.recv().await.as_deref(),
+            Some("call outcomes late: call log rate-limited")
+        );
+        assert_eq!(notices.recv().await.as_deref(), Some("second"));
+        assert_eq!(notices.recv().await, None, "closed with the source");
     }
 }
