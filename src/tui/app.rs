@@ -4,7 +4,9 @@
 //! something changed. A frame is rendered into the buffer under the store's read lock,
 //! and flushed to the terminal after the lock is released.
 
-use super::action::{action_for, update, Action, Effect};
+use super::input::msg_for;
+use super::msg::{Effect, Event, Msg};
+use super::reducer::update;
 use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
@@ -173,7 +175,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// The next action (`None`: something woke the loop that asks for nothing, such as
+    /// The next message (`None`: something woke the loop that asks for nothing, such as
     /// a frame falling due while `dirty`).
     async fn next(
         &mut self,
@@ -181,45 +183,45 @@ impl Inputs {
         need_tick: bool,
         dirty: bool,
         frame_due: Instant,
-    ) -> Option<Action> {
+    ) -> Option<Msg> {
         tokio::select! {
             ev = self.events.next() => match ev {
-                Some(Ok(e)) => action_for(&e, ui),
+                Some(Ok(e)) => msg_for(&e, ui),
                 Some(Err(e)) => {
                     tracing::warn!("terminal input error: {e}");
-                    Some(Action::Quit)
+                    Some(Event::Quit.into())
                 }
-                None => Some(Action::Quit),
+                None => Some(Event::Quit.into()),
             },
             r = changed(&mut self.store) => match r {
-                Some(_) => Some(Action::StoreChanged),
+                Some(_) => Some(Event::StoreChanged.into()),
                 None => { self.store = None; None }
             },
-            Some((request, outcome)) = self.done.recv() => Some(Action::ControlDone { request, outcome }),
+            Some((request, outcome)) = self.done.recv() => Some(Event::ControlDone { request, outcome }.into()),
             st = changed(&mut self.replay) => match st {
-                Some(st) => Some(Action::Replay(st)),
+                Some(st) => Some(Event::Replay(st).into()),
                 None => { self.replay = None; None }
             },
             c = changed(&mut self.conn) => match c {
-                Some(c) => Some(Action::Conn(c)),
+                Some(c) => Some(Event::Conn(c).into()),
                 None => { self.conn = None; None }
             },
             l = changed(&mut self.loading) => match l {
-                Some(l) => Some(Action::Loading(l)),
+                Some(l) => Some(Event::Loading(l).into()),
                 None => { self.loading = None; None }
             },
             n = async { self.notices.as_mut()?.recv().await }, if self.notices.is_some() => match n {
-                Some(text) => Some(Action::Notice(text)),
+                Some(text) => Some(Event::Notice(text).into()),
                 None => { self.notices = None; None }
             },
             a = async { self.alarms.as_mut()?.recv().await }, if self.alarms.is_some() => match a {
-                Some(c) => Some(Action::Alarm(c)),
+                Some(c) => Some(Event::Alarm(c).into()),
                 None => { self.alarms = None; None }
             },
-            _ = self.tick.tick(), if need_tick => Some(Action::Tick),
+            _ = self.tick.tick(), if need_tick => Some(Event::Tick.into()),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,
-            _ = self.sigterm.recv() => Some(Action::Quit),
-            _ = self.sigint.recv() => Some(Action::Quit),
+            _ = self.sigterm.recv() => Some(Event::Quit.into()),
+            _ = self.sigint.recv() => Some(Event::Quit.into()),
         }
     }
 }
@@ -281,17 +283,17 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             last_draw = Instant::now();
         }
         let need_tick = ticking(&ui, &store);
-        let Some(action) = inputs.next(&ui, need_tick, dirty, last_draw + FRAME).await else {
+        let Some(msg) = inputs.next(&ui, need_tick, dirty, last_draw + FRAME).await else {
             continue;
         };
         let now = clock_now(&ui);
-        let store_changed = action == Action::StoreChanged;
+        let store_changed = msg == Msg::Event(Event::StoreChanged);
         let fx = {
             let s = store.read();
             if store_changed && ui.feed.stale_since.is_none() {
                 ui.feed.lag_ms = s.newest_lag();
             }
-            update(&mut ui, action, &s, now)
+            update(&mut ui, msg, &s, now)
         };
         dirty = true;
         fx.into_iter().for_each(|e| executor.run(e));

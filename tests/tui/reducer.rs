@@ -4,8 +4,9 @@ use crate::support as tui_support;
 
 use calltop::core::control::{CallKey, ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
-use calltop::tui::action::{update, Action, Effect};
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
+use calltop::tui::msg::{self, Effect, Event, Intent, Msg};
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Overlay, PromptKind, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use tui_support::*;
 
 fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
-    update(ui, Action::Cmd(c), store, now())
+    update(ui, Intent::Cmd(c), store, now())
 }
 
 fn status(ui: &UiState) -> String {
@@ -36,7 +37,7 @@ fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
 fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
     let store = board_store();
     let mut ui = ui(mode);
-    ui.view.sort = calltop::tui::rows::SortKey::Start;
+    ui.view.sort = calltop::tui::view::SortKey::Start;
     ui.view.sort_descending = false;
     ui.sync(&store, now());
     (store, ui)
@@ -54,15 +55,15 @@ fn act_at(
     c: Command,
     at: calltop::wire::Ts,
 ) -> Vec<Effect> {
-    let fx = update(ui, Action::Cmd(c), store, at);
+    let fx = update(ui, Intent::Cmd(c), store, at);
     assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
     assert!(
         matches!(&ui.view.overlay, Overlay::Confirm(d) if !d.ok_focused),
         "{c:?}: no confirm ({})",
         status(ui)
     );
-    update(ui, Action::ToggleFocus, store, at);
-    update(ui, Action::Submit, store, at)
+    update(ui, Intent::ToggleFocus, store, at);
+    update(ui, Intent::Submit, store, at)
 }
 
 #[test]
@@ -97,7 +98,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
         ext: Some("101"),
     };
     event(&mut store, "s-new", 2, 10, &[p], json!({}));
-    update(&mut ui, Action::StoreChanged, &store, now());
+    update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!(
         (ui.view.selected.as_deref(), ui.view.cursor),
@@ -140,7 +141,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     // The result clears the pending marker and is audited.
     let fx = update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::Done {
                 message: "on hold".into(),
@@ -210,17 +211,17 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     assert!(!c.ok_focused);
     assert!(c.question.contains("Bob Agent"));
     // Enter on the default focus cancels.
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert!(fx.is_empty());
     assert_eq!(ui.view.overlay, Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    assert!(update(&mut ui, Action::Cancel, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Cancel, &store, now()).is_empty());
     // Moving the focus to the action and confirming sends it.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(controls(&fx)[0].action, ControlAction::HangUp);
     assert_eq!(controls(&fx)[0].session(), Some("s-talk"));
 }
@@ -239,11 +240,11 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     };
     assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
     // Nothing typed: nothing sent, and the prompt says so.
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("nothing"), "{}", status(&ui));
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
-    update(&mut ui, Action::Input('3'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    update(&mut ui, Intent::Input('3'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog: {}", status(&ui))
     };
@@ -262,16 +263,16 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
         c.question
     );
     // Enter on Cancel sends nothing.
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert_eq!(status(&ui), "reply “I'm on my way”: cancelled");
     // Words of one's own, confirmed: sent once, on the ringing party.
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
     for ch in "Back at 3".chars() {
-        update(&mut ui, Action::Input(ch), &store, now());
+        update(&mut ui, Intent::Input(ch), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     let sent = controls(&fx);
     assert_eq!(sent.len(), 1, "{fx:?}");
     assert_eq!(sent[0].session(), Some("s-ring"));
@@ -291,7 +292,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     // Done: said of whom, with the reply.
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: sent[0].clone(),
             outcome: Outcome::Done {
                 message: "replied “Back at 3”".into(),
@@ -340,17 +341,17 @@ fn transfer_prompts_for_a_target_then_confirms() {
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
     assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
     for c in "vm:105".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Backspace, &store, now());
-    update(&mut ui, Action::Input('6'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    update(&mut ui, Intent::Backspace, &store, now());
+    update(&mut ui, Intent::Input('6'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
     assert!(c.question.contains("voicemail 106"), "{}", c.question);
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::Transfer {
@@ -361,7 +362,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert_eq!(ui.view.overlay, Overlay::None);
 }
 
@@ -436,7 +437,7 @@ fn rate_limit_blocks_until_it_expires() {
     assert_eq!(req.action, ControlAction::Mute { muted: true });
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::RateLimited {
                 retry_after: Duration::from_secs(30),
@@ -456,7 +457,7 @@ fn rate_limit_blocks_until_it_expires() {
         "mute: not sent, rate limited by the platform, retry in 30s"
     );
     let later = now().plus_millis(31_000);
-    update(&mut ui, Action::Tick, &store, later);
+    update(&mut ui, Event::Tick, &store, later);
     assert_eq!(ui.control.rate_limited_until, None);
     let fx = act_at(&mut ui, &store, Command::Call(CallKey::Mute), later);
     assert_eq!(controls(&fx).len(), 1);
@@ -470,7 +471,7 @@ fn failures_show_the_platform_message() {
     let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
     let fx = update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::Failed {
                 message: msg.into(),
@@ -492,7 +493,7 @@ fn filter_sort_state_filter_and_history() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Filter);
     for c in "alice".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
     let ids = |ui: &UiState| {
         ui.rows(&store, now())
@@ -501,7 +502,7 @@ fn filter_sort_state_filter_and_history() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids(&ui), vec!["s-ring"]);
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(ui.view.filter, "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
@@ -513,7 +514,7 @@ fn filter_sort_state_filter_and_history() {
         cmd(&mut ui, &store, Command::StateFilter);
     }
     // Sort by timer (longest in state first), then reversed.
-    while ui.view.sort != calltop::tui::rows::SortKey::Timer {
+    while ui.view.sort != calltop::tui::view::SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
@@ -571,9 +572,9 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         assert!(cmd(ui, &store, Command::Jump).is_empty());
         assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Jump));
         for c in text.chars() {
-            update(ui, Action::Input(c), &store, now());
+            update(ui, Intent::Input(c), &store, now());
         }
-        update(ui, Action::Submit, &store, now())
+        update(ui, Intent::Submit, &store, now())
     };
     let fx = typed(&mut ui, "50%");
     assert_eq!(
@@ -606,7 +607,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         matches!(&ui.view.overlay, Overlay::Prompt(_)),
         "kept open to fix"
     );
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     let outside = calltop::tui::views::hms(&ui, at(4 * 3_600));
     assert!(typed(&mut ui, &outside).is_empty());
     assert!(
@@ -614,7 +615,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         "{}",
         status(&ui)
     );
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     // The progress bar: its first and last columns are the two ends (within a column).
     ui.view.size = (120, 40);
     let row = calltop::tui::views::progress_row(&ui).unwrap();
@@ -626,15 +627,15 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    let jump = |ui: &UiState, column| match calltop::tui::action::action_for(&click(column), ui) {
-        Some(Action::JumpTo(t)) => Some(t),
+    let jump = |ui: &UiState, column| match calltop::tui::input::msg_for(&click(column), ui) {
+        Some(Msg::Intent(Intent::JumpTo(t))) => Some(t),
         _ => None,
     };
     assert_eq!(jump(&ui, 3), None, "the clock label is not the bar");
     let first = (0..120).find_map(|c| jump(&ui, c)).unwrap();
     let last = (0..120).rev().find_map(|c| jump(&ui, c)).unwrap();
     assert!(start.millis_until(first) < 7_200_000 / 80 && last.millis_until(end) < 7_200_000 / 80);
-    let fx = update(&mut ui, Action::JumpTo(first), &store, now());
+    let fx = update(&mut ui, Intent::JumpTo(first), &store, now());
     assert_eq!(
         fx,
         vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::At(first)))]
@@ -644,8 +645,8 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         crossterm::event::KeyCode::Char('g'),
     ));
     assert_eq!(
-        calltop::tui::action::action_for(&key, &ui),
-        Some(Action::Cmd(Command::Top))
+        calltop::tui::input::msg_for(&key, &ui),
+        Some(Intent::Cmd(Command::Top).into())
     );
 }
 
@@ -675,8 +676,8 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
         crossterm::event::KeyCode::Char('0'),
     ));
     assert_eq!(
-        calltop::tui::action::action_for(&key, &ui),
-        Some(Action::Cmd(Command::Rewind))
+        calltop::tui::input::msg_for(&key, &ui),
+        Some(Intent::Cmd(Command::Rewind).into())
     );
     assert_eq!(
         cmd(&mut ui, &store, Command::Rewind),
@@ -692,9 +693,9 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
     });
     assert!(cmd(&mut ui, &store, Command::Jump).is_empty());
     for c in "50%".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     assert!(status(&ui).contains("paused"), "{}", status(&ui));
 }
 
@@ -703,10 +704,10 @@ fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);
     ui.config.bell = true;
     assert_eq!(
-        update(&mut ui, Action::Tick, &store, now()),
+        update(&mut ui, Event::Tick, &store, now()),
         vec![Effect::Bell]
     );
-    assert!(update(&mut ui, Action::Tick, &store, now()).is_empty());
+    assert!(update(&mut ui, Event::Tick, &store, now()).is_empty());
 }
 
 #[test]
@@ -763,16 +764,16 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     assert!(
         matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
     );
-    update(&mut ui, Action::Input('9'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    update(&mut ui, Intent::Input('9'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
     assert!(
         matches!(ui.view.overlay, Overlay::Prompt(_)),
         "the prompt stays to fix it"
     );
-    update(&mut ui, Action::Backspace, &store, now());
-    update(&mut ui, Action::Input('3'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    update(&mut ui, Intent::Backspace, &store, now());
+    update(&mut ui, Intent::Input('3'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     let Overlay::Confirm(c) = &ui.view.overlay else {
         panic!("no dialog")
     };
@@ -783,8 +784,8 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
         c.question
     );
     assert!(!c.ok_focused);
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::Flip {
@@ -802,7 +803,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
 fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     use calltop::source::live::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     ui.feed.lag_ms = Some(120);
     assert_ne!(
         calltop::tui::app::clock_now(&ui),
@@ -815,7 +816,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
         attempt: 1,
         reason: "socket closed".into(),
     };
-    update(&mut ui, Action::Conn(offline.clone()), &store, dropped);
+    update(&mut ui, Event::Conn(offline.clone()), &store, dropped);
     assert_eq!(ui.feed.stale_since, Some(dropped));
     assert_eq!(ui.feed.lag_ms, None, "lag is unknown while offline");
     // The board's clock stops at the drop: timers and alerts don't move on.
@@ -823,7 +824,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     // Another offline state (next attempt) keeps the first drop time.
     update(
         &mut ui,
-        Action::Conn(offline),
+        Event::Conn(offline),
         &store,
         dropped.plus_millis(9_000),
     );
@@ -831,7 +832,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     // Live again: the clock runs.
     update(
         &mut ui,
-        Action::Conn(ConnState::Resubscribed),
+        Event::Conn(ConnState::Resubscribed),
         &store,
         dropped.plus_millis(20_000),
     );
@@ -843,14 +844,14 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
 fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     use calltop::source::live::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     let dropped = now();
     let offline = ConnState::Offline {
         retry_at: dropped.plus_millis(60_000),
         attempt: 3,
         reason: "connect: connection refused".into(),
     };
-    update(&mut ui, Action::Conn(offline), &store, dropped);
+    update(&mut ui, Event::Conn(offline), &store, dropped);
     let frame = |ui: &mut UiState, wall_secs: i64| {
         ui.feed.wall = dropped.plus_millis(wall_secs * 1000);
         let clock = calltop::tui::app::clock_now(ui);
@@ -1038,8 +1039,8 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
         q.starts_with("Take calls of queue Support for Eve Evans (ext 105)?"),
         "{q}"
     );
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     let sent = agent_effects(&fx);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].target_id(), "205");
@@ -1060,7 +1061,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     );
     assert!(q.contains("Also in: Support"), "{q}");
     // Esc: nothing sent.
-    let fx = update(&mut ui, Action::Cancel, &store, now());
+    let fx = update(&mut ui, Intent::Cancel, &store, now());
     assert!(agent_effects(&fx).is_empty());
 }
 
@@ -1093,8 +1094,8 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
         q.contains("*81") && q.contains("*82") && q.contains("*83"),
         "{q}"
     );
-    update(&mut on_agent, Action::ToggleFocus, &store, now());
-    let fx = update(&mut on_agent, Action::Submit, &store, now());
+    update(&mut on_agent, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut on_agent, Intent::Submit, &store, now());
     let sent = controls(&fx);
     assert_eq!(sent.len(), 1);
     assert_eq!(
@@ -1201,7 +1202,7 @@ fn supervisor_keys_are_refused_read_only_and_in_replay() {
 fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let (store, mut ui) = ready(Mode::Demo);
-    update(&mut ui, Action::Resize(200, 50), &store, now());
+    update(&mut ui, msg::Event::Resize(200, 50), &store, now());
     let click = |column, row| {
         Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -1213,21 +1214,21 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     // The overview: header, the queue strip, then the calls table's title and header.
     let first = calltop::tui::views::header_height(&ui) + calltop::tui::views::STRIP_ROWS + 2;
     assert_eq!(calltop::tui::views::table_first_row(&ui), first);
-    let a = calltop::tui::action::action_for(&click(10, first + 2), &ui).unwrap();
-    assert_eq!(a, Action::Click(2));
+    let a = calltop::tui::input::msg_for(&click(10, first + 2), &ui).unwrap();
+    assert_eq!(a, Intent::Click(2).into());
     update(&mut ui, a, &store, now());
     // Rows by start: s-hold, s-talk, s-park, s-ring.
     assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
     // The agents beside the calls have no cursor: a click there selects nothing.
     assert_eq!(
-        calltop::tui::action::action_for(&click(190, first + 1), &ui),
+        calltop::tui::input::msg_for(&click(190, first + 1), &ui),
         None
     );
     // Below the overview's size the table starts under the header, as before.
-    update(&mut ui, Action::Resize(120, 40), &store, now());
+    update(&mut ui, msg::Event::Resize(120, 40), &store, now());
     let first = calltop::tui::views::header_height(&ui) + 2;
-    let a = calltop::tui::action::action_for(&click(10, first + 1), &ui).unwrap();
-    assert_eq!(a, Action::Click(1));
+    let a = calltop::tui::input::msg_for(&click(10, first + 1), &ui).unwrap();
+    assert_eq!(a, Intent::Click(1).into());
     update(&mut ui, a, &store, now());
     assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
 }
@@ -1250,7 +1251,7 @@ fn a_queue_setting_done_is_said_with_names() {
     };
     update(
         &mut ui,
-        Action::ControlDone { request, outcome },
+        Event::ControlDone { request, outcome },
         &store,
         now(),
     );
@@ -1267,7 +1268,7 @@ fn listen_in_on_a_parked_call_says_it_is_parked() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.view.selected = Some("s-park".into());
-    update(&mut ui, Action::Cmd(Command::Listen), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
     assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
     assert_eq!(
         status(&ui),
@@ -1293,8 +1294,8 @@ fn messages_name_who_and_what_from_the_directory() {
     let q = confirm_text(&ui);
     assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");
     assert!(!q.contains("+18005550100?"), "not the number dialled: {q}");
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(status(&ui), "hold Ann Archer (ext 101): sent…");
     let request = controls(&fx).remove(0);
     let outcome = Outcome::Done {
@@ -1302,7 +1303,7 @@ fn messages_name_who_and_what_from_the_directory() {
     };
     update(
         &mut ui,
-        Action::ControlDone { request, outcome },
+        Event::ControlDone { request, outcome },
         &store,
         now(),
     );
@@ -1318,13 +1319,13 @@ fn messages_name_who_and_what_from_the_directory() {
     ] {
         cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
         for c in typed.chars() {
-            update(&mut ui, Action::Input(c), &store, now());
+            update(&mut ui, Intent::Input(c), &store, now());
         }
-        update(&mut ui, Action::Submit, &store, now());
+        update(&mut ui, Intent::Submit, &store, now());
         let q = confirm_text(&ui);
         assert!(q.starts_with("Transfer Ann Archer (ext 101) "), "{q}");
         assert!(q.lines().next().unwrap().ends_with(says), "{q}");
-        update(&mut ui, Action::Cancel, &store, now());
+        update(&mut ui, Intent::Cancel, &store, now());
     }
 }
 
@@ -1350,7 +1351,7 @@ fn a_waiting_call_names_the_agents_it_rings() {
 fn a_source_warning_is_said_on_the_status_line() {
     let (store, mut ui) = ready(Mode::Live);
     let text = "call outcomes late: call log rate-limited, next try in 9 s (3 calls waiting)";
-    update(&mut ui, Action::Notice(text.into()), &store, now());
+    update(&mut ui, Event::Notice(text.into()), &store, now());
     assert_eq!(status(&ui), text);
     assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Warn));
 }
@@ -1361,7 +1362,7 @@ fn a_source_warning_is_said_on_the_status_line() {
 fn the_lag_never_reads_below_zero() {
     use calltop::source::live::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     for (lag, says) in [(-1, "lag 0ms"), (-250, "lag 0ms"), (120, "lag 120ms")] {
         ui.feed.lag_ms = Some(lag);
         let screen = render(&store, &mut ui, now()).backend().to_string();

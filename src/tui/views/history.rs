@@ -1,6 +1,6 @@
 //! The history: ended sessions with disposition, figures, agent and queue, newest first.
 
-use super::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
+use super::cells::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
 use crate::core::party::EndpointState;
 use crate::core::{clock, Bucket, Disposition, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
@@ -89,10 +89,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                     _ => Level::Normal,
                 },
                 platform: super::outcome::cell(&s, store.outcomes().get(&s.id), ui.config.call_log),
-                total: super::or_dash(s.duration_ms(now).map(clock)),
-                ring: super::or_dash(f.known(Bucket::Ring).map(clock)),
-                talk: super::or_dash(f.known(Bucket::Talk).map(clock)),
-                hold: super::or_dash(f.known(Bucket::Hold).map(clock)),
+                total: super::cells::or_dash(s.duration_ms(now).map(clock)),
+                ring: super::cells::or_dash(f.known(Bucket::Ring).map(clock)),
+                talk: super::cells::or_dash(f.known(Bucket::Talk).map(clock)),
+                hold: super::cells::or_dash(f.known(Bucket::Hold).map(clock)),
             }
         })
         .collect();

@@ -10,7 +10,9 @@
 //! filter is on (it matches queue and agent names from the directory, which changes
 //! without the sessions changing).
 
-use super::state::{target_in, Screen, UiState, ViewState};
+pub mod agents;
+
+use super::view::{target_in, Screen, SortKey, StateFilter, ViewState};
 use crate::core::center::{Agent, Queue};
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
@@ -24,118 +26,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Sort columns of the sessions table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    /// Callers waiting in a queue first (longest wait first), then calls waiting on
-    /// the supervisor's people (a party ringing, on hold or parked; by the time the
-    /// longest-waiting party has been in its state); other calls by their target's timer.
-    Waiting,
-    /// The target party's time in its current state.
-    Timer,
-    /// When the call started.
-    Start,
-    From,
-    To,
-    Queue,
-    /// The target party's state.
-    State,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 7] = [
-        SortKey::Waiting,
-        SortKey::Timer,
-        SortKey::Start,
-        SortKey::From,
-        SortKey::To,
-        SortKey::Queue,
-        SortKey::State,
-    ];
-
-    /// The next column.
-    pub fn next(self) -> SortKey {
-        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
-    }
-
-    /// Column name.
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Waiting => "waiting",
-            SortKey::Timer => "timer",
-            SortKey::Start => "start",
-            SortKey::From => "from",
-            SortKey::To => "to",
-            SortKey::Queue => "queue",
-            SortKey::State => "state",
-        }
-    }
-
-    /// The direction a column is first shown in: times largest (longest, newest) first
-    /// (↓), words from A (↑).
-    pub fn starts_descending(self) -> bool {
-        matches!(self, SortKey::Waiting | SortKey::Timer | SortKey::Start)
-    }
-}
-
-/// The state filter (`F`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StateFilter {
-    All,
-    /// A caller waiting in a queue.
-    Queued,
-    Ringing,
-    Talking,
-    OnHold,
-    Parked,
-}
-
-impl StateFilter {
-    /// The next filter.
-    pub fn next(self) -> StateFilter {
-        match self {
-            StateFilter::All => StateFilter::Queued,
-            StateFilter::Queued => StateFilter::Ringing,
-            StateFilter::Ringing => StateFilter::Talking,
-            StateFilter::Talking => StateFilter::OnHold,
-            StateFilter::OnHold => StateFilter::Parked,
-            StateFilter::Parked => StateFilter::All,
-        }
-    }
-
-    /// Name.
-    pub fn label(self) -> &'static str {
-        match self {
-            StateFilter::All => "all",
-            StateFilter::Queued => "queued",
-            StateFilter::Ringing => "ringing",
-            StateFilter::Talking => "talking",
-            StateFilter::OnHold => "on hold",
-            StateFilter::Parked => "parked",
-        }
-    }
-
-    fn admits(self, s: &Session, center: &Center) -> bool {
-        let want: &[StatusCode] = match self {
-            StateFilter::All => return true,
-            StateFilter::Queued => return center.queued(&s.id).is_some(),
-            StateFilter::Ringing => &[StatusCode::Proceeding],
-            StateFilter::Talking => &[StatusCode::Answered],
-            StateFilter::OnHold => &[StatusCode::Hold],
-            StateFilter::Parked => &[StatusCode::Parked],
-        };
-        s.parties
-            .iter()
-            .any(|p| p.code().is_some_and(|c| want.contains(c)))
-    }
-}
-
-impl UiState {
+impl Memos {
     /// The rows of the current screen in display order (ordered again only when the
     /// store, the screen, a filter, the sort or — for the timer sort — the clock moved).
-    pub fn rows<'a>(&self, store: &'a SessionStore, now: Ts) -> Rows<'a> {
-        let v = &self.view;
+    pub fn rows<'a>(&self, v: &ViewState, store: &'a SessionStore, now: Ts) -> Rows<'a> {
         let key = RowsKey {
             version: store.version(),
             screen: v.screen,
@@ -146,7 +40,7 @@ impl UiState {
             target: v.target_party.clone(),
             pinned: v.pinned.clone(),
         };
-        let entry = self.memos.rows.get(
+        let entry = self.rows.get(
             |e| e.key == key && e.steady.covers(now),
             |old| {
                 let ids = match v.screen {
@@ -171,7 +65,7 @@ impl UiState {
     /// the clock left the range the figures hold for).
     pub fn summary(&self, store: &SessionStore, now: Ts) -> Summary {
         let version = store.version();
-        let entry = self.memos.summary.get(
+        let entry = self.summary.get(
             |e| e.version == version && e.basis.covers(now),
             |old| SummaryEntry::new(store, now, old),
         );
@@ -322,7 +216,7 @@ fn board_keyed<'a>(
 }
 
 /// Active sessions after the text and state filters, and the pinned one (even ended),
-/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`]
+/// sorted; and the clock range this order holds for. Computed afresh: [`Memos::rows`]
 /// keeps it between frames.
 pub fn board_rows<'a>(
     store: &'a SessionStore,
@@ -570,11 +464,13 @@ impl SummaryEntry {
     }
 }
 
-/// The memos a [`UiState`] carries.
+/// The derived rows and figures the UI state keeps between frames.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Memos {
     pub rows: Memo<RowsEntry>,
     pub summary: Memo<SummaryEntry>,
+    /// The agents' order and queues.
+    pub agents: agents::AgentMemos,
 }
 
 /// The rows of a screen in display order, read from the store they were ordered for.

@@ -1,178 +1,104 @@
-//! `Action` (what the user or the world wants), `Effect` (what the loop must do), the
-//! mapping of terminal events to actions, and the reducer `update`.
+//! The reducer: [`update`] applies an [`Intent`] or an [`Event`] to the UI state and
+//! returns the [`Effect`]s the loop must carry out. Pure: no I/O, time passed in. How
+//! far a page or a scroll goes it asks the views' layout ([`views::layout`]); control
+//! keys are planned by [`super::plan`].
 
 use super::edit::{self, Edit};
 use super::keymap::Command;
+use super::msg::{Effect, Event, Intent, Msg};
 use super::plan;
-use super::rows::SortKey;
-use super::state::{
-    ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
-};
+use super::state::{Mode, Pending, StatusLine, UiState};
 use super::theme::Level;
+use super::view::{ListCursor, Overlay, Prompt, PromptKind, Screen, SortKey};
+use super::views;
 use crate::core::alarms::AlarmChange;
 use crate::core::control::{Aim, Ask, CallKey, ControlAction, ControlRequest, Outcome};
 use crate::core::{PartyState, SessionStore};
-use crate::source::live::{ConnState, Loading};
-use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus, Speed};
+use crate::source::live::Loading;
+use crate::source::replay::{JumpTarget, ReplayCmd, Speed};
 use crate::wire::Ts;
-use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
 
-/// What the user or the world wants.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// A key bound in the keymap.
-    Cmd(Command),
-    /// Text typed into the filter or a prompt.
-    Input(char),
-    Backspace,
-    /// Line editing in the filter or a prompt.
-    Edit(Edit),
-    /// Enter in a prompt, filter or dialog.
-    Submit,
-    /// Esc in a prompt, filter or dialog.
-    Cancel,
-    /// Move the focus between dialog buttons.
-    ToggleFocus,
-    /// Mouse click on a table row (0-based, in visible rows).
-    Click(usize),
-    /// Mouse click on the replay's progress bar, at this stream time.
-    JumpTo(Ts),
-    /// Mouse wheel: rows to move (negative: up).
-    Scroll(i32),
-    /// The terminal has this many columns and rows now.
-    Resize(u16, u16),
-    /// The store changed.
-    StoreChanged,
-    /// One second passed.
-    Tick,
-    /// A control request (on a party or an agent) finished.
-    ControlDone {
-        request: ControlRequest,
-        outcome: Outcome,
-    },
-    /// The replay moved.
-    Replay(ReplayStatus),
-    /// The connection state changed.
-    Conn(ConnState),
-    /// Loading the calls in progress moved on.
-    Loading(Loading),
-    /// A warning of the source (late call outcomes, a gateway error): said as is.
-    Notice(String),
-    /// A queue alarm was raised or cleared.
-    Alarm(AlarmChange),
-    /// Quit (signal).
-    Quit,
-}
-
-/// What the loop must do after an update.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Send a control request, on a party or an agent (spawned, never awaited in the
-    /// loop; the control side writes the audit trail).
-    Control(ControlRequest),
-    /// Ask the replay task for something.
-    Replay(ReplayCmd),
-    /// Ring the terminal bell.
-    Bell,
-    /// Put this text on the terminal's clipboard (OSC 52).
-    Copy(String),
-    /// Leave the app.
-    Quit,
-}
-
-/// Maps a terminal event to an action, given what is open.
-pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
-    match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => {
-            let ctrl_c = k.code == KeyCode::Char('c')
-                && k.modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL);
-            if ctrl_c {
-                return Some(Action::Cmd(Command::Quit));
-            }
-            match &ui.view.overlay {
-                Overlay::Filter | Overlay::Prompt(_) => line_key(k),
-                Overlay::Confirm(_) => match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Left
-                    | KeyCode::Right
-                    | KeyCode::Tab
-                    | KeyCode::BackTab
-                    | KeyCode::Char('h' | 'l') => Some(Action::ToggleFocus),
-                    _ => None,
-                },
-                // The moving keys scroll the help; any other key closes it.
-                Overlay::Help => match ui.config.keymap.command(k) {
-                    Some(
-                        c @ (Command::Up
-                        | Command::Down
-                        | Command::PageUp
-                        | Command::PageDown
-                        | Command::Top
-                        | Command::Bottom),
-                    ) => Some(Action::Cmd(c)),
-                    _ => Some(Action::Cancel),
-                },
-                Overlay::None => ui.config.keymap.command(k).map(Action::Cmd),
-            }
+/// The selection and scroll of every list, kept on their rows as the rows move.
+impl UiState {
+    /// Re-resolves the selection against the current rows (follow-selection: the
+    /// selected session keeps the selection when rows move; when it leaves, the row
+    /// at the same position is selected — but on the first row, with no detail open
+    /// and no call just acted on, the first row stays selected) and scrolls it into
+    /// view.
+    pub fn sync(&mut self, store: &SessionStore, now: Ts) {
+        if self.view.screen.is_center() {
+            return self.sync_center(store);
         }
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
-            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
-            MouseEventKind::Down(MouseButton::Left) => {
-                let first = super::views::table_first_row(ui);
-                if m.row >= first {
-                    // In the overview the agents beside the calls have no cursor.
-                    let t = super::views::table_area(ui);
-                    let beside = m.column >= t.x + t.width && t.width < ui.view.size.0;
-                    return (!beside).then_some(Action::Click((m.row - first) as usize));
-                }
-                let bar = super::views::progress_row(ui)?;
-                let r = ui.feed.replay.filter(|_| m.row == bar)?;
-                let now = r.clock_at(tokio::time::Instant::now());
-                let t = super::views::header::progress_time_at(
-                    ui.config.zone,
-                    &r,
-                    now,
-                    ui.view.size.0,
-                    m.column,
-                )?;
-                Some(Action::JumpTo(t))
-            }
-            _ => None,
-        },
-        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
-        _ => None,
+        let rows = self.rows(store, now);
+        let v = &mut self.view;
+        if rows.is_empty() {
+            v.cursor = 0;
+            v.offset = 0;
+            v.selected = None;
+            return;
+        }
+        let top = v.follow_top && v.cursor == 0 && !v.detail && v.pinned.is_none();
+        let found = if top {
+            Some(0)
+        } else {
+            v.selected.as_deref().and_then(|id| rows.position(id))
+        };
+        v.cursor = found.unwrap_or(v.cursor.min(rows.len() - 1));
+        v.selected = rows.get(v.cursor).map(|s| s.id.clone());
+        let len = rows.len();
+        self.scroll_into_view(len);
     }
-}
 
-/// A key typed into the filter or a prompt: readline's editing keys (Ctrl-U, Ctrl-W,
-/// Ctrl-A / Ctrl-E, Home / End, ← / →, Delete, Backspace), Enter, Esc, or text;
-/// other Ctrl chords type nothing.
-fn line_key(k: &crossterm::event::KeyEvent) -> Option<Action> {
-    let ctrl = k
-        .modifiers
-        .contains(crossterm::event::KeyModifiers::CONTROL);
-    let e = match k.code {
-        KeyCode::Enter => return Some(Action::Submit),
-        KeyCode::Esc => return Some(Action::Cancel),
-        KeyCode::Char('u') if ctrl => Edit::KillToStart,
-        KeyCode::Char('w') if ctrl => Edit::KillWord,
-        KeyCode::Char('a') if ctrl => Edit::Home,
-        KeyCode::Char('e') if ctrl => Edit::End,
-        KeyCode::Char('h') if ctrl => Edit::Backspace,
-        KeyCode::Char(_) if ctrl => return None,
-        KeyCode::Char(c) => Edit::Insert(c),
-        KeyCode::Backspace => Edit::Backspace,
-        KeyCode::Delete => Edit::Delete,
-        KeyCode::Left => Edit::Left,
-        KeyCode::Right => Edit::Right,
-        KeyCode::Home => Edit::Home,
-        KeyCode::End => Edit::End,
-        _ => return None,
-    };
-    Some(Action::Edit(e))
+    /// Keeps the agents, queues and queue-detail cursors on their rows.
+    fn sync_center(&mut self, store: &SessionStore) {
+        use super::rows::{queue_agents, queue_rows};
+        let c = store.center();
+        let h = self.viewport();
+        let order = (self.view.screen == Screen::Agents).then(|| self.agent_order(store));
+        let v = &mut self.view;
+        match v.screen {
+            Screen::Agents => {
+                let rows = order.as_ref().map_or(&[][..], |o| &o.rows[..]);
+                v.agents.sync(rows.iter().map(|k| k.id.as_str()), h);
+            }
+            Screen::Queues => {
+                let rows = queue_rows(c, &v.filter);
+                v.queues.sync(rows.iter().map(|q| q.id.as_str()), h);
+                match v.open_queue.as_deref().and_then(|id| c.queue(id)) {
+                    Some(q) => {
+                        let members = queue_agents(c, q);
+                        v.members.sync(members.iter().map(|a| a.id.as_str()), h);
+                    }
+                    None => v.open_queue = None,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Table rows that fit on screen.
+    pub fn viewport(&self) -> usize {
+        let (w, h) = self.view.size;
+        views::layout::table_capacity(w, h, self).max(1)
+    }
+
+    /// Timeline lines that fit in the detail pane.
+    pub fn timeline_height(&self) -> usize {
+        let (w, h) = self.view.size;
+        views::layout::timeline_capacity(w, h, self).max(1)
+    }
+
+    /// Keeps the cursor visible.
+    pub fn scroll_into_view(&mut self, len: usize) {
+        let h = self.viewport();
+        let v = &mut self.view;
+        if v.cursor < v.offset {
+            v.offset = v.cursor;
+        } else if v.cursor >= v.offset + h {
+            v.offset = v.cursor + 1 - h;
+        }
+        v.offset = v.offset.min(len.saturating_sub(h));
+    }
 }
 
 /// Applies a line edit to the filter (re-filtering the rows) or the open prompt.
@@ -190,27 +116,36 @@ fn edit(ui: &mut UiState, e: Edit, store: &SessionStore, now: Ts) {
     }
 }
 
-/// Applies an action to the UI state; returns what the loop must do.
-pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -> Vec<Effect> {
+/// Applies an intent or an event to the UI state; returns what the loop must do.
+pub fn update(ui: &mut UiState, msg: impl Into<Msg>, store: &SessionStore, now: Ts) -> Vec<Effect> {
     let mut fx = Vec::new();
-    match action {
-        Action::Cmd(c) => command(ui, c, store, now, &mut fx),
-        Action::Input(c) => edit(ui, Edit::Insert(c), store, now),
-        Action::Backspace => edit(ui, Edit::Backspace, store, now),
-        Action::Edit(e) => edit(ui, e, store, now),
-        Action::Submit => submit(ui, store, now, &mut fx),
-        Action::Cancel => cancel(ui, store, now),
-        Action::ToggleFocus => {
+    match msg.into() {
+        Msg::Intent(i) => intent(ui, i, store, now, &mut fx),
+        Msg::Event(e) => event(ui, e, store, now, &mut fx),
+    }
+    fx
+}
+
+/// What a key or the mouse asks for.
+fn intent(ui: &mut UiState, i: Intent, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+    match i {
+        Intent::Cmd(c) => command(ui, c, store, now, fx),
+        Intent::Input(c) => edit(ui, Edit::Insert(c), store, now),
+        Intent::Backspace => edit(ui, Edit::Backspace, store, now),
+        Intent::Edit(e) => edit(ui, e, store, now),
+        Intent::Submit => submit(ui, store, now, fx),
+        Intent::Cancel => cancel(ui, store, now),
+        Intent::ToggleFocus => {
             if let Overlay::Confirm(c) = &mut ui.view.overlay {
                 c.ok_focused = !c.ok_focused;
             }
         }
-        Action::Click(row) if ui.view.screen.is_center() => {
+        Intent::Click(row) if ui.view.screen.is_center() => {
             let target = ui.view.offset_of_center() + row;
             let delta = target as i64 - ui.view.center_cursor().map_or(0, |c| c.cursor) as i64;
             move_cursor(ui, store, now, delta);
         }
-        Action::Click(row) => {
+        Intent::Click(row) => {
             unpin(ui, store, now);
             let rows = ui.rows(store, now);
             let i = ui.view.offset + row;
@@ -222,34 +157,39 @@ pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -
                 ui.view.timeline_top = None;
             }
         }
-        Action::JumpTo(t) => {
-            let text = format!("jump to {}", super::views::hms(ui, t));
+        Intent::JumpTo(t) => {
+            let text = format!("jump to {}", ui.config.zone.hms(t));
             ui.say(Level::Normal, text, now);
             fx.push(Effect::Replay(ReplayCmd::Jump(JumpTarget::At(t))));
         }
-        Action::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
-        Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
-        Action::Resize(w, h) => {
+        Intent::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
+        Intent::Scroll(n) => move_cursor(ui, store, now, n as i64),
+    }
+}
+
+/// What happened in the world.
+fn event(ui: &mut UiState, e: Event, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+    match e {
+        Event::Resize(w, h) => {
             ui.view.size = (w, h);
             ui.sync(store, now);
         }
-        Action::StoreChanged | Action::Tick => {
+        Event::StoreChanged | Event::Tick => {
             ui.feed.rate.observe(now, store.counters().events);
             expire(ui, now);
-            bells(ui, store, now, &mut fx);
+            bells(ui, store, now, fx);
         }
-        Action::ControlDone { request, outcome } => done(ui, store, request, outcome, now),
-        Action::Replay(st) => ui.feed.replay = Some(st),
-        Action::Conn(c) => ui.feed.connection(c, now),
-        Action::Loading(l) => loaded(ui, l, now),
-        Action::Notice(text) => ui.say(Level::Warn, text, now),
-        Action::Alarm(c) => alarm(ui, c, now, &mut fx),
-        Action::Quit => {
+        Event::ControlDone { request, outcome } => done(ui, store, request, outcome, now),
+        Event::Replay(st) => ui.feed.replay = Some(st),
+        Event::Conn(c) => ui.feed.connection(c, now),
+        Event::Loading(l) => loaded(ui, l, now),
+        Event::Notice(text) => ui.say(Level::Warn, text, now),
+        Event::Alarm(c) => alarm(ui, c, now, fx),
+        Event::Quit => {
             ui.quit = true;
             fx.push(Effect::Quit);
         }
     }
-    fx
 }
 
 /// The ids of the list the cursor moves over on a screen of agents or queues.
@@ -259,7 +199,7 @@ fn center_ids<'a>(ui: &UiState, store: &'a SessionStore) -> Vec<&'a str> {
     let v = &ui.view;
     match (v.screen, v.open_queue.as_deref().and_then(|q| c.queue(q))) {
         (Screen::Agents, _) => {
-            let order = super::views::agents::agent_order(ui, store);
+            let order = ui.agent_order(store);
             order
                 .rows
                 .iter()
@@ -309,7 +249,7 @@ fn scroll_timeline(ui: &mut UiState, store: &SessionStore, delta: i64) {
         return;
     };
     let (w, h) = ui.view.size;
-    let shown = super::views::timeline_lines(w, h, ui, s.parties.len());
+    let shown = views::layout::timeline_lines(w, h, ui, s.parties.len());
     let last_top = s.timeline.len().saturating_sub(shown);
     let top = ui.view.timeline_top.unwrap_or(last_top).min(last_top) as i64;
     let top = (top.saturating_add(delta)).clamp(0, last_top as i64) as usize;
@@ -337,7 +277,7 @@ fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     };
     if help {
         let top = (ui.view.help_top as i64).saturating_add(step);
-        ui.view.help_top = top.clamp(0, super::views::help::max_top(ui) as i64) as usize;
+        ui.view.help_top = top.clamp(0, views::help::max_top(ui) as i64) as usize;
     } else if ui.view.detail {
         scroll_timeline(ui, store, step);
     } else {
@@ -429,7 +369,7 @@ fn next_party(ui: &mut UiState, store: &SessionStore, now: Ts) {
 
 /// Sorts by a column's key; the column already sorted by turns around.
 fn sort_column(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
-    let key = c.sort_column().unwrap_or(ui.view.sort);
+    let key = SortKey::of_command(c).unwrap_or(ui.view.sort);
     if key == ui.view.sort {
         ui.view.sort_descending = !ui.view.sort_descending;
         ui.sync(store, now);
@@ -466,7 +406,7 @@ fn replay_key(ui: &mut UiState, c: Command, now: Ts, fx: &mut Vec<Effect>) {
             let Some(r) = ui.feed.replay else { return };
             ui.say(
                 Level::Normal,
-                format!("back to the start, {}", super::views::hms(ui, r.start)),
+                format!("back to the start, {}", ui.config.zone.hms(r.start)),
                 now,
             );
             ReplayCmd::Jump(JumpTarget::At(r.start))
@@ -661,7 +601,7 @@ fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
         }
         t => t,
     };
-    let hms = |t| super::views::hms(ui, t);
+    let hms = |t| ui.config.zone.hms(t);
     if let Some(r) = ui.feed.replay.filter(|r| r.total.is_some()) {
         let t = target.resolve(r.start, r.end, true);
         if let Some(t) = t.filter(|t| !(r.start..=r.end).contains(t)) {
