@@ -832,3 +832,183 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
         fx.push(Effect::Bell);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::control::ControlAction;
+    use crate::tui::state::BoardConfig;
+    use serde_json::json;
+
+    const T0: i64 = 1_714_564_800_000;
+
+    fn at(secs: i64) -> Ts {
+        Ts(T0 + secs * 1000)
+    }
+
+    /// A call `id` from `number` whose one party is in `code` since `secs`.
+    fn call(store: &mut SessionStore, id: &str, number: &str, code: &str, secs: i64) {
+        let t = at(secs).to_rfc3339();
+        let line = json!({
+            "uuid": format!("u-{id}"),
+            "event": "/restapi/v1.0/account/1/telephony/sessions",
+            "timestamp": t,
+            "body": {"sequence": 1, "telephonySessionId": id, "sessionId": "1", "eventTime": t,
+                "origin": {"type": "Call"},
+                "parties": [{"id": format!("{id}-p"), "direction": "Inbound",
+                    "from": {"phoneNumber": number}, "to": {"phoneNumber": "+18005550100"},
+                    "status": {"code": code}, "extensionId": "101", "accountId": "1",
+                    "muted": false, "standAlone": false}]}
+        });
+        let parsed = crate::wire::parse(&line.to_string()).expect("a call event");
+        store.ingest(parsed, at(secs));
+    }
+
+    /// Three calls in progress, sorted by start: the answered one first.
+    fn board(mode: Mode) -> (SessionStore, UiState) {
+        let mut store = SessionStore::default();
+        call(&mut store, "s-talk", "+14155550101", "Answered", 10);
+        call(&mut store, "s-hold", "+14155550102", "Hold", 20);
+        call(&mut store, "s-ring", "+442071234567", "Setup", 30);
+        let mut ui = UiState::new(BoardConfig::new(mode));
+        ui.view.sort = SortKey::Start;
+        ui.view.sort_descending = false;
+        ui.sync(&store, at(40));
+        (store, ui)
+    }
+
+    fn send(ui: &mut UiState, store: &SessionStore, m: impl Into<Msg>) -> Vec<Effect> {
+        update(ui, m, store, at(40))
+    }
+
+    fn status(ui: &UiState) -> &str {
+        ui.status.as_ref().map_or("", |s| s.text.as_str())
+    }
+
+    #[test]
+    fn the_cursor_moves_over_the_rows_and_stops_at_their_ends() {
+        let (store, mut ui) = board(Mode::Demo);
+        assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        assert_eq!(
+            (ui.view.cursor, ui.view.selected.as_deref()),
+            (1, Some("s-hold"))
+        );
+        send(&mut ui, &store, Intent::Cmd(Command::Bottom));
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        assert_eq!(
+            (ui.view.cursor, ui.view.selected.as_deref()),
+            (2, Some("s-ring"))
+        );
+        send(&mut ui, &store, Intent::Scroll(-3));
+        assert_eq!(
+            (ui.view.cursor, ui.view.selected.as_deref()),
+            (0, Some("s-talk"))
+        );
+    }
+
+    #[test]
+    fn a_screen_key_switches_to_its_screen_and_again_back_to_the_calls() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        send(&mut ui, &store, Intent::Cmd(Command::Agents));
+        assert_eq!(ui.view.screen, Screen::Agents);
+        send(&mut ui, &store, Intent::Cmd(Command::Agents));
+        assert_eq!(ui.view.screen, Screen::Board);
+        // At the first row again.
+        assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+        send(&mut ui, &store, Intent::Cmd(Command::History));
+        send(&mut ui, &store, Intent::Cancel);
+        assert_eq!(
+            ui.view.screen,
+            Screen::History,
+            "Esc leaves no calls screen"
+        );
+    }
+
+    #[test]
+    fn the_filter_narrows_the_rows_as_it_is_typed_and_esc_clears_it() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Intent::Cmd(Command::Filter));
+        assert_eq!(ui.view.overlay, Overlay::Filter);
+        for c in "+44".chars() {
+            send(&mut ui, &store, Intent::Input(c));
+        }
+        assert_eq!(ui.view.filter, "+44");
+        assert_eq!(ui.rows(&store, at(40)).len(), 1);
+        assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+        send(&mut ui, &store, Intent::Backspace);
+        assert_eq!(ui.view.filter, "+4");
+        send(&mut ui, &store, Intent::Cancel);
+        assert_eq!(
+            (ui.view.filter.as_str(), &ui.view.overlay),
+            ("", &Overlay::None)
+        );
+        assert_eq!(ui.rows(&store, at(40)).len(), 3);
+    }
+
+    #[test]
+    fn a_control_key_sends_only_once_confirmed() {
+        let (store, mut ui) = board(Mode::Demo);
+        let hold = Intent::Cmd(Command::Call(CallKey::Hold));
+        assert!(send(&mut ui, &store, hold.clone()).is_empty());
+        assert!(matches!(&ui.view.overlay, Overlay::Confirm(c) if !c.ok_focused));
+        // Enter on Cancel (the focus it opens with): nothing sent.
+        assert!(send(&mut ui, &store, Intent::Submit).is_empty());
+        assert_eq!(ui.view.overlay, Overlay::None);
+        assert!(status(&ui).ends_with("cancelled"), "{}", status(&ui));
+        // Esc: nothing sent either.
+        send(&mut ui, &store, hold.clone());
+        assert!(send(&mut ui, &store, Intent::Cancel).is_empty());
+        // OK: the one request, marked running.
+        send(&mut ui, &store, hold);
+        send(&mut ui, &store, Intent::ToggleFocus);
+        let fx = send(&mut ui, &store, Intent::Submit);
+        let req = ControlRequest::on_party("s-talk", "s-talk-p", ControlAction::Hold);
+        assert_eq!(fx, vec![Effect::Control(req.clone())]);
+        assert!(ui.control.pending.contains_key(&req.key()));
+        // Its outcome clears the mark and is said.
+        let done = Event::ControlDone {
+            request: req,
+            outcome: Outcome::Done {
+                message: "on hold".into(),
+            },
+        };
+        assert!(send(&mut ui, &store, done).is_empty());
+        assert!(ui.control.pending.is_empty());
+        assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+    }
+
+    #[test]
+    fn read_only_refuses_a_control_key_and_says_why() {
+        let (store, mut ui) = board(Mode::Demo);
+        ui.config.read_only = true;
+        let fx = send(&mut ui, &store, Intent::Cmd(Command::Call(CallKey::Hold)));
+        assert!(fx.is_empty());
+        assert_eq!(ui.view.overlay, Overlay::None);
+        assert!(
+            status(&ui).contains("read-only (--read-only)"),
+            "{}",
+            status(&ui)
+        );
+        // A replay is read-only whatever the flag.
+        let (store, mut ui) = board(Mode::Replay);
+        send(&mut ui, &store, Intent::Cmd(Command::Call(CallKey::Hold)));
+        assert!(
+            status(&ui).contains("read-only (a replay)"),
+            "{}",
+            status(&ui)
+        );
+    }
+
+    #[test]
+    fn events_change_what_the_board_mirrors_and_a_quit_leaves() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Event::Resize(100, 30));
+        assert_eq!(ui.view.size, (100, 30));
+        send(&mut ui, &store, Event::Notice("call outcomes late".into()));
+        assert_eq!(status(&ui), "call outcomes late");
+        assert_eq!(send(&mut ui, &store, Event::Quit), vec![Effect::Quit]);
+        assert!(ui.quit);
+    }
+}
