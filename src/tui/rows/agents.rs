@@ -5,7 +5,8 @@
 //! ([`Center::agents_changed_since`]) are taken out and put back in place. Only a
 //! directory or filter change orders them all again.
 
-use super::{agent_name, has_text, queue_name, AgentKey, Memo};
+use super::memo::Memo;
+use super::names::{agent_name, has_text, queue_name, AgentKey};
 use crate::core::center::{Agent, CenterStamp, Queue};
 use crate::core::{Center, SessionStore, Version};
 use crate::wire::{Direction, Ts};

@@ -11,6 +11,12 @@
 //! without the sessions changing).
 
 pub mod agents;
+mod memo;
+mod names;
+
+pub(crate) use memo::Memo;
+pub(crate) use names::has_text;
+pub use names::{agent_name, agent_rank, queue_name, AgentKey};
 
 use super::view::{target_in, Screen, SortKey, StateFilter, ViewState};
 use crate::core::center::{Agent, Queue};
@@ -18,10 +24,8 @@ use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
 };
-use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,22 +78,6 @@ impl Memos {
             ..entry.basis.at(now)
         }
     }
-}
-
-/// True when `hay` contains `needle` (already lower case) whatever the case: ASCII is
-/// compared in place; anything else is lower-cased first.
-pub(crate) fn has_text(hay: &str, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    if hay.is_ascii() && needle.is_ascii() {
-        let n = needle.as_bytes();
-        return hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n));
-    }
-    hay.to_lowercase().contains(needle)
 }
 
 fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
@@ -246,50 +234,6 @@ pub fn history_rows<'a>(store: &'a SessionStore, view: &ViewState) -> Vec<&'a st
     let mut rows: Vec<_> = held.chain(archived).collect();
     rows.sort_unstable_by(|a, b| b.cmp(a));
     rows.into_iter().map(|(_, id)| id).collect()
-}
-
-/// One memoised value, rebuilt when it no longer holds.
-pub(crate) struct Memo<T>(RefCell<Option<Arc<T>>>);
-
-impl<T> Default for Memo<T> {
-    fn default() -> Self {
-        Memo(RefCell::new(None))
-    }
-}
-
-impl<T> Clone for Memo<T> {
-    fn clone(&self) -> Self {
-        Memo(RefCell::new(self.0.borrow().clone()))
-    }
-}
-
-impl<T> std::fmt::Debug for Memo<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = if self.0.borrow().is_some() {
-            "warm"
-        } else {
-            "cold"
-        };
-        write!(f, "Memo({state})")
-    }
-}
-
-impl<T> Memo<T> {
-    /// The entry if `holds` says it still does, else a new one from `build` (given the
-    /// old one, to reuse or patch).
-    pub(crate) fn get(
-        &self,
-        holds: impl Fn(&T) -> bool,
-        build: impl FnOnce(Option<Arc<T>>) -> T,
-    ) -> Arc<T> {
-        let old = self.0.borrow_mut().take();
-        let e = match old {
-            Some(e) if holds(&e) => e,
-            old => Arc::new(build(old)),
-        };
-        *self.0.borrow_mut() = Some(e.clone());
-        e
-    }
 }
 
 /// What a row order depends on besides the clock.
@@ -537,72 +481,6 @@ pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
         _ if !own.is_empty() => own,
         _ => format!("ext id {}", a.extension_id().map_or("?", String::as_str)),
     })
-}
-
-/// An agent as a view names it: `name ext`, or what of them is known.
-pub fn agent_name(a: &Agent) -> String {
-    match (&a.name, &a.extension_number) {
-        (Some(n), Some(x)) => format!("{n} {x}"),
-        (Some(n), None) => n.clone(),
-        (None, Some(x)) => format!("ext {x}"),
-        (None, None) => format!("id {}", a.id),
-    }
-}
-
-/// A queue as a view names it: its name, else its extension number, else its id.
-pub fn queue_name(q: &Queue) -> String {
-    match (&q.name, &q.extension_number) {
-        (Some(n), _) => n.clone(),
-        (None, Some(x)) => format!("queue {x}"),
-        (None, None) => format!("queue {}", q.id),
-    }
-}
-
-/// The order of states in the agents view: those needing a supervisor first.
-pub fn agent_rank(state: Option<AgentState>) -> u8 {
-    match state {
-        Some(AgentState::Ringing) => 0,
-        Some(AgentState::OnHold) => 1,
-        Some(AgentState::Parked) => 2,
-        Some(AgentState::OnCall) => 3,
-        Some(AgentState::Available) => 4,
-        None => 5,
-        Some(AgentState::Busy) => 6,
-        Some(AgentState::OffQueue) => 7,
-        Some(AgentState::Dnd) => 8,
-        Some(AgentState::Offline) => 9,
-    }
-}
-
-/// Where an agent goes in the agents view: by state (see [`agent_rank`]), then longest
-/// in it first (the earliest change first; unknown last), then name, then id. Read
-/// from the agent alone, not the clock.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct AgentKey {
-    rank: u8,
-    unknown: bool,
-    since: Option<Ts>,
-    name: Option<String>,
-    pub id: String,
-}
-
-impl AgentKey {
-    pub fn of(a: &Agent) -> AgentKey {
-        let (state, since) = a.status();
-        AgentKey {
-            rank: agent_rank(state),
-            unknown: since.is_none(),
-            since,
-            name: a.name.clone(),
-            id: a.id.clone(),
-        }
-    }
-}
-
-impl AsRef<str> for AgentKey {
-    fn as_ref(&self) -> &str {
-        &self.id
-    }
 }
 
 /// Orders queues by extension number (numbers as numbers), then name, then id.

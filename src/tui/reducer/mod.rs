@@ -3,20 +3,23 @@
 //! far a page or a scroll goes it asks the views' layout ([`views::layout`]); control
 //! keys are planned by [`super::plan`].
 
+mod control;
+
 use super::edit::{self, Edit};
 use super::keymap::Command;
 use super::msg::{Effect, Event, Intent, Msg};
 use super::plan;
-use super::state::{Mode, Pending, StatusLine, UiState};
+use super::state::{Mode, UiState};
 use super::theme::Level;
 use super::view::{ListCursor, Overlay, Prompt, PromptKind, Screen, SortKey};
 use super::views;
 use crate::core::alarms::AlarmChange;
-use crate::core::control::{Aim, Ask, CallKey, ControlAction, ControlRequest, Outcome};
+use crate::core::control::ControlRequest;
 use crate::core::{PartyState, SessionStore};
 use crate::source::live::Loading;
 use crate::source::replay::{JumpTarget, ReplayCmd, Speed};
 use crate::wire::Ts;
+use control::{control, dispatch, done, link, prompted_action, supervise};
 
 /// The selection and scroll of every list, kept on their rows as the rows move.
 impl UiState {
@@ -504,51 +507,6 @@ fn party_label(p: &PartyState) -> String {
     )
 }
 
-/// Checks a control key against the mode and the target party's state; on success
-/// sends the request or opens its prompt / dialog.
-fn control(ui: &mut UiState, k: CallKey, store: &SessionStore, now: Ts) {
-    // Whatever comes of it, the board keeps this call under the cursor.
-    ui.view.pinned = ui.view.selected.clone();
-    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
-        let text = format!("{}: not sent, rate limited by the platform", k.facts().hint);
-        return rate_limited(ui, text, now);
-    }
-    match plan::plan(ui, k, store) {
-        Err(msg) => ui.say(Level::Warn, msg, now),
-        Ok(plan::Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
-        Ok(plan::Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
-    }
-}
-
-/// Sends a confirmed request: said, marked pending (one at a time per call or agent).
-fn dispatch(ui: &mut UiState, req: ControlRequest, subject: String, now: Ts, fx: &mut Vec<Effect>) {
-    let verb = req.action.verb();
-    ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
-    if let Some(session) = req.session() {
-        // The selection stays on the call acted on, even if it leaves the filter.
-        ui.view.pinned = Some(session.to_string());
-        ui.view.selected = Some(session.to_string());
-    }
-    ui.control.pending.insert(
-        req.key(),
-        Pending {
-            party: req.target_id().to_string(),
-            subject,
-            verb,
-            since: now,
-        },
-    );
-    fx.push(Effect::Control(req));
-}
-
-/// The action a call key's prompt text asks for (parsed once, by the key's own parser).
-fn prompted_action(kind: PromptKind, input: &str) -> Result<ControlAction, String> {
-    match kind.call_ask() {
-        Some(Ask::Prompt { parse, .. }) => parse(input),
-        _ => Err("a jump is not a call action".into()),
-    }
-}
-
 fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match std::mem::replace(&mut ui.view.overlay, Overlay::None) {
         Overlay::Filter => ui.sync(store, now),
@@ -658,51 +616,8 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
     }
 }
 
-/// Says what came of a request, of whom it was done to (as the confirmation named
-/// them); a rate limit holds every control key until it has passed.
-fn done(ui: &mut UiState, store: &SessionStore, req: ControlRequest, outcome: Outcome, now: Ts) {
-    let subject = ui.control.pending.remove(&req.key()).map(|p| p.subject);
-    let verb = req.action.verb();
-    let said = |text: String| match &subject {
-        Some(who) => format!("{who}: {text}"),
-        None => text,
-    };
-    match &outcome {
-        // An agent's setting is said with the names the board shows, not the ids.
-        Outcome::Done { .. } if req.action.facts().aim == Aim::Agent => {
-            ui.say(Level::Ok, plan::done_words(store, &req), now)
-        }
-        Outcome::Done { .. } => ui.say(Level::Ok, said(outcome.describe(&verb)), now),
-        Outcome::Failed { .. } => ui.say(Level::Crit, said(outcome.describe(&verb)), now),
-        Outcome::RateLimited { retry_after } => {
-            let ms = retry_after.as_millis() as i64;
-            let until = now.plus_millis(ms.max(1000));
-            ui.control.rate_limited_until = Some(until);
-            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
-        }
-    }
-}
-
 /// Catching up with fewer stream messages than this is not worth a status line.
 const CATCH_UP_WORTH_SAYING: usize = 5_000;
-
-/// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked like the
-/// other control keys, then confirmed (Cancel focused), naming who and what.
-fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
-    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
-        let text = format!("{}: not sent, rate limited by the platform", c.hint());
-        return rate_limited(ui, text, now);
-    }
-    match plan::plan_supervise(ui, c, store) {
-        Ok(confirm) => {
-            if let Some(session) = confirm.request.session() {
-                ui.view.pinned = (ui.view.screen == Screen::Board).then(|| session.to_string());
-            }
-            ui.view.overlay = Overlay::Confirm(confirm);
-        }
-        Err(msg) => ui.say(Level::Warn, msg, now),
-    }
-}
 
 /// Says how loading the calls in progress goes, and when it is done.
 fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
@@ -745,46 +660,6 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         let text = format!("loaded the {} calls in progress", l.total);
         ui.say(Level::Ok, text, now);
     }
-}
-
-/// A rate-limit status line: the words once, the wait counted down live.
-fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
-    ui.status = Some(StatusLine {
-        text,
-        level: Level::Warn,
-        at: now,
-        until: ui.control.rate_limited_until,
-    });
-}
-
-/// `u`: the selected ended call's recording or voicemail link, said and copied.
-fn link(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    use crate::core::outcomes::Join;
-    let Some(s) = ui.selected_session(store) else {
-        return ui.say(Level::Normal, "no call selected", now);
-    };
-    let links = match store.outcomes().get(&s.id) {
-        Some(Join::Joined(j)) => j.links(),
-        Some(_) => Vec::new(),
-        None if !s.ended => return ui.say(Level::Normal, "the call has not ended", now),
-        None => {
-            return ui.say(
-                Level::Normal,
-                "the platform's records of this call are not in yet",
-                now,
-            )
-        }
-    };
-    let Some((what, uri)) = links.first() else {
-        return ui.say(Level::Normal, "no recording or voicemail on this call", now);
-    };
-    let more = links.len() - 1;
-    let text = match more {
-        0 => format!("{what}: {uri} (copied)"),
-        n => format!("{what}: {uri} (copied; {n} more in the detail)"),
-    };
-    fx.push(Effect::Copy(uri.clone()));
-    ui.say(Level::Ok, text, now);
 }
 
 /// Clears an expired rate limit and a status line shown long enough.
@@ -836,7 +711,7 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::control::ControlAction;
+    use crate::core::control::{CallKey, ControlAction, Outcome};
     use crate::tui::state::BoardConfig;
     use serde_json::json;
 
