@@ -70,7 +70,7 @@ fn ticking(ui: &UiState, store: &SharedStore) -> bool {
     }
     let retrying = matches!(ui.feed.conn, Some(ConnState::Offline { .. }));
     replay_playing
-        || ui.status.is_some()
+        || ui.status().is_some()
         || ui.control.rate_limited_until.is_some()
         || retrying
         || ui.summary(&store.read(), clock_now(ui)).active > 0
@@ -275,7 +275,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     tracing::info!(mode = ?ui.config.mode, "board started");
-    while !ui.quit {
+    while !ui.quitting() {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = clock_now(&ui);
             render(&mut guard.terminal, &store, &mut ui, now)?;

@@ -308,10 +308,11 @@ pub struct UiState {
     pub view: ViewState,
     pub feed: FeedState,
     pub control: ControlState,
-    pub status: Option<StatusLine>,
+    /// The status line (see [`UiState::status`]).
+    status: Option<StatusLine>,
     /// Sessions already alerted with the bell.
-    pub belled: HashSet<String>,
-    pub quit: bool,
+    belled: HashSet<String>,
+    quit: bool,
     /// Derived rows and figures kept between frames.
     pub(crate) memos: Memos,
 }
@@ -345,6 +346,54 @@ impl UiState {
         });
     }
 
+    /// Sets the status line with a wait it counts down to (`retry in 3s`).
+    pub fn say_until(&mut self, level: Level, text: String, until: Option<Ts>, now: Ts) {
+        self.status = Some(StatusLine {
+            text,
+            level,
+            at: now,
+            until,
+        });
+    }
+
+    /// The status line shown, if any.
+    pub fn status(&self) -> Option<&StatusLine> {
+        self.status.as_ref()
+    }
+
+    /// Clears the status line; with `now`, only once it has been shown long enough.
+    pub fn hush(&mut self, now: Option<Ts>) {
+        if now.is_none_or(|now| self.status.as_ref().is_some_and(|s| s.expired(now))) {
+            self.status = None;
+        }
+    }
+
+    /// True once the board is to be left.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// Leaves the board (after this update).
+    pub fn leave(&mut self) {
+        self.quit = true;
+    }
+
+    /// True when a call in progress turned red since the last look (each call rings
+    /// once; calls that ended are forgotten).
+    pub fn newly_red(&mut self, store: &SessionStore, now: Ts) -> bool {
+        let mut red = false;
+        for s in store.sessions().filter(|s| !s.ended) {
+            if self.config.thresholds.session_level(s, store.center(), now) == Level::Crit
+                && self.belled.insert(s.id.clone())
+            {
+                red = true;
+            }
+        }
+        self.belled
+            .retain(|id| store.get(id).is_some_and(|s| !s.ended));
+        red
+    }
+
     /// The theme in force.
     pub fn theme(&self) -> &Theme {
         &self.config.theme
@@ -372,7 +421,11 @@ impl UiState {
 
     /// The selected session, if it is still in the store (unpacked if archived).
     pub fn selected_session<'a>(&self, store: &'a SessionStore) -> Option<Cow<'a, Session>> {
-        self.view.selected.as_deref().and_then(|id| store.find(id))
+        self.view
+            .calls
+            .selected
+            .as_deref()
+            .and_then(|id| store.find(id))
     }
 
     /// The index of the party keys act on in a session (see [`target_in`]).

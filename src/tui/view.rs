@@ -167,7 +167,8 @@ impl Screen {
 /// overview: the queue strip on top, calls and agents side by side.
 pub const OVERVIEW_MIN: (u16, u16) = (160, 40);
 
-/// A cursor over a list of agents or queues, by id (follows its row when rows move).
+/// The cursor of every list — calls, history, agents, queues, a queue's agents — by
+/// id: it follows its row when rows move, and keeps it among the rows shown.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListCursor {
     pub cursor: usize,
@@ -195,13 +196,13 @@ impl ListCursor {
     }
 
     /// Moves by `delta` rows over `ids`.
-    pub fn step(&mut self, ids: &[&str], delta: i64, height: usize) {
+    pub fn step(&mut self, ids: &[impl AsRef<str>], delta: i64, height: usize) {
         if ids.is_empty() {
             return;
         }
         let last = ids.len() as i64 - 1;
         self.cursor = (self.cursor as i64 + delta).clamp(0, last) as usize;
-        self.selected = Some(ids[self.cursor].to_string());
+        self.selected = Some(ids[self.cursor].as_ref().to_string());
         self.scroll(ids.len(), height);
     }
 
@@ -286,15 +287,12 @@ pub struct ViewState {
     pub overlay: Overlay,
     /// The detail pane (Enter) is open for the selected session.
     pub detail: bool,
-    /// Selected session (follows it when rows move).
-    pub selected: Option<String>,
-    /// Row index of the selection.
-    pub cursor: usize,
+    /// The calls' rows (the board's or the history's): the selected session follows
+    /// its call when rows move.
+    pub calls: ListCursor,
     /// On the first row, the selection stays on the first row as calls move (the most
     /// urgent call under the default sort) rather than following its call down.
     pub follow_top: bool,
-    /// First visible row.
-    pub offset: usize,
     /// The terminal's size (columns, rows): what fits on screen follows from it.
     pub size: (u16, u16),
     /// First timeline line shown in the detail; `None` follows the newest entries.
@@ -329,10 +327,8 @@ impl Default for ViewState {
             screen: Screen::Board,
             overlay: Overlay::None,
             detail: false,
-            selected: None,
-            cursor: 0,
+            calls: ListCursor::default(),
             follow_top: true,
-            offset: 0,
             size: (120, 40),
             timeline_top: None,
             help_top: 0,

@@ -480,7 +480,7 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
 
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
     ui.view.size = (200, 50);
-    ui.view.selected = Some(sid.clone());
+    ui.view.calls.selected = Some(sid.clone());
     ui.view.pinned = Some(sid.clone());
     ui.view.follow_top = false;
     let now = calltop::wire::Ts::now();
@@ -492,7 +492,7 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
             matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
             "{:?} {:?}",
             ui.view.overlay,
-            ui.status
+            ui.status()
         );
         update(&mut ui, Intent::ToggleFocus, &st, now);
         update(&mut ui, Intent::Submit, &st, now)
@@ -622,7 +622,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
         };
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
         ui.view.size = (200, 50);
-        ui.view.selected = Some(sid.clone());
+        ui.view.calls.selected = Some(sid.clone());
         ui.view.pinned = Some(sid.clone());
         ui.view.follow_top = false;
         ui.view.target_party = Some((sid.clone(), pid.clone()));

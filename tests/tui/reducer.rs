@@ -18,7 +18,7 @@ fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec
 }
 
 fn status(ui: &UiState) -> String {
-    ui.status
+    ui.status()
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
@@ -70,25 +70,25 @@ fn act_at(
 fn navigation_clamps_and_follows_the_selected_session() {
     let (mut store, mut ui) = ready(Mode::Demo);
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        (ui.view.cursor, ui.view.selected.as_deref()),
+        (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
         (3, Some("s-ring"))
     );
     cmd(&mut ui, &store, Command::Top);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Up);
-    assert_eq!(ui.view.cursor, 0);
+    assert_eq!(ui.view.calls.cursor, 0);
 
     // Select s-park, then an older call appears above it: the selection follows s-park.
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     let p = PartySpec {
         id: "p-new",
         dir: "Inbound",
@@ -101,7 +101,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
     update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.selected.as_deref(), ui.view.cursor),
+        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
         (Some("s-park"), 3)
     );
 
@@ -117,7 +117,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.selected.as_deref(), ui.view.cursor),
+        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
         (Some("s-ring"), 3)
     );
 }
@@ -155,7 +155,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
         "the board writes no audit: the control side does"
     );
     assert!(ui.control.pending.is_empty());
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Ok));
     assert_eq!(status(&ui), "Bob Agent +18005550102: on hold");
 }
 
@@ -446,7 +446,7 @@ fn rate_limit_blocks_until_it_expires() {
         &store,
         now(),
     );
-    let said = |ui: &UiState| ui.status.as_ref().unwrap().text_at(now());
+    let said = |ui: &UiState| ui.status().unwrap().text_at(now());
     assert_eq!(
         said(&ui),
         "mute: rate limited by the platform, retry in 30s"
@@ -481,7 +481,7 @@ fn failures_show_the_platform_message() {
         now(),
     );
     assert!(fx.is_empty());
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Crit));
     assert_eq!(
         status(&ui),
         format!("Bob Agent +18005550102: park failed: {msg}")
@@ -522,7 +522,7 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ids(&ui)[0], "s-park");
     cmd(&mut ui, &store, Command::History);
     assert_eq!(ids(&ui), vec!["s-done"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
 }
 
 #[test]
@@ -998,7 +998,7 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     cmd(&mut ui, &store, Command::Open);
     assert_eq!(ui.view.screen, Screen::Board);
     assert!(ui.view.detail);
-    assert_eq!(ui.view.selected.as_deref(), Some("c-3"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-3"));
 }
 
 #[test]
@@ -1111,11 +1111,11 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
     // answers Bob's ringing leg on the supervisor's device.
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("c-2".into());
+    ui.view.calls.selected = Some("c-2".into());
     ui.view.follow_top = false;
-    ui.view.cursor = 3;
+    ui.view.calls.cursor = 3;
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("c-2"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-2"));
     cmd(&mut ui, &store, Command::Listen);
     assert!(
         status(&ui).contains("no agent is on this call"),
@@ -1127,7 +1127,7 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     assert_eq!(sent[0].action, ControlAction::Answer);
     assert_eq!(sent[0].target_id(), "c2-3");
     // A parked call is picked up.
-    ui.view.selected = Some("s-park".into());
+    ui.view.calls.selected = Some("s-park".into());
     ui.view.pinned = Some("s-park".into());
     ui.sync(&store, now());
     cmd(&mut ui, &store, Command::Answer);
@@ -1167,9 +1167,9 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     // `a` on the ringing leg of the calls screen: the same, no dialog.
     let mut ui = tui_support::ui(Mode::Demo);
     ui.config.no_device = Some(why.into());
-    ui.view.selected = Some("c-2".into());
+    ui.view.calls.selected = Some("c-2".into());
     ui.view.follow_top = false;
-    ui.view.cursor = 3;
+    ui.view.calls.cursor = 3;
     ui.sync(&store, now());
     let fx = cmd(&mut ui, &store, Command::Answer);
     assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
@@ -1218,7 +1218,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     assert_eq!(a, Intent::Click(2).into());
     update(&mut ui, a, &store, now());
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     // The agents beside the calls have no cursor: a click there selects nothing.
     assert_eq!(
         calltop::tui::input::msg_for(&click(190, first + 1), &ui),
@@ -1230,7 +1230,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     let a = calltop::tui::input::msg_for(&click(10, first + 1), &ui).unwrap();
     assert_eq!(a, Intent::Click(1).into());
     update(&mut ui, a, &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
 }
 
 /// `o` done: the status line names the agent and the queue as the board does, not by
@@ -1267,7 +1267,7 @@ fn a_queue_setting_done_is_said_with_names() {
 fn listen_in_on_a_parked_call_says_it_is_parked() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-park".into());
+    ui.view.calls.selected = Some("s-park".into());
     update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
     assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
     assert_eq!(
@@ -1286,9 +1286,9 @@ fn messages_name_who_and_what_from_the_directory() {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
     ui.view.pinned = Some("c-1".into());
-    ui.view.selected = Some("c-1".into());
+    ui.view.calls.selected = Some("c-1".into());
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("c-1"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-1"));
     ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
     cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     let q = confirm_text(&ui);
@@ -1353,7 +1353,7 @@ fn a_source_warning_is_said_on_the_status_line() {
     let text = "call outcomes late: call log rate-limited, next try in 9 s (3 calls waiting)";
     update(&mut ui, Event::Notice(text.into()), &store, now());
     assert_eq!(status(&ui), text);
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Warn));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Warn));
 }
 
 /// A platform clock a little ahead of ours reads `lag 0ms`, never `lag -1ms` (issue 23,

@@ -14,7 +14,7 @@ use ratatui::style::Color;
 use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
-    ui.view.selected = Some(id.to_string());
+    ui.view.calls.selected = Some(id.to_string());
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn the_target_moves_off_a_party_that_left() {
     // A Tab-chosen target leaves.
     let mut store = calls::store_of(CONFERENCE);
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-1".into());
+    ui.view.calls.selected = Some("s-1".into());
     assert_eq!(
         target_id(&ui, &store),
         "p-1-2",
@@ -89,7 +89,7 @@ fn the_target_moves_off_a_party_that_left() {
     changes.push((5, 2_000, "-2", "Inbound", "Disconnected", None, true));
     let store = calls::store_of(&changes);
     let mut fresh = tui_support::ui(Mode::Demo);
-    fresh.view.selected = Some("s-1".into());
+    fresh.view.calls.selected = Some("s-1".into());
     assert_eq!(target_id(&fresh, &store), "p-1-3");
 }
 
@@ -200,7 +200,7 @@ fn open_detail(
     store: &calltop::core::SessionStore,
     id: &str,
 ) {
-    ui.view.selected = Some(id.to_string());
+    ui.view.calls.selected = Some(id.to_string());
     update(ui, Intent::Cmd(Command::Open), store, now());
     assert!(ui.view.detail);
 }
@@ -281,7 +281,7 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     update(&mut ui, Intent::Cmd(Command::PageUp), &store, now());
     assert_eq!(ui.view.timeline_top, Some(1));
     // The board's cursor did not move meanwhile.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-1"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-1"));
     // End: back to the newest, following.
     update(&mut ui, Intent::Cmd(Command::Bottom), &store, now());
     assert_eq!(ui.view.timeline_top, None);
@@ -662,7 +662,7 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
         ]);
         for (key, action) in &keys {
             let mut ui = ui(Mode::Demo);
-            ui.view.selected = Some("s-1".into());
+            ui.view.calls.selected = Some("s-1".into());
             let fx = update(&mut ui, Intent::Cmd(*key), &store, now());
             assert!(
                 fx.is_empty(),
@@ -674,13 +674,9 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
             };
             let expect = allowed(&action, Some(code));
             let opened = matches!(ui.view.overlay, Overlay::Confirm(_) | Overlay::Prompt(_));
-            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status);
+            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status());
             if !expect {
-                let why = ui
-                    .status
-                    .as_ref()
-                    .map(|s| s.text.clone())
-                    .unwrap_or_default();
+                let why = ui.status().map(|s| s.text.clone()).unwrap_or_default();
                 let said = format!("can't {}: the party is {code} (", action.word());
                 assert!(why.starts_with(&said), "{key:?} on {code}: {why}");
             }
@@ -702,7 +698,7 @@ fn question(ui: &calltop::tui::state::UiState) -> String {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
         }
-        o => panic!("no confirm: {o:?} ({:?})", ui.status),
+        o => panic!("no confirm: {o:?} ({:?})", ui.status()),
     }
 }
 
@@ -731,7 +727,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     update(&mut ui, Intent::Cmd(Command::StateFilter), &store, now()); // ringing
     ui.sync(&store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     // d: a confirm naming who, nothing sent; OK sends the reject of that call.
     assert!(update(
         &mut ui,
@@ -762,7 +758,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     event(&mut store, "s-ring", 9, 598, &[gone], serde_json::json!({}));
     update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     // d again: refused, and the other ringing call is not touched.
     let fx = update(
         &mut ui,
@@ -772,11 +768,11 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     );
     assert!(fx.is_empty());
     assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
-    assert!(ui.status.as_ref().unwrap().text.contains("ended"));
+    assert!(ui.status().unwrap().text.contains("ended"));
     // The user moves: the filter applies again.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring2"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring2"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring2"));
 }
 
 #[test]
@@ -800,7 +796,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
         serde_json::json!({}),
     );
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -839,7 +835,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     };
     event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-ring".into());
+    ui.view.calls.selected = Some("s-ring".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Reject)),
@@ -859,7 +855,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     ];
     let store = calls::store_of(queued);
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-1".into());
+    ui.view.calls.selected = Some("s-1".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Hold)),
@@ -878,7 +874,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
 fn errors_show_in_full_even_under_a_prompt() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -908,7 +904,7 @@ fn errors_show_in_full_even_under_a_prompt() {
     update(&mut ui, Intent::Input('7'), &store, now());
     update(&mut ui, Intent::Submit, &store, now());
     assert!(question(&ui).starts_with("Transfer Bob Agent"));
-    assert!(ui.status.is_none(), "{:?}", ui.status);
+    assert!(ui.status().is_none(), "{:?}", ui.status());
 
     // A long platform error wraps instead of being cut.
     let mut ui = tui_support::ui(Mode::Demo);
@@ -968,7 +964,7 @@ fn messages_are_said_once_and_clear_after_a_while() {
         "{text}"
     );
     // A key during the wait says it once too.
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Mute)),
@@ -981,29 +977,24 @@ fn messages_are_said_once_and_clear_after_a_while() {
     update(&mut ui, Event::Tick, &store, now().plus_millis(4_000));
     assert!(screen(&mut ui, now().plus_millis(4_000)).contains("you can retry now"));
     update(&mut ui, Event::Tick, &store, now().plus_millis(30_000));
-    assert!(ui.status.is_none());
+    assert!(ui.status().is_none());
 
     // A refusal (a warning) stays 20 s, a plain message 10 s.
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Forward)),
         &store,
         now(),
     );
-    assert!(ui
-        .status
-        .as_ref()
-        .unwrap()
-        .text
-        .starts_with("can't forward"));
+    assert!(ui.status().unwrap().text.starts_with("can't forward"));
     update(&mut ui, Event::Tick, &store, now().plus_millis(15_000));
-    assert!(ui.status.is_some());
+    assert!(ui.status().is_some());
     update(&mut ui, Event::Tick, &store, now().plus_millis(20_000));
-    assert!(ui.status.is_none(), "a stale refusal is gone");
+    assert!(ui.status().is_none(), "a stale refusal is gone");
     update(&mut ui, Intent::Cmd(Command::NextParty), &store, now());
     update(&mut ui, Event::Tick, &store, now().plus_millis(10_000));
-    assert!(ui.status.is_none());
+    assert!(ui.status().is_none());
 }
 
 #[test]
@@ -1057,7 +1048,7 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
 
     // The same in a prompt.
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -1078,7 +1069,7 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     // A call on hold longer comes on top: the first row stays selected.
     let held = |id: &'static str| PartySpec {
         id,
@@ -1097,10 +1088,10 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-old"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-old"));
     // Away from the first row, the selection follows its call.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     event(
         &mut store,
         "s-older",
@@ -1110,8 +1101,8 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
-    assert_eq!(ui.view.cursor, 2);
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.cursor, 2);
 }
 
 #[test]
@@ -1139,7 +1130,7 @@ fn at_80_columns_numbers_stay_whole_beside_many_parties() {
 fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::HangUp)),
@@ -1149,7 +1140,7 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     update(&mut ui, Intent::Cancel, &store, now());
     assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
     update(&mut ui, Intent::Cmd(Command::History), &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
     // A call ending now comes on top and is selected.
     let done = PartySpec {
         id: "p-park-2",
@@ -1161,7 +1152,7 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     };
     event(&mut store, "s-park", 9, 599, &[done], serde_json::json!({}));
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     // The footer offers no sort or state filter there (they apply to the board).
     let term = render_at(&store, &mut ui, now(), 200, 50);
     let l = lines(&term);
@@ -1326,7 +1317,7 @@ fn a_long_audit_line_is_cut_with_an_ellipsis() {
     let text = "hold: Dave Customer +14155550144 on hold by Erin Ops +18005550105 at the supervisor's request, confirmed";
     store.audit("s-hold", tui_support::now(), text.to_string());
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-hold".into());
+    ui.view.calls.selected = Some("s-hold".into());
     ui.view.detail = true;
     let screen = tui_support::render_at(&store, &mut ui, tui_support::now(), 80, 24)
         .backend()

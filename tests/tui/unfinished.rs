@@ -72,7 +72,7 @@ fn the_detail_says_how_many_sequence_gaps_a_call_has() {
     );
     event(&mut store, "s-gap", 8, 510, &[spec("Answered")], json!({}));
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-gap".into());
+    ui.view.calls.selected = Some("s-gap".into());
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let screen = text(&store, &mut ui);
     assert!(screen.contains("· 1 sequence gap "), "{screen}");

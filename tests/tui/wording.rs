@@ -120,7 +120,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
 fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let l = lines(&render_at(&store, &mut ui, now(), 120, 40));
     let title = l

@@ -7,7 +7,7 @@ use crate::core::SessionStore;
 use crate::tui::keymap::Command;
 use crate::tui::msg::Effect;
 use crate::tui::plan;
-use crate::tui::state::{Pending, StatusLine, UiState};
+use crate::tui::state::{Pending, UiState};
 use crate::tui::theme::Level;
 use crate::tui::view::{Overlay, PromptKind, Screen};
 use crate::wire::Ts;
@@ -16,7 +16,7 @@ use crate::wire::Ts;
 /// sends the request or opens its prompt / dialog.
 pub(super) fn control(ui: &mut UiState, k: CallKey, store: &SessionStore, now: Ts) {
     // Whatever comes of it, the board keeps this call under the cursor.
-    ui.view.pinned = ui.view.selected.clone();
+    ui.view.pinned = ui.view.calls.selected.clone();
     if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
         let text = format!("{}: not sent, rate limited by the platform", k.facts().hint);
         return rate_limited(ui, text, now);
@@ -41,7 +41,7 @@ pub(super) fn dispatch(
     if let Some(session) = req.session() {
         // The selection stays on the call acted on, even if it leaves the filter.
         ui.view.pinned = Some(session.to_string());
-        ui.view.selected = Some(session.to_string());
+        ui.view.calls.selected = Some(session.to_string());
     }
     ui.control.pending.insert(
         req.key(),
@@ -114,12 +114,8 @@ pub(super) fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now:
 
 /// A rate-limit status line: the words once, the wait counted down live.
 pub(super) fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
-    ui.status = Some(StatusLine {
-        text,
-        level: Level::Warn,
-        at: now,
-        until: ui.control.rate_limited_until,
-    });
+    let until = ui.control.rate_limited_until;
+    ui.say_until(Level::Warn, text, until, now);
 }
 
 /// `u`: the selected ended call's recording or voicemail link, said and copied.

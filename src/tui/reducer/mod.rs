@@ -33,23 +33,13 @@ impl UiState {
             return self.sync_center(store);
         }
         let rows = self.rows(store, now);
+        let h = self.viewport();
         let v = &mut self.view;
-        if rows.is_empty() {
-            v.cursor = 0;
-            v.offset = 0;
-            v.selected = None;
-            return;
+        let top = v.follow_top && v.calls.cursor == 0 && !v.detail && v.pinned.is_none();
+        if top {
+            v.calls.selected = None;
         }
-        let top = v.follow_top && v.cursor == 0 && !v.detail && v.pinned.is_none();
-        let found = if top {
-            Some(0)
-        } else {
-            v.selected.as_deref().and_then(|id| rows.position(id))
-        };
-        v.cursor = found.unwrap_or(v.cursor.min(rows.len() - 1));
-        v.selected = rows.get(v.cursor).map(|s| s.id.clone());
-        let len = rows.len();
-        self.scroll_into_view(len);
+        v.calls.sync(rows.ids().iter().map(String::as_str), h);
     }
 
     /// Keeps the agents, queues and queue-detail cursors on their rows.
@@ -89,18 +79,6 @@ impl UiState {
     pub fn timeline_height(&self) -> usize {
         let (w, h) = self.view.size;
         views::layout::timeline_capacity(w, h, self).max(1)
-    }
-
-    /// Keeps the cursor visible.
-    pub fn scroll_into_view(&mut self, len: usize) {
-        let h = self.viewport();
-        let v = &mut self.view;
-        if v.cursor < v.offset {
-            v.offset = v.cursor;
-        } else if v.cursor >= v.offset + h {
-            v.offset = v.cursor + 1 - h;
-        }
-        v.offset = v.offset.min(len.saturating_sub(h));
     }
 }
 
@@ -151,12 +129,12 @@ fn intent(ui: &mut UiState, i: Intent, store: &SessionStore, now: Ts, fx: &mut V
         Intent::Click(row) => {
             unpin(ui, store, now);
             let rows = ui.rows(store, now);
-            let i = ui.view.offset + row;
+            let i = ui.view.calls.offset + row;
             if let Some(s) = rows.get(i) {
                 let id = s.id.clone();
-                ui.view.cursor = i;
+                ui.view.calls.cursor = i;
                 ui.view.follow_top = i == 0;
-                ui.view.selected = Some(id);
+                ui.view.calls.selected = Some(id);
                 ui.view.timeline_top = None;
             }
         }
@@ -189,7 +167,7 @@ fn event(ui: &mut UiState, e: Event, store: &SessionStore, now: Ts, fx: &mut Vec
         Event::Notice(text) => ui.say(Level::Warn, text, now),
         Event::Alarm(c) => alarm(ui, c, now, fx),
         Event::Quit => {
-            ui.quit = true;
+            ui.leave();
             fx.push(Effect::Quit);
         }
     }
@@ -235,14 +213,9 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     if rows.is_empty() {
         return;
     }
-    let last = rows.len() as i64 - 1;
-    let len = rows.len();
-    let cursor = (ui.view.cursor as i64 + delta).clamp(0, last) as usize;
-    let selected = rows.get(cursor).map(|s| s.id.clone());
-    ui.view.cursor = cursor;
-    ui.view.follow_top = cursor == 0;
-    ui.view.selected = selected;
-    ui.scroll_into_view(len);
+    let h = ui.viewport();
+    ui.view.calls.step(rows.ids(), delta, h);
+    ui.view.follow_top = ui.view.calls.cursor == 0;
 }
 
 /// Scrolls the detail's timeline by `delta` lines; at the newest line it follows new
@@ -335,7 +308,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         }
         Command::Link => link(ui, store, now, fx),
         Command::Quit => {
-            ui.quit = true;
+            ui.leave();
             fx.push(Effect::Quit);
         }
         Command::Pause
@@ -423,10 +396,8 @@ fn replay_key(ui: &mut UiState, c: Command, now: Ts, fx: &mut Vec<Effect>) {
 fn switch(ui: &mut UiState, to: Screen, store: &SessionStore, now: Ts) {
     let v = &mut ui.view;
     v.screen = if v.screen == to { Screen::Board } else { to };
-    v.cursor = 0;
+    v.calls = ListCursor::default();
     v.follow_top = true;
-    v.offset = 0;
-    v.selected = None;
     v.pinned = None;
     v.detail = false;
     v.open_queue = None;
@@ -472,7 +443,7 @@ fn open(ui: &mut UiState, store: &SessionStore, now: Ts) {
     let v = &mut ui.view;
     v.screen = Screen::Board;
     v.open_queue = None;
-    v.selected = Some(id.clone());
+    v.calls.selected = Some(id.clone());
     v.pinned = Some(id);
     v.follow_top = false;
     v.detail = true;
@@ -527,7 +498,7 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             };
             let request = ControlRequest::on_party(&p.session, &p.party, action);
             // The prompt's complaint, if any, is answered: the confirm speaks now.
-            ui.status = None;
+            ui.hush(None);
             ui.view.overlay = Overlay::Confirm(plan::confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, c.subject, now, fx),
@@ -667,9 +638,7 @@ fn expire(ui: &mut UiState, now: Ts) {
     if ui.control.rate_limited_until.is_some_and(|u| u <= now) {
         ui.control.rate_limited_until = None;
     }
-    if ui.status.as_ref().is_some_and(|s| s.expired(now)) {
-        ui.status = None;
-    }
+    ui.hush(Some(now));
 }
 
 /// Keeps the alarms in force, says each change, rings the bell (if enabled) when one
@@ -693,17 +662,7 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
     if !ui.config.bell {
         return;
     }
-    let mut ring = false;
-    for s in store.sessions().filter(|s| !s.ended) {
-        if ui.config.thresholds.session_level(s, store.center(), now) == Level::Crit
-            && ui.belled.insert(s.id.clone())
-        {
-            ring = true;
-        }
-    }
-    ui.belled
-        .retain(|id| store.get(id).is_some_and(|s| !s.ended));
-    if ring {
+    if ui.newly_red(store, now) {
         fx.push(Effect::Bell);
     }
 }
@@ -757,27 +716,27 @@ mod tests {
     }
 
     fn status(ui: &UiState) -> &str {
-        ui.status.as_ref().map_or("", |s| s.text.as_str())
+        ui.status().map_or("", |s| s.text.as_str())
     }
 
     #[test]
     fn the_cursor_moves_over_the_rows_and_stops_at_their_ends() {
         let (store, mut ui) = board(Mode::Demo);
-        assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
         send(&mut ui, &store, Intent::Cmd(Command::Down));
         assert_eq!(
-            (ui.view.cursor, ui.view.selected.as_deref()),
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
             (1, Some("s-hold"))
         );
         send(&mut ui, &store, Intent::Cmd(Command::Bottom));
         send(&mut ui, &store, Intent::Cmd(Command::Down));
         assert_eq!(
-            (ui.view.cursor, ui.view.selected.as_deref()),
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
             (2, Some("s-ring"))
         );
         send(&mut ui, &store, Intent::Scroll(-3));
         assert_eq!(
-            (ui.view.cursor, ui.view.selected.as_deref()),
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
             (0, Some("s-talk"))
         );
     }
@@ -791,7 +750,7 @@ mod tests {
         send(&mut ui, &store, Intent::Cmd(Command::Agents));
         assert_eq!(ui.view.screen, Screen::Board);
         // At the first row again.
-        assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
         send(&mut ui, &store, Intent::Cmd(Command::History));
         send(&mut ui, &store, Intent::Cancel);
         assert_eq!(
@@ -811,7 +770,7 @@ mod tests {
         }
         assert_eq!(ui.view.filter, "+44");
         assert_eq!(ui.rows(&store, at(40)).len(), 1);
-        assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
         send(&mut ui, &store, Intent::Backspace);
         assert_eq!(ui.view.filter, "+4");
         send(&mut ui, &store, Intent::Cancel);
@@ -851,7 +810,7 @@ mod tests {
         };
         assert!(send(&mut ui, &store, done).is_empty());
         assert!(ui.control.pending.is_empty());
-        assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+        assert_eq!(ui.status().map(|s| s.level), Some(Level::Ok));
     }
 
     #[test]
@@ -884,6 +843,6 @@ mod tests {
         send(&mut ui, &store, Event::Notice("call outcomes late".into()));
         assert_eq!(status(&ui), "call outcomes late");
         assert_eq!(send(&mut ui, &store, Event::Quit), vec![Effect::Quit]);
-        assert!(ui.quit);
+        assert!(ui.quitting());
     }
 }

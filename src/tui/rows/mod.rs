@@ -429,6 +429,11 @@ impl<'a> Rows<'a> {
         Rows { store, entry }
     }
 
+    /// The rows' session ids, in display order.
+    pub fn ids(&self) -> &[String] {
+        &self.entry.ids
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.entry.ids.len()

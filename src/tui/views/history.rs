@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let t = ui.theme();
     let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.view.offset.min(rows.len());
+    let start = ui.view.calls.offset.min(rows.len());
     let center = store.center();
     let built: Vec<HistoryRow> = rows
         .window(start, start + h)
@@ -103,7 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let selected = start + i == ui.view.cursor;
+            let selected = start + i == ui.view.calls.cursor;
             let sel = if selected { "▶" } else { " " };
             let platform = match r.platform.1 {
                 Level::Normal => Cell::from(r.platform.0),

@@ -19,7 +19,7 @@ pub fn header_height(ui: &UiState) -> u16 {
 /// The status line's text (wrapped over up to three rows, never hidden) and the rows
 /// it takes at `width`.
 pub(crate) fn status_text(ui: &UiState, now: Ts, width: u16) -> (Option<String>, u16) {
-    let text = ui.status.as_ref().map(|s| s.text_at(now));
+    let text = ui.status().map(|s| s.text_at(now));
     let rows = text
         .as_ref()
         .map_or(1, |t| wrapped_rows(t, width).clamp(1, 3));
@@ -51,7 +51,7 @@ fn footer_height(ui: &UiState, now: Ts, width: u16) -> u16 {
 
 /// Splits the screen: header, table, detail (may be empty), footer.
 pub fn areas(area: Rect, ui: &UiState) -> [Rect; 4] {
-    areas_at(area, ui, ui.status.as_ref().map_or(Ts(0), |s| s.at))
+    areas_at(area, ui, ui.status().map_or(Ts(0), |s| s.at))
 }
 
 pub(crate) fn areas_at(area: Rect, ui: &UiState, now: Ts) -> [Rect; 4] {

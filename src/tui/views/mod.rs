@@ -189,7 +189,7 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
         Constraint::Length(1),
     ])
     .areas(area);
-    let line = match (&ui.status, text) {
+    let line = match (ui.status(), text) {
         (Some(s), Some(text)) => Line::from(Span::styled(text, t.level(s.level))),
         _ if typing => Line::from(""),
         _ => Line::from(Span::styled("ready", t.dim())),

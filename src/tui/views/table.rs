@@ -119,7 +119,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let shown = rows.iter().filter(|s| !s.ended).count();
     let title = title_line(ui, shown, ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.view.offset.min(rows.len());
+    let start = ui.view.calls.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
     let texts: Vec<RowText> = visible
         .iter()
@@ -129,7 +129,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let built: Vec<Row> = texts
         .into_iter()
         .enumerate()
-        .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w))
         .collect();
     let mut header = vec![
         "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Marks", "Timer", "Total",
