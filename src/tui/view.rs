@@ -284,7 +284,7 @@ pub enum Overlay {
 #[derive(Clone, Debug)]
 pub struct ViewState {
     pub screen: Screen,
-    pub overlay: Overlay,
+    pub(super) overlay: Overlay,
     /// The detail pane (Enter) is open for the selected session.
     pub detail: bool,
     /// The calls' rows (the board's or the history's): the selected session follows
@@ -296,15 +296,15 @@ pub struct ViewState {
     /// The terminal's size (columns, rows): what fits on screen follows from it.
     pub size: (u16, u16),
     /// First timeline line shown in the detail; `None` follows the newest entries.
-    pub timeline_top: Option<usize>,
+    pub(super) timeline_top: Option<usize>,
     /// First line shown of the help.
-    pub help_top: usize,
+    pub(super) help_top: usize,
     pub sort: SortKey,
     /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
     pub sort_descending: bool,
     pub filter: String,
     /// The cursor in `filter` while it is typed, in characters.
-    pub filter_cursor: usize,
+    pub(super) filter_cursor: usize,
     pub state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
     pub target_party: Option<(String, String)>,
@@ -312,13 +312,13 @@ pub struct ViewState {
     /// selected until the user moves.
     pub pinned: Option<String>,
     /// The agents view's rows.
-    pub agents: ListCursor,
+    pub(super) agents: ListCursor,
     /// The queues view's rows.
-    pub queues: ListCursor,
+    pub(super) queues: ListCursor,
     /// The queue whose detail (waiting calls and agents) is open in the queues view.
     pub open_queue: Option<String>,
     /// The agents of the open queue.
-    pub members: ListCursor,
+    pub(super) members: ListCursor,
 }
 
 impl Default for ViewState {
@@ -348,6 +348,31 @@ impl Default for ViewState {
 }
 
 impl ViewState {
+    /// What is open over the board.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// First timeline line shown in the detail; `None` follows the newest entries.
+    pub fn timeline_top(&self) -> Option<usize> {
+        self.timeline_top
+    }
+
+    /// The agents view's rows.
+    pub fn agents(&self) -> &ListCursor {
+        &self.agents
+    }
+
+    /// The queues view's rows.
+    pub fn queues(&self) -> &ListCursor {
+        &self.queues
+    }
+
+    /// The agents of the open queue.
+    pub fn members(&self) -> &ListCursor {
+        &self.members
+    }
+
     /// The cursor of the list shown on a screen of agents or queues.
     pub fn center_cursor(&self) -> Option<&ListCursor> {
         match (self.screen, &self.open_queue) {

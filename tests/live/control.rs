@@ -489,9 +489,9 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
         ui.sync(&st, now);
         update(&mut ui, Intent::Cmd(Command::Listen), &st, now);
         assert!(
-            matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
+            matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
             "{:?} {:?}",
-            ui.view.overlay,
+            *ui.view.overlay(),
             ui.status()
         );
         update(&mut ui, Intent::ToggleFocus, &st, now);
@@ -638,7 +638,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
             );
             update(&mut ui, Intent::Input('3'), &st, now);
             update(&mut ui, Intent::Submit, &st, now);
-            if !matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Reply to "))
+            if !matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Reply to "))
             {
                 // The party stopped ringing meanwhile: try another.
                 continue;

@@ -58,7 +58,7 @@ fn act_at(
     let fx = update(ui, Intent::Cmd(c), store, at);
     assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
     assert!(
-        matches!(&ui.view.overlay, Overlay::Confirm(d) if !d.ok_focused),
+        matches!(ui.view.overlay(), Overlay::Confirm(d) if !d.ok_focused),
         "{c:?}: no confirm ({})",
         status(ui)
     );
@@ -183,7 +183,7 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert!(controls(&fx).is_empty(), "{c:?}");
         assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
         assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
-        assert_eq!(ui.view.overlay, Overlay::None);
+        assert_eq!(*ui.view.overlay(), Overlay::None);
     }
     // Ringing-only actions work here …
     let fx = act(&mut ui, &store, Command::Call(CallKey::Reject));
@@ -205,7 +205,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::HangUp)).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(!c.ok_focused);
@@ -213,7 +213,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     // Enter on the default focus cancels.
     let fx = update(&mut ui, Intent::Submit, &store, now());
     assert!(fx.is_empty());
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
@@ -235,7 +235,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::Reply)).is_empty());
-    let Overlay::Prompt(p) = &ui.view.overlay else {
+    let Overlay::Prompt(p) = ui.view.overlay() else {
         panic!("no prompt: {}", status(&ui))
     };
     assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
@@ -245,7 +245,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
     update(&mut ui, Intent::Input('3'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog: {}", status(&ui))
     };
     assert!(!c.ok_focused, "Cancel is focused");
@@ -326,7 +326,7 @@ fn read_only_refuses_reply_in_the_one_wording() {
         ui.config.read_only_why = why.map(str::to_string);
         cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
         let fx = cmd(&mut ui, &store, Command::Call(CallKey::Reply));
-        assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+        assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
         assert_eq!(status(&ui), said);
         // The supervisor keys say the same.
         cmd(&mut ui, &store, Command::Answer);
@@ -339,14 +339,14 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
-    assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
+    assert!(matches!(ui.view.overlay(), Overlay::Prompt(_)));
     for c in "vm:105".chars() {
         update(&mut ui, Intent::Input(c), &store, now());
     }
     update(&mut ui, Intent::Backspace, &store, now());
     update(&mut ui, Intent::Input('6'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(c.question.contains("voicemail 106"), "{}", c.question);
@@ -363,7 +363,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
 }
 
 #[test]
@@ -422,7 +422,7 @@ fn replay_and_read_only_refuse_every_control_key() {
         ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
-            assert_eq!(ui.view.overlay, Overlay::None);
+            assert_eq!(*ui.view.overlay(), Overlay::None);
             assert!(status(&ui).contains(msg), "{}", status(&ui));
         }
     }
@@ -570,7 +570,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     });
     let typed = |ui: &mut UiState, text: &str| {
         assert!(cmd(ui, &store, Command::Jump).is_empty());
-        assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Jump));
+        assert!(matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Jump));
         for c in text.chars() {
             update(ui, Intent::Input(c), &store, now());
         }
@@ -583,7 +583,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
             500_000
         )))]
     );
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     let inside = calltop::tui::views::hms(&ui, now());
     let fx = typed(&mut ui, &inside);
     assert!(matches!(
@@ -604,7 +604,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     assert!(typed(&mut ui, "10:4x").is_empty());
     assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
     assert!(
-        matches!(&ui.view.overlay, Overlay::Prompt(_)),
+        matches!(ui.view.overlay(), Overlay::Prompt(_)),
         "kept open to fix"
     );
     update(&mut ui, Intent::Cancel, &store, now());
@@ -762,19 +762,19 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
     assert!(
-        matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
+        matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
     );
     update(&mut ui, Intent::Input('9'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
     assert!(
-        matches!(ui.view.overlay, Overlay::Prompt(_)),
+        matches!(ui.view.overlay(), Overlay::Prompt(_)),
         "the prompt stays to fix it"
     );
     update(&mut ui, Intent::Backspace, &store, now());
     update(&mut ui, Intent::Input('3'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(
@@ -795,7 +795,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     // Not on a ringing party.
     cmd(&mut ui, &store, Command::Bottom); // s-ring
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
 
@@ -956,7 +956,7 @@ fn agent_effects(fx: &[Effect]) -> Vec<ControlRequest> {
 }
 
 fn confirm_text(ui: &UiState) -> String {
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
@@ -985,12 +985,12 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     }
     // The agents view starts on the agent needing a supervisor most: Bob, ringing.
     cmd(&mut ui, &store, Command::Agents);
-    assert_eq!(ui.view.agents.selected.as_deref(), Some("202"));
+    assert_eq!(ui.view.agents().selected.as_deref(), Some("202"));
     // Then on hold, longest first: Cy since 500 s; Erin (105) holds since 590 s, when
     // her other call was parked (she was on a call till then).
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        ui.view.agents.selected.as_deref(),
+        ui.view.agents().selected.as_deref(),
         Some("203"),
         "Cy, on hold"
     );
@@ -1007,15 +1007,15 @@ fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
     cmd(&mut ui, &store, Command::Queues);
-    assert_eq!(ui.view.queues.selected.as_deref(), Some("800"));
+    assert_eq!(ui.view.queues().selected.as_deref(), Some("800"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.queues.selected.as_deref(), Some("801"));
+    assert_eq!(ui.view.queues().selected.as_deref(), Some("801"));
     cmd(&mut ui, &store, Command::Open);
     assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
     // Support's agents by state: Cy on hold, Eve available, Fay offline.
-    assert_eq!(ui.view.members.selected.as_deref(), Some("203"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("203"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.members.selected.as_deref(), Some("206"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("206"));
     cmd(&mut ui, &store, Command::Back);
     assert_eq!(
         (ui.view.screen, ui.view.open_queue.clone()),
@@ -1031,7 +1031,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     cmd(&mut ui, &store, Command::Down); // Support
     cmd(&mut ui, &store, Command::Open);
     cmd(&mut ui, &store, Command::Down); // Eve, not taking Support's calls
-    assert_eq!(ui.view.members.selected.as_deref(), Some("205"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("205"));
     let fx = cmd(&mut ui, &store, Command::QueueCalls);
     assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
     let q = confirm_text(&ui);
@@ -1069,7 +1069,7 @@ fn ui_at_agent(store: &calltop::core::SessionStore, id: &str) -> UiState {
     let mut ui = ui(Mode::Demo);
     cmd(&mut ui, store, Command::Agents);
     for _ in 0..20 {
-        if ui.view.agents.selected.as_deref() == Some(id) {
+        if ui.view.agents().selected.as_deref() == Some(id) {
             return ui;
         }
         cmd(&mut ui, store, Command::Down);
@@ -1145,7 +1145,7 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     ui.config.no_device = Some(why.into());
     let fx = cmd(ui, &store, Command::Listen);
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
     let said = format!("listen in needs your device: {why}");
     assert_eq!(status(ui), said);
     let screen = {
@@ -1172,11 +1172,11 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     ui.view.calls.cursor = 3;
     ui.sync(&store, now());
     let fx = cmd(&mut ui, &store, Command::Answer);
-    assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+    assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
     assert_eq!(status(&ui), format!("answer needs your device: {why}"));
     // Actions that need no device still ask as before.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    assert!(matches!(ui.view.overlay, Overlay::Confirm(_)));
+    assert!(matches!(ui.view.overlay(), Overlay::Confirm(_)));
 }
 
 #[test]
@@ -1188,7 +1188,10 @@ fn supervisor_keys_are_refused_read_only_and_in_replay() {
         ui.config.read_only = true;
         for k in [Command::Listen, Command::Answer, Command::QueueCalls] {
             let fx = cmd(&mut ui, &store, k);
-            assert!(fx.is_empty() && ui.view.overlay == Overlay::None, "{k:?}");
+            assert!(
+                fx.is_empty() && *ui.view.overlay() == Overlay::None,
+                "{k:?}"
+            );
             assert!(
                 status(&ui).contains("read-only"),
                 "{mode:?} {k:?}: {}",
@@ -1269,7 +1272,7 @@ fn listen_in_on_a_parked_call_says_it_is_parked() {
     let mut ui = ui(Mode::Demo);
     ui.view.calls.selected = Some("s-park".into());
     update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
-    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
     assert_eq!(
         status(&ui),
         "can't listen in: the call is parked, nobody talks on it"

@@ -121,10 +121,8 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
             .session_level(s, store.center(), later),
         calltop::tui::theme::Level::Normal
     );
-    let view = calltop::tui::state::ViewState {
-        state_filter: calltop::tui::view::StateFilter::Ringing,
-        ..Default::default()
-    };
+    let mut view = calltop::tui::state::ViewState::default();
+    view.state_filter = calltop::tui::view::StateFilter::Ringing;
     assert!(calltop::tui::rows::board_rows(&store, &view, later)
         .0
         .is_empty());
@@ -275,16 +273,16 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     assert!(top.contains("1–"), "the title says where: {top}");
     // ↓ one line, PgDn a page.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.timeline_top, Some(1));
+    assert_eq!(ui.view.timeline_top(), Some(1));
     update(&mut ui, Intent::Cmd(Command::PageDown), &store, now());
-    assert!(ui.view.timeline_top.unwrap() > 2);
+    assert!(ui.view.timeline_top().unwrap() > 2);
     update(&mut ui, Intent::Cmd(Command::PageUp), &store, now());
-    assert_eq!(ui.view.timeline_top, Some(1));
+    assert_eq!(ui.view.timeline_top(), Some(1));
     // The board's cursor did not move meanwhile.
     assert_eq!(ui.view.calls.selected.as_deref(), Some("s-1"));
     // End: back to the newest, following.
     update(&mut ui, Intent::Cmd(Command::Bottom), &store, now());
-    assert_eq!(ui.view.timeline_top, None);
+    assert_eq!(ui.view.timeline_top(), None);
     assert!(at(&mut ui, &store).contains("#44"));
     // Scrolled up, new events keep the view where it is.
     update(&mut ui, Intent::Cmd(Command::Top), &store, now());
@@ -293,7 +291,7 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     // Closing and reopening the detail starts at the newest again.
     update(&mut ui, Intent::Cmd(Command::Back), &more, now());
     update(&mut ui, Intent::Cmd(Command::Open), &more, now());
-    assert_eq!(ui.view.timeline_top, None);
+    assert_eq!(ui.view.timeline_top(), None);
 }
 
 #[test]
@@ -673,7 +671,7 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
                 _ => action.clone(),
             };
             let expect = allowed(&action, Some(code));
-            let opened = matches!(ui.view.overlay, Overlay::Confirm(_) | Overlay::Prompt(_));
+            let opened = matches!(ui.view.overlay(), Overlay::Confirm(_) | Overlay::Prompt(_));
             assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status());
             if !expect {
                 let why = ui.status().map(|s| s.text.clone()).unwrap_or_default();
@@ -693,7 +691,7 @@ fn confirm_ok(
 }
 
 fn question(ui: &calltop::tui::state::UiState) -> String {
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         calltop::tui::state::Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
@@ -767,7 +765,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
         now(),
     );
     assert!(fx.is_empty());
-    assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
+    assert_eq!(*ui.view.overlay(), calltop::tui::state::Overlay::None);
     assert!(ui.status().unwrap().text.contains("ended"));
     // The user moves: the filter applies again.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
@@ -1058,7 +1056,7 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
     type_in(&mut ui, "ext 1O1");
     key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
     type_in(&mut ui, "101");
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         calltop::tui::state::Overlay::Prompt(p) => assert_eq!(p.input, "ext 101"),
         o => panic!("{o:?}"),
     }
