@@ -9,8 +9,9 @@
 //! (what a frame pays when the `/` filter or the directory changed).
 
 use calltop::core::SessionStore;
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{BoardConfig, Mode, UiState};
 use calltop::tui::views;
 use calltop::wire::{self, Ts};
@@ -76,7 +77,7 @@ fn center_store() -> SessionStore {
 fn board(store: &SessionStore, key: Command) -> (UiState, Terminal<TestBackend>) {
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
     ui.view.size = (200, 50);
-    update(&mut ui, Action::Cmd(key), store, Ts(T0 + 60_000));
+    update(&mut ui, Intent::Cmd(key), store, Ts(T0 + 60_000));
     (ui, Terminal::new(TestBackend::new(200, 50)).unwrap())
 }
 

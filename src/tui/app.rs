@@ -4,7 +4,9 @@
 //! something changed. A frame is rendered into the buffer under the store's read lock,
 //! and flushed to the terminal after the lock is released.
 
-use super::action::{action_for, update, Action, Effect};
+use super::input::msg_for;
+use super::msg::{Effect, Event, Msg};
+use super::reducer::update;
 use super::state::{Mode, UiState};
 use super::terminal::Guard;
 use super::views;
@@ -57,7 +59,7 @@ fn ticking(ui: &UiState, store: &SharedStore) -> bool {
     }
     let retrying = matches!(ui.feed.conn, Some(ConnState::Offline { .. }));
     replay_playing
-        || ui.status.is_some()
+        || ui.status().is_some()
         || ui.control.rate_limited_until.is_some()
         || retrying
         || ui.summary(&store.read(), clock_now(ui)).active > 0
@@ -160,7 +162,7 @@ struct Inputs {
 }
 
 impl Inputs {
-    /// The next action (`None`: something woke the loop that asks for nothing, such as
+    /// The next message (`None`: something woke the loop that asks for nothing, such as
     /// a frame falling due while `dirty`).
     async fn next(
         &mut self,
@@ -168,39 +170,39 @@ impl Inputs {
         need_tick: bool,
         dirty: bool,
         frame_due: Instant,
-    ) -> Option<Action> {
+    ) -> Option<Msg> {
         tokio::select! {
             ev = self.events.next() => match ev {
-                Some(Ok(e)) => action_for(&e, ui),
+                Some(Ok(e)) => msg_for(&e, ui),
                 Some(Err(e)) => {
                     tracing::warn!("terminal input error: {e}");
-                    Some(Action::Quit)
+                    Some(Event::Quit.into())
                 }
-                None => Some(Action::Quit),
+                None => Some(Event::Quit.into()),
             },
             r = changed(&mut self.store) => match r {
-                Some(_) => Some(Action::StoreChanged),
+                Some(_) => Some(Event::StoreChanged.into()),
                 None => { self.store = None; None }
             },
-            Some((request, outcome)) = self.done.recv() => Some(Action::ControlDone { request, outcome }),
+            Some((request, outcome)) = self.done.recv() => Some(Event::ControlDone { request, outcome }.into()),
             u = async { self.status.as_mut()?.changed().await }, if self.status.is_some() => match u {
-                Some(Update::Replay(st)) => Some(Action::Replay(st)),
-                Some(Update::Conn(c)) => Some(Action::Conn(c)),
-                Some(Update::Loading(l)) => Some(Action::Loading(l)),
+                Some(Update::Replay(st)) => Some(Event::Replay(st).into()),
+                Some(Update::Conn(c)) => Some(Event::Conn(c).into()),
+                Some(Update::Loading(l)) => Some(Event::Loading(l).into()),
                 None => { self.status = None; None }
             },
             n = async { self.notices.as_mut()?.recv().await }, if self.notices.is_some() => match n {
-                Some(text) => Some(Action::Notice(text)),
+                Some(text) => Some(Event::Notice(text).into()),
                 None => { self.notices = None; None }
             },
             a = async { self.alarms.as_mut()?.recv().await }, if self.alarms.is_some() => match a {
-                Some(c) => Some(Action::Alarm(c)),
+                Some(c) => Some(Event::Alarm(c).into()),
                 None => { self.alarms = None; None }
             },
-            _ = self.tick.tick(), if need_tick => Some(Action::Tick),
+            _ = self.tick.tick(), if need_tick => Some(Event::Tick.into()),
             _ = tokio::time::sleep_until(frame_due), if dirty => None,
-            _ = self.sigterm.recv() => Some(Action::Quit),
-            _ = self.sigint.recv() => Some(Action::Quit),
+            _ = self.sigterm.recv() => Some(Event::Quit.into()),
+            _ = self.sigint.recv() => Some(Event::Quit.into()),
         }
     }
 }
@@ -242,7 +244,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     tracing::info!(mode = ?ui.config.mode, "board started");
-    while !ui.quit {
+    while !ui.quitting() {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = clock_now(&ui);
             render(&mut guard.terminal, &store, &mut ui, now)?;
@@ -250,17 +252,17 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
             last_draw = Instant::now();
         }
         let need_tick = ticking(&ui, &store);
-        let Some(action) = inputs.next(&ui, need_tick, dirty, last_draw + FRAME).await else {
+        let Some(msg) = inputs.next(&ui, need_tick, dirty, last_draw + FRAME).await else {
             continue;
         };
         let now = clock_now(&ui);
-        let store_changed = action == Action::StoreChanged;
+        let store_changed = msg == Msg::Event(Event::StoreChanged);
         let fx = {
             let s = store.read();
             if store_changed && ui.feed.stale_since.is_none() {
                 ui.feed.lag_ms = s.newest_lag();
             }
-            update(&mut ui, action, &s, now)
+            update(&mut ui, msg, &s, now)
         };
         dirty = true;
         fx.into_iter().for_each(|e| executor.run(e));

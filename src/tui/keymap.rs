@@ -401,21 +401,6 @@ fn spec_of(cmd: Command) -> &'static Spec {
 }
 
 impl Command {
-    /// The column a sort key chooses directly.
-    pub fn sort_column(self) -> Option<super::rows::SortKey> {
-        use super::rows::SortKey;
-        Some(match self {
-            Command::SortWaiting => SortKey::Waiting,
-            Command::SortTimer => SortKey::Timer,
-            Command::SortStart => SortKey::Start,
-            Command::SortFrom => SortKey::From,
-            Command::SortTo => SortKey::To,
-            Command::SortQueue => SortKey::Queue,
-            Command::SortState => SortKey::State,
-            _ => return None,
-        })
-    }
-
     /// The name used in the config file.
     pub fn name(self) -> &'static str {
         spec_of(self).name

@@ -1,10 +1,11 @@
 //! Control planning: what a control key asks for — checked against the mode, read-only,
 //! the device and the target party's state — as a prompt or a confirmation that names
 //! who and what (Cancel focused). Pure: it reads the UI state and the store, changes
-//! neither; the reducer (`action.rs`) opens what it plans.
+//! neither; the reducer opens what it plans.
 
 use super::keymap::Command;
-use super::state::{Confirm, Prompt, PromptKind, Screen, UiState};
+use super::state::UiState;
+use super::view::{Confirm, Prompt, PromptKind, Screen};
 use crate::core::control::{
     fill, Aim, Ask, CallKey, ControlAction, ControlRequest, Object, Subject, Target,
 };

@@ -4,13 +4,14 @@
 //! views read those from the store at draw time (see [`super::rows`]).
 
 use super::keymap::Keymap;
-use super::rows::{Memos, SortKey, StateFilter};
+use super::rows::{agents, Memos, Rows};
 use super::theme::{Level, Theme, ThemeName};
-use super::views::agents::AgentMemos;
+pub use super::view::{
+    target_in, Confirm, ListCursor, Overlay, Prompt, PromptKind, Screen, ViewState, OVERVIEW_MIN,
+};
 use crate::core::alarms::{AlarmChange, AlarmKey, AlarmRules};
-use crate::core::control::{Ask, CallKey, ControlRequest};
 use crate::core::zone::Zone;
-use crate::core::{Center, Session, SessionStore};
+use crate::core::{Center, Session, SessionStore, Summary};
 use crate::source::replay::ReplayStatus;
 use crate::source::{ConnState, Loading};
 use crate::wire::presence::AgentState;
@@ -18,6 +19,7 @@ use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Where events come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,157 +27,6 @@ pub enum Mode {
     Live,
     Demo,
     Replay,
-}
-
-/// The party keys act on in a session: the one chosen with Tab while it is still in
-/// the call, else the session's default party (which prefers parties still in it).
-pub fn target_in(chosen: Option<&(String, String)>, s: &Session) -> Option<usize> {
-    match chosen {
-        Some((sid, pid)) if *sid == s.id => s
-            .parties
-            .iter()
-            .position(|p| p.id == *pid && !p.is_terminal()),
-        _ => None,
-    }
-    .or_else(|| SessionStore::default_party(s))
-}
-
-/// The main screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Screen {
-    /// Active sessions (on a large terminal: the overview, see [`OVERVIEW_MIN`]).
-    Board,
-    /// Ended sessions with disposition and figures.
-    History,
-    /// One row per agent (`A`).
-    Agents,
-    /// One row per call queue (`Q`); Enter opens one queue's waiting calls and agents.
-    Queues,
-    /// Queue figures in large digits, for a wall screen (`W`, `calltop wallboard`).
-    Wallboard,
-}
-
-impl Screen {
-    /// True for the screens whose rows are agents or queues, not calls.
-    pub fn is_center(self) -> bool {
-        matches!(self, Screen::Agents | Screen::Queues | Screen::Wallboard)
-    }
-}
-
-/// The smallest terminal (columns, rows) on which the calls screen becomes the
-/// overview: the queue strip on top, calls and agents side by side.
-pub const OVERVIEW_MIN: (u16, u16) = (160, 40);
-
-/// A cursor over a list of agents or queues, by id (follows its row when rows move).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ListCursor {
-    pub cursor: usize,
-    pub offset: usize,
-    pub selected: Option<String>,
-}
-
-impl ListCursor {
-    /// Re-resolves the selection against `ids` (in display order) and keeps it within
-    /// the `height` rows shown.
-    pub fn sync<'a>(&mut self, ids: impl ExactSizeIterator<Item = &'a str>, height: usize) {
-        let len = ids.len();
-        let ids: Vec<&str> = ids.collect();
-        if len == 0 {
-            *self = ListCursor::default();
-            return;
-        }
-        let found = self
-            .selected
-            .as_deref()
-            .and_then(|id| ids.iter().position(|r| *r == id));
-        self.cursor = found.unwrap_or(self.cursor.min(len - 1));
-        self.selected = Some(ids[self.cursor].to_string());
-        self.scroll(len, height);
-    }
-
-    /// Moves by `delta` rows over `ids`.
-    pub fn step(&mut self, ids: &[&str], delta: i64, height: usize) {
-        if ids.is_empty() {
-            return;
-        }
-        let last = ids.len() as i64 - 1;
-        self.cursor = (self.cursor as i64 + delta).clamp(0, last) as usize;
-        self.selected = Some(ids[self.cursor].to_string());
-        self.scroll(ids.len(), height);
-    }
-
-    fn scroll(&mut self, len: usize, height: usize) {
-        let h = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + h {
-            self.offset = self.cursor + 1 - h;
-        }
-        self.offset = self.offset.min(len.saturating_sub(h));
-    }
-}
-
-/// A dialog asking to confirm a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Confirm {
-    /// What it sends: an action on a party of a call, or a setting of an agent.
-    pub request: ControlRequest,
-    pub question: String,
-    /// Who or what the request acts on, in words (`Maya Singh (ext 101)`): the status
-    /// line and the audit trail say it with the result.
-    pub subject: String,
-    /// False: Cancel has the focus (the default).
-    pub ok_focused: bool,
-}
-
-/// What a text prompt asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PromptKind {
-    /// A call key's text (a transfer target, a flip number…).
-    Call(CallKey),
-    /// Replay: where to jump.
-    Jump,
-}
-
-impl PromptKind {
-    /// The prompt's label.
-    pub fn label(self) -> &'static str {
-        match (self, self.call_ask()) {
-            (_, Some(Ask::Prompt { label, .. })) => label,
-            _ => "jump to (10:42, 10:42:30, or 50%)",
-        }
-    }
-
-    /// What the call key asks, for a call key's prompt.
-    pub fn call_ask(self) -> Option<Ask> {
-        match self {
-            PromptKind::Call(k) => Some(k.facts().ask),
-            PromptKind::Jump => None,
-        }
-    }
-}
-
-/// A text prompt (transfer / forward target, flip number; a replay's jump, with no
-/// session or party).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub session: String,
-    pub party: String,
-    pub input: String,
-    /// The cursor in `input`, in characters.
-    pub cursor: usize,
-}
-
-/// What is open over the board.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    Help,
-    Confirm(Confirm),
-    Prompt(Prompt),
-    /// Typing the `/` filter.
-    Filter,
 }
 
 /// The status line.
@@ -400,105 +251,6 @@ impl BoardConfig {
     }
 }
 
-/// What the user is looking at: screen, overlay, selection, scroll, sort and filters.
-#[derive(Clone, Debug)]
-pub struct ViewState {
-    pub screen: Screen,
-    pub overlay: Overlay,
-    /// The detail pane (Enter) is open for the selected session.
-    pub detail: bool,
-    /// Selected session (follows it when rows move).
-    pub selected: Option<String>,
-    /// Row index of the selection.
-    pub cursor: usize,
-    /// On the first row, the selection stays on the first row as calls move (the most
-    /// urgent call under the default sort) rather than following its call down.
-    pub follow_top: bool,
-    /// First visible row.
-    pub offset: usize,
-    /// The terminal's size (columns, rows): what fits on screen follows from it.
-    pub size: (u16, u16),
-    /// First timeline line shown in the detail; `None` follows the newest entries.
-    pub timeline_top: Option<usize>,
-    /// First line shown of the help.
-    pub help_top: usize,
-    pub sort: SortKey,
-    /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
-    pub sort_descending: bool,
-    pub filter: String,
-    /// The cursor in `filter` while it is typed, in characters.
-    pub filter_cursor: usize,
-    pub state_filter: StateFilter,
-    /// The party keys act on, when chosen with Tab (else the session's default party).
-    pub target_party: Option<(String, String)>,
-    /// The call last acted on: kept on the board (even outside the filters) and
-    /// selected until the user moves.
-    pub pinned: Option<String>,
-    /// The agents view's rows.
-    pub agents: ListCursor,
-    /// The queues view's rows.
-    pub queues: ListCursor,
-    /// The queue whose detail (waiting calls and agents) is open in the queues view.
-    pub open_queue: Option<String>,
-    /// The agents of the open queue.
-    pub members: ListCursor,
-}
-
-impl Default for ViewState {
-    fn default() -> Self {
-        ViewState {
-            screen: Screen::Board,
-            overlay: Overlay::None,
-            detail: false,
-            selected: None,
-            cursor: 0,
-            follow_top: true,
-            offset: 0,
-            size: (120, 40),
-            timeline_top: None,
-            help_top: 0,
-            sort: SortKey::Waiting,
-            sort_descending: true,
-            filter: String::new(),
-            filter_cursor: 0,
-            state_filter: StateFilter::All,
-            target_party: None,
-            pinned: None,
-            agents: ListCursor::default(),
-            queues: ListCursor::default(),
-            open_queue: None,
-            members: ListCursor::default(),
-        }
-    }
-}
-
-impl ViewState {
-    /// The cursor of the list shown on a screen of agents or queues.
-    pub fn center_cursor(&self) -> Option<&ListCursor> {
-        match (self.screen, &self.open_queue) {
-            (Screen::Agents, _) => Some(&self.agents),
-            (Screen::Queues, Some(_)) => Some(&self.members),
-            (Screen::Queues, None) => Some(&self.queues),
-            _ => None,
-        }
-    }
-
-    /// The cursor of the list shown, to move it.
-    pub fn center_cursor_mut(&mut self) -> Option<&mut ListCursor> {
-        match (self.screen, &self.open_queue) {
-            (Screen::Agents, _) => Some(&mut self.agents),
-            (Screen::Queues, Some(_)) => Some(&mut self.members),
-            (Screen::Queues, None) => Some(&mut self.queues),
-            _ => None,
-        }
-    }
-
-    /// The first list row shown on a screen of agents or queues.
-    pub fn offset_of_center(&self) -> usize {
-        self.center_cursor().map_or(0, |c| c.offset)
-    }
-}
-
 /// What the board mirrors of its source: replay position, connection, event rate, lag.
 #[derive(Clone, Debug, Default)]
 pub struct FeedState {
@@ -556,14 +308,13 @@ pub struct UiState {
     pub view: ViewState,
     pub feed: FeedState,
     pub control: ControlState,
-    pub status: Option<StatusLine>,
+    /// The status line (see [`UiState::status`]).
+    status: Option<StatusLine>,
     /// Sessions already alerted with the bell.
-    pub belled: HashSet<String>,
-    pub quit: bool,
-    /// Derived views kept between frames.
+    belled: HashSet<String>,
+    quit: bool,
+    /// Derived rows and figures kept between frames.
     pub(crate) memos: Memos,
-    /// The agents view's derived rows kept between frames.
-    pub(crate) agent_memos: AgentMemos,
 }
 
 impl UiState {
@@ -582,7 +333,6 @@ impl UiState {
             belled: HashSet::new(),
             quit: false,
             memos: Memos::default(),
-            agent_memos: AgentMemos::default(),
         }
     }
 
@@ -596,95 +346,86 @@ impl UiState {
         });
     }
 
+    /// Sets the status line with a wait it counts down to (`retry in 3s`).
+    pub fn say_until(&mut self, level: Level, text: String, until: Option<Ts>, now: Ts) {
+        self.status = Some(StatusLine {
+            text,
+            level,
+            at: now,
+            until,
+        });
+    }
+
+    /// The status line shown, if any.
+    pub fn status(&self) -> Option<&StatusLine> {
+        self.status.as_ref()
+    }
+
+    /// Clears the status line; with `now`, only once it has been shown long enough.
+    pub fn hush(&mut self, now: Option<Ts>) {
+        if now.is_none_or(|now| self.status.as_ref().is_some_and(|s| s.expired(now))) {
+            self.status = None;
+        }
+    }
+
+    /// True once the board is to be left.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// Leaves the board (after this update).
+    pub fn leave(&mut self) {
+        self.quit = true;
+    }
+
+    /// True when a call in progress turned red since the last look (each call rings
+    /// once; calls that ended are forgotten).
+    pub fn newly_red(&mut self, store: &SessionStore, now: Ts) -> bool {
+        let mut red = false;
+        for s in store.sessions().filter(|s| !s.ended) {
+            if self.config.thresholds.session_level(s, store.center(), now) == Level::Crit
+                && self.belled.insert(s.id.clone())
+            {
+                red = true;
+            }
+        }
+        self.belled
+            .retain(|id| store.get(id).is_some_and(|s| !s.ended));
+        red
+    }
+
     /// The theme in force.
     pub fn theme(&self) -> &Theme {
         &self.config.theme
     }
 
-    /// Re-resolves the selection against the current rows (follow-selection: the
-    /// selected session keeps the selection when rows move; when it leaves, the row
-    /// at the same position is selected — but on the first row, with no detail open
-    /// and no call just acted on, the first row stays selected) and scrolls it into
-    /// view.
-    pub fn sync(&mut self, store: &SessionStore, now: Ts) {
-        if self.view.screen.is_center() {
-            return self.sync_center(store);
-        }
-        let rows = self.rows(store, now);
-        let v = &mut self.view;
-        if rows.is_empty() {
-            v.cursor = 0;
-            v.offset = 0;
-            v.selected = None;
-            return;
-        }
-        let top = v.follow_top && v.cursor == 0 && !v.detail && v.pinned.is_none();
-        let found = if top {
-            Some(0)
-        } else {
-            v.selected.as_deref().and_then(|id| rows.position(id))
-        };
-        v.cursor = found.unwrap_or(v.cursor.min(rows.len() - 1));
-        v.selected = rows.get(v.cursor).map(|s| s.id.clone());
-        let len = rows.len();
-        self.scroll_into_view(len);
+    /// The rows of the current screen in display order (see [`Memos::rows`]).
+    pub fn rows<'a>(&self, store: &'a SessionStore, now: Ts) -> Rows<'a> {
+        self.memos.rows(&self.view, store, now)
     }
 
-    /// Keeps the agents, queues and queue-detail cursors on their rows.
-    fn sync_center(&mut self, store: &SessionStore) {
-        use super::rows::{queue_agents, queue_rows};
-        let c = store.center();
-        let h = self.viewport();
-        let order = (self.view.screen == Screen::Agents)
-            .then(|| super::views::agents::agent_order(self, store));
-        let v = &mut self.view;
-        match v.screen {
-            Screen::Agents => {
-                let rows = order.as_ref().map_or(&[][..], |o| &o.rows[..]);
-                v.agents.sync(rows.iter().map(|k| k.id.as_str()), h);
-            }
-            Screen::Queues => {
-                let rows = queue_rows(c, &v.filter);
-                v.queues.sync(rows.iter().map(|q| q.id.as_str()), h);
-                match v.open_queue.as_deref().and_then(|id| c.queue(id)) {
-                    Some(q) => {
-                        let members = queue_agents(c, q);
-                        v.members.sync(members.iter().map(|a| a.id.as_str()), h);
-                    }
-                    None => v.open_queue = None,
-                }
-            }
-            _ => {}
-        }
+    /// The header figures at `now` (see [`Memos::summary`]).
+    pub fn summary(&self, store: &SessionStore, now: Ts) -> Summary {
+        self.memos.summary(store, now)
     }
 
-    /// Table rows that fit on screen.
-    pub fn viewport(&self) -> usize {
-        let (w, h) = self.view.size;
-        super::views::table_capacity(w, h, self).max(1)
+    /// The agents' rows under the `/` filter (see [`agents::agent_order`]).
+    pub(crate) fn agent_order(&self, store: &SessionStore) -> Arc<agents::OrderEntry> {
+        agents::agent_order(&self.memos.agents, &self.view.filter, store)
     }
 
-    /// Timeline lines that fit in the detail pane.
-    pub fn timeline_height(&self) -> usize {
-        let (w, h) = self.view.size;
-        super::views::timeline_capacity(w, h, self).max(1)
-    }
-
-    /// Keeps the cursor visible.
-    pub fn scroll_into_view(&mut self, len: usize) {
-        let h = self.viewport();
-        let v = &mut self.view;
-        if v.cursor < v.offset {
-            v.offset = v.cursor;
-        } else if v.cursor >= v.offset + h {
-            v.offset = v.cursor + 1 - h;
-        }
-        v.offset = v.offset.min(len.saturating_sub(h));
+    /// Each agent's queues (see [`agents::agent_queues`]).
+    pub(crate) fn agent_queues(&self, store: &SessionStore) -> Arc<agents::QueuesEntry> {
+        agents::agent_queues(&self.memos.agents, store)
     }
 
     /// The selected session, if it is still in the store (unpacked if archived).
     pub fn selected_session<'a>(&self, store: &'a SessionStore) -> Option<Cow<'a, Session>> {
-        self.view.selected.as_deref().and_then(|id| store.find(id))
+        self.view
+            .calls
+            .selected
+            .as_deref()
+            .and_then(|id| store.find(id))
     }
 
     /// The index of the party keys act on in a session (see [`target_in`]).

@@ -148,21 +148,23 @@ fn the_board_and_the_platform_never_meet() {
     }
 }
 
-/// The modules of `core` each file's code (not its tests) imports: `super::NAME` in a
-/// file directly under `src/core`, and `crate::core::NAME` anywhere in it; a module's
-/// own folder (`center/…`) counts as the module.
-fn core_imports() -> BTreeMap<String, BTreeSet<String>> {
-    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
-    let modules: BTreeSet<String> = std::fs::read_dir(&core)
-        .expect("src/core is readable")
+/// The modules of a room (`core`, `tui`) each file's code (not its tests) imports:
+/// `super::NAME` in a file whose parent is the room (directly under `src/ROOM`, or a
+/// folder's `mod.rs`), and `crate::ROOM::NAME` anywhere in it; a module's own folder
+/// (`center/…`, `views/…`) counts as the module.
+fn room_imports(room: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(room);
+    let modules: BTreeSet<String> = std::fs::read_dir(&root)
+        .expect("the room is readable")
         .filter_map(|e| {
             let p = e.ok()?.path();
             let name = p.file_stem()?.to_string_lossy().to_string();
-            (p.extension().is_some_and(|x| x == "rs") && name != "mod").then_some(name)
+            (name != "mod" && (p.is_dir() || p.extension().is_some_and(|x| x == "rs")))
+                .then_some(name)
         })
         .collect();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stack = vec![core.clone()];
+    let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("readable") {
             let path = entry.expect("dir entry").path();
@@ -170,7 +172,7 @@ fn core_imports() -> BTreeMap<String, BTreeSet<String>> {
                 stack.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(&core).expect("under core");
+            let rel = path.strip_prefix(&root).expect("under the room");
             let parts: Vec<String> = rel
                 .components()
                 .map(|c| {
@@ -196,8 +198,9 @@ fn core_imports() -> BTreeMap<String, BTreeSet<String>> {
                 .map(|l| l.split("//").next().unwrap_or(""))
                 .collect::<Vec<_>>()
                 .join("\n");
-            let mut prefixes = vec!["crate::core::"];
-            if parts.len() == 1 {
+            let own = format!("crate::{room}::");
+            let mut prefixes = vec![own.as_str()];
+            if parts.len() == 1 || (parts.len() == 2 && parts[1] == "mod") {
                 prefixes.push("super::");
             }
             let mut to = BTreeSet::new();
@@ -254,7 +257,7 @@ fn core_imports() -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn no_import_circle_inside_core() {
-    let graph = core_imports();
+    let graph = room_imports("core");
     // Checks the reader: the store imports the session it holds.
     assert!(
         graph.get("store").is_some_and(|to| to.contains("session")),
@@ -262,6 +265,22 @@ fn no_import_circle_inside_core() {
     );
     if let Some(cycle) = cycle(&graph) {
         panic!("import circle inside core: {}", cycle.join(" → "));
+    }
+}
+
+#[test]
+fn no_import_circle_inside_tui() {
+    let graph = room_imports("tui");
+    // Checks the reader: the app runs the views, which draw the state (`views/mod.rs`
+    // names it with `super::`, its files with `crate::tui::`).
+    for (from, to) in [("app", "views"), ("views", "state")] {
+        assert!(
+            graph.get(from).is_some_and(|t| t.contains(to)),
+            "the reader finds no import of {to} in {from}: {graph:?}"
+        );
+    }
+    if let Some(cycle) = cycle(&graph) {
+        panic!("import circle inside tui: {}", cycle.join(" → "));
     }
 }
 

@@ -434,8 +434,9 @@ async fn rate_limit_is_reported_with_the_wait() {
 /// reducer, confirmed — makes the simulator supervise from that device.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
-    use calltop::tui::action::{update, Action, Effect};
     use calltop::tui::keymap::Command;
+    use calltop::tui::msg::{Effect, Intent};
+    use calltop::tui::reducer::update;
     use calltop::tui::state::{BoardConfig, Mode, Overlay, UiState};
     use calltop::wire::devices::{DeviceStatus, DeviceType};
 
@@ -479,22 +480,22 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
 
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
     ui.view.size = (200, 50);
-    ui.view.selected = Some(sid.clone());
+    ui.view.calls.selected = Some(sid.clone());
     ui.view.pinned = Some(sid.clone());
     ui.view.follow_top = false;
     let now = calltop::wire::Ts::now();
     let fx = {
         let st = store.read();
         ui.sync(&st, now);
-        update(&mut ui, Action::Cmd(Command::Listen), &st, now);
+        update(&mut ui, Intent::Cmd(Command::Listen), &st, now);
         assert!(
-            matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
+            matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
             "{:?} {:?}",
-            ui.view.overlay,
-            ui.status
+            *ui.view.overlay(),
+            ui.status()
         );
-        update(&mut ui, Action::ToggleFocus, &st, now);
-        update(&mut ui, Action::Submit, &st, now)
+        update(&mut ui, Intent::ToggleFocus, &st, now);
+        update(&mut ui, Intent::Submit, &st, now)
     };
     let request = fx
         .iter()
@@ -539,8 +540,9 @@ fn screen(store: &SharedStore, ui: &mut calltop::tui::state::UiState) -> String 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
     use calltop::platform::http::HttpError;
-    use calltop::tui::action::{update, Action, Effect};
     use calltop::tui::keymap::Command;
+    use calltop::tui::msg::{Effect, Event, Intent};
+    use calltop::tui::reducer::update;
     use calltop::tui::state::{BoardConfig, Mode, Overlay, UiState};
     use calltop::wire::Direction;
     use reqwest::Method;
@@ -620,7 +622,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
         };
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
         ui.view.size = (200, 50);
-        ui.view.selected = Some(sid.clone());
+        ui.view.calls.selected = Some(sid.clone());
         ui.view.pinned = Some(sid.clone());
         ui.view.follow_top = false;
         ui.view.target_party = Some((sid.clone(), pid.clone()));
@@ -630,19 +632,19 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
             ui.sync(&st, now);
             update(
                 &mut ui,
-                Action::Cmd(Command::Call(calltop::core::control::CallKey::Reply)),
+                Intent::Cmd(Command::Call(calltop::core::control::CallKey::Reply)),
                 &st,
                 now,
             );
-            update(&mut ui, Action::Input('3'), &st, now);
-            update(&mut ui, Action::Submit, &st, now);
-            if !matches!(&ui.view.overlay, Overlay::Confirm(c) if c.question.starts_with("Reply to "))
+            update(&mut ui, Intent::Input('3'), &st, now);
+            update(&mut ui, Intent::Submit, &st, now);
+            if !matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Reply to "))
             {
                 // The party stopped ringing meanwhile: try another.
                 continue;
             }
-            update(&mut ui, Action::ToggleFocus, &st, now);
-            update(&mut ui, Action::Submit, &st, now)
+            update(&mut ui, Intent::ToggleFocus, &st, now);
+            update(&mut ui, Intent::Submit, &st, now)
         };
         let request = fx
             .iter()
@@ -655,7 +657,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
         if matches!(out, Outcome::Done { .. }) {
             update(
                 &mut ui,
-                Action::ControlDone {
+                Event::ControlDone {
                     request: request.clone(),
                     outcome: out.clone(),
                 },

@@ -4,7 +4,8 @@
 use crate::support as tui_support;
 
 use calltop::core::alarms::{AlarmRules, Alarms};
-use calltop::tui::action::{update, Action, Effect};
+use calltop::tui::msg::{Effect, Event};
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use calltop::tui::theme::Level;
 use ratatui::backend::TestBackend;
@@ -34,7 +35,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     let before = render(&store, &mut ui, now());
     let crit = ui.theme().level(Level::Crit);
     assert_ne!(style_of(&before, "Sales 800").fg, crit.fg);
-    let fx = update(&mut ui, Action::Alarm(raised.clone()), &store, now());
+    let fx = update(&mut ui, Event::Alarm(raised.clone()), &store, now());
     assert!(fx.contains(&Effect::Bell), "{fx:?}");
     let term = render(&store, &mut ui, now());
     let text = lines(&term).join("\n");
@@ -50,14 +51,14 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     assert_eq!(style_of(&wall, "⚠ Sales").fg, crit.fg);
     // Without --bell, no bell.
     let mut quiet = tui_support::ui(Mode::Live);
-    let fx = update(&mut quiet, Action::Alarm(raised.clone()), &store, now());
+    let fx = update(&mut quiet, Event::Alarm(raised.clone()), &store, now());
     assert!(!fx.contains(&Effect::Bell), "{fx:?}");
     // Cleared: it says so, and the queue is back to its colours.
     let cleared = calltop::core::alarms::AlarmChange {
         raised: false,
         ..raised
     };
-    update(&mut ui, Action::Alarm(cleared), &store, now());
+    update(&mut ui, Event::Alarm(cleared), &store, now());
     ui.view.screen = Screen::Queues;
     let term = render(&store, &mut ui, now());
     let text = lines(&term).join("\n");

@@ -7,10 +7,12 @@ use crate::support as tui_support;
 
 use calltop::core::{SessionStore, StoreConfig, Totals};
 use calltop::source::replay::{Options, Replay};
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
-use calltop::tui::rows::{board_rows, history_rows, SortKey};
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
+use calltop::tui::rows::{board_rows, history_rows};
 use calltop::tui::state::{Mode, Screen, UiState};
+use calltop::tui::view::SortKey;
 use calltop::wire::Ts;
 use serde_json::json;
 use tui_support::*;
@@ -20,7 +22,7 @@ fn screen(store: &SessionStore, ui: &mut UiState, now: Ts) -> String {
 }
 
 fn cmd(ui: &mut UiState, store: &SessionStore, c: Command) {
-    update(ui, Action::Cmd(c), store, now());
+    update(ui, Intent::Cmd(c), store, now());
 }
 
 /// Row ids from the (possibly warm) memo.
@@ -138,14 +140,14 @@ fn each_view_input_change_applies_on_the_next_frame() {
 
     cmd(&mut ui, &store, Command::Filter);
     for c in "dave".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
         check(&ui, &store, now(), "typing the filter");
     }
     let filtered = screen(&store, &mut ui, now());
     assert!(filtered.contains("Calls 1/4"), "{filtered}");
-    update(&mut ui, Action::Backspace, &store, now());
+    update(&mut ui, Intent::Backspace, &store, now());
     check(&ui, &store, now(), "backspace");
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     assert_eq!(memo_ids(&ui, &store, now()).len(), 4);
 
     for _ in 0..6 {

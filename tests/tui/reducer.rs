@@ -4,8 +4,9 @@ use crate::support as tui_support;
 
 use calltop::core::control::{CallKey, ControlAction, ControlRequest, FlipNumber, Outcome, Target};
 use calltop::source::replay::ReplayCmd;
-use calltop::tui::action::{update, Action, Effect};
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
+use calltop::tui::msg::{self, Effect, Event, Intent, Msg};
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Overlay, PromptKind, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
@@ -13,11 +14,11 @@ use std::time::Duration;
 use tui_support::*;
 
 fn cmd(ui: &mut UiState, store: &calltop::core::SessionStore, c: Command) -> Vec<Effect> {
-    update(ui, Action::Cmd(c), store, now())
+    update(ui, Intent::Cmd(c), store, now())
 }
 
 fn status(ui: &UiState) -> String {
-    ui.status
+    ui.status()
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
@@ -36,7 +37,7 @@ fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
 fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
     let store = board_store();
     let mut ui = ui(mode);
-    ui.view.sort = calltop::tui::rows::SortKey::Start;
+    ui.view.sort = calltop::tui::view::SortKey::Start;
     ui.view.sort_descending = false;
     ui.sync(&store, now());
     (store, ui)
@@ -54,40 +55,40 @@ fn act_at(
     c: Command,
     at: calltop::wire::Ts,
 ) -> Vec<Effect> {
-    let fx = update(ui, Action::Cmd(c), store, at);
+    let fx = update(ui, Intent::Cmd(c), store, at);
     assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
     assert!(
-        matches!(&ui.view.overlay, Overlay::Confirm(d) if !d.ok_focused),
+        matches!(ui.view.overlay(), Overlay::Confirm(d) if !d.ok_focused),
         "{c:?}: no confirm ({})",
         status(ui)
     );
-    update(ui, Action::ToggleFocus, store, at);
-    update(ui, Action::Submit, store, at)
+    update(ui, Intent::ToggleFocus, store, at);
+    update(ui, Intent::Submit, store, at)
 }
 
 #[test]
 fn navigation_clamps_and_follows_the_selected_session() {
     let (mut store, mut ui) = ready(Mode::Demo);
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        (ui.view.cursor, ui.view.selected.as_deref()),
+        (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
         (3, Some("s-ring"))
     );
     cmd(&mut ui, &store, Command::Top);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Up);
-    assert_eq!(ui.view.cursor, 0);
+    assert_eq!(ui.view.calls.cursor, 0);
 
     // Select s-park, then an older call appears above it: the selection follows s-park.
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     let p = PartySpec {
         id: "p-new",
         dir: "Inbound",
@@ -97,10 +98,10 @@ fn navigation_clamps_and_follows_the_selected_session() {
         ext: Some("101"),
     };
     event(&mut store, "s-new", 2, 10, &[p], json!({}));
-    update(&mut ui, Action::StoreChanged, &store, now());
+    update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.selected.as_deref(), ui.view.cursor),
+        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
         (Some("s-park"), 3)
     );
 
@@ -116,7 +117,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.selected.as_deref(), ui.view.cursor),
+        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
         (Some("s-ring"), 3)
     );
 }
@@ -140,7 +141,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
     // The result clears the pending marker and is audited.
     let fx = update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::Done {
                 message: "on hold".into(),
@@ -154,7 +155,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
         "the board writes no audit: the control side does"
     );
     assert!(ui.control.pending.is_empty());
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Ok));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Ok));
     assert_eq!(status(&ui), "Bob Agent +18005550102: on hold");
 }
 
@@ -182,7 +183,7 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert!(controls(&fx).is_empty(), "{c:?}");
         assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
         assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
-        assert_eq!(ui.view.overlay, Overlay::None);
+        assert_eq!(*ui.view.overlay(), Overlay::None);
     }
     // Ringing-only actions work here …
     let fx = act(&mut ui, &store, Command::Call(CallKey::Reject));
@@ -204,23 +205,23 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::HangUp)).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(!c.ok_focused);
     assert!(c.question.contains("Bob Agent"));
     // Enter on the default focus cancels.
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert!(fx.is_empty());
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    assert!(update(&mut ui, Action::Cancel, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Cancel, &store, now()).is_empty());
     // Moving the focus to the action and confirming sends it.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(controls(&fx)[0].action, ControlAction::HangUp);
     assert_eq!(controls(&fx)[0].session(), Some("s-talk"));
 }
@@ -234,17 +235,17 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::Reply)).is_empty());
-    let Overlay::Prompt(p) = &ui.view.overlay else {
+    let Overlay::Prompt(p) = ui.view.overlay() else {
         panic!("no prompt: {}", status(&ui))
     };
     assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
     // Nothing typed: nothing sent, and the prompt says so.
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("nothing"), "{}", status(&ui));
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
-    update(&mut ui, Action::Input('3'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    update(&mut ui, Intent::Input('3'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog: {}", status(&ui))
     };
     assert!(!c.ok_focused, "Cancel is focused");
@@ -262,16 +263,16 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
         c.question
     );
     // Enter on Cancel sends nothing.
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert_eq!(status(&ui), "reply “I'm on my way”: cancelled");
     // Words of one's own, confirmed: sent once, on the ringing party.
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
     for ch in "Back at 3".chars() {
-        update(&mut ui, Action::Input(ch), &store, now());
+        update(&mut ui, Intent::Input(ch), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     let sent = controls(&fx);
     assert_eq!(sent.len(), 1, "{fx:?}");
     assert_eq!(sent[0].session(), Some("s-ring"));
@@ -291,7 +292,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     // Done: said of whom, with the reply.
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: sent[0].clone(),
             outcome: Outcome::Done {
                 message: "replied “Back at 3”".into(),
@@ -325,7 +326,7 @@ fn read_only_refuses_reply_in_the_one_wording() {
         ui.config.read_only_why = why.map(str::to_string);
         cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
         let fx = cmd(&mut ui, &store, Command::Call(CallKey::Reply));
-        assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+        assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
         assert_eq!(status(&ui), said);
         // The supervisor keys say the same.
         cmd(&mut ui, &store, Command::Answer);
@@ -338,19 +339,19 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
-    assert!(matches!(ui.view.overlay, Overlay::Prompt(_)));
+    assert!(matches!(ui.view.overlay(), Overlay::Prompt(_)));
     for c in "vm:105".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Backspace, &store, now());
-    update(&mut ui, Action::Input('6'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    update(&mut ui, Intent::Backspace, &store, now());
+    update(&mut ui, Intent::Input('6'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(c.question.contains("voicemail 106"), "{}", c.question);
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::Transfer {
@@ -361,8 +362,8 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
+    assert_eq!(*ui.view.overlay(), Overlay::None);
 }
 
 #[test]
@@ -421,7 +422,7 @@ fn replay_and_read_only_refuse_every_control_key() {
         ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
-            assert_eq!(ui.view.overlay, Overlay::None);
+            assert_eq!(*ui.view.overlay(), Overlay::None);
             assert!(status(&ui).contains(msg), "{}", status(&ui));
         }
     }
@@ -436,7 +437,7 @@ fn rate_limit_blocks_until_it_expires() {
     assert_eq!(req.action, ControlAction::Mute { muted: true });
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::RateLimited {
                 retry_after: Duration::from_secs(30),
@@ -445,7 +446,7 @@ fn rate_limit_blocks_until_it_expires() {
         &store,
         now(),
     );
-    let said = |ui: &UiState| ui.status.as_ref().unwrap().text_at(now());
+    let said = |ui: &UiState| ui.status().unwrap().text_at(now());
     assert_eq!(
         said(&ui),
         "mute: rate limited by the platform, retry in 30s"
@@ -456,7 +457,7 @@ fn rate_limit_blocks_until_it_expires() {
         "mute: not sent, rate limited by the platform, retry in 30s"
     );
     let later = now().plus_millis(31_000);
-    update(&mut ui, Action::Tick, &store, later);
+    update(&mut ui, Event::Tick, &store, later);
     assert_eq!(ui.control.rate_limited_until, None);
     let fx = act_at(&mut ui, &store, Command::Call(CallKey::Mute), later);
     assert_eq!(controls(&fx).len(), 1);
@@ -470,7 +471,7 @@ fn failures_show_the_platform_message() {
     let msg = "CMN-101: Parameter [parkOrbit] value is invalid";
     let fx = update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request: req,
             outcome: Outcome::Failed {
                 message: msg.into(),
@@ -480,7 +481,7 @@ fn failures_show_the_platform_message() {
         now(),
     );
     assert!(fx.is_empty());
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Crit));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Crit));
     assert_eq!(
         status(&ui),
         format!("Bob Agent +18005550102: park failed: {msg}")
@@ -492,7 +493,7 @@ fn filter_sort_state_filter_and_history() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Filter);
     for c in "alice".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
     let ids = |ui: &UiState| {
         ui.rows(&store, now())
@@ -501,7 +502,7 @@ fn filter_sort_state_filter_and_history() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids(&ui), vec!["s-ring"]);
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(ui.view.filter, "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
@@ -513,7 +514,7 @@ fn filter_sort_state_filter_and_history() {
         cmd(&mut ui, &store, Command::StateFilter);
     }
     // Sort by timer (longest in state first), then reversed.
-    while ui.view.sort != calltop::tui::rows::SortKey::Timer {
+    while ui.view.sort != calltop::tui::view::SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
@@ -521,7 +522,7 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ids(&ui)[0], "s-park");
     cmd(&mut ui, &store, Command::History);
     assert_eq!(ids(&ui), vec!["s-done"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
 }
 
 #[test]
@@ -569,11 +570,11 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     });
     let typed = |ui: &mut UiState, text: &str| {
         assert!(cmd(ui, &store, Command::Jump).is_empty());
-        assert!(matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Jump));
+        assert!(matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Jump));
         for c in text.chars() {
-            update(ui, Action::Input(c), &store, now());
+            update(ui, Intent::Input(c), &store, now());
         }
-        update(ui, Action::Submit, &store, now())
+        update(ui, Intent::Submit, &store, now())
     };
     let fx = typed(&mut ui, "50%");
     assert_eq!(
@@ -582,7 +583,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
             500_000
         )))]
     );
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     let inside = calltop::tui::views::hms(&ui, now());
     let fx = typed(&mut ui, &inside);
     assert!(matches!(
@@ -603,10 +604,10 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     assert!(typed(&mut ui, "10:4x").is_empty());
     assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
     assert!(
-        matches!(&ui.view.overlay, Overlay::Prompt(_)),
+        matches!(ui.view.overlay(), Overlay::Prompt(_)),
         "kept open to fix"
     );
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     let outside = calltop::tui::views::hms(&ui, at(4 * 3_600));
     assert!(typed(&mut ui, &outside).is_empty());
     assert!(
@@ -614,7 +615,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         "{}",
         status(&ui)
     );
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     // The progress bar: its first and last columns are the two ends (within a column).
     ui.view.size = (120, 40);
     let row = calltop::tui::views::progress_row(&ui).unwrap();
@@ -626,15 +627,15 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    let jump = |ui: &UiState, column| match calltop::tui::action::action_for(&click(column), ui) {
-        Some(Action::JumpTo(t)) => Some(t),
+    let jump = |ui: &UiState, column| match calltop::tui::input::msg_for(&click(column), ui) {
+        Some(Msg::Intent(Intent::JumpTo(t))) => Some(t),
         _ => None,
     };
     assert_eq!(jump(&ui, 3), None, "the clock label is not the bar");
     let first = (0..120).find_map(|c| jump(&ui, c)).unwrap();
     let last = (0..120).rev().find_map(|c| jump(&ui, c)).unwrap();
     assert!(start.millis_until(first) < 7_200_000 / 80 && last.millis_until(end) < 7_200_000 / 80);
-    let fx = update(&mut ui, Action::JumpTo(first), &store, now());
+    let fx = update(&mut ui, Intent::JumpTo(first), &store, now());
     assert_eq!(
         fx,
         vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::At(first)))]
@@ -644,8 +645,8 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         crossterm::event::KeyCode::Char('g'),
     ));
     assert_eq!(
-        calltop::tui::action::action_for(&key, &ui),
-        Some(Action::Cmd(Command::Top))
+        calltop::tui::input::msg_for(&key, &ui),
+        Some(Intent::Cmd(Command::Top).into())
     );
 }
 
@@ -675,8 +676,8 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
         crossterm::event::KeyCode::Char('0'),
     ));
     assert_eq!(
-        calltop::tui::action::action_for(&key, &ui),
-        Some(Action::Cmd(Command::Rewind))
+        calltop::tui::input::msg_for(&key, &ui),
+        Some(Intent::Cmd(Command::Rewind).into())
     );
     assert_eq!(
         cmd(&mut ui, &store, Command::Rewind),
@@ -692,9 +693,9 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
     });
     assert!(cmd(&mut ui, &store, Command::Jump).is_empty());
     for c in "50%".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     assert!(status(&ui).contains("paused"), "{}", status(&ui));
 }
 
@@ -703,10 +704,10 @@ fn bell_rings_once_when_a_call_turns_red() {
     let (store, mut ui) = ready(Mode::Demo);
     ui.config.bell = true;
     assert_eq!(
-        update(&mut ui, Action::Tick, &store, now()),
+        update(&mut ui, Event::Tick, &store, now()),
         vec![Effect::Bell]
     );
-    assert!(update(&mut ui, Action::Tick, &store, now()).is_empty());
+    assert!(update(&mut ui, Event::Tick, &store, now()).is_empty());
 }
 
 #[test]
@@ -761,19 +762,19 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
     assert!(
-        matches!(&ui.view.overlay, Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
+        matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
     );
-    update(&mut ui, Action::Input('9'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
+    update(&mut ui, Intent::Input('9'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
     assert!(
-        matches!(ui.view.overlay, Overlay::Prompt(_)),
+        matches!(ui.view.overlay(), Overlay::Prompt(_)),
         "the prompt stays to fix it"
     );
-    update(&mut ui, Action::Backspace, &store, now());
-    update(&mut ui, Action::Input('3'), &store, now());
-    assert!(update(&mut ui, Action::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = &ui.view.overlay else {
+    update(&mut ui, Intent::Backspace, &store, now());
+    update(&mut ui, Intent::Input('3'), &store, now());
+    assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
+    let Overlay::Confirm(c) = ui.view.overlay() else {
         panic!("no dialog")
     };
     assert!(
@@ -783,8 +784,8 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
         c.question
     );
     assert!(!c.ok_focused);
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(
         controls(&fx)[0].action,
         ControlAction::Flip {
@@ -794,7 +795,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     // Not on a ringing party.
     cmd(&mut ui, &store, Command::Bottom); // s-ring
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
-    assert_eq!(ui.view.overlay, Overlay::None);
+    assert_eq!(*ui.view.overlay(), Overlay::None);
     assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
 
@@ -802,7 +803,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
 fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     ui.feed.lag_ms = Some(120);
     assert_ne!(
         calltop::tui::app::clock_now(&ui),
@@ -815,7 +816,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
         attempt: 1,
         reason: "socket closed".into(),
     };
-    update(&mut ui, Action::Conn(offline.clone()), &store, dropped);
+    update(&mut ui, Event::Conn(offline.clone()), &store, dropped);
     assert_eq!(ui.feed.stale_since, Some(dropped));
     assert_eq!(ui.feed.lag_ms, None, "lag is unknown while offline");
     // The board's clock stops at the drop: timers and alerts don't move on.
@@ -823,7 +824,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     // Another offline state (next attempt) keeps the first drop time.
     update(
         &mut ui,
-        Action::Conn(offline),
+        Event::Conn(offline),
         &store,
         dropped.plus_millis(9_000),
     );
@@ -831,7 +832,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     // Live again: the clock runs.
     update(
         &mut ui,
-        Action::Conn(ConnState::Resubscribed),
+        Event::Conn(ConnState::Resubscribed),
         &store,
         dropped.plus_millis(20_000),
     );
@@ -843,14 +844,14 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
 fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     let dropped = now();
     let offline = ConnState::Offline {
         retry_at: dropped.plus_millis(60_000),
         attempt: 3,
         reason: "connect: connection refused".into(),
     };
-    update(&mut ui, Action::Conn(offline), &store, dropped);
+    update(&mut ui, Event::Conn(offline), &store, dropped);
     let frame = |ui: &mut UiState, wall_secs: i64| {
         ui.feed.wall = dropped.plus_millis(wall_secs * 1000);
         let clock = calltop::tui::app::clock_now(ui);
@@ -955,7 +956,7 @@ fn agent_effects(fx: &[Effect]) -> Vec<ControlRequest> {
 }
 
 fn confirm_text(ui: &UiState) -> String {
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
@@ -984,12 +985,12 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     }
     // The agents view starts on the agent needing a supervisor most: Bob, ringing.
     cmd(&mut ui, &store, Command::Agents);
-    assert_eq!(ui.view.agents.selected.as_deref(), Some("202"));
+    assert_eq!(ui.view.agents().selected.as_deref(), Some("202"));
     // Then on hold, longest first: Cy since 500 s; Erin (105) holds since 590 s, when
     // her other call was parked (she was on a call till then).
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        ui.view.agents.selected.as_deref(),
+        ui.view.agents().selected.as_deref(),
         Some("203"),
         "Cy, on hold"
     );
@@ -997,7 +998,7 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     cmd(&mut ui, &store, Command::Open);
     assert_eq!(ui.view.screen, Screen::Board);
     assert!(ui.view.detail);
-    assert_eq!(ui.view.selected.as_deref(), Some("c-3"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-3"));
 }
 
 #[test]
@@ -1006,15 +1007,15 @@ fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
     cmd(&mut ui, &store, Command::Queues);
-    assert_eq!(ui.view.queues.selected.as_deref(), Some("800"));
+    assert_eq!(ui.view.queues().selected.as_deref(), Some("800"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.queues.selected.as_deref(), Some("801"));
+    assert_eq!(ui.view.queues().selected.as_deref(), Some("801"));
     cmd(&mut ui, &store, Command::Open);
     assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
     // Support's agents by state: Cy on hold, Eve available, Fay offline.
-    assert_eq!(ui.view.members.selected.as_deref(), Some("203"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("203"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.members.selected.as_deref(), Some("206"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("206"));
     cmd(&mut ui, &store, Command::Back);
     assert_eq!(
         (ui.view.screen, ui.view.open_queue.clone()),
@@ -1030,7 +1031,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     cmd(&mut ui, &store, Command::Down); // Support
     cmd(&mut ui, &store, Command::Open);
     cmd(&mut ui, &store, Command::Down); // Eve, not taking Support's calls
-    assert_eq!(ui.view.members.selected.as_deref(), Some("205"));
+    assert_eq!(ui.view.members().selected.as_deref(), Some("205"));
     let fx = cmd(&mut ui, &store, Command::QueueCalls);
     assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
     let q = confirm_text(&ui);
@@ -1038,8 +1039,8 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
         q.starts_with("Take calls of queue Support for Eve Evans (ext 105)?"),
         "{q}"
     );
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     let sent = agent_effects(&fx);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].target_id(), "205");
@@ -1060,7 +1061,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     );
     assert!(q.contains("Also in: Support"), "{q}");
     // Esc: nothing sent.
-    let fx = update(&mut ui, Action::Cancel, &store, now());
+    let fx = update(&mut ui, Intent::Cancel, &store, now());
     assert!(agent_effects(&fx).is_empty());
 }
 
@@ -1068,7 +1069,7 @@ fn ui_at_agent(store: &calltop::core::SessionStore, id: &str) -> UiState {
     let mut ui = ui(Mode::Demo);
     cmd(&mut ui, store, Command::Agents);
     for _ in 0..20 {
-        if ui.view.agents.selected.as_deref() == Some(id) {
+        if ui.view.agents().selected.as_deref() == Some(id) {
             return ui;
         }
         cmd(&mut ui, store, Command::Down);
@@ -1093,8 +1094,8 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
         q.contains("*81") && q.contains("*82") && q.contains("*83"),
         "{q}"
     );
-    update(&mut on_agent, Action::ToggleFocus, &store, now());
-    let fx = update(&mut on_agent, Action::Submit, &store, now());
+    update(&mut on_agent, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut on_agent, Intent::Submit, &store, now());
     let sent = controls(&fx);
     assert_eq!(sent.len(), 1);
     assert_eq!(
@@ -1110,11 +1111,11 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
     // answers Bob's ringing leg on the supervisor's device.
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("c-2".into());
+    ui.view.calls.selected = Some("c-2".into());
     ui.view.follow_top = false;
-    ui.view.cursor = 3;
+    ui.view.calls.cursor = 3;
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("c-2"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-2"));
     cmd(&mut ui, &store, Command::Listen);
     assert!(
         status(&ui).contains("no agent is on this call"),
@@ -1126,7 +1127,7 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     assert_eq!(sent[0].action, ControlAction::Answer);
     assert_eq!(sent[0].target_id(), "c2-3");
     // A parked call is picked up.
-    ui.view.selected = Some("s-park".into());
+    ui.view.calls.selected = Some("s-park".into());
     ui.view.pinned = Some("s-park".into());
     ui.sync(&store, now());
     cmd(&mut ui, &store, Command::Answer);
@@ -1144,7 +1145,7 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     ui.config.no_device = Some(why.into());
     let fx = cmd(ui, &store, Command::Listen);
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
     let said = format!("listen in needs your device: {why}");
     assert_eq!(status(ui), said);
     let screen = {
@@ -1166,16 +1167,16 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     // `a` on the ringing leg of the calls screen: the same, no dialog.
     let mut ui = tui_support::ui(Mode::Demo);
     ui.config.no_device = Some(why.into());
-    ui.view.selected = Some("c-2".into());
+    ui.view.calls.selected = Some("c-2".into());
     ui.view.follow_top = false;
-    ui.view.cursor = 3;
+    ui.view.calls.cursor = 3;
     ui.sync(&store, now());
     let fx = cmd(&mut ui, &store, Command::Answer);
-    assert!(fx.is_empty() && ui.view.overlay == Overlay::None);
+    assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
     assert_eq!(status(&ui), format!("answer needs your device: {why}"));
     // Actions that need no device still ask as before.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    assert!(matches!(ui.view.overlay, Overlay::Confirm(_)));
+    assert!(matches!(ui.view.overlay(), Overlay::Confirm(_)));
 }
 
 #[test]
@@ -1187,7 +1188,10 @@ fn supervisor_keys_are_refused_read_only_and_in_replay() {
         ui.config.read_only = true;
         for k in [Command::Listen, Command::Answer, Command::QueueCalls] {
             let fx = cmd(&mut ui, &store, k);
-            assert!(fx.is_empty() && ui.view.overlay == Overlay::None, "{k:?}");
+            assert!(
+                fx.is_empty() && *ui.view.overlay() == Overlay::None,
+                "{k:?}"
+            );
             assert!(
                 status(&ui).contains("read-only"),
                 "{mode:?} {k:?}: {}",
@@ -1201,7 +1205,7 @@ fn supervisor_keys_are_refused_read_only_and_in_replay() {
 fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let (store, mut ui) = ready(Mode::Demo);
-    update(&mut ui, Action::Resize(200, 50), &store, now());
+    update(&mut ui, msg::Event::Resize(200, 50), &store, now());
     let click = |column, row| {
         Event::Mouse(MouseEvent {
             kind: MouseEventKind::Down(MouseButton::Left),
@@ -1213,23 +1217,23 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     // The overview: header, the queue strip, then the calls table's title and header.
     let first = calltop::tui::views::header_height(&ui) + calltop::tui::views::STRIP_ROWS + 2;
     assert_eq!(calltop::tui::views::table_first_row(&ui), first);
-    let a = calltop::tui::action::action_for(&click(10, first + 2), &ui).unwrap();
-    assert_eq!(a, Action::Click(2));
+    let a = calltop::tui::input::msg_for(&click(10, first + 2), &ui).unwrap();
+    assert_eq!(a, Intent::Click(2).into());
     update(&mut ui, a, &store, now());
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     // The agents beside the calls have no cursor: a click there selects nothing.
     assert_eq!(
-        calltop::tui::action::action_for(&click(190, first + 1), &ui),
+        calltop::tui::input::msg_for(&click(190, first + 1), &ui),
         None
     );
     // Below the overview's size the table starts under the header, as before.
-    update(&mut ui, Action::Resize(120, 40), &store, now());
+    update(&mut ui, msg::Event::Resize(120, 40), &store, now());
     let first = calltop::tui::views::header_height(&ui) + 2;
-    let a = calltop::tui::action::action_for(&click(10, first + 1), &ui).unwrap();
-    assert_eq!(a, Action::Click(1));
+    let a = calltop::tui::input::msg_for(&click(10, first + 1), &ui).unwrap();
+    assert_eq!(a, Intent::Click(1).into());
     update(&mut ui, a, &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
 }
 
 /// `o` done: the status line names the agent and the queue as the board does, not by
@@ -1250,7 +1254,7 @@ fn a_queue_setting_done_is_said_with_names() {
     };
     update(
         &mut ui,
-        Action::ControlDone { request, outcome },
+        Event::ControlDone { request, outcome },
         &store,
         now(),
     );
@@ -1266,9 +1270,9 @@ fn a_queue_setting_done_is_said_with_names() {
 fn listen_in_on_a_parked_call_says_it_is_parked() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-park".into());
-    update(&mut ui, Action::Cmd(Command::Listen), &store, now());
-    assert_eq!(ui.view.overlay, Overlay::None, "no confirmation");
+    ui.view.calls.selected = Some("s-park".into());
+    update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
+    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
     assert_eq!(
         status(&ui),
         "can't listen in: the call is parked, nobody talks on it"
@@ -1285,16 +1289,16 @@ fn messages_name_who_and_what_from_the_directory() {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
     ui.view.pinned = Some("c-1".into());
-    ui.view.selected = Some("c-1".into());
+    ui.view.calls.selected = Some("c-1".into());
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("c-1"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-1"));
     ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
     cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     let q = confirm_text(&ui);
     assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");
     assert!(!q.contains("+18005550100?"), "not the number dialled: {q}");
-    update(&mut ui, Action::ToggleFocus, &store, now());
-    let fx = update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::ToggleFocus, &store, now());
+    let fx = update(&mut ui, Intent::Submit, &store, now());
     assert_eq!(status(&ui), "hold Ann Archer (ext 101): sent…");
     let request = controls(&fx).remove(0);
     let outcome = Outcome::Done {
@@ -1302,7 +1306,7 @@ fn messages_name_who_and_what_from_the_directory() {
     };
     update(
         &mut ui,
-        Action::ControlDone { request, outcome },
+        Event::ControlDone { request, outcome },
         &store,
         now(),
     );
@@ -1318,13 +1322,13 @@ fn messages_name_who_and_what_from_the_directory() {
     ] {
         cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
         for c in typed.chars() {
-            update(&mut ui, Action::Input(c), &store, now());
+            update(&mut ui, Intent::Input(c), &store, now());
         }
-        update(&mut ui, Action::Submit, &store, now());
+        update(&mut ui, Intent::Submit, &store, now());
         let q = confirm_text(&ui);
         assert!(q.starts_with("Transfer Ann Archer (ext 101) "), "{q}");
         assert!(q.lines().next().unwrap().ends_with(says), "{q}");
-        update(&mut ui, Action::Cancel, &store, now());
+        update(&mut ui, Intent::Cancel, &store, now());
     }
 }
 
@@ -1350,9 +1354,9 @@ fn a_waiting_call_names_the_agents_it_rings() {
 fn a_source_warning_is_said_on_the_status_line() {
     let (store, mut ui) = ready(Mode::Live);
     let text = "call outcomes late: call log rate-limited, next try in 9 s (3 calls waiting)";
-    update(&mut ui, Action::Notice(text.into()), &store, now());
+    update(&mut ui, Event::Notice(text.into()), &store, now());
     assert_eq!(status(&ui), text);
-    assert_eq!(ui.status.as_ref().map(|s| s.level), Some(Level::Warn));
+    assert_eq!(ui.status().map(|s| s.level), Some(Level::Warn));
 }
 
 /// A platform clock a little ahead of ours reads `lag 0ms`, never `lag -1ms` (issue 23,
@@ -1361,7 +1365,7 @@ fn a_source_warning_is_said_on_the_status_line() {
 fn the_lag_never_reads_below_zero() {
     use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
-    update(&mut ui, Action::Conn(ConnState::Live), &store, now());
+    update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     for (lag, says) in [(-1, "lag 0ms"), (-250, "lag 0ms"), (120, "lag 120ms")] {
         ui.feed.lag_ms = Some(lag);
         let screen = render(&store, &mut ui, now()).backend().to_string();

@@ -5,15 +5,16 @@ use crate::support as tui_support;
 
 use calltop::core::control::CallKey;
 use calltop::source::replay::{Options, Replay, Speed};
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use calltop::tui::theme::{Theme, ThemeName};
 use ratatui::style::Color;
 use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
-    ui.view.selected = Some(id.to_string());
+    ui.view.calls.selected = Some(id.to_string());
 }
 
 #[test]
@@ -31,7 +32,7 @@ fn detail_with_timeline() {
     store.audit("s-hold", at(591), "← hold: done".into());
     let mut ui = ui(Mode::Demo);
     select(&mut ui, "s-hold");
-    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     assert!(ui.view.detail);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
@@ -44,7 +45,7 @@ fn confirm_dialog() {
     select(&mut ui, "s-talk");
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::HangUp)),
+        Intent::Cmd(Command::Call(CallKey::HangUp)),
         &store,
         now(),
     );
@@ -56,7 +57,7 @@ fn confirm_dialog() {
 fn help() {
     let store = board_store();
     let mut ui = ui(Mode::Live);
-    update(&mut ui, Action::Cmd(Command::Help), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Help), &store, now());
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -65,7 +66,7 @@ fn help() {
 fn history() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    update(&mut ui, Intent::Cmd(Command::History), &store, now());
     assert_eq!(ui.view.screen, Screen::History);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
@@ -144,19 +145,19 @@ fn screens_at_80x24_and_200x50() {
         sized("board", w, h, |_, _| {});
         sized("detail", w, h, |ui, store| {
             select(ui, "s-hold");
-            update(ui, Action::Cmd(Command::Open), store, now());
+            update(ui, Intent::Cmd(Command::Open), store, now());
         });
         sized("history", w, h, |ui, store| {
-            update(ui, Action::Cmd(Command::History), store, now());
+            update(ui, Intent::Cmd(Command::History), store, now());
         });
         sized("help", w, h, |ui, store| {
-            update(ui, Action::Cmd(Command::Help), store, now());
+            update(ui, Intent::Cmd(Command::Help), store, now());
         });
         sized("confirm", w, h, |ui, store| {
             select(ui, "s-talk");
             update(
                 ui,
-                Action::Cmd(Command::Call(CallKey::HangUp)),
+                Intent::Cmd(Command::Call(CallKey::HangUp)),
                 store,
                 now(),
             );
@@ -170,7 +171,7 @@ fn center_sized(name: &str, w: u16, h: u16, keys: &[Command]) {
     let mut ui = ui(Mode::Demo);
     ui.view.size = (w, h);
     for k in keys {
-        update(&mut ui, Action::Cmd(*k), &store, now());
+        update(&mut ui, Intent::Cmd(*k), &store, now());
     }
     let term = render_at(&store, &mut ui, now(), w, h);
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
@@ -198,7 +199,7 @@ fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
         .is_some_and(|a| a.name.is_none()));
     let mut ui = ui(Mode::Demo);
     ui.view.size = (200, 50);
-    update(&mut ui, Action::Cmd(Command::Agents), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Agents), &store, now());
     let text = |ui: &mut calltop::tui::state::UiState| {
         let term = render_at(&store, ui, now(), 200, 50);
         let buf = term.backend().buffer().clone();

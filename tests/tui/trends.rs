@@ -8,8 +8,9 @@ use crate::support as tui_support;
 use calltop::core::center::Cut;
 use calltop::core::zone::Zone;
 use calltop::core::SessionStore;
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use calltop::wire::Ts;
 use serde_json::json;
@@ -121,7 +122,7 @@ fn screen(store: &SessionStore, cmd: Command, w: u16, h: u16) -> Vec<String> {
 
 fn screen_at(store: &SessionStore, cmd: Command, w: u16, h: u16, now: Ts) -> Vec<String> {
     let mut ui = ui(Mode::Live);
-    update(&mut ui, Action::Cmd(cmd), store, now);
+    update(&mut ui, Intent::Cmd(cmd), store, now);
     lines(&render_at(store, &mut ui, now, w, h))
 }
 
@@ -214,7 +215,7 @@ fn trends_at_80x24_and_200x50() {
             ("trends_wallboard", Command::Wallboard, Screen::Wallboard),
         ] {
             let mut ui = ui(Mode::Live);
-            update(&mut ui, Action::Cmd(cmd), &store, trend_now());
+            update(&mut ui, Intent::Cmd(cmd), &store, trend_now());
             assert_eq!(ui.view.screen, screen);
             let term = render_at(&store, &mut ui, trend_now(), w, h);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());

@@ -5,8 +5,9 @@
 use crate::support as tui_support;
 
 use calltop::core::control::CallKey;
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::{Event, Intent};
+use calltop::tui::reducer::update;
 use calltop::tui::state::Mode;
 use calltop::wire::Ts;
 use tui_support::*;
@@ -24,7 +25,7 @@ fn history_shows_call_level_ring_talk_hold() {
     let mut ui = ui(Mode::Replay);
     update(
         &mut ui,
-        Action::Cmd(Command::History),
+        Intent::Cmd(Command::History),
         &store,
         Ts(calls::T0),
     );
@@ -57,13 +58,13 @@ fn the_target_moves_off_a_party_that_left() {
     // A Tab-chosen target leaves.
     let mut store = calls::store_of(CONFERENCE);
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-1".into());
+    ui.view.calls.selected = Some("s-1".into());
     assert_eq!(
         target_id(&ui, &store),
         "p-1-2",
         "the default: the first agent"
     );
-    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    update(&mut ui, Intent::Cmd(Command::NextParty), &store, now);
     assert_eq!(target_id(&ui, &store), "p-1-3");
     let mut changes = CONFERENCE.to_vec();
     changes.push((5, 2_000, "-3", "Inbound", "Disconnected", None, true));
@@ -78,9 +79,9 @@ fn the_target_moves_off_a_party_that_left() {
     let row = line_with(&l, "+14083388064");
     assert!(row.contains("▸● Answered") && !row.contains("▸✕"), "{row}");
     // Tab skips the party that left: -2 → -1 → -2.
-    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    update(&mut ui, Intent::Cmd(Command::NextParty), &store, now);
     assert_eq!(target_id(&ui, &store), "p-1-1");
-    update(&mut ui, Action::Cmd(Command::NextParty), &store, now);
+    update(&mut ui, Intent::Cmd(Command::NextParty), &store, now);
     assert_eq!(target_id(&ui, &store), "p-1-2");
 
     // The default target leaves.
@@ -88,7 +89,7 @@ fn the_target_moves_off_a_party_that_left() {
     changes.push((5, 2_000, "-2", "Inbound", "Disconnected", None, true));
     let store = calls::store_of(&changes);
     let mut fresh = tui_support::ui(Mode::Demo);
-    fresh.view.selected = Some("s-1".into());
+    fresh.view.calls.selected = Some("s-1".into());
     assert_eq!(target_id(&fresh, &store), "p-1-3");
 }
 
@@ -120,10 +121,8 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
             .session_level(s, store.center(), later),
         calltop::tui::theme::Level::Normal
     );
-    let view = calltop::tui::state::ViewState {
-        state_filter: calltop::tui::rows::StateFilter::Ringing,
-        ..Default::default()
-    };
+    let mut view = calltop::tui::state::ViewState::default();
+    view.state_filter = calltop::tui::view::StateFilter::Ringing;
     assert!(calltop::tui::rows::board_rows(&store, &view, later)
         .0
         .is_empty());
@@ -145,20 +144,20 @@ fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column(
     let term = render(&store, &mut ui, now());
     assert!(line_with(&lines(&term), " Calls ").contains("sort waiting ↓"));
     // Timer ↓: longest in state first.
-    update(&mut ui, Action::Cmd(Command::SortTimer), &store, now());
+    update(&mut ui, Intent::Cmd(Command::SortTimer), &store, now());
     assert_eq!(
         row_ids(&ui, &store),
         ["s-hold", "s-talk", "s-ring", "s-park"]
     );
     assert!(ui.view.sort_descending);
     // Start ↓: newest first.
-    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    update(&mut ui, Intent::Cmd(Command::SortStart), &store, now());
     assert_eq!(
         row_ids(&ui, &store),
         ["s-ring", "s-park", "s-talk", "s-hold"]
     );
     // The same key again reverses: oldest first, shown ↑.
-    update(&mut ui, Action::Cmd(Command::SortStart), &store, now());
+    update(&mut ui, Intent::Cmd(Command::SortStart), &store, now());
     assert_eq!(
         row_ids(&ui, &store),
         ["s-hold", "s-talk", "s-park", "s-ring"]
@@ -166,17 +165,17 @@ fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column(
     let term = render(&store, &mut ui, now());
     assert!(line_with(&lines(&term), " Calls ").contains("sort start ↑"));
     // Words start A→Z (↑); S reverses to Z→A (↓).
-    update(&mut ui, Action::Cmd(Command::SortFrom), &store, now());
+    update(&mut ui, Intent::Cmd(Command::SortFrom), &store, now());
     assert!(!ui.view.sort_descending);
     let up = row_ids(&ui, &store);
-    update(&mut ui, Action::Cmd(Command::SortReverse), &store, now());
+    update(&mut ui, Intent::Cmd(Command::SortReverse), &store, now());
     let mut down = row_ids(&ui, &store);
     down.reverse();
     assert_eq!(up, down);
     // s cycles every column.
     let mut seen = vec![ui.view.sort];
     for _ in 0..6 {
-        update(&mut ui, Action::Cmd(Command::Sort), &store, now());
+        update(&mut ui, Intent::Cmd(Command::Sort), &store, now());
         seen.push(ui.view.sort);
     }
     seen.sort_by_key(|k| k.label());
@@ -199,8 +198,8 @@ fn open_detail(
     store: &calltop::core::SessionStore,
     id: &str,
 ) {
-    ui.view.selected = Some(id.to_string());
-    update(ui, Action::Cmd(Command::Open), store, now());
+    ui.view.calls.selected = Some(id.to_string());
+    update(ui, Intent::Cmd(Command::Open), store, now());
     assert!(ui.view.detail);
 }
 
@@ -268,31 +267,31 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     );
     assert!(first.contains("#44"), "the newest shows:\n{first}");
     // Home: the oldest entries, the ring among them.
-    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Top), &store, now());
     let top = at(&mut ui, &store);
     assert!(top.contains("☏ Proceeding") && top.contains("#2 "), "{top}");
     assert!(top.contains("1–"), "the title says where: {top}");
     // ↓ one line, PgDn a page.
-    update(&mut ui, Action::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.timeline_top, Some(1));
-    update(&mut ui, Action::Cmd(Command::PageDown), &store, now());
-    assert!(ui.view.timeline_top.unwrap() > 2);
-    update(&mut ui, Action::Cmd(Command::PageUp), &store, now());
-    assert_eq!(ui.view.timeline_top, Some(1));
+    update(&mut ui, Intent::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.timeline_top(), Some(1));
+    update(&mut ui, Intent::Cmd(Command::PageDown), &store, now());
+    assert!(ui.view.timeline_top().unwrap() > 2);
+    update(&mut ui, Intent::Cmd(Command::PageUp), &store, now());
+    assert_eq!(ui.view.timeline_top(), Some(1));
     // The board's cursor did not move meanwhile.
-    assert_eq!(ui.view.selected.as_deref(), Some("s-1"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-1"));
     // End: back to the newest, following.
-    update(&mut ui, Action::Cmd(Command::Bottom), &store, now());
-    assert_eq!(ui.view.timeline_top, None);
+    update(&mut ui, Intent::Cmd(Command::Bottom), &store, now());
+    assert_eq!(ui.view.timeline_top(), None);
     assert!(at(&mut ui, &store).contains("#44"));
     // Scrolled up, new events keep the view where it is.
-    update(&mut ui, Action::Cmd(Command::Top), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Top), &store, now());
     let more = long_call(45);
     assert!(at(&mut ui, &more).contains("#2 "));
     // Closing and reopening the detail starts at the newest again.
-    update(&mut ui, Action::Cmd(Command::Back), &more, now());
-    update(&mut ui, Action::Cmd(Command::Open), &more, now());
-    assert_eq!(ui.view.timeline_top, None);
+    update(&mut ui, Intent::Cmd(Command::Back), &more, now());
+    update(&mut ui, Intent::Cmd(Command::Open), &more, now());
+    assert_eq!(ui.view.timeline_top(), None);
 }
 
 #[test]
@@ -327,7 +326,7 @@ fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
         l.join("\n")
     );
     let mut history = ui(Mode::Demo);
-    update(&mut history, Action::Cmd(Command::History), &store, now());
+    update(&mut history, Intent::Cmd(Command::History), &store, now());
     let l = check(&mut history, "history");
     assert!(
         line_with(&l, "Answered").contains("+14155550101"),
@@ -335,14 +334,14 @@ fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
     );
     let mut help = ui(Mode::Demo);
     help.view.size = (80, 24);
-    update(&mut help, Action::Cmd(Command::Help), &store, now());
+    update(&mut help, Intent::Cmd(Command::Help), &store, now());
     let term = render_at(&store, &mut help, now(), 80, 24);
     assert!(
         !lines(&term).join("\n").contains(" Replay"),
         "the help starts at the top"
     );
     // The help scrolls to its last section.
-    update(&mut help, Action::Cmd(Command::Bottom), &store, now());
+    update(&mut help, Intent::Cmd(Command::Bottom), &store, now());
     let term = render_at(&store, &mut help, now(), 80, 24);
     let text = lines(&term).join("\n");
     assert!(
@@ -449,7 +448,7 @@ fn the_history_has_agent_and_queue_columns() {
             "from": {"phoneNumber": n3, "name": "CALLER"}, "to": {"phoneNumber": "+18005550100"}}]),
     );
     let mut ui = ui(Mode::Demo);
-    update(&mut ui, Action::Cmd(Command::History), &store, now());
+    update(&mut ui, Intent::Cmd(Command::History), &store, now());
     let l = lines(&render(&store, &mut ui, now()));
     let head = line_with(&l, "Outcome");
     assert!(head.contains("Queue") && head.contains("Agent"), "{head}");
@@ -661,8 +660,8 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
         ]);
         for (key, action) in &keys {
             let mut ui = ui(Mode::Demo);
-            ui.view.selected = Some("s-1".into());
-            let fx = update(&mut ui, Action::Cmd(*key), &store, now());
+            ui.view.calls.selected = Some("s-1".into());
+            let fx = update(&mut ui, Intent::Cmd(*key), &store, now());
             assert!(
                 fx.is_empty(),
                 "{key:?} on {code}: a request before any confirm"
@@ -672,14 +671,10 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
                 _ => action.clone(),
             };
             let expect = allowed(&action, Some(code));
-            let opened = matches!(ui.view.overlay, Overlay::Confirm(_) | Overlay::Prompt(_));
-            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status);
+            let opened = matches!(ui.view.overlay(), Overlay::Confirm(_) | Overlay::Prompt(_));
+            assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status());
             if !expect {
-                let why = ui
-                    .status
-                    .as_ref()
-                    .map(|s| s.text.clone())
-                    .unwrap_or_default();
+                let why = ui.status().map(|s| s.text.clone()).unwrap_or_default();
                 let said = format!("can't {}: the party is {code} (", action.word());
                 assert!(why.starts_with(&said), "{key:?} on {code}: {why}");
             }
@@ -690,24 +685,24 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
 fn confirm_ok(
     ui: &mut calltop::tui::state::UiState,
     store: &calltop::core::SessionStore,
-) -> Vec<calltop::tui::action::Effect> {
-    update(ui, Action::ToggleFocus, store, now());
-    update(ui, Action::Submit, store, now())
+) -> Vec<calltop::tui::msg::Effect> {
+    update(ui, Intent::ToggleFocus, store, now());
+    update(ui, Intent::Submit, store, now())
 }
 
 fn question(ui: &calltop::tui::state::UiState) -> String {
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         calltop::tui::state::Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
         }
-        o => panic!("no confirm: {o:?} ({:?})", ui.status),
+        o => panic!("no confirm: {o:?} ({:?})", ui.status()),
     }
 }
 
 #[test]
 fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
-    use calltop::tui::action::Effect;
+    use calltop::tui::msg::Effect;
     let mut store = board_store();
     let ring2 = PartySpec {
         id: "p-ring2-2",
@@ -726,15 +721,15 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
         serde_json::json!({}),
     );
     let mut ui = ui(Mode::Demo);
-    update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // queued
-    update(&mut ui, Action::Cmd(Command::StateFilter), &store, now()); // ringing
+    update(&mut ui, Intent::Cmd(Command::StateFilter), &store, now()); // queued
+    update(&mut ui, Intent::Cmd(Command::StateFilter), &store, now()); // ringing
     ui.sync(&store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     // d: a confirm naming who, nothing sent; OK sends the reject of that call.
     assert!(update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Reject)),
+        Intent::Cmd(Command::Call(CallKey::Reject)),
         &store,
         now()
     )
@@ -759,23 +754,23 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
         ext: Some("101"),
     };
     event(&mut store, "s-ring", 9, 598, &[gone], serde_json::json!({}));
-    update(&mut ui, Action::StoreChanged, &store, now());
+    update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
     // d again: refused, and the other ringing call is not touched.
     let fx = update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Reject)),
+        Intent::Cmd(Command::Call(CallKey::Reject)),
         &store,
         now(),
     );
     assert!(fx.is_empty());
-    assert_eq!(ui.view.overlay, calltop::tui::state::Overlay::None);
-    assert!(ui.status.as_ref().unwrap().text.contains("ended"));
+    assert_eq!(*ui.view.overlay(), calltop::tui::state::Overlay::None);
+    assert!(ui.status().unwrap().text.contains("ended"));
     // The user moves: the filter applies again.
-    update(&mut ui, Action::Cmd(Command::Down), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Down), &store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring2"]);
-    assert_eq!(ui.view.selected.as_deref(), Some("s-ring2"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring2"));
 }
 
 #[test]
@@ -799,17 +794,17 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
         serde_json::json!({}),
     );
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Transfer)),
+        Intent::Cmd(Command::Call(CallKey::Transfer)),
         &store,
         now(),
     );
     for c in "105".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     let q = question(&ui);
     assert!(
         q.starts_with("Transfer Bob Agent +18005550102 to ext 105 (Erin Ops)?"),
@@ -838,10 +833,10 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     };
     event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-ring".into());
+    ui.view.calls.selected = Some("s-ring".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Reject)),
+        Intent::Cmd(Command::Call(CallKey::Reject)),
         &store,
         now(),
     );
@@ -858,10 +853,10 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     ];
     let store = calls::store_of(queued);
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-1".into());
+    ui.view.calls.selected = Some("s-1".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Hold)),
+        Intent::Cmd(Command::Call(CallKey::Hold)),
         &store,
         now(),
     );
@@ -877,17 +872,17 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
 fn errors_show_in_full_even_under_a_prompt() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Transfer)),
+        Intent::Cmd(Command::Call(CallKey::Transfer)),
         &store,
         now(),
     );
     for c in "bob".chars() {
-        update(&mut ui, Action::Input(c), &store, now());
+        update(&mut ui, Intent::Input(c), &store, now());
     }
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     let term = render_at(&store, &mut ui, now(), 80, 24);
     let l = lines(&term);
     let text = l.join("\n");
@@ -902,12 +897,12 @@ fn errors_show_in_full_even_under_a_prompt() {
     assert!(l[23].trim_end().ends_with("? help  q quit"), "{text}");
     // Fixed, the complaint goes: the confirm speaks.
     for _ in 0..3 {
-        update(&mut ui, Action::Backspace, &store, now());
+        update(&mut ui, Intent::Backspace, &store, now());
     }
-    update(&mut ui, Action::Input('7'), &store, now());
-    update(&mut ui, Action::Submit, &store, now());
+    update(&mut ui, Intent::Input('7'), &store, now());
+    update(&mut ui, Intent::Submit, &store, now());
     assert!(question(&ui).starts_with("Transfer Bob Agent"));
-    assert!(ui.status.is_none(), "{:?}", ui.status);
+    assert!(ui.status().is_none(), "{:?}", ui.status());
 
     // A long platform error wraps instead of being cut.
     let mut ui = tui_support::ui(Mode::Demo);
@@ -919,7 +914,7 @@ fn errors_show_in_full_even_under_a_prompt() {
     let message = "CMN-102: Resource for parameter [parkOrbit] is not found; the park location *899 does not exist on this account";
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request,
             outcome: calltop::core::control::Outcome::Failed {
                 message: message.into(),
@@ -948,7 +943,7 @@ fn messages_are_said_once_and_clear_after_a_while() {
     );
     update(
         &mut ui,
-        Action::ControlDone {
+        Event::ControlDone {
             request,
             outcome: calltop::core::control::Outcome::RateLimited {
                 retry_after: std::time::Duration::from_secs(3),
@@ -967,53 +962,48 @@ fn messages_are_said_once_and_clear_after_a_while() {
         "{text}"
     );
     // A key during the wait says it once too.
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Mute)),
+        Intent::Cmd(Command::Call(CallKey::Mute)),
         &store,
         now().plus_millis(2_000),
     );
     let text = screen(&mut ui, now().plus_millis(2_000));
     assert_eq!(text.matches("retry in").count(), 1, "{text}");
     // After the wait, then after a while, the line goes.
-    update(&mut ui, Action::Tick, &store, now().plus_millis(4_000));
+    update(&mut ui, Event::Tick, &store, now().plus_millis(4_000));
     assert!(screen(&mut ui, now().plus_millis(4_000)).contains("you can retry now"));
-    update(&mut ui, Action::Tick, &store, now().plus_millis(30_000));
-    assert!(ui.status.is_none());
+    update(&mut ui, Event::Tick, &store, now().plus_millis(30_000));
+    assert!(ui.status().is_none());
 
     // A refusal (a warning) stays 20 s, a plain message 10 s.
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Forward)),
+        Intent::Cmd(Command::Call(CallKey::Forward)),
         &store,
         now(),
     );
-    assert!(ui
-        .status
-        .as_ref()
-        .unwrap()
-        .text
-        .starts_with("can't forward"));
-    update(&mut ui, Action::Tick, &store, now().plus_millis(15_000));
-    assert!(ui.status.is_some());
-    update(&mut ui, Action::Tick, &store, now().plus_millis(20_000));
-    assert!(ui.status.is_none(), "a stale refusal is gone");
-    update(&mut ui, Action::Cmd(Command::NextParty), &store, now());
-    update(&mut ui, Action::Tick, &store, now().plus_millis(10_000));
-    assert!(ui.status.is_none());
+    assert!(ui.status().unwrap().text.starts_with("can't forward"));
+    update(&mut ui, Event::Tick, &store, now().plus_millis(15_000));
+    assert!(ui.status().is_some());
+    update(&mut ui, Event::Tick, &store, now().plus_millis(20_000));
+    assert!(ui.status().is_none(), "a stale refusal is gone");
+    update(&mut ui, Intent::Cmd(Command::NextParty), &store, now());
+    update(&mut ui, Event::Tick, &store, now().plus_millis(10_000));
+    assert!(ui.status().is_none());
 }
 
 #[test]
 fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
-    use calltop::tui::action::action_for;
+    use calltop::tui::input::msg_for;
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     let key = |ui: &mut calltop::tui::state::UiState, code: KeyCode, mods: KeyModifiers| {
         let ev = Event::Key(KeyEvent::new(code, mods));
-        if let Some(a) = action_for(&ev, ui) {
+        if let Some(a) = msg_for(&ev, ui) {
             update(ui, a, &store, now());
         }
     };
@@ -1022,7 +1012,7 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
             key(ui, KeyCode::Char(c), KeyModifiers::NONE);
         }
     };
-    update(&mut ui, Action::Cmd(Command::Filter), &store, now());
+    update(&mut ui, Intent::Cmd(Command::Filter), &store, now());
     type_in(&mut ui, "Sales");
     key(&mut ui, KeyCode::Char('u'), KeyModifiers::CONTROL);
     assert_eq!(ui.view.filter, "", "Ctrl-U clears, never types u");
@@ -1056,17 +1046,17 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
 
     // The same in a prompt.
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Transfer)),
+        Intent::Cmd(Command::Call(CallKey::Transfer)),
         &store,
         now(),
     );
     type_in(&mut ui, "ext 1O1");
     key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
     type_in(&mut ui, "101");
-    match &ui.view.overlay {
+    match ui.view.overlay() {
         calltop::tui::state::Overlay::Prompt(p) => assert_eq!(p.input, "ext 101"),
         o => panic!("{o:?}"),
     }
@@ -1077,7 +1067,7 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     // A call on hold longer comes on top: the first row stays selected.
     let held = |id: &'static str| PartySpec {
         id,
@@ -1096,10 +1086,10 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-old"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-old"));
     // Away from the first row, the selection follows its call.
-    update(&mut ui, Action::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
+    update(&mut ui, Intent::Cmd(Command::Down), &store, now());
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
     event(
         &mut store,
         "s-older",
@@ -1109,8 +1099,8 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-hold"));
-    assert_eq!(ui.view.cursor, 2);
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls.cursor, 2);
 }
 
 #[test]
@@ -1138,17 +1128,17 @@ fn at_80_columns_numbers_stay_whole_beside_many_parties() {
 fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
+    ui.view.calls.selected = Some("s-talk".into());
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::HangUp)),
+        Intent::Cmd(Command::Call(CallKey::HangUp)),
         &store,
         now(),
     );
-    update(&mut ui, Action::Cancel, &store, now());
+    update(&mut ui, Intent::Cancel, &store, now());
     assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
-    update(&mut ui, Action::Cmd(Command::History), &store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-done"));
+    update(&mut ui, Intent::Cmd(Command::History), &store, now());
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
     // A call ending now comes on top and is selected.
     let done = PartySpec {
         id: "p-park-2",
@@ -1160,7 +1150,7 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     };
     event(&mut store, "s-park", 9, 599, &[done], serde_json::json!({}));
     ui.sync(&store, now());
-    assert_eq!(ui.view.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
     // The footer offers no sort or state filter there (they apply to the board).
     let term = render_at(&store, &mut ui, now(), 200, 50);
     let l = lines(&term);
@@ -1325,7 +1315,7 @@ fn a_long_audit_line_is_cut_with_an_ellipsis() {
     let text = "hold: Dave Customer +14155550144 on hold by Erin Ops +18005550105 at the supervisor's request, confirmed";
     store.audit("s-hold", tui_support::now(), text.to_string());
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.selected = Some("s-hold".into());
+    ui.view.calls.selected = Some("s-hold".into());
     ui.view.detail = true;
     let screen = tui_support::render_at(&store, &mut ui, tui_support::now(), 80, 24)
         .backend()
@@ -1358,7 +1348,7 @@ fn figures_say_their_period_in_the_boards_zone() {
     };
     let mut ui = ui(Mode::Demo);
     ui.config.zone = paris;
-    update(&mut ui, Action::Cmd(Command::Agents), &store, at(50));
+    update(&mut ui, Intent::Cmd(Command::Agents), &store, at(50));
     // Nothing heard yet: no period is claimed.
     let l = lines(&render_at(&store, &mut ui, at(50), 120, 30));
     assert!(!line_with(&l, " Agents ").contains("since"), "{l:?}");

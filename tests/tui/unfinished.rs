@@ -6,8 +6,9 @@ use crate::support as tui_support;
 
 use calltop::core::clock;
 use calltop::source::replay::{Options, Replay, Speed};
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use serde_json::json;
 use std::io::Write;
@@ -71,8 +72,8 @@ fn the_detail_says_how_many_sequence_gaps_a_call_has() {
     );
     event(&mut store, "s-gap", 8, 510, &[spec("Answered")], json!({}));
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-gap".into());
-    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    ui.view.calls.selected = Some("s-gap".into());
+    update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let screen = text(&store, &mut ui);
     assert!(screen.contains("· 1 sequence gap "), "{screen}");
 }

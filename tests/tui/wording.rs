@@ -5,8 +5,9 @@ use crate::support as tui_support;
 
 use calltop::core::control::CallKey;
 use calltop::source::Loading;
-use calltop::tui::action::{update, Action};
 use calltop::tui::keymap::Command;
+use calltop::tui::msg::Intent;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use tui_support::*;
 
@@ -119,8 +120,8 @@ fn the_wallboard_fills_its_height_before_saying_more() {
 fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.selected = Some("s-talk".into());
-    update(&mut ui, Action::Cmd(Command::Open), &store, now());
+    ui.view.calls.selected = Some("s-talk".into());
+    update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let l = lines(&render_at(&store, &mut ui, now(), 120, 40));
     let title = l
         .iter()
@@ -130,7 +131,7 @@ fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
     assert!(title.contains(&format!("sessionId {sid}")), "{title}");
     update(
         &mut ui,
-        Action::Cmd(Command::Call(CallKey::Record)),
+        Intent::Cmd(Command::Call(CallKey::Record)),
         &store,
         now(),
     );

@@ -1,6 +1,6 @@
 //! The detail pane: a session's parties and its event timeline.
 
-use super::{endpoint_min, fit, fit_endpoint, hms, or_dash, share};
+use super::cells::{endpoint_min, fit, fit_endpoint, hms, or_dash, share};
 use crate::core::{clock, Bucket, Delivery, EntryKind, Session, TimelineEntry};
 use crate::tui::keymap::Command;
 use crate::tui::state::UiState;
@@ -143,7 +143,7 @@ pub fn render(
         })
         .collect();
     let header = Row::new(header).style(t.column_header());
-    let table = super::titled_table(rows, widths, header, title, t.border());
+    let table = super::cells::titled_table(rows, widths, header, title, t.border());
     frame.render_widget(table, top);
     timeline(frame, bottom, s, ui);
 }

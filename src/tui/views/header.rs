@@ -1,6 +1,6 @@
 //! The header: mode, source, connection, rates, counts, figures, replay progress.
 
-use super::hms;
+use super::cells::hms;
 use crate::core::zone::Zone;
 use crate::core::{clock, SessionStore, Summary};
 use crate::source::replay::ReplayStatus;

@@ -1,6 +1,6 @@
 //! The history: ended sessions with disposition, figures, agent and queue, newest first.
 
-use super::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
+use super::cells::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
 use crate::core::party::EndpointState;
 use crate::core::{clock, Bucket, Disposition, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let t = ui.theme();
     let rows = ui.rows(store, now);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.view.offset.min(rows.len());
+    let start = ui.view.calls.offset.min(rows.len());
     let center = store.center();
     let built: Vec<HistoryRow> = rows
         .window(start, start + h)
@@ -89,10 +89,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                     _ => Level::Normal,
                 },
                 platform: super::outcome::cell(&s, store.outcomes().get(&s.id), ui.config.call_log),
-                total: super::or_dash(s.duration_ms(now).map(clock)),
-                ring: super::or_dash(f.known(Bucket::Ring).map(clock)),
-                talk: super::or_dash(f.known(Bucket::Talk).map(clock)),
-                hold: super::or_dash(f.known(Bucket::Hold).map(clock)),
+                total: super::cells::or_dash(s.duration_ms(now).map(clock)),
+                ring: super::cells::or_dash(f.known(Bucket::Ring).map(clock)),
+                talk: super::cells::or_dash(f.known(Bucket::Talk).map(clock)),
+                hold: super::cells::or_dash(f.known(Bucket::Hold).map(clock)),
             }
         })
         .collect();
@@ -103,7 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let selected = start + i == ui.view.cursor;
+            let selected = start + i == ui.view.calls.cursor;
             let sel = if selected { "▶" } else { " " };
             let platform = match r.platform.1 {
                 Level::Normal => Cell::from(r.platform.0),

@@ -2,8 +2,8 @@
 //! start (see `core::center` for each definition); Enter opens one queue: its waiting
 //! calls (oldest first) and its agents. The overview's queue strip is the same table.
 
-use super::agents::{agent_queues, title, AgentTable};
-use super::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
+use super::agents::{title, AgentTable};
+use super::cells::{col_table, fit, hms, layout_cols, or_dash, row_style, Col};
 use crate::core::center::{Queue, Staff, Waiting};
 use crate::core::{clock, clock_bound, Center, SessionStore};
 use crate::tui::rows::{agent_name, queue_agents, queue_name, queue_rows};
@@ -373,7 +373,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     }
     frame.render_widget(Paragraph::new(lines), waiting);
     // Its agents.
-    let queues = agent_queues(ui, store);
+    let queues = ui.agent_queues(store);
     let members: Vec<&str> = queue_agents(c, q)
         .into_iter()
         .map(|a| a.id.as_str())

@@ -1,6 +1,6 @@
 //! The sessions table: one row per active session; only the visible rows are built.
 
-use super::{endpoint_min, fit, fit_endpoint, share};
+use super::cells::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
 use crate::core::{clock, clock_bound, Center, Session, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
@@ -119,7 +119,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let shown = rows.iter().filter(|s| !s.ended).count();
     let title = title_line(ui, shown, ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
-    let start = ui.view.offset.min(rows.len());
+    let start = ui.view.calls.offset.min(rows.len());
     let visible: Vec<_> = rows.window(start, start + h).collect();
     let texts: Vec<RowText> = visible
         .iter()
@@ -129,7 +129,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let built: Vec<Row> = texts
         .into_iter()
         .enumerate()
-        .map(|(i, r)| session_row(r, ui, start + i == ui.view.cursor, &w))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w))
         .collect();
     let mut header = vec![
         "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Marks", "Timer", "Total",
@@ -141,12 +141,12 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     let header = Row::new(header).style(t.column_header());
     let widths = widths.into_iter().map(Constraint::Length);
-    let table = super::titled_table(built, widths, header, title, t.dim());
+    let table = super::cells::titled_table(built, widths, header, title, t.dim());
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if !ui.view.filter.is_empty() {
             "no calls match the filter".to_string()
-        } else if ui.view.state_filter != crate::tui::rows::StateFilter::All {
+        } else if ui.view.state_filter != crate::tui::view::StateFilter::All {
             format!("no {} calls", ui.view.state_filter.label())
         } else {
             "no active calls".to_string()
@@ -173,7 +173,7 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
         format!("sort {} {arrow} ", ui.view.sort.label()),
         t.dim(),
     ));
-    if ui.view.state_filter != crate::tui::rows::StateFilter::All {
+    if ui.view.state_filter != crate::tui::view::StateFilter::All {
         spans.push(Span::styled(
             format!("state {} ", ui.view.state_filter.label()),
             t.key(),
@@ -185,7 +185,7 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
             t.key(),
         ));
     }
-    spans.extend(super::stale_span(ui));
+    spans.extend(super::cells::stale_span(ui));
     Line::from(spans)
 }
 
@@ -304,7 +304,7 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 10]) -> Row<'
         Line::from(r.parties)
     };
     // Offline: the rows are as of the drop, not live (no alert colours either).
-    let style = super::row_style(ui, selected, level);
+    let style = super::cells::row_style(ui, selected, level);
     let mut cells = vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),

@@ -111,7 +111,10 @@ pub fn render_table(
     )));
     for (q, p) in queues.iter().zip(&points) {
         lines.push(Line::from(vec![
-            Span::raw(format!(" {:NAME$}  ", super::fit(&queue_name(q), NAME))),
+            Span::raw(format!(
+                " {:NAME$}  ",
+                super::cells::fit(&queue_name(q), NAME)
+            )),
             Span::raw(waiting_cells(p).join(" ")),
             Span::raw("  "),
             Span::raw(sl_cells(p).join(" ")),

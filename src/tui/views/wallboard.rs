@@ -216,7 +216,7 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
         p.name.clone()
     };
     let name_style = if p.alarm { lvl(Level::Crit) } else { t.title() };
-    buf.set_string(area.x, area.y, super::fit(&name, 13), name_style);
+    buf.set_string(area.x, area.y, super::cells::fit(&name, 13), name_style);
     let f = &p.figures;
     let small = format!(
         "offered {} · answered {} · abandoned {} · voicemail {} · overflow {} · {}",
@@ -224,7 +224,12 @@ fn draw_panel(frame: &mut Frame, area: Rect, p: &Panel, ui: &UiState) {
     );
     let y = area.y + 1 + bigtext::HEIGHT;
     if y < area.bottom() {
-        buf.set_string(area.x, y, super::fit(&small, area.width as usize), t.dim());
+        buf.set_string(
+            area.x,
+            y,
+            super::cells::fit(&small, area.width as usize),
+            t.dim(),
+        );
     }
     if let Some(line) = &p.trend {
         if y + 1 < area.bottom() {
@@ -300,8 +305,11 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             })
             .collect();
         let text = format!("+{more} more (waiting): {}", names.join(" · "));
-        frame
-            .buffer_mut()
-            .set_string(body.x, y, super::fit(&text, body.width as usize), t.dim());
+        frame.buffer_mut().set_string(
+            body.x,
+            y,
+            super::cells::fit(&text, body.width as usize),
+            t.dim(),
+        );
     }
 }

@@ -1,178 +1,85 @@
-//! `Action` (what the user or the world wants), `Effect` (what the loop must do), the
-//! mapping of terminal events to actions, and the reducer `update`.
+//! The reducer: [`update`] applies an [`Intent`] or an [`Event`] to the UI state and
+//! returns the [`Effect`]s the loop must carry out. Pure: no I/O, time passed in. How
+//! far a page or a scroll goes it asks the views' layout ([`views::layout`]); control
+//! keys are planned by [`super::plan`].
+
+mod control;
 
 use super::edit::{self, Edit};
 use super::keymap::Command;
+use super::msg::{Effect, Event, Intent, Msg};
 use super::plan;
-use super::rows::SortKey;
-use super::state::{
-    ListCursor, Mode, Overlay, Pending, Prompt, PromptKind, Screen, StatusLine, UiState,
-};
+use super::state::{Mode, UiState};
 use super::theme::Level;
+use super::view::{ListCursor, Overlay, Prompt, PromptKind, Screen, SortKey};
+use super::views;
 use crate::core::alarms::AlarmChange;
-use crate::core::control::{Aim, Ask, CallKey, ControlAction, ControlRequest, Outcome};
+use crate::core::control::ControlRequest;
 use crate::core::{PartyState, SessionStore};
-use crate::source::replay::{JumpTarget, ReplayCmd, ReplayStatus, Speed};
-use crate::source::{ConnState, Loading};
+use crate::source::replay::{JumpTarget, ReplayCmd, Speed};
+use crate::source::Loading;
 use crate::wire::Ts;
-use crossterm::event::{Event, KeyCode, KeyEventKind, MouseButton, MouseEventKind};
+use control::{control, dispatch, done, link, prompted_action, supervise};
 
-/// What the user or the world wants.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Action {
-    /// A key bound in the keymap.
-    Cmd(Command),
-    /// Text typed into the filter or a prompt.
-    Input(char),
-    Backspace,
-    /// Line editing in the filter or a prompt.
-    Edit(Edit),
-    /// Enter in a prompt, filter or dialog.
-    Submit,
-    /// Esc in a prompt, filter or dialog.
-    Cancel,
-    /// Move the focus between dialog buttons.
-    ToggleFocus,
-    /// Mouse click on a table row (0-based, in visible rows).
-    Click(usize),
-    /// Mouse click on the replay's progress bar, at this stream time.
-    JumpTo(Ts),
-    /// Mouse wheel: rows to move (negative: up).
-    Scroll(i32),
-    /// The terminal has this many columns and rows now.
-    Resize(u16, u16),
-    /// The store changed.
-    StoreChanged,
-    /// One second passed.
-    Tick,
-    /// A control request (on a party or an agent) finished.
-    ControlDone {
-        request: ControlRequest,
-        outcome: Outcome,
-    },
-    /// The replay moved.
-    Replay(ReplayStatus),
-    /// The connection state changed.
-    Conn(ConnState),
-    /// Loading the calls in progress moved on.
-    Loading(Loading),
-    /// A warning of the source (late call outcomes, a gateway error): said as is.
-    Notice(String),
-    /// A queue alarm was raised or cleared.
-    Alarm(AlarmChange),
-    /// Quit (signal).
-    Quit,
-}
-
-/// What the loop must do after an update.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Send a control request, on a party or an agent (spawned, never awaited in the
-    /// loop; the control side writes the audit trail).
-    Control(ControlRequest),
-    /// Ask the replay task for something.
-    Replay(ReplayCmd),
-    /// Ring the terminal bell.
-    Bell,
-    /// Put this text on the terminal's clipboard (OSC 52).
-    Copy(String),
-    /// Leave the app.
-    Quit,
-}
-
-/// Maps a terminal event to an action, given what is open.
-pub fn action_for(ev: &Event, ui: &UiState) -> Option<Action> {
-    match ev {
-        Event::Key(k) if k.kind != KeyEventKind::Release => {
-            let ctrl_c = k.code == KeyCode::Char('c')
-                && k.modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL);
-            if ctrl_c {
-                return Some(Action::Cmd(Command::Quit));
-            }
-            match &ui.view.overlay {
-                Overlay::Filter | Overlay::Prompt(_) => line_key(k),
-                Overlay::Confirm(_) => match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Left
-                    | KeyCode::Right
-                    | KeyCode::Tab
-                    | KeyCode::BackTab
-                    | KeyCode::Char('h' | 'l') => Some(Action::ToggleFocus),
-                    _ => None,
-                },
-                // The moving keys scroll the help; any other key closes it.
-                Overlay::Help => match ui.config.keymap.command(k) {
-                    Some(
-                        c @ (Command::Up
-                        | Command::Down
-                        | Command::PageUp
-                        | Command::PageDown
-                        | Command::Top
-                        | Command::Bottom),
-                    ) => Some(Action::Cmd(c)),
-                    _ => Some(Action::Cancel),
-                },
-                Overlay::None => ui.config.keymap.command(k).map(Action::Cmd),
-            }
+/// The selection and scroll of every list, kept on their rows as the rows move.
+impl UiState {
+    /// Re-resolves the selection against the current rows (follow-selection: the
+    /// selected session keeps the selection when rows move; when it leaves, the row
+    /// at the same position is selected — but on the first row, with no detail open
+    /// and no call just acted on, the first row stays selected) and scrolls it into
+    /// view.
+    pub fn sync(&mut self, store: &SessionStore, now: Ts) {
+        if self.view.screen.is_center() {
+            return self.sync_center(store);
         }
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
-            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
-            MouseEventKind::Down(MouseButton::Left) => {
-                let first = super::views::table_first_row(ui);
-                if m.row >= first {
-                    // In the overview the agents beside the calls have no cursor.
-                    let t = super::views::table_area(ui);
-                    let beside = m.column >= t.x + t.width && t.width < ui.view.size.0;
-                    return (!beside).then_some(Action::Click((m.row - first) as usize));
-                }
-                let bar = super::views::progress_row(ui)?;
-                let r = ui.feed.replay.filter(|_| m.row == bar)?;
-                let now = r.clock_at(tokio::time::Instant::now());
-                let t = super::views::header::progress_time_at(
-                    ui.config.zone,
-                    &r,
-                    now,
-                    ui.view.size.0,
-                    m.column,
-                )?;
-                Some(Action::JumpTo(t))
-            }
-            _ => None,
-        },
-        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
-        _ => None,
+        let rows = self.rows(store, now);
+        let h = self.viewport();
+        let v = &mut self.view;
+        let top = v.follow_top && v.calls.cursor == 0 && !v.detail && v.pinned.is_none();
+        if top {
+            v.calls.selected = None;
+        }
+        v.calls.sync(rows.ids().iter().map(String::as_str), h);
     }
-}
 
-/// A key typed into the filter or a prompt: readline's editing keys (Ctrl-U, Ctrl-W,
-/// Ctrl-A / Ctrl-E, Home / End, ← / →, Delete, Backspace), Enter, Esc, or text;
-/// other Ctrl chords type nothing.
-fn line_key(k: &crossterm::event::KeyEvent) -> Option<Action> {
-    let ctrl = k
-        .modifiers
-        .contains(crossterm::event::KeyModifiers::CONTROL);
-    let e = match k.code {
-        KeyCode::Enter => return Some(Action::Submit),
-        KeyCode::Esc => return Some(Action::Cancel),
-        KeyCode::Char('u') if ctrl => Edit::KillToStart,
-        KeyCode::Char('w') if ctrl => Edit::KillWord,
-        KeyCode::Char('a') if ctrl => Edit::Home,
-        KeyCode::Char('e') if ctrl => Edit::End,
-        KeyCode::Char('h') if ctrl => Edit::Backspace,
-        KeyCode::Char(_) if ctrl => return None,
-        KeyCode::Char(c) => Edit::Insert(c),
-        KeyCode::Backspace => Edit::Backspace,
-        KeyCode::Delete => Edit::Delete,
-        KeyCode::Left => Edit::Left,
-        KeyCode::Right => Edit::Right,
-        KeyCode::Home => Edit::Home,
-        KeyCode::End => Edit::End,
-        _ => return None,
-    };
-    Some(Action::Edit(e))
+    /// Keeps the agents, queues and queue-detail cursors on their rows.
+    fn sync_center(&mut self, store: &SessionStore) {
+        use super::rows::{queue_agents, queue_rows};
+        let c = store.center();
+        let h = self.viewport();
+        let order = (self.view.screen == Screen::Agents).then(|| self.agent_order(store));
+        let v = &mut self.view;
+        match v.screen {
+            Screen::Agents => {
+                let rows = order.as_ref().map_or(&[][..], |o| &o.rows[..]);
+                v.agents.sync(rows.iter().map(|k| k.id.as_str()), h);
+            }
+            Screen::Queues => {
+                let rows = queue_rows(c, &v.filter);
+                v.queues.sync(rows.iter().map(|q| q.id.as_str()), h);
+                match v.open_queue.as_deref().and_then(|id| c.queue(id)) {
+                    Some(q) => {
+                        let members = queue_agents(c, q);
+                        v.members.sync(members.iter().map(|a| a.id.as_str()), h);
+                    }
+                    None => v.open_queue = None,
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Table rows that fit on screen.
+    pub fn viewport(&self) -> usize {
+        let (w, h) = self.view.size;
+        views::layout::table_capacity(w, h, self).max(1)
+    }
+
+    /// Timeline lines that fit in the detail pane.
+    pub fn timeline_height(&self) -> usize {
+        let (w, h) = self.view.size;
+        views::layout::timeline_capacity(w, h, self).max(1)
+    }
 }
 
 /// Applies a line edit to the filter (re-filtering the rows) or the open prompt.
@@ -190,66 +97,80 @@ fn edit(ui: &mut UiState, e: Edit, store: &SessionStore, now: Ts) {
     }
 }
 
-/// Applies an action to the UI state; returns what the loop must do.
-pub fn update(ui: &mut UiState, action: Action, store: &SessionStore, now: Ts) -> Vec<Effect> {
+/// Applies an intent or an event to the UI state; returns what the loop must do.
+pub fn update(ui: &mut UiState, msg: impl Into<Msg>, store: &SessionStore, now: Ts) -> Vec<Effect> {
     let mut fx = Vec::new();
-    match action {
-        Action::Cmd(c) => command(ui, c, store, now, &mut fx),
-        Action::Input(c) => edit(ui, Edit::Insert(c), store, now),
-        Action::Backspace => edit(ui, Edit::Backspace, store, now),
-        Action::Edit(e) => edit(ui, e, store, now),
-        Action::Submit => submit(ui, store, now, &mut fx),
-        Action::Cancel => cancel(ui, store, now),
-        Action::ToggleFocus => {
+    match msg.into() {
+        Msg::Intent(i) => intent(ui, i, store, now, &mut fx),
+        Msg::Event(e) => event(ui, e, store, now, &mut fx),
+    }
+    fx
+}
+
+/// What a key or the mouse asks for.
+fn intent(ui: &mut UiState, i: Intent, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+    match i {
+        Intent::Cmd(c) => command(ui, c, store, now, fx),
+        Intent::Input(c) => edit(ui, Edit::Insert(c), store, now),
+        Intent::Backspace => edit(ui, Edit::Backspace, store, now),
+        Intent::Edit(e) => edit(ui, e, store, now),
+        Intent::Submit => submit(ui, store, now, fx),
+        Intent::Cancel => cancel(ui, store, now),
+        Intent::ToggleFocus => {
             if let Overlay::Confirm(c) = &mut ui.view.overlay {
                 c.ok_focused = !c.ok_focused;
             }
         }
-        Action::Click(row) if ui.view.screen.is_center() => {
+        Intent::Click(row) if ui.view.screen.is_center() => {
             let target = ui.view.offset_of_center() + row;
             let delta = target as i64 - ui.view.center_cursor().map_or(0, |c| c.cursor) as i64;
             move_cursor(ui, store, now, delta);
         }
-        Action::Click(row) => {
+        Intent::Click(row) => {
             unpin(ui, store, now);
             let rows = ui.rows(store, now);
-            let i = ui.view.offset + row;
+            let i = ui.view.calls.offset + row;
             if let Some(s) = rows.get(i) {
                 let id = s.id.clone();
-                ui.view.cursor = i;
+                ui.view.calls.cursor = i;
                 ui.view.follow_top = i == 0;
-                ui.view.selected = Some(id);
+                ui.view.calls.selected = Some(id);
                 ui.view.timeline_top = None;
             }
         }
-        Action::JumpTo(t) => {
-            let text = format!("jump to {}", super::views::hms(ui, t));
+        Intent::JumpTo(t) => {
+            let text = format!("jump to {}", ui.config.zone.hms(t));
             ui.say(Level::Normal, text, now);
             fx.push(Effect::Replay(ReplayCmd::Jump(JumpTarget::At(t))));
         }
-        Action::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
-        Action::Scroll(n) => move_cursor(ui, store, now, n as i64),
-        Action::Resize(w, h) => {
+        Intent::Scroll(n) if ui.view.detail => scroll_timeline(ui, store, n as i64),
+        Intent::Scroll(n) => move_cursor(ui, store, now, n as i64),
+    }
+}
+
+/// What happened in the world.
+fn event(ui: &mut UiState, e: Event, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
+    match e {
+        Event::Resize(w, h) => {
             ui.view.size = (w, h);
             ui.sync(store, now);
         }
-        Action::StoreChanged | Action::Tick => {
+        Event::StoreChanged | Event::Tick => {
             ui.feed.rate.observe(now, store.counters().events);
             expire(ui, now);
-            bells(ui, store, now, &mut fx);
+            bells(ui, store, now, fx);
         }
-        Action::ControlDone { request, outcome } => done(ui, store, request, outcome, now),
-        Action::Replay(st) => ui.feed.replay = Some(st),
-        Action::Conn(c) => ui.feed.connection(c, now),
-        Action::Loading(l) => loaded(ui, l, now),
-        Action::Notice(text) => ui.say(Level::Warn, text, now),
-        Action::Alarm(c) => alarm(ui, c, now, &mut fx),
-        Action::Quit => {
-            ui.quit = true;
+        Event::ControlDone { request, outcome } => done(ui, store, request, outcome, now),
+        Event::Replay(st) => ui.feed.replay = Some(st),
+        Event::Conn(c) => ui.feed.connection(c, now),
+        Event::Loading(l) => loaded(ui, l, now),
+        Event::Notice(text) => ui.say(Level::Warn, text, now),
+        Event::Alarm(c) => alarm(ui, c, now, fx),
+        Event::Quit => {
+            ui.leave();
             fx.push(Effect::Quit);
         }
     }
-    fx
 }
 
 /// The ids of the list the cursor moves over on a screen of agents or queues.
@@ -259,7 +180,7 @@ fn center_ids<'a>(ui: &UiState, store: &'a SessionStore) -> Vec<&'a str> {
     let v = &ui.view;
     match (v.screen, v.open_queue.as_deref().and_then(|q| c.queue(q))) {
         (Screen::Agents, _) => {
-            let order = super::views::agents::agent_order(ui, store);
+            let order = ui.agent_order(store);
             order
                 .rows
                 .iter()
@@ -292,14 +213,9 @@ fn move_cursor(ui: &mut UiState, store: &SessionStore, now: Ts, delta: i64) {
     if rows.is_empty() {
         return;
     }
-    let last = rows.len() as i64 - 1;
-    let len = rows.len();
-    let cursor = (ui.view.cursor as i64 + delta).clamp(0, last) as usize;
-    let selected = rows.get(cursor).map(|s| s.id.clone());
-    ui.view.cursor = cursor;
-    ui.view.follow_top = cursor == 0;
-    ui.view.selected = selected;
-    ui.scroll_into_view(len);
+    let h = ui.viewport();
+    ui.view.calls.step(rows.ids(), delta, h);
+    ui.view.follow_top = ui.view.calls.cursor == 0;
 }
 
 /// Scrolls the detail's timeline by `delta` lines; at the newest line it follows new
@@ -309,7 +225,7 @@ fn scroll_timeline(ui: &mut UiState, store: &SessionStore, delta: i64) {
         return;
     };
     let (w, h) = ui.view.size;
-    let shown = super::views::timeline_lines(w, h, ui, s.parties.len());
+    let shown = views::layout::timeline_lines(w, h, ui, s.parties.len());
     let last_top = s.timeline.len().saturating_sub(shown);
     let top = ui.view.timeline_top.unwrap_or(last_top).min(last_top) as i64;
     let top = (top.saturating_add(delta)).clamp(0, last_top as i64) as usize;
@@ -337,7 +253,7 @@ fn navigate(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
     };
     if help {
         let top = (ui.view.help_top as i64).saturating_add(step);
-        ui.view.help_top = top.clamp(0, super::views::help::max_top(ui) as i64) as usize;
+        ui.view.help_top = top.clamp(0, views::help::max_top(ui) as i64) as usize;
     } else if ui.view.detail {
         scroll_timeline(ui, store, step);
     } else {
@@ -392,7 +308,7 @@ fn command(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts, fx: &mut
         }
         Command::Link => link(ui, store, now, fx),
         Command::Quit => {
-            ui.quit = true;
+            ui.leave();
             fx.push(Effect::Quit);
         }
         Command::Pause
@@ -429,7 +345,7 @@ fn next_party(ui: &mut UiState, store: &SessionStore, now: Ts) {
 
 /// Sorts by a column's key; the column already sorted by turns around.
 fn sort_column(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
-    let key = c.sort_column().unwrap_or(ui.view.sort);
+    let key = SortKey::of_command(c).unwrap_or(ui.view.sort);
     if key == ui.view.sort {
         ui.view.sort_descending = !ui.view.sort_descending;
         ui.sync(store, now);
@@ -466,7 +382,7 @@ fn replay_key(ui: &mut UiState, c: Command, now: Ts, fx: &mut Vec<Effect>) {
             let Some(r) = ui.feed.replay else { return };
             ui.say(
                 Level::Normal,
-                format!("back to the start, {}", super::views::hms(ui, r.start)),
+                format!("back to the start, {}", ui.config.zone.hms(r.start)),
                 now,
             );
             ReplayCmd::Jump(JumpTarget::At(r.start))
@@ -480,10 +396,8 @@ fn replay_key(ui: &mut UiState, c: Command, now: Ts, fx: &mut Vec<Effect>) {
 fn switch(ui: &mut UiState, to: Screen, store: &SessionStore, now: Ts) {
     let v = &mut ui.view;
     v.screen = if v.screen == to { Screen::Board } else { to };
-    v.cursor = 0;
+    v.calls = ListCursor::default();
     v.follow_top = true;
-    v.offset = 0;
-    v.selected = None;
     v.pinned = None;
     v.detail = false;
     v.open_queue = None;
@@ -529,7 +443,7 @@ fn open(ui: &mut UiState, store: &SessionStore, now: Ts) {
     let v = &mut ui.view;
     v.screen = Screen::Board;
     v.open_queue = None;
-    v.selected = Some(id.clone());
+    v.calls.selected = Some(id.clone());
     v.pinned = Some(id);
     v.follow_top = false;
     v.detail = true;
@@ -564,51 +478,6 @@ fn party_label(p: &PartyState) -> String {
     )
 }
 
-/// Checks a control key against the mode and the target party's state; on success
-/// sends the request or opens its prompt / dialog.
-fn control(ui: &mut UiState, k: CallKey, store: &SessionStore, now: Ts) {
-    // Whatever comes of it, the board keeps this call under the cursor.
-    ui.view.pinned = ui.view.selected.clone();
-    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
-        let text = format!("{}: not sent, rate limited by the platform", k.facts().hint);
-        return rate_limited(ui, text, now);
-    }
-    match plan::plan(ui, k, store) {
-        Err(msg) => ui.say(Level::Warn, msg, now),
-        Ok(plan::Plan::Prompt(p)) => ui.view.overlay = Overlay::Prompt(p),
-        Ok(plan::Plan::Confirm(c)) => ui.view.overlay = Overlay::Confirm(c),
-    }
-}
-
-/// Sends a confirmed request: said, marked pending (one at a time per call or agent).
-fn dispatch(ui: &mut UiState, req: ControlRequest, subject: String, now: Ts, fx: &mut Vec<Effect>) {
-    let verb = req.action.verb();
-    ui.say(Level::Normal, format!("{verb} {subject}: sent…"), now);
-    if let Some(session) = req.session() {
-        // The selection stays on the call acted on, even if it leaves the filter.
-        ui.view.pinned = Some(session.to_string());
-        ui.view.selected = Some(session.to_string());
-    }
-    ui.control.pending.insert(
-        req.key(),
-        Pending {
-            party: req.target_id().to_string(),
-            subject,
-            verb,
-            since: now,
-        },
-    );
-    fx.push(Effect::Control(req));
-}
-
-/// The action a call key's prompt text asks for (parsed once, by the key's own parser).
-fn prompted_action(kind: PromptKind, input: &str) -> Result<ControlAction, String> {
-    match kind.call_ask() {
-        Some(Ask::Prompt { parse, .. }) => parse(input),
-        _ => Err("a jump is not a call action".into()),
-    }
-}
-
 fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match std::mem::replace(&mut ui.view.overlay, Overlay::None) {
         Overlay::Filter => ui.sync(store, now),
@@ -629,7 +498,7 @@ fn submit(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>)
             };
             let request = ControlRequest::on_party(&p.session, &p.party, action);
             // The prompt's complaint, if any, is answered: the confirm speaks now.
-            ui.status = None;
+            ui.hush(None);
             ui.view.overlay = Overlay::Confirm(plan::confirmation(store, request));
         }
         Overlay::Confirm(c) if c.ok_focused => dispatch(ui, c.request, c.subject, now, fx),
@@ -661,7 +530,7 @@ fn jump(ui: &mut UiState, p: Prompt, now: Ts, fx: &mut Vec<Effect>) {
         }
         t => t,
     };
-    let hms = |t| super::views::hms(ui, t);
+    let hms = |t| ui.config.zone.hms(t);
     if let Some(r) = ui.feed.replay.filter(|r| r.total.is_some()) {
         let t = target.resolve(r.start, r.end, true);
         if let Some(t) = t.filter(|t| !(r.start..=r.end).contains(t)) {
@@ -718,51 +587,8 @@ fn cancel(ui: &mut UiState, store: &SessionStore, now: Ts) {
     }
 }
 
-/// Says what came of a request, of whom it was done to (as the confirmation named
-/// them); a rate limit holds every control key until it has passed.
-fn done(ui: &mut UiState, store: &SessionStore, req: ControlRequest, outcome: Outcome, now: Ts) {
-    let subject = ui.control.pending.remove(&req.key()).map(|p| p.subject);
-    let verb = req.action.verb();
-    let said = |text: String| match &subject {
-        Some(who) => format!("{who}: {text}"),
-        None => text,
-    };
-    match &outcome {
-        // An agent's setting is said with the names the board shows, not the ids.
-        Outcome::Done { .. } if req.action.facts().aim == Aim::Agent => {
-            ui.say(Level::Ok, plan::done_words(store, &req), now)
-        }
-        Outcome::Done { .. } => ui.say(Level::Ok, said(outcome.describe(&verb)), now),
-        Outcome::Failed { .. } => ui.say(Level::Crit, said(outcome.describe(&verb)), now),
-        Outcome::RateLimited { retry_after } => {
-            let ms = retry_after.as_millis() as i64;
-            let until = now.plus_millis(ms.max(1000));
-            ui.control.rate_limited_until = Some(until);
-            rate_limited(ui, format!("{verb}: rate limited by the platform"), now);
-        }
-    }
-}
-
 /// Catching up with fewer stream messages than this is not worth a status line.
 const CATCH_UP_WORTH_SAYING: usize = 5_000;
-
-/// `l` listen in, `a` answer / pick up, `o` an agent's queue calls: checked like the
-/// other control keys, then confirmed (Cancel focused), naming who and what.
-fn supervise(ui: &mut UiState, c: Command, store: &SessionStore, now: Ts) {
-    if ui.controls_enabled() && ui.control.rate_limited_until.is_some_and(|u| u > now) {
-        let text = format!("{}: not sent, rate limited by the platform", c.hint());
-        return rate_limited(ui, text, now);
-    }
-    match plan::plan_supervise(ui, c, store) {
-        Ok(confirm) => {
-            if let Some(session) = confirm.request.session() {
-                ui.view.pinned = (ui.view.screen == Screen::Board).then(|| session.to_string());
-            }
-            ui.view.overlay = Overlay::Confirm(confirm);
-        }
-        Err(msg) => ui.say(Level::Warn, msg, now),
-    }
-}
 
 /// Says how loading the calls in progress goes, and when it is done.
 fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
@@ -807,54 +633,12 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
     }
 }
 
-/// A rate-limit status line: the words once, the wait counted down live.
-fn rate_limited(ui: &mut UiState, text: String, now: Ts) {
-    ui.status = Some(StatusLine {
-        text,
-        level: Level::Warn,
-        at: now,
-        until: ui.control.rate_limited_until,
-    });
-}
-
-/// `u`: the selected ended call's recording or voicemail link, said and copied.
-fn link(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
-    use crate::core::outcomes::Join;
-    let Some(s) = ui.selected_session(store) else {
-        return ui.say(Level::Normal, "no call selected", now);
-    };
-    let links = match store.outcomes().get(&s.id) {
-        Some(Join::Joined(j)) => j.links(),
-        Some(_) => Vec::new(),
-        None if !s.ended => return ui.say(Level::Normal, "the call has not ended", now),
-        None => {
-            return ui.say(
-                Level::Normal,
-                "the platform's records of this call are not in yet",
-                now,
-            )
-        }
-    };
-    let Some((what, uri)) = links.first() else {
-        return ui.say(Level::Normal, "no recording or voicemail on this call", now);
-    };
-    let more = links.len() - 1;
-    let text = match more {
-        0 => format!("{what}: {uri} (copied)"),
-        n => format!("{what}: {uri} (copied; {n} more in the detail)"),
-    };
-    fx.push(Effect::Copy(uri.clone()));
-    ui.say(Level::Ok, text, now);
-}
-
 /// Clears an expired rate limit and a status line shown long enough.
 fn expire(ui: &mut UiState, now: Ts) {
     if ui.control.rate_limited_until.is_some_and(|u| u <= now) {
         ui.control.rate_limited_until = None;
     }
-    if ui.status.as_ref().is_some_and(|s| s.expired(now)) {
-        ui.status = None;
-    }
+    ui.hush(Some(now));
 }
 
 /// Keeps the alarms in force, says each change, rings the bell (if enabled) when one
@@ -878,17 +662,187 @@ fn bells(ui: &mut UiState, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) 
     if !ui.config.bell {
         return;
     }
-    let mut ring = false;
-    for s in store.sessions().filter(|s| !s.ended) {
-        if ui.config.thresholds.session_level(s, store.center(), now) == Level::Crit
-            && ui.belled.insert(s.id.clone())
-        {
-            ring = true;
-        }
-    }
-    ui.belled
-        .retain(|id| store.get(id).is_some_and(|s| !s.ended));
-    if ring {
+    if ui.newly_red(store, now) {
         fx.push(Effect::Bell);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::control::{CallKey, ControlAction, Outcome};
+    use crate::tui::state::BoardConfig;
+    use serde_json::json;
+
+    const T0: i64 = 1_714_564_800_000;
+
+    fn at(secs: i64) -> Ts {
+        Ts(T0 + secs * 1000)
+    }
+
+    /// A call `id` from `number` whose one party is in `code` since `secs`.
+    fn call(store: &mut SessionStore, id: &str, number: &str, code: &str, secs: i64) {
+        let t = at(secs).to_rfc3339();
+        let line = json!({
+            "uuid": format!("u-{id}"),
+            "event": "/restapi/v1.0/account/1/telephony/sessions",
+            "timestamp": t,
+            "body": {"sequence": 1, "telephonySessionId": id, "sessionId": "1", "eventTime": t,
+                "origin": {"type": "Call"},
+                "parties": [{"id": format!("{id}-p"), "direction": "Inbound",
+                    "from": {"phoneNumber": number}, "to": {"phoneNumber": "+18005550100"},
+                    "status": {"code": code}, "extensionId": "101", "accountId": "1",
+                    "muted": false, "standAlone": false}]}
+        });
+        let parsed = crate::wire::parse(&line.to_string()).expect("a call event");
+        store.ingest(parsed, at(secs));
+    }
+
+    /// Three calls in progress, sorted by start: the answered one first.
+    fn board(mode: Mode) -> (SessionStore, UiState) {
+        let mut store = SessionStore::default();
+        call(&mut store, "s-talk", "+14155550101", "Answered", 10);
+        call(&mut store, "s-hold", "+14155550102", "Hold", 20);
+        call(&mut store, "s-ring", "+442071234567", "Setup", 30);
+        let mut ui = UiState::new(BoardConfig::new(mode));
+        ui.view.sort = SortKey::Start;
+        ui.view.sort_descending = false;
+        ui.sync(&store, at(40));
+        (store, ui)
+    }
+
+    fn send(ui: &mut UiState, store: &SessionStore, m: impl Into<Msg>) -> Vec<Effect> {
+        update(ui, m, store, at(40))
+    }
+
+    fn status(ui: &UiState) -> &str {
+        ui.status().map_or("", |s| s.text.as_str())
+    }
+
+    #[test]
+    fn the_cursor_moves_over_the_rows_and_stops_at_their_ends() {
+        let (store, mut ui) = board(Mode::Demo);
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        assert_eq!(
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
+            (1, Some("s-hold"))
+        );
+        send(&mut ui, &store, Intent::Cmd(Command::Bottom));
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        assert_eq!(
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
+            (2, Some("s-ring"))
+        );
+        send(&mut ui, &store, Intent::Scroll(-3));
+        assert_eq!(
+            (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
+            (0, Some("s-talk"))
+        );
+    }
+
+    #[test]
+    fn a_screen_key_switches_to_its_screen_and_again_back_to_the_calls() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Intent::Cmd(Command::Down));
+        send(&mut ui, &store, Intent::Cmd(Command::Agents));
+        assert_eq!(ui.view.screen, Screen::Agents);
+        send(&mut ui, &store, Intent::Cmd(Command::Agents));
+        assert_eq!(ui.view.screen, Screen::Board);
+        // At the first row again.
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+        send(&mut ui, &store, Intent::Cmd(Command::History));
+        send(&mut ui, &store, Intent::Cancel);
+        assert_eq!(
+            ui.view.screen,
+            Screen::History,
+            "Esc leaves no calls screen"
+        );
+    }
+
+    #[test]
+    fn the_filter_narrows_the_rows_as_it_is_typed_and_esc_clears_it() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Intent::Cmd(Command::Filter));
+        assert_eq!(ui.view.overlay, Overlay::Filter);
+        for c in "+44".chars() {
+            send(&mut ui, &store, Intent::Input(c));
+        }
+        assert_eq!(ui.view.filter, "+44");
+        assert_eq!(ui.rows(&store, at(40)).len(), 1);
+        assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
+        send(&mut ui, &store, Intent::Backspace);
+        assert_eq!(ui.view.filter, "+4");
+        send(&mut ui, &store, Intent::Cancel);
+        assert_eq!(
+            (ui.view.filter.as_str(), &ui.view.overlay),
+            ("", &Overlay::None)
+        );
+        assert_eq!(ui.rows(&store, at(40)).len(), 3);
+    }
+
+    #[test]
+    fn a_control_key_sends_only_once_confirmed() {
+        let (store, mut ui) = board(Mode::Demo);
+        let hold = Intent::Cmd(Command::Call(CallKey::Hold));
+        assert!(send(&mut ui, &store, hold.clone()).is_empty());
+        assert!(matches!(&ui.view.overlay, Overlay::Confirm(c) if !c.ok_focused));
+        // Enter on Cancel (the focus it opens with): nothing sent.
+        assert!(send(&mut ui, &store, Intent::Submit).is_empty());
+        assert_eq!(ui.view.overlay, Overlay::None);
+        assert!(status(&ui).ends_with("cancelled"), "{}", status(&ui));
+        // Esc: nothing sent either.
+        send(&mut ui, &store, hold.clone());
+        assert!(send(&mut ui, &store, Intent::Cancel).is_empty());
+        // OK: the one request, marked running.
+        send(&mut ui, &store, hold);
+        send(&mut ui, &store, Intent::ToggleFocus);
+        let fx = send(&mut ui, &store, Intent::Submit);
+        let req = ControlRequest::on_party("s-talk", "s-talk-p", ControlAction::Hold);
+        assert_eq!(fx, vec![Effect::Control(req.clone())]);
+        assert!(ui.control.pending.contains_key(&req.key()));
+        // Its outcome clears the mark and is said.
+        let done = Event::ControlDone {
+            request: req,
+            outcome: Outcome::Done {
+                message: "on hold".into(),
+            },
+        };
+        assert!(send(&mut ui, &store, done).is_empty());
+        assert!(ui.control.pending.is_empty());
+        assert_eq!(ui.status().map(|s| s.level), Some(Level::Ok));
+    }
+
+    #[test]
+    fn read_only_refuses_a_control_key_and_says_why() {
+        let (store, mut ui) = board(Mode::Demo);
+        ui.config.read_only = true;
+        let fx = send(&mut ui, &store, Intent::Cmd(Command::Call(CallKey::Hold)));
+        assert!(fx.is_empty());
+        assert_eq!(ui.view.overlay, Overlay::None);
+        assert!(
+            status(&ui).contains("read-only (--read-only)"),
+            "{}",
+            status(&ui)
+        );
+        // A replay is read-only whatever the flag.
+        let (store, mut ui) = board(Mode::Replay);
+        send(&mut ui, &store, Intent::Cmd(Command::Call(CallKey::Hold)));
+        assert!(
+            status(&ui).contains("read-only (a replay)"),
+            "{}",
+            status(&ui)
+        );
+    }
+
+    #[test]
+    fn events_change_what_the_board_mirrors_and_a_quit_leaves() {
+        let (store, mut ui) = board(Mode::Demo);
+        send(&mut ui, &store, Event::Resize(100, 30));
+        assert_eq!(ui.view.size, (100, 30));
+        send(&mut ui, &store, Event::Notice("call outcomes late".into()));
+        assert_eq!(status(&ui), "call outcomes late");
+        assert_eq!(send(&mut ui, &store, Event::Quit), vec![Effect::Quit]);
+        assert!(ui.quitting());
     }
 }

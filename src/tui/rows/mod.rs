@@ -10,132 +10,30 @@
 //! filter is on (it matches queue and agent names from the directory, which changes
 //! without the sessions changing).
 
-use super::state::{target_in, Screen, UiState, ViewState};
+pub mod agents;
+mod memo;
+mod names;
+
+pub(crate) use memo::Memo;
+pub(crate) use names::has_text;
+pub use names::{agent_name, agent_rank, queue_name, AgentKey};
+
+use super::view::{target_in, Screen, SortKey, StateFilter, ViewState};
 use crate::core::center::{Agent, Queue};
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
 };
-use crate::wire::presence::AgentState;
 use crate::wire::{StatusCode, Ts};
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Sort columns of the sessions table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortKey {
-    /// Callers waiting in a queue first (longest wait first), then calls waiting on
-    /// the supervisor's people (a party ringing, on hold or parked; by the time the
-    /// longest-waiting party has been in its state); other calls by their target's timer.
-    Waiting,
-    /// The target party's time in its current state.
-    Timer,
-    /// When the call started.
-    Start,
-    From,
-    To,
-    Queue,
-    /// The target party's state.
-    State,
-}
-
-impl SortKey {
-    pub const ALL: [SortKey; 7] = [
-        SortKey::Waiting,
-        SortKey::Timer,
-        SortKey::Start,
-        SortKey::From,
-        SortKey::To,
-        SortKey::Queue,
-        SortKey::State,
-    ];
-
-    /// The next column.
-    pub fn next(self) -> SortKey {
-        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
-    }
-
-    /// Column name.
-    pub fn label(self) -> &'static str {
-        match self {
-            SortKey::Waiting => "waiting",
-            SortKey::Timer => "timer",
-            SortKey::Start => "start",
-            SortKey::From => "from",
-            SortKey::To => "to",
-            SortKey::Queue => "queue",
-            SortKey::State => "state",
-        }
-    }
-
-    /// The direction a column is first shown in: times largest (longest, newest) first
-    /// (↓), words from A (↑).
-    pub fn starts_descending(self) -> bool {
-        matches!(self, SortKey::Waiting | SortKey::Timer | SortKey::Start)
-    }
-}
-
-/// The state filter (`F`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StateFilter {
-    All,
-    /// A caller waiting in a queue.
-    Queued,
-    Ringing,
-    Talking,
-    OnHold,
-    Parked,
-}
-
-impl StateFilter {
-    /// The next filter.
-    pub fn next(self) -> StateFilter {
-        match self {
-            StateFilter::All => StateFilter::Queued,
-            StateFilter::Queued => StateFilter::Ringing,
-            StateFilter::Ringing => StateFilter::Talking,
-            StateFilter::Talking => StateFilter::OnHold,
-            StateFilter::OnHold => StateFilter::Parked,
-            StateFilter::Parked => StateFilter::All,
-        }
-    }
-
-    /// Name.
-    pub fn label(self) -> &'static str {
-        match self {
-            StateFilter::All => "all",
-            StateFilter::Queued => "queued",
-            StateFilter::Ringing => "ringing",
-            StateFilter::Talking => "talking",
-            StateFilter::OnHold => "on hold",
-            StateFilter::Parked => "parked",
-        }
-    }
-
-    fn admits(self, s: &Session, center: &Center) -> bool {
-        let want: &[StatusCode] = match self {
-            StateFilter::All => return true,
-            StateFilter::Queued => return center.queued(&s.id).is_some(),
-            StateFilter::Ringing => &[StatusCode::Proceeding],
-            StateFilter::Talking => &[StatusCode::Answered],
-            StateFilter::OnHold => &[StatusCode::Hold],
-            StateFilter::Parked => &[StatusCode::Parked],
-        };
-        s.parties
-            .iter()
-            .any(|p| p.code().is_some_and(|c| want.contains(c)))
-    }
-}
-
-impl UiState {
+impl Memos {
     /// The rows of the current screen in display order (ordered again only when the
     /// store, the screen, a filter, the sort or — for the timer sort — the clock moved).
-    pub fn rows<'a>(&self, store: &'a SessionStore, now: Ts) -> Rows<'a> {
-        let v = &self.view;
+    pub fn rows<'a>(&self, v: &ViewState, store: &'a SessionStore, now: Ts) -> Rows<'a> {
         let key = RowsKey {
             version: store.version(),
             screen: v.screen,
@@ -146,7 +44,7 @@ impl UiState {
             target: v.target_party.clone(),
             pinned: v.pinned.clone(),
         };
-        let entry = self.memos.rows.get(
+        let entry = self.rows.get(
             |e| e.key == key && e.steady.covers(now),
             |old| {
                 let ids = match v.screen {
@@ -171,7 +69,7 @@ impl UiState {
     /// the clock left the range the figures hold for).
     pub fn summary(&self, store: &SessionStore, now: Ts) -> Summary {
         let version = store.version();
-        let entry = self.memos.summary.get(
+        let entry = self.summary.get(
             |e| e.version == version && e.basis.covers(now),
             |old| SummaryEntry::new(store, now, old),
         );
@@ -180,22 +78,6 @@ impl UiState {
             ..entry.basis.at(now)
         }
     }
-}
-
-/// True when `hay` contains `needle` (already lower case) whatever the case: ASCII is
-/// compared in place; anything else is lower-cased first.
-pub(crate) fn has_text(hay: &str, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    if hay.is_ascii() && needle.is_ascii() {
-        let n = needle.as_bytes();
-        return hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n));
-    }
-    hay.to_lowercase().contains(needle)
 }
 
 fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
@@ -322,7 +204,7 @@ fn board_keyed<'a>(
 }
 
 /// Active sessions after the text and state filters, and the pinned one (even ended),
-/// sorted; and the clock range this order holds for. Computed afresh: [`UiState::rows`]
+/// sorted; and the clock range this order holds for. Computed afresh: [`Memos::rows`]
 /// keeps it between frames.
 pub fn board_rows<'a>(
     store: &'a SessionStore,
@@ -352,50 +234,6 @@ pub fn history_rows<'a>(store: &'a SessionStore, view: &ViewState) -> Vec<&'a st
     let mut rows: Vec<_> = held.chain(archived).collect();
     rows.sort_unstable_by(|a, b| b.cmp(a));
     rows.into_iter().map(|(_, id)| id).collect()
-}
-
-/// One memoised value, rebuilt when it no longer holds.
-pub(crate) struct Memo<T>(RefCell<Option<Arc<T>>>);
-
-impl<T> Default for Memo<T> {
-    fn default() -> Self {
-        Memo(RefCell::new(None))
-    }
-}
-
-impl<T> Clone for Memo<T> {
-    fn clone(&self) -> Self {
-        Memo(RefCell::new(self.0.borrow().clone()))
-    }
-}
-
-impl<T> std::fmt::Debug for Memo<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = if self.0.borrow().is_some() {
-            "warm"
-        } else {
-            "cold"
-        };
-        write!(f, "Memo({state})")
-    }
-}
-
-impl<T> Memo<T> {
-    /// The entry if `holds` says it still does, else a new one from `build` (given the
-    /// old one, to reuse or patch).
-    pub(crate) fn get(
-        &self,
-        holds: impl Fn(&T) -> bool,
-        build: impl FnOnce(Option<Arc<T>>) -> T,
-    ) -> Arc<T> {
-        let old = self.0.borrow_mut().take();
-        let e = match old {
-            Some(e) if holds(&e) => e,
-            old => Arc::new(build(old)),
-        };
-        *self.0.borrow_mut() = Some(e.clone());
-        e
-    }
 }
 
 /// What a row order depends on besides the clock.
@@ -570,11 +408,13 @@ impl SummaryEntry {
     }
 }
 
-/// The memos a [`UiState`] carries.
+/// The derived rows and figures the UI state keeps between frames.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Memos {
     pub rows: Memo<RowsEntry>,
     pub summary: Memo<SummaryEntry>,
+    /// The agents' order and queues.
+    pub agents: agents::AgentMemos,
 }
 
 /// The rows of a screen in display order, read from the store they were ordered for.
@@ -587,6 +427,11 @@ pub struct Rows<'a> {
 impl<'a> Rows<'a> {
     pub(crate) fn new(store: &'a SessionStore, entry: Arc<RowsEntry>) -> Rows<'a> {
         Rows { store, entry }
+    }
+
+    /// The rows' session ids, in display order.
+    pub fn ids(&self) -> &[String] {
+        &self.entry.ids
     }
 
     /// Number of rows.
@@ -641,72 +486,6 @@ pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
         _ if !own.is_empty() => own,
         _ => format!("ext id {}", a.extension_id().map_or("?", String::as_str)),
     })
-}
-
-/// An agent as a view names it: `name ext`, or what of them is known.
-pub fn agent_name(a: &Agent) -> String {
-    match (&a.name, &a.extension_number) {
-        (Some(n), Some(x)) => format!("{n} {x}"),
-        (Some(n), None) => n.clone(),
-        (None, Some(x)) => format!("ext {x}"),
-        (None, None) => format!("id {}", a.id),
-    }
-}
-
-/// A queue as a view names it: its name, else its extension number, else its id.
-pub fn queue_name(q: &Queue) -> String {
-    match (&q.name, &q.extension_number) {
-        (Some(n), _) => n.clone(),
-        (None, Some(x)) => format!("queue {x}"),
-        (None, None) => format!("queue {}", q.id),
-    }
-}
-
-/// The order of states in the agents view: those needing a supervisor first.
-pub fn agent_rank(state: Option<AgentState>) -> u8 {
-    match state {
-        Some(AgentState::Ringing) => 0,
-        Some(AgentState::OnHold) => 1,
-        Some(AgentState::Parked) => 2,
-        Some(AgentState::OnCall) => 3,
-        Some(AgentState::Available) => 4,
-        None => 5,
-        Some(AgentState::Busy) => 6,
-        Some(AgentState::OffQueue) => 7,
-        Some(AgentState::Dnd) => 8,
-        Some(AgentState::Offline) => 9,
-    }
-}
-
-/// Where an agent goes in the agents view: by state (see [`agent_rank`]), then longest
-/// in it first (the earliest change first; unknown last), then name, then id. Read
-/// from the agent alone, not the clock.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct AgentKey {
-    rank: u8,
-    unknown: bool,
-    since: Option<Ts>,
-    name: Option<String>,
-    pub id: String,
-}
-
-impl AgentKey {
-    pub fn of(a: &Agent) -> AgentKey {
-        let (state, since) = a.status();
-        AgentKey {
-            rank: agent_rank(state),
-            unknown: since.is_none(),
-            since,
-            name: a.name.clone(),
-            id: a.id.clone(),
-        }
-    }
-}
-
-impl AsRef<str> for AgentKey {
-    fn as_ref(&self) -> &str {
-        &self.id
-    }
 }
 
 /// Orders queues by extension number (numbers as numbers), then name, then id.

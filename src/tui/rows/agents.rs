@@ -1,0 +1,338 @@
+//! The agents' rows: their order and each agent's queues, memoised ([`AgentMemos`]):
+//! the order's keys do not read the clock (state, then *since when* ascending — the
+//! same order as longest in state first), so a frame with nothing changed neither walks
+//! nor sorts the agents; after a change, the agents the center names as changed
+//! ([`Center::agents_changed_since`]) are taken out and put back in place. Only a
+//! directory or filter change orders them all again.
+
+use super::memo::Memo;
+use super::names::{agent_name, has_text, queue_name, AgentKey};
+use crate::core::center::{Agent, CenterStamp, Queue};
+use crate::core::{Center, SessionStore, Version};
+use crate::wire::{Direction, Ts};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Each agent's queues by agent id: the queues' names, in queue id order.
+pub(crate) type AgentQueues = HashMap<String, Vec<String>>;
+
+/// What the agents view reads besides the agents: built again when the directory
+/// changed (the names from calls: when the store did, if some agent has no name).
+#[derive(Debug)]
+pub(crate) struct QueuesEntry {
+    stamp: CenterStamp,
+    version: Version,
+    pub by_agent: AgentQueues,
+    /// Agents the directory does not name (neither name nor extension number).
+    unnamed: HashSet<String>,
+    /// Those agents' names: the name and number their own end of a call carries (the
+    /// callee of an inbound leg, the caller of an outbound one), from the latest call
+    /// held that gives one.
+    pub call_names: HashMap<String, String>,
+}
+
+impl QueuesEntry {
+    fn empty(stamp: CenterStamp, version: Version) -> QueuesEntry {
+        QueuesEntry {
+            stamp,
+            version,
+            by_agent: AgentQueues::new(),
+            unnamed: HashSet::new(),
+            call_names: HashMap::new(),
+        }
+    }
+
+    /// An agent as the view names it: [`agent_name`], or for an agent the directory
+    /// does not name, its own end of its calls.
+    pub fn name(&self, a: &Agent) -> String {
+        match self.call_names.get(&a.id) {
+            Some(n) if a.name.is_none() && a.extension_number.is_none() => n.clone(),
+            _ => agent_name(a),
+        }
+    }
+
+    /// True while it holds for `store`.
+    fn holds(&self, store: &SessionStore) -> bool {
+        self.stamp.same_directory(&store.center().stamp())
+            && (self.unnamed.is_empty() || self.version == store.version())
+    }
+}
+
+/// The names calls give the `unnamed` agents.
+fn call_names(store: &SessionStore, unnamed: &HashSet<String>) -> HashMap<String, String> {
+    let mut found: HashMap<&str, (Ts, &str, String)> = HashMap::new();
+    if unnamed.is_empty() {
+        return HashMap::new();
+    }
+    for s in store.sessions() {
+        for p in &s.parties {
+            let Some(ext) = p.extension_id.get().map(String::as_str) else {
+                continue;
+            };
+            let Some(id) = unnamed.get(ext) else {
+                continue;
+            };
+            let own = match p.direction.get() {
+                Some(Direction::Outbound) => p.from.label(),
+                _ => p.to.label(),
+            };
+            let newer = found
+                .get(id.as_str())
+                .is_none_or(|(t, sid, _)| (s.last_seen, s.id.as_str()) > (*t, *sid));
+            if !own.is_empty() && newer {
+                found.insert(id, (s.last_seen, s.id.as_str(), own));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(id, (_, _, n))| (id.to_string(), n))
+        .collect()
+}
+
+/// The agents view's rows of one center state and filter.
+#[derive(Clone, Debug)]
+pub(crate) struct OrderEntry {
+    stamp: CenterStamp,
+    /// The store's version, read only when names from calls can change what matches.
+    version: Version,
+    filter: String,
+    /// The agents matching the filter, in display order.
+    pub rows: Vec<AgentKey>,
+    /// Every agent known.
+    pub all: usize,
+}
+
+/// The agents' memos (kept in the UI state).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AgentMemos {
+    queues: Memo<QueuesEntry>,
+    order: Memo<OrderEntry>,
+}
+
+/// Each agent's queues (the directory is walked again only when it changed).
+pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<QueuesEntry> {
+    memos.queues.get(
+        |e| e.holds(store),
+        |old| {
+            let c = store.center();
+            let stamp = c.stamp();
+            let version = store.version();
+            if let Some(old) = old.filter(|o| o.stamp.same_directory(&stamp)) {
+                // Only the names from calls moved on.
+                let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| QueuesEntry {
+                    by_agent: o.by_agent.clone(),
+                    unnamed: o.unnamed.clone(),
+                    ..QueuesEntry::empty(stamp, version)
+                });
+                e.call_names = call_names(store, &e.unnamed);
+                e.version = version;
+                return e;
+            }
+            let mut qs: Vec<&Queue> = c.queues().collect();
+            qs.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut by_agent = AgentQueues::new();
+            for q in qs {
+                let name = queue_name(q);
+                for id in q.members.keys() {
+                    by_agent.entry(id.clone()).or_default().push(name.clone());
+                }
+            }
+            let unnamed: HashSet<String> = c
+                .agents()
+                .filter(|a| a.name.is_none() && a.extension_number.is_none())
+                .map(|a| a.id.clone())
+                .collect();
+            QueuesEntry {
+                call_names: call_names(store, &unnamed),
+                by_agent,
+                unnamed,
+                ..QueuesEntry::empty(stamp, version)
+            }
+        },
+    )
+}
+
+/// At most this many changes since the last order (an agent changed twice in a row
+/// counts once): patched, else ordered again.
+const PATCH_MAX: usize = 512;
+
+/// The agents view's rows: agents matching the `/` filter (name, extension, current
+/// peer, queue) in [`AgentKey`] order. Ordered again only when the filter or the
+/// directory changed; otherwise the agents the center names as changed are taken out
+/// and put back in place.
+pub(crate) fn agent_order(
+    memos: &AgentMemos,
+    filter: &str,
+    store: &SessionStore,
+) -> Arc<OrderEntry> {
+    let c = store.center();
+    let stamp = c.stamp();
+    let queues = agent_queues(memos, store);
+    // With agents named by their calls, a filter's matches follow the store.
+    let by_calls = !filter.is_empty() && !queues.unnamed.is_empty();
+    let version = store.version();
+    memos.order.get(
+        |e| e.stamp == stamp && e.filter == *filter && (!by_calls || e.version == version),
+        |old| {
+            let needle = filter.to_lowercase();
+            let matches = |a: &Agent| agent_matches(a, &queues, c, &needle);
+            let patched = old
+                .filter(|o| o.filter == *filter && !by_calls)
+                .and_then(|o| Some((c.agents_changed_since(o.stamp)?, o)))
+                .and_then(|(changed, o)| {
+                    let mut agents: Vec<&Agent> = changed.take(PATCH_MAX + 1).collect();
+                    if agents.len() > PATCH_MAX {
+                        return None;
+                    }
+                    agents.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+                    agents.dedup_by(|a, b| a.id == b.id);
+                    Some((agents, o))
+                });
+            if let Some((agents, old)) = patched {
+                let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| (*o).clone());
+                e.rows.retain(|k| {
+                    agents
+                        .binary_search_by(|a| a.id.as_str().cmp(&k.id))
+                        .is_err()
+                });
+                for a in agents {
+                    if matches(a) {
+                        let k = AgentKey::of(a);
+                        let at = e.rows.binary_search(&k).unwrap_or_else(|i| i);
+                        e.rows.insert(at, k);
+                    }
+                }
+                e.stamp = stamp;
+                e.version = version;
+                return e;
+            }
+            let mut all = 0;
+            let mut rows: Vec<AgentKey> = c
+                .agents()
+                .inspect(|_| all += 1)
+                .filter(|a| matches(a))
+                .map(AgentKey::of)
+                .collect();
+            rows.sort_unstable();
+            OrderEntry {
+                stamp,
+                version,
+                filter: filter.to_string(),
+                rows,
+                all,
+            }
+        },
+    )
+}
+
+fn agent_matches(a: &Agent, info: &QueuesEntry, center: &Center, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let queues = info.by_agent.get(&a.id);
+    let has = |v: &str| has_text(v, needle);
+    let call = a.current_call();
+    has(&a.id)
+        || a.name.as_deref().is_some_and(has)
+        || a.extension_number.as_deref().is_some_and(has)
+        || info.call_names.get(&a.id).is_some_and(|n| has(n))
+        || call.and_then(|c| c.peer.as_deref()).is_some_and(has)
+        || call
+            .and_then(|c| c.queue.as_deref())
+            .and_then(|q| center.queue(q))
+            .is_some_and(|q| has(&queue_name(q)))
+        || queues.is_some_and(|qs| qs.iter().any(|q| has(q)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::state::{BoardConfig, Mode, Screen, UiState};
+    use crate::wire::{self, RosterLine};
+    use serde_json::json;
+
+    /// Presence of agent `a` (a user of the synthetic center), in a notification's shape.
+    fn presence(a: u64, status: &str, seq: i64, at: Ts) -> String {
+        let id = 62_000_000 + a;
+        json!({"event": format!("/restapi/v1.0/account/1/extension/{id}/presence?detailedTelephonyState=true"),
+            "timestamp": at.to_rfc3339(),
+            "body": {"extensionId": id.to_string(), "telephonyStatus": "NoCall", "presenceStatus": status,
+                     "userStatus": status, "dndStatus": "TakeAllCalls", "sequence": seq}})
+        .to_string()
+    }
+
+    fn ingest(store: &mut SessionStore, line: &str) {
+        match wire::parse_view(line) {
+            Ok(p) => {
+                let now = p.stream_time().unwrap_or(Ts(0));
+                store.ingest_view(p, now);
+            }
+            Err(_) => store.note_malformed(Ts(0)),
+        }
+    }
+
+    fn ids(e: &OrderEntry) -> Vec<&str> {
+        e.rows.iter().map(|k| k.id.as_str()).collect()
+    }
+
+    /// A warm order patched after every few events (queue calls, presence changes, a
+    /// directory change, filters on and off) equals the order built afresh, and most
+    /// frames were patched rather than ordered again.
+    #[test]
+    fn a_patched_agent_order_equals_a_fresh_one() {
+        let mut store = SessionStore::default();
+        store.center_mut().roster(&crate::synth::center_directory());
+        let lines = crate::synth::center_stream(6_000, 120, 11);
+        let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
+        ui.view.screen = Screen::Agents;
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let (mut i, mut seq, mut patched, mut frames) = (0, 0i64, 0, 0);
+        while i < lines.len() {
+            let before = store.center().stamp();
+            for _ in 0..=next(12) {
+                if let Some(l) = lines.get(i) {
+                    ingest(&mut store, l);
+                    i += 1;
+                }
+                if next(4) == 0 {
+                    seq += 1;
+                    let status = ["Available", "Busy", "Offline"][next(3) as usize];
+                    ingest(
+                        &mut store,
+                        &presence(next(60), status, seq, Ts(1_714_564_800_000 + seq)),
+                    );
+                }
+            }
+            match next(40) {
+                0 => ui.view.filter = "extension 6200000".into(),
+                // Agents on a call of that queue (the queue's name): matches move.
+                1 => ui.view.filter = "63000002".into(),
+                3 => ui.view.filter.clear(),
+                2 => store.center_mut().roster(&RosterLine::Extensions(vec![])),
+                _ => {}
+            }
+            frames += 1;
+            patched += usize::from(store.center().agents_changed_since(before).is_some());
+            let warm = ui.agent_order(&store);
+            let mut cold = UiState::new(BoardConfig::new(Mode::Demo));
+            cold.view.filter.clone_from(&ui.view.filter);
+            let fresh = cold.agent_order(&store);
+            assert_eq!(ids(&warm), ids(&fresh), "frame {frames}, line {i}");
+            assert_eq!(warm.all, fresh.all);
+            assert!(!warm.rows.is_empty());
+        }
+        assert!(
+            patched * 10 > frames * 8,
+            "{patched} of {frames} frames patched"
+        );
+        let agents = store.center().agents().count() as u64;
+        assert_eq!(agents, crate::synth::CENTER_AGENTS);
+    }
+}
