@@ -250,6 +250,21 @@ pub struct SimLoad {
     /// Number of user extensions in the simulated account.
     #[arg(long, default_value_t = 12)]
     pub extensions: u32,
+    /// The simulated account's id (digits). Another than the default also starts its
+    /// extension and call ids with the id's last 8 digits, so that two simulators stand
+    /// for two accounts.
+    #[arg(long, value_name = "ID", default_value = "480201016", value_parser = parse_account_id)]
+    pub account_id: String,
+}
+
+/// Parses a simulated account id: 1 to 18 digits.
+fn parse_account_id(s: &str) -> Result<String, String> {
+    match s.trim() {
+        t if (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(t.to_string())
+        }
+        _ => Err(format!("{s:?} is not an account id (1 to 18 digits)")),
+    }
 }
 
 /// Flags of `calltop sim generate`.
