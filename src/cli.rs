@@ -359,9 +359,9 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LiveArgs {
     /// Follow a relay's stream instead of the platform (no RingCentral credentials):
-    /// `nats://HOST:PORT/ACCOUNT`.
+    /// `nats://HOST:PORT/ACCOUNT`. Repeated: one board over several accounts.
     #[arg(long, value_name = "URL")]
-    pub from: Option<String>,
+    pub from: Vec<String>,
     /// Print one line per applied event instead of drawing the board.
     #[arg(long)]
     pub headless: bool,

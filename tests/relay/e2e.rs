@@ -694,6 +694,7 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
             let cfg = FoldConfig {
                 from_keyframe,
                 write_keyframes: None,
+                ..FoldConfig::default()
             };
             let f = relay::fold(viewer, names, store.clone(), events, cfg)
                 .await
