@@ -148,7 +148,10 @@ pub(super) fn encode(
         .into_iter()
         .map(|q| {
             let labels = vec![
-                ("account", q.account.as_deref().unwrap_or(account).to_string()),
+                (
+                    "account",
+                    q.account.as_deref().unwrap_or(account).to_string(),
+                ),
                 ("queue", q.id.clone()),
                 ("queue_name", name(&q.name)),
             ];
@@ -211,7 +214,10 @@ fn agents(e: &mut DescriptorEncoder, c: &Center, account: &str, now: Ts) -> std:
         .into_iter()
         .map(|a| {
             let labels = vec![
-                ("account", a.account.as_deref().unwrap_or(account).to_string()),
+                (
+                    "account",
+                    a.account.as_deref().unwrap_or(account).to_string(),
+                ),
                 ("agent", a.id.clone()),
                 ("agent_name", a.name.clone().unwrap_or_default()),
             ];

@@ -64,11 +64,21 @@ fn relay_process(
     id: &str,
     extra: &[&str],
 ) -> Calltop {
-    let url = server.url();
+    relay_process_at(dir, &server.url(), sim, id, extra)
+}
+
+/// `calltop relay --nats URL` of `sim`'s account as relay `id`.
+pub(crate) fn relay_process_at(
+    dir: &Path,
+    url: &str,
+    sim: &SimHandle,
+    id: &str,
+    extra: &[&str],
+) -> Calltop {
     let mut args = vec![
         "relay",
         "--nats",
-        &url,
+        url,
         "--relay-id",
         id,
         "--retain-bytes",
