@@ -205,7 +205,7 @@ impl QueueFigures {
     }
 
     /// The service level's numerator and denominator under `sla`.
-    fn service_level_parts(&self, sla: &ServiceLevel) -> (u64, u64) {
+    pub fn service_level_parts(&self, sla: &ServiceLevel) -> (u64, u64) {
         let over = if sla.include_abandoned {
             self.abandoned_over_threshold
         } else {
