@@ -84,18 +84,23 @@ struct Source {
 
 /// Connects to every `--from`: each a stream to follow, each account once.
 async fn sources(args: &LiveArgs) -> anyhow::Result<Vec<Source>> {
-    let mut out: Vec<Source> = Vec::new();
+    let mut accounts = Vec::new();
     for from in &args.from {
-        let (url, conn) = connect(from, &args.nats_args, "board").await?;
+        let url = nats::url(from)?;
         if url.start != Start::First {
             anyhow::bail!(
                 "--from {from}: a board follows the stream; since= and seq= are for replay"
             );
         }
-        let names = url.names();
-        if out.iter().any(|s| s.names.account() == names.account()) {
-            anyhow::bail!("--from {from}: account {} is named twice", names.account());
+        if accounts.contains(&url.account) {
+            anyhow::bail!("--from {from}: account {} is named twice", url.account);
         }
+        accounts.push(url.account);
+    }
+    let mut out = Vec::new();
+    for from in &args.from {
+        let (url, conn) = connect(from, &args.nats_args, "board").await?;
+        let names = url.names();
         out.push(Source { url, conn, names });
     }
     Ok(out)
