@@ -5,9 +5,9 @@
 //! every stream's messages.
 
 use crate::relay::Folding;
-use crate::source::live::{ConnState, Loading};
+use crate::source::live::{ConnState, LiveEvent, Loading};
 use crate::wire::Ts;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 
 /// The folds as one source. Dropping `task` stops following them.
 pub struct Merged {
@@ -67,8 +67,9 @@ fn summed(all: &[Loading]) -> Loading {
     })
 }
 
-/// Follows the folds of `accounts` (each with its account id) as one source.
-pub fn merge(folds: &[(String, Folding)]) -> Merged {
+/// Follows the folds of `accounts` (each with its account id) as one source; each
+/// account's change is also a warning on `events` (the headless feed prints it).
+pub fn merge(folds: &[(String, Folding)], events: broadcast::Sender<LiveEvent>) -> Merged {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut tasks = Vec::new();
     for (i, (_, f)) in folds.iter().enumerate() {
@@ -107,8 +108,13 @@ pub fn merge(folds: &[(String, Folding)]) -> Merged {
                     if states[i].1 == state {
                         continue;
                     }
-                    let text = format!("account {}: {}", states[i].0, state.describe(Ts::now()));
-                    let _ = notice_tx.send(text);
+                    let at = Ts::now();
+                    let message = format!("account {}: {}", states[i].0, state.describe(at));
+                    let _ = events.send(LiveEvent::Warning {
+                        at,
+                        message: message.clone(),
+                    });
+                    let _ = notice_tx.send(message);
                     states[i].1 = state;
                     conn_tx.send_replace(combined(&states));
                 }

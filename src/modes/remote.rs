@@ -155,7 +155,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         folds.push((s.names.account().to_string(), f));
     }
     let merged = match several {
-        true => Some(super::accounts::merge(&folds)),
+        true => Some(super::accounts::merge(&folds, events_tx.clone())),
         false => None,
     };
     let (conn, loading) = match &merged {

@@ -210,3 +210,54 @@ async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// One account's broker gone: the board over both is not live (`calltop_connected` 0,
+/// and the headless feed names that account), and is again once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_accounts_outage_is_never_shown_as_live() {
+    let server_a = NatsServer::start_for(ACCOUNT_ID);
+    let mut server_b = NatsServer::start_for(OTHER);
+    // The streams, as a relay makes them.
+    let _ = (server_a.relay().await, server_b.relay().await);
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let metrics = format!("127.0.0.1:{port}");
+    let (url_a, url_b) = (server_a.url(), server_b.url());
+    let args = [
+        "live",
+        "--from",
+        &url_a,
+        "--from",
+        &url_b,
+        "--headless",
+        "--format",
+        "json",
+        "--metrics",
+        &metrics,
+    ];
+    let mut board = Calltop::spawn(dir.path(), "board", &args, &nats_env(User::Viewer));
+    wait_connected(port).await;
+    let connected = || async {
+        let series = scrape(port).await;
+        let c = series.iter().find(|s| s.name == "calltop_connected");
+        c.map(|s| s.value)
+    };
+    server_b.stop();
+    wait_until(60, "the board no longer live", || async {
+        connected().await == Some(0.0)
+    })
+    .await;
+    let out = board.stdout();
+    assert!(
+        out.contains(&format!("account {OTHER}: ")),
+        "{}",
+        board.dump()
+    );
+    server_b.restart();
+    wait_until(60, "the board live again", || async {
+        connected().await == Some(1.0)
+    })
+    .await;
+    assert!(board.running(), "{}", board.dump());
+    board.stop();
+}
