@@ -316,6 +316,7 @@ async fn join(events: usize) {
     let cfg = FoldConfig {
         from_keyframe: true,
         write_keyframes: None,
+        ..FoldConfig::default()
     };
     let f = relay::fold(&viewer, &names(), store.clone(), tx.clone(), cfg)
         .await

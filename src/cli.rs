@@ -250,6 +250,21 @@ pub struct SimLoad {
     /// Number of user extensions in the simulated account.
     #[arg(long, default_value_t = 12)]
     pub extensions: u32,
+    /// The simulated account's id (digits). Another than the default also starts its
+    /// extension and call ids with the id's last 8 digits, so that two simulators stand
+    /// for two accounts.
+    #[arg(long, value_name = "ID", default_value = "480201016", value_parser = parse_account_id)]
+    pub account_id: String,
+}
+
+/// Parses a simulated account id: 1 to 18 digits.
+fn parse_account_id(s: &str) -> Result<String, String> {
+    match s.trim() {
+        t if (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(t.to_string())
+        }
+        _ => Err(format!("{s:?} is not an account id (1 to 18 digits)")),
+    }
 }
 
 /// Flags of `calltop sim generate`.
@@ -344,9 +359,9 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LiveArgs {
     /// Follow a relay's stream instead of the platform (no RingCentral credentials):
-    /// `nats://HOST:PORT/ACCOUNT`.
+    /// `nats://HOST:PORT/ACCOUNT`. Repeated: one board over several accounts.
     #[arg(long, value_name = "URL")]
-    pub from: Option<String>,
+    pub from: Vec<String>,
     /// Print one line per applied event instead of drawing the board.
     #[arg(long)]
     pub headless: bool,

@@ -67,6 +67,7 @@ pub use agents::CallAgent;
 use agents::{person_mut, promote};
 pub use figures::*;
 pub use intervals::{Cut, Intervals};
+pub use queries::Together;
 use rebuild::Effect;
 pub use trend::{TrendPoint, TREND_INTERVAL_MIN};
 

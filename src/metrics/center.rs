@@ -122,7 +122,9 @@ fn count(v: u64) -> Option<ConstCounter<u64>> {
     Some(ConstCounter::new(v))
 }
 
-/// The queue and agent families of `c` at `now`, labelled `account` (empty: not known).
+/// The queue and agent families of `c` at `now`, labelled with the account each agent
+/// and queue belongs to (a board over several accounts), else `account` (empty: not
+/// known).
 pub(super) fn encode(
     e: &mut DescriptorEncoder,
     c: &Center,
@@ -146,7 +148,10 @@ pub(super) fn encode(
         .into_iter()
         .map(|q| {
             let labels = vec![
-                ("account", account.to_string()),
+                (
+                    "account",
+                    q.account.as_deref().unwrap_or(account).to_string(),
+                ),
                 ("queue", q.id.clone()),
                 ("queue_name", name(&q.name)),
             ];
@@ -209,7 +214,10 @@ fn agents(e: &mut DescriptorEncoder, c: &Center, account: &str, now: Ts) -> std:
         .into_iter()
         .map(|a| {
             let labels = vec![
-                ("account", account.to_string()),
+                (
+                    "account",
+                    a.account.as_deref().unwrap_or(account).to_string(),
+                ),
                 ("agent", a.id.clone()),
                 ("agent_name", a.name.clone().unwrap_or_default()),
             ];

@@ -1,6 +1,7 @@
 //! One function per mode: the only place that wires a source, the store, the
 //! recorder, the control client and the board together.
 
+mod accounts;
 pub mod alarms;
 mod board;
 mod control;
@@ -39,10 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             rt.block_on(async move {
                 match other {
                     Command::Demo(a) => demo::run(a).await,
-                    Command::Live(a) if a.from.is_some() => {
-                        let from = a.from.clone().unwrap_or_default();
-                        remote::live(a, &from).await
-                    }
+                    Command::Live(a) if !a.from.is_empty() => remote::live(a).await,
                     Command::Live(a) if a.headless => headless::live(a).await,
                     Command::Live(a) => live::run(a).await,
                     Command::Replay(a) => replay::run(a).await,

@@ -168,6 +168,7 @@ async fn broker_side(b: Broker) {
     let fold = FoldConfig {
         from_keyframe: true,
         write_keyframes: Some((b.relay_id.clone(), KEYFRAME_EVERY)),
+        claim: None,
     };
     let _folding = loop {
         match relay::fold(

@@ -6,12 +6,12 @@ use super::nats;
 use crate::cli::{LiveArgs, NatsArgs, ReplayArgs, ReportArgs};
 use crate::core::control::Control;
 use crate::relay::{
-    self, ControlClient, ControlError, FoldConfig, Follow, NatsConn, NatsUrl, ReadOptions,
+    self, Claim, ControlClient, ControlError, FoldConfig, Follow, NatsConn, NatsUrl, ReadOptions,
     RelayControl, Start, StreamReader, Subjects,
 };
 use crate::source::index::IndexCache;
 use crate::source::replay::{Options, Replay};
-use crate::source::{LiveEvent, Running, Source};
+use crate::source::{Handle, LiveEvent, Running, Source, StatusRx};
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::Level;
 use crate::wire::Ts;
@@ -75,8 +75,42 @@ async fn control_plan(conn: &NatsConn, url: &NatsUrl, read_only: bool) -> Contro
     }
 }
 
-/// `calltop live --from nats://HOST:PORT/ACCOUNT [--headless]`.
-pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
+/// One `--from` of a board: its broker connection and account.
+struct Followed {
+    url: NatsUrl,
+    conn: NatsConn,
+    names: relay::Names,
+}
+
+/// Connects to every `--from`: each a stream to follow, each account once.
+async fn sources(args: &LiveArgs) -> anyhow::Result<Vec<Followed>> {
+    let mut accounts = Vec::new();
+    for from in &args.from {
+        let url = nats::url(from)?;
+        if url.start != Start::First {
+            anyhow::bail!(
+                "--from {from}: a board follows the stream; since= and seq= are for replay"
+            );
+        }
+        if accounts.contains(&url.account) {
+            anyhow::bail!("--from {from}: account {} is named twice", url.account);
+        }
+        accounts.push(url.account);
+    }
+    let mut out = Vec::new();
+    for from in &args.from {
+        let (url, conn) = connect(from, &args.nats_args, "board").await?;
+        let names = url.names();
+        out.push(Followed { url, conn, names });
+    }
+    Ok(out)
+}
+
+/// `calltop live --from nats://HOST:PORT/ACCOUNT [--from …] [--headless]`: one board over
+/// one account's stream, or several accounts' (then each stream from its first message,
+/// as a keyframe holds one account's whole store, and read-only: a control request goes
+/// through one account's relay).
+pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     // A bad alarms file stops it before it connects.
     let rules = super::alarms::load(&args.board)?;
     if !args.headless && super::board::print_and_exit(&args.board)? {
@@ -86,17 +120,18 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         crate::tui::terminal::check_terminal()?;
     }
     let _log = crate::logging::init(if args.headless { "live" } else { "tui" });
-    let (url, conn) = connect(from, &args.nats_args, "board").await?;
-    if url.start != Start::First {
-        anyhow::bail!("--from {from}: a board follows the stream; since= and seq= are for replay");
-    }
-    let names = url.names();
+    let sources = sources(&args).await?;
+    let several = sources.len() > 1;
+    let first = &sources[0];
     let store = super::live_store(args.connect.store_config(), args.period());
     let (events_tx, events) = broadcast::channel(8192);
-    let plan = control_plan(&conn, &url, args.read_only).await;
-    let fold = FoldConfig {
-        from_keyframe: true,
-        write_keyframes: None,
+    let plan = match several {
+        false => control_plan(&first.conn, &first.url, args.read_only).await,
+        true => ControlPlan {
+            control: None,
+            read_only_why: Some(SEVERAL_READ_ONLY.into()),
+            note: None,
+        },
     };
     // The alarms are evaluated on the folded store, as a live source's (its intervals
     // go on counting over a keyframe; see `SharedStore::replace`).
@@ -105,22 +140,51 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
         let cmd = args.board.on_alert.clone();
         super::alarms::spawn(r, store.clone(), zone, cmd, super::alarms::Clock::Wall)
     });
-    let follow = Follow {
-        conn: conn.clone(),
-        names: names.clone(),
-        events: events_tx.clone(),
-        fold,
+    let lock = Arc::default();
+    let mut folds = Vec::new();
+    for s in &sources {
+        let follow = Follow {
+            conn: s.conn.clone(),
+            names: s.names.clone(),
+            events: events_tx.clone(),
+            fold: FoldConfig {
+                from_keyframe: !several,
+                write_keyframes: None,
+                claim: several.then(|| Claim {
+                    account: s.names.account().to_string(),
+                    lock: Arc::clone(&lock),
+                }),
+            },
+        };
+        folds.push((
+            s.names.account().to_string(),
+            follow.start(store.clone()).await?,
+        ));
+    }
+    let merged = match several {
+        true => Some(super::accounts::merge(&folds, events_tx.clone())),
+        false => None,
     };
-    let folding = follow.start(store.clone()).await?;
+    let status = match &merged {
+        Some(m) => StatusRx::Live {
+            conn: m.conn.clone(),
+            loading: m.loading.clone(),
+        },
+        None => folds[0].1.status(),
+    };
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(
         args.metrics.as_deref(),
         crate::metrics::Sources {
             store: store.clone(),
-            conn: Some(folding.conn.clone()),
+            conn: status.conn(),
             control: tally.clone(),
             extra: watcher.as_ref().map(|w| w.metrics()),
-            account: crate::metrics::account_named(names.account()),
+            // Several: each agent and queue is labelled with the account that claimed it.
+            account: crate::metrics::account_named(match several {
+                true => "",
+                false => first.names.account(),
+            }),
         },
     )
     .await?;
@@ -142,7 +206,12 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
     super::board::count_trends(&store, &config);
     config.read_only = plan.control.is_none();
     config.read_only_why = plan.read_only_why;
-    config.account = format!("relay {} @ {}", names.account(), url.servers.join(","));
+    let accounts: Vec<&str> = sources.iter().map(|s| s.names.account()).collect();
+    config.account = format!(
+        "relay {} @ {}",
+        accounts.join(", "),
+        first.url.servers.join(",")
+    );
     let mut ui = UiState::new(config);
     if let Some(note) = plan.note {
         ui.say(Level::Warn, note, Ts::now());
@@ -151,13 +220,26 @@ pub async fn live(args: LiveArgs, from: &str) -> anyhow::Result<()> {
     let control = plan
         .control
         .map(|c| Arc::new(crate::metrics::Counted::new(c, tally)) as Arc<dyn Control>);
+    let (notices, _merging) = match merged {
+        Some(m) => (Some(m.notices), Some(m.task)),
+        None => (None, None),
+    };
     let feed = crate::tui::Feed {
         store,
-        source: folding.handle(control),
+        source: Handle {
+            status,
+            commands: None,
+            notices,
+            control,
+        },
         alarms: watcher.map(|w| w.changes),
     };
     crate::tui::run(ui, feed).await
 }
+
+/// Why a board over several accounts sends no control request.
+const SEVERAL_READ_ONLY: &str =
+    "a board over several accounts is read-only: control keys act through one account's relay";
 
 /// Reads a stream's frames, bounded to its end at open time, handing each line to `f`
 /// with its sequence.

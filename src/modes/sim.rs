@@ -16,6 +16,7 @@ pub fn config(a: &SimArgs) -> SimConfig {
     });
     SimConfig {
         seed,
+        account_id: a.load.account_id.clone(),
         calls_per_minute: a.load.calls_per_minute.max(0.0),
         extensions: users(a.load.extensions),
         faults: Faults {
@@ -68,8 +69,8 @@ fn users(extensions: u32) -> u32 {
 
 /// `calltop sim [--extensions N] jwt EXT`: the user's JWT on stdout, one line.
 pub fn jwt(a: &SimArgs, j: &SimJwtArgs) -> anyhow::Result<()> {
-    let jwt =
-        crate::sim::user_jwt(users(a.load.extensions), &j.extension).map_err(anyhow::Error::msg)?;
+    let jwt = crate::sim::user_jwt(users(a.load.extensions), &a.load.account_id, &j.extension)
+        .map_err(anyhow::Error::msg)?;
     println!("{jwt}");
     Ok(())
 }

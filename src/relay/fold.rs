@@ -16,6 +16,7 @@ use crate::core::{SessionStore, SharedStore};
 use crate::source::{apply_parsed, note_malformed, ConnState, LiveEvent, Loading, StatusRx};
 use crate::wire::{self, Ts};
 use serde_json::Value;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
@@ -91,6 +92,30 @@ pub struct FoldConfig {
     pub from_keyframe: bool,
     /// Write a keyframe as relay `.0` every `.1` while the store changes.
     pub write_keyframes: Option<(String, Duration)>,
+    /// One of several accounts folded into the same store.
+    pub claim: Option<Claim>,
+}
+
+/// One of several accounts' streams folded into one store (a board over several
+/// accounts): the agents and queues its lines add are named its own. Every fold into
+/// the store applies its lines under the same lock, one at a time, so what a line added
+/// is known to be its account's.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub account: String,
+    pub lock: Arc<Mutex<()>>,
+}
+
+impl Claim {
+    /// [`apply_line`], then claims what it added.
+    fn apply(&self, store: &SharedStore, events: &broadcast::Sender<LiveEvent>, l: &StreamLine) {
+        let _one_at_a_time = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = store.read().center().roster_mark();
+        apply_line(store, events, l);
+        if store.read().center().roster_mark() != before {
+            store.write(|s| s.center_mut().claim(&self.account));
+        }
+    }
 }
 
 /// A running fold. Dropping it stops it.
@@ -221,6 +246,7 @@ pub async fn fold(
         )),
         _ => None,
     };
+    let claim = cfg.claim;
     let folder = tokio::spawn(async move {
         let mut done = 0usize;
         let step = (total / 100).max(1);
@@ -238,7 +264,10 @@ pub async fn fold(
                     None => break,
                     Some(Err(e)) => tracing::warn!(error = %e, "reading the stream"),
                     Some(Ok(line)) => {
-                        apply_line(&store, &events, &line);
+                        match &claim {
+                            Some(c) => c.apply(&store, &events, &line),
+                            None => apply_line(&store, &events, &line),
+                        }
                         seq_tx.send_replace(line.seq);
                         if done < total {
                             done += 1;

@@ -36,7 +36,7 @@ pub use control::{
     ControlCall, ControlClient, ControlError, ControlHandler, ControlReply, ControlServer,
     ServeStats,
 };
-pub use fold::{fold, FoldConfig, Folding, Follow};
+pub use fold::{fold, Claim, FoldConfig, Folding, Follow};
 pub use follow::{ReadOptions, StreamLine, StreamReader, Subjects};
 pub use keyframe::{Keyframe, KeyframeError, KeyframeWrite, Keyframes};
 pub use names::{Kind, Names, Outgoing, Permissions};

@@ -94,11 +94,12 @@ pub struct SimCall {
 }
 
 impl SimCall {
-    /// A new call with no parties yet, created at `created`.
-    pub fn new(rng: &mut StdRng, origin: OriginType, created: Ts) -> SimCall {
+    /// A new call with no parties yet, created at `created`; its id starts `s-{prefix}`
+    /// (the account's [`id_prefix`](super::directory::id_prefix)).
+    pub fn new(rng: &mut StdRng, origin: OriginType, created: Ts, prefix: &str) -> SimCall {
         let hex = super::directory::hex(rng, 16);
         SimCall {
-            id: format!("s-{hex}"),
+            id: format!("s-{prefix}{hex}"),
             session_id: format!("{}016", super::directory::digits(rng, 9)),
             hex,
             origin,
@@ -183,7 +184,8 @@ pub fn party(
 ) -> Party {
     Party {
         id,
-        account_id: Some(super::directory::ACCOUNT_ID.to_string()),
+        // Set as the call takes it (`World::add_party`).
+        account_id: None,
         extension_id: ext.map(|e| e.id.clone()),
         direction: Some(direction),
         from: Some(from),

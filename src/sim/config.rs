@@ -99,6 +99,9 @@ impl QueuePolicy {
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub seed: u64,
+    /// The account's id (its ids start with [`id_prefix`](super::directory::id_prefix)
+    /// of it).
+    pub account_id: String,
     pub calls_per_minute: f64,
     /// User extensions in the account (besides the IVR and the call queues).
     pub extensions: u32,
@@ -141,6 +144,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             seed: 1,
+            account_id: super::directory::ACCOUNT_ID.to_string(),
             calls_per_minute: 8.0,
             extensions: 12,
             faults: Faults::default(),

@@ -593,7 +593,7 @@ impl World {
     /// rings and answers), then `target` (a user, or a number) is dialled.
     pub fn call_out(&mut self, u: usize, device: &str, target: Result<usize, String>) -> usize {
         let created = self.clock_ts();
-        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created, &self.dir.prefix);
         let ci = self.add_call(call);
         let me = self.dir.users[u].clone();
         let from = Endpoint {
@@ -662,7 +662,12 @@ impl World {
     /// token; user `u`'s device dials in as the host a moment later.
     pub fn conference(&mut self, u: usize) -> usize {
         let created = self.clock_ts();
-        let mut call = SimCall::new(&mut self.rng, OriginType::Conference, created);
+        let mut call = SimCall::new(
+            &mut self.rng,
+            OriginType::Conference,
+            created,
+            &self.dir.prefix,
+        );
         let token: String = format!("{}@10.13.22.27:5070", call.hex)
             .bytes()
             .map(|b| format!("{b:02x}"))
@@ -698,7 +703,7 @@ impl World {
     /// missed and the caller hangs up.
     pub fn ring_user(&mut self, u: usize, ring: std::time::Duration) -> usize {
         let created = self.clock_ts();
-        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created, &self.dir.prefix);
         let ci = self.add_call(call);
         let caller = super::directory::Directory::outside(&mut self.rng);
         self.calls[ci].cnam = Some(caller.cnam.clone());

@@ -6,7 +6,7 @@ use crate::wire::directory::{ExtensionStatus, ExtensionType};
 use rand::rngs::StdRng;
 use rand::Rng;
 
-/// The simulated account id.
+/// The simulated account id, when `--account-id` names no other.
 pub const ACCOUNT_ID: &str = "480201016";
 /// The company's main number (reaches the IVR).
 pub const MAIN_NUMBER: &str = "+18885550100";
@@ -122,27 +122,43 @@ pub struct Directory {
     /// Members of each queue (indices into `users`), in queue order.
     pub members: Vec<Vec<usize>>,
     pub devices: Vec<SimDevice>,
+    /// The account's id.
+    pub account: String,
+    /// What its extension, device and call ids start with (see [`id_prefix`]).
+    pub prefix: String,
+}
+
+/// What the extension, device and call ids of `account` start with: nothing for
+/// [`ACCOUNT_ID`] (its ids are the captures'), else the account id's last 8 digits, so
+/// that two simulators never share an extension id (the platform's are globally unique)
+/// and every id still fits a 64-bit integer.
+pub fn id_prefix(account: &str) -> String {
+    match account {
+        ACCOUNT_ID => String::new(),
+        a => a[a.len().saturating_sub(8)..].to_string(),
+    }
 }
 
 impl Directory {
-    /// Builds an account with `users` user extensions (101, 102, …).
-    pub fn new(users: u32) -> Directory {
+    /// Builds `account` with `users` user extensions (101, 102, …).
+    pub fn new(users: u32, account: &str) -> Directory {
+        let prefix = id_prefix(account);
         let users = (0..users as u64)
             .map(|i| Ext {
-                id: (62_242_400_016u64 + i * 1000).to_string(),
+                id: format!("{prefix}{}", 62_242_400_016u64 + i * 1000),
                 number: (101 + i).to_string(),
                 name: USER_NAMES
                     .get(i as usize)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| format!("User {}", 101 + i)),
                 phone: format!("+1650555{:04}", 1000 + i),
-                device_id: (210_074_565_016u64 + i * 1000).to_string(),
+                device_id: format!("{prefix}{}", 210_074_565_016u64 + i * 1000),
                 kind: ExtKind::User,
                 status: ExtensionStatus::Enabled,
             })
             .collect::<Vec<_>>();
         let dept = |id: &str, number: &str, name: &str, phone: &str, kind| Ext {
-            id: id.to_string(),
+            id: format!("{prefix}{id}"),
             number: number.to_string(),
             name: name.to_string(),
             phone: phone.to_string(),
@@ -177,8 +193,9 @@ impl Directory {
             },
         ];
         let members = queue_members(users.len());
-        let devices = devices(&users);
+        let devices = devices(&users, &prefix);
         Directory {
+            account: account.to_string(),
             others,
             members,
             devices,
@@ -206,6 +223,7 @@ impl Directory {
                     ExtKind::Department,
                 ),
             ],
+            prefix,
         }
     }
 
@@ -285,10 +303,10 @@ fn queue_members(users: usize) -> Vec<Vec<usize>> {
 
 /// Every user's devices: the soft phone calls use (`Ext::device_id`), a desk phone (left
 /// unplugged for every third user), and for the supervisor a listen-in phone.
-fn devices(users: &[Ext]) -> Vec<SimDevice> {
+fn devices(users: &[Ext], prefix: &str) -> Vec<SimDevice> {
     let mut out = Vec::new();
     for (i, u) in users.iter().enumerate() {
-        let base: u64 = u.device_id.parse().unwrap_or(0);
+        let base: u64 = u.device_id[prefix.len()..].parse().unwrap_or(0);
         out.push(SimDevice {
             id: u.device_id.clone(),
             owner: i,
@@ -299,7 +317,7 @@ fn devices(users: &[Ext]) -> Vec<SimDevice> {
             plugged_in: true,
         });
         out.push(SimDevice {
-            id: (base + 500).to_string(),
+            id: format!("{prefix}{}", base + 500),
             owner: i,
             kind: DeviceType::HardPhone,
             name: format!("{} desk phone", u.name),
@@ -309,7 +327,7 @@ fn devices(users: &[Ext]) -> Vec<SimDevice> {
         });
         if i == 0 {
             out.push(SimDevice {
-                id: (base + 700).to_string(),
+                id: format!("{prefix}{}", base + 700),
                 owner: i,
                 kind: DeviceType::OtherPhone,
                 name: "Supervisor listen-in phone".into(),

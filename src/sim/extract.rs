@@ -6,7 +6,6 @@
 #![allow(clippy::result_large_err)]
 
 use super::auth::Authed;
-use super::directory::ACCOUNT_ID;
 use super::errors::{bad_param, not_found};
 use super::state::Shared;
 use crate::wire::paging::{Navigation, PageUri, Paging, RecordList};
@@ -65,7 +64,7 @@ impl<P: DeserializeOwned + Send> FromRequestParts<Arc<Shared>> for Api<P> {
             .await
             .map_err(IntoResponse::into_response)?;
         if let Some((_, acc)) = params.iter().find(|(k, _)| *k == "acc") {
-            if acc != "~" && acc != ACCOUNT_ID {
+            if acc != "~" && *acc != sim.cfg.account_id {
                 return Err(not_found(&format!("Account [{acc}] not found")));
             }
         }

@@ -431,6 +431,7 @@ fn error_body(code: &str, message: &str) -> Value {
 /// The filters of a subscription request's body, or the platform's error body.
 fn subscription_filters(
     body: Option<Value>,
+    account: &str,
     owner: &str,
 ) -> Result<Vec<(super::hub::Filter, String)>, Value> {
     let req: crate::wire::SubscriptionRequest = body
@@ -456,7 +457,7 @@ fn subscription_filters(
     req.event_filters
         .iter()
         .map(|f| {
-            parse_filter(f, owner)
+            parse_filter(f, account, owner)
                 .ok_or_else(|| error_body("SUB-522", &format!("Event filter [{f}] is not valid")))
         })
         .collect()
@@ -627,7 +628,7 @@ fn subscription_request(
         );
     };
     let current = s.subscription.as_ref().map(|x| x.id.clone());
-    let parse = |body| subscription_filters(body, &grant.owner);
+    let parse = |body| subscription_filters(body, &sim.cfg.account_id, &grant.owner);
     match (method, sub_id) {
         ("POST", "") => match parse(body) {
             Ok(filters) => {

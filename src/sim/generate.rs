@@ -148,7 +148,7 @@ fn subscribe(w: &mut World, sink: &dyn Sink, tx: tokio::sync::mpsc::UnboundedSen
     let filters = sink
         .event_filters(&queues, &users)
         .iter()
-        .filter_map(|f| parse_filter(f, &owner))
+        .filter_map(|f| parse_filter(f, &w.dir.account, &owner))
         .collect();
     w.hub.sessions.insert(
         "generate".to_string(),

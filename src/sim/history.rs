@@ -19,7 +19,7 @@
 //! is its first answered leg's, else its first leg's.
 
 use super::calls::SimCall;
-use super::directory::{self, ExtKind, ACCOUNT_ID};
+use super::directory::{self, ExtKind};
 use super::truth::Outcome;
 use super::world::World;
 use crate::wire::calllog::{
@@ -191,7 +191,10 @@ fn log_party(e: Option<&Endpoint>, w: &World) -> Option<CallLogParty> {
 
 impl World {
     fn acc_uri(&self) -> String {
-        format!("{}/restapi/v1.0/account/{ACCOUNT_ID}", self.base_url)
+        format!(
+            "{}/restapi/v1.0/account/{}",
+            self.base_url, self.dir.account
+        )
     }
 
     /// A call just ended: its records are due after the call-log delay.
@@ -363,7 +366,7 @@ impl World {
         let ts = self.now_ts();
         msg.last_modified_time = Some(ts);
         let store = MessageStoreEvent {
-            account_id: Some(ACCOUNT_ID.to_string()),
+            account_id: Some(self.dir.account.clone()),
             extension_id: Some(owner.to_string()),
             last_updated: Some(ts),
             changes: vec![MessageChange {

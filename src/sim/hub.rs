@@ -1,7 +1,6 @@
 //! WebSocket sessions and their subscriptions: which notifications go where, and the
 //! recovery buffer that keeps what a dropped socket missed.
 
-use super::directory::ACCOUNT_ID;
 use crate::wire::{
     encode_frame, Envelope, MessageType, Notification, SessionEvent, Ts, WsMeta, Wsc,
 };
@@ -82,7 +81,7 @@ pub enum Filter {
 }
 
 /// Parses one event filter, expanding `~`; returns the echoed (expanded) filter.
-pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
+pub fn parse_filter(raw: &str, account: &str, owner: &str) -> Option<(Filter, String)> {
     let (path, query) = match raw.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (raw, None),
@@ -90,7 +89,7 @@ pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
     let path = path.trim_end_matches('/');
     let rest = path.strip_prefix("/restapi/v1.0/")?;
     let segs: Vec<&str> = rest.split('/').collect();
-    let acc_ok = |a: &str| a == "~" || a == ACCOUNT_ID;
+    let acc_ok = |a: &str| a == "~" || a == account;
     let ext = |e: &str| {
         if e == "~" {
             owner.to_string()
@@ -131,7 +130,7 @@ pub fn parse_filter(raw: &str, owner: &str) -> Option<(Filter, String)> {
         .iter()
         .enumerate()
         .map(|(i, s)| match (i, *s) {
-            (1, "~") if segs[0] == "account" => ACCOUNT_ID.to_string(),
+            (1, "~") if segs[0] == "account" => account.to_string(),
             (3, "~") if segs.get(2) == Some(&"extension") => owner.to_string(),
             (_, s) => s.to_string(),
         })
@@ -178,6 +177,8 @@ pub struct Hub {
     pub sessions: HashMap<String, WsSession>,
     pub buffer_size: usize,
     pub recovery_timeout: std::time::Duration,
+    /// The account's id, in the event paths.
+    pub account: String,
 }
 
 impl Hub {
@@ -211,9 +212,12 @@ impl Hub {
         };
         let path = match &party.extension_id {
             Some(e) => {
-                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{e}/telephony/sessions")
+                format!(
+                    "/restapi/v1.0/account/{}/extension/{e}/telephony/sessions",
+                    self.account
+                )
             }
-            None => format!("/restapi/v1.0/account/{ACCOUNT_ID}/telephony/sessions"),
+            None => format!("/restapi/v1.0/account/{}/telephony/sessions", self.account),
         };
         let now = Instant::now();
         for s in self.sessions.values_mut() {
@@ -265,6 +269,7 @@ impl Hub {
                 |f| matches!(f, Filter::PresenceDnd(e) if e == ext),
             );
         }
+        let account = self.account.clone();
         self.deliver(uuid, rcreq, ts, |f, raw| {
             let detail = match f {
                 Filter::Presence(e, d) if e == ext => *d,
@@ -275,8 +280,7 @@ impl Hub {
                 .split_once('?')
                 .map(|(_, q)| format!("?{q}"))
                 .unwrap_or_default();
-            let event =
-                format!("/restapi/v1.0/account/{ACCOUNT_ID}/extension/{ext}/presence{query}");
+            let event = format!("/restapi/v1.0/account/{account}/extension/{ext}/presence{query}");
             let body = match detail {
                 Detail::Simple => &bodies.simple,
                 Detail::Detailed => &bodies.detailed,
@@ -379,11 +383,13 @@ fn buffer(s: &mut WsSession, frame: String, cap: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::ACCOUNT_ID;
 
     #[test]
     fn filters_expand_and_classify() {
         let (f, raw) = parse_filter(
             "/restapi/v1.0/account/~/extension/~/telephony/sessions",
+            ACCOUNT_ID,
             "77",
         )
         .unwrap();
@@ -394,18 +400,28 @@ mod tests {
         );
         let (f, raw) = parse_filter(
             "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true",
+            ACCOUNT_ID,
             "77",
         )
         .unwrap();
         assert_eq!(f, Filter::Presence("77".into(), Detail::Detailed));
         assert!(raw.ends_with("/extension/77/presence?detailedTelephonyState=true"));
         assert_eq!(
-            parse_filter("/restapi/v1.0/account/~/telephony/sessions", "1")
-                .unwrap()
-                .0,
+            parse_filter(
+                "/restapi/v1.0/account/~/telephony/sessions",
+                ACCOUNT_ID,
+                "1"
+            )
+            .unwrap()
+            .0,
             Filter::AccountSessions
         );
-        assert!(parse_filter("/restapi/v1.0/account/999/telephony/sessions", "1").is_none());
-        assert!(parse_filter("nonsense", "1").is_none());
+        assert!(parse_filter(
+            "/restapi/v1.0/account/999/telephony/sessions",
+            ACCOUNT_ID,
+            "1"
+        )
+        .is_none());
+        assert!(parse_filter("nonsense", ACCOUNT_ID, "1").is_none());
     }
 }

@@ -33,7 +33,7 @@ pub use crate::wire::presence::{agent_state, AgentState};
 pub use acd::AcdTally;
 pub use calls::CallKind;
 pub use config::{Faults, QueuePolicy, SimConfig};
-pub use directory::{ACCOUNT_ID, MAIN_NUMBER};
+pub use directory::{id_prefix, ACCOUNT_ID, MAIN_NUMBER};
 pub use history::{CallOutcomeTruth, LegTruth, RecordTruth, RecordingTruth};
 pub use ratelimit::{Group, GroupStats};
 pub use truth::{AgentLegTruth, AgentTruth, GroundTruth, Outcome, QueueEntryTruth, QueueTruth};
@@ -215,8 +215,8 @@ async fn engine(sim: Arc<Shared>) {
 
 /// The JWT that logs in as one user of a simulated account of `users` user extensions
 /// (the same for every seed); `extension` is the user's extension number (`102`) or id.
-pub fn user_jwt(users: u32, extension: &str) -> Result<String, String> {
-    let dir = directory::Directory::new(users.max(2));
+pub fn user_jwt(users: u32, account: &str, extension: &str) -> Result<String, String> {
+    let dir = directory::Directory::new(users.max(2), account);
     let user = dir
         .users
         .iter()

@@ -192,15 +192,13 @@ impl World {
         p.total_active_calls = None;
         p.uri = Some(format!(
             "{base}/restapi/v1.0/account/{}/extension/{}/presence",
-            directory::ACCOUNT_ID,
-            ext.id
+            self.dir.account, ext.id
         ));
         p.extension = Some(crate::wire::presence::PresenceExtension {
             id: Some(ext.id.clone()),
             uri: Some(format!(
                 "{base}/restapi/v1.0/account/{}/extension/{}",
-                directory::ACCOUNT_ID,
-                ext.id
+                self.dir.account, ext.id
             )),
             extension_number: Some(ext.number.clone()),
         });

@@ -161,7 +161,7 @@ pub async fn account_call_log(Api { sim, .. }: Api<NoPath>, q: Query) -> Respons
     let uri = format!(
         "{}/restapi/v1.0/account/{}/call-log",
         sim.base_url(),
-        super::ACCOUNT_ID
+        sim.cfg.account_id
     );
     call_log(&sim, None, &q, &uri)
 }
@@ -182,7 +182,7 @@ pub async fn extension_call_log(
     let uri = format!(
         "{}/restapi/v1.0/account/{}/extension/{id}/call-log",
         sim.base_url(),
-        super::ACCOUNT_ID
+        sim.cfg.account_id
     );
     call_log(&sim, Some(&id), &q, &uri)
 }
@@ -253,10 +253,9 @@ pub async fn call_record(
     let base = match &owner {
         Some(o) => format!(
             "{}/restapi/v1.0/account/{}/extension/{o}",
-            w.base_url,
-            super::ACCOUNT_ID
+            w.base_url, w.dir.account
         ),
-        None => format!("{}/restapi/v1.0/account/{}", w.base_url, super::ACCOUNT_ID),
+        None => format!("{}/restapi/v1.0/account/{}", w.base_url, w.dir.account),
     };
     let v = if detail { "Detailed" } else { "Simple" };
     multi_status(&headers, &parts, |one| {
@@ -399,7 +398,7 @@ pub async fn message_list(
     let uri = format!(
         "{}/restapi/v1.0/account/{}/extension/{id}/message-store",
         sim.base_url(),
-        super::ACCOUNT_ID
+        sim.cfg.account_id
     );
     ok(paged(items, req, &uri, &q))
 }

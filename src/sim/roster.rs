@@ -5,7 +5,7 @@
 // Helpers return ready HTTP error responses (the axum idiom), so Err is large.
 #![allow(clippy::result_large_err)]
 
-use super::directory::{Ext, ExtKind, SimDevice, ACCOUNT_ID};
+use super::directory::{Ext, ExtKind, SimDevice};
 use super::errors::{bad_param, missing_permission, not_found};
 use super::extract::{ok, paged, Api, ExtP, IdP, JsonObj, Query};
 use super::hub::Detail;
@@ -27,8 +27,8 @@ use crate::wire::queues::{
 use crate::wire::roster::{QueueRecords, RosterLine};
 use axum::response::Response;
 
-fn acc_uri(base: &str) -> String {
-    format!("{base}/restapi/v1.0/account/{ACCOUNT_ID}")
+fn acc_uri(base: &str, account: &str) -> String {
+    format!("{base}/restapi/v1.0/account/{account}")
 }
 
 /// `GET /restapi/v1.0/account/{~|id}` (readAccountInfo, Light): the account as
@@ -36,8 +36,8 @@ fn acc_uri(base: &str) -> String {
 /// service (brand, plan, billing, country), and its operator (the first user).
 pub async fn account_info(Api { sim, .. }: Api) -> Response {
     let base = sim.base_url();
-    let uri = acc_uri(&base);
     let w = sim.world();
+    let uri = acc_uri(&base, &w.dir.account);
     let operator = w.dir.owner();
     let country = serde_json::json!({
         "id": "1",
@@ -48,13 +48,13 @@ pub async fn account_info(Api { sim, .. }: Api) -> Response {
     });
     ok(serde_json::json!({
         "uri": uri,
-        "id": ACCOUNT_ID.parse::<u64>().unwrap_or_default(),
+        "id": w.dir.account.parse::<u64>().unwrap_or_default(),
         "mainNumber": super::directory::MAIN_NUMBER,
         "status": "Confirmed",
         "setupWizardState": "Completed",
         "federated": false,
         "operator": {
-            "uri": ext_uri(&base, &operator.id),
+            "uri": ext_uri(&base, &w.dir.account, &operator.id),
             "id": operator.id.parse::<u64>().unwrap_or_default(),
             "extensionNumber": operator.number,
         },
@@ -74,8 +74,8 @@ pub async fn account_info(Api { sim, .. }: Api) -> Response {
     }))
 }
 
-fn ext_uri(base: &str, id: &str) -> String {
-    format!("{}/extension/{id}", acc_uri(base))
+fn ext_uri(base: &str, account: &str, id: &str) -> String {
+    format!("{}/extension/{id}", acc_uri(base, account))
 }
 
 /// A queue's service-level settings as the platform serves them.
@@ -124,7 +124,7 @@ fn ext_info(base: &str, w: &World, e: &Ext, single: bool) -> ExtensionInfo {
                 let qe = &w.dir.queues[q];
                 DepartmentRef {
                     id: Some(qe.id.clone()),
-                    uri: Some(ext_uri(base, &qe.id)),
+                    uri: Some(ext_uri(base, &w.dir.account, &qe.id)),
                     extension_number: Some(qe.number.clone()),
                 }
             })
@@ -132,7 +132,7 @@ fn ext_info(base: &str, w: &World, e: &Ext, single: bool) -> ExtensionInfo {
     });
     ExtensionInfo {
         id: e.id.clone(),
-        uri: Some(ext_uri(base, &e.id)),
+        uri: Some(ext_uri(base, &w.dir.account, &e.id)),
         extension_number: Some(e.number.clone()),
         name: Some(e.name.clone()),
         kind: Some(e.kind.wire()),
@@ -147,14 +147,17 @@ fn ext_info(base: &str, w: &World, e: &Ext, single: bool) -> ExtensionInfo {
             }),
         }),
         profile_image: Some(Ref {
-            uri: Some(format!("{}/profile-image", ext_uri(base, &e.id))),
+            uri: Some(format!(
+                "{}/profile-image",
+                ext_uri(base, &w.dir.account, &e.id)
+            )),
             ..Default::default()
         }),
         call_queue_info: queue.map(|q| sla(w, q)),
         hidden: user.then_some(false),
         account: single.then(|| Ref {
-            id: Some(ACCOUNT_ID.to_string()),
-            uri: Some(acc_uri(base)),
+            id: Some(w.dir.account.clone()),
+            uri: Some(acc_uri(base, &w.dir.account)),
             name: None,
         }),
         departments,
@@ -243,7 +246,7 @@ pub async fn extension_list(Api { sim, .. }: Api, q: Query) -> Response {
     ok(paged(
         items,
         req,
-        &format!("{}/extension", acc_uri(&base)),
+        &format!("{}/extension", acc_uri(&base, &w.dir.account)),
         &q,
     ))
 }
@@ -361,7 +364,7 @@ pub async fn account_presence(Api { sim, .. }: Api, q: Query) -> Response {
     ok(paged(
         items,
         req,
-        &format!("{}/presence", acc_uri(&base)),
+        &format!("{}/presence", acc_uri(&base, &w.dir.account)),
         &q,
     ))
 }
@@ -369,7 +372,7 @@ pub async fn account_presence(Api { sim, .. }: Api, q: Query) -> Response {
 fn queue_info(base: &str, w: &World, q: usize, details: bool) -> CallQueue {
     let e = &w.dir.queues[q];
     CallQueue {
-        uri: Some(ext_uri(base, &e.id)),
+        uri: Some(ext_uri(base, &w.dir.account, &e.id)),
         id: Some(e.id.clone()),
         extension_number: Some(e.number.clone()),
         name: Some(e.name.clone()),
@@ -404,7 +407,7 @@ pub async fn queue_list(Api { sim, .. }: Api, q: Query) -> Response {
     ok(paged(
         items,
         req,
-        &format!("{}/call-queues", acc_uri(&base)),
+        &format!("{}/call-queues", acc_uri(&base, &w.dir.account)),
         &q,
     ))
 }
@@ -451,7 +454,10 @@ pub async fn queue_members(
         Err(r) => return r,
     };
     let items = queue_member_list(&base, &w, qi);
-    let uri = format!("{}/call-queues/{id}/members", acc_uri(&base));
+    let uri = format!(
+        "{}/call-queues/{id}/members",
+        acc_uri(&base, &w.dir.account)
+    );
     ok(paged(items, req, &uri, &q))
 }
 
@@ -462,7 +468,7 @@ fn queue_member_list(base: &str, w: &World, qi: usize) -> Vec<QueueMemberInfo> {
         .map(|&u| {
             let e = &w.dir.users[u];
             QueueMemberInfo {
-                uri: Some(ext_uri(base, &e.id)),
+                uri: Some(ext_uri(base, &w.dir.account, &e.id)),
                 id: Some(e.id.clone()),
                 extension_number: Some(e.number.clone()),
                 ..Default::default()
@@ -673,7 +679,7 @@ fn answering_rule(base: &str, w: &World, q: usize) -> AnsweringRule {
     AnsweringRule {
         uri: Some(format!(
             "{}/answering-rule/business-hours-rule",
-            ext_uri(base, &e.id)
+            ext_uri(base, &w.dir.account, &e.id)
         )),
         id: Some("business-hours-rule".into()),
         kind: Some("BusinessHours".into()),
@@ -742,7 +748,7 @@ fn device_info(base: &str, w: &World, d: &SimDevice) -> Device {
     let soft = d.kind == DeviceType::SoftPhone;
     Device {
         id: d.id.clone(),
-        uri: Some(format!("{}/device/{}", acc_uri(base), d.id)),
+        uri: Some(format!("{}/device/{}", acc_uri(base, &w.dir.account), d.id)),
         kind: Some(d.kind.clone()),
         sku: Some(d.sku.clone()),
         name: Some(d.name.clone()),
@@ -762,7 +768,7 @@ fn device_info(base: &str, w: &World, d: &SimDevice) -> Device {
         }),
         extension: Some(DeviceExtension {
             id: Some(u.id.clone()),
-            uri: Some(ext_uri(base, &u.id)),
+            uri: Some(ext_uri(base, &w.dir.account, &u.id)),
             extension_number: Some(u.number.clone()),
         }),
         phone_lines: Some(vec![PhoneLine {
@@ -820,7 +826,7 @@ pub async fn device_list(
         .filter(|d| Some(d.owner) == u)
         .map(|d| device_info(&base, &w, d))
         .collect();
-    let uri = format!("{}/device", ext_uri(&base, &e.id));
+    let uri = format!("{}/device", ext_uri(&base, &w.dir.account, &e.id));
     ok(paged(items, req, &uri, &q))
 }
 

@@ -79,7 +79,7 @@ pub struct World {
 impl World {
     /// A world with no calls yet.
     pub fn new(cfg: SimConfig) -> World {
-        let dir = Directory::new(cfg.extensions.max(2));
+        let dir = Directory::new(cfg.extensions.max(2), &cfg.account_id);
         let timing = Timing {
             scale: cfg.time_scale,
             talk: (cfg.talk_secs.0, cfg.talk_secs.1),
@@ -88,6 +88,7 @@ impl World {
         let hub = Hub {
             buffer_size: cfg.recovery_buffer_size,
             recovery_timeout: Duration::from_secs(cfg.recovery_timeout_secs),
+            account: cfg.account_id.clone(),
             ..Default::default()
         };
         let queue_ids: Vec<String> = dir.queues.iter().map(|q| q.id.clone()).collect();
@@ -317,7 +318,12 @@ impl World {
                 .wrapping_add(self.calls_made.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         );
         let users = self.pick_users(&mut rng, 3.min(self.dir.users.len()));
-        let mut call = SimCall::new(&mut rng, OriginType::Call, self.clock_ts());
+        let mut call = SimCall::new(
+            &mut rng,
+            OriginType::Call,
+            self.clock_ts(),
+            &self.dir.prefix,
+        );
         let steps = calls::build(
             kind,
             &mut call,
@@ -352,6 +358,7 @@ impl World {
     pub fn add_party(&mut self, ci: usize, mut p: crate::wire::Party) -> usize {
         let call = &mut self.calls[ci];
         p.id = call.next_party_id();
+        p.account_id = Some(self.dir.account.clone());
         call.parties.push(p);
         let pi = call.parties.len() - 1;
         self.emit(ci, pi);
@@ -533,7 +540,7 @@ impl World {
             return Ok(());
         }
         let created = self.clock_ts();
-        let call = SimCall::new(&mut self.rng, OriginType::Call, created);
+        let call = SimCall::new(&mut self.rng, OriginType::Call, created, &self.dir.prefix);
         let hex = call.hex.clone();
         let oi = self.add_call(call);
         let to_b = calls::user_endpoint(&b, &b.number, false);

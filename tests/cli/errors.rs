@@ -164,3 +164,28 @@ fn a_bad_alarms_file_is_one_line_naming_the_line_and_exit_2() {
     let o = calltop(&["demo", "--alarms", f, "--print-keys"]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
 }
+
+/// A bad `--account-id` for the simulator, and a board naming one account twice
+/// (`live --from A --from A`): one line each, before anything listens or connects.
+#[test]
+fn a_bad_account_id_and_an_account_named_twice_are_one_line_errors() {
+    let o = calltop(&["sim", "--account-id", "48x", "jwt", "102"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("\"48x\" is not an account id"),
+        "{}",
+        err(&o)
+    );
+    let (a, b) = (
+        "nats://127.0.0.1:1/480201016",
+        "nats://127.0.0.1:2/480201016",
+    );
+    let o = calltop(&["live", "--from", a, "--from", b, "--headless"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+    assert!(
+        err(&o).contains("account 480201016 is named twice"),
+        "{}",
+        err(&o)
+    );
+}

@@ -64,11 +64,21 @@ fn relay_process(
     id: &str,
     extra: &[&str],
 ) -> Calltop {
-    let url = server.url();
+    relay_process_at(dir, &server.url(), sim, id, extra)
+}
+
+/// `calltop relay --nats URL` of `sim`'s account as relay `id`.
+pub(crate) fn relay_process_at(
+    dir: &Path,
+    url: &str,
+    sim: &SimHandle,
+    id: &str,
+    extra: &[&str],
+) -> Calltop {
     let mut args = vec![
         "relay",
         "--nats",
-        &url,
+        url,
         "--relay-id",
         id,
         "--retain-bytes",
@@ -694,6 +704,7 @@ async fn a_relay_without_its_broker_records_then_publishes_and_the_stream_reads_
             let cfg = FoldConfig {
                 from_keyframe,
                 write_keyframes: None,
+                ..FoldConfig::default()
             };
             let f = relay::fold(viewer, names, store.clone(), events, cfg)
                 .await

@@ -2,11 +2,15 @@
 //! keyframes, failover, and boards acting through it.
 
 #[cfg(feature = "nats")]
+#[path = "../live/prom.rs"]
+mod prom;
+#[cfg(feature = "nats")]
 #[path = "../sim/support.rs"]
 mod sim_support;
 #[cfg(feature = "nats")]
 mod support;
 
+mod accounts;
 mod cluster;
 mod e2e;
 mod nats;

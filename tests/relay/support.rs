@@ -73,6 +73,8 @@ pub struct NatsServer {
     dir: tempfile::TempDir,
     port: u16,
     account: String,
+    /// Further accounts whose streams its users have the same roles in.
+    also: Vec<String>,
     max_file_store: u64,
 }
 
@@ -89,12 +91,24 @@ impl NatsServer {
 
     /// [`NatsServer::start_for`] with room for `max_file_store` bytes of streams.
     pub fn start_sized(account: &str, max_file_store: u64) -> NatsServer {
+        NatsServer::start_with(&[account], max_file_store)
+    }
+
+    /// A server whose users have their roles in every one of `accounts` (the first is
+    /// [`NatsServer::names`]'s): the relay user publishes each one's stream, a viewer
+    /// reads them all.
+    pub fn start_for_accounts(accounts: &[&str]) -> NatsServer {
+        NatsServer::start_with(accounts, 1 << 30)
+    }
+
+    fn start_with(accounts: &[&str], max_file_store: u64) -> NatsServer {
         let dir = tempfile::tempdir().unwrap();
         let mut s = NatsServer {
             child: None,
             dir,
             port: 0,
-            account: account.into(),
+            account: accounts[0].into(),
+            also: accounts[1..].iter().map(|a| a.to_string()).collect(),
             max_file_store,
         };
         s.spawn();
@@ -106,9 +120,24 @@ impl NatsServer {
         Names::new(&self.account).unwrap()
     }
 
+    /// `url` for another of its accounts.
+    pub fn url_of(&self, account: &str) -> String {
+        format!("nats://{}/{account}", self.addr())
+    }
+
     fn config(&self) -> String {
-        let n = self.names();
-        let user = |u: User, p: relay::Permissions| {
+        let all: Vec<Names> = std::iter::once(&self.account)
+            .chain(&self.also)
+            .map(|a| Names::new(a).unwrap())
+            .collect();
+        // A user's permissions in every account, together.
+        let user = |u: User, of: &dyn Fn(&Names) -> relay::Permissions| {
+            let mut p = of(&all[0]);
+            for n in &all[1..] {
+                let more = of(n);
+                p.publish.extend(more.publish);
+                p.subscribe.extend(more.subscribe);
+            }
             format!(
                 "{{ user: {:?}, password: {PASSWORD:?}, permissions: {} }}",
                 u.name(),
@@ -116,10 +145,10 @@ impl NatsServer {
             )
         };
         let users = [
-            user(User::Relay, n.relay_permissions("relay")),
-            user(User::Alice, n.supervisor_permissions("alice", None)),
-            user(User::Bob, n.supervisor_permissions("bob", None)),
-            user(User::Viewer, n.reader_permissions("viewer")),
+            user(User::Relay, &|n| n.relay_permissions("relay")),
+            user(User::Alice, &|n| n.supervisor_permissions("alice", None)),
+            user(User::Bob, &|n| n.supervisor_permissions("bob", None)),
+            user(User::Viewer, &|n| n.reader_permissions("viewer")),
         ]
         .join("\n      ");
         format!(

@@ -31,8 +31,12 @@ async fn an_agent_logs_in_as_itself_with_its_own_rate_limit() {
         ..fast()
     })
     .await;
-    let jwt = calltop::sim::user_jwt(12, "102").unwrap();
-    assert_eq!(calltop::sim::user_jwt(12, AGENT).unwrap(), jwt, "by id too");
+    let jwt = calltop::sim::user_jwt(12, calltop::sim::ACCOUNT_ID, "102").unwrap();
+    assert_eq!(
+        calltop::sim::user_jwt(12, calltop::sim::ACCOUNT_ID, AGENT).unwrap(),
+        jwt,
+        "by id too"
+    );
     assert_ne!(jwt, h.credentials().jwt);
 
     let r = token_raw(&h, &[("grant_type", GRANT), ("assertion", &jwt)]).await;
@@ -111,7 +115,7 @@ async fn logins_spend_the_users_own_auth_budget() {
         ..fast()
     })
     .await;
-    let agent = calltop::sim::user_jwt(12, "102").unwrap();
+    let agent = calltop::sim::user_jwt(12, calltop::sim::ACCOUNT_ID, "102").unwrap();
     let login = |jwt: String| {
         let h = &h;
         async move {
@@ -159,7 +163,11 @@ async fn an_agent_ignores_a_queue_call_and_the_queue_offers_it_to_another() {
     let rung = until_party(&h, &sid, queue_leg).await;
     let who = rung.extension_id.clone().unwrap();
 
-    let agent = login_as(&h, &calltop::sim::user_jwt(12, &who).unwrap()).await;
+    let agent = login_as(
+        &h,
+        &calltop::sim::user_jwt(12, calltop::sim::ACCOUNT_ID, &who).unwrap(),
+    )
+    .await;
     let (mut ws, _) = agent.connect(None).await;
     subscribe(
         &mut ws,

@@ -3,7 +3,7 @@
 
 use crate::support as sim_support;
 
-use calltop::sim::Faults;
+use calltop::sim::{Faults, ACCOUNT_ID};
 use serde_json::{json, Value};
 use sim_support::*;
 use std::collections::{HashMap, HashSet};
@@ -400,6 +400,75 @@ async fn same_seed_same_calls() {
     let c = start(SimConfig { seed: 8, ..mk() }).await;
     assert_ne!(ids(&a), ids(&c));
     for h in [a, b, c] {
+        h.shutdown().await;
+    }
+}
+
+/// Two simulators stand for two accounts (issue 27, item 3): with the same seed, the
+/// second's account id is in every notification's path and party and in the REST
+/// bodies, and none of its extension, queue or call ids is the first's.
+#[tokio::test]
+async fn two_account_ids_are_two_accounts() {
+    const OTHER: &str = "730112016";
+    let mk = |account_id: &str| SimConfig {
+        account_id: account_id.into(),
+        ..fast()
+    };
+    let (a, b) = (start(mk(ACCOUNT_ID)).await, start(mk(OTHER)).await);
+    let mut ids = Vec::new();
+    for (h, account) in [(&a, ACCOUNT_ID), (&b, OTHER)] {
+        let c = login(h).await;
+        let info: Value = c.get("/restapi/v1.0/account/~").await.json().await.unwrap();
+        assert_eq!(info["id"].to_string(), account);
+        let exts: Value = c
+            .get("/restapi/v1.0/account/~/extension?perPage=1000")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut mine: Vec<String> = exts["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().map_or(e["id"].to_string(), str::to_string))
+            .collect();
+        assert!(mine.len() > 10, "{exts}");
+        let other = if account == ACCOUNT_ID {
+            OTHER
+        } else {
+            ACCOUNT_ID
+        };
+        let other_account = format!("/restapi/v1.0/account/{other}/extension");
+        assert_eq!(c.get(&other_account).await.status(), 404, "{other_account}");
+        let (mut ws, _) = c.connect(None).await;
+        subscribe(&mut ws, &["/restapi/v1.0/account/~/telephony/sessions"]).await;
+        let mut calls = std::collections::HashSet::new();
+        while calls.len() < 3 {
+            let n = wait_for(&mut ws, 10, |_| true)
+                .await
+                .expect("notifications");
+            let path = n["event"].as_str().unwrap();
+            assert!(
+                path.starts_with(&format!("/restapi/v1.0/account/{account}/")),
+                "{path}"
+            );
+            assert_eq!(n["body"]["parties"][0]["accountId"], account, "{n}");
+            calls.insert(
+                n["body"]["telephonySessionId"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        mine.extend(calls);
+        ids.push(mine);
+    }
+    for id in &ids[1] {
+        assert!(!ids[0].contains(id), "{id} is in both accounts");
+    }
+    // The default account's ids are the captures' (no prefix).
+    assert!(ids[0].contains(&"62242400016".to_string()), "{:?}", ids[0]);
+    for h in [a, b] {
         h.shutdown().await;
     }
 }

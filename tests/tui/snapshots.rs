@@ -188,6 +188,45 @@ fn center_screens_at_80x24_and_200x50() {
     }
 }
 
+/// A board over two accounts: the calls, agents and queues views have an Account
+/// column, the queues view each account's totals and all of them, and the `/` filter
+/// keeps one account's rows.
+#[test]
+fn two_accounts_on_one_board() {
+    let store = two_account_store();
+    assert_eq!(store.center().accounts(), ["400123", "400999"]);
+    let shot = |name: &str, keys: &[Command], filter: &str| {
+        let mut ui = ui(Mode::Live);
+        ui.view.size = (200, 50);
+        for k in keys {
+            update(&mut ui, Intent::Cmd(*k), &store, now());
+        }
+        ui.view.filter = filter.into();
+        let term = render_at(&store, &mut ui, now(), 200, 50);
+        insta::assert_snapshot!(name.to_string(), term.backend());
+        lines(&term).join("\n")
+    };
+    let overview = shot("two_accounts_overview", &[], "");
+    let queues = shot("two_accounts_queues", &[Command::Queues], "");
+    let agents = shot("two_accounts_agents", &[Command::Agents], "");
+    for screen in [&overview, &queues, &agents] {
+        assert!(screen.contains("Account"), "{screen}");
+        assert!(screen.contains("400999"), "{screen}");
+    }
+    assert!(
+        queues.contains("Σ 400123") && queues.contains("Σ all accounts"),
+        "{queues}"
+    );
+    let filtered = shot("two_accounts_queues_filtered", &[Command::Queues], "400999");
+    assert!(filtered.contains("Billing"), "{filtered}");
+    assert!(!filtered.contains("Sales "), "{filtered}");
+    let calls = shot("two_accounts_agents_filtered", &[Command::Agents], "400999");
+    assert!(
+        calls.contains("Gus Green") && !calls.contains("Ann Archer"),
+        "{calls}"
+    );
+}
+
 /// An agent known only from call events (ext id 105, not in the directory) is named by
 /// its own end of the call — the callee of its inbound leg — and the filter finds it.
 #[test]

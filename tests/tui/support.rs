@@ -276,13 +276,28 @@ pub fn call_event(
     secs: i64,
     parties: serde_json::Value,
 ) {
+    call_event_of(store, "400123", tsid, seq, secs, parties)
+}
+
+/// A telephony event of account `account`'s raw parties (each names the account).
+pub fn call_event_of(
+    store: &mut SessionStore,
+    account: &str,
+    tsid: &str,
+    seq: i64,
+    secs: i64,
+    mut parties: serde_json::Value,
+) {
+    for p in parties.as_array_mut().into_iter().flatten() {
+        p["accountId"] = json!(account);
+    }
     let t = at(secs);
     raw(
         store,
         secs,
         json!({
             "uuid": format!("u-{tsid}-{seq}"),
-            "event": "/restapi/v1.0/account/400123/telephony/sessions",
+            "event": format!("/restapi/v1.0/account/{account}/telephony/sessions"),
             "timestamp": t.to_rfc3339(),
             "body": {
                 "sequence": seq,
@@ -510,6 +525,41 @@ pub fn center_store() -> SessionStore {
         260,
         json!([queue_party("c4-2", "801", n4, "Disconnected")]),
     );
+    s
+}
+
+/// One board over two accounts: [`center_store`] as account 400123, and account 400999
+/// with its queue Billing (900, SLA 30 s), its agent Gus Green 301 (available) and a
+/// caller waiting in Billing since 560 s; each account's agents and queues claimed as a
+/// board over both accounts' relays claims them.
+pub fn two_account_store() -> SessionStore {
+    let mut s = center_store();
+    s.center_mut().claim("400123");
+    raw(
+        &mut s,
+        3,
+        json!({"receivedAt": at(3).to_rfc3339(), "roster": {"extensions": [
+            {"id": "301", "extensionNumber": "301", "name": "Gus Green", "type": "User", "status": "Enabled"},
+            {"id": "900", "extensionNumber": "900", "name": "Billing", "type": "Department",
+             "callQueueInfo": {"slaThresholdSeconds": 30}},
+        ]}}),
+    );
+    raw(
+        &mut s,
+        3,
+        json!({"receivedAt": at(3).to_rfc3339(), "roster": {"members": {"queueId": "900",
+        "records": [{"id": "301", "extensionNumber": "301"}]}}}),
+    );
+    let avail = json!({"presenceStatus": "Available", "userStatus": "Available", "telephonyStatus": "NoCall", "dndStatus": "TakeAllCalls"});
+    presence(&mut s, 3, "301", 1, avail);
+    let n = "+14155550199";
+    let (c, q) = (
+        caller("c9-1", n, "Setup"),
+        queue_party("c9-2", "900", n, "Setup"),
+    );
+    call_event_of(&mut s, "400999", "c-9", 1, 560, json!([c]));
+    call_event_of(&mut s, "400999", "c-9", 2, 560, json!([q]));
+    s.center_mut().claim("400999");
     s
 }
 

@@ -228,4 +228,24 @@ impl Center {
     pub fn directory_loaded(&self) -> bool {
         self.agents().any(|a| a.extension.is_some())
     }
+
+    /// What changes when a line adds agents or queues: the directory's revision and how
+    /// many there are (see [`Center::claim`]).
+    pub fn roster_mark(&self) -> (u64, usize) {
+        let size = self.agents.0.len() + self.candidates.0.len() + self.queues.0.len();
+        (self.changes.directory, size)
+    }
+
+    /// Names `account` the account of every agent and queue that names none: on a board
+    /// over several accounts' relays, after a line of that account changed the
+    /// [`roster_mark`](Center::roster_mark) (the lines are applied one at a time).
+    pub fn claim(&mut self, account: &str) {
+        let agents = self.agents.values_mut().chain(self.candidates.values_mut());
+        for a in agents.filter(|a| a.account.is_none()) {
+            a.account = Some(account.to_string());
+        }
+        for q in self.queues.values_mut().filter(|q| q.account.is_none()) {
+            q.account = Some(account.to_string());
+        }
+    }
 }

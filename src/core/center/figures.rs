@@ -205,7 +205,7 @@ impl QueueFigures {
     }
 
     /// The service level's numerator and denominator under `sla`.
-    fn service_level_parts(&self, sla: &ServiceLevel) -> (u64, u64) {
+    pub fn service_level_parts(&self, sla: &ServiceLevel) -> (u64, u64) {
         let over = if sla.include_abandoned {
             self.abandoned_over_threshold
         } else {
@@ -282,6 +282,9 @@ pub struct Waiting {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Queue {
     pub id: String,
+    /// The account it belongs to, on a board over several accounts ([`Center::claim`](super::Center::claim)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub extension_number: Option<String>,
     pub name: Option<String>,
     pub sla: ServiceLevel,
@@ -448,6 +451,9 @@ pub struct Presence {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: String,
+    /// The account it belongs to, on a board over several accounts ([`Center::claim`](super::Center::claim)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub extension_number: Option<String>,
     pub name: Option<String>,
     /// The directory record, as the platform served it (`None`: known from events only;

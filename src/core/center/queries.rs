@@ -3,7 +3,47 @@
 
 use super::*;
 
+/// Several queues as one: a wallboard's "All queues", the totals rows per account.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Together {
+    /// Their figures added ([`QueueFigures::combined`]).
+    pub figures: QueueFigures,
+    /// The service level over each queue's own rule.
+    pub sl: Option<f64>,
+    /// Callers known to wait, summed: a lower bound when any queue's count is.
+    pub waiting: usize,
+    pub waiting_bound: bool,
+    /// The longest wait of any caller known to wait ([`Center::oldest_wait`]) …
+    pub oldest_ms: Option<i64>,
+    /// … a lower bound when any queue's is, or may miss callers.
+    pub oldest_bound: bool,
+}
+
 impl Center {
+    /// `queues` as one, at `now`.
+    pub fn together<'a>(&self, queues: impl IntoIterator<Item = &'a Queue>, now: Ts) -> Together {
+        let queues: Vec<&Queue> = queues.into_iter().collect();
+        let (figures, sl) = QueueFigures::combined(queues.iter().copied());
+        let mut t = Together {
+            figures,
+            sl,
+            ..Together::default()
+        };
+        for q in queues {
+            let complete = self.waiting_complete(q, now);
+            t.waiting += q.waiting.len();
+            t.waiting_bound |= !complete;
+            match self.oldest_wait(q, now) {
+                Some((ms, bound)) => {
+                    t.oldest_ms = Some(t.oldest_ms.map_or(ms, |o| o.max(ms)));
+                    t.oldest_bound |= bound;
+                }
+                None => t.oldest_bound |= !complete,
+            }
+        }
+        t
+    }
+
     /// Every queue, in no particular order.
     pub fn queues(&self) -> impl Iterator<Item = &Queue> {
         self.queues.values()
@@ -22,6 +62,20 @@ impl Center {
     /// An agent by extension id.
     pub fn agent(&self, id: &str) -> Option<&Agent> {
         self.agents.get(id)
+    }
+
+    /// The accounts its agents and queues belong to, in order: more than one on a board
+    /// over several accounts ([`Center::claim`]), none otherwise.
+    pub fn accounts(&self) -> Vec<&str> {
+        let queues = self.queues().filter_map(|q| q.account.as_deref());
+        let mut v: Vec<&str> = self
+            .agents()
+            .filter_map(|a| a.account.as_deref())
+            .chain(queues)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// Calls in progress it tracks itself (bounded by the calls in progress); a store's

@@ -243,6 +243,7 @@ fn agent_matches(a: &Agent, info: &QueuesEntry, center: &Center, needle: &str) -
             .and_then(|q| center.queue(q))
             .is_some_and(|q| has(&queue_name(q)))
         || queues.is_some_and(|qs| qs.iter().any(|q| has(q)))
+        || a.account.as_deref().is_some_and(has)
 }
 
 #[cfg(test)]

@@ -80,6 +80,14 @@ impl Memos {
     }
 }
 
+/// The account of a call: its parties' (a board over several accounts shows it).
+pub fn call_account(s: &Session) -> Option<&str> {
+    s.parties
+        .iter()
+        .find_map(|p| p.account_id.get())
+        .map(String::as_str)
+}
+
 fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
@@ -97,6 +105,7 @@ fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
                 || hit(p.to.phone_number.get())
                 || hit(p.to.name.get())
                 || hit(p.extension_id.get())
+                || hit(p.account_id.get())
         })
 }
 
@@ -510,6 +519,7 @@ pub fn queue_rows<'a>(center: &'a Center, filter: &str) -> Vec<&'a Queue> {
                 || has(&queue_name(q))
                 || has(&q.id)
                 || q.extension_number.as_deref().is_some_and(has)
+                || q.account.as_deref().is_some_and(has)
         })
         .collect();
     v.sort_by_cached_key(|q| queue_key(q));

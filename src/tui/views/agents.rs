@@ -128,6 +128,8 @@ struct AgentRow {
     offers: String,
     missed: String,
     talk: String,
+    /// Its account (`—`: not known), on a board over several accounts.
+    account: String,
 }
 
 impl AgentTable<'_> {
@@ -184,6 +186,7 @@ impl AgentTable<'_> {
             offers: f.offers.to_string(),
             missed: f.missed.to_string(),
             talk: clock(f.talk_ms),
+            account: or_dash(a.account.clone()),
         }
     }
 
@@ -211,7 +214,8 @@ impl AgentTable<'_> {
             .map(|a| self.row(a, ui, now))
             .collect();
         let takes = self.member_of.is_some();
-        let cols = agent_cols(&built, takes);
+        let several = self.center.accounts().len() > 1;
+        let cols = agent_cols(&built, takes, several);
         let widths = layout_cols(area.width, &cols);
         let w = |i: usize| widths.get(i).copied().flatten().unwrap_or(0);
         let off = usize::from(takes);
@@ -239,6 +243,9 @@ impl AgentTable<'_> {
                     Cell::from(fit(&r.talk, w(9 + off))),
                     Cell::from(fit(&r.queues, w(10 + off))),
                 ]);
+                if several {
+                    cells.push(Cell::from(fit(&r.account, w(11 + off))));
+                }
                 (cells, row_style(ui, selected, r.level))
             })
             .collect();
@@ -257,8 +264,8 @@ impl AgentTable<'_> {
 }
 
 /// The agents table's columns, sized to the rows `built`; `Takes` only when a queue's
-/// members are listed.
-fn agent_cols(built: &[AgentRow], takes: bool) -> Vec<Col> {
+/// members are listed, `Account` only on a board over `several` accounts.
+fn agent_cols(built: &[AgentRow], takes: bool, several: bool) -> Vec<Col> {
     let widest = |f: &dyn Fn(&AgentRow) -> usize, min: usize| {
         built.iter().map(f).max().unwrap_or(0).max(min)
     };
@@ -281,8 +288,12 @@ fn agent_cols(built: &[AgentRow], takes: bool) -> Vec<Col> {
         figure("Miss", &|r| &r.missed, 4, 1),
         figure("Talk", &|r| &r.talk, 5, 5),
         Col::new("Queues", 10, widest(&|r| n(&r.queues), 10).min(40), 2),
+        Col::fixed("Account", widest(&|r| n(&r.account), 7), 9),
     ];
     let mut cols = cols.to_vec();
+    if !several {
+        cols.pop();
+    }
     if !takes {
         cols.remove(4);
     }

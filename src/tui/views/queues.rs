@@ -41,7 +41,7 @@ struct QueueRow {
     cells: Vec<String>,
 }
 
-const COLS: [Col; 12] = [
+const COLS: [Col; 13] = [
     Col {
         header: "",
         min: 2,
@@ -114,9 +114,66 @@ const COLS: [Col; 12] = [
         full: 11,
         prio: 6,
     },
+    // Only on a board over several accounts (the last column).
+    Col {
+        header: "Account",
+        min: 7,
+        full: 18,
+        prio: 9,
+    },
 ];
 
-fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
+/// The accounts of a board over several (each gets a totals row, and the rows an
+/// Account column); none otherwise.
+fn several_accounts(c: &Center) -> Vec<&str> {
+    Some(c.accounts())
+        .filter(|a| a.len() > 1)
+        .unwrap_or_default()
+}
+
+/// The totals row of `account`'s queues (`None`: every queue): waiting callers and the
+/// oldest wait now, the counts, and the service level and averages over their calls.
+fn total_row(c: &Center, account: Option<&str>, now: Ts) -> QueueRow {
+    let mine = |q: &&Queue| account.is_none_or(|a| q.account.as_deref() == Some(a));
+    let all = c.together(c.queues().filter(mine), now);
+    let f = &all.figures;
+    QueueRow {
+        level: Level::Normal,
+        alarm: false,
+        cells: vec![
+            String::new(),
+            format!("Σ {}", account.unwrap_or("all accounts")),
+            match all.waiting_bound {
+                true => format!("≥{}", all.waiting),
+                false => all.waiting.to_string(),
+            },
+            all.oldest_ms
+                .map_or_else(|| "—".into(), |ms| clock_bound(ms, all.oldest_bound)),
+            f.offered.to_string(),
+            f.answered.to_string(),
+            f.abandoned.to_string(),
+            format!("{}/{}", f.voicemail, f.overflow),
+            or_dash(all.sl.map(|p| format!("{p:.0}%"))),
+            or_dash(f.avg_answer_wait_ms().map(|ms| clock(ms as i64))),
+            or_dash(f.avg_abandon_wait_ms().map(|ms| clock(ms as i64))),
+            String::new(),
+            account.unwrap_or("all").to_string(),
+        ],
+    }
+}
+
+/// The totals rows under the queues of a board over several accounts: each account's,
+/// then all of them.
+fn total_rows(c: &Center, now: Ts) -> Vec<QueueRow> {
+    let accounts = several_accounts(c);
+    if accounts.is_empty() {
+        return Vec::new();
+    }
+    let each = accounts.iter().map(|a| total_row(c, Some(a), now));
+    each.chain([total_row(c, None, now)]).collect()
+}
+
+fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts, several: bool) -> QueueRow {
     let f = &q.figures;
     let oldest = q.oldest_wait_ms(now);
     let alarm = ui.feed.alarmed(&q.id);
@@ -135,7 +192,7 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
         Some(x) if q.name.is_some() => format!("{} {x}", queue_name(q)),
         _ => queue_name(q),
     };
-    QueueRow {
+    let mut row = QueueRow {
         level,
         alarm,
         cells: vec![
@@ -160,7 +217,11 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> QueueRow {
                 format!("{available}/{on_call}/{}", not_accepting + busy)
             },
         ],
+    };
+    if several {
+        row.cells.push(or_dash(q.account.clone()));
     }
+    row
 }
 
 /// The rows of a queue table: all of them, the first shown, the selected one.
@@ -177,13 +238,20 @@ fn queue_table(
     now: Ts,
 ) {
     let t = ui.theme();
-    let h = area.height.saturating_sub(2) as usize;
+    let totals = total_rows(c, now);
+    let several = !totals.is_empty();
+    let h = (area.height.saturating_sub(2) as usize).saturating_sub(totals.len());
     let end = (start + h).min(rows.len());
     let built: Vec<QueueRow> = rows[start..end]
         .iter()
-        .map(|q| queue_row(c, q, ui, now))
+        .map(|q| queue_row(c, q, ui, now, several))
         .collect();
-    let mut cols = COLS;
+    let shown = built.len();
+    let built: Vec<QueueRow> = built.into_iter().chain(totals).collect();
+    let mut cols = COLS.to_vec();
+    if !several {
+        cols.pop();
+    }
     cols[1].full = built
         .iter()
         .map(|r| r.cells[1].chars().count())
@@ -195,7 +263,7 @@ fn queue_table(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let selected = cursor == Some(start + i);
+            let selected = i < shown && cursor == Some(start + i);
             let mark = row_mark(selected, alert_glyph(r.level));
             let w1 = widths[1].unwrap_or(0);
             let cells: Vec<Cell> = r
@@ -241,7 +309,8 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let cur = &ui.view.queues;
     let shown = (&rows[..], cur.offset, Some(cur.cursor));
     // The trends under the table, when both fit whole (the table all its rows).
-    let table_h = rows.len() as u16 + 2;
+    let totals = several_accounts(c).len();
+    let table_h = (rows.len() + totals + usize::from(totals > 0)) as u16 + 2;
     let trends = super::trend::table_size(c.intervals(), rows.len())
         .filter(|&(h, w)| !rows.is_empty() && table_h + h <= area.height && w <= area.width);
     let Some((trend_h, _)) = trends else {

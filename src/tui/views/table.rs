@@ -3,7 +3,7 @@
 use super::cells::{endpoint_min, fit, fit_endpoint, share};
 use crate::core::party::EndpointState;
 use crate::core::{clock, clock_bound, Center, Session, SessionStore};
-use crate::tui::rows::{call_agent, call_queue};
+use crate::tui::rows::{call_account, call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
@@ -27,6 +27,8 @@ struct RowText<'a> {
     marker: String,
     timer: String,
     total: String,
+    /// The call's account (`—`: not known).
+    account: String,
 }
 
 impl RowText<'_> {
@@ -125,16 +127,29 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .iter()
         .map(|s| row_text(s, store.center(), ui, now))
         .collect();
-    let w = widths(area.width, &texts);
+    // A board over several accounts: each call's account, in the last column.
+    let several = store.center().accounts().len() > 1;
+    let account_w = several.then(|| {
+        let widest = texts.iter().map(|r| r.account.chars().count()).max();
+        widest.unwrap_or(0).max("Account".len())
+    });
+    let left = area
+        .width
+        .saturating_sub(account_w.map_or(0, |w| w as u16 + 1));
+    let w = widths(left, &texts);
     let built: Vec<Row> = texts
         .into_iter()
         .enumerate()
-        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w, several))
         .collect();
     let mut header = vec![
         "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Marks", "Timer", "Total",
     ];
     let mut widths = w.to_vec();
+    if let Some(aw) = account_w {
+        header.push("Account");
+        widths.push(aw as u16);
+    }
     if w[MARKS] == 0 {
         header.remove(MARKS);
         widths.remove(MARKS);
@@ -257,6 +272,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         marker,
         timer,
         total: s.duration_ms(now).map_or_else(|| "—".into(), clock),
+        account: call_account(s).unwrap_or("—").to_string(),
     }
 }
 
@@ -278,7 +294,13 @@ fn call_marks<'a>(parties: impl Iterator<Item = &'a crate::core::PartyState> + C
     marks.join(" · ")
 }
 
-fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 10]) -> Row<'static> {
+fn session_row(
+    r: RowText,
+    ui: &UiState,
+    selected: bool,
+    w: &[u16; 10],
+    several: bool,
+) -> Row<'static> {
     let t = ui.theme();
     let s = r.session;
     let (level, marker) = (r.level, &r.marker);
@@ -317,6 +339,9 @@ fn session_row(r: RowText, ui: &UiState, selected: bool, w: &[u16; 10]) -> Row<'
         Cell::from(r.timer),
         Cell::from(r.total),
     ];
+    if several {
+        cells.push(Cell::from(r.account));
+    }
     if w[MARKS] == 0 {
         cells.remove(MARKS);
     }

@@ -88,7 +88,7 @@ fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
 /// All queues together: waiting summed, the oldest wait of any, the service level over
 /// every queue's own rule (answered within / its denominator, summed).
 fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
-    let (f, sl) = QueueFigures::combined(queues.iter().copied());
+    let all = c.together(queues.iter().copied(), now);
     let worst = queues
         .iter()
         .filter(|q| !q.waiting.is_empty())
@@ -98,28 +98,18 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         })
         .max()
         .unwrap_or((Level::Normal, 0));
-    let waiting = queues.iter().map(|q| q.waiting.len()).sum();
-    let oldest = queues
-        .iter()
-        .map(|q| q.oldest_wait_ms(now))
-        .max()
-        .unwrap_or(0);
     let agents: Vec<_> = c.agents().collect();
     let on_call = agents.iter().filter(|a| !a.calls.is_empty()).count();
-    let sl = sl.map(|p| format!("{p:.0}%"));
     Panel {
         name: "All queues".into(),
-        waiting,
-        waiting_bound: queues.iter().any(|q| !c.waiting_complete(q, now)),
-        oldest_ms: oldest,
-        oldest_bound: queues.iter().any(|q| {
-            c.oldest_wait(q, now)
-                .map_or(!c.waiting_complete(q, now), |(_, b)| b)
-        }),
+        waiting: all.waiting,
+        waiting_bound: all.waiting_bound,
+        oldest_ms: all.oldest_ms.unwrap_or(0),
+        oldest_bound: all.oldest_bound,
         wait_level: worst.0,
         alarm: queues.iter().any(|q| ui.feed.alarmed(&q.id)),
-        sl: sl.unwrap_or_else(|| "—".into()),
-        figures: f,
+        sl: all.sl.map_or_else(|| "—".into(), |p| format!("{p:.0}%")),
+        figures: all.figures,
         trend: None,
         staff: staff_text(ui, || {
             format!("agents {} · {on_call} on a call", agents.len())
