@@ -10,7 +10,9 @@ use calltop::tui::msg::Intent;
 use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use calltop::tui::theme::{Theme, ThemeName};
+use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use ratatui::Terminal;
 use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
@@ -225,6 +227,29 @@ fn two_accounts_on_one_board() {
         calls.contains("Gus Green") && !calls.contains("Ann Archer"),
         "{calls}"
     );
+}
+
+/// The overview's queue strip shows as many queues as fit above the accounts' totals
+/// rows, and its title counts those it shows, not every queue.
+#[test]
+fn the_queue_strip_counts_the_queues_it_shows() {
+    let store = two_account_store();
+    let all = store.center().queues().count();
+    let strip = |h: u16| {
+        let mut ui = ui(Mode::Live);
+        ui.sync(&store, now());
+        let mut term = Terminal::new(TestBackend::new(200, h)).expect("test terminal");
+        term.draw(|f| {
+            calltop::tui::views::queues::render_strip(f, f.area(), &store, &ui, now())
+        })
+        .expect("drawn");
+        lines(&term)
+    };
+    // Three queues and three totals rows (two accounts and all) fill 6 rows whole.
+    assert!(strip(8)[0].contains(&format!(" Queues {all}/{all} ")), "{:?}", strip(8));
+    let short = strip(7);
+    assert!(short[0].contains(&format!(" Queues {}/{all} ", all - 1)), "{short:?}");
+    assert_eq!(short.iter().filter(|l| l.contains('Σ')).count(), 3, "{short:?}");
 }
 
 /// An agent known only from call events (ext id 105, not in the directory) is named by

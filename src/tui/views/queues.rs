@@ -333,7 +333,13 @@ pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &Ui
     let c = store.center();
     let mut rows = queue_rows(c, "");
     rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
-    let title = title(ui, c, "Queues", rows.len(), rows.len());
+    // The busiest that fit above the totals rows (several accounts).
+    let totals = match several_accounts(c).len() {
+        0 => 0,
+        n => n + 1,
+    };
+    let fit = (area.height.saturating_sub(2) as usize).saturating_sub(totals);
+    let title = title(ui, c, "Queues", rows.len().min(fit), rows.len());
     queue_table(frame, area, c, (&rows, 0, None), title, ui, now);
 }
 
