@@ -140,38 +140,8 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         let cmd = args.board.on_alert.clone();
         super::alarms::spawn(r, store.clone(), zone, cmd, super::alarms::Clock::Wall)
     });
-    let lock = Arc::default();
-    let mut folds = Vec::new();
-    for s in &sources {
-        let follow = Follow {
-            conn: s.conn.clone(),
-            names: s.names.clone(),
-            events: events_tx.clone(),
-            fold: FoldConfig {
-                from_keyframe: !several,
-                write_keyframes: None,
-                claim: several.then(|| Claim {
-                    account: s.names.account().to_string(),
-                    lock: Arc::clone(&lock),
-                }),
-            },
-        };
-        folds.push((
-            s.names.account().to_string(),
-            follow.start(store.clone()).await?,
-        ));
-    }
-    let merged = match several {
-        true => Some(super::accounts::merge(&folds, events_tx.clone())),
-        false => None,
-    };
-    let status = match &merged {
-        Some(m) => StatusRx::Live {
-            conn: m.conn.clone(),
-            loading: m.loading.clone(),
-        },
-        None => folds[0].1.status(),
-    };
+    let following = follow_all(&sources, &store, &events_tx).await?;
+    let status = following.status();
     let tally = crate::metrics::ControlTally::default();
     let _metrics = crate::metrics::serve_at(
         args.metrics.as_deref(),
@@ -220,7 +190,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let control = plan
         .control
         .map(|c| Arc::new(crate::metrics::Counted::new(c, tally)) as Arc<dyn Control>);
-    let (notices, _merging) = match merged {
+    let (notices, _merging) = match following.merged {
         Some(m) => (Some(m.notices), Some(m.task)),
         None => (None, None),
     };
@@ -235,6 +205,58 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
         alarms: watcher.map(|w| w.changes),
     };
     crate::tui::run(ui, feed).await
+}
+
+/// Every `--from` followed into one store (kept running while this lives).
+struct Following {
+    /// Each account's fold.
+    folds: Vec<(String, relay::Folding)>,
+    /// Several: their connections as one, and each account's changes as notices.
+    merged: Option<super::accounts::Merged>,
+}
+
+impl Following {
+    /// The one status the board shows: the account's, or every account's as one.
+    fn status(&self) -> StatusRx {
+        match &self.merged {
+            Some(m) => StatusRx::Live {
+                conn: m.conn.clone(),
+                loading: m.loading.clone(),
+            },
+            None => self.folds[0].1.status(),
+        }
+    }
+}
+
+/// Starts following each of `sources` into `store`: one alone from its newest keyframe;
+/// several each from its first message, every line claimed by its account.
+async fn follow_all(
+    sources: &[Followed],
+    store: &crate::core::SharedStore,
+    events: &broadcast::Sender<LiveEvent>,
+) -> anyhow::Result<Following> {
+    let several = sources.len() > 1;
+    let lock = Arc::default();
+    let mut folds = Vec::new();
+    for s in sources {
+        let follow = Follow {
+            conn: s.conn.clone(),
+            names: s.names.clone(),
+            events: events.clone(),
+            fold: FoldConfig {
+                from_keyframe: !several,
+                write_keyframes: None,
+                claim: several.then(|| Claim {
+                    account: s.names.account().to_string(),
+                    lock: Arc::clone(&lock),
+                }),
+            },
+        };
+        let account = s.names.account().to_string();
+        folds.push((account, follow.start(store.clone()).await?));
+    }
+    let merged = several.then(|| super::accounts::merge(&folds, events.clone()));
+    Ok(Following { folds, merged })
 }
 
 /// Why a board over several accounts sends no control request.

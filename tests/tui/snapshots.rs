@@ -239,17 +239,26 @@ fn the_queue_strip_counts_the_queues_it_shows() {
         let mut ui = ui(Mode::Live);
         ui.sync(&store, now());
         let mut term = Terminal::new(TestBackend::new(200, h)).expect("test terminal");
-        term.draw(|f| {
-            calltop::tui::views::queues::render_strip(f, f.area(), &store, &ui, now())
-        })
-        .expect("drawn");
+        term.draw(|f| calltop::tui::views::queues::render_strip(f, f.area(), &store, &ui, now()))
+            .expect("drawn");
         lines(&term)
     };
     // Three queues and three totals rows (two accounts and all) fill 6 rows whole.
-    assert!(strip(8)[0].contains(&format!(" Queues {all}/{all} ")), "{:?}", strip(8));
+    assert!(
+        strip(8)[0].contains(&format!(" Queues {all}/{all} ")),
+        "{:?}",
+        strip(8)
+    );
     let short = strip(7);
-    assert!(short[0].contains(&format!(" Queues {}/{all} ", all - 1)), "{short:?}");
-    assert_eq!(short.iter().filter(|l| l.contains('Σ')).count(), 3, "{short:?}");
+    assert!(
+        short[0].contains(&format!(" Queues {}/{all} ", all - 1)),
+        "{short:?}"
+    );
+    assert_eq!(
+        short.iter().filter(|l| l.contains('Σ')).count(),
+        3,
+        "{short:?}"
+    );
 }
 
 /// An agent known only from call events (ext id 105, not in the directory) is named by
