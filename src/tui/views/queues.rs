@@ -258,6 +258,13 @@ fn queue_table(
         .max()
         .unwrap_or(10)
         .clamp(16, 28);
+    if several {
+        // An account id shows whole or not at all.
+        let widest = built.iter().map(|r| r.cells[12].chars().count()).max();
+        let account = &mut cols[12];
+        account.min = widest.unwrap_or(account.min).max(account.min);
+        account.full = account.full.max(account.min);
+    }
     let widths = layout_cols(area.width, &cols);
     let table_rows = built
         .into_iter()
@@ -265,16 +272,16 @@ fn queue_table(
         .map(|(i, r)| {
             let selected = i < shown && cursor == Some(start + i);
             let mark = row_mark(selected, alert_glyph(r.level));
-            let w1 = widths[1].unwrap_or(0);
+            // A cell cut to its column shows it with an ellipsis (an account id too).
+            let w = |k: usize| widths.get(k).copied().flatten().unwrap_or(0);
             let cells: Vec<Cell> = r
                 .cells
                 .into_iter()
                 .enumerate()
                 .map(|(k, text)| match k {
                     0 => Cell::from(Span::styled(mark.clone(), t.level(r.level))),
-                    1 => Cell::from(fit(&text, w1)),
-                    3 => Cell::from(Span::styled(text, t.level(r.level))),
-                    _ => Cell::from(text),
+                    3 => Cell::from(Span::styled(fit(&text, w(k)), t.level(r.level))),
+                    _ => Cell::from(fit(&text, w(k))),
                 })
                 .collect();
             let row = if r.alarm { Level::Crit } else { Level::Normal };
