@@ -154,6 +154,7 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
                     account: s.names.account().to_string(),
                     lock: Arc::clone(&lock),
                 }),
+                relays: true,
             },
         };
         folds.push((
