@@ -10,16 +10,18 @@ use crate::core::zone::Zone;
 use crate::core::{SessionStore, SharedStore};
 use crate::metrics::{ControlTally, Counted, Figure};
 use crate::platform::ControlClient as RestControl;
+use crate::relay::heartbeat;
 use crate::relay::{
     self, act, names::check_token, Applier, ControlServer, FoldConfig, Names, NatsConn,
     PublishSink, Publisher, PublisherConfig, ServeStats, Start, StreamSettings,
 };
-use crate::source::live;
+use crate::source::{live, ConnState};
 use crate::source::{Backoff, LineFormat};
 use crate::wire::Ts;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// How often the relay writes a keyframe while the store changes.
 const KEYFRAME_EVERY: Duration = Duration::from_secs(30);
@@ -81,6 +83,8 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
         store: stream_store.clone(),
         control: Counted::new(handle.control.clone(), tally.clone()),
         served: served.clone(),
+        ringcentral: handle.conn.clone(),
+        acked: acked_seq(&publisher),
     }));
     let _metrics = crate::metrics::serve_at(
         args.metrics.as_deref(),
@@ -136,10 +140,31 @@ struct Broker {
     store: SharedStore,
     control: Counted<RestControl>,
     served: Arc<OnceLock<Arc<ServeStats>>>,
+    /// The live source's RingCentral connection, told to the boards.
+    ringcentral: watch::Receiver<ConnState>,
+    /// The stream sequence of the newest acknowledged line.
+    acked: watch::Receiver<u64>,
+}
+
+/// The publisher's newest acknowledged sequence, as it changes.
+fn acked_seq(publisher: &Publisher) -> watch::Receiver<u64> {
+    let mut stats = publisher.stats();
+    let (tx, rx) = watch::channel(stats.borrow().last_seq);
+    tokio::spawn(async move {
+        while stats.changed().await.is_ok() {
+            let seq = stats.borrow_and_update().last_seq;
+            tx.send_if_modified(|s| std::mem::replace(s, seq) != seq);
+            if tx.is_closed() {
+                return;
+            }
+        }
+    });
+    rx
 }
 
 /// Creates or checks the stream (retrying with backoff until the broker answers),
-/// then folds the stream and serves control requests, until aborted.
+/// then puts the relay's heartbeat, folds the stream and serves control requests,
+/// until aborted.
 async fn broker_side(b: Broker) {
     let backoff = Backoff {
         initial: Duration::from_millis(250),
@@ -147,7 +172,11 @@ async fn broker_side(b: Broker) {
         immediate_first: true,
     };
     let mut attempt = 0;
-    while let Err(e) = relay::ensure(&b.conn.js, &b.names, &b.settings).await {
+    let buckets = loop {
+        let e = match relay::ensure(&b.conn.js, &b.names, &b.settings).await {
+            Ok(buckets) => break buckets,
+            Err(e) => e,
+        };
         attempt += 1;
         let wait = backoff.delay(attempt);
         tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "stream not ready");
@@ -158,17 +187,24 @@ async fn broker_side(b: Broker) {
             );
         }
         tokio::time::sleep(wait).await;
-    }
+    };
     println!(
         "{} nats: stream {} ready",
         Ts::now().to_rfc3339(),
         b.names.stream()
     );
+    let _beat = Aborting(tokio::spawn(heartbeat::beat(
+        buckets.kv,
+        b.relay_id.clone(),
+        b.ringcentral,
+        b.acked,
+    )));
     let (events, _) = tokio::sync::broadcast::channel(16);
     let fold = FoldConfig {
         from_keyframe: true,
         write_keyframes: Some((b.relay_id.clone(), KEYFRAME_EVERY)),
         claim: None,
+        relays: false,
     };
     let _folding = loop {
         match relay::fold(
@@ -203,6 +239,15 @@ async fn broker_side(b: Broker) {
         }
     };
     std::future::pending::<()>().await
+}
+
+/// A task aborted when dropped (with `broker_side`, which is aborted).
+struct Aborting(tokio::task::JoinHandle<()>);
+
+impl Drop for Aborting {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The relay's figures for `/metrics`: publish acks, duplicates, retries, drops and

@@ -250,6 +250,7 @@ async fn follow_all(
                     account: s.names.account().to_string(),
                     lock: Arc::clone(&lock),
                 }),
+                relays: true,
             },
         };
         let account = s.names.account().to_string();

@@ -8,8 +8,10 @@
 use super::audit::{AuditPhase, AuditRecord};
 use super::conn::{NatsConn, Start};
 use super::follow::{ReadOptions, StreamLine, StreamReader, Subjects};
+use super::heartbeat;
 use super::keyframe::{codec, KeyframeWrite, Keyframes};
 use super::names::{Kind, Names};
+use super::setup::open_kv;
 use super::RelayError;
 use crate::core::control::{ControlRequest, Outcome};
 use crate::core::{SessionStore, SharedStore};
@@ -94,6 +96,9 @@ pub struct FoldConfig {
     pub write_keyframes: Option<(String, Duration)>,
     /// One of several accounts folded into the same store.
     pub claim: Option<Claim>,
+    /// Live only while a relay of the account reports live (a board; see
+    /// [`heartbeat`](super::heartbeat)); else as the broker connection (the relay).
+    pub relays: bool,
 }
 
 /// One of several accounts' streams folded into one store (a board over several
@@ -120,7 +125,8 @@ impl Claim {
 
 /// A running fold. Dropping it stops it.
 pub struct Folding {
-    /// The broker connection, as the board's status line shows it.
+    /// The account's connection, as the board's status line shows it: the broker's,
+    /// and with [`FoldConfig::relays`] its relays' RingCentral connection.
     pub conn: watch::Receiver<ConnState>,
     /// Catching up with the stream.
     pub loading: watch::Receiver<Loading>,
@@ -236,8 +242,17 @@ pub async fn fold(
         ..Loading::default()
     });
     let (seq_tx, seq) = watch::channel(first);
-    let (conn_tx, conn_rx) = watch::channel(ConnState::Live);
-    let watcher = tokio::spawn(watch_connection(conn.connected(), conn_tx, events.clone()));
+    let (broker_tx, broker) = watch::channel(ConnState::Live);
+    let mut tasks = vec![tokio::spawn(watch_connection(conn.connected(), broker_tx))];
+    let conn_rx = if cfg.relays {
+        let kv = open_kv(&conn.js, &names.kv()).await?;
+        let (tx, rx) = watch::channel(ConnState::Connecting);
+        tasks.push(tokio::spawn(heartbeat::follow(kv, broker, tx)));
+        rx
+    } else {
+        broker
+    };
+    tasks.push(tokio::spawn(announce(conn_rx.clone(), events.clone())));
     let keyframes = match cfg.write_keyframes {
         Some((relay, every)) if codec::VERSION.is_some() => Some((
             Keyframes::open(&conn.js, names).await?,
@@ -293,11 +308,12 @@ pub async fn fold(
             }
         }
     });
+    tasks.push(folder);
     Ok(Folding {
         conn: conn_rx,
         loading,
         seq,
-        tasks: vec![watcher, folder],
+        tasks,
     })
 }
 
@@ -314,17 +330,9 @@ async fn write_keyframe(kf: Keyframes, relay: String, seq: u64, bytes: Vec<u8>) 
     }
 }
 
-/// The broker connection as a [`ConnState`], reported on `events` when it changes.
-async fn watch_connection(
-    mut up: watch::Receiver<bool>,
-    tx: watch::Sender<ConnState>,
-    events: broadcast::Sender<LiveEvent>,
-) {
+/// The broker connection as a [`ConnState`].
+async fn watch_connection(mut up: watch::Receiver<bool>, tx: watch::Sender<ConnState>) {
     let mut drops = 0;
-    let _ = events.send(LiveEvent::Conn {
-        at: Ts::now(),
-        state: ConnState::Live,
-    });
     while up.changed().await.is_ok() {
         let state = if *up.borrow_and_update() {
             ConnState::Live
@@ -336,12 +344,24 @@ async fn watch_connection(
                 reason: "the broker connection dropped; reconnecting".into(),
             }
         };
-        if *tx.borrow() != state {
-            let _ = events.send(LiveEvent::Conn {
-                at: Ts::now(),
-                state: state.clone(),
-            });
-            tx.send_replace(state);
+        tx.send_if_modified(|s| {
+            let changed = *s != state;
+            *s = state;
+            changed
+        });
+    }
+}
+
+/// Reports the connection on `events`: as it stands, then each change.
+async fn announce(mut conn: watch::Receiver<ConnState>, events: broadcast::Sender<LiveEvent>) {
+    loop {
+        let state = conn.borrow_and_update().clone();
+        let _ = events.send(LiveEvent::Conn {
+            at: Ts::now(),
+            state,
+        });
+        if conn.changed().await.is_err() {
+            return;
         }
     }
 }

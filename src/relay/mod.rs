@@ -15,6 +15,7 @@
 //! - [`audit`]: who did what, in the stream;
 //! - [`fold`]: a store from the stream (keyframe, then the messages after it);
 //! - [`act`]: `core::control` requests through the relay, both ends;
+//! - [`heartbeat`]: each relay's RingCentral connection in the KV, judged by boards;
 //! - [`sink`]: a live source's recording lines to the publisher.
 
 pub mod act;
@@ -23,6 +24,7 @@ pub mod conn;
 pub mod control;
 pub mod fold;
 pub mod follow;
+pub mod heartbeat;
 pub mod keyframe;
 pub mod names;
 pub mod publish;

@@ -144,6 +144,11 @@ impl Names {
             format!("$JS.API.CONSUMER.DELETE.{s}.>"),
             format!("$JS.API.CONSUMER.INFO.{s}.>"),
             format!("$JS.API.DIRECT.GET.{kv}.>"),
+            // Watching the relays' heartbeats (`relay.*`): an ordered consumer.
+            format!("$JS.API.CONSUMER.CREATE.{kv}"),
+            format!("$JS.API.CONSUMER.CREATE.{kv}.>"),
+            format!("$JS.API.CONSUMER.DELETE.{kv}.>"),
+            format!("$JS.FC.{kv}.>"),
             format!("$JS.API.DIRECT.GET.{obj}.>"),
             format!("$JS.API.STREAM.MSG.GET.{obj}"),
             format!("$JS.API.CONSUMER.CREATE.{obj}"),

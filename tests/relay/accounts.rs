@@ -9,7 +9,9 @@
 use crate::e2e::{quiet_sim, relay_process_at, sim_config};
 use crate::prom::{free_port, scrape, wait_connected, Series};
 use crate::support::*;
+use calltop::relay::{heartbeat, setup::open_kv};
 use calltop::sim::{GroundTruth, QueuePolicy, SimConfig, SimHandle, ACCOUNT_ID};
+use calltop::source::ConnState;
 use std::time::{Duration, Instant};
 
 /// The second account (the first is the simulator's default).
@@ -211,14 +213,27 @@ async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
     b.shutdown().await;
 }
 
+/// A relay's heartbeat on `server`, reporting live until the returned sender drops.
+async fn beating(server: &NatsServer, id: &str) -> tokio::sync::watch::Sender<ConnState> {
+    let conn = server.relay().await;
+    let kv = open_kv(&conn.js, &server.names().kv()).await.unwrap();
+    let (tx, rx) = tokio::sync::watch::channel(ConnState::Live);
+    let (_, acked) = tokio::sync::watch::channel(0);
+    tokio::spawn(heartbeat::beat(kv, id.into(), rx, acked));
+    tx
+}
+
 /// One account's broker gone: the board over both is not live (`calltop_connected` 0,
 /// and the headless feed names that account), and is again once it is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_accounts_outage_is_never_shown_as_live() {
     let server_a = NatsServer::start_for(ACCOUNT_ID);
     let mut server_b = NatsServer::start_for(OTHER);
-    // The streams, as a relay makes them.
-    let _ = (server_a.relay().await, server_b.relay().await);
+    // The streams and the relays' heartbeats, as relays make them.
+    let _relays = (
+        beating(&server_a, "relay-a").await,
+        beating(&server_b, "relay-b").await,
+    );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let metrics = format!("127.0.0.1:{port}");

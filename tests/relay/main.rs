@@ -13,4 +13,5 @@ mod support;
 mod accounts;
 mod cluster;
 mod e2e;
+mod heartbeat;
 mod nats;
