@@ -105,8 +105,18 @@ pub(crate) struct Col {
     pub min: usize,
     /// As wide as its widest cell.
     pub full: usize,
-    /// Higher stays longer.
+    /// Higher gets its `min` sooner; `0`: only in the room left once the others are full.
     pub prio: u8,
+    /// The priority its growth from `min` towards `full` is served at (`0`: once every
+    /// `min` is served; columns growing at one priority share the room).
+    pub grow: u8,
+    /// Short of room for its `min`, it takes what is left (cut) rather than being left out.
+    pub squeeze: bool,
+    /// `false`: left out whatever the room (e.g. a column of one account).
+    pub shown: bool,
+    /// Its gap is set aside before any width is given, and left out it stays as an
+    /// empty column holding that gap.
+    pub holds_place: bool,
 }
 
 impl Col {
@@ -117,6 +127,10 @@ impl Col {
             min,
             full,
             prio,
+            grow: 0,
+            squeeze: false,
+            shown: true,
+            holds_place: false,
         }
     }
 
@@ -124,49 +138,83 @@ impl Col {
     pub(crate) const fn fixed(header: &'static str, w: usize, prio: u8) -> Col {
         Col::new(header, w, w, prio)
     }
-}
 
-/// Widths of `cols` in `width` columns (one space between two): the lowest-priority
-/// columns are left out (`None`) until the others fit at their `min`; the room left
-/// grows them towards their `full` (see [`share`]).
-pub(crate) fn layout_cols(width: u16, cols: &[Col]) -> Vec<Option<usize>> {
-    let mut kept: Vec<bool> = vec![true; cols.len()];
-    let need = |kept: &[bool]| {
-        let n = kept.iter().filter(|k| **k).count();
-        cols.iter()
-            .zip(kept)
-            .filter(|(_, k)| **k)
-            .map(|(c, _)| c.min)
-            .sum::<usize>()
-            + n.saturating_sub(1)
-    };
-    while need(&kept) > width as usize {
-        let lowest = (0..cols.len())
-            .filter(|i| kept[*i])
-            .min_by_key(|i| (cols[*i].prio, std::cmp::Reverse(*i)));
-        match lowest {
-            Some(i) => kept[i] = false,
-            None => break,
+    /// Grows towards `full` at priority `grow` rather than once every `min` is served.
+    pub(crate) const fn grows_at(self, grow: u8) -> Col {
+        Col { grow, ..self }
+    }
+
+    /// Cut to the room left rather than left out when its `min` does not fit.
+    pub(crate) const fn squeezed(self) -> Col {
+        Col {
+            squeeze: true,
+            ..self
         }
     }
-    let left = (width as usize).saturating_sub(need(&kept));
-    let wants: Vec<(usize, usize)> = cols
-        .iter()
-        .zip(&kept)
-        .map(|(c, k)| {
-            if *k {
-                (0, c.full.saturating_sub(c.min))
-            } else {
-                (0, 0)
+
+    /// Keeps its gap, empty, when left out (see [`Col::holds_place`]).
+    pub(crate) const fn holding_place(self) -> Col {
+        Col {
+            holds_place: true,
+            ..self
+        }
+    }
+
+    /// Shown only when `shown`.
+    pub(crate) const fn shown_if(self, shown: bool) -> Col {
+        Col { shown, ..self }
+    }
+}
+
+/// Widths of `cols` in `width` columns (one space between two). From the highest
+/// priority down, each column gets its `min` while room lasts (in order at one
+/// priority); the first that does not fit is cut to the room left if it is
+/// [squeezed](Col::squeezed), else left out (`None`, or `Some(0)` when it
+/// [holds its place](Col::holds_place)), and so is every `min` after it. At each
+/// priority, before its `min`s, the columns growing at it share the room left towards
+/// their `full` (see [`share`]); once a column is left out, only those growing at `0` do.
+pub(crate) fn layout_cols(width: u16, cols: &[Col]) -> Vec<Option<usize>> {
+    // Each column pays its width and a gap, the first one's gap paid by the `+ 1`.
+    let placed = cols.iter().filter(|c| c.shown && c.holds_place).count();
+    let mut left = (width as usize + 1).saturating_sub(placed);
+    let mut got: Vec<Option<usize>> = vec![None; cols.len()];
+    let mut kept = vec![false; cols.len()];
+    let mut open = true;
+    let mut prios: Vec<u8> = cols.iter().flat_map(|c| [c.prio, c.grow]).collect();
+    prios.sort_unstable_by(|a, b| b.cmp(a));
+    prios.dedup();
+    for p in prios {
+        if open || p == 0 {
+            let growing: Vec<usize> = (0..cols.len())
+                .filter(|&i| kept[i] && cols[i].grow == p)
+                .collect();
+            let wants: Vec<(usize, usize)> = growing
+                .iter()
+                .map(|&i| (0, cols[i].full.saturating_sub(got[i].unwrap_or(0))))
+                .collect();
+            for (&i, more) in growing.iter().zip(share(left, &wants)) {
+                got[i] = got[i].map(|w| w + more);
+                left -= more;
             }
-        })
-        .collect();
-    let more = share(left, &wants);
-    cols.iter()
-        .zip(&kept)
-        .zip(more)
-        .map(|((c, k), m)| k.then_some(c.min + m))
-        .collect()
+        }
+        for (i, c) in cols.iter().enumerate() {
+            if !c.shown || c.prio != p {
+                continue;
+            }
+            let gap = usize::from(!c.holds_place);
+            if open && c.min + gap <= left {
+                (got[i], kept[i]) = (Some(c.min), true);
+                left -= c.min + gap;
+            } else if open && c.squeeze && left > gap {
+                (got[i], kept[i]) = (Some(left - gap), true);
+                left = 0;
+            } else {
+                open = false;
+                got[i] = c.holds_place.then_some(0);
+            }
+        }
+    }
+    got
 }
 
 /// A table of the kept columns of `cols` (cells given for every column).

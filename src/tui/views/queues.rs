@@ -42,85 +42,20 @@ struct QueueRow {
 }
 
 const COLS: [Col; 13] = [
-    Col {
-        header: "",
-        min: 2,
-        full: 2,
-        prio: 10,
-    },
-    Col {
-        header: "Queue",
-        min: 16,
-        full: 24,
-        prio: 10,
-    },
-    Col {
-        header: "Wait",
-        min: 4,
-        full: 4,
-        prio: 10,
-    },
-    Col {
-        header: "Oldest",
-        min: 6,
-        full: 7,
-        prio: 10,
-    },
-    Col {
-        header: "Offer",
-        min: 5,
-        full: 5,
-        prio: 8,
-    },
-    Col {
-        header: "Ans",
-        min: 4,
-        full: 4,
-        prio: 8,
-    },
-    Col {
-        header: "Aband",
-        min: 5,
-        full: 5,
-        prio: 8,
-    },
-    Col {
-        header: "VM/Ovf",
-        min: 6,
-        full: 6,
-        prio: 3,
-    },
-    Col {
-        header: "SL",
-        min: 4,
-        full: 5,
-        prio: 9,
-    },
-    Col {
-        header: "ASA",
-        min: 5,
-        full: 6,
-        prio: 7,
-    },
-    Col {
-        header: "AbWait",
-        min: 6,
-        full: 6,
-        prio: 2,
-    },
-    Col {
-        header: "Av/Call/Off",
-        min: 11,
-        full: 11,
-        prio: 6,
-    },
+    Col::fixed("", 2, 10),
+    Col::new("Queue", 16, 24, 10),
+    Col::fixed("Wait", 4, 10),
+    Col::new("Oldest", 6, 7, 10),
+    Col::fixed("Offer", 5, 8),
+    Col::fixed("Ans", 4, 8),
+    Col::fixed("Aband", 5, 8),
+    Col::fixed("VM/Ovf", 6, 3),
+    Col::new("SL", 4, 5, 9),
+    Col::new("ASA", 5, 6, 7),
+    Col::fixed("AbWait", 6, 2),
+    Col::fixed("Av/Call/Off", 11, 6),
     // Only on a board over several accounts (the last column).
-    Col {
-        header: "Account",
-        min: 7,
-        full: 18,
-        prio: 9,
-    },
+    Col::new("Account", 7, 18, 9),
 ];
 
 /// The accounts of a board over several (each gets a totals row, and the rows an

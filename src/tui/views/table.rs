@@ -1,15 +1,16 @@
 //! The sessions table: one row per active session; only the visible rows are built.
 
-use super::cells::{endpoint_min, fit, fit_endpoint, share};
+use super::cells::{col_table, endpoint_min, fit, fit_endpoint, layout_cols, Col};
 use crate::core::party::EndpointState;
 use crate::core::{clock, clock_bound, Center, Session, SessionStore};
 use crate::tui::rows::{call_account, call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 use ratatui::Frame;
 
 /// What one visible row needs, before the columns are sized.
@@ -37,81 +38,52 @@ impl RowText<'_> {
     }
 }
 
-/// Column widths of the board for the visible rows, by priority: the fixed columns
-/// (marker, direction, timer, total, as wide as their widest cell), then Parties, then the From and To numbers, then
-/// Queue and Agent, then the From and To names (shared), then the marks (recording,
-/// mute, park orbit: all or nothing, `0` when left out); each never wider than its
-/// widest cell.
-fn widths(width: u16, rows: &[RowText]) -> [u16; 10] {
+/// The board's columns for the visible rows, each never wider than its widest cell:
+/// the fixed ones (marker, direction, timer, total, the account on a board over several
+/// accounts), then Parties (cut, when short, to 24 or less), the From and To numbers
+/// (cut when short), the agent's first letters, the rest of Parties, the queue's first
+/// letters, then the names, queue and agent share the room left; the marks (recording,
+/// mute, park orbit) only whole, in what is left after everything else.
+fn board_cols(rows: &[RowText], several: bool) -> [Col; 11] {
     let need =
         |f: &dyn Fn(&RowText) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let parties = need(&|r| r.parties_width(), 7);
-    let from_num = need(&|r| endpoint_min(r.from), 4);
-    let to_num = need(&|r| endpoint_min(r.to), 2);
-    let from_all = need(&|r| r.from.label().chars().count(), 4);
-    let to_all = need(&|r| r.to.label().chars().count(), 2);
     let queue = need(&|r| r.queue.chars().count(), 0).min(24);
     let agent = need(&|r| r.agent.chars().count(), 0).min(24);
     let marks = need(&|r| r.marks.chars().count(), 0);
-    let timer = need(&|r| r.timer.chars().count(), "Timer".len());
-    let total = need(&|r| r.total.chars().count(), "Total".len());
-    let (mark, dir) = (2, 3);
-    let gaps = 8;
-    let mut left = (width as usize).saturating_sub(mark + dir + timer + total + gaps);
-    // Parties come first, but leave the numbers whole (and the agent's first letters)
-    // when two states still fit.
-    let agent_min = agent.min(8);
-    let parties = parties.min(
-        left.saturating_sub(from_num + to_num + agent_min + 1)
-            .max(24),
-    );
-    let mut first = share(
-        left,
-        &[
-            (parties, parties),
-            (from_num, from_num),
-            (to_num, to_num),
-            (agent_min, agent_min),
-            (queue.min(5), queue.min(5)),
-        ],
-    );
-    first.swap(3, 4);
-    // A queue or agent column too narrow to say anything is left out.
-    if first[3] < queue.min(5) {
-        first[3] = 0;
-    }
-    if first[4] < agent_min {
-        first[4] = 0;
-    }
-    left -= first.iter().sum::<usize>();
-    // The names and the rest of the queue share what is left.
-    let more = share(
-        left,
-        &[
-            (0, from_all.saturating_sub(first[1])),
-            (0, to_all.saturating_sub(first[2])),
-            (0, if first[3] == 0 { 0 } else { queue - first[3] }),
-            (0, if first[4] == 0 { 0 } else { agent - first[4] }),
-        ],
-    );
-    left -= more.iter().sum::<usize>();
-    // The marks, whole, in what is left after everything else (and one more gap).
-    let marks = if marks > 0 && left > marks.max("Marks".len()) {
-        marks.max("Marks".len())
-    } else {
-        0
+    let fixed = |header: &'static str, f: &dyn Fn(&RowText) -> usize| {
+        Col::fixed(header, need(f, header.len()), 10)
     };
-    let parties = first[0];
-    let (from, to, queue) = (first[1] + more[0], first[2] + more[1], first[3] + more[2]);
-    let agent = first[4] + more[3];
-    [
-        mark, dir, from, to, queue, agent, parties, marks, timer, total,
-    ]
-    .map(|w| w as u16)
+    // Every column but the marks (the one at priority 0) keeps its gap when left out.
+    let cols = [
+        Col::fixed("", 2, 10),
+        Col::fixed("Dir", 3, 10),
+        Col::new(
+            "From",
+            need(&|r| endpoint_min(r.from), 4),
+            need(&|r| r.from.label().chars().count(), 4),
+            8,
+        )
+        .squeezed(),
+        Col::new(
+            "To",
+            need(&|r| endpoint_min(r.to), 2),
+            need(&|r| r.to.label().chars().count(), 2),
+            8,
+        )
+        .squeezed(),
+        Col::new("Queue", queue.min(5), queue, 5),
+        Col::new("Agent", agent.min(8), agent, 7),
+        Col::new("Parties", parties.min(24), parties, 9)
+            .squeezed()
+            .grows_at(6),
+        Col::fixed("Marks", marks.max("Marks".len()), 0).shown_if(marks > 0),
+        fixed("Timer", &|r| r.timer.chars().count()),
+        fixed("Total", &|r| r.total.chars().count()),
+        fixed("Account", &|r| r.account.chars().count()).shown_if(several),
+    ];
+    cols.map(|c| if c.prio == 0 { c } else { c.holding_place() })
 }
-
-/// The index of the marks among the board's columns.
-const MARKS: usize = 7;
 
 /// Draws the board.
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
@@ -128,35 +100,14 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         .map(|s| row_text(s, store.center(), ui, now))
         .collect();
     // A board over several accounts: each call's account, in the last column.
-    let several = store.center().accounts().len() > 1;
-    let account_w = several.then(|| {
-        let widest = texts.iter().map(|r| r.account.chars().count()).max();
-        widest.unwrap_or(0).max("Account".len())
-    });
-    let left = area
-        .width
-        .saturating_sub(account_w.map_or(0, |w| w as u16 + 1));
-    let w = widths(left, &texts);
-    let built: Vec<Row> = texts
+    let cols = board_cols(&texts, store.center().accounts().len() > 1);
+    let w = layout_cols(area.width, &cols);
+    let built: Vec<_> = texts
         .into_iter()
         .enumerate()
-        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w, several))
+        .map(|(i, r)| session_row(r, ui, start + i == ui.view.calls.cursor, &w))
         .collect();
-    let mut header = vec![
-        "", "Dir", "From", "To", "Queue", "Agent", "Parties", "Marks", "Timer", "Total",
-    ];
-    let mut widths = w.to_vec();
-    if let Some(aw) = account_w {
-        header.push("Account");
-        widths.push(aw as u16);
-    }
-    if w[MARKS] == 0 {
-        header.remove(MARKS);
-        widths.remove(MARKS);
-    }
-    let header = Row::new(header).style(t.column_header());
-    let widths = widths.into_iter().map(Constraint::Length);
-    let table = super::cells::titled_table(built, widths, header, title, t.dim());
+    let table = col_table(&cols, &w, built, title, ui);
     frame.render_widget(table, area);
     if rows.is_empty() {
         let msg = if !ui.view.filter.is_empty() {
@@ -298,9 +249,8 @@ fn session_row(
     r: RowText,
     ui: &UiState,
     selected: bool,
-    w: &[u16; 10],
-    several: bool,
-) -> Row<'static> {
+    w: &[Option<usize>],
+) -> (Vec<Cell<'static>>, Style) {
     let t = ui.theme();
     let s = r.session;
     let (level, marker) = (r.level, &r.marker);
@@ -318,7 +268,8 @@ fn session_row(
         Some(p) if p.direction.get() == Some(&Direction::Inbound) => "In",
         _ => "?",
     };
-    let parties_w = w[6] as usize;
+    let w = |i: usize| w.get(i).copied().flatten().unwrap_or(0);
+    let parties_w = w(6);
     let parties = if r.parties_width() > parties_w {
         let text: String = r.parties.iter().map(|s| s.content.as_ref()).collect();
         Line::from(Span::styled(fit(&text, parties_w), t.state(None)))
@@ -327,23 +278,18 @@ fn session_row(
     };
     // Offline: the rows are as of the drop, not live (no alert colours either).
     let style = super::cells::row_style(ui, selected, level);
-    let mut cells = vec![
+    let cells = vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),
-        Cell::from(fit_endpoint(r.from, w[2] as usize)),
-        Cell::from(fit_endpoint(r.to, w[3] as usize)),
-        Cell::from(fit(&r.queue, w[4] as usize)),
-        Cell::from(fit(&r.agent, w[5] as usize)),
+        Cell::from(fit_endpoint(r.from, w(2))),
+        Cell::from(fit_endpoint(r.to, w(3))),
+        Cell::from(fit(&r.queue, w(4))),
+        Cell::from(fit(&r.agent, w(5))),
         Cell::from(parties),
         Cell::from(r.marks),
         Cell::from(r.timer),
         Cell::from(r.total),
+        Cell::from(r.account),
     ];
-    if several {
-        cells.push(Cell::from(r.account));
-    }
-    if w[MARKS] == 0 {
-        cells.remove(MARKS);
-    }
-    Row::new(cells).style(style)
+    (cells, style)
 }
