@@ -242,17 +242,7 @@ pub async fn fold(
         ..Loading::default()
     });
     let (seq_tx, seq) = watch::channel(first);
-    let (broker_tx, broker) = watch::channel(ConnState::Live);
-    let mut tasks = vec![tokio::spawn(watch_connection(conn.connected(), broker_tx))];
-    let conn_rx = if cfg.relays {
-        let kv = open_kv(&conn.js, &names.kv()).await?;
-        let (tx, rx) = watch::channel(ConnState::Connecting);
-        tasks.push(tokio::spawn(heartbeat::follow(kv, broker, tx)));
-        rx
-    } else {
-        broker
-    };
-    tasks.push(tokio::spawn(announce(conn_rx.clone(), events.clone())));
+    let (conn_rx, mut tasks) = watch_status(conn, names, cfg.relays, &events).await?;
     let keyframes = match cfg.write_keyframes {
         Some((relay, every)) if codec::VERSION.is_some() => Some((
             Keyframes::open(&conn.js, names).await?,
@@ -315,6 +305,29 @@ pub async fn fold(
         seq,
         tasks,
     })
+}
+
+/// The fold's connection as the board shows it, announced on `events` as it changes:
+/// the broker's, and with `relays` the relays' own reports too (live only while some
+/// relay reports RingCentral live); with the tasks that keep it.
+async fn watch_status(
+    conn: &NatsConn,
+    names: &Names,
+    relays: bool,
+    events: &broadcast::Sender<LiveEvent>,
+) -> Result<(watch::Receiver<ConnState>, Vec<tokio::task::JoinHandle<()>>), RelayError> {
+    let (broker_tx, broker) = watch::channel(ConnState::Live);
+    let mut tasks = vec![tokio::spawn(watch_connection(conn.connected(), broker_tx))];
+    let conn_rx = if relays {
+        let kv = open_kv(&conn.js, &names.kv()).await?;
+        let (tx, rx) = watch::channel(ConnState::Connecting);
+        tasks.push(tokio::spawn(heartbeat::follow(kv, broker, tx)));
+        rx
+    } else {
+        broker
+    };
+    tasks.push(tokio::spawn(announce(conn_rx.clone(), events.clone())));
+    Ok((conn_rx, tasks))
 }
 
 async fn write_keyframe(kf: Keyframes, relay: String, seq: u64, bytes: Vec<u8>) {
