@@ -81,6 +81,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// The newest time an event of this call states (`None`: no event time): when the
+    /// call was last heard of.
+    pub fn newest_event(&self) -> Option<Ts> {
+        self.parties
+            .iter()
+            .filter_map(|p| p.history.iter().filter_map(|m| m.at).max())
+            .max()
+    }
+
     /// An empty session first heard of at `now`.
     pub fn new(id: String, now: Ts) -> Session {
         Session {

@@ -719,12 +719,7 @@ impl SessionStore {
         self.counters.ended_in_outage += u64::from(outage);
         self.center.gone_in(&mut s.center, id, known_until);
         // Never before a state it was seen in (event times may run ahead of ours).
-        let newest_event = s
-            .parties
-            .iter()
-            .filter_map(|p| p.history.iter().filter_map(|m| m.at).max())
-            .max();
-        let now = newest_event.map_or(known_until, |t| t.max(known_until));
+        let now = s.newest_event().map_or(known_until, |t| t.max(known_until));
         s.ended_unseen = true;
         let live: Vec<String> = s
             .parties

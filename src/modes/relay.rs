@@ -11,11 +11,12 @@ use crate::core::{SessionStore, SharedStore};
 use crate::metrics::{ControlTally, Counted, Figure};
 use crate::platform::ControlClient as RestControl;
 use crate::relay::heartbeat;
+use crate::relay::inherited::Inherited;
 use crate::relay::{
     self, act, names::check_token, Applier, ControlServer, FoldConfig, Names, NatsConn,
     PublishSink, Publisher, PublisherConfig, ServeStats, Start, StreamSettings,
 };
-use crate::source::{live, ConnState};
+use crate::source::{live, ConnState, Loading};
 use crate::source::{Backoff, LineFormat};
 use crate::wire::Ts;
 use std::sync::atomic::Ordering;
@@ -70,7 +71,7 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
     );
     let printed = stream_store.clone();
     let sink = Arc::new(PublishSink(publisher.clone()));
-    let mut handle = live::spawn_with_sink(cfg, socket_store, Some(sink));
+    let mut handle = live::spawn_with_sink(cfg, socket_store.clone(), Some(sink.clone()));
     let mut events = handle.subscribe_events();
     std::mem::swap(&mut events, &mut handle.events);
     let tally = ControlTally::default();
@@ -85,6 +86,9 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
         served: served.clone(),
         ringcentral: handle.conn.clone(),
         acked: acked_seq(&publisher),
+        socket: (socket_store, handle.loading.clone()),
+        rest: handle.control.clone(),
+        sink,
     }));
     let _metrics = crate::metrics::serve_at(
         args.metrics.as_deref(),
@@ -144,6 +148,11 @@ struct Broker {
     ringcentral: watch::Receiver<ConnState>,
     /// The stream sequence of the newest acknowledged line.
     acked: watch::Receiver<u64>,
+    /// The live source's store, and its loading of the calls in progress.
+    socket: (SharedStore, watch::Receiver<Loading>),
+    /// Its REST client and the publisher's sink (for the calls the stream inherited).
+    rest: RestControl,
+    sink: Arc<PublishSink>,
 }
 
 /// The publisher's newest acknowledged sequence, as it changes.
@@ -196,7 +205,7 @@ async fn broker_side(b: Broker) {
     let _beat = Aborting(tokio::spawn(heartbeat::beat(
         buckets.kv,
         b.relay_id.clone(),
-        b.ringcentral,
+        b.ringcentral.clone(),
         b.acked,
     )));
     let (events, _) = tokio::sync::broadcast::channel(16);
@@ -223,6 +232,26 @@ async fn broker_side(b: Broker) {
             }
         }
     };
+    let _settle = Aborting(tokio::spawn({
+        let inherited = Inherited {
+            stream: b.store.clone(),
+            folded: _folding.loading.clone(),
+            socket: b.socket.0,
+            seeding: b.socket.1,
+            ringcentral: b.ringcentral,
+            rest: b.rest,
+            sink: b.sink,
+        };
+        async move {
+            let gone = relay::inherited::settle(inherited).await;
+            if gone > 0 {
+                println!(
+                    "{} {gone} calls the stream held as in progress were gone from RingCentral: closed",
+                    Ts::now().to_rfc3339()
+                );
+            }
+        }
+    }));
     let applier = Applier::new(b.store.clone(), b.control, act::LIGHT_PER_MINUTE);
     let _server = match ControlServer::start(&b.conn, &b.names, &b.relay_id, applier).await {
         Ok(s) => {

@@ -25,6 +25,7 @@ pub mod control;
 pub mod fold;
 pub mod follow;
 pub mod heartbeat;
+pub mod inherited;
 pub mod keyframe;
 pub mod names;
 pub mod publish;

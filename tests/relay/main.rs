@@ -14,4 +14,5 @@ mod accounts;
 mod cluster;
 mod e2e;
 mod heartbeat;
+mod inherited;
 mod nats;
