@@ -74,8 +74,8 @@ async fn a_new_relay_closes_the_calls_its_stream_left_in_progress() {
     }
     // Closed as of when they were last heard of, ended unseen: no call grew by the time
     // nobody watched.
-    let b = board.read();
     for id in &left {
+        let b = board.read();
         let s = b.get(id).expect("still held");
         assert!(s.ended_unseen, "{id}");
         let end = s.newest_event().expect("an event time");
