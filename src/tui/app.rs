@@ -240,7 +240,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     };
     let mut guard = Guard::enter()?;
     let size = guard.terminal.size()?;
-    ui.view.size = (size.width, size.height);
+    ui.view.set_size(size.width, size.height);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     tracing::info!(mode = ?ui.config.mode, "board started");

@@ -479,10 +479,10 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
     let sid = talking.unwrap();
 
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-    ui.view.size = (200, 50);
-    ui.view.calls.selected = Some(sid.clone());
-    ui.view.pinned = Some(sid.clone());
-    ui.view.follow_top = false;
+    ui.view.set_size(200, 50);
+    ui.view.select(sid.clone());
+    ui.view.set_pinned(Some(sid.clone()));
+    ui.view.set_follow_top(false);
     let now = calltop::wire::Ts::now();
     let fx = {
         let st = store.read();
@@ -621,11 +621,11 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
             continue;
         };
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
-        ui.view.size = (200, 50);
-        ui.view.calls.selected = Some(sid.clone());
-        ui.view.pinned = Some(sid.clone());
-        ui.view.follow_top = false;
-        ui.view.target_party = Some((sid.clone(), pid.clone()));
+        ui.view.set_size(200, 50);
+        ui.view.select(sid.clone());
+        ui.view.set_pinned(Some(sid.clone()));
+        ui.view.set_follow_top(false);
+        ui.view.set_target_party(Some((sid.clone(), pid.clone())));
         let now = calltop::wire::Ts::now();
         let fx = {
             let st = store.read();

@@ -19,7 +19,7 @@ fn board(store: &SharedStore, h: &LiveHandle, screen: Screen) -> String {
     ui.feed.loading = Some(*h.loading.borrow());
     let now = Ts::now();
     ui.feed.wall = now;
-    ui.view.screen = screen;
+    ui.view.show(screen);
     screen_at(store, &mut ui, now)
 }
 

@@ -31,7 +31,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     let raised = changes[0].clone();
     let mut ui = ui(Mode::Live);
     ui.config.bell = true;
-    ui.view.screen = Screen::Queues;
+    ui.view.show(Screen::Queues);
     let before = render(&store, &mut ui, now());
     let crit = ui.theme().level(Level::Crit);
     assert_ne!(style_of(&before, "Sales 800").fg, crit.fg);
@@ -46,7 +46,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     );
     assert_eq!(style_of(&term, "Sales 800").fg, crit.fg, "{text}");
     assert_ne!(style_of(&term, "Support 801").fg, crit.fg, "{text}");
-    ui.view.screen = Screen::Wallboard;
+    ui.view.show(Screen::Wallboard);
     let wall = render(&store, &mut ui, now());
     assert_eq!(style_of(&wall, "⚠ Sales").fg, crit.fg);
     // Without --bell, no bell.
@@ -59,7 +59,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
         ..raised
     };
     update(&mut ui, Event::Alarm(cleared), &store, now());
-    ui.view.screen = Screen::Queues;
+    ui.view.show(Screen::Queues);
     let term = render(&store, &mut ui, now());
     let text = lines(&term).join("\n");
     assert!(!text.contains("ALARM"), "{text}");

@@ -37,8 +37,7 @@ fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
 fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
     let store = board_store();
     let mut ui = ui(mode);
-    ui.view.sort = calltop::tui::view::SortKey::Start;
-    ui.view.sort_descending = false;
+    ui.view.sort_by(calltop::tui::view::SortKey::Start, false);
     ui.sync(&store, now());
     (store, ui)
 }
@@ -70,25 +69,25 @@ fn act_at(
 fn navigation_clamps_and_follows_the_selected_session() {
     let (mut store, mut ui) = ready(Mode::Demo);
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-talk"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-ring"));
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
+        (ui.view.calls().cursor, ui.view.calls().selected.as_deref()),
         (3, Some("s-ring"))
     );
     cmd(&mut ui, &store, Command::Top);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Up);
-    assert_eq!(ui.view.calls.cursor, 0);
+    assert_eq!(ui.view.calls().cursor, 0);
 
     // Select s-park, then an older call appears above it: the selection follows s-park.
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-park"));
     let p = PartySpec {
         id: "p-new",
         dir: "Inbound",
@@ -101,7 +100,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
     update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
+        (ui.view.calls().selected.as_deref(), ui.view.calls().cursor),
         (Some("s-park"), 3)
     );
 
@@ -117,7 +116,7 @@ fn navigation_clamps_and_follows_the_selected_session() {
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
+        (ui.view.calls().selected.as_deref(), ui.view.calls().cursor),
         (Some("s-ring"), 3)
     );
 }
@@ -388,8 +387,8 @@ fn tab_cycles_the_target_party() {
     // s-hold: default target is the agent p-hold-2; Tab moves to p-hold-1 (caller, talking).
     cmd(&mut ui, &store, Command::NextParty);
     assert_eq!(
-        ui.view.target_party,
-        Some(("s-hold".into(), "p-hold-1".into()))
+        ui.view.target_party(),
+        Some(&("s-hold".into(), "p-hold-1".into()))
     );
     let fx = act(&mut ui, &store, Command::Call(CallKey::Hold));
     assert_eq!(
@@ -503,7 +502,7 @@ fn filter_sort_state_filter_and_history() {
     };
     assert_eq!(ids(&ui), vec!["s-ring"]);
     update(&mut ui, Intent::Submit, &store, now());
-    assert_eq!(ui.view.filter, "alice");
+    assert_eq!(ui.view.filter(), "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
     cmd(&mut ui, &store, Command::StateFilter); // queued: no caller waits in a queue
@@ -514,7 +513,7 @@ fn filter_sort_state_filter_and_history() {
         cmd(&mut ui, &store, Command::StateFilter);
     }
     // Sort by timer (longest in state first), then reversed.
-    while ui.view.sort != calltop::tui::view::SortKey::Timer {
+    while ui.view.sort() != calltop::tui::view::SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
@@ -522,7 +521,7 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ids(&ui)[0], "s-park");
     cmd(&mut ui, &store, Command::History);
     assert_eq!(ids(&ui), vec!["s-done"]);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-done"));
 }
 
 #[test]
@@ -617,7 +616,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     );
     update(&mut ui, Intent::Cancel, &store, now());
     // The progress bar: its first and last columns are the two ends (within a column).
-    ui.view.size = (120, 40);
+    ui.view.set_size(120, 40);
     let row = calltop::tui::views::progress_row(&ui).unwrap();
     let click = |column| {
         Event::Mouse(MouseEvent {
@@ -976,12 +975,16 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
         (Command::Wallboard, Screen::Wallboard),
     ] {
         cmd(&mut ui, &store, key);
-        assert_eq!(ui.view.screen, screen);
+        assert_eq!(ui.view.screen(), screen);
         cmd(&mut ui, &store, key);
-        assert_eq!(ui.view.screen, Screen::Board, "{key:?} again: the calls");
+        assert_eq!(ui.view.screen(), Screen::Board, "{key:?} again: the calls");
         cmd(&mut ui, &store, key);
         cmd(&mut ui, &store, Command::Back);
-        assert_eq!(ui.view.screen, Screen::Board, "{key:?} then Esc: the calls");
+        assert_eq!(
+            ui.view.screen(),
+            Screen::Board,
+            "{key:?} then Esc: the calls"
+        );
     }
     // The agents view starts on the agent needing a supervisor most: Bob, ringing.
     cmd(&mut ui, &store, Command::Agents);
@@ -996,9 +999,9 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
     );
     // Enter: Cy's current call, its detail open on the calls screen.
     cmd(&mut ui, &store, Command::Open);
-    assert_eq!(ui.view.screen, Screen::Board);
-    assert!(ui.view.detail);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-3"));
+    assert_eq!(ui.view.screen(), Screen::Board);
+    assert!(ui.view.detail());
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("c-3"));
 }
 
 #[test]
@@ -1011,14 +1014,14 @@ fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(ui.view.queues().selected.as_deref(), Some("801"));
     cmd(&mut ui, &store, Command::Open);
-    assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
+    assert_eq!(ui.view.open_queue(), Some("801"));
     // Support's agents by state: Cy on hold, Eve available, Fay offline.
     assert_eq!(ui.view.members().selected.as_deref(), Some("203"));
     cmd(&mut ui, &store, Command::Bottom);
     assert_eq!(ui.view.members().selected.as_deref(), Some("206"));
     cmd(&mut ui, &store, Command::Back);
     assert_eq!(
-        (ui.view.screen, ui.view.open_queue.clone()),
+        (ui.view.screen(), ui.view.open_queue()),
         (Screen::Queues, None)
     );
 }
@@ -1111,11 +1114,9 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
     // answers Bob's ringing leg on the supervisor's device.
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("c-2".into());
-    ui.view.follow_top = false;
-    ui.view.calls.cursor = 3;
+    ui.view.select_row(3, "c-2");
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-2"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("c-2"));
     cmd(&mut ui, &store, Command::Listen);
     assert!(
         status(&ui).contains("no agent is on this call"),
@@ -1127,8 +1128,8 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     assert_eq!(sent[0].action, ControlAction::Answer);
     assert_eq!(sent[0].target_id(), "c2-3");
     // A parked call is picked up.
-    ui.view.calls.selected = Some("s-park".into());
-    ui.view.pinned = Some("s-park".into());
+    ui.view.select("s-park");
+    ui.view.set_pinned(Some("s-park".into()));
     ui.sync(&store, now());
     cmd(&mut ui, &store, Command::Answer);
     assert!(confirm_text(&ui).starts_with("Pick up the parked call of"));
@@ -1167,9 +1168,7 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     // `a` on the ringing leg of the calls screen: the same, no dialog.
     let mut ui = tui_support::ui(Mode::Demo);
     ui.config.no_device = Some(why.into());
-    ui.view.calls.selected = Some("c-2".into());
-    ui.view.follow_top = false;
-    ui.view.calls.cursor = 3;
+    ui.view.select_row(3, "c-2");
     ui.sync(&store, now());
     let fx = cmd(&mut ui, &store, Command::Answer);
     assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
@@ -1221,7 +1220,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     assert_eq!(a, Intent::Click(2).into());
     update(&mut ui, a, &store, now());
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-park"));
     // The agents beside the calls have no cursor: a click there selects nothing.
     assert_eq!(
         calltop::tui::input::msg_for(&click(190, first + 1), &ui),
@@ -1233,7 +1232,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     let a = calltop::tui::input::msg_for(&click(10, first + 1), &ui).unwrap();
     assert_eq!(a, Intent::Click(1).into());
     update(&mut ui, a, &store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("s-talk"));
 }
 
 /// `o` done: the status line names the agent and the queue as the board does, not by
@@ -1270,7 +1269,7 @@ fn a_queue_setting_done_is_said_with_names() {
 fn listen_in_on_a_parked_call_says_it_is_parked() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-park".into());
+    ui.view.select("s-park");
     update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
     assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
     assert_eq!(
@@ -1288,11 +1287,12 @@ fn messages_name_who_and_what_from_the_directory() {
     // c-1: Ann answered a Sales call; her leg's `to` is the number the caller dialled.
     let store = center_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.pinned = Some("c-1".into());
-    ui.view.calls.selected = Some("c-1".into());
+    ui.view.set_pinned(Some("c-1".into()));
+    ui.view.select("c-1");
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-1"));
-    ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
+    assert_eq!(ui.view.calls().selected.as_deref(), Some("c-1"));
+    ui.view
+        .set_target_party(Some(("c-1".into(), "c1-3".into())));
     cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     let q = confirm_text(&ui);
     assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");

@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
-    ui.view.calls.selected = Some(id.to_string());
+    ui.view.select(id.to_string());
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn detail_with_timeline() {
     let mut ui = ui(Mode::Demo);
     select(&mut ui, "s-hold");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
-    assert!(ui.view.detail);
+    assert!(ui.view.detail());
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -69,7 +69,7 @@ fn history() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     update(&mut ui, Intent::Cmd(Command::History), &store, now());
-    assert_eq!(ui.view.screen, Screen::History);
+    assert_eq!(ui.view.screen(), Screen::History);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -135,7 +135,7 @@ fn sized(
     let mut store = board_store();
     store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (w, h);
+    ui.view.set_size(w, h);
     setup(&mut ui, &store);
     let term = render_at(&store, &mut ui, now(), w, h);
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
@@ -171,7 +171,7 @@ fn screens_at_80x24_and_200x50() {
 fn center_sized(name: &str, w: u16, h: u16, keys: &[Command]) {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (w, h);
+    ui.view.set_size(w, h);
     for k in keys {
         update(&mut ui, Intent::Cmd(*k), &store, now());
     }
@@ -199,11 +199,11 @@ fn two_accounts_on_one_board() {
     assert_eq!(store.center().accounts(), ["400123", "400999"]);
     let shot = |name: &str, keys: &[Command], filter: &str| {
         let mut ui = ui(Mode::Live);
-        ui.view.size = (200, 50);
+        ui.view.set_size(200, 50);
         for k in keys {
             update(&mut ui, Intent::Cmd(*k), &store, now());
         }
-        ui.view.filter = filter.into();
+        ui.view.set_filter(filter);
         let term = render_at(&store, &mut ui, now(), 200, 50);
         insta::assert_snapshot!(name.to_string(), term.backend());
         lines(&term).join("\n")
@@ -239,17 +239,26 @@ fn the_queue_strip_counts_the_queues_it_shows() {
         let mut ui = ui(Mode::Live);
         ui.sync(&store, now());
         let mut term = Terminal::new(TestBackend::new(200, h)).expect("test terminal");
-        term.draw(|f| {
-            calltop::tui::views::queues::render_strip(f, f.area(), &store, &ui, now())
-        })
-        .expect("drawn");
+        term.draw(|f| calltop::tui::views::queues::render_strip(f, f.area(), &store, &ui, now()))
+            .expect("drawn");
         lines(&term)
     };
     // Three queues and three totals rows (two accounts and all) fill 6 rows whole.
-    assert!(strip(8)[0].contains(&format!(" Queues {all}/{all} ")), "{:?}", strip(8));
+    assert!(
+        strip(8)[0].contains(&format!(" Queues {all}/{all} ")),
+        "{:?}",
+        strip(8)
+    );
     let short = strip(7);
-    assert!(short[0].contains(&format!(" Queues {}/{all} ", all - 1)), "{short:?}");
-    assert_eq!(short.iter().filter(|l| l.contains('Σ')).count(), 3, "{short:?}");
+    assert!(
+        short[0].contains(&format!(" Queues {}/{all} ", all - 1)),
+        "{short:?}"
+    );
+    assert_eq!(
+        short.iter().filter(|l| l.contains('Σ')).count(),
+        3,
+        "{short:?}"
+    );
 }
 
 /// An agent known only from call events (ext id 105, not in the directory) is named by
@@ -262,7 +271,7 @@ fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
         .agent("105")
         .is_some_and(|a| a.name.is_none()));
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (200, 50);
+    ui.view.set_size(200, 50);
     update(&mut ui, Intent::Cmd(Command::Agents), &store, now());
     let text = |ui: &mut calltop::tui::state::UiState| {
         let term = render_at(&store, ui, now(), 200, 50);
@@ -272,7 +281,7 @@ fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
     let all = text(&mut ui);
     assert!(all.contains("Erin Ops +18005550105"), "{all}");
     assert!(!all.contains("id 105"), "{all}");
-    ui.view.filter = "erin".into();
+    ui.view.set_filter("erin");
     let found = text(&mut ui);
     assert!(found.contains("Agents 1/"), "{found}");
     assert!(found.contains("Erin Ops +18005550105"), "{found}");

@@ -246,7 +246,7 @@ pub fn render_at(
     h: u16,
 ) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    ui.view.size = (w, h);
+    ui.view.set_size(w, h);
     // A frame drawn at `now` by the wall clock too (the app reads it each frame), unless
     // the test set the wall clock apart.
     if ui.feed.wall == Ts::default() {

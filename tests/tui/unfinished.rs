@@ -72,7 +72,7 @@ fn the_detail_says_how_many_sequence_gaps_a_call_has() {
     );
     event(&mut store, "s-gap", 8, 510, &[spec("Answered")], json!({}));
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-gap".into());
+    ui.view.select("s-gap");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let screen = text(&store, &mut ui);
     assert!(screen.contains("· 1 sequence gap "), "{screen}");
@@ -119,7 +119,7 @@ fn the_agents_pane_never_cuts_a_timer() {
         .chain((160..=200).map(|w| (Screen::Board, w)))
     {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = screen;
+        ui.view.show(screen);
         let text = render_at(&store, &mut ui, later, w, 40)
             .backend()
             .to_string();

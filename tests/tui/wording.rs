@@ -36,7 +36,7 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
         for screen in [Screen::Queues, Screen::Agents, Screen::Wallboard] {
             let mut ui = ui(Mode::Live);
             ui.feed.loading = Some(seeding);
-            ui.view.screen = screen;
+            ui.view.show(screen);
             let l = lines(&render_at(&store, &mut ui, now(), w, h));
             let text = l.join("\n");
             assert!(text.contains("loading…"), "{screen:?} {w}x{h}:\n{text}");
@@ -56,7 +56,7 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
         // Loaded: the figures, and no word of loading.
         let mut ui = ui(Mode::Live);
         ui.feed.loading = Some(Loading::default());
-        ui.view.screen = Screen::Queues;
+        ui.view.show(Screen::Queues);
         let text = lines(&render_at(&store, &mut ui, now(), w, h)).join("\n");
         assert!(!text.contains("loading"), "{text}");
         assert!(text.contains("0/0/0"), "{text}");
@@ -69,11 +69,11 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
 fn a_recording_without_queues_says_so() {
     let store = board_store();
     let mut ui = ui(Mode::Replay);
-    ui.view.screen = Screen::Queues;
+    ui.view.show(Screen::Queues);
     let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
     assert!(text.contains("no call queues in this recording"), "{text}");
     assert!(!text.contains("known yet"), "{text}");
-    ui.view.screen = Screen::Agents;
+    ui.view.show(Screen::Agents);
     let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
     assert!(!text.contains("known yet"), "{text}");
 }
@@ -86,7 +86,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
     let store = center_store();
     for h in [29, 30] {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = Screen::Wallboard;
+        ui.view.show(Screen::Wallboard);
         let text = lines(&render_at(&store, &mut ui, now(), 100, h)).join("\n");
         assert!(!text.contains("more (waiting)"), "100x{h}:\n{text}");
         for name in ["All queues", "Sales", "Support"] {
@@ -95,7 +95,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
     }
     for h in 18..=40u16 {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = Screen::Wallboard;
+        ui.view.show(Screen::Wallboard);
         let l = lines(&render_at(&store, &mut ui, now(), 100, h));
         let Some(more) = l.iter().position(|r| r.contains("more (waiting)")) else {
             continue;
@@ -120,7 +120,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
 fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view.select("s-talk");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let l = lines(&render_at(&store, &mut ui, now(), 120, 40));
     let title = l
