@@ -85,7 +85,7 @@ pub fn render<B: Backend>(
     now: Ts,
 ) -> Result<(), B::Error> {
     terminal.autoresize()?;
-    ui.feed.wall = Ts::now();
+    ui.set_wall(Ts::now());
     {
         let s = store.read();
         ui.sync(&s, now);
@@ -260,7 +260,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         let fx = {
             let s = store.read();
             if store_changed && ui.feed.stale_since.is_none() {
-                ui.feed.lag_ms = s.newest_lag();
+                ui.set_lag(s.newest_lag());
             }
             update(&mut ui, msg, &s, now)
         };
