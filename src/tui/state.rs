@@ -314,7 +314,7 @@ pub struct UiState {
     belled: HashSet<String>,
     quit: bool,
     /// Derived rows and figures kept between frames.
-    pub(crate) memos: Memos,
+    pub(super) memos: Memos,
 }
 
 impl UiState {
