@@ -103,17 +103,18 @@ fn bench(c: &mut Criterion) {
         let mut now = Ts(T0 + n as i64 * 50 + 60_000);
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
         let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-        ui.view.size = (160, 45);
+        ui.view_mut().set_size(160, 45);
         g.bench_function(format!("summary_only_{n}_sessions"), |b| {
             b.iter(|| black_box(store.summary(now).active))
         });
         g.bench_function(format!("rows_only_{n}_sessions"), |b| {
-            b.iter(|| black_box(board_rows(&store, &ui.view, now).0.len()))
+            b.iter(|| black_box(board_rows(&store, ui.view(), now).0.len()))
         });
         g.bench_function(format!("frame_memo_cold_{n}_sessions"), |b| {
             b.iter(|| {
                 let mut cold = UiState::new(BoardConfig::new(Mode::Live));
-                cold.view.size = ui.view.size;
+                let (w, h) = ui.view().size();
+                cold.view_mut().set_size(w, h);
                 frame(&mut term, &store, &mut cold, now);
             })
         });

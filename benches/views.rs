@@ -76,7 +76,7 @@ fn center_store() -> SessionStore {
 /// A board at 200×50 showing the screen `key` opens.
 fn board(store: &SessionStore, key: Command) -> (UiState, Terminal<TestBackend>) {
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-    ui.view.size = (200, 50);
+    ui.view_mut().set_size(200, 50);
     update(&mut ui, Intent::Cmd(key), store, Ts(T0 + 60_000));
     (ui, Terminal::new(TestBackend::new(200, 50)).unwrap())
 }
@@ -141,7 +141,8 @@ fn rebuilt(c: &mut Criterion) {
     c.bench_function("agents_view_5000_rebuilt", |b| {
         b.iter(|| {
             tick += 1_000;
-            ui.view.filter = if tick % 2_000 == 0 { "" } else { "agent" }.to_string();
+            ui.view_mut()
+                .set_filter(if tick % 2_000 == 0 { "" } else { "agent" });
             frame(&mut ui, &mut term, &store, Ts(T0 + 60_000 + tick));
         })
     });

@@ -85,7 +85,7 @@ pub fn render<B: Backend>(
     now: Ts,
 ) -> Result<(), B::Error> {
     terminal.autoresize()?;
-    ui.feed.wall = Ts::now();
+    ui.set_wall(Ts::now());
     {
         let s = store.read();
         ui.sync(&s, now);
@@ -240,7 +240,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
     };
     let mut guard = Guard::enter()?;
     let size = guard.terminal.size()?;
-    ui.view.size = (size.width, size.height);
+    ui.view.set_size(size.width, size.height);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     tracing::info!(mode = ?ui.config.mode, "board started");
@@ -260,7 +260,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         let fx = {
             let s = store.read();
             if store_changed && ui.feed.stale_since.is_none() {
-                ui.feed.lag_ms = s.newest_lag();
+                ui.set_lag(s.newest_lag());
             }
             update(&mut ui, msg, &s, now)
         };

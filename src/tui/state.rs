@@ -304,17 +304,17 @@ pub struct ControlState {
 /// Everything the board remembers between frames.
 #[derive(Clone, Debug)]
 pub struct UiState {
-    pub config: BoardConfig,
-    pub view: ViewState,
-    pub feed: FeedState,
-    pub control: ControlState,
+    pub(super) config: BoardConfig,
+    pub(super) view: ViewState,
+    pub(super) feed: FeedState,
+    pub(super) control: ControlState,
     /// The status line (see [`UiState::status`]).
     status: Option<StatusLine>,
     /// Sessions already alerted with the bell.
     belled: HashSet<String>,
     quit: bool,
     /// Derived rows and figures kept between frames.
-    pub(crate) memos: Memos,
+    pub(super) memos: Memos,
 }
 
 impl UiState {
@@ -334,6 +334,41 @@ impl UiState {
             quit: false,
             memos: Memos::default(),
         }
+    }
+
+    /// What the board was started with.
+    pub fn config(&self) -> &BoardConfig {
+        &self.config
+    }
+
+    /// What the user looks at.
+    pub fn view(&self) -> &ViewState {
+        &self.view
+    }
+
+    /// What the user looks at, to change it (through [`ViewState`]'s methods).
+    pub fn view_mut(&mut self) -> &mut ViewState {
+        &mut self.view
+    }
+
+    /// What the board mirrors of its source.
+    pub fn feed(&self) -> &FeedState {
+        &self.feed
+    }
+
+    /// The wall clock of the frame being drawn (the loop sets it each frame).
+    pub fn set_wall(&mut self, wall: Ts) {
+        self.feed.wall = wall;
+    }
+
+    /// The delivery lag of the newest event (`None`: unknown).
+    pub fn set_lag(&mut self, lag_ms: Option<i64>) {
+        self.feed.lag_ms = lag_ms;
+    }
+
+    /// Control requests in flight and the platform's rate limit.
+    pub fn control(&self) -> &ControlState {
+        &self.control
     }
 
     /// Sets the status line.

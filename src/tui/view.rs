@@ -283,40 +283,40 @@ pub enum Overlay {
 /// What the user is looking at: screen, overlay, selection, scroll, sort and filters.
 #[derive(Clone, Debug)]
 pub struct ViewState {
-    pub screen: Screen,
+    pub(super) screen: Screen,
     pub(super) overlay: Overlay,
     /// The detail pane (Enter) is open for the selected session.
-    pub detail: bool,
+    pub(super) detail: bool,
     /// The calls' rows (the board's or the history's): the selected session follows
     /// its call when rows move.
-    pub calls: ListCursor,
+    pub(super) calls: ListCursor,
     /// On the first row, the selection stays on the first row as calls move (the most
     /// urgent call under the default sort) rather than following its call down.
-    pub follow_top: bool,
+    pub(super) follow_top: bool,
     /// The terminal's size (columns, rows): what fits on screen follows from it.
-    pub size: (u16, u16),
+    pub(super) size: (u16, u16),
     /// First timeline line shown in the detail; `None` follows the newest entries.
     pub(super) timeline_top: Option<usize>,
     /// First line shown of the help.
     pub(super) help_top: usize,
-    pub sort: SortKey,
+    pub(super) sort: SortKey,
     /// ↓: largest, newest, longest first (Z→A for words); ↑ the other way.
-    pub sort_descending: bool,
-    pub filter: String,
+    pub(super) sort_descending: bool,
+    pub(super) filter: String,
     /// The cursor in `filter` while it is typed, in characters.
     pub(super) filter_cursor: usize,
-    pub state_filter: StateFilter,
+    pub(super) state_filter: StateFilter,
     /// The party keys act on, when chosen with Tab (else the session's default party).
-    pub target_party: Option<(String, String)>,
+    pub(super) target_party: Option<(String, String)>,
     /// The call last acted on: kept on the board (even outside the filters) and
     /// selected until the user moves.
-    pub pinned: Option<String>,
+    pub(super) pinned: Option<String>,
     /// The agents view's rows.
     pub(super) agents: ListCursor,
     /// The queues view's rows.
     pub(super) queues: ListCursor,
     /// The queue whose detail (waiting calls and agents) is open in the queues view.
-    pub open_queue: Option<String>,
+    pub(super) open_queue: Option<String>,
     /// The agents of the open queue.
     pub(super) members: ListCursor,
 }
@@ -348,6 +348,130 @@ impl Default for ViewState {
 }
 
 impl ViewState {
+    /// The screen shown.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// Shows a screen (as its key does, without the key's side effects).
+    pub fn show(&mut self, screen: Screen) {
+        self.screen = screen;
+    }
+
+    /// True while the detail pane is open for the selected session.
+    pub fn detail(&self) -> bool {
+        self.detail
+    }
+
+    /// Opens or closes the detail pane.
+    pub fn set_detail(&mut self, open: bool) {
+        self.detail = open;
+    }
+
+    /// The calls' rows (the board's or the history's).
+    pub fn calls(&self) -> &ListCursor {
+        &self.calls
+    }
+
+    /// Selects a call by id; the next sync finds its row.
+    pub fn select(&mut self, id: impl Into<String>) {
+        self.calls.selected = Some(id.into());
+    }
+
+    /// Puts the calls' cursor on `row`, on call `id`, as a click on that row does:
+    /// off the first row the selection follows its call.
+    pub fn select_row(&mut self, row: usize, id: impl Into<String>) {
+        self.calls.cursor = row;
+        self.calls.selected = Some(id.into());
+        self.follow_top = row == 0;
+    }
+
+    /// True while the selection stays on the first row as calls move.
+    pub fn follow_top(&self) -> bool {
+        self.follow_top
+    }
+
+    /// Keeps the selection on the first row as calls move, or lets it follow its call.
+    pub fn set_follow_top(&mut self, follow: bool) {
+        self.follow_top = follow;
+    }
+
+    /// The terminal's size (columns, rows).
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The terminal's size changed (the next sync fits the lists to it).
+    pub fn set_size(&mut self, w: u16, h: u16) {
+        self.size = (w, h);
+    }
+
+    /// The calls' sort column.
+    pub fn sort(&self) -> SortKey {
+        self.sort
+    }
+
+    /// True when the sort is descending (↓).
+    pub fn sort_descending(&self) -> bool {
+        self.sort_descending
+    }
+
+    /// Sorts the calls by a column, in a direction (↓: `descending`).
+    pub fn sort_by(&mut self, key: SortKey, descending: bool) {
+        self.sort = key;
+        self.sort_descending = descending;
+    }
+
+    /// The `/` filter's text.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Sets the `/` filter's text (as typed; the next sync re-filters the rows).
+    pub fn set_filter(&mut self, text: impl Into<String>) {
+        self.filter = text.into();
+    }
+
+    /// The state filter (`F`).
+    pub fn state_filter(&self) -> StateFilter {
+        self.state_filter
+    }
+
+    /// Sets the state filter.
+    pub fn set_state_filter(&mut self, f: StateFilter) {
+        self.state_filter = f;
+    }
+
+    /// The party keys act on, when chosen with Tab: (session, party).
+    pub fn target_party(&self) -> Option<&(String, String)> {
+        self.target_party.as_ref()
+    }
+
+    /// Chooses the party keys act on (as Tab does), or none: the session's default.
+    pub fn set_target_party(&mut self, target: Option<(String, String)>) {
+        self.target_party = target;
+    }
+
+    /// The call last acted on, kept on the board and selected until the user moves.
+    pub fn pinned(&self) -> Option<&str> {
+        self.pinned.as_deref()
+    }
+
+    /// Pins a call (as acting on it does), or unpins.
+    pub fn set_pinned(&mut self, id: Option<String>) {
+        self.pinned = id;
+    }
+
+    /// The queue whose detail is open in the queues view.
+    pub fn open_queue(&self) -> Option<&str> {
+        self.open_queue.as_deref()
+    }
+
+    /// Opens a queue's detail in the queues view (as Enter on its row does), or closes it.
+    pub fn set_open_queue(&mut self, id: Option<String>) {
+        self.open_queue = id;
+    }
+
     /// What is open over the board.
     pub fn overlay(&self) -> &Overlay {
         &self.overlay

@@ -479,19 +479,19 @@ async fn the_listen_in_device_is_picked_and_l_supervises_from_it() {
     let sid = talking.unwrap();
 
     let mut ui = UiState::new(BoardConfig::new(Mode::Demo));
-    ui.view.size = (200, 50);
-    ui.view.calls.selected = Some(sid.clone());
-    ui.view.pinned = Some(sid.clone());
-    ui.view.follow_top = false;
+    ui.view_mut().set_size(200, 50);
+    ui.view_mut().select(sid.clone());
+    ui.view_mut().set_pinned(Some(sid.clone()));
+    ui.view_mut().set_follow_top(false);
     let now = calltop::wire::Ts::now();
     let fx = {
         let st = store.read();
         ui.sync(&st, now);
         update(&mut ui, Intent::Cmd(Command::Listen), &st, now);
         assert!(
-            matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
+            matches!(ui.view().overlay(), Overlay::Confirm(c) if c.question.starts_with("Listen in on")),
             "{:?} {:?}",
-            *ui.view.overlay(),
+            *ui.view().overlay(),
             ui.status()
         );
         update(&mut ui, Intent::ToggleFocus, &st, now);
@@ -621,11 +621,12 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
             continue;
         };
         let mut ui = UiState::new(BoardConfig::new(Mode::Live));
-        ui.view.size = (200, 50);
-        ui.view.calls.selected = Some(sid.clone());
-        ui.view.pinned = Some(sid.clone());
-        ui.view.follow_top = false;
-        ui.view.target_party = Some((sid.clone(), pid.clone()));
+        ui.view_mut().set_size(200, 50);
+        ui.view_mut().select(sid.clone());
+        ui.view_mut().set_pinned(Some(sid.clone()));
+        ui.view_mut().set_follow_top(false);
+        ui.view_mut()
+            .set_target_party(Some((sid.clone(), pid.clone())));
         let now = calltop::wire::Ts::now();
         let fx = {
             let st = store.read();
@@ -638,7 +639,7 @@ async fn reply_is_answered_as_the_spec_says_and_the_board_shows_it() {
             );
             update(&mut ui, Intent::Input('3'), &st, now);
             update(&mut ui, Intent::Submit, &st, now);
-            if !matches!(ui.view.overlay(), Overlay::Confirm(c) if c.question.starts_with("Reply to "))
+            if !matches!(ui.view().overlay(), Overlay::Confirm(c) if c.question.starts_with("Reply to "))
             {
                 // The party stopped ringing meanwhile: try another.
                 continue;

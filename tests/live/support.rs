@@ -246,7 +246,7 @@ pub fn screen_at(
     ui: &mut calltop::tui::state::UiState,
     now: calltop::wire::Ts,
 ) -> String {
-    ui.view.size = (200, 50);
+    ui.view_mut().set_size(200, 50);
     let st = store.read();
     ui.sync(&st, now);
     let mut term =

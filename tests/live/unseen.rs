@@ -8,6 +8,8 @@ use calltop::core::SharedStore;
 use calltop::sim::Faults;
 use calltop::source::live::LiveHandle;
 use calltop::source::ConnState;
+use calltop::tui::msg::Event;
+use calltop::tui::reducer::update;
 use calltop::tui::state::{BoardConfig, Mode, Screen, UiState};
 use calltop::wire::{StatusCode, Ts};
 use std::time::Duration;
@@ -15,11 +17,15 @@ use std::time::Duration;
 /// The board as the live source feeds it, drawn at 200×50 on `screen`.
 fn board(store: &SharedStore, h: &LiveHandle, screen: Screen) -> String {
     let mut ui = UiState::new(BoardConfig::new(Mode::Live));
-    ui.feed.conn = Some(h.conn.borrow().clone());
-    ui.feed.loading = Some(*h.loading.borrow());
     let now = Ts::now();
-    ui.feed.wall = now;
-    ui.view.screen = screen;
+    {
+        // As the board's loop hands them on: the connection, then the loading.
+        let st = store.read();
+        update(&mut ui, Event::Conn(h.conn.borrow().clone()), &st, now);
+        update(&mut ui, Event::Loading(*h.loading.borrow()), &st, now);
+    }
+    ui.set_wall(now);
+    ui.view_mut().show(screen);
     screen_at(store, &mut ui, now)
 }
 

@@ -6,7 +6,7 @@ use crate::support as tui_support;
 use calltop::core::alarms::{AlarmRules, Alarms};
 use calltop::tui::msg::{Effect, Event};
 use calltop::tui::reducer::update;
-use calltop::tui::state::{Mode, Screen};
+use calltop::tui::state::{BoardConfig, Mode, Screen, UiState};
 use calltop::tui::theme::Level;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -29,9 +29,11 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     let changes = alarms.evaluate(store.center(), now());
     assert_eq!(changes.len(), 1, "{changes:?}");
     let raised = changes[0].clone();
-    let mut ui = ui(Mode::Live);
-    ui.config.bell = true;
-    ui.view.screen = Screen::Queues;
+    let mut ui = UiState::new(BoardConfig {
+        bell: true,
+        ..config(Mode::Live)
+    });
+    ui.view_mut().show(Screen::Queues);
     let before = render(&store, &mut ui, now());
     let crit = ui.theme().level(Level::Crit);
     assert_ne!(style_of(&before, "Sales 800").fg, crit.fg);
@@ -46,7 +48,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
     );
     assert_eq!(style_of(&term, "Sales 800").fg, crit.fg, "{text}");
     assert_ne!(style_of(&term, "Support 801").fg, crit.fg, "{text}");
-    ui.view.screen = Screen::Wallboard;
+    ui.view_mut().show(Screen::Wallboard);
     let wall = render(&store, &mut ui, now());
     assert_eq!(style_of(&wall, "⚠ Sales").fg, crit.fg);
     // Without --bell, no bell.
@@ -59,7 +61,7 @@ fn a_raised_alarm_colours_its_queue_rings_and_shows_until_it_clears() {
         ..raised
     };
     update(&mut ui, Event::Alarm(cleared), &store, now());
-    ui.view.screen = Screen::Queues;
+    ui.view_mut().show(Screen::Queues);
     let term = render(&store, &mut ui, now());
     let text = lines(&term).join("\n");
     assert!(!text.contains("ALARM"), "{text}");

@@ -32,13 +32,13 @@ fn memo_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
 
 /// Row ids computed afresh.
 fn fresh_ids(ui: &UiState, store: &SessionStore, now: Ts) -> Vec<String> {
-    match ui.view.screen {
-        Screen::Board => board_rows(store, &ui.view, now)
+    match ui.view().screen() {
+        Screen::Board => board_rows(store, ui.view(), now)
             .0
             .iter()
             .map(|s| s.id.clone())
             .collect(),
-        Screen::History => history_rows(store, &ui.view)
+        Screen::History => history_rows(store, ui.view())
             .into_iter()
             .map(String::from)
             .collect(),
@@ -69,8 +69,8 @@ fn check(ui: &UiState, store: &SessionStore, now: Ts, what: &str) {
         memo_ids(ui, store, now),
         fresh_ids(ui, store, now),
         "{what}: rows (sort {:?}, descending {}) at {now:?}",
-        ui.view.sort,
-        ui.view.sort_descending
+        ui.view().sort(),
+        ui.view().sort_descending()
     );
 }
 
@@ -181,12 +181,13 @@ fn the_timer_sort_and_the_header_follow_the_clock_across_state_starts() {
     let mut store = board_store();
     ringing("s-late", "p-late-2", 595, &mut store);
     let mut ui = ui(Mode::Demo);
-    while ui.view.sort != SortKey::Timer {
+    while ui.view().sort() != SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     let mut orders = std::collections::HashSet::new();
     for reverse in [false, true] {
-        ui.view.sort_descending = reverse;
+        let sort = ui.view().sort();
+        ui.view_mut().sort_by(sort, reverse);
         for ms in (250_000..700_000).step_by(2_500) {
             let t = Ts(T0 + ms);
             check(&ui, &store, t, "clock forward");
@@ -236,7 +237,8 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         let (start, end) = (rp.start().0 - 5_000, rp.end().0 + 30_000);
         let sweep = |ui: &mut UiState, store: &SessionStore| {
             for sort in [SortKey::Start, SortKey::Timer, SortKey::State] {
-                ui.view.sort = sort;
+                let descending = ui.view().sort_descending();
+                ui.view_mut().sort_by(sort, descending);
                 for ms in (start..end).step_by(1_500) {
                     check(ui, store, Ts(ms), name);
                 }
@@ -249,7 +251,7 @@ fn captures_stepped_and_seeked_back_with_a_warm_memo_match_a_fresh_walk() {
         let mid = Ts((rp.start().0 + rp.end().0) / 2);
         rp.seek(mid, &mut store);
         sweep(&mut ui, &store);
-        ui.view.screen = Screen::History;
+        ui.view_mut().show(Screen::History);
         sweep(&mut ui, &store);
     }
 }
@@ -288,7 +290,7 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
         assert!(text.contains(n.as_str()), "{n} missing:\n{text}");
     }
     // A filter matches inside archived calls too.
-    ui.view.filter = nums[1].clone();
+    ui.view_mut().set_filter(nums[1].clone());
     let text = screen(&store, &mut ui, now());
     assert_eq!(memo_ids(&ui, &store, now()), ["s-1"]);
     assert!(
@@ -297,7 +299,7 @@ fn the_history_lists_archived_calls_filters_them_and_opens_their_detail() {
     );
     // And an archived call opens in the detail pane.
     cmd(&mut ui, &store, Command::Open);
-    assert!(ui.view.detail);
+    assert!(ui.view().detail());
     let text = screen(&store, &mut ui, now());
     assert!(text.contains(" s-1 Answered"), "{text}");
     assert!(text.contains("3 older entries dropped"), "{text}");
@@ -348,10 +350,10 @@ fn check_patched(ui: &UiState, store: &SessionStore, now: Ts, step: usize) {
         memo_ids(ui, store, now),
         fresh_ids(ui, store, now),
         "step {step}: rows (sort {:?}, descending {}, filter {:?}/{:?}) at {now:?}",
-        ui.view.sort,
-        ui.view.sort_descending,
-        ui.view.filter,
-        ui.view.state_filter,
+        ui.view().sort(),
+        ui.view().sort_descending(),
+        ui.view().filter(),
+        ui.view().state_filter(),
     );
 }
 
@@ -425,21 +427,15 @@ fn run_ops(seed: u64, concurrent: usize, config: StoreConfig, ops: &[Op]) {
                 }
             }
             Op::View { what } => {
-                let v = &mut ui.view;
+                let v = ui.view_mut();
                 match what {
-                    0..=3 => v.sort = v.sort.next(),
-                    4 => v.sort_descending = !v.sort_descending,
-                    5 => v.state_filter = v.state_filter.next(),
-                    6 => v.pinned = active(&store, step),
-                    7 => v.pinned = None,
-                    8 => {
-                        v.filter = if v.filter.is_empty() {
-                            "2".into()
-                        } else {
-                            String::new()
-                        }
-                    }
-                    _ => v.target_party = None,
+                    0..=3 => v.sort_by(v.sort().next(), v.sort_descending()),
+                    4 => v.sort_by(v.sort(), !v.sort_descending()),
+                    5 => v.set_state_filter(v.state_filter().next()),
+                    6 => v.set_pinned(active(&store, step)),
+                    7 => v.set_pinned(None),
+                    8 => v.set_filter(if v.filter().is_empty() { "2" } else { "" }),
+                    _ => v.set_target_party(None),
                 }
             }
         }

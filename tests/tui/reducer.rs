@@ -7,7 +7,7 @@ use calltop::source::replay::ReplayCmd;
 use calltop::tui::keymap::{Command, Keymap, KeymapError};
 use calltop::tui::msg::{self, Effect, Event, Intent, Msg};
 use calltop::tui::reducer::update;
-use calltop::tui::state::{Mode, Overlay, PromptKind, UiState};
+use calltop::tui::state::{BoardConfig, Mode, Overlay, PromptKind, UiState};
 use calltop::tui::theme::Level;
 use serde_json::json;
 use std::time::Duration;
@@ -35,10 +35,15 @@ fn controls(fx: &[Effect]) -> Vec<ControlRequest> {
 
 /// The board store, sorted by start, oldest first (s-hold, s-talk, s-park, s-ring).
 fn ready(mode: Mode) -> (calltop::core::SessionStore, UiState) {
+    ready_with(config(mode))
+}
+
+/// The same, on a board configured otherwise.
+fn ready_with(config: BoardConfig) -> (calltop::core::SessionStore, UiState) {
     let store = board_store();
-    let mut ui = ui(mode);
-    ui.view.sort = calltop::tui::view::SortKey::Start;
-    ui.view.sort_descending = false;
+    let mut ui = UiState::new(config);
+    ui.view_mut()
+        .sort_by(calltop::tui::view::SortKey::Start, false);
     ui.sync(&store, now());
     (store, ui)
 }
@@ -58,7 +63,7 @@ fn act_at(
     let fx = update(ui, Intent::Cmd(c), store, at);
     assert!(controls(&fx).is_empty(), "{c:?}: sent before the confirm");
     assert!(
-        matches!(ui.view.overlay(), Overlay::Confirm(d) if !d.ok_focused),
+        matches!(ui.view().overlay(), Overlay::Confirm(d) if !d.ok_focused),
         "{c:?}: no confirm ({})",
         status(ui)
     );
@@ -70,25 +75,28 @@ fn act_at(
 fn navigation_clamps_and_follows_the_selected_session() {
     let (mut store, mut ui) = ready(Mode::Demo);
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-talk"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-ring"));
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        (ui.view.calls.cursor, ui.view.calls.selected.as_deref()),
+        (
+            ui.view().calls().cursor,
+            ui.view().calls().selected.as_deref()
+        ),
         (3, Some("s-ring"))
     );
     cmd(&mut ui, &store, Command::Top);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-hold"));
     cmd(&mut ui, &store, Command::Up);
-    assert_eq!(ui.view.calls.cursor, 0);
+    assert_eq!(ui.view().calls().cursor, 0);
 
     // Select s-park, then an older call appears above it: the selection follows s-park.
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-park"));
     let p = PartySpec {
         id: "p-new",
         dir: "Inbound",
@@ -101,7 +109,10 @@ fn navigation_clamps_and_follows_the_selected_session() {
     update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
+        (
+            ui.view().calls().selected.as_deref(),
+            ui.view().calls().cursor
+        ),
         (Some("s-park"), 3)
     );
 
@@ -117,7 +128,10 @@ fn navigation_clamps_and_follows_the_selected_session() {
     event(&mut store, "s-park", 9, 595, &[pk], json!({}));
     ui.sync(&store, now());
     assert_eq!(
-        (ui.view.calls.selected.as_deref(), ui.view.calls.cursor),
+        (
+            ui.view().calls().selected.as_deref(),
+            ui.view().calls().cursor
+        ),
         (Some("s-ring"), 3)
     );
 }
@@ -133,7 +147,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
         vec![Effect::Control(req.clone())],
         "one request, nothing else"
     );
-    assert!(ui.control.pending.contains_key("s-talk"));
+    assert!(ui.control().pending.contains_key("s-talk"));
     // A second key while it runs is refused before any request.
     let fx = cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     assert!(controls(&fx).is_empty());
@@ -154,7 +168,7 @@ fn hold_on_an_answered_party_sends_once_and_marks_pending() {
         fx.is_empty(),
         "the board writes no audit: the control side does"
     );
-    assert!(ui.control.pending.is_empty());
+    assert!(ui.control().pending.is_empty());
     assert_eq!(ui.status().map(|s| s.level), Some(Level::Ok));
     assert_eq!(status(&ui), "Bob Agent +18005550102: on hold");
 }
@@ -183,7 +197,7 @@ fn wrong_state_actions_are_refused_with_a_message_and_no_request() {
         assert!(controls(&fx).is_empty(), "{c:?}");
         assert!(status(&ui).starts_with("can't"), "{c:?}: {}", status(&ui));
         assert!(status(&ui).contains("Proceeding"), "{}", status(&ui));
-        assert_eq!(*ui.view.overlay(), Overlay::None);
+        assert_eq!(*ui.view().overlay(), Overlay::None);
     }
     // Ringing-only actions work here …
     let fx = act(&mut ui, &store, Command::Call(CallKey::Reject));
@@ -205,7 +219,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::HangUp)).is_empty());
-    let Overlay::Confirm(c) = ui.view.overlay() else {
+    let Overlay::Confirm(c) = ui.view().overlay() else {
         panic!("no dialog")
     };
     assert!(!c.ok_focused);
@@ -213,7 +227,7 @@ fn hang_up_needs_confirmation_with_cancel_focused() {
     // Enter on the default focus cancels.
     let fx = update(&mut ui, Intent::Submit, &store, now());
     assert!(fx.is_empty());
-    assert_eq!(*ui.view.overlay(), Overlay::None);
+    assert_eq!(*ui.view().overlay(), Overlay::None);
     assert!(status(&ui).contains("cancelled"));
     // Esc cancels too.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
@@ -235,7 +249,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
     assert!(cmd(&mut ui, &store, Command::Call(CallKey::Reply)).is_empty());
-    let Overlay::Prompt(p) = ui.view.overlay() else {
+    let Overlay::Prompt(p) = ui.view().overlay() else {
         panic!("no prompt: {}", status(&ui))
     };
     assert!(p.kind.label().contains("3 on my way"), "{}", p.kind.label());
@@ -245,7 +259,7 @@ fn reply_prompts_then_confirms_naming_the_caller_and_sends_it() {
     cmd(&mut ui, &store, Command::Call(CallKey::Reply));
     update(&mut ui, Intent::Input('3'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = ui.view.overlay() else {
+    let Overlay::Confirm(c) = ui.view().overlay() else {
         panic!("no dialog: {}", status(&ui))
     };
     assert!(!c.ok_focused, "Cancel is focused");
@@ -321,12 +335,14 @@ fn read_only_refuses_reply_in_the_one_wording() {
         (Mode::Live, None, "read-only (--read-only): control keys are disabled"),
         (Mode::Replay, None, "read-only (a replay): control keys are disabled"),
     ] {
-        let (store, mut ui) = ready(mode);
-        ui.config.read_only = true;
-        ui.config.read_only_why = why.map(str::to_string);
+        let (store, mut ui) = ready_with(BoardConfig {
+            read_only: true,
+            read_only_why: why.map(str::to_string),
+            ..config(mode)
+        });
         cmd(&mut ui, &store, Command::Bottom); // s-ring, ringing
         let fx = cmd(&mut ui, &store, Command::Call(CallKey::Reply));
-        assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
+        assert!(fx.is_empty() && *ui.view().overlay() == Overlay::None);
         assert_eq!(status(&ui), said);
         // The supervisor keys say the same.
         cmd(&mut ui, &store, Command::Answer);
@@ -339,14 +355,14 @@ fn transfer_prompts_for_a_target_then_confirms() {
     let (store, mut ui) = ready(Mode::Demo);
     cmd(&mut ui, &store, Command::Down); // s-talk
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
-    assert!(matches!(ui.view.overlay(), Overlay::Prompt(_)));
+    assert!(matches!(ui.view().overlay(), Overlay::Prompt(_)));
     for c in "vm:105".chars() {
         update(&mut ui, Intent::Input(c), &store, now());
     }
     update(&mut ui, Intent::Backspace, &store, now());
     update(&mut ui, Intent::Input('6'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = ui.view.overlay() else {
+    let Overlay::Confirm(c) = ui.view().overlay() else {
         panic!("no dialog")
     };
     assert!(c.question.contains("voicemail 106"), "{}", c.question);
@@ -363,7 +379,7 @@ fn transfer_prompts_for_a_target_then_confirms() {
     cmd(&mut ui, &store, Command::Down);
     cmd(&mut ui, &store, Command::Call(CallKey::Transfer));
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    assert_eq!(*ui.view.overlay(), Overlay::None);
+    assert_eq!(*ui.view().overlay(), Overlay::None);
 }
 
 #[test]
@@ -388,8 +404,8 @@ fn tab_cycles_the_target_party() {
     // s-hold: default target is the agent p-hold-2; Tab moves to p-hold-1 (caller, talking).
     cmd(&mut ui, &store, Command::NextParty);
     assert_eq!(
-        ui.view.target_party,
-        Some(("s-hold".into(), "p-hold-1".into()))
+        ui.view().target_party(),
+        Some(&("s-hold".into(), "p-hold-1".into()))
     );
     let fx = act(&mut ui, &store, Command::Call(CallKey::Hold));
     assert_eq!(
@@ -408,8 +424,10 @@ fn replay_and_read_only_refuse_every_control_key() {
         ),
         (Mode::Live, true, "read-only"),
     ] {
-        let (store, mut ui) = ready(mode);
-        ui.config.read_only = ro;
+        let (store, mut ui) = ready_with(BoardConfig {
+            read_only: ro,
+            ..config(mode)
+        });
         for c in [
             Command::Call(CallKey::Hold),
             Command::Call(CallKey::HangUp),
@@ -422,7 +440,7 @@ fn replay_and_read_only_refuse_every_control_key() {
         ] {
             let fx = cmd(&mut ui, &store, c);
             assert!(fx.is_empty(), "{mode:?} {c:?}");
-            assert_eq!(*ui.view.overlay(), Overlay::None);
+            assert_eq!(*ui.view().overlay(), Overlay::None);
             assert!(status(&ui).contains(msg), "{}", status(&ui));
         }
     }
@@ -458,7 +476,7 @@ fn rate_limit_blocks_until_it_expires() {
     );
     let later = now().plus_millis(31_000);
     update(&mut ui, Event::Tick, &store, later);
-    assert_eq!(ui.control.rate_limited_until, None);
+    assert_eq!(ui.control().rate_limited_until, None);
     let fx = act_at(&mut ui, &store, Command::Call(CallKey::Mute), later);
     assert_eq!(controls(&fx).len(), 1);
 }
@@ -503,7 +521,7 @@ fn filter_sort_state_filter_and_history() {
     };
     assert_eq!(ids(&ui), vec!["s-ring"]);
     update(&mut ui, Intent::Submit, &store, now());
-    assert_eq!(ui.view.filter, "alice");
+    assert_eq!(ui.view().filter(), "alice");
     cmd(&mut ui, &store, Command::Back); // Esc clears the filter
     assert_eq!(ids(&ui).len(), 4);
     cmd(&mut ui, &store, Command::StateFilter); // queued: no caller waits in a queue
@@ -514,7 +532,7 @@ fn filter_sort_state_filter_and_history() {
         cmd(&mut ui, &store, Command::StateFilter);
     }
     // Sort by timer (longest in state first), then reversed.
-    while ui.view.sort != calltop::tui::view::SortKey::Timer {
+    while ui.view().sort() != calltop::tui::view::SortKey::Timer {
         cmd(&mut ui, &store, Command::Sort);
     }
     assert_eq!(ids(&ui), vec!["s-hold", "s-talk", "s-ring", "s-park"]);
@@ -522,7 +540,7 @@ fn filter_sort_state_filter_and_history() {
     assert_eq!(ids(&ui)[0], "s-park");
     cmd(&mut ui, &store, Command::History);
     assert_eq!(ids(&ui), vec!["s-done"]);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-done"));
 }
 
 #[test]
@@ -555,7 +573,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     use crossterm::event::{Event, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
     let (store, mut ui) = ready(Mode::Replay);
     let (start, end) = (at(-3_600), at(3_600));
-    ui.feed.replay = Some(ReplayStatus {
+    let replay = ReplayStatus {
         speed: Speed::X1,
         paused: true,
         pos: start,
@@ -567,10 +585,11 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         follow: false,
         waiting: false,
         since: tokio::time::Instant::now(),
-    });
+    };
+    update(&mut ui, msg::Event::Replay(replay), &store, now());
     let typed = |ui: &mut UiState, text: &str| {
         assert!(cmd(ui, &store, Command::Jump).is_empty());
-        assert!(matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Jump));
+        assert!(matches!(ui.view().overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Jump));
         for c in text.chars() {
             update(ui, Intent::Input(c), &store, now());
         }
@@ -583,7 +602,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
             500_000
         )))]
     );
-    assert_eq!(*ui.view.overlay(), Overlay::None);
+    assert_eq!(*ui.view().overlay(), Overlay::None);
     let inside = calltop::tui::views::hms(&ui, now());
     let fx = typed(&mut ui, &inside);
     assert!(matches!(
@@ -591,20 +610,23 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
         [Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(_)))]
     ));
     // A time typed on a board in Paris is Paris's: 14:10 there is 12:10 UTC (now()).
-    ui.config.zone = calltop::core::zone::Zone::parse("Europe/Paris").unwrap();
-    let paris = calltop::tui::views::hms(&ui, now());
+    let (_, mut in_paris) = ready_with(BoardConfig {
+        zone: calltop::core::zone::Zone::parse("Europe/Paris").unwrap(),
+        ..config(Mode::Replay)
+    });
+    update(&mut in_paris, msg::Event::Replay(replay), &store, now());
+    let paris = calltop::tui::views::hms(&in_paris, now());
     assert_eq!(paris, "14:10:00");
     assert_eq!(
-        typed(&mut ui, &paris),
+        typed(&mut in_paris, &paris),
         vec![Effect::Replay(ReplayCmd::Jump(JumpTarget::TimeOfDay(
             (12 * 60 + 10) * 60_000
         )))]
     );
-    ui.config.zone = calltop::core::zone::Zone::parse("UTC").unwrap();
     assert!(typed(&mut ui, "10:4x").is_empty());
     assert!(status(&ui).contains("10:42 or 10:42:30"), "{}", status(&ui));
     assert!(
-        matches!(ui.view.overlay(), Overlay::Prompt(_)),
+        matches!(ui.view().overlay(), Overlay::Prompt(_)),
         "kept open to fix"
     );
     update(&mut ui, Intent::Cancel, &store, now());
@@ -617,7 +639,7 @@ fn the_jump_prompt_and_the_progress_bar_become_jumps() {
     );
     update(&mut ui, Intent::Cancel, &store, now());
     // The progress bar: its first and last columns are the two ends (within a column).
-    ui.view.size = (120, 40);
+    ui.view_mut().set_size(120, 40);
     let row = calltop::tui::views::progress_row(&ui).unwrap();
     let click = |column| {
         Event::Mouse(MouseEvent {
@@ -671,7 +693,7 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
         waiting: false,
         since: tokio::time::Instant::now(),
     };
-    ui.feed.replay = Some(following);
+    update(&mut ui, msg::Event::Replay(following), &store, now());
     let key = crossterm::event::Event::Key(crossterm::event::KeyEvent::from(
         crossterm::event::KeyCode::Char('0'),
     ));
@@ -686,11 +708,12 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
     let term = render_at(&store, &mut ui, now(), 200, 50);
     let screen = format!("{:?}", term.backend());
     assert!(screen.contains("0 start"), "footer names the way back");
-    ui.feed.replay = Some(ReplayStatus {
+    let not_following = ReplayStatus {
         speed: Speed::Max,
         follow: false,
         ..following
-    });
+    };
+    update(&mut ui, msg::Event::Replay(not_following), &store, now());
     assert!(cmd(&mut ui, &store, Command::Jump).is_empty());
     for c in "50%".chars() {
         update(&mut ui, Intent::Input(c), &store, now());
@@ -701,8 +724,10 @@ fn rewind_goes_back_to_the_start_and_a_jump_at_max_says_it_pauses() {
 
 #[test]
 fn bell_rings_once_when_a_call_turns_red() {
-    let (store, mut ui) = ready(Mode::Demo);
-    ui.config.bell = true;
+    let (store, mut ui) = ready_with(BoardConfig {
+        bell: true,
+        ..config(Mode::Demo)
+    });
     assert_eq!(
         update(&mut ui, Event::Tick, &store, now()),
         vec![Effect::Bell]
@@ -762,19 +787,19 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     cmd(&mut ui, &store, Command::Down); // s-talk, answered
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
     assert!(
-        matches!(ui.view.overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
+        matches!(ui.view().overlay(), Overlay::Prompt(p) if p.kind == PromptKind::Call(CallKey::Flip))
     );
     update(&mut ui, Intent::Input('9'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
     assert!(status(&ui).contains("1 to 8"), "{}", status(&ui));
     assert!(
-        matches!(ui.view.overlay(), Overlay::Prompt(_)),
+        matches!(ui.view().overlay(), Overlay::Prompt(_)),
         "the prompt stays to fix it"
     );
     update(&mut ui, Intent::Backspace, &store, now());
     update(&mut ui, Intent::Input('3'), &store, now());
     assert!(update(&mut ui, Intent::Submit, &store, now()).is_empty());
-    let Overlay::Confirm(c) = ui.view.overlay() else {
+    let Overlay::Confirm(c) = ui.view().overlay() else {
         panic!("no dialog")
     };
     assert!(
@@ -795,7 +820,7 @@ fn flip_prompts_for_a_number_from_one_to_eight_then_confirms() {
     // Not on a ringing party.
     cmd(&mut ui, &store, Command::Bottom); // s-ring
     cmd(&mut ui, &store, Command::Call(CallKey::Flip));
-    assert_eq!(*ui.view.overlay(), Overlay::None);
+    assert_eq!(*ui.view().overlay(), Overlay::None);
     assert!(status(&ui).contains("can't flip"), "{}", status(&ui));
 }
 
@@ -804,7 +829,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     use calltop::source::ConnState;
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Event::Conn(ConnState::Live), &store, now());
-    ui.feed.lag_ms = Some(120);
+    ui.set_lag(Some(120));
     assert_ne!(
         calltop::tui::app::clock_now(&ui),
         now(),
@@ -817,8 +842,8 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
         reason: "socket closed".into(),
     };
     update(&mut ui, Event::Conn(offline.clone()), &store, dropped);
-    assert_eq!(ui.feed.stale_since, Some(dropped));
-    assert_eq!(ui.feed.lag_ms, None, "lag is unknown while offline");
+    assert_eq!(ui.feed().stale_since, Some(dropped));
+    assert_eq!(ui.feed().lag_ms, None, "lag is unknown while offline");
     // The board's clock stops at the drop: timers and alerts don't move on.
     assert_eq!(calltop::tui::app::clock_now(&ui), dropped);
     // Another offline state (next attempt) keeps the first drop time.
@@ -828,7 +853,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
         &store,
         dropped.plus_millis(9_000),
     );
-    assert_eq!(ui.feed.stale_since, Some(dropped));
+    assert_eq!(ui.feed().stale_since, Some(dropped));
     // Live again: the clock runs.
     update(
         &mut ui,
@@ -836,7 +861,7 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
         &store,
         dropped.plus_millis(20_000),
     );
-    assert_eq!(ui.feed.stale_since, None);
+    assert_eq!(ui.feed().stale_since, None);
     assert_ne!(calltop::tui::app::clock_now(&ui), dropped);
 }
 
@@ -853,7 +878,7 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     };
     update(&mut ui, Event::Conn(offline), &store, dropped);
     let frame = |ui: &mut UiState, wall_secs: i64| {
-        ui.feed.wall = dropped.plus_millis(wall_secs * 1000);
+        ui.set_wall(dropped.plus_millis(wall_secs * 1000));
         let clock = calltop::tui::app::clock_now(ui);
         render(&store, ui, clock).backend().to_string()
     };
@@ -867,7 +892,7 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     assert!(b.contains("offline 57s"), "{b}");
     // At 80 columns the header still says so: the state and the time of the data, in
     // short (the reason and the outage length make way, not the whole item).
-    ui.feed.wall = dropped.plus_millis(57_000);
+    ui.set_wall(dropped.plus_millis(57_000));
     let clock = calltop::tui::app::clock_now(&ui);
     let narrow = render_at(&store, &mut ui, clock, 80, 24)
         .backend()
@@ -888,8 +913,10 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
 
 #[test]
 fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
-    let (mut store, mut ui) = ready(Mode::Live);
-    ui.config.call_log = true;
+    let (mut store, mut ui) = ready_with(BoardConfig {
+        call_log: true,
+        ..config(Mode::Live)
+    });
     let line = json!({
         "receivedAt": "2024-05-01T12:05:00.000Z",
         "callLog": {
@@ -924,8 +951,10 @@ fn the_history_and_detail_show_the_platforms_outcome_markers_and_ids() {
         status(&ui)
     );
     // A call whose records are still awaited says so.
-    let (store, mut ui) = ready(Mode::Live);
-    ui.config.call_log = true;
+    let (store, mut ui) = ready_with(BoardConfig {
+        call_log: true,
+        ..config(Mode::Live)
+    });
     cmd(&mut ui, &store, Command::History);
     let screen = render(&store, &mut ui, now()).backend().to_string();
     assert!(screen.contains("Platform"), "{screen}");
@@ -956,7 +985,7 @@ fn agent_effects(fx: &[Effect]) -> Vec<ControlRequest> {
 }
 
 fn confirm_text(ui: &UiState) -> String {
-    match ui.view.overlay() {
+    match ui.view().overlay() {
         Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
@@ -976,29 +1005,37 @@ fn a_q_w_switch_views_and_the_same_key_or_esc_goes_back() {
         (Command::Wallboard, Screen::Wallboard),
     ] {
         cmd(&mut ui, &store, key);
-        assert_eq!(ui.view.screen, screen);
+        assert_eq!(ui.view().screen(), screen);
         cmd(&mut ui, &store, key);
-        assert_eq!(ui.view.screen, Screen::Board, "{key:?} again: the calls");
+        assert_eq!(
+            ui.view().screen(),
+            Screen::Board,
+            "{key:?} again: the calls"
+        );
         cmd(&mut ui, &store, key);
         cmd(&mut ui, &store, Command::Back);
-        assert_eq!(ui.view.screen, Screen::Board, "{key:?} then Esc: the calls");
+        assert_eq!(
+            ui.view().screen(),
+            Screen::Board,
+            "{key:?} then Esc: the calls"
+        );
     }
     // The agents view starts on the agent needing a supervisor most: Bob, ringing.
     cmd(&mut ui, &store, Command::Agents);
-    assert_eq!(ui.view.agents().selected.as_deref(), Some("202"));
+    assert_eq!(ui.view().agents().selected.as_deref(), Some("202"));
     // Then on hold, longest first: Cy since 500 s; Erin (105) holds since 590 s, when
     // her other call was parked (she was on a call till then).
     cmd(&mut ui, &store, Command::Down);
     assert_eq!(
-        ui.view.agents().selected.as_deref(),
+        ui.view().agents().selected.as_deref(),
         Some("203"),
         "Cy, on hold"
     );
     // Enter: Cy's current call, its detail open on the calls screen.
     cmd(&mut ui, &store, Command::Open);
-    assert_eq!(ui.view.screen, Screen::Board);
-    assert!(ui.view.detail);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-3"));
+    assert_eq!(ui.view().screen(), Screen::Board);
+    assert!(ui.view().detail());
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("c-3"));
 }
 
 #[test]
@@ -1007,18 +1044,18 @@ fn enter_on_a_queue_lists_its_agents_and_esc_closes_it() {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
     cmd(&mut ui, &store, Command::Queues);
-    assert_eq!(ui.view.queues().selected.as_deref(), Some("800"));
+    assert_eq!(ui.view().queues().selected.as_deref(), Some("800"));
     cmd(&mut ui, &store, Command::Down);
-    assert_eq!(ui.view.queues().selected.as_deref(), Some("801"));
+    assert_eq!(ui.view().queues().selected.as_deref(), Some("801"));
     cmd(&mut ui, &store, Command::Open);
-    assert_eq!(ui.view.open_queue.as_deref(), Some("801"));
+    assert_eq!(ui.view().open_queue(), Some("801"));
     // Support's agents by state: Cy on hold, Eve available, Fay offline.
-    assert_eq!(ui.view.members().selected.as_deref(), Some("203"));
+    assert_eq!(ui.view().members().selected.as_deref(), Some("203"));
     cmd(&mut ui, &store, Command::Bottom);
-    assert_eq!(ui.view.members().selected.as_deref(), Some("206"));
+    assert_eq!(ui.view().members().selected.as_deref(), Some("206"));
     cmd(&mut ui, &store, Command::Back);
     assert_eq!(
-        (ui.view.screen, ui.view.open_queue.clone()),
+        (ui.view().screen(), ui.view().open_queue()),
         (Screen::Queues, None)
     );
 }
@@ -1031,7 +1068,7 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
     cmd(&mut ui, &store, Command::Down); // Support
     cmd(&mut ui, &store, Command::Open);
     cmd(&mut ui, &store, Command::Down); // Eve, not taking Support's calls
-    assert_eq!(ui.view.members().selected.as_deref(), Some("205"));
+    assert_eq!(ui.view().members().selected.as_deref(), Some("205"));
     let fx = cmd(&mut ui, &store, Command::QueueCalls);
     assert!(agent_effects(&fx).is_empty(), "nothing before the confirm");
     let q = confirm_text(&ui);
@@ -1066,10 +1103,15 @@ fn o_toggles_an_agents_queue_calls_after_a_confirm_naming_agent_and_queue() {
 }
 
 fn ui_at_agent(store: &calltop::core::SessionStore, id: &str) -> UiState {
-    let mut ui = ui(Mode::Demo);
+    ui_at_agent_with(store, id, config(Mode::Demo))
+}
+
+/// The same, on a board configured otherwise.
+fn ui_at_agent_with(store: &calltop::core::SessionStore, id: &str, config: BoardConfig) -> UiState {
+    let mut ui = UiState::new(config);
     cmd(&mut ui, store, Command::Agents);
     for _ in 0..20 {
-        if ui.view.agents().selected.as_deref() == Some(id) {
+        if ui.view().agents().selected.as_deref() == Some(id) {
             return ui;
         }
         cmd(&mut ui, store, Command::Down);
@@ -1111,11 +1153,9 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     // On the calls screen: the call waiting in Sales has nobody to listen to; `a`
     // answers Bob's ringing leg on the supervisor's device.
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("c-2".into());
-    ui.view.follow_top = false;
-    ui.view.calls.cursor = 3;
+    ui.view_mut().select_row(3, "c-2");
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-2"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("c-2"));
     cmd(&mut ui, &store, Command::Listen);
     assert!(
         status(&ui).contains("no agent is on this call"),
@@ -1127,8 +1167,8 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
     assert_eq!(sent[0].action, ControlAction::Answer);
     assert_eq!(sent[0].target_id(), "c2-3");
     // A parked call is picked up.
-    ui.view.calls.selected = Some("s-park".into());
-    ui.view.pinned = Some("s-park".into());
+    ui.view_mut().select("s-park");
+    ui.view_mut().set_pinned(Some("s-park".into()));
     ui.sync(&store, now());
     cmd(&mut ui, &store, Command::Answer);
     assert!(confirm_text(&ui).starts_with("Pick up the parked call of"));
@@ -1140,12 +1180,15 @@ fn l_listens_in_on_the_agent_who_answered_and_a_answers_on_the_supervisors_devic
 fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     let store = center_store();
     let why = "3 of your devices are Online (1 desk, 2 soft, 3 other): choose one with --device-id";
-    let mut agents = ui_at_agent(&store, "201");
+    let no_device = BoardConfig {
+        no_device: Some(why.into()),
+        ..config(Mode::Demo)
+    };
+    let mut agents = ui_at_agent_with(&store, "201", no_device);
     let ui = &mut agents;
-    ui.config.no_device = Some(why.into());
     let fx = cmd(ui, &store, Command::Listen);
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
+    assert_eq!(*ui.view().overlay(), Overlay::None, "no confirmation");
     let said = format!("listen in needs your device: {why}");
     assert_eq!(status(ui), said);
     let screen = {
@@ -1165,31 +1208,34 @@ fn l_and_a_without_a_device_say_so_on_screen_and_open_no_dialog() {
     assert!(!screen.iter().any(|l| l.contains("Listen in on")));
 
     // `a` on the ringing leg of the calls screen: the same, no dialog.
-    let mut ui = tui_support::ui(Mode::Demo);
-    ui.config.no_device = Some(why.into());
-    ui.view.calls.selected = Some("c-2".into());
-    ui.view.follow_top = false;
-    ui.view.calls.cursor = 3;
+    let mut ui = UiState::new(BoardConfig {
+        no_device: Some(why.into()),
+        ..config(Mode::Demo)
+    });
+    ui.view_mut().select_row(3, "c-2");
     ui.sync(&store, now());
     let fx = cmd(&mut ui, &store, Command::Answer);
-    assert!(fx.is_empty() && *ui.view.overlay() == Overlay::None);
+    assert!(fx.is_empty() && *ui.view().overlay() == Overlay::None);
     assert_eq!(status(&ui), format!("answer needs your device: {why}"));
     // Actions that need no device still ask as before.
     cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
-    assert!(matches!(ui.view.overlay(), Overlay::Confirm(_)));
+    assert!(matches!(ui.view().overlay(), Overlay::Confirm(_)));
 }
 
 #[test]
 fn supervisor_keys_are_refused_read_only_and_in_replay() {
     let store = center_store();
     for mode in [Mode::Live, Mode::Replay] {
-        let mut ui = ui_at_agent(&store, "201");
-        ui.config.mode = mode;
-        ui.config.read_only = true;
+        let read_only = BoardConfig {
+            mode,
+            read_only: true,
+            ..config(Mode::Demo)
+        };
+        let mut ui = ui_at_agent_with(&store, "201", read_only);
         for k in [Command::Listen, Command::Answer, Command::QueueCalls] {
             let fx = cmd(&mut ui, &store, k);
             assert!(
-                fx.is_empty() && *ui.view.overlay() == Overlay::None,
+                fx.is_empty() && *ui.view().overlay() == Overlay::None,
                 "{k:?}"
             );
             assert!(
@@ -1221,7 +1267,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     assert_eq!(a, Intent::Click(2).into());
     update(&mut ui, a, &store, now());
     // Rows by start: s-hold, s-talk, s-park, s-ring.
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-park"));
     // The agents beside the calls have no cursor: a click there selects nothing.
     assert_eq!(
         calltop::tui::input::msg_for(&click(190, first + 1), &ui),
@@ -1233,7 +1279,7 @@ fn a_click_in_the_overview_selects_the_calls_row_under_the_queue_strip() {
     let a = calltop::tui::input::msg_for(&click(10, first + 1), &ui).unwrap();
     assert_eq!(a, Intent::Click(1).into());
     update(&mut ui, a, &store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-talk"));
 }
 
 /// `o` done: the status line names the agent and the queue as the board does, not by
@@ -1270,9 +1316,9 @@ fn a_queue_setting_done_is_said_with_names() {
 fn listen_in_on_a_parked_call_says_it_is_parked() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-park".into());
+    ui.view_mut().select("s-park");
     update(&mut ui, Intent::Cmd(Command::Listen), &store, now());
-    assert_eq!(*ui.view.overlay(), Overlay::None, "no confirmation");
+    assert_eq!(*ui.view().overlay(), Overlay::None, "no confirmation");
     assert_eq!(
         status(&ui),
         "can't listen in: the call is parked, nobody talks on it"
@@ -1288,11 +1334,12 @@ fn messages_name_who_and_what_from_the_directory() {
     // c-1: Ann answered a Sales call; her leg's `to` is the number the caller dialled.
     let store = center_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.pinned = Some("c-1".into());
-    ui.view.calls.selected = Some("c-1".into());
+    ui.view_mut().set_pinned(Some("c-1".into()));
+    ui.view_mut().select("c-1");
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("c-1"));
-    ui.view.target_party = Some(("c-1".into(), "c1-3".into()));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("c-1"));
+    ui.view_mut()
+        .set_target_party(Some(("c-1".into(), "c1-3".into())));
     cmd(&mut ui, &store, Command::Call(CallKey::Hold));
     let q = confirm_text(&ui);
     assert!(q.starts_with("Hold Ann Archer (ext 101)?"), "{q}");
@@ -1367,7 +1414,7 @@ fn the_lag_never_reads_below_zero() {
     let (store, mut ui) = ready(Mode::Live);
     update(&mut ui, Event::Conn(ConnState::Live), &store, now());
     for (lag, says) in [(-1, "lag 0ms"), (-250, "lag 0ms"), (120, "lag 120ms")] {
-        ui.feed.lag_ms = Some(lag);
+        ui.set_lag(Some(lag));
         let screen = render(&store, &mut ui, now()).backend().to_string();
         assert!(screen.contains(says), "{lag}: {screen}");
         assert!(!screen.contains("lag -"), "{screen}");

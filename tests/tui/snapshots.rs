@@ -6,9 +6,9 @@ use crate::support as tui_support;
 use calltop::core::control::CallKey;
 use calltop::source::replay::{Options, Replay, Speed};
 use calltop::tui::keymap::Command;
-use calltop::tui::msg::Intent;
+use calltop::tui::msg::{Event, Intent};
 use calltop::tui::reducer::update;
-use calltop::tui::state::{Mode, Screen};
+use calltop::tui::state::{BoardConfig, Mode, Screen, UiState};
 use calltop::tui::theme::{Theme, ThemeName};
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use tui_support::*;
 
 fn select(ui: &mut calltop::tui::state::UiState, id: &str) {
-    ui.view.calls.selected = Some(id.to_string());
+    ui.view_mut().select(id.to_string());
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn detail_with_timeline() {
     let mut ui = ui(Mode::Demo);
     select(&mut ui, "s-hold");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
-    assert!(ui.view.detail);
+    assert!(ui.view().detail());
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -69,7 +69,7 @@ fn history() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
     update(&mut ui, Intent::Cmd(Command::History), &store, now());
-    assert_eq!(ui.view.screen, Screen::History);
+    assert_eq!(ui.view().screen(), Screen::History);
     let term = render(&store, &mut ui, now());
     insta::assert_snapshot!(term.backend());
 }
@@ -81,11 +81,13 @@ fn replay_header() {
     let mut store = rp.new_store();
     // Mid-call: 20 s after the first event.
     rp.seek(rp.start().plus_millis(20_000), &mut store);
-    let mut ui = ui(Mode::Replay);
-    ui.config.account = "file PSTN-RingCentral-DataStreams.jsonl".into();
+    let mut ui = UiState::new(BoardConfig {
+        account: "file PSTN-RingCentral-DataStreams.jsonl".into(),
+        ..config(Mode::Replay)
+    });
     let st = rp.status(Speed::X5, true);
-    ui.feed.replay = Some(st);
     let now = st.clock_at(st.since);
+    update(&mut ui, Event::Replay(st), &store, now);
     assert_eq!(now, rp.pos());
     let term = render(&store, &mut ui, now);
     insta::assert_snapshot!(term.backend());
@@ -113,8 +115,11 @@ fn alert_rows_are_coloured_and_glyphed_and_mono_has_no_colour() {
     assert_eq!(buf[(1, ring)].symbol(), "▲");
     assert_eq!(buf[(1, ring)].fg, Color::Yellow);
 
-    ui.config.theme = Theme::named(ThemeName::Mono);
-    let term = render(&store, &mut ui, now());
+    let mut mono = UiState::new(BoardConfig {
+        theme: Theme::named(ThemeName::Mono),
+        ..config(Mode::Demo)
+    });
+    let term = render(&store, &mut mono, now());
     let buf = term.backend().buffer();
     assert!(buf
         .content()
@@ -135,7 +140,7 @@ fn sized(
     let mut store = board_store();
     store.audit("s-hold", at(590), "→ hold (party p-hold-2)".into());
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (w, h);
+    ui.view_mut().set_size(w, h);
     setup(&mut ui, &store);
     let term = render_at(&store, &mut ui, now(), w, h);
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
@@ -171,7 +176,7 @@ fn screens_at_80x24_and_200x50() {
 fn center_sized(name: &str, w: u16, h: u16, keys: &[Command]) {
     let store = center_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (w, h);
+    ui.view_mut().set_size(w, h);
     for k in keys {
         update(&mut ui, Intent::Cmd(*k), &store, now());
     }
@@ -199,11 +204,11 @@ fn two_accounts_on_one_board() {
     assert_eq!(store.center().accounts(), ["400123", "400999"]);
     let shot = |name: &str, keys: &[Command], filter: &str| {
         let mut ui = ui(Mode::Live);
-        ui.view.size = (200, 50);
+        ui.view_mut().set_size(200, 50);
         for k in keys {
             update(&mut ui, Intent::Cmd(*k), &store, now());
         }
-        ui.view.filter = filter.into();
+        ui.view_mut().set_filter(filter);
         let term = render_at(&store, &mut ui, now(), 200, 50);
         insta::assert_snapshot!(name.to_string(), term.backend());
         lines(&term).join("\n")
@@ -271,7 +276,7 @@ fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
         .agent("105")
         .is_some_and(|a| a.name.is_none()));
     let mut ui = ui(Mode::Demo);
-    ui.view.size = (200, 50);
+    ui.view_mut().set_size(200, 50);
     update(&mut ui, Intent::Cmd(Command::Agents), &store, now());
     let text = |ui: &mut calltop::tui::state::UiState| {
         let term = render_at(&store, ui, now(), 200, 50);
@@ -281,7 +286,7 @@ fn an_agent_seen_only_in_calls_is_named_by_its_calls() {
     let all = text(&mut ui);
     assert!(all.contains("Erin Ops +18005550105"), "{all}");
     assert!(!all.contains("id 105"), "{all}");
-    ui.view.filter = "erin".into();
+    ui.view_mut().set_filter("erin");
     let found = text(&mut ui);
     assert!(found.contains("Agents 1/"), "{found}");
     assert!(found.contains("Erin Ops +18005550105"), "{found}");

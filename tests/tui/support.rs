@@ -223,10 +223,16 @@ pub fn board_store() -> SessionStore {
 
 /// A UI state at a fixed size for the snapshots.
 pub fn ui(mode: Mode) -> UiState {
-    let mut ui = UiState::new(BoardConfig::new(mode));
-    ui.config.theme = Theme::named(ThemeName::Dark);
-    ui.config.account = "account 400123".into();
-    ui
+    UiState::new(config(mode))
+}
+
+/// The snapshots' configuration: the dark theme, an account in the header.
+pub fn config(mode: Mode) -> BoardConfig {
+    BoardConfig {
+        theme: Theme::named(ThemeName::Dark),
+        account: "account 400123".into(),
+        ..BoardConfig::new(mode)
+    }
 }
 
 pub const W: u16 = 140;
@@ -246,11 +252,11 @@ pub fn render_at(
     h: u16,
 ) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    ui.view.size = (w, h);
+    ui.view_mut().set_size(w, h);
     // A frame drawn at `now` by the wall clock too (the app reads it each frame), unless
     // the test set the wall clock apart.
-    if ui.feed.wall == Ts::default() {
-        ui.feed.wall = now;
+    if ui.feed().wall == Ts::default() {
+        ui.set_wall(now);
     }
     ui.sync(store, now);
     term.draw(|f| calltop::tui::views::draw(f, store, ui, now))

@@ -216,7 +216,7 @@ fn trends_at_80x24_and_200x50() {
         ] {
             let mut ui = ui(Mode::Live);
             update(&mut ui, Intent::Cmd(cmd), &store, trend_now());
-            assert_eq!(ui.view.screen, screen);
+            assert_eq!(ui.view().screen(), screen);
             let term = render_at(&store, &mut ui, trend_now(), w, h);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
         }

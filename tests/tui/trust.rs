@@ -8,7 +8,7 @@ use calltop::core::control::CallKey;
 use calltop::tui::keymap::Command;
 use calltop::tui::msg::{Event, Intent};
 use calltop::tui::reducer::update;
-use calltop::tui::state::Mode;
+use calltop::tui::state::{BoardConfig, Mode, UiState};
 use calltop::wire::Ts;
 use tui_support::*;
 
@@ -58,7 +58,7 @@ fn the_target_moves_off_a_party_that_left() {
     // A Tab-chosen target leaves.
     let mut store = calls::store_of(CONFERENCE);
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-1".into());
+    ui.view_mut().select("s-1");
     assert_eq!(
         target_id(&ui, &store),
         "p-1-2",
@@ -89,7 +89,7 @@ fn the_target_moves_off_a_party_that_left() {
     changes.push((5, 2_000, "-2", "Inbound", "Disconnected", None, true));
     let store = calls::store_of(&changes);
     let mut fresh = tui_support::ui(Mode::Demo);
-    fresh.view.calls.selected = Some("s-1".into());
+    fresh.view_mut().select("s-1");
     assert_eq!(target_id(&fresh, &store), "p-1-3");
 }
 
@@ -116,13 +116,13 @@ fn header_counters_say_what_they_count_and_setup_is_not_ringing() {
     let s = store.get("s-1").unwrap();
     let ui2 = tui_support::ui(Mode::Demo);
     assert_eq!(
-        ui2.config
+        ui2.config()
             .thresholds
             .session_level(s, store.center(), later),
         calltop::tui::theme::Level::Normal
     );
     let mut view = calltop::tui::state::ViewState::default();
-    view.state_filter = calltop::tui::view::StateFilter::Ringing;
+    view.set_state_filter(calltop::tui::view::StateFilter::Ringing);
     assert!(calltop::tui::rows::board_rows(&store, &view, later)
         .0
         .is_empty());
@@ -149,7 +149,7 @@ fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column(
         row_ids(&ui, &store),
         ["s-hold", "s-talk", "s-ring", "s-park"]
     );
-    assert!(ui.view.sort_descending);
+    assert!(ui.view().sort_descending());
     // Start ↓: newest first.
     update(&mut ui, Intent::Cmd(Command::SortStart), &store, now());
     assert_eq!(
@@ -166,17 +166,17 @@ fn sort_defaults_to_waiting_calls_and_down_means_largest_first_for_every_column(
     assert!(line_with(&lines(&term), " Calls ").contains("sort start ↑"));
     // Words start A→Z (↑); S reverses to Z→A (↓).
     update(&mut ui, Intent::Cmd(Command::SortFrom), &store, now());
-    assert!(!ui.view.sort_descending);
+    assert!(!ui.view().sort_descending());
     let up = row_ids(&ui, &store);
     update(&mut ui, Intent::Cmd(Command::SortReverse), &store, now());
     let mut down = row_ids(&ui, &store);
     down.reverse();
     assert_eq!(up, down);
     // s cycles every column.
-    let mut seen = vec![ui.view.sort];
+    let mut seen = vec![ui.view().sort()];
     for _ in 0..6 {
         update(&mut ui, Intent::Cmd(Command::Sort), &store, now());
-        seen.push(ui.view.sort);
+        seen.push(ui.view().sort());
     }
     seen.sort_by_key(|k| k.label());
     seen.dedup();
@@ -198,9 +198,9 @@ fn open_detail(
     store: &calltop::core::SessionStore,
     id: &str,
 ) {
-    ui.view.calls.selected = Some(id.to_string());
+    ui.view_mut().select(id.to_string());
     update(ui, Intent::Cmd(Command::Open), store, now());
-    assert!(ui.view.detail);
+    assert!(ui.view().detail());
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn the_detail_never_cuts_a_number_and_labels_parties_as_the_timeline_does() {
     let id = store.sessions().next().unwrap().id.clone();
     for (w, h) in [(80, 24), (120, 40), (200, 50)] {
         let mut ui = ui(Mode::Replay);
-        ui.view.screen = calltop::tui::state::Screen::History;
+        ui.view_mut().show(calltop::tui::state::Screen::History);
         open_detail(&mut ui, &store, &id);
         let term = render_at(&store, &mut ui, Ts(calls::T0 + 60_000), w, h);
         let l = lines(&term);
@@ -273,16 +273,16 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     assert!(top.contains("1–"), "the title says where: {top}");
     // ↓ one line, PgDn a page.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.timeline_top(), Some(1));
+    assert_eq!(ui.view().timeline_top(), Some(1));
     update(&mut ui, Intent::Cmd(Command::PageDown), &store, now());
-    assert!(ui.view.timeline_top().unwrap() > 2);
+    assert!(ui.view().timeline_top().unwrap() > 2);
     update(&mut ui, Intent::Cmd(Command::PageUp), &store, now());
-    assert_eq!(ui.view.timeline_top(), Some(1));
+    assert_eq!(ui.view().timeline_top(), Some(1));
     // The board's cursor did not move meanwhile.
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-1"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-1"));
     // End: back to the newest, following.
     update(&mut ui, Intent::Cmd(Command::Bottom), &store, now());
-    assert_eq!(ui.view.timeline_top(), None);
+    assert_eq!(ui.view().timeline_top(), None);
     assert!(at(&mut ui, &store).contains("#44"));
     // Scrolled up, new events keep the view where it is.
     update(&mut ui, Intent::Cmd(Command::Top), &store, now());
@@ -291,7 +291,7 @@ fn the_timeline_scrolls_to_the_ring_and_back_to_the_newest() {
     // Closing and reopening the detail starts at the newest again.
     update(&mut ui, Intent::Cmd(Command::Back), &more, now());
     update(&mut ui, Intent::Cmd(Command::Open), &more, now());
-    assert_eq!(ui.view.timeline_top(), None);
+    assert_eq!(ui.view().timeline_top(), None);
 }
 
 #[test]
@@ -333,7 +333,7 @@ fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
         "numbers are never cut"
     );
     let mut help = ui(Mode::Demo);
-    help.view.size = (80, 24);
+    help.view_mut().set_size(80, 24);
     update(&mut help, Intent::Cmd(Command::Help), &store, now());
     let term = render_at(&store, &mut help, now(), 80, 24);
     assert!(
@@ -350,8 +350,10 @@ fn every_screen_fits_80x24_with_help_and_quit_and_small_terminals_say_so() {
     );
     let mut replay = ui(Mode::Replay);
     check(&mut replay, "replay");
-    let mut read_only = ui(Mode::Live);
-    read_only.config.read_only = true;
+    let mut read_only = UiState::new(BoardConfig {
+        read_only: true,
+        ..config(Mode::Live)
+    });
     check(&mut read_only, "read-only");
 
     // 40×10: the board says it needs more room, also with the detail open.
@@ -660,7 +662,7 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
         ]);
         for (key, action) in &keys {
             let mut ui = ui(Mode::Demo);
-            ui.view.calls.selected = Some("s-1".into());
+            ui.view_mut().select("s-1");
             let fx = update(&mut ui, Intent::Cmd(*key), &store, now());
             assert!(
                 fx.is_empty(),
@@ -671,7 +673,10 @@ fn every_control_key_in_every_party_state_confirms_or_refuses_before_any_request
                 _ => action.clone(),
             };
             let expect = allowed(&action, Some(code));
-            let opened = matches!(ui.view.overlay(), Overlay::Confirm(_) | Overlay::Prompt(_));
+            let opened = matches!(
+                ui.view().overlay(),
+                Overlay::Confirm(_) | Overlay::Prompt(_)
+            );
             assert_eq!(opened, expect, "{key:?} on {code}: {:?}", ui.status());
             if !expect {
                 let why = ui.status().map(|s| s.text.clone()).unwrap_or_default();
@@ -691,7 +696,7 @@ fn confirm_ok(
 }
 
 fn question(ui: &calltop::tui::state::UiState) -> String {
-    match ui.view.overlay() {
+    match ui.view().overlay() {
         calltop::tui::state::Overlay::Confirm(c) => {
             assert!(!c.ok_focused, "Cancel is focused");
             c.question.clone()
@@ -725,7 +730,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     update(&mut ui, Intent::Cmd(Command::StateFilter), &store, now()); // ringing
     ui.sync(&store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring", "s-ring2"]);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-ring"));
     // d: a confirm naming who, nothing sent; OK sends the reject of that call.
     assert!(update(
         &mut ui,
@@ -756,7 +761,7 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
     event(&mut store, "s-ring", 9, 598, &[gone], serde_json::json!({}));
     update(&mut ui, Event::StoreChanged, &store, now());
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-ring"));
     // d again: refused, and the other ringing call is not touched.
     let fx = update(
         &mut ui,
@@ -765,12 +770,12 @@ fn every_action_is_confirmed_and_the_selection_stays_on_the_call_acted_on() {
         now(),
     );
     assert!(fx.is_empty());
-    assert_eq!(*ui.view.overlay(), calltop::tui::state::Overlay::None);
+    assert_eq!(*ui.view().overlay(), calltop::tui::state::Overlay::None);
     assert!(ui.status().unwrap().text.contains("ended"));
     // The user moves: the filter applies again.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
     assert_eq!(row_ids(&ui, &store), ["s-ring2"]);
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-ring2"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-ring2"));
 }
 
 #[test]
@@ -794,7 +799,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
         serde_json::json!({}),
     );
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -833,7 +838,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     };
     event(&mut store, "s-int2", 2, 591, &[seen], serde_json::json!({}));
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-ring".into());
+    ui.view_mut().select("s-ring");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Reject)),
@@ -853,7 +858,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
     ];
     let store = calls::store_of(queued);
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-1".into());
+    ui.view_mut().select("s-1");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Hold)),
@@ -872,7 +877,7 @@ fn confirms_name_the_party_and_the_target_and_a_queued_callers_hold() {
 fn errors_show_in_full_even_under_a_prompt() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -962,7 +967,7 @@ fn messages_are_said_once_and_clear_after_a_while() {
         "{text}"
     );
     // A key during the wait says it once too.
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Mute)),
@@ -978,7 +983,7 @@ fn messages_are_said_once_and_clear_after_a_while() {
     assert!(ui.status().is_none());
 
     // A refusal (a warning) stays 20 s, a plain message 10 s.
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Forward)),
@@ -1015,16 +1020,16 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
     update(&mut ui, Intent::Cmd(Command::Filter), &store, now());
     type_in(&mut ui, "Sales");
     key(&mut ui, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    assert_eq!(ui.view.filter, "", "Ctrl-U clears, never types u");
+    assert_eq!(ui.view().filter(), "", "Ctrl-U clears, never types u");
     type_in(&mut ui, "Sales Queue");
     key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
-    assert_eq!(ui.view.filter, "Sales ");
+    assert_eq!(ui.view().filter(), "Sales ");
     key(&mut ui, KeyCode::Char('a'), KeyModifiers::CONTROL);
     key(&mut ui, KeyCode::Delete, KeyModifiers::NONE);
     key(&mut ui, KeyCode::End, KeyModifiers::NONE);
     key(&mut ui, KeyCode::Left, KeyModifiers::NONE);
     key(&mut ui, KeyCode::Backspace, KeyModifiers::NONE);
-    assert_eq!(ui.view.filter, "ale ");
+    assert_eq!(ui.view().filter(), "ale ");
     key(&mut ui, KeyCode::Home, KeyModifiers::NONE);
     key(&mut ui, KeyCode::Right, KeyModifiers::NONE);
     // The cursor shows on the character it is on.
@@ -1046,7 +1051,7 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
 
     // The same in a prompt.
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::Transfer)),
@@ -1056,7 +1061,7 @@ fn prompts_and_the_filter_edit_like_a_shell_line_with_a_visible_cursor() {
     type_in(&mut ui, "ext 1O1");
     key(&mut ui, KeyCode::Char('w'), KeyModifiers::CONTROL);
     type_in(&mut ui, "101");
-    match ui.view.overlay() {
+    match ui.view().overlay() {
         calltop::tui::state::Overlay::Prompt(p) => assert_eq!(p.input, "ext 101"),
         o => panic!("{o:?}"),
     }
@@ -1067,7 +1072,7 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-hold"));
     // A call on hold longer comes on top: the first row stays selected.
     let held = |id: &'static str| PartySpec {
         id,
@@ -1086,10 +1091,10 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-old"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-old"));
     // Away from the first row, the selection follows its call.
     update(&mut ui, Intent::Cmd(Command::Down), &store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-hold"));
     event(
         &mut store,
         "s-older",
@@ -1099,8 +1104,8 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
         serde_json::json!({}),
     );
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-hold"));
-    assert_eq!(ui.view.calls.cursor, 2);
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-hold"));
+    assert_eq!(ui.view().calls().cursor, 2);
 }
 
 #[test]
@@ -1128,7 +1133,7 @@ fn at_80_columns_numbers_stay_whole_beside_many_parties() {
 fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     let mut store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(
         &mut ui,
         Intent::Cmd(Command::Call(CallKey::HangUp)),
@@ -1136,9 +1141,9 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
         now(),
     );
     update(&mut ui, Intent::Cancel, &store, now());
-    assert_eq!(ui.view.pinned.as_deref(), Some("s-talk"));
+    assert_eq!(ui.view().pinned(), Some("s-talk"));
     update(&mut ui, Intent::Cmd(Command::History), &store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-done"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-done"));
     // A call ending now comes on top and is selected.
     let done = PartySpec {
         id: "p-park-2",
@@ -1150,7 +1155,7 @@ fn the_history_starts_on_its_newest_call_after_an_action_on_the_board() {
     };
     event(&mut store, "s-park", 9, 599, &[done], serde_json::json!({}));
     ui.sync(&store, now());
-    assert_eq!(ui.view.calls.selected.as_deref(), Some("s-park"));
+    assert_eq!(ui.view().calls().selected.as_deref(), Some("s-park"));
     // The footer offers no sort or state filter there (they apply to the board).
     let term = render_at(&store, &mut ui, now(), 200, 50);
     let l = lines(&term);
@@ -1206,8 +1211,8 @@ fn waiting_callers_come_first_and_none_is_cut_silently() {
         queued >= 12,
         "every queued caller before the rest:\n{board}"
     );
-    ui.view.screen = Screen::Queues;
-    ui.view.open_queue = Some("800".into());
+    ui.view_mut().show(Screen::Queues);
+    ui.view_mut().set_open_queue(Some("800".into()));
     let detail = text(&tui_support::render_at(&store, &mut ui, now, 80, 24));
     let listed = detail.lines().filter(|l| l.contains(" since ")).count();
     let more = detail
@@ -1254,8 +1259,8 @@ fn an_agent_on_a_call_off_a_queue_is_off_it() {
     );
     assert_eq!(after.not_accepting, before.not_accepting + 1);
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.screen = Screen::Queues;
-    ui.view.open_queue = Some("800".into());
+    ui.view_mut().show(Screen::Queues);
+    ui.view_mut().set_open_queue(Some("800".into()));
     let term = tui_support::render_at(&store, &mut ui, now, 100, 30);
     let text = term.backend().to_string();
     let ann = text
@@ -1296,7 +1301,7 @@ fn light_dim_text_reads_on_white() {
 fn a_pinned_ended_call_is_not_counted_active() {
     let store = tui_support::board_store();
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.pinned = Some("s-done".into());
+    ui.view_mut().set_pinned(Some("s-done".into()));
     let text = tui_support::render(&store, &mut ui, tui_support::now())
         .backend()
         .to_string();
@@ -1315,8 +1320,8 @@ fn a_long_audit_line_is_cut_with_an_ellipsis() {
     let text = "hold: Dave Customer +14155550144 on hold by Erin Ops +18005550105 at the supervisor's request, confirmed";
     store.audit("s-hold", tui_support::now(), text.to_string());
     let mut ui = tui_support::ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-hold".into());
-    ui.view.detail = true;
+    ui.view_mut().select("s-hold");
+    ui.view_mut().set_detail(true);
     let screen = tui_support::render_at(&store, &mut ui, tui_support::now(), 80, 24)
         .backend()
         .to_string();
@@ -1346,8 +1351,10 @@ fn figures_say_their_period_in_the_boards_zone() {
         code,
         ext: Some("102"),
     };
-    let mut ui = ui(Mode::Demo);
-    ui.config.zone = paris;
+    let mut ui = UiState::new(BoardConfig {
+        zone: paris,
+        ..config(Mode::Demo)
+    });
     update(&mut ui, Intent::Cmd(Command::Agents), &store, at(50));
     // Nothing heard yet: no period is claimed.
     let l = lines(&render_at(&store, &mut ui, at(50), 120, 30));
@@ -1360,7 +1367,7 @@ fn figures_say_their_period_in_the_boards_zone() {
         &[leg("Proceeding")],
         serde_json::json!({}),
     );
-    ui.feed.wall = at(70);
+    ui.set_wall(at(70));
     let l = lines(&render_at(&store, &mut ui, at(70), 120, 30));
     line_with(&l, " since 14:01 (joined) ─");
     line_with(&l, "14:01:10 CEST");
@@ -1414,19 +1421,19 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     );
     let sales = |lines: &[String]| line_with(lines, "Sales").to_string();
     let mut ui = tui_support::ui(Mode::Live);
-    ui.view.screen = Screen::Queues;
+    ui.view_mut().show(Screen::Queues);
     let early = sales(&lines(&render(&store, &mut ui, at(140))));
     assert!(early.contains("≥1 "), "waiting: {early}");
     assert!(
         early.contains("≥40s"),
         "the oldest wait is a bound: {early}"
     );
-    ui.view.screen = Screen::Wallboard;
+    ui.view_mut().show(Screen::Wallboard);
     let board = lines(&render(&store, &mut ui, at(140))).join("\n");
     assert!(board.contains("oldest wait ≥"), "{board}");
     // 15 minutes after the first call heard of, every waiting caller is known.
     let mut ui = tui_support::ui(Mode::Live);
-    ui.view.screen = Screen::Queues;
+    ui.view_mut().show(Screen::Queues);
     let late = sales(&lines(&render(&store, &mut ui, at(1_010))));
     assert!(!late.contains('≥'), "complete: {late}");
     assert!(late.contains("15:10"), "the whole wait: {late}");

@@ -7,7 +7,7 @@ use crate::support as tui_support;
 use calltop::core::clock;
 use calltop::source::replay::{Options, Replay, Speed};
 use calltop::tui::keymap::Command;
-use calltop::tui::msg::Intent;
+use calltop::tui::msg::{Event, Intent};
 use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use serde_json::json;
@@ -72,7 +72,7 @@ fn the_detail_says_how_many_sequence_gaps_a_call_has() {
     );
     event(&mut store, "s-gap", 8, 510, &[spec("Answered")], json!({}));
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-gap".into());
+    ui.view_mut().select("s-gap");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let screen = text(&store, &mut ui);
     assert!(screen.contains("· 1 sequence gap "), "{screen}");
@@ -94,8 +94,8 @@ fn a_replay_of_values_without_any_time_shows_no_clock() {
     while rp.step(&mut store) {}
     let mut ui = ui(Mode::Replay);
     let st = rp.status(Speed::X1, true);
-    ui.feed.replay = Some(st);
     let now = st.clock_at(st.since);
+    update(&mut ui, Event::Replay(st), &store, now);
     let screen = render_at(&store, &mut ui, now, 160, 40)
         .backend()
         .to_string();
@@ -119,7 +119,7 @@ fn the_agents_pane_never_cuts_a_timer() {
         .chain((160..=200).map(|w| (Screen::Board, w)))
     {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = screen;
+        ui.view_mut().show(screen);
         let text = render_at(&store, &mut ui, later, w, 40)
             .backend()
             .to_string();

@@ -6,7 +6,7 @@ use crate::support as tui_support;
 use calltop::core::control::CallKey;
 use calltop::source::Loading;
 use calltop::tui::keymap::Command;
-use calltop::tui::msg::Intent;
+use calltop::tui::msg::{Event, Intent};
 use calltop::tui::reducer::update;
 use calltop::tui::state::{Mode, Screen};
 use tui_support::*;
@@ -35,8 +35,8 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
     for (w, h) in [(80, 24), (200, 50)] {
         for screen in [Screen::Queues, Screen::Agents, Screen::Wallboard] {
             let mut ui = ui(Mode::Live);
-            ui.feed.loading = Some(seeding);
-            ui.view.screen = screen;
+            update(&mut ui, Event::Loading(seeding), &store, now());
+            ui.view_mut().show(screen);
             let l = lines(&render_at(&store, &mut ui, now(), w, h));
             let text = l.join("\n");
             assert!(text.contains("loading…"), "{screen:?} {w}x{h}:\n{text}");
@@ -55,8 +55,8 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
         }
         // Loaded: the figures, and no word of loading.
         let mut ui = ui(Mode::Live);
-        ui.feed.loading = Some(Loading::default());
-        ui.view.screen = Screen::Queues;
+        update(&mut ui, Event::Loading(Loading::default()), &store, now());
+        ui.view_mut().show(Screen::Queues);
         let text = lines(&render_at(&store, &mut ui, now(), w, h)).join("\n");
         assert!(!text.contains("loading"), "{text}");
         assert!(text.contains("0/0/0"), "{text}");
@@ -69,11 +69,11 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
 fn a_recording_without_queues_says_so() {
     let store = board_store();
     let mut ui = ui(Mode::Replay);
-    ui.view.screen = Screen::Queues;
+    ui.view_mut().show(Screen::Queues);
     let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
     assert!(text.contains("no call queues in this recording"), "{text}");
     assert!(!text.contains("known yet"), "{text}");
-    ui.view.screen = Screen::Agents;
+    ui.view_mut().show(Screen::Agents);
     let text = lines(&render_at(&store, &mut ui, now(), 80, 24)).join("\n");
     assert!(!text.contains("known yet"), "{text}");
 }
@@ -86,7 +86,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
     let store = center_store();
     for h in [29, 30] {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = Screen::Wallboard;
+        ui.view_mut().show(Screen::Wallboard);
         let text = lines(&render_at(&store, &mut ui, now(), 100, h)).join("\n");
         assert!(!text.contains("more (waiting)"), "100x{h}:\n{text}");
         for name in ["All queues", "Sales", "Support"] {
@@ -95,7 +95,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
     }
     for h in 18..=40u16 {
         let mut ui = ui(Mode::Demo);
-        ui.view.screen = Screen::Wallboard;
+        ui.view_mut().show(Screen::Wallboard);
         let l = lines(&render_at(&store, &mut ui, now(), 100, h));
         let Some(more) = l.iter().position(|r| r.contains("more (waiting)")) else {
             continue;
@@ -120,7 +120,7 @@ fn the_wallboard_fills_its_height_before_saying_more() {
 fn the_detail_title_labels_its_ids_and_record_says_what_it_does() {
     let store = board_store();
     let mut ui = ui(Mode::Demo);
-    ui.view.calls.selected = Some("s-talk".into());
+    ui.view_mut().select("s-talk");
     update(&mut ui, Intent::Cmd(Command::Open), &store, now());
     let l = lines(&render_at(&store, &mut ui, now(), 120, 40));
     let title = l

@@ -41,7 +41,7 @@ pub(super) fn dispatch(
     if let Some(session) = req.session() {
         // The selection stays on the call acted on, even if it leaves the filter.
         ui.view.pinned = Some(session.to_string());
-        ui.view.calls.selected = Some(session.to_string());
+        ui.view.select(session);
     }
     ui.control.pending.insert(
         req.key(),

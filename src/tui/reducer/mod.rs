@@ -131,10 +131,7 @@ fn intent(ui: &mut UiState, i: Intent, store: &SessionStore, now: Ts, fx: &mut V
             let rows = ui.rows(store, now);
             let i = ui.view.calls.offset + row;
             if let Some(s) = rows.get(i) {
-                let id = s.id.clone();
-                ui.view.calls.cursor = i;
-                ui.view.follow_top = i == 0;
-                ui.view.calls.selected = Some(id);
+                ui.view.select_row(i, s.id.clone());
                 ui.view.timeline_top = None;
             }
         }
@@ -152,7 +149,7 @@ fn intent(ui: &mut UiState, i: Intent, store: &SessionStore, now: Ts, fx: &mut V
 fn event(ui: &mut UiState, e: Event, store: &SessionStore, now: Ts, fx: &mut Vec<Effect>) {
     match e {
         Event::Resize(w, h) => {
-            ui.view.size = (w, h);
+            ui.view.set_size(w, h);
             ui.sync(store, now);
         }
         Event::StoreChanged | Event::Tick => {
