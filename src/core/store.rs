@@ -704,7 +704,7 @@ impl SessionStore {
     /// the start of the outage — so no figure counts the outage, and the session ends as
     /// [`Session::ended_unseen`]. A session seen to end is left as it is. Returns
     /// whether it was closed (`None`: not held, or it had ended) and, if so, whether it
-    /// ended during an outage: held since before `known_until` (counted in
+    /// ended during an outage: held since `known_until` or before (counted in
     /// [`Counters::ended_in_outage`]) — at start, with no outage, nothing was held.
     pub fn mark_gone(&mut self, id: &str, known_until: Ts) -> Option<bool> {
         self.touch(known_until);
@@ -715,7 +715,7 @@ impl SessionStore {
             self.center.gone(id, known_until);
             return None;
         };
-        let outage = s.first_seen < known_until;
+        let outage = s.first_seen <= known_until;
         self.counters.ended_in_outage += u64::from(outage);
         self.center.gone_in(&mut s.center, id, known_until);
         // Never before a state it was seen in (event times may run ahead of ours).

@@ -39,7 +39,8 @@ pub fn orphans(stream: &SharedStore, socket: &SharedStore) -> Vec<(String, Ts)> 
         .filter(|id| !known(id))
         .filter_map(|id| {
             let s: &Session = stream.get(&id)?;
-            let heard = s.newest_event().unwrap_or(s.first_seen);
+            // When the stream last heard of it: its newest line, or a later event time.
+            let heard = s.newest_event().map_or(s.last_seen, |t| t.max(s.last_seen));
             Some((id, heard))
         })
         .collect()

@@ -8,7 +8,7 @@ use crate::e2e::{relay_process_at, sim_config};
 use crate::support::*;
 use calltop::core::{SessionStore, SharedStore};
 use calltop::relay::{self, FoldConfig};
-use calltop::sim::ACCOUNT_ID;
+use calltop::sim::{SimConfig, ACCOUNT_ID};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,7 +16,12 @@ async fn a_new_relay_closes_the_calls_its_stream_left_in_progress() {
     let server = NatsServer::start_for(ACCOUNT_ID);
     let names = server.names();
     let dir = tempfile::tempdir().unwrap();
-    let sim = calltop::sim::start(sim_config(41), "127.0.0.1:0".parse().unwrap())
+    // Busy when the first relay starts: it loads calls already in progress.
+    let busy = SimConfig {
+        warm_start: true,
+        ..sim_config(41)
+    };
+    let sim = calltop::sim::start(busy, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("sim starts");
     let mut first = relay_process_at(dir.path(), &server.url(), &sim, "r1", &[]);
@@ -84,6 +89,9 @@ async fn a_new_relay_closes_the_calls_its_stream_left_in_progress() {
             "{id} ended at {end:?}, after the relay stopped"
         );
     }
+    // Each counted as ended during an outage (the header's "outage: N ended unseen").
+    let counted = board.read().counters().ended_in_outage;
+    assert!(counted >= left.len() as u64, "{counted} of {}", left.len());
     assert!(
         second.stdout().contains("were gone from RingCentral"),
         "{}",
