@@ -61,7 +61,7 @@ use crate::wire::view::{EndpointView, PartyView, SessionEventView};
 use crate::wire::{CallSession, Direction, PresenceEvent, Reason, RosterLine, StatusCode, Ts};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use agents::CallAgent;
 use agents::{person_mut, promote};
@@ -259,6 +259,9 @@ pub struct Center {
     /// The figures per interval, when asked for (a report's; not kept in a keyframe).
     #[serde(skip)]
     intervals: Option<Box<Intervals>>,
+    /// The accounts [`claim`](Center::claim) named (a board over several accounts).
+    #[serde(default)]
+    accounts: BTreeSet<String>,
 }
 
 /// A record found by its id's key (`fingerprint`).
@@ -412,6 +415,7 @@ impl Center {
             changes: AgentChanges::default(),
             effects: Vec::new(),
             intervals: None,
+            accounts: BTreeSet::new(),
         }
     }
 

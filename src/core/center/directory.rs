@@ -240,6 +240,7 @@ impl Center {
     /// over several accounts' relays, after a line of that account changed the
     /// [`roster_mark`](Center::roster_mark) (the lines are applied one at a time).
     pub fn claim(&mut self, account: &str) {
+        self.accounts.insert(account.to_string());
         let agents = self.agents.values_mut().chain(self.candidates.values_mut());
         for a in agents.filter(|a| a.account.is_none()) {
             a.account = Some(account.to_string());

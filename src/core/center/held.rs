@@ -75,6 +75,9 @@ impl Center {
             effects: _,
             // A report's, never in a keyframe.
             intervals: _,
+            // A board over several accounts folds each stream from its start, never a
+            // keyframe.
+            accounts: _,
         } = self;
         let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();

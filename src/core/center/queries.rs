@@ -64,18 +64,10 @@ impl Center {
         self.agents.get(id)
     }
 
-    /// The accounts its agents and queues belong to, in order: more than one on a board
-    /// over several accounts ([`Center::claim`]), none otherwise.
+    /// The accounts [`Center::claim`] named, in order: more than one on a board over
+    /// several accounts, none otherwise (kept as they are named: the views ask each frame).
     pub fn accounts(&self) -> Vec<&str> {
-        let queues = self.queues().filter_map(|q| q.account.as_deref());
-        let mut v: Vec<&str> = self
-            .agents()
-            .filter_map(|a| a.account.as_deref())
-            .chain(queues)
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+        self.accounts.iter().map(String::as_str).collect()
     }
 
     /// Calls in progress it tracks itself (bounded by the calls in progress); a store's
