@@ -5,6 +5,7 @@
 //! Stale data is never shown as live: a relay that lost RingCentral, or that nobody
 //! heard from, turns the board offline, naming the relay.
 
+use crate::core::zone::Zone;
 use crate::source::ConnState;
 use crate::wire::Ts;
 use async_nats::jetstream::kv;
@@ -93,7 +94,7 @@ fn state_name(c: &ConnState) -> &'static str {
 
 /// `03:51:05 UTC`.
 fn clock(t: Ts) -> String {
-    t.to_datetime().format("%H:%M:%S UTC").to_string()
+    format!("{} UTC", Zone::Named(chrono_tz::UTC).hms(t))
 }
 
 /// Puts relay `id`'s heartbeat every [`EVERY`] and at each change of `conn`, with the
