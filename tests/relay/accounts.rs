@@ -138,6 +138,8 @@ async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
         a.subscriptions() == 1 && b.subscriptions() == 1
     })
     .await;
+    wait_stream_ready(&relay_a).await;
+    wait_stream_ready(&relay_b).await;
     let port = free_port();
     let metrics = format!("127.0.0.1:{port}");
     let args = [

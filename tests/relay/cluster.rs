@@ -250,10 +250,7 @@ async fn a_three_node_cluster_loses_no_frame_when_nodes_die() {
     env.extend(nats_env(User::Relay));
     let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut relay = Calltop::spawn(dir.path(), "relay", &args_ref, &env);
-    wait_until(60, "the stream on three nodes", || async {
-        relay.stdout().contains("ready")
-    })
-    .await;
+    wait_stream_ready(&relay).await; // on three nodes
     let viewer = cluster.connect(User::Viewer).await;
     let info = viewer
         .js

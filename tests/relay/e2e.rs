@@ -743,6 +743,7 @@ async fn a_feed_on_the_relay_stream_prints_the_calls_the_relay_joined() {
         sim.subscriptions() == 1
     })
     .await;
+    wait_stream_ready(&relay).await;
     let mut feed = board_process(dir.path(), &server, User::Viewer);
     sim.resume_new_calls();
     let joined = |out: &str| -> Vec<serde_json::Value> {
@@ -752,9 +753,27 @@ async fn a_feed_on_the_relay_stream_prints_the_calls_the_relay_joined() {
             .filter(|v| v["callLog"]["join"] == "joined")
             .collect()
     };
-    wait_until(90, "10 joined callEnded lines from the stream", || async {
-        joined(&feed.stdout()).len() >= 10
-    })
+    let joins = |out: &str| -> std::collections::BTreeMap<String, usize> {
+        let mut n = std::collections::BTreeMap::new();
+        for l in out.lines().filter(|l| l.contains("\"kind\":\"callEnded\"")) {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            *n.entry(v["callLog"]["join"].to_string()).or_default() += 1;
+        }
+        n
+    };
+    wait_until_or(
+        90,
+        "10 joined callEnded lines from the stream",
+        || async { joined(&feed.stdout()).len() >= 10 },
+        || {
+            format!(
+                "joins so far {:?}\n{}\n{}",
+                joins(&feed.stdout()),
+                feed.dump(),
+                relay.dump()
+            )
+        },
+    )
     .await;
     let truth = sim.ground_truth();
     for e in joined(&feed.stdout()) {

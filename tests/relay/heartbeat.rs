@@ -63,12 +63,7 @@ async fn a_board_is_live_only_while_its_relay_is() {
     let env = sim_env(&sim);
     let dir = tempfile::tempdir().unwrap();
     let mut relay = relay_process_at(dir.path(), &server.url(), &sim, "r1", &[]);
-    // A board needs the stream the relay creates as it starts.
-    wait_until(60, "the relay's stream", || {
-        let ready = relay.stdout().contains("ready");
-        async move { ready }
-    })
-    .await;
+    wait_stream_ready(&relay).await;
     let url = server.url();
     let args = ["live", "--from", &url, "--headless", "--format", "json"];
     let mut board = Calltop::spawn(dir.path(), "board", &args, &nats_env(User::Viewer));

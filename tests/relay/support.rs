@@ -314,16 +314,44 @@ pub fn msg_id(line: &str) -> String {
 }
 
 /// Waits (polling) until `f` holds, or panics with `what` after `secs`.
-pub async fn wait_until<F, Fut>(secs: u64, what: &str, mut f: F)
+pub async fn wait_until<F, Fut>(secs: u64, what: &str, f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    wait_until_or(secs, what, f, String::new).await
+}
+
+/// [`wait_until`], with `context()` (the processes' output, say) in the panic message.
+pub async fn wait_until_or<F, Fut>(secs: u64, what: &str, mut f: F, context: impl Fn() -> String)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while !f().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            context()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until `relay` says its stream is ready: a board started before that stops with
+/// "stream … does not exist", and a relay subscribes to RingCentral before its stream is.
+pub async fn wait_stream_ready(relay: &Calltop) {
+    wait_until_or(
+        60,
+        "the relay's stream",
+        || {
+            let ready = relay.stdout().contains("ready");
+            async move { ready }
+        },
+        || relay.dump(),
+    )
+    .await;
 }
 
 /// Environment variables a test's `calltop` process must not inherit.
