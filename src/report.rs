@@ -176,7 +176,7 @@ pub struct Report {
     pub agents: Vec<AgentReport>,
 }
 
-fn queue_report(q: &Queue, now: Ts) -> QueueReport {
+fn queue_report(c: &Center, q: &Queue, now: Ts) -> QueueReport {
     let f = &q.figures;
     QueueReport {
         id: q.id.clone(),
@@ -187,7 +187,7 @@ fn queue_report(q: &Queue, now: Ts) -> QueueReport {
         abandoned: f.abandoned,
         voicemail: f.voicemail,
         overflow: f.overflow,
-        waiting: q.waiting.len() as u64,
+        waiting: c.waiting_count(q) as u64,
         service_level: q.service_level_pct(),
         service_level_seconds: secs(q.sla.threshold_ms),
         avg_speed_of_answer_seconds: f.avg_answer_wait_ms().map(|ms| ms / 1000.0),
@@ -224,7 +224,7 @@ fn by_number<T>(v: &mut [T], key: impl Fn(&T) -> (Option<&String>, &String)) {
 
 /// Queues and agents of a center at `now`, in extension-number order.
 pub fn center_reports(c: &Center, now: Ts) -> (Vec<QueueReport>, Vec<AgentReport>) {
-    let mut queues: Vec<QueueReport> = c.queues().map(|q| queue_report(q, now)).collect();
+    let mut queues: Vec<QueueReport> = c.queues().map(|q| queue_report(c, q, now)).collect();
     by_number(&mut queues, |q| (q.extension_number.as_ref(), &q.id));
     let mut agents: Vec<AgentReport> = c.agents().map(|a| agent_report(a, now)).collect();
     by_number(&mut agents, |a| (a.extension_number.as_ref(), &a.id));

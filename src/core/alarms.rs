@@ -361,7 +361,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
         });
     }
     if let Some(n) = l.oldest_wait_over {
-        let s = q.oldest_wait_ms(now) / 1000;
+        let s = center.oldest_known_ms(q, now) / 1000;
         v.push(Check {
             key: key(AlarmKind::OldestWait),
             holds: bound(s > n as i64),
@@ -371,7 +371,7 @@ fn checks(rules: &AlarmRules, center: &Center, q: &Queue, now: Ts) -> Vec<Check>
         });
     }
     if let Some(n) = l.waiting_over {
-        let w = q.waiting.len() as u64;
+        let w = center.waiting_count(q) as u64;
         v.push(Check {
             key: key(AlarmKind::Waiting),
             holds: bound(w > n),

@@ -43,6 +43,7 @@
 // availability, where a call waits); here, the center and a call's upkeep event by event.
 mod agents;
 mod directory;
+mod doubt;
 mod entries;
 mod figures;
 mod held;
@@ -262,6 +263,9 @@ pub struct Center {
     /// The accounts [`claim`](Center::claim) named (a board over several accounts).
     #[serde(default)]
     accounts: BTreeSet<String>,
+    /// Calls in doubt, by the session id's fingerprint (see `doubt.rs`; this instance's).
+    #[serde(skip)]
+    doubted: std::collections::HashSet<u64, foldhash::fast::RandomState>,
 }
 
 /// A record found by its id's key (`fingerprint`).
@@ -416,6 +420,7 @@ impl Center {
             effects: Vec::new(),
             intervals: None,
             accounts: BTreeSet::new(),
+            doubted: Default::default(),
         }
     }
 

@@ -290,7 +290,7 @@ impl SessionStore {
             Incoming::ConnectionDetails { details } => {
                 // A recording's new subscription after an outage it did not recover.
                 if details.recovery_state != Some(crate::wire::RecoveryState::Successful) {
-                    self.center.heard_gap(now);
+                    self.heard_gap(now);
                 }
                 self.counters.other += 1;
                 Applied::Other
@@ -350,6 +350,7 @@ impl SessionStore {
         let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
             return Applied::Late;
         };
+        self.center.confirm(&s.id);
         let seq = ev
             .sequence
             .unwrap_or_else(|| s.max_seq.saturating_add(1).max(0));
@@ -684,6 +685,7 @@ impl SessionStore {
             .remove(&cs.id)
             .unwrap_or_else(|| Session::new(cs.id.clone(), now));
         s.fragment = self.config.fragment;
+        self.center.confirm(&cs.id);
         self.center.snapshot_in(&mut s.center, cs, now);
         if let Some(o) = &cs.origin {
             s.origin.get_or_insert(o.kind.clone());
@@ -708,6 +710,7 @@ impl SessionStore {
     /// [`Counters::ended_in_outage`]) — at start, with no outage, nothing was held.
     pub fn mark_gone(&mut self, id: &str, known_until: Ts) -> Option<bool> {
         self.touch(known_until);
+        self.center.confirm(id);
         if self.sessions.get(id).is_some_and(|s| s.ended) {
             return None;
         }
@@ -810,6 +813,16 @@ impl SessionStore {
     }
 
     /// Ids of sessions still in progress.
+    /// Calltop heard nothing until `until` (a new subscription after an outage that was
+    /// not recovered): callers who queued meanwhile may be unseen, and every call held in
+    /// progress is in doubt until heard of again or found gone (see `center/doubt.rs`).
+    pub fn heard_gap(&mut self, until: Ts) {
+        self.center.heard_gap(until);
+        for s in self.sessions.values().filter(|s| !s.ended) {
+            self.center.doubt(&s.id);
+        }
+    }
+
     pub fn active_ids(&self) -> Vec<String> {
         self.sessions
             .values()

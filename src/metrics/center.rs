@@ -160,10 +160,10 @@ pub(super) fn encode(
         .collect();
     let complete = |q: &Queue| c.waiting_complete(q, now);
     family(e, WAITING.0, WAITING.1, &queues, |q| {
-        complete(q).then(|| ConstGauge::new(q.waiting.len() as i64))
+        complete(q).then(|| ConstGauge::new(c.waiting_count(q) as i64))
     })?;
     family(e, SEEN_WAITING.0, SEEN_WAITING.1, &queues, |q| {
-        Some(ConstGauge::new(q.waiting.len() as i64))
+        Some(ConstGauge::new(c.waiting_count(q) as i64))
     })?;
     family(e, OLDEST.0, OLDEST.1, &queues, |q| {
         // Nobody known to wait: 0 once every waiting caller would be known.

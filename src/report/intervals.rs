@@ -82,7 +82,7 @@ pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<In
                     let part = iv.queue(q, start);
                     let f = part.figures;
                     QueueInterval {
-                        queue: queue_report(&part, now),
+                        queue: queue_report(c, &part, now),
                         answered_within_sla: f.answered_within_sla,
                         short_abandoned: f.abandoned - f.abandoned_over_threshold,
                         avg_handle_seconds: iv

@@ -27,6 +27,16 @@ impl Loading {
     pub fn busy(&self) -> bool {
         self.done < self.total || self.waiting_until.is_some()
     }
+
+    /// `loading the calls in progress: N of M` while calls are being fetched.
+    pub fn progress(&self) -> Option<String> {
+        (self.busy() && !self.catching_up && self.total > 0).then(|| {
+            format!(
+                "loading the calls in progress: {} of {}",
+                self.done, self.total
+            )
+        })
+    }
 }
 
 /// The connection as the UI shows it.

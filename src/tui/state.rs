@@ -139,8 +139,10 @@ impl Thresholds {
     /// The worst alert of a session at `now`: its parties', and its caller's wait in a
     /// queue against that queue's service level.
     pub fn session_level(&self, s: &Session, center: &Center, now: Ts) -> Level {
+        // A call in doubt may have left its queue unseen: its wait is not known.
         let queued = center
             .queued(&s.id)
+            .filter(|_| !center.doubted(&s.id))
             .map(|(q, w)| wait_level(q, w.entered.millis_until(now)));
         s.parties
             .iter()

@@ -165,3 +165,102 @@ async fn a_rate_limited_start_says_loading_and_is_no_outage() {
     h.shutdown().await;
     sim.shutdown().await;
 }
+
+/// How many calls the board holds in doubt.
+fn st_doubted(store: &SharedStore) -> usize {
+    store.read().center().doubted_count()
+}
+
+/// Callers waiting when the socket drops who hang up during the outage: after it, until
+/// reconciling (here slowed to 0.7 s a request) reaches their calls, the board holds
+/// calls it has not heard of since. Those are in doubt: the queues never count a caller
+/// among them as waiting (the board's `≥N` stays at or below the truth), and the header
+/// counts them (`outage: N unchecked`); once reconciled, they are closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_who_left_during_an_outage_are_not_counted_as_waiting_after_it() {
+    let mut cfg = sim_config(24);
+    cfg.warm_start = true;
+    cfg.calls_per_minute = 60.0;
+    cfg.agent_churn = false;
+    cfg.faults = Faults {
+        drop_every: Some(Duration::from_secs(6)),
+        refuse_recovery: true,
+        ..Faults::default()
+    };
+    let sim = start_sim(cfg).await;
+    let store = new_store();
+    let mut lc = live_config(&sim, None);
+    lc.connection.backoff.initial = Duration::from_secs(3);
+    lc.connection.backoff.max = Duration::from_secs(3);
+    lc.connection.backoff.immediate_first = false;
+    let h = spawn(lc, &store);
+    wait_live(&h).await;
+    let waiting = |store: &SharedStore| -> Vec<String> {
+        let st = store.read();
+        let c = st.center();
+        c.queues()
+            .flat_map(|q| c.waiting_in(q).map(|w| w.session.clone()))
+            .collect()
+    };
+    let mut rx = h.conn.clone();
+    wait_until(15, "the socket to drop", || {
+        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
+    })
+    .await;
+    sim.set_faults(Faults {
+        refuse_recovery: true,
+        ..Faults::default()
+    });
+    sim.stop_new_calls();
+    let left = waiting(&store);
+    assert!(!left.is_empty(), "callers wait when the socket drops");
+    for id in &left {
+        act(&h, id, "", calltop::core::control::ControlAction::HangUp).await;
+    }
+    // Reconciling goes slowly from here on.
+    sim.set_faults(Faults {
+        refuse_recovery: true,
+        slow: Some(Duration::from_millis(700)),
+        ..Faults::default()
+    });
+    wait_until(30, "subscribed again", || {
+        matches!(*rx.borrow_and_update(), ConnState::Resubscribed)
+    })
+    .await;
+    let mut checked = 0;
+    while h.loading.borrow().busy() || checked == 0 {
+        let truth: u64 = sim
+            .ground_truth()
+            .queues
+            .iter()
+            .map(|q| q.waiting_now)
+            .sum();
+        let shown = waiting(&store);
+        assert!(
+            shown.len() as u64 <= truth,
+            "{} shown waiting, truth {truth}: {shown:?} (left during the outage: {left:?})",
+            shown.len()
+        );
+        if checked == 0 {
+            let st = store.read();
+            assert!(left.iter().all(|id| st.center().doubted(id)));
+            drop(st);
+            let calls = board(&store, &h, Screen::Board);
+            let want = format!("outage: {} unchecked", st_doubted(&store));
+            assert!(
+                calls.lines().nth(1).unwrap().contains(&want),
+                "{want}\n{calls}"
+            );
+        }
+        checked += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_until(30, "every call that left reconciled", || {
+        let st = store.read();
+        left.iter().all(|id| st.get(id).is_none_or(|s| s.ended))
+    })
+    .await;
+    assert_eq!(store.read().center().doubted_count(), 0);
+    h.shutdown().await;
+    sim.shutdown().await;
+}

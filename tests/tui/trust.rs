@@ -1390,7 +1390,8 @@ fn figures_say_their_period_in_the_boards_zone() {
 /// (the queue's hold time, 15 min when not known), the oldest wait it shows is a lower
 /// bound (`≥40s` on the queues view, `oldest wait ≥` on the wallboard), never
 /// a wait counted from when calltop joined; after it, the plain wait — until an outage
-/// calltop did not recover from.
+/// calltop did not recover from, after which the caller is not counted until heard of
+/// again (it may have left unseen), and then as a lower bound for a hold time.
 #[test]
 fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     use calltop::core::SessionStore;
@@ -1450,8 +1451,19 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     let recovered = sales(&lines(&render(&store, &mut ui, at(1_020))));
     assert!(!recovered.contains('≥'), "a recovered outage: {recovered}");
     raw(&mut store, 1_020, details(1_020, "Failed"));
+    // The caller may have left unseen: not counted until heard of again.
+    let doubted = sales(&lines(&render(&store, &mut ui, at(1_022))));
+    assert!(doubted.contains("≥0 "), "after a gap: {doubted}");
+    assert!(doubted.contains(" — "), "after a gap: {doubted}");
+    call_event(
+        &mut store,
+        "s-q",
+        3,
+        1_025,
+        serde_json::json!([queue_party("s-q-2", "800", n, "Setup")]),
+    );
     let resubscribed = sales(&lines(&render(&store, &mut ui, at(1_030))));
-    assert!(resubscribed.contains("≥1 "), "after a gap: {resubscribed}");
+    assert!(resubscribed.contains("≥1 "), "heard again: {resubscribed}");
     assert!(
         resubscribed.contains("≥15:30"),
         "after a gap: {resubscribed}"

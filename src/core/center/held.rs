@@ -78,6 +78,9 @@ impl Center {
             // A board over several accounts folds each stream from its start, never a
             // keyframe.
             accounts: _,
+            // This instance's: a keyframe's reader hears of each call again, or of its
+            // end, in the lines after it (a relay reconciles its calls after an outage).
+            doubted: _,
         } = self;
         let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();

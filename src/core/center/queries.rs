@@ -31,7 +31,7 @@ impl Center {
         };
         for q in queues {
             let complete = self.waiting_complete(q, now);
-            t.waiting += q.waiting.len();
+            t.waiting += self.waiting_count(q);
             t.waiting_bound |= !complete;
             match self.oldest_wait(q, now) {
                 Some((ms, bound)) => {
@@ -164,13 +164,14 @@ impl Center {
     /// caller may wait there (the queue's `holdTime`; 15 minutes when not known), since
     /// it joined and since its latest unrecovered outage ([`Center::heard_gap`]), so a
     /// caller waiting since before either has left or been offered to an agent (and so
-    /// heard of) by now. Before that, the queue's waiting calls are a lower bound.
+    /// heard of) by now, and no caller there is left out for its call being in doubt
+    /// ([`Center::waiting_in`]). Before that, the queue's waiting calls are a lower bound.
     pub fn waiting_complete(&self, q: &Queue, now: Ts) -> bool {
         let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
         let from = self
             .watching_since
             .map(|w| self.unseen_until.map_or(w, |u| w.max(u)));
-        from.is_some_and(|w| w.plus_millis(hold) <= now)
+        from.is_some_and(|w| w.plus_millis(hold) <= now) && !self.waiting_doubted(q)
     }
 
     /// The longest a caller known to wait in `q` has waited by `now`, and whether that
@@ -178,9 +179,9 @@ impl Center {
     /// before calltop joined may be unseen ([`Center::waiting_complete`]). `None` while
     /// no caller is known to wait.
     pub fn oldest_wait(&self, q: &Queue, now: Ts) -> Option<(i64, bool)> {
-        let w = q.oldest_waiting()?;
+        let w = self.waiting_in(q).next()?;
         Some((
-            q.oldest_wait_ms(now),
+            w.entered.millis_until(now).max(0),
             w.bound || !self.waiting_complete(q, now),
         ))
     }

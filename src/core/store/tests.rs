@@ -50,3 +50,79 @@ fn changed_since_names_the_changed_sessions_until_the_log_overflows() {
     assert!(store.changed_since(v).is_none(), "too old for the log");
     assert!(store.changed_since(store.version()).is_some());
 }
+
+/// After an outage that was not recovered, every call held in progress is in doubt: its
+/// caller is not counted as waiting (a queue's figures stay lower bounds that hold)
+/// until the call is heard of again, or found gone.
+#[test]
+fn calls_held_over_an_unrecovered_outage_are_doubted_until_heard_of() {
+    let mut store = SessionStore::default();
+    store.center_mut().roster(&crate::synth::center_directory());
+    let lines = crate::synth::center_stream(2_000, 40, 7);
+    let mut last_line: HashMap<String, &String> = HashMap::default();
+    for (i, line) in lines.iter().enumerate() {
+        let parsed = crate::wire::parse(line).unwrap();
+        if let crate::wire::Incoming::Session(n) = &parsed.item {
+            last_line.insert(n.body.telephony_session_id.clone(), line);
+        }
+        store.ingest(parsed, Ts(1_714_564_800_000 + 100 * i as i64));
+    }
+    let now = store.clock().unwrap();
+    let waiting = |s: &SessionStore| -> Vec<(String, Vec<String>)> {
+        let c = s.center();
+        let mut v: Vec<_> = c
+            .queues()
+            .map(|q| {
+                (
+                    q.id.clone(),
+                    c.waiting_in(q).map(|w| w.session.clone()).collect(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = waiting(&store);
+    let (queue, callers) = before
+        .iter()
+        .find(|(_, w)| w.len() >= 2)
+        .expect("a queue with two callers waiting")
+        .clone();
+    store.heard_gap(now);
+    let c = store.center();
+    assert_eq!(c.doubted_count(), store.active_ids().len());
+    for q in c.queues() {
+        assert_eq!(c.waiting_count(q), 0, "{}", q.id);
+        assert_eq!(c.oldest_wait(q, now), None, "{}", q.id);
+        assert!(
+            !c.waiting_complete(q, now.plus_millis(86_400_000)),
+            "{}",
+            q.id
+        );
+    }
+    // The second caller is heard of again: known to wait, from its own entry.
+    let (first, second) = (&callers[0], &callers[1]);
+    let line = last_line[second.as_str()];
+    store.ingest(crate::wire::parse(line).unwrap(), now);
+    let c = store.center();
+    let q = c.queue(&queue).unwrap();
+    assert_eq!(c.waiting_count(q), 1);
+    let entered = q
+        .waiting
+        .iter()
+        .find(|w| &w.session == second)
+        .unwrap()
+        .entered;
+    assert_eq!(
+        c.oldest_wait(q, now).map(|(ms, _)| ms),
+        Some(entered.millis_until(now))
+    );
+    assert!(c.doubted(first) && !c.doubted(second));
+    // The first is found gone: ended, no longer in doubt nor waiting.
+    assert_eq!(store.mark_gone(first, now), Some(true));
+    let c = store.center();
+    assert!(!c.doubted(first));
+    let q = c.queue(&queue).unwrap();
+    assert!(q.waiting.iter().all(|w| &w.session != first));
+    assert_eq!(c.waiting_count(q), 1);
+}

@@ -359,7 +359,7 @@ impl Task {
             if !first {
                 // Subscribed again after an outage: callers who queued meanwhile are
                 // unseen until they are heard of again.
-                self.store.write(|st| st.center_mut().heard_gap(Ts::now()));
+                self.store.write(|st| st.heard_gap(Ts::now()));
             }
             self.set_state(if first {
                 ConnState::Live

@@ -614,15 +614,12 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
     } else if let Some(until) = l.waiting_until {
         let secs = (now.millis_until(until) + 999) / 1000;
         // Before the calls are listed, everyone's presence is what waits.
-        let what = if l.total == 0 {
-            "loading the agents and the calls in progress".to_string()
-        } else {
-            format!("loading the calls in progress: {} of {}", l.done, l.total)
-        };
+        let what = l
+            .progress()
+            .unwrap_or_else(|| "loading the agents and the calls in progress".to_string());
         let text = format!("{what}, rate limited by the platform, waiting {secs}s");
         ui.say(Level::Warn, text, now);
-    } else if l.busy() {
-        let text = format!("loading the calls in progress: {} of {}", l.done, l.total);
+    } else if let Some(text) = l.progress() {
         ui.say(Level::Normal, text, now);
     } else if was_busy {
         let text = format!("loaded the {} calls in progress", l.total);

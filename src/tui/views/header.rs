@@ -243,12 +243,18 @@ fn counts_line(store: &SessionStore, sum: &Summary, t: &Theme) -> Vec<Group> {
         ),
     ];
     let unseen = sum.counters.ended_in_outage;
-    if unseen > 0 {
-        // Calls held before an outage that ended during it, whatever they showed last.
-        l2.push(group(
-            "outage",
-            vec![n(5, unseen, "ended unseen", Level::Warn)],
-        ));
+    let doubted = store.center().doubted_count() as u64;
+    if unseen + doubted > 0 {
+        let mut items = Vec::new();
+        if doubted > 0 {
+            // Calls held since before an outage, not heard of since (center/doubt.rs).
+            items.push(n(8, doubted, "unchecked", Level::Warn));
+        }
+        if unseen > 0 {
+            // Calls held before an outage that ended during it, whatever they showed last.
+            items.push(n(5, unseen, "ended unseen", Level::Warn));
+        }
+        l2.push(group("outage", items));
     }
     let joins = store.outcomes().counts();
     if joins.joined + joins.missing + joins.voicemail_unknown > 0 {

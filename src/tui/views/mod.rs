@@ -192,7 +192,11 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
     let line = match (ui.status(), text) {
         (Some(s), Some(text)) => Line::from(Span::styled(text, t.level(s.level))),
         _ if typing => Line::from(""),
-        _ => Line::from(Span::styled("ready", t.dim())),
+        // A load running paced by the rate limit is said until it ends, not "ready".
+        _ => match ui.feed.loading.and_then(|l| l.progress()) {
+            Some(p) => Line::from(Span::styled(p, t.dim())),
+            None => Line::from(Span::styled("ready", t.dim())),
+        },
     };
     frame.render_widget(
         Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: false }),

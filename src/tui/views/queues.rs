@@ -20,7 +20,7 @@ pub use crate::tui::state::wait_level;
 /// How many callers wait in `q`: `≥N` while callers waiting since before calltop
 /// joined may still be unseen ([`Center::waiting_complete`]).
 pub fn waiting_count(c: &Center, q: &Queue, now: Ts) -> String {
-    let n = q.waiting.len();
+    let n = c.waiting_count(q);
     if c.waiting_complete(q, now) {
         n.to_string()
     } else {
@@ -274,7 +274,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
 pub fn render_strip(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let c = store.center();
     let mut rows = queue_rows(c, "");
-    rows.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
+    rows.sort_by_key(|q| std::cmp::Reverse((c.waiting_count(q), c.oldest_known_ms(q, now))));
     // The busiest that fit above the totals rows (several accounts).
     let totals = match several_accounts(c).len() {
         0 => 0,
@@ -359,7 +359,7 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     ]);
     queue_table(frame, head, c, (&[q], 0, None), title, ui, now);
     // Waiting calls, oldest first.
-    let mut list: Vec<_> = q.waiting.iter().collect();
+    let mut list: Vec<_> = c.waiting_in(q).collect();
     list.sort_by_key(|w| w.entered);
     let mut lines = vec![Line::from(Span::styled(
         format!(" Waiting {} (oldest first) ", list.len()),
@@ -381,6 +381,11 @@ fn detail(frame: &mut Frame, area: Rect, store: &SessionStore, q: &Queue, ui: &U
     }
     if list.is_empty() {
         lines.push(Line::from(Span::styled("  no calls waiting", t.dim())));
+    }
+    let doubted = q.waiting.len() - list.len();
+    if doubted > 0 && lines.len() <= room {
+        let text = format!("  +{doubted} held from before the outage, not heard of since");
+        lines.push(Line::from(Span::styled(text, t.dim())));
     }
     if !c.waiting_complete(q, now) && lines.len() <= room {
         lines.push(Line::from(Span::styled(

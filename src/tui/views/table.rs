@@ -209,7 +209,11 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
     if gone > 0 {
         parties.push(Span::styled(format!(" +{gone}✕"), t.dim()));
     }
-    let marks = call_marks(live.iter().map(|(_, p)| *p));
+    let mut marks = call_marks(live.iter().map(|(_, p)| *p));
+    if center.doubted(&s.id) {
+        // Held since before an outage, not heard of since: it may have ended unseen.
+        marks = [UNCHECKED, &marks].join(if marks.is_empty() { "" } else { " · " });
+    }
     static NONE: std::sync::LazyLock<EndpointState> = std::sync::LazyLock::new(Default::default);
     RowText {
         session: s,
@@ -226,6 +230,9 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         account: call_account(s).unwrap_or("—").to_string(),
     }
 }
+
+/// The mark of a call in doubt ([`Center::doubted`]).
+pub const UNCHECKED: &str = "? unchecked";
 
 /// What the parties still on a call say besides their state: `⏺ rec` while one is
 /// recorded, `muted` while one is muted, `park *801` for the orbit a parked one waits on.

@@ -56,16 +56,16 @@ fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
 }
 
 fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
-    let oldest = q.oldest_wait_ms(now);
+    let oldest = c.oldest_known_ms(q, now);
     let waiting_bound = !c.waiting_complete(q, now);
     let s = c.staff(q);
     Panel {
         name: queue_name(q),
-        waiting: q.waiting.len(),
+        waiting: c.waiting_count(q),
         waiting_bound,
         oldest_ms: oldest,
         oldest_bound: c.oldest_wait(q, now).map_or(waiting_bound, |(_, b)| b),
-        wait_level: if q.waiting.is_empty() {
+        wait_level: if c.waiting_count(q) == 0 {
             Level::Normal
         } else {
             wait_level(q, oldest)
@@ -265,7 +265,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     }
     let body = Rect::new(area.x, area.y + 1, area.width, area.height - 1);
     let mut panels = vec![total(c, &queues, ui, now)];
-    queues.sort_by_key(|q| std::cmp::Reverse((q.waiting.len(), q.oldest_wait_ms(now))));
+    queues.sort_by_key(|q| std::cmp::Reverse((c.waiting_count(q), c.oldest_known_ms(q, now))));
     panels.extend(queues.iter().map(|q| panel_of(c, q, ui, now)));
     let (mut fit, mut gap) = panels_fitting(body.height, panels.len(), PANEL);
     let mut rows = PANEL;

@@ -1,0 +1,54 @@
+//! Calls in doubt: held in progress since before an outage that was not recovered.
+//! Each may have ended while calltop could not see, so until it is heard of again (an
+//! event, or the REST snapshot that reconciling fetches) or found gone, a caller among
+//! them is not counted as waiting: the queue's figures are then lower bounds that hold,
+//! instead of counting callers who may have left.
+
+use super::*;
+
+impl Center {
+    /// Doubts the call of session `sid` (see the module's doc).
+    pub(crate) fn doubt(&mut self, sid: &str) {
+        self.doubted.insert(fingerprint(sid));
+    }
+
+    /// Session `sid` was heard of again, or found gone: no longer in doubt.
+    pub(crate) fn confirm(&mut self, sid: &str) {
+        if !self.doubted.is_empty() {
+            self.doubted.remove(&fingerprint(sid));
+        }
+    }
+
+    /// Whether session `sid`'s call is in doubt.
+    pub fn doubted(&self, sid: &str) -> bool {
+        !self.doubted.is_empty() && self.doubted.contains(&fingerprint(sid))
+    }
+
+    /// How many calls are in doubt.
+    pub fn doubted_count(&self) -> usize {
+        self.doubted.len()
+    }
+
+    /// The callers known to wait in `q`, in entry order: those of calls in doubt left out.
+    pub fn waiting_in<'a>(&'a self, q: &'a Queue) -> impl Iterator<Item = &'a Waiting> + 'a {
+        q.waiting.iter().filter(move |w| !self.doubted(&w.session))
+    }
+
+    /// How many callers are known to wait in `q` ([`Center::waiting_in`]).
+    pub fn waiting_count(&self, q: &Queue) -> usize {
+        match self.doubted.is_empty() {
+            true => q.waiting.len(),
+            false => self.waiting_in(q).count(),
+        }
+    }
+
+    /// Whether a caller waiting in `q` is left out for its call being in doubt.
+    pub(super) fn waiting_doubted(&self, q: &Queue) -> bool {
+        !self.doubted.is_empty() && q.waiting.iter().any(|w| self.doubted(&w.session))
+    }
+
+    /// The current wait of the caller known to wait longest in `q` (0 when none).
+    pub fn oldest_known_ms(&self, q: &Queue, now: Ts) -> i64 {
+        self.oldest_wait(q, now).map_or(0, |(ms, _)| ms)
+    }
+}
