@@ -132,6 +132,7 @@ async fn generate(g: SimGenerateArgs) -> anyhow::Result<()> {
     let plan = crate::sim::generate::Plan {
         cfg: SimConfig {
             seed,
+            account_id: g.load.account_id.clone(),
             calls_per_minute: g.load.calls_per_minute.max(0.0),
             extensions: users(g.load.extensions),
             ..SimConfig::default()
