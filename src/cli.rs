@@ -9,7 +9,7 @@ use crate::source::replay::Speed;
 use crate::source::LineFormat;
 use crate::tui::theme::ThemeName;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `calltop`.
@@ -512,6 +512,10 @@ pub struct ReplayArgs {
     /// A recording or capture file, or a relay's stream
     /// (`nats://HOST:PORT/ACCOUNT[?since=RFC3339|seq=N]`).
     pub file: PathBuf,
+    /// Further recordings or streams, one per account: one board over them all, played
+    /// back in time order.
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
     /// Replay speed: 1, 2, 5, 10 or max.
     #[arg(long, default_value = "1", value_parser = Speed::parse)]
     pub speed: Speed,
@@ -528,12 +532,30 @@ pub struct ReplayArgs {
     pub nats_args: NatsArgs,
 }
 
+/// FILE, then each of MORE.
+fn inputs<'a>(file: &'a Path, more: &'a [PathBuf]) -> Vec<&'a Path> {
+    std::iter::once(file)
+        .chain(more.iter().map(PathBuf::as_path))
+        .collect()
+}
+
+impl ReplayArgs {
+    /// Every input: FILE, then each of MORE.
+    pub fn inputs(&self) -> Vec<&Path> {
+        inputs(&self.file, &self.more)
+    }
+}
+
 /// Flags of `calltop report`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ReportArgs {
     /// A recorded stream or capture (JSON Lines, JSON values, a JSON array, or a calltop
     /// recording), or a relay's stream (`nats://HOST:PORT/ACCOUNT[?since=…]`).
     pub file: PathBuf,
+    /// Further recordings or streams, one per account: their values in time order,
+    /// figures per account and in total.
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
@@ -676,6 +698,11 @@ impl DemoArgs {
 }
 
 impl ReportArgs {
+    /// Every input: FILE, then each of MORE.
+    pub fn inputs(&self) -> Vec<&Path> {
+        inputs(&self.file, &self.more)
+    }
+
     /// How `--intervals` (or the HTML report's default, 30 minutes) cuts the figures.
     pub fn cut(&self) -> Option<Cut> {
         let html = (self.format == ReportFormat::Html).then_some(Duration::from_secs(1800));

@@ -4,6 +4,7 @@
 //! temporary files past a memory budget ([`sorted`]), so a recording of any length is
 //! reported in bounded memory.
 
+mod accounts;
 pub mod html;
 pub mod intervals;
 mod sorted;
@@ -11,7 +12,7 @@ mod write;
 
 pub use write::write;
 
-use crate::core::center::{Agent, Center, Cut, Queue};
+use crate::core::center::{Agent, AgentFigures, Center, Cut, Queue, QueueFigures};
 use crate::core::outcomes::{Join, JoinCounts};
 use crate::core::{
     secs, Bucket, Counters, Outcomes, PartyState, Session, SessionStore, StoreConfig, Summary,
@@ -19,6 +20,7 @@ use crate::core::{
 };
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
+use crate::source::merge;
 use crate::wire::{ParseError, ParsedView, Ts};
 use serde::Serialize;
 use std::io::Write;
@@ -62,6 +64,9 @@ pub struct PartyReport {
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionReport {
+    /// The account it belongs to, in a report over several (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub telephony_session_id: String,
     pub session_id: Option<String>,
     pub start_time: Option<Ts>,
@@ -104,7 +109,7 @@ pub struct QueueRef {
 }
 
 /// The summary block of the report.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct SummaryReport {
     pub sessions: u64,
@@ -127,9 +132,12 @@ pub struct SummaryReport {
 }
 
 /// One call queue's figures (definitions in `core::center`).
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueReport {
+    /// The account it belongs to, in a report over several (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub id: String,
     pub extension_number: Option<String>,
     pub name: Option<String>,
@@ -142,7 +150,8 @@ pub struct QueueReport {
     pub waiting: u64,
     /// Answered within the threshold, % (RingCentral's rule); `null` without calls.
     pub service_level: Option<f64>,
-    pub service_level_seconds: f64,
+    /// `null` for a total over queues whose thresholds differ.
+    pub service_level_seconds: Option<f64>,
     pub avg_speed_of_answer_seconds: Option<f64>,
     pub avg_abandon_wait_seconds: Option<f64>,
     /// The longest any call waited (one still waiting: up to the end of the stream).
@@ -150,9 +159,12 @@ pub struct QueueReport {
 }
 
 /// One agent's figures (definitions in `core::center`).
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentReport {
+    /// The account it belongs to, in a report over several (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub id: String,
     pub extension_number: Option<String>,
     pub name: Option<String>,
@@ -177,31 +189,65 @@ pub struct Report {
 }
 
 fn queue_report(c: &Center, q: &Queue, now: Ts) -> QueueReport {
-    let f = &q.figures;
     QueueReport {
         id: q.id.clone(),
         extension_number: q.extension_number.clone(),
         name: q.name.clone(),
+        ..queue_figures_report(
+            &q.figures,
+            q.service_level_pct(),
+            c.waiting_count(q) as u64,
+            Some(secs(q.sla.threshold_ms)),
+            secs(q.longest_wait_ms(now)),
+        )
+    }
+}
+
+/// A queue's line of figures (or a total's), without its names.
+fn queue_figures_report(
+    f: &QueueFigures,
+    service_level: Option<f64>,
+    waiting: u64,
+    service_level_seconds: Option<f64>,
+    longest_wait_seconds: f64,
+) -> QueueReport {
+    QueueReport {
+        account: None,
+        id: String::new(),
+        extension_number: None,
+        name: None,
         offered: f.offered,
         answered: f.answered,
         abandoned: f.abandoned,
         voicemail: f.voicemail,
         overflow: f.overflow,
-        waiting: c.waiting_count(q) as u64,
-        service_level: q.service_level_pct(),
-        service_level_seconds: secs(q.sla.threshold_ms),
+        waiting,
+        service_level,
+        service_level_seconds,
         avg_speed_of_answer_seconds: f.avg_answer_wait_ms().map(|ms| ms / 1000.0),
         avg_abandon_wait_seconds: f.avg_abandon_wait_ms().map(|ms| ms / 1000.0),
-        longest_wait_seconds: secs(q.longest_wait_ms(now)),
+        longest_wait_seconds,
     }
 }
 
 fn agent_report(a: &Agent, now: Ts) -> AgentReport {
     let f = a.figures_at(now);
+    let (id, number, name) = (a.id.clone(), a.extension_number.clone(), a.name.clone());
+    agent_figures_report(id, number, name, &f)
+}
+
+/// An agent's line of figures (or a total's).
+fn agent_figures_report(
+    id: String,
+    extension_number: Option<String>,
+    name: Option<String>,
+    f: &AgentFigures,
+) -> AgentReport {
     AgentReport {
-        id: a.id.clone(),
-        extension_number: a.extension_number.clone(),
-        name: a.name.clone(),
+        account: None,
+        id,
+        extension_number,
+        name,
         offers: f.offers,
         handled: f.handled,
         missed: f.missed,
@@ -257,6 +303,7 @@ fn party_report(s: &Session, p: &PartyState, now: Ts) -> PartyReport {
 
 fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts) -> SessionReport {
     SessionReport {
+        account: None,
         call_log: outcome.cloned(),
         telephony_session_id: s.id.clone(),
         session_id: s.session_id.clone(),
@@ -500,83 +547,183 @@ pub fn report_values(
     budget: usize,
     visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    if format == Format::Html && cut.is_none() {
-        anyhow::bail!("the HTML report is cut into intervals: give it --intervals");
-    }
-    let mut store = streaming_store();
-    match cut {
-        // Per interval, from the window's start on without starting again at midnight:
-        // an interval's calls keep their outcomes past it.
-        Some(cut) => {
-            store.center_mut().reset(Window {
-                start: window.start,
-                ..Window::all()
-            });
-            store.center_mut().count_intervals(cut);
-        }
-        None => store.center_mut().reset(window),
-    }
-    let mut feed = Feed::default();
-    let mut sorted = sorted::Sorter::new(budget);
-    let mut writer = write::Writer::new(format);
-    let mut payload = Vec::new();
-    let mut spill = |s: &Session,
-                     center: &Center,
-                     join: Option<&Join>,
-                     now: Ts,
-                     sorted: &mut sorted::Sorter|
-     -> std::io::Result<()> {
-        payload.clear();
-        writer.encode(&mut payload, &session_report(s, center, join, now))?;
-        sorted.push(&order_key(s), &payload)
-    };
-    let mut failed = None;
-    visit(&mut |line, value| {
-        feed.ingest_text(&mut store, line, value);
-        let now = store.clock().unwrap_or(Ts(0));
-        for (s, join) in store.take_evicted().collect::<Vec<_>>() {
-            if cut.is_some() {
-                continue;
+    let part = Part::new(name.to_string(), String::new(), window, cut);
+    let mut report = Reporting::new(vec![part], format, cut, budget);
+    visit(&mut |line, value| report.apply(0, line, value))?;
+    report.finish(out)
+}
+
+/// The report over several accounts' inputs (each input and the account it stands for),
+/// their values applied in time order ([`merge::by_time`]), each account by its own
+/// store (its calls kept apart from the others'): rows carry their account, and the
+/// summary, queues and agents come per account and in total ([`accounts`]).
+pub fn report_accounts(
+    inputs: Vec<(merge::Input<'_>, String)>,
+    format: Format,
+    window: Window,
+    cut: Option<Cut>,
+    out: &mut impl Write,
+    budget: usize,
+) -> anyhow::Result<()> {
+    let parts = inputs
+        .iter()
+        .map(|(i, account)| Part::new(i.name.clone(), account.clone(), window, cut))
+        .collect();
+    let mut report = Reporting::new(parts, format, cut, budget);
+    let inputs = inputs.into_iter().map(|(i, _)| i).collect();
+    merge::by_time(inputs, |i, line, value| report.apply(i, line, value))?;
+    report.finish(out)
+}
+
+/// One input of a report: its store and feed, and the account it stands for (empty
+/// when it is the only one).
+struct Part {
+    name: String,
+    account: String,
+    store: SessionStore,
+    feed: Feed,
+}
+
+impl Part {
+    fn new(name: String, account: String, window: Window, cut: Option<Cut>) -> Part {
+        let mut store = streaming_store();
+        match cut {
+            // Per interval, from the window's start on without starting again at
+            // midnight: an interval's calls keep their outcomes past it.
+            Some(cut) => {
+                store.center_mut().reset(Window {
+                    start: window.start,
+                    ..Window::all()
+                });
+                store.center_mut().count_intervals(cut);
             }
-            if let Err(e) = spill(&s, store.center(), join.as_ref(), now, &mut sorted) {
-                failed.get_or_insert(e);
+            None => store.center_mut().reset(window),
+        }
+        Part {
+            name,
+            account,
+            store,
+            feed: Feed::default(),
+        }
+    }
+
+    /// The account to name on its rows (none when it is the only input).
+    fn named(&self) -> Option<String> {
+        (!self.account.is_empty()).then(|| self.account.clone())
+    }
+
+    /// Its clock: the newest stream time applied.
+    fn now(&self) -> Ts {
+        self.store.clock().unwrap_or(Ts(0))
+    }
+
+    fn view(&self) -> accounts::Account<'_> {
+        accounts::Account {
+            account: self.named(),
+            store: &self.store,
+            now: self.now(),
+        }
+    }
+}
+
+/// A report being made: the inputs' stores, and where their calls are written.
+struct Reporting {
+    parts: Vec<Part>,
+    cut: Option<Cut>,
+    sink: Sink,
+    failed: Option<std::io::Error>,
+}
+
+/// The calls written out so far, to a sort by start time.
+struct Sink {
+    sorted: sorted::Sorter,
+    writer: write::Writer,
+    payload: Vec<u8>,
+}
+
+impl Sink {
+    /// Writes a call of `part` to the sort.
+    fn spill(&mut self, part: &Part, s: &Session, join: Option<&Join>) -> std::io::Result<()> {
+        let mut r = session_report(s, part.store.center(), join, part.now());
+        r.account = part.named();
+        self.payload.clear();
+        self.writer.encode(&mut self.payload, &r)?;
+        let mut key = order_key(s);
+        key.extend_from_slice(part.account.as_bytes());
+        self.sorted.push(&key, &self.payload)
+    }
+}
+
+impl Reporting {
+    fn new(parts: Vec<Part>, format: Format, cut: Option<Cut>, budget: usize) -> Reporting {
+        let several = parts.len() > 1;
+        Reporting {
+            parts,
+            cut,
+            sink: Sink {
+                sorted: sorted::Sorter::new(budget),
+                writer: write::Writer::new(format, several),
+                payload: Vec::new(),
+            },
+            failed: None,
+        }
+    }
+
+    /// Applies one value of input `i`; the calls it made final go to the sort.
+    fn apply(&mut self, i: usize, line: usize, value: Result<&str, ParseError>) {
+        let part = &mut self.parts[i];
+        part.feed.ingest_text(&mut part.store, line, value);
+        let evicted: Vec<_> = part.store.take_evicted().collect();
+        if self.cut.is_some() {
+            return;
+        }
+        for (s, join) in evicted {
+            if let Err(e) = self.sink.spill(&self.parts[i], &s, join.as_ref()) {
+                self.failed.get_or_insert(e);
             }
         }
-    })?;
-    if let Some(e) = failed {
-        return Err(e.into());
     }
-    check_input(name, feed.good, &feed.bad)?;
-    if let Some(note) = presence_only_note(store.presence_only_calls()) {
-        eprintln!("{name}: {note}");
-    }
-    let now = store.clock().unwrap_or(Ts(0));
-    if let Some(cut) = cut {
-        return write_intervals(&store, format, cut, now, out);
-    }
-    for s in store.sessions() {
-        spill(
-            s,
-            store.center(),
-            store.outcomes().get(&s.id),
-            now,
-            &mut sorted,
-        )?;
-    }
-    let summary = summary_report(&store.summary(now), store.outcomes().counts());
-    let (queues, agents) = center_reports(store.center(), now);
-    writer.head(out)?;
-    let mut first = true;
-    sorted.finish(|session| {
-        writer.session(out, session, first)?;
-        first = false;
+
+    /// Checks what was read, then writes the report.
+    fn finish(mut self, out: &mut impl Write) -> anyhow::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e.into());
+        }
+        for p in &self.parts {
+            check_input(&p.name, p.feed.good, &p.feed.bad)?;
+            if let Some(note) = presence_only_note(p.store.presence_only_calls()) {
+                eprintln!("{}: {note}", p.name);
+            }
+        }
+        let format = self.sink.writer.format();
+        if let Some(cut) = self.cut {
+            if self.parts.len() > 1 {
+                anyhow::bail!("figures per interval (--intervals, --format html) are of one input");
+            }
+            let p = &self.parts[0];
+            return write_intervals(&p.store, format, cut, p.now(), out);
+        }
+        for p in &self.parts {
+            for s in p.store.sessions() {
+                self.sink.spill(p, s, p.store.outcomes().get(&s.id))?;
+            }
+        }
+        let views: Vec<accounts::Account> = self.parts.iter().map(Part::view).collect();
+        let tail = accounts::tail(&views);
+        let Sink { sorted, writer, .. } = self.sink;
+        writer.head(out)?;
+        let mut first = true;
+        sorted.finish(|session| {
+            writer.session(out, session, first)?;
+            first = false;
+            Ok(())
+        })?;
+        writer.tail(out, !first, &tail)?;
+        // The process ends here: handing the stores' allocations back one by one would
+        // only delay the exit.
+        std::mem::forget(self.parts);
         Ok(())
-    })?;
-    writer.tail(out, !first, &summary, &queues, &agents)?;
-    // The process ends here: handing the store's allocations back one by one would only
-    // delay the exit.
-    std::mem::forget(store);
-    Ok(())
+    }
 }
 
 /// The interval report (or, `--format html`, the daily report) of a store that kept

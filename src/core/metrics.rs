@@ -195,6 +195,27 @@ pub struct Summary {
     pub counters: Counters,
 }
 
+impl Summary {
+    /// Adds another store's figures to these (a report over several accounts).
+    pub fn merge(&mut self, o: &Summary) {
+        self.totals.merge(&o.totals);
+        self.active += o.active;
+        self.ringing += o.ringing;
+        self.on_hold += o.on_hold;
+        self.parked_now += o.parked_now;
+        let (c, d) = (&mut self.counters, &o.counters);
+        c.events += d.events;
+        c.applied += d.applied;
+        c.stale += d.stale;
+        c.duplicate += d.duplicate;
+        c.malformed += d.malformed;
+        c.late += d.late;
+        c.presence += d.presence;
+        c.other += d.other;
+        c.ended_in_outage += d.ended_in_outage;
+    }
+}
+
 /// Times `base + now` of the intervals running at one clock: how many, and the sum
 /// and maximum of their bases.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -193,6 +193,19 @@ pub struct JoinCounts {
     pub voicemail_unknown: u64,
 }
 
+impl JoinCounts {
+    /// Adds another store's counts to these.
+    pub fn merge(&mut self, o: &JoinCounts) {
+        self.joined += o.joined;
+        self.missing += o.missing;
+        self.forbidden += o.forbidden;
+        self.disagreements += o.disagreements;
+        self.mismatched_legs += o.mismatched_legs;
+        self.voicemail_notes += o.voicemail_notes;
+        self.voicemail_unknown += o.voicemail_unknown;
+    }
+}
+
 impl Joined {
     /// What `u` offers: each recording's content and each voicemail message, as
     /// `(what, uri)`, without any access token.

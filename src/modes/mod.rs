@@ -13,6 +13,7 @@ mod on_end;
 mod relay;
 mod remote;
 mod replay;
+mod several;
 mod sim;
 
 pub use control::Audited;
@@ -25,6 +26,7 @@ use crate::wire::Ts;
 /// Runs the mode the command line asks for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Report(a) if !a.more.is_empty() => several::report(&a),
         Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
         Command::Report(a) => crate::report::run(&a.file, a.format, window(a.period()), a.cut()),
         Command::Sim(

@@ -266,7 +266,7 @@ const SEVERAL_READ_ONLY: &str =
 
 /// Reads a stream's frames, bounded to its end at open time, handing each line to `f`
 /// with its sequence.
-async fn read_stream(
+pub(super) async fn read_stream(
     text: &str,
     args: &NatsArgs,
     mut f: impl FnMut(usize, &str),

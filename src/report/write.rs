@@ -4,6 +4,7 @@
 //! sorts and spills them, [`super::sorted`]) and emitted at the end, once the table's
 //! column widths over every session are known.
 
+use super::accounts::{AccountReport, Tail};
 use super::{AgentReport, Format, QueueReport, Report, SessionReport, SummaryReport};
 use crate::core::outcomes::Join;
 use crate::wire::Ts;
@@ -12,7 +13,7 @@ use std::io::{self, Write};
 
 /// A whole report in a format, as [`super::run`] writes it.
 pub fn write(out: &mut impl Write, format: Format, r: &Report) -> io::Result<()> {
-    let mut writer = Writer::new(format);
+    let mut writer = Writer::new(format, false);
     let mut encoded = Vec::with_capacity(r.sessions.len());
     for s in &r.sessions {
         let mut payload = Vec::new();
@@ -23,19 +24,23 @@ pub fn write(out: &mut impl Write, format: Format, r: &Report) -> io::Result<()>
     for (i, payload) in encoded.iter().enumerate() {
         writer.session(out, payload, i == 0)?;
     }
-    writer.tail(
-        out,
-        !r.sessions.is_empty(),
-        &r.summary,
-        &r.queues,
-        &r.agents,
-    )
+    let tail = Tail {
+        summary: r.summary.clone(),
+        queues: r.queues.clone(),
+        agents: r.agents.clone(),
+        accounts: Vec::new(),
+    };
+    writer.tail(out, !r.sessions.is_empty(), &tail)
 }
 
 /// Writes one report: each session encoded on its own ([`Writer::encode`]), then the
 /// head, the sessions in order and the tail.
 pub(super) struct Writer {
     format: Format,
+    /// Over several accounts: rows name their account.
+    several: bool,
+    session_csv: Vec<CsvCol<PartyCell>>,
+    session_table: Vec<TableCol<PartyCell>>,
     /// The table's session column widths so far (header included), in characters.
     widths: Vec<usize>,
 }
@@ -44,11 +49,37 @@ pub(super) struct Writer {
 const CELL: char = '\u{1f}';
 
 impl Writer {
-    pub fn new(format: Format) -> Writer {
+    /// A writer of `format`; `several`: over several accounts (an account column).
+    pub fn new(format: Format, several: bool) -> Writer {
+        let (session_csv, session_table) = match several {
+            false => (SESSION_CSV.to_vec(), SESSION_TABLE.to_vec()),
+            true => (
+                [
+                    SESSION_CSV,
+                    &[("account", (|r| opt(r.s.account.as_ref())) as PartyCell)],
+                ]
+                .concat(),
+                [
+                    &[of_session(col(
+                        "Account",
+                        (|r| or_dash(r.s.account.as_ref())) as PartyCell,
+                    ))],
+                    SESSION_TABLE,
+                ]
+                .concat(),
+            ),
+        };
         Writer {
             format,
-            widths: SESSION_TABLE.iter().map(|c| width(c.header)).collect(),
+            several,
+            widths: session_table.iter().map(|c| width(c.header)).collect(),
+            session_csv,
+            session_table,
         }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// One session's bytes, to hand to [`Writer::session`] later.
@@ -58,9 +89,9 @@ impl Writer {
                 out.write_all(b"    ")?;
                 write_pretty(out, s, 2)
             }
-            Format::Csv => for_parties(s, false, |r| csv_row(out, SESSION_CSV, r)),
+            Format::Csv => for_parties(s, false, |r| csv_row(out, &self.session_csv, r)),
             Format::Table => for_parties(s, true, |r| {
-                for (i, c) in SESSION_TABLE.iter().enumerate() {
+                for (i, c) in self.session_table.iter().enumerate() {
                     let cell = if (c.session && !r.first) || (!c.session && !r.party) {
                         String::new()
                     } else {
@@ -81,10 +112,10 @@ impl Writer {
     pub fn head(&self, out: &mut impl Write) -> io::Result<()> {
         match self.format {
             Format::Json | Format::Html => write!(out, "{{\n  \"sessions\": ["),
-            Format::Csv => csv_header(out, SESSION_CSV),
+            Format::Csv => csv_header(out, &self.session_csv),
             Format::Table => {
-                let header: Vec<&str> = SESSION_TABLE.iter().map(|c| c.header).collect();
-                table_line(out, &header, &self.widths, SESSION_TABLE)
+                let header: Vec<&str> = self.session_table.iter().map(|c| c.header).collect();
+                table_line(out, &header, &self.widths, &self.session_table)
             }
         }
     }
@@ -100,7 +131,7 @@ impl Writer {
             Format::Table => {
                 for line in String::from_utf8_lossy(payload).lines() {
                     let cells: Vec<&str> = line.split(CELL).collect();
-                    table_line(out, &cells, &self.widths, SESSION_TABLE)?;
+                    table_line(out, &cells, &self.widths, &self.session_table)?;
                 }
                 Ok(())
             }
@@ -108,53 +139,147 @@ impl Writer {
     }
 
     /// What comes after the sessions (`any`: there were some): the summary, the queues
-    /// and the agents.
-    pub fn tail(
-        &self,
-        out: &mut impl Write,
-        any: bool,
-        m: &SummaryReport,
-        queues: &[QueueReport],
-        agents: &[AgentReport],
-    ) -> io::Result<()> {
+    /// and the agents, and over several accounts each account's totals and all of
+    /// theirs.
+    pub fn tail(&self, out: &mut impl Write, any: bool, t: &Tail) -> io::Result<()> {
+        let queue_totals: Vec<&QueueReport> = t.accounts.iter().map(|a| &a.queues).collect();
+        let agent_totals: Vec<&AgentReport> = t.accounts.iter().map(|a| &a.agents).collect();
+        let queues: Vec<&QueueReport> = t.queues.iter().chain(queue_totals).collect();
+        let agents: Vec<&AgentReport> = t.agents.iter().chain(agent_totals).collect();
         match self.format {
             Format::Json | Format::Html => {
                 out.write_all(if any { b"\n  ]" } else { b"]" })?;
                 out.write_all(b",\n  \"summary\": ")?;
-                write_pretty(out, m, 1)?;
+                write_pretty(out, &t.summary, 1)?;
                 out.write_all(b",\n  \"queues\": ")?;
-                write_pretty(out, &queues, 1)?;
+                write_pretty(out, &t.queues, 1)?;
                 out.write_all(b",\n  \"agents\": ")?;
-                write_pretty(out, &agents, 1)?;
+                write_pretty(out, &t.agents, 1)?;
+                if self.several {
+                    out.write_all(b",\n  \"accounts\": ")?;
+                    write_pretty(out, &t.accounts, 1)?;
+                }
                 out.write_all(b"\n}\n")
             }
             Format::Csv => {
+                let queue_csv = match self.several {
+                    true => [
+                        QUEUE_CSV,
+                        &[("account", (|q| opt(q.account.as_ref())) as QueueCell)],
+                    ]
+                    .concat(),
+                    false => QUEUE_CSV.to_vec(),
+                };
+                let agent_csv = match self.several {
+                    true => [
+                        AGENT_CSV,
+                        &[("account", (|a| opt(a.account.as_ref())) as AgentCell)],
+                    ]
+                    .concat(),
+                    false => AGENT_CSV.to_vec(),
+                };
                 writeln!(out)?;
-                csv_header(out, QUEUE_CSV)?;
-                for q in queues {
-                    csv_row(out, QUEUE_CSV, q)?;
+                csv_header(out, &queue_csv)?;
+                for q in &queues {
+                    csv_row(out, &queue_csv, *q)?;
                 }
                 writeln!(out)?;
-                csv_header(out, AGENT_CSV)?;
-                for a in agents {
-                    csv_row(out, AGENT_CSV, a)?;
+                csv_header(out, &agent_csv)?;
+                for a in &agents {
+                    csv_row(out, &agent_csv, *a)?;
+                }
+                if self.several {
+                    writeln!(out)?;
+                    write_accounts_csv(out, &t.accounts)?;
                 }
                 Ok(())
             }
             Format::Table => {
-                write_summary_table(out, m)?;
+                for a in &t.accounts {
+                    writeln!(out, "\naccount {}", a.account)?;
+                    write_summary_table(out, &a.summary)?;
+                }
+                if !self.several {
+                    write_summary_table(out, &t.summary)?;
+                }
+                let (queue_table, agent_table) = match self.several {
+                    false => (QUEUE_TABLE.to_vec(), AGENT_TABLE.to_vec()),
+                    true => (
+                        [
+                            &[col(
+                                "Account",
+                                (|q| or_dash(q.account.as_ref())) as QueueCell,
+                            )],
+                            QUEUE_TABLE,
+                        ]
+                        .concat(),
+                        [
+                            &[col(
+                                "Account",
+                                (|a| or_dash(a.account.as_ref())) as AgentCell,
+                            )],
+                            AGENT_TABLE,
+                        ]
+                        .concat(),
+                    ),
+                };
                 if !queues.is_empty() {
                     writeln!(out, "\nqueues")?;
-                    write_table(out, QUEUE_TABLE, queues)?;
+                    write_table(out, &queue_table, queues.iter().copied())?;
                 }
                 if !agents.is_empty() {
                     writeln!(out, "\nagents")?;
-                    write_table(out, AGENT_TABLE, agents)?;
+                    write_table(out, &agent_table, agents.iter().copied())?;
                 }
                 Ok(())
             }
         }
     }
+}
+
+/// Each account's summary and all accounts' in CSV.
+fn write_accounts_csv(out: &mut impl Write, accounts: &[AccountReport]) -> io::Result<()> {
+    let cells = |a: &AccountReport| {
+        let m = &a.summary;
+        let mut v = vec![
+            ("account", csv_field(&a.account)),
+            ("sessions", m.sessions.to_string()),
+            ("active", m.active.to_string()),
+        ];
+        v.extend(m.outcomes.named().map(|(k, n)| (k, n.to_string())));
+        for (k, x) in [
+            ("avgRingSeconds", m.avg_ring_seconds),
+            ("maxRingSeconds", m.max_ring_seconds),
+            ("avgTalkSeconds", m.avg_talk_seconds),
+            ("maxTalkSeconds", m.max_talk_seconds),
+            ("avgHoldSeconds", m.avg_hold_seconds),
+            ("maxHoldSeconds", m.max_hold_seconds),
+        ] {
+            v.push((k, format!("{x:.3}")));
+        }
+        let c = &m.counters;
+        for (k, n) in [
+            ("events", c.events),
+            ("applied", c.applied),
+            ("stale", c.stale),
+            ("duplicate", c.duplicate),
+            ("malformed", c.malformed),
+            ("late", c.late),
+        ] {
+            v.push((k, n.to_string()));
+        }
+        v
+    };
+    for (i, a) in accounts.iter().enumerate() {
+        let row = cells(a);
+        if i == 0 {
+            let names: Vec<&str> = row.iter().map(|c| c.0).collect();
+            writeln!(out, "{}", names.join(","))?;
+        }
+        let values: Vec<&str> = row.iter().map(|c| c.1.as_str()).collect();
+        writeln!(out, "{}", values.join(","))?;
+    }
+    Ok(())
 }
 
 /// Writes `value` as `serde_json::to_string_pretty` would inside a document, `depth`
@@ -313,9 +438,7 @@ pub(super) const QUEUE_CSV: &[CsvCol<QueueCell>] = &[
     ("overflow", |q| q.overflow.to_string()),
     ("waiting", |q| q.waiting.to_string()),
     ("serviceLevel", |q| opt_num(q.service_level)),
-    ("serviceLevelSeconds", |q| {
-        format!("{:.3}", q.service_level_seconds)
-    }),
+    ("serviceLevelSeconds", |q| opt_num(q.service_level_seconds)),
     ("avgSpeedOfAnswerSeconds", |q| {
         opt_num(q.avg_speed_of_answer_seconds)
     }),
@@ -379,6 +502,7 @@ fn platform_columns(join: Option<&Join>) -> [String; 4] {
 /// One column of a table: its header, right-aligned (figures) or not, given on the
 /// session's first row only (`session`), and its cell of a row (`F`: `fn(&Row) ->
 /// String`).
+#[derive(Clone, Copy)]
 pub(super) struct TableCol<F> {
     pub header: &'static str,
     pub right: bool,
@@ -541,7 +665,10 @@ pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
     figure("Overflow", |q| q.overflow.to_string()),
     figure("Waiting", |q| q.waiting.to_string()),
     figure("SL", |q| tenths(q.service_level, "%")),
-    figure("SL within", |q| format!("{:.0}s", q.service_level_seconds)),
+    figure("SL within", |q| {
+        q.service_level_seconds
+            .map_or_else(|| DASH.to_string(), |s| format!("{s:.0}s"))
+    }),
     figure("ASA", |q| tenths(q.avg_speed_of_answer_seconds, "s")),
     figure("Longest", |q| tenths(Some(q.longest_wait_seconds), "s")),
 ];
@@ -598,13 +725,13 @@ fn table_line<F>(
 }
 
 /// A whole table of `rows`: the header, then one line per row.
-pub(super) fn write_table<T, F: Fn(&T) -> String>(
+pub(super) fn write_table<'r, T: 'r, F: Fn(&T) -> String>(
     out: &mut impl Write,
     cols: &[TableCol<F>],
-    rows: &[T],
+    rows: impl IntoIterator<Item = &'r T>,
 ) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
-        .iter()
+        .into_iter()
         .map(|r| cols.iter().map(|c| table_cell(&(c.cell)(r))).collect())
         .collect();
     let widths: Vec<usize> = cols

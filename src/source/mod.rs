@@ -16,6 +16,7 @@ pub mod index;
 pub mod ingest;
 pub mod join;
 pub mod live;
+pub mod merge;
 pub mod replay;
 pub mod status;
 

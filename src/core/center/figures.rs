@@ -429,6 +429,18 @@ pub struct AgentFigures {
 }
 
 impl AgentFigures {
+    /// Adds another agent's figures to these (a total over agents).
+    pub fn merge(&mut self, o: &AgentFigures) {
+        self.offers += o.offers;
+        self.handled += o.handled;
+        self.missed += o.missed;
+        self.unanswered += o.unanswered;
+        self.talk_ms += o.talk_ms;
+        self.hold_ms += o.hold_ms;
+        self.all_talk_ms += o.all_talk_ms;
+        self.all_hold_ms += o.all_hold_ms;
+    }
+
     /// Average handle time: (talk + hold) / handled, in ms.
     pub fn avg_handle_ms(&self) -> Option<f64> {
         (self.handled > 0).then(|| (self.talk_ms + self.hold_ms) as f64 / self.handled as f64)
