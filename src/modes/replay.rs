@@ -19,7 +19,13 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     let _log = crate::logging::init("tui");
     // A relay's stream is read to its end into a private temporary file, then
     // replayed like a recording.
-    let (rp, _stream_copy) = if super::remote::is_stream(&args.file) {
+    let several = !args.more.is_empty();
+    let mut accounts = Vec::new();
+    let (rp, _stream_copy) = if several {
+        let (rp, dir, names) = super::several::replay_of(&args).await?;
+        accounts = names;
+        (rp, Some(dir))
+    } else if super::remote::is_stream(&args.file) {
         let (rp, dir) = super::remote::replay_of(&args).await?;
         (rp, Some(dir))
     } else {
@@ -34,14 +40,21 @@ pub async fn run_on(args: ReplayArgs, start: Screen) -> anyhow::Result<()> {
     }
     // Known before the board when the index was cached or built at once (a small
     // file); otherwise the board's header counts what is skipped as it plays.
+    let inputs: Vec<String> = args
+        .inputs()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     if let Some(s) = rp.summary() {
-        crate::report::check_input(&args.file.display().to_string(), s.good, &s.bad)?;
+        crate::report::check_input(&inputs.join(" + "), s.good, &s.bad)?;
     }
     // Bad flags or files (keys, alarms) before the terminal.
     let mut config = super::board::config(&args.board, Mode::Replay)?;
     crate::tui::terminal::check_terminal()?;
     config.start = start;
-    config.account = if super::remote::is_stream(&args.file) {
+    config.account = if several {
+        format!("accounts {}", accounts.join(", "))
+    } else if super::remote::is_stream(&args.file) {
         format!("stream {}", args.file.display())
     } else {
         format!(

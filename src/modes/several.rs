@@ -4,9 +4,12 @@
 //! first account its values name (else its file name); the same account twice is an
 //! error before anything is read.
 
-use crate::cli::{NatsArgs, ReportArgs};
+use crate::cli::{NatsArgs, ReplayArgs, ReportArgs};
+use crate::source::index::{IndexCache, LineAccounts};
 use crate::source::merge::{self, Input};
+use crate::source::replay::{Options, Replay};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Each input with the account it stands for; an input that cannot be read, or an
 /// account given twice, is the error.
@@ -57,4 +60,60 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     )?;
     out.flush()?;
     Ok(())
+}
+
+/// `calltop replay A B …`: the inputs merged in time order into a private temporary
+/// file (kept while the directory lives), the account of each of its lines noted, and
+/// replayed as one recording: one board over the accounts, as `live --from A --from B`
+/// shows them. Its index is the merged file's, so jumps and seeks work as on one
+/// recording. Also the names of the accounts.
+pub async fn replay_of(
+    args: &ReplayArgs,
+) -> anyhow::Result<(Replay, tempfile::TempDir, Vec<String>)> {
+    use std::io::Write;
+    if args.follow {
+        anyhow::bail!("--follow follows one recording being written: give replay one file");
+    }
+    let inputs = inputs(&args.inputs(), &args.nats_args)?;
+    let names: Vec<String> = inputs.iter().map(|(_, a)| a.clone()).collect();
+    if names.len() > usize::from(u16::MAX) {
+        anyhow::bail!("too many inputs: at most {} accounts", u16::MAX);
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("calltop-accounts")
+        .tempdir()?;
+    let path = dir.path().join("accounts.jsonl");
+    let mut file = std::io::BufWriter::new(crate::record::open_private(&path)?);
+    let mut of_line = Vec::new();
+    let mut failed = None;
+    let inputs = inputs.into_iter().map(|(i, _)| i).collect();
+    tokio::task::block_in_place(|| {
+        merge::by_time(inputs, |i, _, value| {
+            if failed.is_some() {
+                return;
+            }
+            // One value a line: a newline in JSON is only ever whitespace.
+            let written = match value {
+                Ok(text) => writeln!(file, "{}", text.trim().replace(['\n', '\r'], " ")),
+                Err(e) => writeln!(file, "# {e}"),
+            };
+            failed = written.err();
+            of_line.push(i as u16);
+        })
+    })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    file.flush()?;
+    drop(file);
+    let accounts = LineAccounts {
+        names: names.clone(),
+        of_line,
+    };
+    let opts = Options {
+        cache: Some(IndexCache::Memory),
+        accounts: Some(Arc::new(accounts)),
+        ..Options::default()
+    };
+    Ok((Replay::open(&path, opts)?, dir, names))
 }

@@ -117,9 +117,7 @@ impl Claim {
         let _one_at_a_time = self.lock.lock().unwrap_or_else(PoisonError::into_inner);
         let before = store.read().center().roster_mark();
         apply_line(store, events, l);
-        if store.read().center().roster_mark() != before {
-            store.write(|s| s.center_mut().claim(&self.account));
-        }
+        store.write(|s| s.center_mut().claim_since(before, &self.account));
     }
 }
 

@@ -66,6 +66,27 @@ pub struct Player {
     pub feed: Feed,
     /// The next value's stream time, once read.
     due: Option<Ts>,
+    /// A recording of several accounts': the account of each line.
+    accounts: Option<Arc<LineAccounts>>,
+}
+
+/// The account of each line of a recording made of several accounts' (`replay A B …`,
+/// [`merge`](super::merge)): the agents and queues a line adds are claimed for its
+/// account ([`crate::core::center::Center::claim`]), as a board over several accounts'
+/// relays claims them.
+#[derive(Debug, Default)]
+pub struct LineAccounts {
+    pub names: Vec<String>,
+    /// Index into `names` of line 1, 2, …
+    pub of_line: Vec<u16>,
+}
+
+impl LineAccounts {
+    /// The account of a line (numbered from 1).
+    pub fn of(&self, line: usize) -> Option<&str> {
+        let i = *self.of_line.get(line.checked_sub(1)?)?;
+        self.names.get(usize::from(i)).map(String::as_str)
+    }
 }
 
 /// The next value parsed (`None`: it could not be cut out) and its stream time.
@@ -73,11 +94,12 @@ type Parsed<'a> = (Option<Result<ParsedView<'a>, ParseError>>, Ts);
 
 impl Player {
     /// At the start of a recording; values before the first stream time take `start`.
-    pub fn new(cursor: Cursor, start: Ts) -> Player {
+    pub fn new(cursor: Cursor, start: Ts, accounts: Option<Arc<LineAccounts>>) -> Player {
         Player {
             cursor,
             feed: Feed::new(start),
             due: None,
+            accounts,
         }
     }
 
@@ -126,7 +148,14 @@ impl Player {
         }
         match (parsed, &raw.text) {
             (Some(Err(_)), _) if raw.unterminated => {}
-            (Some(p), _) => self.feed.ingest_view(store, raw.line, p),
+            (Some(p), _) => {
+                let account = self.accounts.as_ref().and_then(|a| a.of(raw.line));
+                let before = store.center().roster_mark();
+                self.feed.ingest_view(store, raw.line, p);
+                if let Some(account) = account {
+                    store.center_mut().claim_since(before, account);
+                }
+            }
             (None, Err(why)) => self.feed.bad_value(store, raw.line, why.to_string()),
             (None, Ok(_)) => unreachable!("a text is parsed"),
         }
@@ -345,6 +374,7 @@ impl Index {
         follow: bool,
         cache: &IndexCache,
         spacing: Spacing,
+        accounts: Option<Arc<LineAccounts>>,
     ) -> (Arc<Index>, Option<Pass>) {
         let identity = match (layout, follow) {
             (Layout::Lines(path), false) => Identity::of(path).ok(),
@@ -414,7 +444,7 @@ impl Index {
         });
         let pass = Pass {
             index: index.clone(),
-            player: Player::new(Cursor::new(layout.clone(), follow), start),
+            player: Player::new(Cursor::new(layout.clone(), follow), start, accounts),
             store: SessionStore::new(config),
             follow,
             spacing,

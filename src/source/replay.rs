@@ -6,7 +6,7 @@
 //! [`Replay`] is the pacing state; [`spawn`] runs it as a task.
 
 use super::cursor::{Cursor, Layout};
-use super::index::{Index, IndexCache, Keyframe, Player, Progress, Spacing, Summary};
+use super::index::{Index, IndexCache, Keyframe, LineAccounts, Player, Progress, Spacing, Summary};
 use crate::core::{SessionStore, SharedStore, StoreConfig};
 use crate::wire::{self, Ts};
 use std::path::Path;
@@ -94,6 +94,8 @@ pub struct Options {
     pub cache: Option<IndexCache>,
     /// How far apart its keyframes are.
     pub spacing: Spacing,
+    /// A recording of several accounts': the account of each line.
+    pub accounts: Option<Arc<LineAccounts>>,
 }
 
 /// What a jump asks of the caller.
@@ -133,6 +135,7 @@ impl Replay {
             opts.follow,
             &cache,
             opts.spacing,
+            opts.accounts.clone(),
         );
         let pass = pass.and_then(|p| {
             if inline {
@@ -147,7 +150,7 @@ impl Replay {
                 .ok()
         });
         Ok(Replay {
-            player: Player::new(Cursor::new(layout, opts.follow), start),
+            player: Player::new(Cursor::new(layout, opts.follow), start, opts.accounts),
             index,
             pos: start,
             follow: opts.follow,

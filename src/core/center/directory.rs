@@ -236,6 +236,14 @@ impl Center {
         (self.changes.directory, size)
     }
 
+    /// [`claim`](Center::claim)s what a line added since the roster stood at `before`
+    /// (its [`roster_mark`](Center::roster_mark)), if it added anything.
+    pub fn claim_since(&mut self, before: (u64, usize), account: &str) {
+        if self.roster_mark() != before {
+            self.claim(account);
+        }
+    }
+
     /// Names `account` the account of every agent and queue that names none: on a board
     /// over several accounts' relays, after a line of that account changed the
     /// [`roster_mark`](Center::roster_mark) (the lines are applied one at a time).
