@@ -11,5 +11,6 @@ mod intervals;
 mod readme;
 mod report;
 mod sample_recording;
+mod several;
 mod sim_jwt;
 mod standalone;
