@@ -6,6 +6,7 @@
 mod relay_support;
 mod support;
 
+mod accounts;
 mod alarms;
 mod board;
 mod live;

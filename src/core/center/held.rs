@@ -57,6 +57,8 @@ impl Center {
             watching_since: Option<Ts>,
             #[serde(skip_serializing_if = "Option::is_none")]
             unseen_until: Option<Ts>,
+            #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+            accounts: &'a BTreeSet<String>,
         }
         // Every field by name: one added to the center does not compile here until the
         // keyframe carries it.
@@ -75,9 +77,9 @@ impl Center {
             effects: _,
             // A report's, never in a keyframe.
             intervals: _,
-            // A board over several accounts folds each stream from its start, never a
-            // keyframe.
-            accounts: _,
+            // A replay of several accounts' recordings restores its index's keyframes
+            // (a board over several accounts' relays never reads one).
+            accounts,
             // This instance's: a keyframe's reader hears of each call again, or of its
             // end, in the lines after it (a relay reconciles its calls after an outage).
             doubted: _,
@@ -104,6 +106,7 @@ impl Center {
             done,
             watching_since: *watching_since,
             unseen_until: *unseen_until,
+            accounts,
         }
     }
 
