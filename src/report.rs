@@ -684,6 +684,45 @@ impl Reporting {
         }
     }
 
+    /// The daily report of several accounts (see [`html::write_accounts`]).
+    fn daily_accounts(&self, cut: Cut, out: &mut impl Write) -> anyhow::Result<()> {
+        let views: Vec<accounts::Account> = self.parts.iter().map(Part::view).collect();
+        let tail = accounts::tail(&views);
+        let reports = self
+            .parts
+            .iter()
+            .map(|p| intervals_of(&p.store, p.now()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mine = |p: &Part| {
+            let of = |a: &Option<String>| *a == p.named();
+            let queues = tail.queues.iter().filter(|q| of(&q.account)).cloned();
+            let agents = tail.agents.iter().filter(|a| of(&a.account)).cloned();
+            (queues.collect::<Vec<_>>(), agents.collect::<Vec<_>>())
+        };
+        let tables: Vec<_> = self.parts.iter().map(mine).collect();
+        let pages: Vec<(&str, html::Page)> = self
+            .parts
+            .iter()
+            .zip(&tail.accounts)
+            .zip(&tables)
+            .zip(&reports)
+            .map(|(((p, totals), (queues, agents)), report)| {
+                let page = html::Page {
+                    cut,
+                    from: p.store.center().counted_from().map(|(t, _)| t),
+                    to: p.now(),
+                    summary: &totals.summary,
+                    queues,
+                    agents,
+                    intervals: report,
+                };
+                (p.account.as_str(), page)
+            })
+            .collect();
+        html::write_accounts(out, &tail, &pages)?;
+        Ok(())
+    }
+
     /// Checks what was read, then writes the report.
     fn finish(mut self, out: &mut impl Write) -> anyhow::Result<()> {
         if let Some(e) = self.failed.take() {
@@ -696,12 +735,11 @@ impl Reporting {
             }
         }
         let format = self.sink.writer.format();
-        if let Some(cut) = self.cut {
-            if self.parts.len() > 1 {
-                anyhow::bail!("figures per interval (--intervals, --format html) are of one input");
-            }
-            let p = &self.parts[0];
-            return write_intervals(&p.store, format, cut, p.now(), out);
+        match (self.cut, &self.parts[..]) {
+            (Some(cut), [p]) => return write_intervals(&p.store, format, cut, p.now(), out),
+            (Some(cut), _) if format == Format::Html => return self.daily_accounts(cut, out),
+            (Some(_), _) => anyhow::bail!("{SEVERAL_INTERVALS}"),
+            (None, _) => {}
         }
         for p in &self.parts {
             for s in p.store.sessions() {
@@ -726,6 +764,21 @@ impl Reporting {
     }
 }
 
+/// Why a report of several inputs is not cut into intervals but as the daily report.
+pub const SEVERAL_INTERVALS: &str =
+    "--intervals takes one input; over several accounts, --format html cuts each into intervals";
+
+/// The figures per interval of a store that kept them, at `now`.
+fn intervals_of(store: &SessionStore, now: Ts) -> anyhow::Result<intervals::IntervalReport> {
+    let open_since = store
+        .sessions()
+        .filter(|s| s.end().is_none())
+        .filter_map(|s| s.start)
+        .min();
+    intervals::interval_report(store.center(), now, open_since)
+        .ok_or_else(|| anyhow::anyhow!("the figures per interval were not kept"))
+}
+
 /// The interval report (or, `--format html`, the daily report) of a store that kept
 /// the intervals `cut` makes, at `now`.
 fn write_intervals(
@@ -735,15 +788,8 @@ fn write_intervals(
     now: Ts,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let open_since = store
-        .sessions()
-        .filter(|s| s.end().is_none())
-        .filter_map(|s| s.start)
-        .min();
+    let report = intervals_of(store, now)?;
     let center = store.center();
-    let Some(report) = intervals::interval_report(center, now, open_since) else {
-        anyhow::bail!("the figures per interval were not kept");
-    };
     match format {
         Format::Html => {
             let (queues, agents) = center_reports(center, now);

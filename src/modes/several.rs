@@ -48,6 +48,9 @@ fn input<'a>(path: &Path, nats: &'a NatsArgs) -> anyhow::Result<(Input<'a>, Stri
 /// `calltop report A B …`: figures per account and in total.
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     use std::io::Write;
+    if args.intervals.is_some() && args.format != crate::report::Format::Html {
+        anyhow::bail!("{}", crate::report::SEVERAL_INTERVALS);
+    }
     let inputs = inputs(&args.inputs(), &args.nats_args)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     crate::report::report_accounts(

@@ -5,8 +5,9 @@
 //! tables of the whole period and the figures per interval (the tables are the text
 //! report's columns).
 
+use super::accounts::Tail;
 use super::intervals::{rows, IntervalReport, QueueInterval, Row, QUEUE_TABLE as INTERVAL_TABLE};
-use super::write::{TableCol, AGENT_TABLE, QUEUE_TABLE};
+use super::write::{tables, TableCol, AGENT_TABLE, QUEUE_TABLE};
 use super::{AgentReport, QueueReport, SummaryReport};
 use crate::core::center::Cut;
 use crate::wire::Ts;
@@ -182,10 +183,10 @@ fn label_every(n: usize) -> usize {
 }
 
 /// A table of `rows` with the text report's columns; `class` marks a row.
-fn table<T, F: Fn(&T) -> String>(
+fn table<'r, T: 'r, F: Fn(&T) -> String>(
     out: &mut String,
     cols: &[TableCol<F>],
-    rows: &[T],
+    rows: impl IntoIterator<Item = &'r T>,
     class: impl Fn(&T) -> &'static str,
 ) {
     out.push_str("<table><thead><tr>");
@@ -225,12 +226,60 @@ fn zone_name(p: &Page<'_>) -> String {
 
 /// Writes the page.
 pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
+    let mut h = String::new();
+    head(&mut h, p, p.from, p.to, p.summary.sessions, "");
+    body(&mut h, p);
+    foot(&mut h);
+    out.write_all(h.as_bytes())
+}
+
+/// Writes the page of a report over several accounts (`pages`: each account's): the
+/// totals of each account's queues and agents and of all of them, then each account's
+/// page.
+pub fn write_accounts(
+    out: &mut impl Write,
+    tail: &Tail,
+    pages: &[(&str, Page<'_>)],
+) -> io::Result<()> {
+    let Some((_, first)) = pages.first() else {
+        return Ok(());
+    };
+    let from = pages.iter().filter_map(|(_, p)| p.from).min();
+    let to = pages.iter().map(|(_, p)| p.to).max().unwrap_or(first.to);
+    let names: Vec<&str> = pages.iter().map(|(a, _)| *a).collect();
+    let mut h = String::new();
+    let accounts = format!(" — accounts {}", names.join(", "));
+    head(&mut h, first, from, to, tail.summary.sessions, &accounts);
+    let (queues, agents) = tables(true);
+    h.push_str("<h2>All accounts: queues</h2>");
+    table(
+        &mut h,
+        &queues,
+        tail.accounts.iter().map(|a| &a.queues),
+        |_| "",
+    );
+    h.push_str("<h2>All accounts: agents</h2>");
+    table(
+        &mut h,
+        &agents,
+        tail.accounts.iter().map(|a| &a.agents),
+        |_| "",
+    );
+    for (account, p) in pages {
+        let _ = write!(h, "<h2>Account {}</h2>", esc(account));
+        body(&mut h, p);
+    }
+    foot(&mut h);
+    out.write_all(h.as_bytes())
+}
+
+/// The page's head: the title (`what` after it), the period and what it counts.
+fn head(h: &mut String, p: &Page<'_>, from: Option<Ts>, to: Ts, sessions: u64, what: &str) {
     let z = p.cut.zone;
     let when = |t: Ts| format!("{} {}", z.date(t), z.hm(t));
-    let mut h = String::new();
-    let title = match p.from {
-        Some(f) => format!("Contact center report {}", z.date(f)),
-        None => "Contact center report".to_string(),
+    let title = match from {
+        Some(f) => format!("Contact center report {}{what}", z.date(f)),
+        None => format!("Contact center report{what}"),
     };
     let _ = write!(
         h,
@@ -242,15 +291,18 @@ pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
     let _ = write!(
         h,
         "<p class=\"period\">From <time>{}</time> to <time>{}</time> ({})",
-        p.from.map_or_else(|| "—".to_string(), when),
-        when(p.to),
+        from.map_or_else(|| "—".to_string(), when),
+        when(to),
         esc(&zone_name(p)),
     );
     let _ = write!(
         h,
-        ", per {minutes} minutes. {} calls. A call counts in the interval it entered the queue; an interval is provisional (<i>italic</i>) while a call that may count in it is in progress.</p>",
-        p.summary.sessions
+        ", per {minutes} minutes. {sessions} calls. A call counts in the interval it entered the queue; an interval is provisional (<i>italic</i>) while a call that may count in it is in progress.</p>",
     );
+}
+
+/// Per queue its charts, then the queue and agent tables and the queues per interval.
+fn body(h: &mut String, p: &Page<'_>) {
     let cells_of = |i: usize| -> Vec<(Ts, &QueueInterval)> {
         p.intervals
             .intervals
@@ -266,14 +318,9 @@ pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
             esc(&name)
         );
         let cells = cells_of(i);
-        volume_chart(
-            &mut h,
-            &format!("{name}: calls per interval"),
-            p.cut,
-            &cells,
-        );
+        volume_chart(h, &format!("{name}: calls per interval"), p.cut, &cells);
         sl_chart(
-            &mut h,
+            h,
             &format!("{name}: service level per interval"),
             p.cut,
             &cells,
@@ -281,18 +328,21 @@ pub fn write(out: &mut impl Write, p: &Page<'_>) -> io::Result<()> {
         h.push_str("</div></section>");
     }
     h.push_str("<h2>Queues</h2>");
-    table(&mut h, QUEUE_TABLE, p.queues, |_| "");
+    table(h, QUEUE_TABLE, p.queues, |_| "");
     h.push_str("<h2>Agents</h2>");
-    table(&mut h, AGENT_TABLE, p.agents, |_| "");
+    table(h, AGENT_TABLE, p.agents, |_| "");
     h.push_str("<h2>Queues per interval</h2>");
     let rows: Vec<Row<QueueInterval>> = rows(p.cut, p.intervals, |i| &i.queues);
-    table(&mut h, INTERVAL_TABLE, &rows, |r| {
+    table(h, INTERVAL_TABLE, &rows, |r| {
         if r.provisional {
             "provisional"
         } else {
             ""
         }
     });
+}
+
+/// The page's end.
+fn foot(h: &mut String) {
     h.push_str("<p class=\"period\">Made by calltop from the telephony events it recorded.</p></body></html>\n");
-    out.write_all(h.as_bytes())
 }

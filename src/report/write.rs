@@ -202,27 +202,7 @@ impl Writer {
                 if !self.several {
                     write_summary_table(out, &t.summary)?;
                 }
-                let (queue_table, agent_table) = match self.several {
-                    false => (QUEUE_TABLE.to_vec(), AGENT_TABLE.to_vec()),
-                    true => (
-                        [
-                            &[col(
-                                "Account",
-                                (|q| or_dash(q.account.as_ref())) as QueueCell,
-                            )],
-                            QUEUE_TABLE,
-                        ]
-                        .concat(),
-                        [
-                            &[col(
-                                "Account",
-                                (|a| or_dash(a.account.as_ref())) as AgentCell,
-                            )],
-                            AGENT_TABLE,
-                        ]
-                        .concat(),
-                    ),
-                };
+                let (queue_table, agent_table) = tables(self.several);
                 if !queues.is_empty() {
                     writeln!(out, "\nqueues")?;
                     write_table(out, &queue_table, queues.iter().copied())?;
@@ -234,6 +214,31 @@ impl Writer {
                 Ok(())
             }
         }
+    }
+}
+
+/// The queues' and the agents' tables; `several`: with an Account column first.
+pub(super) fn tables(several: bool) -> (Vec<TableCol<QueueCell>>, Vec<TableCol<AgentCell>>) {
+    match several {
+        false => (QUEUE_TABLE.to_vec(), AGENT_TABLE.to_vec()),
+        true => (
+            [
+                &[col(
+                    "Account",
+                    (|q| or_dash(q.account.as_ref())) as QueueCell,
+                )],
+                QUEUE_TABLE,
+            ]
+            .concat(),
+            [
+                &[col(
+                    "Account",
+                    (|a| or_dash(a.account.as_ref())) as AgentCell,
+                )],
+                AGENT_TABLE,
+            ]
+            .concat(),
+        ),
     }
 }
 

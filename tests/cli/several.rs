@@ -184,6 +184,38 @@ fn csv_rows_carry_their_account_and_are_each_files_own() {
     assert_eq!(accounts, [A, B, "all"]);
 }
 
+#[test]
+fn the_daily_report_of_two_accounts_has_their_totals_and_each_accounts_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = two_accounts(dir.path());
+    let both = json(&[&a, &b]);
+    let page = report(&[&a, &b, "--format", "html", "--tz", "UTC"]);
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    for account in [A, B] {
+        assert!(
+            page.contains(&format!("<h2>Account {account}</h2>")),
+            "{account}"
+        );
+    }
+    // The totals table: each account's queues together, then all of them.
+    for account in [A, B, "all"] {
+        let q = &totals(&both, account)["queues"];
+        let name = match account {
+            "all" => "Σ all accounts".to_string(),
+            a => format!("Σ {a}"),
+        };
+        let row = format!(
+            "<td>{account}</td><td>{name}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+            q["offered"], q["answered"], q["abandoned"]
+        );
+        assert!(page.contains(&row), "{row}");
+    }
+    // Cut into intervals is the daily report's alone over several accounts.
+    let (code, _, err) = calltop(&["report", &a, &b, "--intervals", "30m"]);
+    assert_ne!(code, 0);
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
 /// FNV-1a of a report's bytes.
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
