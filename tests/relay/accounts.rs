@@ -209,6 +209,38 @@ async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
     }
     assert!(board.running(), "{}", board.dump());
     board.stop();
+    // `report A B` of both streams: each account's queues are that simulator's truth.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_calltop"))
+        .args(["report", &url_a, &url_b, "--format", "json"])
+        .envs(nats_env(User::Viewer))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (account, t) in [(ACCOUNT_ID, &ta), (OTHER, &tb)] {
+        for q in &t.queues {
+            let row = report["queues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["account"] == account && r["id"] == q.id.as_str());
+            let row = row.unwrap_or_else(|| panic!("{account} {}: {report}", q.id));
+            let counts = [
+                ("offered", q.offered),
+                ("answered", q.answered),
+                ("abandoned", q.abandoned),
+                ("voicemail", q.voicemail),
+                ("overflow", q.overflow),
+            ];
+            for (key, want) in counts {
+                assert_eq!(row[key], want, "{account} {}: {key}", q.id);
+            }
+        }
+    }
     relay_a.stop();
     relay_b.stop();
     a.shutdown().await;
