@@ -5,6 +5,7 @@
 //! applies it. Each input is read on its own thread, a batch at a time, so memory holds
 //! a few batches per input whatever their length.
 
+use super::file::FileError;
 use crate::wire::{self, IncomingView, ParseError, ParsedView, Ts};
 use std::collections::VecDeque;
 use std::path::Path;
@@ -27,10 +28,14 @@ impl Input<'_> {
         let owned = path.to_path_buf();
         Input {
             name: path.display().to_string(),
-            visit: Box::new(move |each| {
-                super::file::visit_path_values(&owned, each)?;
-                Ok(())
-            }),
+            // The error is named by the input's name (`by_time`), not twice.
+            visit: Box::new(
+                move |each| match super::file::visit_path_values(&owned, each) {
+                    Ok(_) => Ok(()),
+                    Err(FileError::Io { error, .. }) => Err(error.into()),
+                    Err(FileError::Empty(_)) => anyhow::bail!("the file is empty"),
+                },
+            ),
         }
     }
 }
@@ -133,16 +138,38 @@ pub fn account_in(p: &ParsedView<'_>) -> Option<String> {
 }
 
 /// The account a recording stands for: the first its values name (see [`account_in`]),
-/// else its file name.
+/// else its file name. A recording of JSON Lines is read only up to that value.
 pub fn account_of_file(path: &Path) -> anyhow::Result<String> {
-    let mut found = None;
-    super::file::visit_path_values(path, |_, text| {
-        if found.is_none() {
-            found = text
-                .ok()
-                .and_then(|t| account_in(&wire::parse_view(t).ok()?));
+    use std::io::BufRead;
+    let open = std::fs::File::open(path);
+    let file = open.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+    let (mut buf, mut found, mut lines) = (Vec::new(), None, true);
+    while found.is_none() {
+        buf.clear();
+        let read = r.read_until(b'\n', &mut buf);
+        if read.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))? == 0 {
+            break;
         }
-    })?;
+        let text = String::from_utf8_lossy(&buf);
+        if text.trim().is_empty() {
+            continue;
+        }
+        match wire::parse_view(text.trim()) {
+            Ok(p) => found = account_in(&p),
+            Err(_) => lines = false,
+        }
+    }
+    // Not one value a line (a JSON array, values over several lines): read as a whole.
+    if found.is_none() && !lines {
+        super::file::visit_path_values(path, |_, text| {
+            if found.is_none() {
+                found = text
+                    .ok()
+                    .and_then(|t| account_in(&wire::parse_view(t).ok()?));
+            }
+        })?;
+    }
     Ok(found.unwrap_or_else(|| {
         path.file_name().map_or_else(
             || path.display().to_string(),
@@ -159,4 +186,60 @@ pub fn check_accounts(inputs: &[(String, String)]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recording line received at second `s` (its frame a heartbeat).
+    fn at(s: u32) -> String {
+        format!(
+            r#"{{"receivedAt":"2026-01-05T09:00:{s:02}.000Z","frame":[{{"type":"Heartbeat","messageId":"m"}}]}}"#
+        )
+    }
+
+    fn input(name: &str, lines: Vec<String>) -> Input<'static> {
+        Input {
+            name: name.into(),
+            visit: Box::new(move |each| {
+                for (i, l) in lines.iter().enumerate() {
+                    each(i + 1, Ok(l));
+                }
+                Ok(())
+            }),
+        }
+    }
+
+    #[test]
+    fn values_come_in_time_order_each_input_in_its_own() {
+        // b's third line is older than its second: it keeps its place (b's clock).
+        let a = input("a", vec![at(1), at(4), at(6)]);
+        let b = input("b", vec![at(2), at(5), at(3), "not json".into()]);
+        let mut seen = Vec::new();
+        by_time(vec![a, b], |i, line, _| seen.push((i, line))).unwrap();
+        assert_eq!(
+            seen,
+            [(0, 1), (1, 1), (0, 2), (1, 2), (1, 3), (1, 4), (0, 3)]
+        );
+    }
+
+    #[test]
+    fn an_input_that_fails_is_the_error_named() {
+        let a = input("a", vec![at(1)]);
+        let b = Input {
+            name: "b.jsonl".into(),
+            visit: Box::new(|_| anyhow::bail!("gone")),
+        };
+        let e = by_time(vec![a, b], |_, _, _| {}).unwrap_err();
+        assert_eq!(format!("{e:#}"), "b.jsonl: gone");
+    }
+
+    #[test]
+    fn the_same_account_twice_is_named() {
+        let two = |x: &str, y: &str| [("a".into(), x.into()), ("b".into(), y.into())];
+        assert!(check_accounts(&two("1", "2")).is_ok());
+        let e = check_accounts(&two("1", "1")).unwrap_err().to_string();
+        assert_eq!(e, "a and b are both account 1: give each account once");
+    }
 }
