@@ -3,7 +3,8 @@
 //! that matter: the store unchanged since the last frame (the 1 Hz timer redraw: the
 //! clock moves one second per frame) and the store changed by one event since the
 //! last frame, so the derived views are patched for the changed session (a state
-//! change; or a call that ends or comes back, so a row also leaves or joins).
+//! change; or a call that ends or comes back, so a row also leaves or joins); and the
+//! same two with a `/` text filter on (`frame_filtered_*`), patched alike.
 //! `summary_only` and `rows_only` are a full rebuild's two walks of the sessions;
 //! `frame_memo_cold` rebuilds both every frame (what a frame costs when the store
 //! cannot name its changes: another store value, an overflowed change log). The walks run first, on the store
@@ -21,6 +22,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const T0: i64 = 1_714_564_800_000;
+
+/// The `/` filter of the filtered frames: the calls of agents 1100–1199, half of them.
+const FILTER: &str = "agent 11";
 
 /// `n` live sessions: two parties each, in a mix of ringing, talking, hold and parked.
 pub fn live_store(n: usize) -> SessionStore {
@@ -125,11 +129,26 @@ fn bench(c: &mut Criterion) {
             })
         });
         let mut k = 0;
-        let kinds: [(&str, MakeEvent); 2] = [
-            ("frame_after_one_event", state_change),
-            ("frame_after_a_call_ends_or_returns", call_ends_or_returns),
+        // The same board with a `/` text filter on (half the calls match).
+        let mut filtered = UiState::new(BoardConfig::new(Mode::Live));
+        filtered.view_mut().set_size(160, 45);
+        filtered.view_mut().set_filter(FILTER);
+        let kinds: [(&str, MakeEvent, bool); 4] = [
+            ("frame_after_one_event", state_change, false),
+            (
+                "frame_after_a_call_ends_or_returns",
+                call_ends_or_returns,
+                false,
+            ),
+            ("frame_filtered_after_one_event", state_change, true),
+            (
+                "frame_filtered_after_a_call_ends_or_returns",
+                call_ends_or_returns,
+                true,
+            ),
         ];
-        for (name, make) in kinds {
+        for (name, make, filter) in kinds {
+            let ui = if filter { &mut filtered } else { &mut ui };
             g.bench_function(format!("{name}_{n}_sessions"), |b| {
                 // Only the frame is timed, not the event.
                 b.iter_custom(|iters| {
@@ -140,7 +159,7 @@ fn bench(c: &mut Criterion) {
                         k += 1;
                         now = now.max(at).plus_millis(1);
                         let t = Instant::now();
-                        frame(&mut term, &store, &mut ui, now);
+                        frame(&mut term, &store, ui, now);
                         spent += t.elapsed();
                     }
                     spent

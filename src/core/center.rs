@@ -643,7 +643,11 @@ impl Center {
                     self.directory_changed();
                 }
                 self.candidates.remove(q);
-                self.queues.entry(q);
+                if !self.queues.contains_key(q) {
+                    // A queue first learned of from a call: what names calls changed.
+                    self.directory_changed();
+                    self.queues.entry(q);
+                }
                 return Role::Leg(fingerprint(q));
             }
         }

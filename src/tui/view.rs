@@ -180,18 +180,27 @@ impl ListCursor {
     /// Re-resolves the selection against `ids` (in display order) and keeps it within
     /// the `height` rows shown.
     pub fn sync<'a>(&mut self, ids: impl ExactSizeIterator<Item = &'a str>, height: usize) {
-        let len = ids.len();
         let ids: Vec<&str> = ids.collect();
+        let find = |id: &str| ids.iter().position(|r| *r == id);
+        self.sync_by(ids.len(), find, |i| ids[i], height);
+    }
+
+    /// [`ListCursor::sync`] over `len` rows, the row of an id found by `find` and the id
+    /// of a row read by `at` (a list that finds its rows faster than by walking them).
+    pub fn sync_by<'a>(
+        &mut self,
+        len: usize,
+        find: impl FnOnce(&str) -> Option<usize>,
+        at: impl FnOnce(usize) -> &'a str,
+        height: usize,
+    ) {
         if len == 0 {
             *self = ListCursor::default();
             return;
         }
-        let found = self
-            .selected
-            .as_deref()
-            .and_then(|id| ids.iter().position(|r| *r == id));
+        let found = self.selected.as_deref().and_then(find);
         self.cursor = found.unwrap_or(self.cursor.min(len - 1));
-        self.selected = Some(ids[self.cursor].to_string());
+        self.selected = Some(at(self.cursor).to_string());
         self.scroll(len, height);
     }
 

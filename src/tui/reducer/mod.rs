@@ -39,7 +39,9 @@ impl UiState {
         if top {
             v.calls.selected = None;
         }
-        v.calls.sync(rows.ids().iter().map(String::as_str), h);
+        let ids = rows.ids();
+        v.calls
+            .sync_by(ids.len(), |id| rows.position(id), |i| &ids[i], h);
     }
 
     /// Keeps the agents, queues and queue-detail cursors on their rows.

@@ -8,7 +8,7 @@
 use super::memo::Memo;
 use super::names::{agent_name, has_text, queue_name, AgentKey};
 use crate::core::center::{Agent, CenterStamp, Queue};
-use crate::core::{Center, SessionStore, Version};
+use crate::core::{Center, Session, SessionStore, Version};
 use crate::wire::{Direction, Ts};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,18 +17,20 @@ use std::sync::Arc;
 pub(crate) type AgentQueues = HashMap<String, Vec<String>>;
 
 /// What the agents view reads besides the agents: built again when the directory
-/// changed (the names from calls: when the store did, if some agent has no name).
-#[derive(Debug)]
+/// changed; the names from calls patched for the calls the store names as changed.
+#[derive(Clone, Debug)]
 pub(crate) struct QueuesEntry {
     stamp: CenterStamp,
     version: Version,
     pub by_agent: AgentQueues,
     /// Agents the directory does not name (neither name nor extension number).
     unnamed: HashSet<String>,
-    /// Those agents' names: the name and number their own end of a call carries (the
-    /// callee of an inbound leg, the caller of an outbound one), from the latest call
-    /// held that gives one.
-    pub call_names: HashMap<String, String>,
+    /// Those agents' names from their calls.
+    call_names: CallNames,
+    /// When the names were last patched: the store version they were patched from and
+    /// the agents whose name may have changed since (what an order filtered by those
+    /// names patches).
+    renamed: Option<(Version, Vec<String>)>,
 }
 
 impl QueuesEntry {
@@ -38,7 +40,8 @@ impl QueuesEntry {
             version,
             by_agent: AgentQueues::new(),
             unnamed: HashSet::new(),
-            call_names: HashMap::new(),
+            call_names: CallNames::default(),
+            renamed: None,
         }
     }
 
@@ -46,7 +49,7 @@ impl QueuesEntry {
     /// does not name, its own end of its calls.
     pub fn name(&self, a: &Agent) -> String {
         match self.call_names.get(&a.id) {
-            Some(n) if a.name.is_none() && a.extension_number.is_none() => n.clone(),
+            Some(n) if a.name.is_none() && a.extension_number.is_none() => n.to_string(),
             _ => agent_name(a),
         }
     }
@@ -58,36 +61,118 @@ impl QueuesEntry {
     }
 }
 
-/// The names calls give the `unnamed` agents.
-fn call_names(store: &SessionStore, unnamed: &HashSet<String>) -> HashMap<String, String> {
-    let mut found: HashMap<&str, (Ts, &str, String)> = HashMap::new();
-    if unnamed.is_empty() {
-        return HashMap::new();
+/// The names calls give the agents the directory does not name: for each, the name and
+/// number its own end of a call carries (the callee of an inbound leg, the caller of an
+/// outbound one), from the newest call held (last heard of, then id) that gives one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct CallNames(HashMap<String, CallName>);
+
+/// An agent's name from a call, and which call.
+#[derive(Clone, Debug, PartialEq)]
+struct CallName {
+    seen: Ts,
+    session: String,
+    name: String,
+}
+
+impl CallName {
+    fn key(&self) -> (Ts, &str) {
+        (self.seen, &self.session)
     }
-    for s in store.sessions() {
+}
+
+impl CallNames {
+    /// Every held call's names for the `unnamed` agents.
+    pub(crate) fn of(store: &SessionStore, unnamed: &HashSet<String>) -> CallNames {
+        let mut names = CallNames::default();
+        if !unnamed.is_empty() {
+            for s in store.sessions() {
+                names.offer(s, unnamed, None, &mut Vec::new());
+            }
+        }
+        names
+    }
+
+    /// The name calls give agent `id`.
+    pub(crate) fn get(&self, id: &str) -> Option<&str> {
+        self.0.get(id).map(|n| n.name.as_str())
+    }
+
+    /// Takes call `s`'s names for the `unnamed` agents (those in `only`, if given) where
+    /// `s` is newer than the call each is named from; notes the agents in `named`.
+    fn offer(
+        &mut self,
+        s: &Session,
+        unnamed: &HashSet<String>,
+        only: Option<&HashSet<&str>>,
+        named: &mut Vec<String>,
+    ) {
         for p in &s.parties {
-            let Some(ext) = p.extension_id.get().map(String::as_str) else {
+            let Some(id) = p.extension_id.get().and_then(|x| unnamed.get(x)) else {
                 continue;
             };
-            let Some(id) = unnamed.get(ext) else {
+            if only.is_some_and(|o| !o.contains(id.as_str())) {
                 continue;
-            };
+            }
+            let key = (s.last_seen, s.id.as_str());
+            if self.0.get(id).is_some_and(|n| n.key() >= key) {
+                continue;
+            }
             let own = match p.direction.get() {
                 Some(Direction::Outbound) => p.from.label(),
                 _ => p.to.label(),
             };
-            let newer = found
-                .get(id.as_str())
-                .is_none_or(|(t, sid, _)| (s.last_seen, s.id.as_str()) > (*t, *sid));
-            if !own.is_empty() && newer {
-                found.insert(id, (s.last_seen, s.id.as_str(), own));
+            if !own.is_empty() {
+                let name = CallName {
+                    seen: s.last_seen,
+                    session: s.id.clone(),
+                    name: own,
+                };
+                self.0.insert(id.clone(), name);
+                named.push(id.clone());
             }
         }
     }
-    found
-        .into_iter()
-        .map(|(id, (_, _, n))| (id.to_string(), n))
-        .collect()
+
+    /// Patched for the calls changed since (`changed`, sorted): the names those calls
+    /// gave are taken out and the calls offered again. An agent whose call changed and
+    /// that no changed call names as newly is looked for in every call (rare: its
+    /// newest call left the store, or lost its name). Returns the agents whose name may
+    /// have changed.
+    fn patch(
+        &mut self,
+        store: &SessionStore,
+        unnamed: &HashSet<String>,
+        changed: &[&str],
+    ) -> Vec<String> {
+        let mut named = Vec::new();
+        let mut lost = Vec::new();
+        self.0.retain(|agent, n| {
+            let gone = changed.binary_search(&n.session.as_str()).is_ok();
+            if gone {
+                lost.push((agent.clone(), n.seen, std::mem::take(&mut n.session)));
+            }
+            !gone
+        });
+        for s in changed.iter().filter_map(|id| store.get(id)) {
+            self.offer(s, unnamed, None, &mut named);
+        }
+        let again: HashSet<&str> = lost
+            .iter()
+            .filter(|(agent, seen, session)| {
+                let was = (*seen, session.as_str());
+                self.0.get(agent).is_none_or(|n| n.key() < was)
+            })
+            .map(|(agent, _, _)| agent.as_str())
+            .collect();
+        if !again.is_empty() {
+            for s in store.sessions() {
+                self.offer(s, unnamed, Some(&again), &mut named);
+            }
+        }
+        named.extend(lost.into_iter().map(|(agent, _, _)| agent));
+        named
+    }
 }
 
 /// The agents view's rows of one center state and filter.
@@ -119,13 +204,19 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
             let stamp = c.stamp();
             let version = store.version();
             if let Some(old) = old.filter(|o| o.stamp.same_directory(&stamp)) {
-                // Only the names from calls moved on.
-                let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| QueuesEntry {
-                    by_agent: o.by_agent.clone(),
-                    unnamed: o.unnamed.clone(),
-                    ..QueuesEntry::empty(stamp, version)
-                });
-                e.call_names = call_names(store, &e.unnamed);
+                // Only the names from calls moved on: patched for the calls that changed.
+                let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| (*o).clone());
+                e.renamed = match store.changed_since(e.version) {
+                    Some(changed) => {
+                        let changed = super::changed_ids(changed);
+                        let named = e.call_names.patch(store, &e.unnamed, &changed);
+                        Some((e.version, named))
+                    }
+                    None => {
+                        e.call_names = CallNames::of(store, &e.unnamed);
+                        None
+                    }
+                };
                 e.version = version;
                 return e;
             }
@@ -144,7 +235,7 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
                 .map(|a| a.id.clone())
                 .collect();
             QueuesEntry {
-                call_names: call_names(store, &unnamed),
+                call_names: CallNames::of(store, &unnamed),
                 by_agent,
                 unnamed,
                 ..QueuesEntry::empty(stamp, version)
@@ -159,8 +250,8 @@ const PATCH_MAX: usize = 512;
 
 /// The agents view's rows: agents matching the `/` filter (name, extension, current
 /// peer, queue) in [`AgentKey`] order. Ordered again only when the filter or the
-/// directory changed; otherwise the agents the center names as changed are taken out
-/// and put back in place.
+/// directory changed; otherwise the agents the center names as changed (and, with a
+/// filter on, those whose name from calls changed) are taken out and put back in place.
 pub(crate) fn agent_order(
     memos: &AgentMemos,
     filter: &str,
@@ -177,11 +268,19 @@ pub(crate) fn agent_order(
         |old| {
             let needle = filter.to_lowercase();
             let matches = |a: &Agent| agent_matches(a, &queues, c, &needle);
+            // The agents renamed by calls since the old order, when the names were
+            // patched from its version (none matter without a filter on them).
+            let renamed = |o: &OrderEntry| match &queues.renamed {
+                _ if !by_calls => Some(&[][..]),
+                Some((from, named)) if *from == o.version => Some(&named[..]),
+                _ => None,
+            };
             let patched = old
-                .filter(|o| o.filter == *filter && !by_calls)
-                .and_then(|o| Some((c.agents_changed_since(o.stamp)?, o)))
-                .and_then(|(changed, o)| {
+                .filter(|o| o.filter == *filter)
+                .and_then(|o| Some((c.agents_changed_since(o.stamp)?, renamed(&o)?, o)))
+                .and_then(|(changed, renamed, o)| {
                     let mut agents: Vec<&Agent> = changed.take(PATCH_MAX + 1).collect();
+                    agents.extend(renamed.iter().filter_map(|id| c.agent(id)));
                     if agents.len() > PATCH_MAX {
                         return None;
                     }
@@ -326,6 +425,8 @@ mod tests {
             cold.view.filter.clone_from(&ui.view.filter);
             let fresh = cold.agent_order(&store);
             assert_eq!(ids(&warm), ids(&fresh), "frame {frames}, line {i}");
+            let names = |ui: &UiState| ui.agent_queues(&store).call_names.clone();
+            assert_eq!(names(&ui), names(&cold), "names from calls, frame {frames}");
             assert_eq!(warm.all, fresh.all);
             assert!(!warm.rows.is_empty());
         }

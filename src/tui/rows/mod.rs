@@ -6,9 +6,9 @@
 //! store names as changed ([`SessionStore::changed_since`]) instead of rebuilt from
 //! every session: sort keys are kept per row, figures per session ([`Part`]). They are
 //! rebuilt when the store cannot name them (another store value, a log overflowed),
-//! when the clock leaves the range they hold for, and — for the rows — while a text
-//! filter is on (it matches queue and agent names from the directory, which changes
-//! without the sessions changing).
+//! when the clock leaves the range they hold for, and — for the rows with a text filter
+//! on — when the directory changed (the filter matches queue and agent names from it,
+//! which change without the sessions changing).
 
 pub mod agents;
 mod memo;
@@ -19,7 +19,7 @@ pub(crate) use names::has_text;
 pub use names::{agent_name, agent_rank, queue_name, AgentKey};
 
 use super::view::{target_in, Screen, SortKey, StateFilter, ViewState};
-use crate::core::center::{Agent, Queue};
+use crate::core::center::{Agent, CenterStamp, Queue};
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
@@ -58,6 +58,7 @@ impl Memos {
                     keys: HashMap::new(),
                     key: key.clone(),
                     steady: LinearRange::ALWAYS,
+                    directory: store.center().stamp(),
                 }
             },
         );
@@ -278,6 +279,8 @@ pub(crate) struct RowsEntry {
     pub ids: Vec<String>,
     /// The board's sort key of each row (empty for other screens).
     keys: HashMap<String, SortVal>,
+    /// The center as of the order: a text filter's matches hold while its directory does.
+    directory: CenterStamp,
 }
 
 /// The changed ids, each once.
@@ -290,8 +293,8 @@ fn changed_ids<'a>(changed: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 
 impl RowsEntry {
     /// The board's rows: the old order patched for the sessions changed since it was
-    /// made when only the store moved, the clock is still in its range and no text
-    /// filter is on; else every session sorted.
+    /// made when only the store moved, the clock is still in its range and (with a text
+    /// filter on) the directory is the same; else every session sorted.
     fn board(
         store: &SessionStore,
         view: &ViewState,
@@ -299,8 +302,9 @@ impl RowsEntry {
         key: RowsKey,
         old: Option<Arc<RowsEntry>>,
     ) -> RowsEntry {
+        let directory = store.center().stamp();
         let old = old.filter(|o| {
-            view.filter.is_empty()
+            (view.filter.is_empty() || o.directory.same_directory(&directory))
                 && o.key.screen == Screen::Board
                 && o.key.same_view(&key)
                 && o.steady.covers(now)
@@ -314,6 +318,7 @@ impl RowsEntry {
             let mut e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
             e.patch(store, view, now, &changed);
             e.key = key;
+            e.directory = directory;
             return e;
         }
         let (keyed, steady) = board_keyed(store, view, now);
@@ -324,6 +329,7 @@ impl RowsEntry {
             steady,
             ids,
             keys,
+            directory,
         }
     }
 
@@ -338,6 +344,7 @@ impl RowsEntry {
     /// Takes out and puts back (if still on the board) each changed session's row.
     fn patch(&mut self, store: &SessionStore, view: &ViewState, now: Ts, changed: &[&str]) {
         let desc = view.sort_descending;
+        let needle = view.filter.to_lowercase();
         for &id in changed {
             if let Some(k) = self.keys.get(id) {
                 if let Ok(i) = self.search(k, id, desc) {
@@ -347,7 +354,7 @@ impl RowsEntry {
             }
             let Some(s) = store
                 .get(id)
-                .filter(|s| on_board(s, view, store.center(), ""))
+                .filter(|s| on_board(s, view, store.center(), &needle))
             else {
                 continue;
             };
@@ -458,9 +465,32 @@ impl<'a> Rows<'a> {
         self.entry.ids.get(i).and_then(|id| self.store.find(id))
     }
 
-    /// The row of a session.
+    /// The row of a session (found by its sort key on the board).
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.entry.ids.iter().position(|r| r == id)
+        let e = &self.entry;
+        match e.key.screen {
+            Screen::Board => e.search(e.keys.get(id)?, id, e.key.descending).ok(),
+            _ => e.ids.iter().position(|r| r == id),
+        }
+    }
+
+    /// The rows of calls in progress: all but the pinned call once it ended (the only
+    /// row of the board that can have).
+    pub fn active(&self) -> usize {
+        let e = &self.entry;
+        let pinned = e
+            .key
+            .pinned
+            .as_deref()
+            .filter(|_| e.key.screen == Screen::Board);
+        let ended = pinned
+            .filter(|id| e.keys.contains_key(*id))
+            .and_then(|id| self.store.get(id))
+            .is_some_and(|s| s.ended);
+        match e.key.screen {
+            Screen::Board => e.ids.len() - usize::from(ended),
+            _ => self.iter().filter(|s| !s.ended).count(),
+        }
     }
 
     /// The sessions of rows `start..end` (clamped; archived ones unpacked).

@@ -90,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let t = ui.theme();
     let rows = ui.rows(store, now);
     // A call kept on the board after it ended (the one just acted on) is not active.
-    let shown = rows.iter().filter(|s| !s.ended).count();
+    let shown = rows.active();
     let title = title_line(ui, shown, ui.summary(store, now).active);
     let h = area.height.saturating_sub(2) as usize;
     let start = ui.view.calls.offset.min(rows.len());
