@@ -335,7 +335,7 @@ fn agent_matches(a: &Agent, info: &QueuesEntry, center: &Center, needle: &str) -
     has(&a.id)
         || a.name.as_deref().is_some_and(has)
         || a.extension_number.as_deref().is_some_and(has)
-        || info.call_names.get(&a.id).is_some_and(|n| has(n))
+        || info.call_names.get(&a.id).is_some_and(&has)
         || call.and_then(|c| c.peer.as_deref()).is_some_and(has)
         || call
             .and_then(|c| c.queue.as_deref())
