@@ -162,22 +162,8 @@ impl Writer {
                 out.write_all(b"\n}\n")
             }
             Format::Csv => {
-                let queue_csv = match self.several {
-                    true => [
-                        QUEUE_CSV,
-                        &[("account", (|q| opt(q.account.as_ref())) as QueueCell)],
-                    ]
-                    .concat(),
-                    false => QUEUE_CSV.to_vec(),
-                };
-                let agent_csv = match self.several {
-                    true => [
-                        AGENT_CSV,
-                        &[("account", (|a| opt(a.account.as_ref())) as AgentCell)],
-                    ]
-                    .concat(),
-                    false => AGENT_CSV.to_vec(),
-                };
+                let queue_csv = self.account_column(QUEUE_CSV, |q| opt(q.account.as_ref()));
+                let agent_csv = self.account_column(AGENT_CSV, |a| opt(a.account.as_ref()));
                 writeln!(out)?;
                 csv_header(out, &queue_csv)?;
                 for q in &queues {
@@ -349,10 +335,11 @@ fn for_parties(
 /// One CSV column: its header and its cell of a row (`F`: `fn(&Row) -> String`).
 pub(super) type CsvCol<F> = (&'static str, F);
 
-/// A cell of a session's row, of a queue's, of an agent's.
+/// A cell of a row of `R`: a session's, a queue's, an agent's.
+type Cell<R> = fn(&R) -> String;
 type PartyCell = fn(&PartyRow) -> String;
-pub(super) type QueueCell = fn(&QueueReport) -> String;
-pub(super) type AgentCell = fn(&AgentReport) -> String;
+pub(super) type QueueCell = Cell<QueueReport>;
+pub(super) type AgentCell = Cell<AgentReport>;
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -372,6 +359,21 @@ pub(super) fn opt_num(v: Option<f64>) -> String {
 
 fn rfc3339(t: Option<Ts>) -> String {
     t.map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+impl Writer {
+    /// `cols`, and an account column after them when the report is of several accounts.
+    fn account_column<R>(
+        &self,
+        cols: &[CsvCol<Cell<R>>],
+        account: Cell<R>,
+    ) -> Vec<CsvCol<Cell<R>>> {
+        let mut cols = cols.to_vec();
+        if self.several {
+            cols.push(("account", account));
+        }
+        cols
+    }
 }
 
 fn csv_header<F>(out: &mut impl Write, cols: &[CsvCol<F>]) -> io::Result<()> {

@@ -5,16 +5,7 @@ use crate::common;
 use std::process::Command;
 
 fn report(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .arg("report")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    crate::calltop(&[&["report"], args].concat())
 }
 
 fn capture(name: &str) -> String {

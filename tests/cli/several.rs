@@ -4,24 +4,13 @@
 //! alone gives, and the totals are their sums. A report of one input is byte for byte
 //! what it was before reports took several.
 
+use crate::calltop;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const A: &str = "480201016";
 const B: &str = "730112016";
-
-fn calltop(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_calltop"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
 
 /// 20 simulated minutes of account `account`'s contact center.
 fn generate(dir: &Path, account: &str, seed: &str, start: &str) -> PathBuf {
