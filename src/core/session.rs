@@ -81,6 +81,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// The account of the call: its parties' (a board over several accounts shows it
+    /// and sends control requests to that account's relay).
+    pub fn account(&self) -> Option<&str> {
+        self.parties
+            .iter()
+            .find_map(|p| p.account_id.get())
+            .map(String::as_str)
+    }
+
     /// The newest time an event of this call states (`None`: no event time): when the
     /// call was last heard of.
     pub fn newest_event(&self) -> Option<Ts> {

@@ -6,8 +6,8 @@ use super::nats;
 use crate::cli::{LiveArgs, NatsArgs, ReplayArgs, ReportArgs};
 use crate::core::control::Control;
 use crate::relay::{
-    self, Claim, ControlClient, ControlError, FoldConfig, Follow, NatsConn, NatsUrl, ReadOptions,
-    RelayControl, Start, StreamReader, Subjects,
+    self, AccountsControl, Claim, ControlClient, ControlError, FoldConfig, Follow, NatsConn,
+    NatsUrl, ReadOptions, RelayControl, Start, StreamReader, Subjects,
 };
 use crate::source::index::IndexCache;
 use crate::source::replay::{Options, Replay};
@@ -15,6 +15,7 @@ use crate::source::{Handle, LiveEvent, Running, Source, StatusRx};
 use crate::tui::state::{Mode, UiState};
 use crate::tui::theme::Level;
 use crate::wire::Ts;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -31,8 +32,8 @@ async fn connect(text: &str, args: &NatsArgs, role: &str) -> anyhow::Result<(Nat
 }
 
 /// What a board may do with control keys, and what to tell the user about it.
-struct ControlPlan {
-    control: Option<RelayControl>,
+struct ControlPlan<C = RelayControl> {
+    control: Option<C>,
     /// Why the board is read-only, when the broker decided it.
     read_only_why: Option<String>,
     note: Option<String>,
@@ -108,8 +109,8 @@ async fn sources(args: &LiveArgs) -> anyhow::Result<Vec<Followed>> {
 
 /// `calltop live --from nats://HOST:PORT/ACCOUNT [--from …] [--headless]`: one board over
 /// one account's stream, or several accounts' (then each stream from its first message,
-/// as a keyframe holds one account's whole store, and read-only: a control request goes
-/// through one account's relay).
+/// as a keyframe holds one account's whole store, and each control request goes to the
+/// relay of its call's or agent's account).
 pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     // A bad alarms file stops it before it connects.
     let rules = super::alarms::load(&args.board)?;
@@ -126,12 +127,15 @@ pub async fn live(args: LiveArgs) -> anyhow::Result<()> {
     let store = super::live_store(args.connect.store_config(), args.period());
     let (events_tx, events) = broadcast::channel(8192);
     let plan = match several {
-        false => control_plan(&first.conn, &first.url, args.read_only).await,
-        true => ControlPlan {
-            control: None,
-            read_only_why: Some(SEVERAL_READ_ONLY.into()),
-            note: None,
-        },
+        false => {
+            let p = control_plan(&first.conn, &first.url, args.read_only).await;
+            ControlPlan {
+                control: p.control.map(|c| Arc::new(c) as Arc<dyn Control>),
+                read_only_why: p.read_only_why,
+                note: p.note,
+            }
+        }
+        true => accounts_plan(&sources, &store, args.read_only).await,
     };
     // The alarms are evaluated on the folded store, as a live source's (its intervals
     // go on counting over a keyframe; see `SharedStore::replace`).
@@ -260,9 +264,46 @@ async fn follow_all(
     Ok(Following { folds, merged })
 }
 
-/// Why a board over several accounts sends no control request.
-const SEVERAL_READ_ONLY: &str =
-    "a board over several accounts is read-only: control keys act through one account's relay";
+/// Control over several accounts: each request to its account's relay
+/// ([`AccountsControl`]); read-only when no account's relay may be asked.
+async fn accounts_plan(
+    sources: &[Followed],
+    store: &crate::core::SharedStore,
+    read_only: bool,
+) -> ControlPlan<Arc<dyn Control>> {
+    if read_only {
+        return ControlPlan {
+            control: None,
+            read_only_why: None,
+            note: None,
+        };
+    }
+    let mut relays = BTreeMap::new();
+    let mut notes = Vec::new();
+    for s in sources {
+        let account = s.names.account().to_string();
+        let p = control_plan(&s.conn, &s.url, false).await;
+        if let Some(note) = p.note {
+            notes.push(format!("account {account}: {note}"));
+        }
+        let relay = p.control.ok_or_else(|| p.read_only_why.unwrap_or_default());
+        relays.insert(account, relay);
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    if relays.values().all(Result::is_err) {
+        return ControlPlan {
+            control: None,
+            read_only_why: note.clone(),
+            note,
+        };
+    }
+    let control = AccountsControl::new(store.clone(), relays);
+    ControlPlan {
+        control: Some(Arc::new(control) as Arc<dyn Control>),
+        read_only_why: None,
+        note,
+    }
+}
 
 /// Reads a stream's frames, bounded to its end at open time, handing each line to `f`
 /// with its sequence.

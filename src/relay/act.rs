@@ -11,7 +11,8 @@ use crate::core::{SessionStore, SharedStore};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The `action` tag of a serialized action or request.
@@ -85,6 +86,59 @@ fn failed(message: String) -> Outcome {
 }
 
 impl Control for RelayControl {
+    fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
+        let me = self.clone();
+        Box::pin(async move { me.send(&request).await })
+    }
+}
+
+/// A board's [`Control`] over several accounts: each request goes to the relay of the
+/// account whose call or agent it acts on, as the store knows it (the call's parties'
+/// account, the account that claimed the agent). An account whose relay may not be
+/// asked holds why, and its requests fail saying so.
+#[derive(Clone, Debug)]
+pub struct AccountsControl {
+    store: SharedStore,
+    relays: Arc<BTreeMap<String, Result<RelayControl, String>>>,
+}
+
+impl AccountsControl {
+    pub fn new(
+        store: SharedStore,
+        relays: BTreeMap<String, Result<RelayControl, String>>,
+    ) -> AccountsControl {
+        AccountsControl {
+            store,
+            relays: Arc::new(relays),
+        }
+    }
+
+    /// The account a request acts in, when the store knows it.
+    fn account_of(&self, on: &Subject) -> Option<String> {
+        let st = self.store.read();
+        match on {
+            Subject::Party { session, .. } => st.get(session)?.account().map(str::to_string),
+            Subject::Agent { agent } => st.center().agent(agent)?.account.clone(),
+        }
+    }
+
+    /// Sends `request` to the relay of its account.
+    pub async fn send(&self, request: &ControlRequest) -> Outcome {
+        let Some(account) = self.account_of(&request.on) else {
+            return failed(format!(
+                "{}: not sent, the account of this call or agent is not known yet",
+                request.action.word()
+            ));
+        };
+        match self.relays.get(&account) {
+            Some(Ok(relay)) => relay.send(request).await,
+            Some(Err(why)) => failed(format!("account {account} is read-only: {why}")),
+            None => failed(format!("account {account} is not one this board follows")),
+        }
+    }
+}
+
+impl Control for AccountsControl {
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
         let me = self.clone();
         Box::pin(async move { me.send(&request).await })

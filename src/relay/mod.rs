@@ -32,7 +32,7 @@ pub mod publish;
 pub mod setup;
 pub mod sink;
 
-pub use act::{Applier, RelayControl};
+pub use act::{AccountsControl, Applier, RelayControl};
 pub use audit::{AuditEntry, AuditPhase, AuditRecord};
 pub use conn::{connect, connect_url, NatsAuth, NatsConn, NatsOptions, NatsUrl, Start, TlsFiles};
 pub use control::{

@@ -267,9 +267,8 @@ async fn callers_who_left_during_an_outage_are_not_counted_as_waiting_after_it()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(checked > 0, "the calls held over the outage were doubted");
-    let st = store.read();
-    assert!(left.iter().all(|id| st.get(id).is_none_or(|s| s.ended)));
-    drop(st);
+    let ended = |id: &String| store.read().get(id).is_none_or(|s| s.ended);
+    assert!(left.iter().all(ended), "every call that left is found gone");
     h.shutdown().await;
     sim.shutdown().await;
 }

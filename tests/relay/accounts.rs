@@ -6,12 +6,20 @@
 //! once they are over.
 #![cfg(feature = "nats")]
 
-use crate::e2e::{quiet_sim, relay_process_at, sim_config};
+use crate::e2e::{quiet_sim, relay_process_at, requests_for, sim_config};
 use crate::prom::{free_port, scrape, wait_connected, Series};
 use crate::support::*;
-use calltop::relay::{heartbeat, setup::open_kv};
+use calltop::core::control::{ControlAction, ControlRequest, Outcome};
+use calltop::core::{SessionStore, SharedStore};
+use calltop::relay::{
+    self, heartbeat, setup::open_kv, AccountsControl, Claim, ControlClient, FoldConfig, Names,
+    RelayControl,
+};
 use calltop::sim::{GroundTruth, QueuePolicy, SimConfig, SimHandle, ACCOUNT_ID};
 use calltop::source::ConnState;
+use calltop::wire::StatusCode;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The second account (the first is the simulator's default).
@@ -309,4 +317,148 @@ async fn one_accounts_outage_is_never_shown_as_live() {
     .await;
     assert!(board.running(), "{}", board.dump());
     board.stop();
+}
+
+/// An answered party of a call in progress of `account`, as the store knows it.
+fn answered_in(store: &SharedStore, account: &str) -> Option<(String, String)> {
+    let s = store.read();
+    let found = s
+        .sessions()
+        .filter(|x| !x.ended && x.account() == Some(account))
+        .find_map(|x| {
+            let p = x
+                .parties
+                .iter()
+                .find(|p| p.code() == Some(&StatusCode::Answered))?;
+            Some((x.id.clone(), p.id.clone()))
+        });
+    found
+}
+
+/// Control from a board over two accounts: a request goes to the relay of its call's
+/// account, and only that simulator is asked; an account this user may not act in fails
+/// saying why and sends nothing; a call the board has not heard of is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_over_two_accounts_acts_through_each_calls_own_relay() {
+    let server = NatsServer::start_for_accounts(&[ACCOUNT_ID, OTHER]);
+    let (a, _, _) = quiet_sim(account_sim(ACCOUNT_ID, 43)).await;
+    let (b, _, _) = quiet_sim(account_sim(OTHER, 44)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (url_a, url_b) = (server.url_of(ACCOUNT_ID), server.url_of(OTHER));
+    let mut relay_a = relay_process_at(dir.path(), &url_a, &a, "relay-a", &[]);
+    let mut relay_b = relay_process_at(dir.path(), &url_b, &b, "relay-b", &[]);
+    wait_until(60, "both relays subscribed", || async {
+        a.subscriptions() == 1 && b.subscriptions() == 1
+    })
+    .await;
+    wait_stream_ready(&relay_a).await;
+    wait_stream_ready(&relay_b).await;
+    // The board's store, as `live --from A --from B` folds it: each stream from its
+    // first message, each line claimed by its account.
+    let alice = server.connect(User::Alice).await;
+    let store = SharedStore::new(SessionStore::default());
+    let (events, _) = tokio::sync::broadcast::channel(16);
+    let lock = Arc::default();
+    let mut folds = Vec::new();
+    for account in [ACCOUNT_ID, OTHER] {
+        let cfg = FoldConfig {
+            from_keyframe: false,
+            claim: Some(Claim {
+                account: account.into(),
+                lock: Arc::clone(&lock),
+            }),
+            ..FoldConfig::default()
+        };
+        let names = Names::new(account).unwrap();
+        let fold = relay::fold(&alice, &names, store.clone(), events.clone(), cfg);
+        folds.push(fold.await.unwrap());
+    }
+    a.resume_new_calls();
+    b.resume_new_calls();
+    let relay_of = |account: &str| {
+        let names = Names::new(account).unwrap();
+        RelayControl::new(ControlClient::new(&alice, &names).unwrap())
+    };
+    let both = AccountsControl::new(
+        store.clone(),
+        BTreeMap::from([
+            (ACCOUNT_ID.to_string(), Ok(relay_of(ACCOUNT_ID))),
+            (OTHER.to_string(), Ok(relay_of(OTHER))),
+        ]),
+    );
+
+    // A hold on a call of the second account reaches its simulator once, the first's
+    // never.
+    let mut tried = Vec::new();
+    let held = loop {
+        assert!(tried.len() < 20, "no hold went through: {tried:?}");
+        let mut target = None;
+        wait_until(60, "an answered call of the second account", || {
+            target = answered_in(&store, OTHER).filter(|t| !tried.contains(t));
+            let found = target.is_some();
+            async move { found }
+        })
+        .await;
+        let target = target.unwrap();
+        tried.push(target.clone());
+        let hold = ControlRequest::on_party(&target.0, &target.1, ControlAction::Hold);
+        match both.send(&hold).await {
+            Outcome::Done { .. } => break target,
+            other => eprintln!("hold {target:?}: {other:?}"),
+        }
+    };
+    assert_eq!(
+        requests_for(&b, "hold", &held),
+        1,
+        "{:?}",
+        b.control_requests()
+    );
+    assert!(
+        a.control_requests().is_empty(),
+        "{:?}",
+        a.control_requests()
+    );
+
+    // The first account read-only for this user: its calls' requests fail saying so.
+    let why = "the broker does not let NATS user alice send control requests";
+    let one = AccountsControl::new(
+        store.clone(),
+        BTreeMap::from([
+            (ACCOUNT_ID.to_string(), Err(why.to_string())),
+            (OTHER.to_string(), Ok(relay_of(OTHER))),
+        ]),
+    );
+    let mut target = None;
+    wait_until(60, "an answered call of the first account", || {
+        target = answered_in(&store, ACCOUNT_ID);
+        let found = target.is_some();
+        async move { found }
+    })
+    .await;
+    let target = target.unwrap();
+    let hold = ControlRequest::on_party(&target.0, &target.1, ControlAction::Hold);
+    match one.send(&hold).await {
+        Outcome::Failed { message } => {
+            assert!(
+                message.contains(ACCOUNT_ID) && message.contains(why),
+                "{message}"
+            )
+        }
+        other => panic!("sent in a read-only account: {other:?}"),
+    }
+    let unknown = ControlRequest::on_party("s-never-heard-of", "p-1", ControlAction::Hold);
+    match both.send(&unknown).await {
+        Outcome::Failed { message } => assert!(message.contains("not known"), "{message}"),
+        other => panic!("sent for an unknown call: {other:?}"),
+    }
+    assert!(
+        a.control_requests().is_empty(),
+        "{:?}",
+        a.control_requests()
+    );
+    drop(folds);
+    relay_a.stop();
+    relay_b.stop();
+    a.shutdown().await;
+    b.shutdown().await;
 }

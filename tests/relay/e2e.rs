@@ -192,7 +192,7 @@ fn answered_party(store: &SharedStore, skip: &[(String, String)]) -> Option<(Str
     found
 }
 
-fn requests_for(sim: &SimHandle, action: &str, target: &(String, String)) -> usize {
+pub(crate) fn requests_for(sim: &SimHandle, action: &str, target: &(String, String)) -> usize {
     sim.control_requests()
         .iter()
         .filter(|(a, s, p)| a == action && *s == target.0 && *p == target.1)

@@ -65,6 +65,13 @@ pub trait Control: Send + Sync {
     fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome>;
 }
 
+/// A shared control is a control (a board's, counted by `--metrics`).
+impl<C: Control + ?Sized> Control for std::sync::Arc<C> {
+    fn execute(&self, request: ControlRequest) -> BoxFuture<'static, Outcome> {
+        (**self).execute(request)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

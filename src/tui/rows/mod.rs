@@ -81,14 +81,6 @@ impl Memos {
     }
 }
 
-/// The account of a call: its parties' (a board over several accounts shows it).
-pub fn call_account(s: &Session) -> Option<&str> {
-    s.parties
-        .iter()
-        .find_map(|p| p.account_id.get())
-        .map(String::as_str)
-}
-
 fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
     if needle.is_empty() {
         return true;

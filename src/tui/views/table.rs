@@ -3,7 +3,7 @@
 use super::cells::{col_table, endpoint_min, fit, fit_endpoint, layout_cols, Col};
 use crate::core::party::EndpointState;
 use crate::core::{clock, clock_bound, Center, Session, SessionStore};
-use crate::tui::rows::{call_account, call_agent, call_queue};
+use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::{alert_glyph, state_glyph, Level};
 use crate::wire::{Direction, Ts};
@@ -227,7 +227,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         marker,
         timer,
         total: s.duration_ms(now).map_or_else(|| "—".into(), clock),
-        account: call_account(s).unwrap_or("—").to_string(),
+        account: s.account().unwrap_or("—").to_string(),
     }
 }
 
