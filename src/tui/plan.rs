@@ -199,6 +199,15 @@ pub(super) fn confirmation(store: &SessionStore, request: ControlRequest) -> Con
         Some(s) => format!("{what}\nCall: {}", describe(s)),
         None => what,
     };
+    // Over several accounts the same names and extensions stand in each: say which.
+    if store.center().accounts().len() > 1 {
+        let account = match &request.on {
+            Subject::Party { .. } => call.and_then(Session::account).map(str::to_string),
+            Subject::Agent { agent } => store.center().agent(agent).and_then(|a| a.account.clone()),
+        };
+        question.push_str("\nAccount: ");
+        question.push_str(account.as_deref().unwrap_or("—"));
+    }
     // A queue or IVR leg answers the caller: with no agent on the line yet, holding the
     // caller's own party puts the caller on hold.
     if let (Some(s), Some(p), ControlAction::Hold) = (call, party, &request.action) {

@@ -1420,3 +1420,30 @@ fn the_lag_never_reads_below_zero() {
         assert!(!screen.contains("lag -"), "{screen}");
     }
 }
+
+/// Over several accounts the same names and extensions stand in each: the confirm
+/// dialog names the account of the call it acts on; a board of one account does not.
+#[test]
+fn the_confirm_dialog_names_the_account_on_a_board_over_several() {
+    let store = two_account_store();
+    let mut ui = UiState::new(config(Mode::Live));
+    ui.sync(&store, now());
+    cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
+    let first = confirm_text(&ui);
+    assert!(
+        first.contains("+14155550199") && first.contains("\nAccount: 400999"),
+        "{first}"
+    );
+    update(&mut ui, Intent::Cancel, &store, now());
+    cmd(&mut ui, &store, Command::Down);
+    cmd(&mut ui, &store, Command::Call(CallKey::HangUp));
+    let second = confirm_text(&ui);
+    assert!(second.contains("\nAccount: 400123"), "{second}");
+
+    let one = center_store();
+    let mut ui = UiState::new(config(Mode::Live));
+    ui.sync(&one, now());
+    cmd(&mut ui, &one, Command::Call(CallKey::HangUp));
+    let alone = confirm_text(&ui);
+    assert!(!alone.contains("Account"), "{alone}");
+}
