@@ -5,7 +5,7 @@
 
 use crate::support::*;
 use calltop::core::SharedStore;
-use calltop::sim::Faults;
+use calltop::sim::{Faults, SimHandle};
 use calltop::source::live::LiveHandle;
 use calltop::source::ConnState;
 use calltop::tui::msg::Event;
@@ -29,6 +29,20 @@ fn reconnect_after_3s(lc: &mut calltop::source::live::LiveConfig) {
     lc.connection.backoff.initial = Duration::from_secs(3);
     lc.connection.backoff.max = Duration::from_secs(3);
     lc.connection.backoff.immediate_first = false;
+}
+
+/// Once the socket dropped: the next one stays up (recovery still refused) and no new
+/// call starts.
+async fn dropped_then_quiet(sim: &SimHandle, rx: &mut tokio::sync::watch::Receiver<ConnState>) {
+    wait_until(15, "the socket to drop", || {
+        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
+    })
+    .await;
+    sim.set_faults(Faults {
+        refuse_recovery: true,
+        ..Faults::default()
+    });
+    sim.stop_new_calls();
 }
 
 fn board(store: &SharedStore, h: &LiveHandle, screen: Screen) -> String {
@@ -66,16 +80,8 @@ async fn an_outage_counts_every_call_held_before_it_that_ended_during_it() {
     let h = spawn(lc, &store);
     wait_live(&h).await;
     let mut rx = h.conn.clone();
-    wait_until(15, "the socket to drop", || {
-        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
-    })
-    .await;
     // The next socket stays up; recovery is still refused.
-    sim.set_faults(Faults {
-        refuse_recovery: true,
-        ..Faults::default()
-    });
-    sim.stop_new_calls();
+    dropped_then_quiet(&sim, &mut rx).await;
     let held = store.read().active_ids();
     let answered = held
         .iter()
@@ -207,15 +213,7 @@ async fn callers_who_left_during_an_outage_are_not_counted_as_waiting_after_it()
             .collect()
     };
     let mut rx = h.conn.clone();
-    wait_until(15, "the socket to drop", || {
-        matches!(*rx.borrow_and_update(), ConnState::Offline { .. })
-    })
-    .await;
-    sim.set_faults(Faults {
-        refuse_recovery: true,
-        ..Faults::default()
-    });
-    sim.stop_new_calls();
+    dropped_then_quiet(&sim, &mut rx).await;
     let left = waiting(&store);
     assert!(!left.is_empty(), "callers wait when the socket drops");
     for id in &left {

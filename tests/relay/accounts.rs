@@ -130,24 +130,55 @@ fn account_sim(account: &str, seed: u64) -> SimConfig {
     }
 }
 
-/// The must-show: a board over two accounts from two relays, each account's
-/// queue figures equal to that simulator's ground truth.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
+/// Two accounts on one nats-server: a simulator each and its relay, the streams ready.
+struct TwoAccounts {
+    server: NatsServer,
+    a: SimHandle,
+    b: SimHandle,
+    dir: tempfile::TempDir,
+    relay_a: Calltop,
+    relay_b: Calltop,
+}
+
+/// [`TwoAccounts`], the simulators seeded `seed` and `seed + 1`; no call starts before
+/// both relays subscribed, so the streams hold every call of the truths.
+async fn two_accounts(seed: u64) -> TwoAccounts {
     let server = NatsServer::start_for_accounts(&[ACCOUNT_ID, OTHER]);
-    // No call before the relays subscribed: the streams hold every call of the truths.
-    let (a, _, _) = quiet_sim(account_sim(ACCOUNT_ID, 41)).await;
-    let (b, _, _) = quiet_sim(account_sim(OTHER, 42)).await;
+    let (a, _, _) = quiet_sim(account_sim(ACCOUNT_ID, seed)).await;
+    let (b, _, _) = quiet_sim(account_sim(OTHER, seed + 1)).await;
     let dir = tempfile::tempdir().unwrap();
     let (url_a, url_b) = (server.url_of(ACCOUNT_ID), server.url_of(OTHER));
-    let mut relay_a = relay_process_at(dir.path(), &url_a, &a, "relay-a", &[]);
-    let mut relay_b = relay_process_at(dir.path(), &url_b, &b, "relay-b", &[]);
+    let relay_a = relay_process_at(dir.path(), &url_a, &a, "relay-a", &[]);
+    let relay_b = relay_process_at(dir.path(), &url_b, &b, "relay-b", &[]);
     wait_until(60, "both relays subscribed", || async {
         a.subscriptions() == 1 && b.subscriptions() == 1
     })
     .await;
     wait_stream_ready(&relay_a).await;
     wait_stream_ready(&relay_b).await;
+    TwoAccounts {
+        server,
+        a,
+        b,
+        dir,
+        relay_a,
+        relay_b,
+    }
+}
+
+/// The must-show: a board over two accounts from two relays, each account's
+/// queue figures equal to that simulator's ground truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_over_two_accounts_equals_each_simulators_ground_truth() {
+    let TwoAccounts {
+        server,
+        a,
+        b,
+        dir,
+        mut relay_a,
+        mut relay_b,
+    } = two_accounts(41).await;
+    let (url_a, url_b) = (server.url_of(ACCOUNT_ID), server.url_of(OTHER));
     let port = free_port();
     let metrics = format!("127.0.0.1:{port}");
     let args = [
@@ -340,19 +371,14 @@ fn answered_in(store: &SharedStore, account: &str) -> Option<(String, String)> {
 /// saying why and sends nothing; a call the board has not heard of is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_over_two_accounts_acts_through_each_calls_own_relay() {
-    let server = NatsServer::start_for_accounts(&[ACCOUNT_ID, OTHER]);
-    let (a, _, _) = quiet_sim(account_sim(ACCOUNT_ID, 43)).await;
-    let (b, _, _) = quiet_sim(account_sim(OTHER, 44)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let (url_a, url_b) = (server.url_of(ACCOUNT_ID), server.url_of(OTHER));
-    let mut relay_a = relay_process_at(dir.path(), &url_a, &a, "relay-a", &[]);
-    let mut relay_b = relay_process_at(dir.path(), &url_b, &b, "relay-b", &[]);
-    wait_until(60, "both relays subscribed", || async {
-        a.subscriptions() == 1 && b.subscriptions() == 1
-    })
-    .await;
-    wait_stream_ready(&relay_a).await;
-    wait_stream_ready(&relay_b).await;
+    let TwoAccounts {
+        server,
+        a,
+        b,
+        dir: _dir,
+        mut relay_a,
+        mut relay_b,
+    } = two_accounts(43).await;
     // The board's store, as `live --from A --from B` folds it: each stream from its
     // first message, each line claimed by its account.
     let alice = server.connect(User::Alice).await;
