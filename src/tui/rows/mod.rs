@@ -496,12 +496,13 @@ impl SummaryEntry {
         let mut held = HeldFigures::new(now);
         let mut parts =
             ById::with_capacity_and_hasher(store.sessions().size_hint().0, Default::default());
-        for s in store.sessions() {
+        let all: Vec<&Session> = store.sessions().collect();
+        Session::walk_prefetched(&all, |s| {
             let p = Part::of(s);
             held.put(&p, true);
             parts.insert(s.id.clone(), p);
             each(s);
-        }
+        });
         Self::of(store, parts, held)
     }
 
