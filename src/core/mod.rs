@@ -9,6 +9,7 @@ pub mod keyframe;
 pub mod metrics;
 pub mod outcomes;
 pub mod party;
+mod prefetch;
 pub mod session;
 pub mod shared;
 pub mod store;

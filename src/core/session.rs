@@ -4,6 +4,7 @@ use super::center::{CallAgent, CallSlot, Center, Queue};
 use super::party::{Changes, Delivery, PartyState};
 use super::timers::{Bucket, CallTimes, Running};
 use crate::wire::{Direction, OriginType, Reason, StatusCode, Ts};
+use smallvec::SmallVec;
 
 /// The most timeline entries one session keeps (older ones are dropped and counted).
 pub const TIMELINE_CAP: usize = 200;
@@ -262,8 +263,15 @@ impl Session {
         });
         let caller = self.caller().map(|c| c.id.as_str());
         let solo = self.parties.len() < 2;
-        let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
-        let mut changes: Vec<Change<'_>> = self
+        // Whether each party counts as answering: ids compared once per party.
+        let answering: SmallVec<[bool; 4]> = self
+            .parties
+            .iter()
+            .map(|p| solo || Some(p.id.as_str()) != caller)
+            .collect();
+        let answers = |i: usize| answering[i];
+        // On the stack: a call's changes are few, and this runs per session per rebuild.
+        let mut changes: SmallVec<[Change<'_>; 12]> = self
             .parties
             .iter()
             .enumerate()
@@ -281,7 +289,8 @@ impl Session {
             })
             .collect();
         changes.sort_by_key(|(at, seq, i, _, _, _)| (*at, *seq, *i));
-        let mut state: Vec<Option<&StatusCode>> = vec![None; self.parties.len()];
+        let mut state: SmallVec<[Option<&StatusCode>; 4]> =
+            smallvec::smallvec![None; self.parties.len()];
         let mut f = CallTimes {
             unknown: if seeded { Bucket::ALL } else { 0 },
             ..CallTimes::default()

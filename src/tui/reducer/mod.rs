@@ -41,7 +41,7 @@ impl UiState {
         }
         let ids = rows.ids();
         v.calls
-            .sync_by(ids.len(), |id| rows.position(id), |i| &ids[i], h);
+            .sync_by(ids.len(), |id| rows.position(id), |i| &*ids[i], h);
     }
 
     /// Keeps the agents, queues and queue-detail cursors on their rows.

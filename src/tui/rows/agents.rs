@@ -13,6 +13,9 @@ use crate::wire::{Direction, Ts};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// Agent ids, hashed fast (looked up per party of every call when names are gathered).
+type Unnamed = HashSet<String, foldhash::fast::RandomState>;
+
 /// Each agent's queues by agent id: the queues' names, in queue id order.
 pub(crate) type AgentQueues = HashMap<String, Vec<String>>;
 
@@ -24,7 +27,7 @@ pub(crate) struct QueuesEntry {
     version: Version,
     pub by_agent: AgentQueues,
     /// Agents the directory does not name (neither name nor extension number).
-    unnamed: HashSet<String>,
+    unnamed: Unnamed,
     /// Those agents' names from their calls.
     call_names: CallNames,
     /// When the names were last patched: the store version they were patched from and
@@ -39,7 +42,7 @@ impl QueuesEntry {
             stamp,
             version,
             by_agent: AgentQueues::new(),
-            unnamed: HashSet::new(),
+            unnamed: Unnamed::default(),
             call_names: CallNames::default(),
             renamed: None,
         }
@@ -65,7 +68,7 @@ impl QueuesEntry {
 /// number its own end of a call carries (the callee of an inbound leg, the caller of an
 /// outbound one), from the newest call held (last heard of, then id) that gives one.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct CallNames(HashMap<String, CallName>);
+pub(crate) struct CallNames(HashMap<String, CallName, foldhash::fast::RandomState>);
 
 /// An agent's name from a call, and which call.
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +86,7 @@ impl CallName {
 
 impl CallNames {
     /// Every held call's names for the `unnamed` agents.
-    pub(crate) fn of(store: &SessionStore, unnamed: &HashSet<String>) -> CallNames {
+    pub(crate) fn of(store: &SessionStore, unnamed: &Unnamed) -> CallNames {
         let mut names = CallNames::default();
         if !unnamed.is_empty() {
             for s in store.sessions() {
@@ -103,7 +106,7 @@ impl CallNames {
     fn offer(
         &mut self,
         s: &Session,
-        unnamed: &HashSet<String>,
+        unnamed: &Unnamed,
         only: Option<&HashSet<&str>>,
         named: &mut Vec<String>,
     ) {
@@ -139,12 +142,7 @@ impl CallNames {
     /// that no changed call names as newly is looked for in every call (rare: its
     /// newest call left the store, or lost its name). Returns the agents whose name may
     /// have changed.
-    fn patch(
-        &mut self,
-        store: &SessionStore,
-        unnamed: &HashSet<String>,
-        changed: &[&str],
-    ) -> Vec<String> {
+    fn patch(&mut self, store: &SessionStore, unnamed: &Unnamed, changed: &[&str]) -> Vec<String> {
         let mut named = Vec::new();
         let mut lost = Vec::new();
         self.0.retain(|agent, n| {
@@ -229,7 +227,7 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
                     by_agent.entry(id.clone()).or_default().push(name.clone());
                 }
             }
-            let unnamed: HashSet<String> = c
+            let unnamed: Unnamed = c
                 .agents()
                 .filter(|a| a.name.is_none() && a.extension_number.is_none())
                 .map(|a| a.id.clone())

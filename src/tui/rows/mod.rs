@@ -30,6 +30,13 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A map keyed by session id: hashed fast (the ids come from the store, not from users
+/// of this board), since a full rebuild fills one entry per session.
+type ById<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// A row's session id, one allocation shared by the order and the keys.
+pub type RowId = Arc<str>;
+
 impl Memos {
     /// The rows of the current screen in display order (ordered again only when the
     /// store, the screen, a filter, the sort or — for the timer sort — the clock moved).
@@ -48,14 +55,16 @@ impl Memos {
             |e| e.key == key && e.steady.covers(now),
             |old| {
                 let ids = match v.screen {
-                    Screen::Board => return RowsEntry::board(store, v, now, key.clone(), old),
+                    Screen::Board => {
+                        return RowsEntry::board(store, v, now, key.clone(), old, &self.summary)
+                    }
                     Screen::History => history_rows(store, v),
                     // Agents and queues are rows of their own (see `views::agents`).
                     Screen::Agents | Screen::Queues | Screen::Wallboard => Vec::new(),
                 };
                 RowsEntry {
-                    ids: ids.into_iter().map(str::to_string).collect(),
-                    keys: HashMap::new(),
+                    ids: ids.into_iter().map(RowId::from).collect(),
+                    keys: HashMap::default(),
                     key: key.clone(),
                     steady: LinearRange::ALWAYS,
                     directory: store.center().stamp(),
@@ -188,21 +197,86 @@ fn on_board(s: &Session, view: &ViewState, center: &Center, needle: &str) -> boo
 }
 
 /// The board's rows with their keys, sorted, and the clock range the order holds for.
+/// Each row is its key, its id (ties compare ids without reaching into the session)
+/// and its session.
 fn board_keyed<'a>(
     store: &'a SessionStore,
     view: &ViewState,
     now: Ts,
-) -> (Vec<(SortVal, &'a Session)>, LinearRange) {
-    let needle = view.filter.to_lowercase();
-    let mut steady = LinearRange::ALWAYS;
-    let mut keyed: Vec<(SortVal, &Session)> = store
-        .sessions()
-        .filter(|s| on_board(s, view, store.center(), &needle))
-        .map(|s| (sort_val(s, store.center(), view, now, &mut steady), s))
-        .collect();
-    let desc = view.sort_descending;
-    keyed.sort_unstable_by(|a, b| row_order((&a.0, &a.1.id), (&b.0, &b.1.id), desc));
-    (keyed, steady)
+) -> (Vec<(SortVal, &'a str, &'a Session)>, LinearRange) {
+    let mut board = BoardWalk::new(store, view, now);
+    store.sessions().for_each(|s| board.offer(s));
+    board.sorted()
+}
+
+/// Type of the rows [`board_keyed`] gives: key, id and session of each.
+type Keyed<'a> = Vec<(SortVal, &'a str, &'a Session)>;
+
+/// The board's rows gathered one session at a time (in the store's order), then sorted.
+struct BoardWalk<'a, 'v> {
+    center: &'a Center,
+    view: &'v ViewState,
+    needle: String,
+    now: Ts,
+    steady: LinearRange,
+    keyed: Keyed<'a>,
+}
+
+impl<'a, 'v> BoardWalk<'a, 'v> {
+    fn new(store: &'a SessionStore, view: &'v ViewState, now: Ts) -> Self {
+        BoardWalk {
+            center: store.center(),
+            view,
+            needle: view.filter.to_lowercase(),
+            now,
+            steady: LinearRange::ALWAYS,
+            keyed: Vec::with_capacity(store.sessions().size_hint().0),
+        }
+    }
+
+    /// Takes session `s` as a row if it is on the board.
+    fn offer(&mut self, s: &'a Session) {
+        if on_board(s, self.view, self.center, &self.needle) {
+            let k = sort_val(s, self.center, self.view, self.now, &mut self.steady);
+            self.keyed.push((k, &*s.id, s));
+        }
+    }
+
+    /// The rows in board order and the clock range that order holds for.
+    fn sorted(mut self) -> (Keyed<'a>, LinearRange) {
+        let desc = self.view.sort_descending;
+        self.keyed
+            .sort_unstable_by(|a, b| row_order((&a.0, a.1), (&b.0, b.1), desc));
+        (self.keyed, self.steady)
+    }
+}
+
+/// The board's rows as [`board_keyed`] gives them; when the header figures at `now`
+/// must also be rebuilt from every session (their memo neither holds nor can be
+/// patched), both are made in one walk, so each session is read once (a full rebuild's
+/// cost is mostly reaching each session's parties in memory), and the figures kept.
+fn board_and_summary<'a>(
+    store: &'a SessionStore,
+    view: &ViewState,
+    now: Ts,
+    summary: &Memo<SummaryEntry>,
+) -> (Keyed<'a>, LinearRange) {
+    let version = store.version();
+    let mut board = BoardWalk::new(store, view, now);
+    let mut walked = false;
+    summary.get(
+        |e| e.version == version && e.basis.covers(now),
+        |old| {
+            SummaryEntry::patched(store, now, old).unwrap_or_else(|| {
+                walked = true;
+                SummaryEntry::walk(store, now, |s| board.offer(s))
+            })
+        },
+    );
+    if !walked {
+        store.sessions().for_each(|s| board.offer(s));
+    }
+    board.sorted()
 }
 
 /// Active sessions after the text and state filters, and the pinned one (even ended),
@@ -214,7 +288,7 @@ pub fn board_rows<'a>(
     now: Ts,
 ) -> (Vec<&'a Session>, LinearRange) {
     let (keyed, steady) = board_keyed(store, view, now);
-    (keyed.into_iter().map(|(_, s)| s).collect(), steady)
+    (keyed.into_iter().map(|(_, _, s)| s).collect(), steady)
 }
 
 /// Ended sessions (archived ones included) after the text filter, newest end first,
@@ -268,9 +342,9 @@ pub(crate) struct RowsEntry {
     pub key: RowsKey,
     /// The clock range the order holds for (only the timer sorts depend on the clock).
     pub steady: LinearRange,
-    pub ids: Vec<String>,
+    pub ids: Vec<RowId>,
     /// The board's sort key of each row (empty for other screens).
-    keys: HashMap<String, SortVal>,
+    keys: HashMap<RowId, SortVal, foldhash::fast::RandomState>,
     /// The center as of the order: a text filter's matches hold while its directory does.
     directory: CenterStamp,
 }
@@ -293,6 +367,7 @@ impl RowsEntry {
         now: Ts,
         key: RowsKey,
         old: Option<Arc<RowsEntry>>,
+        summary: &Memo<SummaryEntry>,
     ) -> RowsEntry {
         let directory = store.center().stamp();
         let old = old.filter(|o| {
@@ -313,9 +388,14 @@ impl RowsEntry {
             e.directory = directory;
             return e;
         }
-        let (keyed, steady) = board_keyed(store, view, now);
-        let ids = keyed.iter().map(|(_, s)| s.id.clone()).collect();
-        let keys = keyed.into_iter().map(|(k, s)| (s.id.clone(), k)).collect();
+        let (keyed, steady) = board_and_summary(store, view, now, summary);
+        let mut ids = Vec::with_capacity(keyed.len());
+        let mut keys = HashMap::with_capacity_and_hasher(keyed.len(), Default::default());
+        for (k, id, _) in keyed {
+            let id = RowId::from(id);
+            ids.push(id.clone());
+            keys.insert(id, k);
+        }
         RowsEntry {
             key,
             steady,
@@ -352,8 +432,9 @@ impl RowsEntry {
             };
             let k = sort_val(s, store.center(), view, now, &mut self.steady);
             let i = self.search(&k, id, desc).unwrap_or_else(|i| i);
-            self.ids.insert(i, id.to_string());
-            self.keys.insert(id.to_string(), k);
+            let id = RowId::from(id);
+            self.ids.insert(i, id.clone());
+            self.keys.insert(id, k);
         }
     }
 }
@@ -363,7 +444,7 @@ impl RowsEntry {
 #[derive(Clone, Debug)]
 pub(crate) struct SummaryEntry {
     pub version: Version,
-    parts: HashMap<String, Part>,
+    parts: ById<Part>,
     held: HeldFigures,
     pub basis: SummaryBasis,
 }
@@ -373,40 +454,51 @@ impl SummaryEntry {
     /// was made when the store names them and the clock is in the old figures' range,
     /// else every session's.
     fn new(store: &SessionStore, now: Ts, old: Option<Arc<SummaryEntry>>) -> SummaryEntry {
-        let old = old.filter(|o| o.held.covers(now));
-        let patched = match old.as_ref().and_then(|o| store.changed_since(o.version)) {
-            Some(changed) => {
-                let changed = changed_ids(changed);
-                let old = old.expect("checked");
-                let e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
-                let (mut parts, mut held) = (e.parts, e.held);
-                held.moved_to(now);
-                for id in changed {
-                    if let Some(p) = parts.remove(id) {
-                        held.put(&p, false);
-                    }
-                    if let Some(s) = store.get(id) {
-                        let p = Part::of(s);
-                        held.put(&p, true);
-                        parts.insert(id.to_string(), p);
-                    }
-                }
-                Some((parts, held))
+        Self::patched(store, now, old).unwrap_or_else(|| Self::walk(store, now, |_| {}))
+    }
+
+    /// The old entry patched for the sessions changed since it was made, when the
+    /// store names them and the clock is in the old figures' range.
+    fn patched(
+        store: &SessionStore,
+        now: Ts,
+        old: Option<Arc<SummaryEntry>>,
+    ) -> Option<SummaryEntry> {
+        let old = old.filter(|o| o.held.covers(now))?;
+        let changed = changed_ids(store.changed_since(old.version)?);
+        let e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
+        let (mut parts, mut held) = (e.parts, e.held);
+        held.moved_to(now);
+        for id in changed {
+            if let Some(p) = parts.remove(id) {
+                held.put(&p, false);
             }
-            None => None,
-        };
-        let (parts, held) = patched.unwrap_or_else(|| {
-            let mut held = HeldFigures::new(now);
-            let parts = store
-                .sessions()
-                .map(|s| {
-                    let p = Part::of(s);
-                    held.put(&p, true);
-                    (s.id.clone(), p)
-                })
-                .collect();
-            (parts, held)
+            if let Some(s) = store.get(id) {
+                let p = Part::of(s);
+                held.put(&p, true);
+                parts.insert(id.to_string(), p);
+            }
+        }
+        Some(Self::of(store, parts, held))
+    }
+
+    /// Every session's figures, each session also handed to `each` (in the store's
+    /// order) while it is at hand.
+    fn walk<'a>(store: &'a SessionStore, now: Ts, mut each: impl FnMut(&'a Session)) -> Self {
+        let mut held = HeldFigures::new(now);
+        let mut parts =
+            ById::with_capacity_and_hasher(store.sessions().size_hint().0, Default::default());
+        let all: Vec<&Session> = store.sessions().collect();
+        Session::walk_prefetched(&all, |s| {
+            let p = Part::of(s);
+            held.put(&p, true);
+            parts.insert(s.id.clone(), p);
+            each(s);
         });
+        Self::of(store, parts, held)
+    }
+
+    fn of(store: &SessionStore, parts: ById<Part>, held: HeldFigures) -> Self {
         SummaryEntry {
             version: store.version(),
             basis: held.basis(store.evicted_totals(), *store.counters()),
@@ -438,7 +530,7 @@ impl<'a> Rows<'a> {
     }
 
     /// The rows' session ids, in display order.
-    pub fn ids(&self) -> &[String] {
+    pub fn ids(&self) -> &[RowId] {
         &self.entry.ids
     }
 
@@ -462,7 +554,7 @@ impl<'a> Rows<'a> {
         let e = &self.entry;
         match e.key.screen {
             Screen::Board => e.search(e.keys.get(id)?, id, e.key.descending).ok(),
-            _ => e.ids.iter().position(|r| r == id),
+            _ => e.ids.iter().position(|r| **r == *id),
         }
     }
 
