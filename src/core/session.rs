@@ -253,7 +253,13 @@ impl Session {
         });
         let caller = self.caller().map(|c| c.id.as_str());
         let solo = self.parties.len() < 2;
-        let answers = |i: usize| solo || Some(self.parties[i].id.as_str()) != caller;
+        // Once per party, not once per change.
+        let answering: Vec<bool> = self
+            .parties
+            .iter()
+            .map(|p| solo || Some(p.id.as_str()) != caller)
+            .collect();
+        let answers = |i: usize| answering[i];
         let mut changes: Vec<Change<'_>> = self
             .parties
             .iter()

@@ -384,8 +384,14 @@ fn csv_row<F: Fn(&T) -> String, T>(
     cols: &[CsvCol<F>],
     row: &T,
 ) -> io::Result<()> {
-    let cells: Vec<String> = cols.iter().map(|c| (c.1)(row)).collect();
-    writeln!(out, "{}", cells.join(","))
+    // Each cell straight to `out`: no list of cells, no joined line.
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all((c.1)(row).as_bytes())?;
+    }
+    out.write_all(b"\n")
 }
 
 /// The sessions' CSV: one row per party. New columns go at the end, so a reader by
