@@ -9,6 +9,7 @@ use super::{AgentReport, Format, QueueReport, Report, SessionReport, SummaryRepo
 use crate::core::outcomes::Join;
 use crate::wire::Ts;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// A whole report in a format, as [`super::run`] writes it.
@@ -39,7 +40,7 @@ pub(super) struct Writer {
     format: Format,
     /// Over several accounts: rows name their account.
     several: bool,
-    session_csv: Vec<CsvCol<PartyCell>>,
+    session_csv: Vec<CsvCol<PartyCsvCell>>,
     session_table: Vec<TableCol<PartyCell>>,
     /// The table's session column widths so far (header included), in characters.
     widths: Vec<usize>,
@@ -56,7 +57,10 @@ impl Writer {
             true => (
                 [
                     SESSION_CSV,
-                    &[("account", (|r| opt(r.s.account.as_ref())) as PartyCell)],
+                    &[(
+                        "account",
+                        (|r| opt_cell(r.s.account.as_ref())) as PartyCsvCell,
+                    )],
                 ]
                 .concat(),
                 [
@@ -89,7 +93,7 @@ impl Writer {
                 out.write_all(b"    ")?;
                 write_pretty(out, s, 2)
             }
-            Format::Csv => for_parties(s, false, |r| csv_row(out, &self.session_csv, r)),
+            Format::Csv => for_parties(s, false, |r| party_csv_row(out, &self.session_csv, r)),
             Format::Table => for_parties(s, true, |r| {
                 for (i, c) in self.session_table.iter().enumerate() {
                     let cell = if (c.session && !r.first) || (!c.session && !r.party) {
@@ -276,16 +280,41 @@ fn write_accounts_csv(out: &mut impl Write, accounts: &[AccountReport]) -> io::R
 /// Writes `value` as `serde_json::to_string_pretty` would inside a document, `depth`
 /// levels in: every line but the first indented by two spaces a level.
 fn write_pretty(out: &mut impl Write, value: &impl Serialize, depth: usize) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
     let indent = "  ".repeat(depth);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.write_all(b"\n")?;
-            out.write_all(indent.as_bytes())?;
-        }
-        out.write_all(line.as_bytes())?;
+    let mut w = Indented {
+        out,
+        indent: indent.as_bytes(),
+    };
+    // Straight to `out` (no text of the whole value first); a string's newline is
+    // escaped, so every newline written is one between lines.
+    serde_json::to_writer_pretty(&mut w, value).map_err(io::Error::from)
+}
+
+/// Writes through to `out`, `indent` after each newline.
+struct Indented<'a, W> {
+    out: &'a mut W,
+    indent: &'a [u8],
+}
+
+impl<W: Write> Write for Indented<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-    Ok(())
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', buf) {
+            self.out.write_all(&buf[start..=nl])?;
+            self.out.write_all(self.indent)?;
+            start = nl + 1;
+        }
+        self.out.write_all(&buf[start..])
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// One row of the sessions' CSV and table: a party of a session.
@@ -338,15 +367,27 @@ pub(super) type CsvCol<F> = (&'static str, F);
 /// A cell of a row of `R`: a session's, a queue's, an agent's.
 type Cell<R> = fn(&R) -> String;
 type PartyCell = fn(&PartyRow) -> String;
+/// A cell of a session's CSV row, borrowed from the row when it needs no quoting.
+type PartyCsvCell = for<'r> fn(&'r PartyRow<'_>) -> Cow<'r, str>;
 pub(super) type QueueCell = Cell<QueueReport>;
 pub(super) type AgentCell = Cell<AgentReport>;
 
-fn csv_field(s: &str) -> String {
+/// [`csv_field`] without a copy when it needs no quoting.
+fn csv_cell(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {
-        s.to_string()
+        Cow::Borrowed(s)
     }
+}
+
+/// [`opt`] without a copy when it needs no quoting.
+fn opt_cell(o: Option<&String>) -> Cow<'_, str> {
+    csv_cell(o.map_or("", String::as_str))
+}
+
+fn csv_field(s: &str) -> String {
+    csv_cell(s).into_owned()
 }
 
 fn opt(o: Option<&String>) -> String {
@@ -386,51 +427,74 @@ fn csv_row<F: Fn(&T) -> String, T>(
     cols: &[CsvCol<F>],
     row: &T,
 ) -> io::Result<()> {
-    let cells: Vec<String> = cols.iter().map(|c| (c.1)(row)).collect();
-    writeln!(out, "{}", cells.join(","))
+    // Each cell straight to `out`: no list of cells, no joined line.
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all((c.1)(row).as_bytes())?;
+    }
+    out.write_all(b"\n")
+}
+
+/// [`csv_row`] of a session's party row.
+fn party_csv_row(
+    out: &mut impl Write,
+    cols: &[CsvCol<PartyCsvCell>],
+    row: &PartyRow,
+) -> io::Result<()> {
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all((c.1)(row).as_bytes())?;
+    }
+    out.write_all(b"\n")
 }
 
 /// The sessions' CSV: one row per party. New columns go at the end, so a reader by
 /// position keeps working.
-const SESSION_CSV: &[CsvCol<PartyCell>] = &[
+const SESSION_CSV: &[CsvCol<PartyCsvCell>] = &[
     ("telephonySessionId", |r| {
-        csv_field(&r.s.telephony_session_id)
+        csv_cell(&r.s.telephony_session_id)
     }),
-    ("startTime", |r| rfc3339(r.s.start_time)),
-    ("endTime", |r| rfc3339(r.s.end_time)),
-    ("disposition", |r| r.s.disposition.to_string()),
-    ("partyId", |r| csv_field(&r.p.id)),
-    ("direction", |r| opt(r.p.direction.as_ref())),
-    ("from", |r| opt(r.p.from.as_ref())),
-    ("fromName", |r| opt(r.p.from_name.as_ref())),
-    ("to", |r| opt(r.p.to.as_ref())),
-    ("toName", |r| opt(r.p.to_name.as_ref())),
-    ("status", |r| opt(r.p.status.as_ref())),
-    ("reason", |r| opt(r.p.reason.as_ref())),
-    ("ringSeconds", |r| csv_seconds(r.p.ring_seconds)),
-    ("talkSeconds", |r| csv_seconds(r.p.talk_seconds)),
-    ("holdSeconds", |r| csv_seconds(r.p.hold_seconds)),
-    ("platformResult", |r| csv_field(&r.platform[0])),
-    ("callLogIds", |r| csv_field(&r.platform[1])),
-    ("recordingIds", |r| csv_field(&recording_ids(r))),
-    ("voicemailIds", |r| csv_field(&r.platform[3])),
+    ("startTime", |r| rfc3339(r.s.start_time).into()),
+    ("endTime", |r| rfc3339(r.s.end_time).into()),
+    ("disposition", |r| Cow::Borrowed(r.s.disposition)),
+    ("partyId", |r| csv_cell(&r.p.id)),
+    ("direction", |r| opt_cell(r.p.direction.as_ref())),
+    ("from", |r| opt_cell(r.p.from.as_ref())),
+    ("fromName", |r| opt_cell(r.p.from_name.as_ref())),
+    ("to", |r| opt_cell(r.p.to.as_ref())),
+    ("toName", |r| opt_cell(r.p.to_name.as_ref())),
+    ("status", |r| opt_cell(r.p.status.as_ref())),
+    ("reason", |r| opt_cell(r.p.reason.as_ref())),
+    ("ringSeconds", |r| csv_seconds(r.p.ring_seconds).into()),
+    ("talkSeconds", |r| csv_seconds(r.p.talk_seconds).into()),
+    ("holdSeconds", |r| csv_seconds(r.p.hold_seconds).into()),
+    ("platformResult", |r| csv_cell(&r.platform[0])),
+    ("callLogIds", |r| csv_cell(&r.platform[1])),
+    ("recordingIds", |r| {
+        csv_cell(&recording_ids(r)).into_owned().into()
+    }),
+    ("voicemailIds", |r| csv_cell(&r.platform[3])),
     ("agentExtensionId", |r| {
-        opt(r.s.agent.as_ref().and_then(|a| a.extension_id.as_ref()))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_id.as_ref()))
     }),
     ("agentExtensionNumber", |r| {
-        opt(r.s.agent.as_ref().and_then(|a| a.extension_number.as_ref()))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_number.as_ref()))
     }),
     ("agentName", |r| {
-        opt(r.s.agent.as_ref().and_then(|a| a.name.as_ref()))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.name.as_ref()))
     }),
-    ("queueId", |r| opt(r.s.queue.as_ref().map(|q| &q.id))),
+    ("queueId", |r| opt_cell(r.s.queue.as_ref().map(|q| &q.id))),
     ("queueExtensionNumber", |r| {
-        opt(r.s.queue.as_ref().and_then(|q| q.extension_number.as_ref()))
+        opt_cell(r.s.queue.as_ref().and_then(|q| q.extension_number.as_ref()))
     }),
     ("queueName", |r| {
-        opt(r.s.queue.as_ref().and_then(|q| q.name.as_ref()))
+        opt_cell(r.s.queue.as_ref().and_then(|q| q.name.as_ref()))
     }),
-    ("gaps", |r| r.s.gaps.to_string()),
+    ("gaps", |r| r.s.gaps.to_string().into()),
 ];
 
 /// The queues' CSV.

@@ -167,7 +167,12 @@ pub(crate) fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
         Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
         None => raw,
     };
-    let text = String::from_utf8_lossy(line);
+    // The usual valid UTF-8 is checked by the fast validator; only a line with bad bytes
+    // pays for the lossy conversion.
+    let text = match std::str::from_utf8(line) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(line),
+    };
     match text {
         Cow::Borrowed(t) if first => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
         Cow::Owned(t) if first && t.starts_with('\u{feff}') => {
