@@ -427,12 +427,19 @@ fn csv_row<F: Fn(&T) -> String, T>(
     cols: &[CsvCol<F>],
     row: &T,
 ) -> io::Result<()> {
-    // Each cell straight to `out`: no list of cells, no joined line.
-    for (i, c) in cols.iter().enumerate() {
+    csv_cells(out, cols.iter().map(|c| (c.1)(row)))
+}
+
+/// One CSV line: each cell straight to `out` (no list of cells, no joined line).
+fn csv_cells<S: AsRef<str>>(
+    out: &mut impl Write,
+    cells: impl Iterator<Item = S>,
+) -> io::Result<()> {
+    for (i, cell) in cells.enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        out.write_all((c.1)(row).as_bytes())?;
+        out.write_all(cell.as_ref().as_bytes())?;
     }
     out.write_all(b"\n")
 }
@@ -443,13 +450,7 @@ fn party_csv_row(
     cols: &[CsvCol<PartyCsvCell>],
     row: &PartyRow,
 ) -> io::Result<()> {
-    for (i, c) in cols.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        out.write_all((c.1)(row).as_bytes())?;
-    }
-    out.write_all(b"\n")
+    csv_cells(out, cols.iter().map(|c| (c.1)(row)))
 }
 
 /// The sessions' CSV: one row per party. New columns go at the end, so a reader by
