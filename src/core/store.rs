@@ -812,7 +812,6 @@ impl SessionStore {
         &self.evicted
     }
 
-    /// Ids of sessions still in progress.
     /// Calltop heard nothing until `until` (a new subscription after an outage that was
     /// not recovered): callers who queued meanwhile may be unseen, and every call held in
     /// progress is in doubt until heard of again or found gone (see `center/doubt.rs`).
@@ -823,6 +822,7 @@ impl SessionStore {
         }
     }
 
+    /// Ids of sessions still in progress.
     pub fn active_ids(&self) -> Vec<String> {
         self.sessions
             .values()
