@@ -573,6 +573,11 @@ pub struct ReportArgs {
     /// again at midnight: a call keeps its outcome in its interval whenever it ends.
     #[arg(long, value_parser = parse_interval, value_name = "LEN")]
     pub intervals: Option<Duration>,
+    /// Threads to read a file with: 1 (the default) reads, decodes and applies on one;
+    /// 2 reads and decodes on a second core (about a quarter faster, ~8 MiB more memory:
+    /// BENCHMARKS.md). The output is the same whatever the number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     #[command(flatten)]
     pub nats_args: NatsArgs,
 }
@@ -701,6 +706,11 @@ impl ReportArgs {
     /// Every input: FILE, then each of MORE.
     pub fn inputs(&self) -> Vec<&Path> {
         inputs(&self.file, &self.more)
+    }
+
+    /// Threads a file report runs on (`--threads`, else 1).
+    pub fn threads(&self) -> usize {
+        self.threads.map_or(1, usize::from)
     }
 
     /// How `--intervals` (or the HTML report's default, 30 minutes) cuts the figures.

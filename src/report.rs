@@ -18,6 +18,7 @@ use crate::core::{
     secs, Bucket, Counters, Outcomes, PartyState, Session, SessionStore, StoreConfig, Summary,
     Window,
 };
+use crate::source::chunks;
 use crate::source::feed::{BadValues, Feed};
 use crate::source::file::{self, Item};
 use crate::source::merge;
@@ -509,14 +510,16 @@ pub fn run(
     format: Format,
     window: Window,
     cut: Option<Cut>,
+    threads: usize,
 ) -> anyhow::Result<()> {
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let name = path.display().to_string();
-    report_values(&name, format, window, cut, &mut out, SORT_BUDGET, |each| {
-        file::visit_path_values(path, each)?;
-        Ok(())
+    let part = Part::new(path.display().to_string(), String::new(), window, cut);
+    let mut report = Reporting::new(vec![part], format, cut, SORT_BUDGET);
+    chunks::visit_path_views(path, threads.saturating_sub(1), |line, value| {
+        report.apply_view(0, line, value)
     })?;
+    report.finish(&mut out)?;
     out.flush()?;
     Ok(())
 }
@@ -671,8 +674,13 @@ impl Reporting {
 
     /// Applies one value of input `i`; the calls it made final go to the sort.
     fn apply(&mut self, i: usize, line: usize, value: Result<&str, ParseError>) {
+        self.apply_view(i, line, value.and_then(crate::wire::parse_view));
+    }
+
+    /// [`apply`](Reporting::apply) of a value already decoded.
+    fn apply_view(&mut self, i: usize, line: usize, value: Result<ParsedView<'_>, ParseError>) {
         let part = &mut self.parts[i];
-        part.feed.ingest_text(&mut part.store, line, value);
+        part.feed.ingest_view(&mut part.store, line, value);
         let evicted: Vec<_> = part.store.take_evicted().collect();
         if self.cut.is_some() {
             return;

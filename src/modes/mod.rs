@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Report(a) if !a.more.is_empty() => several::report(&a),
         Command::Report(a) if remote::is_stream(&a.file) => remote::report(&a),
-        Command::Report(a) => crate::report::run(&a.file, a.format, window(a.period()), a.cut()),
+        Command::Report(a) => {
+            crate::report::run(&a.file, a.format, window(a.period()), a.cut(), a.threads())
+        }
         Command::Sim(
             ref a @ SimArgs {
                 command: Some(SimCommand::Jwt(ref j)),

@@ -62,7 +62,11 @@ fn io_error(path: &Path, error: std::io::Error) -> FileError {
     }
 }
 
-fn text_of<R>(bytes: Vec<u8>, path: &Path, f: impl FnOnce(&str) -> R) -> Result<R, FileError> {
+pub(crate) fn text_of<R>(
+    bytes: Vec<u8>,
+    path: &Path,
+    f: impl FnOnce(&str) -> R,
+) -> Result<R, FileError> {
     // Valid UTF-8 (the usual case) is checked by the fast validator; only a file with
     // bad bytes pays for the lossy conversion.
     let text = match std::str::from_utf8(&bytes) {
@@ -83,32 +87,10 @@ pub fn visit_path_values(
     path: &Path,
     mut f: impl FnMut(usize, Result<&str, ParseError>),
 ) -> Result<Layout, FileError> {
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let mut r = BufReader::with_capacity(1 << 20, file);
-    let mut next = |buf: &mut Vec<u8>| {
-        buf.clear();
-        r.read_until(b'\n', buf).map_err(|e| io_error(path, e))
+    let (head, mut r) = match open(path)? {
+        Opened::Whole(bytes) => return text_of(bytes, path, |text| visit_values(text, f)),
+        Opened::Lines { head, rest } => (head, rest),
     };
-    // Up to the first line that is not blank: it decides the layout, as `detect` does.
-    let mut head = Vec::new();
-    let mut buf = Vec::new();
-    let mut lines_read = 0;
-    let mut lines_layout = false;
-    while next(&mut buf)? > 0 {
-        lines_read += 1;
-        head.extend_from_slice(&buf);
-        let line = line_text(&buf, lines_read == 1);
-        if !line.trim().is_empty() {
-            lines_layout = is_lines_head(&line);
-            break;
-        }
-    }
-    if !lines_layout {
-        buf.clear();
-        r.read_to_end(&mut buf).map_err(|e| io_error(path, e))?;
-        head.extend_from_slice(&buf);
-        return text_of(head, path, |text| visit_values(text, f));
-    }
     let mut n = 0;
     let mut emit = |raw: &[u8]| {
         n += 1;
@@ -120,7 +102,7 @@ pub fn visit_path_values(
     head.split_inclusive(|&b| b == b'\n').for_each(&mut emit);
     // Lines whole in the reader's buffer are used in place; only a line cut by the
     // buffer's end is copied.
-    buf.clear();
+    let mut buf = Vec::new();
     loop {
         let chunk = r.fill_buf().map_err(|e| io_error(path, e))?;
         if chunk.is_empty() {
@@ -146,6 +128,47 @@ pub fn visit_path_values(
         emit(&buf);
     }
     Ok(Layout::Lines)
+}
+
+/// A file opened by [`open`].
+pub(crate) enum Opened {
+    /// Not JSON Lines: the whole file.
+    Whole(Vec<u8>),
+    /// JSON Lines: its lines up to the first that is not blank (which decided the
+    /// layout, as [`detect`] does), and a reader at the line after them.
+    Lines {
+        head: Vec<u8>,
+        rest: BufReader<std::fs::File>,
+    },
+}
+
+/// Opens a file and reads as much as it takes to know whether it is JSON Lines.
+pub(crate) fn open(path: &Path) -> Result<Opened, FileError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let mut head = Vec::new();
+    let mut buf = Vec::new();
+    let mut lines_read = 0;
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)
+            .map_err(|e| io_error(path, e))?
+            == 0
+        {
+            break;
+        }
+        lines_read += 1;
+        head.extend_from_slice(&buf);
+        let line = line_text(&buf, lines_read == 1);
+        if !line.trim().is_empty() {
+            if is_lines_head(&line) {
+                return Ok(Opened::Lines { head, rest: r });
+            }
+            break;
+        }
+    }
+    r.read_to_end(&mut head).map_err(|e| io_error(path, e))?;
+    Ok(Opened::Whole(head))
 }
 
 /// True when the first line that is not blank makes a file JSON Lines whatever follows

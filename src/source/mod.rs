@@ -8,6 +8,7 @@
 //! frame) lives here, not in [`live`].
 
 pub mod backoff;
+pub mod chunks;
 pub mod cursor;
 pub mod events;
 pub mod feed;

@@ -458,3 +458,67 @@ const GOLDEN: [(&str, usize, u64); 3] = [
     ("csv", 2_988_658, 0x7208_84c1_4012_dda9),
     ("table", 3_159_211, 0xde4e_817a_0f21_a53b),
 ];
+
+/// `report`'s output and exit code for `args` on `--threads threads`.
+fn report_on(threads: &str, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["--threads", threads];
+    all.extend_from_slice(args);
+    report(&all)
+}
+
+/// A contact center's stream (`calltop::synth`, its directory first) of `events` events.
+fn center_stream(events: usize) -> tempfile::NamedTempFile {
+    use calltop::synth::{self, Kind};
+    use std::io::Write;
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    let mut w = std::io::BufWriter::new(f.as_file_mut());
+    let roster = serde_json::json!({ "roster": synth::center_directory() });
+    let at = calltop::wire::Ts(1_700_000_000_000);
+    w.write_all(calltop::record::learned_line(at, roster, None).as_bytes())
+        .unwrap();
+    for line in synth::lines(Kind::Center, events, 300, 11) {
+        writeln!(w, "{line}").unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    f
+}
+
+#[test]
+fn a_report_decoded_on_more_threads_is_byte_identical_to_one_thread() {
+    let stream = center_stream(30_000);
+    let stream = stream.path().display().to_string();
+    let mut files = vec![stream.clone()];
+    for name in [
+        "PSTN-RingCentral-DataStreams.jsonl",
+        "RingCentral-PSTN.jsonl",
+        "RingCentral-RingCentral.jsonl",
+        "account-telephony-sessions.json",
+    ] {
+        files.push(capture(name));
+    }
+    files.push(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sample-hour.jsonl").into());
+    let formats: [&[&str]; 5] = [
+        &["--format", "csv"],
+        &["--format", "json"],
+        &["--format", "table"],
+        &["--format", "csv", "--intervals", "15m"],
+        &["--format", "html", "--tz", "UTC"],
+    ];
+    for file in &files {
+        for format in formats {
+            let mut args = vec![file.as_str()];
+            args.extend_from_slice(format);
+            let one = report_on("1", &args);
+            assert_eq!(one.0, 0, "{file} {format:?}: {}", one.2);
+            assert!(one.1.len() > 100, "{file} {format:?}: {}", one.1);
+            for threads in ["2", "3"] {
+                let more = report_on(threads, &args);
+                assert!(
+                    more == one,
+                    "{file} {format:?} on {threads} threads differs"
+                );
+            }
+        }
+    }
+}
