@@ -31,7 +31,9 @@ impl Center {
 
     /// The callers known to wait in `q`, in entry order: those of calls in doubt left out.
     pub fn waiting_in<'a>(&'a self, q: &'a Queue) -> impl Iterator<Item = &'a Waiting> + 'a {
-        q.waiting.iter().filter(move |w| !self.doubted(&w.session))
+        q.waiting
+            .iter()
+            .filter(move |w| !self.doubted.contains(&w.key()))
     }
 
     /// How many callers are known to wait in `q` ([`Center::waiting_in`]).
@@ -44,7 +46,7 @@ impl Center {
 
     /// Whether a caller waiting in `q` is left out for its call being in doubt.
     pub(super) fn waiting_doubted(&self, q: &Queue) -> bool {
-        !self.doubted.is_empty() && q.waiting.iter().any(|w| self.doubted(&w.session))
+        !self.doubted.is_empty() && q.waiting.iter().any(|w| self.doubted.contains(&w.key()))
     }
 
     /// The current wait of the caller known to wait longest in `q` (0 when none).

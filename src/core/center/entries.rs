@@ -102,15 +102,9 @@ impl Center {
         let queue = self.queues.by_key_mut(q).expect("the queue found above");
         // Kept in entry order (after any that entered at the same time).
         let i = queue.waiting.partition_point(|w| w.entered <= at);
-        queue.waiting.insert(
-            i,
-            Waiting {
-                session: sid.to_string(),
-                entered: at,
-                joined,
-                bound,
-            },
-        );
+        queue
+            .waiting
+            .insert(i, Waiting::new(sid.to_string(), at, joined, bound));
         entries.push(Entry {
             queue: q,
             party,

@@ -267,6 +267,7 @@ pub struct Member {
 
 /// A call waiting in a queue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "WaitingKept")]
 pub struct Waiting {
     pub session: String,
     /// Entry time; for a joined call whose entry was not seen, when calltop first knew
@@ -276,6 +277,48 @@ pub struct Waiting {
     /// `entered` is only a bound: the wait is at least `now − entered`.
     #[serde(default)]
     pub bound: bool,
+    /// The session id's `fingerprint`: a call is found among hundreds waiting without
+    /// reading their ids.
+    #[serde(skip)]
+    key: u64,
+}
+
+/// What is kept of a [`Waiting`] (its key is worked out again when read).
+#[derive(Deserialize)]
+struct WaitingKept {
+    session: String,
+    entered: Ts,
+    joined: bool,
+    #[serde(default)]
+    bound: bool,
+}
+
+impl From<WaitingKept> for Waiting {
+    fn from(w: WaitingKept) -> Waiting {
+        Waiting::new(w.session, w.entered, w.joined, w.bound)
+    }
+}
+
+impl Waiting {
+    pub(super) fn new(session: String, entered: Ts, joined: bool, bound: bool) -> Waiting {
+        Waiting {
+            key: fingerprint(&session),
+            session,
+            entered,
+            joined,
+            bound,
+        }
+    }
+
+    /// Is this the call of session `sid`, whose `fingerprint` is `key`?
+    pub(super) fn is(&self, key: u64, sid: &str) -> bool {
+        self.key == key && self.session == sid
+    }
+
+    /// The session id's `fingerprint`.
+    pub(super) fn key(&self) -> u64 {
+        self.key
+    }
 }
 
 /// A call queue.
@@ -326,10 +369,11 @@ impl Queue {
     /// time (the calls are in entry order).
     pub(super) fn waiting_at(&self, entered: Ts, sid: &str) -> Option<usize> {
         let from = self.waiting.partition_point(|w| w.entered < entered);
+        let key = fingerprint(sid);
         self.waiting[from..]
             .iter()
             .take_while(|w| w.entered == entered)
-            .position(|w| w.session == sid)
+            .position(|w| w.is(key, sid))
             .map(|i| from + i)
     }
 

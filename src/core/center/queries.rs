@@ -126,9 +126,10 @@ impl Center {
 
     /// Where session `sid`'s caller waits now: its queue and place there.
     pub fn queued(&self, sid: &str) -> Option<(&Queue, &Waiting)> {
+        let key = fingerprint(sid);
         self.queues
             .values()
-            .find_map(|q| q.waiting.iter().find(|w| w.session == sid).map(|w| (q, w)))
+            .find_map(|q| q.waiting.iter().find(|w| w.is(key, sid)).map(|w| (q, w)))
     }
 
     /// The agents a waiting call rings now (offered, not yet answered), the longest

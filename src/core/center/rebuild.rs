@@ -282,7 +282,7 @@ impl Center {
                 }
                 Effect::Entered { key } => {
                     if let Some(q) = self.queues.by_key_mut(key) {
-                        q.waiting.retain(|w| w.session != sid);
+                        q.waiting.retain(|w| !w.is(call, sid));
                     }
                 }
                 _ => {}
