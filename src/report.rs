@@ -361,14 +361,14 @@ pub fn unbounded_store() -> SessionStore {
 
 /// The store `calltop report` streams through: no timelines, and a call that ended
 /// [`FINAL_AFTER_MS`] of stream time ago or [`FINAL_AFTER_CALLS`] calls ago is final —
-/// handed over to be written out and forgotten (its id remembered, so an event for it
-/// after that counts as late, as for the board's archive). Memory holds the calls in
-/// progress and the recently ended, whatever the length of the file.
+/// handed over to be written out and forgotten (the ids of the latest 50 000 remembered,
+/// as the board's and the center's are, so an event for one of them after that counts as
+/// late). Memory holds the calls in progress and the recently ended, whatever the length
+/// of the file.
 pub fn streaming_store() -> SessionStore {
     SessionStore::new(StoreConfig {
         max_ended: FINAL_AFTER_CALLS,
         max_ended_age_ms: FINAL_AFTER_MS,
-        tombstones: 200_000,
         detail_window: usize::MAX,
         timelines: false,
         hand_over_evicted: true,
