@@ -374,7 +374,8 @@ pub(super) type AgentCell = Cell<AgentReport>;
 
 /// [`csv_field`] without a copy when it needs no quoting.
 fn csv_cell(s: &str) -> Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
+    // Bytes, not chars: each is ASCII, so no byte of a longer character matches.
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {
         Cow::Borrowed(s)
