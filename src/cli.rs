@@ -573,9 +573,9 @@ pub struct ReportArgs {
     /// again at midnight: a call keeps its outcome in its interval whenever it ends.
     #[arg(long, value_parser = parse_interval, value_name = "LEN")]
     pub intervals: Option<Duration>,
-    /// Threads to read a file with: 1 (the default) reads, decodes and applies on one;
-    /// 2 reads and decodes on a second core (about a quarter faster, ~8 MiB more memory:
-    /// BENCHMARKS.md). The output is the same whatever the number.
+    /// Threads to read a file with: 1 reads, decodes and applies on one; 2 (the default
+    /// on a machine with two cores or more) reads and decodes on a second core, about a
+    /// third faster (BENCHMARKS.md). The output is the same whatever the number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     #[command(flatten)]
@@ -708,9 +708,11 @@ impl ReportArgs {
         inputs(&self.file, &self.more)
     }
 
-    /// Threads a file report runs on (`--threads`, else 1).
+    /// Threads a file report runs on (`--threads`, else 2 when there are two cores: the
+    /// applying thread is the one that limits, so more decoders would not help).
     pub fn threads(&self) -> usize {
-        self.threads.map_or(1, usize::from)
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.threads.map_or(cores.min(2), usize::from)
     }
 
     /// How `--intervals` (or the HTML report's default, 30 minutes) cuts the figures.
