@@ -42,7 +42,7 @@ impl Batch {
     fn decode(&mut self) {
         self.values.clear();
         let mut n = self.first - 1;
-        for raw in self.text.split_inclusive(|&b| b == b'\n') {
+        for raw in file::lines_of(&self.text) {
             n += 1;
             let line = line_text(raw, n == 1);
             if line.trim().is_empty() {
