@@ -81,6 +81,12 @@ pub struct Session {
     pub(crate) center: CallSlot,
 }
 
+/// Party ids of one call share their long prefix (`p-<session>-1`, `p-<session>-2`):
+/// compared from their last byte, another party's is told apart without reading the rest.
+fn same_party(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
 impl Session {
     /// The account of the call: its parties' (a board over several accounts shows it
     /// and sends control requests to that account's relay).
@@ -124,7 +130,7 @@ impl Session {
 
     /// Index of a party, adding it if new.
     pub(crate) fn party_index(&mut self, id: &str) -> usize {
-        match self.parties.iter().position(|p| p.id == id) {
+        match self.parties.iter().position(|p| same_party(&p.id, id)) {
             Some(i) => i,
             None => {
                 // Most calls have two parties: no room for four (~2.9 KB) on the first.
@@ -147,7 +153,7 @@ impl Session {
 
     /// Finds a party by id.
     pub fn party(&self, id: &str) -> Option<&PartyState> {
-        self.parties.iter().find(|p| p.id == id)
+        self.parties.iter().find(|p| same_party(&p.id, id))
     }
 
     pub(crate) fn push_timeline(&mut self, e: TimelineEntry) {
