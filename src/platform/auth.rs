@@ -56,6 +56,10 @@ pub struct Auth {
     creds: Credentials,
     http: Http,
     state: tokio::sync::Mutex<Option<TokenState>>,
+    /// Until when the platform said to send no Auth-group request (a 429's
+    /// `Retry-After`): every task of this client waits it out rather than trying, as a
+    /// try during the penalty restarts it for every client of the user.
+    auth_wait: std::sync::Mutex<Option<Instant>>,
     logins: AtomicU32,
     refreshes: AtomicU32,
     wstokens: AtomicU32,
@@ -77,6 +81,7 @@ impl Auth {
             creds,
             http,
             state: tokio::sync::Mutex::new(None),
+            auth_wait: std::sync::Mutex::new(None),
             logins: AtomicU32::new(0),
             refreshes: AtomicU32::new(0),
             wstokens: AtomicU32::new(0),
@@ -125,7 +130,29 @@ impl Auth {
 
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse, HttpError> {
         let req = self.oauth_form("/restapi/oauth/token", form);
-        self.http.send_json(req).await
+        self.auth_group(self.http.send_json(req)).await
+    }
+
+    /// Sends an Auth-group request unless the platform's `Retry-After` is still running
+    /// (then the wait left, as the platform would say it, without a request); a 429
+    /// starts the wait for every task of this client.
+    async fn auth_group<T>(
+        &self,
+        send: impl std::future::Future<Output = Result<T, HttpError>>,
+    ) -> Result<T, HttpError> {
+        let wait = |until: Option<Instant>| {
+            until
+                .map(|u| u.saturating_duration_since(Instant::now()))
+                .filter(|left| !left.is_zero())
+        };
+        if let Some(left) = wait(*self.auth_wait.lock().expect("auth wait lock")) {
+            return Err(HttpError::RateLimited { retry_after: left });
+        }
+        let r = send.await;
+        if let Err(HttpError::RateLimited { retry_after }) = &r {
+            *self.auth_wait.lock().expect("auth wait lock") = Some(Instant::now() + *retry_after);
+        }
+        r
     }
 
     async fn jwt_login(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
@@ -256,7 +283,7 @@ impl Auth {
             .await?
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body("{}");
-        let t = self.http.send_json(req).await?;
+        let t = self.auth_group(self.http.send_json(req)).await?;
         self.wstokens.fetch_add(1, Ordering::Relaxed);
         Ok(t)
     }
@@ -267,6 +294,6 @@ impl Auth {
         let Some(s) = state.take() else { return Ok(()) };
         let token = s.refresh.unwrap_or(s.access);
         let req = self.oauth_form("/restapi/oauth/revoke", &[("token", &token)]);
-        self.http.send(req).await.map(|_| ())
+        self.auth_group(self.http.send(req)).await.map(|_| ())
     }
 }

@@ -380,3 +380,45 @@ async fn wstoken_429_is_waited_out() {
     h.shutdown().await;
     sim.shutdown().await;
 }
+
+/// A board started while its user's Auth budget is spent (another client of the user
+/// just logged in) waits the penalty out and comes up: none of its tasks (directory,
+/// joins, reconcile) asks for a token before the Retry-After, which would restart the
+/// platform's penalty for every client of the user (a board that never came up, found
+/// in the tmux trial: each of its login attempts was followed by another task's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_started_on_a_spent_auth_budget_comes_up_after_the_penalty() {
+    let mut cfg = sim_config(16);
+    cfg.auth_limit_per_min = 2;
+    cfg.penalty_secs = 2;
+    cfg.rate_window_secs = 3;
+    let sim = start_sim(cfg).await;
+    // The other client of the same user: its login and wstoken spend the budget.
+    let other = spawn(live_config(&sim, None), &new_store());
+    wait_live(&other).await;
+    let h = spawn(live_config(&sim, None), &new_store());
+    let up = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut rx = h.conn.clone();
+        while !rx.borrow().is_live() {
+            rx.changed().await.expect("live task alive");
+        }
+    })
+    .await;
+    let limited = sim
+        .ground_truth()
+        .rate_limits
+        .iter()
+        .find(|g| g.group == Some(calltop::sim::Group::Auth))
+        .map_or(0, |g| g.limited);
+    assert!(
+        up.is_ok(),
+        "not live after 30 s: {:?}; Auth requests refused: {limited}",
+        *h.conn.borrow()
+    );
+    // One refused try per wait at most: each needs the penalty (2 s) and the window (3 s)
+    // to pass, so more would mean tries during a penalty.
+    assert!(limited <= 4, "Auth requests refused: {limited}");
+    h.shutdown().await;
+    other.shutdown().await;
+    sim.shutdown().await;
+}
