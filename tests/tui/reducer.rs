@@ -865,6 +865,40 @@ fn while_disconnected_the_board_shows_data_as_of_the_drop() {
     assert_ne!(calltop::tui::app::clock_now(&ui), dropped);
 }
 
+/// A live board that never connected (the platform refused its login) has heard
+/// nothing: its counts and times are unknown (`—`), not zero; once events come, they
+/// are counted.
+#[test]
+fn a_board_that_never_connected_shows_its_counts_unknown_not_zero() {
+    use calltop::source::ConnState;
+    let store = calltop::core::SessionStore::default();
+    let mut ui = UiState::new(config(Mode::Live));
+    let offline = ConnState::Offline {
+        retry_at: now().plus_millis(60_000),
+        attempt: 1,
+        reason: "login: rate limited: retry in 60s".into(),
+    };
+    update(&mut ui, Event::Conn(offline), &store, now());
+    ui.sync(&store, now());
+    let a = render(&store, &mut ui, now()).backend().to_string();
+    assert!(a.contains("— calls"), "{a}");
+    assert!(
+        a.contains("— answered") && a.contains("ring avg — max —"),
+        "{a}"
+    );
+    assert!(!a.contains("0 calls") && !a.contains("0 events"), "{a}");
+    // The board store (four calls heard): counted, even before the socket is live.
+    let (store, mut ui) = ready(Mode::Live);
+    let offline = ConnState::Offline {
+        retry_at: now().plus_millis(60_000),
+        attempt: 1,
+        reason: "connect: connection refused".into(),
+    };
+    update(&mut ui, Event::Conn(offline), &store, now());
+    let b = render(&store, &mut ui, now()).backend().to_string();
+    assert!(!b.contains("— calls") && b.contains(" calls"), "{b}");
+}
+
 #[test]
 fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     use calltop::source::ConnState;

@@ -99,10 +99,11 @@ fn fit_line(mut groups: Vec<Group>, width: usize, ui: &UiState) -> Line<'static>
 pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState, now: Ts) {
     let w = area.width as usize;
     let sum = ui.summary(store, now);
+    let known = !nothing_heard(ui, &sum);
     let mut lines = vec![
         fit_line(status_line(ui, now), w, ui),
-        fit_line(counts_line(store, &sum, ui.theme()), w, ui),
-        fit_line(figures_line(&sum, ui.theme()), w, ui),
+        fit_line(counts_line(store, &sum, known, ui.theme()), w, ui),
+        fit_line(figures_line(&sum, known, ui.theme()), w, ui),
     ];
     if let Some(r) = &ui.feed.replay {
         lines.push(progress(r, now, area.width, ui));
@@ -203,22 +204,37 @@ fn status_line(ui: &UiState, now: Ts) -> Vec<Group> {
     l1.into_iter().map(|i| group("", vec![i])).collect()
 }
 
-/// A count and its label, coloured at `level` when not zero.
-fn count(t: &Theme, prio: u8, v: u64, label: &str, level: Level) -> Item {
+/// A live board that has heard nothing yet (never connected, no event): its counts are
+/// not known, not zero (a board started while the platform refuses it showed `0 calls`).
+fn nothing_heard(ui: &UiState, sum: &Summary) -> bool {
+    ui.config.mode != Mode::Replay
+        && ui.feed.stale_since.is_none()
+        && !ui.feed.conn.as_ref().is_some_and(ConnState::is_live)
+        && sum.counters.events == 0
+}
+
+/// A count (`—` when not known) and its label, coloured at `level` when not zero.
+fn count(t: &Theme, prio: u8, v: Option<u64>, label: &str, level: Level) -> Item {
+    let (text, style) = match v {
+        Some(v) => (v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
+        None => ("—".to_string(), t.dim()),
+    };
     item(
         prio,
         vec![
-            Span::styled(v.to_string(), if v > 0 { t.level(level) } else { t.text() }),
+            Span::styled(text, style),
             Span::styled(format!(" {label}"), t.dim()),
         ],
     )
 }
 
 /// The second line: calls now, calls ended, outage losses, the call-log join, event
-/// counters.
-fn counts_line(store: &SessionStore, sum: &Summary, t: &Theme) -> Vec<Group> {
+/// counters (`—` while nothing was heard).
+fn counts_line(store: &SessionStore, sum: &Summary, known: bool, t: &Theme) -> Vec<Group> {
     let tot = &sum.totals;
-    let n = |prio: u8, v: u64, label: &str, level: Level| count(t, prio, v, label, level);
+    let n = |prio: u8, v: u64, label: &str, level: Level| {
+        count(t, prio, known.then_some(v), label, level)
+    };
     let calls = if sum.active == 1 { "call" } else { "calls" };
     let mut l2 = vec![
         group(
@@ -283,8 +299,10 @@ fn counts_line(store: &SessionStore, sum: &Summary, t: &Theme) -> Vec<Group> {
     l2
 }
 
-/// The third line: ring, talk and hold averages and maxima, and the event count.
-fn figures_line(sum: &Summary, t: &Theme) -> Vec<Group> {
+/// The third line: ring, talk and hold averages and maxima, and the event count (`—`
+/// while nothing was heard).
+fn figures_line(sum: &Summary, known: bool, t: &Theme) -> Vec<Group> {
+    let clock = |ms: i64| if known { clock(ms) } else { "—".to_string() };
     let tot = &sum.totals;
     let fig = |prio: u8, label: &str, s: &crate::core::Stat| {
         group(
@@ -309,7 +327,10 @@ fn figures_line(sum: &Summary, t: &Theme) -> Vec<Group> {
             vec![item(
                 4,
                 vec![Span::styled(
-                    format!("{} events", sum.counters.events),
+                    match known {
+                        true => format!("{} events", sum.counters.events),
+                        false => "— events".to_string(),
+                    },
                     t.dim(),
                 )],
             )],
