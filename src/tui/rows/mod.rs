@@ -6,9 +6,9 @@
 //! store names as changed ([`SessionStore::changed_since`]) instead of rebuilt from
 //! every session: sort keys are kept per row, figures per session ([`Part`]). They are
 //! rebuilt when the store cannot name them (another store value, a log overflowed),
-//! when the clock leaves the range they hold for, and — for the rows with a text filter
-//! on — when the directory changed (the filter matches queue and agent names from it,
-//! which change without the sessions changing).
+//! when the clock leaves the range they hold for, and — for the rows — when the
+//! directory changed (a text filter matches queue and agent names from it and the sorts
+//! order by them, which change without the sessions or the store's version changing).
 
 pub mod agents;
 mod memo;
@@ -51,8 +51,11 @@ impl Memos {
             target: v.target_party.clone(),
             pinned: v.pinned.clone(),
         };
+        // A directory change (names, memberships) moves no store version but can change
+        // which calls a `/` filter matches and how agent and queue names sort.
+        let directory = store.center().stamp();
         let entry = self.rows.get(
-            |e| e.key == key && e.steady.covers(now),
+            |e| e.key == key && e.steady.covers(now) && e.directory.same_directory(&directory),
             |old| {
                 let ids = match v.screen {
                     Screen::Board => {
@@ -345,7 +348,8 @@ pub(crate) struct RowsEntry {
     pub ids: Vec<RowId>,
     /// The board's sort key of each row (empty for other screens).
     keys: HashMap<RowId, SortVal, foldhash::fast::RandomState>,
-    /// The center as of the order: a text filter's matches hold while its directory does.
+    /// The center as of the order: a text filter's matches and the names' order hold
+    /// while its directory does.
     directory: CenterStamp,
 }
 
@@ -359,8 +363,8 @@ fn changed_ids<'a>(changed: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 
 impl RowsEntry {
     /// The board's rows: the old order patched for the sessions changed since it was
-    /// made when only the store moved, the clock is still in its range and (with a text
-    /// filter on) the directory is the same; else every session sorted.
+    /// made when only the store moved, the clock is still in its range and the directory
+    /// is the same; else every session sorted.
     fn board(
         store: &SessionStore,
         view: &ViewState,
@@ -371,7 +375,7 @@ impl RowsEntry {
     ) -> RowsEntry {
         let directory = store.center().stamp();
         let old = old.filter(|o| {
-            (view.filter.is_empty() || o.directory.same_directory(&directory))
+            o.directory.same_directory(&directory)
                 && o.key.screen == Screen::Board
                 && o.key.same_view(&key)
                 && o.steady.covers(now)
