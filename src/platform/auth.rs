@@ -2,6 +2,7 @@
 //! access token expires (a fresh JWT login would start a new OAuth session and break
 //! WebSocket recovery), the single-use WebSocket token, and revoke on exit.
 
+use super::budget::RateGroup;
 use super::credentials::Credentials;
 use super::http::{Http, HttpError};
 use crate::wire::{TokenResponse, WsTokenResponse};
@@ -56,10 +57,6 @@ pub struct Auth {
     creds: Credentials,
     http: Http,
     state: tokio::sync::Mutex<Option<TokenState>>,
-    /// Until when the platform said to send no Auth-group request (a 429's
-    /// `Retry-After`): every task of this client waits it out rather than trying, as a
-    /// try during the penalty restarts it for every client of the user.
-    auth_wait: std::sync::Mutex<Option<Instant>>,
     logins: AtomicU32,
     refreshes: AtomicU32,
     wstokens: AtomicU32,
@@ -81,7 +78,6 @@ impl Auth {
             creds,
             http,
             state: tokio::sync::Mutex::new(None),
-            auth_wait: std::sync::Mutex::new(None),
             logins: AtomicU32::new(0),
             refreshes: AtomicU32::new(0),
             wstokens: AtomicU32::new(0),
@@ -133,26 +129,40 @@ impl Auth {
         self.auth_group(self.http.send_json(req)).await
     }
 
-    /// Sends an Auth-group request unless the platform's `Retry-After` is still running
-    /// (then the wait left, as the platform would say it, without a request); a 429
-    /// starts the wait for every task of this client.
+    /// Sends an Auth-group request unless the group is paused after a 429 (then the
+    /// pause left, without a request): the rate budget every answer is told of pauses it
+    /// for `Retry-After` plus jitter, and every task of this client (the connection, the
+    /// token refresh, REST readers needing a token) waits the same pause out — a try
+    /// during the platform's penalty restarts it for every client of the user.
     async fn auth_group<T>(
         &self,
         send: impl std::future::Future<Output = Result<T, HttpError>>,
     ) -> Result<T, HttpError> {
-        let wait = |until: Option<Instant>| {
-            until
-                .map(|u| u.saturating_duration_since(Instant::now()))
-                .filter(|left| !left.is_zero())
+        let paused = || {
+            let now = tokio::time::Instant::now();
+            let until = self.http.budget().paused_until(RateGroup::Auth, now)?;
+            Some(HttpError::RateLimited {
+                retry_after: until - now,
+            })
         };
-        if let Some(left) = wait(*self.auth_wait.lock().expect("auth wait lock")) {
-            return Err(HttpError::RateLimited { retry_after: left });
+        if let Some(e) = paused() {
+            return Err(e);
         }
-        let r = send.await;
-        if let Err(HttpError::RateLimited { retry_after }) = &r {
-            *self.auth_wait.lock().expect("auth wait lock") = Some(Instant::now() + *retry_after);
+        match send.await {
+            // The pause the 429 started (its jitter included), not the bare Retry-After;
+            // a 429 that named no group pauses this one.
+            Err(HttpError::RateLimited { retry_after }) => Err(paused().unwrap_or_else(|| {
+                let now = tokio::time::Instant::now();
+                let until = self
+                    .http
+                    .budget()
+                    .rate_limited(RateGroup::Auth, retry_after, now);
+                HttpError::RateLimited {
+                    retry_after: until - now,
+                }
+            })),
+            r => r,
         }
-        r
     }
 
     async fn jwt_login(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {

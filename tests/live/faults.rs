@@ -422,3 +422,51 @@ async fn a_board_started_on_a_spent_auth_budget_comes_up_after_the_penalty() {
     other.shutdown().await;
     sim.shutdown().await;
 }
+
+/// Two boards of one user refused together come up: each waits the platform's
+/// Retry-After and a random part more, so they do not come back in step, each landing
+/// in the penalty the other's try restarted (they did, minute after minute, in the tmux
+/// trial).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_boards_of_one_user_refused_together_both_come_up() {
+    let mut cfg = sim_config(17);
+    cfg.auth_limit_per_min = 2;
+    cfg.penalty_secs = 2;
+    cfg.rate_window_secs = 2;
+    let sim = start_sim(cfg).await;
+    // A third client of the user spends the budget (login, wstoken) and stays.
+    let other = spawn(live_config(&sim, None), &new_store());
+    wait_live(&other).await;
+    // The second is refused 0.3 s after the first, restarting the penalty: retrying
+    // after exactly the Retry-After, each would land in the penalty the other restarted.
+    let a = spawn(live_config(&sim, None), &new_store());
+    let mut rx = a.conn.clone();
+    while !matches!(&*rx.borrow(), ConnState::Offline { reason, .. } if reason.contains("rate limited"))
+    {
+        rx.changed().await.expect("live task alive");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b = spawn(live_config(&sim, None), &new_store());
+    let up = |h: &calltop::source::live::LiveHandle| {
+        let mut rx = h.conn.clone();
+        async move {
+            while !rx.borrow().is_live() {
+                rx.changed().await.expect("live task alive");
+            }
+        }
+    };
+    let both = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(up(&a), up(&b));
+    })
+    .await;
+    assert!(
+        both.is_ok(),
+        "not both live after 60 s: {:?} / {:?}",
+        *a.conn.borrow(),
+        *b.conn.borrow()
+    );
+    for h in [a, b, other] {
+        h.shutdown().await;
+    }
+    sim.shutdown().await;
+}
