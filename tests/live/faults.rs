@@ -388,22 +388,9 @@ async fn wstoken_429_is_waited_out() {
 /// in the tmux trial: each of its login attempts was followed by another task's).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_board_started_on_a_spent_auth_budget_comes_up_after_the_penalty() {
-    let mut cfg = sim_config(16);
-    cfg.auth_limit_per_min = 2;
-    cfg.penalty_secs = 2;
-    cfg.rate_window_secs = 3;
-    let sim = start_sim(cfg).await;
-    // The other client of the same user: its login and wstoken spend the budget.
-    let other = spawn(live_config(&sim, None), &new_store());
-    wait_live(&other).await;
+    let (sim, other) = spent_auth_budget(16, 3).await;
     let h = spawn(live_config(&sim, None), &new_store());
-    let up = tokio::time::timeout(Duration::from_secs(30), async {
-        let mut rx = h.conn.clone();
-        while !rx.borrow().is_live() {
-            rx.changed().await.expect("live task alive");
-        }
-    })
-    .await;
+    let up = tokio::time::timeout(Duration::from_secs(30), until_live(&h)).await;
     let limited = sim
         .ground_truth()
         .rate_limits
@@ -429,14 +416,7 @@ async fn a_board_started_on_a_spent_auth_budget_comes_up_after_the_penalty() {
 /// trial).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_boards_of_one_user_refused_together_both_come_up() {
-    let mut cfg = sim_config(17);
-    cfg.auth_limit_per_min = 2;
-    cfg.penalty_secs = 2;
-    cfg.rate_window_secs = 2;
-    let sim = start_sim(cfg).await;
-    // A third client of the user spends the budget (login, wstoken) and stays.
-    let other = spawn(live_config(&sim, None), &new_store());
-    wait_live(&other).await;
+    let (sim, other) = spent_auth_budget(17, 2).await;
     // The second is refused 0.3 s after the first, restarting the penalty: retrying
     // after exactly the Retry-After, each would land in the penalty the other restarted.
     let a = spawn(live_config(&sim, None), &new_store());
@@ -447,16 +427,8 @@ async fn two_boards_of_one_user_refused_together_both_come_up() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let b = spawn(live_config(&sim, None), &new_store());
-    let up = |h: &calltop::source::live::LiveHandle| {
-        let mut rx = h.conn.clone();
-        async move {
-            while !rx.borrow().is_live() {
-                rx.changed().await.expect("live task alive");
-            }
-        }
-    };
     let both = tokio::time::timeout(Duration::from_secs(60), async {
-        tokio::join!(up(&a), up(&b));
+        tokio::join!(until_live(&a), until_live(&b));
     })
     .await;
     assert!(
@@ -469,4 +441,28 @@ async fn two_boards_of_one_user_refused_together_both_come_up() {
         h.shutdown().await;
     }
     sim.shutdown().await;
+}
+
+/// A simulator whose user may log in twice per `window_secs` (a penalty of 2 s), and a
+/// client of that user that spent it (login, wstoken) and stays live.
+async fn spent_auth_budget(
+    seed: u64,
+    window_secs: u64,
+) -> (calltop::sim::SimHandle, calltop::source::live::LiveHandle) {
+    let mut cfg = sim_config(seed);
+    cfg.auth_limit_per_min = 2;
+    cfg.penalty_secs = 2;
+    cfg.rate_window_secs = window_secs;
+    let sim = start_sim(cfg).await;
+    let other = spawn(live_config(&sim, None), &new_store());
+    wait_live(&other).await;
+    (sim, other)
+}
+
+/// Resolves once `h` is live (whatever it went through before).
+async fn until_live(h: &calltop::source::live::LiveHandle) {
+    let mut rx = h.conn.clone();
+    while !rx.borrow().is_live() {
+        rx.changed().await.expect("live task alive");
+    }
 }
