@@ -514,8 +514,8 @@ pub fn run(
 ) -> anyhow::Result<()> {
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let part = Part::new(path.display().to_string(), String::new(), window, cut);
-    let mut report = Reporting::new(vec![part], format, cut, SORT_BUDGET);
+    let name = path.display().to_string();
+    let mut report = Reporting::of_one(&name, format, window, cut, SORT_BUDGET);
     chunks::visit_path_views(path, threads.saturating_sub(1), |line, value| {
         report.apply_view(0, line, value)
     })?;
@@ -550,8 +550,7 @@ pub fn report_values(
     budget: usize,
     visit: impl FnOnce(&mut dyn FnMut(usize, Result<&str, ParseError>)) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let part = Part::new(name.to_string(), String::new(), window, cut);
-    let mut report = Reporting::new(vec![part], format, cut, budget);
+    let mut report = Reporting::of_one(name, format, window, cut, budget);
     visit(&mut |line, value| report.apply(0, line, value))?;
     report.finish(out)
 }
@@ -658,6 +657,12 @@ impl Sink {
 }
 
 impl Reporting {
+    /// The report of one input, named `name` (no account column).
+    fn of_one(name: &str, format: Format, window: Window, cut: Option<Cut>, budget: usize) -> Self {
+        let part = Part::new(name.to_string(), String::new(), window, cut);
+        Reporting::new(vec![part], format, cut, budget)
+    }
+
     fn new(parts: Vec<Part>, format: Format, cut: Option<Cut>, budget: usize) -> Reporting {
         let several = parts.len() > 1;
         Reporting {
