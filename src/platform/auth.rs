@@ -148,21 +148,19 @@ impl Auth {
         if let Some(e) = paused() {
             return Err(e);
         }
-        match send.await {
-            // The pause the 429 started (its jitter included), not the bare Retry-After;
-            // a 429 that named no group pauses this one.
-            Err(HttpError::RateLimited { retry_after }) => Err(paused().unwrap_or_else(|| {
-                let now = tokio::time::Instant::now();
-                let until = self
-                    .http
-                    .budget()
-                    .rate_limited(RateGroup::Auth, retry_after, now);
-                HttpError::RateLimited {
-                    retry_after: until - now,
-                }
-            })),
-            r => r,
+        let r = send.await;
+        let Err(HttpError::RateLimited { retry_after }) = r else {
+            return r;
+        };
+        // The pause the 429 started (its jitter included), not the bare Retry-After; a
+        // 429 that named no group pauses this one.
+        if paused().is_none() {
+            let now = tokio::time::Instant::now();
+            self.http
+                .budget()
+                .rate_limited(RateGroup::Auth, retry_after, now);
         }
+        Err(paused().unwrap_or(HttpError::RateLimited { retry_after }))
     }
 
     async fn jwt_login(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
