@@ -204,13 +204,15 @@ fn status_line(ui: &UiState, now: Ts) -> Vec<Group> {
     l1.into_iter().map(|i| group("", vec![i])).collect()
 }
 
-/// A live board that has heard nothing yet (never connected, no event): its counts are
-/// not known, not zero (a board started while the platform refuses it showed `0 calls`).
+/// A live board that has heard nothing yet (never connected, no event, no call from a
+/// snapshot): its counts are not known, not zero (a board started while the platform
+/// refused it showed `0 calls`).
 fn nothing_heard(ui: &UiState, sum: &Summary) -> bool {
     ui.config.mode != Mode::Replay
         && ui.feed.stale_since.is_none()
         && !ui.feed.conn.as_ref().is_some_and(ConnState::is_live)
         && sum.counters.events == 0
+        && sum.totals.sessions == 0
 }
 
 /// A count (`—` when not known) and its label, coloured at `level` when not zero.
