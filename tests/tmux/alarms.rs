@@ -3,6 +3,7 @@
 
 use crate::support as tmux_support;
 
+use chrono::Timelike;
 use std::time::{Duration, Instant};
 use tmux_support::*;
 
@@ -46,6 +47,13 @@ fn a_queue_breaching_its_service_level_raises_the_alarm_and_it_clears() {
     t.wait("the live queues view", 30, |s| {
         s.contains("● live") && s.contains("Sales Queue")
     });
+    // A call counts in the interval it entered the queue in (as RingCentral's
+    // analytics counts it), and the alarm watches the current one: a call that enters
+    // just before a minute ends is answered in the next, whose level is still unknown.
+    // Ring early in a minute, so the answer (after ~5 s of ringing) falls in the same.
+    while chrono::Utc::now().second() > 30 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
     sim.ring_queue("2001");
     // The breach shows in the queue's figures: answered, at a 0 % level.
     let sales = |s: &str| -> Option<String> {
