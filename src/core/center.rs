@@ -626,7 +626,8 @@ impl Center {
                 if matches!(t.role, Role::Leg(_)) && !t.answered {
                     self.agent_figures(&t, |f| f.unanswered += 1);
                 }
-                self.leave(&t, at);
+                // Found gone: when it ended was not seen.
+                self.leave(&t, at, false);
             }
         }
         let effects = std::mem::replace(&mut self.effects, outer);

@@ -355,7 +355,7 @@ mod tests {
                     .iter()
                     .map(|k| (&k.session, &k.party, &k.code, k.since, &k.peer, k.counted))
                     .collect();
-                format!("{} {:?} {:?} {:?}", a.id, a.figures, a.idle_since, calls)
+                format!("{} {:?} {:?} {:?}", a.id, a.figures, a.idle_since(), calls)
             }))
             .collect();
         v.sort();

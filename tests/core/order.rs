@@ -587,7 +587,7 @@ fn center_print(c: &Center) -> Vec<String> {
             a.presence.since,
             a.figures,
             a.figures_at(END),
-            a.idle_since,
+            a.idle_since(),
             calls,
         )
     });
@@ -695,7 +695,7 @@ fn center_in_order(lines: &[String], window: Window) -> SessionStore {
     assert!(sum(|f| f.handled as i64) > 10 && sum(|f| f.missed as i64) > 0);
     assert!(sum(|f| f.talk_ms) > 0 && sum(|f| f.hold_ms) > 0);
     assert!(c.agents().filter(|a| !a.calls.is_empty()).count() > 3);
-    assert!(c.agents().filter(|a| a.idle_since.is_some()).count() > 10);
+    assert!(c.agents().filter(|a| a.idle_since().is_some()).count() > 10);
     store
 }
 

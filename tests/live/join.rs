@@ -122,7 +122,7 @@ fn compare(
                     c.watching_since(),
                     mine.calls,
                     mine.presence.since,
-                    mine.idle_since
+                    mine.idle_since()
                 ))
             }
             _ => {}

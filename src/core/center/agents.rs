@@ -88,6 +88,14 @@ pub(super) fn follow(
             a.calls.len() - 1
         }
     };
+    // The call stops making the agent what it made it: a caller beginning a message in
+    // the mailbox (the call no longer occupies it), or a less busy state (parked, held).
+    let was = &a.calls[i].code;
+    let less = in_mailbox(code) || TelephonyState::of(code) < TelephonyState::of(was);
+    if less && !in_mailbox(was) {
+        let was = was.clone();
+        a.stopped(t.fp, &was, at, seen);
+    }
     let c = &mut a.calls[i];
     if &c.code != code {
         c.code = code.clone();
@@ -204,7 +212,7 @@ impl Center {
             return;
         };
         if t.ended {
-            return self.leave(t, at);
+            return self.leave(t, at, !snapshot);
         }
         if matches!(t.role, Role::QueueParty(_)) {
             return;
@@ -236,8 +244,9 @@ impl Center {
         }
     }
 
-    /// The party left: it is no agent's live call any more.
-    pub(super) fn leave(&mut self, t: &Track, at: Ts) {
+    /// The party left at `at` (`seen`: calltop heard it leave): it is no agent's live
+    /// call any more.
+    pub(super) fn leave(&mut self, t: &Track, at: Ts, seen: bool) {
         let Some(key) = t.ext else {
             return;
         };
@@ -245,10 +254,13 @@ impl Center {
             return;
         };
         if let Some(i) = a.calls.iter().position(|c| c.party_fp == t.fp) {
-            a.calls.remove(i);
+            let gone = a.calls.remove(i);
             // The latest end of any party, not the end heard last: calls that overlapped
-            // may end heard in either order, and idle starts at the later end.
-            a.idle_since = a.idle_since.max(Some(at));
+            // may end heard in either order, and idle starts at the later end. A message
+            // left in the mailbox ending occupied no one.
+            if !in_mailbox(&gone.code) {
+                a.stopped(t.fp, &gone.code, at, seen);
+            }
             self.agent_changed(key);
         }
     }

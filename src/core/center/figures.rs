@@ -394,6 +394,30 @@ impl Queue {
     }
 }
 
+/// A party that stopped occupying an agent: when, which (to take it back when its call
+/// is rebuilt), and whether calltop saw it (not a call found gone after an outage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stop {
+    pub at: Ts,
+    pub party: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unseen: bool,
+}
+
+/// Stops kept per state: enough that a rebuilt call's being taken back leaves the
+/// latest of the others.
+const STOPS_KEPT: usize = 3;
+
+/// The latest of `stops` (newest first), and whether it was seen (at the same time,
+/// seen if any was).
+fn latest<'a>(stops: impl Iterator<Item = &'a Stop>) -> Option<(Ts, bool)> {
+    stops.fold(None, |m, s| match m {
+        Some((t, seen)) if t > s.at => Some((t, seen)),
+        Some((t, seen)) if t == s.at => Some((t, seen || !s.unseen)),
+        _ => Some((s.at, !s.unseen)),
+    })
+}
+
 /// What an agent's calls make it: the busiest of its live parties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TelephonyState {
@@ -405,11 +429,19 @@ pub enum TelephonyState {
 }
 
 /// A caller leaving a message in the mailbox of the party's user.
-fn in_mailbox(code: &StatusCode) -> bool {
+pub(super) fn in_mailbox(code: &StatusCode) -> bool {
     matches!(code, StatusCode::Voicemail | StatusCode::VoicemailScreening)
 }
 
 impl TelephonyState {
+    /// The states a call occupies an agent in, least busy first.
+    pub const BUSY: [TelephonyState; 4] = [
+        TelephonyState::Parked,
+        TelephonyState::OnHold,
+        TelephonyState::OnCall,
+        TelephonyState::Ringing,
+    ];
+
     pub(super) fn of(code: &StatusCode) -> TelephonyState {
         match code {
             StatusCode::Setup | StatusCode::Proceeding => TelephonyState::Ringing,
@@ -518,9 +550,13 @@ pub struct Agent {
     pub presence: Presence,
     /// Live parties, oldest first.
     pub calls: Vec<AgentCall>,
-    /// When the last live party left (idle since, once no call is live): the latest end
-    /// of any of its parties, whatever order the ends were heard in.
-    pub idle_since: Option<Ts>,
+    /// When a party last stopped occupying the agent (it ended, or a caller began
+    /// leaving a message in its mailbox), by the state it made the agent then
+    /// ([`TelephonyState`] Parked, OnHold, OnCall, Ringing): the latest such time,
+    /// whatever order they were heard in.
+    /// Newest first, a few per state.
+    #[serde(default)]
+    pub stops: [Vec<Stop>; 4],
     pub figures: AgentFigures,
 }
 
@@ -542,22 +578,68 @@ impl Agent {
             .max_by_key(|c| (TelephonyState::of(&c.code), std::cmp::Reverse(c.since)))
     }
 
-    /// Telephony state from the agent's parties, and since when (`None`: not seen): the
-    /// state last changed when one of its calls last did — changed state, joined, or
-    /// left — which calltop saw unless that was a call found already under way.
+    /// What its calls make it: the state of [`current_call`](Agent::current_call).
+    fn calls_state(&self) -> TelephonyState {
+        self.current_call()
+            .map_or(TelephonyState::Idle, |c| TelephonyState::of(&c.code))
+    }
+
+    /// The latest time a call stopped occupying it, whatever state that call made it.
+    pub fn idle_since(&self) -> Option<Ts> {
+        latest(self.stops.iter().flatten()).map(|(t, _)| t)
+    }
+
+    /// Telephony state from the agent's parties, and since when (`None`: calltop did
+    /// not see it begin). The state began at the later of the earliest start of the
+    /// calls in it now and the last time a call in a busier state stopped occupying the
+    /// agent: a second call ringing, a message left in the mailbox ending, restart
+    /// nothing. Worked out from what each call says on its own, so the same whatever
+    /// order calls are heard in.
     pub fn telephony_state(&self) -> (TelephonyState, Option<Ts>) {
-        let latest = self
+        let state = self.calls_state();
+        let first = self
             .calls
             .iter()
-            .map(|k| (k.since, !k.since_unseen))
-            .chain(self.idle_since.map(|t| (t, true)))
-            .max();
-        let since = latest.and_then(|(t, seen)| seen.then_some(t));
-        // No call occupying the agent: idle since the last ended or went to the mailbox.
-        let state = self
-            .current_call()
-            .map_or(TelephonyState::Idle, |c| TelephonyState::of(&c.code));
+            .filter(|c| !in_mailbox(&c.code) && TelephonyState::of(&c.code) == state)
+            .map(|c| (c.since, !c.since_unseen))
+            .min();
+        let busier = TelephonyState::BUSY
+            .iter()
+            .zip(&self.stops)
+            .filter(|(s, _)| **s > state)
+            .flat_map(|(_, v)| v);
+        let since = match (first, latest(busier)) {
+            // Back in it when the busier call stopped, if that came after this began.
+            (Some((t, _)), Some((s, seen))) if s >= t => seen.then_some(s),
+            (Some((t, seen)), _) | (None, Some((t, seen))) => seen.then_some(t),
+            (None, None) => None,
+        };
         (state, since)
+    }
+
+    /// Notes that party `party`, making it the state of `code`, stopped occupying it at
+    /// `at` (`seen`: calltop heard it).
+    pub(super) fn stopped(&mut self, party: u64, code: &StatusCode, at: Ts, seen: bool) {
+        let state = TelephonyState::of(code);
+        let Some(i) = TelephonyState::BUSY.iter().position(|s| *s == state) else {
+            return;
+        };
+        let v = &mut self.stops[i];
+        let stop = Stop {
+            at,
+            party,
+            unseen: !seen,
+        };
+        let pos = v.iter().position(|s| s.at < at).unwrap_or(v.len());
+        v.insert(pos, stop);
+        v.truncate(STOPS_KEPT);
+    }
+
+    /// Takes back the stops of `party` (its call is being rebuilt).
+    pub(super) fn unstop(&mut self, party: u64) {
+        self.stops
+            .iter_mut()
+            .for_each(|v| v.retain(|s| s.party != party));
     }
 
     /// What a supervisor view says of the agent: the state of its calls as calltop saw
@@ -575,10 +657,12 @@ impl Agent {
         if from_calls.is_some() {
             return (from_calls, since);
         }
-        // Idle by its calls: the later of the presence change and the last call's end.
+        // Idle by its calls: the later of the presence change and the last call's end,
+        // unknown when that end was not seen.
         let since = match (self.presence.since, since) {
             (Some(p), Some(i)) => Some(p.max(i)),
-            (p, i) => p.or(i),
+            (p, None) if self.idle_since().is_none() => p,
+            (_, i) => i,
         };
         (self.presence.state, since)
     }

@@ -211,6 +211,15 @@ impl Center {
             }
         };
         self.undo(sid, &effects, &tracks);
+        // What its parties' ends told their agents is told again in order.
+        for p in parties {
+            let key = p.extension_id.get().map(|e| fingerprint(e));
+            let agent =
+                key.and_then(|k| super::person_mut(&mut self.agents, &mut self.candidates, k));
+            if let Some(a) = agent {
+                a.unstop(fingerprint(&p.id));
+            }
+        }
         let mut marks: Vec<(i64, usize, usize)> = parties
             .iter()
             .enumerate()

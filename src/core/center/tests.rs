@@ -390,6 +390,94 @@ fn a_caller_in_the_agents_mailbox_leaves_the_agent_idle() {
         ann.telephony_state(),
         (TelephonyState::Idle, Some(Ts(T0 + 9_000)))
     );
+    // The message ends: she was idle all along, since the call went to her mailbox.
+    let mut f = Feed {
+        seq: 2,
+        ..call(&mut c, "s-vm")
+    };
+    f.at(40_000, leg("p-1", SALES, ANN, Disconnected));
+    assert_eq!(
+        c.agent(ANN).unwrap().telephony_state(),
+        (TelephonyState::Idle, Some(Ts(T0 + 9_000)))
+    );
+}
+
+/// The trial's sequence (an agent on a call found at the join, two more ringing him,
+/// one going to his mailbox): the time in a state restarts only when the state changes.
+/// A second call ringing him does not restart "Ringing"; the message in his mailbox
+/// ending does not restart "On call".
+#[test]
+fn an_agents_time_in_a_state_restarts_only_when_the_state_changes() {
+    use StatusCode::*;
+    let mut c = center();
+    let state = |c: &Center| c.agent(ANN).unwrap().telephony_state();
+    // On a call before calltop joined: on call, since when unknown.
+    let cs = CallSession {
+        id: "s-old".into(),
+        parties: vec![caller(Answered), leg("p-old", SALES, ANN, Answered)],
+        ..Default::default()
+    };
+    c.snapshot(&cs, Ts(T0));
+    assert_eq!(state(&c), (TelephonyState::OnCall, None));
+    // A second call rings him (heard): ringing from then.
+    call(&mut c, "s-vm").at(53_000, leg("p-vm", SALES, ANN, Proceeding));
+    assert_eq!(state(&c), (TelephonyState::Ringing, Some(Ts(T0 + 53_000))));
+    // A third rings him too: still ringing since the first.
+    call(&mut c, "s-ring").at(57_000, leg("p-r", SALES, ANN, Proceeding));
+    assert_eq!(state(&c), (TelephonyState::Ringing, Some(Ts(T0 + 53_000))));
+    // The first goes to his mailbox: the third still rings, since it began (calltop
+    // keeps no history of calls: that another rang him before it is not kept).
+    let mut f = Feed {
+        seq: 1,
+        ..call(&mut c, "s-vm")
+    };
+    f.at(58_000, leg("p-vm", SALES, ANN, Voicemail));
+    assert_eq!(state(&c), (TelephonyState::Ringing, Some(Ts(T0 + 57_000))));
+    // The third stops ringing: back on the first call, from then.
+    let mut f = Feed {
+        seq: 1,
+        ..call(&mut c, "s-ring")
+    };
+    f.at(63_000, leg("p-r", SALES, ANN, Disconnected));
+    assert_eq!(state(&c), (TelephonyState::OnCall, Some(Ts(T0 + 63_000))));
+    // The message in his mailbox ends: nothing about him changed.
+    let mut f = Feed {
+        seq: 2,
+        ..call(&mut c, "s-vm")
+    };
+    f.at(81_000, leg("p-vm", SALES, ANN, Disconnected));
+    assert_eq!(state(&c), (TelephonyState::OnCall, Some(Ts(T0 + 63_000))));
+    let ann = c.agent(ANN).unwrap();
+    assert_eq!(
+        ann.status(),
+        (Some(AgentState::OnCall), Some(Ts(T0 + 63_000)))
+    );
+    // The call he was on when calltop joined ends, heard: idle from then.
+    let mut f = Feed {
+        seq: 10,
+        ..call(&mut c, "s-old")
+    };
+    f.at(90_000, leg("p-old", SALES, ANN, Disconnected));
+    assert_eq!(state(&c), (TelephonyState::Idle, Some(Ts(T0 + 90_000))));
+}
+
+/// A call found gone after an outage ended at a time calltop did not see: the agent it
+/// leaves idle is idle since when, unknown, whatever presence said before.
+#[test]
+fn an_agent_left_idle_by_a_call_found_gone_is_idle_since_unknown() {
+    use StatusCode::*;
+    let mut c = center();
+    let mut f = call(&mut c, "s-1");
+    f.at(1_000, leg("p-a", SALES, ANN, Proceeding))
+        .at(3_000, leg("p-a", SALES, ANN, Answered));
+    assert_eq!(
+        c.agent(ANN).unwrap().telephony_state(),
+        (TelephonyState::OnCall, Some(Ts(T0 + 3_000)))
+    );
+    c.gone("s-1", Ts(T0 + 60_000));
+    let ann = c.agent(ANN).unwrap();
+    assert_eq!(ann.telephony_state(), (TelephonyState::Idle, None));
+    assert_eq!(ann.status().1, None);
 }
 
 #[test]
