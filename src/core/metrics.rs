@@ -4,7 +4,7 @@ use super::session::{Disposition, Session};
 use super::timers::{Bucket, CallTimes, LinearRange, Running};
 use crate::wire::{StatusCode, Ts};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::BinaryHeap;
 
 /// Count, sum and maximum of one figure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
@@ -359,12 +359,22 @@ impl Part {
 }
 
 /// Count, sum and every value (for the maximum) of some observations, from which one
-/// can be taken out again.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// can be taken out again. The values are a max-heap with the ones taken out set aside
+/// in another, dropped together when both reach the top: a board's full rebuild puts
+/// in every held session's values, which a heap takes in constant time each.
+#[derive(Clone, Debug, Default)]
 struct Tally {
     count: u64,
     sum: i64,
-    values: BTreeMap<i64, u32>,
+    values: BinaryHeap<i64>,
+    taken: BinaryHeap<i64>,
+}
+
+impl PartialEq for Tally {
+    /// The same observations: count, sum and the values still in.
+    fn eq(&self, o: &Tally) -> bool {
+        (self.count, self.sum) == (o.count, o.sum) && self.kept() == o.kept()
+    }
 }
 
 impl Tally {
@@ -372,21 +382,45 @@ impl Tally {
         if add {
             self.count += 1;
             self.sum += v;
-            *self.values.entry(v).or_default() += 1;
+            self.values.push(v);
         } else {
             self.count -= 1;
             self.sum -= v;
-            if let Some(n) = self.values.get_mut(&v) {
-                *n -= 1;
-                if *n == 0 {
-                    self.values.remove(&v);
-                }
-            }
+            self.taken.push(v);
+            self.settle();
         }
     }
 
+    /// Drops the values taken out that are on top; compacts when the set-aside values
+    /// outnumber the ones in (values taken from below the top wait there).
+    fn settle(&mut self) {
+        while let (Some(v), Some(t)) = (self.values.peek(), self.taken.peek()) {
+            if v != t {
+                break;
+            }
+            self.values.pop();
+            self.taken.pop();
+        }
+        if self.taken.len() > 64 && self.taken.len() > self.values.len() / 2 {
+            self.values = self.kept().into();
+            self.taken.clear();
+        }
+    }
+
+    /// The values still in, in ascending order.
+    fn kept(&self) -> Vec<i64> {
+        let mut taken = self.taken.clone().into_sorted_vec().into_iter().peekable();
+        let mut kept = Vec::with_capacity(self.values.len());
+        for v in self.values.clone().into_sorted_vec() {
+            if taken.next_if_eq(&v).is_none() {
+                kept.push(v);
+            }
+        }
+        kept
+    }
+
     fn max(&self) -> Option<i64> {
-        self.values.last_key_value().map(|(v, _)| *v)
+        self.values.peek().copied()
     }
 }
 
