@@ -98,9 +98,13 @@ pub(super) fn follow(
     }
     let c = &mut a.calls[i];
     if &c.code != code {
+        // Set up, then alerting: one ring, from its start.
+        let ringing = |k| TelephonyState::of(k) == TelephonyState::Ringing;
+        if !(ringing(&c.code) && ringing(code)) {
+            c.since = at;
+            c.since_unseen = !seen;
+        }
         c.code = code.clone();
-        c.since = at;
-        c.since_unseen = !seen;
     }
     if let Some(d) = &p.direction {
         let end = match d {

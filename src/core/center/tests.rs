@@ -419,8 +419,10 @@ fn an_agents_time_in_a_state_restarts_only_when_the_state_changes() {
     };
     c.snapshot(&cs, Ts(T0));
     assert_eq!(state(&c), (TelephonyState::OnCall, None));
-    // A second call rings him (heard): ringing from then.
-    call(&mut c, "s-vm").at(53_000, leg("p-vm", SALES, ANN, Proceeding));
+    // A second call rings him (heard): ringing from its setup, alerting or not.
+    call(&mut c, "s-vm")
+        .at(53_000, leg("p-vm", SALES, ANN, Setup))
+        .at(55_000, leg("p-vm", SALES, ANN, Proceeding));
     assert_eq!(state(&c), (TelephonyState::Ringing, Some(Ts(T0 + 53_000))));
     // A third rings him too: still ringing since the first.
     call(&mut c, "s-ring").at(57_000, leg("p-r", SALES, ANN, Proceeding));
@@ -428,7 +430,7 @@ fn an_agents_time_in_a_state_restarts_only_when_the_state_changes() {
     // The first goes to his mailbox: the third still rings, since it began (calltop
     // keeps no history of calls: that another rang him before it is not kept).
     let mut f = Feed {
-        seq: 1,
+        seq: 2,
         ..call(&mut c, "s-vm")
     };
     f.at(58_000, leg("p-vm", SALES, ANN, Voicemail));
@@ -442,7 +444,7 @@ fn an_agents_time_in_a_state_restarts_only_when_the_state_changes() {
     assert_eq!(state(&c), (TelephonyState::OnCall, Some(Ts(T0 + 63_000))));
     // The message in his mailbox ends: nothing about him changed.
     let mut f = Feed {
-        seq: 2,
+        seq: 3,
         ..call(&mut c, "s-vm")
     };
     f.at(81_000, leg("p-vm", SALES, ANN, Disconnected));
