@@ -204,7 +204,11 @@ impl EndpointState {
 
     /// Name and number for display.
     pub fn label(&self) -> String {
-        self.to_endpoint().label()
+        crate::wire::notification::label(
+            self.name.get().map(String::as_str),
+            self.phone_number.get().map(String::as_str),
+            self.extension_id.get().map(String::as_str),
+        )
     }
 }
 

@@ -267,13 +267,13 @@ impl Session {
                 .find(|m| m.code.is_some())
                 .is_some_and(|m| m.synthetic)
         });
-        let caller = self.caller().map(|c| c.id.as_str());
+        let caller = self.caller();
         let solo = self.parties.len() < 2;
-        // Whether each party counts as answering: ids compared once per party.
+        // Whether each party counts as answering: the caller is one of the parties.
         let answering: SmallVec<[bool; 4]> = self
             .parties
             .iter()
-            .map(|p| solo || Some(p.id.as_str()) != caller)
+            .map(|p| solo || !caller.is_some_and(|c| std::ptr::eq(c, p)))
             .collect();
         let answers = |i: usize| answering[i];
         // On the stack: a call's changes are few, and this runs per session per rebuild.

@@ -25,12 +25,27 @@ pub struct Endpoint {
 impl Endpoint {
     /// The best short label: name and number, or whichever is known.
     pub fn label(&self) -> String {
-        match (&self.name, &self.phone_number) {
-            (Some(n), Some(p)) => format!("{n} {p}"),
-            (Some(n), None) => n.clone(),
-            (None, Some(p)) => p.clone(),
-            (None, None) => self.extension_id.clone().unwrap_or_default(),
+        label(
+            self.name.as_deref(),
+            self.phone_number.as_deref(),
+            self.extension_id.as_deref(),
+        )
+    }
+}
+
+/// An end's label: `name number`, else either, else the extension id.
+pub fn label(name: Option<&str>, number: Option<&str>, extension_id: Option<&str>) -> String {
+    match (name, number) {
+        (Some(n), Some(p)) => {
+            let mut s = String::with_capacity(n.len() + 1 + p.len());
+            s.push_str(n);
+            s.push(' ');
+            s.push_str(p);
+            s
         }
+        (Some(n), None) => n.to_string(),
+        (None, Some(p)) => p.to_string(),
+        (None, None) => extension_id.unwrap_or_default().to_string(),
     }
 }
 

@@ -121,14 +121,34 @@ fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Elapsed(Option<Reverse<i64>>);
 
-/// Ordering key of a row (computed once per row and kept with it), ascending.
+impl Elapsed {
+    /// As a number in the same order: zero first, then the earlier start first.
+    fn ordinal(self) -> u128 {
+        self.0
+            .map_or(0, |Reverse(since)| 1 + u128::from(!order_bits(since)))
+    }
+}
+
+/// `v` as an unsigned number in the same order.
+fn order_bits(v: i64) -> u64 {
+    (v as u64) ^ (1 << 63)
+}
+
+/// Ordering key of a row (computed once per row and kept with it), ascending. A
+/// number, or a text: one sort key's rows are all of one kind, and numbers sort a
+/// board of 10k rows in one comparison each.
 #[derive(Clone, Debug, PartialEq, PartialOrd)]
 enum SortVal {
-    Num(i64),
-    Time(Elapsed),
-    /// Queued in a queue (2), waiting on a party (1) or neither (0), then time.
-    Rank(u8, Elapsed),
+    /// A start time; a time in state ([`Elapsed::ordinal`]); or the rank of a wait —
+    /// queued in a queue (2), waiting on a party (1) or neither (0) — then its time.
+    Num(u128),
     Text(String),
+}
+
+impl SortVal {
+    fn rank(rank: u8, t: Elapsed) -> SortVal {
+        SortVal::Num((u128::from(rank) << 65) | t.ordinal())
+    }
 }
 
 /// Time in the current state of a party (as in `CallTimes::of`: zero until it counts)
@@ -162,7 +182,7 @@ fn sort_val(
             if let Some((_, w)) = center.queued(&s.id) {
                 let since = w.entered;
                 let t = Elapsed(steady.note(since, now).then_some(Reverse(since.0)));
-                return SortVal::Rank(2, t);
+                return SortVal::rank(2, t);
             }
             let longest = s
                 .parties
@@ -171,12 +191,12 @@ fn sort_val(
                 .map(|p| in_state(p, now, steady))
                 .max();
             match longest {
-                Some(t) => SortVal::Rank(1, t),
-                None => SortVal::Rank(0, party.map_or(zero, |p| in_state(p, now, steady))),
+                Some(t) => SortVal::rank(1, t),
+                None => SortVal::rank(0, party.map_or(zero, |p| in_state(p, now, steady))),
             }
         }
-        SortKey::Timer => SortVal::Time(party.map_or(zero, |p| in_state(p, now, steady))),
-        SortKey::Start => SortVal::Num(s.start.unwrap_or(s.first_seen).0),
+        SortKey::Timer => SortVal::Num(party.map_or(zero, |p| in_state(p, now, steady)).ordinal()),
+        SortKey::Start => SortVal::Num(order_bits(s.start.unwrap_or(s.first_seen).0).into()),
         SortKey::From => text(s.caller().map(|p| p.from.label())),
         SortKey::To => text(s.caller().map(|p| p.to.label())),
         SortKey::Queue => text(s.queue().map(str::to_string)),
@@ -653,7 +673,32 @@ pub fn queue_agents<'a>(center: &'a Center, q: &Queue) -> Vec<&'a Agent> {
 
 #[cfg(test)]
 mod tests {
-    use super::has_text;
+    use super::{has_text, order_bits, Elapsed, SortVal};
+    use std::cmp::Reverse;
+
+    /// The numbers keys are sorted by keep the order of what they were made from.
+    #[test]
+    fn numeric_keys_sort_as_what_they_were_made_from() {
+        let times = [i64::MIN, -5, -1, 0, 1, 7, 1_714_564_800_000, i64::MAX];
+        let elapsed: Vec<Elapsed> = std::iter::once(Elapsed(None))
+            .chain(times.iter().map(|t| Elapsed(Some(Reverse(*t)))))
+            .collect();
+        for a in &elapsed {
+            for b in &elapsed {
+                assert_eq!(a.ordinal().cmp(&b.ordinal()), a.cmp(b), "{a:?} {b:?}");
+                for (ra, rb) in [(0, 0), (0, 1), (2, 1), (1, 2)] {
+                    let want = (ra, a).cmp(&(rb, b));
+                    let got = SortVal::rank(ra, *a).partial_cmp(&SortVal::rank(rb, *b));
+                    assert_eq!(got, Some(want), "{ra} {a:?} {rb} {b:?}");
+                }
+            }
+        }
+        for a in times {
+            for b in times {
+                assert_eq!(order_bits(a).cmp(&order_bits(b)), a.cmp(&b));
+            }
+        }
+    }
 
     #[test]
     fn text_is_found_whatever_the_case() {
