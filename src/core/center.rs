@@ -761,7 +761,13 @@ impl Center {
                 call.handed_on = reason.is_some_and(Reason::is_transfer);
             }
         }
-        call.entries.is_empty() && call.ended as usize == call.parties.len() && !call.handed_on
+        // A call first heard mid-way through one party that had left (a ring that timed
+        // out) is not over: its other parties were not heard yet.
+        let whole = call.from_start || call.parties.len() > 1;
+        whole
+            && call.entries.is_empty()
+            && call.ended as usize == call.parties.len()
+            && !call.handed_on
     }
 
     /// One fresh update of a party's track (`call.parties[i]`).

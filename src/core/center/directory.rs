@@ -62,6 +62,10 @@ impl Center {
         take(&mut cur.message, &p.message);
         if at.is_some() {
             take(&mut cur.sequence, &p.sequence);
+        } else {
+            // A REST read is the state now and carries no sequence: the next notification
+            // is newer whatever its number (the platform's count may have started again).
+            cur.sequence = None;
         }
         cur.extra.extend(p.extra.clone());
         let state = agent_state(cur);

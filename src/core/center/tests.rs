@@ -463,6 +463,36 @@ fn an_agents_time_in_a_state_restarts_only_when_the_state_changes() {
     assert_eq!(state(&c), (TelephonyState::Idle, Some(Ts(T0 + 90_000))));
 }
 
+/// A call first heard through a leg that had stopped ringing (its first event), then
+/// another leg ringing the same agent: the call is not over, the agent rings.
+#[test]
+fn a_call_first_heard_through_a_leg_that_left_is_not_over() {
+    use StatusCode::*;
+    let mut c = center();
+    let mut f = Feed {
+        seq: 5,
+        ..call(&mut c, "s-mid")
+    };
+    f.at(
+        1_000,
+        with_reason(leg("p-3", SALES, ANN, Disconnected), Reason::Timeout, false),
+    )
+    .at(1_000, leg("p-4", SALES, ANN, Proceeding));
+    assert_eq!(
+        c.agent(ANN).unwrap().telephony_state().0,
+        TelephonyState::Ringing
+    );
+    let mut f = Feed {
+        seq: 7,
+        ..call(&mut c, "s-mid")
+    };
+    f.at(4_000, leg("p-4", SALES, ANN, Answered));
+    assert_eq!(
+        c.agent(ANN).unwrap().telephony_state(),
+        (TelephonyState::OnCall, Some(Ts(T0 + 4_000)))
+    );
+}
+
 /// A call found gone after an outage ended at a time calltop did not see: the agent it
 /// leaves idle is idle since when, unknown, whatever presence said before.
 #[test]
@@ -815,6 +845,21 @@ fn presence_state_is_timed_only_when_seen_changing() {
             .as_str(),
         "SomethingNew",
         "unknown values are kept"
+    );
+    // Read again by REST (after an outage, say), then a notification numbered lower than
+    // any before (the count started again): taken, and the next older one is not.
+    c.roster(&RosterLine::Presence(vec![info("Available", None)]));
+    c.presence(&note(2, "DoNotAcceptDepartmentCalls"), Ts(T0 + 4_000));
+    let dnd = |c: &Center| c.agent(ANN).unwrap().presence.info.dnd_status.clone();
+    assert_eq!(
+        dnd(&c).as_ref().map(|d| d.as_str()),
+        Some("DoNotAcceptDepartmentCalls")
+    );
+    c.presence(&note(1, "TakeAllCalls"), Ts(T0 + 5_000));
+    assert_eq!(
+        dnd(&c).as_ref().map(|d| d.as_str()),
+        Some("DoNotAcceptDepartmentCalls"),
+        "older than the new count"
     );
 }
 
