@@ -394,6 +394,21 @@ async fn two_relays_three_boards_one_relay_killed() {
             mine.push(a);
         }
     }
+    // The relay that took the first try may not have heard of the call yet (the board
+    // read it from the other relay's lines, milliseconds ahead): it refuses, and the
+    // retry is judged afresh. Sent and applied once, whatever.
+    if mine.first().is_some_and(|a| a.phase == AuditPhase::Refused) {
+        let why = mine[0]
+            .outcome
+            .as_ref()
+            .and_then(|o| o.as_str())
+            .unwrap_or_default();
+        assert!(
+            why.starts_with("no call ") && why.ends_with(" in progress"),
+            "{mine:?}"
+        );
+        mine.remove(0);
+    }
     let phases: Vec<_> = mine.iter().map(|a| a.phase).collect();
     assert_eq!(
         phases,
