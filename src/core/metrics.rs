@@ -392,7 +392,7 @@ impl Tally {
     }
 
     /// Drops the values taken out that are on top; compacts when the set-aside values
-    /// outnumber the ones in (values taken from below the top wait there).
+    /// (taken from below the top, they wait there) are more than half the ones in.
     fn settle(&mut self) {
         while let (Some(v), Some(t)) = (self.values.peek(), self.taken.peek()) {
             if v != t {
@@ -412,6 +412,8 @@ impl Tally {
         let mut taken = self.taken.clone().into_sorted_vec().into_iter().peekable();
         let mut kept = Vec::with_capacity(self.values.len());
         for v in self.values.clone().into_sorted_vec() {
+            // A value taken out that was never in is passed over.
+            while taken.next_if(|t| *t < v).is_some() {}
             if taken.next_if_eq(&v).is_none() {
                 kept.push(v);
             }
@@ -553,5 +555,39 @@ impl HeldFigures {
             now: self.now,
             steady: self.steady,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    /// The values still in are what was put in less what was taken out, whatever the
+    /// order; a value taken out that was never in changes nothing else.
+    #[test]
+    fn a_tally_keeps_what_was_put_in_and_not_taken_out() {
+        let mut t = Tally::default();
+        for v in [3, 5, 5, 9, 1] {
+            t.put(v, true);
+        }
+        t.put(9, false);
+        t.put(2, false);
+        t.put(3, false);
+        assert_eq!(t.kept(), [1, 5, 5]);
+        assert_eq!(t.max(), Some(5));
+        let mut u = Tally::default();
+        for v in [5, 1, 5] {
+            u.put(v, true);
+        }
+        u.put(2, false);
+        assert_eq!(t, u, "the same observations, counted alike");
+        // Many taken from below the top: compacted, the maximum kept.
+        for v in 0..200 {
+            t.put(-v, true);
+        }
+        for v in 0..200 {
+            t.put(-v, false);
+        }
+        assert_eq!((t.kept(), t.max()), (vec![1, 5, 5], Some(5)));
     }
 }
