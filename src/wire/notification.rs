@@ -35,18 +35,35 @@ impl Endpoint {
 
 /// An end's label: `name number`, else either, else the extension id.
 pub fn label(name: Option<&str>, number: Option<&str>, extension_id: Option<&str>) -> String {
+    let (head, tail) = label_parts(name, number, extension_id);
+    join_label(head, tail)
+}
+
+/// An end's label in two parts, joined by a space: the name and the number, else
+/// either alone, else the extension id (empty when there is none).
+pub fn label_parts<'a>(
+    name: Option<&'a str>,
+    number: Option<&'a str>,
+    extension_id: Option<&'a str>,
+) -> (&'a str, Option<&'a str>) {
     match (name, number) {
-        (Some(n), Some(p)) => {
-            let mut s = String::with_capacity(n.len() + 1 + p.len());
-            s.push_str(n);
-            s.push(' ');
-            s.push_str(p);
-            s
-        }
-        (Some(n), None) => n.to_string(),
-        (None, Some(p)) => p.to_string(),
-        (None, None) => extension_id.unwrap_or_default().to_string(),
+        (Some(n), Some(p)) => (n, Some(p)),
+        (Some(n), None) => (n, None),
+        (None, Some(p)) => (p, None),
+        (None, None) => (extension_id.unwrap_or_default(), None),
     }
+}
+
+/// A label of its [parts](label_parts), built by hand: `format!` costs several times as
+/// much, and this runs once per agent party.
+pub fn join_label(head: &str, tail: Option<&str>) -> String {
+    let mut label = String::with_capacity(head.len() + tail.map_or(0, |t| t.len() + 1));
+    label.push_str(head);
+    if let Some(tail) = tail {
+        label.push(' ');
+        label.push_str(tail);
+    }
+    label
 }
 
 /// `status.peerId`: the other end of a cross call (attended transfer, pickup, barge).

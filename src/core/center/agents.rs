@@ -2,6 +2,7 @@
 //! label), its figures, and extensions followed before they are agents.
 
 use super::*;
+use crate::wire::notification::{join_label, label_parts};
 
 /// Sets `peer` to the label of `e` (`name number`, else either, else the extension id)
 /// unless it is empty; `key` is a hash of what it was made from, so an unchanged end
@@ -11,12 +12,11 @@ pub(super) fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&End
     let Some(e) = e else {
         return;
     };
-    let (head, tail) = match (&e.name, &e.phone_number) {
-        (Some(n), Some(p)) => (n.as_ref(), Some(p.as_ref())),
-        (Some(n), None) => (n.as_ref(), None),
-        (None, Some(p)) => (p.as_ref(), None),
-        (None, None) => (e.extension_id.as_deref().unwrap_or_default(), None),
-    };
+    let (head, tail) = label_parts(
+        e.name.as_deref(),
+        e.phone_number.as_deref(),
+        e.extension_id.as_deref(),
+    );
     let made_from = foldhash::fast::FixedState::default().hash_one((head, tail));
     if *key == made_from && peer.is_some() {
         return;
@@ -35,14 +35,7 @@ pub(super) fn put_label(peer: &mut Option<String>, key: &mut u64, e: Option<&End
     if same || (head.is_empty() && tail.is_none()) {
         return;
     }
-    // Built by hand: `format!` costs several times as much, once per agent party.
-    let mut label = String::with_capacity(head.len() + tail.map_or(0, |t| t.len() + 1));
-    label.push_str(head);
-    if let Some(tail) = tail {
-        label.push(' ');
-        label.push_str(tail);
-    }
-    *peer = Some(label);
+    *peer = Some(join_label(head, tail));
 }
 
 /// How a party's update was heard: when, whether it counts in the figures, whether

@@ -550,11 +550,9 @@ pub struct Agent {
     pub presence: Presence,
     /// Live parties, oldest first.
     pub calls: Vec<AgentCall>,
-    /// When a party last stopped occupying the agent (it ended, or a caller began
-    /// leaving a message in its mailbox), by the state it made the agent then
-    /// ([`TelephonyState`] Parked, OnHold, OnCall, Ringing): the latest such time,
-    /// whatever order they were heard in.
-    /// Newest first, a few per state.
+    /// When a party last stopped making the agent what it made it (it ended, went to
+    /// a less busy state, or a caller began leaving a message in its mailbox), by that
+    /// state ([`TelephonyState::BUSY`]): newest first, a few per state.
     #[serde(default)]
     pub stops: [Vec<Stop>; 4],
     pub figures: AgentFigures,
