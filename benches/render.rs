@@ -7,10 +7,17 @@
 //! same two with a `/` text filter on (`frame_filtered_*`), patched alike.
 //! `summary_only` and `rows_only` are a full rebuild's two walks of the sessions;
 //! `frame_memo_cold` rebuilds both every frame (what a frame costs when the store
-//! cannot name its changes: another store value, an overflowed change log). The walks run first, on the store
-//! as built; the event cases add events to it.
+//! cannot name its changes: another store value — here a replay seek: each frame
+//! alternates between two copies of the store —, an overflowed change log);
+//! `frame_first` is a new board's first frame (no memo at all). The walks run first, on
+//! the store as built; the event cases add events to it.
 
 use calltop::core::SessionStore;
+
+/// The binary's allocator (with its options, [`calltop::memory::configure`]): a frame
+/// costs here what it costs the board.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use calltop::tui::rows::board_rows;
 use calltop::tui::state::{BoardConfig, Mode, UiState};
 use calltop::tui::views;
@@ -101,6 +108,7 @@ fn frame(term: &mut Terminal<TestBackend>, store: &SessionStore, ui: &mut UiStat
 }
 
 fn bench(c: &mut Criterion) {
+    calltop::memory::configure();
     let mut g = c.benchmark_group("render");
     for n in [1_000usize, 10_000] {
         let mut store = live_store(n);
@@ -114,7 +122,24 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("rows_only_{n}_sessions"), |b| {
             b.iter(|| black_box(board_rows(&store, ui.view(), now).0.len()))
         });
+        // Each frame another store value (a replay seek replaces the store), so the
+        // board's memos can be neither kept nor patched: everything is rebuilt.
+        let other = store.clone();
+        let mut seeks = UiState::new(BoardConfig::new(Mode::Live));
+        seeks.view_mut().set_size(160, 45);
+        let mut flip = false;
         g.bench_function(format!("frame_memo_cold_{n}_sessions"), |b| {
+            b.iter(|| {
+                flip = !flip;
+                frame(
+                    &mut term,
+                    if flip { &other } else { &store },
+                    &mut seeks,
+                    now,
+                );
+            })
+        });
+        g.bench_function(format!("frame_first_{n}_sessions"), |b| {
             b.iter(|| {
                 let mut cold = UiState::new(BoardConfig::new(Mode::Live));
                 let (w, h) = ui.view().size();

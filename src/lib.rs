@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod core;
 pub mod logging;
+pub mod memory;
 pub mod metrics;
 pub mod modes;
 pub mod platform;
