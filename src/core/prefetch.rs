@@ -23,19 +23,31 @@ fn lines<T>(p: *const T, len: usize) {
 }
 
 impl Session {
-    /// Starts loading this session's parties (the first step of reaching its figures).
+    /// Starts loading where this session keeps its id and parties (reads nothing).
+    fn prefetch_self(&self) {
+        lines(&self.id, std::mem::size_of_val(&self.id));
+        lines(&self.parties, std::mem::size_of_val(&self.parties));
+    }
+
+    /// Starts loading this session's parties (the first step of reaching its figures)
+    /// and its id.
     pub fn prefetch_parties(&self) {
         lines(
             self.parties.as_ptr(),
             std::mem::size_of_val(&self.parties[..]),
         );
+        lines(self.id.as_ptr(), self.id.len());
     }
 
-    /// Starts loading each party's status changes (reads the parties: best after
-    /// [`Session::prefetch_parties`] had time to bring them).
+    /// Starts loading each party's status changes and extension id (whose agent it
+    /// is: looked up by its text) — reads the parties: best after
+    /// [`Session::prefetch_parties`] had time to bring them.
     pub fn prefetch_history(&self) {
         for p in &self.parties {
             lines(p.history.as_ptr(), std::mem::size_of_val(&p.history[..]));
+            if let Some(x) = p.extension_id.get() {
+                lines(x.as_ptr(), x.len());
+            }
         }
     }
 
@@ -44,6 +56,9 @@ impl Session {
     pub fn walk_prefetched<'a>(sessions: &[&'a Session], mut each: impl FnMut(&'a Session)) {
         const AHEAD: usize = 8;
         for (i, s) in sessions.iter().enumerate() {
+            if let Some(a) = sessions.get(i + 2 * AHEAD) {
+                a.prefetch_self();
+            }
             if let Some(a) = sessions.get(i + AHEAD) {
                 a.prefetch_parties();
             }

@@ -89,9 +89,9 @@ impl CallNames {
     pub(crate) fn of(store: &SessionStore, unnamed: &Unnamed) -> CallNames {
         let mut names = CallNames::default();
         if !unnamed.is_empty() {
-            for s in store.sessions() {
-                names.offer(s, unnamed, None, &mut Vec::new());
-            }
+            let all: Vec<&Session> = store.sessions().collect();
+            let mut named = Vec::new();
+            Session::walk_prefetched(&all, |s| names.offer(s, unnamed, None, &mut named));
         }
         names
     }
@@ -198,9 +198,7 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
     memos.queues.get(
         |e| e.holds(store),
         |old| {
-            let c = store.center();
-            let stamp = c.stamp();
-            let version = store.version();
+            let stamp = store.center().stamp();
             if let Some(old) = old.filter(|o| o.stamp.same_directory(&stamp)) {
                 // Only the names from calls moved on: patched for the calls that changed.
                 let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| (*o).clone());
@@ -215,31 +213,73 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
                         None
                     }
                 };
-                e.version = version;
+                e.version = store.version();
                 return e;
             }
-            let mut qs: Vec<&Queue> = c.queues().collect();
-            qs.sort_by(|a, b| a.id.cmp(&b.id));
-            let mut by_agent = AgentQueues::new();
-            for q in qs {
-                let name = queue_name(q);
-                for id in q.members.keys() {
-                    by_agent.entry(id.clone()).or_default().push(name.clone());
-                }
-            }
-            let unnamed: Unnamed = c
-                .agents()
-                .filter(|a| a.name.is_none() && a.extension_number.is_none())
-                .map(|a| a.id.clone())
-                .collect();
-            QueuesEntry {
-                call_names: CallNames::of(store, &unnamed),
-                by_agent,
-                unnamed,
-                ..QueuesEntry::empty(stamp, version)
-            }
+            let mut e = QueuesEntry::unwalked(store);
+            e.call_names = CallNames::of(store, &e.unnamed);
+            e
         },
     )
+}
+
+impl QueuesEntry {
+    /// Built afresh from the directory, with no names from calls yet.
+    fn unwalked(store: &SessionStore) -> QueuesEntry {
+        let c = store.center();
+        let mut qs: Vec<&Queue> = c.queues().collect();
+        qs.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut by_agent = AgentQueues::new();
+        for q in qs {
+            let name = queue_name(q);
+            for id in q.members.keys() {
+                by_agent.entry(id.clone()).or_default().push(name.clone());
+            }
+        }
+        let unnamed: Unnamed = c
+            .agents()
+            .filter(|a| a.name.is_none() && a.extension_number.is_none())
+            .map(|a| a.id.clone())
+            .collect();
+        QueuesEntry {
+            by_agent,
+            unnamed,
+            ..QueuesEntry::empty(c.stamp(), store.version())
+        }
+    }
+}
+
+/// The agents' names from calls gathered afresh in a walk of every session made for
+/// another memo (a full rebuild of the board's rows and figures), so that a full
+/// rebuild reaches each session once: [`NamesWalk::offer`] each session, then
+/// [`NamesWalk::keep`].
+pub(crate) struct NamesWalk(QueuesEntry);
+
+impl NamesWalk {
+    /// A walk when the agents' memo must be built afresh from every session for
+    /// `store` (it neither holds nor can be patched) and some agent is named by calls.
+    pub(crate) fn needed(memos: &AgentMemos, store: &SessionStore) -> Option<NamesWalk> {
+        let stamp = store.center().stamp();
+        let reusable = |e: &QueuesEntry| {
+            e.holds(store)
+                || (e.stamp.same_directory(&stamp) && store.changed_since(e.version).is_some())
+        };
+        if memos.queues.is(reusable) {
+            return None;
+        }
+        Some(NamesWalk(QueuesEntry::unwalked(store))).filter(|w| !w.0.unnamed.is_empty())
+    }
+
+    /// Takes call `s`'s names.
+    pub(crate) fn offer(&mut self, s: &Session) {
+        let e = &mut self.0;
+        e.call_names.offer(s, &e.unnamed, None, &mut Vec::new());
+    }
+
+    /// Keeps what the walk gathered as the agents' memo (every session offered).
+    pub(crate) fn keep(self, memos: &AgentMemos) {
+        memos.queues.set(self.0);
+    }
 }
 
 /// At most this many changes since the last order (an agent changed twice in a row
@@ -434,5 +474,38 @@ mod tests {
         );
         let agents = store.center().agents().count() as u64;
         assert_eq!(agents, crate::synth::CENTER_AGENTS);
+    }
+
+    /// The names from calls a board's full rebuild gathers in its walk of the sessions
+    /// are those the agents' memo gathers alone, as calls come and go (agents no
+    /// directory names: every name is from calls).
+    #[test]
+    fn a_boards_walk_gathers_the_names_calls_give() {
+        let mut store = SessionStore::default();
+        let lines = crate::synth::center_stream(3_000, 60, 5);
+        let mut checked = 0;
+        for (i, l) in lines.iter().enumerate() {
+            ingest(&mut store, l);
+            if i % 250 != 249 {
+                continue;
+            }
+            let board = UiState::new(BoardConfig::new(Mode::Demo));
+            board.rows(&store, Ts(1_714_564_800_000));
+            assert!(
+                board.memos.agents.queues.is(|e| !e.unnamed.is_empty()),
+                "line {i}: the walk gathered no names"
+            );
+            let mut alone = UiState::new(BoardConfig::new(Mode::Demo));
+            alone.view.screen = Screen::Agents;
+            let names = |ui: &UiState| ui.agent_queues(&store).call_names.clone();
+            let walked = names(&board);
+            assert_eq!(walked, names(&alone), "line {i}");
+            assert!(
+                !walked.0.is_empty(),
+                "line {i}: no agent named by its calls"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 12);
     }
 }

@@ -45,4 +45,14 @@ impl<T> Memo<T> {
         *self.0.borrow_mut() = Some(e.clone());
         e
     }
+
+    /// True when there is an entry and `f` says so of it.
+    pub(crate) fn is(&self, f: impl Fn(&T) -> bool) -> bool {
+        self.0.borrow().as_deref().is_some_and(f)
+    }
+
+    /// Keeps `e` (made elsewhere) as the entry.
+    pub(crate) fn set(&self, e: T) {
+        *self.0.borrow_mut() = Some(Arc::new(e));
+    }
 }

@@ -20,6 +20,7 @@ pub use names::{agent_name, agent_rank, queue_name, AgentKey};
 
 use super::view::{target_in, Screen, SortKey, StateFilter, ViewState};
 use crate::core::center::{Agent, CenterStamp, Queue};
+use crate::core::tombstones::fingerprint;
 use crate::core::{
     CallTimes, Center, HeldFigures, LinearRange, Part, Session, SessionStore, Summary,
     SummaryBasis, Version,
@@ -30,11 +31,11 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A map keyed by session id: hashed fast (the ids come from the store, not from users
-/// of this board), since a full rebuild fills one entry per session.
-type ById<V> = HashMap<String, V, foldhash::fast::RandomState>;
+/// A map keyed by session id, as its fingerprint (as the center finds calls): a full
+/// rebuild fills one entry per session, and neither copies an id nor frees one.
+type ById<V> = HashMap<u64, V, foldhash::fast::RandomState>;
 
-/// A row's session id, one allocation shared by the order and the keys.
+/// A row's session id.
 pub type RowId = Arc<str>;
 
 impl Memos {
@@ -59,7 +60,7 @@ impl Memos {
             |old| {
                 let ids = match v.screen {
                     Screen::Board => {
-                        return RowsEntry::board(store, v, now, key.clone(), old, &self.summary)
+                        return RowsEntry::board(store, v, now, key.clone(), old, self)
                     }
                     Screen::History => history_rows(store, v),
                     // Agents and queues are rows of their own (see `views::agents`).
@@ -220,20 +221,15 @@ fn on_board(s: &Session, view: &ViewState, center: &Center, needle: &str) -> boo
 }
 
 /// The board's rows with their keys, sorted, and the clock range the order holds for.
-/// Each row is its key, its id (ties compare ids without reaching into the session)
-/// and its session.
-fn board_keyed<'a>(
-    store: &'a SessionStore,
-    view: &ViewState,
-    now: Ts,
-) -> (Vec<(SortVal, &'a str, &'a Session)>, LinearRange) {
+fn board_keyed(store: &SessionStore, view: &ViewState, now: Ts) -> (Keyed, LinearRange) {
     let mut board = BoardWalk::new(store, view, now);
     store.sessions().for_each(|s| board.offer(s));
     board.sorted()
 }
 
-/// Type of the rows [`board_keyed`] gives: key, id and session of each.
-type Keyed<'a> = Vec<(SortVal, &'a str, &'a Session)>;
+/// Rows as [`board_keyed`] gives them: each row's key and its id (ties compare ids
+/// without reaching into the session).
+type Keyed = Vec<(SortVal, RowId)>;
 
 /// The board's rows gathered one session at a time (in the store's order), then sorted.
 struct BoardWalk<'a, 'v> {
@@ -242,7 +238,7 @@ struct BoardWalk<'a, 'v> {
     needle: String,
     now: Ts,
     steady: LinearRange,
-    keyed: Keyed<'a>,
+    keyed: Keyed,
 }
 
 impl<'a, 'v> BoardWalk<'a, 'v> {
@@ -261,38 +257,87 @@ impl<'a, 'v> BoardWalk<'a, 'v> {
     fn offer(&mut self, s: &'a Session) {
         if on_board(s, self.view, self.center, &self.needle) {
             let k = sort_val(s, self.center, self.view, self.now, &mut self.steady);
-            self.keyed.push((k, &*s.id, s));
+            self.keyed.push((k, RowId::from(&*s.id)));
         }
     }
 
     /// The rows in board order and the clock range that order holds for.
-    fn sorted(mut self) -> (Keyed<'a>, LinearRange) {
+    fn sorted(mut self) -> (Keyed, LinearRange) {
         let desc = self.view.sort_descending;
-        self.keyed
-            .sort_unstable_by(|a, b| row_order((&a.0, a.1), (&b.0, b.1), desc));
+        let num = |(i, (k, _)): (usize, &(SortVal, RowId))| match k {
+            SortVal::Num(n) => Some((*n, i)),
+            SortVal::Text(_) => None,
+        };
+        let nums: Option<Vec<(u128, usize)>> = self.keyed.iter().enumerate().map(num).collect();
+        match nums {
+            // Numbers sorted as (key, row) pairs, half a row's bytes to move each, then
+            // the rows put in that order.
+            Some(mut nums) => {
+                let id = |i: usize| &*self.keyed[i].1;
+                nums.sort_unstable_by(|a, b| {
+                    let by_key = if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
+                    by_key.then_with(|| id(a.1).cmp(id(b.1)))
+                });
+                let mut from: Vec<usize> = nums.into_iter().map(|(_, i)| i).collect();
+                permute(&mut self.keyed, &mut from);
+            }
+            None => self
+                .keyed
+                .sort_unstable_by(|a, b| row_order((&a.0, &a.1), (&b.0, &b.1), desc)),
+        }
         (self.keyed, self.steady)
+    }
+}
+
+/// Puts the row at `from[i]` at `i`, for every `i`, in place (each row moved once, no
+/// second vector of rows: a full rebuild's memory is mostly fresh pages); `from`, a
+/// permutation, is used up.
+fn permute<T>(rows: &mut [T], from: &mut [usize]) {
+    for start in 0..rows.len() {
+        let mut at = start;
+        while from[at] != at {
+            let next = std::mem::replace(&mut from[at], at);
+            if next == start {
+                break;
+            }
+            rows.swap(at, next);
+            at = next;
+        }
     }
 }
 
 /// The board's rows as [`board_keyed`] gives them; when the header figures at `now`
 /// must also be rebuilt from every session (their memo neither holds nor can be
 /// patched), both are made in one walk, so each session is read once (a full rebuild's
-/// cost is mostly reaching each session's parties in memory), and the figures kept.
-fn board_and_summary<'a>(
-    store: &'a SessionStore,
+/// cost is mostly reaching each session's parties in memory), and the figures kept —
+/// and so are the agents' names from calls when they too must be gathered afresh.
+fn board_and_summary(
+    store: &SessionStore,
     view: &ViewState,
     now: Ts,
-    summary: &Memo<SummaryEntry>,
-) -> (Keyed<'a>, LinearRange) {
+    memos: &Memos,
+) -> (Keyed, LinearRange) {
+    let (summary, agent_memos) = (&memos.summary, &memos.agents);
     let version = store.version();
     let mut board = BoardWalk::new(store, view, now);
     let mut walked = false;
     summary.get(
         |e| e.version == version && e.basis.covers(now),
         |old| {
-            SummaryEntry::patched(store, now, old).unwrap_or_else(|| {
+            let mut old = old;
+            SummaryEntry::patched(store, now, &mut old).unwrap_or_else(|| {
                 walked = true;
-                SummaryEntry::walk(store, now, |s| board.offer(s))
+                let mut names = agents::NamesWalk::needed(agent_memos, store);
+                let e = SummaryEntry::walk(store, now, old, |s| {
+                    board.offer(s);
+                    if let Some(n) = &mut names {
+                        n.offer(s);
+                    }
+                });
+                if let Some(n) = names {
+                    n.keep(agent_memos);
+                }
+                e
             })
         },
     );
@@ -311,7 +356,10 @@ pub fn board_rows<'a>(
     now: Ts,
 ) -> (Vec<&'a Session>, LinearRange) {
     let (keyed, steady) = board_keyed(store, view, now);
-    (keyed.into_iter().map(|(_, _, s)| s).collect(), steady)
+    let rows = keyed
+        .iter()
+        .map(|(_, id)| store.get(id).expect("a row's session is held"));
+    (rows.collect(), steady)
 }
 
 /// Ended sessions (archived ones included) after the text filter, newest end first,
@@ -367,7 +415,7 @@ pub(crate) struct RowsEntry {
     pub steady: LinearRange,
     pub ids: Vec<RowId>,
     /// The board's sort key of each row (empty for other screens).
-    keys: HashMap<RowId, SortVal, foldhash::fast::RandomState>,
+    keys: ById<SortVal>,
     /// The center as of the order: a text filter's matches and the names' order hold
     /// while its directory does.
     directory: CenterStamp,
@@ -391,17 +439,18 @@ impl RowsEntry {
         now: Ts,
         key: RowsKey,
         old: Option<Arc<RowsEntry>>,
-        summary: &Memo<SummaryEntry>,
+        memos: &Memos,
     ) -> RowsEntry {
         let directory = store.center().stamp();
-        let old = old.filter(|o| {
+        let patchable = |o: &RowsEntry| {
             o.directory.same_directory(&directory)
                 && o.key.screen == Screen::Board
                 && o.key.same_view(&key)
                 && o.steady.covers(now)
-        });
+        };
         if let Some(changed) = old
-            .as_ref()
+            .as_deref()
+            .filter(|o| patchable(o))
             .and_then(|o| store.changed_since(o.key.version))
         {
             let changed = changed_ids(changed);
@@ -412,13 +461,22 @@ impl RowsEntry {
             e.directory = directory;
             return e;
         }
-        let (keyed, steady) = board_and_summary(store, view, now, summary);
-        let mut ids = Vec::with_capacity(keyed.len());
-        let mut keys = HashMap::with_capacity_and_hasher(keyed.len(), Default::default());
-        for (k, id, _) in keyed {
-            let id = RowId::from(id);
-            ids.push(id.clone());
-            keys.insert(id, k);
+        // Rebuilt in the old entry's tables, if no frame still reads them: their memory
+        // is in use already, where fresh tables are pages the system must clear first.
+        // Emptied first, so that the walk's new ids take the memory of the old ones.
+        let (ids, keys) = old
+            .and_then(|o| Arc::try_unwrap(o).ok())
+            .map(|o| (o.ids, o.keys))
+            .unzip();
+        let n = store.sessions().size_hint().0;
+        let mut ids = emptied(ids, n, Vec::capacity, Vec::clear);
+        let mut keys = emptied(keys, n, HashMap::capacity, HashMap::clear);
+        let (keyed, steady) = board_and_summary(store, view, now, memos);
+        ids.reserve(keyed.len());
+        keys.reserve(keyed.len());
+        for (k, id) in keyed {
+            keys.insert(fingerprint(&id), k);
+            ids.push(id);
         }
         RowsEntry {
             key,
@@ -432,7 +490,10 @@ impl RowsEntry {
     /// Where row `(k, id)` is or would go.
     fn search(&self, k: &SortVal, id: &str, desc: bool) -> Result<usize, usize> {
         self.ids.binary_search_by(|probe| {
-            let pk = self.keys.get(probe).expect("every row has its key");
+            let pk = self
+                .keys
+                .get(&fingerprint(probe))
+                .expect("every row has its key");
             row_order((pk, probe), (k, id), desc)
         })
     }
@@ -442,11 +503,12 @@ impl RowsEntry {
         let desc = view.sort_descending;
         let needle = view.filter.to_lowercase();
         for &id in changed {
-            if let Some(k) = self.keys.get(id) {
+            let fp = fingerprint(id);
+            if let Some(k) = self.keys.get(&fp) {
                 if let Ok(i) = self.search(k, id, desc) {
                     self.ids.remove(i);
                 }
-                self.keys.remove(id);
+                self.keys.remove(&fp);
             }
             let Some(s) = store
                 .get(id)
@@ -456,10 +518,27 @@ impl RowsEntry {
             };
             let k = sort_val(s, store.center(), view, now, &mut self.steady);
             let i = self.search(&k, id, desc).unwrap_or_else(|i| i);
-            let id = RowId::from(id);
-            self.ids.insert(i, id.clone());
-            self.keys.insert(id, k);
+            self.ids.insert(i, RowId::from(id));
+            self.keys.insert(fp, k);
         }
+    }
+}
+
+/// A table of an old memo, emptied, to be filled with about `n` entries — or a new one
+/// if there is none or it is over four times that size (a board that shrank gives the
+/// memory back).
+fn emptied<T: Default>(
+    old: Option<T>,
+    n: usize,
+    capacity: impl Fn(&T) -> usize,
+    clear: impl Fn(&mut T),
+) -> T {
+    match old {
+        Some(mut t) if capacity(&t) <= 4 * n.max(64) => {
+            clear(&mut t);
+            t
+        }
+        _ => T::default(),
     }
 }
 
@@ -477,46 +556,56 @@ impl SummaryEntry {
     /// The figures at `now`: the old entry patched for the sessions changed since it
     /// was made when the store names them and the clock is in the old figures' range,
     /// else every session's.
-    fn new(store: &SessionStore, now: Ts, old: Option<Arc<SummaryEntry>>) -> SummaryEntry {
-        Self::patched(store, now, old).unwrap_or_else(|| Self::walk(store, now, |_| {}))
+    fn new(store: &SessionStore, now: Ts, mut old: Option<Arc<SummaryEntry>>) -> SummaryEntry {
+        Self::patched(store, now, &mut old).unwrap_or_else(|| Self::walk(store, now, old, |_| {}))
     }
 
     /// The old entry patched for the sessions changed since it was made, when the
-    /// store names them and the clock is in the old figures' range.
+    /// store names them and the clock is in the old figures' range (then taken).
     fn patched(
         store: &SessionStore,
         now: Ts,
-        old: Option<Arc<SummaryEntry>>,
+        old: &mut Option<Arc<SummaryEntry>>,
     ) -> Option<SummaryEntry> {
-        let old = old.filter(|o| o.held.covers(now))?;
-        let changed = changed_ids(store.changed_since(old.version)?);
+        let o = old.as_deref().filter(|o| o.held.covers(now))?;
+        let changed = changed_ids(store.changed_since(o.version)?);
+        let old = old.take().expect("checked");
         let e = Arc::try_unwrap(old).unwrap_or_else(|shared| (*shared).clone());
         let (mut parts, mut held) = (e.parts, e.held);
         held.moved_to(now);
         for id in changed {
-            if let Some(p) = parts.remove(id) {
+            let fp = fingerprint(id);
+            if let Some(p) = parts.remove(&fp) {
                 held.put(&p, false);
             }
             if let Some(s) = store.get(id) {
                 let p = Part::of(s);
                 held.put(&p, true);
-                parts.insert(id.to_string(), p);
+                parts.insert(fp, p);
             }
         }
         Some(Self::of(store, parts, held))
     }
 
     /// Every session's figures, each session also handed to `each` (in the store's
-    /// order) while it is at hand.
-    fn walk<'a>(store: &'a SessionStore, now: Ts, mut each: impl FnMut(&'a Session)) -> Self {
+    /// order) while it is at hand; in the `old` entry's table if no frame still reads it
+    /// (its memory in use already, where a fresh table's pages must be cleared first).
+    fn walk<'a>(
+        store: &'a SessionStore,
+        now: Ts,
+        old: Option<Arc<SummaryEntry>>,
+        mut each: impl FnMut(&'a Session),
+    ) -> Self {
         let mut held = HeldFigures::new(now);
-        let mut parts =
-            ById::with_capacity_and_hasher(store.sessions().size_hint().0, Default::default());
+        let n = store.sessions().size_hint().0;
+        let parts = old.and_then(|o| Arc::try_unwrap(o).ok()).map(|o| o.parts);
+        let mut parts = emptied(parts, n, HashMap::capacity, HashMap::clear);
+        parts.reserve(n);
         let all: Vec<&Session> = store.sessions().collect();
         Session::walk_prefetched(&all, |s| {
             let p = Part::of(s);
             held.put(&p, true);
-            parts.insert(s.id.clone(), p);
+            parts.insert(fingerprint(&s.id), p);
             each(s);
         });
         Self::of(store, parts, held)
@@ -577,7 +666,9 @@ impl<'a> Rows<'a> {
     pub fn position(&self, id: &str) -> Option<usize> {
         let e = &self.entry;
         match e.key.screen {
-            Screen::Board => e.search(e.keys.get(id)?, id, e.key.descending).ok(),
+            Screen::Board => e
+                .search(e.keys.get(&fingerprint(id))?, id, e.key.descending)
+                .ok(),
             _ => e.ids.iter().position(|r| **r == *id),
         }
     }
@@ -592,7 +683,7 @@ impl<'a> Rows<'a> {
             .as_deref()
             .filter(|_| e.key.screen == Screen::Board);
         let ended = pinned
-            .filter(|id| e.keys.contains_key(*id))
+            .filter(|id| e.keys.contains_key(&fingerprint(id)))
             .and_then(|id| self.store.get(id))
             .is_some_and(|s| s.ended);
         match e.key.screen {
@@ -673,7 +764,7 @@ pub fn queue_agents<'a>(center: &'a Center, q: &Queue) -> Vec<&'a Agent> {
 
 #[cfg(test)]
 mod tests {
-    use super::{has_text, order_bits, Elapsed, SortVal};
+    use super::{has_text, order_bits, permute, Elapsed, SortVal};
     use std::cmp::Reverse;
 
     /// The numbers keys are sorted by keep the order of what they were made from.
@@ -697,6 +788,25 @@ mod tests {
             for b in times {
                 assert_eq!(order_bits(a).cmp(&order_bits(b)), a.cmp(&b));
             }
+        }
+    }
+
+    /// Any permutation is applied as given, each row moved to its place.
+    #[test]
+    fn rows_are_permuted_in_place_as_given() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for n in [0usize, 1, 2, 3, 7, 64, 1000] {
+            let mut from: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                from.swap(i, (seed % (i as u64 + 1)) as usize);
+            }
+            let want: Vec<String> = from.iter().map(|i| format!("row {i}")).collect();
+            let mut rows: Vec<String> = (0..n).map(|i| format!("row {i}")).collect();
+            permute(&mut rows, &mut from.clone());
+            assert_eq!(rows, want, "{n} rows");
         }
     }
 
