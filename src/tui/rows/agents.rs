@@ -90,8 +90,7 @@ impl CallNames {
         let mut names = CallNames::default();
         if !unnamed.is_empty() {
             let all: Vec<&Session> = store.sessions().collect();
-            let mut named = Vec::new();
-            Session::walk_prefetched(&all, |s| names.offer(s, unnamed, None, &mut named));
+            Session::walk_prefetched(&all, |s| names.offer(s, unnamed, None, None));
         }
         names
     }
@@ -102,13 +101,14 @@ impl CallNames {
     }
 
     /// Takes call `s`'s names for the `unnamed` agents (those in `only`, if given) where
-    /// `s` is newer than the call each is named from; notes the agents in `named`.
+    /// `s` is newer than the call each is named from; notes the agents in `named`, if
+    /// given.
     fn offer(
         &mut self,
         s: &Session,
         unnamed: &Unnamed,
         only: Option<&HashSet<&str>>,
-        named: &mut Vec<String>,
+        mut named: Option<&mut Vec<String>>,
     ) {
         for p in &s.parties {
             let Some(id) = p.extension_id.get().and_then(|x| unnamed.get(x)) else {
@@ -132,7 +132,9 @@ impl CallNames {
                     name: own,
                 };
                 self.0.insert(id.clone(), name);
-                named.push(id.clone());
+                if let Some(named) = named.as_deref_mut() {
+                    named.push(id.clone());
+                }
             }
         }
     }
@@ -153,7 +155,7 @@ impl CallNames {
             !gone
         });
         for s in changed.iter().filter_map(|id| store.get(id)) {
-            self.offer(s, unnamed, None, &mut named);
+            self.offer(s, unnamed, None, Some(&mut named));
         }
         let again: HashSet<&str> = lost
             .iter()
@@ -165,7 +167,7 @@ impl CallNames {
             .collect();
         if !again.is_empty() {
             for s in store.sessions() {
-                self.offer(s, unnamed, Some(&again), &mut named);
+                self.offer(s, unnamed, Some(&again), Some(&mut named));
             }
         }
         named.extend(lost.into_iter().map(|(agent, _, _)| agent));
@@ -193,26 +195,20 @@ pub(crate) struct AgentMemos {
     order: Memo<OrderEntry>,
 }
 
-/// Each agent's queues (the directory is walked again only when it changed).
+/// Each agent's queues and the names calls give agents (patched for the calls that
+/// changed; built again from the directory and every call when they cannot be).
 pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<QueuesEntry> {
     memos.queues.get(
         |e| e.holds(store),
         |old| {
-            let stamp = store.center().stamp();
-            if let Some(old) = old.filter(|o| o.stamp.same_directory(&stamp)) {
+            if let Some(old) = old.filter(|o| o.patchable(store)) {
                 // Only the names from calls moved on: patched for the calls that changed.
                 let mut e = Arc::try_unwrap(old).unwrap_or_else(|o| (*o).clone());
-                e.renamed = match store.changed_since(e.version) {
-                    Some(changed) => {
-                        let changed = super::changed_ids(changed);
-                        let named = e.call_names.patch(store, &e.unnamed, &changed);
-                        Some((e.version, named))
-                    }
-                    None => {
-                        e.call_names = CallNames::of(store, &e.unnamed);
-                        None
-                    }
-                };
+                let changed = store.changed_since(e.version).expect("patchable");
+                let named = e
+                    .call_names
+                    .patch(store, &e.unnamed, &super::changed_ids(changed));
+                e.renamed = Some((e.version, named));
                 e.version = store.version();
                 return e;
             }
@@ -224,6 +220,13 @@ pub(crate) fn agent_queues(memos: &AgentMemos, store: &SessionStore) -> Arc<Queu
 }
 
 impl QueuesEntry {
+    /// True when only the names from calls moved on and the store names the calls
+    /// changed since (the names are patched for those).
+    fn patchable(&self, store: &SessionStore) -> bool {
+        self.stamp.same_directory(&store.center().stamp())
+            && store.changed_since(self.version).is_some()
+    }
+
     /// Built afresh from the directory, with no names from calls yet.
     fn unwalked(store: &SessionStore) -> QueuesEntry {
         let c = store.center();
@@ -259,12 +262,7 @@ impl NamesWalk {
     /// A walk when the agents' memo must be built afresh from every session for
     /// `store` (it neither holds nor can be patched) and some agent is named by calls.
     pub(crate) fn needed(memos: &AgentMemos, store: &SessionStore) -> Option<NamesWalk> {
-        let stamp = store.center().stamp();
-        let reusable = |e: &QueuesEntry| {
-            e.holds(store)
-                || (e.stamp.same_directory(&stamp) && store.changed_since(e.version).is_some())
-        };
-        if memos.queues.is(reusable) {
+        if memos.queues.is(|e| e.holds(store) || e.patchable(store)) {
             return None;
         }
         Some(NamesWalk(QueuesEntry::unwalked(store))).filter(|w| !w.0.unnamed.is_empty())
@@ -273,7 +271,7 @@ impl NamesWalk {
     /// Takes call `s`'s names.
     pub(crate) fn offer(&mut self, s: &Session) {
         let e = &mut self.0;
-        e.call_names.offer(s, &e.unnamed, None, &mut Vec::new());
+        e.call_names.offer(s, &e.unnamed, None, None);
     }
 
     /// Keeps what the walk gathered as the agents' memo (every session offered).
