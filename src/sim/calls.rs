@@ -93,11 +93,28 @@ pub struct SimCall {
     pub logged: bool,
 }
 
+/// `hex` (32 hex digits) with its first 16 digits mixed with `created`.
+fn salted(hex: &str, created: Ts) -> String {
+    let (head, tail) = hex.split_at(16);
+    let head = u64::from_str_radix(head, 16).unwrap_or(0);
+    // splitmix64's finaliser: nearby times give unrelated salts.
+    let mut z = (created.0 as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    format!("{:016x}{tail}", head ^ z)
+}
+
 impl SimCall {
     /// A new call with no parties yet, created at `created`; its id starts `s-{prefix}`
     /// (the account's [`id_prefix`](super::directory::id_prefix)).
+    ///
+    /// The id mixes in `created`, so that a simulator restarted with the same seed never
+    /// hands out an id it gave before (the platform never reuses one; a board that held
+    /// the old call would merge the new one into it), while the same seed and start
+    /// (`sim generate --start`) still give the same ids.
     pub fn new(rng: &mut StdRng, origin: OriginType, created: Ts, prefix: &str) -> SimCall {
-        let hex = super::directory::hex(rng, 16);
+        let hex = salted(&super::directory::hex(rng, 16), created);
         SimCall {
             id: format!("s-{prefix}{hex}"),
             session_id: format!("{}016", super::directory::digits(rng, 9)),
@@ -562,4 +579,25 @@ fn queue_call(
         StatusCode::Setup,
     ));
     s.then(Step::Enqueue(qi, qp));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_restarted_simulator_gives_new_ids_and_the_same_start_the_same_ones() {
+        let id = |created: i64| {
+            let mut rng = StdRng::seed_from_u64(5);
+            let c = SimCall::new(&mut rng, OriginType::Call, Ts(created), "");
+            (c.id.clone(), c.next_party_id())
+        };
+        let at = 1_764_579_600_000;
+        assert_eq!(id(at), id(at), "same seed and time: same ids");
+        let (a, b) = (id(at), id(at + 1));
+        assert_ne!(a.0, b.0, "a call created later by the same seed: another id");
+        assert_ne!(a.1, b.1, "and other party ids");
+        assert_eq!(a.0.len(), b.0.len());
+    }
 }
