@@ -596,7 +596,10 @@ mod tests {
         let at = 1_764_579_600_000;
         assert_eq!(id(at), id(at), "same seed and time: same ids");
         let (a, b) = (id(at), id(at + 1));
-        assert_ne!(a.0, b.0, "a call created later by the same seed: another id");
+        assert_ne!(
+            a.0, b.0,
+            "a call created later by the same seed: another id"
+        );
         assert_ne!(a.1, b.1, "and other party ids");
         assert_eq!(a.0.len(), b.0.len());
     }

@@ -1471,3 +1471,55 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     let later = sales(&lines(&render(&store, &mut ui, at(1_930))));
     assert!(!later.contains('≥'), "a hold time after the gap: {later}");
 }
+
+/// A call held since before an outage calltop did not recover from may have ended
+/// unseen: at every width its row says so (`?` in the first column instead of an alert
+/// glyph, drawn dim), until it is heard of again.
+#[test]
+fn a_call_in_doubt_after_an_outage_is_marked_at_every_width() {
+    use calltop::core::SessionStore;
+    let mut store = SessionStore::default();
+    let n = "+14155550199";
+    let parties = |code: &str| {
+        serde_json::json!([caller("s-d-1", n, "Answered"), {
+            "id": "s-d-2", "status": {"code": code}, "direction": "Inbound",
+            "to": {"phoneNumber": "+18885550100", "extensionId": "101"},
+            "from": {"phoneNumber": n}, "extensionId": "101"}])
+    };
+    call_event(&mut store, "s-d", 1, 100, parties("Answered"));
+    let failed = serde_json::json!({"receivedAt": at(1_000).to_rfc3339(), "frame": [
+        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+         "wsc": {"token": "t", "sequence": 2}},
+        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut ui = tui_support::ui(Mode::Live);
+        // The row's first cell, and the style of its caller's number.
+        let row = |store: &SessionStore, ui: &mut UiState, secs: i64| {
+            let term = render_at(store, ui, at(secs), w, h);
+            let lines = lines(&term);
+            let y = lines
+                .iter()
+                .position(|l| l.contains(n))
+                .expect("the call's row");
+            let buf = term.backend().buffer();
+            let x = (0..w)
+                .find(|&x| buf[(x, y as u16)].symbol() == "+")
+                .unwrap();
+            let (mark, number) = (&buf[(1, y as u16)], &buf[(x, y as u16)]);
+            (lines[y].clone(), mark.symbol().to_string(), number.fg)
+        };
+        let dim = ui.theme().dim().fg.expect("a colour theme");
+        let (live, mark, fg) = row(&store, &mut ui, 990);
+        assert_ne!(mark, "?", "heard of ({w}×{h}): {live}");
+        assert_ne!(fg, dim, "heard of ({w}×{h}): {live}");
+        let mut doubted = store.clone();
+        raw(&mut doubted, 1_000, failed.clone());
+        let (line, mark, fg) = row(&doubted, &mut ui, 1_002);
+        assert_eq!(mark, "?", "in doubt ({w}×{h}): {line}");
+        assert_eq!(fg, dim, "in doubt, drawn dim ({w}×{h}): {line}");
+        call_event(&mut doubted, "s-d", 2, 1_003, parties("Hold"));
+        let (heard, mark, fg) = row(&doubted, &mut ui, 1_004);
+        assert_ne!(mark, "?", "heard of again ({w}×{h}): {heard}");
+        assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
+    }
+}

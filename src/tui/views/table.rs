@@ -24,6 +24,8 @@ struct RowText<'a> {
     parties: Vec<Span<'static>>,
     /// Recording, mute and park orbit of the parties still on the call.
     marks: String,
+    /// Held since before an outage and not heard of since: drawn dim.
+    doubted: bool,
     level: Level,
     marker: String,
     timer: String,
@@ -157,12 +159,19 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
 
 /// Marker, alert level and timer of a row: a caller waiting in a queue times its wait
 /// there, any other call its target party's time in state (`≥`: a lower bound, the
-/// state was under way when calltop joined).
+/// state was under way when calltop joined). A call in doubt ([`Center::doubted`]) is
+/// marked `?` and raises no alert: it may have ended unseen, so its timer is not news.
 fn row_cells(s: &Session, center: &Center, ui: &UiState, now: Ts) -> (Level, String, String) {
-    let level = ui.config.thresholds.session_level(s, center, now);
-    let pending = ui.control.pending.contains_key(&s.id);
-    let marker = if pending {
+    let doubted = center.doubted(&s.id);
+    let level = if doubted {
+        Level::Normal
+    } else {
+        ui.config.thresholds.session_level(s, center, now)
+    };
+    let marker = if ui.control.pending.contains_key(&s.id) {
         "⧗".to_string()
+    } else if doubted {
+        DOUBT_MARK.to_string()
     } else {
         alert_glyph(level).to_string()
     };
@@ -210,7 +219,8 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         parties.push(Span::styled(format!(" +{gone}✕"), t.dim()));
     }
     let mut marks = call_marks(live.iter().map(|(_, p)| *p));
-    if center.doubted(&s.id) {
+    let doubted = center.doubted(&s.id);
+    if doubted {
         // Held since before an outage, not heard of since: it may have ended unseen.
         marks = [UNCHECKED, &marks].join(if marks.is_empty() { "" } else { " · " });
     }
@@ -223,6 +233,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         agent: call_agent(s, center).unwrap_or_else(|| "—".into()),
         parties,
         marks,
+        doubted,
         level,
         marker,
         timer,
@@ -233,6 +244,9 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
 
 /// The mark of a call in doubt ([`Center::doubted`]).
 pub const UNCHECKED: &str = "? unchecked";
+
+/// A call in doubt's row marker: at every width, where the marks column may not fit.
+const DOUBT_MARK: &str = "?";
 
 /// What the parties still on a call say besides their state: `⏺ rec` while one is
 /// recorded, `muted` while one is muted, `park *801` for the orbit a parked one waits on.
@@ -285,6 +299,11 @@ fn session_row(
     };
     // Offline: the rows are as of the drop, not live (no alert colours either).
     let style = super::cells::row_style(ui, selected, level);
+    let style = if r.doubted {
+        style.patch(t.dim())
+    } else {
+        style
+    };
     let cells = vec![
         Cell::from(Span::styled(marker, t.level(level))),
         Cell::from(dir),
