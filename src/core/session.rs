@@ -41,8 +41,9 @@ pub struct TimelineEntry {
 }
 
 /// One status change of a call, as [`Session::call_split`] walks them: when, its
-/// sequence, the party's index, the code and reason, and whether a snapshot said it.
-type Change<'a> = (Ts, i64, usize, &'a StatusCode, Option<&'a Reason>, bool);
+/// sequence, the party's index and the change's index in the party's history (a
+/// quarter of the change's own size to sort and move).
+type Change = (Ts, i64, u32, u32);
 
 /// A telephony session as the store knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -277,24 +278,14 @@ impl Session {
             .collect();
         let answers = |i: usize| answering[i];
         // On the stack: a call's changes are few, and this runs per session per rebuild.
-        let mut changes: SmallVec<[Change<'_>; 12]> = self
-            .parties
-            .iter()
-            .enumerate()
-            .flat_map(|(i, p)| {
-                p.history.iter().filter_map(move |m| {
-                    Some((
-                        m.at?,
-                        m.seq,
-                        i,
-                        m.code.as_ref()?,
-                        m.reason.as_ref(),
-                        m.synthetic,
-                    ))
-                })
-            })
-            .collect();
-        changes.sort_by_key(|(at, seq, i, _, _, _)| (*at, *seq, *i));
+        let mut changes: SmallVec<[Change; 12]> = SmallVec::new();
+        for (i, p) in self.parties.iter().enumerate() {
+            changes.extend(p.history.iter().enumerate().filter_map(|(j, m)| {
+                m.code.as_ref()?;
+                Some((m.at?, m.seq, i as u32, j as u32))
+            }));
+        }
+        changes.sort_unstable();
         let mut state: SmallVec<[Option<&StatusCode>; 4]> =
             smallvec::smallvec![None; self.parties.len()];
         let mut f = CallTimes {
@@ -303,7 +294,13 @@ impl Session {
         };
         let mut cur: Option<Running> = None;
         let mut answered = false;
-        for (at, _, i, code, reason, synthetic) in changes {
+        for (at, _, i, j) in changes {
+            let (i, m) = (i as usize, &self.parties[i as usize].history[j as usize]);
+            let (code, reason, synthetic) = (
+                m.code.as_ref().expect("kept"),
+                m.reason.as_ref(),
+                m.synthetic,
+            );
             state[i] = Some(code);
             answered |= answers(i)
                 && matches!(
