@@ -1,7 +1,9 @@
 //! The queues' trends on the queues view and the wallboard: per 15-minute interval of
 //! the last hour, the peak of callers waiting and the service level, following a
-//! synthesized stream; unknown intervals (before calltop heard a call) show `—`; the
-//! charts are dropped whole where they do not fit.
+//! synthesized stream; unknown intervals (before calltop heard a call) show `—`, as does
+//! the service level of the interval it joined in; a peak while callers may have waited
+//! unseen (after joining or an outage) is a lower bound (`≥`); the charts are dropped
+//! whole where they do not fit.
 
 use crate::support as tui_support;
 
@@ -46,9 +48,12 @@ fn answer(s: &mut SessionStore, id: &str, t: i64) {
 
 /// Queues Sales (800, SLA 30 s) and Support (801), agent Ann (201); the center counts
 /// 15-minute intervals in UTC. The first call is heard at 12:20, so 12:00–12:15 is
-/// unknown. 12:15: two callers at once, one answered within the SLA (50 %). 12:30:
-/// three at once, then a fourth alone at 12:44:30 still waiting at 12:45; two of the
-/// four within the SLA (50 %). 12:45: one waiting carried in, no call entered (no SL).
+/// unknown, and 12:15's service level too (calls may have been answered unseen before
+/// 12:20); until 12:35 (15 minutes, the hold time when not known) callers may wait
+/// unseen, so the peaks of 12:15 and 12:30 are lower bounds. 12:15: two callers at once,
+/// one answered within the SLA. 12:30: three at once, then a fourth alone at 12:44:30
+/// still waiting at 12:45; two of the four within the SLA (50 %). 12:45: one waiting
+/// carried in, no call entered (no SL).
 fn trend_store() -> SessionStore {
     trend_store_with(0)
 }
@@ -138,13 +143,14 @@ fn the_queues_view_charts_each_intervals_peak_waiting_and_service_level() {
     );
     assert_eq!(
         figures_of(&rows, "Sales  "),
-        ["—", "2", "3", "1", "—", "50%", "50%", "—"],
+        ["—", "≥2", "≥3", "1", "—", "—", "50%", "—"],
         "{text}"
     );
-    // Support heard no call: known intervals have none waiting, no service level.
+    // Support heard no call: known intervals have none waiting (at least, while callers
+    // may wait unseen), no service level.
     assert_eq!(
         figures_of(&rows, "Support  "),
-        ["—", "0", "0", "0", "—", "—", "—", "—"],
+        ["—", "≥0", "≥0", "0", "—", "—", "—", "—"],
         "{text}"
     );
     // Three more enter at 12:52 and wait, one is answered within the SLA at 12:52:10.
@@ -155,7 +161,21 @@ fn the_queues_view_charts_each_intervals_peak_waiting_and_service_level() {
     let rows = screen_at(&store, Command::Queues, 80, 24, at(hm(53, 0)));
     assert_eq!(
         figures_of(&rows, "Sales  "),
-        ["—", "2", "3", "3", "—", "50%", "50%", "100%"],
+        ["—", "≥2", "≥3", "3", "—", "—", "50%", "100%"],
+        "{}",
+        rows.join("\n")
+    );
+    // An outage calltop did not recover from, heard of at 12:54: callers may have
+    // waited unseen since, so the running interval's peak is a lower bound again.
+    let failed = json!({"receivedAt": at(hm(54, 0)).to_rfc3339(), "frame": [
+        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+         "wsc": {"token": "t", "sequence": 2}},
+        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
+    raw(&mut store, hm(54, 0), failed);
+    let rows = screen_at(&store, Command::Queues, 80, 24, at(hm(55, 0)));
+    assert_eq!(
+        figures_of(&rows, "Sales  "),
+        ["—", "≥2", "≥3", "≥3", "—", "—", "50%", "100%"],
         "{}",
         rows.join("\n")
     );
@@ -174,7 +194,7 @@ fn the_wallboard_shows_each_queues_last_hour_under_its_panel() {
     let figures: Vec<String> = figures_of(&[trend.replace("  SL", " ")], "last hour  waiting");
     assert_eq!(
         figures,
-        ["—", "2", "3", "1", "—", "50%", "50%", "—"],
+        ["—", "≥2", "≥3", "1", "—", "—", "50%", "—"],
         "{text}"
     );
 }

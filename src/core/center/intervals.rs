@@ -421,8 +421,9 @@ impl Intervals {
     }
 
     /// Queue `q`'s trend over the intervals that cover the `span_ms` up to `now`
-    /// (oldest first, the current one last).
-    pub fn trend(&self, q: &Queue, now: Ts, span_ms: i64) -> Vec<TrendPoint> {
+    /// (oldest first, the current one last); `unsure`: the times callers may have waited
+    /// there unseen ([`Center::waiting_unsure`]).
+    pub fn trend(&self, q: &Queue, now: Ts, span_ms: i64, unsure: &[(Ts, Ts)]) -> Vec<TrendPoint> {
         let cut = self.cut();
         let mut starts = vec![cut.start_of(now)];
         for _ in 1..self.trend_len(span_ms) {
@@ -434,11 +435,15 @@ impl Intervals {
         starts
             .into_iter()
             .map(|start| {
-                let known = self.heard_from().is_some_and(|h| h < cut.end_of(start));
+                let end = cut.end_of(start);
+                let known = self.heard_from().is_some_and(|h| h < end);
+                // Heard from its start: else calls answered or abandoned before are unseen.
+                let whole = self.heard_from().is_some_and(|h| h <= start);
                 TrendPoint {
                     start,
                     waiting_peak: known.then(|| self.peaks().peak(key, start)),
-                    service_level: known
+                    waiting_bound: unsure.iter().any(|&(a, b)| a < end && start < b),
+                    service_level: whole
                         .then(|| self.queue(q, start).service_level_pct())
                         .flatten(),
                     current: start == cut.start_of(now),

@@ -175,6 +175,18 @@ impl Center {
         from.is_some_and(|w| w.plus_millis(hold) <= now) && !self.waiting_doubted(q)
     }
 
+    /// When callers may have waited in `q` unseen ([`Center::waiting_complete`]): for as
+    /// long as a caller may wait there, from when calltop joined and from the end of its
+    /// latest unrecovered outage.
+    pub fn waiting_unsure(&self, q: &Queue) -> Vec<(Ts, Ts)> {
+        let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
+        [self.watching_since, self.unseen_until]
+            .into_iter()
+            .flatten()
+            .map(|t| (t, t.plus_millis(hold)))
+            .collect()
+    }
+
     /// The longest a caller known to wait in `q` has waited by `now`, and whether that
     /// is only a lower bound: the caller's entry was not seen, or callers waiting since
     /// before calltop joined may be unseen ([`Center::waiting_complete`]). `None` while

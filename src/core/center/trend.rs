@@ -60,7 +60,11 @@ pub struct TrendPoint {
     pub start: Ts,
     /// The most callers waiting at once in it; `None`: unknown (before calltop heard).
     pub waiting_peak: Option<u64>,
-    /// Its service level (%); `None`: unknown, or no call to measure.
+    /// The peak is a lower bound: callers may have waited unseen in the interval (it
+    /// began before calltop could know every caller waiting, after joining or an outage).
+    pub waiting_bound: bool,
+    /// Its service level (%); `None`: unknown (calltop joined after the interval began),
+    /// or no call to measure.
     pub service_level: Option<f64>,
     /// The interval `now` falls in: its figures still move.
     pub current: bool,

@@ -266,7 +266,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     .areas(area);
     queue_table(frame, table, c, shown, title, ui, now);
     if let Some(iv) = c.intervals() {
-        super::trend::render_table(frame, trend, iv, &rows, ui, now);
+        super::trend::render_table(frame, trend, c, iv, &rows, ui, now);
     }
 }
 

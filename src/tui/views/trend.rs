@@ -1,9 +1,11 @@
 //! The queues' trends on the board: the last hour per queue, interval by interval (the
 //! center's [`Intervals`]: its peak waiting and service level, see
 //! `core::center::trend`), as a bar and its figure per interval. Unknown intervals (before
-//! calltop heard) show `—`. Drawn only where they fit whole.
+//! calltop heard) show `—`, as does the service level of the interval calltop joined in;
+//! a peak while callers may have waited unseen is a lower bound (`≥`). Drawn only where
+//! they fit whole.
 
-use crate::core::center::{Intervals, Queue, TrendPoint};
+use crate::core::center::{Center, Intervals, Queue, TrendPoint};
 use crate::tui::rows::queue_name;
 use crate::tui::state::UiState;
 use crate::wire::Ts;
@@ -41,6 +43,7 @@ fn waiting_cells(points: &[TrendPoint]) -> Vec<String> {
     points
         .iter()
         .map(|p| match p.waiting_peak {
+            Some(n) if p.waiting_bound => format!("{}{:>4}", bar(n as f64, max), format!("≥{n}")),
             Some(n) => format!("{}{:>4}", bar(n as f64, max), n),
             None => format!("{:>CELL$}", "—"),
         })
@@ -78,6 +81,7 @@ pub fn table_size(iv: Option<&Intervals>, queues: usize) -> Option<(u16, u16)> {
 pub fn render_table(
     frame: &mut Frame,
     area: Rect,
+    c: &Center,
     iv: &Intervals,
     queues: &[&Queue],
     ui: &UiState,
@@ -98,7 +102,10 @@ pub fn render_table(
             t.dim(),
         )),
     ];
-    let points: Vec<Vec<TrendPoint>> = queues.iter().map(|q| iv.trend(q, now, SPAN_MS)).collect();
+    let points: Vec<Vec<TrendPoint>> = queues
+        .iter()
+        .map(|q| iv.trend(q, now, SPAN_MS, &c.waiting_unsure(q)))
+        .collect();
     let times: Vec<String> = points.first().map_or_else(Vec::new, |p| {
         p.iter()
             .map(|p| format!("{:>CELL$}", ui.config.zone.hm(p.start)))
@@ -124,9 +131,9 @@ pub fn render_table(
 }
 
 /// The wallboard's trend line of one queue.
-pub fn panel_line(iv: &Intervals, q: &Queue, ui: &UiState, now: Ts) -> Line<'static> {
+pub fn panel_line(c: &Center, iv: &Intervals, q: &Queue, ui: &UiState, now: Ts) -> Line<'static> {
     let t = ui.theme();
-    let p = iv.trend(q, now, SPAN_MS);
+    let p = iv.trend(q, now, SPAN_MS, &c.waiting_unsure(q));
     Line::from(vec![
         Span::styled("last hour  waiting ", t.dim()),
         Span::raw(waiting_cells(&p).join(" ")),

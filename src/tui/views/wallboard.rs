@@ -275,7 +275,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
         if k == fit && super::trend::panel_width(iv) <= body.width {
             (fit, gap, rows) = (k, g, PANEL + 1);
             for (p, q) in panels[1..].iter_mut().zip(&queues) {
-                p.trend = Some(super::trend::panel_line(iv, q, ui, now));
+                p.trend = Some(super::trend::panel_line(c, iv, q, ui, now));
             }
         }
     }
