@@ -49,7 +49,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}h3{font-siz
 .period{color:#555;margin:0 0 12px}.charts{display:flex;flex-wrap:wrap;gap:16px}\
 svg.chart{border:1px solid #ddd;background:#fafafa}\
 table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;white-space:nowrap}\
-th{background:#f0f0f0;text-align:left}td.n,th.n{text-align:right}tr.provisional td{color:#777;font-style:italic}\
+th{background:#f0f0f0;text-align:left}td.n,th.n{text-align:right}tr.provisional td,tr.partial td{color:#777;font-style:italic}\
 .legend{font-size:12px}";
 
 /// The three series of the volume chart: what, colour.
@@ -297,7 +297,7 @@ fn head(h: &mut String, p: &Page<'_>, from: Option<Ts>, to: Ts, sessions: u64, w
     );
     let _ = write!(
         h,
-        ", per {minutes} minutes. {sessions} calls. A call counts in the interval it entered the queue; an interval is provisional (<i>italic</i>) while a call that may count in it is in progress.</p>",
+        ", per {minutes} minutes. {sessions} calls. A call counts in the interval it entered the queue; an interval is provisional (<i>italic</i>) while a call that may count in it is in progress, and partial (<i>italic</i>) when the stream starts in it.</p>",
     );
 }
 
@@ -333,12 +333,9 @@ fn body(h: &mut String, p: &Page<'_>) {
     table(h, AGENT_TABLE, p.agents, |_| "");
     h.push_str("<h2>Queues per interval</h2>");
     let rows: Vec<Row<QueueInterval>> = rows(p.cut, p.intervals, |i| &i.queues);
-    table(h, INTERVAL_TABLE, &rows, |r| {
-        if r.provisional {
-            "provisional"
-        } else {
-            ""
-        }
+    table(h, INTERVAL_TABLE, &rows, |r| match r.state() {
+        "final" => "",
+        state => state,
     });
 }
 

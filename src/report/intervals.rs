@@ -46,6 +46,9 @@ pub struct IntervalRows {
     /// A call that may count in it is still in progress (or the interval is not over):
     /// its figures may still change.
     pub provisional: bool,
+    /// It began before the figures count from (the stream starts in it): calls that
+    /// entered it before are not in its figures, which are a part of the interval's.
+    pub partial: bool,
     pub queues: Vec<QueueInterval>,
     /// Agents with any figure in the interval, or time available or on calls.
     pub agents: Vec<AgentInterval>,
@@ -62,11 +65,19 @@ pub struct IntervalReport {
 
 /// The intervals of a center that keeps them, at `now` (the stream's clock), from the
 /// one its figures count from to the one `now` is in; `open_since`: the earliest start
-/// of a call still in progress (every interval ending after it is provisional).
-pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<IntervalReport> {
+/// of a call still in progress (every interval ending after it is provisional);
+/// `began`: when the stream began (an interval begun before it, or before the window's
+/// start, is partial).
+pub fn interval_report(
+    c: &Center,
+    now: Ts,
+    open_since: Option<Ts>,
+    began: Option<Ts>,
+) -> Option<IntervalReport> {
     let iv = c.intervals()?;
     let cut = iv.cut();
     let from = c.counted_from().map(|(t, _)| t);
+    let seen_from = c.window().start.max(began);
     let starts = from.map_or_else(Vec::new, |f| cut.starts(f, now));
     let mut queues: Vec<_> = c.queues().collect();
     by_number(&mut queues, |q| (q.extension_number.as_ref(), &q.id));
@@ -108,6 +119,7 @@ pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<In
                 start,
                 end,
                 provisional: end > now || open_since.is_some_and(|o| o < end),
+                partial: seen_from.is_some_and(|f| start < f),
                 queues,
                 agents,
             }
@@ -132,14 +144,17 @@ pub(super) struct Row<'a, T> {
     start: Ts,
     end: Ts,
     pub provisional: bool,
+    pub partial: bool,
     of: &'a T,
 }
 
 impl<T> Row<'_, T> {
-    fn state(&self) -> String {
-        match self.provisional {
-            true => "provisional".into(),
-            false => "final".into(),
+    /// `partial` (the stream starts in it), else `provisional` or `final`.
+    pub(super) fn state(&self) -> &'static str {
+        match (self.partial, self.provisional) {
+            (true, _) => "partial",
+            (false, true) => "provisional",
+            (false, false) => "final",
         }
     }
 }
@@ -149,7 +164,7 @@ type AgentCell = fn(&Row<AgentInterval>) -> String;
 
 pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
     col("Interval", span),
-    col("State", |r| r.state()),
+    col("State", |r| r.state().into()),
     col("Queue", |r| {
         let q = &r.of.queue;
         label(q.name.as_ref(), q.extension_number.as_ref(), Some(&q.id))
@@ -174,7 +189,7 @@ pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
 
 const AGENT_TABLE: &[TableCol<AgentCell>] = &[
     col("Interval", span),
-    col("State", |r| r.state()),
+    col("State", |r| r.state().into()),
     col("Agent", |r| {
         let a = &r.of.agent;
         label(a.name.as_ref(), a.extension_number.as_ref(), Some(&a.id))
@@ -192,7 +207,7 @@ const AGENT_TABLE: &[TableCol<AgentCell>] = &[
 type Cell<T> = fn(&T) -> String;
 
 /// The CSV columns before a row's queue or agent columns.
-const INTERVAL_CSV: [&str; 3] = ["intervalStart", "intervalEnd", "provisional"];
+const INTERVAL_CSV: [&str; 4] = ["intervalStart", "intervalEnd", "provisional", "partial"];
 
 /// A CSV section: the interval columns, `cols` of each row's record, then `extra`.
 fn csv_section<'a, T: 'a, R>(
@@ -213,6 +228,7 @@ fn csv_section<'a, T: 'a, R>(
             r.start.to_rfc3339(),
             r.end.to_rfc3339(),
             r.provisional.to_string(),
+            r.partial.to_string(),
         ]
         .into_iter()
         .chain(cols.iter().map(|c| (c.1)(record(r.of))))
@@ -247,6 +263,7 @@ pub(super) fn rows<'a, T>(
                 start: i.start,
                 end: i.end,
                 provisional: i.provisional,
+                partial: i.partial,
                 of,
             })
         })

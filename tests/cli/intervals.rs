@@ -382,3 +382,51 @@ fn agent_occupancy_is_shown_per_interval_and_unknown_without_presence() {
     assert!(rows.len() > 50, "agents took calls");
     assert!(rows.iter().all(|a| a["occupancy"].is_null()), "unknown");
 }
+
+/// The interval a stream starts in (a board joined, or a recording began, after it
+/// began), or that a `--since` falls in, is `partial`: calls that entered it before are
+/// not in its figures. The next intervals, and a stream that began with its interval,
+/// are not.
+#[test]
+fn the_interval_a_stream_starts_in_is_partial() {
+    let (dir, path, _) = generated();
+    let partial = |r: &Value| -> Vec<(String, bool)> {
+        let intervals = r["intervals"].as_array().unwrap();
+        intervals
+            .iter()
+            .take(2)
+            .map(|i| {
+                (
+                    i["start"].as_str().unwrap().to_string(),
+                    i["partial"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let at = |hm: &str| format!("2026-12-01T{hm}:00.000Z");
+    let whole = report(path, &["--intervals", "15m"]);
+    assert_eq!(
+        partial(&whole),
+        [(at("09:00"), false), (at("09:15"), false)],
+        "a stream that began with its first interval"
+    );
+    let since = report(
+        path,
+        &["--intervals", "15m", "--since", "2026-12-01T09:07:00Z"],
+    );
+    assert_eq!(partial(&since), [(at("09:00"), true), (at("09:15"), false)]);
+    // The same stream as a recording begun at 09:07.
+    let text = std::fs::read_to_string(path).unwrap();
+    let late: String = text
+        .lines()
+        .filter(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["receivedAt"].as_str().unwrap() >= at("09:07").as_str()
+        })
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let joined = dir.path().join("joined.jsonl");
+    std::fs::write(&joined, late).unwrap();
+    let r = report(&joined, &["--intervals", "15m"]);
+    assert_eq!(partial(&r), [(at("09:00"), true), (at("09:15"), false)]);
+}
