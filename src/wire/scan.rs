@@ -431,9 +431,10 @@ impl<'a> Scan<'a> {
         Some(st)
     }
 
-    fn party(&mut self) -> R<PartyView<'a>> {
+    /// A party, decoded into `p` (a fresh one, in place where it is kept: a party is
+    /// half a kilobyte, which a returned value would be copied twice to get there).
+    fn party(&mut self, p: &mut PartyView<'a>) -> R<()> {
         let mut id = None;
-        let mut p = PartyView::default();
         let mut seen = 0;
         self.object(|s, key| {
             match key {
@@ -510,7 +511,7 @@ impl<'a> Scan<'a> {
             Some(())
         })?;
         p.id = id?;
-        Some(p)
+        Some(())
     }
 
     fn origin(&mut self) -> R<Origin> {
@@ -636,7 +637,10 @@ impl<'a> Scan<'a> {
                 // `null` and `[]` both decode to no parties.
                 let parties = &mut b.event.parties;
                 if !s.null()? {
-                    s.array(|s| s.party().map(|p| parties.push(p)))?;
+                    s.array(|s| {
+                        parties.push(PartyView::default());
+                        s.party(parties.last_mut().expect("pushed"))
+                    })?;
                 }
             }
             "accountId" => {
