@@ -159,6 +159,9 @@ struct Inputs {
     tick: tokio::time::Interval,
     sigterm: tokio::signal::unix::Signal,
     sigint: tokio::signal::unix::Signal,
+    /// The terminal closed (its window, an ssh session, `tmux kill-session`): quit as
+    /// `q` does, so a recording is flushed and temporary files are removed.
+    sighup: tokio::signal::unix::Signal,
 }
 
 impl Inputs {
@@ -203,6 +206,7 @@ impl Inputs {
             _ = tokio::time::sleep_until(frame_due), if dirty => None,
             _ = self.sigterm.recv() => Some(Event::Quit.into()),
             _ = self.sigint.recv() => Some(Event::Quit.into()),
+            _ = self.sighup.recv() => Some(Event::Quit.into()),
         }
     }
 }
@@ -232,6 +236,7 @@ pub async fn run(mut ui: UiState, feed: Feed) -> anyhow::Result<()> {
         tick,
         sigterm: signal(SignalKind::terminate())?,
         sigint: signal(SignalKind::interrupt())?,
+        sighup: signal(SignalKind::hangup())?,
     };
     let executor = Executor {
         control: source.control,

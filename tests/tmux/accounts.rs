@@ -7,6 +7,7 @@
 use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 const A: &str = "480201016";
 const B: &str = "730112016";
@@ -81,7 +82,7 @@ fn replay_of_two_accounts_shows_each_accounts_totals_as_the_report_gives() {
     assert!(reported(&report, A)[0] > 0 && reported(&report, B)[0] > 0);
 
     let cmd = format!(
-        "XDG_CACHE_HOME={d} CALLTOP_LOG_DIR={d} {} replay --speed max {} {}; echo EXITED; sleep 60",
+        "TMPDIR={d} XDG_CACHE_HOME={d} CALLTOP_LOG_DIR={d} {} replay --speed max {} {}; echo EXITED; sleep 60",
         env!("CARGO_BIN_EXE_calltop"),
         a.display(),
         b.display(),
@@ -107,4 +108,28 @@ fn replay_of_two_accounts_shows_each_accounts_totals_as_the_report_gives() {
     t.wait("the report's totals after the jumps", 60, |s| {
         same_totals(s, &report)
     });
+    // The merged recording is a temporary file, removed when the board ends — also
+    // when its terminal closes (a hang-up, as closing the window sends).
+    let merged = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("calltop-accounts")
+            })
+            .count()
+    };
+    assert_eq!(merged(), 1, "the merged recording while the board runs");
+    drop(t);
+    let gone = Instant::now() + Duration::from_secs(20);
+    while merged() > 0 && Instant::now() < gone {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        merged(),
+        0,
+        "the merged recording left behind after a hang-up"
+    );
 }
