@@ -15,10 +15,11 @@ use std::sync::OnceLock;
 const START: &str = "2026-12-01T09:00:00Z";
 
 /// Two generated hours (made once for the module): the recording and the last truth line.
+/// A static is never dropped, so they are in the build's scratch space, not the system's.
 fn generated() -> &'static (tempfile::TempDir, PathBuf, GroundTruth) {
     static DAY: OnceLock<(tempfile::TempDir, PathBuf, GroundTruth)> = OnceLock::new();
     DAY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let (out, truth) = (dir.path().join("day.jsonl"), dir.path().join("truth.jsonl"));
         let status = Command::new(env!("CARGO_BIN_EXE_calltop"))
             .args([

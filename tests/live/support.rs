@@ -191,7 +191,10 @@ pub fn collect_warnings(h: &LiveHandle) -> std::sync::Arc<std::sync::Mutex<Vec<S
 /// The real binary with `args`, logged in to the sim by the conventional env vars.
 pub fn calltop(sim: &calltop::sim::SimHandle, args: &[&str]) -> std::process::Child {
     let c = credentials(sim);
-    let logs = tempfile::tempdir().unwrap().keep();
+    // Kept for a failure's post-mortem: in the build's scratch space, not the system's.
+    let logs = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+        .keep();
     std::process::Command::new(env!("CARGO_BIN_EXE_calltop"))
         .args(args)
         .env_remove("RINGCENTRAL_SERVER_URL")
