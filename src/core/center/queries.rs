@@ -168,17 +168,15 @@ impl Center {
     /// heard of) by now, and no caller there is left out for its call being in doubt
     /// ([`Center::waiting_in`]). Before that, the queue's waiting calls are a lower bound.
     pub fn waiting_complete(&self, q: &Queue, now: Ts) -> bool {
-        let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
-        let from = self
-            .watching_since
-            .map(|w| self.unseen_until.map_or(w, |u| w.max(u)));
-        from.is_some_and(|w| w.plus_millis(hold) <= now) && !self.waiting_doubted(q)
+        self.watching_since.is_some()
+            && self.waiting_unsure(q).iter().all(|&(_, end)| end <= now)
+            && !self.waiting_doubted(q)
     }
 
     /// When callers may have waited in `q` unseen ([`Center::waiting_complete`]): for as
     /// long as a caller may wait there, from when calltop joined and from the end of its
     /// latest unrecovered outage.
-    pub fn waiting_unsure(&self, q: &Queue) -> Vec<(Ts, Ts)> {
+    pub fn waiting_unsure(&self, q: &Queue) -> SmallVec<[(Ts, Ts); 2]> {
         let hold = q.hold_time_ms.unwrap_or(DEFAULT_HOLD_TIME_MS);
         [self.watching_since, self.unseen_until]
             .into_iter()

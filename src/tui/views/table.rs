@@ -161,8 +161,13 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
 /// there, any other call its target party's time in state (`≥`: a lower bound, the
 /// state was under way when calltop joined). A call in doubt ([`Center::doubted`]) is
 /// marked `?` and raises no alert: it may have ended unseen, so its timer is not news.
-fn row_cells(s: &Session, center: &Center, ui: &UiState, now: Ts) -> (Level, String, String) {
-    let doubted = center.doubted(&s.id);
+fn row_cells(
+    s: &Session,
+    center: &Center,
+    ui: &UiState,
+    now: Ts,
+    doubted: bool,
+) -> (Level, String, String) {
     let level = if doubted {
         Level::Normal
     } else {
@@ -191,7 +196,8 @@ fn row_cells(s: &Session, center: &Center, ui: &UiState, now: Ts) -> (Level, Str
 
 fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowText<'a> {
     let t = ui.theme();
-    let (level, marker, timer) = row_cells(s, center, ui, now);
+    let doubted = center.doubted(&s.id);
+    let (level, marker, timer) = row_cells(s, center, ui, now, doubted);
     let caller = s.caller();
     let target = ui.target_index(s);
     let mut parties: Vec<Span> = Vec::new();
@@ -219,7 +225,6 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
         parties.push(Span::styled(format!(" +{gone}✕"), t.dim()));
     }
     let mut marks = call_marks(live.iter().map(|(_, p)| *p));
-    let doubted = center.doubted(&s.id);
     if doubted {
         // Held since before an outage, not heard of since: it may have ended unseen.
         marks = [UNCHECKED, &marks].join(if marks.is_empty() { "" } else { " · " });

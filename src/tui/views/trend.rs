@@ -43,8 +43,10 @@ fn waiting_cells(points: &[TrendPoint]) -> Vec<String> {
     points
         .iter()
         .map(|p| match p.waiting_peak {
-            Some(n) if p.waiting_bound => format!("{}{:>4}", bar(n as f64, max), format!("≥{n}")),
-            Some(n) => format!("{}{:>4}", bar(n as f64, max), n),
+            Some(n) => {
+                let bound = if p.waiting_bound { "≥" } else { "" };
+                format!("{}{:>4}", bar(n as f64, max), format!("{bound}{n}"))
+            }
             None => format!("{:>CELL$}", "—"),
         })
         .collect()
