@@ -211,7 +211,7 @@ impl World {
             self.queue_voicemail(ci, q, qpi);
             return;
         }
-        let mut rng = StdRng::seed_from_u64(seed_of(&self.calls[ci].id, q as u64));
+        let mut rng = StdRng::seed_from_u64(seed_of(&self.calls[ci].seed_id, q as u64));
         let patience_at = patience_at.unwrap_or_else(|| {
             let d = if rng.random_bool(0.6) {
                 self.timing.secs(&mut rng, 90.0, 420.0)

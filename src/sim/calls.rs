@@ -72,6 +72,10 @@ pub enum Step {
 #[derive(Clone, Debug)]
 pub struct SimCall {
     pub id: String,
+    /// The id as the seed drew it, before `created` was mixed in: what the call's
+    /// routing draws are seeded from, so that one seed routes its calls the same way
+    /// whenever it runs.
+    pub seed_id: String,
     pub hex: String,
     pub session_id: String,
     pub origin: OriginType,
@@ -114,9 +118,11 @@ impl SimCall {
     /// the old call would merge the new one into it), while the same seed and start
     /// (`sim generate --start`) still give the same ids.
     pub fn new(rng: &mut StdRng, origin: OriginType, created: Ts, prefix: &str) -> SimCall {
-        let hex = salted(&super::directory::hex(rng, 16), created);
+        let drawn = super::directory::hex(rng, 16);
+        let hex = salted(&drawn, created);
         SimCall {
             id: format!("s-{prefix}{hex}"),
+            seed_id: format!("s-{prefix}{drawn}"),
             session_id: format!("{}016", super::directory::digits(rng, 9)),
             hex,
             origin,
@@ -587,11 +593,11 @@ mod tests {
     use rand::SeedableRng;
 
     #[test]
-    fn a_restarted_simulator_gives_new_ids_and_the_same_start_the_same_ones() {
+    fn a_restarted_simulator_gives_new_ids_routed_as_the_seed_draws_them() {
         let id = |created: i64| {
             let mut rng = StdRng::seed_from_u64(5);
             let c = SimCall::new(&mut rng, OriginType::Call, Ts(created), "");
-            (c.id.clone(), c.next_party_id())
+            (c.id.clone(), c.next_party_id(), c.seed_id)
         };
         let at = 1_764_579_600_000;
         assert_eq!(id(at), id(at), "same seed and time: same ids");
@@ -601,6 +607,7 @@ mod tests {
             "a call created later by the same seed: another id"
         );
         assert_ne!(a.1, b.1, "and other party ids");
+        assert_eq!(a.2, b.2, "routed as the seed draws it, whenever it runs");
         assert_eq!(a.0.len(), b.0.len());
     }
 }
