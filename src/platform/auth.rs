@@ -182,13 +182,8 @@ impl Auth {
         Ok(())
     }
 
-    /// Refreshes now with the refresh token. Falls back to a JWT login only when
-    /// there is no usable refresh token or the platform rejects it.
-    pub async fn refresh(&self) -> Result<(), HttpError> {
-        let mut state = self.state.lock().await;
-        self.refresh_locked(&mut state).await
-    }
-
+    /// Refreshes with the refresh token. Falls back to a JWT login only when there is
+    /// no usable refresh token or the platform rejects it.
     async fn refresh_locked(&self, state: &mut Option<TokenState>) -> Result<(), HttpError> {
         let Some(rt) = state
             .as_ref()
@@ -245,53 +240,83 @@ impl Auth {
             .ok_or_else(|| HttpError::Transport("not logged in".into()))
     }
 
-    /// A bearer request to `path` on the platform.
-    pub async fn bearer(
+    /// A bearer request to `path` on the platform with `token`.
+    fn bearer_with(
         &self,
+        token: &str,
         method: reqwest::Method,
         path: &str,
-    ) -> Result<reqwest::RequestBuilder, HttpError> {
-        let token = self.access_token().await?;
-        Ok(self
-            .http
+    ) -> reqwest::RequestBuilder {
+        self.http
             .client()
             .request(method, self.url(path))
             .bearer_auth(token)
-            .header(reqwest::header::ACCEPT, "application/json"))
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// Replaces the session after the platform rejected `rejected` with a 401 — unless
+    /// another task already did since that request went out (every task that met the
+    /// same 401 would otherwise refresh in turn, and each refresh invalidates the
+    /// token the one before handed out).
+    async fn renew_rejected(&self, rejected: &str) -> Result<(), HttpError> {
+        let mut state = self.state.lock().await;
+        if state.as_ref().is_some_and(|s| s.access != rejected) {
+            return Ok(());
+        }
+        self.refresh_locked(&mut state).await
+    }
+
+    /// Sends a bearer request built by `build`; a 401 (the token was invalidated
+    /// behind our back) renews the session once and sends it again.
+    pub async fn authorized<T, F, Fut>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        build: F,
+    ) -> Result<T, HttpError>
+    where
+        F: Fn(reqwest::RequestBuilder) -> Fut,
+        Fut: std::future::Future<Output = Result<T, HttpError>>,
+    {
+        let token = self.access_token().await?;
+        let r = build(self.bearer_with(&token, method.clone(), path)).await;
+        if !matches!(r, Err(HttpError::Status { status: 401, .. })) {
+            return r;
+        }
+        if let Err(e) = self.renew_rejected(&token).await {
+            tracing::warn!(error = %e, "renewing the session after a 401 failed");
+            return r;
+        }
+        let token = self.access_token().await?;
+        build(self.bearer_with(&token, method, path)).await
     }
 
     /// One request to `path` with an optional JSON body; the body text of a 2xx answer.
-    /// A 401 (the token was invalidated behind our back) refreshes once and retries.
     pub async fn request(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<String, HttpError> {
-        let once = || async {
-            let mut req = self.bearer(method.clone(), path).await?;
+        self.authorized(method, path, |mut req| async move {
             if let Some(b) = body {
                 req = req.json(b);
             }
             self.http.send(req).await
-        };
-        let r = once().await;
-        if let Err(HttpError::Status { status: 401, .. }) = &r {
-            if self.refresh().await.is_ok() {
-                return once().await;
-            }
-        }
-        r
+        })
+        .await
     }
 
     /// `POST /restapi/oauth/wstoken`: a single-use token and the gateway URI.
     pub async fn wstoken(&self) -> Result<WsTokenResponse, HttpError> {
-        let req = self
-            .bearer(reqwest::Method::POST, "/restapi/oauth/wstoken")
-            .await?
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body("{}");
-        let t = self.auth_group(self.http.send_json(req)).await?;
+        let t = self
+            .authorized(reqwest::Method::POST, "/restapi/oauth/wstoken", |req| {
+                let req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body("{}");
+                self.auth_group(self.http.send_json(req))
+            })
+            .await?;
         self.wstokens.fetch_add(1, Ordering::Relaxed);
         Ok(t)
     }

@@ -48,8 +48,12 @@ impl CallLogClient {
                 .budget()
                 .take(RateGroup::Heavy, Pace::Even)
                 .await;
-            let req = self.auth.bearer(reqwest::Method::GET, &path).await?;
-            let list: RecordList<CallLogRecord> = self.auth.http().send_json(req).await?;
+            let list: RecordList<CallLogRecord> = self
+                .auth
+                .authorized(reqwest::Method::GET, &path, |req| {
+                    self.auth.http().send_json(req)
+                })
+                .await?;
             let more = list.navigation.is_some_and(|n| n.next_page.is_some());
             let n = list.records.len();
             out.extend(list.records);

@@ -220,16 +220,9 @@ impl Task {
     /// The gateway's address with a fresh WebSocket token (and the session to recover
     /// when `recovering`).
     async fn socket_url(&mut self, recovering: bool) -> Result<url::Url, Ended> {
-        let mut ws_token = self.auth.wstoken().await;
-        if let Err(HttpError::Status { status: 401, .. }) = &ws_token {
-            // The access token was invalidated (the platform restarted, or the session
-            // was revoked): refresh (or log in again) and use the new token at once.
-            match self.auth.refresh().await {
-                Ok(()) => ws_token = self.auth.wstoken().await,
-                Err(r) => tracing::warn!(error = %r, "refresh after 401 failed"),
-            }
-        }
-        let ws_token = match ws_token {
+        // A 401 (the platform restarted, or the session was revoked) renews the
+        // session and asks again at once.
+        let ws_token = match self.auth.wstoken().await {
             Ok(t) => t,
             Err(HttpError::RateLimited { retry_after }) => {
                 return Err(dropped(
