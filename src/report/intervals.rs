@@ -97,7 +97,7 @@ pub fn interval_report(
                         answered_within_sla: f.answered_within_sla,
                         short_abandoned: f.abandoned - f.abandoned_over_threshold,
                         avg_handle_seconds: iv
-                            .handling(q, start)
+                            .handling(q, start, now, agents.iter().copied())
                             .avg_handle_ms()
                             .map(|ms| ms / 1000.0),
                     }
@@ -107,7 +107,7 @@ pub fn interval_report(
                 .iter()
                 .filter_map(|a| {
                     let occupancy = iv.occupancy(a, start, now);
-                    let part = iv.agent(a, start);
+                    let part = iv.agent(a, start, now);
                     let part = part.or_else(|| occupancy.map(|_| iv.agent_part(a)))?;
                     Some(AgentInterval {
                         agent: agent_report(&part, now),

@@ -606,11 +606,11 @@ fn minute(c: &Center, iv: &calltop::core::center::Intervals, t: Ts) -> Vec<Strin
             part.figures,
             part.longest_wait_ms(END),
             part.waiting.len(),
-            iv.handling(q, t)
+            iv.handling(q, t, END, c.agents())
         )
     });
     let agents = c.agents().filter_map(|a| {
-        let f = iv.agent(a, t)?.figures;
+        let f = iv.agent(a, t, END)?.figures;
         Some(format!("at {t} agent {} {f:?}", a.id))
     });
     queues.chain(agents).collect()

@@ -136,7 +136,10 @@ fn the_last_complete_interval_of_a_replay_equals_report_intervals_of_the_file() 
         close(num(&r["serviceLevel"]), part.service_level_pct(), "SL");
         let asa = f.avg_answer_wait_ms().map(|ms| ms / 1000.0);
         close(num(&r["avgSpeedOfAnswerSeconds"]), asa, "ASA");
-        let aht = iv.handling(q, last).avg_handle_ms().map(|ms| ms / 1000.0);
+        let aht = iv
+            .handling(q, last, now, c.agents())
+            .avg_handle_ms()
+            .map(|ms| ms / 1000.0);
         close(num(&r["avgHandleSeconds"]), aht, "AHT");
         let longest = part.longest_wait_ms(now) as f64 / 1000.0;
         close(num(&r["longestWaitSeconds"]), Some(longest), "longest wait");
@@ -152,7 +155,7 @@ fn the_last_complete_interval_of_a_replay_equals_report_intervals_of_the_file() 
         .collect();
     let mut known = 0;
     for a in c.agents() {
-        let figures = iv.agent(a, last).map(|x| x.figures);
+        let figures = iv.agent(a, last, now).map(|x| x.figures);
         let occupancy = iv.occupancy(a, last, now);
         let Some(r) = agents.remove(a.id.as_str()) else {
             assert!(figures.is_none() && occupancy.is_none(), "{}: no row", a.id);

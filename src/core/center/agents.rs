@@ -77,6 +77,7 @@ pub(super) fn follow(
                     _ => None,
                 },
                 counted,
+                first: t.first,
             });
             a.calls.len() - 1
         }

@@ -488,6 +488,9 @@ pub struct AgentCall {
     pub queue: Option<String>,
     /// Counts in the figures (seen from its start, inside the window).
     pub counted: bool,
+    /// When calltop first heard of the party: the interval its figures count in.
+    #[serde(default)]
+    pub first: Ts,
 }
 
 /// One agent's figures inside the window (closed intervals only).
@@ -668,7 +671,15 @@ impl Agent {
     /// The figures with the talk and hold still running counted up to `now`.
     pub fn figures_at(&self, now: Ts) -> AgentFigures {
         let mut f = self.figures;
-        for c in self.calls.iter().filter(|c| c.counted) {
+        f.add(&self.running(now, |_| true));
+        f
+    }
+
+    /// The talk and hold still running at `now` on the counted calls `of` keeps (agent
+    /// legs' also as handling).
+    pub fn running(&self, now: Ts, of: impl Fn(&AgentCall) -> bool) -> AgentFigures {
+        let mut f = AgentFigures::default();
+        for c in self.calls.iter().filter(|c| c.counted && of(c)) {
             let d = c.since.millis_until(now).max(0);
             let (talk, hold) = match c.code {
                 StatusCode::Answered => (d, 0),

@@ -310,16 +310,31 @@ impl Intervals {
     }
 
     /// The handling of queue `q`'s agent legs offered in the interval starting at
-    /// `start` (talk and hold of closed parts; average handle time = their sum / handled).
-    pub fn handling(&self, q: &Queue, start: Ts) -> AgentFigures {
+    /// `start`, their talk and hold still running counted up to `now` (`agents`: whose
+    /// calls are running); average handle time = talk and hold / handled.
+    pub fn handling<'a>(
+        &self,
+        q: &Queue,
+        start: Ts,
+        now: Ts,
+        agents: impl IntoIterator<Item = &'a Agent>,
+    ) -> AgentFigures {
         let key = (start, fingerprint(&q.id));
-        self.handling.get(&key).copied().unwrap_or_default()
+        let mut f = self.handling.get(&key).copied().unwrap_or_default();
+        for a in agents {
+            f.add(&a.running(now, |c| {
+                c.queue.as_ref() == Some(&q.id) && self.cut.start_of(c.first) == start
+            }));
+        }
+        f
     }
 
     /// Agent `a` in the interval starting at `start`: the figures of its parties that
-    /// started in it (talk and hold of closed parts); `None` when it had none.
-    pub fn agent(&self, a: &Agent, start: Ts) -> Option<Agent> {
-        let f = *self.agents.get(&(start, fingerprint(&a.id)))?;
+    /// started in it, talk and hold still running counted up to `now`; `None` when it
+    /// had none.
+    pub fn agent(&self, a: &Agent, start: Ts, now: Ts) -> Option<Agent> {
+        let mut f = *self.agents.get(&(start, fingerprint(&a.id)))?;
+        f.add(&a.running(now, |c| self.cut.start_of(c.first) == start));
         (f != AgentFigures::default()).then(|| Agent {
             figures: f,
             ..self.agent_part(a)

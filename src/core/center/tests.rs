@@ -994,3 +994,40 @@ fn occupancy_per_interval_is_time_on_calls_over_available_and_on_calls() {
     // Up to now: 5 min, all on the call.
     assert_eq!(occ(23, 0), Some(100.0));
 }
+
+#[test]
+fn an_interval_in_progress_counts_running_talk_in_its_handle_time() {
+    use crate::core::zone::Zone;
+    let mut c = center();
+    c.count_intervals(Cut {
+        len_ms: 15 * 60_000,
+        zone: Zone::parse("UTC").unwrap(),
+    });
+    // T0 is 22:13:20Z; `m(h, mm)` is `hh:mm:00` that evening, as an offset from T0.
+    let m = |h: i64, mm: i64| (h * 60 + mm) * 60_000 - (22 * 3600 + 13 * 60 + 20) * 1000;
+    // Ann: 22:16–22:20 on a finished call, then one answered at 22:25 still going.
+    call(&mut c, "s-1")
+        .at(m(22, 15), leg("p-1", SALES, ANN, StatusCode::Proceeding))
+        .at(m(22, 16), leg("p-1", SALES, ANN, StatusCode::Answered))
+        .at(m(22, 20), leg("p-1", SALES, ANN, StatusCode::Disconnected));
+    call(&mut c, "s-2")
+        .at(m(22, 24), leg("p-2", SALES, ANN, StatusCode::Proceeding))
+        .at(m(22, 25), leg("p-2", SALES, ANN, StatusCode::Answered));
+    let iv = c.intervals().unwrap();
+    let start = Ts(T0 + m(22, 15));
+    let now = Ts(T0 + m(22, 28));
+    let sales = c.queue(SALES).unwrap();
+    let h = iv.handling(sales, start, now, c.agents());
+    assert_eq!((h.handled, h.talk_ms), (2, 7 * 60_000));
+    // (4 min + 3 min so far) over the two calls handled, not 4 min over two.
+    assert_eq!(h.avg_handle_ms(), Some(210_000.0));
+    let ann = iv.agent(c.agent(ANN).unwrap(), start, now).unwrap();
+    assert_eq!((ann.figures.handled, ann.figures.talk_ms), (2, 7 * 60_000));
+    // Nothing of it runs into the next interval, which the call did not start in.
+    let next = Ts(T0 + m(22, 30));
+    assert_eq!(
+        iv.handling(sales, next, Ts(T0 + m(22, 31)), c.agents())
+            .talk_ms,
+        0
+    );
+}
