@@ -704,7 +704,7 @@ impl Reporting {
         let reports = self
             .parts
             .iter()
-            .map(|p| intervals_of(&p.store, p.now(), p.feed.began))
+            .map(|p| intervals_of(&p.store, p.now()))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mine = |p: &Part| {
             let of = |a: &Option<String>| *a == p.named();
@@ -749,9 +749,7 @@ impl Reporting {
         }
         let format = self.sink.writer.format();
         match (self.cut, &self.parts[..]) {
-            (Some(cut), [p]) => {
-                return write_intervals(&p.store, format, cut, p.now(), p.feed.began, out)
-            }
+            (Some(cut), [p]) => return write_intervals(&p.store, format, cut, p.now(), out),
             (Some(cut), _) if format == Format::Html => return self.daily_accounts(cut, out),
             (Some(_), _) => anyhow::bail!("{SEVERAL_INTERVALS}"),
             (None, _) => {}
@@ -784,17 +782,13 @@ pub const SEVERAL_INTERVALS: &str =
     "--intervals takes one input; over several accounts, --format html cuts each into intervals";
 
 /// The figures per interval of a store that kept them, at `now`.
-fn intervals_of(
-    store: &SessionStore,
-    now: Ts,
-    began: Option<Ts>,
-) -> anyhow::Result<intervals::IntervalReport> {
+fn intervals_of(store: &SessionStore, now: Ts) -> anyhow::Result<intervals::IntervalReport> {
     let open_since = store
         .sessions()
         .filter(|s| s.end().is_none())
         .filter_map(|s| s.start)
         .min();
-    intervals::interval_report(store.center(), now, open_since, began)
+    intervals::interval_report(store.center(), now, open_since)
         .ok_or_else(|| anyhow::anyhow!("the figures per interval were not kept"))
 }
 
@@ -805,10 +799,9 @@ fn write_intervals(
     format: Format,
     cut: Cut,
     now: Ts,
-    began: Option<Ts>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let report = intervals_of(store, now, began)?;
+    let report = intervals_of(store, now)?;
     let center = store.center();
     match format {
         Format::Html => {

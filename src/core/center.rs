@@ -244,7 +244,7 @@ pub struct Center {
     /// no id (with a thousand calls at a time, a collision is a ~1e-13 chance).
     calls: HashMap<u64, Call, foldhash::fast::RandomState>,
     done: Tombstones,
-    /// The earliest time of anything heard about calls: before it calltop saw nothing.
+    /// The earliest time calltop heard anything of the stream: before it, it saw nothing.
     #[serde(default)]
     watching_since: Option<Ts>,
     /// The end of the latest outage that was not recovered: a caller who entered a
@@ -509,8 +509,9 @@ impl Center {
         self.unseen_until = Some(self.unseen_until.map_or(until, |u| u.max(until)));
     }
 
-    /// Something about calls was heard at `at`.
-    fn watched(&mut self, at: Ts) {
+    /// calltop heard something of the stream at `at`: a call's event, or any value of
+    /// the stream (a frame, a recording's line), which says calltop was listening.
+    pub fn watched(&mut self, at: Ts) {
         self.watching_since = Some(self.watching_since.map_or(at, |w| w.min(at)));
         self.heard_for_intervals(at);
         self.time_states(at);

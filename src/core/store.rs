@@ -234,6 +234,7 @@ impl SessionStore {
     /// only what the store keeps is copied out of the input.
     pub fn ingest_view(&mut self, parsed: ParsedView<'_>, now: Ts) -> Applied {
         let now = parsed.received_at.unwrap_or(now);
+        self.center.watched(now);
         let item = match parsed.item {
             IncomingView::Session(n) => return self.apply_session_event(n.body, now, true),
             IncomingView::Other(item) => item,

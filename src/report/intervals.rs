@@ -65,19 +65,14 @@ pub struct IntervalReport {
 
 /// The intervals of a center that keeps them, at `now` (the stream's clock), from the
 /// one its figures count from to the one `now` is in; `open_since`: the earliest start
-/// of a call still in progress (every interval ending after it is provisional);
-/// `began`: when the stream began (an interval begun before it, or before the window's
-/// start, is partial).
-pub fn interval_report(
-    c: &Center,
-    now: Ts,
-    open_since: Option<Ts>,
-    began: Option<Ts>,
-) -> Option<IntervalReport> {
+/// of a call still in progress (every interval ending after it is provisional). An
+/// interval begun before calltop heard the stream, or before the window's start, is
+/// partial.
+pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<IntervalReport> {
     let iv = c.intervals()?;
     let cut = iv.cut();
     let from = c.counted_from().map(|(t, _)| t);
-    let seen_from = c.window().start.max(began);
+    let seen_from = c.window().start.max(iv.heard_from());
     let starts = from.map_or_else(Vec::new, |f| cut.starts(f, now));
     let mut queues: Vec<_> = c.queues().collect();
     by_number(&mut queues, |q| (q.extension_number.as_ref(), &q.id));

@@ -43,8 +43,6 @@ pub struct Feed {
     pub clock: Ts,
     /// Values applied.
     pub good: u64,
-    /// The stream time of the first value applied: when the stream began.
-    pub began: Option<Ts>,
     pub bad: BadValues,
 }
 
@@ -75,7 +73,6 @@ impl Feed {
                     );
                 store.note_recorded(own);
                 self.clock = self.due(&p);
-                self.began.get_or_insert(self.clock);
                 store.ingest_view(p, self.clock);
                 self.good += 1;
             }

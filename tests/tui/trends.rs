@@ -47,7 +47,8 @@ fn answer(s: &mut SessionStore, id: &str, t: i64) {
 }
 
 /// Queues Sales (800, SLA 30 s) and Support (801), agent Ann (201); the center counts
-/// 15-minute intervals in UTC. The first call is heard at 12:20, so 12:00–12:15 is
+/// 15-minute intervals in UTC. calltop joins at 12:20 (its directory load, then the
+/// first call), so 12:00–12:15 is
 /// unknown, and 12:15's service level too (calls may have been answered unseen before
 /// 12:20); until 12:35 (15 minutes, the hold time when not known) callers may wait
 /// unseen, so the peaks of 12:15 and 12:30 are lower bounds. 12:15: two callers at once,
@@ -55,11 +56,12 @@ fn answer(s: &mut SessionStore, id: &str, t: i64) {
 /// still waiting at 12:45; two of the four within the SLA (50 %). 12:45: one waiting
 /// carried in, no call entered (no SL).
 fn trend_store() -> SessionStore {
-    trend_store_with(0)
+    trend_store_with(0, hm(20, 0))
 }
 
-/// [`trend_store`] with `more` queues without calls (900, 901…).
-fn trend_store_with(more: usize) -> SessionStore {
+/// [`trend_store`] with `more` queues without calls (900, 901…), joined at second
+/// `joined` (the directory load).
+fn trend_store_with(more: usize, joined: i64) -> SessionStore {
     let mut s = SessionStore::default();
     s.center_mut().count_intervals(Cut {
         len_ms: 15 * 60_000,
@@ -82,7 +84,7 @@ fn trend_store_with(more: usize) -> SessionStore {
     raw(
         &mut s,
         1,
-        json!({"receivedAt": at(1).to_rfc3339(), "roster": {"extensions": extensions}}),
+        json!({"receivedAt": at(joined).to_rfc3339(), "roster": {"extensions": extensions}}),
     );
     // In the stream's order.
     enter(&mut s, "a", hm(20, 0));
@@ -181,6 +183,27 @@ fn the_queues_view_charts_each_intervals_peak_waiting_and_service_level() {
     );
 }
 
+/// What calltop heard of the stream counts, not only calls: a board listening from
+/// 12:00:01 that heard its first call at 12:20 knew 12:00–12:15 had no caller it could
+/// see (a lower bound: callers waiting since before 12:00:01 may be unseen until
+/// 12:15:01), and heard all of 12:15, so its service level is known.
+#[test]
+fn a_quiet_start_is_known_not_unknown() {
+    let store = trend_store_with(0, 1);
+    let rows = screen(&store, Command::Queues, 80, 24);
+    assert_eq!(
+        figures_of(&rows, "Sales  "),
+        ["≥0", "≥2", "3", "1", "—", "50%", "50%", "—"],
+        "{}",
+        rows.join("\n")
+    );
+    // The report reads the same time: its 12:00 is partial, its 12:15 whole.
+    let c = store.center();
+    let iv = c.intervals().unwrap();
+    assert_eq!(iv.heard_from(), Some(at(1)));
+    assert_eq!(c.watching_since(), Some(at(1)));
+}
+
 #[test]
 fn the_wallboard_shows_each_queues_last_hour_under_its_panel() {
     let store = trend_store();
@@ -213,12 +236,12 @@ fn the_charts_are_dropped_whole_where_they_do_not_fit() {
         assert!(text.contains("Sales"), "{text}");
     }
     // Too low for the whole queue table and the charts: the table alone.
-    let text = screen(&trend_store_with(4), Command::Queues, 80, 16).join("\n");
+    let text = screen(&trend_store_with(4, hm(20, 0)), Command::Queues, 80, 16).join("\n");
     assert!(!text.contains("Last hour"), "{text}");
     assert!(text.contains("Sales"), "{text}");
     // A wallboard whose trend rows would leave out a queue's panel: no trend row.
     // (80×21: two panels of seven rows fit, not two of eight.)
-    let text = screen(&trend_store_with(4), Command::Wallboard, 80, 21).join("\n");
+    let text = screen(&trend_store_with(4, hm(20, 0)), Command::Wallboard, 80, 21).join("\n");
     assert!(!text.contains("last hour"), "{text}");
     assert!(text.contains("\nSales"), "{text}");
     // Without intervals counted (a board that keeps none): no chart.

@@ -103,8 +103,9 @@ pub struct Intervals {
     agents: BTreeMap<(Ts, u64), AgentFigures>,
     /// The queues' waiting counts per interval (the trends').
     peaks: WaitPeaks,
-    /// The time of the first call event heard since counting began: intervals that
-    /// ended before it are unknown.
+    /// When calltop first heard anything of the stream since counting began (its first
+    /// value: a frame, a recording line): intervals that ended before it are unknown,
+    /// one begun before it is partial.
     heard_from: Option<Ts>,
     /// Agents' time per interval by what their state counted as (their occupancy).
     occupied: BTreeMap<(Ts, u64), Occupied>,
@@ -186,7 +187,7 @@ impl Intervals {
             .then(|| o.on_calls as f64 * 100.0 / busy as f64)
     }
 
-    /// The time of the first call event heard since counting began.
+    /// When calltop first heard anything of the stream since counting began.
     pub fn heard_from(&self) -> Option<Ts> {
         self.heard_from
     }
@@ -396,8 +397,8 @@ impl Center {
         self.intervals.as_deref()
     }
 
-    /// Something about calls was heard at `at`: the first time since counting began,
-    /// every queue's waiting count as of then.
+    /// calltop heard something of the stream at `at`: the first time since counting
+    /// began, every queue's waiting count as of then.
     pub(super) fn heard_for_intervals(&mut self, at: Ts) {
         let Some(iv) = self.intervals.as_deref_mut() else {
             return;

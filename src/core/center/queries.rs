@@ -144,7 +144,7 @@ impl Center {
         v
     }
 
-    /// The earliest time of anything calltop heard about calls.
+    /// The earliest time calltop heard anything of the stream.
     pub fn watching_since(&self) -> Option<Ts> {
         self.watching_since
     }
