@@ -124,12 +124,13 @@ pub struct SummaryReport {
     /// Joining ended calls to the call log (absent when no call was joined).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_log: Option<JoinCounts>,
-    pub avg_ring_seconds: f64,
-    pub max_ring_seconds: f64,
-    pub avg_talk_seconds: f64,
-    pub max_talk_seconds: f64,
-    pub avg_hold_seconds: f64,
-    pub max_hold_seconds: f64,
+    /// Ring, talk and hold over the calls that had any (`null`: none had).
+    pub avg_ring_seconds: Option<f64>,
+    pub max_ring_seconds: Option<f64>,
+    pub avg_talk_seconds: Option<f64>,
+    pub max_talk_seconds: Option<f64>,
+    pub avg_hold_seconds: Option<f64>,
+    pub max_hold_seconds: Option<f64>,
 }
 
 /// One call queue's figures (definitions in `core::center`).
@@ -339,12 +340,12 @@ fn summary_report(sum: &Summary, joins: JoinCounts) -> SummaryReport {
         outcomes: t.outcomes,
         counters: sum.counters,
         call_log: (joins != JoinCounts::default()).then_some(joins),
-        avg_ring_seconds: secs(t.ring.avg_ms()),
-        max_ring_seconds: secs(t.ring.max_ms),
-        avg_talk_seconds: secs(t.talk.avg_ms()),
-        max_talk_seconds: secs(t.talk.max_ms),
-        avg_hold_seconds: secs(t.hold.avg_ms()),
-        max_hold_seconds: secs(t.hold.max_ms),
+        avg_ring_seconds: t.ring.avg_ms().map(secs),
+        max_ring_seconds: t.ring.max().map(secs),
+        avg_talk_seconds: t.talk.avg_ms().map(secs),
+        max_talk_seconds: t.talk.max().map(secs),
+        avg_hold_seconds: t.hold.avg_ms().map(secs),
+        max_hold_seconds: t.hold.max().map(secs),
     }
 }
 

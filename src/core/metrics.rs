@@ -31,13 +31,14 @@ impl Stat {
         self.max_ms = self.max_ms.max(o.max_ms);
     }
 
-    /// Mean in ms (0 when empty).
-    pub fn avg_ms(&self) -> i64 {
-        if self.count == 0 {
-            0
-        } else {
-            self.total_ms / self.count as i64
-        }
+    /// Mean in ms; `None` with no observation (nothing to average, not zero).
+    pub fn avg_ms(&self) -> Option<i64> {
+        (self.count > 0).then(|| self.total_ms / self.count as i64)
+    }
+
+    /// Largest observation in ms; `None` with none.
+    pub fn max(&self) -> Option<i64> {
+        (self.count > 0).then_some(self.max_ms)
     }
 }
 

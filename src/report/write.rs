@@ -250,7 +250,7 @@ fn write_accounts_csv(out: &mut impl Write, accounts: &[AccountReport]) -> io::R
             ("avgHoldSeconds", m.avg_hold_seconds),
             ("maxHoldSeconds", m.max_hold_seconds),
         ] {
-            v.push((k, format!("{x:.3}")));
+            v.push((k, opt_num(x)));
         }
         let c = &m.counters;
         for (k, n) in [
@@ -471,9 +471,9 @@ const SESSION_CSV: &[CsvCol<PartyCsvCell>] = &[
     ("toName", |r| opt_cell(r.p.to_name.as_ref())),
     ("status", |r| opt_cell(r.p.status.as_ref())),
     ("reason", |r| opt_cell(r.p.reason.as_ref())),
-    ("ringSeconds", |r| csv_seconds(r.p.ring_seconds).into()),
-    ("talkSeconds", |r| csv_seconds(r.p.talk_seconds).into()),
-    ("holdSeconds", |r| csv_seconds(r.p.hold_seconds).into()),
+    ("ringSeconds", |r| opt_num(r.p.ring_seconds).into()),
+    ("talkSeconds", |r| opt_num(r.p.talk_seconds).into()),
+    ("holdSeconds", |r| opt_num(r.p.hold_seconds).into()),
     ("platformResult", |r| csv_cell(&r.platform[0])),
     ("callLogIds", |r| csv_cell(&r.platform[1])),
     ("recordingIds", |r| {
@@ -633,11 +633,6 @@ pub(super) fn label(
 /// Seconds with three decimals, or `—` when not known.
 fn seconds(v: Option<f64>) -> String {
     v.map_or_else(|| DASH.to_string(), |x| format!("{x:.3}s"))
-}
-
-/// Seconds with three decimals, or nothing when not known (CSV).
-fn csv_seconds(v: Option<f64>) -> String {
-    v.map_or_else(String::new, |x| format!("{x:.3}"))
 }
 
 /// The recordings of a call: the call log's, else as the notifications gave them.
@@ -835,13 +830,13 @@ fn write_summary_table(out: &mut impl Write, m: &SummaryReport) -> io::Result<()
     writeln!(out)?;
     writeln!(
         out,
-        "ring avg {:.3}s max {:.3}s  talk avg {:.3}s max {:.3}s  hold avg {:.3}s max {:.3}s",
-        m.avg_ring_seconds,
-        m.max_ring_seconds,
-        m.avg_talk_seconds,
-        m.max_talk_seconds,
-        m.avg_hold_seconds,
-        m.max_hold_seconds
+        "ring avg {} max {}  talk avg {} max {}  hold avg {} max {}",
+        seconds(m.avg_ring_seconds),
+        seconds(m.max_ring_seconds),
+        seconds(m.avg_talk_seconds),
+        seconds(m.max_talk_seconds),
+        seconds(m.avg_hold_seconds),
+        seconds(m.max_hold_seconds)
     )?;
     writeln!(
         out,

@@ -301,10 +301,13 @@ fn counts_line(store: &SessionStore, sum: &Summary, known: bool, t: &Theme) -> V
     l2
 }
 
-/// The third line: ring, talk and hold averages and maxima, and the event count (`—`
-/// while nothing was heard).
+/// The third line: ring, talk and hold averages and maxima over the calls that had any
+/// (`—` while none had, or nothing was heard), and the event count.
 fn figures_line(sum: &Summary, known: bool, t: &Theme) -> Vec<Group> {
-    let clock = |ms: i64| if known { clock(ms) } else { "—".to_string() };
+    let clock = |ms: Option<i64>| match ms {
+        Some(ms) if known => clock(ms),
+        _ => "—".to_string(),
+    };
     let tot = &sum.totals;
     let fig = |prio: u8, label: &str, s: &crate::core::Stat| {
         group(
@@ -315,7 +318,7 @@ fn figures_line(sum: &Summary, known: bool, t: &Theme) -> Vec<Group> {
                     Span::styled(format!("{label} avg "), t.dim()),
                     Span::raw(clock(s.avg_ms())),
                     Span::styled(" max ", t.dim()),
-                    Span::raw(clock(s.max_ms)),
+                    Span::raw(clock(s.max())),
                 ],
             )],
         )
