@@ -182,8 +182,10 @@ fn in_a_fragment_a_state_open_at_the_end_has_no_length_and_no_call_stretches_ano
     assert_eq!(r["summary"]["maxRingSeconds"], 0.17);
     // A call that ended in the fragment is timed as ever.
     assert_eq!(session(&r, "s-e")["durationSeconds"], 0.17);
-    // Unknown figures are not averaged in as zeros or as hours.
-    assert_eq!(r["summary"]["maxTalkSeconds"], 0.0);
+    // Unknown figures are not averaged in as zeros or as hours: no call's talk is
+    // known, so the longest talk is unknown too.
+    assert_eq!(r["summary"]["maxTalkSeconds"], Value::Null);
+    assert_eq!(r["summary"]["avgTalkSeconds"], Value::Null);
     // The table and the CSV say so too.
     let table = report_text(&one_event_calls_far_apart(), Format::Table);
     let line = table.lines().find(|l| l.starts_with("s-c ")).unwrap();
@@ -195,7 +197,7 @@ fn in_a_fragment_a_state_open_at_the_end_has_no_length_and_no_call_stretches_ano
     // The board's header does not count the open talk either.
     let store = store_of(&one_event_calls_far_apart());
     let sum = store.summary(store.clock().unwrap());
-    assert_eq!(sum.totals.talk.max_ms, 0);
+    assert_eq!(sum.totals.talk.max(), None);
 }
 
 #[test]
