@@ -791,7 +791,10 @@ impl Center {
         t.answered |= newly_answered;
         let newly_ended = code.is_some_and(StatusCode::is_terminal) && !t.ended;
         t.ended |= newly_ended;
-        self.person(sid, t, p, u.at, newly_answered, u.snapshot);
+        // First heard in a call not heard from its start, past its start: when its state
+        // began was not seen.
+        let midway = new && !call.from_start && !code.is_some_and(starting);
+        self.person(sid, t, p, u.at, newly_answered, (u.snapshot, midway));
         match &t.role {
             Role::Leg(_) => {
                 let answered = t.answered;

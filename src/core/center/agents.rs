@@ -196,7 +196,9 @@ impl Center {
     }
 
     /// Keeps the live calls of the party's agent: agents are created from events when
-    /// an agent leg rings them or a party of theirs is answered.
+    /// an agent leg rings them or a party of theirs is answered. `snapshot`: heard from a
+    /// REST snapshot; `midway`: first heard already past its start, in a call not heard
+    /// from its start (in both, when its state began was not seen).
     pub(super) fn person(
         &mut self,
         sid: &str,
@@ -204,7 +206,7 @@ impl Center {
         p: &PartyView<'_>,
         at: Ts,
         answered: bool,
-        snapshot: bool,
+        (snapshot, midway): (bool, bool),
     ) {
         let Some(key) = t.ext else {
             return;
@@ -218,7 +220,7 @@ impl Center {
         let heard = Heard {
             at,
             counted: t.counted == Some(self.epoch),
-            seen: !snapshot,
+            seen: !snapshot && !midway,
         };
         // Agents and other extensions are apart: a known agent is no other extension.
         if let Some(a) = self.agents.by_key_mut(key) {

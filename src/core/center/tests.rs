@@ -1031,3 +1031,34 @@ fn an_interval_in_progress_counts_running_talk_in_its_handle_time() {
         0
     );
 }
+
+#[test]
+fn an_agent_first_heard_midway_through_a_call_is_on_it_since_unknown() {
+    use StatusCode::*;
+    let mut c = center();
+    // The first event heard of the call finds Ann's leg answered: when it was answered
+    // was not heard.
+    let mut f = call(&mut c, "s-1");
+    f.at(5_000, leg("p-a", SALES, ANN, Answered));
+    assert_eq!(
+        f.c.agent(ANN).unwrap().telephony_state(),
+        (TelephonyState::OnCall, None)
+    );
+    // What happens next is heard as it happens.
+    f.at(9_000, leg("p-a", SALES, ANN, Hold));
+    assert_eq!(
+        f.c.agent(ANN).unwrap().telephony_state(),
+        (TelephonyState::OnHold, Some(Ts(T0 + 9_000)))
+    );
+    // A call heard from its start: its legs' states are timed from the first.
+    let seq = enter(&mut c, "s-2", SALES, 1_000);
+    let mut f = Feed {
+        seq,
+        ..call(&mut c, "s-2")
+    };
+    f.at(12_000, leg("p-b", SALES, BOB, Answered));
+    assert_eq!(
+        f.c.agent(BOB).unwrap().telephony_state(),
+        (TelephonyState::OnCall, Some(Ts(T0 + 12_000)))
+    );
+}
