@@ -398,10 +398,6 @@ impl Default for Center {
     }
 }
 
-fn starting(code: &StatusCode) -> bool {
-    matches!(code, StatusCode::Setup | StatusCode::Proceeding)
-}
-
 impl Center {
     /// An empty center whose figures cover `window`.
     pub fn new(window: Window) -> Center {
@@ -728,7 +724,7 @@ impl Center {
         let i = match found {
             Some(i) => i,
             None => {
-                let seen_start = call.from_start || code.is_some_and(starting);
+                let seen_start = call.from_start || code.is_some_and(StatusCode::is_start);
                 let t = Track {
                     fp,
                     ext: p.extension_id.as_deref().map(fingerprint),
@@ -793,7 +789,7 @@ impl Center {
         t.ended |= newly_ended;
         // First heard in a call not heard from its start, past its start: when its state
         // began was not seen.
-        let midway = new && !call.from_start && !code.is_some_and(starting);
+        let midway = new && !call.from_start && !code.is_some_and(StatusCode::is_start);
         self.person(sid, t, p, u.at, newly_answered, (u.snapshot, midway));
         match &t.role {
             Role::Leg(_) => {

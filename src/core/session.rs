@@ -190,8 +190,11 @@ impl Session {
     }
 
     /// Call length: start to end, or to `now` while active ([`Session::clock`]); `None`
-    /// when not known.
+    /// when not known (in a fragment, or the call was heard from part way through).
     pub fn duration_ms(&self, now: Ts) -> Option<i64> {
+        if self.heard_midway() {
+            return None;
+        }
         Some(self.start?.millis_until(self.clock(now)?))
     }
 
@@ -246,7 +249,42 @@ impl Session {
 
     /// A party's figures at `now`, timed to [`Session::clock`].
     pub fn party_figures(&self, p: &PartyState, now: Ts) -> CallTimes {
-        CallTimes::of(&p.history, self.clock(now))
+        CallTimes::of(&p.history, self.clock(now), self.joined(p))
+    }
+
+    /// The call was heard from part way through: the earliest change calltop heard of
+    /// it (not from a snapshot) was already past a call's start (not `Setup` or
+    /// `Proceeding`), so how its time went before was not seen.
+    pub fn heard_midway(&self) -> bool {
+        !self.seeded()
+            && self
+                .parties
+                .iter()
+                .filter_map(|p| {
+                    p.history
+                        .iter()
+                        .find(|m| m.code.is_some() && m.at.is_some())
+                })
+                .min_by_key(|m| (m.at, m.seq))
+                .is_some_and(|m| !m.code.as_ref().is_some_and(StatusCode::is_start))
+    }
+
+    /// A party was first learned of by snapshot (its first status change is synthetic).
+    fn seeded(&self) -> bool {
+        self.parties.iter().any(|p| {
+            p.history
+                .iter()
+                .find(|m| m.code.is_some())
+                .is_some_and(|m| m.synthetic)
+        })
+    }
+
+    /// Party `p` was first heard past its start in a call heard from part way through
+    /// ([`CallTimes::split`]'s `joined`).
+    pub fn joined(&self, p: &PartyState) -> bool {
+        let first = p.history.iter().find(|m| m.code.is_some());
+        first.is_some_and(|m| !m.code.as_ref().is_some_and(StatusCode::is_start))
+            && self.heard_midway()
     }
 
     /// Call-level figures of the finished intervals, and the call's running state.
@@ -259,15 +297,12 @@ impl Session {
     /// agents). A call seen through one party only is timed on that party. Time stops
     /// when the caller leaves (unless by transferring the call) or every party has.
     /// As for a party ([`CallTimes::split`]), a call with a party first learned of by
-    /// snapshot has every figure unknown, and the state still open at the end of a
-    /// [fragment](Session::fragment) has an unknown length (no running state).
+    /// snapshot, or heard from part way through ([`Session::heard_midway`]), has every
+    /// figure unknown (a state it was first heard in is a lower bound), and the state
+    /// still open at the end of a [fragment](Session::fragment) has an unknown length
+    /// (no running state).
     pub fn call_split(&self) -> (CallTimes, Option<Running>) {
-        let seeded = self.parties.iter().any(|p| {
-            p.history
-                .iter()
-                .find(|m| m.code.is_some())
-                .is_some_and(|m| m.synthetic)
-        });
+        let seeded = self.seeded();
         let caller = self.caller();
         let solo = self.parties.len() < 2;
         // Whether each party counts as answering: the caller is one of the parties.
@@ -286,10 +321,13 @@ impl Session {
             }));
         }
         changes.sort_unstable();
+        // Heard from part way through: the state it was first heard in began before.
+        let midway = self.heard_midway();
+        let first_at = changes.first().map(|c| c.0);
         let mut state: SmallVec<[Option<&StatusCode>; 4]> =
             smallvec::smallvec![None; self.parties.len()];
         let mut f = CallTimes {
-            unknown: if seeded { Bucket::ALL } else { 0 },
+            unknown: if seeded || midway { Bucket::ALL } else { 0 },
             ..CallTimes::default()
         };
         let mut cur: Option<Running> = None;
@@ -333,7 +371,7 @@ impl Session {
             cur = cur.or(Some(Running {
                 bucket,
                 since: at,
-                known: !synthetic,
+                known: !(synthetic || (midway && Some(at) == first_at)),
             }));
         }
         match cur {

@@ -139,20 +139,19 @@ impl CallTimes {
 
     /// The figures of a party's finished intervals, and the state it is still in.
     /// [`CallTimes::of`] at `now` is these plus `since → now` in the running bucket.
-    /// A party first learned of by snapshot (its first status change is synthetic) has
-    /// every figure unknown: how its time split before the snapshot was not seen.
-    pub fn split(history: &[StatusChange]) -> (CallTimes, Option<Running>) {
+    /// A party whose start was not seen — first learned of by snapshot (its first
+    /// status change is synthetic), or `joined` part way through (first heard past its
+    /// start, in a call not heard from its start) — has every figure unknown and its
+    /// first state's length a lower bound: how its time went before was not seen.
+    pub fn split(history: &[StatusChange], joined: bool) -> (CallTimes, Option<Running>) {
         let mut f = CallTimes::default();
-        if history
-            .iter()
-            .find(|m| m.code.is_some())
-            .is_some_and(|m| m.synthetic)
-        {
+        let first = history.iter().position(|m| m.code.is_some());
+        if joined || first.is_some_and(|i| history[i].synthetic) {
             f.unknown = Bucket::ALL;
         }
         let mut cur: Option<(&StatusCode, Ts, bool)> = None;
         let mut answered = false;
-        for m in history {
+        for (i, m) in history.iter().enumerate() {
             let (Some(code), Some(at)) = (&m.code, m.at) else {
                 continue;
             };
@@ -164,7 +163,8 @@ impl CallTimes {
                 f.add(bucket(c, answered), since.millis_until(at));
             }
             answered |= *code == StatusCode::Answered;
-            cur = Some((code, at, !m.synthetic));
+            let unseen = m.synthetic || (joined && Some(i) == first);
+            cur = Some((code, at, !unseen));
         }
         let running = cur
             .filter(|(c, _, _)| !c.is_terminal())
@@ -176,11 +176,12 @@ impl CallTimes {
         (f, running)
     }
 
-    /// Computes the figures of a party's status history (sorted by sequence).
-    /// `now` extends the current state's interval; `None`: its length is not known (the
-    /// input ended without saying), so that figure is unknown.
-    pub fn of(history: &[StatusChange], now: Option<Ts>) -> CallTimes {
-        CallTimes::at(CallTimes::split(history), now)
+    /// Computes the figures of a party's status history (sorted by sequence; `joined`
+    /// as in [`CallTimes::split`]). `now` extends the current state's interval; `None`:
+    /// its length is not known (the input ended without saying), so that figure is
+    /// unknown.
+    pub fn of(history: &[StatusChange], now: Option<Ts>, joined: bool) -> CallTimes {
+        CallTimes::at(CallTimes::split(history, joined), now)
     }
 
     /// Finished figures plus the running state's `since → now` (see [`CallTimes::split`]).
@@ -253,7 +254,7 @@ mod tests {
             mark(3, 1_000, Answered),
             mark(4, 5_000, Answered),
         ];
-        let f = CallTimes::of(&h, Some(Ts(9_000)));
+        let f = CallTimes::of(&h, Some(Ts(9_000)), false);
         assert_eq!((f.ring_ms, f.talk_ms, f.in_state_ms), (1_000, 8_000, 8_000));
         assert!(!f.in_state_bound);
     }
@@ -265,9 +266,13 @@ mod tests {
             synthetic: true,
             ..mark(0, 10_000, Parked)
         };
-        let f = CallTimes::of(std::slice::from_ref(&seeded), Some(Ts(14_000)));
+        let f = CallTimes::of(std::slice::from_ref(&seeded), Some(Ts(14_000)), false);
         assert_eq!((f.in_state_ms, f.in_state_bound), (4_000, true));
-        let f = CallTimes::of(&[seeded, mark(5, 20_000, Answered)], Some(Ts(21_000)));
+        let f = CallTimes::of(
+            &[seeded, mark(5, 20_000, Answered)],
+            Some(Ts(21_000)),
+            false,
+        );
         assert_eq!((f.in_state_ms, f.in_state_bound), (1_000, false));
     }
 
@@ -282,22 +287,22 @@ mod tests {
             mark(10, 15_338, Answered),
             mark(11, 23_152, Disconnected),
         ];
-        let f = CallTimes::of(&h, Some(Ts(99_999)));
+        let f = CallTimes::of(&h, Some(Ts(99_999)), false);
         assert_eq!(
             (f.ring_ms, f.talk_ms, f.hold_ms, f.in_state_ms),
             (7_345, 4_600 + 7_814, 2_393, 0)
         );
         // Still on hold at 14s: hold runs, in-state is the hold so far.
-        let f = CallTimes::of(&h[..4], Some(Ts(14_000)));
+        let f = CallTimes::of(&h[..4], Some(Ts(14_000)), false);
         assert_eq!(
             (f.ring_ms, f.talk_ms, f.hold_ms, f.in_state_ms),
             (7_345, 4_600, 1_055, 1_055)
         );
         // Without a clock the running interval is not counted.
-        assert_eq!(CallTimes::of(&h[..4], None).hold_ms, 0);
+        assert_eq!(CallTimes::of(&h[..4], None, false).hold_ms, 0);
         // Ringing that ends unanswered counts as ring time.
         let missed = [mark(2, 0, Proceeding), mark(3, 20_000, Disconnected)];
-        assert_eq!(CallTimes::of(&missed, None).ring_ms, 20_000);
+        assert_eq!(CallTimes::of(&missed, None, false).ring_ms, 20_000);
     }
 
     #[test]

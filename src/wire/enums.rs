@@ -86,6 +86,12 @@ impl StatusCode {
         matches!(self, StatusCode::Disconnected | StatusCode::Gone)
     }
 
+    /// True for the states a party begins in (Setup, Proceeding): a party first heard in
+    /// another was heard past its start.
+    pub fn is_start(&self) -> bool {
+        matches!(self, StatusCode::Setup | StatusCode::Proceeding)
+    }
+
     /// True while the party is being alerted (Proceeding). Setup is not ringing: the
     /// call is still being set up (an IVR or queue leg may stay there for a while).
     pub fn is_ringing(&self) -> bool {

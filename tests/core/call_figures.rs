@@ -27,7 +27,7 @@ fn pstn_caller_through_the_ivr_to_a_user() {
     // The per-party figures are unchanged (the detail view and the report use them).
     let store = store_of(PSTN_TO_RC);
     let s = store.get("s-1").unwrap();
-    let caller = CallTimes::of(&s.parties[0].history, None);
+    let caller = CallTimes::of(&s.parties[0].history, None, s.joined(&s.parties[0]));
     assert_eq!(caller.talk_ms, 30_729);
 }
 

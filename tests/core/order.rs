@@ -235,7 +235,11 @@ fn late_events_never_resurrect() {
     );
     let s = store.get("s-1").unwrap();
     assert!(s.ended);
-    let f = calltop::core::CallTimes::of(&s.parties[0].history, Some(Ts(99_999)));
+    let f = calltop::core::CallTimes::of(
+        &s.parties[0].history,
+        Some(Ts(99_999)),
+        s.joined(&s.parties[0]),
+    );
     assert_eq!((f.talk_ms, f.hold_ms), (4_000, 4_000));
 }
 
@@ -249,10 +253,13 @@ fn retention_evicts_and_remembers() {
         ..StoreConfig::default()
     });
     for i in 0..50 {
+        let mut s = ev(1, "p-1", StatusCode::Setup, i * 1000);
         let mut a = ev(2, "p-1", StatusCode::Answered, i * 1000);
         let mut b = ev(3, "p-1", StatusCode::Disconnected, i * 1000 + 500);
+        s.telephony_session_id = format!("s-{i}");
         a.telephony_session_id = format!("s-{i}");
         b.telephony_session_id = format!("s-{i}");
+        store.apply_event(s, Ts(i * 1000));
         store.apply_event(a, Ts(i * 1000));
         store.apply_event(b, Ts(i * 1000 + 500));
     }
@@ -322,7 +329,7 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
         assert_eq!(s.timeline.is_empty(), compacted, "s-{i}");
         assert_eq!(s.timeline_dropped, if compacted { 3 } else { 0 }, "s-{i}");
         // CallTimes and disposition survive compaction.
-        let f = calltop::core::CallTimes::of(&s.parties[0].history, None);
+        let f = calltop::core::CallTimes::of(&s.parties[0].history, None, s.joined(&s.parties[0]));
         assert_eq!((f.ring_ms, f.talk_ms), (1_000, 1_000), "s-{i}");
         assert_eq!(s.disposition(), calltop::core::Disposition::Answered);
     }
@@ -352,7 +359,11 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     store.mark_gone("s-2", outage_start);
     let s1 = store.get("s-1").unwrap();
     assert!(s1.ended && s1.ended_unseen);
-    let f = calltop::core::CallTimes::of(&s1.parties[0].history, Some(reconciled));
+    let f = calltop::core::CallTimes::of(
+        &s1.parties[0].history,
+        Some(reconciled),
+        s1.joined(&s1.parties[0]),
+    );
     assert_eq!(
         f.talk_ms, 15_000,
         "talk up to the outage start, not to the reconcile"
@@ -368,7 +379,11 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
         calltop::core::Disposition::Unknown,
         "rang, then the outage: missed or answered is not known"
     );
-    let f = calltop::core::CallTimes::of(&s2.parties[0].history, Some(reconciled));
+    let f = calltop::core::CallTimes::of(
+        &s2.parties[0].history,
+        Some(reconciled),
+        s2.joined(&s2.parties[0]),
+    );
     assert_eq!(f.ring_ms, 19_000);
     let t = store.summary(reconciled).totals;
     assert_eq!(

@@ -172,9 +172,12 @@ fn in_a_fragment_a_state_open_at_the_end_has_no_length_and_no_call_stretches_ano
         Value::Null,
         "not 4 h 25 min: {callee:#}"
     );
+    // First heard answered, part way through: how long it rang, talked or waited
+    // before is not known.
     assert_eq!(
-        callee["ringSeconds"], 0.0,
-        "it never rang in what was heard"
+        callee["ringSeconds"],
+        Value::Null,
+        "first heard answered: {callee:#}"
     );
     // Setup is not ringing by RingCentral's formulas; the call-level ring of s-d (open
     // in Setup) is unknown, so the summary's longest ring is s-e's 0.17 s, not 41 s.
@@ -193,7 +196,7 @@ fn in_a_fragment_a_state_open_at_the_end_has_no_length_and_no_call_stretches_ano
     assert_eq!(cells[2..4], ["Active", "—"], "outcome, total: {line}");
     let csv = report_text(&one_event_calls_far_apart(), Format::Csv);
     let row = csv.lines().find(|l| l.contains("p-s-c-2")).unwrap();
-    assert!(row.contains(",0.000,,"), "ring 0, talk unknown: {row}");
+    assert!(row.contains(",,,"), "ring, talk and hold unknown: {row}");
     // The board's header does not count the open talk either.
     let store = store_of(&one_event_calls_far_apart());
     let sum = store.summary(store.clock().unwrap());
@@ -206,7 +209,11 @@ fn in_a_continuous_recording_a_state_open_at_the_end_runs_to_the_end() {
     let roster = json!({"receivedAt": iso(0.0),
                         "roster": {"queue": {"id": "9", "name": "Sales"}}});
     for opener in [connection_frame(), roster] {
-        let mut lines = vec![opener];
+        // s-c heard from its start this time (its caller set up).
+        let mut lines = vec![
+            opener,
+            event("s-c", 4, 0.0, json!([caller("s-c", "Setup")])),
+        ];
         lines.extend(one_event_calls_far_apart());
         let r = report_json(&lines);
         let c = session(&r, "s-c");
@@ -341,4 +348,39 @@ fn recording_ids_from_the_notifications_are_in_the_report() {
     assert!(row.contains(",7112263004,"), "{row}");
     let table = report_text(&lines, Format::Table);
     assert!(table.contains("recordings 7112263004"), "{table}");
+}
+
+/// A call first heard part way through (its first event heard already answered) and
+/// one heard from its start, both ended, in a continuous recording: the first one's
+/// length and times are unknown — they began before calltop heard — not the 30 s it
+/// heard of; the second is timed as ever. The board shows the first's time in state
+/// as a lower bound.
+#[test]
+fn a_call_first_heard_part_way_through_has_its_length_and_times_unknown() {
+    let answered = |tsid| json!([caller(tsid, "Answered"), callee(tsid, "Answered")]);
+    let gone = |tsid| json!([caller(tsid, "Disconnected"), callee(tsid, "Disconnected")]);
+    let lines = vec![
+        connection_frame(),
+        event("s-m", 5, 10.0, answered("s-m")),
+        event("s-f", 1, 10.0, json!([caller("s-f", "Setup")])),
+        event("s-f", 2, 12.0, answered("s-f")),
+        event("s-m", 6, 40.0, gone("s-m")),
+        event("s-f", 3, 40.0, gone("s-f")),
+    ];
+    let r = report_json(&lines);
+    let m = session(&r, "s-m");
+    assert_eq!(m["durationSeconds"], Value::Null, "{m:#}");
+    assert_eq!(party(m, "-2")["talkSeconds"], Value::Null, "{m:#}");
+    let f = session(&r, "s-f");
+    assert_eq!(f["durationSeconds"], 30.0);
+    assert_eq!(party(f, "-2")["talkSeconds"], 28.0);
+    assert_eq!(
+        r["summary"]["maxTalkSeconds"], 28.0,
+        "s-m's 30 s is not known"
+    );
+    // While it lasts, its time in state is at least what calltop heard.
+    let store = store_of(&lines[..2]);
+    let s = store.get("s-m").unwrap();
+    let t = s.party_figures(&s.parties[1], calltop::wire::Ts(T0 + 25_000));
+    assert_eq!((t.in_state_ms, t.in_state_bound), (15_000, true));
 }

@@ -45,7 +45,7 @@ fn fingerprint(s: &SessionStore, now: Ts) -> String {
                         "{}:{:?}:{:?}",
                         p.id,
                         p.code(),
-                        calltop::core::CallTimes::of(&p.history, Some(now))
+                        calltop::core::CallTimes::of(&p.history, Some(now), x.joined(p))
                     )
                 })
                 .collect();

@@ -1111,6 +1111,7 @@ fn on_the_first_row_the_selection_stays_on_the_most_urgent_call() {
 #[test]
 fn at_80_columns_numbers_stay_whole_beside_many_parties() {
     let store = calls::store_of(&[
+        (1, 0, "-1", "Outbound", "Setup", None, false),
         (2, 0, "-1", "Outbound", "Answered", None, false),
         (3, 0, "-2", "Inbound", "Disconnected", None, true),
         (4, 0, "-3", "Inbound", "Proceeding", None, true),

@@ -155,7 +155,8 @@ impl SortVal {
 /// Time in the current state of a party (as in `CallTimes::of`: zero until it counts)
 /// as a sort key; narrows `steady`, built at `now`, to where that order holds.
 fn in_state(p: &crate::core::PartyState, now: Ts, steady: &mut LinearRange) -> Elapsed {
-    let running = CallTimes::split(&p.history).1;
+    // Only when it entered the state is read: the same whether its start was heard.
+    let running = CallTimes::split(&p.history, false).1;
     Elapsed(running.and_then(|r| steady.note(r.since, now).then_some(Reverse(r.since.0))))
 }
 
