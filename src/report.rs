@@ -24,6 +24,7 @@ use crate::source::file::{self, Item};
 use crate::source::merge;
 use crate::wire::{ParseError, ParsedView, Ts};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::Write;
 
 /// Output formats of `calltop report`.
@@ -41,16 +42,16 @@ pub enum Format {
 /// One party's line of the report.
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct PartyReport {
-    pub id: String,
-    pub direction: Option<String>,
-    pub from: Option<String>,
-    pub from_name: Option<String>,
-    pub to: Option<String>,
-    pub to_name: Option<String>,
-    pub extension_id: Option<String>,
-    pub status: Option<String>,
-    pub reason: Option<String>,
+pub struct PartyReport<'a> {
+    pub id: &'a str,
+    pub direction: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub from_name: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub to_name: Option<&'a str>,
+    pub extension_id: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub reason: Option<&'a str>,
     /// `null` when not known: a state open where a fragment ends, or time before the
     /// snapshot the party was first learned of by.
     pub ring_seconds: Option<f64>,
@@ -58,18 +59,18 @@ pub struct PartyReport {
     pub hold_seconds: Option<f64>,
     /// Ids of the party's recordings, as the notifications gave them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub recordings: Vec<String>,
+    pub recordings: Vec<&'a str>,
 }
 
-/// One session of the report.
+/// One session of the report, borrowed from the store's call.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct SessionReport {
+pub struct SessionReport<'a> {
     /// The account it belongs to, in a report over several (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    pub telephony_session_id: String,
-    pub session_id: Option<String>,
+    pub account: Option<&'a str>,
+    pub telephony_session_id: &'a str,
+    pub session_id: Option<&'a str>,
     pub start_time: Option<Ts>,
     pub end_time: Option<Ts>,
     pub disposition: &'static str,
@@ -77,36 +78,36 @@ pub struct SessionReport {
     pub duration_seconds: Option<f64>,
     /// Sequence gaps: runs of the session's event sequence never heard.
     pub gaps: u32,
-    pub parties: Vec<PartyReport>,
+    pub parties: Vec<PartyReport<'a>>,
     /// The agent who answered last (after IVR and queue routing, and transfers); absent
     /// while nobody has.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub agent: Option<AgentRef>,
+    pub agent: Option<AgentRef<'a>>,
     /// The call queue the call came through; absent when there was none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub queue: Option<QueueRef>,
+    pub queue: Option<QueueRef<'a>>,
     /// The platform's own records of the call, when calltop joined them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub call_log: Option<Join>,
+    pub call_log: Option<&'a Join>,
 }
 
 /// The agent of a call (see [`Center::call_agent`]).
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct AgentRef {
-    pub extension_id: Option<String>,
-    pub extension_number: Option<String>,
+pub struct AgentRef<'a> {
+    pub extension_id: Option<&'a str>,
+    pub extension_number: Option<&'a str>,
     /// The directory's name, else the name the call gives the agent's end.
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
 }
 
 /// The queue of a call (see [`Center::call_queue`]).
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct QueueRef {
-    pub id: String,
-    pub extension_number: Option<String>,
-    pub name: Option<String>,
+pub struct QueueRef<'a> {
+    pub id: &'a str,
+    pub extension_number: Option<&'a str>,
+    pub name: Option<&'a str>,
 }
 
 /// The summary block of the report.
@@ -183,8 +184,8 @@ pub struct AgentReport {
 
 /// The whole report.
 #[derive(Debug, Serialize, PartialEq)]
-pub struct Report {
-    pub sessions: Vec<SessionReport>,
+pub struct Report<'a> {
+    pub sessions: Vec<SessionReport<'a>>,
     pub summary: SummaryReport,
     pub queues: Vec<QueueReport>,
     pub agents: Vec<AgentReport>,
@@ -279,36 +280,44 @@ pub fn center_reports(c: &Center, now: Ts) -> (Vec<QueueReport>, Vec<AgentReport
     (queues, agents)
 }
 
-fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<String> {
-    e.phone_number.get().or(e.extension_id.get()).cloned()
+fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<&str> {
+    e.phone_number
+        .get()
+        .or(e.extension_id.get())
+        .map(String::as_str)
 }
 
-fn party_report(s: &Session, p: &PartyState, now: Ts) -> PartyReport {
+fn party_report<'a>(s: &Session, p: &'a PartyState, now: Ts) -> PartyReport<'a> {
     let f = s.party_figures(p, now);
     let known = |b| f.known(b).map(secs);
     PartyReport {
-        id: p.id.clone(),
-        direction: p.direction.get().map(|d| d.to_string()),
+        id: &p.id,
+        direction: p.direction.get().map(|d| d.as_str()),
         from: endpoint_number(&p.from),
-        from_name: p.from.name.get().cloned(),
+        from_name: p.from.name.get().map(String::as_str),
         to: endpoint_number(&p.to),
-        to_name: p.to.name.get().cloned(),
-        extension_id: p.extension_id.get().cloned(),
-        status: p.code().map(|c| c.to_string()),
-        reason: p.reason().map(|r| r.to_string()),
+        to_name: p.to.name.get().map(String::as_str),
+        extension_id: p.extension_id.get().map(String::as_str),
+        status: p.code().map(|c| c.as_str()),
+        reason: p.reason().map(|r| r.as_str()),
         ring_seconds: known(Bucket::Ring),
         talk_seconds: known(Bucket::Talk),
         hold_seconds: known(Bucket::Hold),
-        recordings: p.recording_ids().into_iter().map(String::from).collect(),
+        recordings: p.recording_ids(),
     }
 }
 
-fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts) -> SessionReport {
+fn session_report<'a>(
+    s: &'a Session,
+    center: &'a Center,
+    outcome: Option<&'a Join>,
+    now: Ts,
+) -> SessionReport<'a> {
     SessionReport {
         account: None,
-        call_log: outcome.cloned(),
-        telephony_session_id: s.id.clone(),
-        session_id: s.session_id.clone(),
+        call_log: outcome,
+        telephony_session_id: &s.id,
+        session_id: s.session_id.as_deref(),
         start_time: s.start,
         end_time: s.end(),
         disposition: s.disposition().as_str(),
@@ -320,14 +329,14 @@ fn session_report(s: &Session, center: &Center, outcome: Option<&Join>, now: Ts)
             .map(|p| party_report(s, p, now))
             .collect(),
         agent: s.agent_in(center).map(|a| AgentRef {
-            extension_id: a.extension_id().cloned(),
-            extension_number: a.extension_number().cloned(),
-            name: a.name().cloned(),
+            extension_id: a.extension_id().map(String::as_str),
+            extension_number: a.extension_number().map(String::as_str),
+            name: a.name().map(String::as_str),
         }),
         queue: s.queue_in(center).map(|q| QueueRef {
-            id: q.id.clone(),
-            extension_number: q.extension_number.clone(),
-            name: q.name.clone(),
+            id: &q.id,
+            extension_number: q.extension_number.as_deref(),
+            name: q.name.as_deref(),
         }),
     }
 }
@@ -409,13 +418,18 @@ fn order_key(s: &Session) -> Vec<u8> {
     k
 }
 
-/// Builds the report of a store at `now` (sessions by start time).
-pub fn build(store: &SessionStore, now: Ts) -> Report {
+/// The calls of a store in the report's order (by start time), for [`build`].
+pub fn calls(store: &SessionStore) -> Vec<Cow<'_, Session>> {
     let mut sessions: Vec<_> = store.all_sessions().collect();
     sessions.sort_by_cached_key(|s| order_key(s));
+    sessions
+}
+
+/// Builds the report at `now` of a store and its [`calls`].
+pub fn build<'a>(store: &'a SessionStore, calls: &'a [Cow<'a, Session>], now: Ts) -> Report<'a> {
     let (queues, agents) = center_reports(store.center(), now);
     Report {
-        sessions: sessions
+        sessions: calls
             .iter()
             .map(|s| session_report(s, store.center(), store.outcomes().get(&s.id), now))
             .collect(),
@@ -648,7 +662,7 @@ impl Sink {
     /// Writes a call of `part` to the sort.
     fn spill(&mut self, part: &Part, s: &Session, join: Option<&Join>) -> std::io::Result<()> {
         let mut r = session_report(s, part.store.center(), join, part.now());
-        r.account = part.named();
+        r.account = (!part.account.is_empty()).then_some(part.account.as_str());
         self.payload.clear();
         self.writer.encode(&mut self.payload, &r)?;
         let mut key = order_key(s);

@@ -162,7 +162,11 @@ pub(super) const QUEUE_TABLE: &[TableCol<QueueCell>] = &[
     col("State", |r| r.state().into()),
     col("Queue", |r| {
         let q = &r.of.queue;
-        label(q.name.as_ref(), q.extension_number.as_ref(), Some(&q.id))
+        label(
+            q.name.as_deref(),
+            q.extension_number.as_deref(),
+            Some(&q.id),
+        )
     }),
     figure("Offered", |r| r.of.queue.offered.to_string()),
     figure("Answered", |r| r.of.queue.answered.to_string()),
@@ -187,7 +191,11 @@ const AGENT_TABLE: &[TableCol<AgentCell>] = &[
     col("State", |r| r.state().into()),
     col("Agent", |r| {
         let a = &r.of.agent;
-        label(a.name.as_ref(), a.extension_number.as_ref(), Some(&a.id))
+        label(
+            a.name.as_deref(),
+            a.extension_number.as_deref(),
+            Some(&a.id),
+        )
     }),
     figure("Offers", |r| r.of.agent.offers.to_string()),
     figure("Handled", |r| r.of.agent.handled.to_string()),

@@ -271,7 +271,8 @@ fn streamed_in_bounded_memory_the_report_is_the_whole_store_report() {
     let mut whole_store = report::unbounded_store();
     let (_, items) = calltop::source::file::read_path(&path).unwrap();
     report::ingest_items(&mut whole_store, items);
-    let whole = report::build(&whole_store, whole_store.clock().unwrap());
+    let calls = report::calls(&whole_store);
+    let whole = report::build(&whole_store, &calls, whole_store.clock().unwrap());
     assert!(whole.sessions.len() > 2_000 && whole.summary.counters.malformed > 30);
     for format in [Format::Json, Format::Csv, Format::Table] {
         let mut want = Vec::new();

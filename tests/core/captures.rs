@@ -5,21 +5,31 @@
 
 use crate::support as common;
 
+use calltop::core::SessionStore;
 use calltop::report::{self, Report};
 use calltop::source::file;
 use calltop::wire::{self, Incoming, StatusCode};
 
-fn report_of(name: &str) -> Report {
+/// The store of a capture: `with_report` reads its report.
+fn store_of(name: &str) -> SessionStore {
     let (_, items) = file::read_path(&common::fixture(&format!("captures/{name}"))).unwrap();
     let mut store = report::unbounded_store();
     let bad = report::ingest_items(&mut store, items);
     assert!(bad.is_empty(), "{name}: {bad:?}");
-    report::build(&store, store.clock().unwrap())
+    store
+}
+
+fn with_report<T>(store: &SessionStore, f: impl FnOnce(&Report) -> T) -> T {
+    let calls = report::calls(store);
+    f(&report::build(store, &calls, store.clock().unwrap()))
 }
 
 /// (party id suffix, ring, talk, hold, final status)
 fn check(name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
-    let r = report_of(name);
+    with_report(&store_of(name), |r| check_report(r, name, events, expect))
+}
+
+fn check_report(r: &Report, name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
     assert_eq!(r.sessions.len(), 1, "{name}: one call per file");
     let s = &r.sessions[0];
     assert_eq!(s.disposition, "Answered", "{name}");
@@ -37,7 +47,7 @@ fn check(name: &str, events: u64, expect: &[(&str, f64, f64, f64)]) {
     assert_eq!(s.parties.len(), expect.len());
     for (p, (suffix, ring, talk, hold)) in s.parties.iter().zip(expect) {
         assert!(p.id.ends_with(suffix), "{} vs {suffix}", p.id);
-        assert_eq!(p.status.as_deref(), Some("Disconnected"));
+        assert_eq!(p.status, Some("Disconnected"));
         let got = (p.ring_seconds, p.talk_seconds, p.hold_seconds);
         assert_eq!(
             got,
@@ -62,7 +72,9 @@ fn pstn_to_ringcentral_via_ivr() {
             ("-3", 7.345, 12.414, 2.393),
         ],
     );
-    let r = report_of("PSTN-RingCentral-DataStreams.jsonl");
+    let store = store_of("PSTN-RingCentral-DataStreams.jsonl");
+    let calls = report::calls(&store);
+    let r = report::build(&store, &calls, store.clock().unwrap());
     assert_eq!(
         r.sessions[0].start_time.unwrap().to_rfc3339(),
         "2020-06-23T01:05:43.940Z"

@@ -45,7 +45,8 @@ fn truncated_wrong_types_and_garbage_are_skipped() {
         vec![3, 6, 9, 12],
         "bad lines reported by number: {bad:?}"
     );
-    let r = report::build(&store, store.clock().unwrap());
+    let calls = report::calls(&store);
+    let r = report::build(&store, &calls, store.clock().unwrap());
     assert_eq!(r.summary.counters.malformed, 4);
     assert_eq!(
         r.summary.counters.events, 11,

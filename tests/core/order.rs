@@ -119,7 +119,8 @@ fn call_events(session: &str, steps: &[Step], parties: u8) -> Vec<SessionEvent> 
 /// which records arrivals, are left out).
 fn fingerprint(store: &SessionStore) -> String {
     let now = Ts(1_700_000_000_000);
-    let mut out = serde_json::to_string(&report::build(store, now).sessions).unwrap();
+    let calls = report::calls(store);
+    let mut out = serde_json::to_string(&report::build(store, &calls, now).sessions).unwrap();
     let mut sessions: Vec<_> = store.sessions().collect();
     sessions.sort_by(|a, b| a.id.cmp(&b.id));
     for s in sessions {

@@ -148,19 +148,19 @@ pub struct CallAgent<'a> {
     pub known: Option<&'a Agent>,
 }
 
-impl CallAgent<'_> {
+impl<'a> CallAgent<'a> {
     /// The agent's extension id.
-    pub fn extension_id(&self) -> Option<&String> {
+    pub fn extension_id(&self) -> Option<&'a String> {
         self.party.extension_id.get()
     }
 
     /// The agent's extension number, from the directory.
-    pub fn extension_number(&self) -> Option<&String> {
+    pub fn extension_number(&self) -> Option<&'a String> {
         self.known.and_then(|a| a.extension_number.as_ref())
     }
 
     /// The directory's name of the agent, else the name the call gives its own end.
-    pub fn name(&self) -> Option<&String> {
+    pub fn name(&self) -> Option<&'a String> {
         self.known
             .and_then(|a| a.name.as_ref())
             .or_else(|| self.party.own_end().name.get())
