@@ -209,7 +209,7 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         );
     }
     let n = count(r)?;
-    let mut sessions = HashMap::with_capacity_and_hasher(n, Default::default());
+    let mut sessions = hashbrown::HashMap::with_capacity_and_hasher(n, Default::default());
     for _ in 0..n {
         let s = Session::get(r)?;
         sessions.insert(s.id.clone(), s);

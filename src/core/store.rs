@@ -8,6 +8,7 @@ use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::tombstones::{fingerprint, Tombstones};
+use hashbrown::hash_map::EntryRef;
 use crate::wire::{
     CallSession, Direction, Endpoint, Incoming, IncomingView, Parsed, ParsedView, Party, PartyView,
     PresenceEvent, SessionEvent, SessionEventView, Status, StatusCode, TelephonyStatus, Ts,
@@ -122,6 +123,14 @@ enum EndChange {
     Reopened,
 }
 
+/// Ended calls packed away, by their id's fingerprint.
+pub(super) type Archive = HashMap<u64, Archived, foldhash::fast::RandomState>;
+
+/// [`SessionStore::is_gone`], of the store's parts (while its sessions are borrowed).
+fn is_gone(tombstones: &Tombstones, archive: &Archive, id: &str) -> bool {
+    tombstones.contains(id) || (!archive.is_empty() && archive.contains_key(&fingerprint(id)))
+}
+
 /// The session id, cloned only when the ended queue needs it.
 fn s_id_if(change: EndChange, s: &Session) -> Option<String> {
     matches!(change, EndChange::Ended(_)).then(|| s.id.clone())
@@ -142,9 +151,10 @@ pub struct SessionStore {
     pub(super) instance: Instance,
     pub(super) config: StoreConfig,
     /// Looked up on every event: a fast hasher (foldhash, seeded per store).
-    pub(super) sessions: HashMap<String, Session, foldhash::fast::RandomState>,
+    /// hashbrown's map for `entry_ref`: an event of a call held finds it in one lookup.
+    pub(super) sessions: hashbrown::HashMap<String, Session, foldhash::fast::RandomState>,
     /// Ended sessions past the detail window, by id fingerprint.
-    pub(super) archive: HashMap<u64, Archived, foldhash::fast::RandomState>,
+    pub(super) archive: Archive,
     pub(super) ended: VecDeque<(Ts, String)>,
     pub(super) ended_count: usize,
     /// The most recent ends, numbered: what followers of ended calls read
@@ -185,7 +195,7 @@ impl SessionStore {
         SessionStore {
             instance: Instance::fresh(),
             config,
-            sessions: HashMap::default(),
+            sessions: hashbrown::HashMap::default(),
             archive: HashMap::default(),
             ended: VecDeque::new(),
             ended_count: 0,
@@ -335,21 +345,20 @@ impl SessionStore {
     fn apply_session_event(&mut self, ev: SessionEventView<'_>, now: Ts, upkeep: bool) -> Applied {
         self.counters.events += 1;
         self.touch(now);
-        let new_session = !self.sessions.contains_key(&*ev.telephony_session_id);
-        if new_session {
-            if self.is_gone(&ev.telephony_session_id) {
-                if upkeep {
-                    // The center may still follow a call the store let go of.
-                    self.center.observe_released(&ev, now);
+        let (s, new_session) = match self.sessions.entry_ref(&*ev.telephony_session_id) {
+            EntryRef::Occupied(o) => (o.into_mut(), false),
+            EntryRef::Vacant(v) => {
+                if is_gone(&self.tombstones, &self.archive, &ev.telephony_session_id) {
+                    if upkeep {
+                        // The center may still follow a call the store let go of.
+                        self.center.observe_released(&ev, now);
+                    }
+                    self.counters.late += 1;
+                    return Applied::Late;
                 }
-                self.counters.late += 1;
-                return Applied::Late;
+                let id = ev.telephony_session_id.to_string();
+                (v.insert(Session::new(id, now)), true)
             }
-            let id = ev.telephony_session_id.to_string();
-            self.sessions.insert(id.clone(), Session::new(id, now));
-        }
-        let Some(s) = self.sessions.get_mut(&*ev.telephony_session_id) else {
-            return Applied::Late;
         };
         self.center.confirm(&s.id);
         let seq = ev
@@ -492,8 +501,7 @@ impl SessionStore {
 
     /// Evicted (tombstoned) or archived: later events for it are late.
     fn is_gone(&self, id: &str) -> bool {
-        self.tombstones.contains(id)
-            || (!self.archive.is_empty() && self.archive.contains_key(&fingerprint(id)))
+        is_gone(&self.tombstones, &self.archive, id)
     }
 
     /// Evicts ended sessions past the retention count or age, as of `now`.
