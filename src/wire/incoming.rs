@@ -77,7 +77,7 @@ pub struct VoicemailNote {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parsed {
     pub received_at: Option<Ts>,
-    pub meta: Option<WsMeta>,
+    pub meta: Option<Box<WsMeta>>,
     pub item: Incoming,
 }
 
@@ -290,7 +290,7 @@ fn classify(any: AnyValue, received_at: Option<Ts>) -> Result<Parsed, ParseError
             };
             Ok(Parsed {
                 received_at,
-                meta: Some(*meta),
+                meta: Some(meta),
                 item,
             })
         }

@@ -89,7 +89,7 @@ fn classify<'a>(any: Any<'a>, received_at: Option<Ts>) -> R<ParsedView<'a>> {
         Any::Object(o) => classify_object(o, received_at),
         Any::Frame(meta, body) => Some(ParsedView {
             received_at,
-            meta: Some(*meta),
+            meta: Some(meta),
             item: classify_object(body, received_at)?.item,
         }),
     }

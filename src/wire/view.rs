@@ -193,7 +193,7 @@ pub enum IncomingView<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedView<'a> {
     pub received_at: Option<Ts>,
-    pub meta: Option<WsMeta>,
+    pub meta: Option<Box<WsMeta>>,
     pub item: IncomingView<'a>,
 }
 
