@@ -384,6 +384,7 @@ pub fn streaming_store() -> SessionStore {
         hand_over_evicted: true,
         ..StoreConfig::default()
     })
+    .without_change_log()
 }
 
 /// Bytes of encoded calls a report holds before its sort writes them to disk.

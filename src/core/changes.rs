@@ -72,6 +72,8 @@ pub(crate) struct ChangeLog<K = String> {
     entries: VecDeque<(u64, K)>,
     /// The newest generation no longer (wholly) logged.
     dropped: u64,
+    /// Logs nothing (nobody patches from this value: a report).
+    off: bool,
 }
 
 impl<K: LogKey> ChangeLog<K> {
@@ -80,6 +82,9 @@ impl<K: LogKey> ChangeLog<K> {
     /// Logs `id` as changed at `generation` (≥ every generation logged before; once
     /// when it was the last id logged).
     pub(crate) fn note(&mut self, generation: u64, id: &K::Ref) {
+        if self.off {
+            return;
+        }
         if let Some((g, i)) = self.entries.back_mut() {
             if i.is(id) {
                 // The same id again: its newest change is the one kept.
@@ -98,6 +103,12 @@ impl<K: LogKey> ChangeLog<K> {
         self.entries.push_back((generation, kept));
     }
 
+    /// Stops logging: from now on no reader can patch from it.
+    pub(crate) fn turn_off(&mut self) {
+        self.off = true;
+        self.entries = VecDeque::new();
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries.len()
@@ -106,7 +117,7 @@ impl<K: LogKey> ChangeLog<K> {
     /// The ids changed after generation `since` (newest first, an id maybe more than
     /// once) when the log still holds them all and `since` ≤ `now`, the value's own.
     pub(crate) fn since(&self, since: u64, now: u64) -> Option<impl Iterator<Item = &K::Ref>> {
-        (self.dropped <= since && since <= now).then(|| {
+        (!self.off && self.dropped <= since && since <= now).then(|| {
             self.entries
                 .iter()
                 .rev()

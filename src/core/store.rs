@@ -8,11 +8,11 @@ use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::tombstones::{fingerprint, Tombstones};
-use hashbrown::hash_map::EntryRef;
 use crate::wire::{
     CallSession, Direction, Endpoint, Incoming, IncomingView, Parsed, ParsedView, Party, PartyView,
     PresenceEvent, SessionEvent, SessionEventView, Status, StatusCode, TelephonyStatus, Ts,
 };
+use hashbrown::hash_map::EntryRef;
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
@@ -788,6 +788,13 @@ impl SessionStore {
     /// Ended calls joined with the platform's records.
     pub fn outcomes(&self) -> &super::outcomes::Outcomes {
         &self.outcomes
+    }
+
+    /// The store without its change log (a report: no board patches its frames from
+    /// it, so the ids an event changed are not kept); `changed_since` is then unknown.
+    pub fn without_change_log(mut self) -> SessionStore {
+        self.changes.turn_off();
+        self
     }
 
     /// The sessions evicted since the last call, oldest first, each with its platform
