@@ -57,7 +57,10 @@ impl Writer {
             true => (
                 [
                     SESSION_CSV,
-                    &[("account", (|r| opt_cell(r.s.account)) as PartyCsvCell)],
+                    &[(
+                        "account",
+                        (|r| opt_cell(r.s.account).into()) as PartyCsvCell,
+                    )],
                 ]
                 .concat(),
                 [
@@ -341,8 +344,37 @@ pub(super) type CsvCol<F> = (&'static str, F);
 /// A cell of a row of `R`: a session's, a queue's, an agent's.
 type Cell<R> = fn(&R) -> String;
 type PartyCell = fn(&PartyRow) -> String;
-/// A cell of a session's CSV row, borrowed from the row when it needs no quoting.
-type PartyCsvCell = for<'r> fn(&'r PartyRow<'_>) -> Cow<'r, str>;
+/// A cell of a session's CSV row (see [`CsvValue`]).
+type PartyCsvCell = for<'r> fn(&'r PartyRow<'_>) -> CsvValue<'r>;
+
+/// A cell of a session's CSV row: text, borrowed from the row when it needs no quoting,
+/// or a figure written straight to the line (no string made for it: a row has six).
+pub(super) enum CsvValue<'r> {
+    Text(Cow<'r, str>),
+    /// Seconds with three decimals; empty when not known.
+    Seconds(Option<f64>),
+    /// RFC 3339 with milliseconds; empty when not known.
+    Time(Option<Ts>),
+    Count(u32),
+}
+
+impl<'r> From<Cow<'r, str>> for CsvValue<'r> {
+    fn from(text: Cow<'r, str>) -> Self {
+        CsvValue::Text(text)
+    }
+}
+
+impl CsvValue<'_> {
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        match self {
+            CsvValue::Text(t) => out.write_all(t.as_bytes()),
+            CsvValue::Seconds(None) | CsvValue::Time(None) => Ok(()),
+            CsvValue::Seconds(Some(x)) => write_three_places(out, *x),
+            CsvValue::Time(Some(t)) => t.write_rfc3339(out),
+            CsvValue::Count(n) => write!(out, "{n}"),
+        }
+    }
+}
 pub(super) type QueueCell = Cell<QueueReport>;
 pub(super) type AgentCell = Cell<AgentReport>;
 
@@ -376,23 +408,28 @@ pub(super) fn opt_num(v: Option<f64>) -> String {
 /// `format!("{x:.3}")`, with whole thousandths (seconds of milliseconds, the usual
 /// value) written by integer arithmetic: the float formatter was ~3 % of a report.
 fn three_places(x: f64) -> String {
+    let mut s = Vec::new();
+    let _ = write_three_places(&mut s, x);
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// [`three_places`], written to `out`.
+fn write_three_places(out: &mut impl Write, x: f64) -> io::Result<()> {
     let m = (x * 1000.0).round();
     // `x` is the float nearest `m / 1000`, so `{:.3}` writes exactly `m / 1000`.
     if x.is_sign_positive() && m < 1e15 && m / 1000.0 == x {
         let m = m as u64;
-        let mut s = (m / 1000).to_string();
         let frac = m % 1000;
-        s.push('.');
-        s.push(char::from(b'0' + (frac / 100) as u8));
-        s.push(char::from(b'0' + (frac / 10 % 10) as u8));
-        s.push(char::from(b'0' + (frac % 10) as u8));
-        return s;
+        let digits = [
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        write!(out, "{}", m / 1000)?;
+        return out.write_all(&digits);
     }
-    format!("{x:.3}")
-}
-
-fn rfc3339(t: Option<Ts>) -> String {
-    t.map(|t| t.to_rfc3339()).unwrap_or_default()
+    write!(out, "{x:.3}")
 }
 
 impl Writer {
@@ -443,50 +480,60 @@ fn party_csv_row(
     cols: &[CsvCol<PartyCsvCell>],
     row: &PartyRow,
 ) -> io::Result<()> {
-    csv_cells(out, cols.iter().map(|c| (c.1)(row)))
+    for (i, c) in cols.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        (c.1)(row).write(out)?;
+    }
+    out.write_all(b"\n")
 }
 
 /// The sessions' CSV: one row per party. New columns go at the end, so a reader by
 /// position keeps working.
 const SESSION_CSV: &[CsvCol<PartyCsvCell>] = &[
-    ("telephonySessionId", |r| csv_cell(r.s.telephony_session_id)),
-    ("startTime", |r| rfc3339(r.s.start_time).into()),
-    ("endTime", |r| rfc3339(r.s.end_time).into()),
-    ("disposition", |r| Cow::Borrowed(r.s.disposition)),
-    ("partyId", |r| csv_cell(r.p.id)),
-    ("direction", |r| opt_cell(r.p.direction)),
-    ("from", |r| opt_cell(r.p.from)),
-    ("fromName", |r| opt_cell(r.p.from_name)),
-    ("to", |r| opt_cell(r.p.to)),
-    ("toName", |r| opt_cell(r.p.to_name)),
-    ("status", |r| opt_cell(r.p.status)),
-    ("reason", |r| opt_cell(r.p.reason)),
-    ("ringSeconds", |r| opt_num(r.p.ring_seconds).into()),
-    ("talkSeconds", |r| opt_num(r.p.talk_seconds).into()),
-    ("holdSeconds", |r| opt_num(r.p.hold_seconds).into()),
-    ("platformResult", |r| csv_cell(&r.platform[0])),
-    ("callLogIds", |r| csv_cell(&r.platform[1])),
-    ("recordingIds", |r| {
-        csv_cell(&recording_ids(r)).into_owned().into()
+    ("telephonySessionId", |r| {
+        csv_cell(r.s.telephony_session_id).into()
     }),
-    ("voicemailIds", |r| csv_cell(&r.platform[3])),
+    ("startTime", |r| CsvValue::Time(r.s.start_time)),
+    ("endTime", |r| CsvValue::Time(r.s.end_time)),
+    ("disposition", |r| Cow::Borrowed(r.s.disposition).into()),
+    ("partyId", |r| csv_cell(r.p.id).into()),
+    ("direction", |r| opt_cell(r.p.direction).into()),
+    ("from", |r| opt_cell(r.p.from).into()),
+    ("fromName", |r| opt_cell(r.p.from_name).into()),
+    ("to", |r| opt_cell(r.p.to).into()),
+    ("toName", |r| opt_cell(r.p.to_name).into()),
+    ("status", |r| opt_cell(r.p.status).into()),
+    ("reason", |r| opt_cell(r.p.reason).into()),
+    ("ringSeconds", |r| CsvValue::Seconds(r.p.ring_seconds)),
+    ("talkSeconds", |r| CsvValue::Seconds(r.p.talk_seconds)),
+    ("holdSeconds", |r| CsvValue::Seconds(r.p.hold_seconds)),
+    ("platformResult", |r| csv_cell(&r.platform[0]).into()),
+    ("callLogIds", |r| csv_cell(&r.platform[1]).into()),
+    ("recordingIds", |r| {
+        Cow::<str>::Owned(csv_cell(&recording_ids(r)).into_owned()).into()
+    }),
+    ("voicemailIds", |r| csv_cell(&r.platform[3]).into()),
     ("agentExtensionId", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_id))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_id)).into()
     }),
     ("agentExtensionNumber", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_number))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_number)).into()
     }),
     ("agentName", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.name))
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.name)).into()
     }),
-    ("queueId", |r| opt_cell(r.s.queue.as_ref().map(|q| q.id))),
+    ("queueId", |r| {
+        opt_cell(r.s.queue.as_ref().map(|q| q.id)).into()
+    }),
     ("queueExtensionNumber", |r| {
-        opt_cell(r.s.queue.as_ref().and_then(|q| q.extension_number))
+        opt_cell(r.s.queue.as_ref().and_then(|q| q.extension_number)).into()
     }),
     ("queueName", |r| {
-        opt_cell(r.s.queue.as_ref().and_then(|q| q.name))
+        opt_cell(r.s.queue.as_ref().and_then(|q| q.name)).into()
     }),
-    ("gaps", |r| r.s.gaps.to_string().into()),
+    ("gaps", |r| CsvValue::Count(r.s.gaps)),
 ];
 
 /// The queues' CSV.

@@ -40,6 +40,14 @@ impl Ts {
         }
     }
 
+    /// [`to_rfc3339`](Ts::to_rfc3339), written to `out` (a CSV row has two).
+    pub fn write_rfc3339(self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match rfc3339_bytes(self.0) {
+            Some(b) => out.write_all(&b),
+            None => out.write_all(self.to_rfc3339().as_bytes()),
+        }
+    }
+
     /// Milliseconds from `self` to `later` (never negative).
     pub fn millis_until(self, later: Ts) -> i64 {
         (later.0 - self.0).max(0)
@@ -179,6 +187,11 @@ impl<'de> Deserialize<'de> for Ts {
 /// without chrono's formatter: a report writes two for every party row. The date is
 /// Howard Hinnant's `civil_from_days`.
 fn rfc3339_millis(ms: i64) -> Option<String> {
+    rfc3339_bytes(ms).and_then(|b| String::from_utf8(b.to_vec()).ok())
+}
+
+/// [`rfc3339_millis`]'s bytes.
+fn rfc3339_bytes(ms: i64) -> Option<[u8; 24]> {
     let secs = ms.div_euclid(1000);
     let (days, day_secs) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
@@ -207,7 +220,7 @@ fn rfc3339_millis(ms: i64) -> Option<String> {
     put(14, 2, day_secs / 60 % 60);
     put(17, 2, day_secs % 60);
     put(20, 3, ms.rem_euclid(1000));
-    String::from_utf8(b.to_vec()).ok()
+    Some(b)
 }
 
 #[cfg(test)]
