@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::core::zone::Zone;
+use std::collections::VecDeque;
 
 /// Which part of the stream the figures cover: from `start` (the whole stream when
 /// `None`), moving on by `every_ms` — or, for a day in a zone, to the zone's next
@@ -341,8 +342,9 @@ pub struct Queue {
     pub members: BTreeMap<String, Member>,
     pub figures: QueueFigures,
     /// Calls waiting now, in entry order (oldest first; of calls that entered at the
-    /// same time, the first seen first).
-    pub waiting: Vec<Waiting>,
+    /// same time, the first seen first). A deque: the usual call to leave is the oldest,
+    /// and a `Vec` moved every other waiting call down for it.
+    pub waiting: VecDeque<Waiting>,
     /// Waits above `longest_sealed` whose calls may still be rebuilt, by call (the
     /// session id's `fingerprint`): the longest is the greatest of them and it.
     #[serde(default)]
@@ -362,7 +364,7 @@ impl Queue {
 
     /// The call waiting longest.
     pub fn oldest_waiting(&self) -> Option<&Waiting> {
-        self.waiting.first()
+        self.waiting.front()
     }
 
     /// Where session `sid`'s call that entered at `entered` waits: found by its entry
@@ -370,8 +372,8 @@ impl Queue {
     pub(super) fn waiting_at(&self, entered: Ts, sid: &str) -> Option<usize> {
         let from = self.waiting.partition_point(|w| w.entered < entered);
         let key = fingerprint(sid);
-        self.waiting[from..]
-            .iter()
+        self.waiting
+            .range(from..)
             .take_while(|w| w.entered == entered)
             .position(|w| w.is(key, sid))
             .map(|i| from + i)

@@ -115,7 +115,7 @@ impl Center {
     /// waiting calls are in entry order (as an older keyframe may not have kept them).
     pub(crate) fn restore<'a>(&mut self, held: impl Iterator<Item = (&'a str, &'a mut CallSlot)>) {
         for q in self.queues.values_mut() {
-            q.waiting.sort_by_key(|w| w.entered);
+            q.waiting.make_contiguous().sort_by_key(|w| w.entered);
         }
         if self.calls.is_empty() && self.done.is_empty() {
             return;
