@@ -44,20 +44,12 @@ impl Batch {
         let mut n = self.first - 1;
         for raw in file::lines_of(&self.text) {
             n += 1;
-            let line = line_text(raw, n == 1);
-            if line.trim().is_empty() {
-                continue;
+            // SAFETY: `raw` is in `text`'s heap buffer, which is neither changed nor
+            // freed while `values` holds views (see `text`).
+            let raw: &'static [u8] = unsafe { &*(raw as *const [u8]) };
+            if let Some(value) = line_value(raw, n == 1) {
+                self.values.push((n, value));
             }
-            let parsed = match line {
-                Cow::Borrowed(l) => {
-                    // SAFETY: `l` is in `text`'s heap buffer, which is neither changed
-                    // nor freed while `values` holds views (see `text`).
-                    let l: &'static str = unsafe { &*(l as *const str) };
-                    wire::parse_view(l)
-                }
-                Cow::Owned(l) => wire::parse_view(&l).map(|v| ParsedView::from(v.into_owned())),
-            };
-            self.values.push((n, parsed));
         }
     }
 
@@ -65,6 +57,25 @@ impl Batch {
     fn values(&mut self) -> impl Iterator<Item = Value<'_>> {
         self.values.drain(..)
     }
+}
+
+/// The value of one line of a JSON Lines file (`None`: a blank line), as
+/// [`wire::parse_view`] of its [`line_text`] gives it: decoded from the line's bytes
+/// when the fast decoder takes them (no UTF-8 pass over the line first: the decoder
+/// checks each string), else from its text, read lossily where it is not UTF-8.
+fn line_value(raw: &[u8], first: bool) -> Option<Result<ParsedView<'_>, ParseError>> {
+    if let Some(view) = wire::scan::scan_bytes(file::line_bytes(raw, first)) {
+        return Some(Ok(view));
+    }
+    let line = line_text(raw, first);
+    if line.trim().is_empty() {
+        return None;
+    }
+    Some(match line {
+        // The fast decoder declined these very bytes: serde decodes them.
+        Cow::Borrowed(l) => wire::parse_with_serde(l).map(ParsedView::from),
+        Cow::Owned(l) => wire::parse_view(&l).map(|v| ParsedView::from(v.into_owned())),
+    })
 }
 
 /// Hands each value of the file at `path` to `f` parsed into a view, in file order.
@@ -85,16 +96,21 @@ fn visit_chunked(
     chunk: usize,
     mut f: impl FnMut(usize, Result<ParsedView<'_>, ParseError>),
 ) -> Result<Layout, FileError> {
-    let parsed = |n, text: Result<&str, ParseError>| f(n, text.and_then(wire::parse_view));
-    if decoders == 0 {
-        return file::visit_path_values(path, parsed);
-    }
     let (head, rest) = match file::open(path)? {
         Opened::Whole(bytes) => {
-            return file::text_of(bytes, path, |text| file::visit_values(text, parsed))
+            let parsed = |n, text: Result<&str, ParseError>| f(n, text.and_then(wire::parse_view));
+            return file::text_of(bytes, path, |text| file::visit_values(text, parsed));
         }
         Opened::Lines { head, rest } => (head, rest),
     };
+    if decoders == 0 {
+        file::visit_lines(path, head, rest, |n, raw| {
+            if let Some(value) = line_value(raw, n == 1) {
+                f(n, value);
+            }
+        })?;
+        return Ok(Layout::Lines);
+    }
     let mut buf = head;
     buf.extend_from_slice(rest.buffer());
     let rest = rest.into_inner();
@@ -213,6 +229,21 @@ fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bo
 mod tests {
     use super::*;
 
+    /// What the text of each line gives (`file::visit_path_values` and
+    /// `wire::parse_view`: the line checked UTF-8, or read lossily, first).
+    fn by_text(path: &Path) -> Vec<String> {
+        let mut v = Vec::new();
+        let layout = file::visit_path_values(path, |n, t| {
+            v.push(format!(
+                "{n} {:?}",
+                t.and_then(wire::parse_view).map(ParsedView::into_owned)
+            ))
+        })
+        .unwrap();
+        v.push(format!("{layout:?}"));
+        v
+    }
+
     /// What the values of `path` give: line, and the owned value or the error's text.
     fn seen(path: &Path, decoders: usize, chunk: usize) -> Vec<String> {
         let mut v = Vec::new();
@@ -259,17 +290,44 @@ mod tests {
         text.extend_from_slice(event(999).as_bytes()); // no newline at the end
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), &text).unwrap();
-        let one = seen(f.path(), 0, CHUNK);
+        let one = by_text(f.path());
         assert_eq!(
             one.len(),
             300 + 4 + 1,
             "every value, the bad ones and the layout"
         );
         assert!(one.iter().any(|v| v.contains("s-\u{fffd}")));
+        assert_eq!(
+            seen(f.path(), 0, CHUNK),
+            one,
+            "decoded from the bytes, one thread"
+        );
         for decoders in [1, 2, 3] {
             for chunk in [64, 1000, 4096, CHUNK] {
                 assert_eq!(seen(f.path(), decoders, chunk), one, "{decoders} {chunk}");
             }
+        }
+    }
+
+    #[test]
+    fn a_first_line_with_a_byte_order_mark_and_text_that_is_not_utf8_decode_as_text() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let mut text = "\u{feff}{\"body\":{\"telephonySessionId\":\"s-1\",\"parties\":[]}}\r\n"
+            .as_bytes()
+            .to_vec();
+        // Not UTF-8 in a field the decoder skips, and in one it keeps; then Latin-1 text.
+        text.extend_from_slice(
+            b"{\"body\":{\"telephonySessionId\":\"s-2\",\"x\":\"\xe9\",\"parties\":[]}}\n",
+        );
+        text.extend_from_slice(b"{\"body\":{\"telephonySessionId\":\"s-\xe9\",\"parties\":[]}}\n");
+        text.extend_from_slice(
+            "{\"body\":{\"telephonySessionId\":\"s-é\",\"parties\":[]}}".as_bytes(),
+        );
+        std::fs::write(f.path(), &text).unwrap();
+        let want = by_text(f.path());
+        assert_eq!(want.len(), 5);
+        for decoders in [0, 1, 2] {
+            assert_eq!(seen(f.path(), decoders, 64), want, "{decoders}");
         }
     }
 

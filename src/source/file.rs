@@ -87,21 +87,34 @@ pub fn visit_path_values(
     path: &Path,
     mut f: impl FnMut(usize, Result<&str, ParseError>),
 ) -> Result<Layout, FileError> {
-    let (head, mut r) = match open(path)? {
+    let (head, rest) = match open(path)? {
         Opened::Whole(bytes) => return text_of(bytes, path, |text| visit_values(text, f)),
         Opened::Lines { head, rest } => (head, rest),
     };
-    let mut n = 0;
-    let mut emit = |raw: &[u8]| {
-        n += 1;
+    visit_lines(path, head, rest, |n, raw| {
         let line = line_text(raw, n == 1);
         if !line.trim().is_empty() {
             f(n, Ok(&line));
         }
+    })?;
+    Ok(Layout::Lines)
+}
+
+/// Hands each line of a JSON Lines file ([`Opened::Lines`]) to `f` with its number and
+/// its `\n`, as [`lines_of`] cuts them. Lines whole in the reader's buffer are used in
+/// place; only a line cut by the buffer's end is copied.
+pub(crate) fn visit_lines(
+    path: &Path,
+    head: Vec<u8>,
+    mut r: BufReader<std::fs::File>,
+    mut f: impl FnMut(usize, &[u8]),
+) -> Result<(), FileError> {
+    let mut n = 0;
+    let mut emit = |raw: &[u8]| {
+        n += 1;
+        f(n, raw);
     };
     lines_of(&head).for_each(&mut emit);
-    // Lines whole in the reader's buffer are used in place; only a line cut by the
-    // buffer's end is copied.
     let mut buf = Vec::new();
     loop {
         let chunk = r.fill_buf().map_err(|e| io_error(path, e))?;
@@ -127,7 +140,7 @@ pub fn visit_path_values(
     if !buf.is_empty() {
         emit(&buf);
     }
-    Ok(Layout::Lines)
+    Ok(())
 }
 
 /// The lines of `text`, each with its `\n` (the last without, when it has none), found
@@ -200,13 +213,28 @@ pub(crate) fn is_lines_head(line: &str) -> bool {
     }
 }
 
+/// A line without its `\n` or `\r\n`.
+fn line_end_cut(raw: &[u8]) -> &[u8] {
+    match raw.strip_suffix(b"\n") {
+        Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
+        None => raw,
+    }
+}
+
+/// The bytes of [`line_text`] when it borrows them (UTF-8): without the line's end, and
+/// the first line without a byte order mark.
+pub(crate) fn line_bytes(raw: &[u8], first: bool) -> &[u8] {
+    let line = line_end_cut(raw);
+    match first {
+        true => line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line),
+        false => line,
+    }
+}
+
 /// One line as `str::lines` yields it (without `\n` or `\r\n`), decoded as the whole
 /// file would be (lossy where it is not UTF-8), the first without a byte order mark.
 pub(crate) fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
-    let line = match raw.strip_suffix(b"\n") {
-        Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
-        None => raw,
-    };
+    let line = line_end_cut(raw);
     // The usual valid UTF-8 is checked by the fast validator; only a line with bad bytes
     // pays for the lossy conversion.
     let text = match std::str::from_utf8(line) {

@@ -33,12 +33,14 @@ type R<T> = Option<T>;
 
 /// Decodes `text` if it has one of the shapes this decoder handles.
 pub fn scan(text: &str) -> Option<ParsedView<'_>> {
-    let mut s = Scan {
-        text,
-        b: text.as_bytes(),
-        i: 0,
-        depth: 0,
-    };
+    scan_bytes(text.as_bytes())
+}
+
+/// [`scan`] of bytes not yet checked to be UTF-8: declines unless every string in them
+/// is (the rest of what it takes is ASCII), so whatever it takes, `scan` of the same
+/// bytes as text gives. A file's line is decoded without a separate UTF-8 pass first.
+pub fn scan_bytes(b: &[u8]) -> Option<ParsedView<'_>> {
+    let mut s = Scan { b, i: 0, depth: 0 };
     let any = match s.peek()? {
         b'{' => Any::Object(s.raw()?),
         b'[' => s.frame()?,
@@ -52,7 +54,6 @@ pub fn scan(text: &str) -> Option<ParsedView<'_>> {
 }
 
 struct Scan<'a> {
-    text: &'a str,
     b: &'a [u8],
     i: usize,
     depth: u32,
@@ -126,44 +127,53 @@ fn once(seen: &mut u32, bit: u32) -> R<()> {
     Some(())
 }
 
-/// Position of the closing quote of a string starting at `i`; `None` at a backslash
-/// (escapes are left to serde), a control character or the end of the text. Scans
-/// sixteen bytes at a time (SSE2, part of every x86-64), the rest eight at a time: the
-/// strings of a line are mostly ids of ~35 bytes, and each step ends in a branch.
+/// Position of the closing quote of a string starting at `i`, and whether a byte before
+/// it is not ASCII; `None` at a backslash (escapes are left to serde), a control
+/// character or the end of the text. Scans sixteen bytes at a time (SSE2, part of every
+/// x86-64), the rest eight at a time: the strings of a line are mostly ids of ~35 bytes,
+/// and each step ends in a branch.
 #[cfg(target_arch = "x86_64")]
-fn closing_quote(b: &[u8], mut i: usize) -> R<usize> {
+fn closing_quote(b: &[u8], mut i: usize) -> R<(usize, bool)> {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
+    let mut high = 0;
     while let Some(chunk) = b.get(i..i + 16) {
         // SAFETY: SSE2 is in every x86-64 target; the unaligned load reads the 16 bytes
         // of `chunk`.
-        let hits = unsafe {
+        let (hits, wide) = unsafe {
             let v = _mm_loadu_si128(chunk.as_ptr().cast());
             let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
             let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
             // A byte ≤ 0x1f is its own maximum with 0x1f.
             let low = _mm_set1_epi8(0x1f);
             let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control))
+            let hits = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control));
+            // The bytes ≥ 0x80: their top bit.
+            (hits, _mm_movemask_epi8(v))
         };
         if hits != 0 {
-            let at = i + hits.trailing_zeros() as usize;
-            return (b[at] == b'"').then_some(at);
+            let k = hits.trailing_zeros();
+            let at = i + k as usize;
+            high |= wide & ((1 << k) - 1);
+            return (b[at] == b'"').then_some((at, high != 0));
         }
+        high |= wide;
         i += 16;
     }
-    closing_quote_words(b, i)
+    let (at, rest_high) = closing_quote_words(b, i)?;
+    Some((at, high != 0 || rest_high))
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn closing_quote(b: &[u8], i: usize) -> R<usize> {
+fn closing_quote(b: &[u8], i: usize) -> R<(usize, bool)> {
     closing_quote_words(b, i)
 }
 
 /// [`closing_quote`], eight bytes at a time.
-fn closing_quote_words(b: &[u8], mut i: usize) -> R<usize> {
+fn closing_quote_words(b: &[u8], mut i: usize) -> R<(usize, bool)> {
+    let mut high = 0;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
@@ -176,17 +186,22 @@ fn closing_quote_words(b: &[u8], mut i: usize) -> R<usize> {
             | (v.wrapping_sub(ONES * 0x20) & !v);
         let hit = hit & HIGH;
         if hit != 0 {
-            let at = i + (hit.trailing_zeros() / 8) as usize;
-            return (b[at] == b'"').then_some(at);
+            let k = hit.trailing_zeros() / 8;
+            let at = i + k as usize;
+            high |= v & HIGH & ((1 << (8 * k)) - 1);
+            return (b[at] == b'"').then_some((at, high != 0));
         }
+        high |= v & HIGH;
         i += 8;
     }
     while let Some(&c) = b.get(i) {
         match c {
-            b'"' => return Some(i),
+            b'"' => return Some((i, high != 0)),
             b'\\' | 0..=0x1f => return None,
-            _ => i += 1,
+            0x80.. => high = 1,
+            _ => {}
         }
+        i += 1;
     }
     None
 }
@@ -222,9 +237,14 @@ impl<'a> Scan<'a> {
     fn str(&mut self) -> R<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let end = closing_quote(self.b, start)?;
+        let (end, high) = closing_quote(self.b, start)?;
         self.i = end + 1;
-        self.text.get(start..end)
+        let text = &self.b[start..end];
+        match high {
+            true => std::str::from_utf8(text).ok(),
+            // SAFETY: every byte is below 0x80: ASCII, so UTF-8.
+            false => Some(unsafe { std::str::from_utf8_unchecked(text) }),
+        }
     }
 
     /// Digits of a non-negative integer that fits an `i64` without rounding; declines
@@ -391,7 +411,7 @@ impl<'a> Scan<'a> {
         self.ws();
         let start = self.i;
         self.skip()?;
-        serde_json::from_str(self.text.get(start..self.i)?).ok()
+        serde_json::from_str(std::str::from_utf8(&self.b[start..self.i]).ok()?).ok()
     }
 
     fn endpoint(&mut self) -> R<EndpointView<'a>> {
@@ -711,16 +731,37 @@ impl<'a> Scan<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{closing_quote, closing_quote_words};
+    use super::{closing_quote, closing_quote_words, scan, scan_bytes};
     use proptest::prelude::*;
 
+    #[test]
+    fn bytes_are_taken_only_when_every_string_in_them_is_utf8() {
+        let line = r#"{"body":{"telephonySessionId":"s-1","parties":[{"id":"p-1","from":{"name":"Zoë Ünal"}}]}}"#;
+        let taken = scan_bytes(line.as_bytes()).expect("valid UTF-8 is taken");
+        assert_eq!(Some(taken), scan(line));
+        // A bad byte in a string it keeps, and in one it skips: declined, so the
+        // caller reads the line lossily as before.
+        let bad = line.replace("Zoë", "Zo\u{1}").into_bytes();
+        let at = bad.iter().position(|&c| c == 1).unwrap();
+        let mut bad = bad;
+        bad[at] = 0xff;
+        assert!(scan_bytes(&bad).is_none());
+        let skipped =
+            b"{\"body\":{\"telephonySessionId\":\"s-1\",\"other\":\"\xff\",\"parties\":[]}}";
+        assert!(scan_bytes(skipped).is_none());
+        let fine =
+            b"{\"body\":{\"telephonySessionId\":\"s-1\",\"other\":\"\xc3\xab\",\"parties\":[]}}";
+        assert!(scan_bytes(fine).is_some());
+    }
+
     /// The rule, one byte at a time.
-    fn reference(b: &[u8], i: usize) -> Option<usize> {
-        b.iter()
+    fn reference(b: &[u8], i: usize) -> Option<(usize, bool)> {
+        let (at, &c) = b
+            .iter()
             .enumerate()
             .skip(i)
-            .find(|(_, &c)| c == b'"' || c == b'\\' || c < 0x20)
-            .and_then(|(at, &c)| (c == b'"').then_some(at))
+            .find(|(_, &c)| c == b'"' || c == b'\\' || c < 0x20)?;
+        (c == b'"').then(|| (at, !b[i..at].is_ascii()))
     }
 
     proptest! {
