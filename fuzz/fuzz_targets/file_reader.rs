@@ -9,5 +9,6 @@ fuzz_target!(|data: &[u8]| {
     let (_, items) = file::read_str(&text);
     let mut store = report::unbounded_store();
     report::ingest_items(&mut store, items);
-    let _ = report::build(&store, calltop::wire::Ts(0));
+    let calls = report::calls(&store);
+    let _ = report::build(&store, &calls, calltop::wire::Ts(0));
 });
