@@ -349,7 +349,7 @@ type PartyCsvCell = for<'r> fn(&'r PartyRow<'_>) -> CsvValue<'r>;
 
 /// A cell of a session's CSV row: text, borrowed from the row when it needs no quoting,
 /// or a figure written straight to the line (no string made for it: a row has six).
-pub(super) enum CsvValue<'r> {
+enum CsvValue<'r> {
     Text(Cow<'r, str>),
     /// Seconds with three decimals; empty when not known.
     Seconds(Option<f64>),
@@ -512,7 +512,7 @@ const SESSION_CSV: &[CsvCol<PartyCsvCell>] = &[
     ("platformResult", |r| csv_cell(&r.platform[0]).into()),
     ("callLogIds", |r| csv_cell(&r.platform[1]).into()),
     ("recordingIds", |r| {
-        Cow::<str>::Owned(csv_cell(&recording_ids(r)).into_owned()).into()
+        CsvValue::Text(csv_cell(&recording_ids(r)).into_owned().into())
     }),
     ("voicemailIds", |r| csv_cell(&r.platform[3]).into()),
     ("agentExtensionId", |r| {

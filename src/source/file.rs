@@ -213,18 +213,13 @@ pub(crate) fn is_lines_head(line: &str) -> bool {
     }
 }
 
-/// A line without its `\n` or `\r\n`.
-fn line_end_cut(raw: &[u8]) -> &[u8] {
-    match raw.strip_suffix(b"\n") {
+/// The bytes of [`line_text`]: the line without its `\n` or `\r\n`, the first without
+/// a byte order mark.
+pub(crate) fn line_bytes(raw: &[u8], first: bool) -> &[u8] {
+    let line = match raw.strip_suffix(b"\n") {
         Some(l) => l.strip_suffix(b"\r").unwrap_or(l),
         None => raw,
-    }
-}
-
-/// The bytes of [`line_text`] when it borrows them (UTF-8): without the line's end, and
-/// the first line without a byte order mark.
-pub(crate) fn line_bytes(raw: &[u8], first: bool) -> &[u8] {
-    let line = line_end_cut(raw);
+    };
     match first {
         true => line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line),
         false => line,
@@ -234,19 +229,13 @@ pub(crate) fn line_bytes(raw: &[u8], first: bool) -> &[u8] {
 /// One line as `str::lines` yields it (without `\n` or `\r\n`), decoded as the whole
 /// file would be (lossy where it is not UTF-8), the first without a byte order mark.
 pub(crate) fn line_text(raw: &[u8], first: bool) -> Cow<'_, str> {
-    let line = line_end_cut(raw);
-    // The usual valid UTF-8 is checked by the fast validator; only a line with bad bytes
-    // pays for the lossy conversion.
-    let text = match std::str::from_utf8(line) {
+    // A byte order mark is whole UTF-8 in any line, so it comes off the bytes as off
+    // the text. The usual valid UTF-8 is checked by the fast validator; only a line with
+    // bad bytes pays for the lossy conversion.
+    let line = line_bytes(raw, first);
+    match std::str::from_utf8(line) {
         Ok(t) => Cow::Borrowed(t),
         Err(_) => String::from_utf8_lossy(line),
-    };
-    match text {
-        Cow::Borrowed(t) if first => Cow::Borrowed(t.strip_prefix('\u{feff}').unwrap_or(t)),
-        Cow::Owned(t) if first && t.starts_with('\u{feff}') => {
-            Cow::Owned(t['\u{feff}'.len_utf8()..].to_string())
-        }
-        other => other,
     }
 }
 
