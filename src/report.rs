@@ -281,10 +281,7 @@ pub fn center_reports(c: &Center, now: Ts) -> (Vec<QueueReport>, Vec<AgentReport
 }
 
 fn endpoint_number(e: &crate::core::party::EndpointState) -> Option<&str> {
-    e.phone_number
-        .get()
-        .or(e.extension_id.get())
-        .map(String::as_str)
+    e.phone_number.text().or(e.extension_id.text())
 }
 
 fn party_report<'a>(s: &Session, p: &'a PartyState, now: Ts) -> PartyReport<'a> {
@@ -294,10 +291,10 @@ fn party_report<'a>(s: &Session, p: &'a PartyState, now: Ts) -> PartyReport<'a> 
         id: &p.id,
         direction: p.direction.get().map(|d| d.as_str()),
         from: endpoint_number(&p.from),
-        from_name: p.from.name.get().map(String::as_str),
+        from_name: p.from.name.text(),
         to: endpoint_number(&p.to),
-        to_name: p.to.name.get().map(String::as_str),
-        extension_id: p.extension_id.get().map(String::as_str),
+        to_name: p.to.name.text(),
+        extension_id: p.extension_id.text(),
         status: p.code().map(|c| c.as_str()),
         reason: p.reason().map(|r| r.as_str()),
         ring_seconds: known(Bucket::Ring),
@@ -329,9 +326,9 @@ fn session_report<'a>(
             .map(|p| party_report(s, p, now))
             .collect(),
         agent: s.agent_in(center).map(|a| AgentRef {
-            extension_id: a.extension_id().map(String::as_str),
-            extension_number: a.extension_number().map(String::as_str),
-            name: a.name().map(String::as_str),
+            extension_id: a.extension_id(),
+            extension_number: a.extension_number(),
+            name: a.name(),
         }),
         queue: s.queue_in(center).map(|q| QueueRef {
             id: &q.id,
@@ -473,8 +470,8 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
         ("from", caller.map(|p| &p.from)),
         ("to", caller.map(|p| &p.to)),
     ] {
-        let name = end.and_then(|e| e.name.get()).cloned();
-        let number = end.and_then(|e| e.phone_number.get()).cloned();
+        let name = end.and_then(|e| e.name.text());
+        let number = end.and_then(|e| e.phone_number.text());
         obj.insert(format!("{key}Name"), name.into());
         obj.insert(format!("{key}Number"), number.into());
     }

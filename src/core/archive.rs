@@ -5,7 +5,7 @@
 //! session of a [keyframe](super::keyframe).
 
 use super::metrics::{Counters, Outcomes, Stat, Totals};
-use super::party::{Changes, Delivery, EndpointState, PartyState, Sequenced, StatusChange};
+use super::party::{Changes, Delivery, EndpointState, PartyState, Sequenced, Short, StatusChange};
 use super::session::{EntryKind, Session, TimelineEntry};
 use crate::wire::{
     ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
@@ -229,6 +229,15 @@ impl Pack for String {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         r.str()
+    }
+}
+
+impl Pack for Short {
+    fn put(&self, w: &mut Writer) {
+        w.str(self)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        r.str().map(Short::from)
     }
 }
 

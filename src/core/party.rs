@@ -7,6 +7,11 @@ use crate::wire::{
 };
 use std::borrow::Cow;
 
+/// A string a party keeps: inline when it is at most 24 bytes (numbers, names, account
+/// and extension ids), so comparing it with an event's touches no other memory and
+/// keeping it allocates nothing.
+pub type Short = compact_str::CompactString;
+
 /// A decoded value as a field takes it: compared with what the field keeps first, and
 /// turned into it (copied out of the input) only when it differs. The same phone
 /// number, name or status arriving with every event costs a comparison, not a copy.
@@ -32,6 +37,15 @@ impl IntoKept<String> for Cow<'_, str> {
     }
     fn keep(self) -> String {
         self.into_owned()
+    }
+}
+
+impl IntoKept<Short> for Cow<'_, str> {
+    fn same(&self, kept: &Short) -> bool {
+        **self == **kept
+    }
+    fn keep(self) -> Short {
+        Short::from(self)
     }
 }
 
@@ -98,6 +112,13 @@ impl<T: PartialEq> Sequenced<T> {
             }
             _ => false,
         }
+    }
+}
+
+impl Sequenced<Short> {
+    /// The current value as text.
+    pub fn text(&self) -> Option<&str> {
+        self.value.as_deref()
     }
 }
 
@@ -176,10 +197,10 @@ impl Changes {
 /// Merged endpoint: each sub-field merges on its own (a name may arrive later).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EndpointState {
-    pub phone_number: Sequenced<String>,
-    pub name: Sequenced<String>,
-    pub extension_id: Sequenced<String>,
-    pub device_id: Sequenced<String>,
+    pub phone_number: Sequenced<Short>,
+    pub name: Sequenced<Short>,
+    pub extension_id: Sequenced<Short>,
+    pub device_id: Sequenced<Short>,
 }
 
 impl EndpointState {
@@ -195,19 +216,19 @@ impl EndpointState {
     /// As a plain wire endpoint.
     pub fn to_endpoint(&self) -> Endpoint {
         Endpoint {
-            phone_number: self.phone_number.get().cloned(),
-            name: self.name.get().cloned(),
-            extension_id: self.extension_id.get().cloned(),
-            device_id: self.device_id.get().cloned(),
+            phone_number: self.phone_number.text().map(str::to_string),
+            name: self.name.text().map(str::to_string),
+            extension_id: self.extension_id.text().map(str::to_string),
+            device_id: self.device_id.text().map(str::to_string),
         }
     }
 
     /// Name and number for display.
     pub fn label(&self) -> String {
         crate::wire::notification::label(
-            self.name.get().map(String::as_str),
-            self.phone_number.get().map(String::as_str),
-            self.extension_id.get().map(String::as_str),
+            self.name.text(),
+            self.phone_number.text(),
+            self.extension_id.text(),
         )
     }
 }
@@ -216,8 +237,8 @@ impl EndpointState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartyState {
     pub id: String,
-    pub account_id: Sequenced<String>,
-    pub extension_id: Sequenced<String>,
+    pub account_id: Sequenced<Short>,
+    pub extension_id: Sequenced<Short>,
     pub direction: Sequenced<Direction>,
     pub from: EndpointState,
     pub to: EndpointState,

@@ -92,10 +92,7 @@ impl Session {
     /// The account of the call: its parties' (a board over several accounts shows it
     /// and sends control requests to that account's relay).
     pub fn account(&self) -> Option<&str> {
-        self.parties
-            .iter()
-            .find_map(|p| p.account_id.get())
-            .map(String::as_str)
+        self.parties.iter().find_map(|p| p.account_id.text())
     }
 
     /// The newest time an event of this call states (`None`: no event time): when the
@@ -395,7 +392,7 @@ impl Session {
             let info = p.ui_call_info.get().and_then(|u| u.primary.as_ref());
             match info {
                 Some(i) if i.kind.as_deref() == Some("QueueName") => i.value.as_deref(),
-                _ if p.queue_call.get() == Some(&true) => p.to.name.get().map(String::as_str),
+                _ if p.queue_call.get() == Some(&true) => p.to.name.text(),
                 _ => None,
             }
         })

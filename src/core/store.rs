@@ -949,12 +949,12 @@ impl SessionStore {
     /// The name the store has seen for a number (an extension number such as `101`,
     /// a phone number) or an extension id, on any party of a call it holds, if any.
     pub fn name_for(&self, key: &str) -> Option<&str> {
-        let is = |f: &super::party::Sequenced<String>| f.get().is_some_and(|v| v == key);
+        let is = |f: &super::party::Sequenced<super::party::Short>| f.text() == Some(key);
         self.sessions()
             .flat_map(|s| s.parties.iter())
             .flat_map(|p| [&p.from, &p.to])
             .find(|e| (is(&e.phone_number) || is(&e.extension_id)) && e.name.get().is_some())
-            .and_then(|e| e.name.get().map(String::as_str))
+            .and_then(|e| e.name.text())
     }
 
     /// The party a supervisor most likely means in a session: the first party still in

@@ -71,20 +71,20 @@ pub fn who(store: &SessionStore, p: &PartyState) -> String {
         Some(crate::wire::Direction::Outbound) => &p.from,
         _ => &p.to,
     };
-    let ext = p.extension_id.get();
+    let ext = p.extension_id.text();
     let agent = ext.and_then(|x| center.agent(x));
     if let Some(a) = agent.filter(|a| a.extension_number.is_some()) {
         return agent_words(a);
     }
     let label = own.label();
-    let number = own.phone_number.get();
-    if own.name.get().is_none() {
+    let number = own.phone_number.text();
+    if own.name.text().is_none() {
         let known = number.and_then(|n| center.agent_by_number(n));
         if let Some(a) = known.filter(|a| a.name.is_some()) {
             return format!("{} ({label})", agent_words(a));
         }
     }
-    let through = ext.filter(|x| own.extension_id.get() != Some(*x));
+    let through = ext.filter(|x| own.extension_id.text() != Some(*x));
     match (
         through.and_then(|x| store.name_for(x)),
         label.is_empty(),
@@ -296,9 +296,9 @@ pub(super) fn plan_supervise(
             }
             let agent = p
                 .extension_id
-                .get()
+                .text()
                 .ok_or("can't listen in: the party is not an extension")?
-                .clone();
+                .to_string();
             (p, ControlAction::Supervise { agent })
         }
         _ => {

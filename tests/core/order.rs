@@ -293,7 +293,7 @@ fn partial_updates_keep_earlier_fields() {
     store.apply_event(first, Ts(0));
     store.apply_event(ev(3, "p-1", StatusCode::Answered, 10), Ts(1));
     let p = &store.get("s-1").unwrap().parties[0];
-    assert_eq!(p.from.name.get().map(String::as_str), Some("Alice"));
+    assert_eq!(p.from.name.text(), Some("Alice"));
     assert_eq!(p.muted.get(), Some(&true));
     assert_eq!(p.code(), Some(&StatusCode::Answered));
 }

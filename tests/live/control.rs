@@ -114,7 +114,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         .flat_map(|s| {
             s.parties
                 .iter()
-                .filter_map(|p| p.from.device_id.get().cloned())
+                .filter_map(|p| p.from.device_id.text().map(str::to_string))
                 .collect::<Vec<_>>()
         })
         .next()
@@ -301,7 +301,7 @@ async fn every_action_sends_its_request_and_the_notification_follows() {
         "supervise",
         &answered,
         &|p| ControlAction::Supervise {
-            agent: p.extension_id.get().cloned().unwrap_or_default(),
+            agent: p.extension_id.text().unwrap_or_default().to_string(),
         },
         &supervising,
     )

@@ -310,7 +310,7 @@ async fn voicemail_notifications_link_to_their_calls_and_orphans_are_counted() {
                 let party_ext = s.find(id).and_then(|sess| {
                     sess.parties
                         .iter()
-                        .find(|p| p.extension_id.get() == note.extension_id.as_ref())
+                        .find(|p| p.extension_id.text() == note.extension_id.as_deref())
                         .map(|p| p.id.clone())
                 });
                 assert!(

@@ -150,20 +150,20 @@ pub struct CallAgent<'a> {
 
 impl<'a> CallAgent<'a> {
     /// The agent's extension id.
-    pub fn extension_id(&self) -> Option<&'a String> {
-        self.party.extension_id.get()
+    pub fn extension_id(&self) -> Option<&'a str> {
+        self.party.extension_id.text()
     }
 
     /// The agent's extension number, from the directory.
-    pub fn extension_number(&self) -> Option<&'a String> {
-        self.known.and_then(|a| a.extension_number.as_ref())
+    pub fn extension_number(&self) -> Option<&'a str> {
+        self.known.and_then(|a| a.extension_number.as_deref())
     }
 
     /// The directory's name of the agent, else the name the call gives its own end.
-    pub fn name(&self) -> Option<&'a String> {
+    pub fn name(&self) -> Option<&'a str> {
         self.known
-            .and_then(|a| a.name.as_ref())
-            .or_else(|| self.party.own_end().name.get())
+            .and_then(|a| a.name.as_deref())
+            .or_else(|| self.party.own_end().name.text())
     }
 }
 

@@ -6,7 +6,7 @@
 //! events), as is one the store no longer holds.
 
 use super::{AgentFigures, Call, Center, QueueFigures, Slot, Update};
-use crate::core::party::{EndpointState, PartyState, Sequenced, StatusChange};
+use crate::core::party::{EndpointState, PartyState, Sequenced, Short, StatusChange};
 use crate::core::tombstones::fingerprint;
 use crate::wire::view::{EndpointView, PartyView, StatusView};
 use crate::wire::Ts;
@@ -141,8 +141,8 @@ impl QueueFigures {
 /// The party as one of its status changes left it, for applying it again: the party's
 /// merged fields (ids, direction, ends, queue and missed flags) with that change's status.
 fn party_at<'a>(p: &'a PartyState, m: &StatusChange) -> PartyView<'a> {
-    fn text(s: &Sequenced<String>) -> Option<Cow<'_, str>> {
-        s.get().map(|v| Cow::Borrowed(v.as_str()))
+    fn text(s: &Sequenced<Short>) -> Option<Cow<'_, str>> {
+        s.text().map(Cow::Borrowed)
     }
     fn end(e: &EndpointState) -> EndpointView<'_> {
         EndpointView {

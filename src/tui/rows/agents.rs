@@ -111,7 +111,7 @@ impl CallNames {
         mut named: Option<&mut Vec<String>>,
     ) {
         for p in &s.parties {
-            let Some(id) = p.extension_id.get().and_then(|x| unnamed.get(x)) else {
+            let Some(id) = p.extension_id.text().and_then(|x| unnamed.get(x)) else {
                 continue;
             };
             if only.is_some_and(|o| !o.contains(id.as_str())) {

@@ -98,7 +98,7 @@ fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
-    let hit = |v: Option<&String>| v.is_some_and(|v| has_text(v, needle));
+    let hit = |v: Option<&str>| v.is_some_and(|v| has_text(v, needle));
     let has = |v: &str| has_text(v, needle);
     has(&s.id)
         || s.session_id.as_ref().is_some_and(|v| v.contains(needle))
@@ -106,12 +106,12 @@ fn matches_text(s: &Session, center: &Center, needle: &str) -> bool {
         || call_agent(s, center).is_some_and(|a| has(&a))
         || s.parties.iter().any(|p| {
             has(&p.id)
-                || hit(p.from.phone_number.get())
-                || hit(p.from.name.get())
-                || hit(p.to.phone_number.get())
-                || hit(p.to.name.get())
-                || hit(p.extension_id.get())
-                || hit(p.account_id.get())
+                || hit(p.from.phone_number.text())
+                || hit(p.from.name.text())
+                || hit(p.to.phone_number.text())
+                || hit(p.to.name.text())
+                || hit(p.extension_id.text())
+                || hit(p.account_id.text())
         })
 }
 
@@ -723,7 +723,7 @@ pub fn call_agent(s: &Session, center: &Center) -> Option<String> {
     Some(match a.known {
         Some(k) if k.name.is_some() || k.extension_number.is_some() => agent_name(k),
         _ if !own.is_empty() => own,
-        _ => format!("ext id {}", a.extension_id().map_or("?", String::as_str)),
+        _ => format!("ext id {}", a.extension_id().unwrap_or("?")),
     })
 }
 

@@ -31,12 +31,12 @@ pub fn fit_endpoint(e: &crate::core::party::EndpointState, w: usize) -> String {
     if label.chars().count() <= w {
         return label;
     }
-    match (e.name.get(), e.phone_number.get()) {
+    match (e.name.text(), e.phone_number.text()) {
         (Some(name), Some(num)) if num.chars().count() + 5 <= w => {
             let room = w - num.chars().count() - 1;
             format!("{} {num}", fit(name, room))
         }
-        (_, Some(num)) if num.chars().count() <= w => num.clone(),
+        (_, Some(num)) if num.chars().count() <= w => num.to_string(),
         _ => fit(&label, w),
     }
 }
@@ -44,7 +44,7 @@ pub fn fit_endpoint(e: &crate::core::party::EndpointState, w: usize) -> String {
 /// The narrowest an endpoint shows in without cutting its number.
 pub fn endpoint_min(e: &crate::core::party::EndpointState) -> usize {
     e.phone_number
-        .get()
+        .text()
         .map_or_else(|| e.label().chars().count().min(8), |n| n.chars().count())
 }
 
