@@ -31,15 +31,6 @@ impl<T: PartialEq> IntoKept<T> for T {
     }
 }
 
-impl IntoKept<String> for Cow<'_, str> {
-    fn same(&self, kept: &String) -> bool {
-        **self == **kept
-    }
-    fn keep(self) -> String {
-        self.into_owned()
-    }
-}
-
 impl IntoKept<Short> for Cow<'_, str> {
     fn same(&self, kept: &Short) -> bool {
         **self == **kept
@@ -419,5 +410,46 @@ impl PartyState {
             .rev()
             .find(|m| m.code.is_some())
             .and_then(|m| m.at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Party;
+
+    fn named(name: &str) -> PartyView<'static> {
+        PartyView::from(Party {
+            id: "p-1".into(),
+            from: Some(Endpoint {
+                name: Some(name.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    }
+
+    /// A kept string longer than a `Short` holds inline merges as a short one does: the
+    /// newest wins, the same value again is no change, an older one is kept out.
+    #[test]
+    fn long_and_short_strings_merge_alike() {
+        let long = "A name longer than twenty-four bytes, kept on the heap";
+        let mut p = PartyState::new("p-1".into());
+        let (_, ch) = p.merge(named("Alice"), 2, None, false);
+        assert!(ch.has(Changes::PARTIES));
+        let (_, ch) = p.merge(named(long), 3, None, false);
+        assert!(ch.has(Changes::PARTIES));
+        assert_eq!(p.from.name.text(), Some(long));
+        let (_, ch) = p.merge(named(long), 4, None, false);
+        assert!(
+            !ch.has(Changes::PARTIES),
+            "the same name again is no change"
+        );
+        let (_, ch) = p.merge(named("Bob"), 1, None, false);
+        assert!(!ch.has(Changes::PARTIES));
+        assert_eq!(p.from.name.text(), Some(long), "an older event is kept out");
+        let (_, ch) = p.merge(named("Carol"), 5, None, false);
+        assert!(ch.has(Changes::PARTIES));
+        assert_eq!(p.from.name.text(), Some("Carol"));
     }
 }
