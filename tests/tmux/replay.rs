@@ -16,6 +16,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tmux_support::*;
 
+/// The longest the replay test records while its recording is too short to jump in.
+const RECORD_AT_MOST: Duration = Duration::from_secs(150);
+
+/// What the jumps prove needs keyframes to land between and a cached index: the
+/// recording must hold several keyframes' worth of values and pass the cache's size.
+fn long_enough(file: &Path) -> bool {
+    let bytes = std::fs::metadata(file).map_or(0, |m| m.len());
+    bytes >= calltop::source::index::CACHE_FROM_BYTES
+        && lines_in(file) as u64 >= 3 * calltop::source::index::EVERY_VALUES + 1_000
+}
+
+/// The least the replay test records, in seconds (`CALLTOP_REPLAY_TMUX_SECS`).
 fn record_secs() -> u64 {
     std::env::var("CALLTOP_REPLAY_TMUX_SECS")
         .ok()
@@ -238,12 +250,15 @@ fn replay_jumps_show_the_figures_a_report_gives() {
     let file = dir.path().join("rec.jsonl");
     let sim = busy_sim("13");
     let mut live = recorder(&sim, &file, dir.path());
-    let secs = record_secs();
     let began = Instant::now();
-    // Record for the set time (the duration is the test's load, not an assertion).
-    while began.elapsed() < Duration::from_secs(secs) {
+    // Record for the set time, and on a slower machine until the recording is long
+    // enough (the duration is the test's load, not an assertion).
+    while began.elapsed() < Duration::from_secs(record_secs())
+        || (!long_enough(&file) && began.elapsed() < RECORD_AT_MOST)
+    {
         std::thread::sleep(Duration::from_millis(500));
     }
+    let secs = began.elapsed().as_secs().max(1);
     drop(sim);
     stop(&mut live);
     let lines = lines_in(&file);
@@ -252,8 +267,6 @@ fn replay_jumps_show_the_figures_a_report_gives() {
         lines as f64 / secs as f64,
         std::fs::metadata(&file).map_or(0, |m| m.len()) as f64 / 1_048_576.0
     );
-    // What the jumps prove needs keyframes to land between and a cached index: the
-    // recording must hold several keyframes' worth of values and pass the cache's size.
     let keyframes = lines as u64 / calltop::source::index::EVERY_VALUES;
     let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
     assert!(
