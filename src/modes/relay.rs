@@ -112,9 +112,16 @@ pub async fn run(args: RelayArgs) -> anyhow::Result<()> {
         super::headless::print_until_signal(events, LineFormat::Text, false, &printed).await;
     handle.shutdown().await;
     broker.abort();
-    if let Ok(p) = Arc::try_unwrap(publisher) {
-        let s = p.close(Duration::from_secs(5)).await;
-        tracing::info!(?s, "publisher closed");
+    // The broker's side holds the publisher too: once it is gone, the publisher is ours
+    // to close, and the lines still waiting for the stream are sent before the relay
+    // exits (an abort only asks; the task lets go of what it holds when it stops).
+    let _ = broker.await;
+    match Arc::try_unwrap(publisher) {
+        Ok(p) => {
+            let s = p.close(Duration::from_secs(5)).await;
+            tracing::info!(?s, "publisher closed");
+        }
+        Err(_) => tracing::warn!("publisher still shared at exit: lines not yet sent are lost"),
     }
     result
 }
