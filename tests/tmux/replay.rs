@@ -19,12 +19,18 @@ use tmux_support::*;
 /// The longest the replay test records while its recording is too short to jump in.
 const RECORD_AT_MOST: Duration = Duration::from_secs(150);
 
-/// What the jumps prove needs keyframes to land between and a cached index: the
-/// recording must hold several keyframes' worth of values and pass the cache's size.
+/// What the jumps prove needs keyframes to land between and a cached index: a
+/// recording of `lines` values and `bytes` must hold three keyframes' worth of values
+/// and pass the cache's size.
+fn jumpable(lines: usize, bytes: u64) -> bool {
+    lines as u64 / calltop::source::index::EVERY_VALUES >= 3
+        && bytes >= calltop::source::index::CACHE_FROM_BYTES
+}
+
+/// [`jumpable`] of the recording so far (its size checked first: counting reads it).
 fn long_enough(file: &Path) -> bool {
     let bytes = std::fs::metadata(file).map_or(0, |m| m.len());
-    bytes >= calltop::source::index::CACHE_FROM_BYTES
-        && lines_in(file) as u64 >= 3 * calltop::source::index::EVERY_VALUES + 1_000
+    bytes >= calltop::source::index::CACHE_FROM_BYTES && jumpable(lines_in(file), bytes)
 }
 
 /// The least the replay test records, in seconds (`CALLTOP_REPLAY_TMUX_SECS`).
@@ -253,10 +259,12 @@ fn replay_jumps_show_the_figures_a_report_gives() {
     let began = Instant::now();
     // Record for the set time, and on a slower machine until the recording is long
     // enough (the duration is the test's load, not an assertion).
-    while began.elapsed() < Duration::from_secs(record_secs())
-        || (!long_enough(&file) && began.elapsed() < RECORD_AT_MOST)
-    {
+    while began.elapsed() < Duration::from_secs(record_secs()) {
         std::thread::sleep(Duration::from_millis(500));
+    }
+    // Counting the lines reads the whole file: every few seconds, not more.
+    while !long_enough(&file) && began.elapsed() < RECORD_AT_MOST {
+        std::thread::sleep(Duration::from_secs(3));
     }
     let secs = began.elapsed().as_secs().max(1);
     drop(sim);
@@ -267,10 +275,9 @@ fn replay_jumps_show_the_figures_a_report_gives() {
         lines as f64 / secs as f64,
         std::fs::metadata(&file).map_or(0, |m| m.len()) as f64 / 1_048_576.0
     );
-    let keyframes = lines as u64 / calltop::source::index::EVERY_VALUES;
     let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
     assert!(
-        keyframes >= 3 && bytes >= calltop::source::index::CACHE_FROM_BYTES,
+        jumpable(lines, bytes),
         "a recording of {lines} lines, {bytes} bytes: too small for the jumps to cross keyframes"
     );
     let whole = report_summary(&file);
