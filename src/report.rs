@@ -384,6 +384,10 @@ pub fn streaming_store() -> SessionStore {
     .without_change_log()
 }
 
+/// How many values past the next one a report starts loading a call's parties (the
+/// next one's status changes, which that reads, are loaded after it).
+const PREFETCH_AHEAD: usize = 1;
+
 /// Bytes of encoded calls a report holds before its sort writes them to disk.
 pub const SORT_BUDGET: usize = 4 << 20;
 
@@ -529,8 +533,9 @@ pub fn run(
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let name = path.display().to_string();
     let mut report = Reporting::of_one(&name, format, window, cut, SORT_BUDGET);
-    chunks::visit_path_views(path, threads.saturating_sub(1), |line, value| {
-        report.apply_view(0, line, value)
+    chunks::visit_path_views(path, threads.saturating_sub(1), |line, value, next| {
+        report.apply_view(0, line, value);
+        report.prefetch(0, next);
     })?;
     report.finish(&mut out)?;
     out.flush()?;
@@ -707,6 +712,18 @@ impl Reporting {
             if let Err(e) = self.sink.spill(&self.parts[i], &s, join.as_ref()) {
                 self.failed.get_or_insert(e);
             }
+        }
+    }
+
+    /// Starts loading what applying the values `next` of input `i` will read, the
+    /// nearest the furthest along (see [`SessionStore::prefetch`]).
+    fn prefetch(&self, i: usize, next: &[chunks::Value<'_>]) {
+        let store = &self.parts[i].store;
+        if let Some((_, Ok(v))) = next.get(PREFETCH_AHEAD) {
+            store.prefetch(v, false);
+        }
+        if let Some((_, Ok(v))) = next.first() {
+            store.prefetch(v, true);
         }
     }
 

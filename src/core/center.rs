@@ -187,6 +187,16 @@ impl CallSlot {
     pub(crate) fn is_live(&self) -> bool {
         matches!(self.0, Slot::Live(_))
     }
+
+    /// Starts loading the tracks, open entries and effects of a call in progress
+    /// (reads nothing of them).
+    pub(crate) fn prefetch(&self) {
+        if let Slot::Live(call) = &self.0 {
+            super::prefetch::slice(&call.parties);
+            super::prefetch::slice(&call.entries);
+            super::prefetch::slice(&call.effects);
+        }
+    }
 }
 
 impl Call {

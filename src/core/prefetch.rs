@@ -22,6 +22,12 @@ fn lines<T>(p: *const T, len: usize) {
     let _ = (p, len);
 }
 
+/// Starts loading the elements of `v`.
+#[inline]
+pub(super) fn slice<T>(v: &[T]) {
+    lines(v.as_ptr(), std::mem::size_of_val(v));
+}
+
 impl Session {
     /// Starts loading where this session keeps its id and parties (reads nothing).
     fn prefetch_self(&self) {
@@ -39,16 +45,18 @@ impl Session {
         lines(self.id.as_ptr(), self.id.len());
     }
 
-    /// Starts loading each party's status changes and extension id (whose agent it
-    /// is: looked up by its text) — reads the parties: best after
+    /// Starts loading each party's id, status changes and extension id (whose agent
+    /// it is: looked up by its text), and the center's state of the call — reads the parties: best after
     /// [`Session::prefetch_parties`] had time to bring them.
     pub fn prefetch_history(&self) {
         for p in &self.parties {
+            lines(p.id.as_ptr(), p.id.len());
             lines(p.history.as_ptr(), std::mem::size_of_val(&p.history[..]));
             if let Some(x) = p.extension_id.get() {
                 lines(x.as_ptr(), x.len());
             }
         }
+        self.center.prefetch();
     }
 
     /// Calls `each` with every session of `sessions` in order, loading the parties of

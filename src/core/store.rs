@@ -342,6 +342,22 @@ impl SessionStore {
 
     /// [`apply_event_view`](SessionStore::apply_event_view), and with `upkeep` the
     /// center's too (through the session's slot, found by the same look-up).
+    /// Starts loading what applying `v` will read, to be called a few values before it
+    /// is applied: its call's parties and ids (`deep` false, the earlier step), then
+    /// their status changes (`deep`, once the parties had time to arrive). Reads nothing
+    /// of the parties when not `deep`; changes nothing.
+    pub fn prefetch(&self, v: &ParsedView<'_>, deep: bool) {
+        let IncomingView::Session(n) = &v.item else {
+            return;
+        };
+        if let Some(s) = self.sessions.get(&*n.body.telephony_session_id) {
+            match deep {
+                false => s.prefetch_parties(),
+                true => s.prefetch_history(),
+            }
+        }
+    }
+
     fn apply_session_event(&mut self, ev: SessionEventView<'_>, now: Ts, upkeep: bool) -> Applied {
         self.counters.events += 1;
         self.touch(now);

@@ -54,7 +54,7 @@ impl Batch {
     }
 
     /// Hands the values over in order; they borrow the batch.
-    fn values(&mut self) -> impl Iterator<Item = Value<'_>> {
+    fn values(&mut self) -> std::vec::Drain<'_, Value<'_>> {
         self.values.drain(..)
     }
 }
@@ -78,13 +78,15 @@ fn line_value(raw: &[u8], first: bool) -> Option<Result<ParsedView<'_>, ParseErr
     })
 }
 
-/// Hands each value of the file at `path` to `f` parsed into a view, in file order.
-/// With `decoders` > 0 and a JSON Lines file, the reading and decoding run on that
-/// many threads beside the caller's; otherwise everything runs on the caller's.
+/// Hands each value of the file at `path` to `f` parsed into a view, in file order,
+/// with the values decoded after it that are at hand (none, or some of those next: for
+/// `f` to start loading what they will need). With `decoders` > 0 and a JSON Lines
+/// file, the reading and decoding run on that many threads beside the caller's;
+/// otherwise everything runs on the caller's.
 pub fn visit_path_views(
     path: &Path,
     decoders: usize,
-    f: impl FnMut(usize, Result<ParsedView<'_>, ParseError>),
+    f: impl FnMut(usize, Result<ParsedView<'_>, ParseError>, &[Value<'_>]),
 ) -> Result<Layout, FileError> {
     visit_chunked(path, decoders, CHUNK, f)
 }
@@ -94,26 +96,36 @@ fn visit_chunked(
     path: &Path,
     decoders: usize,
     chunk: usize,
-    mut f: impl FnMut(usize, Result<ParsedView<'_>, ParseError>),
+    mut f: impl FnMut(usize, Result<ParsedView<'_>, ParseError>, &[Value<'_>]),
 ) -> Result<Layout, FileError> {
     let (head, rest) = match file::open(path)? {
         Opened::Whole(bytes) => {
-            let parsed = |n, text: Result<&str, ParseError>| f(n, text.and_then(wire::parse_view));
+            let parsed =
+                |n, text: Result<&str, ParseError>| f(n, text.and_then(wire::parse_view), &[]);
             return file::text_of(bytes, path, |text| file::visit_values(text, parsed));
         }
         Opened::Lines { head, rest } => (head, rest),
     };
-    if decoders == 0 {
-        file::visit_lines(path, head, rest, |n, raw| {
-            if let Some(value) = line_value(raw, n == 1) {
-                f(n, value);
-            }
-        })?;
-        return Ok(Layout::Lines);
-    }
     let mut buf = head;
     buf.extend_from_slice(rest.buffer());
     let rest = rest.into_inner();
+    let io = |error| FileError::Io {
+        path: path.display().to_string(),
+        error,
+    };
+    if decoders == 0 {
+        // Chunk by chunk on this thread: each decoded whole before its values are
+        // handed over, so `f` sees those after each.
+        let spare = std::cell::Cell::new(None);
+        let decode = |mut batch: Batch| {
+            batch.decode();
+            hand_over(&mut batch, &mut f);
+            spare.set(Some(batch));
+            true
+        };
+        cut(rest, buf, chunk, decode, || spare.take()).map_err(io)?;
+        return Ok(Layout::Lines);
+    }
     let read = std::thread::scope(|scope| {
         let (spare_tx, spare_rx) = mpsc::channel::<Batch>();
         let mut to_decoders = Vec::new();
@@ -132,36 +144,49 @@ fn visit_chunked(
             to_decoders.push(tx);
             from_decoders.push(batch_rx);
         }
-        let reader = scope.spawn(move || cut(rest, buf, chunk, &to_decoders, &spare_rx));
+        let mut sent = 0;
+        // Handed to the decoders in turn; false once the caller stopped taking values.
+        let send = move |batch| {
+            sent += 1;
+            to_decoders[(sent - 1) % decoders].send(batch).is_ok()
+        };
+        let reader = scope.spawn(move || cut(rest, buf, chunk, send, || spare_rx.try_recv().ok()));
         // Chunk `i` went to decoder `i % decoders`: taking them round in the same order
         // gives the file's order; the first decoder to hang up is past the last chunk.
         for i in 0.. {
             let Ok(mut batch) = from_decoders[i % decoders].recv() else {
                 break;
             };
-            for (n, value) in batch.values() {
-                f(n, value);
-            }
+            hand_over(&mut batch, &mut f);
             // The reader may be done: then the batch is not needed.
             let _ = spare_tx.send(batch);
         }
         reader.join().expect("the file reader panicked")
     });
-    read.map_err(|error| FileError::Io {
-        path: path.display().to_string(),
-        error,
-    })?;
+    read.map_err(io)?;
     Ok(Layout::Lines)
 }
 
+/// Hands the values of a decoded batch to `f` in order, each with those after it.
+fn hand_over(
+    batch: &mut Batch,
+    f: &mut impl FnMut(usize, Result<ParsedView<'_>, ParseError>, &[Value<'_>]),
+) {
+    let mut values = batch.values();
+    while let Some((n, value)) = values.next() {
+        f(n, value, values.as_slice());
+    }
+}
+
 /// Reads `r` after `head` (the file so far) into chunks of whole lines, numbered from
-/// line 1, handed to the decoders in turn, in the batches that come back when there are.
+/// line 1, each handed to `send` (false: the caller stopped taking values), in the
+/// batches `spare` gives back when there are.
 fn cut(
     mut r: impl Read,
     head: Vec<u8>,
     chunk: usize,
-    decoders: &[mpsc::SyncSender<Batch>],
-    spare: &mpsc::Receiver<Batch>,
+    mut send: impl FnMut(Batch) -> bool,
+    mut spare: impl FnMut() -> Option<Batch>,
 ) -> std::io::Result<()> {
     let mut batch = Batch {
         text: head,
@@ -169,7 +194,6 @@ fn cut(
         ..Batch::default()
     };
     let mut want = chunk;
-    let mut sent = 0;
     loop {
         let buf = batch.text_mut();
         let eof = fill(&mut r, buf, want)?;
@@ -188,18 +212,14 @@ fn cut(
         want = chunk;
         let first = batch.first;
         let buf = batch.text_mut();
-        let mut next = spare.try_recv().unwrap_or_default();
+        let mut next = spare().unwrap_or_default();
         let rest = next.text_mut();
         rest.clear();
         rest.extend_from_slice(&buf[end..]);
         buf.truncate(end);
         next.first = first + memchr::memchr_iter(b'\n', buf).count();
-        if !buf.is_empty() {
-            if decoders[sent % decoders.len()].send(batch).is_err() {
-                // The caller stopped taking values.
-                return Ok(());
-            }
-            sent += 1;
+        if !buf.is_empty() && !send(batch) {
+            return Ok(());
         }
         if eof {
             return Ok(());
@@ -247,7 +267,7 @@ mod tests {
     /// What the values of `path` give: line, and the owned value or the error's text.
     fn seen(path: &Path, decoders: usize, chunk: usize) -> Vec<String> {
         let mut v = Vec::new();
-        let layout = visit_chunked(path, decoders, chunk, |n, p| {
+        let layout = visit_chunked(path, decoders, chunk, |n, p, _| {
             v.push(format!("{n} {:?}", p.map(ParsedView::into_owned)))
         })
         .unwrap();
@@ -297,15 +317,36 @@ mod tests {
             "every value, the bad ones and the layout"
         );
         assert!(one.iter().any(|v| v.contains("s-\u{fffd}")));
-        assert_eq!(
-            seen(f.path(), 0, CHUNK),
-            one,
-            "decoded from the bytes, one thread"
-        );
-        for decoders in [1, 2, 3] {
+        for decoders in [0, 1, 2, 3] {
             for chunk in [64, 1000, 4096, CHUNK] {
                 assert_eq!(seen(f.path(), decoders, chunk), one, "{decoders} {chunk}");
             }
+        }
+    }
+
+    /// Each value comes with some of those after it, in file order: the next ones of
+    /// its chunk, on one thread and on several.
+    #[test]
+    fn each_value_comes_with_the_values_after_it() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let line =
+            |i: usize| format!(r#"{{"body":{{"telephonySessionId":"s-{i}","parties":[]}}}}"#);
+        let text: Vec<String> = (0..200).map(line).collect();
+        std::fs::write(f.path(), text.join("\n")).unwrap();
+        for decoders in [0, 1, 2] {
+            let mut lines = Vec::new();
+            let mut after = Vec::new();
+            visit_chunked(f.path(), decoders, 1000, |n, _, next| {
+                lines.push(n);
+                after.push(next.iter().map(|(m, _)| *m).collect::<Vec<_>>());
+            })
+            .unwrap();
+            assert_eq!(lines, (1..=200).collect::<Vec<_>>());
+            for (k, next) in after.iter().enumerate() {
+                assert_eq!(next[..], lines[k + 1..k + 1 + next.len()], "{decoders} {k}");
+            }
+            let ahead: usize = after.iter().map(Vec::len).sum();
+            assert!(ahead > 200, "{decoders}: values came with those after them");
         }
     }
 
