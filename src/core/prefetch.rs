@@ -46,8 +46,8 @@ impl Session {
     }
 
     /// Starts loading each party's id, status changes and extension id (whose agent
-    /// it is: looked up by its text), and the center's state of the call — reads the parties: best after
-    /// [`Session::prefetch_parties`] had time to bring them.
+    /// it is: looked up by its text), and the center's state of the call — reads the
+    /// parties: best after [`Session::prefetch_parties`] had time to bring them.
     pub fn prefetch_history(&self) {
         for p in &self.parties {
             lines(p.id.as_ptr(), p.id.len());

@@ -340,12 +340,10 @@ impl SessionStore {
         self.apply_session_event(ev, now, false)
     }
 
-    /// [`apply_event_view`](SessionStore::apply_event_view), and with `upkeep` the
-    /// center's too (through the session's slot, found by the same look-up).
     /// Starts loading what applying `v` will read, to be called a few values before it
-    /// is applied: its call's parties and ids (`deep` false, the earlier step), then
-    /// their status changes (`deep`, once the parties had time to arrive). Reads nothing
-    /// of the parties when not `deep`; changes nothing.
+    /// is applied: its call's parties (`deep` false, the earlier step), then their ids,
+    /// status changes and the center's state of the call (`deep`, once the parties had
+    /// time to arrive: it reads them). Changes nothing.
     pub fn prefetch(&self, v: &ParsedView<'_>, deep: bool) {
         let IncomingView::Session(n) = &v.item else {
             return;
@@ -358,6 +356,8 @@ impl SessionStore {
         }
     }
 
+    /// [`apply_event_view`](SessionStore::apply_event_view), and with `upkeep` the
+    /// center's too (through the session's slot, found by the same look-up).
     fn apply_session_event(&mut self, ev: SessionEventView<'_>, now: Ts, upkeep: bool) -> Applied {
         self.counters.events += 1;
         self.touch(now);
