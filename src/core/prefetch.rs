@@ -45,16 +45,25 @@ impl Session {
         lines(self.id.as_ptr(), self.id.len());
     }
 
-    /// Starts loading each party's id, status changes and extension id (whose agent
-    /// it is: looked up by its text), and the center's state of the call — reads the
-    /// parties: best after [`Session::prefetch_parties`] had time to bring them.
+    /// Starts loading each party's status changes and extension id (whose agent it
+    /// is: looked up by its text) — reads the parties: best after
+    /// [`Session::prefetch_parties`] had time to bring them.
     pub fn prefetch_history(&self) {
         for p in &self.parties {
-            lines(p.id.as_ptr(), p.id.len());
             lines(p.history.as_ptr(), std::mem::size_of_val(&p.history[..]));
             if let Some(x) = p.extension_id.get() {
                 lines(x.as_ptr(), x.len());
             }
+        }
+    }
+
+    /// [`Session::prefetch_history`], and what applying an event reads besides (a board's
+    /// walk does not): each party's id, which the event's party is found by, and the
+    /// center's state of the call.
+    pub fn prefetch_for_event(&self) {
+        self.prefetch_history();
+        for p in &self.parties {
+            lines(p.id.as_ptr(), p.id.len());
         }
         self.center.prefetch();
     }

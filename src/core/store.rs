@@ -351,7 +351,7 @@ impl SessionStore {
         if let Some(s) = self.sessions.get(&*n.body.telephony_session_id) {
             match deep {
                 false => s.prefetch_parties(),
-                true => s.prefetch_history(),
+                true => s.prefetch_for_event(),
             }
         }
     }

@@ -147,8 +147,9 @@ fn visit_chunked(
         let mut sent = 0;
         // Handed to the decoders in turn; false once the caller stopped taking values.
         let send = move |batch| {
+            let to = &to_decoders[sent % decoders];
             sent += 1;
-            to_decoders[(sent - 1) % decoders].send(batch).is_ok()
+            to.send(batch).is_ok()
         };
         let reader = scope.spawn(move || cut(rest, buf, chunk, send, || spare_rx.try_recv().ok()));
         // Chunk `i` went to decoder `i % decoders`: taking them round in the same order
