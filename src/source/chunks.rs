@@ -1,15 +1,16 @@
-//! A file's values decoded on other threads: a reader cuts a JSON Lines file into
-//! chunks of whole lines, decoders turn each chunk into views of its values, and the
-//! caller gets them in file order — the values, line numbers and errors that
+//! A file's values decoded on other threads: decoders take turns cutting a JSON Lines
+//! file into chunks of whole lines, each turns its chunks into views of their values,
+//! and the caller gets them in file order — the values, line numbers and errors that
 //! [`file::visit_path_values`] and [`wire::parse_view`] give on one thread. A few
 //! chunks are in flight at a time, whatever the length of the file.
 
 use super::file::{self, line_text, FileError, Layout, Opened};
 use crate::wire::{self, ParseError, ParsedView};
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::Read;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
 
 /// Bytes of a chunk (a longer line makes its chunk longer).
 pub const CHUNK: usize = 64 << 10;
@@ -18,7 +19,7 @@ pub const CHUNK: usize = 64 << 10;
 pub type Value<'a> = (usize, Result<ParsedView<'a>, ParseError>);
 
 /// A chunk of whole lines with its values decoded as views of its text. Batches go
-/// round: filled by the reader, decoded, handed over, and back to the reader empty, so
+/// round: cut and decoded by a decoder, handed over, and back to that decoder empty, so
 /// their buffers are allocated once.
 #[derive(Default)]
 struct Batch {
@@ -108,7 +109,7 @@ fn visit_chunked(
     };
     let mut buf = head;
     buf.extend_from_slice(rest.buffer());
-    let rest = rest.into_inner();
+    let mut cutter = Cutter::new(rest.into_inner(), buf, chunk);
     let io = |error| FileError::Io {
         path: path.display().to_string(),
         error,
@@ -116,56 +117,210 @@ fn visit_chunked(
     if decoders == 0 {
         // Chunk by chunk on this thread: each decoded whole before its values are
         // handed over, so `f` sees those after each.
-        let spare = std::cell::Cell::new(None);
-        let decode = |mut batch: Batch| {
+        let mut batch = Batch::default();
+        while cutter.next(&mut batch).map_err(io)? {
             batch.decode();
             hand_over(&mut batch, &mut f);
-            spare.set(Some(batch));
-            true
-        };
-        cut(rest, buf, chunk, decode, || spare.take()).map_err(io)?;
+        }
         return Ok(Layout::Lines);
     }
-    let read = std::thread::scope(|scope| {
-        let (spare_tx, spare_rx) = mpsc::channel::<Batch>();
-        let mut to_decoders = Vec::new();
-        let mut from_decoders = Vec::new();
-        for _ in 0..decoders {
-            let (tx, rx) = mpsc::sync_channel::<Batch>(1);
-            let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(1);
+    // Each decoder cuts its chunks itself, in turn: chunk `i` is decoder `i % decoders`'s.
+    let turn = Turn {
+        state: Mutex::new(Cutting {
+            cutter,
+            next: 0,
+            over: false,
+            error: None,
+        }),
+        changed: Condvar::new(),
+    };
+    let handoffs: Vec<Handoff> = (0..decoders).map(|_| Handoff::default()).collect();
+    std::thread::scope(|scope| {
+        for (k, handoff) in handoffs.iter().enumerate() {
+            let turn = &turn;
             scope.spawn(move || {
-                for mut batch in rx {
+                let _done = Done(handoff, turn);
+                let mut batch = handoff.spare();
+                while turn.cut(k, decoders, &mut batch) {
                     batch.decode();
-                    if batch_tx.send(batch).is_err() {
+                    if !handoff.give(batch) {
                         break;
                     }
+                    batch = handoff.spare();
                 }
             });
-            to_decoders.push(tx);
-            from_decoders.push(batch_rx);
         }
-        let mut sent = 0;
-        // Handed to the decoders in turn; false once the caller stopped taking values.
-        let send = move |batch| {
-            let to = &to_decoders[sent % decoders];
-            sent += 1;
-            to.send(batch).is_ok()
-        };
-        let reader = scope.spawn(move || cut(rest, buf, chunk, send, || spare_rx.try_recv().ok()));
-        // Chunk `i` went to decoder `i % decoders`: taking them round in the same order
-        // gives the file's order; the first decoder to hang up is past the last chunk.
+        let _gone = Gone(&handoffs);
+        // Taking the decoders' batches round in turn gives the file's order; the first
+        // decoder done is past the last chunk.
+        let mut used = None;
         for i in 0.. {
-            let Ok(mut batch) = from_decoders[i % decoders].recv() else {
+            let Some(mut batch) = handoffs[i % decoders].take(used.take()) else {
                 break;
             };
             hand_over(&mut batch, &mut f);
-            // The reader may be done: then the batch is not needed.
-            let _ = spare_tx.send(batch);
+            used = Some(batch);
         }
-        reader.join().expect("the file reader panicked")
     });
-    read.map_err(io)?;
-    Ok(Layout::Lines)
+    let error = turn.state.into_inner().map(|c| c.error);
+    match error.unwrap_or_else(|e| e.into_inner().error) {
+        Some(error) => Err(io(error)),
+        None => Ok(Layout::Lines),
+    }
+}
+
+/// Whose turn it is to cut the next chunk of the file.
+struct Turn<R> {
+    state: Mutex<Cutting<R>>,
+    /// Signalled when a chunk was cut, or cutting is over.
+    changed: Condvar,
+}
+
+struct Cutting<R> {
+    cutter: Cutter<R>,
+    /// The number of the chunk cut next.
+    next: usize,
+    /// No chunk comes after those cut: the end of the file, an error, or a decoder
+    /// stopped.
+    over: bool,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read> Turn<R> {
+    /// Waits for decoder `k`'s turn (of `decoders`), and cuts the next chunk into
+    /// `batch`; false once cutting is over.
+    fn cut(&self, k: usize, decoders: usize, batch: &mut Batch) -> bool {
+        let mut c = self.state.lock().expect("the cutting's lock");
+        while c.next % decoders != k && !c.over {
+            c = self.changed.wait(c).expect("the cutting's lock");
+        }
+        if c.over {
+            return false;
+        }
+        match c.cutter.next(batch) {
+            Ok(true) => c.next += 1,
+            Ok(false) => c.over = true,
+            Err(e) => {
+                c.error = Some(e);
+                c.over = true;
+            }
+        }
+        if decoders > 1 {
+            self.changed.notify_all();
+        }
+        !c.over
+    }
+
+    /// Ends the cutting (a decoder stopped).
+    fn end(&self) {
+        let mut c = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        c.over = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Decoded batches on their way from one decoder to the caller, a few at a time. A
+/// decoder that finds no room waits, and is woken once most of the room is free: one
+/// wake-up for several batches, where a channel wakes it for each (a system call on the
+/// caller's thread, which sets the pace, and an interrupt on a virtual machine).
+#[derive(Default)]
+struct Handoff {
+    state: Mutex<Handing>,
+    /// Signalled when the decoder may go on (room, or the caller is gone).
+    room: Condvar,
+    /// Signalled when the caller may go on (a batch, or the decoder is done).
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Handing {
+    batches: VecDeque<Batch>,
+    /// Batches the caller is done with, for the decoder to fill again.
+    spare: Vec<Batch>,
+    /// The decoder is waiting for room.
+    giver_waits: bool,
+    /// The caller is waiting for a batch.
+    taker_waits: bool,
+    /// The decoder is done: no batch comes after those queued.
+    done: bool,
+    /// The caller takes no more.
+    gone: bool,
+}
+
+impl Handoff {
+    /// Batches queued at most.
+    const ROOM: usize = 4;
+    /// A waiting decoder is woken when no more are queued.
+    const LOW: usize = 1;
+
+    /// Queues a decoded batch; false when the caller takes no more.
+    fn give(&self, batch: Batch) -> bool {
+        let mut h = self.state.lock().expect("a handoff's lock");
+        while h.batches.len() >= Self::ROOM && !h.gone {
+            h.giver_waits = true;
+            h = self.room.wait(h).expect("a handoff's lock");
+        }
+        if h.gone {
+            return false;
+        }
+        h.batches.push_back(batch);
+        if std::mem::take(&mut h.taker_waits) {
+            self.ready.notify_one();
+        }
+        true
+    }
+
+    /// A batch to fill: one the caller is done with, or a new one.
+    fn spare(&self) -> Batch {
+        let mut h = self.state.lock().expect("a handoff's lock");
+        h.spare.pop().unwrap_or_default()
+    }
+
+    /// The next batch, handing back the one `used` before; `None` once the decoder is
+    /// done and all are taken.
+    fn take(&self, used: Option<Batch>) -> Option<Batch> {
+        let mut h = self.state.lock().expect("a handoff's lock");
+        h.spare.extend(used);
+        loop {
+            if let Some(batch) = h.batches.pop_front() {
+                if h.batches.len() <= Self::LOW && std::mem::take(&mut h.giver_waits) {
+                    self.room.notify_one();
+                }
+                return Some(batch);
+            }
+            if h.done {
+                return None;
+            }
+            h.taker_waits = true;
+            h = self.ready.wait(h).expect("a handoff's lock");
+        }
+    }
+}
+
+/// Marks its decoder done when dropped (at its end, or in a panic), and ends the
+/// cutting: the others stop too.
+struct Done<'a, R: Read>(&'a Handoff, &'a Turn<R>);
+
+impl<R: Read> Drop for Done<'_, R> {
+    fn drop(&mut self) {
+        self.1.end();
+        let mut h = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        h.done = true;
+        self.0.ready.notify_one();
+    }
+}
+
+/// Tells the decoders the caller takes no more when dropped (at its end, or in a panic).
+struct Gone<'a>(&'a [Handoff]);
+
+impl Drop for Gone<'_> {
+    fn drop(&mut self) {
+        for handoff in self.0 {
+            let mut h = handoff.state.lock().unwrap_or_else(|e| e.into_inner());
+            h.gone = true;
+            handoff.room.notify_one();
+        }
+    }
 }
 
 /// Hands the values of a decoded batch to `f` in order, each with those after it.
@@ -179,53 +334,56 @@ fn hand_over(
     }
 }
 
-/// Reads `r` after `head` (the file so far) into chunks of whole lines, numbered from
-/// line 1, each handed to `send` (false: the caller stopped taking values), in the
-/// batches `spare` gives back when there are.
-fn cut(
-    mut r: impl Read,
-    head: Vec<u8>,
+/// Cuts `r`, after `head` (the file so far), into chunks of whole lines, numbered from
+/// line 1.
+struct Cutter<R> {
+    r: R,
+    /// The text read past the last chunk cut: the start of the next.
+    rest: Vec<u8>,
+    /// The file's line number of `rest`'s first line.
+    first: usize,
     chunk: usize,
-    mut send: impl FnMut(Batch) -> bool,
-    mut spare: impl FnMut() -> Option<Batch>,
-) -> std::io::Result<()> {
-    let mut batch = Batch {
-        text: head,
-        first: 1,
-        ..Batch::default()
-    };
-    let mut want = chunk;
-    loop {
+    eof: bool,
+}
+
+impl<R: Read> Cutter<R> {
+    fn new(r: R, head: Vec<u8>, chunk: usize) -> Cutter<R> {
+        Cutter {
+            r,
+            rest: head,
+            first: 1,
+            chunk,
+            eof: false,
+        }
+    }
+
+    /// Cuts the next chunk into `batch` (dropping what it held); false at the end.
+    fn next(&mut self, batch: &mut Batch) -> std::io::Result<bool> {
         let buf = batch.text_mut();
-        let eof = fill(&mut r, buf, want)?;
-        let end = if eof {
-            buf.len()
-        } else {
-            match memchr::memrchr(b'\n', buf) {
-                Some(at) => at + 1,
-                None => {
-                    // One line longer than a chunk: read on to its end.
-                    want = buf.len() + chunk;
-                    continue;
-                }
+        buf.clear();
+        std::mem::swap(buf, &mut self.rest);
+        let mut want = self.chunk;
+        let end = loop {
+            if !self.eof {
+                self.eof = fill(&mut self.r, buf, want)?;
+            }
+            if self.eof && buf.len() <= want {
+                break buf.len();
+            }
+            // Up to `want` bytes, also of a head read ahead (as much as a megabyte).
+            match memchr::memrchr(b'\n', &buf[..want]) {
+                Some(at) => break at + 1,
+                // One line longer than a chunk: read on to its end.
+                None => want = buf.len() + self.chunk,
             }
         };
-        want = chunk;
-        let first = batch.first;
-        let buf = batch.text_mut();
-        let mut next = spare().unwrap_or_default();
-        let rest = next.text_mut();
-        rest.clear();
-        rest.extend_from_slice(&buf[end..]);
+        self.rest.extend_from_slice(&buf[end..]);
         buf.truncate(end);
-        next.first = first + memchr::memchr_iter(b'\n', buf).count();
-        if !buf.is_empty() && !send(batch) {
-            return Ok(());
-        }
-        if eof {
-            return Ok(());
-        }
-        batch = next;
+        let lines = memchr::memchr_iter(b'\n', buf).count();
+        let some = !buf.is_empty();
+        batch.first = self.first;
+        self.first += lines;
+        Ok(some)
     }
 }
 
@@ -348,6 +506,36 @@ mod tests {
             }
             let ahead: usize = after.iter().map(Vec::len).sum();
             assert!(ahead > 200, "{decoders}: values came with those after them");
+        }
+    }
+
+    #[test]
+    fn a_caller_that_stops_in_a_panic_leaves_no_decoder_waiting() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let line =
+            |i: usize| format!(r#"{{"body":{{"telephonySessionId":"s-{i}","parties":[]}}}}"#);
+        let text: Vec<String> = (0..2000).map(line).collect();
+        std::fs::write(f.path(), text.join("\n")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for decoders in [1, 2, 3] {
+                // Small chunks: the decoders fill their room and wait while the caller
+                // panics.
+                let stopped = std::panic::catch_unwind(|| {
+                    visit_chunked(f.path(), decoders, 200, |n, _, _| {
+                        assert!(n < 100, "stop");
+                    })
+                });
+                let _ = tx.send((decoders, stopped.is_err()));
+            }
+        });
+        for decoders in [1, 2, 3] {
+            // A deadlock, not a slow machine: each run takes milliseconds.
+            let wait = std::time::Duration::from_secs(60);
+            let got = rx
+                .recv_timeout(wait)
+                .expect("the decoders were left waiting");
+            assert_eq!(got, (decoders, true), "the panic came through");
         }
     }
 
