@@ -2,6 +2,7 @@
 //! learned by REST (extensions, queues, members).
 
 use super::*;
+use crate::wire::directory::ExtensionStatus;
 
 impl Center {
     /// A presence notification, at its envelope `timestamp`. Older than the newest seen
@@ -178,11 +179,19 @@ impl Center {
         }
     }
 
-    /// One directory record: users are agents, `Department`s are queues.
+    /// One directory record: users are agents, `Department`s are queues. A user who
+    /// cannot take calls (disabled, frozen, not activated: a former agent, a new hire)
+    /// is no agent; its record is kept for its name.
     pub(super) fn extension(&mut self, e: &ExtensionInfo) {
         let id = e.id.as_str();
+        let idle = matches!(
+            e.status,
+            Some(
+                ExtensionStatus::Disabled | ExtensionStatus::Frozen | ExtensionStatus::NotActivated
+            )
+        );
         match e.kind {
-            Some(ExtensionType::User) => {
+            Some(ExtensionType::User) if !idle => {
                 self.others.remove(id);
                 let a = promote(&mut self.agents, &mut self.candidates, id);
                 a.name = e.name.clone().or(a.name.take());
