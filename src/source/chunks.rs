@@ -483,15 +483,21 @@ mod tests {
         }
     }
 
+    /// A file of `n` notifications, one a line.
+    fn notifications(n: usize) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let line =
+            |i: usize| format!(r#"{{"body":{{"telephonySessionId":"s-{i}","parties":[]}}}}"#);
+        let text: Vec<String> = (0..n).map(line).collect();
+        std::fs::write(f.path(), text.join("\n")).unwrap();
+        f
+    }
+
     /// Each value comes with some of those after it, in file order: the next ones of
     /// its chunk, on one thread and on several.
     #[test]
     fn each_value_comes_with_the_values_after_it() {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        let line =
-            |i: usize| format!(r#"{{"body":{{"telephonySessionId":"s-{i}","parties":[]}}}}"#);
-        let text: Vec<String> = (0..200).map(line).collect();
-        std::fs::write(f.path(), text.join("\n")).unwrap();
+        let f = notifications(200);
         for decoders in [0, 1, 2] {
             let mut lines = Vec::new();
             let mut after = Vec::new();
@@ -511,11 +517,7 @@ mod tests {
 
     #[test]
     fn a_caller_that_stops_in_a_panic_leaves_no_decoder_waiting() {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        let line =
-            |i: usize| format!(r#"{{"body":{{"telephonySessionId":"s-{i}","parties":[]}}}}"#);
-        let text: Vec<String> = (0..2000).map(line).collect();
-        std::fs::write(f.path(), text.join("\n")).unwrap();
+        let f = notifications(2000);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for decoders in [1, 2, 3] {
