@@ -152,38 +152,6 @@ fn enter(c: &mut Center, sid: &str, queue: &str, entered: i64) -> i64 {
 }
 
 #[test]
-fn a_user_who_cannot_take_calls_is_no_agent() {
-    use crate::wire::directory::ExtensionStatus;
-    let mut c = center();
-    let with = |id: &str, name: &str, status| ExtensionInfo {
-        status,
-        ..ext(id, ExtensionType::User, name)
-    };
-    c.roster(&RosterLine::Extensions(vec![
-        with("gone", "Former", Some(ExtensionStatus::Disabled)),
-        with("new", "New Hire", Some(ExtensionStatus::NotActivated)),
-        with("cold", "Frozen", Some(ExtensionStatus::Frozen)),
-        with("odd", "Odd", Some(ExtensionStatus::parse("SomethingNew"))),
-        with("on", "Enabled", Some(ExtensionStatus::Enabled)),
-    ]));
-    let mut agents: Vec<_> = c.agents().filter_map(|a| a.name.clone()).collect();
-    agents.sort();
-    // An unknown status is kept as it came: the user stays an agent.
-    assert_eq!(agents, ["Ann", "Bob", "Enabled", "Odd"]);
-    assert_eq!(
-        c.other_extension("gone").and_then(|e| e.name.as_deref()),
-        Some("Former")
-    );
-    // Disabled later: no longer an agent.
-    c.roster(&RosterLine::Extensions(vec![with(
-        "on",
-        "Enabled",
-        Some(ExtensionStatus::Disabled),
-    )]));
-    assert!(c.agents().all(|a| a.name.as_deref() != Some("Enabled")));
-}
-
-#[test]
 fn waiting_calls_are_in_entry_order_whatever_order_they_are_heard_in() {
     let mut c = center();
     // Heard late: s-b entered at 3 s, s-a (heard after) at 1 s, s-c at 3 s too.
@@ -1013,4 +981,5 @@ fn an_agent_first_heard_midway_through_a_call_is_on_it_since_unknown() {
     );
 }
 
+mod directory;
 mod intervals;
