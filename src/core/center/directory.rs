@@ -184,14 +184,14 @@ impl Center {
     /// is no agent; its record is kept for its name.
     pub(super) fn extension(&mut self, e: &ExtensionInfo) {
         let id = e.id.as_str();
-        let idle = matches!(
+        let no_calls = matches!(
             e.status,
             Some(
                 ExtensionStatus::Disabled | ExtensionStatus::Frozen | ExtensionStatus::NotActivated
             )
         );
         match e.kind {
-            Some(ExtensionType::User) if !idle => {
+            Some(ExtensionType::User) if !no_calls => {
                 self.others.remove(id);
                 let a = promote(&mut self.agents, &mut self.candidates, id);
                 a.name = e.name.clone().or(a.name.take());
