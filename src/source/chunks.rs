@@ -26,8 +26,10 @@ struct Batch {
     // Declared before `text`, so dropped before it: the views borrow from it.
     values: Vec<Value<'static>>,
     /// Changed only while `values` is empty (see `text_mut`); moving the `Vec` does not
-    /// move its heap buffer, which the views borrow.
+    /// move its heap buffer, which the views borrow. Kept at its longest, so reading into
+    /// it again writes no zeros first: the chunk is its first `len` bytes.
     text: Vec<u8>,
+    len: usize,
     /// The file's line number of the text's first line.
     first: usize,
 }
@@ -43,7 +45,7 @@ impl Batch {
     fn decode(&mut self) {
         self.values.clear();
         let mut n = self.first - 1;
-        for raw in file::lines_of(&self.text) {
+        for raw in file::lines_of(&self.text[..self.len]) {
             n += 1;
             // SAFETY: `raw` is in `text`'s heap buffer, which is neither changed nor
             // freed while `values` holds views (see `text`).
@@ -338,9 +340,10 @@ fn hand_over(
 /// line 1.
 struct Cutter<R> {
     r: R,
-    /// The text read past the last chunk cut: the start of the next.
+    /// Text read past the last chunk cut, from `at` on: the start of the next.
     rest: Vec<u8>,
-    /// The file's line number of `rest`'s first line.
+    at: usize,
+    /// The file's line number of the rest's first line.
     first: usize,
     chunk: usize,
     eof: bool,
@@ -351,6 +354,7 @@ impl<R: Read> Cutter<R> {
         Cutter {
             r,
             rest: head,
+            at: 0,
             first: 1,
             chunk,
             eof: false,
@@ -360,48 +364,62 @@ impl<R: Read> Cutter<R> {
     /// Cuts the next chunk into `batch` (dropping what it held); false at the end.
     fn next(&mut self, batch: &mut Batch) -> std::io::Result<bool> {
         let buf = batch.text_mut();
-        buf.clear();
-        std::mem::swap(buf, &mut self.rest);
         let mut want = self.chunk;
+        let mut filled = 0;
         let end = loop {
-            if !self.eof {
-                self.eof = fill(&mut self.r, buf, want)?;
+            if buf.len() < want {
+                buf.resize(want, 0);
             }
-            if self.eof && buf.len() <= want {
-                break buf.len();
+            // The rest first (a head read ahead may hold many chunks), then the reader.
+            let rest = &self.rest[self.at..];
+            let taken = rest.len().min(want - filled);
+            buf[filled..filled + taken].copy_from_slice(&rest[..taken]);
+            self.at += taken;
+            filled += taken;
+            if filled < want && !self.eof {
+                let got = fill(&mut self.r, &mut buf[filled..want])?;
+                self.eof = filled + got < want;
+                filled += got;
             }
-            // Up to `want` bytes, also of a head read ahead (as much as a megabyte).
-            match memchr::memrchr(b'\n', &buf[..want]) {
+            if filled < want {
+                break filled;
+            }
+            match memchr::memrchr(b'\n', &buf[..filled]) {
                 Some(at) => break at + 1,
                 // One line longer than a chunk: read on to its end.
-                None => want = buf.len() + self.chunk,
+                None => want += self.chunk,
             }
         };
-        self.rest.extend_from_slice(&buf[end..]);
-        buf.truncate(end);
-        let lines = memchr::memchr_iter(b'\n', buf).count();
-        let some = !buf.is_empty();
+        // What follows the cut is the start of the next chunk.
+        let back = filled - end;
+        if self.at == self.rest.len() {
+            self.rest.clear();
+            self.at = 0;
+            self.rest.extend_from_slice(&buf[end..filled]);
+        } else {
+            // All of this chunk came from the rest: step back over what follows the cut.
+            self.at -= back;
+        }
+        let lines = memchr::memchr_iter(b'\n', &buf[..end]).count();
+        batch.len = end;
         batch.first = self.first;
         self.first += lines;
-        Ok(some)
+        Ok(end > 0)
     }
 }
 
-/// Reads into `buf` until it holds `want` bytes; true at the end of the input.
-fn fill(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-    while buf.len() < want {
-        let had = buf.len();
-        buf.resize(want, 0);
-        let got = r.read(&mut buf[had..]);
-        buf.truncate(had + *got.as_ref().unwrap_or(&0));
-        match got {
-            Ok(0) => return Ok(true),
-            Ok(_) => {}
+/// Reads into `buf` until it is full or the input ends; the bytes read.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(false)
+    Ok(got)
 }
 
 #[cfg(test)]
