@@ -14,6 +14,7 @@ pub use write::write;
 
 use crate::core::center::{Agent, AgentFigures, Center, Cut, Queue, QueueFigures};
 use crate::core::outcomes::{Join, JoinCounts};
+use crate::core::store::Ahead;
 use crate::core::{
     secs, Bucket, Counters, Outcomes, PartyState, Session, SessionStore, StoreConfig, Summary,
     Window,
@@ -384,10 +385,6 @@ pub fn streaming_store() -> SessionStore {
     .without_change_log()
 }
 
-/// How many values past the next one a report starts loading a call's parties (the
-/// next one's status changes, which that reads, are loaded after it).
-const PREFETCH_AHEAD: usize = 1;
-
 /// Bytes of encoded calls a report holds before its sort writes them to disk.
 pub const SORT_BUDGET: usize = 4 << 20;
 
@@ -715,15 +712,15 @@ impl Reporting {
         }
     }
 
-    /// Starts loading what applying the values `next` of input `i` will read, the
-    /// nearest the furthest along (see [`SessionStore::prefetch`]).
+    /// Starts loading what applying the values `next` of input `i` will read, a step
+    /// for each of the next values (see [`SessionStore::prefetch`]).
     fn prefetch(&self, i: usize, next: &[chunks::Value<'_>]) {
         let store = &self.parts[i].store;
-        if let Some((_, Ok(v))) = next.get(PREFETCH_AHEAD) {
-            store.prefetch(v, false);
-        }
-        if let Some((_, Ok(v))) = next.first() {
-            store.prefetch(v, true);
+        let steps = [Ahead::Details, Ahead::Parties, Ahead::Session];
+        for ((_, v), step) in next.iter().zip(steps) {
+            if let Ok(v) = v {
+                store.prefetch(v, step);
+            }
         }
     }
 

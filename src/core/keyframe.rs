@@ -209,10 +209,9 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
         );
     }
     let n = count(r)?;
-    let mut sessions = hashbrown::HashMap::with_capacity_and_hasher(n, Default::default());
+    let mut sessions = super::store::sessions::Sessions::with_capacity(n);
     for _ in 0..n {
-        let s = Session::get(r)?;
-        sessions.insert(s.id.clone(), s);
+        sessions.insert(Session::get(r)?);
     }
     let n = count(r)?;
     let mut handed = Vec::with_capacity(n);
@@ -223,8 +222,8 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
     let mut center: Center = get_json(r)?;
     center.restore(
         sessions
-            .iter_mut()
-            .map(|(id, s)| (id.as_str(), &mut s.center)),
+            .values_mut()
+            .map(|s| (s.id.as_str(), &mut s.center)),
     );
     Some(SessionStore {
         instance: Instance::fresh(),

@@ -4,6 +4,18 @@
 
 use super::Session;
 
+/// A step of loading ahead what applying an event reads, each a value after the one
+/// before and reading what it loaded ([`super::SessionStore::prefetch`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ahead {
+    /// Where the session keeps its id and parties (found from the table alone).
+    Session,
+    /// Its parties and its id.
+    Parties,
+    /// Their status changes and ids, and the center's state of the call.
+    Details,
+}
+
 /// Starts loading the cache lines at `p..p + len` bytes; does nothing elsewhere than on
 /// x86-64. Reads nothing: a prefetch of any address is harmless.
 #[inline]
@@ -30,7 +42,7 @@ pub(super) fn slice<T>(v: &[T]) {
 
 impl Session {
     /// Starts loading where this session keeps its id and parties (reads nothing).
-    fn prefetch_self(&self) {
+    pub fn prefetch_self(&self) {
         lines(&self.id, std::mem::size_of_val(&self.id));
         lines(&self.parties, std::mem::size_of_val(&self.parties));
     }

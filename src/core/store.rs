@@ -6,13 +6,14 @@ use super::center::Center;
 use super::changes::{ChangeLog, Instance};
 use super::metrics::{Counters, Summary, SummaryBasis, Totals};
 use super::party::Delivery;
+pub use super::prefetch::Ahead;
 use super::session::{EntryKind, Session, TimelineEntry};
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::{
-    CallSession, Direction, Endpoint, Incoming, IncomingView, Parsed, ParsedView, Party, PartyView,
-    PresenceEvent, SessionEvent, SessionEventView, Status, StatusCode, TelephonyStatus, Ts,
+    CallSession, Direction, Incoming, IncomingView, Parsed, ParsedView, Party, PartyView,
+    SessionEvent, SessionEventView, Status, StatusCode, Ts,
 };
-use hashbrown::hash_map::EntryRef;
+use sessions::{Found, Sessions};
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
@@ -127,8 +128,9 @@ enum EndChange {
 pub(super) type Archive = HashMap<u64, Archived, foldhash::fast::RandomState>;
 
 /// [`SessionStore::is_gone`], of the store's parts (while its sessions are borrowed).
-fn is_gone(tombstones: &Tombstones, archive: &Archive, id: &str) -> bool {
-    tombstones.contains(id) || (!archive.is_empty() && archive.contains_key(&fingerprint(id)))
+/// Whether the session whose id's fingerprint is `key` was let go of.
+fn is_gone(tombstones: &Tombstones, archive: &Archive, key: u64) -> bool {
+    tombstones.contains_fingerprint(key) || (!archive.is_empty() && archive.contains_key(&key))
 }
 
 /// The session id, cloned only when the ended queue needs it.
@@ -152,7 +154,7 @@ pub struct SessionStore {
     pub(super) config: StoreConfig,
     /// Looked up on every event: a fast hasher (foldhash, seeded per store).
     /// hashbrown's map for `entry_ref`: an event of a call held finds it in one lookup.
-    pub(super) sessions: hashbrown::HashMap<String, Session, foldhash::fast::RandomState>,
+    pub(super) sessions: Sessions,
     /// Ended sessions past the detail window, by id fingerprint.
     pub(super) archive: Archive,
     pub(super) ended: VecDeque<(Ts, String)>,
@@ -195,7 +197,7 @@ impl SessionStore {
         SessionStore {
             instance: Instance::fresh(),
             config,
-            sessions: hashbrown::HashMap::default(),
+            sessions: Sessions::default(),
             archive: HashMap::default(),
             ended: VecDeque::new(),
             ended_count: 0,
@@ -246,13 +248,17 @@ impl SessionStore {
         let now = parsed.received_at.unwrap_or(now);
         self.center.watched(now);
         let item = match parsed.item {
-            IncomingView::Session(n) => return self.apply_session_event(n.body, now, true),
+            IncomingView::Session(n) => {
+                let key = n.session_key();
+                return self.apply_session_event(n.body, key, now, true);
+            }
             IncomingView::Other(item) => item,
         };
         match item {
             Incoming::Session(n) => {
                 let n = crate::wire::NotificationView::from(n);
-                self.apply_session_event(n.body, now, true)
+                let key = n.session_key();
+                self.apply_session_event(n.body, key, now, true)
             }
             Incoming::Presence { envelope, body } => {
                 let at = envelope.timestamp.unwrap_or(now);
@@ -337,34 +343,43 @@ impl SessionStore {
 
     /// [`apply_event`](SessionStore::apply_event) of a borrowed event.
     pub fn apply_event_view(&mut self, ev: SessionEventView<'_>, now: Ts) -> Applied {
-        self.apply_session_event(ev, now, false)
+        let key = fingerprint(&ev.telephony_session_id);
+        self.apply_session_event(ev, key, now, false)
     }
 
-    /// Starts loading what applying `v` will read, to be called a few values before it
-    /// is applied: its call's parties (`deep` false, the earlier step), then their ids,
-    /// status changes and the center's state of the call (`deep`, once the parties had
-    /// time to arrive: it reads them). Changes nothing.
-    pub fn prefetch(&self, v: &ParsedView<'_>, deep: bool) {
+    /// Starts loading what applying `v` will read, in steps a value apart, each reading
+    /// what the one before loaded: its session ([`Ahead::Session`], read from the table
+    /// alone), its call's parties, then their ids, status changes and the center's state
+    /// of the call. Changes nothing.
+    pub fn prefetch(&self, v: &ParsedView<'_>, step: Ahead) {
         let IncomingView::Session(n) = &v.item else {
             return;
         };
-        if let Some(s) = self.sessions.get(&*n.body.telephony_session_id) {
-            match deep {
-                false => s.prefetch_parties(),
-                true => s.prefetch_for_event(),
+        if let Some(s) = self.sessions.hinted(n.session_key()) {
+            match step {
+                Ahead::Session => s.prefetch_self(),
+                Ahead::Parties => s.prefetch_parties(),
+                Ahead::Details => s.prefetch_for_event(),
             }
         }
     }
 
     /// [`apply_event_view`](SessionStore::apply_event_view), and with `upkeep` the
     /// center's too (through the session's slot, found by the same look-up).
-    fn apply_session_event(&mut self, ev: SessionEventView<'_>, now: Ts, upkeep: bool) -> Applied {
+    /// `key` is the session id's fingerprint.
+    fn apply_session_event(
+        &mut self,
+        ev: SessionEventView<'_>,
+        key: u64,
+        now: Ts,
+        upkeep: bool,
+    ) -> Applied {
         self.counters.events += 1;
         self.touch(now);
-        let (s, new_session) = match self.sessions.entry_ref(&*ev.telephony_session_id) {
-            EntryRef::Occupied(o) => (o.into_mut(), false),
-            EntryRef::Vacant(v) => {
-                if is_gone(&self.tombstones, &self.archive, &ev.telephony_session_id) {
+        let (s, new_session) = match self.sessions.entry(key, &ev.telephony_session_id) {
+            Found::Held(s) => (s, false),
+            Found::Vacant(v) => {
+                if is_gone(&self.tombstones, &self.archive, key) {
                     if upkeep {
                         // The center may still follow a call the store let go of.
                         self.center.observe_released(&ev, now);
@@ -517,7 +532,7 @@ impl SessionStore {
 
     /// Evicted (tombstoned) or archived: later events for it are late.
     fn is_gone(&self, id: &str) -> bool {
-        is_gone(&self.tombstones, &self.archive, id)
+        is_gone(&self.tombstones, &self.archive, fingerprint(id))
     }
 
     /// Evicts ended sessions past the retention count or age, as of `now`.
@@ -563,86 +578,6 @@ impl SessionStore {
                 }
             }
         }
-    }
-
-    /// Seeds sessions a stream joined mid-call from presence `activeCalls`.
-    pub fn apply_presence(&mut self, p: &PresenceEvent, now: Ts) -> Applied {
-        self.counters.presence += 1;
-        self.touch(now);
-        let mut seeded = 0;
-        for c in &p.active_calls {
-            let code = match &c.telephony_status {
-                Some(TelephonyStatus::Ringing) => Some(StatusCode::Proceeding),
-                Some(TelephonyStatus::CallConnected) => Some(StatusCode::Answered),
-                Some(TelephonyStatus::OnHold) => Some(StatusCode::Hold),
-                Some(TelephonyStatus::ParkedCall) => Some(StatusCode::Parked),
-                _ => None,
-            };
-            let ids = (&c.telephony_session_id, &c.party_id, code);
-            let (Some(tsid), Some(pid), Some(code)) = ids else {
-                self.note_presence_only(c);
-                continue;
-            };
-            if self.sessions.contains_key(tsid) || self.is_gone(tsid) {
-                continue;
-            }
-            let endpoint = |num: &Option<String>, name: &Option<String>| {
-                Some(Endpoint {
-                    phone_number: num.clone(),
-                    name: name.clone(),
-                    ..Default::default()
-                })
-            };
-            let party = Party {
-                id: pid.clone(),
-                // The presence is the extension's own: the party is that extension.
-                extension_id: p.extension_id.clone(),
-                direction: c.direction.clone(),
-                from: endpoint(&c.from, &c.from_name),
-                to: endpoint(&c.to, &c.to_name),
-                status: Some(Status::code(code)),
-                ..Default::default()
-            };
-            let mut s = Session::new(tsid.clone(), now);
-            s.session_id = c.session_id.clone();
-            s.start = c.start_time;
-            s.fragment = self.config.fragment;
-            self.presence_only.remove(tsid);
-            self.snapshot_party(&mut s, party, now);
-            self.changes.note(self.generation, tsid);
-            self.sessions.insert(tsid.clone(), s);
-            seeded += 1;
-        }
-        Applied::Presence { seeded }
-    }
-
-    /// Notes a presence call that is not taken as a session: ended in presence, or
-    /// without a telephony session or party id (the older format: `sessionId` only).
-    /// Forgotten once an event of the call is heard.
-    fn note_presence_only(&mut self, c: &crate::wire::ActiveCall) {
-        // A count for a report's note, bounded: a live board hears thousands of ended
-        // presence calls a day.
-        const KEPT: usize = 10_000;
-        let Some(id) = c.telephony_session_id.as_ref().or(c.session_id.as_ref()) else {
-            return;
-        };
-        // Only the older format (a `sessionId` alone) needs the walk of the sessions.
-        let legacy = c.telephony_session_id.is_none();
-        let known = self.sessions.contains_key(id)
-            || self.is_gone(id)
-            || (legacy
-                && self
-                    .sessions
-                    .values()
-                    .any(|s| s.session_id.as_deref() == Some(id.as_str())));
-        if !known && self.presence_only.len() < KEPT {
-            self.presence_only.insert(id.clone());
-        }
-    }
-
-    /// How many presence calls no event named: not reported as sessions.
-    pub fn presence_only_calls(&self) -> usize {
-        self.presence_only.len()
     }
 
     /// A value of a file is about to be applied, `own` when it is calltop's own (a
@@ -722,7 +657,7 @@ impl SessionStore {
             self.snapshot_party(&mut s, party.clone(), now);
         }
         self.changes.note(self.generation, &cs.id);
-        self.sessions.insert(cs.id.clone(), s);
+        self.sessions.insert(s);
         self.update_ended(&cs.id, false, now);
     }
 
@@ -764,7 +699,7 @@ impl SessionStore {
             self.snapshot_party(&mut s, party, now);
         }
         self.changes.note(self.generation, id);
-        self.sessions.insert(id.to_string(), s);
+        self.sessions.insert(s);
         self.update_ended(id, false, now);
         Some(outage)
     }
@@ -995,5 +930,7 @@ impl SessionStore {
     }
 }
 
+mod presence;
+pub(super) mod sessions;
 #[cfg(test)]
 mod tests;

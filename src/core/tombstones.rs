@@ -3,7 +3,6 @@
 //! instead of two copies of the id: over a shift of evictions, kilobytes not megabytes.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::BuildHasher;
 
 /// A bounded set of forgotten session ids (oldest forgotten first).
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -37,12 +36,7 @@ impl From<Kept> for Tombstones {
     }
 }
 
-/// A fixed-key hash of an id (foldhash, fast): the same on every run, so a collision is
-/// reproducible. What sessions, parties, agents and queues are found by without reading
-/// their ids; with at most tens of thousands of ids the chance of any collision is ~1e-10.
-pub(crate) fn fingerprint(id: &str) -> u64 {
-    foldhash::fast::FixedState::default().hash_one(id)
-}
+pub(crate) use crate::wire::fingerprint;
 
 impl Tombstones {
     /// Remembers at most `cap` ids (0: none).

@@ -32,6 +32,7 @@ pub use enums::{
     TelephonyStatus,
 };
 pub use frame::{encode_frame, ConnectionDetails, WsError, WsMeta, Wsc};
+pub use ids::fingerprint;
 pub use incoming::{
     parse, parse_bytes, parse_view, parse_with_serde, Incoming, ParseError, Parsed, VoicemailNote,
 };

@@ -107,13 +107,13 @@ fn classify_object(mut o: Raw<'_>, received_at: Option<Ts>) -> R<ParsedView<'_>>
     Some(ParsedView {
         received_at,
         meta: None,
-        item: IncomingView::Session(NotificationView {
-            envelope: o.envelope,
-            body: SessionEventView {
+        item: IncomingView::Session(NotificationView::new(
+            o.envelope,
+            SessionEventView {
                 telephony_session_id,
                 ..body.event
             },
-        }),
+        )),
     })
 }
 

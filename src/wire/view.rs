@@ -7,6 +7,7 @@
 
 use super::enums::{ConferenceRole, Direction, Reason, StatusCode};
 use super::frame::WsMeta;
+use super::ids::fingerprint;
 use super::incoming::{Incoming, Parsed};
 use super::notification::{
     Endpoint, Envelope, MobilePickupData, Notification, Origin, Owner, Park, Party, PeerId,
@@ -154,18 +155,45 @@ view! {
 }
 
 /// [`Notification`], borrowed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct NotificationView<'a> {
     pub envelope: EnvelopeView<'a>,
     pub body: SessionEventView<'a>,
+    /// The [`fingerprint`] of the body's session id, taken where the notification was
+    /// decoded (perhaps on another thread than the one applying it).
+    pub(super) key: Option<u64>,
 }
+
+impl PartialEq for NotificationView<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.envelope == other.envelope && self.body == other.body
+    }
+}
+
+impl Eq for NotificationView<'_> {}
 
 impl From<Notification> for NotificationView<'static> {
     fn from(n: Notification) -> Self {
+        NotificationView::new(n.envelope.into(), n.body.into())
+    }
+}
+
+impl<'a> NotificationView<'a> {
+    /// A notification with its session's key taken now.
+    pub fn new(envelope: EnvelopeView<'a>, body: SessionEventView<'a>) -> Self {
+        let key = Some(fingerprint(&body.telephony_session_id));
         NotificationView {
-            envelope: n.envelope.into(),
-            body: n.body.into(),
+            envelope,
+            body,
+            key,
         }
+    }
+
+    /// The [`fingerprint`] of the session id, what the store finds the session by.
+    pub fn session_key(&self) -> u64 {
+        let id = &self.body.telephony_session_id;
+        debug_assert!(self.key.is_none_or(|k| k == fingerprint(id)), "a stale key");
+        self.key.unwrap_or_else(|| fingerprint(id))
     }
 }
 
