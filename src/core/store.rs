@@ -821,6 +821,12 @@ impl SessionStore {
         self.sessions.values()
     }
 
+    /// [`SessionStore::sessions`] for a walk that reads their parties: those a few ahead
+    /// are loaded meanwhile.
+    pub fn walk(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.walk()
+    }
+
     /// Archived ended sessions, in no particular order.
     pub fn archived(&self) -> impl Iterator<Item = &Archived> {
         self.archive.values()
@@ -891,7 +897,7 @@ impl SessionStore {
     /// each frame instead of walking every session.
     pub fn summary_basis(&self, now: Ts) -> SummaryBasis {
         let mut basis = SummaryBasis::new(self.evicted.clone(), self.counters, now);
-        for s in self.sessions.values() {
+        for s in self.sessions.walk() {
             basis.add_session(s);
         }
         basis

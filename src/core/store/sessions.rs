@@ -120,6 +120,30 @@ impl Sessions {
         self.table.iter().map(|h| &*h.session)
     }
 
+    /// [`Sessions::values`] for a walk that reads each session's parties: each session is
+    /// a pointer away from the table, so those a few ahead are loaded meanwhile, their
+    /// place and then their parties.
+    pub fn walk(&self) -> impl Iterator<Item = &Session> {
+        const AHEAD: usize = 8;
+        let mut far = self.table.iter();
+        let mut near = self.table.iter();
+        for h in far.by_ref().take(2 * AHEAD) {
+            h.session.prefetch_self();
+        }
+        for h in near.by_ref().take(AHEAD) {
+            h.session.prefetch_parties();
+        }
+        self.table.iter().map(move |h| {
+            if let Some(a) = far.next() {
+                a.session.prefetch_self();
+            }
+            if let Some(a) = near.next() {
+                a.session.prefetch_parties();
+            }
+            &*h.session
+        })
+    }
+
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Session> {
         self.table.iter_mut().map(|h| &mut *h.session)
     }

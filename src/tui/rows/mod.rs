@@ -224,7 +224,7 @@ fn on_board(s: &Session, view: &ViewState, center: &Center, needle: &str) -> boo
 /// The board's rows with their keys, sorted, and the clock range the order holds for.
 fn board_keyed(store: &SessionStore, view: &ViewState, now: Ts) -> (Keyed, LinearRange) {
     let mut board = BoardWalk::new(store, view, now);
-    store.sessions().for_each(|s| board.offer(s));
+    store.walk().for_each(|s| board.offer(s));
     board.sorted()
 }
 
@@ -343,7 +343,7 @@ fn board_and_summary(
         },
     );
     if !walked {
-        store.sessions().for_each(|s| board.offer(s));
+        store.walk().for_each(|s| board.offer(s));
     }
     board.sorted()
 }
