@@ -127,8 +127,8 @@ enum EndChange {
 /// Ended calls packed away, by their id's fingerprint.
 pub(super) type Archive = HashMap<u64, Archived, foldhash::fast::RandomState>;
 
-/// [`SessionStore::is_gone`], of the store's parts (while its sessions are borrowed).
-/// Whether the session whose id's fingerprint is `key` was let go of.
+/// [`SessionStore::is_gone`], of the store's parts (while its sessions are borrowed), for
+/// the session whose id's fingerprint is `key`.
 fn is_gone(tombstones: &Tombstones, archive: &Archive, key: u64) -> bool {
     tombstones.contains_fingerprint(key) || (!archive.is_empty() && archive.contains_key(&key))
 }
@@ -152,8 +152,8 @@ pub struct Version {
 pub struct SessionStore {
     pub(super) instance: Instance,
     pub(super) config: StoreConfig,
-    /// Looked up on every event: a fast hasher (foldhash, seeded per store).
-    /// hashbrown's map for `entry_ref`: an event of a call held finds it in one lookup.
+    /// Looked up on every event, by the fingerprint taken where the event was decoded:
+    /// an event of a call held finds it in one look-up.
     pub(super) sessions: Sessions,
     /// Ended sessions past the detail window, by id fingerprint.
     pub(super) archive: Archive,

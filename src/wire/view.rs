@@ -160,7 +160,8 @@ pub struct NotificationView<'a> {
     pub envelope: EnvelopeView<'a>,
     pub body: SessionEventView<'a>,
     /// The [`fingerprint`] of the body's session id, taken where the notification was
-    /// decoded (perhaps on another thread than the one applying it).
+    /// decoded (perhaps on another thread than the one applying it); `None` in a default
+    /// view, whose key is taken when asked for.
     pub(super) key: Option<u64>,
 }
 
