@@ -99,7 +99,7 @@ impl Sessions {
     /// Holds `s` under its id, replacing the session held under it, if any.
     pub fn insert(&mut self, s: Session) {
         let key = fingerprint(&s.id);
-        match self.entry(key, &s.id.clone()) {
+        match self.entry(key, &s.id) {
             Found::Held(held) => *held = s,
             Found::Vacant(v) => {
                 v.insert(s);
