@@ -573,9 +573,10 @@ pub struct ReportArgs {
     /// again at midnight: a call keeps its outcome in its interval whenever it ends.
     #[arg(long, value_parser = parse_interval, value_name = "LEN")]
     pub intervals: Option<Duration>,
-    /// Threads to read a file with: 1 reads, decodes and applies on one; 2 (the default
-    /// on a machine with two cores or more) reads and decodes on a second core, about a
-    /// third faster (BENCHMARKS.md). The output is the same whatever the number.
+    /// Threads to read a file with: 1 reads, decodes, applies and writes out on one; 2
+    /// (the default on a machine with two cores or more) reads and decodes on a second
+    /// core, and writes the calls out beside, so applying waits for neither: about 1.5
+    /// times as fast (BENCHMARKS.md). The output is the same whatever the number.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     #[command(flatten)]

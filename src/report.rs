@@ -7,6 +7,7 @@
 mod accounts;
 pub mod html;
 pub mod intervals;
+mod sink;
 mod sorted;
 mod write;
 
@@ -96,19 +97,62 @@ pub struct SessionReport<'a> {
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentRef<'a> {
-    pub extension_id: Option<&'a str>,
-    pub extension_number: Option<&'a str>,
+    pub extension_id: Option<Cow<'a, str>>,
+    pub extension_number: Option<Cow<'a, str>>,
     /// The directory's name, else the name the call gives the agent's end.
-    pub name: Option<&'a str>,
+    pub name: Option<Cow<'a, str>>,
 }
 
 /// The queue of a call (see [`Center::call_queue`]).
 #[derive(Debug, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct QueueRef<'a> {
-    pub id: &'a str,
-    pub extension_number: Option<&'a str>,
-    pub name: Option<&'a str>,
+    pub id: Cow<'a, str>,
+    pub extension_number: Option<Cow<'a, str>>,
+    pub name: Option<Cow<'a, str>>,
+}
+
+/// A call's agent and queue as the center names them (see [`names_in`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct Names<'a> {
+    pub agent: Option<AgentRef<'a>>,
+    pub queue: Option<QueueRef<'a>>,
+}
+
+impl Names<'_> {
+    /// The names copied out of the center, to outlive it (a call written out on
+    /// another thread).
+    pub fn into_owned(self) -> Names<'static> {
+        let own = |t: Option<Cow<'_, str>>| t.map(|t| Cow::Owned(t.into_owned()));
+        Names {
+            agent: self.agent.map(|a| AgentRef {
+                extension_id: own(a.extension_id),
+                extension_number: own(a.extension_number),
+                name: own(a.name),
+            }),
+            queue: self.queue.map(|q| QueueRef {
+                id: Cow::Owned(q.id.into_owned()),
+                extension_number: own(q.extension_number),
+                name: own(q.name),
+            }),
+        }
+    }
+}
+
+/// The agent and the queue `center` names call `s` by now.
+pub fn names_in<'a>(s: &'a Session, center: &'a Center) -> Names<'a> {
+    Names {
+        agent: s.agent_in(center).map(|a| AgentRef {
+            extension_id: a.extension_id().map(Cow::Borrowed),
+            extension_number: a.extension_number().map(Cow::Borrowed),
+            name: a.name().map(Cow::Borrowed),
+        }),
+        queue: s.queue_in(center).map(|q| QueueRef {
+            id: Cow::Borrowed(&q.id),
+            extension_number: q.extension_number.as_deref().map(Cow::Borrowed),
+            name: q.name.as_deref().map(Cow::Borrowed),
+        }),
+    }
 }
 
 /// The summary block of the report.
@@ -307,7 +351,7 @@ fn party_report<'a>(s: &Session, p: &'a PartyState, now: Ts) -> PartyReport<'a> 
 
 fn session_report<'a>(
     s: &'a Session,
-    center: &'a Center,
+    names: Names<'a>,
     outcome: Option<&'a Join>,
     now: Ts,
 ) -> SessionReport<'a> {
@@ -326,16 +370,8 @@ fn session_report<'a>(
             .into_iter()
             .map(|p| party_report(s, p, now))
             .collect(),
-        agent: s.agent_in(center).map(|a| AgentRef {
-            extension_id: a.extension_id(),
-            extension_number: a.extension_number(),
-            name: a.name(),
-        }),
-        queue: s.queue_in(center).map(|q| QueueRef {
-            id: &q.id,
-            extension_number: q.extension_number.as_deref(),
-            name: q.name.as_deref(),
-        }),
+        agent: names.agent,
+        queue: names.queue,
     }
 }
 
@@ -430,7 +466,10 @@ pub fn build<'a>(store: &'a SessionStore, calls: &'a [Cow<'a, Session>], now: Ts
     Report {
         sessions: calls
             .iter()
-            .map(|s| session_report(s, store.center(), store.outcomes().get(&s.id), now))
+            .map(|s| {
+                let names = names_in(s, store.center());
+                session_report(s, names, store.outcomes().get(&s.id), now)
+            })
             .collect(),
         summary: summary_report(&store.summary(now), store.outcomes().counts()),
         queues,
@@ -450,7 +489,7 @@ pub fn call_ended(store: &SessionStore, telephony_session_id: &str) -> Option<se
     let f = s.call_figures(end);
     let mut v = serde_json::to_value(session_report(
         &s,
-        store.center(),
+        names_in(&s, store.center()),
         store.outcomes().get(telephony_session_id),
         end,
     ))
@@ -518,7 +557,9 @@ pub fn check_input(name: &str, good: u64, bad: &BadValues) -> anyhow::Result<()>
 /// still held at the end after it, then the summary, the queues and the agents (their
 /// figures inside `window`).
 /// With `cut`, the queue and agent figures per interval instead (the calls are not
-/// written; `--format html`: the daily report).
+/// written; `--format html`: the daily report). On `threads` above 1, the file is read
+/// and decoded on `threads - 1` more, and the calls are written out on another
+/// ([`sink::Sink::beside`]).
 pub fn run(
     path: &std::path::Path,
     format: Format,
@@ -529,7 +570,8 @@ pub fn run(
     // One write per buffer, not per line (stdout alone flushes at every newline).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let name = path.display().to_string();
-    let mut report = Reporting::of_one(&name, format, window, cut, SORT_BUDGET);
+    let mut report =
+        Reporting::of_one(&name, format, window, cut, SORT_BUDGET).writing_beside(threads > 1);
     chunks::visit_path_views(path, threads.saturating_sub(1), |line, value, next| {
         report.apply_view(0, line, value);
         report.prefetch(0, next);
@@ -647,28 +689,9 @@ impl Part {
 struct Reporting {
     parts: Vec<Part>,
     cut: Option<Cut>,
-    sink: Sink,
+    /// Where the calls go as they become final.
+    sink: sink::Sink,
     failed: Option<std::io::Error>,
-}
-
-/// The calls written out so far, to a sort by start time.
-struct Sink {
-    sorted: sorted::Sorter,
-    writer: write::Writer,
-    payload: Vec<u8>,
-}
-
-impl Sink {
-    /// Writes a call of `part` to the sort.
-    fn spill(&mut self, part: &Part, s: &Session, join: Option<&Join>) -> std::io::Result<()> {
-        let mut r = session_report(s, part.store.center(), join, part.now());
-        r.account = (!part.account.is_empty()).then_some(part.account.as_str());
-        self.payload.clear();
-        self.writer.encode(&mut self.payload, &r)?;
-        let mut key = order_key(s);
-        key.extend_from_slice(part.account.as_bytes());
-        self.sorted.push(&key, &self.payload)
-    }
 }
 
 impl Reporting {
@@ -683,12 +706,22 @@ impl Reporting {
         Reporting {
             parts,
             cut,
-            sink: Sink {
-                sorted: sorted::Sorter::new(budget),
-                writer: write::Writer::new(format, several),
-                payload: Vec::new(),
-            },
+            sink: sink::Sink::here(sink::Rows::new(write::Writer::new(format, several), budget)),
             failed: None,
+        }
+    }
+
+    /// This report, writing its calls out on a thread of their own (beside the one
+    /// applying the values) when `beside`: what applying does not wait for. The report
+    /// is the same either way.
+    fn writing_beside(self, beside: bool) -> Reporting {
+        if !beside || self.cut.is_some() {
+            return self;
+        }
+        let accounts = self.parts.iter().map(|p| p.account.clone()).collect();
+        Reporting {
+            sink: self.sink.beside(accounts),
+            ..self
         }
     }
 
@@ -705,8 +738,10 @@ impl Reporting {
         if self.cut.is_some() {
             return;
         }
+        let part = &self.parts[i];
         for (s, join) in evicted {
-            if let Err(e) = self.sink.spill(&self.parts[i], &s, join.as_ref()) {
+            let center = part.store.center();
+            if let Err(e) = self.sink.add(i, &part.account, s, join, center, part.now()) {
                 self.failed.get_or_insert(e);
             }
         }
@@ -724,71 +759,36 @@ impl Reporting {
         }
     }
 
-    /// The daily report of several accounts (see [`html::write_accounts`]).
-    fn daily_accounts(&self, cut: Cut, out: &mut impl Write) -> anyhow::Result<()> {
-        let views: Vec<accounts::Account> = self.parts.iter().map(Part::view).collect();
-        let tail = accounts::tail(&views);
-        let reports = self
-            .parts
-            .iter()
-            .map(|p| intervals_of(&p.store, p.now()))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let mine = |p: &Part| {
-            let of = |a: &Option<String>| *a == p.named();
-            let queues = tail.queues.iter().filter(|q| of(&q.account)).cloned();
-            let agents = tail.agents.iter().filter(|a| of(&a.account)).cloned();
-            (queues.collect::<Vec<_>>(), agents.collect::<Vec<_>>())
-        };
-        let tables: Vec<_> = self.parts.iter().map(mine).collect();
-        let pages: Vec<(&str, html::Page)> = self
-            .parts
-            .iter()
-            .zip(&tail.accounts)
-            .zip(&tables)
-            .zip(&reports)
-            .map(|(((p, totals), (queues, agents)), report)| {
-                let page = html::Page {
-                    cut,
-                    from: p.store.center().counted_from().map(|(t, _)| t),
-                    to: p.now(),
-                    summary: &totals.summary,
-                    queues,
-                    agents,
-                    intervals: report,
-                };
-                (p.account.as_str(), page)
-            })
-            .collect();
-        html::write_accounts(out, &tail, &pages)?;
-        Ok(())
-    }
-
     /// Checks what was read, then writes the report.
     fn finish(mut self, out: &mut impl Write) -> anyhow::Result<()> {
         if let Some(e) = self.failed.take() {
             return Err(e.into());
         }
+        let mut rows = self.sink.rows()?;
         for p in &self.parts {
             check_input(&p.name, p.feed.good, &p.feed.bad)?;
             if let Some(note) = presence_only_note(p.store.presence_only_calls()) {
                 eprintln!("{}: {note}", p.name);
             }
         }
-        let format = self.sink.writer.format();
+        let format = rows.writer.format();
         match (self.cut, &self.parts[..]) {
             (Some(cut), [p]) => return write_intervals(&p.store, format, cut, p.now(), out),
-            (Some(cut), _) if format == Format::Html => return self.daily_accounts(cut, out),
+            (Some(cut), _) if format == Format::Html => {
+                return daily_accounts(&self.parts, cut, out)
+            }
             (Some(_), _) => anyhow::bail!("{SEVERAL_INTERVALS}"),
             (None, _) => {}
         }
         for p in &self.parts {
             for s in p.store.sessions() {
-                self.sink.spill(p, s, p.store.outcomes().get(&s.id))?;
+                let names = names_in(s, p.store.center());
+                rows.add(&p.account, s, names, p.store.outcomes().get(&s.id), p.now())?;
             }
         }
         let views: Vec<accounts::Account> = self.parts.iter().map(Part::view).collect();
         let tail = accounts::tail(&views);
-        let Sink { sorted, writer, .. } = self.sink;
+        let sink::Rows { sorted, writer, .. } = rows;
         writer.head(out)?;
         let mut first = true;
         sorted.finish(|session| {
@@ -802,6 +802,43 @@ impl Reporting {
         std::mem::forget(self.parts);
         Ok(())
     }
+}
+
+/// The daily report of several accounts (see [`html::write_accounts`]).
+fn daily_accounts(parts: &[Part], cut: Cut, out: &mut impl Write) -> anyhow::Result<()> {
+    let views: Vec<accounts::Account> = parts.iter().map(Part::view).collect();
+    let tail = accounts::tail(&views);
+    let reports = parts
+        .iter()
+        .map(|p| intervals_of(&p.store, p.now()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mine = |p: &Part| {
+        let of = |a: &Option<String>| *a == p.named();
+        let queues = tail.queues.iter().filter(|q| of(&q.account)).cloned();
+        let agents = tail.agents.iter().filter(|a| of(&a.account)).cloned();
+        (queues.collect::<Vec<_>>(), agents.collect::<Vec<_>>())
+    };
+    let tables: Vec<_> = parts.iter().map(mine).collect();
+    let pages: Vec<(&str, html::Page)> = parts
+        .iter()
+        .zip(&tail.accounts)
+        .zip(&tables)
+        .zip(&reports)
+        .map(|(((p, totals), (queues, agents)), report)| {
+            let page = html::Page {
+                cut,
+                from: p.store.center().counted_from().map(|(t, _)| t),
+                to: p.now(),
+                summary: &totals.summary,
+                queues,
+                agents,
+                intervals: report,
+            };
+            (p.account.as_str(), page)
+        })
+        .collect();
+    html::write_accounts(out, &tail, &pages)?;
+    Ok(())
 }
 
 /// Why a report of several inputs is not cut into intervals but as the daily report.

@@ -208,7 +208,10 @@ fn temp_file() -> std::io::Result<File> {
                 return Ok(f);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                let at = format!("a temporary file in {}: {e}", dir.display());
+                return Err(std::io::Error::new(e.kind(), at));
+            }
         }
     }
 }

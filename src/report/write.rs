@@ -516,22 +516,32 @@ const SESSION_CSV: &[CsvCol<PartyCsvCell>] = &[
     }),
     ("voicemailIds", |r| csv_cell(&r.platform[3]).into()),
     ("agentExtensionId", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_id)).into()
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_id.as_deref())).into()
     }),
     ("agentExtensionNumber", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.extension_number)).into()
+        opt_cell(
+            r.s.agent
+                .as_ref()
+                .and_then(|a| a.extension_number.as_deref()),
+        )
+        .into()
     }),
     ("agentName", |r| {
-        opt_cell(r.s.agent.as_ref().and_then(|a| a.name)).into()
+        opt_cell(r.s.agent.as_ref().and_then(|a| a.name.as_deref())).into()
     }),
     ("queueId", |r| {
-        opt_cell(r.s.queue.as_ref().map(|q| q.id)).into()
+        opt_cell(r.s.queue.as_ref().map(|q| &*q.id)).into()
     }),
     ("queueExtensionNumber", |r| {
-        opt_cell(r.s.queue.as_ref().and_then(|q| q.extension_number)).into()
+        opt_cell(
+            r.s.queue
+                .as_ref()
+                .and_then(|q| q.extension_number.as_deref()),
+        )
+        .into()
     }),
     ("queueName", |r| {
-        opt_cell(r.s.queue.as_ref().and_then(|q| q.name)).into()
+        opt_cell(r.s.queue.as_ref().and_then(|q| q.name.as_deref())).into()
     }),
     ("gaps", |r| CsvValue::Count(r.s.gaps)),
 ];
@@ -711,13 +721,19 @@ const SESSION_TABLE: &[TableCol<PartyCell>] = &[
     of_session(col("Agent", |r| {
         r.s.agent.as_ref().map_or_else(
             || DASH.to_string(),
-            |a| label(a.name, a.extension_number, a.extension_id),
+            |a| {
+                let (name, number) = (a.name.as_deref(), a.extension_number.as_deref());
+                label(name, number, a.extension_id.as_deref())
+            },
         )
     })),
     of_session(col("Queue", |r| {
         r.s.queue.as_ref().map_or_else(
             || DASH.to_string(),
-            |q| label(q.name, q.extension_number, Some(q.id)),
+            |q| {
+                let (name, number) = (q.name.as_deref(), q.extension_number.as_deref());
+                label(name, number, Some(&q.id))
+            },
         )
     })),
     of_session(col("Platform", |r| r.platform[0].clone())),
