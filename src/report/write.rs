@@ -371,7 +371,7 @@ impl CsvValue<'_> {
             CsvValue::Seconds(None) | CsvValue::Time(None) => Ok(()),
             CsvValue::Seconds(Some(x)) => write_three_places(out, *x),
             CsvValue::Time(Some(t)) => t.write_rfc3339(out),
-            CsvValue::Count(n) => write!(out, "{n}"),
+            CsvValue::Count(n) => out.write_all(itoa::Buffer::new().format(*n).as_bytes()),
         }
     }
 }
@@ -426,7 +426,7 @@ fn write_three_places(out: &mut impl Write, x: f64) -> io::Result<()> {
             b'0' + (frac / 10 % 10) as u8,
             b'0' + (frac % 10) as u8,
         ];
-        write!(out, "{}", m / 1000)?;
+        out.write_all(itoa::Buffer::new().format(m / 1000).as_bytes())?;
         return out.write_all(&digits);
     }
     write!(out, "{x:.3}")
