@@ -1524,3 +1524,66 @@ fn a_call_in_doubt_after_an_outage_is_marked_at_every_width() {
         assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
     }
 }
+
+/// The agents view says the same of an agent whose call is in doubt: its row is marked
+/// `?` (no alert, however long the call has run) and drawn dim at every width, until the
+/// call is heard of again (a supervisor read an agent "on call 1:20" for a call that had
+/// ended during the outage).
+#[test]
+fn an_agent_on_a_call_in_doubt_is_marked_at_every_width() {
+    use calltop::core::SessionStore;
+    use calltop::tui::state::Screen;
+    let mut store = SessionStore::default();
+    raw(
+        &mut store,
+        90,
+        serde_json::json!({"receivedAt": at(90).to_rfc3339(), "roster": {"extensions": [
+            {"id": "101", "extensionNumber": "101", "name": "Dora Doubt", "type": "User",
+             "status": "Enabled"},
+        ]}}),
+    );
+    let n = "+14155550199";
+    let parties = |code: &str| {
+        serde_json::json!([caller("s-d-1", n, "Answered"), {
+            "id": "s-d-2", "status": {"code": code}, "direction": "Inbound",
+            "to": {"phoneNumber": "+18885550100", "extensionId": "101"},
+            "from": {"phoneNumber": n}, "extensionId": "101"}])
+    };
+    call_event(&mut store, "s-d", 1, 100, parties("Answered"));
+    let failed = serde_json::json!({"receivedAt": at(1_000).to_rfc3339(), "frame": [
+        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+         "wsc": {"token": "t", "sequence": 2}},
+        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut ui = tui_support::ui(Mode::Live);
+        ui.view_mut().show(Screen::Agents);
+        // The agent's row, its first cell, and the style of its name.
+        let row = |store: &SessionStore, ui: &mut UiState, secs: i64| {
+            let term = render_at(store, ui, at(secs), w, h);
+            let lines = lines(&term);
+            let y = lines
+                .iter()
+                .position(|l| l.contains("Dora"))
+                .unwrap_or_else(|| panic!("the agent's row: {}", lines.join("\n")));
+            let buf = term.backend().buffer();
+            let x = (0..w)
+                .find(|&x| buf[(x, y as u16)].symbol() == "D")
+                .unwrap();
+            let (mark, name) = (&buf[(1, y as u16)], &buf[(x, y as u16)]);
+            (lines[y].clone(), mark.symbol().to_string(), name.fg)
+        };
+        let dim = ui.theme().dim().fg.expect("a colour theme");
+        let (live, mark, fg) = row(&store, &mut ui, 990);
+        assert_ne!(mark, "?", "heard of ({w}×{h}): {live}");
+        assert_ne!(fg, dim, "heard of ({w}×{h}): {live}");
+        let mut doubted = store.clone();
+        raw(&mut doubted, 1_000, failed.clone());
+        let (line, mark, fg) = row(&doubted, &mut ui, 1_002);
+        assert_eq!(mark, "?", "in doubt ({w}×{h}): {line}");
+        assert_eq!(fg, dim, "in doubt, drawn dim ({w}×{h}): {line}");
+        call_event(&mut doubted, "s-d", 2, 1_003, parties("Hold"));
+        let (heard, mark, fg) = row(&doubted, &mut ui, 1_004);
+        assert_ne!(mark, "?", "heard of again ({w}×{h}): {heard}");
+        assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
+    }
+}

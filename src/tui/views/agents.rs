@@ -117,6 +117,8 @@ pub(crate) struct AgentTable<'a> {
 /// What one agent row says, before the columns are sized.
 struct AgentRow {
     level: Level,
+    /// Its state comes from a call in doubt ([`Center::doubted`]): marked `?`, drawn dim.
+    doubted: bool,
     state: (String, ratatui::style::Style),
     time: String,
     name: String,
@@ -137,9 +139,12 @@ impl AgentTable<'_> {
         let t = ui.theme();
         let (state, since) = a.status();
         let call = a.current_call();
+        // A call held since before an outage, not heard of since, may have ended unseen:
+        // the state it makes is not news, as on the calls board.
+        let doubted = call.is_some_and(|c| self.center.doubted(&c.session));
         // Alerts time the call listed (a caller on hold that long), at least from when
         // calltop learned of it; idle states time the agent's state.
-        let alert_since = call.map(|c| c.since).or(since);
+        let alert_since = call.map(|c| c.since).or(since).filter(|_| !doubted);
         let level = alert_since.map_or(Level::Normal, |s| {
             let ms = s.millis_until(now).max(0);
             ui.config.thresholds.agent_level(state, ms)
@@ -175,6 +180,7 @@ impl AgentTable<'_> {
         let f = a.figures_at(now);
         AgentRow {
             level,
+            doubted,
             state: (format!("{g} {w}"), t.agent(state)),
             time: or_dash(since.map(|s| clock(s.millis_until(now).max(0)))),
             name: self.info.name(a),
@@ -224,7 +230,11 @@ impl AgentTable<'_> {
             .enumerate()
             .map(|(i, r)| {
                 let selected = cursor == Some(start + i);
-                let mark = row_mark(selected, alert_glyph(r.level));
+                let glyph = match r.doubted {
+                    true => super::table::DOUBT_MARK,
+                    false => alert_glyph(r.level),
+                };
+                let mark = row_mark(selected, glyph);
                 let mut cells = vec![
                     Cell::from(Span::styled(mark, t.level(r.level))),
                     Cell::from(Span::styled(r.state.0, r.state.1)),
@@ -246,7 +256,13 @@ impl AgentTable<'_> {
                 if several {
                     cells.push(Cell::from(fit(&r.account, w(11 + off))));
                 }
-                (cells, row_style(ui, selected, r.level))
+                let style = row_style(ui, selected, r.level);
+                let style = if r.doubted {
+                    style.patch(t.dim())
+                } else {
+                    style
+                };
+                (cells, style)
             })
             .collect();
         frame.render_widget(col_table(&cols, &widths, table_rows, title, ui), area);

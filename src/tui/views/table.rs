@@ -251,7 +251,7 @@ fn row_text<'a>(s: &'a Session, center: &Center, ui: &UiState, now: Ts) -> RowTe
 pub const UNCHECKED: &str = "? unchecked";
 
 /// A call in doubt's row marker: at every width, where the marks column may not fit.
-const DOUBT_MARK: &str = "?";
+pub(crate) const DOUBT_MARK: &str = "?";
 
 /// What the parties still on a call say besides their state: `⏺ rec` while one is
 /// recorded, `muted` while one is muted, `park *801` for the orbit a parked one waits on.
