@@ -477,6 +477,15 @@ impl UiState {
         self.feed.loading.is_some_and(|l| l.seeding) && !failed
     }
 
+    /// True while what the agents are doing is not known: the first load is under way
+    /// ([`seeding`](UiState::seeding)), or the calls in progress are being loaded again
+    /// after an outage, when an agent with no call known may be on one begun unseen.
+    pub fn staff_unknown(&self) -> bool {
+        let failed = matches!(self.feed.conn, Some(ConnState::Failed(_)));
+        let loading = |l: &Loading| l.seeding || (l.busy() && !l.catching_up);
+        self.feed.loading.as_ref().is_some_and(loading) && !failed
+    }
+
     /// Why control keys send nothing in this run (`None`: they may): a replay, the
     /// broker's reason, or `--read-only`. The one place read-only is decided.
     pub fn read_only(&self) -> Option<&str> {

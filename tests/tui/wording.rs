@@ -63,6 +63,47 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
     }
 }
 
+/// After an outage, while the calls in progress load again (here rate limited: a second
+/// board of the same user took the budget), an agent with no call known may be on one
+/// begun unseen: the queues' availability is `—`, not `0/0/0`, and the agent's row is
+/// marked `?` with its call `—`; once the load is over, the figures show again.
+#[test]
+fn while_calls_load_again_after_an_outage_availability_is_not_known() {
+    let mut store = board_store();
+    raw(
+        &mut store,
+        1,
+        serde_json::json!({"receivedAt": now().to_rfc3339(), "roster": {"extensions": [
+            {"id": "201", "extensionNumber": "101", "name": "Ann Archer", "type": "User", "status": "Enabled"},
+            {"id": "800", "extensionNumber": "800", "name": "Sales", "type": "Department"},
+        ]}}),
+    );
+    let reloading = Loading {
+        done: 3,
+        total: 9,
+        waiting_until: Some(now().plus_millis(20_000)),
+        ..Loading::default()
+    };
+    for (w, h) in [(80, 24), (200, 50)] {
+        for (loading, known) in [(reloading, false), (Loading::default(), true)] {
+            let mut ui = ui(Mode::Live);
+            update(&mut ui, Event::Loading(loading), &store, now());
+            ui.view_mut().show(Screen::Queues);
+            let text = lines(&render_at(&store, &mut ui, now(), w, h)).join("\n");
+            let sales = text.lines().find(|l| l.contains("Sales")).expect(&text);
+            assert_eq!(sales.contains("0/0/0"), known, "{w}x{h}: {sales}");
+            ui.view_mut().show(Screen::Agents);
+            let l = lines(&render_at(&store, &mut ui, now(), w, h));
+            let ann = l
+                .iter()
+                .find(|r| r.contains("Ann Archer"))
+                .expect("Ann's row");
+            assert_eq!(ann.starts_with(" ?"), !known, "{w}x{h}: {ann}");
+            assert!(known || ann.contains('—'), "{w}x{h}: {ann}");
+        }
+    }
+}
+
 /// A recording that names no call queue says so, not "known yet (the directory loads at
 /// start)"; the same for agents.
 #[test]

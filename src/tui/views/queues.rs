@@ -145,8 +145,9 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts, several: bool) -> Que
             sl_text(q),
             or_dash(f.avg_answer_wait_ms().map(|ms| clock(ms as i64))),
             or_dash(f.avg_abandon_wait_ms().map(|ms| clock(ms as i64))),
-            // Members and their availability come with the first load: not known before.
-            if ui.seeding() {
+            // Members and their availability come with the first load, and are not known
+            // while the calls in progress load again after an outage.
+            if ui.staff_unknown() {
                 "—".to_string()
             } else {
                 format!("{available}/{on_call}/{}", not_accepting + busy)

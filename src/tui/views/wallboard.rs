@@ -46,9 +46,10 @@ struct Panel {
     trend: Option<Line<'static>>,
 }
 
-/// The agents line of a panel; not known while the first load is under way.
+/// The agents line of a panel; not known while the first load is under way, or the
+/// calls in progress load again after an outage ([`UiState::staff_unknown`]).
 fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
-    if ui.seeding() {
+    if ui.staff_unknown() {
         "agents: loading…".to_string()
     } else {
         known()
