@@ -478,12 +478,14 @@ impl UiState {
     }
 
     /// True while what the agents are doing is not known: the first load is under way
-    /// ([`seeding`](UiState::seeding)), or the calls in progress are being loaded again
-    /// after an outage, when an agent with no call known may be on one begun unseen.
-    pub fn staff_unknown(&self) -> bool {
+    /// ([`seeding`](UiState::seeding)), or after an outage, until the calls in progress
+    /// are loaded again (calls held from before it are in doubt, [`Center::doubted`], or
+    /// the load is under way): an agent with no call known may be on one begun unseen.
+    pub fn staff_unknown(&self, center: &Center) -> bool {
         let failed = matches!(self.feed.conn, Some(ConnState::Failed(_)));
         let loading = |l: &Loading| l.seeding || (l.busy() && !l.catching_up);
-        self.feed.loading.as_ref().is_some_and(loading) && !failed
+        let loading = self.feed.loading.as_ref().is_some_and(loading) && !failed;
+        loading || center.doubted_count() > 0
     }
 
     /// Why control keys send nothing in this run (`None`: they may): a replay, the

@@ -63,10 +63,11 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
     }
 }
 
-/// After an outage, while the calls in progress load again (here rate limited: a second
-/// board of the same user took the budget), an agent with no call known may be on one
-/// begun unseen: the queues' availability is `—`, not `0/0/0`, and the agent's row is
-/// marked `?` with its call `—`; once the load is over, the figures show again.
+/// After an outage, until the calls in progress are loaded again (the load not begun yet,
+/// calls held from before in doubt; or under way, here rate limited: a second board of
+/// the same user took the budget), an agent with no call known may be on one begun
+/// unseen: the queues' availability is `—`, not `0/0/0`, and the agent's row is marked
+/// `?` with its call `—`; once the load is over, the figures show again.
 #[test]
 fn while_calls_load_again_after_an_outage_availability_is_not_known() {
     let mut store = board_store();
@@ -84,16 +85,30 @@ fn while_calls_load_again_after_an_outage_availability_is_not_known() {
         waiting_until: Some(now().plus_millis(20_000)),
         ..Loading::default()
     };
+    // Subscribed again, the load not begun yet: a call held from before is in doubt.
+    let mut doubted = store.clone();
+    let held = serde_json::json!([caller("s-x-1", "+14155550111", "Answered")]);
+    call_event(&mut doubted, "s-x", 1, 1, held);
+    let failed = serde_json::json!({"receivedAt": at(5).to_rfc3339(), "frame": [
+        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+         "wsc": {"token": "t", "sequence": 2}},
+        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
+    raw(&mut doubted, 5, failed);
+    assert!(doubted.center().doubted_count() > 0);
     for (w, h) in [(80, 24), (200, 50)] {
-        for (loading, known) in [(reloading, false), (Loading::default(), true)] {
+        for (store, loading, known) in [
+            (&store, reloading, false),
+            (&doubted, Loading::default(), false),
+            (&store, Loading::default(), true),
+        ] {
             let mut ui = ui(Mode::Live);
-            update(&mut ui, Event::Loading(loading), &store, now());
+            update(&mut ui, Event::Loading(loading), store, now());
             ui.view_mut().show(Screen::Queues);
-            let text = lines(&render_at(&store, &mut ui, now(), w, h)).join("\n");
+            let text = lines(&render_at(store, &mut ui, now(), w, h)).join("\n");
             let sales = text.lines().find(|l| l.contains("Sales")).expect(&text);
             assert_eq!(sales.contains("0/0/0"), known, "{w}x{h}: {sales}");
             ui.view_mut().show(Screen::Agents);
-            let l = lines(&render_at(&store, &mut ui, now(), w, h));
+            let l = lines(&render_at(store, &mut ui, now(), w, h));
             let ann = l
                 .iter()
                 .find(|r| r.contains("Ann Archer"))

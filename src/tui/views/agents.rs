@@ -144,7 +144,7 @@ impl AgentTable<'_> {
         // no call known while the calls in progress load again: one may have begun unseen.
         let doubted = match call {
             Some(c) => self.center.doubted(&c.session),
-            None => ui.staff_unknown() && !ui.seeding(),
+            None => ui.staff_unknown(self.center) && !ui.seeding(),
         };
         // Alerts time the call listed (a caller on hold that long), at least from when
         // calltop learned of it; idle states time the agent's state.
@@ -155,7 +155,7 @@ impl AgentTable<'_> {
         });
         let (g, w) = agent_glyph(state);
         // No call known of an agent whose state is not known (yet): unknown, not none.
-        let unknown = state.is_none() || ui.staff_unknown();
+        let unknown = state.is_none() || ui.staff_unknown(self.center);
         let none = if unknown { "—" } else { "" };
         let peer = call.map_or(none.to_string(), |c| {
             let arrow = match c.direction {
