@@ -274,6 +274,15 @@ pub fn raw(store: &mut SessionStore, secs: i64, line: serde_json::Value) {
     store.ingest(parsed, at(secs));
 }
 
+/// The gateway's `ConnectionDetails` frame of a session recovery that ended `state`
+/// (`Failed`: subscribed again, what was missed is not known), as recorded at `secs`.
+pub fn recovery_details(secs: i64, state: &str) -> serde_json::Value {
+    serde_json::json!({"receivedAt": at(secs).to_rfc3339(), "frame": [
+        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
+         "wsc": {"token": "t", "sequence": 2}},
+        {"recoveryState": state, "recoveryTimeout": 180}]})
+}
+
 /// A telephony event of raw parties at second `secs`.
 pub fn call_event(
     store: &mut SessionStore,

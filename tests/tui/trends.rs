@@ -169,11 +169,7 @@ fn the_queues_view_charts_each_intervals_peak_waiting_and_service_level() {
     );
     // An outage calltop did not recover from, heard of at 12:54: callers may have
     // waited unseen since, so the running interval's peak is a lower bound again.
-    let failed = json!({"receivedAt": at(hm(54, 0)).to_rfc3339(), "frame": [
-        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
-         "wsc": {"token": "t", "sequence": 2}},
-        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
-    raw(&mut store, hm(54, 0), failed);
+    raw(&mut store, hm(54, 0), recovery_details(hm(54, 0), "Failed"));
     let rows = screen_at(&store, Command::Queues, 80, 24, at(hm(55, 0)));
     assert_eq!(
         figures_of(&rows, "Sales  "),

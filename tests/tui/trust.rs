@@ -1442,12 +1442,7 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
     // An outage not recovered (a new subscription): callers may have queued unseen, so
     // the waiting calls are a lower bound again for a hold time; a recovered one is no
     // gap.
-    let details = |secs: i64, state: &str| {
-        serde_json::json!({"receivedAt": at(secs).to_rfc3339(), "frame": [
-            {"type": "ConnectionDetails", "messageId": "m", "status": 200,
-             "wsc": {"token": "t", "sequence": 2}},
-            {"recoveryState": state, "recoveryTimeout": 180}]})
-    };
+    let details = recovery_details;
     raw(&mut store, 1_015, details(1_015, "Successful"));
     let recovered = sales(&lines(&render(&store, &mut ui, at(1_020))));
     assert!(!recovered.contains('≥'), "a recovered outage: {recovered}");
@@ -1478,51 +1473,12 @@ fn the_oldest_wait_of_a_queue_joined_late_is_a_lower_bound() {
 /// glyph, drawn dim), until it is heard of again.
 #[test]
 fn a_call_in_doubt_after_an_outage_is_marked_at_every_width() {
-    use calltop::core::SessionStore;
-    let mut store = SessionStore::default();
-    let n = "+14155550199";
-    let parties = |code: &str| {
-        serde_json::json!([caller("s-d-1", n, "Answered"), {
-            "id": "s-d-2", "status": {"code": code}, "direction": "Inbound",
-            "to": {"phoneNumber": "+18885550100", "extensionId": "101"},
-            "from": {"phoneNumber": n}, "extensionId": "101"}])
-    };
-    call_event(&mut store, "s-d", 1, 100, parties("Answered"));
-    let failed = serde_json::json!({"receivedAt": at(1_000).to_rfc3339(), "frame": [
-        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
-         "wsc": {"token": "t", "sequence": 2}},
-        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
-    for (w, h) in [(80, 24), (200, 50)] {
-        let mut ui = tui_support::ui(Mode::Live);
-        // The row's first cell, and the style of its caller's number.
-        let row = |store: &SessionStore, ui: &mut UiState, secs: i64| {
-            let term = render_at(store, ui, at(secs), w, h);
-            let lines = lines(&term);
-            let y = lines
-                .iter()
-                .position(|l| l.contains(n))
-                .expect("the call's row");
-            let buf = term.backend().buffer();
-            let x = (0..w)
-                .find(|&x| buf[(x, y as u16)].symbol() == "+")
-                .unwrap();
-            let (mark, number) = (&buf[(1, y as u16)], &buf[(x, y as u16)]);
-            (lines[y].clone(), mark.symbol().to_string(), number.fg)
-        };
-        let dim = ui.theme().dim().fg.expect("a colour theme");
-        let (live, mark, fg) = row(&store, &mut ui, 990);
-        assert_ne!(mark, "?", "heard of ({w}×{h}): {live}");
-        assert_ne!(fg, dim, "heard of ({w}×{h}): {live}");
-        let mut doubted = store.clone();
-        raw(&mut doubted, 1_000, failed.clone());
-        let (line, mark, fg) = row(&doubted, &mut ui, 1_002);
-        assert_eq!(mark, "?", "in doubt ({w}×{h}): {line}");
-        assert_eq!(fg, dim, "in doubt, drawn dim ({w}×{h}): {line}");
-        call_event(&mut doubted, "s-d", 2, 1_003, parties("Hold"));
-        let (heard, mark, fg) = row(&doubted, &mut ui, 1_004);
-        assert_ne!(mark, "?", "heard of again ({w}×{h}): {heard}");
-        assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
-    }
+    marked_while_in_doubt(
+        calltop::core::SessionStore::default(),
+        None,
+        DOUBT_CALLER,
+        "+",
+    );
 }
 
 /// The agents view says the same of an agent whose call is in doubt: its row is marked
@@ -1531,9 +1487,8 @@ fn a_call_in_doubt_after_an_outage_is_marked_at_every_width() {
 /// ended during the outage).
 #[test]
 fn an_agent_on_a_call_in_doubt_is_marked_at_every_width() {
-    use calltop::core::SessionStore;
     use calltop::tui::state::Screen;
-    let mut store = SessionStore::default();
+    let mut store = calltop::core::SessionStore::default();
     raw(
         &mut store,
         90,
@@ -1542,7 +1497,24 @@ fn an_agent_on_a_call_in_doubt_is_marked_at_every_width() {
              "status": "Enabled"},
         ]}}),
     );
-    let n = "+14155550199";
+    marked_while_in_doubt(store, Some(Screen::Agents), "Dora", "D");
+}
+
+/// The caller of the call [`marked_while_in_doubt`] holds.
+const DOUBT_CALLER: &str = "+14155550199";
+
+/// With a call to extension 101 held in `store`, the row of `screen` (the calls board
+/// when `None`) that contains `row` is marked `?` and drawn dim (the cell beginning with
+/// `cell` takes the dim colour) at 80×24 and 200×50 after an outage not recovered, and
+/// neither before nor once the call is heard of again.
+fn marked_while_in_doubt(
+    mut store: calltop::core::SessionStore,
+    screen: Option<calltop::tui::state::Screen>,
+    row: &str,
+    cell: &str,
+) {
+    use calltop::core::SessionStore;
+    let n = DOUBT_CALLER;
     let parties = |code: &str| {
         serde_json::json!([caller("s-d-1", n, "Answered"), {
             "id": "s-d-2", "status": {"code": code}, "direction": "Inbound",
@@ -1550,39 +1522,37 @@ fn an_agent_on_a_call_in_doubt_is_marked_at_every_width() {
             "from": {"phoneNumber": n}, "extensionId": "101"}])
     };
     call_event(&mut store, "s-d", 1, 100, parties("Answered"));
-    let failed = serde_json::json!({"receivedAt": at(1_000).to_rfc3339(), "frame": [
-        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
-         "wsc": {"token": "t", "sequence": 2}},
-        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
     for (w, h) in [(80, 24), (200, 50)] {
         let mut ui = tui_support::ui(Mode::Live);
-        ui.view_mut().show(Screen::Agents);
-        // The agent's row, its first cell, and the style of its name.
-        let row = |store: &SessionStore, ui: &mut UiState, secs: i64| {
+        if let Some(screen) = screen {
+            ui.view_mut().show(screen);
+        }
+        // The row's first cell, and the style of its cell `cell`.
+        let shown = |store: &SessionStore, ui: &mut UiState, secs: i64| {
             let term = render_at(store, ui, at(secs), w, h);
             let lines = lines(&term);
             let y = lines
                 .iter()
-                .position(|l| l.contains("Dora"))
-                .unwrap_or_else(|| panic!("the agent's row: {}", lines.join("\n")));
+                .position(|l| l.contains(row))
+                .unwrap_or_else(|| panic!("the row of {row}: {}", lines.join("\n")));
             let buf = term.backend().buffer();
             let x = (0..w)
-                .find(|&x| buf[(x, y as u16)].symbol() == "D")
+                .find(|&x| buf[(x, y as u16)].symbol() == cell)
                 .unwrap();
-            let (mark, name) = (&buf[(1, y as u16)], &buf[(x, y as u16)]);
-            (lines[y].clone(), mark.symbol().to_string(), name.fg)
+            let (mark, cell) = (&buf[(1, y as u16)], &buf[(x, y as u16)]);
+            (lines[y].clone(), mark.symbol().to_string(), cell.fg)
         };
         let dim = ui.theme().dim().fg.expect("a colour theme");
-        let (live, mark, fg) = row(&store, &mut ui, 990);
+        let (live, mark, fg) = shown(&store, &mut ui, 990);
         assert_ne!(mark, "?", "heard of ({w}×{h}): {live}");
         assert_ne!(fg, dim, "heard of ({w}×{h}): {live}");
         let mut doubted = store.clone();
-        raw(&mut doubted, 1_000, failed.clone());
-        let (line, mark, fg) = row(&doubted, &mut ui, 1_002);
+        raw(&mut doubted, 1_000, recovery_details(1_000, "Failed"));
+        let (line, mark, fg) = shown(&doubted, &mut ui, 1_002);
         assert_eq!(mark, "?", "in doubt ({w}×{h}): {line}");
         assert_eq!(fg, dim, "in doubt, drawn dim ({w}×{h}): {line}");
         call_event(&mut doubted, "s-d", 2, 1_003, parties("Hold"));
-        let (heard, mark, fg) = row(&doubted, &mut ui, 1_004);
+        let (heard, mark, fg) = shown(&doubted, &mut ui, 1_004);
         assert_ne!(mark, "?", "heard of again ({w}×{h}): {heard}");
         assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
     }

@@ -89,11 +89,7 @@ fn while_calls_load_again_after_an_outage_availability_is_not_known() {
     let mut doubted = store.clone();
     let held = serde_json::json!([caller("s-x-1", "+14155550111", "Answered")]);
     call_event(&mut doubted, "s-x", 1, 1, held);
-    let failed = serde_json::json!({"receivedAt": at(5).to_rfc3339(), "frame": [
-        {"type": "ConnectionDetails", "messageId": "m", "status": 200,
-         "wsc": {"token": "t", "sequence": 2}},
-        {"recoveryState": "Failed", "recoveryTimeout": 180}]});
-    raw(&mut doubted, 5, failed);
+    raw(&mut doubted, 5, recovery_details(5, "Failed"));
     assert!(doubted.center().doubted_count() > 0);
     for (w, h) in [(80, 24), (200, 50)] {
         for (store, loading, known) in [
