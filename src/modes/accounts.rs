@@ -64,6 +64,7 @@ fn summed(all: &[Loading]) -> Loading {
         waiting_until: t.waiting_until.max(l.waiting_until),
         catching_up: t.catching_up || l.catching_up,
         seeding: t.seeding || l.seeding,
+        reloading: t.reloading || l.reloading,
     })
 }
 

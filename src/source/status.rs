@@ -20,6 +20,9 @@ pub struct Loading {
     /// The first load of the agents, queues and calls in progress has not finished: what
     /// the board shows of them is not known yet (rate limited or under way).
     pub seeding: bool,
+    /// A load after an outage (the directory, presence, then the calls in progress) has
+    /// not finished: a call begun during the outage is not known yet.
+    pub reloading: bool,
 }
 
 impl Loading {

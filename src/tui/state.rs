@@ -478,14 +478,11 @@ impl UiState {
     }
 
     /// True while what the agents are doing is not known: the first load is under way
-    /// ([`seeding`](UiState::seeding)), or after an outage, until the calls in progress
-    /// are loaded again (calls held from before it are in doubt, [`Center::doubted`], or
-    /// the load is under way): an agent with no call known may be on one begun unseen.
-    pub fn staff_unknown(&self, center: &Center) -> bool {
+    /// ([`seeding`](UiState::seeding)), or the load after an outage ([`Loading::reloading`]):
+    /// an agent with no call known may be on one begun unseen.
+    pub fn staff_unknown(&self) -> bool {
         let failed = matches!(self.feed.conn, Some(ConnState::Failed(_)));
-        let loading = |l: &Loading| l.seeding || (l.busy() && !l.catching_up);
-        let loading = self.feed.loading.as_ref().is_some_and(loading) && !failed;
-        loading || center.doubted_count() > 0
+        self.feed.loading.is_some_and(|l| l.seeding || l.reloading) && !failed
     }
 
     /// Why control keys send nothing in this run (`None`: they may): a replay, the

@@ -125,6 +125,11 @@ async fn an_outage_counts_every_call_held_before_it_that_ended_during_it() {
         held.iter().all(|id| st.get(id).is_some_and(|s| s.ended))
     })
     .await;
+    // The load after the outage ends: what the agents are doing is known again.
+    wait_until(30, "the load after the outage over", || {
+        !h.loading.borrow().reloading
+    })
+    .await;
     let header = board(&store, &h, Screen::Board);
     let want = format!("outage: {} ended unseen", held.len());
     assert!(

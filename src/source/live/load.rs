@@ -106,11 +106,17 @@ impl Loader {
         });
     }
 
-    /// Runs one plan; the first run to finish ends the seeding.
+    /// Runs one plan; the first run to finish ends the seeding, a reconciling one the
+    /// reloading it began.
     async fn run(&self, plan: Plan) {
+        if plan.reconcile {
+            self.loading.send_modify(|l| l.reloading = true);
+        }
         self.load(plan).await;
-        self.loading
-            .send_if_modified(|l| std::mem::take(&mut l.seeding));
+        self.loading.send_if_modified(|l| {
+            let reloaded = plan.reconcile && std::mem::take(&mut l.reloading);
+            std::mem::take(&mut l.seeding) | reloaded
+        });
     }
 
     async fn load(&self, plan: Plan) {
@@ -331,6 +337,7 @@ impl Loader {
                 done: 0,
                 total: ids.len(),
                 seeding: l.seeding,
+                reloading: l.reloading,
                 ..Loading::default()
             }
         });

@@ -142,9 +142,10 @@ impl AgentTable<'_> {
         // A call held since before an outage, not heard of since, may have ended unseen:
         // the state it makes is not news, as on the calls board. Nor is an agent's with
         // no call known while the calls in progress load again: one may have begun unseen.
+        let staff_unknown = ui.staff_unknown();
         let doubted = match call {
             Some(c) => self.center.doubted(&c.session),
-            None => ui.staff_unknown(self.center) && !ui.seeding(),
+            None => staff_unknown && !ui.seeding(),
         };
         // Alerts time the call listed (a caller on hold that long), at least from when
         // calltop learned of it; idle states time the agent's state.
@@ -155,7 +156,7 @@ impl AgentTable<'_> {
         });
         let (g, w) = agent_glyph(state);
         // No call known of an agent whose state is not known (yet): unknown, not none.
-        let unknown = state.is_none() || ui.staff_unknown(self.center);
+        let unknown = state.is_none() || staff_unknown;
         let none = if unknown { "—" } else { "" };
         let peer = call.map_or(none.to_string(), |c| {
             let arrow = match c.direction {

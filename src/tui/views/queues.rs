@@ -147,7 +147,7 @@ fn queue_row(c: &Center, q: &Queue, ui: &UiState, now: Ts, several: bool) -> Que
             or_dash(f.avg_abandon_wait_ms().map(|ms| clock(ms as i64))),
             // Members and their availability come with the first load, and are not known
             // while the calls in progress load again after an outage.
-            if ui.staff_unknown(c) {
+            if ui.staff_unknown() {
                 "—".to_string()
             } else {
                 format!("{available}/{on_call}/{}", not_accepting + busy)

@@ -48,8 +48,8 @@ struct Panel {
 
 /// The agents line of a panel; not known while the first load is under way, or the
 /// calls in progress load again after an outage ([`UiState::staff_unknown`]).
-fn staff_text(ui: &UiState, c: &Center, known: impl FnOnce() -> String) -> String {
-    if ui.staff_unknown(c) {
+fn staff_text(ui: &UiState, known: impl FnOnce() -> String) -> String {
+    if ui.staff_unknown() {
         "agents: loading…".to_string()
     } else {
         known()
@@ -75,7 +75,7 @@ fn panel_of(c: &Center, q: &Queue, ui: &UiState, now: Ts) -> Panel {
         sl: sl_text(q),
         figures: q.figures,
         trend: None,
-        staff: staff_text(ui, c, || {
+        staff: staff_text(ui, || {
             format!(
                 "agents {} available · {} on a call · {} not accepting",
                 s.available,
@@ -112,7 +112,7 @@ fn total(c: &Center, queues: &[&Queue], ui: &UiState, now: Ts) -> Panel {
         sl: all.sl.map_or_else(|| "—".into(), |p| format!("{p:.0}%")),
         figures: all.figures,
         trend: None,
-        staff: staff_text(ui, c, || {
+        staff: staff_text(ui, || {
             format!("agents {} · {on_call} on a call", agents.len())
         }),
     }
