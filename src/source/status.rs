@@ -20,8 +20,8 @@ pub struct Loading {
     /// The first load of the agents, queues and calls in progress has not finished: what
     /// the board shows of them is not known yet (rate limited or under way).
     pub seeding: bool,
-    /// A load after an outage (the directory, presence, then the calls in progress) has
-    /// not finished: a call begun during the outage is not known yet.
+    /// The load after an outage has not loaded the calls in progress yet (the directory,
+    /// presence, then the calls): a call begun during the outage is not known yet.
     pub reloading: bool,
 }
 

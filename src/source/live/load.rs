@@ -106,16 +106,15 @@ impl Loader {
         });
     }
 
-    /// Runs one plan; the first run to finish ends the seeding, a reconciling one the
-    /// reloading it began.
+    /// Runs one plan; the first run to finish ends the seeding. A reconciling one begins
+    /// the reloading, which its calls in progress loaded end.
     async fn run(&self, plan: Plan) {
         if plan.reconcile {
             self.loading.send_modify(|l| l.reloading = true);
         }
         self.load(plan).await;
         self.loading.send_if_modified(|l| {
-            let reloaded = plan.reconcile && std::mem::take(&mut l.reloading);
-            std::mem::take(&mut l.seeding) | reloaded
+            std::mem::take(&mut l.seeding) | std::mem::take(&mut l.reloading)
         });
     }
 
@@ -131,6 +130,10 @@ impl Loader {
         }
         if plan.sessions {
             self.sessions(ids, plan).await;
+            // The calls in progress are known again: what is left (queue members) is
+            // no news of calls begun during the outage.
+            self.loading
+                .send_if_modified(|l| std::mem::take(&mut l.reloading));
         }
         if plan.directory {
             self.queues(&mut missing).await;
