@@ -29,13 +29,21 @@ impl Archived {
     /// Packs a session (its timeline must already be dropped: see `Session::compact`).
     pub fn pack(s: &Session) -> Archived {
         debug_assert!(s.timeline.is_empty(), "archive a compacted session");
-        let mut w = Writer::with_capacity(256);
-        s.put(&mut w);
+        thread_local! {
+            /// Reused by every packing on the thread, so packing a session allocates
+            /// only its bytes, not a growing buffer and string table each time.
+            static SCRATCH: std::cell::RefCell<Writer> = std::cell::RefCell::new(Writer::with_capacity(1024));
+        }
+        let bytes = SCRATCH.with_borrow_mut(|w| {
+            w.buf.clear();
+            s.put(w);
+            Box::<[u8]>::from(w.buf.as_slice())
+        });
         Archived {
             id: s.id.as_str().into(),
             end: s.end(),
             ended_seen: s.ended_seen,
-            bytes: w.buf.into_boxed_slice(),
+            bytes,
         }
     }
 
@@ -77,9 +85,11 @@ pub(super) struct Writer {
     pub(super) buf: Vec<u8>,
     /// Timestamps are written relative to this.
     base: i64,
-    /// Where each distinct string was written, with a hash of it to find repeats
-    /// without comparing bytes: a repeat is written as its index.
+    /// Each distinct string's hash and where it was written (`at`, `len`): a repeat is
+    /// written as its index here.
     strings: Vec<(u64, usize, usize)>,
+    /// Indexes into `strings` by the string's hash, to find a repeat without a walk.
+    seen: hashbrown::HashTable<u32>,
     /// The session id's hex, which party ids repeat (`s-X` → `p-X-1`).
     session_core: String,
 }
@@ -99,6 +109,7 @@ impl Writer {
             buf: Vec::with_capacity(n),
             base: 0,
             strings: Vec::new(),
+            seen: hashbrown::HashTable::new(),
             session_core: String::new(),
         }
     }
@@ -123,17 +134,22 @@ impl Writer {
 
     /// A string: `len << 1` and its bytes the first time, `index << 1 | 1` after.
     fn str(&mut self, s: &str) {
-        let hash = foldhash::quality::FixedState::default().hash_one(s);
-        let found = self
-            .strings
-            .iter()
-            .position(|&(h, at, n)| h == hash && &self.buf[at..at + n] == s.as_bytes());
+        let state = foldhash::fast::FixedState::default();
+        let hash = state.hash_one(s);
+        let (strings, buf) = (&self.strings, &self.buf);
+        let found = self.seen.find(hash, |&i| {
+            let (_, at, n) = strings[i as usize];
+            &buf[at..at + n] == s.as_bytes()
+        });
         match found {
-            Some(i) => self.uint((i as u64) << 1 | 1),
+            Some(&i) => self.uint(u64::from(i) << 1 | 1),
             None => {
+                let i = self.strings.len() as u32;
                 self.uint((s.len() as u64) << 1);
                 self.strings.push((hash, self.buf.len(), s.len()));
                 self.buf.extend_from_slice(s.as_bytes());
+                let strings = &self.strings;
+                self.seen.insert_unique(hash, i, |&j| strings[j as usize].0);
             }
         }
     }
@@ -619,11 +635,14 @@ impl Pack for Session {
     /// A session starts afresh: its strings, its time base and its party-id prefix.
     fn put(&self, w: &mut Writer) {
         w.strings.clear();
+        w.seen.clear();
         w.base = self.first_seen.0;
         // first_seen is the base of every other timestamp, so it goes first, absolute.
         w.int(self.first_seen.0);
         self.id.put(w);
-        w.session_core = self.id.strip_prefix("s-").unwrap_or_default().to_string();
+        w.session_core.clear();
+        w.session_core
+            .push_str(self.id.strip_prefix("s-").unwrap_or_default());
         self.session_id.put(w);
         self.server_id.put(w);
         self.origin.put(w);
