@@ -359,9 +359,12 @@ impl<T: Keyed> ByKey<T> {
     }
 }
 
+/// By id, in id order: the same center always gives the same keyframe bytes.
 impl<T: Keyed + Serialize> Serialize for ByKey<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.values().map(|a| (a.id(), a)))
+        let mut v: Vec<&T> = self.0.values().collect();
+        v.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+        s.collect_map(v.into_iter().map(|a| (a.id(), a)))
     }
 }
 

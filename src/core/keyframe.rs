@@ -23,10 +23,10 @@ use super::session::Session;
 use super::store::{EndedFeed, SessionStore, StoreConfig};
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::Ts;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 10;
 
 const MAGIC: [u8; 4] = *b"CTKF";
 /// Magic, version, payload length.
@@ -251,9 +251,33 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
 /// their types change with the views more often than the sessions' packed encoding.
 /// Through `serde_json::Value`, whose maps are in key order: the same store always
 /// gives the same bytes.
+/// JSON of a value whose maps serialise in key order ([`sorted_map`]): the same value
+/// always gives the same bytes.
 fn put_json(w: &mut Writer, value: &impl serde::Serialize) {
-    let v = serde_json::to_value(value).unwrap_or_default();
-    w.bytes(&serde_json::to_vec(&v).unwrap_or_default());
+    w.bytes(&serde_json::to_vec(value).unwrap_or_default());
+}
+
+/// A hash map in key order, for the keyframe's JSON (`serialize_with`).
+pub(crate) fn sorted_map<K, V, H, S>(m: &HashMap<K, V, H>, s: S) -> Result<S::Ok, S::Error>
+where
+    K: Ord + serde::Serialize,
+    V: serde::Serialize,
+    S: serde::Serializer,
+{
+    let mut v: Vec<(&K, &V)> = m.iter().collect();
+    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    s.collect_map(v)
+}
+
+/// A hash set in order, for the keyframe's JSON (`serialize_with`).
+pub(crate) fn sorted_set<T, H, S>(set: &HashSet<T, H>, s: S) -> Result<S::Ok, S::Error>
+where
+    T: Ord + serde::Serialize,
+    S: serde::Serializer,
+{
+    let mut v: Vec<&T> = set.iter().collect();
+    v.sort_unstable();
+    s.collect_seq(v)
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(r: &mut Reader) -> Option<T> {

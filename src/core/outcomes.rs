@@ -4,6 +4,7 @@
 //! the provisional outcome; where the platform's result disagrees, both are kept and
 //! the disagreement counted.
 
+use super::keyframe::{sorted_map, sorted_set};
 use super::session::Disposition;
 use super::session::Session;
 use crate::wire::calllog::{CallLogLine, CallLogRecord, CallResult};
@@ -241,20 +242,15 @@ fn without_token(uri: &str) -> String {
 /// Every ended call's join, by telephonySessionId.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Outcomes {
+    #[serde(serialize_with = "sorted_map")]
     by_call: HashMap<String, Join>,
     /// Voicemail message ids a record links to.
-    #[serde(serialize_with = "sorted")]
+    #[serde(serialize_with = "sorted_set")]
     linked_voicemails: HashSet<String>,
     /// Voicemail notifications, by message id.
+    #[serde(serialize_with = "sorted_map")]
     notes: HashMap<String, VoicemailNote>,
     counts: JoinCounts,
-}
-
-/// A set in sorted order, so the same outcomes always serialise to the same bytes.
-fn sorted<S: serde::Serializer>(set: &HashSet<String>, s: S) -> Result<S::Ok, S::Error> {
-    let mut v: Vec<&String> = set.iter().collect();
-    v.sort_unstable();
-    serde::Serialize::serialize(&v, s)
 }
 
 impl Outcomes {

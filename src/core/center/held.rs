@@ -50,8 +50,9 @@ impl Center {
             queues: &'a Queues,
             agents: &'a Agents,
             candidates: &'a Agents,
+            #[serde(serialize_with = "sorted_others")]
             others: &'a Map<ExtensionInfo>,
-            calls: HashMap<u64, &'a Call>,
+            calls: BTreeMap<u64, &'a Call>,
             done: Tombstones,
             #[serde(skip_serializing_if = "Option::is_none")]
             watching_since: Option<Ts>,
@@ -84,7 +85,13 @@ impl Center {
             // end, in the lines after it (a relay reconciles its calls after an outage).
             doubted: _,
         } = self;
-        let mut calls: HashMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
+        fn sorted_others<S: serde::Serializer>(
+            m: &&Map<ExtensionInfo>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            crate::core::keyframe::sorted_map(*m, s)
+        }
+        let mut calls: BTreeMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();
         for (sid, slot) in held {
             match &slot.0 {
