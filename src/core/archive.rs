@@ -105,8 +105,13 @@ pub(super) struct Reader<'a> {
 
 impl Writer {
     pub(super) fn with_capacity(n: usize) -> Writer {
+        Writer::into(Vec::with_capacity(n))
+    }
+
+    /// Writes after what `buf` holds (its capacity reused).
+    pub(super) fn into(buf: Vec<u8>) -> Writer {
         Writer {
-            buf: Vec::with_capacity(n),
+            buf,
             base: 0,
             strings: Vec::new(),
             seen: hashbrown::HashTable::new(),

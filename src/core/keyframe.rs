@@ -51,6 +51,14 @@ pub enum KeyframeError {
 
 /// The store as keyframe bytes.
 pub fn encode(store: &SessionStore) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    encode_into(store, &mut bytes);
+    bytes
+}
+
+/// [`encode`] into `buf`, replacing what it held: one who writes keyframe after
+/// keyframe reuses its memory instead of taking fresh pages for each.
+pub fn encode_into(store: &SessionStore, buf: &mut Vec<u8>) {
     // Every field by name: a field added to the store does not compile here until the
     // keyframe carries it (and VERSION moves).
     let SessionStore {
@@ -73,7 +81,10 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         lag: _,
         presence_only: _,
     } = store;
-    let mut w = Writer::with_capacity(4096 + 512 * sessions.len() + 400 * archive.len());
+    let mut w = Writer::into(std::mem::take(buf));
+    w.buf.clear();
+    w.buf
+        .reserve(4096 + 512 * sessions.len() + 400 * archive.len());
     w.buf.extend_from_slice(&MAGIC);
     w.buf.extend_from_slice(&VERSION.to_le_bytes());
     w.buf.extend_from_slice(&[0; 8]);
@@ -124,12 +135,11 @@ pub fn encode(store: &SessionStore) -> Vec<u8> {
         &mut w,
         &center.with_held(held.iter().map(|s| (s.id.as_str(), &s.center))),
     );
-    let mut buf = w.buf;
+    *buf = w.buf;
     let len = (buf.len() - HEADER) as u64;
     buf[8..HEADER].copy_from_slice(&len.to_le_bytes());
-    let sum = checksum(&buf);
+    let sum = checksum(buf);
     buf.extend_from_slice(&sum.to_le_bytes());
-    buf
 }
 
 /// A store from keyframe bytes, checked (see the module docs).

@@ -361,6 +361,8 @@ pub struct Pass {
     spacing: Spacing,
     /// The index file being written, and the recording it is for.
     out: Option<(File, u64, PathBuf, Identity)>,
+    /// The last keyframe's bytes (their memory reused for the next).
+    bytes: Vec<u8>,
 }
 
 impl Index {
@@ -449,6 +451,7 @@ impl Index {
             follow,
             spacing,
             out,
+            bytes: Vec::new(),
         };
         (index, Some(pass))
     }
@@ -675,7 +678,8 @@ impl Pass {
     }
 
     fn keyframe(&mut self, pos: Position, clock: Ts) -> std::io::Result<()> {
-        let bytes = keyframe::encode(&self.store);
+        keyframe::encode_into(&self.store, &mut self.bytes);
+        let bytes = &self.bytes;
         let mut k = Keyframe {
             pos,
             clock,
@@ -685,15 +689,15 @@ impl Pass {
         match (&mut self.out, &self.index.blobs) {
             (Some((w, len, ..)), Blobs::File { .. }) => {
                 k.at = *len + K_HEAD;
-                let mut rec = k_head(&k);
-                rec.extend_from_slice(&bytes);
-                w.write_all(&rec)?;
-                *len += rec.len() as u64;
+                let head = k_head(&k);
+                w.write_all(&head)?;
+                w.write_all(bytes)?;
+                *len += (head.len() + bytes.len()) as u64;
             }
             (_, Blobs::Memory(blobs)) => {
                 let mut blobs = lock(blobs);
                 k.at = blobs.len() as u64;
-                blobs.push(bytes);
+                blobs.push(std::mem::take(&mut self.bytes));
             }
             (None, Blobs::File { .. }) => return Err(std::io::Error::other("index file closed")),
         }
