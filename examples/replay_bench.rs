@@ -43,6 +43,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    calltop::memory::configure();
     let mut args = std::env::args().skip(1);
     let file = PathBuf::from(args.next().ok_or_else(|| {
         anyhow::anyhow!("usage: replay_bench FILE [--cache DIR] [--jumps N] [--seed S]")
