@@ -1334,8 +1334,9 @@ fn a_long_audit_line_is_cut_with_an_ellipsis() {
 }
 
 /// Every figure says the period it covers, in the `--tz` zone: `since 14:01 (joined)`
-/// while calltop joined after the day began, `today since 00:00` once a whole day is
-/// watched; the header's clock is that zone's (issue 23, item 26).
+/// while calltop joined after the day began, with the outage it did not recover from
+/// (`; outage until 14:05`), `today since 00:00` once a whole day is watched; the
+/// header's clock is that zone's (issue 23, item 26).
 #[test]
 fn figures_say_their_period_in_the_boards_zone() {
     use calltop::core::center::Window;
@@ -1372,6 +1373,10 @@ fn figures_say_their_period_in_the_boards_zone() {
     let l = lines(&render_at(&store, &mut ui, at(70), 120, 30));
     line_with(&l, " since 14:01 (joined) ─");
     line_with(&l, "14:01:10 CEST");
+    // An outage calltop did not recover from: what happened in it is not in the figures.
+    store.heard_gap(at(300));
+    let l = lines(&render_at(&store, &mut ui, at(310), 120, 30));
+    line_with(&l, " since 14:01 (joined; outage until 14:05) ─");
     // Past midnight in Paris (22:00 UTC) the day was watched from its start.
     let midnight = 10 * 3_600;
     event(

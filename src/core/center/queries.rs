@@ -149,6 +149,12 @@ impl Center {
         self.watching_since
     }
 
+    /// The end of the latest outage calltop did not recover from ([`Center::heard_gap`]):
+    /// the figures miss what happened during it.
+    pub fn unseen_until(&self) -> Option<Ts> {
+        self.unseen_until
+    }
+
     /// From when the figures count what calltop saw: the window's start, or later when
     /// calltop joined after it (`true`: the figures miss what happened before); `None`
     /// while it has heard nothing.

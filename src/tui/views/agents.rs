@@ -73,15 +73,27 @@ pub(crate) fn title(
 
 /// The period the figures cover, as a label: `today since 00:00`, `since 13:15`, or
 /// `since 13:15 (joined)` when calltop joined after the period began (what happened
-/// before it is not in the figures).
+/// before it is not in the figures); `(…outage until 14:02)` after an outage in it that
+/// calltop did not recover from (what happened during it is not in them either).
 pub(crate) fn period_label(ui: &UiState, c: &Center) -> Option<String> {
     let (from, joined) = c.counted_from()?;
     let zone = ui.config.zone;
     let daily = c.window().zone.is_some() && !joined;
-    Some(match (daily, joined) {
-        (true, _) => format!("today since {}", zone.hm(from)),
-        (false, true) => format!("since {} (joined)", zone.hm(from)),
-        (false, false) => format!("since {}", zone.hm(from)),
+    let since = match daily {
+        true => format!("today since {}", zone.hm(from)),
+        false => format!("since {}", zone.hm(from)),
+    };
+    let outage = c
+        .unseen_until()
+        .filter(|&u| u > from)
+        .map(|u| format!("outage until {}", zone.hm(u)));
+    let notes: Vec<&str> = [joined.then_some("joined"), outage.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    Some(match notes.is_empty() {
+        true => since,
+        false => format!("{since} ({})", notes.join("; ")),
     })
 }
 
