@@ -23,7 +23,7 @@ use super::session::Session;
 use super::store::{EndedFeed, SessionStore, StoreConfig};
 use super::tombstones::{fingerprint, Tombstones};
 use crate::wire::Ts;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
 pub const VERSION: u32 = 10;
@@ -261,33 +261,10 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
 /// their types change with the views more often than the sessions' packed encoding.
 /// Through `serde_json::Value`, whose maps are in key order: the same store always
 /// gives the same bytes.
-/// JSON of a value whose maps serialise in key order ([`sorted_map`]): the same value
-/// always gives the same bytes.
+/// JSON of a value whose maps serialise in key order ([`super::ordered`]): the same
+/// value always gives the same bytes.
 fn put_json(w: &mut Writer, value: &impl serde::Serialize) {
     w.bytes(&serde_json::to_vec(value).unwrap_or_default());
-}
-
-/// A hash map in key order, for the keyframe's JSON (`serialize_with`).
-pub(crate) fn sorted_map<K, V, H, S>(m: &HashMap<K, V, H>, s: S) -> Result<S::Ok, S::Error>
-where
-    K: Ord + serde::Serialize,
-    V: serde::Serialize,
-    S: serde::Serializer,
-{
-    let mut v: Vec<(&K, &V)> = m.iter().collect();
-    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    s.collect_map(v)
-}
-
-/// A hash set in order, for the keyframe's JSON (`serialize_with`).
-pub(crate) fn sorted_set<T, H, S>(set: &HashSet<T, H>, s: S) -> Result<S::Ok, S::Error>
-where
-    T: Ord + serde::Serialize,
-    S: serde::Serializer,
-{
-    let mut v: Vec<&T> = set.iter().collect();
-    v.sort_unstable();
-    s.collect_seq(v)
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(r: &mut Reader) -> Option<T> {

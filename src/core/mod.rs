@@ -7,6 +7,7 @@ pub(crate) mod changes;
 pub mod control;
 pub mod keyframe;
 pub mod metrics;
+mod ordered;
 pub mod outcomes;
 pub mod party;
 mod prefetch;

@@ -4,7 +4,7 @@
 //! the provisional outcome; where the platform's result disagrees, both are kept and
 //! the disagreement counted.
 
-use super::keyframe::{sorted_map, sorted_set};
+use super::ordered::{sorted_map, sorted_set};
 use super::session::Disposition;
 use super::session::Session;
 use crate::wire::calllog::{CallLogLine, CallLogRecord, CallResult};

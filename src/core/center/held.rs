@@ -89,7 +89,7 @@ impl Center {
             m: &&Map<ExtensionInfo>,
             s: S,
         ) -> Result<S::Ok, S::Error> {
-            crate::core::keyframe::sorted_map(*m, s)
+            crate::core::ordered::sorted_map(*m, s)
         }
         let mut calls: BTreeMap<u64, &Call> = own.iter().map(|(k, c)| (*k, c)).collect();
         let mut done = done.clone();
