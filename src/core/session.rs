@@ -361,7 +361,11 @@ impl Session {
             };
             if over || cur.is_some_and(|r| r.bucket != bucket) {
                 if let Some(r) = cur.take() {
-                    f.add(r.bucket, r.since.millis_until(at));
+                    // Left at a change learned by snapshot: when was not seen.
+                    match synthetic {
+                        true => f.unknown |= r.bucket.bit(),
+                        false => f.add(r.bucket, r.since.millis_until(at)),
+                    }
                 }
             }
             if over {

@@ -142,7 +142,9 @@ impl CallTimes {
     /// A party whose start was not seen — first learned of by snapshot (its first
     /// status change is synthetic), or `joined` part way through (first heard past its
     /// start, in a call not heard from its start) — has every figure unknown and its
-    /// first state's length a lower bound: how its time went before was not seen.
+    /// first state's length a lower bound: how its time went before was not seen. A
+    /// state left at a change learned by snapshot has an unknown length: when it ended
+    /// was not seen (a call reconciling found gone after an outage).
     pub fn split(history: &[StatusChange], joined: bool) -> (CallTimes, Option<Running>) {
         let mut f = CallTimes::default();
         let first = history.iter().position(|m| m.code.is_some());
@@ -160,7 +162,12 @@ impl CallTimes {
                     // Still in that state (a mute, a recording, a repeat): it runs on.
                     continue;
                 }
-                f.add(bucket(c, answered), since.millis_until(at));
+                // Learned by snapshot (a reconcile finding the call gone after an
+                // outage): when the state before ended was not seen.
+                match m.synthetic {
+                    true => f.unknown |= bucket(c, answered).bit(),
+                    false => f.add(bucket(c, answered), since.millis_until(at)),
+                }
             }
             answered |= *code == StatusCode::Answered;
             let unseen = m.synthetic || (joined && Some(i) == first);

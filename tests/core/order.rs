@@ -344,7 +344,9 @@ fn ended_sessions_outside_the_detail_window_are_archived() {
 }
 
 /// A call found gone by reconciling after an outage: closed as of the outage start
-/// (no figure counts the outage), and no outcome is invented for it.
+/// (no figure counts the outage), the state it was in then of unknown length (when it
+/// ended was not seen: not the time up to the outage as if it were), and no outcome is
+/// invented for it.
 #[test]
 fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     let mut store = report::unbounded_store();
@@ -365,10 +367,13 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
         Some(reconciled),
         s1.joined(&s1.parties[0]),
     );
+    use calltop::core::timers::Bucket;
     assert_eq!(
-        f.talk_ms, 15_000,
-        "talk up to the outage start, not to the reconcile"
+        (f.known(Bucket::Ring), f.known(Bucket::Talk)),
+        (Some(5_000), None),
+        "the ring was seen to end; the talk was not: not up to the outage start, nor the reconcile"
     );
+    assert_eq!(s1.call_figures(reconciled).known(Bucket::Talk), None);
     assert_eq!(
         s1.disposition(),
         calltop::core::Disposition::Answered,
@@ -385,8 +390,13 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
         Some(reconciled),
         s2.joined(&s2.parties[0]),
     );
-    assert_eq!(f.ring_ms, 19_000);
+    assert_eq!(f.known(Bucket::Ring), None, "how long it rang is not known");
     let t = store.summary(reconciled).totals;
+    assert_eq!(
+        (t.talk.count, t.ring.count),
+        (0, 1),
+        "only s-1's ring is known"
+    );
     assert_eq!(
         (
             t.outcomes.answered,
