@@ -62,6 +62,11 @@ fn summed(all: &[Loading]) -> Loading {
         done: t.done + l.done,
         total: t.total + l.total,
         waiting_until: t.waiting_until.max(l.waiting_until),
+        // Why the latest wait ends when it does.
+        paced: match t.waiting_until >= l.waiting_until {
+            true => t.paced,
+            false => l.paced,
+        },
         catching_up: t.catching_up || l.catching_up,
         seeding: t.seeding || l.seeding,
         reloading: t.reloading || l.reloading,

@@ -15,6 +15,9 @@ pub struct Loading {
     pub total: usize,
     /// Rate limited by the platform: waiting until then.
     pub waiting_until: Option<Ts>,
+    /// The wait is the login's rate budget's, not a 429: the user's requests of the
+    /// window are spent (by this or another of its clients) or this process's share is.
+    pub paced: bool,
     /// Catching up with a relay's stream (`done`/`total` are messages), not loading calls.
     pub catching_up: bool,
     /// The first load of the agents, queues and calls in progress has not finished: what
@@ -26,9 +29,32 @@ pub struct Loading {
 }
 
 impl Loading {
+    /// Why the load waits, for the board: `rate limited by the platform` after a 429,
+    /// `paced by the user's rate budget` when the budget holds it back.
+    pub fn waiting_why(&self) -> &'static str {
+        match self.paced {
+            true => "paced by the user's rate budget",
+            false => "rate limited by the platform",
+        }
+    }
+
     /// True while calls are still being fetched.
     pub fn busy(&self) -> bool {
         self.done < self.total || self.waiting_until.is_some()
+    }
+
+    /// [`Loading::progress`] with the wait still to run at `wall`, and why:
+    /// `…: N of M, paced by the user's rate budget, waiting 12s`.
+    pub fn progress_at(&self, wall: Ts) -> Option<String> {
+        let p = self.progress()?;
+        let secs = self
+            .waiting_until
+            .map(|u| (wall.millis_until(u) + 999) / 1000)
+            .filter(|s| *s > 0);
+        Some(match secs {
+            Some(s) => format!("{p}, {}, waiting {s}s", self.waiting_why()),
+            None => p,
+        })
     }
 
     /// `loading the calls in progress: N of M` while calls are being fetched.

@@ -63,6 +63,53 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
     }
 }
 
+/// A load held back says why: after a 429, `rate limited by the platform`; when the
+/// login's rate budget holds it (the user's requests of the window spent by another of
+/// its clients, or this process's share), `paced by the user's rate budget` — never a
+/// silent `3 of 9` that does not move.
+#[test]
+fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
+    let store = board_store();
+    for (paced, why) in [
+        (false, "rate limited by the platform"),
+        (true, "paced by the user's rate budget"),
+    ] {
+        let reloading = Loading {
+            done: 3,
+            total: 9,
+            waiting_until: Some(now().plus_millis(60_000)),
+            paced,
+            reloading: true,
+            ..Loading::default()
+        };
+        let mut board = ui(Mode::Live);
+        update(&mut board, Event::Loading(reloading), &store, now());
+        let text = lines(&render_at(&store, &mut board, now(), 200, 50)).join("\n");
+        let said = format!("loading the calls in progress: 3 of 9, {why}, waiting 60s");
+        assert!(text.contains(&said), "{said}:\n{text}");
+        // Once the message has been read (it goes), the load still says why it waits,
+        // and how long is left.
+        let later = now().plus_millis(45_000);
+        board.set_wall(later);
+        update(&mut board, Event::Tick, &store, later);
+        let text = lines(&render_at(&store, &mut board, later, 200, 50)).join("\n");
+        let said = format!("loading the calls in progress: 3 of 9, {why}, waiting 15s");
+        assert!(text.contains(&said), "{said}:\n{text}");
+        let seeding = Loading {
+            seeding: true,
+            waiting_until: Some(now().plus_millis(12_000)),
+            paced,
+            ..Loading::default()
+        };
+        let mut board = ui(Mode::Live);
+        update(&mut board, Event::Loading(seeding), &store, now());
+        board.view_mut().show(Screen::Agents);
+        let text = lines(&render_at(&store, &mut board, now(), 200, 50)).join("\n");
+        let said = format!("loading… ({why}, retry in 12s)");
+        assert!(text.contains(&said), "{said}:\n{text}");
+    }
+}
+
 /// After an outage, until the load it calls for is over (the directory and presence
 /// first, then the calls in progress, here rate limited: a second board of the same user
 /// took the budget), an agent with no call known may be on one begun unseen: the queues' availability is `—`, not `0/0/0`, and the agent's row is marked

@@ -7,6 +7,7 @@
 //! the missing permission and the rest goes on.
 
 use crate::core::SharedStore;
+use crate::platform::budget::Pace;
 use crate::platform::roster::session_ids;
 use crate::platform::{ControlClient, HttpError, RateGroup, Roster};
 use crate::record::Tap;
@@ -23,6 +24,8 @@ use tokio::sync::{broadcast, mpsc, watch};
 /// How long loading one call (or one list) keeps waiting out 429s before reporting it:
 /// calls in progress are worth waiting for.
 const LOAD_PATIENCE: Duration = Duration::from_secs(600);
+/// A wait of the rate budget this long or longer is said on the board.
+const PACING_WORTH_SAYING_MS: i64 = 1_000;
 
 /// The app permission of the directory and queue endpoints (supervisor-api.md §8).
 const READ_ACCOUNTS: &str = "ReadAccounts";
@@ -140,6 +143,24 @@ impl Loader {
         }
     }
 
+    /// Tells the board when the login's rate budget will hold the next request of `g`
+    /// back for a second or more (the user's requests of the window spent, by this or
+    /// another of its clients, or this process's share): the load is late for it.
+    fn say_pacing(&self, g: RateGroup) {
+        let budget = self.control.auth().http().budget();
+        let now = tokio::time::Instant::now();
+        let Some(w) = budget.wait(g, Pace::Now, now) else {
+            return;
+        };
+        let ms = w.until.saturating_duration_since(now).as_millis() as i64;
+        if ms >= PACING_WORTH_SAYING_MS {
+            self.loading.send_modify(|l| {
+                l.waiting_until = Some(Ts::now().plus_millis(ms));
+                l.paced = true;
+            });
+        }
+    }
+
     /// Runs a request of group `g` again after each 429, for up to [`LOAD_PATIENCE`]:
     /// the login's budget waits out `Retry-After` plus jitter, doubled on repeats (the
     /// board is told until when), and paces every request it takes.
@@ -153,7 +174,10 @@ impl Loader {
                 let ms = u.saturating_duration_since(tokio::time::Instant::now());
                 Ts::now().plus_millis(ms.as_millis() as i64)
             });
-            self.loading.send_modify(|l| l.waiting_until = until);
+            self.loading.send_modify(|l| {
+                l.waiting_until = until;
+                l.paced = false;
+            });
         };
         budget.patiently(g, LOAD_PATIENCE, on_wait, call).await
     }
@@ -345,6 +369,7 @@ impl Loader {
             }
         });
         for id in ids {
+            self.say_pacing(RateGroup::Light);
             // A background task may wait out a 429 (the board never does).
             let result = self
                 .patiently(RateGroup::Light, || self.control.get_session(&id))

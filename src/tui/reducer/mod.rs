@@ -619,7 +619,7 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         let what = l
             .progress()
             .unwrap_or_else(|| "loading the agents and the calls in progress".to_string());
-        let text = format!("{what}, rate limited by the platform, waiting {secs}s");
+        let text = format!("{what}, {}, waiting {secs}s", l.waiting_why());
         ui.say(Level::Warn, text, now);
     } else if let Some(text) = l.progress() {
         ui.say(Level::Normal, text, now);

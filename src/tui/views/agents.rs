@@ -104,14 +104,12 @@ pub(crate) fn loading_span(ui: &UiState) -> Option<Span<'static>> {
         return None;
     }
     // The retry's countdown, while it runs (the request may then wait its turn).
-    let secs = ui
-        .feed
-        .loading
-        .and_then(|l| l.waiting_until)
-        .map(|until| (ui.feed.wall.millis_until(until) + 999) / 1000)
-        .filter(|s| *s > 0);
-    let text = match secs {
-        Some(secs) => format!("loading… (rate limited by the platform, retry in {secs}s) "),
+    let wait = ui.feed.loading.and_then(|l| {
+        let secs = (ui.feed.wall.millis_until(l.waiting_until?) + 999) / 1000;
+        (secs > 0).then(|| (l.waiting_why(), secs))
+    });
+    let text = match wait {
+        Some((why, secs)) => format!("loading… ({why}, retry in {secs}s) "),
         None => "loading… ".to_string(),
     };
     Some(Span::styled(text, ui.theme().dim()))

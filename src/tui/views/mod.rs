@@ -192,8 +192,9 @@ fn footer(frame: &mut Frame, area: Rect, ui: &UiState, now: Ts) {
     let line = match (ui.status(), text) {
         (Some(s), Some(text)) => Line::from(Span::styled(text, t.level(s.level))),
         _ if typing => Line::from(""),
-        // A load running paced by the rate limit is said until it ends, not "ready".
-        _ => match ui.feed.loading.and_then(|l| l.progress()) {
+        // A load running paced by the rate limit is said until it ends, not "ready",
+        // with the wait left.
+        _ => match ui.feed.loading.and_then(|l| l.progress_at(ui.feed.wall)) {
             Some(p) => Line::from(Span::styled(p, t.dim())),
             None => Line::from(Span::styled("ready", t.dim())),
         },
