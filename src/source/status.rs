@@ -57,13 +57,20 @@ impl Loading {
         })
     }
 
-    /// `loading the calls in progress: N of M` while calls are being fetched.
+    /// What the load is at while it runs: `loading the calls in progress: N of M`; before
+    /// the calls are listed (everyone's presence), or after them (the queues' members),
+    /// said while it waits.
     pub fn progress(&self) -> Option<String> {
-        (self.busy() && !self.catching_up && self.total > 0).then(|| {
-            format!(
+        if !self.busy() || self.catching_up {
+            return None;
+        }
+        Some(match (self.done < self.total, self.total) {
+            (true, _) => format!(
                 "loading the calls in progress: {} of {}",
                 self.done, self.total
-            )
+            ),
+            (false, 0) => "loading the agents and the calls in progress".to_string(),
+            (false, _) => "loading the queues' members".to_string(),
         })
     }
 }

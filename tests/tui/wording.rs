@@ -63,8 +63,9 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
     }
 }
 
-/// A load held back says why: after a 429, `rate limited by the platform`; when the
-/// login's rate budget holds it (the user's requests of the window spent by another of
+/// A load held back says what waits (the calls in progress, then the queues' members)
+/// and why: after a 429, `rate limited by the platform`; when the login's rate budget
+/// holds it (the user's requests of the window spent by another of
 /// its clients, or this process's share), `paced by the user's rate budget` — never a
 /// silent `3 of 9` that does not move.
 #[test]
@@ -94,6 +95,15 @@ fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
         update(&mut board, Event::Tick, &store, later);
         let text = lines(&render_at(&store, &mut board, later, 200, 50)).join("\n");
         let said = format!("loading the calls in progress: 3 of 9, {why}, waiting 15s");
+        assert!(text.contains(&said), "{said}:\n{text}");
+        // The calls loaded, what waits is the queues' members: not "9 of 9 calls".
+        let members = Loading {
+            done: 9,
+            ..reloading
+        };
+        update(&mut board, Event::Loading(members), &store, later);
+        let text = lines(&render_at(&store, &mut board, later, 200, 50)).join("\n");
+        let said = format!("loading the queues' members, {why}, waiting 15s");
         assert!(text.contains(&said), "{said}:\n{text}");
         let seeding = Loading {
             seeding: true,

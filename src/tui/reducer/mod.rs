@@ -615,10 +615,7 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         }
     } else if let Some(until) = l.waiting_until {
         let secs = (now.millis_until(until) + 999) / 1000;
-        // Before the calls are listed, everyone's presence is what waits.
-        let what = l
-            .progress()
-            .unwrap_or_else(|| "loading the agents and the calls in progress".to_string());
+        let what = l.progress().unwrap_or_default();
         let text = format!("{what}, {}, waiting {secs}s", l.waiting_why());
         ui.say(Level::Warn, text, now);
     } else if let Some(text) = l.progress() {
