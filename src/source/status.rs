@@ -43,15 +43,18 @@ impl Loading {
         self.done < self.total || self.waiting_until.is_some()
     }
 
+    /// Whole seconds of the wait left at `wall` (rounded up; `None`: no wait left).
+    pub fn wait_left_secs(&self, wall: Ts) -> Option<i64> {
+        self.waiting_until
+            .map(|u| (wall.millis_until(u) + 999) / 1000)
+            .filter(|s| *s > 0)
+    }
+
     /// [`Loading::progress`] with the wait still to run at `wall`, and why:
     /// `…: N of M, paced by the user's rate budget, waiting 12s`.
     pub fn progress_at(&self, wall: Ts) -> Option<String> {
         let p = self.progress()?;
-        let secs = self
-            .waiting_until
-            .map(|u| (wall.millis_until(u) + 999) / 1000)
-            .filter(|s| *s > 0);
-        Some(match secs {
+        Some(match self.wait_left_secs(wall) {
             Some(s) => format!("{p}, {}, waiting {s}s", self.waiting_why()),
             None => p,
         })

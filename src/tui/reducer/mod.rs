@@ -613,10 +613,7 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         if l.busy() || was_busy {
             ui.say(level, text, now);
         }
-    } else if let Some(until) = l.waiting_until {
-        let secs = (now.millis_until(until) + 999) / 1000;
-        let what = l.progress().unwrap_or_default();
-        let text = format!("{what}, {}, waiting {secs}s", l.waiting_why());
+    } else if let Some(text) = l.waiting_until.and(l.progress_at(now)) {
         ui.say(Level::Warn, text, now);
     } else if let Some(text) = l.progress() {
         ui.say(Level::Normal, text, now);

@@ -104,10 +104,10 @@ pub(crate) fn loading_span(ui: &UiState) -> Option<Span<'static>> {
         return None;
     }
     // The retry's countdown, while it runs (the request may then wait its turn).
-    let wait = ui.feed.loading.and_then(|l| {
-        let secs = (ui.feed.wall.millis_until(l.waiting_until?) + 999) / 1000;
-        (secs > 0).then(|| (l.waiting_why(), secs))
-    });
+    let wait = ui
+        .feed
+        .loading
+        .and_then(|l| Some((l.waiting_why(), l.wait_left_secs(ui.feed.wall)?)));
     let text = match wait {
         Some((why, secs)) => format!("loading… ({why}, retry in {secs}s) "),
         None => "loading… ".to_string(),
