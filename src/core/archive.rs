@@ -11,6 +11,7 @@ use crate::wire::{
     ConferenceRole, Direction, MobilePickupData, OriginType, Park, PeerId, Reason, Recording,
     SipData, Status, StatusCode, Ts, UiCallInfo, UiInfoItem,
 };
+use std::cell::RefCell;
 use std::hash::BuildHasher;
 
 /// An archived session: what the history needs without unpacking, and the packed rest.
@@ -32,7 +33,7 @@ impl Archived {
         thread_local! {
             /// Reused by every packing on the thread, so packing a session allocates
             /// only its bytes, not a growing buffer and string table each time.
-            static SCRATCH: std::cell::RefCell<Writer> = std::cell::RefCell::new(Writer::with_capacity(1024));
+            static SCRATCH: RefCell<Writer> = RefCell::new(Writer::with_capacity(1024));
         }
         let bytes = SCRATCH.with_borrow_mut(|w| {
             w.buf.clear();
@@ -105,11 +106,11 @@ pub(super) struct Reader<'a> {
 
 impl Writer {
     pub(super) fn with_capacity(n: usize) -> Writer {
-        Writer::into(Vec::with_capacity(n))
+        Writer::reusing(Vec::with_capacity(n))
     }
 
     /// Writes after what `buf` holds (its capacity reused).
-    pub(super) fn into(buf: Vec<u8>) -> Writer {
+    pub(super) fn reusing(buf: Vec<u8>) -> Writer {
         Writer {
             buf,
             base: 0,

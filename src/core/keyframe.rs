@@ -81,7 +81,7 @@ pub fn encode_into(store: &SessionStore, buf: &mut Vec<u8>) {
         lag: _,
         presence_only: _,
     } = store;
-    let mut w = Writer::into(std::mem::take(buf));
+    let mut w = Writer::reusing(std::mem::take(buf));
     w.buf.clear();
     w.buf
         .reserve(4096 + 512 * sessions.len() + 400 * archive.len());
@@ -259,10 +259,8 @@ fn read_store(r: &mut Reader) -> Option<SessionStore> {
 
 /// The parts kept as JSON inside the keyframe (agents and queues, the platform joins):
 /// their types change with the views more often than the sessions' packed encoding.
-/// Through `serde_json::Value`, whose maps are in key order: the same store always
-/// gives the same bytes.
-/// JSON of a value whose maps serialise in key order ([`super::ordered`]): the same
-/// value always gives the same bytes.
+/// Written straight from the value, whose hash maps serialise in key order
+/// ([`super::ordered`]): the same store always gives the same bytes.
 fn put_json(w: &mut Writer, value: &impl serde::Serialize) {
     w.bytes(&serde_json::to_vec(value).unwrap_or_default());
 }

@@ -65,9 +65,9 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
 
 /// A load held back says what waits (the calls in progress, then the queues' members)
 /// and why: after a 429, `rate limited by the platform`; when the login's rate budget
-/// holds it (the user's requests of the window spent by another of
-/// its clients, or this process's share), `paced by the user's rate budget` — never a
-/// silent `3 of 9` that does not move.
+/// holds it (the user's requests of the window spent by another of its clients, or
+/// this process's share), `paced by the user's rate budget` — never a silent `3 of 9`
+/// that does not move.
 #[test]
 fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
     let store = board_store();
@@ -122,8 +122,9 @@ fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
 
 /// After an outage, until the load it calls for is over (the directory and presence
 /// first, then the calls in progress, here rate limited: a second board of the same user
-/// took the budget), an agent with no call known may be on one begun unseen: the queues' availability is `—`, not `0/0/0`, and the agent's row is marked
-/// `?` with its call `—`; once the load is over, the figures show again.
+/// took the budget), an agent with no call known may be on one begun unseen: the
+/// queues' availability is `—`, not `0/0/0`, and the agent's row is marked `?` with its
+/// call `—`; once the load is over, the figures show again.
 #[test]
 fn while_calls_load_again_after_an_outage_availability_is_not_known() {
     let mut store = board_store();

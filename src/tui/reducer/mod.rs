@@ -613,7 +613,7 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
         if l.busy() || was_busy {
             ui.say(level, text, now);
         }
-    } else if let Some(text) = l.waiting_until.and(l.progress_at(now)) {
+    } else if let Some(text) = l.wait_left_secs(now).and(l.progress_at(now)) {
         ui.say(Level::Warn, text, now);
     } else if let Some(text) = l.progress() {
         ui.say(Level::Normal, text, now);
