@@ -26,7 +26,7 @@ use crate::wire::Ts;
 use std::collections::{HashMap, VecDeque};
 
 /// The encoding version: bumped whenever the bytes of a store change meaning.
-pub const VERSION: u32 = 10;
+pub const VERSION: u32 = 11;
 
 const MAGIC: [u8; 4] = *b"CTKF";
 /// Magic, version, payload length.

@@ -74,6 +74,7 @@ impl Center {
         if before != Some(state) {
             // Timed only when calltop saw the state change.
             a.presence.since = at.filter(|_| before.is_some());
+            a.presence.changed_unseen = at.is_none() && before.is_some();
         }
     }
 

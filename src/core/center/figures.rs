@@ -538,6 +538,11 @@ pub struct Presence {
     /// Envelope `timestamp` of the notification that changed `state`; `None` while the
     /// state is known only from a snapshot or a first notification.
     pub since: Option<Ts>,
+    /// A snapshot (a REST read after an outage) found `state` changed from the one
+    /// calltop knew: it began at some unseen time, maybe after the agent's last call
+    /// ended. Cleared by the next change calltop sees (a notification, a call's end).
+    #[serde(default)]
+    pub changed_unseen: bool,
 }
 
 /// A user extension that takes calls.
@@ -636,6 +641,9 @@ impl Agent {
         let pos = v.iter().position(|s| s.at < at).unwrap_or(v.len());
         v.insert(pos, stop);
         v.truncate(STOPS_KEPT);
+        if seen {
+            self.presence.changed_unseen = false;
+        }
     }
 
     /// Takes back the stops of `party` (its call is being rebuilt).
@@ -661,8 +669,9 @@ impl Agent {
             return (from_calls, since);
         }
         // Idle by its calls: the later of the presence change and the last call's end,
-        // unknown when that end was not seen.
+        // unknown when that end was not seen, or when the presence changed unseen since.
         let since = match (self.presence.since, since) {
+            _ if self.presence.changed_unseen => None,
             (Some(p), Some(i)) => Some(p.max(i)),
             (p, None) if self.idle_since().is_none() => p,
             (_, i) => i,

@@ -863,6 +863,50 @@ fn presence_state_is_timed_only_when_seen_changing() {
     );
 }
 
+/// A state a snapshot found changed (presence read again after an outage) began at a
+/// time calltop did not see, maybe after the agent's last call: unknown, not timed from
+/// that call's end, until calltop sees the agent change again.
+#[test]
+fn a_presence_found_changed_by_a_snapshot_is_timed_from_no_call_before_it() {
+    use crate::wire::presence::DndStatus;
+    use StatusCode::*;
+    let mut c = center();
+    let read = |dnd: DndStatus| {
+        RosterLine::Presence(vec![PresenceInfo {
+            extension: Some(crate::wire::presence::PresenceExtension {
+                id: Some(ANN.into()),
+                ..Default::default()
+            }),
+            presence_status: Some(PresenceStatus::parse("Available")),
+            dnd_status: Some(dnd),
+            ..Default::default()
+        }])
+    };
+    c.roster(&read(DndStatus::TakeAllCalls));
+    call(&mut c, "s-1")
+        .at(1_000, leg("p-a", SALES, ANN, Proceeding))
+        .at(3_000, leg("p-a", SALES, ANN, Answered))
+        .at(10_000, leg("p-a", SALES, ANN, Disconnected));
+    let status = |c: &Center| c.agent(ANN).unwrap().status();
+    assert_eq!(
+        status(&c),
+        (Some(AgentState::Available), Some(Ts(T0 + 10_000))),
+        "idle since the call's end: the state it had at the load began before"
+    );
+    // Read again: the same state keeps its time; a changed one has none.
+    c.roster(&read(DndStatus::TakeAllCalls));
+    assert_eq!(status(&c).1, Some(Ts(T0 + 10_000)));
+    c.roster(&read(DndStatus::DoNotAcceptAnyCalls));
+    assert_eq!(status(&c), (Some(AgentState::Dnd), None));
+    c.roster(&read(DndStatus::DoNotAcceptAnyCalls));
+    assert_eq!(status(&c).1, None, "read again unchanged: still unknown");
+    // A call seen ending after the read: the state held since that end at least.
+    call(&mut c, "s-2")
+        .at(20_000, leg("p-b", SALES, ANN, Proceeding))
+        .at(25_000, leg("p-b", SALES, ANN, Disconnected));
+    assert_eq!(status(&c), (Some(AgentState::Dnd), Some(Ts(T0 + 25_000))));
+}
+
 #[test]
 fn a_contact_center_stream_adds_up_and_keeps_only_the_calls_in_progress() {
     let mut c = Center::default();
