@@ -37,6 +37,9 @@ pub struct StatusLine {
     pub at: Ts,
     /// A wait the line counts down to (`retry in 3s`), drawn live.
     pub until: Option<Ts>,
+    /// The line says how the load goes: drawn live from it while it runs (its wait
+    /// counting down), as said once it is over.
+    pub loading: bool,
 }
 
 impl StatusLine {
@@ -380,7 +383,16 @@ impl UiState {
             level,
             at: now,
             until: None,
+            loading: false,
         });
+    }
+
+    /// Sets the status line to how the load goes, drawn live while it runs.
+    pub fn say_loading(&mut self, level: Level, text: String, now: Ts) {
+        self.say(level, text, now);
+        if let Some(s) = &mut self.status {
+            s.loading = true;
+        }
     }
 
     /// Sets the status line with a wait it counts down to (`retry in 3s`).
@@ -390,6 +402,7 @@ impl UiState {
             level,
             at: now,
             until,
+            loading: false,
         });
     }
 

@@ -44,7 +44,7 @@ fn while_seeding_the_agents_and_queues_say_loading_not_zero() {
             assert!(!text.contains("0 available"), "{screen:?} {w}x{h}:\n{text}");
             if w == 200 {
                 assert!(
-                    text.contains("rate limited by the platform, retry in 12s"),
+                    text.contains("rate limited by the platform, waiting 12s"),
                     "{screen:?}:\n{text}"
                 );
             }
@@ -88,6 +88,14 @@ fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
         let text = lines(&render_at(&store, &mut board, now(), 200, 50)).join("\n");
         let said = format!("loading the calls in progress: 3 of 9, {why}, waiting 60s");
         assert!(text.contains(&said), "{said}:\n{text}");
+        // While the message stands, its wait counts down: one figure on screen.
+        let soon = now().plus_millis(10_000);
+        board.set_wall(soon);
+        update(&mut board, Event::Tick, &store, soon);
+        let text = lines(&render_at(&store, &mut board, soon, 200, 50)).join("\n");
+        let said = format!("loading the calls in progress: 3 of 9, {why}, waiting 50s");
+        assert!(text.contains(&said), "{said}:\n{text}");
+        assert_eq!(text.matches(", waiting ").count(), 1, "{text}");
         // Once the message has been read (it goes), the load still says why it waits,
         // and how long is left.
         let later = now().plus_millis(45_000);
@@ -115,7 +123,7 @@ fn a_load_held_back_says_whether_the_platform_or_the_budget_holds_it() {
         update(&mut board, Event::Loading(seeding), &store, now());
         board.view_mut().show(Screen::Agents);
         let text = lines(&render_at(&store, &mut board, now(), 200, 50)).join("\n");
-        let said = format!("loading… ({why}, retry in 12s)");
+        let said = format!("loading… ({why}, waiting 12s)");
         assert!(text.contains(&said), "{said}:\n{text}");
     }
 }

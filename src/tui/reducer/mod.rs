@@ -614,7 +614,7 @@ fn loaded(ui: &mut UiState, l: Loading, now: Ts) {
             ui.say(level, text, now);
         }
     } else if let Some(text) = l.wait_left_secs(now).and(l.progress_at(now)) {
-        ui.say(Level::Warn, text, now);
+        ui.say_loading(Level::Warn, text, now);
     } else if let Some(text) = l.progress() {
         ui.say(Level::Normal, text, now);
     } else if was_busy {

@@ -103,13 +103,13 @@ pub(crate) fn loading_span(ui: &UiState) -> Option<Span<'static>> {
     if !ui.seeding() {
         return None;
     }
-    // The retry's countdown, while it runs (the request may then wait its turn).
+    // The wait's countdown, while it runs (the request may then wait its turn).
     let wait = ui
         .feed
         .loading
         .and_then(|l| Some((l.waiting_why(), l.wait_left_secs(ui.feed.wall)?)));
     let text = match wait {
-        Some((why, secs)) => format!("loading… ({why}, retry in {secs}s) "),
+        Some((why, secs)) => format!("loading… ({why}, waiting {secs}s) "),
         None => "loading… ".to_string(),
     };
     Some(Span::styled(text, ui.theme().dim()))

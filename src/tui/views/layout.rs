@@ -3,7 +3,7 @@
 //! and the reducer asks them how far a page or a scroll goes.
 
 use super::detail;
-use crate::tui::state::{Mode, Overlay, Screen, UiState, OVERVIEW_MIN};
+use crate::tui::state::{Mode, Overlay, Screen, StatusLine, UiState, OVERVIEW_MIN};
 use crate::wire::Ts;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -19,7 +19,13 @@ pub fn header_height(ui: &UiState) -> u16 {
 /// The status line's text (wrapped over up to three rows, never hidden) and the rows
 /// it takes at `width`.
 pub(crate) fn status_text(ui: &UiState, now: Ts, width: u16) -> (Option<String>, u16) {
-    let text = ui.status().map(|s| s.text_at(now));
+    let live = |s: &StatusLine| {
+        let l = ui.feed.loading.filter(|_| s.loading)?;
+        l.progress_at(ui.feed.wall)
+    };
+    let text = ui
+        .status()
+        .map(|s| live(s).unwrap_or_else(|| s.text_at(now)));
     let rows = text
         .as_ref()
         .map_or(1, |t| wrapped_rows(t, width).clamp(1, 3));
