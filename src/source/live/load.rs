@@ -163,11 +163,13 @@ impl Loader {
 
     /// Runs a request of group `g` again after each 429, for up to [`LOAD_PATIENCE`]:
     /// the login's budget waits out `Retry-After` plus jitter, doubled on repeats (the
-    /// board is told until when), and paces every request it takes.
+    /// board is told until when), and paces every request it takes (the board is told
+    /// when that holds it back).
     async fn patiently<T, F>(&self, g: RateGroup, call: impl FnMut() -> F) -> Result<T, HttpError>
     where
         F: Future<Output = Result<T, HttpError>>,
     {
+        self.say_pacing(g);
         let budget = self.control.auth().http().budget().clone();
         let on_wait = |until: Option<tokio::time::Instant>| {
             let until = until.map(|u| {
@@ -369,7 +371,6 @@ impl Loader {
             }
         });
         for id in ids {
-            self.say_pacing(RateGroup::Light);
             // A background task may wait out a 429 (the board never does).
             let result = self
                 .patiently(RateGroup::Light, || self.control.get_session(&id))
