@@ -93,11 +93,13 @@ impl Center {
     pub fn availability(&self, queue: &Queue, agent: &str) -> Availability {
         let a = self.agents.get(agent);
         // Not taking the queue's calls comes first: an agent who turned them off while
-        // on a call is off the queue, not about to be free for it.
-        let member_off = queue
-            .members
-            .get(agent)
-            .is_some_and(|m| m.accept_current == Some(false) || m.accept_all == Some(false));
+        // on a call is off the queue, not about to be free for it. The all-queues flag
+        // of a queue's member list mirrors the agent's DND, whose changes come as
+        // presence: once presence is known, it says (the list read earlier goes stale).
+        let presence_known = a.is_some_and(|a| a.presence.state.is_some());
+        let member_off = queue.members.get(agent).is_some_and(|m| {
+            m.accept_current == Some(false) || (m.accept_all == Some(false) && !presence_known)
+        });
         if member_off || a.is_some_and(|a| !a.takes_queue_calls()) {
             return Availability::NotAccepting;
         }

@@ -622,6 +622,47 @@ fn an_agent_in_two_queues_and_queue_presence() {
     assert_eq!(c.availability(sales, BOB), Availability::Available);
 }
 
+/// A queue's member list read while an agent had DND for queues says `acceptQueueCalls:
+/// false`; that flag mirrors DND, whose end comes as presence, never as queue presence:
+/// the agent takes the queue's calls again once presence says so.
+#[test]
+fn the_member_lists_all_queues_flag_gives_way_to_presence() {
+    use crate::wire::presence::DndStatus;
+    let mut c = center();
+    let member = |all: bool| QueueMemberPresence {
+        member: QueueMember {
+            id: Some(BOB.into()),
+            ..Default::default()
+        },
+        accept_queue_calls: Some(all),
+        accept_current_queue_calls: Some(true),
+    };
+    c.queue_presence(
+        Some(SALES),
+        &QueuePresenceEvent {
+            records: Some(vec![member(false)]),
+            ..Default::default()
+        },
+    );
+    let sales = |c: &Center| c.queue(SALES).unwrap().clone();
+    assert_eq!(
+        c.availability(&sales(&c), BOB),
+        Availability::NotAccepting,
+        "no presence known: the list says"
+    );
+    let note = |seq: i64, dnd: &str| PresenceEvent {
+        extension_id: Some(BOB.into()),
+        presence_status: Some("Available".into()),
+        dnd_status: Some(DndStatus::parse(dnd)),
+        sequence: Some(seq),
+        ..Default::default()
+    };
+    c.presence(&note(1, "DoNotAcceptDepartmentCalls"), Ts(T0));
+    assert_eq!(c.availability(&sales(&c), BOB), Availability::NotAccepting);
+    c.presence(&note(2, "TakeAllCalls"), Ts(T0 + 60_000));
+    assert_eq!(c.availability(&sales(&c), BOB), Availability::Available);
+}
+
 #[test]
 fn an_agent_and_a_queue_seen_only_in_events() {
     use StatusCode::*;
