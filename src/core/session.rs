@@ -339,6 +339,7 @@ impl Session {
                 m.synthetic,
             );
             state[i] = Some(code);
+            let answered_before = answered;
             answered |= answers(i)
                 && matches!(
                     code,
@@ -361,9 +362,10 @@ impl Session {
             };
             if over || cur.is_some_and(|r| r.bucket != bucket) {
                 if let Some(r) = cur.take() {
-                    // Left at a change learned by snapshot: when was not seen.
+                    // Left at a change learned by snapshot: when, and what came
+                    // between, was not seen.
                     match synthetic {
-                        true => f.unknown |= r.bucket.bit(),
+                        true => f.unknown |= Bucket::unseen_gap(r.bucket, answered_before),
                         false => f.add(r.bucket, r.since.millis_until(at)),
                     }
                 }

@@ -92,6 +92,15 @@ impl Bucket {
 
     /// Every figure's bit.
     pub const ALL: u8 = 7;
+
+    /// The figures time unseen may have gone to, from a state in `bucket` to a change
+    /// learned by snapshot (a call found gone, or in another state, after an outage):
+    /// that state's, and talk and hold (answered, held, picked up in the gap), and ring
+    /// while not yet answered.
+    pub fn unseen_gap(bucket: Bucket, answered: bool) -> u8 {
+        let ring = if answered { 0 } else { Bucket::Ring.bit() };
+        bucket.bit() | Bucket::Talk.bit() | Bucket::Hold.bit() | ring
+    }
 }
 
 fn bucket(code: &StatusCode, answered_before: bool) -> Bucket {
@@ -143,8 +152,9 @@ impl CallTimes {
     /// status change is synthetic), or `joined` part way through (first heard past its
     /// start, in a call not heard from its start) — has every figure unknown and its
     /// first state's length a lower bound: how its time went before was not seen. A
-    /// state left at a change learned by snapshot has an unknown length: when it ended
-    /// was not seen (a call reconciling found gone after an outage).
+    /// state left at a change learned by snapshot has an unknown length, and so has
+    /// every figure the time between may have gone to ([`Bucket::unseen_gap`]): when it
+    /// ended, and what came between, was not seen (a call found gone after an outage).
     pub fn split(history: &[StatusChange], joined: bool) -> (CallTimes, Option<Running>) {
         let mut f = CallTimes::default();
         let first = history.iter().position(|m| m.code.is_some());
@@ -163,9 +173,9 @@ impl CallTimes {
                     continue;
                 }
                 // Learned by snapshot (a reconcile finding the call gone after an
-                // outage): when the state before ended was not seen.
+                // outage): when the state before ended, and what came between, unseen.
                 match m.synthetic {
-                    true => f.unknown |= bucket(c, answered).bit(),
+                    true => f.unknown |= Bucket::unseen_gap(bucket(c, answered), answered),
                     false => f.add(bucket(c, answered), since.millis_until(at)),
                 }
             }

@@ -375,6 +375,11 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
     );
     assert_eq!(s1.call_figures(reconciled).known(Bucket::Talk), None);
     assert_eq!(
+        s1.call_figures(reconciled).known(Bucket::Hold),
+        None,
+        "held or not in the outage: not known, not 0s"
+    );
+    assert_eq!(
         s1.disposition(),
         calltop::core::Disposition::Answered,
         "the events showed it"
@@ -391,6 +396,16 @@ fn calls_that_ended_during_an_outage_count_no_outage_and_no_invented_outcome() {
         s2.joined(&s2.parties[0]),
     );
     assert_eq!(f.known(Bucket::Ring), None, "how long it rang is not known");
+    let whole = s2.call_figures(reconciled);
+    assert_eq!(
+        (
+            whole.known(Bucket::Ring),
+            whole.known(Bucket::Talk),
+            whole.known(Bucket::Hold)
+        ),
+        (None, None, None),
+        "answered, held, or not, in the outage: not known, not 0s"
+    );
     let t = store.summary(reconciled).totals;
     assert_eq!(
         (t.talk.count, t.ring.count),
