@@ -278,8 +278,7 @@ fn queue_figures_report(
     }
 }
 
-fn agent_report(a: &Agent, now: Ts) -> AgentReport {
-    let f = a.figures_at(now);
+fn agent_report(a: &Agent, f: AgentFigures) -> AgentReport {
     let (id, number, name) = (a.id.clone(), a.extension_number.clone(), a.name.clone());
     agent_figures_report(id, number, name, &f)
 }
@@ -320,7 +319,10 @@ fn by_number<T>(v: &mut [T], key: impl Fn(&T) -> (Option<&String>, &String)) {
 pub fn center_reports(c: &Center, now: Ts) -> (Vec<QueueReport>, Vec<AgentReport>) {
     let mut queues: Vec<QueueReport> = c.queues().map(|q| queue_report(c, q, now)).collect();
     by_number(&mut queues, |q| (q.extension_number.as_ref(), &q.id));
-    let mut agents: Vec<AgentReport> = c.agents().map(|a| agent_report(a, now)).collect();
+    let mut agents: Vec<AgentReport> = c
+        .agents()
+        .map(|a| agent_report(a, c.agent_figures_at(a, now)))
+        .collect();
     by_number(&mut agents, |a| (a.extension_number.as_ref(), &a.id));
     (queues, agents)
 }

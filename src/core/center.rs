@@ -275,7 +275,7 @@ pub struct Center {
     accounts: BTreeSet<String>,
     /// Calls in doubt, by the session id's fingerprint (see `doubt.rs`; this instance's).
     #[serde(skip)]
-    doubted: std::collections::HashSet<u64, foldhash::fast::RandomState>,
+    doubted: std::collections::HashMap<u64, Ts, foldhash::fast::RandomState>,
 }
 
 /// A record found by its id's key (`fingerprint`).

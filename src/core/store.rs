@@ -784,8 +784,10 @@ impl SessionStore {
     /// progress is in doubt until heard of again or found gone (see `center/doubt.rs`).
     pub fn heard_gap(&mut self, until: Ts) {
         self.center.heard_gap(until);
+        // The stream was heard until its clock: a call silent till then was as it was.
+        let heard = self.clock().map_or(until, |c| c.min(until));
         for s in self.sessions.values().filter(|s| !s.ended) {
-            self.center.doubt(&s.id);
+            self.center.doubt(&s.id, heard);
         }
     }
 

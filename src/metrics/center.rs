@@ -250,7 +250,7 @@ fn agents(e: &mut DescriptorEncoder, c: &Center, account: &str, now: Ts) -> std:
     )?;
     let figures: Vec<_> = agents
         .iter()
-        .map(|(l, a)| (l.clone(), a.figures_at(now)))
+        .map(|(l, a)| (l.clone(), c.agent_figures_at(a, now)))
         .collect();
     family(
         e,

@@ -125,8 +125,9 @@ fn queue_total<'a>(
 fn agent_total<'a>(account: &str, parts: impl IntoIterator<Item = &'a Account<'a>>) -> AgentReport {
     let mut f = AgentFigures::default();
     for p in parts {
-        for a in p.store.center().agents() {
-            f.merge(&a.figures_at(p.now));
+        let c = p.store.center();
+        for a in c.agents() {
+            f.merge(&c.agent_figures_at(a, p.now));
         }
     }
     AgentReport {

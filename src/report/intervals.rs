@@ -105,7 +105,7 @@ pub fn interval_report(c: &Center, now: Ts, open_since: Option<Ts>) -> Option<In
                     let part = iv.agent(a, start, now);
                     let part = part.or_else(|| occupancy.map(|_| iv.agent_part(a)))?;
                     Some(AgentInterval {
-                        agent: agent_report(&part, now),
+                        agent: agent_report(&part, part.figures),
                         occupancy,
                     })
                 })

@@ -627,7 +627,7 @@ fn center_print(c: &Center) -> Vec<String> {
             a.presence.state,
             a.presence.since,
             a.figures,
-            a.figures_at(END),
+            c.agent_figures_at(a, END),
             a.idle_since(),
             calls,
         )

@@ -1526,7 +1526,11 @@ fn marked_while_in_doubt(
             "to": {"phoneNumber": "+18885550100", "extensionId": "101"},
             "from": {"phoneNumber": n}, "extensionId": "101"}])
     };
-    call_event(&mut store, "s-d", 1, 100, parties("Answered"));
+    call_event(&mut store, "s-d", 1, 50, parties("Proceeding"));
+    call_event(&mut store, "s-d", 2, 100, parties("Answered"));
+    // The stream heard of until 900 s (another call): s-d was as it was until then.
+    let other = serde_json::json!([caller("s-e-1", "+14155550111", "Setup")]);
+    call_event(&mut store, "s-e", 1, 900, other);
     for (w, h) in [(80, 24), (200, 50)] {
         let mut ui = tui_support::ui(Mode::Live);
         if let Some(screen) = screen {
@@ -1556,7 +1560,18 @@ fn marked_while_in_doubt(
         let (line, mark, fg) = shown(&doubted, &mut ui, 1_002);
         assert_eq!(mark, "?", "in doubt ({w}×{h}): {line}");
         assert_eq!(fg, dim, "in doubt, drawn dim ({w}×{h}): {line}");
-        call_event(&mut doubted, "s-d", 2, 1_003, parties("Hold"));
+        // Its timer stops where the stream was last heard (900 s: 800 s after the call
+        // was answered), a lower bound: not running on through the outage as if known.
+        let (later, ..) = shown(&doubted, &mut ui, 1_060);
+        assert!(
+            later.contains("≥13:20"),
+            "timed up to the outage ({w}×{h}): {later}"
+        );
+        assert!(
+            !later.contains("16:00"),
+            "not through it ({w}×{h}): {later}"
+        );
+        call_event(&mut doubted, "s-d", 3, 1_003, parties("Hold"));
         let (heard, mark, fg) = shown(&doubted, &mut ui, 1_004);
         assert_ne!(mark, "?", "heard of again ({w}×{h}): {heard}");
         assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");

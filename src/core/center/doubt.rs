@@ -7,9 +7,10 @@
 use super::*;
 
 impl Center {
-    /// Doubts the call of session `sid` (see the module's doc).
-    pub(crate) fn doubt(&mut self, sid: &str) {
-        self.doubted.insert(fingerprint(sid));
+    /// Doubts the call of session `sid`, known as it was until `heard` (the stream last
+    /// heard before the outage; see the module's doc).
+    pub(crate) fn doubt(&mut self, sid: &str, heard: Ts) {
+        self.doubted.insert(fingerprint(sid), heard);
     }
 
     /// Session `sid` was heard of again, or found gone: no longer in doubt.
@@ -21,7 +22,30 @@ impl Center {
 
     /// Whether session `sid`'s call is in doubt.
     pub fn doubted(&self, sid: &str) -> bool {
-        !self.doubted.is_empty() && self.doubted.contains(&fingerprint(sid))
+        self.doubted_since(sid).is_some()
+    }
+
+    /// Until when the call of session `sid`, in doubt, is known as it was (the stream
+    /// last heard before the outage; `None`: not in doubt).
+    pub fn doubted_since(&self, sid: &str) -> Option<Ts> {
+        match self.doubted.is_empty() {
+            true => None,
+            false => self.doubted.get(&fingerprint(sid)).copied(),
+        }
+    }
+
+    /// `now`, or for a call in doubt [`Center::doubted_since`]: how far what calltop
+    /// knows of session `sid` runs.
+    pub fn known_until(&self, sid: &str, now: Ts) -> Ts {
+        self.doubted_since(sid).map_or(now, |t| t.min(now))
+    }
+
+    /// Agent `a`'s figures with the talk and hold still running counted up to `now`,
+    /// or on a call in doubt up to the outage (not through it).
+    pub fn agent_figures_at(&self, a: &Agent, now: Ts) -> AgentFigures {
+        let mut f = a.figures;
+        f.add(&a.running(|c| c.counted.then(|| self.known_until(&c.session, now))));
+        f
     }
 
     /// How many calls are in doubt.
@@ -33,7 +57,7 @@ impl Center {
     pub fn waiting_in<'a>(&'a self, q: &'a Queue) -> impl Iterator<Item = &'a Waiting> + 'a {
         q.waiting
             .iter()
-            .filter(move |w| !self.doubted.contains(&w.key()))
+            .filter(move |w| !self.doubted.contains_key(&w.key()))
     }
 
     /// How many callers are known to wait in `q` ([`Center::waiting_in`]).
@@ -46,7 +70,10 @@ impl Center {
 
     /// Whether a caller waiting in `q` is left out for its call being in doubt.
     pub(super) fn waiting_doubted(&self, q: &Queue) -> bool {
-        !self.doubted.is_empty() && q.waiting.iter().any(|w| self.doubted.contains(&w.key()))
+        !self.doubted.is_empty()
+            && q.waiting
+                .iter()
+                .any(|w| self.doubted.contains_key(&w.key()))
     }
 
     /// The current wait of the caller known to wait longest in `q` (0 when none).

@@ -679,18 +679,16 @@ impl Agent {
         (self.presence.state, since)
     }
 
-    /// The figures with the talk and hold still running counted up to `now`.
-    pub fn figures_at(&self, now: Ts) -> AgentFigures {
-        let mut f = self.figures;
-        f.add(&self.running(now, |_| true));
-        f
-    }
-
-    /// The talk and hold still running at `now` on the counted calls `of` keeps (agent
-    /// legs' also as handling).
-    pub fn running(&self, now: Ts, of: impl Fn(&AgentCall) -> bool) -> AgentFigures {
+    /// The talk and hold still running on the counted calls `until` gives a time, each
+    /// up to that time (agent legs' also as handling).
+    pub fn running(&self, until: impl Fn(&AgentCall) -> Option<Ts>) -> AgentFigures {
         let mut f = AgentFigures::default();
-        for c in self.calls.iter().filter(|c| c.counted && of(c)) {
+        for (c, now) in self
+            .calls
+            .iter()
+            .filter(|c| c.counted)
+            .filter_map(|c| Some((c, until(c)?)))
+        {
             let d = c.since.millis_until(now).max(0);
             let (talk, hold) = match c.code {
                 StatusCode::Answered => (d, 0),

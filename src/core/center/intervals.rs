@@ -323,8 +323,9 @@ impl Intervals {
         let key = (start, fingerprint(&q.id));
         let mut f = self.handling.get(&key).copied().unwrap_or_default();
         for a in agents {
-            f.add(&a.running(now, |c| {
-                c.queue.as_ref() == Some(&q.id) && self.cut.start_of(c.first) == start
+            f.add(&a.running(|c| {
+                let ours = c.queue.as_ref() == Some(&q.id) && self.cut.start_of(c.first) == start;
+                ours.then_some(now)
             }));
         }
         f
@@ -335,7 +336,7 @@ impl Intervals {
     /// had none.
     pub fn agent(&self, a: &Agent, start: Ts, now: Ts) -> Option<Agent> {
         let mut f = *self.agents.get(&(start, fingerprint(&a.id)))?;
-        f.add(&a.running(now, |c| self.cut.start_of(c.first) == start));
+        f.add(&a.running(|c| (self.cut.start_of(c.first) == start).then_some(now)));
         (f != AgentFigures::default()).then(|| Agent {
             figures: f,
             ..self.agent_part(a)

@@ -88,7 +88,21 @@ fn calls_held_over_an_unrecovered_outage_are_doubted_until_heard_of() {
         .find(|(_, w)| w.len() >= 2)
         .expect("a queue with two callers waiting")
         .clone();
+    // Talk runs on for an agent on a call, until the outage: then not through it.
+    let talk = |s: &SessionStore, at: Ts| -> i64 {
+        let c = s.center();
+        c.agents()
+            .map(|a| c.agent_figures_at(a, at).all_talk_ms)
+            .sum()
+    };
+    let (later, later_still) = (now.plus_millis(60_000), now.plus_millis(120_000));
+    assert!(talk(&store, later_still) > talk(&store, later), "talk runs");
     store.heard_gap(now);
+    assert_eq!(
+        talk(&store, later_still),
+        talk(&store, later),
+        "the talk of the calls in doubt stops at the outage"
+    );
     let c = store.center();
     assert_eq!(c.doubted_count(), store.active_ids().len());
     for q in c.queues() {

@@ -5,7 +5,7 @@
 
 use super::cells::{col_table, fit, layout_cols, or_dash, row_style, stale_span, Col};
 use crate::core::center::{Agent, Availability, Queue};
-use crate::core::{clock, Center, SessionStore};
+use crate::core::{clock, clock_bound, Center, SessionStore};
 use crate::tui::rows::agents::QueuesEntry;
 use crate::tui::rows::queue_name;
 use crate::tui::state::{ListCursor, Mode, UiState};
@@ -192,12 +192,19 @@ impl AgentTable<'_> {
             .get(a.id.as_str())
             .map(|qs| qs.join(", "))
             .unwrap_or_default();
-        let f = a.figures_at(now);
+        let f = self.center.agent_figures_at(a, now);
         AgentRow {
             level,
             doubted,
             state: (format!("{g} {w}"), t.agent(state)),
-            time: or_dash(since.map(|s| clock(s.millis_until(now).max(0)))),
+            // A call in doubt: timed up to the outage, at least.
+            time: or_dash(since.map(|s| match call.filter(|_| doubted) {
+                Some(c) => {
+                    let known = self.center.known_until(&c.session, now);
+                    clock_bound(s.millis_until(known).max(0), true)
+                }
+                None => clock(s.millis_until(now).max(0)),
+            })),
             name: self.info.name(a),
             call: peer,
             queue,

@@ -160,7 +160,8 @@ fn title_line(ui: &UiState, shown: usize, active: u64) -> Line<'static> {
 /// Marker, alert level and timer of a row: a caller waiting in a queue times its wait
 /// there, any other call its target party's time in state (`≥`: a lower bound, the
 /// state was under way when calltop joined). A call in doubt ([`Center::doubted`]) is
-/// marked `?` and raises no alert: it may have ended unseen, so its timer is not news.
+/// marked `?` and raises no alert: it may have ended unseen, so its timer is not news,
+/// and stops, a lower bound, at the outage ([`Center::known_until`]).
 fn row_cells(
     s: &Session,
     center: &Center,
@@ -180,14 +181,17 @@ fn row_cells(
     } else {
         alert_glyph(level).to_string()
     };
+    // A call in doubt is timed up to the outage, as a lower bound.
+    let known = center.known_until(&s.id, now);
     let timer = match center.queued(&s.id) {
-        Some((_, w)) => clock_bound(w.entered.millis_until(now), w.bound),
+        Some((_, w)) => clock_bound(w.entered.millis_until(known), w.bound || doubted),
         None => ui.target_index(s).map_or_else(
             || clock(0),
             |i| {
-                let f = s.party_figures(&s.parties[i], now);
+                let f = s.party_figures(&s.parties[i], known);
+                let bound = f.in_state_bound || doubted;
                 f.in_state()
-                    .map_or_else(|| "—".into(), |ms| clock_bound(ms, f.in_state_bound))
+                    .map_or_else(|| "—".into(), |ms| clock_bound(ms, bound))
             },
         ),
     };

@@ -357,7 +357,7 @@ fn missed_is_a_ring_out_unanswered_any_leg_left_unanswered() {
     assert_eq!(cur.direction, Some(Direction::Inbound));
     assert_eq!(cur.peer.as_deref(), Some("Sales - CALLER +14155550100"));
     assert_eq!(
-        bob.figures_at(Ts(T0 + 25_000)).talk_ms,
+        c.agent_figures_at(bob, Ts(T0 + 25_000)).talk_ms,
         5_000,
         "running talk counted at now"
     );
