@@ -920,6 +920,9 @@ fn offline_the_board_says_data_is_as_of_the_drop_and_its_timers_stand_still() {
     assert!(a.contains("data as of 12:10:00 · offline 42s"), "{a}");
     assert!(a.contains("as of 12:10:00 (offline)"), "{a}");
     assert!(!a.contains("lag "), "no lag while offline:\n{a}");
+    // Nor a rate frozen at its last value, nor calls said to be in progress "now".
+    assert!(a.contains("— ev/s"), "{a}");
+    assert!(a.contains("last known: ") && !a.contains("now: "), "{a}");
     // The header's clock is the wall's: it runs on while the data stands still.
     assert!(a.contains("12:10:42 UTC"), "{a}");
     let b = frame(&mut ui, 57);

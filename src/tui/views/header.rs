@@ -102,7 +102,7 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
     let known = !nothing_heard(ui, &sum);
     let mut lines = vec![
         fit_line(status_line(ui, now), w, ui),
-        fit_line(counts_line(store, &sum, known, ui.theme()), w, ui),
+        fit_line(counts_line(store, &sum, known, ui), w, ui),
         fit_line(figures_line(&sum, known, ui.theme()), w, ui),
     ];
     if let Some(r) = &ui.feed.replay {
@@ -181,10 +181,12 @@ fn status_line(ui: &UiState, now: Ts) -> Vec<Group> {
             ..item(9, vec![Span::styled(text, t.level(Level::Crit))])
         });
     }
-    l1.push(item(
-        4,
-        vec![Span::raw(format!("{:.1} ev/s", ui.feed.rate.per_sec()))],
-    ));
+    // No rate while nothing can come: not the last one, frozen.
+    let rate = match ui.feed.stale_since {
+        Some(_) => "— ev/s".to_string(),
+        None => format!("{:.1} ev/s", ui.feed.rate.per_sec()),
+    };
+    l1.push(item(4, vec![Span::raw(rate)]));
     if let Some(lag) = ui.feed.lag_ms {
         // Below zero: the platform's clock runs ahead of ours; no event comes early.
         l1.push(item(3, vec![Span::raw(format!("lag {}ms", lag.max(0)))]));
@@ -230,9 +232,10 @@ fn count(t: &Theme, prio: u8, v: Option<u64>, label: &str, level: Level) -> Item
     )
 }
 
-/// The second line: calls now, calls ended, outage losses, the call-log join, event
-/// counters (`—` while nothing was heard).
-fn counts_line(store: &SessionStore, sum: &Summary, known: bool, t: &Theme) -> Vec<Group> {
+/// The second line: calls now (`last known` while the data is stale), calls ended,
+/// outage losses, the call-log join, event counters (`—` while nothing was heard).
+fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -> Vec<Group> {
+    let t = ui.theme();
     let tot = &sum.totals;
     let n = |prio: u8, v: u64, label: &str, level: Level| {
         count(t, prio, known.then_some(v), label, level)
@@ -240,7 +243,10 @@ fn counts_line(store: &SessionStore, sum: &Summary, known: bool, t: &Theme) -> V
     let calls = if sum.active == 1 { "call" } else { "calls" };
     let mut l2 = vec![
         group(
-            "now",
+            match ui.feed.stale_since {
+                Some(_) => "last known",
+                None => "now",
+            },
             vec![
                 n(9, sum.active, calls, Level::Normal),
                 n(9, sum.ringing, "ringing", Level::Warn),
