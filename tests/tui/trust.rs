@@ -1577,3 +1577,48 @@ fn marked_while_in_doubt(
         assert_ne!(fg, dim, "heard of again ({w}×{h}): {heard}");
     }
 }
+
+/// A call found gone after an outage (reconciling) ended at a time calltop did not see:
+/// its history row times it as a lower bound up to the outage start, and what its time
+/// went to in the outage (talk, hold) is not known, not `0s`.
+#[test]
+fn a_call_that_ended_in_an_outage_is_a_lower_bound_in_the_history() {
+    let mut store = calltop::core::SessionStore::default();
+    let n = "+14155550177";
+    let agent = |code: &str| {
+        serde_json::json!({"id": "s-g-2", "status": {"code": code}, "direction": "Inbound",
+            "to": {"phoneNumber": "+18885550100", "extensionId": "101"},
+            "from": {"phoneNumber": n}, "extensionId": "101"})
+    };
+    call_event(
+        &mut store,
+        "s-g",
+        1,
+        50,
+        serde_json::json!([caller("s-g-1", n, "Proceeding"), agent("Proceeding")]),
+    );
+    call_event(
+        &mut store,
+        "s-g",
+        2,
+        60,
+        serde_json::json!([caller("s-g-1", n, "Answered"), agent("Answered")]),
+    );
+    store.mark_gone("s-g", at(200));
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut ui = tui_support::ui(Mode::Live);
+        update(&mut ui, Intent::Cmd(Command::History), &store, at(300));
+        let l = lines(&render_at(&store, &mut ui, at(300), w, h));
+        let row = l
+            .iter()
+            .find(|r| r.contains(n))
+            .unwrap_or_else(|| panic!("{w}x{h}: no row:\n{}", l.join("\n")));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // Total, Ring, Talk, Hold: the ring was seen to end (10 s), the rest was not.
+        assert_eq!(
+            cells[cells.len() - 4..],
+            ["≥2:30", "10s", "—", "—"],
+            "{w}x{h}: {row}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::cells::{col_table, endpoint_min, fit, fit_endpoint, hms, layout_cols, Col};
 use crate::core::party::EndpointState;
-use crate::core::{clock, Bucket, Disposition, SessionStore};
+use crate::core::{clock, clock_bound, Bucket, Disposition, SessionStore};
 use crate::tui::rows::{call_agent, call_queue};
 use crate::tui::state::UiState;
 use crate::tui::theme::Level;
@@ -89,7 +89,10 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
                     _ => Level::Normal,
                 },
                 platform: super::outcome::cell(&s, store.outcomes().get(&s.id), ui.config.call_log),
-                total: super::cells::or_dash(s.duration_ms(now).map(clock)),
+                // Ended unseen (in an outage): closed as of its start, at least as long.
+                total: super::cells::or_dash(
+                    s.duration_ms(now).map(|ms| clock_bound(ms, s.ended_unseen)),
+                ),
                 ring: super::cells::or_dash(f.known(Bucket::Ring).map(clock)),
                 talk: super::cells::or_dash(f.known(Bucket::Talk).map(clock)),
                 hold: super::cells::or_dash(f.known(Bucket::Hold).map(clock)),
