@@ -628,6 +628,11 @@ impl Disposition {
         if s.parties.iter().any(|p| p.missed_call.get() == Some(&true)) {
             return Disposition::Missed;
         }
+        if s.heard_midway() {
+            // Heard from part way through (a recording begun during it, calls not
+            // loaded): it may have been answered before, so who left first says nothing.
+            return Disposition::Unknown;
+        }
         // Who left first: the caller (abandoned) or the callee (missed)? A party that
         // handed the call on (a queue overflowing) did not leave it.
         let first_gone = s

@@ -144,6 +144,38 @@ fn a_caller_who_hung_up_before_an_answer_abandoned_the_call_and_nobody_rings_on(
     assert_eq!((sum.active, sum.ringing), (1, 0));
 }
 
+/// A recording begun while a call was under way, heard only at its end (its calls in
+/// progress not loaded: the rate limit held them back): who left first says nothing of
+/// an answer before, so its outcome is unknown, not missed nor abandoned; one heard from
+/// its start that rang out is still missed.
+#[test]
+fn a_call_heard_only_at_its_end_has_an_unknown_outcome() {
+    let lines = vec![
+        connection_frame(),
+        event("s-m", 7, 5.0, json!([callee("s-m", "Disconnected")])),
+        event("s-m", 8, 5.1, json!([caller("s-m", "Disconnected")])),
+        event("s-r", 2, 6.0, json!([caller("s-r", "Setup")])),
+        event("s-r", 3, 7.0, json!([callee("s-r", "Proceeding")])),
+        event("s-r", 4, 30.0, json!([callee("s-r", "Disconnected")])),
+        event("s-r", 5, 30.1, json!([caller("s-r", "Disconnected")])),
+    ];
+    let r = report_json(&lines);
+    let midway = session(&r, "s-m");
+    assert_eq!(midway["disposition"], "Unknown", "{midway:#}");
+    assert_eq!(midway["durationSeconds"], Value::Null, "{midway:#}");
+    let seen = session(&r, "s-r");
+    assert_eq!(seen["disposition"], "Missed", "{seen:#}");
+    assert_eq!(
+        (
+            r["summary"]["missed"].clone(),
+            r["summary"]["unknown"].clone()
+        ),
+        (json!(1), json!(1)),
+        "{:#}",
+        r["summary"]
+    );
+}
+
 /// One answered call seen in one event, and 4 h 25 min later another call seen only in
 /// Setup: loose notifications (no connection frame).
 fn one_event_calls_far_apart() -> Vec<Value> {
