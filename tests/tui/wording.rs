@@ -176,6 +176,15 @@ fn while_calls_load_again_after_an_outage_availability_is_not_known() {
                 .expect("Ann's row");
             assert_eq!(ann.starts_with(" ?"), !known, "{w}x{h}: {ann}");
             assert!(known || ann.contains('—'), "{w}x{h}: {ann}");
+            // The header's calls in progress: a lower bound while they load.
+            let counts = &l[1];
+            let n = store.summary(now()).active;
+            let bound = format!("now: ≥{n} calls");
+            let exact = format!("now: {n} calls");
+            assert!(
+                counts.contains(if known { &exact } else { &bound }),
+                "{w}x{h}: {counts}"
+            );
         }
     }
 }

@@ -232,7 +232,8 @@ fn count(t: &Theme, prio: u8, v: Option<u64>, label: &str, level: Level) -> Item
     )
 }
 
-/// The second line: calls now (`last known` while the data is stale), calls ended,
+/// The second line: calls now (`last known` while the data is stale, `≥` while they
+/// load), calls ended,
 /// outage losses, the call-log join, event counters (`—` while nothing was heard).
 fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -> Vec<Group> {
     let t = ui.theme();
@@ -241,6 +242,16 @@ fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -
         count(t, prio, known.then_some(v), label, level)
     };
     let calls = if sum.active == 1 { "call" } else { "calls" };
+    // While the calls in progress load (at start, after an outage), one not loaded yet
+    // may be in any state: what is known is a lower bound.
+    let loading = ui.staff_unknown();
+    let now_n = |prio: u8, v: u64, label: &str, level: Level| {
+        let mut it = n(prio, v, label, level);
+        if loading && known {
+            it.spans.insert(0, Span::styled("≥", t.dim()));
+        }
+        it
+    };
     let mut l2 = vec![
         group(
             match ui.feed.stale_since {
@@ -248,10 +259,10 @@ fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -
                 None => "now",
             },
             vec![
-                n(9, sum.active, calls, Level::Normal),
-                n(9, sum.ringing, "ringing", Level::Warn),
-                n(8, sum.on_hold, "on hold", Level::Normal),
-                n(8, sum.parked_now, "parked", Level::Normal),
+                now_n(9, sum.active, calls, Level::Normal),
+                now_n(9, sum.ringing, "ringing", Level::Warn),
+                now_n(8, sum.on_hold, "on hold", Level::Normal),
+                now_n(8, sum.parked_now, "parked", Level::Normal),
             ],
         ),
         group(
