@@ -516,6 +516,11 @@ impl Center {
     /// not recovered): callers who entered a queue before it may be unseen.
     pub fn heard_gap(&mut self, until: Ts) {
         self.unseen_until = Some(self.unseen_until.map_or(until, |u| u.max(until)));
+        // A new subscription's presence is news whatever its number: the platform's
+        // count may have started again (a restart), and none of the old one comes now.
+        for a in self.agents.values_mut() {
+            a.presence.info.sequence = None;
+        }
     }
 
     /// calltop heard something of the stream at `at`: a call's event, or any value of

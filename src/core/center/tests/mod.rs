@@ -622,6 +622,41 @@ fn an_agent_in_two_queues_and_queue_presence() {
     assert_eq!(c.availability(sales, BOB), Availability::Available);
 }
 
+/// After an outage not recovered (a new subscription), presence numbered lower than
+/// any before is news, timed when heard: the platform's count may have started again (a
+/// restart), and the old subscription sends nothing more.
+#[test]
+fn a_new_subscriptions_presence_is_news_whatever_its_number() {
+    use crate::wire::presence::DndStatus;
+    let mut c = center();
+    let note = |seq: i64, dnd: &str| PresenceEvent {
+        extension_id: Some(ANN.into()),
+        presence_status: Some("Available".into()),
+        dnd_status: Some(DndStatus::parse(dnd)),
+        sequence: Some(seq),
+        ..Default::default()
+    };
+    c.presence(&note(40, "TakeAllCalls"), Ts(T0));
+    c.presence(&note(3, "DoNotAcceptAnyCalls"), Ts(T0 + 1_000));
+    assert_eq!(
+        c.agent(ANN).unwrap().presence.state,
+        Some(AgentState::Available)
+    );
+    c.heard_gap(Ts(T0 + 60_000));
+    c.presence(&note(3, "DoNotAcceptAnyCalls"), Ts(T0 + 61_000));
+    let ann = c.agent(ANN).unwrap();
+    assert_eq!(
+        (ann.presence.state, ann.presence.since),
+        (Some(AgentState::Dnd), Some(Ts(T0 + 61_000)))
+    );
+    c.presence(&note(2, "TakeAllCalls"), Ts(T0 + 62_000));
+    assert_eq!(
+        c.agent(ANN).unwrap().presence.state,
+        Some(AgentState::Dnd),
+        "then older numbers are older again"
+    );
+}
+
 /// A queue's member list read while an agent had DND for queues says `acceptQueueCalls:
 /// false`; that flag mirrors DND, whose end comes as presence, never as queue presence:
 /// the agent takes the queue's calls again once presence says so.
