@@ -1579,8 +1579,9 @@ fn marked_while_in_doubt(
 }
 
 /// A call found gone after an outage (reconciling) ended at a time calltop did not see:
-/// its history row times it as a lower bound up to the outage start, and what its time
-/// went to in the outage (talk, hold) is not known, not `0s`.
+/// its history row says it ended after the outage began and times it as a lower bound
+/// up to then, and what its time went to in the outage (talk, hold) is not known, not
+/// `0s`.
 #[test]
 fn a_call_that_ended_in_an_outage_is_a_lower_bound_in_the_history() {
     let mut store = calltop::core::SessionStore::default();
@@ -1613,6 +1614,10 @@ fn a_call_that_ended_in_an_outage_is_a_lower_bound_in_the_history() {
             .iter()
             .find(|r| r.contains(n))
             .unwrap_or_else(|| panic!("{w}x{h}: no row:\n{}", l.join("\n")));
+        assert!(
+            row.contains("≥12:03:20"),
+            "ended after the outage began ({w}x{h}): {row}"
+        );
         let cells: Vec<&str> = row.split_whitespace().collect();
         // Total, Ring, Talk, Hold: the ring was seen to end (10 s), the rest was not.
         assert_eq!(

@@ -37,7 +37,7 @@ fn history_cols(built: &[HistoryRow]) -> [Col; 11] {
     let agent = widest(&|r| n(&r.agent), 0).min(24);
     let queue = widest(&|r| n(&r.queue), 0).min(24);
     [
-        Col::fixed("Ended", 9, 10),
+        Col::fixed("Ended", widest(&|r| n(&r.ended), 8) + 1, 10),
         Col::new(
             "From",
             widest(&|r| endpoint_min(&r.from), 4),
@@ -77,7 +77,14 @@ pub fn render(frame: &mut Frame, area: Rect, store: &SessionStore, ui: &UiState,
             let d = s.disposition();
             let caller = s.caller();
             HistoryRow {
-                ended: s.end().map(|t| hms(ui, t)).unwrap_or_default(),
+                // Ended in an outage: after the time it was closed as of, not at it.
+                ended: s
+                    .end()
+                    .map(|t| match s.ended_unseen {
+                        true => format!("≥{}", hms(ui, t)),
+                        false => hms(ui, t),
+                    })
+                    .unwrap_or_default(),
                 from: caller.map(|p| p.from.clone()).unwrap_or_default(),
                 to: caller.map(|p| p.to.clone()).unwrap_or_default(),
                 queue: call_queue(&s, center).unwrap_or_default(),
