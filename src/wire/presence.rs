@@ -150,6 +150,25 @@ pub enum AgentState {
     Available,
 }
 
+/// What the user set that keeps queue calls away, whatever its calls: `Offline`, `Dnd`
+/// (no calls at all), `OffQueue` (DND for queue calls, or not accepting them); `None`:
+/// it takes them.
+pub fn takes_no_queue_calls(p: &PresenceInfo) -> Option<AgentState> {
+    if p.presence_status == Some(PresenceStatus::Offline) {
+        return Some(AgentState::Offline);
+    }
+    let any = Some(DndStatus::DoNotAcceptAnyCalls);
+    if p.dnd_status == any || p.dnd_status_personal == any {
+        return Some(AgentState::Dnd);
+    }
+    if p.dnd_status == Some(DndStatus::DoNotAcceptDepartmentCalls)
+        || p.accept_call_queue_calls == Some(false)
+    {
+        return Some(AgentState::OffQueue);
+    }
+    None
+}
+
 /// §7.2, in this order: Offline; the telephony status; DND; off queue; Busy; Available.
 pub fn agent_state(p: &PresenceInfo) -> AgentState {
     if p.presence_status == Some(PresenceStatus::Offline) {
@@ -162,14 +181,8 @@ pub fn agent_state(p: &PresenceInfo) -> AgentState {
         Some(TelephonyStatus::ParkedCall) => return AgentState::Parked,
         _ => {}
     }
-    let any = Some(DndStatus::DoNotAcceptAnyCalls);
-    if p.dnd_status == any || p.dnd_status_personal == any {
-        return AgentState::Dnd;
-    }
-    if p.dnd_status == Some(DndStatus::DoNotAcceptDepartmentCalls)
-        || p.accept_call_queue_calls == Some(false)
-    {
-        return AgentState::OffQueue;
+    if let Some(away) = takes_no_queue_calls(p) {
+        return away;
     }
     if p.user_status == Some(PresenceStatus::Busy) {
         return AgentState::Busy;

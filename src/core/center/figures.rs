@@ -705,12 +705,10 @@ impl Agent {
         f
     }
 
-    /// Takes queue calls at all: online, not DND for queues, accepting queue calls.
+    /// Takes queue calls at all: online, not DND for queues, accepting queue calls —
+    /// on a call or not (its state then says the call).
     pub fn takes_queue_calls(&self) -> bool {
-        !matches!(
-            self.presence.state,
-            Some(AgentState::Offline | AgentState::Dnd | AgentState::OffQueue)
-        )
+        crate::wire::presence::takes_no_queue_calls(&self.presence.info).is_none()
     }
 }
 

@@ -696,6 +696,17 @@ fn the_member_lists_all_queues_flag_gives_way_to_presence() {
     assert_eq!(c.availability(&sales(&c), BOB), Availability::NotAccepting);
     c.presence(&note(2, "TakeAllCalls"), Ts(T0 + 60_000));
     assert_eq!(c.availability(&sales(&c), BOB), Availability::Available);
+    // On a call with DND for queues: off the queue, not about to be free for it.
+    let on_call_dnd = PresenceEvent {
+        telephony_status: Some(crate::wire::TelephonyStatus::CallConnected),
+        ..note(3, "DoNotAcceptDepartmentCalls")
+    };
+    c.presence(&on_call_dnd, Ts(T0 + 70_000));
+    assert_eq!(
+        c.agent(BOB).unwrap().presence.state,
+        Some(AgentState::OnCall)
+    );
+    assert_eq!(c.availability(&sales(&c), BOB), Availability::NotAccepting);
 }
 
 #[test]
