@@ -806,8 +806,10 @@ impl Center {
         let newly_ended = code.is_some_and(StatusCode::is_terminal) && !t.ended;
         t.ended |= newly_ended;
         // First heard in a call not heard from its start, past its start: when its state
-        // began was not seen.
-        let midway = new && !call.from_start && !code.is_some_and(StatusCode::is_start);
+        // began was not seen — unless a snapshot listed the call's parties before (one
+        // new since came then: a pickup from park is answered when first heard).
+        let listed = call.fixed && !u.snapshot;
+        let midway = new && !call.from_start && !listed && !code.is_some_and(StatusCode::is_start);
         self.person(sid, t, p, u.at, newly_answered, (u.snapshot, midway));
         match &t.role {
             Role::Leg(_) => {

@@ -1110,6 +1110,28 @@ fn an_agent_first_heard_midway_through_a_call_is_on_it_since_unknown() {
         f.c.agent(BOB).unwrap().telephony_state(),
         (TelephonyState::OnCall, Some(Ts(T0 + 12_000)))
     );
+    // A call known from a snapshot (its parties listed): a party that comes after is
+    // new, whatever its first state: one picking the call up from park is answered when
+    // heard, though it never rang.
+    let cs = CallSession {
+        id: "s-park".into(),
+        parties: vec![caller(Answered), leg("p-park", SALES, ANN, Parked)],
+        ..Default::default()
+    };
+    c.snapshot(&cs, Ts(T0 + 20_000));
+    let pickup = Party {
+        direction: Some(Direction::Inbound),
+        extension_id: Some(BOB.into()),
+        ..party("p-pick", Answered)
+    };
+    let mut f = Feed {
+        seq: 5,
+        ..call(&mut c, "s-park")
+    };
+    f.at(30_000, pickup);
+    let bob = c.agent(BOB).unwrap();
+    let call = bob.calls.iter().find(|k| k.session == "s-park").unwrap();
+    assert_eq!((call.since, call.since_unseen), (Ts(T0 + 30_000), false));
 }
 
 mod directory;
