@@ -1377,6 +1377,8 @@ fn figures_say_their_period_in_the_boards_zone() {
     store.heard_gap(at(300));
     let l = lines(&render_at(&store, &mut ui, at(310), 120, 30));
     line_with(&l, " since 14:01 (joined; outage until 14:05) ─");
+    // The header's calls ended: over the same period, said once in the titles.
+    assert!(!l.iter().any(|r| r.contains("ended since")), "{l:?}");
     // Past midnight in Paris (22:00 UTC) the day was watched from its start.
     let midnight = 10 * 3_600;
     event(
@@ -1389,6 +1391,8 @@ fn figures_say_their_period_in_the_boards_zone() {
     );
     let l = lines(&render_at(&store, &mut ui, at(midnight + 70), 120, 30));
     line_with(&l, " today since 00:00 ─");
+    // The header counts every call calltop saw end: since it began, and says so.
+    line_with(&l, "ended since yesterday 14:01: ");
 }
 
 /// A board that joined a busy queue knows its waiting callers only from their next

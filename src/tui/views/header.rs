@@ -24,7 +24,7 @@ struct Item {
 
 /// Items shown together after an optional label (`now: …`, `ended: …`), ` · `-separated.
 struct Group {
-    label: &'static str,
+    label: std::borrow::Cow<'static, str>,
     items: Vec<Item>,
 }
 
@@ -36,8 +36,11 @@ fn item(prio: u8, spans: Vec<Span<'static>>) -> Item {
     }
 }
 
-fn group(label: &'static str, items: Vec<Item>) -> Group {
-    Group { label, items }
+fn group(label: impl Into<std::borrow::Cow<'static, str>>, items: Vec<Item>) -> Group {
+    Group {
+        label: label.into(),
+        items,
+    }
 }
 
 /// Lays groups out on one line of `width` columns, dropping the lowest-priority items
@@ -232,6 +235,26 @@ fn count(t: &Theme, prio: u8, v: Option<u64>, label: &str, level: Level) -> Item
     )
 }
 
+/// `ended`, or `ended since yesterday 14:01` when calltop heard from before the views'
+/// period (a board running past midnight): the calls it saw end are counted since then,
+/// not over the period the agents and queues show.
+fn ended_label(store: &SessionStore, ui: &UiState) -> String {
+    let c = store.center();
+    let (Some((from, _)), Some(heard)) = (c.counted_from(), c.watching_since()) else {
+        return "ended".into();
+    };
+    if heard >= from {
+        return "ended".into();
+    }
+    let zone = ui.config.zone;
+    let date = zone.date(heard);
+    let day = match date == zone.date(from.plus_millis(-1)) {
+        true => "yesterday".to_string(),
+        false => date,
+    };
+    format!("ended since {day} {}", zone.hm(heard))
+}
+
 /// The second line: calls now (`last known` while the data is stale, `≥` while they
 /// load), calls ended,
 /// outage losses, the call-log join, event counters (`—` while nothing was heard).
@@ -266,7 +289,7 @@ fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -
             ],
         ),
         group(
-            "ended",
+            ended_label(store, ui),
             vec![
                 n(7, tot.outcomes.answered, "answered", Level::Ok),
                 n(7, tot.outcomes.missed, "missed", Level::Crit),
