@@ -110,6 +110,17 @@ fn ext(id: &str, kind: ExtensionType, name: &str) -> ExtensionInfo {
 }
 
 /// Ann is in both queues, Bob in Sales.
+/// A presence notification of `ext`: Available, with DND `dnd`, numbered `seq`.
+fn dnd_note(ext: &str, seq: i64, dnd: &str) -> PresenceEvent {
+    PresenceEvent {
+        extension_id: Some(ext.into()),
+        presence_status: Some("Available".into()),
+        dnd_status: Some(crate::wire::presence::DndStatus::parse(dnd)),
+        sequence: Some(seq),
+        ..Default::default()
+    }
+}
+
 fn center() -> Center {
     let mut c = Center::default();
     c.roster(&RosterLine::Extensions(vec![
@@ -627,15 +638,8 @@ fn an_agent_in_two_queues_and_queue_presence() {
 /// restart), and the old subscription sends nothing more.
 #[test]
 fn a_new_subscriptions_presence_is_news_whatever_its_number() {
-    use crate::wire::presence::DndStatus;
     let mut c = center();
-    let note = |seq: i64, dnd: &str| PresenceEvent {
-        extension_id: Some(ANN.into()),
-        presence_status: Some("Available".into()),
-        dnd_status: Some(DndStatus::parse(dnd)),
-        sequence: Some(seq),
-        ..Default::default()
-    };
+    let note = |seq: i64, dnd: &str| dnd_note(ANN, seq, dnd);
     c.presence(&note(40, "TakeAllCalls"), Ts(T0));
     c.presence(&note(3, "DoNotAcceptAnyCalls"), Ts(T0 + 1_000));
     assert_eq!(
@@ -662,7 +666,6 @@ fn a_new_subscriptions_presence_is_news_whatever_its_number() {
 /// the agent takes the queue's calls again once presence says so.
 #[test]
 fn the_member_lists_all_queues_flag_gives_way_to_presence() {
-    use crate::wire::presence::DndStatus;
     let mut c = center();
     let member = |all: bool| QueueMemberPresence {
         member: QueueMember {
@@ -685,13 +688,7 @@ fn the_member_lists_all_queues_flag_gives_way_to_presence() {
         Availability::NotAccepting,
         "no presence known: the list says"
     );
-    let note = |seq: i64, dnd: &str| PresenceEvent {
-        extension_id: Some(BOB.into()),
-        presence_status: Some("Available".into()),
-        dnd_status: Some(DndStatus::parse(dnd)),
-        sequence: Some(seq),
-        ..Default::default()
-    };
+    let note = |seq: i64, dnd: &str| dnd_note(BOB, seq, dnd);
     c.presence(&note(1, "DoNotAcceptDepartmentCalls"), Ts(T0));
     assert_eq!(c.availability(&sales(&c), BOB), Availability::NotAccepting);
     c.presence(&note(2, "TakeAllCalls"), Ts(T0 + 60_000));
@@ -886,13 +883,7 @@ fn presence_state_is_timed_only_when_seen_changing() {
         (ann.presence.state, ann.presence.since),
         (Some(AgentState::Available), None)
     );
-    let note = |seq: i64, dnd: &str| PresenceEvent {
-        extension_id: Some(ANN.into()),
-        presence_status: Some("Available".into()),
-        dnd_status: Some(DndStatus::parse(dnd)),
-        sequence: Some(seq),
-        ..Default::default()
-    };
+    let note = |seq: i64, dnd: &str| dnd_note(ANN, seq, dnd);
     c.presence(&note(5, "TakeAllCalls"), Ts(T0));
     assert_eq!(c.agent(ANN).unwrap().presence.since, None, "no change seen");
     c.presence(&note(6, "DoNotAcceptDepartmentCalls"), Ts(T0 + 1_000));
