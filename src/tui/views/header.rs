@@ -256,8 +256,8 @@ fn ended_label(store: &SessionStore, ui: &UiState) -> String {
 }
 
 /// The second line: calls now (`last known` while the data is stale, `≥` while they
-/// load), calls ended,
-/// outage losses, the call-log join, event counters (`—` while nothing was heard).
+/// load), calls ended, outage losses, the call-log join, event counters (`—` while
+/// nothing was heard).
 fn counts_line(store: &SessionStore, sum: &Summary, known: bool, ui: &UiState) -> Vec<Group> {
     let t = ui.theme();
     let tot = &sum.totals;
